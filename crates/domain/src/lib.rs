@@ -1,0 +1,11 @@
+//! The rules of cellpath, with no IO: organizations and their roles, validated values that can
+//! only hold what is allowed, and the one access policy every read and write goes through.
+//! Time and randomness are parameters; nothing here touches a database or the network.
+
+pub mod org;
+pub mod policy;
+pub mod values;
+
+pub use org::{FacilityKind, OrgKind, PartnershipStatus, Role};
+pub use policy::{Action, Decision, Principal, Purpose, Resource, ResourceKind, decide};
+pub use values::{Code, Email, Name, Notes, Password, ValueError};

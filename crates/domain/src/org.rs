@@ -1,0 +1,168 @@
+//! Organizations, their kinds and the roles their users hold (DESIGN.md §2).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A closed vocabulary parsed from text: the error names the value and lists what is allowed.
+macro_rules! vocabulary {
+    ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+
+        impl FromStr for $name {
+            type Err = crate::values::ValueError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(crate::values::ValueError::NotInVocabulary {
+                        what: $what,
+                        value: other.chars().take(60).collect(),
+                        allowed: vec![$($text),+].join(", "),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// A tenant of cellpath.
+    OrgKind, "organization kind" {
+        Manufacturer => "manufacturer",
+        HealthSystem => "health_system",
+    }
+);
+
+vocabulary!(
+    /// FACT separates these three; a facility may serve several sites.
+    FacilityKind, "facility kind" {
+        Clinical => "clinical",
+        Collection => "collection",
+        Processing => "processing",
+    }
+);
+
+vocabulary!(
+    /// A partnership is proposed by the manufacturer and accepted by the health system.
+    PartnershipStatus, "partnership status" {
+        Proposed => "proposed",
+        Active => "active",
+        Ended => "ended",
+    }
+);
+
+vocabulary!(
+    /// The starting set of roles (DESIGN.md §2). Which kind of organization may hold a role is
+    /// decided by [`Role::allowed_in`].
+    Role, "role" {
+        Admin => "admin",
+        Onboarding => "onboarding",
+        Contracts => "contracts",
+        PatientOps => "patient_ops",
+        Quality => "quality",
+        Safety => "safety",
+        Finance => "finance",
+        Pharmacy => "pharmacy",
+        CellLab => "cell_lab",
+        Apheresis => "apheresis",
+        Coordinator => "coordinator",
+        Physician => "physician",
+        Nurse => "nurse",
+        DataManager => "data_manager",
+    }
+);
+
+impl Role {
+    /// Roles a manufacturer's users may hold.
+    pub const MANUFACTURER: &'static [Role] = &[
+        Role::Admin,
+        Role::Onboarding,
+        Role::Contracts,
+        Role::PatientOps,
+        Role::Quality,
+        Role::Safety,
+        Role::Finance,
+    ];
+    /// Roles a health system's users may hold.
+    pub const HEALTH_SYSTEM: &'static [Role] = &[
+        Role::Admin,
+        Role::Contracts,
+        Role::Pharmacy,
+        Role::CellLab,
+        Role::Apheresis,
+        Role::Coordinator,
+        Role::Physician,
+        Role::Nurse,
+        Role::Quality,
+        Role::DataManager,
+        Role::Finance,
+    ];
+
+    pub fn for_kind(kind: OrgKind) -> &'static [Role] {
+        match kind {
+            OrgKind::Manufacturer => Role::MANUFACTURER,
+            OrgKind::HealthSystem => Role::HEALTH_SYSTEM,
+        }
+    }
+
+    pub fn allowed_in(self, kind: OrgKind) -> bool {
+        Role::for_kind(kind).contains(&self)
+    }
+
+    /// Parse a role and check it exists in this kind of organization.
+    pub fn parse_for(text: &str, kind: OrgKind) -> Result<Role, crate::values::ValueError> {
+        let role: Role = text.parse()?;
+        if role.allowed_in(kind) {
+            Ok(role)
+        } else {
+            Err(crate::values::ValueError::RoleNotInOrgKind {
+                role: role.as_str(),
+                kind: kind.as_str(),
+                allowed: Role::for_kind(kind)
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_parses_back_from_its_text() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), *role);
+        }
+    }
+
+    #[test]
+    fn a_nurse_belongs_to_a_health_system_not_a_manufacturer() {
+        assert!(Role::parse_for("nurse", OrgKind::HealthSystem).is_ok());
+        let err = Role::parse_for("nurse", OrgKind::Manufacturer).unwrap_err();
+        assert!(err.to_string().contains("patient_ops"), "{err}");
+    }
+
+    #[test]
+    fn unknown_role_lists_the_allowed_ones() {
+        let err = "surgeon".parse::<Role>().unwrap_err().to_string();
+        assert!(err.contains("surgeon") && err.contains("pharmacy"), "{err}");
+    }
+}

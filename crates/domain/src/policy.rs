@@ -1,0 +1,298 @@
+//! The one access policy (DESIGN.md §2). Every read and write of the app goes through
+//! [`decide`]; the app's job is only to tell it how the resource relates to the user.
+//! What a user may not read is `NotFound` (the API answers 404, so existence does not leak);
+//! what it may read but not change is `Forbidden` (403).
+//!
+//! The expected outcome for every role × relation × resource × action is written out by hand
+//! in `policy_matrix.txt`, and a test compares the two, so a change here shows in review.
+
+use crate::org::{OrgKind, Role};
+use serde::Serialize;
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    pub user_id: String,
+    pub org_id: String,
+    pub org_kind: OrgKind,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    Organization,
+    Site,
+    Facility,
+    User,
+    Partnership,
+    ApiToken,
+    /// A ledger's events: the audit trail.
+    Ledger,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    /// Record an e-signature on the ledger.
+    Sign,
+}
+
+/// How the resource stands to the principal. The app derives it from stored rows
+/// (`app::access`); the policy never looks at ids itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// The principal's own user record or API token.
+    SelfOwned,
+    /// Owned by the principal's organization.
+    OwnOrg,
+    /// Owned by an organization the principal's organization is in partnership with.
+    PartnerOrg,
+    /// A partnership (or its ledger) to which the principal's organization is a party.
+    Party,
+    /// Anything else: another tenant's data.
+    Unrelated,
+}
+
+/// The resource, as far as the policy needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resource {
+    pub kind: ResourceKind,
+    pub relation: Relation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Allow,
+    /// Readable, but this action is not the principal's to take (HTTP 403).
+    Forbidden,
+    /// Not visible to the principal at all (HTTP 404).
+    NotFound,
+}
+
+impl Decision {
+    fn allow_if(cond: bool) -> Decision {
+        if cond {
+            Decision::Allow
+        } else {
+            Decision::Forbidden
+        }
+    }
+}
+
+pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
+    use Action::*;
+    use Decision::*;
+    use Relation::*;
+    use ResourceKind as K;
+
+    let role = who.role;
+    let admin = role == Role::Admin;
+    let mfr = who.org_kind == OrgKind::Manufacturer;
+
+    match (resource.kind, resource.relation) {
+        (_, Unrelated) => NotFound,
+
+        // Organizations are created by the operator (`cellpath org create`), not by a tenant.
+        (K::Organization, OwnOrg) => match action {
+            Read => Allow,
+            Update => Decision::allow_if(admin),
+            Create | Sign => Forbidden,
+        },
+        (K::Organization, PartnerOrg) => match action {
+            Read => Allow,
+            _ => Forbidden,
+        },
+
+        // Sites and facilities belong to a health system; its partners may look.
+        (K::Site | K::Facility, OwnOrg) => match action {
+            Read => Allow,
+            Create | Update => Decision::allow_if(admin),
+            Sign => Forbidden,
+        },
+        (K::Site | K::Facility, PartnerOrg) => match action {
+            Read => Allow,
+            _ => Forbidden,
+        },
+
+        (K::User, SelfOwned) => match action {
+            Read | Update => Allow,
+            Create | Sign => Forbidden,
+        },
+        (K::User, OwnOrg) => match action {
+            Read => Allow,
+            Create | Update => Decision::allow_if(admin),
+            Sign => Forbidden,
+        },
+        // A partner's people are contacts (owners on the other side of an agreement).
+        (K::User, PartnerOrg) => match action {
+            Read => Allow,
+            _ => Forbidden,
+        },
+
+        (K::Partnership, Party) => match action {
+            Read => Allow,
+            Create => Decision::allow_if(
+                mfr && matches!(role, Role::Admin | Role::Onboarding | Role::Contracts),
+            ),
+            Update => Decision::allow_if(if mfr {
+                matches!(role, Role::Admin | Role::Onboarding | Role::Contracts)
+            } else {
+                matches!(role, Role::Admin | Role::Contracts)
+            }),
+            Sign => Forbidden,
+        },
+
+        // Tokens are private: even an admin sees only that they exist, to revoke them.
+        (K::ApiToken, SelfOwned) => match action {
+            Read | Create | Update => Allow,
+            Sign => Forbidden,
+        },
+        (K::ApiToken, OwnOrg) => match action {
+            Read | Update if admin => Allow,
+            _ => NotFound,
+        },
+
+        // The audit trail is for those who review it; anyone of a party may sign on it.
+        (K::Ledger, OwnOrg) => match action {
+            Read => Decision::allow_if(matches!(
+                role,
+                Role::Admin | Role::Quality | Role::DataManager
+            )),
+            Sign => Allow,
+            Create | Update => Forbidden,
+        },
+        (K::Ledger, Party) => match action {
+            Read => Decision::allow_if(matches!(
+                role,
+                Role::Admin
+                    | Role::Quality
+                    | Role::Contracts
+                    | Role::Onboarding
+                    | Role::DataManager
+            )),
+            Sign => Allow,
+            Create | Update => Forbidden,
+        },
+
+        // Relations that cannot arise for the kind (e.g. a site "owned by itself").
+        _ => NotFound,
+    }
+}
+
+#[cfg(test)]
+mod matrix {
+    //! Compares `decide` with the hand-written table in `policy_matrix.txt`.
+    use super::*;
+
+    fn parse_kind(s: &str) -> ResourceKind {
+        match s {
+            "organization" => ResourceKind::Organization,
+            "site" => ResourceKind::Site,
+            "facility" => ResourceKind::Facility,
+            "user" => ResourceKind::User,
+            "partnership" => ResourceKind::Partnership,
+            "api_token" => ResourceKind::ApiToken,
+            "ledger" => ResourceKind::Ledger,
+            other => panic!("unknown resource kind {other} in the matrix"),
+        }
+    }
+    fn parse_relation(s: &str) -> Relation {
+        match s {
+            "self" => Relation::SelfOwned,
+            "own" => Relation::OwnOrg,
+            "partner" => Relation::PartnerOrg,
+            "party" => Relation::Party,
+            "none" => Relation::Unrelated,
+            other => panic!("unknown relation {other} in the matrix"),
+        }
+    }
+    fn parse_action(s: &str) -> Action {
+        match s {
+            "read" => Action::Read,
+            "create" => Action::Create,
+            "update" => Action::Update,
+            "sign" => Action::Sign,
+            other => panic!("unknown action {other} in the matrix"),
+        }
+    }
+
+    #[test]
+    fn every_role_of_every_organization_kind_gets_the_expected_outcome() {
+        let table = include_str!("policy_matrix.txt");
+        let columns: Vec<(OrgKind, Role)> = Role::MANUFACTURER
+            .iter()
+            .map(|r| (OrgKind::Manufacturer, *r))
+            .chain(
+                Role::HEALTH_SYSTEM
+                    .iter()
+                    .map(|r| (OrgKind::HealthSystem, *r)),
+            )
+            .collect();
+        let mut checked = 0;
+        let mut mismatches = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (lineno, line) in table.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (head, cells) = line.split_once('|').expect("row has a '|'");
+            let head: Vec<&str> = head.split_whitespace().collect();
+            let [kind, relation, action] = head[..] else {
+                panic!("line {}: expected 'resource relation action |'", lineno + 1)
+            };
+            let cells: Vec<&str> = cells.split_whitespace().filter(|c| *c != "|").collect();
+            assert_eq!(
+                cells.len(),
+                columns.len(),
+                "line {}: wrong number of cells",
+                lineno + 1
+            );
+            let (kind, relation, action) = (
+                parse_kind(kind),
+                parse_relation(relation),
+                parse_action(action),
+            );
+            assert!(
+                seen.insert((kind, relation, action)),
+                "line {}: duplicate row",
+                lineno + 1
+            );
+            for ((org_kind, role), cell) in columns.iter().zip(cells) {
+                let who = Principal {
+                    user_id: "usr_test".into(),
+                    org_id: "org_test".into(),
+                    org_kind: *org_kind,
+                    role: *role,
+                };
+                let expected = match cell {
+                    "A" => Decision::Allow,
+                    "F" => Decision::Forbidden,
+                    "N" => Decision::NotFound,
+                    "." => continue, // cannot arise for this kind of organization
+                    other => panic!("line {}: unknown cell {other}", lineno + 1),
+                };
+                let got = decide(&who, action, Resource { kind, relation });
+                checked += 1;
+                if got != expected {
+                    mismatches.push(format!(
+                        "line {}: {org_kind} {role} {action:?} {kind:?} ({relation:?}): expected {expected:?}, policy says {got:?}",
+                        lineno + 1
+                    ));
+                }
+            }
+        }
+        assert!(
+            mismatches.is_empty(),
+            "policy differs from the table:\n{}",
+            mismatches.join("\n")
+        );
+        assert!(checked > 500, "only {checked} cells checked");
+    }
+}

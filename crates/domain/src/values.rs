@@ -1,0 +1,256 @@
+//! Values that can only hold what is allowed ("parse, don't validate"): once a handler holds a
+//! `Name` or an `Email`, nothing downstream checks it again.
+
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("is {len} characters long; at most {max} are allowed")]
+    TooLong { len: usize, max: usize },
+    #[error("is {len} characters long; at least {min} are needed")]
+    TooShort { len: usize, min: usize },
+    #[error("must not contain control characters (found U+{0:04X})")]
+    ControlCharacter(u32),
+    #[error("\"{value}\" is not a valid {what}; use one of: {allowed}")]
+    NotInVocabulary {
+        what: &'static str,
+        value: String,
+        allowed: String,
+    },
+    #[error("the role {role} does not exist in a {kind}; use one of: {allowed}")]
+    RoleNotInOrgKind {
+        role: &'static str,
+        kind: &'static str,
+        allowed: String,
+    },
+    #[error("\"{0}\" is not an e-mail address (expected name@domain.tld)")]
+    Email(String),
+    #[error("may hold only capital letters, digits and '-', starting with a letter (e.g. MAIN-01)")]
+    Code,
+}
+
+fn bounded(text: &str, max: usize, allow_newlines: bool) -> Result<String, ValueError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(ValueError::Empty);
+    }
+    let len = trimmed.chars().count();
+    if len > max {
+        return Err(ValueError::TooLong { len, max });
+    }
+    if let Some(c) = trimmed
+        .chars()
+        .find(|c| c.is_control() && !(allow_newlines && (*c == '\n' || *c == '\r' || *c == '\t')))
+    {
+        return Err(ValueError::ControlCharacter(c as u32));
+    }
+    Ok(trimmed.to_string())
+}
+
+macro_rules! text_value {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+text_value!(
+    /// A display name of an organization, site, facility, user or partnership: trimmed, 1–200
+    /// characters, one line.
+    Name
+);
+impl Name {
+    pub const MAX: usize = 200;
+    pub fn parse(text: &str) -> Result<Name, ValueError> {
+        bounded(text, Self::MAX, false).map(Name)
+    }
+}
+
+text_value!(
+    /// Free text notes: up to 4,000 characters, lines allowed.
+    Notes
+);
+impl Notes {
+    pub const MAX: usize = 4000;
+    pub fn parse(text: &str) -> Result<Notes, ValueError> {
+        bounded(text, Self::MAX, true).map(Notes)
+    }
+}
+
+text_value!(
+    /// A short code people use on labels and in conversation: `A-Z0-9-`, starting with a letter,
+    /// at most 20 characters (e.g. a site code `NORTH-01`).
+    Code
+);
+impl Code {
+    pub const MAX: usize = 20;
+    pub fn parse(text: &str) -> Result<Code, ValueError> {
+        let t = bounded(text, Self::MAX, false)?.to_ascii_uppercase();
+        let mut chars = t.chars();
+        let first_ok = chars.next().is_some_and(|c| c.is_ascii_uppercase());
+        if !first_ok
+            || !t
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(ValueError::Code);
+        }
+        Ok(Code(t))
+    }
+}
+
+text_value!(
+    /// An e-mail address, lower-cased; the login name of a user.
+    Email
+);
+impl Email {
+    pub const MAX: usize = 254;
+    pub fn parse(text: &str) -> Result<Email, ValueError> {
+        let t = bounded(text, Self::MAX, false)?.to_ascii_lowercase();
+        let valid = match t.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !t.contains(char::is_whitespace)
+                    && !t.contains(['<', '>', '"', '\'', ',', ';'])
+            }
+            None => false,
+        };
+        if valid {
+            Ok(Email(t))
+        } else {
+            Err(ValueError::Email(t.chars().take(60).collect()))
+        }
+    }
+}
+
+/// A new password as chosen by a person: 12–200 characters. Never serialized, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+impl Password {
+    pub const MIN: usize = 12;
+    pub const MAX: usize = 200;
+    pub fn parse(text: &str) -> Result<Password, ValueError> {
+        let len = text.chars().count();
+        if len < Self::MIN {
+            return Err(ValueError::TooShort {
+                len,
+                min: Self::MIN,
+            });
+        }
+        if len > Self::MAX {
+            return Err(ValueError::TooLong {
+                len,
+                max: Self::MAX,
+            });
+        }
+        Ok(Password(text.to_string()))
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(
+            Name::parse("  Lakeside Medical  ").unwrap().as_str(),
+            "Lakeside Medical"
+        );
+        assert_eq!(Name::parse("   "), Err(ValueError::Empty));
+        assert!(matches!(
+            Name::parse(&"x".repeat(201)),
+            Err(ValueError::TooLong { len: 201, max: 200 })
+        ));
+        assert_eq!(Name::parse("a\u{0}b"), Err(ValueError::ControlCharacter(0)));
+    }
+
+    #[test]
+    fn html_and_sql_looking_names_are_just_text() {
+        // Escaping is the renderer's job; the value keeps what the person typed.
+        let n = Name::parse("<script>alert(1)</script>'; DROP TABLE sites;--").unwrap();
+        assert!(n.as_str().starts_with("<script>"));
+    }
+
+    #[test]
+    fn codes_are_upper_case_letters_digits_and_dashes() {
+        assert_eq!(Code::parse("north-01").unwrap().as_str(), "NORTH-01");
+        assert_eq!(Code::parse("1NORTH"), Err(ValueError::Code));
+        assert_eq!(Code::parse("NO RTH"), Err(ValueError::Code));
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            Email::parse("Ann.Lee@Lakeside.Org").unwrap().as_str(),
+            "ann.lee@lakeside.org"
+        );
+        for bad in [
+            "ann",
+            "ann@",
+            "@x.org",
+            "a@b",
+            "a b@c.org",
+            "a@b@c.org",
+            "a@.org",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn passwords_need_twelve_characters_and_never_print() {
+        assert!(Password::parse("short").is_err());
+        let p = Password::parse("correct horse battery").unwrap();
+        assert_eq!(format!("{p:?}"), "Password(…)");
+    }
+
+    proptest! {
+        #[test]
+        fn a_parsed_name_parses_again_to_itself(s in "\\PC{0,250}") {
+            if let Ok(n) = Name::parse(&s) {
+                prop_assert_eq!(Name::parse(n.as_str()).unwrap(), n.clone());
+                prop_assert!(n.as_str().chars().count() <= Name::MAX);
+            }
+        }
+    }
+}

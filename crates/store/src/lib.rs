@@ -1,0 +1,79 @@
+//! The only crate with SQL. It owns the schema and its migrations, the ledger write path
+//! (lock the ledger head, append the hash-chained event, project it, store the idempotent
+//! answer — one transaction), and the queries the app reads with. One implementation serves
+//! SQLite and PostgreSQL through sqlx `Any`; what differs between them lives in `dialect`.
+
+mod dialect;
+mod error;
+mod migrate;
+mod ops;
+mod project;
+pub mod read;
+mod replay;
+pub mod testing;
+mod write;
+
+pub use dialect::Dialect;
+pub use error::StoreError;
+pub use read::*;
+pub use write::{
+    Append, AppendError, AppendOutcome, Appended, IdempotencyWrite, LedgerKind, NewLedger,
+    Operational, StoredAnswer,
+};
+
+use sqlx::AnyPool;
+
+/// A handle on the database: a writer pool and a reader pool. On SQLite the writer is one
+/// connection (DESIGN.md §6: one writer beside a read pool); on PostgreSQL both are one pool.
+#[derive(Clone)]
+pub struct Store {
+    writer: AnyPool,
+    reader: AnyPool,
+    dialect: Dialect,
+}
+
+impl Store {
+    /// Connect to `sqlite://path` (created if missing) or `postgres://…`, without migrating.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let dialect = Dialect::from_url(url)?;
+        let (writer, reader) = dialect.open_pools(url).await?;
+        Ok(Store {
+            writer,
+            reader,
+            dialect,
+        })
+    }
+
+    /// Connect and bring the schema up to date.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Apply every migration not yet applied; returns the names of those applied now.
+    pub async fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        migrate::run(&self.writer).await
+    }
+
+    /// Close both pools, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+
+    /// A value of a database setting the tests assert (e.g. SQLite `synchronous`).
+    pub async fn sqlite_pragma(&self, name: &str) -> Result<i64, StoreError> {
+        if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return Err(StoreError::Invalid(format!("not a pragma name: {name}")));
+        }
+        let row: (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("PRAGMA {name}")))
+            .fetch_one(&self.writer)
+            .await?;
+        Ok(row.0)
+    }
+}

@@ -1,0 +1,143 @@
+//! Operational rows (DESIGN.md §3): credentials and lock-out counters, web sessions, the
+//! throttled last-use stamp of API tokens. They are not part of the record and append no event.
+
+use crate::read::{Credentials, SessionRow};
+use crate::{Store, StoreError};
+
+/// How often a token's `last_used_at` is written at most (one write a minute, not per request).
+const TOKEN_STAMP_MICROS: i64 = 60 * 1_000_000;
+
+impl Store {
+    pub async fn credentials(&self, user_id: &str) -> Result<Option<Credentials>, StoreError> {
+        let row: Option<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT user_id, password_hash, failed_attempts, locked_until FROM credentials WHERE user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.writer)
+        .await?;
+        Ok(row.map(
+            |(user_id, password_hash, failed_attempts, locked_until)| Credentials {
+                user_id,
+                password_hash,
+                failed_attempts,
+                locked_until,
+            },
+        ))
+    }
+
+    /// Count a failed login; after `threshold` failures in a row, lock until `now + lock_for`
+    /// and start counting again. Returns the `locked_until` now in force (0: not locked).
+    pub async fn record_login_failure(
+        &self,
+        user_id: &str,
+        now: i64,
+        threshold: i64,
+        lock_for: i64,
+    ) -> Result<i64, StoreError> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE credentials SET failed_attempts = CASE WHEN failed_attempts + 1 >= $3 THEN 0 ELSE failed_attempts + 1 END, \
+             locked_until = CASE WHEN failed_attempts + 1 >= $3 THEN $2 + $4 ELSE locked_until END \
+             WHERE user_id = $1 RETURNING failed_attempts, locked_until",
+        )
+        .bind(user_id)
+        .bind(now)
+        .bind(threshold)
+        .bind(lock_for)
+        .fetch_optional(&self.writer)
+        .await?;
+        Ok(row.map(|(_, until)| until).unwrap_or(0))
+    }
+
+    pub async fn record_login_success(&self, user_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE credentials SET failed_attempts = 0 WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_session(&self, s: &SessionRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&s.id_hash)
+        .bind(&s.user_id)
+        .bind(&s.csrf_token)
+        .bind(s.created_at)
+        .bind(s.last_seen_at)
+        .bind(s.expires_at)
+        .execute(&self.writer)
+        .await
+        .map_err(StoreError::from_write)?;
+        Ok(())
+    }
+
+    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>, StoreError> {
+        let row: Option<(String, String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = $1",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(
+            |(id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)| SessionRow {
+                id_hash,
+                user_id,
+                csrf_token,
+                created_at,
+                last_seen_at,
+                expires_at,
+            },
+        ))
+    }
+
+    /// Mark the session seen (at most once a minute, to spare the writer).
+    pub async fn touch_session(&self, id_hash: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1 AND last_seen_at < $3",
+        )
+        .bind(id_hash)
+        .bind(now)
+        .bind(now - 60 * 1_000_000)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// End every session of a user (password change, deactivation).
+    pub async fn delete_sessions_of(&self, user_id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn purge_sessions(&self, now: i64) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(now)
+            .execute(&self.writer)
+            .await?
+            .rows_affected())
+    }
+
+    pub async fn stamp_token_use(&self, token_id: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .bind(token_id)
+        .bind(now)
+        .bind(now - TOKEN_STAMP_MICROS)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,369 @@
+//! `project`: the one function that turns an event into current-state rows. It runs in the
+//! event's transaction, and the replay test runs it again over a whole history, so it must
+//! depend on nothing but the event.
+//!
+//! Record events share one shape: `<kind>.created` carries `{id, new: {…}}`;
+//! `<kind>.updated` carries `{id, version, old: {…}, new: {…}}` with only the changed fields,
+//! and applies only if the row is still at `version - 1` (optimistic concurrency).
+
+use crate::StoreError;
+use cellpath_ledger::{Event, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
+use serde_json::Value;
+use sqlx::{Any, AssertSqlSafe, Transaction};
+
+#[derive(Clone, Copy)]
+enum Col {
+    Text,
+    Bool,
+    /// A JSON array or object kept as text.
+    Json,
+}
+
+struct Table {
+    name: &'static str,
+    kind: &'static str,
+    /// Columns set at creation; the `updatable` ones may change later.
+    columns: &'static [(&'static str, Col, bool)],
+}
+
+const ORGANIZATION: Table = Table {
+    name: "organizations",
+    kind: "organization",
+    columns: &[("kind", Col::Text, false), ("name", Col::Text, true)],
+};
+const SITE: Table = Table {
+    name: "sites",
+    kind: "site",
+    columns: &[
+        ("org_id", Col::Text, false),
+        ("name", Col::Text, true),
+        ("code", Col::Text, true),
+        ("city", Col::Text, true),
+        ("region", Col::Text, true),
+        ("active", Col::Bool, true),
+    ],
+};
+const FACILITY: Table = Table {
+    name: "facilities",
+    kind: "facility",
+    columns: &[
+        ("org_id", Col::Text, false),
+        ("name", Col::Text, true),
+        ("kind", Col::Text, true),
+        ("site_ids", Col::Json, true),
+    ],
+};
+const USER: Table = Table {
+    name: "users",
+    kind: "user",
+    columns: &[
+        ("org_id", Col::Text, false),
+        ("email", Col::Text, true),
+        ("name", Col::Text, true),
+        ("role", Col::Text, true),
+        ("active", Col::Bool, true),
+    ],
+};
+const PARTNERSHIP: Table = Table {
+    name: "partnerships",
+    kind: "partnership",
+    columns: &[
+        ("manufacturer_id", Col::Text, false),
+        ("health_system_id", Col::Text, false),
+        ("name", Col::Text, true),
+        ("programs", Col::Json, true),
+        ("status", Col::Text, true),
+    ],
+};
+
+const RECORD_TABLES: &[&Table] = &[&ORGANIZATION, &SITE, &FACILITY, &USER, &PARTNERSHIP];
+
+/// Events that change no current-state row (they are the record of something that happened).
+const NO_PROJECTION: &[&str] = &["user.password_changed"];
+
+/// A bound SQL value.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+fn invalid(event: &Event, what: impl std::fmt::Display) -> StoreError {
+    StoreError::Invalid(format!("event {} ({}): {what}", event.seq, event.kind))
+}
+
+fn bind_for(event: &Event, col: &str, ty: Col, value: &Value) -> Result<Bind, StoreError> {
+    Ok(match (ty, value) {
+        (Col::Text, Value::String(s)) => Bind::Text(s.clone()),
+        (Col::Bool, Value::Bool(b)) => Bind::Int(i64::from(*b)),
+        (Col::Json, v @ (Value::Array(_) | Value::Object(_))) => Bind::Text(v.to_string()),
+        _ => return Err(invalid(event, format!("field {col} has the wrong type"))),
+    })
+}
+
+fn str_field<'a>(event: &'a Event, v: &'a Value, name: &str) -> Result<&'a str, StoreError> {
+    v.get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid(event, format!("missing text field {name}")))
+}
+
+fn int_field(event: &Event, v: &Value, name: &str) -> Result<i64, StoreError> {
+    v.get(name)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| invalid(event, format!("missing integer field {name}")))
+}
+
+async fn execute(
+    tx: &mut Transaction<'static, Any>,
+    sql: &str,
+    binds: Vec<Bind>,
+) -> Result<u64, StoreError> {
+    let mut q = sqlx::query(AssertSqlSafe(sql.to_string()));
+    for b in binds {
+        q = match b {
+            Bind::Text(s) => q.bind(s),
+            Bind::Int(i) => q.bind(i),
+        };
+    }
+    Ok(q.execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_write)?
+        .rows_affected())
+}
+
+async fn create(
+    tx: &mut Transaction<'static, Any>,
+    table: &Table,
+    event: &Event,
+) -> Result<(), StoreError> {
+    let p = &event.payload;
+    let id = str_field(event, p, "id")?.to_string();
+    let new = p.get("new").ok_or_else(|| invalid(event, "missing new"))?;
+    let mut names = vec!["id"];
+    let mut binds = vec![Bind::Text(id)];
+    for (col, ty, _) in table.columns {
+        let v = new
+            .get(*col)
+            .ok_or_else(|| invalid(event, format!("missing field {col}")))?;
+        names.push(col);
+        binds.push(bind_for(event, col, *ty, v)?);
+    }
+    names.extend(["version", "created_at", "updated_at"]);
+    binds.extend([
+        Bind::Int(1),
+        Bind::Int(event.recorded_at),
+        Bind::Int(event.recorded_at),
+    ]);
+    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        table.name,
+        names.join(", "),
+        placeholders.join(", ")
+    );
+    execute(tx, &sql, binds).await?;
+    Ok(())
+}
+
+async fn update(
+    tx: &mut Transaction<'static, Any>,
+    table: &Table,
+    event: &Event,
+) -> Result<(), StoreError> {
+    let p = &event.payload;
+    let id = str_field(event, p, "id")?.to_string();
+    let version = int_field(event, p, "version")?;
+    let new = p
+        .get("new")
+        .and_then(Value::as_object)
+        .ok_or_else(|| invalid(event, "missing new"))?;
+    let mut sets = Vec::new();
+    let mut binds = Vec::new();
+    for (name, value) in new {
+        let (col, ty, _) = table
+            .columns
+            .iter()
+            .find(|(c, _, updatable)| c == name && *updatable)
+            .ok_or_else(|| invalid(event, format!("{name} cannot be changed")))?;
+        binds.push(bind_for(event, col, *ty, value)?);
+        sets.push(format!("{col} = ${}", binds.len()));
+    }
+    binds.push(Bind::Int(version));
+    sets.push(format!("version = ${}", binds.len()));
+    binds.push(Bind::Int(event.recorded_at));
+    sets.push(format!("updated_at = ${}", binds.len()));
+    binds.push(Bind::Text(id.clone()));
+    let id_at = binds.len();
+    binds.push(Bind::Int(version - 1));
+    let sql = format!(
+        "UPDATE {} SET {} WHERE id = ${id_at} AND version = ${}",
+        table.name,
+        sets.join(", "),
+        binds.len()
+    );
+    if execute(tx, &sql, binds).await? == 0 {
+        let current: Option<(i64,)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT version FROM {} WHERE id = $1",
+            table.name
+        )))
+        .bind(&id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        return Err(match current {
+            Some((current,)) => StoreError::Conflict {
+                kind: table.kind,
+                id,
+                current,
+            },
+            None => StoreError::NotFound {
+                kind: table.kind,
+                id,
+            },
+        });
+    }
+    Ok(())
+}
+
+/// Keep `site_facilities` equal to the facility's `site_ids`.
+async fn link_sites(tx: &mut Transaction<'static, Any>, event: &Event) -> Result<(), StoreError> {
+    let p = &event.payload;
+    let Some(site_ids) = p
+        .get("new")
+        .and_then(|n| n.get("site_ids"))
+        .and_then(Value::as_array)
+    else {
+        return Ok(());
+    };
+    let facility_id = str_field(event, p, "id")?;
+    sqlx::query("DELETE FROM site_facilities WHERE facility_id = $1")
+        .bind(facility_id)
+        .execute(&mut **tx)
+        .await?;
+    for site in site_ids {
+        let site = site
+            .as_str()
+            .ok_or_else(|| invalid(event, "site_ids holds a non-text value"))?;
+        sqlx::query("INSERT INTO site_facilities (site_id, facility_id) VALUES ($1, $2)")
+            .bind(site)
+            .bind(facility_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::from_write)?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn project(
+    tx: &mut Transaction<'static, Any>,
+    event: &Event,
+    hash: &str,
+) -> Result<(), StoreError> {
+    let kind = event.kind.as_str();
+    if NO_PROJECTION.contains(&kind) {
+        return Ok(());
+    }
+    if let Some((record, change)) = kind.split_once('.')
+        && let Some(table) = RECORD_TABLES.iter().find(|t| t.kind == record)
+    {
+        match change {
+            "created" => create(tx, table, event).await?,
+            "updated" => update(tx, table, event).await?,
+            _ => return Err(invalid(event, "unknown event type")),
+        }
+        if record == "facility" {
+            link_sites(tx, event).await?;
+        }
+        return Ok(());
+    }
+    let p = &event.payload;
+    match kind {
+        "api_token.created" => {
+            let binds = vec![
+                Bind::Text(str_field(event, p, "id")?.into()),
+                Bind::Text(str_field(event, p, "user_id")?.into()),
+                Bind::Text(str_field(event, p, "name")?.into()),
+                Bind::Text(str_field(event, p, "token_hash")?.into()),
+                Bind::Int(event.recorded_at),
+            ];
+            execute(
+                tx,
+                "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+                binds,
+            )
+            .await?;
+        }
+        "api_token.revoked" => {
+            let id = str_field(event, p, "id")?.to_string();
+            let n = execute(
+                tx,
+                "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                vec![Bind::Text(id.clone()), Bind::Int(event.recorded_at)],
+            )
+            .await?;
+            if n == 0 {
+                return Err(StoreError::NotFound {
+                    kind: "active api token",
+                    id,
+                });
+            }
+        }
+        SIGNATURE_EVENT_TYPE => {
+            let sig: SignaturePayload = serde_json::from_value(p.clone())
+                .map_err(|e| invalid(event, format!("not a signature: {e}")))?;
+            let target = match &sig.signs {
+                Signed::Event { event_hash } => event_hash.clone(),
+                Signed::Record { content_hash, .. } => content_hash.clone(),
+            };
+            execute(
+                tx,
+                "INSERT INTO signatures (event_hash, ledger_id, seq, target, signer_user_id, printed_name, meaning, signed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                vec![
+                    Bind::Text(hash.into()),
+                    Bind::Text(event.ledger_id.clone()),
+                    Bind::Int(event.seq),
+                    Bind::Text(target),
+                    Bind::Text(sig.signer_user_id),
+                    Bind::Text(sig.printed_name),
+                    Bind::Text(sig.meaning.to_string()),
+                    Bind::Int(sig.signed_at),
+                ],
+            )
+            .await?;
+        }
+        _ => return Err(invalid(event, "unknown event type")),
+    }
+    Ok(())
+}
+
+/// The current-state tables the replay test compares, with the columns that come from events
+/// (operational columns such as `last_used_at` are left out).
+pub const RECORD_STATE: &[(&str, &str)] = &[
+    (
+        "organizations",
+        "id, kind, name, version, created_at, updated_at",
+    ),
+    (
+        "sites",
+        "id, org_id, name, code, city, region, active, version, created_at, updated_at",
+    ),
+    (
+        "facilities",
+        "id, org_id, name, kind, site_ids, version, created_at, updated_at",
+    ),
+    ("site_facilities", "site_id, facility_id"),
+    (
+        "users",
+        "id, org_id, email, name, role, active, version, created_at, updated_at",
+    ),
+    (
+        "partnerships",
+        "id, manufacturer_id, health_system_id, name, programs, status, version, created_at, updated_at",
+    ),
+    (
+        "api_tokens",
+        "id, user_id, name, token_hash, created_at, revoked_at",
+    ),
+    (
+        "signatures",
+        "event_hash, ledger_id, seq, target, signer_user_id, printed_name, meaning, signed_at",
+    ),
+];

@@ -1,0 +1,530 @@
+//! Queries the app reads with. Rows are plain structs; the app decides who may see them.
+
+use crate::{Store, StoreError};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, FromRow, Row};
+
+/// Offset pagination: `limit` at most 200.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Page {
+    pub const MAX_LIMIT: i64 = 200;
+    pub fn first(limit: i64) -> Page {
+        Page { limit, offset: 0 }
+    }
+    pub fn all() -> Page {
+        Page {
+            limit: i64::MAX / 2,
+            offset: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Organization {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Site {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub code: String,
+    pub city: String,
+    pub region: String,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Facility {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub kind: String,
+    pub site_ids: Vec<String>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Partnership {
+    pub id: String,
+    pub manufacturer_id: String,
+    pub health_system_id: String,
+    pub name: String,
+    pub programs: Vec<String>,
+    pub status: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    #[serde(skip)]
+    pub token_hash: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerHead {
+    pub ledger_id: String,
+    pub kind: String,
+    pub seq: i64,
+    pub head_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredEventRow {
+    pub ledger_id: String,
+    pub seq: i64,
+    pub hash: String,
+    pub kind: String,
+    pub actor: String,
+    pub recorded_at: i64,
+    /// The exact canonical bytes that were hashed.
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignatureRow {
+    pub event_hash: String,
+    pub ledger_id: String,
+    pub seq: i64,
+    pub target: String,
+    pub signer_user_id: String,
+    pub printed_name: String,
+    pub meaning: String,
+    pub signed_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub user_id: String,
+    pub password_hash: String,
+    pub failed_attempts: i64,
+    pub locked_until: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub user_id: String,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+fn json_list(text: String) -> Result<Vec<String>, sqlx::Error> {
+    serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+impl FromRow<'_, AnyRow> for Organization {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Organization {
+            id: r.try_get("id")?,
+            kind: r.try_get("kind")?,
+            name: r.try_get("name")?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+impl FromRow<'_, AnyRow> for Site {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Site {
+            id: r.try_get("id")?,
+            org_id: r.try_get("org_id")?,
+            name: r.try_get("name")?,
+            code: r.try_get("code")?,
+            city: r.try_get("city")?,
+            region: r.try_get("region")?,
+            active: r.try_get::<i64, _>("active")? == 1,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+impl FromRow<'_, AnyRow> for Facility {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Facility {
+            id: r.try_get("id")?,
+            org_id: r.try_get("org_id")?,
+            name: r.try_get("name")?,
+            kind: r.try_get("kind")?,
+            site_ids: json_list(r.try_get("site_ids")?)?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+impl FromRow<'_, AnyRow> for User {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(User {
+            id: r.try_get("id")?,
+            org_id: r.try_get("org_id")?,
+            email: r.try_get("email")?,
+            name: r.try_get("name")?,
+            role: r.try_get("role")?,
+            active: r.try_get::<i64, _>("active")? == 1,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+impl FromRow<'_, AnyRow> for Partnership {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Partnership {
+            id: r.try_get("id")?,
+            manufacturer_id: r.try_get("manufacturer_id")?,
+            health_system_id: r.try_get("health_system_id")?,
+            name: r.try_get("name")?,
+            programs: json_list(r.try_get("programs")?)?,
+            status: r.try_get("status")?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+impl FromRow<'_, AnyRow> for ApiToken {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(ApiToken {
+            id: r.try_get("id")?,
+            user_id: r.try_get("user_id")?,
+            name: r.try_get("name")?,
+            token_hash: r.try_get("token_hash")?,
+            created_at: r.try_get("created_at")?,
+            revoked_at: r.try_get("revoked_at")?,
+            last_used_at: r.try_get("last_used_at")?,
+        })
+    }
+}
+impl FromRow<'_, AnyRow> for StoredEventRow {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(StoredEventRow {
+            ledger_id: r.try_get("ledger_id")?,
+            seq: r.try_get("seq")?,
+            hash: r.try_get("hash")?,
+            kind: r.try_get("kind")?,
+            actor: r.try_get("actor")?,
+            recorded_at: r.try_get("recorded_at")?,
+            body: r.try_get("body")?,
+        })
+    }
+}
+impl FromRow<'_, AnyRow> for SignatureRow {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(SignatureRow {
+            event_hash: r.try_get("event_hash")?,
+            ledger_id: r.try_get("ledger_id")?,
+            seq: r.try_get("seq")?,
+            target: r.try_get("target")?,
+            signer_user_id: r.try_get("signer_user_id")?,
+            printed_name: r.try_get("printed_name")?,
+            meaning: r.try_get("meaning")?,
+            signed_at: r.try_get("signed_at")?,
+        })
+    }
+}
+
+const EVENT_COLS: &str = "ledger_id, seq, hash, kind, actor, recorded_at, body";
+
+impl Store {
+    pub async fn organization(&self, id: &str) -> Result<Option<Organization>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM organizations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    pub async fn organization_by_name(
+        &self,
+        name: &str,
+    ) -> Result<Option<Organization>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM organizations WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+
+    pub async fn organizations(&self, page: Page) -> Result<Vec<Organization>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM organizations ORDER BY name, id LIMIT $1 OFFSET $2")
+                .bind(page.limit)
+                .bind(page.offset)
+                .fetch_all(&self.reader)
+                .await?,
+        )
+    }
+
+    pub async fn site(&self, id: &str) -> Result<Option<Site>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM sites WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    pub async fn sites_of(&self, org_id: &str, page: Page) -> Result<Vec<Site>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM sites WHERE org_id = $1 ORDER BY name, id LIMIT $2 OFFSET $3",
+        )
+        .bind(org_id)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    pub async fn facility(&self, id: &str) -> Result<Option<Facility>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM facilities WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    pub async fn facilities_of(
+        &self,
+        org_id: &str,
+        page: Page,
+    ) -> Result<Vec<Facility>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM facilities WHERE org_id = $1 ORDER BY name, id LIMIT $2 OFFSET $3",
+        )
+        .bind(org_id)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    pub async fn facilities_of_site(&self, site_id: &str) -> Result<Vec<Facility>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT f.* FROM facilities f JOIN site_facilities sf ON sf.facility_id = f.id WHERE sf.site_id = $1 ORDER BY f.kind, f.name",
+        )
+        .bind(site_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    pub async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    pub async fn users_of(&self, org_id: &str, page: Page) -> Result<Vec<User>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM users WHERE org_id = $1 ORDER BY name, id LIMIT $2 OFFSET $3",
+        )
+        .bind(org_id)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    pub async fn partnership(&self, id: &str) -> Result<Option<Partnership>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM partnerships WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    /// Partnerships the organization is party to, on either side.
+    pub async fn partnerships_of(
+        &self,
+        org_id: &str,
+        page: Page,
+    ) -> Result<Vec<Partnership>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM partnerships WHERE manufacturer_id = $1 OR health_system_id = $1 ORDER BY name, id LIMIT $2 OFFSET $3",
+        )
+        .bind(org_id)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// Whether two organizations are in a partnership that has not ended.
+    pub async fn are_partners(&self, a: &str, b: &str) -> Result<bool, StoreError> {
+        let row: (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM partnerships WHERE status <> 'ended' AND ((manufacturer_id = $1 AND health_system_id = $2) OR (manufacturer_id = $2 AND health_system_id = $1))",
+        )
+        .bind(a)
+        .bind(b)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(row.0 > 0)
+    }
+
+    pub async fn api_tokens_of(&self, user_id: &str) -> Result<Vec<ApiToken>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    pub async fn api_token(&self, id: &str) -> Result<Option<ApiToken>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM api_tokens WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    pub async fn api_token_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ApiToken>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM api_tokens WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+
+    pub async fn ledger_head(&self, ledger_id: &str) -> Result<Option<LedgerHead>, StoreError> {
+        let row: Option<(String, String, i64, String)> = sqlx::query_as(
+            "SELECT ledger_id, kind, seq, head_hash FROM ledger_heads WHERE ledger_id = $1",
+        )
+        .bind(ledger_id)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(|(ledger_id, kind, seq, head_hash)| LedgerHead {
+            ledger_id,
+            kind,
+            seq,
+            head_hash,
+        }))
+    }
+
+    pub async fn ledgers(&self) -> Result<Vec<LedgerHead>, StoreError> {
+        let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
+            "SELECT ledger_id, kind, seq, head_hash FROM ledger_heads ORDER BY ledger_id",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(ledger_id, kind, seq, head_hash)| LedgerHead {
+                ledger_id,
+                kind,
+                seq,
+                head_hash,
+            })
+            .collect())
+    }
+
+    /// Events of a ledger with `seq > after`, oldest first.
+    pub async fn events(
+        &self,
+        ledger_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEventRow>, StoreError> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {EVENT_COLS} FROM events WHERE ledger_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        )))
+        .bind(ledger_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// Events of a ledger newest first, for people reading the audit trail.
+    pub async fn events_newest_first(
+        &self,
+        ledger_id: &str,
+        page: Page,
+    ) -> Result<Vec<StoredEventRow>, StoreError> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {EVENT_COLS} FROM events WHERE ledger_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"
+        )))
+        .bind(ledger_id)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    pub async fn event_by_hash(&self, hash: &str) -> Result<Option<StoredEventRow>, StoreError> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {EVENT_COLS} FROM events WHERE hash = $1"
+        )))
+        .bind(hash)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    /// Signatures on an event or record hash.
+    pub async fn signatures_on(&self, target: &str) -> Result<Vec<SignatureRow>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM signatures WHERE target = $1 ORDER BY signed_at")
+                .bind(target)
+                .fetch_all(&self.reader)
+                .await?,
+        )
+    }
+
+    pub async fn signatures_in(&self, ledger_id: &str) -> Result<Vec<SignatureRow>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM signatures WHERE ledger_id = $1 ORDER BY seq")
+                .bind(ledger_id)
+                .fetch_all(&self.reader)
+                .await?,
+        )
+    }
+}

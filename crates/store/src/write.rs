@@ -1,0 +1,381 @@
+//! The write path (DESIGN.md §3, §6). One transaction per command:
+//! 1. lock the ledger: `UPDATE ledger_heads SET seq = seq + 1 … RETURNING` is the first
+//!    statement, so appends to one ledger queue behind each other and never fork;
+//! 2. answer a repeated `Idempotency-Key` with the stored answer, and stop;
+//! 3. seal the event (canonical bytes, SHA-256 over the previous hash) and insert it;
+//! 4. project it onto the current-state tables;
+//! 5. store the idempotent answer, then commit.
+
+use crate::project::project;
+use crate::{Store, StoreError};
+use cellpath_ledger::{Event, GENESIS_PREV_HASH};
+use serde::Serialize;
+use sqlx::{Any, Transaction};
+
+/// Idempotency records are kept this long (DESIGN.md §5).
+pub const IDEMPOTENCY_TTL_MICROS: i64 = 24 * 3600 * 1_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerKind {
+    Manufacturer,
+    HealthSystem,
+    Partnership,
+}
+
+impl LedgerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerKind::Manufacturer => "manufacturer",
+            LedgerKind::HealthSystem => "health_system",
+            LedgerKind::Partnership => "partnership",
+        }
+    }
+}
+
+/// Open a new ledger with this event (its first).
+#[derive(Debug, Clone, Copy)]
+pub struct NewLedger {
+    pub kind: LedgerKind,
+}
+
+/// The answer stored for an `Idempotency-Key` and returned to every repeat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswer {
+    pub status: u16,
+    pub body: String,
+}
+
+type AnswerFn = Box<dyn FnOnce(&Appended) -> StoredAnswer + Send>;
+
+pub struct IdempotencyWrite {
+    /// Whose key it is: a user id (keys are scoped to the user or token).
+    pub scope: String,
+    pub key: String,
+    /// SHA-256 of the request (method, path, body): the same key with another body is refused.
+    pub request_hash: String,
+    /// Builds the answer from the appended event, inside the transaction.
+    pub answer: AnswerFn,
+}
+
+/// Operational rows written in the same transaction as the event (not part of the record).
+#[derive(Debug, Clone)]
+pub enum Operational {
+    SetPassword {
+        user_id: String,
+        password_hash: String,
+    },
+}
+
+pub struct Append {
+    pub ledger_id: String,
+    pub open: Option<NewLedger>,
+    pub actor: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// The clock's reading; the event gets `max(now, last recorded_at)` so time never runs
+    /// backwards within a ledger.
+    pub now: i64,
+    pub idempotency: Option<IdempotencyWrite>,
+    pub operational: Vec<Operational>,
+}
+
+impl Append {
+    pub fn new(
+        ledger_id: impl Into<String>,
+        actor: impl Into<String>,
+        kind: impl Into<String>,
+        payload: serde_json::Value,
+        now: i64,
+    ) -> Append {
+        Append {
+            ledger_id: ledger_id.into(),
+            open: None,
+            actor: actor.into(),
+            kind: kind.into(),
+            payload,
+            now,
+            idempotency: None,
+            operational: Vec::new(),
+        }
+    }
+    pub fn opening(mut self, kind: LedgerKind) -> Append {
+        self.open = Some(NewLedger { kind });
+        self
+    }
+    pub fn with_operational(mut self, op: Operational) -> Append {
+        self.operational.push(op);
+        self
+    }
+    pub fn with_idempotency(mut self, idem: Option<IdempotencyWrite>) -> Append {
+        self.idempotency = idem;
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Appended {
+    pub ledger_id: String,
+    pub seq: i64,
+    pub hash: String,
+    pub recorded_at: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+}
+
+#[derive(Debug)]
+pub enum AppendOutcome {
+    Appended {
+        event: Appended,
+        answer: Option<StoredAnswer>,
+    },
+    /// The same key and request were seen before: the first answer, nothing written.
+    Replayed(StoredAnswer),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("this Idempotency-Key was already used for a different request")]
+    IdempotencyKeyReused,
+}
+
+impl From<sqlx::Error> for AppendError {
+    fn from(e: sqlx::Error) -> Self {
+        AppendError::Store(StoreError::from_write(e))
+    }
+}
+
+impl Store {
+    /// Append one event to its ledger and project it, in one transaction.
+    pub async fn append(&self, append: Append) -> Result<AppendOutcome, AppendError> {
+        let scope_key = append
+            .idempotency
+            .as_ref()
+            .map(|i| (i.scope.clone(), i.key.clone(), i.request_hash.clone()));
+        match self.append_tx(append).await {
+            // Two requests with one key on different ledgers (or both opening one) can race
+            // past the lookup; the primary key on `idempotency` stops the second, which then
+            // answers like any repeat.
+            Err(AppendError::Store(StoreError::Duplicate { constraint }))
+                if scope_key.is_some() && is_idempotency_constraint(&constraint) =>
+            {
+                let (scope, key, request_hash) = scope_key.expect("checked above");
+                match self.stored_answer(&scope, &key).await? {
+                    Some((hash, answer)) if hash == request_hash => {
+                        Ok(AppendOutcome::Replayed(answer))
+                    }
+                    Some(_) => Err(AppendError::IdempotencyKeyReused),
+                    None => Err(StoreError::Duplicate { constraint }.into()),
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn append_tx(&self, append: Append) -> Result<AppendOutcome, AppendError> {
+        let mut tx = self.writer.begin().await?;
+        if let Some(open) = append.open {
+            sqlx::query(
+                "INSERT INTO ledger_heads (ledger_id, kind, seq, head_hash, last_recorded_at) VALUES ($1, $2, 0, $3, 0)",
+            )
+            .bind(&append.ledger_id)
+            .bind(open.kind.as_str())
+            .bind(GENESIS_PREV_HASH)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_write)?;
+        }
+        let head: Option<(i64, String, i64)> = sqlx::query_as(
+            "UPDATE ledger_heads SET seq = seq + 1 WHERE ledger_id = $1 RETURNING seq, head_hash, last_recorded_at",
+        )
+        .bind(&append.ledger_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((seq, prev_hash, last_recorded_at)) = head else {
+            return Err(StoreError::NoLedger(append.ledger_id).into());
+        };
+
+        if let Some(idem) = &append.idempotency
+            && let Some((hash, answer)) =
+                lookup_answer(&mut tx, &idem.scope, &idem.key, append.now).await?
+        {
+            tx.rollback().await?;
+            return if hash == idem.request_hash {
+                Ok(AppendOutcome::Replayed(answer))
+            } else {
+                Err(AppendError::IdempotencyKeyReused)
+            };
+        }
+
+        let event = Event {
+            ledger_id: append.ledger_id.clone(),
+            seq,
+            prev_hash,
+            recorded_at: append.now.max(last_recorded_at),
+            actor: append.actor,
+            kind: append.kind,
+            schema_version: 1,
+            payload: append.payload,
+        };
+        let sealed = event.seal().map_err(|e| StoreError::Seal(e.to_string()))?;
+        let body = String::from_utf8(sealed.bytes).map_err(|e| StoreError::Seal(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO events (ledger_id, seq, hash, kind, actor, recorded_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&event.ledger_id)
+        .bind(seq)
+        .bind(&sealed.hash)
+        .bind(&event.kind)
+        .bind(&event.actor)
+        .bind(event.recorded_at)
+        .bind(&body)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_write)?;
+        sqlx::query(
+            "UPDATE ledger_heads SET head_hash = $2, last_recorded_at = $3 WHERE ledger_id = $1",
+        )
+        .bind(&event.ledger_id)
+        .bind(&sealed.hash)
+        .bind(event.recorded_at)
+        .execute(&mut *tx)
+        .await?;
+
+        project(&mut tx, &event, &sealed.hash).await?;
+        for op in &append.operational {
+            apply_operational(&mut tx, op).await?;
+        }
+
+        let appended = Appended {
+            ledger_id: event.ledger_id,
+            seq,
+            hash: sealed.hash,
+            recorded_at: event.recorded_at,
+            kind: event.kind,
+            payload: event.payload,
+        };
+        let answer = match append.idempotency {
+            Some(idem) => {
+                let answer = (idem.answer)(&appended);
+                sqlx::query(
+                    "INSERT INTO idempotency (scope, key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&idem.scope)
+                .bind(&idem.key)
+                .bind(&idem.request_hash)
+                .bind(i64::from(answer.status))
+                .bind(&answer.body)
+                .bind(append.now)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_write)?;
+                Some(answer)
+            }
+            None => None,
+        };
+        tx.commit().await?;
+        Ok(AppendOutcome::Appended {
+            event: appended,
+            answer,
+        })
+    }
+
+    /// The stored answer for a key, if any (whatever its age; callers compare hashes).
+    async fn stored_answer(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<(String, StoredAnswer)>, StoreError> {
+        let row: Option<(String, i64, String)> = sqlx::query_as(
+            "SELECT request_hash, status, response FROM idempotency WHERE scope = $1 AND key = $2",
+        )
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(&self.writer)
+        .await?;
+        Ok(row.map(|(h, s, b)| {
+            (
+                h,
+                StoredAnswer {
+                    status: s as u16,
+                    body: b,
+                },
+            )
+        }))
+    }
+
+    /// Forget idempotency records older than 24 hours.
+    pub async fn purge_idempotency(&self, now: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM idempotency WHERE created_at < $1")
+            .bind(now - IDEMPOTENCY_TTL_MICROS)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+fn is_idempotency_constraint(constraint: &str) -> bool {
+    constraint.contains("idempotency")
+}
+
+async fn lookup_answer(
+    tx: &mut Transaction<'static, Any>,
+    scope: &str,
+    key: &str,
+    now: i64,
+) -> Result<Option<(String, StoredAnswer)>, StoreError> {
+    let row: Option<(String, i64, String, i64)> = sqlx::query_as(
+        "SELECT request_hash, status, response, created_at FROM idempotency WHERE scope = $1 AND key = $2",
+    )
+    .bind(scope)
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match row {
+        Some((_, _, _, created_at)) if created_at < now - IDEMPOTENCY_TTL_MICROS => {
+            sqlx::query("DELETE FROM idempotency WHERE scope = $1 AND key = $2")
+                .bind(scope)
+                .bind(key)
+                .execute(&mut **tx)
+                .await?;
+            Ok(None)
+        }
+        Some((h, s, b, _)) => Ok(Some((
+            h,
+            StoredAnswer {
+                status: s as u16,
+                body: b,
+            },
+        ))),
+        None => Ok(None),
+    }
+}
+
+async fn apply_operational(
+    tx: &mut Transaction<'static, Any>,
+    op: &Operational,
+) -> Result<(), StoreError> {
+    match op {
+        Operational::SetPassword {
+            user_id,
+            password_hash,
+        } => {
+            let updated = sqlx::query("UPDATE credentials SET password_hash = $2, failed_attempts = 0, locked_until = 0 WHERE user_id = $1")
+                .bind(user_id)
+                .bind(password_hash)
+                .execute(&mut **tx)
+                .await?;
+            if updated.rows_affected() == 0 {
+                sqlx::query("INSERT INTO credentials (user_id, password_hash, failed_attempts, locked_until) VALUES ($1, $2, 0, 0)")
+                    .bind(user_id)
+                    .bind(password_hash)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(StoreError::from_write)?;
+            }
+        }
+    }
+    Ok(())
+}
