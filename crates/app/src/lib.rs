@@ -1,1 +1,66 @@
-//! placeholder
+//! Commands and queries of cellpath. Every write is a command that checks the access policy,
+//! builds one event with old and new values, and appends it through the store in the same
+//! transaction as its projection. The API, the web pages, the CLI and the demo all call this
+//! crate; none of them talks to the store directly.
+
+pub mod access;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod ids;
+pub mod records;
+mod write;
+
+pub use access::Caller;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{AppError, FieldError, Fields};
+pub use write::{Idem, Outcome};
+
+use cellpath_store::Store;
+use std::sync::Arc;
+
+/// Limits of authentication; defaults suit a hospital: a nurse locked out mid-infusion is a
+/// safety problem, so lock-outs are short.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub session_idle_micros: i64,
+    pub session_absolute_micros: i64,
+    pub lockout_threshold: i64,
+    pub lockout_micros: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        const MINUTE: i64 = 60 * 1_000_000;
+        AuthSettings {
+            session_idle_micros: 30 * MINUTE,
+            session_absolute_micros: 12 * 60 * MINUTE,
+            lockout_threshold: 5,
+            lockout_micros: 15 * MINUTE,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    clock: Arc<dyn Clock>,
+    pub auth: AuthSettings,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
+        App {
+            store,
+            clock,
+            auth: AuthSettings::default(),
+        }
+    }
+
+    /// Microseconds since the Unix epoch, from the injected clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}

@@ -7,5 +7,5 @@ pub mod policy;
 pub mod values;
 
 pub use org::{FacilityKind, OrgKind, PartnershipStatus, Role};
-pub use policy::{Action, Decision, Principal, Purpose, Resource, ResourceKind, decide};
+pub use policy::{Action, Decision, Principal, Relation, Resource, ResourceKind, decide};
 pub use values::{Code, Email, Name, Notes, Password, ValueError};

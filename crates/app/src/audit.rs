@@ -1,0 +1,208 @@
+//! The audit trail: verifying a ledger's chain in the database or in an export, exporting it
+//! as JSON Lines, and reading it as people do (who, when, what changed, signatures).
+
+use crate::{App, AppError, Caller};
+use cellpath_domain::policy::{Action, ResourceKind};
+use cellpath_ledger::{ChainBreak, StoredEvent, Verified, Verifier, parse_event};
+use cellpath_store::{Page, SignatureRow, StoredEventRow};
+use serde::Serialize;
+
+const BATCH: i64 = 1000;
+
+/// What `verify` found: the chain holds, or the first broken link.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum VerifyReport {
+    Intact {
+        ledger_id: String,
+        events: i64,
+        head_hash: String,
+    },
+    Broken {
+        ledger_id: String,
+        seq: i64,
+        reason: String,
+    },
+}
+
+impl VerifyReport {
+    pub fn is_intact(&self) -> bool {
+        matches!(self, VerifyReport::Intact { .. })
+    }
+}
+
+impl From<Result<Verified, ChainBreak>> for VerifyReport {
+    fn from(r: Result<Verified, ChainBreak>) -> Self {
+        match r {
+            Ok(v) => VerifyReport::Intact {
+                ledger_id: v.ledger_id,
+                events: v.events,
+                head_hash: v.head_hash,
+            },
+            Err(b) => VerifyReport::Broken {
+                ledger_id: b.ledger_id.clone().unwrap_or_default(),
+                seq: b.seq,
+                reason: b.reason.to_string(),
+            },
+        }
+    }
+}
+
+/// One event as a person reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    pub seq: i64,
+    pub hash: String,
+    pub kind: String,
+    pub actor: String,
+    /// The actor's name, when the actor is a user this caller can see.
+    pub actor_name: Option<String>,
+    pub recorded_at: i64,
+    pub payload: serde_json::Value,
+    pub signatures: Vec<SignatureRow>,
+}
+
+impl App {
+    async fn check_ledger_read(&self, caller: &Caller, ledger_id: &str) -> Result<(), AppError> {
+        let what = format!("ledger {ledger_id}");
+        if self.store.ledger_head(ledger_id).await?.is_none() {
+            return Err(AppError::not_found(&what));
+        }
+        let rel = self.ledger_relation(caller, ledger_id).await?;
+        self.check(caller, Action::Read, ResourceKind::Ledger, rel, &what)
+    }
+
+    /// Verify a ledger in the database: hash the stored bytes, follow the chain, compare the
+    /// head. Names the first broken link.
+    pub async fn verify_ledger(
+        &self,
+        caller: &Caller,
+        ledger_id: &str,
+    ) -> Result<VerifyReport, AppError> {
+        self.check_ledger_read(caller, ledger_id).await?;
+        let head = self
+            .store
+            .ledger_head(ledger_id)
+            .await?
+            .ok_or_else(|| AppError::not_found(ledger_id))?;
+        let mut verifier = Verifier::for_ledger(ledger_id);
+        let mut after = 0;
+        loop {
+            let rows = self.store.events(ledger_id, after, BATCH).await?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                if let Err(b) = verifier.push(StoredEvent {
+                    seq: row.seq,
+                    bytes: row.body.as_bytes(),
+                    stored_hash: Some(&row.hash),
+                }) {
+                    return Ok(Err(b).into());
+                }
+                after = row.seq;
+            }
+        }
+        let verified = verifier.finish();
+        if verified.events != head.seq || verified.head_hash != head.head_hash {
+            return Ok(VerifyReport::Broken {
+                ledger_id: ledger_id.to_string(),
+                seq: verified.events + 1,
+                reason: format!(
+                    "the ledger head says {} events ending in {}, but the stored events give {} ending in {}",
+                    head.seq, head.head_hash, verified.events, verified.head_hash
+                ),
+            });
+        }
+        Ok(Ok(verified).into())
+    }
+
+    /// Every ledger the caller may read, verified.
+    pub async fn verify_all(&self, caller: &Caller) -> Result<Vec<VerifyReport>, AppError> {
+        let mut out = Vec::new();
+        for head in self.store.ledgers().await? {
+            if self
+                .check_ledger_read(caller, &head.ledger_id)
+                .await
+                .is_ok()
+            {
+                out.push(self.verify_ledger(caller, &head.ledger_id).await?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ledger as JSON Lines: each line the exact stored bytes (docs/ledger-format.md).
+    pub async fn export_ledger(
+        &self,
+        caller: &Caller,
+        ledger_id: &str,
+        out: &mut impl std::io::Write,
+    ) -> Result<i64, AppError> {
+        self.check_ledger_read(caller, ledger_id).await?;
+        let mut after = 0;
+        let mut n = 0;
+        loop {
+            let rows = self.store.events(ledger_id, after, BATCH).await?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                out.write_all(row.body.as_bytes())
+                    .and_then(|_| out.write_all(b"\n"))
+                    .map_err(|e| AppError::Internal(format!("writing the export: {e}")))?;
+                after = row.seq;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    pub async fn ledger_head(
+        &self,
+        caller: &Caller,
+        ledger_id: &str,
+    ) -> Result<cellpath_store::LedgerHead, AppError> {
+        self.check_ledger_read(caller, ledger_id).await?;
+        self.store
+            .ledger_head(ledger_id)
+            .await?
+            .ok_or_else(|| AppError::not_found(ledger_id))
+    }
+
+    /// Events newest first, with their signatures and the actor's name.
+    pub async fn ledger_events(
+        &self,
+        caller: &Caller,
+        ledger_id: &str,
+        page: Page,
+    ) -> Result<Vec<EventView>, AppError> {
+        self.check_ledger_read(caller, ledger_id).await?;
+        let rows: Vec<StoredEventRow> = self.store.events_newest_first(ledger_id, page).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let event = parse_event(row.body.as_bytes())
+                .map_err(|e| AppError::Internal(format!("stored event {}: {e}", row.seq)))?;
+            let actor_name = match event.actor.strip_prefix("user:") {
+                Some(id) => self.store.user(id).await?.map(|u| u.name),
+                None => None,
+            };
+            out.push(EventView {
+                seq: row.seq,
+                signatures: self.store.signatures_on(&row.hash).await?,
+                hash: row.hash,
+                kind: row.kind,
+                actor: row.actor,
+                actor_name,
+                recorded_at: row.recorded_at,
+                payload: event.payload,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Verify an exported JSON Lines file (no database needed).
+pub fn verify_export(text: &str, expected_head: Option<&str>) -> VerifyReport {
+    cellpath_ledger::verify_jsonl(text, expected_head).into()
+}

@@ -1,0 +1,478 @@
+//! Authentication: argon2id passwords, server-side web sessions (random id in an HttpOnly
+//! cookie, only its SHA-256 stored, rotated at login, idle and absolute timeouts, a CSRF token
+//! per session), personal API tokens (random, shown once, stored as SHA-256, revocable), and
+//! the time-limited lock-out after repeated failures. E-signatures live here too: they need
+//! the password re-entered at the moment of signing, never just a token.
+
+use crate::access::Via;
+use crate::write::Write;
+use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use cellpath_domain::policy::{Action, Principal, ResourceKind};
+use cellpath_domain::{Name, OrgKind, Password, Role};
+use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
+use cellpath_store::{ApiToken, SessionRow, SignatureRow, User};
+use serde::Serialize;
+use serde_json::json;
+use std::sync::Arc;
+
+/// Prefix of API tokens, so a leaked one is recognisable in logs and scanners.
+pub const TOKEN_PREFIX: &str = "cpt_";
+
+pub async fn hash_password(password: Password) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Argon2::default()
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::Internal(format!("hashing a password: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+async fn verify_password(hash: String, password: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash)
+            .map_err(|e| AppError::Internal(format!("stored password hash: {e}")))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// A fresh web session: the cookie value is returned once and never stored.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub cookie_value: String,
+    pub csrf_token: String,
+    pub user: User,
+}
+
+/// An authenticated web session.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub caller: Caller,
+    pub user: User,
+    pub csrf_token: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatedToken {
+    /// The token itself, shown this once.
+    pub token: String,
+    #[serde(flatten)]
+    pub info: ApiToken,
+}
+
+impl App {
+    async fn principal_for(&self, user: &User, via: Via) -> Result<Caller, AppError> {
+        let org = self
+            .store
+            .organization(&user.org_id)
+            .await?
+            .ok_or_else(|| AppError::Internal("user without organization".into()))?;
+        let org_kind: OrgKind = org
+            .kind
+            .parse()
+            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let role: Role = user
+            .role
+            .parse()
+            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        Ok(Caller::user(
+            Principal {
+                user_id: user.id.clone(),
+                org_id: user.org_id.clone(),
+                org_kind,
+                role,
+            },
+            user.name.clone(),
+            via,
+        ))
+    }
+
+    /// Check a password, counting failures toward the lock-out. The answer never says whether
+    /// the e-mail exists.
+    async fn check_password(&self, user: &User, password: &str) -> Result<(), AppError> {
+        let now = self.now();
+        let creds = self
+            .store
+            .credentials(&user.id)
+            .await?
+            .ok_or_else(|| AppError::LoginFailed("wrong e-mail or password".into()))?;
+        if creds.locked_until > now {
+            let minutes = (creds.locked_until - now + 59_999_999) / 60_000_000;
+            return Err(AppError::LoginFailed(format!(
+                "too many failed attempts: locked for {minutes} more minute(s); an admin can reset your password"
+            )));
+        }
+        if verify_password(creds.password_hash, password.to_string()).await? {
+            self.store.record_login_success(&user.id).await?;
+            Ok(())
+        } else {
+            let until = self
+                .store
+                .record_login_failure(
+                    &user.id,
+                    now,
+                    self.auth.lockout_threshold,
+                    self.auth.lockout_micros,
+                )
+                .await?;
+            if until > now {
+                Err(AppError::LoginFailed(format!(
+                    "too many failed attempts: locked for {} minutes",
+                    self.auth.lockout_micros / 60_000_000
+                )))
+            } else {
+                Err(AppError::LoginFailed("wrong e-mail or password".into()))
+            }
+        }
+    }
+
+    pub(crate) async fn password_matches(
+        &self,
+        user_id: &str,
+        password: &str,
+    ) -> Result<bool, AppError> {
+        let user = self
+            .store
+            .user(user_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("user"))?;
+        match self.check_password(&user, password).await {
+            Ok(()) => Ok(true),
+            Err(AppError::LoginFailed(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Log in with e-mail and password. `previous` is the session cookie the browser sent, if
+    /// any: it is ended, so every login gets a new id (no session fixation).
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        previous: Option<&str>,
+    ) -> Result<NewSession, AppError> {
+        if let Some(prev) = previous {
+            self.store
+                .delete_session(&crate::ids::sha256_hex(prev))
+                .await?;
+        }
+        let email = email.trim().to_ascii_lowercase();
+        let user = match self.store.user_by_email(&email).await? {
+            Some(u) if u.active => u,
+            _ => {
+                // Spend the same time as a real check, so timing does not reveal accounts.
+                let _ = verify_password(DUMMY_HASH.to_string(), password.to_string()).await;
+                return Err(AppError::LoginFailed("wrong e-mail or password".into()));
+            }
+        };
+        self.check_password(&user, password).await?;
+        let now = self.now();
+        let cookie_value = crate::ids::new_secret();
+        let csrf_token = crate::ids::new_secret();
+        self.store
+            .create_session(&SessionRow {
+                id_hash: crate::ids::sha256_hex(&cookie_value),
+                user_id: user.id.clone(),
+                csrf_token: csrf_token.clone(),
+                created_at: now,
+                last_seen_at: now,
+                expires_at: now + self.auth.session_absolute_micros,
+            })
+            .await?;
+        Ok(NewSession {
+            cookie_value,
+            csrf_token,
+            user,
+        })
+    }
+
+    /// The session behind a cookie, if it is still valid (idle and absolute timeouts).
+    pub async fn session(&self, cookie_value: &str) -> Result<Option<SessionInfo>, AppError> {
+        let id_hash = crate::ids::sha256_hex(cookie_value);
+        let Some(s) = self.store.session(&id_hash).await? else {
+            return Ok(None);
+        };
+        let now = self.now();
+        if now > s.expires_at || now > s.last_seen_at + self.auth.session_idle_micros {
+            self.store.delete_session(&id_hash).await?;
+            return Ok(None);
+        }
+        let user = match self.store.user(&s.user_id).await? {
+            Some(u) if u.active => u,
+            _ => return Ok(None),
+        };
+        self.store.touch_session(&id_hash, now).await?;
+        let caller = self.principal_for(&user, Via::Session).await?;
+        Ok(Some(SessionInfo {
+            caller,
+            user,
+            csrf_token: s.csrf_token,
+        }))
+    }
+
+    pub async fn logout(&self, cookie_value: &str) -> Result<(), AppError> {
+        self.store
+            .delete_session(&crate::ids::sha256_hex(cookie_value))
+            .await?;
+        Ok(())
+    }
+
+    /// The caller behind an API token (`Authorization: Bearer cpt_…`).
+    pub async fn authenticate_token(&self, token: &str) -> Result<Caller, AppError> {
+        let Some(t) = self
+            .store
+            .api_token_by_hash(&crate::ids::sha256_hex(token))
+            .await?
+        else {
+            return Err(AppError::Unauthenticated);
+        };
+        if t.revoked_at.is_some() {
+            return Err(AppError::Unauthenticated);
+        }
+        let user = match self.store.user(&t.user_id).await? {
+            Some(u) if u.active => u,
+            _ => return Err(AppError::Unauthenticated),
+        };
+        self.store.stamp_token_use(&t.id, self.now()).await?;
+        self.principal_for(&user, Via::Token).await
+    }
+
+    /// A caller for a user id, as the operator acting for them (CLI and demo only).
+    pub async fn caller_for_user(&self, user_id: &str, via: Via) -> Result<Caller, AppError> {
+        let user = self
+            .store
+            .user(user_id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("user {user_id}")))?;
+        self.principal_for(&user, via).await
+    }
+
+    pub async fn create_api_token(
+        &self,
+        caller: &Caller,
+        name: &str,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<CreatedToken>, AppError> {
+        let p = caller
+            .principal
+            .as_ref()
+            .ok_or_else(|| AppError::Forbidden("tokens belong to users".into()))?;
+        self.check(
+            caller,
+            Action::Create,
+            ResourceKind::ApiToken,
+            cellpath_domain::policy::Relation::SelfOwned,
+            "API tokens",
+        )?;
+        let mut f = Fields::default();
+        let name = f.check("name", Name::parse(name));
+        f.finish()?;
+        let token = format!("{TOKEN_PREFIX}{}", crate::ids::new_secret());
+        let info = ApiToken {
+            id: crate::ids::new_id("tok"),
+            user_id: p.user_id.clone(),
+            name: name.expect("checked").into_string(),
+            token_hash: crate::ids::sha256_hex(&token),
+            created_at: 0,
+            revoked_at: None,
+            last_used_at: None,
+        };
+        let payload = json!({ "id": info.id, "user_id": info.user_id, "name": info.name, "token_hash": info.token_hash });
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: p.org_id.clone(),
+                opens: None,
+                kind: "api_token.created",
+                payload,
+                operational: vec![],
+                status: 201,
+                build: Arc::new(move |a| CreatedToken {
+                    token: token.clone(),
+                    info: ApiToken {
+                        created_at: a.recorded_at,
+                        ..info.clone()
+                    },
+                }),
+            },
+        )
+        .await
+    }
+
+    pub async fn api_tokens(
+        &self,
+        caller: &Caller,
+        user_id: &str,
+    ) -> Result<Vec<ApiToken>, AppError> {
+        let user = self.user(caller, user_id).await?;
+        let rel = match &caller.principal {
+            Some(p) if p.user_id == user.id => cellpath_domain::policy::Relation::SelfOwned,
+            _ => self.org_relation(caller, &user.org_id).await?,
+        };
+        let rel = if rel == cellpath_domain::policy::Relation::PartnerOrg {
+            cellpath_domain::policy::Relation::Unrelated
+        } else {
+            rel
+        };
+        self.check(
+            caller,
+            Action::Read,
+            ResourceKind::ApiToken,
+            rel,
+            &format!("tokens of {}", user.name),
+        )?;
+        Ok(self.store.api_tokens_of(&user.id).await?)
+    }
+
+    pub async fn revoke_api_token(
+        &self,
+        caller: &Caller,
+        token_id: &str,
+    ) -> Result<ApiToken, AppError> {
+        let what = format!("API token {token_id}");
+        let token = self
+            .store
+            .api_token(token_id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        let rel = self.token_relation(caller, &token).await?;
+        self.check(caller, Action::Update, ResourceKind::ApiToken, rel, &what)?;
+        if token.revoked_at.is_some() {
+            return Ok(token);
+        }
+        let owner = self
+            .store
+            .user(&token.user_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("token owner"))?;
+        let out = self
+            .write(
+                caller,
+                None,
+                Write {
+                    ledger_id: owner.org_id.clone(),
+                    opens: None,
+                    kind: "api_token.revoked",
+                    payload: json!({ "id": token.id }),
+                    operational: vec![],
+                    status: 200,
+                    build: Arc::new(move |a| ApiToken {
+                        revoked_at: Some(a.recorded_at),
+                        ..token.clone()
+                    }),
+                },
+            )
+            .await?;
+        out.fresh()
+    }
+
+    /// Record an e-signature on a ledger (21 CFR Part 11 §11.50, §11.70, §11.200): the signer
+    /// re-enters their password now; a token alone never signs. `target` names what is signed.
+    pub async fn sign(
+        &self,
+        caller: &Caller,
+        ledger_id: &str,
+        target: Signed,
+        meaning: Meaning,
+        password: &str,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<SignatureRow>, AppError> {
+        let p = caller
+            .principal
+            .as_ref()
+            .ok_or_else(|| AppError::Forbidden("only a person signs".into()))?;
+        let rel = self.ledger_relation(caller, ledger_id).await?;
+        self.check(
+            caller,
+            Action::Sign,
+            ResourceKind::Ledger,
+            rel,
+            &format!("ledger {ledger_id}"),
+        )?;
+        let user = self
+            .store
+            .user(&p.user_id)
+            .await?
+            .ok_or_else(|| AppError::Unauthenticated)?;
+        // Check what is signed exists on this ledger before asking for the password.
+        match &target {
+            Signed::Event { event_hash } => match self.store.event_by_hash(event_hash).await? {
+                Some(e) if e.ledger_id == ledger_id => {}
+                _ => {
+                    return Err(AppError::invalid(
+                        "event_hash",
+                        "no event with this hash on this ledger",
+                    ));
+                }
+            },
+            Signed::Record { content_hash, .. } => {
+                if !cellpath_ledger::is_sha256_hex(content_hash) {
+                    return Err(AppError::invalid(
+                        "content_hash",
+                        "must be 64 lowercase hex digits (SHA-256)",
+                    ));
+                }
+            }
+        }
+        if !self.password_matches(&user.id, password).await? {
+            return Err(AppError::invalid(
+                "password",
+                "does not match your password; a signature needs your own password",
+            ));
+        }
+        let now = self.now();
+        let payload = SignaturePayload {
+            signs: target.clone(),
+            signer_user_id: user.id.clone(),
+            printed_name: user.name.clone(),
+            meaning,
+            signed_at: now,
+        };
+        let target_hash = match &target {
+            Signed::Event { event_hash } => event_hash.clone(),
+            Signed::Record { content_hash, .. } => content_hash.clone(),
+        };
+        let (ledger, printed, signer, meaning_text) = (
+            ledger_id.to_string(),
+            user.name.clone(),
+            user.id.clone(),
+            meaning.to_string(),
+        );
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: ledger_id.to_string(),
+                opens: None,
+                kind: SIGNATURE_EVENT_TYPE,
+                payload: payload.to_payload(),
+                operational: vec![],
+                status: 201,
+                build: Arc::new(move |a| SignatureRow {
+                    event_hash: a.hash.clone(),
+                    ledger_id: ledger.clone(),
+                    seq: a.seq,
+                    target: target_hash.clone(),
+                    signer_user_id: signer.clone(),
+                    printed_name: printed.clone(),
+                    meaning: meaning_text.clone(),
+                    signed_at: now,
+                }),
+            },
+        )
+        .await
+    }
+}
+
+/// An argon2id hash of a random password, checked against when the e-mail is unknown.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";

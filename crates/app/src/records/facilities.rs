@@ -1,0 +1,228 @@
+//! Facilities: clinical, collection (apheresis) and processing (cell lab) units of a health
+//! system. One facility may serve several of its sites (a shared cell lab).
+
+use super::{Diff, expect_version};
+use crate::write::Write;
+use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::policy::{Action, ResourceKind};
+use cellpath_domain::{FacilityKind, Name, OrgKind};
+use cellpath_store::{Facility, Page};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacilityInput {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub site_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacilityPatch {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub site_ids: Option<Vec<String>>,
+}
+
+impl App {
+    /// Every site id must be a site of the same health system; duplicates are dropped.
+    async fn check_site_ids(
+        &self,
+        f: &mut Fields,
+        org_id: &str,
+        ids: &[String],
+    ) -> Result<Vec<String>, AppError> {
+        let mut out: Vec<String> = Vec::new();
+        for id in ids {
+            match self.store.site(id).await? {
+                Some(site) if site.org_id == org_id => {
+                    if !out.contains(id) {
+                        out.push(id.clone());
+                    }
+                }
+                _ => f.fail(
+                    "site_ids",
+                    format!(
+                        "{} is not a site of this health system",
+                        id.chars().take(40).collect::<String>()
+                    ),
+                ),
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn create_facility(
+        &self,
+        caller: &Caller,
+        org_id: &str,
+        input: FacilityInput,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Facility>, AppError> {
+        let org = self.organization(caller, org_id).await?;
+        let rel = self.org_relation(caller, org_id).await?;
+        self.check(
+            caller,
+            Action::Create,
+            ResourceKind::Facility,
+            rel,
+            &format!("facilities of {}", org.name),
+        )?;
+        if org.kind != OrgKind::HealthSystem.as_str() {
+            return Err(AppError::invalid(
+                "org_id",
+                "facilities belong to health systems, not manufacturers",
+            ));
+        }
+        let mut f = Fields::default();
+        let name = f.check("name", Name::parse(&input.name));
+        let kind = f.check("kind", input.kind.parse::<FacilityKind>());
+        let site_ids = self.check_site_ids(&mut f, org_id, &input.site_ids).await?;
+        f.finish()?;
+        let facility = Facility {
+            id: crate::ids::new_id("fac"),
+            org_id: org.id.clone(),
+            name: name.expect("checked").into_string(),
+            kind: kind.expect("checked").as_str().to_string(),
+            site_ids,
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let payload = json!({ "id": facility.id, "new": {
+            "org_id": facility.org_id, "name": facility.name, "kind": facility.kind, "site_ids": facility.site_ids,
+        }});
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: org.id.clone(),
+                opens: None,
+                kind: "facility.created",
+                payload,
+                operational: vec![],
+                status: 201,
+                build: Arc::new(move |a| Facility {
+                    created_at: a.recorded_at,
+                    updated_at: a.recorded_at,
+                    ..facility.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    pub async fn facility(&self, caller: &Caller, id: &str) -> Result<Facility, AppError> {
+        let what = format!("facility {id}");
+        let facility = self
+            .store
+            .facility(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        let rel = self.org_relation(caller, &facility.org_id).await?;
+        self.check(caller, Action::Read, ResourceKind::Facility, rel, &what)?;
+        Ok(facility)
+    }
+
+    pub async fn facilities(
+        &self,
+        caller: &Caller,
+        org_id: &str,
+        page: Page,
+    ) -> Result<Vec<Facility>, AppError> {
+        let rel = self.org_relation(caller, org_id).await?;
+        self.check(
+            caller,
+            Action::Read,
+            ResourceKind::Facility,
+            rel,
+            &format!("organization {org_id}"),
+        )?;
+        Ok(self.store.facilities_of(org_id, page).await?)
+    }
+
+    pub async fn facilities_of_site(
+        &self,
+        caller: &Caller,
+        site_id: &str,
+    ) -> Result<Vec<Facility>, AppError> {
+        let site = self.site(caller, site_id).await?;
+        Ok(self.store.facilities_of_site(&site.id).await?)
+    }
+
+    pub async fn update_facility(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        patch: FacilityPatch,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Facility>, AppError> {
+        let current = self.facility(caller, id).await?;
+        let what = format!("facility {}", current.name);
+        let rel = self.org_relation(caller, &current.org_id).await?;
+        self.check(caller, Action::Update, ResourceKind::Facility, rel, &what)?;
+        let mut f = Fields::default();
+        let name = patch
+            .name
+            .as_deref()
+            .and_then(|v| f.check("name", Name::parse(v)));
+        let kind = patch
+            .kind
+            .as_deref()
+            .and_then(|v| f.check("kind", v.parse::<FacilityKind>()));
+        let site_ids = match &patch.site_ids {
+            Some(ids) => Some(self.check_site_ids(&mut f, &current.org_id, ids).await?),
+            None => None,
+        };
+        f.finish()?;
+        expect_version(&what, current.version, expected_version)?;
+        let mut diff = Diff::default();
+        diff.field("name", current.name.clone(), name.map(|v| v.into_string()));
+        diff.field(
+            "kind",
+            current.kind.clone(),
+            kind.map(|k| k.as_str().to_string()),
+        );
+        diff.field(
+            "site_ids",
+            json!(current.site_ids),
+            site_ids.clone().map(|s| json!(s)),
+        );
+        if diff.is_empty() {
+            return Ok(Outcome::Fresh(current));
+        }
+        let mut next = current.clone();
+        if let Some(n) = diff.get("name").and_then(|v| v.as_str()) {
+            next.name = n.to_string();
+        }
+        if let Some(k) = diff.get("kind").and_then(|v| v.as_str()) {
+            next.kind = k.to_string();
+        }
+        if let Some(s) = site_ids {
+            next.site_ids = s;
+        }
+        next.version = current.version + 1;
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: current.org_id.clone(),
+                opens: None,
+                kind: "facility.updated",
+                payload: diff.payload(id, next.version),
+                operational: vec![],
+                status: 200,
+                build: Arc::new(move |a| Facility {
+                    updated_at: a.recorded_at,
+                    ..next.clone()
+                }),
+            },
+        )
+        .await
+    }
+}

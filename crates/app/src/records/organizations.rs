@@ -1,0 +1,164 @@
+//! Organizations: manufacturers and health systems. Each one opens its own ledger.
+//! Tenants do not create organizations; the operator does (`cellpath org create`).
+
+use super::{Diff, expect_version};
+use crate::write::Write;
+use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::policy::{Action, ResourceKind};
+use cellpath_domain::{Name, OrgKind};
+use cellpath_store::{LedgerKind, Organization, Page};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationInput {
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationPatch {
+    pub name: Option<String>,
+}
+
+impl App {
+    pub async fn create_organization(
+        &self,
+        caller: &Caller,
+        input: OrganizationInput,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Organization>, AppError> {
+        if caller.principal.is_some() {
+            return Err(AppError::Forbidden(
+                "organizations are created by the operator of this cellpath installation".into(),
+            ));
+        }
+        let mut f = Fields::default();
+        let kind = f.check("kind", input.kind.parse::<OrgKind>());
+        let name = f.check("name", Name::parse(&input.name));
+        f.finish()?;
+        let (kind, name) = (kind.expect("checked"), name.expect("checked"));
+        let id = crate::ids::new_id("org");
+        let ledger_kind = match kind {
+            OrgKind::Manufacturer => LedgerKind::Manufacturer,
+            OrgKind::HealthSystem => LedgerKind::HealthSystem,
+        };
+        let (bid, bkind, bname) = (
+            id.clone(),
+            kind.as_str().to_string(),
+            name.as_str().to_string(),
+        );
+        self.write(caller, idem, Write {
+            ledger_id: id.clone(),
+            opens: Some(ledger_kind),
+            kind: "organization.created",
+            payload: json!({ "id": id, "new": { "kind": kind.as_str(), "name": name.as_str() } }),
+            operational: vec![],
+            status: 201,
+            build: Arc::new(move |a| Organization {
+                id: bid.clone(),
+                kind: bkind.clone(),
+                name: bname.clone(),
+                version: 1,
+                created_at: a.recorded_at,
+                updated_at: a.recorded_at,
+            }),
+        })
+        .await
+    }
+
+    pub async fn organization(&self, caller: &Caller, id: &str) -> Result<Organization, AppError> {
+        let what = format!("organization {id}");
+        let org = self
+            .store
+            .organization(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        let rel = self.org_relation(caller, &org.id).await?;
+        self.check(caller, Action::Read, ResourceKind::Organization, rel, &what)?;
+        Ok(org)
+    }
+
+    /// The organizations a caller can see: its own and its partners'. The operator sees all.
+    pub async fn organizations(
+        &self,
+        caller: &Caller,
+        page: Page,
+    ) -> Result<Vec<Organization>, AppError> {
+        let all = self.store.organizations(Page::all()).await?;
+        let mut visible = Vec::new();
+        for org in all {
+            let rel = self.org_relation(caller, &org.id).await?;
+            if self
+                .check(caller, Action::Read, ResourceKind::Organization, rel, "")
+                .is_ok()
+            {
+                visible.push(org);
+            }
+        }
+        Ok(visible
+            .into_iter()
+            .skip(page.offset as usize)
+            .take(page.limit as usize)
+            .collect())
+    }
+
+    pub async fn update_organization(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        patch: OrganizationPatch,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Organization>, AppError> {
+        let current = self.organization(caller, id).await?;
+        let what = format!("organization {id}");
+        let rel = self.org_relation(caller, id).await?;
+        self.check(
+            caller,
+            Action::Update,
+            ResourceKind::Organization,
+            rel,
+            &what,
+        )?;
+        let mut f = Fields::default();
+        let name = patch
+            .name
+            .as_deref()
+            .map(|n| f.check("name", Name::parse(n)))
+            .unwrap_or(None);
+        f.finish()?;
+        expect_version(&what, current.version, expected_version)?;
+        let mut diff = Diff::default();
+        diff.field("name", current.name.clone(), name.map(|n| n.into_string()));
+        if diff.is_empty() {
+            return Ok(Outcome::Fresh(current));
+        }
+        let version = current.version + 1;
+        let mut next = current.clone();
+        if let Some(n) = diff.get("name").and_then(|v| v.as_str()) {
+            next.name = n.to_string();
+        }
+        next.version = version;
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: id.to_string(),
+                opens: None,
+                kind: "organization.updated",
+                payload: diff.payload(id, version),
+                operational: vec![],
+                status: 200,
+                build: Arc::new(move |a| Organization {
+                    updated_at: a.recorded_at,
+                    ..next.clone()
+                }),
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,261 @@
+//! Partnerships: a manufacturer and a health system, for one or more programs (by name until
+//! the programs issue fills them). Each partnership opens its own ledger. The manufacturer
+//! proposes; the health system accepts; either side may end it.
+
+use super::{Diff, expect_version};
+use crate::write::Write;
+use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_domain::{Name, OrgKind, PartnershipStatus};
+use cellpath_store::{LedgerKind, Page, Partnership};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnershipInput {
+    pub health_system_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub programs: Vec<String>,
+    /// Only the operator may name the manufacturer; a user's own organization is used.
+    pub manufacturer_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnershipPatch {
+    pub name: Option<String>,
+    pub programs: Option<Vec<String>>,
+    pub status: Option<String>,
+}
+
+fn programs(f: &mut Fields, names: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in names {
+        if let Some(n) = f.check("programs", Name::parse(n)) {
+            if !out.iter().any(|o| o == n.as_str()) {
+                out.push(n.into_string());
+            }
+        }
+    }
+    if out.len() > 50 {
+        f.fail("programs", "at most 50 programs per partnership");
+    }
+    out
+}
+
+impl App {
+    pub async fn create_partnership(
+        &self,
+        caller: &Caller,
+        input: PartnershipInput,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Partnership>, AppError> {
+        let manufacturer_id = match (&caller.principal, &input.manufacturer_id) {
+            (Some(p), _) => p.org_id.clone(),
+            (None, Some(m)) => m.clone(),
+            (None, None) => {
+                return Err(AppError::invalid(
+                    "manufacturer_id",
+                    "name the manufacturer",
+                ));
+            }
+        };
+        self.check(
+            caller,
+            Action::Create,
+            ResourceKind::Partnership,
+            Relation::Party,
+            "partnerships",
+        )?;
+        let mut f = Fields::default();
+        let mfr = self.store.organization(&manufacturer_id).await?;
+        if !mfr
+            .as_ref()
+            .is_some_and(|o| o.kind == OrgKind::Manufacturer.as_str())
+        {
+            f.fail(
+                "manufacturer_id",
+                "only a manufacturer proposes a partnership",
+            );
+        }
+        // Any health system may be named: the directory of organizations is the operator's,
+        // and naming one reveals nothing about it.
+        let hs = self.store.organization(&input.health_system_id).await?;
+        if !hs
+            .as_ref()
+            .is_some_and(|o| o.kind == OrgKind::HealthSystem.as_str())
+        {
+            f.fail("health_system_id", "is not a health system");
+        }
+        let name = f.check("name", Name::parse(&input.name));
+        let programs = programs(&mut f, &input.programs);
+        f.finish()?;
+        let partnership = Partnership {
+            id: crate::ids::new_id("pship"),
+            manufacturer_id,
+            health_system_id: input.health_system_id.clone(),
+            name: name.expect("checked").into_string(),
+            programs,
+            status: PartnershipStatus::Proposed.as_str().to_string(),
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let payload = json!({ "id": partnership.id, "new": {
+            "manufacturer_id": partnership.manufacturer_id, "health_system_id": partnership.health_system_id,
+            "name": partnership.name, "programs": partnership.programs, "status": partnership.status,
+        }});
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: partnership.id.clone(),
+                opens: Some(LedgerKind::Partnership),
+                kind: "partnership.created",
+                payload,
+                operational: vec![],
+                status: 201,
+                build: Arc::new(move |a| Partnership {
+                    created_at: a.recorded_at,
+                    updated_at: a.recorded_at,
+                    ..partnership.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    pub async fn partnership(&self, caller: &Caller, id: &str) -> Result<Partnership, AppError> {
+        let what = format!("partnership {id}");
+        let p = self
+            .store
+            .partnership(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        let rel = self.partnership_relation(caller, &p);
+        self.check(caller, Action::Read, ResourceKind::Partnership, rel, &what)?;
+        Ok(p)
+    }
+
+    /// The partnerships of the caller's organization (the operator names one).
+    pub async fn partnerships(
+        &self,
+        caller: &Caller,
+        org_id: &str,
+        page: Page,
+    ) -> Result<Vec<Partnership>, AppError> {
+        if let Some(p) = &caller.principal
+            && p.org_id != org_id
+        {
+            return Err(AppError::not_found(format!("partnerships of {org_id}")));
+        }
+        Ok(self.store.partnerships_of(org_id, page).await?)
+    }
+
+    pub async fn update_partnership(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        patch: PartnershipPatch,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Partnership>, AppError> {
+        let current = self.partnership(caller, id).await?;
+        let what = format!("partnership {}", current.name);
+        let rel = self.partnership_relation(caller, &current);
+        self.check(
+            caller,
+            Action::Update,
+            ResourceKind::Partnership,
+            rel,
+            &what,
+        )?;
+        let mut f = Fields::default();
+        let name = patch
+            .name
+            .as_deref()
+            .and_then(|v| f.check("name", Name::parse(v)));
+        let programs = patch.programs.as_deref().map(|p| programs(&mut f, p));
+        let status = patch
+            .status
+            .as_deref()
+            .and_then(|v| f.check("status", v.parse::<PartnershipStatus>()));
+        if let Some(status) = status {
+            let from: PartnershipStatus = current
+                .status
+                .parse()
+                .map_err(|e| AppError::Internal(format!("{e}")))?;
+            let is_hs = caller
+                .org_id()
+                .is_none_or(|o| o == current.health_system_id);
+            let allowed = match (from, status) {
+                (a, b) if a == b => true,
+                (PartnershipStatus::Proposed, PartnershipStatus::Active) => is_hs,
+                (
+                    PartnershipStatus::Proposed | PartnershipStatus::Active,
+                    PartnershipStatus::Ended,
+                ) => true,
+                _ => false,
+            };
+            if !allowed {
+                f.fail(
+                    "status",
+                    match (from, status) {
+                        (PartnershipStatus::Proposed, PartnershipStatus::Active) => {
+                            "only the health system accepts a proposed partnership".to_string()
+                        }
+                        _ => format!("a partnership cannot go from {from} to {status}"),
+                    },
+                );
+            }
+        }
+        f.finish()?;
+        expect_version(&what, current.version, expected_version)?;
+        let mut diff = Diff::default();
+        diff.field("name", current.name.clone(), name.map(|v| v.into_string()));
+        diff.field(
+            "programs",
+            json!(current.programs),
+            programs.clone().map(|p| json!(p)),
+        );
+        diff.field(
+            "status",
+            current.status.clone(),
+            status.map(|s| s.as_str().to_string()),
+        );
+        if diff.is_empty() {
+            return Ok(Outcome::Fresh(current));
+        }
+        let mut next = current.clone();
+        if let Some(v) = diff.get("name").and_then(|v| v.as_str()) {
+            next.name = v.to_string();
+        }
+        if let Some(p) = programs {
+            next.programs = p;
+        }
+        if let Some(v) = diff.get("status").and_then(|v| v.as_str()) {
+            next.status = v.to_string();
+        }
+        next.version = current.version + 1;
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: current.id.clone(),
+                opens: None,
+                kind: "partnership.updated",
+                payload: diff.payload(id, next.version),
+                operational: vec![],
+                status: 200,
+                build: Arc::new(move |a| Partnership {
+                    updated_at: a.recorded_at,
+                    ..next.clone()
+                }),
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,210 @@
+//! Sites: the treatment locations of a health system, on its ledger.
+
+use super::{Diff, expect_version};
+use crate::write::Write;
+use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::policy::{Action, ResourceKind};
+use cellpath_domain::{Code, Name, OrgKind};
+use cellpath_store::{Page, Site};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteInput {
+    pub name: String,
+    pub code: String,
+    pub city: String,
+    pub region: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SitePatch {
+    pub name: Option<String>,
+    pub code: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub active: Option<bool>,
+}
+
+impl App {
+    /// Create a site in the caller's own health system (or, for the operator, in `org_id`).
+    pub async fn create_site(
+        &self,
+        caller: &Caller,
+        org_id: &str,
+        input: SiteInput,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Site>, AppError> {
+        let org = self.organization(caller, org_id).await?;
+        let rel = self.org_relation(caller, org_id).await?;
+        self.check(
+            caller,
+            Action::Create,
+            ResourceKind::Site,
+            rel,
+            &format!("sites of {}", org.name),
+        )?;
+        if org.kind != OrgKind::HealthSystem.as_str() {
+            return Err(AppError::invalid(
+                "org_id",
+                "sites belong to health systems, not manufacturers",
+            ));
+        }
+        let mut f = Fields::default();
+        let name = f.check("name", Name::parse(&input.name));
+        let code = f.check("code", Code::parse(&input.code));
+        let city = f.check("city", Name::parse(&input.city));
+        let region = f.check("region", Name::parse(&input.region));
+        f.finish()?;
+        let site = Site {
+            id: crate::ids::new_id("site"),
+            org_id: org.id.clone(),
+            name: name.expect("checked").into_string(),
+            code: code.expect("checked").into_string(),
+            city: city.expect("checked").into_string(),
+            region: region.expect("checked").into_string(),
+            active: true,
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let payload = json!({ "id": site.id, "new": {
+            "org_id": site.org_id, "name": site.name, "code": site.code,
+            "city": site.city, "region": site.region, "active": true,
+        }});
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: org.id.clone(),
+                opens: None,
+                kind: "site.created",
+                payload,
+                operational: vec![],
+                status: 201,
+                build: Arc::new(move |a| Site {
+                    created_at: a.recorded_at,
+                    updated_at: a.recorded_at,
+                    ..site.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    pub async fn site(&self, caller: &Caller, id: &str) -> Result<Site, AppError> {
+        let what = format!("site {id}");
+        let site = self
+            .store
+            .site(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        let rel = self.org_relation(caller, &site.org_id).await?;
+        self.check(caller, Action::Read, ResourceKind::Site, rel, &what)?;
+        Ok(site)
+    }
+
+    pub async fn sites(
+        &self,
+        caller: &Caller,
+        org_id: &str,
+        page: Page,
+    ) -> Result<Vec<Site>, AppError> {
+        let rel = self.org_relation(caller, org_id).await?;
+        self.check(
+            caller,
+            Action::Read,
+            ResourceKind::Site,
+            rel,
+            &format!("organization {org_id}"),
+        )?;
+        Ok(self.store.sites_of(org_id, page).await?)
+    }
+
+    pub async fn update_site(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        patch: SitePatch,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Site>, AppError> {
+        let current = self.site(caller, id).await?;
+        let what = format!("site {}", current.name);
+        let rel = self.org_relation(caller, &current.org_id).await?;
+        self.check(caller, Action::Update, ResourceKind::Site, rel, &what)?;
+        let mut f = Fields::default();
+        let name = patch
+            .name
+            .as_deref()
+            .and_then(|v| f.check("name", Name::parse(v)));
+        let code = patch
+            .code
+            .as_deref()
+            .and_then(|v| f.check("code", Code::parse(v)));
+        let city = patch
+            .city
+            .as_deref()
+            .and_then(|v| f.check("city", Name::parse(v)));
+        let region = patch
+            .region
+            .as_deref()
+            .and_then(|v| f.check("region", Name::parse(v)));
+        f.finish()?;
+        expect_version(&what, current.version, expected_version)?;
+        let mut next = current.clone();
+        let mut diff = Diff::default();
+        diff.field("name", current.name.clone(), name.map(|v| v.into_string()));
+        diff.field("code", current.code.clone(), code.map(|v| v.into_string()));
+        diff.field("city", current.city.clone(), city.map(|v| v.into_string()));
+        diff.field(
+            "region",
+            current.region.clone(),
+            region.map(|v| v.into_string()),
+        );
+        diff.field("active", current.active, patch.active);
+        if diff.is_empty() {
+            return Ok(Outcome::Fresh(current));
+        }
+        let text = |k: &str| diff.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        next.name = text("name").unwrap_or(next.name);
+        next.code = text("code").unwrap_or(next.code);
+        next.city = text("city").unwrap_or(next.city);
+        next.region = text("region").unwrap_or(next.region);
+        next.active = diff
+            .get("active")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(next.active);
+        next.version = current.version + 1;
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: current.org_id.clone(),
+                opens: None,
+                kind: "site.updated",
+                payload: diff.payload(id, next.version),
+                operational: vec![],
+                status: 200,
+                build: Arc::new(move |a| Site {
+                    updated_at: a.recorded_at,
+                    ..next.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    /// Relation helper for callers that list what they may create.
+    pub async fn can_create_site(&self, caller: &Caller, org_id: &str) -> bool {
+        match self.org_relation(caller, org_id).await {
+            Ok(rel) => self
+                .check(caller, Action::Create, ResourceKind::Site, rel, "")
+                .is_ok(),
+            Err(_) => false,
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! Users: people of an organization, each with one role of that organization's kind.
+//! Their password hashes are operational rows; the record holds who they are and their role.
+
+use super::{Diff, expect_version};
+use crate::access::Via;
+use crate::write::Write;
+use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_domain::{Email, Name, OrgKind, Password, Role};
+use cellpath_store::{Operational, Page, User};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub active: Option<bool>,
+}
+
+impl App {
+    pub async fn create_user(
+        &self,
+        caller: &Caller,
+        org_id: &str,
+        input: UserInput,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<User>, AppError> {
+        let org = self.organization(caller, org_id).await?;
+        let rel = self.org_relation(caller, org_id).await?;
+        self.check(
+            caller,
+            Action::Create,
+            ResourceKind::User,
+            rel,
+            &format!("users of {}", org.name),
+        )?;
+        let kind: OrgKind = org
+            .kind
+            .parse()
+            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let mut f = Fields::default();
+        let email = f.check("email", Email::parse(&input.email));
+        let name = f.check("name", Name::parse(&input.name));
+        let role = f.check("role", Role::parse_for(&input.role, kind));
+        let password = f.check("password", Password::parse(&input.password));
+        f.finish()?;
+        let email = email.expect("checked");
+        if self.store.user_by_email(email.as_str()).await?.is_some() {
+            return Err(AppError::Duplicate {
+                field: "email".into(),
+                message: "a user with this e-mail address already exists".into(),
+            });
+        }
+        let password_hash = crate::auth::hash_password(password.expect("checked")).await?;
+        let user = User {
+            id: crate::ids::new_id("usr"),
+            org_id: org.id.clone(),
+            email: email.into_string(),
+            name: name.expect("checked").into_string(),
+            role: role.expect("checked").as_str().to_string(),
+            active: true,
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let payload = json!({ "id": user.id, "new": {
+            "org_id": user.org_id, "email": user.email, "name": user.name, "role": user.role, "active": true,
+        }});
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: org.id.clone(),
+                opens: None,
+                kind: "user.created",
+                payload,
+                operational: vec![Operational::SetPassword {
+                    user_id: user.id.clone(),
+                    password_hash,
+                }],
+                status: 201,
+                build: Arc::new(move |a| User {
+                    created_at: a.recorded_at,
+                    updated_at: a.recorded_at,
+                    ..user.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    pub async fn user(&self, caller: &Caller, id: &str) -> Result<User, AppError> {
+        let what = format!("user {id}");
+        let user = self
+            .store
+            .user(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        let rel = self.user_relation(caller, &user.id, &user.org_id).await?;
+        self.check(caller, Action::Read, ResourceKind::User, rel, &what)?;
+        Ok(user)
+    }
+
+    pub async fn users(
+        &self,
+        caller: &Caller,
+        org_id: &str,
+        page: Page,
+    ) -> Result<Vec<User>, AppError> {
+        let rel = self.org_relation(caller, org_id).await?;
+        self.check(
+            caller,
+            Action::Read,
+            ResourceKind::User,
+            rel,
+            &format!("organization {org_id}"),
+        )?;
+        Ok(self.store.users_of(org_id, page).await?)
+    }
+
+    pub async fn update_user(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        patch: UserPatch,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<User>, AppError> {
+        let current = self.user(caller, id).await?;
+        let what = format!("user {}", current.name);
+        let rel = self
+            .user_relation(caller, &current.id, &current.org_id)
+            .await?;
+        self.check(caller, Action::Update, ResourceKind::User, rel, &what)?;
+        // A person may rename themselves; only an admin changes roles or deactivates.
+        if rel == Relation::SelfOwned && (patch.role.is_some() || patch.active.is_some()) {
+            let own_org = self.org_relation(caller, &current.org_id).await?;
+            self.check(
+                caller,
+                Action::Update,
+                ResourceKind::User,
+                own_org,
+                "roles and access of users",
+            )?;
+            if patch.active == Some(false) {
+                return Err(AppError::invalid(
+                    "active",
+                    "you cannot deactivate yourself; ask another admin",
+                ));
+            }
+        }
+        let kind: OrgKind = self
+            .store
+            .organization(&current.org_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("organization"))?
+            .kind
+            .parse()
+            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let mut f = Fields::default();
+        let name = patch
+            .name
+            .as_deref()
+            .and_then(|v| f.check("name", Name::parse(v)));
+        let role = patch
+            .role
+            .as_deref()
+            .and_then(|v| f.check("role", Role::parse_for(v, kind)));
+        f.finish()?;
+        expect_version(&what, current.version, expected_version)?;
+        let mut diff = Diff::default();
+        diff.field("name", current.name.clone(), name.map(|v| v.into_string()));
+        diff.field(
+            "role",
+            current.role.clone(),
+            role.map(|r| r.as_str().to_string()),
+        );
+        diff.field("active", current.active, patch.active);
+        if diff.is_empty() {
+            return Ok(Outcome::Fresh(current));
+        }
+        let mut next = current.clone();
+        if let Some(v) = diff.get("name").and_then(|v| v.as_str()) {
+            next.name = v.to_string();
+        }
+        if let Some(v) = diff.get("role").and_then(|v| v.as_str()) {
+            next.role = v.to_string();
+        }
+        if let Some(v) = diff.get("active").and_then(|v| v.as_bool()) {
+            next.active = v;
+        }
+        next.version = current.version + 1;
+        let deactivated = current.active && !next.active;
+        let out = self
+            .write(
+                caller,
+                idem,
+                Write {
+                    ledger_id: current.org_id.clone(),
+                    opens: None,
+                    kind: "user.updated",
+                    payload: diff.payload(id, next.version),
+                    operational: vec![],
+                    status: 200,
+                    build: Arc::new(move |a| User {
+                        updated_at: a.recorded_at,
+                        ..next.clone()
+                    }),
+                },
+            )
+            .await?;
+        if deactivated {
+            self.store.delete_sessions_of(id).await?;
+        }
+        Ok(out)
+    }
+
+    /// Change a password: a person gives their current one; an admin resets a colleague's.
+    /// Every session of that user ends.
+    pub async fn change_password(
+        &self,
+        caller: &Caller,
+        id: &str,
+        current_password: Option<&str>,
+        new_password: &str,
+    ) -> Result<(), AppError> {
+        let user = self.user(caller, id).await?;
+        let rel = self.user_relation(caller, &user.id, &user.org_id).await?;
+        self.check(
+            caller,
+            Action::Update,
+            ResourceKind::User,
+            rel,
+            &format!("user {}", user.name),
+        )?;
+        let mut f = Fields::default();
+        let new = f.check("new_password", Password::parse(new_password));
+        if rel == Relation::SelfOwned && caller.via != Via::System {
+            match current_password {
+                Some(p) if self.password_matches(&user.id, p).await? => {}
+                _ => f.fail("current_password", "does not match your current password"),
+            }
+        }
+        f.finish()?;
+        let password_hash = crate::auth::hash_password(new.expect("checked")).await?;
+        self.write(
+            caller,
+            None,
+            Write {
+                ledger_id: user.org_id.clone(),
+                opens: None,
+                kind: "user.password_changed",
+                payload: json!({ "id": user.id }),
+                operational: vec![Operational::SetPassword {
+                    user_id: user.id.clone(),
+                    password_hash,
+                }],
+                status: 204,
+                build: Arc::new(|_| ()),
+            },
+        )
+        .await?
+        .fresh()?;
+        self.store.delete_sessions_of(&user.id).await?;
+        Ok(())
+    }
+}

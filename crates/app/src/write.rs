@@ -1,0 +1,82 @@
+//! The one way the app writes: build an event, append it with its idempotent answer.
+
+use crate::{App, AppError, Caller};
+use cellpath_store::{
+    Append, AppendOutcome, Appended, IdempotencyWrite, LedgerKind, Operational, StoredAnswer,
+};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// An `Idempotency-Key` and the hash of the request it came with.
+#[derive(Debug, Clone)]
+pub struct Idem {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// What a command gives back: the fresh result, or the answer stored the first time this
+/// `Idempotency-Key` was used (nothing written again).
+#[derive(Debug)]
+pub enum Outcome<T> {
+    Fresh(T),
+    Replayed(StoredAnswer),
+}
+
+impl<T> Outcome<T> {
+    /// The fresh value; a replay (only possible with an `Idem`) is an internal error here.
+    pub fn fresh(self) -> Result<T, AppError> {
+        match self {
+            Outcome::Fresh(t) => Ok(t),
+            Outcome::Replayed(_) => Err(AppError::Internal("unexpected idempotent replay".into())),
+        }
+    }
+}
+
+pub(crate) struct Write<T> {
+    pub ledger_id: String,
+    pub opens: Option<LedgerKind>,
+    pub kind: &'static str,
+    pub payload: serde_json::Value,
+    pub operational: Vec<Operational>,
+    /// HTTP status of the answer stored for an idempotent repeat.
+    pub status: u16,
+    /// Builds the result from the appended event (run inside the transaction when a key is
+    /// given, so the stored answer is exactly what the first caller got).
+    pub build: Arc<dyn Fn(&Appended) -> T + Send + Sync>,
+}
+
+impl App {
+    pub(crate) async fn write<T: Serialize + Send + 'static>(
+        &self,
+        caller: &Caller,
+        idem: Option<Idem>,
+        w: Write<T>,
+    ) -> Result<Outcome<T>, AppError> {
+        let mut append = Append::new(w.ledger_id, caller.actor(), w.kind, w.payload, self.now());
+        if let Some(kind) = w.opens {
+            append = append.opening(kind);
+        }
+        for op in w.operational {
+            append = append.with_operational(op);
+        }
+        if let (Some(idem), Some(scope)) =
+            (idem, caller.principal.as_ref().map(|p| p.user_id.clone()))
+        {
+            let build = w.build.clone();
+            let status = w.status;
+            append = append.with_idempotency(Some(IdempotencyWrite {
+                scope,
+                key: idem.key,
+                request_hash: idem.request_hash,
+                answer: Box::new(move |a| StoredAnswer {
+                    status,
+                    body: serde_json::to_string(&build(a)).unwrap_or_else(|_| "{}".into()),
+                }),
+            }));
+        }
+        match self.store.append(append).await? {
+            AppendOutcome::Appended { event, .. } => Ok(Outcome::Fresh((w.build)(&event))),
+            AppendOutcome::Replayed(answer) => Ok(Outcome::Replayed(answer)),
+        }
+    }
+}
