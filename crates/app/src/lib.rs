@@ -20,6 +20,7 @@ pub use write::{Idem, Outcome};
 
 use cellpath_store::Store;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Limits of authentication; defaults suit a hospital: a nurse locked out mid-infusion is a
 /// safety problem, so lock-outs are short.
@@ -48,6 +49,7 @@ pub struct App {
     pub store: Store,
     clock: Arc<dyn Clock>,
     pub auth: AuthSettings,
+    appends: Arc<AtomicU64>,
 }
 
 impl App {
@@ -56,11 +58,21 @@ impl App {
             store,
             clock,
             auth: AuthSettings::default(),
+            appends: Arc::new(AtomicU64::new(0)),
         }
     }
 
     /// Microseconds since the Unix epoch, from the injected clock.
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// Events this process has appended (for `/metrics`).
+    pub fn appends_total(&self) -> u64 {
+        self.appends.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_append(&self) {
+        self.appends.fetch_add(1, Ordering::Relaxed);
     }
 }

@@ -75,7 +75,10 @@ impl App {
             }));
         }
         match self.store.append(append).await? {
-            AppendOutcome::Appended { event, .. } => Ok(Outcome::Fresh((w.build)(&event))),
+            AppendOutcome::Appended { event, .. } => {
+                self.count_append();
+                Ok(Outcome::Fresh((w.build)(&event)))
+            }
             AppendOutcome::Replayed(answer) => Ok(Outcome::Replayed(answer)),
         }
     }

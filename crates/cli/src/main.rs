@@ -1,1 +1,88 @@
-fn main() {}
+//! `cellpath`: the one binary. Thin: it parses arguments, opens the store, and calls the app
+//! or the server. Errors print one line and exit non-zero.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cellpath",
+    version,
+    about = "The shared record of cell and gene therapy manufacturers and health systems",
+    long_about = "cellpath runs the work between a cell or gene therapy manufacturer and the health systems that give its therapy: sites and facilities, partnerships, and a hash-chained, e-signed audit trail.\n\nStart with `cellpath demo` to see it with realistic data, or `cellpath serve` against your own database."
+)]
+pub struct Cli {
+    /// Database: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "CELLPATH_DATABASE_URL",
+        default_value = "sqlite://cellpath.db"
+    )]
+    database_url: String,
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Logs as JSON lines (for log collectors) instead of text.
+    #[arg(long, global = true, env = "CELLPATH_LOG_JSON")]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the server (API, web UI, health and metrics) until Ctrl-C or SIGTERM.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "CELLPATH_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Create a fresh SQLite database with realistic demo data, print the logins, and serve it.
+    Demo {
+        #[arg(long, env = "CELLPATH_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Where the demo database goes (replaced if it exists).
+        #[arg(long, default_value = "cellpath-demo.db")]
+        file: std::path::PathBuf,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Organizations: manufacturers and health systems.
+    #[command(subcommand)]
+    Org(commands::org::OrgCommand),
+    /// Users of an organization.
+    #[command(subcommand)]
+    User(commands::user::UserCommand),
+    /// Verify and export the hash-chained ledgers.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
+    /// Measure audited writes per second through HTTP and directly through the store.
+    Bench(commands::bench::BenchArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    commands::init_logging(
+        cli.log_json,
+        matches!(cli.command, Command::Serve { .. } | Command::Demo { .. }),
+    );
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -5,7 +5,7 @@
 
 mod dialect;
 mod error;
-mod migrate;
+pub mod migrate;
 mod ops;
 mod project;
 pub mod read;
@@ -64,6 +64,12 @@ impl Store {
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
     }
 
     /// A value of a database setting the tests assert (e.g. SQLite `synchronous`).

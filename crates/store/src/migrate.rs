@@ -10,6 +10,25 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
     include_str!("../migrations/0001_foundation.sql"),
 )];
 
+/// A short fingerprint of every migration's text, naming test template databases so a
+/// template made by an older schema is never reused.
+pub fn fingerprint() -> String {
+    // FNV-1a: stable across runs and platforms, unlike the std hasher.
+    let mut h: u64 = 0xcbf29ce484222325;
+    for (v, name, sql) in MIGRATIONS {
+        for b in v
+            .to_le_bytes()
+            .iter()
+            .chain(name.as_bytes())
+            .chain(sql.as_bytes())
+        {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
 pub(crate) async fn run(pool: &AnyPool) -> Result<Vec<String>, StoreError> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",

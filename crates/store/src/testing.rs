@@ -62,24 +62,55 @@ impl TestDb {
     /// A new, migrated PostgreSQL database, if the environment names a server.
     pub async fn postgres() -> Option<TestDb> {
         let server = std::env::var(POSTGRES_ENV).ok().filter(|s| !s.is_empty())?;
+        Some(TestDb::postgres_at(&server).await)
+    }
+
+    /// A new, migrated database on the PostgreSQL server at `server` (a URL of any database
+    /// on it), dropped when the value is.
+    pub async fn postgres_at(server: &str) -> TestDb {
+        let server = server.to_string();
         sqlx::any::install_default_drivers();
         let template = TEMPLATE
             .get_or_init(|| async {
-                let name = format!("cellpath_tmpl_{}", unique_suffix());
+                // One template per schema version, kept between runs (cloning is ~70 ms;
+                // migrating each time would be slower).
+                let name = format!("cellpath_tmpl_{}", crate::migrate::fingerprint());
                 let admin = AnyPoolOptions::new()
                     .max_connections(1)
                     .connect(&server)
                     .await
                     .expect("connect to CELLPATH_TEST_POSTGRES_URL");
-                sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                let exists: Option<(i64,)> =
+                    sqlx::query_as("SELECT CAST(1 AS BIGINT) FROM pg_database WHERE datname = $1")
+                        .bind(&name)
+                        .fetch_optional(&admin)
+                        .await
+                        .expect("look for the template database");
+                if exists.is_none() {
+                    let building = format!("{name}_{}", unique_suffix());
+                    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {building}")))
+                        .execute(&admin)
+                        .await
+                        .expect("create the template database");
+                    let store = Store::open(&with_database(&server, &building))
+                        .await
+                        .expect("migrate the template database");
+                    store.close().await;
+                    // Renamed only once complete, so a half-built template is never used.
+                    let renamed = sqlx::query(AssertSqlSafe(format!(
+                        "ALTER DATABASE {building} RENAME TO {name}"
+                    )))
                     .execute(&admin)
-                    .await
-                    .expect("create the template database");
+                    .await;
+                    if renamed.is_err() {
+                        let _ = sqlx::query(AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {building}"
+                        )))
+                        .execute(&admin)
+                        .await;
+                    }
+                }
                 admin.close().await;
-                let store = Store::open(&with_database(&server, &name))
-                    .await
-                    .expect("migrate the template database");
-                store.close().await;
                 name
             })
             .await;
@@ -100,12 +131,12 @@ impl TestDb {
             .expect("clone the template database");
             admin.close().await;
         }
-        Some(TestDb {
+        TestDb {
             url: with_database(&server, &name),
             label: "postgres",
             _dir: None,
             pg_drop: Some((server, name)),
-        })
+        }
     }
 
     /// SQLite, and PostgreSQL when configured.

@@ -46,7 +46,7 @@ pub struct StoredAnswer {
     pub body: String,
 }
 
-type AnswerFn = Box<dyn FnOnce(&Appended) -> StoredAnswer + Send>;
+type AnswerFn = Box<dyn FnOnce(&Appended) -> StoredAnswer + Send + Sync>;
 
 pub struct IdempotencyWrite {
     /// Whose key it is: a user id (keys are scoped to the user or token).

@@ -1,0 +1,163 @@
+//! One module per subcommand; this one wires them and the shared pieces (store, output).
+
+pub mod audit;
+pub mod bench;
+pub mod org;
+pub mod user;
+
+use crate::{Cli, Command};
+use anyhow::Context;
+use cellpath_app::{App, SystemClock};
+use cellpath_store::Store;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub fn init_logging(json: bool, serving: bool) {
+    let default = if serving { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CELLPATH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+pub async fn open_app(database_url: &str) -> anyhow::Result<App> {
+    let store = Store::open(database_url)
+        .await
+        .with_context(|| format!("opening {}", redact(database_url)))?;
+    Ok(App::new(store, Arc::new(SystemClock)))
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+/// A plain aligned table for people.
+pub fn print_table(headers: &[&str], rows: Vec<Vec<String>>) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    println!("{}", line(headers.iter().map(|h| h.to_string()).collect()));
+    for r in rows {
+        println!("{}", line(r));
+    }
+}
+
+async fn serve(app: App, listen: &str) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "cellpath listening");
+    eprintln!("cellpath is listening on http://{addr}/  (Ctrl-C stops it)");
+    cellpath_server::serve(app, listener, cellpath_server::shutdown_signal()).await?;
+    Ok(())
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { listen } => {
+            let app = open_app(&cli.database_url).await?;
+            serve(app, &listen).await?;
+        }
+        Command::Demo { listen, file } => {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = file.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+            let url = format!("sqlite://{}", file.display());
+            let app = open_app(&url).await?;
+            eprintln!("seeding demo data into {} …", file.display());
+            let logins = cellpath_app::demo::seed(&app)
+                .await
+                .context("seeding the demo")?;
+            println!(
+                "\ncellpath demo — open http://{listen}/ and sign in as any of these (password: {}):\n",
+                cellpath_app::demo::DEMO_PASSWORD
+            );
+            print_table(
+                &["organization", "role", "name", "e-mail"],
+                logins
+                    .iter()
+                    .map(|l| {
+                        vec![
+                            l.organization.clone(),
+                            l.role.clone(),
+                            l.name.clone(),
+                            l.email.clone(),
+                        ]
+                    })
+                    .collect(),
+            );
+            println!();
+            serve(app, &listen).await?;
+        }
+        Command::Migrate => {
+            let store = Store::connect(&cli.database_url)
+                .await
+                .with_context(|| format!("opening {}", redact(&cli.database_url)))?;
+            let applied = store.migrate().await?;
+            if cli.json {
+                print_json(&applied)?;
+            } else if applied.is_empty() {
+                println!("the schema is up to date");
+            } else {
+                println!("applied: {}", applied.join(", "));
+            }
+        }
+        Command::Org(c) => return org::run(&cli.database_url, cli.json, c).await,
+        Command::User(c) => return user::run(&cli.database_url, cli.json, c).await,
+        Command::Audit(c) => return audit::run(&cli.database_url, cli.json, c).await,
+        Command::Bench(args) => return bench::run(&cli.database_url, cli.json, args).await,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An organization named by id or by exact name.
+pub async fn find_org(app: &App, id_or_name: &str) -> anyhow::Result<cellpath_store::Organization> {
+    if let Some(o) = app.store.organization(id_or_name).await? {
+        return Ok(o);
+    }
+    app.store
+        .organization_by_name(id_or_name)
+        .await?
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no organization with id or name {id_or_name:?}; see `cellpath org list`"
+            )
+        })
+}

@@ -1,0 +1,222 @@
+//! What every handler needs from a request: the caller (bearer token), a JSON body parsed
+//! with clear errors, the `Idempotency-Key`, the `If-Match` version, pagination.
+
+use crate::AppState;
+use crate::problem::{ApiError, Problem};
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use cellpath_app::{AppError, Caller, Idem, Outcome};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+/// The authenticated caller of an API request.
+pub struct ApiCaller(pub Caller);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(AppError::Unauthenticated.into());
+        };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 200)
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(ApiCaller(state.app.authenticate_token(token).await?))
+    }
+}
+
+/// Parse a JSON body: wrong media type 415, bad syntax 400, wrong shape 422 — each saying
+/// what to fix.
+pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !is_json {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "media-type",
+            "JSON expected",
+            "send the body as JSON with Content-Type: application/json",
+        )
+        .into());
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = T::deserialize(&mut de).and_then(|v| de.end().map(|_| v));
+    value.map_err(|e| {
+        use serde_json::error::Category;
+        let (status, slug, title) = match e.classify() {
+            Category::Syntax | Category::Eof | Category::Io => (
+                StatusCode::BAD_REQUEST,
+                "malformed-json",
+                "The body is not valid JSON",
+            ),
+            Category::Data => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-body",
+                "The body does not have the expected fields",
+            ),
+        };
+        let detail: String = e.to_string().chars().take(300).collect();
+        Problem::new(status, slug, title, detail).into()
+    })
+}
+
+/// The `Idempotency-Key` of a POST or PATCH, with the hash of what it was sent with.
+pub fn idempotency(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Option<Idem>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "idempotency-key",
+                "Bad Idempotency-Key",
+                "the key must be 1–200 visible ASCII characters (a UUID is a good choice)",
+            )
+        })?;
+    let mut h = Sha256::new();
+    h.update(method.as_str().as_bytes());
+    h.update(b" ");
+    h.update(uri.path().as_bytes());
+    h.update(b"\n");
+    h.update(body);
+    Ok(Some(Idem {
+        key: key.to_string(),
+        request_hash: hex::encode(h.finalize()),
+    }))
+}
+
+/// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); missing → 428.
+pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Err(AppError::PreconditionRequired.into());
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|v| *v > 0)
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "if-match",
+                "Bad If-Match",
+                "If-Match must be the ETag you read, e.g. \"3\"",
+            )
+            .into()
+        })
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+pub fn page(
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<cellpath_store::Page, ApiError> {
+    let Query(q) = q.map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "query",
+            "Bad query parameters",
+            e.body_text(),
+        )
+    })?;
+    Ok(cellpath_app::records::page(q.limit, q.offset)?)
+}
+
+/// A page of items with where the next one starts.
+#[derive(Serialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub limit: i64,
+    pub offset: i64,
+    pub next_offset: Option<i64>,
+}
+
+pub fn paged<T: Serialize>(items: Vec<T>, page: cellpath_store::Page) -> Response {
+    let next_offset = (items.len() as i64 == page.limit).then_some(page.offset + page.limit);
+    axum::Json(Paged {
+        items,
+        limit: page.limit,
+        offset: page.offset,
+        next_offset,
+    })
+    .into_response()
+}
+
+/// A record with its version as the ETag.
+pub fn with_etag<T: Serialize>(status: StatusCode, value: &T, version: i64) -> Response {
+    let mut res = (status, axum::Json(value)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
+}
+
+/// Answer a command: fresh results as JSON with their ETag, replays exactly as stored.
+pub fn answer<T: Serialize>(
+    outcome: Outcome<T>,
+    status: StatusCode,
+    version: impl Fn(&T) -> Option<i64>,
+) -> Response {
+    match outcome {
+        Outcome::Fresh(v) => match version(&v) {
+            Some(ver) => with_etag(status, &v, ver),
+            None => (status, axum::Json(v)).into_response(),
+        },
+        Outcome::Replayed(stored) => {
+            let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+            let mut res = (status, stored.body).into_response();
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            res.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            res
+        }
+    }
+}
+
+pub async fn not_found(uri: Uri) -> Response {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "Not found",
+        format!(
+            "no API route {}",
+            uri.path().chars().take(100).collect::<String>()
+        ),
+    )
+    .into_response()
+}

@@ -1,0 +1,86 @@
+//! The audit trail over the API: head, events, verification, JSON Lines export, e-signatures.
+
+use super::extract::{ApiCaller, PageQuery, answer, idempotency, json, page, paged};
+use crate::AppState;
+use crate::problem::ApiError;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use cellpath_app::AppError;
+use cellpath_ledger::{Meaning, Signed};
+use serde::Deserialize;
+
+pub async fn head(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(axum::Json(s.app.ledger_head(&c, &id).await?).into_response())
+}
+
+pub async fn events(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let page = page(q)?;
+    Ok(paged(s.app.ledger_events(&c, &id, page).await?, page))
+}
+
+pub async fn verify(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(axum::Json(s.app.verify_ledger(&c, &id).await?).into_response())
+}
+
+pub async fn export(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let mut buf = Vec::new();
+    s.app.export_ledger(&c, &id, &mut buf).await?;
+    let mut res = (StatusCode::OK, buf).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/jsonl"),
+    );
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignRequest {
+    /// What is signed: an event on this ledger, or a record's content hash.
+    signs: Signed,
+    meaning: String,
+    /// The signer's password, re-entered now (a token alone never signs).
+    password: String,
+}
+
+pub async fn sign(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: SignRequest = json(&headers, &body)?;
+    let meaning: Meaning = req
+        .meaning
+        .parse()
+        .map_err(|e: cellpath_ledger::UnknownMeaning| AppError::invalid("meaning", e))?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s
+        .app
+        .sign(&c, &id, req.signs, meaning, &req.password, idem)
+        .await?;
+    Ok(answer(out, StatusCode::CREATED, |_| None))
+}

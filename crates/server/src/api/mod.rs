@@ -1,0 +1,61 @@
+//! The JSON API under `/api/v1`.
+
+mod extract;
+mod ledgers;
+mod records;
+mod tokens;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{any, get, post};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/me", get(records::me))
+        .route("/api/v1/organizations", get(records::list_organizations))
+        .route(
+            "/api/v1/organizations/{id}",
+            get(records::get_organization).patch(records::patch_organization),
+        )
+        .route(
+            "/api/v1/organizations/{id}/sites",
+            get(records::list_sites).post(records::create_site),
+        )
+        .route(
+            "/api/v1/organizations/{id}/facilities",
+            get(records::list_facilities).post(records::create_facility),
+        )
+        .route(
+            "/api/v1/organizations/{id}/users",
+            get(records::list_users).post(records::create_user),
+        )
+        .route(
+            "/api/v1/sites/{id}",
+            get(records::get_site).patch(records::patch_site),
+        )
+        .route(
+            "/api/v1/facilities/{id}",
+            get(records::get_facility).patch(records::patch_facility),
+        )
+        .route(
+            "/api/v1/users/{id}",
+            get(records::get_user).patch(records::patch_user),
+        )
+        .route(
+            "/api/v1/partnerships",
+            get(records::list_partnerships).post(records::create_partnership),
+        )
+        .route(
+            "/api/v1/partnerships/{id}",
+            get(records::get_partnership).patch(records::patch_partnership),
+        )
+        .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
+        .route("/api/v1/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/api/v1/ledgers/{id}", get(ledgers::head))
+        .route("/api/v1/ledgers/{id}/events", get(ledgers::events))
+        .route("/api/v1/ledgers/{id}/verify", get(ledgers::verify))
+        .route("/api/v1/ledgers/{id}/export", get(ledgers::export))
+        .route("/api/v1/ledgers/{id}/signatures", post(ledgers::sign))
+        .route("/api/openapi.json", get(crate::openapi::document))
+        .route("/api/{*rest}", any(extract::not_found))
+}

@@ -1,0 +1,275 @@
+//! Handlers for the directory records: organizations, sites, facilities, users, partnerships.
+
+use super::extract::{
+    ApiCaller, PageQuery, answer, idempotency, if_match, json, page, paged, with_etag,
+};
+use crate::AppState;
+use crate::problem::ApiError;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use cellpath_app::records::facilities::{FacilityInput, FacilityPatch};
+use cellpath_app::records::organizations::OrganizationPatch;
+use cellpath_app::records::partnerships::{PartnershipInput, PartnershipPatch};
+use cellpath_app::records::sites::{SiteInput, SitePatch};
+use cellpath_app::records::users::{UserInput, UserPatch};
+use serde::Serialize;
+
+type Q = Result<Query<PageQuery>, QueryRejection>;
+
+#[derive(Serialize)]
+pub struct Me {
+    user: cellpath_store::User,
+    organization: cellpath_store::Organization,
+}
+
+pub async fn me(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> Result<Response, ApiError> {
+    let p = c
+        .principal
+        .as_ref()
+        .ok_or(cellpath_app::AppError::Unauthenticated)?;
+    let user = s.app.user(&c, &p.user_id).await?;
+    let organization = s.app.organization(&c, &p.org_id).await?;
+    Ok(axum::Json(Me { user, organization }).into_response())
+}
+
+pub async fn list_organizations(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    q: Q,
+) -> Result<Response, ApiError> {
+    let page = page(q)?;
+    Ok(paged(s.app.organizations(&c, page).await?, page))
+}
+
+pub async fn get_organization(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let org = s.app.organization(&c, &id).await?;
+    Ok(with_etag(StatusCode::OK, &org, org.version))
+}
+
+pub async fn patch_organization(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let patch: OrganizationPatch = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s
+        .app
+        .update_organization(&c, &id, version, patch, idem)
+        .await?;
+    Ok(answer(out, StatusCode::OK, |o| Some(o.version)))
+}
+
+pub async fn list_sites(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    q: Q,
+) -> Result<Response, ApiError> {
+    let page = page(q)?;
+    Ok(paged(s.app.sites(&c, &org, page).await?, page))
+}
+
+pub async fn create_site(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let input: SiteInput = json(&headers, &body)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s.app.create_site(&c, &org, input, idem).await?;
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+}
+
+pub async fn get_site(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let v = s.app.site(&c, &id).await?;
+    Ok(with_etag(StatusCode::OK, &v, v.version))
+}
+
+pub async fn patch_site(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let patch: SitePatch = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s.app.update_site(&c, &id, version, patch, idem).await?;
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+}
+
+pub async fn list_facilities(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    q: Q,
+) -> Result<Response, ApiError> {
+    let page = page(q)?;
+    Ok(paged(s.app.facilities(&c, &org, page).await?, page))
+}
+
+pub async fn create_facility(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let input: FacilityInput = json(&headers, &body)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s.app.create_facility(&c, &org, input, idem).await?;
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+}
+
+pub async fn get_facility(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let v = s.app.facility(&c, &id).await?;
+    Ok(with_etag(StatusCode::OK, &v, v.version))
+}
+
+pub async fn patch_facility(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let patch: FacilityPatch = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s.app.update_facility(&c, &id, version, patch, idem).await?;
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+}
+
+pub async fn list_users(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    q: Q,
+) -> Result<Response, ApiError> {
+    let page = page(q)?;
+    Ok(paged(s.app.users(&c, &org, page).await?, page))
+}
+
+pub async fn create_user(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(org): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let input: UserInput = json(&headers, &body)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s.app.create_user(&c, &org, input, idem).await?;
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+}
+
+pub async fn get_user(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let v = s.app.user(&c, &id).await?;
+    Ok(with_etag(StatusCode::OK, &v, v.version))
+}
+
+pub async fn patch_user(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let patch: UserPatch = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s.app.update_user(&c, &id, version, patch, idem).await?;
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+}
+
+pub async fn list_partnerships(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    q: Q,
+) -> Result<Response, ApiError> {
+    let page = page(q)?;
+    let org = c.org_id().unwrap_or_default().to_string();
+    Ok(paged(s.app.partnerships(&c, &org, page).await?, page))
+}
+
+pub async fn create_partnership(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let input: PartnershipInput = json(&headers, &body)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s.app.create_partnership(&c, input, idem).await?;
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+}
+
+pub async fn get_partnership(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let v = s.app.partnership(&c, &id).await?;
+    Ok(with_etag(StatusCode::OK, &v, v.version))
+}
+
+pub async fn patch_partnership(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let patch: PartnershipPatch = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s
+        .app
+        .update_partnership(&c, &id, version, patch, idem)
+        .await?;
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+}

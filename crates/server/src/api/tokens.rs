@@ -1,0 +1,50 @@
+//! Personal API tokens of the caller: list, create (shown once), revoke.
+
+use super::extract::{ApiCaller, answer, idempotency, json};
+use crate::AppState;
+use crate::problem::ApiError;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    name: String,
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+) -> Result<Response, ApiError> {
+    let user_id = c
+        .principal
+        .as_ref()
+        .map(|p| p.user_id.clone())
+        .unwrap_or_default();
+    Ok(axum::Json(s.app.api_tokens(&c, &user_id).await?).into_response())
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let input: NewToken = json(&headers, &body)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s.app.create_api_token(&c, &input.name, idem).await?;
+    Ok(answer(out, StatusCode::CREATED, |_| None))
+}
+
+pub async fn revoke(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(axum::Json(s.app.revoke_api_token(&c, &id).await?).into_response())
+}

@@ -1,0 +1,532 @@
+//! The OpenAPI 3.1 document at `/api/openapi.json`, built from one table of operations so it
+//! cannot drift from the routes silently: a snapshot test compares it with
+//! `crates/server/openapi.json`, and a route test checks every operation is routed.
+
+use axum::Json;
+use serde_json::{Map, Value, json};
+
+/// (method, path, operationId, summary, request schema, success status, response schema)
+pub const OPERATIONS: &[(&str, &str, &str, &str, Option<&str>, u16, &str)] = &[
+    (
+        "get",
+        "/api/v1/me",
+        "getMe",
+        "The caller and their organization",
+        None,
+        200,
+        "Me",
+    ),
+    (
+        "get",
+        "/api/v1/organizations",
+        "listOrganizations",
+        "Organizations the caller can see (own and partners')",
+        None,
+        200,
+        "OrganizationPage",
+    ),
+    (
+        "get",
+        "/api/v1/organizations/{id}",
+        "getOrganization",
+        "One organization",
+        None,
+        200,
+        "Organization",
+    ),
+    (
+        "patch",
+        "/api/v1/organizations/{id}",
+        "updateOrganization",
+        "Rename an organization (admin)",
+        Some("OrganizationPatch"),
+        200,
+        "Organization",
+    ),
+    (
+        "get",
+        "/api/v1/organizations/{id}/sites",
+        "listSites",
+        "Sites of a health system",
+        None,
+        200,
+        "SitePage",
+    ),
+    (
+        "post",
+        "/api/v1/organizations/{id}/sites",
+        "createSite",
+        "Create a site (health-system admin)",
+        Some("SiteInput"),
+        201,
+        "Site",
+    ),
+    (
+        "get",
+        "/api/v1/organizations/{id}/facilities",
+        "listFacilities",
+        "Facilities of a health system",
+        None,
+        200,
+        "FacilityPage",
+    ),
+    (
+        "post",
+        "/api/v1/organizations/{id}/facilities",
+        "createFacility",
+        "Create a facility (health-system admin)",
+        Some("FacilityInput"),
+        201,
+        "Facility",
+    ),
+    (
+        "get",
+        "/api/v1/organizations/{id}/users",
+        "listUsers",
+        "Users of an organization",
+        None,
+        200,
+        "UserPage",
+    ),
+    (
+        "post",
+        "/api/v1/organizations/{id}/users",
+        "createUser",
+        "Create a user (admin)",
+        Some("UserInput"),
+        201,
+        "User",
+    ),
+    (
+        "get",
+        "/api/v1/sites/{id}",
+        "getSite",
+        "One site",
+        None,
+        200,
+        "Site",
+    ),
+    (
+        "patch",
+        "/api/v1/sites/{id}",
+        "updateSite",
+        "Change a site (If-Match required)",
+        Some("SitePatch"),
+        200,
+        "Site",
+    ),
+    (
+        "get",
+        "/api/v1/facilities/{id}",
+        "getFacility",
+        "One facility",
+        None,
+        200,
+        "Facility",
+    ),
+    (
+        "patch",
+        "/api/v1/facilities/{id}",
+        "updateFacility",
+        "Change a facility (If-Match required)",
+        Some("FacilityPatch"),
+        200,
+        "Facility",
+    ),
+    (
+        "get",
+        "/api/v1/users/{id}",
+        "getUser",
+        "One user",
+        None,
+        200,
+        "User",
+    ),
+    (
+        "patch",
+        "/api/v1/users/{id}",
+        "updateUser",
+        "Change a user (If-Match required)",
+        Some("UserPatch"),
+        200,
+        "User",
+    ),
+    (
+        "get",
+        "/api/v1/partnerships",
+        "listPartnerships",
+        "Partnerships of the caller's organization",
+        None,
+        200,
+        "PartnershipPage",
+    ),
+    (
+        "post",
+        "/api/v1/partnerships",
+        "createPartnership",
+        "Propose a partnership (manufacturer)",
+        Some("PartnershipInput"),
+        201,
+        "Partnership",
+    ),
+    (
+        "get",
+        "/api/v1/partnerships/{id}",
+        "getPartnership",
+        "One partnership",
+        None,
+        200,
+        "Partnership",
+    ),
+    (
+        "patch",
+        "/api/v1/partnerships/{id}",
+        "updatePartnership",
+        "Change, accept or end a partnership (If-Match required)",
+        Some("PartnershipPatch"),
+        200,
+        "Partnership",
+    ),
+    (
+        "get",
+        "/api/v1/tokens",
+        "listTokens",
+        "The caller's API tokens",
+        None,
+        200,
+        "ApiTokenList",
+    ),
+    (
+        "post",
+        "/api/v1/tokens",
+        "createToken",
+        "Create an API token (shown once)",
+        Some("TokenInput"),
+        201,
+        "CreatedToken",
+    ),
+    (
+        "post",
+        "/api/v1/tokens/{id}/revoke",
+        "revokeToken",
+        "Revoke an API token",
+        None,
+        200,
+        "ApiToken",
+    ),
+    (
+        "get",
+        "/api/v1/ledgers/{id}",
+        "getLedgerHead",
+        "A ledger's head: sequence and hash",
+        None,
+        200,
+        "LedgerHead",
+    ),
+    (
+        "get",
+        "/api/v1/ledgers/{id}/events",
+        "listLedgerEvents",
+        "A ledger's events, newest first",
+        None,
+        200,
+        "EventPage",
+    ),
+    (
+        "get",
+        "/api/v1/ledgers/{id}/verify",
+        "verifyLedger",
+        "Verify a ledger's hash chain",
+        None,
+        200,
+        "VerifyReport",
+    ),
+    (
+        "get",
+        "/api/v1/ledgers/{id}/export",
+        "exportLedger",
+        "A ledger as JSON Lines (the stored canonical bytes)",
+        None,
+        200,
+        "JsonLines",
+    ),
+    (
+        "post",
+        "/api/v1/ledgers/{id}/signatures",
+        "signOnLedger",
+        "Record an e-signature (password re-entered)",
+        Some("SignRequest"),
+        201,
+        "Signature",
+    ),
+];
+
+fn text() -> Value {
+    json!({ "type": "string" })
+}
+fn int() -> Value {
+    json!({ "type": "integer", "format": "int64" })
+}
+fn micros() -> Value {
+    json!({ "type": "integer", "format": "int64", "description": "microseconds since the Unix epoch, UTC" })
+}
+fn object(required: &[&str], props: &[(&str, Value)]) -> Value {
+    let mut p = Map::new();
+    for (k, v) in props {
+        p.insert((*k).to_string(), v.clone());
+    }
+    json!({ "type": "object", "additionalProperties": false, "required": required, "properties": p })
+}
+fn page_of(item: &str) -> Value {
+    object(
+        &["items", "limit", "offset"],
+        &[
+            (
+                "items",
+                json!({ "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } }),
+            ),
+            ("limit", int()),
+            ("offset", int()),
+            ("next_offset", json!({ "type": ["integer", "null"] })),
+        ],
+    )
+}
+fn list_of(v: Value) -> Value {
+    json!({ "type": "array", "items": v })
+}
+
+fn schemas() -> Value {
+    let stamps = |mut v: Vec<(&'static str, Value)>| {
+        v.extend([
+            ("version", int()),
+            ("created_at", micros()),
+            ("updated_at", micros()),
+        ]);
+        v
+    };
+    let organization = object(
+        &["id", "kind", "name", "version"],
+        &stamps(vec![
+            ("id", text()),
+            ("kind", json!({ "enum": ["manufacturer", "health_system"] })),
+            ("name", text()),
+        ]),
+    );
+    let site = object(
+        &[
+            "id", "org_id", "name", "code", "city", "region", "active", "version",
+        ],
+        &stamps(vec![
+            ("id", text()),
+            ("org_id", text()),
+            ("name", text()),
+            ("code", text()),
+            ("city", text()),
+            ("region", text()),
+            ("active", json!({ "type": "boolean" })),
+        ]),
+    );
+    let facility = object(
+        &["id", "org_id", "name", "kind", "site_ids", "version"],
+        &stamps(vec![
+            ("id", text()),
+            ("org_id", text()),
+            ("name", text()),
+            (
+                "kind",
+                json!({ "enum": ["clinical", "collection", "processing"] }),
+            ),
+            ("site_ids", list_of(text())),
+        ]),
+    );
+    let user = object(
+        &["id", "org_id", "email", "name", "role", "active", "version"],
+        &stamps(vec![
+            ("id", text()),
+            ("org_id", text()),
+            ("email", text()),
+            ("name", text()),
+            ("role", text()),
+            ("active", json!({ "type": "boolean" })),
+        ]),
+    );
+    let partnership = object(
+        &[
+            "id",
+            "manufacturer_id",
+            "health_system_id",
+            "name",
+            "programs",
+            "status",
+            "version",
+        ],
+        &stamps(vec![
+            ("id", text()),
+            ("manufacturer_id", text()),
+            ("health_system_id", text()),
+            ("name", text()),
+            ("programs", list_of(text())),
+            ("status", json!({ "enum": ["proposed", "active", "ended"] })),
+        ]),
+    );
+    let token_props = vec![
+        ("id", text()),
+        ("user_id", text()),
+        ("name", text()),
+        ("created_at", micros()),
+        ("revoked_at", json!({ "type": ["integer", "null"] })),
+        ("last_used_at", json!({ "type": ["integer", "null"] })),
+    ];
+    let mut created_token = token_props.clone();
+    created_token.push((
+        "token",
+        json!({ "type": "string", "description": "the token itself, shown only in this answer" }),
+    ));
+    let signature = object(
+        &[
+            "event_hash",
+            "ledger_id",
+            "seq",
+            "target",
+            "signer_user_id",
+            "printed_name",
+            "meaning",
+            "signed_at",
+        ],
+        &[
+            ("event_hash", text()),
+            ("ledger_id", text()),
+            ("seq", int()),
+            ("target", text()),
+            ("signer_user_id", text()),
+            ("printed_name", text()),
+            (
+                "meaning",
+                json!({ "enum": ["authored", "reviewed", "approved", "verified", "performed"] }),
+            ),
+            ("signed_at", micros()),
+        ],
+    );
+    json!({
+        "Problem": object(&["type", "title", "status", "detail"], &[
+            ("type", text()), ("title", text()), ("status", int()), ("detail", text()),
+            ("errors", list_of(object(&["field", "message"], &[("field", text()), ("message", text())]))),
+        ]),
+        "Organization": organization,
+        "OrganizationPage": page_of("Organization"),
+        "OrganizationPatch": object(&[], &[("name", text())]),
+        "Site": site,
+        "SitePage": page_of("Site"),
+        "SiteInput": object(&["name", "code", "city", "region"], &[("name", text()), ("code", text()), ("city", text()), ("region", text())]),
+        "SitePatch": object(&[], &[("name", text()), ("code", text()), ("city", text()), ("region", text()), ("active", json!({ "type": "boolean" }))]),
+        "Facility": facility,
+        "FacilityPage": page_of("Facility"),
+        "FacilityInput": object(&["name", "kind"], &[("name", text()), ("kind", json!({ "enum": ["clinical", "collection", "processing"] })), ("site_ids", list_of(text()))]),
+        "FacilityPatch": object(&[], &[("name", text()), ("kind", text()), ("site_ids", list_of(text()))]),
+        "User": user,
+        "UserPage": page_of("User"),
+        "UserInput": object(&["email", "name", "role", "password"], &[("email", text()), ("name", text()), ("role", text()), ("password", json!({ "type": "string", "minLength": 12 }))]),
+        "UserPatch": object(&[], &[("name", text()), ("role", text()), ("active", json!({ "type": "boolean" }))]),
+        "Me": object(&["user", "organization"], &[("user", json!({ "$ref": "#/components/schemas/User" })), ("organization", json!({ "$ref": "#/components/schemas/Organization" }))]),
+        "Partnership": partnership,
+        "PartnershipPage": page_of("Partnership"),
+        "PartnershipInput": object(&["health_system_id", "name"], &[("health_system_id", text()), ("name", text()), ("programs", list_of(text())), ("manufacturer_id", text())]),
+        "PartnershipPatch": object(&[], &[("name", text()), ("programs", list_of(text())), ("status", json!({ "enum": ["proposed", "active", "ended"] }))]),
+        "ApiToken": object(&["id", "user_id", "name", "created_at"], &token_props),
+        "ApiTokenList": list_of(json!({ "$ref": "#/components/schemas/ApiToken" })),
+        "CreatedToken": object(&["id", "user_id", "name", "created_at", "token"], &created_token),
+        "TokenInput": object(&["name"], &[("name", text())]),
+        "LedgerHead": object(&["ledger_id", "kind", "seq", "head_hash"], &[("ledger_id", text()), ("kind", text()), ("seq", int()), ("head_hash", text())]),
+        "Event": object(&["seq", "hash", "kind", "actor", "recorded_at", "payload", "signatures"], &[
+            ("seq", int()), ("hash", text()), ("kind", text()), ("actor", text()), ("actor_name", json!({ "type": ["string", "null"] })),
+            ("recorded_at", micros()), ("payload", json!({ "type": "object" })), ("signatures", list_of(json!({ "$ref": "#/components/schemas/Signature" }))),
+        ]),
+        "EventPage": page_of("Event"),
+        "VerifyReport": json!({ "type": "object", "required": ["result", "ledger_id"], "properties": {
+            "result": { "enum": ["intact", "broken"] }, "ledger_id": text(), "events": int(), "head_hash": text(), "seq": int(), "reason": text(),
+        }}),
+        "JsonLines": json!({ "type": "string", "description": "one canonical event per line (docs/ledger-format.md)" }),
+        "SignRequest": object(&["signs", "meaning", "password"], &[
+            ("signs", json!({ "oneOf": [
+                object(&["target", "event_hash"], &[("target", json!({ "const": "event" })), ("event_hash", text())]),
+                object(&["target", "record_kind", "record_id", "content_hash"], &[("target", json!({ "const": "record" })), ("record_kind", text()), ("record_id", text()), ("content_hash", text())]),
+            ]})),
+            ("meaning", json!({ "enum": ["authored", "reviewed", "approved", "verified", "performed"] })),
+            ("password", text()),
+        ]),
+        "Signature": signature,
+    })
+}
+
+fn problem(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
+}
+
+pub fn build() -> Value {
+    let mut paths = Map::new();
+    for (method, path, op_id, summary, request, status, response) in OPERATIONS {
+        let mut params = vec![];
+        if path.contains("{id}") {
+            params.push(json!({ "name": "id", "in": "path", "required": true, "schema": text() }));
+        }
+        if *method == "patch" {
+            params.push(json!({ "name": "If-Match", "in": "header", "required": true, "schema": text(), "description": "the ETag you read, e.g. \"3\"" }));
+        }
+        if *method != "get" {
+            params.push(json!({ "name": "Idempotency-Key", "in": "header", "required": false, "schema": text(), "description": "repeats with the same key and body return the first answer for 24 hours" }));
+        }
+        if response.ends_with("Page") {
+            params.push(json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200, "default": 50 } }));
+            params.push(json!({ "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "default": 0 } }));
+        }
+        let mut responses = Map::new();
+        let content_type = if *response == "JsonLines" {
+            "application/jsonl"
+        } else {
+            "application/json"
+        };
+        responses.insert(status.to_string(), json!({ "description": summary, "content": { content_type: { "schema": { "$ref": format!("#/components/schemas/{response}") } } } }));
+        responses.insert("401".into(), problem("no valid API token"));
+        responses.insert(
+            "404".into(),
+            problem("not found, or not visible to the caller"),
+        );
+        if *method != "get" {
+            responses.insert(
+                "403".into(),
+                problem("visible, but not the caller's to change"),
+            );
+            responses.insert("422".into(), problem("invalid values, field by field; or an Idempotency-Key reused with another body"));
+        }
+        if *method == "patch" {
+            responses.insert(
+                "409".into(),
+                problem("changed by someone else since the If-Match version"),
+            );
+            responses.insert("428".into(), problem("If-Match missing"));
+        }
+        let mut op = json!({ "operationId": op_id, "summary": summary, "parameters": params, "responses": responses, "security": [{ "bearer": [] }] });
+        if let Some(req) = request {
+            op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{req}") } } } });
+        }
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[*method] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "cellpath API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The shared record of cell and gene therapy manufacturers and health systems. Errors are application/problem+json. Authenticate with a personal API token: Authorization: Bearer cpt_…",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+        },
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(build())
+}

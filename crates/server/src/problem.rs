@@ -1,0 +1,135 @@
+//! `application/problem+json` (RFC 9457) answers with a message a person can act on.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cellpath_app::{AppError, FieldError};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    pub fn new(
+        status: StatusCode,
+        slug: &str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            kind: format!("/problems/{slug}"),
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: vec![],
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_string(&self).unwrap_or_else(|_| "{}".into());
+        let mut res = (status, body).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        res
+    }
+}
+
+/// The API's error: every handler returns `Result<_, ApiError>`.
+#[derive(Debug)]
+pub struct ApiError(pub Problem);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
+impl From<Problem> for ApiError {
+    fn from(p: Problem) -> Self {
+        ApiError(p)
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let detail = e.to_string();
+        let p = match e {
+            AppError::Invalid(errors) => Problem {
+                errors,
+                ..Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation",
+                    "The request has invalid values",
+                    detail,
+                )
+            },
+            AppError::Duplicate { field, message } => Problem {
+                errors: vec![FieldError { field, message }],
+                ..Problem::new(
+                    StatusCode::CONFLICT,
+                    "duplicate",
+                    "This already exists",
+                    detail,
+                )
+            },
+            AppError::NotFound(_) => {
+                Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+            }
+            AppError::Forbidden(_) => {
+                Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail)
+            }
+            AppError::Unauthenticated => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+                "send Authorization: Bearer <token>; create a token on the API tokens page",
+            ),
+            AppError::LoginFailed(_) => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "login-failed",
+                "Authentication failed",
+                detail,
+            ),
+            AppError::Conflict { .. } => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Changed by someone else",
+                detail,
+            ),
+            AppError::PreconditionRequired => Problem::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition-required",
+                "If-Match required",
+                detail,
+            ),
+            AppError::IdempotencyKeyReused => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency-Key reused",
+                detail,
+            ),
+            AppError::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "something went wrong on our side; it has been logged",
+                )
+            }
+        };
+        ApiError(p)
+    }
+}

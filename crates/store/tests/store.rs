@@ -1,0 +1,355 @@
+//! The store's story, told once and run on SQLite and, when `CELLPATH_TEST_POSTGRES_URL` is
+//! set, on PostgreSQL: events chain, concurrent writers never fork a ledger, idempotent
+//! answers are stored with their event, projections refuse stale versions, and the current
+//! state can be rebuilt from the events alone.
+
+use cellpath_ledger::{StoredEvent, verify_chain};
+use cellpath_store::testing::TestDb;
+use cellpath_store::{
+    Append, AppendError, AppendOutcome, IdempotencyWrite, LedgerKind, Store, StoreError,
+    StoredAnswer,
+};
+use serde_json::json;
+
+fn org_created(id: &str, name: &str, now: i64) -> Append {
+    Append::new(
+        id,
+        "system:test",
+        "organization.created",
+        json!({ "id": id, "new": { "kind": "health_system", "name": name } }),
+        now,
+    )
+    .opening(LedgerKind::HealthSystem)
+}
+
+fn site_created(org: &str, id: &str, code: &str, now: i64) -> Append {
+    Append::new(
+        org,
+        "system:test",
+        "site.created",
+        json!({ "id": id, "new": { "org_id": org, "name": format!("Site {code}"), "code": code, "city": "Chicago", "region": "IL", "active": true } }),
+        now,
+    )
+}
+
+async fn verify(
+    store: &Store,
+    ledger: &str,
+) -> Result<cellpath_ledger::Verified, cellpath_ledger::ChainBreak> {
+    let rows = store.events(ledger, 0, 100_000).await.expect("read events");
+    verify_chain(rows.iter().map(|r| StoredEvent {
+        seq: r.seq,
+        bytes: r.body.as_bytes(),
+        stored_hash: Some(&r.hash),
+    }))
+}
+
+fn appended(o: AppendOutcome) -> cellpath_store::Appended {
+    match o {
+        AppendOutcome::Appended { event, .. } => event,
+        AppendOutcome::Replayed(_) => panic!("expected a fresh append"),
+    }
+}
+
+#[tokio::test]
+async fn sqlite_commits_are_durable() {
+    let db = TestDb::sqlite().await;
+    let store = db.store().await;
+    // 2 = FULL: every commit is fsynced (power loss itself cannot be tested).
+    assert_eq!(store.sqlite_pragma("synchronous").await.unwrap(), 2);
+    assert_eq!(store.sqlite_pragma("foreign_keys").await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn events_chain_and_project() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        let first = appended(
+            store
+                .append(org_created("org_a", "Lakeshore", 1_000))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(first.seq, 1);
+        let second = appended(
+            store
+                .append(site_created("org_a", "site_1", "MAIN", 2_000))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(second.seq, 2, "{}", db.label);
+        let site = store.site("site_1").await.unwrap().expect("site projected");
+        assert_eq!(
+            (site.code.as_str(), site.version, site.created_at),
+            ("MAIN", 1, 2_000)
+        );
+        // Time never runs backwards within a ledger, whatever the clock says.
+        let third = appended(
+            store
+                .append(site_created("org_a", "site_2", "NORTH", 500))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(third.recorded_at, 2_000);
+        let v = verify(&store, "org_a").await.expect("chain verifies");
+        assert_eq!((v.events, v.head_hash), (3, third.hash.clone()));
+        let head = store.ledger_head("org_a").await.unwrap().unwrap();
+        assert_eq!((head.seq, head.head_hash), (3, third.hash));
+    }
+}
+
+#[tokio::test]
+async fn a_failed_projection_leaves_no_event() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .append(org_created("org_a", "Lakeshore", 1))
+            .await
+            .unwrap();
+        store
+            .append(site_created("org_a", "site_1", "MAIN", 2))
+            .await
+            .unwrap();
+        let err = store
+            .append(site_created("org_a", "site_2", "MAIN", 3))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AppendError::Store(StoreError::Duplicate { .. })),
+            "{}: {err:?}",
+            db.label
+        );
+        // Stale version: the row is at 1, the event claims to make version 3.
+        let stale = Append::new(
+            "org_a",
+            "system:test",
+            "site.updated",
+            json!({ "id": "site_1", "version": 3, "old": { "name": "Site MAIN" }, "new": { "name": "Renamed" } }),
+            4,
+        );
+        let err = store.append(stale).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AppendError::Store(StoreError::Conflict { current: 1, .. })
+            ),
+            "{}: {err:?}",
+            db.label
+        );
+        let head = store.ledger_head("org_a").await.unwrap().unwrap();
+        assert_eq!(
+            head.seq, 2,
+            "{}: refused writes must not advance the ledger",
+            db.label
+        );
+        verify(&store, "org_a").await.expect("still verifies");
+        assert!(matches!(
+            store
+                .append(site_created("nowhere", "s", "X", 1))
+                .await
+                .unwrap_err(),
+            AppendError::Store(StoreError::NoLedger(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn many_concurrent_writers_on_one_ledger_never_fork_or_gap() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .append(org_created("org_a", "Lakeshore", 1))
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for w in 0..8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..20 {
+                    let code = format!("W{w}-{i}");
+                    store
+                        .append(site_created("org_a", &format!("site_{w}_{i}"), &code, 10))
+                        .await
+                        .expect("append");
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let v = verify(&store, "org_a")
+            .await
+            .unwrap_or_else(|b| panic!("{}: {b}", db.label));
+        assert_eq!(v.events, 161, "{}", db.label);
+    }
+}
+
+fn idem(key: &str, request: &str) -> IdempotencyWrite {
+    let key = key.to_string();
+    IdempotencyWrite {
+        scope: "usr_1".into(),
+        key,
+        request_hash: request.into(),
+        answer: Box::new(|a| StoredAnswer {
+            status: 201,
+            body: format!("{{\"seq\":{}}}", a.seq),
+        }),
+    }
+}
+
+#[tokio::test]
+async fn an_idempotency_key_writes_once_and_answers_the_same() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .append(org_created("org_a", "Lakeshore", 1))
+            .await
+            .unwrap();
+        let first = store
+            .append(
+                site_created("org_a", "site_1", "MAIN", 2)
+                    .with_idempotency(Some(idem("k1", "req-a"))),
+            )
+            .await
+            .unwrap();
+        let AppendOutcome::Appended {
+            answer: Some(answer),
+            ..
+        } = first
+        else {
+            panic!("fresh append with an answer")
+        };
+        // The retry carries a new id (a client retrying the same body would get the same
+        // request hash); nothing is written and the first answer comes back.
+        let again = store
+            .append(
+                site_created("org_a", "site_2", "OTHER", 3)
+                    .with_idempotency(Some(idem("k1", "req-a"))),
+            )
+            .await
+            .unwrap();
+        match again {
+            AppendOutcome::Replayed(a) => assert_eq!(a, answer),
+            other => panic!("{}: expected a replay, got {other:?}", db.label),
+        }
+        assert!(store.site("site_2").await.unwrap().is_none());
+        let reused = store
+            .append(
+                site_created("org_a", "site_3", "THIRD", 4)
+                    .with_idempotency(Some(idem("k1", "req-b"))),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(reused, AppendError::IdempotencyKeyReused),
+            "{}",
+            db.label
+        );
+        assert_eq!(store.ledger_head("org_a").await.unwrap().unwrap().seq, 2);
+    }
+}
+
+#[tokio::test]
+async fn concurrent_requests_with_one_key_write_once() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .append(org_created("org_a", "Lakeshore", 1))
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..6 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .append(
+                        site_created("org_a", &format!("site_{i}"), &format!("C{i}"), 5)
+                            .with_idempotency(Some(idem("same", "req"))),
+                    )
+                    .await
+            }));
+        }
+        let mut answers = Vec::new();
+        for t in tasks {
+            match t.await.unwrap().expect("no error for a repeat") {
+                AppendOutcome::Appended { answer, .. } => answers.push(answer.expect("answer")),
+                AppendOutcome::Replayed(a) => answers.push(a),
+            }
+        }
+        assert!(
+            answers.windows(2).all(|w| w[0] == w[1]),
+            "{}: every caller gets the first answer",
+            db.label
+        );
+        assert_eq!(
+            store.ledger_head("org_a").await.unwrap().unwrap().seq,
+            2,
+            "{}: written once",
+            db.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_edited_event_is_caught_at_its_sequence() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .append(org_created("org_a", "Lakeshore", 1))
+            .await
+            .unwrap();
+        store
+            .append(site_created("org_a", "site_1", "MAIN", 2))
+            .await
+            .unwrap();
+        store
+            .append(site_created("org_a", "site_2", "NORTH", 3))
+            .await
+            .unwrap();
+        let row = store.events("org_a", 1, 1).await.unwrap().remove(0);
+        store
+            .tamper_with_event_body("org_a", 2, &row.body.replace("Chicago", "Detroit"))
+            .await
+            .unwrap();
+        let broken = verify(&store, "org_a")
+            .await
+            .expect_err("tampering is caught");
+        assert_eq!(broken.seq, 2, "{}: {broken}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn the_current_state_can_be_rebuilt_from_the_events() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .append(org_created("org_a", "Lakeshore", 1))
+            .await
+            .unwrap();
+        store
+            .append(site_created("org_a", "site_1", "MAIN", 2))
+            .await
+            .unwrap();
+        store
+            .append(Append::new("org_a", "system:test", "site.updated", json!({ "id": "site_1", "version": 2, "old": { "name": "Site MAIN" }, "new": { "name": "Main Campus", "active": false } }), 3))
+            .await
+            .unwrap();
+        store
+            .append(Append::new("org_a", "system:test", "facility.created", json!({ "id": "fac_1", "new": { "org_id": "org_a", "name": "Cell Lab", "kind": "processing", "site_ids": ["site_1"] } }), 4))
+            .await
+            .unwrap();
+        let fresh = TestDb::sqlite().await;
+        let target = fresh.store().await;
+        assert_eq!(store.replay_into(&target).await.unwrap(), 4);
+        let live = store.record_state().await.unwrap();
+        assert_eq!(live, target.record_state().await.unwrap(), "{}", db.label);
+        assert!(
+            live["sites"][0].contains("Main Campus"),
+            "{:?}",
+            live["sites"]
+        );
+        verify(&target, "org_a")
+            .await
+            .expect("the rebuilt copy verifies");
+    }
+}
