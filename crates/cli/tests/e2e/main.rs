@@ -1,0 +1,8 @@
+//! End-to-end tests of cellpath: the real server on a free port, driven over HTTP, through the
+//! `cellpath` binary, and in headless Chromium. One test binary for the crate (build time).
+
+mod api;
+mod browser;
+mod cli;
+mod kill9;
+mod support;
