@@ -468,3 +468,392 @@ async fn bad_input_is_refused_field_by_field() {
         "{dup:?}"
     );
 }
+
+/// Every demo user (every role of both kinds of organization) tries every resource kind and
+/// action on real rows standing in each relation to them; the outcome must match the
+/// hand-written table `crates/domain/src/policy_matrix.txt`. This checks the relations the app
+/// derives from stored rows, not just the policy function.
+#[tokio::test]
+async fn every_role_of_every_organization_gets_what_the_matrix_says() {
+    use cellpath_app::records::facilities::{FacilityInput, FacilityPatch};
+    use cellpath_app::records::organizations::OrganizationPatch;
+    use cellpath_app::records::partnerships::{PartnershipInput, PartnershipPatch};
+    use cellpath_app::records::users::{UserInput, UserPatch};
+    use cellpath_domain::{OrgKind, Role};
+
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    let pw = cellpath_app::demo::DEMO_PASSWORD;
+    let name = |n: &str| n.to_string();
+    let helixa = org_id(&app, "Helixa Therapeutics").await;
+    let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
+    let lakeshore = org_id(&app, "Lakeshore University Health").await;
+    let piedmont = org_id(&app, "Piedmont Valley Health").await;
+    let cascade = org_id(&app, "Cascade Regional Medical").await;
+    let pships = app
+        .store
+        .partnerships_of(&helixa, Page::all())
+        .await
+        .unwrap();
+    let helixa_lakeshore = pships
+        .iter()
+        .find(|p| p.health_system_id == lakeshore)
+        .unwrap()
+        .id
+        .clone();
+    let np = app
+        .store
+        .partnerships_of(&northbridge, Page::all())
+        .await
+        .unwrap();
+    let northbridge_piedmont = np
+        .iter()
+        .find(|p| p.health_system_id == piedmont)
+        .unwrap()
+        .id
+        .clone();
+
+    let table = include_str!("../../domain/src/policy_matrix.txt");
+    let mut counter = 0;
+    let mut mismatches = Vec::new();
+    let mut checked = 0;
+    for (kind, roles, own, partner, unrelated) in [
+        (
+            OrgKind::Manufacturer,
+            Role::MANUFACTURER,
+            helixa.clone(),
+            lakeshore.clone(),
+            piedmont.clone(),
+        ),
+        (
+            OrgKind::HealthSystem,
+            Role::HEALTH_SYSTEM,
+            lakeshore.clone(),
+            helixa.clone(),
+            piedmont.clone(),
+        ),
+    ] {
+        let domain = if kind == OrgKind::Manufacturer {
+            "helixa.example"
+        } else {
+            "lakeshore.example"
+        };
+        let column_offset = if kind == OrgKind::Manufacturer {
+            0
+        } else {
+            Role::MANUFACTURER.len()
+        };
+        for (ri, role) in roles.iter().enumerate() {
+            let email = format!("{}@{domain}", role.as_str().replace('_', "."));
+            let me = as_user(&app, &email).await;
+            let my_id = me.principal.as_ref().unwrap().user_id.clone();
+            // A colleague, and that colleague's token, for the `own` rows.
+            let colleague = app
+                .store
+                .users_of(&own, Page::all())
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|u| u.id != my_id)
+                .unwrap();
+            let colleague_caller = app
+                .caller_for_user(&colleague.id, Via::Session)
+                .await
+                .unwrap();
+            let colleague_token = app
+                .create_api_token(&colleague_caller, "matrix", None)
+                .await
+                .unwrap()
+                .fresh()
+                .unwrap()
+                .info
+                .id;
+            let stranger = app
+                .store
+                .users_of(&unrelated, Page::all())
+                .await
+                .unwrap()
+                .remove(0);
+            let stranger_caller = app
+                .caller_for_user(&stranger.id, Via::Session)
+                .await
+                .unwrap();
+            let stranger_token = app
+                .create_api_token(&stranger_caller, "matrix", None)
+                .await
+                .unwrap()
+                .fresh()
+                .unwrap()
+                .info
+                .id;
+
+            for line in table
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            {
+                let (head, cells) = line.split_once('|').unwrap();
+                let head: Vec<&str> = head.split_whitespace().collect();
+                let cells: Vec<&str> = cells.split_whitespace().filter(|c| *c != "|").collect();
+                let expected = cells[column_offset + ri];
+                if expected == "." {
+                    continue;
+                }
+                counter += 1;
+                let unique = format!("M{counter}");
+                // The organization whose rows stand in this relation to `me`.
+                let target_org = match head[1] {
+                    "own" | "self" => own.clone(),
+                    "partner" => partner.clone(),
+                    "party" => own.clone(),
+                    _ => unrelated.clone(),
+                };
+                let pship = if head[1] == "party" {
+                    helixa_lakeshore.clone()
+                } else {
+                    northbridge_piedmont.clone()
+                };
+                let site_of = |org: String| {
+                    let app = app.clone();
+                    async move {
+                        app.store
+                            .sites_of(&org, Page::all())
+                            .await
+                            .unwrap()
+                            .remove(0)
+                    }
+                };
+                let r: Result<(), AppError> = match (head[0], head[1], head[2]) {
+                    ("organization", _, "read") => {
+                        app.organization(&me, &target_org).await.map(drop)
+                    }
+                    ("organization", _, "create") => app
+                        .create_organization(
+                            &me,
+                            cellpath_app::records::organizations::OrganizationInput {
+                                kind: "health_system".into(),
+                                name: unique.clone(),
+                            },
+                            None,
+                        )
+                        .await
+                        .map(drop),
+                    ("organization", _, "update") => {
+                        let o = app.store.organization(&target_org).await.unwrap().unwrap();
+                        app.update_organization(
+                            &me,
+                            &o.id,
+                            o.version,
+                            OrganizationPatch {
+                                name: Some(o.name.clone()),
+                            },
+                            None,
+                        )
+                        .await
+                        .map(drop)
+                    }
+                    ("site", _, "read") => app
+                        .site(&me, &site_of(target_org.clone()).await.id)
+                        .await
+                        .map(drop),
+                    ("site", _, "create") => app
+                        .create_site(
+                            &me,
+                            &target_org,
+                            SiteInput {
+                                name: unique.clone(),
+                                code: unique.clone(),
+                                city: name("Chicago"),
+                                region: name("IL"),
+                            },
+                            None,
+                        )
+                        .await
+                        .map(drop),
+                    ("site", _, "update") => {
+                        let site = site_of(target_org.clone()).await;
+                        app.update_site(&me, &site.id, site.version, SitePatch::default(), None)
+                            .await
+                            .map(drop)
+                    }
+                    ("facility", _, "read") => {
+                        let f = app
+                            .store
+                            .facilities_of(&target_org, Page::all())
+                            .await
+                            .unwrap()
+                            .remove(0);
+                        app.facility(&me, &f.id).await.map(drop)
+                    }
+                    ("facility", _, "create") => app
+                        .create_facility(
+                            &me,
+                            &target_org,
+                            FacilityInput {
+                                name: unique.clone(),
+                                kind: name("clinical"),
+                                site_ids: vec![],
+                            },
+                            None,
+                        )
+                        .await
+                        .map(drop),
+                    ("facility", _, "update") => {
+                        let f = app
+                            .store
+                            .facilities_of(&target_org, Page::all())
+                            .await
+                            .unwrap()
+                            .remove(0);
+                        app.update_facility(&me, &f.id, f.version, FacilityPatch::default(), None)
+                            .await
+                            .map(drop)
+                    }
+                    ("user", "self", "read") => app.user(&me, &my_id).await.map(drop),
+                    ("user", "self", "update") => {
+                        let u = app.store.user(&my_id).await.unwrap().unwrap();
+                        app.update_user(&me, &u.id, u.version, UserPatch::default(), None)
+                            .await
+                            .map(drop)
+                    }
+                    ("user", _, "read") => {
+                        let u = if head[1] == "own" {
+                            colleague.clone()
+                        } else {
+                            app.store
+                                .users_of(&target_org, Page::all())
+                                .await
+                                .unwrap()
+                                .remove(0)
+                        };
+                        app.user(&me, &u.id).await.map(drop)
+                    }
+                    ("user", _, "create") => app
+                        .create_user(
+                            &me,
+                            &target_org,
+                            UserInput {
+                                email: format!("{}@matrix.example", unique.to_lowercase()),
+                                name: unique.clone(),
+                                role: name("admin"),
+                                password: name("matrix-password-1"),
+                            },
+                            None,
+                        )
+                        .await
+                        .map(drop),
+                    ("user", _, "update") => {
+                        let u = if head[1] == "own" {
+                            app.store.user(&colleague.id).await.unwrap().unwrap()
+                        } else {
+                            app.store
+                                .users_of(&target_org, Page::all())
+                                .await
+                                .unwrap()
+                                .remove(0)
+                        };
+                        app.update_user(&me, &u.id, u.version, UserPatch::default(), None)
+                            .await
+                            .map(drop)
+                    }
+                    ("partnership", _, "read") => app.partnership(&me, &pship).await.map(drop),
+                    ("partnership", _, "create") => app
+                        // With Cascade, already Helixa's partner: a new partnership must not
+                        // change who is "unrelated" for the rows that follow.
+                        .create_partnership(
+                            &me,
+                            PartnershipInput {
+                                health_system_id: cascade.clone(),
+                                name: unique.clone(),
+                                programs: vec![],
+                                manufacturer_id: None,
+                            },
+                            None,
+                        )
+                        .await
+                        .map(drop),
+                    ("partnership", _, "update") => {
+                        let p = app.store.partnership(&pship).await.unwrap().unwrap();
+                        app.update_partnership(
+                            &me,
+                            &p.id,
+                            p.version,
+                            PartnershipPatch::default(),
+                            None,
+                        )
+                        .await
+                        .map(drop)
+                    }
+                    ("api_token", "self", "read") => app.api_tokens(&me, &my_id).await.map(drop),
+                    ("api_token", "self", "create") => {
+                        app.create_api_token(&me, &unique, None).await.map(drop)
+                    }
+                    ("api_token", "self", "update") => {
+                        let t = app
+                            .create_api_token(&me, &unique, None)
+                            .await
+                            .unwrap()
+                            .fresh()
+                            .unwrap();
+                        app.revoke_api_token(&me, &t.info.id).await.map(drop)
+                    }
+                    ("api_token", "own", "read") => {
+                        app.api_tokens(&me, &colleague.id).await.map(drop)
+                    }
+                    ("api_token", "own", "update") => {
+                        app.revoke_api_token(&me, &colleague_token).await.map(drop)
+                    }
+                    ("api_token", "none", "read") => {
+                        app.api_tokens(&me, &stranger.id).await.map(drop)
+                    }
+                    ("api_token", "none", "update") => {
+                        app.revoke_api_token(&me, &stranger_token).await.map(drop)
+                    }
+                    ("ledger", rel, action) => {
+                        let ledger = match rel {
+                            "own" => own.clone(),
+                            "party" => helixa_lakeshore.clone(),
+                            _ => northbridge_piedmont.clone(),
+                        };
+                        match action {
+                            "read" => app.verify_ledger(&me, &ledger).await.map(drop),
+                            "sign" => {
+                                let head = app.store.ledger_head(&ledger).await.unwrap().unwrap();
+                                app.sign(
+                                    &me,
+                                    &ledger,
+                                    Signed::Event {
+                                        event_hash: head.head_hash,
+                                    },
+                                    Meaning::Reviewed,
+                                    pw,
+                                    None,
+                                )
+                                .await
+                                .map(drop)
+                            }
+                            // No command changes a ledger's events: there is nothing to call.
+                            _ => continue,
+                        }
+                    }
+                    other => panic!("no call for matrix row {other:?}"),
+                };
+                let got = match r {
+                    Ok(()) => "A",
+                    Err(AppError::Forbidden(_)) => "F",
+                    Err(AppError::NotFound(_)) => "N",
+                    Err(e) => panic!("{email} {line}: unexpected error {e}"),
+                };
+                checked += 1;
+                if got != expected {
+                    mismatches.push(format!(
+                        "{email}: {} {} {}: expected {expected}, got {got}",
+                        head[0], head[1], head[2]
+                    ));
+                }
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(checked > 500, "only {checked} checks ran");
+}
