@@ -1,1 +1,105 @@
-//! placeholder
+//! The web UI of cellpath: server-rendered HTML (maud, which escapes every splice) that works
+//! without JavaScript, one stylesheet of our own, and forms that post back to the same pages.
+//! Every page goes through `cellpath_app::App`; this crate never talks to the store except to
+//! list the operator's directory of health systems when a manufacturer proposes a partnership.
+//!
+//! **API Boundary:** [`router`] (and [`router_with`] for an explicit [`WebConfig`]) is all the
+//! server uses; it merges the returned `Router<()>` at `/`. Paths never collide with `/api/…`,
+//! `/healthz`, `/readyz` or `/metrics`, and the router sets no fallback (the server owns it).
+//!
+//! **Architecture Invariant:** no handler reads a form before its CSRF token is checked (the
+//! [`session::Posted`] extractor does both), and no user text reaches the page unescaped.
+//!
+//! Code map: `session` (cookies, the signed-in context, CSRF), `errors` (app errors as pages,
+//! security headers), `layout` (page chrome and navigation), `forms` (form values, field errors
+//! beside their fields), `labels` (domain words and badges as people read them), `time` (UTC
+//! formatting), `assets` (the stylesheet), `pages/*` (one file per area of the product).
+
+mod assets;
+mod errors;
+mod forms;
+mod labels;
+mod layout;
+mod pages;
+mod session;
+mod time;
+
+#[cfg(test)]
+mod tests;
+
+use axum::Router;
+use axum::routing::{get, post};
+use cellpath_app::App;
+use pages::{facilities, home, ledger, login, orgs, partnerships, sites, tokens, users};
+
+/// Environment variable that says the site is served over https, so cookies get `Secure`.
+pub const SECURE_COOKIES_ENV: &str = "CELLPATH_SECURE_COOKIES";
+
+/// How the web UI is deployed.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (only when the site is reached over https; browsers drop
+    /// `Secure` cookies on plain http, which would make signing in impossible).
+    pub secure_cookies: bool,
+}
+
+impl WebConfig {
+    /// Reads [`SECURE_COOKIES_ENV`] (`1`, `true` or `yes`); anything else means plain http.
+    pub fn from_env() -> WebConfig {
+        let on = std::env::var(SECURE_COOKIES_ENV)
+            .map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
+            .unwrap_or(false);
+        WebConfig { secure_cookies: on }
+    }
+}
+
+/// What every handler gets: the app and how cookies are set.
+#[derive(Clone)]
+pub(crate) struct WebState {
+    pub app: App,
+    pub secure_cookies: bool,
+}
+
+/// The web UI's routes, with their own state; the server merges them at `/`.
+pub fn router(app: App) -> Router {
+    router_with(app, WebConfig::from_env())
+}
+
+/// [`router`] with an explicit configuration (e.g. from a command-line flag).
+pub fn router_with(app: App, config: WebConfig) -> Router {
+    let state = WebState {
+        app,
+        secure_cookies: config.secure_cookies,
+    };
+    Router::new()
+        .route(assets::STYLESHEET_PATH, get(assets::stylesheet))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/", get(home::show))
+        .route("/orgs/{id}", get(orgs::show).post(orgs::update))
+        .route("/orgs/{id}/sites", get(sites::list).post(sites::create))
+        .route("/sites/{id}", get(sites::show).post(sites::update))
+        .route(
+            "/orgs/{id}/facilities",
+            get(facilities::list).post(facilities::create),
+        )
+        .route(
+            "/facilities/{id}",
+            get(facilities::show).post(facilities::update),
+        )
+        .route("/orgs/{id}/users", get(users::list).post(users::create))
+        .route("/users/{id}", get(users::show).post(users::update))
+        .route("/users/{id}/password", post(users::change_password))
+        .route(
+            "/partnerships",
+            get(partnerships::list).post(partnerships::create),
+        )
+        .route("/partnerships/{id}", get(partnerships::show))
+        .route("/partnerships/{id}/status", post(partnerships::set_status))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/ledgers/{id}", get(ledger::show))
+        .route("/ledgers/{id}/sign", post(ledger::sign))
+        .layer(axum::middleware::from_fn(errors::finish_response))
+        .with_state(state)
+}

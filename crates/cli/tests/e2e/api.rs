@@ -7,16 +7,32 @@ use serde_json::{Value, json};
 
 async fn problem(res: reqwest::Response, status: StatusCode) -> Value {
     assert_eq!(res.status(), status);
-    let ct = res.headers().get("content-type").unwrap().to_str().unwrap().to_string();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(ct, "application/problem+json");
     let body: Value = res.json().await.unwrap();
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
     assert_eq!(body["status"], status.as_u16());
     body
 }
 
 async fn post(s: &TestServer, token: &str, path: &str, body: &str) -> reqwest::Response {
-    s.http.post(s.url(path)).bearer_auth(token).header("content-type", "application/json").body(body.to_string()).send().await.unwrap()
+    s.http
+        .post(s.url(path))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -28,45 +44,163 @@ async fn bad_requests_get_a_clear_4xx_never_a_500() {
 
     let res = s.http.get(s.url("/api/v1/me")).send().await.unwrap();
     problem(res, StatusCode::UNAUTHORIZED).await;
-    let res = s.http.get(s.url("/api/v1/me")).bearer_auth("cpt_forged").send().await.unwrap();
+    let res = s
+        .http
+        .get(s.url("/api/v1/me"))
+        .bearer_auth("cpt_forged")
+        .send()
+        .await
+        .unwrap();
     problem(res, StatusCode::UNAUTHORIZED).await;
 
-    let p = problem(post(&s, &token, &sites, "{\"name\": ").await, StatusCode::BAD_REQUEST).await;
+    let p = problem(
+        post(&s, &token, &sites, "{\"name\": ").await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
     assert_eq!(p["type"], "/problems/malformed-json");
-    let p = problem(post(&s, &token, &sites, r#"{"name": 42, "code": "A", "city": "B", "region": "C"}"#).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert!(p["detail"].as_str().unwrap().contains("invalid type"), "{p}");
-    let p = problem(post(&s, &token, &sites, r#"{"name": "A", "code": "A", "city": "B", "region": "C", "beds": 10}"#).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert!(p["detail"].as_str().unwrap().contains("unknown field `beds`"), "{p}");
-    let p = problem(post(&s, &token, &sites, r#"{"name": "A"}"#).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert!(p["detail"].as_str().unwrap().contains("missing field"), "{p}");
-    let res = s.http.post(s.url(&sites)).bearer_auth(&token).body("name=A").send().await.unwrap();
+    let p = problem(
+        post(
+            &s,
+            &token,
+            &sites,
+            r#"{"name": 42, "code": "A", "city": "B", "region": "C"}"#,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("invalid type"),
+        "{p}"
+    );
+    let p = problem(
+        post(
+            &s,
+            &token,
+            &sites,
+            r#"{"name": "A", "code": "A", "city": "B", "region": "C", "beds": 10}"#,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `beds`"),
+        "{p}"
+    );
+    let p = problem(
+        post(&s, &token, &sites, r#"{"name": "A"}"#).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("missing field"),
+        "{p}"
+    );
+    let res = s
+        .http
+        .post(s.url(&sites))
+        .bearer_auth(&token)
+        .body("name=A")
+        .send()
+        .await
+        .unwrap();
     problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
 
     let long = "x".repeat(5000);
-    let p = problem(post(&s, &token, &sites, &json!({ "name": long, "code": "LONG", "city": "B", "region": "C" }).to_string()).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let p = problem(
+        post(
+            &s,
+            &token,
+            &sites,
+            &json!({ "name": long, "code": "LONG", "city": "B", "region": "C" }).to_string(),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     assert_eq!(p["errors"][0]["field"], "name");
-    assert!(p["errors"][0]["message"].as_str().unwrap().contains("at most 200"), "{p}");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 200"),
+        "{p}"
+    );
 
     // Bodies past the limit are refused before parsing.
-    let huge = json!({ "name": "x".repeat(400_000), "code": "A", "city": "B", "region": "C" }).to_string();
+    let huge =
+        json!({ "name": "x".repeat(400_000), "code": "A", "city": "B", "region": "C" }).to_string();
     let res = post(&s, &token, &sites, &huge).await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     // SQL- and HTML-looking text is just text: stored as typed, returned as JSON data.
     let odd = "<script>alert(1)</script>'; DROP TABLE sites;--";
-    let res = post(&s, &token, &sites, &json!({ "name": odd, "code": "ODD", "city": "Robert'); --", "region": "IL" }).to_string()).await;
+    let res = post(
+        &s,
+        &token,
+        &sites,
+        &json!({ "name": odd, "code": "ODD", "city": "Robert'); --", "region": "IL" }).to_string(),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let site: Value = res.json().await.unwrap();
     assert_eq!(site["name"], odd);
-    let res = s.http.get(s.url(&sites)).bearer_auth(&token).send().await.unwrap();
+    let res = s
+        .http
+        .get(s.url(&sites))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 
-    let p = problem(s.http.get(s.url("/api/v1/sites/site_nope")).bearer_auth(&token).send().await.unwrap(), StatusCode::NOT_FOUND).await;
+    let p = problem(
+        s.http
+            .get(s.url("/api/v1/sites/site_nope"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     assert!(p["detail"].as_str().unwrap().contains("site_nope"));
-    problem(s.http.get(s.url("/api/v1/no/such/route")).bearer_auth(&token).send().await.unwrap(), StatusCode::NOT_FOUND).await;
-    let p = problem(s.http.get(s.url(&format!("{sites}?limit=0"))).bearer_auth(&token).send().await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY).await;
+    problem(
+        s.http
+            .get(s.url("/api/v1/no/such/route"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let p = problem(
+        s.http
+            .get(s.url(&format!("{sites}?limit=0")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     assert_eq!(p["errors"][0]["field"], "limit");
-    problem(s.http.get(s.url(&format!("{sites}?limit=ten"))).bearer_auth(&token).send().await.unwrap(), StatusCode::BAD_REQUEST).await;
+    problem(
+        s.http
+            .get(s.url(&format!("{sites}?limit=ten")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
     s.shutdown().await;
 }
 
@@ -79,7 +213,16 @@ async fn a_retried_post_with_the_same_key_writes_once() {
         let body = json!({ "name": "Mooresville Clinic", "code": "PVH-MOORE", "city": "Mooresville", "region": "NC" }).to_string();
         let send = |key: &'static str, body: String| {
             let (http, url, token) = (s.http.clone(), s.url(&path), token.clone());
-            async move { http.post(url).bearer_auth(token).header("content-type", "application/json").header("idempotency-key", key).body(body).send().await.unwrap() }
+            async move {
+                http.post(url)
+                    .bearer_auth(token)
+                    .header("content-type", "application/json")
+                    .header("idempotency-key", key)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+            }
         };
         let first = send("retry-1", body.clone()).await;
         assert_eq!(first.status(), StatusCode::CREATED);
@@ -103,9 +246,23 @@ async fn a_retried_post_with_the_same_key_writes_once() {
             assert_eq!(res.status(), StatusCode::CREATED);
             bodies.push(res.text().await.unwrap());
         }
-        assert!(bodies.windows(2).all(|w| w[0] == w[1]), "{}: {bodies:?}", s.db.label);
-        let all = s.app.store.sites_of(&org, cellpath_store::Page::all()).await.unwrap();
-        assert_eq!(all.iter().filter(|x| x.code == "PVH-HUNT").count(), 1, "{}", s.db.label);
+        assert!(
+            bodies.windows(2).all(|w| w[0] == w[1]),
+            "{}: {bodies:?}",
+            s.db.label
+        );
+        let all = s
+            .app
+            .store
+            .sites_of(&org, cellpath_store::Page::all())
+            .await
+            .unwrap();
+        assert_eq!(
+            all.iter().filter(|x| x.code == "PVH-HUNT").count(),
+            1,
+            "{}",
+            s.db.label
+        );
         assert_eq!(all.iter().filter(|x| x.code == "PVH-MOORE").count(), 1);
         s.shutdown().await;
     }
@@ -116,7 +273,13 @@ async fn updates_need_the_version_last_read() {
     let s = spawn_demo().await;
     let token = s.token("admin@cascade.example").await;
     let org = s.org_id("Cascade Regional Medical").await;
-    let site = s.app.store.sites_of(&org, cellpath_store::Page::all()).await.unwrap().remove(0);
+    let site = s
+        .app
+        .store
+        .sites_of(&org, cellpath_store::Page::all())
+        .await
+        .unwrap()
+        .remove(0);
     let url = s.url(&format!("/api/v1/sites/{}", site.id));
     let res = s.http.get(&url).bearer_auth(&token).send().await.unwrap();
     assert_eq!(res.headers().get("etag").unwrap(), "\"1\"");
@@ -127,21 +290,68 @@ async fn updates_need_the_version_last_read() {
         }
         req.send()
     };
-    problem(patch(None, json!({ "city": "Beaverton" })).await.unwrap(), StatusCode::PRECONDITION_REQUIRED).await;
-    let ok = patch(Some("\"1\""), json!({ "city": "Beaverton" })).await.unwrap();
+    problem(
+        patch(None, json!({ "city": "Beaverton" })).await.unwrap(),
+        StatusCode::PRECONDITION_REQUIRED,
+    )
+    .await;
+    let ok = patch(Some("\"1\""), json!({ "city": "Beaverton" }))
+        .await
+        .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
     assert_eq!(ok.headers().get("etag").unwrap(), "\"2\"");
-    let stale = problem(patch(Some("\"1\""), json!({ "city": "Salem" })).await.unwrap(), StatusCode::CONFLICT).await;
-    assert!(stale["detail"].as_str().unwrap().contains("version 2"), "{stale}");
-    problem(patch(Some("latest"), json!({ "city": "Salem" })).await.unwrap(), StatusCode::BAD_REQUEST).await;
+    let stale = problem(
+        patch(Some("\"1\""), json!({ "city": "Salem" }))
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert!(
+        stale["detail"].as_str().unwrap().contains("version 2"),
+        "{stale}"
+    );
+    problem(
+        patch(Some("latest"), json!({ "city": "Salem" }))
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
 
     // A partner manufacturer reads the site (200) but may not change it (403); a stranger gets 404.
     let helixa = s.token("onboarding@helixa.example").await;
     let northbridge = s.token("onboarding@northbridge.example").await;
-    assert_eq!(s.http.get(&url).bearer_auth(&helixa).send().await.unwrap().status(), StatusCode::OK);
-    let res = s.http.patch(&url).bearer_auth(&helixa).header("if-match", "\"2\"").json(&json!({ "city": "X" })).send().await.unwrap();
+    assert_eq!(
+        s.http
+            .get(&url)
+            .bearer_auth(&helixa)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let res = s
+        .http
+        .patch(&url)
+        .bearer_auth(&helixa)
+        .header("if-match", "\"2\"")
+        .json(&json!({ "city": "X" }))
+        .send()
+        .await
+        .unwrap();
     problem(res, StatusCode::FORBIDDEN).await;
-    problem(s.http.get(&url).bearer_auth(&northbridge).send().await.unwrap(), StatusCode::NOT_FOUND).await;
+    problem(
+        s.http
+            .get(&url)
+            .bearer_auth(&northbridge)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     s.shutdown().await;
 }
 
@@ -150,10 +360,30 @@ async fn lists_are_paginated() {
     let s = spawn_demo().await;
     let token = s.token("admin@piedmont.example").await;
     let org = s.org_id("Piedmont Valley Health").await;
-    let page: Value = s.http.get(s.url(&format!("/api/v1/organizations/{org}/sites?limit=3"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let page: Value = s
+        .http
+        .get(s.url(&format!("/api/v1/organizations/{org}/sites?limit=3")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 3);
     assert_eq!(page["next_offset"], 3);
-    let rest: Value = s.http.get(s.url(&format!("/api/v1/organizations/{org}/sites?limit=3&offset=3"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let rest: Value = s
+        .http
+        .get(s.url(&format!(
+            "/api/v1/organizations/{org}/sites?limit=3&offset=3"
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(rest["items"].as_array().unwrap().len(), 1);
     assert_eq!(rest["next_offset"], Value::Null);
     s.shutdown().await;
@@ -164,20 +394,54 @@ async fn signing_over_the_api_needs_the_password_too() {
     let s = spawn_demo().await;
     let token = s.token("quality@lakeshore.example").await;
     let org = s.org_id("Lakeshore University Health").await;
-    let head: Value = s.http.get(s.url(&format!("/api/v1/ledgers/{org}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let head: Value = s
+        .http
+        .get(s.url(&format!("/api/v1/ledgers/{org}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let path = format!("/api/v1/ledgers/{org}/signatures");
-    let body = |password: &str| json!({ "signs": { "target": "event", "event_hash": head["head_hash"] }, "meaning": "reviewed", "password": password }).to_string();
+    let body = |password: &str| {
+        json!({ "signs": { "target": "event", "event_hash": head["head_hash"] }, "meaning": "reviewed", "password": password }).to_string()
+    };
     problem(post(&s, &token, &path, &json!({ "signs": { "target": "event", "event_hash": head["head_hash"] }, "meaning": "reviewed" }).to_string()).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-    let p = problem(post(&s, &token, &path, &body("guess-guess-guess")).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let p = problem(
+        post(&s, &token, &path, &body("guess-guess-guess")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     assert_eq!(p["errors"][0]["field"], "password");
     let res = post(&s, &token, &path, &body(cellpath_app::demo::DEMO_PASSWORD)).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let sig: Value = res.json().await.unwrap();
     assert_eq!(sig["meaning"], "reviewed");
-    let verify: Value = s.http.get(s.url(&format!("/api/v1/ledgers/{org}/verify"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let verify: Value = s
+        .http
+        .get(s.url(&format!("/api/v1/ledgers/{org}/verify")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(verify["result"], "intact");
-    let export = s.http.get(s.url(&format!("/api/v1/ledgers/{org}/export"))).bearer_auth(&token).send().await.unwrap().text().await.unwrap();
-    let report = cellpath_app::audit::verify_export(&export, Some(sig["event_hash"].as_str().unwrap()));
+    let export = s
+        .http
+        .get(s.url(&format!("/api/v1/ledgers/{org}/export")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let report =
+        cellpath_app::audit::verify_export(&export, Some(sig["event_hash"].as_str().unwrap()));
     assert!(report.is_intact(), "{report:?}");
     s.shutdown().await;
 }
@@ -185,14 +449,26 @@ async fn signing_over_the_api_needs_the_password_too() {
 #[tokio::test]
 async fn the_openapi_document_matches_its_snapshot_and_every_operation_is_routed() {
     let s = spawn_demo().await;
-    let doc: Value = s.http.get(s.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = s
+        .http
+        .get(s.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../server/openapi.json");
     let pretty = serde_json::to_string_pretty(&doc).unwrap() + "\n";
     if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
         std::fs::write(path, &pretty).unwrap();
     }
-    let snapshot = std::fs::read_to_string(path).expect("crates/server/openapi.json exists (UPDATE_SNAPSHOTS=1 writes it)");
-    assert!(snapshot == pretty, "the API changed: review it, then run with UPDATE_SNAPSHOTS=1 to update crates/server/openapi.json");
+    let snapshot = std::fs::read_to_string(path)
+        .expect("crates/server/openapi.json exists (UPDATE_SNAPSHOTS=1 writes it)");
+    assert!(
+        snapshot == pretty,
+        "the API changed: review it, then run with UPDATE_SNAPSHOTS=1 to update crates/server/openapi.json"
+    );
     let token = s.token("admin@lakeshore.example").await;
     for (method, path, ..) in cellpath_server::openapi::OPERATIONS {
         let url = s.url(&path.replace("{id}", "nope"));
@@ -204,7 +480,10 @@ async fn the_openapi_document_matches_its_snapshot_and_every_operation_is_routed
         };
         let res = req.bearer_auth(&token).send().await.unwrap();
         let body = res.text().await.unwrap();
-        assert!(!body.contains("no API route"), "{method} {path} is documented but not routed");
+        assert!(
+            !body.contains("no API route"),
+            "{method} {path} is documented but not routed"
+        );
     }
     s.shutdown().await;
 }
@@ -212,14 +491,43 @@ async fn the_openapi_document_matches_its_snapshot_and_every_operation_is_routed
 #[tokio::test]
 async fn health_readiness_and_metrics() {
     let s = spawn_demo().await;
-    assert_eq!(s.http.get(s.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
-    assert_eq!(s.http.get(s.url("/readyz")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        s.http.get(s.url("/healthz")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.http.get(s.url("/readyz")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
     let token = s.token("admin@lakeshore.example").await;
-    s.http.get(s.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap();
-    let metrics = s.http.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains(r#"cellpath_http_requests_total{method="GET",route="/api/v1/me",status="200"} 1"#), "{metrics}");
+    s.http
+        .get(s.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let metrics = s
+        .http
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            r#"cellpath_http_requests_total{method="GET",route="/api/v1/me",status="200"} 1"#
+        ),
+        "{metrics}"
+    );
     assert!(metrics.contains("cellpath_http_request_duration_seconds_bucket"));
-    let appends: u64 = metrics.lines().find_map(|l| l.strip_prefix("cellpath_ledger_appends_total ")).unwrap().parse().unwrap();
+    let appends: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("cellpath_ledger_appends_total "))
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(appends > 60, "the demo's appends are counted: {appends}");
     s.shutdown().await;
 }

@@ -10,8 +10,18 @@ fn cellpath(args: &[&str], stdin: Option<&str>) -> Output {
     match stdin {
         Some(text) => {
             use std::io::Write;
-            let mut child = cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
-            child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+            let mut child = cmd
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
             child.wait_with_output().unwrap()
         }
         None => cmd.output().unwrap(),
@@ -33,28 +43,135 @@ async fn an_operator_sets_up_an_organization_from_the_command_line() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("up to date"));
 
-    let out = cellpath(&["org", "create", "--kind", "hospital", "--name", "X", "--database-url", url], None);
+    let out = cellpath(
+        &[
+            "org",
+            "create",
+            "--kind",
+            "hospital",
+            "--name",
+            "X",
+            "--database-url",
+            url,
+        ],
+        None,
+    );
     assert!(!out.status.success());
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(err.contains("\"hospital\" is not a valid organization kind") && err.contains("health_system"), "{err}");
+    assert!(
+        err.contains("\"hospital\" is not a valid organization kind")
+            && err.contains("health_system"),
+        "{err}"
+    );
 
-    let out = cellpath(&["org", "create", "--kind", "health_system", "--name", "Mercy Ridge Health", "--database-url", url, "--json"], None);
+    let out = cellpath(
+        &[
+            "org",
+            "create",
+            "--kind",
+            "health_system",
+            "--name",
+            "Mercy Ridge Health",
+            "--database-url",
+            url,
+            "--json",
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let org: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(org["kind"], "health_system");
-    let out = cellpath(&["org", "create", "--kind", "health_system", "--name", "Mercy Ridge Health", "--database-url", url], None);
+    let out = cellpath(
+        &[
+            "org",
+            "create",
+            "--kind",
+            "health_system",
+            "--name",
+            "Mercy Ridge Health",
+            "--database-url",
+            url,
+        ],
+        None,
+    );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
 
-    let out = cellpath(&["user", "create", "--org", "Mercy Ridge Health", "--email", "ann@mercy.example", "--name", "Ann Lee", "--role", "patient_ops", "--database-url", url], Some("a-long-enough-password\n"));
+    let out = cellpath(
+        &[
+            "user",
+            "create",
+            "--org",
+            "Mercy Ridge Health",
+            "--email",
+            "ann@mercy.example",
+            "--name",
+            "Ann Lee",
+            "--role",
+            "patient_ops",
+            "--database-url",
+            url,
+        ],
+        Some("a-long-enough-password\n"),
+    );
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("patient_ops does not exist in a health_system"), "{}", stderr(&out));
-    let out = cellpath(&["user", "create", "--org", "Mercy Ridge Health", "--email", "ann@mercy.example", "--name", "Ann Lee", "--role", "pharmacy", "--database-url", url], Some("short\n"));
-    assert!(stderr(&out).contains("password: is 5 characters long; at least 12"), "{}", stderr(&out));
-    let out = cellpath(&["user", "create", "--org", "Mercy Ridge Health", "--email", "ann@mercy.example", "--name", "Ann Lee", "--role", "pharmacy", "--database-url", url], Some("a-long-enough-password\n"));
+    assert!(
+        stderr(&out).contains("patient_ops does not exist in a health_system"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cellpath(
+        &[
+            "user",
+            "create",
+            "--org",
+            "Mercy Ridge Health",
+            "--email",
+            "ann@mercy.example",
+            "--name",
+            "Ann Lee",
+            "--role",
+            "pharmacy",
+            "--database-url",
+            url,
+        ],
+        Some("short\n"),
+    );
+    assert!(
+        stderr(&out).contains("password: is 5 characters long; at least 12"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cellpath(
+        &[
+            "user",
+            "create",
+            "--org",
+            "Mercy Ridge Health",
+            "--email",
+            "ann@mercy.example",
+            "--name",
+            "Ann Lee",
+            "--role",
+            "pharmacy",
+            "--database-url",
+            url,
+        ],
+        Some("a-long-enough-password\n"),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = cellpath(&["user", "list", "--org", "Mercy Ridge Health", "--database-url", url], None);
+    let out = cellpath(
+        &[
+            "user",
+            "list",
+            "--org",
+            "Mercy Ridge Health",
+            "--database-url",
+            url,
+        ],
+        None,
+    );
     assert!(stdout(&out).contains("ann@mercy.example") && stdout(&out).contains("pharmacy"));
     let out = cellpath(&["org", "show", "No Such Org", "--database-url", url], None);
     assert!(!out.status.success() && stderr(&out).contains("cellpath org list"));
@@ -66,26 +183,66 @@ async fn an_operator_sets_up_an_organization_from_the_command_line() {
     let file = tempfile::NamedTempFile::new().unwrap();
     let path = file.path().to_str().unwrap();
     let org_id = org["id"].as_str().unwrap();
-    let out = cellpath(&["audit", "export", "--ledger", org_id, "--out", path, "--database-url", url], None);
+    let out = cellpath(
+        &[
+            "audit",
+            "export",
+            "--ledger",
+            org_id,
+            "--out",
+            path,
+            "--database-url",
+            url,
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    let head = stderr(&out).split("head ").nth(1).unwrap().trim().to_string();
-    let out = cellpath(&["audit", "verify", "--file", path, "--expect-head", &head], None);
+    let head = stderr(&out)
+        .split("head ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_string();
+    let out = cellpath(
+        &["audit", "verify", "--file", path, "--expect-head", &head],
+        None,
+    );
     assert!(out.status.success(), "{}", stdout(&out));
     let text = std::fs::read_to_string(path).unwrap();
     std::fs::write(path, text.replacen("Ann Lee", "Ann Lie", 1)).unwrap();
-    let out = cellpath(&["audit", "verify", "--file", path, "--expect-head", &head], None);
+    let out = cellpath(
+        &["audit", "verify", "--file", path, "--expect-head", &head],
+        None,
+    );
     assert!(!out.status.success());
-    assert!(stdout(&out).contains("BROKEN") && stdout(&out).contains("event 2"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("BROKEN") && stdout(&out).contains("event 2"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
 fn help_explains_the_commands() {
     let out = cellpath(&["--help"], None);
     assert!(out.status.success());
-    for word in ["serve", "demo", "migrate", "org", "user", "audit", "bench", "--database-url"] {
+    for word in [
+        "serve",
+        "demo",
+        "migrate",
+        "org",
+        "user",
+        "audit",
+        "bench",
+        "--database-url",
+    ] {
         assert!(stdout(&out).contains(word), "--help lacks {word}");
     }
     let out = cellpath(&["serve", "--database-url", "mysql://x"], None);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("use sqlite://PATH or postgres://"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("use sqlite://PATH or postgres://"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -11,12 +11,22 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start(url: &str, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_cellpath"))
-        .args(["serve", "--database-url", url, "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "serve",
+            "--database-url",
+            url,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -43,10 +53,46 @@ async fn every_acknowledged_write_survives_kill_9() {
         let (org, token) = {
             let app = App::new(db.store().await, Arc::new(SystemClock));
             let op = Caller::system("test");
-            let org = app.create_organization(&op, OrganizationInput { kind: "health_system".into(), name: "Durable Health".into() }, None).await.unwrap().fresh().unwrap();
-            let user = app.create_user(&op, &org.id, UserInput { email: "admin@durable.example".into(), name: "Ada Admin".into(), role: "admin".into(), password: "durable-password-1".into() }, None).await.unwrap().fresh().unwrap();
-            let caller = app.caller_for_user(&user.id, cellpath_app::access::Via::Session).await.unwrap();
-            let token = app.create_api_token(&caller, "burst", None).await.unwrap().fresh().unwrap().token;
+            let org = app
+                .create_organization(
+                    &op,
+                    OrganizationInput {
+                        kind: "health_system".into(),
+                        name: "Durable Health".into(),
+                    },
+                    None,
+                )
+                .await
+                .unwrap()
+                .fresh()
+                .unwrap();
+            let user = app
+                .create_user(
+                    &op,
+                    &org.id,
+                    UserInput {
+                        email: "admin@durable.example".into(),
+                        name: "Ada Admin".into(),
+                        role: "admin".into(),
+                        password: "durable-password-1".into(),
+                    },
+                    None,
+                )
+                .await
+                .unwrap()
+                .fresh()
+                .unwrap();
+            let caller = app
+                .caller_for_user(&user.id, cellpath_app::access::Via::Session)
+                .await
+                .unwrap();
+            let token = app
+                .create_api_token(&caller, "burst", None)
+                .await
+                .unwrap()
+                .fresh()
+                .unwrap()
+                .token;
             app.store.close().await;
             (org.id, token)
         };
@@ -59,7 +105,13 @@ async fn every_acknowledged_write_survives_kill_9() {
         let acknowledged = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
         let mut writers = Vec::new();
         for w in 0..8 {
-            let (http, base, token, org, acked) = (http.clone(), base.clone(), token.clone(), org.clone(), acknowledged.clone());
+            let (http, base, token, org, acked) = (
+                http.clone(),
+                base.clone(),
+                token.clone(),
+                org.clone(),
+                acknowledged.clone(),
+            );
             writers.push(tokio::spawn(async move {
                 for i in 0.. {
                     let body = json!({ "name": format!("Burst {w}-{i}"), "code": format!("B{w}-{i}"), "city": "Chicago", "region": "IL" });
@@ -81,17 +133,40 @@ async fn every_acknowledged_write_survives_kill_9() {
             w.await.unwrap();
         }
         let acked = acknowledged.lock().unwrap().clone();
-        assert!(acked.len() > 10, "{}: only {} writes before the kill", db.label, acked.len());
+        assert!(
+            acked.len() > 10,
+            "{}: only {} writes before the kill",
+            db.label,
+            acked.len()
+        );
 
         let mut child = start(&db.url, port);
         wait_ready(&http, &base).await;
         for id in &acked {
-            let r = http.get(format!("{base}/api/v1/sites/{id}")).bearer_auth(&token).send().await.unwrap();
-            assert_eq!(r.status().as_u16(), 200, "{}: acknowledged site {id} is missing after kill -9", db.label);
+            let r = http
+                .get(format!("{base}/api/v1/sites/{id}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                r.status().as_u16(),
+                200,
+                "{}: acknowledged site {id} is missing after kill -9",
+                db.label
+            );
         }
         child.kill().unwrap();
         child.wait().unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_cellpath")).args(["audit", "verify", "--database-url", &db.url]).output().unwrap();
-        assert!(out.status.success(), "{}: {}", db.label, String::from_utf8_lossy(&out.stdout));
+        let out = Command::new(env!("CARGO_BIN_EXE_cellpath"))
+            .args(["audit", "verify", "--database-url", &db.url])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            db.label,
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
 }

@@ -24,13 +24,35 @@ impl TestServer {
 
     /// A fresh API token for a demo user.
     pub async fn token(&self, email: &str) -> String {
-        let user = self.app.store.user_by_email(email).await.unwrap().unwrap_or_else(|| panic!("no demo user {email}"));
-        let caller = self.app.caller_for_user(&user.id, Via::Session).await.unwrap();
-        self.app.create_api_token(&caller, "test", None).await.unwrap().fresh().unwrap().token
+        let user = self
+            .app
+            .store
+            .user_by_email(email)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no demo user {email}"));
+        let caller = self
+            .app
+            .caller_for_user(&user.id, Via::Session)
+            .await
+            .unwrap();
+        self.app
+            .create_api_token(&caller, "test", None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap()
+            .token
     }
 
     pub async fn org_id(&self, name: &str) -> String {
-        self.app.store.organization_by_name(name).await.unwrap().unwrap_or_else(|| panic!("no org {name}")).id
+        self.app
+            .store
+            .organization_by_name(name)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no org {name}"))
+            .id
     }
 
     /// Stop accepting, let in-flight requests finish, and wait for the server to end.
@@ -53,8 +75,18 @@ pub async fn spawn_on(db: TestDb) -> TestServer {
     let handle = tokio::spawn(cellpath_server::serve(app.clone(), listener, async move {
         let _ = rx.await;
     }));
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestServer { base, app, http, db, stop: Some(tx), handle: Some(handle) }
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestServer {
+        base,
+        app,
+        http,
+        db,
+        stop: Some(tx),
+        handle: Some(handle),
+    }
 }
 
 pub async fn spawn_demo() -> TestServer {

@@ -1,0 +1,33 @@
+//! The one stylesheet, compiled into the binary (no CDN, no files to deploy beside it). Its
+//! URL carries a hash of its content, so browsers may cache it for long and still see a new
+//! version at once.
+
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::IntoResponse;
+use std::sync::OnceLock;
+
+pub const STYLESHEET_PATH: &str = "/static/app.css";
+const STYLESHEET: &str = include_str!("../static/app.css");
+
+/// `/static/app.css?v=<hash>`.
+pub fn stylesheet_href() -> &'static str {
+    static HREF: OnceLock<String> = OnceLock::new();
+    HREF.get_or_init(|| format!("{STYLESHEET_PATH}?v={:016x}", fnv1a(STYLESHEET.as_bytes())))
+}
+
+/// FNV-1a: enough to tell versions of one file apart (this is not a security hash).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        STYLESHEET,
+    )
+}

@@ -1,0 +1,152 @@
+//! Domain words as people read them on a page, and the badges that show statuses, roles and
+//! kinds. The wire names (`patient_ops`, `health_system`) stay in forms and URLs; people see
+//! "Patient operations" and "Health system". An unknown word is shown as it is, never dropped.
+
+use maud::{Markup, html};
+
+pub fn role(role: &str) -> &str {
+    match role {
+        "admin" => "Admin",
+        "onboarding" => "Onboarding",
+        "contracts" => "Contracts",
+        "patient_ops" => "Patient operations",
+        "quality" => "Quality",
+        "safety" => "Safety",
+        "finance" => "Finance",
+        "pharmacy" => "Pharmacy",
+        "cell_lab" => "Cell lab",
+        "apheresis" => "Apheresis",
+        "coordinator" => "Coordinator",
+        "physician" => "Physician",
+        "nurse" => "Nurse",
+        "data_manager" => "Data manager",
+        other => other,
+    }
+}
+
+pub fn org_kind(kind: &str) -> &str {
+    match kind {
+        "manufacturer" => "Manufacturer",
+        "health_system" => "Health system",
+        other => other,
+    }
+}
+
+pub fn facility_kind(kind: &str) -> &str {
+    match kind {
+        "clinical" => "Clinical (infusion, inpatient)",
+        "collection" => "Collection (apheresis)",
+        "processing" => "Processing (cell lab)",
+        other => other,
+    }
+}
+
+pub fn partnership_status(status: &str) -> &str {
+    match status {
+        "proposed" => "Proposed",
+        "active" => "Active",
+        "ended" => "Ended",
+        other => other,
+    }
+}
+
+/// `site.created` → "Site created"; `api_token.revoked` → "API token revoked".
+pub fn event_kind(kind: &str) -> String {
+    let words = kind.replace(['.', '_'], " ");
+    let words = words.replace("api token", "API token");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The app's messages start in lower case so they read well beside a field label; alone on a
+/// page they start a sentence.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A field name of an event payload as a heading: `site_ids` → "site ids".
+pub fn field_name(name: &str) -> String {
+    name.replace('_', " ")
+}
+
+/// The colour families of badges, named for what they mean, not how they look.
+#[derive(Clone, Copy)]
+pub enum Tone {
+    Good,
+    Waiting,
+    Quiet,
+    Info,
+}
+
+impl Tone {
+    fn class(self) -> &'static str {
+        match self {
+            Tone::Good => "badge-good",
+            Tone::Waiting => "badge-waiting",
+            Tone::Quiet => "badge-quiet",
+            Tone::Info => "badge-info",
+        }
+    }
+}
+
+pub fn badge(text: &str, tone: Tone) -> Markup {
+    html! { span class={ "badge " (tone.class()) } { (text) } }
+}
+
+pub fn role_badge(r: &str) -> Markup {
+    html! { span.badge.badge-role data-role=(r) { (role(r)) } }
+}
+
+pub fn org_kind_badge(kind: &str) -> Markup {
+    html! { span.badge.badge-kind data-kind=(kind) { (org_kind(kind)) } }
+}
+
+pub fn facility_kind_badge(kind: &str) -> Markup {
+    html! { span.badge.badge-kind data-kind=(kind) { (facility_kind(kind)) } }
+}
+
+pub fn partnership_status_badge(status: &str) -> Markup {
+    let tone = match status {
+        "active" => Tone::Good,
+        "proposed" => Tone::Waiting,
+        _ => Tone::Quiet,
+    };
+    html! {
+        span class={ "badge status " (tone.class()) } data-status=(status) { (partnership_status(status)) }
+    }
+}
+
+pub fn active_badge(active: bool) -> Markup {
+    if active {
+        badge("Active", Tone::Good)
+    } else {
+        badge("Inactive", Tone::Quiet)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_types_read_as_words() {
+        assert_eq!(event_kind("site.created"), "Site created");
+        assert_eq!(event_kind("api_token.revoked"), "API token revoked");
+        assert_eq!(event_kind("user.password_changed"), "User password changed");
+        assert_eq!(event_kind(""), "");
+    }
+
+    #[test]
+    fn every_role_has_a_label() {
+        for r in cellpath_domain::Role::ALL {
+            assert_ne!(role(r.as_str()), r.as_str(), "{r} has no label");
+        }
+    }
+}

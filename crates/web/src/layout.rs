@@ -1,0 +1,292 @@
+//! The chrome around every page: the header with who is signed in (name, role, organization),
+//! the role-aware navigation, notices after a successful action, and the HTML document itself.
+//! What the navigation offers follows the access policy, so nobody is shown a page that would
+//! only answer 403.
+
+use crate::labels;
+use crate::session::Ctx;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use maud::{DOCTYPE, Markup, html};
+use std::sync::{Arc, Mutex};
+
+/// A section of the product, to mark where the person is in the navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Home,
+    Organization,
+    Sites,
+    Facilities,
+    Users,
+    Partnerships,
+    Audit,
+    Tokens,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub section: Section,
+    pub label: &'static str,
+    pub href: String,
+    /// Stable id for tests and for the skip-link reader.
+    pub id: &'static str,
+}
+
+/// What the header and navigation need, kept apart from [`Ctx`] so error pages rendered after
+/// a handler can show the same chrome.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub user_name: String,
+    pub user_id: String,
+    pub role: String,
+    pub org_name: String,
+    pub org_kind: String,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub current: Section,
+}
+
+impl Chrome {
+    pub fn for_ctx(ctx: &Ctx) -> Chrome {
+        let org = &ctx.org.id;
+        let mut nav = vec![
+            item(Section::Home, "Home", "/".into(), "nav-home"),
+            item(
+                Section::Organization,
+                "Organization",
+                format!("/orgs/{org}"),
+                "nav-org",
+            ),
+        ];
+        if ctx.is_health_system() {
+            nav.push(item(
+                Section::Sites,
+                "Sites",
+                format!("/orgs/{org}/sites"),
+                "nav-sites",
+            ));
+            nav.push(item(
+                Section::Facilities,
+                "Facilities",
+                format!("/orgs/{org}/facilities"),
+                "nav-facilities",
+            ));
+        }
+        nav.push(item(
+            Section::Users,
+            "Users",
+            format!("/orgs/{org}/users"),
+            "nav-users",
+        ));
+        nav.push(item(
+            Section::Partnerships,
+            "Partnerships",
+            "/partnerships".into(),
+            "nav-partnerships",
+        ));
+        if ctx.may(Action::Read, ResourceKind::Ledger, Relation::OwnOrg) {
+            nav.push(item(
+                Section::Audit,
+                "Audit trail",
+                format!("/ledgers/{org}"),
+                "nav-audit",
+            ));
+        }
+        nav.push(item(
+            Section::Tokens,
+            "API tokens",
+            "/tokens".into(),
+            "nav-tokens",
+        ));
+        Chrome {
+            user_name: ctx.session.user.name.clone(),
+            user_id: ctx.session.user.id.clone(),
+            role: ctx.session.user.role.clone(),
+            org_name: ctx.org.name.clone(),
+            org_kind: ctx.org.kind.clone(),
+            csrf: ctx.csrf().to_string(),
+            nav,
+            current: section_for(&ctx.path, org),
+        }
+    }
+}
+
+fn item(section: Section, label: &'static str, href: String, id: &'static str) -> NavItem {
+    NavItem {
+        section,
+        label,
+        href,
+        id,
+    }
+}
+
+/// Which section a path belongs to (record pages belong to their list's section).
+pub fn section_for(path: &str, own_org: &str) -> Section {
+    let own = format!("/orgs/{own_org}");
+    if path == "/" {
+        Section::Home
+    } else if path.starts_with("/sites/") || path.ends_with("/sites") {
+        Section::Sites
+    } else if path.starts_with("/facilities/") || path.ends_with("/facilities") {
+        Section::Facilities
+    } else if path.starts_with("/users/") || path.ends_with("/users") {
+        Section::Users
+    } else if path.starts_with("/partnerships") {
+        Section::Partnerships
+    } else if path == format!("/ledgers/{own_org}") {
+        Section::Audit
+    } else if path.starts_with("/ledgers/") {
+        Section::Partnerships
+    } else if path.starts_with("/tokens") {
+        Section::Tokens
+    } else if path == own || path.starts_with("/orgs/") {
+        Section::Organization
+    } else {
+        Section::Other
+    }
+}
+
+/// Where error pages find the chrome of the signed-in person: the response middleware puts an
+/// empty slot in the request, the [`Ctx`] extractor fills it.
+#[derive(Clone, Default)]
+pub struct ChromeSlot(Arc<Mutex<Option<Chrome>>>);
+
+impl ChromeSlot {
+    pub fn fill(&self, chrome: Chrome) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(chrome);
+        }
+    }
+    pub fn take(&self) -> Option<Chrome> {
+        self.0.lock().ok().and_then(|mut s| s.take())
+    }
+}
+
+/// A whole HTML document. With chrome: header, navigation, content. Without (sign-in, or an
+/// error before anyone is known): the content alone, centred.
+pub fn document(title: &str, chrome: Option<&Chrome>, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · cellpath" }
+                link rel="stylesheet" href=(crate::assets::stylesheet_href());
+            }
+            @match chrome {
+                Some(chrome) => body.app {
+                    a.skip-link href="#main" { "Skip to content" }
+                    (header(chrome))
+                    div.shell {
+                        (navigation(chrome))
+                        main #main { (content) }
+                    }
+                    footer.page-footer { "cellpath · all times are shown in UTC" }
+                },
+                None => body.bare {
+                    main #main.bare-main {
+                        p.brand-large { span.brand-mark { "◆" } " cellpath" }
+                        (content)
+                    }
+                },
+            }
+        }
+    }
+}
+
+fn header(chrome: &Chrome) -> Markup {
+    html! {
+        header.topbar {
+            a.brand href="/" { span.brand-mark aria-hidden="true" { "◆" } " cellpath" }
+            div.whoami #whoami {
+                a.user-name href={ "/users/" (chrome.user_id) } { (chrome.user_name) }
+                (labels::role_badge(&chrome.role))
+                span.org-name { (chrome.org_name) }
+                (labels::org_kind_badge(&chrome.org_kind))
+            }
+        }
+    }
+}
+
+fn navigation(chrome: &Chrome) -> Markup {
+    html! {
+        nav.sidebar aria-label="Main" {
+            ul {
+                @for item in &chrome.nav {
+                    @let current = item.section == chrome.current;
+                    li {
+                        a #(item.id) href=(item.href) .current[current]
+                            aria-current=[current.then_some("page")] { (item.label) }
+                    }
+                }
+            }
+            form.sign-out method="post" action="/logout" {
+                (crate::forms::csrf_field(&chrome.csrf))
+                button #sign-out.link-button type="submit" { "Sign out" }
+            }
+        }
+    }
+}
+
+/// A confirmation after a redirect (`?notice=saved`): fixed texts, so nothing from the URL is
+/// ever echoed into the page.
+pub fn notice(code: Option<&str>) -> Markup {
+    let text = match code {
+        Some("created") => "Created.",
+        Some("saved") => "Saved.",
+        Some("unchanged") => "Nothing changed.",
+        Some("revoked") => "The token is revoked; it no longer works.",
+        Some("signed") => "Your signature is recorded on the ledger.",
+        Some("password_changed") => "Your password was changed. Sign in with the new one.",
+        Some("password_reset") => "The password was reset; every session of this user has ended.",
+        Some("signed_out") => "You are signed out.",
+        Some("accepted") => "The partnership is active.",
+        Some("ended") => "The partnership has ended.",
+        _ => return html! {},
+    };
+    html! { div.notice #notice role="status" { (text) } }
+}
+
+/// A complete HTML response.
+pub fn html_response(status: StatusCode, markup: Markup) -> Response {
+    (status, Html(markup.into_string())).into_response()
+}
+
+impl Ctx {
+    /// A page with the chrome, 200 OK.
+    pub fn render(&self, title: &str, content: Markup) -> Response {
+        self.render_status(StatusCode::OK, title, content)
+    }
+    /// A page with the chrome and another status (e.g. 422 when a form comes back).
+    pub fn render_status(&self, status: StatusCode, title: &str, content: Markup) -> Response {
+        html_response(status, document(title, Some(&self.chrome()), content))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_pages_belong_to_their_lists_section() {
+        assert_eq!(section_for("/", "org_a"), Section::Home);
+        assert_eq!(section_for("/sites/site_x", "org_a"), Section::Sites);
+        assert_eq!(section_for("/orgs/org_a/sites", "org_a"), Section::Sites);
+        assert_eq!(section_for("/orgs/org_a", "org_a"), Section::Organization);
+        assert_eq!(section_for("/ledgers/org_a", "org_a"), Section::Audit);
+        assert_eq!(
+            section_for("/ledgers/pship_x", "org_a"),
+            Section::Partnerships
+        );
+        assert_eq!(section_for("/tokens", "org_a"), Section::Tokens);
+    }
+
+    #[test]
+    fn unknown_notices_show_nothing() {
+        assert_eq!(notice(Some("<script>")).into_string(), "");
+        assert!(notice(Some("saved")).into_string().contains("Saved."));
+    }
+}

@@ -1,0 +1,158 @@
+//! The home page: where a person lands after signing in. It says which organization they act
+//! for and in which role, what that role may do (read from the access policy, not written
+//! by hand), and counts what exists: sites, facilities, users and partnerships by status,
+//! with the partnerships that wait for someone.
+
+use super::{NoticeQuery, OrgNames};
+use crate::errors::WebError;
+use crate::labels;
+use crate::layout::notice;
+use crate::session::Ctx;
+use axum::extract::Query;
+use axum::response::Response;
+use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_store::{Page, Partnership};
+use maud::{Markup, html};
+
+pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, WebError> {
+    let (app, caller, org_id) = (&ctx.app, ctx.caller(), ctx.org.id.as_str());
+    let hs = ctx.is_health_system();
+    let users = app.users(caller, org_id, Page::all()).await?;
+    let partnerships = app.partnerships(caller, org_id, Page::all()).await?;
+    let (sites, facilities) = if hs {
+        (
+            app.sites(caller, org_id, Page::all()).await?,
+            app.facilities(caller, org_id, Page::all()).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let names = OrgNames::load(&ctx).await?;
+    let count = |status: &str| partnerships.iter().filter(|p| p.status == status).count();
+    let waiting: Vec<&Partnership> = partnerships
+        .iter()
+        .filter(|p| p.status == "proposed")
+        .collect();
+    let org = &ctx.org;
+
+    let content = html! {
+        header.page-head {
+            h1 { (org.name) }
+            p.subtitle {
+                (labels::org_kind_badge(&org.kind))
+                " You are signed in as " strong { (ctx.session.user.name) } ", "
+                (labels::role_badge(&ctx.session.user.role))
+            }
+        }
+        (notice(q.notice.as_deref()))
+        section.cards #summary {
+            @if hs {
+                a.card #card-sites href={ "/orgs/" (org.id) "/sites" } {
+                    span.card-count { (sites.len()) }
+                    span.card-label { "Sites" }
+                    span.card-detail { (sites.iter().filter(|s| s.active).count()) " active" }
+                }
+                a.card #card-facilities href={ "/orgs/" (org.id) "/facilities" } {
+                    span.card-count { (facilities.len()) }
+                    span.card-label { "Facilities" }
+                    span.card-detail {
+                        @for (i, kind) in ["clinical", "collection", "processing"].iter().enumerate() {
+                            @if i > 0 { " · " }
+                            (facilities.iter().filter(|f| f.kind == *kind).count()) " " (kind)
+                        }
+                    }
+                }
+            }
+            a.card #card-users href={ "/orgs/" (org.id) "/users" } {
+                span.card-count { (users.len()) }
+                span.card-label { "Users" }
+                span.card-detail { (users.iter().filter(|u| u.active).count()) " active" }
+            }
+            a.card #card-partnerships href="/partnerships" {
+                span.card-count { (partnerships.len()) }
+                span.card-label { "Partnerships" }
+                span.card-detail {
+                    (count("active")) " active · " (count("proposed")) " proposed · " (count("ended")) " ended"
+                }
+            }
+        }
+        @if !waiting.is_empty() {
+            section.panel #waiting {
+                h2 {
+                    @if hs { "Proposals waiting for your health system" }
+                    @else { "Proposals waiting for the health system" }
+                }
+                ul.plain {
+                    @for p in &waiting {
+                        li {
+                            a href={ "/partnerships/" (p.id) } { (p.name) }
+                            " — "
+                            @if hs { "from " (names.name(&p.manufacturer_id)) }
+                            @else { "to " (names.name(&p.health_system_id)) }
+                            ", proposed " (crate::time::time_el(p.created_at))
+                        }
+                    }
+                }
+            }
+        }
+        section.panel #role {
+            h2 { "What your role may do" }
+            p { "As " (labels::role(&ctx.session.user.role)) " of " (org.name) ", you may:" }
+            ul.abilities {
+                @for a in abilities(&ctx) { li { (a) } }
+            }
+            p.hint { "Other changes are made by people in other roles; an admin of your organization can change your role." }
+        }
+    };
+    Ok(ctx.render("Home", content))
+}
+
+/// What the caller's role may do, asked of the access policy itself, so this list cannot drift
+/// from what the app enforces.
+fn abilities(ctx: &Ctx) -> Vec<Markup> {
+    use Action::*;
+    use Relation::*;
+    use ResourceKind as K;
+    let hs = ctx.is_health_system();
+    let mut out = vec![if hs {
+        html! { "see your organization, its sites, facilities and users, and your partnerships" }
+    } else {
+        html! { "see your organization, its users, and your partnerships with health systems" }
+    }];
+    if ctx.may(Update, K::Organization, OwnOrg) {
+        out.push(html! { "rename your organization" });
+    }
+    if hs && ctx.may(Create, K::Site, OwnOrg) {
+        out.push(html! { "add and change sites and facilities" });
+    }
+    if ctx.may(Create, K::User, OwnOrg) {
+        out.push(
+            html! { "add users, change their roles, deactivate them and reset their passwords" },
+        );
+    }
+    if !hs && ctx.may(Create, K::Partnership, Party) {
+        out.push(html! { "propose partnerships to health systems" });
+    }
+    if ctx.may(Update, K::Partnership, Party) {
+        out.push(if hs {
+            html! { "accept proposed partnerships, and end partnerships" }
+        } else {
+            html! { "end partnerships" }
+        });
+    }
+    let own_ledger = ctx.may(Read, K::Ledger, OwnOrg);
+    let party_ledger = ctx.may(Read, K::Ledger, Party);
+    if own_ledger {
+        out.push(html! { "read and verify your organization's audit trail" });
+    }
+    if party_ledger {
+        out.push(html! { "read and verify the audit trails of your partnerships" });
+    }
+    if (own_ledger || party_ledger) && ctx.may(Sign, K::Ledger, OwnOrg) {
+        out.push(html! { "e-sign events on those audit trails, with your password" });
+    }
+    if ctx.may(Create, K::ApiToken, SelfOwned) {
+        out.push(html! { "create personal API tokens for scripts (a token never signs)" });
+    }
+    out
+}

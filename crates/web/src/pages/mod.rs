@@ -1,0 +1,111 @@
+//! The pages, one file per area of the product. Each file owns its routes' handlers and the
+//! functions that render them; a form that comes back with errors is rendered by the same
+//! function as the page it sits on, with the typed values and the messages.
+
+pub mod facilities;
+pub mod home;
+pub mod ledger;
+pub mod login;
+pub mod orgs;
+pub mod partnerships;
+pub mod sites;
+pub mod tokens;
+pub mod users;
+
+use crate::errors::WebError;
+use crate::session::Ctx;
+use axum::response::{IntoResponse, Redirect, Response};
+use cellpath_app::AppError;
+use cellpath_domain::OrgKind;
+use cellpath_store::Page;
+use maud::{Markup, html};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// `?notice=` after a redirect (see `layout::notice`).
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+}
+
+/// After a successful POST: 303 to the page to show (so a reload does not post again).
+pub fn see_other(path: &str) -> Response {
+    Redirect::to(path).into_response()
+}
+
+/// The most rows a list shows; more would need paging, which the lists do not need yet.
+pub const LIST_LIMIT: i64 = Page::MAX_LIMIT;
+
+pub fn list_page() -> Page {
+    Page::first(LIST_LIMIT)
+}
+
+/// Shown under a list that hit [`LIST_LIMIT`], so a long list is never silently cut.
+pub fn list_cut(len: usize) -> Markup {
+    html! {
+        @if len as i64 >= LIST_LIMIT {
+            p.hint { "Showing the first " (LIST_LIMIT) " rows." }
+        }
+    }
+}
+
+/// A definition list of facts about a record.
+pub fn facts(rows: &[(&str, Markup)]) -> Markup {
+    html! {
+        dl.facts {
+            @for (term, value) in rows {
+                div { dt { (term) } dd { (value) } }
+            }
+        }
+    }
+}
+
+/// Names of the organizations a page may mention: the caller's own and its partners', and, for
+/// a manufacturer, the operator's directory of health systems (any of which it may propose a
+/// partnership to, so their names are not secret to it).
+pub struct OrgNames(HashMap<String, (String, String)>);
+
+impl OrgNames {
+    pub async fn load(ctx: &Ctx) -> Result<OrgNames, WebError> {
+        let mut names = HashMap::new();
+        for o in ctx.app.organizations(ctx.caller(), Page::all()).await? {
+            names.insert(o.id, (o.name, o.kind));
+        }
+        if ctx.org_kind() == OrgKind::Manufacturer {
+            for o in health_systems(ctx).await? {
+                names.entry(o.id).or_insert((o.name, o.kind));
+            }
+        }
+        Ok(OrgNames(names))
+    }
+
+    /// The organization's name, or its id when the caller may no longer see it (e.g. the other
+    /// party of an ended partnership).
+    pub fn name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.0.get(id).map(|(n, _)| n.as_str()).unwrap_or(id)
+    }
+}
+
+/// The operator's directory of health systems, by name.
+pub async fn health_systems(ctx: &Ctx) -> Result<Vec<cellpath_store::Organization>, WebError> {
+    let all = ctx
+        .app
+        .store
+        .organizations(Page::all())
+        .await
+        .map_err(AppError::from)?;
+    Ok(all
+        .into_iter()
+        .filter(|o| o.kind == OrgKind::HealthSystem.as_str())
+        .collect())
+}
+
+/// The notice after saving: "saved", or "unchanged" when the form changed nothing (the app
+/// returns the record at the same version).
+pub fn saved_notice(before: i64, after: i64) -> &'static str {
+    if after == before {
+        "unchanged"
+    } else {
+        "saved"
+    }
+}

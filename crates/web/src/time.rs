@@ -1,0 +1,95 @@
+//! Times as people read them: every time cellpath stores is integer microseconds since the
+//! Unix epoch, UTC (DESIGN.md §3), and every page shows it in UTC, so two partners in
+//! different time zones read the same value. Pure arithmetic (Howard Hinnant's
+//! civil-from-days), no date library.
+
+use maud::{Markup, html};
+
+/// Days since 1970-01-01 → (year, month 1–12, day 1–31), proleptic Gregorian calendar.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    // Shift the epoch to 0000-03-01 so leap days fall at the end of each 400-year era.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // day of era, 0..=146096
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365; // year of era, 0..=399
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of year from March 1st
+    let mp = (5 * doy + 2) / 153; // month from March, 0..=11
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// The parts of a time: (year, month, day, hour, minute, second).
+fn parts(micros: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let secs = micros.div_euclid(1_000_000);
+    let (days, in_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    (y, m, d, in_day / 3_600, in_day % 3_600 / 60, in_day % 60)
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn utc(micros: i64) -> String {
+    let (y, mo, d, h, mi, s) = parts(micros);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02} UTC")
+}
+
+/// RFC 3339 for the `datetime` attribute, so a test or a script can read the exact instant.
+pub fn rfc3339(micros: i64) -> String {
+    let (y, mo, d, h, mi, s) = parts(micros);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
+/// A `<time>` element showing the UTC time.
+pub fn time_el(micros: i64) -> Markup {
+    html! { time datetime=(rfc3339(micros)) { (utc(micros)) } }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_epoch_is_midnight_on_new_years_day_1970() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+    }
+
+    #[test]
+    fn known_instants() {
+        // 1_764_000_000 s = 20_416 days + 57_600 s; day 20_416 is 2025-11-24.
+        assert_eq!(utc(1_764_000_000_000_000), "2025-11-24 16:00:00 UTC");
+        assert_eq!(utc(951_782_400_000_000), "2000-02-29 00:00:00 UTC");
+        assert_eq!(utc(951_868_799_999_999), "2000-02-29 23:59:59 UTC");
+        assert_eq!(utc(1_709_251_199_000_000), "2024-02-29 23:59:59 UTC");
+        assert_eq!(utc(253_402_300_799_000_000), "9999-12-31 23:59:59 UTC");
+        assert_eq!(rfc3339(1_764_000_000_123_456), "2025-11-24T16:00:00Z");
+    }
+
+    #[test]
+    fn times_before_the_epoch_round_down_not_toward_zero() {
+        assert_eq!(utc(-1), "1969-12-31 23:59:59 UTC");
+        assert_eq!(utc(-86_400_000_000), "1969-12-31 00:00:00 UTC");
+    }
+
+    #[test]
+    fn extreme_values_do_not_panic() {
+        let _ = utc(i64::MIN);
+        let _ = utc(i64::MAX);
+    }
+
+    #[test]
+    fn every_day_follows_the_previous_one() {
+        // Walk 1900-01-01 .. 2100-12-31 and check the calendar advances one day at a time.
+        let start = -25_567; // 1900-01-01
+        let mut prev = civil_from_days(start - 1);
+        assert_eq!(prev, (1899, 12, 31));
+        for days in start..47_847 {
+            let (y, m, d) = civil_from_days(days);
+            let next_ok = (y, m, d) == (prev.0, prev.1, prev.2 + 1)
+                || (d == 1 && ((y, m) == (prev.0, prev.1 + 1) || (y, m) == (prev.0 + 1, 1)));
+            assert!(next_ok, "{prev:?} → {:?}", (y, m, d));
+            prev = (y, m, d);
+        }
+        assert_eq!(prev, (2100, 12, 31));
+    }
+}
