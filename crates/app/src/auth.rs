@@ -403,7 +403,7 @@ impl App {
             .store
             .user(&p.user_id)
             .await?
-            .ok_or_else(|| AppError::Unauthenticated)?;
+            .ok_or(AppError::Unauthenticated)?;
         // Check what is signed exists on this ledger before asking for the password.
         match &target {
             Signed::Event { event_hash } => match self.store.event_by_hash(event_hash).await? {

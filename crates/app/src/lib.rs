@@ -72,6 +72,16 @@ impl App {
         self.appends.load(Ordering::Relaxed)
     }
 
+    /// Forget what has expired: idempotency records older than 24 hours, ended sessions.
+    /// Operational rows only; the record is never purged.
+    pub async fn purge_expired(&self) -> Result<(u64, u64), AppError> {
+        let now = self.now();
+        Ok((
+            self.store.purge_idempotency(now).await?,
+            self.store.purge_sessions(now).await?,
+        ))
+    }
+
     pub(crate) fn count_append(&self) {
         self.appends.fetch_add(1, Ordering::Relaxed);
     }

@@ -6,7 +6,17 @@ use axum::Json;
 use serde_json::{Map, Value, json};
 
 /// (method, path, operationId, summary, request schema, success status, response schema)
-pub const OPERATIONS: &[(&str, &str, &str, &str, Option<&str>, u16, &str)] = &[
+pub type Operation = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    u16,
+    &'static str,
+);
+
+pub const OPERATIONS: &[Operation] = &[
     (
         "get",
         "/api/v1/me",

@@ -221,7 +221,7 @@ async fn an_admin_signs_in_sees_home_and_a_bad_site_form_explains_each_field() {
     let away = browser.get(&sites_path).await;
     assert_eq!(
         away.location.as_deref(),
-        Some(format!("/login?next=%2Forgs%2F{org}%2Fsites").as_str())
+        Some(format!("/login?next=/orgs/{org}/sites").as_str())
     );
 
     // The sign-in form refuses a post without its double-submit token.

@@ -34,10 +34,10 @@ pub struct PartnershipPatch {
 fn programs(f: &mut Fields, names: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for n in names {
-        if let Some(n) = f.check("programs", Name::parse(n)) {
-            if !out.iter().any(|o| o == n.as_str()) {
-                out.push(n.into_string());
-            }
+        if let Some(n) = f.check("programs", Name::parse(n))
+            && !out.iter().any(|o| o == n.as_str())
+        {
+            out.push(n.into_string());
         }
     }
     if out.len() > 50 {
@@ -72,9 +72,9 @@ impl App {
         )?;
         let mut f = Fields::default();
         let mfr = self.store.organization(&manufacturer_id).await?;
-        if !mfr
+        if mfr
             .as_ref()
-            .is_some_and(|o| o.kind == OrgKind::Manufacturer.as_str())
+            .is_none_or(|o| o.kind != OrgKind::Manufacturer.as_str())
         {
             f.fail(
                 "manufacturer_id",
@@ -84,9 +84,9 @@ impl App {
         // Any health system may be named: the directory of organizations is the operator's,
         // and naming one reveals nothing about it.
         let hs = self.store.organization(&input.health_system_id).await?;
-        if !hs
+        if hs
             .as_ref()
-            .is_some_and(|o| o.kind == OrgKind::HealthSystem.as_str())
+            .is_none_or(|o| o.kind != OrgKind::HealthSystem.as_str())
         {
             f.fail("health_system_id", "is not a health system");
         }

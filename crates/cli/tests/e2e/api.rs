@@ -531,3 +531,36 @@ async fn health_readiness_and_metrics() {
     assert!(appends > 60, "the demo's appends are counted: {appends}");
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn shutdown_lets_an_in_flight_request_finish() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = spawn_demo().await;
+    let token = s.token("admin@cascade.example").await;
+    let org = s.org_id("Cascade Regional Medical").await;
+    let body = json!({ "name": "Cascade Gresham Clinic", "code": "CRM-GRESHAM", "city": "Gresham", "region": "OR" }).to_string();
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/organizations/{org}/sites HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {token}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&body.as_bytes()[..10]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // Shut down while the request is half sent; it must still be served.
+    let app = s.app.clone();
+    let stopping = tokio::spawn(s.shutdown());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    conn.write_all(&body.as_bytes()[10..]).await.unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    stopping.await.unwrap();
+    let sites = app
+        .store
+        .sites_of(&org, cellpath_store::Page::all())
+        .await
+        .unwrap();
+    assert!(sites.iter().any(|x| x.code == "CRM-GRESHAM"));
+}
