@@ -125,7 +125,7 @@ pub async fn finish_response(mut request: Request, next: Next) -> Response {
         let body = html! {
             section.error-page data-status=(page.status.as_u16()) {
                 h1 { (page.title) }
-                p.error-message { (page.message) }
+                p.error-message { (crate::labels::sentence(&page.message)) }
                 p { (back) }
             }
         };

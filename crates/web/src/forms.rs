@@ -215,8 +215,9 @@ impl<'a> FormView<'a> {
             div.field.has-error[invalid] {
                 label for=(self.id(name)) { (label) }
                 (control)
-                @if let Some(hint) = hint { p.hint { (hint) } }
                 (self.field_errors(name))
+                // The message already says what is allowed; the hint would repeat it.
+                @if let (Some(hint), false) = (hint, invalid) { p.hint { (hint) } }
             }
         }
     }

@@ -135,7 +135,9 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
         Section::Users
     } else if path.starts_with("/partnerships") {
         Section::Partnerships
-    } else if path == format!("/ledgers/{own_org}") {
+    } else if path == format!("/ledgers/{own_org}")
+        || path.starts_with(&format!("/ledgers/{own_org}/"))
+    {
         Section::Audit
     } else if path.starts_with("/ledgers/") {
         Section::Partnerships
@@ -218,7 +220,7 @@ fn navigation(chrome: &Chrome) -> Markup {
                 @for item in &chrome.nav {
                     @let current = item.section == chrome.current;
                     li {
-                        a #(item.id) href=(item.href) .current[current]
+                        a #(item.id) href=(item.href) class=[current.then_some("current")]
                             aria-current=[current.then_some("page")] { (item.label) }
                     }
                 }
@@ -277,6 +279,7 @@ mod tests {
         assert_eq!(section_for("/orgs/org_a/sites", "org_a"), Section::Sites);
         assert_eq!(section_for("/orgs/org_a", "org_a"), Section::Organization);
         assert_eq!(section_for("/ledgers/org_a", "org_a"), Section::Audit);
+        assert_eq!(section_for("/ledgers/org_a/sign", "org_a"), Section::Audit);
         assert_eq!(
             section_for("/ledgers/pship_x", "org_a"),
             Section::Partnerships

@@ -55,6 +55,7 @@ struct Browser<'a> {
 
 struct Answer {
     status: StatusCode,
+    headers: axum::http::HeaderMap,
     location: Option<String>,
     body: String,
 }
@@ -103,6 +104,7 @@ impl<'a> Browser<'a> {
             }
         }
         let status = response.status();
+        let headers = response.headers().clone();
         let location = response
             .headers()
             .get(LOCATION)
@@ -116,6 +118,7 @@ impl<'a> Browser<'a> {
         }
         Answer {
             status,
+            headers,
             location,
             body,
         }
@@ -447,12 +450,18 @@ async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_t
         )
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    let not_found = admin.get("/sites/site_0000000000000000").await;
+    let not_found = admin
+        .get_saved("/sites/site_0000000000000000", Some("not-found"))
+        .await;
     assert_eq!(not_found.status, StatusCode::NOT_FOUND);
     assert!(
         not_found.body.contains(r#"id="nav-home""#),
         "error pages keep the navigation"
     );
+
+    let css = admin.get(crate::assets::stylesheet_href()).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.headers[CONTENT_TYPE], "text/css; charset=utf-8");
 
     // The audit trail verifies, and an event is signed with the password re-entered.
     let ledger = format!("/ledgers/{lakeshore}");
@@ -534,7 +543,7 @@ async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_t
     let forbidden = nurse.get(&ledger).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     assert!(
-        forbidden.body.contains("your role may not read"),
+        forbidden.body.contains("Your role may not read"),
         "{}",
         forbidden.body
     );

@@ -1,7 +1,7 @@
 //! Facilities: the clinical, collection (apheresis) and processing (cell lab) units of a
 //! health system. A facility may serve several sites, chosen with checkboxes.
 
-use super::{NoticeQuery, facts, list_cut, list_page, saved_notice, see_other};
+use super::{NoticeQuery, facts, list_cut, list_page, notice_redirect, saved_notice};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::labels;
@@ -69,9 +69,10 @@ pub async fn create(Path(org_id): Path<String>, posted: Posted) -> Result<Respon
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(_) => Ok(see_other(&format!(
-            "/orgs/{org_id}/facilities?notice=created"
-        ))),
+        Ok(_) => Ok(notice_redirect(
+            &format!("/orgs/{org_id}/facilities"),
+            "created",
+        )),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             render_list(&ctx, &org_id, &form, &errors, None, errors.status()).await
@@ -135,7 +136,7 @@ async fn render_list(
             section.panel #new-facility {
                 h2 { "New facility" }
                 (view.summary(FIELDS))
-                form #facility-form method="post" action={ "/orgs/" (org.id) "/facilities" } novalidate {
+                form #facility-form method="post" action={ "/orgs/" (org.id) "/facilities#new-facility" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (facility_fields(&view, &sites))
                     button.primary type="submit" { "Create facility" }
@@ -176,11 +177,10 @@ pub async fn update(Path(id): Path<String>, posted: Posted) -> Result<Response, 
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(f) => Ok(see_other(&format!(
-            "/facilities/{}?notice={}",
-            f.id,
-            saved_notice(version, f.version)
-        ))),
+        Ok(f) => Ok(notice_redirect(
+            &format!("/facilities/{}", f.id),
+            saved_notice(version, f.version),
+        )),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             render_facility(&ctx, &id, Some(form), &errors, None, errors.status()).await
@@ -253,7 +253,7 @@ async fn render_facility(
             section.panel #edit-facility {
                 h2 { "Edit facility" }
                 (view.summary(FIELDS))
-                form #facility-edit-form method="post" action={ "/facilities/" (facility.id) } novalidate {
+                form #facility-edit-form method="post" action={ "/facilities/" (facility.id) "#edit-facility" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", values.get("version")))
                     (facility_fields(&view, &sites))

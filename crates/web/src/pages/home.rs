@@ -40,7 +40,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
             h1 { (org.name) }
             p.subtitle {
                 (labels::org_kind_badge(&org.kind))
-                " You are signed in as " strong { (ctx.session.user.name) } ", "
+                span { "You are signed in as " strong { (ctx.session.user.name) } }
                 (labels::role_badge(&ctx.session.user.role))
             }
         }

@@ -281,7 +281,7 @@ fn event(
                 details.sign open[failed] {
                     summary { "Sign this event" }
                     (view.summary(&["meaning", "password"]))
-                    form.sign-form #{ "sign-form-" (e.seq) } method="post" action={ "/ledgers/" (ledger_id) "/sign" } novalidate {
+                    form.sign-form #{ "sign-form-" (e.seq) } method="post" action={ "/ledgers/" (ledger_id) "/sign#ev-" (e.seq) } novalidate {
                         (csrf_field(ctx.csrf()))
                         (hidden("event_hash", &e.hash))
                         (hidden("seq", e.seq))

@@ -33,6 +33,13 @@ pub fn see_other(path: &str) -> Response {
     Redirect::to(path).into_response()
 }
 
+/// After a successful POST: back to a page with a confirmation. The `#notice` fragment matters
+/// because forms post to `…#their-panel` (so a form shown again with errors scrolls into view),
+/// and a redirect without a fragment would inherit that one.
+pub fn notice_redirect(path: &str, notice: &str) -> Response {
+    see_other(&format!("{path}?notice={notice}#notice"))
+}
+
 /// The most rows a list shows; more would need paging, which the lists do not need yet.
 pub const LIST_LIMIT: i64 = Page::MAX_LIMIT;
 

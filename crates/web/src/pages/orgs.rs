@@ -1,7 +1,7 @@
 //! An organization's page: its own, or a partner's. Admins rename their own organization here
 //! (with the version they read, so two admins cannot silently overwrite each other).
 
-use super::{NoticeQuery, OrgNames, facts, saved_notice, see_other};
+use super::{NoticeQuery, OrgNames, facts, notice_redirect, saved_notice};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::labels;
@@ -44,11 +44,10 @@ pub async fn update(Path(id): Path<String>, posted: Posted) -> Result<Response, 
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(org) => Ok(see_other(&format!(
-            "/orgs/{}?notice={}",
-            org.id,
-            saved_notice(version, org.version)
-        ))),
+        Ok(org) => Ok(notice_redirect(
+            &format!("/orgs/{}", org.id),
+            saved_notice(version, org.version),
+        )),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             render(&ctx, &id, Some(form), &errors, None, errors.status()).await
@@ -134,10 +133,10 @@ async fn render(
             }
         }
         @if may_edit {
-            section.panel {
+            section.panel #rename {
                 h2 { "Rename" }
                 (view.summary(&["name"]))
-                form #org-form method="post" action={ "/orgs/" (org.id) } novalidate {
+                form #org-form method="post" action={ "/orgs/" (org.id) "#rename" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", values.get("version")))
                     (view.text("Name", "name"))

@@ -3,7 +3,7 @@
 //! health system accepts, either side may end it. Each status change carries the version the
 //! person read, and each partnership has its own audit trail.
 
-use super::{NoticeQuery, OrgNames, facts, health_systems, see_other};
+use super::{NoticeQuery, OrgNames, facts, health_systems, notice_redirect};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels;
@@ -55,7 +55,10 @@ pub async fn create(posted: Posted) -> Result<Response, WebError> {
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(p) => Ok(see_other(&format!("/partnerships/{}?notice=created", p.id))),
+        Ok(p) => Ok(notice_redirect(
+            &format!("/partnerships/{}", p.id),
+            "created",
+        )),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             render_list(&ctx, &form, &errors, None, errors.status()).await
@@ -128,7 +131,7 @@ async fn render_list(
                 h2 { "Propose a partnership" }
                 p.hint { "The health system sees the proposal at once and accepts it or not." }
                 (view.summary(NEW_FIELDS))
-                form #partnership-form method="post" action="/partnerships" novalidate {
+                form #partnership-form method="post" action="/partnerships#new-partnership" novalidate {
                     (csrf_field(ctx.csrf()))
                     (view.select("Health system", "health_system_id", &directory))
                     (view.text("Name", "name"))
@@ -194,7 +197,7 @@ pub async fn set_status(Path(id): Path<String>, posted: Posted) -> Result<Respon
             } else {
                 "accepted"
             };
-            Ok(see_other(&format!("/partnerships/{}?notice={code}", p.id)))
+            Ok(notice_redirect(&format!("/partnerships/{}", p.id), code))
         }
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
@@ -257,7 +260,7 @@ async fn render_one(
                 (view.summary(&["confirm"]))
                 div.actions {
                     @if may_accept {
-                        form #accept-form method="post" action={ "/partnerships/" (p.id) "/status" } {
+                        form #accept-form method="post" action={ "/partnerships/" (p.id) "/status#partnership-actions" } {
                             (csrf_field(ctx.csrf()))
                             (hidden("version", p.version))
                             (hidden("status", "active"))
@@ -266,7 +269,7 @@ async fn render_one(
                         }
                     }
                     @if may_end {
-                        form #end-form method="post" action={ "/partnerships/" (p.id) "/status" } novalidate {
+                        form #end-form method="post" action={ "/partnerships/" (p.id) "/status#partnership-actions" } novalidate {
                             (csrf_field(ctx.csrf()))
                             (hidden("version", p.version))
                             (hidden("status", "ended"))

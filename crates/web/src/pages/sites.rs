@@ -1,7 +1,7 @@
 //! Sites: the treatment locations of a health system. The list page holds the "New site"
 //! form; a site's page shows the facilities it uses and holds its edit form.
 
-use super::{NoticeQuery, facts, list_cut, list_page, saved_notice, see_other};
+use super::{NoticeQuery, facts, list_cut, list_page, notice_redirect, saved_notice};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::labels;
@@ -60,7 +60,7 @@ pub async fn create(Path(org_id): Path<String>, posted: Posted) -> Result<Respon
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(_) => Ok(see_other(&format!("/orgs/{org_id}/sites?notice=created"))),
+        Ok(_) => Ok(notice_redirect(&format!("/orgs/{org_id}/sites"), "created")),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             render_list(&ctx, &org_id, &form, &errors, None, errors.status()).await
@@ -113,7 +113,7 @@ async fn render_list(
             section.panel #new-site {
                 h2 { "New site" }
                 (view.summary(FIELDS))
-                form #site-form method="post" action={ "/orgs/" (org.id) "/sites" } novalidate {
+                form #site-form method="post" action={ "/orgs/" (org.id) "/sites#new-site" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (site_fields(&view))
                     button.primary type="submit" { "Create site" }
@@ -156,11 +156,10 @@ pub async fn update(Path(id): Path<String>, posted: Posted) -> Result<Response, 
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(site) => Ok(see_other(&format!(
-            "/sites/{}?notice={}",
-            site.id,
-            saved_notice(version, site.version)
-        ))),
+        Ok(site) => Ok(notice_redirect(
+            &format!("/sites/{}", site.id),
+            saved_notice(version, site.version),
+        )),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             render_site(&ctx, &id, Some(form), &errors, None, errors.status()).await
@@ -232,7 +231,7 @@ async fn render_site(
             section.panel #edit-site {
                 h2 { "Edit site" }
                 (view.summary(&["name", "code", "city", "region", "active"]))
-                form #site-edit-form method="post" action={ "/sites/" (site.id) } novalidate {
+                form #site-edit-form method="post" action={ "/sites/" (site.id) "#edit-site" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", values.get("version")))
                     (site_fields(&view))

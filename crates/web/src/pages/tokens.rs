@@ -1,7 +1,7 @@
 //! Personal API tokens: create one (shown once, never again: only its hash is stored), see
 //! when each was last used, revoke. A token acts as its owner in the API but never signs.
 
-use super::{NoticeQuery, see_other};
+use super::{NoticeQuery, notice_redirect};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, csrf_field};
 use crate::labels::{Tone, badge};
@@ -60,9 +60,9 @@ pub async fn revoke(Path(id): Path<String>, posted: Posted) -> Result<Response, 
     let ctx = posted.ctx;
     let token = ctx.app.revoke_api_token(ctx.caller(), &id).await?;
     Ok(if token.user_id == ctx.session.user.id {
-        see_other("/tokens?notice=revoked")
+        notice_redirect("/tokens", "revoked")
     } else {
-        see_other(&format!("/users/{}?notice=revoked", token.user_id))
+        notice_redirect(&format!("/users/{}", token.user_id), "revoked")
     })
 }
 
@@ -124,7 +124,7 @@ async fn render(
         section.panel #new-token-panel {
             h2 { "New token" }
             (view.summary(&["name"]))
-            form #token-form method="post" action="/tokens" novalidate {
+            form #token-form method="post" action="/tokens#new-token-panel" novalidate {
                 (csrf_field(ctx.csrf()))
                 (view.input("Name", "name", crate::forms::Input::Text, Some("What the token is for, e.g. \"nightly export\".")))
                 button.primary type="submit" { "Create token" }

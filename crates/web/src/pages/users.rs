@@ -2,7 +2,7 @@
 //! Admins add people, change roles, deactivate and reset passwords; everyone renames
 //! themselves and changes their own password (giving the current one).
 
-use super::{NoticeQuery, facts, list_cut, list_page, saved_notice, see_other};
+use super::{NoticeQuery, facts, list_cut, list_page, notice_redirect, saved_notice, see_other};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels;
@@ -64,7 +64,7 @@ pub async fn create(Path(org_id): Path<String>, posted: Posted) -> Result<Respon
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(_) => Ok(see_other(&format!("/orgs/{org_id}/users?notice=created"))),
+        Ok(_) => Ok(notice_redirect(&format!("/orgs/{org_id}/users"), "created")),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             render_list(&ctx, &org_id, &form, &errors, None, errors.status()).await
@@ -113,7 +113,7 @@ async fn render_list(
             section.panel #new-user {
                 h2 { "New user" }
                 (view.summary(NEW_FIELDS))
-                form #user-form method="post" action={ "/orgs/" (org.id) "/users" } novalidate {
+                form #user-form method="post" action={ "/orgs/" (org.id) "/users#new-user" } novalidate {
                     (csrf_field(ctx.csrf()))
                     div.field-grid {
                         (view.input("E-mail", "email", Input::Email, None))
@@ -173,11 +173,10 @@ pub async fn update(Path(id): Path<String>, posted: Posted) -> Result<Response, 
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(u) => Ok(see_other(&format!(
-            "/users/{}?notice={}",
-            u.id,
-            saved_notice(version, u.version)
-        ))),
+        Ok(u) => Ok(notice_redirect(
+            &format!("/users/{}", u.id),
+            saved_notice(version, u.version),
+        )),
         Err(e) => {
             let forms = UserForms {
                 edit_errors: FormErrors::from_app(e)?,
@@ -222,7 +221,7 @@ pub async fn change_password(Path(id): Path<String>, posted: Posted) -> Result<R
             );
             Ok(response)
         }
-        Ok(()) => Ok(see_other(&format!("/users/{id}?notice=password_reset"))),
+        Ok(()) => Ok(notice_redirect(&format!("/users/{id}"), "password_reset")),
         Err(errors) => {
             let status = errors.status();
             let forms = UserForms {
@@ -291,7 +290,7 @@ async fn render_user(
             section.panel #edit-user {
                 h2 { @if own { "Your details" } @else { "Edit user" } }
                 (edit.summary(&["name", "role", "active"]))
-                form #user-edit-form method="post" action={ "/users/" (user.id) } novalidate {
+                form #user-edit-form method="post" action={ "/users/" (user.id) "#edit-user" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", edit_values.get("version")))
                     (edit.text("Full name", "name"))
@@ -310,7 +309,7 @@ async fn render_user(
                     p.hint { "Every session of yours ends, this one too; you sign in again with the new password." }
                 }
                 (pw.summary(&["current_password", "new_password", "confirm_password"]))
-                form #password-form method="post" action={ "/users/" (user.id) "/password" } novalidate {
+                form #password-form method="post" action={ "/users/" (user.id) "/password#change-password" } novalidate {
                     (csrf_field(ctx.csrf()))
                     @if own { (pw.input("Current password", "current_password", Input::CurrentPassword, None)) }
                     (pw.input("New password", "new_password", Input::NewPassword, Some(PASSWORD_HINT)))
