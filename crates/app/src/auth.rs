@@ -228,22 +228,37 @@ impl App {
 
     /// The caller behind an API token (`Authorization: Bearer cpt_…`).
     pub async fn authenticate_token(&self, token: &str) -> Result<Caller, AppError> {
-        let Some(t) = self
-            .store
-            .api_token_by_hash(&crate::ids::sha256_hex(token))
-            .await?
-        else {
+        let hash = crate::ids::sha256_hex(token);
+        let Some((t, user, org_kind)) = self.store.token_holder(&hash).await? else {
             return Err(AppError::Unauthenticated);
         };
-        if t.revoked_at.is_some() {
+        if t.revoked_at.is_some() || !user.active {
             return Err(AppError::Unauthenticated);
         }
-        let user = match self.store.user(&t.user_id).await? {
-            Some(u) if u.active => u,
-            _ => return Err(AppError::Unauthenticated),
-        };
-        self.store.stamp_token_use(&t.id, self.now()).await?;
-        self.principal_for(&user, Via::Token).await
+        // The last-use stamp is throttled: a write only when the stored one is a minute old.
+        let now = self.now();
+        if t.last_used_at
+            .is_none_or(|at| at < now - cellpath_store::TOKEN_STAMP_MICROS)
+        {
+            self.store.stamp_token_use(&t.id, now).await?;
+        }
+        let org_kind: OrgKind = org_kind
+            .parse()
+            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let role: Role = user
+            .role
+            .parse()
+            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        Ok(Caller::user(
+            Principal {
+                user_id: user.id.clone(),
+                org_id: user.org_id.clone(),
+                org_kind,
+                role,
+            },
+            user.name.clone(),
+            Via::Token,
+        ))
     }
 
     /// A caller for a user id, as the operator acting for them (CLI and demo only).

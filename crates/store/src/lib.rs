@@ -15,6 +15,7 @@ mod write;
 
 pub use dialect::Dialect;
 pub use error::StoreError;
+pub use ops::TOKEN_STAMP_MICROS;
 pub use read::*;
 pub use write::{
     Append, AppendError, AppendOutcome, Appended, IdempotencyWrite, LedgerKind, NewLedger,

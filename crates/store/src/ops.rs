@@ -5,7 +5,7 @@ use crate::read::{Credentials, SessionRow};
 use crate::{Store, StoreError};
 
 /// How often a token's `last_used_at` is written at most (one write a minute, not per request).
-const TOKEN_STAMP_MICROS: i64 = 60 * 1_000_000;
+pub const TOKEN_STAMP_MICROS: i64 = 60 * 1_000_000;
 
 impl Store {
     pub async fn credentials(&self, user_id: &str) -> Result<Option<Credentials>, StoreError> {

@@ -435,6 +435,34 @@ impl Store {
         )
     }
 
+    /// A token with its user and the kind of the user's organization, in one query (it runs
+    /// on every API request).
+    pub async fn token_holder(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ApiToken, User, String)>, StoreError> {
+        let row: Option<AnyRow> = sqlx::query(
+            "SELECT t.id AS t_id, t.name AS t_name, t.token_hash, t.created_at AS t_created_at, t.revoked_at, t.last_used_at, \
+             u.*, o.kind AS org_kind FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN organizations o ON o.id = u.org_id \
+             WHERE t.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let user = User::from_row(&r)?;
+        let token = ApiToken {
+            id: r.try_get("t_id")?,
+            user_id: user.id.clone(),
+            name: r.try_get("t_name")?,
+            token_hash: r.try_get("token_hash")?,
+            created_at: r.try_get("t_created_at")?,
+            revoked_at: r.try_get("revoked_at")?,
+            last_used_at: r.try_get("last_used_at")?,
+        };
+        Ok(Some((token, user, r.try_get("org_kind")?)))
+    }
+
     pub async fn ledger_head(&self, ledger_id: &str) -> Result<Option<LedgerHead>, StoreError> {
         let row: Option<(String, String, i64, String)> = sqlx::query_as(
             "SELECT ledger_id, kind, seq, head_hash FROM ledger_heads WHERE ledger_id = $1",
