@@ -96,6 +96,23 @@ async fn no_tenant_reads_or_writes_another_tenants_data() {
 
     // Another health system: not found, for reading and writing alike.
     let ls_admin = as_user(&app, "admin@lakeshore.example").await;
+    let mut visible: Vec<String> = app
+        .organizations(&ls_admin, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    visible.sort();
+    assert_eq!(
+        visible,
+        [
+            "Helixa Therapeutics",
+            "Lakeshore University Health",
+            "Northbridge Gene Medicines"
+        ],
+        "own and partners only"
+    );
     assert!(matches!(
         app.site(&ls_admin, &cascade_site.id).await,
         Err(AppError::NotFound(_))

@@ -298,6 +298,25 @@ impl Store {
         )
     }
 
+    /// An organization and the organizations in a partnership with it that has not ended.
+    pub async fn organizations_visible_to(
+        &self,
+        org_id: &str,
+        page: Page,
+    ) -> Result<Vec<Organization>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM organizations WHERE id = $1 \
+             OR id IN (SELECT manufacturer_id FROM partnerships WHERE health_system_id = $1 AND status <> 'ended') \
+             OR id IN (SELECT health_system_id FROM partnerships WHERE manufacturer_id = $1 AND status <> 'ended') \
+             ORDER BY name, id LIMIT $2 OFFSET $3",
+        )
+        .bind(org_id)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     pub async fn site(&self, id: &str) -> Result<Option<Site>, StoreError> {
         Ok(sqlx::query_as("SELECT * FROM sites WHERE id = $1")
             .bind(id)

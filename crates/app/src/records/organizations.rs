@@ -88,22 +88,10 @@ impl App {
         caller: &Caller,
         page: Page,
     ) -> Result<Vec<Organization>, AppError> {
-        let all = self.store.organizations(Page::all()).await?;
-        let mut visible = Vec::new();
-        for org in all {
-            let rel = self.org_relation(caller, &org.id).await?;
-            if self
-                .check(caller, Action::Read, ResourceKind::Organization, rel, "")
-                .is_ok()
-            {
-                visible.push(org);
-            }
-        }
-        Ok(visible
-            .into_iter()
-            .skip(page.offset as usize)
-            .take(page.limit as usize)
-            .collect())
+        Ok(match caller.org_id() {
+            Some(org) => self.store.organizations_visible_to(org, page).await?,
+            None => self.store.organizations(page).await?,
+        })
     }
 
     pub async fn update_organization(
