@@ -76,24 +76,7 @@ impl App {
             .organization(&user.org_id)
             .await?
             .ok_or_else(|| AppError::Internal("user without organization".into()))?;
-        let org_kind: OrgKind = org
-            .kind
-            .parse()
-            .map_err(|e| AppError::Internal(format!("{e}")))?;
-        let role: Role = user
-            .role
-            .parse()
-            .map_err(|e| AppError::Internal(format!("{e}")))?;
-        Ok(Caller::user(
-            Principal {
-                user_id: user.id.clone(),
-                org_id: user.org_id.clone(),
-                org_kind,
-                role,
-            },
-            user.name.clone(),
-            via,
-        ))
+        caller_from(user, &org.kind, via)
     }
 
     /// Check a password, counting failures toward the lock-out. The answer never says whether
@@ -242,23 +225,7 @@ impl App {
         {
             self.store.stamp_token_use(&t.id, now).await?;
         }
-        let org_kind: OrgKind = org_kind
-            .parse()
-            .map_err(|e| AppError::Internal(format!("{e}")))?;
-        let role: Role = user
-            .role
-            .parse()
-            .map_err(|e| AppError::Internal(format!("{e}")))?;
-        Ok(Caller::user(
-            Principal {
-                user_id: user.id.clone(),
-                org_id: user.org_id.clone(),
-                org_kind,
-                role,
-            },
-            user.name.clone(),
-            Via::Token,
-        ))
+        caller_from(&user, &org_kind, Via::Token)
     }
 
     /// A caller for a user id, as the operator acting for them (CLI and demo only).
@@ -487,6 +454,27 @@ impl App {
         )
         .await
     }
+}
+
+/// The caller a user is, given the kind of their organization.
+fn caller_from(user: &User, org_kind: &str, via: Via) -> Result<Caller, AppError> {
+    let org_kind: OrgKind = org_kind
+        .parse()
+        .map_err(|e| AppError::Internal(format!("{e}")))?;
+    let role: Role = user
+        .role
+        .parse()
+        .map_err(|e| AppError::Internal(format!("{e}")))?;
+    Ok(Caller::user(
+        Principal {
+            user_id: user.id.clone(),
+            org_id: user.org_id.clone(),
+            org_kind,
+            role,
+        },
+        user.name.clone(),
+        via,
+    ))
 }
 
 /// An argon2id hash of a random password, checked against when the e-mail is unknown.
