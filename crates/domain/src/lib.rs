@@ -2,8 +2,12 @@
 //! only hold what is allowed, and the one access policy every read and write goes through.
 //! Time and randomness are parameters; nothing here touches a database or the network.
 
+#[macro_use]
+mod vocabulary;
+
 pub mod org;
 pub mod policy;
+pub mod process_map;
 pub mod values;
 
 pub use org::{FacilityKind, OrgKind, PartnershipStatus, Role};

@@ -1,44 +1,5 @@
 //! Organizations, their kinds and the roles their users hold (DESIGN.md §2).
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
-
-/// A closed vocabulary parsed from text: the error names the value and lists what is allowed.
-macro_rules! vocabulary {
-    ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
-        }
-
-        impl FromStr for $name {
-            type Err = crate::values::ValueError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(crate::values::ValueError::NotInVocabulary {
-                        what: $what,
-                        value: other.chars().take(60).collect(),
-                        allowed: vec![$($text),+].join(", "),
-                    }),
-                }
-            }
-        }
-    };
-}
-
 vocabulary!(
     /// A tenant of cellpath.
     OrgKind, "organization kind" {

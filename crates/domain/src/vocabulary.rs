@@ -1,0 +1,38 @@
+//! `vocabulary!`: a closed vocabulary (role, stage, step kind…) as an enum that parses from
+//! and prints as its snake_case text, with an error that names the value and lists the allowed
+//! ones. Used wherever the domain has a fixed list of words.
+
+/// A closed vocabulary parsed from text: the error names the value and lists what is allowed.
+macro_rules! vocabulary {
+    ($(#[$m:meta])* $name:ident, $what:literal { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vm])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = crate::values::ValueError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(crate::values::ValueError::NotInVocabulary {
+                        what: $what,
+                        value: other.chars().take(60).collect(),
+                        allowed: vec![$($text),+].join(", "),
+                    }),
+                }
+            }
+        }
+    };
+}
