@@ -10,6 +10,8 @@ use crate::records::partnerships::{PartnershipInput, PartnershipPatch};
 use crate::records::sites::SiteInput;
 use crate::records::users::UserInput;
 use crate::{App, AppError, Caller};
+use cellpath_domain::process_map::{MapContext, ProcessMap, seeds};
+use cellpath_domain::program::{IdentifierKind, IdentifierSpec, Issuer, ListPrice, ProgramFacts};
 use cellpath_domain::{OrgKind, Role};
 use cellpath_ledger::{Meaning, Signed};
 use serde::Serialize;
@@ -294,6 +296,89 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
             });
         }
         hs_ids.push(org.id);
+    }
+
+    // Each manufacturer's program, with its process map published as version 1.
+    let programs: [(
+        usize,
+        &str,
+        &str,
+        fn() -> (ProcessMap, MapContext),
+        &[IdentifierSpec],
+        &[(&str, i64)],
+    ); 2] = [
+        (
+            0,
+            "Vantacel",
+            "autologous_cell",
+            seeds::autologous_car_t,
+            &[
+                IdentifierSpec {
+                    kind: IdentifierKind::ManufacturerOrderId,
+                    issuer: Issuer::Manufacturer,
+                },
+                IdentifierSpec {
+                    kind: IdentifierKind::LotNumber,
+                    issuer: Issuer::Manufacturer,
+                },
+                IdentifierSpec {
+                    kind: IdentifierKind::Isbt128Din,
+                    issuer: Issuer::CollectionFacility,
+                },
+            ],
+            &[("2025-01-01", 41_030_000), ("2026-01-01", 42_500_000)],
+        ),
+        (
+            1,
+            "Corvigen",
+            "in_vivo_gene_therapy",
+            seeds::in_vivo_gene_therapy,
+            &[
+                IdentifierSpec {
+                    kind: IdentifierKind::ManufacturerOrderId,
+                    issuer: Issuer::Manufacturer,
+                },
+                IdentifierSpec {
+                    kind: IdentifierKind::LotNumber,
+                    issuer: Issuer::Manufacturer,
+                },
+            ],
+            &[("2025-07-01", 295_000_000)],
+        ),
+    ];
+    for (m, name, modality, seed, identifiers, prices) in programs {
+        let quality = app
+            .store
+            .user_by_email(&format!("quality@{}", MANUFACTURERS[m].1))
+            .await?
+            .ok_or_else(|| AppError::Internal("demo user".into()))?;
+        let author = app.caller_for_user(&quality.id, Via::Session).await?;
+        let (map, ctx) = seed();
+        let facts = ProgramFacts {
+            name: name.into(),
+            modality: modality.into(),
+            units: ctx.units.clone(),
+            requires_dual_verification: ctx.requires_dual_verification,
+            identifiers: identifiers.to_vec(),
+            list_prices: prices
+                .iter()
+                .map(|(d, c)| ListPrice {
+                    effective_on: (*d).into(),
+                    cents: *c,
+                })
+                .collect(),
+        };
+        let program = app
+            .create_program(&author, &mfr_ids[m], facts, None)
+            .await?
+            .fresh()?;
+        let v1 = app
+            .create_map_version(&author, &program.id, map, None)
+            .await?
+            .fresh()?;
+        app.publish_map_version(&author, &v1.id, v1.version, None)
+            .await?
+            .fresh()?;
     }
 
     // Partnerships: proposed by a manufacturer's onboarding lead, accepted by the health

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod ids;
+pub mod programs;
 pub mod records;
 mod write;
 

@@ -530,6 +530,44 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .id
         .clone();
 
+    // A manufacturer in partnership with nobody, for the "none" rows of programs.
+    let op = Caller::system("test");
+    let orchid = app
+        .create_organization(
+            &op,
+            cellpath_app::records::organizations::OrganizationInput {
+                kind: "manufacturer".into(),
+                name: "Orchid Biologics".into(),
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap()
+        .id;
+    let vantacel = app
+        .store
+        .programs_of(&helixa, Page::all())
+        .await
+        .unwrap()
+        .remove(0);
+    let (_, ctx) = cellpath_domain::process_map::seeds::in_vivo_gene_therapy();
+    let facts = |name: &str| cellpath_domain::program::ProgramFacts {
+        name: name.into(),
+        modality: "in_vivo_gene_therapy".into(),
+        units: ctx.units.clone(),
+        requires_dual_verification: true,
+        identifiers: vec![],
+        list_prices: vec![],
+    };
+    let orchid_program = app
+        .create_program(&op, &orchid, facts("Orchidase"), None)
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
+
     let table = include_str!("../../domain/src/policy_matrix.txt");
     let mut counter = 0;
     let mut mismatches = Vec::new();
@@ -801,6 +839,40 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                         .await
                         .map(drop)
                     }
+                    ("program", rel, action) => {
+                        let program = match rel {
+                            "own" | "partner" => {
+                                app.store.program(&vantacel.id).await.unwrap().unwrap()
+                            }
+                            _ => orchid_program.clone(),
+                        };
+                        match action {
+                            "read" => app.program(&me, &program.id).await.map(drop),
+                            "create" => app
+                                .create_program(&me, &target_org, facts(&unique), None)
+                                .await
+                                .map(drop),
+                            _ => {
+                                let same = cellpath_domain::program::ProgramFacts {
+                                    name: program.name.clone(),
+                                    modality: program.modality.clone(),
+                                    units: serde_json::from_value(program.units.clone()).unwrap(),
+                                    requires_dual_verification: program.requires_dual_verification,
+                                    identifiers: serde_json::from_value(
+                                        program.identifiers.clone(),
+                                    )
+                                    .unwrap(),
+                                    list_prices: serde_json::from_value(
+                                        program.list_prices.clone(),
+                                    )
+                                    .unwrap(),
+                                };
+                                app.update_program(&me, &program.id, program.version, same, None)
+                                    .await
+                                    .map(drop)
+                            }
+                        }
+                    }
                     ("api_token", "self", "read") => app.api_tokens(&me, &my_id).await.map(drop),
                     ("api_token", "self", "create") => {
                         app.create_api_token(&me, &unique, None).await.map(drop)
@@ -873,4 +945,154 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert!(checked > 500, "only {checked} checks ran");
+}
+
+#[tokio::test]
+async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
+    use cellpath_domain::process_map::ProcessMap;
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
+        let author = as_user(&app, "quality@northbridge.example").await;
+        let program = app
+            .store
+            .programs_of(&northbridge, Page::all())
+            .await
+            .unwrap()
+            .remove(0);
+        let v1 = app
+            .published_map(&author, &program.id)
+            .await
+            .unwrap()
+            .expect("the demo publishes version 1");
+        assert_eq!((v1.number, v1.status.as_str()), (1, "published"));
+        let map: ProcessMap = serde_json::from_value(v1.map.clone()).unwrap();
+
+        // A published version never changes.
+        let err = app
+            .update_map_version(&author, &v1.id, v1.version, map.clone(), None)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("published and never changes"),
+            "{err}"
+        );
+
+        // A map with a cycle is refused with the reason, and nothing is stored.
+        let head = app
+            .store
+            .ledger_head(&northbridge)
+            .await
+            .unwrap()
+            .unwrap()
+            .seq;
+        let mut cyclic = map.clone();
+        let first = cyclic.steps[0].key.clone();
+        let last = cyclic.steps.len() - 1;
+        let last_key = cyclic.steps[last].key.clone();
+        cyclic.steps[0].after.push(last_key);
+        let err = app
+            .create_map_version(&author, &program.id, cyclic, None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("cycle"), "{err}");
+        assert!(err.to_string().contains(&first), "{err}");
+        assert_eq!(
+            app.store
+                .ledger_head(&northbridge)
+                .await
+                .unwrap()
+                .unwrap()
+                .seq,
+            head,
+            "{}: nothing written",
+            db.label
+        );
+        assert_eq!(
+            app.store.map_versions_of(&program.id).await.unwrap().len(),
+            1
+        );
+
+        // A new draft, edited, then published.
+        let mut v2_map = map.clone();
+        v2_map.steps[0].name = "Order placed in the manufacturer's portal".into();
+        let v2 = app
+            .create_map_version(&author, &program.id, v2_map.clone(), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!((v2.number, v2.status.as_str()), (2, "draft"));
+        v2_map.steps[0].name = "Order placed".into();
+        let edited = app
+            .update_map_version(&author, &v2.id, v2.version, v2_map.clone(), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_ne!(edited.content_hash, v2.content_hash);
+        let stale = app
+            .update_map_version(&author, &v2.id, v2.version, v2_map.clone(), None)
+            .await;
+        assert!(matches!(stale, Err(AppError::Conflict { .. })), "{stale:?}");
+        let published = app
+            .publish_map_version(&author, &v2.id, edited.version, None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(published.status, "published");
+        assert!(
+            app.update_map_version(&author, &v2.id, published.version, map.clone(), None)
+                .await
+                .is_err()
+        );
+
+        // Removing a unit a published map administers is refused, naming the version.
+        let mut facts = cellpath_domain::program::ProgramFacts {
+            name: program.name.clone(),
+            modality: program.modality.clone(),
+            units: serde_json::from_value(program.units.clone()).unwrap(),
+            requires_dual_verification: program.requires_dual_verification,
+            identifiers: serde_json::from_value(program.identifiers.clone()).unwrap(),
+            list_prices: serde_json::from_value(program.list_prices.clone()).unwrap(),
+        };
+        facts.units[0].key = "renamed".into();
+        let err = app
+            .update_program(&author, &program.id, program.version, facts, None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("map version"), "{err}");
+
+        // Partners read it; others do not see it; partners do not edit it.
+        let piedmont_nurse = as_user(&app, "nurse@piedmont.example").await;
+        assert_eq!(
+            app.map_versions(&piedmont_nurse, &program.id)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        let cascade = as_user(&app, "admin@cascade.example").await;
+        assert!(matches!(
+            app.program(&cascade, &program.id).await,
+            Err(AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            app.map_version(&cascade, &v2.id).await,
+            Err(AppError::NotFound(_))
+        ));
+        let piedmont_admin = as_user(&app, "admin@piedmont.example").await;
+        assert!(matches!(
+            app.create_map_version(&piedmont_admin, &program.id, map, None)
+                .await,
+            Err(AppError::Forbidden(_))
+        ));
+        assert!(
+            app.verify_ledger(&Caller::system("test"), &northbridge)
+                .await
+                .unwrap()
+                .is_intact()
+        );
+    }
 }

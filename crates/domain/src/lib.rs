@@ -8,8 +8,9 @@ mod vocabulary;
 pub mod org;
 pub mod policy;
 pub mod process_map;
+pub mod program;
 pub mod values;
 
 pub use org::{FacilityKind, OrgKind, PartnershipStatus, Role};
 pub use policy::{Action, Decision, Principal, Relation, Resource, ResourceKind, decide};
-pub use values::{Code, Email, Name, Notes, Password, ValueError};
+pub use values::{Code, Date, Email, Name, Notes, Password, ValueError};

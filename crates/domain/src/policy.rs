@@ -27,6 +27,8 @@ pub enum ResourceKind {
     User,
     Partnership,
     ApiToken,
+    /// A manufacturer's therapy, with its process map versions.
+    Program,
     /// A ledger's events: the audit trail.
     Ledger,
 }
@@ -148,6 +150,20 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
             Sign => Forbidden,
         },
 
+        // A program and its maps are the manufacturer's; partner health systems read them.
+        (K::Program, OwnOrg) => match action {
+            Read => Allow,
+            Create | Update => Decision::allow_if(matches!(
+                role,
+                Role::Admin | Role::Onboarding | Role::Quality
+            )),
+            Sign => Forbidden,
+        },
+        (K::Program, PartnerOrg) => match action {
+            Read => Allow,
+            _ => Forbidden,
+        },
+
         // Tokens are private: even an admin sees only that they exist, to revoke them.
         (K::ApiToken, SelfOwned) => match action {
             Read | Create | Update => Allow,
@@ -199,6 +215,7 @@ mod matrix {
             "partnership" => ResourceKind::Partnership,
             "api_token" => ResourceKind::ApiToken,
             "ledger" => ResourceKind::Ledger,
+            "program" => ResourceKind::Program,
             other => panic!("unknown resource kind {other} in the matrix"),
         }
     }

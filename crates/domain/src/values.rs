@@ -28,6 +28,8 @@ pub enum ValueError {
     },
     #[error("\"{0}\" is not an e-mail address (expected name@domain.tld)")]
     Email(String),
+    #[error("\"{0}\" is not a date: use YYYY-MM-DD, e.g. 2026-03-01")]
+    Date(String),
     #[error("may hold only capital letters, digits and '-', starting with a letter (e.g. MAIN-01)")]
     Code,
 }
@@ -153,6 +155,51 @@ impl Email {
     }
 }
 
+/// A calendar date `YYYY-MM-DD` (Gregorian), kept as text so it sorts and compares as dates do.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Date(String);
+
+impl Date {
+    pub fn parse(text: &str) -> Result<Date, ValueError> {
+        let t = text.trim();
+        let bad = || ValueError::Date(t.chars().take(30).collect());
+        let b = t.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return Err(bad());
+        }
+        let num = |r: std::ops::Range<usize>| {
+            t.get(r)
+                .filter(|s| s.bytes().all(|c| c.is_ascii_digit()))
+                .and_then(|s| s.parse::<u32>().ok())
+        };
+        let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+            return Err(bad());
+        };
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let days = match m {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return Err(bad()),
+        };
+        if !(1900..=2200).contains(&y) || d == 0 || d > days {
+            return Err(bad());
+        }
+        Ok(Date(t.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A new password as chosen by a person: 12–200 characters. Never serialized, never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
@@ -216,6 +263,21 @@ mod tests {
         assert_eq!(Code::parse("north-01").unwrap().as_str(), "NORTH-01");
         assert_eq!(Code::parse("1NORTH"), Err(ValueError::Code));
         assert_eq!(Code::parse("NO RTH"), Err(ValueError::Code));
+    }
+
+    #[test]
+    fn dates_are_calendar_dates() {
+        assert!(Date::parse("2024-02-29").is_ok());
+        for bad in [
+            "2023-02-29",
+            "2026-13-01",
+            "2026-1-01",
+            "26-01-01",
+            "2026-04-31",
+            "yesterday",
+        ] {
+            assert!(Date::parse(bad).is_err(), "{bad} accepted");
+        }
     }
 
     #[test]

@@ -4,11 +4,18 @@
 use crate::StoreError;
 use sqlx::{AnyPool, AssertSqlSafe};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "programs",
+        include_str!("../migrations/0002_programs.sql"),
+    ),
+];
 
 /// A short fingerprint of every migration's text, naming test template databases so a
 /// template made by an older schema is never reused.

@@ -14,6 +14,8 @@ use sqlx::{Any, AssertSqlSafe, Transaction};
 #[derive(Clone, Copy)]
 enum Col {
     Text,
+    /// An integer, or null.
+    Int,
     Bool,
     /// A JSON array or object kept as text.
     Json,
@@ -24,12 +26,15 @@ struct Table {
     kind: &'static str,
     /// Columns set at creation; the `updatable` ones may change later.
     columns: &'static [(&'static str, Col, bool)],
+    /// A row whose column holds this value never changes again (e.g. a published map).
+    frozen_when: Option<(&'static str, &'static str)>,
 }
 
 const ORGANIZATION: Table = Table {
     name: "organizations",
     kind: "organization",
     columns: &[("kind", Col::Text, false), ("name", Col::Text, true)],
+    frozen_when: None,
 };
 const SITE: Table = Table {
     name: "sites",
@@ -42,6 +47,7 @@ const SITE: Table = Table {
         ("region", Col::Text, true),
         ("active", Col::Bool, true),
     ],
+    frozen_when: None,
 };
 const FACILITY: Table = Table {
     name: "facilities",
@@ -52,6 +58,7 @@ const FACILITY: Table = Table {
         ("kind", Col::Text, true),
         ("site_ids", Col::Json, true),
     ],
+    frozen_when: None,
 };
 const USER: Table = Table {
     name: "users",
@@ -63,6 +70,7 @@ const USER: Table = Table {
         ("role", Col::Text, true),
         ("active", Col::Bool, true),
     ],
+    frozen_when: None,
 };
 const PARTNERSHIP: Table = Table {
     name: "partnerships",
@@ -74,9 +82,46 @@ const PARTNERSHIP: Table = Table {
         ("programs", Col::Json, true),
         ("status", Col::Text, true),
     ],
+    frozen_when: None,
 };
 
-const RECORD_TABLES: &[&Table] = &[&ORGANIZATION, &SITE, &FACILITY, &USER, &PARTNERSHIP];
+const PROGRAM: Table = Table {
+    name: "programs",
+    kind: "program",
+    columns: &[
+        ("org_id", Col::Text, false),
+        ("name", Col::Text, true),
+        ("modality", Col::Text, true),
+        ("units", Col::Json, true),
+        ("identifiers", Col::Json, true),
+        ("list_prices", Col::Json, true),
+        ("requires_dual_verification", Col::Bool, true),
+    ],
+    frozen_when: None,
+};
+const MAP_VERSION: Table = Table {
+    name: "map_versions",
+    kind: "map_version",
+    columns: &[
+        ("program_id", Col::Text, false),
+        ("number", Col::Int, false),
+        ("status", Col::Text, true),
+        ("map", Col::Json, true),
+        ("content_hash", Col::Text, true),
+        ("published_at", Col::Int, true),
+    ],
+    frozen_when: Some(("status", "published")),
+};
+
+const RECORD_TABLES: &[&Table] = &[
+    &ORGANIZATION,
+    &SITE,
+    &FACILITY,
+    &USER,
+    &PARTNERSHIP,
+    &PROGRAM,
+    &MAP_VERSION,
+];
 
 /// Events that change no current-state row (they are the record of something that happened).
 const NO_PROJECTION: &[&str] = &["user.password_changed"];
@@ -85,6 +130,7 @@ const NO_PROJECTION: &[&str] = &["user.password_changed"];
 enum Bind {
     Text(String),
     Int(i64),
+    NullInt,
 }
 
 fn invalid(event: &Event, what: impl std::fmt::Display) -> StoreError {
@@ -94,6 +140,11 @@ fn invalid(event: &Event, what: impl std::fmt::Display) -> StoreError {
 fn bind_for(event: &Event, col: &str, ty: Col, value: &Value) -> Result<Bind, StoreError> {
     Ok(match (ty, value) {
         (Col::Text, Value::String(s)) => Bind::Text(s.clone()),
+        (Col::Int, Value::Null) => Bind::NullInt,
+        (Col::Int, Value::Number(n)) => Bind::Int(
+            n.as_i64()
+                .ok_or_else(|| invalid(event, format!("{col} is not an integer")))?,
+        ),
         (Col::Bool, Value::Bool(b)) => Bind::Int(i64::from(*b)),
         (Col::Json, v @ (Value::Array(_) | Value::Object(_))) => Bind::Text(v.to_string()),
         _ => return Err(invalid(event, format!("field {col} has the wrong type"))),
@@ -122,6 +173,7 @@ async fn execute(
         q = match b {
             Bind::Text(s) => q.bind(s),
             Bind::Int(i) => q.bind(i),
+            Bind::NullInt => q.bind(None::<i64>),
         };
     }
     Ok(q.execute(&mut **tx)
@@ -172,6 +224,23 @@ async fn update(
     let p = &event.payload;
     let id = str_field(event, p, "id")?.to_string();
     let version = int_field(event, p, "version")?;
+    if let Some((col, value)) = table.frozen_when {
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM {} WHERE id = $1 AND {col} = $2",
+            table.name
+        );
+        let (frozen,): (i64,) = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(&id)
+            .bind(value)
+            .fetch_one(&mut **tx)
+            .await?;
+        if frozen > 0 {
+            return Err(StoreError::Invalid(format!(
+                "{} {id} is {value} and never changes",
+                table.kind
+            )));
+        }
+    }
     let new = p
         .get("new")
         .and_then(Value::as_object)

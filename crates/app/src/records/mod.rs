@@ -59,11 +59,7 @@ pub fn page(
 
 /// The version a client says it last read, checked before the write (the projection checks
 /// again inside the transaction).
-pub(crate) fn expect_version(
-    what: &str,
-    current: i64,
-    expected: i64,
-) -> Result<(), crate::AppError> {
+pub fn expect_version(what: &str, current: i64, expected: i64) -> Result<(), crate::AppError> {
     if current != expected {
         return Err(crate::AppError::Conflict {
             what: what.to_string(),

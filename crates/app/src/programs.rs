@@ -1,0 +1,467 @@
+//! Programs and their process map versions, on the manufacturer's ledger. A map version is
+//! validated against its program's facts before anything is stored; drafts change, a
+//! published version never does (the app refuses, and the projection refuses again).
+
+use crate::records::expect_version;
+use crate::write::Write;
+use crate::{App, AppError, Caller, FieldError, Idem, Outcome};
+use cellpath_domain::OrgKind;
+use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_domain::process_map::{MapContext, ProcessMap, ProductUnit, ValidMap, validate};
+use cellpath_domain::program::{CheckedProgram, ProgramFacts};
+use cellpath_store::{MapVersion, Page, Program};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+fn invalid(errors: Vec<(String, String)>) -> AppError {
+    AppError::Invalid(
+        errors
+            .into_iter()
+            .map(|(field, message)| FieldError { field, message })
+            .collect(),
+    )
+}
+
+fn map_errors(errors: Vec<cellpath_domain::process_map::MapError>) -> AppError {
+    AppError::Invalid(
+        errors
+            .into_iter()
+            .map(|e| FieldError {
+                field: e
+                    .step()
+                    .map(|s| format!("steps.{s}"))
+                    .unwrap_or_else(|| "map".into()),
+                message: e.to_string(),
+            })
+            .collect(),
+    )
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// The program facts a map is checked against, from the stored row.
+pub fn map_context(program: &Program) -> Result<MapContext, AppError> {
+    let units: Vec<ProductUnit> =
+        serde_json::from_value(program.units.clone()).map_err(internal)?;
+    Ok(MapContext {
+        units,
+        requires_dual_verification: program.requires_dual_verification,
+    })
+}
+
+/// A stored map version, validated again (it was valid when stored; its program may not be).
+pub fn valid_map(program: &Program, version: &MapVersion) -> Result<ValidMap, AppError> {
+    let map: ProcessMap = serde_json::from_value(version.map.clone()).map_err(internal)?;
+    validate(&map, &map_context(program)?).map_err(map_errors)
+}
+
+fn facts_payload(p: &CheckedProgram) -> Value {
+    json!({
+        "name": p.name.as_str(),
+        "modality": p.modality.as_str(),
+        "units": p.units,
+        "identifiers": p.identifiers,
+        "list_prices": p.list_prices,
+        "requires_dual_verification": p.requires_dual_verification,
+    })
+}
+
+fn content_hash(map: &Value) -> Result<String, AppError> {
+    cellpath_ledger::content_hash(map).map_err(internal)
+}
+
+impl App {
+    async fn program_checked(
+        &self,
+        caller: &Caller,
+        id: &str,
+        action: Action,
+    ) -> Result<(Program, Relation), AppError> {
+        let what = format!("program {id}");
+        let program = self
+            .store
+            .program(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        let rel = self.org_relation(caller, &program.org_id).await?;
+        self.check(caller, Action::Read, ResourceKind::Program, rel, &what)?;
+        if action != Action::Read {
+            self.check(
+                caller,
+                action,
+                ResourceKind::Program,
+                rel,
+                &format!("program {}", program.name),
+            )?;
+        }
+        Ok((program, rel))
+    }
+
+    pub async fn create_program(
+        &self,
+        caller: &Caller,
+        org_id: &str,
+        facts: ProgramFacts,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Program>, AppError> {
+        let org = self.organization(caller, org_id).await?;
+        let rel = self.org_relation(caller, org_id).await?;
+        self.check(
+            caller,
+            Action::Create,
+            ResourceKind::Program,
+            rel,
+            &format!("programs of {}", org.name),
+        )?;
+        if org.kind != OrgKind::Manufacturer.as_str() {
+            return Err(AppError::invalid(
+                "org_id",
+                "programs belong to manufacturers",
+            ));
+        }
+        let checked = facts.check().map_err(invalid)?;
+        let id = crate::ids::new_id("prog");
+        let mut new = facts_payload(&checked);
+        new["org_id"] = json!(org.id);
+        let program = Program {
+            id: id.clone(),
+            org_id: org.id.clone(),
+            name: checked.name.as_str().to_string(),
+            modality: checked.modality.as_str().to_string(),
+            units: new["units"].clone(),
+            identifiers: new["identifiers"].clone(),
+            list_prices: new["list_prices"].clone(),
+            requires_dual_verification: checked.requires_dual_verification,
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+        };
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: org.id.clone(),
+                opens: None,
+                kind: "program.created",
+                payload: json!({ "id": id, "new": new }),
+                operational: vec![],
+                status: 201,
+                build: Arc::new(move |a| Program {
+                    created_at: a.recorded_at,
+                    updated_at: a.recorded_at,
+                    ..program.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    pub async fn program(&self, caller: &Caller, id: &str) -> Result<Program, AppError> {
+        Ok(self.program_checked(caller, id, Action::Read).await?.0)
+    }
+
+    /// The caller's programs: a manufacturer's own, or a health system's partners'.
+    pub async fn programs(&self, caller: &Caller, page: Page) -> Result<Vec<Program>, AppError> {
+        match &caller.principal {
+            Some(p) if p.org_kind == OrgKind::Manufacturer => {
+                Ok(self.store.programs_of(&p.org_id, page).await?)
+            }
+            Some(p) => Ok(self.store.programs_of_partners(&p.org_id, page).await?),
+            None => Err(AppError::invalid("org", "name the organization")),
+        }
+    }
+
+    pub async fn programs_of(
+        &self,
+        caller: &Caller,
+        org_id: &str,
+        page: Page,
+    ) -> Result<Vec<Program>, AppError> {
+        let rel = self.org_relation(caller, org_id).await?;
+        self.check(
+            caller,
+            Action::Read,
+            ResourceKind::Program,
+            rel,
+            &format!("programs of {org_id}"),
+        )?;
+        Ok(self.store.programs_of(org_id, page).await?)
+    }
+
+    /// Replace a program's facts. A change that would make one of its map versions invalid
+    /// (e.g. removing a unit a map administers) is refused, naming the version.
+    pub async fn update_program(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        facts: ProgramFacts,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Program>, AppError> {
+        let (current, _) = self.program_checked(caller, id, Action::Update).await?;
+        let checked = facts.check().map_err(invalid)?;
+        expect_version(
+            &format!("program {}", current.name),
+            current.version,
+            expected_version,
+        )?;
+        let ctx = checked.context();
+        for v in self.store.map_versions_of(id).await? {
+            let map: ProcessMap = serde_json::from_value(v.map.clone()).map_err(internal)?;
+            if let Err(errors) = validate(&map, &ctx) {
+                return Err(AppError::invalid(
+                    "units",
+                    format!(
+                        "map version {} would no longer be valid: {}",
+                        v.number,
+                        errors
+                            .iter()
+                            .map(|e| e.to_string())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                ));
+            }
+        }
+        let new = facts_payload(&checked);
+        let old = json!({
+            "name": current.name, "modality": current.modality, "units": current.units, "identifiers": current.identifiers,
+            "list_prices": current.list_prices, "requires_dual_verification": current.requires_dual_verification,
+        });
+        let (mut old_changed, mut new_changed) = (serde_json::Map::new(), serde_json::Map::new());
+        for (k, v) in new.as_object().expect("an object") {
+            if old[k] != *v {
+                old_changed.insert(k.clone(), old[k].clone());
+                new_changed.insert(k.clone(), v.clone());
+            }
+        }
+        if new_changed.is_empty() {
+            return Ok(Outcome::Fresh(current));
+        }
+        let next = Program {
+            name: checked.name.as_str().to_string(),
+            modality: checked.modality.as_str().to_string(),
+            units: new["units"].clone(),
+            identifiers: new["identifiers"].clone(),
+            list_prices: new["list_prices"].clone(),
+            requires_dual_verification: checked.requires_dual_verification,
+            version: current.version + 1,
+            ..current.clone()
+        };
+        self.write(caller, idem, Write {
+            ledger_id: current.org_id.clone(),
+            opens: None,
+            kind: "program.updated",
+            payload: json!({ "id": id, "version": next.version, "old": old_changed, "new": new_changed }),
+            operational: vec![],
+            status: 200,
+            build: Arc::new(move |a| Program { updated_at: a.recorded_at, ..next.clone() }),
+        })
+        .await
+    }
+
+    /// A new draft version of a program's map, numbered after the last one.
+    pub async fn create_map_version(
+        &self,
+        caller: &Caller,
+        program_id: &str,
+        map: ProcessMap,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<MapVersion>, AppError> {
+        let (program, _) = self
+            .program_checked(caller, program_id, Action::Update)
+            .await?;
+        let valid = validate(&map, &map_context(&program)?).map_err(map_errors)?;
+        let map_json = serde_json::to_value(valid.as_map()).map_err(internal)?;
+        let number = self
+            .store
+            .map_versions_of(program_id)
+            .await?
+            .first()
+            .map_or(1, |v| v.number + 1);
+        let version = MapVersion {
+            id: crate::ids::new_id("map"),
+            program_id: program.id.clone(),
+            number,
+            status: "draft".into(),
+            content_hash: content_hash(&map_json)?,
+            map: map_json,
+            published_at: None,
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let payload = json!({ "id": version.id, "new": {
+            "program_id": version.program_id, "number": number, "status": "draft", "map": version.map,
+            "content_hash": version.content_hash, "published_at": null,
+        }});
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: program.org_id.clone(),
+                opens: None,
+                kind: "map_version.created",
+                payload,
+                operational: vec![],
+                status: 201,
+                build: Arc::new(move |a| MapVersion {
+                    created_at: a.recorded_at,
+                    updated_at: a.recorded_at,
+                    ..version.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    pub async fn map_version(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<(MapVersion, Program), AppError> {
+        let what = format!("map version {id}");
+        let version = self
+            .store
+            .map_version(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        let program = self
+            .program(caller, &version.program_id)
+            .await
+            .map_err(|_| AppError::not_found(&what))?;
+        Ok((version, program))
+    }
+
+    pub async fn map_versions(
+        &self,
+        caller: &Caller,
+        program_id: &str,
+    ) -> Result<Vec<MapVersion>, AppError> {
+        let program = self.program(caller, program_id).await?;
+        Ok(self.store.map_versions_of(&program.id).await?)
+    }
+
+    /// The newest published version of a program's map, if any.
+    pub async fn published_map(
+        &self,
+        caller: &Caller,
+        program_id: &str,
+    ) -> Result<Option<MapVersion>, AppError> {
+        Ok(self
+            .map_versions(caller, program_id)
+            .await?
+            .into_iter()
+            .find(|v| v.status == "published"))
+    }
+
+    async fn draft_for_change(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+    ) -> Result<(MapVersion, Program), AppError> {
+        let (version, program) = self.map_version(caller, id).await?;
+        self.program_checked(caller, &program.id, Action::Update)
+            .await?;
+        if version.status == "published" {
+            return Err(AppError::invalid(
+                "status",
+                format!(
+                    "version {} is published and never changes; start a new draft from it",
+                    version.number
+                ),
+            ));
+        }
+        expect_version(
+            &format!("map version {}", version.number),
+            version.version,
+            expected_version,
+        )?;
+        Ok((version, program))
+    }
+
+    /// Replace a draft's map (adding, editing, removing or connecting steps all end here).
+    pub async fn update_map_version(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        map: ProcessMap,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<MapVersion>, AppError> {
+        let (current, program) = self.draft_for_change(caller, id, expected_version).await?;
+        let valid = validate(&map, &map_context(&program)?).map_err(map_errors)?;
+        let map_json = serde_json::to_value(valid.as_map()).map_err(internal)?;
+        if map_json == current.map {
+            return Ok(Outcome::Fresh(current));
+        }
+        let next = MapVersion {
+            content_hash: content_hash(&map_json)?,
+            map: map_json,
+            version: current.version + 1,
+            ..current.clone()
+        };
+        let payload = json!({ "id": id, "version": next.version,
+            "old": { "map": current.map, "content_hash": current.content_hash },
+            "new": { "map": next.map, "content_hash": next.content_hash } });
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: program.org_id.clone(),
+                opens: None,
+                kind: "map_version.updated",
+                payload,
+                operational: vec![],
+                status: 200,
+                build: Arc::new(move |a| MapVersion {
+                    updated_at: a.recorded_at,
+                    ..next.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    /// Publish a draft: from now on it never changes.
+    pub async fn publish_map_version(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<MapVersion>, AppError> {
+        let (current, program) = self.draft_for_change(caller, id, expected_version).await?;
+        valid_map(&program, &current)?;
+        let now = self.now();
+        let next = MapVersion {
+            status: "published".into(),
+            published_at: Some(now),
+            version: current.version + 1,
+            ..current.clone()
+        };
+        let payload = json!({ "id": id, "version": next.version,
+            "old": { "status": "draft", "published_at": null },
+            "new": { "status": "published", "published_at": now } });
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: program.org_id.clone(),
+                opens: None,
+                kind: "map_version.updated",
+                payload,
+                operational: vec![],
+                status: 200,
+                build: Arc::new(move |a| MapVersion {
+                    updated_at: a.recorded_at,
+                    ..next.clone()
+                }),
+            },
+        )
+        .await
+    }
+}
