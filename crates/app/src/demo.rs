@@ -156,6 +156,16 @@ fn person(n: usize) -> String {
     )
 }
 
+/// (manufacturer index, name, modality, map, identifiers, dated prices in cents)
+type ProgramSeed = (
+    usize,
+    &'static str,
+    &'static str,
+    fn() -> (ProcessMap, MapContext),
+    &'static [IdentifierSpec],
+    &'static [(&'static str, i64)],
+);
+
 pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     let op = Caller::system("demo");
     let mut logins = Vec::new();
@@ -299,14 +309,7 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     }
 
     // Each manufacturer's program, with its process map published as version 1.
-    let programs: [(
-        usize,
-        &str,
-        &str,
-        fn() -> (ProcessMap, MapContext),
-        &[IdentifierSpec],
-        &[(&str, i64)],
-    ); 2] = [
+    let programs: [ProgramSeed; 2] = [
         (
             0,
             "Vantacel",

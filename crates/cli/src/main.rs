@@ -55,6 +55,12 @@ pub enum Command {
     /// Users of an organization.
     #[command(subcommand)]
     User(commands::user::UserCommand),
+    /// Programs (therapies) of a manufacturer.
+    #[command(subcommand)]
+    Program(commands::program::ProgramCommand),
+    /// Process maps: import and export as TOML or JSON.
+    #[command(subcommand)]
+    Map(commands::program::MapCommand),
     /// Verify and export the hash-chained ledgers.
     #[command(subcommand)]
     Audit(commands::audit::AuditCommand),

@@ -3,6 +3,8 @@
 //! `/readyz`, Prometheus `/metrics`, request logs, and a graceful shutdown that lets
 //! in-flight requests finish. Handlers are thin: they parse, call the app, and shape answers.
 
+#![recursion_limit = "512"]
+
 mod api;
 mod metrics;
 pub mod openapi;

@@ -465,6 +465,42 @@ fn schemas() -> Value {
             ("password", text()),
         ]),
         "Signature": signature,
+        "ProductUnit": object(&["key", "name", "storage_max_celsius", "thaw_window_minutes"], &[
+            ("key", text()), ("name", text()), ("storage_max_celsius", int()), ("thaw_window_minutes", int()),
+        ]),
+        "ProgramFacts": object(&["name", "modality"], &[
+            ("name", text()),
+            ("modality", json!({ "enum": ["autologous_cell", "allogeneic_cell", "ex_vivo_gene_therapy", "in_vivo_gene_therapy"] })),
+            ("units", list_of(json!({ "$ref": "#/components/schemas/ProductUnit" }))),
+            ("requires_dual_verification", json!({ "type": "boolean" })),
+            ("identifiers", list_of(object(&["kind", "issuer"], &[
+                ("kind", json!({ "enum": ["manufacturer_order_id", "lot_number", "isbt128_din", "isbt128_coi"] })),
+                ("issuer", json!({ "enum": ["manufacturer", "collection_facility", "cellpath"] })),
+            ]))),
+            ("list_prices", list_of(object(&["effective_on", "cents"], &[("effective_on", json!({ "type": "string", "format": "date" })), ("cents", int())]))),
+        ]),
+        "Program": json!({ "type": "object", "required": ["id", "org_id", "name", "modality", "units", "identifiers", "list_prices", "requires_dual_verification", "version"], "properties": {
+            "id": text(), "org_id": text(), "name": text(), "modality": text(),
+            "units": list_of(json!({ "$ref": "#/components/schemas/ProductUnit" })),
+            "identifiers": { "type": "array" }, "list_prices": { "type": "array" },
+            "requires_dual_verification": { "type": "boolean" }, "version": int(), "created_at": micros(), "updated_at": micros(),
+        }}),
+        "ProgramPage": page_of("Program"),
+        "ProcessMap": json!({ "type": "object", "required": ["steps"], "description": "a graph of steps (docs: DESIGN §4.1); each step lists the steps it comes after", "properties": {
+            "steps": { "type": "array", "items": { "type": "object", "required": ["key", "name", "stage", "kind", "role"], "properties": {
+                "key": text(), "name": text(),
+                "stage": { "enum": ["procurement", "storage", "prescribing", "verification", "preparation", "administration", "monitoring", "evaluation"] },
+                "kind": { "enum": ["record", "custody_handoff", "release_decision", "schedule", "signature", "dual_verification", "hold_point", "thaw", "administer", "monitor", "follow_up", "checklist"] },
+                "role": text(), "after": list_of(text()), "controlled": { "type": "boolean" },
+                "recorded_in": { "enum": ["cellpath", "ehr"] }, "optional": { "type": "boolean" }, "params": { "type": "object" },
+            }}},
+        }}),
+        "MapVersion": object(&["id", "program_id", "number", "status", "map", "content_hash", "version"], &[
+            ("id", text()), ("program_id", text()), ("number", int()), ("status", json!({ "enum": ["draft", "published"] })),
+            ("map", json!({ "$ref": "#/components/schemas/ProcessMap" })), ("content_hash", text()),
+            ("published_at", json!({ "type": ["integer", "null"] })), ("version", int()), ("created_at", micros()), ("updated_at", micros()),
+        ]),
+        "MapVersionList": list_of(json!({ "$ref": "#/components/schemas/MapVersion" })),
     })
 }
 

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bench;
 pub mod org;
+pub mod program;
 pub mod user;
 
 use crate::{Cli, Command};
@@ -141,6 +142,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Org(c) => return org::run(&cli.database_url, cli.json, c).await,
         Command::User(c) => return user::run(&cli.database_url, cli.json, c).await,
+        Command::Program(c) => return program::run_program(&cli.database_url, cli.json, c).await,
+        Command::Map(c) => return program::run_map(&cli.database_url, cli.json, c).await,
         Command::Audit(c) => return audit::run(&cli.database_url, cli.json, c).await,
         Command::Bench(args) => return bench::run(&cli.database_url, cli.json, args).await,
     }

@@ -564,3 +564,149 @@ async fn shutdown_lets_an_in_flight_request_finish() {
         .unwrap();
     assert!(sites.iter().any(|x| x.code == "CRM-GRESHAM"));
 }
+
+#[tokio::test]
+async fn process_maps_over_the_api_are_validated_versioned_and_visible_to_partners() {
+    let s = spawn_demo().await;
+    let author = s.token("onboarding@helixa.example").await;
+    let programs: Value = s
+        .http
+        .get(s.url("/api/v1/programs"))
+        .bearer_auth(&author)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let vantacel = programs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Vantacel")
+        .unwrap()
+        .clone();
+    let maps: Value = s
+        .http
+        .get(s.url(&format!(
+            "/api/v1/programs/{}/maps",
+            vantacel["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&author)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let v1 = maps[0].clone();
+    let mut map = v1["map"].clone();
+    // Remove the dual verification of cd8: the program requires one before administration.
+    let steps = map["steps"].as_array_mut().unwrap();
+    let dv = steps
+        .iter()
+        .position(|st| st["kind"] == "dual_verification" && st["params"]["unit"] == "cd8")
+        .expect("a dual verification of cd8");
+    let dv_key = steps[dv]["key"].clone();
+    let dv_after = steps[dv]["after"].clone();
+    steps.remove(dv);
+    for st in steps.iter_mut() {
+        if let Some(after) = st.get_mut("after").and_then(Value::as_array_mut)
+            && let Some(i) = after.iter().position(|a| *a == dv_key)
+        {
+            after.remove(i);
+            after.extend(dv_after.as_array().unwrap().iter().cloned());
+        }
+    }
+    let path = format!("/api/v1/programs/{}/maps", vantacel["id"].as_str().unwrap());
+    let p = problem(
+        post(&s, &author, &path, &map.to_string()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let errors = p["errors"].as_array().unwrap_or_else(|| panic!("{p}"));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains("dual_verification")),
+        "{p}"
+    );
+    assert!(
+        errors
+            .iter()
+            .all(|e| e["field"].as_str().unwrap().starts_with("steps.") || e["field"] == "map"),
+        "{p}"
+    );
+
+    // A valid draft, then publish with If-Match.
+    let res = post(&s, &author, &path, &v1["map"].to_string()).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v2: Value = res.json().await.unwrap();
+    assert_eq!(v2["number"], 2);
+    let publish = s.url(&format!(
+        "/api/v1/maps/{}/publish",
+        v2["id"].as_str().unwrap()
+    ));
+    problem(
+        s.http
+            .post(&publish)
+            .bearer_auth(&author)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::PRECONDITION_REQUIRED,
+    )
+    .await;
+    let res = s
+        .http
+        .post(&publish)
+        .bearer_auth(&author)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = s
+        .http
+        .patch(s.url(&format!("/api/v1/maps/{}", v2["id"].as_str().unwrap())))
+        .bearer_auth(&author)
+        .header("if-match", "\"2\"")
+        .json(&v1["map"])
+        .send()
+        .await
+        .unwrap();
+    let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("never changes"),
+        "{p}"
+    );
+
+    // The partner health system reads it; a health system that is not a partner does not.
+    let lakeshore = s.token("pharmacy@lakeshore.example").await;
+    let piedmont = s.token("pharmacy@piedmont.example").await;
+    let url = s.url(&format!(
+        "/api/v1/programs/{}",
+        vantacel["id"].as_str().unwrap()
+    ));
+    assert_eq!(
+        s.http
+            .get(&url)
+            .bearer_auth(&lakeshore)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    problem(
+        s.http
+            .get(&url)
+            .bearer_auth(&piedmont)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    s.shutdown().await;
+}

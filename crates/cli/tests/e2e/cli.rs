@@ -246,3 +246,144 @@ fn help_explains_the_commands() {
         stderr(&out)
     );
 }
+
+#[tokio::test]
+async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refused() {
+    let db = TestDb::sqlite().await;
+    {
+        let app = cellpath_app::App::new(
+            db.store().await,
+            std::sync::Arc::new(cellpath_app::SystemClock),
+        );
+        cellpath_app::demo::seed(&app).await.unwrap();
+        app.store.close().await;
+    }
+    let url = db.url.as_str();
+    let dir = tempfile::tempdir().unwrap();
+    let toml_path = dir.path().join("vantacel.toml");
+    let json_path = dir.path().join("vantacel.json");
+    let program = "Helixa Therapeutics/Vantacel";
+    let out = cellpath(
+        &[
+            "map",
+            "export",
+            "--program",
+            program,
+            "--out",
+            toml_path.to_str().unwrap(),
+            "--database-url",
+            url,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let toml_text = std::fs::read_to_string(&toml_path).unwrap();
+    assert!(
+        toml_text.contains("[[steps]]") && toml_text.contains("kind = \"hold_point\""),
+        "{toml_text}"
+    );
+    let out = cellpath(
+        &[
+            "map",
+            "export",
+            "--program",
+            program,
+            "--format",
+            "json",
+            "--out",
+            json_path.to_str().unwrap(),
+            "--database-url",
+            url,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Import the TOML as version 2 and publish it: the same map as version 1.
+    let out = cellpath(
+        &[
+            "map",
+            "import",
+            "--program",
+            program,
+            "--file",
+            toml_path.to_str().unwrap(),
+            "--publish",
+            "--database-url",
+            url,
+            "--json",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v2: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (v2["number"].as_i64(), v2["status"].as_str()),
+        (Some(2), Some("published"))
+    );
+    let v1_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert_eq!(v2["map"], v1_json, "TOML round trip changed the map");
+
+    // A thaw with no administer of its unit afterwards: refused with the reason, nothing stored.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        toml_text.replace("kind = \"administer\"", "kind = \"record\""),
+    )
+    .unwrap();
+    let out = cellpath(
+        &[
+            "map",
+            "import",
+            "--program",
+            program,
+            "--file",
+            bad.to_str().unwrap(),
+            "--database-url",
+            url,
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no later administer step"),
+        "{}",
+        stderr(&out)
+    );
+    let unknown_role = dir.path().join("role.toml");
+    std::fs::write(
+        &unknown_role,
+        toml_text.replacen("role = \"coordinator\"", "role = \"surgeon\"", 1),
+    )
+    .unwrap();
+    let out = cellpath(
+        &[
+            "map",
+            "import",
+            "--program",
+            program,
+            "--file",
+            unknown_role.to_str().unwrap(),
+            "--database-url",
+            url,
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("unknown variant `surgeon`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cellpath(&["program", "show", program, "--database-url", url], None);
+    assert!(
+        stdout(&out)
+            .lines()
+            .filter(|l| l.contains("published"))
+            .count()
+            == 2,
+        "{}",
+        stdout(&out)
+    );
+}

@@ -2,6 +2,7 @@
 
 mod extract;
 mod ledgers;
+mod programs;
 mod records;
 mod tokens;
 
@@ -49,6 +50,23 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/partnerships/{id}",
             get(records::get_partnership).patch(records::patch_partnership),
         )
+        .route(
+            "/api/v1/programs",
+            get(programs::list).post(programs::create),
+        )
+        .route(
+            "/api/v1/programs/{id}",
+            get(programs::get).patch(programs::update),
+        )
+        .route(
+            "/api/v1/programs/{id}/maps",
+            get(programs::list_maps).post(programs::create_map),
+        )
+        .route(
+            "/api/v1/maps/{id}",
+            get(programs::get_map).patch(programs::update_map),
+        )
+        .route("/api/v1/maps/{id}/publish", post(programs::publish_map))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}/revoke", post(tokens::revoke))
         .route("/api/v1/ledgers/{id}", get(ledgers::head))

@@ -1,0 +1,245 @@
+//! `cellpath program …` and `cellpath map …`: the operator (or a manufacturer's scripts)
+//! manages programs and moves process maps in and out as TOML or JSON.
+
+use super::{find_org, open_app, print_json, print_table};
+use anyhow::Context;
+use cellpath_app::Caller;
+use cellpath_app::programs::valid_map;
+use cellpath_domain::process_map::{ProcessMap, scan_burden};
+use cellpath_domain::program::ProgramFacts;
+use cellpath_store::{Page, Program};
+use clap::Subcommand;
+use serde::de::DeserializeOwned;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum ProgramCommand {
+    /// Create a program of a manufacturer from a TOML or JSON file of its facts (name,
+    /// modality, units, identifiers, list_prices, requires_dual_verification).
+    Create {
+        /// Manufacturer id or exact name.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// List a manufacturer's programs.
+    List {
+        #[arg(long)]
+        org: String,
+    },
+    /// Show a program with its map versions.
+    Show {
+        /// Program id, or MANUFACTURER/PROGRAM by names.
+        program: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MapCommand {
+    /// Import a process map (TOML or JSON, by file extension) as a new draft version, or into
+    /// an existing draft with --draft; --publish publishes it.
+    Import {
+        /// Program id, or MANUFACTURER/PROGRAM by names.
+        #[arg(long)]
+        program: String,
+        #[arg(long)]
+        file: PathBuf,
+        /// Replace this draft version (its id) instead of starting a new one.
+        #[arg(long)]
+        draft: Option<String>,
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Export a map version (the newest published one unless --number says) as TOML or JSON.
+    Export {
+        #[arg(long)]
+        program: String,
+        #[arg(long)]
+        number: Option<i64>,
+        /// toml or json
+        #[arg(long, default_value = "toml")]
+        format: String,
+        /// Output file (standard output if absent).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Parse a file as TOML or JSON by its extension, with the file named in the error.
+fn read_file<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message())),
+        Some("json") => {
+            serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        }
+        _ => anyhow::bail!("{}: use a .toml or .json file", path.display()),
+    }
+}
+
+async fn find_program(app: &cellpath_app::App, name: &str) -> anyhow::Result<Program> {
+    if let Some(p) = app.store.program(name).await? {
+        return Ok(p);
+    }
+    let Some((org, program)) = name.split_once('/') else {
+        anyhow::bail!("no program with id {name:?}; name one as MANUFACTURER/PROGRAM");
+    };
+    let org = find_org(app, org).await?;
+    app.store
+        .program_by_name(&org.id, program)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{} has no program {program:?}", org.name))
+}
+
+pub async fn run_program(url: &str, json: bool, cmd: ProgramCommand) -> anyhow::Result<ExitCode> {
+    let app = open_app(url).await?;
+    let op = Caller::system("cli");
+    match cmd {
+        ProgramCommand::Create { org, file } => {
+            let org = find_org(&app, &org).await?;
+            let facts: ProgramFacts = read_file(&file)?;
+            let p = app
+                .create_program(&op, &org.id, facts, None)
+                .await?
+                .fresh()?;
+            if json {
+                print_json(&p)?;
+            } else {
+                println!("created program {} of {} ({})", p.name, org.name, p.id);
+            }
+        }
+        ProgramCommand::List { org } => {
+            let org = find_org(&app, &org).await?;
+            let programs = app.programs_of(&op, &org.id, Page::all()).await?;
+            if json {
+                print_json(&programs)?;
+            } else {
+                print_table(
+                    &["program", "modality", "id"],
+                    programs
+                        .into_iter()
+                        .map(|p| vec![p.name, p.modality, p.id])
+                        .collect(),
+                );
+            }
+        }
+        ProgramCommand::Show { program } => {
+            let p = find_program(&app, &program).await?;
+            let versions = app.map_versions(&op, &p.id).await?;
+            if json {
+                print_json(&serde_json::json!({ "program": p, "map_versions": versions }))?;
+            } else {
+                println!("{} — {} ({})\n", p.name, p.modality, p.id);
+                let units: Vec<cellpath_domain::process_map::ProductUnit> =
+                    serde_json::from_value(p.units.clone())?;
+                let rows = versions
+                    .iter()
+                    .map(|v| {
+                        let steps = v.map["steps"].as_array().map_or(0, Vec::len);
+                        let burden = serde_json::from_value::<ProcessMap>(v.map.clone())
+                            .map(|m| scan_burden(&m, &units));
+                        let burden = burden
+                            .map(|b| {
+                                format!(
+                                    "{} scans at {} locations",
+                                    b.scans_per_case, b.distinct_locations
+                                )
+                            })
+                            .unwrap_or_default();
+                        vec![
+                            v.number.to_string(),
+                            v.status.clone(),
+                            steps.to_string(),
+                            burden,
+                            v.id.clone(),
+                        ]
+                    })
+                    .collect();
+                print_table(&["version", "status", "steps", "scan burden", "id"], rows);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn run_map(url: &str, json: bool, cmd: MapCommand) -> anyhow::Result<ExitCode> {
+    let app = open_app(url).await?;
+    let op = Caller::system("cli");
+    match cmd {
+        MapCommand::Import {
+            program,
+            file,
+            draft,
+            publish,
+        } => {
+            let p = find_program(&app, &program).await?;
+            let map: ProcessMap = read_file(&file)?;
+            let mut v = match draft {
+                Some(id) => {
+                    let (current, _) = app.map_version(&op, &id).await?;
+                    app.update_map_version(&op, &current.id, current.version, map, None)
+                        .await?
+                        .fresh()?
+                }
+                None => app
+                    .create_map_version(&op, &p.id, map, None)
+                    .await?
+                    .fresh()?,
+            };
+            if publish {
+                v = app
+                    .publish_map_version(&op, &v.id, v.version, None)
+                    .await?
+                    .fresh()?;
+            }
+            if json {
+                print_json(&v)?;
+            } else {
+                println!(
+                    "{} map version {} is {} ({}; content hash {})",
+                    p.name, v.number, v.status, v.id, v.content_hash
+                );
+            }
+        }
+        MapCommand::Export {
+            program,
+            number,
+            format,
+            out,
+        } => {
+            let p = find_program(&app, &program).await?;
+            let versions = app.map_versions(&op, &p.id).await?;
+            let v = match number {
+                Some(n) => versions
+                    .into_iter()
+                    .find(|v| v.number == n)
+                    .ok_or_else(|| anyhow::anyhow!("{} has no map version {n}", p.name))?,
+                None => versions
+                    .into_iter()
+                    .find(|v| v.status == "published")
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "{} has no published map; name a draft with --number",
+                            p.name
+                        )
+                    })?,
+            };
+            let valid = valid_map(&p, &v)?;
+            let text = match format.as_str() {
+                "toml" => toml::to_string(valid.as_map())?,
+                "json" => serde_json::to_string_pretty(valid.as_map())? + "\n",
+                other => anyhow::bail!("unknown format {other:?}: use toml or json"),
+            };
+            match out {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{text}"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
