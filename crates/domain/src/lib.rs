@@ -9,6 +9,8 @@ pub mod org;
 pub mod policy;
 pub mod process_map;
 pub mod program;
+pub mod readiness;
+pub mod refinement;
 pub mod values;
 
 pub use org::{FacilityKind, OrgKind, PartnershipStatus, Role};
