@@ -18,8 +18,8 @@ pub use error::StoreError;
 pub use ops::TOKEN_STAMP_MICROS;
 pub use read::*;
 pub use write::{
-    Append, AppendError, AppendOutcome, Appended, IdempotencyWrite, LedgerKind, NewLedger,
-    Operational, StoredAnswer,
+    Append, AppendError, AppendOutcome, Appended, FollowUp, IdempotencyWrite, LedgerKind,
+    NewLedger, Operational, StoredAnswer,
 };
 
 use sqlx::AnyPool;

@@ -96,6 +96,7 @@ const PROGRAM: Table = Table {
         ("identifiers", Col::Json, true),
         ("list_prices", Col::Json, true),
         ("requires_dual_verification", Col::Bool, true),
+        ("requirements", Col::Json, true),
     ],
     frozen_when: None,
 };
@@ -193,11 +194,15 @@ async fn create(
     let mut names = vec!["id"];
     let mut binds = vec![Bind::Text(id)];
     for (col, ty, _) in table.columns {
-        let v = new
-            .get(*col)
-            .ok_or_else(|| invalid(event, format!("missing field {col}")))?;
         names.push(col);
-        binds.push(bind_for(event, col, *ty, v)?);
+        match (new.get(*col), ty) {
+            (Some(v), _) => binds.push(bind_for(event, col, *ty, v)?),
+            // A column added by a later migration: events written before it hold no value,
+            // and get the migration's default (an empty list, or null).
+            (None, Col::Json) => binds.push(Bind::Text("[]".into())),
+            (None, Col::Int) => binds.push(Bind::NullInt),
+            (None, _) => return Err(invalid(event, format!("missing field {col}"))),
+        }
     }
     names.extend(["version", "created_at", "updated_at"]);
     binds.extend([

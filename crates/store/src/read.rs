@@ -98,6 +98,7 @@ pub struct Program {
     pub identifiers: serde_json::Value,
     pub list_prices: serde_json::Value,
     pub requires_dual_verification: bool,
+    pub requirements: serde_json::Value,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -112,6 +113,72 @@ pub struct MapVersion {
     pub map: serde_json::Value,
     pub content_hash: String,
     pub published_at: Option<i64>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiteMapVersion {
+    pub id: String,
+    pub partnership_id: String,
+    pub site_id: String,
+    pub program_id: String,
+    pub base_map_version_id: String,
+    pub number: i64,
+    pub refinement: serde_json::Value,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapProposal {
+    pub id: String,
+    pub partnership_id: String,
+    pub site_map_version_id: String,
+    pub step_key: String,
+    pub proposed: serde_json::Value,
+    pub reason: String,
+    pub status: String,
+    pub decision_reason: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiteVisit {
+    pub id: String,
+    pub partnership_id: String,
+    pub site_id: String,
+    pub visited_on: String,
+    pub visitors: serde_json::Value,
+    pub facility_ids: serde_json::Value,
+    pub observations: serde_json::Value,
+    pub findings: serde_json::Value,
+    pub attachments: serde_json::Value,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gap {
+    pub id: String,
+    pub partnership_id: String,
+    pub site_id: String,
+    pub program_id: String,
+    /// Empty when the site lacks the kind of facility the requirement needs.
+    pub facility_id: String,
+    pub requirement_key: String,
+    pub severity: String,
+    pub expected: String,
+    pub observed: String,
+    pub owner_role: String,
+    pub due_on: String,
+    pub status: String,
+    pub evidence: String,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -270,6 +337,7 @@ impl FromRow<'_, AnyRow> for Program {
             identifiers: json_value(r.try_get("identifiers")?)?,
             list_prices: json_value(r.try_get("list_prices")?)?,
             requires_dual_verification: r.try_get::<i64, _>("requires_dual_verification")? == 1,
+            requirements: json_value(r.try_get("requirements")?)?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
@@ -286,6 +354,79 @@ impl FromRow<'_, AnyRow> for MapVersion {
             map: json_value(r.try_get("map")?)?,
             content_hash: r.try_get("content_hash")?,
             published_at: r.try_get("published_at")?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+impl FromRow<'_, AnyRow> for SiteMapVersion {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(SiteMapVersion {
+            id: r.try_get("id")?,
+            partnership_id: r.try_get("partnership_id")?,
+            site_id: r.try_get("site_id")?,
+            program_id: r.try_get("program_id")?,
+            base_map_version_id: r.try_get("base_map_version_id")?,
+            number: r.try_get("number")?,
+            refinement: json_value(r.try_get("refinement")?)?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+impl FromRow<'_, AnyRow> for MapProposal {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(MapProposal {
+            id: r.try_get("id")?,
+            partnership_id: r.try_get("partnership_id")?,
+            site_map_version_id: r.try_get("site_map_version_id")?,
+            step_key: r.try_get("step_key")?,
+            proposed: json_value(r.try_get("proposed")?)?,
+            reason: r.try_get("reason")?,
+            status: r.try_get("status")?,
+            decision_reason: r.try_get("decision_reason")?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+impl FromRow<'_, AnyRow> for SiteVisit {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(SiteVisit {
+            id: r.try_get("id")?,
+            partnership_id: r.try_get("partnership_id")?,
+            site_id: r.try_get("site_id")?,
+            visited_on: r.try_get("visited_on")?,
+            visitors: json_value(r.try_get("visitors")?)?,
+            facility_ids: json_value(r.try_get("facility_ids")?)?,
+            observations: json_value(r.try_get("observations")?)?,
+            findings: json_value(r.try_get("findings")?)?,
+            attachments: json_value(r.try_get("attachments")?)?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+impl FromRow<'_, AnyRow> for Gap {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Gap {
+            id: r.try_get("id")?,
+            partnership_id: r.try_get("partnership_id")?,
+            site_id: r.try_get("site_id")?,
+            program_id: r.try_get("program_id")?,
+            facility_id: r.try_get("facility_id")?,
+            requirement_key: r.try_get("requirement_key")?,
+            severity: r.try_get("severity")?,
+            expected: r.try_get("expected")?,
+            observed: r.try_get("observed")?,
+            owner_role: r.try_get("owner_role")?,
+            due_on: r.try_get("due_on")?,
+            status: r.try_get("status")?,
+            evidence: r.try_get("evidence")?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
@@ -555,6 +696,90 @@ impl Store {
                 .bind(program_id)
                 .fetch_all(&self.reader)
                 .await?,
+        )
+    }
+
+    pub async fn site_map_version(&self, id: &str) -> Result<Option<SiteMapVersion>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM site_map_versions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+
+    /// A site's versions of a program's map, newest first.
+    pub async fn site_map_versions(
+        &self,
+        site_id: &str,
+        program_id: &str,
+    ) -> Result<Vec<SiteMapVersion>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM site_map_versions WHERE site_id = $1 AND program_id = $2 ORDER BY number DESC")
+            .bind(site_id)
+            .bind(program_id)
+            .fetch_all(&self.reader)
+            .await?)
+    }
+
+    pub async fn site_map_versions_of_partnership(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Vec<SiteMapVersion>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM site_map_versions WHERE partnership_id = $1 ORDER BY site_id, program_id, number DESC")
+            .bind(partnership_id)
+            .fetch_all(&self.reader)
+            .await?)
+    }
+
+    pub async fn map_proposal(&self, id: &str) -> Result<Option<MapProposal>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM map_proposals WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    pub async fn map_proposals_of(
+        &self,
+        site_map_version_id: &str,
+    ) -> Result<Vec<MapProposal>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM map_proposals WHERE site_map_version_id = $1 ORDER BY created_at, id",
+        )
+        .bind(site_map_version_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    pub async fn site_visit(&self, id: &str) -> Result<Option<SiteVisit>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM site_visits WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    /// A site's visits, newest first.
+    pub async fn site_visits_of(&self, site_id: &str) -> Result<Vec<SiteVisit>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM site_visits WHERE site_id = $1 ORDER BY visited_on DESC, created_at DESC")
+            .bind(site_id)
+            .fetch_all(&self.reader)
+            .await?)
+    }
+
+    pub async fn gap(&self, id: &str) -> Result<Option<Gap>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM gaps WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    pub async fn gaps_of_site(&self, site_id: &str) -> Result<Vec<Gap>, StoreError> {
+        Ok(
+            sqlx::query_as(
+                "SELECT * FROM gaps WHERE site_id = $1 ORDER BY status DESC, due_on, id",
+            )
+            .bind(site_id)
+            .fetch_all(&self.reader)
+            .await?,
         )
     }
 

@@ -67,6 +67,10 @@ pub enum Operational {
     },
 }
 
+/// A further event of the same command, built from the first one (e.g. the e-signature that
+/// names the event it signs). Appended to the same ledger in the same transaction.
+pub type FollowUp = Box<dyn FnOnce(&Appended) -> (String, serde_json::Value) + Send + Sync>;
+
 pub struct Append {
     pub ledger_id: String,
     pub open: Option<NewLedger>,
@@ -78,6 +82,8 @@ pub struct Append {
     pub now: i64,
     pub idempotency: Option<IdempotencyWrite>,
     pub operational: Vec<Operational>,
+    /// More events of the same command, appended after this one.
+    pub then: Vec<FollowUp>,
 }
 
 impl Append {
@@ -97,7 +103,12 @@ impl Append {
             now,
             idempotency: None,
             operational: Vec::new(),
+            then: Vec::new(),
         }
+    }
+    pub fn then(mut self, follow_up: FollowUp) -> Append {
+        self.then.push(follow_up);
+        self
     }
     pub fn opening(mut self, kind: LedgerKind) -> Append {
         self.open = Some(NewLedger { kind });
@@ -209,53 +220,37 @@ impl Store {
             };
         }
 
-        let event = Event {
-            ledger_id: append.ledger_id.clone(),
-            seq,
-            prev_hash,
-            recorded_at: append.now.max(last_recorded_at),
-            actor: append.actor,
-            kind: append.kind,
-            schema_version: 1,
-            payload: append.payload,
-        };
-        let sealed = event.seal().map_err(|e| StoreError::Seal(e.to_string()))?;
-        let body = String::from_utf8(sealed.bytes).map_err(|e| StoreError::Seal(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO events (ledger_id, seq, hash, kind, actor, recorded_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        let appended = seal_and_project(
+            &mut tx,
+            &append.ledger_id,
+            (seq, prev_hash, append.now.max(last_recorded_at)),
+            append.actor.clone(),
+            append.kind,
+            append.payload,
         )
-        .bind(&event.ledger_id)
-        .bind(seq)
-        .bind(&sealed.hash)
-        .bind(&event.kind)
-        .bind(&event.actor)
-        .bind(event.recorded_at)
-        .bind(&body)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_write)?;
-        sqlx::query(
-            "UPDATE ledger_heads SET head_hash = $2, last_recorded_at = $3 WHERE ledger_id = $1",
-        )
-        .bind(&event.ledger_id)
-        .bind(&sealed.hash)
-        .bind(event.recorded_at)
-        .execute(&mut *tx)
         .await?;
-
-        project(&mut tx, &event, &sealed.hash).await?;
+        for follow_up in append.then {
+            let (kind, payload) = follow_up(&appended);
+            let (seq, prev_hash, last): (i64, String, i64) = sqlx::query_as(
+                "UPDATE ledger_heads SET seq = seq + 1 WHERE ledger_id = $1 RETURNING seq, head_hash, last_recorded_at",
+            )
+            .bind(&append.ledger_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            seal_and_project(
+                &mut tx,
+                &append.ledger_id,
+                (seq, prev_hash, append.now.max(last)),
+                append.actor.clone(),
+                kind,
+                payload,
+            )
+            .await?;
+        }
         for op in &append.operational {
             apply_operational(&mut tx, op).await?;
         }
 
-        let appended = Appended {
-            ledger_id: event.ledger_id,
-            seq,
-            hash: sealed.hash,
-            recorded_at: event.recorded_at,
-            kind: event.kind,
-            payload: event.payload,
-        };
         let answer = match append.idempotency {
             Some(idem) => {
                 let answer = (idem.answer)(&appended);
@@ -318,6 +313,58 @@ impl Store {
 
 fn is_idempotency_constraint(constraint: &str) -> bool {
     constraint.contains("idempotency")
+}
+
+/// Seal one event onto the ledger's head (seq, previous hash, time), store its exact bytes,
+/// move the head, and project it.
+async fn seal_and_project(
+    tx: &mut Transaction<'static, Any>,
+    ledger_id: &str,
+    (seq, prev_hash, recorded_at): (i64, String, i64),
+    actor: String,
+    kind: String,
+    payload: serde_json::Value,
+) -> Result<Appended, AppendError> {
+    let event = Event {
+        ledger_id: ledger_id.to_string(),
+        seq,
+        prev_hash,
+        recorded_at,
+        actor,
+        kind,
+        schema_version: 1,
+        payload,
+    };
+    let sealed = event.seal().map_err(|e| StoreError::Seal(e.to_string()))?;
+    let body = String::from_utf8(sealed.bytes).map_err(|e| StoreError::Seal(e.to_string()))?;
+    sqlx::query("INSERT INTO events (ledger_id, seq, hash, kind, actor, recorded_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(&event.ledger_id)
+        .bind(seq)
+        .bind(&sealed.hash)
+        .bind(&event.kind)
+        .bind(&event.actor)
+        .bind(event.recorded_at)
+        .bind(&body)
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from_write)?;
+    sqlx::query(
+        "UPDATE ledger_heads SET head_hash = $2, last_recorded_at = $3 WHERE ledger_id = $1",
+    )
+    .bind(&event.ledger_id)
+    .bind(&sealed.hash)
+    .bind(event.recorded_at)
+    .execute(&mut **tx)
+    .await?;
+    project(tx, &event, &sealed.hash).await?;
+    Ok(Appended {
+        ledger_id: event.ledger_id,
+        seq,
+        hash: sealed.hash,
+        recorded_at: event.recorded_at,
+        kind: event.kind,
+        payload: event.payload,
+    })
 }
 
 async fn lookup_answer(

@@ -353,3 +353,41 @@ async fn the_current_state_can_be_rebuilt_from_the_events() {
             .expect("the rebuilt copy verifies");
     }
 }
+
+#[tokio::test]
+async fn a_command_with_several_events_appends_all_or_none() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .append(org_created("org_a", "Lakeshore", 1))
+            .await
+            .unwrap();
+        // A site and, in the same transaction, an e-signature naming the site's event.
+        let signed = site_created("org_a", "site_1", "MAIN", 2).then(Box::new(|first| {
+            ("signature.recorded".to_string(), json!({
+                "signs": { "target": "event", "event_hash": first.hash },
+                "signer_user_id": "usr_1", "printed_name": "Ann Lee", "meaning": "approved", "signed_at": 2,
+            }))
+        }));
+        let first = appended(store.append(signed).await.unwrap());
+        assert_eq!(first.seq, 2);
+        assert_eq!(
+            store.signatures_on(&first.hash).await.unwrap().len(),
+            1,
+            "{}",
+            db.label
+        );
+        assert_eq!(store.ledger_head("org_a").await.unwrap().unwrap().seq, 3);
+        // If the second event cannot be projected, the first is not kept either.
+        let broken = site_created("org_a", "site_2", "NORTH", 3)
+            .then(Box::new(|_| ("no.such_event".to_string(), json!({}))));
+        assert!(store.append(broken).await.is_err());
+        assert!(
+            store.site("site_2").await.unwrap().is_none(),
+            "{}",
+            db.label
+        );
+        assert_eq!(store.ledger_head("org_a").await.unwrap().unwrap().seq, 3);
+        verify(&store, "org_a").await.expect("verifies");
+    }
+}
