@@ -278,6 +278,7 @@ impl App {
                 kind: "api_token.created",
                 payload,
                 operational: vec![],
+                then: vec![],
                 status: 201,
                 build: Arc::new(move |a| CreatedToken {
                     token: token.clone(),
@@ -347,6 +348,7 @@ impl App {
                     kind: "api_token.revoked",
                     payload: json!({ "id": token.id }),
                     operational: vec![],
+                    then: vec![],
                     status: 200,
                     build: Arc::new(move |a| ApiToken {
                         revoked_at: Some(a.recorded_at),
@@ -439,6 +441,7 @@ impl App {
                 kind: SIGNATURE_EVENT_TYPE,
                 payload: payload.to_payload(),
                 operational: vec![],
+                then: vec![],
                 status: 201,
                 build: Arc::new(move |a| SignatureRow {
                     event_hash: a.hash.clone(),

@@ -11,7 +11,9 @@ pub mod demo;
 pub mod error;
 pub mod ids;
 pub mod programs;
+pub mod readiness;
 pub mod records;
+pub mod sitemaps;
 mod write;
 
 pub use access::Caller;

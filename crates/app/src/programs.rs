@@ -134,6 +134,7 @@ impl App {
             identifiers: new["identifiers"].clone(),
             list_prices: new["list_prices"].clone(),
             requires_dual_verification: checked.requires_dual_verification,
+            requirements: json!([]),
             version: 1,
             created_at: 0,
             updated_at: 0,
@@ -147,6 +148,7 @@ impl App {
                 kind: "program.created",
                 payload: json!({ "id": id, "new": new }),
                 operational: vec![],
+                then: vec![],
                 status: 201,
                 build: Arc::new(move |a| Program {
                     created_at: a.recorded_at,
@@ -256,6 +258,7 @@ impl App {
             kind: "program.updated",
             payload: json!({ "id": id, "version": next.version, "old": old_changed, "new": new_changed }),
             operational: vec![],
+            then: vec![],
             status: 200,
             build: Arc::new(move |a| Program { updated_at: a.recorded_at, ..next.clone() }),
         })
@@ -306,6 +309,7 @@ impl App {
                 kind: "map_version.created",
                 payload,
                 operational: vec![],
+                then: vec![],
                 status: 201,
                 build: Arc::new(move |a| MapVersion {
                     created_at: a.recorded_at,
@@ -416,6 +420,7 @@ impl App {
                 kind: "map_version.updated",
                 payload,
                 operational: vec![],
+                then: vec![],
                 status: 200,
                 build: Arc::new(move |a| MapVersion {
                     updated_at: a.recorded_at,
@@ -455,6 +460,7 @@ impl App {
                 kind: "map_version.updated",
                 payload,
                 operational: vec![],
+                then: vec![],
                 status: 200,
                 build: Arc::new(move |a| MapVersion {
                     updated_at: a.recorded_at,

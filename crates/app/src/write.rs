@@ -38,6 +38,8 @@ pub(crate) struct Write<T> {
     pub kind: &'static str,
     pub payload: serde_json::Value,
     pub operational: Vec<Operational>,
+    /// Further events of the same command (same ledger, same transaction).
+    pub then: Vec<cellpath_store::FollowUp>,
     /// HTTP status of the answer stored for an idempotent repeat.
     pub status: u16,
     /// Builds the result from the appended event (run inside the transaction when a key is
@@ -58,6 +60,9 @@ impl App {
         }
         for op in w.operational {
             append = append.with_operational(op);
+        }
+        for f in w.then {
+            append = append.then(f);
         }
         if let (Some(idem), Some(scope)) =
             (idem, caller.principal.as_ref().map(|p| p.user_id.clone()))

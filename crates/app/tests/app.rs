@@ -568,6 +568,83 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .fresh()
         .unwrap();
 
+    // Site work in a partnership that is "party" for Helixa and Lakeshore, and one that is not.
+    let lakeshore_sites = app.store.sites_of(&lakeshore, Page::all()).await.unwrap();
+    let main_site = lakeshore_sites
+        .iter()
+        .find(|x| x.code == "LUH-MAIN")
+        .unwrap()
+        .id
+        .clone();
+    let north_site = lakeshore_sites
+        .iter()
+        .find(|x| x.code == "LUH-NORTH")
+        .unwrap()
+        .id
+        .clone();
+    let cancer_site = lakeshore_sites
+        .iter()
+        .find(|x| x.code == "LUH-CANCER")
+        .unwrap()
+        .id
+        .clone();
+    let cancer_draft = app
+        .store
+        .site_map_versions(&cancer_site, &vantacel.id)
+        .await
+        .unwrap()
+        .remove(0);
+    let pending = app
+        .store
+        .map_proposals_of(&cancer_draft.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.status == "pending")
+        .unwrap();
+    let north_gap = app
+        .store
+        .gaps_of_site(&north_site)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.status == "open")
+        .unwrap();
+    let corvigen = app
+        .store
+        .programs_of(&northbridge, Page::all())
+        .await
+        .unwrap()
+        .remove(0);
+    let piedmont_main = app
+        .store
+        .sites_of(&piedmont, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.code == "PVH-MAIN")
+        .unwrap()
+        .id;
+    let piedmont_map = app
+        .start_site_map(
+            &op,
+            &northbridge_piedmont,
+            &piedmont_main,
+            &corvigen.id,
+            None,
+            None,
+        )
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
+    let piedmont_gap = app
+        .store
+        .gaps_of_site(&piedmont_main)
+        .await
+        .unwrap()
+        .remove(0);
+
     let table = include_str!("../../domain/src/policy_matrix.txt");
     let mut counter = 0;
     let mut mismatches = Vec::new();
@@ -873,6 +950,56 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                             }
                         }
                     }
+                    ("site_map", rel, action) => match (rel, action) {
+                        ("party", "read") => app.site_map(&me, &cancer_draft.id).await.map(drop),
+                        ("party", "create") => app
+                            .start_site_map(
+                                &me,
+                                &helixa_lakeshore,
+                                &north_site,
+                                &vantacel.id,
+                                None,
+                                None,
+                            )
+                            .await
+                            .map(drop),
+                        // A stale version: past the policy, a permitted caller meets a conflict.
+                        ("party", _) if kind == OrgKind::HealthSystem => app
+                            .refine_site_map(&me, &cancer_draft.id, 0, Default::default(), None)
+                            .await
+                            .map(drop),
+                        ("party", _) => app
+                            .decide_proposal(&me, &pending.id, 0, false, "matrix", None)
+                            .await
+                            .map(drop),
+                        (_, "read") => app.site_map(&me, &piedmont_map.id).await.map(drop),
+                        _ => app
+                            .refine_site_map(&me, &piedmont_map.id, 0, Default::default(), None)
+                            .await
+                            .map(drop),
+                    },
+                    ("readiness", rel, action) => match (rel, action) {
+                        ("party", "read") => app
+                            .readiness(&me, &helixa_lakeshore, &main_site, &vantacel.id)
+                            .await
+                            .map(drop),
+                        ("party", "create") => app
+                            .analyze_gaps(&me, &helixa_lakeshore, &north_site, &vantacel.id)
+                            .await
+                            .map(drop),
+                        ("party", _) => app
+                            .close_gap(&me, &north_gap.id, 0, "matrix", pw, None)
+                            .await
+                            .map(drop),
+                        (_, "read") => app
+                            .readiness(&me, &northbridge_piedmont, &piedmont_main, &corvigen.id)
+                            .await
+                            .map(drop),
+                        _ => app
+                            .close_gap(&me, &piedmont_gap.id, 0, "matrix", pw, None)
+                            .await
+                            .map(drop),
+                    },
                     ("api_token", "self", "read") => app.api_tokens(&me, &my_id).await.map(drop),
                     ("api_token", "self", "create") => {
                         app.create_api_token(&me, &unique, None).await.map(drop)
@@ -929,6 +1056,8 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                 };
                 let got = match r {
                     Ok(()) => "A",
+                    // A stale version is checked after the policy: the caller was allowed.
+                    Err(AppError::Conflict { .. }) => "A",
                     Err(AppError::Forbidden(_)) => "F",
                     Err(AppError::NotFound(_)) => "N",
                     Err(e) => panic!("{email} {line}: unexpected error {e}"),
@@ -1095,4 +1224,431 @@ async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
                 .is_intact()
         );
     }
+}
+
+#[tokio::test]
+async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        let helixa = org_id(&app, "Helixa Therapeutics").await;
+        let piedmont = org_id(&app, "Piedmont Valley Health").await;
+        let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
+        let pship = app
+            .store
+            .partnerships_of(&helixa, Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.health_system_id == lakeshore)
+            .unwrap()
+            .id;
+        let np = app
+            .store
+            .partnerships_of(&northbridge, Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.health_system_id == piedmont)
+            .unwrap()
+            .id;
+        let vantacel = app
+            .store
+            .programs_of(&helixa, Page::all())
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        let corvigen = app
+            .store
+            .programs_of(&northbridge, Page::all())
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        let site = |org: String, code: &'static str| {
+            let app = app.clone();
+            async move {
+                app.store
+                    .sites_of(&org, Page::all())
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|s| s.code == code)
+                    .unwrap()
+                    .id
+            }
+        };
+        let viewer = as_user(&app, "nurse@lakeshore.example").await;
+        let gaps = |view: &cellpath_app::readiness::ReadinessView| {
+            let mut g: Vec<(String, String, String)> = view
+                .gaps
+                .iter()
+                .map(|g| {
+                    (
+                        g.requirement_key.clone(),
+                        g.severity.clone(),
+                        g.status.clone(),
+                    )
+                })
+                .collect();
+            g.sort();
+            g
+        };
+
+        // Main campus: the one blocking gap (tocilizumab) was closed with evidence and a signature.
+        let main = app
+            .readiness(
+                &viewer,
+                &pship,
+                &site(lakeshore.clone(), "LUH-MAIN").await,
+                &vantacel,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            gaps(&main),
+            [("tocilizumab".into(), "blocking".into(), "closed".into())],
+            "{}",
+            db.label
+        );
+        assert_eq!((main.open_blocking, main.percent), (0, 87));
+        let closed = &main.gaps[0];
+        assert!(closed.evidence.contains("Par level"));
+        let closing_event = app
+            .store
+            .events(&pship, 0, 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.kind == "gap.updated")
+            .unwrap();
+        assert_eq!(
+            app.store
+                .signatures_on(&closing_event.hash)
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "the closure is signed"
+        );
+
+        // North: transport too slow, no pharmacist signature, no tocilizumab on the unit.
+        let north = app
+            .readiness(
+                &viewer,
+                &pship,
+                &site(lakeshore.clone(), "LUH-NORTH").await,
+                &vantacel,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            gaps(&north),
+            [
+                ("dual_signature".into(), "minor".into(), "open".into()),
+                ("tocilizumab".into(), "blocking".into(), "open".into()),
+                ("transport_time".into(), "major".into(), "open".into()),
+            ]
+        );
+        assert_eq!(north.open_blocking, 1);
+        let due: Vec<&str> = north.gaps.iter().map(|g| g.due_on.as_str()).collect();
+        assert!(
+            due.contains(&"2026-11-19")
+                && due.contains(&"2026-12-19")
+                && due.contains(&"2027-01-18"),
+            "{due:?}"
+        );
+
+        // Piedmont for Corvigen: receiving hours start an hour late.
+        let pviewer = as_user(&app, "nurse@piedmont.example").await;
+        let pv = app
+            .readiness(
+                &pviewer,
+                &np,
+                &site(piedmont.clone(), "PVH-MAIN").await,
+                &corvigen,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            gaps(&pv),
+            [("receiving".into(), "major".into(), "open".into())]
+        );
+        // Analysing again opens nothing new.
+        let nb = as_user(&app, "onboarding@northbridge.example").await;
+        assert!(
+            app.analyze_gaps(&nb, &np, &site(piedmont, "PVH-MAIN").await, &corvigen)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // Closing needs evidence and the closer's password; a closed gap never reopens.
+        let pharmacy = as_user(&app, "pharmacy@lakeshore.example").await;
+        let open = north
+            .gaps
+            .iter()
+            .find(|g| g.requirement_key == "dual_signature")
+            .unwrap();
+        assert!(matches!(
+            app.close_gap(
+                &pharmacy,
+                &open.id,
+                open.version,
+                "  ",
+                "cellpath-demo-2026",
+                None
+            )
+            .await,
+            Err(AppError::Invalid(_))
+        ));
+        assert!(matches!(
+            app.close_gap(
+                &pharmacy,
+                &open.id,
+                open.version,
+                "SOP updated",
+                "wrong-password",
+                None
+            )
+            .await,
+            Err(AppError::Invalid(_))
+        ));
+        let done = app
+            .close_gap(
+                &pharmacy,
+                &open.id,
+                open.version,
+                "SOP CT-114 now requires the pharmacist's co-signature.",
+                cellpath_app::demo::DEMO_PASSWORD,
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(done.status, "closed");
+        assert!(
+            app.close_gap(
+                &pharmacy,
+                &open.id,
+                done.version,
+                "again",
+                cellpath_app::demo::DEMO_PASSWORD,
+                None
+            )
+            .await
+            .is_err()
+        );
+        assert!(
+            app.verify_ledger(&Caller::system("t"), &pship)
+                .await
+                .unwrap()
+                .is_intact()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_site_refines_proposes_and_both_sides_sign() {
+    use cellpath_domain::refinement::SiteRefinement;
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    let lakeshore = org_id(&app, "Lakeshore University Health").await;
+    let helixa = org_id(&app, "Helixa Therapeutics").await;
+    let vantacel = app
+        .store
+        .programs_of(&helixa, Page::all())
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    let sites = app.store.sites_of(&lakeshore, Page::all()).await.unwrap();
+    let main = sites
+        .iter()
+        .find(|s| s.code == "LUH-MAIN")
+        .unwrap()
+        .id
+        .clone();
+    let cancer = sites
+        .iter()
+        .find(|s| s.code == "LUH-CANCER")
+        .unwrap()
+        .id
+        .clone();
+    let pharmacy = as_user(&app, "pharmacy@lakeshore.example").await;
+    let quality = as_user(&app, "quality@helixa.example").await;
+
+    // The seeded main-campus version: signed by both, the accepted proposal in force.
+    let signed = app
+        .store
+        .site_map_versions(&main, &vantacel)
+        .await
+        .unwrap()
+        .remove(0);
+    let view = app.site_map(&pharmacy, &signed.id).await.unwrap();
+    assert_eq!(view.status, "signed");
+    assert_eq!(
+        view.effective
+            .as_ref()
+            .unwrap()
+            .step("monitoring")
+            .unwrap()
+            .params
+            .monitoring_days,
+        Some(28)
+    );
+    assert!(
+        view.effective
+            .as_ref()
+            .unwrap()
+            .step("icu_bed_hold")
+            .is_some()
+    );
+    let statuses: Vec<&str> = view.proposals.iter().map(|p| p.status.as_str()).collect();
+    assert_eq!(statuses, ["accepted", "rejected"]);
+    assert!(view.scan_burden.scans_per_case > 0);
+    let refused = app
+        .refine_site_map(
+            &pharmacy,
+            &signed.id,
+            signed.version,
+            SiteRefinement::default(),
+            None,
+        )
+        .await;
+    assert!(refused.unwrap_err().to_string().contains("never changes"));
+
+    // The pavilion's draft: the site cannot decide its own proposal; the manufacturer cannot
+    // refine the site's steps.
+    let draft = app
+        .store
+        .site_map_versions(&cancer, &vantacel)
+        .await
+        .unwrap()
+        .remove(0);
+    let pending = app
+        .store
+        .map_proposals_of(&draft.id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(matches!(
+        app.decide_proposal(&pharmacy, &pending.id, pending.version, true, "ok", None)
+            .await,
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(matches!(
+        app.refine_site_map(
+            &quality,
+            &draft.id,
+            draft.version,
+            SiteRefinement::default(),
+            None
+        )
+        .await,
+        Err(AppError::Forbidden(_))
+    ));
+    let accepted = app
+        .decide_proposal(
+            &quality,
+            &pending.id,
+            pending.version,
+            true,
+            "The satellite pharmacy is qualified.",
+            None,
+        )
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
+    assert_eq!(accepted.status, "accepted");
+    let after = app.site_map(&pharmacy, &draft.id).await.unwrap();
+    assert_ne!(
+        after.content_hash,
+        app.site_map(&pharmacy, &signed.id)
+            .await
+            .unwrap()
+            .content_hash
+    );
+    // One side signs: awaiting the other. A change afterwards voids that signature.
+    app.sign_site_map(
+        &pharmacy,
+        &draft.id,
+        cellpath_ledger::Meaning::Approved,
+        cellpath_app::demo::DEMO_PASSWORD,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.site_map(&pharmacy, &draft.id).await.unwrap().status,
+        "awaiting_signature"
+    );
+    let mut r = after.refinement.clone();
+    r.details.get_mut("referral").unwrap().notes =
+        Some("Referrals by fax are scanned the same day.".into());
+    let draft = app
+        .store
+        .site_map_version(&draft.id)
+        .await
+        .unwrap()
+        .unwrap();
+    app.refine_site_map(&pharmacy, &draft.id, draft.version, r, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.site_map(&pharmacy, &draft.id).await.unwrap().status,
+        "draft"
+    );
+    app.sign_site_map(
+        &pharmacy,
+        &draft.id,
+        cellpath_ledger::Meaning::Approved,
+        cellpath_app::demo::DEMO_PASSWORD,
+        None,
+    )
+    .await
+    .unwrap();
+    app.sign_site_map(
+        &quality,
+        &draft.id,
+        cellpath_ledger::Meaning::Approved,
+        cellpath_app::demo::DEMO_PASSWORD,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.site_map(&pharmacy, &draft.id).await.unwrap().status,
+        "signed"
+    );
+    // A proposal on a site-owned step is refused with the reason.
+    let own = after
+        .effective
+        .as_ref()
+        .unwrap()
+        .step("referral")
+        .unwrap()
+        .clone();
+    let next = app
+        .start_site_map(
+            &pharmacy,
+            &draft.partnership_id,
+            &cancer,
+            &vantacel,
+            Some(&draft.id),
+            None,
+        )
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
+    assert_eq!(next.number, 2);
+    let err = app
+        .propose_change(&pharmacy, &next.id, own, "why not", None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no proposal needed"), "{err}");
 }

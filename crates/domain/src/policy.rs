@@ -29,6 +29,10 @@ pub enum ResourceKind {
     ApiToken,
     /// A manufacturer's therapy, with its process map versions.
     Program,
+    /// A site's refined version of a program's map, and proposals on it (partnership ledger).
+    SiteMap,
+    /// Site visits, requirements' gaps and their closure (partnership ledger).
+    Readiness,
     /// A ledger's events: the audit trail.
     Ledger,
 }
@@ -164,6 +168,30 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
             _ => Forbidden,
         },
 
+        // The work of a partnership at its sites: both sides read it; the people who do it on
+        // each side change it. A site map is started by the health system (it refines its own
+        // sites' maps); the manufacturer decides on proposals, which is an update.
+        (K::SiteMap | K::Readiness, Party) => {
+            let doers = if mfr {
+                matches!(role, Role::Admin | Role::Onboarding | Role::Quality)
+            } else {
+                matches!(
+                    role,
+                    Role::Admin
+                        | Role::Pharmacy
+                        | Role::CellLab
+                        | Role::Coordinator
+                        | Role::Quality
+                )
+            };
+            match action {
+                Read => Allow,
+                Create if resource.kind == K::SiteMap => Decision::allow_if(!mfr && doers),
+                Create | Update => Decision::allow_if(doers),
+                Sign => Forbidden,
+            }
+        }
+
         // Tokens are private: even an admin sees only that they exist, to revoke them.
         (K::ApiToken, SelfOwned) => match action {
             Read | Create | Update => Allow,
@@ -216,6 +244,8 @@ mod matrix {
             "api_token" => ResourceKind::ApiToken,
             "ledger" => ResourceKind::Ledger,
             "program" => ResourceKind::Program,
+            "site_map" => ResourceKind::SiteMap,
+            "readiness" => ResourceKind::Readiness,
             other => panic!("unknown resource kind {other} in the matrix"),
         }
     }

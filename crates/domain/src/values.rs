@@ -192,6 +192,52 @@ impl Date {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Days since 1970-01-01 (negative before).
+    pub fn days_since_epoch(&self) -> i64 {
+        let n = |r: std::ops::Range<usize>| {
+            self.0[r]
+                .parse::<i64>()
+                .expect("a parsed date holds digits")
+        };
+        days_from_civil(n(0..4), n(5..7), n(8..10))
+    }
+
+    pub fn from_days_since_epoch(days: i64) -> Date {
+        let (y, m, d) = civil_from_days(days);
+        Date(format!("{y:04}-{m:02}-{d:02}"))
+    }
+
+    pub fn plus_days(&self, days: i64) -> Date {
+        Date::from_days_since_epoch(self.days_since_epoch() + days)
+    }
+
+    /// The UTC date of a time in microseconds since the epoch.
+    pub fn of_micros(micros: i64) -> Date {
+        Date::from_days_since_epoch(micros.div_euclid(86_400_000_000))
+    }
+}
+
+// Howard Hinnant's algorithms for the proleptic Gregorian calendar.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 impl fmt::Display for Date {
@@ -277,6 +323,29 @@ mod tests {
             "yesterday",
         ] {
             assert!(Date::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn dates_count_days() {
+        let d = Date::parse("2024-02-28").unwrap();
+        assert_eq!(d.plus_days(1).as_str(), "2024-02-29");
+        assert_eq!(d.plus_days(2).as_str(), "2024-03-01");
+        assert_eq!(Date::parse("1970-01-01").unwrap().days_since_epoch(), 0);
+        assert_eq!(
+            Date::of_micros(1_764_000_000_000_000).as_str(),
+            "2025-11-24"
+        );
+        assert_eq!(
+            Date::parse("2025-12-31").unwrap().plus_days(30).as_str(),
+            "2026-01-30"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn days_round_trip(days in -40_000i64..80_000) {
+            prop_assert_eq!(Date::from_days_since_epoch(days).days_since_epoch(), days);
         }
     }
 

@@ -15,6 +15,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "programs",
         include_str!("../migrations/0002_programs.sql"),
     ),
+    (
+        3,
+        "refinement_readiness",
+        include_str!("../migrations/0003_refinement_readiness.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

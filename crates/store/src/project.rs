@@ -114,6 +114,68 @@ const MAP_VERSION: Table = Table {
     frozen_when: Some(("status", "published")),
 };
 
+const SITE_MAP_VERSION: Table = Table {
+    name: "site_map_versions",
+    kind: "site_map_version",
+    columns: &[
+        ("partnership_id", Col::Text, false),
+        ("site_id", Col::Text, false),
+        ("program_id", Col::Text, false),
+        ("base_map_version_id", Col::Text, false),
+        ("number", Col::Int, false),
+        ("refinement", Col::Json, true),
+    ],
+    frozen_when: None,
+};
+const MAP_PROPOSAL: Table = Table {
+    name: "map_proposals",
+    kind: "map_proposal",
+    columns: &[
+        ("partnership_id", Col::Text, false),
+        ("site_map_version_id", Col::Text, false),
+        ("step_key", Col::Text, false),
+        ("proposed", Col::Json, false),
+        ("reason", Col::Text, false),
+        ("status", Col::Text, true),
+        ("decision_reason", Col::Text, true),
+    ],
+    frozen_when: Some(("status", "accepted")),
+};
+const SITE_VISIT: Table = Table {
+    name: "site_visits",
+    kind: "site_visit",
+    columns: &[
+        ("partnership_id", Col::Text, false),
+        ("site_id", Col::Text, false),
+        ("visited_on", Col::Text, true),
+        ("visitors", Col::Json, true),
+        ("facility_ids", Col::Json, true),
+        ("observations", Col::Json, true),
+        ("findings", Col::Json, true),
+        ("attachments", Col::Json, true),
+    ],
+    frozen_when: None,
+};
+const GAP: Table = Table {
+    name: "gaps",
+    kind: "gap",
+    columns: &[
+        ("partnership_id", Col::Text, false),
+        ("site_id", Col::Text, false),
+        ("program_id", Col::Text, false),
+        ("facility_id", Col::Text, false),
+        ("requirement_key", Col::Text, false),
+        ("severity", Col::Text, true),
+        ("expected", Col::Text, false),
+        ("observed", Col::Text, true),
+        ("owner_role", Col::Text, true),
+        ("due_on", Col::Text, true),
+        ("status", Col::Text, true),
+        ("evidence", Col::Text, true),
+    ],
+    frozen_when: Some(("status", "closed")),
+};
+
 const RECORD_TABLES: &[&Table] = &[
     &ORGANIZATION,
     &SITE,
@@ -122,6 +184,10 @@ const RECORD_TABLES: &[&Table] = &[
     &PARTNERSHIP,
     &PROGRAM,
     &MAP_VERSION,
+    &SITE_MAP_VERSION,
+    &MAP_PROPOSAL,
+    &SITE_VISIT,
+    &GAP,
 ];
 
 /// Events that change no current-state row (they are the record of something that happened).
@@ -439,5 +505,29 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     (
         "signatures",
         "event_hash, ledger_id, seq, target, signer_user_id, printed_name, meaning, signed_at",
+    ),
+    (
+        "programs",
+        "id, org_id, name, modality, units, identifiers, list_prices, requires_dual_verification, requirements, version, created_at, updated_at",
+    ),
+    (
+        "map_versions",
+        "id, program_id, number, status, map, content_hash, published_at, version, created_at, updated_at",
+    ),
+    (
+        "site_map_versions",
+        "id, partnership_id, site_id, program_id, base_map_version_id, number, refinement, version, created_at, updated_at",
+    ),
+    (
+        "map_proposals",
+        "id, partnership_id, site_map_version_id, step_key, proposed, reason, status, decision_reason, version, created_at, updated_at",
+    ),
+    (
+        "site_visits",
+        "id, partnership_id, site_id, visited_on, visitors, facility_ids, observations, findings, attachments, version, created_at, updated_at",
+    ),
+    (
+        "gaps",
+        "id, partnership_id, site_id, program_id, facility_id, requirement_key, severity, expected, observed, owner_role, due_on, status, evidence, version, created_at, updated_at",
     ),
 ];

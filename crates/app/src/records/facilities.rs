@@ -105,6 +105,7 @@ impl App {
                 kind: "facility.created",
                 payload,
                 operational: vec![],
+                then: vec![],
                 status: 201,
                 build: Arc::new(move |a| Facility {
                     created_at: a.recorded_at,
@@ -216,6 +217,7 @@ impl App {
                 kind: "facility.updated",
                 payload: diff.payload(id, next.version),
                 operational: vec![],
+                then: vec![],
                 status: 200,
                 build: Arc::new(move |a| Facility {
                     updated_at: a.recorded_at,

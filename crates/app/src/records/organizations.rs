@@ -57,6 +57,7 @@ impl App {
             kind: "organization.created",
             payload: json!({ "id": id, "new": { "kind": kind.as_str(), "name": name.as_str() } }),
             operational: vec![],
+            then: vec![],
             status: 201,
             build: Arc::new(move |a| Organization {
                 id: bid.clone(),
@@ -140,6 +141,7 @@ impl App {
                 kind: "organization.updated",
                 payload: diff.payload(id, version),
                 operational: vec![],
+                then: vec![],
                 status: 200,
                 build: Arc::new(move |a| Organization {
                     updated_at: a.recorded_at,

@@ -117,6 +117,7 @@ impl App {
                 kind: "partnership.created",
                 payload,
                 operational: vec![],
+                then: vec![],
                 status: 201,
                 build: Arc::new(move |a| Partnership {
                     created_at: a.recorded_at,
@@ -249,6 +250,7 @@ impl App {
                 kind: "partnership.updated",
                 payload: diff.payload(id, next.version),
                 operational: vec![],
+                then: vec![],
                 status: 200,
                 build: Arc::new(move |a| Partnership {
                     updated_at: a.recorded_at,

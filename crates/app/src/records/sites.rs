@@ -84,6 +84,7 @@ impl App {
                 kind: "site.created",
                 payload,
                 operational: vec![],
+                then: vec![],
                 status: 201,
                 build: Arc::new(move |a| Site {
                     created_at: a.recorded_at,
@@ -188,6 +189,7 @@ impl App {
                 kind: "site.updated",
                 payload: diff.payload(id, next.version),
                 operational: vec![],
+                then: vec![],
                 status: 200,
                 build: Arc::new(move |a| Site {
                     updated_at: a.recorded_at,

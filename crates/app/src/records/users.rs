@@ -90,6 +90,7 @@ impl App {
                     user_id: user.id.clone(),
                     password_hash,
                 }],
+                then: vec![],
                 status: 201,
                 build: Arc::new(move |a| User {
                     created_at: a.recorded_at,
@@ -213,6 +214,7 @@ impl App {
                     kind: "user.updated",
                     payload: diff.payload(id, next.version),
                     operational: vec![],
+                    then: vec![],
                     status: 200,
                     build: Arc::new(move |a| User {
                         updated_at: a.recorded_at,
@@ -267,6 +269,7 @@ impl App {
                     user_id: user.id.clone(),
                     password_hash,
                 }],
+                then: vec![],
                 status: 204,
                 build: Arc::new(|_| ()),
             },

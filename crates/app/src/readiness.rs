@@ -1,0 +1,569 @@
+//! Site readiness on the partnership's ledger (DESIGN.md §4.2): a program's requirements,
+//! site visits with what was observed, gap analysis that opens a gap for every unmet
+//! requirement, and closing a gap — only with evidence and an e-signature, in one command.
+
+use crate::records::expect_version;
+use crate::write::Write;
+use crate::{App, AppError, Caller, FieldError, Fields, Idem, Outcome};
+use cellpath_domain::policy::{Action, ResourceKind};
+use cellpath_domain::readiness::{
+    Area, Finding, FindingStatus, Observation, Requirement, Severity, capability,
+    check_observation, check_requirements, gap_analysis, readiness_percent,
+};
+use cellpath_domain::{Date, FacilityKind, Name, Notes, Role};
+use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
+use cellpath_store::{Gap, Program, SiteVisit};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// Metadata of a file shown during a visit (the file itself stays in the site's systems).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    pub name: String,
+    pub media_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitInput {
+    pub site_id: String,
+    /// `YYYY-MM-DD`.
+    pub visited_on: String,
+    pub visitors: Vec<String>,
+    pub facility_ids: Vec<String>,
+    #[serde(default)]
+    pub observations: Vec<Observation>,
+    /// Free-text findings by area.
+    #[serde(default)]
+    pub findings: BTreeMap<String, String>,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// Readiness of one site for one program.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadinessView {
+    pub site_id: String,
+    pub program_id: String,
+    pub findings: Vec<Finding>,
+    pub percent: u32,
+    pub gaps: Vec<Gap>,
+    pub open_blocking: usize,
+    pub visits: usize,
+}
+
+/// Who at the site owns a gap by default.
+fn owner_for(kind: FacilityKind) -> Role {
+    match kind {
+        FacilityKind::Processing => Role::CellLab,
+        FacilityKind::Clinical => Role::Pharmacy,
+        FacilityKind::Collection => Role::Apheresis,
+    }
+}
+
+impl App {
+    /// Set a program's requirements (replacing them).
+    pub async fn set_requirements(
+        &self,
+        caller: &Caller,
+        program_id: &str,
+        expected_version: i64,
+        requirements: Vec<Requirement>,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Program>, AppError> {
+        let program = self.program(caller, program_id).await?;
+        let rel = self.org_relation(caller, &program.org_id).await?;
+        self.check(
+            caller,
+            Action::Update,
+            ResourceKind::Program,
+            rel,
+            &format!("program {}", program.name),
+        )?;
+        check_requirements(&requirements).map_err(|errors| {
+            AppError::Invalid(
+                errors
+                    .into_iter()
+                    .map(|message| FieldError {
+                        field: "requirements".into(),
+                        message,
+                    })
+                    .collect(),
+            )
+        })?;
+        expect_version(
+            &format!("program {}", program.name),
+            program.version,
+            expected_version,
+        )?;
+        let new = serde_json::to_value(&requirements).map_err(internal)?;
+        if new == program.requirements {
+            return Ok(Outcome::Fresh(program));
+        }
+        let next = Program {
+            requirements: new.clone(),
+            version: program.version + 1,
+            ..program.clone()
+        };
+        self.write(caller, idem, Write {
+            ledger_id: program.org_id.clone(),
+            opens: None,
+            kind: "program.updated",
+            payload: json!({ "id": program_id, "version": next.version, "old": { "requirements": program.requirements }, "new": { "requirements": new } }),
+            operational: vec![],
+            then: vec![],
+            status: 200,
+            build: Arc::new(move |a| Program { updated_at: a.recorded_at, ..next.clone() }),
+        })
+        .await
+    }
+
+    pub async fn record_visit(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        input: VisitInput,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<SiteVisit>, AppError> {
+        let p = self.partnership(caller, partnership_id).await?;
+        let rel = self.partnership_relation(caller, &p);
+        self.check(
+            caller,
+            Action::Create,
+            ResourceKind::Readiness,
+            rel,
+            &format!("visits of {}", p.name),
+        )?;
+        let mut f = Fields::default();
+        let site = self
+            .store
+            .site(&input.site_id)
+            .await?
+            .filter(|s| s.org_id == p.health_system_id);
+        if site.is_none() {
+            f.fail(
+                "site_id",
+                "is not a site of this partnership's health system",
+            );
+        }
+        let date = f.check("visited_on", Date::parse(&input.visited_on));
+        if input.visitors.is_empty() {
+            f.fail("visitors", "name at least one visitor");
+        }
+        let visitors: Vec<String> = input
+            .visitors
+            .iter()
+            .filter_map(|v| f.check("visitors", Name::parse(v)))
+            .map(Name::into_string)
+            .collect();
+        let serving = self.store.facilities_of_site(&input.site_id).await?;
+        for fid in &input.facility_ids {
+            if !serving.iter().any(|x| x.id == *fid) {
+                f.fail(
+                    "facility_ids",
+                    format!(
+                        "{} does not serve this site",
+                        fid.chars().take(40).collect::<String>()
+                    ),
+                );
+            }
+        }
+        for (i, o) in input.observations.iter().enumerate() {
+            if let Err(e) = check_observation(o) {
+                f.fail("observations", format!("observation {}: {e}", i + 1));
+            }
+            if !input.facility_ids.contains(&o.facility_id) {
+                f.fail(
+                    "observations",
+                    format!(
+                        "observation {}: the facility was not among those seen",
+                        i + 1
+                    ),
+                );
+            } else if let (Some(c), Some(fac)) = (
+                capability(&o.capability),
+                serving.iter().find(|x| x.id == o.facility_id),
+            ) && c.facility.as_str() != fac.kind
+            {
+                f.fail(
+                    "observations",
+                    format!(
+                        "observation {}: {} is observed at a {} facility, not {}",
+                        i + 1,
+                        c.key,
+                        c.facility,
+                        fac.kind
+                    ),
+                );
+            }
+        }
+        let mut findings = BTreeMap::new();
+        for (area, text) in &input.findings {
+            if let Err(e) = area.parse::<Area>() {
+                f.fail("findings", e);
+            } else if let Some(t) = f.check("findings", Notes::parse(text)) {
+                findings.insert(area.clone(), t.into_string());
+            }
+        }
+        for a in &input.attachments {
+            if !cellpath_ledger::is_sha256_hex(&a.sha256) || a.bytes < 0 || a.name.trim().is_empty()
+            {
+                f.fail(
+                    "attachments",
+                    format!(
+                        "{}: give a name, a size and the file's SHA-256 (64 lowercase hex digits)",
+                        a.name.chars().take(60).collect::<String>()
+                    ),
+                );
+            }
+        }
+        f.finish()?;
+        let visit = SiteVisit {
+            id: crate::ids::new_id("visit"),
+            partnership_id: p.id.clone(),
+            site_id: input.site_id.clone(),
+            visited_on: date.expect("checked").as_str().to_string(),
+            visitors: json!(visitors),
+            facility_ids: json!(input.facility_ids),
+            observations: serde_json::to_value(&input.observations).map_err(internal)?,
+            findings: json!(findings),
+            attachments: serde_json::to_value(&input.attachments).map_err(internal)?,
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let payload = json!({ "id": visit.id, "new": {
+            "partnership_id": visit.partnership_id, "site_id": visit.site_id, "visited_on": visit.visited_on,
+            "visitors": visit.visitors, "facility_ids": visit.facility_ids, "observations": visit.observations,
+            "findings": visit.findings, "attachments": visit.attachments,
+        }});
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: p.id.clone(),
+                opens: None,
+                kind: "site_visit.created",
+                payload,
+                operational: vec![],
+                then: vec![],
+                status: 201,
+                build: Arc::new(move |a| SiteVisit {
+                    created_at: a.recorded_at,
+                    updated_at: a.recorded_at,
+                    ..visit.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    pub async fn site_visits(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        site_id: &str,
+    ) -> Result<Vec<SiteVisit>, AppError> {
+        let p = self.partnership(caller, partnership_id).await?;
+        Ok(self
+            .store
+            .site_visits_of(site_id)
+            .await?
+            .into_iter()
+            .filter(|v| v.partnership_id == p.id)
+            .collect())
+    }
+
+    /// Judge a program's requirements at a site from its latest observations.
+    pub async fn readiness(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        site_id: &str,
+        program_id: &str,
+    ) -> Result<ReadinessView, AppError> {
+        let p = self.partnership(caller, partnership_id).await?;
+        let program = self
+            .store
+            .program(program_id)
+            .await?
+            .filter(|pr| pr.org_id == p.manufacturer_id)
+            .ok_or_else(|| AppError::not_found(format!("program {program_id}")))?;
+        let site = self
+            .store
+            .site(site_id)
+            .await?
+            .filter(|s| s.org_id == p.health_system_id)
+            .ok_or_else(|| AppError::not_found(format!("site {site_id}")))?;
+        let requirements: Vec<Requirement> =
+            serde_json::from_value(program.requirements.clone()).map_err(internal)?;
+        let facilities: Vec<(String, FacilityKind)> = self
+            .store
+            .facilities_of_site(&site.id)
+            .await?
+            .into_iter()
+            .filter_map(|f| f.kind.parse().ok().map(|k| (f.id, k)))
+            .collect();
+        let visits = self.site_visits(caller, partnership_id, site_id).await?;
+        let mut observations: Vec<Observation> = Vec::new();
+        for v in &visits {
+            let obs: Vec<Observation> =
+                serde_json::from_value(v.observations.clone()).map_err(internal)?;
+            observations.extend(obs);
+        }
+        let findings = gap_analysis(&requirements, &facilities, &observations);
+        let gaps: Vec<Gap> = self
+            .store
+            .gaps_of_site(site_id)
+            .await?
+            .into_iter()
+            .filter(|g| g.program_id == program_id && g.partnership_id == p.id)
+            .collect();
+        let open_blocking = gaps
+            .iter()
+            .filter(|g| g.status == "open" && g.severity == Severity::Blocking.as_str())
+            .count();
+        Ok(ReadinessView {
+            site_id: site.id,
+            program_id: program.id,
+            percent: readiness_percent(&findings),
+            findings,
+            open_blocking,
+            gaps,
+            visits: visits.len(),
+        })
+    }
+
+    /// Open a gap for every unmet (or unobserved) requirement that has no open gap yet — all
+    /// in one command. Returns the gaps opened.
+    pub async fn analyze_gaps(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        site_id: &str,
+        program_id: &str,
+    ) -> Result<Vec<Gap>, AppError> {
+        let p = self.partnership(caller, partnership_id).await?;
+        let rel = self.partnership_relation(caller, &p);
+        self.check(
+            caller,
+            Action::Create,
+            ResourceKind::Readiness,
+            rel,
+            &format!("gaps of {}", p.name),
+        )?;
+        let view = self
+            .readiness(caller, partnership_id, site_id, program_id)
+            .await?;
+        let last_visit = self
+            .site_visits(caller, partnership_id, site_id)
+            .await?
+            .first()
+            .map(|v| v.visited_on.clone());
+        let from = match last_visit {
+            Some(d) => Date::parse(&d).map_err(internal)?,
+            None => Date::of_micros(self.now()),
+        };
+        let kinds: BTreeMap<String, FacilityKind> = self
+            .store
+            .facilities_of_site(site_id)
+            .await?
+            .into_iter()
+            .filter_map(|f| f.kind.parse().ok().map(|k| (f.id, k)))
+            .collect();
+        let mut new_gaps: Vec<Gap> = Vec::new();
+        for finding in &view.findings {
+            if finding.is_met() {
+                continue;
+            }
+            let facility = finding.facility_id.clone().unwrap_or_default();
+            let open = view.gaps.iter().chain(new_gaps.iter()).any(|g| {
+                g.status == "open"
+                    && g.requirement_key == finding.requirement
+                    && g.facility_id == facility
+            });
+            if open {
+                continue;
+            }
+            let observed = match &finding.status {
+                FindingStatus::Unmet { observed } => observed.to_string(),
+                FindingStatus::NotObserved => "not observed".into(),
+                FindingStatus::NoFacility => "no facility of this kind serves the site".into(),
+                FindingStatus::Met { .. } => unreachable!("met findings are skipped"),
+            };
+            let owner = kinds
+                .get(&facility)
+                .map(|k| owner_for(*k))
+                .unwrap_or(Role::Admin);
+            new_gaps.push(Gap {
+                id: crate::ids::new_id("gap"),
+                partnership_id: p.id.clone(),
+                site_id: site_id.to_string(),
+                program_id: program_id.to_string(),
+                facility_id: facility,
+                requirement_key: finding.requirement.clone(),
+                severity: finding.severity.as_str().to_string(),
+                expected: finding.expected.clone(),
+                observed,
+                owner_role: owner.as_str().to_string(),
+                due_on: from
+                    .plus_days(finding.severity.due_days())
+                    .as_str()
+                    .to_string(),
+                status: "open".into(),
+                evidence: String::new(),
+                version: 1,
+                created_at: 0,
+                updated_at: 0,
+            });
+        }
+        let Some((first, rest)) = new_gaps.split_first() else {
+            return Ok(vec![]);
+        };
+        let payload = |g: &Gap| {
+            json!({ "id": g.id, "new": {
+                "partnership_id": g.partnership_id, "site_id": g.site_id, "program_id": g.program_id, "facility_id": g.facility_id,
+                "requirement_key": g.requirement_key, "severity": g.severity, "expected": g.expected, "observed": g.observed,
+                "owner_role": g.owner_role, "due_on": g.due_on, "status": "open", "evidence": "",
+            }})
+        };
+        let then: Vec<cellpath_store::FollowUp> = rest
+            .iter()
+            .map(|g| {
+                let body = payload(g);
+                Box::new(move |_: &cellpath_store::Appended| ("gap.created".to_string(), body))
+                    as cellpath_store::FollowUp
+            })
+            .collect();
+        let opened = new_gaps.clone();
+        self.write(
+            caller,
+            None,
+            Write {
+                ledger_id: p.id.clone(),
+                opens: None,
+                kind: "gap.created",
+                payload: payload(first),
+                operational: vec![],
+                then,
+                status: 201,
+                build: Arc::new(|_| ()),
+            },
+        )
+        .await?
+        .fresh()?;
+        let mut out = Vec::new();
+        for g in opened {
+            out.push(
+                self.store
+                    .gap(&g.id)
+                    .await?
+                    .ok_or_else(|| AppError::Internal("gap not stored".into()))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Close a gap: the evidence and the closer's e-signature on it, in one command.
+    pub async fn close_gap(
+        &self,
+        caller: &Caller,
+        gap_id: &str,
+        expected_version: i64,
+        evidence: &str,
+        password: &str,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Gap>, AppError> {
+        let what = format!("gap {gap_id}");
+        let gap = self
+            .store
+            .gap(gap_id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        let p = self
+            .partnership(caller, &gap.partnership_id)
+            .await
+            .map_err(|_| AppError::not_found(&what))?;
+        let rel = self.partnership_relation(caller, &p);
+        self.check(caller, Action::Update, ResourceKind::Readiness, rel, &what)?;
+        let principal = caller.principal.as_ref().ok_or_else(|| {
+            AppError::Forbidden("only a person closes a gap: it needs a signature".into())
+        })?;
+        if gap.status != "open" {
+            return Err(AppError::invalid("status", "this gap is already closed"));
+        }
+        expect_version(&what, gap.version, expected_version)?;
+        let mut f = Fields::default();
+        let evidence = f.check("evidence", Notes::parse(evidence));
+        f.finish()?;
+        let user = self
+            .store
+            .user(&principal.user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        if !self.password_matches(&user.id, password).await? {
+            return Err(AppError::invalid(
+                "password",
+                "does not match your password; closing a gap needs your own password",
+            ));
+        }
+        let evidence = evidence.expect("checked").into_string();
+        let now = self.now();
+        let next = Gap {
+            status: "closed".into(),
+            evidence: evidence.clone(),
+            version: gap.version + 1,
+            ..gap.clone()
+        };
+        let (signer, printed) = (user.id.clone(), user.name.clone());
+        let sign: cellpath_store::FollowUp = Box::new(move |closed: &cellpath_store::Appended| {
+            let payload = SignaturePayload {
+                signs: Signed::Event {
+                    event_hash: closed.hash.clone(),
+                },
+                signer_user_id: signer,
+                printed_name: printed,
+                meaning: Meaning::Verified,
+                signed_at: now,
+            };
+            (SIGNATURE_EVENT_TYPE.to_string(), payload.to_payload())
+        });
+        self.write(caller, idem, Write {
+            ledger_id: p.id.clone(),
+            opens: None,
+            kind: "gap.updated",
+            payload: json!({ "id": gap_id, "version": next.version, "old": { "status": "open", "evidence": "" }, "new": { "status": "closed", "evidence": evidence } }),
+            operational: vec![],
+            then: vec![sign],
+            status: 200,
+            build: Arc::new(move |a| Gap { updated_at: a.recorded_at, ..next.clone() }),
+        })
+        .await
+    }
+
+    /// Gaps of a partnership's sites (all programs), open first.
+    pub async fn gaps_of_site(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        site_id: &str,
+    ) -> Result<Vec<Gap>, AppError> {
+        let p = self.partnership(caller, partnership_id).await?;
+        Ok(self
+            .store
+            .gaps_of_site(site_id)
+            .await?
+            .into_iter()
+            .filter(|g| g.partnership_id == p.id)
+            .collect())
+    }
+}

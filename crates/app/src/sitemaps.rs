@@ -1,0 +1,614 @@
+//! Site versions of a program's process map, on the partnership's ledger (DESIGN.md §4.1).
+//! The health system refines its own steps and adds checklists; it proposes changes to
+//! controlled steps, which the manufacturer accepts or rejects with a reason. Both sides sign
+//! the version's content hash; a version signed by both never changes (start the next one).
+
+use crate::programs::{map_context, valid_map};
+use crate::records::expect_version;
+use crate::write::Write;
+use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::policy::{Action, ResourceKind};
+use cellpath_domain::process_map::{ScanBurden, Step, ValidMap, scan_burden};
+use cellpath_domain::refinement::{SiteRefinement, check_proposal, effective_map};
+use cellpath_ledger::{Meaning, Signed};
+use cellpath_store::{MapProposal, Partnership, Program, SignatureRow, SiteMapVersion};
+use serde::Serialize;
+use serde_json::json;
+use std::sync::Arc;
+
+/// Record kind named by signatures on a site map version.
+pub const SITE_MAP_RECORD: &str = "site_map_version";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Manufacturer,
+    HealthSystem,
+}
+
+/// A site map version as people read it: its effective map, proposals, signatures, status.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteMapView {
+    pub version: SiteMapVersion,
+    pub refinement: SiteRefinement,
+    pub proposals: Vec<MapProposal>,
+    /// SHA-256 of what both sides sign: the effective map, the site's details, and what it
+    /// refines.
+    pub content_hash: String,
+    pub signatures: Vec<SignatureRow>,
+    pub signed_by_health_system: bool,
+    pub signed_by_manufacturer: bool,
+    /// `draft`, `awaiting_signature` (one side signed this content) or `signed` (both).
+    pub status: &'static str,
+    pub scan_burden: ScanBurden,
+    #[serde(skip)]
+    pub effective: Option<ValidMap>,
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+fn refinement_errors(errors: Vec<String>) -> AppError {
+    AppError::Invalid(
+        errors
+            .into_iter()
+            .map(|message| crate::FieldError {
+                field: "refinement".into(),
+                message,
+            })
+            .collect(),
+    )
+}
+
+impl App {
+    /// Which side of the partnership the caller is on (the operator counts as both).
+    fn side(&self, caller: &Caller, p: &Partnership) -> Option<Side> {
+        match caller.org_id() {
+            Some(o) if o == p.manufacturer_id => Some(Side::Manufacturer),
+            Some(o) if o == p.health_system_id => Some(Side::HealthSystem),
+            Some(_) => None,
+            None => Some(Side::HealthSystem),
+        }
+    }
+
+    async fn partnership_for(
+        &self,
+        caller: &Caller,
+        id: &str,
+        kind: ResourceKind,
+        action: Action,
+    ) -> Result<Partnership, AppError> {
+        let p = self.partnership(caller, id).await?;
+        let rel = self.partnership_relation(caller, &p);
+        if action != Action::Read {
+            self.check(
+                caller,
+                action,
+                kind,
+                rel,
+                &format!("partnership {}", p.name),
+            )?;
+        }
+        Ok(p)
+    }
+
+    fn require_side(
+        &self,
+        caller: &Caller,
+        p: &Partnership,
+        side: Side,
+        what: &str,
+    ) -> Result<(), AppError> {
+        if caller.principal.is_none() || self.side(caller, p) == Some(side) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "{what} is for the {} side",
+                if side == Side::HealthSystem {
+                    "health system"
+                } else {
+                    "manufacturer"
+                }
+            )))
+        }
+    }
+
+    async fn accepted_changes(&self, site_map_version_id: &str) -> Result<Vec<Step>, AppError> {
+        let mut out = Vec::new();
+        for p in self.store.map_proposals_of(site_map_version_id).await? {
+            if p.status == "accepted" {
+                out.push(serde_json::from_value(p.proposed).map_err(internal)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn base_of(&self, v: &SiteMapVersion) -> Result<(Program, ValidMap), AppError> {
+        let program = self
+            .store
+            .program(&v.program_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("program"))?;
+        let base = self
+            .store
+            .map_version(&v.base_map_version_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("map version"))?;
+        let valid = valid_map(&program, &base)?;
+        Ok((program, valid))
+    }
+
+    /// Read a site map version with everything derived from it.
+    pub async fn site_map(&self, caller: &Caller, id: &str) -> Result<SiteMapView, AppError> {
+        let what = format!("site map version {id}");
+        let version = self
+            .store
+            .site_map_version(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        let partnership = self
+            .partnership(caller, &version.partnership_id)
+            .await
+            .map_err(|_| AppError::not_found(&what))?;
+        let (program, base) = self.base_of(&version).await?;
+        let refinement: SiteRefinement =
+            serde_json::from_value(version.refinement.clone()).map_err(internal)?;
+        let proposals = self.store.map_proposals_of(id).await?;
+        let accepted = self.accepted_changes(id).await?;
+        let ctx = map_context(&program)?;
+        let effective =
+            effective_map(&base, &refinement, &accepted, &ctx).map_err(refinement_errors)?;
+        let content = json!({
+            "site_map_version_id": version.id,
+            "site_id": version.site_id,
+            "program_id": version.program_id,
+            "base_map_version_id": version.base_map_version_id,
+            "map": effective.as_map(),
+            "details": refinement.details,
+        });
+        let content_hash = cellpath_ledger::content_hash(&content).map_err(internal)?;
+        let signatures = self.store.signatures_on(&content_hash).await?;
+        let mut by = (false, false);
+        for s in &signatures {
+            if let Some(u) = self.store.user(&s.signer_user_id).await? {
+                if u.org_id == partnership.health_system_id {
+                    by.0 = true;
+                } else if u.org_id == partnership.manufacturer_id {
+                    by.1 = true;
+                }
+            }
+        }
+        let status = match by {
+            (true, true) => "signed",
+            (false, false) => "draft",
+            _ => "awaiting_signature",
+        };
+        Ok(SiteMapView {
+            scan_burden: scan_burden(effective.as_map(), &ctx.units),
+            version,
+            refinement,
+            proposals,
+            content_hash,
+            signatures,
+            signed_by_health_system: by.0,
+            signed_by_manufacturer: by.1,
+            status,
+            effective: Some(effective),
+        })
+    }
+
+    /// All site map versions of a partnership, newest first per site and program.
+    pub async fn site_maps(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+    ) -> Result<Vec<SiteMapVersion>, AppError> {
+        let p = self.partnership(caller, partnership_id).await?;
+        Ok(self.store.site_map_versions_of_partnership(&p.id).await?)
+    }
+
+    /// Start a site's version of a program's newest published map, copying the site's work
+    /// from an earlier version (`from`) when given.
+    pub async fn start_site_map(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        site_id: &str,
+        program_id: &str,
+        from: Option<&str>,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<SiteMapVersion>, AppError> {
+        let p = self
+            .partnership_for(
+                caller,
+                partnership_id,
+                ResourceKind::SiteMap,
+                Action::Create,
+            )
+            .await?;
+        self.require_side(caller, &p, Side::HealthSystem, "refining a map for a site")?;
+        if p.status == "ended" {
+            return Err(AppError::invalid(
+                "partnership",
+                "this partnership has ended",
+            ));
+        }
+        let mut f = Fields::default();
+        let site = self.store.site(site_id).await?;
+        if site
+            .as_ref()
+            .is_none_or(|s| s.org_id != p.health_system_id)
+        {
+            f.fail(
+                "site_id",
+                "is not a site of this partnership's health system",
+            );
+        }
+        let program = self.store.program(program_id).await?;
+        if program
+            .as_ref()
+            .is_none_or(|pr| pr.org_id != p.manufacturer_id)
+        {
+            f.fail(
+                "program_id",
+                "is not a program of this partnership's manufacturer",
+            );
+        }
+        f.finish()?;
+        let program = program.expect("checked");
+        let base = self
+            .store
+            .map_versions_of(program_id)
+            .await?
+            .into_iter()
+            .find(|v| v.status == "published")
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "program_id",
+                    format!("{} has no published map yet", program.name),
+                )
+            })?;
+        let refinement = match from {
+            Some(prev) => {
+                let prev = self
+                    .store
+                    .site_map_version(prev)
+                    .await?
+                    .filter(|v| v.site_id == site_id && v.program_id == program_id);
+                let prev = prev.ok_or_else(|| {
+                    AppError::invalid("from", "is not an earlier version of this site's map")
+                })?;
+                prev.refinement
+            }
+            None => serde_json::to_value(SiteRefinement::default()).map_err(internal)?,
+        };
+        let parsed: SiteRefinement =
+            serde_json::from_value(refinement.clone()).map_err(internal)?;
+        effective_map(
+            &valid_map(&program, &base)?,
+            &parsed,
+            &[],
+            &map_context(&program)?,
+        )
+        .map_err(refinement_errors)?;
+        let number = self
+            .store
+            .site_map_versions(site_id, program_id)
+            .await?
+            .first()
+            .map_or(1, |v| v.number + 1);
+        let v = SiteMapVersion {
+            id: crate::ids::new_id("smv"),
+            partnership_id: p.id.clone(),
+            site_id: site_id.to_string(),
+            program_id: program_id.to_string(),
+            base_map_version_id: base.id.clone(),
+            number,
+            refinement,
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let payload = json!({ "id": v.id, "new": {
+            "partnership_id": v.partnership_id, "site_id": v.site_id, "program_id": v.program_id,
+            "base_map_version_id": v.base_map_version_id, "number": number, "refinement": v.refinement,
+        }});
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: p.id.clone(),
+                opens: None,
+                kind: "site_map_version.created",
+                payload,
+                operational: vec![],
+                then: vec![],
+                status: 201,
+                build: Arc::new(move |a| SiteMapVersion {
+                    created_at: a.recorded_at,
+                    updated_at: a.recorded_at,
+                    ..v.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    /// Replace the site's refinement of a version not yet signed by both sides.
+    pub async fn refine_site_map(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        refinement: SiteRefinement,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<SiteMapVersion>, AppError> {
+        let view = self.site_map(caller, id).await?;
+        let p = self
+            .partnership_for(
+                caller,
+                &view.version.partnership_id,
+                ResourceKind::SiteMap,
+                Action::Update,
+            )
+            .await?;
+        self.require_side(caller, &p, Side::HealthSystem, "refining a site's map")?;
+        if view.status == "signed" {
+            return Err(AppError::invalid(
+                "status",
+                format!(
+                    "version {} is signed by both sides and never changes; start the next version",
+                    view.version.number
+                ),
+            ));
+        }
+        expect_version(
+            &format!("site map version {}", view.version.number),
+            view.version.version,
+            expected_version,
+        )?;
+        let (program, base) = self.base_of(&view.version).await?;
+        let accepted = self.accepted_changes(id).await?;
+        effective_map(&base, &refinement, &accepted, &map_context(&program)?)
+            .map_err(refinement_errors)?;
+        let new_value = serde_json::to_value(&refinement).map_err(internal)?;
+        if new_value == view.version.refinement {
+            return Ok(Outcome::Fresh(view.version));
+        }
+        let next = SiteMapVersion {
+            refinement: new_value,
+            version: view.version.version + 1,
+            ..view.version.clone()
+        };
+        let payload = json!({ "id": id, "version": next.version, "old": { "refinement": view.version.refinement }, "new": { "refinement": next.refinement } });
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: p.id.clone(),
+                opens: None,
+                kind: "site_map_version.updated",
+                payload,
+                operational: vec![],
+                then: vec![],
+                status: 200,
+                build: Arc::new(move |a| SiteMapVersion {
+                    updated_at: a.recorded_at,
+                    ..next.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    /// The site proposes a change to a controlled step, with its reason.
+    pub async fn propose_change(
+        &self,
+        caller: &Caller,
+        id: &str,
+        step: Step,
+        reason: &str,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<MapProposal>, AppError> {
+        let view = self.site_map(caller, id).await?;
+        let p = self
+            .partnership_for(
+                caller,
+                &view.version.partnership_id,
+                ResourceKind::SiteMap,
+                Action::Create,
+            )
+            .await?;
+        self.require_side(caller, &p, Side::HealthSystem, "proposing a change")?;
+        if view.status == "signed" {
+            return Err(AppError::invalid(
+                "status",
+                "this version is signed by both sides; propose the change on the next version",
+            ));
+        }
+        let mut f = Fields::default();
+        let reason = f.check("reason", cellpath_domain::Notes::parse(reason));
+        let (_, base) = self.base_of(&view.version).await?;
+        if let Err(e) = check_proposal(&base, &step) {
+            f.fail("step", e);
+        }
+        if view
+            .proposals
+            .iter()
+            .any(|pr| pr.step_key == step.key && pr.status == "pending")
+        {
+            f.fail(
+                "step",
+                format!(
+                    "a proposal for {} is already waiting for the manufacturer",
+                    step.key
+                ),
+            );
+        }
+        f.finish()?;
+        let proposal = MapProposal {
+            id: crate::ids::new_id("prop"),
+            partnership_id: p.id.clone(),
+            site_map_version_id: id.to_string(),
+            step_key: step.key.clone(),
+            proposed: serde_json::to_value(&step).map_err(internal)?,
+            reason: reason.expect("checked").into_string(),
+            status: "pending".into(),
+            decision_reason: String::new(),
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let payload = json!({ "id": proposal.id, "new": {
+            "partnership_id": proposal.partnership_id, "site_map_version_id": id, "step_key": proposal.step_key,
+            "proposed": proposal.proposed, "reason": proposal.reason, "status": "pending", "decision_reason": "",
+        }});
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: p.id.clone(),
+                opens: None,
+                kind: "map_proposal.created",
+                payload,
+                operational: vec![],
+                then: vec![],
+                status: 201,
+                build: Arc::new(move |a| MapProposal {
+                    created_at: a.recorded_at,
+                    updated_at: a.recorded_at,
+                    ..proposal.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    /// The manufacturer accepts or rejects a proposal, always with a reason. An accepted
+    /// change must leave the site's map valid.
+    pub async fn decide_proposal(
+        &self,
+        caller: &Caller,
+        proposal_id: &str,
+        expected_version: i64,
+        accept: bool,
+        reason: &str,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<MapProposal>, AppError> {
+        let what = format!("proposal {proposal_id}");
+        let proposal = self
+            .store
+            .map_proposal(proposal_id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        let view = self
+            .site_map(caller, &proposal.site_map_version_id)
+            .await
+            .map_err(|_| AppError::not_found(&what))?;
+        let p = self
+            .partnership_for(
+                caller,
+                &proposal.partnership_id,
+                ResourceKind::SiteMap,
+                Action::Update,
+            )
+            .await?;
+        self.require_side(caller, &p, Side::Manufacturer, "deciding on a proposal")?;
+        if proposal.status != "pending" {
+            return Err(AppError::invalid(
+                "status",
+                format!("this proposal was already {}", proposal.status),
+            ));
+        }
+        expect_version(&what, proposal.version, expected_version)?;
+        let mut f = Fields::default();
+        let reason = f.check("reason", cellpath_domain::Notes::parse(reason));
+        if accept {
+            let (program, base) = self.base_of(&view.version).await?;
+            let mut accepted = self.accepted_changes(&view.version.id).await?;
+            accepted.push(serde_json::from_value(proposal.proposed.clone()).map_err(internal)?);
+            if let Err(errors) =
+                effective_map(&base, &view.refinement, &accepted, &map_context(&program)?)
+            {
+                f.fail(
+                    "proposal",
+                    format!(
+                        "accepting it would break the site's map: {}",
+                        errors.join("; ")
+                    ),
+                );
+            }
+        }
+        f.finish()?;
+        let status = if accept { "accepted" } else { "rejected" };
+        let next = MapProposal {
+            status: status.into(),
+            decision_reason: reason.expect("checked").into_string(),
+            version: proposal.version + 1,
+            ..proposal.clone()
+        };
+        let payload = json!({ "id": proposal_id, "version": next.version,
+            "old": { "status": "pending", "decision_reason": "" },
+            "new": { "status": status, "decision_reason": next.decision_reason } });
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: p.id.clone(),
+                opens: None,
+                kind: "map_proposal.updated",
+                payload,
+                operational: vec![],
+                then: vec![],
+                status: 200,
+                build: Arc::new(move |a| MapProposal {
+                    updated_at: a.recorded_at,
+                    ..next.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    /// Sign the version's current content for the caller's side (password re-entered).
+    pub async fn sign_site_map(
+        &self,
+        caller: &Caller,
+        id: &str,
+        meaning: Meaning,
+        password: &str,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<SignatureRow>, AppError> {
+        let view = self.site_map(caller, id).await?;
+        let p = self
+            .partnership(caller, &view.version.partnership_id)
+            .await?;
+        let side = self
+            .side(caller, &p)
+            .ok_or_else(|| AppError::not_found("site map version"))?;
+        let already = match side {
+            Side::HealthSystem => view.signed_by_health_system,
+            Side::Manufacturer => view.signed_by_manufacturer,
+        };
+        if already && caller.principal.is_some() {
+            return Err(AppError::invalid(
+                "status",
+                "your side has already signed this content",
+            ));
+        }
+        self.sign(
+            caller,
+            &p.id,
+            Signed::Record {
+                record_kind: SITE_MAP_RECORD.into(),
+                record_id: id.to_string(),
+                content_hash: view.content_hash,
+            },
+            meaning,
+            password,
+            idem,
+        )
+        .await
+    }
+}
