@@ -198,6 +198,114 @@ pub const OPERATIONS: &[Operation] = &[
         "Partnership",
     ),
     (
+        "put",
+        "/api/v1/programs/{id}/requirements",
+        "setRequirements",
+        "Replace a program's site requirements (If-Match required)",
+        Some("RequirementList"),
+        200,
+        "Program",
+    ),
+    (
+        "get",
+        "/api/v1/partnerships/{id}/site-maps",
+        "listSiteMaps",
+        "Site map versions of a partnership",
+        None,
+        200,
+        "SiteMapVersionList",
+    ),
+    (
+        "post",
+        "/api/v1/partnerships/{id}/site-maps",
+        "startSiteMap",
+        "Start a site's version of a program's published map (health system)",
+        Some("StartSiteMap"),
+        201,
+        "SiteMapVersion",
+    ),
+    (
+        "get",
+        "/api/v1/site-maps/{id}",
+        "getSiteMap",
+        "A site map version: effective map, proposals, signatures, status, scan burden",
+        None,
+        200,
+        "SiteMapView",
+    ),
+    (
+        "patch",
+        "/api/v1/site-maps/{id}",
+        "refineSiteMap",
+        "Replace the site's refinement (If-Match required)",
+        Some("SiteRefinement"),
+        200,
+        "SiteMapVersion",
+    ),
+    (
+        "post",
+        "/api/v1/site-maps/{id}/proposals",
+        "proposeChange",
+        "Propose a change to a controlled step, with a reason",
+        Some("Proposal"),
+        201,
+        "MapProposal",
+    ),
+    (
+        "post",
+        "/api/v1/site-maps/{id}/signatures",
+        "signSiteMap",
+        "Sign the version's content for your side (password re-entered)",
+        Some("SignSiteMap"),
+        201,
+        "Signature",
+    ),
+    (
+        "post",
+        "/api/v1/proposals/{id}/decision",
+        "decideProposal",
+        "Accept or reject a proposal with a reason (manufacturer; If-Match required)",
+        Some("Decision"),
+        200,
+        "MapProposal",
+    ),
+    (
+        "post",
+        "/api/v1/partnerships/{id}/visits",
+        "recordVisit",
+        "Record a site visit with observations and findings",
+        Some("VisitInput"),
+        201,
+        "SiteVisit",
+    ),
+    (
+        "get",
+        "/api/v1/partnerships/{id}/readiness/{site}/{program}",
+        "getReadiness",
+        "Requirements judged at a site, score and gaps",
+        None,
+        200,
+        "ReadinessView",
+    ),
+    (
+        "post",
+        "/api/v1/partnerships/{id}/readiness/{site}/{program}/analysis",
+        "analyzeGaps",
+        "Open a gap for every unmet requirement without one",
+        None,
+        201,
+        "GapList",
+    ),
+    (
+        "post",
+        "/api/v1/gaps/{id}/close",
+        "closeGap",
+        "Close a gap with evidence and an e-signature (If-Match required)",
+        Some("CloseGap"),
+        200,
+        "Gap",
+    ),
+    (
         "get",
         "/api/v1/tokens",
         "listTokens",
@@ -501,6 +609,39 @@ fn schemas() -> Value {
             ("published_at", json!({ "type": ["integer", "null"] })), ("version", int()), ("created_at", micros()), ("updated_at", micros()),
         ]),
         "MapVersionList": list_of(json!({ "$ref": "#/components/schemas/MapVersion" })),
+        "RequirementList": list_of(object(&["key", "capability", "check", "severity"], &[
+            ("key", text()), ("capability", text()),
+            ("check", json!({ "type": "object", "description": "one of {\"at_least\": n}, {\"at_most\": n}, \"yes\", {\"covers\": \"HH:MM-HH:MM\"}, {\"contains\": name}" })),
+            ("severity", json!({ "enum": ["blocking", "major", "minor"] })), ("description", text()),
+        ])),
+        "StartSiteMap": object(&["site_id", "program_id"], &[("site_id", text()), ("program_id", text()), ("from", text())]),
+        "SiteRefinement": json!({ "type": "object", "properties": {
+            "details": { "type": "object", "description": "step key → {owner_role, location, system, notes}" },
+            "overrides": { "type": "object", "description": "step key → the site's changed step (site-owned steps only)" },
+            "local_steps": { "type": "array", "description": "checklist steps: {step, before: [keys]}" },
+        }}),
+        "SiteMapVersion": json!({ "type": "object", "required": ["id", "partnership_id", "site_id", "program_id", "base_map_version_id", "number", "refinement", "version"] }),
+        "SiteMapVersionList": list_of(json!({ "$ref": "#/components/schemas/SiteMapVersion" })),
+        "SiteMapView": json!({ "type": "object", "required": ["version", "refinement", "proposals", "content_hash", "signatures", "status", "scan_burden"], "properties": {
+            "status": { "enum": ["draft", "awaiting_signature", "signed"] }, "content_hash": text(),
+            "signed_by_health_system": { "type": "boolean" }, "signed_by_manufacturer": { "type": "boolean" },
+            "scan_burden": object(&["scans_per_case", "distinct_locations"], &[("scans_per_case", int()), ("distinct_locations", int())]),
+        }}),
+        "Proposal": object(&["step", "reason"], &[("step", json!({ "type": "object" })), ("reason", text())]),
+        "MapProposal": json!({ "type": "object", "required": ["id", "site_map_version_id", "step_key", "proposed", "reason", "status", "version"] }),
+        "Decision": object(&["accept", "reason"], &[("accept", json!({ "type": "boolean" })), ("reason", text())]),
+        "SignSiteMap": object(&["meaning", "password"], &[("meaning", json!({ "enum": ["authored", "reviewed", "approved", "verified", "performed"] })), ("password", text())]),
+        "VisitInput": object(&["site_id", "visited_on", "visitors", "facility_ids"], &[
+            ("site_id", text()), ("visited_on", json!({ "type": "string", "format": "date" })), ("visitors", list_of(text())), ("facility_ids", list_of(text())),
+            ("observations", list_of(json!({ "type": "object", "required": ["facility_id", "capability", "value"] }))),
+            ("findings", json!({ "type": "object", "description": "area → text" })),
+            ("attachments", list_of(object(&["name", "media_type", "bytes", "sha256"], &[("name", text()), ("media_type", text()), ("bytes", int()), ("sha256", text())]))),
+        ]),
+        "SiteVisit": json!({ "type": "object", "required": ["id", "partnership_id", "site_id", "visited_on", "version"] }),
+        "Gap": json!({ "type": "object", "required": ["id", "site_id", "program_id", "requirement_key", "severity", "status", "due_on", "version"] }),
+        "GapList": list_of(json!({ "$ref": "#/components/schemas/Gap" })),
+        "ReadinessView": json!({ "type": "object", "required": ["site_id", "program_id", "findings", "percent", "gaps", "open_blocking"] }),
+        "CloseGap": object(&["evidence", "password"], &[("evidence", text()), ("password", text())]),
     })
 }
 
@@ -512,8 +653,11 @@ pub fn build() -> Value {
     let mut paths = Map::new();
     for (method, path, op_id, summary, request, status, response) in OPERATIONS {
         let mut params = vec![];
-        if path.contains("{id}") {
-            params.push(json!({ "name": "id", "in": "path", "required": true, "schema": text() }));
+        for name in path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|x| x.strip_suffix('}')))
+        {
+            params.push(json!({ "name": name, "in": "path", "required": true, "schema": text() }));
         }
         if *method == "patch" {
             params.push(json!({ "name": "If-Match", "in": "header", "required": true, "schema": text(), "description": "the ETag you read, e.g. \"3\"" }));

@@ -471,10 +471,16 @@ async fn the_openapi_document_matches_its_snapshot_and_every_operation_is_routed
     );
     let token = s.token("admin@lakeshore.example").await;
     for (method, path, ..) in cellpath_server::openapi::OPERATIONS {
-        let url = s.url(&path.replace("{id}", "nope"));
+        let url = s.url(
+            &path
+                .replace("{id}", "nope")
+                .replace("{site}", "nope")
+                .replace("{program}", "nope"),
+        );
         let req = match *method {
             "get" => s.http.get(url),
             "post" => s.http.post(url),
+            "put" => s.http.put(url),
             "patch" => s.http.patch(url),
             other => panic!("{other}"),
         };
@@ -708,5 +714,198 @@ async fn process_maps_over_the_api_are_validated_versioned_and_visible_to_partne
         StatusCode::NOT_FOUND,
     )
     .await;
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn site_maps_visits_and_gaps_over_the_api() {
+    let s = spawn_demo().await;
+    let hs = s.token("pharmacy@lakeshore.example").await;
+    let mfr = s.token("onboarding@helixa.example").await;
+    let lakeshore = s.org_id("Lakeshore University Health").await;
+    let helixa = s.org_id("Helixa Therapeutics").await;
+    let pship = s
+        .app
+        .store
+        .partnerships_of(&helixa, cellpath_store::Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.health_system_id == lakeshore)
+        .unwrap()
+        .id;
+    let vantacel = s
+        .app
+        .store
+        .programs_of(&helixa, cellpath_store::Page::all())
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    let sites = s
+        .app
+        .store
+        .sites_of(&lakeshore, cellpath_store::Page::all())
+        .await
+        .unwrap();
+    let north = sites
+        .iter()
+        .find(|x| x.code == "LUH-NORTH")
+        .unwrap()
+        .id
+        .clone();
+
+    let maps: Value = s
+        .http
+        .get(s.url(&format!("/api/v1/partnerships/{pship}/site-maps")))
+        .bearer_auth(&mfr)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let signed = maps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| {
+            m["number"] == 1
+                && m["site_id"] == sites.iter().find(|x| x.code == "LUH-MAIN").unwrap().id
+        })
+        .unwrap();
+    let view: Value = s
+        .http
+        .get(s.url(&format!(
+            "/api/v1/site-maps/{}",
+            signed["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&mfr)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "signed");
+
+    // The manufacturer may not start a site's map; the health system may.
+    let start = json!({ "site_id": north, "program_id": vantacel }).to_string();
+    problem(
+        post(
+            &s,
+            &mfr,
+            &format!("/api/v1/partnerships/{pship}/site-maps"),
+            &start,
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert_eq!(
+        post(
+            &s,
+            &hs,
+            &format!("/api/v1/partnerships/{pship}/site-maps"),
+            &start
+        )
+        .await
+        .status(),
+        StatusCode::CREATED
+    );
+
+    // A visit with an observation of an unknown capability is refused, field by field.
+    let visit = json!({ "site_id": north, "visited_on": "2026-11-20", "visitors": ["Marcus Kowalski"], "facility_ids": [],
+        "observations": [{ "facility_id": "fac_x", "capability": "helipad", "value": true }] });
+    let p = problem(
+        post(
+            &s,
+            &mfr,
+            &format!("/api/v1/partnerships/{pship}/visits"),
+            &visit.to_string(),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(
+        p["errors"].as_array().unwrap().iter().any(|e| e["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown capability")),
+        "{p}"
+    );
+
+    let readiness: Value = s
+        .http
+        .get(s.url(&format!(
+            "/api/v1/partnerships/{pship}/readiness/{north}/{vantacel}"
+        )))
+        .bearer_auth(&hs)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(readiness["open_blocking"], 1);
+    let gap = readiness["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["severity"] == "blocking")
+        .unwrap()
+        .clone();
+    let close = s.url(&format!(
+        "/api/v1/gaps/{}/close",
+        gap["id"].as_str().unwrap()
+    ));
+    let body = |pw: &str| json!({ "evidence": "Two doses stocked on 5 North since 2026-11-21.", "password": pw });
+    problem(
+        s.http
+            .post(&close)
+            .bearer_auth(&hs)
+            .json(&body(cellpath_app::demo::DEMO_PASSWORD))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::PRECONDITION_REQUIRED,
+    )
+    .await;
+    problem(
+        s.http
+            .post(&close)
+            .bearer_auth(&hs)
+            .header("if-match", "\"1\"")
+            .json(&body("not-it-at-all"))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let res = s
+        .http
+        .post(&close)
+        .bearer_auth(&hs)
+        .header("if-match", "\"1\"")
+        .json(&body(cellpath_app::demo::DEMO_PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let readiness: Value = s
+        .http
+        .get(s.url(&format!(
+            "/api/v1/partnerships/{pship}/readiness/{north}/{vantacel}"
+        )))
+        .bearer_auth(&hs)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(readiness["open_blocking"], 0);
     s.shutdown().await;
 }

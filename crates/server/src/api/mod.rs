@@ -4,11 +4,12 @@ mod extract;
 mod ledgers;
 mod programs;
 mod records;
+mod sites;
 mod tokens;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, post, put};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -67,6 +68,37 @@ pub fn routes() -> Router<AppState> {
             get(programs::get_map).patch(programs::update_map),
         )
         .route("/api/v1/maps/{id}/publish", post(programs::publish_map))
+        .route(
+            "/api/v1/programs/{id}/requirements",
+            put(sites::set_requirements),
+        )
+        .route(
+            "/api/v1/partnerships/{id}/site-maps",
+            get(sites::list_site_maps).post(sites::start_site_map),
+        )
+        .route(
+            "/api/v1/site-maps/{id}",
+            get(sites::get_site_map).patch(sites::refine_site_map),
+        )
+        .route("/api/v1/site-maps/{id}/proposals", post(sites::propose))
+        .route(
+            "/api/v1/site-maps/{id}/signatures",
+            post(sites::sign_site_map),
+        )
+        .route("/api/v1/proposals/{id}/decision", post(sites::decide))
+        .route(
+            "/api/v1/partnerships/{id}/visits",
+            post(sites::record_visit),
+        )
+        .route(
+            "/api/v1/partnerships/{id}/readiness/{site}/{program}",
+            get(sites::readiness),
+        )
+        .route(
+            "/api/v1/partnerships/{id}/readiness/{site}/{program}/analysis",
+            post(sites::analyze),
+        )
+        .route("/api/v1/gaps/{id}/close", post(sites::close_gap))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}/revoke", post(tokens::revoke))
         .route("/api/v1/ledgers/{id}", get(ledgers::head))

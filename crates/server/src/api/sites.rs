@@ -1,0 +1,245 @@
+//! Site work of a partnership over the API: site map versions (refine, propose, decide, sign),
+//! visits, readiness and gaps.
+
+use super::extract::{ApiCaller, answer, idempotency, if_match, json};
+use crate::AppState;
+use crate::problem::ApiError;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use cellpath_app::AppError;
+use cellpath_app::readiness::VisitInput;
+use cellpath_domain::process_map::Step;
+use cellpath_domain::readiness::Requirement;
+use cellpath_domain::refinement::SiteRefinement;
+use cellpath_ledger::Meaning;
+use serde::Deserialize;
+
+pub async fn list_site_maps(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(axum::Json(s.app.site_maps(&c, &id).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartSiteMap {
+    site_id: String,
+    program_id: String,
+    /// Copy the site's work from this earlier version.
+    from: Option<String>,
+}
+
+pub async fn start_site_map(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: StartSiteMap = json(&headers, &body)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s
+        .app
+        .start_site_map(
+            &c,
+            &id,
+            &req.site_id,
+            &req.program_id,
+            req.from.as_deref(),
+            idem,
+        )
+        .await?;
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+}
+
+pub async fn get_site_map(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let view = s.app.site_map(&c, &id).await?;
+    let version = view.version.version;
+    Ok(super::extract::with_etag(StatusCode::OK, &view, version))
+}
+
+pub async fn refine_site_map(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let refinement: SiteRefinement = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s
+        .app
+        .refine_site_map(&c, &id, version, refinement, idem)
+        .await?;
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proposal {
+    step: Step,
+    reason: String,
+}
+
+pub async fn propose(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: Proposal = json(&headers, &body)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s
+        .app
+        .propose_change(&c, &id, req.step, &req.reason, idem)
+        .await?;
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    accept: bool,
+    reason: String,
+}
+
+pub async fn decide(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: Decision = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s
+        .app
+        .decide_proposal(&c, &id, version, req.accept, &req.reason, idem)
+        .await?;
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignSiteMap {
+    meaning: String,
+    password: String,
+}
+
+pub async fn sign_site_map(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: SignSiteMap = json(&headers, &body)?;
+    let meaning: Meaning = req
+        .meaning
+        .parse()
+        .map_err(|e: cellpath_ledger::UnknownMeaning| AppError::invalid("meaning", e))?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s
+        .app
+        .sign_site_map(&c, &id, meaning, &req.password, idem)
+        .await?;
+    Ok(answer(out, StatusCode::CREATED, |_| None))
+}
+
+pub async fn set_requirements(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let reqs: Vec<Requirement> = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s.app.set_requirements(&c, &id, version, reqs, idem).await?;
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+}
+
+pub async fn record_visit(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let input: VisitInput = json(&headers, &body)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s.app.record_visit(&c, &id, input, idem).await?;
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+}
+
+pub async fn readiness(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((id, site, program)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    Ok(axum::Json(s.app.readiness(&c, &id, &site, &program).await?).into_response())
+}
+
+pub async fn analyze(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((id, site, program)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(s.app.analyze_gaps(&c, &id, &site, &program).await?),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloseGap {
+    evidence: String,
+    password: String,
+}
+
+pub async fn close_gap(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: CloseGap = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let out = s
+        .app
+        .close_gap(&c, &id, version, &req.evidence, &req.password, idem)
+        .await?;
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+}
