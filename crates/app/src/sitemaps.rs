@@ -236,10 +236,7 @@ impl App {
         }
         let mut f = Fields::default();
         let site = self.store.site(site_id).await?;
-        if site
-            .as_ref()
-            .is_none_or(|s| s.org_id != p.health_system_id)
-        {
+        if site.as_ref().is_none_or(|s| s.org_id != p.health_system_id) {
             f.fail(
                 "site_id",
                 "is not a site of this partnership's health system",
