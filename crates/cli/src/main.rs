@@ -61,6 +61,12 @@ pub enum Command {
     /// Process maps: import and export as TOML or JSON.
     #[command(subcommand)]
     Map(commands::program::MapCommand),
+    /// Site readiness: visits, gap analysis, requirements judged at a site.
+    #[command(subcommand)]
+    Readiness(commands::readiness::ReadinessCommand),
+    /// Site versions of process maps.
+    #[command(subcommand)]
+    SiteMap(commands::readiness::SiteMapCommand),
     /// Verify and export the hash-chained ledgers.
     #[command(subcommand)]
     Audit(commands::audit::AuditCommand),

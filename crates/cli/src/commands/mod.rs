@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bench;
 pub mod org;
 pub mod program;
+pub mod readiness;
 pub mod user;
 
 use crate::{Cli, Command};
@@ -144,6 +145,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(c) => return user::run(&cli.database_url, cli.json, c).await,
         Command::Program(c) => return program::run_program(&cli.database_url, cli.json, c).await,
         Command::Map(c) => return program::run_map(&cli.database_url, cli.json, c).await,
+        Command::Readiness(c) => {
+            return readiness::run_readiness(&cli.database_url, cli.json, c).await;
+        }
+        Command::SiteMap(c) => {
+            return readiness::run_site_map(&cli.database_url, cli.json, c).await;
+        }
         Command::Audit(c) => return audit::run(&cli.database_url, cli.json, c).await,
         Command::Bench(args) => return bench::run(&cli.database_url, cli.json, args).await,
     }

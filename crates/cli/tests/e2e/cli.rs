@@ -387,3 +387,116 @@ async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refuse
         stdout(&out)
     );
 }
+
+#[tokio::test]
+async fn readiness_and_site_maps_from_the_command_line() {
+    let db = TestDb::sqlite().await;
+    let (pship, north, vantacel) = {
+        let app = cellpath_app::App::new(
+            db.store().await,
+            std::sync::Arc::new(cellpath_app::SystemClock),
+        );
+        cellpath_app::demo::seed(&app).await.unwrap();
+        let lakeshore = app
+            .store
+            .organization_by_name("Lakeshore University Health")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let helixa = app
+            .store
+            .organization_by_name("Helixa Therapeutics")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let pship = app
+            .store
+            .partnerships_of(&helixa, cellpath_store::Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.health_system_id == lakeshore)
+            .unwrap()
+            .id;
+        let north = app
+            .store
+            .sites_of(&lakeshore, cellpath_store::Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.code == "LUH-NORTH")
+            .unwrap()
+            .id;
+        let vantacel = app
+            .store
+            .programs_of(&helixa, cellpath_store::Page::all())
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        app.store.close().await;
+        (pship, north, vantacel)
+    };
+    let url = db.url.as_str();
+    let out = cellpath(
+        &[
+            "readiness",
+            "show",
+            "--partnership",
+            &pship,
+            "--site",
+            &north,
+            "--program",
+            &vantacel,
+            "--database-url",
+            url,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 open blocking gap(s)") && stdout(&out).contains("tocilizumab"),
+        "{}",
+        stdout(&out)
+    );
+    let out = cellpath(
+        &[
+            "site-map",
+            "list",
+            "--partnership",
+            &pship,
+            "--database-url",
+            url,
+        ],
+        None,
+    );
+    assert!(
+        stdout(&out).contains("signed") && stdout(&out).contains("draft"),
+        "{}",
+        stdout(&out)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("visit.json");
+    std::fs::write(&file, serde_json::json!({ "site_id": north, "visited_on": "2026-02-30", "visitors": ["Ann Lee"], "facility_ids": [] }).to_string()).unwrap();
+    let out = cellpath(
+        &[
+            "readiness",
+            "record-visit",
+            "--partnership",
+            &pship,
+            "--file",
+            file.to_str().unwrap(),
+            "--database-url",
+            url,
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("visited_on: \"2026-02-30\" is not a date"),
+        "{}",
+        stderr(&out)
+    );
+}
