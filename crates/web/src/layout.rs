@@ -20,6 +20,7 @@ pub enum Section {
     Facilities,
     Users,
     Partnerships,
+    Programs,
     Audit,
     Tokens,
     Other,
@@ -81,6 +82,12 @@ impl Chrome {
             "nav-users",
         ));
         nav.push(item(
+            Section::Programs,
+            "Programs",
+            "/programs".into(),
+            "nav-programs",
+        ));
+        nav.push(item(
             Section::Partnerships,
             "Partnerships",
             "/partnerships".into(),
@@ -127,6 +134,9 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
     let own = format!("/orgs/{own_org}");
     if path == "/" {
         Section::Home
+    } else if path.starts_with("/programs") || path.starts_with("/maps/") {
+        // Before the suffix rules: a step key may be any word, e.g. `…/steps/sites`.
+        Section::Programs
     } else if path.starts_with("/sites/") || path.ends_with("/sites") {
         Section::Sites
     } else if path.starts_with("/facilities/") || path.ends_with("/facilities") {
@@ -285,6 +295,11 @@ mod tests {
             Section::Partnerships
         );
         assert_eq!(section_for("/tokens", "org_a"), Section::Tokens);
+        assert_eq!(section_for("/programs/prog_x", "org_a"), Section::Programs);
+        assert_eq!(
+            section_for("/maps/map_x/steps/thaw", "org_a"),
+            Section::Programs
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! formatting), `assets` (the stylesheet), `pages/*` (one file per area of the product).
 
 mod assets;
+pub mod charts;
 mod errors;
 mod forms;
 mod labels;
@@ -30,7 +31,7 @@ mod tests;
 use axum::Router;
 use axum::routing::{get, post};
 use cellpath_app::App;
-use pages::{facilities, home, ledger, login, orgs, partnerships, sites, tokens, users};
+use pages::{facilities, home, ledger, login, orgs, partnerships, programs, sites, tokens, users};
 
 /// Environment variable that says the site is served over https, so cookies get `Secure`.
 pub const SECURE_COOKIES_ENV: &str = "CELLPATH_SECURE_COOKIES";
@@ -96,6 +97,18 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         )
         .route("/partnerships/{id}", get(partnerships::show))
         .route("/partnerships/{id}/status", post(partnerships::set_status))
+        .route("/programs", get(programs::list).post(programs::create))
+        .route("/programs/{id}", get(programs::show).post(programs::update))
+        .route("/programs/{id}/drafts", post(programs::start_draft))
+        .route("/maps/compare", get(programs::compare))
+        .route("/maps/{id}", get(programs::show_map))
+        .route("/maps/{id}/publish", post(programs::publish))
+        .route("/maps/{id}/steps", post(programs::add_step))
+        .route(
+            "/maps/{id}/steps/{key}",
+            get(programs::show_step).post(programs::save_step),
+        )
+        .route("/maps/{id}/steps/{key}/remove", post(programs::remove_step))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/ledgers/{id}", get(ledger::show))

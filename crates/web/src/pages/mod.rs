@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod login;
 pub mod orgs;
 pub mod partnerships;
+pub mod programs;
 pub mod sites;
 pub mod tokens;
 pub mod users;
