@@ -5,6 +5,7 @@
 #[macro_use]
 mod vocabulary;
 
+pub mod contracting;
 pub mod org;
 pub mod policy;
 pub mod process_map;

@@ -156,9 +156,22 @@ impl Email {
 }
 
 /// A calendar date `YYYY-MM-DD` (Gregorian), kept as text so it sorts and compares as dates do.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Date(String);
+
+impl From<Date> for String {
+    fn from(d: Date) -> String {
+        d.0
+    }
+}
+
+impl TryFrom<String> for Date {
+    type Error = ValueError;
+    fn try_from(s: String) -> Result<Date, ValueError> {
+        Date::parse(&s)
+    }
+}
 
 impl Date {
     pub fn parse(text: &str) -> Result<Date, ValueError> {

@@ -1,0 +1,328 @@
+//! Dual-track contracting and the authorization gate (DESIGN.md §2, §4.3): the agreements a
+//! partnership negotiates, how their status may move, and the one definition of when a site
+//! is an authorized treatment center for a program. Pure: the app supplies today's date and
+//! the facts; this module says authorized, or exactly what is missing.
+
+use crate::values::Date;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+vocabulary!(
+    /// The legal agreements of the gate.
+    AgreementKind, "agreement kind" {
+        MasterServiceAgreement => "master_service_agreement",
+        TermsAndConditions => "terms_and_conditions",
+        DataProtection => "data_protection",
+        QualityAgreement => "quality_agreement",
+        SupplyAgreement => "supply_agreement",
+    }
+);
+
+impl AgreementKind {
+    /// Executed once for the health system and the affiliates it covers (the central track).
+    /// For people: "master service agreement", "terms and conditions", …
+    pub fn label(self) -> &'static str {
+        match self {
+            AgreementKind::MasterServiceAgreement => "master service agreement",
+            AgreementKind::TermsAndConditions => "terms and conditions",
+            AgreementKind::DataProtection => "data protection agreement",
+            AgreementKind::QualityAgreement => "quality agreement",
+            AgreementKind::SupplyAgreement => "supply agreement",
+        }
+    }
+
+    pub fn is_central(self) -> bool {
+        matches!(
+            self,
+            AgreementKind::MasterServiceAgreement
+                | AgreementKind::TermsAndConditions
+                | AgreementKind::DataProtection
+        )
+    }
+}
+
+vocabulary!(
+    /// Whom an agreement binds: the whole health system, or one site.
+    Scope, "scope" {
+        HealthSystem => "health_system",
+        Site => "site",
+    }
+);
+
+vocabulary!(
+    AgreementStatus, "agreement status" {
+        NotStarted => "not_started",
+        Drafting => "drafting",
+        Negotiating => "negotiating",
+        LegalReview => "legal_review",
+        Executed => "executed",
+        Withdrawn => "withdrawn",
+    }
+);
+
+impl AgreementStatus {
+    /// Forward one or more steps along not_started → drafting → negotiating → legal_review →
+    /// executed; legal review may send a draft back to negotiation (another redline round);
+    /// anything not yet withdrawn may be withdrawn (an executed one is terminated).
+    pub fn may_move_to(self, to: AgreementStatus) -> bool {
+        use AgreementStatus::*;
+        let rank = |s: AgreementStatus| match s {
+            NotStarted => 0,
+            Drafting => 1,
+            Negotiating => 2,
+            LegalReview => 3,
+            Executed => 4,
+            Withdrawn => 5,
+        };
+        match (self, to) {
+            (Withdrawn, _) => false,
+            (_, Withdrawn) => true,
+            (LegalReview, Negotiating) => true,
+            (Executed, _) => false,
+            (from, to) => rank(to) > rank(from),
+        }
+    }
+}
+
+vocabulary!(
+    /// The gate's deliverables besides agreements (DESIGN.md §2).
+    Deliverable, "deliverable" {
+        SiteMapSigned => "site_map_signed",
+        ConsentWithFailureLanguage => "consent_with_failure_language",
+        ReleaseExceptionProtocol => "release_exception_protocol",
+        SiteQualificationAudit => "site_qualification_audit",
+        StaffTraining => "staff_training",
+        MockShipment => "mock_shipment",
+        PharmacyAndTherapeutics => "pharmacy_and_therapeutics",
+    }
+);
+
+/// Which sites an agreement covers: all current and future sites, or a named list (extended
+/// by joinders).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "covers", content = "site_ids")]
+pub enum Coverage {
+    AllSites,
+    Named(Vec<String>),
+}
+
+/// An agreement as the gate sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgreementFacts {
+    pub kind: AgreementKind,
+    pub scope: Scope,
+    /// For a site-scope agreement, its site.
+    pub site_id: Option<String>,
+    pub status: AgreementStatus,
+    pub effective_on: Option<Date>,
+    pub expires_on: Option<Date>,
+    pub coverage: Coverage,
+}
+
+impl AgreementFacts {
+    fn covers(&self, site_id: &str) -> bool {
+        match self.scope {
+            Scope::Site => self.site_id.as_deref() == Some(site_id),
+            Scope::HealthSystem => match &self.coverage {
+                Coverage::AllSites => true,
+                Coverage::Named(ids) => ids.iter().any(|i| i == site_id),
+            },
+        }
+    }
+
+    fn in_force(&self, today: &Date) -> bool {
+        self.status == AgreementStatus::Executed
+            && self.effective_on.as_ref().is_none_or(|d| d <= today)
+            && self.expires_on.as_ref().is_none_or(|d| today < d)
+    }
+}
+
+/// Everything the gate looks at for one program at one site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateFacts {
+    pub today: Date,
+    pub site_id: String,
+    /// At which scope the partnership puts its quality and supply agreements.
+    pub local_scope: Scope,
+    pub agreements: Vec<AgreementFacts>,
+    pub deliverables_done: BTreeSet<Deliverable>,
+    pub open_blocking_gaps: usize,
+}
+
+/// One thing that keeps a site from authorization, said so a person can act on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "missing", rename_all = "snake_case")]
+pub enum Missing {
+    Agreement { kind: AgreementKind, reason: String },
+    Deliverable { deliverable: Deliverable },
+    BlockingGaps { count: usize },
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Missing::Agreement { kind, reason } => write!(f, "{kind}: {reason}"),
+            Missing::Deliverable { deliverable } => write!(f, "{deliverable} not done"),
+            Missing::BlockingGaps { count } => write!(f, "{count} open blocking readiness gap(s)"),
+        }
+    }
+}
+
+/// The gate (DESIGN.md §2): empty when the site is authorized for the program.
+pub fn missing_for_authorization(facts: &GateFacts) -> Vec<Missing> {
+    let mut out = Vec::new();
+    for kind in AgreementKind::ALL {
+        let scope = if kind.is_central() {
+            Scope::HealthSystem
+        } else {
+            facts.local_scope
+        };
+        let candidates: Vec<&AgreementFacts> = facts
+            .agreements
+            .iter()
+            .filter(|a| a.kind == *kind && a.scope == scope)
+            .collect();
+        if candidates
+            .iter()
+            .any(|a| a.covers(&facts.site_id) && a.in_force(&facts.today))
+        {
+            continue;
+        }
+        let reason = if candidates.is_empty() {
+            format!("no {} at {scope} scope", kind.label())
+        } else if let Some(a) = candidates.iter().find(|a| a.covers(&facts.site_id)) {
+            match a.status {
+                AgreementStatus::Executed
+                    if a.expires_on.as_ref().is_some_and(|d| d <= &facts.today) =>
+                {
+                    format!("expired on {}", a.expires_on.as_ref().expect("checked"))
+                }
+                AgreementStatus::Executed => format!(
+                    "not in effect until {}",
+                    a.effective_on.as_ref().map(|d| d.as_str()).unwrap_or("?")
+                ),
+                AgreementStatus::Withdrawn => "withdrawn".into(),
+                other => format!("not executed ({other})"),
+            }
+        } else {
+            "does not cover this site (add it by joinder)".into()
+        };
+        out.push(Missing::Agreement {
+            kind: *kind,
+            reason,
+        });
+    }
+    for d in Deliverable::ALL {
+        if !facts.deliverables_done.contains(d) {
+            out.push(Missing::Deliverable { deliverable: *d });
+        }
+    }
+    if facts.open_blocking_gaps > 0 {
+        out.push(Missing::BlockingGaps {
+            count: facts.open_blocking_gaps,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    fn executed(kind: AgreementKind, scope: Scope, site: Option<&str>) -> AgreementFacts {
+        AgreementFacts {
+            kind,
+            scope,
+            site_id: site.map(str::to_string),
+            status: AgreementStatus::Executed,
+            effective_on: Some(d("2026-01-01")),
+            expires_on: Some(d("2028-01-01")),
+            coverage: Coverage::AllSites,
+        }
+    }
+
+    fn complete(site: &str) -> GateFacts {
+        let mut agreements: Vec<AgreementFacts> = [
+            AgreementKind::MasterServiceAgreement,
+            AgreementKind::TermsAndConditions,
+            AgreementKind::DataProtection,
+        ]
+        .into_iter()
+        .map(|k| executed(k, Scope::HealthSystem, None))
+        .collect();
+        agreements.push(executed(
+            AgreementKind::QualityAgreement,
+            Scope::Site,
+            Some(site),
+        ));
+        agreements.push(executed(
+            AgreementKind::SupplyAgreement,
+            Scope::Site,
+            Some(site),
+        ));
+        GateFacts {
+            today: d("2026-11-25"),
+            site_id: site.into(),
+            local_scope: Scope::Site,
+            agreements,
+            deliverables_done: Deliverable::ALL.iter().copied().collect(),
+            open_blocking_gaps: 0,
+        }
+    }
+
+    #[test]
+    fn a_site_with_everything_in_force_is_authorized() {
+        assert!(missing_for_authorization(&complete("north")).is_empty());
+    }
+
+    #[test]
+    fn the_gate_names_exactly_what_is_missing() {
+        let mut f = complete("north");
+        f.agreements[0].expires_on = Some(d("2026-11-01"));
+        f.agreements[2].coverage = Coverage::Named(vec!["south".into()]);
+        f.agreements[3].status = AgreementStatus::LegalReview;
+        f.agreements
+            .retain(|a| a.kind != AgreementKind::SupplyAgreement);
+        f.deliverables_done.remove(&Deliverable::MockShipment);
+        f.open_blocking_gaps = 2;
+        let missing: Vec<String> = missing_for_authorization(&f)
+            .iter()
+            .map(|m| m.to_string())
+            .collect();
+        assert_eq!(
+            missing,
+            [
+                "master_service_agreement: expired on 2026-11-01",
+                "data_protection: does not cover this site (add it by joinder)",
+                "quality_agreement: not executed (legal_review)",
+                "supply_agreement: no supply agreement at site scope",
+                "mock_shipment not done",
+                "2 open blocking readiness gap(s)",
+            ]
+        );
+    }
+
+    #[test]
+    fn another_sites_local_agreement_does_not_count() {
+        let mut f = complete("north");
+        f.site_id = "east".into();
+        let missing = missing_for_authorization(&f);
+        assert_eq!(missing.len(), 2, "{missing:?}");
+    }
+
+    #[test]
+    fn status_moves_forward_back_to_negotiation_or_to_withdrawal() {
+        use AgreementStatus::*;
+        assert!(NotStarted.may_move_to(Drafting));
+        assert!(Drafting.may_move_to(Executed));
+        assert!(LegalReview.may_move_to(Negotiating));
+        assert!(!Negotiating.may_move_to(Drafting));
+        assert!(Executed.may_move_to(Withdrawn));
+        assert!(!Executed.may_move_to(Negotiating));
+        assert!(!Withdrawn.may_move_to(Drafting));
+    }
+}
