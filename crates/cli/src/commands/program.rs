@@ -29,6 +29,14 @@ pub enum ProgramCommand {
         #[arg(long)]
         org: String,
     },
+    /// Replace a program's site requirements from a TOML or JSON file
+    /// (`[[requirement]]` tables: key, capability, check, severity, description).
+    Requirements {
+        /// Program id, or MANUFACTURER/PROGRAM by names.
+        program: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Show a program with its map versions.
     Show {
         /// Program id, or MANUFACTURER/PROGRAM by names.
@@ -124,6 +132,28 @@ pub async fn run_program(url: &str, json: bool, cmd: ProgramCommand) -> anyhow::
                         .into_iter()
                         .map(|p| vec![p.name, p.modality, p.id])
                         .collect(),
+                );
+            }
+        }
+        ProgramCommand::Requirements { program, file } => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct RequirementsFile {
+                requirement: Vec<cellpath_domain::readiness::Requirement>,
+            }
+            let p = find_program(&app, &program).await?;
+            let reqs: RequirementsFile = read_file(&file)?;
+            let p = app
+                .set_requirements(&op, &p.id, p.version, reqs.requirement, None)
+                .await?
+                .fresh()?;
+            if json {
+                print_json(&p)?;
+            } else {
+                println!(
+                    "{} now has {} requirement(s)",
+                    p.name,
+                    p.requirements.as_array().map_or(0, Vec::len)
                 );
             }
         }

@@ -500,3 +500,66 @@ async fn readiness_and_site_maps_from_the_command_line() {
         stderr(&out)
     );
 }
+
+#[tokio::test]
+async fn requirements_come_from_a_file_and_unknown_capabilities_are_refused() {
+    let db = TestDb::sqlite().await;
+    {
+        let app = cellpath_app::App::new(
+            db.store().await,
+            std::sync::Arc::new(cellpath_app::SystemClock),
+        );
+        cellpath_app::demo::seed(&app).await.unwrap();
+        app.store.close().await;
+    }
+    let url = db.url.as_str();
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/requirements.toml"
+    );
+    let out = cellpath(
+        &[
+            "program",
+            "requirements",
+            "Helixa Therapeutics/Vantacel",
+            "--file",
+            example,
+            "--database-url",
+            url,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("4 requirement(s)"),
+        "{}",
+        stdout(&out)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(example)
+            .unwrap()
+            .replace("validated_thaw_device", "helipad"),
+    )
+    .unwrap();
+    let out = cellpath(
+        &[
+            "program",
+            "requirements",
+            "Helixa Therapeutics/Vantacel",
+            "--file",
+            bad.to_str().unwrap(),
+            "--database-url",
+            url,
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("unknown capability \"helipad\""),
+        "{}",
+        stderr(&out)
+    );
+}
