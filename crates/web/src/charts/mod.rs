@@ -7,6 +7,7 @@
 //! the "charts" section at the end of `static/app.css`.
 
 pub mod comparison;
+mod route;
 pub mod swimlane;
 
 use cellpath_domain::process_map::{RecordedIn, Stage, StepKind};
@@ -84,15 +85,16 @@ pub fn field_label(field: &str) -> &str {
     }
 }
 
-/// To look at the charts in a browser: writes `/tmp/swimlane.html` (the page width people get)
-/// and `/tmp/swimlane-full.html` (unbounded, to see a whole map at once), with the stylesheet
-/// inlined. `cargo test -p cellpath-web charts::preview -- --ignored`, then e.g.
+/// To look at the charts in a browser: writes `/tmp/swimlane.html` (the page width people get),
+/// `/tmp/swimlane-app.html` (the same inside the app's top bar and sidebar, which leave the
+/// diagram less room) and `/tmp/swimlane-full.html` (unbounded), with the stylesheet inlined.
+/// `cargo test -p cellpath-web charts::preview -- --ignored`, then e.g.
 /// `chromium --headless --no-sandbox --disable-gpu --screenshot=/tmp/swimlane.png
-/// --window-size=1400,1800 file:///tmp/swimlane.html`.
+/// --window-size=1280,900 file:///tmp/swimlane.html`.
 #[cfg(test)]
 mod preview {
     use super::comparison::{comparison, tests::site_version};
-    use super::swimlane::{scan_burden_badge, swimlane, tests::demo_overlay};
+    use super::swimlane::{SiteOverlay, scan_burden_badge, swimlane, tests::demo_overlay};
     use cellpath_domain::process_map::{ValidMap, scan_burden, seeds, validate};
     use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -105,11 +107,20 @@ mod preview {
         validate(&map, &ctx).expect("seed is valid")
     }
 
-    fn page(full_width: bool) -> Markup {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Frame {
+        /// The content column alone.
+        Column,
+        /// Inside the app's top bar and sidebar.
+        App,
+        /// No width limit.
+        Full,
+    }
+
+    fn page(frame: Frame) -> Markup {
         let car_t = valid(seeds::autologous_car_t());
         let in_vivo = valid(seeds::in_vivo_gene_therapy());
         let overlay = demo_overlay();
-        let burden = |m: &ValidMap| scan_burden(m.as_map(), &m.context().units);
         html! {
             (DOCTYPE)
             html lang="en" {
@@ -118,30 +129,48 @@ mod preview {
                     title { "charts preview" }
                     // The project's own stylesheet, trusted text from the repository.
                     style { (PreEscaped(include_str!("../../static/app.css"))) }
-                    @if full_width { style { "body.app main#main { max-width: none; }" } }
+                    @if frame == Frame::Full { style { "body.app main#main { max-width: none; }" } }
                 }
                 body.app {
-                    main #main {
-                        h1 { "Autologous CAR-T " (scan_burden_badge(&burden(&car_t))) }
-                        section.panel { (swimlane(&car_t, None)) }
-                        h2 { "As refined at Riverside Medical Center (v2)" }
-                        section.panel { (swimlane(&car_t, Some(&overlay))) }
-                        h1 { "In vivo gene therapy " (scan_burden_badge(&burden(&in_vivo))) }
-                        section.panel { (swimlane(&in_vivo, None)) }
-                        h2 { "CAR-T beside the in vivo gene therapy" }
-                        section.panel { (comparison("Autologous CAR-T", &car_t, "In vivo gene therapy", &in_vivo)) }
-                        h2 { "Manufacturer map beside Riverside v2" }
-                        section.panel { (comparison("Manufacturer map", &car_t, "Riverside v2", &site_version())) }
+                    @if frame == Frame::App {
+                        header.topbar { a.brand href="#" { span.brand-mark { "◆" } " cellpath" } }
+                        div.shell {
+                            nav.sidebar { ul { li { a.current href="#" { "Programs" } } li { a href="#" { "Sites" } } } }
+                            main #main { (content(&car_t, &in_vivo, &overlay)) }
+                        }
+                    } @else {
+                        main #main { (content(&car_t, &in_vivo, &overlay)) }
                     }
                 }
             }
         }
     }
 
+    fn content(car_t: &ValidMap, in_vivo: &ValidMap, overlay: &SiteOverlay) -> Markup {
+        let burden = |m: &ValidMap| scan_burden(m.as_map(), &m.context().units);
+        html! {
+            h1 { "Autologous CAR-T " (scan_burden_badge(&burden(car_t))) }
+            section.panel { (swimlane(car_t, None)) }
+            h2 { "As refined at Riverside Medical Center (v2)" }
+            section.panel { (swimlane(car_t, Some(overlay))) }
+            h1 { "In vivo gene therapy " (scan_burden_badge(&burden(in_vivo))) }
+            section.panel { (swimlane(in_vivo, None)) }
+            h2 { "CAR-T beside the in vivo gene therapy" }
+            section.panel { (comparison("Autologous CAR-T", car_t, "In vivo gene therapy", in_vivo)) }
+            h2 { "Manufacturer map beside Riverside v2" }
+            section.panel { (comparison("Manufacturer map", car_t, "Riverside v2", &site_version())) }
+        }
+    }
+
     #[test]
     #[ignore = "writes /tmp/swimlane.html to look at in a browser"]
     fn write_preview() {
-        std::fs::write("/tmp/swimlane.html", page(false).into_string()).expect("write preview");
-        std::fs::write("/tmp/swimlane-full.html", page(true).into_string()).expect("write preview");
+        for (path, frame) in [
+            ("/tmp/swimlane.html", Frame::Column),
+            ("/tmp/swimlane-app.html", Frame::App),
+            ("/tmp/swimlane-full.html", Frame::Full),
+        ] {
+            std::fs::write(path, page(frame).into_string()).expect("write preview");
+        }
     }
 }

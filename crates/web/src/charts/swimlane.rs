@@ -1,13 +1,17 @@
 //! A process map as a swimlane diagram (inline SVG) that a pharmacy director reads at a glance:
-//! one lane per stage, one box per step, arrows from each step to the steps that come after it.
-//! Each step gets a column one right of the steps it waits for; a column only moves a whole box
-//! right of the lane's previous column, so a process that runs down the stages reads as a
-//! staircase instead of a wide, mostly empty grid. Arrows are routed around boxes (`route`).
+//! one lane per stage, side by side as columns in process order and named at the top, one box
+//! per step, and arrows from each step down to the steps that come after it. The process runs
+//! down the page: a step sits in the first row below every step it comes after, steps of
+//! different lanes share rows, and two steps of one lane that would share a row stack instead.
+//! Eight lanes fit the width of a laptop's content column, so a reader sees every stage at once
+//! and scrolls down the page, as on any web page; the lane names stick to the top meanwhile.
+//! Arrows are routed around boxes, only ever down, left or right (`super::route`).
 //! The geometry is computed first ([`Layout`]: pure, and tested for what a reader relies on —
-//! every arrow points right, no box overlaps another, no arrow crosses a box), then drawn.
-//! SVG text does not wrap, so names are wrapped here with an estimate of glyph widths taken from
-//! DejaVu Sans, the widest of the fonts `system-ui` falls back to, so text fits everywhere.
+//! every arrow points down, no box overlaps another, no arrow crosses a box), then drawn.
+//! SVG text does not wrap, so names are wrapped here with the advance widths of DejaVu Sans, the
+//! widest of the fonts `system-ui` falls back to, so text fits everywhere.
 
+use super::route::{Rect, Router};
 use super::{kind_label, recorded_label, recorded_sentence, stage_label};
 use crate::labels;
 use cellpath_domain::process_map::{RecordedIn, ScanBurden, Stage, Step, StepKind, ValidMap};
@@ -70,47 +74,49 @@ fn plural(n: impl Into<u64>, one: &'static str, many: &'static str) -> &'static 
     if n == 1 { one } else { many }
 }
 
-// ---------- geometry (px; the SVG is drawn at its natural size) ----------
+// ---------- geometry (px, at the natural size; CSS scales it down to fit if need be) ----------
 
-/// The lane label column on the left.
-const LABEL_W: i32 = 144;
-/// Where the first column of boxes starts.
-const LEFT: i32 = LABEL_W + 28;
-const RIGHT_PAD: i32 = 28;
-const BOX_W: i32 = 168;
-/// Between two boxes of one lane, so arrows can run and turn between them.
-const COL_GAP: i32 = 48;
-const PITCH: i32 = BOX_W + COL_GAP;
-/// A column whose steps are in other lanes than the column before only moves this far right:
-/// the map reads as a staircase down the stages, not as a mostly empty grid.
-const SHIFT: i32 = BOX_W / 2;
-/// Room above and below the boxes of a lane: tags sit on a box's top border, and arrows that
-/// pass a lane run along its edges.
-const LANE_PAD: i32 = 24;
-const STACK_GAP: i32 = 30;
-const PAD_X: i32 = 13;
-const PAD_TOP: i32 = 11;
-const TEXT_W: i32 = BOX_W - 2 * PAD_X;
-const NAME_SIZE: f64 = 13.0;
-const NAME_LH: i32 = 16;
+/// A lane: a box and the channel beside it, where arrows run down past other boxes. Eight
+/// lanes and the margins make 1,014 px, the content column on a laptop.
+const LANE_W: i32 = 126;
+const BOX_W: i32 = 116;
+/// Left and right of the lanes, so the outer lanes have a channel outside them too.
+const SIDE: i32 = 3;
+/// The lane names across the top.
+const HEADER_H: i32 = 46;
+/// Between the header and the first row.
+const TOP_GAP: i32 = 20;
+/// Between two rows: room for arrows to run across (three tracks, 5 px apart).
+const ROW_GAP: i32 = 30;
+const BOTTOM_PAD: i32 = 18;
+/// The controlled bar along a box's left edge.
+const BAR_W: i32 = 5;
+const PAD_LEFT: i32 = 9;
+const PAD_RIGHT: i32 = 5;
+const TEXT_W: i32 = BOX_W - PAD_LEFT - PAD_RIGHT;
+/// The padlock in a controlled box's top right corner: the name's first line stops short of it.
+const LOCK_W: i32 = 14;
+const PAD_TOP: i32 = 7;
+const NAME_SIZE: f64 = 12.0;
+const NAME_LH: i32 = 15;
 const MAX_NAME_LINES: usize = 4;
+/// Between the name and the lines under it, and between those and the chips.
+const NAME_GAP: i32 = 3;
+const CHIPS_GAP: i32 = 5;
 const DETAIL_SIZE: f64 = 12.0;
-const DETAIL_LH: i32 = 16;
-const MAX_DETAIL_LINES: usize = 2;
+const DETAIL_LH: i32 = 14;
 const SMALL_SIZE: f64 = 11.0;
-const FOOTER_H: i32 = 32;
+/// The chips along a box's bottom: where it is recorded, "Scan", "Changed".
+const CHIP_H: i32 = 18;
+const CHIP_GAP: i32 = 4;
+const PAD_BOTTOM: i32 = 6;
 const CORNER: i32 = 7;
-/// Lane bands run on past the diagram, so they fill a wrapper wider than the diagram (the SVG
-/// is at least as wide as its wrapper and shows what lies right of its view box).
-const BAND_OVERHANG: i32 = 4000;
-/// Where the tags on a box's top edge sit, from its left edge.
-const CHANGED_TAG: (i32, i32) = (12, 12 + 66);
-const SCAN_TAG: (i32, i32) = (BOX_W - 66, BOX_W - 10);
 
 /// Everything the drawing needs, computed from the map.
 struct Layout<'m> {
     width: i32,
     height: i32,
+    /// In process order, left to right.
     lanes: Vec<Lane>,
     /// In `ValidMap::steps()` order.
     boxes: Vec<StepBox<'m>>,
@@ -119,20 +125,23 @@ struct Layout<'m> {
 
 struct Lane {
     stage: Stage,
-    y: i32,
-    height: i32,
+    /// The lane's left edge; it is [`LANE_W`] wide.
+    x: i32,
     steps: usize,
 }
 
 struct StepBox<'m> {
     step: &'m Step,
     overlay: Option<&'m StepOverlay>,
-    column: usize,
+    lane: usize,
+    row: usize,
     x: i32,
     y: i32,
+    /// The height of its row, so a row reads evenly.
     height: i32,
     name: Vec<String>,
     details: Vec<Line>,
+    chips: Vec<Chip>,
 }
 
 impl StepBox<'_> {
@@ -142,42 +151,57 @@ impl StepBox<'_> {
     fn bottom(&self) -> i32 {
         self.y + self.height
     }
-    /// Arrows that enter or leave by a side do so at the height of the name, so arrows between
-    /// boxes of one row are straight.
-    fn port_y(&self) -> i32 {
-        self.y + PAD_TOP + NAME_LH / 2 + 2
-    }
     fn changed(&self) -> bool {
         self.overlay.is_some_and(|o| o.changed)
     }
-    /// The stretch of the top edge an arrow may use: clear of the "Changed" tag on the left
-    /// and the "Scan" tag on the right.
-    fn top_free(&self) -> (i32, i32) {
-        let from = if self.changed() {
-            CHANGED_TAG.1 + 8
-        } else {
-            26
-        };
-        let to = if self.step.params.scan {
-            SCAN_TAG.0 - 8
-        } else {
-            BOX_W - 26
-        };
-        (self.x + from, self.x + to)
-    }
-    fn rect(&self) -> route::Rect {
-        route::Rect {
+    fn rect(&self) -> Rect {
+        Rect {
             x0: self.x,
             y0: self.y,
             x1: self.right(),
             y1: self.bottom(),
         }
     }
+    fn chip_lines(&self) -> i32 {
+        self.chips.iter().map(|c| c.line + 1).max().unwrap_or(0)
+    }
+    /// What the box needs: name, details, then the chips.
+    fn content_height(&self) -> i32 {
+        let lines = self.chip_lines();
+        PAD_TOP
+            + NAME_LH * self.name.len() as i32
+            + NAME_GAP
+            + DETAIL_LH * self.details.len() as i32
+            + CHIPS_GAP
+            + lines * CHIP_H
+            + (lines - 1).max(0) * CHIP_GAP
+            + PAD_BOTTOM
+    }
+    /// The top of the chips, which sit at the bottom of the box.
+    fn chips_top(&self) -> i32 {
+        let lines = self.chip_lines();
+        self.height - PAD_BOTTOM - lines * CHIP_H - (lines - 1).max(0) * CHIP_GAP
+    }
 }
 
 struct Line {
     text: String,
     class: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChipKind {
+    Recorded,
+    Scan,
+    Changed,
+}
+
+/// A chip, placed from the box's left edge on a line of chips (0 = the first).
+struct Chip {
+    kind: ChipKind,
+    x: i32,
+    line: i32,
+    width: i32,
 }
 
 struct Arrow {
@@ -203,118 +227,121 @@ impl<'m> Layout<'m> {
                 .chain(s.params.hold_until.as_deref())
         };
 
-        // A step's column is one right of the rightmost step it waits for. `steps()` is a
-        // topological order that counts holds, so those columns are already known.
-        let mut column = vec![0usize; steps.len()];
-        for (i, s) in steps.iter().enumerate() {
-            column[i] = preds(s)
-                .filter_map(|k| index.get(k))
-                .map(|&p| column[p] + 1)
-                .max()
-                .unwrap_or(0);
-        }
-        let columns = column.iter().max().map_or(0, |c| c + 1);
+        // A lane per stage that has steps, in process order.
+        let stages: BTreeSet<Stage> = steps.iter().map(|s| s.stage).collect();
+        let lanes: Vec<Lane> = stages
+            .iter()
+            .enumerate()
+            .map(|(i, &stage)| Lane {
+                stage,
+                x: SIDE + LANE_W * i as i32,
+                steps: steps.iter().filter(|s| s.stage == stage).count(),
+            })
+            .collect();
+        let lane_of: BTreeMap<Stage, usize> = lanes
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.stage, i))
+            .collect();
 
-        // Where each column starts: a box's width and a gap right of the lane's previous
-        // column, and at least a half box right of the column before, whatever its lane.
-        let mut column_x = vec![LEFT; columns];
-        let mut last_in_lane: BTreeMap<Stage, usize> = BTreeMap::new();
-        for c in 0..columns {
-            let lanes: BTreeSet<Stage> = steps
-                .iter()
-                .zip(&column)
-                .filter(|&(_, &col)| col == c)
-                .map(|(s, _)| s.stage)
-                .collect();
-            let mut x = if c == 0 {
-                LEFT
-            } else {
-                column_x[c - 1] + SHIFT
-            };
-            for stage in &lanes {
-                if let Some(&before) = last_in_lane.get(stage) {
-                    x = x.max(column_x[before] + PITCH);
-                }
-            }
-            column_x[c] = x;
-            for stage in lanes {
-                last_in_lane.insert(stage, c);
+        // A step's row is the first below every step it waits for, or the first free one
+        // below that in its lane. Steps are placed one by one, each time the one that can go
+        // highest; of two that want one row of a lane, the one with the longer way still to go
+        // takes it, so the other's shorter way does not have to run past it (the CAR-T map
+        // thaws CD4 and CD8 together and gives CD4 first: CD4 goes on top).
+        let preds_of: Vec<Vec<usize>> = steps
+            .iter()
+            .map(|s| preds(s).filter_map(|k| index.get(k).copied()).collect())
+            .collect();
+        // `steps()` is a topological order that counts holds: going backwards, every step's
+        // successors are done before it.
+        let mut to_go = vec![0usize; steps.len()];
+        for i in (0..steps.len()).rev() {
+            for &p in &preds_of[i] {
+                to_go[p] = to_go[p].max(to_go[i] + 1);
             }
         }
+        let mut row = vec![usize::MAX; steps.len()];
+        let mut taken: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for _ in 0..steps.len() {
+            let wanted = |i: usize| {
+                preds_of[i]
+                    .iter()
+                    .map(|&p| row[p].checked_add(1))
+                    .try_fold(0, |most, r| r.map(|r| most.max(r)))
+            };
+            let free = |i: usize, mut r: usize| {
+                let lane = lane_of[&steps[i].stage];
+                while taken.contains(&(lane, r)) {
+                    r += 1;
+                }
+                r
+            };
+            let (r, i) = (0..steps.len())
+                .filter(|&i| row[i] == usize::MAX)
+                .filter_map(|i| wanted(i).map(|r| (free(i, r), i)))
+                .min_by_key(|&(r, i)| (r, std::cmp::Reverse(to_go[i]), i))
+                .expect("a topological order always has a step ready");
+            taken.insert((lane_of[&steps[i].stage], r));
+            row[i] = r;
+        }
+        let rows = row.iter().max().map_or(0, |r| r + 1);
 
         let mut boxes: Vec<StepBox<'m>> = steps
             .iter()
-            .zip(&column)
-            .map(|(&step, &column)| {
+            .zip(&row)
+            .map(|(&step, &row)| {
                 let overlay = overlay.and_then(|o| o.steps.get(&step.key));
                 let hold_name = step
                     .params
                     .hold_until
                     .as_deref()
                     .map(|k| map.step(k).map_or(k, |s| s.name.as_str()));
+                let lane = lane_of[&step.stage];
+                let first_line = if step.controlled {
+                    TEXT_W - LOCK_W
+                } else {
+                    TEXT_W
+                };
                 StepBox {
                     step,
                     overlay,
-                    column,
-                    x: column_x[column],
+                    lane,
+                    row,
+                    x: lanes[lane].x + (LANE_W - BOX_W) / 2,
                     y: 0,
                     height: 0,
-                    name: wrap(&step.name, TEXT_W, NAME_SIZE, true, MAX_NAME_LINES),
+                    name: wrap_lines(
+                        &step.name,
+                        &|i| if i == 0 { first_line } else { TEXT_W },
+                        NAME_SIZE,
+                        true,
+                        MAX_NAME_LINES,
+                    ),
                     details: details(step, overlay, hold_name),
+                    chips: chips(step, overlay.is_some_and(|o| o.changed)),
                 }
             })
             .collect();
-        let content_height = |b: &StepBox| {
-            PAD_TOP
-                + NAME_LH * b.name.len() as i32
-                + 6
-                + DETAIL_LH * b.details.len() as i32
-                + FOOTER_H
-        };
 
-        // Lanes in process order. Steps of a lane that share a column stack, the one whose next
-        // step comes later on top: the process runs down the lanes, so their arrows then fan
-        // out without crossing (the CAR-T map thaws CD4 and CD8 together and gives CD4 first).
-        let mut next_column = vec![usize::MAX; boxes.len()];
-        for (i, s) in steps.iter().enumerate() {
-            for p in preds(s).filter_map(|k| index.get(k)) {
-                next_column[*p] = next_column[*p].min(column[i]);
-            }
+        // Each row as tall as its fullest box; the boxes of a row share its top and bottom, so
+        // the gaps between rows are clear across the whole diagram.
+        let mut row_height = vec![0; rows];
+        for b in &boxes {
+            row_height[b.row] = row_height[b.row].max(b.content_height());
         }
-        let mut by_stage: BTreeMap<Stage, Vec<usize>> = BTreeMap::new();
-        for (i, b) in boxes.iter().enumerate() {
-            by_stage.entry(b.step.stage).or_default().push(i);
+        let mut row_y = Vec::with_capacity(rows);
+        let mut y = HEADER_H + TOP_GAP;
+        for &h in &row_height {
+            row_y.push(y);
+            y += h + ROW_GAP;
         }
-        for members in by_stage.values_mut() {
-            members.sort_by_key(|&i| (boxes[i].column, std::cmp::Reverse(next_column[i]), i));
+        let height = y - ROW_GAP + BOTTOM_PAD;
+        for b in &mut boxes {
+            b.y = row_y[b.row];
+            b.height = row_height[b.row];
         }
-        let mut lanes = Vec::new();
-        let mut y = 0;
-        for (stage, members) in by_stage {
-            // The boxes of a lane are as tall as its fullest box, so a row reads evenly.
-            let box_height = members
-                .iter()
-                .map(|&i| content_height(&boxes[i]))
-                .max()
-                .unwrap_or(0);
-            let mut rows_in_column: BTreeMap<usize, i32> = BTreeMap::new();
-            for &i in &members {
-                let row = rows_in_column.entry(boxes[i].column).or_insert(0);
-                boxes[i].y = y + LANE_PAD + *row * (box_height + STACK_GAP);
-                boxes[i].height = box_height;
-                *row += 1;
-            }
-            let rows = rows_in_column.values().copied().max().unwrap_or(1);
-            let height = 2 * LANE_PAD + rows * box_height + (rows - 1) * STACK_GAP;
-            lanes.push(Lane {
-                stage,
-                y,
-                height,
-                steps: members.len(),
-            });
-            y += height;
-        }
-        let width = boxes.iter().map(StepBox::right).max().unwrap_or(LEFT) + RIGHT_PAD;
+        let width = 2 * SIDE + LANE_W * lanes.len() as i32;
 
         let mut edges = Vec::new();
         for (to, s) in steps.iter().enumerate() {
@@ -326,13 +353,27 @@ impl<'m> Layout<'m> {
                 }
             }
         }
-        let rects: Vec<route::Rect> = boxes.iter().map(StepBox::rect).collect();
-        let ports: Vec<i32> = boxes.iter().map(StepBox::port_y).collect();
-        let lane_edges: Vec<i32> = lanes.iter().map(|l| l.y).chain([y]).collect();
-        let pairs: Vec<(usize, usize)> = edges.iter().map(|&(f, t, _)| (f, t)).collect();
-        let top_free: Vec<(i32, i32)> = boxes.iter().map(StepBox::top_free).collect();
-        let router = route::Router::new(&rects, &ports, &top_free, &lane_edges, LABEL_W + 8, width);
-        let paths = router.route_all(&pairs);
+        // Short arrows first, so a step's arrow to the step right below it runs straight and
+        // longer ones go around.
+        let mut order: Vec<usize> = (0..edges.len()).collect();
+        order.sort_by_key(|&e| {
+            let (f, t, _) = edges[e];
+            let (f, t) = (&boxes[f], &boxes[t]);
+            (t.row - f.row, f.lane.abs_diff(t.lane), e)
+        });
+        let rects: Vec<Rect> = boxes.iter().map(StepBox::rect).collect();
+        let channels: Vec<i32> = (0..=lanes.len())
+            .map(|i| SIDE + LANE_W * i as i32)
+            .collect();
+        let gaps: Vec<i32> = (1..rows)
+            .map(|r| (row_y[r - 1] + row_height[r - 1] + row_y[r]) / 2)
+            .collect();
+        let router = Router::new(&rects, &channels, &gaps);
+        let pairs: Vec<(usize, usize)> = order.iter().map(|&e| (edges[e].0, edges[e].1)).collect();
+        let mut paths: Vec<Vec<(i32, i32)>> = vec![Vec::new(); edges.len()];
+        for (&e, path) in order.iter().zip(router.route_all(&pairs)) {
+            paths[e] = path;
+        }
         let arrows = edges
             .into_iter()
             .zip(paths)
@@ -345,7 +386,7 @@ impl<'m> Layout<'m> {
             .collect();
         Layout {
             width,
-            height: y,
+            height,
             lanes,
             boxes,
             arrows,
@@ -354,12 +395,15 @@ impl<'m> Layout<'m> {
 }
 
 /// The lines under a step's name: role, then what the site says, then the hold. A line too long
-/// for the box wraps once, then ends with "…" (the tooltip has everything).
+/// for the box wraps, at most once (twice for the hold), then ends with "…" (the tooltip has
+/// everything).
 fn details(step: &Step, overlay: Option<&StepOverlay>, hold_until: Option<&str>) -> Vec<Line> {
     let mut lines = Vec::new();
     let mut push = |text: String, class: &'static str| {
         let bold = class == "step-role" || class == "step-hold";
-        for text in wrap(&text, TEXT_W, DETAIL_SIZE, bold, MAX_DETAIL_LINES) {
+        // What a hold waits for matters more than a long location: it may take a third line.
+        let max = if class == "step-hold" { 3 } else { 2 };
+        for text in wrap(&text, TEXT_W, DETAIL_SIZE, bold, max) {
             lines.push(Line { text, class });
         }
     };
@@ -392,547 +436,184 @@ fn details(step: &Step, overlay: Option<&StepOverlay>, hold_until: Option<&str>)
     lines
 }
 
-/// Arrows as orthogonal paths that go around boxes: a shortest path, counting each turn as a
-/// detour, on a grid of the lines just outside every box and along every lane edge. An arrow
-/// leaves its step by the right side or straight down or up, and enters the next by the left
-/// side or from above or below, whichever reads best (fewest turns, then shortest). Paths for
-/// different pairs avoid sharing a stretch, so each arrow can be followed.
-mod route {
-    use std::cmp::Reverse;
-    use std::collections::{BTreeSet, BinaryHeap};
-
-    /// Arrows run this far from boxes; their first and last stretch cross it.
-    pub const CLEARANCE: i32 = 10;
-    /// A turn costs as much as this many px of length.
-    const TURN: i64 = 60;
-    /// Sharing a stretch with an arrow of another pair costs this much per px.
-    const SHARED: i64 = 4;
-    /// Crossing an arrow of another pair costs as much as this many px of length.
-    const CROSSING: i64 = 240;
-    /// Vertical ports stay this far from a box's corners.
-    const PORT_INSET: i32 = 26;
-    /// Search steps for all the arrows of one map. The seeded maps need a few thousand; a map
-    /// built to be slow (hundreds of steps after one) gets the rest of its arrows drawn the
-    /// simple way instead of holding up the page.
-    const BUDGET: usize = 1_500_000;
-
-    #[derive(Debug, Clone, Copy)]
-    pub struct Rect {
-        pub x0: i32,
-        pub y0: i32,
-        pub x1: i32,
-        pub y1: i32,
+/// The chips along the bottom of a box, on as many lines as they need: where the step is
+/// recorded, whether someone scans there, whether this site version changed it.
+fn chips(step: &Step, changed: bool) -> Vec<Chip> {
+    let mut kinds = vec![ChipKind::Recorded];
+    if step.params.scan {
+        kinds.push(ChipKind::Scan);
     }
-
-    impl Rect {
-        fn grown(&self, by: i32) -> Rect {
-            Rect {
-                x0: self.x0 - by,
-                y0: self.y0 - by,
-                x1: self.x1 + by,
-                y1: self.y1 + by,
-            }
-        }
+    if changed {
+        kinds.push(ChipKind::Changed);
     }
-
-    /// Whether the segment a–b (horizontal or vertical) enters the inside of `r`; running along
-    /// its edge does not count.
-    pub fn crosses(a: (i32, i32), b: (i32, i32), r: &Rect) -> bool {
-        let (x0, x1) = (a.0.min(b.0), a.0.max(b.0));
-        let (y0, y1) = (a.1.min(b.1), a.1.max(b.1));
-        let overlaps = |lo: i32, hi: i32, from: i32, to: i32| {
-            if lo == hi {
-                lo > from && lo < to
-            } else {
-                hi > from && lo < to
-            }
-        };
-        overlaps(x0, x1, r.x0, r.x1) && overlaps(y0, y1, r.y0, r.y1)
+    let mut out = Vec::new();
+    let (mut x, mut line) = (PAD_LEFT, 0);
+    for kind in kinds {
+        let width = chip_width(kind, step.recorded_in);
+        if x > PAD_LEFT && x + width > BOX_W - PAD_RIGHT {
+            x = PAD_LEFT;
+            line += 1;
+        }
+        out.push(Chip {
+            kind,
+            x,
+            line,
+            width,
+        });
+        x += width + CHIP_GAP;
     }
+    out
+}
 
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    enum Dir {
-        Right,
-        Left,
-        Down,
-        Up,
-    }
+/// Where a chip's words start: after the barcode on a "Scan" chip.
+const CHIP_PAD: i32 = 6;
+const BARCODE_W: i32 = 13;
 
-    impl Dir {
-        const ALL: [Dir; 4] = [Dir::Right, Dir::Left, Dir::Down, Dir::Up];
-        fn index(self) -> usize {
-            self as usize
-        }
-        fn step(self) -> (i32, i32) {
-            match self {
-                Dir::Right => (1, 0),
-                Dir::Left => (-1, 0),
-                Dir::Down => (0, 1),
-                Dir::Up => (0, -1),
-            }
-        }
-        fn opposite(self) -> Dir {
-            match self {
-                Dir::Right => Dir::Left,
-                Dir::Left => Dir::Right,
-                Dir::Down => Dir::Up,
-                Dir::Up => Dir::Down,
-            }
-        }
-        fn vertical(self) -> bool {
-            matches!(self, Dir::Down | Dir::Up)
-        }
-    }
-
-    /// A way into or out of a box: the point on its edge, the grid point just outside (the
-    /// search starts or ends there) and the direction an arrow runs through it.
-    struct Port {
-        edge: (i32, i32),
-        grid: (i32, i32),
-        dir: Dir,
-    }
-
-    impl Port {
-        /// Leaving a box at `edge`, running `dir`: the grid point lies ahead.
-        fn out(edge: (i32, i32), dir: Dir) -> Port {
-            let (dx, dy) = dir.step();
-            let grid = (edge.0 + dx * CLEARANCE, edge.1 + dy * CLEARANCE);
-            Port { edge, grid, dir }
-        }
-        /// Entering a box at `edge`, running `dir`: the grid point lies behind.
-        fn into(edge: (i32, i32), dir: Dir) -> Port {
-            let (dx, dy) = dir.step();
-            let grid = (edge.0 - dx * CLEARANCE, edge.1 - dy * CLEARANCE);
-            Port { edge, grid, dir }
-        }
-    }
-
-    pub struct Router<'a> {
-        boxes: &'a [Rect],
-        ports: &'a [i32],
-        top_free: &'a [(i32, i32)],
-        xs: Vec<i32>,
-        ys: Vec<i32>,
-        /// `open[node]`, one bit per direction: the step to the next grid line that way stays
-        /// clear of every box.
-        open: Vec<u8>,
-    }
-
-    impl<'a> Router<'a> {
-        /// `ports[i]`: the height at which arrows enter or leave box i by a side; `top_free[i]`:
-        /// the stretch of its top edge free of tags; `lanes`: the lane edges; arrows stay
-        /// between `left` and `right`.
-        pub fn new(
-            boxes: &'a [Rect],
-            ports: &'a [i32],
-            top_free: &'a [(i32, i32)],
-            lanes: &[i32],
-            left: i32,
-            right: i32,
-        ) -> Router<'a> {
-            let mut xs = BTreeSet::new();
-            let mut ys: BTreeSet<i32> = lanes.iter().copied().collect();
-            for (b, &port) in boxes.iter().zip(ports) {
-                let g = b.grown(CLEARANCE);
-                xs.extend([g.x0, g.x1, b.x0 + PORT_INSET, b.x1 - PORT_INSET]);
-                xs.insert((b.x0 + b.x1) / 2);
-                ys.extend([g.y0, g.y1, port]);
-            }
-            // Where a box sits partly below another, an arrow can drop straight between them.
-            let columns: BTreeSet<(i32, i32)> = boxes.iter().map(|b| (b.x0, b.x1)).collect();
-            for &(a0, a1) in &columns {
-                for &(b0, b1) in columns.range((a0, i32::MIN)..) {
-                    if b0 >= a1 {
-                        break;
-                    }
-                    let (lo, hi) = (a0.max(b0), a1.min(b1));
-                    if hi - lo >= 2 * PORT_INSET {
-                        xs.insert((lo + hi) / 2);
-                    }
-                }
-            }
-            let xs: Vec<i32> = xs
-                .into_iter()
-                .filter(|&x| x >= left && x <= right)
-                .collect();
-            let ys: Vec<i32> = ys.into_iter().collect();
-            let grown: Vec<Rect> = boxes.iter().map(|b| b.grown(CLEARANCE)).collect();
-            let (w, h) = (xs.len(), ys.len());
-            let mut open = vec![0u8; w * h];
-            // Along each grid line only the boxes that straddle it can block a step.
-            for (j, &y) in ys.iter().enumerate() {
-                let across: Vec<&Rect> = grown.iter().filter(|r| r.y0 < y && y < r.y1).collect();
-                for i in 0..w.saturating_sub(1) {
-                    let (a, b) = ((xs[i], y), (xs[i + 1], y));
-                    if !across.iter().any(|r| crosses(a, b, r)) {
-                        open[j * w + i] |= 1 << Dir::Right.index();
-                        open[j * w + i + 1] |= 1 << Dir::Left.index();
-                    }
-                }
-            }
-            for (i, &x) in xs.iter().enumerate() {
-                let across: Vec<&Rect> = grown.iter().filter(|r| r.x0 < x && x < r.x1).collect();
-                for j in 0..h.saturating_sub(1) {
-                    let (a, b) = ((x, ys[j]), (x, ys[j + 1]));
-                    if !across.iter().any(|r| crosses(a, b, r)) {
-                        open[j * w + i] |= 1 << Dir::Down.index();
-                        open[(j + 1) * w + i] |= 1 << Dir::Up.index();
-                    }
-                }
-            }
-            Router {
-                boxes,
-                ports,
-                top_free,
-                xs,
-                ys,
-                open,
-            }
-        }
-
-        fn point(&self, node: usize) -> (i32, i32) {
-            (self.xs[node % self.xs.len()], self.ys[node / self.xs.len()])
-        }
-
-        fn node(&self, p: (i32, i32)) -> Option<usize> {
-            let i = self.xs.binary_search(&p.0).ok()?;
-            let j = self.ys.binary_search(&p.1).ok()?;
-            Some(j * self.xs.len() + i)
-        }
-
-        /// The neighbouring node in `dir`, when the step there is clear.
-        fn step(&self, node: usize, dir: Dir) -> Option<usize> {
-            if self.open[node] & (1 << dir.index()) == 0 {
-                return None;
-            }
-            let w = self.xs.len();
-            Some(match dir {
-                Dir::Right => node + 1,
-                Dir::Left => node - 1,
-                Dir::Down => node + w,
-                Dir::Up => node - w,
-            })
-        }
-
-        /// The grid stretch from `node` one step `dir`, the same whichever way it is run.
-        fn stretch(&self, node: usize, dir: Dir) -> usize {
-            let w = self.xs.len();
-            match dir {
-                Dir::Right => node * 2,
-                Dir::Left => (node - 1) * 2,
-                Dir::Down => node * 2 + 1,
-                Dir::Up => (node - w) * 2 + 1,
-            }
-        }
-
-        /// Every edge, routed in order; each path starts on its source's edge and ends on its
-        /// target's.
-        pub fn route_all(&self, edges: &[(usize, usize)]) -> Vec<Vec<(i32, i32)>> {
-            let nodes = self.xs.len() * self.ys.len();
-            let mut search = Search {
-                best: vec![i64::MAX; nodes * 4],
-                back: vec![usize::MAX; nodes * 4],
-                touched: Vec::new(),
-                budget: BUDGET,
-            };
-            let mut traffic = Traffic {
-                stretches: vec![Vec::new(); nodes * 2],
-                through: vec![Vec::new(); nodes],
-            };
-            let mut paths = Vec::new();
-            for &(from, to) in edges {
-                let routed = self.route(from, to, &traffic, &mut search);
-                search.reset();
-                let points = match routed {
-                    Some(Routed { start, nodes, end }) => {
-                        traffic.add(self, &nodes, (from, to));
-                        let mut points = vec![start];
-                        points.extend(nodes.iter().map(|&n| self.point(n)));
-                        points.push(end);
-                        points
-                    }
-                    None => self.fallback(from, to),
-                };
-                paths.push(simplify(points));
-            }
-            paths
-        }
-
-        /// Ways out of a box.
-        fn exits(&self, i: usize) -> Vec<Port> {
-            let b = &self.boxes[i];
-            let mut out = vec![Port::out((b.x1, self.ports[i]), Dir::Right)];
-            for x in self.vertical_ports(i, false) {
-                out.push(Port::out((x, b.y1), Dir::Down));
-            }
-            for x in self.vertical_ports(i, true) {
-                out.push(Port::out((x, b.y0), Dir::Up));
-            }
-            out
-        }
-
-        /// Ways into a box.
-        fn entries(&self, i: usize) -> Vec<Port> {
-            let b = &self.boxes[i];
-            let mut out = vec![Port::into((b.x0, self.ports[i]), Dir::Right)];
-            for x in self.vertical_ports(i, true) {
-                out.push(Port::into((x, b.y0), Dir::Down));
-            }
-            for x in self.vertical_ports(i, false) {
-                out.push(Port::into((x, b.y1), Dir::Up));
-            }
-            out
-        }
-
-        /// Where a vertical arrow may leave or enter box `i`: any grid line across its bottom
-        /// edge away from the corners; on its top edge, only between the tags drawn there.
-        fn vertical_ports(&self, i: usize, top: bool) -> Vec<i32> {
-            let b = &self.boxes[i];
-            let (from, to) = if top {
-                self.top_free[i]
-            } else {
-                (b.x0 + PORT_INSET, b.x1 - PORT_INSET)
-            };
-            let start = self.xs.partition_point(|&x| x < from);
-            self.xs[start..]
-                .iter()
-                .copied()
-                .take_while(|&x| x <= to)
-                .collect()
-        }
-
-        /// Dijkstra over (grid point, heading): length, plus [`TURN`] for each turn,
-        /// [`CROSSING`] for each arrow of another pair crossed, and [`SHARED`] times the length
-        /// run along one.
-        fn route(
-            &self,
-            from: usize,
-            to: usize,
-            traffic: &Traffic,
-            search: &mut Search,
-        ) -> Option<Routed> {
-            let state = |node: usize, dir: Dir| node * 4 + dir.index();
-            let mut heap = BinaryHeap::new();
-            let mut starts = Vec::new();
-            for port in self.exits(from) {
-                if let Some(node) = self.node(port.grid) {
-                    let st = state(node, port.dir);
-                    if search.improve(st, 0, usize::MAX) {
-                        starts.push((st, port.edge));
-                        heap.push(Reverse((0i64, st)));
-                    }
-                }
-            }
-            let goals: Vec<(usize, Port)> = self
-                .entries(to)
-                .into_iter()
-                .filter_map(|port| self.node(port.grid).map(|node| (node, port)))
-                .collect();
-            let other = |&(f, t): &(usize, usize)| f != from && t != to;
-            let mut found: Option<(i64, usize, (i32, i32))> = None;
-            while let Some(Reverse((cost, st))) = heap.pop() {
-                if search.best[st] < cost {
-                    continue;
-                }
-                if found.is_some_and(|(c, _, _)| c <= cost) {
-                    break;
-                }
-                search.budget = search.budget.checked_sub(1)?;
-                let (node, heading) = (st / 4, Dir::ALL[st % 4]);
-                for (_, port) in goals.iter().filter(|(n, _)| *n == node) {
-                    // Entering against the heading would double back over the path.
-                    if port.dir == heading.opposite() {
-                        continue;
-                    }
-                    let total = cost + if port.dir == heading { 0 } else { TURN };
-                    if found.is_none_or(|(c, _, _)| total < c) {
-                        found = Some((total, st, port.edge));
-                    }
-                }
-                for dir in Dir::ALL {
-                    if dir == heading.opposite() {
-                        continue;
-                    }
-                    let Some(next) = self.step(node, dir) else {
-                        continue;
-                    };
-                    let (a, b) = (self.point(node), self.point(next));
-                    let length = i64::from((a.0 - b.0).abs() + (a.1 - b.1).abs());
-                    let shared = traffic.stretches[self.stretch(node, dir)].iter().any(other);
-                    let crossing = traffic.through[next]
-                        .iter()
-                        .any(|&(v, f, t)| v != dir.vertical() && other(&(f, t)));
-                    let c2 = cost
-                        + length * if shared { SHARED } else { 1 }
-                        + if dir == heading { 0 } else { TURN }
-                        + if crossing { CROSSING } else { 0 };
-                    let st2 = state(next, dir);
-                    if search.improve(st2, c2, st) {
-                        heap.push(Reverse((c2, st2)));
-                    }
-                }
-            }
-            let (_, mut st, end) = found?;
-            let mut nodes = vec![st / 4];
-            while search.back[st] != usize::MAX {
-                st = search.back[st];
-                nodes.push(st / 4);
-            }
-            nodes.reverse();
-            let start = starts.iter().find(|(s, _)| *s == st)?.1;
-            Some(Routed { start, nodes, end })
-        }
-
-        /// Right from the source, down or up just before the target, right into it. Only for
-        /// arrows left over when a map has spent the search budget; it may cross boxes.
-        fn fallback(&self, from: usize, to: usize) -> Vec<(i32, i32)> {
-            let (s, t) = (&self.boxes[from], &self.boxes[to]);
-            let x = t.x0 - CLEARANCE;
-            vec![
-                (s.x1, self.ports[from]),
-                (x, self.ports[from]),
-                (x, self.ports[to]),
-                (t.x0, self.ports[to]),
-            ]
-        }
-    }
-
-    /// The search's working memory, kept between arrows; only what an arrow touched is reset.
-    struct Search {
-        best: Vec<i64>,
-        back: Vec<usize>,
-        touched: Vec<usize>,
-        budget: usize,
-    }
-
-    impl Search {
-        fn improve(&mut self, state: usize, cost: i64, from: usize) -> bool {
-            if cost >= self.best[state] {
-                return false;
-            }
-            if self.best[state] == i64::MAX {
-                self.touched.push(state);
-            }
-            self.best[state] = cost;
-            self.back[state] = from;
-            true
-        }
-
-        fn reset(&mut self) {
-            for st in self.touched.drain(..) {
-                self.best[st] = i64::MAX;
-                self.back[st] = usize::MAX;
-            }
-        }
-    }
-
-    /// A path found: from `start` on the source's edge through grid `nodes` to `end` on the
-    /// target's edge.
-    struct Routed {
-        start: (i32, i32),
-        nodes: Vec<usize>,
-        end: (i32, i32),
-    }
-
-    /// What the arrows routed so far occupy.
-    struct Traffic {
-        /// By grid stretch: the (source, target) pairs that run along it.
-        stretches: Vec<Vec<(usize, usize)>>,
-        /// By grid node: (vertical?, source, target) for each way an arrow passes it.
-        through: Vec<Vec<(bool, usize, usize)>>,
-    }
-
-    impl Traffic {
-        fn add(&mut self, router: &Router, nodes: &[usize], pair: (usize, usize)) {
-            for w in nodes.windows(2) {
-                let dir = Dir::ALL
-                    .into_iter()
-                    .find(|&d| router.step(w[0], d) == Some(w[1]))
-                    .expect("consecutive nodes of a path are neighbours");
-                self.stretches[router.stretch(w[0], dir)].push(pair);
-                for &n in w {
-                    self.through[n].push((dir.vertical(), pair.0, pair.1));
-                }
-            }
-        }
-    }
-
-    /// Drop repeated points and points in the middle of a straight run.
-    fn simplify(points: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
-        let mut out: Vec<(i32, i32)> = Vec::with_capacity(points.len());
-        for p in points {
-            if out.last() == Some(&p) {
-                continue;
-            }
-            if let [.., a, b] = out[..]
-                && ((a.0 == b.0 && b.0 == p.0) || (a.1 == b.1 && b.1 == p.1))
-            {
-                out.pop();
-            }
-            out.push(p);
-        }
-        out
+fn chip_width(kind: ChipKind, recorded: RecordedIn) -> i32 {
+    let words = |text: &str| text_width(text, SMALL_SIZE, true).ceil() as i32;
+    match kind {
+        ChipKind::Recorded => words(recorded_label(recorded)) + 2 * CHIP_PAD,
+        ChipKind::Scan => CHIP_PAD + BARCODE_W + 3 + words("Scan") + CHIP_PAD,
+        ChipKind::Changed => words("Changed") + 2 * CHIP_PAD,
     }
 }
 
 // ---------- text that fits ----------
 
-/// Estimated width in px, from DejaVu Sans's advance widths (in em) grouped by shape.
+/// Advance widths of DejaVu Sans and DejaVu Sans Bold, in thousandths of an em, for the
+/// characters ' ' to '~'. DejaVu Sans is the widest of the fonts `system-ui` falls back to, so
+/// text measured with it fits in any of them. Rows of 16: from ' ', '0', '@', 'P', '`' and 'p'.
+#[rustfmt::skip]
+const BOOK: [u16; 95] = [
+    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337,
+    636, 636, 636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531,
+    1000, 684, 686, 698, 770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787,
+    603, 787, 695, 635, 611, 732, 684, 989, 685, 611, 685, 390, 337, 390, 838, 500,
+    500, 613, 635, 550, 635, 615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612,
+    635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337, 636, 838,
+];
+#[rustfmt::skip]
+const BOLD: [u16; 95] = [
+    348, 456, 521, 838, 696, 1002, 872, 306, 457, 457, 523, 838, 380, 415, 380, 365,
+    696, 696, 696, 696, 696, 696, 696, 696, 696, 696, 400, 400, 838, 838, 838, 580,
+    1000, 774, 762, 734, 830, 683, 683, 821, 837, 372, 372, 775, 637, 995, 837, 850,
+    733, 850, 770, 720, 682, 812, 774, 1103, 771, 724, 725, 457, 365, 457, 838, 500,
+    500, 675, 716, 593, 716, 678, 435, 716, 712, 343, 343, 665, 343, 1042, 712, 687,
+    716, 716, 493, 595, 478, 712, 652, 924, 645, 652, 582, 712, 365, 712, 838,
+];
+
+/// Width in px when drawn in DejaVu Sans (Bold when `bold`, as for weights from 600).
 fn text_width(text: &str, size: f64, bold: bool) -> f64 {
-    let em: f64 = text
+    let table = if bold { &BOLD } else { &BOOK };
+    let milli: u32 = text
         .chars()
         .map(|c| match c {
-            'i' | 'j' | 'l' | '\'' | '.' | ',' | ':' | ';' | '|' | '!' => 0.28,
-            'f' | 't' | 'r' | ' ' | '(' | ')' | '-' | '/' | 'I' => 0.4,
-            'm' => 0.98,
-            'w' => 0.82,
-            'M' | 'W' | '—' => 1.0,
-            'A'..='Z' => 0.72,
-            '0'..='9' => 0.64,
-            c if c.is_ascii() => 0.62,
-            _ => 0.8,
+            ' '..='~' => u32::from(table[c as usize - ' ' as usize]),
+            '·' => u32::from(table[0]),
+            // Letters of other Latin, Greek or Cyrillic alphabets are about as wide as their
+            // ASCII cousins; the rest (CJK, symbols, "…") as wide as a square.
+            c if c.is_alphabetic() && u32::from(c) < 0x2E80 => 720,
+            _ => 1000,
         })
         .sum();
-    em * size * if bold { 1.1 } else { 1.0 }
+    f64::from(milli) / 1000.0 * size
 }
 
-/// Greedy word wrap into at most `max_lines`; a word longer than a line is cut, and text that
-/// does not fit ends with "…" (the full text is in the step's tooltip).
+/// Greedy word wrap into lines of `width` px, at most `max_lines`; see [`wrap_lines`].
 fn wrap(text: &str, width: i32, size: f64, bold: bool, max_lines: usize) -> Vec<String> {
-    let width = f64::from(width);
-    let fits = |s: &str| text_width(s, size, bold) <= width;
-    let mut lines: Vec<String> = Vec::new();
+    wrap_lines(text, &|_| width, size, bold, max_lines)
+}
+
+/// Greedy word wrap, line `i` being `width(i)` px wide. A word longer than a line is broken
+/// with a hyphen (or after a hyphen or slash it has); text that does not fit in `max_lines`
+/// ends with "…" (the full text is in the step's tooltip).
+fn wrap_lines(
+    text: &str,
+    width: &dyn Fn(usize) -> i32,
+    size: f64,
+    bold: bool,
+    max_lines: usize,
+) -> Vec<String> {
+    let fits = |s: &str, line: usize| text_width(s, size, bold) <= f64::from(width(line));
+    // Each line, and whether it ends in a hyphen added here.
+    let mut lines: Vec<(String, bool)> = Vec::new();
     let mut current = String::new();
+    // Whether `current` begins with the end of a word broken on the line before.
+    let mut fragment = false;
     for word in text.split_whitespace() {
         let candidate = if current.is_empty() {
             word.to_string()
         } else {
             format!("{current} {word}")
         };
-        if fits(&candidate) {
+        if fits(&candidate, lines.len()) {
             current = candidate;
             continue;
         }
+        let mut rest: Vec<char> = word.chars().collect();
         if !current.is_empty() {
-            lines.push(std::mem::take(&mut current));
-        }
-        // A word wider than a line is cut where it stops fitting.
-        for c in word.chars() {
-            current.push(c);
-            if !fits(&current) {
-                current.pop();
-                lines.push(std::mem::replace(&mut current, c.to_string()));
+            // A line that the next word would leave very short ("At" before "manufacturing
+            // facility") takes the word's start, hyphenated, when three letters or more fit
+            // and three or more are left.
+            let line = lines.len();
+            let lead = format!("{current} ");
+            let start = |n: usize| format!("{lead}{}-", rest[..n].iter().collect::<String>());
+            let n = (0..rest.len())
+                .take_while(|&n| fits(&start(n + 1), line))
+                .count()
+                .min(rest.len().saturating_sub(3));
+            let short = 3.0 * text_width(&current, size, bold) < f64::from(width(line));
+            let letters = rest.iter().all(|c| c.is_alphabetic());
+            if short && !fragment && letters && n >= 3 {
+                lines.push((start(n), true));
+                rest.drain(..n);
+            } else {
+                lines.push((current, false));
             }
+        }
+        loop {
+            let line = lines.len();
+            let whole: String = rest.iter().collect();
+            if fits(&whole, line) {
+                fragment = whole.chars().count() < word.chars().count();
+                current = whole;
+                break;
+            }
+            let prefix = |n: usize| rest[..n].iter().collect::<String>();
+            let mut n = 1;
+            while n + 1 < rest.len() && fits(&format!("{}-", prefix(n + 1)), line) {
+                n += 1;
+            }
+            // Rather after a hyphen or slash the word has, when one fits.
+            let cut = (1..=n).rev().find(|&i| matches!(rest[i - 1], '-' | '/'));
+            match cut {
+                Some(i) => lines.push((prefix(i), false)),
+                None => lines.push((format!("{}-", prefix(n)), true)),
+            }
+            let cut = cut.unwrap_or(n);
+            rest.drain(..cut);
         }
     }
     if !current.is_empty() {
-        lines.push(current);
+        lines.push((current, false));
     }
     if lines.len() > max_lines {
-        let rest = lines.split_off(max_lines - 1).join(" ");
-        lines.push(ellipsize(&rest, width, size, bold));
+        let last = max_lines - 1;
+        let mut rest = String::new();
+        let mut glue = "";
+        for (text, hyphenated) in lines.split_off(last) {
+            rest.push_str(glue);
+            if hyphenated {
+                rest.push_str(text.strip_suffix('-').unwrap_or(&text));
+                glue = "";
+            } else {
+                rest.push_str(&text);
+                glue = if text.ends_with(['-', '/']) { "" } else { " " };
+            }
+        }
+        lines.push((ellipsize(&rest, f64::from(width(last)), size, bold), false));
     }
-    lines
+    lines.into_iter().map(|(text, _)| text).collect()
 }
 
 fn ellipsize(text: &str, width: f64, size: f64, bold: bool) -> String {
@@ -977,14 +658,13 @@ pub fn swimlane(map: &ValidMap, overlay: Option<&SiteOverlay>) -> Markup {
         ),
     };
     let present = Present::of(&layout, overlay.is_some());
+    let (w, h) = (layout.width, layout.height);
     html! {
-        div.swimlane data-steps=(layout.boxes.len()) {
+        div.swimlane data-steps=(layout.boxes.len()) data-lanes=(layout.lanes.len()) {
             (summary(&layout))
-            div.swimlane-scroll tabindex="0" role="region" aria-label="Process map diagram; scroll sideways to see every step" {
-                (pinned_labels(&layout))
+            div.swimlane-scroll tabindex="0" role="region" aria-label="Process map diagram" {
                 svg.swimlane-svg role="img" aria-labelledby=(title_id) aria-describedby=(desc_id)
-                    width=(layout.width) height=(layout.height)
-                    viewBox={ "0 0 " (layout.width) " " (layout.height) }
+                    width=(w) height=(h) viewBox={ "0 0 " (w) " " (h) }
                     preserveAspectRatio="xMinYMin meet" {
                     title id=(title_id) { (title) }
                     desc id=(desc_id) { (describe(&layout, map, overlay)) }
@@ -994,13 +674,17 @@ pub fn swimlane(map: &ValidMap, overlay: Option<&SiteOverlay>) -> Markup {
                     }
                     g.lanes {
                         @for (i, lane) in layout.lanes.iter().enumerate() {
+                            @let (x0, x1) = lane_band(&layout, i);
                             g.lane data-stage=(lane.stage.as_str()) {
                                 rect class={ "lane-bg " (if i % 2 == 0 { "lane-even" } else { "lane-odd" }) }
-                                    x="0" y=(lane.y) width=(layout.width + BAND_OVERHANG) height=(lane.height) {}
-                                (lane_label(lane))
-                                line.lane-rule x1="0" x2=(layout.width + BAND_OVERHANG) y1=(lane.y) y2=(lane.y) {}
+                                    x=(x0) y="0" width=(x1 - x0) height=(h) {}
+                                (lane_header(&layout, i))
+                                @if i > 0 {
+                                    line.lane-rule x1=(lane.x) x2=(lane.x) y1="0" y2=(h) {}
+                                }
                             }
                         }
+                        line.header-rule x1="0" x2=(w) y1=(HEADER_H) y2=(HEADER_H) {}
                     }
                     // Under the arrows, so an arrow's head shows on top of the outline.
                     g.rings {
@@ -1028,10 +712,23 @@ pub fn swimlane(map: &ValidMap, overlay: Option<&SiteOverlay>) -> Markup {
                         }
                     }
                 }
+                (pinned_header(&layout))
             }
             (legend(&present))
         }
     }
+}
+
+/// The stretch a lane's background covers: the outer lanes take the margins too.
+fn lane_band(layout: &Layout, i: usize) -> (i32, i32) {
+    let lane = &layout.lanes[i];
+    let x0 = if i == 0 { 0 } else { lane.x };
+    let x1 = if i + 1 == layout.lanes.len() {
+        layout.width
+    } else {
+        lane.x + LANE_W
+    };
+    (x0, x1)
 }
 
 /// The map in one line of counts, above the diagram: what a reader takes in before scrolling.
@@ -1138,31 +835,37 @@ fn arrowhead(id: &str, class: &str) -> Markup {
     }
 }
 
-fn lane_label(lane: &Lane) -> Markup {
-    let y = lane.y + 30;
+/// A lane's name and step count, at the top of its column.
+fn lane_header(layout: &Layout, i: usize) -> Markup {
+    let lane = &layout.lanes[i];
+    let (x0, x1) = lane_band(layout, i);
+    let middle = lane.x + LANE_W / 2;
     let count = match lane.steps {
         1 => "1 step".to_string(),
         n => format!("{n} steps"),
     };
     html! {
-        rect.lane-label-bg x="0" y=(lane.y) width=(LABEL_W) height=(lane.height) {}
-        text.lane-label x="16" y=(y) font-size="14" { (stage_label(lane.stage)) }
-        text.lane-count x="16" y=(y + 18) font-size="12" { (count) }
+        rect.lane-label-bg x=(x0) y="0" width=(x1 - x0) height=(HEADER_H) {}
+        text.lane-label x=(middle) y="20" text-anchor="middle" font-size="13" { (stage_label(lane.stage)) }
+        text.lane-count x=(middle) y="37" text-anchor="middle" font-size="12" { (count) }
     }
 }
 
-/// The lane labels again, in a narrow SVG that sticks to the left edge of the scrolling
-/// wrapper, so a reader far to the right still sees which lane is which. Hidden from assistive
+/// The lane names again, in a strip that sticks to the top of the window while the reader
+/// scrolls down a long map, so a step far down still shows its stage. Hidden from assistive
 /// technology: the diagram's own title and description already name every stage.
-fn pinned_labels(layout: &Layout) -> Markup {
+fn pinned_header(layout: &Layout) -> Markup {
+    let w = layout.width;
     html! {
-        svg.swimlane-pin aria-hidden="true" focusable="false" width=(LABEL_W) height=(layout.height)
-            viewBox={ "0 0 " (LABEL_W) " " (layout.height) } {
-            @for lane in &layout.lanes {
-                (lane_label(lane))
-                line.lane-rule x1="0" x2=(LABEL_W) y1=(lane.y) y2=(lane.y) {}
+        svg.swimlane-pin aria-hidden="true" focusable="false" width=(w) height=(HEADER_H)
+            viewBox={ "0 0 " (w) " " (HEADER_H) } preserveAspectRatio="xMinYMin meet" {
+            @for (i, lane) in layout.lanes.iter().enumerate() {
+                (lane_header(layout, i))
+                @if i > 0 {
+                    line.lane-rule x1=(lane.x) x2=(lane.x) y1="0" y2=(HEADER_H) {}
+                }
             }
-            line.pin-edge x1=(LABEL_W - 1) x2=(LABEL_W - 1) y1="0" y2=(layout.height) {}
+            line.header-rule x1="0" x2=(w) y1=(HEADER_H - 1) y2=(HEADER_H - 1) {}
         }
     }
 }
@@ -1185,49 +888,57 @@ fn step_box(b: &StepBox, map: &ValidMap, overlay: Option<&SiteOverlay>) -> Marku
         }
     }
     let h = b.height;
-    let details_top = PAD_TOP + NAME_LH * b.name.len() as i32 + 6;
-    let footer_y = h - FOOTER_H + 9;
-    let recorded = recorded_label(s.recorded_in);
-    let pill_w = text_width(recorded, SMALL_SIZE, true).ceil() as i32 + 14;
+    let details_top = PAD_TOP + NAME_LH * b.name.len() as i32 + NAME_GAP;
+    let chips_top = b.chips_top();
     html! {
         g class=(class) data-step=(s.key) transform={ "translate(" (b.x) " " (b.y) ")" } {
             title { (tooltip(s, b.overlay, map, overlay)) }
             rect.step-box width=(BOX_W) height=(h) rx="6" {}
             @if s.controlled {
                 path.controlled-bar d={
-                    "M7 0 V" (h) " H6 Q0 " (h) " 0 " (h - 6) " V6 Q0 0 6 0 Z"
+                    "M" (BAR_W) " 0 V" (h) " H6 Q0 " (h) " 0 " (h - 6) " V6 Q0 0 6 0 Z"
                 } {}
+                g.controlled-mark { (lock(BOX_W - PAD_RIGHT - 12, PAD_TOP - 1)) }
             }
             @for (i, line) in b.name.iter().enumerate() {
-                text.step-name x=(PAD_X) y=(PAD_TOP + NAME_LH * (i as i32 + 1) - 4)
+                text.step-name x=(PAD_LEFT) y=(PAD_TOP + NAME_LH * (i as i32 + 1) - 4)
                     font-size=(NAME_SIZE) { (line) }
             }
             @for (i, line) in b.details.iter().enumerate() {
-                text class=(line.class) x=(PAD_X) y=(details_top + DETAIL_LH * (i as i32 + 1) - 4)
+                text class=(line.class) x=(PAD_LEFT) y=(details_top + DETAIL_LH * (i as i32 + 1) - 3)
                     font-size=(DETAIL_SIZE) { (line.text) }
             }
-            g class={ "recorded recorded-" (s.recorded_in.as_str()) }
-                transform={ "translate(" (PAD_X) " " (footer_y) ")" } {
-                rect width=(pill_w) height="18" rx="9" {}
-                text x=(pill_w / 2) y="13" text-anchor="middle" font-size=(SMALL_SIZE) { (recorded) }
+            @for chip in &b.chips {
+                @let y = chips_top + chip.line * (CHIP_H + CHIP_GAP);
+                (chip_mark(chip, s.recorded_in, chip.x, y))
             }
-            @if s.controlled {
-                g.controlled-mark transform={ "translate(" (BOX_W - PAD_X - 80) " " (footer_y + 2) ")" } {
-                    (lock(0, 0))
-                    text x="15" y="11" font-size=(SMALL_SIZE) { "Controlled" }
+        }
+    }
+}
+
+/// A chip at (x, y): where the step is recorded, "Scan" with a barcode, or "Changed".
+fn chip_mark(chip: &Chip, recorded: RecordedIn, x: i32, y: i32) -> Markup {
+    let w = chip.width;
+    let at = format!("translate({x} {y})");
+    html! {
+        @match chip.kind {
+            ChipKind::Recorded => {
+                g class={ "recorded recorded-" (recorded.as_str()) } transform=(at) {
+                    rect width=(w) height=(CHIP_H) rx="9" {}
+                    text x=(w / 2) y="13" text-anchor="middle" font-size=(SMALL_SIZE) { (recorded_label(recorded)) }
                 }
             }
-            @if s.params.scan {
-                g.scan-badge transform={ "translate(" (SCAN_TAG.0) " -9)" } {
-                    rect width=(SCAN_TAG.1 - SCAN_TAG.0) height="18" rx="9" {}
-                    (barcode(9, 5, 8))
-                    text x="25" y="13" font-size=(SMALL_SIZE) { "Scan" }
+            ChipKind::Scan => {
+                g.scan-badge transform=(at) {
+                    rect width=(w) height=(CHIP_H) rx="9" {}
+                    (barcode(CHIP_PAD, 5, 8))
+                    text x=(CHIP_PAD + BARCODE_W + 3) y="13" font-size=(SMALL_SIZE) { "Scan" }
                 }
             }
-            @if b.changed() {
-                g.changed-tag transform={ "translate(" (CHANGED_TAG.0) " -9)" } {
-                    rect width=(CHANGED_TAG.1 - CHANGED_TAG.0) height="18" rx="9" {}
-                    text x="33" y="13" text-anchor="middle" font-size=(SMALL_SIZE) { "Changed" }
+            ChipKind::Changed => {
+                g.changed-tag transform=(at) {
+                    rect width=(w) height=(CHIP_H) rx="9" {}
+                    text x=(w / 2) y="13" text-anchor="middle" font-size=(SMALL_SIZE) { "Changed" }
                 }
             }
         }
@@ -1404,7 +1115,8 @@ fn tooltip(
 /// marks.
 fn describe(layout: &Layout, map: &ValidMap, overlay: Option<&SiteOverlay>) -> String {
     let mut text = format!(
-        "{} steps in {} stages, left to right in the order they happen.",
+        "{} steps in {} stages. Each stage is a column, left to right in process order; \
+         steps run from top to bottom in the order they happen.",
         layout.boxes.len(),
         layout.lanes.len()
     );
@@ -1476,17 +1188,17 @@ fn legend(present: &Present) -> Markup {
             }
             li {
                 svg.legend-swatch width="44" height="26" viewBox="0 0 44 26" aria-hidden="true" {
-                    path.arrow d="M2 13 H38" {}
-                    path.legend-head d="M34 9.5 L41 13 L34 16.5 Z" {}
+                    path.arrow d="M22 1 V20" {}
+                    path.legend-head d="M18.5 18 L22 25 L25.5 18 Z" {}
                 }
-                span { "Comes after: a step starts once every arrow into it is done" }
+                span { "Comes after: the process runs down the page; a step starts once every arrow into it is done" }
             }
             @if present.controlled {
                 li.step.controlled {
                     svg.legend-swatch width="44" height="26" viewBox="-2 -2 44 26" aria-hidden="true" {
                         rect.step-box width="40" height="22" rx="5" {}
                         path.controlled-bar d="M7 0 V22 H6 Q0 22 0 16 V6 Q0 0 6 0 Z" {}
-                        g.controlled-mark { (lock(18, 4)) }
+                        g.controlled-mark { (lock(25, 4)) }
                     }
                     span { "Controlled: the manufacturer's label or quality agreement governs it; the site proposes changes" }
                 }
@@ -1509,8 +1221,8 @@ fn legend(present: &Present) -> Markup {
                         rect.step-box width="40" height="22" rx="5" {}
                     }
                     svg.legend-swatch width="44" height="26" viewBox="0 0 44 26" aria-hidden="true" {
-                        path.hold-arrow d="M2 13 H38" {}
-                        path.legend-head.hold-head d="M34 9.5 L41 13 L34 16.5 Z" {}
+                        path.hold-arrow d="M22 1 V20" {}
+                        path.legend-head.hold-head d="M18.5 18 L22 25 L25.5 18 Z" {}
                     }
                     span { "Hold point: must not start before the step its dashed arrow comes from" }
                 }
@@ -1564,6 +1276,7 @@ fn legend(present: &Present) -> Markup {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::charts::route;
     use cellpath_domain::process_map::{ProcessMap, scan_burden, seeds, validate};
 
     fn car_t() -> ValidMap {
@@ -1715,6 +1428,21 @@ pub(crate) mod tests {
         &svg[start..end]
     }
 
+    /// The words drawn in a step's box, lines joined by spaces.
+    fn box_text(svg: &str, key: &str) -> String {
+        let at = svg
+            .find(&format!("data-step=\"{key}\""))
+            .unwrap_or_else(|| panic!("{key} drawn"));
+        let rest = &svg[at..];
+        let end = rest[1..].find("data-step=").map_or(rest.len(), |e| e + 1);
+        rest[..end]
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| Some(&t[t.find('>')? + 1..t.find("</text>")?]))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     #[test]
     fn a_site_overlay_shows_local_owners_and_outlines_what_changed() {
         let map = car_t();
@@ -1724,9 +1452,10 @@ pub(crate) mod tests {
         assert!(step_tag(&svg, "dual_verification_cd4").contains(" changed"));
         assert!(!step_tag(&svg, "physician_order").contains(" changed"));
         assert_eq!(count(&svg, "<g class=\"changed-tag\""), 2);
-        assert!(svg.contains("Owner: BMT attending"));
-        assert!(svg.contains("System: Epic Beacon"));
-        assert!(svg.contains("At BMT clinic"));
+        let order = box_text(&svg, "physician_order");
+        assert!(order.contains("Owner: BMT attending"), "{order}");
+        assert!(order.contains("System: Epic Beacon"), "{order}");
+        assert!(order.contains("At BMT clinic"), "{order}");
         assert!(svg.contains("Riverside Medical Center"));
         assert!(svg.contains("Changed in this site version"));
         // without the overlay nothing is outlined
@@ -1735,66 +1464,225 @@ pub(crate) mod tests {
         assert!(!plain.contains("Owner:"));
     }
 
-    #[test]
-    fn every_arrow_points_right_no_boxes_overlap_and_no_arrow_crosses_a_box() {
-        for (name, map) in [("car-t", car_t()), ("in vivo", in_vivo())] {
-            let overlay = demo_overlay();
-            let layout = Layout::new(&map, Some(&overlay));
-            for a in &layout.arrows {
-                let (s, t) = (&layout.boxes[a.from], &layout.boxes[a.to]);
-                let arrow = format!("{name}: arrow {} → {}", s.step.key, t.step.key);
-                assert!(t.x > s.x, "{arrow}: target x {} ≤ source x {}", t.x, s.x);
-                let on_edge = |p: (i32, i32), b: &StepBox| {
-                    let r = b.rect();
-                    let inside = |v: i32, lo: i32, hi: i32| v >= lo && v <= hi;
-                    inside(p.0, r.x0, r.x1)
-                        && inside(p.1, r.y0, r.y1)
-                        && (p.0 == r.x0 || p.0 == r.x1 || p.1 == r.y0 || p.1 == r.y1)
-                };
-                let (first, last) = (a.points[0], a.points[a.points.len() - 1]);
-                assert!(on_edge(first, s), "{arrow} starts at {first:?}");
-                assert!(on_edge(last, t), "{arrow} ends at {last:?}");
-                for seg in a.points.windows(2) {
+    /// Every map the tests draw: the seeds, with and without a site's overlay.
+    fn drawn() -> Vec<(&'static str, ValidMap, Option<SiteOverlay>)> {
+        vec![
+            ("car-t", car_t(), None),
+            ("car-t at Riverside", car_t(), Some(demo_overlay())),
+            ("in vivo", in_vivo(), None),
+        ]
+    }
+
+    /// What a reader relies on: every arrow points down from its source's bottom edge into
+    /// its target's top edge, runs straight or turns at right angles, never runs up and never
+    /// crosses a box; boxes do not overlap and sit in their stage's lane, which come in process
+    /// order; a box per step, a lane per stage.
+    fn check_geometry(name: &str, map: &ValidMap, layout: &Layout) {
+        assert_eq!(
+            layout.boxes.len(),
+            map.steps().len(),
+            "{name}: a box per step"
+        );
+        for a in &layout.arrows {
+            let (s, t) = (&layout.boxes[a.from], &layout.boxes[a.to]);
+            let arrow = format!("{name}: arrow {} → {}", s.step.key, t.step.key);
+            assert!(
+                t.y > s.bottom(),
+                "{arrow}: target at y {} is not below the source (bottom {})",
+                t.y,
+                s.bottom()
+            );
+            let (first, last) = (a.points[0], a.points[a.points.len() - 1]);
+            assert!(
+                first.1 == s.bottom() && first.0 > s.x && first.0 < s.right(),
+                "{arrow} starts at {first:?}"
+            );
+            assert!(
+                last.1 == t.y && last.0 > t.x && last.0 < t.right(),
+                "{arrow} ends at {last:?}"
+            );
+            for seg in a.points.windows(2) {
+                assert!(
+                    seg[0].0 == seg[1].0 || seg[0].1 == seg[1].1,
+                    "{arrow}: runs straight or turns at right angles"
+                );
+                assert!(seg[1].1 >= seg[0].1, "{arrow}: runs up at {seg:?}");
+                assert!(
+                    seg[0].0.min(seg[1].0) > 0 && seg[0].0.max(seg[1].0) < layout.width,
+                    "{arrow}: inside the diagram"
+                );
+                for o in &layout.boxes {
                     assert!(
-                        seg[0].0 == seg[1].0 || seg[0].1 == seg[1].1,
-                        "{arrow}: runs straight or turns at right angles"
+                        !route::crosses(seg[0], seg[1], &o.rect()),
+                        "{arrow} crosses {} at {seg:?}",
+                        o.step.key
                     );
-                    for o in &layout.boxes {
-                        assert!(
-                            !route::crosses(seg[0], seg[1], &o.rect()),
-                            "{arrow} crosses {} at {seg:?}",
-                            o.step.key
-                        );
+                }
+            }
+        }
+        for (i, a) in layout.boxes.iter().enumerate() {
+            for b in &layout.boxes[i + 1..] {
+                let apart =
+                    a.right() <= b.x || b.right() <= a.x || a.bottom() <= b.y || b.bottom() <= a.y;
+                assert!(apart, "{name}: {} overlaps {}", a.step.key, b.step.key);
+            }
+            let lane = layout
+                .lanes
+                .iter()
+                .find(|l| l.stage == a.step.stage)
+                .expect("a lane for every stage with steps");
+            assert!(
+                a.x >= lane.x && a.right() <= lane.x + LANE_W,
+                "{name}: {} sits in its stage's lane",
+                a.step.key
+            );
+            assert!(
+                a.content_height() <= a.height,
+                "{name}: {} fits",
+                a.step.key
+            );
+            assert!(a.bottom() <= layout.height && a.right() <= layout.width);
+        }
+        let stages: Vec<Stage> = layout.lanes.iter().map(|l| l.stage).collect();
+        let present: BTreeSet<Stage> = map.steps().map(|s| s.stage).collect();
+        assert_eq!(stages, present.into_iter().collect::<Vec<_>>(), "{name}");
+    }
+
+    #[test]
+    fn every_arrow_points_down_no_boxes_overlap_and_no_arrow_crosses_a_box() {
+        for (name, map, overlay) in drawn() {
+            check_geometry(name, &map, &Layout::new(&map, overlay.as_ref()));
+        }
+    }
+
+    /// A valid map of `n` record steps: each after one to three earlier steps, so branches
+    /// fork and join, and a last step after every step nothing else comes after.
+    fn random_map(n: usize, seed: u64, stages: &[Stage]) -> ValidMap {
+        use cellpath_domain::Role;
+        use cellpath_domain::process_map::{MapContext, RecordedIn, StepParams};
+        let mut state = seed;
+        let mut next = move |below: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % below.max(1)
+        };
+        let mut steps: Vec<Step> = Vec::new();
+        for i in 0..n {
+            let mut after: Vec<String> = Vec::new();
+            if i > 0 {
+                for _ in 0..1 + next(3) {
+                    let key = format!("s{}", i - 1 - next(i.min(6)));
+                    if !after.contains(&key) {
+                        after.push(key);
                     }
                 }
             }
-            for (i, a) in layout.boxes.iter().enumerate() {
-                for b in &layout.boxes[i + 1..] {
-                    let apart = a.right() <= b.x
-                        || b.right() <= a.x
-                        || a.bottom() <= b.y
-                        || b.bottom() <= a.y;
-                    assert!(apart, "{name}: {} overlaps {}", a.step.key, b.step.key);
-                }
-                let lane = layout
-                    .lanes
-                    .iter()
-                    .find(|l| l.stage == a.step.stage)
-                    .expect("a lane for every stage with steps");
-                assert!(
-                    a.y >= lane.y && a.bottom() <= lane.y + lane.height,
-                    "{name}: {} sits in its stage's lane",
-                    a.step.key
-                );
-            }
-            // lanes follow the process order
-            let stages: Vec<Stage> = layout.lanes.iter().map(|l| l.stage).collect();
-            assert!(stages.is_sorted(), "{stages:?}");
+            steps.push(Step {
+                key: format!("s{i}"),
+                name: format!("Step {i} with a longer name"),
+                stage: stages[next(stages.len())],
+                kind: StepKind::Record,
+                role: Role::Nurse,
+                after,
+                controlled: next(2) == 0,
+                recorded_in: RecordedIn::Cellpath,
+                optional: false,
+                params: StepParams {
+                    scan: next(4) == 0,
+                    ..StepParams::default()
+                },
+            });
+        }
+        let sinks: Vec<String> = steps
+            .iter()
+            .filter(|s| !steps.iter().any(|o| o.after.contains(&s.key)))
+            .map(|s| s.key.clone())
+            .collect();
+        steps.push(Step {
+            key: "end".into(),
+            name: "End".into(),
+            stage: stages[0],
+            kind: StepKind::Record,
+            role: Role::Nurse,
+            after: sinks,
+            controlled: false,
+            recorded_in: RecordedIn::Cellpath,
+            optional: false,
+            params: StepParams::default(),
+        });
+        let ctx = MapContext {
+            units: Vec::new(),
+            requires_dual_verification: false,
+        };
+        validate(&ProcessMap { steps }, &ctx).expect("a random map is valid")
+    }
+
+    #[test]
+    fn maps_that_fork_and_join_keep_every_promise() {
+        for seed in 0..40 {
+            let map = random_map(10 + (seed as usize * 7) % 40, seed, Stage::ALL);
+            check_geometry(&format!("seed {seed}"), &map, &Layout::new(&map, None));
+        }
+        // one lane only: arrows that skip a step go round it by the channels at the sides
+        for seed in 0..10 {
+            let map = random_map(15, seed, &[Stage::Administration]);
+            let layout = Layout::new(&map, None);
+            check_geometry(&format!("one lane, seed {seed}"), &map, &layout);
+            assert_eq!(layout.width, 2 * SIDE + LANE_W);
         }
     }
 
     #[test]
-    fn the_two_car_t_components_thawed_together_stack_with_the_one_given_later_on_top() {
+    fn a_large_map_is_drawn_quickly() {
+        let map = random_map(400, 7, Stage::ALL);
+        let started = std::time::Instant::now();
+        let layout = Layout::new(&map, None);
+        check_geometry("400 steps", &map, &layout);
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn the_car_t_map_fits_a_laptop_content_column_from_referral_at_the_top_to_follow_up_at_the_bottom()
+     {
+        for (name, map, overlay) in drawn() {
+            let layout = Layout::new(&map, overlay.as_ref());
+            assert!(layout.width <= 1_024, "{name}: {} px wide", layout.width);
+            let top = layout.boxes.iter().map(|b| b.y).min();
+            let bottom = layout.boxes.iter().map(StepBox::bottom).max();
+            let at = |key: &str| layout.boxes.iter().find(|b| b.step.key == key);
+            assert_eq!(at(map.start().key.as_str()).map(|b| b.y), top, "{name}");
+            assert_eq!(
+                at(map.end().key.as_str()).map(StepBox::bottom),
+                bottom,
+                "{name}"
+            );
+        }
+        let map = car_t();
+        assert_eq!(
+            Layout::new(&map, None).lanes.len(),
+            8,
+            "every stage of the CAR-T map"
+        );
+    }
+
+    #[test]
+    fn text_is_at_least_11_px_and_styles_come_from_the_stylesheet() {
+        for (name, map, overlay) in drawn() {
+            let html = swimlane(&map, overlay.as_ref()).into_string();
+            assert!(!html.contains("style="), "{name}: no inline styles (CSP)");
+            assert!(!html.contains("<script"), "{name}");
+            for size in html.split("font-size=\"").skip(1) {
+                let size: f64 = size[..size.find('"').expect("closes")]
+                    .parse()
+                    .expect("a number");
+                assert!(size >= 11.0, "{name}: text at {size} px");
+            }
+        }
+    }
+
+    #[test]
+    fn the_two_car_t_components_thawed_together_stack_with_cd4_given_first_on_top() {
         let map = car_t();
         let layout = Layout::new(&map, None);
         let at = |key: &str| {
@@ -1806,10 +1694,14 @@ pub(crate) mod tests {
         };
         let (cd4, cd8) = (at("thaw_cd4"), at("thaw_cd8"));
         assert_eq!(cd4.x, cd8.x);
-        // CD4 is given first, so its arrow leaves the lower box and does not cross CD8's
-        assert!(cd4.y >= cd8.bottom() + STACK_GAP);
-        let crossings = crossings(&layout);
-        assert!(crossings.is_empty(), "{crossings:?}");
+        assert_eq!(cd8.row, cd4.row + 1, "stacked in consecutive rows");
+        // the bedside check of CD4 shares CD8's thaw row, in the next lane
+        assert_eq!(at("dual_verification_cd4").row, cd8.row);
+        for (name, map, overlay) in drawn() {
+            let layout = Layout::new(&map, overlay.as_ref());
+            let crossings = crossings(&layout);
+            assert!(crossings.is_empty(), "{name}: {crossings:?}");
+        }
     }
 
     /// Pairs of arrows (of different sources and targets) whose paths cross.
@@ -1870,6 +1762,7 @@ pub(crate) mod tests {
 
     #[test]
     fn long_names_wrap_within_the_box_and_end_with_an_ellipsis_when_too_long() {
+        let fits = |l: &str| text_width(l, NAME_SIZE, true) <= f64::from(TEXT_W);
         let lines = wrap(
             "Monitoring (infusion reactions, liver function)",
             TEXT_W,
@@ -1878,19 +1771,47 @@ pub(crate) mod tests {
             3,
         );
         assert!(lines.len() > 1 && lines.len() <= 3, "{lines:?}");
-        for l in &lines {
-            assert!(text_width(l, NAME_SIZE, true) <= f64::from(TEXT_W), "{l}");
-        }
+        assert!(lines.iter().all(|l| fits(l)), "{lines:?}");
         let long = "word ".repeat(40);
         let lines = wrap(&long, TEXT_W, NAME_SIZE, true, 3);
         assert_eq!(lines.len(), 3);
         assert!(lines[2].ends_with('…'), "{lines:?}");
-        let unbroken = wrap(&"x".repeat(80), TEXT_W, NAME_SIZE, true, 3);
+        // a word longer than a line breaks with a hyphen
+        let unbroken = wrap(&"x".repeat(40), TEXT_W, NAME_SIZE, true, 3);
+        assert!(unbroken.len() > 1, "{unbroken:?}");
+        assert!(unbroken.iter().all(|l| fits(l)), "{unbroken:?}");
+        assert!(unbroken[0].ends_with('-'), "{unbroken:?}");
+        let lines = wrap("Lymphodepleting chemotherapy", TEXT_W, NAME_SIZE, true, 3);
+        assert!(lines.iter().all(|l| fits(l)), "{lines:?}");
+        assert_eq!(lines.last().map(String::as_str), Some("chemotherapy"));
+        // a line left very short by the next word takes the word's start
+        let lines = wrap("At manufacturing facility", TEXT_W, DETAIL_SIZE, false, 2);
+        assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(
-            unbroken
-                .iter()
-                .all(|l| text_width(l, NAME_SIZE, true) <= f64::from(TEXT_W))
+            lines[0].starts_with("At manufac") && lines[0].ends_with('-'),
+            "{lines:?}"
         );
+        assert!(lines[1].ends_with("facility"), "{lines:?}");
+        // a controlled box's first line stops short of the padlock
+        let first = TEXT_W - LOCK_W;
+        let lines = wrap_lines(
+            "Enrollment with the manufacturer",
+            &|i| if i == 0 { first } else { TEXT_W },
+            NAME_SIZE,
+            true,
+            3,
+        );
+        assert!(
+            text_width(&lines[0], NAME_SIZE, true) <= f64::from(first),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn widths_are_dejavu_sans_advances() {
+        // DejaVu Sans Bold: "m" is 1042/1000 em, "i" 343/1000
+        assert!((text_width("mi", 10.0, true) - 13.85).abs() < 1e-9);
+        assert!((text_width("mi", 10.0, false) - (9.74 + 2.78)).abs() < 1e-9);
     }
 
     #[test]
@@ -1932,7 +1853,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn steps_in_one_row_are_joined_by_a_straight_arrow() {
+    fn a_step_right_below_the_one_before_it_is_joined_by_a_straight_arrow() {
         let map = in_vivo();
         let layout = Layout::new(&map, None);
         assert_eq!(layout.lanes.len(), 6, "six stages have steps");
@@ -1942,5 +1863,6 @@ pub(crate) mod tests {
             .find(|a| layout.boxes[a.to].step.key == "administration")
             .expect("verification → infusion");
         assert_eq!(arrow.points.len(), 2, "{:?}", arrow.points);
+        assert_eq!(arrow.points[0].0, arrow.points[1].0, "straight down");
     }
 }
