@@ -72,6 +72,10 @@ pub enum Command {
     Audit(commands::audit::AuditCommand),
     /// Measure audited writes per second through HTTP and directly through the store.
     Bench(commands::bench::BenchArgs),
+    /// Plan contracting: each site's authorization day (deterministic, P50, P90) and what
+    /// dual-track saves; no database needed. Example: docs/examples/plan.toml.
+    #[command(subcommand)]
+    Plan(commands::plan::PlanCommand),
 }
 
 fn main() -> std::process::ExitCode {

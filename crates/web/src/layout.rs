@@ -137,6 +137,9 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
     } else if path.starts_with("/programs") || path.starts_with("/maps/") {
         // Before the suffix rules: a step key may be any word, e.g. `…/steps/sites`.
         Section::Programs
+    } else if path.starts_with("/site-maps/") {
+        // Before the suffix rules, like maps: a step key may be any word.
+        Section::Partnerships
     } else if path.starts_with("/sites/") || path.ends_with("/sites") {
         Section::Sites
     } else if path.starts_with("/facilities/") || path.ends_with("/facilities") {
@@ -299,6 +302,10 @@ mod tests {
         assert_eq!(
             section_for("/maps/map_x/steps/thaw", "org_a"),
             Section::Programs
+        );
+        assert_eq!(
+            section_for("/site-maps/smv_x/steps/sites", "org_a"),
+            Section::Partnerships
         );
     }
 

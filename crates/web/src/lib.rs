@@ -13,7 +13,8 @@
 //! Code map: `session` (cookies, the signed-in context, CSRF), `errors` (app errors as pages,
 //! security headers), `layout` (page chrome and navigation), `forms` (form values, field errors
 //! beside their fields), `labels` (domain words and badges as people read them), `time` (UTC
-//! formatting), `assets` (the stylesheet), `pages/*` (one file per area of the product).
+//! formatting), `assets` (the stylesheet), `pages/*` (one file per area of the product),
+//! `testing` (a browser without JavaScript for router tests).
 
 mod assets;
 pub mod charts;
@@ -26,12 +27,17 @@ mod session;
 mod time;
 
 #[cfg(test)]
+mod testing;
+#[cfg(test)]
 mod tests;
 
 use axum::Router;
 use axum::routing::{get, post};
 use cellpath_app::App;
-use pages::{facilities, home, ledger, login, orgs, partnerships, programs, sites, tokens, users};
+use pages::{
+    facilities, home, ledger, login, orgs, partnerships, programs, readiness, site_maps, sites,
+    tokens, users,
+};
 
 /// Environment variable that says the site is served over https, so cookies get `Secure`.
 pub const SECURE_COOKIES_ENV: &str = "CELLPATH_SECURE_COOKIES";
@@ -97,6 +103,47 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         )
         .route("/partnerships/{id}", get(partnerships::show))
         .route("/partnerships/{id}/status", post(partnerships::set_status))
+        .route("/partnerships/{id}/site-maps", post(site_maps::start))
+        .route(
+            "/partnerships/{id}/sites/{site}/readiness",
+            get(readiness::show),
+        )
+        .route(
+            "/partnerships/{id}/sites/{site}/visits",
+            post(readiness::record_visit),
+        )
+        .route(
+            "/partnerships/{id}/sites/{site}/gap-analysis",
+            post(readiness::analyze),
+        )
+        .route(
+            "/partnerships/{id}/sites/{site}/gaps/{gap}/close",
+            post(readiness::close_gap),
+        )
+        .route("/site-maps/{id}", get(site_maps::show))
+        .route("/site-maps/{id}/checklist", post(site_maps::add_checklist))
+        .route("/site-maps/{id}/sign", post(site_maps::sign))
+        .route(
+            "/site-maps/{id}/proposals/{proposal}",
+            post(site_maps::decide),
+        )
+        .route("/site-maps/{id}/steps/{key}", get(site_maps::show_step))
+        .route(
+            "/site-maps/{id}/steps/{key}/details",
+            post(site_maps::save_details),
+        )
+        .route(
+            "/site-maps/{id}/steps/{key}/edit",
+            post(site_maps::save_edit),
+        )
+        .route(
+            "/site-maps/{id}/steps/{key}/remove",
+            post(site_maps::remove_step),
+        )
+        .route(
+            "/site-maps/{id}/steps/{key}/proposals",
+            post(site_maps::propose),
+        )
         .route("/programs", get(programs::list).post(programs::create))
         .route("/programs/{id}", get(programs::show).post(programs::update))
         .route("/programs/{id}/drafts", post(programs::start_draft))

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bench;
 pub mod org;
+pub mod plan;
 pub mod program;
 pub mod readiness;
 pub mod user;
@@ -153,6 +154,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Audit(c) => return audit::run(&cli.database_url, cli.json, c).await,
         Command::Bench(args) => return bench::run(&cli.database_url, cli.json, args).await,
+        Command::Plan(c) => return plan::run(cli.json, c),
     }
     Ok(ExitCode::SUCCESS)
 }

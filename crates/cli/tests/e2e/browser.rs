@@ -1,7 +1,10 @@
 //! The web UI in headless Chromium through chromedriver: a health system's admin logs in,
-//! creates a site, sees it listed, submits a bad value and sees the error beside the field.
-//! Screenshots go to `target/screenshots/`. Skipped only when Chromium is missing and `CI` is
-//! not set; on CI a missing browser fails the test.
+//! creates a site, sees it listed, submits a bad value and sees the error beside the field; a
+//! site coordinator refines a step of a site's map and proposes a change to a controlled step,
+//! the manufacturer accepts it, both sign, and the swimlane shows the change. Screenshots go to
+//! `target/screenshots/`. Skipped only when Chromium is missing and `CI` is not set; on CI a
+//! missing browser fails the test. The tests run one at a time (`ONE_BROWSER`): two Chromiums
+//! on two cores make every wait a race.
 
 use crate::support::spawn_demo;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -9,6 +12,9 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// Held by each test for its whole run.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 struct Driver {
     child: Child,
@@ -107,6 +113,7 @@ async fn fill(c: &Client, name: &str, value: &str) {
 
 #[tokio::test]
 async fn an_admin_creates_a_site_and_sees_a_bad_value_explained() {
+    let _one = ONE_BROWSER.lock().await;
     let Some(driver) = start_browser().await else {
         return;
     };
@@ -127,14 +134,7 @@ async fn an_admin_creates_a_site_and_sees_a_bad_value_explained() {
         .send_keys(cellpath_app::demo::DEMO_PASSWORD)
         .await
         .unwrap();
-    c.find(Locator::Css(
-        "form:has(input[name=password]) button[type=submit]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click(c, "form:has(input[name=password]) button[type=submit]").await;
     let body = c
         .find(Locator::Css("body"))
         .await
@@ -157,14 +157,7 @@ async fn an_admin_creates_a_site_and_sees_a_bad_value_explained() {
     fill(c, "code", "LUH-WEST").await;
     fill(c, "city", "Oak Park").await;
     fill(c, "region", "IL").await;
-    c.find(Locator::Css(
-        "form:has(input[name=code]) button[type=submit]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click(c, "form:has(input[name=code]) button[type=submit]").await;
     c.goto(&s.url(&format!("/orgs/{org}/sites"))).await.unwrap();
     let list = c
         .find(Locator::Css("table.list"))
@@ -183,14 +176,7 @@ async fn an_admin_creates_a_site_and_sees_a_bad_value_explained() {
     fill(c, "code", "9 south").await;
     fill(c, "city", "Blue Island").await;
     fill(c, "region", "IL").await;
-    c.find(Locator::Css(
-        "form:has(input[name=code]) button[type=submit]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click(c, "form:has(input[name=code]) button[type=submit]").await;
     let error = c
         .find(Locator::Css("p.field-error[data-field=code]"))
         .await
@@ -238,6 +224,254 @@ async fn an_admin_creates_a_site_and_sees_a_bad_value_explained() {
     );
     std::fs::write(
         screenshot_dir().join("ledger.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    driver.client.clone().close().await.unwrap();
+    s.shutdown().await;
+}
+
+async fn type_into(c: &Client, css: &str, value: &str) {
+    let field = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("field {css}: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+/// Click something that loads a page (a link, a submit button) and wait for the new page.
+async fn click(c: &Client, css: &str) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+    // The old document's element goes stale once the browser has left the page.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while old.tag_name().await.is_ok() {
+        assert!(Instant::now() < deadline, "{css} did not load a page");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn sign_in(c: &Client, s: &crate::support::TestServer, email: &str) {
+    c.goto(&s.url("/login")).await.unwrap();
+    type_into(c, "input[name=email]", email).await;
+    type_into(c, "input[name=password]", cellpath_app::demo::DEMO_PASSWORD).await;
+    click(c, "form:has(input[name=password]) button[type=submit]").await;
+    assert!(
+        c.find(Locator::Css("#sign-out")).await.is_ok(),
+        "{email} is signed in"
+    );
+}
+
+/// Sign this version for the signed-in person's side, with the password re-entered.
+async fn sign_site_map(c: &Client) {
+    c.find(Locator::Css("#sign-form select[name=meaning]"))
+        .await
+        .unwrap()
+        .select_by_value("approved")
+        .await
+        .unwrap();
+    type_into(
+        c,
+        "#sign-form input[name=password]",
+        cellpath_app::demo::DEMO_PASSWORD,
+    )
+    .await;
+    click(c, "#sign-form button[type=submit]").await;
+}
+
+#[tokio::test]
+async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(driver) = start_browser().await else {
+        return;
+    };
+    let s = spawn_demo().await;
+    let c = &driver.client;
+    let store = &s.app.store;
+    let lakeshore = s.org_id("Lakeshore University Health").await;
+    let helixa = s.org_id("Helixa Therapeutics").await;
+    let all = cellpath_store::Page::all();
+    let pship = store
+        .partnerships_of(&lakeshore, all)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.manufacturer_id == helixa)
+        .expect("Helixa × Lakeshore");
+    let sites = store.sites_of(&lakeshore, all).await.unwrap();
+    let cancer = sites.iter().find(|x| x.code == "LUH-CANCER").unwrap();
+    let north = sites.iter().find(|x| x.code == "LUH-NORTH").unwrap();
+    let vantacel = store
+        .programs_of(&helixa, all)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name == "Vantacel")
+        .unwrap();
+    let draft = store
+        .site_map_versions(&cancer.id, &vantacel.id)
+        .await
+        .unwrap()
+        .remove(0);
+    let page = format!("/site-maps/{}", draft.id);
+
+    // The coordinator opens the Cancer Pavilion's draft from the partnership page.
+    sign_in(c, &s, "coordinator@lakeshore.example").await;
+    c.goto(&s.url(&format!("/partnerships/{}", pship.id)))
+        .await
+        .unwrap();
+    click(c, "tr[data-site='LUH-CANCER'] a[href^='/site-maps/']").await;
+    assert!(
+        c.current_url().await.unwrap().path().ends_with(&page),
+        "on the draft's page"
+    );
+
+    // Refines a step: who receives the product at the Pavilion, where, in which system.
+    click(c, "tr#step-receipt_and_storage a.button").await;
+    c.find(Locator::Css("#details-form select[name=owner_role]"))
+        .await
+        .unwrap()
+        .select_by_value("cell_lab")
+        .await
+        .unwrap();
+    type_into(
+        c,
+        "#details-form input[name=location]",
+        "Pavilion cell lab annex, room 2.14",
+    )
+    .await;
+    type_into(c, "#details-form input[name=system]", "Cell lab LIMS").await;
+    click(c, "#details-form button[type=submit]").await;
+    assert!(
+        text_of(c, "#notice")
+            .await
+            .contains("local details are saved")
+    );
+
+    // Proposes a change to a controlled step, with the site's reason.
+    c.goto(&s.url(&format!("{page}/steps/enrollment")))
+        .await
+        .unwrap();
+    type_into(
+        c,
+        "#propose-form input[name=name]",
+        "Enrollment in the Helixa portal at intake",
+    )
+    .await;
+    type_into(
+        c,
+        "#propose-form textarea[name=reason]",
+        "Our coordinators enroll at intake, the same day as consent.",
+    )
+    .await;
+    click(c, "#propose-form button[type=submit]").await;
+    assert!(text_of(c, "#notice").await.contains("proposal is sent"));
+    click(c, "#sign-out").await;
+
+    // Helixa's quality lead accepts it with a reason (and decides the seeded one too).
+    sign_in(c, &s, "quality@helixa.example").await;
+    c.goto(&s.url(&page)).await.unwrap();
+    type_into(
+        c,
+        "article[data-step='enrollment'] textarea[name=reason]",
+        "Accepted: enrollment at intake is within the program manual.",
+    )
+    .await;
+    click(c, "article[data-step='enrollment'] button[value=accept]").await;
+    assert!(text_of(c, "#notice").await.contains("accepted"));
+    type_into(
+        c,
+        "article[data-step='thaw_cd4'] textarea[name=reason]",
+        "Rejected: the satellite pharmacy has no validated thaw device yet.",
+    )
+    .await;
+    click(c, "article[data-step='thaw_cd4'] button[value=reject]").await;
+    sign_site_map(c).await;
+    assert!(
+        text_of(c, "#notice")
+            .await
+            .contains("signature is recorded")
+    );
+    click(c, "#sign-out").await;
+
+    // The site signs too: the version is signed by both sides.
+    sign_in(c, &s, "coordinator@lakeshore.example").await;
+    c.goto(&s.url(&page)).await.unwrap();
+    sign_site_map(c).await;
+    let status = c
+        .find(Locator::Css("h1 .site-map-status"))
+        .await
+        .unwrap()
+        .attr("data-status")
+        .await
+        .unwrap();
+    assert_eq!(status.as_deref(), Some("signed"));
+    c.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
+    std::fs::write(
+        screenshot_dir().join("site-map-signed-top.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // The new version's swimlane shows the change.
+    let changed = c
+        .find(Locator::Css("g.step.changed[data-step='enrollment']"))
+        .await
+        .expect("the accepted change is marked on the swimlane");
+    let inside = changed.prop("innerHTML").await.unwrap().unwrap_or_default();
+    assert!(
+        inside.contains("Enrollment in the Helixa portal at intake"),
+        "the box carries the new name: {inside}"
+    );
+    assert!(
+        text_of(c, "tr#step-enrollment")
+            .await
+            .contains("Enrollment in the Helixa portal at intake")
+    );
+    c.execute(
+        "document.querySelector(\"g.step.changed[data-step='enrollment']\").scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        screenshot_dir().join("site-map-signed.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    let view = s
+        .app
+        .site_map(&cellpath_app::Caller::system("test"), &draft.id)
+        .await
+        .unwrap();
+    assert_eq!(view.status, "signed");
+
+    // A readiness page: Lakeshore North, with its open blocking gap.
+    c.goto(&s.url(&format!(
+        "/partnerships/{}/sites/{}/readiness?program={}",
+        pship.id, north.id, vantacel.id
+    )))
+    .await
+    .unwrap();
+    assert!(text_of(c, "#score").await.contains("1 open blocking gap"));
+    std::fs::write(
+        screenshot_dir().join("readiness.png"),
         c.screenshot().await.unwrap(),
     )
     .unwrap();

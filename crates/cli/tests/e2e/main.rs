@@ -5,4 +5,5 @@ mod api;
 mod browser;
 mod cli;
 mod kill9;
+mod plan;
 mod support;

@@ -223,6 +223,7 @@ async fn render_facility(
         .iter()
         .filter(|s| facility.site_ids.contains(&s.id))
         .collect();
+    let readiness = super::site_work::facility_sections(ctx, &facility, &served).await?;
     let content = html! {
         header.page-head {
             p.breadcrumb { a href={ "/orgs/" (org.id) "/facilities" } { "Facilities of " (org.name) } }
@@ -249,6 +250,7 @@ async fn render_facility(
                 }
             }
         }
+        (readiness)
         @if may_edit {
             section.panel #edit-facility {
                 h2 { "Edit facility" }

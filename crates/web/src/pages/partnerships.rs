@@ -155,8 +155,29 @@ pub async fn show(
         &id,
         &FormData::default(),
         &FormErrors::default(),
+        None,
         q.notice.as_deref(),
         StatusCode::OK,
+    )
+    .await
+}
+
+/// The partnership page with a refused "Start site map" shown in its Sites section.
+pub async fn render_with_site_errors(
+    ctx: &Ctx,
+    id: &str,
+    values: &FormData,
+    errors: &FormErrors,
+) -> Result<Response, WebError> {
+    let none = (FormData::default(), FormErrors::default());
+    render_one(
+        ctx,
+        id,
+        &none.0,
+        &none.1,
+        Some((values, errors)),
+        None,
+        errors.status(),
     )
     .await
 }
@@ -176,6 +197,7 @@ pub async fn set_status(Path(id): Path<String>, posted: Posted) -> Result<Respon
             &id,
             &form,
             &errors,
+            None,
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
@@ -201,7 +223,7 @@ pub async fn set_status(Path(id): Path<String>, posted: Posted) -> Result<Respon
         }
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
-            render_one(&ctx, &id, &form, &errors, None, errors.status()).await
+            render_one(&ctx, &id, &form, &errors, None, None, errors.status()).await
         }
     }
 }
@@ -211,10 +233,12 @@ async fn render_one(
     id: &str,
     values: &FormData,
     errors: &FormErrors,
+    start: Option<(&FormData, &FormErrors)>,
     notice_code: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let p = ctx.app.partnership(ctx.caller(), id).await?;
+    let sites = super::site_work::partnership_section(ctx, &p, start).await?;
     let names = OrgNames::load(ctx).await?;
     let may_update = ctx.may(Action::Update, ResourceKind::Partnership, Relation::Party);
     let is_hs = ctx.org.id == p.health_system_id;
@@ -282,6 +306,7 @@ async fn render_one(
         } @else if p.status == "proposed" && !is_hs {
             p.hint { "Waiting for " (names.name(&p.health_system_id)) " to accept." }
         }
+        (sites)
     };
     Ok(ctx.render_status(status, &p.name, content))
 }

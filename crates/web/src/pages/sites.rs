@@ -180,6 +180,7 @@ async fn render_site(
     let facilities = ctx.app.facilities_of_site(ctx.caller(), id).await?;
     let rel = ctx.relation_to_org(&site.org_id).await?;
     let may_edit = ctx.may(Action::Update, ResourceKind::Site, rel);
+    let programs = super::site_work::site_section(ctx, &site).await?;
     let mut values = typed.unwrap_or_else(|| {
         let mut v = FormData::from_pairs([
             ("name", site.name.as_str()),
@@ -227,6 +228,7 @@ async fn render_site(
                 }
             }
         }
+        (programs)
         @if may_edit {
             section.panel #edit-site {
                 h2 { "Edit site" }

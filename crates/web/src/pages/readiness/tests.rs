@@ -1,0 +1,354 @@
+//! Readiness driven through the router: Helixa's onboarding lead records a visit to the
+//! Lakeshore Cancer Pavilion with an unmet observation, runs the gap analysis and sees the new
+//! gap; Lakeshore's pharmacy closes it with evidence and its password (a wrong password is
+//! refused beside the field); the partnership, site and facility pages show the score and the
+//! gaps; a health system that is not Helixa's partner gets 404.
+
+use crate::testing::{Browser, seeded};
+use axum::http::StatusCode;
+use cellpath_app::demo::DEMO_PASSWORD;
+use cellpath_store::Gap;
+
+#[tokio::test]
+async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let site = demo.site("LUH-CANCER").await;
+    let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
+    let facilities = demo
+        .app
+        .store
+        .facilities_of_site(&site.id)
+        .await
+        .expect("query");
+    let unit = facilities
+        .iter()
+        .find(|f| f.kind == "clinical")
+        .expect("the Pavilion's unit");
+    let lab = facilities
+        .iter()
+        .find(|f| f.kind == "processing")
+        .expect("the cell lab");
+    let base = format!("/partnerships/{}/sites/{}", pship.id, site.id);
+    let page = format!("{base}/readiness?program={}", vantacel.id);
+
+    let mut onboarding = Browser::signed_in(&demo, "onboarding@helixa.example").await;
+    let before = onboarding.get_saved(&page, Some("readiness-before")).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    assert!(
+        before.body.contains(r#"data-percent="0""#),
+        "nothing observed yet"
+    );
+    assert!(before.body.contains(r#"id="visit-form""#));
+    assert!(
+        before
+            .body
+            .contains(r#"data-capability="tocilizumab_doses_on_hand""#)
+    );
+
+    let sha = "ab".repeat(32);
+    let good: Vec<(&str, &str)> = vec![
+        ("program", &vantacel.id),
+        (
+            "visitors",
+            "Marcus Kowalski (Helixa onboarding)\nSamuel Adeyemi (Helixa quality)",
+        ),
+        ("facility_ids", &unit.id),
+        ("facility_ids", &lab.id),
+        ("obs.tocilizumab_doses_on_hand", "0"),
+        ("obs.tocilizumab_doses_on_hand.facility", &unit.id),
+        ("obs.minutes_cell_lab_to_infusion", "10"),
+        ("obs.validated_thaw_device", "yes"),
+        (
+            "finding.storage",
+            "No tocilizumab stocked on the Pavilion's unit.",
+        ),
+        ("attachment.0.name", "Pavilion floor plan.pdf"),
+        ("attachment.0.type", "application/pdf"),
+        ("attachment.0.bytes", "48213"),
+        ("attachment.0.sha256", &sha),
+    ];
+
+    // A date the app cannot read is refused beside the date; a number the form cannot read
+    // beside the observations, named after its capability.
+    let mut bad_date = good.clone();
+    bad_date.push(("visited_on", "next Tuesday"));
+    let refused = onboarding
+        .submit(
+            &page,
+            "visit-form",
+            &format!("{base}/visits"),
+            &bad_date,
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.error_beside("visited_on").is_some(),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("No tocilizumab stocked on the Pavilion"),
+        "what was typed is kept"
+    );
+    let mut bad_number = good.clone();
+    bad_number.push(("visited_on", "2026-11-10"));
+    bad_number.push(("obs.ln2_storage_positions", "six"));
+    let refused = onboarding
+        .submit(
+            &page,
+            "visit-form",
+            &format!("{base}/visits"),
+            &bad_number,
+            Some("readiness-visit-refused"),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .error_beside("observations")
+            .is_some_and(|m| m.contains("LN2 storage positions")),
+        "{}",
+        refused.body
+    );
+    assert!(
+        demo.app
+            .store
+            .site_visits_of(&site.id)
+            .await
+            .expect("query")
+            .is_empty()
+    );
+
+    let mut visit = good.clone();
+    visit.push(("visited_on", "2026-11-10"));
+    let recorded = onboarding
+        .submit(&page, "visit-form", &format!("{base}/visits"), &visit, None)
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    let shown = onboarding.get(&page).await;
+    assert!(shown.body.contains("Pavilion floor plan.pdf"));
+    assert!(shown.body.contains("No tocilizumab stocked"));
+    assert!(shown.body.contains(r#"data-finding="unmet""#));
+
+    // Gap analysis opens the gap, with an owner and a due date.
+    let analyzed = onboarding
+        .submit(
+            &page,
+            "analyze-form",
+            &format!("{base}/gap-analysis"),
+            &[("program", &vantacel.id)],
+            None,
+        )
+        .await;
+    assert_eq!(analyzed.status, StatusCode::SEE_OTHER, "{}", analyzed.body);
+    assert!(
+        analyzed
+            .location
+            .as_deref()
+            .is_some_and(|l| l.contains("notice=gaps_opened"))
+    );
+    let gaps: Vec<Gap> = demo.app.store.gaps_of_site(&site.id).await.expect("query");
+    let gap = gaps
+        .iter()
+        .find(|g| g.requirement_key == "tocilizumab")
+        .expect("a gap for the missing tocilizumab")
+        .clone();
+    assert_eq!(
+        (gap.severity.as_str(), gap.status.as_str()),
+        ("blocking", "open")
+    );
+    let shown = onboarding.get_saved(&page, Some("readiness")).await;
+    assert!(shown.body.contains(&format!(r#"id="gap-{}""#, gap.id)));
+    assert!(shown.body.contains("open blocking gap"));
+    let again = onboarding
+        .submit(
+            &page,
+            "analyze-form",
+            &format!("{base}/gap-analysis"),
+            &[("program", &vantacel.id)],
+            None,
+        )
+        .await;
+    assert!(
+        again
+            .location
+            .as_deref()
+            .is_some_and(|l| l.contains("notice=no_new_gaps"))
+    );
+
+    // The site closes it: a wrong password is refused beside the field, nothing changes.
+    let mut pharmacy = Browser::signed_in(&demo, "pharmacy@lakeshore.example").await;
+    let site_view = pharmacy.get_saved(&page, Some("readiness-site")).await;
+    assert!(
+        !site_view.body.contains(r#"id="visit-form""#),
+        "the site does not record visits"
+    );
+    let close = format!("{base}/gaps/{}/close", gap.id);
+    let evidence =
+        "Par level raised to two doses on the Pavilion unit (Omnicell report 2026-11-20).";
+    let wrong = pharmacy
+        .post(
+            &close,
+            &[
+                ("csrf", &site_view.field("csrf")),
+                ("version", &gap.version.to_string()),
+                ("program", &vantacel.id),
+                ("evidence", evidence),
+                ("password", "wrong password"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.error_beside("password").is_some(), "{}", wrong.body);
+    assert!(
+        wrong.body.contains("Par level raised"),
+        "the evidence typed is kept"
+    );
+    let closed = pharmacy
+        .post(
+            &close,
+            &[
+                ("csrf", &site_view.field("csrf")),
+                ("version", &gap.version.to_string()),
+                ("program", &vantacel.id),
+                ("evidence", evidence),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    let stored = demo
+        .app
+        .store
+        .gap(&gap.id)
+        .await
+        .expect("query")
+        .expect("the gap");
+    assert_eq!(stored.status, "closed");
+    let shown = pharmacy.get(&page).await;
+    assert!(
+        shown
+            .body
+            .contains("Par level raised to two doses on the Pavilion unit")
+    );
+}
+
+#[tokio::test]
+async fn the_site_partnership_and_facility_pages_show_readiness_and_gaps() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let north = demo.site("LUH-NORTH").await;
+    let mut coordinator = Browser::signed_in(&demo, "coordinator@lakeshore.example").await;
+
+    let partnership = coordinator
+        .get(&format!("/partnerships/{}", pship.id))
+        .await;
+    assert!(
+        partnership.body.contains(r#"data-open-blocking="1""#),
+        "LUH-NORTH's blocking gap"
+    );
+
+    let site_page = coordinator
+        .get_saved(&format!("/sites/{}", north.id), Some("site"))
+        .await;
+    assert_eq!(site_page.status, StatusCode::OK);
+    assert!(site_page.body.contains(r#"id="site-programs""#));
+    assert!(site_page.body.contains("Vantacel"));
+    assert!(site_page.body.contains("1 open blocking gap"));
+    assert!(site_page.body.contains(&format!(
+        "/partnerships/{}/sites/{}/readiness",
+        pship.id, north.id
+    )));
+
+    let unit = demo
+        .app
+        .store
+        .facilities_of_site(&north.id)
+        .await
+        .expect("query")
+        .into_iter()
+        .find(|f| f.kind == "clinical")
+        .expect("the North unit");
+    let facility = coordinator
+        .get_saved(&format!("/facilities/{}", unit.id), Some("facility"))
+        .await;
+    assert_eq!(facility.status, StatusCode::OK);
+    assert!(facility.body.contains(r#"id="facility-gaps""#));
+    assert!(
+        facility.body.contains("Tocilizumab doses on hand"),
+        "{}",
+        facility.body
+    );
+    assert!(facility.body.contains(r#"data-severity="blocking""#));
+
+    // The manufacturer sees the same on its side.
+    let mut onboarding = Browser::signed_in(&demo, "onboarding@helixa.example").await;
+    let site_page = onboarding.get(&format!("/sites/{}", north.id)).await;
+    assert_eq!(site_page.status, StatusCode::OK, "{}", site_page.body);
+    assert!(site_page.body.contains("1 open blocking gap"));
+}
+
+#[tokio::test]
+async fn a_health_system_that_is_not_a_partner_gets_404() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let north = demo.site("LUH-NORTH").await;
+    let mut stranger = Browser::signed_in(&demo, "nurse@piedmont.example").await;
+    let page = format!("/partnerships/{}/sites/{}/readiness", pship.id, north.id);
+    let answer = stranger.get(&page).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert!(!answer.body.contains("Lakeshore North"));
+    let csrf = stranger.get("/").await.field("csrf");
+    let gap = demo
+        .app
+        .store
+        .gaps_of_site(&north.id)
+        .await
+        .expect("query")
+        .into_iter()
+        .next()
+        .expect("a seeded gap");
+    let posted = stranger
+        .post(
+            &format!(
+                "/partnerships/{}/sites/{}/gaps/{}/close",
+                pship.id, north.id, gap.id
+            ),
+            &[
+                ("csrf", &csrf),
+                ("version", "1"),
+                ("evidence", "x"),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::NOT_FOUND);
+
+    // Piedmont's own readiness with Northbridge: the receiving-hours gap.
+    let np = demo
+        .partnership("Northbridge Gene Medicines", "Piedmont Valley Health")
+        .await;
+    let pvh = demo.site("PVH-MAIN").await;
+    let own = stranger
+        .get(&format!(
+            "/partnerships/{}/sites/{}/readiness",
+            np.id, pvh.id
+        ))
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert!(
+        own.body.contains(r#"data-requirement="receiving""#),
+        "{}",
+        own.body
+    );
+}

@@ -1,0 +1,327 @@
+//! The work of a partnership at each site, in brief: for each site and each program of the
+//! manufacturer, the newest site map version (its status and scan burden) and the site's
+//! readiness (score, open blocking gaps). Shown on the partnership page (with "Start site
+//! map"), on a site's page, and on a facility's page (with the gaps found at that facility).
+
+use super::list_page;
+use super::readiness::{blocking_badge, score_bar, severity_badge};
+use super::site_maps::status_badge;
+use crate::charts::swimlane::scan_burden_badge;
+use crate::errors::WebError;
+use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
+use crate::labels;
+use crate::session::Ctx;
+use cellpath_app::AppError;
+use cellpath_app::readiness::ReadinessView;
+use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_domain::process_map::ScanBurden;
+use cellpath_store::{Facility, Gap, Partnership, Program, Site, SiteMapVersion};
+use maud::{Markup, html};
+
+/// One site and one program of a partnership.
+pub struct Row {
+    pub partnership: Partnership,
+    pub site: Site,
+    pub program: Program,
+    /// The newest site map version, its status and its scan burden.
+    pub newest: Option<(SiteMapVersion, &'static str, ScanBurden)>,
+    /// `None` when the readiness cannot be read (e.g. a program not shared any more).
+    pub readiness: Option<ReadinessView>,
+}
+
+/// The manufacturer's programs the caller sees.
+async fn programs_of(ctx: &Ctx, p: &Partnership) -> Result<Vec<Program>, WebError> {
+    Ok(ctx
+        .app
+        .programs(ctx.caller(), list_page())
+        .await?
+        .into_iter()
+        .filter(|pr| pr.org_id == p.manufacturer_id)
+        .collect())
+}
+
+/// A row for every site × every program of the manufacturer.
+pub async fn rows(ctx: &Ctx, p: &Partnership, sites: &[Site]) -> Result<Vec<Row>, WebError> {
+    let programs = programs_of(ctx, p).await?;
+    let versions = ctx.app.site_maps(ctx.caller(), &p.id).await?;
+    let mut out = Vec::new();
+    for site in sites {
+        for program in &programs {
+            let newest = versions
+                .iter()
+                .filter(|v| v.site_id == site.id && v.program_id == program.id)
+                .max_by_key(|v| v.number);
+            let newest = match newest {
+                Some(v) => {
+                    let view = ctx.app.site_map(ctx.caller(), &v.id).await?;
+                    Some((v.clone(), view.status, view.scan_burden))
+                }
+                None => None,
+            };
+            let readiness = ctx
+                .app
+                .readiness(ctx.caller(), &p.id, &site.id, &program.id)
+                .await
+                .ok();
+            out.push(Row {
+                partnership: p.clone(),
+                site: site.clone(),
+                program: program.clone(),
+                newest,
+                readiness,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The partnerships of the caller's organization with the health system `org_id`, not ended.
+async fn partnerships_with(ctx: &Ctx, org_id: &str) -> Result<Vec<Partnership>, WebError> {
+    Ok(ctx
+        .app
+        .partnerships(ctx.caller(), &ctx.org.id, cellpath_store::Page::all())
+        .await?
+        .into_iter()
+        .filter(|p| p.health_system_id == org_id && p.status != "ended")
+        .collect())
+}
+
+pub fn readiness_path(r: &Row) -> String {
+    format!(
+        "/partnerships/{}/sites/{}/readiness?program={}",
+        r.partnership.id, r.site.id, r.program.id
+    )
+}
+
+fn site_map_cell(r: &Row) -> Markup {
+    html! {
+        @match &r.newest {
+            Some((v, status, burden)) => {
+                a href={ "/site-maps/" (v.id) } { "Version " (v.number) } " " (status_badge(status))
+                br; (scan_burden_badge(burden))
+            }
+            None => span.muted { "Not started" },
+        }
+    }
+}
+
+fn readiness_cell(r: &Row) -> Markup {
+    html! {
+        @match &r.readiness {
+            Some(view) if view.visits == 0 && view.gaps.is_empty() => {
+                span.badge.badge-quiet.not-visited { "No site visit yet" }
+            }
+            Some(view) => {
+                div.readiness-cell {
+                    (score_bar(view.percent, true))
+                    (blocking_badge(view.open_blocking))
+                }
+            }
+            None => span.muted { "—" },
+        }
+    }
+}
+
+/// "Start site map" (or "Start version N+1" from a signed version) for the health system.
+fn start_form(ctx: &Ctx, r: &Row) -> Markup {
+    let may = ctx.org.id == r.partnership.health_system_id
+        && r.partnership.status != "ended"
+        && ctx.may(Action::Create, ResourceKind::SiteMap, Relation::Party);
+    let from = match &r.newest {
+        None => None,
+        Some((v, "signed", _)) => Some(v),
+        Some(_) => return html! {},
+    };
+    html! {
+        @if may {
+            form.inline.start-site-map method="post" action={ "/partnerships/" (r.partnership.id) "/site-maps" } {
+                (csrf_field(ctx.csrf()))
+                (hidden("site_id", &r.site.id))
+                (hidden("program_id", &r.program.id))
+                @if let Some(v) = from {
+                    (hidden("from", &v.id))
+                    button.secondary.small type="submit" { "Start version " (v.number + 1) }
+                } @else {
+                    button.secondary.small type="submit" { "Start site map" }
+                }
+            }
+        }
+    }
+}
+
+/// The "Sites" section of a partnership page. `start` is a refused "Start site map".
+pub async fn partnership_section(
+    ctx: &Ctx,
+    p: &Partnership,
+    start: Option<(&FormData, &FormErrors)>,
+) -> Result<Markup, WebError> {
+    // A manufacturer reads its partner's sites while the partnership lasts.
+    let sites = match ctx
+        .app
+        .sites(ctx.caller(), &p.health_system_id, list_page())
+        .await
+    {
+        Ok(sites) => sites,
+        // e.g. an ended partnership: the manufacturer no longer reads the health system's sites.
+        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let rows = rows(ctx, p, &sites).await?;
+    let empty = (FormData::default(), FormErrors::default());
+    let (values, errors) = start.unwrap_or((&empty.0, &empty.1));
+    let view = FormView::new(values, errors, "start");
+    Ok(html! {
+        section.panel #sites {
+            h2 { "Sites" }
+            p.hint { "Each site refines the program's process map into its own version, which both sides sign; site visits and gap analysis say how ready it is." }
+            (view.summary(&[]))
+            @if rows.is_empty() {
+                p.empty {
+                    @if sites.is_empty() { "No sites to show." } @else { "No programs to show yet." }
+                }
+            } @else {
+                div.table-scroll {
+                    table.list.site-work {
+                        thead { tr {
+                            th { "Site" } th { "Program" } th { "Site map" } th { "Readiness" } th { span.visually-hidden { "Actions" } }
+                        } }
+                        tbody {
+                            @for r in &rows {
+                                tr data-site=(r.site.code) data-program=(r.program.name) {
+                                    td { a href={ "/sites/" (r.site.id) } { (r.site.name) } br; code { (r.site.code) } }
+                                    td { a href={ "/programs/" (r.program.id) } { (r.program.name) } }
+                                    td { (site_map_cell(r)) }
+                                    td { (readiness_cell(r)) }
+                                    td.actions-cell {
+                                        a.button.secondary.small href=(readiness_path(r)) { "Readiness" }
+                                        (start_form(ctx, r))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The table of a site page or facility page: one row per partnership program (and site).
+fn table(rows: &[Row], names: &super::OrgNames, with_site: bool) -> Markup {
+    html! {
+        div.table-scroll {
+            table.list.site-work {
+                thead { tr {
+                    @if with_site { th { "Site" } }
+                    th { "Program" } th { "Partnership" } th { "Site map" } th { "Readiness" } th { span.visually-hidden { "Open" } }
+                } }
+                tbody {
+                    @for r in rows {
+                        tr data-site=(r.site.code) data-program=(r.program.name) {
+                            @if with_site { td { a href={ "/sites/" (r.site.id) } { (r.site.name) } } }
+                            td { (r.program.name) br; span.muted { (names.name(&r.program.org_id)) } }
+                            td { a href={ "/partnerships/" (r.partnership.id) "#sites" } { (r.partnership.name) } }
+                            td { (site_map_cell(r)) }
+                            td { (readiness_cell(r)) }
+                            td { a.button.secondary.small href=(readiness_path(r)) { "Readiness" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The "Partnership programs" section of a site's page.
+pub async fn site_section(ctx: &Ctx, site: &Site) -> Result<Markup, WebError> {
+    let mut all = Vec::new();
+    for p in partnerships_with(ctx, &site.org_id).await? {
+        all.extend(rows(ctx, &p, std::slice::from_ref(site)).await?);
+    }
+    let names = super::OrgNames::load(ctx).await?;
+    Ok(html! {
+        section.panel #site-programs {
+            h2 { "Programs at this site" }
+            @if all.is_empty() {
+                p.empty { "No partnership program covers this site yet." }
+            } @else {
+                p.hint { "Readiness: the share of the program's requirements met at the facilities this site uses, from the latest site visits. Open blocking gaps keep the site from authorization." }
+                (table(&all, &names, false))
+            }
+        }
+    })
+}
+
+/// The sections of a facility's page: readiness of the sites it serves, and the gaps found at it.
+pub async fn facility_sections(
+    ctx: &Ctx,
+    facility: &Facility,
+    served: &[&Site],
+) -> Result<Markup, WebError> {
+    let served: Vec<Site> = served.iter().map(|s| (*s).clone()).collect();
+    let mut all = Vec::new();
+    let mut gaps: Vec<(Gap, String, String, String)> = Vec::new();
+    for p in partnerships_with(ctx, &facility.org_id).await? {
+        let rows = rows(ctx, &p, &served).await?;
+        for site in &served {
+            for g in ctx.app.gaps_of_site(ctx.caller(), &p.id, &site.id).await? {
+                if g.facility_id != facility.id {
+                    continue;
+                }
+                let program = rows
+                    .iter()
+                    .find(|r| r.program.id == g.program_id)
+                    .map(|r| r.program.name.clone())
+                    .unwrap_or_else(|| g.program_id.clone());
+                let path = format!(
+                    "/partnerships/{}/sites/{}/readiness?program={}#gap-{}",
+                    p.id, site.id, g.program_id, g.id
+                );
+                gaps.push((g, site.name.clone(), program, path));
+            }
+        }
+        all.extend(rows);
+    }
+    // Open first, then by due date.
+    gaps.sort_by(|a, b| {
+        (a.0.status != "open", &a.0.due_on).cmp(&(b.0.status != "open", &b.0.due_on))
+    });
+    let names = super::OrgNames::load(ctx).await?;
+    Ok(html! {
+        section.panel #facility-readiness {
+            h2 { "Readiness of the sites it serves" }
+            @if all.is_empty() {
+                p.empty { "No partnership program covers these sites yet." }
+            } @else {
+                (table(&all, &names, true))
+            }
+        }
+        section.panel #facility-gaps {
+            h2 { "Gaps found at this facility" }
+            @if gaps.is_empty() {
+                p.empty { "No gaps: no site visit found an unmet requirement here." }
+            } @else {
+                div.table-scroll {
+                    table.list.gaps {
+                        thead { tr {
+                            th { "Requirement" } th { "Site" } th { "Program" } th { "Severity" } th { "Owner" } th { "Due" } th { "Status" }
+                        } }
+                        tbody {
+                            @for (g, site, program, path) in &gaps {
+                                tr data-gap=(g.id) data-status=(g.status) {
+                                    td { a href=(path) { (g.expected) } br; span.muted { (super::readiness::observed_phrase(&g.observed)) } }
+                                    td { (site) }
+                                    td { (program) }
+                                    td { (severity_badge(&g.severity)) }
+                                    td { (labels::role(&g.owner_role)) }
+                                    td { time datetime=(g.due_on) { (g.due_on) } }
+                                    td { (super::readiness::gap_status_badge(&g.status)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,300 @@
+//! A browser without JavaScript for router tests: the seeded demo on its own SQLite database, a
+//! cookie jar, forms posted with the CSRF token and record version their page carries.
+//! (`crate::tests` and `pages::programs::tests` keep their own copies, written before this.)
+//!
+//! `CELLPATH_WEB_SNAPSHOTS=/some/dir` saves the pages a test names as HTML, with the
+//! stylesheet beside them, to look at in a browser.
+
+use crate::router_with;
+use crate::session::{SESSION_COOKIE, encode_component};
+use axum::Router;
+use axum::body::Body;
+use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::{Request, StatusCode};
+use cellpath_app::demo::{self, DEMO_PASSWORD};
+use cellpath_app::{App, SystemClock};
+use cellpath_store::testing::TestDb;
+use cellpath_store::{Organization, Page, Partnership, Program, Site};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub struct Demo {
+    _db: TestDb,
+    pub app: App,
+    router: Router,
+}
+
+pub async fn seeded() -> Demo {
+    let db = TestDb::sqlite().await;
+    let app = App::new(db.store().await, Arc::new(SystemClock));
+    demo::seed(&app).await.expect("seed the demo data");
+    let router = router_with(app.clone(), crate::WebConfig::default());
+    Demo {
+        _db: db,
+        app,
+        router,
+    }
+}
+
+impl Demo {
+    pub async fn org(&self, name: &str) -> Organization {
+        self.app
+            .store
+            .organization_by_name(name)
+            .await
+            .expect("query")
+            .expect("a seeded organization")
+    }
+
+    pub async fn site(&self, code: &str) -> Site {
+        for org in self
+            .app
+            .store
+            .organizations(Page::all())
+            .await
+            .expect("query")
+        {
+            let sites = self
+                .app
+                .store
+                .sites_of(&org.id, Page::all())
+                .await
+                .expect("query");
+            if let Some(s) = sites.into_iter().find(|s| s.code == code) {
+                return s;
+            }
+        }
+        panic!("no seeded site {code}")
+    }
+
+    pub async fn program(&self, manufacturer: &str, name: &str) -> Program {
+        let org = self.org(manufacturer).await;
+        self.app
+            .store
+            .programs_of(&org.id, Page::all())
+            .await
+            .expect("query")
+            .into_iter()
+            .find(|p| p.name == name)
+            .expect("a seeded program")
+    }
+
+    /// The partnership of a manufacturer and a health system.
+    pub async fn partnership(&self, manufacturer: &str, health_system: &str) -> Partnership {
+        let (m, h) = (self.org(manufacturer).await, self.org(health_system).await);
+        self.app
+            .store
+            .partnerships_of(&h.id, Page::all())
+            .await
+            .expect("query")
+            .into_iter()
+            .find(|p| p.manufacturer_id == m.id)
+            .expect("a seeded partnership")
+    }
+}
+
+pub struct Browser<'a> {
+    demo: &'a Demo,
+    pub cookies: BTreeMap<String, String>,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Answer {
+    /// The value of the first input named `name` on the page.
+    pub fn field(&self, name: &str) -> String {
+        self.field_after(name, "")
+    }
+
+    /// The value of the first input named `name` after `marker` (e.g. a form's id).
+    pub fn field_after(&self, name: &str, marker: &str) -> String {
+        let from = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("the page has {marker}"));
+        let tag = format!(r#"name="{name}" value=""#);
+        let start = self.body[from..]
+            .find(&tag)
+            .unwrap_or_else(|| panic!("the page has a {name} field after {marker}"))
+            + from
+            + tag.len();
+        self.body[start..]
+            .split('"')
+            .next()
+            .expect("a closing quote")
+            .to_string()
+    }
+
+    /// The page this redirect goes to, without its query and fragment.
+    pub fn target(&self) -> String {
+        let to = self.location.as_deref().expect("a redirect");
+        to.split(['?', '#']).next().expect("a path").to_string()
+    }
+
+    /// The message beside a field, e.g. `<p class="field-error" data-field="reason" …>…</p>`.
+    pub fn error_beside(&self, field: &str) -> Option<String> {
+        let marker = format!(r#"class="field-error" data-field="{field}""#);
+        let at = self.body.find(&marker)?;
+        let rest = &self.body[at..];
+        let start = rest.find('>')? + 1;
+        let end = rest.find("</p>")?;
+        Some(rest[start..end].to_string())
+    }
+}
+
+impl<'a> Browser<'a> {
+    pub async fn signed_in(demo: &'a Demo, email: &str) -> Browser<'a> {
+        let mut b = Browser {
+            demo,
+            cookies: BTreeMap::new(),
+        };
+        let form = b.get("/login").await;
+        let csrf = form.field("csrf");
+        let done = b
+            .post(
+                "/login",
+                &[
+                    ("csrf", &csrf),
+                    ("email", email),
+                    ("password", DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        assert!(b.cookies.contains_key(SESSION_COOKIE));
+        b
+    }
+
+    async fn send(&mut self, request: Request<Body>, snapshot: Option<&str>) -> Answer {
+        let response = self
+            .demo
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        for value in response.headers().get_all(SET_COOKIE) {
+            let text = value.to_str().expect("ASCII cookie");
+            let (pair, attrs) = text.split_once(';').unwrap_or((text, ""));
+            let (name, value) = pair.split_once('=').expect("name=value");
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .map(|v| v.to_str().expect("ASCII location").to_string());
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+            .await
+            .expect("a body");
+        let body = String::from_utf8(bytes.to_vec()).expect("UTF-8 pages");
+        if let (Some(name), Ok(dir)) = (snapshot, std::env::var("CELLPATH_WEB_SNAPSHOTS")) {
+            save_snapshot(&dir, name, &body);
+        }
+        Answer {
+            status,
+            location,
+            body,
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub async fn get(&mut self, path: &str) -> Answer {
+        self.get_saved(path, None).await
+    }
+
+    pub async fn get_saved(&mut self, path: &str, snapshot: Option<&str>) -> Answer {
+        let request = Request::get(path)
+            .header(COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .expect("a request");
+        self.send(request, snapshot).await
+    }
+
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        self.post_saved(path, fields, None).await
+    }
+
+    pub async fn post_saved(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        snapshot: Option<&str>,
+    ) -> Answer {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let request = Request::post(path)
+            .header(COOKIE, self.cookie_header())
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("a request");
+        self.send(request, snapshot).await
+    }
+
+    /// Post a form shown on `page`: its CSRF token, and the record version carried by the form
+    /// whose id is `form_id` (unless `fields` give one), are taken from the page.
+    pub async fn submit(
+        &mut self,
+        page: &str,
+        form_id: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        snapshot: Option<&str>,
+    ) -> Answer {
+        let shown = self.get(page).await;
+        assert_eq!(shown.status, StatusCode::OK, "{page}: {}", shown.body);
+        let marker = format!(r#"id="{form_id}""#);
+        assert!(
+            shown.body.contains(&marker),
+            "{page} has no form {form_id}: {}",
+            shown.body
+        );
+        let csrf = shown.field("csrf");
+        let from = shown.body.find(&marker).expect("the form");
+        let end = shown.body[from..]
+            .find("</form>")
+            .map_or(shown.body.len(), |e| from + e);
+        let version = shown.body[from..end]
+            .contains(r#"name="version""#)
+            .then(|| shown.field_after("version", &marker));
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        if let Some(v) = &version
+            && !fields.iter().any(|(k, _)| *k == "version")
+        {
+            all.push(("version", v));
+        }
+        all.extend(fields.iter().copied());
+        self.post_saved(action, &all, snapshot).await
+    }
+}
+
+fn save_snapshot(dir: &str, name: &str, body: &str) {
+    let dir = std::path::Path::new(dir);
+    std::fs::create_dir_all(dir.join("static")).expect("snapshot directory");
+    std::fs::write(
+        dir.join("static/app.css"),
+        include_str!("../static/app.css"),
+    )
+    .expect("write css");
+    let body = body.replace(crate::assets::stylesheet_href(), "static/app.css");
+    std::fs::write(dir.join(format!("{name}.html")), body).expect("write snapshot");
+}
