@@ -512,6 +512,12 @@ impl App {
             )
             .await?;
         self.require_side(caller, &p, Side::Manufacturer, "deciding on a proposal")?;
+        if view.status == "signed" {
+            return Err(AppError::invalid(
+                "status",
+                "this version is signed by both sides and never changes; propose the change again on the next version",
+            ));
+        }
         if proposal.status != "pending" {
             return Err(AppError::invalid(
                 "status",
@@ -584,6 +590,21 @@ impl App {
         let side = self
             .side(caller, &p)
             .ok_or_else(|| AppError::not_found("site map version"))?;
+        // Sign only what is settled, and only if your role does this work.
+        let rel = self.partnership_relation(caller, &p);
+        self.check(
+            caller,
+            Action::Update,
+            ResourceKind::SiteMap,
+            rel,
+            "site maps of this partnership",
+        )?;
+        if view.proposals.iter().any(|pr| pr.status == "pending") {
+            return Err(AppError::invalid(
+                "status",
+                "a proposal on this version is waiting for the manufacturer's decision; sign once it is decided",
+            ));
+        }
         let already = match side {
             Side::HealthSystem => view.signed_by_health_system,
             Side::Manufacturer => view.signed_by_manufacturer,

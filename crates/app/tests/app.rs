@@ -1652,3 +1652,112 @@ async fn a_site_refines_proposes_and_both_sides_sign() {
         .unwrap_err();
     assert!(err.to_string().contains("no proposal needed"), "{err}");
 }
+
+#[tokio::test]
+async fn a_version_is_signed_only_when_settled_and_by_the_people_who_do_the_work() {
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    let lakeshore = org_id(&app, "Lakeshore University Health").await;
+    let helixa = org_id(&app, "Helixa Therapeutics").await;
+    let vantacel = app
+        .store
+        .programs_of(&helixa, Page::all())
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    let cancer = app
+        .store
+        .sites_of(&lakeshore, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.code == "LUH-CANCER")
+        .unwrap()
+        .id;
+    let draft = app
+        .store
+        .site_map_versions(&cancer, &vantacel)
+        .await
+        .unwrap()
+        .remove(0);
+    let pw = cellpath_app::demo::DEMO_PASSWORD;
+    let pharmacy = as_user(&app, "pharmacy@lakeshore.example").await;
+    let nurse = as_user(&app, "nurse@lakeshore.example").await;
+    let quality = as_user(&app, "quality@helixa.example").await;
+    // A proposal is pending: nobody signs yet.
+    let err = app
+        .sign_site_map(
+            &pharmacy,
+            &draft.id,
+            cellpath_ledger::Meaning::Approved,
+            pw,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("waiting for the manufacturer"),
+        "{err}"
+    );
+    let pending = app
+        .store
+        .map_proposals_of(&draft.id)
+        .await
+        .unwrap()
+        .remove(0);
+    app.decide_proposal(
+        &quality,
+        &pending.id,
+        pending.version,
+        false,
+        "Thaw stays in the main cell lab.",
+        None,
+    )
+    .await
+    .unwrap();
+    // A nurse reads the map but does not sign it for the site.
+    assert!(matches!(
+        app.sign_site_map(
+            &nurse,
+            &draft.id,
+            cellpath_ledger::Meaning::Approved,
+            pw,
+            None
+        )
+        .await,
+        Err(AppError::Forbidden(_))
+    ));
+    app.sign_site_map(
+        &pharmacy,
+        &draft.id,
+        cellpath_ledger::Meaning::Approved,
+        pw,
+        None,
+    )
+    .await
+    .unwrap();
+    app.sign_site_map(
+        &quality,
+        &draft.id,
+        cellpath_ledger::Meaning::Approved,
+        pw,
+        None,
+    )
+    .await
+    .unwrap();
+    // Signed by both: a late proposal decision cannot change it.
+    let view = app.site_map(&pharmacy, &draft.id).await.unwrap();
+    assert_eq!(view.status, "signed");
+    assert!(
+        app.propose_change(
+            &pharmacy,
+            &draft.id,
+            view.effective.unwrap().step("enrollment").unwrap().clone(),
+            "late",
+            None
+        )
+        .await
+        .is_err()
+    );
+}
