@@ -239,6 +239,21 @@ pub async fn site_section(ctx: &Ctx, site: &Site) -> Result<Markup, WebError> {
         all.extend(rows(ctx, &p, std::slice::from_ref(site)).await?);
     }
     let names = super::OrgNames::load(ctx).await?;
+    // Each program's map as this site runs it: the newest site version, drawn with the
+    // site's owners, locations and systems.
+    let mut maps = Vec::new();
+    for r in &all {
+        if let Some((v, status, _)) = &r.newest {
+            let loaded = super::site_maps::Loaded::load(ctx, &v.id).await?;
+            maps.push((
+                r.program.name.clone(),
+                v.number,
+                *status,
+                loaded.path(),
+                crate::charts::swimlane::swimlane(&loaded.effective, Some(&loaded.overlay())),
+            ));
+        }
+    }
     Ok(html! {
         section.panel #site-programs {
             h2 { "Programs at this site" }
@@ -247,6 +262,16 @@ pub async fn site_section(ctx: &Ctx, site: &Site) -> Result<Markup, WebError> {
             } @else {
                 p.hint { "Readiness: the share of the program's requirements met at the facilities this site uses, from the latest site visits. Open blocking gaps keep the site from authorization." }
                 (table(&all, &names, false))
+            }
+        }
+        @for (program, number, status, path, chart) in &maps {
+            section.panel.site-swimlane {
+                h2 { (program) " at this site" }
+                p.hint {
+                    "Site map version " (number) " · " (super::site_maps::status_badge(status)) " · "
+                    a href=(path) { "Open the site map" }
+                }
+                (chart)
             }
         }
     })

@@ -268,6 +268,26 @@ async fn the_site_partnership_and_facility_pages_show_readiness_and_gaps() {
         pship.id, north.id
     )));
 
+    // A site with a site map shows the program's map as the site runs it.
+    let main = demo
+        .app
+        .store
+        .sites_of(&north.org_id, cellpath_store::Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.code == "LUH-MAIN")
+        .unwrap();
+    let main_page = coordinator
+        .get_saved(&format!("/sites/{}", main.id), Some("site-main"))
+        .await;
+    assert!(main_page.body.contains("Vantacel at this site"));
+    assert!(main_page.body.contains("<svg"));
+    assert!(
+        main_page.body.contains(r#"data-step="icu_bed_hold""#),
+        "the site's checklist step is drawn"
+    );
+
     let unit = demo
         .app
         .store
