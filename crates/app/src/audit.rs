@@ -189,7 +189,7 @@ impl App {
             };
             out.push(EventView {
                 seq: row.seq,
-                signatures: self.store.signatures_on(&row.hash).await?,
+                signatures: self.store.signatures_on_in(ledger_id, &row.hash).await?,
                 hash: row.hash,
                 kind: row.kind,
                 actor: row.actor,

@@ -88,33 +88,35 @@ impl App {
             .credentials(&user.id)
             .await?
             .ok_or_else(|| AppError::LoginFailed("wrong e-mail or password".into()))?;
-        if creds.locked_until > now {
-            let minutes = (creds.locked_until - now + 59_999_999) / 60_000_000;
-            return Err(AppError::LoginFailed(format!(
+        let locked = |until: i64| {
+            let minutes = (until - now + 59_999_999) / 60_000_000;
+            AppError::LoginFailed(format!(
                 "too many failed attempts: locked for {minutes} more minute(s); an admin can reset your password"
-            )));
+            ))
+        };
+        // Count the attempt before the (slow) check, atomically, so parallel guesses cannot
+        // all slip past the lock-out.
+        let Some(attempt) = self.store.claim_login_attempt(&user.id, now).await? else {
+            return Err(locked(creds.locked_until.max(now + 1)));
+        };
+        if attempt > self.auth.lockout_threshold {
+            let until = self
+                .store
+                .lock_login(&user.id, now + self.auth.lockout_micros)
+                .await?;
+            return Err(locked(until));
         }
         if verify_password(creds.password_hash, password.to_string()).await? {
             self.store.record_login_success(&user.id).await?;
             Ok(())
-        } else {
+        } else if attempt >= self.auth.lockout_threshold {
             let until = self
                 .store
-                .record_login_failure(
-                    &user.id,
-                    now,
-                    self.auth.lockout_threshold,
-                    self.auth.lockout_micros,
-                )
+                .lock_login(&user.id, now + self.auth.lockout_micros)
                 .await?;
-            if until > now {
-                Err(AppError::LoginFailed(format!(
-                    "too many failed attempts: locked for {} minutes",
-                    self.auth.lockout_micros / 60_000_000
-                )))
-            } else {
-                Err(AppError::LoginFailed("wrong e-mail or password".into()))
-            }
+            Err(locked(until))
+        } else {
+            Err(AppError::LoginFailed("wrong e-mail or password".into()))
         }
     }
 
@@ -130,6 +132,9 @@ impl App {
             .ok_or_else(|| AppError::not_found("user"))?;
         match self.check_password(&user, password).await {
             Ok(()) => Ok(true),
+            Err(AppError::LoginFailed(m)) if m.starts_with("too many failed attempts") => {
+                Err(AppError::invalid("password", m))
+            }
             Err(AppError::LoginFailed(_)) => Ok(false),
             Err(e) => Err(e),
         }
@@ -279,6 +284,7 @@ impl App {
                 payload,
                 operational: vec![],
                 then: vec![],
+                redact: Some("token"),
                 status: 201,
                 build: Arc::new(move |a| CreatedToken {
                     token: token.clone(),
@@ -349,6 +355,7 @@ impl App {
                     payload: json!({ "id": token.id }),
                     operational: vec![],
                     then: vec![],
+                    redact: None,
                     status: 200,
                     build: Arc::new(move |a| ApiToken {
                         revoked_at: Some(a.recorded_at),
@@ -370,6 +377,31 @@ impl App {
         meaning: Meaning,
         password: &str,
         idem: Option<Idem>,
+    ) -> Result<Outcome<SignatureRow>, AppError> {
+        // A record's content hash means something only to the command that computes it (a
+        // site map version's, say); signing a record goes through that command.
+        if matches!(target, Signed::Record { .. }) {
+            return Err(AppError::invalid(
+                "signs",
+                "sign a record (such as a site map version) on its own page or endpoint; here you sign ledger events",
+            ));
+        }
+        self.sign_with(caller, ledger_id, target, meaning, password, idem, vec![])
+            .await
+    }
+
+    /// Record an e-signature, with further events of the same command (e.g. the version bump
+    /// that makes a signature and a concurrent change of the signed record exclusive).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn sign_with(
+        &self,
+        caller: &Caller,
+        ledger_id: &str,
+        target: Signed,
+        meaning: Meaning,
+        password: &str,
+        idem: Option<Idem>,
+        then: Vec<cellpath_store::FollowUp>,
     ) -> Result<Outcome<SignatureRow>, AppError> {
         let p = caller
             .principal
@@ -441,7 +473,8 @@ impl App {
                 kind: SIGNATURE_EVENT_TYPE,
                 payload: payload.to_payload(),
                 operational: vec![],
-                then: vec![],
+                then,
+                redact: None,
                 status: 201,
                 build: Arc::new(move |a| SignatureRow {
                     event_hash: a.hash.clone(),

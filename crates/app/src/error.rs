@@ -123,6 +123,11 @@ fn duplicate(constraint: &str) -> AppError {
             "name",
             "this health system already has a facility with this name",
         )
+    } else if c.contains("gaps") {
+        (
+            "",
+            "an open gap for this requirement already exists (another gap analysis ran at the same time); reload",
+        )
     } else if c.contains("partnerships") {
         (
             "name",

@@ -149,6 +149,7 @@ impl App {
                 payload: json!({ "id": id, "new": new }),
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 201,
                 build: Arc::new(move |a| Program {
                     created_at: a.recorded_at,
@@ -259,6 +260,7 @@ impl App {
             payload: json!({ "id": id, "version": next.version, "old": old_changed, "new": new_changed }),
             operational: vec![],
             then: vec![],
+            redact: None,
             status: 200,
             build: Arc::new(move |a| Program { updated_at: a.recorded_at, ..next.clone() }),
         })
@@ -310,6 +312,7 @@ impl App {
                 payload,
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 201,
                 build: Arc::new(move |a| MapVersion {
                     created_at: a.recorded_at,
@@ -421,6 +424,7 @@ impl App {
                 payload,
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 200,
                 build: Arc::new(move |a| MapVersion {
                     updated_at: a.recorded_at,
@@ -461,6 +465,7 @@ impl App {
                 payload,
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 200,
                 build: Arc::new(move |a| MapVersion {
                     updated_at: a.recorded_at,

@@ -121,6 +121,7 @@ impl App {
             payload: json!({ "id": program_id, "version": next.version, "old": { "requirements": program.requirements }, "new": { "requirements": new } }),
             operational: vec![],
             then: vec![],
+            redact: None,
             status: 200,
             build: Arc::new(move |a| Program { updated_at: a.recorded_at, ..next.clone() }),
         })
@@ -135,6 +136,7 @@ impl App {
         idem: Option<Idem>,
     ) -> Result<Outcome<SiteVisit>, AppError> {
         let p = self.partnership(caller, partnership_id).await?;
+        crate::sitemaps::refuse_if_ended(&p)?;
         let rel = self.partnership_relation(caller, &p);
         self.check(
             caller,
@@ -256,6 +258,7 @@ impl App {
                 payload,
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 201,
                 build: Arc::new(move |a| SiteVisit {
                     created_at: a.recorded_at,
@@ -353,6 +356,7 @@ impl App {
         program_id: &str,
     ) -> Result<Vec<Gap>, AppError> {
         let p = self.partnership(caller, partnership_id).await?;
+        crate::sitemaps::refuse_if_ended(&p)?;
         let rel = self.partnership_relation(caller, &p);
         self.check(
             caller,
@@ -455,6 +459,7 @@ impl App {
                 payload: payload(first),
                 operational: vec![],
                 then,
+                redact: None,
                 status: 201,
                 build: Arc::new(|_| ()),
             },
@@ -493,6 +498,7 @@ impl App {
             .partnership(caller, &gap.partnership_id)
             .await
             .map_err(|_| AppError::not_found(&what))?;
+        crate::sitemaps::refuse_if_ended(&p)?;
         let rel = self.partnership_relation(caller, &p);
         self.check(caller, Action::Update, ResourceKind::Readiness, rel, &what)?;
         let principal = caller.principal.as_ref().ok_or_else(|| {
@@ -544,6 +550,7 @@ impl App {
             payload: json!({ "id": gap_id, "version": next.version, "old": { "status": "open", "evidence": "" }, "new": { "status": "closed", "evidence": evidence } }),
             operational: vec![],
             then: vec![sign],
+            redact: None,
             status: 200,
             build: Arc::new(move |a| Gap { updated_at: a.recorded_at, ..next.clone() }),
         })

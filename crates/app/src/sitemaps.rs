@@ -45,6 +45,20 @@ pub struct SiteMapView {
     pub effective: Option<ValidMap>,
 }
 
+/// An ended partnership keeps its record, and takes no more work.
+pub(crate) fn refuse_if_ended(p: &Partnership) -> Result<(), AppError> {
+    if p.status == "ended" {
+        return Err(AppError::invalid(
+            "partnership",
+            format!(
+                "the partnership {} has ended; its record stays, but it takes no more changes",
+                p.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
 }
@@ -82,6 +96,7 @@ impl App {
         let p = self.partnership(caller, id).await?;
         let rel = self.partnership_relation(caller, &p);
         if action != Action::Read {
+            refuse_if_ended(&p)?;
             self.check(
                 caller,
                 action,
@@ -168,7 +183,11 @@ impl App {
             "details": refinement.details,
         });
         let content_hash = cellpath_ledger::content_hash(&content).map_err(internal)?;
-        let signatures = self.store.signatures_on(&content_hash).await?;
+        // Only signatures on this partnership's ledger count: both sides can verify them.
+        let signatures = self
+            .store
+            .signatures_on_in(&partnership.id, &content_hash)
+            .await?;
         let mut by = (false, false);
         for s in &signatures {
             if let Some(u) = self.store.user(&s.signer_user_id).await? {
@@ -228,12 +247,6 @@ impl App {
             )
             .await?;
         self.require_side(caller, &p, Side::HealthSystem, "refining a map for a site")?;
-        if p.status == "ended" {
-            return Err(AppError::invalid(
-                "partnership",
-                "this partnership has ended",
-            ));
-        }
         let mut f = Fields::default();
         let site = self.store.site(site_id).await?;
         if site.as_ref().is_none_or(|s| s.org_id != p.health_system_id) {
@@ -321,6 +334,7 @@ impl App {
                 payload,
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 201,
                 build: Arc::new(move |a| SiteMapVersion {
                     created_at: a.recorded_at,
@@ -389,6 +403,7 @@ impl App {
                 payload,
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 200,
                 build: Arc::new(move |a| SiteMapVersion {
                     updated_at: a.recorded_at,
@@ -471,6 +486,7 @@ impl App {
                 payload,
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 201,
                 build: Arc::new(move |a| MapProposal {
                     created_at: a.recorded_at,
@@ -564,6 +580,7 @@ impl App {
                 payload,
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 200,
                 build: Arc::new(move |a| MapProposal {
                     updated_at: a.recorded_at,
@@ -587,6 +604,7 @@ impl App {
         let p = self
             .partnership(caller, &view.version.partnership_id)
             .await?;
+        refuse_if_ended(&p)?;
         let side = self
             .side(caller, &p)
             .ok_or_else(|| AppError::not_found("site map version"))?;
@@ -615,7 +633,17 @@ impl App {
                 "your side has already signed this content",
             ));
         }
-        self.sign(
+        // The signature bumps the version in the same command, so a refinement or a decision
+        // made on the content read before it is refused (409) instead of silently voiding it.
+        let bump_version = view.version.version + 1;
+        let bump_id = id.to_string();
+        let bump: cellpath_store::FollowUp = Box::new(move |_| {
+            (
+                "site_map_version.updated".to_string(),
+                json!({ "id": bump_id, "version": bump_version, "old": {}, "new": {} }),
+            )
+        });
+        self.sign_with(
             caller,
             &p.id,
             Signed::Record {
@@ -626,6 +654,7 @@ impl App {
             meaning,
             password,
             idem,
+            vec![bump],
         )
         .await
     }

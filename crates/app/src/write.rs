@@ -40,6 +40,8 @@ pub(crate) struct Write<T> {
     pub operational: Vec<Operational>,
     /// Further events of the same command (same ledger, same transaction).
     pub then: Vec<cellpath_store::FollowUp>,
+    /// A top-level field of the answer never stored for repeats (a secret shown once).
+    pub redact: Option<&'static str>,
     /// HTTP status of the answer stored for an idempotent repeat.
     pub status: u16,
     /// Builds the result from the appended event (run inside the transaction when a key is
@@ -48,6 +50,24 @@ pub(crate) struct Write<T> {
 }
 
 impl App {
+    /// The first answer to a request already made with this `Idempotency-Key`, if any: a retry
+    /// after a lost answer gets it back before any check of the (since changed) state runs.
+    /// The same key with another request is refused.
+    pub async fn replay(
+        &self,
+        caller: &Caller,
+        idem: &Idem,
+    ) -> Result<Option<StoredAnswer>, AppError> {
+        let Some(scope) = caller.principal.as_ref().map(|p| p.user_id.as_str()) else {
+            return Ok(None);
+        };
+        match self.store.stored_answer(scope, &idem.key).await? {
+            Some((hash, answer)) if hash == idem.request_hash => Ok(Some(answer)),
+            Some(_) => Err(AppError::IdempotencyKeyReused),
+            None => Ok(None),
+        }
+    }
+
     pub(crate) async fn write<T: Serialize + Send + 'static>(
         &self,
         caller: &Caller,
@@ -69,13 +89,30 @@ impl App {
         {
             let build = w.build.clone();
             let status = w.status;
+            let redact = w.redact;
             append = append.with_idempotency(Some(IdempotencyWrite {
                 scope,
                 key: idem.key,
                 request_hash: idem.request_hash,
-                answer: Box::new(move |a| StoredAnswer {
-                    status,
-                    body: serde_json::to_string(&build(a)).unwrap_or_else(|_| "{}".into()),
+                answer: Box::new(move |a| {
+                    let built = build(a);
+                    // Byte for byte what the first caller got, except a secret shown once.
+                    let body = match redact {
+                        None => serde_json::to_string(&built).unwrap_or_else(|_| "{}".into()),
+                        Some(field) => {
+                            let mut value = serde_json::to_value(&built).unwrap_or_default();
+                            if let Some(obj) = value.as_object_mut() {
+                                obj.insert(
+                                    field.to_string(),
+                                    serde_json::Value::String(
+                                        "(shown once, when it was created)".into(),
+                                    ),
+                                );
+                            }
+                            value.to_string()
+                        }
+                    };
+                    StoredAnswer { status, body }
                 }),
             }));
         }

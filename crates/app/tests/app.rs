@@ -1761,3 +1761,212 @@ async fn a_version_is_signed_only_when_settled_and_by_the_people_who_do_the_work
         .is_err()
     );
 }
+
+#[tokio::test]
+async fn records_are_signed_only_through_their_own_command_and_proposals_open_nothing() {
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    let lakeshore = org_id(&app, "Lakeshore University Health").await;
+    let cascade = org_id(&app, "Cascade Regional Medical").await;
+    let nurse = as_user(&app, "nurse@lakeshore.example").await;
+    // A nurse cannot mark any record "signed" by naming its content hash on a ledger.
+    let forged = app
+        .sign(
+            &nurse,
+            &lakeshore,
+            Signed::Record {
+                record_kind: "site_map_version".into(),
+                record_id: "smv_x".into(),
+                content_hash: "a".repeat(64),
+            },
+            Meaning::Approved,
+            cellpath_app::demo::DEMO_PASSWORD,
+            None,
+        )
+        .await;
+    assert!(matches!(forged, Err(AppError::Invalid(_))), "{forged:?}");
+    // Helixa has only proposed a partnership to Cascade: Cascade's sites and people stay closed.
+    let helixa = as_user(&app, "onboarding@helixa.example").await;
+    assert!(matches!(
+        app.sites(&helixa, &cascade, Page::all()).await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        app.users(&helixa, &cascade, Page::all()).await,
+        Err(AppError::NotFound(_))
+    ));
+    // …while each side still sees the other's name on the proposal.
+    let cascade_admin = as_user(&app, "admin@cascade.example").await;
+    assert!(
+        app.organizations(&cascade_admin, Page::all())
+            .await
+            .unwrap()
+            .iter()
+            .any(|o| o.name == "Helixa Therapeutics")
+    );
+}
+
+#[tokio::test]
+async fn parallel_guesses_do_not_slip_past_the_lock_out() {
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            app.login("finance@lakeshore.example", "a wrong guess!", None)
+                .await
+                .is_ok()
+        }));
+    }
+    for t in tasks {
+        assert!(!t.await.unwrap());
+    }
+    let err = app
+        .login(
+            "finance@lakeshore.example",
+            cellpath_app::demo::DEMO_PASSWORD,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("locked"), "{err}");
+    // Signing while locked says so, rather than "wrong password".
+    let finance = as_user(&app, "finance@lakeshore.example").await;
+    let lakeshore = org_id(&app, "Lakeshore University Health").await;
+    let head = app
+        .store
+        .ledger_head(&lakeshore)
+        .await
+        .unwrap()
+        .unwrap()
+        .head_hash;
+    let err = app
+        .sign(
+            &finance,
+            &lakeshore,
+            Signed::Event { event_hash: head },
+            Meaning::Reviewed,
+            cellpath_app::demo::DEMO_PASSWORD,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("locked"), "{err}");
+}
+
+#[tokio::test]
+async fn racing_commands_conflict_cleanly_and_ended_partnerships_take_no_more_work() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        let helixa = org_id(&app, "Helixa Therapeutics").await;
+        let pship = app
+            .store
+            .partnerships_of(&helixa, Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.health_system_id == lakeshore)
+            .unwrap();
+        let vantacel = app
+            .store
+            .programs_of(&helixa, Page::all())
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        let north = app
+            .store
+            .sites_of(&lakeshore, Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.code == "LUH-NORTH")
+            .unwrap()
+            .id;
+        let pharmacy = as_user(&app, "pharmacy@lakeshore.example").await;
+        let quality = as_user(&app, "quality@lakeshore.example").await;
+        let gap = app
+            .store
+            .gaps_of_site(&north)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.status == "open")
+            .unwrap();
+        let pw = cellpath_app::demo::DEMO_PASSWORD;
+        let (a, b) = tokio::join!(
+            app.close_gap(&pharmacy, &gap.id, gap.version, "Evidence A", pw, None),
+            app.close_gap(&quality, &gap.id, gap.version, "Evidence B", pw, None)
+        );
+        let outcomes = [a.is_ok(), b.is_ok()];
+        assert_eq!(
+            outcomes.iter().filter(|x| **x).count(),
+            1,
+            "{}: exactly one closes it",
+            db.label
+        );
+        let loser = match (a, b) {
+            (Err(e), _) | (_, Err(e)) => e,
+            _ => unreachable!("one of them failed"),
+        };
+        assert!(
+            matches!(loser, AppError::Conflict { .. } | AppError::Invalid(_)),
+            "{}: {loser:?}",
+            db.label
+        );
+        // Two gap analyses at once open each gap once.
+        let onboarding = as_user(&app, "onboarding@helixa.example").await;
+        let (x, y) = tokio::join!(
+            app.analyze_gaps(&onboarding, &pship.id, &north, &vantacel),
+            app.analyze_gaps(&onboarding, &pship.id, &north, &vantacel)
+        );
+        for r in [x, y] {
+            assert!(
+                matches!(r, Ok(_) | Err(AppError::Duplicate { .. })),
+                "{}: {r:?}",
+                db.label
+            );
+        }
+        let open: Vec<_> = app
+            .store
+            .gaps_of_site(&north)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|g| g.status == "open")
+            .collect();
+        let mut keys: Vec<_> = open
+            .iter()
+            .map(|g| (g.requirement_key.clone(), g.facility_id.clone()))
+            .collect();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(
+            keys.len(),
+            n,
+            "{}: no requirement has two open gaps",
+            db.label
+        );
+        // An ended partnership keeps its record and takes no more work.
+        let admin = as_user(&app, "admin@lakeshore.example").await;
+        app.update_partnership(
+            &admin,
+            &pship.id,
+            pship.version,
+            cellpath_app::records::partnerships::PartnershipPatch {
+                status: Some("ended".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        let err = app
+            .analyze_gaps(&onboarding, &pship.id, &north, &vantacel)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("has ended"), "{err}");
+    }
+}

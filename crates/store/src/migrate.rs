@@ -20,6 +20,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "refinement_readiness",
         include_str!("../migrations/0003_refinement_readiness.sql"),
     ),
+    (
+        4,
+        "one_open_gap",
+        include_str!("../migrations/0004_one_open_gap.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

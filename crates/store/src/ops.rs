@@ -25,27 +25,33 @@ impl Store {
         ))
     }
 
-    /// Count a failed login; after `threshold` failures in a row, lock until `now + lock_for`
-    /// and start counting again. Returns the `locked_until` now in force (0: not locked).
-    pub async fn record_login_failure(
+    /// Count one login attempt unless the user is locked; the count after it, or `None` when
+    /// locked. Runs before the password is checked, so parallel attempts are all counted.
+    pub async fn claim_login_attempt(
         &self,
         user_id: &str,
         now: i64,
-        threshold: i64,
-        lock_for: i64,
-    ) -> Result<i64, StoreError> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "UPDATE credentials SET failed_attempts = CASE WHEN failed_attempts + 1 >= $3 THEN 0 ELSE failed_attempts + 1 END, \
-             locked_until = CASE WHEN failed_attempts + 1 >= $3 THEN $2 + $4 ELSE locked_until END \
-             WHERE user_id = $1 RETURNING failed_attempts, locked_until",
+    ) -> Result<Option<i64>, StoreError> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "UPDATE credentials SET failed_attempts = failed_attempts + 1 WHERE user_id = $1 AND locked_until <= $2 RETURNING failed_attempts",
         )
         .bind(user_id)
         .bind(now)
-        .bind(threshold)
-        .bind(lock_for)
         .fetch_optional(&self.writer)
         .await?;
-        Ok(row.map(|(_, until)| until).unwrap_or(0))
+        Ok(row.map(|(n,)| n))
+    }
+
+    /// Lock logins until `until` and start counting again; returns the lock in force.
+    pub async fn lock_login(&self, user_id: &str, until: i64) -> Result<i64, StoreError> {
+        let row: (i64,) = sqlx::query_as(
+            "UPDATE credentials SET failed_attempts = 0, locked_until = CASE WHEN locked_until > $2 THEN locked_until ELSE $2 END WHERE user_id = $1 RETURNING locked_until",
+        )
+        .bind(user_id)
+        .bind(until)
+        .fetch_one(&self.writer)
+        .await?;
+        Ok(row.0)
     }
 
     pub async fn record_login_success(&self, user_id: &str) -> Result<(), StoreError> {

@@ -306,10 +306,19 @@ async fn update(
             .fetch_one(&mut **tx)
             .await?;
         if frozen > 0 {
-            return Err(StoreError::Invalid(format!(
-                "{} {id} is {value} and never changes",
-                table.kind
-            )));
+            // Someone else's command froze it after this one read it: a conflict, not a fault.
+            let (current,): (i64,) = sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT version FROM {} WHERE id = $1",
+                table.name
+            )))
+            .bind(&id)
+            .fetch_one(&mut **tx)
+            .await?;
+            return Err(StoreError::Conflict {
+                kind: table.kind,
+                id,
+                current,
+            });
         }
     }
     let new = p

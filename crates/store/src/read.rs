@@ -506,7 +506,8 @@ impl Store {
         )
     }
 
-    /// An organization and the organizations in a partnership with it that has not ended.
+    /// An organization and the organizations in a partnership with it that has not ended
+    /// (proposed ones included, so each side sees who proposes; these rows are names only).
     pub async fn organizations_visible_to(
         &self,
         org_id: &str,
@@ -622,10 +623,11 @@ impl Store {
         .await?)
     }
 
-    /// Whether two organizations are in a partnership that has not ended.
+    /// Whether two organizations are in an active partnership: only an accepted partnership
+    /// opens a health system's sites, facilities and people to the manufacturer.
     pub async fn are_partners(&self, a: &str, b: &str) -> Result<bool, StoreError> {
         let row: (i64,) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM partnerships WHERE status <> 'ended' AND ((manufacturer_id = $1 AND health_system_id = $2) OR (manufacturer_id = $2 AND health_system_id = $1))",
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM partnerships WHERE status = 'active' AND ((manufacturer_id = $1 AND health_system_id = $2) OR (manufacturer_id = $2 AND health_system_id = $1))",
         )
         .bind(a)
         .bind(b)
@@ -673,7 +675,7 @@ impl Store {
         page: Page,
     ) -> Result<Vec<Program>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT * FROM programs WHERE org_id IN (SELECT manufacturer_id FROM partnerships WHERE health_system_id = $1 AND status <> 'ended') ORDER BY name, id LIMIT $2 OFFSET $3",
+            "SELECT * FROM programs WHERE org_id IN (SELECT manufacturer_id FROM partnerships WHERE health_system_id = $1 AND status = 'active') ORDER BY name, id LIMIT $2 OFFSET $3",
         )
         .bind(org_id)
         .bind(page.limit)
@@ -921,6 +923,21 @@ impl Store {
                 .fetch_all(&self.reader)
                 .await?,
         )
+    }
+
+    /// Signatures on an event or record hash recorded on one ledger.
+    pub async fn signatures_on_in(
+        &self,
+        ledger_id: &str,
+        target: &str,
+    ) -> Result<Vec<SignatureRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM signatures WHERE ledger_id = $1 AND target = $2 ORDER BY signed_at",
+        )
+        .bind(ledger_id)
+        .bind(target)
+        .fetch_all(&self.reader)
+        .await?)
     }
 
     pub async fn signatures_in(&self, ledger_id: &str) -> Result<Vec<SignatureRow>, StoreError> {

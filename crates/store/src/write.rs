@@ -277,8 +277,9 @@ impl Store {
         })
     }
 
-    /// The stored answer for a key, if any (whatever its age; callers compare hashes).
-    async fn stored_answer(
+    /// The stored answer for a key, if any, with the hash of the request it answered
+    /// (whatever its age; callers compare hashes).
+    pub async fn stored_answer(
         &self,
         scope: &str,
         key: &str,

@@ -106,6 +106,7 @@ impl App {
                 payload,
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 201,
                 build: Arc::new(move |a| Facility {
                     created_at: a.recorded_at,
@@ -218,6 +219,7 @@ impl App {
                 payload: diff.payload(id, next.version),
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 200,
                 build: Arc::new(move |a| Facility {
                     updated_at: a.recorded_at,

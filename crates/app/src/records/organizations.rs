@@ -58,6 +58,7 @@ impl App {
             payload: json!({ "id": id, "new": { "kind": kind.as_str(), "name": name.as_str() } }),
             operational: vec![],
             then: vec![],
+            redact: None,
             status: 201,
             build: Arc::new(move |a| Organization {
                 id: bid.clone(),
@@ -142,6 +143,7 @@ impl App {
                 payload: diff.payload(id, version),
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 200,
                 build: Arc::new(move |a| Organization {
                     updated_at: a.recorded_at,

@@ -118,6 +118,7 @@ impl App {
                 payload,
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 201,
                 build: Arc::new(move |a| Partnership {
                     created_at: a.recorded_at,
@@ -251,6 +252,7 @@ impl App {
                 payload: diff.payload(id, next.version),
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 200,
                 build: Arc::new(move |a| Partnership {
                     updated_at: a.recorded_at,

@@ -85,6 +85,7 @@ impl App {
                 payload,
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 201,
                 build: Arc::new(move |a| Site {
                     created_at: a.recorded_at,
@@ -190,6 +191,7 @@ impl App {
                 payload: diff.payload(id, next.version),
                 operational: vec![],
                 then: vec![],
+                redact: None,
                 status: 200,
                 build: Arc::new(move |a| Site {
                     updated_at: a.recorded_at,

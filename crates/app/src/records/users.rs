@@ -91,6 +91,7 @@ impl App {
                     password_hash,
                 }],
                 then: vec![],
+                redact: None,
                 status: 201,
                 build: Arc::new(move |a| User {
                     created_at: a.recorded_at,
@@ -215,6 +216,7 @@ impl App {
                     payload: diff.payload(id, next.version),
                     operational: vec![],
                     then: vec![],
+                    redact: None,
                     status: 200,
                     build: Arc::new(move |a| User {
                         updated_at: a.recorded_at,
@@ -270,6 +272,7 @@ impl App {
                     password_hash,
                 }],
                 then: vec![],
+                redact: None,
                 status: 204,
                 build: Arc::new(|_| ()),
             },

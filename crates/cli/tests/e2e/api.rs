@@ -319,9 +319,48 @@ async fn updates_need_the_version_last_read() {
     )
     .await;
 
-    // A partner manufacturer reads the site (200) but may not change it (403); a stranger gets 404.
+    // Helixa has only proposed a partnership to Cascade: the site stays closed (404). Once
+    // Cascade accepts, Helixa reads the site (200) but may not change it (403); a stranger
+    // still gets 404.
     let helixa = s.token("onboarding@helixa.example").await;
     let northbridge = s.token("onboarding@northbridge.example").await;
+    problem(
+        s.http.get(&url).bearer_auth(&helixa).send().await.unwrap(),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let proposal = s
+        .app
+        .store
+        .partnerships_of(&org, cellpath_store::Page::all())
+        .await
+        .unwrap()
+        .remove(0);
+    let contracts = s
+        .app
+        .store
+        .user_by_email("contracts@cascade.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let accepter = s
+        .app
+        .caller_for_user(&contracts.id, cellpath_app::access::Via::Session)
+        .await
+        .unwrap();
+    s.app
+        .update_partnership(
+            &accepter,
+            &proposal.id,
+            proposal.version,
+            cellpath_app::records::partnerships::PartnershipPatch {
+                status: Some("active".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
     assert_eq!(
         s.http
             .get(&url)
@@ -907,5 +946,56 @@ async fn site_maps_visits_and_gaps_over_the_api() {
         .await
         .unwrap();
     assert_eq!(readiness["open_blocking"], 0);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_retry_after_a_lost_answer_gets_the_first_answer_and_secrets_are_not_kept() {
+    let s = spawn_demo().await;
+    let token = s.token("admin@cascade.example").await;
+    let org = s.org_id("Cascade Regional Medical").await;
+    let site = s
+        .app
+        .store
+        .sites_of(&org, cellpath_store::Page::all())
+        .await
+        .unwrap()
+        .remove(0);
+    let url = s.url(&format!("/api/v1/sites/{}", site.id));
+    let patch = || {
+        s.http
+            .patch(&url)
+            .bearer_auth(&token)
+            .header("if-match", "\"1\"")
+            .header("idempotency-key", "rename-1")
+            .json(&json!({ "city": "Tigard" }))
+            .send()
+    };
+    let first = patch().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let first_body = first.text().await.unwrap();
+    // The version moved on; the retry still gets the stored 200, not a 409.
+    let retry = patch().await.unwrap();
+    assert_eq!(retry.status(), StatusCode::OK);
+    assert_eq!(retry.headers().get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(retry.text().await.unwrap(), first_body);
+
+    // A new token is shown once; its repeat does not carry the secret.
+    let create = || {
+        s.http
+            .post(s.url("/api/v1/tokens"))
+            .bearer_auth(&token)
+            .header("idempotency-key", "tok-1")
+            .json(&json!({ "name": "ci" }))
+            .send()
+    };
+    let fresh: Value = create().await.unwrap().json().await.unwrap();
+    assert!(fresh["token"].as_str().unwrap().starts_with("cpt_"));
+    let again: Value = create().await.unwrap().json().await.unwrap();
+    assert_eq!(again["id"], fresh["id"]);
+    assert!(
+        !again["token"].as_str().unwrap().starts_with("cpt_"),
+        "{again}"
+    );
     s.shutdown().await;
 }

@@ -111,6 +111,29 @@ pub fn idempotency(
     }))
 }
 
+/// The `Idempotency-Key` of a command, or — when this key already answered this request —
+/// the stored answer to send back at once (`Err` carries that response, not an error).
+pub async fn idem_or_replay(
+    s: &AppState,
+    c: &Caller,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Result<Option<Idem>, Response>, ApiError> {
+    let Some(idem) = idempotency(method, uri, headers, body)? else {
+        return Ok(Ok(None));
+    };
+    match s.app.replay(c, &idem).await? {
+        Some(stored) => Ok(Err(answer::<()>(
+            Outcome::Replayed(stored),
+            StatusCode::OK,
+            |_| None,
+        ))),
+        None => Ok(Ok(Some(idem))),
+    }
+}
+
 /// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); missing → 428.
 pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
     let Some(value) = headers.get(header::IF_MATCH) else {

@@ -1,6 +1,6 @@
 //! The audit trail over the API: head, events, verification, JSON Lines export, e-signatures.
 
-use super::extract::{ApiCaller, PageQuery, answer, idempotency, json, page, paged};
+use super::extract::{ApiCaller, PageQuery, answer, idem_or_replay, json, page, paged};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::body::Bytes;
@@ -77,7 +77,10 @@ pub async fn sign(
         .meaning
         .parse()
         .map_err(|e: cellpath_ledger::UnknownMeaning| AppError::invalid("meaning", e))?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s
         .app
         .sign(&c, &id, req.signs, meaning, &req.password, idem)

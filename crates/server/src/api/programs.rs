@@ -1,7 +1,7 @@
 //! Programs and their process map versions over the API.
 
 use super::extract::{
-    ApiCaller, PageQuery, answer, idempotency, if_match, json, page, paged, with_etag,
+    ApiCaller, PageQuery, answer, idem_or_replay, if_match, json, page, paged, with_etag,
 };
 use crate::AppState;
 use crate::problem::ApiError;
@@ -33,7 +33,10 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let facts: ProgramFacts = json(&headers, &body)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let org = c.org_id().unwrap_or_default().to_string();
     let out = s.app.create_program(&c, &org, facts, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
@@ -59,7 +62,10 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let facts: ProgramFacts = json(&headers, &body)?;
     let version = if_match(&headers)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s.app.update_program(&c, &id, version, facts, idem).await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
@@ -82,7 +88,10 @@ pub async fn create_map(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let map: ProcessMap = json(&headers, &body)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s.app.create_map_version(&c, &id, map, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
@@ -107,7 +116,10 @@ pub async fn update_map(
 ) -> Result<Response, ApiError> {
     let map: ProcessMap = json(&headers, &body)?;
     let version = if_match(&headers)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s
         .app
         .update_map_version(&c, &id, version, map, idem)
@@ -125,7 +137,10 @@ pub async fn publish_map(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let version = if_match(&headers)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s.app.publish_map_version(&c, &id, version, idem).await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }

@@ -1,7 +1,7 @@
 //! Handlers for the directory records: organizations, sites, facilities, users, partnerships.
 
 use super::extract::{
-    ApiCaller, PageQuery, answer, idempotency, if_match, json, page, paged, with_etag,
+    ApiCaller, PageQuery, answer, idem_or_replay, if_match, json, page, paged, with_etag,
 };
 use crate::AppState;
 use crate::problem::ApiError;
@@ -64,7 +64,10 @@ pub async fn patch_organization(
 ) -> Result<Response, ApiError> {
     let patch: OrganizationPatch = json(&headers, &body)?;
     let version = if_match(&headers)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s
         .app
         .update_organization(&c, &id, version, patch, idem)
@@ -92,7 +95,10 @@ pub async fn create_site(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let input: SiteInput = json(&headers, &body)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s.app.create_site(&c, &org, input, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
@@ -117,7 +123,10 @@ pub async fn patch_site(
 ) -> Result<Response, ApiError> {
     let patch: SitePatch = json(&headers, &body)?;
     let version = if_match(&headers)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s.app.update_site(&c, &id, version, patch, idem).await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
@@ -142,7 +151,10 @@ pub async fn create_facility(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let input: FacilityInput = json(&headers, &body)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s.app.create_facility(&c, &org, input, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
@@ -167,7 +179,10 @@ pub async fn patch_facility(
 ) -> Result<Response, ApiError> {
     let patch: FacilityPatch = json(&headers, &body)?;
     let version = if_match(&headers)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s.app.update_facility(&c, &id, version, patch, idem).await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
@@ -192,7 +207,10 @@ pub async fn create_user(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let input: UserInput = json(&headers, &body)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s.app.create_user(&c, &org, input, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
@@ -217,7 +235,10 @@ pub async fn patch_user(
 ) -> Result<Response, ApiError> {
     let patch: UserPatch = json(&headers, &body)?;
     let version = if_match(&headers)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s.app.update_user(&c, &id, version, patch, idem).await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
@@ -241,7 +262,10 @@ pub async fn create_partnership(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let input: PartnershipInput = json(&headers, &body)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s.app.create_partnership(&c, input, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
@@ -266,7 +290,10 @@ pub async fn patch_partnership(
 ) -> Result<Response, ApiError> {
     let patch: PartnershipPatch = json(&headers, &body)?;
     let version = if_match(&headers)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s
         .app
         .update_partnership(&c, &id, version, patch, idem)

@@ -1,7 +1,7 @@
 //! Site work of a partnership over the API: site map versions (refine, propose, decide, sign),
 //! visits, readiness and gaps.
 
-use super::extract::{ApiCaller, answer, idempotency, if_match, json};
+use super::extract::{ApiCaller, answer, idem_or_replay, if_match, json};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::body::Bytes;
@@ -43,7 +43,10 @@ pub async fn start_site_map(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let req: StartSiteMap = json(&headers, &body)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s
         .app
         .start_site_map(
@@ -79,7 +82,10 @@ pub async fn refine_site_map(
 ) -> Result<Response, ApiError> {
     let refinement: SiteRefinement = json(&headers, &body)?;
     let version = if_match(&headers)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s
         .app
         .refine_site_map(&c, &id, version, refinement, idem)
@@ -104,7 +110,10 @@ pub async fn propose(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let req: Proposal = json(&headers, &body)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s
         .app
         .propose_change(&c, &id, req.step, &req.reason, idem)
@@ -130,7 +139,10 @@ pub async fn decide(
 ) -> Result<Response, ApiError> {
     let req: Decision = json(&headers, &body)?;
     let version = if_match(&headers)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s
         .app
         .decide_proposal(&c, &id, version, req.accept, &req.reason, idem)
@@ -159,7 +171,10 @@ pub async fn sign_site_map(
         .meaning
         .parse()
         .map_err(|e: cellpath_ledger::UnknownMeaning| AppError::invalid("meaning", e))?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s
         .app
         .sign_site_map(&c, &id, meaning, &req.password, idem)
@@ -178,7 +193,10 @@ pub async fn set_requirements(
 ) -> Result<Response, ApiError> {
     let reqs: Vec<Requirement> = json(&headers, &body)?;
     let version = if_match(&headers)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s.app.set_requirements(&c, &id, version, reqs, idem).await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
@@ -193,7 +211,10 @@ pub async fn record_visit(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let input: VisitInput = json(&headers, &body)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s.app.record_visit(&c, &id, input, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
@@ -236,7 +257,10 @@ pub async fn close_gap(
 ) -> Result<Response, ApiError> {
     let req: CloseGap = json(&headers, &body)?;
     let version = if_match(&headers)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s
         .app
         .close_gap(&c, &id, version, &req.evidence, &req.password, idem)

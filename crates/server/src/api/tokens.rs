@@ -1,6 +1,6 @@
 //! Personal API tokens of the caller: list, create (shown once), revoke.
 
-use super::extract::{ApiCaller, answer, idempotency, json};
+use super::extract::{ApiCaller, answer, idem_or_replay, json};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::body::Bytes;
@@ -36,7 +36,10 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let input: NewToken = json(&headers, &body)?;
-    let idem = idempotency(&method, &uri, &headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
     let out = s.app.create_api_token(&c, &input.name, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |_| None))
 }
