@@ -123,6 +123,11 @@ fn duplicate(constraint: &str) -> AppError {
             "name",
             "this health system already has a facility with this name",
         )
+    } else if c.contains("map_versions") {
+        (
+            "",
+            "another version was started at the same moment; reload and try again",
+        )
     } else if c.contains("gaps") {
         (
             "",
