@@ -625,6 +625,22 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .find(|x| x.code == "PVH-MAIN")
         .unwrap()
         .id;
+    let north_quality = app
+        .store
+        .agreements_of(&helixa_lakeshore)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.site_id == north_site)
+        .expect("the demo negotiates LUH-NORTH's quality agreement")
+        .id;
+    let piedmont_dpa = app
+        .store
+        .agreements_of(&northbridge_piedmont)
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
     let piedmont_map = app
         .start_site_map(
             &op,
@@ -997,6 +1013,35 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                             .map(drop),
                         _ => app
                             .close_gap(&me, &piedmont_gap.id, 0, "matrix", pw, None)
+                            .await
+                            .map(drop),
+                    },
+                    ("contract", rel, action) => match (rel, action) {
+                        ("party", "read") => app.agreements(&me, &helixa_lakeshore).await.map(drop),
+                        ("party", "create") => app
+                            .create_agreement(
+                                &me,
+                                &helixa_lakeshore,
+                                cellpath_app::contracting::AgreementInput {
+                                    kind: "supply_agreement".into(),
+                                    scope: "site".into(),
+                                    site_id: Some(north_site.clone()),
+                                    coverage: None,
+                                    owner_manufacturer: None,
+                                    owner_health_system: None,
+                                },
+                                None,
+                            )
+                            .await
+                            .map(drop),
+                        // A stale version: past the policy, a permitted caller meets a conflict.
+                        ("party", _) => app
+                            .move_agreement(&me, &north_quality, 0, "legal_review", None)
+                            .await
+                            .map(drop),
+                        (_, "read") => app.agreements(&me, &northbridge_piedmont).await.map(drop),
+                        _ => app
+                            .move_agreement(&me, &piedmont_dpa, 0, "negotiating", None)
                             .await
                             .map(drop),
                     },
@@ -1968,5 +2013,628 @@ async fn racing_commands_conflict_cleanly_and_ended_partnerships_take_no_more_wo
             .await
             .unwrap_err();
         assert!(err.to_string().contains("has ended"), "{err}");
+    }
+}
+
+/// Helixa × Lakeshore, LUH-MAIN and LUH-NORTH, Vantacel: the ids the contracting stories use.
+struct GateIds {
+    partnership: String,
+    main: String,
+    north: String,
+    vantacel: String,
+}
+
+async fn gate_ids(app: &App) -> GateIds {
+    let helixa = org_id(app, "Helixa Therapeutics").await;
+    let lakeshore = org_id(app, "Lakeshore University Health").await;
+    let partnership = app
+        .store
+        .partnerships_of(&helixa, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.health_system_id == lakeshore)
+        .unwrap()
+        .id;
+    let sites = app.store.sites_of(&lakeshore, Page::all()).await.unwrap();
+    let code = |c: &str| sites.iter().find(|s| s.code == c).unwrap().id.clone();
+    let vantacel = app
+        .store
+        .programs_of(&helixa, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name == "Vantacel")
+        .unwrap()
+        .id;
+    GateIds {
+        partnership,
+        main: code("LUH-MAIN"),
+        north: code("LUH-NORTH"),
+        vantacel,
+    }
+}
+
+fn today(app: &App) -> cellpath_domain::Date {
+    cellpath_domain::Date::of_micros(app.now())
+}
+
+fn texts(view: &cellpath_app::contracting::GateView) -> Vec<String> {
+    view.missing.iter().map(|m| m.text.clone()).collect()
+}
+
+#[tokio::test]
+async fn the_seeded_main_hospital_is_authorized_and_the_north_campus_lists_what_is_missing() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let me = as_user(&app, "nurse@lakeshore.example").await;
+        let main = app
+            .gate(&me, &ids.partnership, &ids.main, &ids.vantacel, today(&app))
+            .await
+            .unwrap();
+        assert!(main.authorized, "{}: {:?}", db.label, texts(&main));
+        let north = app
+            .gate(
+                &me,
+                &ids.partnership,
+                &ids.north,
+                &ids.vantacel,
+                today(&app),
+            )
+            .await
+            .unwrap();
+        assert!(!north.authorized);
+        assert_eq!(
+            texts(&north),
+            [
+                "quality_agreement: not executed (negotiating)",
+                "supply_agreement: no supply agreement for this site",
+                "site_map_signed not done",
+                "consent_with_failure_language not done",
+                "release_exception_protocol not done",
+                "site_qualification_audit not done",
+                "staff_training not done",
+                "mock_shipment not done",
+                "pharmacy_and_therapeutics not done",
+                "1 open blocking readiness gap(s)",
+            ],
+            "{}",
+            db.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn withdrawing_the_master_service_agreement_suspends_the_main_hospital() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let contracts = as_user(&app, "contracts@lakeshore.example").await;
+        let msa = app
+            .agreements(&contracts, &ids.partnership)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.kind == "master_service_agreement")
+            .unwrap();
+        app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let main = app
+            .gate(
+                &contracts,
+                &ids.partnership,
+                &ids.main,
+                &ids.vantacel,
+                today(&app),
+            )
+            .await
+            .unwrap();
+        assert!(!main.authorized);
+        assert_eq!(
+            texts(&main),
+            ["master_service_agreement: withdrawn"],
+            "{}",
+            db.label
+        );
+        // A withdrawn agreement takes no more moves, and says so.
+        let msa = app.store.agreement(&msa.id).await.unwrap().unwrap();
+        let err = app
+            .move_agreement(&contracts, &msa.id, msa.version, "executed", None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("no more moves"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn an_agreement_that_expired_yesterday_is_listed_as_expired() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let contracts = as_user(&app, "contracts@helixa.example").await;
+        let supply = app
+            .agreements(&contracts, &ids.partnership)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.kind == "supply_agreement" && a.site_id == ids.main)
+            .unwrap();
+        let yesterday = today(&app).plus_days(-1);
+        app.set_agreement_dates(
+            &contracts,
+            &supply.id,
+            supply.version,
+            "2024-01-01",
+            yesterday.as_str(),
+            None,
+        )
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
+        let main = app
+            .gate(
+                &contracts,
+                &ids.partnership,
+                &ids.main,
+                &ids.vantacel,
+                today(&app),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            texts(&main),
+            [format!("supply_agreement: expired on {yesterday}")],
+            "{}",
+            db.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn agreements_refuse_bad_moves_bad_hashes_and_foreign_sites() {
+    use cellpath_app::contracting::DocumentInput;
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let contracts = as_user(&app, "contracts@helixa.example").await;
+        let all = app.agreements(&contracts, &ids.partnership).await.unwrap();
+        let north_quality = all.iter().find(|a| a.site_id == ids.north).unwrap();
+
+        // Negotiating cannot go back to drafting; the refusal names where it may go.
+        let err = app
+            .move_agreement(
+                &contracts,
+                &north_quality.id,
+                north_quality.version,
+                "drafting",
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "status: an agreement negotiating cannot move to drafting; it may move to legal_review, executed, withdrawn"
+        );
+        // Executing needs an effective date.
+        let err = app
+            .move_agreement(
+                &contracts,
+                &north_quality.id,
+                north_quality.version,
+                "executed",
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().starts_with("effective_on:"), "{err}");
+
+        // A document's hash must be a SHA-256.
+        let err = app
+            .add_document(
+                &contracts,
+                &north_quality.id,
+                north_quality.version,
+                DocumentInput {
+                    name: "quality-agreement-v2.docx".into(),
+                    sha256: "ABC123".into(),
+                    bytes: 1024,
+                },
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().starts_with("sha256:"), "{err}");
+
+        // A joinder may only bring in the health system's own sites.
+        let dpa = all
+            .iter()
+            .find(|a| a.kind == "data_protection")
+            .unwrap()
+            .clone();
+        let named = app
+            .create_agreement(
+                &contracts,
+                &ids.partnership,
+                cellpath_app::contracting::AgreementInput {
+                    kind: "data_protection".into(),
+                    scope: "health_system".into(),
+                    site_id: None,
+                    coverage: Some(cellpath_domain::contracting::Coverage::Named(vec![
+                        ids.main.clone(),
+                    ])),
+                    owner_manufacturer: None,
+                    owner_health_system: None,
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let piedmont = org_id(&app, "Piedmont Valley Health").await;
+        let foreign = app.store.sites_of(&piedmont, Page::all()).await.unwrap()[0]
+            .id
+            .clone();
+        let err = app
+            .join_sites(&contracts, &named.id, named.version, &[foreign], None)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("is not a site of this partnership's health system"),
+            "{err}"
+        );
+        let joined = app
+            .join_sites(
+                &contracts,
+                &named.id,
+                named.version,
+                std::slice::from_ref(&ids.north),
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(
+            joined.coverage,
+            serde_json::json!({"covers": "named", "site_ids": [ids.main, ids.north]})
+        );
+        // An agreement covering all sites needs no joinder.
+        let err = app
+            .join_sites(
+                &contracts,
+                &dpa.id,
+                dpa.version,
+                std::slice::from_ref(&ids.north),
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("already covers all"), "{err}");
+        // A central agreement is never negotiated for one site.
+        let err = app
+            .create_agreement(
+                &contracts,
+                &ids.partnership,
+                cellpath_app::contracting::AgreementInput {
+                    kind: "master_service_agreement".into(),
+                    scope: "site".into(),
+                    site_id: Some(ids.north.clone()),
+                    coverage: None,
+                    owner_manufacturer: None,
+                    owner_health_system: None,
+                },
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("use scope health_system"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn a_deliverable_is_recorded_with_a_signature_but_a_site_map_only_by_signing_it() {
+    use cellpath_app::contracting::DeliverableInput;
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let onboarding = as_user(&app, "onboarding@helixa.example").await;
+        let input = |d: &str| DeliverableInput {
+            site_id: ids.north.clone(),
+            program_id: ids.vantacel.clone(),
+            deliverable: d.into(),
+            done_on: "2025-11-20".into(),
+            evidence: "Mock shipment received and thawed within the window.".into(),
+        };
+        let err = app
+            .record_deliverable(
+                &onboarding,
+                &ids.partnership,
+                input("mock_shipment"),
+                "wrong",
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().starts_with("password:"), "{err}");
+        let err = app
+            .record_deliverable(
+                &onboarding,
+                &ids.partnership,
+                input("site_map_signed"),
+                cellpath_app::demo::DEMO_PASSWORD,
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("sign the site map"), "{err}");
+        let before = app
+            .store
+            .ledger_head(&ids.partnership)
+            .await
+            .unwrap()
+            .unwrap();
+        app.record_deliverable(
+            &onboarding,
+            &ids.partnership,
+            input("mock_shipment"),
+            cellpath_app::demo::DEMO_PASSWORD,
+            None,
+        )
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
+        let after = app
+            .store
+            .ledger_head(&ids.partnership)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.seq, before.seq + 2, "the record and its signature");
+        let north = app
+            .gate(
+                &onboarding,
+                &ids.partnership,
+                &ids.north,
+                &ids.vantacel,
+                today(&app),
+            )
+            .await
+            .unwrap();
+        assert!(!texts(&north).contains(&"mock_shipment not done".to_string()));
+    }
+}
+
+#[tokio::test]
+async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstates_it() {
+    use cellpath_app::contracting::AgreementInput;
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let contracts = as_user(&app, "contracts@helixa.example").await;
+        let recorded = app
+            .gate(
+                &contracts,
+                &ids.partnership,
+                &ids.main,
+                &ids.vantacel,
+                today(&app),
+            )
+            .await
+            .unwrap()
+            .recorded
+            .expect("the demo records LUH-MAIN's authorization");
+        assert_eq!(
+            (recorded.status.as_str(), recorded.since.clone()),
+            ("authorized", today(&app).as_str().to_string())
+        );
+        // Nothing changed: a review records nothing.
+        assert!(
+            app.review_authorizations(&contracts, &ids.partnership, today(&app))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let msa = app
+            .agreements(&contracts, &ids.partnership)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.kind == "master_service_agreement")
+            .unwrap();
+        app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        clock.advance_secs(86_400);
+        let changes = app
+            .review_authorizations(&contracts, &ids.partnership, today(&app))
+            .await
+            .unwrap();
+        assert_eq!(changes.len(), 1, "{}: {changes:?}", db.label);
+        assert_eq!(changes[0].status, "suspended");
+        assert_eq!(changes[0].since, today(&app).as_str());
+        assert_eq!(
+            changes[0].missing,
+            serde_json::json!(["master_service_agreement: withdrawn"])
+        );
+
+        // A new master service agreement, executed: reinstated.
+        let a = app
+            .create_agreement(
+                &contracts,
+                &ids.partnership,
+                AgreementInput {
+                    kind: "master_service_agreement".into(),
+                    scope: "health_system".into(),
+                    site_id: None,
+                    coverage: None,
+                    owner_manufacturer: None,
+                    owner_health_system: None,
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let a = app
+            .set_agreement_dates(&contracts, &a.id, a.version, "2025-01-01", "", None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        app.move_agreement(&contracts, &a.id, a.version, "executed", None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let changes = app
+            .review_authorizations(&contracts, &ids.partnership, today(&app))
+            .await
+            .unwrap();
+        assert_eq!(changes.len(), 1, "{}: {changes:?}", db.label);
+        assert_eq!(changes[0].status, "authorized");
+        assert_eq!(changes[0].missing, serde_json::json!([]));
+        let events: Vec<String> = app
+            .store
+            .events_newest_first(&ids.partnership, Page::first(20))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .filter(|k| k.starts_with("site_authorization"))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "site_authorization.updated",
+                "site_authorization.updated",
+                "site_authorization.created"
+            ],
+            "reinstated, suspended, first authorized"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_agreement_about_to_lapse_is_a_reminder_for_both_sides() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let contracts = as_user(&app, "contracts@helixa.example").await;
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        assert!(
+            app.expiring_agreements(&nurse, &ids.partnership, today(&app), 60)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let quality = app
+            .agreements(&contracts, &ids.partnership)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.kind == "quality_agreement" && a.site_id == ids.main)
+            .unwrap();
+        let lapses = today(&app).plus_days(30);
+        app.set_agreement_dates(
+            &contracts,
+            &quality.id,
+            quality.version,
+            "2025-01-01",
+            lapses.as_str(),
+            None,
+        )
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
+        let reminders = app
+            .expiring_agreements(&nurse, &ids.partnership, today(&app), 60)
+            .await
+            .unwrap();
+        assert_eq!(reminders.len(), 1, "{}", db.label);
+        assert_eq!(reminders[0].days_left, 30);
+        assert_eq!(reminders[0].agreement.id, quality.id);
+        // Still in force today: the gate holds until the day it lapses.
+        assert!(
+            app.gate(
+                &nurse,
+                &ids.partnership,
+                &ids.main,
+                &ids.vantacel,
+                today(&app)
+            )
+            .await
+            .unwrap()
+            .authorized
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_program_sets_its_own_track_template_and_an_unsound_one_is_refused() {
+    use cellpath_domain::contracting::template::TrackTemplate;
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let onboarding = as_user(&app, "onboarding@helixa.example").await;
+        let partner = as_user(&app, "pharmacy@lakeshore.example").await;
+        let view = app.track_template(&partner, &ids.vantacel).await.unwrap();
+        assert!(view.standard);
+        assert_eq!(view.template, TrackTemplate::standard());
+
+        let mut bad = TrackTemplate::standard();
+        bad.items.retain(|i| i.key != "mock_shipment");
+        let err = app
+            .set_track_template(&onboarding, &ids.vantacel, 1, bad, None)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "items: the gate needs mock_shipment; add it"
+        );
+        // A health system reads the manufacturer's template but does not change it.
+        let err = app
+            .set_track_template(&partner, &ids.vantacel, 1, TrackTemplate::standard(), None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+
+        let mut slower = TrackTemplate::standard();
+        slower.items[0].days = [45, 90, 180];
+        let set = app
+            .set_track_template(&onboarding, &ids.vantacel, 1, slower.clone(), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(set.version, 2);
+        let view = app.track_template(&partner, &ids.vantacel).await.unwrap();
+        assert!(!view.standard, "{}", db.label);
+        assert_eq!(view.template, slower);
+        // A stale version is a conflict.
+        let err = app
+            .set_track_template(&onboarding, &ids.vantacel, 1, slower, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict { .. }), "{err}");
+        let plan = cellpath_app::contracting::plan_of_template(
+            &view.template,
+            &["north"],
+            cellpath_planning::contracting::Strategy::DualTrack,
+        )
+        .unwrap();
+        assert_eq!(plan.entries[0].days, [45.0, 90.0, 180.0]);
     }
 }

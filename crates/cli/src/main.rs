@@ -70,6 +70,9 @@ pub enum Command {
     /// Verify and export the hash-chained ledgers.
     #[command(subcommand)]
     Audit(commands::audit::AuditCommand),
+    /// The authorization gate: is a site an authorized treatment center for a program, or
+    /// what is missing (exit 1 when not authorized).
+    Gate(commands::gate::GateArgs),
     /// Measure audited writes per second through HTTP and directly through the store.
     Bench(commands::bench::BenchArgs),
     /// Plan contracting: each site's authorization day (deterministic, P50, P90) and what

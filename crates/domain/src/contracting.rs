@@ -3,6 +3,8 @@
 //! is an authorized treatment center for a program. Pure: the app supplies today's date and
 //! the facts; this module says authorized, or exactly what is missing.
 
+pub mod template;
+
 use crate::values::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -204,6 +206,9 @@ pub fn missing_for_authorization(facts: &GateFacts) -> Vec<Missing> {
                 AgreementStatus::Withdrawn => "withdrawn".into(),
                 other => format!("not executed ({other})"),
             }
+        } else if scope == Scope::Site {
+            // Another site's agreement: a site-scope agreement is never extended by joinder.
+            format!("no {} for this site", kind.label())
         } else {
             "does not cover this site (add it by joinder)".into()
         };

@@ -33,6 +33,9 @@ pub enum ResourceKind {
     SiteMap,
     /// Site visits, requirements' gaps and their closure (partnership ledger).
     Readiness,
+    /// Agreements of a partnership and the gate deliverables recorded at its sites
+    /// (partnership ledger).
+    Contract,
     /// A ledger's events: the audit trail.
     Ledger,
 }
@@ -192,6 +195,19 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
             }
         }
 
+        // Agreements are negotiated by each side's contracts people (and the manufacturer's
+        // onboarding team, who run the site's path to authorization); everyone of a party reads
+        // them, since the gate they feed decides whether patients can be treated.
+        (K::Contract, Party) => match action {
+            Read => Allow,
+            Create | Update => Decision::allow_if(if mfr {
+                matches!(role, Role::Admin | Role::Onboarding | Role::Contracts)
+            } else {
+                matches!(role, Role::Admin | Role::Contracts)
+            }),
+            Sign => Forbidden,
+        },
+
         // Tokens are private: even an admin sees only that they exist, to revoke them.
         (K::ApiToken, SelfOwned) => match action {
             Read | Create | Update => Allow,
@@ -246,6 +262,7 @@ mod matrix {
             "program" => ResourceKind::Program,
             "site_map" => ResourceKind::SiteMap,
             "readiness" => ResourceKind::Readiness,
+            "contract" => ResourceKind::Contract,
             other => panic!("unknown resource kind {other} in the matrix"),
         }
     }

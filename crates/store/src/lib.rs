@@ -3,6 +3,7 @@
 //! answer — one transaction), and the queries the app reads with. One implementation serves
 //! SQLite and PostgreSQL through sqlx `Any`; what differs between them lives in `dialect`.
 
+pub mod contracting;
 mod dialect;
 mod error;
 pub mod migrate;
@@ -13,6 +14,7 @@ mod replay;
 pub mod testing;
 mod write;
 
+pub use contracting::{Agreement, DeliverableRecord, SiteAuthorization, TrackTemplateRow};
 pub use dialect::Dialect;
 pub use error::StoreError;
 pub use ops::TOKEN_STAMP_MICROS;

@@ -25,6 +25,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "one_open_gap",
         include_str!("../migrations/0004_one_open_gap.sql"),
     ),
+    (
+        5,
+        "contracting",
+        include_str!("../migrations/0005_contracting.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

@@ -176,6 +176,65 @@ const GAP: Table = Table {
     frozen_when: Some(("status", "closed")),
 };
 
+const AGREEMENT: Table = Table {
+    name: "agreements",
+    kind: "agreement",
+    columns: &[
+        ("partnership_id", Col::Text, false),
+        ("kind", Col::Text, false),
+        ("scope", Col::Text, false),
+        ("site_id", Col::Text, false),
+        ("status", Col::Text, true),
+        ("owner_manufacturer", Col::Text, true),
+        ("owner_health_system", Col::Text, true),
+        ("effective_on", Col::Text, true),
+        ("expires_on", Col::Text, true),
+        ("coverage", Col::Json, true),
+        ("documents", Col::Json, true),
+        ("amendments", Col::Json, true),
+        ("redline_rounds", Col::Int, true),
+    ],
+    frozen_when: Some(("status", "withdrawn")),
+};
+const DELIVERABLE_RECORD: Table = Table {
+    name: "deliverable_records",
+    kind: "deliverable_record",
+    columns: &[
+        ("partnership_id", Col::Text, false),
+        ("site_id", Col::Text, false),
+        ("program_id", Col::Text, false),
+        ("deliverable", Col::Text, false),
+        ("done_on", Col::Text, true),
+        ("evidence", Col::Text, true),
+    ],
+    frozen_when: None,
+};
+
+const SITE_AUTHORIZATION: Table = Table {
+    name: "site_authorizations",
+    kind: "site_authorization",
+    columns: &[
+        ("partnership_id", Col::Text, false),
+        ("site_id", Col::Text, false),
+        ("program_id", Col::Text, false),
+        ("status", Col::Text, true),
+        ("since", Col::Text, true),
+        ("missing", Col::Json, true),
+    ],
+    frozen_when: None,
+};
+
+const TRACK_TEMPLATE: Table = Table {
+    name: "track_templates",
+    kind: "track_template",
+    columns: &[
+        ("org_id", Col::Text, false),
+        ("program_id", Col::Text, false),
+        ("items", Col::Json, true),
+    ],
+    frozen_when: None,
+};
+
 const RECORD_TABLES: &[&Table] = &[
     &ORGANIZATION,
     &SITE,
@@ -188,6 +247,10 @@ const RECORD_TABLES: &[&Table] = &[
     &MAP_PROPOSAL,
     &SITE_VISIT,
     &GAP,
+    &AGREEMENT,
+    &DELIVERABLE_RECORD,
+    &SITE_AUTHORIZATION,
+    &TRACK_TEMPLATE,
 ];
 
 /// Events that change no current-state row (they are the record of something that happened).
@@ -538,5 +601,21 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     (
         "gaps",
         "id, partnership_id, site_id, program_id, facility_id, requirement_key, severity, expected, observed, owner_role, due_on, status, evidence, version, created_at, updated_at",
+    ),
+    (
+        "agreements",
+        "id, partnership_id, kind, scope, site_id, status, owner_manufacturer, owner_health_system, effective_on, expires_on, coverage, documents, amendments, redline_rounds, version, created_at, updated_at",
+    ),
+    (
+        "deliverable_records",
+        "id, partnership_id, site_id, program_id, deliverable, done_on, evidence, version, created_at, updated_at",
+    ),
+    (
+        "site_authorizations",
+        "id, partnership_id, site_id, program_id, status, since, missing, version, created_at, updated_at",
+    ),
+    (
+        "track_templates",
+        "id, org_id, program_id, items, version, created_at, updated_at",
     ),
 ];

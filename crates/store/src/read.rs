@@ -246,7 +246,7 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
-fn json_value(text: String) -> Result<serde_json::Value, sqlx::Error> {
+pub(crate) fn json_value(text: String) -> Result<serde_json::Value, sqlx::Error> {
     serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 

@@ -21,6 +21,7 @@ pub enum Section {
     Users,
     Partnerships,
     Programs,
+    Planner,
     Audit,
     Tokens,
     Other,
@@ -93,6 +94,13 @@ impl Chrome {
             "/partnerships".into(),
             "nav-partnerships",
         ));
+        // The planner reads only the file it is given: every signed-in person may use it.
+        nav.push(item(
+            Section::Planner,
+            "Planner",
+            "/plans".into(),
+            "nav-planner",
+        ));
         if ctx.may(Action::Read, ResourceKind::Ledger, Relation::OwnOrg) {
             nav.push(item(
                 Section::Audit,
@@ -154,6 +162,8 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
         Section::Audit
     } else if path.starts_with("/ledgers/") {
         Section::Partnerships
+    } else if path == "/plans" || path.starts_with("/plans/") {
+        Section::Planner
     } else if path.starts_with("/tokens") {
         Section::Tokens
     } else if path == own || path.starts_with("/orgs/") {

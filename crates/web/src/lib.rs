@@ -35,8 +35,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use cellpath_app::App;
 use pages::{
-    facilities, home, ledger, login, orgs, partnerships, programs, readiness, site_maps, sites,
-    tokens, users,
+    facilities, home, ledger, login, orgs, partnerships, plans, programs, readiness, site_maps,
+    sites, tokens, users,
 };
 
 /// Environment variable that says the site is served over https, so cookies get `Secure`.
@@ -156,6 +156,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
             get(programs::show_step).post(programs::save_step),
         )
         .route("/maps/{id}/steps/{key}/remove", post(programs::remove_step))
+        .route("/plans", get(plans::form).post(plans::run))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/ledgers/{id}", get(ledger::show))

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod gate;
 pub mod org;
 pub mod plan;
 pub mod program;
@@ -155,6 +156,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(c) => return audit::run(&cli.database_url, cli.json, c).await,
         Command::Bench(args) => return bench::run(&cli.database_url, cli.json, args).await,
         Command::Plan(c) => return plan::run(cli.json, c),
+        Command::Gate(args) => return gate::run(&cli.database_url, cli.json, args).await,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -999,3 +999,193 @@ async fn a_retry_after_a_lost_answer_gets_the_first_answer_and_secrets_are_not_k
     );
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_gate_over_the_api_says_authorized_or_what_is_missing() {
+    let s = spawn_demo().await;
+    let nurse = s.token("nurse@lakeshore.example").await;
+    let contracts = s.token("contracts@lakeshore.example").await;
+    let stranger = s.token("admin@piedmont.example").await;
+    let lakeshore = s.org_id("Lakeshore University Health").await;
+    let helixa = s.org_id("Helixa Therapeutics").await;
+    let pship = s
+        .app
+        .store
+        .partnerships_of(&helixa, cellpath_store::Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.health_system_id == lakeshore)
+        .unwrap()
+        .id;
+    let vantacel = s
+        .app
+        .store
+        .programs_of(&helixa, cellpath_store::Page::all())
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    let sites = s
+        .app
+        .store
+        .sites_of(&lakeshore, cellpath_store::Page::all())
+        .await
+        .unwrap();
+    let code = |c: &str| sites.iter().find(|x| x.code == c).unwrap().id.clone();
+    let (main, north) = (code("LUH-MAIN"), code("LUH-NORTH"));
+    let gate = |token: String, site: String| {
+        let url = s.url(&format!(
+            "/api/v1/partnerships/{pship}/gate/{site}/{vantacel}"
+        ));
+        let http = s.http.clone();
+        async move { http.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+
+    let view: Value = gate(nurse.clone(), main.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["authorized"], true, "{view}");
+    let view: Value = gate(nurse.clone(), north.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["authorized"], false);
+    let texts: Vec<&str> = view["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.contains(&"quality_agreement: not executed (negotiating)"),
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains(&"1 open blocking readiness gap(s)"),
+        "{texts:?}"
+    );
+    // Another tenant does not learn the partnership exists.
+    problem(gate(stranger, main.clone()).await, StatusCode::NOT_FOUND).await;
+
+    // Withdrawing the master service agreement takes LUH-MAIN out of authorization.
+    let agreements: Value = s
+        .http
+        .get(s.url(&format!("/api/v1/partnerships/{pship}/agreements")))
+        .bearer_auth(&contracts)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let msa = agreements
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "master_service_agreement")
+        .unwrap()
+        .clone();
+    let moves = format!("/api/v1/agreements/{}/moves", msa["id"].as_str().unwrap());
+    problem(
+        post(&s, &contracts, &moves, r#"{"status":"withdrawn"}"#).await,
+        StatusCode::PRECONDITION_REQUIRED,
+    )
+    .await;
+    let res = s
+        .http
+        .post(s.url(&moves))
+        .bearer_auth(&contracts)
+        .header("content-type", "application/json")
+        .header("if-match", format!("\"{}\"", msa["version"]))
+        .body(r#"{"status":"withdrawn"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let view: Value = gate(nurse, main).await.json().await.unwrap();
+    assert_eq!(view["authorized"], false);
+    assert_eq!(
+        view["missing"][0]["text"],
+        "master_service_agreement: withdrawn"
+    );
+    assert_eq!(view["recorded"]["status"], "authorized", "until reviewed");
+    // The review records the suspension on the partnership's ledger, for both sides.
+    let res = post(
+        &s,
+        &contracts,
+        &format!("/api/v1/partnerships/{pship}/authorizations/review"),
+        "",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let changes: Value = res.json().await.unwrap();
+    assert_eq!(changes.as_array().unwrap().len(), 1, "{changes}");
+    assert_eq!(changes[0]["status"], "suspended");
+    assert_eq!(
+        changes[0]["missing"][0],
+        "master_service_agreement: withdrawn"
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_program_track_template_is_read_and_replaced_with_if_match() {
+    let s = spawn_demo().await;
+    let onboarding = s.token("onboarding@helixa.example").await;
+    let helixa = s.org_id("Helixa Therapeutics").await;
+    let vantacel = s
+        .app
+        .store
+        .programs_of(&helixa, cellpath_store::Page::all())
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    let url = s.url(&format!("/api/v1/programs/{vantacel}/track-template"));
+    let res = s
+        .http
+        .get(&url)
+        .bearer_auth(&onboarding)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["standard"], true);
+    let mut template = view["template"].clone();
+    template["items"][0]["days"] = json!([45, 90, 180]);
+    let put = |body: Value, version: &str| {
+        s.http
+            .put(&url)
+            .bearer_auth(&onboarding)
+            .header("content-type", "application/json")
+            .header("if-match", format!("\"{version}\""))
+            .body(body.to_string())
+            .send()
+    };
+    let res = put(template.clone(), "1").await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(
+        (view["standard"].clone(), view["version"].clone()),
+        (json!(false), json!(2))
+    );
+    template["items"][0]["days"] = json!([90, 45, 180]);
+    let p = problem(
+        put(template, "2").await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("min ≤ most likely ≤ max"),
+        "{p}"
+    );
+    s.shutdown().await;
+}

@@ -563,3 +563,75 @@ async fn requirements_come_from_a_file_and_unknown_capabilities_are_refused() {
         stderr(&out)
     );
 }
+
+#[tokio::test]
+async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
+    let db = TestDb::sqlite().await;
+    let pship = {
+        let app = cellpath_app::App::new(
+            db.store().await,
+            std::sync::Arc::new(cellpath_app::SystemClock),
+        );
+        cellpath_app::demo::seed(&app).await.unwrap();
+        let lakeshore = app
+            .store
+            .organization_by_name("Lakeshore University Health")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let pship = app
+            .store
+            .partnerships_of(&lakeshore, cellpath_store::Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.name.starts_with("Helixa"))
+            .unwrap()
+            .id;
+        app.store.close().await;
+        pship
+    };
+    let gate = |site: &str, json: bool| {
+        let mut args = vec![
+            "gate",
+            "--partnership",
+            &pship,
+            "--site",
+            site,
+            "--program",
+            "Vantacel",
+            "--database-url",
+            db.url.as_str(),
+        ];
+        if json {
+            args.push("--json");
+        }
+        cellpath(&args, None)
+    };
+    let out = gate("LUH-MAIN", false);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("authorized: LUH-MAIN"),
+        "{}",
+        stdout(&out)
+    );
+    let out = gate("LUH-NORTH", false);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("quality_agreement: not executed (negotiating)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = gate("LUH-NORTH", true);
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(view["authorized"], false);
+    assert_eq!(view["missing"].as_array().unwrap().len(), 10);
+    let out = gate("NOWHERE", false);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no site with id or code"),
+        "{}",
+        stderr(&out)
+    );
+}

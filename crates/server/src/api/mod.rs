@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+mod contracts;
 mod extract;
 mod ledgers;
 mod programs;
@@ -99,6 +100,41 @@ pub fn routes() -> Router<AppState> {
             post(sites::analyze),
         )
         .route("/api/v1/gaps/{id}/close", post(sites::close_gap))
+        .route(
+            "/api/v1/programs/{id}/track-template",
+            get(contracts::get_track_template).put(contracts::set_track_template),
+        )
+        .route(
+            "/api/v1/partnerships/{id}/agreements",
+            get(contracts::list).post(contracts::create),
+        )
+        .route(
+            "/api/v1/partnerships/{id}/agreements/expiring",
+            get(contracts::expiring),
+        )
+        .route("/api/v1/agreements/{id}/moves", post(contracts::move_to))
+        .route("/api/v1/agreements/{id}/dates", post(contracts::dates))
+        .route(
+            "/api/v1/agreements/{id}/documents",
+            post(contracts::add_document),
+        )
+        .route(
+            "/api/v1/agreements/{id}/amendments",
+            post(contracts::add_amendment),
+        )
+        .route("/api/v1/agreements/{id}/joinders", post(contracts::join))
+        .route(
+            "/api/v1/partnerships/{id}/deliverables",
+            post(contracts::record_deliverable),
+        )
+        .route(
+            "/api/v1/partnerships/{id}/authorizations/review",
+            post(contracts::review),
+        )
+        .route(
+            "/api/v1/partnerships/{id}/gate/{site}/{program}",
+            get(contracts::gate),
+        )
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}/revoke", post(tokens::revoke))
         .route("/api/v1/ledgers/{id}", get(ledgers::head))

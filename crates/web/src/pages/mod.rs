@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod login;
 pub mod orgs;
 pub mod partnerships;
+pub mod plans;
 pub mod programs;
 pub mod readiness;
 pub mod site_maps;

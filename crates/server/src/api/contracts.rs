@@ -1,0 +1,290 @@
+//! Contracting over the API: a partnership's agreements (created, moved along their status,
+//! dated, documented, amended, joined by more sites), gate deliverables (e-signed), and the
+//! gate itself per site and program; a program's track template.
+
+use super::extract::{ApiCaller, answer, idem_or_replay, if_match, json};
+use crate::AppState;
+use crate::problem::ApiError;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use cellpath_app::AppError;
+use cellpath_app::contracting::{AgreementInput, AmendmentInput, DeliverableInput, DocumentInput};
+use cellpath_domain::Date;
+use cellpath_domain::contracting::template::TrackTemplate;
+use serde::Deserialize;
+
+pub async fn list(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(axum::Json(s.app.agreements(&c, &id).await?).into_response())
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let input: AgreementInput = json(&headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
+    let out = s.app.create_agreement(&c, &id, input, idem).await?;
+    Ok(answer(out, StatusCode::CREATED, |a| Some(a.version)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Move {
+    status: String,
+}
+
+pub async fn move_to(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: Move = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
+    let out = s
+        .app
+        .move_agreement(&c, &id, version, &req.status, idem)
+        .await?;
+    Ok(answer(out, StatusCode::OK, |a| Some(a.version)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dates {
+    effective_on: String,
+    /// Left out or '' when the agreement does not expire.
+    #[serde(default)]
+    expires_on: String,
+}
+
+pub async fn dates(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: Dates = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
+    let out = s
+        .app
+        .set_agreement_dates(&c, &id, version, &req.effective_on, &req.expires_on, idem)
+        .await?;
+    Ok(answer(out, StatusCode::OK, |a| Some(a.version)))
+}
+
+pub async fn add_document(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let doc: DocumentInput = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
+    let out = s.app.add_document(&c, &id, version, doc, idem).await?;
+    Ok(answer(out, StatusCode::OK, |a| Some(a.version)))
+}
+
+pub async fn add_amendment(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let amendment: AmendmentInput = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
+    let out = s
+        .app
+        .add_amendment(&c, &id, version, amendment, idem)
+        .await?;
+    Ok(answer(out, StatusCode::OK, |a| Some(a.version)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Joinder {
+    site_ids: Vec<String>,
+}
+
+pub async fn join(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: Joinder = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
+    let out = s
+        .app
+        .join_sites(&c, &id, version, &req.site_ids, idem)
+        .await?;
+    Ok(answer(out, StatusCode::OK, |a| Some(a.version)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordDeliverable {
+    site_id: String,
+    program_id: String,
+    deliverable: String,
+    done_on: String,
+    evidence: String,
+    password: String,
+}
+
+pub async fn record_deliverable(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: RecordDeliverable = json(&headers, &body)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
+    let input = DeliverableInput {
+        site_id: req.site_id,
+        program_id: req.program_id,
+        deliverable: req.deliverable,
+        done_on: req.done_on,
+        evidence: req.evidence,
+    };
+    let out = s
+        .app
+        .record_deliverable(&c, &id, input, &req.password, idem)
+        .await?;
+    Ok(answer(out, StatusCode::CREATED, |r| Some(r.version)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateQuery {
+    /// The day to judge (`YYYY-MM-DD`); today when left out.
+    on: Option<String>,
+}
+
+pub async fn gate(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((id, site, program)): Path<(String, String, String)>,
+    Query(q): Query<GateQuery>,
+) -> Result<Response, ApiError> {
+    let day = match q.on {
+        Some(on) => Date::parse(&on).map_err(|e| AppError::invalid("on", e))?,
+        None => Date::of_micros(s.app.now()),
+    };
+    Ok(axum::Json(s.app.gate(&c, &id, &site, &program, day).await?).into_response())
+}
+
+/// Record every change of the gate's verdict in the partnership (first authorization,
+/// suspension, reinstatement) as events; answers the changes.
+pub async fn review(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let today = Date::of_micros(s.app.now());
+    Ok(axum::Json(s.app.review_authorizations(&c, &id, today).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpiringQuery {
+    /// Days ahead to look; 90 when left out.
+    within: Option<i64>,
+}
+
+pub async fn expiring(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    Query(q): Query<ExpiringQuery>,
+) -> Result<Response, ApiError> {
+    let today = Date::of_micros(s.app.now());
+    let within = q.within.unwrap_or(90);
+    Ok(axum::Json(s.app.expiring_agreements(&c, &id, today, within).await?).into_response())
+}
+
+pub async fn get_track_template(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let view = s.app.track_template(&c, &id).await?;
+    let version = view.version;
+    Ok(super::extract::with_etag(StatusCode::OK, &view, version))
+}
+
+pub async fn set_track_template(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let template: TrackTemplate = json(&headers, &body)?;
+    let version = if_match(&headers)?;
+    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
+        Ok(idem) => idem,
+        Err(replayed) => return Ok(replayed),
+    };
+    let out = s
+        .app
+        .set_track_template(&c, &id, version, template, idem)
+        .await?;
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+}

@@ -1,0 +1,206 @@
+//! Rows and queries of dual-track contracting: a partnership's agreements and the gate
+//! deliverables recorded at its sites.
+
+use crate::read::json_value;
+use crate::{Store, StoreError};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Agreement {
+    pub id: String,
+    pub partnership_id: String,
+    pub kind: String,
+    pub scope: String,
+    /// '' for a health-system-scope agreement.
+    pub site_id: String,
+    pub status: String,
+    /// User id of the owner on the manufacturer's side, or ''.
+    pub owner_manufacturer: String,
+    pub owner_health_system: String,
+    /// `YYYY-MM-DD`, or '' when not set.
+    pub effective_on: String,
+    pub expires_on: String,
+    pub coverage: serde_json::Value,
+    pub documents: serde_json::Value,
+    pub amendments: serde_json::Value,
+    pub redline_rounds: i64,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliverableRecord {
+    pub id: String,
+    pub partnership_id: String,
+    pub site_id: String,
+    pub program_id: String,
+    pub deliverable: String,
+    pub done_on: String,
+    pub evidence: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The gate's verdict as last recorded for a program at a site.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiteAuthorization {
+    pub id: String,
+    pub partnership_id: String,
+    pub site_id: String,
+    pub program_id: String,
+    /// `authorized` or `suspended`.
+    pub status: String,
+    /// `YYYY-MM-DD`: the day of the last change of status.
+    pub since: String,
+    /// What was missing when it was suspended (sentences); empty when authorized.
+    pub missing: serde_json::Value,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl FromRow<'_, AnyRow> for SiteAuthorization {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(SiteAuthorization {
+            id: r.try_get("id")?,
+            partnership_id: r.try_get("partnership_id")?,
+            site_id: r.try_get("site_id")?,
+            program_id: r.try_get("program_id")?,
+            status: r.try_get("status")?,
+            since: r.try_get("since")?,
+            missing: json_value(r.try_get("missing")?)?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+
+/// A program's own track template (the items as JSON).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrackTemplateRow {
+    pub id: String,
+    pub org_id: String,
+    pub program_id: String,
+    pub items: serde_json::Value,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl FromRow<'_, AnyRow> for TrackTemplateRow {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(TrackTemplateRow {
+            id: r.try_get("id")?,
+            org_id: r.try_get("org_id")?,
+            program_id: r.try_get("program_id")?,
+            items: json_value(r.try_get("items")?)?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+
+impl FromRow<'_, AnyRow> for Agreement {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Agreement {
+            id: r.try_get("id")?,
+            partnership_id: r.try_get("partnership_id")?,
+            kind: r.try_get("kind")?,
+            scope: r.try_get("scope")?,
+            site_id: r.try_get("site_id")?,
+            status: r.try_get("status")?,
+            owner_manufacturer: r.try_get("owner_manufacturer")?,
+            owner_health_system: r.try_get("owner_health_system")?,
+            effective_on: r.try_get("effective_on")?,
+            expires_on: r.try_get("expires_on")?,
+            coverage: json_value(r.try_get("coverage")?)?,
+            documents: json_value(r.try_get("documents")?)?,
+            amendments: json_value(r.try_get("amendments")?)?,
+            redline_rounds: r.try_get("redline_rounds")?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+
+impl FromRow<'_, AnyRow> for DeliverableRecord {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(DeliverableRecord {
+            id: r.try_get("id")?,
+            partnership_id: r.try_get("partnership_id")?,
+            site_id: r.try_get("site_id")?,
+            program_id: r.try_get("program_id")?,
+            deliverable: r.try_get("deliverable")?,
+            done_on: r.try_get("done_on")?,
+            evidence: r.try_get("evidence")?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+
+impl Store {
+    pub async fn agreement(&self, id: &str) -> Result<Option<Agreement>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM agreements WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    pub async fn agreements_of(&self, partnership_id: &str) -> Result<Vec<Agreement>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM agreements WHERE partnership_id = $1 ORDER BY created_at, id",
+        )
+        .bind(partnership_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    pub async fn deliverable_records_of(
+        &self,
+        partnership_id: &str,
+        site_id: &str,
+        program_id: &str,
+    ) -> Result<Vec<DeliverableRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM deliverable_records WHERE partnership_id = $1 AND site_id = $2 AND program_id = $3 ORDER BY deliverable",
+        )
+        .bind(partnership_id)
+        .bind(site_id)
+        .bind(program_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    pub async fn site_authorizations_of(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Vec<SiteAuthorization>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM site_authorizations WHERE partnership_id = $1 ORDER BY site_id, program_id",
+        )
+        .bind(partnership_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    pub async fn track_template_of(
+        &self,
+        program_id: &str,
+    ) -> Result<Option<TrackTemplateRow>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM track_templates WHERE program_id = $1")
+                .bind(program_id)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+}
