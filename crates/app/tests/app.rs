@@ -2638,3 +2638,78 @@ async fn a_program_sets_its_own_track_template_and_an_unsound_one_is_refused() {
         assert_eq!(plan.entries[0].days, [45.0, 90.0, 180.0]);
     }
 }
+
+#[tokio::test]
+async fn the_scheduled_review_suspends_a_site_when_its_agreements_expire() {
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    let lakeshore = org_id(&app, "Lakeshore University Health").await;
+    let helixa = org_id(&app, "Helixa Therapeutics").await;
+    let pship = app
+        .store
+        .partnerships_of(&helixa, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.health_system_id == lakeshore)
+        .unwrap()
+        .id;
+    let main = app
+        .store
+        .sites_of(&lakeshore, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.code == "LUH-MAIN")
+        .unwrap()
+        .id;
+    let vantacel = app
+        .store
+        .programs_of(&helixa, Page::all())
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    let date = |d: &str| cellpath_domain::Date::parse(d).unwrap();
+    // Nothing changed since the demo's own review: the job records nothing.
+    assert_eq!(
+        app.review_all_authorizations(date("2026-11-25"))
+            .await
+            .unwrap(),
+        0
+    );
+    // The demo's agreements run until 2030-05-31: on 2030-06-01 the job suspends LUH-MAIN.
+    assert!(
+        app.review_all_authorizations(date("2030-06-01"))
+            .await
+            .unwrap()
+            >= 1
+    );
+    let viewer = as_user(&app, "pharmacy@lakeshore.example").await;
+    let gate = app
+        .gate(&viewer, &pship, &main, &vantacel, date("2030-06-01"))
+        .await
+        .unwrap();
+    assert!(!gate.authorized);
+    assert!(
+        gate.missing.iter().any(|m| m.text.contains("expired")),
+        "{:?}",
+        gate.missing
+            .iter()
+            .map(|m| m.text.clone())
+            .collect::<Vec<_>>()
+    );
+    let events = app.store.events(&pship, 0, 100_000).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "site_authorization.updated" && e.body.contains("suspended"))
+    );
+    // A second run the same day records nothing new.
+    assert_eq!(
+        app.review_all_authorizations(date("2030-06-01"))
+            .await
+            .unwrap(),
+        0
+    );
+}

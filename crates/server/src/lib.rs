@@ -49,9 +49,52 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
+    let jobs = [
+        // Idempotency records older than 24 hours and ended sessions.
+        spawn_every(app.clone(), PURGE_EVERY, |app| async move {
+            match app.purge_expired().await {
+                Ok((idem, sessions)) => tracing::debug!(idem, sessions, "purged expired rows"),
+                Err(e) => tracing::warn!(error = %e, "purging expired rows failed"),
+            }
+        }),
+        // Authorizations follow the calendar: an agreement expiring overnight suspends the
+        // sites resting on it without anyone asking. A review records only changes.
+        spawn_every(app.clone(), REVIEW_EVERY, |app| async move {
+            let today = cellpath_domain::Date::of_micros(app.now());
+            match app.review_all_authorizations(today).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(changes = n, "authorizations reviewed"),
+                Err(e) => tracing::warn!(error = %e, "reviewing authorizations failed"),
+            }
+        }),
+    ];
+    let served = axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    for job in jobs {
+        job.abort();
+    }
+    served
+}
+
+/// How often expired operational rows are purged.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+/// How often every active partnership's authorizations are reviewed against today's date.
+const REVIEW_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Run `job` now and then every `period` until aborted.
+fn spawn_every<F, Fut>(app: App, period: std::time::Duration, job: F) -> tokio::task::JoinHandle<()>
+where
+    F: Fn(App) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        loop {
+            tick.tick().await;
+            job(app.clone()).await;
+        }
+    })
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
