@@ -50,6 +50,52 @@ pub fn partnership_status(status: &str) -> &str {
     }
 }
 
+/// An agreement's status in words: `legal_review` → "Legal review".
+pub fn agreement_status(status: &str) -> &str {
+    match status {
+        "not_started" => "Not started",
+        "drafting" => "Drafting",
+        "negotiating" => "Negotiating",
+        "legal_review" => "Legal review",
+        "executed" => "Executed",
+        "withdrawn" => "Withdrawn",
+        other => other,
+    }
+}
+
+pub fn agreement_status_badge(status: &str) -> Markup {
+    let tone = match status {
+        "executed" => Tone::Good,
+        "drafting" | "negotiating" | "legal_review" => Tone::Waiting,
+        _ => Tone::Quiet,
+    };
+    html! {
+        span class={ "badge agreement-status " (tone.class()) } data-status=(status) { (agreement_status(status)) }
+    }
+}
+
+/// An agreement kind as a heading: `quality_agreement` → "Quality agreement".
+pub fn agreement_kind(kind: &str) -> String {
+    match kind.parse::<cellpath_domain::contracting::AgreementKind>() {
+        Ok(k) => sentence(k.label()),
+        Err(_) => kind.to_string(),
+    }
+}
+
+/// A gate deliverable (DESIGN.md §2) in words.
+pub fn deliverable(d: &str) -> &str {
+    match d {
+        "site_map_signed" => "Site map signed by both sides",
+        "consent_with_failure_language" => "Informed consent with manufacturing-failure language",
+        "release_exception_protocol" => "Release-exception protocol",
+        "site_qualification_audit" => "Site qualification audit",
+        "staff_training" => "Staff training",
+        "mock_shipment" => "Mock shipment",
+        "pharmacy_and_therapeutics" => "Pharmacy and therapeutics approval",
+        other => other,
+    }
+}
+
 /// `site.created` → "Site created"; `api_token.revoked` → "API token revoked".
 pub fn event_kind(kind: &str) -> String {
     let words = kind.replace(['.', '_'], " ");
@@ -141,6 +187,17 @@ mod tests {
         assert_eq!(event_kind("api_token.revoked"), "API token revoked");
         assert_eq!(event_kind("user.password_changed"), "User password changed");
         assert_eq!(event_kind(""), "");
+    }
+
+    #[test]
+    fn every_deliverable_and_agreement_status_has_a_label() {
+        use cellpath_domain::contracting::{AgreementStatus, Deliverable};
+        for d in Deliverable::ALL {
+            assert_ne!(deliverable(d.as_str()), d.as_str(), "{d} has no label");
+        }
+        for s in AgreementStatus::ALL {
+            assert_ne!(agreement_status(s.as_str()), s.as_str(), "{s} has no label");
+        }
     }
 
     #[test]

@@ -35,8 +35,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use cellpath_app::App;
 use pages::{
-    facilities, home, ledger, login, orgs, partnerships, plans, programs, readiness, site_maps,
-    sites, tokens, users,
+    facilities, gate, home, ledger, login, orgs, partnerships, plans, programs, readiness,
+    site_maps, sites, tokens, users,
 };
 
 /// Environment variable that says the site is served over https, so cookies get `Secure`.
@@ -108,6 +108,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
             "/partnerships/{id}/sites/{site}/readiness",
             get(readiness::show),
         )
+        .route("/partnerships/{id}/sites/{site}/gate", get(gate::show))
         .route(
             "/partnerships/{id}/sites/{site}/visits",
             post(readiness::record_visit),

@@ -239,6 +239,7 @@ async fn render_one(
 ) -> Result<Response, WebError> {
     let p = ctx.app.partnership(ctx.caller(), id).await?;
     let sites = super::site_work::partnership_section(ctx, &p, start).await?;
+    let agreements = super::gate::partnership_section(ctx, &p).await?;
     let names = OrgNames::load(ctx).await?;
     let may_update = ctx.may(Action::Update, ResourceKind::Partnership, Relation::Party);
     let is_hs = ctx.org.id == p.health_system_id;
@@ -307,6 +308,7 @@ async fn render_one(
             p.hint { "Waiting for " (names.name(&p.health_system_id)) " to accept." }
         }
         (sites)
+        (agreements)
     };
     Ok(ctx.render_status(status, &p.name, content))
 }

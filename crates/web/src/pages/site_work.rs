@@ -12,6 +12,7 @@ use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::labels;
 use crate::session::Ctx;
 use cellpath_app::AppError;
+use cellpath_app::contracting::GateView;
 use cellpath_app::readiness::ReadinessView;
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::process_map::ScanBurden;
@@ -27,6 +28,8 @@ pub struct Row {
     pub newest: Option<(SiteMapVersion, &'static str, ScanBurden)>,
     /// `None` when the readiness cannot be read (e.g. a program not shared any more).
     pub readiness: Option<ReadinessView>,
+    /// The authorization gate today; `None` when it cannot be read.
+    pub gate: Option<GateView>,
 }
 
 /// The manufacturer's programs the caller sees.
@@ -63,12 +66,24 @@ pub async fn rows(ctx: &Ctx, p: &Partnership, sites: &[Site]) -> Result<Vec<Row>
                 .readiness(ctx.caller(), &p.id, &site.id, &program.id)
                 .await
                 .ok();
+            let gate = ctx
+                .app
+                .gate(
+                    ctx.caller(),
+                    &p.id,
+                    &site.id,
+                    &program.id,
+                    super::gate::today(ctx),
+                )
+                .await
+                .ok();
             out.push(Row {
                 partnership: p.clone(),
                 site: site.clone(),
                 program: program.clone(),
                 newest,
                 readiness,
+                gate,
             });
         }
     }
@@ -183,7 +198,7 @@ pub async fn partnership_section(
                 div.table-scroll {
                     table.list.site-work {
                         thead { tr {
-                            th { "Site" } th { "Program" } th { "Site map" } th { "Readiness" } th { span.visually-hidden { "Actions" } }
+                            th { "Site" } th { "Program" } th { "Site map" } th { "Readiness" } th { "Authorization" } th { span.visually-hidden { "Actions" } }
                         } }
                         tbody {
                             @for r in &rows {
@@ -192,6 +207,7 @@ pub async fn partnership_section(
                                     td { a href={ "/programs/" (r.program.id) } { (r.program.name) } }
                                     td { (site_map_cell(r)) }
                                     td { (readiness_cell(r)) }
+                                    td.authorization { (super::gate::cell(r.gate.as_ref())) }
                                     td.actions-cell {
                                         a.button.secondary.small href=(readiness_path(r)) { "Readiness" }
                                         (start_form(ctx, r))
@@ -213,7 +229,7 @@ fn table(rows: &[Row], names: &super::OrgNames, with_site: bool) -> Markup {
             table.list.site-work {
                 thead { tr {
                     @if with_site { th { "Site" } }
-                    th { "Program" } th { "Partnership" } th { "Site map" } th { "Readiness" } th { span.visually-hidden { "Open" } }
+                    th { "Program" } th { "Partnership" } th { "Site map" } th { "Readiness" } th { "Authorization" } th { span.visually-hidden { "Open" } }
                 } }
                 tbody {
                     @for r in rows {
@@ -223,6 +239,7 @@ fn table(rows: &[Row], names: &super::OrgNames, with_site: bool) -> Markup {
                             td { a href={ "/partnerships/" (r.partnership.id) "#sites" } { (r.partnership.name) } }
                             td { (site_map_cell(r)) }
                             td { (readiness_cell(r)) }
+                            td.authorization { (super::gate::cell(r.gate.as_ref())) }
                             td { a.button.secondary.small href=(readiness_path(r)) { "Readiness" } }
                         }
                     }

@@ -1,0 +1,362 @@
+//! The authorization gate (DESIGN.md §2) as people read it: whether a site is an authorized
+//! treatment center for a program today, or each thing still missing (agreements,
+//! deliverables, readiness gaps), with the agreements the gate looked at; the compact
+//! "Authorization" cell of the site × program rows (`site_work`); and the "Agreements" section
+//! of a partnership page. Read-only: the commands live in the API and the CLI for now.
+
+#[cfg(test)]
+mod tests;
+
+use crate::errors::WebError;
+use crate::labels::{self, Tone, badge};
+use crate::session::Ctx;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::Response;
+use cellpath_app::AppError;
+use cellpath_app::contracting::GateView;
+use cellpath_domain::Date;
+use cellpath_domain::contracting::{Coverage, Missing};
+use cellpath_store::{Agreement, Partnership, Site};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+/// Today, for the gate.
+pub fn today(ctx: &Ctx) -> Date {
+    Date::of_micros(ctx.app.now())
+}
+
+pub fn gate_path(partnership_id: &str, site_id: &str, program_id: &str) -> String {
+    format!("/partnerships/{partnership_id}/sites/{site_id}/gate?program={program_id}")
+}
+
+/// The day since which the site is authorized, when the ledger has recorded it.
+fn authorized_since(view: &GateView) -> Option<&str> {
+    view.recorded
+        .as_ref()
+        .filter(|r| r.status == "authorized" && view.authorized)
+        .map(|r| r.since.as_str())
+}
+
+/// The compact "Authorization" cell of a site × program row.
+pub fn cell(view: Option<&GateView>) -> Markup {
+    html! {
+        @match view {
+            Some(v) => {
+                a.gate-cell href=(gate_path(&v.partnership_id, &v.site_id, &v.program_id))
+                    data-authorized=(v.authorized) {
+                    @if v.authorized {
+                        span.badge.badge-good { "Authorized" }
+                        @if let Some(since) = authorized_since(v) { br; span.muted { "since " (since) } }
+                    } @else {
+                        span.badge.badge-bad { "Not authorized" }
+                        br; span.gate-missing-count { (v.missing.len()) " missing" }
+                    }
+                }
+            }
+            None => span.muted { "—" },
+        }
+    }
+}
+
+/// Underscored wire words inside an app sentence as words: "not executed (legal_review)" →
+/// "not executed (legal review)".
+fn words(text: &str) -> String {
+    text.replace('_', " ")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GateQuery {
+    pub program: Option<String>,
+}
+
+pub async fn show(
+    ctx: Ctx,
+    Path((pid, site_id)): Path<(String, String)>,
+    Query(q): Query<GateQuery>,
+) -> Result<Response, WebError> {
+    let p = ctx.app.partnership(ctx.caller(), &pid).await?;
+    let site = ctx
+        .app
+        .site(ctx.caller(), &site_id)
+        .await
+        .ok()
+        .filter(|s| s.org_id == p.health_system_id)
+        .ok_or_else(|| AppError::not_found(format!("site {site_id} of this partnership")))?;
+    let programs: Vec<_> = ctx
+        .app
+        .programs(ctx.caller(), super::list_page())
+        .await?
+        .into_iter()
+        .filter(|pr| pr.org_id == p.manufacturer_id)
+        .collect();
+    let wanted = q.program.as_deref().filter(|s| !s.is_empty());
+    let program = match wanted {
+        Some(id) => programs.iter().find(|pr| pr.id == id),
+        None => programs.first(),
+    }
+    .cloned()
+    .ok_or_else(|| {
+        AppError::not_found(format!(
+            "program {} of this partnership",
+            wanted.unwrap_or("")
+        ))
+    })?;
+    let view = ctx
+        .app
+        .gate(ctx.caller(), &p.id, &site.id, &program.id, today(&ctx))
+        .await?;
+    let sites = ctx
+        .app
+        .sites(ctx.caller(), &p.health_system_id, super::list_page())
+        .await
+        .unwrap_or_default();
+    let newest_map = ctx
+        .app
+        .site_maps(ctx.caller(), &p.id)
+        .await?
+        .into_iter()
+        .filter(|v| v.site_id == site.id && v.program_id == program.id)
+        .max_by_key(|v| v.number);
+    let names = super::OrgNames::load(&ctx).await?;
+    let readiness = format!(
+        "/partnerships/{}/sites/{}/readiness?program={}",
+        p.id, site.id, program.id
+    );
+    let (mut agreements, mut deliverables, mut gaps) = (Vec::new(), Vec::new(), Vec::new());
+    for m in &view.missing {
+        match &m.missing {
+            Missing::Agreement { kind, reason } => agreements.push(html! {
+                li data-missing="agreement" data-kind=(kind.as_str()) {
+                    strong { (labels::agreement_kind(kind.as_str())) } " — " (words(reason))
+                }
+            }),
+            Missing::Deliverable { deliverable } => deliverables.push(html! {
+                li data-missing="deliverable" data-deliverable=(deliverable.as_str()) {
+                    (labels::deliverable(deliverable.as_str())) " — not done yet"
+                }
+            }),
+            Missing::BlockingGaps { count } => gaps.push(html! {
+                li data-missing="blocking_gaps" data-count=(count) {
+                    a href={ (readiness) "#gaps" } {
+                        (count) " open blocking readiness gap" @if *count != 1 { "s" }
+                    }
+                    " at the facilities this site uses"
+                }
+            }),
+        }
+    }
+    let considered: Vec<&Agreement> = view
+        .agreements
+        .iter()
+        .filter(|a| a.scope == "health_system" || a.site_id == site.id)
+        .collect();
+    let content = html! {
+        header.page-head {
+            p.breadcrumb { a href={ "/partnerships/" (p.id) "#sites" } { (p.name) } }
+            h1 { "Is " (site.name) " an authorized treatment center for " (program.name) "?" }
+            p.subtitle { (names.name(&p.manufacturer_id)) " × " (names.name(&p.health_system_id)) " · as of " (view.today) }
+        }
+        section.panel.gate-verdict #verdict data-authorized=(view.authorized) {
+            @if view.authorized {
+                p.verdict.verdict-yes {
+                    "Authorized"
+                    @if let Some(since) = authorized_since(&view) { " since " time datetime=(since) { (since) } }
+                }
+                p.hint { "Every agreement is in force for this site, every deliverable is done and no blocking readiness gap is open." }
+            } @else {
+                p.verdict.verdict-no { "Not authorized" }
+                p.hint {
+                    (view.missing.len()) " item" @if view.missing.len() != 1 { "s" } " missing, listed below."
+                    @if let Some(r) = view.recorded.as_ref().filter(|r| r.status == "suspended") {
+                        " Suspended since " (r.since) "."
+                    }
+                }
+            }
+            p.section-links {
+                a href=(readiness) { "Readiness of this site" }
+                @match &newest_map {
+                    Some(v) => a href={ "/site-maps/" (v.id) } { "Site map (version " (v.number) ")" },
+                    None => span.muted { "No site map started yet" },
+                }
+                a href={ "/sites/" (site.id) } { "Site page" }
+            }
+        }
+        @if !view.authorized {
+            section.panel #missing {
+                h2 { "What is missing" }
+                @if !agreements.is_empty() {
+                    h3 { "Agreements" }
+                    ul.gate-missing { @for li in &agreements { (li) } }
+                }
+                @if !deliverables.is_empty() {
+                    h3 { "Deliverables" }
+                    ul.gate-missing { @for li in &deliverables { (li) } }
+                }
+                @if !gaps.is_empty() {
+                    h3 { "Readiness" }
+                    ul.gate-missing { @for li in &gaps { (li) } }
+                }
+            }
+        }
+        section.panel #agreements-considered {
+            h2 { "Agreements considered" }
+            p.hint { "The health system's central agreements and this site's own; an agreement counts once executed, in effect and covering this site." }
+            (agreements_table(&ctx, &p, &considered, &sites, &view.today, false).await)
+        }
+    };
+    Ok(ctx.render_status(
+        StatusCode::OK,
+        &format!("Authorization · {} · {}", site.name, program.name),
+        content,
+    ))
+}
+
+fn site_name<'a>(sites: &'a [Site], id: &'a str) -> &'a str {
+    sites
+        .iter()
+        .find(|s| s.id == id)
+        .map_or(id, |s| s.name.as_str())
+}
+
+fn scope_cell(a: &Agreement, sites: &[Site]) -> Markup {
+    let coverage: Option<Coverage> = serde_json::from_value(a.coverage.clone()).ok();
+    html! {
+        @if a.scope == "site" {
+            "Site: " (site_name(sites, &a.site_id))
+        } @else {
+            "Health system" br;
+            span.muted {
+                @match &coverage {
+                    Some(Coverage::Named(ids)) => {
+                        "covers "
+                        @for (i, id) in ids.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            (site_name(sites, id))
+                        }
+                    }
+                    _ => "all current and future sites",
+                }
+            }
+        }
+    }
+}
+
+fn count(v: &serde_json::Value) -> usize {
+    v.as_array().map_or(0, Vec::len)
+}
+
+/// A user's name when the caller may read it, else the side's organization.
+async fn owner(ctx: &Ctx, user_id: &str, org_name: &str) -> Markup {
+    if user_id.is_empty() {
+        return html! { span.muted { "—" } };
+    }
+    match ctx.app.user(ctx.caller(), user_id).await {
+        Ok(u) => html! { (u.name) },
+        Err(_) => html! { (org_name) },
+    }
+}
+
+/// The agreements as a table; `with_owners` adds the owners, documents and redline rounds.
+async fn agreements_table(
+    ctx: &Ctx,
+    p: &Partnership,
+    agreements: &[&Agreement],
+    sites: &[Site],
+    today: &str,
+    with_owners: bool,
+) -> Markup {
+    let names = super::OrgNames::load(ctx).await.ok();
+    let org = |id: &str| {
+        names
+            .as_ref()
+            .map_or(id.to_string(), |n| n.name(id).to_string())
+    };
+    let mut owners = Vec::new();
+    if with_owners {
+        for a in agreements {
+            owners.push((
+                owner(ctx, &a.owner_manufacturer, &org(&p.manufacturer_id)).await,
+                owner(ctx, &a.owner_health_system, &org(&p.health_system_id)).await,
+            ));
+        }
+    }
+    html! {
+        @if agreements.is_empty() {
+            p.empty { "No agreements tracked yet." }
+        } @else {
+            div.table-scroll {
+                table.list.agreements {
+                    thead { tr {
+                        th { "Agreement" } th { "Scope" } th { "Status" }
+                        @if with_owners { th { "Owners" } }
+                        th { "In effect" }
+                        @if with_owners { th { "History" } }
+                    } }
+                    tbody {
+                        @for (i, a) in agreements.iter().enumerate() {
+                            tr data-agreement=(a.id) data-kind=(a.kind) data-status=(a.status) {
+                                td.kind { (labels::agreement_kind(&a.kind)) }
+                                td.scope { (scope_cell(a, sites)) }
+                                td { (labels::agreement_status_badge(&a.status)) }
+                                @if let Some((m, h)) = owners.get(i) {
+                                    td.owners { (m) br; span.muted { (h) } }
+                                }
+                                td.dates {
+                                    @if a.effective_on.is_empty() && a.expires_on.is_empty() {
+                                        span.muted { "Not set" }
+                                    } @else {
+                                        (if a.effective_on.is_empty() { "…" } else { &a.effective_on })
+                                        " →" br;
+                                        (if a.expires_on.is_empty() { "no expiry" } else { &a.expires_on })
+                                        @if !a.expires_on.is_empty() && a.expires_on.as_str() <= today {
+                                            " " (badge("Expired", Tone::Quiet))
+                                        }
+                                    }
+                                }
+                                @if with_owners {
+                                    td.history {
+                                        span data-documents=(count(&a.documents)) {
+                                            (count(&a.documents)) " document" @if count(&a.documents) != 1 { "s" }
+                                        }
+                                        br;
+                                        span.muted data-redlines=(a.redline_rounds) {
+                                            (a.redline_rounds) " redline round" @if a.redline_rounds != 1 { "s" }
+                                        }
+                                        @let amendments = count(&a.amendments);
+                                        @if amendments > 0 {
+                                            br; span.muted { (amendments) " amendment" @if amendments != 1 { "s" } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The "Agreements" section of a partnership page.
+pub async fn partnership_section(ctx: &Ctx, p: &Partnership) -> Result<Markup, WebError> {
+    let agreements = match ctx.app.agreements(ctx.caller(), &p.id).await {
+        Ok(list) => list,
+        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let sites = ctx
+        .app
+        .sites(ctx.caller(), &p.health_system_id, super::list_page())
+        .await
+        .unwrap_or_default();
+    let refs: Vec<&Agreement> = agreements.iter().collect();
+    let today = today(ctx);
+    Ok(html! {
+        section.panel #agreements {
+            h2 { "Agreements" }
+            p.hint { "Central agreements are executed once for the health system; quality and supply agreements at each site (or once, centrally). Each site's authorization rests on them — see the Authorization column under Sites." }
+            (agreements_table(ctx, p, &refs, &sites, today.as_str(), true).await)
+        }
+    })
+}
