@@ -2,12 +2,11 @@
 //! dated, documented, amended, joined by more sites), gate deliverables (e-signed), and the
 //! gate itself per site and program; a program's track template.
 
-use super::extract::{ApiCaller, answer, idem_or_replay, if_match, json};
+use super::extract::{ApiCaller, Command, answer};
 use crate::AppState;
 use crate::problem::ApiError;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cellpath_app::AppError;
 use cellpath_app::contracting::{AgreementInput, AmendmentInput, DeliverableInput, DocumentInput};
@@ -25,19 +24,13 @@ pub async fn list(
 
 pub async fn create(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let input: AgreementInput = json(&headers, &body)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
-    let out = s.app.create_agreement(&c, &id, input, idem).await?;
+    let c = &cmd.caller;
+    let input: AgreementInput = cmd.json()?;
+    let idem = cmd.idem.clone();
+    let out = s.app.create_agreement(c, &id, input, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |a| Some(a.version)))
 }
 
@@ -49,22 +42,16 @@ pub struct Move {
 
 pub async fn move_to(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let req: Move = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let c = &cmd.caller;
+    let req: Move = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
     let out = s
         .app
-        .move_agreement(&c, &id, version, &req.status, idem)
+        .move_agreement(c, &id, version, &req.status, idem)
         .await?;
     Ok(answer(out, StatusCode::OK, |a| Some(a.version)))
 }
@@ -80,63 +67,45 @@ pub struct Dates {
 
 pub async fn dates(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let req: Dates = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let c = &cmd.caller;
+    let req: Dates = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
     let out = s
         .app
-        .set_agreement_dates(&c, &id, version, &req.effective_on, &req.expires_on, idem)
+        .set_agreement_dates(c, &id, version, &req.effective_on, &req.expires_on, idem)
         .await?;
     Ok(answer(out, StatusCode::OK, |a| Some(a.version)))
 }
 
 pub async fn add_document(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let doc: DocumentInput = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
-    let out = s.app.add_document(&c, &id, version, doc, idem).await?;
+    let c = &cmd.caller;
+    let doc: DocumentInput = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
+    let out = s.app.add_document(c, &id, version, doc, idem).await?;
     Ok(answer(out, StatusCode::OK, |a| Some(a.version)))
 }
 
 pub async fn add_amendment(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let amendment: AmendmentInput = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let c = &cmd.caller;
+    let amendment: AmendmentInput = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
     let out = s
         .app
-        .add_amendment(&c, &id, version, amendment, idem)
+        .add_amendment(c, &id, version, amendment, idem)
         .await?;
     Ok(answer(out, StatusCode::OK, |a| Some(a.version)))
 }
@@ -149,22 +118,16 @@ pub struct Joinder {
 
 pub async fn join(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let req: Joinder = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let c = &cmd.caller;
+    let req: Joinder = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
     let out = s
         .app
-        .join_sites(&c, &id, version, &req.site_ids, idem)
+        .join_sites(c, &id, version, &req.site_ids, idem)
         .await?;
     Ok(answer(out, StatusCode::OK, |a| Some(a.version)))
 }
@@ -182,18 +145,12 @@ pub struct RecordDeliverable {
 
 pub async fn record_deliverable(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let req: RecordDeliverable = json(&headers, &body)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let c = &cmd.caller;
+    let req: RecordDeliverable = cmd.json()?;
+    let idem = cmd.idem.clone();
     let input = DeliverableInput {
         site_id: req.site_id,
         program_id: req.program_id,
@@ -203,7 +160,7 @@ pub async fn record_deliverable(
     };
     let out = s
         .app
-        .record_deliverable(&c, &id, input, &req.password, idem)
+        .record_deliverable(c, &id, input, &req.password, idem)
         .await?;
     Ok(answer(out, StatusCode::CREATED, |r| Some(r.version)))
 }
@@ -269,22 +226,16 @@ pub async fn get_track_template(
 
 pub async fn set_track_template(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let template: TrackTemplate = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let c = &cmd.caller;
+    let template: TrackTemplate = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
     let out = s
         .app
-        .set_track_template(&c, &id, version, template, idem)
+        .set_track_template(c, &id, version, template, idem)
         .await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }

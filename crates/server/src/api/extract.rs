@@ -111,26 +111,78 @@ pub fn idempotency(
     }))
 }
 
-/// The `Idempotency-Key` of a command, or — when this key already answered this request —
-/// the stored answer to send back at once (`Err` carries that response, not an error).
-pub async fn idem_or_replay(
-    s: &AppState,
-    c: &Caller,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Result<Option<Idem>, Response>, ApiError> {
-    let Some(idem) = idempotency(method, uri, headers, body)? else {
-        return Ok(Ok(None));
-    };
-    match s.app.replay(c, &idem).await? {
-        Some(stored) => Ok(Err(answer::<()>(
-            Outcome::Replayed(stored),
-            StatusCode::OK,
-            |_| None,
-        ))),
-        None => Ok(Ok(Some(idem))),
+/// A command request: the caller, its body, and its `Idempotency-Key`. When the key already
+/// answered this very request, the extractor answers with the stored response at once (a
+/// retry after a lost answer must not meet the state the first request changed), so no
+/// handler repeats that check.
+pub struct Command {
+    pub caller: Caller,
+    pub idem: Option<Idem>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+}
+
+impl Command {
+    /// The body as JSON of the command's input type.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        json(&self.headers, &self.body)
+    }
+
+    /// The version named by `If-Match`; missing → 428.
+    pub fn if_match(&self) -> Result<i64, ApiError> {
+        if_match(&self.headers)
+    }
+}
+
+impl axum::extract::FromRequest<AppState> for Command {
+    type Rejection = Response;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let ApiCaller(caller) = ApiCaller::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let (method, uri, headers) = (
+            parts.method.clone(),
+            parts.uri.clone(),
+            parts.headers.clone(),
+        );
+        let req = axum::extract::Request::from_parts(parts, body);
+        let body = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                let status = e.status();
+                let (slug, title) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    ("too-large", "The body is too large")
+                } else {
+                    ("body", "The body could not be read")
+                };
+                Problem::new(status, slug, title, e.body_text()).into_response()
+            })?;
+        let idem =
+            idempotency(&method, &uri, &headers, &body).map_err(IntoResponse::into_response)?;
+        if let Some(key) = &idem
+            && let Some(stored) = state
+                .app
+                .replay(&caller, key)
+                .await
+                .map_err(|e| ApiError::from(e).into_response())?
+        {
+            return Err(answer::<()>(
+                Outcome::Replayed(stored),
+                StatusCode::OK,
+                |_| None,
+            ));
+        }
+        Ok(Command {
+            caller,
+            idem,
+            headers,
+            body,
+        })
     }
 }
 

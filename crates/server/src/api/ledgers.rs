@@ -1,12 +1,11 @@
 //! The audit trail over the API: head, events, verification, JSON Lines export, e-signatures.
 
-use super::extract::{ApiCaller, PageQuery, answer, idem_or_replay, json, page, paged};
+use super::extract::{ApiCaller, Command, PageQuery, answer, page, paged};
 use crate::AppState;
 use crate::problem::ApiError;
-use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cellpath_app::AppError;
 use cellpath_ledger::{Meaning, Signed};
@@ -65,25 +64,19 @@ pub struct SignRequest {
 
 pub async fn sign(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let req: SignRequest = json(&headers, &body)?;
+    let c = &cmd.caller;
+    let req: SignRequest = cmd.json()?;
     let meaning: Meaning = req
         .meaning
         .parse()
         .map_err(|e: cellpath_ledger::UnknownMeaning| AppError::invalid("meaning", e))?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let idem = cmd.idem.clone();
     let out = s
         .app
-        .sign(&c, &id, req.signs, meaning, &req.password, idem)
+        .sign(c, &id, req.signs, meaning, &req.password, idem)
         .await?;
     Ok(answer(out, StatusCode::CREATED, |_| None))
 }

@@ -1,14 +1,11 @@
 //! Handlers for the directory records: organizations, sites, facilities, users, partnerships.
 
-use super::extract::{
-    ApiCaller, PageQuery, answer, idem_or_replay, if_match, json, page, paged, with_etag,
-};
+use super::extract::{ApiCaller, Command, PageQuery, answer, page, paged, with_etag};
 use crate::AppState;
 use crate::problem::ApiError;
-use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cellpath_app::records::facilities::{FacilityInput, FacilityPatch};
 use cellpath_app::records::organizations::OrganizationPatch;
@@ -55,22 +52,16 @@ pub async fn get_organization(
 
 pub async fn patch_organization(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let patch: OrganizationPatch = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let c = &cmd.caller;
+    let patch: OrganizationPatch = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
     let out = s
         .app
-        .update_organization(&c, &id, version, patch, idem)
+        .update_organization(c, &id, version, patch, idem)
         .await?;
     Ok(answer(out, StatusCode::OK, |o| Some(o.version)))
 }
@@ -87,19 +78,13 @@ pub async fn list_sites(
 
 pub async fn create_site(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let input: SiteInput = json(&headers, &body)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
-    let out = s.app.create_site(&c, &org, input, idem).await?;
+    let c = &cmd.caller;
+    let input: SiteInput = cmd.json()?;
+    let idem = cmd.idem.clone();
+    let out = s.app.create_site(c, &org, input, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
@@ -114,20 +99,14 @@ pub async fn get_site(
 
 pub async fn patch_site(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let patch: SitePatch = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
-    let out = s.app.update_site(&c, &id, version, patch, idem).await?;
+    let c = &cmd.caller;
+    let patch: SitePatch = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
+    let out = s.app.update_site(c, &id, version, patch, idem).await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
@@ -143,19 +122,13 @@ pub async fn list_facilities(
 
 pub async fn create_facility(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let input: FacilityInput = json(&headers, &body)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
-    let out = s.app.create_facility(&c, &org, input, idem).await?;
+    let c = &cmd.caller;
+    let input: FacilityInput = cmd.json()?;
+    let idem = cmd.idem.clone();
+    let out = s.app.create_facility(c, &org, input, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
@@ -170,20 +143,14 @@ pub async fn get_facility(
 
 pub async fn patch_facility(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let patch: FacilityPatch = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
-    let out = s.app.update_facility(&c, &id, version, patch, idem).await?;
+    let c = &cmd.caller;
+    let patch: FacilityPatch = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
+    let out = s.app.update_facility(c, &id, version, patch, idem).await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
@@ -199,19 +166,13 @@ pub async fn list_users(
 
 pub async fn create_user(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let input: UserInput = json(&headers, &body)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
-    let out = s.app.create_user(&c, &org, input, idem).await?;
+    let c = &cmd.caller;
+    let input: UserInput = cmd.json()?;
+    let idem = cmd.idem.clone();
+    let out = s.app.create_user(c, &org, input, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
@@ -226,20 +187,14 @@ pub async fn get_user(
 
 pub async fn patch_user(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let patch: UserPatch = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
-    let out = s.app.update_user(&c, &id, version, patch, idem).await?;
+    let c = &cmd.caller;
+    let patch: UserPatch = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
+    let out = s.app.update_user(c, &id, version, patch, idem).await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
@@ -255,18 +210,12 @@ pub async fn list_partnerships(
 
 pub async fn create_partnership(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let input: PartnershipInput = json(&headers, &body)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
-    let out = s.app.create_partnership(&c, input, idem).await?;
+    let c = &cmd.caller;
+    let input: PartnershipInput = cmd.json()?;
+    let idem = cmd.idem.clone();
+    let out = s.app.create_partnership(c, input, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
@@ -281,22 +230,16 @@ pub async fn get_partnership(
 
 pub async fn patch_partnership(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let patch: PartnershipPatch = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let c = &cmd.caller;
+    let patch: PartnershipPatch = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
     let out = s
         .app
-        .update_partnership(&c, &id, version, patch, idem)
+        .update_partnership(c, &id, version, patch, idem)
         .await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }

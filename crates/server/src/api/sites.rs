@@ -1,12 +1,11 @@
 //! Site work of a partnership over the API: site map versions (refine, propose, decide, sign),
 //! visits, readiness and gaps.
 
-use super::extract::{ApiCaller, answer, idem_or_replay, if_match, json};
+use super::extract::{ApiCaller, Command, answer};
 use crate::AppState;
 use crate::problem::ApiError;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cellpath_app::AppError;
 use cellpath_app::readiness::VisitInput;
@@ -35,22 +34,16 @@ pub struct StartSiteMap {
 
 pub async fn start_site_map(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let req: StartSiteMap = json(&headers, &body)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let c = &cmd.caller;
+    let req: StartSiteMap = cmd.json()?;
+    let idem = cmd.idem.clone();
     let out = s
         .app
         .start_site_map(
-            &c,
+            c,
             &id,
             &req.site_id,
             &req.program_id,
@@ -73,22 +66,16 @@ pub async fn get_site_map(
 
 pub async fn refine_site_map(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let refinement: SiteRefinement = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let c = &cmd.caller;
+    let refinement: SiteRefinement = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
     let out = s
         .app
-        .refine_site_map(&c, &id, version, refinement, idem)
+        .refine_site_map(c, &id, version, refinement, idem)
         .await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
@@ -102,21 +89,15 @@ pub struct Proposal {
 
 pub async fn propose(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let req: Proposal = json(&headers, &body)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let c = &cmd.caller;
+    let req: Proposal = cmd.json()?;
+    let idem = cmd.idem.clone();
     let out = s
         .app
-        .propose_change(&c, &id, req.step, &req.reason, idem)
+        .propose_change(c, &id, req.step, &req.reason, idem)
         .await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
@@ -130,22 +111,16 @@ pub struct Decision {
 
 pub async fn decide(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let req: Decision = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let c = &cmd.caller;
+    let req: Decision = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
     let out = s
         .app
-        .decide_proposal(&c, &id, version, req.accept, &req.reason, idem)
+        .decide_proposal(c, &id, version, req.accept, &req.reason, idem)
         .await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
@@ -159,63 +134,45 @@ pub struct SignSiteMap {
 
 pub async fn sign_site_map(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let req: SignSiteMap = json(&headers, &body)?;
+    let c = &cmd.caller;
+    let req: SignSiteMap = cmd.json()?;
     let meaning: Meaning = req
         .meaning
         .parse()
         .map_err(|e: cellpath_ledger::UnknownMeaning| AppError::invalid("meaning", e))?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let idem = cmd.idem.clone();
     let out = s
         .app
-        .sign_site_map(&c, &id, meaning, &req.password, idem)
+        .sign_site_map(c, &id, meaning, &req.password, idem)
         .await?;
     Ok(answer(out, StatusCode::CREATED, |_| None))
 }
 
 pub async fn set_requirements(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let reqs: Vec<Requirement> = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
-    let out = s.app.set_requirements(&c, &id, version, reqs, idem).await?;
+    let c = &cmd.caller;
+    let reqs: Vec<Requirement> = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
+    let out = s.app.set_requirements(c, &id, version, reqs, idem).await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
 pub async fn record_visit(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let input: VisitInput = json(&headers, &body)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
-    let out = s.app.record_visit(&c, &id, input, idem).await?;
+    let c = &cmd.caller;
+    let input: VisitInput = cmd.json()?;
+    let idem = cmd.idem.clone();
+    let out = s.app.record_visit(c, &id, input, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
@@ -248,22 +205,16 @@ pub struct CloseGap {
 
 pub async fn close_gap(
     State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    cmd: Command,
 ) -> Result<Response, ApiError> {
-    let req: CloseGap = json(&headers, &body)?;
-    let version = if_match(&headers)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
+    let c = &cmd.caller;
+    let req: CloseGap = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
     let out = s
         .app
-        .close_gap(&c, &id, version, &req.evidence, &req.password, idem)
+        .close_gap(c, &id, version, &req.evidence, &req.password, idem)
         .await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }

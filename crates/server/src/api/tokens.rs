@@ -1,11 +1,10 @@
 //! Personal API tokens of the caller: list, create (shown once), revoke.
 
-use super::extract::{ApiCaller, answer, idem_or_replay, json};
+use super::extract::{ApiCaller, Command, answer};
 use crate::AppState;
 use crate::problem::ApiError;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -27,20 +26,11 @@ pub async fn list(
     Ok(axum::Json(s.app.api_tokens(&c, &user_id).await?).into_response())
 }
 
-pub async fn create(
-    State(s): State<AppState>,
-    ApiCaller(c): ApiCaller,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let input: NewToken = json(&headers, &body)?;
-    let idem = match idem_or_replay(&s, &c, &method, &uri, &headers, &body).await? {
-        Ok(idem) => idem,
-        Err(replayed) => return Ok(replayed),
-    };
-    let out = s.app.create_api_token(&c, &input.name, idem).await?;
+pub async fn create(State(s): State<AppState>, cmd: Command) -> Result<Response, ApiError> {
+    let c = &cmd.caller;
+    let input: NewToken = cmd.json()?;
+    let idem = cmd.idem.clone();
+    let out = s.app.create_api_token(c, &input.name, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |_| None))
 }
 
