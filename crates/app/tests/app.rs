@@ -2089,7 +2089,7 @@ async fn the_seeded_main_hospital_is_authorized_and_the_north_campus_lists_what_
             texts(&north),
             [
                 "Quality agreement: not executed (negotiating)",
-                "Supply agreement: none for this site yet (another site's does not count)",
+                "Supply agreement: none for this site yet",
                 "Site map signed by both sides: not done",
                 "Informed consent with manufacturing-failure language: not done",
                 "Release-exception protocol: not done",
@@ -2136,7 +2136,7 @@ async fn withdrawing_the_master_service_agreement_suspends_the_main_hospital() {
         assert!(!main.authorized);
         assert_eq!(
             texts(&main),
-            ["master_service_agreement: withdrawn"],
+            ["Master service agreement: withdrawn"],
             "{}",
             db.label
         );
@@ -2188,7 +2188,7 @@ async fn an_agreement_that_expired_yesterday_is_listed_as_expired() {
             .unwrap();
         assert_eq!(
             texts(&main),
-            [format!("supply_agreement: expired on {yesterday}")],
+            [format!("Supply agreement: expired on {yesterday}")],
             "{}",
             db.label
         );
@@ -2465,7 +2465,7 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
         assert_eq!(changes[0].since, today(&app).as_str());
         assert_eq!(
             changes[0].missing,
-            serde_json::json!(["master_service_agreement: withdrawn"])
+            serde_json::json!(["Master service agreement: withdrawn"])
         );
 
         // A new master service agreement, executed: reinstated.
@@ -2874,7 +2874,10 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
         );
         let corvigen = app
             .store
-            .programs_of(&org_id(&app, "Northbridge Gene Medicines").await, Page::all())
+            .programs_of(
+                &org_id(&app, "Northbridge Gene Medicines").await,
+                Page::all(),
+            )
             .await
             .unwrap()
             .remove(0)

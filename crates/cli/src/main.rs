@@ -73,6 +73,9 @@ pub enum Command {
     /// The authorization gate: is a site an authorized treatment center for a program, or
     /// what is missing (exit 1 when not authorized).
     Gate(commands::gate::GateArgs),
+    /// Onboarding: every site on its way to authorization, and a partnership's live plan.
+    #[command(subcommand)]
+    Onboarding(commands::onboarding::OnboardingCommand),
     /// Measure audited writes per second through HTTP and directly through the store.
     Bench(commands::bench::BenchArgs),
     /// Plan contracting: each site's authorization day (deterministic, P50, P90) and what
