@@ -2983,3 +2983,47 @@ async fn the_onboarding_pipeline_shows_every_site_of_every_partnership_to_its_ow
         assert!(p.planned.as_str() >= "2030-06-01", "{p:?}");
     }
 }
+
+/// The `demo` command seeds a record that began `HISTORY_DAYS` ago: the pipeline then shows
+/// how long each site has been onboarding and since when LUH-MAIN is authorized.
+#[tokio::test]
+async fn the_demo_for_people_has_a_history_to_show() {
+    for db in TestDb::all().await {
+        let now = START + 200 * 86_400 * 1_000_000;
+        cellpath_app::demo::seed_with_history(db.store().await, now)
+            .await
+            .unwrap();
+        let clock = ManualClock::starting_at(now);
+        let app = App::new(db.store().await, Arc::new(clock));
+        let helixa = org_id(&app, "Helixa Therapeutics").await;
+        let lead = as_user(&app, "onboarding@helixa.example").await;
+        let pipeline = app
+            .onboarding_pipeline(&lead, &helixa, today(&app))
+            .await
+            .unwrap();
+        let site = |code: &str| {
+            pipeline
+                .rows
+                .iter()
+                .find(|r| r.site.site_code == code)
+                .unwrap()
+                .site
+                .clone()
+        };
+        let began =
+            cellpath_domain::Date::of_micros(now).plus_days(-cellpath_app::demo::HISTORY_DAYS);
+        let north = site("LUH-NORTH");
+        assert_eq!(
+            north.days_in_onboarding,
+            cellpath_app::demo::HISTORY_DAYS,
+            "{}",
+            db.label
+        );
+        assert_eq!(north.started_on, began.as_str());
+        let main = site("LUH-MAIN");
+        assert_eq!(main.since.as_deref(), Some(began.as_str()), "{}", db.label);
+        // The ledgers verify across the seeded past and the present.
+        let reports = app.verify_all(&Caller::system("test")).await.unwrap();
+        assert!(reports.iter().all(VerifyReport::is_intact));
+    }
+}

@@ -107,7 +107,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let url = format!("sqlite://{}", file.display());
             let app = open_app(&url).await?;
             eprintln!("seeding demo data into {} …", file.display());
-            let logins = cellpath_app::demo::seed(&app)
+            let logins = cellpath_app::demo::seed_with_history(app.store.clone(), app.now())
                 .await
                 .context("seeding the demo")?;
             println!(
