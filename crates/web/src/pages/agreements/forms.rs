@@ -200,6 +200,7 @@ pub(super) fn change_forms(ctx: &Ctx, l: &Loaded, returned: &Option<Returned>) -
             )
         })
         .collect();
+    let may_withdraw = moves.iter().any(|(v, _)| v == "withdrawn");
     let none = (FormData::default(), FormErrors::default());
     let (mv, me) = pick(returned, Which::Move, &none);
     let move_view = FormView::new(mv, me, "move");
@@ -230,9 +231,12 @@ pub(super) fn change_forms(ctx: &Ctx, l: &Loaded, returned: &Option<Returned>) -
                     form #move-form method="post" action={ (action("status")) "#change" } novalidate {
                         (csrf_field(ctx.csrf()))
                         (hidden("version", a.version))
-                        (move_view.summary(&["status"]))
+                        (move_view.summary(&["status", "confirm"]))
                         (move_view.select("Move to", "status", &moves))
-                        p.hint { "Legal review may send a draft back to negotiation (another redline round). Executing needs the effective date." }
+                        p.hint { (move_hint(from)) }
+                        @if may_withdraw {
+                            (move_view.checkbox("If withdrawing: I understand that a withdrawn agreement takes no more changes", "confirm"))
+                        }
                         button.primary type="submit" { "Move" }
                     }
                 }
@@ -277,7 +281,7 @@ pub(super) fn document_form(ctx: &Ctx, a: &Agreement, returned: &Option<Returned
                 (view.text("File name", "name"))
                 (view.input("Size in bytes", "bytes", Input::Text, None))
             }
-            (view.input("SHA-256", "sha256", Input::Text, Some("64 lowercase hex digits, e.g. from `sha256sum` on the file.")))
+            (view.input("SHA-256", "sha256", Input::Text, Some("64 lowercase hex digits, as sha256sum prints them for the file.")))
             button.secondary type="submit" { "Add document version" }
         }
     }
@@ -334,10 +338,37 @@ async fn finish(
     }
 }
 
+/// What the moves from here mean.
+fn move_hint(from: Option<AgreementStatus>) -> &'static str {
+    match from {
+        Some(AgreementStatus::LegalReview) => {
+            "Sending it back to negotiation is another redline round. Executing needs the effective date."
+        }
+        Some(AgreementStatus::Executed) => {
+            "An executed agreement can only be withdrawn (terminated): the sites resting on it lose their authorization."
+        }
+        _ => "Executing needs the effective date.",
+    }
+}
+
 /// `POST /agreements/{id}/status`.
 pub async fn move_to(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
     let Posted { ctx, form } = posted;
     let version = form.version()?;
+    if form.get("status") == "withdrawn" && !form.has("confirm") {
+        let mut errors = FormErrors::default();
+        errors.field(
+            "confirm",
+            "tick this box to confirm: a withdrawn agreement takes no more changes, and the sites resting on it lose their authorization",
+        );
+        let loaded = Loaded::load(&ctx, &id).await?;
+        let back = Returned {
+            which: Which::Move,
+            values: &form,
+            errors: &errors,
+        };
+        return render(&ctx, &loaded, Some(back), None, errors.status()).await;
+    }
     let result = ctx
         .app
         .move_agreement(ctx.caller(), &id, version, form.get("status"), None)

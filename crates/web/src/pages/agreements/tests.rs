@@ -344,7 +344,7 @@ async fn refused_changes_come_back_beside_their_fields_and_nothing_is_stored() {
         .await
         .field("csrf");
     let siteless = contracts
-        .post(
+        .post_saved(
             &format!("/partnerships/{}/agreements", pship.id),
             &[
                 ("csrf", &csrf),
@@ -353,6 +353,7 @@ async fn refused_changes_come_back_beside_their_fields_and_nothing_is_stored() {
                 ("site_id", ""),
                 ("covers", "all_sites"),
             ],
+            Some("agreement-start-refused"),
         )
         .await;
     assert_eq!(siteless.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -399,12 +400,28 @@ async fn withdrawing_an_agreement_suspends_the_site_on_the_record_at_once() {
     assert_eq!(recorded(&demo).await, "authorized");
     let mut contracts = Browser::signed_in(&demo, "contracts@helixa.example").await;
     let path = format!("/agreements/{}", supply.id);
-    let withdrawn = submit(
+    let unconfirmed = submit(
         &mut contracts,
         &path,
         "move-form",
         &format!("{path}/status"),
         &[("status", "withdrawn")],
+    )
+    .await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unconfirmed
+            .error_beside("confirm")
+            .expect("beside the box")
+            .contains("tick this box")
+    );
+    assert_eq!(recorded(&demo).await, "authorized", "nothing changed");
+    let withdrawn = submit(
+        &mut contracts,
+        &path,
+        "move-form",
+        &format!("{path}/status"),
+        &[("status", "withdrawn"), ("confirm", "on")],
     )
     .await;
     assert_eq!(
@@ -478,4 +495,80 @@ async fn people_who_may_not_change_agreements_see_no_forms_and_get_403() {
         assert_eq!(started.status, StatusCode::FORBIDDEN, "{email}");
     }
     assert_eq!(stored(&demo, &quality.id).await, quality, "nothing stored");
+}
+
+#[tokio::test]
+async fn a_health_system_agreement_for_named_sites_is_extended_by_joinder() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let (main, north) = (demo.site("LUH-MAIN").await, demo.site("LUH-NORTH").await);
+    let mut contracts = Browser::signed_in(&demo, "contracts@helixa.example").await;
+    let csrf = contracts
+        .get(&format!("/partnerships/{}", pship.id))
+        .await
+        .field("csrf");
+    let started = contracts
+        .post(
+            &format!("/partnerships/{}/agreements", pship.id),
+            &[
+                ("csrf", &csrf),
+                ("kind", "supply_agreement"),
+                ("scope", "health_system"),
+                ("covers", "named"),
+                ("coverage", &main.id),
+            ],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let path = started.target();
+    let id = path.trim_start_matches("/agreements/").to_string();
+    assert_eq!(
+        stored(&demo, &id).await.coverage,
+        serde_json::json!({ "covers": "named", "site_ids": [main.id] })
+    );
+
+    // Only the sites not yet covered are offered.
+    let page = contracts.get(&path).await;
+    let at = page.body.find(r#"id="join-form""#).expect("a joinder form");
+    let form = &page.body[at..at + page.body[at..].find("</form>").expect("ends")];
+    assert!(form.contains(&north.id), "{form}");
+    assert!(!form.contains(&main.id), "{form}");
+
+    let nothing = submit(
+        &mut contracts,
+        &path,
+        "join-form",
+        &format!("{path}/joinders"),
+        &[],
+    )
+    .await;
+    assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        nothing
+            .error_beside("site_ids")
+            .expect("beside the sites")
+            .contains("at least one site")
+    );
+    let joined = submit(
+        &mut contracts,
+        &path,
+        "join-form",
+        &format!("{path}/joinders"),
+        &[("site_ids", &north.id)],
+    )
+    .await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.body);
+    assert_eq!(
+        stored(&demo, &id).await.coverage,
+        serde_json::json!({ "covers": "named", "site_ids": [main.id, north.id] })
+    );
+    let page = contracts.get(&path).await;
+    assert!(
+        page.body
+            .contains(&format!("covers {}, {}", main.name, north.name)),
+        "{}",
+        page.body
+    );
 }
