@@ -2451,52 +2451,53 @@ async fn a_deliverable_is_recorded_with_a_signature_but_a_site_map_only_by_signi
 #[tokio::test]
 async fn a_pharmacist_records_formulary_approval_and_may_bring_the_authorizations_up_to_date() {
     use cellpath_app::contracting::DeliverableInput;
-    let db = TestDb::sqlite().await;
-    let (app, _) = demo_app(&db).await;
-    let ids = gate_ids(&app).await;
-    let pharmacist = as_user(&app, "pharmacy@lakeshore.example").await;
-    let nurse = as_user(&app, "nurse@lakeshore.example").await;
-    let input = DeliverableInput {
-        site_id: ids.north.clone(),
-        program_id: ids.vantacel.clone(),
-        deliverable: "pharmacy_and_therapeutics".into(),
-        done_on: "2025-11-20".into(),
-        evidence: "Vantacel added to the formulary at the P&T meeting of 2025-11-20.".into(),
-    };
-    let pw = cellpath_app::demo::DEMO_PASSWORD;
-    let err = app
-        .record_deliverable(&nurse, &ids.partnership, input.clone(), pw, None)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, AppError::Forbidden(_)), "{err}");
-    let err = app
-        .review_authorizations(&nurse, &ids.partnership, today(&app))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let pharmacist = as_user(&app, "pharmacy@lakeshore.example").await;
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        let input = DeliverableInput {
+            site_id: ids.north.clone(),
+            program_id: ids.vantacel.clone(),
+            deliverable: "pharmacy_and_therapeutics".into(),
+            done_on: "2025-11-20".into(),
+            evidence: "Vantacel added to the formulary at the P&T meeting of 2025-11-20.".into(),
+        };
+        let pw = cellpath_app::demo::DEMO_PASSWORD;
+        let err = app
+            .record_deliverable(&nurse, &ids.partnership, input.clone(), pw, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+        let err = app
+            .review_authorizations(&nurse, &ids.partnership, today(&app))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Forbidden(_)), "{err}");
 
-    app.record_deliverable(&pharmacist, &ids.partnership, input, pw, None)
-        .await
-        .unwrap()
-        .fresh()
-        .unwrap();
-    let north = app
-        .gate(
-            &pharmacist,
-            &ids.partnership,
-            &ids.north,
-            &ids.vantacel,
-            today(&app),
-        )
-        .await
-        .unwrap();
-    assert!(!texts(&north).contains(&"pharmacy_and_therapeutics not done".to_string()));
-    // Nothing changed at the gate's verdicts (LUH-NORTH still misses more), but she may ask.
-    let changes = app
-        .review_authorizations(&pharmacist, &ids.partnership, today(&app))
-        .await
-        .unwrap();
-    assert!(changes.is_empty(), "{changes:?}");
+        app.record_deliverable(&pharmacist, &ids.partnership, input, pw, None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let north = app
+            .gate(
+                &pharmacist,
+                &ids.partnership,
+                &ids.north,
+                &ids.vantacel,
+                today(&app),
+            )
+            .await
+            .unwrap();
+        assert!(!texts(&north).contains(&"pharmacy_and_therapeutics not done".to_string()));
+        // Nothing changed at the gate's verdicts (LUH-NORTH still misses more), but she may ask.
+        let changes = app
+            .review_authorizations(&pharmacist, &ids.partnership, today(&app))
+            .await
+            .unwrap();
+        assert!(changes.is_empty(), "{changes:?}");
+    }
 }
 
 #[tokio::test]
