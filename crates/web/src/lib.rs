@@ -35,8 +35,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use cellpath_app::App;
 use pages::{
-    facilities, gate, home, ledger, login, onboarding, orgs, partnerships, plans, programs,
-    readiness, site_maps, sites, tokens, users,
+    agreements, facilities, gate, home, ledger, login, onboarding, orgs, partnerships, plans,
+    programs, readiness, site_maps, sites, tokens, users,
 };
 
 /// Environment variable that says the site is served over https, so cookies get `Secure`.
@@ -111,6 +111,20 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/partnerships/{id}/sites/{site}/gate", get(gate::show))
         .route("/partnerships/{id}/plan", get(onboarding::plan))
         .route("/onboarding", get(onboarding::pipeline))
+        .route(
+            "/partnerships/{id}/sites/{site}/deliverables",
+            post(gate::record_deliverable),
+        )
+        .route("/partnerships/{id}/agreements", post(agreements::create))
+        .route("/agreements/{id}", get(agreements::show))
+        .route("/agreements/{id}/status", post(agreements::move_to))
+        .route("/agreements/{id}/dates", post(agreements::set_dates))
+        .route("/agreements/{id}/documents", post(agreements::add_document))
+        .route(
+            "/agreements/{id}/amendments",
+            post(agreements::add_amendment),
+        )
+        .route("/agreements/{id}/joinders", post(agreements::join))
         .route(
             "/partnerships/{id}/sites/{site}/visits",
             post(readiness::record_visit),
