@@ -164,6 +164,10 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/programs", get(programs::list).post(programs::create))
         .route("/programs/{id}", get(programs::show).post(programs::update))
         .route("/programs/{id}/drafts", post(programs::start_draft))
+        .route(
+            "/programs/{id}/track",
+            get(programs::show_track).post(programs::save_track),
+        )
         .route("/maps/compare", get(programs::compare))
         .route("/maps/{id}", get(programs::show_map))
         .route("/maps/{id}/publish", post(programs::publish))
