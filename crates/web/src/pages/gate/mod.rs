@@ -241,6 +241,9 @@ async fn render(
                     None => span.muted { "No site map started yet" },
                 }
                 a href={ "/sites/" (site.id) } { "Site page" }
+                @if !view.authorized {
+                    a href=(super::onboarding::plan_path(&p.id, &program.id)) { "When will it be authorized?" }
+                }
             }
         }
         @if !view.authorized {
