@@ -2538,22 +2538,38 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .into_iter()
             .find(|a| a.kind == "master_service_agreement")
             .unwrap();
+        clock.advance_secs(86_400);
         app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)
             .await
             .unwrap()
             .fresh()
             .unwrap();
-        clock.advance_secs(86_400);
-        let changes = app
-            .review_authorizations(&contracts, &ids.partnership, today(&app))
+        // The withdrawal itself records the suspension, the same day, for both sides.
+        let recorded = app
+            .gate(
+                &contracts,
+                &ids.partnership,
+                &ids.main,
+                &ids.vantacel,
+                today(&app),
+            )
             .await
+            .unwrap()
+            .recorded
             .unwrap();
-        assert_eq!(changes.len(), 1, "{}: {changes:?}", db.label);
-        assert_eq!(changes[0].status, "suspended");
-        assert_eq!(changes[0].since, today(&app).as_str());
+        assert_eq!(recorded.status, "suspended", "{}", db.label);
+        assert_eq!(recorded.since, today(&app).as_str());
         assert_eq!(
-            changes[0].missing,
+            recorded.missing,
             serde_json::json!(["Master service agreement: withdrawn"])
+        );
+        assert!(
+            app.review_authorizations(&contracts, &ids.partnership, today(&app))
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}: nothing left for the review",
+            db.label
         );
 
         // A new master service agreement, executed: reinstated.
@@ -2586,13 +2602,24 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .unwrap()
             .fresh()
             .unwrap();
-        let changes = app
-            .review_authorizations(&contracts, &ids.partnership, today(&app))
+        let recorded = app
+            .gate(
+                &contracts,
+                &ids.partnership,
+                &ids.main,
+                &ids.vantacel,
+                today(&app),
+            )
             .await
+            .unwrap()
+            .recorded
             .unwrap();
-        assert_eq!(changes.len(), 1, "{}: {changes:?}", db.label);
-        assert_eq!(changes[0].status, "authorized");
-        assert_eq!(changes[0].missing, serde_json::json!([]));
+        assert_eq!(
+            recorded.status, "authorized",
+            "{}: reinstated at once",
+            db.label
+        );
+        assert_eq!(recorded.missing, serde_json::json!([]));
         let events: Vec<String> = app
             .store
             .events_newest_first(&ids.partnership, Page::first(20))
