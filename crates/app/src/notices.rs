@@ -237,11 +237,38 @@ impl App {
                 missing: vec![],
                 text: String::new(),
             };
-            for r in self.store.expiry_reminders_of(&p.id).await? {
+            let reminders = self.store.expiry_reminders_of(&p.id).await?;
+            let authorizations = self.store.site_authorizations_of(&p.id).await?;
+            if reminders.is_empty() && authorizations.is_empty() {
+                continue;
+            }
+            let sites = self
+                .store
+                .sites_of(&p.health_system_id, Page::all())
+                .await?;
+            let site_name = |id: &str| {
+                sites
+                    .iter()
+                    .find(|s| s.id == id)
+                    .map_or(id.to_string(), |s| s.name.clone())
+            };
+            let agreements = if reminders.is_empty() {
+                vec![]
+            } else {
+                self.store.agreements_of(&p.id).await?
+            };
+            for r in reminders {
+                // A site-scope agreement names its site.
+                let site_id = agreements
+                    .iter()
+                    .find(|a| a.id == r.agreement_id && !a.site_id.is_empty())
+                    .map(|a| a.site_id.clone());
+                let site = site_id.as_deref().map(site_name);
                 out.push(Notice {
                     text: format!(
-                        "{} with {partner} expires on {} — {} left",
+                        "{}{} with {partner} expires on {} — {} left",
                         agreement_words(&r.agreement_kind),
+                        site.as_ref().map_or(String::new(), |s| format!(" for {s}")),
                         r.expires_on,
                         days(r.days_left)
                     ),
@@ -252,26 +279,17 @@ impl App {
                     agreement_kind: Some(r.agreement_kind),
                     expires_on: Some(r.expires_on),
                     days_left: Some(r.days_left),
+                    site_id,
+                    site_name: site,
                     ..base.clone()
                 });
             }
-            let authorizations = self.store.site_authorizations_of(&p.id).await?;
-            if authorizations.is_empty() {
-                continue;
-            }
-            let sites = self
-                .store
-                .sites_of(&p.health_system_id, Page::all())
-                .await?;
             let programs = self
                 .store
                 .programs_of(&p.manufacturer_id, Page::all())
                 .await?;
             for a in authorizations {
-                let site = sites
-                    .iter()
-                    .find(|s| s.id == a.site_id)
-                    .map_or(a.site_id.clone(), |s| s.name.clone());
+                let site = site_name(&a.site_id);
                 let program = programs
                     .iter()
                     .find(|pr| pr.id == a.program_id)

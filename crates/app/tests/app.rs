@@ -3010,6 +3010,16 @@ async fn both_sides_of_a_partnership_see_its_notices_and_no_one_else_does() {
             msa(&seen_by_hs),
             "Master service agreement with Helixa Therapeutics expires on 2030-05-31 — 30 days left"
         );
+        // A site's own agreement names the site.
+        let quality = seen_by_hs
+            .iter()
+            .find(|n| n.agreement_kind.as_deref() == Some("quality_agreement"))
+            .unwrap();
+        assert_eq!(quality.site_id.as_deref(), Some(ids.main.as_str()));
+        assert_eq!(
+            quality.text,
+            "Quality agreement for Lakeshore University Hospital with Helixa Therapeutics expires on 2030-05-31 — 30 days left"
+        );
         // Another tenant: nothing of theirs, and not another organization's notices.
         assert!(
             app.notices(&stranger, &piedmont, Page::all())

@@ -35,7 +35,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use cellpath_app::App;
 use pages::{
-    facilities, gate, home, ledger, login, orgs, partnerships, plans, programs, readiness,
+    facilities, gate, home, ledger, login, notices, orgs, partnerships, plans, programs, readiness,
     site_maps, sites, tokens, users,
 };
 
@@ -83,6 +83,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/", get(home::show))
+        .route("/notices", get(notices::show))
         .route("/orgs/{id}", get(orgs::show).post(orgs::update))
         .route("/orgs/{id}/sites", get(sites::list).post(sites::create))
         .route("/sites/{id}", get(sites::show).post(sites::update))

@@ -7,6 +7,7 @@ pub mod gate;
 pub mod home;
 pub mod ledger;
 pub mod login;
+pub mod notices;
 pub mod orgs;
 pub mod partnerships;
 pub mod plans;
