@@ -73,6 +73,9 @@ pub enum Command {
     /// The authorization gate: is a site an authorized treatment center for a program, or
     /// what is missing (exit 1 when not authorized).
     Gate(commands::gate::GateArgs),
+    /// An organization's notices across its partnerships, newest first: expiry reminders and
+    /// sites authorized, suspended or reinstated (`--send` records the reminders due first).
+    Notices(commands::notices::NoticesArgs),
     /// Measure audited writes per second through HTTP and directly through the store.
     Bench(commands::bench::BenchArgs),
     /// Plan contracting: each site's authorization day (deterministic, P50, P90) and what
