@@ -1280,3 +1280,55 @@ async fn notices_over_the_api_tell_both_sides_of_a_partnership_and_no_one_else()
     }
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_servers_hourly_job_records_the_expiry_reminders_due_when_it_starts() {
+    use cellpath_app::notices::NoticeKind;
+    let db = cellpath_store::testing::TestDb::sqlite().await;
+    let clock = cellpath_app::ManualClock::starting_at(crate::support::START);
+    let app = cellpath_app::App::new(db.store().await, std::sync::Arc::new(clock.clone()));
+    cellpath_app::demo::seed(&app).await.unwrap();
+    // Noon on 2030-03-02: 90 days before the demo's agreements lapse.
+    let day = cellpath_domain::Date::parse("2030-03-02").unwrap();
+    let noon = day.days_since_epoch() * 86_400_000_000 + 43_200_000_000;
+    clock.advance_secs((noon - app.now()) / 1_000_000);
+    let helixa = app
+        .store
+        .organization_by_name("Helixa Therapeutics")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let reminders = || async {
+        app.notices(
+            &cellpath_app::Caller::system("test"),
+            &helixa,
+            cellpath_store::Page::all(),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.kind == NoticeKind::ExpiryReminder)
+        .count()
+    };
+    assert_eq!(reminders().await, 0);
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(cellpath_server::serve(app.clone(), listener, async move {
+        let _ = stopped.await;
+    }));
+    // The job runs as the server starts, then hourly.
+    let mut seen = 0;
+    for _ in 0..100 {
+        seen = reminders().await;
+        if seen >= 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, 5, "one reminder per executed agreement");
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    assert_eq!(reminders().await, 5, "and no more");
+}
