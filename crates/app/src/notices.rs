@@ -315,12 +315,12 @@ impl App {
                     ),
                     ("authorized", _) => (
                         NoticeKind::SiteReinstated,
-                        format!("{site} reinstated for {program} since {}", a.since),
+                        format!("{site} is reinstated for {program} since {}", a.since),
                     ),
                     _ => (
                         NoticeKind::SiteSuspended,
                         format!(
-                            "{site} suspended for {program} since {}: missing {}",
+                            "{site} is suspended for {program} since {}: missing {}",
                             a.since,
                             missing.join("; ").replace('_', " ")
                         ),

@@ -3077,13 +3077,124 @@ async fn both_sides_of_a_partnership_see_its_notices_and_no_one_else_does() {
                 "{:?}",
                 n.missing
             );
-            assert!(n.text.contains("suspended for Vantacel since 2030-06-01: missing master service agreement: expired on 2030-05-31"), "{}", n.text);
+            assert!(n.text.contains("Lakeshore University Hospital is suspended for Vantacel since 2030-06-01: missing master service agreement: expired on 2030-05-31"), "{}", n.text);
         }
         assert!(
             app.notices(&stranger, &piedmont, Page::all())
                 .await
                 .unwrap()
                 .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_withdrawal_and_a_new_agreement_show_as_suspension_then_reinstatement_to_both_sides() {
+    use cellpath_app::contracting::AgreementInput;
+    use cellpath_app::notices::NoticeKind;
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let helixa = org_id(&app, "Helixa Therapeutics").await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        let mfr = as_user(&app, "contracts@helixa.example").await;
+        let hs = as_user(&app, "contracts@lakeshore.example").await;
+        let newest = |caller: Caller, org: String| {
+            let app = app.clone();
+            async move {
+                app.notices(&caller, &org, Page::first(1))
+                    .await
+                    .unwrap()
+                    .remove(0)
+            }
+        };
+
+        let msa = app
+            .agreements(&hs, &ids.partnership)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.kind == "master_service_agreement")
+            .unwrap();
+        app.move_agreement(&hs, &msa.id, msa.version, "withdrawn", None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let changes = app
+            .review_authorizations(&mfr, &ids.partnership, today(&app))
+            .await
+            .unwrap();
+        assert_eq!(changes.len(), 1, "{}", db.label);
+        for (caller, org) in [(&mfr, &helixa), (&hs, &lakeshore)] {
+            let n = newest(caller.clone(), org.clone()).await;
+            assert_eq!(n.kind, NoticeKind::SiteSuspended, "{}: {n:?}", db.label);
+            assert_eq!(n.missing, ["master_service_agreement: withdrawn"]);
+            assert_eq!(
+                n.text,
+                format!(
+                    "Lakeshore University Hospital is suspended for Vantacel since {}: missing master service agreement: withdrawn",
+                    today(&app)
+                )
+            );
+        }
+
+        // A new master service agreement, executed: the next review reinstates the site.
+        let new = app
+            .create_agreement(
+                &mfr,
+                &ids.partnership,
+                AgreementInput {
+                    kind: "master_service_agreement".into(),
+                    scope: "health_system".into(),
+                    site_id: None,
+                    coverage: None,
+                    owner_manufacturer: None,
+                    owner_health_system: None,
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let new = app
+            .set_agreement_dates(&hs, &new.id, new.version, "2025-11-01", "2031-10-31", None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        app.move_agreement(&hs, &new.id, new.version, "executed", None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        app.review_authorizations(&hs, &ids.partnership, today(&app))
+            .await
+            .unwrap();
+        let seen_by_mfr = app.notices(&mfr, &helixa, Page::all()).await.unwrap();
+        let seen_by_hs = app.notices(&hs, &lakeshore, Page::all()).await.unwrap();
+        // Authorization notices name no side: both read the very same ones.
+        let plain = |list: &[cellpath_app::notices::Notice]| {
+            list.iter()
+                .map(|n| (n.id.clone(), n.kind, n.on.clone(), n.text.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(plain(&seen_by_mfr), plain(&seen_by_hs));
+        let n = &seen_by_hs[0];
+        assert_eq!(n.kind, NoticeKind::SiteReinstated, "{}: {n:?}", db.label);
+        assert!(n.missing.is_empty());
+        assert_eq!(
+            n.text,
+            format!(
+                "Lakeshore University Hospital is reinstated for Vantacel since {}",
+                today(&app)
+            )
+        );
+        assert_eq!(
+            seen_by_hs.len(),
+            1,
+            "one row per site and program: {seen_by_hs:?}"
         );
     }
 }
