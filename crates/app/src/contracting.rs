@@ -103,7 +103,7 @@ pub struct GateView {
     pub recorded: Option<SiteAuthorization>,
 }
 
-fn date_or_none(s: &str) -> Result<Option<Date>, AppError> {
+pub(crate) fn date_or_none(s: &str) -> Result<Option<Date>, AppError> {
     if s.is_empty() {
         Ok(None)
     } else {
@@ -111,7 +111,7 @@ fn date_or_none(s: &str) -> Result<Option<Date>, AppError> {
     }
 }
 
-fn facts_of(a: &Agreement) -> Result<AgreementFacts, AppError> {
+pub(crate) fn facts_of(a: &Agreement) -> Result<AgreementFacts, AppError> {
     Ok(AgreementFacts {
         kind: a.kind.parse().map_err(internal)?,
         scope: a.scope.parse().map_err(internal)?,
@@ -146,7 +146,7 @@ fn local_scope(agreements: &[Agreement]) -> Scope {
 }
 
 impl App {
-    async fn contract_partnership(
+    pub(crate) async fn contract_partnership(
         &self,
         caller: &Caller,
         partnership_id: &str,
@@ -1066,6 +1066,16 @@ pub struct TrackTemplateView {
 }
 
 impl App {
+    /// The template a program's partnerships are planned with: its own, or the standard one.
+    pub(crate) async fn template_for(&self, program_id: &str) -> Result<TrackTemplate, AppError> {
+        Ok(match self.store.track_template_of(program_id).await? {
+            Some(row) => TrackTemplate {
+                items: serde_json::from_value(row.items).map_err(internal)?,
+            },
+            None => TrackTemplate::standard(),
+        })
+    }
+
     pub async fn track_template(
         &self,
         caller: &Caller,

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod ids;
 pub mod notices;
+pub mod onboarding;
 pub mod plans;
 pub mod programs;
 pub mod readiness;

@@ -320,9 +320,9 @@ impl App {
                     _ => (
                         NoticeKind::SiteSuspended,
                         format!(
-                            "{site} is suspended for {program} since {}: missing {}",
+                            "{site} is suspended for {program} since {}. Missing: {}",
                             a.since,
-                            missing.join("; ").replace('_', " ")
+                            missing.join("; ")
                         ),
                     ),
                 };

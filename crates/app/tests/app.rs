@@ -2088,16 +2088,16 @@ async fn the_seeded_main_hospital_is_authorized_and_the_north_campus_lists_what_
         assert_eq!(
             texts(&north),
             [
-                "quality_agreement: not executed (negotiating)",
-                "supply_agreement: no supply agreement for this site",
-                "site_map_signed not done",
-                "consent_with_failure_language not done",
-                "release_exception_protocol not done",
-                "site_qualification_audit not done",
-                "staff_training not done",
-                "mock_shipment not done",
-                "pharmacy_and_therapeutics not done",
-                "1 open blocking readiness gap(s)",
+                "Quality agreement: not executed (negotiating)",
+                "Supply agreement: none for this site yet (another site's does not count)",
+                "Site map signed by both sides: not done",
+                "Informed consent with manufacturing-failure language: not done",
+                "Release-exception protocol: not done",
+                "Site qualification audit: not done",
+                "Staff training: not done",
+                "Mock shipment: not done",
+                "Pharmacy and therapeutics approval: not done",
+                "1 open blocking readiness gap",
             ],
             "{}",
             db.label
@@ -2136,7 +2136,7 @@ async fn withdrawing_the_master_service_agreement_suspends_the_main_hospital() {
         assert!(!main.authorized);
         assert_eq!(
             texts(&main),
-            ["master_service_agreement: withdrawn"],
+            ["Master service agreement: withdrawn"],
             "{}",
             db.label
         );
@@ -2188,7 +2188,7 @@ async fn an_agreement_that_expired_yesterday_is_listed_as_expired() {
             .unwrap();
         assert_eq!(
             texts(&main),
-            [format!("supply_agreement: expired on {yesterday}")],
+            [format!("Supply agreement: expired on {yesterday}")],
             "{}",
             db.label
         );
@@ -2408,7 +2408,7 @@ async fn a_deliverable_is_recorded_with_a_signature_but_a_site_map_only_by_signi
             )
             .await
             .unwrap();
-        assert!(!texts(&north).contains(&"mock_shipment not done".to_string()));
+        assert!(!texts(&north).contains(&"Mock shipment: not done".to_string()));
     }
 }
 
@@ -2465,7 +2465,7 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
         assert_eq!(changes[0].since, today(&app).as_str());
         assert_eq!(
             changes[0].missing,
-            serde_json::json!(["master_service_agreement: withdrawn"])
+            serde_json::json!(["Master service agreement: withdrawn"])
         );
 
         // A new master service agreement, executed: reinstated.
@@ -2712,6 +2712,276 @@ async fn the_scheduled_review_suspends_a_site_when_its_agreements_expire() {
             .unwrap(),
         0
     );
+}
+
+/// The live plan of Helixa × Lakeshore for Vantacel on the demo: the central agreements and
+/// LUH-MAIN's items are done at their real dates; LUH-NORTH and LUH-CANCER have only the
+/// central ones, so each waits on its own chain from today — quality 45 → site map 40 →
+/// training 14 → mock shipment 10 = 109 days under dual-track, and every site item one after
+/// another (239 days) under sequential contracting.
+#[tokio::test]
+async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        clock.advance_secs(30 * 86_400);
+        let today = today(&app);
+        let pharmacist = as_user(&app, "pharmacy@lakeshore.example").await;
+        let plan = app
+            .live_plan(&pharmacist, &ids.partnership, &ids.vantacel, today.clone())
+            .await
+            .unwrap();
+        assert_eq!(
+            plan.start, "2025-06-01",
+            "{}: the earliest done day",
+            db.label
+        );
+        assert_eq!(plan.today, today.as_str());
+        let done: Vec<(&str, &str)> = plan
+            .done
+            .iter()
+            .map(|d| (d.instance.as_str(), d.on.as_str()))
+            .collect();
+        for expected in [
+            ("msa", "2025-06-01"),
+            ("terms", "2025-06-01"),
+            ("data_protection", "2025-06-01"),
+            ("LUH-MAIN:quality", "2025-06-01"),
+            ("LUH-MAIN:consent", "2025-09-10"),
+            ("LUH-MAIN:mock_shipment", "2025-10-15"),
+        ] {
+            assert!(
+                done.contains(&expected),
+                "{}: {expected:?} in {done:?}",
+                db.label
+            );
+        }
+        assert!(
+            !done.iter().any(|(i, _)| i.starts_with("LUH-NORTH:")),
+            "{}: LUH-NORTH's quality agreement is only negotiating: {done:?}",
+            db.label
+        );
+        let site = |code: &str| plan.sites.iter().find(|s| s.site_code == code).unwrap();
+
+        let main = site("LUH-MAIN");
+        assert_eq!(main.status, "authorized", "{}", db.label);
+        assert_eq!(main.since.as_deref(), Some("2025-11-24"));
+        assert!(main.prediction.is_none() && main.blockers.is_empty());
+        assert_eq!((main.done, main.items), (12, 12), "{}", db.label);
+
+        let north = site("LUH-NORTH");
+        assert_eq!(north.status, "onboarding");
+        assert_eq!(north.days_in_onboarding, 30, "{}", db.label);
+        assert_eq!(
+            (north.done, north.items),
+            (3, 12),
+            "{}: the central three",
+            db.label
+        );
+        let predicted = north.prediction.as_ref().unwrap();
+        assert_eq!(
+            predicted.planned,
+            today.plus_days(109).as_str(),
+            "{}",
+            db.label
+        );
+        assert!(predicted.p50 <= predicted.p90, "{predicted:?}");
+        assert!(predicted.p90 > predicted.planned, "{predicted:?}");
+        assert!(
+            north
+                .blockers
+                .iter()
+                .any(|b| b.text == "Quality agreement: not executed (negotiating)"),
+            "{:?}",
+            north.blockers
+        );
+        assert_eq!(
+            plan.sequential.last_site.planned,
+            today.plus_days(239).as_str(),
+            "{}: sequential contracting does the site items one after another",
+            db.label
+        );
+        assert_eq!(plan.days_saved[0], 130, "{}", db.label);
+        // The chain that sets the last site's day starts today, not at a done item.
+        let path = &plan.dual_track.critical_path;
+        let last_site = path[0].split(':').next().unwrap();
+        assert!(["LUH-NORTH", "LUH-CANCER"].contains(&last_site), "{path:?}");
+        assert_eq!(
+            path.iter()
+                .map(|i| i.strip_prefix(&format!("{last_site}:")).unwrap_or(i))
+                .collect::<Vec<_>>(),
+            ["quality", "workflows", "staff_training", "mock_shipment"],
+            "{}",
+            db.label
+        );
+
+        // Recording LUH-NORTH's mock shipment takes its last 10 days off its chain.
+        let onboarding = as_user(&app, "onboarding@helixa.example").await;
+        app.record_deliverable(
+            &onboarding,
+            &ids.partnership,
+            cellpath_app::contracting::DeliverableInput {
+                site_id: ids.north.clone(),
+                program_id: ids.vantacel.clone(),
+                deliverable: "mock_shipment".into(),
+                done_on: today.as_str().into(),
+                evidence: "Mock shipment received and stored.".into(),
+            },
+            cellpath_app::demo::DEMO_PASSWORD,
+            None,
+        )
+        .await
+        .unwrap();
+        let again = app
+            .live_plan(&pharmacist, &ids.partnership, &ids.vantacel, today.clone())
+            .await
+            .unwrap();
+        let north = again
+            .sites
+            .iter()
+            .find(|s| s.site_code == "LUH-NORTH")
+            .unwrap();
+        assert_eq!(north.done, 4);
+        assert_eq!(
+            north.prediction.as_ref().unwrap().planned,
+            today.plus_days(99).as_str(),
+            "{}",
+            db.label
+        );
+        // The same state gives the same dates.
+        let third = app
+            .live_plan(&pharmacist, &ids.partnership, &ids.vantacel, today.clone())
+            .await
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&third).unwrap(),
+            serde_json::to_value(&again).unwrap()
+        );
+
+        // Bad input: a day before the partnership's record starts, another maker's program.
+        let err = app
+            .live_plan(
+                &pharmacist,
+                &ids.partnership,
+                &ids.vantacel,
+                cellpath_domain::Date::parse("2020-01-01").unwrap(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("today: 2020-01-01 is before"),
+            "{err}"
+        );
+        let corvigen = app
+            .store
+            .programs_of(
+                &org_id(&app, "Northbridge Gene Medicines").await,
+                Page::all(),
+            )
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        let err = app
+            .live_plan(&pharmacist, &ids.partnership, &corvigen, today.clone())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().starts_with("program_id:"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn the_onboarding_pipeline_shows_every_site_of_every_partnership_to_its_own_side() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let helixa = org_id(&app, "Helixa Therapeutics").await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        let lead = as_user(&app, "onboarding@helixa.example").await;
+        let pipeline = app
+            .onboarding_pipeline(&lead, &helixa, today(&app))
+            .await
+            .unwrap();
+        let rows: Vec<(&str, &str, &str)> = pipeline
+            .rows
+            .iter()
+            .map(|r| (r.partner.as_str(), r.site.site_code.as_str(), r.site.status))
+            .collect();
+        for expected in [
+            ("Lakeshore University Health", "LUH-MAIN", "authorized"),
+            ("Lakeshore University Health", "LUH-NORTH", "onboarding"),
+            ("Lakeshore University Health", "LUH-CANCER", "onboarding"),
+        ] {
+            assert!(
+                rows.contains(&expected),
+                "{}: {expected:?} in {rows:?}",
+                db.label
+            );
+        }
+        // Onboarding sites before authorized ones within a partnership.
+        let main_at = rows.iter().position(|r| r.1 == "LUH-MAIN").unwrap();
+        let north_at = rows.iter().position(|r| r.1 == "LUH-NORTH").unwrap();
+        assert!(north_at < main_at, "{rows:?}");
+        assert!(
+            pipeline.rows.iter().all(|r| r.program_name == "Vantacel"),
+            "only Helixa's own program"
+        );
+        assert!(
+            pipeline
+                .rows
+                .iter()
+                .filter(|r| r.site.status != "authorized")
+                .all(|r| r.site.prediction.is_some() && !r.site.blockers.is_empty())
+        );
+
+        // The health system sees both manufacturers' partnerships; nobody sees another's.
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        let theirs = app
+            .onboarding_pipeline(&nurse, &lakeshore, today(&app))
+            .await
+            .unwrap();
+        let programs: std::collections::BTreeSet<&str> = theirs
+            .rows
+            .iter()
+            .map(|r| r.program_name.as_str())
+            .collect();
+        assert_eq!(
+            programs.into_iter().collect::<Vec<_>>(),
+            ["Corvigen", "Vantacel"],
+            "{}",
+            db.label
+        );
+        let err = app
+            .onboarding_pipeline(&nurse, &helixa, today(&app))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::NotFound(_)), "{err:?}");
+
+        // After the agreements lapse (2030-05-31) and the review, LUH-MAIN shows suspended
+        // with the expiry among what blocks it, and a prediction again.
+        let lapsed = cellpath_domain::Date::parse("2030-06-01").unwrap();
+        app.review_all_authorizations(lapsed.clone()).await.unwrap();
+        let later = app
+            .onboarding_pipeline(&lead, &helixa, lapsed.clone())
+            .await
+            .unwrap();
+        let main = later
+            .rows
+            .iter()
+            .find(|r| r.site.site_code == "LUH-MAIN")
+            .unwrap();
+        assert_eq!(main.site.status, "suspended", "{}", db.label);
+        assert_eq!(main.site.since.as_deref(), Some("2030-06-01"));
+        assert!(
+            main.site
+                .blockers
+                .iter()
+                .any(|b| b.text == "Master service agreement: expired on 2030-05-31"),
+            "{:?}",
+            main.site.blockers
+        );
+        let p = main.site.prediction.as_ref().unwrap();
+        assert!(p.planned.as_str() >= "2030-06-01", "{p:?}");
+    }
 }
 
 /// Move the clock to noon UTC of `day` (forward only) and return that day.
@@ -3073,11 +3343,11 @@ async fn both_sides_of_a_partnership_see_its_notices_and_no_one_else_does() {
             assert!(
                 n.missing
                     .iter()
-                    .any(|m| m == "master_service_agreement: expired on 2030-05-31"),
+                    .any(|m| m == "Master service agreement: expired on 2030-05-31"),
                 "{:?}",
                 n.missing
             );
-            assert!(n.text.contains("Lakeshore University Hospital is suspended for Vantacel since 2030-06-01: missing master service agreement: expired on 2030-05-31"), "{}", n.text);
+            assert!(n.text.contains("Lakeshore University Hospital is suspended for Vantacel since 2030-06-01. Missing: Master service agreement: expired on 2030-05-31"), "{}", n.text);
         }
         assert!(
             app.notices(&stranger, &piedmont, Page::all())
@@ -3129,11 +3399,11 @@ async fn a_withdrawal_and_a_new_agreement_show_as_suspension_then_reinstatement_
         for (caller, org) in [(&mfr, &helixa), (&hs, &lakeshore)] {
             let n = newest(caller.clone(), org.clone()).await;
             assert_eq!(n.kind, NoticeKind::SiteSuspended, "{}: {n:?}", db.label);
-            assert_eq!(n.missing, ["master_service_agreement: withdrawn"]);
+            assert_eq!(n.missing, ["Master service agreement: withdrawn"]);
             assert_eq!(
                 n.text,
                 format!(
-                    "Lakeshore University Hospital is suspended for Vantacel since {}: missing master service agreement: withdrawn",
+                    "Lakeshore University Hospital is suspended for Vantacel since {}. Missing: Master service agreement: withdrawn",
                     today(&app)
                 )
             );

@@ -64,6 +64,18 @@ vocabulary!(
 );
 
 impl AgreementStatus {
+    /// For people: "legal review".
+    pub fn label(self) -> &'static str {
+        match self {
+            AgreementStatus::NotStarted => "not started",
+            AgreementStatus::Drafting => "drafting",
+            AgreementStatus::Negotiating => "negotiating",
+            AgreementStatus::LegalReview => "legal review",
+            AgreementStatus::Executed => "executed",
+            AgreementStatus::Withdrawn => "withdrawn",
+        }
+    }
+
     /// Forward one or more steps along not_started → drafting → negotiating → legal_review →
     /// executed; legal review may send a draft back to negotiation (another redline round);
     /// anything not yet withdrawn may be withdrawn (an executed one is terminated).
@@ -100,6 +112,23 @@ vocabulary!(
     }
 );
 
+impl Deliverable {
+    /// For people: "Pharmacy and therapeutics approval".
+    pub fn label(self) -> &'static str {
+        match self {
+            Deliverable::SiteMapSigned => "Site map signed by both sides",
+            Deliverable::ConsentWithFailureLanguage => {
+                "Informed consent with manufacturing-failure language"
+            }
+            Deliverable::ReleaseExceptionProtocol => "Release-exception protocol",
+            Deliverable::SiteQualificationAudit => "Site qualification audit",
+            Deliverable::StaffTraining => "Staff training",
+            Deliverable::MockShipment => "Mock shipment",
+            Deliverable::PharmacyAndTherapeutics => "Pharmacy and therapeutics approval",
+        }
+    }
+}
+
 /// Which sites an agreement covers: all current and future sites, or a named list (extended
 /// by joinders).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,7 +152,8 @@ pub struct AgreementFacts {
 }
 
 impl AgreementFacts {
-    fn covers(&self, site_id: &str) -> bool {
+    /// Whether it binds this site: its own site, or a health-system agreement's coverage.
+    pub fn covers(&self, site_id: &str) -> bool {
         match self.scope {
             Scope::Site => self.site_id.as_deref() == Some(site_id),
             Scope::HealthSystem => match &self.coverage {
@@ -133,7 +163,8 @@ impl AgreementFacts {
         }
     }
 
-    fn in_force(&self, today: &Date) -> bool {
+    /// Executed, in effect and not expired on `today` (an agreement lapses on its expiry day).
+    pub fn in_force(&self, today: &Date) -> bool {
         self.status == AgreementStatus::Executed
             && self.effective_on.as_ref().is_none_or(|d| d <= today)
             && self.expires_on.as_ref().is_none_or(|d| today < d)
@@ -164,9 +195,19 @@ pub enum Missing {
 impl std::fmt::Display for Missing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Missing::Agreement { kind, reason } => write!(f, "{kind}: {reason}"),
-            Missing::Deliverable { deliverable } => write!(f, "{deliverable} not done"),
-            Missing::BlockingGaps { count } => write!(f, "{count} open blocking readiness gap(s)"),
+            Missing::Agreement { kind, reason } => {
+                let label = kind.label();
+                let mut first = label.chars();
+                let head: String = first
+                    .next()
+                    .into_iter()
+                    .flat_map(char::to_uppercase)
+                    .collect();
+                write!(f, "{head}{}: {reason}", first.as_str())
+            }
+            Missing::Deliverable { deliverable } => write!(f, "{}: not done", deliverable.label()),
+            Missing::BlockingGaps { count: 1 } => write!(f, "1 open blocking readiness gap"),
+            Missing::BlockingGaps { count } => write!(f, "{count} open blocking readiness gaps"),
         }
     }
 }
@@ -192,7 +233,10 @@ pub fn missing_for_authorization(facts: &GateFacts) -> Vec<Missing> {
             continue;
         }
         let reason = if candidates.is_empty() {
-            format!("no {} at {scope} scope", kind.label())
+            match scope {
+                Scope::HealthSystem => "none for the health system yet".to_string(),
+                Scope::Site => "none for this site yet".to_string(),
+            }
         } else if let Some(a) = candidates.iter().find(|a| a.covers(&facts.site_id)) {
             match a.status {
                 AgreementStatus::Executed
@@ -205,11 +249,11 @@ pub fn missing_for_authorization(facts: &GateFacts) -> Vec<Missing> {
                     a.effective_on.as_ref().map(|d| d.as_str()).unwrap_or("?")
                 ),
                 AgreementStatus::Withdrawn => "withdrawn".into(),
-                other => format!("not executed ({other})"),
+                other => format!("not executed ({})", other.label()),
             }
         } else if scope == Scope::Site {
             // Another site's agreement: a site-scope agreement is never extended by joinder.
-            format!("no {} for this site", kind.label())
+            "none for this site yet (another site's does not count)".to_string()
         } else {
             "does not cover this site (add it by joinder)".into()
         };
@@ -302,12 +346,12 @@ mod tests {
         assert_eq!(
             missing,
             [
-                "master_service_agreement: expired on 2026-11-01",
-                "data_protection: does not cover this site (add it by joinder)",
-                "quality_agreement: not executed (legal_review)",
-                "supply_agreement: no supply agreement at site scope",
-                "mock_shipment not done",
-                "2 open blocking readiness gap(s)",
+                "Master service agreement: expired on 2026-11-01",
+                "Data protection agreement: does not cover this site (add it by joinder)",
+                "Quality agreement: not executed (legal review)",
+                "Supply agreement: none for this site yet",
+                "Mock shipment: not done",
+                "2 open blocking readiness gaps",
             ]
         );
     }

@@ -1061,11 +1061,11 @@ async fn the_gate_over_the_api_says_authorized_or_what_is_missing() {
         .map(|m| m["text"].as_str().unwrap())
         .collect();
     assert!(
-        texts.contains(&"quality_agreement: not executed (negotiating)"),
+        texts.contains(&"Quality agreement: not executed (negotiating)"),
         "{texts:?}"
     );
     assert!(
-        texts.contains(&"1 open blocking readiness gap(s)"),
+        texts.contains(&"1 open blocking readiness gap"),
         "{texts:?}"
     );
     // Another tenant does not learn the partnership exists.
@@ -1110,7 +1110,7 @@ async fn the_gate_over_the_api_says_authorized_or_what_is_missing() {
     assert_eq!(view["authorized"], false);
     assert_eq!(
         view["missing"][0]["text"],
-        "master_service_agreement: withdrawn"
+        "Master service agreement: withdrawn"
     );
     assert_eq!(view["recorded"]["status"], "authorized", "until reviewed");
     // The review records the suspension on the partnership's ledger, for both sides.
@@ -1127,7 +1127,7 @@ async fn the_gate_over_the_api_says_authorized_or_what_is_missing() {
     assert_eq!(changes[0]["status"], "suspended");
     assert_eq!(
         changes[0]["missing"][0],
-        "master_service_agreement: withdrawn"
+        "Master service agreement: withdrawn"
     );
     s.shutdown().await;
 }

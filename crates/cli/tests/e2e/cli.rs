@@ -619,7 +619,7 @@ async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
     let out = gate("LUH-NORTH", false);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("quality_agreement: not executed (negotiating)"),
+        stdout(&out).contains("Quality agreement: not executed (negotiating)"),
         "{}",
         stdout(&out)
     );

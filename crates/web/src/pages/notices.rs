@@ -90,7 +90,7 @@ fn item(n: &Notice) -> Markup {
             }
             @if !n.missing.is_empty() {
                 ul.notice-missing {
-                    @for m in &n.missing { li { (labels::sentence(&m.replace('_', " "))) } }
+                    @for m in &n.missing { li { (m) } }
                 }
             }
         }

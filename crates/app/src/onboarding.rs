@@ -1,0 +1,592 @@
+//! Onboarding (issue 4, points 4 and 5): when each site of a partnership will be an authorized
+//! treatment center, planned from the partnership's live state — the program's track template
+//! with the items already done fixed at their real dates and the open ones estimated from
+//! today — and the pipeline of every site of every partnership of an organization with its
+//! status, days in onboarding, predicted day (P50/P90) and what blocks it (the gate's words).
+
+use crate::contracting::{GateItem, date_or_none, facts_of, plan_of_template};
+use crate::plans::PlanReport;
+use crate::{App, AppError, Caller};
+use cellpath_domain::Date;
+use cellpath_domain::contracting::template::{TrackItem, TrackKind};
+use cellpath_domain::contracting::{AgreementFacts, Deliverable, Scope};
+use cellpath_domain::policy::Action;
+use cellpath_planning::contracting::{Comparison, Planner, Report, Strategy, whole_day};
+use cellpath_store::{Page, Partnership, Program, Site};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Monte Carlo runs of a live plan: P90 is stable to well under a day at this count.
+pub const LIVE_ITERATIONS: u32 = 10_000;
+/// One seed for every live plan, so the same state always gives the same dates.
+pub const LIVE_SEED: u64 = 20_261_125;
+/// A request shares the machine with everyone else's; the numbers do not depend on threads.
+const MAX_THREADS: usize = 4;
+
+/// A template item already done at a site (or for the health system), at its real date.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoneItem {
+    /// The planner's instance name: `msa` (central track) or `LUH-MAIN:quality`.
+    pub instance: String,
+    pub key: String,
+    /// The site's code (the plan's site name); `None` for the central track.
+    pub site: Option<String>,
+    pub on: String,
+}
+
+/// When a site is predicted to be authorized, as dates (never before today).
+#[derive(Debug, Clone, Serialize)]
+pub struct Prediction {
+    /// On most-likely durations.
+    pub planned: String,
+    pub p50: String,
+    pub p90: String,
+}
+
+/// Where one site stands for one program.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteOutlook {
+    pub site_id: String,
+    pub site_code: String,
+    pub site_name: String,
+    /// `authorized`, `suspended` (was authorized, the gate no longer holds) or `onboarding`.
+    pub status: &'static str,
+    /// The day recorded for the status (authorized or suspended since), if recorded.
+    pub since: Option<String>,
+    /// The later of the partnership's start and the site's creation.
+    pub started_on: String,
+    /// From `started_on` to the day it was authorized, or to today while it is not.
+    pub days_in_onboarding: i64,
+    /// Template items done for this site (central ones included), of `items`.
+    pub done: usize,
+    pub items: usize,
+    /// `None` once authorized.
+    pub prediction: Option<Prediction>,
+    /// The gate's missing items, in words.
+    pub blockers: Vec<GateItem>,
+}
+
+/// One strategy's answer for the partnership as a whole.
+#[derive(Debug, Clone, Serialize)]
+pub struct StrategyOutlook {
+    pub strategy: &'static str,
+    /// When the last site is authorized.
+    pub last_site: Prediction,
+    pub critical_path: Vec<String>,
+}
+
+/// The live plan of one partnership and program.
+#[derive(Debug, Clone, Serialize)]
+pub struct LivePlan {
+    pub partnership_id: String,
+    pub partnership_name: String,
+    pub program_id: String,
+    pub program_name: String,
+    /// Day 0 of the plan: the partnership's start, or an earlier day something was done.
+    pub start: String,
+    pub today: String,
+    /// Today counted from day 0 (open items start no earlier).
+    pub today_day: i64,
+    pub iterations: u32,
+    pub seed: u64,
+    pub done: Vec<DoneItem>,
+    /// Every active site of the health system, each with its dual-track prediction.
+    pub sites: Vec<SiteOutlook>,
+    pub dual_track: StrategyOutlook,
+    /// The baseline: each site negotiating everything itself, from the same facts.
+    pub sequential: StrategyOutlook,
+    /// Days dual-track saves over sequential until the last site (planned, P50, P90).
+    pub days_saved: [i64; 3],
+    /// The planner's reports, for charts.
+    #[serde(skip)]
+    pub report: PlanReport,
+}
+
+impl LivePlan {
+    /// A plan day as a date.
+    pub fn date_of(&self, day: f64) -> String {
+        day_date(&self.start, day)
+    }
+}
+
+fn day_date(start: &str, day: f64) -> String {
+    Date::parse(start)
+        .expect("the plan's start is a date")
+        .plus_days(whole_day(day))
+        .as_str()
+        .to_string()
+}
+
+/// A row of the pipeline: a site × program of one partnership.
+#[derive(Debug, Clone, Serialize)]
+pub struct PipelineRow {
+    pub partnership_id: String,
+    pub partnership_name: String,
+    pub partnership_status: String,
+    /// The other side's name.
+    pub partner: String,
+    pub program_id: String,
+    pub program_name: String,
+    #[serde(flatten)]
+    pub site: SiteOutlook,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pipeline {
+    pub org_id: String,
+    pub today: String,
+    pub rows: Vec<PipelineRow>,
+}
+
+/// A site's name in the plan: its code when the planner can use it (readable on charts),
+/// else its id.
+fn plan_name(site: &Site, taken: &[String]) -> String {
+    let usable = !site.code.is_empty()
+        && site
+            .code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if usable && !taken.contains(&site.code) {
+        site.code.clone()
+    } else {
+        site.id.clone()
+    }
+}
+
+/// What is done, and when, for the gate's items of one partnership and program.
+struct Facts {
+    agreements: Vec<AgreementFacts>,
+    /// Per site id: each deliverable's day (a signed site map by its last signature).
+    deliverables: BTreeMap<String, BTreeMap<Deliverable, Date>>,
+}
+
+impl Facts {
+    /// The day the agreements of `kind` satisfied this item for `site` (any site when `None`):
+    /// the earliest executed one not expired today, at its effective date.
+    fn agreement_done(
+        &self,
+        kind: cellpath_domain::contracting::AgreementKind,
+        site: Option<&str>,
+        today: &Date,
+        executed_on: &[Option<Date>],
+    ) -> Option<Date> {
+        self.agreements
+            .iter()
+            .zip(executed_on)
+            .filter(|(a, _)| a.kind == kind)
+            .filter(|(a, _)| match site {
+                // The central instance: an agreement for the whole health system.
+                None => a.scope == Scope::HealthSystem,
+                Some(s) => a.covers(s),
+            })
+            .filter(|(a, _)| {
+                a.status == cellpath_domain::contracting::AgreementStatus::Executed
+                    && a.expires_on.as_ref().is_none_or(|d| today < d)
+            })
+            .filter_map(|(_, on)| on.clone())
+            .min()
+    }
+
+    fn deliverable_done(&self, d: Deliverable, site: &str) -> Option<Date> {
+        self.deliverables.get(site)?.get(&d).cloned()
+    }
+}
+
+impl App {
+    /// The facts the live plan and the gate agree on, for one program of a partnership.
+    async fn onboarding_facts(
+        &self,
+        caller: &Caller,
+        p: &Partnership,
+        program: &Program,
+        sites: &[Site],
+    ) -> Result<(Facts, Vec<Option<Date>>), AppError> {
+        let rows = self.store.agreements_of(&p.id).await?;
+        let agreements = rows.iter().map(facts_of).collect::<Result<Vec<_>, _>>()?;
+        // An executed agreement counts from its effective date, else from the day it was
+        // last changed (executing it is a change).
+        let executed_on = rows
+            .iter()
+            .map(|a| {
+                Ok(date_or_none(&a.effective_on)?.or_else(|| Some(Date::of_micros(a.updated_at))))
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        let versions = self.site_maps(caller, &p.id).await?;
+        let mut deliverables = BTreeMap::new();
+        for site in sites {
+            let mut done: BTreeMap<Deliverable, Date> = BTreeMap::new();
+            for r in self
+                .store
+                .deliverable_records_of(&p.id, &site.id, &program.id)
+                .await?
+            {
+                if let (Ok(d), Some(on)) = (r.deliverable.parse(), date_or_none(&r.done_on)?) {
+                    done.insert(d, on);
+                }
+            }
+            // The newest version signed by both sides counts, on the day of its last signature.
+            let mut signed: Vec<_> = versions
+                .iter()
+                .filter(|v| v.site_id == site.id && v.program_id == program.id)
+                .collect();
+            signed.sort_by_key(|v| std::cmp::Reverse(v.number));
+            for v in signed {
+                let view = self.site_map(caller, &v.id).await?;
+                if view.status == "signed" {
+                    let last = view.signatures.iter().map(|s| s.signed_at).max();
+                    if let Some(at) = last {
+                        done.insert(Deliverable::SiteMapSigned, Date::of_micros(at));
+                    }
+                    break;
+                }
+            }
+            deliverables.insert(site.id.clone(), done);
+        }
+        Ok((
+            Facts {
+                agreements,
+                deliverables,
+            },
+            executed_on,
+        ))
+    }
+
+    /// When each active site of the partnership will be authorized for the program, planned
+    /// from what is done (at its real dates) and the program's track template from `today`,
+    /// under dual-track and, for comparison, sequential contracting; with where each site
+    /// stands at the gate today.
+    pub async fn live_plan(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        program_id: &str,
+        today: Date,
+    ) -> Result<LivePlan, AppError> {
+        let p = self
+            .contract_partnership(
+                caller,
+                partnership_id,
+                Action::Read,
+                &format!("the plan of partnership {partnership_id}"),
+            )
+            .await?;
+        let program = self
+            .store
+            .program(program_id)
+            .await?
+            .filter(|pr| pr.org_id == p.manufacturer_id)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "program_id",
+                    "is not a program of this partnership's manufacturer",
+                )
+            })?;
+        self.live_plan_of(caller, &p, &program, today).await
+    }
+
+    async fn live_plan_of(
+        &self,
+        caller: &Caller,
+        p: &Partnership,
+        program: &Program,
+        today: Date,
+    ) -> Result<LivePlan, AppError> {
+        let partnership_start = Date::of_micros(p.created_at);
+        let sites: Vec<Site> = self
+            .store
+            .sites_of(&p.health_system_id, Page::all())
+            .await?
+            .into_iter()
+            .filter(|s| s.active)
+            .collect();
+        if sites.is_empty() {
+            return Err(AppError::invalid(
+                "sites",
+                "the health system has no active site to plan for; add a site first",
+            ));
+        }
+        let template = self.template_for(&program.id).await?;
+        let (facts, executed_on) = self.onboarding_facts(caller, p, program, &sites).await?;
+
+        let mut names: Vec<String> = Vec::new();
+        for s in &sites {
+            let name = plan_name(s, &names);
+            names.push(name);
+        }
+        // Each item's done day: per site (`Some`), and for the central track (`None`).
+        let done_at = |item: &TrackItem, site: Option<&Site>| -> Option<Date> {
+            match (item.item, site) {
+                (TrackKind::Agreement(kind), s) => {
+                    facts.agreement_done(kind, s.map(|s| s.id.as_str()), &today, &executed_on)
+                }
+                (TrackKind::Deliverable(d), Some(s)) => facts.deliverable_done(d, &s.id),
+                // A central deliverable is done when every site has it.
+                (TrackKind::Deliverable(d), None) => sites
+                    .iter()
+                    .map(|s| facts.deliverable_done(d, &s.id))
+                    .collect::<Option<Vec<Date>>>()
+                    .and_then(|days| days.into_iter().max()),
+            }
+        };
+        // (instance under dual-track, instance under sequential, day)
+        let mut done: Vec<(Option<String>, String, Option<String>, Date)> = Vec::new();
+        for item in &template.items {
+            if item.scope == Scope::HealthSystem
+                && let Some(on) = done_at(item, None)
+            {
+                done.push((Some(item.key.clone()), item.key.clone(), None, on));
+            }
+            for (site, name) in sites.iter().zip(&names) {
+                if let Some(on) = done_at(item, Some(site)) {
+                    let dual = (item.scope == Scope::Site).then(|| format!("{name}:{}", item.key));
+                    done.push((dual, item.key.clone(), Some(name.clone()), on));
+                }
+            }
+        }
+        let start = done
+            .iter()
+            .map(|(_, _, _, on)| on.clone())
+            .chain([partnership_start.clone()])
+            .min()
+            .expect("the partnership's start is there");
+        let today_day = today.days_since_epoch() - start.days_since_epoch();
+        if today_day < 0 {
+            return Err(AppError::invalid(
+                "today",
+                format!(
+                    "{} is before the partnership started ({}); plan from a later day",
+                    today.as_str(),
+                    start.as_str()
+                ),
+            ));
+        }
+        let day = |d: &Date| (d.days_since_epoch() - start.days_since_epoch()) as f64;
+
+        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut reports: Vec<Report> = Vec::new();
+        for strategy in Strategy::ALL {
+            let mut plan = plan_of_template(&template, &name_refs, strategy)?;
+            plan.seed = LIVE_SEED;
+            plan.iterations = LIVE_ITERATIONS;
+            plan.today = today_day as f64;
+            for (dual, key, site, on) in &done {
+                let instance = match strategy {
+                    Strategy::DualTrack => dual.clone(),
+                    Strategy::Sequential => site.as_ref().map(|s| format!("{s}:{key}")),
+                };
+                if let Some(instance) = instance {
+                    plan.fixed.insert(instance, day(on));
+                }
+            }
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(MAX_THREADS);
+            // The Monte Carlo is CPU work: off the async workers.
+            let report = tokio::task::spawn_blocking(move || {
+                Planner::new(&plan).map(|planner| planner.report(threads))
+            })
+            .await
+            .map_err(|e| AppError::Internal(format!("the planner stopped: {e}")))?
+            .map_err(|e| AppError::invalid("template", e))?;
+            reports.push(report);
+        }
+        let sequential = reports.pop().expect("two strategies");
+        let dual_track = reports.pop().expect("two strategies");
+        let comparison = Comparison {
+            dual_track,
+            sequential,
+        };
+        let saved = comparison.days_saved();
+        let start_str = start.as_str().to_string();
+        let not_before_today = |d: f64| -> String {
+            let date = day_date(&start_str, d);
+            if date.as_str() < today.as_str() {
+                today.as_str().to_string()
+            } else {
+                date
+            }
+        };
+        let outlook = |r: &Report| StrategyOutlook {
+            strategy: r.strategy.as_str(),
+            last_site: Prediction {
+                planned: not_before_today(r.deterministic.last_site.day),
+                p50: not_before_today(r.monte_carlo.last_site.p50),
+                p90: not_before_today(r.monte_carlo.last_site.p90),
+            },
+            critical_path: r
+                .deterministic
+                .critical_path_names()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        };
+
+        let mut outlooks = Vec::new();
+        for (site, name) in sites.iter().zip(&names) {
+            let gate = self
+                .gate(caller, &p.id, &site.id, &program.id, today.clone())
+                .await?;
+            let recorded = gate.recorded.as_ref();
+            let (status, since) = if gate.authorized {
+                (
+                    "authorized",
+                    recorded
+                        .filter(|r| r.status == "authorized")
+                        .map(|r| r.since.clone()),
+                )
+            } else if let Some(r) = recorded {
+                (
+                    "suspended",
+                    (r.status == "suspended").then(|| r.since.clone()),
+                )
+            } else {
+                ("onboarding", None)
+            };
+            let started =
+                std::cmp::max(partnership_start.clone(), Date::of_micros(site.created_at));
+            let until = match (&since, status) {
+                (Some(s), "authorized") => Date::parse(s).unwrap_or_else(|_| today.clone()),
+                _ => today.clone(),
+            };
+            let counts = |item: &TrackItem| match item.scope {
+                Scope::HealthSystem => done
+                    .iter()
+                    .any(|(d, _, _, _)| d.as_deref() == Some(&item.key)),
+                Scope::Site => done
+                    .iter()
+                    .any(|(_, k, s, _)| k == &item.key && s.as_deref() == Some(name.as_str())),
+            };
+            let dual = &comparison.dual_track;
+            let prediction = (!gate.authorized).then(|| {
+                let mc = dual.monte_carlo.site(name).expect("every site is planned");
+                Prediction {
+                    planned: not_before_today(dual.deterministic.site(name).expect("planned")),
+                    p50: not_before_today(mc.p50),
+                    p90: not_before_today(mc.p90),
+                }
+            });
+            outlooks.push(SiteOutlook {
+                site_id: site.id.clone(),
+                site_code: site.code.clone(),
+                site_name: site.name.clone(),
+                status,
+                since,
+                started_on: started.as_str().to_string(),
+                days_in_onboarding: (until.days_since_epoch() - started.days_since_epoch()).max(0),
+                done: template.items.iter().filter(|i| counts(i)).count(),
+                items: template.items.len(),
+                prediction,
+                blockers: gate.missing,
+            });
+        }
+
+        Ok(LivePlan {
+            partnership_id: p.id.clone(),
+            partnership_name: p.name.clone(),
+            program_id: program.id.clone(),
+            program_name: program.name.clone(),
+            start: start_str.clone(),
+            today: today.as_str().to_string(),
+            today_day,
+            iterations: LIVE_ITERATIONS,
+            seed: LIVE_SEED,
+            done: done
+                .iter()
+                // The dual-track instances: a central item once, not per site.
+                .filter_map(|(dual, key, site, on)| {
+                    dual.as_ref().map(|instance| DoneItem {
+                        instance: instance.clone(),
+                        key: key.clone(),
+                        site: site.clone(),
+                        on: on.as_str().to_string(),
+                    })
+                })
+                .collect(),
+            sites: outlooks,
+            dual_track: outlook(&comparison.dual_track),
+            sequential: outlook(&comparison.sequential),
+            days_saved: [saved.deterministic, saved.p50, saved.p90],
+            report: PlanReport {
+                days_saved: saved,
+                iterations: LIVE_ITERATIONS,
+                capacity: 0,
+                sites: names,
+                dual_track: comparison.dual_track,
+                sequential: comparison.sequential,
+            },
+        })
+    }
+
+    /// Every site of every partnership of the organization (not ended) for every program of
+    /// the manufacturer: status, days in onboarding, predicted day and blockers. Sorted by
+    /// partnership, then status (onboarding and suspended first), then site code.
+    pub async fn onboarding_pipeline(
+        &self,
+        caller: &Caller,
+        org_id: &str,
+        today: Date,
+    ) -> Result<Pipeline, AppError> {
+        let partnerships = self.partnerships(caller, org_id, Page::all()).await?;
+        let mut rows = Vec::new();
+        for p in partnerships.into_iter().filter(|p| p.status != "ended") {
+            let partner_id = if p.manufacturer_id == org_id {
+                &p.health_system_id
+            } else {
+                &p.manufacturer_id
+            };
+            let partner = self
+                .store
+                .organization(partner_id)
+                .await?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            let programs = self
+                .store
+                .programs_of(&p.manufacturer_id, Page::all())
+                .await?;
+            for program in &programs {
+                let plan = match self.live_plan_of(caller, &p, program, today.clone()).await {
+                    Ok(plan) => plan,
+                    // A health system without sites yet has nothing in the pipeline.
+                    Err(AppError::Invalid(f)) if f.iter().any(|f| f.field == "sites") => continue,
+                    Err(e) => return Err(e),
+                };
+                for site in plan.sites {
+                    rows.push(PipelineRow {
+                        partnership_id: p.id.clone(),
+                        partnership_name: p.name.clone(),
+                        partnership_status: p.status.clone(),
+                        partner: partner.clone(),
+                        program_id: program.id.clone(),
+                        program_name: program.name.clone(),
+                        site,
+                    });
+                }
+            }
+        }
+        let rank = |s: &str| match s {
+            "suspended" => 0,
+            "onboarding" => 1,
+            _ => 2,
+        };
+        rows.sort_by(|a, b| {
+            (
+                &a.partnership_name,
+                &a.program_name,
+                rank(a.site.status),
+                &a.site.site_code,
+            )
+                .cmp(&(
+                    &b.partnership_name,
+                    &b.program_name,
+                    rank(b.site.status),
+                    &b.site.site_code,
+                ))
+        });
+        Ok(Pipeline {
+            org_id: org_id.to_string(),
+            today: today.as_str().to_string(),
+            rows,
+        })
+    }
+}
