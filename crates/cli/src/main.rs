@@ -76,6 +76,9 @@ pub enum Command {
     /// An organization's notices across its partnerships, newest first: expiry reminders and
     /// sites authorized, suspended or reinstated (`--send` records the reminders due first).
     Notices(commands::notices::NoticesArgs),
+    /// Onboarding: every site on its way to authorization, and a partnership's live plan.
+    #[command(subcommand)]
+    Onboarding(commands::onboarding::OnboardingCommand),
     /// Measure audited writes per second through HTTP and directly through the store.
     Bench(commands::bench::BenchArgs),
     /// Plan contracting: each site's authorization day (deterministic, P50, P90) and what

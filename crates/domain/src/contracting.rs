@@ -253,7 +253,7 @@ pub fn missing_for_authorization(facts: &GateFacts) -> Vec<Missing> {
             }
         } else if scope == Scope::Site {
             // Another site's agreement: a site-scope agreement is never extended by joinder.
-            "none for this site yet (another site's does not count)".to_string()
+            "none for this site yet".to_string()
         } else {
             "does not cover this site (add it by joinder)".into()
         };

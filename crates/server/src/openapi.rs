@@ -433,6 +433,24 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     (
         "get",
+        "/api/v1/partnerships/{id}/plan/{program}",
+        "getLivePlan",
+        "When each site will be authorized for the program: done items at their real dates, open ones estimated from today (or ?on=YYYY-MM-DD), dual-track and sequential",
+        None,
+        200,
+        "LivePlan",
+    ),
+    (
+        "get",
+        "/api/v1/onboarding",
+        "getOnboardingPipeline",
+        "Every site of every partnership of the caller's organization: status, days in onboarding, predicted authorization (P50/P90) and blockers",
+        None,
+        200,
+        "OnboardingPipeline",
+    ),
+    (
+        "get",
         "/api/v1/tokens",
         "listTokens",
         "The caller's API tokens",
@@ -861,7 +879,83 @@ fn schemas() -> Value {
         ]),
         "NoticePage": page_of("Notice"),
         "SiteAuthorizationList": list_of(json!({ "$ref": "#/components/schemas/SiteAuthorization" })),
+        "Prediction": object(&["planned", "p50", "p90"], &[
+            ("planned", date()), ("p50", date()), ("p90", date()),
+        ]),
+        "SiteOutlook": site_outlook(),
+        "StrategyOutlook": object(&["strategy", "last_site", "critical_path"], &[
+            ("strategy", json!({ "enum": ["dual_track", "sequential"] })),
+            ("last_site", json!({ "$ref": "#/components/schemas/Prediction" })),
+            ("critical_path", list_of(text())),
+        ]),
+        "LivePlan": object(&["partnership_id", "partnership_name", "program_id", "program_name", "start", "today", "today_day", "iterations", "seed", "done", "sites", "dual_track", "sequential", "days_saved"], &[
+            ("partnership_id", text()), ("partnership_name", text()), ("program_id", text()), ("program_name", text()),
+            ("start", date()), ("today", date()), ("today_day", int()), ("iterations", int()), ("seed", int()),
+            ("done", list_of(object(&["instance", "key", "on"], &[
+                ("instance", text()), ("key", text()), ("site", json!({ "type": ["string", "null"] })), ("on", date()),
+            ]))),
+            ("sites", list_of(json!({ "$ref": "#/components/schemas/SiteOutlook" }))),
+            ("dual_track", json!({ "$ref": "#/components/schemas/StrategyOutlook" })),
+            ("sequential", json!({ "$ref": "#/components/schemas/StrategyOutlook" })),
+            ("days_saved", json!({ "type": "array", "items": { "type": "integer" }, "minItems": 3, "maxItems": 3, "description": "planned, P50, P90" })),
+        ]),
+        "OnboardingPipeline": object(&["org_id", "today", "rows"], &[
+            ("org_id", text()), ("today", date()),
+            ("rows", list_of(json!({ "allOf": [
+                { "$ref": "#/components/schemas/SiteOutlook" },
+                object(&["partnership_id", "partnership_name", "partnership_status", "partner", "program_id", "program_name"], &[
+                    ("partnership_id", text()), ("partnership_name", text()), ("partnership_status", text()),
+                    ("partner", text()), ("program_id", text()), ("program_name", text()),
+                ]),
+            ]}))),
+        ]),
     })
+}
+
+fn date() -> Value {
+    json!({ "type": "string", "format": "date" })
+}
+
+fn site_outlook() -> Value {
+    object(
+        &[
+            "site_id",
+            "site_code",
+            "site_name",
+            "status",
+            "started_on",
+            "days_in_onboarding",
+            "done",
+            "items",
+            "blockers",
+        ],
+        &[
+            ("site_id", text()),
+            ("site_code", text()),
+            ("site_name", text()),
+            (
+                "status",
+                json!({ "enum": ["authorized", "suspended", "onboarding"] }),
+            ),
+            ("since", json!({ "oneOf": [{ "type": "null" }, date()] })),
+            ("started_on", date()),
+            ("days_in_onboarding", int()),
+            ("done", int()),
+            ("items", int()),
+            (
+                "prediction",
+                json!({ "oneOf": [{ "type": "null" }, { "$ref": "#/components/schemas/Prediction" }] }),
+            ),
+            (
+                "blockers",
+                list_of(
+                    json!({ "type": "object", "required": ["missing", "text"], "properties": {
+                        "missing": { "enum": ["agreement", "deliverable", "blocking_gaps"] }, "text": text(),
+                    }}),
+                ),
+            ),
+        ],
+    )
 }
 
 fn problem(description: &str) -> Value {

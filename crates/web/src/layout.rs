@@ -20,6 +20,7 @@ pub enum Section {
     Facilities,
     Users,
     Partnerships,
+    Onboarding,
     Programs,
     Planner,
     Audit,
@@ -94,6 +95,14 @@ impl Chrome {
             "/partnerships".into(),
             "nav-partnerships",
         ));
+        // Every role of either side reads its partnerships' contracting (the policy's
+        // `contract party read`).
+        nav.push(item(
+            Section::Onboarding,
+            "Onboarding",
+            "/onboarding".into(),
+            "nav-onboarding",
+        ));
         // The planner reads only the file it is given: every signed-in person may use it.
         nav.push(item(
             Section::Planner,
@@ -145,6 +154,10 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
     } else if path.starts_with("/programs") || path.starts_with("/maps/") {
         // Before the suffix rules: a step key may be any word, e.g. `…/steps/sites`.
         Section::Programs
+    } else if path == "/onboarding"
+        || (path.starts_with("/partnerships/") && path.ends_with("/plan"))
+    {
+        Section::Onboarding
     } else if path.starts_with("/site-maps/") {
         // Before the suffix rules, like maps: a step key may be any word.
         Section::Partnerships

@@ -35,8 +35,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use cellpath_app::App;
 use pages::{
-    facilities, gate, home, ledger, login, notices, orgs, partnerships, plans, programs, readiness,
-    site_maps, sites, tokens, users,
+    facilities, gate, home, ledger, login, notices, onboarding, orgs, partnerships, plans,
+    programs, readiness, site_maps, sites, tokens, users,
 };
 
 /// Environment variable that says the site is served over https, so cookies get `Secure`.
@@ -110,6 +110,8 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
             get(readiness::show),
         )
         .route("/partnerships/{id}/sites/{site}/gate", get(gate::show))
+        .route("/partnerships/{id}/plan", get(onboarding::plan))
+        .route("/onboarding", get(onboarding::pipeline))
         .route(
             "/partnerships/{id}/sites/{site}/visits",
             post(readiness::record_visit),

@@ -44,7 +44,11 @@ async fn site_id(app: &App, health_system_id: &str, site: &str) -> anyhow::Resul
         })
 }
 
-async fn program_id(app: &App, manufacturer_id: &str, program: &str) -> anyhow::Result<String> {
+pub(super) async fn program_id(
+    app: &App,
+    manufacturer_id: &str,
+    program: &str,
+) -> anyhow::Result<String> {
     if app.store.program(program).await?.is_some() {
         return Ok(program.to_string());
     }

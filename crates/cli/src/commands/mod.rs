@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bench;
 pub mod gate;
 pub mod notices;
+pub mod onboarding;
 pub mod org;
 pub mod plan;
 pub mod program;
@@ -107,7 +108,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let url = format!("sqlite://{}", file.display());
             let app = open_app(&url).await?;
             eprintln!("seeding demo data into {} …", file.display());
-            let logins = cellpath_app::demo::seed(&app)
+            let logins = cellpath_app::demo::seed_with_history(app.store.clone(), app.now())
                 .await
                 .context("seeding the demo")?;
             println!(
@@ -159,6 +160,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plan(c) => return plan::run(cli.json, c),
         Command::Gate(args) => return gate::run(&cli.database_url, cli.json, args).await,
         Command::Notices(args) => return notices::run(&cli.database_url, cli.json, args).await,
+        Command::Onboarding(c) => return onboarding::run(&cli.database_url, cli.json, c).await,
     }
     Ok(ExitCode::SUCCESS)
 }

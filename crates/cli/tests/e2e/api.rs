@@ -1191,6 +1191,115 @@ async fn a_program_track_template_is_read_and_replaced_with_if_match() {
 }
 
 #[tokio::test]
+async fn the_live_plan_and_the_onboarding_pipeline_over_the_api() {
+    let s = spawn_demo().await;
+    let lead = s.token("onboarding@helixa.example").await;
+    let stranger = s.token("admin@piedmont.example").await;
+    let lakeshore = s.org_id("Lakeshore University Health").await;
+    let helixa = s.org_id("Helixa Therapeutics").await;
+    let pship = s
+        .app
+        .store
+        .partnerships_of(&helixa, cellpath_store::Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.health_system_id == lakeshore)
+        .unwrap()
+        .id;
+    let vantacel = s
+        .app
+        .store
+        .programs_of(&helixa, cellpath_store::Page::all())
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    let get = |token: String, path: String| {
+        let url = s.url(&path);
+        let http = s.http.clone();
+        async move { http.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+
+    let res = get(
+        lead.clone(),
+        format!("/api/v1/partnerships/{pship}/plan/{vantacel}"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let plan: Value = res.json().await.unwrap();
+    assert_eq!(plan["start"], "2025-06-01", "{plan}");
+    assert_eq!(plan["iterations"], 10_000);
+    let north = plan["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["site_code"] == "LUH-NORTH")
+        .unwrap();
+    assert_eq!(north["status"], "onboarding");
+    assert!(
+        north["prediction"]["p90"].as_str().unwrap()
+            >= north["prediction"]["p50"].as_str().unwrap()
+    );
+    assert!(plan["days_saved"][0].as_i64().unwrap() > 0, "{plan}");
+    assert!(
+        !plan["dual_track"]["critical_path"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // A bad day is a 422 naming the parameter; a stranger gets 404.
+    let res = get(
+        lead.clone(),
+        format!("/api/v1/partnerships/{pship}/plan/{vantacel}?on=2026-02-30"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "on", "{problem}");
+    let res = get(
+        stranger.clone(),
+        format!("/api/v1/partnerships/{pship}/plan/{vantacel}"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    let res = get(lead, "/api/v1/onboarding".into()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let pipeline: Value = res.json().await.unwrap();
+    assert_eq!(pipeline["org_id"], helixa.as_str());
+    let rows = pipeline["rows"].as_array().unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r["site_code"] == "LUH-MAIN" && r["status"] == "authorized"),
+        "{pipeline}"
+    );
+    assert!(
+        rows.iter()
+            .filter(|r| r["status"] != "authorized")
+            .all(|r| r["prediction"]["p50"].is_string()
+                && !r["blockers"].as_array().unwrap().is_empty()),
+        "{pipeline}"
+    );
+    // Piedmont's pipeline holds Northbridge's partnership only.
+    let theirs: Value = get(stranger, "/api/v1/onboarding".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        theirs["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["program_name"] == "Corvigen"),
+        "{theirs}"
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
 async fn notices_over_the_api_tell_both_sides_of_a_partnership_and_no_one_else() {
     let s = spawn_demo().await;
     let date = |d: &str| cellpath_domain::Date::parse(d).unwrap();

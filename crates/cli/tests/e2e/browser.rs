@@ -476,6 +476,39 @@ async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
     )
     .unwrap();
 
+    // The onboarding pipeline and the live plan: the site map just signed counts as done.
+    c.goto(&s.url("/onboarding")).await.unwrap();
+    assert!(text_of(c, "#pipeline-summary").await.contains("authorized"));
+    std::fs::write(
+        screenshot_dir().join("onboarding.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.goto(&s.url(&format!(
+        "/partnerships/{}/plan?program={}",
+        pship.id, vantacel.id
+    )))
+    .await
+    .unwrap();
+    assert!(text_of(c, "#done").await.contains("workflows"));
+    assert!(text_of(c, "#days-saved").await.contains("Dual-track saves"));
+    std::fs::write(
+        screenshot_dir().join("live-plan.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.goto(&s.url(&format!(
+        "/partnerships/{}/plan?program={}#charts",
+        pship.id, vantacel.id
+    )))
+    .await
+    .unwrap();
+    std::fs::write(
+        screenshot_dir().join("live-plan-charts.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
     driver.client.clone().close().await.unwrap();
     s.shutdown().await;
 }

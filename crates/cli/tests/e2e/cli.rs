@@ -634,6 +634,69 @@ async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
         "{}",
         stderr(&out)
     );
+
+    // The same record as an onboarding pipeline and as a live plan.
+    let url = db.url.as_str();
+    let out = cellpath(
+        &[
+            "onboarding",
+            "pipeline",
+            "--org",
+            "Helixa Therapeutics",
+            "--database-url",
+            url,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = |code: &str| {
+        text.lines()
+            .find(|l| l.contains(code))
+            .unwrap_or_else(|| panic!("a row for {code}: {text}"))
+            .to_string()
+    };
+    assert!(line("LUH-MAIN").contains("authorized since"), "{text}");
+    assert!(
+        line("LUH-NORTH").contains("onboarding")
+            && line("LUH-NORTH").contains("Quality agreement: not executed"),
+        "{text}"
+    );
+    let out = cellpath(
+        &[
+            "onboarding",
+            "plan",
+            "--partnership",
+            &pship,
+            "--program",
+            "Vantacel",
+            "--json",
+            "--database-url",
+            url,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["sites"].as_array().unwrap().len(), 3, "{plan}");
+    assert!(plan["days_saved"][0].as_i64().unwrap() > 0, "{plan}");
+    let out = cellpath(
+        &[
+            "onboarding",
+            "plan",
+            "--partnership",
+            &pship,
+            "--program",
+            "Vantacel",
+            "--on",
+            "2026-13-01",
+            "--database-url",
+            url,
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).starts_with("error: --on:"), "{}", stderr(&out));
 }
 
 #[tokio::test]

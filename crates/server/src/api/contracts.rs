@@ -239,3 +239,38 @@ pub async fn set_track_template(
         .await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
+
+fn day_or_today(s: &AppState, on: Option<String>) -> Result<Date, AppError> {
+    match on {
+        Some(on) => Date::parse(&on).map_err(|e| AppError::invalid("on", e)),
+        None => Ok(Date::of_micros(s.app.now())),
+    }
+}
+
+/// When each site of the partnership will be authorized for the program, planned from what
+/// is done (at its real dates) and estimated from today, under both strategies.
+pub async fn live_plan(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path((id, program)): Path<(String, String)>,
+    Query(q): Query<GateQuery>,
+) -> Result<Response, ApiError> {
+    let day = day_or_today(&s, q.on)?;
+    Ok(axum::Json(s.app.live_plan(&c, &id, &program, day).await?).into_response())
+}
+
+/// Every site of every partnership of the caller's organization on its way to authorization.
+pub async fn pipeline(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(q): Query<GateQuery>,
+) -> Result<Response, ApiError> {
+    let day = day_or_today(&s, q.on)?;
+    let org = c
+        .org_id()
+        .ok_or_else(|| {
+            AppError::invalid("org", "the pipeline is an organization's; sign in as one")
+        })?
+        .to_string();
+    Ok(axum::Json(s.app.onboarding_pipeline(&c, &org, day).await?).into_response())
+}

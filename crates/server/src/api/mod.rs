@@ -137,6 +137,11 @@ pub fn routes() -> Router<AppState> {
             get(contracts::gate),
         )
         .route("/api/v1/notices", get(notices::list))
+        .route(
+            "/api/v1/partnerships/{id}/plan/{program}",
+            get(contracts::live_plan),
+        )
+        .route("/api/v1/onboarding", get(contracts::pipeline))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}/revoke", post(tokens::revoke))
         .route("/api/v1/ledgers/{id}", get(ledgers::head))

@@ -54,6 +54,8 @@ struct Bar {
     start: i64,
     finish: i64,
     critical: bool,
+    /// Done at a known day (a live plan): drawn apart from the estimates.
+    done: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -92,6 +94,25 @@ struct Layout {
     markers: Vec<Marker>,
     ticks: Vec<(f64, i64)>,
     axis_y: f64,
+    /// A live plan's today: its x and day.
+    today: Option<(f64, i64)>,
+}
+
+/// What a chart of a live partnership adds: today's line, and dates for days.
+#[derive(Debug, Clone, Copy)]
+pub struct Live<'a> {
+    /// Today as a plan day.
+    pub today: f64,
+    /// Day 0 as a date (`YYYY-MM-DD`).
+    pub start: &'a str,
+}
+
+impl Live<'_> {
+    fn date(&self, day: i64) -> String {
+        cellpath_domain::Date::parse(self.start)
+            .map(|d| d.plus_days(day).as_str().to_string())
+            .unwrap_or_else(|_| format!("day {day}"))
+    }
 }
 
 /// The furthest day a chart has to show: the last finish and every P90.
@@ -116,8 +137,11 @@ fn tick_step(max_day: f64) -> i64 {
 }
 
 impl Layout {
-    fn of(schedule: &Schedule, mc: &MonteCarlo, at_least: f64) -> Layout {
-        let raw = furthest_day(schedule, mc).max(at_least).max(1.0);
+    fn of(schedule: &Schedule, mc: &MonteCarlo, at_least: f64, today: Option<f64>) -> Layout {
+        let raw = furthest_day(schedule, mc)
+            .max(at_least)
+            .max(today.unwrap_or(0.0))
+            .max(1.0);
         let step = tick_step(raw);
         let max_day = ((raw / step as f64).ceil() * step as f64).max(step as f64);
         let plot_x0 = LABEL_W;
@@ -148,6 +172,7 @@ impl Layout {
                     start: whole_day(i.start),
                     finish: whole_day(i.finish),
                     critical: i.critical,
+                    done: i.fixed,
                 });
                 y += ROW_H;
             }
@@ -207,7 +232,8 @@ impl Layout {
             .collect();
         Layout {
             width: WIDTH,
-            height: axis_y + AXIS_H,
+            // A live chart says under the axis which day is today.
+            height: axis_y + AXIS_H + if today.is_some() { 16.0 } else { 0.0 },
             plot_x0,
             plot_x1,
             max_day,
@@ -216,6 +242,7 @@ impl Layout {
             markers,
             ticks,
             axis_y,
+            today: today.map(|d| (x_of(d), whole_day(d))),
         }
     }
 }
@@ -239,7 +266,28 @@ pub fn gantt(schedule: &Schedule, mc: &MonteCarlo, title: &str) -> Markup {
 /// The chart with its day axis reaching at least `at_least` (to share one scale with another
 /// chart on the page).
 pub fn gantt_scaled(schedule: &Schedule, mc: &MonteCarlo, title: &str, at_least: f64) -> Markup {
-    let layout = Layout::of(schedule, mc, at_least);
+    chart(schedule, mc, title, at_least, None)
+}
+
+/// The chart of a live partnership: done items apart, today's line, dates in the titles.
+pub fn gantt_live(
+    schedule: &Schedule,
+    mc: &MonteCarlo,
+    title: &str,
+    at_least: f64,
+    live: Live<'_>,
+) -> Markup {
+    chart(schedule, mc, title, at_least, Some(live))
+}
+
+fn chart(
+    schedule: &Schedule,
+    mc: &MonteCarlo,
+    title: &str,
+    at_least: f64,
+    live: Option<Live<'_>>,
+) -> Markup {
+    let layout = Layout::of(schedule, mc, at_least, live.map(|l| l.today));
     let slug: String = title
         .chars()
         .map(|c| {
@@ -260,10 +308,11 @@ pub fn gantt_scaled(schedule: &Schedule, mc: &MonteCarlo, title: &str, at_least:
                     preserveAspectRatio="xMinYMin meet" {
                     title id=(title_id) { (title) }
                     desc id=(desc_id) { (describe(schedule, mc)) }
-                    (draw_grid(&layout))
-                    (draw_groups(&layout))
-                    (draw_bars(&layout))
-                    (draw_markers(&layout))
+                    (draw_grid(&layout, live))
+                    (draw_groups(&layout, live))
+                    (draw_bars(&layout, live))
+                    (draw_today(&layout, live))
+                    (draw_markers(&layout, live))
                 }
             }
             (critical_list(schedule))
@@ -271,7 +320,7 @@ pub fn gantt_scaled(schedule: &Schedule, mc: &MonteCarlo, title: &str, at_least:
     }
 }
 
-fn draw_grid(l: &Layout) -> Markup {
+fn draw_grid(l: &Layout, live: Option<Live<'_>>) -> Markup {
     html! {
         g.gantt-grid {
             @for (x, day) in &l.ticks {
@@ -282,13 +331,16 @@ fn draw_grid(l: &Layout) -> Markup {
             }
             line.gantt-axis x1=(px(l.plot_x0)) x2=(px(l.plot_x1)) y1=(px(l.axis_y)) y2=(px(l.axis_y)) {}
             text.gantt-axis-label x=(px(l.plot_x1)) y=(px(l.axis_y + 28.0)) text-anchor="end" font-size="11" {
-                "days from the start of contracting"
+                @match live {
+                    Some(live) => { "days from " (live.start) " (day 0)" }
+                    None => "days from the start of contracting",
+                }
             }
         }
     }
 }
 
-fn draw_groups(l: &Layout) -> Markup {
+fn draw_groups(l: &Layout, live: Option<Live<'_>>) -> Markup {
     html! {
         g.gantt-groups {
             @for (i, g) in l.groups.iter().enumerate() {
@@ -298,8 +350,16 @@ fn draw_groups(l: &Layout) -> Markup {
                     text.gantt-track x="8" y=(px(g.y + GROUP_H - 8.0)) font-size="13" {
                         (track_label(&g.site))
                         @if let Some(day) = g.authorized {
-                            tspan.gantt-authorized font-size="11" { " · authorized day " (day) }
-                            title { (track_label(&g.site)) " is authorized on day " (day) " on most-likely durations" }
+                            @match live {
+                                Some(live) => {
+                                    tspan.gantt-authorized font-size="11" { " · authorized " (live.date(day)) }
+                                    title { (track_label(&g.site)) " is authorized on " (live.date(day)) " on most-likely durations" }
+                                }
+                                None => {
+                                    tspan.gantt-authorized font-size="11" { " · authorized day " (day) }
+                                    title { (track_label(&g.site)) " is authorized on day " (day) " on most-likely durations" }
+                                }
+                            }
                         }
                     }
                 }
@@ -308,21 +368,29 @@ fn draw_groups(l: &Layout) -> Markup {
     }
 }
 
-fn draw_bars(l: &Layout) -> Markup {
+fn draw_bars(l: &Layout, live: Option<Live<'_>>) -> Markup {
+    let on = |day: i64| match live {
+        Some(live) => live.date(day),
+        None => format!("day {day}"),
+    };
     html! {
         g.gantt-bars {
             @for b in &l.bars {
-                g class={ "gantt-row" @if b.critical { " critical" } } data-instance=(b.name) {
+                g class={ "gantt-row" @if b.critical { " critical" } @if b.done { " done" } } data-instance=(b.name) data-done=(b.done) {
                     text.gantt-entry x="20" y=(px(b.y + BAR_H - 3.0)) font-size="12" { (b.entry) }
-                    rect class={ "gantt-bar" @if b.critical { " critical" } }
-                        x=(px(b.x0)) y=(px(b.y)) width=(px((b.x1 - b.x0).max(1.0))) height=(BAR_H) rx="3" {
+                    rect class={ "gantt-bar" @if b.critical { " critical" } @if b.done { " done" } }
+                        x=(px(b.x0)) y=(px(b.y)) width=(px((b.x1 - b.x0).max(if b.done { 4.0 } else { 1.0 }))) height=(BAR_H) rx="3" {
                         title {
-                            (b.name) ": day " (b.start) " to day " (b.finish) " (" (b.finish - b.start) " days)"
-                            @if b.critical { ", on the critical path" }
+                            @if b.done {
+                                (b.name) ": done on " (on(b.finish))
+                            } @else {
+                                (b.name) ": " (on(b.start)) " to " (on(b.finish)) " (" (b.finish - b.start) " days)"
+                                @if b.critical { ", on the critical path" }
+                            }
                         }
                     }
-                    text.gantt-duration x=(px(b.x1 + 4.0)) y=(px(b.y + BAR_H - 3.0)) font-size="10" {
-                        (b.finish - b.start) " d"
+                    text.gantt-duration x=(px(b.x1.max(b.x0 + 4.0) + 4.0)) y=(px(b.y + BAR_H - 3.0)) font-size="10" {
+                        @if b.done { "done" } @else { (b.finish - b.start) " d" }
                     }
                 }
             }
@@ -330,7 +398,20 @@ fn draw_bars(l: &Layout) -> Markup {
     }
 }
 
-fn draw_markers(l: &Layout) -> Markup {
+fn draw_today(l: &Layout, live: Option<Live<'_>>) -> Markup {
+    html! {
+        @if let (Some((x, day)), Some(live)) = (l.today, live) {
+            g.gantt-today data-day=(day) {
+                line x1=(px(x)) x2=(px(x)) y1=(px(TOP_H - 4.0)) y2=(px(l.axis_y)) {}
+                text x=(px(x)) y=(px(l.axis_y + 42.0)) text-anchor=(if x < l.plot_x0 + 60.0 { "start" } else if x > l.plot_x1 - 60.0 { "end" } else { "middle" }) font-size="11" {
+                    "today " (live.date(day))
+                }
+            }
+        }
+    }
+}
+
+fn draw_markers(l: &Layout, live: Option<Live<'_>>) -> Markup {
     let class = |m: &Marker| {
         let scope = if m.site.is_some() { "site" } else { "last" };
         format!("gantt-marker {} {scope}", m.percentile.class())
@@ -344,7 +425,7 @@ fn draw_markers(l: &Layout) -> Markup {
                 }
             }
             @for m in &l.markers {
-                @let label = marker_label(m);
+                @let label = marker_label(m, live);
                 @let (anchor, x) = label_x(l, m, &label);
                 g class=(class(m)) {
                     text x=(px(x)) y=(px(m.label_y)) text-anchor=(anchor) font-size="11" { (label) }
@@ -354,10 +435,14 @@ fn draw_markers(l: &Layout) -> Markup {
     }
 }
 
-fn marker_label(m: &Marker) -> String {
+fn marker_label(m: &Marker, live: Option<Live<'_>>) -> String {
+    let when = match live {
+        Some(live) => live.date(m.day),
+        None => format!("day {}", m.day),
+    };
     match &m.site {
-        Some(_) => format!("{} day {}", m.percentile.label(), m.day),
-        None => format!("all sites {} day {}", m.percentile.label(), m.day),
+        Some(_) => format!("{} {when}", m.percentile.label()),
+        None => format!("all sites {} {when}", m.percentile.label()),
     }
 }
 
@@ -417,8 +502,27 @@ fn critical_list(schedule: &Schedule) -> Markup {
 
 /// The legend shared by the charts of a page.
 pub fn legend() -> Markup {
+    legend_with(false)
+}
+
+/// The legend of live charts: also done items and today's line.
+pub fn legend_live() -> Markup {
+    legend_with(true)
+}
+
+fn legend_with(live: bool) -> Markup {
     html! {
         ul.gantt-legend aria-label="Legend" {
+            @if live {
+                li {
+                    svg width="34" height="14" viewBox="0 0 34 14" aria-hidden="true" { rect.gantt-bar.done x="1" y="1" width="32" height="12" rx="3" {} }
+                    " Done, ending on the day it was done (executed, recorded or signed)"
+                }
+                li.gantt-today {
+                    svg width="14" height="18" viewBox="0 0 14 18" aria-hidden="true" { line x1="7" x2="7" y1="0" y2="18" {} }
+                    " Today: open items start no earlier"
+                }
+            }
             li {
                 svg width="34" height="14" viewBox="0 0 34 14" aria-hidden="true" { rect.gantt-bar x="1" y="1" width="32" height="12" rx="3" {} }
                 " An agreement or deliverable, from its start to its finish (most-likely days)"
@@ -456,7 +560,7 @@ mod tests {
             .into_iter()
             .map(|r| {
                 (
-                    Layout::of(&r.deterministic, &r.monte_carlo, 0.0),
+                    Layout::of(&r.deterministic, &r.monte_carlo, 0.0, None),
                     r.deterministic.clone(),
                 )
             })
@@ -538,11 +642,13 @@ mod tests {
             &report.dual_track.deterministic,
             &report.dual_track.monte_carlo,
             far,
+            None,
         );
         let b = Layout::of(
             &report.sequential.deterministic,
             &report.sequential.monte_carlo,
             far,
+            None,
         );
         assert_eq!(a.max_day, b.max_day);
         assert!(a.ticks.len() <= 11 && a.ticks.len() >= 3, "{:?}", a.ticks);

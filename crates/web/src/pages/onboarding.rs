@@ -1,0 +1,410 @@
+//! Onboarding as people read it (issue 4, points 4 and 5): the pipeline of every site of every
+//! partnership of the person's organization (status, days in onboarding, predicted dates, what
+//! blocks it), and a partnership's live plan for a program — the sites' predicted dates and a
+//! Gantt chart per strategy with the done items at their real dates and today's line.
+
+use super::gate::{gate_path, today};
+use crate::charts::gantt::{Live, furthest_day, gantt_live, legend_live};
+use crate::errors::WebError;
+use crate::labels::{Tone, badge};
+use crate::session::Ctx;
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use cellpath_app::AppError;
+use cellpath_app::onboarding::{LivePlan, PipelineRow, SiteOutlook};
+use cellpath_app::plans::Strategy;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+pub fn plan_path(partnership_id: &str, program_id: &str) -> String {
+    format!("/partnerships/{partnership_id}/plan?program={program_id}")
+}
+
+fn status_badge(s: &SiteOutlook) -> Markup {
+    let (text, tone) = match s.status {
+        "authorized" => ("Authorized", Tone::Good),
+        "suspended" => ("Suspended", Tone::Waiting),
+        _ => ("Onboarding", Tone::Info),
+    };
+    html! {
+        span data-status=(s.status) { (badge(text, tone)) }
+        @if let Some(since) = &s.since { br; span.muted { "since " (since) } }
+    }
+}
+
+fn days(n: i64) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// The first blockers and a link to the gate page for all of them.
+fn blockers(s: &SiteOutlook, gate: &str) -> Markup {
+    const SHOWN: usize = 2;
+    html! {
+        @if s.blockers.is_empty() {
+            span.muted { "Nothing" }
+        } @else {
+            ul.blockers {
+                @for b in s.blockers.iter().take(SHOWN) { li { (b.text) } }
+            }
+            a href=(gate) {
+                @if s.blockers.len() > SHOWN { "and " (s.blockers.len() - SHOWN) " more at the gate" }
+                @else { "At the gate" }
+            }
+        }
+    }
+}
+
+fn prediction_cells(s: &SiteOutlook) -> Markup {
+    html! {
+        @match &s.prediction {
+            Some(p) => {
+                td.num data-planned=(p.planned) { time datetime=(p.p50) { (p.p50) } }
+                td.num { time datetime=(p.p90) { (p.p90) } }
+            }
+            None => { td.num.muted { "—" } td.num.muted { "—" } }
+        }
+    }
+}
+
+/// `/onboarding`: the organization's pipeline.
+pub async fn pipeline(ctx: Ctx) -> Result<Response, WebError> {
+    let today = today(&ctx);
+    let pipeline = ctx
+        .app
+        .onboarding_pipeline(ctx.caller(), &ctx.org.id, today)
+        .await?;
+    let count = |status: &str| {
+        pipeline
+            .rows
+            .iter()
+            .filter(|r| r.site.status == status)
+            .count()
+    };
+    // Rows arrive grouped by partnership and program.
+    let mut groups: Vec<Vec<&PipelineRow>> = Vec::new();
+    for r in &pipeline.rows {
+        match groups.last_mut() {
+            Some(g)
+                if g[0].partnership_id == r.partnership_id && g[0].program_id == r.program_id =>
+            {
+                g.push(r)
+            }
+            _ => groups.push(vec![r]),
+        }
+    }
+    let content = html! {
+        header.page-head {
+            h1 { "Onboarding" }
+            p.subtitle {
+                "Every site of every partnership on its way to becoming an authorized treatment center, as of "
+                (pipeline.today) ". Predicted dates come from each partnership's record: what is done counts at its "
+                "real date, what is open is estimated from today under dual-track contracting."
+            }
+        }
+        section.panel #pipeline-summary {
+            ul.pipeline-counts {
+                li data-count="authorized" { strong { (count("authorized")) } " authorized" }
+                li data-count="onboarding" { strong { (count("onboarding")) } " onboarding" }
+                li data-count="suspended" { strong { (count("suspended")) } " suspended" }
+            }
+        }
+        @if groups.is_empty() {
+            section.panel { p.empty { "No partnership with sites yet." } }
+        }
+        @for g in &groups {
+            @let first = g[0];
+            section.panel.pipeline-group data-partnership=(first.partnership_id) data-program=(first.program_id) {
+                h2 {
+                    a href={ "/partnerships/" (first.partnership_id) } { (first.partnership_name) }
+                    span.muted { " · " (first.program_name) " · with " (first.partner) }
+                    @if first.partnership_status != "active" { " " (badge(crate::labels::partnership_status(&first.partnership_status), Tone::Quiet)) }
+                }
+                p.section-links { a href=(plan_path(&first.partnership_id, &first.program_id)) { "Plan and Gantt chart" } }
+                div.table-scroll { table.list.pipeline {
+                    thead {
+                        tr {
+                            th scope="col" { "Site" }
+                            th scope="col" { "Status" }
+                            th.num scope="col" { "Days in onboarding" }
+                            th.num scope="col" { "Items done" }
+                            th.num scope="col" { "Authorized by (P50)" }
+                            th.num scope="col" { "Safe date (P90)" }
+                            th scope="col" { "What blocks it" }
+                        }
+                    }
+                    tbody {
+                        @for r in g {
+                            @let gate = gate_path(&r.partnership_id, &r.site.site_id, &r.program_id);
+                            tr data-site=(r.site.site_code) data-status=(r.site.status) {
+                                th scope="row" { a href={ "/sites/" (r.site.site_id) } { (r.site.site_code) } br; span.muted { (r.site.site_name) } }
+                                td { (status_badge(&r.site)) }
+                                td.num { (days(r.site.days_in_onboarding)) }
+                                td.num { (r.site.done) " of " (r.site.items) }
+                                (prediction_cells(&r.site))
+                                td { (blockers(&r.site, &gate)) }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    };
+    Ok(ctx.render("Onboarding", content))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlanQuery {
+    pub program: Option<String>,
+}
+
+/// `/partnerships/{id}/plan?program=…`: the live plan.
+pub async fn plan(
+    ctx: Ctx,
+    Path(pid): Path<String>,
+    Query(q): Query<PlanQuery>,
+) -> Result<Response, WebError> {
+    let p = ctx.app.partnership(ctx.caller(), &pid).await?;
+    let programs: Vec<_> = ctx
+        .app
+        .programs(ctx.caller(), super::list_page())
+        .await?
+        .into_iter()
+        .filter(|pr| pr.org_id == p.manufacturer_id)
+        .collect();
+    let wanted = q.program.as_deref().filter(|s| !s.is_empty());
+    let program = match wanted {
+        Some(id) => programs.iter().find(|pr| pr.id == id),
+        None => programs.first(),
+    }
+    .cloned()
+    .ok_or_else(|| {
+        AppError::not_found(format!(
+            "program {} of this partnership",
+            wanted.unwrap_or("")
+        ))
+    })?;
+    let plan = ctx
+        .app
+        .live_plan(ctx.caller(), &p.id, &program.id, today(&ctx))
+        .await?;
+    let content = html! {
+        header.page-head {
+            p.breadcrumb { a href={ "/partnerships/" (p.id) } { (p.name) } " · " a href="/onboarding" { "Onboarding" } }
+            h1 { "When will each site be authorized for " (program.name) "?" }
+            p.subtitle {
+                "Planned on " (plan.today) " from the partnership's record: "
+                (plan.done.len()) " item" @if plan.done.len() != 1 { "s" } " done at their real dates, the open ones "
+                "estimated from today with the program's track template."
+            }
+            @if programs.len() > 1 {
+                nav.program-switch aria-label="Programs" {
+                    @for pr in &programs {
+                        @if pr.id == program.id { strong { (pr.name) } }
+                        @else { a href=(plan_path(&p.id, &pr.id)) { (pr.name) } }
+                    }
+                }
+            }
+        }
+        (sites_table(&plan))
+        (charts(&plan))
+        (done_list(&plan))
+    };
+    Ok(ctx.render(&format!("Plan · {}", p.name), content))
+}
+
+fn sites_table(plan: &LivePlan) -> Markup {
+    let (dual, seq) = (&plan.dual_track, &plan.sequential);
+    let [_, saved_p50, saved_p90] = plan.days_saved;
+    html! {
+        section.panel #sites {
+            h2 { "The sites" }
+            div.table-scroll { table.list.live-plan {
+                thead {
+                    tr {
+                        th scope="col" { "Site" }
+                        th scope="col" { "Status" }
+                        th.num scope="col" { "Items done" }
+                        th.num scope="col" { "Most likely" }
+                        th.num scope="col" { "P50" }
+                        th.num scope="col" { "P90" }
+                        th scope="col" { "What blocks it" }
+                    }
+                }
+                tbody {
+                    @for s in &plan.sites {
+                        tr data-site=(s.site_code) data-status=(s.status) {
+                            th scope="row" { span.site-code { (s.site_code) } br; span.muted { (s.site_name) } }
+                            td { (status_badge(s)) }
+                            td.num { (s.done) " of " (s.items) }
+                            @match &s.prediction {
+                                Some(p) => td.num { (p.planned) },
+                                None => td.num.muted { "—" },
+                            }
+                            (prediction_cells(s))
+                            td { (blockers(s, &gate_path(&plan.partnership_id, &s.site_id, &plan.program_id))) }
+                        }
+                    }
+                } }
+            }
+            p.days-saved #days-saved {
+                "All sites authorized: " strong { (dual.last_site.p50) } " at P50, " strong { (dual.last_site.p90) } " at P90 "
+                "with dual-track contracting; " (seq.last_site.p50) " and " (seq.last_site.p90) " if each site negotiated "
+                "everything itself. Dual-track saves " strong { (days(saved_p50)) } " at P50 and " (days(saved_p90)) " at P90."
+            }
+            p.hint {
+                "Most likely: every open item at its most-likely duration. P50 and P90 come from " (plan.iterations)
+                " simulated runs with durations drawn between each item's minimum and maximum. An item in negotiation "
+                "is estimated in full from today. A site whose items are all done but which is still blocked (a readiness "
+                "gap, an agreement that does not cover it) shows today until the gate clears."
+            }
+        }
+    }
+}
+
+fn charts(plan: &LivePlan) -> Markup {
+    let report = &plan.report;
+    let far = Strategy::ALL
+        .into_iter()
+        .map(|s| {
+            let r = report.report(s);
+            furthest_day(&r.deterministic, &r.monte_carlo)
+        })
+        .fold(0.0, f64::max);
+    let live = Live {
+        today: plan.today_day as f64,
+        start: &plan.start,
+    };
+    html! {
+        section.panel.gantt-panel #charts {
+            h2 { "The schedules" }
+            (legend_live())
+            @for (strategy, outlook) in [(Strategy::DualTrack, &plan.dual_track), (Strategy::Sequential, &plan.sequential)] {
+                @let r = report.report(strategy);
+                @let title = match strategy { Strategy::DualTrack => "Dual-track", Strategy::Sequential => "Sequential" };
+                h3.gantt-title #{ "chart-" (strategy.as_str()) } {
+                    (title) ": last site authorized " (outlook.last_site.planned)
+                    span.muted { " (P50 " (outlook.last_site.p50) ", P90 " (outlook.last_site.p90) ")" }
+                }
+                (gantt_live(&r.deterministic, &r.monte_carlo, title, far, live))
+            }
+        }
+    }
+}
+
+fn done_list(plan: &LivePlan) -> Markup {
+    html! {
+        section.panel #done {
+            h2 { "Done, at their real dates" }
+            @if plan.done.is_empty() {
+                p.empty { "Nothing yet: every item is estimated from today." }
+            } @else {
+                table.list {
+                    thead { tr { th scope="col" { "Item" } th scope="col" { "Track" } th.num scope="col" { "Done on" } } }
+                    tbody {
+                        @for d in &plan.done {
+                            tr data-instance=(d.instance) {
+                                td { code { (d.key) } }
+                                td { @match &d.site { Some(s) => { "Site " (s) }, None => "Central (health system)" } }
+                                td.num { (d.on) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{Browser, seeded};
+    use axum::http::StatusCode;
+
+    /// The `<tr>` of a site.
+    fn row<'a>(body: &'a str, code: &str) -> &'a str {
+        let marker = format!(r#"data-site="{code}""#);
+        let at = body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("a row for {code}: {body}"));
+        let end = body[at..].find("</tr>").expect("the row ends") + at;
+        &body[at..end]
+    }
+
+    #[tokio::test]
+    async fn a_launch_lead_sees_every_site_on_its_way_to_authorization() {
+        let demo = seeded().await;
+        let mut lead = Browser::signed_in(&demo, "onboarding@helixa.example").await;
+        let page = lead.get_saved("/onboarding", Some("onboarding")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains(r#"id="nav-onboarding""#));
+        let main = row(&page.body, "LUH-MAIN");
+        assert!(main.contains(r#"data-status="authorized""#), "{main}");
+        assert!(main.contains("since "), "{main}");
+        let north = row(&page.body, "LUH-NORTH");
+        assert!(north.contains(r#"data-status="onboarding""#), "{north}");
+        assert!(
+            north.contains("Quality agreement: not executed (negotiating)"),
+            "{north}"
+        );
+        assert!(north.contains("more at the gate"), "{north}");
+        assert!(
+            north.contains("data-planned=\"20"),
+            "a predicted date: {north}"
+        );
+        // Cascade's proposed partnership is in the pipeline too, with nothing done yet.
+        let kids = row(&page.body, "CRM-KIDS");
+        assert!(kids.contains("0 of 12"), "{kids}");
+        assert!(page.body.contains("Proposed"), "its status is shown");
+        // Only Helixa's program: Northbridge's Corvigen is not Helixa's business.
+        assert!(!page.body.contains("Corvigen"));
+    }
+
+    #[tokio::test]
+    async fn the_live_plan_page_shows_dates_done_items_and_both_strategies() {
+        let demo = seeded().await;
+        let pship = demo
+            .partnership("Helixa Therapeutics", "Lakeshore University Health")
+            .await;
+        let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
+        let mut pharmacist = Browser::signed_in(&demo, "pharmacy@lakeshore.example").await;
+        let page = pharmacist
+            .get_saved(
+                &format!("/partnerships/{}/plan?program={}", pship.id, vantacel.id),
+                Some("live-plan"),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(row(&page.body, "LUH-MAIN").contains("Authorized"));
+        assert!(row(&page.body, "LUH-NORTH").contains("3 of 12"));
+        assert_eq!(
+            page.body.matches("<svg class=\"gantt-svg\"").count(),
+            2,
+            "a chart per strategy"
+        );
+        assert!(page.body.contains("class=\"gantt-today\""), "today's line");
+        assert!(
+            page.body
+                .contains(r#"data-instance="msa" data-done="true""#),
+            "the master service agreement is drawn as done"
+        );
+        assert!(page.body.contains("days from 2025-06-01 (day 0)"));
+        assert!(page.body.contains("Dual-track saves"));
+        // A stranger's partnership is not found; so is another maker's program.
+        let mut stranger = Browser::signed_in(&demo, "admin@piedmont.example").await;
+        let page = stranger
+            .get(&format!("/partnerships/{}/plan", pship.id))
+            .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        let page = pharmacist
+            .get(&format!(
+                "/partnerships/{}/plan?program=prg_nothing",
+                pship.id
+            ))
+            .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+    }
+}
