@@ -153,9 +153,23 @@ impl App {
         action: Action,
         what: &str,
     ) -> Result<Partnership, AppError> {
+        self.party_partnership(caller, partnership_id, action, ResourceKind::Contract, what)
+            .await
+    }
+
+    /// The partnership, checked for `action` on its `kind` of contracting record (agreements
+    /// or deliverables); an ended partnership takes no more changes.
+    async fn party_partnership(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        action: Action,
+        kind: ResourceKind,
+        what: &str,
+    ) -> Result<Partnership, AppError> {
         let p = self.partnership(caller, partnership_id).await?;
         let rel = self.partnership_relation(caller, &p);
-        self.check(caller, action, ResourceKind::Contract, rel, what)?;
+        self.check(caller, action, kind, rel, what)?;
         if action != Action::Read {
             crate::sitemaps::refuse_if_ended(&p)?;
         }
@@ -632,6 +646,27 @@ impl App {
             .await
     }
 
+    /// One agreement, for anyone of a party to its partnership (others: not found).
+    pub async fn agreement(
+        &self,
+        caller: &Caller,
+        agreement_id: &str,
+    ) -> Result<Agreement, AppError> {
+        let what = format!("agreement {agreement_id}");
+        let a = self
+            .store
+            .agreement(agreement_id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        self.contract_partnership(caller, &a.partnership_id, Action::Read, &what)
+            .await
+            .map_err(|e| match e {
+                AppError::NotFound(_) => AppError::not_found(&what),
+                e => e,
+            })?;
+        Ok(a)
+    }
+
     /// A partnership's agreements, oldest first.
     pub async fn agreements(
         &self,
@@ -661,10 +696,11 @@ impl App {
         idem: Option<Idem>,
     ) -> Result<Outcome<DeliverableRecord>, AppError> {
         let p = self
-            .contract_partnership(
+            .party_partnership(
                 caller,
                 partnership_id,
                 Action::Create,
+                ResourceKind::Deliverable,
                 &format!("deliverables of partnership {partnership_id}"),
             )
             .await?;
@@ -794,6 +830,15 @@ impl App {
                 &format!("the gate of partnership {partnership_id}"),
             )
             .await?;
+        // The gate shows the deliverables recorded, too.
+        let rel = self.partnership_relation(caller, &p);
+        self.check(
+            caller,
+            Action::Read,
+            ResourceKind::Deliverable,
+            rel,
+            &format!("the deliverables of partnership {partnership_id}"),
+        )?;
         // Validates the site and the program against the partnership, and counts the open
         // blocking gaps on the facilities the site uses.
         let readiness = self
@@ -860,21 +905,31 @@ impl App {
     /// a site authorized for the first time, suspended (an agreement withdrawn or expired, a
     /// deliverable or gap changed), or reinstated — each an event on the partnership's ledger,
     /// all in one command, so both sides see them. Returns the changes. Run it after contract
-    /// work and daily (expiry happens with no command at all).
+    /// work and daily (expiry happens with no command at all). Whoever may change agreements
+    /// or record deliverables may run it: it records what the gate says, nothing of its own.
     pub async fn review_authorizations(
         &self,
         caller: &Caller,
         partnership_id: &str,
         today: Date,
     ) -> Result<Vec<SiteAuthorization>, AppError> {
-        let p = self
-            .contract_partnership(
-                caller,
-                partnership_id,
-                Action::Update,
-                &format!("the authorizations of partnership {partnership_id}"),
-            )
-            .await?;
+        let what = format!("the authorizations of partnership {partnership_id}");
+        let p = match self
+            .contract_partnership(caller, partnership_id, Action::Update, &what)
+            .await
+        {
+            Err(AppError::Forbidden(_)) => {
+                self.party_partnership(
+                    caller,
+                    partnership_id,
+                    Action::Create,
+                    ResourceKind::Deliverable,
+                    &what,
+                )
+                .await?
+            }
+            other => other?,
+        };
         let recorded = self.store.site_authorizations_of(&p.id).await?;
         let sites = self
             .store

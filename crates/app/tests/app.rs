@@ -1045,6 +1045,42 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                             .await
                             .map(drop),
                     },
+                    ("deliverable", rel, action) => {
+                        let (pid, site, program) = if rel == "party" {
+                            (&helixa_lakeshore, &north_site, &vantacel.id)
+                        } else {
+                            (&northbridge_piedmont, &piedmont_main, &corvigen.id)
+                        };
+                        let today = cellpath_domain::Date::of_micros(app.now());
+                        match action {
+                            "read" => app.gate(&me, pid, site, program, today).await.map(drop),
+                            "create" => app
+                                .record_deliverable(
+                                    &me,
+                                    pid,
+                                    cellpath_app::contracting::DeliverableInput {
+                                        site_id: site.clone(),
+                                        program_id: program.clone(),
+                                        deliverable: "pharmacy_and_therapeutics".into(),
+                                        done_on: "not a date".into(),
+                                        evidence: "matrix".into(),
+                                    },
+                                    pw,
+                                    None,
+                                )
+                                .await
+                                .map(drop)
+                                // A bad date is checked after the policy: the caller was
+                                // allowed, and nothing is recorded for the next role.
+                                .or_else(|e| match e {
+                                    AppError::Invalid(f) if f[0].field == "done_on" => Ok(()),
+                                    e => Err(e),
+                                }),
+                            // A recorded deliverable is signed and never changed: there is no
+                            // command to call.
+                            _ => continue,
+                        }
+                    }
                     ("api_token", "self", "read") => app.api_tokens(&me, &my_id).await.map(drop),
                     ("api_token", "self", "create") => {
                         app.create_api_token(&me, &unique, None).await.map(drop)
@@ -2409,6 +2445,58 @@ async fn a_deliverable_is_recorded_with_a_signature_but_a_site_map_only_by_signi
             .await
             .unwrap();
         assert!(!texts(&north).contains(&"mock_shipment not done".to_string()));
+    }
+}
+
+#[tokio::test]
+async fn a_pharmacist_records_formulary_approval_and_may_bring_the_authorizations_up_to_date() {
+    use cellpath_app::contracting::DeliverableInput;
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let pharmacist = as_user(&app, "pharmacy@lakeshore.example").await;
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        let input = DeliverableInput {
+            site_id: ids.north.clone(),
+            program_id: ids.vantacel.clone(),
+            deliverable: "pharmacy_and_therapeutics".into(),
+            done_on: "2025-11-20".into(),
+            evidence: "Vantacel added to the formulary at the P&T meeting of 2025-11-20.".into(),
+        };
+        let pw = cellpath_app::demo::DEMO_PASSWORD;
+        let err = app
+            .record_deliverable(&nurse, &ids.partnership, input.clone(), pw, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+        let err = app
+            .review_authorizations(&nurse, &ids.partnership, today(&app))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+
+        app.record_deliverable(&pharmacist, &ids.partnership, input, pw, None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let north = app
+            .gate(
+                &pharmacist,
+                &ids.partnership,
+                &ids.north,
+                &ids.vantacel,
+                today(&app),
+            )
+            .await
+            .unwrap();
+        assert!(!texts(&north).contains(&"pharmacy_and_therapeutics not done".to_string()));
+        // Nothing changed at the gate's verdicts (LUH-NORTH still misses more), but she may ask.
+        let changes = app
+            .review_authorizations(&pharmacist, &ids.partnership, today(&app))
+            .await
+            .unwrap();
+        assert!(changes.is_empty(), "{changes:?}");
     }
 }
 

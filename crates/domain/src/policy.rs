@@ -33,9 +33,11 @@ pub enum ResourceKind {
     SiteMap,
     /// Site visits, requirements' gaps and their closure (partnership ledger).
     Readiness,
-    /// Agreements of a partnership and the gate deliverables recorded at its sites
-    /// (partnership ledger).
+    /// Agreements of a partnership (partnership ledger).
     Contract,
+    /// A gate deliverable recorded done at a site for a program, e-signed (partnership
+    /// ledger): formulary approval, staff training, the release-exception protocol, …
+    Deliverable,
     /// A ledger's events: the audit trail.
     Ledger,
 }
@@ -208,6 +210,31 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
             Sign => Forbidden,
         },
 
+        // A deliverable is recorded by the people who did the work it attests, on either side:
+        // the manufacturer's onboarding, contracts and quality people; the health system's
+        // contracts, pharmacy (formulary approval), cell lab, coordinators and quality. A
+        // recorded deliverable is signed and never changed, so no one updates it.
+        (K::Deliverable, Party) => match action {
+            Read => Allow,
+            Create => Decision::allow_if(if mfr {
+                matches!(
+                    role,
+                    Role::Admin | Role::Onboarding | Role::Contracts | Role::Quality
+                )
+            } else {
+                matches!(
+                    role,
+                    Role::Admin
+                        | Role::Contracts
+                        | Role::Pharmacy
+                        | Role::CellLab
+                        | Role::Coordinator
+                        | Role::Quality
+                )
+            }),
+            Update | Sign => Forbidden,
+        },
+
         // Tokens are private: even an admin sees only that they exist, to revoke them.
         (K::ApiToken, SelfOwned) => match action {
             Read | Create | Update => Allow,
@@ -263,6 +290,7 @@ mod matrix {
             "site_map" => ResourceKind::SiteMap,
             "readiness" => ResourceKind::Readiness,
             "contract" => ResourceKind::Contract,
+            "deliverable" => ResourceKind::Deliverable,
             other => panic!("unknown resource kind {other} in the matrix"),
         }
     }

@@ -114,6 +114,23 @@ impl FormErrors {
     pub fn has_field(&self, field: &str) -> bool {
         self.fields.iter().any(|f| f.field == field)
     }
+    /// The messages of one field (for forms laid out as tables, which place their own).
+    pub fn messages<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.messages_for(field)
+    }
+    /// The messages about the whole form.
+    pub fn form_messages(&self) -> impl Iterator<Item = &str> {
+        self.form.iter().map(String::as_str)
+    }
+    /// Every message as (field, message), the whole form's with an empty field; keeps the
+    /// conflict flag's meaning only through the messages.
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.fields
+            .into_iter()
+            .map(|f| (f.field, f.message))
+            .chain(self.form.into_iter().map(|m| (String::new(), m)))
+            .collect()
+    }
 
     /// Split an app error into what the form shows: bad values beside their fields, a stale
     /// version above the form. Anything else (not found, forbidden, internal) is a page.

@@ -158,7 +158,7 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
         || (path.starts_with("/partnerships/") && path.ends_with("/plan"))
     {
         Section::Onboarding
-    } else if path.starts_with("/site-maps/") {
+    } else if path.starts_with("/site-maps/") || path.starts_with("/agreements/") {
         // Before the suffix rules, like maps: a step key may be any word.
         Section::Partnerships
     } else if path.starts_with("/sites/") || path.ends_with("/sites") {
@@ -328,6 +328,10 @@ mod tests {
         );
         assert_eq!(
             section_for("/site-maps/smv_x/steps/sites", "org_a"),
+            Section::Partnerships
+        );
+        assert_eq!(
+            section_for("/agreements/agr_x/joinders", "org_a"),
             Section::Partnerships
         );
     }

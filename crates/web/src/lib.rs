@@ -35,8 +35,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use cellpath_app::App;
 use pages::{
-    facilities, gate, home, ledger, login, notices, onboarding, orgs, partnerships, plans,
-    programs, readiness, site_maps, sites, tokens, users,
+    agreements, facilities, gate, home, ledger, login, notices, onboarding, orgs, partnerships,
+    plans, programs, readiness, site_maps, sites, tokens, users,
 };
 
 /// Environment variable that says the site is served over https, so cookies get `Secure`.
@@ -113,6 +113,20 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/partnerships/{id}/plan", get(onboarding::plan))
         .route("/onboarding", get(onboarding::pipeline))
         .route(
+            "/partnerships/{id}/sites/{site}/deliverables",
+            post(gate::record_deliverable),
+        )
+        .route("/partnerships/{id}/agreements", post(agreements::create))
+        .route("/agreements/{id}", get(agreements::show))
+        .route("/agreements/{id}/status", post(agreements::move_to))
+        .route("/agreements/{id}/dates", post(agreements::set_dates))
+        .route("/agreements/{id}/documents", post(agreements::add_document))
+        .route(
+            "/agreements/{id}/amendments",
+            post(agreements::add_amendment),
+        )
+        .route("/agreements/{id}/joinders", post(agreements::join))
+        .route(
             "/partnerships/{id}/sites/{site}/visits",
             post(readiness::record_visit),
         )
@@ -151,6 +165,10 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/programs", get(programs::list).post(programs::create))
         .route("/programs/{id}", get(programs::show).post(programs::update))
         .route("/programs/{id}/drafts", post(programs::start_draft))
+        .route(
+            "/programs/{id}/track",
+            get(programs::show_track).post(programs::save_track),
+        )
         .route("/maps/compare", get(programs::compare))
         .route("/maps/{id}", get(programs::show_map))
         .route("/maps/{id}/publish", post(programs::publish))

@@ -1,7 +1,8 @@
 //! The web UI in headless Chromium through chromedriver: a health system's admin logs in,
 //! creates a site, sees it listed, submits a bad value and sees the error beside the field; a
 //! site coordinator refines a step of a site's map and proposes a change to a controlled step,
-//! the manufacturer accepts it, both sign, and the swimlane shows the change. Screenshots go to
+//! the manufacturer accepts it, both sign, and the swimlane shows the change; a pharmacist
+//! records formulary approval on a site's gate page with her password. Screenshots go to
 //! `target/screenshots/`. Skipped only when Chromium is missing and `CI` is not set; on CI a
 //! missing browser fails the test. The tests run one at a time (`ONE_BROWSER`): two Chromiums
 //! on two cores make every wait a race.
@@ -505,6 +506,71 @@ async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
     .unwrap();
     std::fs::write(
         screenshot_dir().join("live-plan-charts.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    // Back to the top of a page, so the sign-out button is not under the sticky header.
+    c.goto(&s.url("/")).await.unwrap();
+
+    // Lakeshore's pharmacist records formulary approval on Lakeshore North's gate page, with
+    // her password; the page then lists it as done.
+    click(c, "#sign-out").await;
+    sign_in(c, &s, "pharmacy@lakeshore.example").await;
+    c.goto(&s.url(&format!(
+        "/partnerships/{}/sites/{}/gate?program={}",
+        pship.id, north.id, vantacel.id
+    )))
+    .await
+    .unwrap();
+    let item = "li#deliverable-pharmacy_and_therapeutics";
+    c.find(Locator::Css(&format!("{item} details summary")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_into(
+        c,
+        &format!("{item} textarea[name=evidence]"),
+        "Vantacel added to the formulary at the P&T meeting (minutes PT-2025-11).",
+    )
+    .await;
+    type_into(
+        c,
+        &format!("{item} input[name=password]"),
+        cellpath_app::demo::DEMO_PASSWORD,
+    )
+    .await;
+    c.execute(
+        "document.querySelector('li#deliverable-pharmacy_and_therapeutics').scrollIntoView({block: 'start'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        screenshot_dir().join("gate-record-deliverable.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    click(c, &format!("{item} button[type=submit]")).await;
+    assert!(
+        text_of(c, "#notice")
+            .await
+            .contains("recorded with your signature")
+    );
+    assert!(
+        text_of(c, "tr[data-done='pharmacy_and_therapeutics']")
+            .await
+            .contains("PT-2025-11")
+    );
+    c.execute(
+        "document.querySelector('#deliverables-done').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        screenshot_dir().join("gate-deliverable-recorded.png"),
         c.screenshot().await.unwrap(),
     )
     .unwrap();

@@ -393,6 +393,18 @@ mod tests {
         );
         assert!(page.body.contains("days from 2025-06-01 (day 0)"));
         assert!(page.body.contains("Dual-track saves"));
+        // The partnership page and a site's gate page lead here.
+        let plan_link = format!("/partnerships/{}/plan?program={}", pship.id, vantacel.id);
+        let page = pharmacist.get(&format!("/partnerships/{}", pship.id)).await;
+        assert!(page.body.contains(&plan_link), "{}", page.body);
+        let north = demo.site("LUH-NORTH").await;
+        let page = pharmacist
+            .get(&format!(
+                "/partnerships/{}/sites/{}/gate?program={}",
+                pship.id, north.id, vantacel.id
+            ))
+            .await;
+        assert!(page.body.contains(&plan_link), "{}", page.body);
         // A stranger's partnership is not found; so is another maker's program.
         let mut stranger = Browser::signed_in(&demo, "admin@piedmont.example").await;
         let page = stranger

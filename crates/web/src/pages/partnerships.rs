@@ -155,7 +155,7 @@ pub async fn show(
         &id,
         &FormData::default(),
         &FormErrors::default(),
-        None,
+        Returned::None,
         q.notice.as_deref(),
         StatusCode::OK,
     )
@@ -175,11 +175,38 @@ pub async fn render_with_site_errors(
         id,
         &none.0,
         &none.1,
-        Some((values, errors)),
+        Returned::SiteMap(values, errors),
         None,
         errors.status(),
     )
     .await
+}
+
+/// The partnership page with a refused "Start an agreement" shown in its Agreements section.
+pub async fn render_with_agreement_errors(
+    ctx: &Ctx,
+    id: &str,
+    values: &FormData,
+    errors: &FormErrors,
+) -> Result<Response, WebError> {
+    let none = (FormData::default(), FormErrors::default());
+    render_one(
+        ctx,
+        id,
+        &none.0,
+        &none.1,
+        Returned::Agreement(values, errors),
+        None,
+        errors.status(),
+    )
+    .await
+}
+
+/// A form of a section of the partnership page that came back with errors.
+enum Returned<'a> {
+    None,
+    SiteMap(&'a FormData, &'a FormErrors),
+    Agreement(&'a FormData, &'a FormErrors),
 }
 
 pub async fn set_status(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
@@ -197,7 +224,7 @@ pub async fn set_status(Path(id): Path<String>, posted: Posted) -> Result<Respon
             &id,
             &form,
             &errors,
-            None,
+            Returned::None,
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
@@ -223,7 +250,16 @@ pub async fn set_status(Path(id): Path<String>, posted: Posted) -> Result<Respon
         }
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
-            render_one(&ctx, &id, &form, &errors, None, None, errors.status()).await
+            render_one(
+                &ctx,
+                &id,
+                &form,
+                &errors,
+                Returned::None,
+                None,
+                errors.status(),
+            )
+            .await
         }
     }
 }
@@ -233,13 +269,18 @@ async fn render_one(
     id: &str,
     values: &FormData,
     errors: &FormErrors,
-    start: Option<(&FormData, &FormErrors)>,
+    returned: Returned<'_>,
     notice_code: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let p = ctx.app.partnership(ctx.caller(), id).await?;
+    let (start, agreement) = match returned {
+        Returned::None => (None, None),
+        Returned::SiteMap(v, e) => (Some((v, e)), None),
+        Returned::Agreement(v, e) => (None, Some((v, e))),
+    };
     let sites = super::site_work::partnership_section(ctx, &p, start).await?;
-    let agreements = super::gate::partnership_section(ctx, &p).await?;
+    let agreements = super::agreements::partnership_section(ctx, &p, agreement).await?;
     let names = OrgNames::load(ctx).await?;
     let may_update = ctx.may(Action::Update, ResourceKind::Partnership, Relation::Party);
     let is_hs = ctx.org.id == p.health_system_id;

@@ -12,10 +12,12 @@ mod step_form;
 mod step_page;
 #[cfg(test)]
 mod tests;
+mod track;
 
 pub use compare::show as compare;
 pub use map_page::{add_step, publish, show as show_map};
 pub use step_page::{remove as remove_step, save as save_step, show as show_step};
+pub use track::{save as save_track, show as show_track};
 
 use super::{NoticeQuery, OrgNames, facts, list_cut, list_page, notice_redirect, saved_notice};
 use crate::charts::swimlane::{scan_burden_badge, swimlane};
@@ -456,6 +458,17 @@ async fn render_program(
                 }
                 p.hint { "To compare with another program's map, use " a href="/maps/compare" { "the comparison page" } "." }
             }
+        }
+        section.panel #contracting-track {
+            h2 { "Contracting track" }
+            p {
+                "The agreements and gate deliverables every partnership works through before a site is "
+                "authorized, with what each comes after and how long it takes. Live plans and the onboarding "
+                "pipeline estimate with it."
+            }
+            p { a href={ "/programs/" (program.id) "/track" } {
+                @if may_edit { "See and tune the track template →" } @else { "See the track template →" }
+            } }
         }
         div.program-facts {
             section.panel #units {

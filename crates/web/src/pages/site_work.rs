@@ -185,10 +185,24 @@ pub async fn partnership_section(
     let empty = (FormData::default(), FormErrors::default());
     let (values, errors) = start.unwrap_or((&empty.0, &empty.1));
     let view = FormView::new(values, errors, "start");
+    // Each program once, for the links to its live plan.
+    let mut programs: Vec<(&str, &str)> = Vec::new();
+    for r in &rows {
+        if !programs.iter().any(|(id, _)| *id == r.program.id) {
+            programs.push((&r.program.id, &r.program.name));
+        }
+    }
     Ok(html! {
         section.panel #sites {
             h2 { "Sites" }
             p.hint { "Each site refines the program's process map into its own version, which both sides sign; site visits and gap analysis say how ready it is." }
+            @if !rows.is_empty() {
+                p.section-links {
+                    @for (id, name) in &programs {
+                        a href=(super::onboarding::plan_path(&p.id, id)) { "When will each site be authorized for " (name) "?" }
+                    }
+                }
+            }
             (view.summary(&[]))
             @if rows.is_empty() {
                 p.empty {

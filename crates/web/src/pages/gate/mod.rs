@@ -1,11 +1,16 @@
 //! The authorization gate (DESIGN.md §2) as people read it: whether a site is an authorized
 //! treatment center for a program today, or each thing still missing (agreements,
 //! deliverables, readiness gaps), with the agreements the gate looked at; the compact
-//! "Authorization" cell of the site × program rows (`site_work`); and the "Agreements" section
-//! of a partnership page. Read-only: the commands live in the API and the CLI for now.
+//! "Authorization" cell of the site × program rows (`site_work`); and the agreements table
+//! the partnership page (`agreements`) shows too. Each missing deliverable has its "Record as
+//! done" form (`deliverables`), e-signed with the password re-entered; after any change that
+//! may move the gate, [`review`] records the new verdicts on the partnership's ledger.
 
+mod deliverables;
 #[cfg(test)]
 mod tests;
+
+pub use deliverables::record as record_deliverable;
 
 use crate::errors::WebError;
 use crate::labels::{self, Tone, badge};
@@ -17,6 +22,7 @@ use cellpath_app::AppError;
 use cellpath_app::contracting::GateView;
 use cellpath_domain::Date;
 use cellpath_domain::contracting::{Coverage, Missing};
+use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_store::{Agreement, Partnership, Site};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -61,13 +67,24 @@ pub fn cell(view: Option<&GateView>) -> Markup {
 
 /// Underscored wire words inside an app sentence as words: "not executed (legal_review)" →
 /// "not executed (legal review)".
-fn words(text: &str) -> String {
+pub(crate) fn words(text: &str) -> String {
     text.replace('_', " ")
+}
+
+/// Bring the partnership's recorded authorizations up to date with the gate today (first
+/// authorization, suspension, reinstatement), after a change that may move it. The API leaves
+/// this to its caller and the hourly job; a person on a page expects to see the verdict at once.
+pub async fn review(ctx: &Ctx, partnership_id: &str) -> Result<(), WebError> {
+    ctx.app
+        .review_authorizations(ctx.caller(), partnership_id, today(ctx))
+        .await?;
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
 pub struct GateQuery {
     pub program: Option<String>,
+    pub notice: Option<String>,
 }
 
 pub async fn show(
@@ -75,10 +92,32 @@ pub async fn show(
     Path((pid, site_id)): Path<(String, String)>,
     Query(q): Query<GateQuery>,
 ) -> Result<Response, WebError> {
-    let p = ctx.app.partnership(ctx.caller(), &pid).await?;
+    render(
+        &ctx,
+        &pid,
+        &site_id,
+        q.program.as_deref(),
+        None,
+        q.notice.as_deref(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The gate page; `returned` is a "Record as done" form that came back with errors.
+async fn render(
+    ctx: &Ctx,
+    pid: &str,
+    site_id: &str,
+    program_id: Option<&str>,
+    returned: Option<deliverables::Returned<'_>>,
+    notice_code: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let p = ctx.app.partnership(ctx.caller(), pid).await?;
     let site = ctx
         .app
-        .site(ctx.caller(), &site_id)
+        .site(ctx.caller(), site_id)
         .await
         .ok()
         .filter(|s| s.org_id == p.health_system_id)
@@ -90,7 +129,7 @@ pub async fn show(
         .into_iter()
         .filter(|pr| pr.org_id == p.manufacturer_id)
         .collect();
-    let wanted = q.program.as_deref().filter(|s| !s.is_empty());
+    let wanted = program_id.filter(|s| !s.is_empty());
     let program = match wanted {
         Some(id) => programs.iter().find(|pr| pr.id == id),
         None => programs.first(),
@@ -104,7 +143,7 @@ pub async fn show(
     })?;
     let view = ctx
         .app
-        .gate(ctx.caller(), &p.id, &site.id, &program.id, today(&ctx))
+        .gate(ctx.caller(), &p.id, &site.id, &program.id, today(ctx))
         .await?;
     let sites = ctx
         .app
@@ -118,7 +157,17 @@ pub async fn show(
         .into_iter()
         .filter(|v| v.site_id == site.id && v.program_id == program.id)
         .max_by_key(|v| v.number);
-    let names = super::OrgNames::load(&ctx).await?;
+    let names = super::OrgNames::load(ctx).await?;
+    let may_record =
+        p.status != "ended" && ctx.may(Action::Create, ResourceKind::Deliverable, Relation::Party);
+    let base = deliverables::Base {
+        ctx,
+        partnership_id: &p.id,
+        site_id: &site.id,
+        program_id: &program.id,
+        today: &view.today,
+        site_map: newest_map.as_ref().map(|v| v.id.as_str()),
+    };
     let readiness = format!(
         "/partnerships/{}/sites/{}/readiness?program={}",
         p.id, site.id, program.id
@@ -132,8 +181,10 @@ pub async fn show(
                 }
             }),
             Missing::Deliverable { deliverable } => deliverables.push(html! {
-                li data-missing="deliverable" data-deliverable=(deliverable.as_str()) {
+                li data-missing="deliverable" data-deliverable=(deliverable.as_str())
+                    id={ "deliverable-" (deliverable.as_str()) } {
                     (labels::deliverable(deliverable.as_str())) " — not done yet"
+                    (base.how_to_fulfil(*deliverable, may_record, &returned))
                 }
             }),
             Missing::BlockingGaps { count } => gaps.push(html! {
@@ -146,6 +197,14 @@ pub async fn show(
             }),
         }
     }
+    let missing_deliverables: Vec<&str> = view
+        .missing
+        .iter()
+        .filter_map(|m| match &m.missing {
+            Missing::Deliverable { deliverable } => Some(deliverable.as_str()),
+            _ => None,
+        })
+        .collect();
     let considered: Vec<&Agreement> = view
         .agreements
         .iter()
@@ -157,6 +216,8 @@ pub async fn show(
             h1 { "Is " (site.name) " an authorized treatment center for " (program.name) "?" }
             p.subtitle { (names.name(&p.manufacturer_id)) " × " (names.name(&p.health_system_id)) " · as of " (view.today) }
         }
+        (deliverables::notice(notice_code))
+        (deliverables::orphaned(&returned, &missing_deliverables))
         section.panel.gate-verdict #verdict data-authorized=(view.authorized) {
             @if view.authorized {
                 p.verdict.verdict-yes {
@@ -180,6 +241,9 @@ pub async fn show(
                     None => span.muted { "No site map started yet" },
                 }
                 a href={ "/sites/" (site.id) } { "Site page" }
+                @if !view.authorized {
+                    a href=(super::onboarding::plan_path(&p.id, &program.id)) { "When will it be authorized?" }
+                }
             }
         }
         @if !view.authorized {
@@ -199,14 +263,15 @@ pub async fn show(
                 }
             }
         }
+        (deliverables::done_panel(&view.deliverables))
         section.panel #agreements-considered {
             h2 { "Agreements considered" }
             p.hint { "The health system's central agreements and this site's own; an agreement counts once executed, in effect and covering this site." }
-            (agreements_table(&ctx, &p, &considered, &sites, &view.today, false).await)
+            (agreements_table(ctx, &p, &considered, &sites, &view.today, false).await)
         }
     };
     Ok(ctx.render_status(
-        StatusCode::OK,
+        status,
         &format!("Authorization · {} · {}", site.name, program.name),
         content,
     ))
@@ -219,7 +284,7 @@ fn site_name<'a>(sites: &'a [Site], id: &'a str) -> &'a str {
         .map_or(id, |s| s.name.as_str())
 }
 
-fn scope_cell(a: &Agreement, sites: &[Site]) -> Markup {
+pub(crate) fn scope_cell(a: &Agreement, sites: &[Site]) -> Markup {
     let coverage: Option<Coverage> = serde_json::from_value(a.coverage.clone()).ok();
     html! {
         @if a.scope == "site" {
@@ -247,7 +312,7 @@ fn count(v: &serde_json::Value) -> usize {
 }
 
 /// A user's name when the caller may read it, else the side's organization.
-async fn owner(ctx: &Ctx, user_id: &str, org_name: &str) -> Markup {
+pub(crate) async fn owner(ctx: &Ctx, user_id: &str, org_name: &str) -> Markup {
     if user_id.is_empty() {
         return html! { span.muted { "—" } };
     }
@@ -258,7 +323,7 @@ async fn owner(ctx: &Ctx, user_id: &str, org_name: &str) -> Markup {
 }
 
 /// The agreements as a table; `with_owners` adds the owners, documents and redline rounds.
-async fn agreements_table(
+pub(crate) async fn agreements_table(
     ctx: &Ctx,
     p: &Partnership,
     agreements: &[&Agreement],
@@ -296,7 +361,7 @@ async fn agreements_table(
                     tbody {
                         @for (i, a) in agreements.iter().enumerate() {
                             tr data-agreement=(a.id) data-kind=(a.kind) data-status=(a.status) {
-                                td.kind { (labels::agreement_kind(&a.kind)) }
+                                td.kind { a href={ "/agreements/" (a.id) } { (labels::agreement_kind(&a.kind)) } }
                                 td.scope { (scope_cell(a, sites)) }
                                 td { (labels::agreement_status_badge(&a.status)) }
                                 @if let Some((m, h)) = owners.get(i) {
@@ -336,27 +401,4 @@ async fn agreements_table(
             }
         }
     }
-}
-
-/// The "Agreements" section of a partnership page.
-pub async fn partnership_section(ctx: &Ctx, p: &Partnership) -> Result<Markup, WebError> {
-    let agreements = match ctx.app.agreements(ctx.caller(), &p.id).await {
-        Ok(list) => list,
-        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    let sites = ctx
-        .app
-        .sites(ctx.caller(), &p.health_system_id, super::list_page())
-        .await
-        .unwrap_or_default();
-    let refs: Vec<&Agreement> = agreements.iter().collect();
-    let today = today(ctx);
-    Ok(html! {
-        section.panel #agreements {
-            h2 { "Agreements" }
-            p.hint { "Central agreements are executed once for the health system; quality and supply agreements at each site (or once, centrally). Each site's authorization rests on them — see the Authorization column under Sites." }
-            (agreements_table(ctx, p, &refs, &sites, today.as_str(), true).await)
-        }
-    })
 }

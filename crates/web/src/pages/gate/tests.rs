@@ -3,7 +3,7 @@
 //! and its gate page says what is missing; the partnership page lists the agreements; a health
 //! system that is not Helixa's partner gets 404.
 
-use crate::testing::{Answer, Browser, seeded};
+use crate::testing::{Answer, Browser, Demo, seeded};
 use axum::http::StatusCode;
 
 /// The `<tr>` of a site × program row.
@@ -166,4 +166,181 @@ async fn a_health_system_that_is_not_a_partner_gets_404() {
     assert_eq!(gate.status, StatusCode::NOT_FOUND);
     let page = nurse.get(&format!("/partnerships/{}", pship.id)).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
+
+/// LUH-NORTH's gate page for Vantacel, the form action that records its deliverables, the
+/// program id the forms carry, and what is recorded there now.
+struct NorthGate {
+    path: String,
+    action: String,
+    program: String,
+    partnership: String,
+    site: String,
+}
+
+impl NorthGate {
+    async fn of(demo: &Demo) -> NorthGate {
+        let pship = demo
+            .partnership("Helixa Therapeutics", "Lakeshore University Health")
+            .await;
+        let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
+        let north = demo.site("LUH-NORTH").await;
+        NorthGate {
+            path: format!(
+                "/partnerships/{}/sites/{}/gate?program={}",
+                pship.id, north.id, vantacel.id
+            ),
+            action: format!("/partnerships/{}/sites/{}/deliverables", pship.id, north.id),
+            program: vantacel.id,
+            partnership: pship.id,
+            site: north.id,
+        }
+    }
+
+    async fn recorded(&self, demo: &Demo) -> Vec<cellpath_store::DeliverableRecord> {
+        demo.app
+            .store
+            .deliverable_records_of(&self.partnership, &self.site, &self.program)
+            .await
+            .expect("query")
+    }
+}
+
+/// The "Record as done" form of one deliverable.
+fn record_form<'a>(page: &'a Answer, deliverable: &str) -> Option<&'a str> {
+    let marker = format!(r#"class="record-deliverable-form" data-deliverable="{deliverable}""#);
+    let at = page.body.find(&marker)?;
+    let end = page.body[at..].find("</form>")? + at;
+    Some(&page.body[at..end])
+}
+
+#[tokio::test]
+async fn a_pharmacist_records_formulary_approval_with_her_password_and_the_gate_shows_it_done() {
+    let demo = seeded().await;
+    let north = NorthGate::of(&demo).await;
+    let mut pharmacist = Browser::signed_in(&demo, "pharmacy@lakeshore.example").await;
+    let page = pharmacist.get(&north.path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let form = record_form(&page, "pharmacy_and_therapeutics").expect("a form to record it");
+    assert!(form.contains("signs it as <strong>"), "{form}");
+    assert!(form.contains("meaning <strong>verified</strong>"), "{form}");
+    assert!(
+        form.contains(r#"name="password" type="password""#),
+        "{form}"
+    );
+    assert!(
+        record_form(&page, "site_map_signed").is_none(),
+        "the site map is signed, not recorded"
+    );
+    let csrf = page.field("csrf");
+    let evidence =
+        "Vantacel added to the formulary at the P&T meeting of 2025-11-20 (minutes PT-2025-11).";
+    let escaped = evidence.replace('&', "&amp;");
+    let fields = |password| {
+        [
+            ("csrf", csrf.as_str()),
+            ("deliverable", "pharmacy_and_therapeutics"),
+            ("program", north.program.as_str()),
+            ("done_on", "2025-11-20"),
+            ("evidence", evidence),
+            ("password", password),
+        ]
+    };
+
+    // A wrong password: the message beside the password field, the evidence kept, nothing
+    // recorded.
+    let refused = pharmacist
+        .post_saved(
+            &north.action,
+            &fields("not-her-password"),
+            Some("gate-deliverable-refused"),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let message = refused
+        .error_beside("password")
+        .expect("beside the password");
+    assert!(
+        message.contains("does not match your password"),
+        "{message}"
+    );
+    assert!(refused.body.contains(&escaped), "the evidence is kept");
+    assert!(
+        refused
+            .body
+            .contains(r#"<details class="record-deliverable" open>"#),
+        "the refused form is open"
+    );
+    assert!(north.recorded(&demo).await.is_empty(), "nothing recorded");
+
+    let done = pharmacist
+        .post(&north.action, &fields(cellpath_app::demo::DEMO_PASSWORD))
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let records = north.recorded(&demo).await;
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        (records[0].deliverable.as_str(), records[0].done_on.as_str()),
+        ("pharmacy_and_therapeutics", "2025-11-20")
+    );
+    let after = pharmacist
+        .get_saved(
+            done.location.as_deref().expect("back to the gate"),
+            Some("gate-deliverable-recorded"),
+        )
+        .await;
+    assert!(after.body.contains("recorded with your signature"));
+    assert!(
+        after
+            .body
+            .contains(r#"<tr data-done="pharmacy_and_therapeutics">"#),
+        "{}",
+        after.body
+    );
+    assert!(after.body.contains(&escaped));
+    assert!(
+        !after
+            .body
+            .contains(r#"data-deliverable="pharmacy_and_therapeutics""#),
+        "no longer missing"
+    );
+}
+
+#[tokio::test]
+async fn a_nurse_sees_no_form_to_record_a_deliverable_and_gets_403_when_posting() {
+    let demo = seeded().await;
+    let north = NorthGate::of(&demo).await;
+    let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+    let page = nurse.get(&north.path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains(r#"data-deliverable="pharmacy_and_therapeutics""#),
+        "she sees what is missing"
+    );
+    assert!(
+        !page.body.contains("record-deliverable-form"),
+        "but no form"
+    );
+    let csrf = page.field("csrf");
+    let posted = nurse
+        .post(
+            &north.action,
+            &[
+                ("csrf", &csrf),
+                ("deliverable", "pharmacy_and_therapeutics"),
+                ("program", &north.program),
+                ("done_on", "2025-11-20"),
+                ("evidence", "Formulary approval."),
+                ("password", cellpath_app::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::FORBIDDEN, "{}", posted.body);
+    assert!(north.recorded(&demo).await.is_empty(), "nothing recorded");
 }

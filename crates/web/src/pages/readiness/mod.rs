@@ -127,7 +127,13 @@ pub fn observed_phrase(observed: &str) -> String {
 }
 
 /// A textarea like the other fields (one value per line, or free text).
-fn textarea(view: &FormView, label: &str, name: &str, hint: Option<&str>, rows: u32) -> Markup {
+pub(crate) fn textarea(
+    view: &FormView,
+    label: &str,
+    name: &str,
+    hint: Option<&str>,
+    rows: u32,
+) -> Markup {
     let invalid = view.errors.has_field(name);
     let id = format!("{}-{}", view.prefix, name.replace('_', "-"));
     html! {

@@ -1,0 +1,259 @@
+//! Agreements of a partnership (DESIGN.md §4.3) as people work on them: the "Agreements"
+//! section of a partnership page with its "Start an agreement" form, and an agreement's own
+//! page — kind, scope, coverage, status, owners, dates, redline rounds, documents by SHA-256,
+//! amendments — with the forms that move it along its status path, date it, add a document
+//! version or an amendment, and join more of the health system's sites to it. Each form
+//! carries the version the person read; after every change the partnership's authorizations
+//! are reviewed (`gate::review`), so a site the change authorizes or suspends is on the record.
+
+mod forms;
+#[cfg(test)]
+mod tests;
+
+pub use forms::{add_amendment, add_document, create, join, move_to, set_dates};
+
+use super::gate::{self, agreements_table, owner, scope_cell};
+use super::{NoticeQuery, OrgNames, facts, list_page};
+use crate::errors::WebError;
+use crate::forms::{FormData, FormErrors};
+use crate::labels;
+use crate::session::Ctx;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::Response;
+use cellpath_app::AppError;
+use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_store::{Agreement, Partnership, Site, User};
+use maud::{Markup, html};
+
+pub fn agreement_path(id: &str) -> String {
+    format!("/agreements/{id}")
+}
+
+/// Confirmations after the agreement forms (fixed texts: nothing from the URL reaches the
+/// page).
+fn notice(code: Option<&str>) -> Markup {
+    let text = match code {
+        Some("agreement_started") => {
+            "The agreement is tracked from here: move it along as the negotiation goes."
+        }
+        Some("moved") => "The status is changed; the sites' authorizations are judged again.",
+        Some("dates_set") => "The dates are set; the sites' authorizations are judged again.",
+        Some("document_added") => "The document version is added by its SHA-256.",
+        Some("amendment_added") => "The amendment is added.",
+        Some("sites_joined") => {
+            "The sites are joined to this agreement; their authorizations are judged again."
+        }
+        _ => return crate::layout::notice(code),
+    };
+    html! { div.notice #notice role="status" { (text) } }
+}
+
+/// The partnership's sites the caller reads (none once a manufacturer's partnership ended).
+async fn sites_of(ctx: &Ctx, p: &Partnership) -> Result<Vec<Site>, WebError> {
+    match ctx
+        .app
+        .sites(ctx.caller(), &p.health_system_id, list_page())
+        .await
+    {
+        Ok(sites) => Ok(sites),
+        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An organization's people the caller reads, as owner choices.
+async fn people_of(ctx: &Ctx, org_id: &str) -> Result<Vec<User>, WebError> {
+    match ctx.app.users(ctx.caller(), org_id, list_page()).await {
+        Ok(users) => Ok(users.into_iter().filter(|u| u.active).collect()),
+        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The "Agreements" section of a partnership page; `start` is a "Start an agreement" form that
+/// came back with errors.
+pub async fn partnership_section(
+    ctx: &Ctx,
+    p: &Partnership,
+    start: Option<(&FormData, &FormErrors)>,
+) -> Result<Markup, WebError> {
+    let agreements = match ctx.app.agreements(ctx.caller(), &p.id).await {
+        Ok(list) => list,
+        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let sites = sites_of(ctx, p).await?;
+    let refs: Vec<&Agreement> = agreements.iter().collect();
+    let today = gate::today(ctx);
+    let may_start =
+        p.status != "ended" && ctx.may(Action::Create, ResourceKind::Contract, Relation::Party);
+    let form = if may_start {
+        let people = (
+            people_of(ctx, &p.manufacturer_id).await?,
+            people_of(ctx, &p.health_system_id).await?,
+        );
+        forms::start_form(ctx, p, &sites, &people, start)
+    } else {
+        html! {}
+    };
+    Ok(html! {
+        section.panel #agreements {
+            h2 { "Agreements" }
+            p.hint { "Central agreements are executed once for the health system; quality and supply agreements at each site (or once, centrally). Each site's authorization rests on them — see the Authorization column under Sites." }
+            (agreements_table(ctx, p, &refs, &sites, today.as_str(), true).await)
+            (form)
+        }
+    })
+}
+
+/// An agreement with what its page shows about it.
+struct Loaded {
+    agreement: Agreement,
+    partnership: Partnership,
+    sites: Vec<Site>,
+    names: OrgNames,
+}
+
+impl Loaded {
+    async fn load(ctx: &Ctx, id: &str) -> Result<Loaded, WebError> {
+        let agreement = ctx.app.agreement(ctx.caller(), id).await?;
+        let partnership = ctx
+            .app
+            .partnership(ctx.caller(), &agreement.partnership_id)
+            .await?;
+        let sites = sites_of(ctx, &partnership).await?;
+        let names = OrgNames::load(ctx).await?;
+        Ok(Loaded {
+            agreement,
+            partnership,
+            sites,
+            names,
+        })
+    }
+
+    /// Whether the caller may change this agreement with the forms.
+    fn may_change(&self, ctx: &Ctx) -> bool {
+        self.partnership.status != "ended"
+            && self.agreement.status != "withdrawn"
+            && ctx.may(Action::Update, ResourceKind::Contract, Relation::Party)
+    }
+}
+
+pub async fn show(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    let loaded = Loaded::load(&ctx, &id).await?;
+    render(&ctx, &loaded, None, q.notice.as_deref(), StatusCode::OK).await
+}
+
+fn documents_table(a: &Agreement) -> Markup {
+    let docs = a.documents.as_array().cloned().unwrap_or_default();
+    let text = |d: &serde_json::Value, k: &str| d[k].as_str().unwrap_or("").to_string();
+    html! {
+        @if docs.is_empty() {
+            p.empty { "No document versions yet." }
+        } @else {
+            div.table-scroll {
+                table.list.documents {
+                    thead { tr { th { "Version" } th { "File" } th { "SHA-256" } th.num { "Bytes" } th { "Added on" } } }
+                    tbody {
+                        @for (i, d) in docs.iter().enumerate() {
+                            tr data-sha256=(text(d, "sha256")) {
+                                td.num { (i + 1) }
+                                td { (text(d, "name")) }
+                                td { code.hash { (text(d, "sha256")) } }
+                                td.num { (d["bytes"].as_i64().unwrap_or(0)) }
+                                td.dates { (text(d, "added_on")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn amendments_table(a: &Agreement) -> Markup {
+    let list = a.amendments.as_array().cloned().unwrap_or_default();
+    html! {
+        @if list.is_empty() {
+            p.empty { "No amendments." }
+        } @else {
+            div.table-scroll {
+                table.list.amendments {
+                    thead { tr { th { "Amendment" } th { "Effective on" } } }
+                    tbody {
+                        @for m in &list {
+                            tr {
+                                td { (m["title"].as_str().unwrap_or("")) }
+                                td.dates { (m["effective_on"].as_str().unwrap_or("")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The agreement page; `returned` is one of its forms that came back with errors.
+async fn render(
+    ctx: &Ctx,
+    l: &Loaded,
+    returned: Option<forms::Returned<'_>>,
+    notice_code: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let (a, p) = (&l.agreement, &l.partnership);
+    let kind = labels::agreement_kind(&a.kind);
+    let owners = (
+        owner(ctx, &a.owner_manufacturer, l.names.name(&p.manufacturer_id)).await,
+        owner(
+            ctx,
+            &a.owner_health_system,
+            l.names.name(&p.health_system_id),
+        )
+        .await,
+    );
+    let may_change = l.may_change(ctx);
+    let date_or = |d: &str, none: &'static str| {
+        html! { @if d.is_empty() { span.muted { (none) } } @else { time datetime=(d) { (d) } } }
+    };
+    let content = html! {
+        header.page-head {
+            p.breadcrumb { a href={ "/partnerships/" (p.id) "#agreements" } { (p.name) } }
+            h1 { (kind) " " (labels::agreement_status_badge(&a.status)) }
+            p.subtitle { (l.names.name(&p.manufacturer_id)) " × " (l.names.name(&p.health_system_id)) }
+        }
+        (notice(notice_code))
+        (facts(&[
+            ("Kind", html! { (kind) }),
+            ("Scope", scope_cell(a, &l.sites)),
+            ("Status", labels::agreement_status_badge(&a.status)),
+            ("Owner, manufacturer", owners.0),
+            ("Owner, health system", owners.1),
+            ("Effective on", date_or(&a.effective_on, "Not set")),
+            ("Expires on", date_or(&a.expires_on, "Does not expire")),
+            ("Redline rounds", html! { span data-redlines=(a.redline_rounds) { (a.redline_rounds) } }),
+            ("Version", html! { (a.version) }),
+        ]))
+        @if may_change {
+            (forms::change_forms(ctx, l, &returned))
+        }
+        section.panel #documents {
+            h2 { "Documents" }
+            p.hint { "Each version of the agreement's document by the SHA-256 of its file; the file stays with the parties." }
+            (documents_table(a))
+            @if may_change { (forms::document_form(ctx, a, &returned)) }
+        }
+        section.panel #amendments {
+            h2 { "Amendments" }
+            (amendments_table(a))
+            @if may_change { (forms::amendment_form(ctx, a, &returned)) }
+        }
+    };
+    Ok(ctx.render_status(status, &format!("{kind} · {}", p.name), content))
+}

@@ -1,0 +1,574 @@
+//! Agreements driven through the router as a browser without JavaScript would: a contracts
+//! lead starts a site's supply agreement from the partnership page and takes it through
+//! negotiation, a redline round and execution with its dates, a document and an amendment;
+//! refusals (a bad SHA-256, a move the status path does not allow, executing without an
+//! effective date, a site-scope agreement without its site) come back beside their fields with
+//! nothing stored; withdrawing an agreement suspends the site on the record at once; people
+//! who may not change agreements see no forms and get 403 when they post anyway.
+
+use crate::testing::{Answer, Browser, Demo, seeded};
+use axum::http::StatusCode;
+use cellpath_store::{Agreement, Partnership};
+
+const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+async fn stored(demo: &Demo, id: &str) -> Agreement {
+    demo.app
+        .store
+        .agreement(id)
+        .await
+        .expect("query")
+        .expect("stored")
+}
+
+async fn agreements(demo: &Demo, p: &Partnership) -> Vec<Agreement> {
+    demo.app.store.agreements_of(&p.id).await.expect("query")
+}
+
+async fn user_id(demo: &Demo, email: &str) -> String {
+    demo.app
+        .store
+        .user_by_email(email)
+        .await
+        .expect("query")
+        .expect("a demo user")
+        .id
+}
+
+/// The page's version and CSRF token for a form, then post it with these fields.
+async fn submit(
+    b: &mut Browser<'_>,
+    page: &str,
+    form_id: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> Answer {
+    let current = b.get(page).await;
+    assert_eq!(current.status, StatusCode::OK, "{}", current.body);
+    let marker = format!(r#"id="{form_id}""#);
+    let csrf = current.field_after("csrf", &marker);
+    let version = current.field_after("version", &marker);
+    let mut all = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
+    all.extend_from_slice(fields);
+    b.post(action, &all).await
+}
+
+#[tokio::test]
+async fn a_contracts_lead_starts_an_agreement_and_takes_it_to_executed_with_a_document_and_an_amendment()
+ {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let north = demo.site("LUH-NORTH").await;
+    let mut contracts = Browser::signed_in(&demo, "contracts@lakeshore.example").await;
+    let theirs = user_id(&demo, "contracts@helixa.example").await;
+    let ours = user_id(&demo, "contracts@lakeshore.example").await;
+    let before = agreements(&demo, &pship).await.len();
+
+    let page = contracts
+        .get_saved(
+            &format!("/partnerships/{}", pship.id),
+            Some("agreements-partnership"),
+        )
+        .await;
+    assert!(
+        page.body.contains(r#"id="agreement-form""#),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(r#"<a href="/agreements/"#),
+        "each agreement links to its page"
+    );
+    let csrf = page.field("csrf");
+    let started = contracts
+        .post(
+            &format!("/partnerships/{}/agreements", pship.id),
+            &[
+                ("csrf", &csrf),
+                ("kind", "supply_agreement"),
+                ("scope", "site"),
+                ("site_id", &north.id),
+                ("covers", "all_sites"),
+                ("owner_manufacturer", &theirs),
+                ("owner_health_system", &ours),
+            ],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let path = started.target();
+    let id = path.trim_start_matches("/agreements/").to_string();
+    assert_eq!(agreements(&demo, &pship).await.len(), before + 1);
+    let a = stored(&demo, &id).await;
+    assert_eq!(
+        (a.kind.as_str(), a.scope.as_str(), a.site_id.as_str()),
+        ("supply_agreement", "site", north.id.as_str())
+    );
+    assert_eq!(
+        (a.owner_manufacturer, a.owner_health_system),
+        (theirs, ours)
+    );
+
+    let shown = contracts
+        .get(&format!("{path}?notice=agreement_started"))
+        .await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    assert!(shown.body.contains("Supply agreement"));
+    assert!(shown.body.contains(&format!("Site: {}", north.name)));
+    assert!(shown.body.contains(r#"data-status="not_started""#));
+    assert!(shown.body.contains("is tracked from here"));
+
+    // Along the status path, with one redline round (legal review sends it back).
+    for to in [
+        "drafting",
+        "negotiating",
+        "legal_review",
+        "negotiating",
+        "legal_review",
+    ] {
+        let moved = submit(
+            &mut contracts,
+            &path,
+            "move-form",
+            &format!("{path}/status"),
+            &[("status", to)],
+        )
+        .await;
+        assert_eq!(moved.status, StatusCode::SEE_OTHER, "{to}: {}", moved.body);
+        assert_eq!(stored(&demo, &id).await.status, to);
+    }
+    assert_eq!(stored(&demo, &id).await.redline_rounds, 1);
+
+    let dated = submit(
+        &mut contracts,
+        &path,
+        "dates-form",
+        &format!("{path}/dates"),
+        &[("effective_on", "2025-11-01"), ("expires_on", "2028-10-31")],
+    )
+    .await;
+    assert_eq!(dated.status, StatusCode::SEE_OTHER, "{}", dated.body);
+    let executed = submit(
+        &mut contracts,
+        &path,
+        "move-form",
+        &format!("{path}/status"),
+        &[("status", "executed")],
+    )
+    .await;
+    assert_eq!(executed.status, StatusCode::SEE_OTHER, "{}", executed.body);
+
+    let doc = submit(
+        &mut contracts,
+        &path,
+        "document-form",
+        &format!("{path}/documents"),
+        &[
+            ("name", "LUH-NORTH supply agreement, signed.pdf"),
+            ("sha256", SHA),
+            ("bytes", "482113"),
+        ],
+    )
+    .await;
+    assert_eq!(doc.status, StatusCode::SEE_OTHER, "{}", doc.body);
+    let amended = submit(
+        &mut contracts,
+        &path,
+        "amendment-form",
+        &format!("{path}/amendments"),
+        &[
+            ("title", "Amendment 1: courier windows on weekends"),
+            ("effective_on", "2026-01-01"),
+        ],
+    )
+    .await;
+    assert_eq!(amended.status, StatusCode::SEE_OTHER, "{}", amended.body);
+
+    let a = stored(&demo, &id).await;
+    assert_eq!(
+        (
+            a.status.as_str(),
+            a.effective_on.as_str(),
+            a.expires_on.as_str()
+        ),
+        ("executed", "2025-11-01", "2028-10-31")
+    );
+    assert_eq!(a.documents[0]["sha256"], SHA);
+    assert_eq!(a.amendments[0]["effective_on"], "2026-01-01");
+    let done = contracts.get_saved(&path, Some("agreement-executed")).await;
+    assert!(done.body.contains(r#"data-status="executed""#));
+    assert!(done.body.contains(SHA));
+    assert!(done.body.contains("LUH-NORTH supply agreement, signed.pdf"));
+    assert!(
+        done.body
+            .contains("Amendment 1: courier windows on weekends")
+    );
+    assert!(done.body.contains(r#"data-redlines="1""#));
+    assert!(done.body.contains(r#"<time datetime="2028-10-31">"#));
+    // An executed agreement moves only to withdrawn.
+    let at = done.body.find(r#"id="move-form""#).expect("a move form");
+    let form = &done.body[at..at + done.body[at..].find("</form>").expect("ends")];
+    assert!(form.contains(r#"value="withdrawn""#), "{form}");
+    assert_eq!(form.matches("<option").count(), 1, "{form}");
+    // On the gate page, LUH-NORTH's supply agreement is no longer missing.
+    let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
+    let gate = contracts
+        .get(&format!(
+            "/partnerships/{}/sites/{}/gate?program={}",
+            pship.id, north.id, vantacel.id
+        ))
+        .await;
+    assert!(
+        !gate
+            .body
+            .contains(r#"data-missing="agreement" data-kind="supply_agreement""#),
+        "{}",
+        gate.body
+    );
+}
+
+#[tokio::test]
+async fn refused_changes_come_back_beside_their_fields_and_nothing_is_stored() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let north = demo.site("LUH-NORTH").await;
+    let quality = agreements(&demo, &pship)
+        .await
+        .into_iter()
+        .find(|a| a.site_id == north.id)
+        .expect("LUH-NORTH's quality agreement, negotiating");
+    assert_eq!(quality.status, "negotiating");
+    let path = format!("/agreements/{}", quality.id);
+    let mut contracts = Browser::signed_in(&demo, "contracts@helixa.example").await;
+
+    // Only the moves the status path allows are offered.
+    let page = contracts.get(&path).await;
+    let at = page.body.find(r#"id="move-form""#).expect("a move form");
+    let form = &page.body[at..at + page.body[at..].find("</form>").expect("ends")];
+    for offered in ["legal_review", "executed", "withdrawn"] {
+        assert!(form.contains(&format!(r#"value="{offered}""#)), "{form}");
+    }
+    assert!(!form.contains(r#"value="drafting""#), "{form}");
+
+    let bad_sha = submit(
+        &mut contracts,
+        &path,
+        "document-form",
+        &format!("{path}/documents"),
+        &[
+            ("name", "quality-agreement-v2.docx"),
+            ("sha256", "abc123"),
+            ("bytes", "1024"),
+        ],
+    )
+    .await;
+    assert_eq!(bad_sha.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = bad_sha.error_beside("sha256").expect("beside the SHA-256");
+    assert!(message.contains("64 lowercase hex digits"), "{message}");
+    assert!(
+        bad_sha
+            .body
+            .contains(r#"name="name" type="text" value="quality-agreement-v2.docx""#),
+        "what was typed is kept"
+    );
+
+    let bad_bytes = submit(
+        &mut contracts,
+        &path,
+        "document-form",
+        &format!("{path}/documents"),
+        &[("name", "q.docx"), ("sha256", SHA), ("bytes", "1 MB")],
+    )
+    .await;
+    assert_eq!(bad_bytes.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad_bytes
+            .error_beside("bytes")
+            .expect("beside the size")
+            .contains("whole number")
+    );
+
+    let backwards = submit(
+        &mut contracts,
+        &path,
+        "move-form",
+        &format!("{path}/status"),
+        &[("status", "drafting")],
+    )
+    .await;
+    assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = backwards.error_beside("status").expect("beside the status");
+    assert!(
+        message.contains("cannot move to drafting") && message.contains("legal review"),
+        "{message}"
+    );
+
+    let undated = submit(
+        &mut contracts,
+        &path,
+        "move-form",
+        &format!("{path}/status"),
+        &[("status", "executed")],
+    )
+    .await;
+    assert_eq!(undated.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = undated.error_beside("status").expect("beside the status");
+    assert!(message.contains("effective date"), "{message}");
+
+    let bad_dates = submit(
+        &mut contracts,
+        &path,
+        "dates-form",
+        &format!("{path}/dates"),
+        &[("effective_on", "2026-03-01"), ("expires_on", "2026-01-01")],
+    )
+    .await;
+    assert_eq!(bad_dates.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad_dates
+            .error_beside("expires_on")
+            .expect("beside the expiry")
+            .contains("after the effective date")
+    );
+
+    let unchanged = stored(&demo, &quality.id).await;
+    assert_eq!(unchanged, quality, "nothing stored");
+
+    // A site-scope agreement names its site.
+    let before = agreements(&demo, &pship).await.len();
+    let csrf = contracts
+        .get(&format!("/partnerships/{}", pship.id))
+        .await
+        .field("csrf");
+    let siteless = contracts
+        .post_saved(
+            &format!("/partnerships/{}/agreements", pship.id),
+            &[
+                ("csrf", &csrf),
+                ("kind", "quality_agreement"),
+                ("scope", "site"),
+                ("site_id", ""),
+                ("covers", "all_sites"),
+            ],
+            Some("agreement-start-refused"),
+        )
+        .await;
+    assert_eq!(siteless.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        siteless
+            .error_beside("site_id")
+            .expect("beside the site")
+            .contains("names its site")
+    );
+    assert!(
+        siteless
+            .body
+            .contains(r#"<details class="start-agreement" open>"#),
+        "the form is open again"
+    );
+    assert_eq!(agreements(&demo, &pship).await.len(), before);
+}
+
+#[tokio::test]
+async fn withdrawing_an_agreement_suspends_the_site_on_the_record_at_once() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let main = demo.site("LUH-MAIN").await;
+    let supply = agreements(&demo, &pship)
+        .await
+        .into_iter()
+        .find(|a| a.site_id == main.id && a.kind == "supply_agreement")
+        .expect("LUH-MAIN's supply agreement");
+    let recorded = |demo: &Demo| {
+        let (app, pid, site) = (demo.app.clone(), pship.id.clone(), main.id.clone());
+        async move {
+            app.store
+                .site_authorizations_of(&pid)
+                .await
+                .expect("query")
+                .into_iter()
+                .find(|r| r.site_id == site)
+                .expect("LUH-MAIN's authorization is recorded")
+                .status
+        }
+    };
+    assert_eq!(recorded(&demo).await, "authorized");
+    let mut contracts = Browser::signed_in(&demo, "contracts@helixa.example").await;
+    let path = format!("/agreements/{}", supply.id);
+    let unconfirmed = submit(
+        &mut contracts,
+        &path,
+        "move-form",
+        &format!("{path}/status"),
+        &[("status", "withdrawn")],
+    )
+    .await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unconfirmed
+            .error_beside("confirm")
+            .expect("beside the box")
+            .contains("tick this box")
+    );
+    assert_eq!(recorded(&demo).await, "authorized", "nothing changed");
+    let withdrawn = submit(
+        &mut contracts,
+        &path,
+        "move-form",
+        &format!("{path}/status"),
+        &[("status", "withdrawn"), ("confirm", "on")],
+    )
+    .await;
+    assert_eq!(
+        withdrawn.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        withdrawn.body
+    );
+    assert_eq!(recorded(&demo).await, "suspended");
+    let page = contracts.get(&path).await;
+    assert!(
+        !page.body.contains(r#"id="move-form""#),
+        "a withdrawn agreement takes no more changes"
+    );
+}
+
+#[tokio::test]
+async fn people_who_may_not_change_agreements_see_no_forms_and_get_403() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let quality = agreements(&demo, &pship)
+        .await
+        .into_iter()
+        .find(|a| a.status == "negotiating")
+        .expect("a negotiating agreement");
+    let path = format!("/agreements/{}", quality.id);
+    for email in ["pharmacy@lakeshore.example", "patient.ops@helixa.example"] {
+        let mut b = Browser::signed_in(&demo, email).await;
+        let partnership = b.get(&format!("/partnerships/{}", pship.id)).await;
+        assert_eq!(partnership.status, StatusCode::OK);
+        assert!(
+            !partnership.body.contains(r#"id="agreement-form""#),
+            "{email}"
+        );
+        let page = b.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{email} reads it");
+        assert!(page.body.contains("Quality agreement"));
+        for form in ["move-form", "dates-form", "document-form", "amendment-form"] {
+            assert!(
+                !page.body.contains(&format!(r#"id="{form}""#)),
+                "{email} {form}"
+            );
+        }
+        let csrf = page.field("csrf");
+        let v = quality.version.to_string();
+        let moved = b
+            .post(
+                &format!("{path}/status"),
+                &[("csrf", &csrf), ("version", &v), ("status", "legal_review")],
+            )
+            .await;
+        assert_eq!(
+            moved.status,
+            StatusCode::FORBIDDEN,
+            "{email}: {}",
+            moved.body
+        );
+        let started = b
+            .post(
+                &format!("/partnerships/{}/agreements", pship.id),
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "supply_agreement"),
+                    ("scope", "health_system"),
+                    ("covers", "all_sites"),
+                ],
+            )
+            .await;
+        assert_eq!(started.status, StatusCode::FORBIDDEN, "{email}");
+    }
+    assert_eq!(stored(&demo, &quality.id).await, quality, "nothing stored");
+}
+
+#[tokio::test]
+async fn a_health_system_agreement_for_named_sites_is_extended_by_joinder() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let (main, north) = (demo.site("LUH-MAIN").await, demo.site("LUH-NORTH").await);
+    let mut contracts = Browser::signed_in(&demo, "contracts@helixa.example").await;
+    let csrf = contracts
+        .get(&format!("/partnerships/{}", pship.id))
+        .await
+        .field("csrf");
+    let started = contracts
+        .post(
+            &format!("/partnerships/{}/agreements", pship.id),
+            &[
+                ("csrf", &csrf),
+                ("kind", "supply_agreement"),
+                ("scope", "health_system"),
+                ("covers", "named"),
+                ("coverage", &main.id),
+            ],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let path = started.target();
+    let id = path.trim_start_matches("/agreements/").to_string();
+    assert_eq!(
+        stored(&demo, &id).await.coverage,
+        serde_json::json!({ "covers": "named", "site_ids": [main.id] })
+    );
+
+    // Only the sites not yet covered are offered.
+    let page = contracts.get(&path).await;
+    let at = page.body.find(r#"id="join-form""#).expect("a joinder form");
+    let form = &page.body[at..at + page.body[at..].find("</form>").expect("ends")];
+    assert!(form.contains(&north.id), "{form}");
+    assert!(!form.contains(&main.id), "{form}");
+
+    let nothing = submit(
+        &mut contracts,
+        &path,
+        "join-form",
+        &format!("{path}/joinders"),
+        &[],
+    )
+    .await;
+    assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        nothing
+            .error_beside("site_ids")
+            .expect("beside the sites")
+            .contains("at least one site")
+    );
+    let joined = submit(
+        &mut contracts,
+        &path,
+        "join-form",
+        &format!("{path}/joinders"),
+        &[("site_ids", &north.id)],
+    )
+    .await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.body);
+    assert_eq!(
+        stored(&demo, &id).await.coverage,
+        serde_json::json!({ "covers": "named", "site_ids": [main.id, north.id] })
+    );
+    let page = contracts.get(&path).await;
+    assert!(
+        page.body
+            .contains(&format!("covers {}, {}", main.name, north.name)),
+        "{}",
+        page.body
+    );
+}
