@@ -1,7 +1,7 @@
 //! Notices: what the organization is told across its partnerships — expiry reminders before an
 //! agreement lapses, and sites authorized, suspended (with what is missing) or reinstated —
 //! newest first. The newest few sit on the home page; `/notices` lists them all. Each links to
-//! where a person acts on it: the partnership's agreements, or the site's gate.
+//! where a person acts on it: the agreement, or the site's gate.
 
 #[cfg(test)]
 mod tests;
@@ -36,11 +36,13 @@ fn kind_name(kind: NoticeKind) -> &'static str {
     }
 }
 
-/// Where a person acts on the notice.
+/// Where a person acts on the notice: the agreement about to lapse (to renew or amend it),
+/// or the site's gate (what is missing).
 fn link(n: &Notice) -> String {
-    match (&n.site_id, &n.program_id) {
-        (Some(site), Some(program)) => gate_path(&n.partnership_id, site, program),
-        _ => format!("/partnerships/{}#agreements", n.partnership_id),
+    match (&n.agreement_id, &n.site_id, &n.program_id) {
+        (Some(agreement), _, _) => format!("/agreements/{agreement}"),
+        (None, Some(site), Some(program)) => gate_path(&n.partnership_id, site, program),
+        _ => format!("/partnerships/{}", n.partnership_id),
     }
 }
 

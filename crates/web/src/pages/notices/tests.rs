@@ -1,5 +1,5 @@
 //! Notices through the router on the demo: 90 days before Helixa × Lakeshore's agreements
-//! lapse, both sides' home pages show the reminders (linking to the partnership's agreements)
+//! lapse, both sides' home pages show the reminders (linking to each agreement)
 //! and `/notices` lists them with LUH-MAIN's authorization (linking to its gate); an unrelated
 //! health system sees none.
 
@@ -38,9 +38,18 @@ async fn both_sides_see_the_expiry_reminders_on_their_home_page_and_others_do_no
         "{notices}"
     );
     assert!(notices.contains("90 days left"), "{notices}");
+    let msa = demo
+        .app
+        .store
+        .agreements_of(&pship.id)
+        .await
+        .expect("query")
+        .into_iter()
+        .find(|a| a.kind == "master_service_agreement")
+        .expect("the demo's master service agreement");
     assert!(
-        notices.contains(&format!(r#"href="/partnerships/{}#agreements""#, pship.id)),
-        "{notices}"
+        notices.contains(&format!(r#"href="/agreements/{}""#, msa.id)),
+        "links to the agreement: {notices}"
     );
     assert!(notices.contains(r#"href="/notices""#), "{notices}");
 
