@@ -231,25 +231,45 @@ impl App {
     ) -> Result<Outcome<Agreement>, AppError> {
         let version = a.version + 1;
         let next = Agreement { version, ..next };
-        self.write(
-            caller,
-            idem,
-            Write {
-                ledger_id: a.partnership_id.clone(),
-                opens: None,
-                kind: "agreement.updated",
-                payload: json!({ "id": a.id, "version": version, "old": old, "new": new }),
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 200,
-                build: Arc::new(move |e| Agreement {
-                    updated_at: e.recorded_at,
-                    ..next.clone()
-                }),
-            },
-        )
-        .await
+        let out = self
+            .write(
+                caller,
+                idem,
+                Write {
+                    ledger_id: a.partnership_id.clone(),
+                    opens: None,
+                    kind: "agreement.updated",
+                    payload: json!({ "id": a.id, "version": version, "old": old, "new": new }),
+                    operational: vec![],
+                    then: vec![],
+                    redact: None,
+                    status: 200,
+                    build: Arc::new(move |e| Agreement {
+                        updated_at: e.recorded_at,
+                        ..next.clone()
+                    }),
+                },
+            )
+            .await?;
+        // Executed, withdrawn, dated or joined: the gate may have moved.
+        self.review_after_change(&a.partnership_id).await;
+        Ok(out)
+    }
+
+    /// Bring the partnership's recorded verdicts up to date right after a command that may
+    /// move the gate (as the system, today), so an authorization or suspension is on the
+    /// shared record with the change that caused it — whichever surface made the change. The
+    /// command has committed already: a failure here is logged, and the hourly review
+    /// catches up.
+    pub(crate) async fn review_after_change(&self, partnership_id: &str) {
+        let today = Date::of_micros(self.now());
+        let system = Caller::system("authorization-review");
+        if let Err(e) = self
+            .review_authorizations(&system, partnership_id, today)
+            .await
+        {
+            tracing::warn!(partnership_id, error = %e, "reviewing authorizations after a change failed; the hourly review will catch up");
+        }
     }
 
     async fn check_owner(
@@ -293,8 +313,23 @@ impl App {
         Ok(())
     }
 
-    /// Start tracking an agreement (status `not_started`).
+    /// Start tracking an agreement (status `not_started`). A new local agreement may change
+    /// the scope at which the gate looks for them, so the verdicts are brought up to date.
     pub async fn create_agreement(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        input: AgreementInput,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Agreement>, AppError> {
+        let out = self
+            .create_agreement_inner(caller, partnership_id, input, idem)
+            .await?;
+        self.review_after_change(partnership_id).await;
+        Ok(out)
+    }
+
+    async fn create_agreement_inner(
         &self,
         caller: &Caller,
         partnership_id: &str,
@@ -684,10 +719,27 @@ impl App {
         Ok(self.store.agreements_of(&p.id).await?)
     }
 
+    /// Record a gate deliverable (see `record_deliverable_inner`), then bring the gate's
+    /// verdicts up to date at once: the last deliverable may authorize a site.
+    pub async fn record_deliverable(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        input: DeliverableInput,
+        password: &str,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<DeliverableRecord>, AppError> {
+        let out = self
+            .record_deliverable_inner(caller, partnership_id, input, password, idem)
+            .await?;
+        self.review_after_change(partnership_id).await;
+        Ok(out)
+    }
+
     /// Record a gate deliverable done at a site, e-signed by the recorder in the same command
     /// (the password re-entered). A signed site map is not recorded here: it is fulfilled by
     /// the site map version both sides signed.
-    pub async fn record_deliverable(
+    async fn record_deliverable_inner(
         &self,
         caller: &Caller,
         partnership_id: &str,

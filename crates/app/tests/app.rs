@@ -2538,22 +2538,38 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .into_iter()
             .find(|a| a.kind == "master_service_agreement")
             .unwrap();
+        clock.advance_secs(86_400);
         app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)
             .await
             .unwrap()
             .fresh()
             .unwrap();
-        clock.advance_secs(86_400);
-        let changes = app
-            .review_authorizations(&contracts, &ids.partnership, today(&app))
+        // The withdrawal itself records the suspension, the same day, for both sides.
+        let recorded = app
+            .gate(
+                &contracts,
+                &ids.partnership,
+                &ids.main,
+                &ids.vantacel,
+                today(&app),
+            )
             .await
+            .unwrap()
+            .recorded
             .unwrap();
-        assert_eq!(changes.len(), 1, "{}: {changes:?}", db.label);
-        assert_eq!(changes[0].status, "suspended");
-        assert_eq!(changes[0].since, today(&app).as_str());
+        assert_eq!(recorded.status, "suspended", "{}", db.label);
+        assert_eq!(recorded.since, today(&app).as_str());
         assert_eq!(
-            changes[0].missing,
+            recorded.missing,
             serde_json::json!(["Master service agreement: withdrawn"])
+        );
+        assert!(
+            app.review_authorizations(&contracts, &ids.partnership, today(&app))
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}: nothing left for the review",
+            db.label
         );
 
         // A new master service agreement, executed: reinstated.
@@ -2586,13 +2602,24 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .unwrap()
             .fresh()
             .unwrap();
-        let changes = app
-            .review_authorizations(&contracts, &ids.partnership, today(&app))
+        let recorded = app
+            .gate(
+                &contracts,
+                &ids.partnership,
+                &ids.main,
+                &ids.vantacel,
+                today(&app),
+            )
             .await
+            .unwrap()
+            .recorded
             .unwrap();
-        assert_eq!(changes.len(), 1, "{}: {changes:?}", db.label);
-        assert_eq!(changes[0].status, "authorized");
-        assert_eq!(changes[0].missing, serde_json::json!([]));
+        assert_eq!(
+            recorded.status, "authorized",
+            "{}: reinstated at once",
+            db.label
+        );
+        assert_eq!(recorded.missing, serde_json::json!([]));
         let events: Vec<String> = app
             .store
             .events_newest_first(&ids.partnership, Page::first(20))
@@ -3523,11 +3550,12 @@ async fn a_withdrawal_and_a_new_agreement_show_as_suspension_then_reinstatement_
             .unwrap()
             .fresh()
             .unwrap();
+        // The withdrawal itself records the suspension: nothing is left for a review.
         let changes = app
             .review_authorizations(&mfr, &ids.partnership, today(&app))
             .await
             .unwrap();
-        assert_eq!(changes.len(), 1, "{}", db.label);
+        assert!(changes.is_empty(), "{}: {changes:?}", db.label);
         for (caller, org) in [(&mfr, &helixa), (&hs, &lakeshore)] {
             let n = newest(caller.clone(), org.clone()).await;
             assert_eq!(n.kind, NoticeKind::SiteSuspended, "{}: {n:?}", db.label);
@@ -3571,9 +3599,7 @@ async fn a_withdrawal_and_a_new_agreement_show_as_suspension_then_reinstatement_
             .unwrap()
             .fresh()
             .unwrap();
-        app.review_authorizations(&hs, &ids.partnership, today(&app))
-            .await
-            .unwrap();
+        // Executing it reinstates the site at once.
         let seen_by_mfr = app.notices(&mfr, &helixa, Page::all()).await.unwrap();
         let seen_by_hs = app.notices(&hs, &lakeshore, Page::all()).await.unwrap();
         // Authorization notices name no side: both read the very same ones.

@@ -7,7 +7,7 @@ use super::{Loaded, agreement_path, render};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels;
-use crate::pages::gate::{self, words};
+use crate::pages::gate::words;
 use crate::pages::notice_redirect;
 use crate::session::{Ctx, Posted};
 use axum::extract::Path;
@@ -158,10 +158,7 @@ pub async fn create(Path(pid): Path<String>, posted: Posted) -> Result<Response,
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(a) => {
-            gate::review(&ctx, &pid).await?;
-            Ok(notice_redirect(&agreement_path(&a.id), "agreement_started"))
-        }
+        Ok(a) => Ok(notice_redirect(&agreement_path(&a.id), "agreement_started")),
         Err(e) => {
             let errors = FormErrors::from_app(readable(e))?;
             crate::pages::partnerships::render_with_agreement_errors(&ctx, &pid, &form, &errors)
@@ -322,7 +319,6 @@ async fn finish(
             if a.version == before {
                 return Ok(notice_redirect(&agreement_path(&a.id), "unchanged"));
             }
-            gate::review(ctx, &a.partnership_id).await?;
             Ok(notice_redirect(&agreement_path(&a.id), code))
         }
         Err(e) => {

@@ -3,8 +3,8 @@
 //! page — kind, scope, coverage, status, owners, dates, redline rounds, documents by SHA-256,
 //! amendments — with the forms that move it along its status path, date it, add a document
 //! version or an amendment, and join more of the health system's sites to it. Each form
-//! carries the version the person read; after every change the partnership's authorizations
-//! are reviewed (`gate::review`), so a site the change authorizes or suspends is on the record.
+//! carries the version the person read; the app reviews the partnership's authorizations after
+//! every change, so a site the change authorizes or suspends is on the record at once.
 
 mod forms;
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! password re-entered), the list of those recorded, and the handler that records one and
 //! reviews the gate. A signed site map is not recorded here: signing the site map fulfils it.
 
-use super::{gate_path, render, review};
+use super::{gate_path, render};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels;
@@ -171,13 +171,10 @@ pub async fn record(
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(_) => {
-            review(&ctx, &pid).await?;
-            Ok(see_other(&format!(
-                "{}&notice=deliverable_recorded#notice",
-                gate_path(&pid, &site_id, &program)
-            )))
-        }
+        Ok(_) => Ok(see_other(&format!(
+            "{}&notice=deliverable_recorded#notice",
+            gate_path(&pid, &site_id, &program)
+        ))),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             let values = FormData::from_pairs([

@@ -71,16 +71,6 @@ pub(crate) fn words(text: &str) -> String {
     text.replace('_', " ")
 }
 
-/// Bring the partnership's recorded authorizations up to date with the gate today (first
-/// authorization, suspension, reinstatement), after a change that may move it. The API leaves
-/// this to its caller and the hourly job; a person on a page expects to see the verdict at once.
-pub async fn review(ctx: &Ctx, partnership_id: &str) -> Result<(), WebError> {
-    ctx.app
-        .review_authorizations(ctx.caller(), partnership_id, today(ctx))
-        .await?;
-    Ok(())
-}
-
 #[derive(Debug, Deserialize)]
 pub struct GateQuery {
     pub program: Option<String>,
