@@ -2444,7 +2444,7 @@ async fn a_deliverable_is_recorded_with_a_signature_but_a_site_map_only_by_signi
             )
             .await
             .unwrap();
-        assert!(!texts(&north).contains(&"mock_shipment not done".to_string()));
+        assert!(!texts(&north).contains(&"Mock shipment: not done".to_string()));
     }
 }
 
@@ -2490,7 +2490,9 @@ async fn a_pharmacist_records_formulary_approval_and_may_bring_the_authorization
             )
             .await
             .unwrap();
-        assert!(!texts(&north).contains(&"pharmacy_and_therapeutics not done".to_string()));
+        assert!(
+            !texts(&north).contains(&"Pharmacy and therapeutics approval: not done".to_string())
+        );
         // Nothing changed at the gate's verdicts (LUH-NORTH still misses more), but she may ask.
         let changes = app
             .review_authorizations(&pharmacist, &ids.partnership, today(&app))
