@@ -1105,37 +1105,24 @@ pub struct ExpiryReminder {
 }
 
 impl App {
-    /// Executed agreements of a partnership that expire within `within_days` of `today`,
-    /// soonest first (the reminders both sides need before an authorization lapses).
     /// Review every active partnership's authorizations (the operator's scheduled job): an
     /// agreement that expired overnight suspends the sites resting on it, on the record.
     /// Returns the changes recorded.
     pub async fn review_all_authorizations(&self, today: Date) -> Result<usize, AppError> {
         let op = Caller::system("authorization-review");
-        let mut seen = std::collections::BTreeSet::new();
         let mut changed = 0;
-        for org in self
-            .store
-            .organizations(cellpath_store::Page::all())
-            .await?
-        {
-            for p in self
-                .store
-                .partnerships_of(&org.id, cellpath_store::Page::all())
+        for p in self.active_partnerships().await? {
+            changed += self
+                .review_authorizations(&op, &p.id, today.clone())
                 .await?
-            {
-                if p.status != "active" || !seen.insert(p.id.clone()) {
-                    continue;
-                }
-                changed += self
-                    .review_authorizations(&op, &p.id, today.clone())
-                    .await?
-                    .len();
-            }
+                .len();
         }
         Ok(changed)
     }
 
+    /// Executed agreements of a partnership that expire within `within_days` of `today`,
+    /// soonest first (what is about to lapse; `send_expiry_reminders` records the reminders
+    /// both sides are told of).
     pub async fn expiring_agreements(
         &self,
         caller: &Caller,

@@ -11,6 +11,7 @@ pub mod contracting;
 pub mod demo;
 pub mod error;
 pub mod ids;
+pub mod notices;
 pub mod onboarding;
 pub mod plans;
 pub mod programs;

@@ -73,6 +73,9 @@ pub enum Command {
     /// The authorization gate: is a site an authorized treatment center for a program, or
     /// what is missing (exit 1 when not authorized).
     Gate(commands::gate::GateArgs),
+    /// An organization's notices across its partnerships, newest first: expiry reminders and
+    /// sites authorized, suspended or reinstated (`--send` records the reminders due first).
+    Notices(commands::notices::NoticesArgs),
     /// Onboarding: every site on its way to authorization, and a partnership's live plan.
     #[command(subcommand)]
     Onboarding(commands::onboarding::OnboardingCommand),

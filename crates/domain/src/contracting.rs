@@ -3,6 +3,7 @@
 //! is an authorized treatment center for a program. Pure: the app supplies today's date and
 //! the facts; this module says authorized, or exactly what is missing.
 
+pub mod reminders;
 pub mod template;
 
 use crate::values::Date;

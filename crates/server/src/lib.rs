@@ -58,9 +58,15 @@ pub async fn serve(
             }
         }),
         // Authorizations follow the calendar: an agreement expiring overnight suspends the
-        // sites resting on it without anyone asking. A review records only changes.
+        // sites resting on it without anyone asking, and both sides are reminded before it
+        // lapses. Each records only what is new (a reminder once per threshold).
         spawn_every(app.clone(), REVIEW_EVERY, |app| async move {
             let today = cellpath_domain::Date::of_micros(app.now());
+            match app.send_expiry_reminders(today.clone()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminders = n, "expiry reminders recorded"),
+                Err(e) => tracing::warn!(error = %e, "recording expiry reminders failed"),
+            }
             match app.review_all_authorizations(today).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(changes = n, "authorizations reviewed"),
@@ -79,7 +85,8 @@ pub async fn serve(
 
 /// How often expired operational rows are purged.
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
-/// How often every active partnership's authorizations are reviewed against today's date.
+/// How often every active partnership's authorizations are reviewed, and its expiry reminders
+/// sent, against today's date.
 const REVIEW_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Run `job` now and then every `period` until aborted.

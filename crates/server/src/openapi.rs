@@ -351,6 +351,15 @@ pub const OPERATIONS: &[Operation] = &[
         "ExpiryReminderList",
     ),
     (
+        "get",
+        "/api/v1/notices",
+        "listNotices",
+        "Notices of the caller's organization across its partnerships, newest first: expiry reminders and site authorizations (authorized, suspended with what is missing, reinstated)",
+        None,
+        200,
+        "NoticePage",
+    ),
+    (
         "post",
         "/api/v1/agreements/{id}/moves",
         "moveAgreement",
@@ -516,6 +525,9 @@ pub const OPERATIONS: &[Operation] = &[
 
 fn text() -> Value {
     json!({ "type": "string" })
+}
+fn nullable_text() -> Value {
+    json!({ "type": ["string", "null"] })
 }
 fn int() -> Value {
     json!({ "type": "integer", "format": "int64" })
@@ -850,6 +862,22 @@ fn schemas() -> Value {
             ("program_id", text()), ("template", json!({ "$ref": "#/components/schemas/TrackTemplate" })),
             ("standard", json!({ "type": "boolean" })), ("version", int()),
         ]),
+        "Notice": object(&["id", "kind", "recorded_at", "on", "partnership_id", "partnership_name", "partner_name", "missing", "text"], &[
+            ("id", text()),
+            ("kind", json!({ "enum": ["expiry_reminder", "site_authorized", "site_suspended", "site_reinstated"] })),
+            ("recorded_at", micros()),
+            ("on", json!({ "type": "string", "format": "date" })),
+            ("partnership_id", text()), ("partnership_name", text()),
+            ("partner_name", json!({ "type": "string", "description": "the other party, from the caller's side" })),
+            ("agreement_id", nullable_text()), ("agreement_kind", nullable_text()),
+            ("expires_on", json!({ "type": ["string", "null"], "format": "date" })),
+            ("days_left", json!({ "type": ["integer", "null"] })),
+            ("site_id", nullable_text()), ("site_name", nullable_text()),
+            ("program_id", nullable_text()), ("program_name", nullable_text()),
+            ("missing", list_of(text())),
+            ("text", text()),
+        ]),
+        "NoticePage": page_of("Notice"),
         "SiteAuthorizationList": list_of(json!({ "$ref": "#/components/schemas/SiteAuthorization" })),
         "Prediction": object(&["planned", "p50", "p90"], &[
             ("planned", date()), ("p50", date()), ("p90", date()),

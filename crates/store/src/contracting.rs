@@ -80,6 +80,43 @@ impl FromRow<'_, AnyRow> for SiteAuthorization {
     }
 }
 
+/// A reminder, recorded on the partnership's ledger, that an executed agreement lapses soon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpiryReminder {
+    pub id: String,
+    pub partnership_id: String,
+    pub agreement_id: String,
+    pub agreement_kind: String,
+    /// `YYYY-MM-DD`: the expiry date the reminder was about.
+    pub expires_on: String,
+    /// The threshold: 90, 30 or 7 days before expiry.
+    pub days_before: i64,
+    /// Days left on `sent_on`.
+    pub days_left: i64,
+    pub sent_on: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl FromRow<'_, AnyRow> for ExpiryReminder {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(ExpiryReminder {
+            id: r.try_get("id")?,
+            partnership_id: r.try_get("partnership_id")?,
+            agreement_id: r.try_get("agreement_id")?,
+            agreement_kind: r.try_get("agreement_kind")?,
+            expires_on: r.try_get("expires_on")?,
+            days_before: r.try_get("days_before")?,
+            days_left: r.try_get("days_left")?,
+            sent_on: r.try_get("sent_on")?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+
 /// A program's own track template (the items as JSON).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrackTemplateRow {
@@ -186,6 +223,19 @@ impl Store {
     ) -> Result<Vec<SiteAuthorization>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT * FROM site_authorizations WHERE partnership_id = $1 ORDER BY site_id, program_id",
+        )
+        .bind(partnership_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// A partnership's expiry reminders, newest first.
+    pub async fn expiry_reminders_of(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Vec<ExpiryReminder>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM expiry_reminders WHERE partnership_id = $1 ORDER BY created_at DESC, id DESC",
         )
         .bind(partnership_id)
         .fetch_all(&self.reader)

@@ -14,7 +14,9 @@ mod replay;
 pub mod testing;
 mod write;
 
-pub use contracting::{Agreement, DeliverableRecord, SiteAuthorization, TrackTemplateRow};
+pub use contracting::{
+    Agreement, DeliverableRecord, ExpiryReminder, SiteAuthorization, TrackTemplateRow,
+};
 pub use dialect::Dialect;
 pub use error::StoreError;
 pub use ops::TOKEN_STAMP_MICROS;

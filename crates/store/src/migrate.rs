@@ -30,6 +30,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "contracting",
         include_str!("../migrations/0005_contracting.sql"),
     ),
+    (
+        6,
+        "expiry_reminders",
+        include_str!("../migrations/0006_expiry_reminders.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

@@ -224,6 +224,22 @@ const SITE_AUTHORIZATION: Table = Table {
     frozen_when: None,
 };
 
+/// A reminder given before an agreement lapses: recorded once, never changed.
+const EXPIRY_REMINDER: Table = Table {
+    name: "expiry_reminders",
+    kind: "expiry_reminder",
+    columns: &[
+        ("partnership_id", Col::Text, false),
+        ("agreement_id", Col::Text, false),
+        ("agreement_kind", Col::Text, false),
+        ("expires_on", Col::Text, false),
+        ("days_before", Col::Int, false),
+        ("days_left", Col::Int, false),
+        ("sent_on", Col::Text, false),
+    ],
+    frozen_when: None,
+};
+
 const TRACK_TEMPLATE: Table = Table {
     name: "track_templates",
     kind: "track_template",
@@ -250,6 +266,7 @@ const RECORD_TABLES: &[&Table] = &[
     &AGREEMENT,
     &DELIVERABLE_RECORD,
     &SITE_AUTHORIZATION,
+    &EXPIRY_REMINDER,
     &TRACK_TEMPLATE,
 ];
 
@@ -613,6 +630,10 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     (
         "site_authorizations",
         "id, partnership_id, site_id, program_id, status, since, missing, version, created_at, updated_at",
+    ),
+    (
+        "expiry_reminders",
+        "id, partnership_id, agreement_id, agreement_kind, expires_on, days_before, days_left, sent_on, version, created_at, updated_at",
     ),
     (
         "track_templates",

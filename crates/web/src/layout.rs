@@ -149,7 +149,7 @@ fn item(section: Section, label: &'static str, href: String, id: &'static str) -
 /// Which section a path belongs to (record pages belong to their list's section).
 pub fn section_for(path: &str, own_org: &str) -> Section {
     let own = format!("/orgs/{own_org}");
-    if path == "/" {
+    if path == "/" || path == "/notices" {
         Section::Home
     } else if path.starts_with("/programs") || path.starts_with("/maps/") {
         // Before the suffix rules: a step key may be any word, e.g. `…/steps/sites`.

@@ -35,8 +35,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use cellpath_app::App;
 use pages::{
-    agreements, facilities, gate, home, ledger, login, onboarding, orgs, partnerships, plans,
-    programs, readiness, site_maps, sites, tokens, users,
+    agreements, facilities, gate, home, ledger, login, notices, onboarding, orgs, partnerships,
+    plans, programs, readiness, site_maps, sites, tokens, users,
 };
 
 /// Environment variable that says the site is served over https, so cookies get `Secure`.
@@ -83,6 +83,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/", get(home::show))
+        .route("/notices", get(notices::show))
         .route("/orgs/{id}", get(orgs::show).post(orgs::update))
         .route("/orgs/{id}/sites", get(sites::list).post(sites::create))
         .route("/sites/{id}", get(sites::show).post(sites::update))

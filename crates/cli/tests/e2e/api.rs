@@ -1298,3 +1298,146 @@ async fn the_live_plan_and_the_onboarding_pipeline_over_the_api() {
     );
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn notices_over_the_api_tell_both_sides_of_a_partnership_and_no_one_else() {
+    let s = spawn_demo().await;
+    let date = |d: &str| cellpath_domain::Date::parse(d).unwrap();
+    // The scheduled job's work, 90 days before the demo's agreements lapse.
+    assert_eq!(
+        s.app
+            .send_expiry_reminders(date("2030-03-02"))
+            .await
+            .unwrap(),
+        5
+    );
+    let get = |token: String, query: &'static str| {
+        let url = s.url(&format!("/api/v1/notices{query}"));
+        let http = s.http.clone();
+        async move {
+            let res = http.get(url).bearer_auth(token).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let texts = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let helixa = get(s.token("contracts@helixa.example").await, "").await;
+    let lakeshore = get(s.token("nurse@lakeshore.example").await, "").await;
+    assert_eq!(helixa["items"].as_array().unwrap().len(), 6, "{helixa}");
+    assert!(
+        texts(&helixa).contains(
+            &"Master service agreement with Lakeshore University Health expires on 2030-05-31 — 90 days left".to_string()
+        ),
+        "{helixa}"
+    );
+    assert!(
+        texts(&lakeshore).contains(
+            &"Quality agreement for Lakeshore University Hospital with Helixa Therapeutics expires on 2030-05-31 — 90 days left"
+                .to_string()
+        ),
+        "{lakeshore}"
+    );
+    assert_eq!(helixa["items"][0]["kind"], "expiry_reminder");
+    assert_eq!(helixa["items"][5]["kind"], "site_authorized");
+    let ids = |page: &Value| -> Vec<Value> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].clone())
+            .collect()
+    };
+    assert_eq!(
+        ids(&helixa),
+        ids(&lakeshore),
+        "the same notices for both sides"
+    );
+
+    // Paged like every list.
+    let first = get(s.token("nurse@lakeshore.example").await, "?limit=4").await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 4);
+    assert_eq!(first["next_offset"], 4);
+
+    // A health system that is not this partnership's party hears nothing of it.
+    let stranger = get(s.token("admin@piedmont.example").await, "").await;
+    assert_eq!(stranger["items"], json!([]), "{stranger}");
+    let res = s.http.get(s.url("/api/v1/notices")).send().await.unwrap();
+    problem(res, StatusCode::UNAUTHORIZED).await;
+
+    // After the agreements lapse, the day's review suspends LUH-MAIN: newest for both.
+    assert!(
+        s.app
+            .review_all_authorizations(date("2030-06-01"))
+            .await
+            .unwrap()
+            >= 1
+    );
+    for email in ["contracts@helixa.example", "nurse@lakeshore.example"] {
+        let page = get(s.token(email).await, "?limit=1").await;
+        assert_eq!(
+            page["items"][0]["kind"], "site_suspended",
+            "{email}: {page}"
+        );
+        assert_eq!(page["items"][0]["on"], "2030-06-01");
+    }
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_servers_hourly_job_records_the_expiry_reminders_due_when_it_starts() {
+    use cellpath_app::notices::NoticeKind;
+    let db = cellpath_store::testing::TestDb::sqlite().await;
+    let clock = cellpath_app::ManualClock::starting_at(crate::support::START);
+    let app = cellpath_app::App::new(db.store().await, std::sync::Arc::new(clock.clone()));
+    cellpath_app::demo::seed(&app).await.unwrap();
+    // Noon on 2030-03-02: 90 days before the demo's agreements lapse.
+    let day = cellpath_domain::Date::parse("2030-03-02").unwrap();
+    let noon = day.days_since_epoch() * 86_400_000_000 + 43_200_000_000;
+    clock.advance_secs((noon - app.now()) / 1_000_000);
+    let helixa = app
+        .store
+        .organization_by_name("Helixa Therapeutics")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let reminders = || async {
+        app.notices(
+            &cellpath_app::Caller::system("test"),
+            &helixa,
+            cellpath_store::Page::all(),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.kind == NoticeKind::ExpiryReminder)
+        .count()
+    };
+    assert_eq!(reminders().await, 0);
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(cellpath_server::serve(app.clone(), listener, async move {
+        let _ = stopped.await;
+    }));
+    // The job runs as the server starts, then hourly.
+    let mut seen = 0;
+    for _ in 0..100 {
+        seen = reminders().await;
+        if seen >= 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, 5, "one reminder per executed agreement");
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    assert_eq!(reminders().await, 5, "and no more");
+}

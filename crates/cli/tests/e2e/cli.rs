@@ -698,3 +698,62 @@ async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
     assert!(!out.status.success());
     assert!(stderr(&out).starts_with("error: --on:"), "{}", stderr(&out));
 }
+
+#[tokio::test]
+async fn notices_from_the_command_line_send_the_reminders_due_and_list_them() {
+    let db = TestDb::sqlite().await;
+    {
+        let app = cellpath_app::App::new(
+            db.store().await,
+            std::sync::Arc::new(cellpath_app::SystemClock),
+        );
+        cellpath_app::demo::seed(&app).await.unwrap();
+        app.store.close().await;
+    }
+    let notices = |extra: &[&str]| {
+        let mut args = vec![
+            "notices",
+            "--org",
+            "Helixa Therapeutics",
+            "--database-url",
+            db.url.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        cellpath(&args, None)
+    };
+    let out = notices(&["--send", "--on", "2030-05-01"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("recorded 5 expiry reminder(s) due on 2030-05-01"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains(
+            "Master service agreement with Lakeshore University Health expires on 2030-05-31 — 30 days left"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    // Sent once: a second run records nothing and lists the same.
+    let out = notices(&["--send", "--on", "2030-05-01", "--json"]);
+    assert!(
+        stderr(&out).contains("recorded 0 expiry reminder(s)"),
+        "{}",
+        stderr(&out)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 6, "{list}");
+    let out = cellpath(
+        &[
+            "notices",
+            "--org",
+            "Piedmont Valley Health",
+            "--database-url",
+            db.url.as_str(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "no notices for Piedmont Valley Health");
+}

@@ -3,6 +3,7 @@
 mod contracts;
 mod extract;
 mod ledgers;
+mod notices;
 mod programs;
 mod records;
 mod sites;
@@ -135,6 +136,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/partnerships/{id}/gate/{site}/{program}",
             get(contracts::gate),
         )
+        .route("/api/v1/notices", get(notices::list))
         .route(
             "/api/v1/partnerships/{id}/plan/{program}",
             get(contracts::live_plan),

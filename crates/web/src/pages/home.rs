@@ -1,7 +1,8 @@
 //! The home page: where a person lands after signing in. It says which organization they act
 //! for and in which role, what that role may do (read from the access policy, not written
 //! by hand), and counts what exists: sites, facilities, users and partnerships by status,
-//! with the partnerships that wait for someone.
+//! with the partnerships that wait for someone, and the newest notices (expiry reminders,
+//! authorizations).
 
 use super::{NoticeQuery, OrgNames};
 use crate::errors::WebError;
@@ -28,6 +29,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
         (Vec::new(), Vec::new())
     };
     let names = OrgNames::load(&ctx).await?;
+    let notices = super::notices::home_section(&ctx).await?;
     let count = |status: &str| partnerships.iter().filter(|p| p.status == status).count();
     let waiting: Vec<&Partnership> = partnerships
         .iter()
@@ -95,6 +97,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
                 }
             }
         }
+        (notices)
         section.panel #role {
             h2 { "What your role may do" }
             p { "As " (labels::role(&ctx.session.user.role)) " of " (org.name) ", you may:" }

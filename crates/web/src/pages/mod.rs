@@ -8,6 +8,7 @@ pub mod gate;
 pub mod home;
 pub mod ledger;
 pub mod login;
+pub mod notices;
 pub mod onboarding;
 pub mod orgs;
 pub mod partnerships;

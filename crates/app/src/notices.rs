@@ -1,0 +1,353 @@
+//! What each side of a partnership is told (issue 4): expiry reminders recorded on the
+//! partnership's ledger before an agreement lapses (`send_expiry_reminders`, the scheduled
+//! job's), and the notices an organization reads across all its partnerships — those
+//! reminders and the authorizations recorded by `review_authorizations` (authorized,
+//! suspended with what is missing, reinstated). Both parties read the same records.
+
+use crate::write::Write;
+use crate::{App, AppError, Caller};
+use cellpath_domain::Date;
+use cellpath_domain::contracting::reminders::{days_left, reminder_due};
+use cellpath_domain::contracting::{AgreementKind, AgreementStatus};
+use cellpath_domain::policy::{Action, ResourceKind};
+use cellpath_store::{Page, Partnership};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What a notice is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// An executed agreement lapses soon.
+    ExpiryReminder,
+    /// A site became an authorized treatment center for a program.
+    SiteAuthorized,
+    /// A site's authorization was suspended (an agreement withdrawn or expired, …).
+    SiteSuspended,
+    /// A suspended site was authorized again.
+    SiteReinstated,
+}
+
+/// One thing an organization is told, with the sentence a person reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    /// The record it comes from: an expiry reminder's id, or a site authorization's.
+    pub id: String,
+    pub kind: NoticeKind,
+    /// When it was recorded on the ledger (microseconds since the epoch); notices are listed
+    /// newest first by it.
+    pub recorded_at: i64,
+    /// `YYYY-MM-DD`: the day the reminder was given, or since when the authorization holds.
+    pub on: String,
+    pub partnership_id: String,
+    pub partnership_name: String,
+    /// The other party of the partnership, from the reader's side.
+    pub partner_name: String,
+    pub agreement_id: Option<String>,
+    pub agreement_kind: Option<String>,
+    pub expires_on: Option<String>,
+    pub days_left: Option<i64>,
+    pub site_id: Option<String>,
+    pub site_name: Option<String>,
+    pub program_id: Option<String>,
+    pub program_name: Option<String>,
+    /// What went missing, for a suspension (the gate's sentences).
+    pub missing: Vec<String>,
+    pub text: String,
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// "master service agreement" → "Master service agreement".
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn agreement_words(kind: &str) -> String {
+    match kind.parse::<AgreementKind>() {
+        Ok(k) => sentence(k.label()),
+        Err(_) => kind.replace('_', " "),
+    }
+}
+
+fn days(n: i64) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
+}
+
+impl App {
+    /// The active partnerships of the whole network, each once (for the scheduled jobs).
+    pub(crate) async fn active_partnerships(&self) -> Result<Vec<Partnership>, AppError> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for org in self.store.organizations(Page::all()).await? {
+            for p in self.store.partnerships_of(&org.id, Page::all()).await? {
+                if p.status == "active" && seen.insert(p.id.clone()) {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Record the expiry reminders due on `today` in every active partnership (the operator's
+    /// scheduled job, beside `review_all_authorizations`): for each executed agreement with an
+    /// expiry date, the threshold `reminder_due` names, once per (agreement, expiry date,
+    /// threshold). Returns how many were recorded.
+    pub async fn send_expiry_reminders(&self, today: Date) -> Result<usize, AppError> {
+        let op = Caller::system("expiry-reminders");
+        let mut recorded = 0;
+        for p in self.active_partnerships().await? {
+            match self.send_reminders_of(&op, &p, &today).await {
+                Ok(n) => recorded += n,
+                // Another run recorded the same reminder first (the unique index refused ours,
+                // and the whole command with it): it was given, once; the next run catches up.
+                Err(AppError::Duplicate { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// One partnership's due reminders, as one command on its ledger.
+    async fn send_reminders_of(
+        &self,
+        caller: &Caller,
+        p: &Partnership,
+        today: &Date,
+    ) -> Result<usize, AppError> {
+        let sent = self.store.expiry_reminders_of(&p.id).await?;
+        let mut events: Vec<Value> = Vec::new();
+        for a in self.store.agreements_of(&p.id).await? {
+            if a.status != AgreementStatus::Executed.as_str() || a.expires_on.is_empty() {
+                continue;
+            }
+            let expires = Date::parse(&a.expires_on).map_err(internal)?;
+            let before: Vec<i64> = sent
+                .iter()
+                .filter(|r| r.agreement_id == a.id && r.expires_on == a.expires_on)
+                .map(|r| r.days_before)
+                .collect();
+            let Some(threshold) = reminder_due(today, &expires, &before) else {
+                continue;
+            };
+            events.push(json!({ "id": crate::ids::new_id("rem"), "new": {
+                "partnership_id": p.id, "agreement_id": a.id, "agreement_kind": a.kind,
+                "expires_on": a.expires_on, "days_before": threshold,
+                "days_left": days_left(today, &expires), "sent_on": today.as_str(),
+            }}));
+        }
+        let Some((first, rest)) = events.split_first() else {
+            return Ok(0);
+        };
+        let then: Vec<cellpath_store::FollowUp> = rest
+            .iter()
+            .map(|payload| {
+                let payload = payload.clone();
+                Box::new(move |_: &cellpath_store::Appended| {
+                    ("expiry_reminder.created".to_string(), payload)
+                }) as cellpath_store::FollowUp
+            })
+            .collect();
+        self.write(
+            caller,
+            None,
+            Write {
+                ledger_id: p.id.clone(),
+                opens: None,
+                kind: "expiry_reminder.created",
+                payload: first.clone(),
+                operational: vec![],
+                then,
+                redact: None,
+                status: 201,
+                build: Arc::new(|_| ()),
+            },
+        )
+        .await?
+        .fresh()?;
+        Ok(events.len())
+    }
+
+    /// The notices of an organization (the caller's own; the operator names one), across
+    /// every partnership it is party to, newest first: expiry reminders and the recorded
+    /// authorizations of sites. Both parties of a partnership see the same notices.
+    pub async fn notices(
+        &self,
+        caller: &Caller,
+        org_id: &str,
+        page: Page,
+    ) -> Result<Vec<Notice>, AppError> {
+        if let Some(p) = &caller.principal
+            && p.org_id != org_id
+        {
+            return Err(AppError::not_found(format!("notices of {org_id}")));
+        }
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut out = Vec::new();
+        for p in self.store.partnerships_of(org_id, Page::all()).await? {
+            let rel = self.partnership_relation(caller, &p);
+            if self
+                .check(caller, Action::Read, ResourceKind::Contract, rel, "")
+                .is_err()
+            {
+                continue;
+            }
+            let partner_id = if p.manufacturer_id == org_id {
+                &p.health_system_id
+            } else {
+                &p.manufacturer_id
+            };
+            if !names.contains_key(partner_id) {
+                let name = self
+                    .store
+                    .organization(partner_id)
+                    .await?
+                    .map_or_else(|| partner_id.clone(), |o| o.name);
+                names.insert(partner_id.clone(), name);
+            }
+            let partner = names[partner_id].clone();
+            let base = Notice {
+                id: String::new(),
+                kind: NoticeKind::ExpiryReminder,
+                recorded_at: 0,
+                on: String::new(),
+                partnership_id: p.id.clone(),
+                partnership_name: p.name.clone(),
+                partner_name: partner.clone(),
+                agreement_id: None,
+                agreement_kind: None,
+                expires_on: None,
+                days_left: None,
+                site_id: None,
+                site_name: None,
+                program_id: None,
+                program_name: None,
+                missing: vec![],
+                text: String::new(),
+            };
+            let reminders = self.store.expiry_reminders_of(&p.id).await?;
+            let authorizations = self.store.site_authorizations_of(&p.id).await?;
+            if reminders.is_empty() && authorizations.is_empty() {
+                continue;
+            }
+            let sites = self
+                .store
+                .sites_of(&p.health_system_id, Page::all())
+                .await?;
+            let site_name = |id: &str| {
+                sites
+                    .iter()
+                    .find(|s| s.id == id)
+                    .map_or(id.to_string(), |s| s.name.clone())
+            };
+            let agreements = if reminders.is_empty() {
+                vec![]
+            } else {
+                self.store.agreements_of(&p.id).await?
+            };
+            for r in reminders {
+                // A site-scope agreement names its site.
+                let site_id = agreements
+                    .iter()
+                    .find(|a| a.id == r.agreement_id && !a.site_id.is_empty())
+                    .map(|a| a.site_id.clone());
+                let site = site_id.as_deref().map(site_name);
+                out.push(Notice {
+                    text: format!(
+                        "{}{} with {partner} expires on {} — {} left",
+                        agreement_words(&r.agreement_kind),
+                        site.as_ref().map_or(String::new(), |s| format!(" for {s}")),
+                        r.expires_on,
+                        days(r.days_left)
+                    ),
+                    id: r.id,
+                    recorded_at: r.created_at,
+                    on: r.sent_on,
+                    agreement_id: Some(r.agreement_id),
+                    agreement_kind: Some(r.agreement_kind),
+                    expires_on: Some(r.expires_on),
+                    days_left: Some(r.days_left),
+                    site_id,
+                    site_name: site,
+                    ..base.clone()
+                });
+            }
+            let programs = self
+                .store
+                .programs_of(&p.manufacturer_id, Page::all())
+                .await?;
+            for a in authorizations {
+                let site = site_name(&a.site_id);
+                let program = programs
+                    .iter()
+                    .find(|pr| pr.id == a.program_id)
+                    .map_or(a.program_id.clone(), |pr| pr.name.clone());
+                let missing: Vec<String> = a
+                    .missing
+                    .as_array()
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|m| m.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                // A row is created at the first authorization; an authorized row that has
+                // changed since was suspended and then reinstated.
+                let (kind, text) = match (a.status.as_str(), a.version) {
+                    ("authorized", 1) => (
+                        NoticeKind::SiteAuthorized,
+                        format!(
+                            "{site} is an authorized treatment center for {program} since {}",
+                            a.since
+                        ),
+                    ),
+                    ("authorized", _) => (
+                        NoticeKind::SiteReinstated,
+                        format!("{site} is reinstated for {program} since {}", a.since),
+                    ),
+                    _ => (
+                        NoticeKind::SiteSuspended,
+                        format!(
+                            "{site} is suspended for {program} since {}. Missing: {}",
+                            a.since,
+                            missing.join("; ")
+                        ),
+                    ),
+                };
+                out.push(Notice {
+                    id: a.id,
+                    kind,
+                    recorded_at: a.updated_at,
+                    on: a.since,
+                    site_id: Some(a.site_id),
+                    site_name: Some(site),
+                    program_id: Some(a.program_id),
+                    program_name: Some(program),
+                    missing,
+                    text,
+                    ..base.clone()
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            b.recorded_at
+                .cmp(&a.recorded_at)
+                .then_with(|| b.id.cmp(&a.id))
+        });
+        let offset = usize::try_from(page.offset).unwrap_or(0);
+        let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
+        Ok(out.into_iter().skip(offset).take(limit).collect())
+    }
+}
