@@ -323,7 +323,10 @@ async fn bench_network(app: &App, partnerships: u32, sites: u32) -> anyhow::Resu
 
 async fn bench(json: bool, partnerships: u32, sites: u32, runs: u32) -> anyhow::Result<ExitCode> {
     let db = cellpath_store::testing::TestDb::sqlite().await;
-    let app = App::new(db.store().await, std::sync::Arc::new(cellpath_app::SystemClock));
+    let app = App::new(
+        db.store().await,
+        std::sync::Arc::new(cellpath_app::SystemClock),
+    );
     let seeding = std::time::Instant::now();
     let helixa = bench_network(&app, partnerships, sites).await?;
     let seeded_in = seeding.elapsed().as_secs_f64();
