@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Home,
+    Notices,
     Organization,
     Sites,
     Facilities,
@@ -56,6 +57,7 @@ impl Chrome {
         let org = &ctx.org.id;
         let mut nav = vec![
             item(Section::Home, "Home", "/".into(), "nav-home"),
+            item(Section::Notices, "Notices", "/notices".into(), "nav-notices"),
             item(
                 Section::Organization,
                 "Organization",
@@ -149,8 +151,10 @@ fn item(section: Section, label: &'static str, href: String, id: &'static str) -
 /// Which section a path belongs to (record pages belong to their list's section).
 pub fn section_for(path: &str, own_org: &str) -> Section {
     let own = format!("/orgs/{own_org}");
-    if path == "/" || path == "/notices" {
+    if path == "/" {
         Section::Home
+    } else if path == "/notices" {
+        Section::Notices
     } else if path.starts_with("/programs") || path.starts_with("/maps/") {
         // Before the suffix rules: a step key may be any word, e.g. `…/steps/sites`.
         Section::Programs
