@@ -17,7 +17,7 @@ use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
 use cellpath_store::{Agreement, DeliverableRecord, Partnership, SiteAuthorization};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 fn internal(e: impl std::fmt::Display) -> AppError {
@@ -874,6 +874,54 @@ impl App {
         program_id: &str,
         today: Date,
     ) -> Result<GateView, AppError> {
+        let p = self.gate_partnership(caller, partnership_id).await?;
+        self.store
+            .program(program_id)
+            .await?
+            .filter(|pr| pr.org_id == p.manufacturer_id)
+            .ok_or_else(|| AppError::not_found(format!("program {program_id}")))?;
+        self.store
+            .site(site_id)
+            .await?
+            .filter(|s| s.org_id == p.health_system_id)
+            .ok_or_else(|| AppError::not_found(format!("site {site_id}")))?;
+        let record = self.gate_record(caller, &p).await?;
+        Ok(record.gate(site_id, program_id, today))
+    }
+
+    /// The gate for every site × every program of a partnership on `today`, from one read of
+    /// its record (a partnership page shows them all).
+    pub async fn gates(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        today: Date,
+    ) -> Result<Vec<GateView>, AppError> {
+        let p = self.gate_partnership(caller, partnership_id).await?;
+        let record = self.gate_record(caller, &p).await?;
+        let sites = self
+            .store
+            .sites_of(&p.health_system_id, cellpath_store::Page::all())
+            .await?;
+        let programs = self
+            .store
+            .programs_of(&p.manufacturer_id, cellpath_store::Page::all())
+            .await?;
+        let mut out = Vec::with_capacity(sites.len() * programs.len());
+        for site in &sites {
+            for program in &programs {
+                out.push(record.gate(&site.id, &program.id, today.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The partnership, checked for reading its gate: its contracts and its deliverables.
+    pub(crate) async fn gate_partnership(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+    ) -> Result<Partnership, AppError> {
         let p = self
             .contract_partnership(
                 caller,
@@ -891,50 +939,115 @@ impl App {
             rel,
             &format!("the deliverables of partnership {partnership_id}"),
         )?;
-        // Validates the site and the program against the partnership, and counts the open
-        // blocking gaps on the facilities the site uses.
-        let readiness = self
-            .readiness(caller, partnership_id, site_id, program_id)
-            .await?;
+        Ok(p)
+    }
+
+    /// Everything the gate reads of a partnership, loaded once for all its sites × programs.
+    /// The caller has been checked for reading the gate ([`App::gate_partnership`]).
+    pub(crate) async fn gate_record(
+        &self,
+        caller: &Caller,
+        p: &Partnership,
+    ) -> Result<GateRecord, AppError> {
         let agreements = self.store.agreements_of(&p.id).await?;
         let facts = agreements
             .iter()
             .map(facts_of)
             .collect::<Result<Vec<_>, _>>()?;
-        let deliverables = self
-            .store
-            .deliverable_records_of(&p.id, site_id, program_id)
-            .await?;
+        // For each site × program, the newest version both sides signed, at its last signature.
+        let mut versions = self.store.site_map_versions_of_partnership(&p.id).await?;
+        versions.sort_by_key(|v| std::cmp::Reverse(v.number));
+        let mut signed_maps: BTreeMap<(String, String), i64> = BTreeMap::new();
+        let mut looked: BTreeSet<(String, String)> = BTreeSet::new();
+        for v in &versions {
+            let key = (v.site_id.clone(), v.program_id.clone());
+            if looked.contains(&key) {
+                continue;
+            }
+            let view = self.site_map(caller, &v.id).await?;
+            if view.status == "signed" {
+                let at = view
+                    .signatures
+                    .iter()
+                    .map(|s| s.signed_at)
+                    .max()
+                    .unwrap_or(0);
+                signed_maps.insert(key.clone(), at);
+                looked.insert(key);
+            }
+        }
+        Ok(GateRecord {
+            local_scope: local_scope(&agreements),
+            agreements,
+            facts,
+            deliverables: self.store.deliverable_records_of_partnership(&p.id).await?,
+            signed_maps,
+            open_gaps: self.store.open_gaps_of_partnership(&p.id).await?,
+            recorded: self.store.site_authorizations_of(&p.id).await?,
+            partnership_id: p.id.clone(),
+        })
+    }
+}
+
+/// What the gate reads of one partnership ([`App::gate_record`]): a page, the review and the
+/// onboarding pipeline judge every site × program from one load.
+pub(crate) struct GateRecord {
+    pub(crate) partnership_id: String,
+    pub(crate) agreements: Vec<Agreement>,
+    pub(crate) facts: Vec<AgreementFacts>,
+    local_scope: Scope,
+    /// Every site's and program's, oldest deliverable first within each.
+    pub(crate) deliverables: Vec<DeliverableRecord>,
+    /// (site, program) → when the newest version signed by both sides got its last signature.
+    pub(crate) signed_maps: BTreeMap<(String, String), i64>,
+    open_gaps: Vec<cellpath_store::Gap>,
+    recorded: Vec<SiteAuthorization>,
+}
+
+impl GateRecord {
+    /// The gate for a program at a site on `today`.
+    pub(crate) fn gate(&self, site_id: &str, program_id: &str, today: Date) -> GateView {
+        let deliverables: Vec<DeliverableRecord> = self
+            .deliverables
+            .iter()
+            .filter(|r| r.site_id == site_id && r.program_id == program_id)
+            .cloned()
+            .collect();
         let mut done: BTreeSet<Deliverable> = deliverables
             .iter()
             .filter_map(|r| r.deliverable.parse().ok())
             .collect();
-        for v in self.site_maps(caller, partnership_id).await? {
-            if v.site_id == site_id
-                && v.program_id == program_id
-                && self.site_map(caller, &v.id).await?.status == "signed"
-            {
-                done.insert(Deliverable::SiteMapSigned);
-                break;
-            }
+        if self
+            .signed_maps
+            .contains_key(&(site_id.to_string(), program_id.to_string()))
+        {
+            done.insert(Deliverable::SiteMapSigned);
         }
+        // Open blocking gaps on the facilities this site uses, for this program.
+        let open_blocking_gaps = self
+            .open_gaps
+            .iter()
+            .filter(|g| {
+                g.site_id == site_id
+                    && g.program_id == program_id
+                    && g.severity == cellpath_domain::readiness::Severity::Blocking.as_str()
+            })
+            .count();
         let missing = missing_for_authorization(&GateFacts {
             today: today.clone(),
             site_id: site_id.to_string(),
-            local_scope: local_scope(&agreements),
-            agreements: facts,
+            local_scope: self.local_scope,
+            agreements: self.facts.clone(),
             deliverables_done: done,
-            open_blocking_gaps: readiness.open_blocking,
+            open_blocking_gaps,
         });
-        let recorded = self
-            .store
-            .site_authorizations_of(&p.id)
-            .await?
-            .into_iter()
-            .find(|r| r.site_id == site_id && r.program_id == program_id);
-        Ok(GateView {
-            recorded,
-            partnership_id: p.id,
+        GateView {
+            recorded: self
+                .recorded
+                .iter()
+                .find(|r| r.site_id == site_id && r.program_id == program_id)
+                .cloned(),
+            partnership_id: self.partnership_id.clone(),
             site_id: site_id.to_string(),
             program_id: program_id.to_string(),
             today: today.as_str().to_string(),
@@ -946,9 +1059,9 @@ impl App {
                     missing: m,
                 })
                 .collect(),
-            agreements,
+            agreements: self.agreements.clone(),
             deliverables,
-        })
+        }
     }
 }
 
@@ -993,11 +1106,10 @@ impl App {
             .await?;
         let day = today.as_str().to_string();
         let mut changes: Vec<(String, Value, SiteAuthorization)> = Vec::new();
+        let record = self.gate_record(caller, &p).await?;
         for site in &sites {
             for program in &programs {
-                let view = self
-                    .gate(caller, &p.id, &site.id, &program.id, today.clone())
-                    .await?;
+                let view = record.gate(&site.id, &program.id, today.clone());
                 let missing: Vec<String> = view.missing.iter().map(|m| m.text.clone()).collect();
                 let status = if view.authorized {
                     "authorized"

@@ -4,13 +4,12 @@
 //! today — and the pipeline of every site of every partnership of an organization with its
 //! status, days in onboarding, predicted day (P50/P90) and what blocks it (the gate's words).
 
-use crate::contracting::{GateItem, date_or_none, facts_of, plan_of_template};
+use crate::contracting::{GateItem, GateRecord, date_or_none, plan_of_template};
 use crate::plans::PlanReport;
 use crate::{App, AppError, Caller};
 use cellpath_domain::Date;
 use cellpath_domain::contracting::template::{TrackItem, TrackKind};
 use cellpath_domain::contracting::{AgreementFacts, Deliverable, Scope};
-use cellpath_domain::policy::Action;
 use cellpath_planning::contracting::{Comparison, Planner, Report, Strategy, whole_day};
 use cellpath_store::{Page, Partnership, Program, Site};
 use serde::Serialize;
@@ -192,65 +191,50 @@ impl Facts {
     }
 }
 
-impl App {
-    /// The facts the live plan and the gate agree on, for one program of a partnership.
-    async fn onboarding_facts(
-        &self,
-        caller: &Caller,
-        p: &Partnership,
-        program: &Program,
-        sites: &[Site],
-    ) -> Result<(Facts, Vec<Option<Date>>), AppError> {
-        let rows = self.store.agreements_of(&p.id).await?;
-        let agreements = rows.iter().map(facts_of).collect::<Result<Vec<_>, _>>()?;
-        // An executed agreement counts from its effective date, else from the day it was
-        // last changed (executing it is a change).
-        let executed_on = rows
-            .iter()
-            .map(|a| {
-                Ok(date_or_none(&a.effective_on)?.or_else(|| Some(Date::of_micros(a.updated_at))))
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
-        let versions = self.site_maps(caller, &p.id).await?;
-        let mut deliverables = BTreeMap::new();
-        for site in sites {
-            let mut done: BTreeMap<Deliverable, Date> = BTreeMap::new();
-            for r in self
-                .store
-                .deliverable_records_of(&p.id, &site.id, &program.id)
-                .await?
-            {
-                if let (Ok(d), Some(on)) = (r.deliverable.parse(), date_or_none(&r.done_on)?) {
-                    done.insert(d, on);
-                }
-            }
-            // The newest version signed by both sides counts, on the day of its last signature.
-            let mut signed: Vec<_> = versions
-                .iter()
-                .filter(|v| v.site_id == site.id && v.program_id == program.id)
-                .collect();
-            signed.sort_by_key(|v| std::cmp::Reverse(v.number));
-            for v in signed {
-                let view = self.site_map(caller, &v.id).await?;
-                if view.status == "signed" {
-                    let last = view.signatures.iter().map(|s| s.signed_at).max();
-                    if let Some(at) = last {
-                        done.insert(Deliverable::SiteMapSigned, Date::of_micros(at));
-                    }
-                    break;
-                }
-            }
-            deliverables.insert(site.id.clone(), done);
+/// The facts the live plan and the gate agree on, for one program, from the gate's record.
+fn facts_of_record(
+    record: &GateRecord,
+    program_id: &str,
+) -> Result<(Facts, Vec<Option<Date>>), AppError> {
+    // An executed agreement counts from its effective date, else from the day it was last
+    // changed (executing it is a change).
+    let executed_on = record
+        .agreements
+        .iter()
+        .map(|a| Ok(date_or_none(&a.effective_on)?.or_else(|| Some(Date::of_micros(a.updated_at)))))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let mut deliverables: BTreeMap<String, BTreeMap<Deliverable, Date>> = BTreeMap::new();
+    for r in record
+        .deliverables
+        .iter()
+        .filter(|r| r.program_id == program_id)
+    {
+        if let (Ok(d), Some(on)) = (r.deliverable.parse(), date_or_none(&r.done_on)?) {
+            deliverables
+                .entry(r.site_id.clone())
+                .or_default()
+                .insert(d, on);
         }
-        Ok((
-            Facts {
-                agreements,
-                deliverables,
-            },
-            executed_on,
-        ))
     }
+    // The newest version signed by both sides counts, on the day of its last signature.
+    for ((site, program), at) in &record.signed_maps {
+        if program == program_id {
+            deliverables
+                .entry(site.clone())
+                .or_default()
+                .insert(Deliverable::SiteMapSigned, Date::of_micros(*at));
+        }
+    }
+    Ok((
+        Facts {
+            agreements: record.facts.clone(),
+            deliverables,
+        },
+        executed_on,
+    ))
+}
 
+impl App {
     /// When each active site of the partnership will be authorized for the program, planned
     /// from what is done (at its real dates) and the program's track template from `today`,
     /// under dual-track and, for comparison, sequential contracting; with where each site
@@ -262,14 +246,7 @@ impl App {
         program_id: &str,
         today: Date,
     ) -> Result<LivePlan, AppError> {
-        let p = self
-            .contract_partnership(
-                caller,
-                partnership_id,
-                Action::Read,
-                &format!("the plan of partnership {partnership_id}"),
-            )
-            .await?;
+        let p = self.gate_partnership(caller, partnership_id).await?;
         let program = self
             .store
             .program(program_id)
@@ -281,15 +258,20 @@ impl App {
                     "is not a program of this partnership's manufacturer",
                 )
             })?;
-        self.live_plan_of(caller, &p, &program, today).await
+        let record = self.gate_record(caller, &p).await?;
+        self.live_plan_of(&p, &record, &program, today, &Strategy::ALL)
+            .await
     }
 
+    /// The live plan under `strategies` (dual-track first). The pipeline asks for dual-track
+    /// only; the sequential figures of its plans then repeat dual-track's and are not shown.
     async fn live_plan_of(
         &self,
-        caller: &Caller,
         p: &Partnership,
+        record: &GateRecord,
         program: &Program,
         today: Date,
+        strategies: &[Strategy],
     ) -> Result<LivePlan, AppError> {
         let partnership_start = Date::of_micros(p.created_at);
         let sites: Vec<Site> = self
@@ -306,7 +288,7 @@ impl App {
             ));
         }
         let template = self.template_for(&program.id).await?;
-        let (facts, executed_on) = self.onboarding_facts(caller, p, program, &sites).await?;
+        let (facts, executed_on) = facts_of_record(record, &program.id)?;
 
         let mut names: Vec<String> = Vec::new();
         for s in &sites {
@@ -364,7 +346,7 @@ impl App {
 
         let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let mut reports: Vec<Report> = Vec::new();
-        for strategy in Strategy::ALL {
+        for &strategy in strategies {
             let mut plan = plan_of_template(&template, &name_refs, strategy)?;
             plan.seed = LIVE_SEED;
             plan.iterations = LIVE_ITERATIONS;
@@ -390,8 +372,8 @@ impl App {
             .map_err(|e| AppError::invalid("template", e))?;
             reports.push(report);
         }
-        let sequential = reports.pop().expect("two strategies");
-        let dual_track = reports.pop().expect("two strategies");
+        let dual_track = reports.remove(0);
+        let sequential = reports.pop().unwrap_or_else(|| dual_track.clone());
         let comparison = Comparison {
             dual_track,
             sequential,
@@ -423,9 +405,7 @@ impl App {
 
         let mut outlooks = Vec::new();
         for (site, name) in sites.iter().zip(&names) {
-            let gate = self
-                .gate(caller, &p.id, &site.id, &program.id, today.clone())
-                .await?;
+            let gate = record.gate(&site.id, &program.id, today.clone());
             let recorded = gate.recorded.as_ref();
             let (status, since) = if gate.authorized {
                 (
@@ -544,8 +524,14 @@ impl App {
                 .store
                 .programs_of(&p.manufacturer_id, Page::all())
                 .await?;
+            // Only partnerships whose gate the caller may read (every party role may).
+            self.gate_partnership(caller, &p.id).await?;
+            let record = self.gate_record(caller, &p).await?;
             for program in &programs {
-                let plan = match self.live_plan_of(caller, &p, program, today.clone()).await {
+                let plan = match self
+                    .live_plan_of(&p, &record, program, today.clone(), &[Strategy::DualTrack])
+                    .await
+                {
                     Ok(plan) => plan,
                     // A health system without sites yet has nothing in the pipeline.
                     Err(AppError::Invalid(f)) if f.iter().any(|f| f.field == "sites") => continue,

@@ -217,6 +217,19 @@ impl Store {
         .await?)
     }
 
+    /// Every deliverable recorded in a partnership, for every site and program.
+    pub async fn deliverable_records_of_partnership(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Vec<DeliverableRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM deliverable_records WHERE partnership_id = $1 ORDER BY site_id, program_id, deliverable",
+        )
+        .bind(partnership_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     pub async fn site_authorizations_of(
         &self,
         partnership_id: &str,

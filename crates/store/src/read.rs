@@ -774,6 +774,19 @@ impl Store {
             .await?)
     }
 
+    /// The open gaps of a partnership at every site, for the gate's count of blocking ones.
+    pub async fn open_gaps_of_partnership(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Vec<Gap>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM gaps WHERE partnership_id = $1 AND status = 'open' ORDER BY site_id, id",
+        )
+        .bind(partnership_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     pub async fn gaps_of_site(&self, site_id: &str) -> Result<Vec<Gap>, StoreError> {
         Ok(
             sqlx::query_as(

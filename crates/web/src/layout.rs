@@ -57,7 +57,12 @@ impl Chrome {
         let org = &ctx.org.id;
         let mut nav = vec![
             item(Section::Home, "Home", "/".into(), "nav-home"),
-            item(Section::Notices, "Notices", "/notices".into(), "nav-notices"),
+            item(
+                Section::Notices,
+                "Notices",
+                "/notices".into(),
+                "nav-notices",
+            ),
             item(
                 Section::Organization,
                 "Organization",

@@ -47,6 +47,12 @@ async fn programs_of(ctx: &Ctx, p: &Partnership) -> Result<Vec<Program>, WebErro
 pub async fn rows(ctx: &Ctx, p: &Partnership, sites: &[Site]) -> Result<Vec<Row>, WebError> {
     let programs = programs_of(ctx, p).await?;
     let versions = ctx.app.site_maps(ctx.caller(), &p.id).await?;
+    // Every row's gate from one read of the partnership's record; none when it cannot be read.
+    let gates = ctx
+        .app
+        .gates(ctx.caller(), &p.id, super::gate::today(ctx))
+        .await
+        .unwrap_or_default();
     let mut out = Vec::new();
     for site in sites {
         for program in &programs {
@@ -66,17 +72,10 @@ pub async fn rows(ctx: &Ctx, p: &Partnership, sites: &[Site]) -> Result<Vec<Row>
                 .readiness(ctx.caller(), &p.id, &site.id, &program.id)
                 .await
                 .ok();
-            let gate = ctx
-                .app
-                .gate(
-                    ctx.caller(),
-                    &p.id,
-                    &site.id,
-                    &program.id,
-                    super::gate::today(ctx),
-                )
-                .await
-                .ok();
+            let gate = gates
+                .iter()
+                .find(|g| g.site_id == site.id && g.program_id == program.id)
+                .cloned();
             out.push(Row {
                 partnership: p.clone(),
                 site: site.clone(),
