@@ -782,6 +782,21 @@ impl App {
             );
         }
         let done_on = f.check("done_on", Date::parse(&input.done_on));
+        // A deliverable is recorded once done: a date ahead would let the gate count work
+        // that has not happened.
+        let today = Date::of_micros(self.now());
+        if let Some(d) = &done_on
+            && d > &today
+        {
+            f.fail(
+                "done_on",
+                format!(
+                    "{} is after today ({}); record a deliverable once it is done",
+                    d.as_str(),
+                    today.as_str()
+                ),
+            );
+        }
         let evidence = f.check("evidence", Notes::parse(&input.evidence));
         f.finish()?;
         let deliverable = deliverable.expect("checked");
@@ -995,7 +1010,7 @@ pub(crate) struct GateRecord {
     pub(crate) partnership_id: String,
     pub(crate) agreements: Vec<Agreement>,
     pub(crate) facts: Vec<AgreementFacts>,
-    local_scope: Scope,
+    pub(crate) local_scope: Scope,
     /// Every site's and program's, oldest deliverable first within each.
     pub(crate) deliverables: Vec<DeliverableRecord>,
     /// (site, program) → when the newest version signed by both sides got its last signature.

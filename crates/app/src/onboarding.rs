@@ -155,39 +155,38 @@ fn plan_name(site: &Site, taken: &[String]) -> String {
 /// What is done, and when, for the gate's items of one partnership and program.
 struct Facts {
     agreements: Vec<AgreementFacts>,
+    /// The scope at which the gate looks for the local agreements.
+    local_scope: Scope,
     /// Per site id: each deliverable's day (a signed site map by its last signature).
     deliverables: BTreeMap<String, BTreeMap<Deliverable, Date>>,
 }
 
 impl Facts {
-    /// The day the agreements of `kind` satisfied this item for `site` (any site when `None`):
-    /// the earliest executed one not expired today, at its effective date.
+    /// The day this site's gate item for agreements of `kind` was satisfied: the earliest
+    /// agreement that satisfies it today (the gate's own test: scope, coverage, in force), at
+    /// its effective date. `None` while the gate still lists it.
     fn agreement_done(
         &self,
         kind: cellpath_domain::contracting::AgreementKind,
-        site: Option<&str>,
+        site: &str,
         today: &Date,
         executed_on: &[Option<Date>],
     ) -> Option<Date> {
         self.agreements
             .iter()
             .zip(executed_on)
-            .filter(|(a, _)| a.kind == kind)
-            .filter(|(a, _)| match site {
-                // The central instance: an agreement for the whole health system.
-                None => a.scope == Scope::HealthSystem,
-                Some(s) => a.covers(s),
-            })
-            .filter(|(a, _)| {
-                a.status == cellpath_domain::contracting::AgreementStatus::Executed
-                    && a.expires_on.as_ref().is_none_or(|d| today < d)
-            })
+            .filter(|(a, _)| a.satisfies(kind, site, self.local_scope, today))
             .filter_map(|(_, on)| on.clone())
             .min()
     }
 
-    fn deliverable_done(&self, d: Deliverable, site: &str) -> Option<Date> {
-        self.deliverables.get(site)?.get(&d).cloned()
+    /// A deliverable's day at a site, if recorded on or before today.
+    fn deliverable_done(&self, d: Deliverable, site: &str, today: &Date) -> Option<Date> {
+        self.deliverables
+            .get(site)?
+            .get(&d)
+            .filter(|on| *on <= today)
+            .cloned()
     }
 }
 
@@ -228,6 +227,7 @@ fn facts_of_record(
     Ok((
         Facts {
             agreements: record.facts.clone(),
+            local_scope: record.local_scope,
             deliverables,
         },
         executed_on,
@@ -253,10 +253,9 @@ impl App {
             .await?
             .filter(|pr| pr.org_id == p.manufacturer_id)
             .ok_or_else(|| {
-                AppError::invalid(
-                    "program_id",
-                    "is not a program of this partnership's manufacturer",
-                )
+                AppError::not_found(format!(
+                    "program {program_id} of this partnership's manufacturer"
+                ))
             })?;
         let record = self.gate_record(caller, &p).await?;
         self.live_plan_of(&p, &record, &program, today, &Strategy::ALL)
@@ -296,16 +295,23 @@ impl App {
             names.push(name);
         }
         // Each item's done day: per site (`Some`), and for the central track (`None`).
-        let done_at = |item: &TrackItem, site: Option<&Site>| -> Option<Date> {
-            match (item.item, site) {
-                (TrackKind::Agreement(kind), s) => {
-                    facts.agreement_done(kind, s.map(|s| s.id.as_str()), &today, &executed_on)
+        // The day an item was done at a site — exactly when the gate no longer lists it.
+        let done_at_site = |item: &TrackItem, site: &Site| -> Option<Date> {
+            match item.item {
+                TrackKind::Agreement(kind) => {
+                    facts.agreement_done(kind, &site.id, &today, &executed_on)
                 }
-                (TrackKind::Deliverable(d), Some(s)) => facts.deliverable_done(d, &s.id),
-                // A central deliverable is done when every site has it.
-                (TrackKind::Deliverable(d), None) => sites
+                TrackKind::Deliverable(d) => facts.deliverable_done(d, &site.id, &today),
+            }
+        };
+        // A central instance is done once it is done for every site (an agreement that does
+        // not cover a site yet still needs its joinder), on the last of those days.
+        let done_at = |item: &TrackItem, site: Option<&Site>| -> Option<Date> {
+            match site {
+                Some(s) => done_at_site(item, s),
+                None => sites
                     .iter()
-                    .map(|s| facts.deliverable_done(d, &s.id))
+                    .map(|s| done_at_site(item, s))
                     .collect::<Option<Vec<Date>>>()
                     .and_then(|days| days.into_iter().max()),
             }
@@ -428,13 +434,10 @@ impl App {
                 (Some(s), "authorized") => Date::parse(s).unwrap_or_else(|_| today.clone()),
                 _ => today.clone(),
             };
-            let counts = |item: &TrackItem| match item.scope {
-                Scope::HealthSystem => done
-                    .iter()
-                    .any(|(d, _, _, _)| d.as_deref() == Some(&item.key)),
-                Scope::Site => done
-                    .iter()
-                    .any(|(_, k, s, _)| k == &item.key && s.as_deref() == Some(name.as_str())),
+            // Done for this site, central items included (each is judged per site too).
+            let counts = |item: &TrackItem| {
+                done.iter()
+                    .any(|(_, k, s, _)| k == &item.key && s.as_deref() == Some(name.as_str()))
             };
             let dual = &comparison.dual_track;
             let prediction = (!gate.authorized).then(|| {
@@ -508,7 +511,12 @@ impl App {
     ) -> Result<Pipeline, AppError> {
         let partnerships = self.partnerships(caller, org_id, Page::all()).await?;
         let mut rows = Vec::new();
-        for p in partnerships.into_iter().filter(|p| p.status != "ended") {
+        // Ended partnerships are history; one that starts after the day asked about had no
+        // sites in onboarding yet.
+        for p in partnerships
+            .into_iter()
+            .filter(|p| p.status != "ended" && Date::of_micros(p.created_at) <= today)
+        {
             let partner_id = if p.manufacturer_id == org_id {
                 &p.health_system_id
             } else {

@@ -212,15 +212,51 @@ impl std::fmt::Display for Missing {
     }
 }
 
+/// At which scope the gate looks for an agreement of `kind`: the central kinds at the health
+/// system's, the local ones at the partnership's `local_scope`.
+pub fn gate_scope(kind: AgreementKind, local_scope: Scope) -> Scope {
+    if kind.is_central() {
+        Scope::HealthSystem
+    } else {
+        local_scope
+    }
+}
+
+impl AgreementFacts {
+    /// Whether this agreement satisfies the gate's `kind` item for `site_id` on `today`: the
+    /// kind, at the scope the gate looks at, covering the site, in force. The gate and the
+    /// live plan both ask this, so a plan never counts as done what the gate does not.
+    pub fn satisfies(
+        &self,
+        kind: AgreementKind,
+        site_id: &str,
+        local_scope: Scope,
+        today: &Date,
+    ) -> bool {
+        self.kind == kind
+            && self.scope == gate_scope(kind, local_scope)
+            && self.covers(site_id)
+            && self.in_force(today)
+    }
+}
+
+/// How far along an agreement is, to explain the one that covers a site best.
+fn progress(status: AgreementStatus) -> u8 {
+    match status {
+        AgreementStatus::Withdrawn => 0,
+        AgreementStatus::NotStarted => 1,
+        AgreementStatus::Drafting => 2,
+        AgreementStatus::Negotiating => 3,
+        AgreementStatus::LegalReview => 4,
+        AgreementStatus::Executed => 5,
+    }
+}
+
 /// The gate (DESIGN.md §2): empty when the site is authorized for the program.
 pub fn missing_for_authorization(facts: &GateFacts) -> Vec<Missing> {
     let mut out = Vec::new();
     for kind in AgreementKind::ALL {
-        let scope = if kind.is_central() {
-            Scope::HealthSystem
-        } else {
-            facts.local_scope
-        };
+        let scope = gate_scope(*kind, facts.local_scope);
         let candidates: Vec<&AgreementFacts> = facts
             .agreements
             .iter()
@@ -228,7 +264,7 @@ pub fn missing_for_authorization(facts: &GateFacts) -> Vec<Missing> {
             .collect();
         if candidates
             .iter()
-            .any(|a| a.covers(&facts.site_id) && a.in_force(&facts.today))
+            .any(|a| a.satisfies(*kind, &facts.site_id, facts.local_scope, &facts.today))
         {
             continue;
         }
@@ -237,7 +273,13 @@ pub fn missing_for_authorization(facts: &GateFacts) -> Vec<Missing> {
                 Scope::HealthSystem => "none for the health system yet".to_string(),
                 Scope::Site => "none for this site yet".to_string(),
             }
-        } else if let Some(a) = candidates.iter().find(|a| a.covers(&facts.site_id)) {
+        } else if let Some(a) = candidates
+            .iter()
+            .filter(|a| a.covers(&facts.site_id))
+            // The most advanced one explains best: a withdrawn one beside an executed one that
+            // has lapsed says "expired", not "withdrawn".
+            .max_by_key(|a| progress(a.status))
+        {
             match a.status {
                 AgreementStatus::Executed
                     if a.expires_on.as_ref().is_some_and(|d| d <= &facts.today) =>
@@ -353,6 +395,23 @@ mod tests {
                 "Mock shipment: not done",
                 "2 open blocking readiness gaps",
             ]
+        );
+    }
+
+    #[test]
+    fn the_most_advanced_covering_agreement_explains_what_is_missing() {
+        let mut f = complete("north");
+        let mut withdrawn = f.agreements[0].clone();
+        withdrawn.status = AgreementStatus::Withdrawn;
+        f.agreements[0].effective_on = Some(d("2027-01-01"));
+        f.agreements.insert(0, withdrawn);
+        let missing: Vec<String> = missing_for_authorization(&f)
+            .iter()
+            .map(|m| m.to_string())
+            .collect();
+        assert_eq!(
+            missing,
+            ["Master service agreement: not in effect until 2027-01-01"]
         );
     }
 

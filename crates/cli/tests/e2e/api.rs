@@ -1190,6 +1190,72 @@ async fn a_program_track_template_is_read_and_replaced_with_if_match() {
     s.shutdown().await;
 }
 
+/// Whether `value` fits `schema` of the served OpenAPI document: closed objects (no field
+/// the schema lacks, every required one present), arrays, `oneOf`, enums, `$ref`s and the
+/// JSON types; enough to catch a schema that refuses real answers, or answers that drift.
+fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.rsplit('/').next().unwrap();
+        return conforms(doc, &doc["components"]["schemas"][name], value, at);
+    }
+    if let Some(options) = schema["oneOf"].as_array() {
+        return if options.iter().any(|o| conforms(doc, o, value, at).is_ok()) {
+            Ok(())
+        } else {
+            Err(format!("{at}: {value} fits none of {schema}"))
+        };
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        return if values.contains(value) {
+            Ok(())
+        } else {
+            Err(format!("{at}: {value} is not one of {schema}"))
+        };
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let fits = |t: &str| match t {
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "null" => value.is_null(),
+        _ => true,
+    };
+    if !types.is_empty() && !types.iter().any(|t| fits(t)) {
+        return Err(format!("{at}: {value} is not {types:?}"));
+    }
+    if let Some(object) = value.as_object() {
+        let props = schema["properties"].as_object();
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let name = required.as_str().unwrap();
+            if !object.contains_key(name) {
+                return Err(format!("{at}: lacks the required {name}"));
+            }
+        }
+        for (k, v) in object {
+            match props.and_then(|p| p.get(k)) {
+                Some(s) => conforms(doc, s, v, &format!("{at}.{k}"))?,
+                None if schema["additionalProperties"] == false => {
+                    return Err(format!("{at}: {k} is not in the schema"));
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in array.iter().enumerate() {
+            conforms(doc, items, v, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn the_live_plan_and_the_onboarding_pipeline_over_the_api() {
     let s = spawn_demo().await;
@@ -1242,6 +1308,17 @@ async fn the_live_plan_and_the_onboarding_pipeline_over_the_api() {
             >= north["prediction"]["p50"].as_str().unwrap()
     );
     assert!(plan["days_saved"][0].as_i64().unwrap() > 0, "{plan}");
+    let doc: Value = s
+        .http
+        .get(s.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schema = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
+    conforms(&doc, &schema("LivePlan"), &plan, "LivePlan").unwrap();
     assert!(
         !plan["dual_track"]["critical_path"]
             .as_array()
@@ -1269,6 +1346,15 @@ async fn the_live_plan_and_the_onboarding_pipeline_over_the_api() {
     assert_eq!(res.status(), StatusCode::OK);
     let pipeline: Value = res.json().await.unwrap();
     assert_eq!(pipeline["org_id"], helixa.as_str());
+    conforms(
+        &doc,
+        &schema("OnboardingPipeline"),
+        &pipeline,
+        "OnboardingPipeline",
+    )
+    .unwrap();
+    // The check itself refuses what does not fit.
+    assert!(conforms(&doc, &schema("LivePlan"), &pipeline, "wrong").is_err());
     let rows = pipeline["rows"].as_array().unwrap();
     assert!(
         rows.iter()
