@@ -114,7 +114,10 @@ impl App {
                 // Another run recorded the same reminder first (the unique index refused ours,
                 // and the whole command with it): it was given, once; the next run catches up.
                 Err(AppError::Duplicate { .. }) => {}
-                Err(e) => return Err(e),
+                // One partnership's trouble must not keep the others' reminders from going out.
+                Err(e) => {
+                    tracing::warn!(partnership_id = %p.id, error = %e, "expiry reminders of a partnership failed; the next run tries again");
+                }
             }
         }
         Ok(recorded)

@@ -54,7 +54,8 @@ pub struct SiteOutlook {
     pub since: Option<String>,
     /// The later of the partnership's start and the site's creation.
     pub started_on: String,
-    /// From `started_on` to the day it was authorized, or to today while it is not.
+    /// From `started_on` to the day it was first authorized (a suspension later does not add
+    /// to it), or to today while it never was.
     pub days_in_onboarding: i64,
     /// Template items done for this site (central ones included), of `items`.
     pub done: usize,
@@ -430,9 +431,11 @@ impl App {
             };
             let started =
                 std::cmp::max(partnership_start.clone(), Date::of_micros(site.created_at));
-            let until = match (&since, status) {
-                (Some(s), "authorized") => Date::parse(s).unwrap_or_else(|_| today.clone()),
-                _ => today.clone(),
+            // Onboarding ends with the first authorization (the recorded row is created then;
+            // a later suspension or reinstatement only updates it), else it runs until today.
+            let until = match gate.recorded.as_ref() {
+                Some(r) => Date::of_micros(r.created_at),
+                None => today.clone(),
             };
             // Done for this site, central items included (each is judged per site too).
             let counts = |item: &TrackItem| {

@@ -17,7 +17,8 @@ pub struct NoticesArgs {
     /// First record the expiry reminders due in every active partnership.
     #[arg(long)]
     send: bool,
-    /// The day reminders are sent for (YYYY-MM-DD); today when left out.
+    /// The day reminders are sent for (YYYY-MM-DD), to catch up a missed day; today when
+    /// left out. Never a later day: a reminder is on the ledger for good.
     #[arg(long, requires = "send")]
     on: Option<String>,
     /// Show at most this many notices.
@@ -29,10 +30,18 @@ pub async fn run(url: &str, json: bool, args: NoticesArgs) -> anyhow::Result<Exi
     let app = open_app(url).await?;
     let org = find_org(&app, &args.org).await?;
     if args.send {
+        let today = Date::of_micros(app.now());
         let day = match &args.on {
             Some(on) => Date::parse(on).map_err(|e| anyhow::anyhow!("--on: {e}"))?,
-            None => Date::of_micros(app.now()),
+            None => today.clone(),
         };
+        if day > today {
+            anyhow::bail!(
+                "--on: {} is after today ({}); reminders go on the shared record for good, so only today or a missed day can be sent",
+                day.as_str(),
+                today.as_str()
+            );
+        }
         let n = app.send_expiry_reminders(day.clone()).await?;
         eprintln!("recorded {n} expiry reminder(s) due on {day}");
     }

@@ -708,8 +708,80 @@ async fn notices_from_the_command_line_send_the_reminders_due_and_list_them() {
             std::sync::Arc::new(cellpath_app::SystemClock),
         );
         cellpath_app::demo::seed(&app).await.unwrap();
+        // LUH-NORTH's supply agreement, executed, lapses in 30 days.
+        let contracts = app
+            .store
+            .user_by_email("contracts@helixa.example")
+            .await
+            .unwrap()
+            .unwrap();
+        let contracts = app
+            .caller_for_user(&contracts.id, cellpath_app::access::Via::Session)
+            .await
+            .unwrap();
+        let helixa = app
+            .store
+            .organization_by_name("Helixa Therapeutics")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let pship = app
+            .store
+            .partnerships_of(&helixa, cellpath_store::Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.name.contains("Lakeshore"))
+            .unwrap();
+        let north = app
+            .store
+            .sites_of(&pship.health_system_id, cellpath_store::Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.code == "LUH-NORTH")
+            .unwrap();
+        let a = app
+            .create_agreement(
+                &contracts,
+                &pship.id,
+                cellpath_app::contracting::AgreementInput {
+                    kind: "supply_agreement".into(),
+                    scope: "site".into(),
+                    site_id: Some(north.id),
+                    coverage: None,
+                    owner_manufacturer: None,
+                    owner_health_system: None,
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let lapses = cellpath_domain::Date::of_micros(app.now()).plus_days(30);
+        let a = app
+            .set_agreement_dates(
+                &contracts,
+                &a.id,
+                a.version,
+                "2025-01-01",
+                lapses.as_str(),
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        app.move_agreement(&contracts, &a.id, a.version, "executed", None)
+            .await
+            .unwrap();
         app.store.close().await;
     }
+    let lapses =
+        cellpath_domain::Date::of_micros(cellpath_app::Clock::now(&cellpath_app::SystemClock))
+            .plus_days(30);
     let notices = |extra: &[&str]| {
         let mut args = vec![
             "notices",
@@ -721,29 +793,41 @@ async fn notices_from_the_command_line_send_the_reminders_due_and_list_them() {
         args.extend_from_slice(extra);
         cellpath(&args, None)
     };
-    let out = notices(&["--send", "--on", "2030-05-01"]);
+    let out = notices(&["--send"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("recorded 5 expiry reminder(s) due on 2030-05-01"),
+        stderr(&out).contains("recorded 1 expiry reminder(s) due on"),
         "{}",
         stderr(&out)
     );
-    assert!(
-        stdout(&out).contains(
-            "Master service agreement with Lakeshore University Health expires on 2030-05-31 — 30 days left"
-        ),
-        "{}",
-        stdout(&out)
+    let expected = format!(
+        "Supply agreement for Lakeshore North Medical Center with Lakeshore University Health expires on {} — 30 days left",
+        lapses.as_str()
     );
+    assert!(stdout(&out).contains(&expected), "{}", stdout(&out));
     // Sent once: a second run records nothing and lists the same.
-    let out = notices(&["--send", "--on", "2030-05-01", "--json"]);
+    let out = notices(&["--send", "--json"]);
     assert!(
         stderr(&out).contains("recorded 0 expiry reminder(s)"),
         "{}",
         stderr(&out)
     );
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 6, "{list}");
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["text"].as_str() == Some(expected.as_str())),
+        "{list}"
+    );
+    // A later day is refused: a reminder sent early would stand on the record for good.
+    let out = notices(&["--send", "--on", "2030-05-01"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).starts_with("error: --on: 2030-05-01 is after today"),
+        "{}",
+        stderr(&out)
+    );
     let out = cellpath(
         &[
             "notices",
