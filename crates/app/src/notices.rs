@@ -33,7 +33,8 @@ pub enum NoticeKind {
 /// One thing an organization is told, with the sentence a person reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notice {
-    /// The record it comes from: an expiry reminder's id, or a site authorization's.
+    /// The record it comes from: an expiry reminder's id, or for an authorization, suspension
+    /// or reinstatement the event that recorded it (`ledger:seq`).
     pub id: String,
     pub kind: NoticeKind,
     /// When it was recorded on the ledger (microseconds since the epoch); notices are listed
@@ -291,14 +292,30 @@ impl App {
                 .store
                 .programs_of(&p.manufacturer_id, Page::all())
                 .await?;
-            for a in authorizations {
-                let site = site_name(&a.site_id);
+            // Every verdict the ledger recorded, not only the current one: a suspension later
+            // reinstated is still something both sides were told.
+            let rows: HashMap<&str, &cellpath_store::SiteAuthorization> =
+                authorizations.iter().map(|a| (a.id.as_str(), a)).collect();
+            for e in self
+                .store
+                .events_of_type(&p.id, "site_authorization.")
+                .await?
+            {
+                let event: Value = serde_json::from_str(&e.body).map_err(internal)?;
+                let payload = &event["payload"];
+                let Some(row) = payload["id"].as_str().and_then(|id| rows.get(id)) else {
+                    continue;
+                };
+                let new = &payload["new"];
+                let status = new["status"].as_str().unwrap_or_default();
+                let old_status = payload["old"]["status"].as_str();
+                let since = new["since"].as_str().unwrap_or_default().to_string();
+                let site = site_name(&row.site_id);
                 let program = programs
                     .iter()
-                    .find(|pr| pr.id == a.program_id)
-                    .map_or(a.program_id.clone(), |pr| pr.name.clone());
-                let missing: Vec<String> = a
-                    .missing
+                    .find(|pr| pr.id == row.program_id)
+                    .map_or(row.program_id.clone(), |pr| pr.name.clone());
+                let missing: Vec<String> = new["missing"]
                     .as_array()
                     .map(|l| {
                         l.iter()
@@ -306,37 +323,36 @@ impl App {
                             .collect()
                     })
                     .unwrap_or_default();
-                // A row is created at the first authorization; an authorized row that has
-                // changed since was suspended and then reinstated.
-                let (kind, text) = match (a.status.as_str(), a.version) {
-                    ("authorized", 1) => (
+                let (kind, text) = match (old_status, status) {
+                    (None, "authorized") => (
                         NoticeKind::SiteAuthorized,
                         format!(
-                            "{site} is an authorized treatment center for {program} since {}",
-                            a.since
+                            "{site} is an authorized treatment center for {program} since {since}"
                         ),
                     ),
-                    ("authorized", _) => (
+                    (Some("suspended"), "authorized") => (
                         NoticeKind::SiteReinstated,
-                        format!("{site} is reinstated for {program} since {}", a.since),
+                        format!("{site} is reinstated for {program} since {since}"),
                     ),
-                    _ => (
+                    (Some("authorized"), "suspended") => (
                         NoticeKind::SiteSuspended,
                         format!(
-                            "{site} is suspended for {program} since {}. Missing: {}",
-                            a.since,
+                            "{site} is suspended for {program} since {since}. Missing: {}",
                             missing.join("; ")
                         ),
                     ),
+                    // Still suspended with other items missing: the gate page shows the list;
+                    // nobody needs telling again.
+                    _ => continue,
                 };
                 out.push(Notice {
-                    id: a.id,
+                    id: format!("{}:{}", e.ledger_id, e.seq),
                     kind,
-                    recorded_at: a.updated_at,
-                    on: a.since,
-                    site_id: Some(a.site_id),
+                    recorded_at: e.recorded_at,
+                    on: since,
+                    site_id: Some(row.site_id.clone()),
                     site_name: Some(site),
-                    program_id: Some(a.program_id),
+                    program_id: Some(row.program_id.clone()),
                     program_name: Some(program),
                     missing,
                     text,

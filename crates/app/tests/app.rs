@@ -3624,11 +3624,28 @@ async fn a_withdrawal_and_a_new_agreement_show_as_suspension_then_reinstatement_
                 today(&app)
             )
         );
+        // Each verdict the ledger recorded stays a notice: the suspension is not lost once
+        // reinstated, and each has its own id (the event that recorded it).
+        let kinds: Vec<NoticeKind> = seen_by_hs.iter().map(|n| n.kind).collect();
         assert_eq!(
-            seen_by_hs.len(),
-            1,
-            "one row per site and program: {seen_by_hs:?}"
+            kinds,
+            [
+                NoticeKind::SiteReinstated,
+                NoticeKind::SiteSuspended,
+                NoticeKind::SiteAuthorized
+            ],
+            "{}: {seen_by_hs:?}",
+            db.label
         );
+        assert_eq!(
+            seen_by_hs[1].missing,
+            ["Master service agreement: withdrawn"],
+            "{}",
+            db.label
+        );
+        let ids: std::collections::BTreeSet<&str> =
+            seen_by_hs.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids.len(), 3);
     }
 }
 

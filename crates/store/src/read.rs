@@ -904,6 +904,24 @@ impl Store {
     }
 
     /// Events of a ledger newest first, for people reading the audit trail.
+    /// A ledger's events whose type starts with `prefix` (e.g. `site_authorization.`), oldest
+    /// first.
+    pub async fn events_of_type(
+        &self,
+        ledger_id: &str,
+        prefix: &str,
+    ) -> Result<Vec<StoredEventRow>, StoreError> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {EVENT_COLS} FROM events WHERE ledger_id = $1 AND kind LIKE $2 ORDER BY seq"
+        )))
+        .bind(ledger_id)
+        // `_` in a prefix matches itself too (LIKE's one-character wildcard); the prefixes
+        // come from the code, never from a person.
+        .bind(format!("{prefix}%"))
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     pub async fn events_newest_first(
         &self,
         ledger_id: &str,
