@@ -786,12 +786,13 @@ impl App {
             &p.health_system_id,
         )
         .await?;
-        let program = self.store.program(&input.program_id).await?;
-        if program.is_none_or(|pr| pr.org_id != p.manufacturer_id) {
-            f.fail(
-                "program_id",
-                "is not a program of this partnership's manufacturer",
-            );
+        if !self
+            .programs_in(&p)
+            .await?
+            .iter()
+            .any(|pr| pr.id == input.program_id)
+        {
+            f.fail("program_id", "is not a program of this partnership");
         }
         let done_on = f.check("done_on", Date::parse(&input.done_on));
         // A deliverable is recorded once done: a date ahead would let the gate count work
@@ -902,11 +903,16 @@ impl App {
         today: Date,
     ) -> Result<GateView, AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
-        self.store
-            .program(program_id)
+        if !self
+            .programs_in(&p)
             .await?
-            .filter(|pr| pr.org_id == p.manufacturer_id)
-            .ok_or_else(|| AppError::not_found(format!("program {program_id}")))?;
+            .iter()
+            .any(|pr| pr.id == program_id)
+        {
+            return Err(AppError::not_found(format!(
+                "program {program_id} of this partnership"
+            )));
+        }
         self.store
             .site(site_id)
             .await?
@@ -930,10 +936,7 @@ impl App {
             .store
             .sites_of(&p.health_system_id, cellpath_store::Page::all())
             .await?;
-        let programs = self
-            .store
-            .programs_of(&p.manufacturer_id, cellpath_store::Page::all())
-            .await?;
+        let programs = self.programs_in(&p).await?;
         let mut out = Vec::with_capacity(sites.len() * programs.len());
         for site in &sites {
             for program in &programs {
@@ -1116,10 +1119,7 @@ impl App {
             .store
             .sites_of(&p.health_system_id, cellpath_store::Page::all())
             .await?;
-        let programs = self
-            .store
-            .programs_of(&p.manufacturer_id, cellpath_store::Page::all())
-            .await?;
+        let programs = self.programs_in(&p).await?;
         let day = today.as_str().to_string();
         let mut changes: Vec<(String, Value, SiteAuthorization)> = Vec::new();
         let record = self.gate_record(caller, &p).await?;

@@ -428,30 +428,18 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
             0,
             0,
             "Helixa × Lakeshore: Vantacel launch",
-            &["Vantacel (autologous CAR-T)"],
+            &["Vantacel"],
             true,
         ),
-        (
-            0,
-            1,
-            "Helixa × Cascade: Vantacel",
-            &["Vantacel (autologous CAR-T)"],
-            false,
-        ),
+        (0, 1, "Helixa × Cascade: Vantacel", &["Vantacel"], false),
         (
             1,
             0,
             "Northbridge × Lakeshore: Corvigen",
-            &["Corvigen (in vivo gene therapy)"],
+            &["Corvigen"],
             true,
         ),
-        (
-            1,
-            2,
-            "Northbridge × Piedmont Valley",
-            &["Corvigen (in vivo gene therapy)"],
-            true,
-        ),
+        (1, 2, "Northbridge × Piedmont Valley", &["Corvigen"], true),
     ];
     for (m, h, name, programs, accept) in plan {
         let onboarding = app

@@ -249,14 +249,12 @@ impl App {
     ) -> Result<LivePlan, AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
         let program = self
-            .store
-            .program(program_id)
+            .programs_in(&p)
             .await?
-            .filter(|pr| pr.org_id == p.manufacturer_id)
+            .into_iter()
+            .find(|pr| pr.id == program_id)
             .ok_or_else(|| {
-                AppError::not_found(format!(
-                    "program {program_id} of this partnership's manufacturer"
-                ))
+                AppError::not_found(format!("program {program_id} of this partnership"))
             })?;
         let record = self.gate_record(caller, &p).await?;
         self.live_plan_of(&p, &record, &program, today, &Strategy::ALL)
@@ -531,10 +529,7 @@ impl App {
                 .await?
                 .map(|o| o.name)
                 .unwrap_or_default();
-            let programs = self
-                .store
-                .programs_of(&p.manufacturer_id, Page::all())
-                .await?;
+            let programs = self.programs_in(&p).await?;
             // Only partnerships whose gate the caller may read (every party role may).
             self.gate_partnership(caller, &p.id).await?;
             let record = self.gate_record(caller, &p).await?;

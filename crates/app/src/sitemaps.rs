@@ -255,15 +255,13 @@ impl App {
                 "is not a site of this partnership's health system",
             );
         }
-        let program = self.store.program(program_id).await?;
-        if program
-            .as_ref()
-            .is_none_or(|pr| pr.org_id != p.manufacturer_id)
-        {
-            f.fail(
-                "program_id",
-                "is not a program of this partnership's manufacturer",
-            );
+        let program = self
+            .programs_in(&p)
+            .await?
+            .into_iter()
+            .find(|pr| pr.id == program_id);
+        if program.is_none() {
+            f.fail("program_id", "is not a program of this partnership");
         }
         f.finish()?;
         let program = program.expect("checked");

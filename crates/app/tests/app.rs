@@ -3881,3 +3881,77 @@ async fn the_pipeline_on_a_day_before_a_partnership_started_leaves_that_partners
         );
     }
 }
+
+/// A partnership is for named programs of the manufacturer (kept as ids); its gate, plans and
+/// pipeline rows cover those programs only.
+#[tokio::test]
+async fn a_partnership_is_for_the_programs_it_names_and_onboards_only_those() {
+    use cellpath_app::records::partnerships::PartnershipInput;
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let lead = as_user(&app, "onboarding@helixa.example").await;
+        let piedmont = org_id(&app, "Piedmont Valley Health").await;
+        let input = |programs: &[&str]| PartnershipInput {
+            health_system_id: piedmont.clone(),
+            name: format!("Helixa × Piedmont {}", programs.len()),
+            programs: programs.iter().map(|p| p.to_string()).collect(),
+            manufacturer_id: None,
+        };
+        // Another maker's program, or none by that name: refused on the field.
+        for wrong in ["Corvigen", "Vantacel XR"] {
+            match app.create_partnership(&lead, input(&[wrong]), None).await {
+                Err(AppError::Invalid(f)) => {
+                    assert_eq!(f[0].field, "programs", "{}", db.label);
+                    assert!(f[0].message.contains(wrong), "{:?}", f);
+                }
+                other => panic!("{}: {wrong} accepted: {other:?}", db.label),
+            }
+        }
+        // By name, kept as the id.
+        let p = app
+            .create_partnership(&lead, input(&["Vantacel"]), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(p.programs, [ids.vantacel.clone()], "{}", db.label);
+        // None named: nothing to judge or plan.
+        let none = app
+            .create_partnership(&lead, input(&[]), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let pied_site = app
+            .store
+            .sites_of(&piedmont, Page::all())
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        let err = app
+            .gate(&lead, &none.id, &pied_site, &ids.vantacel, today(&app))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::NotFound(_)), "{err:?}");
+        let helixa = org_id(&app, "Helixa Therapeutics").await;
+        let pipeline = app
+            .onboarding_pipeline(&lead, &helixa, today(&app))
+            .await
+            .unwrap();
+        assert!(
+            !pipeline.rows.iter().any(|r| r.partnership_id == none.id),
+            "{}",
+            db.label
+        );
+        assert!(
+            pipeline
+                .rows
+                .iter()
+                .any(|r| r.partnership_id == p.id && r.program_id == ids.vantacel),
+            "{}",
+            db.label
+        );
+    }
+}

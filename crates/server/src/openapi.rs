@@ -695,8 +695,8 @@ fn schemas() -> Value {
         "Me": object(&["user", "organization"], &[("user", json!({ "$ref": "#/components/schemas/User" })), ("organization", json!({ "$ref": "#/components/schemas/Organization" }))]),
         "Partnership": partnership,
         "PartnershipPage": page_of("Partnership"),
-        "PartnershipInput": object(&["health_system_id", "name"], &[("health_system_id", text()), ("name", text()), ("programs", list_of(text())), ("manufacturer_id", text())]),
-        "PartnershipPatch": object(&[], &[("name", text()), ("programs", list_of(text())), ("status", json!({ "enum": ["proposed", "active", "ended"] }))]),
+        "PartnershipInput": object(&["health_system_id", "name"], &[("health_system_id", text()), ("name", text()), ("programs", program_refs()), ("manufacturer_id", text())]),
+        "PartnershipPatch": object(&[], &[("name", text()), ("programs", program_refs()), ("status", json!({ "enum": ["proposed", "active", "ended"] }))]),
         "ApiToken": object(&["id", "user_id", "name", "created_at"], &token_props),
         "ApiTokenList": list_of(json!({ "$ref": "#/components/schemas/ApiToken" })),
         "CreatedToken": object(&["id", "user_id", "name", "created_at", "token"], &created_token),
@@ -905,6 +905,13 @@ fn schemas() -> Value {
             ("rows", list_of(json!({ "$ref": "#/components/schemas/PipelineRow" }))),
         ]),
     })
+}
+
+/// The programs a partnership is for: ids or exact names of the manufacturer's programs
+/// (kept and answered as ids).
+fn program_refs() -> Value {
+    json!({ "type": "array", "items": { "type": "string" }, "maxItems": 50,
+        "description": "ids or exact names of the manufacturer's programs; kept as ids" })
 }
 
 fn date() -> Value {

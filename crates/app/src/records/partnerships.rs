@@ -1,6 +1,6 @@
-//! Partnerships: a manufacturer and a health system, for one or more programs (by name until
-//! the programs issue fills them). Each partnership opens its own ledger. The manufacturer
-//! proposes; the health system accepts; either side may end it.
+//! Partnerships: a manufacturer and a health system, for one or more of the manufacturer's
+//! programs (given by id or exact name, kept as ids). Each partnership opens its own ledger.
+//! The manufacturer proposes; the health system accepts; either side may end it.
 
 use super::{Diff, expect_version};
 use crate::write::Write;
@@ -31,22 +31,62 @@ pub struct PartnershipPatch {
     pub status: Option<String>,
 }
 
-fn programs(f: &mut Fields, names: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for n in names {
-        if let Some(n) = f.check("programs", Name::parse(n))
-            && !out.iter().any(|o| o == n.as_str())
-        {
-            out.push(n.into_string());
-        }
-    }
-    if out.len() > 50 {
-        f.fail("programs", "at most 50 programs per partnership");
-    }
-    out
-}
-
 impl App {
+    /// The manufacturer's programs a partnership is for, given by id or exact name; each must
+    /// be the manufacturer's. Kept as ids, in the order given, each once.
+    async fn partnership_program_ids(
+        &self,
+        f: &mut Fields,
+        manufacturer_id: &str,
+        given: &[String],
+    ) -> Result<Vec<String>, AppError> {
+        if given.len() > 50 {
+            f.fail("programs", "at most 50 programs per partnership");
+            return Ok(vec![]);
+        }
+        let programs = self.store.programs_of(manufacturer_id, Page::all()).await?;
+        let mut out: Vec<String> = Vec::new();
+        for g in given.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
+            match programs.iter().find(|p| p.id == g || p.name == g) {
+                Some(p) if !out.contains(&p.id) => out.push(p.id.clone()),
+                Some(_) => {}
+                None => f.fail(
+                    "programs",
+                    format!(
+                        "{:?} is not a program of the manufacturer (give its name or id)",
+                        g.chars().take(60).collect::<String>()
+                    ),
+                ),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The programs a partnership is for (rows written before programs were kept as ids hold
+    /// names; those still match).
+    pub(crate) async fn programs_in(
+        &self,
+        p: &Partnership,
+    ) -> Result<Vec<cellpath_store::Program>, AppError> {
+        Ok(self
+            .store
+            .programs_of(&p.manufacturer_id, Page::all())
+            .await?
+            .into_iter()
+            .filter(|pr| p.programs.iter().any(|g| *g == pr.id || *g == pr.name))
+            .collect())
+    }
+
+    /// The programs of a partnership, for anyone who may read the partnership.
+    pub async fn partnership_programs(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+    ) -> Result<Vec<cellpath_store::Program>, AppError> {
+        let p = self.partnership(caller, partnership_id).await?;
+        self.programs_in(&p).await
+    }
+
     pub async fn create_partnership(
         &self,
         caller: &Caller,
@@ -91,7 +131,9 @@ impl App {
             f.fail("health_system_id", "is not a health system");
         }
         let name = f.check("name", Name::parse(&input.name));
-        let programs = programs(&mut f, &input.programs);
+        let programs = self
+            .partnership_program_ids(&mut f, &manufacturer_id, &input.programs)
+            .await?;
         f.finish()?;
         let partnership = Partnership {
             id: crate::ids::new_id("pship"),
@@ -180,7 +222,13 @@ impl App {
             .name
             .as_deref()
             .and_then(|v| f.check("name", Name::parse(v)));
-        let programs = patch.programs.as_deref().map(|p| programs(&mut f, p));
+        let programs = match patch.programs.as_deref() {
+            Some(p) => Some(
+                self.partnership_program_ids(&mut f, &current.manufacturer_id, p)
+                    .await?,
+            ),
+            None => None,
+        };
         let status = patch
             .status
             .as_deref()

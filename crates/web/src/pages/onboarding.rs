@@ -168,13 +168,7 @@ pub async fn plan(
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, WebError> {
     let p = ctx.app.partnership(ctx.caller(), &pid).await?;
-    let programs: Vec<_> = ctx
-        .app
-        .programs(ctx.caller(), super::list_page())
-        .await?
-        .into_iter()
-        .filter(|pr| pr.org_id == p.manufacturer_id)
-        .collect();
+    let programs = ctx.app.partnership_programs(ctx.caller(), &p.id).await?;
     let wanted = q.program.as_deref().filter(|s| !s.is_empty());
     let program = match wanted {
         Some(id) => programs.iter().find(|pr| pr.id == id),

@@ -5,7 +5,7 @@
 
 use super::{NoticeQuery, OrgNames, facts, health_systems, notice_redirect};
 use crate::errors::WebError;
-use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
+use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::labels;
 use crate::layout::notice;
 use crate::session::{Ctx, Posted};
@@ -20,13 +20,23 @@ use maud::html;
 
 const NEW_FIELDS: &[&str] = &["health_system_id", "name", "programs"];
 
-/// "A, B ,, C" → ["A", "B", "C"].
-fn split_programs(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect()
+/// Program names by id, of the programs the caller reads (a partnership keeps ids; older
+/// rows hold names, shown as they are).
+async fn program_names(ctx: &Ctx) -> Result<std::collections::HashMap<String, String>, WebError> {
+    Ok(ctx
+        .app
+        .programs(ctx.caller(), super::list_page())
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect())
+}
+
+fn program_list(names: &std::collections::HashMap<String, String>, ids: &[String]) -> String {
+    ids.iter()
+        .map(|id| names.get(id).cloned().unwrap_or_else(|| id.clone()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub async fn list(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, WebError> {
@@ -46,7 +56,7 @@ pub async fn create(posted: Posted) -> Result<Response, WebError> {
     let input = PartnershipInput {
         health_system_id: form.get("health_system_id").into(),
         name: form.get("name").into(),
-        programs: split_programs(form.get("programs")),
+        programs: form.all("programs"),
         manufacturer_id: None,
     };
     match ctx
@@ -86,8 +96,15 @@ async fn render_list(
         .partnerships(ctx.caller(), &ctx.org.id, Page::all())
         .await?;
     let names = OrgNames::load(ctx).await?;
+    let program_names = program_names(ctx).await?;
     let may_create = !ctx.is_health_system()
         && ctx.may(Action::Create, ResourceKind::Partnership, Relation::Party);
+    // The proposer's own programs, to choose what the partnership is for.
+    let mut own_programs: Vec<(String, String)> = program_names
+        .iter()
+        .map(|(id, name)| (id.clone(), name.clone()))
+        .collect();
+    own_programs.sort_by(|a, b| a.1.cmp(&b.1));
     let mut directory = Vec::new();
     if may_create {
         directory.push((String::new(), "Choose a health system…".to_string()));
@@ -118,7 +135,7 @@ async fn render_list(
                         tr {
                             td { a href={ "/partnerships/" (p.id) } { (p.name) } }
                             td { (names.name(other_party(ctx, p))) }
-                            td { (p.programs.join(", ")) }
+                            td { (program_list(&program_names, &p.programs)) }
                             td { (labels::partnership_status_badge(&p.status)) }
                             td { (time_el(p.created_at)) }
                         }
@@ -135,8 +152,8 @@ async fn render_list(
                     (csrf_field(ctx.csrf()))
                     (view.select("Health system", "health_system_id", &directory))
                     (view.text("Name", "name"))
-                    (view.input("Programs", "programs", Input::Text,
-                        Some("Therapies this partnership covers, separated by commas.")))
+                    (view.checkboxes("Programs", "programs", &own_programs,
+                        "No programs yet: add one on the Programs page first."))
                     button.primary type="submit" { "Propose partnership" }
                 }
             }
@@ -282,6 +299,7 @@ async fn render_one(
     let sites = super::site_work::partnership_section(ctx, &p, start).await?;
     let agreements = super::agreements::partnership_section(ctx, &p, agreement).await?;
     let names = OrgNames::load(ctx).await?;
+    let program_names = program_names(ctx).await?;
     let may_update = ctx.may(Action::Update, ResourceKind::Partnership, Relation::Party);
     let is_hs = ctx.org.id == p.health_system_id;
     let may_accept = may_update && is_hs && p.status == "proposed";
@@ -310,7 +328,7 @@ async fn render_one(
             ("Health system", party(&p.health_system_id)),
             ("Programs", html! {
                 @if p.programs.is_empty() { span.muted { "None named yet" } }
-                @else { ul.plain { @for prog in &p.programs { li { (prog) } } } }
+                @else { ul.plain { @for prog in &p.programs { li { (program_names.get(prog).unwrap_or(prog)) } } } }
             }),
             ("Status", labels::partnership_status_badge(&p.status)),
             ("Proposed", time_el(p.created_at)),
@@ -352,15 +370,4 @@ async fn render_one(
         (agreements)
     };
     Ok(ctx.render_status(status, &p.name, content))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn programs_are_split_on_commas_and_trimmed() {
-        assert_eq!(
-            super::split_programs(" Vantacel , ,Corvigen,"),
-            vec!["Vantacel".to_string(), "Corvigen".to_string()]
-        );
-    }
 }

@@ -32,18 +32,12 @@ pub struct Row {
     pub gate: Option<GateView>,
 }
 
-/// The manufacturer's programs the caller sees.
+/// The programs the partnership is for.
 async fn programs_of(ctx: &Ctx, p: &Partnership) -> Result<Vec<Program>, WebError> {
-    Ok(ctx
-        .app
-        .programs(ctx.caller(), list_page())
-        .await?
-        .into_iter()
-        .filter(|pr| pr.org_id == p.manufacturer_id)
-        .collect())
+    Ok(ctx.app.partnership_programs(ctx.caller(), &p.id).await?)
 }
 
-/// A row for every site × every program of the manufacturer.
+/// A row for every site × every program of the partnership.
 pub async fn rows(ctx: &Ctx, p: &Partnership, sites: &[Site]) -> Result<Vec<Row>, WebError> {
     let programs = programs_of(ctx, p).await?;
     let versions = ctx.app.site_maps(ctx.caller(), &p.id).await?;

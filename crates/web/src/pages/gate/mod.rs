@@ -112,13 +112,7 @@ async fn render(
         .ok()
         .filter(|s| s.org_id == p.health_system_id)
         .ok_or_else(|| AppError::not_found(format!("site {site_id} of this partnership")))?;
-    let programs: Vec<_> = ctx
-        .app
-        .programs(ctx.caller(), super::list_page())
-        .await?
-        .into_iter()
-        .filter(|pr| pr.org_id == p.manufacturer_id)
-        .collect();
+    let programs = ctx.app.partnership_programs(ctx.caller(), &p.id).await?;
     let wanted = program_id.filter(|s| !s.is_empty());
     let program = match wanted {
         Some(id) => programs.iter().find(|pr| pr.id == id),
