@@ -3915,7 +3915,12 @@ async fn a_partnership_is_for_the_programs_it_names_and_onboards_only_those() {
             .unwrap()
             .fresh()
             .unwrap();
-        assert_eq!(p.programs, std::slice::from_ref(&ids.vantacel), "{}", db.label);
+        assert_eq!(
+            p.programs,
+            std::slice::from_ref(&ids.vantacel),
+            "{}",
+            db.label
+        );
         // None named: nothing to judge or plan.
         let none = app
             .create_partnership(&lead, input(&[]), None)
