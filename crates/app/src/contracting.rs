@@ -7,7 +7,7 @@ use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::Date;
 use cellpath_domain::Notes;
-use cellpath_domain::contracting::template::TrackTemplate;
+use cellpath_domain::contracting::template::{TrackKind, TrackTemplate};
 use cellpath_domain::contracting::{
     AgreementFacts, AgreementKind, AgreementStatus, Coverage, Deliverable, GateFacts, Missing,
     Scope, missing_for_authorization,
@@ -103,7 +103,7 @@ pub struct GateView {
     pub recorded: Option<SiteAuthorization>,
 }
 
-pub(crate) fn date_or_none(s: &str) -> Result<Option<Date>, AppError> {
+fn date_or_none(s: &str) -> Result<Option<Date>, AppError> {
     if s.is_empty() {
         Ok(None)
     } else {
@@ -111,7 +111,7 @@ pub(crate) fn date_or_none(s: &str) -> Result<Option<Date>, AppError> {
     }
 }
 
-pub(crate) fn facts_of(a: &Agreement) -> Result<AgreementFacts, AppError> {
+fn facts_of(a: &Agreement) -> Result<AgreementFacts, AppError> {
     Ok(AgreementFacts {
         kind: a.kind.parse().map_err(internal)?,
         scope: a.scope.parse().map_err(internal)?,
@@ -146,7 +146,7 @@ fn local_scope(agreements: &[Agreement]) -> Scope {
 }
 
 impl App {
-    pub(crate) async fn contract_partnership(
+    async fn contract_partnership(
         &self,
         caller: &Caller,
         partnership_id: &str,
@@ -1035,6 +1035,48 @@ pub(crate) struct GateRecord {
 }
 
 impl GateRecord {
+    /// The day this site's gate `item` for the program was satisfied, if it is on `today`
+    /// (the live plan fixes done items at these days): an agreement kind by the earliest
+    /// agreement that satisfies the gate (at its effective date, else the day it was last
+    /// changed — executing it is a change), a deliverable at its recorded day (never after
+    /// today), the signed site map at the last signature of the newest version both sides
+    /// signed.
+    pub(crate) fn satisfied_on(
+        &self,
+        item: TrackKind,
+        site_id: &str,
+        program_id: &str,
+        today: &Date,
+    ) -> Option<Date> {
+        match item {
+            TrackKind::Agreement(kind) => self
+                .facts
+                .iter()
+                .zip(&self.agreements)
+                .filter(|(f, _)| f.satisfies(kind, site_id, self.local_scope, today))
+                .map(|(f, a)| {
+                    f.effective_on
+                        .clone()
+                        .unwrap_or_else(|| Date::of_micros(a.updated_at))
+                })
+                .min(),
+            TrackKind::Deliverable(Deliverable::SiteMapSigned) => self
+                .signed_maps
+                .get(&(site_id.to_string(), program_id.to_string()))
+                .map(|at| Date::of_micros(*at)),
+            TrackKind::Deliverable(d) => self
+                .deliverables
+                .iter()
+                .find(|r| {
+                    r.site_id == site_id
+                        && r.program_id == program_id
+                        && r.deliverable == d.as_str()
+                })
+                .and_then(|r| Date::parse(&r.done_on).ok())
+                .filter(|on| on <= today),
+        }
+    }
+
     /// The gate for a program at a site on `today`.
     pub(crate) fn gate(&self, site_id: &str, program_id: &str, today: Date) -> GateView {
         let deliverables: Vec<DeliverableRecord> = self
@@ -1276,7 +1318,7 @@ impl App {
             let Some(expires) = date_or_none(&a.expires_on)? else {
                 continue;
             };
-            let days_left = expires.days_since_epoch() - today.days_since_epoch();
+            let days_left = cellpath_domain::contracting::reminders::days_left(&today, &expires);
             // On its expiry day an agreement is no longer in force (the gate's rule), so the
             // last reminder is the day before.
             if (1..=within_days).contains(&days_left) {

@@ -4,16 +4,15 @@
 //! today — and the pipeline of every site of every partnership of an organization with its
 //! status, days in onboarding, predicted day (P50/P90) and what blocks it (the gate's words).
 
-use crate::contracting::{GateItem, GateRecord, date_or_none, plan_of_template};
+use crate::contracting::{GateItem, GateRecord, GateView, plan_of_template};
 use crate::plans::PlanReport;
 use crate::{App, AppError, Caller};
 use cellpath_domain::Date;
-use cellpath_domain::contracting::template::{TrackItem, TrackKind};
-use cellpath_domain::contracting::{AgreementFacts, Deliverable, Scope};
+use cellpath_domain::contracting::Scope;
+use cellpath_domain::contracting::template::TrackItem;
 use cellpath_planning::contracting::{Comparison, Planner, Report, Strategy, whole_day};
 use cellpath_store::{Page, Partnership, Program, Site};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Monte Carlo runs of a live plan: P90 is stable to well under a day at this count.
 pub const LIVE_ITERATIONS: u32 = 10_000;
@@ -102,19 +101,35 @@ pub struct LivePlan {
     pub report: PlanReport,
 }
 
-impl LivePlan {
-    /// A plan day as a date.
-    pub fn date_of(&self, day: f64) -> String {
-        day_date(&self.start, day)
+/// No day before `today` for the sites still `waiting` (and for the last site while any
+/// waits): the planner puts a site whose items are all done on the day of its last item, but
+/// the gate has not let it through yet.
+fn not_before(report: &mut Report, today: f64, waiting: &[&str]) {
+    if waiting.is_empty() {
+        return;
     }
-}
-
-fn day_date(start: &str, day: f64) -> String {
-    Date::parse(start)
-        .expect("the plan's start is a date")
-        .plus_days(whole_day(day))
-        .as_str()
-        .to_string()
+    for s in report
+        .deterministic
+        .sites
+        .iter_mut()
+        .filter(|s| waiting.contains(&s.site.as_str()))
+    {
+        s.day = s.day.max(today);
+    }
+    for (_, d) in report
+        .monte_carlo
+        .sites
+        .iter_mut()
+        .filter(|(s, _)| waiting.contains(&s.as_str()))
+    {
+        d.p50 = d.p50.max(today);
+        d.p90 = d.p90.max(today);
+    }
+    let last = &mut report.deterministic.last_site;
+    last.day = last.day.max(today);
+    let last = &mut report.monte_carlo.last_site;
+    last.p50 = last.p50.max(today);
+    last.p90 = last.p90.max(today);
 }
 
 /// A row of the pipeline: a site × program of one partnership.
@@ -151,88 +166,6 @@ fn plan_name(site: &Site, taken: &[String]) -> String {
     } else {
         site.id.clone()
     }
-}
-
-/// What is done, and when, for the gate's items of one partnership and program.
-struct Facts {
-    agreements: Vec<AgreementFacts>,
-    /// The scope at which the gate looks for the local agreements.
-    local_scope: Scope,
-    /// Per site id: each deliverable's day (a signed site map by its last signature).
-    deliverables: BTreeMap<String, BTreeMap<Deliverable, Date>>,
-}
-
-impl Facts {
-    /// The day this site's gate item for agreements of `kind` was satisfied: the earliest
-    /// agreement that satisfies it today (the gate's own test: scope, coverage, in force), at
-    /// its effective date. `None` while the gate still lists it.
-    fn agreement_done(
-        &self,
-        kind: cellpath_domain::contracting::AgreementKind,
-        site: &str,
-        today: &Date,
-        executed_on: &[Option<Date>],
-    ) -> Option<Date> {
-        self.agreements
-            .iter()
-            .zip(executed_on)
-            .filter(|(a, _)| a.satisfies(kind, site, self.local_scope, today))
-            .filter_map(|(_, on)| on.clone())
-            .min()
-    }
-
-    /// A deliverable's day at a site, if recorded on or before today.
-    fn deliverable_done(&self, d: Deliverable, site: &str, today: &Date) -> Option<Date> {
-        self.deliverables
-            .get(site)?
-            .get(&d)
-            .filter(|on| *on <= today)
-            .cloned()
-    }
-}
-
-/// The facts the live plan and the gate agree on, for one program, from the gate's record.
-fn facts_of_record(
-    record: &GateRecord,
-    program_id: &str,
-) -> Result<(Facts, Vec<Option<Date>>), AppError> {
-    // An executed agreement counts from its effective date, else from the day it was last
-    // changed (executing it is a change).
-    let executed_on = record
-        .agreements
-        .iter()
-        .map(|a| Ok(date_or_none(&a.effective_on)?.or_else(|| Some(Date::of_micros(a.updated_at)))))
-        .collect::<Result<Vec<_>, AppError>>()?;
-    let mut deliverables: BTreeMap<String, BTreeMap<Deliverable, Date>> = BTreeMap::new();
-    for r in record
-        .deliverables
-        .iter()
-        .filter(|r| r.program_id == program_id)
-    {
-        if let (Ok(d), Some(on)) = (r.deliverable.parse(), date_or_none(&r.done_on)?) {
-            deliverables
-                .entry(r.site_id.clone())
-                .or_default()
-                .insert(d, on);
-        }
-    }
-    // The newest version signed by both sides counts, on the day of its last signature.
-    for ((site, program), at) in &record.signed_maps {
-        if program == program_id {
-            deliverables
-                .entry(site.clone())
-                .or_default()
-                .insert(Deliverable::SiteMapSigned, Date::of_micros(*at));
-        }
-    }
-    Ok((
-        Facts {
-            agreements: record.facts.clone(),
-            local_scope: record.local_scope,
-            deliverables,
-        },
-        executed_on,
-    ))
 }
 
 impl App {
@@ -286,7 +219,6 @@ impl App {
             ));
         }
         let template = self.template_for(&program.id).await?;
-        let (facts, executed_on) = facts_of_record(record, &program.id)?;
 
         let mut names: Vec<String> = Vec::new();
         for s in &sites {
@@ -295,13 +227,8 @@ impl App {
         }
         // Each item's done day: per site (`Some`), and for the central track (`None`).
         // The day an item was done at a site — exactly when the gate no longer lists it.
-        let done_at_site = |item: &TrackItem, site: &Site| -> Option<Date> {
-            match item.item {
-                TrackKind::Agreement(kind) => {
-                    facts.agreement_done(kind, &site.id, &today, &executed_on)
-                }
-                TrackKind::Deliverable(d) => facts.deliverable_done(d, &site.id, &today),
-            }
+        let done_at_site = |item: &TrackItem, site: &Site| {
+            record.satisfied_on(item.item, &site.id, &program.id, &today)
         };
         // A central instance is done once it is done for every site (an agreement that does
         // not cover a site yet still needs its joinder), on the last of those days.
@@ -379,26 +306,34 @@ impl App {
         }
         let dual_track = reports.remove(0);
         let sequential = reports.pop().unwrap_or_else(|| dual_track.clone());
-        let comparison = Comparison {
+        let mut comparison = Comparison {
             dual_track,
             sequential,
         };
         let saved = comparison.days_saved();
-        let start_str = start.as_str().to_string();
-        let not_before_today = |d: f64| -> String {
-            let date = day_date(&start_str, d);
-            if date.as_str() < today.as_str() {
-                today.as_str().to_string()
-            } else {
-                date
-            }
-        };
+        // Where each site stands at the gate today. A site still waiting is not authorized
+        // before today, even when its plan items are all done (something else blocks it):
+        // its days in the reports — and so in every table and chart — start at today.
+        let gates: Vec<GateView> = sites
+            .iter()
+            .map(|s| record.gate(&s.id, &program.id, today.clone()))
+            .collect();
+        let waiting: Vec<&str> = names
+            .iter()
+            .zip(&gates)
+            .filter(|(_, g)| !g.authorized)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        for report in [&mut comparison.dual_track, &mut comparison.sequential] {
+            not_before(report, today_day as f64, &waiting);
+        }
+        let date_of = |day: f64| start.plus_days(whole_day(day)).as_str().to_string();
         let outlook = |r: &Report| StrategyOutlook {
             strategy: r.strategy.as_str(),
             last_site: Prediction {
-                planned: not_before_today(r.deterministic.last_site.day),
-                p50: not_before_today(r.monte_carlo.last_site.p50),
-                p90: not_before_today(r.monte_carlo.last_site.p90),
+                planned: date_of(r.deterministic.last_site.day),
+                p50: date_of(r.monte_carlo.last_site.p50),
+                p90: date_of(r.monte_carlo.last_site.p90),
             },
             critical_path: r
                 .deterministic
@@ -409,8 +344,7 @@ impl App {
         };
 
         let mut outlooks = Vec::new();
-        for (site, name) in sites.iter().zip(&names) {
-            let gate = record.gate(&site.id, &program.id, today.clone());
+        for ((site, name), gate) in sites.iter().zip(&names).zip(gates) {
             let recorded = gate.recorded.as_ref();
             let (status, since) = if gate.authorized {
                 (
@@ -444,9 +378,9 @@ impl App {
             let prediction = (!gate.authorized).then(|| {
                 let mc = dual.monte_carlo.site(name).expect("every site is planned");
                 Prediction {
-                    planned: not_before_today(dual.deterministic.site(name).expect("planned")),
-                    p50: not_before_today(mc.p50),
-                    p90: not_before_today(mc.p90),
+                    planned: date_of(dual.deterministic.site(name).expect("planned")),
+                    p50: date_of(mc.p50),
+                    p90: date_of(mc.p90),
                 }
             });
             outlooks.push(SiteOutlook {
@@ -469,7 +403,7 @@ impl App {
             partnership_name: p.name.clone(),
             program_id: program.id.clone(),
             program_name: program.name.clone(),
-            start: start_str.clone(),
+            start: start.as_str().to_string(),
             today: today.as_str().to_string(),
             today_day,
             iterations: LIVE_ITERATIONS,

@@ -1,6 +1,6 @@
 //! Planning from a plan file (issue 4, point 4): both contracting strategies side by side, for
 //! the web page and anyone else who holds the file's text. Pure: no store, no clock; planning
-//! from a live partnership's state comes later and will sit beside this.
+//! from a live partnership's state is `onboarding.rs`.
 
 use crate::AppError;
 use cellpath_planning::contracting::{Plan, compare};
