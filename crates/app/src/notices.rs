@@ -63,18 +63,9 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
 }
 
-/// "master service agreement" → "Master service agreement".
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 fn agreement_words(kind: &str) -> String {
     match kind.parse::<AgreementKind>() {
-        Ok(k) => sentence(k.label()),
+        Ok(k) => k.title(),
         Err(_) => kind.replace('_', " "),
     }
 }

@@ -34,6 +34,17 @@ impl AgreementKind {
         }
     }
 
+    /// The label as a heading or the start of a sentence: "Master service agreement".
+    pub fn title(self) -> String {
+        let mut chars = self.label().chars();
+        chars
+            .next()
+            .into_iter()
+            .flat_map(char::to_uppercase)
+            .chain(chars)
+            .collect()
+    }
+
     pub fn is_central(self) -> bool {
         matches!(
             self,
@@ -195,16 +206,7 @@ pub enum Missing {
 impl std::fmt::Display for Missing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Missing::Agreement { kind, reason } => {
-                let label = kind.label();
-                let mut first = label.chars();
-                let head: String = first
-                    .next()
-                    .into_iter()
-                    .flat_map(char::to_uppercase)
-                    .collect();
-                write!(f, "{head}{}: {reason}", first.as_str())
-            }
+            Missing::Agreement { kind, reason } => write!(f, "{}: {reason}", kind.title()),
             Missing::Deliverable { deliverable } => write!(f, "{}: not done", deliverable.label()),
             Missing::BlockingGaps { count: 1 } => write!(f, "1 open blocking readiness gap"),
             Missing::BlockingGaps { count } => write!(f, "{count} open blocking readiness gaps"),
