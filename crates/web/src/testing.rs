@@ -137,6 +137,16 @@ impl Answer {
         to.split(['?', '#']).next().expect("a path").to_string()
     }
 
+    /// A table row, from `marker` (e.g. `data-site="LUH-MAIN"`) to its `</tr>`.
+    pub fn row(&self, marker: &str) -> &str {
+        let at = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("a row with {marker}: {}", self.body));
+        let end = self.body[at..].find("</tr>").expect("the row ends") + at;
+        &self.body[at..end]
+    }
+
     /// The message beside a field, e.g. `<p class="field-error" data-field="reason" …>…</p>`.
     pub fn error_beside(&self, field: &str) -> Option<String> {
         let marker = format!(r#"class="field-error" data-field="{field}""#);
