@@ -291,6 +291,21 @@ impl<'a> FormView<'a> {
         )
     }
 
+    /// A labelled multi-line field (lists typed one per line, notes); its value is what was typed.
+    pub fn textarea(&self, label: &str, name: &str, hint: Option<&str>, rows: u32) -> Markup {
+        let invalid = self.errors.has_field(name);
+        self.wrap(
+            name,
+            label,
+            hint,
+            html! {
+                textarea id=(self.id(name)) name=(name) rows=(rows)
+                    aria-invalid=[invalid.then_some("true")]
+                    aria-describedby=[self.described_by(name)] { (self.values.get(name)) }
+            },
+        )
+    }
+
     /// A group of checkboxes sharing one name (e.g. the sites a facility serves).
     pub fn checkboxes(
         &self,

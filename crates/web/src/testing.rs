@@ -1,6 +1,6 @@
 //! A browser without JavaScript for router tests: the seeded demo on its own SQLite database, a
-//! cookie jar, forms posted with the CSRF token and record version their page carries.
-//! (`crate::tests` and `pages::programs::tests` keep their own copies, written before this.)
+//! cookie jar, forms posted with the CSRF token and record version their page carries. Every
+//! router test in this crate drives the pages through it.
 //!
 //! `CELLPATH_WEB_SNAPSHOTS=/some/dir` saves the pages a test names as HTML, with the
 //! stylesheet beside them, to look at in a browser.
@@ -10,7 +10,7 @@ use crate::session::{SESSION_COOKIE, encode_component};
 use axum::Router;
 use axum::body::Body;
 use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderMap, Request, StatusCode};
 use cellpath_app::demo::{self, DEMO_PASSWORD};
 use cellpath_app::{App, SystemClock};
 use cellpath_store::testing::TestDb;
@@ -101,6 +101,7 @@ pub struct Browser<'a> {
 
 pub struct Answer {
     pub status: StatusCode,
+    pub headers: HeaderMap,
     pub location: Option<String>,
     pub body: String,
 }
@@ -136,6 +137,16 @@ impl Answer {
         to.split(['?', '#']).next().expect("a path").to_string()
     }
 
+    /// A table row, from `marker` (e.g. `data-site="LUH-MAIN"`) to its `</tr>`.
+    pub fn row(&self, marker: &str) -> &str {
+        let at = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("a row with {marker}: {}", self.body));
+        let end = self.body[at..].find("</tr>").expect("the row ends") + at;
+        &self.body[at..end]
+    }
+
     /// The message beside a field, e.g. `<p class="field-error" data-field="reason" …>…</p>`.
     pub fn error_beside(&self, field: &str) -> Option<String> {
         let marker = format!(r#"class="field-error" data-field="{field}""#);
@@ -148,14 +159,26 @@ impl Answer {
 }
 
 impl<'a> Browser<'a> {
-    pub async fn signed_in(demo: &'a Demo, email: &str) -> Browser<'a> {
-        let mut b = Browser {
+    /// A browser nobody has signed in to yet.
+    pub fn new(demo: &'a Demo) -> Browser<'a> {
+        Browser {
             demo,
             cookies: BTreeMap::new(),
-        };
-        let form = b.get("/login").await;
+        }
+    }
+
+    pub async fn signed_in(demo: &'a Demo, email: &str) -> Browser<'a> {
+        let mut b = Browser::new(demo);
+        b.sign_in(email).await;
+        b
+    }
+
+    /// Sign in through the sign-in form with the demo password.
+    pub async fn sign_in(&mut self, email: &str) {
+        let form = self.get_saved("/login", Some("login")).await;
+        assert_eq!(form.status, StatusCode::OK);
         let csrf = form.field("csrf");
-        let done = b
+        let done = self
             .post(
                 "/login",
                 &[
@@ -166,8 +189,7 @@ impl<'a> Browser<'a> {
             )
             .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-        assert!(b.cookies.contains_key(SESSION_COOKIE));
-        b
+        assert!(self.cookies.contains_key(SESSION_COOKIE));
     }
 
     async fn send(&mut self, request: Request<Body>, snapshot: Option<&str>) -> Answer {
@@ -189,6 +211,7 @@ impl<'a> Browser<'a> {
             }
         }
         let status = response.status();
+        let headers = response.headers().clone();
         let location = response
             .headers()
             .get(LOCATION)
@@ -202,6 +225,7 @@ impl<'a> Browser<'a> {
         }
         Answer {
             status,
+            headers,
             location,
             body,
         }
@@ -287,6 +311,14 @@ impl<'a> Browser<'a> {
     }
 }
 
+/// Owned form fields (e.g. built from a record's values) as `post` and `submit` take them.
+pub fn borrowed(owned: &[(String, String)]) -> Vec<(&str, &str)> {
+    owned
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
 fn save_snapshot(dir: &str, name: &str, body: &str) {
     let dir = std::path::Path::new(dir);
     std::fs::create_dir_all(dir.join("static")).expect("snapshot directory");
@@ -295,6 +327,7 @@ fn save_snapshot(dir: &str, name: &str, body: &str) {
         include_str!("../static/app.css"),
     )
     .expect("write css");
+    // Relative, so the page finds its stylesheet when opened as a file.
     let body = body.replace(crate::assets::stylesheet_href(), "static/app.css");
     std::fs::write(dir.join(format!("{name}.html")), body).expect("write snapshot");
 }

@@ -1,219 +1,17 @@
-//! The web UI driven through its router, as a browser would: cookies kept between requests,
-//! forms posted with the tokens the pages carry. Each test gets its own seeded SQLite database.
-//!
-//! Set `CELLPATH_WEB_SNAPSHOTS=/some/dir` to also save every page fetched here as HTML (with
-//! the stylesheet beside it), to look at them in a browser.
+//! The web UI driven through its router with `crate::testing`'s browser: cookies kept between
+//! requests, forms posted with the tokens the pages carry. Each test gets its own seeded SQLite
+//! database. `CELLPATH_WEB_SNAPSHOTS=/some/dir` saves the pages named here as HTML.
 
-use crate::router_with;
-use crate::session::{LOGIN_CSRF_COOKIE, SESSION_COOKIE};
-use axum::Router;
-use axum::body::Body;
-use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
-use axum::http::{Request, StatusCode};
-use cellpath_app::demo::{self, DEMO_PASSWORD};
-use cellpath_app::{App, SystemClock};
-use cellpath_store::testing::TestDb;
-use std::collections::BTreeMap;
-use std::sync::Arc;
-use tower::ServiceExt;
-
-struct Site {
-    _db: TestDb,
-    app: App,
-    router: Router,
-}
-
-async fn seeded() -> Site {
-    let db = TestDb::sqlite().await;
-    let app = App::new(db.store().await, Arc::new(SystemClock));
-    demo::seed(&app).await.expect("seed the demo data");
-    let router = router_with(app.clone(), crate::WebConfig::default());
-    Site {
-        _db: db,
-        app,
-        router,
-    }
-}
-
-impl Site {
-    async fn org_id(&self, name: &str) -> String {
-        self.app
-            .store
-            .organization_by_name(name)
-            .await
-            .expect("query")
-            .expect("seeded organization")
-            .id
-    }
-}
-
-/// A browser without JavaScript: a cookie jar and the last page's body.
-struct Browser<'a> {
-    site: &'a Site,
-    cookies: BTreeMap<String, String>,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    location: Option<String>,
-    body: String,
-}
-
-impl Answer {
-    /// The hidden CSRF field of the first form on the page.
-    fn csrf(&self) -> String {
-        let marker = r#"name="csrf" value=""#;
-        let start = self
-            .body
-            .find(marker)
-            .expect("the page has a form with a csrf field")
-            + marker.len();
-        self.body[start..]
-            .split('"')
-            .next()
-            .expect("a closing quote")
-            .to_string()
-    }
-}
-
-impl<'a> Browser<'a> {
-    fn new(site: &'a Site) -> Browser<'a> {
-        Browser {
-            site,
-            cookies: BTreeMap::new(),
-        }
-    }
-
-    async fn send(&mut self, request: Request<Body>, snapshot: Option<&str>) -> Answer {
-        let response = self
-            .site
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("the router answers");
-        for value in response.headers().get_all(SET_COOKIE) {
-            let text = value.to_str().expect("ASCII cookie");
-            let (pair, attrs) = text.split_once(';').unwrap_or((text, ""));
-            let (name, value) = pair.split_once('=').expect("name=value");
-            if attrs.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_string(), value.to_string());
-            }
-        }
-        let status = response.status();
-        let headers = response.headers().clone();
-        let location = response
-            .headers()
-            .get(LOCATION)
-            .map(|v| v.to_str().expect("ASCII location").to_string());
-        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
-            .await
-            .expect("a body");
-        let body = String::from_utf8(bytes.to_vec()).expect("UTF-8 pages");
-        if let (Some(name), Ok(dir)) = (snapshot, std::env::var("CELLPATH_WEB_SNAPSHOTS")) {
-            save_snapshot(&dir, name, &body);
-        }
-        Answer {
-            status,
-            headers,
-            location,
-            body,
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn get(&mut self, path: &str) -> Answer {
-        self.get_saved(path, None).await
-    }
-
-    async fn get_saved(&mut self, path: &str, snapshot: Option<&str>) -> Answer {
-        let request = Request::get(path)
-            .header(COOKIE, self.cookie_header())
-            .body(Body::empty())
-            .expect("a request");
-        self.send(request, snapshot).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        self.post_saved(path, fields, None).await
-    }
-
-    async fn post_saved(
-        &mut self,
-        path: &str,
-        fields: &[(&str, &str)],
-        snapshot: Option<&str>,
-    ) -> Answer {
-        let body = fields
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    crate::session::encode_component(k),
-                    crate::session::encode_component(v)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("&");
-        let request = Request::post(path)
-            .header(COOKIE, self.cookie_header())
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .expect("a request");
-        self.send(request, snapshot).await
-    }
-
-    async fn sign_in(&mut self, email: &str) {
-        let form = self.get_saved("/login", Some("login")).await;
-        assert_eq!(form.status, StatusCode::OK);
-        let csrf = form.csrf();
-        let signed_in = self
-            .post(
-                "/login",
-                &[
-                    ("csrf", &csrf),
-                    ("email", email),
-                    ("password", DEMO_PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(
-            signed_in.status,
-            StatusCode::SEE_OTHER,
-            "{}",
-            signed_in.body
-        );
-        assert!(self.cookies.contains_key(SESSION_COOKIE));
-    }
-}
-
-fn save_snapshot(dir: &str, name: &str, body: &str) {
-    let dir = std::path::Path::new(dir);
-    std::fs::create_dir_all(dir.join("static")).expect("snapshot directory");
-    std::fs::write(
-        dir.join("static/app.css"),
-        include_str!("../static/app.css"),
-    )
-    .expect("write css");
-    // Relative, so the page finds its stylesheet when opened as a file.
-    let body = body.replace(crate::assets::stylesheet_href(), "static/app.css");
-    std::fs::write(dir.join(format!("{name}.html")), body).expect("write snapshot");
-}
+use crate::session::LOGIN_CSRF_COOKIE;
+use crate::testing::{Browser, borrowed, seeded};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use cellpath_app::demo::DEMO_PASSWORD;
 
 #[tokio::test]
 async fn an_admin_signs_in_sees_home_and_a_bad_site_form_explains_each_field() {
     let site = seeded().await;
-    let org = site.org_id("Lakeshore University Health").await;
+    let org = site.org("Lakeshore University Health").await.id;
     let mut browser = Browser::new(&site);
 
     // Nobody is signed in: every page sends to the sign-in page, remembering where to return.
@@ -235,7 +33,7 @@ async fn an_admin_signs_in_sees_home_and_a_bad_site_form_explains_each_field() {
         ))
         .await;
     assert!(browser.cookies.contains_key(LOGIN_CSRF_COOKIE));
-    let csrf = form.csrf();
+    let csrf = form.field("csrf");
     let forged = browser
         .post(
             "/login",
@@ -299,7 +97,7 @@ async fn an_admin_signs_in_sees_home_and_a_bad_site_form_explains_each_field() {
 
     // A bad site: each message beside its field, the typed values kept (and escaped).
     let list = browser.get(&sites_path).await;
-    let csrf = list.csrf();
+    let csrf = list.field("csrf");
     let script = "<script>alert(1)</script>";
     let bad = browser
         .post_saved(
@@ -393,8 +191,8 @@ async fn an_admin_signs_in_sees_home_and_a_bad_site_form_explains_each_field() {
 #[tokio::test]
 async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_trail() {
     let site = seeded().await;
-    let lakeshore = site.org_id("Lakeshore University Health").await;
-    let helixa = site.org_id("Helixa Therapeutics").await;
+    let lakeshore = site.org("Lakeshore University Health").await.id;
+    let helixa = site.org("Helixa Therapeutics").await.id;
 
     // The manufacturer's onboarding lead: no sites, may propose partnerships.
     let mut mfr = Browser::new(&site);
@@ -481,7 +279,7 @@ async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_t
         .await
         .expect("query")
         .expect("a ledger");
-    let csrf = trail.csrf();
+    let csrf = trail.field("csrf");
     let seq = head.seq.to_string();
     let sign_fields = |password: &str| -> Vec<(String, String)> {
         [
@@ -496,10 +294,7 @@ async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_t
         .collect()
     };
     let wrong = sign_fields("not-my-password");
-    let wrong: Vec<(&str, &str)> = wrong
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let wrong = borrowed(&wrong);
     let refused = admin
         .post_saved(
             &format!("{ledger}/sign"),
@@ -521,10 +316,7 @@ async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_t
         refused.body
     );
     let right = sign_fields(DEMO_PASSWORD);
-    let right: Vec<(&str, &str)> = right
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let right = borrowed(&right);
     let signed = admin.post(&format!("{ledger}/sign"), &right).await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
     let trail = admin.get(&ledger).await;

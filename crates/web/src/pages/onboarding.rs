@@ -346,16 +346,6 @@ mod tests {
     use crate::testing::{Browser, seeded};
     use axum::http::StatusCode;
 
-    /// The `<tr>` of a site.
-    fn row<'a>(body: &'a str, code: &str) -> &'a str {
-        let marker = format!(r#"data-site="{code}""#);
-        let at = body
-            .find(&marker)
-            .unwrap_or_else(|| panic!("a row for {code}: {body}"));
-        let end = body[at..].find("</tr>").expect("the row ends") + at;
-        &body[at..end]
-    }
-
     #[tokio::test]
     async fn a_launch_lead_sees_every_site_on_its_way_to_authorization() {
         let demo = seeded().await;
@@ -363,10 +353,10 @@ mod tests {
         let page = lead.get_saved("/onboarding", Some("onboarding")).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         assert!(page.body.contains(r#"id="nav-onboarding""#));
-        let main = row(&page.body, "LUH-MAIN");
+        let main = page.row(r#"data-site="LUH-MAIN""#);
         assert!(main.contains(r#"data-status="authorized""#), "{main}");
         assert!(main.contains("since "), "{main}");
-        let north = row(&page.body, "LUH-NORTH");
+        let north = page.row(r#"data-site="LUH-NORTH""#);
         assert!(north.contains(r#"data-status="onboarding""#), "{north}");
         assert!(
             north.contains("Quality agreement: not executed (negotiating)"),
@@ -378,7 +368,7 @@ mod tests {
             "a predicted date: {north}"
         );
         // Cascade's proposed partnership is in the pipeline too, with nothing done yet.
-        let kids = row(&page.body, "CRM-KIDS");
+        let kids = page.row(r#"data-site="CRM-KIDS""#);
         assert!(kids.contains("0 of 12"), "{kids}");
         assert!(page.body.contains("Proposed"), "its status is shown");
         // Only Helixa's program: Northbridge's Corvigen is not Helixa's business.
@@ -400,8 +390,8 @@ mod tests {
             )
             .await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        assert!(row(&page.body, "LUH-MAIN").contains("Authorized"));
-        assert!(row(&page.body, "LUH-NORTH").contains("3 of 12"));
+        assert!(page.row(r#"data-site="LUH-MAIN""#).contains("Authorized"));
+        assert!(page.row(r#"data-site="LUH-NORTH""#).contains("3 of 12"));
         assert_eq!(
             page.body.matches("<svg class=\"gantt-svg\"").count(),
             2,

@@ -6,7 +6,7 @@
 //! nothing stored; withdrawing an agreement suspends the site on the record at once; people
 //! who may not change agreements see no forms and get 403 when they post anyway.
 
-use crate::testing::{Answer, Browser, Demo, seeded};
+use crate::testing::{Browser, Demo, seeded};
 use axum::http::StatusCode;
 use cellpath_store::{Agreement, Partnership};
 
@@ -33,24 +33,6 @@ async fn user_id(demo: &Demo, email: &str) -> String {
         .expect("query")
         .expect("a demo user")
         .id
-}
-
-/// The page's version and CSRF token for a form, then post it with these fields.
-async fn submit(
-    b: &mut Browser<'_>,
-    page: &str,
-    form_id: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> Answer {
-    let current = b.get(page).await;
-    assert_eq!(current.status, StatusCode::OK, "{}", current.body);
-    let marker = format!(r#"id="{form_id}""#);
-    let csrf = current.field_after("csrf", &marker);
-    let version = current.field_after("version", &marker);
-    let mut all = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
-    all.extend_from_slice(fields);
-    b.post(action, &all).await
 }
 
 #[tokio::test]
@@ -127,62 +109,67 @@ async fn a_contracts_lead_starts_an_agreement_and_takes_it_to_executed_with_a_do
         "negotiating",
         "legal_review",
     ] {
-        let moved = submit(
-            &mut contracts,
-            &path,
-            "move-form",
-            &format!("{path}/status"),
-            &[("status", to)],
-        )
-        .await;
+        let moved = contracts
+            .submit(
+                &path,
+                "move-form",
+                &format!("{path}/status"),
+                &[("status", to)],
+                None,
+            )
+            .await;
         assert_eq!(moved.status, StatusCode::SEE_OTHER, "{to}: {}", moved.body);
         assert_eq!(stored(&demo, &id).await.status, to);
     }
     assert_eq!(stored(&demo, &id).await.redline_rounds, 1);
 
-    let dated = submit(
-        &mut contracts,
-        &path,
-        "dates-form",
-        &format!("{path}/dates"),
-        &[("effective_on", "2025-11-01"), ("expires_on", "2028-10-31")],
-    )
-    .await;
+    let dated = contracts
+        .submit(
+            &path,
+            "dates-form",
+            &format!("{path}/dates"),
+            &[("effective_on", "2025-11-01"), ("expires_on", "2028-10-31")],
+            None,
+        )
+        .await;
     assert_eq!(dated.status, StatusCode::SEE_OTHER, "{}", dated.body);
-    let executed = submit(
-        &mut contracts,
-        &path,
-        "move-form",
-        &format!("{path}/status"),
-        &[("status", "executed")],
-    )
-    .await;
+    let executed = contracts
+        .submit(
+            &path,
+            "move-form",
+            &format!("{path}/status"),
+            &[("status", "executed")],
+            None,
+        )
+        .await;
     assert_eq!(executed.status, StatusCode::SEE_OTHER, "{}", executed.body);
 
-    let doc = submit(
-        &mut contracts,
-        &path,
-        "document-form",
-        &format!("{path}/documents"),
-        &[
-            ("name", "LUH-NORTH supply agreement, signed.pdf"),
-            ("sha256", SHA),
-            ("bytes", "482113"),
-        ],
-    )
-    .await;
+    let doc = contracts
+        .submit(
+            &path,
+            "document-form",
+            &format!("{path}/documents"),
+            &[
+                ("name", "LUH-NORTH supply agreement, signed.pdf"),
+                ("sha256", SHA),
+                ("bytes", "482113"),
+            ],
+            None,
+        )
+        .await;
     assert_eq!(doc.status, StatusCode::SEE_OTHER, "{}", doc.body);
-    let amended = submit(
-        &mut contracts,
-        &path,
-        "amendment-form",
-        &format!("{path}/amendments"),
-        &[
-            ("title", "Amendment 1: courier windows on weekends"),
-            ("effective_on", "2026-01-01"),
-        ],
-    )
-    .await;
+    let amended = contracts
+        .submit(
+            &path,
+            "amendment-form",
+            &format!("{path}/amendments"),
+            &[
+                ("title", "Amendment 1: courier windows on weekends"),
+                ("effective_on", "2026-01-01"),
+            ],
+            None,
+        )
+        .await;
     assert_eq!(amended.status, StatusCode::SEE_OTHER, "{}", amended.body);
 
     let a = stored(&demo, &id).await;
@@ -253,18 +240,19 @@ async fn refused_changes_come_back_beside_their_fields_and_nothing_is_stored() {
     }
     assert!(!form.contains(r#"value="drafting""#), "{form}");
 
-    let bad_sha = submit(
-        &mut contracts,
-        &path,
-        "document-form",
-        &format!("{path}/documents"),
-        &[
-            ("name", "quality-agreement-v2.docx"),
-            ("sha256", "abc123"),
-            ("bytes", "1024"),
-        ],
-    )
-    .await;
+    let bad_sha = contracts
+        .submit(
+            &path,
+            "document-form",
+            &format!("{path}/documents"),
+            &[
+                ("name", "quality-agreement-v2.docx"),
+                ("sha256", "abc123"),
+                ("bytes", "1024"),
+            ],
+            None,
+        )
+        .await;
     assert_eq!(bad_sha.status, StatusCode::UNPROCESSABLE_ENTITY);
     let message = bad_sha.error_beside("sha256").expect("beside the SHA-256");
     assert!(message.contains("64 lowercase hex digits"), "{message}");
@@ -275,14 +263,15 @@ async fn refused_changes_come_back_beside_their_fields_and_nothing_is_stored() {
         "what was typed is kept"
     );
 
-    let bad_bytes = submit(
-        &mut contracts,
-        &path,
-        "document-form",
-        &format!("{path}/documents"),
-        &[("name", "q.docx"), ("sha256", SHA), ("bytes", "1 MB")],
-    )
-    .await;
+    let bad_bytes = contracts
+        .submit(
+            &path,
+            "document-form",
+            &format!("{path}/documents"),
+            &[("name", "q.docx"), ("sha256", SHA), ("bytes", "1 MB")],
+            None,
+        )
+        .await;
     assert_eq!(bad_bytes.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         bad_bytes
@@ -291,14 +280,15 @@ async fn refused_changes_come_back_beside_their_fields_and_nothing_is_stored() {
             .contains("whole number")
     );
 
-    let backwards = submit(
-        &mut contracts,
-        &path,
-        "move-form",
-        &format!("{path}/status"),
-        &[("status", "drafting")],
-    )
-    .await;
+    let backwards = contracts
+        .submit(
+            &path,
+            "move-form",
+            &format!("{path}/status"),
+            &[("status", "drafting")],
+            None,
+        )
+        .await;
     assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
     let message = backwards.error_beside("status").expect("beside the status");
     assert!(
@@ -306,26 +296,28 @@ async fn refused_changes_come_back_beside_their_fields_and_nothing_is_stored() {
         "{message}"
     );
 
-    let undated = submit(
-        &mut contracts,
-        &path,
-        "move-form",
-        &format!("{path}/status"),
-        &[("status", "executed")],
-    )
-    .await;
+    let undated = contracts
+        .submit(
+            &path,
+            "move-form",
+            &format!("{path}/status"),
+            &[("status", "executed")],
+            None,
+        )
+        .await;
     assert_eq!(undated.status, StatusCode::UNPROCESSABLE_ENTITY);
     let message = undated.error_beside("status").expect("beside the status");
     assert!(message.contains("effective date"), "{message}");
 
-    let bad_dates = submit(
-        &mut contracts,
-        &path,
-        "dates-form",
-        &format!("{path}/dates"),
-        &[("effective_on", "2026-03-01"), ("expires_on", "2026-01-01")],
-    )
-    .await;
+    let bad_dates = contracts
+        .submit(
+            &path,
+            "dates-form",
+            &format!("{path}/dates"),
+            &[("effective_on", "2026-03-01"), ("expires_on", "2026-01-01")],
+            None,
+        )
+        .await;
     assert_eq!(bad_dates.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         bad_dates
@@ -400,14 +392,15 @@ async fn withdrawing_an_agreement_suspends_the_site_on_the_record_at_once() {
     assert_eq!(recorded(&demo).await, "authorized");
     let mut contracts = Browser::signed_in(&demo, "contracts@helixa.example").await;
     let path = format!("/agreements/{}", supply.id);
-    let unconfirmed = submit(
-        &mut contracts,
-        &path,
-        "move-form",
-        &format!("{path}/status"),
-        &[("status", "withdrawn")],
-    )
-    .await;
+    let unconfirmed = contracts
+        .submit(
+            &path,
+            "move-form",
+            &format!("{path}/status"),
+            &[("status", "withdrawn")],
+            None,
+        )
+        .await;
     assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         unconfirmed
@@ -416,14 +409,15 @@ async fn withdrawing_an_agreement_suspends_the_site_on_the_record_at_once() {
             .contains("tick this box")
     );
     assert_eq!(recorded(&demo).await, "authorized", "nothing changed");
-    let withdrawn = submit(
-        &mut contracts,
-        &path,
-        "move-form",
-        &format!("{path}/status"),
-        &[("status", "withdrawn"), ("confirm", "on")],
-    )
-    .await;
+    let withdrawn = contracts
+        .submit(
+            &path,
+            "move-form",
+            &format!("{path}/status"),
+            &[("status", "withdrawn"), ("confirm", "on")],
+            None,
+        )
+        .await;
     assert_eq!(
         withdrawn.status,
         StatusCode::SEE_OTHER,
@@ -536,14 +530,9 @@ async fn a_health_system_agreement_for_named_sites_is_extended_by_joinder() {
     assert!(form.contains(&north.id), "{form}");
     assert!(!form.contains(&main.id), "{form}");
 
-    let nothing = submit(
-        &mut contracts,
-        &path,
-        "join-form",
-        &format!("{path}/joinders"),
-        &[],
-    )
-    .await;
+    let nothing = contracts
+        .submit(&path, "join-form", &format!("{path}/joinders"), &[], None)
+        .await;
     assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         nothing
@@ -551,14 +540,15 @@ async fn a_health_system_agreement_for_named_sites_is_extended_by_joinder() {
             .expect("beside the sites")
             .contains("at least one site")
     );
-    let joined = submit(
-        &mut contracts,
-        &path,
-        "join-form",
-        &format!("{path}/joinders"),
-        &[("site_ids", &north.id)],
-    )
-    .await;
+    let joined = contracts
+        .submit(
+            &path,
+            "join-form",
+            &format!("{path}/joinders"),
+            &[("site_ids", &north.id)],
+            None,
+        )
+        .await;
     assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.body);
     assert_eq!(
         stored(&demo, &id).await.coverage,

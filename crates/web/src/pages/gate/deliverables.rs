@@ -7,7 +7,6 @@ use super::{gate_path, render};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels;
-use crate::pages::readiness::textarea;
 use crate::pages::see_other;
 use crate::session::{Ctx, Posted};
 use axum::extract::Path;
@@ -95,7 +94,7 @@ impl Base<'_> {
                     (hidden("deliverable", d.as_str()))
                     (hidden("program", self.program_id))
                     (view.input("Done on", "done_on", Input::Text, Some("The day it was done, YYYY-MM-DD.")))
-                    (textarea(&view, "Evidence", "evidence",
+                    (view.textarea("Evidence", "evidence",
                         Some("What was done and where the proof is, e.g. the meeting minutes, the training roster or the report number."), 3))
                     p.signature-meaning {
                         "Recording it signs it as " strong { (self.ctx.session.user.name) }

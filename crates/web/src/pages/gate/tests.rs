@@ -6,17 +6,6 @@
 use crate::testing::{Answer, Browser, Demo, seeded};
 use axum::http::StatusCode;
 
-/// The `<tr>` of a site × program row.
-fn row<'a>(page: &'a Answer, site: &str, program: &str) -> &'a str {
-    let marker = format!(r#"data-site="{site}" data-program="{program}""#);
-    let at = page
-        .body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("a row for {site} × {program}: {}", page.body));
-    let end = page.body[at..].find("</tr>").expect("the row ends") + at;
-    &page.body[at..end]
-}
-
 #[tokio::test]
 async fn the_partnership_page_shows_each_sites_authorization_and_the_agreements() {
     let demo = seeded().await;
@@ -31,11 +20,11 @@ async fn the_partnership_page_shows_each_sites_authorization_and_the_agreements(
         )
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let main = row(&page, "LUH-MAIN", "Vantacel");
+    let main = page.row(r#"data-site="LUH-MAIN" data-program="Vantacel""#);
     assert!(main.contains(r#"data-authorized="true""#), "{main}");
     assert!(main.contains("Authorized"), "{main}");
     assert!(main.contains("since "), "the day it was recorded: {main}");
-    let north = row(&page, "LUH-NORTH", "Vantacel");
+    let north = page.row(r#"data-site="LUH-NORTH" data-program="Vantacel""#);
     assert!(north.contains(r#"data-authorized="false""#), "{north}");
     assert!(north.contains("Not authorized"), "{north}");
     assert!(north.contains(" missing</span>"), "{north}");

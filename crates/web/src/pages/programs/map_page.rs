@@ -4,7 +4,7 @@
 
 use super::labels::{map_status_badge, short_hash};
 use super::map_edits::insert_step;
-use super::step_form::{self, split_errors, textarea};
+use super::step_form::{self, split_errors};
 use super::{may_change, notice, start_draft_button, stored_map};
 use crate::charts::swimlane::{scan_burden_badge, swimlane};
 use crate::charts::{kind_label, recorded_label, recorded_sentence, stage_label};
@@ -316,7 +316,7 @@ fn add_step_form(ctx: &Ctx, loaded: &Loaded, values: &FormData, errors: &FormErr
                     (view.checkboxes("Comes after", "after", &options, "No steps yet."))
                     (view.checkboxes("Comes before (these steps will wait for it)", "before", &options, "No steps yet."))
                 }
-                (textarea(&view, "Checklist items (for a checklist step)", "items", "One item per line.", 3))
+                (view.textarea("Checklist items (for a checklist step)", "items", Some("One item per line."), 3))
                 button.primary type="submit" { "Add step" }
             }
         }

@@ -366,26 +366,6 @@ pub fn step_options<'s>(
         .collect()
 }
 
-fn html_id(view: &FormView, name: &str) -> String {
-    format!("{}-{}", view.prefix, name.replace('_', "-"))
-}
-
-/// A labelled multi-line text field, like `FormView::input` but for lists typed one per line.
-pub fn textarea(view: &FormView, label: &str, name: &str, hint: &str, rows: u32) -> Markup {
-    let invalid = view.errors.has_field(name);
-    let id = html_id(view, name);
-    html! {
-        div.field.has-error[invalid] {
-            label for=(id) { (label) }
-            textarea id=(id) name=(name) rows=(rows)
-                aria-invalid=[invalid.then_some("true")]
-                aria-describedby=[invalid.then(|| format!("{id}-error"))] { (view.values.get(name)) }
-            (view.field_errors(name))
-            @if !invalid { p.hint { (hint) } }
-        }
-    }
-}
-
 /// Parameters that matter for a kind of step; the others are tucked away (a person may still
 /// set them, and the validator says which belong to which kind).
 fn needs(kind: Option<StepKind>, param: &str) -> bool {
@@ -449,7 +429,7 @@ pub fn fields(view: &FormView, key: &str, steps: &[&Step], units: &[ProductUnit]
                 Some("e.g. 30, 90, 365"),
             ),
             "hold_until" => view.select("Held until this step is done", "hold_until", &hold_options),
-            "items" => textarea(view, "Checklist items", "items", "One item per line.", 4),
+            "items" => view.textarea("Checklist items", "items", Some("One item per line."), 4),
             _ => html! {},
         }
     };
@@ -491,7 +471,7 @@ pub fn fields(view: &FormView, key: &str, steps: &[&Step], units: &[ProductUnit]
         }
         (view.input("Signatures", "signatures", crate::forms::Input::Text,
             Some("role:meaning, separated by commas, e.g. physician:approved, pharmacy:verified. Meanings: authored, reviewed, approved, verified, performed.")))
-        (textarea(view, "Fields recorded", "fields", "One field per line, e.g. bag temperature on receipt.", 3))
+        (view.textarea("Fields recorded", "fields", Some("One field per line, e.g. bag temperature on receipt."), 3))
         details.other-params open[open_tucked] {
             summary { "Parameters of other kinds of steps" }
             p.hint { "These apply only to the kinds named beside them; the map refuses them on other steps." }

@@ -3,255 +3,50 @@
 //! refused beside its field; a partner pharmacy reads without an editor and compares two
 //! manufacturers' maps; a health system that is not a partner gets 404.
 //!
-//! `CELLPATH_WEB_SNAPSHOTS=/some/dir` saves the pages named here as HTML (see `crate::tests`).
+//! `CELLPATH_WEB_SNAPSHOTS=/some/dir` saves the pages named here as HTML (see `crate::testing`).
 
 use super::step_form::value_pairs;
-use crate::router_with;
-use crate::session::{SESSION_COOKIE, encode_component};
-use axum::Router;
-use axum::body::Body;
-use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
-use axum::http::{Request, StatusCode};
-use cellpath_app::demo::{self, DEMO_PASSWORD};
-use cellpath_app::{App, SystemClock};
+use crate::testing::{Answer, Browser, Demo, borrowed, seeded};
+use axum::http::StatusCode;
 use cellpath_domain::process_map::ProcessMap;
-use cellpath_store::testing::TestDb;
-use cellpath_store::{MapVersion, Page, Program};
-use std::collections::BTreeMap;
-use std::sync::Arc;
-use tower::ServiceExt;
+use cellpath_store::{MapVersion, Program};
 
-struct Site {
-    _db: TestDb,
-    app: App,
-    router: Router,
+async fn versions(demo: &Demo, program: &Program) -> Vec<MapVersion> {
+    demo.app
+        .store
+        .map_versions_of(&program.id)
+        .await
+        .expect("query")
 }
 
-async fn seeded() -> Site {
-    let db = TestDb::sqlite().await;
-    let app = App::new(db.store().await, Arc::new(SystemClock));
-    demo::seed(&app).await.expect("seed the demo data");
-    let router = router_with(app.clone(), crate::WebConfig::default());
-    Site {
-        _db: db,
-        app,
-        router,
-    }
-}
-
-impl Site {
-    async fn program(&self, manufacturer: &str, name: &str) -> Program {
-        let org = self
-            .app
-            .store
-            .organization_by_name(manufacturer)
-            .await
-            .expect("query")
-            .expect("seeded manufacturer");
-        self.app
-            .store
-            .programs_of(&org.id, Page::all())
-            .await
-            .expect("query")
-            .into_iter()
-            .find(|p| p.name == name)
-            .expect("seeded program")
-    }
-
-    async fn versions(&self, program: &Program) -> Vec<MapVersion> {
-        self.app
-            .store
-            .map_versions_of(&program.id)
-            .await
-            .expect("query")
-    }
-
-    async fn version(&self, id: &str) -> MapVersion {
-        self.app
-            .store
-            .map_version(id)
-            .await
-            .expect("query")
-            .expect("a stored version")
-    }
+async fn version(demo: &Demo, id: &str) -> MapVersion {
+    demo.app
+        .store
+        .map_version(id)
+        .await
+        .expect("query")
+        .expect("a stored version")
 }
 
 fn map_of(v: &MapVersion) -> ProcessMap {
     serde_json::from_value(v.map.clone()).expect("a stored map")
 }
 
-struct Browser<'a> {
-    site: &'a Site,
-    cookies: BTreeMap<String, String>,
-}
-
-struct Answer {
-    status: StatusCode,
-    location: Option<String>,
-    body: String,
-}
-
-impl Answer {
-    /// The value of the first input named `name` on the page.
-    fn field(&self, name: &str) -> String {
-        let marker = format!(r#"name="{name}" value=""#);
-        let start = self
-            .body
-            .find(&marker)
-            .unwrap_or_else(|| panic!("the page has a {name} field"))
-            + marker.len();
-        self.body[start..]
-            .split('"')
-            .next()
-            .expect("a closing quote")
-            .to_string()
-    }
-
-    /// The page this redirect goes to, without its query and fragment.
-    fn target(&self) -> String {
-        let to = self.location.as_deref().expect("a redirect");
-        to.split(['?', '#']).next().expect("a path").to_string()
-    }
-}
-
-impl<'a> Browser<'a> {
-    async fn signed_in(site: &'a Site, email: &str) -> Browser<'a> {
-        let mut b = Browser {
-            site,
-            cookies: BTreeMap::new(),
-        };
-        let form = b.get("/login").await;
-        let csrf = form.field("csrf");
-        let done = b
-            .post(
-                "/login",
-                &[
-                    ("csrf", &csrf),
-                    ("email", email),
-                    ("password", DEMO_PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-        assert!(b.cookies.contains_key(SESSION_COOKIE));
-        b
-    }
-
-    async fn send(&mut self, request: Request<Body>, snapshot: Option<&str>) -> Answer {
-        let response = self
-            .site
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("the router answers");
-        for value in response.headers().get_all(SET_COOKIE) {
-            let text = value.to_str().expect("ASCII cookie");
-            let (pair, attrs) = text.split_once(';').unwrap_or((text, ""));
-            let (name, value) = pair.split_once('=').expect("name=value");
-            if attrs.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_string(), value.to_string());
-            }
-        }
-        let status = response.status();
-        let location = response
-            .headers()
-            .get(LOCATION)
-            .map(|v| v.to_str().expect("ASCII location").to_string());
-        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
-            .await
-            .expect("a body");
-        let body = String::from_utf8(bytes.to_vec()).expect("UTF-8 pages");
-        if let (Some(name), Ok(dir)) = (snapshot, std::env::var("CELLPATH_WEB_SNAPSHOTS")) {
-            save_snapshot(&dir, name, &body);
-        }
-        Answer {
-            status,
-            location,
-            body,
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn get(&mut self, path: &str) -> Answer {
-        self.get_saved(path, None).await
-    }
-
-    async fn get_saved(&mut self, path: &str, snapshot: Option<&str>) -> Answer {
-        let request = Request::get(path)
-            .header(COOKIE, self.cookie_header())
-            .body(Body::empty())
-            .expect("a request");
-        self.send(request, snapshot).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        self.post_saved(path, fields, None).await
-    }
-
-    async fn post_saved(
-        &mut self,
-        path: &str,
-        fields: &[(&str, &str)],
-        snapshot: Option<&str>,
-    ) -> Answer {
-        let body = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let request = Request::post(path)
-            .header(COOKIE, self.cookie_header())
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .expect("a request");
-        self.send(request, snapshot).await
-    }
-
-    /// Post a form of the page at `page` (its CSRF token and version taken from the page).
-    async fn submit(
-        &mut self,
-        page: &str,
-        action: &str,
-        fields: &[(String, String)],
-        snapshot: Option<&str>,
-    ) -> Answer {
-        let shown = self.get(page).await;
-        assert_eq!(shown.status, StatusCode::OK, "{page}: {}", shown.body);
-        let mut all = vec![("csrf".to_string(), shown.field("csrf"))];
-        if shown.body.contains(r#"name="version" value=""#) {
-            all.push(("version".into(), shown.field("version")));
-        }
-        all.extend(
-            fields
-                .iter()
-                .filter(|(k, _)| k != "version" && k != "csrf")
-                .cloned(),
-        );
-        let pairs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        self.post_saved(action, &pairs, snapshot).await
-    }
-}
-
-fn save_snapshot(dir: &str, name: &str, body: &str) {
-    let dir = std::path::Path::new(dir);
-    std::fs::create_dir_all(dir.join("static")).expect("snapshot directory");
-    std::fs::write(
-        dir.join("static/app.css"),
-        include_str!("../../../static/app.css"),
+/// Press "Start a new draft from version N" on the program page (its form has no id of its own).
+async fn start_draft(b: &mut Browser<'_>, program_path: &str, from: &str) -> Answer {
+    let shown = b.get(program_path).await;
+    assert_eq!(
+        shown.status,
+        StatusCode::OK,
+        "{program_path}: {}",
+        shown.body
+    );
+    let csrf = shown.field("csrf");
+    b.post(
+        &format!("{program_path}/drafts"),
+        &[("csrf", &csrf), ("from", from)],
     )
-    .expect("write css");
-    let body = body.replace(crate::assets::stylesheet_href(), "static/app.css");
-    std::fs::write(dir.join(format!("{name}.html")), body).expect("write snapshot");
+    .await
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -275,7 +70,7 @@ fn step_edit(map: &ProcessMap, key: &str, changes: &[(&str, &str)]) -> Vec<(Stri
 async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
     let site = seeded().await;
     let vantacel = site.program("Helixa Therapeutics", "Vantacel").await;
-    let v1 = site.versions(&vantacel).await.remove(0);
+    let v1 = versions(&site, &vantacel).await.remove(0);
     let mut quality = Browser::signed_in(&site, "quality@helixa.example").await;
 
     let list = quality.get_saved("/programs", Some("programs")).await;
@@ -301,18 +96,11 @@ async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
     }
 
     // Start a draft from version 1.
-    let started = quality
-        .submit(
-            &program_path,
-            &format!("{program_path}/drafts"),
-            &pairs(&[("from", &v1.id)]),
-            None,
-        )
-        .await;
+    let started = start_draft(&mut quality, &program_path, &v1.id).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
     let draft_path = started.target();
     let draft_id = draft_path.trim_start_matches("/maps/").to_string();
-    let draft = site.version(&draft_id).await;
+    let draft = version(&site, &draft_id).await;
     assert_eq!((draft.number, draft.status.as_str()), (2, "draft"));
     let page = quality.get_saved(&draft_path, Some("map-draft")).await;
     assert!(page.body.contains(r#"id="add-step-form""#) && page.body.contains("Publish version 2"));
@@ -328,9 +116,17 @@ async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
         "receipt_and_storage",
         &[("name", "Receipt into the cell lab")],
     );
-    let saved = quality.submit(&step_path, &step_path, &fields, None).await;
+    let saved = quality
+        .submit(
+            &step_path,
+            "step-form",
+            &step_path,
+            &borrowed(&fields),
+            None,
+        )
+        .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
-    let stored = map_of(&site.version(&draft_id).await);
+    let stored = map_of(&version(&site, &draft_id).await);
     assert_eq!(
         stored.step("receipt_and_storage").map(|s| s.name.as_str()),
         Some("Receipt into the cell lab")
@@ -347,8 +143,9 @@ async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
     let added = quality
         .submit(
             &draft_path,
+            "add-step-form",
             &format!("{draft_path}/steps"),
-            &pairs(&[
+            &[
                 ("key", "pharmacy_checklist"),
                 ("name", "Pharmacy pre-thaw checklist"),
                 ("stage", "preparation"),
@@ -358,12 +155,12 @@ async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
                 ("before", "thaw_cd4"),
                 ("before", "thaw_cd8"),
                 ("items", "Order verified\nCell lab called"),
-            ]),
+            ],
             None,
         )
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
-    let stored = map_of(&site.version(&draft_id).await);
+    let stored = map_of(&version(&site, &draft_id).await);
     let thaw = stored.step("thaw_cd4").expect("thaw_cd4");
     assert_eq!(thaw.after, ["pharmacy_checklist"]);
     let page = quality.get(&draft_path).await;
@@ -379,10 +176,16 @@ async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
         "the button says what happens to the steps after it"
     );
     let removed = quality
-        .submit(&check_path, &format!("{check_path}/remove"), &[], None)
+        .submit(
+            &check_path,
+            "remove-step-form",
+            &format!("{check_path}/remove"),
+            &[],
+            None,
+        )
         .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
-    let stored = map_of(&site.version(&draft_id).await);
+    let stored = map_of(&version(&site, &draft_id).await);
     assert!(stored.step("pharmacy_checklist").is_none());
     assert_eq!(
         stored.step("thaw_cd4").map(|s| s.after.clone()),
@@ -398,7 +201,13 @@ async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
 
     // Publish: the version is frozen, its page offers no editor, the program shows it.
     let published = quality
-        .submit(&draft_path, &format!("{draft_path}/publish"), &[], None)
+        .submit(
+            &draft_path,
+            "publish-form",
+            &format!("{draft_path}/publish"),
+            &[],
+            None,
+        )
         .await;
     assert_eq!(
         published.status,
@@ -406,7 +215,7 @@ async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
         "{}",
         published.body
     );
-    assert_eq!(site.version(&draft_id).await.status, "published");
+    assert_eq!(version(&site, &draft_id).await.status, "published");
     let page = quality.get_saved(&draft_path, Some("map-published")).await;
     assert!(page.body.contains("never changes"));
     assert!(!page.body.contains(r#"id="add-step-form""#));
@@ -423,7 +232,7 @@ async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
     );
 
     // A form left open cannot change a published version.
-    let current = site.version(&draft_id).await;
+    let current = version(&site, &draft_id).await;
     let mut fields = step_edit(
         &map_of(&current),
         "receipt_and_storage",
@@ -431,11 +240,7 @@ async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
     );
     fields.push(("csrf".into(), page.field("csrf")));
     fields.push(("version".into(), current.version.to_string()));
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let late = quality.post(&step_path, &fields).await;
+    let late = quality.post(&step_path, &borrowed(&fields)).await;
     assert_eq!(
         late.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -447,7 +252,7 @@ async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
         "{}",
         late.body
     );
-    assert_eq!(site.version(&draft_id).await, current, "nothing stored");
+    assert_eq!(version(&site, &draft_id).await, current, "nothing stored");
 
     // Two versions compared side by side.
     let compare = quality
@@ -464,25 +269,24 @@ async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
 async fn an_edit_that_breaks_the_map_is_refused_beside_its_field_and_stores_nothing() {
     let site = seeded().await;
     let vantacel = site.program("Helixa Therapeutics", "Vantacel").await;
-    let v1 = site.versions(&vantacel).await.remove(0);
+    let v1 = versions(&site, &vantacel).await.remove(0);
     let mut quality = Browser::signed_in(&site, "quality@helixa.example").await;
     let program_path = format!("/programs/{}", vantacel.id);
-    let started = quality
-        .submit(
-            &program_path,
-            &format!("{program_path}/drafts"),
-            &pairs(&[("from", &v1.id)]),
-            None,
-        )
-        .await;
+    let started = start_draft(&mut quality, &program_path, &v1.id).await;
     let draft_id = started.target().trim_start_matches("/maps/").to_string();
-    let before = site.version(&draft_id).await;
+    let before = version(&site, &draft_id).await;
 
     // A thaw with its unit cleared: the validator's message, beside the unit.
     let thaw_path = format!("/maps/{draft_id}/steps/thaw_cd4");
     let fields = step_edit(&map_of(&before), "thaw_cd4", &[("unit", "")]);
     let refused = quality
-        .submit(&thaw_path, &thaw_path, &fields, Some("step-with-error"))
+        .submit(
+            &thaw_path,
+            "step-form",
+            &thaw_path,
+            &borrowed(&fields),
+            Some("step-with-error"),
+        )
         .await;
     assert_eq!(
         refused.status,
@@ -493,7 +297,7 @@ async fn an_edit_that_breaks_the_map_is_refused_beside_its_field_and_stores_noth
     let unit_error = r#"<p class="field-error" data-field="unit""#;
     assert!(refused.body.contains(unit_error), "{}", refused.body);
     assert!(refused.body.contains("names none: set unit"));
-    assert_eq!(site.version(&draft_id).await, before, "nothing stored");
+    assert_eq!(version(&site, &draft_id).await, before, "nothing stored");
 
     // A follow-up form typed without its day: the form's own message, beside the field.
     let fu_path = format!("/maps/{draft_id}/steps/follow_up");
@@ -502,7 +306,9 @@ async fn an_edit_that_breaks_the_map_is_refused_beside_its_field_and_stores_noth
         "follow_up",
         &[("follow_up", "CIBMTR 4006 at day 100")],
     );
-    let refused = quality.submit(&fu_path, &fu_path, &fields, None).await;
+    let refused = quality
+        .submit(&fu_path, "step-form", &fu_path, &borrowed(&fields), None)
+        .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         refused
@@ -519,7 +325,13 @@ async fn an_edit_that_breaks_the_map_is_refused_beside_its_field_and_stores_noth
     // Removing the release decision would leave the hold point waiting on nothing.
     let release_path = format!("/maps/{draft_id}/steps/release_decision");
     let refused = quality
-        .submit(&release_path, &format!("{release_path}/remove"), &[], None)
+        .submit(
+            &release_path,
+            "remove-step-form",
+            &format!("{release_path}/remove"),
+            &[],
+            None,
+        )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -529,15 +341,16 @@ async fn an_edit_that_breaks_the_map_is_refused_beside_its_field_and_stores_noth
         "{}",
         refused.body
     );
-    assert_eq!(site.version(&draft_id).await, before, "nothing stored");
+    assert_eq!(version(&site, &draft_id).await, before, "nothing stored");
 
     // A new step whose key is taken is refused beside the key.
     let draft_path = format!("/maps/{draft_id}");
     let refused = quality
         .submit(
             &draft_path,
+            "add-step-form",
             &format!("{draft_path}/steps"),
-            &pairs(&[
+            &[
                 ("key", "consent"),
                 ("name", "<b>Second consent</b>"),
                 ("stage", "procurement"),
@@ -545,7 +358,7 @@ async fn an_edit_that_breaks_the_map_is_refused_beside_its_field_and_stores_noth
                 ("role", "coordinator"),
                 ("after", "referral"),
                 ("items", "Signed"),
-            ]),
+            ],
             Some("add-step-with-error"),
         )
         .await;
@@ -557,7 +370,7 @@ async fn an_edit_that_breaks_the_map_is_refused_beside_its_field_and_stores_noth
     );
     assert!(refused.body.contains("&lt;b&gt;Second consent&lt;/b&gt;"));
     assert!(!refused.body.contains("<b>Second consent</b>"));
-    assert_eq!(site.version(&draft_id).await, before, "nothing stored");
+    assert_eq!(version(&site, &draft_id).await, before, "nothing stored");
 }
 
 #[tokio::test]
@@ -588,8 +401,9 @@ async fn a_new_program_is_created_from_the_form_and_bad_amounts_are_named() {
     let refused = quality
         .submit(
             "/programs",
+            "program-form",
             "/programs",
-            &form("12,3x", " "),
+            &borrowed(&form("12,3x", " ")),
             Some("program-form-errors"),
         )
         .await;
@@ -612,8 +426,9 @@ async fn a_new_program_is_created_from_the_form_and_bad_amounts_are_named() {
     let created = quality
         .submit(
             "/programs",
+            "program-form",
             "/programs",
-            &form("$1,234,500.50", "Allocel"),
+            &borrowed(&form("$1,234,500.50", "Allocel")),
             None,
         )
         .await;
@@ -634,7 +449,9 @@ async fn a_new_program_is_created_from_the_form_and_bad_amounts_are_named() {
     edit.retain(|(k, _)| k != "name");
     edit.push(("name".into(), "Allocel-T".into()));
     let path = created.target();
-    let saved = quality.submit(&path, &path, &edit, None).await;
+    let saved = quality
+        .submit(&path, "program-edit-form", &path, &borrowed(&edit), None)
+        .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     assert!(quality.get(&path).await.body.contains("Allocel-T"));
 }
@@ -644,8 +461,8 @@ async fn a_partner_reads_and_compares_without_an_editor_and_a_stranger_gets_404(
     let site = seeded().await;
     let vantacel = site.program("Helixa Therapeutics", "Vantacel").await;
     let corvigen = site.program("Northbridge Gene Medicines", "Corvigen").await;
-    let v1 = site.versions(&vantacel).await.remove(0);
-    let c1 = site.versions(&corvigen).await.remove(0);
+    let v1 = versions(&site, &vantacel).await.remove(0);
+    let c1 = versions(&site, &corvigen).await.remove(0);
 
     let mut pharmacy = Browser::signed_in(&site, "pharmacy@lakeshore.example").await;
     let list = pharmacy
@@ -684,7 +501,7 @@ async fn a_partner_reads_and_compares_without_an_editor_and_a_stranger_gets_404(
         )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert_eq!(site.versions(&vantacel).await.len(), 1);
+    assert_eq!(versions(&site, &vantacel).await.len(), 1);
 
     // Two manufacturers' maps side by side.
     let compare = pharmacy

@@ -295,7 +295,7 @@ async fn render(
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{Browser, seeded};
+    use crate::testing::{Browser, borrowed, seeded};
     use axum::http::StatusCode;
     use cellpath_domain::contracting::template::TrackTemplate;
 
@@ -327,11 +327,8 @@ mod tests {
         changes: &[(&str, &str)],
     ) -> crate::testing::Answer {
         let owned = fields(changes);
-        let borrowed: Vec<(&str, &str)> = owned
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        b.submit(path, "track-form", path, &borrowed, None).await
+        b.submit(path, "track-form", path, &borrowed(&owned), None)
+            .await
     }
 
     #[tokio::test]

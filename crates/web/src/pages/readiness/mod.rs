@@ -126,28 +126,6 @@ pub fn observed_phrase(observed: &str) -> String {
     }
 }
 
-/// A textarea like the other fields (one value per line, or free text).
-pub(crate) fn textarea(
-    view: &FormView,
-    label: &str,
-    name: &str,
-    hint: Option<&str>,
-    rows: u32,
-) -> Markup {
-    let invalid = view.errors.has_field(name);
-    let id = format!("{}-{}", view.prefix, name.replace('_', "-"));
-    html! {
-        div.field.has-error[invalid] {
-            label for=(id) { (label) }
-            textarea id=(id) name=(name) rows=(rows)
-                aria-invalid=[invalid.then_some("true")]
-                aria-describedby=[invalid.then(|| format!("{id}-error"))] { (view.values.get(name)) }
-            (view.field_errors(name))
-            @if let (Some(hint), false) = (hint, invalid) { p.hint { (hint) } }
-        }
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 pub struct ReadinessQuery {
     pub program: Option<String>,
@@ -489,7 +467,7 @@ fn close_form(ctx: &Ctx, scope: &Scope, g: &Gap, returned: &Option<Returned>) ->
                 (csrf_field(ctx.csrf()))
                 (hidden("version", g.version))
                 (hidden("program", &scope.program.id))
-                (textarea(&view, "Evidence", "evidence", Some("What was done and where the proof is, e.g. the SOP number or the report."), 3))
+                (view.textarea("Evidence", "evidence", Some("What was done and where the proof is, e.g. the SOP number or the report."), 3))
                 (view.input("Your password", "password", Input::CurrentPassword, Some("Closing signs the evidence with your name (meaning: verified).")))
                 button.primary type="submit" { "Close the gap" }
             }

@@ -261,7 +261,7 @@ pub fn fields(view: &FormView, facilities: &[Facility]) -> Markup {
     html! {
         div.field-grid {
             (view.input("Date of the visit", "visited_on", crate::forms::Input::Text, Some("YYYY-MM-DD")))
-            (super::textarea(view, "Visitors", "visitors", Some("One per line, with their organization and role."), 2))
+            (view.textarea("Visitors", "visitors", Some("One per line, with their organization and role."), 2))
         }
         (view.checkboxes("Facilities seen", "facility_ids", &facility_options, "No facility serves this site yet."))
         fieldset.field.observations.group-invalid[view.errors.has_field("observations")] {

@@ -298,28 +298,6 @@ fn typed_or(returned: Option<&FormData>, defaults: impl FnOnce() -> FormData) ->
     returned.cloned().unwrap_or_else(defaults)
 }
 
-/// A labelled multi-line field, like `FormView::input` (lists typed one per line, notes).
-pub(super) fn textarea(
-    view: &crate::forms::FormView,
-    label: &str,
-    name: &str,
-    hint: Option<&str>,
-    rows: u32,
-) -> Markup {
-    let invalid = view.errors.has_field(name);
-    let id = format!("{}-{}", view.prefix, name.replace('_', "-"));
-    html! {
-        div.field.has-error[invalid] {
-            label for=(id) { (label) }
-            textarea id=(id) name=(name) rows=(rows)
-                aria-invalid=[invalid.then_some("true")]
-                aria-describedby=[invalid.then(|| format!("{id}-error"))] { (view.values.get(name)) }
-            (view.field_errors(name))
-            @if let (Some(hint), false) = (hint, invalid) { p.hint { (hint) } }
-        }
-    }
-}
-
 /// The roles of a health system, for "who does it here" (the local owner of a step).
 pub(super) fn site_role_options(first: (&str, String)) -> Vec<(String, String)> {
     std::iter::once((first.0.to_string(), first.1))

@@ -6,7 +6,7 @@
 use super::edits::{self, Change};
 use super::{
     Loaded, change_badge, notice, proposal_badge, proposed_step, refine, site_role_options,
-    status_badge, textarea,
+    status_badge,
 };
 use crate::charts::swimlane::{scan_burden_badge, swimlane};
 use crate::charts::{field_label, kind_label, stage_label};
@@ -422,7 +422,7 @@ fn decide_form(ctx: &Ctx, loaded: &Loaded, p: &MapProposal, returned: &Option<Re
             (csrf_field(ctx.csrf()))
             (hidden("version", p.version))
             (view.summary(&["reason"]))
-            (textarea(&view, "Your reason (the site reads it)", "reason", None, 2))
+            (view.textarea("Your reason (the site reads it)", "reason", None, 2))
             div.form-actions {
                 button.primary type="submit" name="decision" value="accept" { "Accept" }
                 button.danger type="submit" name="decision" value="reject" { "Reject" }
@@ -515,7 +515,7 @@ fn checklist_form(ctx: &Ctx, loaded: &Loaded, returned: &Option<Returned>) -> Ma
                     (view.select("Comes after", "after", &steps))
                     (view.select("Comes before (this step waits for it)", "before", &steps))
                 }
-                (textarea(&view, "Items to tick", "items", Some("One item per line."), 3))
+                (view.textarea("Items to tick", "items", Some("One item per line."), 3))
                 button.primary type="submit" { "Add checklist step" }
             }
         }

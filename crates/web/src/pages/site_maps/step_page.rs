@@ -6,9 +6,7 @@
 
 use super::edits::{self, Change, StepEdit};
 use super::page::proposal_changes;
-use super::{
-    Loaded, change_badge, notice, proposal_badge, refine, site_role_options, textarea, typed_or,
-};
+use super::{Loaded, change_badge, notice, proposal_badge, refine, site_role_options, typed_or};
 use crate::charts::{field_label, kind_label, recorded_label, recorded_sentence, stage_label};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
@@ -497,7 +495,7 @@ async fn render(
                         (detail_view.input("Location", "location", Input::Text, Some("e.g. Cell Therapy Laboratory, B2")))
                         (detail_view.input("System", "system", Input::Text, Some("Where it is recorded here, e.g. Epic Beacon, cell lab LIMS")))
                     }
-                    (textarea(&detail_view, "Notes", "notes", None, 2))
+                    (detail_view.textarea("Notes", "notes", None, 2))
                     button.primary type="submit" { "Save local details" }
                 }
             }
@@ -540,7 +538,7 @@ async fn render(
                         form #propose-form method="post" action={ (back_to(&loaded, key)) "/proposals#propose" } novalidate {
                             (csrf_field(ctx.csrf()))
                             (step_fields(&propose_view))
-                            (textarea(&propose_view, "Your reason", "reason", Some("Why the site needs it; the manufacturer reads it before deciding."), 3))
+                            (propose_view.textarea("Your reason", "reason", Some("Why the site needs it; the manufacturer reads it before deciding."), 3))
                             button.primary type="submit" { "Send the proposal" }
                         }
                     }
