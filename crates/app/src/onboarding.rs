@@ -516,3 +516,46 @@ impl App {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cellpath_planning::contracting::{Entry, Plan};
+
+    /// One site whose only item was done on day 5; today is day 10.
+    fn done_before_today() -> Report {
+        let mut plan = Plan::new(
+            Strategy::DualTrack,
+            &["north"],
+            vec![Entry::site("quality", [1.0, 2.0, 3.0], &[])],
+        );
+        plan.iterations = 50;
+        plan.today = 10.0;
+        plan.fixed.insert("north:quality".into(), 5.0);
+        Planner::new(&plan).expect("a valid plan").report(1)
+    }
+
+    #[test]
+    fn a_site_still_waiting_is_not_authorized_before_today() {
+        let mut r = done_before_today();
+        assert_eq!(
+            r.deterministic.site("north"),
+            Some(5.0),
+            "the planner's day"
+        );
+        not_before(&mut r, 10.0, &["north"]);
+        assert_eq!(r.deterministic.site("north"), Some(10.0));
+        assert_eq!(r.deterministic.last_site.day, 10.0);
+        let mc = r.monte_carlo.site("north").expect("planned");
+        assert_eq!((mc.p50, mc.p90), (10.0, 10.0));
+        assert_eq!(r.monte_carlo.last_site.p90, 10.0);
+    }
+
+    #[test]
+    fn an_authorized_site_keeps_its_day() {
+        let mut r = done_before_today();
+        not_before(&mut r, 10.0, &[]);
+        assert_eq!(r.deterministic.site("north"), Some(5.0));
+        assert_eq!(r.monte_carlo.last_site.p50, 5.0);
+    }
+}

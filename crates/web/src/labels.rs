@@ -77,22 +77,16 @@ pub fn agreement_status_badge(status: &str) -> Markup {
 /// An agreement kind as a heading: `quality_agreement` → "Quality agreement".
 pub fn agreement_kind(kind: &str) -> String {
     match kind.parse::<cellpath_domain::contracting::AgreementKind>() {
-        Ok(k) => sentence(k.label()),
+        Ok(k) => k.title(),
         Err(_) => kind.to_string(),
     }
 }
 
-/// A gate deliverable (DESIGN.md §2) in words.
+/// A gate deliverable (DESIGN.md §2) in words: the domain's label.
 pub fn deliverable(d: &str) -> &str {
-    match d {
-        "site_map_signed" => "Site map signed by both sides",
-        "consent_with_failure_language" => "Informed consent with manufacturing-failure language",
-        "release_exception_protocol" => "Release-exception protocol",
-        "site_qualification_audit" => "Site qualification audit",
-        "staff_training" => "Staff training",
-        "mock_shipment" => "Mock shipment",
-        "pharmacy_and_therapeutics" => "Pharmacy and therapeutics approval",
-        other => other,
+    match d.parse::<cellpath_domain::contracting::Deliverable>() {
+        Ok(k) => k.label(),
+        Err(_) => d,
     }
 }
 

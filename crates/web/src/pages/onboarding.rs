@@ -12,7 +12,7 @@ use axum::extract::{Path, Query};
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::onboarding::{LivePlan, PipelineRow, SiteOutlook};
-use cellpath_app::plans::{MonteCarlo, Report, Schedule, Strategy};
+use cellpath_app::plans::Strategy;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -283,38 +283,10 @@ fn charts(plan: &LivePlan) -> Markup {
                     (title) ": last site authorized " (outlook.last_site.planned)
                     span.muted { " (P50 " (outlook.last_site.p50) ", P90 " (outlook.last_site.p90) ")" }
                 }
-                @let (schedule, mc) = not_before_today(r, plan);
-                (gantt_live(&schedule, &mc, title, far, live))
+                (gantt_live(&r.deterministic, &r.monte_carlo, title, far, live))
             }
         }
     }
-}
-
-/// The chart's days as the table shows them: a site not yet authorized is not authorized
-/// before today, even when its items are all done (it is blocked by something else).
-fn not_before_today(r: &Report, plan: &LivePlan) -> (Schedule, MonteCarlo) {
-    let today = plan.today_day as f64;
-    let waiting = |site: &str| {
-        plan.sites
-            .iter()
-            .any(|s| s.site_code == site && s.status != "authorized")
-            || !plan.sites.iter().any(|s| s.site_code == site)
-    };
-    let mut schedule = r.deterministic.clone();
-    let mut mc = r.monte_carlo.clone();
-    for s in schedule.sites.iter_mut().filter(|s| waiting(&s.site)) {
-        s.day = s.day.max(today);
-    }
-    for (_, d) in mc.sites.iter_mut().filter(|(s, _)| waiting(s)) {
-        d.p50 = d.p50.max(today);
-        d.p90 = d.p90.max(today);
-    }
-    if plan.sites.iter().any(|s| s.status != "authorized") {
-        schedule.last_site.day = schedule.last_site.day.max(today);
-        mc.last_site.p50 = mc.last_site.p50.max(today);
-        mc.last_site.p90 = mc.last_site.p90.max(today);
-    }
-    (schedule, mc)
 }
 
 fn done_list(plan: &LivePlan) -> Markup {

@@ -1,7 +1,7 @@
 //! The contracting planner page (issue 4, point 4): paste a plan file, see when each site is
 //! authorized under dual-track and under sequential contracting, each as a Gantt chart with
-//! its critical path and Monte Carlo P50/P90, and how many days dual-track saves. From a file
-//! for now; planning from a live partnership's state comes later.
+//! its critical path and Monte Carlo P50/P90, and how many days dual-track saves. From a file;
+//! a live partnership's plan is `onboarding.rs`.
 
 use crate::charts::gantt::{furthest_day, gantt_scaled, legend};
 use crate::errors::WebError;
