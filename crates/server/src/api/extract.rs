@@ -215,9 +215,10 @@ pub struct PageQuery {
     pub offset: Option<i64>,
 }
 
-pub fn page(
-    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<cellpath_store::Page, ApiError> {
+/// The `?limit=&offset=` of a list request, its rejection kept so `page` can explain it.
+pub type PageParams = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
+
+pub fn page(q: PageParams) -> Result<cellpath_store::Page, ApiError> {
     let Query(q) = q.map_err(|e| {
         Problem::new(
             StatusCode::BAD_REQUEST,
@@ -227,6 +228,11 @@ pub fn page(
         )
     })?;
     Ok(cellpath_app::records::page(q.limit, q.offset)?)
+}
+
+/// The caller's own organization ('' for a caller without one, whom the app then refuses).
+pub fn own_org(caller: &Caller) -> String {
+    caller.org_id().unwrap_or_default().to_string()
 }
 
 /// A page of items with where the next one starts.

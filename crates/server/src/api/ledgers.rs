@@ -1,10 +1,9 @@
 //! The audit trail over the API: head, events, verification, JSON Lines export, e-signatures.
 
-use super::extract::{ApiCaller, Command, PageQuery, answer, page, paged};
+use super::extract::{ApiCaller, Command, PageParams, answer, page, paged};
 use crate::AppState;
 use crate::problem::ApiError;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cellpath_app::AppError;
@@ -23,7 +22,7 @@ pub async fn events(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    q: Result<Query<PageQuery>, QueryRejection>,
+    q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
     Ok(paged(s.app.ledger_events(&c, &id, page).await?, page))

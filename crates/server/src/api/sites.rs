@@ -1,7 +1,7 @@
 //! Site work of a partnership over the API: site map versions (refine, propose, decide, sign),
 //! visits, readiness and gaps.
 
-use super::extract::{ApiCaller, Command, answer};
+use super::extract::{ApiCaller, Command, answer, with_etag};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::extract::{Path, State};
@@ -61,7 +61,7 @@ pub async fn get_site_map(
 ) -> Result<Response, ApiError> {
     let view = s.app.site_map(&c, &id).await?;
     let version = view.version.version;
-    Ok(super::extract::with_etag(StatusCode::OK, &view, version))
+    Ok(with_etag(StatusCode::OK, &view, version))
 }
 
 pub async fn refine_site_map(
