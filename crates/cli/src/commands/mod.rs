@@ -14,7 +14,7 @@ pub mod user;
 use crate::{Cli, Command};
 use anyhow::Context;
 use cellpath_app::{App, SystemClock};
-use cellpath_store::Store;
+use cellpath_store::{Page, Store};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -178,4 +178,57 @@ pub async fn find_org(app: &App, id_or_name: &str) -> anyhow::Result<cellpath_st
                 "no organization with id or name {id_or_name:?}; see `cellpath org list`"
             )
         })
+}
+
+/// A site of the health system, named by id or by code (e.g. LUH-MAIN); answers its id.
+pub async fn find_site_id(app: &App, health_system_id: &str, site: &str) -> anyhow::Result<String> {
+    if app.store.site(site).await?.is_some() {
+        return Ok(site.to_string());
+    }
+    app.store
+        .sites_of(health_system_id, Page::all())
+        .await?
+        .into_iter()
+        .find(|s| s.code == site)
+        .map(|s| s.id)
+        .ok_or_else(|| {
+            anyhow::anyhow!("no site with id or code {site:?} in this partnership's health system")
+        })
+}
+
+/// A program of the manufacturer, named by id or by exact name (e.g. Vantacel); answers its id.
+pub async fn find_program_id(
+    app: &App,
+    manufacturer_id: &str,
+    program: &str,
+) -> anyhow::Result<String> {
+    if app.store.program(program).await?.is_some() {
+        return Ok(program.to_string());
+    }
+    app.store
+        .programs_of(manufacturer_id, Page::all())
+        .await?
+        .into_iter()
+        .find(|p| p.name == program)
+        .map(|p| p.id)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no program with id or name {program:?} of this partnership's manufacturer"
+            )
+        })
+}
+
+/// A program named by id or as MANUFACTURER/PROGRAM (the manufacturer by id or name).
+pub async fn find_program(app: &App, name: &str) -> anyhow::Result<cellpath_store::Program> {
+    if let Some(p) = app.store.program(name).await? {
+        return Ok(p);
+    }
+    let Some((org, program)) = name.split_once('/') else {
+        anyhow::bail!("no program with id {name:?}; name one as MANUFACTURER/PROGRAM");
+    };
+    let org = find_org(app, org).await?;
+    app.store
+        .program_by_name(&org.id, program)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{} has no program {program:?}", org.name))
 }

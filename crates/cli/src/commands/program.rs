@@ -1,13 +1,13 @@
 //! `cellpath program …` and `cellpath map …`: the operator (or a manufacturer's scripts)
 //! manages programs and moves process maps in and out as TOML or JSON.
 
-use super::{find_org, open_app, print_json, print_table};
+use super::{find_org, find_program, open_app, print_json, print_table};
 use anyhow::Context;
 use cellpath_app::Caller;
 use cellpath_app::programs::valid_map;
 use cellpath_domain::process_map::{ProcessMap, scan_burden};
 use cellpath_domain::program::ProgramFacts;
-use cellpath_store::{Page, Program};
+use cellpath_store::Page;
 use clap::Subcommand;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
@@ -87,20 +87,6 @@ fn read_file<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
         }
         _ => anyhow::bail!("{}: use a .toml or .json file", path.display()),
     }
-}
-
-async fn find_program(app: &cellpath_app::App, name: &str) -> anyhow::Result<Program> {
-    if let Some(p) = app.store.program(name).await? {
-        return Ok(p);
-    }
-    let Some((org, program)) = name.split_once('/') else {
-        anyhow::bail!("no program with id {name:?}; name one as MANUFACTURER/PROGRAM");
-    };
-    let org = find_org(app, org).await?;
-    app.store
-        .program_by_name(&org.id, program)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("{} has no program {program:?}", org.name))
 }
 
 pub async fn run_program(url: &str, json: bool, cmd: ProgramCommand) -> anyhow::Result<ExitCode> {
