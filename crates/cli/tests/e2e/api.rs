@@ -1407,13 +1407,7 @@ async fn the_servers_hourly_job_records_the_expiry_reminders_due_when_it_starts(
     let day = cellpath_domain::Date::parse("2030-03-02").unwrap();
     let noon = day.days_since_epoch() * 86_400_000_000 + 43_200_000_000;
     clock.advance_secs((noon - app.now()) / 1_000_000);
-    let helixa = app
-        .store
-        .organization_by_name("Helixa Therapeutics")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let helixa = crate::support::org_id(&app, "Helixa Therapeutics").await;
     let reminders = || async {
         app.notices(
             &cellpath_app::Caller::system("test"),
