@@ -2,9 +2,8 @@
 //! each item still missing (DESIGN.md §2). Exits 0 when authorized, 1 when not, so scripts
 //! can test it.
 
-use super::{find_program_id, find_site_id, open_app, print_json, print_table};
+use super::{day_or_today, find_program_id, find_site_id, open_app, print_json, print_table};
 use cellpath_app::Caller;
-use cellpath_domain::Date;
 use clap::Args;
 use std::process::ExitCode;
 
@@ -34,10 +33,7 @@ pub async fn run(url: &str, json: bool, args: GateArgs) -> anyhow::Result<ExitCo
     let p = app.partnership(&op, &args.partnership).await?;
     let site = find_site_id(&app, &p.health_system_id, &args.site).await?;
     let program = find_program_id(&app, &p.manufacturer_id, &args.program).await?;
-    let day = match &args.on {
-        Some(on) => Date::parse(on).map_err(|e| anyhow::anyhow!("--on: {e}"))?,
-        None => Date::of_micros(app.now()),
-    };
+    let day = day_or_today(&app, args.on.as_deref())?;
     if args.review {
         for change in app.review_authorizations(&op, &p.id, day.clone()).await? {
             eprintln!(

@@ -58,6 +58,20 @@ pub fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Parse a file as TOML or JSON by its extension, with the file named in the error.
+pub fn read_file<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message())),
+        Some("json") => {
+            serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        }
+        _ => anyhow::bail!("{}: use a .toml or .json file", path.display()),
+    }
+}
+
 /// A plain aligned table for people.
 pub fn print_table(headers: &[&str], rows: Vec<Vec<String>>) {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
@@ -163,6 +177,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Onboarding(c) => return onboarding::run(&cli.database_url, cli.json, c).await,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The day named by `--on` (YYYY-MM-DD), or today by the app's clock.
+pub fn day_or_today(app: &App, on: Option<&str>) -> anyhow::Result<cellpath_domain::Date> {
+    match on {
+        Some(on) => cellpath_domain::Date::parse(on).map_err(|e| anyhow::anyhow!("--on: {e}")),
+        None => Ok(cellpath_domain::Date::of_micros(app.now())),
+    }
 }
 
 /// An organization named by id or by exact name.
