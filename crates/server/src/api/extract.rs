@@ -186,6 +186,12 @@ impl axum::extract::FromRequest<AppState> for Command {
     }
 }
 
+/// The meaning of an e-signature as sent (`"approval"`, …); an unknown one is invalid input.
+pub fn meaning(text: &str) -> Result<cellpath_ledger::Meaning, AppError> {
+    text.parse()
+        .map_err(|e: cellpath_ledger::UnknownMeaning| AppError::invalid("meaning", e))
+}
+
 /// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); missing → 428.
 pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
     let Some(value) = headers.get(header::IF_MATCH) else {
