@@ -2,10 +2,8 @@
 //! each item still missing (DESIGN.md §2). Exits 0 when authorized, 1 when not, so scripts
 //! can test it.
 
-use super::{open_app, print_json, print_table};
-use cellpath_app::{App, Caller};
-use cellpath_domain::Date;
-use cellpath_store::Page;
+use super::{day_or_today, find_program_id, find_site_id, open_app, print_json, print_table};
+use cellpath_app::Caller;
 use clap::Args;
 use std::process::ExitCode;
 
@@ -29,52 +27,13 @@ pub struct GateArgs {
     review: bool,
 }
 
-async fn site_id(app: &App, health_system_id: &str, site: &str) -> anyhow::Result<String> {
-    if app.store.site(site).await?.is_some() {
-        return Ok(site.to_string());
-    }
-    app.store
-        .sites_of(health_system_id, Page::all())
-        .await?
-        .into_iter()
-        .find(|s| s.code == site)
-        .map(|s| s.id)
-        .ok_or_else(|| {
-            anyhow::anyhow!("no site with id or code {site:?} in this partnership's health system")
-        })
-}
-
-pub(super) async fn program_id(
-    app: &App,
-    manufacturer_id: &str,
-    program: &str,
-) -> anyhow::Result<String> {
-    if app.store.program(program).await?.is_some() {
-        return Ok(program.to_string());
-    }
-    app.store
-        .programs_of(manufacturer_id, Page::all())
-        .await?
-        .into_iter()
-        .find(|p| p.name == program)
-        .map(|p| p.id)
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "no program with id or name {program:?} of this partnership's manufacturer"
-            )
-        })
-}
-
 pub async fn run(url: &str, json: bool, args: GateArgs) -> anyhow::Result<ExitCode> {
     let app = open_app(url).await?;
     let op = Caller::system("cli");
     let p = app.partnership(&op, &args.partnership).await?;
-    let site = site_id(&app, &p.health_system_id, &args.site).await?;
-    let program = program_id(&app, &p.manufacturer_id, &args.program).await?;
-    let day = match &args.on {
-        Some(on) => Date::parse(on).map_err(|e| anyhow::anyhow!("--on: {e}"))?,
-        None => Date::of_micros(app.now()),
-    };
+    let site = find_site_id(&app, &p.health_system_id, &args.site).await?;
+    let program = find_program_id(&app, &p.manufacturer_id, &args.program).await?;
+    let day = day_or_today(&app, args.on.as_deref())?;
     if args.review {
         for change in app.review_authorizations(&op, &p.id, day.clone()).await? {
             eprintln!(

@@ -14,7 +14,7 @@ pub mod user;
 use crate::{Cli, Command};
 use anyhow::Context;
 use cellpath_app::{App, SystemClock};
-use cellpath_store::Store;
+use cellpath_store::{Page, Store};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -56,6 +56,20 @@ pub fn redact(url: &str) -> String {
 pub fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
+}
+
+/// Parse a file as TOML or JSON by its extension, with the file named in the error.
+pub fn read_file<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message())),
+        Some("json") => {
+            serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        }
+        _ => anyhow::bail!("{}: use a .toml or .json file", path.display()),
+    }
 }
 
 /// A plain aligned table for people.
@@ -165,6 +179,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The day named by `--on` (YYYY-MM-DD), or today by the app's clock.
+pub fn day_or_today(app: &App, on: Option<&str>) -> anyhow::Result<cellpath_domain::Date> {
+    match on {
+        Some(on) => cellpath_domain::Date::parse(on).map_err(|e| anyhow::anyhow!("--on: {e}")),
+        None => Ok(cellpath_domain::Date::of_micros(app.now())),
+    }
+}
+
 /// An organization named by id or by exact name.
 pub async fn find_org(app: &App, id_or_name: &str) -> anyhow::Result<cellpath_store::Organization> {
     if let Some(o) = app.store.organization(id_or_name).await? {
@@ -178,4 +200,57 @@ pub async fn find_org(app: &App, id_or_name: &str) -> anyhow::Result<cellpath_st
                 "no organization with id or name {id_or_name:?}; see `cellpath org list`"
             )
         })
+}
+
+/// A site of the health system, named by id or by code (e.g. LUH-MAIN); answers its id.
+pub async fn find_site_id(app: &App, health_system_id: &str, site: &str) -> anyhow::Result<String> {
+    if app.store.site(site).await?.is_some() {
+        return Ok(site.to_string());
+    }
+    app.store
+        .sites_of(health_system_id, Page::all())
+        .await?
+        .into_iter()
+        .find(|s| s.code == site)
+        .map(|s| s.id)
+        .ok_or_else(|| {
+            anyhow::anyhow!("no site with id or code {site:?} in this partnership's health system")
+        })
+}
+
+/// A program of the manufacturer, named by id or by exact name (e.g. Vantacel); answers its id.
+pub async fn find_program_id(
+    app: &App,
+    manufacturer_id: &str,
+    program: &str,
+) -> anyhow::Result<String> {
+    if app.store.program(program).await?.is_some() {
+        return Ok(program.to_string());
+    }
+    app.store
+        .programs_of(manufacturer_id, Page::all())
+        .await?
+        .into_iter()
+        .find(|p| p.name == program)
+        .map(|p| p.id)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no program with id or name {program:?} of this partnership's manufacturer"
+            )
+        })
+}
+
+/// A program named by id or as MANUFACTURER/PROGRAM (the manufacturer by id or name).
+pub async fn find_program(app: &App, name: &str) -> anyhow::Result<cellpath_store::Program> {
+    if let Some(p) = app.store.program(name).await? {
+        return Ok(p);
+    }
+    let Some((org, program)) = name.split_once('/') else {
+        anyhow::bail!("no program with id {name:?}; name one as MANUFACTURER/PROGRAM");
+    };
+    let org = find_org(app, org).await?;
+    app.store
+        .program_by_name(&org.id, program)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{} has no program {program:?}", org.name))
 }

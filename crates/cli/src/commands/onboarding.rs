@@ -3,7 +3,7 @@
 //! `cellpath onboarding plan`: one partnership's live plan for a program — done items at
 //! their real dates, open ones estimated from today, both strategies.
 
-use super::{open_app, print_json, print_table};
+use super::{day_or_today, find_org, find_program_id, open_app, print_json, print_table};
 use cellpath_app::onboarding::{LivePlan, Pipeline, SiteOutlook};
 use cellpath_app::{App, Caller};
 use cellpath_domain::Date;
@@ -49,13 +49,6 @@ pub enum OnboardingCommand {
     },
 }
 
-fn day(app: &App, on: &Option<String>) -> anyhow::Result<Date> {
-    match on {
-        Some(on) => Date::parse(on).map_err(|e| anyhow::anyhow!("--on: {e}")),
-        None => Ok(Date::of_micros(app.now())),
-    }
-}
-
 /// "2026-12-01 / 2027-01-15" for a site still onboarding; the day since for one authorized.
 fn when(s: &SiteOutlook) -> [String; 2] {
     match &s.prediction {
@@ -92,17 +85,8 @@ pub async fn run(url: &str, json: bool, cmd: OnboardingCommand) -> anyhow::Resul
     let op = Caller::system("cli");
     match cmd {
         OnboardingCommand::Pipeline { org, on } => {
-            let org_id = match app.store.organization(&org).await? {
-                Some(o) => o.id,
-                None => {
-                    app.store
-                        .organization_by_name(&org)
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("no organization with id or name {org:?}"))?
-                        .id
-                }
-            };
-            let today = day(&app, &on)?;
+            let org_id = find_org(&app, &org).await?.id;
+            let today = day_or_today(&app, on.as_deref())?;
             let pipeline = app.onboarding_pipeline(&op, &org_id, today).await?;
             if json {
                 print_json(&pipeline)?;
@@ -116,8 +100,8 @@ pub async fn run(url: &str, json: bool, cmd: OnboardingCommand) -> anyhow::Resul
             on,
         } => {
             let p = app.partnership(&op, &partnership).await?;
-            let program = super::gate::program_id(&app, &p.manufacturer_id, &program).await?;
-            let today = day(&app, &on)?;
+            let program = find_program_id(&app, &p.manufacturer_id, &program).await?;
+            let today = day_or_today(&app, on.as_deref())?;
             let plan = app.live_plan(&op, &p.id, &program, today).await?;
             if json {
                 print_json(&plan)?;

@@ -1,16 +1,15 @@
 //! `cellpath program …` and `cellpath map …`: the operator (or a manufacturer's scripts)
 //! manages programs and moves process maps in and out as TOML or JSON.
 
-use super::{find_org, open_app, print_json, print_table};
+use super::{find_org, find_program, open_app, print_json, print_table, read_file};
 use anyhow::Context;
 use cellpath_app::Caller;
 use cellpath_app::programs::valid_map;
 use cellpath_domain::process_map::{ProcessMap, scan_burden};
 use cellpath_domain::program::ProgramFacts;
-use cellpath_store::{Page, Program};
+use cellpath_store::Page;
 use clap::Subcommand;
-use serde::de::DeserializeOwned;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
@@ -73,34 +72,6 @@ pub enum MapCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-}
-
-/// Parse a file as TOML or JSON by its extension, with the file named in the error.
-fn read_file<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("toml") => toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message())),
-        Some("json") => {
-            serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-        }
-        _ => anyhow::bail!("{}: use a .toml or .json file", path.display()),
-    }
-}
-
-async fn find_program(app: &cellpath_app::App, name: &str) -> anyhow::Result<Program> {
-    if let Some(p) = app.store.program(name).await? {
-        return Ok(p);
-    }
-    let Some((org, program)) = name.split_once('/') else {
-        anyhow::bail!("no program with id {name:?}; name one as MANUFACTURER/PROGRAM");
-    };
-    let org = find_org(app, org).await?;
-    app.store
-        .program_by_name(&org.id, program)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("{} has no program {program:?}", org.name))
 }
 
 pub async fn run_program(url: &str, json: bool, cmd: ProgramCommand) -> anyhow::Result<ExitCode> {

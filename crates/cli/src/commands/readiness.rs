@@ -1,8 +1,7 @@
 //! `cellpath readiness …` and `cellpath site-map …`: site work of a partnership from the
 //! command line — visits from a file, gap analysis, readiness, a site map version's status.
 
-use super::{open_app, print_json, print_table};
-use anyhow::Context;
+use super::{open_app, print_json, print_table, read_file};
 use cellpath_app::Caller;
 use cellpath_app::readiness::VisitInput;
 use clap::Subcommand;
@@ -108,15 +107,7 @@ pub async fn run_readiness(
             }
         }
         ReadinessCommand::RecordVisit { partnership, file } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let input: VisitInput = match file.extension().and_then(|e| e.to_str()) {
-                Some("toml") => toml::from_str(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.message()))?,
-                Some("json") => serde_json::from_str(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?,
-                _ => anyhow::bail!("{}: use a .toml or .json file", file.display()),
-            };
+            let input: VisitInput = read_file(&file)?;
             let visit = app
                 .record_visit(&op, &partnership, input, None)
                 .await?

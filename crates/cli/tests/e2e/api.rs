@@ -1,7 +1,7 @@
 //! The JSON API as a client sees it: problem+json errors a person can act on, idempotent
 //! retries, optimistic concurrency, pagination, tenancy, the OpenAPI snapshot, operations.
 
-use crate::support::{TestServer, spawn_demo, spawn_each};
+use crate::support::{TestServer, helixa_lakeshore, site_id, spawn_demo, spawn_each, vantacel};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -761,38 +761,10 @@ async fn site_maps_visits_and_gaps_over_the_api() {
     let s = spawn_demo().await;
     let hs = s.token("pharmacy@lakeshore.example").await;
     let mfr = s.token("onboarding@helixa.example").await;
-    let lakeshore = s.org_id("Lakeshore University Health").await;
-    let helixa = s.org_id("Helixa Therapeutics").await;
-    let pship = s
-        .app
-        .store
-        .partnerships_of(&helixa, cellpath_store::Page::all())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|p| p.health_system_id == lakeshore)
-        .unwrap()
-        .id;
-    let vantacel = s
-        .app
-        .store
-        .programs_of(&helixa, cellpath_store::Page::all())
-        .await
-        .unwrap()
-        .remove(0)
-        .id;
-    let sites = s
-        .app
-        .store
-        .sites_of(&lakeshore, cellpath_store::Page::all())
-        .await
-        .unwrap();
-    let north = sites
-        .iter()
-        .find(|x| x.code == "LUH-NORTH")
-        .unwrap()
-        .id
-        .clone();
+    let pship = helixa_lakeshore(&s.app).await;
+    let vantacel = vantacel(&s.app).await;
+    let main = site_id(&s.app, "Lakeshore University Health", "LUH-MAIN").await;
+    let north = site_id(&s.app, "Lakeshore University Health", "LUH-NORTH").await;
 
     let maps: Value = s
         .http
@@ -808,10 +780,7 @@ async fn site_maps_visits_and_gaps_over_the_api() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|m| {
-            m["number"] == 1
-                && m["site_id"] == sites.iter().find(|x| x.code == "LUH-MAIN").unwrap().id
-        })
+        .find(|m| m["number"] == 1 && m["site_id"] == main.as_str())
         .unwrap();
     let view: Value = s
         .http
@@ -1006,34 +975,10 @@ async fn the_gate_over_the_api_says_authorized_or_what_is_missing() {
     let nurse = s.token("nurse@lakeshore.example").await;
     let contracts = s.token("contracts@lakeshore.example").await;
     let stranger = s.token("admin@piedmont.example").await;
-    let lakeshore = s.org_id("Lakeshore University Health").await;
-    let helixa = s.org_id("Helixa Therapeutics").await;
-    let pship = s
-        .app
-        .store
-        .partnerships_of(&helixa, cellpath_store::Page::all())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|p| p.health_system_id == lakeshore)
-        .unwrap()
-        .id;
-    let vantacel = s
-        .app
-        .store
-        .programs_of(&helixa, cellpath_store::Page::all())
-        .await
-        .unwrap()
-        .remove(0)
-        .id;
-    let sites = s
-        .app
-        .store
-        .sites_of(&lakeshore, cellpath_store::Page::all())
-        .await
-        .unwrap();
-    let code = |c: &str| sites.iter().find(|x| x.code == c).unwrap().id.clone();
-    let (main, north) = (code("LUH-MAIN"), code("LUH-NORTH"));
+    let pship = helixa_lakeshore(&s.app).await;
+    let vantacel = vantacel(&s.app).await;
+    let main = site_id(&s.app, "Lakeshore University Health", "LUH-MAIN").await;
+    let north = site_id(&s.app, "Lakeshore University Health", "LUH-NORTH").await;
     let gate = |token: String, site: String| {
         let url = s.url(&format!(
             "/api/v1/partnerships/{pship}/gate/{site}/{vantacel}"
@@ -1136,15 +1081,7 @@ async fn the_gate_over_the_api_says_authorized_or_what_is_missing() {
 async fn a_program_track_template_is_read_and_replaced_with_if_match() {
     let s = spawn_demo().await;
     let onboarding = s.token("onboarding@helixa.example").await;
-    let helixa = s.org_id("Helixa Therapeutics").await;
-    let vantacel = s
-        .app
-        .store
-        .programs_of(&helixa, cellpath_store::Page::all())
-        .await
-        .unwrap()
-        .remove(0)
-        .id;
+    let vantacel = vantacel(&s.app).await;
     let url = s.url(&format!("/api/v1/programs/{vantacel}/track-template"));
     let res = s
         .http
@@ -1261,26 +1198,9 @@ async fn the_live_plan_and_the_onboarding_pipeline_over_the_api() {
     let s = spawn_demo().await;
     let lead = s.token("onboarding@helixa.example").await;
     let stranger = s.token("admin@piedmont.example").await;
-    let lakeshore = s.org_id("Lakeshore University Health").await;
     let helixa = s.org_id("Helixa Therapeutics").await;
-    let pship = s
-        .app
-        .store
-        .partnerships_of(&helixa, cellpath_store::Page::all())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|p| p.health_system_id == lakeshore)
-        .unwrap()
-        .id;
-    let vantacel = s
-        .app
-        .store
-        .programs_of(&helixa, cellpath_store::Page::all())
-        .await
-        .unwrap()
-        .remove(0)
-        .id;
+    let pship = helixa_lakeshore(&s.app).await;
+    let vantacel = vantacel(&s.app).await;
     let get = |token: String, path: String| {
         let url = s.url(&path);
         let http = s.http.clone();
@@ -1487,13 +1407,7 @@ async fn the_servers_hourly_job_records_the_expiry_reminders_due_when_it_starts(
     let day = cellpath_domain::Date::parse("2030-03-02").unwrap();
     let noon = day.days_since_epoch() * 86_400_000_000 + 43_200_000_000;
     clock.advance_secs((noon - app.now()) / 1_000_000);
-    let helixa = app
-        .store
-        .organization_by_name("Helixa Therapeutics")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let helixa = crate::support::org_id(&app, "Helixa Therapeutics").await;
     let reminders = || async {
         app.notices(
             &cellpath_app::Caller::system("test"),

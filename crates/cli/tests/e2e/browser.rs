@@ -7,7 +7,7 @@
 //! missing browser fails the test. The tests run one at a time (`ONE_BROWSER`): two Chromiums
 //! on two cores make every wait a race.
 
-use crate::support::spawn_demo;
+use crate::support::{helixa_lakeshore, site_id, spawn_demo, vantacel};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -305,28 +305,12 @@ async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
     let s = spawn_demo().await;
     let c = &driver.client;
     let store = &s.app.store;
-    let lakeshore = s.org_id("Lakeshore University Health").await;
-    let helixa = s.org_id("Helixa Therapeutics").await;
-    let all = cellpath_store::Page::all();
-    let pship = store
-        .partnerships_of(&lakeshore, all)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|p| p.manufacturer_id == helixa)
-        .expect("Helixa × Lakeshore");
-    let sites = store.sites_of(&lakeshore, all).await.unwrap();
-    let cancer = sites.iter().find(|x| x.code == "LUH-CANCER").unwrap();
-    let north = sites.iter().find(|x| x.code == "LUH-NORTH").unwrap();
-    let vantacel = store
-        .programs_of(&helixa, all)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|p| p.name == "Vantacel")
-        .unwrap();
+    let pship = helixa_lakeshore(&s.app).await;
+    let cancer = site_id(&s.app, "Lakeshore University Health", "LUH-CANCER").await;
+    let north = site_id(&s.app, "Lakeshore University Health", "LUH-NORTH").await;
+    let vantacel = vantacel(&s.app).await;
     let draft = store
-        .site_map_versions(&cancer.id, &vantacel.id)
+        .site_map_versions(&cancer, &vantacel)
         .await
         .unwrap()
         .remove(0);
@@ -334,7 +318,7 @@ async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
 
     // The coordinator opens the Cancer Pavilion's draft from the partnership page.
     sign_in(c, &s, "coordinator@lakeshore.example").await;
-    c.goto(&s.url(&format!("/partnerships/{}", pship.id)))
+    c.goto(&s.url(&format!("/partnerships/{pship}")))
         .await
         .unwrap();
     click(c, "tr[data-site='LUH-CANCER'] a[href^='/site-maps/']").await;
@@ -465,8 +449,7 @@ async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
 
     // A readiness page: Lakeshore North, with its open blocking gap.
     c.goto(&s.url(&format!(
-        "/partnerships/{}/sites/{}/readiness?program={}",
-        pship.id, north.id, vantacel.id
+        "/partnerships/{pship}/sites/{north}/readiness?program={vantacel}"
     )))
     .await
     .unwrap();
@@ -485,12 +468,9 @@ async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
         c.screenshot().await.unwrap(),
     )
     .unwrap();
-    c.goto(&s.url(&format!(
-        "/partnerships/{}/plan?program={}",
-        pship.id, vantacel.id
-    )))
-    .await
-    .unwrap();
+    c.goto(&s.url(&format!("/partnerships/{pship}/plan?program={vantacel}")))
+        .await
+        .unwrap();
     assert!(text_of(c, "#done").await.contains("workflows"));
     assert!(text_of(c, "#days-saved").await.contains("Dual-track saves"));
     std::fs::write(
@@ -499,8 +479,7 @@ async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
     )
     .unwrap();
     c.goto(&s.url(&format!(
-        "/partnerships/{}/plan?program={}#charts",
-        pship.id, vantacel.id
+        "/partnerships/{pship}/plan?program={vantacel}#charts"
     )))
     .await
     .unwrap();
@@ -517,8 +496,7 @@ async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
     click(c, "#sign-out").await;
     sign_in(c, &s, "pharmacy@lakeshore.example").await;
     c.goto(&s.url(&format!(
-        "/partnerships/{}/sites/{}/gate?program={}",
-        pship.id, north.id, vantacel.id
+        "/partnerships/{pship}/sites/{north}/gate?program={vantacel}"
     )))
     .await
     .unwrap();

@@ -1,59 +1,22 @@
 //! The `cellpath` binary as an operator uses it: clear one-line errors and non-zero exits for
 //! bad input, `--json` for machines, audit verify/export that names a broken link.
 
+use crate::support::{
+    cellpath, cellpath_on, demo_db, helixa_lakeshore, seed_demo, site_id, stderr, stdout, vantacel,
+};
 use cellpath_store::testing::TestDb;
-use std::process::{Command, Output};
-
-fn cellpath(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cellpath"));
-    cmd.args(args).env_remove("CELLPATH_DATABASE_URL");
-    match stdin {
-        Some(text) => {
-            use std::io::Write;
-            let mut child = cmd
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(text.as_bytes())
-                .unwrap();
-            child.wait_with_output().unwrap()
-        }
-        None => cmd.output().unwrap(),
-    }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
 
 #[tokio::test]
 async fn an_operator_sets_up_an_organization_from_the_command_line() {
     let db = TestDb::sqlite().await;
     let url = db.url.as_str();
-    let out = cellpath(&["migrate", "--database-url", url], None);
+    let out = cellpath_on(url, &["migrate"], None);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("up to date"));
 
-    let out = cellpath(
-        &[
-            "org",
-            "create",
-            "--kind",
-            "hospital",
-            "--name",
-            "X",
-            "--database-url",
-            url,
-        ],
+    let out = cellpath_on(
+        url,
+        &["org", "create", "--kind", "hospital", "--name", "X"],
         None,
     );
     assert!(!out.status.success());
@@ -65,7 +28,8 @@ async fn an_operator_sets_up_an_organization_from_the_command_line() {
         "{err}"
     );
 
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "org",
             "create",
@@ -73,8 +37,6 @@ async fn an_operator_sets_up_an_organization_from_the_command_line() {
             "health_system",
             "--name",
             "Mercy Ridge Health",
-            "--database-url",
-            url,
             "--json",
         ],
         None,
@@ -82,7 +44,8 @@ async fn an_operator_sets_up_an_organization_from_the_command_line() {
     assert!(out.status.success(), "{}", stderr(&out));
     let org: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(org["kind"], "health_system");
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "org",
             "create",
@@ -90,15 +53,14 @@ async fn an_operator_sets_up_an_organization_from_the_command_line() {
             "health_system",
             "--name",
             "Mercy Ridge Health",
-            "--database-url",
-            url,
         ],
         None,
     );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
 
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "user",
             "create",
@@ -110,8 +72,6 @@ async fn an_operator_sets_up_an_organization_from_the_command_line() {
             "Ann Lee",
             "--role",
             "patient_ops",
-            "--database-url",
-            url,
         ],
         Some("a-long-enough-password\n"),
     );
@@ -121,7 +81,8 @@ async fn an_operator_sets_up_an_organization_from_the_command_line() {
         "{}",
         stderr(&out)
     );
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "user",
             "create",
@@ -133,8 +94,6 @@ async fn an_operator_sets_up_an_organization_from_the_command_line() {
             "Ann Lee",
             "--role",
             "pharmacy",
-            "--database-url",
-            url,
         ],
         Some("short\n"),
     );
@@ -143,7 +102,8 @@ async fn an_operator_sets_up_an_organization_from_the_command_line() {
         "{}",
         stderr(&out)
     );
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "user",
             "create",
@@ -155,45 +115,25 @@ async fn an_operator_sets_up_an_organization_from_the_command_line() {
             "Ann Lee",
             "--role",
             "pharmacy",
-            "--database-url",
-            url,
         ],
         Some("a-long-enough-password\n"),
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = cellpath(
-        &[
-            "user",
-            "list",
-            "--org",
-            "Mercy Ridge Health",
-            "--database-url",
-            url,
-        ],
-        None,
-    );
+    let out = cellpath_on(url, &["user", "list", "--org", "Mercy Ridge Health"], None);
     assert!(stdout(&out).contains("ann@mercy.example") && stdout(&out).contains("pharmacy"));
-    let out = cellpath(&["org", "show", "No Such Org", "--database-url", url], None);
+    let out = cellpath_on(url, &["org", "show", "No Such Org"], None);
     assert!(!out.status.success() && stderr(&out).contains("cellpath org list"));
 
     // Verify, export, then catch an edit in the export.
-    let out = cellpath(&["audit", "verify", "--database-url", url], None);
+    let out = cellpath_on(url, &["audit", "verify"], None);
     assert!(out.status.success(), "{}", stdout(&out));
     assert!(stdout(&out).contains("intact"));
     let file = tempfile::NamedTempFile::new().unwrap();
     let path = file.path().to_str().unwrap();
     let org_id = org["id"].as_str().unwrap();
-    let out = cellpath(
-        &[
-            "audit",
-            "export",
-            "--ledger",
-            org_id,
-            "--out",
-            path,
-            "--database-url",
-            url,
-        ],
+    let out = cellpath_on(
+        url,
+        &["audit", "export", "--ledger", org_id, "--out", path],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -238,7 +178,7 @@ fn help_explains_the_commands() {
     ] {
         assert!(stdout(&out).contains(word), "--help lacks {word}");
     }
-    let out = cellpath(&["serve", "--database-url", "mysql://x"], None);
+    let out = cellpath_on("mysql://x", &["serve"], None);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("use sqlite://PATH or postgres://"),
@@ -249,21 +189,14 @@ fn help_explains_the_commands() {
 
 #[tokio::test]
 async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refused() {
-    let db = TestDb::sqlite().await;
-    {
-        let app = cellpath_app::App::new(
-            db.store().await,
-            std::sync::Arc::new(cellpath_app::SystemClock),
-        );
-        cellpath_app::demo::seed(&app).await.unwrap();
-        app.store.close().await;
-    }
+    let db = demo_db().await;
     let url = db.url.as_str();
     let dir = tempfile::tempdir().unwrap();
     let toml_path = dir.path().join("vantacel.toml");
     let json_path = dir.path().join("vantacel.json");
     let program = "Helixa Therapeutics/Vantacel";
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "map",
             "export",
@@ -271,8 +204,6 @@ async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refuse
             program,
             "--out",
             toml_path.to_str().unwrap(),
-            "--database-url",
-            url,
         ],
         None,
     );
@@ -282,7 +213,8 @@ async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refuse
         toml_text.contains("[[steps]]") && toml_text.contains("kind = \"hold_point\""),
         "{toml_text}"
     );
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "map",
             "export",
@@ -292,15 +224,14 @@ async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refuse
             "json",
             "--out",
             json_path.to_str().unwrap(),
-            "--database-url",
-            url,
         ],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
 
     // Import the TOML as version 2 and publish it: the same map as version 1.
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "map",
             "import",
@@ -309,8 +240,6 @@ async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refuse
             "--file",
             toml_path.to_str().unwrap(),
             "--publish",
-            "--database-url",
-            url,
             "--json",
         ],
         None,
@@ -332,7 +261,8 @@ async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refuse
         toml_text.replace("kind = \"administer\"", "kind = \"record\""),
     )
     .unwrap();
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "map",
             "import",
@@ -340,8 +270,6 @@ async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refuse
             program,
             "--file",
             bad.to_str().unwrap(),
-            "--database-url",
-            url,
         ],
         None,
     );
@@ -357,7 +285,8 @@ async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refuse
         toml_text.replacen("role = \"coordinator\"", "role = \"surgeon\"", 1),
     )
     .unwrap();
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "map",
             "import",
@@ -365,8 +294,6 @@ async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refuse
             program,
             "--file",
             unknown_role.to_str().unwrap(),
-            "--database-url",
-            url,
         ],
         None,
     );
@@ -376,7 +303,7 @@ async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refuse
         "{}",
         stderr(&out)
     );
-    let out = cellpath(&["program", "show", program, "--database-url", url], None);
+    let out = cellpath_on(url, &["program", "show", program], None);
     assert!(
         stdout(&out)
             .lines()
@@ -391,56 +318,14 @@ async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refuse
 #[tokio::test]
 async fn readiness_and_site_maps_from_the_command_line() {
     let db = TestDb::sqlite().await;
-    let (pship, north, vantacel) = {
-        let app = cellpath_app::App::new(
-            db.store().await,
-            std::sync::Arc::new(cellpath_app::SystemClock),
-        );
-        cellpath_app::demo::seed(&app).await.unwrap();
-        let lakeshore = app
-            .store
-            .organization_by_name("Lakeshore University Health")
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
-        let helixa = app
-            .store
-            .organization_by_name("Helixa Therapeutics")
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
-        let pship = app
-            .store
-            .partnerships_of(&helixa, cellpath_store::Page::all())
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|p| p.health_system_id == lakeshore)
-            .unwrap()
-            .id;
-        let north = app
-            .store
-            .sites_of(&lakeshore, cellpath_store::Page::all())
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|s| s.code == "LUH-NORTH")
-            .unwrap()
-            .id;
-        let vantacel = app
-            .store
-            .programs_of(&helixa, cellpath_store::Page::all())
-            .await
-            .unwrap()
-            .remove(0)
-            .id;
-        app.store.close().await;
-        (pship, north, vantacel)
-    };
+    let app = seed_demo(&db).await;
+    let pship = helixa_lakeshore(&app).await;
+    let north = site_id(&app, "Lakeshore University Health", "LUH-NORTH").await;
+    let vantacel = vantacel(&app).await;
+    app.store.close().await;
     let url = db.url.as_str();
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "readiness",
             "show",
@@ -450,8 +335,6 @@ async fn readiness_and_site_maps_from_the_command_line() {
             &north,
             "--program",
             &vantacel,
-            "--database-url",
-            url,
         ],
         None,
     );
@@ -461,17 +344,7 @@ async fn readiness_and_site_maps_from_the_command_line() {
         "{}",
         stdout(&out)
     );
-    let out = cellpath(
-        &[
-            "site-map",
-            "list",
-            "--partnership",
-            &pship,
-            "--database-url",
-            url,
-        ],
-        None,
-    );
+    let out = cellpath_on(url, &["site-map", "list", "--partnership", &pship], None);
     assert!(
         stdout(&out).contains("signed") && stdout(&out).contains("draft"),
         "{}",
@@ -480,7 +353,8 @@ async fn readiness_and_site_maps_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("visit.json");
     std::fs::write(&file, serde_json::json!({ "site_id": north, "visited_on": "2026-02-30", "visitors": ["Ann Lee"], "facility_ids": [] }).to_string()).unwrap();
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "readiness",
             "record-visit",
@@ -488,8 +362,6 @@ async fn readiness_and_site_maps_from_the_command_line() {
             &pship,
             "--file",
             file.to_str().unwrap(),
-            "--database-url",
-            url,
         ],
         None,
     );
@@ -503,29 +375,20 @@ async fn readiness_and_site_maps_from_the_command_line() {
 
 #[tokio::test]
 async fn requirements_come_from_a_file_and_unknown_capabilities_are_refused() {
-    let db = TestDb::sqlite().await;
-    {
-        let app = cellpath_app::App::new(
-            db.store().await,
-            std::sync::Arc::new(cellpath_app::SystemClock),
-        );
-        cellpath_app::demo::seed(&app).await.unwrap();
-        app.store.close().await;
-    }
+    let db = demo_db().await;
     let url = db.url.as_str();
     let example = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../docs/examples/requirements.toml"
     );
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "program",
             "requirements",
             "Helixa Therapeutics/Vantacel",
             "--file",
             example,
-            "--database-url",
-            url,
         ],
         None,
     );
@@ -544,15 +407,14 @@ async fn requirements_come_from_a_file_and_unknown_capabilities_are_refused() {
             .replace("validated_thaw_device", "helipad"),
     )
     .unwrap();
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "program",
             "requirements",
             "Helixa Therapeutics/Vantacel",
             "--file",
             bad.to_str().unwrap(),
-            "--database-url",
-            url,
         ],
         None,
     );
@@ -567,31 +429,9 @@ async fn requirements_come_from_a_file_and_unknown_capabilities_are_refused() {
 #[tokio::test]
 async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
     let db = TestDb::sqlite().await;
-    let pship = {
-        let app = cellpath_app::App::new(
-            db.store().await,
-            std::sync::Arc::new(cellpath_app::SystemClock),
-        );
-        cellpath_app::demo::seed(&app).await.unwrap();
-        let lakeshore = app
-            .store
-            .organization_by_name("Lakeshore University Health")
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
-        let pship = app
-            .store
-            .partnerships_of(&lakeshore, cellpath_store::Page::all())
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|p| p.name.starts_with("Helixa"))
-            .unwrap()
-            .id;
-        app.store.close().await;
-        pship
-    };
+    let app = seed_demo(&db).await;
+    let pship = helixa_lakeshore(&app).await;
+    app.store.close().await;
     let gate = |site: &str, json: bool| {
         let mut args = vec![
             "gate",
@@ -601,13 +441,11 @@ async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
             site,
             "--program",
             "Vantacel",
-            "--database-url",
-            db.url.as_str(),
         ];
         if json {
             args.push("--json");
         }
-        cellpath(&args, None)
+        cellpath_on(&db.url, &args, None)
     };
     let out = gate("LUH-MAIN", false);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -637,15 +475,9 @@ async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
 
     // The same record as an onboarding pipeline and as a live plan.
     let url = db.url.as_str();
-    let out = cellpath(
-        &[
-            "onboarding",
-            "pipeline",
-            "--org",
-            "Helixa Therapeutics",
-            "--database-url",
-            url,
-        ],
+    let out = cellpath_on(
+        url,
+        &["onboarding", "pipeline", "--org", "Helixa Therapeutics"],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -662,7 +494,8 @@ async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
             && line("LUH-NORTH").contains("Quality agreement: not executed"),
         "{text}"
     );
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "onboarding",
             "plan",
@@ -671,8 +504,6 @@ async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
             "--program",
             "Vantacel",
             "--json",
-            "--database-url",
-            url,
         ],
         None,
     );
@@ -680,7 +511,8 @@ async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["sites"].as_array().unwrap().len(), 3, "{plan}");
     assert!(plan["days_saved"][0].as_i64().unwrap() > 0, "{plan}");
-    let out = cellpath(
+    let out = cellpath_on(
+        url,
         &[
             "onboarding",
             "plan",
@@ -690,8 +522,6 @@ async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
             "Vantacel",
             "--on",
             "2026-13-01",
-            "--database-url",
-            url,
         ],
         None,
     );
@@ -703,11 +533,7 @@ async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
 async fn notices_from_the_command_line_send_the_reminders_due_and_list_them() {
     let db = TestDb::sqlite().await;
     {
-        let app = cellpath_app::App::new(
-            db.store().await,
-            std::sync::Arc::new(cellpath_app::SystemClock),
-        );
-        cellpath_app::demo::seed(&app).await.unwrap();
+        let app = seed_demo(&db).await;
         // LUH-NORTH's supply agreement, executed, lapses in 30 days.
         let contracts = app
             .store
@@ -719,37 +545,16 @@ async fn notices_from_the_command_line_send_the_reminders_due_and_list_them() {
             .caller_for_user(&contracts.id, cellpath_app::access::Via::Session)
             .await
             .unwrap();
-        let helixa = app
-            .store
-            .organization_by_name("Helixa Therapeutics")
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
-        let pship = app
-            .store
-            .partnerships_of(&helixa, cellpath_store::Page::all())
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|p| p.name.contains("Lakeshore"))
-            .unwrap();
-        let north = app
-            .store
-            .sites_of(&pship.health_system_id, cellpath_store::Page::all())
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|s| s.code == "LUH-NORTH")
-            .unwrap();
+        let pship = helixa_lakeshore(&app).await;
+        let north = site_id(&app, "Lakeshore University Health", "LUH-NORTH").await;
         let a = app
             .create_agreement(
                 &contracts,
-                &pship.id,
+                &pship,
                 cellpath_app::contracting::AgreementInput {
                     kind: "supply_agreement".into(),
                     scope: "site".into(),
-                    site_id: Some(north.id),
+                    site_id: Some(north),
                     coverage: None,
                     owner_manufacturer: None,
                     owner_health_system: None,
@@ -783,15 +588,9 @@ async fn notices_from_the_command_line_send_the_reminders_due_and_list_them() {
         cellpath_domain::Date::of_micros(cellpath_app::Clock::now(&cellpath_app::SystemClock))
             .plus_days(30);
     let notices = |extra: &[&str]| {
-        let mut args = vec![
-            "notices",
-            "--org",
-            "Helixa Therapeutics",
-            "--database-url",
-            db.url.as_str(),
-        ];
+        let mut args = vec!["notices", "--org", "Helixa Therapeutics"];
         args.extend_from_slice(extra);
-        cellpath(&args, None)
+        cellpath_on(&db.url, &args, None)
     };
     let out = notices(&["--send"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -828,14 +627,9 @@ async fn notices_from_the_command_line_send_the_reminders_due_and_list_them() {
         "{}",
         stderr(&out)
     );
-    let out = cellpath(
-        &[
-            "notices",
-            "--org",
-            "Piedmont Valley Health",
-            "--database-url",
-            db.url.as_str(),
-        ],
+    let out = cellpath_on(
+        db.url.as_str(),
+        &["notices", "--org", "Piedmont Valley Health"],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));

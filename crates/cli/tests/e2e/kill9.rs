@@ -1,6 +1,7 @@
 //! Durability: `kill -9` the server in the middle of a burst of concurrent writes; after a
 //! restart every write that was answered 2xx is there, and every ledger verifies.
 
+use crate::support::{cellpath_on, stdout};
 use cellpath_app::records::organizations::OrganizationInput;
 use cellpath_app::records::users::UserInput;
 use cellpath_app::{App, Caller, SystemClock};
@@ -158,15 +159,7 @@ async fn every_acknowledged_write_survives_kill_9() {
         }
         child.kill().unwrap();
         child.wait().unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_cellpath"))
-            .args(["audit", "verify", "--database-url", &db.url])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}: {}",
-            db.label,
-            String::from_utf8_lossy(&out.stdout)
-        );
+        let out = cellpath_on(&db.url, &["audit", "verify"], None);
+        assert!(out.status.success(), "{}: {}", db.label, stdout(&out));
     }
 }

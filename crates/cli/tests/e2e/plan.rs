@@ -2,35 +2,26 @@
 //! site's day and what dual-track saves, in a table and in JSON; a broken plan is one line on
 //! stderr and a non-zero exit. No database involved.
 
-use std::process::{Command, Output};
+use crate::support::{cellpath, stderr, stdout};
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/plan.toml");
 
-fn cellpath(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cellpath"))
-        .args(args)
-        .env_remove("CELLPATH_DATABASE_URL")
-        .output()
-        .expect("the cellpath binary runs")
-}
-
 #[test]
 fn a_program_manager_compares_dual_track_with_sequential_contracting() {
-    let out = cellpath(&[
-        "plan",
-        "contracting",
-        "--file",
-        EXAMPLE,
-        "--compare",
-        "--json",
-        "--threads",
-        "2",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = cellpath(
+        &[
+            "plan",
+            "contracting",
+            "--file",
+            EXAMPLE,
+            "--compare",
+            "--json",
+            "--threads",
+            "2",
+        ],
+        None,
     );
+    assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(v["deterministic"]["sites"]["north"], 145);
     assert_eq!(v["deterministic"]["last_site"], 145);
@@ -47,20 +38,26 @@ fn a_program_manager_compares_dual_track_with_sequential_contracting() {
     );
 
     // The same numbers on one thread.
-    let one = cellpath(&[
-        "plan",
-        "contracting",
-        "--file",
-        EXAMPLE,
-        "--json",
-        "--threads",
-        "1",
-    ]);
+    let one = cellpath(
+        &[
+            "plan",
+            "contracting",
+            "--file",
+            EXAMPLE,
+            "--json",
+            "--threads",
+            "1",
+        ],
+        None,
+    );
     let w: serde_json::Value = serde_json::from_slice(&one.stdout).expect("JSON on stdout");
     assert_eq!(w["monte_carlo"], v["monte_carlo"]);
 
-    let table = cellpath(&["plan", "contracting", "--file", EXAMPLE, "--compare"]);
-    let text = String::from_utf8_lossy(&table.stdout);
+    let table = cellpath(
+        &["plan", "contracting", "--file", EXAMPLE, "--compare"],
+        None,
+    );
+    let text = stdout(&table);
     assert!(
         text.contains("dual-track authorizes the last site 130 days sooner"),
         "{text}"
@@ -76,14 +73,17 @@ fn a_broken_plan_is_one_line_on_stderr() {
         "strategy = \"dual_track\"\nseed = 1\nsites = [\"north\"]\n\n[[agreement]]\nid = \"msa\"\nscope = \"health_system\"\ndays = [30, 60, 120]\nafter = [\"quality\"]\n\n[[agreement]]\nid = \"quality\"\nscope = \"site\"\ndays = [20, 45, 90]\nafter = [\"msa\"]\n",
     )
     .expect("write the plan");
-    let out = cellpath(&[
-        "plan",
-        "contracting",
-        "--file",
-        file.to_str().expect("utf-8 path"),
-    ]);
+    let out = cellpath(
+        &[
+            "plan",
+            "contracting",
+            "--file",
+            file.to_str().expect("utf-8 path"),
+        ],
+        None,
+    );
     assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("cycle: msa → quality → msa"), "{err}");
 }

@@ -1,9 +1,13 @@
 //! `spawn_demo()`: the real app and server on 127.0.0.1:0 with a fresh database and the demo
-//! data, plus an HTTP client and tokens for demo users.
+//! data, plus an HTTP client and tokens for demo users; the demo's records the tests look up
+//! (`helixa_lakeshore`, `vantacel`, `site_id`); `seed_demo` for a database the `cellpath`
+//! binary opens, and `cellpath`/`cellpath_on` to run it.
 
 use cellpath_app::access::Via;
-use cellpath_app::{App, ManualClock};
+use cellpath_app::{App, ManualClock, SystemClock};
+use cellpath_store::Page;
 use cellpath_store::testing::TestDb;
+use std::process::Output;
 use std::sync::Arc;
 
 pub const START: i64 = 1_764_000_000_000_000;
@@ -46,13 +50,7 @@ impl TestServer {
     }
 
     pub async fn org_id(&self, name: &str) -> String {
-        self.app
-            .store
-            .organization_by_name(name)
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("no org {name}"))
-            .id
+        org_id(&self.app, name).await
     }
 
     /// Stop accepting, let in-flight requests finish, and wait for the server to end.
@@ -100,4 +98,110 @@ pub async fn spawn_each() -> Vec<TestServer> {
         out.push(spawn_on(db).await);
     }
     out
+}
+
+/// An organization's id by its exact name.
+pub async fn org_id(app: &App, name: &str) -> String {
+    app.store
+        .organization_by_name(name)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no org {name}"))
+        .id
+}
+
+/// The demo's partnership of Helixa Therapeutics with Lakeshore University Health.
+pub async fn helixa_lakeshore(app: &App) -> String {
+    let helixa = org_id(app, "Helixa Therapeutics").await;
+    let lakeshore = org_id(app, "Lakeshore University Health").await;
+    app.store
+        .partnerships_of(&helixa, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.health_system_id == lakeshore)
+        .expect("the Helixa × Lakeshore partnership")
+        .id
+}
+
+/// The demo's Vantacel program of Helixa Therapeutics.
+pub async fn vantacel(app: &App) -> String {
+    let helixa = org_id(app, "Helixa Therapeutics").await;
+    app.store
+        .programs_of(&helixa, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name == "Vantacel")
+        .expect("Helixa's Vantacel")
+        .id
+}
+
+/// The id of the organization's site with this code (e.g. LUH-NORTH).
+pub async fn site_id(app: &App, org: &str, code: &str) -> String {
+    let org = org_id(app, org).await;
+    app.store
+        .sites_of(&org, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.code == code)
+        .unwrap_or_else(|| panic!("no site {code}"))
+        .id
+}
+
+/// The demo seeded into `db` on the system clock (as the `cellpath` binary will see it); close
+/// the app's store before running the binary on `db`.
+pub async fn seed_demo(db: &TestDb) -> App {
+    let app = App::new(db.store().await, Arc::new(SystemClock));
+    cellpath_app::demo::seed(&app).await.unwrap();
+    app
+}
+
+/// A fresh SQLite database with the demo in it, closed for the `cellpath` binary to open.
+pub async fn demo_db() -> TestDb {
+    let db = TestDb::sqlite().await;
+    seed_demo(&db).await.store.close().await;
+    db
+}
+
+/// Run the `cellpath` binary (never on a `CELLPATH_DATABASE_URL` of the environment), with
+/// `stdin` as its standard input when given.
+pub fn cellpath(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cellpath"));
+    cmd.args(args).env_remove("CELLPATH_DATABASE_URL");
+    match stdin {
+        Some(text) => {
+            use std::io::Write;
+            let mut child = cmd
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+            child.wait_with_output().unwrap()
+        }
+        None => cmd.output().unwrap(),
+    }
+}
+
+/// `cellpath ARGS… --database-url URL`.
+pub fn cellpath_on(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut all = args.to_vec();
+    all.extend(["--database-url", url]);
+    cellpath(&all, stdin)
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
 }

@@ -2,7 +2,7 @@
 //! dated, documented, amended, joined by more sites), gate deliverables (e-signed), and the
 //! gate itself per site and program; a program's track template.
 
-use super::extract::{ApiCaller, Command, answer};
+use super::extract::{ApiCaller, Command, answer, with_etag};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::extract::{Path, Query, State};
@@ -178,10 +178,7 @@ pub async fn gate(
     Path((id, site, program)): Path<(String, String, String)>,
     Query(q): Query<GateQuery>,
 ) -> Result<Response, ApiError> {
-    let day = match q.on {
-        Some(on) => Date::parse(&on).map_err(|e| AppError::invalid("on", e))?,
-        None => Date::of_micros(s.app.now()),
-    };
+    let day = day_or_today(&s, q.on)?;
     Ok(axum::Json(s.app.gate(&c, &id, &site, &program, day).await?).into_response())
 }
 
@@ -221,7 +218,7 @@ pub async fn get_track_template(
 ) -> Result<Response, ApiError> {
     let view = s.app.track_template(&c, &id).await?;
     let version = view.version;
-    Ok(super::extract::with_etag(StatusCode::OK, &view, version))
+    Ok(with_etag(StatusCode::OK, &view, version))
 }
 
 pub async fn set_track_template(

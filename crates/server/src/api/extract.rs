@@ -186,6 +186,12 @@ impl axum::extract::FromRequest<AppState> for Command {
     }
 }
 
+/// The meaning of an e-signature as sent (`"approval"`, …); an unknown one is invalid input.
+pub fn meaning(text: &str) -> Result<cellpath_ledger::Meaning, AppError> {
+    text.parse()
+        .map_err(|e: cellpath_ledger::UnknownMeaning| AppError::invalid("meaning", e))
+}
+
 /// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); missing → 428.
 pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
     let Some(value) = headers.get(header::IF_MATCH) else {
@@ -215,9 +221,10 @@ pub struct PageQuery {
     pub offset: Option<i64>,
 }
 
-pub fn page(
-    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<cellpath_store::Page, ApiError> {
+/// The `?limit=&offset=` of a list request, its rejection kept so `page` can explain it.
+pub type PageParams = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
+
+pub fn page(q: PageParams) -> Result<cellpath_store::Page, ApiError> {
     let Query(q) = q.map_err(|e| {
         Problem::new(
             StatusCode::BAD_REQUEST,
@@ -227,6 +234,11 @@ pub fn page(
         )
     })?;
     Ok(cellpath_app::records::page(q.limit, q.offset)?)
+}
+
+/// The caller's own organization ('' for a caller without one, whom the app then refuses).
+pub fn own_org(caller: &Caller) -> String {
+    caller.org_id().unwrap_or_default().to_string()
 }
 
 /// A page of items with where the next one starts.

@@ -1,14 +1,12 @@
 //! The audit trail over the API: head, events, verification, JSON Lines export, e-signatures.
 
-use super::extract::{ApiCaller, Command, PageQuery, answer, page, paged};
+use super::extract::{ApiCaller, Command, PageParams, answer, meaning, page, paged};
 use crate::AppState;
 use crate::problem::ApiError;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use cellpath_app::AppError;
-use cellpath_ledger::{Meaning, Signed};
+use cellpath_ledger::Signed;
 use serde::Deserialize;
 
 pub async fn head(
@@ -23,7 +21,7 @@ pub async fn events(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    q: Result<Query<PageQuery>, QueryRejection>,
+    q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
     Ok(paged(s.app.ledger_events(&c, &id, page).await?, page))
@@ -69,10 +67,7 @@ pub async fn sign(
 ) -> Result<Response, ApiError> {
     let c = &cmd.caller;
     let req: SignRequest = cmd.json()?;
-    let meaning: Meaning = req
-        .meaning
-        .parse()
-        .map_err(|e: cellpath_ledger::UnknownMeaning| AppError::invalid("meaning", e))?;
+    let meaning = meaning(&req.meaning)?;
     let idem = cmd.idem.clone();
     let out = s
         .app

@@ -1,21 +1,18 @@
 //! Programs and their process map versions over the API.
 
-use super::extract::{ApiCaller, Command, PageQuery, answer, page, paged, with_etag};
+use super::extract::{ApiCaller, Command, PageParams, answer, own_org, page, paged, with_etag};
 use crate::AppState;
 use crate::problem::ApiError;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cellpath_domain::process_map::ProcessMap;
 use cellpath_domain::program::ProgramFacts;
 
-type Q = Result<Query<PageQuery>, QueryRejection>;
-
 pub async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    q: Q,
+    q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
     Ok(paged(s.app.programs(&c, page).await?, page))
@@ -25,7 +22,7 @@ pub async fn create(State(s): State<AppState>, cmd: Command) -> Result<Response,
     let c = &cmd.caller;
     let facts: ProgramFacts = cmd.json()?;
     let idem = cmd.idem.clone();
-    let org = c.org_id().unwrap_or_default().to_string();
+    let org = own_org(c);
     let out = s.app.create_program(c, &org, facts, idem).await?;
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }

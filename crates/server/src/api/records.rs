@@ -1,10 +1,9 @@
 //! Handlers for the directory records: organizations, sites, facilities, users, partnerships.
 
-use super::extract::{ApiCaller, Command, PageQuery, answer, page, paged, with_etag};
+use super::extract::{ApiCaller, Command, PageParams, answer, own_org, page, paged, with_etag};
 use crate::AppState;
 use crate::problem::ApiError;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cellpath_app::records::facilities::{FacilityInput, FacilityPatch};
@@ -13,8 +12,6 @@ use cellpath_app::records::partnerships::{PartnershipInput, PartnershipPatch};
 use cellpath_app::records::sites::{SiteInput, SitePatch};
 use cellpath_app::records::users::{UserInput, UserPatch};
 use serde::Serialize;
-
-type Q = Result<Query<PageQuery>, QueryRejection>;
 
 #[derive(Serialize)]
 pub struct Me {
@@ -35,7 +32,7 @@ pub async fn me(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> Result<Re
 pub async fn list_organizations(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    q: Q,
+    q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
     Ok(paged(s.app.organizations(&c, page).await?, page))
@@ -70,7 +67,7 @@ pub async fn list_sites(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-    q: Q,
+    q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
     Ok(paged(s.app.sites(&c, &org, page).await?, page))
@@ -114,7 +111,7 @@ pub async fn list_facilities(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-    q: Q,
+    q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
     Ok(paged(s.app.facilities(&c, &org, page).await?, page))
@@ -158,7 +155,7 @@ pub async fn list_users(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(org): Path<String>,
-    q: Q,
+    q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
     Ok(paged(s.app.users(&c, &org, page).await?, page))
@@ -201,10 +198,10 @@ pub async fn patch_user(
 pub async fn list_partnerships(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    q: Q,
+    q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
-    let org = c.org_id().unwrap_or_default().to_string();
+    let org = own_org(&c);
     Ok(paged(s.app.partnerships(&c, &org, page).await?, page))
 }
 

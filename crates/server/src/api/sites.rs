@@ -1,18 +1,16 @@
 //! Site work of a partnership over the API: site map versions (refine, propose, decide, sign),
 //! visits, readiness and gaps.
 
-use super::extract::{ApiCaller, Command, answer};
+use super::extract::{ApiCaller, Command, answer, meaning, with_etag};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cellpath_app::AppError;
 use cellpath_app::readiness::VisitInput;
 use cellpath_domain::process_map::Step;
 use cellpath_domain::readiness::Requirement;
 use cellpath_domain::refinement::SiteRefinement;
-use cellpath_ledger::Meaning;
 use serde::Deserialize;
 
 pub async fn list_site_maps(
@@ -61,7 +59,7 @@ pub async fn get_site_map(
 ) -> Result<Response, ApiError> {
     let view = s.app.site_map(&c, &id).await?;
     let version = view.version.version;
-    Ok(super::extract::with_etag(StatusCode::OK, &view, version))
+    Ok(with_etag(StatusCode::OK, &view, version))
 }
 
 pub async fn refine_site_map(
@@ -139,10 +137,7 @@ pub async fn sign_site_map(
 ) -> Result<Response, ApiError> {
     let c = &cmd.caller;
     let req: SignSiteMap = cmd.json()?;
-    let meaning: Meaning = req
-        .meaning
-        .parse()
-        .map_err(|e: cellpath_ledger::UnknownMeaning| AppError::invalid("meaning", e))?;
+    let meaning = meaning(&req.meaning)?;
     let idem = cmd.idem.clone();
     let out = s
         .app
