@@ -7,10 +7,11 @@ use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::Date;
 use cellpath_domain::Notes;
+use cellpath_domain::PartnershipStatus;
 use cellpath_domain::contracting::template::{TrackKind, TrackTemplate};
 use cellpath_domain::contracting::{
     AgreementFacts, AgreementKind, AgreementStatus, Coverage, Deliverable, GateFacts, Missing,
-    Scope, missing_for_authorization,
+    RecordedBy, Scope, missing_for_authorization,
 };
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
@@ -121,28 +122,6 @@ fn facts_of(a: &Agreement) -> Result<AgreementFacts, AppError> {
         expires_on: date_or_none(&a.expires_on)?,
         coverage: serde_json::from_value(a.coverage.clone()).map_err(internal)?,
     })
-}
-
-/// The partnership's local scope: `health_system` when its quality and supply agreements are
-/// negotiated once centrally (some exist at that scope and none at a site), else `site`.
-fn local_scope(agreements: &[Agreement]) -> Scope {
-    let local: Vec<&Agreement> = agreements
-        .iter()
-        .filter(|a| {
-            a.status != AgreementStatus::Withdrawn.as_str()
-                && (a.kind == AgreementKind::QualityAgreement.as_str()
-                    || a.kind == AgreementKind::SupplyAgreement.as_str())
-        })
-        .collect();
-    if !local.is_empty()
-        && local
-            .iter()
-            .all(|a| a.scope == Scope::HealthSystem.as_str())
-    {
-        Scope::HealthSystem
-    } else {
-        Scope::Site
-    }
 }
 
 impl App {
@@ -325,8 +304,9 @@ impl App {
         Ok(())
     }
 
-    /// Start tracking an agreement (status `not_started`). A new local agreement may change
-    /// the scope at which the gate looks for them, so the verdicts are brought up to date.
+    /// Start tracking an agreement (status `not_started`). A new agreement takes nothing
+    /// away from the gate (an agreement counts only once executed, and a quality or supply
+    /// agreement counts at either scope), but the verdicts are brought up to date all the same.
     pub async fn create_agreement(
         &self,
         caller: &Caller,
@@ -779,6 +759,22 @@ impl App {
                 "a signed site map is fulfilled by the site's map version signed by both sides; sign the site map instead",
             );
         }
+        // Only the side that did the work attests it.
+        if let Some(d) = deliverable
+            && !d.recorded_by().allows(principal.org_kind)
+        {
+            let (who, why) = match d.recorded_by() {
+                RecordedBy::Manufacturer => ("the manufacturer", "it qualifies the site"),
+                _ => (
+                    "the health system",
+                    "it is the hospital's own decision and document",
+                ),
+            };
+            return Err(AppError::Forbidden(format!(
+                "{} is recorded by {who}: {why}",
+                d.label()
+            )));
+        }
         self.check_sites_of(
             &mut f,
             "site_id",
@@ -1006,8 +1002,24 @@ impl App {
                 looked.insert(key);
             }
         }
+        // Which sites use each facility of the health system: a blocking gap on a facility
+        // holds back every site that uses it (a shared cell lab), and only those.
+        let users_of_facility: BTreeMap<String, Vec<String>> = self
+            .store
+            .facilities_of(&p.health_system_id, cellpath_store::Page::all())
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f.site_ids))
+            .collect();
         Ok(GateRecord {
-            local_scope: local_scope(&agreements),
+            partnership: p.status.parse().map_err(internal)?,
+            programs: self
+                .programs_in(p)
+                .await?
+                .into_iter()
+                .map(|pr| pr.id)
+                .collect(),
+            users_of_facility,
             agreements,
             facts,
             deliverables: self.store.deliverable_records_of_partnership(&p.id).await?,
@@ -1025,7 +1037,11 @@ pub(crate) struct GateRecord {
     pub(crate) partnership_id: String,
     pub(crate) agreements: Vec<Agreement>,
     pub(crate) facts: Vec<AgreementFacts>,
-    pub(crate) local_scope: Scope,
+    partnership: PartnershipStatus,
+    /// The programs the partnership names (ids).
+    programs: Vec<String>,
+    /// facility → the sites that use it.
+    users_of_facility: BTreeMap<String, Vec<String>>,
     /// Every site's and program's, oldest deliverable first within each.
     pub(crate) deliverables: Vec<DeliverableRecord>,
     /// (site, program) → when the newest version signed by both sides got its last signature.
@@ -1053,7 +1069,7 @@ impl GateRecord {
                 .facts
                 .iter()
                 .zip(&self.agreements)
-                .filter(|(f, _)| f.satisfies(kind, site_id, self.local_scope, today))
+                .filter(|(f, _)| f.satisfies(kind, site_id, today))
                 .map(|(f, a)| {
                     f.effective_on
                         .clone()
@@ -1077,6 +1093,30 @@ impl GateRecord {
         }
     }
 
+    /// The open blocking gaps that hold a site back for a program: those on the facilities
+    /// the site uses now (whichever site's visit found them), and the site's own gaps that
+    /// name no facility (it lacks the kind of facility the requirement needs).
+    pub(crate) fn open_blocking_gaps(
+        &self,
+        site_id: &str,
+        program_id: &str,
+    ) -> Vec<&cellpath_store::Gap> {
+        self.open_gaps
+            .iter()
+            .filter(|g| {
+                g.program_id == program_id
+                    && g.severity == cellpath_domain::readiness::Severity::Blocking.as_str()
+                    && if g.facility_id.is_empty() {
+                        g.site_id == site_id
+                    } else {
+                        self.users_of_facility
+                            .get(&g.facility_id)
+                            .is_some_and(|sites| sites.iter().any(|s| s == site_id))
+                    }
+            })
+            .collect()
+    }
+
     /// The gate for a program at a site on `today`.
     pub(crate) fn gate(&self, site_id: &str, program_id: &str, today: Date) -> GateView {
         let deliverables: Vec<DeliverableRecord> = self
@@ -1095,20 +1135,12 @@ impl GateRecord {
         {
             done.insert(Deliverable::SiteMapSigned);
         }
-        // Open blocking gaps on the facilities this site uses, for this program.
-        let open_blocking_gaps = self
-            .open_gaps
-            .iter()
-            .filter(|g| {
-                g.site_id == site_id
-                    && g.program_id == program_id
-                    && g.severity == cellpath_domain::readiness::Severity::Blocking.as_str()
-            })
-            .count();
+        let open_blocking_gaps = self.open_blocking_gaps(site_id, program_id).len();
         let missing = missing_for_authorization(&GateFacts {
             today: today.clone(),
             site_id: site_id.to_string(),
-            local_scope: self.local_scope,
+            partnership: self.partnership,
+            program_named: self.programs.iter().any(|p| p == program_id),
             agreements: self.facts.clone(),
             deliverables_done: done,
             open_blocking_gaps,
@@ -1152,22 +1184,35 @@ impl App {
     ) -> Result<Vec<SiteAuthorization>, AppError> {
         let what = format!("the authorizations of partnership {partnership_id}");
         // Who may change agreements may ask for it (the policy's `contract update`); after
-        // every command that may move the gate the app runs it itself, as the system.
-        let p = self
-            .contract_partnership(caller, partnership_id, Action::Update, &what)
-            .await?;
+        // every command that may move the gate the app runs it itself, as the system. An
+        // ended partnership is reviewed too: ending it suspends what it authorized.
+        let p = self.partnership(caller, partnership_id).await?;
+        let rel = self.partnership_relation(caller, &p);
+        self.check(caller, Action::Update, ResourceKind::Contract, rel, &what)?;
         let recorded = self.store.site_authorizations_of(&p.id).await?;
         let sites = self
             .store
             .sites_of(&p.health_system_id, cellpath_store::Page::all())
             .await?;
-        let programs = self.programs_in(&p).await?;
+        // The partnership's programs, and any program it authorized a site for before the
+        // program was taken off it (its authorizations are suspended).
+        let mut programs: Vec<String> = self
+            .programs_in(&p)
+            .await?
+            .into_iter()
+            .map(|pr| pr.id)
+            .collect();
+        for r in &recorded {
+            if !programs.contains(&r.program_id) {
+                programs.push(r.program_id.clone());
+            }
+        }
         let day = today.as_str().to_string();
         let mut changes: Vec<(String, Value, SiteAuthorization)> = Vec::new();
         let record = self.gate_record(caller, &p).await?;
         for site in &sites {
-            for program in &programs {
-                let view = record.gate(&site.id, &program.id, today.clone());
+            for program_id in &programs {
+                let view = record.gate(&site.id, program_id, today.clone());
                 let missing: Vec<String> = view.missing.iter().map(|m| m.text.clone()).collect();
                 let status = if view.authorized {
                     "authorized"
@@ -1176,7 +1221,7 @@ impl App {
                 };
                 let before = recorded
                     .iter()
-                    .find(|r| r.site_id == site.id && r.program_id == program.id);
+                    .find(|r| r.site_id == site.id && r.program_id == *program_id);
                 match before {
                     // Never authorized: nothing to suspend yet.
                     None if !view.authorized => {}
@@ -1185,7 +1230,7 @@ impl App {
                             id: crate::ids::new_id("auth"),
                             partnership_id: p.id.clone(),
                             site_id: site.id.clone(),
-                            program_id: program.id.clone(),
+                            program_id: program_id.clone(),
                             status: status.into(),
                             since: day.clone(),
                             missing: json!([]),

@@ -103,33 +103,30 @@ pub struct LivePlan {
 
 /// No day before `today` for the sites still `waiting` (and for the last site while any
 /// waits): the planner puts a site whose items are all done on the day of its last item, but
-/// the gate has not let it through yet.
-fn not_before(report: &mut Report, today: f64, waiting: &[&str]) {
-    if waiting.is_empty() {
+/// the gate has not let it through yet. Each waiting site comes with its safe floor: today,
+/// or the day its open blocking gaps are due to be closed — the P90 (the date to promise)
+/// is never before it; the median assumes the gap closes sooner.
+fn not_before(report: &mut Report, today: f64, waiting: &[(&str, f64)]) {
+    let Some(safe) = waiting.iter().map(|(_, f)| *f).reduce(f64::max) else {
         return;
+    };
+    let safe_of = |site: &str| waiting.iter().find(|(n, _)| *n == site).map(|(_, f)| *f);
+    for s in report.deterministic.sites.iter_mut() {
+        if safe_of(&s.site).is_some() {
+            s.day = s.day.max(today);
+        }
     }
-    for s in report
-        .deterministic
-        .sites
-        .iter_mut()
-        .filter(|s| waiting.contains(&s.site.as_str()))
-    {
-        s.day = s.day.max(today);
-    }
-    for (_, d) in report
-        .monte_carlo
-        .sites
-        .iter_mut()
-        .filter(|(s, _)| waiting.contains(&s.as_str()))
-    {
-        d.p50 = d.p50.max(today);
-        d.p90 = d.p90.max(today);
+    for (site, d) in report.monte_carlo.sites.iter_mut() {
+        if let Some(floor) = safe_of(site) {
+            d.p50 = d.p50.max(today);
+            d.p90 = d.p90.max(floor.max(today));
+        }
     }
     let last = &mut report.deterministic.last_site;
     last.day = last.day.max(today);
     let last = &mut report.monte_carlo.last_site;
     last.p50 = last.p50.max(today);
-    last.p90 = last.p90.max(today);
+    last.p90 = last.p90.max(safe.max(today));
 }
 
 /// A row of the pipeline: a site × program of one partnership.
@@ -318,11 +315,20 @@ impl App {
             .iter()
             .map(|s| record.gate(&s.id, &program.id, today.clone()))
             .collect();
-        let waiting: Vec<&str> = names
+        let waiting: Vec<(&str, f64)> = names
             .iter()
+            .zip(&sites)
             .zip(&gates)
             .filter(|(_, g)| !g.authorized)
-            .map(|(n, _)| n.as_str())
+            .map(|((n, site), _)| {
+                let gaps_due = record
+                    .open_blocking_gaps(&site.id, &program.id)
+                    .into_iter()
+                    .filter_map(|g| Date::parse(&g.due_on).ok())
+                    .map(|d| day(&d))
+                    .fold(f64::MIN, f64::max);
+                (n.as_str(), gaps_due.max(today_day as f64))
+            })
             .collect();
         for report in [&mut comparison.dual_track, &mut comparison.sequential] {
             not_before(report, today_day as f64, &waiting);
@@ -543,12 +549,22 @@ mod tests {
             Some(5.0),
             "the planner's day"
         );
-        not_before(&mut r, 10.0, &["north"]);
+        not_before(&mut r, 10.0, &[("north", 10.0)]);
         assert_eq!(r.deterministic.site("north"), Some(10.0));
         assert_eq!(r.deterministic.last_site.day, 10.0);
         let mc = r.monte_carlo.site("north").expect("planned");
         assert_eq!((mc.p50, mc.p90), (10.0, 10.0));
         assert_eq!(r.monte_carlo.last_site.p90, 10.0);
+    }
+
+    #[test]
+    fn a_site_held_by_a_gap_is_promised_no_earlier_than_the_gap_is_due() {
+        let mut r = done_before_today();
+        not_before(&mut r, 10.0, &[("north", 40.0)]);
+        assert_eq!(r.deterministic.site("north"), Some(10.0));
+        let mc = r.monte_carlo.site("north").expect("planned");
+        assert_eq!((mc.p50, mc.p90), (10.0, 40.0));
+        assert_eq!(r.monte_carlo.last_site.p90, 40.0);
     }
 
     #[test]

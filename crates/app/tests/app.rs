@@ -1061,7 +1061,8 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                                     cellpath_app::contracting::DeliverableInput {
                                         site_id: site.clone(),
                                         program_id: program.clone(),
-                                        deliverable: "pharmacy_and_therapeutics".into(),
+                                        // Either side's work, so the policy alone decides.
+                                        deliverable: "staff_training".into(),
                                         done_on: "not a date".into(),
                                         evidence: "matrix".into(),
                                     },
@@ -2475,6 +2476,30 @@ async fn a_pharmacist_records_formulary_approval_and_the_app_reviews_the_gate() 
             .unwrap_err();
         assert!(matches!(err, AppError::Forbidden(_)), "{err}");
 
+        // Each side attests its own work: the manufacturer does not approve the hospital's
+        // formulary, and the hospital does not qualify its own site.
+        let onboarding = as_user(&app, "onboarding@helixa.example").await;
+        let err = app
+            .record_deliverable(&onboarding, &ids.partnership, input.clone(), pw, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Forbidden(m) if m.contains("recorded by the health system")),
+            "{err}"
+        );
+        let audit = DeliverableInput {
+            deliverable: "site_qualification_audit".into(),
+            ..input.clone()
+        };
+        let err = app
+            .record_deliverable(&pharmacist, &ids.partnership, audit, pw, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Forbidden(m) if m.contains("recorded by the manufacturer")),
+            "{err}"
+        );
+
         app.record_deliverable(&pharmacist, &ids.partnership, input, pw, None)
             .await
             .unwrap()
@@ -2500,6 +2525,183 @@ async fn a_pharmacist_records_formulary_approval_and_the_app_reviews_the_gate() 
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+    }
+}
+
+/// A site's outlook in a live plan, by code.
+fn site_of<'a>(
+    plan: &'a cellpath_app::onboarding::LivePlan,
+    code: &str,
+) -> &'a cellpath_app::onboarding::SiteOutlook {
+    plan.sites.iter().find(|s| s.site_code == code).unwrap()
+}
+
+/// The recorded verdict of a site for Vantacel in the demo's Helixa × Lakeshore partnership.
+async fn verdict(app: &App, ids: &GateIds, site: &str) -> (String, Vec<String>) {
+    let viewer = as_user(app, "contracts@helixa.example").await;
+    let view = app
+        .gate(&viewer, &ids.partnership, site, &ids.vantacel, today(app))
+        .await
+        .unwrap();
+    let recorded = view.recorded.map(|r| r.status).unwrap_or_default();
+    (recorded, view.missing.into_iter().map(|m| m.text).collect())
+}
+
+#[tokio::test]
+async fn a_blocking_gap_holds_back_every_site_that_uses_its_facility() {
+    use cellpath_app::records::facilities::FacilityPatch;
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let admin = as_user(&app, "admin@lakeshore.example").await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        // North's infusion unit lacks tocilizumab: a blocking gap found at North's visit.
+        let unit = app
+            .store
+            .facilities_of(&lakeshore, Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.name == "Lakeshore North Medical Center Infusion and Inpatient Unit")
+            .unwrap();
+        let gaps = |m: &[String]| m.iter().any(|t| t == "1 open blocking readiness gap");
+        let (status, missing) = verdict(&app, &ids, &ids.main).await;
+        assert_eq!((status.as_str(), gaps(&missing)), ("authorized", false));
+        assert!(gaps(&verdict(&app, &ids, &ids.north).await.1));
+
+        // The main hospital starts using that unit too: the gap holds it back, and the change
+        // itself records the suspension on the partnership's ledger.
+        clock.advance_secs(86_400);
+        let unit = app
+            .update_facility(
+                &admin,
+                &unit.id,
+                unit.version,
+                FacilityPatch {
+                    site_ids: Some(vec![ids.north.clone(), ids.main.clone()]),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let (status, missing) = verdict(&app, &ids, &ids.main).await;
+        assert_eq!(status, "suspended", "{}: {missing:?}", db.label);
+        assert_eq!(missing, ["1 open blocking readiness gap"], "{}", db.label);
+
+        // North stops using it: the gap no longer holds North back (it still holds Main).
+        app.update_facility(
+            &admin,
+            &unit.id,
+            unit.version,
+            FacilityPatch {
+                site_ids: Some(vec![ids.main.clone()]),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
+        assert!(
+            !gaps(&verdict(&app, &ids, &ids.north).await.1),
+            "{}",
+            db.label
+        );
+        assert!(
+            gaps(&verdict(&app, &ids, &ids.main).await.1),
+            "{}",
+            db.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn ending_a_partnership_or_taking_the_program_off_it_suspends_its_sites() {
+    use cellpath_app::records::partnerships::PartnershipPatch;
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let contracts = as_user(&app, "contracts@helixa.example").await;
+        let admin = as_user(&app, "admin@helixa.example").await;
+        assert_eq!(verdict(&app, &ids, &ids.main).await.0, "authorized");
+
+        // Vantacel taken off the partnership: its sites are suspended at once.
+        clock.advance_secs(86_400);
+        let p = app.partnership(&admin, &ids.partnership).await.unwrap();
+        let p = app
+            .update_partnership(
+                &admin,
+                &p.id,
+                p.version,
+                PartnershipPatch {
+                    programs: Some(vec![]),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let recorded = app
+            .store
+            .site_authorizations_of(&ids.partnership)
+            .await
+            .unwrap();
+        let main = recorded.iter().find(|r| r.site_id == ids.main).unwrap();
+        assert_eq!(main.status, "suspended", "{}", db.label);
+        assert_eq!(
+            main.missing,
+            serde_json::json!(["Partnership: no longer for this program"])
+        );
+        // Back on it: reinstated.
+        let p = app
+            .update_partnership(
+                &admin,
+                &p.id,
+                p.version,
+                PartnershipPatch {
+                    programs: Some(vec!["Vantacel".into()]),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(verdict(&app, &ids, &ids.main).await.0, "authorized");
+
+        // Ended: nothing it authorized stays authorized, and the gate says why first.
+        app.update_partnership(
+            &admin,
+            &p.id,
+            p.version,
+            PartnershipPatch {
+                status: Some("ended".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
+        let (status, missing) = verdict(&app, &ids, &ids.main).await;
+        assert_eq!(status, "suspended", "{}", db.label);
+        assert_eq!(missing, ["Partnership: ended"], "{}", db.label);
+        // The hourly job leaves an ended partnership alone; asked again, nothing is left.
+        assert_eq!(app.review_all_authorizations(today(&app)).await.unwrap(), 0);
+        assert!(
+            app.review_authorizations(&contracts, &ids.partnership, today(&app))
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }
 
@@ -2907,6 +3109,17 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
         );
         assert!(predicted.p50 <= predicted.p90, "{predicted:?}");
         assert!(predicted.p90 > predicted.planned, "{predicted:?}");
+        // North's blocking gap is due on a day: the date to promise is not before it.
+        let gap_due = app
+            .store
+            .gaps_of_site(&ids.north)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.severity == "blocking" && g.status == "open")
+            .unwrap()
+            .due_on;
+        assert!(predicted.p90 >= gap_due, "{predicted:?} vs {gap_due}");
         assert!(
             north
                 .blockers
@@ -2956,11 +3169,7 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
             .live_plan(&pharmacist, &ids.partnership, &ids.vantacel, today.clone())
             .await
             .unwrap();
-        let north = again
-            .sites
-            .iter()
-            .find(|s| s.site_code == "LUH-NORTH")
-            .unwrap();
+        let north = site_of(&again, "LUH-NORTH");
         assert_eq!(north.done, 4);
         assert_eq!(
             north.prediction.as_ref().unwrap().planned,
@@ -3730,11 +3939,7 @@ mod plan_agrees_with_the_gate {
                 .live_plan(&contracts, &ids.partnership, &ids.vantacel, today(&app))
                 .await
                 .unwrap();
-            let north = plan
-                .sites
-                .iter()
-                .find(|s| s.site_code == "LUH-NORTH")
-                .unwrap();
+            let north = site_of(&plan, "LUH-NORTH");
             assert!(
                 north
                     .blockers
@@ -3750,15 +3955,28 @@ mod plan_agrees_with_the_gate {
         }
     }
 
-    /// The partnership negotiates quality agreements per site (so the gate looks only at
-    /// site-scope ones); an executed health-system quality agreement does not satisfy the gate
-    /// for LUH-NORTH, so the plan must not list it as done there.
+    /// A quality agreement counts at either scope: an executed health-system quality agreement
+    /// covering every site satisfies the gate for LUH-NORTH, though North's own is still being
+    /// negotiated — and the plan counts it as done there, as the gate does.
     #[tokio::test]
-    async fn the_plan_counts_a_local_agreement_only_at_the_scope_the_gate_looks_at() {
+    async fn the_plan_counts_a_central_quality_agreement_where_the_gate_does() {
         for db in TestDb::all().await {
             let (app, _) = demo_app(&db).await;
             let ids = gate_ids(&app).await;
             let contracts = as_user(&app, "contracts@helixa.example").await;
+            let before = app
+                .live_plan(&contracts, &ids.partnership, &ids.vantacel, today(&app))
+                .await
+                .unwrap();
+            let north_before = site_of(&before, "LUH-NORTH");
+            assert!(
+                north_before
+                    .blockers
+                    .iter()
+                    .any(|b| b.text == "Quality agreement: not executed (negotiating)"),
+                "{:?}",
+                north_before.blockers
+            );
             executed(
                 &app,
                 &contracts,
@@ -3774,23 +3992,21 @@ mod plan_agrees_with_the_gate {
                 .live_plan(&contracts, &ids.partnership, &ids.vantacel, today(&app))
                 .await
                 .unwrap();
-            let north = plan
-                .sites
-                .iter()
-                .find(|s| s.site_code == "LUH-NORTH")
-                .unwrap();
+            let north = site_of(&plan, "LUH-NORTH");
             assert!(
-                north
+                !north
                     .blockers
                     .iter()
-                    .any(|b| b.text == "Quality agreement: not executed (negotiating)"),
-                "the gate still waits for LUH-NORTH's own quality agreement: {:?}",
+                    .any(|b| b.text.starts_with("Quality agreement")),
+                "{}: the central quality agreement covers LUH-NORTH: {:?}",
+                db.label,
                 north.blockers
             );
+            assert_eq!(north.done, north_before.done + 1, "{}", db.label);
             let done: Vec<&str> = plan.done.iter().map(|d| d.instance.as_str()).collect();
             assert!(
-                !done.contains(&"LUH-NORTH:quality"),
-                "done per the plan, missing per the gate: {done:?}"
+                done.contains(&"LUH-NORTH:quality"),
+                "done per the gate, so done per the plan: {done:?}"
             );
         }
     }

@@ -107,7 +107,9 @@ fn main() -> std::process::ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            // 2, as clap's usage errors: 1 is an answer some commands give (`gate`: not
+            // authorized), so a script can tell the two apart.
+            std::process::ExitCode::from(2)
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod reminders;
 pub mod template;
 
+use crate::org::{OrgKind, PartnershipStatus};
 use crate::values::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -140,6 +141,43 @@ impl Deliverable {
     }
 }
 
+/// Which side of a partnership records a deliverable done: the side that does the work it
+/// attests. A health system does not qualify its own site (the manufacturer audits it), and a
+/// manufacturer does not approve a therapy for the hospital's formulary or write its consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordedBy {
+    Manufacturer,
+    HealthSystem,
+    EitherSide,
+}
+
+impl RecordedBy {
+    pub fn allows(self, kind: OrgKind) -> bool {
+        match self {
+            RecordedBy::EitherSide => true,
+            RecordedBy::Manufacturer => kind == OrgKind::Manufacturer,
+            RecordedBy::HealthSystem => kind == OrgKind::HealthSystem,
+        }
+    }
+}
+
+impl Deliverable {
+    /// Who records it (a signed site map is not recorded: both sides sign the map itself).
+    pub fn recorded_by(self) -> RecordedBy {
+        match self {
+            Deliverable::SiteQualificationAudit => RecordedBy::Manufacturer,
+            Deliverable::ConsentWithFailureLanguage | Deliverable::PharmacyAndTherapeutics => {
+                RecordedBy::HealthSystem
+            }
+            // Agreed, shipped and received, trained and attended: work of both sides.
+            Deliverable::SiteMapSigned
+            | Deliverable::ReleaseExceptionProtocol
+            | Deliverable::StaffTraining
+            | Deliverable::MockShipment => RecordedBy::EitherSide,
+        }
+    }
+}
+
 /// Which sites an agreement covers: all current and future sites, or a named list (extended
 /// by joinders).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,8 +225,11 @@ impl AgreementFacts {
 pub struct GateFacts {
     pub today: Date,
     pub site_id: String,
-    /// At which scope the partnership puts its quality and supply agreements.
-    pub local_scope: Scope,
+    /// The partnership's status: only an active partnership carries an authorization.
+    pub partnership: PartnershipStatus,
+    /// Whether the partnership still names the program (a program taken off a partnership
+    /// takes its sites' authorizations with it).
+    pub program_named: bool,
     pub agreements: Vec<AgreementFacts>,
     pub deliverables_done: BTreeSet<Deliverable>,
     pub open_blocking_gaps: usize,
@@ -198,14 +239,27 @@ pub struct GateFacts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "missing", rename_all = "snake_case")]
 pub enum Missing {
-    Agreement { kind: AgreementKind, reason: String },
-    Deliverable { deliverable: Deliverable },
-    BlockingGaps { count: usize },
+    /// The partnership itself does not carry the authorization (proposed, ended, or no longer
+    /// for this program).
+    Partnership {
+        reason: String,
+    },
+    Agreement {
+        kind: AgreementKind,
+        reason: String,
+    },
+    Deliverable {
+        deliverable: Deliverable,
+    },
+    BlockingGaps {
+        count: usize,
+    },
 }
 
 impl std::fmt::Display for Missing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Missing::Partnership { reason } => write!(f, "Partnership: {reason}"),
             Missing::Agreement { kind, reason } => write!(f, "{}: {reason}", kind.title()),
             Missing::Deliverable { deliverable } => write!(f, "{}: not done", deliverable.label()),
             Missing::BlockingGaps { count: 1 } => write!(f, "1 open blocking readiness gap"),
@@ -214,29 +268,21 @@ impl std::fmt::Display for Missing {
     }
 }
 
-/// At which scope the gate looks for an agreement of `kind`: the central kinds at the health
-/// system's, the local ones at the partnership's `local_scope`.
-pub fn gate_scope(kind: AgreementKind, local_scope: Scope) -> Scope {
-    if kind.is_central() {
-        Scope::HealthSystem
-    } else {
-        local_scope
-    }
+/// The scopes at which an agreement of `kind` counts for the gate: the central kinds at the
+/// health system's only; a quality or supply agreement at either — negotiated once centrally
+/// for the sites it covers, or at the site itself — so a partnership may mix both, and
+/// starting one at a site never takes away what a central one already gives the others.
+pub fn counts_at(kind: AgreementKind, scope: Scope) -> bool {
+    !kind.is_central() || scope == Scope::HealthSystem
 }
 
 impl AgreementFacts {
     /// Whether this agreement satisfies the gate's `kind` item for `site_id` on `today`: the
-    /// kind, at the scope the gate looks at, covering the site, in force. The gate and the
+    /// kind, at a scope that counts for it, covering the site, in force. The gate and the
     /// live plan both ask this, so a plan never counts as done what the gate does not.
-    pub fn satisfies(
-        &self,
-        kind: AgreementKind,
-        site_id: &str,
-        local_scope: Scope,
-        today: &Date,
-    ) -> bool {
+    pub fn satisfies(&self, kind: AgreementKind, site_id: &str, today: &Date) -> bool {
         self.kind == kind
-            && self.scope == gate_scope(kind, local_scope)
+            && counts_at(kind, self.scope)
             && self.covers(site_id)
             && self.in_force(today)
     }
@@ -257,25 +303,30 @@ fn progress(status: AgreementStatus) -> u8 {
 /// The gate (DESIGN.md §2): empty when the site is authorized for the program.
 pub fn missing_for_authorization(facts: &GateFacts) -> Vec<Missing> {
     let mut out = Vec::new();
+    let standing = match facts.partnership {
+        PartnershipStatus::Proposed => Some("proposed, not yet accepted by the health system"),
+        PartnershipStatus::Ended => Some("ended"),
+        PartnershipStatus::Active if !facts.program_named => Some("no longer for this program"),
+        PartnershipStatus::Active => None,
+    };
+    if let Some(reason) = standing {
+        out.push(Missing::Partnership {
+            reason: reason.to_string(),
+        });
+    }
     for kind in AgreementKind::ALL {
-        let scope = gate_scope(*kind, facts.local_scope);
         let candidates: Vec<&AgreementFacts> = facts
             .agreements
             .iter()
-            .filter(|a| a.kind == *kind && a.scope == scope)
+            .filter(|a| a.kind == *kind && counts_at(*kind, a.scope))
             .collect();
         if candidates
             .iter()
-            .any(|a| a.satisfies(*kind, &facts.site_id, facts.local_scope, &facts.today))
+            .any(|a| a.satisfies(*kind, &facts.site_id, &facts.today))
         {
             continue;
         }
-        let reason = if candidates.is_empty() {
-            match scope {
-                Scope::HealthSystem => "none for the health system yet".to_string(),
-                Scope::Site => "none for this site yet".to_string(),
-            }
-        } else if let Some(a) = candidates
+        let reason = if let Some(a) = candidates
             .iter()
             .filter(|a| a.covers(&facts.site_id))
             // The most advanced one explains best: a withdrawn one beside an executed one that
@@ -295,11 +346,13 @@ pub fn missing_for_authorization(facts: &GateFacts) -> Vec<Missing> {
                 AgreementStatus::Withdrawn => "withdrawn".into(),
                 other => format!("not executed ({})", other.label()),
             }
-        } else if scope == Scope::Site {
-            // Another site's agreement: a site-scope agreement is never extended by joinder.
-            "none for this site yet".to_string()
-        } else {
+        } else if candidates.iter().any(|a| a.scope == Scope::HealthSystem) {
+            // A site-scope agreement is never extended by joinder; a central one is.
             "does not cover this site (add it by joinder)".into()
+        } else if kind.is_central() {
+            "none for the health system yet".to_string()
+        } else {
+            "none for this site yet".to_string()
         };
         out.push(Missing::Agreement {
             kind: *kind,
@@ -339,6 +392,14 @@ mod tests {
         }
     }
 
+    /// What the gate says is missing, in words.
+    fn said(f: &GateFacts) -> Vec<String> {
+        missing_for_authorization(f)
+            .iter()
+            .map(|m| m.to_string())
+            .collect()
+    }
+
     fn complete(site: &str) -> GateFacts {
         let mut agreements: Vec<AgreementFacts> = [
             AgreementKind::MasterServiceAgreement,
@@ -361,7 +422,8 @@ mod tests {
         GateFacts {
             today: d("2026-11-25"),
             site_id: site.into(),
-            local_scope: Scope::Site,
+            partnership: PartnershipStatus::Active,
+            program_named: true,
             agreements,
             deliverables_done: Deliverable::ALL.iter().copied().collect(),
             open_blocking_gaps: 0,
@@ -383,10 +445,7 @@ mod tests {
             .retain(|a| a.kind != AgreementKind::SupplyAgreement);
         f.deliverables_done.remove(&Deliverable::MockShipment);
         f.open_blocking_gaps = 2;
-        let missing: Vec<String> = missing_for_authorization(&f)
-            .iter()
-            .map(|m| m.to_string())
-            .collect();
+        let missing = said(&f);
         assert_eq!(
             missing,
             [
@@ -407,10 +466,7 @@ mod tests {
         withdrawn.status = AgreementStatus::Withdrawn;
         f.agreements[0].effective_on = Some(d("2027-01-01"));
         f.agreements.insert(0, withdrawn);
-        let missing: Vec<String> = missing_for_authorization(&f)
-            .iter()
-            .map(|m| m.to_string())
-            .collect();
+        let missing = said(&f);
         assert_eq!(
             missing,
             ["Master service agreement: not in effect until 2027-01-01"]
@@ -423,6 +479,58 @@ mod tests {
         f.site_id = "east".into();
         let missing = missing_for_authorization(&f);
         assert_eq!(missing.len(), 2, "{missing:?}");
+    }
+
+    #[test]
+    fn a_central_quality_agreement_keeps_counting_when_a_site_starts_its_own() {
+        let mut f = complete("north");
+        f.agreements
+            .retain(|a| a.kind != AgreementKind::QualityAgreement);
+        f.agreements.push(executed(
+            AgreementKind::QualityAgreement,
+            Scope::HealthSystem,
+            None,
+        ));
+        assert!(missing_for_authorization(&f).is_empty());
+        // Another site starts its own quality agreement: north still rests on the central one.
+        let mut east = executed(AgreementKind::QualityAgreement, Scope::Site, Some("east"));
+        east.status = AgreementStatus::NotStarted;
+        f.agreements.push(east);
+        assert!(missing_for_authorization(&f).is_empty());
+        // A central agreement covering named sites only: the others need a joinder.
+        f.agreements
+            .iter_mut()
+            .filter(|a| a.kind == AgreementKind::QualityAgreement && a.scope == Scope::HealthSystem)
+            .for_each(|a| a.coverage = Coverage::Named(vec!["south".into()]));
+        let missing = said(&f);
+        assert_eq!(
+            missing,
+            ["Quality agreement: does not cover this site (add it by joinder)"]
+        );
+        // But a central kind at site scope never counts.
+        let mut f = complete("north");
+        f.agreements[0].scope = Scope::Site;
+        f.agreements[0].site_id = Some("north".into());
+        let missing = said(&f);
+        assert_eq!(
+            missing,
+            ["Master service agreement: none for the health system yet"]
+        );
+    }
+
+    #[test]
+    fn only_an_active_partnership_that_names_the_program_carries_an_authorization() {
+        let mut f = complete("north");
+        f.partnership = PartnershipStatus::Ended;
+        assert_eq!(said(&f), ["Partnership: ended"]);
+        f.partnership = PartnershipStatus::Proposed;
+        assert_eq!(
+            said(&f),
+            ["Partnership: proposed, not yet accepted by the health system"]
+        );
+        f.partnership = PartnershipStatus::Active;
+        f.program_named = false;
+        assert_eq!(said(&f), ["Partnership: no longer for this program"]);
     }
 
     #[test]

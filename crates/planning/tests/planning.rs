@@ -477,6 +477,10 @@ fn three_point_estimates_must_be_ordered_and_not_negative() {
     assert_error(&bad("[-5, 10, 20]"), &["`msa`", "cannot be negative"]);
     assert_error(&bad("[5, 10]"), &["line 9", "length 2"]);
     assert_error(&bad("[nan, 10, 20]"), &["finite"]);
+    assert_error(
+        &bad("[30, 60, 1e12]"),
+        &["`msa`", "max 1000000000000 is over 3650 days"],
+    );
 }
 
 #[test]

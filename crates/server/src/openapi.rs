@@ -831,7 +831,7 @@ fn schemas() -> Value {
             "partnership_id": text(), "site_id": text(), "program_id": text(), "today": text(),
             "authorized": { "type": "boolean" },
             "missing": list_of(json!({ "type": "object", "required": ["missing", "text"], "properties": {
-                "missing": { "enum": ["agreement", "deliverable", "blocking_gaps"] }, "text": text(),
+                "missing": { "enum": ["partnership", "agreement", "deliverable", "blocking_gaps"] }, "text": text(),
                 "kind": text(), "reason": text(), "deliverable": text(), "count": int(),
             }})),
             "agreements": list_of(json!({ "$ref": "#/components/schemas/Agreement" })),
@@ -974,7 +974,7 @@ fn site_outlook() -> Value {
                 "blockers",
                 list_of(
                     json!({ "type": "object", "required": ["missing", "text"], "properties": {
-                        "missing": { "enum": ["agreement", "deliverable", "blocking_gaps"] }, "text": text(),
+                        "missing": { "enum": ["partnership", "agreement", "deliverable", "blocking_gaps"] }, "text": text(),
                     }}),
                 ),
             ),

@@ -209,24 +209,40 @@ impl App {
             next.site_ids = s;
         }
         next.version = current.version + 1;
-        self.write(
-            caller,
-            idem,
-            Write {
-                ledger_id: current.org_id.clone(),
-                opens: None,
-                kind: "facility.updated",
-                payload: diff.payload(id, next.version),
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 200,
-                build: Arc::new(move |a| Facility {
-                    updated_at: a.recorded_at,
-                    ..next.clone()
-                }),
-            },
-        )
-        .await
+        let moves_gate = diff.get("site_ids").is_some();
+        let out = self
+            .write(
+                caller,
+                idem,
+                Write {
+                    ledger_id: current.org_id.clone(),
+                    opens: None,
+                    kind: "facility.updated",
+                    payload: diff.payload(id, next.version),
+                    operational: vec![],
+                    then: vec![],
+                    redact: None,
+                    status: 200,
+                    build: Arc::new(move |a| Facility {
+                        updated_at: a.recorded_at,
+                        ..next.clone()
+                    }),
+                },
+            )
+            .await?;
+        // A blocking gap on this facility now holds back other sites: each partnership of
+        // the health system records its verdicts (a command on its own ledger).
+        if moves_gate {
+            for p in self
+                .store
+                .partnerships_of(&current.org_id, Page::all())
+                .await?
+                .into_iter()
+                .filter(|p| p.status == "active")
+            {
+                self.review_after_change(&p.id).await;
+            }
+        }
+        Ok(out)
     }
 }

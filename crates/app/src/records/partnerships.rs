@@ -290,24 +290,31 @@ impl App {
             next.status = v.to_string();
         }
         next.version = current.version + 1;
-        self.write(
-            caller,
-            idem,
-            Write {
-                ledger_id: current.id.clone(),
-                opens: None,
-                kind: "partnership.updated",
-                payload: diff.payload(id, next.version),
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 200,
-                build: Arc::new(move |a| Partnership {
-                    updated_at: a.recorded_at,
-                    ..next.clone()
-                }),
-            },
-        )
-        .await
+        // Accepted, ended, or programs added or taken off: the gate may have moved.
+        let moves_gate = diff.get("status").is_some() || diff.get("programs").is_some();
+        let out = self
+            .write(
+                caller,
+                idem,
+                Write {
+                    ledger_id: current.id.clone(),
+                    opens: None,
+                    kind: "partnership.updated",
+                    payload: diff.payload(id, next.version),
+                    operational: vec![],
+                    then: vec![],
+                    redact: None,
+                    status: 200,
+                    build: Arc::new(move |a| Partnership {
+                        updated_at: a.recorded_at,
+                        ..next.clone()
+                    }),
+                },
+            )
+            .await?;
+        if moves_gate {
+            self.review_after_change(&current.id).await;
+        }
+        Ok(out)
     }
 }

@@ -1,6 +1,6 @@
 //! `cellpath gate`: whether a site is an authorized treatment center for a program today, or
 //! each item still missing (DESIGN.md §2). Exits 0 when authorized, 1 when not, so scripts
-//! can test it.
+//! can test it (and 2 on an error, like every command).
 
 use super::{day_or_today, find_program_id, find_site_id, open_app, print_json, print_table};
 use cellpath_app::Caller;
@@ -23,6 +23,7 @@ pub struct GateArgs {
     on: Option<String>,
     /// First record, on the partnership's ledger, every site's authorization, suspension or
     /// reinstatement since the last review (run it daily: agreements expire with no command).
+    /// It records today's verdicts only: not with `--on` another day.
     #[arg(long)]
     review: bool,
 }
@@ -34,6 +35,14 @@ pub async fn run(url: &str, json: bool, args: GateArgs) -> anyhow::Result<ExitCo
     let site = find_site_id(&app, &p.health_system_id, &args.site).await?;
     let program = find_program_id(&app, &p.manufacturer_id, &args.program).await?;
     let day = day_or_today(&app, args.on.as_deref())?;
+    let today = cellpath_domain::Date::of_micros(app.now());
+    if args.review && day != today {
+        anyhow::bail!(
+            "--review records today's verdicts on the shared record for good; leave out --on {} (today is {})",
+            day.as_str(),
+            today.as_str()
+        );
+    }
     if args.review {
         for change in app.review_authorizations(&op, &p.id, day.clone()).await? {
             eprintln!(

@@ -1015,6 +1015,22 @@ async fn the_gate_over_the_api_says_authorized_or_what_is_missing() {
     );
     // Another tenant does not learn the partnership exists.
     problem(gate(stranger, main.clone()).await, StatusCode::NOT_FOUND).await;
+    // A bad query parameter is a problem+json 400 that names it, as every other bad input.
+    for query in [
+        format!("/api/v1/partnerships/{pship}/agreements/expiring?within=soon"),
+        format!("/api/v1/partnerships/{pship}/gate/{main}/{vantacel}?day=2026-01-01"),
+        "/api/v1/onboarding?on=tomorrow&x=1".to_string(),
+    ] {
+        let res = s
+            .http
+            .get(s.url(&query))
+            .bearer_auth(&contracts)
+            .send()
+            .await
+            .unwrap();
+        let p = problem(res, StatusCode::BAD_REQUEST).await;
+        assert_eq!(p["title"], "Bad query parameters", "{query}: {p}");
+    }
 
     // Withdrawing the master service agreement takes LUH-MAIN out of authorization.
     let agreements: Value = s

@@ -466,12 +466,40 @@ async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
     assert_eq!(view["authorized"], false);
     assert_eq!(view["missing"].as_array().unwrap().len(), 10);
     let out = gate("NOWHERE", false);
-    assert!(!out.status.success());
+    // An error is 2, never the 1 of "not authorized".
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("no site with id or code"),
         "{}",
         stderr(&out)
     );
+    // A review records today's verdicts only: another day would put made-up suspensions on
+    // the shared record for good.
+    let before = cellpath_on(&db.url, &["audit", "verify"], None);
+    let out = cellpath_on(
+        &db.url,
+        &[
+            "gate",
+            "--partnership",
+            &pship,
+            "--site",
+            "LUH-MAIN",
+            "--program",
+            "Vantacel",
+            "--review",
+            "--on",
+            "2031-01-01",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--review records today's verdicts"),
+        "{}",
+        stderr(&out)
+    );
+    let after = cellpath_on(&db.url, &["audit", "verify"], None);
+    assert_eq!(stdout(&before), stdout(&after), "nothing was recorded");
 
     // The same record as an onboarding pipeline and as a live plan.
     let url = db.url.as_str();

@@ -35,6 +35,10 @@ pub struct TrackTemplate {
     pub items: Vec<TrackItem>,
 }
 
+/// The longest estimate a track item may carry: ten years. Past it the plan's dates are
+/// meaningless (and would leave the calendar).
+pub const MAX_DAYS: u32 = 3650;
+
 fn item(key: &str, kind: TrackKind, scope: Scope, after: &[&str], days: [u32; 3]) -> TrackItem {
     TrackItem {
         key: key.into(),
@@ -177,6 +181,11 @@ impl TrackTemplate {
                     "{}: days must be min ≤ most likely ≤ max, got [{min}, {likely}, {max}]",
                     it.key
                 ));
+            } else if max > MAX_DAYS {
+                out.push(format!(
+                    "{}: max {max} days is over {MAX_DAYS} (ten years); estimate in days",
+                    it.key
+                ));
             }
             for a in &it.after {
                 match seen.iter().find(|s| s.key == *a) {
@@ -233,6 +242,7 @@ mod tests {
         t.items[0].scope = Scope::Site;
         t.items[1].days = [40, 30, 75];
         t.items[2].after = vec!["quality".into()];
+        t.items[4].days = [15, 30, 4_000_000_000];
         assert_eq!(
             t.problems(),
             [
@@ -240,6 +250,7 @@ mod tests {
                 "terms: days must be min ≤ most likely ≤ max, got [40, 30, 75]",
                 "terms: a health-system item cannot wait for a site item (msa)",
                 "data_protection: comes after quality, which is not an earlier item",
+                "supply: max 4000000000 days is over 3650 (ten years); estimate in days",
                 "the gate needs mock_shipment; add it",
             ]
         );

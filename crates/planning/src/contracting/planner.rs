@@ -211,6 +211,9 @@ fn check_ids(plan: &Plan) -> Result<HashMap<&str, usize>, PlanError> {
     Ok(index)
 }
 
+/// The longest estimate an entry may carry: ten years of days.
+pub const MAX_DAYS: f64 = 3650.0;
+
 fn check_estimate(entry: &Entry) -> Result<(), PlanError> {
     let [min, most_likely, max] = entry.days;
     let problem = if entry.days.iter().any(|d| !d.is_finite()) {
@@ -221,6 +224,10 @@ fn check_estimate(entry: &Entry) -> Result<(), PlanError> {
         Some(format!("min {min} is above the most likely {most_likely}"))
     } else if most_likely > max {
         Some(format!("the most likely {most_likely} is above max {max}"))
+    } else if max > MAX_DAYS {
+        Some(format!(
+            "max {max} is over {MAX_DAYS} days (ten years): give the estimate in days"
+        ))
     } else {
         None
     };

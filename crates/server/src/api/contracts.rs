@@ -2,10 +2,10 @@
 //! dated, documented, amended, joined by more sites), gate deliverables (e-signed), and the
 //! gate itself per site and program; a program's track template.
 
-use super::extract::{ApiCaller, Command, answer, with_etag};
+use super::extract::{ApiCaller, Command, Params, answer, with_etag};
 use crate::AppState;
 use crate::problem::ApiError;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cellpath_app::AppError;
@@ -176,7 +176,7 @@ pub async fn gate(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path((id, site, program)): Path<(String, String, String)>,
-    Query(q): Query<GateQuery>,
+    Params(q): Params<GateQuery>,
 ) -> Result<Response, ApiError> {
     let day = day_or_today(&s, q.on)?;
     Ok(axum::Json(s.app.gate(&c, &id, &site, &program, day).await?).into_response())
@@ -204,7 +204,7 @@ pub async fn expiring(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path(id): Path<String>,
-    Query(q): Query<ExpiringQuery>,
+    Params(q): Params<ExpiringQuery>,
 ) -> Result<Response, ApiError> {
     let today = Date::of_micros(s.app.now());
     let within = q.within.unwrap_or(90);
@@ -250,7 +250,7 @@ pub async fn live_plan(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     Path((id, program)): Path<(String, String)>,
-    Query(q): Query<GateQuery>,
+    Params(q): Params<GateQuery>,
 ) -> Result<Response, ApiError> {
     let day = day_or_today(&s, q.on)?;
     Ok(axum::Json(s.app.live_plan(&c, &id, &program, day).await?).into_response())
@@ -260,7 +260,7 @@ pub async fn live_plan(
 pub async fn pipeline(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Query(q): Query<GateQuery>,
+    Params(q): Params<GateQuery>,
 ) -> Result<Response, ApiError> {
     let day = day_or_today(&s, q.on)?;
     let org = c

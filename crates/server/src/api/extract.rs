@@ -221,18 +221,38 @@ pub struct PageQuery {
     pub offset: Option<i64>,
 }
 
+/// A request's query parameters, or a problem+json 400 that says which one is wrong (axum's
+/// own `Query` answers a bad one in plain text).
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(q)) => Ok(Params(q)),
+            Err(e) => Err(bad_query(e).into()),
+        }
+    }
+}
+
+fn bad_query(e: axum::extract::rejection::QueryRejection) -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "query",
+        "Bad query parameters",
+        e.body_text(),
+    )
+}
+
 /// The `?limit=&offset=` of a list request, its rejection kept so `page` can explain it.
 pub type PageParams = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
 
 pub fn page(q: PageParams) -> Result<cellpath_store::Page, ApiError> {
-    let Query(q) = q.map_err(|e| {
-        Problem::new(
-            StatusCode::BAD_REQUEST,
-            "query",
-            "Bad query parameters",
-            e.body_text(),
-        )
-    })?;
+    let Query(q) = q.map_err(bad_query)?;
     Ok(cellpath_app::records::page(q.limit, q.offset)?)
 }
 

@@ -12,7 +12,7 @@ use crate::session::{Ctx, Posted};
 use axum::extract::Path;
 use axum::response::Response;
 use cellpath_app::contracting::DeliverableInput;
-use cellpath_domain::contracting::Deliverable;
+use cellpath_domain::contracting::{Deliverable, RecordedBy};
 use cellpath_store::DeliverableRecord;
 use maud::{Markup, html};
 
@@ -71,6 +71,15 @@ impl Base<'_> {
         }
         if !may_record {
             return html! {};
+        }
+        match d.recorded_by() {
+            RecordedBy::Manufacturer if self.ctx.is_health_system() => {
+                return html! { p.hint.recorded-by { "Recorded by the manufacturer, who qualifies the site." } };
+            }
+            RecordedBy::HealthSystem if !self.ctx.is_health_system() => {
+                return html! { p.hint.recorded-by { "Recorded by the health system: its own decision and document." } };
+            }
+            _ => {}
         }
         let fresh = (
             FormData::from_pairs([("done_on", self.today)]),

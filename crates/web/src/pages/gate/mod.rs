@@ -157,8 +157,12 @@ async fn render(
         p.id, site.id, program.id
     );
     let (mut agreements, mut deliverables, mut gaps) = (Vec::new(), Vec::new(), Vec::new());
+    let mut standing = Vec::new();
     for m in &view.missing {
         match &m.missing {
+            Missing::Partnership { reason } => standing.push(html! {
+                li data-missing="partnership" { "The partnership is " (reason) }
+            }),
             Missing::Agreement { kind, reason } => agreements.push(html! {
                 li data-missing="agreement" data-kind=(kind.as_str()) {
                     strong { (labels::agreement_kind(kind.as_str())) } " — " (words(reason))
@@ -233,6 +237,10 @@ async fn render(
         @if !view.authorized {
             section.panel #missing {
                 h2 { "What is missing" }
+                @if !standing.is_empty() {
+                    h3 { "Partnership" }
+                    ul.gate-missing { @for li in &standing { (li) } }
+                }
                 @if !agreements.is_empty() {
                     h3 { "Agreements" }
                     ul.gate-missing { @for li in &agreements { (li) } }

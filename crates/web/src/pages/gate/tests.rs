@@ -221,6 +221,17 @@ async fn a_pharmacist_records_formulary_approval_with_her_password_and_the_gate_
         record_form(&page, "site_map_signed").is_none(),
         "the site map is signed, not recorded"
     );
+    assert!(
+        record_form(&page, "site_qualification_audit").is_none(),
+        "the manufacturer qualifies the site"
+    );
+    assert!(
+        page.body
+            .contains("Recorded by the manufacturer, who qualifies the site."),
+        "{}",
+        page.body
+    );
+    assert!(record_form(&page, "staff_training").is_some());
     let csrf = page.field("csrf");
     let evidence =
         "Vantacel added to the formulary at the P&T meeting of 2025-11-20 (minutes PT-2025-11).";
