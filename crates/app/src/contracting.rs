@@ -11,15 +11,16 @@ use cellpath_domain::PartnershipStatus;
 use cellpath_domain::contracting::template::{TrackKind, TrackTemplate};
 use cellpath_domain::contracting::{
     AgreementFacts, AgreementKind, AgreementStatus, Coverage, Deliverable, GateFacts, Missing,
-    RecordedBy, Scope, missing_for_authorization,
+    Scope, missing_for_authorization,
 };
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
 use cellpath_store::{Agreement, DeliverableRecord, Partnership, SiteAuthorization};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+
+mod deliverables;
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
@@ -711,183 +712,6 @@ impl App {
         Ok(self.store.agreements_of(&p.id).await?)
     }
 
-    /// Record a gate deliverable (see `record_deliverable_inner`), then bring the gate's
-    /// verdicts up to date at once: the last deliverable may authorize a site.
-    pub async fn record_deliverable(
-        &self,
-        caller: &Caller,
-        partnership_id: &str,
-        input: DeliverableInput,
-        password: &str,
-        idem: Option<Idem>,
-    ) -> Result<Outcome<DeliverableRecord>, AppError> {
-        let out = self
-            .record_deliverable_inner(caller, partnership_id, input, password, idem)
-            .await?;
-        self.review_after_change(partnership_id).await;
-        Ok(out)
-    }
-
-    /// Record a gate deliverable done at a site, e-signed by the recorder in the same command
-    /// (the password re-entered). A signed site map is not recorded here: it is fulfilled by
-    /// the site map version both sides signed.
-    async fn record_deliverable_inner(
-        &self,
-        caller: &Caller,
-        partnership_id: &str,
-        input: DeliverableInput,
-        password: &str,
-        idem: Option<Idem>,
-    ) -> Result<Outcome<DeliverableRecord>, AppError> {
-        let p = self
-            .party_partnership(
-                caller,
-                partnership_id,
-                Action::Create,
-                ResourceKind::Deliverable,
-                &format!("deliverables of partnership {partnership_id}"),
-            )
-            .await?;
-        let principal = caller.principal.as_ref().ok_or_else(|| {
-            AppError::Forbidden("only a person records a deliverable: it needs a signature".into())
-        })?;
-        let mut f = Fields::default();
-        let deliverable = f.check("deliverable", input.deliverable.parse::<Deliverable>());
-        if deliverable == Some(Deliverable::SiteMapSigned) {
-            f.fail(
-                "deliverable",
-                "a signed site map is fulfilled by the site's map version signed by both sides; sign the site map instead",
-            );
-        }
-        // Only the side that did the work attests it.
-        if let Some(d) = deliverable
-            && !d.recorded_by().allows(principal.org_kind)
-        {
-            let (who, why) = match d.recorded_by() {
-                RecordedBy::Manufacturer => ("the manufacturer", "it qualifies the site"),
-                _ => (
-                    "the health system",
-                    "it is the hospital's own decision and document",
-                ),
-            };
-            return Err(AppError::Forbidden(format!(
-                "{} is recorded by {who}: {why}",
-                d.label()
-            )));
-        }
-        self.check_sites_of(
-            &mut f,
-            "site_id",
-            std::slice::from_ref(&input.site_id),
-            &p.health_system_id,
-        )
-        .await?;
-        if !self
-            .programs_in(&p)
-            .await?
-            .iter()
-            .any(|pr| pr.id == input.program_id)
-        {
-            f.fail("program_id", "is not a program of this partnership");
-        }
-        let done_on = f.check("done_on", Date::parse(&input.done_on));
-        // A deliverable is recorded once done: a date ahead would let the gate count work
-        // that has not happened.
-        let today = Date::of_micros(self.now());
-        if let Some(d) = &done_on
-            && d > &today
-        {
-            f.fail(
-                "done_on",
-                format!(
-                    "{} is after today ({}); record a deliverable once it is done",
-                    d.as_str(),
-                    today.as_str()
-                ),
-            );
-        }
-        let evidence = f.check("evidence", Notes::parse(&input.evidence));
-        f.finish()?;
-        let deliverable = deliverable.expect("checked");
-        if let Some(r) = self
-            .store
-            .deliverable_records_of(&p.id, &input.site_id, &input.program_id)
-            .await?
-            .into_iter()
-            .find(|r| r.deliverable == deliverable.as_str())
-        {
-            return Err(AppError::Duplicate {
-                field: "deliverable".into(),
-                message: format!(
-                    "{deliverable} was already recorded for this site and program (done on {})",
-                    r.done_on
-                ),
-            });
-        }
-        let user = self
-            .store
-            .user(&principal.user_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        if !self.password_matches(&user.id, password).await? {
-            return Err(AppError::invalid(
-                "password",
-                "does not match your password; recording a deliverable needs your own password",
-            ));
-        }
-        let r = DeliverableRecord {
-            id: crate::ids::new_id("dlv"),
-            partnership_id: p.id.clone(),
-            site_id: input.site_id.clone(),
-            program_id: input.program_id.clone(),
-            deliverable: deliverable.as_str().to_string(),
-            done_on: done_on.expect("checked").as_str().to_string(),
-            evidence: evidence.expect("checked").into_string(),
-            version: 1,
-            created_at: 0,
-            updated_at: 0,
-        };
-        let payload = json!({ "id": r.id, "new": {
-            "partnership_id": r.partnership_id, "site_id": r.site_id, "program_id": r.program_id,
-            "deliverable": r.deliverable, "done_on": r.done_on, "evidence": r.evidence,
-        }});
-        let now = self.now();
-        let (signer, printed) = (user.id.clone(), user.name.clone());
-        let sign: cellpath_store::FollowUp =
-            Box::new(move |recorded: &cellpath_store::Appended| {
-                let payload = SignaturePayload {
-                    signs: Signed::Event {
-                        event_hash: recorded.hash.clone(),
-                    },
-                    signer_user_id: signer,
-                    printed_name: printed,
-                    meaning: Meaning::Verified,
-                    signed_at: now,
-                };
-                (SIGNATURE_EVENT_TYPE.to_string(), payload.to_payload())
-            });
-        self.write(
-            caller,
-            idem,
-            Write {
-                ledger_id: p.id.clone(),
-                opens: None,
-                kind: "deliverable_record.created",
-                payload,
-                operational: vec![],
-                then: vec![sign],
-                redact: None,
-                status: 201,
-                build: Arc::new(move |e| DeliverableRecord {
-                    created_at: e.recorded_at,
-                    updated_at: e.recorded_at,
-                    ..r.clone()
-                }),
-            },
-        )
-        .await
-    }
-
     /// The gate (DESIGN.md §2) for a program at a site on `today`: authorized, or each missing
     /// item.
     pub async fn gate(
@@ -1087,6 +911,7 @@ impl GateRecord {
                     r.site_id == site_id
                         && r.program_id == program_id
                         && r.deliverable == d.as_str()
+                        && r.counts()
                 })
                 .and_then(|r| Date::parse(&r.done_on).ok())
                 .filter(|on| on <= today),
@@ -1127,6 +952,7 @@ impl GateRecord {
             .collect();
         let mut done: BTreeSet<Deliverable> = deliverables
             .iter()
+            .filter(|r| r.counts())
             .filter_map(|r| r.deliverable.parse().ok())
             .collect();
         if self

@@ -660,6 +660,33 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .await
         .unwrap()
         .remove(0);
+    // A deliverable recorded in each partnership, for the `update` (revoke) rows.
+    let main_training = app
+        .store
+        .deliverable_records_of(&helixa_lakeshore, &main_site, &vantacel.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.deliverable == "staff_training")
+        .expect("the demo records LUH-MAIN's training");
+    let piedmont_training = app
+        .record_deliverable(
+            &as_user(&app, "contracts@piedmont.example").await,
+            &northbridge_piedmont,
+            cellpath_app::contracting::DeliverableInput {
+                site_id: piedmont_main.clone(),
+                program_id: corvigen.id.clone(),
+                deliverable: "staff_training".into(),
+                done_on: "2025-11-01".into(),
+                evidence: "Staff trained.".into(),
+            },
+            pw,
+            None,
+        )
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
 
     let table = include_str!("../../domain/src/policy_matrix.txt");
     let mut counter = 0;
@@ -1077,9 +1104,22 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                                     AppError::Invalid(f) if f[0].field == "done_on" => Ok(()),
                                     e => Err(e),
                                 }),
-                            // A recorded deliverable is signed and never changed: there is no
-                            // command to call.
-                            _ => continue,
+                            // Revoking one: an empty reason is checked after the policy,
+                            // so an allowed caller revokes nothing for the next role.
+                            _ => {
+                                let r = if rel == "party" {
+                                    &main_training
+                                } else {
+                                    &piedmont_training
+                                };
+                                app.revoke_deliverable(&me, &r.id, r.version, "", pw, None)
+                                    .await
+                                    .map(drop)
+                                    .or_else(|e| match e {
+                                        AppError::Invalid(f) if f[0].field == "reason" => Ok(()),
+                                        e => Err(e),
+                                    })
+                            }
                         }
                     }
                     ("api_token", "self", "read") => app.api_tokens(&me, &my_id).await.map(drop),
@@ -2525,6 +2565,127 @@ async fn a_pharmacist_records_formulary_approval_and_the_app_reviews_the_gate() 
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_is_recorded_again()
+{
+    use cellpath_app::contracting::DeliverableInput;
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let pw = cellpath_app::demo::DEMO_PASSWORD;
+        let cell_lab = as_user(&app, "cell.lab@lakeshore.example").await;
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        let training = || async {
+            app.store
+                .deliverable_records_of(&ids.partnership, &ids.main, &ids.vantacel)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|r| r.deliverable == "staff_training")
+                .unwrap()
+        };
+        let t = training().await;
+        clock.advance_secs(86_400);
+        let reason =
+            "Two infusion nurses trained in 2025 have left; the roster is no longer current.";
+
+        // Not the nurse's to revoke; a wrong password writes nothing; no reason, no revocation.
+        let err = app
+            .revoke_deliverable(&nurse, &t.id, t.version, reason, pw, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+        let err = app
+            .revoke_deliverable(&cell_lab, &t.id, t.version, reason, "wrong", None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Invalid(f) if f[0].field == "password"),
+            "{err}"
+        );
+        let err = app
+            .revoke_deliverable(&cell_lab, &t.id, t.version, " ", pw, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Invalid(f) if f[0].field == "reason"),
+            "{err}"
+        );
+        assert_eq!(training().await, t, "{}: nothing changed", db.label);
+
+        // Revoked: signed (reviewed), and LUH-MAIN is suspended by the same command.
+        let revoked = app
+            .revoke_deliverable(&cell_lab, &t.id, t.version, reason, pw, None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(revoked.revoked_on, today(&app).as_str());
+        assert_eq!(revoked.revoked_reason, reason);
+        let events = app
+            .store
+            .events(&ids.partnership, 0, 100_000)
+            .await
+            .unwrap();
+        let at = events
+            .iter()
+            .rposition(|e| e.kind == "deliverable_record.updated")
+            .unwrap();
+        let signature = app.store.signatures_on(&events[at].hash).await.unwrap();
+        assert_eq!(signature.len(), 1, "{}", db.label);
+        let (status, missing) = verdict(&app, &ids, &ids.main).await;
+        assert_eq!(status, "suspended", "{}", db.label);
+        assert_eq!(missing, ["Staff training: not done"], "{}", db.label);
+        let err = app
+            .revoke_deliverable(&cell_lab, &t.id, revoked.version, reason, pw, None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("already revoked"), "{err}");
+        // A stale version is a conflict.
+        let err = app
+            .revoke_deliverable(&cell_lab, &t.id, t.version, reason, pw, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict { .. }), "{err}");
+
+        // The new staff trained: recorded done again on the same row; reinstated.
+        clock.advance_secs(86_400);
+        let again = app
+            .record_deliverable(
+                &cell_lab,
+                &ids.partnership,
+                DeliverableInput {
+                    site_id: ids.main.clone(),
+                    program_id: ids.vantacel.clone(),
+                    deliverable: "staff_training".into(),
+                    done_on: today(&app).as_str().into(),
+                    evidence: "New infusion nurses trained; roster TR-2026-02.".into(),
+                },
+                pw,
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(again.id, t.id);
+        assert!(again.counts() && again.evidence.contains("TR-2026-02"));
+        assert_eq!(verdict(&app, &ids, &ids.main).await.0, "authorized");
+        // The old versions stay on the ledger, which still verifies; replay rebuilds the row.
+        let reports = app.verify_all(&Caller::system("test")).await.unwrap();
+        assert!(reports.iter().all(VerifyReport::is_intact), "{}", db.label);
+        let fresh = TestDb::sqlite().await;
+        let target = fresh.store().await;
+        app.store.replay_into(&target).await.unwrap();
+        assert_eq!(
+            app.store.record_state().await.unwrap(),
+            target.record_state().await.unwrap(),
+            "{}: replay differs",
+            db.label
+        );
     }
 }
 

@@ -212,11 +212,11 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
 
         // A deliverable is recorded by the people who did the work it attests, on either side:
         // the manufacturer's onboarding, contracts and quality people; the health system's
-        // contracts, pharmacy (formulary approval), cell lab, coordinators and quality. A
-        // recorded deliverable is signed and never changed, so no one updates it.
+        // contracts, pharmacy (formulary approval), cell lab, coordinators and quality. The
+        // same people revoke one that no longer holds (the update); each is signed.
         (K::Deliverable, Party) => match action {
             Read => Allow,
-            Create => Decision::allow_if(if mfr {
+            Create | Update => Decision::allow_if(if mfr {
                 matches!(
                     role,
                     Role::Admin | Role::Onboarding | Role::Contracts | Role::Quality
@@ -232,7 +232,7 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
                         | Role::Quality
                 )
             }),
-            Update | Sign => Forbidden,
+            Sign => Forbidden,
         },
 
         // Tokens are private: even an admin sees only that they exist, to revoke them.

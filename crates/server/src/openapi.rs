@@ -415,6 +415,15 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     (
         "post",
+        "/api/v1/deliverables/{id}/revoke",
+        "revokeDeliverable",
+        "Revoke a recorded deliverable that no longer holds, with the reason, e-signed (password re-entered; If-Match required)",
+        Some("DeliverableRevocation"),
+        200,
+        "DeliverableRecord",
+    ),
+    (
+        "post",
         "/api/v1/partnerships/{id}/authorizations/review",
         "reviewAuthorizations",
         "Record each site's authorization, suspension or reinstatement since the last review",
@@ -823,10 +832,14 @@ fn schemas() -> Value {
             ("deliverable", json!({ "enum": ["consent_with_failure_language", "release_exception_protocol", "site_qualification_audit", "staff_training", "mock_shipment", "pharmacy_and_therapeutics"] })),
             ("done_on", json!({ "type": "string", "format": "date" })), ("evidence", text()), ("password", text()),
         ]),
-        "DeliverableRecord": object(&["id", "partnership_id", "site_id", "program_id", "deliverable", "done_on", "evidence", "version"], &[
+        "DeliverableRecord": object(&["id", "partnership_id", "site_id", "program_id", "deliverable", "done_on", "evidence", "revoked_on", "revoked_reason", "version"], &[
             ("id", text()), ("partnership_id", text()), ("site_id", text()), ("program_id", text()), ("deliverable", text()),
-            ("done_on", text()), ("evidence", text()), ("version", int()), ("created_at", micros()), ("updated_at", micros()),
+            ("done_on", text()), ("evidence", text()),
+            ("revoked_on", json!({ "type": "string", "description": "YYYY-MM-DD it stopped counting, or '' while it counts" })),
+            ("revoked_reason", text()),
+            ("version", int()), ("created_at", micros()), ("updated_at", micros()),
         ]),
+        "DeliverableRevocation": object(&["reason", "password"], &[("reason", text()), ("password", text())]),
         "GateView": json!({ "type": "object", "required": ["partnership_id", "site_id", "program_id", "today", "authorized", "missing", "agreements", "deliverables"], "properties": {
             "partnership_id": text(), "site_id": text(), "program_id": text(), "today": text(),
             "authorized": { "type": "boolean" },

@@ -40,9 +40,19 @@ pub struct DeliverableRecord {
     pub deliverable: String,
     pub done_on: String,
     pub evidence: String,
+    /// The day it stopped counting ('' while it counts) and why.
+    pub revoked_on: String,
+    pub revoked_reason: String,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl DeliverableRecord {
+    /// Whether the gate counts it: recorded and not revoked.
+    pub fn counts(&self) -> bool {
+        self.revoked_on.is_empty()
+    }
 }
 
 /// The gate's verdict as last recorded for a program at a site.
@@ -177,6 +187,8 @@ impl FromRow<'_, AnyRow> for DeliverableRecord {
             deliverable: r.try_get("deliverable")?,
             done_on: r.try_get("done_on")?,
             evidence: r.try_get("evidence")?,
+            revoked_on: r.try_get("revoked_on")?,
+            revoked_reason: r.try_get("revoked_reason")?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
@@ -215,6 +227,18 @@ impl Store {
         .bind(program_id)
         .fetch_all(&self.reader)
         .await?)
+    }
+
+    pub async fn deliverable_record(
+        &self,
+        id: &str,
+    ) -> Result<Option<DeliverableRecord>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM deliverable_records WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
     }
 
     /// Every deliverable recorded in a partnership, for every site and program.

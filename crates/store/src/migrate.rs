@@ -35,6 +35,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "expiry_reminders",
         include_str!("../migrations/0006_expiry_reminders.sql"),
     ),
+    (
+        7,
+        "deliverable_revocation",
+        include_str!("../migrations/0007_deliverable_revocation.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

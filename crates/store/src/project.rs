@@ -206,6 +206,8 @@ const DELIVERABLE_RECORD: Table = Table {
         ("deliverable", Col::Text, false),
         ("done_on", Col::Text, true),
         ("evidence", Col::Text, true),
+        ("revoked_on", Col::Text, true),
+        ("revoked_reason", Col::Text, true),
     ],
     frozen_when: None,
 };
@@ -329,6 +331,15 @@ async fn execute(
         .rows_affected())
 }
 
+/// Text columns a later migration added with the default '': events written before it
+/// hold no value for them.
+fn added_later(table: &Table, col: &str) -> bool {
+    matches!(
+        (table.name, col),
+        ("deliverable_records", "revoked_on" | "revoked_reason")
+    )
+}
+
 async fn create(
     tx: &mut Transaction<'static, Any>,
     table: &Table,
@@ -347,6 +358,7 @@ async fn create(
             // and get the migration's default (an empty list, or null).
             (None, Col::Json) => binds.push(Bind::Text("[]".into())),
             (None, Col::Int) => binds.push(Bind::NullInt),
+            (None, Col::Text) if added_later(table, col) => binds.push(Bind::Text(String::new())),
             (None, _) => return Err(invalid(event, format!("missing field {col}"))),
         }
     }
@@ -625,7 +637,7 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     ),
     (
         "deliverable_records",
-        "id, partnership_id, site_id, program_id, deliverable, done_on, evidence, version, created_at, updated_at",
+        "id, partnership_id, site_id, program_id, deliverable, done_on, evidence, revoked_on, revoked_reason, version, created_at, updated_at",
     ),
     (
         "site_authorizations",

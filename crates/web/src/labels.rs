@@ -123,6 +123,8 @@ pub enum Tone {
     Waiting,
     Quiet,
     Info,
+    /// Something that no longer holds (revoked, blocking).
+    Bad,
 }
 
 impl Tone {
@@ -132,6 +134,7 @@ impl Tone {
             Tone::Waiting => "badge-waiting",
             Tone::Quiet => "badge-quiet",
             Tone::Info => "badge-info",
+            Tone::Bad => "badge-bad",
         }
     }
 }

@@ -116,6 +116,10 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
             "/partnerships/{id}/sites/{site}/deliverables",
             post(gate::record_deliverable),
         )
+        .route(
+            "/partnerships/{id}/sites/{site}/deliverables/{record}/revoke",
+            post(gate::revoke_deliverable),
+        )
         .route("/partnerships/{id}/agreements", post(agreements::create))
         .route("/agreements/{id}", get(agreements::show))
         .route("/agreements/{id}/status", post(agreements::move_to))

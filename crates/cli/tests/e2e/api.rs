@@ -1067,7 +1067,7 @@ async fn the_gate_over_the_api_says_authorized_or_what_is_missing() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let view: Value = gate(nurse, main).await.json().await.unwrap();
+    let view: Value = gate(nurse, main.clone()).await.json().await.unwrap();
     assert_eq!(view["authorized"], false);
     assert_eq!(
         view["missing"][0]["text"],
@@ -1090,6 +1090,84 @@ async fn the_gate_over_the_api_says_authorized_or_what_is_missing() {
     assert_eq!(res.status(), StatusCode::OK);
     let changes: Value = res.json().await.unwrap();
     assert_eq!(changes.as_array().unwrap().len(), 0, "{changes}");
+
+    // Training that lapsed is revoked, e-signed by the cell lab, with If-Match.
+    let cell_lab = s.token("cell.lab@lakeshore.example").await;
+    let view: Value = gate(cell_lab.clone(), main.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let training = view["deliverables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["deliverable"] == "staff_training")
+        .unwrap()
+        .clone();
+    assert_eq!(training["revoked_on"], "");
+    let revoke = format!(
+        "/api/v1/deliverables/{}/revoke",
+        training["id"].as_str().unwrap()
+    );
+    let send = |token: String, body: &'static str, version: Option<String>| {
+        let mut req = s
+            .http
+            .post(s.url(&revoke))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(v) = version {
+            req = req.header("if-match", format!("\"{v}\""));
+        }
+        req.send()
+    };
+    let version = Some(training["version"].to_string());
+    problem(
+        send(
+            cell_lab.clone(),
+            r#"{"reason":"lapsed","password":"cellpath-demo-2026"}"#,
+            None,
+        )
+        .await
+        .unwrap(),
+        StatusCode::PRECONDITION_REQUIRED,
+    )
+    .await;
+    let p = problem(
+        send(
+            cell_lab.clone(),
+            r#"{"reason":"lapsed","password":"wrong"}"#,
+            version.clone(),
+        )
+        .await
+        .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "password", "{p}");
+    let res = send(
+        cell_lab.clone(),
+        r#"{"reason":"Two trained nurses left; roster not current.","password":"cellpath-demo-2026"}"#,
+        version,
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let revoked: Value = res.json().await.unwrap();
+    assert_eq!(
+        revoked["revoked_reason"],
+        "Two trained nurses left; roster not current."
+    );
+    let view: Value = gate(cell_lab, main).await.json().await.unwrap();
+    assert!(
+        view["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["text"] == "Staff training: not done"),
+        "{view}"
+    );
     s.shutdown().await;
 }
 

@@ -167,6 +167,30 @@ pub async fn record_deliverable(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct RevokeDeliverable {
+    reason: String,
+    password: String,
+}
+
+/// Take back a recorded deliverable that no longer holds, e-signed; the gate is judged again.
+pub async fn revoke_deliverable(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    cmd: Command,
+) -> Result<Response, ApiError> {
+    let c = &cmd.caller;
+    let req: RevokeDeliverable = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
+    let out = s
+        .app
+        .revoke_deliverable(c, &id, version, &req.reason, &req.password, idem)
+        .await?;
+    Ok(answer(out, StatusCode::OK, |r| Some(r.version)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GateQuery {
     /// The day to judge (`YYYY-MM-DD`); today when left out.
     on: Option<String>,

@@ -129,6 +129,10 @@ pub fn routes() -> Router<AppState> {
             post(contracts::record_deliverable),
         )
         .route(
+            "/api/v1/deliverables/{id}/revoke",
+            post(contracts::revoke_deliverable),
+        )
+        .route(
             "/api/v1/partnerships/{id}/authorizations/review",
             post(contracts::review),
         )

@@ -17,6 +17,9 @@ use cellpath_store::DeliverableRecord;
 use maud::{Markup, html};
 
 const FIELDS: &[&str] = &["done_on", "evidence", "password"];
+const REVOKE_FIELDS: &[&str] = &["reason", "password", "version"];
+/// The key of a returned revoke form: this prefix and the record's id.
+const REVOKE: &str = "revoke:";
 
 /// A "Record as done" form that came back with errors.
 pub(super) struct Returned<'a> {
@@ -31,6 +34,11 @@ pub(super) fn notice(code: Option<&str>) -> Markup {
         Some("deliverable_recorded") => html! {
             div.notice #notice role="status" {
                 "The deliverable is recorded with your signature, and the gate is judged again."
+            }
+        },
+        Some("deliverable_revoked") => html! {
+            div.notice #notice role="status" {
+                "The deliverable is revoked with your signature; the gate no longer counts it and is judged again."
             }
         },
         _ => crate::layout::notice(code),
@@ -122,35 +130,99 @@ impl Base<'_> {
 /// it meanwhile), so they are not lost with the form.
 pub(super) fn orphaned(returned: &Option<Returned>, missing: &[&str]) -> Markup {
     match returned {
-        Some(r) if !missing.contains(&r.deliverable) => {
+        Some(r) if !r.deliverable.starts_with(REVOKE) && !missing.contains(&r.deliverable) => {
             FormView::new(r.values, r.errors, "deliverable").summary(&[])
         }
         _ => html! {},
     }
 }
 
-/// The deliverables recorded at this site for this program.
-pub(super) fn done_panel(records: &[DeliverableRecord]) -> Markup {
-    html! {
-        section.panel #deliverables-done {
-            h2 { "Deliverables recorded" }
-            p.hint { "Each was signed by the person who recorded it (meaning: verified); the partnership's audit trail shows the signature." }
-            @if records.is_empty() {
-                p.empty { "None recorded yet for this site and program." }
-            } @else {
-                div.table-scroll {
-                    table.list.deliverables {
-                        thead { tr { th { "Deliverable" } th { "Done on" } th { "Evidence" } } }
-                        tbody {
-                            @for r in records {
-                                tr data-done=(r.deliverable) {
-                                    td { (labels::deliverable(&r.deliverable)) " " (labels::badge("Done", labels::Tone::Good)) }
-                                    td.dates { (r.done_on) }
-                                    td { (r.evidence) }
+impl Base<'_> {
+    /// The deliverables recorded at this site for this program, each revoked one with when
+    /// and why; beside each that counts, for the side that records it, the form that revokes
+    /// it (`may_revoke`: the policy lets the person change deliverables).
+    pub fn done_panel(
+        &self,
+        records: &[DeliverableRecord],
+        may_revoke: bool,
+        returned: &Option<Returned>,
+    ) -> Markup {
+        html! {
+            section.panel #deliverables-done {
+                h2 { "Deliverables recorded" }
+                p.hint { "Each was signed by the person who recorded it (meaning: verified), and each revocation by the person who revoked it (meaning: reviewed); the partnership's audit trail shows the signatures." }
+                @if records.is_empty() {
+                    p.empty { "None recorded yet for this site and program." }
+                } @else {
+                    div.table-scroll {
+                        table.list.deliverables {
+                            thead { tr { th { "Deliverable" } th { "Done on" } th { "Evidence" } } }
+                            tbody {
+                                @for r in records {
+                                    tr data-done=(r.deliverable) data-revoked=(!r.counts()) id={ "record-" (r.id) } {
+                                        td {
+                                            (labels::deliverable(&r.deliverable)) " "
+                                            @if r.counts() {
+                                                (labels::badge("Done", labels::Tone::Good))
+                                            } @else {
+                                                (labels::badge("Revoked", labels::Tone::Bad))
+                                            }
+                                        }
+                                        td.dates { (r.done_on) }
+                                        td {
+                                            (r.evidence)
+                                            @if !r.counts() {
+                                                p.revoked { "Revoked on " (r.revoked_on) ": " (r.revoked_reason) }
+                                            }
+                                            @if may_revoke && r.counts() && self.records_it(&r.deliverable) {
+                                                (self.revoke_form(r, returned))
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Whether the signed-in person's side records (and so revokes) this deliverable.
+    fn records_it(&self, deliverable: &str) -> bool {
+        deliverable
+            .parse::<Deliverable>()
+            .is_ok_and(|d| d.recorded_by().allows(self.ctx.org_kind()))
+    }
+
+    fn revoke_form(&self, r: &DeliverableRecord, returned: &Option<Returned>) -> Markup {
+        let key = format!("{REVOKE}{}", r.id);
+        let fresh = (FormData::default(), FormErrors::default());
+        let (values, errors, failed) = match returned {
+            Some(b) if b.deliverable == key => (b.values, b.errors, true),
+            _ => (&fresh.0, &fresh.1, false),
+        };
+        let prefix = format!("revoke-{}", r.id);
+        let view = FormView::new(values, errors, &prefix);
+        html! {
+            details.revoke-deliverable open[failed] {
+                summary { "Revoke" }
+                (view.summary(REVOKE_FIELDS))
+                form.revoke-deliverable-form data-record=(r.id) method="post"
+                    action={ "/partnerships/" (self.partnership_id) "/sites/" (self.site_id) "/deliverables/" (r.id) "/revoke#record-" (r.id) }
+                    novalidate {
+                    (csrf_field(self.ctx.csrf()))
+                    (hidden("program", self.program_id))
+                    (hidden("version", r.version.to_string()))
+                    (view.textarea("Why it no longer holds", "reason",
+                        Some("E.g. the re-audit failed, trained staff left, the consent version was withdrawn. The gate stops counting it today."), 2))
+                    p.signature-meaning {
+                        "Revoking it signs it as " strong { (self.ctx.session.user.name) }
+                        ", meaning " strong { "reviewed" } "."
+                    }
+                    (view.input("Your password", "password", Input::CurrentPassword,
+                        Some("Your password confirms that the signature is yours.")))
+                    button.danger type="submit" { "Revoke " (labels::deliverable(&r.deliverable).to_lowercase()) }
                 }
             }
         }
@@ -192,6 +264,56 @@ pub async fn record(
             let status = errors.status();
             let back = Returned {
                 deliverable: &deliverable,
+                values: &values,
+                errors: &errors,
+            };
+            render(
+                &ctx,
+                &pid,
+                &site_id,
+                Some(&program),
+                Some(back),
+                None,
+                status,
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /partnerships/{id}/sites/{site}/deliverables/{record}/revoke`: revoke one, e-signed,
+/// then back to the gate page, which is judged again.
+pub async fn revoke(
+    Path((pid, site_id, record_id)): Path<(String, String, String)>,
+    posted: Posted,
+) -> Result<Response, WebError> {
+    let Posted { ctx, form } = posted;
+    let program = form.get("program").to_string();
+    let version = form.get("version").parse::<i64>().unwrap_or(-1);
+    match ctx
+        .app
+        .revoke_deliverable(
+            ctx.caller(),
+            &record_id,
+            version,
+            form.get("reason"),
+            form.get("password"),
+            None,
+        )
+        .await
+        .and_then(|o| o.fresh())
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "{}&notice=deliverable_revoked#notice",
+            gate_path(&pid, &site_id, &program)
+        ))),
+        Err(e) => {
+            let errors = FormErrors::from_app(e)?;
+            let values = FormData::from_pairs([("reason", form.get("reason"))]);
+            let status = errors.status();
+            let key = format!("{REVOKE}{record_id}");
+            let back = Returned {
+                deliverable: &key,
                 values: &values,
                 errors: &errors,
             };

@@ -11,6 +11,7 @@ mod deliverables;
 mod tests;
 
 pub use deliverables::record as record_deliverable;
+pub use deliverables::revoke as revoke_deliverable;
 
 use crate::errors::WebError;
 use crate::labels::{self, Tone, badge};
@@ -144,6 +145,8 @@ async fn render(
     let names = super::OrgNames::load(ctx).await?;
     let may_record =
         p.status != "ended" && ctx.may(Action::Create, ResourceKind::Deliverable, Relation::Party);
+    let may_revoke =
+        p.status != "ended" && ctx.may(Action::Update, ResourceKind::Deliverable, Relation::Party);
     let base = deliverables::Base {
         ctx,
         partnership_id: &p.id,
@@ -255,7 +258,7 @@ async fn render(
                 }
             }
         }
-        (deliverables::done_panel(&view.deliverables))
+        (base.done_panel(&view.deliverables, may_revoke, &returned))
         section.panel #agreements-considered {
             h2 { "Agreements considered" }
             p.hint { "The health system's central agreements and this site's own; an agreement counts once executed, in effect and covering this site." }

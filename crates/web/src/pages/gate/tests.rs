@@ -298,7 +298,7 @@ async fn a_pharmacist_records_formulary_approval_with_her_password_and_the_gate_
     assert!(
         after
             .body
-            .contains(r#"<tr data-done="pharmacy_and_therapeutics">"#),
+            .contains(r#"<tr data-done="pharmacy_and_therapeutics" data-revoked="false""#),
         "{}",
         after.body
     );
@@ -343,4 +343,108 @@ async fn a_nurse_sees_no_form_to_record_a_deliverable_and_gets_403_when_posting(
         .await;
     assert_eq!(posted.status, StatusCode::FORBIDDEN, "{}", posted.body);
     assert!(north.recorded(&demo).await.is_empty(), "nothing recorded");
+}
+
+#[tokio::test]
+async fn the_cell_lab_revokes_lapsed_training_with_her_password_and_the_site_is_suspended() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
+    let main = demo.site("LUH-MAIN").await;
+    let path = format!(
+        "/partnerships/{}/sites/{}/gate?program={}",
+        pship.id, main.id, vantacel.id
+    );
+    let training = demo
+        .app
+        .store
+        .deliverable_records_of(&pship.id, &main.id, &vantacel.id)
+        .await
+        .expect("query")
+        .into_iter()
+        .find(|r| r.deliverable == "staff_training")
+        .expect("the demo records LUH-MAIN's training");
+    let mut cell_lab = Browser::signed_in(&demo, "cell.lab@lakeshore.example").await;
+    let page = cell_lab.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let marker = format!(
+        r#"class="revoke-deliverable-form" data-record="{}""#,
+        training.id
+    );
+    assert!(page.body.contains(&marker), "{}", page.body);
+    // The site qualification audit is the manufacturer's: no revoke form for the hospital.
+    let audit = demo
+        .app
+        .store
+        .deliverable_records_of(&pship.id, &main.id, &vantacel.id)
+        .await
+        .expect("query")
+        .into_iter()
+        .find(|r| r.deliverable == "site_qualification_audit")
+        .expect("recorded");
+    assert!(
+        !page
+            .body
+            .contains(&format!(r#"data-record="{}""#, audit.id))
+    );
+
+    let action = format!(
+        "/partnerships/{}/sites/{}/deliverables/{}/revoke",
+        pship.id, main.id, training.id
+    );
+    let csrf = page.field("csrf");
+    let version = training.version.to_string();
+    let reason = "Two trained infusion nurses left; the roster is not current.";
+    let fields = |password| {
+        [
+            ("csrf", csrf.as_str()),
+            ("program", vantacel.id.as_str()),
+            ("version", version.as_str()),
+            ("reason", reason),
+            ("password", password),
+        ]
+    };
+    let refused = cell_lab.post(&action, &fields("not-hers")).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let message = refused
+        .error_beside("password")
+        .expect("beside the password");
+    assert!(
+        message.contains("does not match your password"),
+        "{message}"
+    );
+    assert!(refused.body.contains(reason), "the reason is kept");
+    assert!(
+        refused
+            .body
+            .contains(r#"<details class="revoke-deliverable" open>"#),
+        "the refused form is open"
+    );
+
+    let done = cell_lab
+        .post(&action, &fields(cellpath_app::demo::DEMO_PASSWORD))
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let after = cell_lab
+        .get_saved(
+            done.location.as_deref().expect("back to the gate"),
+            Some("gate-deliverable-revoked"),
+        )
+        .await;
+    assert!(
+        after.body.contains("revoked with your signature"),
+        "{}",
+        after.body
+    );
+    let row = after.row(r#"data-done="staff_training" data-revoked="true""#);
+    assert!(row.contains(reason), "{row}");
+    assert!(after.body.contains(r#"class="verdict verdict-no""#));
+    assert!(after.body.contains("Suspended since"), "{}", after.body);
 }

@@ -1,0 +1,361 @@
+//! Gate deliverables (DESIGN.md §2) on the partnership's ledger: recorded done at a site for a
+//! program by the side that did the work, revoked when they stop holding (a failed re-audit,
+//! lapsed training, a withdrawn consent version), recorded done again. Each of these is
+//! e-signed in the same command, with the password re-entered; after each the gate is judged
+//! again, so an authorization or a suspension is on the record with its cause.
+
+use super::DeliverableInput;
+use crate::write::Write;
+use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::contracting::{Deliverable, RecordedBy};
+use cellpath_domain::policy::{Action, ResourceKind};
+use cellpath_domain::{Date, Notes, Principal};
+use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
+use cellpath_store::{DeliverableRecord, Partnership};
+use serde_json::json;
+use std::sync::Arc;
+
+/// Only the side that did the work attests it, or takes it back.
+fn refuse_other_side(d: Deliverable, principal: &Principal) -> Result<(), AppError> {
+    if d.recorded_by().allows(principal.org_kind) {
+        return Ok(());
+    }
+    let (who, why) = match d.recorded_by() {
+        RecordedBy::Manufacturer => ("the manufacturer", "it qualifies the site"),
+        _ => (
+            "the health system",
+            "it is the hospital's own decision and document",
+        ),
+    };
+    Err(AppError::Forbidden(format!(
+        "{} is recorded by {who}: {why}",
+        d.label()
+    )))
+}
+
+impl App {
+    /// Record a gate deliverable (see `record_deliverable_inner`), then bring the gate's
+    /// verdicts up to date at once: the last deliverable may authorize a site.
+    pub async fn record_deliverable(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        input: DeliverableInput,
+        password: &str,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<DeliverableRecord>, AppError> {
+        let out = self
+            .record_deliverable_inner(caller, partnership_id, input, password, idem)
+            .await?;
+        self.review_after_change(partnership_id).await;
+        Ok(out)
+    }
+
+    /// Record a gate deliverable done at a site, e-signed by the recorder in the same command
+    /// (the password re-entered). A signed site map is not recorded here: it is fulfilled by
+    /// the site map version both sides signed. One that was revoked is recorded done again
+    /// on its own row (the ledger keeps each version).
+    async fn record_deliverable_inner(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        input: DeliverableInput,
+        password: &str,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<DeliverableRecord>, AppError> {
+        let p = self
+            .party_partnership(
+                caller,
+                partnership_id,
+                Action::Create,
+                ResourceKind::Deliverable,
+                &format!("deliverables of partnership {partnership_id}"),
+            )
+            .await?;
+        let principal = caller.principal.as_ref().ok_or_else(|| {
+            AppError::Forbidden("only a person records a deliverable: it needs a signature".into())
+        })?;
+        let mut f = Fields::default();
+        let deliverable = f.check("deliverable", input.deliverable.parse::<Deliverable>());
+        if deliverable == Some(Deliverable::SiteMapSigned) {
+            f.fail(
+                "deliverable",
+                "a signed site map is fulfilled by the site's map version signed by both sides; sign the site map instead",
+            );
+        }
+        if let Some(d) = deliverable {
+            refuse_other_side(d, principal)?;
+        }
+        self.check_sites_of(
+            &mut f,
+            "site_id",
+            std::slice::from_ref(&input.site_id),
+            &p.health_system_id,
+        )
+        .await?;
+        if !self
+            .programs_in(&p)
+            .await?
+            .iter()
+            .any(|pr| pr.id == input.program_id)
+        {
+            f.fail("program_id", "is not a program of this partnership");
+        }
+        let done_on = f.check("done_on", Date::parse(&input.done_on));
+        // A deliverable is recorded once done: a date ahead would let the gate count work
+        // that has not happened.
+        let today = Date::of_micros(self.now());
+        if let Some(d) = &done_on
+            && d > &today
+        {
+            f.fail(
+                "done_on",
+                format!(
+                    "{} is after today ({}); record a deliverable once it is done",
+                    d.as_str(),
+                    today.as_str()
+                ),
+            );
+        }
+        let evidence = f.check("evidence", Notes::parse(&input.evidence));
+        f.finish()?;
+        let deliverable = deliverable.expect("checked");
+        let done_on = done_on.expect("checked").as_str().to_string();
+        let evidence = evidence.expect("checked").into_string();
+        let before = self
+            .store
+            .deliverable_records_of(&p.id, &input.site_id, &input.program_id)
+            .await?
+            .into_iter()
+            .find(|r| r.deliverable == deliverable.as_str());
+        if let Some(r) = before.as_ref().filter(|r| r.counts()) {
+            return Err(AppError::Duplicate {
+                field: "deliverable".into(),
+                message: format!(
+                    "{deliverable} was already recorded for this site and program (done on {})",
+                    r.done_on
+                ),
+            });
+        }
+        let sign = self
+            .signature_of(
+                principal,
+                password,
+                Meaning::Verified,
+                "recording a deliverable",
+            )
+            .await?;
+        let (kind, payload, status, r) = match before {
+            // Revoked before: done again, on the same row.
+            Some(r) => {
+                let next = DeliverableRecord {
+                    done_on: done_on.clone(),
+                    evidence: evidence.clone(),
+                    revoked_on: String::new(),
+                    revoked_reason: String::new(),
+                    version: r.version + 1,
+                    ..r.clone()
+                };
+                let payload = json!({ "id": r.id, "version": next.version,
+                    "old": { "done_on": r.done_on, "evidence": r.evidence,
+                             "revoked_on": r.revoked_on, "revoked_reason": r.revoked_reason },
+                    "new": { "done_on": done_on, "evidence": evidence,
+                             "revoked_on": "", "revoked_reason": "" } });
+                ("deliverable_record.updated", payload, 200, next)
+            }
+            None => {
+                let r = DeliverableRecord {
+                    id: crate::ids::new_id("dlv"),
+                    partnership_id: p.id.clone(),
+                    site_id: input.site_id.clone(),
+                    program_id: input.program_id.clone(),
+                    deliverable: deliverable.as_str().to_string(),
+                    done_on,
+                    evidence,
+                    revoked_on: String::new(),
+                    revoked_reason: String::new(),
+                    version: 1,
+                    created_at: 0,
+                    updated_at: 0,
+                };
+                let payload = json!({ "id": r.id, "new": {
+                    "partnership_id": r.partnership_id, "site_id": r.site_id, "program_id": r.program_id,
+                    "deliverable": r.deliverable, "done_on": r.done_on, "evidence": r.evidence,
+                    "revoked_on": "", "revoked_reason": "",
+                }});
+                ("deliverable_record.created", payload, 201, r)
+            }
+        };
+        let created = status == 201;
+        self.write(
+            caller,
+            idem,
+            Write {
+                ledger_id: p.id.clone(),
+                opens: None,
+                kind,
+                payload,
+                operational: vec![],
+                then: vec![sign],
+                redact: None,
+                status,
+                build: Arc::new(move |e| DeliverableRecord {
+                    created_at: if created { e.recorded_at } else { r.created_at },
+                    updated_at: e.recorded_at,
+                    ..r.clone()
+                }),
+            },
+        )
+        .await
+    }
+
+    /// Take back a recorded deliverable that no longer holds — a failed re-audit, training
+    /// that lapsed, a consent version withdrawn, a mistake — with the reason, e-signed
+    /// (meaning `reviewed`, the password re-entered) by the side that records it. The gate
+    /// stops counting it today, and the verdicts are recorded at once: a site that rested on
+    /// it is suspended.
+    pub async fn revoke_deliverable(
+        &self,
+        caller: &Caller,
+        record_id: &str,
+        expected_version: i64,
+        reason: &str,
+        password: &str,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<DeliverableRecord>, AppError> {
+        let (r, p) = self.deliverable_for_revoking(caller, record_id).await?;
+        let principal = caller.principal.as_ref().ok_or_else(|| {
+            AppError::Forbidden("only a person revokes a deliverable: it needs a signature".into())
+        })?;
+        let deliverable: Deliverable = r
+            .deliverable
+            .parse()
+            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        refuse_other_side(deliverable, principal)?;
+        let mut f = Fields::default();
+        let reason = f.check("reason", Notes::parse(reason));
+        f.finish()?;
+        crate::records::expect_version(
+            &format!("deliverable {record_id}"),
+            r.version,
+            expected_version,
+        )?;
+        if !r.counts() {
+            return Err(AppError::invalid(
+                "deliverable",
+                format!(
+                    "{} was already revoked on {}; record it done again when it holds",
+                    deliverable.label(),
+                    r.revoked_on
+                ),
+            ));
+        }
+        let sign = self
+            .signature_of(
+                principal,
+                password,
+                Meaning::Reviewed,
+                "revoking a deliverable",
+            )
+            .await?;
+        let today = Date::of_micros(self.now()).as_str().to_string();
+        let reason = reason.expect("checked").into_string();
+        let next = DeliverableRecord {
+            revoked_on: today.clone(),
+            revoked_reason: reason.clone(),
+            version: r.version + 1,
+            ..r.clone()
+        };
+        let payload = json!({ "id": r.id, "version": next.version,
+            "old": { "revoked_on": r.revoked_on, "revoked_reason": r.revoked_reason },
+            "new": { "revoked_on": today, "revoked_reason": reason } });
+        let out = self
+            .write(
+                caller,
+                idem,
+                Write {
+                    ledger_id: p.id.clone(),
+                    opens: None,
+                    kind: "deliverable_record.updated",
+                    payload,
+                    operational: vec![],
+                    then: vec![sign],
+                    redact: None,
+                    status: 200,
+                    build: Arc::new(move |e| DeliverableRecord {
+                        updated_at: e.recorded_at,
+                        ..next.clone()
+                    }),
+                },
+            )
+            .await?;
+        self.review_after_change(&p.id).await;
+        Ok(out)
+    }
+
+    /// A recorded deliverable and its partnership, for a change by the caller (404 when the
+    /// caller may not read the partnership).
+    async fn deliverable_for_revoking(
+        &self,
+        caller: &Caller,
+        record_id: &str,
+    ) -> Result<(DeliverableRecord, Partnership), AppError> {
+        let what = format!("deliverable {record_id}");
+        let r = self
+            .store
+            .deliverable_record(record_id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        let p = self
+            .party_partnership(
+                caller,
+                &r.partnership_id,
+                Action::Update,
+                ResourceKind::Deliverable,
+                &what,
+            )
+            .await
+            .map_err(|e| match e {
+                // The record exists only for those who may read its partnership.
+                AppError::NotFound(_) => AppError::not_found(&what),
+                other => other,
+            })?;
+        Ok((r, p))
+    }
+
+    /// The e-signature a command appends after its event, once the password is checked
+    /// (before the transaction: a wrong password writes nothing).
+    async fn signature_of(
+        &self,
+        principal: &Principal,
+        password: &str,
+        meaning: Meaning,
+        doing: &str,
+    ) -> Result<cellpath_store::FollowUp, AppError> {
+        let user = self
+            .store
+            .user(&principal.user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        if !self.password_matches(&user.id, password).await? {
+            return Err(AppError::invalid(
+                "password",
+                format!("does not match your password; {doing} needs your own password"),
+            ));
+        }
+        let now = self.now();
+        let (signer, printed) = (user.id, user.name);
+        Ok(Box::new(move |recorded: &cellpath_store::Appended| {
+            let payload = SignaturePayload {
+                signs: Signed::Event {
+                    event_hash: recorded.hash.clone(),
+                },
+                signer_user_id: signer,
+                printed_name: printed,
+                meaning,
+                signed_at: now,
+            };
+            (SIGNATURE_EVENT_TYPE.to_string(), payload.to_payload())
+        }))
+    }
+}
