@@ -515,3 +515,41 @@ fn caller_from(user: &User, org_kind: &str, via: Via) -> Result<Caller, AppError
 
 /// An argon2id hash of a random password, checked against when the e-mail is unknown.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
+
+impl App {
+    /// The e-signature a command appends after its event, once the password is checked
+    /// (before the transaction: a wrong password writes nothing).
+    pub(crate) async fn signature_of(
+        &self,
+        principal: &Principal,
+        password: &str,
+        meaning: Meaning,
+        doing: &str,
+    ) -> Result<cellpath_store::FollowUp, AppError> {
+        let user = self
+            .store
+            .user(&principal.user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        if !self.password_matches(&user.id, password).await? {
+            return Err(AppError::invalid(
+                "password",
+                format!("does not match your password; {doing} needs your own password"),
+            ));
+        }
+        let now = self.now();
+        let (signer, printed) = (user.id, user.name);
+        Ok(Box::new(move |recorded: &cellpath_store::Appended| {
+            let payload = SignaturePayload {
+                signs: Signed::Event {
+                    event_hash: recorded.hash.clone(),
+                },
+                signer_user_id: signer,
+                printed_name: printed,
+                meaning,
+                signed_at: now,
+            };
+            (SIGNATURE_EVENT_TYPE.to_string(), payload.to_payload())
+        }))
+    }
+}

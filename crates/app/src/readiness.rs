@@ -11,7 +11,7 @@ use cellpath_domain::readiness::{
     check_observation, check_requirements, gap_analysis, readiness_percent,
 };
 use cellpath_domain::{Date, FacilityKind, Name, Notes, Role};
-use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
+use cellpath_ledger::Meaning;
 use cellpath_store::{Gap, Program, SiteVisit};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -549,38 +549,16 @@ impl App {
         let mut f = Fields::default();
         let evidence = f.check("evidence", Notes::parse(evidence));
         f.finish()?;
-        let user = self
-            .store
-            .user(&principal.user_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        if !self.password_matches(&user.id, password).await? {
-            return Err(AppError::invalid(
-                "password",
-                "does not match your password; closing a gap needs your own password",
-            ));
-        }
+        let sign = self
+            .signature_of(principal, password, Meaning::Verified, "closing a gap")
+            .await?;
         let evidence = evidence.expect("checked").into_string();
-        let now = self.now();
         let next = Gap {
             status: "closed".into(),
             evidence: evidence.clone(),
             version: gap.version + 1,
             ..gap.clone()
         };
-        let (signer, printed) = (user.id.clone(), user.name.clone());
-        let sign: cellpath_store::FollowUp = Box::new(move |closed: &cellpath_store::Appended| {
-            let payload = SignaturePayload {
-                signs: Signed::Event {
-                    event_hash: closed.hash.clone(),
-                },
-                signer_user_id: signer,
-                printed_name: printed,
-                meaning: Meaning::Verified,
-                signed_at: now,
-            };
-            (SIGNATURE_EVENT_TYPE.to_string(), payload.to_payload())
-        });
         self.write(caller, idem, Write {
             ledger_id: p.id.clone(),
             opens: None,

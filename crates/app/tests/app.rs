@@ -39,6 +39,18 @@ async fn org_id(app: &App, name: &str) -> String {
         .id
 }
 
+/// Replaying every event into an empty database gives the same records.
+async fn assert_replays(app: &App, label: &str) {
+    let fresh = TestDb::sqlite().await;
+    let target = fresh.store().await;
+    app.store.replay_into(&target).await.unwrap();
+    assert_eq!(
+        app.store.record_state().await.unwrap(),
+        target.record_state().await.unwrap(),
+        "{label}: replay differs"
+    );
+}
+
 #[tokio::test]
 async fn the_demo_seeds_and_every_ledger_verifies_and_replays() {
     for db in TestDb::all().await {
@@ -63,15 +75,7 @@ async fn the_demo_seeds_and_every_ledger_verifies_and_replays() {
             let n = app.store.sites_of(&o.id, Page::all()).await.unwrap().len();
             assert!((2..=4).contains(&n), "{} has {n} sites", o.name);
         }
-        let fresh = TestDb::sqlite().await;
-        let target = fresh.store().await;
-        app.store.replay_into(&target).await.unwrap();
-        assert_eq!(
-            app.store.record_state().await.unwrap(),
-            target.record_state().await.unwrap(),
-            "{}: replay differs",
-            db.label
-        );
+        assert_replays(&app, db.label).await;
     }
 }
 
@@ -2677,15 +2681,7 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
         // The old versions stay on the ledger, which still verifies; replay rebuilds the row.
         let reports = app.verify_all(&Caller::system("test")).await.unwrap();
         assert!(reports.iter().all(VerifyReport::is_intact), "{}", db.label);
-        let fresh = TestDb::sqlite().await;
-        let target = fresh.store().await;
-        app.store.replay_into(&target).await.unwrap();
-        assert_eq!(
-            app.store.record_state().await.unwrap(),
-            target.record_state().await.unwrap(),
-            "{}: replay differs",
-            db.label
-        );
+        assert_replays(&app, db.label).await;
     }
 }
 
@@ -3628,15 +3624,7 @@ async fn expiry_reminders_are_recorded_once_per_threshold_before_the_demo_agreem
                 .count(),
             15
         );
-        let fresh = TestDb::sqlite().await;
-        let target = fresh.store().await;
-        app.store.replay_into(&target).await.unwrap();
-        assert_eq!(
-            app.store.record_state().await.unwrap(),
-            target.record_state().await.unwrap(),
-            "{}: replay differs",
-            db.label
-        );
+        assert_replays(&app, db.label).await;
     }
 }
 

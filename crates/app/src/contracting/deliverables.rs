@@ -10,7 +10,7 @@ use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::contracting::{Deliverable, RecordedBy};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{Date, Notes, Principal};
-use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
+use cellpath_ledger::Meaning;
 use cellpath_store::{DeliverableRecord, Partnership};
 use serde_json::json;
 use std::sync::Arc;
@@ -321,41 +321,5 @@ impl App {
                 other => other,
             })?;
         Ok((r, p))
-    }
-
-    /// The e-signature a command appends after its event, once the password is checked
-    /// (before the transaction: a wrong password writes nothing).
-    async fn signature_of(
-        &self,
-        principal: &Principal,
-        password: &str,
-        meaning: Meaning,
-        doing: &str,
-    ) -> Result<cellpath_store::FollowUp, AppError> {
-        let user = self
-            .store
-            .user(&principal.user_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        if !self.password_matches(&user.id, password).await? {
-            return Err(AppError::invalid(
-                "password",
-                format!("does not match your password; {doing} needs your own password"),
-            ));
-        }
-        let now = self.now();
-        let (signer, printed) = (user.id, user.name);
-        Ok(Box::new(move |recorded: &cellpath_store::Appended| {
-            let payload = SignaturePayload {
-                signs: Signed::Event {
-                    event_hash: recorded.hash.clone(),
-                },
-                signer_user_id: signer,
-                printed_name: printed,
-                meaning,
-                signed_at: now,
-            };
-            (SIGNATURE_EVENT_TYPE.to_string(), payload.to_payload())
-        }))
     }
 }
