@@ -13,6 +13,7 @@ use cellpath_domain::contracting::template::TrackItem;
 use cellpath_planning::contracting::{Comparison, Planner, Report, Strategy, whole_day};
 use cellpath_store::{Page, Partnership, Program, Site};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Monte Carlo runs of a live plan: P90 is stable to well under a day at this count.
 pub const LIVE_ITERATIONS: u32 = 10_000;
@@ -88,6 +89,8 @@ pub struct LivePlan {
     pub today_day: i64,
     pub iterations: u32,
     pub seed: u64,
+    /// Each track item's key (the planner's entry id) and its few words for people.
+    pub labels: BTreeMap<String, String>,
     pub done: Vec<DoneItem>,
     /// Every active site of the health system, each with its dual-track prediction.
     pub sites: Vec<SiteOutlook>,
@@ -414,6 +417,11 @@ impl App {
             today_day,
             iterations: LIVE_ITERATIONS,
             seed: LIVE_SEED,
+            labels: template
+                .items
+                .iter()
+                .map(|i| (i.key.clone(), i.item.short_label().to_string()))
+                .collect(),
             done: done
                 .iter()
                 // The dual-track instances: a central item once, not per site.

@@ -14,6 +14,28 @@ pub enum TrackKind {
     Deliverable(Deliverable),
 }
 
+impl TrackKind {
+    /// A few words for a chart's row (at most 19 characters), as contracts people say them.
+    pub fn short_label(self) -> &'static str {
+        use AgreementKind as A;
+        use Deliverable as D;
+        match self {
+            TrackKind::Agreement(A::MasterServiceAgreement) => "MSA",
+            TrackKind::Agreement(A::TermsAndConditions) => "Terms & conditions",
+            TrackKind::Agreement(A::DataProtection) => "Data protection",
+            TrackKind::Agreement(A::QualityAgreement) => "Quality agreement",
+            TrackKind::Agreement(A::SupplyAgreement) => "Supply agreement",
+            TrackKind::Deliverable(D::SiteMapSigned) => "Site map signed",
+            TrackKind::Deliverable(D::ConsentWithFailureLanguage) => "Consent language",
+            TrackKind::Deliverable(D::ReleaseExceptionProtocol) => "Release protocol",
+            TrackKind::Deliverable(D::SiteQualificationAudit) => "Qualification audit",
+            TrackKind::Deliverable(D::StaffTraining) => "Staff training",
+            TrackKind::Deliverable(D::MockShipment) => "Mock shipment",
+            TrackKind::Deliverable(D::PharmacyAndTherapeutics) => "P&T approval",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrackItem {
@@ -254,6 +276,14 @@ mod tests {
                 "the gate needs mock_shipment; add it",
             ]
         );
+    }
+
+    #[test]
+    fn every_short_label_fits_a_charts_row() {
+        for item in TrackTemplate::standard().items {
+            let label = item.item.short_label();
+            assert!(!label.is_empty() && label.chars().count() <= 19, "{label}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use cellpath_app::plans::{MonteCarlo, Schedule, whole_day};
 use maud::{Markup, html};
+use std::collections::BTreeMap;
 
 /// The natural width: the content column of a laptop beside the sidebar.
 const WIDTH: f64 = 980.0;
@@ -105,6 +106,8 @@ pub struct Live<'a> {
     pub today: f64,
     /// Day 0 as a date (`YYYY-MM-DD`).
     pub start: &'a str,
+    /// Each entry's few words for people (the row names), by entry id.
+    pub labels: &'a BTreeMap<String, String>,
 }
 
 impl Live<'_> {
@@ -287,7 +290,14 @@ fn chart(
     at_least: f64,
     live: Option<Live<'_>>,
 ) -> Markup {
-    let layout = Layout::of(schedule, mc, at_least, live.map(|l| l.today));
+    let mut layout = Layout::of(schedule, mc, at_least, live.map(|l| l.today));
+    if let Some(live) = live {
+        for bar in &mut layout.bars {
+            if let Some(label) = live.labels.get(&bar.entry) {
+                bar.entry = label.clone();
+            }
+        }
+    }
     let slug: String = title
         .chars()
         .map(|c| {
@@ -315,7 +325,7 @@ fn chart(
                     (draw_markers(&layout, live))
                 }
             }
-            (critical_list(schedule))
+            (critical_list(schedule, live.map(|l| l.labels)))
         }
     }
 }
@@ -484,7 +494,19 @@ fn describe(schedule: &Schedule, mc: &MonteCarlo) -> String {
 }
 
 /// The critical path in words, for readers who cannot see the colours.
-fn critical_list(schedule: &Schedule) -> Markup {
+fn critical_list(schedule: &Schedule, labels: Option<&BTreeMap<String, String>>) -> Markup {
+    // A live plan names the step in words, with its site: "LUH-NORTH: Quality agreement".
+    let name = |step: &cellpath_app::plans::CriticalStep| -> String {
+        let (site, entry) = match step.name.split_once(':') {
+            Some((site, entry)) => (Some(site), entry),
+            None => (None, step.name.as_str()),
+        };
+        match (labels.and_then(|l| l.get(entry)), site) {
+            (Some(label), Some(site)) => format!("{site}: {label}"),
+            (Some(label), None) => label.clone(),
+            (None, _) => step.name.clone(),
+        }
+    };
     html! {
         figcaption.gantt-critical {
             strong { "Critical path" }
@@ -492,7 +514,7 @@ fn critical_list(schedule: &Schedule) -> Markup {
             ol.critical-path {
                 @for step in &schedule.critical_path {
                     li data-instance=(step.name) {
-                        code { (step.name) } " day " (whole_day(step.start)) "–" (whole_day(step.finish))
+                        code { (name(step)) } " day " (whole_day(step.start)) "–" (whole_day(step.finish))
                     }
                 }
             }

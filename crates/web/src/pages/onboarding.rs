@@ -271,6 +271,7 @@ fn charts(plan: &LivePlan) -> Markup {
     let live = Live {
         today: plan.today_day as f64,
         start: &plan.start,
+        labels: &plan.labels,
     };
     html! {
         section.panel.gantt-panel #charts {
@@ -374,6 +375,25 @@ mod tests {
             page.body
                 .contains(r#"data-instance="msa" data-done="true""#),
             "the master service agreement is drawn as done"
+        );
+        // Rows and the critical path in people's words, not the template's keys.
+        assert!(
+            page.body
+                .contains(r#"font-size="12">Quality agreement</text>"#),
+            "{}",
+            page.body
+        );
+        assert!(
+            !page
+                .body
+                .contains(r#"font-size="12">pharmacy_and_therapeutics</text>"#)
+        );
+        assert!(
+            page.body
+                .contains("<code>LUH-NORTH: Quality agreement</code>")
+                || page
+                    .body
+                    .contains("<code>LUH-CANCER: Quality agreement</code>")
         );
         assert!(page.body.contains("days from 2025-06-01 (day 0)"));
         assert!(page.body.contains("Dual-track saves"));
