@@ -253,7 +253,8 @@ fn sites_table(plan: &LivePlan) -> Markup {
                 "Most likely: every open item at its most-likely duration. P50 and P90 come from " (plan.iterations)
                 " simulated runs with durations drawn between each item's minimum and maximum. An item in negotiation "
                 "is estimated in full from today. A site whose items are all done but which is still blocked (a readiness "
-                "gap, an agreement that does not cover it) shows today until the gate clears."
+                "gap, an agreement that does not cover it) shows today until the gate clears; its P90 is never before its "
+                "open blocking gaps are due to be closed."
             }
         }
     }
