@@ -1176,5 +1176,57 @@ async fn contracting_work(app: &App) -> Result<(), AppError> {
             .await?
             .fresh()?;
     }
+
+    // Northbridge × Lakeshore: the master service agreement signed for Corvigen's trials
+    // lapses 45 days after the demo's today (HISTORY_DAYS after seeding), so both sides find
+    // an expiry reminder among their notices once the server's job has run.
+    let lakeshore = find(
+        app.store.organizations(Page::all()).await?,
+        "Lakeshore",
+        |o| o.name == "Lakeshore University Health",
+    )
+    .await?;
+    let nl = find(
+        app.store
+            .partnerships_of(&lakeshore.id, Page::all())
+            .await?,
+        "partnership",
+        |p| p.manufacturer_id == northbridge.id,
+    )
+    .await?;
+    let lc = user(app, "contracts@lakeshore.example").await?;
+    let seeded = cellpath_domain::Date::of_micros(app.now());
+    let effective = seeded.plus_days(-3 * 365);
+    let expires = seeded.plus_days(HISTORY_DAYS + 45);
+    let msa = app
+        .create_agreement(
+            &nb,
+            &nl.id,
+            AgreementInput {
+                kind: AgreementKind::MasterServiceAgreement.as_str().into(),
+                scope: Scope::HealthSystem.as_str().into(),
+                site_id: None,
+                coverage: None,
+                owner_manufacturer: org(&nb),
+                owner_health_system: org(&lc),
+            },
+            None,
+        )
+        .await?
+        .fresh()?;
+    let msa = app
+        .set_agreement_dates(
+            &lc,
+            &msa.id,
+            msa.version,
+            effective.as_str(),
+            expires.as_str(),
+            None,
+        )
+        .await?
+        .fresh()?;
+    app.move_agreement(&nb, &msa.id, msa.version, "executed", None)
+        .await?
+        .fresh()?;
     Ok(())
 }

@@ -902,9 +902,10 @@ fn schemas() -> Value {
             ("last_site", json!({ "$ref": "#/components/schemas/Prediction" })),
             ("critical_path", list_of(text())),
         ]),
-        "LivePlan": object(&["partnership_id", "partnership_name", "program_id", "program_name", "start", "today", "today_day", "iterations", "seed", "done", "sites", "dual_track", "sequential", "days_saved"], &[
+        "LivePlan": object(&["partnership_id", "partnership_name", "program_id", "program_name", "start", "today", "today_day", "iterations", "seed", "labels", "done", "sites", "dual_track", "sequential", "days_saved"], &[
             ("partnership_id", text()), ("partnership_name", text()), ("program_id", text()), ("program_name", text()),
             ("start", date()), ("today", date()), ("today_day", int()), ("iterations", int()), ("seed", int()),
+            ("labels", json!({ "type": "object", "description": "Each track item's key and its few words for people", "additionalProperties": text() })),
             ("done", list_of(object(&["instance", "key", "on"], &[
                 ("instance", text()), ("key", text()), ("site", json!({ "type": ["string", "null"] })), ("on", date()),
             ]))),
