@@ -143,6 +143,25 @@ fn abilities(ctx: &Ctx) -> Vec<Markup> {
             html! { "end partnerships" }
         });
     }
+    if !hs && ctx.may(Create, K::Program, OwnOrg) {
+        out.push(html! { "create programs, edit and publish their process maps and contracting track templates" });
+    }
+    if ctx.may(Update, K::SiteMap, Party) {
+        out.push(if hs {
+            html! { "refine each site's version of a process map, propose changes to controlled steps, and sign it" }
+        } else {
+            html! { "accept or reject a site's proposed changes to controlled steps, and sign site maps" }
+        });
+    }
+    if ctx.may(Create, K::Readiness, Party) {
+        out.push(html! { "record site visits, run gap analysis, and close gaps with evidence and your signature" });
+    }
+    if ctx.may(Create, K::Contract, Party) {
+        out.push(html! { "start and negotiate agreements with your partners: status, dates, documents, amendments, joinders" });
+    }
+    if ctx.may(Create, K::Deliverable, Party) {
+        out.push(html! { "record the gate deliverables your side did, signed, and revoke one that no longer holds" });
+    }
     let own_ledger = ctx.may(Read, K::Ledger, OwnOrg);
     let party_ledger = ctx.may(Read, K::Ledger, Party);
     if own_ledger {
@@ -158,4 +177,43 @@ fn abilities(ctx: &Ctx) -> Vec<Markup> {
         out.push(html! { "create personal API tokens for scripts (a token never signs)" });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{Browser, seeded};
+
+    /// The list of what the signed-in role may do, from the home page.
+    fn abilities(body: &str) -> String {
+        let at = body
+            .find(r#"class="abilities""#)
+            .unwrap_or_else(|| panic!("a list of abilities: {body}"));
+        body[at..]
+            .split("</ul>")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    #[tokio::test]
+    async fn the_home_page_says_what_each_role_may_do_as_the_policy_does() {
+        let demo = seeded().await;
+        let mut contracts = Browser::signed_in(&demo, "contracts@lakeshore.example").await;
+        let list = abilities(&contracts.get("/").await.body);
+        assert!(list.contains("start and negotiate agreements"), "{list}");
+        assert!(list.contains("record the gate deliverables"), "{list}");
+        assert!(!list.contains("record site visits"), "{list}");
+
+        let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+        let list = abilities(&nurse.get("/").await.body);
+        assert!(!list.contains("agreements"), "{list}");
+        assert!(!list.contains("gate deliverables"), "{list}");
+
+        let mut quality = Browser::signed_in(&demo, "quality@helixa.example").await;
+        let list = abilities(&quality.get("/").await.body);
+        assert!(list.contains("create programs"), "{list}");
+        assert!(list.contains("record site visits"), "{list}");
+        assert!(list.contains("record the gate deliverables"), "{list}");
+        assert!(!list.contains("start and negotiate agreements"), "{list}");
+    }
 }
