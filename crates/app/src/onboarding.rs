@@ -9,8 +9,8 @@ use crate::plans::PlanReport;
 use crate::{App, AppError, Caller};
 use cellpath_domain::Date;
 use cellpath_domain::contracting::Scope;
-use cellpath_domain::contracting::template::TrackItem;
-use cellpath_planning::contracting::{Comparison, Planner, Report, Strategy, whole_day};
+use cellpath_domain::contracting::template::{TrackItem, TrackKind};
+use cellpath_planning::contracting::{Comparison, Entry, Planner, Report, Strategy, whole_day};
 use cellpath_store::{Page, Partnership, Program, Site};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -132,6 +132,20 @@ fn not_before(report: &mut Report, today: f64, waiting: &[(&str, f64)]) {
     last.p90 = last.p90.max(safe.max(today));
 }
 
+/// A joinder extends an executed central agreement to one more site: a short amendment the
+/// affiliate signs, days [min, most likely, max] (an estimate to tune, not a measured figure).
+const JOINDER_DAYS: [f64; 3] = [5.0, 15.0, 45.0];
+
+/// A chart's few words for the joinder of a central item: "MSA joinder".
+fn joinder_label(item: TrackKind) -> String {
+    use cellpath_domain::contracting::AgreementKind as A;
+    match item {
+        TrackKind::Agreement(A::TermsAndConditions) => "T&Cs joinder".into(),
+        TrackKind::Agreement(A::DataProtection) => "DPA joinder".into(),
+        other => format!("{} joinder", other.short_label()),
+    }
+}
+
 /// A row of the pipeline: a site × program of one partnership.
 #[derive(Debug, Clone, Serialize)]
 pub struct PipelineRow {
@@ -230,30 +244,40 @@ impl App {
         let done_at_site = |item: &TrackItem, site: &Site| {
             record.satisfied_on(item.item, &site.id, &program.id, &today)
         };
-        // A central instance is done once it is done for every site (an agreement that does
-        // not cover a site yet still needs its joinder), on the last of those days.
-        let done_at = |item: &TrackItem, site: Option<&Site>| -> Option<Date> {
-            match site {
-                Some(s) => done_at_site(item, s),
-                None => sites
-                    .iter()
-                    .map(|s| done_at_site(item, s))
-                    .collect::<Option<Vec<Date>>>()
-                    .and_then(|days| days.into_iter().max()),
-            }
-        };
+        // A central instance is done once it holds for a site, on the first such day (its
+        // execution). A site it does not cover yet waits for a joinder of its own (planned
+        // under dual-track, from today): the sites it covers are not held back by it.
         // (instance under dual-track, instance under sequential, day)
         let mut done: Vec<(Option<String>, String, Option<String>, Date)> = Vec::new();
+        let mut joinders: Vec<(String, TrackKind)> = Vec::new();
+        let mut covered: Vec<(String, Date)> = Vec::new();
         for item in &template.items {
+            let per_site: Vec<Option<Date>> = sites.iter().map(|s| done_at_site(item, s)).collect();
             if item.scope == Scope::HealthSystem
-                && let Some(on) = done_at(item, None)
+                && let Some(first) = per_site.iter().flatten().min()
             {
-                done.push((Some(item.key.clone()), item.key.clone(), None, on));
+                done.push((
+                    Some(item.key.clone()),
+                    item.key.clone(),
+                    None,
+                    first.clone(),
+                ));
+                if per_site.iter().any(Option::is_none) {
+                    let joinder = format!("{}-joinder", item.key);
+                    // The sites it covers need no joinder: theirs is fixed, unlisted, at
+                    // the day the agreement held there.
+                    for (on, name) in per_site.iter().zip(&names) {
+                        if let Some(on) = on {
+                            covered.push((format!("{name}:{joinder}"), on.clone()));
+                        }
+                    }
+                    joinders.push((joinder, item.item));
+                }
             }
-            for (site, name) in sites.iter().zip(&names) {
-                if let Some(on) = done_at(item, Some(site)) {
+            for (on, name) in per_site.iter().zip(&names) {
+                if let Some(on) = on {
                     let dual = (item.scope == Scope::Site).then(|| format!("{name}:{}", item.key));
-                    done.push((dual, item.key.clone(), Some(name.clone()), on));
+                    done.push((dual, item.key.clone(), Some(name.clone()), on.clone()));
                 }
             }
         }
@@ -280,6 +304,16 @@ impl App {
         let mut reports: Vec<Report> = Vec::new();
         for &strategy in strategies {
             let mut plan = plan_of_template(&template, &name_refs, strategy)?;
+            if strategy == Strategy::DualTrack {
+                for (joinder, _) in &joinders {
+                    let central = joinder.trim_end_matches("-joinder");
+                    plan.entries
+                        .push(Entry::site(joinder, JOINDER_DAYS, &[central]));
+                }
+                for (instance, on) in &covered {
+                    plan.fixed.insert(instance.clone(), day(on));
+                }
+            }
             plan.seed = LIVE_SEED;
             plan.iterations = LIVE_ITERATIONS;
             plan.today = today_day as f64;
@@ -421,6 +455,11 @@ impl App {
                 .items
                 .iter()
                 .map(|i| (i.key.clone(), i.item.short_label().to_string()))
+                .chain(
+                    joinders
+                        .iter()
+                        .map(|(key, item)| (key.clone(), joinder_label(*item))),
+                )
                 .collect(),
             done: done
                 .iter()

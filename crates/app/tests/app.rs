@@ -4055,6 +4055,82 @@ mod plan_agrees_with_the_gate {
             .unwrap()
     }
 
+    /// A central agreement that leaves a site out holds back only that site, which waits for
+    /// a joinder; the sites it covers keep the day they had.
+    #[tokio::test]
+    async fn a_site_left_out_of_a_central_agreement_waits_for_a_joinder_and_no_other_does() {
+        for db in TestDb::all().await {
+            let (app, _) = demo_app(&db).await;
+            let ids = gate_ids(&app).await;
+            let contracts = as_user(&app, "contracts@helixa.example").await;
+            let plan_now = || async {
+                app.live_plan(&contracts, &ids.partnership, &ids.vantacel, today(&app))
+                    .await
+                    .unwrap()
+            };
+            let before = plan_now().await;
+            let north_before = site_of(&before, "LUH-NORTH").prediction.clone().unwrap();
+            let msa = app
+                .agreements(&contracts, &ids.partnership)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|a| a.kind == "master_service_agreement")
+                .unwrap();
+            app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)
+                .await
+                .unwrap();
+            executed(
+                &app,
+                &contracts,
+                &ids.partnership,
+                "master_service_agreement",
+                "health_system",
+                None,
+                Some(Coverage::Named(vec![ids.main.clone(), ids.north.clone()])),
+                "2025-06-01",
+            )
+            .await;
+            let plan = plan_now().await;
+            let north = site_of(&plan, "LUH-NORTH").prediction.clone().unwrap();
+            assert_eq!(
+                north.planned, north_before.planned,
+                "{}: LUH-NORTH is covered; the MSA does not hold it back",
+                db.label
+            );
+            assert!(
+                plan.done.iter().any(|d| d.instance == "msa"),
+                "{:?}",
+                plan.done
+            );
+            let cancer = site_of(&plan, "LUH-CANCER");
+            assert!(
+                cancer.blockers.iter().any(|b| b.text
+                    == "Master service agreement: does not cover this site (add it by joinder)"),
+                "{:?}",
+                cancer.blockers
+            );
+            let instances = &plan.report.dual_track.deterministic.instances;
+            let joinder = |site: &str| {
+                instances
+                    .iter()
+                    .find(|i| i.name == format!("{site}:msa-joinder"))
+                    .unwrap_or_else(|| panic!("{site}'s joinder in {instances:?}"))
+            };
+            assert!(
+                !joinder("LUH-CANCER").fixed,
+                "LUH-CANCER waits for its joinder"
+            );
+            assert!(joinder("LUH-CANCER").start >= plan.today_day as f64);
+            assert!(joinder("LUH-NORTH").fixed && joinder("LUH-MAIN").fixed);
+            assert_eq!(plan.labels["msa-joinder"], "MSA joinder");
+            assert!(
+                !plan.done.iter().any(|d| d.key == "msa-joinder"),
+                "a covered site's joinder is not listed as work done"
+            );
+        }
+    }
+
     /// A health-system MSA that names only LUH-MAIN does not bind LUH-NORTH: the gate says so,
     /// and the live plan must not count it as done for LUH-NORTH.
     #[tokio::test]

@@ -326,14 +326,21 @@ pub fn missing_for_authorization(facts: &GateFacts) -> Vec<Missing> {
         {
             continue;
         }
-        let reason = if let Some(a) = candidates
+        // The most advanced one covering the site explains best (a withdrawn one beside an
+        // executed one that has lapsed says "expired", not "withdrawn") — unless all that
+        // covers it was withdrawn while a live central one leaves it out: then the fix is a
+        // joinder.
+        let covering = candidates
             .iter()
             .filter(|a| a.covers(&facts.site_id))
-            // The most advanced one explains best: a withdrawn one beside an executed one that
-            // has lapsed says "expired", not "withdrawn".
-            .max_by_key(|a| progress(a.status))
-        {
-            match a.status {
+            .max_by_key(|a| progress(a.status));
+        let joinable = candidates.iter().any(|a| {
+            a.scope == Scope::HealthSystem
+                && a.status != AgreementStatus::Withdrawn
+                && !a.covers(&facts.site_id)
+        });
+        let reason = match covering {
+            Some(a) if a.status != AgreementStatus::Withdrawn || !joinable => match a.status {
                 AgreementStatus::Executed
                     if a.expires_on.as_ref().is_some_and(|d| d <= &facts.today) =>
                 {
@@ -345,14 +352,11 @@ pub fn missing_for_authorization(facts: &GateFacts) -> Vec<Missing> {
                 ),
                 AgreementStatus::Withdrawn => "withdrawn".into(),
                 other => format!("not executed ({})", other.label()),
-            }
-        } else if candidates.iter().any(|a| a.scope == Scope::HealthSystem) {
+            },
             // A site-scope agreement is never extended by joinder; a central one is.
-            "does not cover this site (add it by joinder)".into()
-        } else if kind.is_central() {
-            "none for the health system yet".to_string()
-        } else {
-            "none for this site yet".to_string()
+            _ if joinable => "does not cover this site (add it by joinder)".into(),
+            _ if kind.is_central() => "none for the health system yet".to_string(),
+            _ => "none for this site yet".to_string(),
         };
         out.push(Missing::Agreement {
             kind: *kind,
@@ -471,6 +475,23 @@ mod tests {
             missing,
             ["Master service agreement: not in effect until 2027-01-01"]
         );
+    }
+
+    #[test]
+    fn a_site_left_out_of_a_new_central_agreement_is_told_to_join_it() {
+        let mut f = complete("north");
+        // The old MSA (all sites) withdrawn; the new one names south only.
+        let mut new = f.agreements[0].clone();
+        new.coverage = Coverage::Named(vec!["south".into()]);
+        f.agreements[0].status = AgreementStatus::Withdrawn;
+        f.agreements.push(new.clone());
+        assert_eq!(
+            said(&f),
+            ["Master service agreement: does not cover this site (add it by joinder)"]
+        );
+        // With the new one withdrawn too, there is nothing to join.
+        f.agreements.last_mut().expect("pushed").status = AgreementStatus::Withdrawn;
+        assert_eq!(said(&f), ["Master service agreement: withdrawn"]);
     }
 
     #[test]
