@@ -4055,6 +4055,32 @@ mod plan_agrees_with_the_gate {
             .unwrap()
     }
 
+    /// The demo's master service agreement withdrawn and a new one executed (effective as the
+    /// old one) that names only `sites`.
+    async fn replace_msa(app: &App, contracts: &Caller, ids: &GateIds, sites: Vec<String>) {
+        let msa = app
+            .agreements(contracts, &ids.partnership)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.kind == "master_service_agreement")
+            .unwrap();
+        app.move_agreement(contracts, &msa.id, msa.version, "withdrawn", None)
+            .await
+            .unwrap();
+        executed(
+            app,
+            contracts,
+            &ids.partnership,
+            "master_service_agreement",
+            "health_system",
+            None,
+            Some(Coverage::Named(sites)),
+            "2025-06-01",
+        )
+        .await;
+    }
+
     /// A central agreement that leaves a site out holds back only that site, which waits for
     /// a joinder; the sites it covers keep the day they had.
     #[tokio::test]
@@ -4070,25 +4096,11 @@ mod plan_agrees_with_the_gate {
             };
             let before = plan_now().await;
             let north_before = site_of(&before, "LUH-NORTH").prediction.clone().unwrap();
-            let msa = app
-                .agreements(&contracts, &ids.partnership)
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|a| a.kind == "master_service_agreement")
-                .unwrap();
-            app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)
-                .await
-                .unwrap();
-            executed(
+            replace_msa(
                 &app,
                 &contracts,
-                &ids.partnership,
-                "master_service_agreement",
-                "health_system",
-                None,
-                Some(Coverage::Named(vec![ids.main.clone(), ids.north.clone()])),
-                "2025-06-01",
+                &ids,
+                vec![ids.main.clone(), ids.north.clone()],
             )
             .await;
             let plan = plan_now().await;
@@ -4139,27 +4151,7 @@ mod plan_agrees_with_the_gate {
             let (app, _) = demo_app(&db).await;
             let ids = gate_ids(&app).await;
             let contracts = as_user(&app, "contracts@helixa.example").await;
-            let msa = app
-                .agreements(&contracts, &ids.partnership)
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|a| a.kind == "master_service_agreement")
-                .unwrap();
-            app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)
-                .await
-                .unwrap();
-            executed(
-                &app,
-                &contracts,
-                &ids.partnership,
-                "master_service_agreement",
-                "health_system",
-                None,
-                Some(Coverage::Named(vec![ids.main.clone()])),
-                "2025-06-01",
-            )
-            .await;
+            replace_msa(&app, &contracts, &ids, vec![ids.main.clone()]).await;
             let plan = app
                 .live_plan(&contracts, &ids.partnership, &ids.vantacel, today(&app))
                 .await
