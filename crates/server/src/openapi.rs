@@ -823,7 +823,7 @@ fn schemas() -> Value {
         ]),
         "AgreementList": list_of(json!({ "$ref": "#/components/schemas/Agreement" })),
         "AgreementMove": object(&["status"], &[("status", json!({ "enum": ["not_started", "drafting", "negotiating", "legal_review", "executed", "withdrawn"] }))]),
-        "AgreementDates": object(&["effective_on"], &[("effective_on", json!({ "type": "string", "format": "date" })), ("expires_on", json!({ "type": "string", "description": "YYYY-MM-DD, or '' for none" }))]),
+        "AgreementDates": object(&["effective_on"], &[("effective_on", json!({ "type": "string", "format": "date" })), ("expires_on", json!({ "type": "string", "description": "YYYY-MM-DD, the first day the agreement no longer binds (the gate stops counting it that day), or '' for none" }))]),
         "AgreementDocument": object(&["name", "sha256", "bytes"], &[("name", text()), ("sha256", json!({ "type": "string", "pattern": "^[0-9a-f]{64}$" })), ("bytes", int())]),
         "AgreementAmendment": object(&["title", "effective_on"], &[("title", text()), ("effective_on", json!({ "type": "string", "format": "date" }))]),
         "Joinder": object(&["site_ids"], &[("site_ids", list_of(text()))]),

@@ -242,7 +242,7 @@ pub(super) fn change_forms(ctx: &Ctx, l: &Loaded, returned: &Option<Returned>) -
                     (hidden("version", a.version))
                     (dates_view.summary(&["effective_on", "expires_on"]))
                     (dates_view.input("Effective on", "effective_on", Input::Text, Some("YYYY-MM-DD")))
-                    (dates_view.input("Expires on", "expires_on", Input::Text, Some("YYYY-MM-DD; leave empty when it does not expire.")))
+                    (dates_view.input("Expires on", "expires_on", Input::Text, Some("YYYY-MM-DD, the first day it no longer binds (the gate stops counting it that day); leave empty when it does not expire.")))
                     button.secondary type="submit" { "Set dates" }
                 }
             }
