@@ -415,11 +415,6 @@ impl App {
             rel,
             &format!("ledger {ledger_id}"),
         )?;
-        let user = self
-            .store
-            .user(&p.user_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
         // Check what is signed exists on this ledger before asking for the password.
         match &target {
             Signed::Event { event_hash } => match self.store.event_by_hash(event_hash).await? {
@@ -440,12 +435,7 @@ impl App {
                 }
             }
         }
-        if !self.password_matches(&user.id, password).await? {
-            return Err(AppError::invalid(
-                "password",
-                "does not match your password; a signature needs your own password",
-            ));
-        }
+        let user = self.signer(p, password, "a signature").await?;
         let now = self.now();
         let payload = SignaturePayload {
             signs: target.clone(),
@@ -517,15 +507,14 @@ fn caller_from(user: &User, org_kind: &str, via: Via) -> Result<Caller, AppError
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
 
 impl App {
-    /// The e-signature a command appends after its event, once the password is checked
-    /// (before the transaction: a wrong password writes nothing).
-    pub(crate) async fn signature_of(
+    /// The person signing, once the password they re-entered matches (21 CFR Part 11
+    /// §11.200: a signature needs both components now); `doing` names the act in the refusal.
+    async fn signer(
         &self,
         principal: &Principal,
         password: &str,
-        meaning: Meaning,
         doing: &str,
-    ) -> Result<cellpath_store::FollowUp, AppError> {
+    ) -> Result<User, AppError> {
         let user = self
             .store
             .user(&principal.user_id)
@@ -537,6 +526,19 @@ impl App {
                 format!("does not match your password; {doing} needs your own password"),
             ));
         }
+        Ok(user)
+    }
+
+    /// The e-signature a command appends after its event, once the password is checked
+    /// (before the transaction: a wrong password writes nothing).
+    pub(crate) async fn signature_of(
+        &self,
+        principal: &Principal,
+        password: &str,
+        meaning: Meaning,
+        doing: &str,
+    ) -> Result<cellpath_store::FollowUp, AppError> {
+        let user = self.signer(principal, password, doing).await?;
         let now = self.now();
         let (signer, printed) = (user.id, user.name);
         Ok(Box::new(move |recorded: &cellpath_store::Appended| {

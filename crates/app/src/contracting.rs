@@ -14,7 +14,7 @@ use cellpath_domain::contracting::{
     Scope, missing_for_authorization,
 };
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_store::{Agreement, DeliverableRecord, Partnership, SiteAuthorization};
+use cellpath_store::{Agreement, DeliverableRecord, Partnership, Program, SiteAuthorization};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -723,22 +723,17 @@ impl App {
         today: Date,
     ) -> Result<GateView, AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
-        if !self
-            .programs_in(&p)
-            .await?
-            .iter()
-            .any(|pr| pr.id == program_id)
-        {
-            return Err(AppError::not_found(format!(
-                "program {program_id} of this partnership"
-            )));
-        }
         self.store
             .site(site_id)
             .await?
             .filter(|s| s.org_id == p.health_system_id)
             .ok_or_else(|| AppError::not_found(format!("site {site_id}")))?;
         let record = self.gate_record(caller, &p).await?;
+        if !record.programs.iter().any(|pr| pr.id == program_id) {
+            return Err(AppError::not_found(format!(
+                "program {program_id} of this partnership"
+            )));
+        }
         Ok(record.gate(site_id, program_id, today))
     }
 
@@ -756,10 +751,9 @@ impl App {
             .store
             .sites_of(&p.health_system_id, cellpath_store::Page::all())
             .await?;
-        let programs = self.programs_in(&p).await?;
-        let mut out = Vec::with_capacity(sites.len() * programs.len());
+        let mut out = Vec::with_capacity(sites.len() * record.programs.len());
         for site in &sites {
-            for program in &programs {
+            for program in &record.programs {
                 out.push(record.gate(&site.id, &program.id, today.clone()));
             }
         }
@@ -837,12 +831,7 @@ impl App {
             .collect();
         Ok(GateRecord {
             partnership: p.status.parse().map_err(internal)?,
-            programs: self
-                .programs_in(p)
-                .await?
-                .into_iter()
-                .map(|pr| pr.id)
-                .collect(),
+            programs: self.programs_in(p).await?,
             users_of_facility,
             agreements,
             facts,
@@ -862,8 +851,8 @@ pub(crate) struct GateRecord {
     pub(crate) agreements: Vec<Agreement>,
     pub(crate) facts: Vec<AgreementFacts>,
     partnership: PartnershipStatus,
-    /// The programs the partnership names (ids).
-    programs: Vec<String>,
+    /// The programs the partnership names.
+    pub(crate) programs: Vec<Program>,
     /// facility → the sites that use it.
     users_of_facility: BTreeMap<String, Vec<String>>,
     /// Every site's and program's, oldest deliverable first within each.
@@ -871,7 +860,8 @@ pub(crate) struct GateRecord {
     /// (site, program) → when the newest version signed by both sides got its last signature.
     pub(crate) signed_maps: BTreeMap<(String, String), i64>,
     open_gaps: Vec<cellpath_store::Gap>,
-    recorded: Vec<SiteAuthorization>,
+    /// The verdicts last recorded, per site and program.
+    pub(crate) recorded: Vec<SiteAuthorization>,
 }
 
 impl GateRecord {
@@ -966,7 +956,7 @@ impl GateRecord {
             today: today.clone(),
             site_id: site_id.to_string(),
             partnership: self.partnership,
-            program_named: self.programs.iter().any(|p| p == program_id),
+            program_named: self.programs.iter().any(|p| p.id == program_id),
             agreements: self.facts.clone(),
             deliverables_done: done,
             open_blocking_gaps,
@@ -1015,27 +1005,22 @@ impl App {
         let p = self.partnership(caller, partnership_id).await?;
         let rel = self.partnership_relation(caller, &p);
         self.check(caller, Action::Update, ResourceKind::Contract, rel, &what)?;
-        let recorded = self.store.site_authorizations_of(&p.id).await?;
         let sites = self
             .store
             .sites_of(&p.health_system_id, cellpath_store::Page::all())
             .await?;
+        let record = self.gate_record(caller, &p).await?;
+        let recorded = &record.recorded;
         // The partnership's programs, and any program it authorized a site for before the
         // program was taken off it (its authorizations are suspended).
-        let mut programs: Vec<String> = self
-            .programs_in(&p)
-            .await?
-            .into_iter()
-            .map(|pr| pr.id)
-            .collect();
-        for r in &recorded {
+        let mut programs: Vec<String> = record.programs.iter().map(|pr| pr.id.clone()).collect();
+        for r in recorded {
             if !programs.contains(&r.program_id) {
                 programs.push(r.program_id.clone());
             }
         }
         let day = today.as_str().to_string();
         let mut changes: Vec<(String, Value, SiteAuthorization)> = Vec::new();
-        let record = self.gate_record(caller, &p).await?;
         for site in &sites {
             for program_id in &programs {
                 let view = record.gate(&site.id, program_id, today.clone());

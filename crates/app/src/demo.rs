@@ -1180,12 +1180,6 @@ async fn contracting_work(app: &App) -> Result<(), AppError> {
     // Northbridge × Lakeshore: the master service agreement signed for Corvigen's trials
     // lapses 45 days after the demo's today (HISTORY_DAYS after seeding), so both sides find
     // an expiry reminder among their notices once the server's job has run.
-    let lakeshore = find(
-        app.store.organizations(Page::all()).await?,
-        "Lakeshore",
-        |o| o.name == "Lakeshore University Health",
-    )
-    .await?;
     let nl = find(
         app.store
             .partnerships_of(&lakeshore.id, Page::all())
@@ -1194,7 +1188,7 @@ async fn contracting_work(app: &App) -> Result<(), AppError> {
         |p| p.manufacturer_id == northbridge.id,
     )
     .await?;
-    let lc = user(app, "contracts@lakeshore.example").await?;
+    let lc = &lakeshore_contracts;
     let seeded = cellpath_domain::Date::of_micros(app.now());
     let effective = seeded.plus_days(-3 * 365);
     let expires = seeded.plus_days(HISTORY_DAYS + 45);
@@ -1208,7 +1202,7 @@ async fn contracting_work(app: &App) -> Result<(), AppError> {
                 site_id: None,
                 coverage: None,
                 owner_manufacturer: org(&nb),
-                owner_health_system: org(&lc),
+                owner_health_system: org(lc),
             },
             None,
         )
@@ -1216,7 +1210,7 @@ async fn contracting_work(app: &App) -> Result<(), AppError> {
         .fresh()?;
     let msa = app
         .set_agreement_dates(
-            &lc,
+            lc,
             &msa.id,
             msa.version,
             effective.as_str(),

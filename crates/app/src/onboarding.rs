@@ -136,16 +136,6 @@ fn not_before(report: &mut Report, today: f64, waiting: &[(&str, f64)]) {
 /// affiliate signs, days [min, most likely, max] (an estimate to tune, not a measured figure).
 const JOINDER_DAYS: [f64; 3] = [5.0, 15.0, 45.0];
 
-/// A chart's few words for the joinder of a central item: "MSA joinder".
-fn joinder_label(item: TrackKind) -> String {
-    use cellpath_domain::contracting::AgreementKind as A;
-    match item {
-        TrackKind::Agreement(A::TermsAndConditions) => "T&Cs joinder".into(),
-        TrackKind::Agreement(A::DataProtection) => "DPA joinder".into(),
-        other => format!("{} joinder", other.short_label()),
-    }
-}
-
 /// A row of the pipeline: a site × program of one partnership.
 #[derive(Debug, Clone, Serialize)]
 pub struct PipelineRow {
@@ -195,15 +185,15 @@ impl App {
         today: Date,
     ) -> Result<LivePlan, AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
-        let program = self
-            .programs_in(&p)
-            .await?
-            .into_iter()
+        let record = self.gate_record(caller, &p).await?;
+        let program = record
+            .programs
+            .iter()
             .find(|pr| pr.id == program_id)
+            .cloned()
             .ok_or_else(|| {
                 AppError::not_found(format!("program {program_id} of this partnership"))
             })?;
-        let record = self.gate_record(caller, &p).await?;
         self.live_plan_of(&p, &record, &program, today, &Strategy::ALL)
             .await
     }
@@ -249,7 +239,8 @@ impl App {
         // under dual-track, from today): the sites it covers are not held back by it.
         // (instance under dual-track, instance under sequential, day)
         let mut done: Vec<(Option<String>, String, Option<String>, Date)> = Vec::new();
-        let mut joinders: Vec<(String, TrackKind)> = Vec::new();
+        // (the joinder's entry id, the central item's key, its kind)
+        let mut joinders: Vec<(String, String, TrackKind)> = Vec::new();
         let mut covered: Vec<(String, Date)> = Vec::new();
         for item in &template.items {
             let per_site: Vec<Option<Date>> = sites.iter().map(|s| done_at_site(item, s)).collect();
@@ -271,7 +262,7 @@ impl App {
                             covered.push((format!("{name}:{joinder}"), on.clone()));
                         }
                     }
-                    joinders.push((joinder, item.item));
+                    joinders.push((joinder, item.key.clone(), item.item));
                 }
             }
             for (on, name) in per_site.iter().zip(&names) {
@@ -305,10 +296,9 @@ impl App {
         for &strategy in strategies {
             let mut plan = plan_of_template(&template, &name_refs, strategy)?;
             if strategy == Strategy::DualTrack {
-                for (joinder, _) in &joinders {
-                    let central = joinder.trim_end_matches("-joinder");
+                for (joinder, central, _) in &joinders {
                     plan.entries
-                        .push(Entry::site(joinder, JOINDER_DAYS, &[central]));
+                        .push(Entry::site(joinder, JOINDER_DAYS, &[central.as_str()]));
                 }
                 for (instance, on) in &covered {
                     plan.fixed.insert(instance.clone(), day(on));
@@ -456,9 +446,9 @@ impl App {
                 .iter()
                 .map(|i| (i.key.clone(), i.item.short_label().to_string()))
                 .chain(
-                    joinders
-                        .iter()
-                        .map(|(key, item)| (key.clone(), joinder_label(*item))),
+                    joinders.iter().map(|(joinder, _, item)| {
+                        (joinder.clone(), item.joinder_label().to_string())
+                    }),
                 )
                 .collect(),
             done: done
@@ -516,11 +506,10 @@ impl App {
                 .await?
                 .map(|o| o.name)
                 .unwrap_or_default();
-            let programs = self.programs_in(&p).await?;
             // Only partnerships whose gate the caller may read (every party role may).
             self.gate_partnership(caller, &p.id).await?;
             let record = self.gate_record(caller, &p).await?;
-            for program in &programs {
+            for program in &record.programs {
                 let plan = match self
                     .live_plan_of(&p, &record, program, today.clone(), &[Strategy::DualTrack])
                     .await

@@ -152,6 +152,18 @@ pub enum RecordedBy {
 }
 
 impl RecordedBy {
+    /// Who that is and why, for a person told it is not theirs to record: "the manufacturer,
+    /// who qualifies the site".
+    pub fn who(self) -> &'static str {
+        match self {
+            RecordedBy::Manufacturer => "the manufacturer, who qualifies the site",
+            RecordedBy::HealthSystem => {
+                "the health system: it is the hospital's own decision and document"
+            }
+            RecordedBy::EitherSide => "either side",
+        }
+    }
+
     pub fn allows(self, kind: OrgKind) -> bool {
         match self {
             RecordedBy::EitherSide => true,

@@ -14,6 +14,9 @@ use sqlx::{Any, AssertSqlSafe, Transaction};
 #[derive(Clone, Copy)]
 enum Col {
     Text,
+    /// Text that a later migration added with the default '': events written before it hold
+    /// no value, and get that default.
+    LaterText,
     /// An integer, or null.
     Int,
     Bool,
@@ -206,8 +209,8 @@ const DELIVERABLE_RECORD: Table = Table {
         ("deliverable", Col::Text, false),
         ("done_on", Col::Text, true),
         ("evidence", Col::Text, true),
-        ("revoked_on", Col::Text, true),
-        ("revoked_reason", Col::Text, true),
+        ("revoked_on", Col::LaterText, true),
+        ("revoked_reason", Col::LaterText, true),
     ],
     frozen_when: None,
 };
@@ -288,7 +291,7 @@ fn invalid(event: &Event, what: impl std::fmt::Display) -> StoreError {
 
 fn bind_for(event: &Event, col: &str, ty: Col, value: &Value) -> Result<Bind, StoreError> {
     Ok(match (ty, value) {
-        (Col::Text, Value::String(s)) => Bind::Text(s.clone()),
+        (Col::Text | Col::LaterText, Value::String(s)) => Bind::Text(s.clone()),
         (Col::Int, Value::Null) => Bind::NullInt,
         (Col::Int, Value::Number(n)) => Bind::Int(
             n.as_i64()
@@ -331,15 +334,6 @@ async fn execute(
         .rows_affected())
 }
 
-/// Text columns a later migration added with the default '': events written before it
-/// hold no value for them.
-fn added_later(table: &Table, col: &str) -> bool {
-    matches!(
-        (table.name, col),
-        ("deliverable_records", "revoked_on" | "revoked_reason")
-    )
-}
-
 async fn create(
     tx: &mut Transaction<'static, Any>,
     table: &Table,
@@ -358,7 +352,7 @@ async fn create(
             // and get the migration's default (an empty list, or null).
             (None, Col::Json) => binds.push(Bind::Text("[]".into())),
             (None, Col::Int) => binds.push(Bind::NullInt),
-            (None, Col::Text) if added_later(table, col) => binds.push(Bind::Text(String::new())),
+            (None, Col::LaterText) => binds.push(Bind::Text(String::new())),
             (None, _) => return Err(invalid(event, format!("missing field {col}"))),
         }
     }

@@ -7,7 +7,7 @@
 use super::DeliverableInput;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
-use cellpath_domain::contracting::{Deliverable, RecordedBy};
+use cellpath_domain::contracting::Deliverable;
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{Date, Notes, Principal};
 use cellpath_ledger::Meaning;
@@ -17,19 +17,14 @@ use std::sync::Arc;
 
 /// Only the side that did the work attests it, or takes it back.
 fn refuse_other_side(d: Deliverable, principal: &Principal) -> Result<(), AppError> {
-    if d.recorded_by().allows(principal.org_kind) {
+    let by = d.recorded_by();
+    if by.allows(principal.org_kind) {
         return Ok(());
     }
-    let (who, why) = match d.recorded_by() {
-        RecordedBy::Manufacturer => ("the manufacturer", "it qualifies the site"),
-        _ => (
-            "the health system",
-            "it is the hospital's own decision and document",
-        ),
-    };
     Err(AppError::Forbidden(format!(
-        "{} is recorded by {who}: {why}",
-        d.label()
+        "{} is recorded by {}",
+        d.label(),
+        by.who()
     )))
 }
 

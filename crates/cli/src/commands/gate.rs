@@ -35,15 +35,15 @@ pub async fn run(url: &str, json: bool, args: GateArgs) -> anyhow::Result<ExitCo
     let site = find_site_id(&app, &p.health_system_id, &args.site).await?;
     let program = find_program_id(&app, &p.manufacturer_id, &args.program).await?;
     let day = day_or_today(&app, args.on.as_deref())?;
-    let today = cellpath_domain::Date::of_micros(app.now());
-    if args.review && day != today {
-        anyhow::bail!(
-            "--review records today's verdicts on the shared record for good; leave out --on {} (today is {})",
-            day.as_str(),
-            today.as_str()
-        );
-    }
     if args.review {
+        let today = cellpath_domain::Date::of_micros(app.now());
+        if day != today {
+            anyhow::bail!(
+                "--review records today's verdicts on the shared record for good; leave out --on {} (today is {})",
+                day.as_str(),
+                today.as_str()
+            );
+        }
         for change in app.review_authorizations(&op, &p.id, day.clone()).await? {
             eprintln!(
                 "recorded: {} {} for {} since {}",

@@ -34,6 +34,21 @@ impl TrackKind {
             TrackKind::Deliverable(D::PharmacyAndTherapeutics) => "P&T approval",
         }
     }
+
+    /// A chart's few words (at most 19 characters) for extending this central item to a site
+    /// it does not cover yet: "MSA joinder".
+    pub fn joinder_label(self) -> &'static str {
+        use AgreementKind as A;
+        match self {
+            TrackKind::Agreement(A::MasterServiceAgreement) => "MSA joinder",
+            TrackKind::Agreement(A::TermsAndConditions) => "T&Cs joinder",
+            TrackKind::Agreement(A::DataProtection) => "DPA joinder",
+            TrackKind::Agreement(A::QualityAgreement) => "Quality joinder",
+            TrackKind::Agreement(A::SupplyAgreement) => "Supply joinder",
+            // A deliverable a template puts on the central track, still due at other sites.
+            TrackKind::Deliverable(_) => "At other sites",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,8 +296,9 @@ mod tests {
     #[test]
     fn every_short_label_fits_a_charts_row() {
         for item in TrackTemplate::standard().items {
-            let label = item.item.short_label();
-            assert!(!label.is_empty() && label.chars().count() <= 19, "{label}");
+            for label in [item.item.short_label(), item.item.joinder_label()] {
+                assert!(!label.is_empty() && label.chars().count() <= 19, "{label}");
+            }
         }
     }
 

@@ -234,25 +234,21 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for Params<T> {
     ) -> Result<Self, Self::Rejection> {
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(q)) => Ok(Params(q)),
-            Err(e) => Err(bad_query(e).into()),
+            Err(e) => Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "query",
+                "Bad query parameters",
+                e.body_text(),
+            )
+            .into()),
         }
     }
 }
 
-fn bad_query(e: axum::extract::rejection::QueryRejection) -> Problem {
-    Problem::new(
-        StatusCode::BAD_REQUEST,
-        "query",
-        "Bad query parameters",
-        e.body_text(),
-    )
-}
+/// The `?limit=&offset=` of a list request.
+pub type PageParams = Params<PageQuery>;
 
-/// The `?limit=&offset=` of a list request, its rejection kept so `page` can explain it.
-pub type PageParams = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
-
-pub fn page(q: PageParams) -> Result<cellpath_store::Page, ApiError> {
-    let Query(q) = q.map_err(bad_query)?;
+pub fn page(Params(q): PageParams) -> Result<cellpath_store::Page, ApiError> {
     Ok(cellpath_app::records::page(q.limit, q.offset)?)
 }
 

@@ -140,7 +140,14 @@ fn tick_step(max_day: f64) -> i64 {
 }
 
 impl Layout {
-    fn of(schedule: &Schedule, mc: &MonteCarlo, at_least: f64, today: Option<f64>) -> Layout {
+    fn of(schedule: &Schedule, mc: &MonteCarlo, at_least: f64, live: Option<Live<'_>>) -> Layout {
+        let today = live.map(|l| l.today);
+        // A live plan names its rows in people's words; a plan file by its entries' ids.
+        let row_name = |entry: &str| {
+            live.and_then(|l| l.labels.get(entry))
+                .cloned()
+                .unwrap_or_else(|| entry.to_string())
+        };
         let raw = furthest_day(schedule, mc)
             .max(at_least)
             .max(today.unwrap_or(0.0))
@@ -168,7 +175,7 @@ impl Layout {
             for i in schedule.instances.iter().filter(|i| i.site == site) {
                 bars.push(Bar {
                     name: i.name.clone(),
-                    entry: i.entry.clone(),
+                    entry: row_name(&i.entry),
                     x0: x_of(i.start),
                     x1: x_of(i.finish).max(x_of(i.start)),
                     y: y + (ROW_H - BAR_H) / 2.0,
@@ -290,14 +297,7 @@ fn chart(
     at_least: f64,
     live: Option<Live<'_>>,
 ) -> Markup {
-    let mut layout = Layout::of(schedule, mc, at_least, live.map(|l| l.today));
-    if let Some(live) = live {
-        for bar in &mut layout.bars {
-            if let Some(label) = live.labels.get(&bar.entry) {
-                bar.entry = label.clone();
-            }
-        }
-    }
+    let layout = Layout::of(schedule, mc, at_least, live);
     let slug: String = title
         .chars()
         .map(|c| {
@@ -497,14 +497,15 @@ fn describe(schedule: &Schedule, mc: &MonteCarlo) -> String {
 fn critical_list(schedule: &Schedule, labels: Option<&BTreeMap<String, String>>) -> Markup {
     // A live plan names the step in words, with its site: "LUH-NORTH: Quality agreement".
     let name = |step: &cellpath_app::plans::CriticalStep| -> String {
-        let (site, entry) = match step.name.split_once(':') {
-            Some((site, entry)) => (Some(site), entry),
-            None => (None, step.name.as_str()),
-        };
-        match (labels.and_then(|l| l.get(entry)), site) {
-            (Some(label), Some(site)) => format!("{site}: {label}"),
-            (Some(label), None) => label.clone(),
-            (None, _) => step.name.clone(),
+        let named = schedule
+            .instances
+            .iter()
+            .find(|i| i.name == step.name)
+            .and_then(|i| Some((i.site.as_deref(), labels?.get(&i.entry)?)));
+        match named {
+            Some((Some(site), label)) => format!("{site}: {label}"),
+            Some((None, label)) => label.clone(),
+            None => step.name.clone(),
         }
     };
     html! {

@@ -12,20 +12,42 @@ use crate::session::{Ctx, Posted};
 use axum::extract::Path;
 use axum::response::Response;
 use cellpath_app::contracting::DeliverableInput;
-use cellpath_domain::contracting::{Deliverable, RecordedBy};
+use cellpath_domain::contracting::Deliverable;
 use cellpath_store::DeliverableRecord;
 use maud::{Markup, html};
 
 const FIELDS: &[&str] = &["done_on", "evidence", "password"];
 const REVOKE_FIELDS: &[&str] = &["reason", "password", "version"];
-/// The key of a returned revoke form: this prefix and the record's id.
-const REVOKE: &str = "revoke:";
 
-/// A "Record as done" form that came back with errors.
+/// Which of the page's forms came back.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Form<'a> {
+    /// "Record as done" for this deliverable.
+    Record(&'a str),
+    /// "Revoke" for this recorded deliverable (its id).
+    Revoke(&'a str),
+}
+
+/// A form that came back with errors: its values kept, each error beside its field.
 pub(super) struct Returned<'a> {
-    pub deliverable: &'a str,
+    pub form: Form<'a>,
     pub values: &'a FormData,
     pub errors: &'a FormErrors,
+}
+
+impl Returned<'_> {
+    /// This form's values and errors if it is the one that came back, else fresh ones; and
+    /// whether it came back (to show it open).
+    fn or_fresh<'a>(
+        returned: &'a Option<Returned<'a>>,
+        form: Form<'_>,
+        fresh: &'a (FormData, FormErrors),
+    ) -> (&'a FormData, &'a FormErrors, bool) {
+        match returned {
+            Some(r) if r.form == form => (r.values, r.errors, true),
+            _ => (&fresh.0, &fresh.1, false),
+        }
+    }
 }
 
 /// Confirmations after the gate's forms (fixed texts: nothing from the URL reaches the page).
@@ -80,23 +102,15 @@ impl Base<'_> {
         if !may_record {
             return html! {};
         }
-        match d.recorded_by() {
-            RecordedBy::Manufacturer if self.ctx.is_health_system() => {
-                return html! { p.hint.recorded-by { "Recorded by the manufacturer, who qualifies the site." } };
-            }
-            RecordedBy::HealthSystem if !self.ctx.is_health_system() => {
-                return html! { p.hint.recorded-by { "Recorded by the health system: its own decision and document." } };
-            }
-            _ => {}
+        if !self.records_it(d) {
+            return html! { p.hint.recorded-by { "Recorded by " (d.recorded_by().who()) "." } };
         }
         let fresh = (
             FormData::from_pairs([("done_on", self.today)]),
             FormErrors::default(),
         );
-        let (values, errors, failed) = match returned {
-            Some(r) if r.deliverable == d.as_str() => (r.values, r.errors, true),
-            _ => (&fresh.0, &fresh.1, false),
-        };
+        let (values, errors, failed) =
+            Returned::or_fresh(returned, Form::Record(d.as_str()), &fresh);
         let prefix = format!("deliverable-{}", d.as_str().replace('_', "-"));
         let view = FormView::new(values, errors, &prefix);
         let label = labels::deliverable(d.as_str());
@@ -130,7 +144,7 @@ impl Base<'_> {
 /// it meanwhile), so they are not lost with the form.
 pub(super) fn orphaned(returned: &Option<Returned>, missing: &[&str]) -> Markup {
     match returned {
-        Some(r) if !r.deliverable.starts_with(REVOKE) && !missing.contains(&r.deliverable) => {
+        Some(r) if matches!(r.form, Form::Record(d) if !missing.contains(&d)) => {
             FormView::new(r.values, r.errors, "deliverable").summary(&[])
         }
         _ => html! {},
@@ -174,7 +188,7 @@ impl Base<'_> {
                                             @if !r.counts() {
                                                 p.revoked { "Revoked on " (r.revoked_on) ": " (r.revoked_reason) }
                                             }
-                                            @if may_revoke && r.counts() && self.records_it(&r.deliverable) {
+                                            @if may_revoke && r.counts() && r.deliverable.parse().is_ok_and(|d| self.records_it(d)) {
                                                 (self.revoke_form(r, returned))
                                             }
                                         }
@@ -189,19 +203,13 @@ impl Base<'_> {
     }
 
     /// Whether the signed-in person's side records (and so revokes) this deliverable.
-    fn records_it(&self, deliverable: &str) -> bool {
-        deliverable
-            .parse::<Deliverable>()
-            .is_ok_and(|d| d.recorded_by().allows(self.ctx.org_kind()))
+    fn records_it(&self, d: Deliverable) -> bool {
+        d.recorded_by().allows(self.ctx.org_kind())
     }
 
     fn revoke_form(&self, r: &DeliverableRecord, returned: &Option<Returned>) -> Markup {
-        let key = format!("{REVOKE}{}", r.id);
         let fresh = (FormData::default(), FormErrors::default());
-        let (values, errors, failed) = match returned {
-            Some(b) if b.deliverable == key => (b.values, b.errors, true),
-            _ => (&fresh.0, &fresh.1, false),
-        };
+        let (values, errors, failed) = Returned::or_fresh(returned, Form::Revoke(&r.id), &fresh);
         let prefix = format!("revoke-{}", r.id);
         let view = FormView::new(values, errors, &prefix);
         html! {
@@ -256,29 +264,32 @@ pub async fn record(
             gate_path(&pid, &site_id, &program)
         ))),
         Err(e) => {
-            let errors = FormErrors::from_app(e)?;
             let values = FormData::from_pairs([
                 ("done_on", form.get("done_on")),
                 ("evidence", form.get("evidence")),
             ]);
-            let status = errors.status();
-            let back = Returned {
-                deliverable: &deliverable,
-                values: &values,
-                errors: &errors,
-            };
-            render(
-                &ctx,
-                &pid,
-                &site_id,
-                Some(&program),
-                Some(back),
-                None,
-                status,
-            )
-            .await
+            let back = (Form::Record(&deliverable), values);
+            refused(&ctx, (&pid, &site_id, &program), back, e).await
         }
     }
+}
+
+/// The gate page again, with the form that was refused open: its values kept, the errors
+/// beside its fields.
+async fn refused(
+    ctx: &Ctx,
+    (pid, site_id, program): (&str, &str, &str),
+    (form, values): (Form<'_>, FormData),
+    e: cellpath_app::AppError,
+) -> Result<Response, WebError> {
+    let errors = FormErrors::from_app(e)?;
+    let status = errors.status();
+    let back = Returned {
+        form,
+        values: &values,
+        errors: &errors,
+    };
+    render(ctx, pid, site_id, Some(program), Some(back), None, status).await
 }
 
 /// `POST /partnerships/{id}/sites/{site}/deliverables/{record}/revoke`: revoke one, e-signed,
@@ -308,25 +319,9 @@ pub async fn revoke(
             gate_path(&pid, &site_id, &program)
         ))),
         Err(e) => {
-            let errors = FormErrors::from_app(e)?;
             let values = FormData::from_pairs([("reason", form.get("reason"))]);
-            let status = errors.status();
-            let key = format!("{REVOKE}{record_id}");
-            let back = Returned {
-                deliverable: &key,
-                values: &values,
-                errors: &errors,
-            };
-            render(
-                &ctx,
-                &pid,
-                &site_id,
-                Some(&program),
-                Some(back),
-                None,
-                status,
-            )
-            .await
+            let back = (Form::Revoke(&record_id), values);
+            refused(&ctx, (&pid, &site_id, &program), back, e).await
         }
     }
 }
