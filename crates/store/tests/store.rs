@@ -391,3 +391,81 @@ async fn a_command_with_several_events_appends_all_or_none() {
         verify(&store, "org_a").await.expect("verifies");
     }
 }
+
+/// A deliverable recorded before migration 0007 carries no `revoked_*` fields in its event:
+/// projecting it (live or in a replay) gives the migration's default, so it counts.
+#[tokio::test]
+async fn an_event_from_before_a_later_text_column_gets_its_default() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        let at = 1_000;
+        store
+            .append(
+                Append::new(
+                    "org_m",
+                    "system:test",
+                    "organization.created",
+                    json!({ "id": "org_m", "new": { "kind": "manufacturer", "name": "Helixa" } }),
+                    at,
+                )
+                .opening(LedgerKind::Manufacturer),
+            )
+            .await
+            .unwrap();
+        store
+            .append(Append::new(
+                "org_m",
+                "system:test",
+                "program.created",
+                json!({ "id": "prog_1", "new": { "org_id": "org_m", "name": "Vantacel",
+                    "modality": "autologous_cell", "units": [], "identifiers": [], "list_prices": [],
+                    "requires_dual_verification": false, "requirements": [] } }),
+                at,
+            ))
+            .await
+            .unwrap();
+        store
+            .append(org_created("org_h", "Lakeshore", at))
+            .await
+            .unwrap();
+        store
+            .append(site_created("org_h", "site_1", "MAIN", at))
+            .await
+            .unwrap();
+        store
+            .append(
+                Append::new(
+                    "pship_1",
+                    "system:test",
+                    "partnership.created",
+                    json!({ "id": "pship_1", "new": { "manufacturer_id": "org_m",
+                        "health_system_id": "org_h", "name": "Helixa × Lakeshore",
+                        "programs": ["prog_1"], "status": "active" } }),
+                    at,
+                )
+                .opening(LedgerKind::Partnership),
+            )
+            .await
+            .unwrap();
+        // As written before the revocation columns existed.
+        store
+            .append(Append::new(
+                "pship_1",
+                "system:test",
+                "deliverable_record.created",
+                json!({ "id": "dlv_1", "new": { "partnership_id": "pship_1", "site_id": "site_1",
+                    "program_id": "prog_1", "deliverable": "staff_training",
+                    "done_on": "2025-10-08", "evidence": "Roster on file." } }),
+                at,
+            ))
+            .await
+            .unwrap();
+        let r = store
+            .deliverable_record("dlv_1")
+            .await
+            .unwrap()
+            .expect("projected");
+        assert_eq!((r.revoked_on.as_str(), r.revoked_reason.as_str()), ("", ""));
+        assert!(r.counts(), "{}", db.label);
+    }
+}
