@@ -7,6 +7,8 @@ use cellpath_ledger::{ChainBreak, StoredEvent, Verified, Verifier, parse_event};
 use cellpath_store::{Page, SignatureRow, StoredEventRow};
 use serde::Serialize;
 
+pub use cellpath_store::{DifferenceKind, StateDifference};
+
 const BATCH: i64 = 1000;
 
 /// What `verify` found: the chain holds, or the first broken link.
@@ -117,6 +119,44 @@ impl App {
         Ok(Ok(verified).into())
     }
 
+    /// Verify a ledger and check that it still contains a head the caller kept from an
+    /// earlier export or verification: a tail rewritten and re-chained since then verifies on
+    /// its own, but no longer holds the head that was seen.
+    pub async fn verify_ledger_keeping(
+        &self,
+        caller: &Caller,
+        ledger_id: &str,
+        kept_head: &str,
+    ) -> Result<VerifyReport, AppError> {
+        let report = self.verify_ledger(caller, ledger_id).await?;
+        if !report.is_intact() {
+            return Ok(report);
+        }
+        let kept = self.store.event_by_hash(kept_head).await?;
+        if kept.is_some_and(|e| e.ledger_id == ledger_id) {
+            return Ok(report);
+        }
+        Ok(VerifyReport::Broken {
+            ledger_id: ledger_id.to_string(),
+            seq: 0,
+            reason: format!(
+                "the head you kept ({kept_head}) is not in this ledger: events up to it were rewritten since you saw it, or it belongs to another ledger"
+            ),
+        })
+    }
+
+    /// Replay every ledger's events and name each row of the current-state tables that
+    /// differs from what they make (a row edited, added or deleted behind the application's
+    /// back, which the hash chains cannot show). The operator's alone: it reads every tenant.
+    pub async fn verify_state(&self, caller: &Caller) -> Result<Vec<StateDifference>, AppError> {
+        if caller.principal.is_some() {
+            return Err(AppError::Forbidden(
+                "comparing the whole database with its events is the operator's (cellpath audit verify --state)".into(),
+            ));
+        }
+        Ok(self.store.state_differences().await?)
+    }
+
     /// Every ledger the caller may read, verified.
     pub async fn verify_all(&self, caller: &Caller) -> Result<Vec<VerifyReport>, AppError> {
         let mut out = Vec::new();
@@ -205,4 +245,33 @@ impl App {
 /// Verify an exported JSON Lines file (no database needed).
 pub fn verify_export(text: &str, expected_head: Option<&str>) -> VerifyReport {
     cellpath_ledger::verify_jsonl(text, expected_head).into()
+}
+
+/// Verify an export, and check that it still holds a head kept from an earlier look at the
+/// same ledger (the export may have grown since; events up to that head must be unchanged).
+pub fn verify_export_keeping(
+    text: &str,
+    expected_head: Option<&str>,
+    kept_head: Option<&str>,
+) -> VerifyReport {
+    let report = verify_export(text, expected_head);
+    let Some(kept) = kept_head else {
+        return report;
+    };
+    let VerifyReport::Intact { ledger_id, .. } = &report else {
+        return report;
+    };
+    let holds = text
+        .lines()
+        .any(|line| cellpath_ledger::hash_bytes(line.as_bytes()) == kept);
+    if holds {
+        return report;
+    }
+    VerifyReport::Broken {
+        ledger_id: ledger_id.clone(),
+        seq: 0,
+        reason: format!(
+            "the head you kept ({kept}) is not in this export: events up to it were rewritten since you saw it, or it belongs to another ledger"
+        ),
+    }
 }

@@ -21,6 +21,7 @@ pub use dialect::Dialect;
 pub use error::StoreError;
 pub use ops::TOKEN_STAMP_MICROS;
 pub use read::*;
+pub use replay::{DifferenceKind, Replayed, StateDifference, compare_state};
 pub use write::{
     Append, AppendError, AppendOutcome, Appended, FollowUp, IdempotencyWrite, LedgerKind,
     NewLedger, Operational, StoredAnswer,

@@ -4,7 +4,122 @@
 use crate::project::{RECORD_STATE, project};
 use crate::{Store, StoreError};
 use cellpath_ledger::parse_event;
+use sqlx::Row;
 use std::collections::BTreeMap;
+
+/// One way the current-state tables differ from what their events make (`audit verify
+/// --state`): a row edited, added or deleted behind the application's back.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StateDifference {
+    pub table: &'static str,
+    /// The row's key: its id (both ids for a link table, the event hash for a signature).
+    pub key: String,
+    #[serde(flatten)]
+    pub kind: DifferenceKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "difference", rename_all = "snake_case")]
+pub enum DifferenceKind {
+    /// The row is in the table, but no event made it.
+    NotMadeByAnyEvent { row: Vec<(String, String)> },
+    /// The events make this row, but it is not in the table.
+    Missing { row: Vec<(String, String)> },
+    /// A column holds another value than its events give.
+    Changed {
+        column: String,
+        live: String,
+        from_events: String,
+    },
+}
+
+/// A database the record was replayed into: a temporary SQLite file, gone with the value.
+pub struct Replayed {
+    pub store: Store,
+    _dir: tempfile::TempDir,
+}
+
+/// How many leading columns of a record table name its row.
+fn key_columns(table: &str) -> usize {
+    match table {
+        "site_facilities" => 2,
+        _ => 1,
+    }
+}
+
+/// Compare two databases' record tables, row by row and column by column.
+pub fn compare_state(
+    live: &BTreeMap<&'static str, Vec<Vec<String>>>,
+    from_events: &BTreeMap<&'static str, Vec<Vec<String>>>,
+) -> Vec<StateDifference> {
+    let mut out = Vec::new();
+    for (table, columns) in RECORD_STATE {
+        let names: Vec<&str> = columns.split(", ").collect();
+        let keyed = |rows: Option<&Vec<Vec<String>>>| -> BTreeMap<String, Vec<Vec<String>>> {
+            let mut m: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
+            for row in rows.into_iter().flatten() {
+                m.entry(row[..key_columns(table)].join(" / "))
+                    .or_default()
+                    .push(row.clone());
+            }
+            m
+        };
+        let named = |row: &[String]| -> Vec<(String, String)> {
+            names
+                .iter()
+                .zip(row)
+                .map(|(n, v)| (n.to_string(), v.clone()))
+                .collect()
+        };
+        let (a, b) = (keyed(live.get(table)), keyed(from_events.get(table)));
+        for key in a
+            .keys()
+            .chain(b.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            let (mut la, mut lb) = (
+                a.get(key).cloned().unwrap_or_default(),
+                b.get(key).cloned().unwrap_or_default(),
+            );
+            la.sort();
+            lb.sort();
+            if la == lb {
+                continue;
+            }
+            if let ([x], [y]) = (la.as_slice(), lb.as_slice()) {
+                for ((name, l), r) in names.iter().zip(x).zip(y) {
+                    if l != r {
+                        out.push(StateDifference {
+                            table,
+                            key: key.clone(),
+                            kind: DifferenceKind::Changed {
+                                column: name.to_string(),
+                                live: l.clone(),
+                                from_events: r.clone(),
+                            },
+                        });
+                    }
+                }
+                continue;
+            }
+            for row in la.iter().filter(|r| !lb.contains(r)) {
+                out.push(StateDifference {
+                    table,
+                    key: key.clone(),
+                    kind: DifferenceKind::NotMadeByAnyEvent { row: named(row) },
+                });
+            }
+            for row in lb.iter().filter(|r| !la.contains(r)) {
+                out.push(StateDifference {
+                    table,
+                    key: key.clone(),
+                    kind: DifferenceKind::Missing { row: named(row) },
+                });
+            }
+        }
+    }
+    out
+}
 
 impl Store {
     /// Project all events of `self` into `target` (a freshly migrated, empty database), in the
@@ -57,6 +172,56 @@ impl Store {
             count += 1;
         }
         Ok(count)
+    }
+
+    /// Replay every event into a new temporary SQLite database (whatever this one is): the
+    /// state the events alone give.
+    pub async fn replayed(&self) -> Result<Replayed, StoreError> {
+        let dir = tempfile::tempdir().map_err(|e| {
+            StoreError::Invalid(format!("a temporary directory for the replay: {e}"))
+        })?;
+        let url = format!("sqlite://{}", dir.path().join("replay.db").display());
+        let store = Store::open(&url).await?;
+        self.replay_into(&store).await?;
+        Ok(Replayed { store, _dir: dir })
+    }
+
+    /// Each record table's rows as text columns (`∅` for null), sorted.
+    pub async fn record_rows(
+        &self,
+    ) -> Result<BTreeMap<&'static str, Vec<Vec<String>>>, StoreError> {
+        let mut out = BTreeMap::new();
+        for (table, columns) in RECORD_STATE {
+            let casts: Vec<String> = columns
+                .split(", ")
+                .map(|c| format!("COALESCE(CAST({c} AS TEXT), '∅')"))
+                .collect();
+            let sql = format!("SELECT {} FROM {table}", casts.join(", "));
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&self.reader)
+                .await?;
+            let mut values = rows
+                .iter()
+                .map(|r| {
+                    (0..casts.len())
+                        .map(|i| r.try_get::<String, _>(i))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            values.sort();
+            out.insert(*table, values);
+        }
+        Ok(out)
+    }
+
+    /// Replay the events and name every row of the current-state tables that differs from
+    /// what they make: what `verify` of the hash chains cannot see.
+    pub async fn state_differences(&self) -> Result<Vec<StateDifference>, StoreError> {
+        let replayed = self.replayed().await?;
+        let from_events = replayed.store.record_rows().await?;
+        let live = self.record_rows().await?;
+        replayed.store.close().await;
+        Ok(compare_state(&live, &from_events))
     }
 
     /// The record's current state as sorted lines per table, for comparing two databases.

@@ -146,6 +146,22 @@ impl TestDb {
         dbs
     }
 
+    /// Run SQL on the database behind the application's back (tests of what `audit verify
+    /// --state` finds: a row edited, added or deleted without an event).
+    pub async fn execute_behind_the_apps_back(&self, sql: &str) {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.url)
+            .await
+            .expect("connect to the test database");
+        sqlx::query(AssertSqlSafe(sql.to_string()))
+            .execute(&pool)
+            .await
+            .expect("run the tampering SQL");
+        pool.close().await;
+    }
+
     pub async fn store(&self) -> Store {
         Store::connect(&self.url)
             .await

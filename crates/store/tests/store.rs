@@ -6,8 +6,8 @@
 use cellpath_ledger::{StoredEvent, verify_chain};
 use cellpath_store::testing::TestDb;
 use cellpath_store::{
-    Append, AppendError, AppendOutcome, IdempotencyWrite, LedgerKind, Store, StoreError,
-    StoredAnswer,
+    Append, AppendError, AppendOutcome, DifferenceKind, IdempotencyWrite, LedgerKind, Store,
+    StoreError, StoredAnswer,
 };
 use serde_json::json;
 
@@ -351,6 +351,59 @@ async fn the_current_state_can_be_rebuilt_from_the_events() {
         verify(&target, "org_a")
             .await
             .expect("the rebuilt copy verifies");
+    }
+}
+
+#[tokio::test]
+async fn rows_changed_behind_the_apps_back_are_named_against_the_events() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .append(org_created("org_a", "Lakeshore", 1))
+            .await
+            .unwrap();
+        store
+            .append(site_created("org_a", "site_1", "MAIN", 2))
+            .await
+            .unwrap();
+        store
+            .append(Append::new("org_a", "system:test", "facility.created", json!({ "id": "fac_1", "new": { "org_id": "org_a", "name": "Cell Lab", "kind": "processing", "site_ids": ["site_1"] } }), 3))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.state_differences().await.unwrap(),
+            vec![],
+            "untouched: {}",
+            db.label
+        );
+
+        db.execute_behind_the_apps_back(
+            "UPDATE sites SET name = 'Renamed quietly' WHERE id = 'site_1'",
+        )
+        .await;
+        db.execute_behind_the_apps_back(
+            "INSERT INTO organizations (id, kind, name, version, created_at, updated_at) VALUES ('org_x', 'manufacturer', 'Planted', 1, 5, 5)",
+        )
+        .await;
+        db.execute_behind_the_apps_back("DELETE FROM site_facilities WHERE facility_id = 'fac_1'")
+            .await;
+
+        let found = store.state_differences().await.unwrap();
+        assert_eq!(found.len(), 3, "{}: {found:#?}", db.label);
+        assert!(found.iter().any(|d| d.table == "sites"
+            && d.key == "site_1"
+            && matches!(&d.kind, DifferenceKind::Changed { column, live, from_events }
+                if column == "name" && live == "Renamed quietly" && from_events == "Site MAIN")));
+        assert!(found.iter().any(|d| d.table == "organizations"
+            && d.key == "org_x"
+            && matches!(d.kind, DifferenceKind::NotMadeByAnyEvent { .. })));
+        assert!(found.iter().any(|d| d.table == "site_facilities"
+            && d.key == "site_1 / fac_1"
+            && matches!(d.kind, DifferenceKind::Missing { .. })));
+        // The hash chains cannot see any of it.
+        verify(&store, "org_a")
+            .await
+            .expect("the chain still verifies");
     }
 }
 

@@ -1,15 +1,21 @@
 //! `cellpath audit verify|export`: check a ledger's chain in the database or in an exported
-//! JSON Lines file, naming the first broken link; export a ledger for a partner or auditor.
+//! JSON Lines file, naming the first broken link; check that a head kept from an earlier look
+//! is still in the chain (a rewritten tail re-chains cleanly but loses it); compare the
+//! current-state tables with what the events make (`--state`), which the chains cannot see;
+//! export a ledger for a partner or auditor, with the head to keep.
 
 use super::{open_app, print_json, print_table};
 use cellpath_app::Caller;
-use cellpath_app::audit::{VerifyReport, verify_export};
+use cellpath_app::audit::{DifferenceKind, StateDifference, VerifyReport, verify_export_keeping};
 use clap::Subcommand;
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
     /// Verify ledgers: all in the database (default), one (--ledger), or an export (--file).
+    /// The hash chains show an edited or removed event; they cannot show a row of the
+    /// current-state tables edited behind the application's back (use --state), nor a tail
+    /// rewritten and re-chained (use --kept-head with a head you kept earlier).
     Verify {
         /// A ledger id (an organization's or a partnership's id).
         #[arg(long)]
@@ -21,6 +27,14 @@ pub enum AuditCommand {
         /// cannot be detected).
         #[arg(long, requires = "file")]
         expect_head: Option<String>,
+        /// A head you kept from an earlier export or verification of this ledger (printed by
+        /// `audit export`): the ledger must still contain it, however much it has grown since.
+        #[arg(long)]
+        kept_head: Option<String>,
+        /// Replay every ledger's events into a scratch database and name each row of the
+        /// current-state tables that differs from what the events make.
+        #[arg(long, conflicts_with_all = ["ledger", "file", "expect_head", "kept_head"])]
+        state: bool,
     },
     /// Export a ledger as JSON Lines: each line the exact stored bytes of one event.
     Export {
@@ -72,23 +86,89 @@ fn report(json: bool, reports: &[VerifyReport]) -> anyhow::Result<ExitCode> {
     })
 }
 
+fn state_report(json: bool, differences: &[StateDifference]) -> anyhow::Result<ExitCode> {
+    if json {
+        print_json(&differences)?;
+    } else if differences.is_empty() {
+        println!("every row of the current-state tables is what the events make");
+    } else {
+        let row = |cols: &[(String, String)]| {
+            cols.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        print_table(
+            &["table", "row", "difference"],
+            differences
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.table.to_string(),
+                        d.key.clone(),
+                        match &d.kind {
+                            DifferenceKind::Changed {
+                                column,
+                                live,
+                                from_events,
+                            } => format!(
+                                "{column} is {live:?} in the table, {from_events:?} from the events"
+                            ),
+                            DifferenceKind::NotMadeByAnyEvent { row: cols } => {
+                                format!("in the table, made by no event: {}", row(cols))
+                            }
+                            DifferenceKind::Missing { row: cols } => {
+                                format!("missing from the table, made by the events: {}", row(cols))
+                            }
+                        },
+                    ]
+                })
+                .collect(),
+        );
+    }
+    Ok(if differences.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 pub async fn run(url: &str, json: bool, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        AuditCommand::Verify { state: true, .. } => {
+            let app = open_app(url).await?;
+            let differences = app.verify_state(&Caller::system("cli")).await?;
+            state_report(json, &differences)
+        }
         AuditCommand::Verify {
             file: Some(path),
             expect_head,
+            kept_head,
             ..
         } => {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-            report(json, &[verify_export(&text, expect_head.as_deref())])
+            report(
+                json,
+                &[verify_export_keeping(
+                    &text,
+                    expect_head.as_deref(),
+                    kept_head.as_deref(),
+                )],
+            )
         }
-        AuditCommand::Verify { ledger, .. } => {
+        AuditCommand::Verify {
+            ledger, kept_head, ..
+        } => {
             let app = open_app(url).await?;
             let op = Caller::system("cli");
-            let reports = match ledger {
-                Some(id) => vec![app.verify_ledger(&op, &id).await?],
-                None => app.verify_all(&op).await?,
+            let reports = match (ledger, kept_head) {
+                (Some(id), Some(kept)) => vec![app.verify_ledger_keeping(&op, &id, &kept).await?],
+                (Some(id), None) => vec![app.verify_ledger(&op, &id).await?],
+                (None, Some(_)) => anyhow::bail!(
+                    "--kept-head needs the ledger it was kept from: add --ledger ID (or --file)"
+                ),
+                (None, None) => app.verify_all(&op).await?,
             };
             report(json, &reports)
         }
@@ -110,15 +190,13 @@ pub async fn run(url: &str, json: bool, cmd: AuditCommand) -> anyhow::Result<Exi
                         .await?
                 }
             };
-            if out.is_some() {
-                let head = app
-                    .store
-                    .ledger_head(&ledger)
-                    .await?
-                    .map(|h| h.head_hash)
-                    .unwrap_or_default();
-                eprintln!("exported {n} events; head {head}");
-            }
+            // On standard error even when the export goes to standard output: the head is what
+            // a partner keeps, to check later exports with --kept-head.
+            let head = app.ledger_head(&op, &ledger).await?;
+            eprintln!(
+                "exported {n} events; head {} (keep it: `cellpath audit verify --ledger {ledger} --kept-head {}` or `--file EXPORT --kept-head …` shows later whether events up to it were rewritten)",
+                head.head_hash, head.head_hash
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

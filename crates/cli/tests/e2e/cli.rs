@@ -137,12 +137,7 @@ async fn an_operator_sets_up_an_organization_from_the_command_line() {
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let head = stderr(&out)
-        .split("head ")
-        .nth(1)
-        .unwrap()
-        .trim()
-        .to_string();
+    let head = kept_head(&out);
     let out = cellpath(
         &["audit", "verify", "--file", path, "--expect-head", &head],
         None,
@@ -662,4 +657,130 @@ async fn notices_from_the_command_line_send_the_reminders_due_and_list_them() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).trim(), "no notices for Piedmont Valley Health");
+}
+
+/// What the hash chains cannot see, seen: a current-state row edited behind the application's
+/// back (`--state`), and a ledger tail rewritten and re-chained after a partner kept its head
+/// (`--kept-head`).
+#[tokio::test]
+async fn audit_verify_sees_edited_rows_and_rewritten_tails() {
+    let db = TestDb::sqlite().await;
+    let app = seed_demo(&db).await;
+    let lakeshore = site_id(&app, "Lakeshore University Health", "LUH-MAIN").await;
+    let partnership = helixa_lakeshore(&app).await;
+    app.store.close().await;
+    let url = db.url.as_str();
+
+    let out = cellpath_on(url, &["audit", "verify", "--state"], None);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("every row of the current-state tables is what the events make"));
+
+    db.execute_behind_the_apps_back(&format!(
+        "UPDATE sites SET name = 'Quietly Renamed' WHERE id = '{lakeshore}'"
+    ))
+    .await;
+    let out = cellpath_on(url, &["audit", "verify"], None);
+    assert!(
+        out.status.success(),
+        "the chains cannot see it: {}",
+        stdout(&out)
+    );
+    let out = cellpath_on(url, &["audit", "verify", "--state"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains("sites")
+            && said.contains(&lakeshore)
+            && said.contains("name is \"Quietly Renamed\" in the table")
+            && said.contains("from the events"),
+        "{said}"
+    );
+    let out = cellpath_on(url, &["--json", "audit", "verify", "--state"], None);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json[0]["table"], "sites");
+    assert_eq!(json[0]["difference"], "changed");
+
+    // A partner exports the partnership's ledger and keeps the head printed.
+    let out = cellpath_on(url, &["audit", "export", "--ledger", &partnership], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let export = stdout(&out);
+    let kept = kept_head(&out);
+    let keeping = [
+        "audit",
+        "verify",
+        "--ledger",
+        &partnership,
+        "--kept-head",
+        &kept,
+    ];
+    let out = cellpath_on(url, &keeping, None);
+    assert!(out.status.success(), "{}", stdout(&out));
+
+    // Someone with the database rewrites the last event and re-chains it: the chain alone
+    // verifies, the kept head shows the rewrite.
+    let last = export.lines().last().unwrap();
+    let mut event = cellpath_ledger::parse_event(last.as_bytes()).unwrap();
+    event.actor = "system:someone-else".into();
+    let sealed = event.seal().unwrap();
+    let body = String::from_utf8(sealed.bytes).unwrap();
+    db.execute_behind_the_apps_back(&format!(
+        "UPDATE events SET body = '{}', hash = '{}', actor = 'system:someone-else' WHERE ledger_id = '{partnership}' AND seq = {}",
+        body.replace('\'', "''"),
+        sealed.hash,
+        event.seq
+    ))
+    .await;
+    db.execute_behind_the_apps_back(&format!(
+        "UPDATE ledger_heads SET head_hash = '{}' WHERE ledger_id = '{partnership}'",
+        sealed.hash
+    ))
+    .await;
+    let out = cellpath_on(url, &["audit", "verify", "--ledger", &partnership], None);
+    assert!(
+        out.status.success(),
+        "re-chained, it verifies alone: {}",
+        stdout(&out)
+    );
+    let out = cellpath_on(url, &keeping, None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("BROKEN") && stdout(&out).contains("is not in this ledger"),
+        "{}",
+        stdout(&out)
+    );
+    // The same from a new export, without the database.
+    let out = cellpath_on(url, &["audit", "export", "--ledger", &partnership], None);
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), stdout(&out)).unwrap();
+    let path = file.path().to_str().unwrap();
+    let out = cellpath(&["audit", "verify", "--file", path], None);
+    assert!(out.status.success(), "{}", stdout(&out));
+    let out = cellpath(
+        &["audit", "verify", "--file", path, "--kept-head", &kept],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("is not in this export"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = cellpath_on(url, &["audit", "verify", "--kept-head", &kept], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--kept-head needs the ledger"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The head `audit export` prints for the partner to keep.
+fn kept_head(out: &std::process::Output) -> String {
+    stderr(out)
+        .split("head ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no head in {}", stderr(out)))
+        .to_string()
 }
