@@ -226,21 +226,12 @@ impl Store {
 
     /// The record's current state as sorted lines per table, for comparing two databases.
     pub async fn record_state(&self) -> Result<BTreeMap<&'static str, Vec<String>>, StoreError> {
-        let mut out = BTreeMap::new();
-        for (table, columns) in RECORD_STATE {
-            let casts: Vec<String> = columns
-                .split(", ")
-                .map(|c| format!("COALESCE(CAST({c} AS TEXT), '∅')"))
-                .collect();
-            let sql = format!("SELECT {} FROM {table}", casts.join(" || '|' || "));
-            let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .fetch_all(&self.reader)
-                .await?;
-            let mut lines: Vec<String> = rows.into_iter().map(|(l,)| l).collect();
-            lines.sort();
-            out.insert(*table, lines);
-        }
-        Ok(out)
+        Ok(self
+            .record_rows()
+            .await?
+            .into_iter()
+            .map(|(table, rows)| (table, rows.into_iter().map(|r| r.join("|")).collect()))
+            .collect())
     }
 
     /// Rewrite a stored event's bytes behind the application's back (tests of tamper detection).
