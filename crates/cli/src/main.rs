@@ -79,6 +79,10 @@ pub enum Command {
     /// Onboarding: every site on its way to authorization, and a partnership's live plan.
     #[command(subcommand)]
     Onboarding(commands::onboarding::OnboardingCommand),
+    /// ISBT 128 identifiers: `check` reads a scanned or typed one and says what is wrong
+    /// (exit 1) or that it cannot be read (exit 2).
+    #[command(subcommand)]
+    Identifiers(commands::identifiers::IdentifiersCommand),
     /// Measure audited writes per second through HTTP and directly through the store.
     Bench(commands::bench::BenchArgs),
     /// Plan contracting: each site's authorization day (deterministic, P50, P90) and what

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bench;
 pub mod gate;
+pub mod identifiers;
 pub mod notices;
 pub mod onboarding;
 pub mod org;
@@ -172,6 +173,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(c) => return audit::run(&cli.database_url, cli.json, c).await,
         Command::Bench(args) => return bench::run(&cli.database_url, cli.json, args).await,
         Command::Plan(c) => return plan::run(cli.json, c),
+        Command::Identifiers(c) => return identifiers::run(cli.json, c),
         Command::Gate(args) => return gate::run(&cli.database_url, cli.json, args).await,
         Command::Notices(args) => return notices::run(&cli.database_url, cli.json, args).await,
         Command::Onboarding(c) => return onboarding::run(&cli.database_url, cli.json, c).await,

@@ -784,3 +784,43 @@ fn kept_head(out: &std::process::Output) -> String {
         .unwrap_or_else(|| panic!("no head in {}", stderr(out)))
         .to_string()
 }
+
+#[test]
+fn identifiers_check_reads_a_scan_and_says_what_is_wrong() {
+    let out = cellpath(&["identifiers", "check", "=W12342500001294"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains("W1234 25 000012 Y") && said.contains("carry the check character Y"),
+        "{said}"
+    );
+
+    let out = cellpath(&["identifiers", "check", "W1234 25 000012 K"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is K, but its 13 characters give Y"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = cellpath(&["identifiers", "check", "O123425000012"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("starts with A–N, P–Z or 1–9"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = cellpath(&["identifiers", "check", "not a label"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+    let out = cellpath(
+        &["--json", "identifiers", "check", "&/CHW123425A1B2C3"],
+        None,
+    );
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["identifier"]["kind"], "isbt128_coi");
+    assert_eq!(json["identifier"]["sequence"], "A1B2C3");
+}
