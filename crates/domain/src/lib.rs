@@ -13,6 +13,7 @@ pub mod process_map;
 pub mod program;
 pub mod readiness;
 pub mod refinement;
+pub mod toxicity;
 pub mod values;
 
 pub use org::{FacilityKind, OrgKind, PartnershipStatus, Role};
