@@ -79,6 +79,11 @@ pub enum Command {
     /// Onboarding: every site on its way to authorization, and a partnership's live plan.
     #[command(subcommand)]
     Onboarding(commands::onboarding::OnboardingCommand),
+    /// Simulations: `cashflow` models a health system's buy-and-bill exposure and searches
+    /// payment terms that keep it under its cap; no database needed. Example:
+    /// docs/examples/cashflow.toml.
+    #[command(subcommand)]
+    Simulate(commands::simulate::SimulateCommand),
     /// ISBT 128 identifiers: `check` reads a scanned or typed one and says what is wrong
     /// (exit 1) or that it cannot be read (exit 2).
     #[command(subcommand)]

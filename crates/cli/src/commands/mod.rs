@@ -10,6 +10,7 @@ pub mod org;
 pub mod plan;
 pub mod program;
 pub mod readiness;
+pub mod simulate;
 pub mod user;
 
 use crate::{Cli, Command};
@@ -174,6 +175,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => return bench::run(&cli.database_url, cli.json, args).await,
         Command::Plan(c) => return plan::run(cli.json, c),
         Command::Identifiers(c) => return identifiers::run(cli.json, c),
+        Command::Simulate(c) => return simulate::run(cli.json, c),
         Command::Gate(args) => return gate::run(&cli.database_url, cli.json, args).await,
         Command::Notices(args) => return notices::run(&cli.database_url, cli.json, args).await,
         Command::Onboarding(c) => return onboarding::run(&cli.database_url, cli.json, c).await,

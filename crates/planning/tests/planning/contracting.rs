@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use rand_core::RngCore;
 use std::collections::BTreeMap;
 
-const EXAMPLE: &str = include_str!("../../../docs/examples/plan.toml");
+const EXAMPLE: &str = include_str!("../../../../docs/examples/plan.toml");
 
 /// Three sites; the master service agreement, then each site's quality agreement.
 fn msa_then_quality(strategy: cp::Strategy, capacity: u32) -> Plan {
