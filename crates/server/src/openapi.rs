@@ -1209,7 +1209,7 @@ fn problem(description: &str) -> Value {
 }
 
 /// Operations that change a versioned record: they need `If-Match` with the version read
-/// (428 without it, 400 when it is not a version, 409 when the record has moved on).
+/// (428 without it, 400 when it is not a version, 412 when the record has moved on).
 pub const IF_MATCH: &[&str] = &[
     "updateOrganization",
     "updateSite",
@@ -1320,11 +1320,7 @@ pub fn build() -> Value {
         if *method != "get" {
             responses.insert(
                 "409".into(),
-                problem(if if_match {
-                    "changed by someone else since the If-Match version, or no longer in a state that allows this"
-                } else {
-                    "it already exists (a duplicate), or its state does not allow this"
-                }),
+                problem("it already exists (a duplicate), or its state does not allow this"),
             );
         }
         if command {
@@ -1344,6 +1340,10 @@ pub fn build() -> Value {
             }));
         }
         if if_match {
+            responses.insert(
+                "412".into(),
+                problem("changed by someone else since the If-Match version"),
+            );
             responses.insert("428".into(), problem("If-Match missing"));
         }
         let mut op = json!({ "operationId": op_id, "summary": summary, "parameters": params, "responses": responses, "security": [{ "bearer": [] }] });

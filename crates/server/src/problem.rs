@@ -102,9 +102,10 @@ impl From<AppError> for ApiError {
                 "Authentication failed",
                 detail,
             ),
+            // The If-Match version is not the record's any more (RFC 9110: 412).
             AppError::Conflict { .. } => Problem::new(
-                StatusCode::CONFLICT,
-                "conflict",
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
                 "Changed by someone else",
                 detail,
             ),

@@ -205,7 +205,7 @@ async fn unknown_query_parameters_are_refused_on_every_route_and_known_ones_are_
             assert!(responses.get(status).is_some(), "{what} documents {status}");
         }
         if IF_MATCH.contains(op_id) {
-            for status in ["409", "428"] {
+            for status in ["412", "428"] {
                 assert!(responses.get(status).is_some(), "{what} documents {status}");
             }
         }
