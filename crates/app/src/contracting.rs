@@ -5,7 +5,6 @@
 use crate::records::expect_version;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
-use cellpath_domain::Date;
 use cellpath_domain::Notes;
 use cellpath_domain::PartnershipStatus;
 use cellpath_domain::contracting::template::{TrackKind, TrackTemplate};
@@ -14,6 +13,7 @@ use cellpath_domain::contracting::{
     Scope, missing_for_authorization,
 };
 use cellpath_domain::policy::{Action, ResourceKind};
+use cellpath_domain::{Date, LedgerInt};
 use cellpath_store::{Agreement, DeliverableRecord, Partnership, Program, SiteAuthorization};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -57,7 +57,7 @@ pub struct DocumentInput {
     pub name: String,
     /// SHA-256 of the file, 64 lowercase hex digits.
     pub sha256: String,
-    pub bytes: i64,
+    pub bytes: LedgerInt,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -572,7 +572,7 @@ impl App {
                 "must be the file's SHA-256 as 64 lowercase hex digits",
             );
         }
-        if doc.bytes < 0 {
+        if doc.bytes.get() < 0 {
             f.fail("bytes", "must not be negative");
         }
         f.finish()?;

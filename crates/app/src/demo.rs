@@ -19,7 +19,7 @@ use cellpath_domain::process_map::{
 use cellpath_domain::program::{IdentifierKind, IdentifierSpec, Issuer, ListPrice, ProgramFacts};
 use cellpath_domain::readiness::{Observation, Observed, Requirement, car_t_requirements};
 use cellpath_domain::refinement::{LocalDetail, LocalStep, SiteRefinement};
-use cellpath_domain::{OrgKind, Role};
+use cellpath_domain::{LedgerInt, OrgKind, Role};
 use cellpath_ledger::{Meaning, Signed};
 use cellpath_store::Page;
 use serde::Serialize;
@@ -395,7 +395,7 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
                 .iter()
                 .map(|(d, c)| ListPrice {
                     effective_on: (*d).into(),
-                    cents: *c,
+                    cents: LedgerInt::new(*c).expect("a demo price is a ledger integer"),
                 })
                 .collect(),
         };
@@ -787,8 +787,16 @@ async fn site_work(app: &App) -> Result<(), AppError> {
     .id;
     let lab_met = |id: &str| {
         vec![
-            observe(id, "ln2_vapor_storage_max_celsius", Observed::Number(-175)),
-            observe(id, "ln2_storage_positions", Observed::Number(6)),
+            observe(
+                id,
+                "ln2_vapor_storage_max_celsius",
+                Observed::Number(LedgerInt::from(-175)),
+            ),
+            observe(
+                id,
+                "ln2_storage_positions",
+                Observed::Number(LedgerInt::from(6)),
+            ),
             observe(id, "validated_thaw_device", Observed::YesNo(true)),
             observe(id, "receiving_hours", Observed::Text("07:00-19:00".into())),
             observe(id, "fact_accredited", Observed::YesNo(true)),
@@ -799,14 +807,18 @@ async fn site_work(app: &App) -> Result<(), AppError> {
         observe(
             &main_unit,
             "minutes_cell_lab_to_infusion",
-            Observed::Number(12),
+            Observed::Number(LedgerInt::from(12)),
         ),
         observe(
             &main_unit,
             "required_signatures",
             Observed::List(vec!["pharmacist".into(), "nurse".into()]),
         ),
-        observe(&main_unit, "tocilizumab_doses_on_hand", Observed::Number(1)),
+        observe(
+            &main_unit,
+            "tocilizumab_doses_on_hand",
+            Observed::Number(LedgerInt::from(1)),
+        ),
     ]);
     let visitors = vec![
         "Marcus Kowalski (Helixa onboarding)".to_string(),
@@ -846,7 +858,7 @@ async fn site_work(app: &App) -> Result<(), AppError> {
         observe(
             &north_unit,
             "minutes_cell_lab_to_infusion",
-            Observed::Number(45),
+            Observed::Number(LedgerInt::from(45)),
         ),
         observe(
             &north_unit,
@@ -856,7 +868,7 @@ async fn site_work(app: &App) -> Result<(), AppError> {
         observe(
             &north_unit,
             "tocilizumab_doses_on_hand",
-            Observed::Number(0),
+            Observed::Number(LedgerInt::from(0)),
         ),
     ]);
     let mut findings = BTreeMap::new();
@@ -926,7 +938,11 @@ async fn site_work(app: &App) -> Result<(), AppError> {
                     "receiving_hours",
                     Observed::Text("09:00-17:00".into()),
                 ),
-                observe(&punit, "minutes_cell_lab_to_infusion", Observed::Number(15)),
+                observe(
+                    &punit,
+                    "minutes_cell_lab_to_infusion",
+                    Observed::Number(LedgerInt::from(15)),
+                ),
                 observe(
                     &punit,
                     "required_signatures",
@@ -1018,7 +1034,7 @@ async fn contracting_work(app: &App) -> Result<(), AppError> {
                             "demo": kind.as_str(), "site": a.site_id,
                         }))
                         .map_err(|e| AppError::Internal(e.to_string()))?,
-                        bytes: 482_113,
+                        bytes: LedgerInt::from(482_113),
                     },
                     None,
                 )

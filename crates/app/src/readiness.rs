@@ -10,7 +10,7 @@ use cellpath_domain::readiness::{
     Area, Finding, FindingStatus, Observation, Requirement, Severity, capability,
     check_observation, check_requirements, gap_analysis, readiness_percent,
 };
-use cellpath_domain::{Date, FacilityKind, Name, Notes, Role};
+use cellpath_domain::{Date, FacilityKind, LedgerInt, Name, Notes, Role};
 use cellpath_ledger::Meaning;
 use cellpath_store::{Gap, Program, SiteVisit};
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,7 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 pub struct Attachment {
     pub name: String,
     pub media_type: String,
-    pub bytes: i64,
+    pub bytes: LedgerInt,
     pub sha256: String,
 }
 
@@ -217,7 +217,9 @@ impl App {
             }
         }
         for a in &input.attachments {
-            if !cellpath_ledger::is_sha256_hex(&a.sha256) || a.bytes < 0 || a.name.trim().is_empty()
+            if !cellpath_ledger::is_sha256_hex(&a.sha256)
+                || a.bytes.get() < 0
+                || a.name.trim().is_empty()
             {
                 f.fail(
                     "attachments",

@@ -2323,7 +2323,7 @@ async fn agreements_refuse_bad_moves_bad_hashes_and_foreign_sites() {
                 DocumentInput {
                     name: "quality-agreement-v2.docx".into(),
                     sha256: "ABC123".into(),
-                    bytes: 1024,
+                    bytes: cellpath_domain::LedgerInt::from(1024),
                 },
                 None,
             )

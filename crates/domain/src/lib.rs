@@ -18,4 +18,4 @@ pub mod values;
 
 pub use org::{FacilityKind, OrgKind, PartnershipStatus, Role};
 pub use policy::{Action, Decision, Principal, Relation, Resource, ResourceKind, decide};
-pub use values::{Code, Date, Email, Name, Notes, Password, ValueError};
+pub use values::{Code, Date, Email, LedgerInt, Name, Notes, Password, ValueError};

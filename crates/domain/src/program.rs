@@ -3,7 +3,7 @@
 //! administration needs a dual verification. Its process maps are validated against these facts.
 
 use crate::process_map::{MapContext, ProductUnit, is_valid_key};
-use crate::values::{Date, Name};
+use crate::values::{Date, LedgerInt, Name};
 use serde::{Deserialize, Serialize};
 
 vocabulary!(
@@ -52,7 +52,7 @@ pub struct ListPrice {
     /// `YYYY-MM-DD`.
     pub effective_on: String,
     /// US cents.
-    pub cents: i64,
+    pub cents: LedgerInt,
 }
 
 /// A program's facts as a person or a client sends them.
@@ -97,7 +97,7 @@ impl CheckedProgram {
             .iter()
             .rev()
             .find(|p| p.effective_on.as_str() <= date)
-            .map(|p| p.cents)
+            .map(|p| p.cents.get())
     }
 }
 
@@ -166,7 +166,7 @@ impl ProgramFacts {
             if let Err(e) = Date::parse(&p.effective_on) {
                 fail("list_prices", format!("{}: {e}", p.effective_on));
             }
-            if p.cents <= 0 {
+            if p.cents.get() <= 0 {
                 fail(
                     "list_prices",
                     format!("the price from {} must be more than 0", p.effective_on),
@@ -219,11 +219,11 @@ mod tests {
             list_prices: vec![
                 ListPrice {
                     effective_on: "2026-01-01".into(),
-                    cents: 42_000_000,
+                    cents: LedgerInt::from(42_000_000),
                 },
                 ListPrice {
                     effective_on: "2024-03-01".into(),
-                    cents: 41_030_000,
+                    cents: LedgerInt::from(41_030_000),
                 },
             ],
         }
@@ -244,7 +244,7 @@ mod tests {
         f.units.push(f.units[0].clone());
         f.list_prices.push(ListPrice {
             effective_on: "2026-02-30".into(),
-            cents: 0,
+            cents: LedgerInt::from(0),
         });
         let errors = f.check().unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();

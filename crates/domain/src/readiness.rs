@@ -4,6 +4,7 @@
 //! Capabilities are a closed catalogue, so a requirement cannot name something nobody can observe.
 
 use crate::FacilityKind;
+use crate::values::LedgerInt;
 use serde::{Deserialize, Serialize};
 
 vocabulary!(
@@ -212,8 +213,8 @@ pub fn capability(key: &str) -> Option<&'static Capability> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Check {
-    AtLeast(i64),
-    AtMost(i64),
+    AtLeast(LedgerInt),
+    AtMost(LedgerInt),
     /// The yes/no capability must be yes.
     Yes,
     /// The observed window must cover this one (`HH:MM-HH:MM`).
@@ -327,13 +328,60 @@ pub fn check_requirements(reqs: &[Requirement]) -> Result<(), Vec<String>> {
 }
 
 /// What a visitor saw. Numbers, yes/no, a window as text, or a list of names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Observed {
     YesNo(bool),
-    Number(i64),
+    Number(LedgerInt),
     Text(String),
     List(Vec<String>),
+}
+
+/// By the JSON type, so a number out of the ledger's range says so (an untagged enum would
+/// only say that nothing matched).
+impl<'de> Deserialize<'de> for Observed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Observed, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Observed;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("true or false, a whole number, a text or a list of names")
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Observed, E> {
+                Ok(Observed::YesNo(b))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Observed, E> {
+                LedgerInt::new(n).map(Observed::Number).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Observed, E> {
+                i64::try_from(n)
+                    .map_err(|_| LedgerInt::too_large(n))
+                    .and_then(LedgerInt::new)
+                    .map(Observed::Number)
+                    .map_err(E::custom)
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Observed, E> {
+                Err(E::custom(LedgerInt::not_whole(n)))
+            }
+            fn visit_str<E: serde::de::Error>(self, t: &str) -> Result<Observed, E> {
+                Ok(Observed::Text(t.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, t: String) -> Result<Observed, E> {
+                Ok(Observed::Text(t))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Observed, A::Error> {
+                let mut names = Vec::new();
+                while let Some(n) = seq.next_element::<String>()? {
+                    names.push(n);
+                }
+                Ok(Observed::List(names))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl std::fmt::Display for Observed {
@@ -502,14 +550,14 @@ pub fn car_t_requirements() -> Vec<Requirement> {
         r(
             "ln2_storage",
             "ln2_vapor_storage_max_celsius",
-            Check::AtMost(-150),
+            Check::AtMost(LedgerInt::from(-150)),
             Severity::Blocking,
             "Store product in vapor-phase LN2 at or below −150 °C",
         ),
         r(
             "storage_positions",
             "ln2_storage_positions",
-            Check::AtLeast(4),
+            Check::AtLeast(LedgerInt::from(4)),
             Severity::Major,
             "Room for two patients' two-component products",
         ),
@@ -530,7 +578,7 @@ pub fn car_t_requirements() -> Vec<Requirement> {
         r(
             "transport_time",
             "minutes_cell_lab_to_infusion",
-            Check::AtMost(30),
+            Check::AtMost(LedgerInt::from(30)),
             Severity::Major,
             "Reach the infusion unit well inside the 120-minute window",
         ),
@@ -544,7 +592,7 @@ pub fn car_t_requirements() -> Vec<Requirement> {
         r(
             "tocilizumab",
             "tocilizumab_doses_on_hand",
-            Check::AtLeast(2),
+            Check::AtLeast(LedgerInt::from(2)),
             Severity::Blocking,
             "Two doses of tocilizumab available per patient (manufacturer requirement)",
         ),
@@ -585,7 +633,7 @@ mod tests {
             Requirement {
                 key: "y".into(),
                 capability: "validated_thaw_device".into(),
-                check: Check::AtLeast(1),
+                check: Check::AtLeast(LedgerInt::from(1)),
                 severity: Severity::Minor,
                 description: String::new(),
             },
@@ -644,11 +692,15 @@ mod tests {
             obs(
                 "lab",
                 "ln2_vapor_storage_max_celsius",
-                Observed::Number(-160),
+                Observed::Number(LedgerInt::from(-160)),
             ),
             obs("lab", "validated_thaw_device", Observed::YesNo(false)),
             obs("lab", "validated_thaw_device", Observed::YesNo(true)), // older: ignored
-            obs("unit", "tocilizumab_doses_on_hand", Observed::Number(1)),
+            obs(
+                "unit",
+                "tocilizumab_doses_on_hand",
+                Observed::Number(LedgerInt::from(1)),
+            ),
         ];
         let findings = gap_analysis(&reqs, &facilities, &observations);
         assert_eq!(findings.len(), reqs.len());
@@ -686,7 +738,14 @@ mod tests {
             ))
             .is_ok()
         );
-        assert!(check_observation(&obs("lab", "receiving_hours", Observed::Number(7))).is_err());
+        assert!(
+            check_observation(&obs(
+                "lab",
+                "receiving_hours",
+                Observed::Number(LedgerInt::from(7))
+            ))
+            .is_err()
+        );
         assert!(
             check_observation(&obs("lab", "helipad", Observed::YesNo(true)))
                 .unwrap_err()

@@ -32,6 +32,10 @@ pub enum ValueError {
     Date(String),
     #[error("may hold only capital letters, digits and '-', starting with a letter (e.g. MAIN-01)")]
     Code,
+    #[error(
+        "{0} is outside the range the ledger records: use a whole number from -9007199254740991 to 9007199254740991 (±(2^53 − 1))"
+    )]
+    OutOfLedgerRange(String),
 }
 
 fn bounded(text: &str, max: usize, allow_newlines: bool) -> Result<String, ValueError> {
@@ -291,10 +295,107 @@ impl fmt::Debug for Password {
     }
 }
 
+/// A whole number the ledger can record: within ±(2^53 − 1), the range every JSON reader keeps
+/// exactly (RFC 8785 is defined over I-JSON). Every integer a request carries is one of these,
+/// so a number out of range is refused with the field's name when the input is parsed, not
+/// when its event is sealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[serde(transparent)]
+pub struct LedgerInt(i64);
+
+impl LedgerInt {
+    /// 2^53 − 1, the ledger's `MAX_SAFE_INTEGER`.
+    pub const MAX: i64 = (1 << 53) - 1;
+    pub const MIN: i64 = -Self::MAX;
+
+    pub fn new(n: i64) -> Result<LedgerInt, ValueError> {
+        if (Self::MIN..=Self::MAX).contains(&n) {
+            Ok(LedgerInt(n))
+        } else {
+            Err(ValueError::OutOfLedgerRange(n.to_string()))
+        }
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    /// The refusal of a number with a fraction or beyond every integer type (`1.5`, `1e300`).
+    pub fn not_whole(n: f64) -> ValueError {
+        let shown = if n.abs() < 1e16 {
+            n.to_string()
+        } else {
+            format!("{n:e}")
+        };
+        ValueError::OutOfLedgerRange(shown)
+    }
+
+    /// The refusal of an integer too large for `i64`.
+    pub fn too_large(n: u64) -> ValueError {
+        ValueError::OutOfLedgerRange(n.to_string())
+    }
+}
+
+impl fmt::Display for LedgerInt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<i32> for LedgerInt {
+    fn from(n: i32) -> LedgerInt {
+        LedgerInt(i64::from(n))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LedgerInt {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<LedgerInt, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = LedgerInt;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number from -9007199254740991 to 9007199254740991")
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<LedgerInt, E> {
+                LedgerInt::new(n).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<LedgerInt, E> {
+                i64::try_from(n)
+                    .map_err(|_| LedgerInt::too_large(n))
+                    .and_then(LedgerInt::new)
+                    .map_err(E::custom)
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<LedgerInt, E> {
+                Err(E::custom(LedgerInt::not_whole(n)))
+            }
+        }
+        d.deserialize_i64(Visitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn ledger_ints_stay_within_two_to_the_53() {
+        let parse = |t: &str| serde_json::from_str::<LedgerInt>(t);
+        assert_eq!(parse("9007199254740991").unwrap().get(), LedgerInt::MAX);
+        assert_eq!(parse("-9007199254740991").unwrap().get(), LedgerInt::MIN);
+        for bad in [
+            "9007199254740992",
+            "-9007199254740992",
+            "9223372036854775807",
+            "18446744073709551615",
+            "1e300",
+            "1.5",
+        ] {
+            let e = parse(bad).unwrap_err().to_string();
+            assert!(e.contains("9007199254740991"), "{bad}: {e}");
+        }
+        assert!(LedgerInt::new(i64::MAX).is_err());
+    }
 
     #[test]
     fn names_are_trimmed_and_bounded() {

@@ -198,6 +198,87 @@ pub const OPERATIONS: &[Operation] = &[
         "Partnership",
     ),
     (
+        "get",
+        "/api/v1/programs",
+        "listPrograms",
+        "Programs the caller can see (own, and partners' through a partnership)",
+        None,
+        200,
+        "ProgramPage",
+    ),
+    (
+        "post",
+        "/api/v1/programs",
+        "createProgram",
+        "Create a program of the caller's manufacturer",
+        Some("ProgramFacts"),
+        201,
+        "Program",
+    ),
+    (
+        "get",
+        "/api/v1/programs/{id}",
+        "getProgram",
+        "One program",
+        None,
+        200,
+        "Program",
+    ),
+    (
+        "patch",
+        "/api/v1/programs/{id}",
+        "updateProgram",
+        "Replace a program's facts (If-Match required)",
+        Some("ProgramFacts"),
+        200,
+        "Program",
+    ),
+    (
+        "get",
+        "/api/v1/programs/{id}/maps",
+        "listMapVersions",
+        "A program's process map versions",
+        None,
+        200,
+        "MapVersionList",
+    ),
+    (
+        "post",
+        "/api/v1/programs/{id}/maps",
+        "createMapVersion",
+        "Add a draft process map version (validated)",
+        Some("ProcessMap"),
+        201,
+        "MapVersion",
+    ),
+    (
+        "get",
+        "/api/v1/maps/{id}",
+        "getMapVersion",
+        "One process map version",
+        None,
+        200,
+        "MapVersion",
+    ),
+    (
+        "patch",
+        "/api/v1/maps/{id}",
+        "updateMapVersion",
+        "Replace a draft map (If-Match required)",
+        Some("ProcessMap"),
+        200,
+        "MapVersion",
+    ),
+    (
+        "post",
+        "/api/v1/maps/{id}/publish",
+        "publishMapVersion",
+        "Publish a draft map; published versions never change (If-Match required)",
+        None,
+        200,
+        "MapVersion",
+    ),
+    (
         "put",
         "/api/v1/programs/{id}/requirements",
         "setRequirements",
@@ -688,28 +769,28 @@ fn schemas() -> Value {
         ]),
         "Organization": organization,
         "OrganizationPage": page_of("Organization"),
-        "OrganizationPatch": object(&[], &[("name", text())]),
+        "OrganizationPatch": object(&[], &[("name", name())]),
         "Site": site,
         "SitePage": page_of("Site"),
-        "SiteInput": object(&["name", "code", "city", "region"], &[("name", text()), ("code", text()), ("city", text()), ("region", text())]),
-        "SitePatch": object(&[], &[("name", text()), ("code", text()), ("city", text()), ("region", text()), ("active", json!({ "type": "boolean" }))]),
+        "SiteInput": object(&["name", "code", "city", "region"], &[("name", name()), ("code", code()), ("city", name()), ("region", name())]),
+        "SitePatch": object(&[], &[("name", name()), ("code", code()), ("city", name()), ("region", name()), ("active", json!({ "type": "boolean" }))]),
         "Facility": facility,
         "FacilityPage": page_of("Facility"),
-        "FacilityInput": object(&["name", "kind"], &[("name", text()), ("kind", json!({ "enum": ["clinical", "collection", "processing"] })), ("site_ids", list_of(text()))]),
-        "FacilityPatch": object(&[], &[("name", text()), ("kind", text()), ("site_ids", list_of(text()))]),
+        "FacilityInput": object(&["name", "kind"], &[("name", name()), ("kind", facility_kind()), ("site_ids", list_of(text()))]),
+        "FacilityPatch": object(&[], &[("name", name()), ("kind", facility_kind()), ("site_ids", list_of(text()))]),
         "User": user,
         "UserPage": page_of("User"),
-        "UserInput": object(&["email", "name", "role", "password"], &[("email", text()), ("name", text()), ("role", text()), ("password", json!({ "type": "string", "minLength": 12 }))]),
-        "UserPatch": object(&[], &[("name", text()), ("role", text()), ("active", json!({ "type": "boolean" }))]),
+        "UserInput": object(&["email", "name", "role", "password"], &[("email", email()), ("name", name()), ("role", role()), ("password", password())]),
+        "UserPatch": object(&[], &[("name", name()), ("role", role()), ("active", json!({ "type": "boolean" }))]),
         "Me": object(&["user", "organization"], &[("user", json!({ "$ref": "#/components/schemas/User" })), ("organization", json!({ "$ref": "#/components/schemas/Organization" }))]),
         "Partnership": partnership,
         "PartnershipPage": page_of("Partnership"),
-        "PartnershipInput": object(&["health_system_id", "name"], &[("health_system_id", text()), ("name", text()), ("programs", program_refs()), ("manufacturer_id", text())]),
-        "PartnershipPatch": object(&[], &[("name", text()), ("programs", program_refs()), ("status", json!({ "enum": ["proposed", "active", "ended"] }))]),
+        "PartnershipInput": object(&["health_system_id", "name"], &[("health_system_id", text()), ("name", name()), ("programs", program_refs()), ("manufacturer_id", text())]),
+        "PartnershipPatch": object(&[], &[("name", name()), ("programs", program_refs()), ("status", json!({ "enum": ["proposed", "active", "ended"] }))]),
         "ApiToken": object(&["id", "user_id", "name", "created_at"], &token_props),
         "ApiTokenList": list_of(json!({ "$ref": "#/components/schemas/ApiToken" })),
         "CreatedToken": object(&["id", "user_id", "name", "created_at", "token"], &created_token),
-        "TokenInput": object(&["name"], &[("name", text())]),
+        "TokenInput": object(&["name"], &[("name", name())]),
         "LedgerHead": object(&["ledger_id", "kind", "seq", "head_hash"], &[("ledger_id", text()), ("kind", text()), ("seq", int()), ("head_hash", text())]),
         "Event": object(&["seq", "hash", "kind", "actor", "recorded_at", "payload", "signatures"], &[
             ("seq", int()), ("hash", text()), ("kind", text()), ("actor", text()), ("actor_name", json!({ "type": ["string", "null"] })),
@@ -721,16 +802,15 @@ fn schemas() -> Value {
         }}),
         "JsonLines": json!({ "type": "string", "description": "one canonical event per line (docs/ledger-format.md)" }),
         "SignRequest": object(&["signs", "meaning", "password"], &[
-            ("signs", json!({ "oneOf": [
-                object(&["target", "event_hash"], &[("target", json!({ "const": "event" })), ("event_hash", text())]),
-                object(&["target", "record_kind", "record_id", "content_hash"], &[("target", json!({ "const": "record" })), ("record_kind", text()), ("record_id", text()), ("content_hash", text())]),
-            ]})),
-            ("meaning", json!({ "enum": ["authored", "reviewed", "approved", "verified", "performed"] })),
+            ("signs", object(&["target", "event_hash"], &[("target", json!({ "const": "event" })), ("event_hash", json!({ "type": "string", "description": "the hash of an event on this ledger (a record such as a site map version is signed on its own endpoint)" }))])),
+            ("meaning", meaning()),
             ("password", text()),
         ]),
         "Signature": signature,
         "ProductUnit": object(&["key", "name", "storage_max_celsius", "thaw_window_minutes"], &[
-            ("key", text()), ("name", text()), ("storage_max_celsius", int()), ("thaw_window_minutes", int()),
+            ("key", key()), ("name", text()),
+            ("storage_max_celsius", json!({ "type": "integer", "format": "int32", "minimum": i32::MIN, "maximum": i32::MAX })),
+            ("thaw_window_minutes", u32_schema()),
         ]),
         "ProgramFacts": object(&["name", "modality"], &[
             ("name", text()),
@@ -741,7 +821,7 @@ fn schemas() -> Value {
                 ("kind", json!({ "enum": ["manufacturer_order_id", "lot_number", "isbt128_din", "isbt128_coi"] })),
                 ("issuer", json!({ "enum": ["manufacturer", "collection_facility", "cellpath"] })),
             ]))),
-            ("list_prices", list_of(object(&["effective_on", "cents"], &[("effective_on", json!({ "type": "string", "format": "date" })), ("cents", int())]))),
+            ("list_prices", list_of(object(&["effective_on", "cents"], &[("effective_on", day()), ("cents", json!({ "type": "integer", "minimum": 1, "maximum": LEDGER_INT_MAX, "description": "US cents" }))]))),
         ]),
         "Program": json!({ "type": "object", "required": ["id", "org_id", "name", "modality", "units", "identifiers", "list_prices", "requires_dual_verification", "version"], "properties": {
             "id": text(), "org_id": text(), "name": text(), "modality": text(),
@@ -750,32 +830,32 @@ fn schemas() -> Value {
             "requires_dual_verification": { "type": "boolean" }, "version": int(), "created_at": micros(), "updated_at": micros(),
         }}),
         "ProgramPage": page_of("Program"),
-        "ProcessMap": json!({ "type": "object", "required": ["steps"], "description": "a graph of steps (docs: DESIGN §4.1); each step lists the steps it comes after", "properties": {
-            "steps": { "type": "array", "items": { "type": "object", "required": ["key", "name", "stage", "kind", "role"], "properties": {
-                "key": text(), "name": text(),
-                "stage": { "enum": ["procurement", "storage", "prescribing", "verification", "preparation", "administration", "monitoring", "evaluation"] },
-                "kind": { "enum": ["record", "custody_handoff", "release_decision", "schedule", "signature", "dual_verification", "hold_point", "thaw", "administer", "monitor", "follow_up", "checklist"] },
-                "role": text(), "after": list_of(text()), "controlled": { "type": "boolean" },
-                "recorded_in": { "enum": ["cellpath", "ehr"] }, "optional": { "type": "boolean" }, "params": { "type": "object" },
-            }}},
-        }}),
-        "MapVersion": object(&["id", "program_id", "number", "status", "map", "content_hash", "version"], &[
+        "ProcessMap": object(&[], &[("steps", list_of(json!({ "$ref": "#/components/schemas/Step" })))]),
+        "Step": step(),        "MapVersion": object(&["id", "program_id", "number", "status", "map", "content_hash", "version"], &[
             ("id", text()), ("program_id", text()), ("number", int()), ("status", json!({ "enum": ["draft", "published"] })),
             ("map", json!({ "$ref": "#/components/schemas/ProcessMap" })), ("content_hash", text()),
             ("published_at", json!({ "type": ["integer", "null"] })), ("version", int()), ("created_at", micros()), ("updated_at", micros()),
         ]),
         "MapVersionList": list_of(json!({ "$ref": "#/components/schemas/MapVersion" })),
         "RequirementList": list_of(object(&["key", "capability", "check", "severity"], &[
-            ("key", text()), ("capability", text()),
-            ("check", json!({ "type": "object", "description": "one of {\"at_least\": n}, {\"at_most\": n}, \"yes\", {\"covers\": \"HH:MM-HH:MM\"}, {\"contains\": name}" })),
+            ("key", key()), ("capability", text()),
+            ("check", json!({ "oneOf": [
+                object(&["at_least"], &[("at_least", ledger_int())]),
+                object(&["at_most"], &[("at_most", ledger_int())]),
+                json!({ "const": "yes" }),
+                object(&["covers"], &[("covers", json!({ "type": "string", "description": "HH:MM-HH:MM" }))]),
+                object(&["contains"], &[("contains", text())]),
+            ], "description": "one of {\"at_least\": n}, {\"at_most\": n}, \"yes\", {\"covers\": \"HH:MM-HH:MM\"}, {\"contains\": name}" })),
             ("severity", json!({ "enum": ["blocking", "major", "minor"] })), ("description", text()),
         ])),
         "StartSiteMap": object(&["site_id", "program_id"], &[("site_id", text()), ("program_id", text()), ("from", text())]),
-        "SiteRefinement": json!({ "type": "object", "properties": {
-            "details": { "type": "object", "description": "step key → {owner_role, location, system, notes}" },
-            "overrides": { "type": "object", "description": "step key → the site's changed step (site-owned steps only)" },
-            "local_steps": { "type": "array", "description": "checklist steps: {step, before: [keys]}" },
-        }}),
+        "SiteRefinement": object(&[], &[
+            ("details", json!({ "type": "object", "description": "step key → what the site adds to it", "additionalProperties": object(&[], &[
+                ("owner_role", role()), ("location", text()), ("system", text()), ("notes", text()),
+            ]) })),
+            ("overrides", json!({ "type": "object", "description": "step key → the site's changed step (site-owned steps only)", "additionalProperties": { "$ref": "#/components/schemas/Step" } })),
+            ("local_steps", list_of(object(&["step"], &[("step", json!({ "$ref": "#/components/schemas/Step" })), ("before", list_of(text()))]))),
+        ]),
         "SiteMapVersion": json!({ "type": "object", "required": ["id", "partnership_id", "site_id", "program_id", "base_map_version_id", "number", "refinement", "version"] }),
         "SiteMapVersionList": list_of(json!({ "$ref": "#/components/schemas/SiteMapVersion" })),
         "SiteMapView": json!({ "type": "object", "required": ["version", "refinement", "proposals", "content_hash", "signatures", "status", "scan_burden"], "properties": {
@@ -783,31 +863,43 @@ fn schemas() -> Value {
             "signed_by_health_system": { "type": "boolean" }, "signed_by_manufacturer": { "type": "boolean" },
             "scan_burden": object(&["scans_per_case", "distinct_locations"], &[("scans_per_case", int()), ("distinct_locations", int())]),
         }}),
-        "Proposal": object(&["step", "reason"], &[("step", json!({ "type": "object" })), ("reason", text())]),
+        "Proposal": object(&["step", "reason"], &[("step", json!({ "$ref": "#/components/schemas/Step" })), ("reason", notes())]),
         "MapProposal": json!({ "type": "object", "required": ["id", "site_map_version_id", "step_key", "proposed", "reason", "status", "version"] }),
-        "Decision": object(&["accept", "reason"], &[("accept", json!({ "type": "boolean" })), ("reason", text())]),
-        "SignSiteMap": object(&["meaning", "password"], &[("meaning", json!({ "enum": ["authored", "reviewed", "approved", "verified", "performed"] })), ("password", text())]),
+        "Decision": object(&["accept", "reason"], &[("accept", json!({ "type": "boolean" })), ("reason", notes())]),
+        "SignSiteMap": object(&["meaning", "password"], &[("meaning", meaning()), ("password", text())]),
         "VisitInput": object(&["site_id", "visited_on", "visitors", "facility_ids"], &[
-            ("site_id", text()), ("visited_on", json!({ "type": "string", "format": "date" })), ("visitors", list_of(text())), ("facility_ids", list_of(text())),
-            ("observations", list_of(json!({ "type": "object", "required": ["facility_id", "capability", "value"] }))),
-            ("findings", json!({ "type": "object", "description": "area → text" })),
-            ("attachments", list_of(object(&["name", "media_type", "bytes", "sha256"], &[("name", text()), ("media_type", text()), ("bytes", int()), ("sha256", text())]))),
+            ("site_id", text()), ("visited_on", day()), ("visitors", list_of(name())), ("facility_ids", list_of(text())),
+            ("observations", list_of(object(&["facility_id", "capability", "value"], &[
+                ("facility_id", text()), ("capability", text()),
+                ("value", json!({ "oneOf": [{ "type": "boolean" }, ledger_int(), { "type": "string" }, list_of(text())], "description": "yes/no, a whole number, a window HH:MM-HH:MM or a list of names, as the capability takes" })),
+                ("note", text()),
+            ]))),
+            ("findings", json!({ "type": "object", "description": "area → text", "additionalProperties": notes() })),
+            ("attachments", list_of(object(&["name", "media_type", "bytes", "sha256"], &[("name", text()), ("media_type", text()), ("bytes", json!({ "type": "integer", "minimum": 0, "maximum": LEDGER_INT_MAX })), ("sha256", json!({ "type": "string", "pattern": "^[0-9a-fA-F]{64}$" }))]))),
         ]),
         "SiteVisit": json!({ "type": "object", "required": ["id", "partnership_id", "site_id", "visited_on", "version"] }),
         "Gap": json!({ "type": "object", "required": ["id", "site_id", "program_id", "requirement_key", "severity", "status", "due_on", "version"] }),
         "GapList": list_of(json!({ "$ref": "#/components/schemas/Gap" })),
         "ReadinessView": json!({ "type": "object", "required": ["site_id", "program_id", "findings", "percent", "gaps", "open_blocking"] }),
-        "CloseGap": object(&["evidence", "password"], &[("evidence", text()), ("password", text())]),
-        "AgreementInput": object(&["kind", "scope"], &[
-            ("kind", json!({ "enum": ["master_service_agreement", "terms_and_conditions", "data_protection", "quality_agreement", "supply_agreement"] })),
-            ("scope", json!({ "enum": ["health_system", "site"] })),
-            ("site_id", text()),
-            ("coverage", json!({ "$ref": "#/components/schemas/Coverage" })),
-            ("owner_manufacturer", text()), ("owner_health_system", text()),
-        ]),
+        "CloseGap": object(&["evidence", "password"], &[("evidence", notes()), ("password", text())]),
+        "AgreementInput": json!({ "oneOf": [
+            object(&["kind", "scope"], &[
+                ("kind", json!({ "enum": ["master_service_agreement", "terms_and_conditions", "data_protection", "quality_agreement", "supply_agreement"] })),
+                ("scope", json!({ "const": "health_system" })),
+                ("site_id", json!({ "const": "", "description": "a health-system agreement names no site" })),
+                ("coverage", json!({ "$ref": "#/components/schemas/Coverage" })),
+                ("owner_manufacturer", text()), ("owner_health_system", text()),
+            ]),
+            object(&["kind", "scope", "site_id"], &[
+                ("kind", json!({ "enum": ["quality_agreement", "supply_agreement"], "description": "the central kinds are executed once for the health system" })),
+                ("scope", json!({ "const": "site" })),
+                ("site_id", json!({ "type": "string", "minLength": 1, "description": "the site it covers (no coverage: it covers its own site)" })),
+                ("owner_manufacturer", text()), ("owner_health_system", text()),
+            ]),
+        ]}),
         "Coverage": json!({ "oneOf": [
             object(&["covers"], &[("covers", json!({ "const": "all_sites" }))]),
-            object(&["covers", "site_ids"], &[("covers", json!({ "const": "named" })), ("site_ids", list_of(text()))]),
+            object(&["covers", "site_ids"], &[("covers", json!({ "const": "named" })), ("site_ids", json!({ "type": "array", "items": text(), "minItems": 1 }))]),
         ]}),
         "Agreement": object(&["id", "partnership_id", "kind", "scope", "site_id", "status", "owner_manufacturer", "owner_health_system", "effective_on", "expires_on", "coverage", "documents", "amendments", "redline_rounds", "version"], &[
             ("id", text()), ("partnership_id", text()), ("kind", text()), ("scope", text()),
@@ -823,14 +915,14 @@ fn schemas() -> Value {
         ]),
         "AgreementList": list_of(json!({ "$ref": "#/components/schemas/Agreement" })),
         "AgreementMove": object(&["status"], &[("status", json!({ "enum": ["not_started", "drafting", "negotiating", "legal_review", "executed", "withdrawn"] }))]),
-        "AgreementDates": object(&["effective_on"], &[("effective_on", json!({ "type": "string", "format": "date" })), ("expires_on", json!({ "type": "string", "description": "YYYY-MM-DD, the first day the agreement no longer binds (the gate stops counting it that day), or '' for none" }))]),
-        "AgreementDocument": object(&["name", "sha256", "bytes"], &[("name", text()), ("sha256", json!({ "type": "string", "pattern": "^[0-9a-f]{64}$" })), ("bytes", int())]),
-        "AgreementAmendment": object(&["title", "effective_on"], &[("title", text()), ("effective_on", json!({ "type": "string", "format": "date" }))]),
+        "AgreementDates": object(&["effective_on"], &[("effective_on", day()), ("expires_on", json!({ "type": "string", "pattern": format!("^$|{}", DAY), "description": "YYYY-MM-DD, the first day the agreement no longer binds (the gate stops counting it that day), or '' for none" }))]),
+        "AgreementDocument": object(&["name", "sha256", "bytes"], &[("name", name()), ("sha256", json!({ "type": "string", "pattern": "^[0-9a-f]{64}$" })), ("bytes", json!({ "type": "integer", "minimum": 0, "maximum": LEDGER_INT_MAX }))]),
+        "AgreementAmendment": object(&["title", "effective_on"], &[("title", notes()), ("effective_on", day())]),
         "Joinder": object(&["site_ids"], &[("site_ids", list_of(text()))]),
         "DeliverableInput": object(&["site_id", "program_id", "deliverable", "done_on", "evidence", "password"], &[
             ("site_id", text()), ("program_id", text()),
             ("deliverable", json!({ "enum": ["consent_with_failure_language", "release_exception_protocol", "site_qualification_audit", "staff_training", "mock_shipment", "pharmacy_and_therapeutics"] })),
-            ("done_on", json!({ "type": "string", "format": "date" })), ("evidence", text()), ("password", text()),
+            ("done_on", day()), ("evidence", notes()), ("password", text()),
         ]),
         "DeliverableRecord": object(&["id", "partnership_id", "site_id", "program_id", "deliverable", "done_on", "evidence", "revoked_on", "revoked_reason", "version"], &[
             ("id", text()), ("partnership_id", text()), ("site_id", text()), ("program_id", text()), ("deliverable", text()),
@@ -839,7 +931,7 @@ fn schemas() -> Value {
             ("revoked_reason", text()),
             ("version", int()), ("created_at", micros()), ("updated_at", micros()),
         ]),
-        "DeliverableRevocation": object(&["reason", "password"], &[("reason", text()), ("password", text())]),
+        "DeliverableRevocation": object(&["reason", "password"], &[("reason", notes()), ("password", text())]),
         "GateView": json!({ "type": "object", "required": ["partnership_id", "site_id", "program_id", "today", "authorized", "missing", "agreements", "deliverables"], "properties": {
             "partnership_id": text(), "site_id": text(), "program_id": text(), "today": text(),
             "authorized": { "type": "boolean" },
@@ -864,12 +956,13 @@ fn schemas() -> Value {
         ])),
         "TrackTemplate": object(&["items"], &[("items", list_of(object(&["key", "item", "scope", "days"], &[
             ("key", text()),
-            ("item", json!({ "type": "object", "required": ["type", "name"], "description": "{\"type\": \"agreement\", \"name\": <agreement kind>} or {\"type\": \"deliverable\", \"name\": <deliverable>}", "properties": {
-                "type": { "enum": ["agreement", "deliverable"] }, "name": text(),
-            }})),
+            ("item", json!({ "oneOf": [
+                object(&["type", "name"], &[("type", json!({ "const": "agreement" })), ("name", json!({ "enum": ["master_service_agreement", "terms_and_conditions", "data_protection", "quality_agreement", "supply_agreement"] }))]),
+                object(&["type", "name"], &[("type", json!({ "const": "deliverable" })), ("name", json!({ "enum": ["site_map_signed", "consent_with_failure_language", "release_exception_protocol", "site_qualification_audit", "staff_training", "mock_shipment", "pharmacy_and_therapeutics"] }))]),
+            ]})),
             ("scope", json!({ "enum": ["health_system", "site"] })),
             ("after", list_of(text())),
-            ("days", json!({ "type": "array", "items": { "type": "integer", "minimum": 0 }, "minItems": 3, "maxItems": 3, "description": "min, most likely, max" })),
+            ("days", json!({ "type": "array", "items": { "type": "integer", "minimum": 0, "maximum": 3650 }, "minItems": 3, "maxItems": 3, "description": "min, most likely, max" })),
         ])))]),
         "TrackTemplateView": object(&["program_id", "template", "standard", "version"], &[
             ("program_id", text()), ("template", json!({ "$ref": "#/components/schemas/TrackTemplate" })),
@@ -996,13 +1089,194 @@ fn site_outlook() -> Value {
     )
 }
 
+/// A day as the app reads it: `YYYY-MM-DD`, a real date from 1900 to 2200.
+const DAY: &str = "^(?:(?:(?:19|20|21)[0-9]{2}|2200)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:19|20|21)(?:0[48]|[2468][048]|[13579][26])-02-29|2000-02-29)$";
+
+fn day() -> Value {
+    json!({ "type": "string", "pattern": DAY, "description": "YYYY-MM-DD, from 1900 to 2200" })
+}
+
+/// Text of one line: at least one visible character, no control characters.
+const ONE_LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
+/// Text of lines: at least one visible character; tabs and line breaks allowed.
+const LINES: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+
+/// A display name: 1–200 characters on one line (trimmed).
+fn name() -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": 200, "pattern": ONE_LINE })
+}
+
+/// Free text: up to 4,000 characters, lines allowed (trimmed, not empty).
+fn notes() -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": 4000, "pattern": LINES })
+}
+
+fn code() -> Value {
+    json!({ "type": "string", "pattern": "^[A-Za-z][A-Za-z0-9-]{0,19}$", "description": "capital letters, digits and '-', starting with a letter (stored upper-cased)" })
+}
+
+fn email() -> Value {
+    json!({ "type": "string", "maxLength": 254, "pattern": "^[^@\\s<>\"',;\\u0000-\\u001f\\u007f-\\u009f]+@[^@\\s<>\"',;.\\u0000-\\u001f\\u007f-\\u009f][^@\\s<>\"',;\\u0000-\\u001f\\u007f-\\u009f]*\\.[^@\\s<>\"',;\\u0000-\\u001f\\u007f-\\u009f]*[^@\\s<>\"',;.\\u0000-\\u001f\\u007f-\\u009f]$" })
+}
+
+fn password() -> Value {
+    json!({ "type": "string", "minLength": 12, "maxLength": 200 })
+}
+
+fn role() -> Value {
+    json!({ "enum": ["admin", "onboarding", "contracts", "patient_ops", "quality", "safety", "finance", "pharmacy", "cell_lab", "apheresis", "coordinator", "physician", "nurse", "data_manager"], "description": "a role of the organization's kind" })
+}
+
+fn facility_kind() -> Value {
+    json!({ "enum": ["clinical", "collection", "processing"] })
+}
+
+fn meaning() -> Value {
+    json!({ "enum": ["authored", "reviewed", "approved", "verified", "performed"] })
+}
+
+/// A key: 1–40 of `a-z`, `0-9`, `_`.
+fn key() -> Value {
+    json!({ "type": "string", "pattern": "^[a-z0-9_]{1,40}$" })
+}
+
+fn u32_schema() -> Value {
+    json!({ "type": "integer", "minimum": 0, "maximum": u32::MAX })
+}
+
+/// An integer the ledger records: within ±(2^53 − 1).
+fn ledger_int() -> Value {
+    json!({ "type": "integer", "minimum": -LEDGER_INT_MAX, "maximum": LEDGER_INT_MAX })
+}
+
+/// A step of a process map.
+fn step() -> Value {
+    object(
+        &["key", "name", "stage", "kind", "role"],
+        &[
+            ("key", key()),
+            ("name", text()),
+            (
+                "stage",
+                json!({ "enum": ["procurement", "storage", "prescribing", "verification", "preparation", "administration", "monitoring", "evaluation"] }),
+            ),
+            (
+                "kind",
+                json!({ "enum": ["record", "custody_handoff", "release_decision", "schedule", "signature", "dual_verification", "hold_point", "thaw", "administer", "monitor", "follow_up", "checklist"] }),
+            ),
+            ("role", role()),
+            ("after", list_of(text())),
+            ("controlled", json!({ "type": "boolean" })),
+            ("recorded_in", json!({ "enum": ["cellpath", "ehr"] })),
+            ("optional", json!({ "type": "boolean" })),
+            (
+                "params",
+                object(
+                    &[],
+                    &[
+                        ("fields", list_of(text())),
+                        (
+                            "signatures",
+                            list_of(object(
+                                &["role", "meaning"],
+                                &[("role", role()), ("meaning", meaning())],
+                            )),
+                        ),
+                        ("unit", text()),
+                        ("window_minutes", u32_schema()),
+                        ("monitoring_days", u32_schema()),
+                        (
+                            "follow_up",
+                            list_of(object(
+                                &["form", "due_days"],
+                                &[("form", text()), ("due_days", u32_schema())],
+                            )),
+                        ),
+                        ("visits", list_of(u32_schema())),
+                        ("scan", json!({ "type": "boolean" })),
+                        ("hold_until", text()),
+                        ("items", list_of(text())),
+                        ("location", text()),
+                    ],
+                ),
+            ),
+        ],
+    )
+}
+
 fn problem(description: &str) -> Value {
     json!({ "description": description, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
 }
 
+/// Operations that change a versioned record: they need `If-Match` with the version read
+/// (428 without it, 400 when it is not a version, 412 when the record has moved on).
+pub const IF_MATCH: &[&str] = &[
+    "updateOrganization",
+    "updateSite",
+    "updateFacility",
+    "updateUser",
+    "updatePartnership",
+    "updateProgram",
+    "updateMapVersion",
+    "publishMapVersion",
+    "setRequirements",
+    "refineSiteMap",
+    "decideProposal",
+    "closeGap",
+    "setTrackTemplate",
+    "moveAgreement",
+    "setAgreementDates",
+    "addAgreementDocument",
+    "addAgreementAmendment",
+    "joinSites",
+    "revokeDeliverable",
+];
+
+/// Operations that read no body and no `Idempotency-Key`: actions of the caller alone.
+const NO_COMMAND: &[&str] = &["analyzeGaps", "reviewAuthorizations", "revokeToken"];
+
+/// The query parameters each operation takes; any other is refused with 400 naming it.
+fn query_params(op_id: &str, response: &str) -> Vec<Value> {
+    let q = |name: &str, schema: Value, description: &str| json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description });
+    if response.ends_with("Page") {
+        return vec![
+            q(
+                "limit",
+                json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50 }),
+                "how many items (1–200)",
+            ),
+            q(
+                "offset",
+                json!({ "type": "integer", "minimum": 0, "maximum": LEDGER_INT_MAX, "default": 0 }),
+                "how many items to skip",
+            ),
+        ];
+    }
+    match op_id {
+        "getGate" | "getLivePlan" | "getOnboardingPipeline" => {
+            vec![q(
+                "on",
+                day(),
+                "the day to judge (YYYY-MM-DD); today when left out",
+            )]
+        }
+        "listExpiringAgreements" => vec![q(
+            "within",
+            json!({ "type": "integer", "minimum": 0, "maximum": 3650, "default": 90 }),
+            "days ahead to look",
+        )],
+        _ => vec![],
+    }
+}
+
+/// 2^53 − 1: every integer a request carries is within ±this (the ledger's range).
+pub const LEDGER_INT_MAX: i64 = cellpath_domain::LedgerInt::MAX;
+
 pub fn build() -> Value {
     let mut paths = Map::new();
     for (method, path, op_id, summary, request, status, response) in OPERATIONS {
+        let if_match = IF_MATCH.contains(op_id);
+        let command = *method != "get" && !NO_COMMAND.contains(op_id);
         let mut params = vec![];
         for name in path
             .split('/')
@@ -1010,16 +1284,15 @@ pub fn build() -> Value {
         {
             params.push(json!({ "name": name, "in": "path", "required": true, "schema": text() }));
         }
-        if *method == "patch" {
-            params.push(json!({ "name": "If-Match", "in": "header", "required": true, "schema": text(), "description": "the ETag you read, e.g. \"3\"" }));
+        if if_match {
+            params.push(json!({ "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string", "pattern": "^(W/)?\"?[1-9][0-9]{0,14}\"?$" }, "description": "the ETag you read, e.g. \"3\"" }));
         }
-        if *method != "get" {
-            params.push(json!({ "name": "Idempotency-Key", "in": "header", "required": false, "schema": text(), "description": "repeats with the same key and body return the first answer for 24 hours" }));
+        if command {
+            params.push(json!({ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "pattern": "^[!-~]{1,200}$" }, "description": "1–200 visible ASCII characters; repeats with the same key and body return the first answer for 24 hours" }));
         }
-        if response.ends_with("Page") {
-            params.push(json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200, "default": 50 } }));
-            params.push(json!({ "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "default": 0 } }));
-        }
+        let query = query_params(op_id, response);
+        let has_query = !query.is_empty();
+        params.extend(query);
         let mut responses = Map::new();
         let content_type = if *response == "JsonLines" {
             "application/jsonl"
@@ -1027,21 +1300,48 @@ pub fn build() -> Value {
             "application/json"
         };
         responses.insert(status.to_string(), json!({ "description": summary, "content": { content_type: { "schema": { "$ref": format!("#/components/schemas/{response}") } } } }));
+        responses.insert(
+            "400".into(),
+            problem(if command {
+                "malformed JSON, an unknown query parameter (commands take none), or a bad If-Match or Idempotency-Key header"
+            } else {
+                "a query parameter unknown to this operation or not of its type"
+            }),
+        );
         responses.insert("401".into(), problem("no valid API token"));
+        responses.insert(
+            "403".into(),
+            problem("visible, but not the caller's to see or change"),
+        );
         responses.insert(
             "404".into(),
             problem("not found, or not visible to the caller"),
         );
         if *method != "get" {
             responses.insert(
-                "403".into(),
-                problem("visible, but not the caller's to change"),
-            );
-            responses.insert("422".into(), problem("invalid values, field by field; or an Idempotency-Key reused with another body"));
-        }
-        if *method == "patch" {
-            responses.insert(
                 "409".into(),
+                problem("it already exists (a duplicate), or its state does not allow this"),
+            );
+        }
+        if command {
+            responses.insert("413".into(), problem("the body is larger than 256 KiB"));
+        }
+        if request.is_some() {
+            responses.insert(
+                "415".into(),
+                problem("the body is not sent as Content-Type: application/json"),
+            );
+        }
+        if *method != "get" || has_query {
+            responses.insert("422".into(), problem(if *method == "get" {
+                "a query parameter out of its range, field by field"
+            } else {
+                "invalid values, field by field (an integer outside ±(2^53 − 1) among them); or an Idempotency-Key reused with another body"
+            }));
+        }
+        if if_match {
+            responses.insert(
+                "412".into(),
                 problem("changed by someone else since the If-Match version"),
             );
             responses.insert("428".into(), problem("If-Match missing"));
@@ -1058,7 +1358,7 @@ pub fn build() -> Value {
         "info": {
             "title": "cellpath API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The shared record of cell and gene therapy manufacturers and health systems. Errors are application/problem+json. Authenticate with a personal API token: Authorization: Bearer cpt_…",
+            "description": "The shared record of cell and gene therapy manufacturers and health systems. Errors are application/problem+json, everywhere under /api (an unknown route 404, a method the route does not take 405 with Allow, an undecodable path 400). Query parameters an operation does not list are refused with 400 naming them. Integers in requests are within ±(2^53 − 1), the range the ledger records. Authenticate with a personal API token: Authorization: Bearer cpt_…",
         },
         "paths": paths,
         "components": {

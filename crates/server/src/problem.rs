@@ -102,9 +102,10 @@ impl From<AppError> for ApiError {
                 "Authentication failed",
                 detail,
             ),
+            // The If-Match version is not the record's any more (RFC 9110: 412).
             AppError::Conflict { .. } => Problem::new(
-                StatusCode::CONFLICT,
-                "conflict",
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
                 "Changed by someone else",
                 detail,
             ),
@@ -132,4 +133,74 @@ impl From<AppError> for ApiError {
         };
         ApiError(p)
     }
+}
+
+/// Every error under `/api` is problem+json, whoever answered it: axum's own rejections (an
+/// undecodable path segment, a method the route does not have — keeping its `Allow` header — a
+/// body too large) arrive here as plain text and leave as a problem with the same status and
+/// their text as the detail.
+pub async fn ensure_problem(res: Response) -> Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            let media = v.split(';').next().unwrap_or("").trim();
+            media.eq_ignore_ascii_case("application/json")
+                || media.eq_ignore_ascii_case("application/problem+json")
+        });
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let (slug, title, fallback) = match status {
+        StatusCode::BAD_REQUEST => (
+            "bad-request",
+            "Bad request",
+            "the request could not be read",
+        ),
+        StatusCode::NOT_FOUND => ("not-found", "Not found", "no such API route"),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            "Method not allowed",
+            "this route does not take that method; the Allow header lists the ones it takes",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "too-large",
+            "The body is too large",
+            "the body is larger than the server accepts",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "media-type",
+            "JSON expected",
+            "send the body as JSON with Content-Type: application/json",
+        ),
+        _ if status.is_server_error() => (
+            "internal",
+            "Internal error",
+            "something went wrong on our side; it has been logged",
+        ),
+        _ => (
+            "error",
+            "The request was refused",
+            "the request was refused",
+        ),
+    };
+    let detail = if text.is_empty() || status.is_server_error() {
+        fallback.to_string()
+    } else {
+        text.chars().take(300).collect()
+    };
+    let mut out = Problem::new(status, slug, title, detail).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    out
 }

@@ -304,9 +304,10 @@ async fn updates_need_the_version_last_read() {
         patch(Some("\"1\""), json!({ "city": "Salem" }))
             .await
             .unwrap(),
-        StatusCode::CONFLICT,
+        StatusCode::PRECONDITION_FAILED,
     )
     .await;
+    assert_eq!(stale["type"], "/problems/precondition-failed");
     assert!(
         stale["detail"].as_str().unwrap().contains("version 2"),
         "{stale}"
@@ -943,7 +944,7 @@ async fn a_retry_after_a_lost_answer_gets_the_first_answer_and_secrets_are_not_k
     let first = patch().await.unwrap();
     assert_eq!(first.status(), StatusCode::OK);
     let first_body = first.text().await.unwrap();
-    // The version moved on; the retry still gets the stored 200, not a 409.
+    // The version moved on; the retry still gets the stored 200, not a 412.
     let retry = patch().await.unwrap();
     assert_eq!(retry.status(), StatusCode::OK);
     assert_eq!(retry.headers().get("idempotent-replayed").unwrap(), "true");

@@ -4,6 +4,8 @@
 mod api;
 mod browser;
 mod cli;
+mod contract;
+mod fuzz;
 mod kill9;
 mod plan;
 mod support;

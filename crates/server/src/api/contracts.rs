@@ -2,7 +2,7 @@
 //! dated, documented, amended, joined by more sites), gate deliverables (e-signed), and the
 //! gate itself per site and program; a program's track template.
 
-use super::extract::{ApiCaller, Command, Params, answer, with_etag};
+use super::extract::{ApiCaller, Command, NoQuery, Params, answer, with_etag};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::extract::{Path, State};
@@ -17,6 +17,7 @@ use serde::Deserialize;
 pub async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     Ok(axum::Json(s.app.agreements(&c, &id).await?).into_response())
@@ -211,6 +212,7 @@ pub async fn gate(
 pub async fn review(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let today = Date::of_micros(s.app.now());
@@ -221,7 +223,7 @@ pub async fn review(
 #[serde(deny_unknown_fields)]
 pub struct ExpiringQuery {
     /// Days ahead to look; 90 when left out.
-    within: Option<i64>,
+    within: Option<cellpath_domain::LedgerInt>,
 }
 
 pub async fn expiring(
@@ -231,13 +233,14 @@ pub async fn expiring(
     Params(q): Params<ExpiringQuery>,
 ) -> Result<Response, ApiError> {
     let today = Date::of_micros(s.app.now());
-    let within = q.within.unwrap_or(90);
+    let within = q.within.map_or(90, cellpath_domain::LedgerInt::get);
     Ok(axum::Json(s.app.expiring_agreements(&c, &id, today, within).await?).into_response())
 }
 
 pub async fn get_track_template(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let view = s.app.track_template(&c, &id).await?;

@@ -7,7 +7,8 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use cellpath_app::{AppError, Caller, Idem, Outcome};
+use cellpath_app::{AppError, Caller, FieldError, Idem, Outcome};
+use cellpath_domain::LedgerInt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -56,9 +57,13 @@ pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, 
         )
         .into());
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = T::deserialize(&mut de).and_then(|v| de.end().map(|_| v));
-    value.map_err(|e| {
+    let value = serde_json::from_slice::<serde_json::Value>(body)
+        .map_err(|e| (String::new(), e))
+        .and_then(|v| {
+            serde_path_to_error::deserialize::<_, T>(whole_numbers(v))
+                .map_err(|e| (field_name(e.path()), e.into_inner()))
+        });
+    value.map_err(|(field, e)| {
         use serde_json::error::Category;
         let (status, slug, title) = match e.classify() {
             Category::Syntax | Category::Eof | Category::Io => (
@@ -73,8 +78,59 @@ pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, 
             ),
         };
         let detail: String = e.to_string().chars().take(300).collect();
-        Problem::new(status, slug, title, detail).into()
+        let mut problem = Problem::new(status, slug, title, detail.clone());
+        // A value of the wrong type or out of range names its field as the app's own
+        // refusals do (`observations.0.value`); '' is the body itself.
+        if status == StatusCode::UNPROCESSABLE_ENTITY && !field.is_empty() {
+            problem.errors.push(FieldError {
+                field,
+                message: detail,
+            });
+        }
+        problem.into()
     })
+}
+
+/// JSON does not tell `3` from `3.0` (JSON Schema's `integer` takes both): a whole number
+/// written with a fraction or exponent is read as the integer it is, within ±(2^53 − 1), where
+/// every JSON reader agrees on it. Anything else stays a float, which no integer field takes.
+fn whole_numbers(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f)
+                if !n.is_i64()
+                    && !n.is_u64()
+                    && f.fract() == 0.0
+                    && f.abs() <= LedgerInt::MAX as f64 =>
+            {
+                Value::from(f as i64)
+            }
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, whole_numbers(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A body field's path in the app's notation: `observations.0.value`.
+fn field_name(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let names: Vec<String> = path
+        .iter()
+        .filter_map(|seg| match seg {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .collect();
+    names.join(".")
 }
 
 /// The `Idempotency-Key` of a POST or PATCH, with the hash of what it was sent with.
@@ -143,6 +199,10 @@ impl axum::extract::FromRequest<AppState> for Command {
     ) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let ApiCaller(caller) = ApiCaller::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        // Commands take no query parameters.
+        NoQuery::from_request_parts(&mut parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
         let (method, uri, headers) = (
@@ -217,8 +277,8 @@ pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
+    pub limit: Option<LedgerInt>,
+    pub offset: Option<LedgerInt>,
 }
 
 /// A request's query parameters, or a problem+json 400 that says which one is wrong (axum's
@@ -245,11 +305,22 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for Params<T> {
     }
 }
 
+/// The query of an operation that takes no parameters: any parameter is refused (400, naming
+/// it) as an unknown one is on every other route.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+pub type NoQuery = Params<NoParams>;
+
 /// The `?limit=&offset=` of a list request.
 pub type PageParams = Params<PageQuery>;
 
 pub fn page(Params(q): PageParams) -> Result<cellpath_store::Page, ApiError> {
-    Ok(cellpath_app::records::page(q.limit, q.offset)?)
+    Ok(cellpath_app::records::page(
+        q.limit.map(LedgerInt::get),
+        q.offset.map(LedgerInt::get),
+    )?)
 }
 
 /// The caller's own organization ('' for a caller without one, whom the app then refuses).
@@ -267,7 +338,9 @@ pub struct Paged<T> {
 }
 
 pub fn paged<T: Serialize>(items: Vec<T>, page: cellpath_store::Page) -> Response {
-    let next_offset = (items.len() as i64 == page.limit).then_some(page.offset + page.limit);
+    let next_offset = (items.len() as i64 == page.limit)
+        .then(|| page.offset.checked_add(page.limit))
+        .flatten();
     axum::Json(Paged {
         items,
         limit: page.limit,

@@ -1,6 +1,6 @@
 //! The audit trail over the API: head, events, verification, JSON Lines export, e-signatures.
 
-use super::extract::{ApiCaller, Command, PageParams, answer, meaning, page, paged};
+use super::extract::{ApiCaller, Command, NoQuery, PageParams, answer, meaning, page, paged};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::extract::{Path, State};
@@ -12,6 +12,7 @@ use serde::Deserialize;
 pub async fn head(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     Ok(axum::Json(s.app.ledger_head(&c, &id).await?).into_response())
@@ -30,6 +31,7 @@ pub async fn events(
 pub async fn verify(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     Ok(axum::Json(s.app.verify_ledger(&c, &id).await?).into_response())
@@ -38,6 +40,7 @@ pub async fn verify(
 pub async fn export(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let mut buf = Vec::new();

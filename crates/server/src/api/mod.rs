@@ -155,4 +155,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/ledgers/{id}/signatures", post(ledgers::sign))
         .route("/api/openapi.json", get(crate::openapi::document))
         .route("/api/{*rest}", any(extract::not_found))
+        .layer(axum::middleware::map_response(
+            crate::problem::ensure_problem,
+        ))
 }

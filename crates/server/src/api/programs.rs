@@ -1,6 +1,8 @@
 //! Programs and their process map versions over the API.
 
-use super::extract::{ApiCaller, Command, PageParams, answer, own_org, page, paged, with_etag};
+use super::extract::{
+    ApiCaller, Command, NoQuery, PageParams, answer, own_org, page, paged, with_etag,
+};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::extract::{Path, State};
@@ -30,6 +32,7 @@ pub async fn create(State(s): State<AppState>, cmd: Command) -> Result<Response,
 pub async fn get(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let v = s.app.program(&c, &id).await?;
@@ -52,6 +55,7 @@ pub async fn update(
 pub async fn list_maps(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     Ok(axum::Json(s.app.map_versions(&c, &id).await?).into_response())
@@ -72,6 +76,7 @@ pub async fn create_map(
 pub async fn get_map(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (v, _) = s.app.map_version(&c, &id).await?;

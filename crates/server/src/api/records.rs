@@ -1,6 +1,8 @@
 //! Handlers for the directory records: organizations, sites, facilities, users, partnerships.
 
-use super::extract::{ApiCaller, Command, PageParams, answer, own_org, page, paged, with_etag};
+use super::extract::{
+    ApiCaller, Command, NoQuery, PageParams, answer, own_org, page, paged, with_etag,
+};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::extract::{Path, State};
@@ -19,7 +21,11 @@ pub struct Me {
     organization: cellpath_store::Organization,
 }
 
-pub async fn me(State(s): State<AppState>, ApiCaller(c): ApiCaller) -> Result<Response, ApiError> {
+pub async fn me(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    _: NoQuery,
+) -> Result<Response, ApiError> {
     let p = c
         .principal
         .as_ref()
@@ -41,6 +47,7 @@ pub async fn list_organizations(
 pub async fn get_organization(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let org = s.app.organization(&c, &id).await?;
@@ -88,6 +95,7 @@ pub async fn create_site(
 pub async fn get_site(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let v = s.app.site(&c, &id).await?;
@@ -132,6 +140,7 @@ pub async fn create_facility(
 pub async fn get_facility(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let v = s.app.facility(&c, &id).await?;
@@ -176,6 +185,7 @@ pub async fn create_user(
 pub async fn get_user(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let v = s.app.user(&c, &id).await?;
@@ -219,6 +229,7 @@ pub async fn create_partnership(
 pub async fn get_partnership(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let v = s.app.partnership(&c, &id).await?;

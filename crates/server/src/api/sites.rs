@@ -1,7 +1,7 @@
 //! Site work of a partnership over the API: site map versions (refine, propose, decide, sign),
 //! visits, readiness and gaps.
 
-use super::extract::{ApiCaller, Command, answer, meaning, with_etag};
+use super::extract::{ApiCaller, Command, NoQuery, answer, meaning, with_etag};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::extract::{Path, State};
@@ -16,6 +16,7 @@ use serde::Deserialize;
 pub async fn list_site_maps(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     Ok(axum::Json(s.app.site_maps(&c, &id).await?).into_response())
@@ -55,6 +56,7 @@ pub async fn start_site_map(
 pub async fn get_site_map(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let view = s.app.site_map(&c, &id).await?;
@@ -174,6 +176,7 @@ pub async fn record_visit(
 pub async fn readiness(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path((id, site, program)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     Ok(axum::Json(s.app.readiness(&c, &id, &site, &program).await?).into_response())
@@ -182,6 +185,7 @@ pub async fn readiness(
 pub async fn analyze(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path((id, site, program)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     Ok((

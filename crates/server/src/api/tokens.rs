@@ -1,6 +1,6 @@
 //! Personal API tokens of the caller: list, create (shown once), revoke.
 
-use super::extract::{ApiCaller, Command, answer};
+use super::extract::{ApiCaller, Command, NoQuery, answer};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::extract::{Path, State};
@@ -17,6 +17,7 @@ pub struct NewToken {
 pub async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
 ) -> Result<Response, ApiError> {
     let user_id = c
         .principal
@@ -37,6 +38,7 @@ pub async fn create(State(s): State<AppState>, cmd: Command) -> Result<Response,
 pub async fn revoke(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
+    _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     Ok(axum::Json(s.app.revoke_api_token(&c, &id).await?).into_response())

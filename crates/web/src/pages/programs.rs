@@ -396,7 +396,7 @@ async fn render_program(
             }),
             ("List price today", html! {
                 @match in_force {
-                    Some(i) => { (facts_form::dollars(prices[i].cents)) span.muted { " since " (prices[i].effective_on) } }
+                    Some(i) => { (facts_form::dollars(prices[i].cents.get())) span.muted { " since " (prices[i].effective_on) } }
                     None => span.muted { "None in force" },
                 }
             }),
@@ -514,7 +514,7 @@ async fn render_program(
                             @for (i, p) in prices.iter().enumerate() {
                                 tr {
                                     td { time datetime=(p.effective_on) { (p.effective_on) } }
-                                    td.num { (facts_form::dollars(p.cents)) }
+                                    td.num { (facts_form::dollars(p.cents.get())) }
                                     td { @if Some(i) == in_force { (crate::labels::badge("In force today", crate::labels::Tone::Good)) } }
                                 }
                             }

@@ -413,8 +413,10 @@ pub async fn set_dates(Path(id): Path<String>, posted: Posted) -> Result<Respons
 pub async fn add_document(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
     let Posted { ctx, form } = posted;
     let version = form.version()?;
-    let result = match form.get("bytes").trim().parse::<i64>() {
-        Ok(bytes) => ctx
+    let bytes = form.get("bytes").trim().parse::<i64>();
+    let result = match bytes.map(cellpath_domain::LedgerInt::new) {
+        Ok(Err(e)) => Err(AppError::invalid("bytes", e)),
+        Ok(Ok(bytes)) => ctx
             .app
             .add_document(
                 ctx.caller(),

@@ -6,6 +6,7 @@
 
 use super::labels::{identifier_kind_label, issuer_label, modality_label};
 use crate::forms::{FormData, FormErrors, FormView};
+use cellpath_domain::LedgerInt;
 use cellpath_domain::process_map::ProductUnit;
 use cellpath_domain::program::{
     IdentifierKind, IdentifierSpec, Issuer, ListPrice, Modality, ProgramFacts,
@@ -111,7 +112,7 @@ pub fn value_pairs(program: &Program) -> Vec<(String, String)> {
     for (i, p) in prices_of(program).iter().enumerate() {
         v.push((format!("price_{i}_date"), p.effective_on.clone()));
         // Whole dollars read better in a field; cents appear only when there are some.
-        let amount = dollars(p.cents).trim_start_matches('$').to_string();
+        let amount = dollars(p.cents.get()).trim_start_matches('$').to_string();
         let amount = match amount.strip_suffix(".00") {
             Some(whole) => whole.to_string(),
             None => amount,
@@ -228,7 +229,7 @@ pub fn read(form: &FormData) -> (ProgramFacts, FormErrors) {
                 "list_prices",
                 format!("price row {row}: enter the amount in dollars, e.g. 410,300.00"),
             ),
-            (false, false) => match parse_dollars(&amount) {
+            (false, false) => match parse_dollars(&amount).and_then(|c| LedgerInt::new(c).ok()) {
                 Some(cents) => list_prices.push(ListPrice {
                     effective_on: date,
                     cents,

@@ -7,6 +7,7 @@
 use super::area_label;
 use crate::forms::{FormData, FormErrors, FormView};
 use cellpath_app::readiness::{Attachment, VisitInput};
+use cellpath_domain::LedgerInt;
 use cellpath_domain::readiness::{
     Area, CAPABILITIES, Capability, Observation, Observed, ValueType,
 };
@@ -89,9 +90,9 @@ pub fn read(form: &FormData, site_id: &str, facilities: &[Facility]) -> Result<R
             f => f.to_string(),
         };
         let value = match c.value {
-            ValueType::Number => match text.replace('\u{2212}', "-").parse::<i64>() {
-                Ok(n) => Observed::Number(n),
-                Err(_) => {
+            ValueType::Number => match ledger_int(&text.replace('\u{2212}', "-")) {
+                Some(n) => Observed::Number(n),
+                None => {
                     errors.field(
                         "observations",
                         format!(
@@ -157,14 +158,14 @@ pub fn read(form: &FormData, site_id: &str, facilities: &[Facility]) -> Result<R
         {
             continue;
         }
-        match bytes.replace([',', ' '], "").parse::<i64>() {
-            Ok(bytes) => attachments.push(Attachment {
+        match ledger_int(&bytes.replace([',', ' '], "")) {
+            Some(bytes) => attachments.push(Attachment {
                 name,
                 media_type,
                 bytes,
                 sha256: sha256.to_ascii_lowercase(),
             }),
-            Err(_) => errors.field(
+            None => errors.field(
                 "attachments",
                 format!(
                     "{}: give the file's size as a whole number of bytes (e.g. 48213)",
@@ -335,6 +336,13 @@ pub fn fields(view: &FormView, facilities: &[Facility]) -> Markup {
     }
 }
 
+/// A whole number as typed, within the range the ledger records.
+fn ledger_int(text: &str) -> Option<LedgerInt> {
+    text.parse::<i64>()
+        .ok()
+        .and_then(|n| LedgerInt::new(n).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,7 +396,7 @@ mod tests {
         assert_eq!(v.visitors, ["Marcus Kowalski", "Samuel Adeyemi"]);
         assert_eq!(v.observations.len(), 4);
         let ln2 = seen("ln2_vapor_storage_max_celsius");
-        assert_eq!(ln2.value, Observed::Number(-175));
+        assert_eq!(ln2.value, Observed::Number(LedgerInt::from(-175)));
         assert_eq!(ln2.facility_id, "lab", "the only lab");
         assert_eq!(seen("validated_thaw_device").value, Observed::YesNo(false));
         assert_eq!(
@@ -396,7 +404,7 @@ mod tests {
             Observed::List(vec!["pharmacist".into(), "nurse".into()])
         );
         assert_eq!(v.findings["storage"], "Two freezers");
-        assert_eq!(v.attachments[0].bytes, 48213);
+        assert_eq!(v.attachments[0].bytes.get(), 48213);
         assert_eq!(v.attachments[0].sha256, "ab");
         // Rows go by area: equipment (the thaw device) comes first here.
         assert_eq!(
