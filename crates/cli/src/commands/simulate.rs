@@ -36,7 +36,11 @@ pub struct CashflowArgs {
 
 fn dollars(v: f64) -> String {
     let cents = (v * 100.0).round() as i64;
-    let (sign, cents) = if cents < 0 { ("-", -cents) } else { ("", cents) };
+    let (sign, cents) = if cents < 0 {
+        ("-", -cents)
+    } else {
+        ("", cents)
+    };
     let whole = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
@@ -52,8 +56,8 @@ pub fn run(json: bool, command: SimulateCommand) -> anyhow::Result<ExitCode> {
     let SimulateCommand::Cashflow(args) = command;
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
-    let scenario = Scenario::from_toml(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    let scenario =
+        Scenario::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     let threads = args.threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |t| t as usize,
@@ -99,7 +103,12 @@ fn print(scenario: &Scenario, r: &Report, by_month: bool) {
     );
     println!();
     print_table(
-        &["program", "terms", "patients simulated", "margin per patient"],
+        &[
+            "program",
+            "terms",
+            "patients simulated",
+            "margin per patient",
+        ],
         scenario
             .programs
             .iter()

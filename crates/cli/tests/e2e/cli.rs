@@ -824,3 +824,84 @@ fn identifiers_check_reads_a_scan_and_says_what_is_wrong() {
     assert_eq!(json["identifier"]["kind"], "isbt128_coi");
     assert_eq!(json["identifier"]["sequence"], "A1B2C3");
 }
+
+#[test]
+fn simulate_cashflow_prints_terms_for_people_and_json_for_machines() {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/cashflow.toml"
+    );
+    let text = std::fs::read_to_string(example).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.toml");
+    std::fs::write(&small, text.replace("runs = 10000", "runs = 200")).unwrap();
+    let small = small.to_str().unwrap();
+
+    let out = cellpath(&["simulate", "cashflow", "--file", small], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains("Peak exposure: P50 $") && said.contains("Aligned terms for cart-a: net"),
+        "{said}"
+    );
+
+    let out = cellpath(
+        &[
+            "--json",
+            "simulate",
+            "cashflow",
+            "--file",
+            small,
+            "--threads",
+            "1",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let one: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(one["exposure_by_day"]["p95"].as_array().unwrap().len(), 730);
+    assert!(
+        one["peak_exposure"]["p95"].as_f64().unwrap()
+            >= one["peak_exposure"]["p50"].as_f64().unwrap()
+    );
+    assert!(one["aligned_terms"]["net_days"].is_u64());
+    assert!(one["programs"]["cart-a"]["margin_per_patient"].is_f64());
+    let out = cellpath(
+        &[
+            "--json",
+            "simulate",
+            "cashflow",
+            "--file",
+            small,
+            "--threads",
+            "2",
+        ],
+        None,
+    );
+    let two: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        one["exposure_by_day"], two["exposure_by_day"],
+        "the same on any thread count"
+    );
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        text.replace(
+            "share = 0.5                        # shares sum to 1",
+            "share = 0.6",
+        ),
+    )
+    .unwrap();
+    let out = cellpath(
+        &["simulate", "cashflow", "--file", bad.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("payer.share: the payers' shares sum to 1.1"),
+        "{err}"
+    );
+}

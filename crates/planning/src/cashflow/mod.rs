@@ -218,8 +218,7 @@ impl Scenario {
             },
             Some(i) => {
                 let p95_at = |net: u32| {
-                    let mut v =
-                        in_blocks(runs.len(), threads, |r| model::peak(&runs[r], net));
+                    let mut v = in_blocks(runs.len(), threads, |r| model::peak(&runs[r], net));
                     v.sort_unstable_by(f64::total_cmp);
                     percentile_sorted(&v, 0.95)
                 };
