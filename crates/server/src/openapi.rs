@@ -441,6 +441,15 @@ pub const OPERATIONS: &[Operation] = &[
         "NoticePage",
     ),
     (
+        "get",
+        "/api/v1/identifiers/check",
+        "checkIdentifier",
+        "Read a scanned or typed ISBT 128 identifier (a donation identification number with or without =, flags and check character, or a &/ chain of identity identifier): its parts, or what is wrong with it (valid false, and for a DIN the correct check character)",
+        None,
+        200,
+        "IdentifierCheck",
+    ),
+    (
         "post",
         "/api/v1/agreements/{id}/moves",
         "moveAgreement",
@@ -984,6 +993,30 @@ fn schemas() -> Value {
             ("text", text()),
         ]),
         "NoticePage": page_of("Notice"),
+        "IdentifierCheck": {
+            "type": "object",
+            "required": ["value", "valid"],
+            "properties": {
+                "value": text(),
+                "valid": { "type": "boolean" },
+                "printed": { "type": "string", "description": "as printed for people, e.g. W1234 25 000012 Y" },
+                "identifier": {
+                    "type": "object",
+                    "required": ["kind", "facility", "year", "sequence"],
+                    "properties": {
+                        "kind": { "enum": ["isbt128_din", "isbt128_coi"] },
+                        "facility": text(),
+                        "year": text(),
+                        "sequence": text(),
+                        "flags": { "type": ["string", "null"] },
+                        "check": { "type": "string" }
+                    }
+                },
+                "problem": { "enum": ["unreadable", "structure", "check_character"] },
+                "message": { "type": "string", "description": "what is wrong, in words" },
+                "expected_check": { "type": ["string", "null"], "description": "a DIN's correct check character, when the one given is wrong" }
+            }
+        },
         "SiteAuthorizationList": list_of(json!({ "$ref": "#/components/schemas/SiteAuthorization" })),
         "Prediction": object(&["planned", "p50", "p90"], &[
             ("planned", date()), ("p50", date()), ("p90", date()),
@@ -1260,6 +1293,9 @@ fn query_params(op_id: &str, response: &str) -> Vec<Value> {
                 "the day to judge (YYYY-MM-DD); today when left out",
             )]
         }
+        "checkIdentifier" => vec![
+            json!({ "name": "value", "in": "query", "required": true, "schema": { "type": "string" }, "description": "the value as scanned or typed, e.g. =W12342500001294" }),
+        ],
         "listExpiringAgreements" => vec![q(
             "within",
             json!({ "type": "integer", "minimum": 0, "maximum": 3650, "default": 90 }),

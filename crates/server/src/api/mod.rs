@@ -2,6 +2,7 @@
 
 mod contracts;
 mod extract;
+mod identifiers;
 mod ledgers;
 mod notices;
 mod programs;
@@ -141,6 +142,7 @@ pub fn routes() -> Router<AppState> {
             get(contracts::gate),
         )
         .route("/api/v1/notices", get(notices::list))
+        .route("/api/v1/identifiers/check", get(identifiers::check))
         .route(
             "/api/v1/partnerships/{id}/plan/{program}",
             get(contracts::live_plan),
