@@ -19,7 +19,7 @@ pub use contracting::{
 };
 pub use dialect::Dialect;
 pub use error::StoreError;
-pub use ops::TOKEN_STAMP_MICROS;
+pub use ops::{Attempt, TOKEN_STAMP_MICROS};
 pub use read::*;
 pub use write::{
     Append, AppendError, AppendOutcome, Appended, FollowUp, IdempotencyWrite, LedgerKind,

@@ -410,7 +410,7 @@ async fn apply_operational(
             user_id,
             password_hash,
         } => {
-            let updated = sqlx::query("UPDATE credentials SET password_hash = $2, failed_attempts = 0, locked_until = 0 WHERE user_id = $1")
+            let updated = sqlx::query("UPDATE credentials SET password_hash = $2, failed_attempts = 0, locked_until = 0, signing_failed_attempts = 0, signing_locked_until = 0 WHERE user_id = $1")
                 .bind(user_id)
                 .bind(password_hash)
                 .execute(&mut **tx)
