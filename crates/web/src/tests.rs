@@ -483,7 +483,7 @@ async fn signatures_show_the_channel_they_came_through_and_tokens_say_they_never
         .store
         .append(cellpath_store::Append::new(
             &lakeshore,
-            &format!("user:{}", nurse.id),
+            format!("user:{}", nurse.id),
             cellpath_ledger::SIGNATURE_EVENT_TYPE,
             serde_json::json!({
                 "signs": { "target": "event", "event_hash": head(&site).await },
