@@ -4711,3 +4711,36 @@ async fn the_last_admin_of_an_organization_stays_one() {
         }
     }
 }
+
+#[tokio::test]
+async fn two_admins_stepping_down_at_once_leave_one() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let admin = as_user(&app, "admin@lakeshore.example").await;
+        let patch = |role: &str| cellpath_app::records::users::UserPatch {
+            role: Some(role.into()),
+            ..Default::default()
+        };
+        patch_user(&app, &admin, "nurse@lakeshore.example", patch("admin"))
+            .await
+            .unwrap();
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        // Each demotes the other at the same moment: both pass the early check, and the
+        // check inside the write lets exactly one through.
+        let (a, b) = tokio::join!(
+            patch_user(&app, &admin, "nurse@lakeshore.example", patch("nurse")),
+            patch_user(&app, &nurse, "admin@lakeshore.example", patch("nurse")),
+        );
+        let refused: Vec<AppError> = [a, b].into_iter().filter_map(Result::err).collect();
+        assert_eq!(refused.len(), 1, "{refused:?} ({})", db.label);
+        assert!(
+            refused[0]
+                .to_string()
+                .contains("is the last active admin of Lakeshore University Health"),
+            "{}",
+            refused[0]
+        );
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        assert_eq!(app.store.active_admins_of(&lakeshore).await.unwrap(), 1);
+    }
+}

@@ -492,6 +492,10 @@ impl FromRow<'_, AnyRow> for SignatureRow {
     }
 }
 
+/// Counts the active admins of the organization `$1` (also checked inside writes:
+/// `Operational::KeepsAnActiveAdmin`).
+pub(crate) const ACTIVE_ADMINS: &str = "SELECT CAST(COUNT(*) AS BIGINT) FROM users WHERE org_id = $1 AND role = 'admin' AND active = 1";
+
 const EVENT_COLS: &str = "ledger_id, seq, hash, kind, actor, recorded_at, body";
 
 impl Store {
@@ -620,12 +624,10 @@ impl Store {
 
     /// How many active admins an organization has.
     pub async fn active_admins_of(&self, org_id: &str) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM users WHERE org_id = $1 AND role = 'admin' AND active = 1",
-        )
-        .bind(org_id)
-        .fetch_one(&self.reader)
-        .await?;
+        let (n,): (i64,) = sqlx::query_as(ACTIVE_ADMINS)
+            .bind(org_id)
+            .fetch_one(&self.reader)
+            .await?;
         Ok(n)
     }
 

@@ -182,18 +182,18 @@ impl App {
         let admin = Role::Admin.as_str();
         let demoted = role.is_some_and(|r| r.as_str() != admin);
         let deactivating = patch.active == Some(false);
-        if current.active
-            && current.role == admin
-            && (demoted || deactivating)
-            && self.store.active_admins_of(&current.org_id).await? <= 1
-        {
-            return Err(AppError::invalid(
-                if demoted { "role" } else { "active" },
-                format!(
-                    "{} is the last active admin of {}: make another user admin first",
-                    current.name, org.name
-                ),
-            ));
+        let stepping_down = current.active && current.role == admin && (demoted || deactivating);
+        let last_admin = (
+            if demoted { "role" } else { "active" },
+            format!(
+                "{} is the last active admin of {}: make another user admin first",
+                current.name, org.name
+            ),
+        );
+        // Said at once when it is plain; checked again inside the write (below) against a
+        // colleague stepping down at the same moment.
+        if stepping_down && self.store.active_admins_of(&current.org_id).await? <= 1 {
+            return Err(AppError::invalid(last_admin.0, last_admin.1));
         }
         if rel == Relation::SelfOwned && deactivating {
             return Err(AppError::invalid(
@@ -233,7 +233,15 @@ impl App {
                     opens: None,
                     kind: "user.updated",
                     payload: diff.payload(id, next.version),
-                    operational: vec![],
+                    operational: if stepping_down {
+                        vec![Operational::KeepsAnActiveAdmin {
+                            org_id: current.org_id.clone(),
+                            field: last_admin.0.into(),
+                            message: last_admin.1,
+                        }]
+                    } else {
+                        vec![]
+                    },
                     then: vec![],
                     redact: None,
                     status: 200,
