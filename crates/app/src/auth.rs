@@ -1,8 +1,11 @@
 //! Authentication: argon2id passwords, server-side web sessions (random id in an HttpOnly
 //! cookie, only its SHA-256 stored, rotated at login, idle and absolute timeouts, a CSRF token
 //! per session), personal API tokens (random, shown once, stored as SHA-256, revocable), and
-//! the time-limited lock-out after repeated failures. E-signatures live here too: they need
-//! the password re-entered at the moment of signing, never just a token.
+//! the time-limited lock-outs after repeated failures — one for signing in, one for passwords
+//! re-entered to sign, counted apart — with every failed sign-in answered in the same words and
+//! about the same time. E-signatures live here too: they need the password re-entered at the
+//! moment of signing on every channel (a token never signs alone), and each records the channel
+//! it came through (`Via::channel`).
 
 use crate::access::Via;
 use crate::write::Write;
