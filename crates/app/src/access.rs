@@ -7,14 +7,33 @@ use cellpath_domain::policy::{
 };
 use cellpath_store::{ApiToken, Partnership};
 
-/// How the caller proved who they are. Signing needs a password re-entered at the moment, and
-/// an API token alone never signs (DESIGN.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the caller proved who they are. Signing needs a password re-entered at the moment, on
+/// every channel: an API token never signs alone (DESIGN.md §3); each signature records the
+/// channel it came through ([`Via::channel`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
     Session,
-    Token,
+    /// One of the caller's API tokens, by id and name.
+    Token {
+        id: String,
+        name: String,
+    },
     /// The operator at the command line (`cellpath org create`…), or the demo seeder.
     System,
+}
+
+impl Via {
+    /// The channel a signature made by this caller came through, as the ledger records it.
+    pub fn channel(&self) -> cellpath_ledger::Channel {
+        match self {
+            Via::Session => cellpath_ledger::Channel::WebSession,
+            Via::Token { id, name } => cellpath_ledger::Channel::ApiToken {
+                token_id: id.clone(),
+                token_name: name.clone(),
+            },
+            Via::System => cellpath_ledger::Channel::System,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -1,8 +1,11 @@
 //! Authentication: argon2id passwords, server-side web sessions (random id in an HttpOnly
 //! cookie, only its SHA-256 stored, rotated at login, idle and absolute timeouts, a CSRF token
 //! per session), personal API tokens (random, shown once, stored as SHA-256, revocable), and
-//! the time-limited lock-out after repeated failures. E-signatures live here too: they need
-//! the password re-entered at the moment of signing, never just a token.
+//! the time-limited lock-outs after repeated failures — one for signing in, one for passwords
+//! re-entered to sign, counted apart — with every failed sign-in answered in the same words and
+//! about the same time. E-signatures live here too: they need the password re-entered at the
+//! moment of signing on every channel (a token never signs alone), and each records the channel
+//! it came through (`Via::channel`).
 
 use crate::access::Via;
 use crate::write::Write;
@@ -12,7 +15,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use cellpath_domain::policy::{Action, Principal, ResourceKind};
 use cellpath_domain::{Name, OrgKind, Password, Role};
 use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
-use cellpath_store::{ApiToken, SessionRow, SignatureRow, User};
+use cellpath_store::{ApiToken, Attempt, SessionRow, SignatureRow, User};
 use serde::Serialize;
 use serde_json::json;
 use std::sync::Arc;
@@ -33,16 +36,46 @@ pub async fn hash_password(password: Password) -> Result<String, AppError> {
     .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
-async fn verify_password(hash: String, password: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash)
-            .map_err(|e| AppError::Internal(format!("stored password hash: {e}")))?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+impl App {
+    /// Check a password against an argon2 hash off the async threads, counting the check.
+    async fn verify_password(&self, hash: String, password: String) -> Result<bool, AppError> {
+        self.password_checks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tokio::task::spawn_blocking(move || {
+            let parsed = PasswordHash::new(&hash)
+                .map_err(|e| AppError::Internal(format!("stored password hash: {e}")))?;
+            Ok(Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok())
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+
+    /// Spend the time of a real check on a dummy hash, so a refusal that needs no check (an
+    /// unknown address, a locked account) takes about as long as a wrong password.
+    async fn spend_a_check(&self, password: &str) {
+        let _ = self
+            .verify_password(DUMMY_HASH.to_string(), password.to_string())
+            .await;
+    }
+
+    /// The one answer to a failed sign-in, whatever the cause — an unknown or deactivated
+    /// address, a wrong password, a locked account — so it never tells which accounts exist.
+    pub fn login_failed_message(&self) -> String {
+        format!(
+            "wrong e-mail or password, or too many failed attempts: after {} in a row, signing in to an account pauses for {} minutes; an admin can reset your password",
+            self.auth.lockout_threshold,
+            self.auth.lockout_micros / 60_000_000
+        )
+    }
+}
+
+/// Why a password was refused.
+enum Refused {
+    Wrong,
+    /// Too many wrong passwords of this kind: locked until then (microseconds).
+    Locked(i64),
 }
 
 /// A fresh web session: the cookie value is returned once and never stored.
@@ -79,47 +112,56 @@ impl App {
         caller_from(user, &org.kind, via)
     }
 
-    /// Check a password, counting failures toward the lock-out. The answer never says whether
-    /// the e-mail exists.
-    async fn check_password(&self, user: &User, password: &str) -> Result<(), AppError> {
+    /// Check a password entered for `kind` (signing in, or re-entered to sign), counting
+    /// failures toward that kind's lock-out only.
+    async fn check_password(
+        &self,
+        kind: Attempt,
+        user: &User,
+        password: &str,
+    ) -> Result<Result<(), Refused>, AppError> {
         let now = self.now();
-        let creds = self
-            .store
-            .credentials(&user.id)
-            .await?
-            .ok_or_else(|| AppError::LoginFailed("wrong e-mail or password".into()))?;
-        let locked = |until: i64| {
-            let minutes = (until - now + 59_999_999) / 60_000_000;
-            AppError::LoginFailed(format!(
-                "too many failed attempts: locked for {minutes} more minute(s); an admin can reset your password"
-            ))
+        let Some(creds) = self.store.credentials(&user.id).await? else {
+            self.spend_a_check(password).await;
+            return Ok(Err(Refused::Wrong));
+        };
+        let lock = |until: i64| async move {
+            self.store
+                .lock_attempts(kind, &user.id, until)
+                .await
+                .map(Refused::Locked)
         };
         // Count the attempt before the (slow) check, atomically, so parallel guesses cannot
         // all slip past the lock-out.
-        let Some(attempt) = self.store.claim_login_attempt(&user.id, now).await? else {
-            return Err(locked(creds.locked_until.max(now + 1)));
+        let Some(attempt) = self.store.claim_attempt(kind, &user.id, now).await? else {
+            let until = match kind {
+                Attempt::SignIn => creds.locked_until,
+                Attempt::Signing => creds.signing_locked_until,
+            };
+            self.spend_a_check(password).await;
+            return Ok(Err(Refused::Locked(until.max(now + 1))));
         };
-        if attempt > self.auth.lockout_threshold {
-            let until = self
-                .store
-                .lock_login(&user.id, now + self.auth.lockout_micros)
-                .await?;
-            return Err(locked(until));
+        let threshold = self.auth.lockout_threshold;
+        if attempt > threshold {
+            self.spend_a_check(password).await;
+            return Ok(Err(lock(now + self.auth.lockout_micros).await?));
         }
-        if verify_password(creds.password_hash, password.to_string()).await? {
-            self.store.record_login_success(&user.id).await?;
-            Ok(())
-        } else if attempt >= self.auth.lockout_threshold {
-            let until = self
-                .store
-                .lock_login(&user.id, now + self.auth.lockout_micros)
-                .await?;
-            Err(locked(until))
+        if self
+            .verify_password(creds.password_hash, password.to_string())
+            .await?
+        {
+            self.store.record_attempt_success(kind, &user.id).await?;
+            Ok(Ok(()))
+        } else if attempt >= threshold {
+            Ok(Err(lock(now + self.auth.lockout_micros).await?))
         } else {
-            Err(AppError::LoginFailed("wrong e-mail or password".into()))
+            Ok(Err(Refused::Wrong))
         }
     }
 
+    /// Whether a password re-entered by a signed-in person (to sign, or to change it) is
+    /// theirs. Wrong ones count against signing, never against signing in: a refusal once
+    /// signing is locked says so and for how long.
     pub(crate) async fn password_matches(
         &self,
         user_id: &str,
@@ -130,13 +172,21 @@ impl App {
             .user(user_id)
             .await?
             .ok_or_else(|| AppError::not_found("user"))?;
-        match self.check_password(&user, password).await {
+        match self
+            .check_password(Attempt::Signing, &user, password)
+            .await?
+        {
             Ok(()) => Ok(true),
-            Err(AppError::LoginFailed(m)) if m.starts_with("too many failed attempts") => {
-                Err(AppError::invalid("password", m))
+            Err(Refused::Wrong) => Ok(false),
+            Err(Refused::Locked(until)) => {
+                let minutes = (until - self.now() + 59_999_999) / 60_000_000;
+                Err(AppError::invalid(
+                    "password",
+                    format!(
+                        "too many wrong passwords re-entered to sign: signing is paused for {minutes} more minute(s) (signing in is not affected); an admin can reset your password"
+                    ),
+                ))
             }
-            Err(AppError::LoginFailed(_)) => Ok(false),
-            Err(e) => Err(e),
         }
     }
 
@@ -154,15 +204,22 @@ impl App {
                 .await?;
         }
         let email = email.trim().to_ascii_lowercase();
+        let failed = || AppError::LoginFailed(self.login_failed_message());
         let user = match self.store.user_by_email(&email).await? {
             Some(u) if u.active => u,
             _ => {
                 // Spend the same time as a real check, so timing does not reveal accounts.
-                let _ = verify_password(DUMMY_HASH.to_string(), password.to_string()).await;
-                return Err(AppError::LoginFailed("wrong e-mail or password".into()));
+                self.spend_a_check(password).await;
+                return Err(failed());
             }
         };
-        self.check_password(&user, password).await?;
+        if self
+            .check_password(Attempt::SignIn, &user, password)
+            .await?
+            .is_err()
+        {
+            return Err(failed());
+        }
         let now = self.now();
         let cookie_value = crate::ids::new_secret();
         let csrf_token = crate::ids::new_secret();
@@ -230,7 +287,14 @@ impl App {
         {
             self.store.stamp_token_use(&t.id, now).await?;
         }
-        caller_from(&user, &org_kind, Via::Token)
+        caller_from(
+            &user,
+            &org_kind,
+            Via::Token {
+                id: t.id.clone(),
+                name: t.name.clone(),
+            },
+        )
     }
 
     /// A caller for a user id, as the operator acting for them (CLI and demo only).
@@ -443,16 +507,18 @@ impl App {
             printed_name: user.name.clone(),
             meaning,
             signed_at: now,
+            channel: Some(caller.via.channel()),
         };
         let target_hash = match &target {
             Signed::Event { event_hash } => event_hash.clone(),
             Signed::Record { content_hash, .. } => content_hash.clone(),
         };
-        let (ledger, printed, signer, meaning_text) = (
+        let (ledger, printed, signer, meaning_text, channel) = (
             ledger_id.to_string(),
             user.name.clone(),
             user.id.clone(),
             meaning.to_string(),
+            payload.channel.clone(),
         );
         self.write(
             caller,
@@ -475,6 +541,7 @@ impl App {
                     printed_name: printed.clone(),
                     meaning: meaning_text.clone(),
                     signed_at: now,
+                    channel: channel.clone(),
                 }),
             },
         )
@@ -533,14 +600,18 @@ impl App {
     /// (before the transaction: a wrong password writes nothing).
     pub(crate) async fn signature_of(
         &self,
-        principal: &Principal,
+        caller: &Caller,
         password: &str,
         meaning: Meaning,
         doing: &str,
     ) -> Result<cellpath_store::FollowUp, AppError> {
+        let principal = caller
+            .principal
+            .as_ref()
+            .ok_or_else(|| AppError::Forbidden("only a person signs".into()))?;
         let user = self.signer(principal, password, doing).await?;
         let now = self.now();
-        let (signer, printed) = (user.id, user.name);
+        let (signer, printed, channel) = (user.id, user.name, caller.via.channel());
         Ok(Box::new(move |recorded: &cellpath_store::Appended| {
             let payload = SignaturePayload {
                 signs: Signed::Event {
@@ -550,6 +621,7 @@ impl App {
                 printed_name: printed,
                 meaning,
                 signed_at: now,
+                channel: Some(channel),
             };
             (SIGNATURE_EVENT_TYPE.to_string(), payload.to_payload())
         }))

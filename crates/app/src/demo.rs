@@ -383,7 +383,7 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
             .user_by_email(&format!("quality@{}", MANUFACTURERS[m].1))
             .await?
             .ok_or_else(|| AppError::Internal("demo user".into()))?;
-        let author = app.caller_for_user(&quality.id, Via::Session).await?;
+        let author = app.caller_for_user(&quality.id, Via::System).await?;
         let (map, ctx) = seed();
         let facts = ProgramFacts {
             name: name.into(),
@@ -447,7 +447,7 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
             .user_by_email(&format!("onboarding@{}", MANUFACTURERS[*m].1))
             .await?
             .ok_or_else(|| AppError::Internal("demo user".into()))?;
-        let proposer = app.caller_for_user(&onboarding.id, Via::Session).await?;
+        let proposer = app.caller_for_user(&onboarding.id, Via::System).await?;
         let p = app
             .create_partnership(
                 &proposer,
@@ -467,7 +467,7 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
                 .user_by_email(&format!("contracts@{}", HEALTH_SYSTEMS[*h].domain))
                 .await?
                 .ok_or_else(|| AppError::Internal("demo user".into()))?;
-            let accepter = app.caller_for_user(&contracts.id, Via::Session).await?;
+            let accepter = app.caller_for_user(&contracts.id, Via::System).await?;
             app.update_partnership(
                 &accepter,
                 &p.id,
@@ -522,7 +522,7 @@ async fn user(app: &App, email: &str) -> Result<Caller, AppError> {
         .user_by_email(email)
         .await?
         .ok_or_else(|| AppError::Internal(format!("demo user {email}")))?;
-    app.caller_for_user(&u.id, Via::Session).await
+    app.caller_for_user(&u.id, Via::System).await
 }
 
 async fn find<T>(items: Vec<T>, what: &str, pick: impl Fn(&T) -> bool) -> Result<T, AppError> {

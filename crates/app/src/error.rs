@@ -92,6 +92,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound { kind, id } => AppError::NotFound(format!("{kind} {id}")),
             StoreError::Duplicate { constraint } => duplicate(&constraint),
             StoreError::Invalid(m) => AppError::Internal(m),
+            StoreError::Refused { field, message } => AppError::invalid(&field, message),
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -57,6 +57,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     pub auth: AuthSettings,
     appends: Arc<AtomicU64>,
+    password_checks: Arc<AtomicU64>,
 }
 
 impl App {
@@ -66,6 +67,7 @@ impl App {
             clock,
             auth: AuthSettings::default(),
             appends: Arc::new(AtomicU64::new(0)),
+            password_checks: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -77,6 +79,12 @@ impl App {
     /// Events this process has appended (for `/metrics`).
     pub fn appends_total(&self) -> u64 {
         self.appends.load(Ordering::Relaxed)
+    }
+
+    /// Argon2 password checks this process has run, the dummy ones for unknown addresses and
+    /// locked accounts included (so a failed sign-in costs the same whatever its cause).
+    pub fn password_checks_total(&self) -> u64 {
+        self.password_checks.load(Ordering::Relaxed)
     }
 
     /// Forget what has expired: idempotency records older than 24 hours, ended sessions.

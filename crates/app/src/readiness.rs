@@ -541,7 +541,7 @@ impl App {
         crate::sitemaps::refuse_if_ended(&p)?;
         let rel = self.partnership_relation(caller, &p);
         self.check(caller, Action::Update, ResourceKind::Readiness, rel, &what)?;
-        let principal = caller.principal.as_ref().ok_or_else(|| {
+        caller.principal.as_ref().ok_or_else(|| {
             AppError::Forbidden("only a person closes a gap: it needs a signature".into())
         })?;
         if gap.status != "open" {
@@ -552,7 +552,7 @@ impl App {
         let evidence = f.check("evidence", Notes::parse(evidence));
         f.finish()?;
         let sign = self
-            .signature_of(principal, password, Meaning::Verified, "closing a gap")
+            .signature_of(caller, password, Meaning::Verified, "closing a gap")
             .await?;
         let evidence = evidence.expect("checked").into_string();
         let next = Gap {

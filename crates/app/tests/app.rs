@@ -20,14 +20,70 @@ async fn demo_app(db: &TestDb) -> (App, ManualClock) {
     (app, clock)
 }
 
-async fn as_user(app: &App, email: &str) -> Caller {
-    let user = app
-        .store
+async fn demo_user(app: &App, email: &str) -> cellpath_store::User {
+    app.store
         .user_by_email(email)
         .await
         .unwrap()
-        .unwrap_or_else(|| panic!("no demo user {email}"));
+        .unwrap_or_else(|| panic!("no demo user {email}"))
+}
+
+async fn as_user(app: &App, email: &str) -> Caller {
+    let user = demo_user(app, email).await;
     app.caller_for_user(&user.id, Via::Session).await.unwrap()
+}
+
+/// A device acting for a demo user through a new API token of theirs, and the token.
+async fn device_of(
+    app: &App,
+    email: &str,
+    token_name: &str,
+) -> (Caller, cellpath_app::auth::CreatedToken) {
+    let person = as_user(app, email).await;
+    let created = app
+        .create_api_token(&person, token_name, None)
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
+    (
+        app.authenticate_token(&created.token).await.unwrap(),
+        created,
+    )
+}
+
+/// Sign the newest event of a ledger, as `by`, with this password.
+async fn sign_head(
+    app: &App,
+    by: &Caller,
+    ledger_id: &str,
+    meaning: Meaning,
+    password: &str,
+) -> Result<cellpath_store::SignatureRow, AppError> {
+    let head = app.store.ledger_head(ledger_id).await?.unwrap().head_hash;
+    app.sign(
+        by,
+        ledger_id,
+        Signed::Event { event_hash: head },
+        meaning,
+        password,
+        None,
+    )
+    .await?
+    .fresh()
+}
+
+/// Change a user, as `by`, at the version they have now.
+async fn patch_user(
+    app: &App,
+    by: &Caller,
+    email: &str,
+    patch: cellpath_app::records::users::UserPatch,
+) -> Result<cellpath_store::User, AppError> {
+    let user = demo_user(app, email).await;
+    app.update_user(by, &user.id, user.version, patch, None)
+        .await?
+        .fresh()
 }
 
 async fn org_id(app: &App, name: &str) -> String {
@@ -225,7 +281,11 @@ async fn logins_lock_out_for_a_while_after_repeated_failures() {
         )
         .await
         .unwrap_err();
-    assert!(locked.to_string().contains("locked"), "{locked}");
+    assert_eq!(
+        locked.to_string(),
+        SIGN_IN_FAILED,
+        "locked reads as any failure"
+    );
     clock.advance_secs(16 * 60);
     app.login(
         "pharmacy@lakeshore.example",
@@ -239,7 +299,63 @@ async fn logins_lock_out_for_a_while_after_repeated_failures() {
         .login("nobody@lakeshore.example", "whatever-password", None)
         .await
         .unwrap_err();
-    assert_eq!(unknown.to_string(), "wrong e-mail or password");
+    assert_eq!(unknown.to_string(), SIGN_IN_FAILED);
+}
+
+/// What every failed sign-in says, whatever the cause.
+const SIGN_IN_FAILED: &str = "wrong e-mail or password, or too many failed attempts: after 5 in a row, signing in to an account pauses for 15 minutes; an admin can reset your password";
+
+#[tokio::test]
+async fn failed_sign_ins_read_the_same_and_check_a_hash_whatever_the_account() {
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    // Each refusal says the same words and runs exactly one argon2 check, so neither the
+    // answer nor (roughly) its time tells whether the address exists or is locked.
+    async fn refused(app: &App, email: &str, password: &str) -> String {
+        let before = app.password_checks_total();
+        let err = app.login(email, password, None).await.unwrap_err();
+        assert!(matches!(err, AppError::LoginFailed(_)), "{err:?}");
+        assert_eq!(
+            app.password_checks_total() - before,
+            1,
+            "{email}: one password hash checked"
+        );
+        err.to_string()
+    }
+    let unknown = refused(&app, "nobody@lakeshore.example", "whatever-password").await;
+    let wrong = refused(&app, "pharmacy@lakeshore.example", "wrong password!").await;
+    for _ in 0..4 {
+        refused(&app, "pharmacy@lakeshore.example", "wrong password!").await;
+    }
+    let locked = refused(
+        &app,
+        "pharmacy@lakeshore.example",
+        cellpath_app::demo::DEMO_PASSWORD,
+    )
+    .await;
+    for said in [&unknown, &wrong, &locked] {
+        assert_eq!(said, SIGN_IN_FAILED);
+    }
+    // A deactivated account reads the same too.
+    let admin = as_user(&app, "admin@lakeshore.example").await;
+    patch_user(
+        &app,
+        &admin,
+        "nurse@lakeshore.example",
+        cellpath_app::records::users::UserPatch {
+            active: Some(false),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let inactive = refused(
+        &app,
+        "nurse@lakeshore.example",
+        cellpath_app::demo::DEMO_PASSWORD,
+    )
+    .await;
+    assert_eq!(inactive, SIGN_IN_FAILED);
 }
 
 #[tokio::test]
@@ -1956,29 +2072,85 @@ async fn parallel_guesses_do_not_slip_past_the_lock_out() {
         )
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("locked"), "{err}");
-    // Signing while locked says so, rather than "wrong password".
+    assert_eq!(err.to_string(), SIGN_IN_FAILED);
+    // Wrong signing passwords, in parallel, lock signing the same way.
     let finance = as_user(&app, "finance@lakeshore.example").await;
     let lakeshore = org_id(&app, "Lakeshore University Health").await;
-    let head = app
-        .store
-        .ledger_head(&lakeshore)
-        .await
-        .unwrap()
-        .unwrap()
-        .head_hash;
-    let err = app
-        .sign(
-            &finance,
-            &lakeshore,
-            Signed::Event { event_hash: head },
-            Meaning::Reviewed,
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let (app, finance, lakeshore) = (app.clone(), finance.clone(), lakeshore.clone());
+        tasks.push(tokio::spawn(async move {
+            sign_head(
+                &app,
+                &finance,
+                &lakeshore,
+                Meaning::Reviewed,
+                "a wrong guess!",
+            )
+            .await
+            .is_ok()
+        }));
+    }
+    for t in tasks {
+        assert!(!t.await.unwrap());
+    }
+    // Signing while locked says so, rather than "wrong password".
+    let err = sign_head(
+        &app,
+        &finance,
+        &lakeshore,
+        Meaning::Reviewed,
+        cellpath_app::demo::DEMO_PASSWORD,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("signing is paused"), "{err}");
+}
+
+#[tokio::test]
+async fn wrong_signing_passwords_lock_signing_not_signing_in() {
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let (device, created) =
+            device_of(&app, "nurse@lakeshore.example", "Ward 4 infusion pump").await;
+        let token = created.token;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        let sign = |password: &'static str| {
+            sign_head(&app, &device, &lakeshore, Meaning::Performed, password)
+        };
+        for _ in 0..4 {
+            let err = sign("a wrong guess!").await.unwrap_err();
+            assert!(
+                err.to_string().contains("does not match your password"),
+                "{err}"
+            );
+        }
+        // The fifth wrong one locks signing; then even the right password waits.
+        let paused = "password: too many wrong passwords re-entered to sign: signing is paused for 15 more minute(s) (signing in is not affected); an admin can reset your password";
+        let err = sign("a wrong guess!").await.unwrap_err();
+        assert_eq!(err.to_string(), paused);
+        let err = sign(cellpath_app::demo::DEMO_PASSWORD).await.unwrap_err();
+        assert_eq!(err.to_string(), paused);
+        // Signing in on the web is not locked, and the token still reads.
+        app.login(
+            "nurse@lakeshore.example",
             cellpath_app::demo::DEMO_PASSWORD,
             None,
         )
         .await
-        .unwrap_err();
-    assert!(err.to_string().contains("locked"), "{err}");
+        .expect("signing in is not locked by wrong signing passwords");
+        app.authenticate_token(&token).await.unwrap();
+        // Wrong sign-in passwords count against signing in only.
+        for _ in 0..5 {
+            app.login("nurse@lakeshore.example", "wrong password!", None)
+                .await
+                .unwrap_err();
+        }
+        clock.advance_secs(16 * 60);
+        sign(cellpath_app::demo::DEMO_PASSWORD)
+            .await
+            .expect("the signing lock has expired, and sign-in failures do not lock signing");
+    }
 }
 
 #[tokio::test]
@@ -4391,5 +4563,184 @@ async fn a_partnership_is_for_the_programs_it_names_and_onboards_only_those() {
             "{}",
             db.label
         );
+    }
+}
+
+#[tokio::test]
+async fn each_signature_records_the_channel_it_came_through() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let (device, created) =
+            device_of(&app, "nurse@lakeshore.example", "Ward 4 infusion pump").await;
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        // A token signs only with the password re-entered, and the signature names the token.
+        let by_token = sign_head(
+            &app,
+            &device,
+            &lakeshore,
+            Meaning::Performed,
+            cellpath_app::demo::DEMO_PASSWORD,
+        )
+        .await
+        .unwrap();
+        let token_channel = cellpath_ledger::Channel::ApiToken {
+            token_id: created.info.id.clone(),
+            token_name: "Ward 4 infusion pump".into(),
+        };
+        assert_eq!(by_token.channel, Some(token_channel.clone()));
+        let by_session = sign_head(
+            &app,
+            &nurse,
+            &lakeshore,
+            Meaning::Reviewed,
+            cellpath_app::demo::DEMO_PASSWORD,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            by_session.channel,
+            Some(cellpath_ledger::Channel::WebSession)
+        );
+        // Stored, read back, and in the export's event payloads.
+        let stored = app.store.signatures_in(&lakeshore).await.unwrap();
+        let stored_token = stored
+            .iter()
+            .find(|s| s.event_hash == by_token.event_hash)
+            .unwrap();
+        assert_eq!(stored_token.channel, Some(token_channel));
+        let mut out = Vec::new();
+        app.export_ledger(&Caller::system("test"), &lakeshore, &mut out)
+            .await
+            .unwrap();
+        let line = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|e| e["seq"] == by_token.seq)
+            .unwrap();
+        assert_eq!(
+            line["payload"]["channel"],
+            serde_json::json!({"via": "api_token", "token_id": created.info.id, "token_name": "Ward 4 infusion pump"})
+        );
+        // The demo seeder's signatures say they came from the operator's side.
+        let mut seeded = Vec::new();
+        for p in app
+            .store
+            .partnerships_of(&lakeshore, Page::all())
+            .await
+            .unwrap()
+        {
+            seeded.extend(app.store.signatures_in(&p.id).await.unwrap());
+        }
+        assert!(!seeded.is_empty());
+        assert!(
+            seeded
+                .iter()
+                .all(|s| s.channel == Some(cellpath_ledger::Channel::System)),
+            "{seeded:?}"
+        );
+        assert_replays(&app, "signature channels").await;
+    }
+}
+
+#[tokio::test]
+async fn the_last_admin_of_an_organization_stays_one() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let admin = as_user(&app, "admin@lakeshore.example").await;
+        let name = demo_user(&app, "admin@lakeshore.example").await.name;
+        let patch =
+            |role: Option<&str>, active: Option<bool>| cellpath_app::records::users::UserPatch {
+                role: role.map(str::to_string),
+                active,
+                ..Default::default()
+            };
+        let refusal = |field: &str, who: &str| {
+            vec![cellpath_app::FieldError {
+                field: field.into(),
+                message: format!(
+                    "{who} is the last active admin of Lakeshore University Health: make another user admin first"
+                ),
+            }]
+        };
+        // Not by themselves, nor by the operator; neither demoted nor deactivated.
+        let op = Caller::system("test");
+        for (by, p, field) in [
+            (&admin, patch(Some("nurse"), None), "role"),
+            (&admin, patch(None, Some(false)), "active"),
+            (&op, patch(Some("nurse"), None), "role"),
+            (&op, patch(None, Some(false)), "active"),
+        ] {
+            match patch_user(&app, by, "admin@lakeshore.example", p).await {
+                Err(AppError::Invalid(f)) => assert_eq!(f, refusal(field, &name)),
+                other => panic!("expected the last-admin refusal, got {other:?}"),
+            }
+        }
+        // Once another user is admin, the first may step down.
+        patch_user(
+            &app,
+            &admin,
+            "nurse@lakeshore.example",
+            patch(Some("admin"), None),
+        )
+        .await
+        .unwrap();
+        let stepped_down = patch_user(
+            &app,
+            &admin,
+            "admin@lakeshore.example",
+            patch(Some("nurse"), None),
+        )
+        .await
+        .unwrap();
+        assert_eq!(stepped_down.role, "nurse");
+        // And now the nurse made admin is the last one.
+        let new_admin = as_user(&app, "nurse@lakeshore.example").await;
+        let nurse_name = demo_user(&app, "nurse@lakeshore.example").await.name;
+        match patch_user(
+            &app,
+            &new_admin,
+            "nurse@lakeshore.example",
+            patch(Some("pharmacy"), None),
+        )
+        .await
+        {
+            Err(AppError::Invalid(f)) => assert_eq!(f, refusal("role", &nurse_name)),
+            other => panic!("expected the last-admin refusal, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_admins_stepping_down_at_once_leave_one() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let admin = as_user(&app, "admin@lakeshore.example").await;
+        let patch = |role: &str| cellpath_app::records::users::UserPatch {
+            role: Some(role.into()),
+            ..Default::default()
+        };
+        patch_user(&app, &admin, "nurse@lakeshore.example", patch("admin"))
+            .await
+            .unwrap();
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        // Each demotes the other at the same moment: both pass the early check, and the
+        // check inside the write lets exactly one through.
+        let (a, b) = tokio::join!(
+            patch_user(&app, &admin, "nurse@lakeshore.example", patch("nurse")),
+            patch_user(&app, &nurse, "admin@lakeshore.example", patch("nurse")),
+        );
+        let refused: Vec<AppError> = [a, b].into_iter().filter_map(Result::err).collect();
+        assert_eq!(refused.len(), 1, "{refused:?} ({})", db.label);
+        assert!(
+            refused[0]
+                .to_string()
+                .contains("is the last active admin of Lakeshore University Health"),
+            "{}",
+            refused[0]
+        );
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        assert_eq!(app.store.active_admins_of(&lakeshore).await.unwrap(), 1);
     }
 }

@@ -26,8 +26,8 @@ pub use event::{
     Event, GENESIS_PREV_HASH, SealedEvent, VerifyError, hash_bytes, is_sha256_hex, parse_event,
 };
 pub use signature::{
-    Meaning, SIGNATURE_EVENT_TYPE, SignatureError, SignaturePayload, Signed, UnknownMeaning,
-    content_hash,
+    Channel, Meaning, SIGNATURE_EVENT_TYPE, SignatureError, SignaturePayload, Signed,
+    UnknownMeaning, content_hash,
 };
 pub use verify::{
     BreakReason, ChainBreak, StoredEvent, Verified, Verifier, verify_chain, verify_jsonl,

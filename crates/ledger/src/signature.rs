@@ -93,6 +93,56 @@ pub enum Signed {
     },
 }
 
+/// Through what a signature came. The signer re-entered their password at that moment on every
+/// channel; the channel says where they typed it. Optional in the payload: signatures recorded
+/// before it was added have none ("channel not recorded").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "via", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Channel {
+    /// The signer's signed-in web session.
+    WebSession,
+    /// A request made with one of the signer's API tokens (e.g. a bedside device acting for
+    /// them), named by the token's id and its name when the signature was made.
+    ApiToken {
+        token_id: String,
+        token_name: String,
+    },
+    /// The operator's command line or the demo seeder, acting for the signer.
+    System,
+}
+
+impl Channel {
+    /// The channel as it appears in the payload.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Channel::WebSession => serde_json::json!({ "via": "web_session" }),
+            Channel::ApiToken {
+                token_id,
+                token_name,
+            } => serde_json::json!({
+                "via": "api_token",
+                "token_id": token_id,
+                "token_name": token_name,
+            }),
+            Channel::System => serde_json::json!({ "via": "system" }),
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    /// The channel in people's words, e.g. `API token "Ward 4 pump" (tok_1a2b)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Channel::WebSession => f.write_str("web session"),
+            Channel::ApiToken {
+                token_id,
+                token_name,
+            } => write!(f, "API token \"{token_name}\" ({token_id})"),
+            Channel::System => f.write_str("command line (operator)"),
+        }
+    }
+}
+
 /// Payload of a [`SIGNATURE_EVENT_TYPE`] event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -107,6 +157,9 @@ pub struct SignaturePayload {
     pub meaning: Meaning,
     /// When it was signed (§11.50(a)(2)): integer microseconds since the Unix epoch, UTC.
     pub signed_at: i64,
+    /// Through what the signature came; `None` for signatures recorded before the channel was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
 }
 
 /// Why a signature payload is not acceptable.
@@ -148,6 +201,14 @@ impl SignaturePayload {
         }
         present("signer_user_id", &self.signer_user_id)?;
         present("printed_name", &self.printed_name)?;
+        if let Some(Channel::ApiToken {
+            token_id,
+            token_name,
+        }) = &self.channel
+        {
+            present("channel.token_id", token_id)?;
+            present("channel.token_name", token_name)?;
+        }
         match &self.signs {
             Signed::Event { event_hash } => hash("event_hash", event_hash),
             Signed::Record {
@@ -188,13 +249,17 @@ impl SignaturePayload {
                 "content_hash": content_hash,
             }),
         };
-        serde_json::json!({
+        let mut payload = serde_json::json!({
             "signs": signs,
             "signer_user_id": self.signer_user_id,
             "printed_name": self.printed_name,
             "meaning": self.meaning.as_str(),
             "signed_at": self.signed_at,
-        })
+        });
+        if let Some(channel) = &self.channel {
+            payload["channel"] = channel.to_value();
+        }
+        payload
     }
 }
 
@@ -218,7 +283,65 @@ mod tests {
             printed_name: "Dana Reyes, PharmD".into(),
             meaning: Meaning::Verified,
             signed_at: 1_767_225_600_000_000,
+            channel: None,
         }
+    }
+
+    #[test]
+    fn channel_is_optional_and_tagged_by_via() {
+        // A payload written before the channel was recorded still reads, without one.
+        let old = payload().to_payload();
+        assert!(old.get("channel").is_none());
+        assert_eq!(
+            SignaturePayload::from_payload(&old)
+                .expect("old payload")
+                .channel,
+            None
+        );
+        for channel in [
+            Channel::WebSession,
+            Channel::System,
+            Channel::ApiToken {
+                token_id: "tok_9c1d".into(),
+                token_name: "Ward 4 infusion pump".into(),
+            },
+        ] {
+            let p = SignaturePayload {
+                channel: Some(channel.clone()),
+                ..payload()
+            };
+            let v = p.to_payload();
+            assert_eq!(v, serde_json::to_value(&p).expect("serializes"));
+            assert_eq!(SignaturePayload::from_payload(&v), Ok(p));
+        }
+        let token = SignaturePayload {
+            channel: Some(Channel::ApiToken {
+                token_id: "tok_9c1d".into(),
+                token_name: "Ward 4 infusion pump".into(),
+            }),
+            ..payload()
+        };
+        let v = token.to_payload();
+        assert_eq!(
+            v["channel"],
+            json!({"via": "api_token", "token_id": "tok_9c1d", "token_name": "Ward 4 infusion pump"})
+        );
+        assert_eq!(
+            token.channel.expect("set").to_string(),
+            "API token \"Ward 4 infusion pump\" (tok_9c1d)"
+        );
+        let mut bad = v.clone();
+        bad["channel"]["via"] = json!("carrier_pigeon");
+        assert!(matches!(
+            SignaturePayload::from_payload(&bad),
+            Err(SignatureError::Malformed(_))
+        ));
+        let mut bad = v;
+        bad["channel"]["token_id"] = json!(" ");
+        assert_eq!(
+            SignaturePayload::from_payload(&bad),
+            Err(SignatureError::Empty("channel.token_id"))
+        );
     }
 
     #[test]

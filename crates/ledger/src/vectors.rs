@@ -74,6 +74,8 @@ pub fn events(prev1: &str, prev2: &str) -> [Event; 3] {
                 printed_name: "Dana Reyes, PharmD".into(),
                 meaning: Meaning::Verified,
                 signed_at: 1_767_225_719_000_000,
+                // The vectors predate the optional channel; they stay as published.
+                channel: None,
             }
             .to_payload(),
         },

@@ -28,8 +28,13 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
 }
 
-/// Every route: API, operations endpoints and the web UI.
+/// Every route: API, operations endpoints and the web UI (configured from the environment).
 pub fn router(app: App) -> Router {
+    with_web(app.clone(), cellpath_web::router(app))
+}
+
+/// The API and operations routes, with the web UI's router merged at `/`.
+fn with_web(app: App, web: Router) -> Router {
     let state = AppState {
         app: app.clone(),
         metrics: Arc::new(Metrics::default()),
@@ -38,7 +43,7 @@ pub fn router(app: App) -> Router {
         .merge(api::routes())
         .merge(metrics::routes())
         .with_state(state.clone())
-        .merge(cellpath_web::router(app))
+        .merge(web)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state, metrics::track))
 }
@@ -49,6 +54,11 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // A malformed sign-in key (CELLPATH_LOGIN_KEY) stops the start, rather than serving with
+    // a key other than the one configured.
+    let web = cellpath_web::WebConfig::from_env()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let routes = with_web(app.clone(), cellpath_web::router_with(app.clone(), web));
     let jobs = [
         // Idempotency records older than 24 hours and ended sessions.
         spawn_every(app.clone(), PURGE_EVERY, |app| async move {
@@ -74,7 +84,7 @@ pub async fn serve(
             }
         }),
     ];
-    let served = axum::serve(listener, router(app))
+    let served = axum::serve(listener, routes)
         .with_graceful_shutdown(shutdown)
         .await;
     for job in jobs {

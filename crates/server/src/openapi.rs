@@ -622,6 +622,19 @@ pub const OPERATIONS: &[Operation] = &[
     ),
 ];
 
+/// Request bodies that carry a password re-entered to e-sign: their operations get
+/// [`SIGNING`] as their description.
+const SIGNING_REQUESTS: &[&str] = &[
+    "SignRequest",
+    "SignSiteMap",
+    "CloseGap",
+    "DeliverableInput",
+    "DeliverableRevocation",
+];
+
+/// How a signature made through the API works, said on every operation that signs.
+pub const SIGNING: &str = "A token never signs alone: the password is re-entered at each signature. Send the signer's own password, typed at that moment (e.g. on a bedside device acting for them with their token), in `password`. A wrong one counts against signing only: after 5 in a row the signer's signatures pause for 15 minutes on every channel, while signing in to the web is not affected. The signature records the channel it came through: this API token, by id and name (`channel` in the signature event's payload and in the answer).";
+
 fn text() -> Value {
     json!({ "type": "string" })
 }
@@ -756,6 +769,7 @@ fn schemas() -> Value {
             "printed_name",
             "meaning",
             "signed_at",
+            "channel",
         ],
         &[
             ("event_hash", text()),
@@ -769,6 +783,19 @@ fn schemas() -> Value {
                 json!({ "enum": ["authored", "reviewed", "approved", "verified", "performed"] }),
             ),
             ("signed_at", micros()),
+            (
+                "channel",
+                json!({
+                    "description": "through what the signature came; null for signatures recorded before the channel was",
+                    "oneOf": [
+                        { "type": "null" },
+                        object(&["via"], &[("via", json!({ "enum": ["web_session", "system"] }))]),
+                        object(&["via", "token_id", "token_name"], &[
+                            ("via", json!({ "const": "api_token" })), ("token_id", text()), ("token_name", text()),
+                        ]),
+                    ],
+                }),
+            ),
         ],
     );
     json!({
@@ -1383,6 +1410,9 @@ pub fn build() -> Value {
             responses.insert("428".into(), problem("If-Match missing"));
         }
         let mut op = json!({ "operationId": op_id, "summary": summary, "parameters": params, "responses": responses, "security": [{ "bearer": [] }] });
+        if request.is_some_and(|r| SIGNING_REQUESTS.contains(&r)) {
+            op["description"] = json!(SIGNING);
+        }
         if let Some(req) = request {
             op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{req}") } } } });
         }
@@ -1394,7 +1424,7 @@ pub fn build() -> Value {
         "info": {
             "title": "cellpath API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The shared record of cell and gene therapy manufacturers and health systems. Errors are application/problem+json, everywhere under /api (an unknown route 404, a method the route does not take 405 with Allow, an undecodable path 400). Query parameters an operation does not list are refused with 400 naming them. Integers in requests are within ±(2^53 − 1), the range the ledger records. Authenticate with a personal API token: Authorization: Bearer cpt_…",
+            "description": "The shared record of cell and gene therapy manufacturers and health systems. Errors are application/problem+json, everywhere under /api (an unknown route 404, a method the route does not take 405 with Allow, an undecodable path 400). Query parameters an operation does not list are refused with 400 naming them. Integers in requests are within ±(2^53 − 1), the range the ledger records. Authenticate with a personal API token: Authorization: Bearer cpt_…. A token never signs alone: the password is re-entered at each signature, and the signature records the token it came through.",
         },
         "paths": paths,
         "components": {
@@ -1406,4 +1436,30 @@ pub fn build() -> Value {
 
 pub async fn document() -> Json<Value> {
     Json(build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every operation that e-signs says how a token signs, and only those do.
+    #[test]
+    fn every_signing_operation_says_a_token_never_signs_alone() {
+        let doc = build();
+        let mut signing = 0;
+        for (method, path, op_id, summary, _, _, _) in OPERATIONS {
+            let op = &doc["paths"][*path][*method];
+            let signs = summary.contains("password re-entered") || summary.contains("e-sign");
+            assert_eq!(
+                op.get("description").and_then(Value::as_str),
+                signs.then_some(SIGNING),
+                "{op_id}"
+            );
+            signing += usize::from(signs);
+        }
+        assert_eq!(signing, SIGNING_REQUESTS.len());
+        assert!(SIGNING.starts_with(
+            "A token never signs alone: the password is re-entered at each signature."
+        ));
+    }
 }

@@ -16,6 +16,10 @@ pub enum StoreError {
     NotFound { kind: &'static str, id: String },
     #[error("{0}")]
     Invalid(String),
+    /// A check of the command inside its transaction refused it (e.g.
+    /// `Operational::KeepsAnActiveAdmin`); nothing was written.
+    #[error("{field}: {message}")]
+    Refused { field: String, message: String },
     #[error("the ledger {0} does not exist")]
     NoLedger(String),
     #[error("the event could not be sealed: {0}")]

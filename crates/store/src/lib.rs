@@ -19,7 +19,7 @@ pub use contracting::{
 };
 pub use dialect::Dialect;
 pub use error::StoreError;
-pub use ops::TOKEN_STAMP_MICROS;
+pub use ops::{Attempt, TOKEN_STAMP_MICROS};
 pub use read::*;
 pub use replay::{DifferenceKind, Replayed, StateDifference, compare_state};
 pub use write::{

@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "deliverable_revocation",
         include_str!("../migrations/0007_deliverable_revocation.sql"),
     ),
+    (
+        8,
+        "signing_lockout",
+        include_str!("../migrations/0008_signing_lockout.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

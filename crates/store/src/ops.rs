@@ -3,38 +3,62 @@
 
 use crate::read::{Credentials, SessionRow};
 use crate::{Store, StoreError};
+use sqlx::AssertSqlSafe;
+
+/// What a password was entered for: each has its own failure count and lock (migration 0008),
+/// so wrong signing passwords never lock a person out of signing in, nor the other way round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Signing in on the web.
+    SignIn,
+    /// Re-entering the password to sign (or to confirm a password change).
+    Signing,
+}
+
+impl Attempt {
+    /// The (count, lock) columns of `credentials` for this kind.
+    fn columns(self) -> (&'static str, &'static str) {
+        match self {
+            Attempt::SignIn => ("failed_attempts", "locked_until"),
+            Attempt::Signing => ("signing_failed_attempts", "signing_locked_until"),
+        }
+    }
+}
 
 /// How often a token's `last_used_at` is written at most (one write a minute, not per request).
 pub const TOKEN_STAMP_MICROS: i64 = 60 * 1_000_000;
 
 impl Store {
     pub async fn credentials(&self, user_id: &str) -> Result<Option<Credentials>, StoreError> {
-        let row: Option<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT user_id, password_hash, failed_attempts, locked_until FROM credentials WHERE user_id = $1",
+        let row: Option<(String, String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT user_id, password_hash, failed_attempts, locked_until, signing_failed_attempts, signing_locked_until FROM credentials WHERE user_id = $1",
         )
         .bind(user_id)
         .fetch_optional(&self.writer)
         .await?;
-        Ok(row.map(
-            |(user_id, password_hash, failed_attempts, locked_until)| Credentials {
-                user_id,
-                password_hash,
-                failed_attempts,
-                locked_until,
-            },
-        ))
+        Ok(row.map(|r| Credentials {
+            user_id: r.0,
+            password_hash: r.1,
+            failed_attempts: r.2,
+            locked_until: r.3,
+            signing_failed_attempts: r.4,
+            signing_locked_until: r.5,
+        }))
     }
 
-    /// Count one login attempt unless the user is locked; the count after it, or `None` when
-    /// locked. Runs before the password is checked, so parallel attempts are all counted.
-    pub async fn claim_login_attempt(
+    /// Count one password attempt of `kind` unless that kind is locked; the count after it, or
+    /// `None` when locked. Runs before the password is checked, so parallel attempts are all
+    /// counted.
+    pub async fn claim_attempt(
         &self,
+        kind: Attempt,
         user_id: &str,
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let row: Option<(i64,)> = sqlx::query_as(
-            "UPDATE credentials SET failed_attempts = failed_attempts + 1 WHERE user_id = $1 AND locked_until <= $2 RETURNING failed_attempts",
-        )
+        let (count, lock) = kind.columns();
+        let row: Option<(i64,)> = sqlx::query_as(AssertSqlSafe(format!(
+            "UPDATE credentials SET {count} = {count} + 1 WHERE user_id = $1 AND {lock} <= $2 RETURNING {count}"
+        )))
         .bind(user_id)
         .bind(now)
         .fetch_optional(&self.writer)
@@ -42,11 +66,18 @@ impl Store {
         Ok(row.map(|(n,)| n))
     }
 
-    /// Lock logins until `until` and start counting again; returns the lock in force.
-    pub async fn lock_login(&self, user_id: &str, until: i64) -> Result<i64, StoreError> {
-        let row: (i64,) = sqlx::query_as(
-            "UPDATE credentials SET failed_attempts = 0, locked_until = CASE WHEN locked_until > $2 THEN locked_until ELSE $2 END WHERE user_id = $1 RETURNING locked_until",
-        )
+    /// Lock attempts of `kind` until `until` and start counting again; returns the lock in
+    /// force.
+    pub async fn lock_attempts(
+        &self,
+        kind: Attempt,
+        user_id: &str,
+        until: i64,
+    ) -> Result<i64, StoreError> {
+        let (count, lock) = kind.columns();
+        let row: (i64,) = sqlx::query_as(AssertSqlSafe(format!(
+            "UPDATE credentials SET {count} = 0, {lock} = CASE WHEN {lock} > $2 THEN {lock} ELSE $2 END WHERE user_id = $1 RETURNING {lock}"
+        )))
         .bind(user_id)
         .bind(until)
         .fetch_one(&self.writer)
@@ -54,11 +85,19 @@ impl Store {
         Ok(row.0)
     }
 
-    pub async fn record_login_success(&self, user_id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE credentials SET failed_attempts = 0 WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&self.writer)
-            .await?;
+    /// A right password of `kind`: its count starts again.
+    pub async fn record_attempt_success(
+        &self,
+        kind: Attempt,
+        user_id: &str,
+    ) -> Result<(), StoreError> {
+        let (count, _) = kind.columns();
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE credentials SET {count} = 0 WHERE user_id = $1"
+        )))
+        .bind(user_id)
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 

@@ -548,9 +548,16 @@ pub(crate) async fn project(
                 Signed::Event { event_hash } => event_hash.clone(),
                 Signed::Record { content_hash, .. } => content_hash.clone(),
             };
+            // The channel as its JSON ('' when the payload predates it), read back by
+            // `SignatureRow`.
+            let channel = sig
+                .channel
+                .as_ref()
+                .map(|c| c.to_value().to_string())
+                .unwrap_or_default();
             execute(
                 tx,
-                "INSERT INTO signatures (event_hash, ledger_id, seq, target, signer_user_id, printed_name, meaning, signed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO signatures (event_hash, ledger_id, seq, target, signer_user_id, printed_name, meaning, signed_at, channel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 vec![
                     Bind::Text(hash.into()),
                     Bind::Text(event.ledger_id.clone()),
@@ -560,6 +567,7 @@ pub(crate) async fn project(
                     Bind::Text(sig.printed_name),
                     Bind::Text(sig.meaning.to_string()),
                     Bind::Int(sig.signed_at),
+                    Bind::Text(channel),
                 ],
             )
             .await?;
@@ -599,7 +607,7 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     ),
     (
         "signatures",
-        "event_hash, ledger_id, seq, target, signer_user_id, printed_name, meaning, signed_at",
+        "event_hash, ledger_id, seq, target, signer_user_id, printed_name, meaning, signed_at, channel",
     ),
     (
         "programs",

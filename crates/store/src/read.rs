@@ -226,14 +226,21 @@ pub struct SignatureRow {
     pub printed_name: String,
     pub meaning: String,
     pub signed_at: i64,
+    /// Through what the signature came; `None` when it was recorded before the channel was.
+    pub channel: Option<cellpath_ledger::Channel>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
     pub user_id: String,
     pub password_hash: String,
+    /// Wrong passwords at sign-in since the last success or lock, and the sign-in lock.
     pub failed_attempts: i64,
     pub locked_until: i64,
+    /// Wrong passwords re-entered to sign, and the signing lock (migration 0008): a separate
+    /// count, so wrong signing passwords never lock anyone out of signing in.
+    pub signing_failed_attempts: i64,
+    pub signing_locked_until: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -470,9 +477,24 @@ impl FromRow<'_, AnyRow> for SignatureRow {
             printed_name: r.try_get("printed_name")?,
             meaning: r.try_get("meaning")?,
             signed_at: r.try_get("signed_at")?,
+            channel: {
+                let text: String = r.try_get("channel")?;
+                if text.is_empty() {
+                    None
+                } else {
+                    Some(
+                        serde_json::from_str(&text)
+                            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    )
+                }
+            },
         })
     }
 }
+
+/// Counts the active admins of the organization `$1` (also checked inside writes:
+/// `Operational::KeepsAnActiveAdmin`).
+pub(crate) const ACTIVE_ADMINS: &str = "SELECT CAST(COUNT(*) AS BIGINT) FROM users WHERE org_id = $1 AND role = 'admin' AND active = 1";
 
 const EVENT_COLS: &str = "ledger_id, seq, hash, kind, actor, recorded_at, body";
 
@@ -598,6 +620,15 @@ impl Store {
         .bind(page.offset)
         .fetch_all(&self.reader)
         .await?)
+    }
+
+    /// How many active admins an organization has.
+    pub async fn active_admins_of(&self, org_id: &str) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as(ACTIVE_ADMINS)
+            .bind(org_id)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(n)
     }
 
     pub async fn partnership(&self, id: &str) -> Result<Option<Partnership>, StoreError> {

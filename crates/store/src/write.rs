@@ -65,6 +65,15 @@ pub enum Operational {
         user_id: String,
         password_hash: String,
     },
+    /// A check, not a row: once the command's events are projected, the organization still
+    /// has an active admin, or the whole command is refused with `message` on `field`. Inside
+    /// the transaction, after the ledger's lock, so two admins demoting each other at once
+    /// cannot both pass.
+    KeepsAnActiveAdmin {
+        org_id: String,
+        field: String,
+        message: String,
+    },
 }
 
 /// A further event of the same command, built from the first one (e.g. the e-signature that
@@ -406,11 +415,27 @@ async fn apply_operational(
     op: &Operational,
 ) -> Result<(), StoreError> {
     match op {
+        Operational::KeepsAnActiveAdmin {
+            org_id,
+            field,
+            message,
+        } => {
+            let (admins,): (i64,) = sqlx::query_as(crate::read::ACTIVE_ADMINS)
+                .bind(org_id)
+                .fetch_one(&mut **tx)
+                .await?;
+            if admins == 0 {
+                return Err(StoreError::Refused {
+                    field: field.clone(),
+                    message: message.clone(),
+                });
+            }
+        }
         Operational::SetPassword {
             user_id,
             password_hash,
         } => {
-            let updated = sqlx::query("UPDATE credentials SET password_hash = $2, failed_attempts = 0, locked_until = 0 WHERE user_id = $1")
+            let updated = sqlx::query("UPDATE credentials SET password_hash = $2, failed_attempts = 0, locked_until = 0, signing_failed_attempts = 0, signing_locked_until = 0 WHERE user_id = $1")
                 .bind(user_id)
                 .bind(password_hash)
                 .execute(&mut **tx)

@@ -522,3 +522,58 @@ async fn an_event_from_before_a_later_text_column_gets_its_default() {
         assert!(r.counts(), "{}", db.label);
     }
 }
+
+/// A signature recorded before its payload carried a `channel` (migration 0008) still verifies,
+/// projects with no channel ("channel not recorded"), and replays the same; a new one keeps it.
+#[tokio::test]
+async fn a_signature_from_before_the_channel_verifies_and_reads_without_one() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        let created = appended(
+            store
+                .append(org_created("org_a", "Lakeshore", 1))
+                .await
+                .unwrap(),
+        );
+        let signature = |at: i64, channel: Option<serde_json::Value>| {
+            let mut payload = json!({
+                "signs": { "target": "event", "event_hash": created.hash },
+                "signer_user_id": "usr_1", "printed_name": "Dana Reyes, PharmD",
+                "meaning": "reviewed", "signed_at": at,
+            });
+            if let Some(c) = channel {
+                payload["channel"] = c;
+            }
+            Append::new("org_a", "user:usr_1", "signature.recorded", payload, at)
+        };
+        store.append(signature(2, None)).await.unwrap();
+        store
+            .append(signature(
+                3,
+                Some(
+                    json!({ "via": "api_token", "token_id": "tok_1", "token_name": "Ward 4 pump" }),
+                ),
+            ))
+            .await
+            .unwrap();
+        let rows = store.signatures_in("org_a").await.unwrap();
+        assert_eq!(rows[0].channel, None, "{}", db.label);
+        assert_eq!(
+            rows[1].channel,
+            Some(cellpath_ledger::Channel::ApiToken {
+                token_id: "tok_1".into(),
+                token_name: "Ward 4 pump".into()
+            })
+        );
+        verify(&store, "org_a").await.expect("both verify");
+        let fresh = TestDb::sqlite().await;
+        let target = fresh.store().await;
+        store.replay_into(&target).await.unwrap();
+        assert_eq!(
+            store.record_state().await.unwrap(),
+            target.record_state().await.unwrap(),
+            "{}",
+            db.label
+        );
+    }
+}

@@ -18,8 +18,9 @@ pub enum WebError {
     App(AppError),
     /// A POST without this session's CSRF token (an old tab, or another site's form).
     Csrf,
-    /// The sign-in form's double-submit token did not match its cookie.
-    LoginCsrf,
+    /// The sign-in form's token was not one this server signed for this browser's cookie, or
+    /// it is too old.
+    LoginCsrf(crate::login_csrf::Refused),
     /// A request no page of ours would send (a form without its version, a bad body).
     BadRequest(String),
 }
@@ -91,12 +92,18 @@ impl IntoResponse for WebError {
                 "This form has expired",
                 "The form was not sent from your current cellpath session (it may come from an old tab, or from another site). Nothing was changed. Go back, reload the page and try again.".into(),
             ),
-            WebError::LoginCsrf => ErrorPage {
+            WebError::LoginCsrf(refused) => ErrorPage {
                 to_login: true,
                 ..page(
                     StatusCode::FORBIDDEN,
                     "The sign-in form has expired",
-                    "Your browser did not send back the sign-in form's cookie (the form may be old, or cookies are blocked for this site). Open the sign-in page again and retry.".into(),
+                    match refused {
+                        crate::login_csrf::Refused::Expired => format!(
+                            "The sign-in form was opened more than {} hours ago. Open the sign-in page again and retry.",
+                            crate::login_csrf::LOGIN_TOKEN_SECONDS / 3600
+                        ),
+                        crate::login_csrf::Refused::Forged => "Your browser did not send back the sign-in form with the cookie it came with (the form may come from another site or from before the server restarted, or cookies are blocked for this site). Open the sign-in page again and retry.".into(),
+                    },
                 )
             },
             WebError::BadRequest(m) => page(StatusCode::BAD_REQUEST, "Bad request", m),

@@ -111,6 +111,15 @@ pub fn sentence(message: &str) -> String {
     }
 }
 
+/// Through what a signature came, as shown beside it: "via web session", "via API token
+/// "Ward 4 pump" (tok_…)", or "channel not recorded" for signatures made before it was.
+pub fn signature_channel(channel: Option<&cellpath_ledger::Channel>) -> String {
+    match channel {
+        Some(c) => format!("via {c}"),
+        None => "channel not recorded".into(),
+    }
+}
+
 /// A field name of an event payload as a heading: `site_ids` → "site ids".
 pub fn field_name(name: &str) -> String {
     name.replace('_', " ")

@@ -10,7 +10,8 @@
 //! **Architecture Invariant:** no handler reads a form before its CSRF token is checked (the
 //! [`session::Posted`] extractor does both), and no user text reaches the page unescaped.
 //!
-//! Code map: `session` (cookies, the signed-in context, CSRF), `errors` (app errors as pages,
+//! Code map: `session` (cookies, the signed-in context, CSRF), `login_csrf` (the sign-in form's
+//! token, signed with the server's key), `errors` (app errors as pages,
 //! security headers), `layout` (page chrome and navigation), `forms` (form values, field errors
 //! beside their fields), `labels` (domain words and badges as people read them), `time` (UTC
 //! formatting), `assets` (the stylesheet), `pages/*` (one file per area of the product),
@@ -22,6 +23,7 @@ mod errors;
 mod forms;
 mod labels;
 mod layout;
+pub mod login_csrf;
 mod pages;
 mod session;
 mod time;
@@ -34,6 +36,7 @@ mod tests;
 use axum::Router;
 use axum::routing::{get, post};
 use cellpath_app::App;
+pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
     agreements, facilities, gate, home, ledger, login, notices, onboarding, orgs, partnerships,
     plans, programs, readiness, site_maps, sites, tokens, users,
@@ -48,28 +51,50 @@ pub struct WebConfig {
     /// Mark cookies `Secure` (only when the site is reached over https; browsers drop
     /// `Secure` cookies on plain http, which would make signing in impossible).
     pub secure_cookies: bool,
+    /// The key that signs the sign-in form's CSRF token ([`login_csrf`]); `None`: one is
+    /// generated when the router is built.
+    pub login_key: Option<LoginKey>,
 }
 
 impl WebConfig {
-    /// Reads [`SECURE_COOKIES_ENV`] (`1`, `true` or `yes`); anything else means plain http.
-    pub fn from_env() -> WebConfig {
-        let on = std::env::var(SECURE_COOKIES_ENV)
-            .map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
-            .unwrap_or(false);
-        WebConfig { secure_cookies: on }
+    /// Reads [`SECURE_COOKIES_ENV`] (`1`, `true` or `yes`; anything else means plain http) and
+    /// [`LOGIN_KEY_ENV`] (64 hex digits; unset: a key generated at start). A malformed key is
+    /// an error, so a server never starts with a key other than the one configured.
+    pub fn from_env() -> Result<WebConfig, String> {
+        Ok(WebConfig {
+            secure_cookies: secure_cookies_from_env(),
+            login_key: Some(LoginKey::from_env()?),
+        })
     }
 }
 
-/// What every handler gets: the app and how cookies are set.
+fn secure_cookies_from_env() -> bool {
+    std::env::var(SECURE_COOKIES_ENV)
+        .map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
+        .unwrap_or(false)
+}
+
+/// What every handler gets: the app, how cookies are set, the sign-in key.
 #[derive(Clone)]
 pub(crate) struct WebState {
     pub app: App,
     pub secure_cookies: bool,
+    pub login_key: LoginKey,
 }
 
-/// The web UI's routes, with their own state; the server merges them at `/`.
+/// The web UI's routes, with their own state; the server merges them at `/`. The
+/// configuration comes from the environment ([`WebConfig::from_env`]); `cellpath serve`
+/// checks it first and refuses to start on a malformed key, so the fallback here (a
+/// generated key, logged) only serves embedders that did not.
 pub fn router(app: App) -> Router {
-    router_with(app, WebConfig::from_env())
+    let config = WebConfig::from_env().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the configured sign-in key is unusable; using one generated at start");
+        WebConfig {
+            secure_cookies: secure_cookies_from_env(),
+            login_key: None,
+        }
+    });
+    router_with(app, config)
 }
 
 /// [`router`] with an explicit configuration (e.g. from a command-line flag).
@@ -77,6 +102,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
     let state = WebState {
         app,
         secure_cookies: config.secure_cookies,
+        login_key: config.login_key.unwrap_or_else(LoginKey::generate),
     };
     Router::new()
         .route(assets::STYLESHEET_PATH, get(assets::stylesheet))

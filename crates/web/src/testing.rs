@@ -26,10 +26,15 @@ pub struct Demo {
 }
 
 pub async fn seeded() -> Demo {
+    seeded_with(crate::WebConfig::default()).await
+}
+
+/// The seeded demo served with this configuration (e.g. a known sign-in key).
+pub async fn seeded_with(config: crate::WebConfig) -> Demo {
     let db = TestDb::sqlite().await;
     let app = App::new(db.store().await, Arc::new(SystemClock));
     demo::seed(&app).await.expect("seed the demo data");
-    let router = router_with(app.clone(), crate::WebConfig::default());
+    let router = router_with(app.clone(), config);
     Demo {
         _db: db,
         app,
@@ -107,6 +112,16 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// Fails, showing the page, unless it contains `text`.
+    #[track_caller]
+    pub fn assert_has(&self, text: &str) {
+        assert!(
+            self.body.contains(text),
+            "no {text:?} on the page: {}",
+            self.body
+        );
+    }
+
     /// The value of the first input named `name` on the page.
     pub fn field(&self, name: &str) -> String {
         self.field_after(name, "")

@@ -327,6 +327,7 @@ async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_t
         "{}",
         trail.body
     );
+    trail.assert_has(r#"<span class="sig-channel">via web session</span>"#);
 
     // A nurse may not read the audit trail: no link, and the page says why.
     let mut nurse = Browser::new(&site);
@@ -334,9 +335,191 @@ async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_t
     assert!(!nurse.get("/").await.body.contains(r#"id="nav-audit""#));
     let forbidden = nurse.get(&ledger).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
-    assert!(
-        forbidden.body.contains("Your role may not read"),
+    forbidden.assert_has("Your role may not read");
+}
+
+#[tokio::test]
+async fn the_sign_in_form_takes_only_a_token_this_server_signed_for_its_cookie() {
+    let key = crate::LoginKey::generate();
+    let site = crate::testing::seeded_with(crate::WebConfig {
+        secure_cookies: false,
+        login_key: Some(key.clone()),
+    })
+    .await;
+    let fields = |csrf: &str| {
+        vec![
+            ("csrf".to_string(), csrf.to_string()),
+            ("email".into(), "admin@lakeshore.example".into()),
+            ("password".into(), DEMO_PASSWORD.into()),
+        ]
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64;
+
+    // An attacker who can set the cookie chooses both halves of a double submit: refused.
+    let mut browser = Browser::new(&site);
+    let chosen = "ab".repeat(32);
+    browser
+        .cookies
+        .insert(LOGIN_CSRF_COOKIE.into(), chosen.clone());
+    let double_submit = browser.post("/login", &borrowed(&fields(&chosen))).await;
+    assert_eq!(
+        double_submit.status,
+        StatusCode::FORBIDDEN,
         "{}",
-        forbidden.body
+        double_submit.body
     );
+    assert!(!browser.cookies.contains_key(crate::session::SESSION_COOKIE));
+
+    // Signed with another key, or signed here but too old: refused, saying which.
+    let other = crate::LoginKey::generate().token(&chosen, now);
+    let forged = browser.post("/login", &borrowed(&fields(&other))).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    forged.assert_has("did not send back the sign-in form with the cookie it came with");
+    let old = key.token(&chosen, now - crate::login_csrf::LOGIN_TOKEN_SECONDS - 60);
+    let expired = browser.post("/login", &borrowed(&fields(&old))).await;
+    assert_eq!(expired.status, StatusCode::FORBIDDEN);
+    expired.assert_has("opened more than 2 hours ago");
+
+    // The server's own token for that cookie signs in; the form carries no bare nonce.
+    let form = browser.get("/login").await;
+    let csrf = form.field("csrf");
+    assert_eq!(
+        browser.cookies[LOGIN_CSRF_COOKIE], chosen,
+        "the nonce is kept"
+    );
+    assert_ne!(csrf, chosen);
+    assert!(csrf.starts_with(&format!("{chosen}.")), "{csrf}");
+    let ok = browser.post("/login", &borrowed(&fields(&csrf))).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+}
+
+#[tokio::test]
+async fn the_last_admin_is_told_why_beside_the_role_field() {
+    let site = seeded().await;
+    let me = site
+        .app
+        .store
+        .user_by_email("admin@lakeshore.example")
+        .await
+        .expect("query")
+        .expect("the demo admin");
+    let mut admin = Browser::signed_in(&site, "admin@lakeshore.example").await;
+    let page = format!("/users/{}", me.id);
+    let refused = admin
+        .submit(
+            &page,
+            "user-edit-form",
+            &page,
+            &[("name", &me.name), ("role", "nurse"), ("active", "on")],
+            Some("user-last-admin"),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        refused.error_beside("role").as_deref(),
+        Some(
+            format!(
+                "{} is the last active admin of Lakeshore University Health: make another user admin first",
+                me.name
+            )
+            .as_str()
+        ),
+        "{}",
+        refused.body
+    );
+}
+
+#[tokio::test]
+async fn signatures_show_the_channel_they_came_through_and_tokens_say_they_never_sign_alone() {
+    use cellpath_ledger::{Meaning, Signed};
+    let site = seeded().await;
+    let lakeshore = site.org("Lakeshore University Health").await.id;
+    let nurse = site
+        .app
+        .store
+        .user_by_email("nurse@lakeshore.example")
+        .await
+        .expect("query")
+        .expect("the demo nurse");
+    let person = site
+        .app
+        .caller_for_user(&nurse.id, cellpath_app::access::Via::Session)
+        .await
+        .expect("a caller");
+    let created = site
+        .app
+        .create_api_token(&person, "Ward 4 pump", None)
+        .await
+        .and_then(|o| o.fresh())
+        .expect("a token");
+    let device = site
+        .app
+        .authenticate_token(&created.token)
+        .await
+        .expect("the token works");
+    let head = |site: &crate::testing::Demo| {
+        let lakeshore = lakeshore.clone();
+        let store = site.app.store.clone();
+        async move {
+            store
+                .ledger_head(&lakeshore)
+                .await
+                .expect("query")
+                .expect("a ledger")
+                .head_hash
+        }
+    };
+    // A signature recorded before signatures named their channel, as it was stored then.
+    let before = site.app.now();
+    site.app
+        .store
+        .append(cellpath_store::Append::new(
+            &lakeshore,
+            format!("user:{}", nurse.id),
+            cellpath_ledger::SIGNATURE_EVENT_TYPE,
+            serde_json::json!({
+                "signs": { "target": "event", "event_hash": head(&site).await },
+                "signer_user_id": nurse.id, "printed_name": nurse.name,
+                "meaning": "reviewed", "signed_at": before,
+            }),
+            before,
+        ))
+        .await
+        .expect("an old-style signature");
+    // A bedside device signs with the nurse's password typed at that moment.
+    site.app
+        .sign(
+            &device,
+            &lakeshore,
+            Signed::Event {
+                event_hash: head(&site).await,
+            },
+            Meaning::Performed,
+            DEMO_PASSWORD,
+            None,
+        )
+        .await
+        .expect("signed through the token");
+
+    let mut admin = Browser::signed_in(&site, "admin@lakeshore.example").await;
+    let trail = admin
+        .get_saved(&format!("/ledgers/{lakeshore}"), Some("ledger-channels"))
+        .await;
+    assert_eq!(trail.status, StatusCode::OK);
+    let by_token = format!(
+        r#"<span class="sig-channel">via API token &quot;Ward 4 pump&quot; ({})</span>"#,
+        created.info.id
+    );
+    trail.assert_has(&by_token);
+    trail.assert_has(r#"<span class="sig-channel">channel not recorded</span>"#);
+    let tokens = admin.get("/tokens").await;
+    tokens.assert_has("A token never signs alone: the password is re-entered at each signature");
 }

@@ -134,7 +134,7 @@ impl App {
         }
         let sign = self
             .signature_of(
-                principal,
+                caller,
                 password,
                 Meaning::Verified,
                 "recording a deliverable",
@@ -247,7 +247,7 @@ impl App {
         }
         let sign = self
             .signature_of(
-                principal,
+                caller,
                 password,
                 Meaning::Reviewed,
                 "revoking a deliverable",

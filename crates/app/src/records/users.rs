@@ -156,18 +156,13 @@ impl App {
                 own_org,
                 "roles and access of users",
             )?;
-            if patch.active == Some(false) {
-                return Err(AppError::invalid(
-                    "active",
-                    "you cannot deactivate yourself; ask another admin",
-                ));
-            }
         }
-        let kind: OrgKind = self
+        let org = self
             .store
             .organization(&current.org_id)
             .await?
-            .ok_or_else(|| AppError::not_found("organization"))?
+            .ok_or_else(|| AppError::not_found("organization"))?;
+        let kind: OrgKind = org
             .kind
             .parse()
             .map_err(|e| AppError::Internal(format!("{e}")))?;
@@ -182,6 +177,30 @@ impl App {
             .and_then(|v| f.check("role", Role::parse_for(v, kind)));
         f.finish()?;
         expect_version(&what, current.version, expected_version)?;
+        // An organization always keeps an active admin, whoever asks (themselves, another
+        // admin, the operator): otherwise nobody could manage its users any more.
+        let admin = Role::Admin.as_str();
+        let demoted = role.is_some_and(|r| r.as_str() != admin);
+        let deactivating = patch.active == Some(false);
+        let stepping_down = current.active && current.role == admin && (demoted || deactivating);
+        let last_admin = (
+            if demoted { "role" } else { "active" },
+            format!(
+                "{} is the last active admin of {}: make another user admin first",
+                current.name, org.name
+            ),
+        );
+        // Said at once when it is plain; checked again inside the write (below) against a
+        // colleague stepping down at the same moment.
+        if stepping_down && self.store.active_admins_of(&current.org_id).await? <= 1 {
+            return Err(AppError::invalid(last_admin.0, last_admin.1));
+        }
+        if rel == Relation::SelfOwned && deactivating {
+            return Err(AppError::invalid(
+                "active",
+                "you cannot deactivate yourself; ask another admin",
+            ));
+        }
         let mut diff = Diff::default();
         diff.field("name", current.name.clone(), name.map(|v| v.into_string()));
         diff.field(
@@ -214,7 +233,15 @@ impl App {
                     opens: None,
                     kind: "user.updated",
                     payload: diff.payload(id, next.version),
-                    operational: vec![],
+                    operational: if stepping_down {
+                        vec![Operational::KeepsAnActiveAdmin {
+                            org_id: current.org_id.clone(),
+                            field: last_admin.0.into(),
+                            message: last_admin.1,
+                        }]
+                    } else {
+                        vec![]
+                    },
                     then: vec![],
                     redact: None,
                     status: 200,

@@ -459,6 +459,19 @@ async fn signing_over_the_api_needs_the_password_too() {
     assert_eq!(res.status(), StatusCode::CREATED);
     let sig: Value = res.json().await.unwrap();
     assert_eq!(sig["meaning"], "reviewed");
+    // The signature names the token it came through (`s.token` names its tokens "test").
+    let quality = s
+        .app
+        .store
+        .user_by_email("quality@lakeshore.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let token_id = s.app.store.api_tokens_of(&quality.id).await.unwrap()[0]
+        .id
+        .clone();
+    let channel = json!({ "via": "api_token", "token_id": token_id, "token_name": "test" });
+    assert_eq!(sig["channel"], channel);
     let verify: Value = s
         .http
         .get(s.url(&format!("/api/v1/ledgers/{org}/verify")))
@@ -483,6 +496,132 @@ async fn signing_over_the_api_needs_the_password_too() {
     let report =
         cellpath_app::audit::verify_export(&export, Some(sig["event_hash"].as_str().unwrap()));
     assert!(report.is_intact(), "{report:?}");
+    let line: Value = serde_json::from_str(export.lines().last().unwrap()).unwrap();
+    assert_eq!(line["payload"]["channel"], channel, "the export carries it");
+    s.shutdown().await;
+}
+
+/// The web sign-in form as a browser posts it: its nonce cookie and its signed token.
+async fn web_sign_in(s: &TestServer, email: &str, password: &str) -> StatusCode {
+    let form = s.http.get(s.url("/login")).send().await.unwrap();
+    let cookie = form
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|c| c.starts_with("cellpath_login_csrf="))
+        .expect("the sign-in cookie");
+    let page = form.text().await.unwrap();
+    let csrf = page
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form's token")
+        .to_string();
+    s.http
+        .post(s.url("/login"))
+        .header("cookie", cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn wrong_signing_passwords_through_a_token_pause_signing_but_not_the_web_sign_in() {
+    let s = spawn_demo().await;
+    let token = s.token("nurse@lakeshore.example").await;
+    let org = s.org_id("Lakeshore University Health").await;
+    let head = s
+        .app
+        .store
+        .ledger_head(&org)
+        .await
+        .unwrap()
+        .unwrap()
+        .head_hash;
+    let path = format!("/api/v1/ledgers/{org}/signatures");
+    let body = |password: &str| {
+        json!({ "signs": { "target": "event", "event_hash": head }, "meaning": "performed", "password": password }).to_string()
+    };
+    for _ in 0..5 {
+        problem(
+            post(&s, &token, &path, &body("guess-guess-guess")).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let paused = problem(
+        post(&s, &token, &path, &body(cellpath_app::demo::DEMO_PASSWORD)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(paused["errors"][0]["field"], "password");
+    assert_eq!(
+        paused["errors"][0]["message"],
+        "too many wrong passwords re-entered to sign: signing is paused for 15 more minute(s) (signing in is not affected); an admin can reset your password"
+    );
+    // The same person signs in on the web, and the token still reads.
+    assert_eq!(
+        web_sign_in(
+            &s,
+            "nurse@lakeshore.example",
+            cellpath_app::demo::DEMO_PASSWORD
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let me = s
+        .http
+        .get(s.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_last_admin_cannot_be_demoted_or_deactivated_over_the_api() {
+    let s = spawn_demo().await;
+    let token = s.token("admin@cascade.example").await;
+    let admin = s
+        .app
+        .store
+        .user_by_email("admin@cascade.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let url = s.url(&format!("/api/v1/users/{}", admin.id));
+    let expected = format!(
+        "{} is the last active admin of Cascade Regional Medical: make another user admin first",
+        admin.name
+    );
+    for (body, field) in [
+        (json!({ "role": "nurse" }), "role"),
+        (json!({ "active": false }), "active"),
+    ] {
+        let refused = problem(
+            s.http
+                .patch(&url)
+                .bearer_auth(&token)
+                .header("if-match", format!("\"{}\"", admin.version))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(refused["errors"][0]["field"], field, "{refused}");
+        assert_eq!(refused["errors"][0]["message"], expected.as_str());
+    }
     s.shutdown().await;
 }
 

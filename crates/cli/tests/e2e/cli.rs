@@ -182,6 +182,23 @@ fn help_explains_the_commands() {
     );
 }
 
+#[test]
+fn serve_refuses_to_start_with_a_malformed_sign_in_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cellpath"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &url])
+        .env("CELLPATH_LOGIN_KEY", "abcd")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("CELLPATH_LOGIN_KEY must be 64 hex digits"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[tokio::test]
 async fn a_process_map_round_trips_through_toml_and_json_and_bad_maps_are_refused() {
     let db = demo_db().await;

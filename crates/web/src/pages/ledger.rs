@@ -272,6 +272,7 @@ fn event(
                             strong { (s.printed_name) }
                             " · " (badge(&labels::sentence(&s.meaning), Tone::Info))
                             " · " (time_el(s.signed_at))
+                            " · " span.sig-channel { (labels::signature_channel(s.channel.as_ref())) }
                         }
                     }
                 }
@@ -365,6 +366,7 @@ fn signature_payload(payload: &Value, seq_of: &HashMap<&str, i64>) -> Markup {
             strong { (sig.printed_name) } " signed " (target) " as "
             (badge(&labels::sentence(sig.meaning.as_str()), Tone::Info))
             " at " (time_el(sig.signed_at))
+            " · " span.sig-channel { (labels::signature_channel(sig.channel.as_ref())) }
         }
     }
 }

@@ -1,14 +1,16 @@
-//! Signing in and out. The sign-in form is protected by a double-submit token (a random
-//! cookie echoed in a hidden field), because there is no session yet to hold a CSRF token.
+//! Signing in and out. There is no session yet to hold a CSRF token, so the sign-in form
+//! carries a token signed with the server's key over a random nonce (also in a cookie) and an
+//! expiry (`crate::login_csrf`).
 //! A successful sign-in always gets a new session id (the app ends the previous one).
 
 use crate::WebState;
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, hidden};
 use crate::layout::{document, html_response, notice};
+use crate::login_csrf::{is_nonce, new_nonce};
 use crate::session::{
     LOGIN_CSRF_COOKIE, Posted, SESSION_COOKIE, add_cookie, clear_cookie, cookie, safe_next,
-    same_secret, set_cookie,
+    set_cookie,
 };
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -25,10 +27,6 @@ pub struct LoginQuery {
     notice: Option<String>,
 }
 
-fn is_token(t: &str) -> bool {
-    t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 pub async fn form(
     State(state): State<WebState>,
     headers: HeaderMap,
@@ -40,11 +38,12 @@ pub async fn form(
     {
         return Redirect::to(next).into_response();
     }
-    // Reuse a token the browser already holds, so two open sign-in tabs both work.
-    let token = cookie(&headers, LOGIN_CSRF_COOKIE)
-        .filter(|t| is_token(t))
+    // Reuse the nonce the browser already holds, so two open sign-in tabs both work.
+    let nonce = cookie(&headers, LOGIN_CSRF_COOKIE)
+        .filter(|t| is_nonce(t))
         .map(str::to_string)
-        .unwrap_or_else(cellpath_app::ids::new_secret);
+        .unwrap_or_else(new_nonce);
+    let token = state.login_key.token(&nonce, now_secs(&state));
     let values = FormData::from_pairs([("next", next)]);
     let page = login_page(
         &state,
@@ -58,7 +57,7 @@ pub async fn form(
         &mut response,
         set_cookie(
             LOGIN_CSRF_COOKIE,
-            &token,
+            &nonce,
             LOGIN_CSRF_PATH,
             state.secure_cookies,
         ),
@@ -67,10 +66,13 @@ pub async fn form(
 }
 
 pub async fn submit(State(state): State<WebState>, headers: HeaderMap, form: FormData) -> Response {
-    let token = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-    if !same_secret(form.get("csrf"), token) {
-        return WebError::LoginCsrf.into_response();
+    let nonce = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    let now = now_secs(&state);
+    if let Err(refused) = state.login_key.check(form.get("csrf"), nonce, now) {
+        return WebError::LoginCsrf(refused).into_response();
     }
+    // A form shown again (wrong password) gets a token good for as long as a new one.
+    let token = state.login_key.token(nonce, now);
     let (email, password) = (form.get("email"), form.get("password"));
     let mut errors = FormErrors::default();
     if email.trim().is_empty() {
@@ -113,7 +115,11 @@ pub async fn submit(State(state): State<WebState>, headers: HeaderMap, form: For
     }
     // The password is never sent back; the e-mail and where to go next are kept.
     let values = FormData::from_pairs([("email", email), ("next", form.get("next"))]);
-    html_response(status, login_page(&state, token, &values, &errors, None))
+    html_response(status, login_page(&state, &token, &values, &errors, None))
+}
+
+fn now_secs(state: &WebState) -> i64 {
+    state.app.now() / 1_000_000
 }
 
 pub async fn logout(posted: Posted) -> Response {

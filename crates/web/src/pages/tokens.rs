@@ -1,7 +1,11 @@
 //! Personal API tokens: create one (shown once, never again: only its hash is stored), see
-//! when each was last used, revoke. A token acts as its owner in the API but never signs.
+//! when each was last used, revoke. A token acts as its owner in the API; it never signs alone:
+//! the password is re-entered at each signature, and the signature names the token.
 
 use super::{NoticeQuery, notice_redirect};
+
+/// How a token and signing go together, said on the tokens pages as in the API description.
+const TOKEN_SIGNING: &str = "A token never signs alone: the password is re-entered at each signature, and each signature records the token it came through (for example a bedside device acting for you while you type your password).";
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, csrf_field};
 use crate::labels::{Tone, badge};
@@ -43,7 +47,7 @@ pub async fn create(posted: Posted) -> Result<Response, WebError> {
                 div.callout.warning #token-once role="alert" {
                     p { strong { "Copy this token now." } " cellpath stores only its hash and cannot show it again. If you lose it, revoke it and create another." }
                     p { code.secret #new-token { (created.token) } }
-                    p.hint { "Send it as " code { "Authorization: Bearer <token>" } ". It can read and change what you can, but it never signs." }
+                    p.hint { "Send it as " code { "Authorization: Bearer <token>" } ". It can read and change what you can. " (TOKEN_SIGNING) }
                 }
                 p { a.button.secondary href="/tokens" { "I have copied it" } }
             };
@@ -115,6 +119,7 @@ async fn render(
             h1 { "API tokens" }
             p.subtitle { "Personal tokens for scripts and integrations that call the cellpath API as you." }
         }
+        p.hint #token-signing { (TOKEN_SIGNING) }
         (notice(notice_code))
         @if tokens.is_empty() {
             p.empty { "You have no tokens." }

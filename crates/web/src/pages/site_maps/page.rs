@@ -570,7 +570,7 @@ fn signatures_panel(
             p { "Both sides sign this version's content (hash " code.hash title=(v.content_hash) { (short_hash(&v.content_hash)) "…" }
                 "): the map as refined, the site's details, and the published version it refines." }
             table.list.signers {
-                thead { tr { th { "Side" } th { "Status" } th { "Signed by" } th { "Meaning" } th { "When" } } }
+                thead { tr { th { "Side" } th { "Status" } th { "Signed by" } th { "Meaning" } th { "When" } th { "Through" } } }
                 tbody {
                     @for (side, name, done) in sides {
                         @let rows: Vec<&SignedBy> = signed.iter().filter(|s| s.side == Some(side)).collect();
@@ -578,7 +578,7 @@ fn signatures_panel(
                             tr data-side=(side_name(side)) {
                                 td { (name) }
                                 td { @if done { (labels::badge("Signed", labels::Tone::Good)) } @else { (labels::badge("Not signed yet", labels::Tone::Waiting)) } }
-                                td { span.muted { "—" } } td { span.muted { "—" } } td { span.muted { "—" } }
+                                td { span.muted { "—" } } td { span.muted { "—" } } td { span.muted { "—" } } td { span.muted { "—" } }
                             }
                         }
                         @for s in rows {
@@ -588,6 +588,7 @@ fn signatures_panel(
                                 td { strong { (s.row.printed_name) } }
                                 td { (labels::sentence(&s.row.meaning)) }
                                 td { (time_el(s.row.signed_at)) }
+                                td.sig-channel { (labels::signature_channel(s.row.channel.as_ref())) }
                             }
                         }
                     }

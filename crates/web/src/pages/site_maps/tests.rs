@@ -343,6 +343,15 @@ async fn a_site_refines_its_map_proposes_a_change_the_manufacturer_accepts_and_b
     // next version can be started from it.
     let done = coordinator.get_saved(&page, Some("site-map-signed")).await;
     assert!(done.body.contains(r#"data-status="signed""#));
+    // Each signature says the channel it came through: both were signed on the web.
+    assert_eq!(
+        done.body
+            .matches(r#"<td class="sig-channel">via web session</td>"#)
+            .count(),
+        2,
+        "{}",
+        done.body
+    );
     let enrolled = step_box(&done.body, "enrollment").expect("the enrollment box");
     assert!(enrolled.contains("changed"), "{enrolled}");
     assert!(step_box(&done.body, "pavilion_chair_ready").is_some_and(|t| t.contains("changed")));
