@@ -29,7 +29,7 @@ use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::programs::valid_map;
 use cellpath_app::sitemaps::{Side, SiteMapView};
-use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{Step, ValidMap};
 use cellpath_domain::refinement::LocalStep;
 use cellpath_store::{MapProposal, MapVersion, Partnership, Program};
@@ -142,8 +142,8 @@ impl Loaded {
             .collect();
         let changes = edits::changes(&view.refinement, accepted.into_iter());
         Ok(Loaded {
-            may_update: ctx.may(Action::Update, ResourceKind::SiteMap, Relation::Party),
-            may_create: ctx.may(Action::Create, ResourceKind::SiteMap, Relation::Party),
+            may_update: ctx.may_in(Action::Update, ResourceKind::SiteMap, &partnership),
+            may_create: ctx.may_in(Action::Create, ResourceKind::SiteMap, &partnership),
             manufacturer_name: names.name(&partnership.manufacturer_id).to_string(),
             health_system_name: names.name(&partnership.health_system_id).to_string(),
             view,

@@ -22,7 +22,7 @@ use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::sitemaps::Side;
 use cellpath_domain::Role;
-use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{RecordedIn, Stage, Step, StepKind, StepParams};
 use cellpath_domain::refinement::LocalStep;
 use cellpath_ledger::Meaning;
@@ -547,9 +547,8 @@ fn signatures_panel(
         Some(Side::Manufacturer) => v.signed_by_manufacturer,
         None => true,
     };
-    let may_sign = !mine_signed
-        && loaded.partnership.status != "ended"
-        && ctx.may(Action::Sign, ResourceKind::Ledger, Relation::Party);
+    let may_sign =
+        !mine_signed && ctx.may_in(Action::Sign, ResourceKind::Ledger, &loaded.partnership);
     let empty = (FormData::default(), FormErrors::default());
     let (values, errors) = match returned {
         Some(Returned::Sign(v, e)) => (*v, *e),
