@@ -4528,3 +4528,458 @@ async fn a_partnership_is_for_the_programs_it_names_and_onboards_only_those() {
         );
     }
 }
+
+/// The error's kind, for asserting outcomes: "ok", "not found", "forbidden", "invalid: FIELD".
+fn outcome<T>(r: Result<T, AppError>) -> String {
+    match r {
+        Ok(_) => "ok".into(),
+        Err(AppError::NotFound(_)) => "not found".into(),
+        Err(AppError::Forbidden(_)) => "forbidden".into(),
+        Err(AppError::Invalid(f)) => format!("invalid: {}", f[0].field),
+        Err(e) => format!("{e}"),
+    }
+}
+
+/// DESIGN.md §2: a proposal shows the manufacturer the health system's name and the programs
+/// proposed, nothing of its sites, facilities or the work at them, and takes no writes; an
+/// active partnership opens them; an ended one is read only, as it stood when it ended — a
+/// site or facility the health system adds later is not seen through it. With a second
+/// partnership the most opening one counts.
+#[tokio::test]
+async fn a_partnership_opens_the_health_systems_records_by_its_status() {
+    use cellpath_app::contracting::{AgreementInput, DeliverableInput};
+    use cellpath_app::records::facilities::FacilityInput;
+    use cellpath_app::records::partnerships::{PartnershipInput, PartnershipPatch};
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let pw = cellpath_app::demo::DEMO_PASSWORD;
+        let lead = as_user(&app, "onboarding@helixa.example").await;
+        let hs_admin = as_user(&app, "admin@piedmont.example").await;
+        let hs_contracts = as_user(&app, "contracts@piedmont.example").await;
+        let piedmont = org_id(&app, "Piedmont Valley Health").await;
+        let helixa = org_id(&app, "Helixa Therapeutics").await;
+        let vantacel = app
+            .store
+            .programs_of(&helixa, Page::all())
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        let site = app
+            .store
+            .sites_of(&piedmont, Page::all())
+            .await
+            .unwrap()
+            .remove(0);
+        let facility = app
+            .store
+            .facilities_of_site(&site.id)
+            .await
+            .unwrap()
+            .remove(0);
+        let propose = |name: &str| PartnershipInput {
+            health_system_id: piedmont.clone(),
+            name: name.into(),
+            programs: vec!["Vantacel".into()],
+            manufacturer_id: None,
+        };
+        let p = app
+            .create_partnership(&lead, propose("Helixa × Piedmont"), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let today = || today(&app);
+        let agreement = |site_id: &str| AgreementInput {
+            kind: "supply_agreement".into(),
+            scope: "site".into(),
+            site_id: Some(site_id.into()),
+            coverage: None,
+            owner_manufacturer: None,
+            owner_health_system: None,
+        };
+        let deliverable = |site_id: &str| DeliverableInput {
+            site_id: site_id.into(),
+            program_id: vantacel.clone(),
+            deliverable: "staff_training".into(),
+            done_on: today().as_str().into(),
+            evidence: "Trained.".into(),
+        };
+        // Everything the manufacturer might read of the health system through `p`, and the
+        // writes into it, each with its outcome.
+        let reads = |site_id: String| {
+            let (app, lead, p, vantacel, piedmont) = (
+                app.clone(),
+                lead.clone(),
+                p.id.clone(),
+                vantacel.clone(),
+                piedmont.clone(),
+            );
+            async move {
+                let day = cellpath_domain::Date::of_micros(app.now());
+                vec![
+                    ("site", outcome(app.site(&lead, &site_id).await)),
+                    (
+                        "sites",
+                        outcome(app.sites(&lead, &piedmont, Page::all()).await),
+                    ),
+                    (
+                        "facilities",
+                        outcome(app.facilities(&lead, &piedmont, Page::all()).await),
+                    ),
+                    (
+                        "users",
+                        outcome(app.users(&lead, &piedmont, Page::all()).await),
+                    ),
+                    (
+                        "partnership sites",
+                        outcome(app.partnership_sites(&lead, &p).await),
+                    ),
+                    (
+                        "gate",
+                        outcome(app.gate(&lead, &p, &site_id, &vantacel, day.clone()).await),
+                    ),
+                    ("gates", outcome(app.gates(&lead, &p, day.clone()).await)),
+                    (
+                        "readiness",
+                        outcome(app.readiness(&lead, &p, &site_id, &vantacel).await),
+                    ),
+                    (
+                        "visits",
+                        outcome(app.site_visits(&lead, &p, &site_id).await),
+                    ),
+                    ("site maps", outcome(app.site_maps(&lead, &p).await)),
+                    ("agreements", outcome(app.agreements(&lead, &p).await)),
+                    (
+                        "live plan",
+                        outcome(app.live_plan(&lead, &p, &vantacel, day).await),
+                    ),
+                ]
+            }
+        };
+        let all = |o: &str| {
+            [
+                "site",
+                "sites",
+                "facilities",
+                "users",
+                "partnership sites",
+                "gate",
+                "gates",
+                "readiness",
+                "visits",
+                "site maps",
+                "agreements",
+                "live plan",
+            ]
+            .into_iter()
+            .map(|k| (k, o.to_string()))
+            .collect::<Vec<_>>()
+        };
+
+        // Proposed: the name and the programs only.
+        assert_eq!(outcome(app.organization(&lead, &piedmont).await), "ok");
+        assert_eq!(
+            app.partnership_programs(&lead, &p.id).await.unwrap()[0].id,
+            vantacel
+        );
+        assert_eq!(
+            reads(site.id.clone()).await,
+            all("not found"),
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            outcome(app.facility(&lead, &facility.id).await),
+            "not found"
+        );
+        let pipeline = app
+            .onboarding_pipeline(&lead, &helixa, today())
+            .await
+            .unwrap();
+        assert!(!pipeline.rows.iter().any(|r| r.partnership_id == p.id));
+        let writes = |site_id: String| {
+            let (app, lead, p) = (app.clone(), lead.clone(), p.id.clone());
+            let (agreement, deliverable) = (agreement(&site_id), deliverable(&site_id));
+            let vantacel = vantacel.clone();
+            async move {
+                vec![
+                    outcome(app.create_agreement(&lead, &p, agreement, None).await),
+                    outcome(
+                        app.record_deliverable(&lead, &p, deliverable, pw, None)
+                            .await,
+                    ),
+                    outcome(app.analyze_gaps(&lead, &p, &site_id, &vantacel).await),
+                ]
+            }
+        };
+        assert_eq!(
+            writes(site.id.clone()).await,
+            ["not found"; 3],
+            "{}",
+            db.label
+        );
+        // Nothing is signed on a proposal, and it is not changed but by accepting or ending.
+        let head = app.store.ledger_head(&p.id).await.unwrap().unwrap();
+        let sign = app
+            .sign(
+                &lead,
+                &p.id,
+                Signed::Event {
+                    event_hash: head.head_hash,
+                },
+                Meaning::Reviewed,
+                pw,
+                None,
+            )
+            .await;
+        assert_eq!(outcome(sign), "forbidden");
+        let rename = app
+            .update_partnership(
+                &lead,
+                &p.id,
+                p.version,
+                PartnershipPatch {
+                    name: Some("Renamed".into()),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await;
+        assert_eq!(outcome(rename), "invalid: name");
+
+        // Active: all of it opens, and takes the work.
+        set_status(&app, &hs_contracts, &p.id, "active").await;
+        assert_eq!(reads(site.id.clone()).await, all("ok"), "{}", db.label);
+        assert_eq!(outcome(app.facility(&lead, &facility.id).await), "ok");
+        assert_eq!(writes(site.id.clone()).await, ["ok"; 3], "{}", db.label);
+
+        // Ended; later the health system adds a site and a facility serving both sites.
+        clock.advance_secs(3600);
+        set_status(&app, &lead, &p.id, "ended").await;
+        clock.advance_secs(3600);
+        let later = app
+            .create_site(
+                &hs_admin,
+                &piedmont,
+                SiteInput {
+                    name: "Piedmont Later Clinic".into(),
+                    code: "PVH-LATER".into(),
+                    city: "Charlotte".into(),
+                    region: "NC".into(),
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let later_lab = app
+            .create_facility(
+                &hs_admin,
+                &piedmont,
+                FacilityInput {
+                    name: "Piedmont Later Lab".into(),
+                    kind: "processing".into(),
+                    site_ids: vec![site.id.clone(), later.id.clone()],
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        // What existed at the end is read as it stood; nothing in it is written.
+        assert_eq!(reads(site.id.clone()).await, all("ok"), "{}", db.label);
+        assert_eq!(
+            writes(site.id.clone()).await,
+            ["forbidden"; 3],
+            "{}",
+            db.label
+        );
+        let rename = app
+            .update_partnership(
+                &lead,
+                &p.id,
+                p.version + 2,
+                PartnershipPatch {
+                    name: Some("Renamed".into()),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await;
+        assert_eq!(outcome(rename), "forbidden");
+        // What came after is not seen through it: not one by one, not in any list.
+        let later_reads: Vec<(&str, String)> = reads(later.id.clone())
+            .await
+            .into_iter()
+            .filter(|(k, _)| ["site", "gate", "readiness", "visits"].contains(k))
+            .collect();
+        assert_eq!(
+            later_reads,
+            [
+                ("site", "not found".to_string()),
+                ("gate", "not found".into()),
+                ("readiness", "not found".into()),
+                ("visits", "ok".into()),
+            ],
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            outcome(app.facility(&lead, &later_lab.id).await),
+            "not found"
+        );
+        let seen_sites: Vec<String> = app
+            .sites(&lead, &piedmont, Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert!(seen_sites.contains(&site.id) && !seen_sites.contains(&later.id));
+        let opened = app.partnership_sites(&lead, &p.id).await.unwrap();
+        assert!(!opened.iter().any(|s| s.id == later.id));
+        assert!(
+            !app.gates(&lead, &p.id, today())
+                .await
+                .unwrap()
+                .iter()
+                .any(|g| g.site_id == later.id)
+        );
+        assert!(
+            !app.live_plan(&lead, &p.id, &vantacel, today())
+                .await
+                .unwrap()
+                .sites
+                .iter()
+                .any(|s| s.site_id == later.id)
+        );
+        for list in [
+            app.facilities(&lead, &piedmont, Page::all()).await.unwrap(),
+            app.facilities_of_site(&lead, &site.id).await.unwrap(),
+        ] {
+            assert!(!list.iter().any(|f| f.id == later_lab.id), "{}", db.label);
+        }
+        // The health system itself sees its new site, but not through the ended partnership.
+        assert_eq!(outcome(app.site(&hs_admin, &later.id).await), "ok");
+        assert_eq!(
+            outcome(
+                app.gate(&hs_admin, &p.id, &later.id, &vantacel, today())
+                    .await
+            ),
+            "not found"
+        );
+
+        // A new proposal besides the ended partnership: the ended one still opens what existed
+        // then, the proposal nothing more; accepted, it opens the later site too.
+        let again = app
+            .create_partnership(&lead, propose("Helixa × Piedmont again"), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(outcome(app.site(&lead, &site.id).await), "ok");
+        assert_eq!(outcome(app.site(&lead, &later.id).await), "not found");
+        set_status(&app, &hs_contracts, &again.id, "active").await;
+        assert_eq!(outcome(app.site(&lead, &later.id).await), "ok");
+        assert_eq!(outcome(app.facility(&lead, &later_lab.id).await), "ok");
+    }
+}
+
+/// Every organization listed to a user is one the user may read (DESIGN.md §2): its own, and
+/// its partners' through a partnership of any status. A partnership is proposed by the caller's
+/// own organization: naming another manufacturer, or a manufacturer as the health system, is
+/// refused on the field with why.
+#[tokio::test]
+async fn organizations_listed_are_readable_and_a_partnership_names_the_right_sides() {
+    use cellpath_app::records::partnerships::PartnershipInput;
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    let helixa = org_id(&app, "Helixa Therapeutics").await;
+    let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
+    let cascade = org_id(&app, "Cascade Regional Medical").await;
+    let lakeshore = org_id(&app, "Lakeshore University Health").await;
+    // Helixa × Lakeshore ends; Helixa × Cascade is a proposal: both still listed and readable.
+    let pships = app
+        .store
+        .partnerships_of(&helixa, Page::all())
+        .await
+        .unwrap();
+    let with_lakeshore = pships
+        .iter()
+        .find(|p| p.health_system_id == lakeshore)
+        .unwrap();
+    set_status(&app, &Caller::system("test"), &with_lakeshore.id, "ended").await;
+    for email in [
+        "onboarding@helixa.example",
+        "contracts@cascade.example",
+        "admin@lakeshore.example",
+        "admin@piedmont.example",
+    ] {
+        let me = as_user(&app, email).await;
+        let listed = app.organizations(&me, Page::all()).await.unwrap();
+        assert!(listed.len() >= 2, "{email}: {listed:?}");
+        for o in listed {
+            assert_eq!(
+                outcome(app.organization(&me, &o.id).await),
+                "ok",
+                "{email} is listed {} but may not read it",
+                o.name
+            );
+        }
+    }
+    let names = |c: &Caller| {
+        let (app, c) = (app.clone(), c.clone());
+        async move {
+            app.organizations(&c, Page::all())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|o| o.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    let lead = as_user(&app, "onboarding@helixa.example").await;
+    let seen = names(&lead).await;
+    for n in ["Cascade Regional Medical", "Lakeshore University Health"] {
+        assert!(seen.contains(&n.to_string()), "{seen:?}");
+    }
+    assert!(!seen.contains(&"Piedmont Valley Health".to_string()));
+
+    let input = |health_system_id: &str, manufacturer_id: Option<&str>| PartnershipInput {
+        health_system_id: health_system_id.into(),
+        name: "Wrong sides".into(),
+        programs: vec![],
+        manufacturer_id: manufacturer_id.map(str::to_string),
+    };
+    match app
+        .create_partnership(&lead, input(&cascade, Some(&northbridge)), None)
+        .await
+    {
+        Err(AppError::Invalid(f)) => {
+            assert_eq!(f[0].field, "manufacturer_id");
+            assert!(f[0].message.contains("your own organization"), "{f:?}");
+        }
+        other => panic!("another manufacturer named: {other:?}"),
+    }
+    match app
+        .create_partnership(&lead, input(&northbridge, None), None)
+        .await
+    {
+        Err(AppError::Invalid(f)) => {
+            assert_eq!(f[0].field, "health_system_id");
+            assert!(f[0].message.contains("names a manufacturer"), "{f:?}");
+        }
+        other => panic!("a manufacturer as the health system: {other:?}"),
+    }
+    // Naming one's own organization is the same as leaving it out.
+    let ok = app
+        .create_partnership(&lead, input(&cascade, Some(&helixa)), None)
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
+    assert_eq!(ok.manufacturer_id, helixa);
+}
