@@ -48,13 +48,11 @@ pub struct SiteMapView {
 /// An ended partnership keeps its record, and takes no more work.
 pub(crate) fn refuse_if_ended(p: &Partnership) -> Result<(), AppError> {
     if p.status == "ended" {
-        return Err(AppError::invalid(
-            "partnership",
-            format!(
-                "the partnership {} has ended; its record stays, but it takes no more changes",
-                p.name
-            ),
-        ));
+        // As the policy answers a person (`access::verdict`): readable, not to be changed.
+        return Err(AppError::Forbidden(format!(
+            "the partnership {} has ended; its record stays readable as it stood, but nothing in it changes any more",
+            p.name
+        )));
     }
     Ok(())
 }

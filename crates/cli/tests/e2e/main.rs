@@ -7,3 +7,4 @@ mod cli;
 mod kill9;
 mod plan;
 mod support;
+mod tenancy;
