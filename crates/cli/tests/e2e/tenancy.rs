@@ -160,7 +160,15 @@ async fn walk(
         .head_hash;
     // A step of the demo's, for a proposal's body.
     let step = match ids.ledger_records.iter().find(|(k, _)| *k == "proposal") {
-        Some((_, id)) => s.app.store.map_proposal(id).await.unwrap().unwrap().proposed,
+        Some((_, id)) => {
+            s.app
+                .store
+                .map_proposal(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .proposed
+        }
         None => json!({}),
     };
     let mut walked = 0;

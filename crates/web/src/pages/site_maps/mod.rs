@@ -86,6 +86,18 @@ fn change_badge(change: Change) -> Markup {
     html! { span class={ "badge change-badge change-" (change.css()) } { (change.label()) } }
 }
 
+/// Refuse a change to the partnership's site maps that the policy refuses the caller.
+pub(super) fn refuse_change(ctx: &Ctx, p: &Partnership) -> Result<(), WebError> {
+    let rel = ctx.app.partnership_relation(ctx.caller(), p);
+    Ok(ctx.app.check(
+        ctx.caller(),
+        Action::Update,
+        ResourceKind::SiteMap,
+        rel,
+        &format!("the site maps of {}", p.name),
+    )?)
+}
+
 /// A site map version with everything its pages show: the effective map, the published map it
 /// refines, the partnership, and which side the person reading it is on.
 pub(super) struct Loaded {
@@ -105,6 +117,12 @@ pub(super) struct Loaded {
 }
 
 impl Loaded {
+    /// Refuse a change the policy refuses the caller (a partnership ended, a role that does
+    /// not do this work) before the form is read: the refusal is the app's, not a field error.
+    pub fn refuse_change(&self, ctx: &Ctx) -> Result<(), WebError> {
+        refuse_change(ctx, &self.partnership)
+    }
+
     pub async fn load(ctx: &Ctx, id: &str) -> Result<Loaded, WebError> {
         let view = ctx.app.site_map(ctx.caller(), id).await?;
         let effective = view.effective.clone().ok_or_else(|| {
