@@ -72,7 +72,8 @@ fn verdict(
         (Decision::NotFound, _) => Err(AppError::not_found(what)),
         // Nobody writes into an ended partnership, or signs on a proposal: say so.
         (Decision::Forbidden, Relation::Party(PartnershipStatus::Ended))
-        | (Decision::Forbidden, Relation::PartnerOrg(PartnershipStatus::Ended)) => {
+            if action != Action::Read =>
+        {
             Err(AppError::Forbidden(format!(
                 "{what}: the partnership has ended; its record stays readable as it stood, but nothing in it changes any more"
             )))
