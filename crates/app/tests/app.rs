@@ -4900,18 +4900,9 @@ async fn organizations_listed_are_readable_and_a_partnership_names_the_right_sid
     let helixa = org_id(&app, "Helixa Therapeutics").await;
     let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
     let cascade = org_id(&app, "Cascade Regional Medical").await;
-    let lakeshore = org_id(&app, "Lakeshore University Health").await;
     // Helixa × Lakeshore ends; Helixa × Cascade is a proposal: both still listed and readable.
-    let pships = app
-        .store
-        .partnerships_of(&helixa, Page::all())
-        .await
-        .unwrap();
-    let with_lakeshore = pships
-        .iter()
-        .find(|p| p.health_system_id == lakeshore)
-        .unwrap();
-    set_status(&app, &Caller::system("test"), &with_lakeshore.id, "ended").await;
+    let with_lakeshore = gate_ids(&app).await.partnership;
+    set_status(&app, &Caller::system("test"), &with_lakeshore, "ended").await;
     for email in [
         "onboarding@helixa.example",
         "contracts@cascade.example",

@@ -308,6 +308,15 @@ async fn a_partner_manufacturer_walks_every_partnership_page_and_form_in_each_st
     let page = browser.get(&format!("/partnerships/{}", proposal.id)).await;
     assert!(page.body.contains("proposal-only"), "{}", page.body);
     assert!(page.body.contains("Vantacel"), "the program proposed");
+    // The partner's page names it, and links to none of its records.
+    let page = browser.get(&format!("/orgs/{cascade}")).await;
+    assert!(page.body.contains("Cascade Regional Medical"));
+    for records in ["/sites\"", "/facilities\"", "/users\""] {
+        assert!(
+            !page.body.contains(&format!("/orgs/{cascade}{records}")),
+            "{records}"
+        );
+    }
 
     // Active: Helixa × Lakeshore opens Lakeshore's records and the work at its sites.
     let pship = demo
