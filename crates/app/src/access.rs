@@ -2,6 +2,7 @@
 //! `cellpath_domain::policy::decide`; this module only looks up the facts it needs.
 
 use crate::{App, AppError};
+use cellpath_domain::PartnershipStatus;
 use cellpath_domain::policy::{
     Action, Decision, Principal, Relation, Resource, ResourceKind, decide,
 };
@@ -69,13 +70,41 @@ impl Caller {
     pub fn org_id(&self) -> Option<&str> {
         self.principal.as_ref().map(|p| p.org_id.as_str())
     }
+    /// For what an organization is told about itself across its partnerships: only its own
+    /// people ask (others: not found); the operator names any organization.
+    pub fn refuse_other_org(&self, org_id: &str, what: &str) -> Result<(), AppError> {
+        match self.org_id() {
+            Some(own) if own != org_id => Err(AppError::not_found(format!("{what} of {org_id}"))),
+            _ => Ok(()),
+        }
+    }
 }
 
-fn verdict(decision: Decision, what: &str, action: Action) -> Result<(), AppError> {
-    match decision {
-        Decision::Allow => Ok(()),
-        Decision::NotFound => Err(AppError::not_found(what)),
-        Decision::Forbidden => Err(AppError::Forbidden(format!(
+fn verdict(
+    decision: Decision,
+    what: &str,
+    action: Action,
+    relation: Relation,
+) -> Result<(), AppError> {
+    match (decision, relation) {
+        (Decision::Allow, _) => Ok(()),
+        (Decision::NotFound, _) => Err(AppError::not_found(what)),
+        // Nobody writes into an ended partnership, or signs on a proposal: say so.
+        (Decision::Forbidden, Relation::Party(PartnershipStatus::Ended))
+            if action != Action::Read =>
+        {
+            Err(AppError::Forbidden(format!(
+                "{what}: the partnership has ended; its record stays readable as it stood, but nothing in it changes any more"
+            )))
+        }
+        (Decision::Forbidden, Relation::Party(PartnershipStatus::Proposed))
+            if action == Action::Sign =>
+        {
+            Err(AppError::Forbidden(
+                "the partnership is only proposed: nothing is signed on it until the health system accepts it".into(),
+            ))
+        }
+        (Decision::Forbidden, _) => Err(AppError::Forbidden(format!(
             "your role may not {} {what}",
             match action {
                 Action::Read => "read",
@@ -100,31 +129,81 @@ impl App {
         let Some(p) = &caller.principal else {
             return Ok(());
         };
-        verdict(decide(p, action, Resource { kind, relation }), what, action)
+        verdict(
+            decide(p, action, Resource { kind, relation }),
+            what,
+            action,
+            relation,
+        )
     }
 
-    /// How an organization (or what it owns) relates to the caller.
+    /// How an organization relates to the caller: its own, or its partner through the most
+    /// opening of their partnerships (active, ended, proposed). For a record the organization
+    /// owns, ask [`App::owned_relation`]: an ended partnership opens only what existed then.
     pub async fn org_relation(&self, caller: &Caller, org_id: &str) -> Result<Relation, AppError> {
+        self.owned_relation(caller, org_id, None).await
+    }
+
+    /// How a record of `org_id` created at `created_at` relates to the caller: through an
+    /// ended partnership only if it existed when the partnership ended (an ended partnership
+    /// takes no change, so its `updated_at` is when it ended). `None`: the organization itself
+    /// or all it owns (a list the store filters the same way).
+    pub async fn owned_relation(
+        &self,
+        caller: &Caller,
+        org_id: &str,
+        created_at: Option<i64>,
+    ) -> Result<Relation, AppError> {
         let Some(p) = &caller.principal else {
             return Ok(Relation::OwnOrg);
         };
-        Ok(if p.org_id == org_id {
-            Relation::OwnOrg
-        } else if self.store.are_partners(&p.org_id, org_id).await? {
-            Relation::PartnerOrg
-        } else {
-            Relation::Unrelated
-        })
+        if p.org_id == org_id {
+            return Ok(Relation::OwnOrg);
+        }
+        let between = self.store.partnerships_between(&p.org_id, org_id).await?;
+        Ok(most_opening(&between, created_at).map_or(Relation::Unrelated, Relation::PartnerOrg))
     }
 
+    /// The partnership, checked for `action` on its `kind` of record (site maps, readiness,
+    /// agreements, deliverables) in the partnership's status: a proposal shows none of them,
+    /// an ended partnership only reads them. Nobody at all changes an ended one.
+    pub(crate) async fn party_partnership(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        action: Action,
+        kind: ResourceKind,
+        what: &str,
+    ) -> Result<Partnership, AppError> {
+        let p = self.partnership(caller, partnership_id).await?;
+        let rel = self.partnership_relation(caller, &p);
+        self.check(caller, action, kind, rel, what)?;
+        if action != Action::Read {
+            crate::sitemaps::refuse_if_ended(&p)?;
+        }
+        Ok(p)
+    }
+
+    /// A site of the partnership's health system, if the partnership opens it: any while it
+    /// is active, one that existed when it ended once it has ended, none of a proposal.
+    pub(crate) async fn partnership_site(
+        &self,
+        p: &Partnership,
+        site_id: &str,
+    ) -> Result<Option<cellpath_store::Site>, AppError> {
+        Ok(self.store.site_of_partnership(&p.id, site_id).await?)
+    }
+
+    /// A partnership as the caller stands to it: a party, in the partnership's status.
     pub fn partnership_relation(&self, caller: &Caller, partnership: &Partnership) -> Relation {
+        let party = Relation::Party(status_of(partnership));
         match &caller.principal {
-            None => Relation::Party,
+            None => party,
             Some(p)
                 if p.org_id == partnership.manufacturer_id
                     || p.org_id == partnership.health_system_id =>
             {
-                Relation::Party
+                party
             }
             Some(_) => Relation::Unrelated,
         }
@@ -133,12 +212,14 @@ impl App {
     pub async fn user_relation(
         &self,
         caller: &Caller,
-        user_id: &str,
-        org_id: &str,
+        user: &cellpath_store::User,
     ) -> Result<Relation, AppError> {
         match &caller.principal {
-            Some(p) if p.user_id == user_id => Ok(Relation::SelfOwned),
-            _ => self.org_relation(caller, org_id).await,
+            Some(p) if p.user_id == user.id => Ok(Relation::SelfOwned),
+            _ => {
+                self.owned_relation(caller, &user.org_id, Some(user.created_at))
+                    .await
+            }
         }
     }
 
@@ -177,4 +258,30 @@ impl App {
         }
         Ok(Relation::Unrelated)
     }
+}
+
+/// A partnership's status as the policy reads it (an unknown one, which the table's check
+/// constraint rules out, opens nothing).
+pub(crate) fn status_of(p: &Partnership) -> PartnershipStatus {
+    p.status.parse().unwrap_or(PartnershipStatus::Proposed)
+}
+
+/// The most opening of the partnerships between two organizations, for a record created at
+/// `created_at` (`None`: the organization itself): active; else ended, if the record existed
+/// when it ended; else proposed. `None` when none relates them.
+fn most_opening(between: &[Partnership], created_at: Option<i64>) -> Option<PartnershipStatus> {
+    let statuses: Vec<PartnershipStatus> = between
+        .iter()
+        .filter_map(|p| match status_of(p) {
+            PartnershipStatus::Ended if created_at.is_some_and(|c| c > p.updated_at) => None,
+            s => Some(s),
+        })
+        .collect();
+    [
+        PartnershipStatus::Active,
+        PartnershipStatus::Ended,
+        PartnershipStatus::Proposed,
+    ]
+    .into_iter()
+    .find(|s| statuses.contains(s))
 }

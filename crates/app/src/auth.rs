@@ -372,7 +372,7 @@ impl App {
             Some(p) if p.user_id == user.id => cellpath_domain::policy::Relation::SelfOwned,
             _ => self.org_relation(caller, &user.org_id).await?,
         };
-        let rel = if rel == cellpath_domain::policy::Relation::PartnerOrg {
+        let rel = if matches!(rel, cellpath_domain::policy::Relation::PartnerOrg(_)) {
             cellpath_domain::policy::Relation::Unrelated
         } else {
             rel

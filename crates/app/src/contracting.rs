@@ -137,25 +137,6 @@ impl App {
             .await
     }
 
-    /// The partnership, checked for `action` on its `kind` of contracting record (agreements
-    /// or deliverables); an ended partnership takes no more changes.
-    async fn party_partnership(
-        &self,
-        caller: &Caller,
-        partnership_id: &str,
-        action: Action,
-        kind: ResourceKind,
-        what: &str,
-    ) -> Result<Partnership, AppError> {
-        let p = self.partnership(caller, partnership_id).await?;
-        let rel = self.partnership_relation(caller, &p);
-        self.check(caller, action, kind, rel, what)?;
-        if action != Action::Read {
-            crate::sitemaps::refuse_if_ended(&p)?;
-        }
-        Ok(p)
-    }
-
     /// An agreement not withdrawn and its partnership, for a change by the caller.
     async fn agreement_for_update(
         &self,
@@ -283,16 +264,16 @@ impl App {
         }
     }
 
+    /// Each site id must be a site the partnership opens.
     async fn check_sites_of(
         &self,
         f: &mut Fields,
         field: &str,
         site_ids: &[String],
-        health_system_id: &str,
+        p: &Partnership,
     ) -> Result<(), AppError> {
         for id in site_ids {
-            let site = self.store.site(id).await?;
-            if site.is_none_or(|s| s.org_id != health_system_id) {
+            if self.partnership_site(p, id).await?.is_none() {
                 f.fail(
                     field,
                     format!(
@@ -366,7 +347,7 @@ impl App {
                     &mut f,
                     "site_id",
                     std::slice::from_ref(site),
-                    &p.health_system_id,
+                    &p,
                 )
                 .await?;
                 coverage = Coverage::Named(vec![site.clone()]);
@@ -383,8 +364,7 @@ impl App {
             if ids.is_empty() {
                 f.fail("coverage", "name at least one site, or cover all sites");
             }
-            self.check_sites_of(&mut f, "coverage", ids, &p.health_system_id)
-                .await?;
+            self.check_sites_of(&mut f, "coverage", ids, &p).await?;
         }
         let owner_m = self
             .check_owner(
@@ -651,7 +631,7 @@ impl App {
         if site_ids.is_empty() {
             f.fail("site_ids", "name at least one site to join");
         }
-        self.check_sites_of(&mut f, "site_ids", site_ids, &p.health_system_id)
+        self.check_sites_of(&mut f, "site_ids", site_ids, &p)
             .await?;
         f.finish()?;
         let before = ids.clone();
@@ -723,10 +703,8 @@ impl App {
         today: Date,
     ) -> Result<GateView, AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
-        self.store
-            .site(site_id)
+        self.partnership_site(&p, site_id)
             .await?
-            .filter(|s| s.org_id == p.health_system_id)
             .ok_or_else(|| AppError::not_found(format!("site {site_id}")))?;
         let record = self.gate_record(caller, &p).await?;
         if !record.programs.iter().any(|pr| pr.id == program_id) {
@@ -747,10 +725,7 @@ impl App {
     ) -> Result<Vec<GateView>, AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
         let record = self.gate_record(caller, &p).await?;
-        let sites = self
-            .store
-            .sites_of(&p.health_system_id, cellpath_store::Page::all())
-            .await?;
+        let sites = self.store.sites_of_partnership(&p.id).await?;
         let mut out = Vec::with_capacity(sites.len() * record.programs.len());
         for site in &sites {
             for program in &record.programs {
@@ -824,7 +799,7 @@ impl App {
         // holds back every site that uses it (a shared cell lab), and only those.
         let users_of_facility: BTreeMap<String, Vec<String>> = self
             .store
-            .facilities_of(&p.health_system_id, cellpath_store::Page::all())
+            .facilities_of_partnership(&p.id)
             .await?
             .into_iter()
             .map(|f| (f.id, f.site_ids))
@@ -1005,10 +980,7 @@ impl App {
         let p = self.partnership(caller, partnership_id).await?;
         let rel = self.partnership_relation(caller, &p);
         self.check(caller, Action::Update, ResourceKind::Contract, rel, &what)?;
-        let sites = self
-            .store
-            .sites_of(&p.health_system_id, cellpath_store::Page::all())
-            .await?;
+        let sites = self.store.sites_of_partnership(&p.id).await?;
         let record = self.gate_record(caller, &p).await?;
         let recorded = &record.recorded;
         // The partnership's programs, and any program it authorized a site for before the

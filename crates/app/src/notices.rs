@@ -6,10 +6,10 @@
 
 use crate::write::Write;
 use crate::{App, AppError, Caller};
-use cellpath_domain::Date;
 use cellpath_domain::contracting::reminders::{days_left, reminder_due};
 use cellpath_domain::contracting::{AgreementKind, AgreementStatus};
 use cellpath_domain::policy::{Action, ResourceKind};
+use cellpath_domain::{Date, PartnershipStatus};
 use cellpath_store::{Page, Partnership};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -184,14 +184,16 @@ impl App {
         org_id: &str,
         page: Page,
     ) -> Result<Vec<Notice>, AppError> {
-        if let Some(p) = &caller.principal
-            && p.org_id != org_id
-        {
-            return Err(AppError::not_found(format!("notices of {org_id}")));
-        }
+        caller.refuse_other_org(org_id, "notices")?;
         let mut names: HashMap<String, String> = HashMap::new();
         let mut out = Vec::new();
-        for p in self.store.partnerships_of(org_id, Page::all()).await? {
+        // A proposal has nothing to tell (it takes no writes); an ended partnership keeps
+        // what it told.
+        let told = [
+            PartnershipStatus::Active.as_str(),
+            PartnershipStatus::Ended.as_str(),
+        ];
+        for p in self.store.partnerships_of_in(org_id, &told).await? {
             let rel = self.partnership_relation(caller, &p);
             if self
                 .check(caller, Action::Read, ResourceKind::Contract, rel, "")
@@ -237,10 +239,7 @@ impl App {
             if reminders.is_empty() && authorizations.is_empty() {
                 continue;
             }
-            let sites = self
-                .store
-                .sites_of(&p.health_system_id, Page::all())
-                .await?;
+            let sites = self.store.sites_of_partnership(&p.id).await?;
             let site_name = |id: &str| {
                 sites
                     .iter()

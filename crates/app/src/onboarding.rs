@@ -7,11 +7,11 @@
 use crate::contracting::{GateItem, GateRecord, GateView, plan_of_template};
 use crate::plans::PlanReport;
 use crate::{App, AppError, Caller};
-use cellpath_domain::Date;
 use cellpath_domain::contracting::Scope;
 use cellpath_domain::contracting::template::{TrackItem, TrackKind};
+use cellpath_domain::{Date, PartnershipStatus};
 use cellpath_planning::contracting::{Comparison, Entry, Planner, Report, Strategy, whole_day};
-use cellpath_store::{Page, Partnership, Program, Site};
+use cellpath_store::{Partnership, Program, Site};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -211,7 +211,7 @@ impl App {
         let partnership_start = Date::of_micros(p.created_at);
         let sites: Vec<Site> = self
             .store
-            .sites_of(&p.health_system_id, Page::all())
+            .sites_of_partnership(&p.id)
             .await?
             .into_iter()
             .filter(|s| s.active)
@@ -478,7 +478,7 @@ impl App {
         })
     }
 
-    /// Every site of every partnership of the organization (not ended) for every program of
+    /// Every site of every active partnership of the organization for every program of
     /// the manufacturer: status, days in onboarding, predicted day and blockers. Sorted by
     /// partnership, then status (onboarding and suspended first), then site code.
     pub async fn onboarding_pipeline(
@@ -487,13 +487,18 @@ impl App {
         org_id: &str,
         today: Date,
     ) -> Result<Pipeline, AppError> {
-        let partnerships = self.partnerships(caller, org_id, Page::all()).await?;
+        caller.refuse_other_org(org_id, "the onboarding pipeline")?;
+        // Ended partnerships are history, and a proposal shows nothing of the partner's sites:
+        // active ones only. One that starts after the day asked about had no sites in
+        // onboarding yet.
+        let partnerships = self
+            .store
+            .partnerships_of_in(org_id, &[PartnershipStatus::Active.as_str()])
+            .await?;
         let mut rows = Vec::new();
-        // Ended partnerships are history; one that starts after the day asked about had no
-        // sites in onboarding yet.
         for p in partnerships
             .into_iter()
-            .filter(|p| p.status != "ended" && Date::of_micros(p.created_at) <= today)
+            .filter(|p| Date::of_micros(p.created_at) <= today)
         {
             let partner_id = if p.manufacturer_id == org_id {
                 &p.health_system_id

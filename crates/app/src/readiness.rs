@@ -135,22 +135,11 @@ impl App {
         input: VisitInput,
         idem: Option<Idem>,
     ) -> Result<Outcome<SiteVisit>, AppError> {
-        let p = self.partnership(caller, partnership_id).await?;
-        crate::sitemaps::refuse_if_ended(&p)?;
-        let rel = self.partnership_relation(caller, &p);
-        self.check(
-            caller,
-            Action::Create,
-            ResourceKind::Readiness,
-            rel,
-            &format!("visits of {}", p.name),
-        )?;
+        let p = self
+            .readiness_partnership(caller, partnership_id, Action::Create)
+            .await?;
         let mut f = Fields::default();
-        let site = self
-            .store
-            .site(&input.site_id)
-            .await?
-            .filter(|s| s.org_id == p.health_system_id);
+        let site = self.partnership_site(&p, &input.site_id).await?;
         if site.is_none() {
             f.fail(
                 "site_id",
@@ -167,7 +156,10 @@ impl App {
             .filter_map(|v| f.check("visitors", Name::parse(v)))
             .map(Name::into_string)
             .collect();
-        let serving = self.store.facilities_of_site(&input.site_id).await?;
+        let serving = self
+            .store
+            .facilities_of_site_in_partnership(&p.id, &input.site_id)
+            .await?;
         for fid in &input.facility_ids {
             if !serving.iter().any(|x| x.id == *fid) {
                 f.fail(
@@ -278,7 +270,9 @@ impl App {
         partnership_id: &str,
         site_id: &str,
     ) -> Result<Vec<SiteVisit>, AppError> {
-        let p = self.partnership(caller, partnership_id).await?;
+        let p = self
+            .readiness_partnership(caller, partnership_id, Action::Read)
+            .await?;
         Ok(self
             .store
             .site_visits_of(site_id)
@@ -286,6 +280,23 @@ impl App {
             .into_iter()
             .filter(|v| v.partnership_id == p.id)
             .collect())
+    }
+
+    /// The partnership, checked for `action` on its readiness records (visits, gaps).
+    async fn readiness_partnership(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        action: Action,
+    ) -> Result<cellpath_store::Partnership, AppError> {
+        self.party_partnership(
+            caller,
+            partnership_id,
+            action,
+            ResourceKind::Readiness,
+            &format!("the readiness work of partnership {partnership_id}"),
+        )
+        .await
     }
 
     /// Judge a program's requirements at a site from its latest observations.
@@ -296,7 +307,9 @@ impl App {
         site_id: &str,
         program_id: &str,
     ) -> Result<ReadinessView, AppError> {
-        let p = self.partnership(caller, partnership_id).await?;
+        let p = self
+            .readiness_partnership(caller, partnership_id, Action::Read)
+            .await?;
         let program = self
             .store
             .program(program_id)
@@ -304,16 +317,14 @@ impl App {
             .filter(|pr| pr.org_id == p.manufacturer_id)
             .ok_or_else(|| AppError::not_found(format!("program {program_id}")))?;
         let site = self
-            .store
-            .site(site_id)
+            .partnership_site(&p, site_id)
             .await?
-            .filter(|s| s.org_id == p.health_system_id)
             .ok_or_else(|| AppError::not_found(format!("site {site_id}")))?;
         let requirements: Vec<Requirement> =
             serde_json::from_value(program.requirements.clone()).map_err(internal)?;
         let facilities: Vec<(String, FacilityKind)> = self
             .store
-            .facilities_of_site(&site.id)
+            .facilities_of_site_in_partnership(&p.id, &site.id)
             .await?
             .into_iter()
             .filter_map(|f| f.kind.parse().ok().map(|k| (f.id, k)))
@@ -375,16 +386,9 @@ impl App {
         site_id: &str,
         program_id: &str,
     ) -> Result<Vec<Gap>, AppError> {
-        let p = self.partnership(caller, partnership_id).await?;
-        crate::sitemaps::refuse_if_ended(&p)?;
-        let rel = self.partnership_relation(caller, &p);
-        self.check(
-            caller,
-            Action::Create,
-            ResourceKind::Readiness,
-            rel,
-            &format!("gaps of {}", p.name),
-        )?;
+        let p = self
+            .readiness_partnership(caller, partnership_id, Action::Create)
+            .await?;
         let view = self
             .readiness(caller, partnership_id, site_id, program_id)
             .await?;
@@ -399,7 +403,7 @@ impl App {
         };
         let kinds: BTreeMap<String, FacilityKind> = self
             .store
-            .facilities_of_site(site_id)
+            .facilities_of_site_in_partnership(&p.id, site_id)
             .await?
             .into_iter()
             .filter_map(|f| f.kind.parse().ok().map(|k| (f.id, k)))
@@ -538,9 +542,9 @@ impl App {
             .partnership(caller, &gap.partnership_id)
             .await
             .map_err(|_| AppError::not_found(&what))?;
-        crate::sitemaps::refuse_if_ended(&p)?;
         let rel = self.partnership_relation(caller, &p);
         self.check(caller, Action::Update, ResourceKind::Readiness, rel, &what)?;
+        crate::sitemaps::refuse_if_ended(&p)?;
         caller.principal.as_ref().ok_or_else(|| {
             AppError::Forbidden("only a person closes a gap: it needs a signature".into())
         })?;
@@ -582,7 +586,9 @@ impl App {
         partnership_id: &str,
         site_id: &str,
     ) -> Result<Vec<Gap>, AppError> {
-        let p = self.partnership(caller, partnership_id).await?;
+        let p = self
+            .readiness_partnership(caller, partnership_id, Action::Read)
+            .await?;
         Ok(self
             .store
             .gaps_of_site(site_id)

@@ -48,13 +48,11 @@ pub struct SiteMapView {
 /// An ended partnership keeps its record, and takes no more work.
 pub(crate) fn refuse_if_ended(p: &Partnership) -> Result<(), AppError> {
     if p.status == "ended" {
-        return Err(AppError::invalid(
-            "partnership",
-            format!(
-                "the partnership {} has ended; its record stays, but it takes no more changes",
-                p.name
-            ),
-        ));
+        // As the policy answers a person (`access::verdict`): readable, not to be changed.
+        return Err(AppError::Forbidden(format!(
+            "the partnership {} has ended; its record stays readable as it stood, but nothing in it changes any more",
+            p.name
+        )));
     }
     Ok(())
 }
@@ -93,19 +91,8 @@ impl App {
         kind: ResourceKind,
         action: Action,
     ) -> Result<Partnership, AppError> {
-        let p = self.partnership(caller, id).await?;
-        let rel = self.partnership_relation(caller, &p);
-        if action != Action::Read {
-            refuse_if_ended(&p)?;
-            self.check(
-                caller,
-                action,
-                kind,
-                rel,
-                &format!("partnership {}", p.name),
-            )?;
-        }
-        Ok(p)
+        self.party_partnership(caller, id, action, kind, &format!("partnership {id}"))
+            .await
     }
 
     fn require_side(
@@ -163,7 +150,12 @@ impl App {
             .await?
             .ok_or_else(|| AppError::not_found(&what))?;
         let partnership = self
-            .partnership(caller, &version.partnership_id)
+            .partnership_for(
+                caller,
+                &version.partnership_id,
+                ResourceKind::SiteMap,
+                Action::Read,
+            )
             .await
             .map_err(|_| AppError::not_found(&what))?;
         let (program, base) = self.base_of(&version).await?;
@@ -223,7 +215,9 @@ impl App {
         caller: &Caller,
         partnership_id: &str,
     ) -> Result<Vec<SiteMapVersion>, AppError> {
-        let p = self.partnership(caller, partnership_id).await?;
+        let p = self
+            .partnership_for(caller, partnership_id, ResourceKind::SiteMap, Action::Read)
+            .await?;
         Ok(self.store.site_map_versions_of_partnership(&p.id).await?)
     }
 
@@ -248,8 +242,8 @@ impl App {
             .await?;
         self.require_side(caller, &p, Side::HealthSystem, "refining a map for a site")?;
         let mut f = Fields::default();
-        let site = self.store.site(site_id).await?;
-        if site.as_ref().is_none_or(|s| s.org_id != p.health_system_id) {
+        let site = self.partnership_site(&p, site_id).await?;
+        if site.is_none() {
             f.fail(
                 "site_id",
                 "is not a site of this partnership's health system",

@@ -606,10 +606,47 @@ async fn bad_input_is_refused_field_by_field() {
     );
 }
 
+/// Move a partnership to `status` (accept or end it) as `caller`.
+async fn set_status(app: &App, caller: &Caller, partnership_id: &str, status: &str) {
+    let p = app
+        .store
+        .partnership(partnership_id)
+        .await
+        .unwrap()
+        .unwrap();
+    app.update_partnership(
+        caller,
+        &p.id,
+        p.version,
+        cellpath_app::records::partnerships::PartnershipPatch {
+            status: Some(status.into()),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap();
+}
+
+/// A new API token of the user's, for the matrix rows on tokens.
+async fn token_of(app: &App, user_id: &str) -> String {
+    let caller = app.caller_for_user(user_id, Via::Session).await.unwrap();
+    app.create_api_token(&caller, "matrix", None)
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap()
+        .info
+        .id
+}
+
 /// Every demo user (every role of both kinds of organization) tries every resource kind and
 /// action on real rows standing in each relation to them; the outcome must match the
 /// hand-written table `crates/domain/src/policy_matrix.txt`. This checks the relations the app
-/// derives from stored rows, not just the policy function.
+/// derives from stored rows, not just the policy function. Partners and parties are tried
+/// through a partnership in each status: active first (with the rows of every other relation),
+/// then proposed (Helixa's demo proposal to Cascade; Orchid's proposal to Lakeshore), then
+/// ended (Helixa × Lakeshore ended, its record as it stood).
 #[tokio::test]
 async fn every_role_of_every_organization_gets_what_the_matrix_says() {
     use cellpath_app::records::facilities::{FacilityInput, FacilityPatch};
@@ -665,6 +702,36 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .unwrap()
         .fresh()
         .unwrap()
+        .id;
+    // Orchid's one person, for the partner rows of users through its proposal.
+    app.create_user(
+        &op,
+        &orchid,
+        UserInput {
+            email: "admin@orchid.example".into(),
+            name: "Orchid Admin".into(),
+            role: name("admin"),
+            password: name("matrix-password-1"),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let helixa_cascade = pships
+        .iter()
+        .find(|p| p.health_system_id == cascade)
+        .unwrap();
+    assert_eq!(
+        helixa_cascade.status, "proposed",
+        "the demo's open proposal"
+    );
+    let helixa_cascade = helixa_cascade.id.clone();
+    let cascade_site = app
+        .store
+        .sites_of(&cascade, Page::all())
+        .await
+        .unwrap()
+        .remove(0)
         .id;
     let vantacel = app
         .store
@@ -812,504 +879,569 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
     let mut counter = 0;
     let mut mismatches = Vec::new();
     let mut checked = 0;
-    for (kind, roles, own, partner, unrelated) in [
-        (
-            OrgKind::Manufacturer,
-            Role::MANUFACTURER,
-            helixa.clone(),
-            lakeshore.clone(),
-            piedmont.clone(),
-        ),
-        (
-            OrgKind::HealthSystem,
-            Role::HEALTH_SYSTEM,
-            lakeshore.clone(),
-            helixa.clone(),
-            piedmont.clone(),
-        ),
-    ] {
-        let domain = if kind == OrgKind::Manufacturer {
-            "helixa.example"
-        } else {
-            "lakeshore.example"
+    let mut orchid_lakeshore = String::new();
+    for phase in ["active", "proposed", "ended"] {
+        match phase {
+            // Orchid proposes to Lakeshore: a partner of Lakeshore's through a proposal only.
+            "proposed" => {
+                orchid_lakeshore = app
+                    .create_partnership(
+                        &op,
+                        PartnershipInput {
+                            health_system_id: lakeshore.clone(),
+                            name: "Orchid × Lakeshore".into(),
+                            programs: vec![orchid_program.id.clone()],
+                            manufacturer_id: Some(orchid.clone()),
+                        },
+                        None,
+                    )
+                    .await
+                    .unwrap()
+                    .fresh()
+                    .unwrap()
+                    .id;
+            }
+            // Helixa × Lakeshore ends: its record stays, as it stood.
+            "ended" => set_status(&app, &op, &helixa_lakeshore, "ended").await,
+            _ => {}
+        }
+        // Rows of the partnership in this phase's status ("party") and of its partner ("partner");
+        // for a proposal, the site and program it would be about (it has no rows of its own).
+        let (mfr_partner, mfr_party, hs_partner, hs_party) = match phase {
+            "proposed" => (
+                cascade.clone(),
+                helixa_cascade.clone(),
+                orchid.clone(),
+                orchid_lakeshore.clone(),
+            ),
+            _ => (
+                lakeshore.clone(),
+                helixa_lakeshore.clone(),
+                helixa.clone(),
+                helixa_lakeshore.clone(),
+            ),
         };
-        let column_offset = if kind == OrgKind::Manufacturer {
-            0
-        } else {
-            Role::MANUFACTURER.len()
-        };
-        for (ri, role) in roles.iter().enumerate() {
-            let email = format!("{}@{domain}", role.as_str().replace('_', "."));
-            let me = as_user(&app, &email).await;
-            let my_id = me.principal.as_ref().unwrap().user_id.clone();
-            // A colleague, and that colleague's token, for the `own` rows.
-            let colleague = app
-                .store
-                .users_of(&own, Page::all())
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|u| u.id != my_id)
-                .unwrap();
-            let colleague_caller = app
-                .caller_for_user(&colleague.id, Via::Session)
-                .await
-                .unwrap();
-            let colleague_token = app
-                .create_api_token(&colleague_caller, "matrix", None)
-                .await
-                .unwrap()
-                .fresh()
-                .unwrap()
-                .info
-                .id;
-            let stranger = app
-                .store
-                .users_of(&unrelated, Page::all())
-                .await
-                .unwrap()
-                .remove(0);
-            let stranger_caller = app
-                .caller_for_user(&stranger.id, Via::Session)
-                .await
-                .unwrap();
-            let stranger_token = app
-                .create_api_token(&stranger_caller, "matrix", None)
-                .await
-                .unwrap()
-                .fresh()
-                .unwrap()
-                .info
-                .id;
+        for (kind, roles, own, partner, unrelated, party_pship, (prop_site, prop_program)) in [
+            (
+                OrgKind::Manufacturer,
+                Role::MANUFACTURER,
+                helixa.clone(),
+                mfr_partner,
+                piedmont.clone(),
+                mfr_party,
+                (cascade_site.clone(), vantacel.id.clone()),
+            ),
+            (
+                OrgKind::HealthSystem,
+                Role::HEALTH_SYSTEM,
+                lakeshore.clone(),
+                hs_partner,
+                piedmont.clone(),
+                hs_party,
+                (main_site.clone(), orchid_program.id.clone()),
+            ),
+        ] {
+            let domain = if kind == OrgKind::Manufacturer {
+                "helixa.example"
+            } else {
+                "lakeshore.example"
+            };
+            let column_offset = if kind == OrgKind::Manufacturer {
+                0
+            } else {
+                Role::MANUFACTURER.len()
+            };
+            for (ri, role) in roles.iter().enumerate() {
+                let email = format!("{}@{domain}", role.as_str().replace('_', "."));
+                let me = as_user(&app, &email).await;
+                let my_id = me.principal.as_ref().unwrap().user_id.clone();
+                // A colleague, and that colleague's token, for the `own` rows.
+                let colleague = app
+                    .store
+                    .users_of(&own, Page::all())
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|u| u.id != my_id)
+                    .unwrap();
+                let colleague_token = token_of(&app, &colleague.id).await;
+                let stranger = app
+                    .store
+                    .users_of(&unrelated, Page::all())
+                    .await
+                    .unwrap()
+                    .remove(0);
+                let stranger_token = token_of(&app, &stranger.id).await;
 
-            for line in table
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            {
-                let (head, cells) = line.split_once('|').unwrap();
-                let head: Vec<&str> = head.split_whitespace().collect();
-                let cells: Vec<&str> = cells.split_whitespace().filter(|c| *c != "|").collect();
-                let expected = cells[column_offset + ri];
-                if expected == "." {
-                    continue;
-                }
-                counter += 1;
-                let unique = format!("M{counter}");
-                // The organization whose rows stand in this relation to `me`.
-                let target_org = match head[1] {
-                    "own" | "self" => own.clone(),
-                    "partner" => partner.clone(),
-                    "party" => own.clone(),
-                    _ => unrelated.clone(),
-                };
-                let pship = if head[1] == "party" {
-                    helixa_lakeshore.clone()
-                } else {
-                    northbridge_piedmont.clone()
-                };
-                let site_of = |org: String| {
-                    let app = app.clone();
-                    async move {
-                        app.store
-                            .sites_of(&org, Page::all())
-                            .await
-                            .unwrap()
-                            .remove(0)
+                for line in table
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                {
+                    let (head, cells) = line.split_once('|').unwrap();
+                    let head: Vec<&str> = head.split_whitespace().collect();
+                    let cells: Vec<&str> = cells.split_whitespace().filter(|c| *c != "|").collect();
+                    let expected = cells[column_offset + ri];
+                    // Each phase tries the relations of its status; the active one all the others.
+                    let in_phase = match head[1].split_once('.') {
+                        Some((_, status)) => status == phase,
+                        None => phase == "active",
+                    };
+                    if expected == "." || !in_phase {
+                        continue;
                     }
-                };
-                let r: Result<(), AppError> = match (head[0], head[1], head[2]) {
-                    ("organization", _, "read") => {
-                        app.organization(&me, &target_org).await.map(drop)
-                    }
-                    ("organization", _, "create") => app
-                        .create_organization(
-                            &me,
-                            cellpath_app::records::organizations::OrganizationInput {
-                                kind: "health_system".into(),
-                                name: unique.clone(),
-                            },
-                            None,
-                        )
-                        .await
-                        .map(drop),
-                    ("organization", _, "update") => {
-                        let o = app.store.organization(&target_org).await.unwrap().unwrap();
-                        app.update_organization(
-                            &me,
-                            &o.id,
-                            o.version,
-                            OrganizationPatch {
-                                name: Some(o.name.clone()),
-                            },
-                            None,
-                        )
-                        .await
-                        .map(drop)
-                    }
-                    ("site", _, "read") => app
-                        .site(&me, &site_of(target_org.clone()).await.id)
-                        .await
-                        .map(drop),
-                    ("site", _, "create") => app
-                        .create_site(
-                            &me,
-                            &target_org,
-                            SiteInput {
-                                name: unique.clone(),
-                                code: unique.clone(),
-                                city: name("Chicago"),
-                                region: name("IL"),
-                            },
-                            None,
-                        )
-                        .await
-                        .map(drop),
-                    ("site", _, "update") => {
-                        let site = site_of(target_org.clone()).await;
-                        app.update_site(&me, &site.id, site.version, SitePatch::default(), None)
-                            .await
-                            .map(drop)
-                    }
-                    ("facility", _, "read") => {
-                        let f = app
-                            .store
-                            .facilities_of(&target_org, Page::all())
-                            .await
-                            .unwrap()
-                            .remove(0);
-                        app.facility(&me, &f.id).await.map(drop)
-                    }
-                    ("facility", _, "create") => app
-                        .create_facility(
-                            &me,
-                            &target_org,
-                            FacilityInput {
-                                name: unique.clone(),
-                                kind: name("clinical"),
-                                site_ids: vec![],
-                            },
-                            None,
-                        )
-                        .await
-                        .map(drop),
-                    ("facility", _, "update") => {
-                        let f = app
-                            .store
-                            .facilities_of(&target_org, Page::all())
-                            .await
-                            .unwrap()
-                            .remove(0);
-                        app.update_facility(&me, &f.id, f.version, FacilityPatch::default(), None)
-                            .await
-                            .map(drop)
-                    }
-                    ("user", "self", "read") => app.user(&me, &my_id).await.map(drop),
-                    ("user", "self", "update") => {
-                        let u = app.store.user(&my_id).await.unwrap().unwrap();
-                        app.update_user(&me, &u.id, u.version, UserPatch::default(), None)
-                            .await
-                            .map(drop)
-                    }
-                    ("user", _, "read") => {
-                        let u = if head[1] == "own" {
-                            colleague.clone()
-                        } else {
+                    // "party" through an active or ended partnership (its rows as they stood),
+                    // "proposal" through a proposed one, which has no rows: what is asked of it is
+                    // about its health system's site and the program proposed.
+                    let rel_kind = match head[1] {
+                        "party.proposed" => "proposal",
+                        r if r.starts_with("party.") => "party",
+                        r if r.starts_with("partner.") => "partner",
+                        r => r,
+                    };
+                    counter += 1;
+                    let unique = format!("M{counter}");
+                    // The organization whose rows stand in this relation to `me`.
+                    let target_org = match rel_kind {
+                        "own" | "self" => own.clone(),
+                        "partner" => partner.clone(),
+                        "party" | "proposal" => own.clone(),
+                        _ => unrelated.clone(),
+                    };
+                    let pship = if matches!(rel_kind, "party" | "proposal") {
+                        party_pship.clone()
+                    } else {
+                        northbridge_piedmont.clone()
+                    };
+                    // Where the work of a partnership is asked about: a site and program of the
+                    // partnership in this phase, of the proposal, or of a partnership not ours.
+                    let (pid, work_site, work_program) = match rel_kind {
+                        "party" => (&helixa_lakeshore, &north_site, &vantacel.id),
+                        "proposal" => (&pship, &prop_site, &prop_program),
+                        _ => (&northbridge_piedmont, &piedmont_main, &corvigen.id),
+                    };
+                    let site_of = |org: String| {
+                        let app = app.clone();
+                        async move {
                             app.store
-                                .users_of(&target_org, Page::all())
+                                .sites_of(&org, Page::all())
                                 .await
                                 .unwrap()
                                 .remove(0)
-                        };
-                        app.user(&me, &u.id).await.map(drop)
-                    }
-                    ("user", _, "create") => app
-                        .create_user(
-                            &me,
-                            &target_org,
-                            UserInput {
-                                email: format!("{}@matrix.example", unique.to_lowercase()),
-                                name: unique.clone(),
-                                role: name("admin"),
-                                password: name("matrix-password-1"),
-                            },
-                            None,
-                        )
-                        .await
-                        .map(drop),
-                    ("user", _, "update") => {
-                        let u = if head[1] == "own" {
-                            app.store.user(&colleague.id).await.unwrap().unwrap()
-                        } else {
-                            app.store
-                                .users_of(&target_org, Page::all())
-                                .await
-                                .unwrap()
-                                .remove(0)
-                        };
-                        app.update_user(&me, &u.id, u.version, UserPatch::default(), None)
-                            .await
-                            .map(drop)
-                    }
-                    ("partnership", _, "read") => app.partnership(&me, &pship).await.map(drop),
-                    ("partnership", _, "create") => app
-                        // With Cascade, already Helixa's partner: a new partnership must not
-                        // change who is "unrelated" for the rows that follow.
-                        .create_partnership(
-                            &me,
-                            PartnershipInput {
-                                health_system_id: cascade.clone(),
-                                name: unique.clone(),
-                                programs: vec![],
-                                manufacturer_id: None,
-                            },
-                            None,
-                        )
-                        .await
-                        .map(drop),
-                    ("partnership", _, "update") => {
-                        let p = app.store.partnership(&pship).await.unwrap().unwrap();
-                        app.update_partnership(
-                            &me,
-                            &p.id,
-                            p.version,
-                            PartnershipPatch::default(),
-                            None,
-                        )
-                        .await
-                        .map(drop)
-                    }
-                    ("program", rel, action) => {
-                        let program = match rel {
-                            "own" | "partner" => {
-                                app.store.program(&vantacel.id).await.unwrap().unwrap()
-                            }
-                            _ => orchid_program.clone(),
-                        };
-                        match action {
-                            "read" => app.program(&me, &program.id).await.map(drop),
-                            "create" => app
-                                .create_program(&me, &target_org, facts(&unique), None)
-                                .await
-                                .map(drop),
-                            _ => {
-                                let same = cellpath_domain::program::ProgramFacts {
-                                    name: program.name.clone(),
-                                    modality: program.modality.clone(),
-                                    units: serde_json::from_value(program.units.clone()).unwrap(),
-                                    requires_dual_verification: program.requires_dual_verification,
-                                    identifiers: serde_json::from_value(
-                                        program.identifiers.clone(),
-                                    )
-                                    .unwrap(),
-                                    list_prices: serde_json::from_value(
-                                        program.list_prices.clone(),
-                                    )
-                                    .unwrap(),
-                                };
-                                app.update_program(&me, &program.id, program.version, same, None)
-                                    .await
-                                    .map(drop)
-                            }
                         }
-                    }
-                    ("site_map", rel, action) => match (rel, action) {
-                        ("party", "read") => app.site_map(&me, &cancer_draft.id).await.map(drop),
-                        ("party", "create") => app
-                            .start_site_map(
+                    };
+                    let r: Result<(), AppError> = match (head[0], rel_kind, head[2]) {
+                        ("organization", _, "read") => {
+                            app.organization(&me, &target_org).await.map(drop)
+                        }
+                        ("organization", _, "create") => app
+                            .create_organization(
                                 &me,
-                                &helixa_lakeshore,
-                                &north_site,
-                                &vantacel.id,
-                                None,
-                                None,
-                            )
-                            .await
-                            .map(drop),
-                        // A stale version: past the policy, a permitted caller meets a conflict.
-                        ("party", _) if kind == OrgKind::HealthSystem => app
-                            .refine_site_map(&me, &cancer_draft.id, 0, Default::default(), None)
-                            .await
-                            .map(drop),
-                        ("party", _) => app
-                            .decide_proposal(&me, &pending.id, 0, false, "matrix", None)
-                            .await
-                            .map(drop),
-                        (_, "read") => app.site_map(&me, &piedmont_map.id).await.map(drop),
-                        _ => app
-                            .refine_site_map(&me, &piedmont_map.id, 0, Default::default(), None)
-                            .await
-                            .map(drop),
-                    },
-                    ("readiness", rel, action) => match (rel, action) {
-                        ("party", "read") => app
-                            .readiness(&me, &helixa_lakeshore, &main_site, &vantacel.id)
-                            .await
-                            .map(drop),
-                        ("party", "create") => app
-                            .analyze_gaps(&me, &helixa_lakeshore, &north_site, &vantacel.id)
-                            .await
-                            .map(drop),
-                        ("party", _) => app
-                            .close_gap(&me, &north_gap.id, 0, "matrix", pw, None)
-                            .await
-                            .map(drop),
-                        (_, "read") => app
-                            .readiness(&me, &northbridge_piedmont, &piedmont_main, &corvigen.id)
-                            .await
-                            .map(drop),
-                        _ => app
-                            .close_gap(&me, &piedmont_gap.id, 0, "matrix", pw, None)
-                            .await
-                            .map(drop),
-                    },
-                    ("contract", rel, action) => match (rel, action) {
-                        ("party", "read") => app.agreements(&me, &helixa_lakeshore).await.map(drop),
-                        ("party", "create") => app
-                            .create_agreement(
-                                &me,
-                                &helixa_lakeshore,
-                                cellpath_app::contracting::AgreementInput {
-                                    kind: "supply_agreement".into(),
-                                    scope: "site".into(),
-                                    site_id: Some(north_site.clone()),
-                                    coverage: None,
-                                    owner_manufacturer: None,
-                                    owner_health_system: None,
+                                cellpath_app::records::organizations::OrganizationInput {
+                                    kind: "health_system".into(),
+                                    name: unique.clone(),
                                 },
                                 None,
                             )
                             .await
                             .map(drop),
-                        // A stale version: past the policy, a permitted caller meets a conflict.
-                        ("party", _) => app
-                            .move_agreement(&me, &north_quality, 0, "legal_review", None)
+                        ("organization", _, "update") => {
+                            let o = app.store.organization(&target_org).await.unwrap().unwrap();
+                            app.update_organization(
+                                &me,
+                                &o.id,
+                                o.version,
+                                OrganizationPatch {
+                                    name: Some(o.name.clone()),
+                                },
+                                None,
+                            )
+                            .await
+                            .map(drop)
+                        }
+                        ("site", _, "read") => app
+                            .site(&me, &site_of(target_org.clone()).await.id)
                             .await
                             .map(drop),
-                        (_, "read") => app.agreements(&me, &northbridge_piedmont).await.map(drop),
-                        _ => app
-                            .move_agreement(&me, &piedmont_dpa, 0, "negotiating", None)
+                        ("site", _, "create") => app
+                            .create_site(
+                                &me,
+                                &target_org,
+                                SiteInput {
+                                    name: unique.clone(),
+                                    code: unique.clone(),
+                                    city: name("Chicago"),
+                                    region: name("IL"),
+                                },
+                                None,
+                            )
                             .await
                             .map(drop),
-                    },
-                    ("deliverable", rel, action) => {
-                        let (pid, site, program) = if rel == "party" {
-                            (&helixa_lakeshore, &north_site, &vantacel.id)
-                        } else {
-                            (&northbridge_piedmont, &piedmont_main, &corvigen.id)
-                        };
-                        let today = cellpath_domain::Date::of_micros(app.now());
-                        match action {
-                            "read" => app.gate(&me, pid, site, program, today).await.map(drop),
-                            "create" => app
-                                .record_deliverable(
-                                    &me,
-                                    pid,
-                                    cellpath_app::contracting::DeliverableInput {
-                                        site_id: site.clone(),
-                                        program_id: program.clone(),
-                                        // Either side's work, so the policy alone decides.
-                                        deliverable: "staff_training".into(),
-                                        done_on: "not a date".into(),
-                                        evidence: "matrix".into(),
-                                    },
-                                    pw,
-                                    None,
-                                )
+                        ("site", _, "update") => {
+                            let site = site_of(target_org.clone()).await;
+                            app.update_site(&me, &site.id, site.version, SitePatch::default(), None)
                                 .await
                                 .map(drop)
-                                // A bad date is checked after the policy: the caller was
-                                // allowed, and nothing is recorded for the next role.
-                                .or_else(|e| match e {
-                                    AppError::Invalid(f) if f[0].field == "done_on" => Ok(()),
-                                    e => Err(e),
-                                }),
-                            // Revoking one: an empty reason is checked after the policy,
-                            // so an allowed caller revokes nothing for the next role.
-                            _ => {
-                                let r = if rel == "party" {
-                                    &main_training
-                                } else {
-                                    &piedmont_training
-                                };
-                                app.revoke_deliverable(&me, &r.id, r.version, "", pw, None)
+                        }
+                        ("facility", _, "read") => {
+                            let f = app
+                                .store
+                                .facilities_of(&target_org, Page::all())
+                                .await
+                                .unwrap()
+                                .remove(0);
+                            app.facility(&me, &f.id).await.map(drop)
+                        }
+                        ("facility", _, "create") => app
+                            .create_facility(
+                                &me,
+                                &target_org,
+                                FacilityInput {
+                                    name: unique.clone(),
+                                    kind: name("clinical"),
+                                    site_ids: vec![],
+                                },
+                                None,
+                            )
+                            .await
+                            .map(drop),
+                        ("facility", _, "update") => {
+                            let f = app
+                                .store
+                                .facilities_of(&target_org, Page::all())
+                                .await
+                                .unwrap()
+                                .remove(0);
+                            app.update_facility(
+                                &me,
+                                &f.id,
+                                f.version,
+                                FacilityPatch::default(),
+                                None,
+                            )
+                            .await
+                            .map(drop)
+                        }
+                        ("user", "self", "read") => app.user(&me, &my_id).await.map(drop),
+                        ("user", "self", "update") => {
+                            let u = app.store.user(&my_id).await.unwrap().unwrap();
+                            app.update_user(&me, &u.id, u.version, UserPatch::default(), None)
+                                .await
+                                .map(drop)
+                        }
+                        ("user", _, "read") => {
+                            let u = if head[1] == "own" {
+                                colleague.clone()
+                            } else {
+                                app.store
+                                    .users_of(&target_org, Page::all())
+                                    .await
+                                    .unwrap()
+                                    .remove(0)
+                            };
+                            app.user(&me, &u.id).await.map(drop)
+                        }
+                        ("user", _, "create") => app
+                            .create_user(
+                                &me,
+                                &target_org,
+                                UserInput {
+                                    email: format!("{}@matrix.example", unique.to_lowercase()),
+                                    name: unique.clone(),
+                                    role: name("admin"),
+                                    password: name("matrix-password-1"),
+                                },
+                                None,
+                            )
+                            .await
+                            .map(drop),
+                        ("user", _, "update") => {
+                            let u = if head[1] == "own" {
+                                app.store.user(&colleague.id).await.unwrap().unwrap()
+                            } else {
+                                app.store
+                                    .users_of(&target_org, Page::all())
+                                    .await
+                                    .unwrap()
+                                    .remove(0)
+                            };
+                            app.update_user(&me, &u.id, u.version, UserPatch::default(), None)
+                                .await
+                                .map(drop)
+                        }
+                        ("partnership", _, "read") => app.partnership(&me, &pship).await.map(drop),
+                        ("partnership", _, "create") => app
+                            // With Cascade, already Helixa's partner: a new partnership must not
+                            // change who is "unrelated" for the rows that follow.
+                            .create_partnership(
+                                &me,
+                                PartnershipInput {
+                                    health_system_id: cascade.clone(),
+                                    name: unique.clone(),
+                                    programs: vec![],
+                                    manufacturer_id: None,
+                                },
+                                None,
+                            )
+                            .await
+                            .map(drop),
+                        ("partnership", _, "update") => {
+                            let p = app.store.partnership(&pship).await.unwrap().unwrap();
+                            app.update_partnership(
+                                &me,
+                                &p.id,
+                                p.version,
+                                PartnershipPatch::default(),
+                                None,
+                            )
+                            .await
+                            .map(drop)
+                        }
+                        ("program", rel, action) => {
+                            let program = match rel {
+                                "own" => app.store.program(&vantacel.id).await.unwrap().unwrap(),
+                                // The program proposed, or the one the partnership is for.
+                                "partner" if phase == "proposed" => {
+                                    app.store.program(&prop_program).await.unwrap().unwrap()
+                                }
+                                "partner" => {
+                                    app.store.program(&vantacel.id).await.unwrap().unwrap()
+                                }
+                                _ => orchid_program.clone(),
+                            };
+                            match action {
+                                "read" => app.program(&me, &program.id).await.map(drop),
+                                "create" => app
+                                    .create_program(&me, &target_org, facts(&unique), None)
+                                    .await
+                                    .map(drop),
+                                _ => {
+                                    let same = cellpath_domain::program::ProgramFacts {
+                                        name: program.name.clone(),
+                                        modality: program.modality.clone(),
+                                        units: serde_json::from_value(program.units.clone())
+                                            .unwrap(),
+                                        requires_dual_verification: program
+                                            .requires_dual_verification,
+                                        identifiers: serde_json::from_value(
+                                            program.identifiers.clone(),
+                                        )
+                                        .unwrap(),
+                                        list_prices: serde_json::from_value(
+                                            program.list_prices.clone(),
+                                        )
+                                        .unwrap(),
+                                    };
+                                    app.update_program(
+                                        &me,
+                                        &program.id,
+                                        program.version,
+                                        same,
+                                        None,
+                                    )
                                     .await
                                     .map(drop)
-                                    .or_else(|e| match e {
-                                        AppError::Invalid(f) if f[0].field == "reason" => Ok(()),
-                                        e => Err(e),
-                                    })
+                                }
                             }
                         }
-                    }
-                    ("api_token", "self", "read") => app.api_tokens(&me, &my_id).await.map(drop),
-                    ("api_token", "self", "create") => {
-                        app.create_api_token(&me, &unique, None).await.map(drop)
-                    }
-                    ("api_token", "self", "update") => {
-                        let t = app
-                            .create_api_token(&me, &unique, None)
-                            .await
-                            .unwrap()
-                            .fresh()
-                            .unwrap();
-                        app.revoke_api_token(&me, &t.info.id).await.map(drop)
-                    }
-                    ("api_token", "own", "read") => {
-                        app.api_tokens(&me, &colleague.id).await.map(drop)
-                    }
-                    ("api_token", "own", "update") => {
-                        app.revoke_api_token(&me, &colleague_token).await.map(drop)
-                    }
-                    ("api_token", "none", "read") => {
-                        app.api_tokens(&me, &stranger.id).await.map(drop)
-                    }
-                    ("api_token", "none", "update") => {
-                        app.revoke_api_token(&me, &stranger_token).await.map(drop)
-                    }
-                    ("ledger", rel, action) => {
-                        let ledger = match rel {
-                            "own" => own.clone(),
-                            "party" => helixa_lakeshore.clone(),
-                            _ => northbridge_piedmont.clone(),
-                        };
-                        match action {
-                            "read" => app.verify_ledger(&me, &ledger).await.map(drop),
-                            "sign" => {
-                                let head = app.store.ledger_head(&ledger).await.unwrap().unwrap();
-                                app.sign(
+                        // A proposal has no site map, gap, agreement or deliverable to change.
+                        (
+                            "site_map" | "readiness" | "contract" | "deliverable",
+                            "proposal",
+                            "update",
+                        ) => continue,
+                        ("site_map", rel, action) => match (rel, action) {
+                            ("proposal", "read") => app.site_maps(&me, pid).await.map(drop),
+                            ("party", "read") => {
+                                app.site_map(&me, &cancer_draft.id).await.map(drop)
+                            }
+                            (_, "read") => app.site_map(&me, &piedmont_map.id).await.map(drop),
+                            (_, "create") => app
+                                .start_site_map(&me, pid, work_site, work_program, None, None)
+                                .await
+                                .map(drop),
+                            // A stale version: past the policy, a permitted caller meets a conflict.
+                            ("party", _) if kind == OrgKind::HealthSystem => app
+                                .refine_site_map(&me, &cancer_draft.id, 0, Default::default(), None)
+                                .await
+                                .map(drop),
+                            ("party", _) => app
+                                .decide_proposal(&me, &pending.id, 0, false, "matrix", None)
+                                .await
+                                .map(drop),
+                            _ => app
+                                .refine_site_map(&me, &piedmont_map.id, 0, Default::default(), None)
+                                .await
+                                .map(drop),
+                        },
+                        ("readiness", rel, action) => match action {
+                            "read" => app
+                                .readiness(&me, pid, work_site, work_program)
+                                .await
+                                .map(drop),
+                            "create" => app
+                                .analyze_gaps(&me, pid, work_site, work_program)
+                                .await
+                                .map(drop),
+                            _ => {
+                                let gap = if rel == "party" {
+                                    &north_gap
+                                } else {
+                                    &piedmont_gap
+                                };
+                                app.close_gap(&me, &gap.id, 0, "matrix", pw, None)
+                                    .await
+                                    .map(drop)
+                            }
+                        },
+                        ("contract", rel, action) => match action {
+                            "read" => app.agreements(&me, pid).await.map(drop),
+                            "create" => app
+                                .create_agreement(
                                     &me,
-                                    &ledger,
-                                    Signed::Event {
-                                        event_hash: head.head_hash,
+                                    pid,
+                                    cellpath_app::contracting::AgreementInput {
+                                        kind: "supply_agreement".into(),
+                                        scope: "site".into(),
+                                        site_id: Some(work_site.clone()),
+                                        coverage: None,
+                                        owner_manufacturer: None,
+                                        owner_health_system: None,
                                     },
-                                    Meaning::Reviewed,
-                                    pw,
                                     None,
                                 )
                                 .await
-                                .map(drop)
+                                .map(drop),
+                            // A stale version: past the policy, a permitted caller meets a conflict.
+                            _ if rel == "party" => app
+                                .move_agreement(&me, &north_quality, 0, "legal_review", None)
+                                .await
+                                .map(drop),
+                            _ => app
+                                .move_agreement(&me, &piedmont_dpa, 0, "negotiating", None)
+                                .await
+                                .map(drop),
+                        },
+                        ("deliverable", rel, action) => {
+                            let (pid, site, program) = (pid, work_site, work_program);
+                            let today = cellpath_domain::Date::of_micros(app.now());
+                            match action {
+                                "read" => app.gate(&me, pid, site, program, today).await.map(drop),
+                                "create" => app
+                                    .record_deliverable(
+                                        &me,
+                                        pid,
+                                        cellpath_app::contracting::DeliverableInput {
+                                            site_id: site.clone(),
+                                            program_id: program.clone(),
+                                            // Either side's work, so the policy alone decides.
+                                            deliverable: "staff_training".into(),
+                                            done_on: "not a date".into(),
+                                            evidence: "matrix".into(),
+                                        },
+                                        pw,
+                                        None,
+                                    )
+                                    .await
+                                    .map(drop)
+                                    // A bad date is checked after the policy: the caller was
+                                    // allowed, and nothing is recorded for the next role.
+                                    .or_else(|e| match e {
+                                        AppError::Invalid(f) if f[0].field == "done_on" => Ok(()),
+                                        e => Err(e),
+                                    }),
+                                // Revoking one: an empty reason is checked after the policy,
+                                // so an allowed caller revokes nothing for the next role.
+                                _ => {
+                                    let r = if rel == "party" {
+                                        &main_training
+                                    } else {
+                                        &piedmont_training
+                                    };
+                                    app.revoke_deliverable(&me, &r.id, r.version, "", pw, None)
+                                        .await
+                                        .map(drop)
+                                        .or_else(|e| match e {
+                                            AppError::Invalid(f) if f[0].field == "reason" => {
+                                                Ok(())
+                                            }
+                                            e => Err(e),
+                                        })
+                                }
                             }
-                            // No command changes a ledger's events: there is nothing to call.
-                            _ => continue,
                         }
+                        ("api_token", "self", "read") => {
+                            app.api_tokens(&me, &my_id).await.map(drop)
+                        }
+                        ("api_token", "self", "create") => {
+                            app.create_api_token(&me, &unique, None).await.map(drop)
+                        }
+                        ("api_token", "self", "update") => {
+                            let t = app
+                                .create_api_token(&me, &unique, None)
+                                .await
+                                .unwrap()
+                                .fresh()
+                                .unwrap();
+                            app.revoke_api_token(&me, &t.info.id).await.map(drop)
+                        }
+                        ("api_token", "own", "read") => {
+                            app.api_tokens(&me, &colleague.id).await.map(drop)
+                        }
+                        ("api_token", "own", "update") => {
+                            app.revoke_api_token(&me, &colleague_token).await.map(drop)
+                        }
+                        ("api_token", "none", "read") => {
+                            app.api_tokens(&me, &stranger.id).await.map(drop)
+                        }
+                        ("api_token", "none", "update") => {
+                            app.revoke_api_token(&me, &stranger_token).await.map(drop)
+                        }
+                        ("ledger", rel, action) => {
+                            let ledger = match rel {
+                                "own" => own.clone(),
+                                "party" | "proposal" => pship.clone(),
+                                _ => northbridge_piedmont.clone(),
+                            };
+                            match action {
+                                "read" => app.verify_ledger(&me, &ledger).await.map(drop),
+                                "sign" => {
+                                    let head =
+                                        app.store.ledger_head(&ledger).await.unwrap().unwrap();
+                                    app.sign(
+                                        &me,
+                                        &ledger,
+                                        Signed::Event {
+                                            event_hash: head.head_hash,
+                                        },
+                                        Meaning::Reviewed,
+                                        pw,
+                                        None,
+                                    )
+                                    .await
+                                    .map(drop)
+                                }
+                                // No command changes a ledger's events: there is nothing to call.
+                                _ => continue,
+                            }
+                        }
+                        other => panic!("no call for matrix row {other:?}"),
+                    };
+                    let got = match r {
+                        Ok(()) => "A",
+                        // A stale version is checked after the policy: the caller was allowed.
+                        Err(AppError::Conflict { .. }) => "A",
+                        Err(AppError::Forbidden(_)) => "F",
+                        Err(AppError::NotFound(_)) => "N",
+                        Err(e) => panic!("{email} {line}: unexpected error {e}"),
+                    };
+                    checked += 1;
+                    if got != expected {
+                        mismatches.push(format!(
+                            "{email} ({phase}): {} {} {}: expected {expected}, got {got}",
+                            head[0], head[1], head[2]
+                        ));
                     }
-                    other => panic!("no call for matrix row {other:?}"),
-                };
-                let got = match r {
-                    Ok(()) => "A",
-                    // A stale version is checked after the policy: the caller was allowed.
-                    Err(AppError::Conflict { .. }) => "A",
-                    Err(AppError::Forbidden(_)) => "F",
-                    Err(AppError::NotFound(_)) => "N",
-                    Err(e) => panic!("{email} {line}: unexpected error {e}"),
-                };
-                checked += 1;
-                if got != expected {
-                    mismatches.push(format!(
-                        "{email}: {} {} {}: expected {expected}, got {got}",
-                        head[0], head[1], head[2]
-                    ));
                 }
             }
         }
@@ -2249,18 +2381,7 @@ async fn racing_commands_conflict_cleanly_and_ended_partnerships_take_no_more_wo
         );
         // An ended partnership keeps its record and takes no more work.
         let admin = as_user(&app, "admin@lakeshore.example").await;
-        app.update_partnership(
-            &admin,
-            &pship.id,
-            pship.version,
-            cellpath_app::records::partnerships::PartnershipPatch {
-                status: Some("ended".into()),
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .unwrap();
+        set_status(&app, &admin, &pship.id, "ended").await;
         let err = app
             .analyze_gaps(&onboarding, &pship.id, &north, &vantacel)
             .await
@@ -3023,13 +3144,16 @@ async fn ending_a_partnership_or_taking_the_program_off_it_suspends_its_sites() 
         let (status, missing) = verdict(&app, &ids, &ids.main).await;
         assert_eq!(status, "suspended", "{}", db.label);
         assert_eq!(missing, ["Partnership: ended"], "{}", db.label);
-        // The hourly job leaves an ended partnership alone; asked again, nothing is left.
+        // The hourly job leaves an ended partnership alone; a person may not ask for a
+        // review of it either: an ended partnership takes no writes.
         assert_eq!(app.review_all_authorizations(today(&app)).await.unwrap(), 0);
+        let err = app
+            .review_authorizations(&contracts, &ids.partnership, today(&app))
+            .await
+            .unwrap_err();
         assert!(
-            app.review_authorizations(&contracts, &ids.partnership, today(&app))
-                .await
-                .unwrap()
-                .is_empty()
+            matches!(&err, AppError::Forbidden(m) if m.contains("has ended")),
+            "{err:?}"
         );
     }
 }
@@ -4546,20 +4670,31 @@ async fn a_partnership_is_for_the_programs_it_names_and_onboards_only_those() {
             .unwrap_err();
         assert!(matches!(err, AppError::NotFound(_)), "{err:?}");
         let helixa = org_id(&app, "Helixa Therapeutics").await;
-        let pipeline = app
-            .onboarding_pipeline(&lead, &helixa, today(&app))
-            .await
-            .unwrap();
+        // (partnership, program) of each row of Helixa's pipeline.
+        let pipeline = || async {
+            app.onboarding_pipeline(&lead, &helixa, today(&app))
+                .await
+                .unwrap()
+                .rows
+                .into_iter()
+                .map(|r| (r.partnership_id, r.program_id))
+                .collect::<Vec<_>>()
+        };
+        // A proposal shows nothing of Piedmont's sites: not in the pipeline.
         assert!(
-            !pipeline.rows.iter().any(|r| r.partnership_id == none.id),
+            !pipeline().await.iter().any(|(pid, _)| *pid == p.id),
             "{}",
             db.label
         );
+        // Accepted, both are active: the one for Vantacel onboards its sites, the other none.
+        let accepter = as_user(&app, "contracts@piedmont.example").await;
+        for q in [&p, &none] {
+            set_status(&app, &accepter, &q.id, "active").await;
+        }
+        let rows = pipeline().await;
+        assert!(!rows.iter().any(|(pid, _)| *pid == none.id), "{}", db.label);
         assert!(
-            pipeline
-                .rows
-                .iter()
-                .any(|r| r.partnership_id == p.id && r.program_id == ids.vantacel),
+            rows.contains(&(p.id.clone(), ids.vantacel.clone())),
             "{}",
             db.label
         );
@@ -4743,4 +4878,450 @@ async fn two_admins_stepping_down_at_once_leave_one() {
         let lakeshore = org_id(&app, "Lakeshore University Health").await;
         assert_eq!(app.store.active_admins_of(&lakeshore).await.unwrap(), 1);
     }
+}
+
+/// The error's kind, for asserting outcomes: "ok", "not found", "forbidden", "invalid: FIELD".
+fn outcome<T>(r: Result<T, AppError>) -> String {
+    match r {
+        Ok(_) => "ok".into(),
+        Err(AppError::NotFound(_)) => "not found".into(),
+        Err(AppError::Forbidden(_)) => "forbidden".into(),
+        Err(AppError::Invalid(f)) => format!("invalid: {}", f[0].field),
+        Err(e) => format!("{e}"),
+    }
+}
+
+/// DESIGN.md §2: a proposal shows the manufacturer the health system's name and the programs
+/// proposed, nothing of its sites, facilities or the work at them, and takes no writes; an
+/// active partnership opens them; an ended one is read only, as it stood when it ended — a
+/// site or facility the health system adds later is not seen through it. With a second
+/// partnership the most opening one counts.
+#[tokio::test]
+async fn a_partnership_opens_the_health_systems_records_by_its_status() {
+    use cellpath_app::contracting::{AgreementInput, DeliverableInput};
+    use cellpath_app::records::facilities::FacilityInput;
+    use cellpath_app::records::partnerships::{PartnershipInput, PartnershipPatch};
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let pw = cellpath_app::demo::DEMO_PASSWORD;
+        let lead = as_user(&app, "onboarding@helixa.example").await;
+        let hs_admin = as_user(&app, "admin@piedmont.example").await;
+        let hs_contracts = as_user(&app, "contracts@piedmont.example").await;
+        let piedmont = org_id(&app, "Piedmont Valley Health").await;
+        let helixa = org_id(&app, "Helixa Therapeutics").await;
+        let vantacel = app
+            .store
+            .programs_of(&helixa, Page::all())
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        let site = app
+            .store
+            .sites_of(&piedmont, Page::all())
+            .await
+            .unwrap()
+            .remove(0);
+        let facility = app
+            .store
+            .facilities_of_site(&site.id)
+            .await
+            .unwrap()
+            .remove(0);
+        let propose = |name: &str| PartnershipInput {
+            health_system_id: piedmont.clone(),
+            name: name.into(),
+            programs: vec!["Vantacel".into()],
+            manufacturer_id: None,
+        };
+        let p = app
+            .create_partnership(&lead, propose("Helixa × Piedmont"), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let today = || today(&app);
+        let agreement = |site_id: &str| AgreementInput {
+            kind: "supply_agreement".into(),
+            scope: "site".into(),
+            site_id: Some(site_id.into()),
+            coverage: None,
+            owner_manufacturer: None,
+            owner_health_system: None,
+        };
+        let deliverable = |site_id: &str| DeliverableInput {
+            site_id: site_id.into(),
+            program_id: vantacel.clone(),
+            deliverable: "staff_training".into(),
+            done_on: today().as_str().into(),
+            evidence: "Trained.".into(),
+        };
+        // Everything the manufacturer might read of the health system through `p`, and the
+        // writes into it, each with its outcome.
+        let reads = |site_id: String| {
+            let (app, lead, p, vantacel, piedmont) = (
+                app.clone(),
+                lead.clone(),
+                p.id.clone(),
+                vantacel.clone(),
+                piedmont.clone(),
+            );
+            async move {
+                let day = cellpath_domain::Date::of_micros(app.now());
+                vec![
+                    ("site", outcome(app.site(&lead, &site_id).await)),
+                    (
+                        "sites",
+                        outcome(app.sites(&lead, &piedmont, Page::all()).await),
+                    ),
+                    (
+                        "facilities",
+                        outcome(app.facilities(&lead, &piedmont, Page::all()).await),
+                    ),
+                    (
+                        "users",
+                        outcome(app.users(&lead, &piedmont, Page::all()).await),
+                    ),
+                    (
+                        "partnership sites",
+                        outcome(app.partnership_sites(&lead, &p).await),
+                    ),
+                    (
+                        "gate",
+                        outcome(app.gate(&lead, &p, &site_id, &vantacel, day.clone()).await),
+                    ),
+                    ("gates", outcome(app.gates(&lead, &p, day.clone()).await)),
+                    (
+                        "readiness",
+                        outcome(app.readiness(&lead, &p, &site_id, &vantacel).await),
+                    ),
+                    (
+                        "visits",
+                        outcome(app.site_visits(&lead, &p, &site_id).await),
+                    ),
+                    ("site maps", outcome(app.site_maps(&lead, &p).await)),
+                    ("agreements", outcome(app.agreements(&lead, &p).await)),
+                    (
+                        "live plan",
+                        outcome(app.live_plan(&lead, &p, &vantacel, day).await),
+                    ),
+                ]
+            }
+        };
+        let all = |o: &str| {
+            [
+                "site",
+                "sites",
+                "facilities",
+                "users",
+                "partnership sites",
+                "gate",
+                "gates",
+                "readiness",
+                "visits",
+                "site maps",
+                "agreements",
+                "live plan",
+            ]
+            .into_iter()
+            .map(|k| (k, o.to_string()))
+            .collect::<Vec<_>>()
+        };
+
+        // Proposed: the name and the programs only.
+        assert_eq!(outcome(app.organization(&lead, &piedmont).await), "ok");
+        assert_eq!(
+            app.partnership_programs(&lead, &p.id).await.unwrap()[0].id,
+            vantacel
+        );
+        assert_eq!(
+            reads(site.id.clone()).await,
+            all("not found"),
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            outcome(app.facility(&lead, &facility.id).await),
+            "not found"
+        );
+        let pipeline = app
+            .onboarding_pipeline(&lead, &helixa, today())
+            .await
+            .unwrap();
+        assert!(!pipeline.rows.iter().any(|r| r.partnership_id == p.id));
+        let writes = |site_id: String| {
+            let (app, lead, p) = (app.clone(), lead.clone(), p.id.clone());
+            let (agreement, deliverable) = (agreement(&site_id), deliverable(&site_id));
+            let vantacel = vantacel.clone();
+            async move {
+                vec![
+                    outcome(app.create_agreement(&lead, &p, agreement, None).await),
+                    outcome(
+                        app.record_deliverable(&lead, &p, deliverable, pw, None)
+                            .await,
+                    ),
+                    outcome(app.analyze_gaps(&lead, &p, &site_id, &vantacel).await),
+                ]
+            }
+        };
+        assert_eq!(
+            writes(site.id.clone()).await,
+            ["not found"; 3],
+            "{}",
+            db.label
+        );
+        // Nothing is signed on a proposal, and it is not changed but by accepting or ending.
+        let head = app.store.ledger_head(&p.id).await.unwrap().unwrap();
+        let sign = app
+            .sign(
+                &lead,
+                &p.id,
+                Signed::Event {
+                    event_hash: head.head_hash,
+                },
+                Meaning::Reviewed,
+                pw,
+                None,
+            )
+            .await;
+        assert_eq!(outcome(sign), "forbidden");
+        let rename = app
+            .update_partnership(
+                &lead,
+                &p.id,
+                p.version,
+                PartnershipPatch {
+                    name: Some("Renamed".into()),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await;
+        assert_eq!(outcome(rename), "invalid: name");
+
+        // Active: all of it opens, and takes the work.
+        set_status(&app, &hs_contracts, &p.id, "active").await;
+        assert_eq!(reads(site.id.clone()).await, all("ok"), "{}", db.label);
+        assert_eq!(outcome(app.facility(&lead, &facility.id).await), "ok");
+        assert_eq!(writes(site.id.clone()).await, ["ok"; 3], "{}", db.label);
+
+        // Ended; later the health system adds a site and a facility serving both sites.
+        clock.advance_secs(3600);
+        set_status(&app, &lead, &p.id, "ended").await;
+        clock.advance_secs(3600);
+        let later = app
+            .create_site(
+                &hs_admin,
+                &piedmont,
+                SiteInput {
+                    name: "Piedmont Later Clinic".into(),
+                    code: "PVH-LATER".into(),
+                    city: "Charlotte".into(),
+                    region: "NC".into(),
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let later_lab = app
+            .create_facility(
+                &hs_admin,
+                &piedmont,
+                FacilityInput {
+                    name: "Piedmont Later Lab".into(),
+                    kind: "processing".into(),
+                    site_ids: vec![site.id.clone(), later.id.clone()],
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        // What existed at the end is read as it stood; nothing in it is written.
+        assert_eq!(reads(site.id.clone()).await, all("ok"), "{}", db.label);
+        assert_eq!(
+            writes(site.id.clone()).await,
+            ["forbidden"; 3],
+            "{}",
+            db.label
+        );
+        let rename = app
+            .update_partnership(
+                &lead,
+                &p.id,
+                p.version + 2,
+                PartnershipPatch {
+                    name: Some("Renamed".into()),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await;
+        assert_eq!(outcome(rename), "forbidden");
+        // What came after is not seen through it: not one by one, not in any list.
+        let later_reads: Vec<(&str, String)> = reads(later.id.clone())
+            .await
+            .into_iter()
+            .filter(|(k, _)| ["site", "gate", "readiness", "visits"].contains(k))
+            .collect();
+        assert_eq!(
+            later_reads,
+            [
+                ("site", "not found".to_string()),
+                ("gate", "not found".into()),
+                ("readiness", "not found".into()),
+                ("visits", "ok".into()),
+            ],
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            outcome(app.facility(&lead, &later_lab.id).await),
+            "not found"
+        );
+        let seen_sites: Vec<String> = app
+            .sites(&lead, &piedmont, Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert!(seen_sites.contains(&site.id) && !seen_sites.contains(&later.id));
+        let opened = app.partnership_sites(&lead, &p.id).await.unwrap();
+        assert!(!opened.iter().any(|s| s.id == later.id));
+        assert!(
+            !app.gates(&lead, &p.id, today())
+                .await
+                .unwrap()
+                .iter()
+                .any(|g| g.site_id == later.id)
+        );
+        assert!(
+            !app.live_plan(&lead, &p.id, &vantacel, today())
+                .await
+                .unwrap()
+                .sites
+                .iter()
+                .any(|s| s.site_id == later.id)
+        );
+        for list in [
+            app.facilities(&lead, &piedmont, Page::all()).await.unwrap(),
+            app.facilities_of_site(&lead, &site.id).await.unwrap(),
+        ] {
+            assert!(!list.iter().any(|f| f.id == later_lab.id), "{}", db.label);
+        }
+        // The health system itself sees its new site, but not through the ended partnership.
+        assert_eq!(outcome(app.site(&hs_admin, &later.id).await), "ok");
+        assert_eq!(
+            outcome(
+                app.gate(&hs_admin, &p.id, &later.id, &vantacel, today())
+                    .await
+            ),
+            "not found"
+        );
+
+        // A new proposal besides the ended partnership: the ended one still opens what existed
+        // then, the proposal nothing more; accepted, it opens the later site too.
+        let again = app
+            .create_partnership(&lead, propose("Helixa × Piedmont again"), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(outcome(app.site(&lead, &site.id).await), "ok");
+        assert_eq!(outcome(app.site(&lead, &later.id).await), "not found");
+        set_status(&app, &hs_contracts, &again.id, "active").await;
+        assert_eq!(outcome(app.site(&lead, &later.id).await), "ok");
+        assert_eq!(outcome(app.facility(&lead, &later_lab.id).await), "ok");
+    }
+}
+
+/// Every organization listed to a user is one the user may read (DESIGN.md §2): its own, and
+/// its partners' through a partnership of any status. A partnership is proposed by the caller's
+/// own organization: naming another manufacturer, or a manufacturer as the health system, is
+/// refused on the field with why.
+#[tokio::test]
+async fn organizations_listed_are_readable_and_a_partnership_names_the_right_sides() {
+    use cellpath_app::records::partnerships::PartnershipInput;
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    let helixa = org_id(&app, "Helixa Therapeutics").await;
+    let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
+    let cascade = org_id(&app, "Cascade Regional Medical").await;
+    // Helixa × Lakeshore ends; Helixa × Cascade is a proposal: both still listed and readable.
+    let with_lakeshore = gate_ids(&app).await.partnership;
+    set_status(&app, &Caller::system("test"), &with_lakeshore, "ended").await;
+    for email in [
+        "onboarding@helixa.example",
+        "contracts@cascade.example",
+        "admin@lakeshore.example",
+        "admin@piedmont.example",
+    ] {
+        let me = as_user(&app, email).await;
+        let listed = app.organizations(&me, Page::all()).await.unwrap();
+        assert!(listed.len() >= 2, "{email}: {listed:?}");
+        for o in listed {
+            assert_eq!(
+                outcome(app.organization(&me, &o.id).await),
+                "ok",
+                "{email} is listed {} but may not read it",
+                o.name
+            );
+        }
+    }
+    let names = |c: &Caller| {
+        let (app, c) = (app.clone(), c.clone());
+        async move {
+            app.organizations(&c, Page::all())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|o| o.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    let lead = as_user(&app, "onboarding@helixa.example").await;
+    let seen = names(&lead).await;
+    for n in ["Cascade Regional Medical", "Lakeshore University Health"] {
+        assert!(seen.contains(&n.to_string()), "{seen:?}");
+    }
+    assert!(!seen.contains(&"Piedmont Valley Health".to_string()));
+
+    let input = |health_system_id: &str, manufacturer_id: Option<&str>| PartnershipInput {
+        health_system_id: health_system_id.into(),
+        name: "Wrong sides".into(),
+        programs: vec![],
+        manufacturer_id: manufacturer_id.map(str::to_string),
+    };
+    match app
+        .create_partnership(&lead, input(&cascade, Some(&northbridge)), None)
+        .await
+    {
+        Err(AppError::Invalid(f)) => {
+            assert_eq!(f[0].field, "manufacturer_id");
+            assert!(f[0].message.contains("your own organization"), "{f:?}");
+        }
+        other => panic!("another manufacturer named: {other:?}"),
+    }
+    match app
+        .create_partnership(&lead, input(&northbridge, None), None)
+        .await
+    {
+        Err(AppError::Invalid(f)) => {
+            assert_eq!(f[0].field, "health_system_id");
+            assert!(f[0].message.contains("names a manufacturer"), "{f:?}");
+        }
+        other => panic!("a manufacturer as the health system: {other:?}"),
+    }
+    // Naming one's own organization is the same as leaving it out.
+    let ok = app
+        .create_partnership(&lead, input(&cascade, Some(&helixa)), None)
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
+    assert_eq!(ok.manufacturer_id, helixa);
 }

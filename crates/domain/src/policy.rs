@@ -6,7 +6,7 @@
 //! The expected outcome for every role × relation × resource × action is written out by hand
 //! in `policy_matrix.txt`, and a test compares the two, so a change here shows in review.
 
-use crate::org::{OrgKind, Role};
+use crate::org::{OrgKind, PartnershipStatus, Role};
 use serde::Serialize;
 
 /// Who is asking.
@@ -54,6 +54,11 @@ pub enum Action {
 
 /// How the resource stands to the principal. The app derives it from stored rows
 /// (`app::access`); the policy never looks at ids itself.
+///
+/// What a partnership opens depends on its status (DESIGN.md §2): a proposal shows each side
+/// only the other's name and the programs proposed, and takes no writes but its acceptance or
+/// end; an active partnership opens the partner's sites and facilities and the work at them;
+/// an ended one keeps the record readable as it stood, and takes no writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
@@ -61,10 +66,13 @@ pub enum Relation {
     SelfOwned,
     /// Owned by the principal's organization.
     OwnOrg,
-    /// Owned by an organization the principal's organization is in partnership with.
-    PartnerOrg,
-    /// A partnership (or its ledger) to which the principal's organization is a party.
-    Party,
+    /// Owned by an organization the principal's organization is in partnership with, through
+    /// the most opening of their partnerships (active, then ended — for what existed when it
+    /// ended — then proposed).
+    PartnerOrg(PartnershipStatus),
+    /// A partnership (or its ledger) to which the principal's organization is a party, in the
+    /// partnership's status.
+    Party(PartnershipStatus),
     /// Anything else: another tenant's data.
     Unrelated,
 }
@@ -102,6 +110,8 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
     use Relation::*;
     use ResourceKind as K;
 
+    use PartnershipStatus::{Active, Ended, Proposed};
+
     let role = who.role;
     let admin = role == Role::Admin;
     let mfr = who.org_kind == OrgKind::Manufacturer;
@@ -109,24 +119,40 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
     match (resource.kind, resource.relation) {
         (_, Unrelated) => NotFound,
 
+        // A proposal shows the partner's name only: nothing it owns but its organization,
+        // nothing of the work of the partnership (there is none: it takes no writes).
+        (K::Site | K::Facility | K::User | K::Program, PartnerOrg(Proposed)) => NotFound,
+        (K::SiteMap | K::Readiness | K::Contract | K::Deliverable, Party(Proposed)) => NotFound,
+        // An ended partnership is the record as it stood: read, never written.
+        (
+            K::SiteMap | K::Readiness | K::Contract | K::Deliverable | K::Partnership,
+            Party(Ended),
+        ) => match action {
+            Read => Allow,
+            _ => Forbidden,
+        },
+        // Signing on a partnership's ledger writes into it: only while it is active.
+        (K::Ledger, Party(Proposed | Ended)) if action == Sign => Forbidden,
+
         // Organizations are created by the operator (`cellpath org create`), not by a tenant.
         (K::Organization, OwnOrg) => match action {
             Read => Allow,
             Update => Decision::allow_if(admin),
             Create | Sign => Forbidden,
         },
-        (K::Organization, PartnerOrg) => match action {
+        (K::Organization, PartnerOrg(_)) => match action {
             Read => Allow,
             _ => Forbidden,
         },
 
-        // Sites and facilities belong to a health system; its partners may look.
+        // Sites and facilities belong to a health system; its partners may look (through an
+        // ended partnership, at those that existed when it ended: the app derives the relation).
         (K::Site | K::Facility, OwnOrg) => match action {
             Read => Allow,
             Create | Update => Decision::allow_if(admin),
             Sign => Forbidden,
         },
-        (K::Site | K::Facility, PartnerOrg) => match action {
+        (K::Site | K::Facility, PartnerOrg(Active | Ended)) => match action {
             Read => Allow,
             _ => Forbidden,
         },
@@ -141,12 +167,12 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
             Sign => Forbidden,
         },
         // A partner's people are contacts (owners on the other side of an agreement).
-        (K::User, PartnerOrg) => match action {
+        (K::User, PartnerOrg(Active | Ended)) => match action {
             Read => Allow,
             _ => Forbidden,
         },
 
-        (K::Partnership, Party) => match action {
+        (K::Partnership, Party(Proposed | Active)) => match action {
             Read => Allow,
             Create => Decision::allow_if(
                 mfr && matches!(role, Role::Admin | Role::Onboarding | Role::Contracts),
@@ -168,7 +194,7 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
             )),
             Sign => Forbidden,
         },
-        (K::Program, PartnerOrg) => match action {
+        (K::Program, PartnerOrg(Active | Ended)) => match action {
             Read => Allow,
             _ => Forbidden,
         },
@@ -176,7 +202,7 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
         // The work of a partnership at its sites: both sides read it; the people who do it on
         // each side change it. A site map is started by the health system (it refines its own
         // sites' maps); the manufacturer decides on proposals, which is an update.
-        (K::SiteMap | K::Readiness, Party) => {
+        (K::SiteMap | K::Readiness, Party(Active)) => {
             let doers = if mfr {
                 matches!(role, Role::Admin | Role::Onboarding | Role::Quality)
             } else {
@@ -200,7 +226,7 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
         // Agreements are negotiated by each side's contracts people (and the manufacturer's
         // onboarding team, who run the site's path to authorization); everyone of a party reads
         // them, since the gate they feed decides whether patients can be treated.
-        (K::Contract, Party) => match action {
+        (K::Contract, Party(Active)) => match action {
             Read => Allow,
             Create | Update => Decision::allow_if(if mfr {
                 matches!(role, Role::Admin | Role::Onboarding | Role::Contracts)
@@ -214,7 +240,7 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
         // the manufacturer's onboarding, contracts and quality people; the health system's
         // contracts, pharmacy (formulary approval), cell lab, coordinators and quality. The
         // same people revoke one that no longer holds (the update); each is signed.
-        (K::Deliverable, Party) => match action {
+        (K::Deliverable, Party(Active)) => match action {
             Read => Allow,
             Create | Update => Decision::allow_if(if mfr {
                 matches!(
@@ -254,7 +280,7 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
             Sign => Allow,
             Create | Update => Forbidden,
         },
-        (K::Ledger, Party) => match action {
+        (K::Ledger, Party(_)) => match action {
             Read => Decision::allow_if(matches!(
                 role,
                 Role::Admin
@@ -298,8 +324,12 @@ mod matrix {
         match s {
             "self" => Relation::SelfOwned,
             "own" => Relation::OwnOrg,
-            "partner" => Relation::PartnerOrg,
-            "party" => Relation::Party,
+            "partner.proposed" => Relation::PartnerOrg(PartnershipStatus::Proposed),
+            "partner.active" => Relation::PartnerOrg(PartnershipStatus::Active),
+            "partner.ended" => Relation::PartnerOrg(PartnershipStatus::Ended),
+            "party.proposed" => Relation::Party(PartnershipStatus::Proposed),
+            "party.active" => Relation::Party(PartnershipStatus::Active),
+            "party.ended" => Relation::Party(PartnershipStatus::Ended),
             "none" => Relation::Unrelated,
             other => panic!("unknown relation {other} in the matrix"),
         }

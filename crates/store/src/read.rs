@@ -498,6 +498,26 @@ pub(crate) const ACTIVE_ADMINS: &str = "SELECT CAST(COUNT(*) AS BIGINT) FROM use
 
 const EVENT_COLS: &str = "ledger_id, seq, hash, kind, actor, recorded_at, body";
 
+/// SQL: partnership `p` opens row `r` of its health system's (or manufacturer's) tables — it
+/// is active, or it has ended and the row existed when it did (an ended partnership takes no
+/// change, so its `updated_at` is when it ended). A proposal opens nothing.
+fn opened_by(p: &str, r: &str) -> String {
+    format!(
+        "({p}.status = 'active' OR ({p}.status = 'ended' AND {r}.created_at <= {p}.updated_at))"
+    )
+}
+
+/// SQL: row `r` (with `org_id` and `created_at`) is seen by the organization bound at
+/// `viewer`: its own, or opened to it by a partnership between the two ([`opened_by`]).
+fn seen_by(r: &str, viewer: &str) -> String {
+    format!(
+        "({r}.org_id = {viewer} OR EXISTS (SELECT 1 FROM partnerships vp WHERE \
+         ((vp.health_system_id = {r}.org_id AND vp.manufacturer_id = {viewer}) \
+         OR (vp.manufacturer_id = {r}.org_id AND vp.health_system_id = {viewer})) AND {}))",
+        opened_by("vp", r)
+    )
+}
+
 impl Store {
     pub async fn organization(&self, id: &str) -> Result<Option<Organization>, StoreError> {
         Ok(sqlx::query_as("SELECT * FROM organizations WHERE id = $1")
@@ -528,8 +548,9 @@ impl Store {
         )
     }
 
-    /// An organization and the organizations in a partnership with it that has not ended
-    /// (proposed ones included, so each side sees who proposes; these rows are names only).
+    /// An organization and the organizations in a partnership with it, whatever its status
+    /// (a proposal shows each side the other's name; an ended one keeps its record readable):
+    /// each one listed is one the organization may read.
     pub async fn organizations_visible_to(
         &self,
         org_id: &str,
@@ -537,8 +558,8 @@ impl Store {
     ) -> Result<Vec<Organization>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT * FROM organizations WHERE id = $1 \
-             OR id IN (SELECT manufacturer_id FROM partnerships WHERE health_system_id = $1 AND status <> 'ended') \
-             OR id IN (SELECT health_system_id FROM partnerships WHERE manufacturer_id = $1 AND status <> 'ended') \
+             OR id IN (SELECT manufacturer_id FROM partnerships WHERE health_system_id = $1) \
+             OR id IN (SELECT health_system_id FROM partnerships WHERE manufacturer_id = $1) \
              ORDER BY name, id LIMIT $2 OFFSET $3",
         )
         .bind(org_id)
@@ -654,17 +675,182 @@ impl Store {
         .await?)
     }
 
-    /// Whether two organizations are in an active partnership: only an accepted partnership
-    /// opens a health system's sites, facilities and people to the manufacturer.
-    pub async fn are_partners(&self, a: &str, b: &str) -> Result<bool, StoreError> {
-        let row: (i64,) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM partnerships WHERE status = 'active' AND ((manufacturer_id = $1 AND health_system_id = $2) OR (manufacturer_id = $2 AND health_system_id = $1))",
+    /// The partnerships between two organizations, whichever side each is on.
+    pub async fn partnerships_between(
+        &self,
+        a: &str,
+        b: &str,
+    ) -> Result<Vec<Partnership>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM partnerships WHERE (manufacturer_id = $1 AND health_system_id = $2) OR (manufacturer_id = $2 AND health_system_id = $1) ORDER BY id",
         )
         .bind(a)
         .bind(b)
-        .fetch_one(&self.reader)
-        .await?;
-        Ok(row.0 > 0)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// Partnerships the organization is party to in one of `statuses`.
+    pub async fn partnerships_of_in(
+        &self,
+        org_id: &str,
+        statuses: &[&str],
+    ) -> Result<Vec<Partnership>, StoreError> {
+        let list = (0..statuses.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT * FROM partnerships WHERE (manufacturer_id = $1 OR health_system_id = $1) AND status IN ({list}) ORDER BY name, id"
+        );
+        // Only placeholders are put into the text; the statuses are bound.
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(org_id);
+        for s in statuses {
+            q = q.bind(*s);
+        }
+        Ok(q.fetch_all(&self.reader).await?)
+    }
+
+    /// The sites of a partnership's health system that the partnership opens: all of them while
+    /// it is active, those that existed when it ended once it has ended (an ended partnership
+    /// takes no change, so its `updated_at` is when it ended), none while it is proposed.
+    pub async fn sites_of_partnership(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Vec<Site>, StoreError> {
+        self.opened_by_partnership("sites", partnership_id).await
+    }
+
+    /// The facilities of a partnership's health system that the partnership opens (as
+    /// [`Store::sites_of_partnership`]).
+    pub async fn facilities_of_partnership(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Vec<Facility>, StoreError> {
+        self.opened_by_partnership("facilities", partnership_id)
+            .await
+    }
+
+    /// Rows of a health system's `table` that a partnership opens ([`opened_by`]).
+    async fn opened_by_partnership<T>(
+        &self,
+        table: &'static str,
+        partnership_id: &str,
+    ) -> Result<Vec<T>, StoreError>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT r.* FROM {table} r JOIN partnerships p ON p.health_system_id = r.org_id WHERE p.id = $1 AND {} ORDER BY r.name, r.id",
+            opened_by("p", "r")
+        )))
+        .bind(partnership_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// One site, if it is one the partnership opens (as [`Store::sites_of_partnership`]).
+    pub async fn site_of_partnership(
+        &self,
+        partnership_id: &str,
+        site_id: &str,
+    ) -> Result<Option<Site>, StoreError> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT s.* FROM sites s JOIN partnerships p ON p.health_system_id = s.org_id WHERE p.id = $1 AND s.id = $2 AND {}",
+            opened_by("p", "s")
+        )))
+        .bind(partnership_id)
+        .bind(site_id)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    /// The facilities serving a site that the partnership opens (as
+    /// [`Store::sites_of_partnership`]).
+    pub async fn facilities_of_site_in_partnership(
+        &self,
+        partnership_id: &str,
+        site_id: &str,
+    ) -> Result<Vec<Facility>, StoreError> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT f.* FROM facilities f JOIN site_facilities sf ON sf.facility_id = f.id JOIN partnerships p ON p.health_system_id = f.org_id WHERE p.id = $1 AND sf.site_id = $2 AND {} ORDER BY f.kind, f.name",
+            opened_by("p", "f")
+        )))
+        .bind(partnership_id)
+        .bind(site_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// The sites of `org_id` that `viewer` sees: all of its own; a partner's through an active
+    /// partnership, or through an ended one those that existed when it ended.
+    pub async fn sites_of_seen_by(
+        &self,
+        org_id: &str,
+        viewer: &str,
+        page: Page,
+    ) -> Result<Vec<Site>, StoreError> {
+        self.of_org_seen_by("sites", org_id, viewer, page).await
+    }
+
+    /// The facilities of `org_id` that `viewer` sees (as [`Store::sites_of_seen_by`]).
+    pub async fn facilities_of_seen_by(
+        &self,
+        org_id: &str,
+        viewer: &str,
+        page: Page,
+    ) -> Result<Vec<Facility>, StoreError> {
+        self.of_org_seen_by("facilities", org_id, viewer, page)
+            .await
+    }
+
+    /// The users of `org_id` that `viewer` sees (as [`Store::sites_of_seen_by`]).
+    pub async fn users_of_seen_by(
+        &self,
+        org_id: &str,
+        viewer: &str,
+        page: Page,
+    ) -> Result<Vec<User>, StoreError> {
+        self.of_org_seen_by("users", org_id, viewer, page).await
+    }
+
+    /// Rows of `table` owned by `org_id` that `viewer` sees ([`seen_by`]), by name.
+    async fn of_org_seen_by<T>(
+        &self,
+        table: &'static str,
+        org_id: &str,
+        viewer: &str,
+        page: Page,
+    ) -> Result<Vec<T>, StoreError>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT * FROM {table} r WHERE r.org_id = $1 AND {} ORDER BY r.name, r.id LIMIT $3 OFFSET $4",
+            seen_by("r", "$2")
+        )))
+        .bind(org_id)
+        .bind(viewer)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// The facilities serving a site that `viewer` sees (as [`Store::sites_of_seen_by`]).
+    pub async fn facilities_of_site_seen_by(
+        &self,
+        site_id: &str,
+        viewer: &str,
+    ) -> Result<Vec<Facility>, StoreError> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT r.* FROM facilities r JOIN site_facilities sf ON sf.facility_id = r.id WHERE sf.site_id = $1 AND {} ORDER BY r.kind, r.name",
+            seen_by("r", "$2")
+        )))
+        .bind(site_id)
+        .bind(viewer)
+        .fetch_all(&self.reader)
+        .await?)
     }
 
     pub async fn program(&self, id: &str) -> Result<Option<Program>, StoreError> {

@@ -29,6 +29,8 @@ mod session;
 mod time;
 
 #[cfg(test)]
+mod tenancy_tests;
+#[cfg(test)]
 mod testing;
 #[cfg(test)]
 mod tests;

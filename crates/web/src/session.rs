@@ -147,6 +147,20 @@ impl Ctx {
     pub fn may(&self, action: Action, kind: ResourceKind, relation: Relation) -> bool {
         decide(&self.principal, action, Resource { kind, relation }) == Decision::Allow
     }
+    /// Whether the policy allows `action` on the `kind` of record of a partnership, in the
+    /// partnership's status (a proposal shows none of its work, an ended one takes no change).
+    pub fn may_in(
+        &self,
+        action: Action,
+        kind: ResourceKind,
+        p: &cellpath_store::Partnership,
+    ) -> bool {
+        self.may(
+            action,
+            kind,
+            self.app.partnership_relation(self.caller(), p),
+        )
+    }
     /// How an organization stands to the caller.
     pub async fn relation_to_org(&self, org_id: &str) -> Result<Relation, WebError> {
         Ok(self.app.org_relation(self.caller(), org_id).await?)

@@ -81,13 +81,8 @@ impl App {
         if let Some(d) = deliverable {
             refuse_other_side(d, principal)?;
         }
-        self.check_sites_of(
-            &mut f,
-            "site_id",
-            std::slice::from_ref(&input.site_id),
-            &p.health_system_id,
-        )
-        .await?;
+        self.check_sites_of(&mut f, "site_id", std::slice::from_ref(&input.site_id), &p)
+            .await?;
         if !self
             .programs_in(&p)
             .await?

@@ -125,7 +125,9 @@ impl App {
             .facility(id)
             .await?
             .ok_or_else(|| AppError::not_found(&what))?;
-        let rel = self.org_relation(caller, &facility.org_id).await?;
+        let rel = self
+            .owned_relation(caller, &facility.org_id, Some(facility.created_at))
+            .await?;
         self.check(caller, Action::Read, ResourceKind::Facility, rel, &what)?;
         Ok(facility)
     }
@@ -144,7 +146,14 @@ impl App {
             rel,
             &format!("organization {org_id}"),
         )?;
-        Ok(self.store.facilities_of(org_id, page).await?)
+        Ok(match caller.org_id() {
+            Some(viewer) => {
+                self.store
+                    .facilities_of_seen_by(org_id, viewer, page)
+                    .await?
+            }
+            None => self.store.facilities_of(org_id, page).await?,
+        })
     }
 
     pub async fn facilities_of_site(
@@ -153,7 +162,14 @@ impl App {
         site_id: &str,
     ) -> Result<Vec<Facility>, AppError> {
         let site = self.site(caller, site_id).await?;
-        Ok(self.store.facilities_of_site(&site.id).await?)
+        Ok(match caller.org_id() {
+            Some(viewer) => {
+                self.store
+                    .facilities_of_site_seen_by(&site.id, viewer)
+                    .await?
+            }
+            None => self.store.facilities_of_site(&site.id).await?,
+        })
     }
 
     pub async fn update_facility(
@@ -166,7 +182,9 @@ impl App {
     ) -> Result<Outcome<Facility>, AppError> {
         let current = self.facility(caller, id).await?;
         let what = format!("facility {}", current.name);
-        let rel = self.org_relation(caller, &current.org_id).await?;
+        let rel = self
+            .owned_relation(caller, &current.org_id, Some(current.created_at))
+            .await?;
         self.check(caller, Action::Update, ResourceKind::Facility, rel, &what)?;
         let mut f = Fields::default();
         let name = patch

@@ -19,7 +19,8 @@ pub struct PartnershipInput {
     pub name: String,
     #[serde(default)]
     pub programs: Vec<String>,
-    /// Only the operator may name the manufacturer; a user's own organization is used.
+    /// Only the operator may name another manufacturer; a user's own organization proposes
+    /// (naming it is allowed, naming any other is refused).
     pub manufacturer_id: Option<String>,
 }
 
@@ -87,6 +88,26 @@ impl App {
         self.programs_in(&p).await
     }
 
+    /// The sites of the health system the partnership opens, for either side: all of them
+    /// while it is active, those that existed when it ended once it has ended; a proposal
+    /// shows none (not found).
+    pub async fn partnership_sites(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+    ) -> Result<Vec<cellpath_store::Site>, AppError> {
+        let p = self
+            .party_partnership(
+                caller,
+                partnership_id,
+                Action::Read,
+                ResourceKind::SiteMap,
+                &format!("the sites of partnership {partnership_id}"),
+            )
+            .await?;
+        Ok(self.store.sites_of_partnership(&p.id).await?)
+    }
+
     pub async fn create_partnership(
         &self,
         caller: &Caller,
@@ -94,6 +115,12 @@ impl App {
         idem: Option<Idem>,
     ) -> Result<Outcome<Partnership>, AppError> {
         let manufacturer_id = match (&caller.principal, &input.manufacturer_id) {
+            (Some(p), Some(m)) if *m != p.org_id => {
+                return Err(AppError::invalid(
+                    "manufacturer_id",
+                    "a partnership is proposed by your own organization: leave the manufacturer out, or name your own organization",
+                ));
+            }
             (Some(p), _) => p.org_id.clone(),
             (None, Some(m)) => m.clone(),
             (None, None) => {
@@ -107,7 +134,7 @@ impl App {
             caller,
             Action::Create,
             ResourceKind::Partnership,
-            Relation::Party,
+            Relation::Party(PartnershipStatus::Proposed),
             "partnerships",
         )?;
         let mut f = Fields::default();
@@ -128,7 +155,14 @@ impl App {
             .as_ref()
             .is_none_or(|o| o.kind != OrgKind::HealthSystem.as_str())
         {
-            f.fail("health_system_id", "is not a health system");
+            f.fail(
+                "health_system_id",
+                if hs.is_some() {
+                    "names a manufacturer: a partnership is proposed to a health system"
+                } else {
+                    "is not a health system"
+                },
+            );
         }
         let name = f.check("name", Name::parse(&input.name));
         let programs = self
@@ -191,11 +225,7 @@ impl App {
         org_id: &str,
         page: Page,
     ) -> Result<Vec<Partnership>, AppError> {
-        if let Some(p) = &caller.principal
-            && p.org_id != org_id
-        {
-            return Err(AppError::not_found(format!("partnerships of {org_id}")));
-        }
+        caller.refuse_other_org(org_id, "partnerships")?;
         Ok(self.store.partnerships_of(org_id, page).await?)
     }
 
@@ -217,6 +247,9 @@ impl App {
             rel,
             &what,
         )?;
+        // The policy refuses a person; nobody at all changes an ended partnership, so its
+        // `updated_at` stays the moment it ended (what it opens is what existed then).
+        crate::sitemaps::refuse_if_ended(&current)?;
         let mut f = Fields::default();
         let name = patch
             .name
@@ -229,6 +262,16 @@ impl App {
             ),
             None => None,
         };
+        // A proposal takes no writes but its acceptance, decline or end (DESIGN.md §2).
+        if current.status == PartnershipStatus::Proposed.as_str() {
+            let why = "a proposal is accepted, declined or ended as it stands: end it and propose again to change it";
+            if name.as_ref().is_some_and(|n| n.as_str() != current.name) {
+                f.fail("name", why);
+            }
+            if programs.as_ref().is_some_and(|p| *p != current.programs) {
+                f.fail("programs", why);
+            }
+        }
         let status = patch
             .status
             .as_deref()

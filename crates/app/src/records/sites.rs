@@ -104,7 +104,9 @@ impl App {
             .site(id)
             .await?
             .ok_or_else(|| AppError::not_found(&what))?;
-        let rel = self.org_relation(caller, &site.org_id).await?;
+        let rel = self
+            .owned_relation(caller, &site.org_id, Some(site.created_at))
+            .await?;
         self.check(caller, Action::Read, ResourceKind::Site, rel, &what)?;
         Ok(site)
     }
@@ -123,7 +125,10 @@ impl App {
             rel,
             &format!("organization {org_id}"),
         )?;
-        Ok(self.store.sites_of(org_id, page).await?)
+        Ok(match caller.org_id() {
+            Some(viewer) => self.store.sites_of_seen_by(org_id, viewer, page).await?,
+            None => self.store.sites_of(org_id, page).await?,
+        })
     }
 
     pub async fn update_site(
@@ -136,7 +141,9 @@ impl App {
     ) -> Result<Outcome<Site>, AppError> {
         let current = self.site(caller, id).await?;
         let what = format!("site {}", current.name);
-        let rel = self.org_relation(caller, &current.org_id).await?;
+        let rel = self
+            .owned_relation(caller, &current.org_id, Some(current.created_at))
+            .await?;
         self.check(caller, Action::Update, ResourceKind::Site, rel, &what)?;
         let mut f = Fields::default();
         let name = patch

@@ -110,7 +110,7 @@ impl App {
             .user(id)
             .await?
             .ok_or_else(|| AppError::not_found(&what))?;
-        let rel = self.user_relation(caller, &user.id, &user.org_id).await?;
+        let rel = self.user_relation(caller, &user).await?;
         self.check(caller, Action::Read, ResourceKind::User, rel, &what)?;
         Ok(user)
     }
@@ -129,7 +129,10 @@ impl App {
             rel,
             &format!("organization {org_id}"),
         )?;
-        Ok(self.store.users_of(org_id, page).await?)
+        Ok(match caller.org_id() {
+            Some(viewer) => self.store.users_of_seen_by(org_id, viewer, page).await?,
+            None => self.store.users_of(org_id, page).await?,
+        })
     }
 
     pub async fn update_user(
@@ -142,9 +145,7 @@ impl App {
     ) -> Result<Outcome<User>, AppError> {
         let current = self.user(caller, id).await?;
         let what = format!("user {}", current.name);
-        let rel = self
-            .user_relation(caller, &current.id, &current.org_id)
-            .await?;
+        let rel = self.user_relation(caller, &current).await?;
         self.check(caller, Action::Update, ResourceKind::User, rel, &what)?;
         // A person may rename themselves; only an admin changes roles or deactivates.
         if rel == Relation::SelfOwned && (patch.role.is_some() || patch.active.is_some()) {
@@ -268,7 +269,7 @@ impl App {
         new_password: &str,
     ) -> Result<(), AppError> {
         let user = self.user(caller, id).await?;
-        let rel = self.user_relation(caller, &user.id, &user.org_id).await?;
+        let rel = self.user_relation(caller, &user).await?;
         self.check(
             caller,
             Action::Update,

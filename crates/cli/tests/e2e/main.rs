@@ -9,3 +9,4 @@ mod fuzz;
 mod kill9;
 mod plan;
 mod support;
+mod tenancy;

@@ -114,8 +114,10 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
 /// from what the app enforces.
 fn abilities(ctx: &Ctx) -> Vec<Markup> {
     use Action::*;
-    use Relation::*;
+    use Relation::{OwnOrg, Party, SelfOwned};
     use ResourceKind as K;
+    // What the role may do in an active partnership (a proposal is only accepted or ended).
+    let party = Party(cellpath_domain::PartnershipStatus::Active);
     let hs = ctx.is_health_system();
     let mut out = vec![if hs {
         html! { "see your organization, its sites, facilities and users, and your partnerships" }
@@ -133,10 +135,10 @@ fn abilities(ctx: &Ctx) -> Vec<Markup> {
             html! { "add users, change their roles, deactivate them and reset their passwords" },
         );
     }
-    if !hs && ctx.may(Create, K::Partnership, Party) {
+    if !hs && ctx.may(Create, K::Partnership, party) {
         out.push(html! { "propose partnerships to health systems" });
     }
-    if ctx.may(Update, K::Partnership, Party) {
+    if ctx.may(Update, K::Partnership, party) {
         out.push(if hs {
             html! { "accept proposed partnerships, and end partnerships" }
         } else {
@@ -146,24 +148,24 @@ fn abilities(ctx: &Ctx) -> Vec<Markup> {
     if !hs && ctx.may(Create, K::Program, OwnOrg) {
         out.push(html! { "create programs, edit and publish their process maps and contracting track templates" });
     }
-    if ctx.may(Update, K::SiteMap, Party) {
+    if ctx.may(Update, K::SiteMap, party) {
         out.push(if hs {
             html! { "refine each site's version of a process map, propose changes to controlled steps, and sign it" }
         } else {
             html! { "accept or reject a site's proposed changes to controlled steps, and sign site maps" }
         });
     }
-    if ctx.may(Create, K::Readiness, Party) {
+    if ctx.may(Create, K::Readiness, party) {
         out.push(html! { "record site visits, run gap analysis, and close gaps with evidence and your signature" });
     }
-    if ctx.may(Create, K::Contract, Party) {
+    if ctx.may(Create, K::Contract, party) {
         out.push(html! { "start and negotiate agreements with your partners: status, dates, documents, amendments, joinders" });
     }
-    if ctx.may(Create, K::Deliverable, Party) {
+    if ctx.may(Create, K::Deliverable, party) {
         out.push(html! { "record the gate deliverables your side did, signed, and revoke one that no longer holds" });
     }
     let own_ledger = ctx.may(Read, K::Ledger, OwnOrg);
-    let party_ledger = ctx.may(Read, K::Ledger, Party);
+    let party_ledger = ctx.may(Read, K::Ledger, party);
     if own_ledger {
         out.push(html! { "read and verify your organization's audit trail" });
     }

@@ -341,10 +341,8 @@ mod tests {
             north.contains("data-planned=\"20"),
             "a predicted date: {north}"
         );
-        // Cascade's proposed partnership is in the pipeline too, with nothing done yet.
-        let kids = page.row(r#"data-site="CRM-KIDS""#);
-        assert!(kids.contains("0 of 12"), "{kids}");
-        assert!(page.body.contains("Proposed"), "its status is shown");
+        // Cascade has only been proposed to: none of its sites is shown (DESIGN.md §2).
+        assert!(!page.body.contains("CRM-KIDS") && !page.body.contains("Cascade Medical Center"));
         // Only Helixa's program: Northbridge's Corvigen is not Helixa's business.
         assert!(!page.body.contains("Corvigen"));
     }

@@ -103,11 +103,14 @@ async fn render(
             ("Version", html! { (org.version) }),
         ]))
         nav.section-links aria-label="Records of this organization" {
-            @if hs {
+            // A partner's records open with an active (or ended) partnership, not a proposal.
+            @if hs && ctx.may(Action::Read, ResourceKind::Site, rel) {
                 a href={ "/orgs/" (org.id) "/sites" } { "Sites" }
                 a href={ "/orgs/" (org.id) "/facilities" } { "Facilities" }
             }
-            a href={ "/orgs/" (org.id) "/users" } { @if own { "Users" } @else { "People" } }
+            @if ctx.may(Action::Read, ResourceKind::User, rel) {
+                a href={ "/orgs/" (org.id) "/users" } { @if own { "Users" } @else { "People" } }
+            }
             @if may_audit { a #org-audit-link href={ "/ledgers/" (org.id) } { "Audit trail" } }
         }
         @if !own {

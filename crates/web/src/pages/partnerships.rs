@@ -14,6 +14,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::records::partnerships::{PartnershipInput, PartnershipPatch};
+use cellpath_domain::PartnershipStatus;
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_store::{Page, Partnership};
 use maud::html;
@@ -98,7 +99,11 @@ async fn render_list(
     let names = OrgNames::load(ctx).await?;
     let program_names = program_names(ctx).await?;
     let may_create = !ctx.is_health_system()
-        && ctx.may(Action::Create, ResourceKind::Partnership, Relation::Party);
+        && ctx.may(
+            Action::Create,
+            ResourceKind::Partnership,
+            Relation::Party(PartnershipStatus::Proposed),
+        );
     // The proposer's own programs, to choose what the partnership is for.
     let mut own_programs: Vec<(String, String)> = program_names
         .iter()
@@ -296,23 +301,30 @@ async fn render_one(
         Returned::SiteMap(v, e) => (Some((v, e)), None),
         Returned::Agreement(v, e) => (None, Some((v, e))),
     };
-    let sites = super::site_work::partnership_section(ctx, &p, start).await?;
-    let agreements = super::agreements::partnership_section(ctx, &p, agreement).await?;
+    // A proposal shows each side the other's name and the programs proposed, nothing more.
+    let proposed = p.status == PartnershipStatus::Proposed.as_str();
+    let (sites, agreements) = if proposed {
+        (
+            html! { p.hint #proposal-only { "Sites, agreements and the work at each site open to both sides once the health system accepts the proposal." } },
+            html! {},
+        )
+    } else {
+        (
+            super::site_work::partnership_section(ctx, &p, start).await?,
+            super::agreements::partnership_section(ctx, &p, agreement).await?,
+        )
+    };
     let names = OrgNames::load(ctx).await?;
     let program_names = program_names(ctx).await?;
-    let may_update = ctx.may(Action::Update, ResourceKind::Partnership, Relation::Party);
+    let may_update = ctx.may_in(Action::Update, ResourceKind::Partnership, &p);
     let is_hs = ctx.org.id == p.health_system_id;
     let may_accept = may_update && is_hs && p.status == "proposed";
     let may_end = may_update && p.status != "ended";
-    let may_audit = ctx.may(Action::Read, ResourceKind::Ledger, Relation::Party);
-    // A partner's page is readable only while the partnership has not ended.
+    let may_audit = ctx.may_in(Action::Read, ResourceKind::Ledger, &p);
+    // A partner's organization page is readable whatever the partnership's status.
     let party = |org_id: &str| {
         html! {
-            @if org_id == ctx.org.id || p.status != "ended" {
-                a href={ "/orgs/" (org_id) } { (names.name(org_id)) }
-            } @else {
-                (names.name(org_id))
-            }
+            a href={ "/orgs/" (org_id) } { (names.name(org_id)) }
             @if org_id == ctx.org.id { " (you)" }
         }
     };

@@ -3,7 +3,6 @@
 //! readiness (score, open blocking gaps). Shown on the partnership page (with "Start site
 //! map"), on a site's page, and on a facility's page (with the gaps found at that facility).
 
-use super::list_page;
 use super::readiness::{blocking_badge, score_bar, severity_badge};
 use super::site_maps::status_badge;
 use crate::charts::swimlane::scan_burden_badge;
@@ -11,10 +10,9 @@ use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::labels;
 use crate::session::Ctx;
-use cellpath_app::AppError;
 use cellpath_app::contracting::GateView;
 use cellpath_app::readiness::ReadinessView;
-use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::ScanBurden;
 use cellpath_store::{Facility, Gap, Partnership, Program, Site, SiteMapVersion};
 use maud::{Markup, html};
@@ -83,14 +81,14 @@ pub async fn rows(ctx: &Ctx, p: &Partnership, sites: &[Site]) -> Result<Vec<Row>
     Ok(out)
 }
 
-/// The partnerships of the caller's organization with the health system `org_id`, not ended.
+/// The active partnerships of the caller's organization with the health system `org_id`.
 async fn partnerships_with(ctx: &Ctx, org_id: &str) -> Result<Vec<Partnership>, WebError> {
     Ok(ctx
         .app
         .partnerships(ctx.caller(), &ctx.org.id, cellpath_store::Page::all())
         .await?
         .into_iter()
-        .filter(|p| p.health_system_id == org_id && p.status != "ended")
+        .filter(|p| p.health_system_id == org_id && p.status == "active")
         .collect())
 }
 
@@ -133,8 +131,7 @@ fn readiness_cell(r: &Row) -> Markup {
 /// "Start site map" (or "Start version N+1" from a signed version) for the health system.
 fn start_form(ctx: &Ctx, r: &Row) -> Markup {
     let may = ctx.org.id == r.partnership.health_system_id
-        && r.partnership.status != "ended"
-        && ctx.may(Action::Create, ResourceKind::SiteMap, Relation::Party);
+        && ctx.may_in(Action::Create, ResourceKind::SiteMap, &r.partnership);
     let from = match &r.newest {
         None => None,
         Some((v, "signed", _)) => Some(v),
@@ -163,17 +160,8 @@ pub async fn partnership_section(
     p: &Partnership,
     start: Option<(&FormData, &FormErrors)>,
 ) -> Result<Markup, WebError> {
-    // A manufacturer reads its partner's sites while the partnership lasts.
-    let sites = match ctx
-        .app
-        .sites(ctx.caller(), &p.health_system_id, list_page())
-        .await
-    {
-        Ok(sites) => sites,
-        // e.g. an ended partnership: the manufacturer no longer reads the health system's sites.
-        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
+    // The sites the partnership opens (an ended one: those that existed when it ended).
+    let sites = ctx.app.partnership_sites(ctx.caller(), &p.id).await?;
     let rows = rows(ctx, p, &sites).await?;
     let empty = (FormData::default(), FormErrors::default());
     let (values, errors) = start.unwrap_or((&empty.0, &empty.1));

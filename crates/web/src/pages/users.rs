@@ -242,10 +242,7 @@ async fn render_user(
 ) -> Result<Response, WebError> {
     let user = ctx.app.user(ctx.caller(), id).await?;
     let org = ctx.app.organization(ctx.caller(), &user.org_id).await?;
-    let rel = ctx
-        .app
-        .user_relation(ctx.caller(), &user.id, &user.org_id)
-        .await?;
+    let rel = ctx.app.user_relation(ctx.caller(), &user).await?;
     let own = rel == Relation::SelfOwned;
     let may_edit = ctx.may(Action::Update, ResourceKind::User, rel);
     let admin = administers(ctx, &user);

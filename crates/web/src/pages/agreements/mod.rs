@@ -22,7 +22,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
-use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_store::{Agreement, Partnership, Site, User};
 use maud::{Markup, html};
 
@@ -49,17 +49,9 @@ fn notice(code: Option<&str>) -> Markup {
     html! { div.notice #notice role="status" { (text) } }
 }
 
-/// The partnership's sites the caller reads (none once a manufacturer's partnership ended).
+/// The partnership's sites (an ended one: those that existed when it ended).
 async fn sites_of(ctx: &Ctx, p: &Partnership) -> Result<Vec<Site>, WebError> {
-    match ctx
-        .app
-        .sites(ctx.caller(), &p.health_system_id, list_page())
-        .await
-    {
-        Ok(sites) => Ok(sites),
-        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Ok(Vec::new()),
-        Err(e) => Err(e.into()),
-    }
+    Ok(ctx.app.partnership_sites(ctx.caller(), &p.id).await?)
 }
 
 /// An organization's people the caller reads, as owner choices.
@@ -86,8 +78,7 @@ pub async fn partnership_section(
     let sites = sites_of(ctx, p).await?;
     let refs: Vec<&Agreement> = agreements.iter().collect();
     let today = gate::today(ctx);
-    let may_start =
-        p.status != "ended" && ctx.may(Action::Create, ResourceKind::Contract, Relation::Party);
+    let may_start = ctx.may_in(Action::Create, ResourceKind::Contract, p);
     let form = if may_start {
         let people = (
             people_of(ctx, &p.manufacturer_id).await?,
@@ -134,9 +125,8 @@ impl Loaded {
 
     /// Whether the caller may change this agreement with the forms.
     fn may_change(&self, ctx: &Ctx) -> bool {
-        self.partnership.status != "ended"
-            && self.agreement.status != "withdrawn"
-            && ctx.may(Action::Update, ResourceKind::Contract, Relation::Party)
+        self.agreement.status != "withdrawn"
+            && ctx.may_in(Action::Update, ResourceKind::Contract, &self.partnership)
     }
 }
 

@@ -23,7 +23,7 @@ use cellpath_app::AppError;
 use cellpath_app::contracting::GateView;
 use cellpath_domain::Date;
 use cellpath_domain::contracting::{Coverage, Missing};
-use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_store::{Agreement, Partnership, Site};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -143,10 +143,8 @@ async fn render(
         .filter(|v| v.site_id == site.id && v.program_id == program.id)
         .max_by_key(|v| v.number);
     let names = super::OrgNames::load(ctx).await?;
-    let may_record =
-        p.status != "ended" && ctx.may(Action::Create, ResourceKind::Deliverable, Relation::Party);
-    let may_revoke =
-        p.status != "ended" && ctx.may(Action::Update, ResourceKind::Deliverable, Relation::Party);
+    let may_record = ctx.may_in(Action::Create, ResourceKind::Deliverable, &p);
+    let may_revoke = ctx.may_in(Action::Update, ResourceKind::Deliverable, &p);
     let base = deliverables::Base {
         ctx,
         partnership_id: &p.id,

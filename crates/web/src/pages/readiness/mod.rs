@@ -20,7 +20,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::readiness::Attachment;
 use cellpath_app::{AppError, FieldError};
-use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::readiness::{
     Area, Finding, FindingStatus, Observation, Observed, Requirement, capability,
 };
@@ -666,10 +666,8 @@ async fn render(
     let met = view.findings.iter().filter(|f| f.is_met()).count();
     let open = view.gaps.iter().filter(|g| g.status == "open").count();
     let is_mfr = ctx.org.id == p.manufacturer_id;
-    let may_create =
-        scope.open() && ctx.may(Action::Create, ResourceKind::Readiness, Relation::Party);
-    let may_close =
-        scope.open() && ctx.may(Action::Update, ResourceKind::Readiness, Relation::Party);
+    let may_create = scope.open() && ctx.may_in(Action::Create, ResourceKind::Readiness, p);
+    let may_close = scope.open() && ctx.may_in(Action::Update, ResourceKind::Readiness, p);
     let content = html! {
         header.page-head {
             p.breadcrumb { a href={ "/partnerships/" (p.id) "#sites" } { (p.name) } }

@@ -29,7 +29,7 @@ use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::programs::valid_map;
 use cellpath_app::sitemaps::{Side, SiteMapView};
-use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{Step, ValidMap};
 use cellpath_domain::refinement::LocalStep;
 use cellpath_store::{MapProposal, MapVersion, Partnership, Program};
@@ -86,6 +86,18 @@ fn change_badge(change: Change) -> Markup {
     html! { span class={ "badge change-badge change-" (change.css()) } { (change.label()) } }
 }
 
+/// Refuse a change to the partnership's site maps that the policy refuses the caller.
+pub(super) fn refuse_change(ctx: &Ctx, p: &Partnership) -> Result<(), WebError> {
+    let rel = ctx.app.partnership_relation(ctx.caller(), p);
+    Ok(ctx.app.check(
+        ctx.caller(),
+        Action::Update,
+        ResourceKind::SiteMap,
+        rel,
+        &format!("the site maps of {}", p.name),
+    )?)
+}
+
 /// A site map version with everything its pages show: the effective map, the published map it
 /// refines, the partnership, and which side the person reading it is on.
 pub(super) struct Loaded {
@@ -105,6 +117,12 @@ pub(super) struct Loaded {
 }
 
 impl Loaded {
+    /// Refuse a change the policy refuses the caller (a partnership ended, a role that does
+    /// not do this work) before the form is read: the refusal is the app's, not a field error.
+    pub fn refuse_change(&self, ctx: &Ctx) -> Result<(), WebError> {
+        refuse_change(ctx, &self.partnership)
+    }
+
     pub async fn load(ctx: &Ctx, id: &str) -> Result<Loaded, WebError> {
         let view = ctx.app.site_map(ctx.caller(), id).await?;
         let effective = view.effective.clone().ok_or_else(|| {
@@ -142,8 +160,8 @@ impl Loaded {
             .collect();
         let changes = edits::changes(&view.refinement, accepted.into_iter());
         Ok(Loaded {
-            may_update: ctx.may(Action::Update, ResourceKind::SiteMap, Relation::Party),
-            may_create: ctx.may(Action::Create, ResourceKind::SiteMap, Relation::Party),
+            may_update: ctx.may_in(Action::Update, ResourceKind::SiteMap, &partnership),
+            may_create: ctx.may_in(Action::Create, ResourceKind::SiteMap, &partnership),
             manufacturer_name: names.name(&partnership.manufacturer_id).to_string(),
             health_system_name: names.name(&partnership.health_system_id).to_string(),
             view,

@@ -22,7 +22,7 @@ use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::sitemaps::Side;
 use cellpath_domain::Role;
-use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{RecordedIn, Stage, Step, StepKind, StepParams};
 use cellpath_domain::refinement::LocalStep;
 use cellpath_ledger::Meaning;
@@ -125,6 +125,7 @@ pub async fn add_checklist(Path(id): Path<String>, posted: Posted) -> Result<Res
     let Posted { ctx, form } = posted;
     let version = form.version()?;
     let loaded = Loaded::load(&ctx, &id).await?;
+    loaded.refuse_change(&ctx)?;
     let result = match read_checklist(&form) {
         Ok(local) => {
             let next = edits::with_local_step(&loaded.view.refinement, local);
@@ -151,6 +152,12 @@ pub async fn decide(
 ) -> Result<Response, WebError> {
     let Posted { ctx, form } = posted;
     let version = form.version()?;
+    let view = ctx.app.site_map(ctx.caller(), &id).await?;
+    let partnership = ctx
+        .app
+        .partnership(ctx.caller(), &view.version.partnership_id)
+        .await?;
+    super::refuse_change(&ctx, &partnership)?;
     let accept = match form.get("decision") {
         "accept" => true,
         "reject" => false,
@@ -161,7 +168,6 @@ pub async fn decide(
             ));
         }
     };
-    let view = ctx.app.site_map(ctx.caller(), &id).await?;
     if !view.proposals.iter().any(|p| p.id == proposal_id) {
         return Err(AppError::not_found(format!("proposal {proposal_id}")).into());
     }
@@ -547,9 +553,8 @@ fn signatures_panel(
         Some(Side::Manufacturer) => v.signed_by_manufacturer,
         None => true,
     };
-    let may_sign = !mine_signed
-        && loaded.partnership.status != "ended"
-        && ctx.may(Action::Sign, ResourceKind::Ledger, Relation::Party);
+    let may_sign =
+        !mine_signed && ctx.may_in(Action::Sign, ResourceKind::Ledger, &loaded.partnership);
     let empty = (FormData::default(), FormErrors::default());
     let (values, errors) = match returned {
         Some(Returned::Sign(v, e)) => (*v, *e),

@@ -138,6 +138,7 @@ pub async fn save_details(
     let Posted { ctx, form } = posted;
     let version = form.version()?;
     let loaded = Loaded::load(&ctx, &id).await?;
+    loaded.refuse_change(&ctx)?;
     step_of(&loaded, &key)?;
     let result = match read_details(&form) {
         Ok(detail) => {
@@ -170,6 +171,7 @@ pub async fn save_edit(
     let Posted { ctx, form } = posted;
     let version = form.version()?;
     let loaded = Loaded::load(&ctx, &id).await?;
+    loaded.refuse_change(&ctx)?;
     step_of(&loaded, &key)?;
     let Some(published) = loaded.base.step(&key).filter(|s| !s.controlled).cloned() else {
         let mut errors = FormErrors::default();
@@ -219,6 +221,7 @@ pub async fn propose(
 ) -> Result<Response, WebError> {
     let Posted { ctx, form } = posted;
     let loaded = Loaded::load(&ctx, &id).await?;
+    loaded.refuse_change(&ctx)?;
     step_of(&loaded, &key)?;
     let result = match read_edit(&form) {
         Ok(edit) => {
@@ -257,6 +260,7 @@ pub async fn remove(
     let Posted { ctx, form } = posted;
     let version = form.version()?;
     let loaded = Loaded::load(&ctx, &id).await?;
+    loaded.refuse_change(&ctx)?;
     step_of(&loaded, &key)?;
     let result = if loaded.local(&key).is_some() {
         let next = edits::without_local_step(&loaded.view.refinement, &key);
