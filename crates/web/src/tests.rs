@@ -340,3 +340,31 @@ async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_t
         forbidden.body
     );
 }
+
+#[tokio::test]
+async fn an_unknown_path_answers_the_styled_not_found_page() {
+    let site = seeded().await;
+    // Nobody signed in: the page, not a redirect to sign in, and a way to sign in.
+    let mut visitor = Browser::new(&site);
+    let page = visitor.get("/no/such/page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.body);
+    assert!(
+        page.headers[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(page.body.contains("<h1>Not found</h1>"), "{}", page.body);
+    assert!(page.body.contains("There is no page at /no/such/page"));
+    assert!(page.body.contains(r#"href="/login""#));
+    // Signed in: the same page inside the navigation.
+    let mut admin = Browser::signed_in(&site, "admin@lakeshore.example").await;
+    let page = admin.get_saved("/sitez", Some("unknown-path")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("<h1>Not found</h1>"), "{}", page.body);
+    assert!(page.body.contains(r#"id="nav-home""#), "{}", page.body);
+    // Text in the path is escaped like any other.
+    let page = admin.get("/%3Cscript%3E").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(!page.body.contains("<script>"), "{}", page.body);
+}

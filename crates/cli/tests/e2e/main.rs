@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod cli;
+mod first_use;
 mod kill9;
 mod plan;
 mod support;
