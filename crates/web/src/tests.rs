@@ -368,3 +368,83 @@ async fn an_unknown_path_answers_the_styled_not_found_page() {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.body.contains("<script>"), "{}", page.body);
 }
+
+/// The `<input …>` tags of a page whose name is one of `names` (or a price row's date).
+fn date_inputs<'p>(body: &'p str, names: &[&str]) -> Vec<&'p str> {
+    body.split("<input")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('>').unwrap_or(rest.len())])
+        .filter(|tag| {
+            names
+                .iter()
+                .any(|n| tag.contains(&format!(r#"name="{n}""#)))
+                || (tag.contains(r#"name="price_"#) && tag.contains(r#"_date""#))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn dates_are_picked_and_a_fact_s_date_is_never_filled_in_with_today() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
+    let north = demo.site("LUH-NORTH").await;
+    let base = format!("/partnerships/{}/sites/{}", pship.id, north.id);
+    let agreement = demo
+        .app
+        .store
+        .agreements_of(&pship.id)
+        .await
+        .expect("query")
+        .into_iter()
+        .next()
+        .expect("a demo agreement");
+    let names = ["done_on", "visited_on", "effective_on", "expires_on"];
+    for (who, path, facts) in [
+        (
+            "pharmacy@lakeshore.example",
+            format!("{base}/gate?program={}", vantacel.id),
+            vec!["done_on"],
+        ),
+        (
+            "onboarding@helixa.example",
+            format!("{base}/gate?program={}", vantacel.id),
+            vec!["done_on"],
+        ),
+        (
+            "onboarding@helixa.example",
+            format!("{base}/readiness?program={}", vantacel.id),
+            vec!["visited_on"],
+        ),
+        (
+            "contracts@lakeshore.example",
+            format!("/agreements/{}", agreement.id),
+            vec![],
+        ),
+        (
+            "admin@helixa.example",
+            format!("/programs/{}", vantacel.id),
+            vec![],
+        ),
+    ] {
+        let mut browser = Browser::signed_in(&demo, who).await;
+        let page = browser.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{who} {path}: {}", page.body);
+        let inputs = date_inputs(&page.body, &names);
+        assert!(!inputs.is_empty(), "{who} sees a date field on {path}");
+        for tag in inputs {
+            assert!(tag.contains(r#"type="date""#), "{path}: {tag}");
+            if facts
+                .iter()
+                .any(|n| tag.contains(&format!(r#"name="{n}""#)))
+            {
+                assert!(
+                    !tag.contains("value=\"2"),
+                    "{path}: the day of a fact is left to the person: {tag}"
+                );
+            }
+        }
+    }
+}

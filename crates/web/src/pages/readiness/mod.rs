@@ -624,9 +624,8 @@ fn visits_panel(scope: &Scope, visits: &[SiteVisit]) -> Markup {
 }
 
 fn visit_panel(ctx: &Ctx, scope: &Scope, returned: &Option<Returned>) -> Markup {
-    let today = &crate::time::rfc3339(ctx.app.now())[..10];
     let visitor = format!("{} ({})", ctx.session.user.name, ctx.org.name);
-    let defaults = visit_form::defaults(today, &visitor, &scope.facilities);
+    let defaults = visit_form::defaults(&visitor, &scope.facilities);
     let empty = FormErrors::default();
     let (values, errors) = match returned {
         Some(Returned::Visit(v, e)) => (*v, *e),
