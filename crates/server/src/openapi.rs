@@ -966,6 +966,8 @@ fn site_outlook() -> Value {
             "done",
             "items",
             "blockers",
+            "overdue",
+            "lapsing",
         ],
         &[
             ("site_id", text()),
@@ -977,6 +979,10 @@ fn site_outlook() -> Value {
             ),
             ("since", json!({ "oneOf": [{ "type": "null" }, date()] })),
             ("started_on", date()),
+            (
+                "authorized_on",
+                json!({ "oneOf": [{ "type": "null" }, date()] }),
+            ),
             ("days_in_onboarding", int()),
             ("done", int()),
             ("items", int()),
@@ -991,6 +997,30 @@ fn site_outlook() -> Value {
                         "missing": { "enum": ["partnership", "agreement", "deliverable", "blocking_gaps"] }, "text": text(),
                     }}),
                 ),
+            ),
+            (
+                "overdue",
+                list_of(object(
+                    &["gap_id", "due_on", "days_overdue", "text"],
+                    &[
+                        ("gap_id", text()),
+                        ("due_on", date()),
+                        ("days_overdue", int()),
+                        ("text", text()),
+                    ],
+                )),
+            ),
+            (
+                "lapsing",
+                list_of(object(
+                    &["agreement_id", "kind", "expires_on", "text"],
+                    &[
+                        ("agreement_id", text()),
+                        ("kind", text()),
+                        ("expires_on", date()),
+                        ("text", text()),
+                    ],
+                )),
             ),
         ],
     )
