@@ -448,3 +448,61 @@ async fn dates_are_picked_and_a_fact_s_date_is_never_filled_in_with_today() {
         }
     }
 }
+
+/// An open gap past its due date is marked overdue, with its days, wherever gaps are listed
+/// (the readiness page, the facility page) and among what blocks the site on the pipeline.
+#[tokio::test]
+async fn an_overdue_gap_is_marked_with_its_days_wherever_it_is_listed() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
+    let north = demo.site("LUH-NORTH").await;
+    let today = cellpath_domain::Date::of_micros(demo.app.now());
+    let gap = demo
+        .app
+        .store
+        .gaps_of_site(&north.id)
+        .await
+        .expect("query")
+        .into_iter()
+        .find(|g| g.status == "open" && g.severity == "blocking")
+        .expect("the demo's open blocking gap at North");
+    let due = cellpath_domain::Date::parse(&gap.due_on).expect("a date");
+    let late = today.days_since_epoch() - due.days_since_epoch();
+    assert!(late > 0, "the demo's gap was due on {}", gap.due_on);
+    let mark = format!(r#"data-days-overdue="{late}""#);
+    let mut pharmacist = Browser::signed_in(&demo, "pharmacy@lakeshore.example").await;
+
+    let page = pharmacist
+        .get(&format!(
+            "/partnerships/{}/sites/{}/readiness?program={}",
+            pship.id, north.id, vantacel.id
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let row = page.row(&format!(r#"data-gap="{}""#, gap.id));
+    assert!(row.contains(&mark), "{row}");
+    assert!(row.contains("Overdue"), "{row}");
+
+    let page = pharmacist
+        .get(&format!("/facilities/{}", gap.facility_id))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let row = page.row(&format!(r#"data-gap="{}""#, gap.id));
+    assert!(row.contains(&mark), "{row}");
+
+    let page = pharmacist.get("/onboarding").await;
+    let row = page.row(r#"data-site="LUH-NORTH""#);
+    assert!(
+        row.contains(&format!(
+            "Gap overdue by {} (due {})",
+            cellpath_app::onboarding::days_text(late),
+            gap.due_on
+        )),
+        "{row}"
+    );
+    // A closed gap is never overdue.
+    assert!(!page.body.contains(r#"data-days-overdue="0""#));
+}

@@ -521,7 +521,7 @@ fn gaps_panel(
                                     }
                                     td { (severity_badge(&g.severity)) }
                                     td { (labels::role(&g.owner_role)) }
-                                    td { time datetime=(g.due_on) { (g.due_on) } }
+                                    td { (labels::due(&g.due_on, g.status == "open", super::gate::today(ctx).as_str())) }
                                     td { (gap_status_badge(&g.status)) }
                                     td.evidence {
                                         @if g.status == "open" { span.muted { "—" } } @else { (g.evidence) }
