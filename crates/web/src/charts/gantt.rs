@@ -195,8 +195,13 @@ impl Layout {
                 .as_deref()
                 .and_then(|s| schedule.site(s))
                 .map(whole_day);
+            // A site really authorized has a day, not a forecast: no P50/P90 lines.
+            let known = site
+                .as_ref()
+                .is_some_and(|s| live.is_some_and(|l| l.authorized.contains_key(s)));
             if let Some(id) = &site
                 && let Some(d) = mc.site(id)
+                && !known
             {
                 for (percentile, day) in [(Percentile::P50, d.p50), (Percentile::P90, d.p90)] {
                     markers.push(Marker {
@@ -402,6 +407,14 @@ fn draw_bars(l: &Layout, live: Option<Live<'_>>) -> Markup {
         Some(live) => live.date(day),
         None => format!("day {day}"),
     };
+    // A live chart names a bar in the words of its row, with its site.
+    let title = |b: &Bar| match live {
+        Some(_) => match b.name.split_once(':') {
+            Some((site, _)) => format!("{site}: {}", b.entry),
+            None => b.entry.clone(),
+        },
+        None => b.name.clone(),
+    };
     html! {
         g.gantt-bars {
             @for b in &l.bars {
@@ -411,9 +424,9 @@ fn draw_bars(l: &Layout, live: Option<Live<'_>>) -> Markup {
                         x=(px(b.x0)) y=(px(b.y)) width=(px((b.x1 - b.x0).max(if b.done { 4.0 } else { 1.0 }))) height=(BAR_H) rx="3" {
                         title {
                             @if b.done {
-                                (b.name) ": done on " (on(b.finish))
+                                (title(b)) ": done on " (on(b.finish))
                             } @else {
-                                (b.name) ": " @if live.is_some() { "expected " } (on(b.start)) " to " (on(b.finish)) " (" (b.finish - b.start) " days)"
+                                (title(b)) ": " @if live.is_some() { "expected " } (on(b.start)) " to " (on(b.finish)) " (" (b.finish - b.start) " days)"
                                 @if b.critical { ", on the critical path" }
                             }
                         }

@@ -338,7 +338,7 @@ fn charts(plan: &LivePlan) -> Markup {
                 @let r = report.report(strategy);
                 @let title = match strategy { Strategy::DualTrack => "Dual-track", Strategy::Sequential => "Sequential" };
                 h3.gantt-title #{ "chart-" (strategy.as_str()) } {
-                    (title) ": last site authorized " (outlook.last_site.planned)
+                    (title) ": last site expected " (outlook.last_site.planned)
                     span.muted { " (P50 " (outlook.last_site.p50) ", P90 " (outlook.last_site.p90) ")" }
                 }
                 (gantt_live(&r.deterministic, &r.monte_carlo, title, far, live))
@@ -504,6 +504,16 @@ mod tests {
         assert!(done.contains("<td>MSA</td>"), "{done}");
         assert!(!done.contains("<code>msa</code>"), "{done}");
         assert!(page.body.contains("All sites expected to be authorized"));
+        assert!(page.body.contains("Dual-track: last site expected 20"));
+        assert!(!page.body.contains("last site authorized"));
+        // A bar's title in the same words as its row.
+        assert!(
+            page.body
+                .contains("<title>LUH-NORTH: Quality agreement: expected 20"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("<title>MSA: done on 2025-06-01</title>"));
 
         let page = lead
             .get_saved(&format!("/partnerships/{}", pship.id), Some("partnership"))
