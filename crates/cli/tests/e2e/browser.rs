@@ -471,7 +471,7 @@ async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
     c.goto(&s.url(&format!("/partnerships/{pship}/plan?program={vantacel}")))
         .await
         .unwrap();
-    assert!(text_of(c, "#done").await.contains("workflows"));
+    assert!(text_of(c, "#done").await.contains("Site map signed"));
     assert!(text_of(c, "#days-saved").await.contains("Dual-track saves"));
     std::fs::write(
         screenshot_dir().join("live-plan.png"),
@@ -507,6 +507,20 @@ async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
         .click()
         .await
         .unwrap();
+    // The day it was done is the pharmacist's to give (never filled in with today), with the
+    // browser's date picker.
+    let picker = c
+        .find(Locator::Css(&format!("{item} input[name=done_on]")))
+        .await
+        .unwrap();
+    assert_eq!(picker.attr("type").await.unwrap().as_deref(), Some("date"));
+    assert_eq!(picker.prop("value").await.unwrap().as_deref(), Some(""));
+    c.execute(
+        "document.querySelector('li#deliverable-pharmacy_and_therapeutics input[name=done_on]').value = '2025-11-20';",
+        vec![],
+    )
+    .await
+    .unwrap();
     type_into(
         c,
         &format!("{item} textarea[name=evidence]"),
