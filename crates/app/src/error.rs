@@ -107,43 +107,221 @@ impl From<AppendError> for AppError {
     }
 }
 
-/// Unique-key violations, named for the person who typed the value.
-fn duplicate(constraint: &str) -> AppError {
+/// Every unique key of the schema (`crates/store/migrations`), by its table: the field a
+/// person typed (empty when nobody types it: two requests raced) and what they read. A test
+/// checks that every `UNIQUE` of the migrations is here.
+const DUPLICATES: &[(&str, &str, &str)] = &[
+    (
+        "events",
+        "",
+        "this change was recorded at the same moment by another request; try again",
+    ),
+    (
+        "organizations",
+        "name",
+        "an organization with this name already exists",
+    ),
+    (
+        "sites",
+        "code",
+        "another site of this health system already has this code",
+    ),
+    (
+        "facilities",
+        "name",
+        "this health system already has a facility with this name",
+    ),
+    (
+        "users",
+        "email",
+        "a user with this e-mail address already exists",
+    ),
+    (
+        "partnerships",
+        "name",
+        "these two organizations already have a partnership with this name",
+    ),
+    (
+        "api_tokens",
+        "",
+        "the new token matched an existing one; create the token again",
+    ),
+    (
+        "programs",
+        "name",
+        "this manufacturer already has a program with this name",
+    ),
+    (
+        "map_versions",
+        "",
+        "another version was started at the same moment; reload and try again",
+    ),
+    (
+        "site_map_versions",
+        "",
+        "another version of this site's map was started at the same moment; reload and try again",
+    ),
+    (
+        "gaps",
+        "",
+        "an open gap for this requirement already exists (another gap analysis ran at the same time); reload",
+    ),
+    (
+        "deliverable_records",
+        "deliverable",
+        "this deliverable is already recorded for this site and program; reload the gate page",
+    ),
+    (
+        "site_authorizations",
+        "",
+        "this site's authorization was recorded at the same moment by another change; reload",
+    ),
+    (
+        "track_templates",
+        "",
+        "this program's track template was saved at the same moment by someone else; reload and try again",
+    ),
+    (
+        "expiry_reminders",
+        "",
+        "this expiry reminder was already recorded",
+    ),
+];
+
+/// The table a unique-key violation names: SQLite says "UNIQUE constraint failed:
+/// sites.org_id, sites.code"; PostgreSQL names the constraint or index ("sites_org_id_code_key",
+/// "gaps_one_open"), which starts with the table's name.
+fn duplicate_table(constraint: &str) -> Option<&'static str> {
     let c = constraint.to_ascii_lowercase();
-    let (field, message) = if c.contains("email") {
-        ("email", "a user with this e-mail address already exists")
-    } else if c.contains("code") {
-        (
-            "code",
-            "another site of this health system already has this code",
-        )
-    } else if c.contains("organizations") || c.contains("organizations_name") {
-        ("name", "an organization with this name already exists")
-    } else if c.contains("facilities") {
-        (
-            "name",
-            "this health system already has a facility with this name",
-        )
-    } else if c.contains("map_versions") {
-        (
-            "",
-            "another version was started at the same moment; reload and try again",
-        )
-    } else if c.contains("gaps") {
-        (
-            "",
-            "an open gap for this requirement already exists (another gap analysis ran at the same time); reload",
-        )
-    } else if c.contains("partnerships") {
-        (
-            "name",
-            "these two organizations already have a partnership with this name",
-        )
-    } else {
-        ("", "this already exists")
+    if let Some(cols) = c.split("constraint failed:").nth(1) {
+        let table = cols.trim().split('.').next().unwrap_or("");
+        return DUPLICATES.iter().map(|(t, _, _)| *t).find(|t| *t == table);
+    }
+    // The longest table name that starts it ("site_map_versions" before "sites").
+    DUPLICATES
+        .iter()
+        .map(|(t, _, _)| *t)
+        .filter(|t| c.starts_with(&format!("{t}_")))
+        .max_by_key(|t| t.len())
+}
+
+/// Unique-key violations, named for the person who typed the value, in their words (never
+/// the database's: the constraint goes to the log).
+fn duplicate(constraint: &str) -> AppError {
+    let found = duplicate_table(constraint)
+        .and_then(|t| DUPLICATES.iter().find(|(table, _, _)| *table == t));
+    let (field, message) = match found {
+        Some((_, field, message)) => (*field, *message),
+        None => {
+            tracing::warn!(constraint, "a unique key without a message of its own");
+            (
+                "",
+                "this already exists; reload and check before trying again",
+            )
+        }
     };
     AppError::Duplicate {
         field: field.to_string(),
-        message: format!("{message} ({constraint})"),
+        message: message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIGRATIONS: &[&str] = &[
+        include_str!("../../store/migrations/0001_foundation.sql"),
+        include_str!("../../store/migrations/0002_programs.sql"),
+        include_str!("../../store/migrations/0003_refinement_readiness.sql"),
+        include_str!("../../store/migrations/0004_one_open_gap.sql"),
+        include_str!("../../store/migrations/0005_contracting.sql"),
+        include_str!("../../store/migrations/0006_expiry_reminders.sql"),
+        include_str!("../../store/migrations/0007_deliverable_revocation.sql"),
+    ];
+
+    /// Every unique key of the schema as (table, columns, index name if it has one).
+    fn unique_keys() -> Vec<(String, Vec<String>, Option<String>)> {
+        let mut out = Vec::new();
+        for sql in MIGRATIONS {
+            let mut table = String::new();
+            for line in sql.lines().map(str::trim) {
+                let words: Vec<&str> = line
+                    .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',')
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                if line.starts_with("CREATE TABLE") {
+                    table = words[2].to_string();
+                } else if line.starts_with("CREATE UNIQUE INDEX") {
+                    let on = words.iter().position(|w| *w == "ON").expect("ON");
+                    let cols = words[on + 2..]
+                        .iter()
+                        .take_while(|w| **w != "WHERE")
+                        .map(|w| w.to_string())
+                        .collect();
+                    out.push((words[on + 1].to_string(), cols, Some(words[3].to_string())));
+                } else if line.starts_with("UNIQUE") {
+                    out.push((
+                        table.clone(),
+                        words[1..].iter().map(|w| w.to_string()).collect(),
+                        None,
+                    ));
+                } else if words.contains(&"UNIQUE") {
+                    out.push((table.clone(), vec![words[0].to_string()], None));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_unique_key_of_the_schema_has_a_message_in_people_s_words() {
+        let keys = unique_keys();
+        assert!(keys.len() >= 15, "{keys:?}");
+        for (table, cols, index) in keys {
+            let sqlite = format!(
+                "UNIQUE constraint failed: {}",
+                cols.iter()
+                    .map(|c| format!("{table}.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            // PostgreSQL's default name for a table's unique constraint, or the index's.
+            let postgres = index
+                .clone()
+                .unwrap_or_else(|| format!("{table}_{}_key", cols.join("_")));
+            for constraint in [sqlite, postgres] {
+                let AppError::Duplicate { field, message } = duplicate(&constraint) else {
+                    unreachable!()
+                };
+                assert!(
+                    DUPLICATES
+                        .iter()
+                        .any(|(t, _, m)| *t == table && *m == message),
+                    "{constraint}: {message}"
+                );
+                for word in ["constraint", "unique", "_key", &table, "(", "sqlite"] {
+                    assert!(
+                        !message.to_ascii_lowercase().contains(word)
+                            || table == "gaps" && word == "(",
+                        "{constraint}: database wording {word:?} in {message:?}"
+                    );
+                }
+                let typed = ["name", "code", "email", "deliverable"];
+                assert!(
+                    field.is_empty() || typed.contains(&field.as_str()),
+                    "{field}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_unique_key_still_says_nothing_of_the_database() {
+        let e = duplicate("UNIQUE constraint failed: widgets.serial");
+        assert_eq!(
+            e.to_string(),
+            "this already exists; reload and check before trying again"
+        );
     }
 }

@@ -7,8 +7,8 @@
 use crate::contracting::{GateItem, GateRecord, GateView, plan_of_template};
 use crate::plans::PlanReport;
 use crate::{App, AppError, Caller};
-use cellpath_domain::contracting::Scope;
 use cellpath_domain::contracting::template::{TrackItem, TrackKind};
+use cellpath_domain::contracting::{Missing, Scope};
 use cellpath_domain::{Date, PartnershipStatus};
 use cellpath_planning::contracting::{Comparison, Entry, Planner, Report, Strategy, whole_day};
 use cellpath_store::{Partnership, Program, Site};
@@ -42,6 +42,41 @@ pub struct Prediction {
     pub p90: String,
 }
 
+/// An executed agreement a site counts on that lapses before the site is expected to be
+/// authorized, or while the plan still runs (before the last site's P90).
+#[derive(Debug, Clone, Serialize)]
+pub struct Lapse {
+    pub agreement_id: String,
+    /// `quality_agreement`, …
+    pub kind: String,
+    /// `YYYY-MM-DD`: the first day it no longer binds.
+    pub expires_on: String,
+    /// The sentence a person reads.
+    pub text: String,
+}
+
+/// A [`Lapse`] with the program and site it holds back.
+#[derive(Debug, Clone, Serialize)]
+pub struct LapseAt {
+    pub program_id: String,
+    pub program_name: String,
+    pub site_id: String,
+    pub site_code: String,
+    #[serde(flatten)]
+    pub lapse: Lapse,
+}
+
+/// An open blocking gap past its due date (the gate lists open blocking gaps as a count; the
+/// overdue ones are named).
+#[derive(Debug, Clone, Serialize)]
+pub struct OverdueGap {
+    pub gap_id: String,
+    pub due_on: String,
+    pub days_overdue: i64,
+    /// "Overdue by 12 days (due 2026-11-24): …the requirement…"
+    pub text: String,
+}
+
 /// Where one site stands for one program.
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteOutlook {
@@ -52,18 +87,27 @@ pub struct SiteOutlook {
     pub status: &'static str,
     /// The day recorded for the status (authorized or suspended since), if recorded.
     pub since: Option<String>,
-    /// The later of the partnership's start and the site's creation.
+    /// The later of the partnership's start and the site's creation — or, when the site's own
+    /// work (a site-scope item) was done before (e.g. entered after the fact), that earlier day.
     pub started_on: String,
-    /// From `started_on` to the day it was first authorized (a suspension later does not add
-    /// to it), or to today while it never was.
+    /// The day the site's gate first held: its last item's real date when every item is done
+    /// (never after the first authorization was recorded), else the day it was recorded.
+    pub authorized_on: Option<String>,
+    /// From `started_on` to `authorized_on` (a suspension later does not add to it), or to
+    /// today while it never was authorized.
     pub days_in_onboarding: i64,
-    /// Template items done for this site (central ones included), of `items`.
+    /// Template items the gate does not list as missing for this site (central ones
+    /// included), of `items`: done + the gate's missing agreements and deliverables = items.
     pub done: usize,
     pub items: usize,
     /// `None` once authorized.
     pub prediction: Option<Prediction>,
     /// The gate's missing items, in words.
     pub blockers: Vec<GateItem>,
+    /// Open blocking gaps past their due date, most overdue first.
+    pub overdue: Vec<OverdueGap>,
+    /// Executed agreements it counts on that lapse too soon.
+    pub lapsing: Vec<Lapse>,
 }
 
 /// One strategy's answer for the partnership as a whole.
@@ -130,6 +174,85 @@ fn not_before(report: &mut Report, today: f64, waiting: &[(&str, f64)]) {
     let last = &mut report.monte_carlo.last_site;
     last.p50 = last.p50.max(today);
     last.p90 = last.p90.max(safe.max(today));
+}
+
+/// "1 day", "12 days".
+pub fn days_text(n: i64) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// The open blocking gaps holding the site back that are past their due date, most overdue
+/// first.
+fn overdue_gaps(
+    record: &GateRecord,
+    site_id: &str,
+    program_id: &str,
+    today: &Date,
+) -> Vec<OverdueGap> {
+    let mut out: Vec<OverdueGap> = record
+        .open_blocking_gaps(site_id, program_id)
+        .into_iter()
+        .filter_map(|g| {
+            let due = Date::parse(&g.due_on).ok()?;
+            let days = today.days_since_epoch() - due.days_since_epoch();
+            (days > 0).then(|| OverdueGap {
+                gap_id: g.id.clone(),
+                due_on: g.due_on.clone(),
+                days_overdue: days,
+                text: format!(
+                    "Gap overdue by {} (due {}): {}",
+                    days_text(days),
+                    g.due_on,
+                    g.expected
+                ),
+            })
+        })
+        .collect();
+    out.sort_by_key(|g| std::cmp::Reverse(g.days_overdue));
+    out
+}
+
+/// The executed agreements the site counts on today that lapse before it is expected to be
+/// authorized (`expected`: its P50 and P90, while it waits) or while the plan runs (before
+/// `plan_end`, the last site's P90): each would have to be renewed first.
+fn lapsing(
+    record: &GateRecord,
+    site_id: &str,
+    today: &Date,
+    expected: Option<&(String, String)>,
+    plan_end: &str,
+) -> Vec<Lapse> {
+    record
+        .facts
+        .iter()
+        .zip(&record.agreements)
+        .filter(|(f, _)| f.satisfies(f.kind, site_id, today))
+        .filter_map(|(f, a)| {
+            let expires = f.expires_on.as_ref()?.as_str();
+            let title = f.kind.title();
+            let text = match expected {
+                Some((p50, p90)) if expires <= p90.as_str() => format!(
+                    "{title} expires on {expires}, before the site is expected to be authorized \
+                     ({p50} at P50, {p90} at P90): renew it"
+                ),
+                _ if expires <= plan_end => format!(
+                    "{title} expires on {expires}, while the plan runs (all sites authorized by \
+                     {plan_end} at P90): renew it"
+                ),
+                _ => return None,
+            };
+            Some(Lapse {
+                agreement_id: a.id.clone(),
+                kind: a.kind.clone(),
+                expires_on: expires.to_string(),
+                text,
+            })
+        })
+        .collect()
 }
 
 /// A joinder extends an executed central agreement to one more site: a short amendment the
@@ -394,19 +517,59 @@ impl App {
             } else {
                 ("onboarding", None)
             };
-            let started =
-                std::cmp::max(partnership_start.clone(), Date::of_micros(site.created_at));
+            // The real days of what is done for this site (central items included).
+            let done_days: Vec<&Date> = done
+                .iter()
+                .filter(|(_, _, s, _)| s.as_deref() == Some(name.as_str()))
+                .map(|(_, _, _, on)| on)
+                .collect();
+            // The site's own work (its site-scope items; central ones are the health
+            // system's) may have begun before the partnership was recorded.
+            let own_first = done
+                .iter()
+                .filter(|(dual, _, s, _)| dual.is_some() && s.as_deref() == Some(name.as_str()))
+                .map(|(_, _, _, on)| on.clone())
+                .min();
+            let started = std::cmp::min(
+                std::cmp::max(partnership_start.clone(), Date::of_micros(site.created_at)),
+                own_first.unwrap_or(today.clone()),
+            );
             // Onboarding ends with the first authorization (the recorded row is created then;
-            // a later suspension or reinstatement only updates it), else it runs until today.
-            let until = match gate.recorded.as_ref() {
-                Some(r) => Date::of_micros(r.created_at),
-                None => today.clone(),
-            };
-            // Done for this site, central items included (each is judged per site too).
+            // a later suspension or reinstatement only updates it): on the day its last item
+            // was done when all are (recorded later than done happens: entered afterwards),
+            // else it runs until today.
+            let authorized_on = gate.recorded.as_ref().map(|r| {
+                let recorded = Date::of_micros(r.created_at);
+                let last = done_days.iter().copied().max().cloned();
+                match last {
+                    Some(last) if done_days.len() >= template.items.len() => {
+                        std::cmp::min(last, recorded).max(started.clone())
+                    }
+                    _ => recorded,
+                }
+            });
+            let until = authorized_on.clone().unwrap_or(today.clone());
+            // Done for this site as the gate sees it: not among its missing items.
             let counts = |item: &TrackItem| {
-                done.iter()
-                    .any(|(_, k, s, _)| k == &item.key && s.as_deref() == Some(name.as_str()))
+                !gate.missing.iter().any(|m| match (&m.missing, item.item) {
+                    (Missing::Agreement { kind, .. }, TrackKind::Agreement(k)) => *kind == k,
+                    (Missing::Deliverable { deliverable }, TrackKind::Deliverable(d)) => {
+                        *deliverable == d
+                    }
+                    _ => false,
+                })
             };
+            let overdue = overdue_gaps(record, &site.id, &program.id, &today);
+            let expected = (!gate.authorized).then(|| {
+                let mc = comparison
+                    .dual_track
+                    .monte_carlo
+                    .site(name)
+                    .expect("every site is planned");
+                (date_of(mc.p50), date_of(mc.p90))
+            });
+            let plan_end = date_of(comparison.dual_track.monte_carlo.last_site.p90);
+            let lapsing = lapsing(record, &site.id, &today, expected.as_ref(), &plan_end);
             let dual = &comparison.dual_track;
             let prediction = (!gate.authorized).then(|| {
                 let mc = dual.monte_carlo.site(name).expect("every site is planned");
@@ -423,11 +586,14 @@ impl App {
                 status,
                 since,
                 started_on: started.as_str().to_string(),
+                authorized_on: authorized_on.map(|d| d.as_str().to_string()),
                 days_in_onboarding: (until.days_since_epoch() - started.days_since_epoch()).max(0),
                 done: template.items.iter().filter(|i| counts(i)).count(),
                 items: template.items.len(),
                 prediction,
                 blockers: gate.missing,
+                overdue,
+                lapsing,
             });
         }
 
@@ -478,6 +644,59 @@ impl App {
         })
     }
 
+    /// The live plan under dual-track only (the pipeline's and the lapse checks'); `None` for
+    /// a health system without sites yet: it has nothing in onboarding.
+    async fn dual_track_plan(
+        &self,
+        p: &Partnership,
+        record: &GateRecord,
+        program: &Program,
+        today: &Date,
+    ) -> Result<Option<LivePlan>, AppError> {
+        match self
+            .live_plan_of(p, record, program, today.clone(), &[Strategy::DualTrack])
+            .await
+        {
+            Ok(plan) => Ok(Some(plan)),
+            Err(AppError::Invalid(f)) if f.iter().any(|f| f.field == "sites") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The executed agreements of a partnership that lapse too soon: before a site is expected
+    /// to be authorized for one of its programs, or while the plan still runs (the live plan's
+    /// [`Lapse`]s, with the program and site they hold back). Empty for an ended partnership.
+    pub async fn lapsing_agreements(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        today: Date,
+    ) -> Result<Vec<LapseAt>, AppError> {
+        let p = self.gate_partnership(caller, partnership_id).await?;
+        if p.status == "ended" {
+            return Ok(vec![]);
+        }
+        let record = self.gate_record(caller, &p).await?;
+        let mut out = Vec::new();
+        for program in &record.programs {
+            let Some(plan) = self.dual_track_plan(&p, &record, program, &today).await? else {
+                continue;
+            };
+            for site in plan.sites {
+                for lapse in site.lapsing {
+                    out.push(LapseAt {
+                        program_id: program.id.clone(),
+                        program_name: program.name.clone(),
+                        site_id: site.site_id.clone(),
+                        site_code: site.site_code.clone(),
+                        lapse,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Every site of every active partnership of the organization for every program of
     /// the manufacturer: status, days in onboarding, predicted day and blockers. Sorted by
     /// partnership, then status (onboarding and suspended first), then site code.
@@ -515,14 +734,8 @@ impl App {
             self.gate_partnership(caller, &p.id).await?;
             let record = self.gate_record(caller, &p).await?;
             for program in &record.programs {
-                let plan = match self
-                    .live_plan_of(&p, &record, program, today.clone(), &[Strategy::DualTrack])
-                    .await
-                {
-                    Ok(plan) => plan,
-                    // A health system without sites yet has nothing in the pipeline.
-                    Err(AppError::Invalid(f)) if f.iter().any(|f| f.field == "sites") => continue,
-                    Err(e) => return Err(e),
+                let Some(plan) = self.dual_track_plan(&p, &record, program, &today).await? else {
+                    continue;
                 };
                 for site in plan.sites {
                     rows.push(PipelineRow {

@@ -3766,17 +3766,24 @@ async fn the_onboarding_pipeline_shows_every_site_of_every_partnership_to_its_ow
     }
 }
 
+/// The demo as the `demo` command seeds it, 200 days after `START` (its record begun
+/// `HISTORY_DAYS` before), on a clock at that moment.
+async fn history_app(db: &TestDb) -> (App, ManualClock, i64) {
+    let now = START + 200 * 86_400 * 1_000_000;
+    cellpath_app::demo::seed_with_history(db.store().await, now)
+        .await
+        .unwrap();
+    let clock = ManualClock::starting_at(now);
+    let app = App::new(db.store().await, Arc::new(clock.clone()));
+    (app, clock, now)
+}
+
 /// The `demo` command seeds a record that began `HISTORY_DAYS` ago: the pipeline then shows
 /// how long each site has been onboarding and since when LUH-MAIN is authorized.
 #[tokio::test]
 async fn the_demo_for_people_has_a_history_to_show() {
     for db in TestDb::all().await {
-        let now = START + 200 * 86_400 * 1_000_000;
-        cellpath_app::demo::seed_with_history(db.store().await, now)
-            .await
-            .unwrap();
-        let clock = ManualClock::starting_at(now);
-        let app = App::new(db.store().await, Arc::new(clock));
+        let (app, _, now) = history_app(&db).await;
         let helixa = org_id(&app, "Helixa Therapeutics").await;
         let lead = as_user(&app, "onboarding@helixa.example").await;
         let pipeline = app
@@ -5324,4 +5331,257 @@ async fn organizations_listed_are_readable_and_a_partnership_names_the_right_sid
         .fresh()
         .unwrap();
     assert_eq!(ok.manufacturer_id, helixa);
+}
+
+/// Newcomer points 5, 6 and 7 on the demo as `cellpath demo` seeds it (a record begun
+/// `HISTORY_DAYS` ago): the pipeline's done counts agree with the gate, the authorized site's
+/// days are the days it took, an executed agreement that lapses before a site is expected to
+/// be authorized is flagged, and an open blocking gap past its due date is named with its days.
+#[tokio::test]
+async fn the_pipeline_counts_as_the_gate_flags_lapsing_agreements_and_overdue_gaps() {
+    use cellpath_domain::contracting::Missing;
+    for db in TestDb::all().await {
+        let (app, clock, _) = history_app(&db).await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        let pharmacist = as_user(&app, "pharmacy@lakeshore.example").await;
+        let pipeline = app
+            .onboarding_pipeline(&pharmacist, &lakeshore, today(&app))
+            .await
+            .unwrap();
+        assert!(pipeline.rows.len() >= 6, "{}", db.label);
+        for r in &pipeline.rows {
+            let view = app
+                .gate(
+                    &pharmacist,
+                    &r.partnership_id,
+                    &r.site.site_id,
+                    &r.program_id,
+                    today(&app),
+                )
+                .await
+                .unwrap();
+            let missing = view
+                .missing
+                .iter()
+                .filter(|m| {
+                    matches!(
+                        m.missing,
+                        Missing::Agreement { .. } | Missing::Deliverable { .. }
+                    )
+                })
+                .count();
+            assert_eq!(
+                r.site.done + missing,
+                r.site.items,
+                "{}: {} {}: done and missing add up as the gate counts",
+                db.label,
+                r.program_name,
+                r.site.site_code
+            );
+        }
+        let row = |program: &str, code: &str| {
+            pipeline
+                .rows
+                .iter()
+                .find(|r| r.program_name == program && r.site.site_code == code)
+                .unwrap_or_else(|| panic!("{program} {code}"))
+                .site
+                .clone()
+        };
+
+        // LUH-MAIN was authorized: its days are from its first own item to the day the gate
+        // first held, not 0.
+        let main = row("Vantacel", "LUH-MAIN");
+        assert_eq!(main.status, "authorized");
+        let on = |d: &str| cellpath_domain::Date::parse(d).unwrap().days_since_epoch();
+        let authorized_on = main.authorized_on.clone().expect("authorized on a day");
+        assert!(main.days_in_onboarding > 0, "{}: {main:?}", db.label);
+        assert_eq!(
+            main.days_in_onboarding,
+            on(&authorized_on) - on(&main.started_on),
+            "{main:?}"
+        );
+        assert!(main.started_on.as_str() < authorized_on.as_str());
+
+        // Corvigen's master service agreement lapses 45 days from today, long before any
+        // Lakeshore site is expected to be authorized for Corvigen: flagged on every row.
+        let expires = today(&app).plus_days(45);
+        for code in ["LUH-MAIN", "LUH-NORTH", "LUH-CANCER"] {
+            let s = row("Corvigen", code);
+            let lapse = s
+                .lapsing
+                .iter()
+                .find(|l| l.kind == "master_service_agreement")
+                .unwrap_or_else(|| panic!("{}: {code}: {s:?}", db.label));
+            assert_eq!(lapse.expires_on, expires.as_str());
+            assert!(
+                lapse.text.starts_with(&format!(
+                    "Master service agreement expires on {}, before the site is expected to be authorized",
+                    expires.as_str()
+                )),
+                "{}",
+                lapse.text
+            );
+        }
+        // Vantacel's agreements run to 2030: nothing lapses within that plan.
+        assert!(
+            pipeline
+                .rows
+                .iter()
+                .filter(|r| r.program_name == "Vantacel")
+                .all(|r| r.site.lapsing.is_empty()),
+            "{}",
+            db.label
+        );
+
+        // North's open blocking gap, once past its due date, is named among what holds it
+        // back, with the days it is overdue.
+        let north = row("Vantacel", "LUH-NORTH");
+        assert!(north.overdue.is_empty(), "{north:?}");
+        let gap = app
+            .store
+            .gaps_of_site(&north.site_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|g| g.status == "open" && g.severity == "blocking")
+            .min_by(|a, b| a.due_on.cmp(&b.due_on))
+            .expect("an open blocking gap at North");
+        let due = cellpath_domain::Date::parse(&gap.due_on).unwrap();
+        let later = due.plus_days(12);
+        clock.advance_secs((later.days_since_epoch() - today(&app).days_since_epoch()) * 86_400);
+        let pipeline = app
+            .onboarding_pipeline(&pharmacist, &lakeshore, later.clone())
+            .await
+            .unwrap();
+        let north = pipeline
+            .rows
+            .iter()
+            .find(|r| r.program_name == "Vantacel" && r.site.site_code == "LUH-NORTH")
+            .unwrap();
+        let overdue = north
+            .site
+            .overdue
+            .iter()
+            .find(|o| o.gap_id == gap.id)
+            .unwrap_or_else(|| panic!("{}: {:?}", db.label, north.site.overdue));
+        assert_eq!(overdue.days_overdue, 12);
+        assert!(
+            overdue
+                .text
+                .starts_with(&format!("Gap overdue by 12 days (due {})", gap.due_on)),
+            "{}",
+            overdue.text
+        );
+    }
+}
+
+/// A value another record already holds is refused in people's words, beside the field they
+/// typed, on both databases (the schema's unique keys; the rest, which only races reach, are
+/// checked against every key of the migrations in `error.rs`).
+#[tokio::test]
+async fn a_value_already_taken_is_refused_in_people_s_words() {
+    use cellpath_app::records::facilities::FacilityInput;
+    use cellpath_app::records::users::UserInput;
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        let admin = as_user(&app, "admin@lakeshore.example").await;
+        let refused = |e: AppError| match e {
+            AppError::Duplicate { field, message } => {
+                for word in ["constraint", "UNIQUE", "_key", "sites.", "failed"] {
+                    assert!(!message.contains(word), "{}: {message}", db.label);
+                }
+                (field, message)
+            }
+            other => panic!("{}: {other:?}", db.label),
+        };
+        let site = |code: &str| SiteInput {
+            name: "Another".into(),
+            code: code.into(),
+            city: "Chicago".into(),
+            region: "IL".into(),
+        };
+        let err = app
+            .create_site(&admin, &lakeshore, site("LUH-MAIN"), None)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused(err),
+            (
+                "code".to_string(),
+                "a site with code LUH-MAIN already exists".to_string()
+            )
+        );
+        // Renaming a site's code to another's says the same.
+        let north = app
+            .sites(&admin, &lakeshore, Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.code == "LUH-NORTH")
+            .unwrap();
+        let err = app
+            .update_site(
+                &admin,
+                &north.id,
+                north.version,
+                SitePatch {
+                    code: Some("LUH-MAIN".into()),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(refused(err).1, "a site with code LUH-MAIN already exists");
+
+        let facility = app
+            .facilities(&admin, &lakeshore, Page::all())
+            .await
+            .unwrap()
+            .remove(0);
+        let err = app
+            .create_facility(
+                &admin,
+                &lakeshore,
+                FacilityInput {
+                    name: facility.name.clone(),
+                    kind: facility.kind.clone(),
+                    site_ids: vec![],
+                },
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused(err),
+            (
+                "name".to_string(),
+                "this health system already has a facility with this name".to_string()
+            )
+        );
+
+        let err = app
+            .create_user(
+                &admin,
+                &lakeshore,
+                UserInput {
+                    email: "pharmacy@lakeshore.example".into(),
+                    name: "Someone Else".into(),
+                    role: "nurse".into(),
+                    password: "a long enough password 2026".into(),
+                },
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused(err),
+            (
+                "email".to_string(),
+                "a user with this e-mail address already exists".to_string()
+            )
+        );
+    }
 }

@@ -3,7 +3,8 @@
 
 mod commands;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -21,6 +22,10 @@ pub struct Cli {
         default_value = "sqlite://cellpath.db"
     )]
     database_url: String,
+    /// Where `database_url` came from: `demo` refuses one given on the command line (it
+    /// always makes a fresh SQLite file) and says so when one comes from the environment.
+    #[arg(skip)]
+    database_url_source: Option<ValueSource>,
     /// Print machine-readable JSON instead of tables.
     #[arg(long, global = true)]
     json: bool,
@@ -40,6 +45,7 @@ pub enum Command {
         listen: String,
     },
     /// Create a fresh SQLite database with realistic demo data, print the logins, and serve it.
+    /// The demo never uses --database-url: its data goes to --file.
     Demo {
         #[arg(long, env = "CELLPATH_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
@@ -97,7 +103,12 @@ pub enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    cli.database_url_source = matches.value_source("database_url");
     commands::init_logging(
         cli.log_json,
         matches!(cli.command, Command::Serve { .. } | Command::Demo { .. }),

@@ -136,7 +136,8 @@ pub async fn track(State(s): State<AppState>, req: Request, next: Next) -> Respo
         path,
         route,
         status,
-        ms = seconds * 1000.0,
+        // Rounded to a tenth of a millisecond: finer digits are noise in a log line.
+        ms = (seconds * 10_000.0).round() / 10.0,
         "request"
     );
     res

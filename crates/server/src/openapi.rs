@@ -1119,6 +1119,8 @@ fn site_outlook() -> Value {
             "done",
             "items",
             "blockers",
+            "overdue",
+            "lapsing",
         ],
         &[
             ("site_id", text()),
@@ -1130,6 +1132,10 @@ fn site_outlook() -> Value {
             ),
             ("since", json!({ "oneOf": [{ "type": "null" }, date()] })),
             ("started_on", date()),
+            (
+                "authorized_on",
+                json!({ "oneOf": [{ "type": "null" }, date()] }),
+            ),
             ("days_in_onboarding", int()),
             ("done", int()),
             ("items", int()),
@@ -1144,6 +1150,30 @@ fn site_outlook() -> Value {
                         "missing": { "enum": ["partnership", "agreement", "deliverable", "blocking_gaps"] }, "text": text(),
                     }}),
                 ),
+            ),
+            (
+                "overdue",
+                list_of(object(
+                    &["gap_id", "due_on", "days_overdue", "text"],
+                    &[
+                        ("gap_id", text()),
+                        ("due_on", date()),
+                        ("days_overdue", int()),
+                        ("text", text()),
+                    ],
+                )),
+            ),
+            (
+                "lapsing",
+                list_of(object(
+                    &["agreement_id", "kind", "expires_on", "text"],
+                    &[
+                        ("agreement_id", text()),
+                        ("kind", text()),
+                        ("expires_on", date()),
+                        ("text", text()),
+                    ],
+                )),
             ),
         ],
     )

@@ -114,6 +114,28 @@ impl IntoResponse for WebError {
     }
 }
 
+/// Any path no page answers: the styled "Not found" page with status 404, inside the chrome
+/// of whoever is signed in (the sign-in link otherwise).
+pub async fn no_such_page(
+    ctx: Result<crate::session::Ctx, Response>,
+    uri: axum::http::Uri,
+) -> Response {
+    // Only to fill the chrome: a visitor who is not signed in is not sent to the sign-in page.
+    drop(ctx);
+    let page = ErrorPage {
+        status: StatusCode::NOT_FOUND,
+        title: "Not found",
+        message: format!(
+            "There is no page at {}. Check the link, or go back to the home page.",
+            uri.path()
+        ),
+        to_login: false,
+    };
+    let mut response = page.status.into_response();
+    response.extensions_mut().insert(page);
+    response
+}
+
 /// Renders waiting errors with the chrome of whoever is signed in, and sets the headers every
 /// web response carries.
 pub async fn finish_response(mut request: Request, next: Next) -> Response {

@@ -173,6 +173,9 @@ pub struct FormView<'a> {
 pub enum Input {
     Text,
     Email,
+    /// A day (`YYYY-MM-DD`), with the browser's date picker. A form never fills one in with
+    /// today for a fact being recorded: the person says when it happened.
+    Date,
     /// A password the person types to prove who they are (never echoed back).
     CurrentPassword,
     /// A password being chosen (never echoed back).
@@ -250,6 +253,7 @@ impl<'a> FormView<'a> {
         let (type_, autocomplete, value) = match kind {
             Input::Text => ("text", None, Some(self.values.get(name))),
             Input::Email => ("email", Some("email"), Some(self.values.get(name))),
+            Input::Date => ("date", None, Some(self.values.get(name))),
             Input::CurrentPassword => ("password", Some("current-password"), None),
             Input::NewPassword => ("password", Some("new-password"), None),
         };

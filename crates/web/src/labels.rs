@@ -175,6 +175,27 @@ pub fn partnership_status_badge(status: &str) -> Markup {
     }
 }
 
+/// A due date, and for what is still open past it, "Overdue" with the days (`today` and
+/// `due_on` as `YYYY-MM-DD`).
+pub fn due(due_on: &str, open: bool, today: &str) -> Markup {
+    let late = match (
+        cellpath_domain::Date::parse(due_on),
+        cellpath_domain::Date::parse(today),
+    ) {
+        (Ok(due), Ok(today)) if open => today.days_since_epoch() - due.days_since_epoch(),
+        _ => 0,
+    };
+    html! {
+        time datetime=(due_on) { (due_on) }
+        @if late > 0 {
+            br;
+            span.overdue data-days-overdue=(late) {
+                (badge("Overdue", Tone::Waiting)) " " (cellpath_app::onboarding::days_text(late))
+            }
+        }
+    }
+}
+
 pub fn active_badge(active: bool) -> Markup {
     if active {
         badge("Active", Tone::Good)

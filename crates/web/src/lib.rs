@@ -5,7 +5,9 @@
 //!
 //! **API Boundary:** [`router`] (and [`router_with`] for an explicit [`WebConfig`]) is all the
 //! server uses; it merges the returned `Router<()>` at `/`. Paths never collide with `/api/…`,
-//! `/healthz`, `/readyz` or `/metrics`, and the router sets no fallback (the server owns it).
+//! `/healthz`, `/readyz` or `/metrics`. Its fallback answers any other unknown path with the
+//! styled "Not found" page (status 404); the API answers unknown `/api/…` paths itself with
+//! problem+json, so the server must not set a fallback of its own (axum refuses to merge two).
 //!
 //! **Architecture Invariant:** no handler reads a form before its CSRF token is checked (the
 //! [`session::Posted`] extractor does both), and no user text reaches the page unescaped.
@@ -215,6 +217,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/ledgers/{id}", get(ledger::show))
         .route("/ledgers/{id}/sign", post(ledger::sign))
+        .fallback(errors::no_such_page)
         .layer(axum::middleware::from_fn(errors::finish_response))
         .with_state(state)
 }

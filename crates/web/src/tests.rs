@@ -523,3 +523,169 @@ async fn signatures_show_the_channel_they_came_through_and_tokens_say_they_never
     let tokens = admin.get("/tokens").await;
     tokens.assert_has("A token never signs alone: the password is re-entered at each signature");
 }
+
+#[tokio::test]
+async fn an_unknown_path_answers_the_styled_not_found_page() {
+    let site = seeded().await;
+    // Nobody signed in: the page, not a redirect to sign in, and a way to sign in.
+    let mut visitor = Browser::new(&site);
+    let page = visitor.get("/no/such/page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.body);
+    assert!(
+        page.headers[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(page.body.contains("<h1>Not found</h1>"), "{}", page.body);
+    assert!(page.body.contains("There is no page at /no/such/page"));
+    assert!(page.body.contains(r#"href="/login""#));
+    // Signed in: the same page inside the navigation.
+    let mut admin = Browser::signed_in(&site, "admin@lakeshore.example").await;
+    let page = admin.get_saved("/sitez", Some("unknown-path")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("<h1>Not found</h1>"), "{}", page.body);
+    assert!(page.body.contains(r#"id="nav-home""#), "{}", page.body);
+    // Text in the path is escaped like any other.
+    let page = admin.get("/%3Cscript%3E").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(!page.body.contains("<script>"), "{}", page.body);
+}
+
+/// The `<input …>` tags of a page whose name is one of `names` (or a price row's date).
+fn date_inputs<'p>(body: &'p str, names: &[&str]) -> Vec<&'p str> {
+    body.split("<input")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('>').unwrap_or(rest.len())])
+        .filter(|tag| {
+            names
+                .iter()
+                .any(|n| tag.contains(&format!(r#"name="{n}""#)))
+                || (tag.contains(r#"name="price_"#) && tag.contains(r#"_date""#))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn dates_are_picked_and_a_fact_s_date_is_never_filled_in_with_today() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
+    let north = demo.site("LUH-NORTH").await;
+    let base = format!("/partnerships/{}/sites/{}", pship.id, north.id);
+    let agreement = demo
+        .app
+        .store
+        .agreements_of(&pship.id)
+        .await
+        .expect("query")
+        .into_iter()
+        .next()
+        .expect("a demo agreement");
+    let names = ["done_on", "visited_on", "effective_on", "expires_on"];
+    for (who, path, facts) in [
+        (
+            "pharmacy@lakeshore.example",
+            format!("{base}/gate?program={}", vantacel.id),
+            vec!["done_on"],
+        ),
+        (
+            "onboarding@helixa.example",
+            format!("{base}/gate?program={}", vantacel.id),
+            vec!["done_on"],
+        ),
+        (
+            "onboarding@helixa.example",
+            format!("{base}/readiness?program={}", vantacel.id),
+            vec!["visited_on"],
+        ),
+        (
+            "contracts@lakeshore.example",
+            format!("/agreements/{}", agreement.id),
+            vec![],
+        ),
+        (
+            "admin@helixa.example",
+            format!("/programs/{}", vantacel.id),
+            vec![],
+        ),
+    ] {
+        let mut browser = Browser::signed_in(&demo, who).await;
+        let page = browser.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{who} {path}: {}", page.body);
+        let inputs = date_inputs(&page.body, &names);
+        assert!(!inputs.is_empty(), "{who} sees a date field on {path}");
+        for tag in inputs {
+            assert!(tag.contains(r#"type="date""#), "{path}: {tag}");
+            if facts
+                .iter()
+                .any(|n| tag.contains(&format!(r#"name="{n}""#)))
+            {
+                assert!(
+                    !tag.contains("value=\"2"),
+                    "{path}: the day of a fact is left to the person: {tag}"
+                );
+            }
+        }
+    }
+}
+
+/// An open gap past its due date is marked overdue, with its days, wherever gaps are listed
+/// (the readiness page, the facility page) and among what blocks the site on the pipeline.
+#[tokio::test]
+async fn an_overdue_gap_is_marked_with_its_days_wherever_it_is_listed() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
+    let north = demo.site("LUH-NORTH").await;
+    let today = cellpath_domain::Date::of_micros(demo.app.now());
+    let gap = demo
+        .app
+        .store
+        .gaps_of_site(&north.id)
+        .await
+        .expect("query")
+        .into_iter()
+        .find(|g| g.status == "open" && g.severity == "blocking")
+        .expect("the demo's open blocking gap at North");
+    let due = cellpath_domain::Date::parse(&gap.due_on).expect("a date");
+    let late = today.days_since_epoch() - due.days_since_epoch();
+    assert!(late > 0, "the demo's gap was due on {}", gap.due_on);
+    let mark = format!(r#"data-days-overdue="{late}""#);
+    let mut pharmacist = Browser::signed_in(&demo, "pharmacy@lakeshore.example").await;
+
+    let page = pharmacist
+        .get(&format!(
+            "/partnerships/{}/sites/{}/readiness?program={}",
+            pship.id, north.id, vantacel.id
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let row = page.row(&format!(r#"data-gap="{}""#, gap.id));
+    assert!(row.contains(&mark), "{row}");
+    assert!(row.contains("Overdue"), "{row}");
+
+    let page = pharmacist
+        .get(&format!("/facilities/{}", gap.facility_id))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let row = page.row(&format!(r#"data-gap="{}""#, gap.id));
+    assert!(row.contains(&mark), "{row}");
+
+    let page = pharmacist.get("/onboarding").await;
+    let row = page.row(r#"data-site="LUH-NORTH""#);
+    assert!(
+        row.contains(&format!(
+            "Gap overdue by {} (due {})",
+            cellpath_app::onboarding::days_text(late),
+            gap.due_on
+        )),
+        "{row}"
+    );
+    // A closed gap is never overdue.
+    assert!(!page.body.contains(r#"data-days-overdue="0""#));
+}

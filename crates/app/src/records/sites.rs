@@ -71,6 +71,7 @@ impl App {
             created_at: 0,
             updated_at: 0,
         };
+        let code = site.code.clone();
         let payload = json!({ "id": site.id, "new": {
             "org_id": site.org_id, "name": site.name, "code": site.code,
             "city": site.city, "region": site.region, "active": true,
@@ -95,6 +96,7 @@ impl App {
             },
         )
         .await
+        .map_err(|e| code_taken(e, &code))
     }
 
     pub async fn site(&self, caller: &Caller, id: &str) -> Result<Site, AppError> {
@@ -188,6 +190,7 @@ impl App {
             .and_then(|v| v.as_bool())
             .unwrap_or(next.active);
         next.version = current.version + 1;
+        let code = next.code.clone();
         self.write(
             caller,
             idem,
@@ -207,6 +210,7 @@ impl App {
             },
         )
         .await
+        .map_err(|e| code_taken(e, &code))
     }
 
     /// Relation helper for callers that list what they may create.
@@ -217,5 +221,16 @@ impl App {
                 .is_ok(),
             Err(_) => false,
         }
+    }
+}
+
+/// A code another site of the health system already has, said with the code.
+fn code_taken(e: AppError, code: &str) -> AppError {
+    match e {
+        AppError::Duplicate { field, .. } if field == "code" => AppError::Duplicate {
+            field,
+            message: format!("a site with code {code} already exists"),
+        },
+        other => other,
     }
 }

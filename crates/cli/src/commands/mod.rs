@@ -24,8 +24,12 @@ pub fn init_logging(json: bool, serving: bool) {
     let default = if serving { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CELLPATH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Colour codes only for a person at a terminal: a log file or a collector gets plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     if json {
         builder.json().init();
@@ -116,6 +120,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(app, &listen).await?;
         }
         Command::Demo { listen, file } => {
+            match cli.database_url_source {
+                Some(clap::parser::ValueSource::CommandLine) => anyhow::bail!(
+                    "`cellpath demo` does not use --database-url: it always creates a fresh SQLite file with the demo data (--file, now {}); drop --database-url, or use `cellpath serve --database-url …` for your own database",
+                    file.display()
+                ),
+                Some(clap::parser::ValueSource::EnvVariable) => eprintln!(
+                    "note: CELLPATH_DATABASE_URL is not used by `cellpath demo`; the demo data goes to {}",
+                    file.display()
+                ),
+                _ => {}
+            }
             for suffix in ["", "-wal", "-shm"] {
                 let mut p = file.clone().into_os_string();
                 p.push(suffix);

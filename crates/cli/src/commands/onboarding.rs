@@ -64,12 +64,20 @@ fn status(s: &SiteOutlook) -> String {
     }
 }
 
+/// The gate's first missing item (and how many more), then every warning: agreements that
+/// lapse too soon and gaps past their due date.
 fn blockers(s: &SiteOutlook) -> String {
-    match s.blockers.len() {
+    let first = match s.blockers.len() {
         0 => String::new(),
         1 => s.blockers[0].text.clone(),
         n => format!("{} (+{} more)", s.blockers[0].text, n - 1),
-    }
+    };
+    std::iter::once(first)
+        .filter(|f| !f.is_empty())
+        .chain(s.lapsing.iter().map(|l| format!("LAPSES: {}", l.text)))
+        .chain(s.overdue.iter().map(|g| format!("OVERDUE: {}", g.text)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub async fn run(url: &str, json: bool, cmd: OnboardingCommand) -> anyhow::Result<ExitCode> {

@@ -534,6 +534,12 @@ async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
             && line("LUH-NORTH").contains("Quality agreement: not executed"),
         "{text}"
     );
+    // The demo's blocking gap at North was due in November 2026 (its visit's date is fixed):
+    // named as overdue.
+    assert!(
+        line("LUH-NORTH").contains("OVERDUE: Gap overdue by "),
+        "{text}"
+    );
     let out = cellpath_on(
         url,
         &[

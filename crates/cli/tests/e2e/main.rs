@@ -5,6 +5,7 @@ mod api;
 mod browser;
 mod cli;
 mod contract;
+mod first_use;
 mod fuzz;
 mod kill9;
 mod plan;

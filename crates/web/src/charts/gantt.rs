@@ -68,6 +68,8 @@ struct Group {
     rows_y1: f64,
     /// The site's deterministic authorization day, written beside its name.
     authorized: Option<i64>,
+    /// The site's P50 authorization day (a live chart writes it as the expected date).
+    p50: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -108,6 +110,9 @@ pub struct Live<'a> {
     pub start: &'a str,
     /// Each entry's few words for people (the row names), by entry id.
     pub labels: &'a BTreeMap<String, String>,
+    /// The sites really authorized (by plan site name), with the day: shown as facts; every
+    /// other site's day is expected.
+    pub authorized: &'a BTreeMap<String, String>,
 }
 
 impl Live<'_> {
@@ -190,8 +195,13 @@ impl Layout {
                 .as_deref()
                 .and_then(|s| schedule.site(s))
                 .map(whole_day);
+            // A site really authorized has a day, not a forecast: no P50/P90 lines.
+            let known = site
+                .as_ref()
+                .is_some_and(|s| live.is_some_and(|l| l.authorized.contains_key(s)));
             if let Some(id) = &site
                 && let Some(d) = mc.site(id)
+                && !known
             {
                 for (percentile, day) in [(Percentile::P50, d.p50), (Percentile::P90, d.p90)] {
                     markers.push(Marker {
@@ -205,11 +215,16 @@ impl Layout {
                     });
                 }
             }
+            let p50 = site
+                .as_deref()
+                .and_then(|s| mc.site(s))
+                .map(|d| whole_day(d.p50));
             groups.push(Group {
                 site,
                 y: group_y,
                 rows_y1: y,
                 authorized,
+                p50,
             });
         }
         let axis_y = y;
@@ -325,7 +340,7 @@ fn chart(
                     (draw_markers(&layout, live))
                 }
             }
-            (critical_list(schedule, live.map(|l| l.labels)))
+            (critical_list(schedule, live))
         }
     }
 }
@@ -362,8 +377,17 @@ fn draw_groups(l: &Layout, live: Option<Live<'_>>) -> Markup {
                         @if let Some(day) = g.authorized {
                             @match live {
                                 Some(live) => {
-                                    tspan.gantt-authorized font-size="11" { " · authorized " (live.date(day)) }
-                                    title { (track_label(&g.site)) " is authorized on " (live.date(day)) " on most-likely durations" }
+                                    @match g.site.as_ref().and_then(|s| live.authorized.get(s)) {
+                                        Some(on) => {
+                                            tspan.gantt-authorized font-size="11" { " · authorized " (on) }
+                                            title { (track_label(&g.site)) " was authorized on " (on) }
+                                        }
+                                        None => {
+                                            @let p50 = g.p50.unwrap_or(day);
+                                            tspan.gantt-expected font-size="11" { " · expected " (live.date(p50)) " (P50)" }
+                                            title { (track_label(&g.site)) " is expected to be authorized on " (live.date(p50)) " (P50; " (live.date(day)) " on most-likely durations)" }
+                                        }
+                                    }
                                 }
                                 None => {
                                     tspan.gantt-authorized font-size="11" { " · authorized day " (day) }
@@ -383,6 +407,14 @@ fn draw_bars(l: &Layout, live: Option<Live<'_>>) -> Markup {
         Some(live) => live.date(day),
         None => format!("day {day}"),
     };
+    // A live chart names a bar in the words of its row, with its site.
+    let title = |b: &Bar| match live {
+        Some(_) => match b.name.split_once(':') {
+            Some((site, _)) => format!("{site}: {}", b.entry),
+            None => b.entry.clone(),
+        },
+        None => b.name.clone(),
+    };
     html! {
         g.gantt-bars {
             @for b in &l.bars {
@@ -392,9 +424,9 @@ fn draw_bars(l: &Layout, live: Option<Live<'_>>) -> Markup {
                         x=(px(b.x0)) y=(px(b.y)) width=(px((b.x1 - b.x0).max(if b.done { 4.0 } else { 1.0 }))) height=(BAR_H) rx="3" {
                         title {
                             @if b.done {
-                                (b.name) ": done on " (on(b.finish))
+                                (title(b)) ": done on " (on(b.finish))
                             } @else {
-                                (b.name) ": " (on(b.start)) " to " (on(b.finish)) " (" (b.finish - b.start) " days)"
+                                (title(b)) ": " @if live.is_some() { "expected " } (on(b.start)) " to " (on(b.finish)) " (" (b.finish - b.start) " days)"
                                 @if b.critical { ", on the critical path" }
                             }
                         }
@@ -494,7 +526,8 @@ fn describe(schedule: &Schedule, mc: &MonteCarlo) -> String {
 }
 
 /// The critical path in words, for readers who cannot see the colours.
-fn critical_list(schedule: &Schedule, labels: Option<&BTreeMap<String, String>>) -> Markup {
+fn critical_list(schedule: &Schedule, live: Option<Live<'_>>) -> Markup {
+    let labels = live.map(|l| l.labels);
     // A live plan names the step in words, with its site: "LUH-NORTH: Quality agreement".
     let name = |step: &cellpath_app::plans::CriticalStep| -> String {
         let named = schedule
@@ -515,7 +548,16 @@ fn critical_list(schedule: &Schedule, labels: Option<&BTreeMap<String, String>>)
             ol.critical-path {
                 @for step in &schedule.critical_path {
                     li data-instance=(step.name) {
-                        code { (name(step)) } " day " (whole_day(step.start)) "–" (whole_day(step.finish))
+                        code { (name(step)) }
+                        @match live {
+                            // A live plan in calendar dates; what is not done yet is expected.
+                            Some(live) => {
+                                @let done = schedule.instances.iter().any(|i| i.name == step.name && i.fixed);
+                                @if done { " done " (live.date(whole_day(step.finish))) }
+                                @else { " expected " (live.date(whole_day(step.start))) " to " (live.date(whole_day(step.finish))) }
+                            }
+                            None => { " day " (whole_day(step.start)) "–" (whole_day(step.finish)) }
+                        }
                     }
                 }
             }

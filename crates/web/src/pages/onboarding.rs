@@ -11,10 +11,11 @@ use crate::session::Ctx;
 use axum::extract::{Path, Query};
 use axum::response::Response;
 use cellpath_app::AppError;
-use cellpath_app::onboarding::{LivePlan, PipelineRow, SiteOutlook};
+use cellpath_app::onboarding::{LivePlan, PipelineRow, SiteOutlook, days_text as days};
 use cellpath_app::plans::Strategy;
 use maud::{Markup, html};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 pub fn plan_path(partnership_id: &str, program_id: &str) -> String {
     format!("/partnerships/{partnership_id}/plan?program={program_id}")
@@ -32,40 +33,55 @@ fn status_badge(s: &SiteOutlook) -> Markup {
     }
 }
 
-fn days(n: i64) -> String {
-    if n == 1 {
-        "1 day".into()
-    } else {
-        format!("{n} days")
-    }
-}
-
-/// The first blockers and a link to the gate page for all of them.
+/// Warnings first (agreements that lapse too soon, overdue gaps), then the gate's first
+/// missing items, and a link to the gate page for all of them.
 fn blockers(s: &SiteOutlook, gate: &str) -> Markup {
     const SHOWN: usize = 2;
     html! {
-        @if s.blockers.is_empty() {
+        @if s.blockers.is_empty() && s.lapsing.is_empty() && s.overdue.is_empty() {
             span.muted { "Nothing" }
         } @else {
             ul.blockers {
+                @for l in &s.lapsing {
+                    li.lapsing data-agreement=(l.agreement_id) { (badge("Lapses", Tone::Waiting)) " " (l.text) }
+                }
+                @for g in &s.overdue {
+                    li.overdue data-gap=(g.gap_id) data-days-overdue=(g.days_overdue) { (badge("Overdue", Tone::Waiting)) " " (g.text) }
+                }
                 @for b in s.blockers.iter().take(SHOWN) { li { (b.text) } }
             }
-            a href=(gate) {
-                @if s.blockers.len() > SHOWN { "and " (s.blockers.len() - SHOWN) " more at the gate" }
-                @else { "At the gate" }
+            @if !s.blockers.is_empty() {
+                a href=(gate) {
+                    @if s.blockers.len() > SHOWN { "and " (s.blockers.len() - SHOWN) " more at the gate" }
+                    @else { "At the gate" }
+                }
             }
         }
     }
 }
 
+/// Dates of what has not happened: expected (P50) and safe (P90), never shown as facts.
 fn prediction_cells(s: &SiteOutlook) -> Markup {
     html! {
         @match &s.prediction {
             Some(p) => {
-                td.num data-planned=(p.planned) { time datetime=(p.p50) { (p.p50) } }
-                td.num { time datetime=(p.p90) { (p.p90) } }
+                td.num.expected data-planned=(p.planned) { span.expected-word { "expected" } time datetime=(p.p50) { (p.p50) } }
+                td.num.expected { time datetime=(p.p90) { (p.p90) } }
             }
-            None => { td.num.muted { "—" } td.num.muted { "—" } }
+            None => {
+                td.num { @if let Some(on) = &s.authorized_on { span.expected-word { "authorized" } time datetime=(on) { (on) } } @else { span.muted { "—" } } }
+                td.num.muted { "—" }
+            }
+        }
+    }
+}
+
+/// Items done as the gate counts them, with what it still lists as missing.
+fn done_cell(s: &SiteOutlook) -> Markup {
+    html! {
+        td.num data-done=(s.done) data-missing=(s.items - s.done) {
+            (s.done) " of " (s.items)
+            @if s.done < s.items { br; span.muted { (s.items - s.done) " missing" } }
         }
     }
 }
@@ -131,7 +147,7 @@ pub async fn pipeline(ctx: Ctx) -> Result<Response, WebError> {
                             th scope="col" { "Status" }
                             th.num scope="col" { "Days in onboarding" }
                             th.num scope="col" { "Items done" }
-                            th.num scope="col" { "Authorized by (P50)" }
+                            th.num scope="col" { "Expected (P50)" }
                             th.num scope="col" { "Safe date (P90)" }
                             th scope="col" { "What blocks it" }
                         }
@@ -142,8 +158,8 @@ pub async fn pipeline(ctx: Ctx) -> Result<Response, WebError> {
                             tr data-site=(r.site.site_code) data-status=(r.site.status) {
                                 th scope="row" { a href={ "/sites/" (r.site.site_id) } { (r.site.site_code) } br; span.muted { (r.site.site_name) } }
                                 td { (status_badge(&r.site)) }
-                                td.num { (days(r.site.days_in_onboarding)) }
-                                td.num { (r.site.done) " of " (r.site.items) }
+                                td.num title={ "From " (r.site.started_on) " to " (r.site.authorized_on.as_deref().unwrap_or("today")) } { (days(r.site.days_in_onboarding)) }
+                                (done_cell(&r.site))
                                 (prediction_cells(&r.site))
                                 td { (blockers(&r.site, &gate)) }
                             }
@@ -223,8 +239,8 @@ fn sites_table(plan: &LivePlan) -> Markup {
                         th scope="col" { "Status" }
                         th.num scope="col" { "Items done" }
                         th.num scope="col" { "Most likely" }
-                        th.num scope="col" { "P50" }
-                        th.num scope="col" { "P90" }
+                        th.num scope="col" { "Expected (P50)" }
+                        th.num scope="col" { "Safe date (P90)" }
                         th scope="col" { "What blocks it" }
                     }
                 }
@@ -233,9 +249,9 @@ fn sites_table(plan: &LivePlan) -> Markup {
                         tr data-site=(s.site_code) data-status=(s.status) {
                             th scope="row" { span.site-code { (s.site_code) } br; span.muted { (s.site_name) } }
                             td { (status_badge(s)) }
-                            td.num { (s.done) " of " (s.items) }
+                            (done_cell(s))
                             @match &s.prediction {
-                                Some(p) => td.num { (p.planned) },
+                                Some(p) => td.num.expected { span.expected-word { "expected" } time datetime=(p.planned) { (p.planned) } },
                                 None => td.num.muted { "—" },
                             }
                             (prediction_cells(s))
@@ -245,9 +261,12 @@ fn sites_table(plan: &LivePlan) -> Markup {
                 } }
             }
             p.days-saved #days-saved {
-                "All sites authorized: " strong { (dual.last_site.p50) } " at P50, " strong { (dual.last_site.p90) } " at P90 "
+                "All sites expected to be authorized: " strong { (dual.last_site.p50) } " at P50, " strong { (dual.last_site.p90) } " at P90 "
                 "with dual-track contracting; " (seq.last_site.p50) " and " (seq.last_site.p90) " if each site negotiated "
                 "everything itself. Dual-track saves " strong { (days(saved_p50)) } " at P50 and " (days(saved_p90)) " at P90."
+            }
+            @if let Some(why) = all_sites_explained(plan) {
+                p.hint #all-sites-explained { (why) }
             }
             p.hint {
                 "Most likely: every open item at its most-likely duration. P50 and P90 come from " (plan.iterations)
@@ -260,6 +279,35 @@ fn sites_table(plan: &LivePlan) -> Markup {
     }
 }
 
+/// Why the day all sites are authorized is none of the sites' own days, when it is not: in
+/// each simulated run the last site may be a different one, so the P50 of "all authorized" is
+/// the median of the latest, later than the latest median.
+fn all_sites_explained(plan: &LivePlan) -> Option<String> {
+    let last = &plan.dual_track.last_site;
+    let predictions: Vec<_> = plan
+        .sites
+        .iter()
+        .filter_map(|s| s.prediction.as_ref())
+        .collect();
+    let latest = |f: fn(&cellpath_app::onboarding::Prediction) -> &String| {
+        predictions.iter().map(|p| f(p).as_str()).max()
+    };
+    let (Some(p50), Some(p90)) = (latest(|p| &p.p50), latest(|p| &p.p90)) else {
+        return None;
+    };
+    let differs = |all: &str, f: fn(&cellpath_app::onboarding::Prediction) -> &String| {
+        predictions.iter().all(|p| f(p) != all)
+    };
+    (differs(&last.p50, |p| &p.p50) || differs(&last.p90, |p| &p.p90)).then(|| {
+        format!(
+            "Why no site shows these dates: each site's P50 and P90 (latest {p50} and {p90}) come from \
+             the same simulated runs, but in each run a different site may be the last one authorized. \
+             The day all sites are authorized is taken from each run's last site, so it is later than \
+             any one site's date."
+        )
+    })
+}
+
 fn charts(plan: &LivePlan) -> Markup {
     let report = &plan.report;
     let far = Strategy::ALL
@@ -269,10 +317,18 @@ fn charts(plan: &LivePlan) -> Markup {
             furthest_day(&r.deterministic, &r.monte_carlo)
         })
         .fold(0.0, f64::max);
+    // The sites really authorized, by their name in the plan (the same order as `sites`).
+    let authorized: BTreeMap<String, String> = report
+        .sites
+        .iter()
+        .zip(&plan.sites)
+        .filter_map(|(name, s)| Some((name.clone(), s.authorized_on.clone()?)))
+        .collect();
     let live = Live {
         today: plan.today_day as f64,
         start: &plan.start,
         labels: &plan.labels,
+        authorized: &authorized,
     };
     html! {
         section.panel.gantt-panel #charts {
@@ -282,7 +338,7 @@ fn charts(plan: &LivePlan) -> Markup {
                 @let r = report.report(strategy);
                 @let title = match strategy { Strategy::DualTrack => "Dual-track", Strategy::Sequential => "Sequential" };
                 h3.gantt-title #{ "chart-" (strategy.as_str()) } {
-                    (title) ": last site authorized " (outlook.last_site.planned)
+                    (title) ": last site expected " (outlook.last_site.planned)
                     span.muted { " (P50 " (outlook.last_site.p50) ", P90 " (outlook.last_site.p90) ")" }
                 }
                 (gantt_live(&r.deterministic, &r.monte_carlo, title, far, live))
@@ -303,9 +359,10 @@ fn done_list(plan: &LivePlan) -> Markup {
                     tbody {
                         @for d in &plan.done {
                             tr data-instance=(d.instance) {
-                                td { code { (d.key) } }
+                                // The words of the chart's rows, not the template's keys.
+                                td { (plan.labels.get(&d.key).map_or(d.key.as_str(), String::as_str)) }
                                 td { @match &d.site { Some(s) => { "Site " (s) }, None => "Central (health system)" } }
-                                td.num { (d.on) }
+                                td.num { time datetime=(d.on) { (d.on) } }
                             }
                         }
                     }
@@ -345,6 +402,127 @@ mod tests {
         assert!(!page.body.contains("CRM-KIDS") && !page.body.contains("Cascade Medical Center"));
         // Only Helixa's program: Northbridge's Corvigen is not Helixa's business.
         assert!(!page.body.contains("Corvigen"));
+    }
+
+    /// Forecasts say they are forecasts, facts are dated facts, and an agreement that lapses
+    /// before a site is expected to be authorized is flagged on the pipeline, the live plan and
+    /// the partnership page.
+    #[tokio::test]
+    async fn forecasts_say_expected_and_a_lapsing_agreement_is_flagged_everywhere() {
+        let demo = seeded().await;
+        let pship = demo
+            .partnership("Helixa Therapeutics", "Lakeshore University Health")
+            .await;
+        let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
+        // The central master service agreement now lapses in 30 days, long before LUH-NORTH
+        // can be authorized.
+        let msa = demo
+            .app
+            .store
+            .agreements_of(&pship.id)
+            .await
+            .expect("query")
+            .into_iter()
+            .find(|a| a.kind == "master_service_agreement" && a.status == "executed")
+            .expect("the demo's executed MSA");
+        let contracts = demo
+            .app
+            .store
+            .user_by_email("contracts@lakeshore.example")
+            .await
+            .expect("query")
+            .expect("a demo user");
+        let caller = demo
+            .app
+            .caller_for_user(&contracts.id, cellpath_app::access::Via::Session)
+            .await
+            .expect("a caller");
+        let today = cellpath_domain::Date::of_micros(demo.app.now());
+        let expires = today.plus_days(30);
+        demo.app
+            .set_agreement_dates(
+                &caller,
+                &msa.id,
+                msa.version,
+                &msa.effective_on,
+                expires.as_str(),
+                None,
+            )
+            .await
+            .expect("new dates");
+        let flagged = format!(
+            "Master service agreement expires on {}, before the site is expected to be authorized",
+            expires.as_str()
+        );
+        let mut lead = Browser::signed_in(&demo, "onboarding@helixa.example").await;
+
+        let page = lead.get_saved("/onboarding", Some("onboarding")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let north = page.row(r#"data-site="LUH-NORTH""#);
+        assert!(north.contains(&flagged), "{north}");
+        assert!(north.contains("Expected (P50)") || page.body.contains("Expected (P50)"));
+        assert!(!page.body.contains("Authorized by (P50)"));
+        assert!(
+            north.contains(r#"<span class="expected-word">expected</span>"#),
+            "{north}"
+        );
+        // The authorized site shows the day it was authorized, and the days it took.
+        let main = page.row(r#"data-site="LUH-MAIN""#);
+        assert!(
+            main.contains(r#"<span class="expected-word">authorized</span>"#),
+            "{main}"
+        );
+        assert!(!main.contains(">0 days<"), "{main}");
+
+        let plan_path = format!("/partnerships/{}/plan?program={}", pship.id, vantacel.id);
+        let page = lead.get_saved(&plan_path, Some("live-plan")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.row(r#"data-site="LUH-NORTH""#).contains(&flagged));
+        // The chart: an onboarding site is expected (P50), the authorized one authorized.
+        assert!(
+            page.body
+                .contains(r#"<tspan class="gantt-expected" font-size="11"> · expected "#),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body
+                .contains(r#"<tspan class="gantt-authorized" font-size="11"> · authorized "#)
+        );
+        // The critical path in calendar dates, never plan days.
+        let critical = &page.body[page
+            .body
+            .find(r#"class="critical-path""#)
+            .expect("a critical path")..];
+        let critical = &critical[..critical.find("</ol>").expect("its end")];
+        assert!(!critical.contains(" day "), "{critical}");
+        assert!(critical.contains(" expected 20"), "{critical}");
+        // The table of done items in the chart's words.
+        let done = &page.body[page.body.find(r#"id="done""#).expect("the done table")..];
+        assert!(done.contains("<td>MSA</td>"), "{done}");
+        assert!(!done.contains("<code>msa</code>"), "{done}");
+        assert!(page.body.contains("All sites expected to be authorized"));
+        assert!(page.body.contains("Dual-track: last site expected 20"));
+        assert!(!page.body.contains("last site authorized"));
+        // A bar's title in the same words as its row.
+        assert!(
+            page.body
+                .contains("<title>LUH-NORTH: Quality agreement: expected 20"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("<title>MSA: done on 2025-06-01</title>"));
+
+        let page = lead
+            .get_saved(&format!("/partnerships/{}", pship.id), Some("partnership"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let lapsing = &page.body[page
+            .body
+            .find(r#"id="lapsing-agreements""#)
+            .expect("flagged")..];
+        assert!(lapsing.contains(&flagged), "{lapsing}");
+        assert!(lapsing.contains(&format!("/agreements/{}", msa.id)));
     }
 
     #[tokio::test]

@@ -324,6 +324,7 @@ pub async fn facility_sections(
         (a.0.status != "open", &a.0.due_on).cmp(&(b.0.status != "open", &b.0.due_on))
     });
     let names = super::OrgNames::load(ctx).await?;
+    let today = super::gate::today(ctx);
     Ok(html! {
         section.panel #facility-readiness {
             h2 { "Readiness of the sites it serves" }
@@ -351,7 +352,7 @@ pub async fn facility_sections(
                                     td { (program) }
                                     td { (severity_badge(&g.severity)) }
                                     td { (labels::role(&g.owner_role)) }
-                                    td { time datetime=(g.due_on) { (g.due_on) } }
+                                    td { (labels::due(&g.due_on, g.status == "open", today.as_str())) }
                                     td { (super::readiness::gap_status_badge(&g.status)) }
                                 }
                             }

@@ -241,8 +241,8 @@ pub(super) fn change_forms(ctx: &Ctx, l: &Loaded, returned: &Option<Returned>) -
                     (csrf_field(ctx.csrf()))
                     (hidden("version", a.version))
                     (dates_view.summary(&["effective_on", "expires_on"]))
-                    (dates_view.input("Effective on", "effective_on", Input::Text, Some("YYYY-MM-DD")))
-                    (dates_view.input("Expires on", "expires_on", Input::Text, Some("YYYY-MM-DD, the first day it no longer binds (the gate stops counting it that day); leave empty when it does not expire.")))
+                    (dates_view.input("Effective on", "effective_on", Input::Date, None))
+                    (dates_view.input("Expires on", "expires_on", Input::Date, Some("The first day it no longer binds (the gate stops counting it that day); leave empty when it does not expire.")))
                     button.secondary type="submit" { "Set dates" }
                 }
             }
@@ -296,7 +296,7 @@ pub(super) fn amendment_form(ctx: &Ctx, a: &Agreement, returned: &Option<Returne
             (view.summary(&["title", "effective_on"]))
             div.field-grid {
                 (view.text("Title", "title"))
-                (view.input("Effective on", "effective_on", Input::Text, Some("YYYY-MM-DD")))
+                (view.input("Effective on", "effective_on", Input::Date, None))
             }
             button.secondary type="submit" { "Add amendment" }
         }

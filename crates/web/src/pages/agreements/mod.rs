@@ -88,10 +88,35 @@ pub async fn partnership_section(
     } else {
         html! {}
     };
+    // Executed agreements that lapse before a site is expected to be authorized, or while
+    // the plan runs: renewing them is part of the plan.
+    let lapsing = match ctx
+        .app
+        .lapsing_agreements(ctx.caller(), &p.id, today.clone())
+        .await
+    {
+        Ok(list) => list,
+        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
     Ok(html! {
         section.panel #agreements {
             h2 { "Agreements" }
             p.hint { "Central agreements are executed once for the health system; quality and supply agreements at each site (or once, centrally). Each site's authorization rests on them — see the Authorization column under Sites." }
+            @if !lapsing.is_empty() {
+                div.callout.warning #lapsing-agreements role="note" {
+                    p { strong { "Lapsing before the plan is done" } }
+                    ul {
+                        @for l in &lapsing {
+                            li data-agreement=(l.lapse.agreement_id) data-site=(l.site_code) {
+                                (crate::labels::badge("Lapses", crate::labels::Tone::Waiting)) " "
+                                a href={ "/agreements/" (l.lapse.agreement_id) } { (l.program_name) " at " (l.site_code) } ": "
+                                (l.lapse.text)
+                            }
+                        }
+                    }
+                }
+            }
             (agreements_table(ctx, p, &refs, &sites, today.as_str(), true).await)
             (form)
         }

@@ -73,7 +73,6 @@ pub(super) struct Base<'a> {
     pub partnership_id: &'a str,
     pub site_id: &'a str,
     pub program_id: &'a str,
-    pub today: &'a str,
     /// The newest site map version of this site and program, if one was started.
     pub site_map: Option<&'a str>,
 }
@@ -105,10 +104,7 @@ impl Base<'_> {
         if !self.records_it(d) {
             return html! { p.hint.recorded-by { "Recorded by " (d.recorded_by().who()) "." } };
         }
-        let fresh = (
-            FormData::from_pairs([("done_on", self.today)]),
-            FormErrors::default(),
-        );
+        let fresh = (FormData::default(), FormErrors::default());
         let (values, errors, failed) =
             Returned::or_fresh(returned, Form::Record(d.as_str()), &fresh);
         let prefix = format!("deliverable-{}", d.as_str().replace('_', "-"));
@@ -124,7 +120,7 @@ impl Base<'_> {
                     (csrf_field(self.ctx.csrf()))
                     (hidden("deliverable", d.as_str()))
                     (hidden("program", self.program_id))
-                    (view.input("Done on", "done_on", Input::Text, Some("The day it was done, YYYY-MM-DD.")))
+                    (view.input("Done on", "done_on", Input::Date, Some("The day it was done.")))
                     (view.textarea("Evidence", "evidence",
                         Some("What was done and where the proof is, e.g. the meeting minutes, the training roster or the report number."), 3))
                     p.signature-meaning {

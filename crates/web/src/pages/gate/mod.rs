@@ -150,7 +150,6 @@ async fn render(
         partnership_id: &p.id,
         site_id: &site.id,
         program_id: &program.id,
-        today: &view.today,
         site_map: newest_map.as_ref().map(|v| v.id.as_str()),
     };
     let readiness = format!(

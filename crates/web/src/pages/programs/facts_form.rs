@@ -353,15 +353,14 @@ pub fn fields(view: &FormView) -> Markup {
             legend { "List prices" }
             p.hint { "A price applies from its date until the next one. Rows left blank are ignored." }
             table.rows {
-                thead { tr { th scope="col" { "Effective from (YYYY-MM-DD)" } th scope="col" { "Amount (US dollars)" } } }
+                thead { tr { th scope="col" { "Effective from" } th scope="col" { "Amount (US dollars)" } } }
                 tbody {
                     @for i in 0..price_rows {
                         @let date = format!("price_{i}_date");
                         @let amount = format!("price_{i}_amount");
                         tr {
-                            td { input type="text" name=(date) value=(view.values.get(&date))
-                                aria-label={ "Effective date, price row " (i + 1) }
-                                placeholder=[(i == 0).then_some("2026-01-01")]; }
+                            td { input type="date" name=(date) value=(view.values.get(&date))
+                                aria-label={ "Effective date, price row " (i + 1) }; }
                             td { input type="text" name=(amount) value=(view.values.get(&amount))
                                 aria-label={ "Amount in dollars, price row " (i + 1) }
                                 placeholder=[(i == 0).then_some("410,300.00")]; }

@@ -521,7 +521,7 @@ fn gaps_panel(
                                     }
                                     td { (severity_badge(&g.severity)) }
                                     td { (labels::role(&g.owner_role)) }
-                                    td { time datetime=(g.due_on) { (g.due_on) } }
+                                    td { (labels::due(&g.due_on, g.status == "open", super::gate::today(ctx).as_str())) }
                                     td { (gap_status_badge(&g.status)) }
                                     td.evidence {
                                         @if g.status == "open" { span.muted { "—" } } @else { (g.evidence) }
@@ -624,9 +624,8 @@ fn visits_panel(scope: &Scope, visits: &[SiteVisit]) -> Markup {
 }
 
 fn visit_panel(ctx: &Ctx, scope: &Scope, returned: &Option<Returned>) -> Markup {
-    let today = &crate::time::rfc3339(ctx.app.now())[..10];
     let visitor = format!("{} ({})", ctx.session.user.name, ctx.org.name);
-    let defaults = visit_form::defaults(today, &visitor, &scope.facilities);
+    let defaults = visit_form::defaults(&visitor, &scope.facilities);
     let empty = FormErrors::default();
     let (values, errors) = match returned {
         Some(Returned::Visit(v, e)) => (*v, *e),

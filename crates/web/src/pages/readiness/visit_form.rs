@@ -203,12 +203,10 @@ pub fn rename(message: &str, observed: &[&Capability]) -> String {
     named.unwrap_or_else(|| message.to_string())
 }
 
-/// The values the form starts with: today, the signed-in visitor, every facility ticked.
-pub fn defaults(today: &str, visitor: &str, facilities: &[Facility]) -> FormData {
-    let mut pairs = vec![
-        ("visited_on".to_string(), today.to_string()),
-        ("visitors".to_string(), visitor.to_string()),
-    ];
+/// The values the form starts with: the signed-in visitor, every facility ticked (the date
+/// is left for the visitor to give: the visit is a fact, not today by default).
+pub fn defaults(visitor: &str, facilities: &[Facility]) -> FormData {
+    let mut pairs = vec![("visitors".to_string(), visitor.to_string())];
     pairs.extend(
         facilities
             .iter()
@@ -261,7 +259,7 @@ pub fn fields(view: &FormView, facilities: &[Facility]) -> Markup {
     let rows = capabilities(facilities);
     html! {
         div.field-grid {
-            (view.input("Date of the visit", "visited_on", crate::forms::Input::Text, Some("YYYY-MM-DD")))
+            (view.input("Date of the visit", "visited_on", crate::forms::Input::Date, None))
             (view.textarea("Visitors", "visitors", Some("One per line, with their organization and role."), 2))
         }
         (view.checkboxes("Facilities seen", "facility_ids", &facility_options, "No facility serves this site yet."))
