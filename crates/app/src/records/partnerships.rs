@@ -114,6 +114,15 @@ impl App {
         input: PartnershipInput,
         idem: Option<Idem>,
     ) -> Result<Outcome<Partnership>, AppError> {
+        // Who may propose comes first: a health system's user is refused (403) whatever the
+        // body says.
+        self.check(
+            caller,
+            Action::Create,
+            ResourceKind::Partnership,
+            Relation::Party(PartnershipStatus::Proposed),
+            "partnerships",
+        )?;
         let manufacturer_id = match (&caller.principal, &input.manufacturer_id) {
             (Some(p), Some(m)) if *m != p.org_id => {
                 return Err(AppError::invalid(
@@ -130,13 +139,6 @@ impl App {
                 ));
             }
         };
-        self.check(
-            caller,
-            Action::Create,
-            ResourceKind::Partnership,
-            Relation::Party(PartnershipStatus::Proposed),
-            "partnerships",
-        )?;
         let mut f = Fields::default();
         let mfr = self.store.organization(&manufacturer_id).await?;
         if mfr

@@ -41,7 +41,9 @@ pub fn scope(method: &str, path: &str) -> Scope {
         | (_, "/partnerships")
         | (_, "/tokens")
         | ("post", "/tokens/{id}/revoke") => Own,
-        (_, "/programs/{id}/requirements") | (_, "/programs/{id}/track-template") => Own,
+        // A manufacturer's own programs and maps; a label read is nobody's record.
+        (_, p) if p.starts_with("/programs") || p.starts_with("/maps/") => Own,
+        ("get", "/identifiers/check") => Own,
         ("get", "/organizations") | ("get", "/onboarding") | ("get", "/notices") => Across,
         (_, "/organizations/{id}") => HealthSystem,
         (_, "/organizations/{id}/sites")
