@@ -587,6 +587,13 @@ impl App {
             .user(&principal.user_id)
             .await?
             .ok_or(AppError::Unauthenticated)?;
+        // Nothing typed is a form left empty, not a guess: ask for it, count nothing.
+        if password.is_empty() {
+            return Err(AppError::invalid(
+                "password",
+                format!("enter your password: {doing} needs it"),
+            ));
+        }
         if !self.password_matches(&user.id, password).await? {
             return Err(AppError::invalid(
                 "password",

@@ -2240,6 +2240,33 @@ async fn parallel_guesses_do_not_slip_past_the_lock_out() {
 }
 
 #[tokio::test]
+async fn an_empty_signing_password_is_asked_for_and_counts_for_nothing() {
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    let nurse = as_user(&app, "nurse@lakeshore.example").await;
+    let lakeshore = org_id(&app, "Lakeshore University Health").await;
+    for _ in 0..6 {
+        let err = sign_head(&app, &nurse, &lakeshore, Meaning::Performed, "")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "password: enter your password: a signature needs it"
+        );
+    }
+    // Six empty forms lock nothing.
+    sign_head(
+        &app,
+        &nurse,
+        &lakeshore,
+        Meaning::Performed,
+        cellpath_app::demo::DEMO_PASSWORD,
+    )
+    .await
+    .expect("the right password still signs");
+}
+
+#[tokio::test]
 async fn wrong_signing_passwords_lock_signing_not_signing_in() {
     for db in TestDb::all().await {
         let (app, clock) = demo_app(&db).await;
