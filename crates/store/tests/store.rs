@@ -32,6 +32,13 @@ fn site_created(org: &str, id: &str, code: &str, now: i64) -> Append {
     )
 }
 
+/// Append each event in turn, as separate commands.
+async fn append_all(store: &Store, events: Vec<Append>) {
+    for event in events {
+        store.append(event).await.expect("appended");
+    }
+}
+
 async fn verify(
     store: &Store,
     ledger: &str,
@@ -358,18 +365,15 @@ async fn the_current_state_can_be_rebuilt_from_the_events() {
 async fn rows_changed_behind_the_apps_back_are_named_against_the_events() {
     for db in TestDb::all().await {
         let store = db.store().await;
-        store
-            .append(org_created("org_a", "Lakeshore", 1))
-            .await
-            .unwrap();
-        store
-            .append(site_created("org_a", "site_1", "MAIN", 2))
-            .await
-            .unwrap();
-        store
-            .append(Append::new("org_a", "system:test", "facility.created", json!({ "id": "fac_1", "new": { "org_id": "org_a", "name": "Cell Lab", "kind": "processing", "site_ids": ["site_1"] } }), 3))
-            .await
-            .unwrap();
+        append_all(
+            &store,
+            vec![
+                org_created("org_a", "Lakeshore", 1),
+                site_created("org_a", "site_1", "MAIN", 2),
+                Append::new("org_a", "system:test", "facility.created", json!({ "id": "fac_1", "new": { "org_id": "org_a", "name": "Cell Lab", "kind": "processing", "site_ids": ["site_1"] } }), 3),
+            ],
+        )
+        .await;
         assert_eq!(
             store.state_differences().await.unwrap(),
             vec![],
