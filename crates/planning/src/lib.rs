@@ -8,3 +8,4 @@
 
 pub mod cashflow;
 pub mod contracting;
+mod stream;

@@ -3,7 +3,7 @@
 //! character or structure is wrong (saying which), 2 when it cannot be read at all.
 
 use super::{print_json, print_table};
-use cellpath_domain::identifiers::{FlagMeaning, Identifier, IdentifierError, read};
+use cellpath_domain::identifiers::{FlagMeaning, Identifier, IdentifierError, check};
 use clap::Subcommand;
 use std::process::ExitCode;
 
@@ -19,14 +19,9 @@ pub enum IdentifiersCommand {
 
 pub fn run(json: bool, cmd: IdentifiersCommand) -> anyhow::Result<ExitCode> {
     let IdentifiersCommand::Check { text } = cmd;
-    let read = read(&text);
+    let (answer, read) = check(&text);
     if json {
-        print_json(&match &read {
-            Ok(id) => {
-                serde_json::json!({ "valid": true, "identifier": id, "printed": id.to_string() })
-            }
-            Err(e) => serde_json::json!({ "valid": false, "error": e, "message": e.to_string() }),
-        })?;
+        print_json(&answer)?;
     }
     match read {
         Ok(id) => {

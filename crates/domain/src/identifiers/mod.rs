@@ -79,8 +79,7 @@ impl std::fmt::Display for Identifier {
 }
 
 /// Why a text is not a good identifier.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(tag = "problem", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdentifierError {
     /// Not recognisable as any identifier cellpath reads.
     #[error("{reason}")]
@@ -140,6 +139,58 @@ pub fn read(text: &str) -> Result<Identifier, IdentifierError> {
             "{trimmed:?} is neither a donation identification number (13 characters such as W1234 25 000012, with or without `=`, flags and check character) nor a chain of identity identifier (`&/CH` and 13 more)"
         ),
     })
+}
+
+/// The answer to "does this label read?", as the CLI's `--json` and the API give it: the value,
+/// and either what it is (`printed`, `identifier`) or what is wrong with it (`problem`,
+/// `message`, and a DIN's correct check character).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub value: String,
+    pub valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub printed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<Identifier>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_check: Option<String>,
+}
+
+/// Read `text` and say so as a [`Check`], with the [`read`] result for callers that need the
+/// parts or the kind of error.
+pub fn check(text: &str) -> (Check, Result<Identifier, IdentifierError>) {
+    let read = read(text);
+    let mut c = Check {
+        value: text.to_string(),
+        valid: read.is_ok(),
+        printed: None,
+        identifier: None,
+        problem: None,
+        message: None,
+        expected_check: None,
+    };
+    match &read {
+        Ok(id) => {
+            c.printed = Some(id.to_string());
+            c.identifier = Some(id.clone());
+        }
+        Err(e) => {
+            c.problem = Some(match e {
+                IdentifierError::Unreadable { .. } => "unreadable",
+                IdentifierError::Structure { .. } => "structure",
+                IdentifierError::CheckCharacter { .. } => "check_character",
+            });
+            c.message = Some(e.to_string());
+            if let IdentifierError::CheckCharacter { expected, .. } = e {
+                c.expected_check = Some(expected.to_string());
+            }
+        }
+    }
+    (c, read)
 }
 
 #[cfg(test)]

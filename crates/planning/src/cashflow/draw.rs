@@ -3,13 +3,9 @@
 //! for means of 10 and more; multiplication below).
 
 use super::scenario::Lag;
+pub(super) use crate::stream::unit;
 use rand_core::RngCore;
 use rand_pcg::Pcg64Mcg;
-
-/// Uniform on [0, 1): the top 53 bits.
-pub(super) fn unit(rng: &mut Pcg64Mcg) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
 
 /// Uniform on (0, 1): never 0, for the normal's inverse CDF.
 fn open_unit(rng: &mut Pcg64Mcg) -> f64 {
@@ -165,7 +161,7 @@ pub(super) fn poisson(rng: &mut Pcg64Mcg, mean: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contracting::iteration_stream;
+    use crate::stream::iteration_stream;
 
     #[test]
     fn the_inverse_normal_matches_known_quantiles() {

@@ -11,7 +11,7 @@
 
 use super::draw::{LogNormal, poisson, unit};
 use super::scenario::{Basis, Scenario};
-use crate::contracting::iteration_stream;
+use crate::stream::iteration_stream;
 
 /// What one run leaves for the summaries.
 pub(super) struct Run {
@@ -159,17 +159,13 @@ pub(super) fn run_patients(s: &Scenario, patients: &[Patient]) -> Run {
             amount
         };
         let mut received = 0.0;
-        let ship = t - terms.ship_lead_days;
-        let base = if patient.not_infused {
+        // When the payer paid (never for a product not infused, or a claim finally denied).
+        let payer_paid_at = if patient.not_infused {
             received += inflow(t, p.not_infused_credit_fraction * p.price);
-            match terms.basis {
-                Basis::Shipment => ship,
-                Basis::Infusion => t,
-                Basis::Reimbursement => t + terms.backstop_days,
-            }
+            None
         } else {
             let answered = t + p.claim_submit_days + patient.lag;
-            let payer_paid_at = if !patient.denied {
+            let paid_at = if !patient.denied {
                 Some(answered)
             } else if patient.appeal_succeeded {
                 Some(answered + patient.appeal_days)
@@ -180,7 +176,7 @@ pub(super) fn run_patients(s: &Scenario, patients: &[Patient]) -> Run {
                 );
                 None
             };
-            if let Some(at) = payer_paid_at {
+            if let Some(at) = paid_at {
                 received += inflow(at, q.paid_fixed + q.paid_fraction * p.price);
             }
             if patient.refund
@@ -188,13 +184,16 @@ pub(super) fn run_patients(s: &Scenario, patients: &[Patient]) -> Run {
             {
                 received += inflow(t + r.rebate_window_days, r.rebate_fraction * p.price);
             }
-            match terms.basis {
-                Basis::Shipment => ship,
-                Basis::Infusion => t,
-                Basis::Reimbursement => {
-                    let backstop = t + terms.backstop_days;
-                    payer_paid_at.map_or(backstop, |at| at.min(backstop))
-                }
+            paid_at
+        };
+        // The day net_days run from: shipment, infusion, or the payer's payment capped by the
+        // backstop (a product never infused is paid as if infused at t).
+        let base = match terms.basis {
+            Basis::Shipment => t - terms.ship_lead_days,
+            Basis::Infusion => t,
+            Basis::Reimbursement => {
+                let backstop = t + terms.backstop_days;
+                payer_paid_at.map_or(backstop, |at: f64| at.min(backstop))
             }
         };
         // The payment out for the product, at `base + net_days`.
@@ -228,37 +227,30 @@ fn running_total(v: &mut [f64]) {
     }
 }
 
+/// Exposure on day `d` with the aligned program at `net_days`: the fixed flows plus the
+/// aligned payments whose day before `net_days` is at most `d − net_days`.
+fn exposure_on(run: &Run, net_days: u32, d: usize) -> f64 {
+    let k = d as i64 - i64::from(net_days) + run.offset as i64;
+    let aligned = if run.aligned.is_empty() || k < 0 {
+        0.0
+    } else {
+        run.aligned[(k as usize).min(run.aligned.len() - 1)]
+    };
+    run.fixed[d] + aligned
+}
+
 /// Exposure on each day with the aligned program at `net_days` (the fixed flows alone when
 /// nothing is aligned), written into `out`; returns the peak (0 if it never rises above 0).
 pub(super) fn exposure(run: &Run, net_days: u32, out: &mut [f64]) -> f64 {
-    let offset = run.offset;
-    let mut peak = 0.0f64;
     for (d, slot) in out.iter_mut().enumerate() {
-        // Aligned payments whose day before net_days is at most d − net_days.
-        let k = d as i64 - i64::from(net_days) + offset as i64;
-        let aligned = if run.aligned.is_empty() || k < 0 {
-            0.0
-        } else {
-            run.aligned[(k as usize).min(run.aligned.len() - 1)]
-        };
-        *slot = run.fixed[d] + aligned;
-        peak = peak.max(*slot);
+        *slot = exposure_on(run, net_days, d);
     }
-    peak
+    out.iter().copied().fold(0.0, f64::max)
 }
 
 /// The peak alone, for the search.
 pub(super) fn peak(run: &Run, net_days: u32) -> f64 {
-    let offset = run.offset;
-    let mut peak = 0.0f64;
-    for d in 0..run.fixed.len() {
-        let k = d as i64 - i64::from(net_days) + offset as i64;
-        let aligned = if k < 0 {
-            0.0
-        } else {
-            run.aligned[(k as usize).min(run.aligned.len() - 1)]
-        };
-        peak = peak.max(run.fixed[d] + aligned);
-    }
-    peak
+    (0..run.fixed.len())
+        .map(|d| exposure_on(run, net_days, d))
+        .fold(0.0, f64::max)
 }
