@@ -7,8 +7,9 @@
 use crate::contracting::{GateItem, GateRecord, GateView, plan_of_template};
 use crate::plans::PlanReport;
 use crate::{App, AppError, Caller};
+use cellpath_domain::contracting::reminders::days_left;
 use cellpath_domain::contracting::template::{TrackItem, TrackKind};
-use cellpath_domain::contracting::{Missing, Scope};
+use cellpath_domain::contracting::{AgreementStatus, Missing, Scope};
 use cellpath_domain::{Date, PartnershipStatus};
 use cellpath_planning::contracting::{Comparison, Entry, Planner, Report, Strategy, whole_day};
 use cellpath_store::{Partnership, Program, Site};
@@ -198,7 +199,7 @@ fn overdue_gaps(
         .into_iter()
         .filter_map(|g| {
             let due = Date::parse(&g.due_on).ok()?;
-            let days = today.days_since_epoch() - due.days_since_epoch();
+            let days = -days_left(today, &due);
             (days > 0).then(|| OverdueGap {
                 gap_id: g.id.clone(),
                 due_on: g.due_on.clone(),
@@ -677,6 +678,15 @@ impl App {
             return Ok(vec![]);
         }
         let record = self.gate_record(caller, &p).await?;
+        // Only an executed agreement with an expiry date can lapse: without one, no plan runs
+        // (this is on every view of the partnership page).
+        if !record
+            .facts
+            .iter()
+            .any(|f| f.status == AgreementStatus::Executed && f.expires_on.is_some())
+        {
+            return Ok(vec![]);
+        }
         let mut out = Vec::new();
         for program in &record.programs {
             let Some(plan) = self.dual_track_plan(&p, &record, program, &today).await? else {

@@ -21,7 +21,7 @@ pub use dialect::Dialect;
 pub use error::StoreError;
 pub use ops::{Attempt, TOKEN_STAMP_MICROS};
 pub use read::*;
-pub use replay::{DifferenceKind, Replayed, StateDifference, compare_state};
+pub use replay::{DifferenceKind, StateDifference};
 pub use write::{
     Append, AppendError, AppendOutcome, Appended, FollowUp, IdempotencyWrite, LedgerKind,
     NewLedger, Operational, StoredAnswer,

@@ -34,8 +34,8 @@ pub enum DifferenceKind {
 }
 
 /// A database the record was replayed into: a temporary SQLite file, gone with the value.
-pub struct Replayed {
-    pub store: Store,
+struct Replayed {
+    store: Store,
     _dir: tempfile::TempDir,
 }
 
@@ -48,7 +48,7 @@ fn key_columns(table: &str) -> usize {
 }
 
 /// Compare two databases' record tables, row by row and column by column.
-pub fn compare_state(
+fn compare_state(
     live: &BTreeMap<&'static str, Vec<Vec<String>>>,
     from_events: &BTreeMap<&'static str, Vec<Vec<String>>>,
 ) -> Vec<StateDifference> {
@@ -176,7 +176,7 @@ impl Store {
 
     /// Replay every event into a new temporary SQLite database (whatever this one is): the
     /// state the events alone give.
-    pub async fn replayed(&self) -> Result<Replayed, StoreError> {
+    async fn replayed(&self) -> Result<Replayed, StoreError> {
         let dir = tempfile::tempdir().map_err(|e| {
             StoreError::Invalid(format!("a temporary directory for the replay: {e}"))
         })?;

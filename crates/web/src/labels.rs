@@ -182,7 +182,9 @@ pub fn due(due_on: &str, open: bool, today: &str) -> Markup {
         cellpath_domain::Date::parse(due_on),
         cellpath_domain::Date::parse(today),
     ) {
-        (Ok(due), Ok(today)) if open => today.days_since_epoch() - due.days_since_epoch(),
+        (Ok(due), Ok(today)) if open => {
+            -cellpath_domain::contracting::reminders::days_left(&today, &due)
+        }
         _ => 0,
     };
     html! {
