@@ -4,7 +4,7 @@
 use crate::{App, AppError};
 use cellpath_domain::PartnershipStatus;
 use cellpath_domain::policy::{
-    Action, Decision, Principal, Relation, Resource, ResourceKind, decide,
+    Action, Decision, PatientView, Principal, Relation, Resource, ResourceKind, decide,
 };
 use cellpath_store::{ApiToken, Partnership};
 
@@ -87,7 +87,7 @@ fn verdict(
     relation: Relation,
 ) -> Result<(), AppError> {
     match (decision, relation) {
-        (Decision::Allow, _) => Ok(()),
+        (Decision::Allow | Decision::Shows(_), _) => Ok(()),
         (Decision::NotFound, _) => Err(AppError::not_found(what)),
         // Nobody writes into an ended partnership, or signs on a proposal: say so.
         (Decision::Forbidden, Relation::Party(PartnershipStatus::Ended))
@@ -135,6 +135,33 @@ impl App {
             action,
             relation,
         )
+    }
+
+    /// What the caller may see of a patient who stands in `relation` to them (the site's own
+    /// staff: `OwnOrg`; the manufacturer: `Party` in the partnership's status): the view every
+    /// answer about the patient is cut to, or not found. The operator (no principal) sees the
+    /// pseudonym only: it runs the system, it does not treat anyone.
+    pub fn patient_view(
+        &self,
+        caller: &Caller,
+        relation: Relation,
+        what: &str,
+    ) -> Result<PatientView, AppError> {
+        let Some(p) = &caller.principal else {
+            return Ok(PatientView::Pseudonym);
+        };
+        let decision = decide(
+            p,
+            Action::Read,
+            Resource {
+                kind: ResourceKind::Patient,
+                relation,
+            },
+        );
+        verdict(decision, what, Action::Read, relation)?;
+        decision
+            .patient_view()
+            .ok_or_else(|| AppError::Internal(format!("the policy gives no view of {what}")))
     }
 
     /// How an organization relates to the caller: its own, or its partner through the most

@@ -255,7 +255,14 @@ impl App {
             Some(u) if u.active => u,
             _ => return Ok(None),
         };
-        self.store.touch_session(&id_hash, now).await?;
+        // Marking the session seen is a write (through SQLite's one writer): only when the
+        // stored mark is a minute old, as for a token's last use. The idle timeout is 30
+        // minutes, so a minute's slack never ends a session early.
+        if s.last_seen_at < now - cellpath_store::SESSION_STAMP_MICROS {
+            self.store.touch_session(&id_hash, now).await?;
+            self.session_touches
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let caller = self.principal_for(&user, Via::Session).await?;
         Ok(Some(SessionInfo {
             caller,

@@ -58,6 +58,7 @@ pub struct App {
     pub auth: AuthSettings,
     appends: Arc<AtomicU64>,
     password_checks: Arc<AtomicU64>,
+    session_touches: Arc<AtomicU64>,
 }
 
 impl App {
@@ -68,6 +69,7 @@ impl App {
             auth: AuthSettings::default(),
             appends: Arc::new(AtomicU64::new(0)),
             password_checks: Arc::new(AtomicU64::new(0)),
+            session_touches: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -85,6 +87,12 @@ impl App {
     /// locked accounts included (so a failed sign-in costs the same whatever its cause).
     pub fn password_checks_total(&self) -> u64 {
         self.password_checks.load(Ordering::Relaxed)
+    }
+
+    /// Sessions marked seen by this process: a write, so at most one a minute per session
+    /// (`cellpath_store::SESSION_STAMP_MICROS`); reading pages writes nothing in between.
+    pub fn session_touches_total(&self) -> u64 {
+        self.session_touches.load(Ordering::Relaxed)
     }
 
     /// Forget what has expired: idempotency records older than 24 hours, ended sessions.

@@ -40,6 +40,28 @@ pub enum ResourceKind {
     Deliverable,
     /// A ledger's events: the audit trail.
     Ledger,
+    /// A patient and their case at a site for a program (DESIGN.md §2, §3): the identity on
+    /// the health system's ledger, the case under its pseudonym on the partnership's. A
+    /// health system's own staff stand to it as `OwnOrg`; the manufacturer through the
+    /// partnership the case is under (`Party`). A read answers with what may be seen of the
+    /// patient: [`Decision::Shows`] with a [`PatientView`].
+    Patient,
+}
+
+/// What a principal may see of a patient (DESIGN.md §2). Ordered from least to most: a view
+/// includes everything of the ones before it. "None" is no view at all: [`Decision::NotFound`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatientView {
+    /// The case pseudonym (e.g. `VAN-LUH-0042`), initials and birth year: everyone else on a
+    /// partnership.
+    Pseudonym,
+    /// What the chain of identity needs — name, date of birth, identifiers — for the
+    /// manufacturer's `patient_ops`, under the patient's authorization (a fact of the case the
+    /// app checks; the policy says who may ever see it).
+    ChainOfIdentity,
+    /// Everything: the site's own staff who treat, dispense, bill or report for the patient.
+    Full,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -92,9 +114,24 @@ pub enum Decision {
     Forbidden,
     /// Not visible to the principal at all (HTTP 404).
     NotFound,
+    /// Readable through a view: what a read of a patient answers (never for other kinds).
+    Shows(PatientView),
 }
 
 impl Decision {
+    /// Whether the action may be taken (a read through a patient view included).
+    pub fn allows(self) -> bool {
+        matches!(self, Decision::Allow | Decision::Shows(_))
+    }
+
+    /// The view of a patient a read allows, if any.
+    pub fn patient_view(self) -> Option<PatientView> {
+        match self {
+            Decision::Shows(view) => Some(view),
+            _ => None,
+        }
+    }
+
     fn allow_if(cond: bool) -> Decision {
         if cond {
             Decision::Allow
@@ -293,6 +330,43 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
             Create | Update => Forbidden,
         },
 
+        // A patient: the health system's own staff see all of what they need to treat,
+        // dispense, bill and report (minimum necessary: its admins and contracts people see the
+        // pseudonym only); the manufacturer's patient ops the chain of identity; everyone else
+        // on an active or ended partnership the pseudonym. A case is opened by the coordinator
+        // or the physician; the journey's work is done by the clinical roles at the site and,
+        // on the manufacturer's side, by patient ops and quality (scheduling, release) —
+        // which step each may do is the journey's rule, on top of this.
+        (K::Patient, OwnOrg) => {
+            let clinical = matches!(
+                role,
+                Role::Pharmacy
+                    | Role::CellLab
+                    | Role::Apheresis
+                    | Role::Coordinator
+                    | Role::Physician
+                    | Role::Nurse
+                    | Role::Quality
+                    | Role::DataManager
+            );
+            match action {
+                Read if clinical || role == Role::Finance => Shows(PatientView::Full),
+                Read => Shows(PatientView::Pseudonym),
+                Create => Decision::allow_if(matches!(role, Role::Coordinator | Role::Physician)),
+                Update => Decision::allow_if(clinical),
+                Sign => Forbidden,
+            }
+        }
+        (K::Patient, Party(Proposed)) => NotFound,
+        (K::Patient, Party(status @ (Active | Ended))) => match action {
+            Read if role == Role::PatientOps => Shows(PatientView::ChainOfIdentity),
+            Read => Shows(PatientView::Pseudonym),
+            Update if status == Active => {
+                Decision::allow_if(matches!(role, Role::PatientOps | Role::Quality))
+            }
+            _ => Forbidden,
+        },
+
         // Relations that cannot arise for the kind (e.g. a site "owned by itself").
         _ => NotFound,
     }
@@ -317,6 +391,7 @@ mod matrix {
             "readiness" => ResourceKind::Readiness,
             "contract" => ResourceKind::Contract,
             "deliverable" => ResourceKind::Deliverable,
+            "patient" => ResourceKind::Patient,
             other => panic!("unknown resource kind {other} in the matrix"),
         }
     }
@@ -397,6 +472,9 @@ mod matrix {
                     "A" => Decision::Allow,
                     "F" => Decision::Forbidden,
                     "N" => Decision::NotFound,
+                    "f" => Decision::Shows(PatientView::Full),
+                    "c" => Decision::Shows(PatientView::ChainOfIdentity),
+                    "p" => Decision::Shows(PatientView::Pseudonym),
                     "." => continue, // cannot arise for this kind of organization
                     other => panic!("line {}: unknown cell {other}", lineno + 1),
                 };

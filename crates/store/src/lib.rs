@@ -19,7 +19,7 @@ pub use contracting::{
 };
 pub use dialect::Dialect;
 pub use error::StoreError;
-pub use ops::{Attempt, TOKEN_STAMP_MICROS};
+pub use ops::{Attempt, SESSION_STAMP_MICROS, TOKEN_STAMP_MICROS};
 pub use read::*;
 pub use replay::{DifferenceKind, StateDifference};
 pub use write::{

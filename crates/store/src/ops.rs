@@ -28,6 +28,10 @@ impl Attempt {
 /// How often a token's `last_used_at` is written at most (one write a minute, not per request).
 pub const TOKEN_STAMP_MICROS: i64 = 60 * 1_000_000;
 
+/// How often a session's `last_seen_at` is written at most: reading a page writes nothing
+/// most of the time.
+pub const SESSION_STAMP_MICROS: i64 = 60 * 1_000_000;
+
 impl Store {
     pub async fn credentials(&self, user_id: &str) -> Result<Option<Credentials>, StoreError> {
         let row: Option<(String, String, i64, i64, i64, i64)> = sqlx::query_as(
@@ -143,7 +147,7 @@ impl Store {
         )
         .bind(id_hash)
         .bind(now)
-        .bind(now - 60 * 1_000_000)
+        .bind(now - SESSION_STAMP_MICROS)
         .execute(&self.writer)
         .await?;
         Ok(())

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Redirect, Response};
 use cellpath_app::auth::SessionInfo;
 use cellpath_app::{App, Caller};
-use cellpath_domain::policy::{Action, Decision, Principal, Relation, Resource, ResourceKind};
+use cellpath_domain::policy::{Action, Principal, Relation, Resource, ResourceKind};
 use cellpath_domain::{OrgKind, decide};
 use cellpath_store::Organization;
 
@@ -145,7 +145,7 @@ impl Ctx {
     /// The app checks again when the form is posted; this only avoids offering what would be
     /// refused.
     pub fn may(&self, action: Action, kind: ResourceKind, relation: Relation) -> bool {
-        decide(&self.principal, action, Resource { kind, relation }) == Decision::Allow
+        decide(&self.principal, action, Resource { kind, relation }).allows()
     }
     /// Whether the policy allows `action` on the `kind` of record of a partnership, in the
     /// partnership's status (a proposal shows none of its work, an ended one takes no change).
