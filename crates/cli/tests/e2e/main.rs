@@ -8,6 +8,7 @@ mod contract;
 mod first_use;
 mod fuzz;
 mod kill9;
+mod layers;
 mod plan;
 mod support;
 mod tenancy;

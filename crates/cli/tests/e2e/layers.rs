@@ -1,0 +1,144 @@
+//! The layers of ARCHITECTURE.md, read from the crate graph (`cargo metadata`): a crate that
+//! starts to depend on one it must not fails here, before review.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What each workspace crate may depend on (normal dependencies; dev-dependencies are the
+/// tests' business). The pure crates also name every outside crate they may use, so IO, async
+/// or a clock cannot creep in through a dependency.
+const RULES: &[(&str, &[&str], Option<&[&str]>)] = &[
+    ("cellpath-domain", &[], Some(&["serde", "thiserror"])),
+    (
+        "cellpath-ledger",
+        &[],
+        // What a partner needs to build a verifier from this crate alone.
+        Some(&["hex", "serde", "serde_json", "sha2", "thiserror"]),
+    ),
+    (
+        "cellpath-planning",
+        &[],
+        Some(&["rand_core", "rand_pcg", "serde", "thiserror", "toml"]),
+    ),
+    (
+        "cellpath-store",
+        &["cellpath-domain", "cellpath-ledger"],
+        None,
+    ),
+    (
+        "cellpath-app",
+        &[
+            "cellpath-domain",
+            "cellpath-ledger",
+            "cellpath-planning",
+            "cellpath-store",
+        ],
+        None,
+    ),
+    // The web and the server still name the store for its row types; issue 9's sealed store
+    // (view types from `app`) takes these edges away, and this table with them.
+    (
+        "cellpath-web",
+        &[
+            "cellpath-app",
+            "cellpath-domain",
+            "cellpath-ledger",
+            "cellpath-store",
+        ],
+        None,
+    ),
+    (
+        "cellpath-server",
+        &[
+            "cellpath-app",
+            "cellpath-domain",
+            "cellpath-ledger",
+            "cellpath-store",
+            "cellpath-web",
+        ],
+        None,
+    ),
+    (
+        "cellpath-cli",
+        &[
+            "cellpath-app",
+            "cellpath-domain",
+            "cellpath-ledger",
+            "cellpath-planning",
+            "cellpath-server",
+            "cellpath-store",
+        ],
+        None,
+    ),
+];
+
+/// Each workspace crate's normal dependencies, from `cargo metadata`.
+fn crate_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let deps = p["dependencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["kind"].is_null())
+                .map(|d| d["name"].as_str().unwrap().to_string())
+                .collect();
+            (p["name"].as_str().unwrap().to_string(), deps)
+        })
+        .collect()
+}
+
+#[test]
+fn every_crate_depends_only_on_the_layers_below_it() {
+    let graph = crate_graph();
+    let ruled: BTreeSet<&str> = RULES.iter().map(|(name, _, _)| *name).collect();
+    let unruled: Vec<&String> = graph
+        .keys()
+        .filter(|k| !ruled.contains(k.as_str()))
+        .collect();
+    assert!(
+        unruled.is_empty(),
+        "crates with no rule here (add one, and to ARCHITECTURE.md): {unruled:?}"
+    );
+    let mut wrong = Vec::new();
+    for (name, workspace, outside) in RULES {
+        let deps = graph
+            .get(*name)
+            .unwrap_or_else(|| panic!("{name} is not in the workspace"));
+        for dep in deps {
+            let allowed = if dep.starts_with("cellpath-") {
+                workspace.contains(&dep.as_str())
+            } else {
+                outside.is_none_or(|list| list.contains(&dep.as_str()))
+            };
+            if !allowed {
+                wrong.push(format!("{name} depends on {dep}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "dependencies that break the layers of ARCHITECTURE.md:\n{}",
+        wrong.join("\n")
+    );
+}
