@@ -1,5 +1,6 @@
-//! `cellpath bench`: audited writes per second and p50/p99 latency, through the HTTP API and
-//! directly through the store, on SQLite and (with --postgres-url) PostgreSQL, with 1 and 8
+//! `cellpath bench`: audited writes per second and p50/p99 latency — through the HTTP API, the
+//! same command called on the app directly (policy, validation, event: all but HTTP), and a bare
+//! append through the store — on SQLite and (with --postgres-url) PostgreSQL, with 1 and 8
 //! concurrent clients, over 1 ledger and over 8 ledgers. Each write is one command that
 //! appends a hash-chained event and projects it (a new site on a health system's ledger),
 //! committed durably (SQLite `synchronous=FULL`; PostgreSQL with the server's own settings).
@@ -43,6 +44,8 @@ struct Fixture {
     app: App,
     orgs: Vec<String>,
     tokens: Vec<String>,
+    /// The admin of each organization, as the app's commands see them.
+    callers: Vec<Caller>,
 }
 
 async fn fixture(url: &str) -> anyhow::Result<Fixture> {
@@ -51,6 +54,7 @@ async fn fixture(url: &str) -> anyhow::Result<Fixture> {
     let op = Caller::system("bench");
     let mut orgs = Vec::new();
     let mut tokens = Vec::new();
+    let mut callers = Vec::new();
     for i in 0..8 {
         let org = app
             .create_organization(
@@ -87,8 +91,14 @@ async fn fixture(url: &str) -> anyhow::Result<Fixture> {
                 .token,
         );
         orgs.push(org.id);
+        callers.push(caller);
     }
-    Ok(Fixture { app, orgs, tokens })
+    Ok(Fixture {
+        app,
+        orgs,
+        tokens,
+        callers,
+    })
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -192,7 +202,34 @@ async fn measure(
             .await?;
             rows.push(Row {
                 database,
-                path: "direct",
+                path: "store",
+                clients,
+                ledgers,
+                writes: n,
+                per_second: n as f64 / seconds,
+                p50_ms: percentile(&lat, 0.5),
+                p99_ms: percentile(&lat, 0.99),
+            });
+
+            // The same command as the API's, called on the app: policy, validation, event.
+            let (app, orgs, callers) = (f.app.clone(), f.orgs.clone(), f.callers.clone());
+            let (n, lat) = run_clients(clients, seconds, move |c| {
+                let (app, org, caller) = (
+                    app.clone(),
+                    orgs[c % ledgers].clone(),
+                    callers[c % ledgers].clone(),
+                );
+                async move {
+                    let input: cellpath_app::records::sites::SiteInput =
+                        serde_json::from_value(site_body())?;
+                    app.create_site(&caller, &org, input, None).await?.fresh()?;
+                    Ok(())
+                }
+            })
+            .await?;
+            rows.push(Row {
+                database,
+                path: "app",
                 clients,
                 ledgers,
                 writes: n,
@@ -268,28 +305,32 @@ pub async fn run(_url: &str, json: bool, args: BenchArgs) -> anyhow::Result<Exit
                 "database",
                 "clients",
                 "ledgers",
-                "direct/s",
+                "store/s",
+                "app/s",
                 "http/s",
-                "http÷direct",
+                "http÷app",
+                "http÷store",
                 "http p50 ms",
                 "http p99 ms",
-                "direct p50 ms",
-                "direct p99 ms",
+                "app p50 ms",
+                "store p50 ms",
             ],
-            rows.chunks(2)
-                .map(|pair| {
-                    let (d, h) = (&pair[0], &pair[1]);
+            rows.chunks(3)
+                .map(|trio| {
+                    let (d, a, h) = (&trio[0], &trio[1], &trio[2]);
                     vec![
                         d.database.to_string(),
                         d.clients.to_string(),
                         d.ledgers.to_string(),
                         format!("{:.0}", d.per_second),
+                        format!("{:.0}", a.per_second),
                         format!("{:.0}", h.per_second),
+                        format!("{:.2}", h.per_second / a.per_second.max(1e-9)),
                         format!("{:.2}", h.per_second / d.per_second.max(1e-9)),
                         format!("{:.2}", h.p50_ms),
                         format!("{:.2}", h.p99_ms),
+                        format!("{:.2}", a.p50_ms),
                         format!("{:.2}", d.p50_ms),
-                        format!("{:.2}", d.p99_ms),
                     ]
                 })
                 .collect(),
