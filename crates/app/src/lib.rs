@@ -13,6 +13,7 @@ pub mod error;
 pub mod ids;
 pub mod notices;
 pub mod onboarding;
+mod plan_cache;
 pub mod plans;
 pub mod programs;
 pub mod readiness;
@@ -59,6 +60,7 @@ pub struct App {
     appends: Arc<AtomicU64>,
     password_checks: Arc<AtomicU64>,
     session_touches: Arc<AtomicU64>,
+    plans: Arc<plan_cache::PlanCache>,
 }
 
 impl App {
@@ -70,6 +72,7 @@ impl App {
             appends: Arc::new(AtomicU64::new(0)),
             password_checks: Arc::new(AtomicU64::new(0)),
             session_touches: Arc::new(AtomicU64::new(0)),
+            plans: Arc::new(plan_cache::PlanCache::default()),
         }
     }
 
@@ -93,6 +96,12 @@ impl App {
     /// (`cellpath_store::SESSION_STAMP_MICROS`); reading pages writes nothing in between.
     pub fn session_touches_total(&self) -> u64 {
         self.session_touches.load(Ordering::Relaxed)
+    }
+
+    /// Live plans handed out again from the cache, and plans the planner computed (for
+    /// `/metrics` and the benchmark): (hits, misses).
+    pub fn plan_cache_counts(&self) -> (u64, u64) {
+        self.plans.counts()
     }
 
     /// Forget what has expired: idempotency records older than 24 hours, ended sessions.

@@ -443,13 +443,20 @@ impl App {
             let threads = std::thread::available_parallelism()
                 .map_or(1, |n| n.get())
                 .min(MAX_THREADS);
+            // An equal plan was computed before (the planner is a pure function of it).
+            if let Some(report) = self.plans.get(&plan) {
+                reports.push(report);
+                continue;
+            }
             // The Monte Carlo is CPU work: off the async workers.
-            let report = tokio::task::spawn_blocking(move || {
-                Planner::new(&plan).map(|planner| planner.report(threads))
+            let (plan, report) = tokio::task::spawn_blocking(move || {
+                let report = Planner::new(&plan).map(|planner| planner.report(threads));
+                (plan, report)
             })
             .await
-            .map_err(|e| AppError::Internal(format!("the planner stopped: {e}")))?
-            .map_err(|e| AppError::invalid("template", e))?;
+            .map_err(|e| AppError::Internal(format!("the planner stopped: {e}")))?;
+            let report = report.map_err(|e| AppError::invalid("template", e))?;
+            self.plans.put(plan, report.clone());
             reports.push(report);
         }
         let dual_track = reports.remove(0);
