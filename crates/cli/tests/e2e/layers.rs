@@ -6,7 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 /// What each workspace crate may depend on (normal dependencies; dev-dependencies are the
 /// tests' business). The pure crates also name every outside crate they may use, so IO, async
 /// or a clock cannot creep in through a dependency.
-const RULES: &[(&str, &[&str], Option<&[&str]>)] = &[
+/// (crate, the workspace crates it may use, the outside crates it may use: any when `None`)
+type Rule = (&'static str, &'static [&'static str], Option<&'static [&'static str]>);
+
+const RULES: &[Rule] = &[
     ("cellpath-domain", &[], Some(&["serde", "thiserror"])),
     (
         "cellpath-ledger",
