@@ -6,6 +6,7 @@ pub mod gate;
 pub mod identifiers;
 pub mod notices;
 pub mod onboarding;
+pub mod onboarding_bench;
 pub mod org;
 pub mod plan;
 pub mod program;

@@ -4,9 +4,8 @@
 //! their real dates, open ones estimated from today, both strategies.
 
 use super::{day_or_today, find_org, find_program_id, open_app, print_json, print_table};
+use cellpath_app::Caller;
 use cellpath_app::onboarding::{LivePlan, Pipeline, SiteOutlook};
-use cellpath_app::{App, Caller};
-use cellpath_domain::Date;
 use clap::Subcommand;
 use std::process::ExitCode;
 
@@ -35,18 +34,12 @@ pub enum OnboardingCommand {
         #[arg(long)]
         on: Option<String>,
     },
-    /// Time the pipeline of a manufacturer's network: the demo plus N health systems of S
-    /// sites each in partnership with Helixa (half with the central agreements executed), in a
-    /// throwaway SQLite database. Use a release build.
-    Bench {
-        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=2_000))]
-        partnerships: u32,
-        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
-        sites: u32,
-        /// Timed runs after one warm-up run.
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
-        runs: u32,
-    },
+    /// Time the pages people open all day on two networks, in throwaway databases (SQLite,
+    /// and PostgreSQL with --postgres-url): a manufacturer's — the demo plus N health systems
+    /// of S sites each in partnership with Helixa, half with the central agreements executed —
+    /// for the pipeline (app, API, page); and one health system of H sites for one site's
+    /// gate, a contracting write with its review, and the home page. Use a release build.
+    Bench(super::onboarding_bench::BenchArgs),
 }
 
 /// "2026-12-01 / 2027-01-15" for a site still onboarding; the day since for one authorized.
@@ -81,13 +74,8 @@ fn blockers(s: &SiteOutlook) -> String {
 }
 
 pub async fn run(url: &str, json: bool, cmd: OnboardingCommand) -> anyhow::Result<ExitCode> {
-    if let OnboardingCommand::Bench {
-        partnerships,
-        sites,
-        runs,
-    } = cmd
-    {
-        return bench(json, partnerships, sites, runs).await;
+    if let OnboardingCommand::Bench(args) = cmd {
+        return super::onboarding_bench::run(json, args).await;
     }
     let app = open_app(url).await?;
     let op = Caller::system("cli");
@@ -208,165 +196,4 @@ fn print_plan(plan: &LivePlan) {
             println!("  {} on {}", d.instance, d.on);
         }
     }
-}
-
-/// The network for the benchmark: the demo, then `partnerships` health systems of `sites`
-/// sites, each proposed by Helixa and accepted; every other one with its central agreements
-/// executed, so the plans mix done and open items.
-async fn bench_network(app: &App, partnerships: u32, sites: u32) -> anyhow::Result<String> {
-    use cellpath_app::contracting::AgreementInput;
-    use cellpath_app::records::organizations::OrganizationInput;
-    use cellpath_app::records::partnerships::{PartnershipInput, PartnershipPatch};
-    use cellpath_app::records::sites::SiteInput;
-    cellpath_app::demo::seed(app).await?;
-    let op = Caller::system("bench");
-    let helixa = app
-        .store
-        .organization_by_name("Helixa Therapeutics")
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the demo has Helixa"))?
-        .id;
-    for i in 0..partnerships {
-        let hs = app
-            .create_organization(
-                &op,
-                OrganizationInput {
-                    kind: "health_system".into(),
-                    name: format!("Bench Health {i:04}"),
-                },
-                None,
-            )
-            .await?
-            .fresh()?;
-        for k in 0..sites {
-            app.create_site(
-                &op,
-                &hs.id,
-                SiteInput {
-                    name: format!("Bench Health {i:04} site {k}"),
-                    code: format!("B{i:04}-S{k}"),
-                    city: "Springfield".into(),
-                    region: "IL".into(),
-                },
-                None,
-            )
-            .await?
-            .fresh()?;
-        }
-        let p = app
-            .create_partnership(
-                &op,
-                PartnershipInput {
-                    health_system_id: hs.id.clone(),
-                    name: format!("Helixa × Bench Health {i:04}"),
-                    programs: vec!["Vantacel".into()],
-                    manufacturer_id: Some(helixa.clone()),
-                },
-                None,
-            )
-            .await?
-            .fresh()?;
-        app.update_partnership(
-            &op,
-            &p.id,
-            p.version,
-            PartnershipPatch {
-                status: Some("active".into()),
-                ..Default::default()
-            },
-            None,
-        )
-        .await?
-        .fresh()?;
-        if i % 2 == 0 {
-            for kind in [
-                "master_service_agreement",
-                "terms_and_conditions",
-                "data_protection",
-            ] {
-                let a = app
-                    .create_agreement(
-                        &op,
-                        &p.id,
-                        AgreementInput {
-                            kind: kind.into(),
-                            scope: "health_system".into(),
-                            site_id: None,
-                            coverage: None,
-                            owner_manufacturer: None,
-                            owner_health_system: None,
-                        },
-                        None,
-                    )
-                    .await?
-                    .fresh()?;
-                let a = app
-                    .set_agreement_dates(&op, &a.id, a.version, "2026-01-15", "", None)
-                    .await?
-                    .fresh()?;
-                app.move_agreement(&op, &a.id, a.version, "executed", None)
-                    .await?
-                    .fresh()?;
-            }
-        }
-    }
-    Ok(helixa)
-}
-
-async fn bench(json: bool, partnerships: u32, sites: u32, runs: u32) -> anyhow::Result<ExitCode> {
-    let db = cellpath_store::testing::TestDb::sqlite().await;
-    let app = App::new(
-        db.store().await,
-        std::sync::Arc::new(cellpath_app::SystemClock),
-    );
-    let seeding = std::time::Instant::now();
-    let helixa = bench_network(&app, partnerships, sites).await?;
-    let seeded_in = seeding.elapsed().as_secs_f64();
-    let op = Caller::system("bench");
-    let today = Date::of_micros(app.now());
-    // The first look computes every plan; later ones find them kept (the same plans).
-    let cold = std::time::Instant::now();
-    let first = app.onboarding_pipeline(&op, &helixa, today.clone()).await?;
-    let cold = cold.elapsed().as_secs_f64();
-    let rows = first.rows.len();
-    let partnerships = first
-        .rows
-        .iter()
-        .map(|r| r.partnership_id.as_str())
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
-    let mut times = Vec::new();
-    for _ in 0..runs {
-        let t = std::time::Instant::now();
-        app.onboarding_pipeline(&op, &helixa, today.clone()).await?;
-        times.push(t.elapsed().as_secs_f64());
-    }
-    times.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
-    let out = serde_json::json!({
-        "partnerships": partnerships,
-        "sites_per_health_system": sites,
-        "rows": rows,
-        "runs": runs,
-        "median_seconds": median,
-        "min_seconds": times[0],
-        "max_seconds": times[times.len() - 1],
-        "ms_per_row": median * 1000.0 / rows.max(1) as f64,
-        "seeding_seconds": seeded_in,
-        "first_seconds": cold,
-        "plans_computed": app.plan_cache_counts().1,
-        "plans_kept": app.plan_cache_counts().0,
-    });
-    if json {
-        print_json(&out)?;
-    } else {
-        println!(
-            "pipeline of {} partnerships, {rows} site rows: first look {cold:.3} s (computes every plan), then median {median:.3} s over {runs} runs ({:.2} ms a row; min {:.3} s, max {:.3} s); seeding took {seeded_in:.1} s",
-            partnerships,
-            median * 1000.0 / rows.max(1) as f64,
-            times[0],
-            times[times.len() - 1],
-        );
-    }
-    Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// tests' business). The pure crates also name every outside crate they may use, so IO, async
 /// or a clock cannot creep in through a dependency.
 /// (crate, the workspace crates it may use, the outside crates it may use: any when `None`)
-type Rule = (&'static str, &'static [&'static str], Option<&'static [&'static str]>);
+type Rule = (
+    &'static str,
+    &'static [&'static str],
+    Option<&'static [&'static str]>,
+);
 
 const RULES: &[Rule] = &[
     ("cellpath-domain", &[], Some(&["serde", "thiserror"])),
