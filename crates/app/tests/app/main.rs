@@ -875,7 +875,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .fresh()
         .unwrap();
 
-    let table = include_str!("../../domain/src/policy_matrix.txt");
+    let table = include_str!("../../../domain/src/policy_matrix.txt");
     let mut counter = 0;
     let mut mismatches = Vec::new();
     let mut checked = 0;
