@@ -110,26 +110,12 @@ async fn agreements_refuse_bad_moves_bad_hashes_and_foreign_sites() {
             .find(|a| a.kind == "data_protection")
             .unwrap()
             .clone();
-        let named = app
-            .create_agreement(
-                &contracts,
-                &ids.partnership,
-                cellpath_app::contracting::AgreementInput {
-                    kind: "data_protection".into(),
-                    scope: "health_system".into(),
-                    site_id: None,
-                    coverage: Some(cellpath_domain::contracting::Coverage::Named(vec![
-                        ids.main.clone(),
-                    ])),
-                    owner_manufacturer: None,
-                    owner_health_system: None,
-                },
-                None,
-            )
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
+        let named = AgreementBuilder::new(&ids.partnership, "data_protection")
+            .with_coverage(cellpath_domain::contracting::Coverage::Named(vec![
+                ids.main.clone(),
+            ]))
+            .create(&app, &contracts)
+            .await;
         let piedmont = org_id(&app, "Piedmont Valley Health").await;
         let foreign = app.store.sites_of(&piedmont, Page::all()).await.unwrap()[0]
             .id
@@ -172,20 +158,9 @@ async fn agreements_refuse_bad_moves_bad_hashes_and_foreign_sites() {
             .unwrap_err();
         assert!(err.to_string().contains("already covers all"), "{err}");
         // A central agreement is never negotiated for one site.
-        let err = app
-            .create_agreement(
-                &contracts,
-                &ids.partnership,
-                cellpath_app::contracting::AgreementInput {
-                    kind: "master_service_agreement".into(),
-                    scope: "site".into(),
-                    site_id: Some(ids.north.clone()),
-                    coverage: None,
-                    owner_manufacturer: None,
-                    owner_health_system: None,
-                },
-                None,
-            )
+        let err = AgreementBuilder::new(&ids.partnership, "master_service_agreement")
+            .with_site(&ids.north)
+            .try_create(&app, &contracts)
             .await
             .unwrap_err();
         assert!(err.to_string().contains("use scope health_system"), "{err}");

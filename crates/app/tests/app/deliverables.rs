@@ -7,37 +7,22 @@ use cellpath_store::testing::TestDb;
 
 #[tokio::test]
 async fn a_deliverable_is_recorded_with_a_signature_but_a_site_map_only_by_signing_it() {
-    use cellpath_app::contracting::DeliverableInput;
     for db in TestDb::all().await {
         let (app, _) = demo_app(&db).await;
         let ids = gate_ids(&app).await;
         let onboarding = as_user(&app, "onboarding@helixa.example").await;
-        let input = |d: &str| DeliverableInput {
-            site_id: ids.north.clone(),
-            program_id: ids.vantacel.clone(),
-            deliverable: d.into(),
-            done_on: "2025-11-20".into(),
-            evidence: "Mock shipment received and thawed within the window.".into(),
+        let input = |d: &str| {
+            DeliverableBuilder::new(&ids.partnership, &ids.north, &ids.vantacel, d)
+                .with_evidence("Mock shipment received and thawed within the window.")
         };
-        let err = app
-            .record_deliverable(
-                &onboarding,
-                &ids.partnership,
-                input("mock_shipment"),
-                "wrong",
-                None,
-            )
+        let err = input("mock_shipment")
+            .with_password("wrong")
+            .try_record(&app, &onboarding)
             .await
             .unwrap_err();
         assert!(err.to_string().starts_with("password:"), "{err}");
-        let err = app
-            .record_deliverable(
-                &onboarding,
-                &ids.partnership,
-                input("site_map_signed"),
-                cellpath_app::demo::DEMO_PASSWORD,
-                None,
-            )
+        let err = input("site_map_signed")
+            .try_record(&app, &onboarding)
             .await
             .unwrap_err();
         assert!(err.to_string().contains("sign the site map"), "{err}");
@@ -47,17 +32,7 @@ async fn a_deliverable_is_recorded_with_a_signature_but_a_site_map_only_by_signi
             .await
             .unwrap()
             .unwrap();
-        app.record_deliverable(
-            &onboarding,
-            &ids.partnership,
-            input("mock_shipment"),
-            cellpath_app::demo::DEMO_PASSWORD,
-            None,
-        )
-        .await
-        .unwrap()
-        .fresh()
-        .unwrap();
+        input("mock_shipment").record(&app, &onboarding).await;
         let after = app
             .store
             .ledger_head(&ids.partnership)
@@ -81,24 +56,17 @@ async fn a_deliverable_is_recorded_with_a_signature_but_a_site_map_only_by_signi
 
 #[tokio::test]
 async fn a_pharmacist_records_formulary_approval_and_the_app_reviews_the_gate() {
-    use cellpath_app::contracting::DeliverableInput;
     for db in TestDb::all().await {
         let (app, _) = demo_app(&db).await;
         let ids = gate_ids(&app).await;
         let pharmacist = as_user(&app, "pharmacy@lakeshore.example").await;
         let nurse = as_user(&app, "nurse@lakeshore.example").await;
-        let input = DeliverableInput {
-            site_id: ids.north.clone(),
-            program_id: ids.vantacel.clone(),
-            deliverable: "pharmacy_and_therapeutics".into(),
-            done_on: "2025-11-20".into(),
-            evidence: "Vantacel added to the formulary at the P&T meeting of 2025-11-20.".into(),
+        let input = |d: &str| {
+            DeliverableBuilder::new(&ids.partnership, &ids.north, &ids.vantacel, d)
+                .with_evidence("Vantacel added to the formulary at the P&T meeting of 2025-11-20.")
         };
-        let pw = cellpath_app::demo::DEMO_PASSWORD;
-        let err = app
-            .record_deliverable(&nurse, &ids.partnership, input.clone(), pw, None)
-            .await
-            .unwrap_err();
+        let formulary = "pharmacy_and_therapeutics";
+        let err = input(formulary).try_record(&app, &nurse).await.unwrap_err();
         assert!(matches!(err, AppError::Forbidden(_)), "{err}");
         let err = app
             .review_authorizations(&nurse, &ids.partnership, today(&app))
@@ -109,20 +77,16 @@ async fn a_pharmacist_records_formulary_approval_and_the_app_reviews_the_gate() 
         // Each side attests its own work: the manufacturer does not approve the hospital's
         // formulary, and the hospital does not qualify its own site.
         let onboarding = as_user(&app, "onboarding@helixa.example").await;
-        let err = app
-            .record_deliverable(&onboarding, &ids.partnership, input.clone(), pw, None)
+        let err = input(formulary)
+            .try_record(&app, &onboarding)
             .await
             .unwrap_err();
         assert!(
             matches!(&err, AppError::Forbidden(m) if m.contains("recorded by the health system")),
             "{err}"
         );
-        let audit = DeliverableInput {
-            deliverable: "site_qualification_audit".into(),
-            ..input.clone()
-        };
-        let err = app
-            .record_deliverable(&pharmacist, &ids.partnership, audit, pw, None)
+        let err = input("site_qualification_audit")
+            .try_record(&app, &pharmacist)
             .await
             .unwrap_err();
         assert!(
@@ -130,11 +94,7 @@ async fn a_pharmacist_records_formulary_approval_and_the_app_reviews_the_gate() 
             "{err}"
         );
 
-        app.record_deliverable(&pharmacist, &ids.partnership, input, pw, None)
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
+        input(formulary).record(&app, &pharmacist).await;
         let north = app
             .gate(
                 &pharmacist,
@@ -161,7 +121,6 @@ async fn a_pharmacist_records_formulary_approval_and_the_app_reviews_the_gate() 
 #[tokio::test]
 async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_is_recorded_again()
 {
-    use cellpath_app::contracting::DeliverableInput;
     for db in TestDb::all().await {
         let (app, clock) = demo_app(&db).await;
         let ids = gate_ids(&app).await;
@@ -243,24 +202,12 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
 
         // The new staff trained: recorded done again on the same row; reinstated.
         clock.advance_secs(86_400);
-        let again = app
-            .record_deliverable(
-                &cell_lab,
-                &ids.partnership,
-                DeliverableInput {
-                    site_id: ids.main.clone(),
-                    program_id: ids.vantacel.clone(),
-                    deliverable: "staff_training".into(),
-                    done_on: today(&app).as_str().into(),
-                    evidence: "New infusion nurses trained; roster TR-2026-02.".into(),
-                },
-                pw,
-                None,
-            )
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
+        let again =
+            DeliverableBuilder::new(&ids.partnership, &ids.main, &ids.vantacel, "staff_training")
+                .with_done_on(today(&app).as_str())
+                .with_evidence("New infusion nurses trained; roster TR-2026-02.")
+                .record(&app, &cell_lab)
+                .await;
         assert_eq!(again.id, t.id);
         assert!(again.counts() && again.evidence.contains("TR-2026-02"));
         assert_eq!(verdict(&app, &ids, &ids.main).await.0, "authorized");

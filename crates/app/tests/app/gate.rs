@@ -255,7 +255,6 @@ async fn ending_a_partnership_or_taking_the_program_off_it_suspends_its_sites() 
 
 #[tokio::test]
 async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstates_it() {
-    use cellpath_app::contracting::AgreementInput;
     for db in TestDb::all().await {
         let (app, clock) = demo_app(&db).await;
         let ids = gate_ids(&app).await;
@@ -326,35 +325,9 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
         );
 
         // A new master service agreement, executed: reinstated.
-        let a = app
-            .create_agreement(
-                &contracts,
-                &ids.partnership,
-                AgreementInput {
-                    kind: "master_service_agreement".into(),
-                    scope: "health_system".into(),
-                    site_id: None,
-                    coverage: None,
-                    owner_manufacturer: None,
-                    owner_health_system: None,
-                },
-                None,
-            )
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
-        let a = app
-            .set_agreement_dates(&contracts, &a.id, a.version, "2025-01-01", "", None)
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
-        app.move_agreement(&contracts, &a.id, a.version, "executed", None)
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
+        AgreementBuilder::new(&ids.partnership, "master_service_agreement")
+            .executed(&app, &contracts)
+            .await;
         let recorded = app
             .gate(
                 &contracts,

@@ -236,24 +236,17 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .into_iter()
         .find(|r| r.deliverable == "staff_training")
         .expect("the demo records LUH-MAIN's training");
-    let piedmont_training = app
-        .record_deliverable(
-            &as_user(&app, "contracts@piedmont.example").await,
-            &northbridge_piedmont,
-            cellpath_app::contracting::DeliverableInput {
-                site_id: piedmont_main.clone(),
-                program_id: corvigen.id.clone(),
-                deliverable: "staff_training".into(),
-                done_on: "2025-11-01".into(),
-                evidence: "Staff trained.".into(),
-            },
-            pw,
-            None,
-        )
-        .await
-        .unwrap()
-        .fresh()
-        .unwrap();
+    let piedmont_contracts = as_user(&app, "contracts@piedmont.example").await;
+    let piedmont_training = DeliverableBuilder::new(
+        &northbridge_piedmont,
+        &piedmont_main,
+        &corvigen.id,
+        "staff_training",
+    )
+    .with_done_on("2025-11-01")
+    .with_evidence("Staff trained.")
+    .record(&app, &piedmont_contracts)
+    .await;
 
     let table = include_str!("../../../domain/src/policy_matrix.txt");
     let mut counter = 0;

@@ -429,7 +429,6 @@ async fn both_sides_of_a_partnership_see_its_notices_and_no_one_else_does() {
 
 #[tokio::test]
 async fn a_withdrawal_and_a_new_agreement_show_as_suspension_then_reinstatement_to_both_sides() {
-    use cellpath_app::contracting::AgreementInput;
     use cellpath_app::notices::NoticeKind;
     for db in TestDb::all().await {
         let (app, _) = demo_app(&db).await;
@@ -480,35 +479,12 @@ async fn a_withdrawal_and_a_new_agreement_show_as_suspension_then_reinstatement_
         }
 
         // A new master service agreement, executed: the next review reinstates the site.
-        let new = app
-            .create_agreement(
-                &mfr,
-                &ids.partnership,
-                AgreementInput {
-                    kind: "master_service_agreement".into(),
-                    scope: "health_system".into(),
-                    site_id: None,
-                    coverage: None,
-                    owner_manufacturer: None,
-                    owner_health_system: None,
-                },
-                None,
-            )
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
-        let new = app
-            .set_agreement_dates(&hs, &new.id, new.version, "2025-11-01", "2031-10-31", None)
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
-        app.move_agreement(&hs, &new.id, new.version, "executed", None)
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
+        AgreementBuilder::new(&ids.partnership, "master_service_agreement")
+            .with_effective_on("2025-11-01")
+            .with_expires_on("2031-10-31")
+            .with_executed_by(&hs)
+            .executed(&app, &mfr)
+            .await;
         // Executing it reinstates the site at once.
         let seen_by_mfr = app.notices(&mfr, &helixa, Page::all()).await.unwrap();
         let seen_by_hs = app.notices(&hs, &lakeshore, Page::all()).await.unwrap();

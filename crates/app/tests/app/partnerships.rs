@@ -114,21 +114,18 @@ async fn racing_commands_conflict_cleanly_and_ended_partnerships_take_no_more_wo
 /// pipeline rows cover those programs only.
 #[tokio::test]
 async fn a_partnership_is_for_the_programs_it_names_and_onboards_only_those() {
-    use cellpath_app::records::partnerships::PartnershipInput;
     for db in TestDb::all().await {
         let (app, _) = demo_app(&db).await;
         let ids = gate_ids(&app).await;
         let lead = as_user(&app, "onboarding@helixa.example").await;
         let piedmont = org_id(&app, "Piedmont Valley Health").await;
-        let input = |programs: &[&str]| PartnershipInput {
-            health_system_id: piedmont.clone(),
-            name: format!("Helixa × Piedmont {}", programs.len()),
-            programs: programs.iter().map(|p| p.to_string()).collect(),
-            manufacturer_id: None,
+        let input = |programs: &[&str]| {
+            PartnershipBuilder::new(&piedmont, &format!("Helixa × Piedmont {}", programs.len()))
+                .with_programs(programs)
         };
         // Another maker's program, or none by that name: refused on the field.
         for wrong in ["Corvigen", "Vantacel XR"] {
-            match app.create_partnership(&lead, input(&[wrong]), None).await {
+            match input(&[wrong]).try_create(&app, &lead).await {
                 Err(AppError::Invalid(f)) => {
                     assert_eq!(f[0].field, "programs", "{}", db.label);
                     assert!(f[0].message.contains(wrong), "{:?}", f);
@@ -137,12 +134,7 @@ async fn a_partnership_is_for_the_programs_it_names_and_onboards_only_those() {
             }
         }
         // By name, kept as the id.
-        let p = app
-            .create_partnership(&lead, input(&["Vantacel"]), None)
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
+        let p = input(&["Vantacel"]).create(&app, &lead).await;
         assert_eq!(
             p.programs,
             std::slice::from_ref(&ids.vantacel),
@@ -150,12 +142,7 @@ async fn a_partnership_is_for_the_programs_it_names_and_onboards_only_those() {
             db.label
         );
         // None named: nothing to judge or plan.
-        let none = app
-            .create_partnership(&lead, input(&[]), None)
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
+        let none = input(&[]).create(&app, &lead).await;
         let pied_site = app
             .store
             .sites_of(&piedmont, Page::all())
@@ -206,7 +193,6 @@ async fn a_partnership_is_for_the_programs_it_names_and_onboards_only_those() {
 /// refused on the field with why.
 #[tokio::test]
 async fn organizations_listed_are_readable_and_a_partnership_names_the_right_sides() {
-    use cellpath_app::records::partnerships::PartnershipInput;
     let db = TestDb::sqlite().await;
     let (app, _) = demo_app(&db).await;
     let helixa = org_id(&app, "Helixa Therapeutics").await;
@@ -251,14 +237,10 @@ async fn organizations_listed_are_readable_and_a_partnership_names_the_right_sid
     }
     assert!(!seen.contains(&"Piedmont Valley Health".to_string()));
 
-    let input = |health_system_id: &str, manufacturer_id: Option<&str>| PartnershipInput {
-        health_system_id: health_system_id.into(),
-        name: "Wrong sides".into(),
-        programs: vec![],
-        manufacturer_id: manufacturer_id.map(str::to_string),
-    };
-    match app
-        .create_partnership(&lead, input(&cascade, Some(&northbridge)), None)
+    let input = |health_system_id: &str| PartnershipBuilder::new(health_system_id, "Wrong sides");
+    match input(&cascade)
+        .with_manufacturer(&northbridge)
+        .try_create(&app, &lead)
         .await
     {
         Err(AppError::Invalid(f)) => {
@@ -267,10 +249,7 @@ async fn organizations_listed_are_readable_and_a_partnership_names_the_right_sid
         }
         other => panic!("another manufacturer named: {other:?}"),
     }
-    match app
-        .create_partnership(&lead, input(&northbridge, None), None)
-        .await
-    {
+    match input(&northbridge).try_create(&app, &lead).await {
         Err(AppError::Invalid(f)) => {
             assert_eq!(f[0].field, "health_system_id");
             assert!(f[0].message.contains("names a manufacturer"), "{f:?}");
@@ -278,11 +257,9 @@ async fn organizations_listed_are_readable_and_a_partnership_names_the_right_sid
         other => panic!("a manufacturer as the health system: {other:?}"),
     }
     // Naming one's own organization is the same as leaving it out.
-    let ok = app
-        .create_partnership(&lead, input(&cascade, Some(&helixa)), None)
-        .await
-        .unwrap()
-        .fresh()
-        .unwrap();
+    let ok = input(&cascade)
+        .with_manufacturer(&helixa)
+        .create(&app, &lead)
+        .await;
     assert_eq!(ok.manufacturer_id, helixa);
 }

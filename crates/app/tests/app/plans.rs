@@ -119,21 +119,11 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
 
         // Recording LUH-NORTH's mock shipment takes its last 10 days off its chain.
         let onboarding = as_user(&app, "onboarding@helixa.example").await;
-        app.record_deliverable(
-            &onboarding,
-            &ids.partnership,
-            cellpath_app::contracting::DeliverableInput {
-                site_id: ids.north.clone(),
-                program_id: ids.vantacel.clone(),
-                deliverable: "mock_shipment".into(),
-                done_on: today.as_str().into(),
-                evidence: "Mock shipment received and stored.".into(),
-            },
-            cellpath_app::demo::DEMO_PASSWORD,
-            None,
-        )
-        .await
-        .unwrap();
+        DeliverableBuilder::new(&ids.partnership, &ids.north, &ids.vantacel, "mock_shipment")
+            .with_done_on(today.as_str())
+            .with_evidence("Mock shipment received and stored.")
+            .record(&app, &onboarding)
+            .await;
         let again = app
             .live_plan(&pharmacist, &ids.partnership, &ids.vantacel, today.clone())
             .await
@@ -191,50 +181,7 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
 /// The live plan counts as done exactly what the gate no longer lists, and nothing after today.
 mod plan_agrees_with_the_gate {
     use super::*;
-    use cellpath_app::contracting::{AgreementInput, DeliverableInput};
     use cellpath_domain::contracting::Coverage;
-
-    #[allow(clippy::too_many_arguments)]
-    async fn executed(
-        app: &App,
-        who: &Caller,
-        pid: &str,
-        kind: &str,
-        scope: &str,
-        site: Option<String>,
-        coverage: Option<Coverage>,
-        effective: &str,
-    ) -> cellpath_store::Agreement {
-        let a = app
-            .create_agreement(
-                who,
-                pid,
-                AgreementInput {
-                    kind: kind.into(),
-                    scope: scope.into(),
-                    site_id: site,
-                    coverage,
-                    owner_manufacturer: None,
-                    owner_health_system: None,
-                },
-                None,
-            )
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
-        let a = app
-            .set_agreement_dates(who, &a.id, a.version, effective, "", None)
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
-        app.move_agreement(who, &a.id, a.version, "executed", None)
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap()
-    }
 
     /// The demo's master service agreement withdrawn and a new one executed (effective as the
     /// old one) that names only `sites`.
@@ -249,17 +196,11 @@ mod plan_agrees_with_the_gate {
         app.move_agreement(contracts, &msa.id, msa.version, "withdrawn", None)
             .await
             .unwrap();
-        executed(
-            app,
-            contracts,
-            &ids.partnership,
-            "master_service_agreement",
-            "health_system",
-            None,
-            Some(Coverage::Named(sites)),
-            "2025-06-01",
-        )
-        .await;
+        AgreementBuilder::new(&ids.partnership, "master_service_agreement")
+            .with_coverage(Coverage::Named(sites))
+            .with_effective_on("2025-06-01")
+            .executed(app, contracts)
+            .await;
     }
 
     /// A central agreement that leaves a site out holds back only that site, which waits for
@@ -375,17 +316,10 @@ mod plan_agrees_with_the_gate {
                 "{:?}",
                 north_before.blockers
             );
-            executed(
-                &app,
-                &contracts,
-                &ids.partnership,
-                "quality_agreement",
-                "health_system",
-                None,
-                None,
-                "2025-06-01",
-            )
-            .await;
+            AgreementBuilder::new(&ids.partnership, "quality_agreement")
+                .with_effective_on("2025-06-01")
+                .executed(&app, &contracts)
+                .await;
             let plan = app
                 .live_plan(&contracts, &ids.partnership, &ids.vantacel, today(&app))
                 .await
@@ -418,17 +352,11 @@ mod plan_agrees_with_the_gate {
             let ids = gate_ids(&app).await;
             let contracts = as_user(&app, "contracts@helixa.example").await;
             let later = today(&app).plus_days(60);
-            executed(
-                &app,
-                &contracts,
-                &ids.partnership,
-                "supply_agreement",
-                "site",
-                Some(ids.north.clone()),
-                None,
-                later.as_str(),
-            )
-            .await;
+            AgreementBuilder::new(&ids.partnership, "supply_agreement")
+                .with_site(&ids.north)
+                .with_effective_on(later.as_str())
+                .executed(&app, &contracts)
+                .await;
             let plan = app
                 .live_plan(&contracts, &ids.partnership, &ids.vantacel, today(&app))
                 .await
@@ -450,21 +378,16 @@ mod plan_agrees_with_the_gate {
             let (app, _) = demo_app(&db).await;
             let ids = gate_ids(&app).await;
             let onboarding = as_user(&app, "onboarding@helixa.example").await;
-            let res = app
-                .record_deliverable(
-                    &onboarding,
-                    &ids.partnership,
-                    DeliverableInput {
-                        site_id: ids.north.clone(),
-                        program_id: ids.vantacel.clone(),
-                        deliverable: "staff_training".into(),
-                        done_on: "2199-12-31".into(),
-                        evidence: "Typo in the year.".into(),
-                    },
-                    cellpath_app::demo::DEMO_PASSWORD,
-                    None,
-                )
-                .await;
+            let res = DeliverableBuilder::new(
+                &ids.partnership,
+                &ids.north,
+                &ids.vantacel,
+                "staff_training",
+            )
+            .with_done_on("2199-12-31")
+            .with_evidence("Typo in the year.")
+            .try_record(&app, &onboarding)
+            .await;
             match res {
                 Err(AppError::Invalid(fields)) => {
                     assert_eq!(fields[0].field, "done_on", "{}", db.label);

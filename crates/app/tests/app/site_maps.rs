@@ -158,24 +158,9 @@ async fn a_site_refines_proposes_and_both_sides_sign() {
         app.site_map(&pharmacy, &draft.id).await.unwrap().status,
         "draft"
     );
-    app.sign_site_map(
-        &pharmacy,
-        &draft.id,
-        cellpath_ledger::Meaning::Approved,
-        cellpath_app::demo::DEMO_PASSWORD,
-        None,
-    )
-    .await
-    .unwrap();
-    app.sign_site_map(
-        &quality,
-        &draft.id,
-        cellpath_ledger::Meaning::Approved,
-        cellpath_app::demo::DEMO_PASSWORD,
-        None,
-    )
-    .await
-    .unwrap();
+    SiteMapSigning::by_both(&draft.id, &pharmacy, &quality)
+        .execute(&app)
+        .await;
     assert_eq!(
         app.site_map(&pharmacy, &draft.id).await.unwrap().status,
         "signed"
@@ -284,24 +269,9 @@ async fn a_version_is_signed_only_when_settled_and_by_the_people_who_do_the_work
         .await,
         Err(AppError::Forbidden(_))
     ));
-    app.sign_site_map(
-        &pharmacy,
-        &draft.id,
-        cellpath_ledger::Meaning::Approved,
-        pw,
-        None,
-    )
-    .await
-    .unwrap();
-    app.sign_site_map(
-        &quality,
-        &draft.id,
-        cellpath_ledger::Meaning::Approved,
-        pw,
-        None,
-    )
-    .await
-    .unwrap();
+    SiteMapSigning::by_both(&draft.id, &pharmacy, &quality)
+        .execute(&app)
+        .await;
     // Signed by both: a late proposal decision cannot change it.
     let view = app.site_map(&pharmacy, &draft.id).await.unwrap();
     assert_eq!(view.status, "signed");

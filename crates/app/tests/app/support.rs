@@ -1,5 +1,8 @@
 //! Helpers every story uses: the demo on a manual clock, callers by e-mail, signatures, ids.
 
+mod builders;
+
+pub use builders::*;
 use cellpath_app::access::Via;
 use cellpath_app::{App, AppError, Caller, ManualClock};
 use cellpath_ledger::{Meaning, Signed};

@@ -143,7 +143,7 @@ async fn no_tenant_reads_or_writes_another_tenants_data() {
 async fn a_partnership_opens_the_health_systems_records_by_its_status() {
     use cellpath_app::contracting::{AgreementInput, DeliverableInput};
     use cellpath_app::records::facilities::FacilityInput;
-    use cellpath_app::records::partnerships::{PartnershipInput, PartnershipPatch};
+    use cellpath_app::records::partnerships::PartnershipPatch;
     for db in TestDb::all().await {
         let (app, clock) = demo_app(&db).await;
         let pw = cellpath_app::demo::DEMO_PASSWORD;
@@ -171,18 +171,9 @@ async fn a_partnership_opens_the_health_systems_records_by_its_status() {
             .await
             .unwrap()
             .remove(0);
-        let propose = |name: &str| PartnershipInput {
-            health_system_id: piedmont.clone(),
-            name: name.into(),
-            programs: vec!["Vantacel".into()],
-            manufacturer_id: None,
-        };
-        let p = app
-            .create_partnership(&lead, propose("Helixa × Piedmont"), None)
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
+        let propose =
+            |name: &str| PartnershipBuilder::new(&piedmont, name).with_programs(&["Vantacel"]);
+        let p = propose("Helixa × Piedmont").create(&app, &lead).await;
         let today = || today(&app);
         let agreement = |site_id: &str| AgreementInput {
             kind: "supply_agreement".into(),
@@ -468,12 +459,7 @@ async fn a_partnership_opens_the_health_systems_records_by_its_status() {
 
         // A new proposal besides the ended partnership: the ended one still opens what existed
         // then, the proposal nothing more; accepted, it opens the later site too.
-        let again = app
-            .create_partnership(&lead, propose("Helixa × Piedmont again"), None)
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
+        let again = propose("Helixa × Piedmont again").create(&app, &lead).await;
         assert_eq!(outcome(app.site(&lead, &site.id).await), "ok");
         assert_eq!(outcome(app.site(&lead, &later.id).await), "not found");
         set_status(&app, &hs_contracts, &again.id, "active").await;
