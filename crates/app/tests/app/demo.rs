@@ -110,3 +110,46 @@ async fn the_demo_for_people_has_a_history_to_show() {
         assert!(reports.iter().all(VerifyReport::is_intact));
     }
 }
+
+/// What the demo records, pinned: how many events of each kind each ledger (named by its
+/// organization or partnership) holds after seeding. Reorganizing the seeding must not change
+/// it; a deliberate change to the demo updates `demo_events.txt`.
+#[tokio::test]
+async fn the_demo_records_the_same_events_of_each_kind_on_each_ledger() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let mut names = std::collections::BTreeMap::new();
+        for o in app.store.organizations(Page::all()).await.unwrap() {
+            for p in app.store.partnerships_of(&o.id, Page::all()).await.unwrap() {
+                names.insert(p.id, p.name);
+            }
+            names.insert(o.id, o.name);
+        }
+        let mut lines = Vec::new();
+        for ledger in app.store.ledgers().await.unwrap() {
+            let mut counts = std::collections::BTreeMap::new();
+            for e in app
+                .store
+                .events(&ledger.ledger_id, 0, i64::MAX)
+                .await
+                .unwrap()
+            {
+                *counts.entry(e.kind).or_insert(0) += 1;
+            }
+            let name = &names[&ledger.ledger_id];
+            for (kind, n) in counts {
+                lines.push(format!("{name} ({}) | {kind} | {n}", ledger.kind));
+            }
+        }
+        lines.sort();
+        let got = lines.join("\n") + "\n";
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/tests/app/demo_events.txt"),
+                &got,
+            )
+            .unwrap();
+        }
+        assert_eq!(got, include_str!("demo_events.txt"), "{}", db.label);
+    }
+}
