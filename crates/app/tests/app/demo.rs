@@ -1,0 +1,155 @@
+//! The demo: it seeds, every ledger verifies and replays, tampering is named, its history shows.
+
+use crate::support::*;
+use cellpath_app::Caller;
+use cellpath_app::audit::VerifyReport;
+use cellpath_store::Page;
+use cellpath_store::testing::TestDb;
+
+#[tokio::test]
+async fn the_demo_seeds_and_every_ledger_verifies_and_replays() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let op = Caller::system("test");
+        let reports = app.verify_all(&op).await.unwrap();
+        assert_eq!(
+            reports.len(),
+            2 + 3 + 4,
+            "{}: one ledger per organization and partnership",
+            db.label
+        );
+        assert!(
+            reports.iter().all(VerifyReport::is_intact),
+            "{}: {reports:?}",
+            db.label
+        );
+        let orgs = app.organizations(&op, Page::all()).await.unwrap();
+        assert_eq!(orgs.iter().filter(|o| o.kind == "manufacturer").count(), 2);
+        assert_eq!(orgs.iter().filter(|o| o.kind == "health_system").count(), 3);
+        for o in orgs.iter().filter(|o| o.kind == "health_system") {
+            let n = app.store.sites_of(&o.id, Page::all()).await.unwrap().len();
+            assert!((2..=4).contains(&n), "{} has {n} sites", o.name);
+        }
+        assert_replays(&app, db.label).await;
+    }
+}
+
+#[tokio::test]
+async fn an_event_edited_behind_the_apps_back_is_named() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        let row = app.store.events(&lakeshore, 2, 1).await.unwrap().remove(0);
+        assert_eq!(row.seq, 3);
+        let edited = row.body.replacen("system:demo", "system:dem0", 1);
+        assert_ne!(edited, row.body, "the edit must change the stored bytes");
+        app.store
+            .tamper_with_event_body(&lakeshore, 3, &edited)
+            .await
+            .unwrap();
+        match app
+            .verify_ledger(&Caller::system("test"), &lakeshore)
+            .await
+            .unwrap()
+        {
+            VerifyReport::Broken { seq, reason, .. } => {
+                assert_eq!(seq, 3, "{}: {reason}", db.label)
+            }
+            other => panic!("{}: tampering not caught: {other:?}", db.label),
+        }
+        let mut export = Vec::new();
+        app.export_ledger(&Caller::system("test"), &lakeshore, &mut export)
+            .await
+            .unwrap();
+        let report =
+            cellpath_app::audit::verify_export(std::str::from_utf8(&export).unwrap(), None);
+        // An export carries no stored hashes: the edited event is self-consistent, and the
+        // first link that no longer holds is the next event's `prev_hash`.
+        assert!(
+            matches!(report, VerifyReport::Broken { seq: 4, .. }),
+            "{report:?}"
+        );
+    }
+}
+
+/// The `demo` command seeds a record that began `HISTORY_DAYS` ago: the pipeline then shows
+/// how long each site has been onboarding and since when LUH-MAIN is authorized.
+#[tokio::test]
+async fn the_demo_for_people_has_a_history_to_show() {
+    for db in TestDb::all().await {
+        let (app, _, now) = history_app(&db).await;
+        let helixa = org_id(&app, "Helixa Therapeutics").await;
+        let lead = as_user(&app, "onboarding@helixa.example").await;
+        let pipeline = app
+            .onboarding_pipeline(&lead, &helixa, today(&app))
+            .await
+            .unwrap();
+        let site = |code: &str| {
+            pipeline
+                .rows
+                .iter()
+                .find(|r| r.site.site_code == code)
+                .unwrap()
+                .site
+                .clone()
+        };
+        let began =
+            cellpath_domain::Date::of_micros(now).plus_days(-cellpath_app::demo::HISTORY_DAYS);
+        let north = site("LUH-NORTH");
+        assert_eq!(
+            north.days_in_onboarding,
+            cellpath_app::demo::HISTORY_DAYS,
+            "{}",
+            db.label
+        );
+        assert_eq!(north.started_on, began.as_str());
+        let main = site("LUH-MAIN");
+        assert_eq!(main.since.as_deref(), Some(began.as_str()), "{}", db.label);
+        // The ledgers verify across the seeded past and the present.
+        let reports = app.verify_all(&Caller::system("test")).await.unwrap();
+        assert!(reports.iter().all(VerifyReport::is_intact));
+    }
+}
+
+/// What the demo records, pinned: how many events of each kind each ledger (named by its
+/// organization or partnership) holds after seeding. Reorganizing the seeding must not change
+/// it; a deliberate change to the demo updates `demo_events.txt`.
+#[tokio::test]
+async fn the_demo_records_the_same_events_of_each_kind_on_each_ledger() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let mut names = std::collections::BTreeMap::new();
+        for o in app.store.organizations(Page::all()).await.unwrap() {
+            for p in app.store.partnerships_of(&o.id, Page::all()).await.unwrap() {
+                names.insert(p.id, p.name);
+            }
+            names.insert(o.id, o.name);
+        }
+        let mut lines = Vec::new();
+        for ledger in app.store.ledgers().await.unwrap() {
+            let mut counts = std::collections::BTreeMap::new();
+            for e in app
+                .store
+                .events(&ledger.ledger_id, 0, i64::MAX)
+                .await
+                .unwrap()
+            {
+                *counts.entry(e.kind).or_insert(0) += 1;
+            }
+            let name = &names[&ledger.ledger_id];
+            for (kind, n) in counts {
+                lines.push(format!("{name} ({}) | {kind} | {n}", ledger.kind));
+            }
+        }
+        lines.sort();
+        let got = lines.join("\n") + "\n";
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/tests/app/demo_events.txt"),
+                &got,
+            )
+            .unwrap();
+        }
+        assert_eq!(got, include_str!("demo_events.txt"), "{}", db.label);
+    }
+}

@@ -1,0 +1,21 @@
+//! The app's stories, run on SQLite and (when configured) PostgreSQL: the demo's ledgers
+//! verify and replay, tenants never see each other, sessions and lock-outs expire on the
+//! clock, tokens are revocable, signatures need the password, tampering is caught.
+
+mod agreements;
+mod auth;
+mod deliverables;
+mod demo;
+mod gate;
+mod matrix;
+mod notices;
+mod onboarding;
+mod partnerships;
+mod people;
+mod plans;
+mod programs;
+mod readiness;
+mod records;
+mod site_maps;
+mod support;
+mod tenancy;
