@@ -477,3 +477,42 @@ async fn each_signature_records_the_channel_it_came_through() {
         assert_replays(&app, "signature channels").await;
     }
 }
+
+#[tokio::test]
+async fn reading_pages_marks_a_session_seen_at_most_once_a_minute() {
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let pw = cellpath_app::demo::DEMO_PASSWORD;
+        let s = app
+            .login("coordinator@lakeshore.example", pw, None)
+            .await
+            .unwrap();
+        let before = app.session_touches_total();
+        for _ in 0..10 {
+            clock.advance_secs(5);
+            assert!(app.session(&s.cookie_value).await.unwrap().is_some());
+        }
+        assert_eq!(
+            app.session_touches_total() - before,
+            0,
+            "{}: ten page views in 50 seconds write nothing",
+            db.label
+        );
+        clock.advance_secs(15);
+        assert!(app.session(&s.cookie_value).await.unwrap().is_some());
+        assert_eq!(
+            app.session_touches_total() - before,
+            1,
+            "{}: a minute on, one mark",
+            db.label
+        );
+        // The mark keeps the session alive: 29 minutes after it, it still holds.
+        clock.advance_secs(29 * 60);
+        assert!(
+            app.session(&s.cookie_value).await.unwrap().is_some(),
+            "{}",
+            db.label
+        );
+        assert_eq!(app.session_touches_total() - before, 2, "{}", db.label);
+    }
+}

@@ -822,3 +822,87 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert!(checked > 500, "only {checked} checks ran");
 }
+
+/// What every demo role sees of a patient (no case exists yet: the relation is given as the
+/// app will derive it from a case — the site's own staff `OwnOrg`, the manufacturer through the
+/// partnership the case is under), as the matrix's patient rows say: the health system's
+/// clinical, quality, data and finance staff everything, its admins and contracts people the
+/// pseudonym; the manufacturer's patient ops the chain of identity, its other roles the
+/// pseudonym; nobody anything through a proposal or from another tenant.
+#[tokio::test]
+async fn every_role_sees_a_patient_through_its_view_and_no_further() {
+    use cellpath_domain::policy::{PatientView, Relation};
+    use cellpath_domain::{OrgKind, PartnershipStatus, Role};
+
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    let full = [
+        Role::Pharmacy,
+        Role::CellLab,
+        Role::Apheresis,
+        Role::Coordinator,
+        Role::Physician,
+        Role::Nurse,
+        Role::Quality,
+        Role::DataManager,
+        Role::Finance,
+    ];
+    let mut checked = 0;
+    for (kind, domain) in [
+        (OrgKind::HealthSystem, "lakeshore.example"),
+        (OrgKind::Manufacturer, "helixa.example"),
+    ] {
+        for role in Role::for_kind(kind) {
+            let email = format!("{}@{domain}", role.as_str().replace('_', "."));
+            let caller = as_user(&app, &email).await;
+            let cases: Vec<(Relation, Option<PatientView>)> = match kind {
+                OrgKind::HealthSystem => vec![
+                    (
+                        Relation::OwnOrg,
+                        Some(if full.contains(role) {
+                            PatientView::Full
+                        } else {
+                            PatientView::Pseudonym
+                        }),
+                    ),
+                    (Relation::Unrelated, None),
+                ],
+                OrgKind::Manufacturer => {
+                    let view = if *role == Role::PatientOps {
+                        PatientView::ChainOfIdentity
+                    } else {
+                        PatientView::Pseudonym
+                    };
+                    vec![
+                        (Relation::Party(PartnershipStatus::Active), Some(view)),
+                        (Relation::Party(PartnershipStatus::Ended), Some(view)),
+                        (Relation::Party(PartnershipStatus::Proposed), None),
+                        (Relation::Unrelated, None),
+                    ]
+                }
+            };
+            for (relation, expected) in cases {
+                let got = app.patient_view(&caller, relation, "the patient");
+                match expected {
+                    Some(view) => assert_eq!(got.unwrap(), view, "{email} {relation:?}"),
+                    None => assert!(
+                        matches!(got, Err(AppError::NotFound(_))),
+                        "{email} {relation:?}: {got:?}"
+                    ),
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 11 * 2 + 7 * 4);
+    // The operator runs the system; it treats nobody.
+    assert_eq!(
+        app.patient_view(
+            &Caller::system("test"),
+            Relation::Party(PartnershipStatus::Active),
+            "the patient"
+        )
+        .unwrap(),
+        PatientView::Pseudonym
+    );
+}

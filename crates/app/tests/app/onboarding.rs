@@ -257,3 +257,39 @@ async fn the_pipeline_counts_as_the_gate_flags_lapsing_agreements_and_overdue_ga
         );
     }
 }
+
+#[tokio::test]
+async fn a_live_plan_is_computed_once_and_handed_out_again_until_something_changes() {
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let op = as_user(&app, "onboarding@helixa.example").await;
+        let helixa = org_id(&app, "Helixa Therapeutics").await;
+        let today = today(&app);
+        let first = app
+            .onboarding_pipeline(&op, &helixa, today.clone())
+            .await
+            .unwrap();
+        let (hits, computed) = app.plan_cache_counts();
+        assert!(computed > 0, "{}", db.label);
+        let again = app
+            .onboarding_pipeline(&op, &helixa, today.clone())
+            .await
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&first).unwrap(),
+            serde_json::to_value(&again).unwrap(),
+            "{}: the kept plans give the same pipeline",
+            db.label
+        );
+        let (hits2, computed2) = app.plan_cache_counts();
+        assert_eq!(computed2, computed, "{}: nothing computed again", db.label);
+        assert!(hits2 > hits, "{}", db.label);
+        // A new day is another plan.
+        clock.advance_secs(24 * 3600);
+        let tomorrow = cellpath_domain::Date::of_micros(app.now());
+        app.onboarding_pipeline(&op, &helixa, tomorrow)
+            .await
+            .unwrap();
+        assert!(app.plan_cache_counts().1 > computed2, "{}", db.label);
+    }
+}
