@@ -19,3 +19,4 @@ pub mod values;
 pub use org::{FacilityKind, OrgKind, PartnershipStatus, Role};
 pub use policy::{Action, Decision, Principal, Relation, Resource, ResourceKind, decide};
 pub use values::{Code, Date, Email, LedgerInt, Name, Notes, Password, ValueError};
+pub use vocabulary::Vocabulary;

@@ -2,6 +2,18 @@
 //! and prints as its snake_case text, with an error that names the value and lists the allowed
 //! ones. Used wherever the domain has a fixed list of words.
 
+/// A closed vocabulary: every word it allows, in order — what the OpenAPI document lists, so
+/// the API's description can never drift from the words the domain accepts.
+pub trait Vocabulary: Sized + Copy + 'static {
+    /// What the word names, in people's words ("agreement kind").
+    const WHAT: &'static str;
+    const ALL: &'static [Self];
+    fn word(self) -> &'static str;
+    fn words() -> Vec<&'static str> {
+        Self::ALL.iter().map(|v| v.word()).collect()
+    }
+}
+
 /// A closed vocabulary parsed from text: the error names the value and lists what is allowed.
 macro_rules! vocabulary {
     ($(#[$m:meta])* $name:ident, $what:literal { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
@@ -15,6 +27,12 @@ macro_rules! vocabulary {
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }
+        }
+
+        impl crate::vocabulary::Vocabulary for $name {
+            const WHAT: &'static str = $what;
+            const ALL: &'static [$name] = $name::ALL;
+            fn word(self) -> &'static str { self.as_str() }
         }
 
         impl std::fmt::Display for $name {

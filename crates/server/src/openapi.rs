@@ -3,6 +3,11 @@
 //! `crates/server/openapi.json`, and a route test checks every operation is routed.
 
 use axum::Json;
+use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Deliverable, Scope};
+use cellpath_domain::process_map::{RecordedIn, SignatureMeaning, Stage, StepKind};
+use cellpath_domain::program::{IdentifierKind, Issuer, Modality};
+use cellpath_domain::readiness::Severity;
+use cellpath_domain::{FacilityKind, OrgKind, PartnershipStatus, Role, Vocabulary};
 use serde_json::{Map, Value, json};
 
 /// (method, path, operationId, summary, request schema, success status, response schema)
@@ -635,6 +640,12 @@ const SIGNING_REQUESTS: &[&str] = &[
 /// How a signature made through the API works, said on every operation that signs.
 pub const SIGNING: &str = "A token never signs alone: the password is re-entered at each signature. Send the signer's own password, typed at that moment (e.g. on a bedside device acting for them with their token), in `password`. A wrong one counts against signing only: after 5 in a row the signer's signatures pause for 15 minutes on every channel, while signing in to the web is not affected. The signature records the channel it came through: this API token, by id and name (`channel` in the signature event's payload and in the answer).";
 
+/// Every word of a domain vocabulary, as the domain spells it: the document cannot drift from
+/// what the API accepts.
+fn words<V: Vocabulary>() -> Vec<&'static str> {
+    V::words()
+}
+
 fn text() -> Value {
     json!({ "type": "string" })
 }
@@ -685,7 +696,7 @@ fn schemas() -> Value {
         &["id", "kind", "name", "version"],
         &stamps(vec![
             ("id", text()),
-            ("kind", json!({ "enum": ["manufacturer", "health_system"] })),
+            ("kind", json!({ "enum": words::<OrgKind>() })),
             ("name", text()),
         ]),
     );
@@ -709,10 +720,7 @@ fn schemas() -> Value {
             ("id", text()),
             ("org_id", text()),
             ("name", text()),
-            (
-                "kind",
-                json!({ "enum": ["clinical", "collection", "processing"] }),
-            ),
+            ("kind", json!({ "enum": words::<FacilityKind>() })),
             ("site_ids", list_of(text())),
         ]),
     );
@@ -743,7 +751,7 @@ fn schemas() -> Value {
             ("health_system_id", text()),
             ("name", text()),
             ("programs", list_of(text())),
-            ("status", json!({ "enum": ["proposed", "active", "ended"] })),
+            ("status", json!({ "enum": words::<PartnershipStatus>() })),
         ]),
     );
     let token_props = vec![
@@ -778,10 +786,7 @@ fn schemas() -> Value {
             ("target", text()),
             ("signer_user_id", text()),
             ("printed_name", text()),
-            (
-                "meaning",
-                json!({ "enum": ["authored", "reviewed", "approved", "verified", "performed"] }),
-            ),
+            ("meaning", json!({ "enum": words::<SignatureMeaning>() })),
             ("signed_at", micros()),
             (
                 "channel",
@@ -822,7 +827,7 @@ fn schemas() -> Value {
         "Partnership": partnership,
         "PartnershipPage": page_of("Partnership"),
         "PartnershipInput": object(&["health_system_id", "name"], &[("health_system_id", text()), ("name", name()), ("programs", program_refs()), ("manufacturer_id", text())]),
-        "PartnershipPatch": object(&[], &[("name", name()), ("programs", program_refs()), ("status", json!({ "enum": ["proposed", "active", "ended"] }))]),
+        "PartnershipPatch": object(&[], &[("name", name()), ("programs", program_refs()), ("status", json!({ "enum": words::<PartnershipStatus>() }))]),
         "ApiToken": object(&["id", "user_id", "name", "created_at"], &token_props),
         "ApiTokenList": list_of(json!({ "$ref": "#/components/schemas/ApiToken" })),
         "CreatedToken": object(&["id", "user_id", "name", "created_at", "token"], &created_token),
@@ -850,12 +855,12 @@ fn schemas() -> Value {
         ]),
         "ProgramFacts": object(&["name", "modality"], &[
             ("name", text()),
-            ("modality", json!({ "enum": ["autologous_cell", "allogeneic_cell", "ex_vivo_gene_therapy", "in_vivo_gene_therapy"] })),
+            ("modality", json!({ "enum": words::<Modality>() })),
             ("units", list_of(json!({ "$ref": "#/components/schemas/ProductUnit" }))),
             ("requires_dual_verification", json!({ "type": "boolean" })),
             ("identifiers", list_of(object(&["kind", "issuer"], &[
-                ("kind", json!({ "enum": ["manufacturer_order_id", "lot_number", "isbt128_din", "isbt128_coi"] })),
-                ("issuer", json!({ "enum": ["manufacturer", "collection_facility", "cellpath"] })),
+                ("kind", json!({ "enum": words::<IdentifierKind>() })),
+                ("issuer", json!({ "enum": words::<Issuer>() })),
             ]))),
             ("list_prices", list_of(object(&["effective_on", "cents"], &[("effective_on", day()), ("cents", json!({ "type": "integer", "minimum": 1, "maximum": LEDGER_INT_MAX, "description": "US cents" }))]))),
         ]),
@@ -882,7 +887,7 @@ fn schemas() -> Value {
                 object(&["covers"], &[("covers", json!({ "type": "string", "description": "HH:MM-HH:MM" }))]),
                 object(&["contains"], &[("contains", text())]),
             ], "description": "one of {\"at_least\": n}, {\"at_most\": n}, \"yes\", {\"covers\": \"HH:MM-HH:MM\"}, {\"contains\": name}" })),
-            ("severity", json!({ "enum": ["blocking", "major", "minor"] })), ("description", text()),
+            ("severity", json!({ "enum": words::<Severity>() })), ("description", text()),
         ])),
         "StartSiteMap": object(&["site_id", "program_id"], &[("site_id", text()), ("program_id", text()), ("from", text())]),
         "SiteRefinement": object(&[], &[
@@ -920,14 +925,14 @@ fn schemas() -> Value {
         "CloseGap": object(&["evidence", "password"], &[("evidence", notes()), ("password", text())]),
         "AgreementInput": json!({ "oneOf": [
             object(&["kind", "scope"], &[
-                ("kind", json!({ "enum": ["master_service_agreement", "terms_and_conditions", "data_protection", "quality_agreement", "supply_agreement"] })),
+                ("kind", json!({ "enum": words::<AgreementKind>() })),
                 ("scope", json!({ "const": "health_system" })),
                 ("site_id", json!({ "const": "", "description": "a health-system agreement names no site" })),
                 ("coverage", json!({ "$ref": "#/components/schemas/Coverage" })),
                 ("owner_manufacturer", text()), ("owner_health_system", text()),
             ]),
             object(&["kind", "scope", "site_id"], &[
-                ("kind", json!({ "enum": ["quality_agreement", "supply_agreement"], "description": "the central kinds are executed once for the health system" })),
+                ("kind", json!({ "enum": AgreementKind::ALL.iter().filter(|k| !k.is_central()).map(|k| k.as_str()).collect::<Vec<_>>(), "description": "the central kinds are executed once for the health system" })),
                 ("scope", json!({ "const": "site" })),
                 ("site_id", json!({ "type": "string", "minLength": 1, "description": "the site it covers (no coverage: it covers its own site)" })),
                 ("owner_manufacturer", text()), ("owner_health_system", text()),
@@ -940,7 +945,7 @@ fn schemas() -> Value {
         "Agreement": object(&["id", "partnership_id", "kind", "scope", "site_id", "status", "owner_manufacturer", "owner_health_system", "effective_on", "expires_on", "coverage", "documents", "amendments", "redline_rounds", "version"], &[
             ("id", text()), ("partnership_id", text()), ("kind", text()), ("scope", text()),
             ("site_id", json!({ "type": "string", "description": "'' for health_system scope" })),
-            ("status", json!({ "enum": ["not_started", "drafting", "negotiating", "legal_review", "executed", "withdrawn"] })),
+            ("status", json!({ "enum": words::<AgreementStatus>() })),
             ("owner_manufacturer", text()), ("owner_health_system", text()),
             ("effective_on", json!({ "type": "string", "description": "YYYY-MM-DD, or '' when not set" })),
             ("expires_on", json!({ "type": "string", "description": "YYYY-MM-DD, or '' when it does not expire" })),
@@ -950,14 +955,14 @@ fn schemas() -> Value {
             ("redline_rounds", int()), ("version", int()), ("created_at", micros()), ("updated_at", micros()),
         ]),
         "AgreementList": list_of(json!({ "$ref": "#/components/schemas/Agreement" })),
-        "AgreementMove": object(&["status"], &[("status", json!({ "enum": ["not_started", "drafting", "negotiating", "legal_review", "executed", "withdrawn"] }))]),
+        "AgreementMove": object(&["status"], &[("status", json!({ "enum": words::<AgreementStatus>() }))]),
         "AgreementDates": object(&["effective_on"], &[("effective_on", day()), ("expires_on", json!({ "type": "string", "pattern": format!("^$|{}", DAY), "description": "YYYY-MM-DD, the first day the agreement no longer binds (the gate stops counting it that day), or '' for none" }))]),
         "AgreementDocument": object(&["name", "sha256", "bytes"], &[("name", name()), ("sha256", json!({ "type": "string", "pattern": "^[0-9a-f]{64}$" })), ("bytes", json!({ "type": "integer", "minimum": 0, "maximum": LEDGER_INT_MAX }))]),
         "AgreementAmendment": object(&["title", "effective_on"], &[("title", notes()), ("effective_on", day())]),
         "Joinder": object(&["site_ids"], &[("site_ids", list_of(text()))]),
         "DeliverableInput": object(&["site_id", "program_id", "deliverable", "done_on", "evidence", "password"], &[
             ("site_id", text()), ("program_id", text()),
-            ("deliverable", json!({ "enum": ["consent_with_failure_language", "release_exception_protocol", "site_qualification_audit", "staff_training", "mock_shipment", "pharmacy_and_therapeutics"] })),
+            ("deliverable", json!({ "enum": Deliverable::ALL.iter().filter(|d| **d != Deliverable::SiteMapSigned).map(|d| d.as_str()).collect::<Vec<_>>() })),
             ("done_on", day()), ("evidence", notes()), ("password", text()),
         ]),
         "DeliverableRecord": object(&["id", "partnership_id", "site_id", "program_id", "deliverable", "done_on", "evidence", "revoked_on", "revoked_reason", "version"], &[
@@ -993,10 +998,10 @@ fn schemas() -> Value {
         "TrackTemplate": object(&["items"], &[("items", list_of(object(&["key", "item", "scope", "days"], &[
             ("key", text()),
             ("item", json!({ "oneOf": [
-                object(&["type", "name"], &[("type", json!({ "const": "agreement" })), ("name", json!({ "enum": ["master_service_agreement", "terms_and_conditions", "data_protection", "quality_agreement", "supply_agreement"] }))]),
-                object(&["type", "name"], &[("type", json!({ "const": "deliverable" })), ("name", json!({ "enum": ["site_map_signed", "consent_with_failure_language", "release_exception_protocol", "site_qualification_audit", "staff_training", "mock_shipment", "pharmacy_and_therapeutics"] }))]),
+                object(&["type", "name"], &[("type", json!({ "const": "agreement" })), ("name", json!({ "enum": words::<AgreementKind>() }))]),
+                object(&["type", "name"], &[("type", json!({ "const": "deliverable" })), ("name", json!({ "enum": words::<Deliverable>() }))]),
             ]})),
-            ("scope", json!({ "enum": ["health_system", "site"] })),
+            ("scope", json!({ "enum": words::<Scope>() })),
             ("after", list_of(text())),
             ("days", json!({ "type": "array", "items": { "type": "integer", "minimum": 0, "maximum": 3650 }, "minItems": 3, "maxItems": 3, "description": "min, most likely, max" })),
         ])))]),
@@ -1214,15 +1219,15 @@ fn password() -> Value {
 }
 
 fn role() -> Value {
-    json!({ "enum": ["admin", "onboarding", "contracts", "patient_ops", "quality", "safety", "finance", "pharmacy", "cell_lab", "apheresis", "coordinator", "physician", "nurse", "data_manager"], "description": "a role of the organization's kind" })
+    json!({ "enum": words::<Role>(), "description": "a role of the organization's kind" })
 }
 
 fn facility_kind() -> Value {
-    json!({ "enum": ["clinical", "collection", "processing"] })
+    json!({ "enum": words::<FacilityKind>() })
 }
 
 fn meaning() -> Value {
-    json!({ "enum": ["authored", "reviewed", "approved", "verified", "performed"] })
+    json!({ "enum": words::<SignatureMeaning>() })
 }
 
 /// A key: 1–40 of `a-z`, `0-9`, `_`.
@@ -1246,18 +1251,12 @@ fn step() -> Value {
         &[
             ("key", key()),
             ("name", text()),
-            (
-                "stage",
-                json!({ "enum": ["procurement", "storage", "prescribing", "verification", "preparation", "administration", "monitoring", "evaluation"] }),
-            ),
-            (
-                "kind",
-                json!({ "enum": ["record", "custody_handoff", "release_decision", "schedule", "signature", "dual_verification", "hold_point", "thaw", "administer", "monitor", "follow_up", "checklist"] }),
-            ),
+            ("stage", json!({ "enum": words::<Stage>() })),
+            ("kind", json!({ "enum": words::<StepKind>() })),
             ("role", role()),
             ("after", list_of(text())),
             ("controlled", json!({ "type": "boolean" })),
-            ("recorded_in", json!({ "enum": ["cellpath", "ehr"] })),
+            ("recorded_in", json!({ "enum": words::<RecordedIn>() })),
             ("optional", json!({ "type": "boolean" })),
             (
                 "params",
