@@ -1,0 +1,288 @@
+//! Contracting: agreements, gate deliverables and the gate's verdicts on the ledger.
+
+use super::{DEMO_PASSWORD, HISTORY_DAYS, find, user};
+use crate::contracting::{AgreementInput, DeliverableInput, DocumentInput};
+use crate::{App, AppError, Caller};
+use cellpath_domain::LedgerInt;
+use cellpath_domain::contracting::{AgreementKind, Deliverable, Scope};
+use cellpath_store::Page;
+
+/// Agreements and gate deliverables: Helixa × Lakeshore has its central agreements executed
+/// for all sites and LUH-MAIN's local ones, so LUH-MAIN is authorized for Vantacel while
+/// LUH-NORTH is still negotiating; Northbridge × Piedmont is in legal review of its data
+/// protection agreement after two redline rounds.
+pub(super) async fn contracting_work(app: &App) -> Result<(), AppError> {
+    let helixa_contracts = user(app, "contracts@helixa.example").await?;
+    let lakeshore_contracts = user(app, "contracts@lakeshore.example").await?;
+    let helixa_onboarding = user(app, "onboarding@helixa.example").await?;
+    let org = |c: &Caller| c.principal.as_ref().map(|p| p.user_id.clone());
+    let lakeshore = find(
+        app.store.organizations(Page::all()).await?,
+        "Lakeshore",
+        |o| o.name == "Lakeshore University Health",
+    )
+    .await?;
+    let helixa = find(app.store.organizations(Page::all()).await?, "Helixa", |o| {
+        o.name == "Helixa Therapeutics"
+    })
+    .await?;
+    let pship = find(
+        app.store
+            .partnerships_of(&lakeshore.id, Page::all())
+            .await?,
+        "partnership",
+        |p| p.manufacturer_id == helixa.id,
+    )
+    .await?;
+    let vantacel = find(
+        app.store.programs_of(&helixa.id, Page::all()).await?,
+        "Vantacel",
+        |p| p.name == "Vantacel",
+    )
+    .await?;
+    let sites = app.store.sites_of(&lakeshore.id, Page::all()).await?;
+    let main = find(sites.clone(), "LUH-MAIN", |s| s.code == "LUH-MAIN").await?;
+    let north = find(sites, "LUH-NORTH", |s| s.code == "LUH-NORTH").await?;
+
+    let execute = |kind: AgreementKind, scope: Scope, site: Option<String>| {
+        let (hc, lc) = (helixa_contracts.clone(), lakeshore_contracts.clone());
+        let pid = pship.id.clone();
+        let (om, oh) = (org(&hc), org(&lc));
+        async move {
+            let a = app
+                .create_agreement(
+                    &hc,
+                    &pid,
+                    AgreementInput {
+                        kind: kind.as_str().into(),
+                        scope: scope.as_str().into(),
+                        site_id: site,
+                        coverage: None,
+                        owner_manufacturer: om,
+                        owner_health_system: oh,
+                    },
+                    None,
+                )
+                .await?
+                .fresh()?;
+            let a = app
+                .set_agreement_dates(&lc, &a.id, a.version, "2025-06-01", "2030-05-31", None)
+                .await?
+                .fresh()?;
+            let a = app
+                .add_document(
+                    &hc,
+                    &a.id,
+                    a.version,
+                    DocumentInput {
+                        name: format!("{}-executed.pdf", kind.as_str().replace('_', "-")),
+                        sha256: cellpath_ledger::content_hash(&serde_json::json!({
+                            "demo": kind.as_str(), "site": a.site_id,
+                        }))
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                        bytes: LedgerInt::from(482_113),
+                    },
+                    None,
+                )
+                .await?
+                .fresh()?;
+            app.move_agreement(&lc, &a.id, a.version, "executed", None)
+                .await?
+                .fresh()
+        }
+    };
+    for kind in [
+        AgreementKind::MasterServiceAgreement,
+        AgreementKind::TermsAndConditions,
+        AgreementKind::DataProtection,
+    ] {
+        execute(kind, Scope::HealthSystem, None).await?;
+    }
+    for kind in [
+        AgreementKind::QualityAgreement,
+        AgreementKind::SupplyAgreement,
+    ] {
+        execute(kind, Scope::Site, Some(main.id.clone())).await?;
+    }
+    // LUH-NORTH: its quality agreement is still being negotiated.
+    let q = app
+        .create_agreement(
+            &helixa_contracts,
+            &pship.id,
+            AgreementInput {
+                kind: AgreementKind::QualityAgreement.as_str().into(),
+                scope: Scope::Site.as_str().into(),
+                site_id: Some(north.id.clone()),
+                coverage: None,
+                owner_manufacturer: org(&helixa_contracts),
+                owner_health_system: org(&lakeshore_contracts),
+            },
+            None,
+        )
+        .await?
+        .fresh()?;
+    app.move_agreement(&helixa_contracts, &q.id, q.version, "negotiating", None)
+        .await?
+        .fresh()?;
+
+    let done: &[(&Caller, Deliverable, &str, &str)] = &[
+        (
+            &lakeshore_contracts,
+            Deliverable::ConsentWithFailureLanguage,
+            "2025-09-10",
+            "Consent version 3 (IRB-approved 2025-09-10) states what happens if manufacturing fails.",
+        ),
+        (
+            &lakeshore_contracts,
+            Deliverable::ReleaseExceptionProtocol,
+            "2025-09-30",
+            "Out-of-specification release protocol agreed with Helixa quality, signed 2025-09-30.",
+        ),
+        (
+            &helixa_onboarding,
+            Deliverable::SiteQualificationAudit,
+            "2025-09-15",
+            "Site qualification audit passed on 2025-09-15 (report SQA-2025-041).",
+        ),
+        (
+            &helixa_onboarding,
+            Deliverable::StaffTraining,
+            "2025-10-08",
+            "Cell lab, BMT unit and apheresis staff trained on Vantacel handling; roster on file.",
+        ),
+        (
+            &helixa_onboarding,
+            Deliverable::MockShipment,
+            "2025-10-15",
+            "Mock shipment received, stored and thawed within the window.",
+        ),
+        (
+            &lakeshore_contracts,
+            Deliverable::PharmacyAndTherapeutics,
+            "2025-10-01",
+            "Vantacel added to the formulary at the P&T meeting of 2025-10-01.",
+        ),
+    ];
+    for (who, deliverable, on, evidence) in done {
+        app.record_deliverable(
+            who,
+            &pship.id,
+            DeliverableInput {
+                site_id: main.id.clone(),
+                program_id: vantacel.id.clone(),
+                deliverable: deliverable.as_str().into(),
+                done_on: (*on).into(),
+                evidence: (*evidence).into(),
+            },
+            DEMO_PASSWORD,
+            None,
+        )
+        .await?
+        .fresh()?;
+    }
+
+    // The gate's verdicts on the ledger: LUH-MAIN authorized from today.
+    app.review_authorizations(
+        &helixa_contracts,
+        &pship.id,
+        cellpath_domain::Date::of_micros(app.now()),
+    )
+    .await?;
+
+    // Northbridge × Piedmont: data protection in legal review after two redline rounds.
+    let piedmont = find(
+        app.store.organizations(Page::all()).await?,
+        "Piedmont",
+        |o| o.name == "Piedmont Valley Health",
+    )
+    .await?;
+    let northbridge = find(
+        app.store.organizations(Page::all()).await?,
+        "Northbridge",
+        |o| o.name == "Northbridge Gene Medicines",
+    )
+    .await?;
+    let np = find(
+        app.store.partnerships_of(&piedmont.id, Page::all()).await?,
+        "partnership",
+        |p| p.manufacturer_id == northbridge.id,
+    )
+    .await?;
+    let nb = user(app, "contracts@northbridge.example").await?;
+    let pv = user(app, "contracts@piedmont.example").await?;
+    let mut a = app
+        .create_agreement(
+            &nb,
+            &np.id,
+            AgreementInput {
+                kind: AgreementKind::DataProtection.as_str().into(),
+                scope: Scope::HealthSystem.as_str().into(),
+                site_id: None,
+                coverage: None,
+                owner_manufacturer: org(&nb),
+                owner_health_system: org(&pv),
+            },
+            None,
+        )
+        .await?
+        .fresh()?;
+    for to in [
+        "legal_review",
+        "negotiating",
+        "legal_review",
+        "negotiating",
+        "legal_review",
+    ] {
+        a = app
+            .move_agreement(&pv, &a.id, a.version, to, None)
+            .await?
+            .fresh()?;
+    }
+
+    // Northbridge × Lakeshore: the master service agreement signed for Corvigen's trials
+    // lapses 45 days after the demo's today (HISTORY_DAYS after seeding), so both sides find
+    // an expiry reminder among their notices once the server's job has run.
+    let nl = find(
+        app.store
+            .partnerships_of(&lakeshore.id, Page::all())
+            .await?,
+        "partnership",
+        |p| p.manufacturer_id == northbridge.id,
+    )
+    .await?;
+    let lc = &lakeshore_contracts;
+    let seeded = cellpath_domain::Date::of_micros(app.now());
+    let effective = seeded.plus_days(-3 * 365);
+    let expires = seeded.plus_days(HISTORY_DAYS + 45);
+    let msa = app
+        .create_agreement(
+            &nb,
+            &nl.id,
+            AgreementInput {
+                kind: AgreementKind::MasterServiceAgreement.as_str().into(),
+                scope: Scope::HealthSystem.as_str().into(),
+                site_id: None,
+                coverage: None,
+                owner_manufacturer: org(&nb),
+                owner_health_system: org(lc),
+            },
+            None,
+        )
+        .await?
+        .fresh()?;
+    let msa = app
+        .set_agreement_dates(
+            lc,
+            &msa.id,
+            msa.version,
+            effective.as_str(),
+            expires.as_str(),
+            None,
+        )
+        .await?
+        .fresh()?;
+    app.move_agreement(&nb, &msa.id, msa.version, "executed", None)
+        .await?
+        .fresh()?;
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! Seeded, realistic demo data: two manufacturers, three health systems with their sites and
+//! facilities, one user for every role, and partnerships in several states. Every row is made
+//! through the same commands a person would use, so the demo's ledgers verify like real ones.
+//! All names are fictional.
+//!
+//! By section, in seeding order: `organizations` (organizations, sites, facilities, people and
+//! the partnerships between them), `programs` (each manufacturer's program and its published
+//! process map), `site_work` (site maps refined, proposed and signed; readiness visits and
+//! gaps), `contracting` (agreements, deliverables and the gate's verdicts) and `history` (the
+//! same seeding dated [`HISTORY_DAYS`] back, for the `demo` command).
+
+mod contracting;
+mod history;
+mod organizations;
+mod programs;
+mod site_work;
+
+pub use history::{HISTORY_DAYS, seed_with_history};
+
+use crate::access::Via;
+use crate::{App, AppError, Caller};
+use contracting::contracting_work;
+use serde::Serialize;
+use site_work::site_work;
+
+/// The password every demo user starts with.
+pub const DEMO_PASSWORD: &str = "cellpath-demo-2026";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoLogin {
+    pub organization: String,
+    pub role: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// Seed the demo through the app's commands, dated by the app's clock; the demo users' logins.
+pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
+    let (logins, mfr_ids, hs_ids) = organizations::organizations_and_people(app).await?;
+    programs::programs_and_maps(app, &mfr_ids).await?;
+    organizations::partnerships(app, &hs_ids).await?;
+    site_work(app).await?;
+    contracting_work(app).await?;
+    Ok(logins)
+}
+
+async fn user(app: &App, email: &str) -> Result<Caller, AppError> {
+    let u = app
+        .store
+        .user_by_email(email)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("demo user {email}")))?;
+    app.caller_for_user(&u.id, Via::System).await
+}
+
+async fn find<T>(items: Vec<T>, what: &str, pick: impl Fn(&T) -> bool) -> Result<T, AppError> {
+    items
+        .into_iter()
+        .find(|x| pick(x))
+        .ok_or_else(|| AppError::Internal(format!("demo: no {what}")))
+}
