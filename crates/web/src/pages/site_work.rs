@@ -1,18 +1,17 @@
 //! The work of a partnership at each site, in brief: for each site and each program of the
 //! manufacturer, the newest site map version (its status and scan burden) and the site's
-//! readiness (score, open blocking gaps). Shown on the partnership page (with "Start site
-//! map"), on a site's page, and on a facility's page (with the gaps found at that facility).
+//! readiness (score, open blocking gaps). Shown on the partnership page (its "Sites" section,
+//! `partnerships/sites.rs`, with "Start site map"), on a site's page, and on a facility's page
+//! (with the gaps found at that facility).
 
 use super::readiness::{blocking_badge, score_bar, severity_badge};
 use super::site_maps::status_badge;
 use crate::charts::swimlane::scan_burden_badge;
 use crate::errors::WebError;
-use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::labels;
 use crate::session::Ctx;
 use cellpath_app::contracting::GateView;
 use cellpath_app::readiness::ReadinessView;
-use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::ScanBurden;
 use cellpath_store::{Facility, Gap, Partnership, Program, Site, SiteMapVersion};
 use maud::{Markup, html};
@@ -99,7 +98,7 @@ pub fn readiness_path(r: &Row) -> String {
     )
 }
 
-fn site_map_cell(r: &Row) -> Markup {
+pub(crate) fn site_map_cell(r: &Row) -> Markup {
     html! {
         @match &r.newest {
             Some((v, status, burden)) => {
@@ -111,7 +110,7 @@ fn site_map_cell(r: &Row) -> Markup {
     }
 }
 
-fn readiness_cell(r: &Row) -> Markup {
+pub(crate) fn readiness_cell(r: &Row) -> Markup {
     html! {
         @match &r.readiness {
             Some(view) if view.visits == 0 && view.gaps.is_empty() => {
@@ -126,95 +125,6 @@ fn readiness_cell(r: &Row) -> Markup {
             None => span.muted { "—" },
         }
     }
-}
-
-/// "Start site map" (or "Start version N+1" from a signed version) for the health system.
-fn start_form(ctx: &Ctx, r: &Row) -> Markup {
-    let may = ctx.org.id == r.partnership.health_system_id
-        && ctx.may_in(Action::Create, ResourceKind::SiteMap, &r.partnership);
-    let from = match &r.newest {
-        None => None,
-        Some((v, "signed", _)) => Some(v),
-        Some(_) => return html! {},
-    };
-    html! {
-        @if may {
-            form.inline.start-site-map method="post" action={ "/partnerships/" (r.partnership.id) "/site-maps" } {
-                (csrf_field(ctx.csrf()))
-                (hidden("site_id", &r.site.id))
-                (hidden("program_id", &r.program.id))
-                @if let Some(v) = from {
-                    (hidden("from", &v.id))
-                    button.secondary.small type="submit" { "Start version " (v.number + 1) }
-                } @else {
-                    button.secondary.small type="submit" { "Start site map" }
-                }
-            }
-        }
-    }
-}
-
-/// The "Sites" section of a partnership page. `start` is a refused "Start site map".
-pub async fn partnership_section(
-    ctx: &Ctx,
-    p: &Partnership,
-    start: Option<(&FormData, &FormErrors)>,
-) -> Result<Markup, WebError> {
-    // The sites the partnership opens (an ended one: those that existed when it ended).
-    let sites = ctx.app.partnership_sites(ctx.caller(), &p.id).await?;
-    let rows = rows(ctx, p, &sites).await?;
-    let empty = (FormData::default(), FormErrors::default());
-    let (values, errors) = start.unwrap_or((&empty.0, &empty.1));
-    let view = FormView::new(values, errors, "start");
-    // Each program once, for the links to its live plan.
-    let mut programs: Vec<(&str, &str)> = Vec::new();
-    for r in &rows {
-        if !programs.iter().any(|(id, _)| *id == r.program.id) {
-            programs.push((&r.program.id, &r.program.name));
-        }
-    }
-    Ok(html! {
-        section.panel #sites {
-            h2 { "Sites" }
-            p.hint { "Each site refines the program's process map into its own version, which both sides sign; site visits and gap analysis say how ready it is." }
-            @if !rows.is_empty() {
-                p.section-links {
-                    @for (id, name) in &programs {
-                        a href=(super::onboarding::plan_path(&p.id, id)) { "When will each site be authorized for " (name) "?" }
-                    }
-                }
-            }
-            (view.summary(&[]))
-            @if rows.is_empty() {
-                p.empty {
-                    @if sites.is_empty() { "No sites to show." } @else { "No programs to show yet." }
-                }
-            } @else {
-                div.table-scroll {
-                    table.list.site-work {
-                        thead { tr {
-                            th { "Site" } th { "Program" } th { "Site map" } th { "Readiness" } th { "Authorization" } th { span.visually-hidden { "Actions" } }
-                        } }
-                        tbody {
-                            @for r in &rows {
-                                tr data-site=(r.site.code) data-program=(r.program.name) {
-                                    td { a href={ "/sites/" (r.site.id) } { (r.site.name) } br; code { (r.site.code) } }
-                                    td { a href={ "/programs/" (r.program.id) } { (r.program.name) } }
-                                    td { (site_map_cell(r)) }
-                                    td { (readiness_cell(r)) }
-                                    td.authorization { (super::gate::cell(r.gate.as_ref())) }
-                                    td.actions-cell {
-                                        a.button.secondary.small href=(readiness_path(r)) { "Readiness" }
-                                        (start_form(ctx, r))
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    })
 }
 
 /// The table of a site page or facility page: one row per partnership program (and site).

@@ -75,7 +75,7 @@ fn site_options(sites: &[&Site]) -> Vec<(String, String)> {
 }
 
 /// "Start an agreement", under the partnership's agreements.
-pub(super) fn start_form(
+pub(crate) fn start_form(
     ctx: &Ctx,
     p: &Partnership,
     sites: &[Site],

@@ -10,12 +10,13 @@ mod forms;
 #[cfg(test)]
 mod tests;
 
+/// For the "Agreements" section of the partnership page (`partnerships/agreements.rs`).
+pub(crate) use forms::start_form;
 pub use forms::{add_amendment, add_document, create, join, move_to, set_dates};
 
-use super::gate::{self, agreements_table, owner, scope_cell};
+use super::gate::{owner, scope_cell};
 use super::{NoticeQuery, OrgNames, facts, list_page};
 use crate::errors::WebError;
-use crate::forms::{FormData, FormErrors};
 use crate::labels;
 use crate::session::Ctx;
 use axum::extract::{Path, Query};
@@ -50,77 +51,17 @@ fn notice(code: Option<&str>) -> Markup {
 }
 
 /// The partnership's sites (an ended one: those that existed when it ended).
-async fn sites_of(ctx: &Ctx, p: &Partnership) -> Result<Vec<Site>, WebError> {
+pub(crate) async fn sites_of(ctx: &Ctx, p: &Partnership) -> Result<Vec<Site>, WebError> {
     Ok(ctx.app.partnership_sites(ctx.caller(), &p.id).await?)
 }
 
 /// An organization's people the caller reads, as owner choices.
-async fn people_of(ctx: &Ctx, org_id: &str) -> Result<Vec<User>, WebError> {
+pub(crate) async fn people_of(ctx: &Ctx, org_id: &str) -> Result<Vec<User>, WebError> {
     match ctx.app.users(ctx.caller(), org_id, list_page()).await {
         Ok(users) => Ok(users.into_iter().filter(|u| u.active).collect()),
         Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Ok(Vec::new()),
         Err(e) => Err(e.into()),
     }
-}
-
-/// The "Agreements" section of a partnership page; `start` is a "Start an agreement" form that
-/// came back with errors.
-pub async fn partnership_section(
-    ctx: &Ctx,
-    p: &Partnership,
-    start: Option<(&FormData, &FormErrors)>,
-) -> Result<Markup, WebError> {
-    let agreements = match ctx.app.agreements(ctx.caller(), &p.id).await {
-        Ok(list) => list,
-        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    let sites = sites_of(ctx, p).await?;
-    let refs: Vec<&Agreement> = agreements.iter().collect();
-    let today = gate::today(ctx);
-    let may_start = ctx.may_in(Action::Create, ResourceKind::Contract, p);
-    let form = if may_start {
-        let people = (
-            people_of(ctx, &p.manufacturer_id).await?,
-            people_of(ctx, &p.health_system_id).await?,
-        );
-        forms::start_form(ctx, p, &sites, &people, start)
-    } else {
-        html! {}
-    };
-    // Executed agreements that lapse before a site is expected to be authorized, or while
-    // the plan runs: renewing them is part of the plan.
-    let lapsing = match ctx
-        .app
-        .lapsing_agreements(ctx.caller(), &p.id, today.clone())
-        .await
-    {
-        Ok(list) => list,
-        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(html! {
-        section.panel #agreements {
-            h2 { "Agreements" }
-            p.hint { "Central agreements are executed once for the health system; quality and supply agreements at each site (or once, centrally). Each site's authorization rests on them — see the Authorization column under Sites." }
-            @if !lapsing.is_empty() {
-                div.callout.warning #lapsing-agreements role="note" {
-                    p { strong { "Lapsing before the plan is done" } }
-                    ul {
-                        @for l in &lapsing {
-                            li data-agreement=(l.lapse.agreement_id) data-site=(l.site_code) {
-                                (crate::labels::badge("Lapses", crate::labels::Tone::Waiting)) " "
-                                a href={ "/agreements/" (l.lapse.agreement_id) } { (l.program_name) " at " (l.site_code) } ": "
-                                (l.lapse.text)
-                            }
-                        }
-                    }
-                }
-            }
-            (agreements_table(ctx, p, &refs, &sites, today.as_str(), true).await)
-            (form)
-        }
-    })
 }
 
 /// An agreement with what its page shows about it.

@@ -1,0 +1,147 @@
+//! One partnership's page: its facts, then its sections (status actions, sites, agreements).
+
+use super::program_names;
+use crate::errors::WebError;
+use crate::forms::{FormData, FormErrors, FormView};
+use crate::labels;
+use crate::layout::notice;
+use crate::pages::{NoticeQuery, OrgNames, facts};
+use crate::session::Ctx;
+use crate::time::time_el;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::Response;
+use cellpath_domain::PartnershipStatus;
+use cellpath_domain::policy::{Action, ResourceKind};
+use maud::html;
+
+pub async fn show(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    render_one(
+        &ctx,
+        &id,
+        &FormData::default(),
+        &FormErrors::default(),
+        Returned::None,
+        q.notice.as_deref(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The partnership page with a refused "Start site map" shown in its Sites section.
+pub async fn render_with_site_errors(
+    ctx: &Ctx,
+    id: &str,
+    values: &FormData,
+    errors: &FormErrors,
+) -> Result<Response, WebError> {
+    let none = (FormData::default(), FormErrors::default());
+    render_one(
+        ctx,
+        id,
+        &none.0,
+        &none.1,
+        Returned::SiteMap(values, errors),
+        None,
+        errors.status(),
+    )
+    .await
+}
+
+/// The partnership page with a refused "Start an agreement" shown in its Agreements section.
+pub async fn render_with_agreement_errors(
+    ctx: &Ctx,
+    id: &str,
+    values: &FormData,
+    errors: &FormErrors,
+) -> Result<Response, WebError> {
+    let none = (FormData::default(), FormErrors::default());
+    render_one(
+        ctx,
+        id,
+        &none.0,
+        &none.1,
+        Returned::Agreement(values, errors),
+        None,
+        errors.status(),
+    )
+    .await
+}
+
+/// A form of a section of the partnership page that came back with errors.
+pub(super) enum Returned<'a> {
+    None,
+    SiteMap(&'a FormData, &'a FormErrors),
+    Agreement(&'a FormData, &'a FormErrors),
+}
+
+pub(super) async fn render_one(
+    ctx: &Ctx,
+    id: &str,
+    values: &FormData,
+    errors: &FormErrors,
+    returned: Returned<'_>,
+    notice_code: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let p = ctx.app.partnership(ctx.caller(), id).await?;
+    let (start, agreement) = match returned {
+        Returned::None => (None, None),
+        Returned::SiteMap(v, e) => (Some((v, e)), None),
+        Returned::Agreement(v, e) => (None, Some((v, e))),
+    };
+    // A proposal shows each side the other's name and the programs proposed, nothing more.
+    let proposed = p.status == PartnershipStatus::Proposed.as_str();
+    let (sites, agreements) = if proposed {
+        (
+            html! { p.hint #proposal-only { "Sites, agreements and the work at each site open to both sides once the health system accepts the proposal." } },
+            html! {},
+        )
+    } else {
+        (
+            super::sites::partnership_section(ctx, &p, start).await?,
+            super::agreements::partnership_section(ctx, &p, agreement).await?,
+        )
+    };
+    let names = OrgNames::load(ctx).await?;
+    let program_names = program_names(ctx).await?;
+    let may_audit = ctx.may_in(Action::Read, ResourceKind::Ledger, &p);
+    // A partner's organization page is readable whatever the partnership's status.
+    let party = |org_id: &str| {
+        html! {
+            a href={ "/orgs/" (org_id) } { (names.name(org_id)) }
+            @if org_id == ctx.org.id { " (you)" }
+        }
+    };
+    let view = FormView::new(values, errors, "status");
+    let content = html! {
+        header.page-head {
+            p.breadcrumb { a href="/partnerships" { "Partnerships" } }
+            h1 { (p.name) " " (labels::partnership_status_badge(&p.status)) }
+        }
+        (notice(notice_code))
+        (facts(&[
+            ("Manufacturer", party(&p.manufacturer_id)),
+            ("Health system", party(&p.health_system_id)),
+            ("Programs", html! {
+                @if p.programs.is_empty() { span.muted { "None named yet" } }
+                @else { ul.plain { @for prog in &p.programs { li { (program_names.get(prog).unwrap_or(prog)) } } } }
+            }),
+            ("Status", labels::partnership_status_badge(&p.status)),
+            ("Proposed", time_el(p.created_at)),
+            ("Last changed", time_el(p.updated_at)),
+            ("Version", html! { (p.version) }),
+        ]))
+        @if may_audit {
+            p { a.button.secondary #partnership-audit-link href={ "/ledgers/" (p.id) } { "Audit trail of this partnership" } }
+        }
+        (super::status::section(ctx, &p, &names, &view))
+        (sites)
+        (agreements)
+    };
+    Ok(ctx.render_status(status, &p.name, content))
+}
