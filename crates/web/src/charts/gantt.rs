@@ -5,6 +5,7 @@
 //! The geometry is computed first ([`Layout`]: pure and tested), then drawn. Two charts on one
 //! page share a day scale ([`gantt_scaled`]) so their bars compare by length.
 
+use super::text::text_width;
 use cellpath_app::plans::{MonteCarlo, Schedule, whole_day};
 use maud::{Markup, html};
 use std::collections::BTreeMap;
@@ -22,6 +23,8 @@ const ROW_H: f64 = 22.0;
 const BAR_H: f64 = 14.0;
 /// The day axis with its tick labels, under the rows.
 const AXIS_H: f64 = 30.0;
+/// The P50 and P90 lines' labels, in px.
+const MARKER_LABEL_SIZE: f64 = 11.0;
 
 /// What a vertical marker stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -470,7 +473,7 @@ fn draw_markers(l: &Layout, live: Option<Live<'_>>) -> Markup {
                 @let label = marker_label(m, live);
                 @let (anchor, x) = label_x(l, m, &label);
                 g class=(class(m)) {
-                    text x=(px(x)) y=(px(m.label_y)) text-anchor=(anchor) font-size="11" { (label) }
+                    text x=(px(x)) y=(px(m.label_y)) text-anchor=(anchor) font-size=(MARKER_LABEL_SIZE) { (label) }
                 }
             }
         }
@@ -489,10 +492,10 @@ fn marker_label(m: &Marker, live: Option<Live<'_>>) -> String {
 }
 
 /// Where a marker's label goes: P50 left of its line and P90 right of it, so two close lines
-/// keep readable labels; pushed back inside the chart near its edges (11 px bold text is at
-/// most 7 px a character).
+/// keep readable labels; pushed back inside the chart near its edges (its width measured as
+/// the swimlane measures its text: 11 px at weight 600, drawn bold).
 fn label_x(l: &Layout, m: &Marker, label: &str) -> (&'static str, f64) {
-    let w = label.chars().count() as f64 * 7.0;
+    let w = text_width(label, MARKER_LABEL_SIZE, true);
     match m.percentile {
         Percentile::P50 => ("end", (m.x - 3.0).max(l.plot_x0 + w)),
         Percentile::P90 if m.x + 3.0 + w > l.width - 2.0 => ("end", (m.x - 3.0).max(l.plot_x0 + w)),
@@ -667,6 +670,29 @@ mod tests {
             seq.groups.iter().all(|g| g.site.is_some()),
             "under sequential every site negotiates everything itself: no central track"
         );
+    }
+
+    /// Every marker's label, measured as drawn, stays inside the chart: right of the row names
+    /// and left of the chart's right edge, also for a line at either end of the plot.
+    #[test]
+    fn marker_labels_measured_as_drawn_stay_inside_the_chart() {
+        for (l, _) in layouts() {
+            for m in &l.markers {
+                for x in [m.x, l.plot_x0, l.plot_x1] {
+                    let m = Marker { x, ..m.clone() };
+                    let label = marker_label(&m, None);
+                    let (anchor, at) = label_x(&l, &m, &label);
+                    let w = text_width(&label, MARKER_LABEL_SIZE, true);
+                    let (left, right) = if anchor == "end" {
+                        (at - w, at)
+                    } else {
+                        (at, at + w)
+                    };
+                    assert!(left >= l.plot_x0 - 0.01, "{label} at {at} ({anchor})");
+                    assert!(right <= l.width - 2.0 + 0.01, "{label} at {at} ({anchor})");
+                }
+            }
+        }
     }
 
     #[test]

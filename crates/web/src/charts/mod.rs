@@ -10,6 +10,7 @@ pub mod comparison;
 pub mod gantt;
 mod route;
 pub mod swimlane;
+mod text;
 
 use cellpath_domain::process_map::{RecordedIn, Stage, StepKind};
 
