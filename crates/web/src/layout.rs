@@ -4,6 +4,7 @@
 //! only answer 403.
 
 use crate::labels;
+use crate::paths;
 use crate::session::Ctx;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -66,7 +67,7 @@ impl Chrome {
             item(
                 Section::Organization,
                 "Organization",
-                format!("/orgs/{org}"),
+                paths::org(org),
                 "nav-org",
             ),
         ];
@@ -74,20 +75,20 @@ impl Chrome {
             nav.push(item(
                 Section::Sites,
                 "Sites",
-                format!("/orgs/{org}/sites"),
+                paths::org_sites(org),
                 "nav-sites",
             ));
             nav.push(item(
                 Section::Facilities,
                 "Facilities",
-                format!("/orgs/{org}/facilities"),
+                paths::org_facilities(org),
                 "nav-facilities",
             ));
         }
         nav.push(item(
             Section::Users,
             "Users",
-            format!("/orgs/{org}/users"),
+            paths::org_users(org),
             "nav-users",
         ));
         nav.push(item(
@@ -121,7 +122,7 @@ impl Chrome {
             nav.push(item(
                 Section::Audit,
                 "Audit trail",
-                format!("/ledgers/{org}"),
+                paths::ledger(org),
                 "nav-audit",
             ));
         }
@@ -155,7 +156,7 @@ fn item(section: Section, label: &'static str, href: String, id: &'static str) -
 
 /// Which section a path belongs to (record pages belong to their list's section).
 pub fn section_for(path: &str, own_org: &str) -> Section {
-    let own = format!("/orgs/{own_org}");
+    let own = paths::org(own_org);
     if path == "/" {
         Section::Home
     } else if path == "/notices" {
@@ -178,8 +179,8 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
         Section::Users
     } else if path.starts_with("/partnerships") {
         Section::Partnerships
-    } else if path == format!("/ledgers/{own_org}")
-        || path.starts_with(&format!("/ledgers/{own_org}/"))
+    } else if path == paths::ledger(own_org)
+        || path.starts_with(&format!("{}/", paths::ledger(own_org)))
     {
         Section::Audit
     } else if path.starts_with("/ledgers/") {
@@ -249,7 +250,7 @@ fn header(chrome: &Chrome) -> Markup {
         header.topbar {
             a.brand href="/" { span.brand-mark aria-hidden="true" { "◆" } " cellpath" }
             div.whoami #whoami {
-                a.user-name href={ "/users/" (chrome.user_id) } { (chrome.user_name) }
+                a.user-name href={ (paths::user(&chrome.user_id)) } { (chrome.user_name) }
                 (labels::role_badge(&chrome.role))
                 span.org-name { (chrome.org_name) }
                 (labels::org_kind_badge(&chrome.org_kind))

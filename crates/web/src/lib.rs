@@ -27,6 +27,7 @@ mod labels;
 mod layout;
 pub mod login_csrf;
 mod pages;
+mod paths;
 mod session;
 mod time;
 

@@ -6,6 +6,7 @@ use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::labels;
 use crate::layout::notice;
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use crate::time::time_el;
 use axum::extract::{Path, Query};
@@ -69,10 +70,7 @@ pub async fn create(Path(org_id): Path<String>, posted: Posted) -> Result<Respon
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(_) => Ok(notice_redirect(
-            &format!("/orgs/{org_id}/facilities"),
-            "created",
-        )),
+        Ok(_) => Ok(notice_redirect(&paths::org_facilities(&org_id), "created")),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             render_list(&ctx, &org_id, &form, &errors, None, errors.status()).await
@@ -105,7 +103,7 @@ async fn render_list(
     let content = html! {
         header.page-head {
             h1 { "Facilities" }
-            p.subtitle { "Clinical, collection and processing units of " a href={ "/orgs/" (org.id) } { (org.name) } }
+            p.subtitle { "Clinical, collection and processing units of " a href={ (paths::org(&org.id)) } { (org.name) } }
         }
         (notice(notice_code))
         @if !hs {
@@ -118,12 +116,12 @@ async fn render_list(
                 tbody {
                     @for f in &facilities {
                         tr {
-                            td { a href={ "/facilities/" (f.id) } { (f.name) } }
+                            td { a href={ (paths::facility(&f.id)) } { (f.name) } }
                             td { (labels::facility_kind_badge(&f.kind)) }
                             td {
                                 @for (i, id) in f.site_ids.iter().enumerate() {
                                     @if i > 0 { ", " }
-                                    a href={ "/sites/" (id) } { (site_names.get(id.as_str()).copied().unwrap_or(id)) }
+                                    a href={ (paths::site(id)) } { (site_names.get(id.as_str()).copied().unwrap_or(id)) }
                                 }
                             }
                         }
@@ -136,7 +134,7 @@ async fn render_list(
             section.panel #new-facility {
                 h2 { "New facility" }
                 (view.summary(FIELDS))
-                form #facility-form method="post" action={ "/orgs/" (org.id) "/facilities#new-facility" } novalidate {
+                form #facility-form method="post" action={ (paths::org_facilities(&org.id)) "#new-facility" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (facility_fields(&view, &sites))
                     button.primary type="submit" { "Create facility" }
@@ -178,7 +176,7 @@ pub async fn update(Path(id): Path<String>, posted: Posted) -> Result<Response, 
         .and_then(|o| o.fresh())
     {
         Ok(f) => Ok(notice_redirect(
-            &format!("/facilities/{}", f.id),
+            &paths::facility(&f.id),
             saved_notice(version, f.version),
         )),
         Err(e) => {
@@ -226,14 +224,14 @@ async fn render_facility(
     let readiness = super::site_work::facility_sections(ctx, &facility, &served).await?;
     let content = html! {
         header.page-head {
-            p.breadcrumb { a href={ "/orgs/" (org.id) "/facilities" } { "Facilities of " (org.name) } }
+            p.breadcrumb { a href={ (paths::org_facilities(&org.id)) } { "Facilities of " (org.name) } }
             h1 { (facility.name) }
             p.subtitle { (labels::facility_kind_badge(&facility.kind)) }
         }
         (notice(notice_code))
         (facts(&[
             ("Kind", html! { (labels::facility_kind(&facility.kind)) }),
-            ("Health system", html! { a href={ "/orgs/" (org.id) } { (org.name) } }),
+            ("Health system", html! { a href={ (paths::org(&org.id)) } { (org.name) } }),
             ("Created", time_el(facility.created_at)),
             ("Last changed", time_el(facility.updated_at)),
             ("Version", html! { (facility.version) }),
@@ -245,7 +243,7 @@ async fn render_facility(
             } @else {
                 ul.plain {
                     @for s in &served {
-                        li { a href={ "/sites/" (s.id) } { (s.name) } " " code { (s.code) } }
+                        li { a href={ (paths::site(&s.id)) } { (s.name) } " " code { (s.code) } }
                     }
                 }
             }
@@ -255,7 +253,7 @@ async fn render_facility(
             section.panel #edit-facility {
                 h2 { "Edit facility" }
                 (view.summary(FIELDS))
-                form #facility-edit-form method="post" action={ "/facilities/" (facility.id) "#edit-facility" } novalidate {
+                form #facility-edit-form method="post" action={ (paths::facility(&facility.id)) "#edit-facility" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", values.get("version")))
                     (facility_fields(&view, &sites))

@@ -8,6 +8,7 @@ use super::{NoticeQuery, OrgNames};
 use crate::errors::WebError;
 use crate::labels;
 use crate::layout::notice;
+use crate::paths;
 use crate::session::Ctx;
 use axum::extract::Query;
 use axum::response::Response;
@@ -49,12 +50,12 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
         (notice(q.notice.as_deref()))
         section.cards #summary {
             @if hs {
-                a.card #card-sites href={ "/orgs/" (org.id) "/sites" } {
+                a.card #card-sites href={ (paths::org_sites(&org.id)) } {
                     span.card-count { (sites.len()) }
                     span.card-label { "Sites" }
                     span.card-detail { (sites.iter().filter(|s| s.active).count()) " active" }
                 }
-                a.card #card-facilities href={ "/orgs/" (org.id) "/facilities" } {
+                a.card #card-facilities href={ (paths::org_facilities(&org.id)) } {
                     span.card-count { (facilities.len()) }
                     span.card-label { "Facilities" }
                     span.card-detail {
@@ -65,7 +66,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
                     }
                 }
             }
-            a.card #card-users href={ "/orgs/" (org.id) "/users" } {
+            a.card #card-users href={ (paths::org_users(&org.id)) } {
                 span.card-count { (users.len()) }
                 span.card-label { "Users" }
                 span.card-detail { (users.iter().filter(|u| u.active).count()) " active" }
@@ -87,7 +88,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
                 ul.plain {
                     @for p in &waiting {
                         li {
-                            a href={ "/partnerships/" (p.id) } { (p.name) }
+                            a href={ (paths::partnership(&p.id)) } { (p.name) }
                             " — "
                             @if hs { "from " (names.name(&p.manufacturer_id)) }
                             @else { "to " (names.name(&p.health_system_id)) }

@@ -8,6 +8,7 @@ use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels::{self, Tone, badge};
 use crate::layout::notice;
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use crate::time::time_el;
 use axum::extract::{Path, Query};
@@ -144,10 +145,10 @@ async fn render(
         None
     };
     let (title, back) = if id == ctx.org.id {
-        (ctx.org.name.clone(), format!("/orgs/{id}"))
+        (ctx.org.name.clone(), paths::org(id))
     } else {
         match ctx.app.partnership(ctx.caller(), id).await {
-            Ok(p) => (p.name, format!("/partnerships/{id}")),
+            Ok(p) => (p.name, paths::partnership(id)),
             Err(_) => (id.to_string(), "/".to_string()),
         }
     };
@@ -171,7 +172,7 @@ async fn render(
         ]))
         section.panel #verify {
             div.verify-row {
-                a.button.secondary #verify-link href={ "/ledgers/" (id) "?verify=1&offset=" (offset) } { "Verify chain" }
+                a.button.secondary #verify-link href={ (paths::ledger(id)) "?verify=1&offset=" (offset) } { "Verify chain" }
                 span.hint { "Re-hashes every stored event and follows the chain from the first to the head." }
             }
             @if let Some(report) = &report { (verify_result(report)) }
@@ -215,8 +216,8 @@ fn pager(id: &str, offset: i64, total: i64) -> Markup {
     let older = (offset + PAGE_SIZE < total).then_some(offset + PAGE_SIZE);
     html! {
         nav.pager aria-label="Pages of the audit trail" {
-            @if let Some(o) = newer { a.button.secondary rel="prev" href={ "/ledgers/" (id) "?offset=" (o) } { "← Newer events" } }
-            @if let Some(o) = older { a.button.secondary rel="next" href={ "/ledgers/" (id) "?offset=" (o) } { "Older events →" } }
+            @if let Some(o) = newer { a.button.secondary rel="prev" href={ (paths::ledger(id)) "?offset=" (o) } { "← Newer events" } }
+            @if let Some(o) = older { a.button.secondary rel="next" href={ (paths::ledger(id)) "?offset=" (o) } { "Older events →" } }
         }
     }
 }
@@ -282,7 +283,7 @@ fn event(
                 details.sign open[failed] {
                     summary { "Sign this event" }
                     (view.summary(&["meaning", "password"]))
-                    form.sign-form #{ "sign-form-" (e.seq) } method="post" action={ "/ledgers/" (ledger_id) "/sign#ev-" (e.seq) } novalidate {
+                    form.sign-form #{ "sign-form-" (e.seq) } method="post" action={ (paths::ledger(ledger_id)) "/sign#ev-" (e.seq) } novalidate {
                         (csrf_field(ctx.csrf()))
                         (hidden("event_hash", &e.hash))
                         (hidden("seq", e.seq))

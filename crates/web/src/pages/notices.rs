@@ -6,9 +6,9 @@
 #[cfg(test)]
 mod tests;
 
-use super::gate::gate_path;
 use crate::errors::WebError;
 use crate::labels::{self, Tone, badge};
+use crate::paths;
 use crate::session::Ctx;
 use axum::response::Response;
 use cellpath_app::notices::{Notice, NoticeKind};
@@ -40,9 +40,9 @@ fn kind_name(kind: NoticeKind) -> &'static str {
 /// or the site's gate (what is missing).
 fn link(n: &Notice) -> String {
     match (&n.agreement_id, &n.site_id, &n.program_id) {
-        (Some(agreement), _, _) => format!("/agreements/{agreement}"),
-        (None, Some(site), Some(program)) => gate_path(&n.partnership_id, site, program),
-        _ => format!("/partnerships/{}", n.partnership_id),
+        (Some(agreement), _, _) => paths::agreement(agreement),
+        (None, Some(site), Some(program)) => paths::gate(&n.partnership_id, site, program),
+        _ => paths::partnership(&n.partnership_id),
     }
 }
 

@@ -3,10 +3,11 @@
 //! blocks it), and a partnership's live plan for a program — the sites' predicted dates and a
 //! Gantt chart per strategy with the done items at their real dates and today's line.
 
-use super::gate::{gate_path, today};
+use super::gate::today;
 use crate::charts::gantt::{Live, furthest_day, gantt_live, legend_live};
 use crate::errors::WebError;
 use crate::labels::{Tone, badge};
+use crate::paths;
 use crate::session::Ctx;
 use axum::extract::{Path, Query};
 use axum::response::Response;
@@ -16,10 +17,6 @@ use cellpath_app::plans::Strategy;
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-pub fn plan_path(partnership_id: &str, program_id: &str) -> String {
-    format!("/partnerships/{partnership_id}/plan?program={program_id}")
-}
 
 fn status_badge(s: &SiteOutlook) -> Markup {
     let (text, tone) = match s.status {
@@ -135,11 +132,11 @@ pub async fn pipeline(ctx: Ctx) -> Result<Response, WebError> {
             @let first = g[0];
             section.panel.pipeline-group data-partnership=(first.partnership_id) data-program=(first.program_id) {
                 h2 {
-                    a href={ "/partnerships/" (first.partnership_id) } { (first.partnership_name) }
+                    a href={ (paths::partnership(&first.partnership_id)) } { (first.partnership_name) }
                     span.muted { " · " (first.program_name) " · with " (first.partner) }
                     @if first.partnership_status != "active" { " " (badge(crate::labels::partnership_status(&first.partnership_status), Tone::Quiet)) }
                 }
-                p.section-links { a href=(plan_path(&first.partnership_id, &first.program_id)) { "Plan and Gantt chart" } }
+                p.section-links { a href=(paths::plan(&first.partnership_id, &first.program_id)) { "Plan and Gantt chart" } }
                 div.table-scroll { table.list.pipeline {
                     thead {
                         tr {
@@ -154,9 +151,9 @@ pub async fn pipeline(ctx: Ctx) -> Result<Response, WebError> {
                     }
                     tbody {
                         @for r in g {
-                            @let gate = gate_path(&r.partnership_id, &r.site.site_id, &r.program_id);
+                            @let gate = paths::gate(&r.partnership_id, &r.site.site_id, &r.program_id);
                             tr data-site=(r.site.site_code) data-status=(r.site.status) {
-                                th scope="row" { a href={ "/sites/" (r.site.site_id) } { (r.site.site_code) } br; span.muted { (r.site.site_name) } }
+                                th scope="row" { a href={ (paths::site(&r.site.site_id)) } { (r.site.site_code) } br; span.muted { (r.site.site_name) } }
                                 td { (status_badge(&r.site)) }
                                 td.num title={ "From " (r.site.started_on) " to " (r.site.authorized_on.as_deref().unwrap_or("today")) } { (days(r.site.days_in_onboarding)) }
                                 (done_cell(&r.site))
@@ -203,7 +200,7 @@ pub async fn plan(
         .await?;
     let content = html! {
         header.page-head {
-            p.breadcrumb { a href={ "/partnerships/" (p.id) } { (p.name) } " · " a href="/onboarding" { "Onboarding" } }
+            p.breadcrumb { a href={ (paths::partnership(&p.id)) } { (p.name) } " · " a href="/onboarding" { "Onboarding" } }
             h1 { "When will each site be authorized for " (program.name) "?" }
             p.subtitle {
                 "Planned on " (plan.today) " from the partnership's record: "
@@ -214,7 +211,7 @@ pub async fn plan(
                 nav.program-switch aria-label="Programs" {
                     @for pr in &programs {
                         @if pr.id == program.id { strong { (pr.name) } }
-                        @else { a href=(plan_path(&p.id, &pr.id)) { (pr.name) } }
+                        @else { a href=(paths::plan(&p.id, &pr.id)) { (pr.name) } }
                     }
                 }
             }
@@ -255,7 +252,7 @@ fn sites_table(plan: &LivePlan) -> Markup {
                                 None => td.num.muted { "—" },
                             }
                             (prediction_cells(s))
-                            td { (blockers(s, &gate_path(&plan.partnership_id, &s.site_id, &plan.program_id))) }
+                            td { (blockers(s, &paths::gate(&plan.partnership_id, &s.site_id, &plan.program_id))) }
                         }
                     }
                 } }

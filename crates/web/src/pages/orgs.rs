@@ -6,6 +6,7 @@ use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::labels;
 use crate::layout::notice;
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use crate::time::time_el;
 use axum::extract::{Path, Query};
@@ -45,7 +46,7 @@ pub async fn update(Path(id): Path<String>, posted: Posted) -> Result<Response, 
         .and_then(|o| o.fresh())
     {
         Ok(org) => Ok(notice_redirect(
-            &format!("/orgs/{}", org.id),
+            &paths::org(&org.id),
             saved_notice(version, org.version),
         )),
         Err(e) => {
@@ -105,13 +106,13 @@ async fn render(
         nav.section-links aria-label="Records of this organization" {
             // A partner's records open with an active (or ended) partnership, not a proposal.
             @if hs && ctx.may(Action::Read, ResourceKind::Site, rel) {
-                a href={ "/orgs/" (org.id) "/sites" } { "Sites" }
-                a href={ "/orgs/" (org.id) "/facilities" } { "Facilities" }
+                a href={ (paths::org_sites(&org.id)) } { "Sites" }
+                a href={ (paths::org_facilities(&org.id)) } { "Facilities" }
             }
             @if ctx.may(Action::Read, ResourceKind::User, rel) {
-                a href={ "/orgs/" (org.id) "/users" } { @if own { "Users" } @else { "People" } }
+                a href={ (paths::org_users(&org.id)) } { @if own { "Users" } @else { "People" } }
             }
-            @if may_audit { a #org-audit-link href={ "/ledgers/" (org.id) } { "Audit trail" } }
+            @if may_audit { a #org-audit-link href={ (paths::ledger(&org.id)) } { "Audit trail" } }
         }
         @if !own {
             section.panel {
@@ -124,7 +125,7 @@ async fn render(
                         tbody {
                             @for p in &shared {
                                 tr {
-                                    td { a href={ "/partnerships/" (p.id) } { (p.name) } }
+                                    td { a href={ (paths::partnership(&p.id)) } { (p.name) } }
                                     td { (p.programs.join(", ")) }
                                     td { (labels::partnership_status_badge(&p.status)) }
                                 }
@@ -139,7 +140,7 @@ async fn render(
             section.panel #rename {
                 h2 { "Rename" }
                 (view.summary(&["name"]))
-                form #org-form method="post" action={ "/orgs/" (org.id) "#rename" } novalidate {
+                form #org-form method="post" action={ (paths::org(&org.id)) "#rename" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", values.get("version")))
                     (view.text("Name", "name"))

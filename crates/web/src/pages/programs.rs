@@ -23,6 +23,7 @@ use super::{NoticeQuery, OrgNames, facts, list_cut, list_page, notice_redirect, 
 use crate::charts::swimlane::{scan_burden_badge, swimlane};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use crate::time::{rfc3339, time_el};
 use axum::extract::{Path, Query};
@@ -74,7 +75,7 @@ fn step_count(version: &MapVersion) -> usize {
 
 /// "version 2 (draft)" as a link to the version's page.
 fn version_link(v: &MapVersion) -> Markup {
-    html! { a href={ "/maps/" (v.id) } { "Version " (v.number) } }
+    html! { a href={ (paths::map(&v.id)) } { "Version " (v.number) } }
 }
 
 /// "−150 °C", with a real minus sign.
@@ -114,7 +115,7 @@ pub async fn create(posted: Posted) -> Result<Response, WebError> {
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(p) => Ok(notice_redirect(&format!("/programs/{}", p.id), "created")),
+        Ok(p) => Ok(notice_redirect(&paths::program(&p.id), "created")),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             render_list(&ctx, &form, &errors, None, errors.status()).await
@@ -185,7 +186,7 @@ async fn render_list(
                         @let p = &row.program;
                         @let units = facts_form::program_units(p);
                         tr {
-                            td { a href={ "/programs/" (p.id) } { (p.name) } }
+                            td { a href={ (paths::program(&p.id)) } { (p.name) } }
                             @if hs { td { (names.name(&p.org_id)) } }
                             td { (modality_label(&p.modality)) }
                             td {
@@ -284,7 +285,7 @@ pub async fn update(Path(id): Path<String>, posted: Posted) -> Result<Response, 
         .and_then(|o| o.fresh())
     {
         Ok(p) => Ok(notice_redirect(
-            &format!("/programs/{}", p.id),
+            &paths::program(&p.id),
             saved_notice(version, p.version),
         )),
         Err(e) => {
@@ -309,16 +310,13 @@ pub async fn start_draft(Path(id): Path<String>, posted: Posted) -> Result<Respo
         .create_map_version(ctx.caller(), &program.id, map, None)
         .await
         .and_then(|o| o.fresh())?;
-    Ok(notice_redirect(
-        &format!("/maps/{}", draft.id),
-        "draft_started",
-    ))
+    Ok(notice_redirect(&paths::map(&draft.id), "draft_started"))
 }
 
 /// The "Start a new draft from version N" button.
 fn start_draft_button(ctx: &Ctx, program_id: &str, from: &MapVersion, class: &str) -> Markup {
     html! {
-        form.inline.start-draft method="post" action={ "/programs/" (program_id) "/drafts" } {
+        form.inline.start-draft method="post" action={ (paths::program(program_id)) "/drafts" } {
             (csrf_field(ctx.csrf()))
             (hidden("from", &from.id))
             button class=(class) type="submit" { "Start a new draft from version " (from.number) }
@@ -383,7 +381,7 @@ async fn render_program(
             h1 { (program.name) }
             p.subtitle {
                 span.badge.badge-kind data-modality=(program.modality) { (modality_label(&program.modality)) }
-                " by " a href={ "/orgs/" (program.org_id) } { (names.name(&program.org_id)) }
+                " by " a href={ (paths::org(&program.org_id)) } { (names.name(&program.org_id)) }
             }
         }
         (notice(notice_code))
@@ -413,7 +411,7 @@ async fn render_program(
                         ". " (scan_burden_badge(&scan_burden(valid.as_map(), &units)))
                     }
                     (swimlane(valid, None))
-                    p { a href={ "/maps/" (v.id) "#steps" } { "Every step of version " (v.number) " in a table →" } }
+                    p { a href={ (paths::map(&v.id)) "#steps" } { "Every step of version " (v.number) " in a table →" } }
                 }
                 Some((v, Err(e))) => {
                     div.callout.bad { p { "Version " (v.number) " no longer fits the program's facts: " (e.to_string()) } }
@@ -466,7 +464,7 @@ async fn render_program(
                 "authorized, with what each comes after and how long it takes. Live plans and the onboarding "
                 "pipeline estimate with it."
             }
-            p { a href={ "/programs/" (program.id) "/track" } {
+            p { a href={ (paths::track(&program.id)) } {
                 @if may_edit { "See and tune the track template →" } @else { "See the track template →" }
             } }
         }
@@ -528,7 +526,7 @@ async fn render_program(
                 h2 { "Edit the program's facts" }
                 p.hint { "A change that would make one of its map versions invalid (for example removing a unit a map gives) is refused and names the version." }
                 (view.summary(facts_form::FIELDS))
-                form #program-edit-form method="post" action={ "/programs/" (program.id) "#edit-program" } novalidate {
+                form #program-edit-form method="post" action={ (paths::program(&program.id)) "#edit-program" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", values.get("version")))
                     (facts_form::fields(&view))

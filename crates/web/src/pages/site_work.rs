@@ -9,6 +9,7 @@ use super::site_maps::status_badge;
 use crate::charts::swimlane::scan_burden_badge;
 use crate::errors::WebError;
 use crate::labels;
+use crate::paths;
 use crate::session::Ctx;
 use cellpath_app::contracting::GateView;
 use cellpath_app::readiness::ReadinessView;
@@ -91,18 +92,11 @@ async fn partnerships_with(ctx: &Ctx, org_id: &str) -> Result<Vec<Partnership>, 
         .collect())
 }
 
-pub fn readiness_path(r: &Row) -> String {
-    format!(
-        "/partnerships/{}/sites/{}/readiness?program={}",
-        r.partnership.id, r.site.id, r.program.id
-    )
-}
-
 pub(crate) fn site_map_cell(r: &Row) -> Markup {
     html! {
         @match &r.newest {
             Some((v, status, burden)) => {
-                a href={ "/site-maps/" (v.id) } { "Version " (v.number) } " " (status_badge(status))
+                a href={ (paths::site_map(&v.id)) } { "Version " (v.number) } " " (status_badge(status))
                 br; (scan_burden_badge(burden))
             }
             None => span.muted { "Not started" },
@@ -139,13 +133,13 @@ fn table(rows: &[Row], names: &super::OrgNames, with_site: bool) -> Markup {
                 tbody {
                     @for r in rows {
                         tr data-site=(r.site.code) data-program=(r.program.name) {
-                            @if with_site { td { a href={ "/sites/" (r.site.id) } { (r.site.name) } } }
+                            @if with_site { td { a href={ (paths::site(&r.site.id)) } { (r.site.name) } } }
                             td { (r.program.name) br; span.muted { (names.name(&r.program.org_id)) } }
-                            td { a href={ "/partnerships/" (r.partnership.id) "#sites" } { (r.partnership.name) } }
+                            td { a href={ (paths::partnership(&r.partnership.id)) "#sites" } { (r.partnership.name) } }
                             td { (site_map_cell(r)) }
                             td { (readiness_cell(r)) }
                             td.authorization { (super::gate::cell(r.gate.as_ref())) }
-                            td { a.button.secondary.small href=(readiness_path(r)) { "Readiness" } }
+                            td { a.button.secondary.small href=(paths::readiness(&r.partnership.id, &r.site.id, &r.program.id)) { "Readiness" } }
                         }
                     }
                 }

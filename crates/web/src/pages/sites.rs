@@ -6,6 +6,7 @@ use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::labels;
 use crate::layout::notice;
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use crate::time::time_el;
 use axum::extract::{Path, Query};
@@ -60,7 +61,7 @@ pub async fn create(Path(org_id): Path<String>, posted: Posted) -> Result<Respon
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(_) => Ok(notice_redirect(&format!("/orgs/{org_id}/sites"), "created")),
+        Ok(_) => Ok(notice_redirect(&paths::org_sites(&org_id), "created")),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             render_list(&ctx, &org_id, &form, &errors, None, errors.status()).await
@@ -85,7 +86,7 @@ async fn render_list(
     let content = html! {
         header.page-head {
             h1 { "Sites" }
-            p.subtitle { "Treatment locations of " a href={ "/orgs/" (org.id) } { (org.name) } }
+            p.subtitle { "Treatment locations of " a href={ (paths::org(&org.id)) } { (org.name) } }
         }
         (notice(notice_code))
         @if !hs {
@@ -98,7 +99,7 @@ async fn render_list(
                 tbody {
                     @for s in &sites {
                         tr {
-                            td { a href={ "/sites/" (s.id) } { (s.name) } }
+                            td { a href={ (paths::site(&s.id)) } { (s.name) } }
                             td { code { (s.code) } }
                             td { (s.city) }
                             td { (s.region) }
@@ -113,7 +114,7 @@ async fn render_list(
             section.panel #new-site {
                 h2 { "New site" }
                 (view.summary(FIELDS))
-                form #site-form method="post" action={ "/orgs/" (org.id) "/sites#new-site" } novalidate {
+                form #site-form method="post" action={ (paths::org_sites(&org.id)) "#new-site" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (site_fields(&view))
                     button.primary type="submit" { "Create site" }
@@ -157,7 +158,7 @@ pub async fn update(Path(id): Path<String>, posted: Posted) -> Result<Response, 
         .and_then(|o| o.fresh())
     {
         Ok(site) => Ok(notice_redirect(
-            &format!("/sites/{}", site.id),
+            &paths::site(&site.id),
             saved_notice(version, site.version),
         )),
         Err(e) => {
@@ -197,7 +198,7 @@ async fn render_site(
     let view = FormView::new(&values, errors, "site");
     let content = html! {
         header.page-head {
-            p.breadcrumb { a href={ "/orgs/" (org.id) "/sites" } { "Sites of " (org.name) } }
+            p.breadcrumb { a href={ (paths::org_sites(&org.id)) } { "Sites of " (org.name) } }
             h1 { (site.name) " " (labels::active_badge(site.active)) }
         }
         (notice(notice_code))
@@ -205,7 +206,7 @@ async fn render_site(
             ("Code", html! { code { (site.code) } }),
             ("City", html! { (site.city) }),
             ("Region", html! { (site.region) }),
-            ("Health system", html! { a href={ "/orgs/" (org.id) } { (org.name) } }),
+            ("Health system", html! { a href={ (paths::org(&org.id)) } { (org.name) } }),
             ("Created", time_el(site.created_at)),
             ("Last changed", time_el(site.updated_at)),
             ("Version", html! { (site.version) }),
@@ -220,7 +221,7 @@ async fn render_site(
                     tbody {
                         @for f in &facilities {
                             tr {
-                                td { a href={ "/facilities/" (f.id) } { (f.name) } }
+                                td { a href={ (paths::facility(&f.id)) } { (f.name) } }
                                 td { (labels::facility_kind_badge(&f.kind)) }
                             }
                         }
@@ -233,7 +234,7 @@ async fn render_site(
             section.panel #edit-site {
                 h2 { "Edit site" }
                 (view.summary(&["name", "code", "city", "region", "active"]))
-                form #site-edit-form method="post" action={ "/sites/" (site.id) "#edit-site" } novalidate {
+                form #site-edit-form method="post" action={ (paths::site(&site.id)) "#edit-site" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", values.get("version")))
                     (site_fields(&view))

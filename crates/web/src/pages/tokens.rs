@@ -3,6 +3,7 @@
 //! the password is re-entered at each signature, and the signature names the token.
 
 use super::{NoticeQuery, notice_redirect};
+use crate::paths;
 
 /// How a token and signing go together, said on the tokens pages as in the API description.
 const TOKEN_SIGNING: &str = "A token never signs alone: the password is re-entered at each signature, and each signature records the token it came through (for example a bedside device acting for you while you type your password).";
@@ -66,7 +67,7 @@ pub async fn revoke(Path(id): Path<String>, posted: Posted) -> Result<Response, 
     Ok(if token.user_id == ctx.session.user.id {
         notice_redirect("/tokens", "revoked")
     } else {
-        notice_redirect(&format!("/users/{}", token.user_id), "revoked")
+        notice_redirect(&paths::user(&token.user_id), "revoked")
     })
 }
 
@@ -89,7 +90,7 @@ pub fn token_table(ctx: &Ctx, tokens: &[ApiToken]) -> Markup {
                         }
                         td {
                             @if t.revoked_at.is_none() {
-                                form.inline method="post" action={ "/tokens/" (t.id) "/revoke" } {
+                                form.inline method="post" action={ (paths::token(&t.id)) "/revoke" } {
                                     (csrf_field(ctx.csrf()))
                                     button.danger.small type="submit" { "Revoke" }
                                 }

@@ -7,6 +7,7 @@ use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels;
 use crate::layout::notice;
+use crate::paths;
 use crate::session::{Ctx, Posted, SESSION_COOKIE, add_cookie, clear_cookie};
 use crate::time::time_el;
 use axum::extract::{Path, Query};
@@ -64,7 +65,7 @@ pub async fn create(Path(org_id): Path<String>, posted: Posted) -> Result<Respon
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(_) => Ok(notice_redirect(&format!("/orgs/{org_id}/users"), "created")),
+        Ok(_) => Ok(notice_redirect(&paths::org_users(&org_id), "created")),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             render_list(&ctx, &org_id, &form, &errors, None, errors.status()).await
@@ -88,7 +89,7 @@ async fn render_list(
     let content = html! {
         header.page-head {
             h1 { "Users" }
-            p.subtitle { "People of " a href={ "/orgs/" (org.id) } { (org.name) } }
+            p.subtitle { "People of " a href={ (paths::org(&org.id)) } { (org.name) } }
         }
         (notice(notice_code))
         @if users.is_empty() {
@@ -99,7 +100,7 @@ async fn render_list(
                 tbody {
                     @for u in &users {
                         tr {
-                            td { a href={ "/users/" (u.id) } { (u.name) } }
+                            td { a href={ (paths::user(&u.id)) } { (u.name) } }
                             td { (u.email) }
                             td { (labels::role_badge(&u.role)) }
                             td { (labels::active_badge(u.active)) }
@@ -113,7 +114,7 @@ async fn render_list(
             section.panel #new-user {
                 h2 { "New user" }
                 (view.summary(NEW_FIELDS))
-                form #user-form method="post" action={ "/orgs/" (org.id) "/users#new-user" } novalidate {
+                form #user-form method="post" action={ (paths::org_users(&org.id)) "#new-user" } novalidate {
                     (csrf_field(ctx.csrf()))
                     div.field-grid {
                         (view.input("E-mail", "email", Input::Email, None))
@@ -174,7 +175,7 @@ pub async fn update(Path(id): Path<String>, posted: Posted) -> Result<Response, 
         .and_then(|o| o.fresh())
     {
         Ok(u) => Ok(notice_redirect(
-            &format!("/users/{}", u.id),
+            &paths::user(&u.id),
             saved_notice(version, u.version),
         )),
         Err(e) => {
@@ -221,7 +222,7 @@ pub async fn change_password(Path(id): Path<String>, posted: Posted) -> Result<R
             );
             Ok(response)
         }
-        Ok(()) => Ok(notice_redirect(&format!("/users/{id}"), "password_reset")),
+        Ok(()) => Ok(notice_redirect(&paths::user(&id), "password_reset")),
         Err(errors) => {
             let status = errors.status();
             let forms = UserForms {
@@ -267,14 +268,14 @@ async fn render_user(
 
     let content = html! {
         header.page-head {
-            p.breadcrumb { a href={ "/orgs/" (org.id) "/users" } { "Users of " (org.name) } }
+            p.breadcrumb { a href={ (paths::org_users(&org.id)) } { "Users of " (org.name) } }
             h1 { (user.name) " " (labels::role_badge(&user.role)) " " (labels::active_badge(user.active)) }
             @if own { p.subtitle { "This is you." } }
         }
         (notice(notice_code))
         (facts(&[
             ("E-mail", html! { (user.email) }),
-            ("Organization", html! { a href={ "/orgs/" (org.id) } { (org.name) } }),
+            ("Organization", html! { a href={ (paths::org(&org.id)) } { (org.name) } }),
             ("Role", html! { (labels::role(&user.role)) }),
             ("Created", time_el(user.created_at)),
             ("Last changed", time_el(user.updated_at)),
@@ -287,7 +288,7 @@ async fn render_user(
             section.panel #edit-user {
                 h2 { @if own { "Your details" } @else { "Edit user" } }
                 (edit.summary(&["name", "role", "active"]))
-                form #user-edit-form method="post" action={ "/users/" (user.id) "#edit-user" } novalidate {
+                form #user-edit-form method="post" action={ (paths::user(&user.id)) "#edit-user" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", edit_values.get("version")))
                     (edit.text("Full name", "name"))
@@ -306,7 +307,7 @@ async fn render_user(
                     p.hint { "Every session of yours ends, this one too; you sign in again with the new password." }
                 }
                 (pw.summary(&["current_password", "new_password", "confirm_password"]))
-                form #password-form method="post" action={ "/users/" (user.id) "/password#change-password" } novalidate {
+                form #password-form method="post" action={ (paths::user(&user.id)) "/password#change-password" } novalidate {
                     (csrf_field(ctx.csrf()))
                     @if own { (pw.input("Current password", "current_password", Input::CurrentPassword, None)) }
                     (pw.input("New password", "new_password", Input::NewPassword, Some(PASSWORD_HINT)))

@@ -3,12 +3,13 @@
 //! document version or an amendment, join sites. A refused form comes back on its page with
 //! the typed values and each message beside its field; nothing is stored.
 
-use super::{Loaded, agreement_path, render};
+use super::{Loaded, render};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels;
 use crate::pages::gate::words;
 use crate::pages::notice_redirect;
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use axum::extract::Path;
 use axum::response::Response;
@@ -114,7 +115,7 @@ pub(crate) fn start_form(
         details.start-agreement open[start.is_some()] {
             summary { "Start an agreement" }
             (view.summary(START_FIELDS))
-            form #agreement-form method="post" action={ "/partnerships/" (p.id) "/agreements#agreements" } novalidate {
+            form #agreement-form method="post" action={ (paths::partnership(&p.id)) "/agreements#agreements" } novalidate {
                 (csrf_field(ctx.csrf()))
                 div.field-grid {
                     (view.select("Kind", "kind", &kinds))
@@ -158,7 +159,10 @@ pub async fn create(Path(pid): Path<String>, posted: Posted) -> Result<Response,
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(a) => Ok(notice_redirect(&agreement_path(&a.id), "agreement_started")),
+        Ok(a) => Ok(notice_redirect(
+            &paths::agreement(&a.id),
+            "agreement_started",
+        )),
         Err(e) => {
             let errors = FormErrors::from_app(readable(e))?;
             crate::pages::partnerships::render_with_agreement_errors(&ctx, &pid, &form, &errors)
@@ -219,7 +223,7 @@ pub(super) fn change_forms(ctx: &Ctx, l: &Loaded, returned: &Option<Returned>) -
     };
     let (jv, je) = pick(returned, Which::Join, &none);
     let join_view = FormView::new(jv, je, "join");
-    let action = |what: &str| format!("/agreements/{}/{what}", a.id);
+    let action = |what: &str| format!("{}/{what}", paths::agreement(&a.id));
     html! {
         section.panel #change {
             h2 { "Status and dates" }
@@ -269,7 +273,7 @@ pub(super) fn document_form(ctx: &Ctx, a: &Agreement, returned: &Option<Returned
     let (values, errors) = pick(returned, Which::Document, &none);
     let view = FormView::new(values, errors, "document");
     html! {
-        form #document-form method="post" action={ "/agreements/" (a.id) "/documents#documents" } novalidate {
+        form #document-form method="post" action={ (paths::agreement(&a.id)) "/documents#documents" } novalidate {
             h3 { "Add a document version" }
             (csrf_field(ctx.csrf()))
             (hidden("version", a.version))
@@ -289,7 +293,7 @@ pub(super) fn amendment_form(ctx: &Ctx, a: &Agreement, returned: &Option<Returne
     let (values, errors) = pick(returned, Which::Amendment, &none);
     let view = FormView::new(values, errors, "amendment");
     html! {
-        form #amendment-form method="post" action={ "/agreements/" (a.id) "/amendments#amendments" } novalidate {
+        form #amendment-form method="post" action={ (paths::agreement(&a.id)) "/amendments#amendments" } novalidate {
             h3 { "Add an amendment" }
             (csrf_field(ctx.csrf()))
             (hidden("version", a.version))
@@ -317,9 +321,9 @@ async fn finish(
     match result {
         Ok(a) => {
             if a.version == before {
-                return Ok(notice_redirect(&agreement_path(&a.id), "unchanged"));
+                return Ok(notice_redirect(&paths::agreement(&a.id), "unchanged"));
             }
-            Ok(notice_redirect(&agreement_path(&a.id), code))
+            Ok(notice_redirect(&paths::agreement(&a.id), code))
         }
         Err(e) => {
             let errors = FormErrors::from_app(readable(e))?;

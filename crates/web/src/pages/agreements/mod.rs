@@ -18,6 +18,7 @@ use super::gate::{owner, scope_cell};
 use super::{NoticeQuery, OrgNames, facts, list_page};
 use crate::errors::WebError;
 use crate::labels;
+use crate::paths;
 use crate::session::Ctx;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -26,10 +27,6 @@ use cellpath_app::AppError;
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_store::{Agreement, Partnership, Site, User};
 use maud::{Markup, html};
-
-pub fn agreement_path(id: &str) -> String {
-    format!("/agreements/{id}")
-}
 
 /// Confirmations after the agreement forms (fixed texts: nothing from the URL reaches the
 /// page).
@@ -180,7 +177,7 @@ async fn render(
     };
     let content = html! {
         header.page-head {
-            p.breadcrumb { a href={ "/partnerships/" (p.id) "#agreements" } { (p.name) } }
+            p.breadcrumb { a href={ (paths::partnership(&p.id)) "#agreements" } { (p.name) } }
             h1 { (kind) " " (labels::agreement_status_badge(&a.status)) }
             p.subtitle { (l.names.name(&p.manufacturer_id)) " × " (l.names.name(&p.health_system_id)) }
         }

@@ -3,11 +3,12 @@
 //! password re-entered), the list of those recorded, and the handler that records one and
 //! reviews the gate. A signed site map is not recorded here: signing the site map fulfils it.
 
-use super::{gate_path, render};
+use super::render;
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels;
 use crate::pages::see_other;
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use axum::extract::Path;
 use axum::response::Response;
@@ -91,8 +92,8 @@ impl Base<'_> {
                 p.hint.fulfilled-by {
                     "Fulfilled when both sides sign this site's map: "
                     @match self.site_map {
-                        Some(id) => a href={ "/site-maps/" (id) } { "open the site map" },
-                        None => a href={ "/partnerships/" (self.partnership_id) "#sites" } { "start it from the partnership page" },
+                        Some(id) => a href={ (paths::site_map(id)) } { "open the site map" },
+                        None => a href={ (paths::partnership(self.partnership_id)) "#sites" } { "start it from the partnership page" },
                     }
                     "."
                 }
@@ -115,7 +116,7 @@ impl Base<'_> {
                 summary { "Record as done" }
                 (view.summary(FIELDS))
                 form.record-deliverable-form data-deliverable=(d.as_str()) method="post"
-                    action={ "/partnerships/" (self.partnership_id) "/sites/" (self.site_id) "/deliverables#deliverable-" (d.as_str()) }
+                    action={ (paths::partnership_site(self.partnership_id, self.site_id)) "/deliverables#deliverable-" (d.as_str()) }
                     novalidate {
                     (csrf_field(self.ctx.csrf()))
                     (hidden("deliverable", d.as_str()))
@@ -213,7 +214,7 @@ impl Base<'_> {
                 summary { "Revoke" }
                 (view.summary(REVOKE_FIELDS))
                 form.revoke-deliverable-form data-record=(r.id) method="post"
-                    action={ "/partnerships/" (self.partnership_id) "/sites/" (self.site_id) "/deliverables/" (r.id) "/revoke#record-" (r.id) }
+                    action={ (paths::partnership_site(self.partnership_id, self.site_id)) "/deliverables/" (r.id) "/revoke#record-" (r.id) }
                     novalidate {
                     (csrf_field(self.ctx.csrf()))
                     (hidden("program", self.program_id))
@@ -257,7 +258,7 @@ pub async fn record(
     {
         Ok(_) => Ok(see_other(&format!(
             "{}&notice=deliverable_recorded#notice",
-            gate_path(&pid, &site_id, &program)
+            paths::gate(&pid, &site_id, &program)
         ))),
         Err(e) => {
             let values = FormData::from_pairs([
@@ -312,7 +313,7 @@ pub async fn revoke(
     {
         Ok(_) => Ok(see_other(&format!(
             "{}&notice=deliverable_revoked#notice",
-            gate_path(&pid, &site_id, &program)
+            paths::gate(&pid, &site_id, &program)
         ))),
         Err(e) => {
             let values = FormData::from_pairs([("reason", form.get("reason"))]);

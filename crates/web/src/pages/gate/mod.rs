@@ -15,6 +15,7 @@ pub use deliverables::revoke as revoke_deliverable;
 
 use crate::errors::WebError;
 use crate::labels::{self, Tone, badge};
+use crate::paths;
 use crate::session::Ctx;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -33,10 +34,6 @@ pub fn today(ctx: &Ctx) -> Date {
     Date::of_micros(ctx.app.now())
 }
 
-pub fn gate_path(partnership_id: &str, site_id: &str, program_id: &str) -> String {
-    format!("/partnerships/{partnership_id}/sites/{site_id}/gate?program={program_id}")
-}
-
 /// The day since which the site is authorized, when the ledger has recorded it.
 fn authorized_since(view: &GateView) -> Option<&str> {
     view.recorded
@@ -50,7 +47,7 @@ pub fn cell(view: Option<&GateView>) -> Markup {
     html! {
         @match view {
             Some(v) => {
-                a.gate-cell href=(gate_path(&v.partnership_id, &v.site_id, &v.program_id))
+                a.gate-cell href=(paths::gate(&v.partnership_id, &v.site_id, &v.program_id))
                     data-authorized=(v.authorized) {
                     @if v.authorized {
                         span.badge.badge-good { "Authorized" }
@@ -200,7 +197,7 @@ async fn render(
         .collect();
     let content = html! {
         header.page-head {
-            p.breadcrumb { a href={ "/partnerships/" (p.id) "#sites" } { (p.name) } }
+            p.breadcrumb { a href={ (paths::partnership(&p.id)) "#sites" } { (p.name) } }
             h1 { "Is " (site.name) " an authorized treatment center for " (program.name) "?" }
             p.subtitle { (names.name(&p.manufacturer_id)) " × " (names.name(&p.health_system_id)) " · as of " (view.today) }
         }
@@ -225,12 +222,12 @@ async fn render(
             p.section-links {
                 a href=(readiness) { "Readiness of this site" }
                 @match &newest_map {
-                    Some(v) => a href={ "/site-maps/" (v.id) } { "Site map (version " (v.number) ")" },
+                    Some(v) => a href={ (paths::site_map(&v.id)) } { "Site map (version " (v.number) ")" },
                     None => span.muted { "No site map started yet" },
                 }
-                a href={ "/sites/" (site.id) } { "Site page" }
+                a href={ (paths::site(&site.id)) } { "Site page" }
                 @if !view.authorized {
-                    a href=(super::onboarding::plan_path(&p.id, &program.id)) { "When will it be authorized?" }
+                    a href=(paths::plan(&p.id, &program.id)) { "When will it be authorized?" }
                 }
             }
         }
@@ -353,7 +350,7 @@ pub(crate) async fn agreements_table(
                     tbody {
                         @for (i, a) in agreements.iter().enumerate() {
                             tr data-agreement=(a.id) data-kind=(a.kind) data-status=(a.status) {
-                                td.kind { a href={ "/agreements/" (a.id) } { (labels::agreement_kind(&a.kind)) } }
+                                td.kind { a href={ (paths::agreement(&a.id)) } { (labels::agreement_kind(&a.kind)) } }
                                 td.scope { (scope_cell(a, sites)) }
                                 td { (labels::agreement_status_badge(&a.status)) }
                                 @if let Some((m, h)) = owners.get(i) {

@@ -3,6 +3,7 @@
 //! and `/notices` lists them with LUH-MAIN's authorization (linking to its gate); an unrelated
 //! health system sees none.
 
+use crate::paths;
 use crate::testing::{Browser, seeded};
 use axum::http::StatusCode;
 
@@ -67,7 +68,7 @@ async fn both_sides_see_the_expiry_reminders_on_their_home_page_and_others_do_no
     );
     let luh_main = demo.site("LUH-MAIN").await;
     let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
-    let gate = super::gate_path(&pship.id, &luh_main.id, &vantacel.id);
+    let gate = paths::gate(&pship.id, &luh_main.id, &vantacel.id);
     assert!(
         list.contains(&format!(r#"href="{}""#, gate.replace('&', "&amp;"))),
         "links to the gate: {list}"

@@ -5,6 +5,7 @@ use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors};
 use crate::pages::agreements::{people_of, sites_of, start_form};
 use crate::pages::gate::{self, agreements_table};
+use crate::paths;
 use crate::session::Ctx;
 use cellpath_app::AppError;
 use cellpath_domain::policy::{Action, ResourceKind};
@@ -58,7 +59,7 @@ pub async fn partnership_section(
                         @for l in &lapsing {
                             li data-agreement=(l.lapse.agreement_id) data-site=(l.site_code) {
                                 (crate::labels::badge("Lapses", crate::labels::Tone::Waiting)) " "
-                                a href={ "/agreements/" (l.lapse.agreement_id) } { (l.program_name) " at " (l.site_code) } ": "
+                                a href={ (paths::agreement(&l.lapse.agreement_id)) } { (l.program_name) " at " (l.site_code) } ": "
                                 (l.lapse.text)
                             }
                         }

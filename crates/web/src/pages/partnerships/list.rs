@@ -6,6 +6,7 @@ use crate::forms::{FormData, FormErrors, FormView, csrf_field};
 use crate::labels;
 use crate::layout::notice;
 use crate::pages::{NoticeQuery, OrgNames, health_systems, notice_redirect};
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use crate::time::time_el;
 use axum::extract::Query;
@@ -45,10 +46,7 @@ pub async fn create(posted: Posted) -> Result<Response, WebError> {
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(p) => Ok(notice_redirect(
-            &format!("/partnerships/{}", p.id),
-            "created",
-        )),
+        Ok(p) => Ok(notice_redirect(&paths::partnership(&p.id), "created")),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             render_list(&ctx, &form, &errors, None, errors.status()).await
@@ -117,7 +115,7 @@ async fn render_list(
                 tbody {
                     @for p in &partnerships {
                         tr {
-                            td { a href={ "/partnerships/" (p.id) } { (p.name) } }
+                            td { a href={ (paths::partnership(&p.id)) } { (p.name) } }
                             td { (names.name(other_party(ctx, p))) }
                             td { (program_list(&program_names, &p.programs)) }
                             td { (labels::partnership_status_badge(&p.status)) }

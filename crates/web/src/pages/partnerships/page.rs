@@ -6,6 +6,7 @@ use crate::forms::{FormData, FormErrors, FormView};
 use crate::labels;
 use crate::layout::notice;
 use crate::pages::{NoticeQuery, OrgNames, facts};
+use crate::paths;
 use crate::session::Ctx;
 use crate::time::time_el;
 use axum::extract::{Path, Query};
@@ -113,7 +114,7 @@ pub(super) async fn render_one(
     // A partner's organization page is readable whatever the partnership's status.
     let party = |org_id: &str| {
         html! {
-            a href={ "/orgs/" (org_id) } { (names.name(org_id)) }
+            a href={ (paths::org(org_id)) } { (names.name(org_id)) }
             @if org_id == ctx.org.id { " (you)" }
         }
     };
@@ -137,7 +138,7 @@ pub(super) async fn render_one(
             ("Version", html! { (p.version) }),
         ]))
         @if may_audit {
-            p { a.button.secondary #partnership-audit-link href={ "/ledgers/" (p.id) } { "Audit trail of this partnership" } }
+            p { a.button.secondary #partnership-audit-link href={ (paths::ledger(&p.id)) } { "Audit trail of this partnership" } }
         }
         (super::status::section(ctx, &p, &names, &view))
         (sites)

@@ -3,7 +3,8 @@
 
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
-use crate::pages::site_work::{Row, readiness_cell, readiness_path, rows, site_map_cell};
+use crate::pages::site_work::{Row, readiness_cell, rows, site_map_cell};
+use crate::paths;
 use crate::session::Ctx;
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_store::Partnership;
@@ -20,7 +21,7 @@ fn start_form(ctx: &Ctx, r: &Row) -> Markup {
     };
     html! {
         @if may {
-            form.inline.start-site-map method="post" action={ "/partnerships/" (r.partnership.id) "/site-maps" } {
+            form.inline.start-site-map method="post" action={ (paths::partnership(&r.partnership.id)) "/site-maps" } {
                 (csrf_field(ctx.csrf()))
                 (hidden("site_id", &r.site.id))
                 (hidden("program_id", &r.program.id))
@@ -61,7 +62,7 @@ pub async fn partnership_section(
             @if !rows.is_empty() {
                 p.section-links {
                     @for (id, name) in &programs {
-                        a href=(crate::pages::onboarding::plan_path(&p.id, id)) { "When will each site be authorized for " (name) "?" }
+                        a href=(paths::plan(&p.id, id)) { "When will each site be authorized for " (name) "?" }
                     }
                 }
             }
@@ -79,13 +80,13 @@ pub async fn partnership_section(
                         tbody {
                             @for r in &rows {
                                 tr data-site=(r.site.code) data-program=(r.program.name) {
-                                    td { a href={ "/sites/" (r.site.id) } { (r.site.name) } br; code { (r.site.code) } }
-                                    td { a href={ "/programs/" (r.program.id) } { (r.program.name) } }
+                                    td { a href={ (paths::site(&r.site.id)) } { (r.site.name) } br; code { (r.site.code) } }
+                                    td { a href={ (paths::program(&r.program.id)) } { (r.program.name) } }
                                     td { (site_map_cell(r)) }
                                     td { (readiness_cell(r)) }
                                     td.authorization { (crate::pages::gate::cell(r.gate.as_ref())) }
                                     td.actions-cell {
-                                        a.button.secondary.small href=(readiness_path(r)) { "Readiness" }
+                                        a.button.secondary.small href=(paths::readiness(&r.partnership.id, &r.site.id, &r.program.id)) { "Readiness" }
                                         (start_form(ctx, r))
                                     }
                                 }

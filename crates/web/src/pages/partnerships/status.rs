@@ -4,6 +4,7 @@ use super::page::{Returned, render_one};
 use crate::errors::WebError;
 use crate::forms::{FormErrors, FormView, csrf_field, hidden};
 use crate::pages::{OrgNames, notice_redirect};
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -50,7 +51,7 @@ pub async fn set_status(Path(id): Path<String>, posted: Posted) -> Result<Respon
             } else {
                 "accepted"
             };
-            Ok(notice_redirect(&format!("/partnerships/{}", p.id), code))
+            Ok(notice_redirect(&paths::partnership(&p.id), code))
         }
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
@@ -81,7 +82,7 @@ pub(super) fn section(ctx: &Ctx, p: &Partnership, names: &OrgNames, view: &FormV
                 (view.summary(&["confirm"]))
                 div.actions {
                     @if may_accept {
-                        form #accept-form method="post" action={ "/partnerships/" (p.id) "/status#partnership-actions" } {
+                        form #accept-form method="post" action={ (paths::partnership(&p.id)) "/status#partnership-actions" } {
                             (csrf_field(ctx.csrf()))
                             (hidden("version", p.version))
                             (hidden("status", "active"))
@@ -90,7 +91,7 @@ pub(super) fn section(ctx: &Ctx, p: &Partnership, names: &OrgNames, view: &FormV
                         }
                     }
                     @if may_end {
-                        form #end-form method="post" action={ "/partnerships/" (p.id) "/status#partnership-actions" } novalidate {
+                        form #end-form method="post" action={ (paths::partnership(&p.id)) "/status#partnership-actions" } novalidate {
                             (csrf_field(ctx.csrf()))
                             (hidden("version", p.version))
                             (hidden("status", "ended"))

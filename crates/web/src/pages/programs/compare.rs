@@ -7,6 +7,7 @@ use super::map_page::Loaded;
 use crate::charts::comparison::comparison;
 use crate::errors::WebError;
 use crate::pages::{OrgNames, list_page};
+use crate::paths;
 use crate::session::Ctx;
 use axum::extract::Query;
 use axum::response::Response;
@@ -105,9 +106,9 @@ pub async fn show(ctx: Ctx, Query(q): Query<CompareQuery>) -> Result<Response, W
                     (Ok(lv), Ok(rv)) => {
                         section.panel #comparison {
                             h2 {
-                                a href={ "/maps/" (l.version.id) } { (title(&l.program, &l.version)) }
+                                a href={ (paths::map(&l.version.id)) } { (title(&l.program, &l.version)) }
                                 span.muted { " and " }
-                                a href={ "/maps/" (r.version.id) } { (title(&r.program, &r.version)) }
+                                a href={ (paths::map(&r.version.id)) } { (title(&r.program, &r.version)) }
                             }
                             (comparison(&short(&l.program, &l.version), lv, &short(&r.program, &r.version), rv))
                         }

@@ -12,6 +12,7 @@ use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels;
 use crate::pages::{NoticeQuery, facts, notice_redirect};
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use crate::time::time_el;
 use axum::extract::{Path, Query};
@@ -53,7 +54,7 @@ pub async fn publish(Path(id): Path<String>, posted: Posted) -> Result<Response,
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(v) => Ok(notice_redirect(&format!("/maps/{}", v.id), "published")),
+        Ok(v) => Ok(notice_redirect(&paths::map(&v.id), "published")),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             let status = errors.status();
@@ -66,7 +67,7 @@ pub async fn publish(Path(id): Path<String>, posted: Posted) -> Result<Response,
 pub async fn add_step(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
     let Posted { ctx, form } = posted;
     let errors = match try_add(&ctx, &id, &form).await? {
-        Ok(v) => return Ok(notice_redirect(&format!("/maps/{}", v.id), "step_added")),
+        Ok(v) => return Ok(notice_redirect(&paths::map(&v.id), "step_added")),
         Err(errors) => errors,
     };
     let status = errors.status();
@@ -267,7 +268,7 @@ fn steps_table(loaded: &Loaded) -> Markup {
                                 strong { (s.name) } br; code.key { (s.key) }
                                 @if loaded.may_edit {
                                     br;
-                                    a.button.secondary.small.edit-step href={ "/maps/" (loaded.version.id) "/steps/" (s.key) }
+                                    a.button.secondary.small.edit-step href={ (paths::map_step(&loaded.version.id, &s.key)) }
                                         aria-label={ "Edit " (s.name) } { "Edit" }
                                 }
                             }
@@ -302,7 +303,7 @@ fn add_step_form(ctx: &Ctx, loaded: &Loaded, values: &FormData, errors: &FormErr
             h2 { "Add a step" }
             p.hint { "Connect it by ticking the steps it comes after and the steps that come after it. Its other details (location, unit, signatures…) are set in its own form once it is added." }
             (view.summary(ADD_FIELDS))
-            form #add-step-form method="post" action={ "/maps/" (loaded.version.id) "/steps#add-step" } novalidate {
+            form #add-step-form method="post" action={ (paths::map(&loaded.version.id)) "/steps#add-step" } novalidate {
                 (csrf_field(ctx.csrf()))
                 (hidden("version", loaded.version.version))
                 div.field-grid {
@@ -357,7 +358,7 @@ async fn render(
     let draft = v.status == "draft";
     let content = html! {
         header.page-head {
-            p.breadcrumb { a href={ "/programs/" (program.id) } { (program.name) } }
+            p.breadcrumb { a href={ (paths::program(&program.id)) } { (program.name) } }
             h1 { (program.name) ": process map version " (v.number) " " (map_status_badge(&v.status)) }
         }
         (notice(notice_code))
@@ -408,7 +409,7 @@ async fn render(
                 p { "Publishing makes version " (v.number) " the program's current map, the one its sites refine and its cases run on. "
                     strong { "A published version never changes" } ": later changes go into a new draft." }
                 (FormView::new(&empty.0, publish_errors, "publish").summary(&[]))
-                form #publish-form method="post" action={ "/maps/" (v.id) "/publish#publish" } {
+                form #publish-form method="post" action={ (paths::map(&v.id)) "/publish#publish" } {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", v.version))
                     button.primary type="submit" { "Publish version " (v.number) }

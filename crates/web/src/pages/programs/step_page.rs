@@ -13,6 +13,7 @@ use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::labels;
 use crate::pages::{NoticeQuery, facts, notice_redirect};
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -86,7 +87,7 @@ pub async fn save(
     let next = replace_step(&loaded.map, &key, step);
     match changed(&ctx, &id, &key, version, next).await? {
         Ok(v) => Ok(notice_redirect(
-            &format!("/maps/{}/steps/{key}", v.id),
+            &paths::map_step(&v.id, &key),
             if v.version == version {
                 "unchanged"
             } else {
@@ -126,7 +127,7 @@ pub async fn remove(
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(v) => return Ok(notice_redirect(&format!("/maps/{}", v.id), "step_removed")),
+        Ok(v) => return Ok(notice_redirect(&paths::map(&v.id), "step_removed")),
         Err(e) => e,
     };
     // The step is still there; what stands in the way is about the map without it, so every
@@ -252,7 +253,7 @@ async fn render(
     };
     let content = html! {
         header.page-head {
-            p.breadcrumb { a href={ "/maps/" (v.id) } { (program.name) ", map version " (v.number) } }
+            p.breadcrumb { a href={ (paths::map(&v.id)) } { (program.name) ", map version " (v.number) } }
             h1 { (step.name) " " code.key { (step.key) } }
             p.subtitle { (stage_label(step.stage)) " · " (kind_label(step.kind)) " · " (labels::role(step.role.as_str())) }
         }
@@ -268,13 +269,13 @@ async fn render(
                 h2 { "Edit this step" }
                 p.hint { "Saving checks the whole map again; nothing is stored unless the map stays valid." }
                 (view.summary(step_form::FIELDS))
-                form #step-form method="post" action={ "/maps/" (v.id) "/steps/" (step.key) "#edit-step" } novalidate {
+                form #step-form method="post" action={ (paths::map_step(&v.id, &step.key)) "#edit-step" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", values.get("version")))
                     (step_form::fields(&view, key, &steps, &units))
                     div.form-actions {
                         button.primary type="submit" { "Save step" }
-                        a.button.secondary href={ "/maps/" (v.id) "#step-" (step.key) } { "Back to the map" }
+                        a.button.secondary href={ (paths::map(&v.id)) "#step-" (step.key) } { "Back to the map" }
                     }
                 }
             }
@@ -299,7 +300,7 @@ async fn render(
                 @if let Some(errors) = returned.removal {
                     (FormView::new(&FormData::default(), errors, "remove").summary(&[]))
                 }
-                form #remove-step-form method="post" action={ "/maps/" (v.id) "/steps/" (step.key) "/remove" } {
+                form #remove-step-form method="post" action={ (paths::map_step(&v.id, &step.key)) "/remove" } {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", v.version))
                     button.danger type="submit" { "Remove " (step.name) " from draft version " (v.number) }
@@ -312,7 +313,7 @@ async fn render(
             }
             @if v.status == "published" {
                 div.callout.good { p { "Version " (v.number) " is published and never changes. To change this step, start a new draft from it on "
-                    a href={ "/maps/" (v.id) } { "the version's page" } "." } }
+                    a href={ (paths::map(&v.id)) } { "the version's page" } "." } }
             }
             (render_step_facts(step, &loaded))
         }

@@ -9,6 +9,7 @@ use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, csrf_field, hidden};
 use crate::labels;
 use crate::pages::notice_redirect;
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -16,10 +17,6 @@ use axum::response::Response;
 use cellpath_domain::contracting::Scope;
 use cellpath_domain::contracting::template::{TrackItem, TrackKind, TrackTemplate};
 use maud::{Markup, html};
-
-pub fn track_path(program_id: &str) -> String {
-    format!("/programs/{program_id}/track")
-}
 
 fn what(item: &TrackKind) -> String {
     match item {
@@ -163,7 +160,7 @@ pub async fn save(Path(id): Path<String>, posted: Posted) -> Result<Response, We
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(_) => Ok(notice_redirect(&track_path(&id), "saved")),
+        Ok(_) => Ok(notice_redirect(&paths::track(&id), "saved")),
         Err(e) => {
             let errors = by_row(FormErrors::from_app(e)?, &template);
             let status = errors.status();
@@ -253,7 +250,7 @@ async fn render(
     };
     let content = html! {
         header.page-head {
-            p.breadcrumb { a href={ "/programs/" (program.id) } { (program.name) } }
+            p.breadcrumb { a href={ (paths::program(&program.id)) } { (program.name) } }
             h1 { "Contracting track of " (program.name) }
             p.subtitle {
                 "What every partnership works through before a site is an authorized treatment center: the "
@@ -274,7 +271,7 @@ async fn render(
                 }
             }
             @if may_edit {
-                form #track-form method="post" action=(track_path(&program.id)) novalidate {
+                form #track-form method="post" action=(paths::track(&program.id)) novalidate {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", values.get("version")))
                     (table)

@@ -14,7 +14,8 @@ use super::{facts, see_other};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels::{self, Tone, badge};
-use crate::session::{Ctx, Posted, encode_component};
+use crate::paths;
+use crate::session::{Ctx, Posted};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -151,17 +152,10 @@ fn notice(code: Option<&str>) -> Markup {
     html! { div.notice #notice role="status" { (text) } }
 }
 
-fn page_path(pid: &str, site_id: &str, program_id: &str) -> String {
-    format!(
-        "/partnerships/{pid}/sites/{site_id}/readiness?program={}",
-        encode_component(program_id)
-    )
-}
-
 fn redirect(pid: &str, site_id: &str, program_id: &str, code: &str) -> Response {
     see_other(&format!(
         "{}&notice={code}#notice",
-        page_path(pid, site_id, program_id)
+        paths::readiness(pid, site_id, program_id)
     ))
 }
 
@@ -225,10 +219,7 @@ impl Scope {
     }
 
     fn base(&self) -> String {
-        format!(
-            "/partnerships/{}/sites/{}",
-            self.partnership.id, self.site.id
-        )
+        paths::partnership_site(&self.partnership.id, &self.site.id)
     }
 
     fn facility_name(&self, id: &str) -> String {
@@ -669,13 +660,13 @@ async fn render(
     let may_close = scope.open() && ctx.may_in(Action::Update, ResourceKind::Readiness, p);
     let content = html! {
         header.page-head {
-            p.breadcrumb { a href={ "/partnerships/" (p.id) "#sites" } { (p.name) } }
+            p.breadcrumb { a href={ (paths::partnership(&p.id)) "#sites" } { (p.name) } }
             h1 { "Readiness of " (site.name) " for " (program.name) }
             p.subtitle { (names.name(&p.manufacturer_id)) " × " (names.name(&p.health_system_id)) }
         }
         (notice(notice_code))
         @if scope.programs.len() > 1 {
-            form.program-switch method="get" action={ "/partnerships/" (p.id) "/sites/" (site.id) "/readiness" } {
+            form.program-switch method="get" action={ (paths::partnership_site(&p.id, &site.id)) "/readiness" } {
                 label for="program-switch" { "Program" }
                 select #program-switch name="program" {
                     @for pr in &scope.programs { option value=(pr.id) selected[pr.id == program.id] { (pr.name) } }
@@ -702,7 +693,7 @@ async fn render(
                 a href="#gaps" { "Gaps" }
                 a href="#visits" { "Visits" }
                 @if is_mfr && may_create { a href="#record-visit" { "Record a visit" } }
-                a href={ "/sites/" (site.id) } { "Site page" }
+                a href={ (paths::site(&site.id)) } { "Site page" }
             }
         }
         (gaps_panel(ctx, scope, &view.gaps, may_create, may_close, &returned))

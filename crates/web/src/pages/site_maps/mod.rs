@@ -23,6 +23,7 @@ use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors};
 use crate::labels::{self, Tone};
 use crate::pages::notice_redirect;
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use axum::extract::Path;
 use axum::response::Response;
@@ -181,7 +182,7 @@ impl Loaded {
     }
 
     pub fn path(&self) -> String {
-        format!("/site-maps/{}", self.view.version.id)
+        paths::site_map(&self.view.version.id)
     }
 
     pub fn title(&self) -> String {
@@ -303,7 +304,7 @@ pub async fn start(Path(pid): Path<String>, posted: Posted) -> Result<Response, 
         .await
         .and_then(|o| o.fresh())
     {
-        Ok(v) => Ok(notice_redirect(&format!("/site-maps/{}", v.id), "started")),
+        Ok(v) => Ok(notice_redirect(&paths::site_map(&v.id), "started")),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             crate::pages::partnerships::render_with_site_errors(&ctx, &pid, &form, &errors).await

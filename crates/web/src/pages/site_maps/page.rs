@@ -14,6 +14,7 @@ use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels;
 use crate::pages::{NoticeQuery, facts, notice_redirect};
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use crate::time::time_el;
 use axum::extract::{Path, Query};
@@ -134,10 +135,7 @@ pub async fn add_checklist(Path(id): Path<String>, posted: Posted) -> Result<Res
         Err(errors) => Err(errors),
     };
     match result {
-        Ok(v) => Ok(notice_redirect(
-            &format!("/site-maps/{}", v.id),
-            "checklist_added",
-        )),
+        Ok(v) => Ok(notice_redirect(&paths::site_map(&v.id), "checklist_added")),
         Err(errors) => {
             let back = Returned::Checklist(&form, &errors);
             render(&ctx, &id, Some(back), None, errors.status()).await
@@ -185,7 +183,7 @@ pub async fn decide(
         .and_then(|o| o.fresh())
     {
         Ok(_) => Ok(notice_redirect(
-            &format!("/site-maps/{id}"),
+            &paths::site_map(&id),
             if accept {
                 "proposal_accepted"
             } else {
@@ -216,7 +214,7 @@ pub async fn sign(Path(id): Path<String>, posted: Posted) -> Result<Response, We
         }
     };
     match result {
-        Ok(_) => Ok(notice_redirect(&format!("/site-maps/{id}"), "signed")),
+        Ok(_) => Ok(notice_redirect(&paths::site_map(&id), "signed")),
         Err(errors) => {
             let errors = errors?;
             let values = FormData::from_pairs([("meaning", form.get("meaning"))]);
@@ -319,7 +317,7 @@ fn status_callout(ctx: &Ctx, loaded: &Loaded) -> Markup {
 fn start_next_button(ctx: &Ctx, loaded: &Loaded) -> Markup {
     let v = &loaded.view.version;
     html! {
-        form.inline.start-next #start-next method="post" action={ "/partnerships/" (v.partnership_id) "/site-maps" } {
+        form.inline.start-next #start-next method="post" action={ (paths::partnership(&v.partnership_id)) "/site-maps" } {
             (csrf_field(ctx.csrf()))
             (hidden("site_id", &v.site_id))
             (hidden("program_id", &v.program_id))
@@ -652,15 +650,15 @@ async fn render(
     let changed = loaded.changes.len();
     let content = html! {
         header.page-head {
-            p.breadcrumb { a href={ "/partnerships/" (loaded.partnership.id) "#sites" } { (loaded.partnership.name) } }
+            p.breadcrumb { a href={ (paths::partnership(&loaded.partnership.id)) "#sites" } { (loaded.partnership.name) } }
             h1 { (loaded.site_name) ": " (program.name) " site map, version " (v.version.number) " " (status_badge(v.status)) }
         }
         (notice(notice_code))
         (status_callout(ctx, &loaded))
         (facts(&[
-            ("Site", html! { a href={ "/sites/" (v.version.site_id) } { (loaded.site_name) } }),
-            ("Program", html! { a href={ "/programs/" (program.id) } { (program.name) } " by " (loaded.manufacturer_name) }),
-            ("Refines", html! { a href={ "/maps/" (loaded.base_version.id) } { "Published map version " (loaded.base_version.number) } }),
+            ("Site", html! { a href={ (paths::site(&v.version.site_id)) } { (loaded.site_name) } }),
+            ("Program", html! { a href={ (paths::program(&program.id)) } { (program.name) } " by " (loaded.manufacturer_name) }),
+            ("Refines", html! { a href={ (paths::map(&loaded.base_version.id)) } { "Published map version " (loaded.base_version.number) } }),
             ("Scan burden", scan_burden_badge(&v.scan_burden)),
             ("Content hash", html! { code.hash title=(v.content_hash) { (short_hash(&v.content_hash)) "…" } }),
             ("Last changed", time_el(v.version.updated_at)),
@@ -693,10 +691,10 @@ async fn render(
                         tr data-version=(h.number) {
                             td {
                                 @if h.id == loaded.id() { strong { "Version " (h.number) } " (this page)" }
-                                @else { a href={ "/site-maps/" (h.id) } { "Version " (h.number) } }
+                                @else { a href={ (paths::site_map(&h.id)) } { "Version " (h.number) } }
                             }
                             td { (status_badge(st)) }
-                            td { a href={ "/maps/" (h.base_map_version_id) } { "Published map" } }
+                            td { a href={ (paths::map(&h.base_map_version_id)) } { "Published map" } }
                             td { (time_el(h.created_at)) }
                         }
                     }

@@ -12,6 +12,7 @@ use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels;
 use crate::pages::{NoticeQuery, facts, notice_redirect};
+use crate::paths;
 use crate::session::{Ctx, Posted};
 use crate::time::time_el;
 use axum::extract::{Path, Query};
@@ -272,7 +273,7 @@ pub async fn remove(
     };
     match result {
         Ok(v) => Ok(notice_redirect(
-            &format!("/site-maps/{}", v.id),
+            &paths::site_map(&v.id),
             "checklist_removed",
         )),
         Err(errors) => {

@@ -1,0 +1,149 @@
+//! Every page's path, in one place: the pages link, redirect and post to these (a form's action
+//! is a page's path with the action's own segment and fragment after it), so a route that
+//! moves changes here and in `lib.rs`'s router only. Query values are percent-encoded.
+
+use crate::session::encode_component;
+
+pub fn org(id: &str) -> String {
+    format!("/orgs/{id}")
+}
+
+pub fn org_sites(org_id: &str) -> String {
+    format!("/orgs/{org_id}/sites")
+}
+
+pub fn org_facilities(org_id: &str) -> String {
+    format!("/orgs/{org_id}/facilities")
+}
+
+pub fn org_users(org_id: &str) -> String {
+    format!("/orgs/{org_id}/users")
+}
+
+pub fn site(id: &str) -> String {
+    format!("/sites/{id}")
+}
+
+pub fn facility(id: &str) -> String {
+    format!("/facilities/{id}")
+}
+
+pub fn user(id: &str) -> String {
+    format!("/users/{id}")
+}
+
+pub fn token(id: &str) -> String {
+    format!("/tokens/{id}")
+}
+
+pub fn program(id: &str) -> String {
+    format!("/programs/{id}")
+}
+
+/// A program's track template.
+pub fn track(program_id: &str) -> String {
+    format!("/programs/{program_id}/track")
+}
+
+/// A version of a program's process map.
+pub fn map(id: &str) -> String {
+    format!("/maps/{id}")
+}
+
+pub fn map_step(map_id: &str, key: &str) -> String {
+    format!("/maps/{map_id}/steps/{key}")
+}
+
+pub fn partnership(id: &str) -> String {
+    format!("/partnerships/{id}")
+}
+
+/// A site as one partnership works with it (its gate, readiness and deliverables are under it).
+pub fn partnership_site(partnership_id: &str, site_id: &str) -> String {
+    format!("/partnerships/{partnership_id}/sites/{site_id}")
+}
+
+/// A partnership's live plan for a program.
+pub fn plan(partnership_id: &str, program_id: &str) -> String {
+    format!(
+        "/partnerships/{partnership_id}/plan?program={}",
+        encode_component(program_id)
+    )
+}
+
+/// A site's authorization gate for a program in a partnership.
+pub fn gate(partnership_id: &str, site_id: &str, program_id: &str) -> String {
+    format!(
+        "{}/gate?program={}",
+        partnership_site(partnership_id, site_id),
+        encode_component(program_id)
+    )
+}
+
+/// A site's readiness for a program in a partnership.
+pub fn readiness(partnership_id: &str, site_id: &str, program_id: &str) -> String {
+    format!(
+        "{}/readiness?program={}",
+        partnership_site(partnership_id, site_id),
+        encode_component(program_id)
+    )
+}
+
+/// A site's version of a process map.
+pub fn site_map(id: &str) -> String {
+    format!("/site-maps/{id}")
+}
+
+pub fn agreement(id: &str) -> String {
+    format!("/agreements/{id}")
+}
+
+/// A ledger's audit trail (an organization's or a partnership's).
+pub fn ledger(id: &str) -> String {
+    format!("/ledgers/{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    /// The paths are the router's (`lib.rs`): each one a route, with the ids in their places.
+    #[test]
+    fn each_path_is_a_route_of_the_router() {
+        let lib = include_str!("lib.rs");
+        for (path, route) in [
+            (super::org("o"), "\"/orgs/{id}\""),
+            (super::org_sites("o"), "\"/orgs/{id}/sites\""),
+            (super::org_facilities("o"), "\"/orgs/{id}/facilities\""),
+            (super::org_users("o"), "\"/orgs/{id}/users\""),
+            (super::site("s"), "\"/sites/{id}\""),
+            (super::facility("f"), "\"/facilities/{id}\""),
+            (super::user("u"), "\"/users/{id}\""),
+            (super::program("p"), "\"/programs/{id}\""),
+            (super::track("p"), "\"/programs/{id}/track\""),
+            (super::map("m"), "\"/maps/{id}\""),
+            (super::map_step("m", "k"), "\"/maps/{id}/steps/{key}\""),
+            (super::partnership("p"), "\"/partnerships/{id}\""),
+            (super::site_map("v"), "\"/site-maps/{id}\""),
+            (super::agreement("a"), "\"/agreements/{id}\""),
+            (super::ledger("l"), "\"/ledgers/{id}\""),
+        ] {
+            assert!(lib.contains(route), "{path}: no route {route} in lib.rs");
+            let filled = route
+                .trim_matches('"')
+                .replace("{id}", path.split('/').nth(2).unwrap())
+                .replace("{key}", "k");
+            assert_eq!(path, filled);
+        }
+        assert_eq!(
+            super::plan("p", "g h"),
+            "/partnerships/p/plan?program=g%20h"
+        );
+        assert_eq!(
+            super::gate("p", "s", "g"),
+            "/partnerships/p/sites/s/gate?program=g"
+        );
+        assert_eq!(
+            super::readiness("p", "s", "g"),
+            "/partnerships/p/sites/s/readiness?program=g"
+        );
+    }
+}
