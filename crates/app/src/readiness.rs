@@ -22,15 +22,7 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
 }
 
-/// Metadata of a file shown during a visit (the file itself stays in the site's systems).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Attachment {
-    pub name: String,
-    pub media_type: String,
-    pub bytes: LedgerInt,
-    pub sha256: String,
-}
+pub use cellpath_domain::readiness::Attachment;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

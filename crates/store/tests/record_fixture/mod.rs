@@ -155,3 +155,93 @@ async fn a_record_written_by_the_earlier_release_replays_to_the_state_it_had() {
         );
     }
 }
+
+/// Kinds of the fixture whose events are not types yet (contracting's, being rewritten):
+/// every other kind in it must read into its type.
+const NOT_YET_TYPED: &[&str] = &[
+    "agreement.created",
+    "agreement.updated",
+    "deliverable_record.created",
+    "expiry_reminder.created",
+    "site_authorization.created",
+];
+
+/// Each payload of one kind, read into its type and written back: the same canonical bytes.
+struct RoundTrip<'a> {
+    kind: &'a str,
+    payloads: &'a [serde_json::Value],
+    typed: bool,
+}
+
+impl cellpath_domain::events::Visit for RoundTrip<'_> {
+    fn event<E: cellpath_domain::events::Event>(&mut self) {
+        if E::KIND != self.kind {
+            return;
+        }
+        self.typed = true;
+        for payload in self.payloads {
+            let typed: E = serde_json::from_value(payload.clone())
+                .unwrap_or_else(|e| panic!("{}: {e}\n{payload}", self.kind));
+            let back = serde_json::to_value(&typed).expect("serializes");
+            assert_eq!(
+                String::from_utf8(cellpath_ledger::canonicalize(&back).unwrap()).unwrap(),
+                String::from_utf8(cellpath_ledger::canonicalize(payload).unwrap()).unwrap(),
+                "{} does not write back what it read",
+                self.kind
+            );
+        }
+    }
+}
+
+#[test]
+fn every_payload_of_the_earlier_release_reads_into_its_type_and_writes_back_the_same_bytes() {
+    let mut by_kind: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    for l in ledgers() {
+        for line in l.jsonl.lines() {
+            let event = cellpath_ledger::parse_event(line.as_bytes()).expect("an event");
+            by_kind.entry(event.kind).or_default().push(event.payload);
+        }
+    }
+    for (kind, payloads) in &by_kind {
+        if kind == cellpath_ledger::SIGNATURE_EVENT_TYPE {
+            for p in payloads {
+                let sig: cellpath_ledger::SignaturePayload =
+                    serde_json::from_value(p.clone()).expect("a signature");
+                assert_eq!(
+                    cellpath_ledger::canonicalize(&sig.to_payload()).unwrap(),
+                    cellpath_ledger::canonicalize(p).unwrap()
+                );
+            }
+            continue;
+        }
+        let mut check = RoundTrip {
+            kind,
+            payloads,
+            typed: false,
+        };
+        cellpath_domain::events::each(&mut check);
+        assert!(
+            check.typed || NOT_YET_TYPED.contains(&kind.as_str()),
+            "{kind} has no event type"
+        );
+    }
+    // Every type meets at least one event of the past.
+    struct Seen<'a>(
+        &'a BTreeMap<String, Vec<serde_json::Value>>,
+        Vec<&'static str>,
+    );
+    impl cellpath_domain::events::Visit for Seen<'_> {
+        fn event<E: cellpath_domain::events::Event>(&mut self) {
+            if !self.0.contains_key(E::KIND) {
+                self.1.push(E::KIND);
+            }
+        }
+    }
+    let mut seen = Seen(&by_kind, Vec::new());
+    cellpath_domain::events::each(&mut seen);
+    assert!(
+        seen.1.is_empty(),
+        "no event in the fixture for {:?}",
+        seen.1
+    );
+}
