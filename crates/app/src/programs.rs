@@ -71,6 +71,7 @@ fn recorded_facts(org_id: &str, p: &CheckedProgram) -> ProgramFields {
         identifiers: p.identifiers.clone(),
         list_prices: p.list_prices.clone(),
         requires_dual_verification: p.requires_dual_verification,
+        requirements: None,
     }
 }
 
@@ -84,6 +85,7 @@ fn stored_facts(p: &Program) -> Result<ProgramFields, AppError> {
         identifiers: serde_json::from_value(p.identifiers.clone()).map_err(internal)?,
         list_prices: serde_json::from_value(p.list_prices.clone()).map_err(internal)?,
         requires_dual_verification: p.requires_dual_verification,
+        requirements: None,
     })
 }
 

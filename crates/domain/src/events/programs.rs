@@ -18,6 +18,10 @@ pub struct ProgramFields {
     pub identifiers: Vec<IdentifierSpec>,
     pub list_prices: Vec<ListPrice>,
     pub requires_dual_verification: bool,
+    /// Left out: a program starts with none, and readiness sets them (`ProgramUpdated`). The
+    /// projection has always taken them here too, so an event that holds them still reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirements: Option<Vec<Requirement>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
