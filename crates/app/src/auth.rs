@@ -12,13 +12,12 @@ use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use cellpath_domain::events::auth::{ApiTokenCreated, ApiTokenRevoked};
 use cellpath_domain::policy::{Action, Principal, ResourceKind};
 use cellpath_domain::{Name, OrgKind, Password, Role};
 use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
 use cellpath_store::{ApiToken, Attempt, SessionRow, SignatureRow, User};
 use serde::Serialize;
-use serde_json::json;
-use std::sync::Arc;
 
 /// Prefix of API tokens, so a leaked one is recognisable in logs and scanners.
 pub const TOKEN_PREFIX: &str = "cpt_";
@@ -344,27 +343,24 @@ impl App {
             revoked_at: None,
             last_used_at: None,
         };
-        let payload = json!({ "id": info.id, "user_id": info.user_id, "name": info.name, "token_hash": info.token_hash });
+        let event = ApiTokenCreated {
+            id: info.id.clone(),
+            user_id: info.user_id.clone(),
+            name: info.name.clone(),
+            token_hash: info.token_hash.clone(),
+        };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: p.org_id.clone(),
-                opens: None,
-                kind: "api_token.created",
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: Some("token"),
-                status: 201,
-                build: Arc::new(move |a| CreatedToken {
-                    token: token.clone(),
-                    info: ApiToken {
-                        created_at: a.recorded_at,
-                        ..info.clone()
-                    },
-                }),
-            },
+            Write::event(p.org_id.clone(), &event, move |a| CreatedToken {
+                token: token.clone(),
+                info: ApiToken {
+                    created_at: a.recorded_at,
+                    ..info.clone()
+                },
+            })
+            .redact("token")
+            .created(),
         )
         .await
     }
@@ -415,24 +411,17 @@ impl App {
             .user(&token.user_id)
             .await?
             .ok_or_else(|| AppError::not_found("token owner"))?;
+        let event = ApiTokenRevoked {
+            id: token.id.clone(),
+        };
         let out = self
             .write(
                 caller,
                 None,
-                Write {
-                    ledger_id: owner.org_id.clone(),
-                    opens: None,
-                    kind: "api_token.revoked",
-                    payload: json!({ "id": token.id }),
-                    operational: vec![],
-                    then: vec![],
-                    redact: None,
-                    status: 200,
-                    build: Arc::new(move |a| ApiToken {
-                        revoked_at: Some(a.recorded_at),
-                        ..token.clone()
-                    }),
-                },
+                Write::event(owner.org_id.clone(), &event, move |a| ApiToken {
+                    revoked_at: Some(a.recorded_at),
+                    ..token.clone()
+                }),
             )
             .await?;
         out.fresh()
@@ -527,32 +516,18 @@ impl App {
             meaning.to_string(),
             payload.channel.clone(),
         );
-        self.write(
-            caller,
-            idem,
-            Write {
-                ledger_id: ledger_id.to_string(),
-                opens: None,
-                kind: SIGNATURE_EVENT_TYPE,
-                payload: payload.to_payload(),
-                operational: vec![],
-                then,
-                redact: None,
-                status: 201,
-                build: Arc::new(move |a| SignatureRow {
-                    event_hash: a.hash.clone(),
-                    ledger_id: ledger.clone(),
-                    seq: a.seq,
-                    target: target_hash.clone(),
-                    signer_user_id: signer.clone(),
-                    printed_name: printed.clone(),
-                    meaning: meaning_text.clone(),
-                    signed_at: now,
-                    channel: channel.clone(),
-                }),
-            },
-        )
-        .await
+        let write = Write::signature(ledger_id, &payload, move |a| SignatureRow {
+            event_hash: a.hash.clone(),
+            ledger_id: ledger.clone(),
+            seq: a.seq,
+            target: target_hash.clone(),
+            signer_user_id: signer.clone(),
+            printed_name: printed.clone(),
+            meaning: meaning_text.clone(),
+            signed_at: now,
+            channel: channel.clone(),
+        });
+        self.write(caller, idem, write.then(then).created()).await
     }
 }
 

@@ -6,12 +6,16 @@ use crate::records::expect_version;
 use crate::write::Write;
 use crate::{App, AppError, Caller, FieldError, Idem, Outcome};
 use cellpath_domain::OrgKind;
+use cellpath_domain::events::Diff;
+use cellpath_domain::events::programs::{
+    MapVersionChanges, MapVersionCreated, MapVersionFields, MapVersionStatus, MapVersionUpdated,
+    ProgramChanges, ProgramCreated, ProgramFields,
+};
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::process_map::{MapContext, ProcessMap, ProductUnit, ValidMap, validate};
 use cellpath_domain::program::{CheckedProgram, ProgramFacts};
 use cellpath_store::{MapVersion, Page, Program};
-use serde_json::{Value, json};
-use std::sync::Arc;
+use serde_json::Value;
 
 fn invalid(errors: Vec<(String, String)>) -> AppError {
     AppError::Invalid(
@@ -57,14 +61,44 @@ pub fn valid_map(program: &Program, version: &MapVersion) -> Result<ValidMap, Ap
     validate(&map, &map_context(program)?).map_err(map_errors)
 }
 
-fn facts_payload(p: &CheckedProgram) -> Value {
-    json!({
-        "name": p.name.as_str(),
-        "modality": p.modality.as_str(),
-        "units": p.units,
-        "identifiers": p.identifiers,
-        "list_prices": p.list_prices,
-        "requires_dual_verification": p.requires_dual_verification,
+/// A program's facts as its events record them.
+fn recorded_facts(org_id: &str, p: &CheckedProgram) -> ProgramFields {
+    ProgramFields {
+        org_id: org_id.to_string(),
+        name: p.name.as_str().to_string(),
+        modality: p.modality,
+        units: p.units.clone(),
+        identifiers: p.identifiers.clone(),
+        list_prices: p.list_prices.clone(),
+        requires_dual_verification: p.requires_dual_verification,
+        requirements: None,
+    }
+}
+
+/// A stored program's facts, read back into their types.
+fn stored_facts(p: &Program) -> Result<ProgramFields, AppError> {
+    Ok(ProgramFields {
+        org_id: p.org_id.clone(),
+        name: p.name.clone(),
+        modality: p.modality.parse().map_err(internal)?,
+        units: serde_json::from_value(p.units.clone()).map_err(internal)?,
+        identifiers: serde_json::from_value(p.identifiers.clone()).map_err(internal)?,
+        list_prices: serde_json::from_value(p.list_prices.clone()).map_err(internal)?,
+        requires_dual_verification: p.requires_dual_verification,
+        requirements: None,
+    })
+}
+
+/// A program row with these facts.
+fn with_facts(program: Program, f: &ProgramFields) -> Result<Program, AppError> {
+    Ok(Program {
+        name: f.name.clone(),
+        modality: f.modality.as_str().to_string(),
+        units: serde_json::to_value(&f.units).map_err(internal)?,
+        identifiers: serde_json::to_value(&f.identifiers).map_err(internal)?,
+        list_prices: serde_json::to_value(&f.list_prices).map_err(internal)?,
+        requires_dual_verification: f.requires_dual_verification,
+        ..program
     })
 }
 
@@ -123,40 +157,34 @@ impl App {
         }
         let checked = facts.check().map_err(invalid)?;
         let id = crate::ids::new_id("prog");
-        let mut new = facts_payload(&checked);
-        new["org_id"] = json!(org.id);
-        let program = Program {
-            id: id.clone(),
-            org_id: org.id.clone(),
-            name: checked.name.as_str().to_string(),
-            modality: checked.modality.as_str().to_string(),
-            units: new["units"].clone(),
-            identifiers: new["identifiers"].clone(),
-            list_prices: new["list_prices"].clone(),
-            requires_dual_verification: checked.requires_dual_verification,
-            requirements: json!([]),
-            version: 1,
-            created_at: 0,
-            updated_at: 0,
-        };
+        let new = recorded_facts(&org.id, &checked);
+        let program = with_facts(
+            Program {
+                id: id.clone(),
+                org_id: org.id.clone(),
+                name: String::new(),
+                modality: String::new(),
+                units: Value::Null,
+                identifiers: Value::Null,
+                list_prices: Value::Null,
+                requires_dual_verification: false,
+                requirements: Value::Array(vec![]),
+                version: 1,
+                created_at: 0,
+                updated_at: 0,
+            },
+            &new,
+        )?;
+        let event = ProgramCreated { id, new };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: org.id.clone(),
-                opens: None,
-                kind: "program.created",
-                payload: json!({ "id": id, "new": new }),
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 201,
-                build: Arc::new(move |a| Program {
-                    created_at: a.recorded_at,
-                    updated_at: a.recorded_at,
-                    ..program.clone()
-                }),
-            },
+            Write::event(org.id.clone(), &event, move |a| Program {
+                created_at: a.recorded_at,
+                updated_at: a.recorded_at,
+                ..program.clone()
+            })
+            .created(),
         )
         .await
     }
@@ -228,42 +256,45 @@ impl App {
                 ));
             }
         }
-        let new = facts_payload(&checked);
-        let old = json!({
-            "name": current.name, "modality": current.modality, "units": current.units, "identifiers": current.identifiers,
-            "list_prices": current.list_prices, "requires_dual_verification": current.requires_dual_verification,
-        });
-        let (mut old_changed, mut new_changed) = (serde_json::Map::new(), serde_json::Map::new());
-        for (k, v) in new.as_object().expect("an object") {
-            if old[k] != *v {
-                old_changed.insert(k.clone(), old[k].clone());
-                new_changed.insert(k.clone(), v.clone());
-            }
-        }
-        if new_changed.is_empty() {
+        let (old, new) = (
+            stored_facts(&current)?,
+            recorded_facts(&current.org_id, &checked),
+        );
+        let mut diff = Diff::<ProgramChanges>::default();
+        diff.field(|c| &mut c.name, old.name, Some(new.name.clone()));
+        diff.field(|c| &mut c.modality, old.modality, Some(new.modality));
+        diff.field(|c| &mut c.units, old.units, Some(new.units.clone()));
+        diff.field(
+            |c| &mut c.identifiers,
+            old.identifiers,
+            Some(new.identifiers.clone()),
+        );
+        diff.field(
+            |c| &mut c.list_prices,
+            old.list_prices,
+            Some(new.list_prices.clone()),
+        );
+        diff.field(
+            |c| &mut c.requires_dual_verification,
+            old.requires_dual_verification,
+            Some(new.requires_dual_verification),
+        );
+        if diff.is_empty() {
             return Ok(Outcome::Fresh(current));
         }
         let next = Program {
-            name: checked.name.as_str().to_string(),
-            modality: checked.modality.as_str().to_string(),
-            units: new["units"].clone(),
-            identifiers: new["identifiers"].clone(),
-            list_prices: new["list_prices"].clone(),
-            requires_dual_verification: checked.requires_dual_verification,
             version: current.version + 1,
-            ..current.clone()
+            ..with_facts(current.clone(), &new)?
         };
-        self.write(caller, idem, Write {
-            ledger_id: current.org_id.clone(),
-            opens: None,
-            kind: "program.updated",
-            payload: json!({ "id": id, "version": next.version, "old": old_changed, "new": new_changed }),
-            operational: vec![],
-            then: vec![],
-            redact: None,
-            status: 200,
-            build: Arc::new(move |a| Program { updated_at: a.recorded_at, ..next.clone() }),
-        })
+        let event = diff.updated(id, next.version);
+        self.write(
+            caller,
+            idem,
+            Write::event(current.org_id.clone(), &event, move |a| Program {
+                updated_at: a.recorded_at,
+                ..next.clone()
+            }),
+        )
         .await
     }
 
@@ -298,28 +329,26 @@ impl App {
             created_at: 0,
             updated_at: 0,
         };
-        let payload = json!({ "id": version.id, "new": {
-            "program_id": version.program_id, "number": number, "status": "draft", "map": version.map,
-            "content_hash": version.content_hash, "published_at": null,
-        }});
+        let event = MapVersionCreated {
+            id: version.id.clone(),
+            new: MapVersionFields {
+                program_id: version.program_id.clone(),
+                number,
+                status: MapVersionStatus::Draft,
+                map: valid.as_map().clone(),
+                content_hash: version.content_hash.clone(),
+                published_at: None,
+            },
+        };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: program.org_id.clone(),
-                opens: None,
-                kind: "map_version.created",
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 201,
-                build: Arc::new(move |a| MapVersion {
-                    created_at: a.recorded_at,
-                    updated_at: a.recorded_at,
-                    ..version.clone()
-                }),
-            },
+            Write::event(program.org_id.clone(), &event, move |a| MapVersion {
+                created_at: a.recorded_at,
+                updated_at: a.recorded_at,
+                ..version.clone()
+            })
+            .created(),
         )
         .await
     }
@@ -411,26 +440,28 @@ impl App {
             version: current.version + 1,
             ..current.clone()
         };
-        let payload = json!({ "id": id, "version": next.version,
-            "old": { "map": current.map, "content_hash": current.content_hash },
-            "new": { "map": next.map, "content_hash": next.content_hash } });
+        let old_map: ProcessMap = serde_json::from_value(current.map.clone()).map_err(internal)?;
+        let event = MapVersionUpdated {
+            id: id.to_string(),
+            version: next.version,
+            old: MapVersionChanges {
+                map: Some(old_map),
+                content_hash: Some(current.content_hash.clone()),
+                ..Default::default()
+            },
+            new: MapVersionChanges {
+                map: Some(valid.as_map().clone()),
+                content_hash: Some(next.content_hash.clone()),
+                ..Default::default()
+            },
+        };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: program.org_id.clone(),
-                opens: None,
-                kind: "map_version.updated",
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 200,
-                build: Arc::new(move |a| MapVersion {
-                    updated_at: a.recorded_at,
-                    ..next.clone()
-                }),
-            },
+            Write::event(program.org_id.clone(), &event, move |a| MapVersion {
+                updated_at: a.recorded_at,
+                ..next.clone()
+            }),
         )
         .await
     }
@@ -452,26 +483,27 @@ impl App {
             version: current.version + 1,
             ..current.clone()
         };
-        let payload = json!({ "id": id, "version": next.version,
-            "old": { "status": "draft", "published_at": null },
-            "new": { "status": "published", "published_at": now } });
+        let event = MapVersionUpdated {
+            id: id.to_string(),
+            version: next.version,
+            old: MapVersionChanges {
+                status: Some(MapVersionStatus::Draft),
+                published_at: Some(None),
+                ..Default::default()
+            },
+            new: MapVersionChanges {
+                status: Some(MapVersionStatus::Published),
+                published_at: Some(Some(now)),
+                ..Default::default()
+            },
+        };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: program.org_id.clone(),
-                opens: None,
-                kind: "map_version.updated",
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 200,
-                build: Arc::new(move |a| MapVersion {
-                    updated_at: a.recorded_at,
-                    ..next.clone()
-                }),
-            },
+            Write::event(program.org_id.clone(), &event, move |a| MapVersion {
+                updated_at: a.recorded_at,
+                ..next.clone()
+            }),
         )
         .await
     }

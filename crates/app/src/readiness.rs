@@ -5,32 +5,26 @@
 use crate::records::expect_version;
 use crate::write::Write;
 use crate::{App, AppError, Caller, FieldError, Fields, Idem, Outcome};
+use cellpath_domain::events::programs::{ProgramChanges, ProgramUpdated};
+use cellpath_domain::events::readiness::{
+    GapChanges, GapCreated, GapFields, GapStatus, GapUpdated, SiteVisitCreated, SiteVisitFields,
+};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::readiness::{
     Area, Finding, FindingStatus, Observation, Requirement, Severity, capability,
     check_observation, check_requirements, gap_analysis, readiness_percent,
 };
-use cellpath_domain::{Date, FacilityKind, LedgerInt, Name, Notes, Role};
+use cellpath_domain::{Date, FacilityKind, Name, Notes, Role};
 use cellpath_ledger::Meaning;
 use cellpath_store::{Gap, Program, SiteVisit};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
 }
 
-/// Metadata of a file shown during a visit (the file itself stays in the site's systems).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Attachment {
-    pub name: String,
-    pub media_type: String,
-    pub bytes: LedgerInt,
-    pub sha256: String,
-}
+pub use cellpath_domain::readiness::Attachment;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,17 +108,28 @@ impl App {
             version: program.version + 1,
             ..program.clone()
         };
-        self.write(caller, idem, Write {
-            ledger_id: program.org_id.clone(),
-            opens: None,
-            kind: "program.updated",
-            payload: json!({ "id": program_id, "version": next.version, "old": { "requirements": program.requirements }, "new": { "requirements": new } }),
-            operational: vec![],
-            then: vec![],
-            redact: None,
-            status: 200,
-            build: Arc::new(move |a| Program { updated_at: a.recorded_at, ..next.clone() }),
-        })
+        let old: Vec<Requirement> =
+            serde_json::from_value(program.requirements.clone()).map_err(internal)?;
+        let event = ProgramUpdated {
+            id: program_id.to_string(),
+            version: next.version,
+            old: ProgramChanges {
+                requirements: Some(old),
+                ..Default::default()
+            },
+            new: ProgramChanges {
+                requirements: Some(requirements),
+                ..Default::default()
+            },
+        };
+        self.write(
+            caller,
+            idem,
+            Write::event(program.org_id.clone(), &event, move |a| Program {
+                updated_at: a.recorded_at,
+                ..next.clone()
+            }),
+        )
         .await
     }
 
@@ -200,12 +205,15 @@ impl App {
                 );
             }
         }
-        let mut findings = BTreeMap::new();
+        let mut findings: BTreeMap<Area, String> = BTreeMap::new();
         for (area, text) in &input.findings {
-            if let Err(e) = area.parse::<Area>() {
-                f.fail("findings", e);
-            } else if let Some(t) = f.check("findings", Notes::parse(text)) {
-                findings.insert(area.clone(), t.into_string());
+            match area.parse::<Area>() {
+                Err(e) => f.fail("findings", e),
+                Ok(area) => {
+                    if let Some(t) = f.check("findings", Notes::parse(text)) {
+                        findings.insert(area, t.into_string());
+                    }
+                }
             }
         }
         for a in &input.attachments {
@@ -223,43 +231,43 @@ impl App {
             }
         }
         f.finish()?;
-        let visit = SiteVisit {
-            id: crate::ids::new_id("visit"),
+        let new = SiteVisitFields {
             partnership_id: p.id.clone(),
             site_id: input.site_id.clone(),
-            visited_on: date.expect("checked").as_str().to_string(),
-            visitors: json!(visitors),
-            facility_ids: json!(input.facility_ids),
-            observations: serde_json::to_value(&input.observations).map_err(internal)?,
-            findings: json!(findings),
-            attachments: serde_json::to_value(&input.attachments).map_err(internal)?,
+            visited_on: date.expect("checked"),
+            visitors,
+            facility_ids: input.facility_ids.clone(),
+            observations: input.observations.clone(),
+            findings,
+            attachments: input.attachments.clone(),
+        };
+        let visit = SiteVisit {
+            id: crate::ids::new_id("visit"),
+            partnership_id: new.partnership_id.clone(),
+            site_id: new.site_id.clone(),
+            visited_on: new.visited_on.as_str().to_string(),
+            visitors: serde_json::to_value(&new.visitors).map_err(internal)?,
+            facility_ids: serde_json::to_value(&new.facility_ids).map_err(internal)?,
+            observations: serde_json::to_value(&new.observations).map_err(internal)?,
+            findings: serde_json::to_value(&new.findings).map_err(internal)?,
+            attachments: serde_json::to_value(&new.attachments).map_err(internal)?,
             version: 1,
             created_at: 0,
             updated_at: 0,
         };
-        let payload = json!({ "id": visit.id, "new": {
-            "partnership_id": visit.partnership_id, "site_id": visit.site_id, "visited_on": visit.visited_on,
-            "visitors": visit.visitors, "facility_ids": visit.facility_ids, "observations": visit.observations,
-            "findings": visit.findings, "attachments": visit.attachments,
-        }});
+        let event = SiteVisitCreated {
+            id: visit.id.clone(),
+            new,
+        };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: p.id.clone(),
-                opens: None,
-                kind: "site_visit.created",
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 201,
-                build: Arc::new(move |a| SiteVisit {
-                    created_at: a.recorded_at,
-                    updated_at: a.recorded_at,
-                    ..visit.clone()
-                }),
-            },
+            Write::event(p.id.clone(), &event, move |a| SiteVisit {
+                created_at: a.recorded_at,
+                updated_at: a.recorded_at,
+                ..visit.clone()
+            })
+            .created(),
         )
         .await
     }
@@ -409,6 +417,7 @@ impl App {
             .filter_map(|f| f.kind.parse().ok().map(|k| (f.id, k)))
             .collect();
         let mut new_gaps: Vec<Gap> = Vec::new();
+        let mut events: Vec<GapCreated> = Vec::new();
         for finding in &view.findings {
             if finding.is_met() {
                 continue;
@@ -432,8 +441,27 @@ impl App {
                 .get(&facility)
                 .map(|k| owner_for(*k))
                 .unwrap_or(Role::Admin);
+            let fields = GapFields {
+                partnership_id: p.id.clone(),
+                site_id: site_id.to_string(),
+                program_id: program_id.to_string(),
+                facility_id: facility.clone(),
+                requirement_key: finding.requirement.clone(),
+                severity: finding.severity,
+                expected: finding.expected.clone(),
+                observed: observed.clone(),
+                owner_role: owner,
+                due_on: from.plus_days(finding.severity.due_days()),
+                status: GapStatus::Open,
+                evidence: String::new(),
+            };
+            let id = crate::ids::new_id("gap");
+            events.push(GapCreated {
+                id: id.clone(),
+                new: fields,
+            });
             new_gaps.push(Gap {
-                id: crate::ids::new_id("gap"),
+                id,
                 partnership_id: p.id.clone(),
                 site_id: site_id.to_string(),
                 program_id: program_id.to_string(),
@@ -454,44 +482,24 @@ impl App {
                 updated_at: 0,
             });
         }
-        let Some((first, rest)) = new_gaps.split_first() else {
+        let mut events = events.into_iter();
+        let Some(first) = events.next() else {
             return Ok(vec![]);
         };
-        let payload = |g: &Gap| {
-            json!({ "id": g.id, "new": {
-                "partnership_id": g.partnership_id, "site_id": g.site_id, "program_id": g.program_id, "facility_id": g.facility_id,
-                "requirement_key": g.requirement_key, "severity": g.severity, "expected": g.expected, "observed": g.observed,
-                "owner_role": g.owner_role, "due_on": g.due_on, "status": "open", "evidence": "",
-            }})
-        };
-        let then: Vec<cellpath_store::FollowUp> = rest
-            .iter()
-            .map(|g| {
-                let body = payload(g);
-                Box::new(move |_: &cellpath_store::Appended| ("gap.created".to_string(), body))
-                    as cellpath_store::FollowUp
-            })
+        let then = events
+            .map(|e| crate::write::follow_up(move |_| e))
             .collect();
-        let opened = new_gaps.clone();
         self.write(
             caller,
             None,
-            Write {
-                ledger_id: p.id.clone(),
-                opens: None,
-                kind: "gap.created",
-                payload: payload(first),
-                operational: vec![],
-                then,
-                redact: None,
-                status: 201,
-                build: Arc::new(|_| ()),
-            },
+            Write::event(p.id.clone(), &first, |_| ())
+                .then(then)
+                .created(),
         )
         .await?
         .fresh()?;
         let mut out = Vec::new();
-        for g in opened {
+        for g in new_gaps {
             out.push(
                 self.store
                     .gap(&g.id)
@@ -565,17 +573,27 @@ impl App {
             version: gap.version + 1,
             ..gap.clone()
         };
-        self.write(caller, idem, Write {
-            ledger_id: p.id.clone(),
-            opens: None,
-            kind: "gap.updated",
-            payload: json!({ "id": gap_id, "version": next.version, "old": { "status": "open", "evidence": "" }, "new": { "status": "closed", "evidence": evidence } }),
-            operational: vec![],
-            then: vec![sign],
-            redact: None,
-            status: 200,
-            build: Arc::new(move |a| Gap { updated_at: a.recorded_at, ..next.clone() }),
-        })
+        let event = GapUpdated {
+            id: gap_id.to_string(),
+            version: next.version,
+            old: GapChanges {
+                status: Some(GapStatus::Open),
+                evidence: Some(String::new()),
+            },
+            new: GapChanges {
+                status: Some(GapStatus::Closed),
+                evidence: Some(evidence),
+            },
+        };
+        self.write(
+            caller,
+            idem,
+            Write::event(p.id.clone(), &event, move |a| Gap {
+                updated_at: a.recorded_at,
+                ..next.clone()
+            })
+            .then(vec![sign]),
+        )
         .await
     }
 

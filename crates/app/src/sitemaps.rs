@@ -7,14 +7,16 @@ use crate::programs::{map_context, valid_map};
 use crate::records::expect_version;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::events::site_maps::{
+    MapProposalChanges, MapProposalCreated, MapProposalFields, MapProposalUpdated, ProposalStatus,
+    SiteMapVersionChanges, SiteMapVersionCreated, SiteMapVersionFields, SiteMapVersionUpdated,
+};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{ScanBurden, Step, ValidMap, scan_burden};
 use cellpath_domain::refinement::{SiteRefinement, check_proposal, effective_map};
 use cellpath_ledger::{Meaning, Signed};
 use cellpath_store::{MapProposal, Partnership, Program, SignatureRow, SiteMapVersion};
 use serde::Serialize;
-use serde_json::json;
-use std::sync::Arc;
 
 /// Record kind named by signatures on a site map version.
 pub const SITE_MAP_RECORD: &str = "site_map_version";
@@ -166,7 +168,7 @@ impl App {
         let ctx = map_context(&program)?;
         let effective =
             effective_map(&base, &refinement, &accepted, &ctx).map_err(refinement_errors)?;
-        let content = json!({
+        let content = serde_json::json!({
             "site_map_version_id": version.id,
             "site_id": version.site_id,
             "program_id": version.program_id,
@@ -300,40 +302,38 @@ impl App {
             .await?
             .first()
             .map_or(1, |v| v.number + 1);
-        let v = SiteMapVersion {
+        let event = SiteMapVersionCreated {
             id: crate::ids::new_id("smv"),
+            new: SiteMapVersionFields {
+                partnership_id: p.id.clone(),
+                site_id: site_id.to_string(),
+                program_id: program_id.to_string(),
+                base_map_version_id: base.id.clone(),
+                number,
+                refinement: parsed,
+            },
+        };
+        let v = SiteMapVersion {
+            id: event.id.clone(),
             partnership_id: p.id.clone(),
             site_id: site_id.to_string(),
             program_id: program_id.to_string(),
             base_map_version_id: base.id.clone(),
             number,
-            refinement,
+            refinement: serde_json::to_value(&event.new.refinement).map_err(internal)?,
             version: 1,
             created_at: 0,
             updated_at: 0,
         };
-        let payload = json!({ "id": v.id, "new": {
-            "partnership_id": v.partnership_id, "site_id": v.site_id, "program_id": v.program_id,
-            "base_map_version_id": v.base_map_version_id, "number": number, "refinement": v.refinement,
-        }});
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: p.id.clone(),
-                opens: None,
-                kind: "site_map_version.created",
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 201,
-                build: Arc::new(move |a| SiteMapVersion {
-                    created_at: a.recorded_at,
-                    updated_at: a.recorded_at,
-                    ..v.clone()
-                }),
-            },
+            Write::event(p.id.clone(), &event, move |a| SiteMapVersion {
+                created_at: a.recorded_at,
+                updated_at: a.recorded_at,
+                ..v.clone()
+            })
+            .created(),
         )
         .await
     }
@@ -384,24 +384,23 @@ impl App {
             version: view.version.version + 1,
             ..view.version.clone()
         };
-        let payload = json!({ "id": id, "version": next.version, "old": { "refinement": view.version.refinement }, "new": { "refinement": next.refinement } });
+        let event = SiteMapVersionUpdated {
+            id: id.to_string(),
+            version: next.version,
+            old: SiteMapVersionChanges {
+                refinement: Some(view.refinement),
+            },
+            new: SiteMapVersionChanges {
+                refinement: Some(refinement),
+            },
+        };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: p.id.clone(),
-                opens: None,
-                kind: "site_map_version.updated",
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 200,
-                build: Arc::new(move |a| SiteMapVersion {
-                    updated_at: a.recorded_at,
-                    ..next.clone()
-                }),
-            },
+            Write::event(p.id.clone(), &event, move |a| SiteMapVersion {
+                updated_at: a.recorded_at,
+                ..next.clone()
+            }),
         )
         .await
     }
@@ -464,28 +463,27 @@ impl App {
             created_at: 0,
             updated_at: 0,
         };
-        let payload = json!({ "id": proposal.id, "new": {
-            "partnership_id": proposal.partnership_id, "site_map_version_id": id, "step_key": proposal.step_key,
-            "proposed": proposal.proposed, "reason": proposal.reason, "status": "pending", "decision_reason": "",
-        }});
+        let event = MapProposalCreated {
+            id: proposal.id.clone(),
+            new: MapProposalFields {
+                partnership_id: proposal.partnership_id.clone(),
+                site_map_version_id: id.to_string(),
+                step_key: proposal.step_key.clone(),
+                proposed: step,
+                reason: proposal.reason.clone(),
+                status: ProposalStatus::Pending,
+                decision_reason: String::new(),
+            },
+        };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: p.id.clone(),
-                opens: None,
-                kind: "map_proposal.created",
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 201,
-                build: Arc::new(move |a| MapProposal {
-                    created_at: a.recorded_at,
-                    updated_at: a.recorded_at,
-                    ..proposal.clone()
-                }),
-            },
+            Write::event(p.id.clone(), &event, move |a| MapProposal {
+                created_at: a.recorded_at,
+                updated_at: a.recorded_at,
+                ..proposal.clone()
+            })
+            .created(),
         )
         .await
     }
@@ -552,33 +550,36 @@ impl App {
             }
         }
         f.finish()?;
-        let status = if accept { "accepted" } else { "rejected" };
+        let status = if accept {
+            ProposalStatus::Accepted
+        } else {
+            ProposalStatus::Rejected
+        };
         let next = MapProposal {
-            status: status.into(),
+            status: status.as_str().into(),
             decision_reason: reason.expect("checked").into_string(),
             version: proposal.version + 1,
             ..proposal.clone()
         };
-        let payload = json!({ "id": proposal_id, "version": next.version,
-            "old": { "status": "pending", "decision_reason": "" },
-            "new": { "status": status, "decision_reason": next.decision_reason } });
+        let event = MapProposalUpdated {
+            id: proposal_id.to_string(),
+            version: next.version,
+            old: MapProposalChanges {
+                status: Some(ProposalStatus::Pending),
+                decision_reason: Some(String::new()),
+            },
+            new: MapProposalChanges {
+                status: Some(status),
+                decision_reason: Some(next.decision_reason.clone()),
+            },
+        };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: p.id.clone(),
-                opens: None,
-                kind: "map_proposal.updated",
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 200,
-                build: Arc::new(move |a| MapProposal {
-                    updated_at: a.recorded_at,
-                    ..next.clone()
-                }),
-            },
+            Write::event(p.id.clone(), &event, move |a| MapProposal {
+                updated_at: a.recorded_at,
+                ..next.clone()
+            }),
         )
         .await
     }
@@ -646,14 +647,13 @@ impl App {
         }
         // The signature bumps the version in the same command, so a refinement or a decision
         // made on the content read before it is refused (409) instead of silently voiding it.
-        let bump_version = view.version.version + 1;
-        let bump_id = id.to_string();
-        let bump: cellpath_store::FollowUp = Box::new(move |_| {
-            (
-                "site_map_version.updated".to_string(),
-                json!({ "id": bump_id, "version": bump_version, "old": {}, "new": {} }),
-            )
-        });
+        let bump = SiteMapVersionUpdated {
+            id: id.to_string(),
+            version: view.version.version + 1,
+            old: SiteMapVersionChanges::default(),
+            new: SiteMapVersionChanges::default(),
+        };
+        let bump = crate::write::follow_up(move |_| bump);
         self.sign_with(
             caller,
             &p.id,

@@ -1,8 +1,11 @@
 //! The one way the app writes: build an event, append it with its idempotent answer.
 
 use crate::{App, AppError, Caller};
+use cellpath_domain::events::Event;
+use cellpath_ledger::{SIGNATURE_EVENT_TYPE, SignaturePayload};
 use cellpath_store::{
-    Append, AppendOutcome, Appended, IdempotencyWrite, LedgerKind, Operational, StoredAnswer,
+    Append, AppendOutcome, Appended, FollowUp, IdempotencyWrite, LedgerKind, Operational,
+    StoredAnswer,
 };
 use serde::Serialize;
 use std::sync::Arc;
@@ -32,6 +35,9 @@ impl<T> Outcome<T> {
     }
 }
 
+/// One command's write: its event on a ledger, what else the same transaction holds, and how
+/// the answer is built. Made from a typed event with [`Write::event`] (the literal form with a
+/// `kind` and a hand-built `payload` is what contracting still uses).
 pub(crate) struct Write<T> {
     pub ledger_id: String,
     pub opens: Option<LedgerKind>,
@@ -47,6 +53,99 @@ pub(crate) struct Write<T> {
     /// Builds the result from the appended event (run inside the transaction when a key is
     /// given, so the stored answer is exactly what the first caller got).
     pub build: Arc<dyn Fn(&Appended) -> T + Send + Sync>,
+}
+
+/// An event's payload: the typed event serialized once, as the ledger will hold it.
+fn payload<E: Event>(event: &E) -> serde_json::Value {
+    serde_json::to_value(event).expect("an event type serializes to JSON (string keys only)")
+}
+
+/// A further event of the same command, made once the first is appended.
+pub(crate) fn follow_up<E: Event + Send + Sync + 'static>(
+    make: impl FnOnce(&Appended) -> E + Send + Sync + 'static,
+) -> FollowUp {
+    Box::new(move |a| (E::KIND.to_string(), payload(&make(a))))
+}
+
+impl<T> Write<T> {
+    /// Record `event` on `ledger_id`; `build` makes the command's answer from the appended
+    /// event. Answers 200 unless [`Write::created`].
+    pub fn event<E: Event>(
+        ledger_id: impl Into<String>,
+        event: &E,
+        build: impl Fn(&Appended) -> T + Send + Sync + 'static,
+    ) -> Write<T> {
+        Write::of(ledger_id.into(), E::KIND, payload(event), Arc::new(build))
+    }
+
+    /// An e-signature: the ledger crate's own payload type (partners verify it without
+    /// `domain`), of type `SIGNATURE_EVENT_TYPE`.
+    pub fn signature(
+        ledger_id: impl Into<String>,
+        signature: &SignaturePayload,
+        build: impl Fn(&Appended) -> T + Send + Sync + 'static,
+    ) -> Write<T> {
+        Write::of(
+            ledger_id.into(),
+            SIGNATURE_EVENT_TYPE,
+            signature.to_payload(),
+            Arc::new(build),
+        )
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn of(
+        ledger_id: String,
+        kind: &'static str,
+        payload: serde_json::Value,
+        build: Arc<dyn Fn(&Appended) -> T + Send + Sync>,
+    ) -> Write<T> {
+        Write {
+            ledger_id,
+            opens: None,
+            kind,
+            payload,
+            operational: vec![],
+            then: vec![],
+            redact: None,
+            status: 200,
+            build,
+        }
+    }
+
+    /// The event opens its ledger (an organization's, a partnership's).
+    pub fn opening(mut self, kind: LedgerKind) -> Self {
+        self.opens = Some(kind);
+        self
+    }
+
+    /// The answer is 201 Created.
+    pub fn created(mut self) -> Self {
+        self.status = 201;
+        self
+    }
+
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn with_operational(mut self, op: Operational) -> Self {
+        self.operational.push(op);
+        self
+    }
+
+    /// Further events of the same command, after this one.
+    pub fn then(mut self, follow_ups: Vec<FollowUp>) -> Self {
+        self.then.extend(follow_ups);
+        self
+    }
+
+    /// A top-level field of the answer never stored for repeats (a secret shown once).
+    pub fn redact(mut self, field: &'static str) -> Self {
+        self.redact = Some(field);
+        self
+    }
 }
 
 impl App {

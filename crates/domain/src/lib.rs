@@ -6,6 +6,7 @@
 mod vocabulary;
 
 pub mod contracting;
+pub mod events;
 pub mod identifiers;
 pub mod org;
 pub mod policy;

@@ -395,6 +395,16 @@ impl std::fmt::Display for Observed {
     }
 }
 
+/// Metadata of a file shown during a visit (the file itself stays in the site's systems).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    pub name: String,
+    pub media_type: String,
+    pub bytes: LedgerInt,
+    pub sha256: String,
+}
+
 /// One observation of a visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -3,7 +3,7 @@
 
 use crate::project::{RECORD_STATE, project};
 use crate::{Store, StoreError};
-use cellpath_ledger::parse_event;
+use cellpath_ledger::{hash_bytes, parse_event};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -31,6 +31,14 @@ pub enum DifferenceKind {
         live: String,
         from_events: String,
     },
+}
+
+/// Where a replayed event was stored: its ledger and place in it, and when it was recorded.
+#[derive(Clone, Copy)]
+struct Position<'a> {
+    ledger_id: &'a str,
+    seq: i64,
+    recorded_at: i64,
 }
 
 /// A database the record was replayed into: a temporary SQLite file, gone with the value.
@@ -138,40 +146,85 @@ impl Store {
                     .bind(seq)
                     .fetch_one(&self.reader)
                     .await?;
-            let event =
-                parse_event(body.0.as_bytes()).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            let mut tx = target.writer.begin().await?;
-            if seq == 1 {
-                sqlx::query("INSERT INTO ledger_heads (ledger_id, kind, seq, head_hash, last_recorded_at) VALUES ($1, $2, 0, '', 0)")
-                    .bind(&ledger_id)
-                    .bind(&kind)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query("UPDATE ledger_heads SET seq = $2, head_hash = $3, last_recorded_at = $4 WHERE ledger_id = $1")
-                .bind(&ledger_id)
-                .bind(seq)
-                .bind(&hash)
-                .bind(recorded_at)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO events (ledger_id, seq, hash, kind, actor, recorded_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&ledger_id)
-            .bind(seq)
-            .bind(&hash)
-            .bind(&event.kind)
-            .bind(&event.actor)
-            .bind(event.recorded_at)
-            .bind(&body.0)
-            .execute(&mut *tx)
-            .await?;
-            project(&mut tx, &event, &hash).await?;
-            tx.commit().await?;
+            let at = Position {
+                ledger_id: &ledger_id,
+                seq,
+                recorded_at,
+            };
+            target.replay_one(at, &kind, &hash, &body.0).await?;
             count += 1;
         }
         Ok(count)
+    }
+
+    /// Load ledgers exported as JSON Lines (`audit export`: each line an event's stored bytes)
+    /// into this freshly migrated, empty database, each with its kind (`manufacturer`,
+    /// `health_system`, `partnership`), projecting every event in the order `replay_into`
+    /// uses. What a database written by an earlier release replays to.
+    pub async fn load_exports(&self, ledgers: &[(&str, &str)]) -> Result<u64, StoreError> {
+        let mut events = Vec::new();
+        for (kind, jsonl) in ledgers {
+            for line in jsonl.lines().filter(|l| !l.is_empty()) {
+                let event = parse_event(line.as_bytes())
+                    .map_err(|e| StoreError::Invalid(format!("an exported event: {e}")))?;
+                events.push((event.recorded_at, event.ledger_id, event.seq, *kind, line));
+            }
+        }
+        events.sort();
+        let mut count = 0;
+        for (recorded_at, ledger_id, seq, kind, body) in events {
+            let at = Position {
+                ledger_id: &ledger_id,
+                seq,
+                recorded_at,
+            };
+            self.replay_one(at, kind, &hash_bytes(body.as_bytes()), body)
+                .await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Store one event as recorded (its bytes, its hash, its ledger's head) and project it,
+    /// in one transaction; the ledger's head is opened with its first event.
+    async fn replay_one(
+        &self,
+        at: Position<'_>,
+        ledger_kind: &str,
+        hash: &str,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        let event = parse_event(body.as_bytes()).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut tx = self.writer.begin().await?;
+        if at.seq == 1 {
+            sqlx::query("INSERT INTO ledger_heads (ledger_id, kind, seq, head_hash, last_recorded_at) VALUES ($1, $2, 0, '', 0)")
+                .bind(at.ledger_id)
+                .bind(ledger_kind)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE ledger_heads SET seq = $2, head_hash = $3, last_recorded_at = $4 WHERE ledger_id = $1")
+            .bind(at.ledger_id)
+            .bind(at.seq)
+            .bind(hash)
+            .bind(at.recorded_at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO events (ledger_id, seq, hash, kind, actor, recorded_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(at.ledger_id)
+        .bind(at.seq)
+        .bind(hash)
+        .bind(&event.kind)
+        .bind(&event.actor)
+        .bind(event.recorded_at)
+        .bind(body)
+        .execute(&mut *tx)
+        .await?;
+        project(&mut tx, &event, hash).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Replay every event into a new temporary SQLite database (whatever this one is): the

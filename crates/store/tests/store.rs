@@ -11,6 +11,8 @@ use cellpath_store::{
 };
 use serde_json::json;
 
+mod record_fixture;
+
 fn org_created(id: &str, name: &str, now: i64) -> Append {
     Append::new(
         id,
@@ -157,6 +159,40 @@ async fn a_failed_projection_leaves_no_event() {
                 .unwrap_err(),
             AppendError::Store(StoreError::NoLedger(_))
         ));
+    }
+}
+
+/// A typed event is read into its domain type before it is projected: a payload that does not
+/// fit (a field renamed, a vocabulary word unknown) is refused, and nothing is written.
+#[tokio::test]
+async fn an_event_that_does_not_fit_its_type_is_refused() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .append(org_created("org_a", "Lakeshore", 1))
+            .await
+            .unwrap();
+        for payload in [
+            json!({ "id": "site_1", "new": { "org_id": "org_a", "name": "Main", "code": "MAIN", "town": "Chicago", "city": "Chicago", "region": "IL", "active": true } }),
+            json!({ "id": "fac_1", "new": { "org_id": "org_a", "name": "Cell Lab", "kind": "kitchen", "site_ids": [] } }),
+        ] {
+            let kind = if payload["id"] == "site_1" {
+                "site.created"
+            } else {
+                "facility.created"
+            };
+            let err = store
+                .append(Append::new("org_a", "system:test", kind, payload, 2))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&err, AppendError::Store(StoreError::Invalid(m)) if m.contains("does not fit its type")),
+                "{}: {kind}: {err:?}",
+                db.label
+            );
+        }
+        let head = store.ledger_head("org_a").await.unwrap().unwrap();
+        assert_eq!(head.seq, 1, "{}: nothing was written", db.label);
     }
 }
 

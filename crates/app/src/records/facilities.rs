@@ -1,15 +1,15 @@
 //! Facilities: clinical, collection (apheresis) and processing (cell lab) units of a health
 //! system. One facility may serve several of its sites (a shared cell lab).
 
-use super::{Diff, expect_version};
+use super::expect_version;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::events::Diff;
+use cellpath_domain::events::directory::{FacilityChanges, FacilityCreated, FacilityFields};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{FacilityKind, Name, OrgKind};
 use cellpath_store::{Facility, Page};
 use serde::Deserialize;
-use serde_json::json;
-use std::sync::Arc;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,37 +83,35 @@ impl App {
         let kind = f.check("kind", input.kind.parse::<FacilityKind>());
         let site_ids = self.check_site_ids(&mut f, org_id, &input.site_ids).await?;
         f.finish()?;
+        let kind = kind.expect("checked");
         let facility = Facility {
             id: crate::ids::new_id("fac"),
             org_id: org.id.clone(),
             name: name.expect("checked").into_string(),
-            kind: kind.expect("checked").as_str().to_string(),
+            kind: kind.as_str().to_string(),
             site_ids,
             version: 1,
             created_at: 0,
             updated_at: 0,
         };
-        let payload = json!({ "id": facility.id, "new": {
-            "org_id": facility.org_id, "name": facility.name, "kind": facility.kind, "site_ids": facility.site_ids,
-        }});
+        let event = FacilityCreated {
+            id: facility.id.clone(),
+            new: FacilityFields {
+                org_id: facility.org_id.clone(),
+                name: facility.name.clone(),
+                kind,
+                site_ids: facility.site_ids.clone(),
+            },
+        };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: org.id.clone(),
-                opens: None,
-                kind: "facility.created",
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 201,
-                build: Arc::new(move |a| Facility {
-                    created_at: a.recorded_at,
-                    updated_at: a.recorded_at,
-                    ..facility.clone()
-                }),
-            },
+            Write::event(org.id.clone(), &event, move |a| Facility {
+                created_at: a.recorded_at,
+                updated_at: a.recorded_at,
+                ..facility.clone()
+            })
+            .created(),
         )
         .await
     }
@@ -201,51 +199,39 @@ impl App {
         };
         f.finish()?;
         expect_version(&what, current.version, expected_version)?;
-        let mut diff = Diff::default();
-        diff.field("name", current.name.clone(), name.map(|v| v.into_string()));
+        let current_kind: FacilityKind = current
+            .kind
+            .parse()
+            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let mut diff = Diff::<FacilityChanges>::default();
         diff.field(
-            "kind",
-            current.kind.clone(),
-            kind.map(|k| k.as_str().to_string()),
+            |c| &mut c.name,
+            current.name.clone(),
+            name.map(Name::into_string),
         );
-        diff.field(
-            "site_ids",
-            json!(current.site_ids),
-            site_ids.clone().map(|s| json!(s)),
-        );
+        diff.field(|c| &mut c.kind, current_kind, kind);
+        diff.field(|c| &mut c.site_ids, current.site_ids.clone(), site_ids);
         if diff.is_empty() {
             return Ok(Outcome::Fresh(current));
         }
-        let mut next = current.clone();
-        if let Some(n) = diff.get("name").and_then(|v| v.as_str()) {
-            next.name = n.to_string();
-        }
-        if let Some(k) = diff.get("kind").and_then(|v| v.as_str()) {
-            next.kind = k.to_string();
-        }
-        if let Some(s) = site_ids {
-            next.site_ids = s;
-        }
-        next.version = current.version + 1;
-        let moves_gate = diff.get("site_ids").is_some();
+        let new = diff.new.clone();
+        let moves_gate = new.site_ids.is_some();
+        let next = Facility {
+            name: new.name.unwrap_or(current.name.clone()),
+            kind: new.kind.unwrap_or(current_kind).as_str().to_string(),
+            site_ids: new.site_ids.unwrap_or(current.site_ids.clone()),
+            version: current.version + 1,
+            ..current.clone()
+        };
+        let event = diff.updated(id, next.version);
         let out = self
             .write(
                 caller,
                 idem,
-                Write {
-                    ledger_id: current.org_id.clone(),
-                    opens: None,
-                    kind: "facility.updated",
-                    payload: diff.payload(id, next.version),
-                    operational: vec![],
-                    then: vec![],
-                    redact: None,
-                    status: 200,
-                    build: Arc::new(move |a| Facility {
-                        updated_at: a.recorded_at,
-                        ..next.clone()
-                    }),
-                },
+                Write::event(current.org_id.clone(), &event, move |a| Facility {
+                    updated_at: a.recorded_at,
+                    ..next.clone()
+                }),
             )
             .await?;
         // A blocking gap on this facility now holds back other sites: each partnership of

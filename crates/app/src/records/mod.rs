@@ -7,37 +7,6 @@ pub mod partnerships;
 pub mod sites;
 pub mod users;
 
-use serde_json::{Map, Value, json};
-
-/// Old and new values of the fields an update changes; unchanged fields are left out.
-#[derive(Default)]
-pub(crate) struct Diff {
-    old: Map<String, Value>,
-    new: Map<String, Value>,
-}
-
-impl Diff {
-    pub fn field(&mut self, name: &str, old: impl Into<Value>, new: Option<impl Into<Value>>) {
-        if let Some(new) = new {
-            let (old, new) = (old.into(), new.into());
-            if old != new {
-                self.old.insert(name.into(), old);
-                self.new.insert(name.into(), new);
-            }
-        }
-    }
-    pub fn is_empty(&self) -> bool {
-        self.new.is_empty()
-    }
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.new.get(name)
-    }
-    /// The payload of a `<kind>.updated` event.
-    pub fn payload(&self, id: &str, version: i64) -> Value {
-        json!({ "id": id, "version": version, "old": self.old, "new": self.new })
-    }
-}
-
 /// Pagination asked for by a client, bounded.
 pub fn page(
     limit: Option<i64>,

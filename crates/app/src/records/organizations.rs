@@ -1,15 +1,17 @@
 //! Organizations: manufacturers and health systems. Each one opens its own ledger.
 //! Tenants do not create organizations; the operator does (`cellpath org create`).
 
-use super::{Diff, expect_version};
+use super::expect_version;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::events::Diff;
+use cellpath_domain::events::directory::{
+    OrganizationChanges, OrganizationCreated, OrganizationFields,
+};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{Name, OrgKind};
 use cellpath_store::{LedgerKind, Organization, Page};
 use serde::Deserialize;
-use serde_json::json;
-use std::sync::Arc;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,29 +48,32 @@ impl App {
             OrgKind::Manufacturer => LedgerKind::Manufacturer,
             OrgKind::HealthSystem => LedgerKind::HealthSystem,
         };
-        let (bid, bkind, bname) = (
-            id.clone(),
-            kind.as_str().to_string(),
-            name.as_str().to_string(),
-        );
-        self.write(caller, idem, Write {
-            ledger_id: id.clone(),
-            opens: Some(ledger_kind),
-            kind: "organization.created",
-            payload: json!({ "id": id, "new": { "kind": kind.as_str(), "name": name.as_str() } }),
-            operational: vec![],
-            then: vec![],
-            redact: None,
-            status: 201,
-            build: Arc::new(move |a| Organization {
-                id: bid.clone(),
-                kind: bkind.clone(),
-                name: bname.clone(),
-                version: 1,
+        let event = OrganizationCreated {
+            id: id.clone(),
+            new: OrganizationFields {
+                kind,
+                name: name.as_str().to_string(),
+            },
+        };
+        let org = Organization {
+            id: id.clone(),
+            kind: kind.as_str().to_string(),
+            name: name.into_string(),
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+        };
+        self.write(
+            caller,
+            idem,
+            Write::event(id, &event, move |a| Organization {
                 created_at: a.recorded_at,
                 updated_at: a.recorded_at,
-            }),
-        })
+                ..org.clone()
+            })
+            .opening(ledger_kind)
+            .created(),
+        )
         .await
     }
 
@@ -122,34 +127,28 @@ impl App {
             .unwrap_or(None);
         f.finish()?;
         expect_version(&what, current.version, expected_version)?;
-        let mut diff = Diff::default();
-        diff.field("name", current.name.clone(), name.map(|n| n.into_string()));
+        let mut diff = Diff::<OrganizationChanges>::default();
+        diff.field(
+            |c| &mut c.name,
+            current.name.clone(),
+            name.map(Name::into_string),
+        );
         if diff.is_empty() {
             return Ok(Outcome::Fresh(current));
         }
-        let version = current.version + 1;
-        let mut next = current.clone();
-        if let Some(n) = diff.get("name").and_then(|v| v.as_str()) {
-            next.name = n.to_string();
-        }
-        next.version = version;
+        let next = Organization {
+            name: diff.new.name.clone().unwrap_or(current.name.clone()),
+            version: current.version + 1,
+            ..current
+        };
+        let event = diff.updated(id, next.version);
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: id.to_string(),
-                opens: None,
-                kind: "organization.updated",
-                payload: diff.payload(id, version),
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 200,
-                build: Arc::new(move |a| Organization {
-                    updated_at: a.recorded_at,
-                    ..next.clone()
-                }),
-            },
+            Write::event(id, &event, move |a| Organization {
+                updated_at: a.recorded_at,
+                ..next.clone()
+            }),
         )
         .await
     }

@@ -2,15 +2,17 @@
 //! programs (given by id or exact name, kept as ids). Each partnership opens its own ledger.
 //! The manufacturer proposes; the health system accepts; either side may end it.
 
-use super::{Diff, expect_version};
+use super::expect_version;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::events::Diff;
+use cellpath_domain::events::directory::{
+    PartnershipChanges, PartnershipCreated, PartnershipFields,
+};
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::{Name, OrgKind, PartnershipStatus};
 use cellpath_store::{LedgerKind, Page, Partnership};
 use serde::Deserialize;
-use serde_json::json;
-use std::sync::Arc;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -182,28 +184,26 @@ impl App {
             created_at: 0,
             updated_at: 0,
         };
-        let payload = json!({ "id": partnership.id, "new": {
-            "manufacturer_id": partnership.manufacturer_id, "health_system_id": partnership.health_system_id,
-            "name": partnership.name, "programs": partnership.programs, "status": partnership.status,
-        }});
+        let event = PartnershipCreated {
+            id: partnership.id.clone(),
+            new: PartnershipFields {
+                manufacturer_id: partnership.manufacturer_id.clone(),
+                health_system_id: partnership.health_system_id.clone(),
+                name: partnership.name.clone(),
+                programs: partnership.programs.clone(),
+                status: PartnershipStatus::Proposed,
+            },
+        };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: partnership.id.clone(),
-                opens: Some(LedgerKind::Partnership),
-                kind: "partnership.created",
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 201,
-                build: Arc::new(move |a| Partnership {
-                    created_at: a.recorded_at,
-                    updated_at: a.recorded_at,
-                    ..partnership.clone()
-                }),
-            },
+            Write::event(partnership.id.clone(), &event, move |a| Partnership {
+                created_at: a.recorded_at,
+                updated_at: a.recorded_at,
+                ..partnership.clone()
+            })
+            .opening(LedgerKind::Partnership)
+            .created(),
         )
         .await
     }
@@ -309,52 +309,40 @@ impl App {
         }
         f.finish()?;
         expect_version(&what, current.version, expected_version)?;
-        let mut diff = Diff::default();
-        diff.field("name", current.name.clone(), name.map(|v| v.into_string()));
+        let current_status: PartnershipStatus = current
+            .status
+            .parse()
+            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let mut diff = Diff::<PartnershipChanges>::default();
         diff.field(
-            "programs",
-            json!(current.programs),
-            programs.clone().map(|p| json!(p)),
+            |c| &mut c.name,
+            current.name.clone(),
+            name.map(Name::into_string),
         );
-        diff.field(
-            "status",
-            current.status.clone(),
-            status.map(|s| s.as_str().to_string()),
-        );
+        diff.field(|c| &mut c.programs, current.programs.clone(), programs);
+        diff.field(|c| &mut c.status, current_status, status);
         if diff.is_empty() {
             return Ok(Outcome::Fresh(current));
         }
-        let mut next = current.clone();
-        if let Some(v) = diff.get("name").and_then(|v| v.as_str()) {
-            next.name = v.to_string();
-        }
-        if let Some(p) = programs {
-            next.programs = p;
-        }
-        if let Some(v) = diff.get("status").and_then(|v| v.as_str()) {
-            next.status = v.to_string();
-        }
-        next.version = current.version + 1;
+        let new = diff.new.clone();
         // Accepted, ended, or programs added or taken off: the gate may have moved.
-        let moves_gate = diff.get("status").is_some() || diff.get("programs").is_some();
+        let moves_gate = new.status.is_some() || new.programs.is_some();
+        let next = Partnership {
+            name: new.name.unwrap_or(current.name.clone()),
+            programs: new.programs.unwrap_or(current.programs.clone()),
+            status: new.status.unwrap_or(current_status).as_str().to_string(),
+            version: current.version + 1,
+            ..current.clone()
+        };
+        let event = diff.updated(id, next.version);
         let out = self
             .write(
                 caller,
                 idem,
-                Write {
-                    ledger_id: current.id.clone(),
-                    opens: None,
-                    kind: "partnership.updated",
-                    payload: diff.payload(id, next.version),
-                    operational: vec![],
-                    then: vec![],
-                    redact: None,
-                    status: 200,
-                    build: Arc::new(move |a| Partnership {
-                        updated_at: a.recorded_at,
-                        ..next.clone()
-                    }),
-                },
+                Write::event(current.id.clone(), &event, move |a| Partnership {
+                    updated_at: a.recorded_at,
+                    ..next.clone()
+                }),
             )
             .await?;
         if moves_gate {

@@ -1,14 +1,14 @@
 //! Sites: the treatment locations of a health system, on its ledger.
 
-use super::{Diff, expect_version};
+use super::expect_version;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::events::Diff;
+use cellpath_domain::events::directory::{SiteChanges, SiteCreated, SiteFields};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{Code, Name, OrgKind};
 use cellpath_store::{Page, Site};
 use serde::Deserialize;
-use serde_json::json;
-use std::sync::Arc;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,28 +72,26 @@ impl App {
             updated_at: 0,
         };
         let code = site.code.clone();
-        let payload = json!({ "id": site.id, "new": {
-            "org_id": site.org_id, "name": site.name, "code": site.code,
-            "city": site.city, "region": site.region, "active": true,
-        }});
+        let event = SiteCreated {
+            id: site.id.clone(),
+            new: SiteFields {
+                org_id: site.org_id.clone(),
+                name: site.name.clone(),
+                code: site.code.clone(),
+                city: site.city.clone(),
+                region: site.region.clone(),
+                active: true,
+            },
+        };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: org.id.clone(),
-                opens: None,
-                kind: "site.created",
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 201,
-                build: Arc::new(move |a| Site {
-                    created_at: a.recorded_at,
-                    updated_at: a.recorded_at,
-                    ..site.clone()
-                }),
-            },
+            Write::event(org.id.clone(), &event, move |a| Site {
+                created_at: a.recorded_at,
+                updated_at: a.recorded_at,
+                ..site.clone()
+            })
+            .created(),
         )
         .await
         .map_err(|e| code_taken(e, &code))
@@ -166,48 +164,50 @@ impl App {
             .and_then(|v| f.check("region", Name::parse(v)));
         f.finish()?;
         expect_version(&what, current.version, expected_version)?;
-        let mut next = current.clone();
-        let mut diff = Diff::default();
-        diff.field("name", current.name.clone(), name.map(|v| v.into_string()));
-        diff.field("code", current.code.clone(), code.map(|v| v.into_string()));
-        diff.field("city", current.city.clone(), city.map(|v| v.into_string()));
+        let mut diff = Diff::<SiteChanges>::default();
         diff.field(
-            "region",
-            current.region.clone(),
-            region.map(|v| v.into_string()),
+            |c| &mut c.name,
+            current.name.clone(),
+            name.map(Name::into_string),
         );
-        diff.field("active", current.active, patch.active);
+        diff.field(
+            |c| &mut c.code,
+            current.code.clone(),
+            code.map(Code::into_string),
+        );
+        diff.field(
+            |c| &mut c.city,
+            current.city.clone(),
+            city.map(Name::into_string),
+        );
+        diff.field(
+            |c| &mut c.region,
+            current.region.clone(),
+            region.map(Name::into_string),
+        );
+        diff.field(|c| &mut c.active, current.active, patch.active);
         if diff.is_empty() {
             return Ok(Outcome::Fresh(current));
         }
-        let text = |k: &str| diff.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        next.name = text("name").unwrap_or(next.name);
-        next.code = text("code").unwrap_or(next.code);
-        next.city = text("city").unwrap_or(next.city);
-        next.region = text("region").unwrap_or(next.region);
-        next.active = diff
-            .get("active")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(next.active);
-        next.version = current.version + 1;
+        let new = diff.new.clone();
+        let next = Site {
+            name: new.name.unwrap_or(current.name.clone()),
+            code: new.code.unwrap_or(current.code.clone()),
+            city: new.city.unwrap_or(current.city.clone()),
+            region: new.region.unwrap_or(current.region.clone()),
+            active: new.active.unwrap_or(current.active),
+            version: current.version + 1,
+            ..current.clone()
+        };
         let code = next.code.clone();
+        let event = diff.updated(id, next.version);
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: current.org_id.clone(),
-                opens: None,
-                kind: "site.updated",
-                payload: diff.payload(id, next.version),
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 200,
-                build: Arc::new(move |a| Site {
-                    updated_at: a.recorded_at,
-                    ..next.clone()
-                }),
-            },
+            Write::event(current.org_id.clone(), &event, move |a| Site {
+                updated_at: a.recorded_at,
+                ..next.clone()
+            }),
         )
         .await
         .map_err(|e| code_taken(e, &code))

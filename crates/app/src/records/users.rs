@@ -1,16 +1,16 @@
 //! Users: people of an organization, each with one role of that organization's kind.
 //! Their password hashes are operational rows; the record holds who they are and their role.
 
-use super::{Diff, expect_version};
+use super::expect_version;
 use crate::access::Via;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::events::Diff;
+use cellpath_domain::events::directory::{PasswordChanged, UserChanges, UserCreated, UserFields};
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::{Email, Name, OrgKind, Password, Role};
 use cellpath_store::{Operational, Page, User};
 use serde::Deserialize;
-use serde_json::json;
-use std::sync::Arc;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,41 +64,42 @@ impl App {
             });
         }
         let password_hash = crate::auth::hash_password(password.expect("checked")).await?;
+        let role = role.expect("checked");
         let user = User {
             id: crate::ids::new_id("usr"),
             org_id: org.id.clone(),
             email: email.into_string(),
             name: name.expect("checked").into_string(),
-            role: role.expect("checked").as_str().to_string(),
+            role: role.as_str().to_string(),
             active: true,
             version: 1,
             created_at: 0,
             updated_at: 0,
         };
-        let payload = json!({ "id": user.id, "new": {
-            "org_id": user.org_id, "email": user.email, "name": user.name, "role": user.role, "active": true,
-        }});
+        let event = UserCreated {
+            id: user.id.clone(),
+            new: UserFields {
+                org_id: user.org_id.clone(),
+                email: user.email.clone(),
+                name: user.name.clone(),
+                role,
+                active: true,
+            },
+        };
+        let set_password = Operational::SetPassword {
+            user_id: user.id.clone(),
+            password_hash,
+        };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: org.id.clone(),
-                opens: None,
-                kind: "user.created",
-                payload,
-                operational: vec![Operational::SetPassword {
-                    user_id: user.id.clone(),
-                    password_hash,
-                }],
-                then: vec![],
-                redact: None,
-                status: 201,
-                build: Arc::new(move |a| User {
-                    created_at: a.recorded_at,
-                    updated_at: a.recorded_at,
-                    ..user.clone()
-                }),
-            },
+            Write::event(org.id.clone(), &event, move |a| User {
+                created_at: a.recorded_at,
+                updated_at: a.recorded_at,
+                ..user.clone()
+            })
+            .with_operational(set_password)
+            .created(),
         )
         .await
     }
@@ -202,57 +203,43 @@ impl App {
                 "you cannot deactivate yourself; ask another admin",
             ));
         }
-        let mut diff = Diff::default();
-        diff.field("name", current.name.clone(), name.map(|v| v.into_string()));
+        let current_role: Role = current
+            .role
+            .parse()
+            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let mut diff = Diff::<UserChanges>::default();
         diff.field(
-            "role",
-            current.role.clone(),
-            role.map(|r| r.as_str().to_string()),
+            |c| &mut c.name,
+            current.name.clone(),
+            name.map(Name::into_string),
         );
-        diff.field("active", current.active, patch.active);
+        diff.field(|c| &mut c.role, current_role, role);
+        diff.field(|c| &mut c.active, current.active, patch.active);
         if diff.is_empty() {
             return Ok(Outcome::Fresh(current));
         }
-        let mut next = current.clone();
-        if let Some(v) = diff.get("name").and_then(|v| v.as_str()) {
-            next.name = v.to_string();
-        }
-        if let Some(v) = diff.get("role").and_then(|v| v.as_str()) {
-            next.role = v.to_string();
-        }
-        if let Some(v) = diff.get("active").and_then(|v| v.as_bool()) {
-            next.active = v;
-        }
-        next.version = current.version + 1;
+        let new = diff.new.clone();
+        let next = User {
+            name: new.name.unwrap_or(current.name.clone()),
+            role: new.role.unwrap_or(current_role).as_str().to_string(),
+            active: new.active.unwrap_or(current.active),
+            version: current.version + 1,
+            ..current.clone()
+        };
         let deactivated = current.active && !next.active;
-        let out = self
-            .write(
-                caller,
-                idem,
-                Write {
-                    ledger_id: current.org_id.clone(),
-                    opens: None,
-                    kind: "user.updated",
-                    payload: diff.payload(id, next.version),
-                    operational: if stepping_down {
-                        vec![Operational::KeepsAnActiveAdmin {
-                            org_id: current.org_id.clone(),
-                            field: last_admin.0.into(),
-                            message: last_admin.1,
-                        }]
-                    } else {
-                        vec![]
-                    },
-                    then: vec![],
-                    redact: None,
-                    status: 200,
-                    build: Arc::new(move |a| User {
-                        updated_at: a.recorded_at,
-                        ..next.clone()
-                    }),
-                },
-            )
-            .await?;
+        let event = diff.updated(id, next.version);
+        let mut write = Write::event(current.org_id.clone(), &event, move |a| User {
+            updated_at: a.recorded_at,
+            ..next.clone()
+        });
+        if stepping_down {
+            write = write.with_operational(Operational::KeepsAnActiveAdmin {
+                org_id: current.org_id.clone(),
+                field: last_admin.0.into(),
+                message: last_admin.1,
+            });
+        }
+        let out = self.write(caller, idem, write).await?;
         if deactivated {
             self.store.delete_sessions_of(id).await?;
         }
@@ -287,23 +274,18 @@ impl App {
         }
         f.finish()?;
         let password_hash = crate::auth::hash_password(new.expect("checked")).await?;
+        let event = PasswordChanged {
+            id: user.id.clone(),
+        };
         self.write(
             caller,
             None,
-            Write {
-                ledger_id: user.org_id.clone(),
-                opens: None,
-                kind: "user.password_changed",
-                payload: json!({ "id": user.id }),
-                operational: vec![Operational::SetPassword {
+            Write::event(user.org_id.clone(), &event, |_| ())
+                .with_operational(Operational::SetPassword {
                     user_id: user.id.clone(),
                     password_hash,
-                }],
-                then: vec![],
-                redact: None,
-                status: 204,
-                build: Arc::new(|_| ()),
-            },
+                })
+                .status(204),
         )
         .await?
         .fresh()?;

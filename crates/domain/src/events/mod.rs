@@ -1,0 +1,175 @@
+//! Events: what a command records, as types. Each serializes to exactly the payload the ledger
+//! holds (`docs/ledger-format.md`; canonical JSON sorts the keys, so only names, nesting and
+//! absent-versus-null matter) and names its `type` through [`Event::KIND`]. One module per
+//! capability; contracting's events are still built in `app` and come next.
+//!
+//! Records share two shapes: `<record>.created` is [`Created`] (`{id, new: {…}}`) and
+//! `<record>.updated` is [`Updated`] (`{id, version, old: {…}, new: {…}}`, only the changed
+//! fields, built with [`Diff`]).
+
+pub mod auth;
+pub mod directory;
+pub mod programs;
+pub mod readiness;
+pub mod site_maps;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// An event type: its payload is `Self`, serialized; its `type` in the envelope is `KIND`.
+pub trait Event: Serialize + DeserializeOwned {
+    const KIND: &'static str;
+}
+
+/// `<record>.created`: the new record's id and its fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Created<F> {
+    pub id: String,
+    pub new: F,
+}
+
+/// `<record>.updated`: the record's new version, with the old and new values of the fields
+/// that changed (`C` has every changeable field optional; a field left out did not change).
+/// It applies only to the record at `version - 1`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Updated<C> {
+    pub id: String,
+    pub version: i64,
+    pub old: C,
+    pub new: C,
+}
+
+/// Old and new values of the fields a command changes, gathered field by field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diff<C> {
+    pub old: C,
+    pub new: C,
+}
+
+impl<C: Default + PartialEq> Diff<C> {
+    /// Note `field` as changed when a value is given (`next`) and it differs from `current`.
+    pub fn field<T: PartialEq>(
+        &mut self,
+        field: impl Fn(&mut C) -> &mut Option<T>,
+        current: T,
+        next: Option<T>,
+    ) {
+        if let Some(next) = next
+            && next != current
+        {
+            *field(&mut self.old) = Some(current);
+            *field(&mut self.new) = Some(next);
+        }
+    }
+
+    /// Nothing changed: no event to record.
+    pub fn is_empty(&self) -> bool {
+        self.new == C::default()
+    }
+
+    /// The event that records these changes as the record's `version`.
+    pub fn updated(self, id: impl Into<String>, version: i64) -> Updated<C> {
+        Updated {
+            id: id.into(),
+            version,
+            old: self.old,
+            new: self.new,
+        }
+    }
+}
+
+/// For a changed field that may hold null (`Option<Option<T>>`): present and null is
+/// `Some(None)`, absent is `None` (serde's default would read both as `None`).
+pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Called once for every event type, e.g. to check a record of the past against each.
+pub trait Visit {
+    fn event<E: Event>(&mut self);
+}
+
+/// Declares each type's `KIND` and lists the module's types for [`each`].
+macro_rules! events {
+    ($($ty:ty => $kind:literal),+ $(,)?) => {
+        $(impl $crate::events::Event for $ty {
+            const KIND: &'static str = $kind;
+        })+
+        pub(crate) fn each(v: &mut impl $crate::events::Visit) {
+            $(v.event::<$ty>();)+
+        }
+    };
+}
+pub(crate) use events;
+
+/// Visit every event type of every capability.
+pub fn each(v: &mut impl Visit) {
+    directory::each(v);
+    auth::each(v);
+    programs::each(v);
+    site_maps::each(v);
+    readiness::each(v);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Kinds(Vec<&'static str>);
+    impl Visit for Kinds {
+        fn event<E: Event>(&mut self) {
+            self.0.push(E::KIND);
+        }
+    }
+
+    #[test]
+    fn every_kind_names_one_type() {
+        let mut kinds = Kinds(Vec::new());
+        each(&mut kinds);
+        let mut sorted = kinds.0.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), kinds.0.len(), "{:?}", kinds.0);
+    }
+
+    #[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    struct Changes {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        active: Option<bool>,
+        #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+        published_at: Option<Option<i64>>,
+    }
+
+    #[test]
+    fn a_diff_keeps_only_what_changed() {
+        let mut d = Diff::<Changes>::default();
+        d.field(|c| &mut c.name, "A".to_string(), Some("A".to_string()));
+        d.field(|c| &mut c.active, true, None);
+        assert!(d.is_empty());
+        d.field(|c| &mut c.name, "A".to_string(), Some("B".to_string()));
+        d.field(|c| &mut c.published_at, None, Some(Some(5)));
+        let e = d.updated("site_1", 2);
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"id": "site_1", "version": 2,
+                "old": {"name": "A", "published_at": null}, "new": {"name": "B", "published_at": 5}})
+        );
+        let back: Updated<Changes> =
+            serde_json::from_value(serde_json::to_value(&e).unwrap()).unwrap();
+        assert_eq!(back, e, "null read back as present");
+        assert!(
+            serde_json::from_value::<Updated<Changes>>(
+                serde_json::json!({"id": "x", "version": 2, "old": {"nom": "A"}, "new": {}})
+            )
+            .is_err(),
+            "a renamed field is refused"
+        );
+    }
+}

@@ -1,0 +1,72 @@
+//! Site maps' events, on the partnership's ledger: a site's versions of a published map (its
+//! refinement), and the changes to controlled steps it proposes, which the manufacturer
+//! accepts or rejects. A signature on a version is the ledger's own signature event, recorded
+//! with a version bump (`SiteMapVersionUpdated` with nothing changed).
+
+use super::{Created, Updated, events};
+use crate::process_map::Step;
+use crate::refinement::SiteRefinement;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteMapVersionFields {
+    pub partnership_id: String,
+    pub site_id: String,
+    pub program_id: String,
+    /// The published map version it refines.
+    pub base_map_version_id: String,
+    pub number: i64,
+    pub refinement: SiteRefinement,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteMapVersionChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refinement: Option<SiteRefinement>,
+}
+
+vocabulary!(
+    /// A proposed change to a controlled step waits for the manufacturer's decision.
+    ProposalStatus, "proposal status" {
+        Pending => "pending",
+        Accepted => "accepted",
+        Rejected => "rejected",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MapProposalFields {
+    pub partnership_id: String,
+    pub site_map_version_id: String,
+    pub step_key: String,
+    /// The whole step as the site proposes it.
+    pub proposed: Step,
+    pub reason: String,
+    pub status: ProposalStatus,
+    /// Empty until decided.
+    pub decision_reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MapProposalChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<ProposalStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision_reason: Option<String>,
+}
+
+pub type SiteMapVersionCreated = Created<SiteMapVersionFields>;
+pub type SiteMapVersionUpdated = Updated<SiteMapVersionChanges>;
+pub type MapProposalCreated = Created<MapProposalFields>;
+pub type MapProposalUpdated = Updated<MapProposalChanges>;
+
+events! {
+    SiteMapVersionCreated => "site_map_version.created",
+    SiteMapVersionUpdated => "site_map_version.updated",
+    MapProposalCreated => "map_proposal.created",
+    MapProposalUpdated => "map_proposal.updated",
+}
