@@ -11,6 +11,9 @@ use cellpath_store::{
 };
 use serde_json::json;
 
+#[path = "store/jobs.rs"]
+mod jobs;
+
 fn org_created(id: &str, name: &str, now: i64) -> Append {
     Append::new(
         id,
