@@ -457,12 +457,22 @@ impl App {
                 "sign a record (such as a site map version) on its own page or endpoint; here you sign ledger events",
             ));
         }
-        self.sign_with(caller, ledger_id, target, meaning, password, idem, vec![])
-            .await
+        self.sign_with(
+            caller,
+            ledger_id,
+            target,
+            meaning,
+            password,
+            idem,
+            vec![],
+            vec![],
+        )
+        .await
     }
 
     /// Record an e-signature, with further events of the same command (e.g. the version bump
-    /// that makes a signature and a concurrent change of the signed record exclusive).
+    /// that makes a signature and a concurrent change of the signed record exclusive) and the
+    /// jobs that must follow it (e.g. the gate's review after a site map is signed).
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn sign_with(
         &self,
@@ -473,6 +483,7 @@ impl App {
         password: &str,
         idem: Option<Idem>,
         then: Vec<cellpath_store::FollowUp>,
+        enqueue: Vec<cellpath_store::NewJob>,
     ) -> Result<Outcome<SignatureRow>, AppError> {
         let p = caller
             .principal
@@ -535,7 +546,10 @@ impl App {
                 opens: None,
                 kind: SIGNATURE_EVENT_TYPE,
                 payload: payload.to_payload(),
-                operational: vec![],
+                operational: enqueue
+                    .into_iter()
+                    .map(cellpath_store::Operational::Enqueue)
+                    .collect(),
                 then,
                 redact: None,
                 status: 201,

@@ -501,6 +501,9 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     }
     site_work(app).await?;
     contracting_work(app).await?;
+    // What the seeded commands enqueued (the gate's reviews: LUH-MAIN authorized) runs now,
+    // as the server's worker would run it.
+    app.run_due_jobs().await?;
     Ok(logins)
 }
 
@@ -1135,13 +1138,8 @@ async fn contracting_work(app: &App) -> Result<(), AppError> {
         .fresh()?;
     }
 
-    // The gate's verdicts on the ledger: LUH-MAIN authorized from today.
-    app.review_authorizations(
-        &helixa_contracts,
-        &pship.id,
-        cellpath_domain::Date::of_micros(app.now()),
-    )
-    .await?;
+    // The gate's verdicts reach the ledger through the reviews these commands enqueued
+    // (LUH-MAIN authorized), run at the end of the seeding.
 
     // Northbridge × Piedmont: data protection in legal review after two redline rounds.
     let piedmont = find(

@@ -49,6 +49,20 @@ pub(crate) struct Write<T> {
     pub build: Arc<dyn Fn(&Appended) -> T + Send + Sync>,
 }
 
+impl<T> Write<T> {
+    /// A job that must follow this command (e.g. the gate's review), written in its
+    /// transaction: it exists exactly when the command's event does.
+    pub fn enqueue(mut self, job: cellpath_store::NewJob) -> Write<T> {
+        self.operational.push(Operational::Enqueue(job));
+        self
+    }
+
+    /// `enqueue` each of these (none, when the command's change calls for none).
+    pub fn enqueue_all(self, jobs: impl IntoIterator<Item = cellpath_store::NewJob>) -> Write<T> {
+        jobs.into_iter().fold(self, Write::enqueue)
+    }
+}
+
 impl App {
     /// The first answer to a request already made with this `Idempotency-Key`, if any: a retry
     /// after a lost answer gets it back before any check of the (since changed) state runs.
@@ -75,6 +89,10 @@ impl App {
         w: Write<T>,
     ) -> Result<Outcome<T>, AppError> {
         let mut append = Append::new(w.ledger_id, caller.actor(), w.kind, w.payload, self.now());
+        let enqueues = w
+            .operational
+            .iter()
+            .any(|op| matches!(op, Operational::Enqueue(_)));
         if let Some(kind) = w.opens {
             append = append.opening(kind);
         }
@@ -119,6 +137,9 @@ impl App {
         match self.store.append(append).await? {
             AppendOutcome::Appended { event, .. } => {
                 self.count_append();
+                if enqueues {
+                    self.jobs.wake.notify_one();
+                }
                 Ok(Outcome::Fresh((w.build)(&event)))
             }
             AppendOutcome::Replayed(answer) => Ok(Outcome::Replayed(answer)),

@@ -227,7 +227,21 @@ impl App {
             next.site_ids = s;
         }
         next.version = current.version + 1;
-        let moves_gate = diff.get("site_ids").is_some();
+        // A blocking gap on this facility now holds back other sites: each active partnership
+        // of the health system gets its review (a command on its own ledger), enqueued with
+        // this change.
+        let mut reviews = Vec::new();
+        if diff.get("site_ids").is_some() {
+            for p in self
+                .store
+                .partnerships_of(&current.org_id, Page::all())
+                .await?
+                .into_iter()
+                .filter(|p| p.status == "active")
+            {
+                reviews.push(self.review_gate(&p.id));
+            }
+        }
         let out = self
             .write(
                 caller,
@@ -245,22 +259,10 @@ impl App {
                         updated_at: a.recorded_at,
                         ..next.clone()
                     }),
-                },
+                }
+                .enqueue_all(reviews),
             )
             .await?;
-        // A blocking gap on this facility now holds back other sites: each partnership of
-        // the health system records its verdicts (a command on its own ledger).
-        if moves_gate {
-            for p in self
-                .store
-                .partnerships_of(&current.org_id, Page::all())
-                .await?
-                .into_iter()
-                .filter(|p| p.status == "active")
-            {
-                self.review_after_change(&p.id).await;
-            }
-        }
         Ok(out)
     }
 }
