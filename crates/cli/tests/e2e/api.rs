@@ -723,11 +723,11 @@ async fn health_readiness_and_metrics() {
             .parse()
             .unwrap()
     };
-    assert!(gauge(r#"cellpath_jobs{status="done"}"#) >= 10, "{metrics}");
+    assert!(gauge(r#"cellpath_jobs{status="done"}"#) >= 1, "{metrics}");
     assert_eq!(gauge(r#"cellpath_jobs{status="failed"}"#), 0, "{metrics}");
     let _ = gauge(r#"cellpath_jobs{status="queued"}"#);
     let _ = gauge(r#"cellpath_jobs{status="running"}"#);
-    assert!(gauge(r#"cellpath_job_attempts{outcome="done"}"#) >= 10);
+    assert!(gauge(r#"cellpath_job_attempts{outcome="done"}"#) >= 1);
     assert_eq!(gauge(r#"cellpath_job_attempts{outcome="failed"}"#), 0);
     let _ = gauge(r#"cellpath_job_attempts{outcome="lease_expired"}"#);
     s.shutdown().await;
