@@ -194,6 +194,8 @@ type JobTuple = (
     i64,
 );
 
+type AttemptTuple = (String, i64, i64, Option<i64>, String, Option<String>);
+
 fn job_of(r: JobTuple) -> Result<Job, StoreError> {
     Ok(Job {
         payload: serde_json::from_str(&r.3)
@@ -452,7 +454,7 @@ impl Store {
 
     /// A job's attempts, first first.
     pub async fn job_attempts(&self, job_id: &str) -> Result<Vec<JobAttempt>, StoreError> {
-        let rows: Vec<(String, i64, i64, Option<i64>, String, Option<String>)> = sqlx::query_as(
+        let rows: Vec<AttemptTuple> = sqlx::query_as(
             "SELECT job_id, attempt, started_at, finished_at, outcome, error FROM job_attempts WHERE job_id = $1 ORDER BY attempt",
         )
         .bind(job_id)
