@@ -1085,9 +1085,10 @@ pub struct ExpiryReminder {
 }
 
 impl App {
-    /// Review every active partnership's authorizations (the operator's scheduled job): an
-    /// agreement that expired overnight suspends the sites resting on it, on the record.
-    /// Returns the changes recorded.
+    /// Review every active partnership's authorizations on `today`, all at once: an agreement
+    /// that expired overnight suspends the sites resting on it, on the record. Returns the
+    /// changes recorded. (The server does not call it: its hourly tick enqueues one
+    /// `ReviewGate` job per active partnership, each retried on its own.)
     pub async fn review_all_authorizations(&self, today: Date) -> Result<usize, AppError> {
         let op = Caller::system("authorization-review");
         let mut changed = 0;
