@@ -183,28 +183,42 @@ impl App {
     /// after its last attempt, or at once when it cannot be read).
     pub async fn run_due_jobs(&self) -> Result<JobsRun, AppError> {
         let mut run = JobsRun::default();
-        while let Some(claimed) = self
-            .store
-            .claim_job(self.now(), LEASE_MICROS, self.jobs.backoff)
-            .await?
-        {
-            let outcome = match Job::parse(&claimed.kind, &claimed.payload) {
-                Ok(job) => self.run_job(&job).await.map_err(|e| (e.to_string(), false)),
-                Err(unreadable) => Err((unreadable, true)),
-            };
-            match outcome {
-                Ok(()) => {
-                    self.store.complete_job(&claimed, self.now()).await?;
-                    run.done += 1;
-                }
-                Err((error, permanent)) => {
-                    let status = self.fail(&claimed, &error, permanent).await?;
-                    tracing::warn!(job = %claimed.id, kind = %claimed.kind, attempt = claimed.attempt, ?status, %error, "a job failed");
-                    run.failed += 1;
-                }
+        while let Some(done) = self.run_next_job().await? {
+            if done {
+                run.done += 1;
+            } else {
+                run.failed += 1;
             }
         }
         Ok(run)
+    }
+
+    /// Claim the job due soonest and run it: `None` when nothing is due, else whether it was
+    /// done (false: the attempt failed and was recorded). The worker calls it job by job, so a
+    /// shutdown waits for one job, not for the whole queue.
+    pub async fn run_next_job(&self) -> Result<Option<bool>, AppError> {
+        let Some(claimed) = self
+            .store
+            .claim_job(self.now(), LEASE_MICROS, self.jobs.backoff)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let outcome = match Job::parse(&claimed.kind, &claimed.payload) {
+            Ok(job) => self.run_job(&job).await.map_err(|e| (e.to_string(), false)),
+            Err(unreadable) => Err((unreadable, true)),
+        };
+        match outcome {
+            Ok(()) => {
+                self.store.complete_job(&claimed, self.now()).await?;
+                Ok(Some(true))
+            }
+            Err((error, permanent)) => {
+                let status = self.fail(&claimed, &error, permanent).await?;
+                tracing::warn!(job = %claimed.id, kind = %claimed.kind, attempt = claimed.attempt, ?status, %error, "a job failed");
+                Ok(Some(false))
+            }
+        }
     }
 
     /// Jobs by status and attempts by outcome (for `/metrics`).

@@ -140,21 +140,35 @@ pub async fn work(app: App, shutdown: impl Future<Output = ()> + Send + 'static)
         }
     });
     let wake = app.jobs_enqueued();
-    tokio::pin!(shutdown);
-    loop {
-        match app.run_due_jobs().await {
-            Ok(run) if run.done + run.failed > 0 => {
-                tracing::info!(done = run.done, failed = run.failed, "jobs run")
+    let (stop, mut stopping) = tokio::sync::watch::channel(false);
+    let signal = tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    'work: loop {
+        let (mut done, mut failed) = (0, 0);
+        // Job by job, so a shutdown waits for the one in hand only.
+        while !*stopping.borrow() {
+            match app.run_next_job().await {
+                Ok(Some(true)) => done += 1,
+                Ok(Some(false)) => failed += 1,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "running due jobs failed");
+                    break;
+                }
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "running due jobs failed"),
+        }
+        if done + failed > 0 {
+            tracing::info!(done, failed, "jobs run");
         }
         tokio::select! {
-            _ = &mut shutdown => break,
+            _ = stopping.wait_for(|s| *s) => break 'work,
             _ = wake.notified() => {}
             _ = tokio::time::sleep(POLL_EVERY) => {}
         }
     }
+    signal.abort();
     tick.abort();
 }
 
