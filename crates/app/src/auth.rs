@@ -446,12 +446,22 @@ impl App {
                 "sign a record (such as a site map version) on its own page or endpoint; here you sign ledger events",
             ));
         }
-        self.sign_with(caller, ledger_id, target, meaning, password, idem, vec![])
-            .await
+        self.sign_with(
+            caller,
+            ledger_id,
+            target,
+            meaning,
+            password,
+            idem,
+            vec![],
+            vec![],
+        )
+        .await
     }
 
     /// Record an e-signature, with further events of the same command (e.g. the version bump
-    /// that makes a signature and a concurrent change of the signed record exclusive).
+    /// that makes a signature and a concurrent change of the signed record exclusive) and the
+    /// jobs that must follow it (e.g. the gate's review after a site map is signed).
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn sign_with(
         &self,
@@ -462,6 +472,7 @@ impl App {
         password: &str,
         idem: Option<Idem>,
         then: Vec<cellpath_store::FollowUp>,
+        enqueue: Vec<cellpath_store::NewJob>,
     ) -> Result<Outcome<SignatureRow>, AppError> {
         let p = caller
             .principal
@@ -527,7 +538,12 @@ impl App {
             signed_at: now,
             channel: channel.clone(),
         });
-        self.write(caller, idem, write.then(then).created()).await
+        self.write(
+            caller,
+            idem,
+            write.then(then).enqueue_all(enqueue).created(),
+        )
+        .await
     }
 }
 

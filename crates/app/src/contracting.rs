@@ -192,6 +192,17 @@ impl App {
     ) -> Result<Outcome<Agreement>, AppError> {
         let version = a.version + 1;
         let next = Agreement { version, ..next };
+        // A timer for the day an executed agreement lapses: the gate is judged again that
+        // morning, not at the next hourly review.
+        let lapses = (next.status == AgreementStatus::Executed.as_str())
+            .then(|| Date::parse(&next.expires_on).ok())
+            .flatten();
+        let timer = lapses.map(|day| {
+            crate::Job::ReviewGate {
+                partnership_id: a.partnership_id.clone(),
+            }
+            .on_day(&day)
+        });
         let out = self
             .write(
                 caller,
@@ -209,40 +220,24 @@ impl App {
                         updated_at: e.recorded_at,
                         ..next.clone()
                     }),
-                },
+                }
+                // Executed, withdrawn, dated or joined: the gate may have moved.
+                .enqueue(self.review_gate(&a.partnership_id))
+                .enqueue_all(timer),
             )
             .await?;
-        // Executed, withdrawn, dated or joined: the gate may have moved.
-        self.review_after_change(&a.partnership_id).await;
         Ok(out)
     }
 
-    /// Bring the partnership's recorded verdicts up to date right after a command that may
-    /// move the gate (as the system, today), so an authorization or suspension is on the
-    /// shared record with the change that caused it — whichever surface made the change. The
-    /// command has committed already: a failure here is logged, and the hourly review
-    /// catches up.
-    ///
-    /// The review reads the record outside its write, so a command committed meanwhile can
-    /// make what it recorded stale (or make it lose a race: 409); it looks again until a look
-    /// finds nothing to record, a few times at most.
-    pub(crate) async fn review_after_change(&self, partnership_id: &str) {
-        const LOOKS: usize = 3;
-        let system = Caller::system("authorization-review");
-        for _ in 0..LOOKS {
-            let today = Date::of_micros(self.now());
-            match self
-                .review_authorizations(&system, partnership_id, today)
-                .await
-            {
-                Ok(changes) if changes.is_empty() => return,
-                Ok(_) | Err(AppError::Conflict { .. } | AppError::Duplicate { .. }) => continue,
-                Err(e) => {
-                    tracing::warn!(partnership_id, error = %e, "reviewing authorizations after a change failed; the hourly review will catch up");
-                    return;
-                }
-            }
+    /// The job every command that may move the gate enqueues in its own transaction: the
+    /// partnership's recorded verdicts brought up to date (as the system, on the day it runs),
+    /// so an authorization or suspension follows the change that caused it whichever surface
+    /// made the change — and even when the process dies right after the commit.
+    pub(crate) fn review_gate(&self, partnership_id: &str) -> cellpath_store::NewJob {
+        crate::Job::ReviewGate {
+            partnership_id: partnership_id.to_string(),
         }
+        .due(self.now())
     }
 
     async fn check_owner(
@@ -290,20 +285,6 @@ impl App {
     /// away from the gate (an agreement counts only once executed, and a quality or supply
     /// agreement counts at either scope), but the verdicts are brought up to date all the same.
     pub async fn create_agreement(
-        &self,
-        caller: &Caller,
-        partnership_id: &str,
-        input: AgreementInput,
-        idem: Option<Idem>,
-    ) -> Result<Outcome<Agreement>, AppError> {
-        let out = self
-            .create_agreement_inner(caller, partnership_id, input, idem)
-            .await?;
-        self.review_after_change(partnership_id).await;
-        Ok(out)
-    }
-
-    async fn create_agreement_inner(
         &self,
         caller: &Caller,
         partnership_id: &str,
@@ -425,7 +406,8 @@ impl App {
                     updated_at: e.recorded_at,
                     ..a.clone()
                 }),
-            },
+            }
+            .enqueue(self.review_gate(&p.id)),
         )
         .await
     }
@@ -1103,9 +1085,10 @@ pub struct ExpiryReminder {
 }
 
 impl App {
-    /// Review every active partnership's authorizations (the operator's scheduled job): an
-    /// agreement that expired overnight suspends the sites resting on it, on the record.
-    /// Returns the changes recorded.
+    /// Review every active partnership's authorizations on `today`, all at once: an agreement
+    /// that expired overnight suspends the sites resting on it, on the record. Returns the
+    /// changes recorded. (The server does not call it: its hourly tick enqueues one
+    /// `ReviewGate` job per active partnership, each retried on its own.)
     pub async fn review_all_authorizations(&self, today: Date) -> Result<usize, AppError> {
         let op = Caller::system("authorization-review");
         let mut changed = 0;

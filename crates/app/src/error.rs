@@ -186,6 +186,12 @@ const DUPLICATES: &[(&str, &str, &str)] = &[
         "",
         "this expiry reminder was already recorded",
     ),
+    // Enqueueing does nothing on this conflict; the message is for a change to that.
+    (
+        "jobs",
+        "",
+        "the same work is already queued; it runs shortly",
+    ),
 ];
 
 /// The table a unique-key violation names: SQLite says "UNIQUE constraint failed:
@@ -238,6 +244,8 @@ mod tests {
         include_str!("../../store/migrations/0005_contracting.sql"),
         include_str!("../../store/migrations/0006_expiry_reminders.sql"),
         include_str!("../../store/migrations/0007_deliverable_revocation.sql"),
+        include_str!("../../store/migrations/0008_signing_lockout.sql"),
+        include_str!("../../store/migrations/0009_jobs.sql"),
     ];
 
     /// Every unique key of the schema as (table, columns, index name if it has one).

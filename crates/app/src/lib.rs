@@ -11,6 +11,7 @@ pub mod contracting;
 pub mod demo;
 pub mod error;
 pub mod ids;
+pub mod jobs;
 pub mod notices;
 pub mod onboarding;
 mod plan_cache;
@@ -24,6 +25,7 @@ mod write;
 pub use access::Caller;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, FieldError, Fields};
+pub use jobs::{Job, JobsRun, ListedJob};
 pub use write::{Idem, Outcome};
 
 use cellpath_store::Store;
@@ -61,6 +63,7 @@ pub struct App {
     password_checks: Arc<AtomicU64>,
     session_touches: Arc<AtomicU64>,
     plans: Arc<plan_cache::PlanCache>,
+    jobs: jobs::Jobs,
 }
 
 impl App {
@@ -73,7 +76,14 @@ impl App {
             password_checks: Arc::new(AtomicU64::new(0)),
             session_touches: Arc::new(AtomicU64::new(0)),
             plans: Arc::new(plan_cache::PlanCache::default()),
+            jobs: jobs::Jobs::default(),
         }
+    }
+
+    /// The same app with another retry policy for failed jobs (tests use short ones).
+    pub fn with_backoff(mut self, backoff: cellpath_store::Backoff) -> App {
+        self.jobs.backoff = backoff;
+        self
     }
 
     /// Microseconds since the Unix epoch, from the injected clock.
@@ -104,13 +114,14 @@ impl App {
         self.plans.counts()
     }
 
-    /// Forget what has expired: idempotency records older than 24 hours, ended sessions.
-    /// Operational rows only; the record is never purged.
-    pub async fn purge_expired(&self) -> Result<(u64, u64), AppError> {
+    /// Forget what has expired: idempotency records older than 24 hours, ended sessions, jobs
+    /// done more than a week ago. Operational rows only; the record is never purged.
+    pub async fn purge_expired(&self) -> Result<(u64, u64, u64), AppError> {
         let now = self.now();
         Ok((
             self.store.purge_idempotency(now).await?,
             self.store.purge_sessions(now).await?,
+            self.store.purge_done_jobs(now).await?,
         ))
     }
 

@@ -93,10 +93,10 @@ impl App {
         Ok(out)
     }
 
-    /// Record the expiry reminders due on `today` in every active partnership (the operator's
-    /// scheduled job, beside `review_all_authorizations`): for each executed agreement with an
-    /// expiry date, the threshold `reminder_due` names, once per (agreement, expiry date,
-    /// threshold). Returns how many were recorded.
+    /// Record the expiry reminders due on `today` in every active partnership (the hourly
+    /// tick's `SendExpiryReminders` job): for each executed agreement with an expiry date, the
+    /// threshold `reminder_due` names, once per (agreement, expiry date, threshold). Returns
+    /// how many were recorded.
     pub async fn send_expiry_reminders(&self, today: Date) -> Result<usize, AppError> {
         let op = Caller::system("expiry-reminders");
         let mut recorded = 0;

@@ -367,27 +367,10 @@ impl App {
         })
     }
 
-    /// Open every new gap (see `analyze_gaps_inner`); a blocking gap suspends an authorized
-    /// site, so the gate's verdicts are brought up to date at once.
-    pub async fn analyze_gaps(
-        &self,
-        caller: &Caller,
-        partnership_id: &str,
-        site_id: &str,
-        program_id: &str,
-    ) -> Result<Vec<Gap>, AppError> {
-        let out = self
-            .analyze_gaps_inner(caller, partnership_id, site_id, program_id)
-            .await?;
-        if !out.is_empty() {
-            self.review_after_change(partnership_id).await;
-        }
-        Ok(out)
-    }
-
     /// Open a gap for every unmet (or unobserved) requirement that has no open gap yet — all
-    /// in one command. Returns the gaps opened.
-    async fn analyze_gaps_inner(
+    /// in one command. Returns the gaps opened. A blocking gap suspends an authorized site:
+    /// the gate's review is enqueued with the gaps.
+    pub async fn analyze_gaps(
         &self,
         caller: &Caller,
         partnership_id: &str,
@@ -494,7 +477,8 @@ impl App {
             None,
             Write::event(p.id.clone(), &first, |_| ())
                 .then(then)
-                .created(),
+                .created()
+                .enqueue(self.review_gate(&p.id)),
         )
         .await?
         .fresh()?;
@@ -510,28 +494,9 @@ impl App {
         Ok(out)
     }
 
-    /// Close a gap with evidence and a signature (see `close_gap_inner`); the last blocking
-    /// gap closed may authorize a site, so the gate's verdicts are brought up to date at once.
+    /// Close a gap: the evidence and the closer's e-signature on it, in one command. The last
+    /// blocking gap closed may authorize a site: the gate's review is enqueued with it.
     pub async fn close_gap(
-        &self,
-        caller: &Caller,
-        gap_id: &str,
-        expected_version: i64,
-        evidence: &str,
-        password: &str,
-        idem: Option<Idem>,
-    ) -> Result<Outcome<Gap>, AppError> {
-        let out = self
-            .close_gap_inner(caller, gap_id, expected_version, evidence, password, idem)
-            .await?;
-        if let Some(g) = self.store.gap(gap_id).await? {
-            self.review_after_change(&g.partnership_id).await;
-        }
-        Ok(out)
-    }
-
-    /// Close a gap: the evidence and the closer's e-signature on it, in one command.
-    async fn close_gap_inner(
         &self,
         caller: &Caller,
         gap_id: &str,
@@ -592,7 +557,8 @@ impl App {
                 updated_at: a.recorded_at,
                 ..next.clone()
             })
-            .then(vec![sign]),
+            .then(vec![sign])
+            .enqueue(self.review_gate(&p.id)),
         )
         .await
     }

@@ -584,27 +584,10 @@ impl App {
         .await
     }
 
-    /// Sign a site map version (see `sign_site_map_inner`); a version signed by both sides may
-    /// authorize a site, so the gate's verdicts are brought up to date at once.
+    /// Sign the version's current content for the caller's side (password re-entered). A
+    /// version signed by both sides may authorize a site: the gate's review is enqueued with
+    /// the signature.
     pub async fn sign_site_map(
-        &self,
-        caller: &Caller,
-        id: &str,
-        meaning: Meaning,
-        password: &str,
-        idem: Option<Idem>,
-    ) -> Result<Outcome<SignatureRow>, AppError> {
-        let out = self
-            .sign_site_map_inner(caller, id, meaning, password, idem)
-            .await?;
-        if let Some(v) = self.store.site_map_version(id).await? {
-            self.review_after_change(&v.partnership_id).await;
-        }
-        Ok(out)
-    }
-
-    /// Sign the version's current content for the caller's side (password re-entered).
-    async fn sign_site_map_inner(
         &self,
         caller: &Caller,
         id: &str,
@@ -666,6 +649,7 @@ impl App {
             password,
             idem,
             vec![bump],
+            vec![self.review_gate(&p.id)],
         )
         .await
     }

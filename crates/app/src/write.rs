@@ -146,6 +146,18 @@ impl<T> Write<T> {
         self.redact = Some(field);
         self
     }
+
+    /// A job that must follow this command (e.g. the gate's review), written in its
+    /// transaction: it exists exactly when the command's event does.
+    pub fn enqueue(mut self, job: cellpath_store::NewJob) -> Write<T> {
+        self.operational.push(Operational::Enqueue(job));
+        self
+    }
+
+    /// `enqueue` each of these (none, when the command's change calls for none).
+    pub fn enqueue_all(self, jobs: impl IntoIterator<Item = cellpath_store::NewJob>) -> Write<T> {
+        jobs.into_iter().fold(self, Write::enqueue)
+    }
 }
 
 impl App {
@@ -174,6 +186,10 @@ impl App {
         w: Write<T>,
     ) -> Result<Outcome<T>, AppError> {
         let mut append = Append::new(w.ledger_id, caller.actor(), w.kind, w.payload, self.now());
+        let enqueues = w
+            .operational
+            .iter()
+            .any(|op| matches!(op, Operational::Enqueue(_)));
         if let Some(kind) = w.opens {
             append = append.opening(kind);
         }
@@ -218,6 +234,9 @@ impl App {
         match self.store.append(append).await? {
             AppendOutcome::Appended { event, .. } => {
                 self.count_append();
+                if enqueues {
+                    self.jobs.wake.notify_one();
+                }
                 Ok(Outcome::Fresh((w.build)(&event)))
             }
             AppendOutcome::Replayed(answer) => Ok(Outcome::Replayed(answer)),

@@ -43,6 +43,10 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "CELLPATH_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Run without the jobs worker: what commands enqueue (the gate's reviews) waits in
+        /// the database for `cellpath jobs work` or a server that runs it.
+        #[arg(long, env = "CELLPATH_NO_JOBS")]
+        no_jobs: bool,
     },
     /// Create a fresh SQLite database with realistic demo data, print the logins, and serve it.
     /// The demo never uses --database-url: its data goes to --file.
@@ -94,6 +98,9 @@ pub enum Command {
     /// (exit 1) or that it cannot be read (exit 2).
     #[command(subcommand)]
     Identifiers(commands::identifiers::IdentifiersCommand),
+    /// Durable jobs: queued, failed and recent ones with their attempts; `run` drains the due
+    /// ones once, `work` runs the worker on its own.
+    Jobs(commands::jobs::JobsArgs),
     /// Measure audited writes per second through HTTP and directly through the store.
     Bench(commands::bench::BenchArgs),
     /// Plan contracting: each site's authorization day (deterministic, P50, P90) and what

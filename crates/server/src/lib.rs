@@ -2,6 +2,7 @@
 //! `If-Match`, pagination) with its OpenAPI document, the web UI merged at `/`, `/healthz`,
 //! `/readyz`, Prometheus `/metrics`, request logs, and a graceful shutdown that lets
 //! in-flight requests finish. Handlers are thin: they parse, call the app, and shape answers.
+//! Beside them runs the jobs worker (`work`): the reactions commands enqueued, the hourly tick.
 
 #![recursion_limit = "512"]
 
@@ -48,56 +49,128 @@ fn with_web(app: App, web: Router) -> Router {
         .layer(axum::middleware::from_fn_with_state(state, metrics::track))
 }
 
-/// Serve until `shutdown` resolves, then stop accepting and let in-flight requests finish.
+/// Whether `serve_with` runs the jobs worker in the same process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Worker {
+    /// Run the worker and the hourly tick (the default).
+    On,
+    /// Leave the jobs to a worker elsewhere (`cellpath jobs work`); what commands enqueue
+    /// waits in the database until one runs.
+    Off,
+}
+
+/// Serve with the jobs worker until `shutdown` resolves, then stop accepting and let
+/// in-flight requests and the job in hand finish.
 pub async fn serve(
     app: App,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with(app, listener, shutdown, Worker::On).await
+}
+
+/// `serve`, with or without the jobs worker.
+pub async fn serve_with(
+    app: App,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    worker: Worker,
 ) -> std::io::Result<()> {
     // A malformed sign-in key (CELLPATH_LOGIN_KEY) stops the start, rather than serving with
     // a key other than the one configured.
     let web = cellpath_web::WebConfig::from_env()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let routes = with_web(app.clone(), cellpath_web::router_with(app.clone(), web));
-    let jobs = [
-        // Idempotency records older than 24 hours and ended sessions.
-        spawn_every(app.clone(), PURGE_EVERY, |app| async move {
-            match app.purge_expired().await {
-                Ok((idem, sessions)) => tracing::debug!(idem, sessions, "purged expired rows"),
-                Err(e) => tracing::warn!(error = %e, "purging expired rows failed"),
+    // Idempotency records older than 24 hours, ended sessions, jobs done a week ago.
+    let purge = spawn_every(app.clone(), PURGE_EVERY, |app| async move {
+        match app.purge_expired().await {
+            Ok((idem, sessions, jobs)) => {
+                tracing::debug!(idem, sessions, jobs, "purged expired rows")
             }
-        }),
-        // Authorizations follow the calendar: an agreement expiring overnight suspends the
-        // sites resting on it without anyone asking, and both sides are reminded before it
-        // lapses. Each records only what is new (a reminder once per threshold).
-        spawn_every(app.clone(), REVIEW_EVERY, |app| async move {
-            let today = cellpath_domain::Date::of_micros(app.now());
-            match app.send_expiry_reminders(today.clone()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(reminders = n, "expiry reminders recorded"),
-                Err(e) => tracing::warn!(error = %e, "recording expiry reminders failed"),
-            }
-            match app.review_all_authorizations(today).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(changes = n, "authorizations reviewed"),
-                Err(e) => tracing::warn!(error = %e, "reviewing authorizations failed"),
-            }
-        }),
-    ];
+            Err(e) => tracing::warn!(error = %e, "purging expired rows failed"),
+        }
+    });
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = (worker == Worker::On).then(|| {
+        tokio::spawn(work(app.clone(), async move {
+            let mut stopped = stopped;
+            let _ = stopped.wait_for(|s| *s).await;
+        }))
+    });
     let served = axum::serve(listener, routes)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
         .await;
-    for job in jobs {
-        job.abort();
+    purge.abort();
+    if let Some(worker) = worker {
+        // The job in hand finishes (its effect is one command, committed or not); one that
+        // takes longer is left to its lease, and runs again elsewhere or at the next start.
+        let abort = worker.abort_handle();
+        if tokio::time::timeout(WORKER_GRACE, worker).await.is_err() {
+            abort.abort();
+        }
     }
     served
 }
 
 /// How often expired operational rows are purged.
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
-/// How often every active partnership's authorizations are reviewed, and its expiry reminders
-/// sent, against today's date.
-const REVIEW_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// How often the hourly tick enqueues the expiry reminders and every active partnership's
+/// review against today's date.
+const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// How often the worker looks for due jobs without being woken (timers, retries, jobs
+/// enqueued by another process).
+const POLL_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long a shutdown waits for the job in hand.
+const WORKER_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The jobs worker, until `shutdown` resolves: runs every due job (woken by the app when a
+/// command enqueued one, and at least every second for timers and retries), and every hour
+/// enqueues the expiry reminders and the review of every active partnership — only enqueues,
+/// keyed by the hour, so several servers add them once. Authorizations follow the calendar:
+/// an agreement expiring overnight suspends the sites resting on it without anyone asking.
+pub async fn work(app: App, shutdown: impl Future<Output = ()> + Send + 'static) {
+    let tick = spawn_every(app.clone(), TICK_EVERY, |app| async move {
+        match app.enqueue_hourly().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "the hourly jobs were enqueued"),
+            Err(e) => tracing::warn!(error = %e, "enqueueing the hourly jobs failed"),
+        }
+    });
+    let wake = app.jobs_enqueued();
+    let (stop, mut stopping) = tokio::sync::watch::channel(false);
+    let signal = tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    'work: loop {
+        let (mut done, mut failed) = (0, 0);
+        // Job by job, so a shutdown waits for the one in hand only.
+        while !*stopping.borrow() {
+            match app.run_next_job().await {
+                Ok(Some(true)) => done += 1,
+                Ok(Some(false)) => failed += 1,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "running due jobs failed");
+                    break;
+                }
+            }
+        }
+        if done + failed > 0 {
+            tracing::info!(done, failed, "jobs run");
+        }
+        tokio::select! {
+            _ = stopping.wait_for(|s| *s) => break 'work,
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(POLL_EVERY) => {}
+        }
+    }
+    signal.abort();
+    tick.abort();
+}
 
 /// Run `job` now and then every `period` until aborted.
 fn spawn_every<F, Fut>(app: App, period: std::time::Duration, job: F) -> tokio::task::JoinHandle<()>

@@ -1,6 +1,7 @@
 //! Operations endpoints and request accounting: `/healthz` (the process answers), `/readyz`
 //! (the database answers), `/metrics` in the Prometheus text format (requests by route and
-//! status, latency histogram, ledger appends), and one structured log line per request.
+//! status, latency histogram, ledger appends, jobs by status and attempts by outcome), and one
+//! structured log line per request.
 
 use crate::AppState;
 use axum::Router;
@@ -46,7 +47,7 @@ impl Metrics {
         }
     }
 
-    fn render(&self, appends: u64) -> String {
+    fn render(&self, appends: u64, jobs: Option<&cellpath_store::JobCounts>) -> String {
         let map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();
         out.push_str("# HELP cellpath_http_requests_total HTTP requests by method, route and status.\n# TYPE cellpath_http_requests_total counter\n");
@@ -82,6 +83,23 @@ impl Metrics {
         }
         out.push_str("# HELP cellpath_ledger_appends_total Events appended to ledgers by this process.\n# TYPE cellpath_ledger_appends_total counter\n");
         out.push_str(&format!("cellpath_ledger_appends_total {appends}\n"));
+        // From the database, so every server (and a worker elsewhere) reports the same queue.
+        if let Some(counts) = jobs {
+            out.push_str("# HELP cellpath_jobs Jobs by status (queued, running, done, failed).\n# TYPE cellpath_jobs gauge\n");
+            for (status, n) in &counts.jobs {
+                out.push_str(&format!(
+                    "cellpath_jobs{{status=\"{}\"}} {n}\n",
+                    status.as_str()
+                ));
+            }
+            out.push_str("# HELP cellpath_job_attempts Job attempts by outcome (running, done, failed, lease_expired).\n# TYPE cellpath_job_attempts gauge\n");
+            for (outcome, n) in &counts.attempts {
+                out.push_str(&format!(
+                    "cellpath_job_attempts{{outcome=\"{}\"}} {n}\n",
+                    outcome.as_str()
+                ));
+            }
+        }
         out
     }
 }
@@ -104,7 +122,18 @@ async fn ready(State(s): State<AppState>) -> Response {
 }
 
 async fn metrics(State(s): State<AppState>) -> Response {
-    let mut res = s.metrics.render(s.app.appends_total()).into_response();
+    // The counters of this process still answer when the database does not.
+    let jobs = match s.app.job_counts().await {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::warn!(error = %e, "counting jobs for /metrics failed");
+            None
+        }
+    };
+    let mut res = s
+        .metrics
+        .render(s.app.appends_total(), jobs.as_ref())
+        .into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4"),

@@ -6,6 +6,7 @@
 pub mod contracting;
 mod dialect;
 mod error;
+mod jobs;
 pub mod migrate;
 mod ops;
 mod project;
@@ -19,6 +20,10 @@ pub use contracting::{
 };
 pub use dialect::Dialect;
 pub use error::StoreError;
+pub use jobs::{
+    AttemptOutcome, Backoff, ClaimedJob, DONE_JOBS_TTL_MICROS, Job, JobAttempt, JobCounts,
+    JobStatus, NewJob,
+};
 pub use ops::{Attempt, SESSION_STAMP_MICROS, TOKEN_STAMP_MICROS};
 pub use read::*;
 pub use replay::{DifferenceKind, StateDifference};

@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "signing_lockout",
         include_str!("../migrations/0008_signing_lockout.sql"),
     ),
+    (9, "jobs", include_str!("../migrations/0009_jobs.sql")),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

@@ -4,7 +4,8 @@
 //! 2. answer a repeated `Idempotency-Key` with the stored answer, and stop;
 //! 3. seal the event (canonical bytes, SHA-256 over the previous hash) and insert it;
 //! 4. project it onto the current-state tables;
-//! 5. store the idempotent answer, then commit.
+//! 5. write the command's operational rows (the jobs that must follow it, among them);
+//! 6. store the idempotent answer, then commit.
 
 use crate::project::project;
 use crate::{Store, StoreError};
@@ -74,6 +75,10 @@ pub enum Operational {
         field: String,
         message: String,
     },
+    /// A job that must follow the command (e.g. the gate's review), written with its cause so
+    /// neither exists without the other; nothing is added when the same work is queued
+    /// already (`jobs::NewJob::dedupe_key`).
+    Enqueue(crate::jobs::NewJob),
 }
 
 /// A further event of the same command, built from the first one (e.g. the e-signature that
@@ -257,7 +262,7 @@ impl Store {
             .await?;
         }
         for op in &append.operational {
-            apply_operational(&mut tx, op).await?;
+            apply_operational(&mut tx, op, append.now).await?;
         }
 
         let answer = match append.idempotency {
@@ -413,8 +418,12 @@ async fn lookup_answer(
 async fn apply_operational(
     tx: &mut Transaction<'static, Any>,
     op: &Operational,
+    now: i64,
 ) -> Result<(), StoreError> {
     match op {
+        Operational::Enqueue(job) => {
+            crate::jobs::insert(tx, job, now).await?;
+        }
         Operational::KeepsAnActiveAdmin {
             org_id,
             field,

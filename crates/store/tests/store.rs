@@ -11,6 +11,8 @@ use cellpath_store::{
 };
 use serde_json::json;
 
+#[path = "store/jobs.rs"]
+mod jobs;
 mod record_fixture;
 
 fn org_created(id: &str, name: &str, now: i64) -> Append {

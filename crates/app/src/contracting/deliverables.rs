@@ -1,8 +1,8 @@
 //! Gate deliverables (DESIGN.md §2) on the partnership's ledger: recorded done at a site for a
 //! program by the side that did the work, revoked when they stop holding (a failed re-audit,
 //! lapsed training, a withdrawn consent version), recorded done again. Each of these is
-//! e-signed in the same command, with the password re-entered; after each the gate is judged
-//! again, so an authorization or a suspension is on the record with its cause.
+//! e-signed in the same command, with the password re-entered; each enqueues the gate's review
+//! in its transaction, so an authorization or a suspension follows it on the record.
 
 use super::DeliverableInput;
 use crate::write::Write;
@@ -29,28 +29,12 @@ fn refuse_other_side(d: Deliverable, principal: &Principal) -> Result<(), AppErr
 }
 
 impl App {
-    /// Record a gate deliverable (see `record_deliverable_inner`), then bring the gate's
-    /// verdicts up to date at once: the last deliverable may authorize a site.
-    pub async fn record_deliverable(
-        &self,
-        caller: &Caller,
-        partnership_id: &str,
-        input: DeliverableInput,
-        password: &str,
-        idem: Option<Idem>,
-    ) -> Result<Outcome<DeliverableRecord>, AppError> {
-        let out = self
-            .record_deliverable_inner(caller, partnership_id, input, password, idem)
-            .await?;
-        self.review_after_change(partnership_id).await;
-        Ok(out)
-    }
-
     /// Record a gate deliverable done at a site, e-signed by the recorder in the same command
     /// (the password re-entered). A signed site map is not recorded here: it is fulfilled by
     /// the site map version both sides signed. One that was revoked is recorded done again
-    /// on its own row (the ledger keeps each version).
-    async fn record_deliverable_inner(
+    /// on its own row (the ledger keeps each version). The last deliverable may authorize a
+    /// site: the gate's review is enqueued with it.
+    pub async fn record_deliverable(
         &self,
         caller: &Caller,
         partnership_id: &str,
@@ -194,7 +178,8 @@ impl App {
                     updated_at: e.recorded_at,
                     ..r.clone()
                 }),
-            },
+            }
+            .enqueue(self.review_gate(&p.id)),
         )
         .await
     }
@@ -276,10 +261,10 @@ impl App {
                         updated_at: e.recorded_at,
                         ..next.clone()
                     }),
-                },
+                }
+                .enqueue(self.review_gate(&p.id)),
             )
             .await?;
-        self.review_after_change(&p.id).await;
         Ok(out)
     }
 

@@ -41,6 +41,9 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     organizations::partnerships(app, &hs_ids).await?;
     site_work(app).await?;
     contracting_work(app).await?;
+    // What the seeded commands enqueued (the gate's reviews) runs now, as the server's worker
+    // would run it; LUH-MAIN's authorization is already recorded by Helixa's contracts lead.
+    app.run_due_jobs().await?;
     Ok(logins)
 }
 

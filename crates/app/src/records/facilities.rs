@@ -224,18 +224,10 @@ impl App {
             ..current.clone()
         };
         let event = diff.updated(id, next.version);
-        let out = self
-            .write(
-                caller,
-                idem,
-                Write::event(current.org_id.clone(), &event, move |a| Facility {
-                    updated_at: a.recorded_at,
-                    ..next.clone()
-                }),
-            )
-            .await?;
-        // A blocking gap on this facility now holds back other sites: each partnership of
-        // the health system records its verdicts (a command on its own ledger).
+        // A blocking gap on this facility now holds back other sites: each active partnership
+        // of the health system gets its review (a command on its own ledger), enqueued with
+        // this change.
+        let mut reviews = Vec::new();
         if moves_gate {
             for p in self
                 .store
@@ -244,9 +236,20 @@ impl App {
                 .into_iter()
                 .filter(|p| p.status == "active")
             {
-                self.review_after_change(&p.id).await;
+                reviews.push(self.review_gate(&p.id));
             }
         }
+        let out = self
+            .write(
+                caller,
+                idem,
+                Write::event(current.org_id.clone(), &event, move |a| Facility {
+                    updated_at: a.recorded_at,
+                    ..next.clone()
+                })
+                .enqueue_all(reviews),
+            )
+            .await?;
         Ok(out)
     }
 }

@@ -342,12 +342,10 @@ impl App {
                 Write::event(current.id.clone(), &event, move |a| Partnership {
                     updated_at: a.recorded_at,
                     ..next.clone()
-                }),
+                })
+                .enqueue_all(moves_gate.then(|| self.review_gate(&current.id))),
             )
             .await?;
-        if moves_gate {
-            self.review_after_change(&current.id).await;
-        }
         Ok(out)
     }
 }

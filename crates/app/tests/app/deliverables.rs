@@ -165,13 +165,15 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
         );
         assert_eq!(training().await, t, "{}: nothing changed", db.label);
 
-        // Revoked: signed (reviewed), and LUH-MAIN is suspended by the same command.
+        // Revoked: signed (reviewed), and LUH-MAIN is suspended by the review the same command
+        // enqueued.
         let revoked = app
             .revoke_deliverable(&cell_lab, &t.id, t.version, reason, pw, None)
             .await
             .unwrap()
             .fresh()
             .unwrap();
+        app.run_due_jobs().await.unwrap();
         assert_eq!(revoked.revoked_on, today(&app).as_str());
         assert_eq!(revoked.revoked_reason, reason);
         let events = app
@@ -210,6 +212,7 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
                 .await;
         assert_eq!(again.id, t.id);
         assert!(again.counts() && again.evidence.contains("TR-2026-02"));
+        app.run_due_jobs().await.unwrap();
         assert_eq!(verdict(&app, &ids, &ids.main).await.0, "authorized");
         // The old versions stay on the ledger, which still verifies; replay rebuilds the row.
         let reports = app.verify_all(&Caller::system("test")).await.unwrap();

@@ -114,8 +114,8 @@ async fn a_blocking_gap_holds_back_every_site_that_uses_its_facility() {
         assert_eq!((status.as_str(), gaps(&missing)), ("authorized", false));
         assert!(gaps(&verdict(&app, &ids, &ids.north).await.1));
 
-        // The main hospital starts using that unit too: the gap holds it back, and the change
-        // itself records the suspension on the partnership's ledger.
+        // The main hospital starts using that unit too: the gap holds it back, and the review
+        // the change enqueued records the suspension on the partnership's ledger.
         clock.advance_secs(86_400);
         let unit = app
             .update_facility(
@@ -132,6 +132,7 @@ async fn a_blocking_gap_holds_back_every_site_that_uses_its_facility() {
             .unwrap()
             .fresh()
             .unwrap();
+        app.run_due_jobs().await.unwrap();
         let (status, missing) = verdict(&app, &ids, &ids.main).await;
         assert_eq!(status, "suspended", "{}: {missing:?}", db.label);
         assert_eq!(missing, ["1 open blocking readiness gap"], "{}", db.label);
@@ -174,7 +175,7 @@ async fn ending_a_partnership_or_taking_the_program_off_it_suspends_its_sites() 
         let admin = as_user(&app, "admin@helixa.example").await;
         assert_eq!(verdict(&app, &ids, &ids.main).await.0, "authorized");
 
-        // Vantacel taken off the partnership: its sites are suspended at once.
+        // Vantacel taken off the partnership: its sites are suspended by the review it enqueued.
         clock.advance_secs(86_400);
         let p = app.partnership(&admin, &ids.partnership).await.unwrap();
         let p = app
@@ -192,6 +193,7 @@ async fn ending_a_partnership_or_taking_the_program_off_it_suspends_its_sites() 
             .unwrap()
             .fresh()
             .unwrap();
+        app.run_due_jobs().await.unwrap();
         let recorded = app
             .store
             .site_authorizations_of(&ids.partnership)
@@ -219,6 +221,7 @@ async fn ending_a_partnership_or_taking_the_program_off_it_suspends_its_sites() 
             .unwrap()
             .fresh()
             .unwrap();
+        app.run_due_jobs().await.unwrap();
         assert_eq!(verdict(&app, &ids, &ids.main).await.0, "authorized");
 
         // Ended: nothing it authorized stays authorized, and the gate says why first.
@@ -236,6 +239,7 @@ async fn ending_a_partnership_or_taking_the_program_off_it_suspends_its_sites() 
         .unwrap()
         .fresh()
         .unwrap();
+        app.run_due_jobs().await.unwrap();
         let (status, missing) = verdict(&app, &ids, &ids.main).await;
         assert_eq!(status, "suspended", "{}", db.label);
         assert_eq!(missing, ["Partnership: ended"], "{}", db.label);
@@ -296,7 +300,9 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .unwrap()
             .fresh()
             .unwrap();
-        // The withdrawal itself records the suspension, the same day, for both sides.
+        // The review the withdrawal enqueued records the suspension, the same day, for both
+        // sides.
+        app.run_due_jobs().await.unwrap();
         let recorded = app
             .gate(
                 &contracts,
@@ -342,7 +348,7 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .unwrap();
         assert_eq!(
             recorded.status, "authorized",
-            "{}: reinstated at once",
+            "{}: reinstated by the review the execution enqueued",
             db.label
         );
         assert_eq!(recorded.missing, serde_json::json!([]));

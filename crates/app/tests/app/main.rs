@@ -7,6 +7,7 @@ mod auth;
 mod deliverables;
 mod demo;
 mod gate;
+mod jobs;
 mod matrix;
 mod notices;
 mod onboarding;

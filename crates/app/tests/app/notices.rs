@@ -459,7 +459,9 @@ async fn a_withdrawal_and_a_new_agreement_show_as_suspension_then_reinstatement_
             .unwrap()
             .fresh()
             .unwrap();
-        // The withdrawal itself records the suspension: nothing is left for a review.
+        // The review the withdrawal enqueued records the suspension: nothing is left for
+        // another.
+        app.run_due_jobs().await.unwrap();
         let changes = app
             .review_authorizations(&mfr, &ids.partnership, today(&app))
             .await

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bench;
 pub mod gate;
 pub mod identifiers;
+pub mod jobs;
 pub mod notices;
 pub mod onboarding;
 pub mod onboarding_bench;
@@ -103,22 +104,30 @@ pub fn print_table(headers: &[&str], rows: Vec<Vec<String>>) {
     }
 }
 
-async fn serve(app: App, listen: &str) -> anyhow::Result<()> {
+async fn serve(app: App, listen: &str, worker: cellpath_server::Worker) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "cellpath listening");
     eprintln!("cellpath is listening on http://{addr}/  (Ctrl-C stops it)");
-    cellpath_server::serve(app, listener, cellpath_server::shutdown_signal()).await?;
+    if worker == cellpath_server::Worker::Off {
+        eprintln!("jobs are not run here (--no-jobs): run `cellpath jobs work` beside it");
+    }
+    cellpath_server::serve_with(app, listener, cellpath_server::shutdown_signal(), worker).await?;
     Ok(())
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { listen } => {
+        Command::Serve { listen, no_jobs } => {
             let app = open_app(&cli.database_url).await?;
-            serve(app, &listen).await?;
+            let worker = if no_jobs {
+                cellpath_server::Worker::Off
+            } else {
+                cellpath_server::Worker::On
+            };
+            serve(app, &listen, worker).await?;
         }
         Command::Demo { listen, file } => {
             match cli.database_url_source {
@@ -162,7 +171,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .collect(),
             );
             println!();
-            serve(app, &listen).await?;
+            serve(app, &listen, cellpath_server::Worker::On).await?;
         }
         Command::Migrate => {
             let store = Store::connect(&cli.database_url)
@@ -194,6 +203,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate(c) => return simulate::run(cli.json, c),
         Command::Gate(args) => return gate::run(&cli.database_url, cli.json, args).await,
         Command::Notices(args) => return notices::run(&cli.database_url, cli.json, args).await,
+        Command::Jobs(args) => return jobs::run(&cli.database_url, cli.json, args).await,
         Command::Onboarding(c) => return onboarding::run(&cli.database_url, cli.json, c).await,
     }
     Ok(ExitCode::SUCCESS)

@@ -714,6 +714,22 @@ async fn health_readiness_and_metrics() {
         .parse()
         .unwrap();
     assert!(appends > 60, "the demo's appends are counted: {appends}");
+    // Jobs by status and attempts by outcome, from the database: the demo's gate reviews ran.
+    let gauge = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} missing: {metrics}"))
+            .parse()
+            .unwrap()
+    };
+    assert!(gauge(r#"cellpath_jobs{status="done"}"#) >= 1, "{metrics}");
+    assert_eq!(gauge(r#"cellpath_jobs{status="failed"}"#), 0, "{metrics}");
+    let _ = gauge(r#"cellpath_jobs{status="queued"}"#);
+    let _ = gauge(r#"cellpath_jobs{status="running"}"#);
+    assert!(gauge(r#"cellpath_job_attempts{outcome="done"}"#) >= 1);
+    assert_eq!(gauge(r#"cellpath_job_attempts{outcome="failed"}"#), 0);
+    let _ = gauge(r#"cellpath_job_attempts{outcome="lease_expired"}"#);
     s.shutdown().await;
 }
 
@@ -1207,15 +1223,35 @@ async fn the_gate_over_the_api_says_authorized_or_what_is_missing() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let view: Value = gate(nurse, main.clone()).await.json().await.unwrap();
+    let view: Value = gate(nurse.clone(), main.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(view["authorized"], false);
     assert_eq!(
         view["missing"][0]["text"],
         "Master service agreement: withdrawn"
     );
-    // The withdrawal recorded the suspension on the partnership's ledger at once, for both
-    // sides; a review finds nothing left to record.
-    assert_eq!(view["recorded"]["status"], "suspended", "{view}");
+    // The withdrawal enqueued the gate's review; the server's worker records the suspension
+    // on the partnership's ledger, for both sides, moments later; then a review finds
+    // nothing left to record.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let view = loop {
+        let view: Value = gate(nurse.clone(), main.clone())
+            .await
+            .json()
+            .await
+            .unwrap();
+        if view["recorded"]["status"] == "suspended" {
+            break view;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker did not record the suspension: {view}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     assert_eq!(
         view["recorded"]["missing"][0],
         "Master service agreement: withdrawn"

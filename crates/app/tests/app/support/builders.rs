@@ -99,6 +99,8 @@ impl<'a> AgreementBuilder<'a> {
     }
 
     /// Created as `by`, dated, and moved to `executed` (by `with_executed_by`'s caller if set).
+    /// After each step the jobs it enqueued run (the gate's reviews), as a worker keeping up
+    /// would run them.
     #[track_caller]
     pub fn executed(self, app: &'a App, by: &'a Caller) -> impl Future<Output = Agreement> + 'a {
         let at = Location::caller();
@@ -106,6 +108,7 @@ impl<'a> AgreementBuilder<'a> {
             let executor = self.executed_by.unwrap_or(by);
             let (effective_on, expires_on) = (self.effective_on.clone(), self.expires_on.clone());
             let a = fresh(at, "create the agreement", self.try_create(app, by).await);
+            run_jobs(at, app).await;
             let a = fresh(
                 at,
                 "date the agreement",
@@ -119,13 +122,24 @@ impl<'a> AgreementBuilder<'a> {
                 )
                 .await,
             );
-            fresh(
+            run_jobs(at, app).await;
+            let a = fresh(
                 at,
                 "execute the agreement",
                 app.move_agreement(executor, &a.id, a.version, "executed", None)
                     .await,
-            )
+            );
+            run_jobs(at, app).await;
+            a
         }
+    }
+}
+
+/// Run the due jobs, failing at the builder's caller if one fails.
+async fn run_jobs(at: &Location<'_>, app: &App) {
+    match app.run_due_jobs().await {
+        Ok(run) if run.failed == 0 => {}
+        other => panic!("{at}: running the jobs: {other:?}"),
     }
 }
 

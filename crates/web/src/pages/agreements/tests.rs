@@ -424,6 +424,14 @@ async fn withdrawing_an_agreement_suspends_the_site_on_the_record_at_once() {
         "{}",
         withdrawn.body
     );
+    // The withdrawal enqueued the gate's review in its own transaction; once the worker runs
+    // it, the suspension is on the record.
+    assert_eq!(
+        recorded(&demo).await,
+        "authorized",
+        "not before the job runs"
+    );
+    demo.app.run_due_jobs().await.expect("the review runs");
     assert_eq!(recorded(&demo).await, "suspended");
     let page = contracts.get(&path).await;
     assert!(

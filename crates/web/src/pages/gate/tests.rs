@@ -432,6 +432,8 @@ async fn the_cell_lab_revokes_lapsed_training_with_her_password_and_the_site_is_
         .post(&action, &fields(cellpath_app::demo::DEMO_PASSWORD))
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    // The revocation enqueued the gate's review; the worker runs it.
+    demo.app.run_due_jobs().await.expect("the review runs");
     let after = cell_lab
         .get_saved(
             done.location.as_deref().expect("back to the gate"),
