@@ -37,7 +37,9 @@ pub enum OnboardingCommand {
     },
     /// Time the pipeline of a manufacturer's network: the demo plus N health systems of S
     /// sites each in partnership with Helixa (half with the central agreements executed), in a
-    /// throwaway SQLite database. Use a release build.
+    /// throwaway SQLite database; then the demo's Lakeshore grown to G sites, each with a
+    /// Vantacel site map signed by both sides: one site's gate, and a contracting write with
+    /// the review it causes. Use a release build.
     Bench {
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=2_000))]
         partnerships: u32,
@@ -46,6 +48,9 @@ pub enum OnboardingCommand {
         /// Timed runs after one warm-up run.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
         runs: u32,
+        /// Sites of the one health system whose gate is timed (0: skip that part).
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(0..=2_000))]
+        gate_sites: u32,
     },
 }
 
@@ -85,9 +90,10 @@ pub async fn run(url: &str, json: bool, cmd: OnboardingCommand) -> anyhow::Resul
         partnerships,
         sites,
         runs,
+        gate_sites,
     } = cmd
     {
-        return bench(json, partnerships, sites, runs).await;
+        return bench(json, partnerships, sites, runs, gate_sites).await;
     }
     let app = open_app(url).await?;
     let op = Caller::system("cli");
@@ -313,7 +319,143 @@ async fn bench_network(app: &App, partnerships: u32, sites: u32) -> anyhow::Resu
     Ok(helixa)
 }
 
-async fn bench(json: bool, partnerships: u32, sites: u32, runs: u32) -> anyhow::Result<ExitCode> {
+/// The median of `runs` timed calls of `f`, in milliseconds.
+async fn median_ms<F, Fut>(runs: u32, mut f: F) -> anyhow::Result<f64>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let mut times = Vec::new();
+    for i in 0..runs {
+        let t = std::time::Instant::now();
+        f(i).await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+/// The gate at one site of a health system of `sites` sites, each with its Vantacel site map
+/// signed by both sides (the demo's Lakeshore grown), and a contracting write there (a
+/// document added to the master service agreement) with the gate review it causes:
+/// (milliseconds per gate, per write), medians.
+async fn gate_bench(app: &App, sites: u32, runs: u32) -> anyhow::Result<(f64, f64)> {
+    use cellpath_app::access::Via;
+    use cellpath_app::contracting::DocumentInput;
+    use cellpath_app::demo::DEMO_PASSWORD;
+    use cellpath_app::records::sites::SiteInput;
+    use cellpath_ledger::Meaning;
+    let op = Caller::system("bench");
+    let user = |email: &'static str| async move {
+        let u = app
+            .store
+            .user_by_email(email)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the demo has {email}"))?;
+        anyhow::Ok(app.caller_for_user(&u.id, Via::System).await?)
+    };
+    let pharmacy = user("pharmacy@lakeshore.example").await?;
+    let quality = user("quality@helixa.example").await?;
+    let lakeshore = pharmacy
+        .org_id()
+        .ok_or_else(|| anyhow::anyhow!("a user's caller has an organization"))?
+        .to_string();
+    let helixa = quality
+        .org_id()
+        .ok_or_else(|| anyhow::anyhow!("a user's caller has an organization"))?
+        .to_string();
+    let p = app
+        .store
+        .partnerships_of(&helixa, cellpath_store::Page::all())
+        .await?
+        .into_iter()
+        .find(|p| p.health_system_id == lakeshore)
+        .ok_or_else(|| anyhow::anyhow!("the demo has Helixa × Lakeshore"))?;
+    let vantacel = find_program_id(app, &helixa, "Vantacel").await?;
+    let have = app.store.sites_of_partnership(&p.id).await?.len() as u32;
+    for k in have..sites {
+        let site = app
+            .create_site(
+                &op,
+                &lakeshore,
+                SiteInput {
+                    name: format!("Lakeshore bench site {k}"),
+                    code: format!("LUH-B{k:04}"),
+                    city: "Chicago".into(),
+                    region: "IL".into(),
+                },
+                None,
+            )
+            .await?
+            .fresh()?;
+        let v = app
+            .start_site_map(&pharmacy, &p.id, &site.id, &vantacel, None, None)
+            .await?
+            .fresh()?;
+        for who in [&pharmacy, &quality] {
+            app.sign_site_map(who, &v.id, Meaning::Approved, DEMO_PASSWORD, None)
+                .await?
+                .fresh()?;
+        }
+    }
+    let main = app
+        .store
+        .sites_of_partnership(&p.id)
+        .await?
+        .into_iter()
+        .find(|s| s.code == "LUH-MAIN")
+        .ok_or_else(|| anyhow::anyhow!("the demo has LUH-MAIN"))?;
+    let today = Date::of_micros(app.now());
+    let runs = runs.max(11);
+    app.gate(&op, &p.id, &main.id, &vantacel, today.clone())
+        .await?;
+    let gate_ms = median_ms(runs, |_| {
+        let (op, p, main, vantacel, today) = (&op, &p, &main, &vantacel, today.clone());
+        async move {
+            app.gate(op, &p.id, &main.id, vantacel, today).await?;
+            Ok(())
+        }
+    })
+    .await?;
+    let msa = app
+        .agreements(&op, &p.id)
+        .await?
+        .into_iter()
+        .find(|a| a.kind == "master_service_agreement")
+        .ok_or_else(|| anyhow::anyhow!("the demo has an MSA with Lakeshore"))?;
+    let version = std::cell::Cell::new(msa.version);
+    let write_ms = median_ms(runs, |i| {
+        let (op, msa_id, version) = (&op, &msa.id, &version);
+        async move {
+            let a = app
+                .add_document(
+                    op,
+                    msa_id,
+                    version.get(),
+                    DocumentInput {
+                        name: format!("msa-bench-{i}.pdf"),
+                        sha256: format!("{:064x}", i + 1),
+                        bytes: cellpath_domain::LedgerInt::new(1000)?,
+                    },
+                    None,
+                )
+                .await?
+                .fresh()?;
+            version.set(a.version);
+            Ok(())
+        }
+    })
+    .await?;
+    Ok((gate_ms, write_ms))
+}
+
+async fn bench(
+    json: bool,
+    partnerships: u32,
+    sites: u32,
+    runs: u32,
+    gate_sites: u32,
+) -> anyhow::Result<ExitCode> {
     let db = cellpath_store::testing::TestDb::sqlite().await;
     let app = App::new(
         db.store().await,
@@ -340,6 +482,13 @@ async fn bench(json: bool, partnerships: u32, sites: u32, runs: u32) -> anyhow::
     }
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
+    let gate = if gate_sites > 0 {
+        let seeding = std::time::Instant::now();
+        let (gate_ms, write_ms) = gate_bench(&app, gate_sites, runs).await?;
+        Some((gate_ms, write_ms, seeding.elapsed().as_secs_f64()))
+    } else {
+        None
+    };
     let out = serde_json::json!({
         "partnerships": partnerships,
         "sites_per_health_system": sites,
@@ -350,6 +499,9 @@ async fn bench(json: bool, partnerships: u32, sites: u32, runs: u32) -> anyhow::
         "max_seconds": times[times.len() - 1],
         "ms_per_row": median * 1000.0 / rows.max(1) as f64,
         "seeding_seconds": seeded_in,
+        "gate_sites": gate_sites,
+        "gate_ms": gate.map(|g| g.0),
+        "contracting_write_ms": gate.map(|g| g.1),
     });
     if json {
         print_json(&out)?;
@@ -361,6 +513,11 @@ async fn bench(json: bool, partnerships: u32, sites: u32, runs: u32) -> anyhow::
             times[0],
             times[times.len() - 1],
         );
+        if let Some((gate_ms, write_ms, took)) = gate {
+            println!(
+                "one health system of {gate_sites} sites, each with a signed site map: one site's gate {gate_ms:.2} ms, a contracting write with its review {write_ms:.2} ms (medians; built and timed in {took:.1} s)"
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
