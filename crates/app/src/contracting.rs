@@ -20,7 +20,7 @@ use cellpath_domain::{Date, LedgerInt};
 use cellpath_store::{Agreement, DeliverableRecord, Partnership, Program, SiteAuthorization};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 mod deliverables;
@@ -709,7 +709,7 @@ impl App {
         self.partnership_site(&p, site_id)
             .await?
             .ok_or_else(|| AppError::not_found(format!("site {site_id}")))?;
-        let record = self.gate_record(caller, &p).await?;
+        let record = self.gate_record(&p).await?;
         if !record.programs.iter().any(|pr| pr.id == program_id) {
             return Err(AppError::not_found(format!(
                 "program {program_id} of this partnership"
@@ -727,7 +727,7 @@ impl App {
         today: Date,
     ) -> Result<Vec<GateView>, AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
-        let record = self.gate_record(caller, &p).await?;
+        let record = self.gate_record(&p).await?;
         let sites = &record.rule.sites;
         let mut out = Vec::with_capacity(sites.len() * record.programs.len());
         for site in sites {
@@ -764,13 +764,10 @@ impl App {
         Ok(p)
     }
 
-    /// Everything the gate reads of a partnership, loaded once for all its sites × programs.
-    /// The caller has been checked for reading the gate ([`App::gate_partnership`]).
-    pub(crate) async fn gate_record(
-        &self,
-        caller: &Caller,
-        p: &Partnership,
-    ) -> Result<GateRecord, AppError> {
+    /// Everything the gate reads of a partnership, loaded once for all its sites × programs
+    /// (a fixed number of queries, however many sites and site maps it has). The caller has
+    /// been checked for reading the gate ([`App::gate_partnership`]).
+    pub(crate) async fn gate_record(&self, p: &Partnership) -> Result<GateRecord, AppError> {
         let agreements = self.store.agreements_of(&p.id).await?;
         let recorded_agreements = agreements
             .iter()
@@ -782,33 +779,11 @@ impl App {
                 })
             })
             .collect::<Result<Vec<_>, AppError>>()?;
-        // For each site × program, the newest version both sides signed, at its last signature.
-        let mut versions = self.store.site_map_versions_of_partnership(&p.id).await?;
-        versions.sort_by_key(|v| std::cmp::Reverse(v.number));
-        let mut signed_maps: Vec<SignedSiteMap> = Vec::new();
-        let mut looked: BTreeSet<(String, String)> = BTreeSet::new();
-        for v in &versions {
-            let key = (v.site_id.clone(), v.program_id.clone());
-            if looked.contains(&key) {
-                continue;
-            }
-            let view = self.site_map(caller, &v.id).await?;
-            if view.status == "signed" {
-                let at = view
-                    .signatures
-                    .iter()
-                    .map(|s| s.signed_at)
-                    .max()
-                    .unwrap_or(0);
-                signed_maps.push(SignedSiteMap {
-                    site_id: v.site_id.clone(),
-                    program_id: v.program_id.clone(),
-                    number: v.number,
-                    signed_on: Date::of_micros(at),
-                });
-                looked.insert(key);
-            }
-        }
+        let signed_maps = signed_site_maps(
+            p,
+            &self.store.site_map_versions_of_partnership(&p.id).await?,
+            &self.store.site_map_signatures_of(&p.id).await?,
+        );
         // Which sites use each facility of the health system.
         let facilities: BTreeMap<String, Vec<String>> = self
             .store
@@ -849,6 +824,45 @@ impl App {
             partnership_id: p.id.clone(),
         })
     }
+}
+
+/// The site map versions both sides signed, each at its last signature, from the signatures
+/// the store projects with their events (`site_map_signatures`). A version is signed when
+/// someone of each side signed the same content; a version signed by both never changes
+/// again (the site maps refuse every change to it), so that content is its content — the
+/// status `site_map` derives from the current content hash, without rebuilding each map.
+fn signed_site_maps(
+    p: &Partnership,
+    versions: &[cellpath_store::SiteMapVersion],
+    signatures: &[cellpath_store::SiteMapSignature],
+) -> Vec<SignedSiteMap> {
+    // (version, content) → (health system signed, manufacturer signed, last signature)
+    let mut by_content: BTreeMap<(&str, &str), (bool, bool, i64)> = BTreeMap::new();
+    for s in signatures {
+        let e = by_content
+            .entry((&s.site_map_version_id, &s.content_hash))
+            .or_insert((false, false, 0));
+        e.0 |= s.signer_org_id == p.health_system_id;
+        e.1 |= s.signer_org_id == p.manufacturer_id;
+        e.2 = e.2.max(s.signed_at);
+    }
+    versions
+        .iter()
+        .filter_map(|v| {
+            let last = by_content
+                .range((v.id.as_str(), "")..)
+                .take_while(|((id, _), _)| *id == v.id)
+                .filter(|(_, (hs, m, _))| *hs && *m)
+                .map(|(_, (_, _, at))| *at)
+                .max()?;
+            Some(SignedSiteMap {
+                site_id: v.site_id.clone(),
+                program_id: v.program_id.clone(),
+                number: v.number,
+                signed_on: Date::of_micros(last),
+            })
+        })
+        .collect()
 }
 
 fn deliverable_of(r: &DeliverableRecord) -> Result<RecordedDeliverable, AppError> {
@@ -987,7 +1001,7 @@ impl App {
         let p = self.partnership(caller, partnership_id).await?;
         let rel = self.partnership_relation(caller, &p);
         self.check(caller, Action::Update, ResourceKind::Contract, rel, &what)?;
-        let record = self.gate_record(caller, &p).await?;
+        let record = self.gate_record(&p).await?;
         let recorded = record
             .recorded
             .iter()

@@ -310,7 +310,7 @@ impl App {
         today: Date,
     ) -> Result<LivePlan, AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
-        let record = self.gate_record(caller, &p).await?;
+        let record = self.gate_record(&p).await?;
         let program = record
             .programs
             .iter()
@@ -680,7 +680,7 @@ impl App {
         if p.status == "ended" {
             return Ok(vec![]);
         }
-        let record = self.gate_record(caller, &p).await?;
+        let record = self.gate_record(&p).await?;
         // Only an executed agreement with an expiry date can lapse: without one, no plan runs
         // (this is on every view of the partnership page).
         if !record
@@ -746,7 +746,7 @@ impl App {
                 .unwrap_or_default();
             // Only partnerships whose gate the caller may read (every party role may).
             self.gate_partnership(caller, &p.id).await?;
-            let record = self.gate_record(caller, &p).await?;
+            let record = self.gate_record(&p).await?;
             for program in &record.programs {
                 let Some(plan) = self.dual_track_plan(&p, &record, program, &today).await? else {
                     continue;

@@ -555,6 +555,7 @@ pub(crate) async fn project(
                 .as_ref()
                 .map(|c| c.to_value().to_string())
                 .unwrap_or_default();
+            site_map_signature(tx, &event.ledger_id, hash, &sig).await?;
             execute(
                 tx,
                 "INSERT INTO signatures (event_hash, ledger_id, seq, target, signer_user_id, printed_name, meaning, signed_at, channel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -573,6 +574,69 @@ pub(crate) async fn project(
             .await?;
         }
         _ => return Err(invalid(event, "unknown event type")),
+    }
+    Ok(())
+}
+
+/// The record kind a signature on a site map version names (`Signed::Record`).
+const SITE_MAP_RECORD: &str = "site_map_version";
+
+/// A signature on a site map version, kept apart with the version and content it is on (the
+/// gate's facts: which versions both sides signed, and when).
+async fn site_map_signature(
+    tx: &mut Transaction<'static, Any>,
+    ledger_id: &str,
+    hash: &str,
+    sig: &SignaturePayload,
+) -> Result<(), StoreError> {
+    let Signed::Record {
+        record_kind,
+        record_id,
+        content_hash,
+    } = &sig.signs
+    else {
+        return Ok(());
+    };
+    if record_kind != SITE_MAP_RECORD {
+        return Ok(());
+    }
+    execute(
+        tx,
+        "INSERT INTO site_map_signatures (event_hash, partnership_id, site_map_version_id, content_hash, signer_user_id, signed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        vec![
+            Bind::Text(hash.into()),
+            Bind::Text(ledger_id.into()),
+            Bind::Text(record_id.clone()),
+            Bind::Text(content_hash.clone()),
+            Bind::Text(sig.signer_user_id.clone()),
+            Bind::Int(sig.signed_at),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+fn invalid_hash(hash: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Invalid(format!("event {hash} is not a signature: {e}"))
+}
+
+/// Migration 0010's step: the site map signatures recorded before the table existed, from
+/// their events (what `project` would have written).
+pub(crate) async fn backfill_site_map_signatures(
+    tx: &mut Transaction<'static, Any>,
+) -> Result<(), StoreError> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT ledger_id, hash, body FROM events WHERE kind = $1 ORDER BY ledger_id, seq",
+    )
+    .bind(SIGNATURE_EVENT_TYPE)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (ledger_id, hash, body) in rows {
+        let event: Event = serde_json::from_str(&body)
+            .map_err(|e| StoreError::Invalid(format!("event {hash} is not an event: {e}")))?;
+        let sig: SignaturePayload =
+            serde_json::from_value(event.payload).map_err(|e| invalid_hash(&hash, e))?;
+        site_map_signature(tx, &ledger_id, &hash, &sig).await?;
     }
     Ok(())
 }
@@ -608,6 +672,10 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     (
         "signatures",
         "event_hash, ledger_id, seq, target, signer_user_id, printed_name, meaning, signed_at, channel",
+    ),
+    (
+        "site_map_signatures",
+        "event_hash, partnership_id, site_map_version_id, content_hash, signer_user_id, signed_at",
     ),
     (
         "programs",
