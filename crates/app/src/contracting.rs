@@ -1,23 +1,26 @@
 //! Dual-track contracting on the partnership's ledger (DESIGN.md §2, §4.3): the agreements
 //! both sides negotiate, the gate deliverables recorded at a site (each e-signed), and the
-//! gate itself — the domain's `missing_for_authorization` fed from the stored record.
+//! gate itself — the stored record loaded into the domain's `gate::Record`, judged there, and
+//! the verdicts it moves written as `site_authorization.*` events.
 
 use crate::records::expect_version;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::Notes;
-use cellpath_domain::PartnershipStatus;
-use cellpath_domain::contracting::template::{TrackKind, TrackTemplate};
+use cellpath_domain::contracting::gate::{
+    self, OpenGap, RecordedAgreement, RecordedDeliverable, RecordedVerdict, SignedSiteMap,
+    Transition, Verdict,
+};
+use cellpath_domain::contracting::template::TrackTemplate;
 use cellpath_domain::contracting::{
-    AgreementFacts, AgreementKind, AgreementStatus, Coverage, Deliverable, GateFacts, Missing,
-    Scope, missing_for_authorization,
+    AgreementFacts, AgreementKind, AgreementStatus, Coverage, Missing, Scope,
 };
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{Date, LedgerInt};
 use cellpath_store::{Agreement, DeliverableRecord, Partnership, Program, SiteAuthorization};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 mod deliverables;
@@ -688,7 +691,7 @@ impl App {
         self.partnership_site(&p, site_id)
             .await?
             .ok_or_else(|| AppError::not_found(format!("site {site_id}")))?;
-        let record = self.gate_record(caller, &p).await?;
+        let record = self.gate_record(&p).await?;
         if !record.programs.iter().any(|pr| pr.id == program_id) {
             return Err(AppError::not_found(format!(
                 "program {program_id} of this partnership"
@@ -706,12 +709,12 @@ impl App {
         today: Date,
     ) -> Result<Vec<GateView>, AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
-        let record = self.gate_record(caller, &p).await?;
-        let sites = self.store.sites_of_partnership(&p.id).await?;
+        let record = self.gate_record(&p).await?;
+        let sites = &record.rule.sites;
         let mut out = Vec::with_capacity(sites.len() * record.programs.len());
-        for site in &sites {
+        for site in sites {
             for program in &record.programs {
-                out.push(record.gate(&site.id, &program.id, today.clone()));
+                out.push(record.gate(site, &program.id, today.clone()));
             }
         }
         Ok(out)
@@ -743,149 +746,170 @@ impl App {
         Ok(p)
     }
 
-    /// Everything the gate reads of a partnership, loaded once for all its sites × programs.
-    /// The caller has been checked for reading the gate ([`App::gate_partnership`]).
-    pub(crate) async fn gate_record(
-        &self,
-        caller: &Caller,
-        p: &Partnership,
-    ) -> Result<GateRecord, AppError> {
+    /// Everything the gate reads of a partnership, loaded once for all its sites × programs
+    /// (a fixed number of queries, however many sites and site maps it has). The caller has
+    /// been checked for reading the gate ([`App::gate_partnership`]).
+    pub(crate) async fn gate_record(&self, p: &Partnership) -> Result<GateRecord, AppError> {
         let agreements = self.store.agreements_of(&p.id).await?;
-        let facts = agreements
+        let recorded_agreements = agreements
             .iter()
-            .map(facts_of)
-            .collect::<Result<Vec<_>, _>>()?;
-        // For each site × program, the newest version both sides signed, at its last signature.
-        let mut versions = self.store.site_map_versions_of_partnership(&p.id).await?;
-        versions.sort_by_key(|v| std::cmp::Reverse(v.number));
-        let mut signed_maps: BTreeMap<(String, String), i64> = BTreeMap::new();
-        let mut looked: BTreeSet<(String, String)> = BTreeSet::new();
-        for v in &versions {
-            let key = (v.site_id.clone(), v.program_id.clone());
-            if looked.contains(&key) {
-                continue;
-            }
-            let view = self.site_map(caller, &v.id).await?;
-            if view.status == "signed" {
-                let at = view
-                    .signatures
-                    .iter()
-                    .map(|s| s.signed_at)
-                    .max()
-                    .unwrap_or(0);
-                signed_maps.insert(key.clone(), at);
-                looked.insert(key);
-            }
-        }
-        // Which sites use each facility of the health system: a blocking gap on a facility
-        // holds back every site that uses it (a shared cell lab), and only those.
-        let users_of_facility: BTreeMap<String, Vec<String>> = self
+            .map(|a| {
+                Ok(RecordedAgreement {
+                    id: a.id.clone(),
+                    facts: facts_of(a)?,
+                    changed_on: Date::of_micros(a.updated_at),
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        let signed_maps = signed_site_maps(
+            p,
+            &self.store.site_map_versions_of_partnership(&p.id).await?,
+            &self.store.site_map_signatures_of(&p.id).await?,
+        );
+        // Which sites use each facility of the health system.
+        let facilities: BTreeMap<String, Vec<String>> = self
             .store
             .facilities_of_partnership(&p.id)
             .await?
             .into_iter()
             .map(|f| (f.id, f.site_ids))
             .collect();
-        Ok(GateRecord {
+        let deliverables = self.store.deliverable_records_of_partnership(&p.id).await?;
+        let open_gaps = self.store.open_gaps_of_partnership(&p.id).await?;
+        let programs = self.programs_in(p).await?;
+        let rule = gate::Record {
             partnership: p.status.parse().map_err(internal)?,
-            programs: self.programs_in(p).await?,
-            users_of_facility,
-            agreements,
-            facts,
-            deliverables: self.store.deliverable_records_of_partnership(&p.id).await?,
+            programs: programs.iter().map(|pr| pr.id.clone()).collect(),
+            sites: self
+                .store
+                .sites_of_partnership(&p.id)
+                .await?
+                .into_iter()
+                .map(|s| s.id)
+                .collect(),
+            agreements: recorded_agreements,
+            deliverables: deliverables
+                .iter()
+                .map(deliverable_of)
+                .collect::<Result<_, _>>()?,
             signed_maps,
-            open_gaps: self.store.open_gaps_of_partnership(&p.id).await?,
+            facilities,
+            open_gaps: open_gaps.iter().map(gap_of).collect::<Result<_, _>>()?,
+        };
+        Ok(GateRecord {
+            rule,
+            programs,
+            agreements,
+            deliverables,
+            gaps: open_gaps.into_iter().map(|g| (g.id.clone(), g)).collect(),
             recorded: self.store.site_authorizations_of(&p.id).await?,
             partnership_id: p.id.clone(),
         })
     }
 }
 
-/// What the gate reads of one partnership ([`App::gate_record`]): a page, the review and the
+/// The site map versions both sides signed, each at its last signature, from the signatures
+/// the store projects with their events (`site_map_signatures`). A version is signed when
+/// someone of each side signed the same content; a version signed by both never changes
+/// again (the site maps refuse every change to it), so that content is its content — the
+/// status `site_map` derives from the current content hash, without rebuilding each map.
+fn signed_site_maps(
+    p: &Partnership,
+    versions: &[cellpath_store::SiteMapVersion],
+    signatures: &[cellpath_store::SiteMapSignature],
+) -> Vec<SignedSiteMap> {
+    // (version, content) → (health system signed, manufacturer signed, last signature)
+    let mut by_content: BTreeMap<(&str, &str), (bool, bool, i64)> = BTreeMap::new();
+    for s in signatures {
+        let e = by_content
+            .entry((&s.site_map_version_id, &s.content_hash))
+            .or_insert((false, false, 0));
+        e.0 |= s.signer_org_id == p.health_system_id;
+        e.1 |= s.signer_org_id == p.manufacturer_id;
+        e.2 = e.2.max(s.signed_at);
+    }
+    versions
+        .iter()
+        .filter_map(|v| {
+            let last = by_content
+                .range((v.id.as_str(), "")..)
+                .take_while(|((id, _), _)| *id == v.id)
+                .filter(|(_, (hs, m, _))| *hs && *m)
+                .map(|(_, (_, _, at))| *at)
+                .max()?;
+            Some(SignedSiteMap {
+                site_id: v.site_id.clone(),
+                program_id: v.program_id.clone(),
+                number: v.number,
+                signed_on: Date::of_micros(last),
+            })
+        })
+        .collect()
+}
+
+fn deliverable_of(r: &DeliverableRecord) -> Result<RecordedDeliverable, AppError> {
+    Ok(RecordedDeliverable {
+        site_id: r.site_id.clone(),
+        program_id: r.program_id.clone(),
+        deliverable: r.deliverable.parse().map_err(internal)?,
+        done_on: Date::parse(&r.done_on).map_err(internal)?,
+        revoked_on: date_or_none(&r.revoked_on)?,
+    })
+}
+
+fn gap_of(g: &cellpath_store::Gap) -> Result<OpenGap, AppError> {
+    Ok(OpenGap {
+        id: g.id.clone(),
+        site_id: g.site_id.clone(),
+        program_id: g.program_id.clone(),
+        facility_id: (!g.facility_id.is_empty()).then(|| g.facility_id.clone()),
+        severity: g.severity.parse().map_err(internal)?,
+        due_on: date_or_none(&g.due_on)?,
+    })
+}
+
+/// A verdict as recorded on the ledger.
+fn verdict_of(r: &SiteAuthorization) -> Result<RecordedVerdict, AppError> {
+    Ok(RecordedVerdict {
+        site_id: r.site_id.clone(),
+        program_id: r.program_id.clone(),
+        verdict: Verdict {
+            status: r.status.parse().map_err(internal)?,
+            since: Date::parse(&r.since).map_err(internal)?,
+            missing: serde_json::from_value(r.missing.clone()).map_err(internal)?,
+        },
+    })
+}
+
+/// What the gate reads of one partnership ([`App::gate_record`]): the domain's record the
+/// rule judges, and the stored rows a page shows beside it. A page, the review and the
 /// onboarding pipeline judge every site × program from one load.
 pub(crate) struct GateRecord {
     pub(crate) partnership_id: String,
+    pub(crate) rule: gate::Record,
     pub(crate) agreements: Vec<Agreement>,
-    pub(crate) facts: Vec<AgreementFacts>,
-    partnership: PartnershipStatus,
     /// The programs the partnership names.
     pub(crate) programs: Vec<Program>,
-    /// facility → the sites that use it.
-    users_of_facility: BTreeMap<String, Vec<String>>,
     /// Every site's and program's, oldest deliverable first within each.
-    pub(crate) deliverables: Vec<DeliverableRecord>,
-    /// (site, program) → when the newest version signed by both sides got its last signature.
-    pub(crate) signed_maps: BTreeMap<(String, String), i64>,
-    open_gaps: Vec<cellpath_store::Gap>,
+    deliverables: Vec<DeliverableRecord>,
+    /// The open gaps by id.
+    gaps: BTreeMap<String, cellpath_store::Gap>,
     /// The verdicts last recorded, per site and program.
     pub(crate) recorded: Vec<SiteAuthorization>,
 }
 
 impl GateRecord {
-    /// The day this site's gate `item` for the program was satisfied, if it is on `today`
-    /// (the live plan fixes done items at these days): an agreement kind by the earliest
-    /// agreement that satisfies the gate (at its effective date, else the day it was last
-    /// changed — executing it is a change), a deliverable at its recorded day (never after
-    /// today), the signed site map at the last signature of the newest version both sides
-    /// signed.
-    pub(crate) fn satisfied_on(
-        &self,
-        item: TrackKind,
-        site_id: &str,
-        program_id: &str,
-        today: &Date,
-    ) -> Option<Date> {
-        match item {
-            TrackKind::Agreement(kind) => self
-                .facts
-                .iter()
-                .zip(&self.agreements)
-                .filter(|(f, _)| f.satisfies(kind, site_id, today))
-                .map(|(f, a)| {
-                    f.effective_on
-                        .clone()
-                        .unwrap_or_else(|| Date::of_micros(a.updated_at))
-                })
-                .min(),
-            TrackKind::Deliverable(Deliverable::SiteMapSigned) => self
-                .signed_maps
-                .get(&(site_id.to_string(), program_id.to_string()))
-                .map(|at| Date::of_micros(*at)),
-            TrackKind::Deliverable(d) => self
-                .deliverables
-                .iter()
-                .find(|r| {
-                    r.site_id == site_id
-                        && r.program_id == program_id
-                        && r.deliverable == d.as_str()
-                        && r.counts()
-                })
-                .and_then(|r| Date::parse(&r.done_on).ok())
-                .filter(|on| on <= today),
-        }
-    }
-
-    /// The open blocking gaps that hold a site back for a program: those on the facilities
-    /// the site uses now (whichever site's visit found them), and the site's own gaps that
-    /// name no facility (it lacks the kind of facility the requirement needs).
+    /// The open blocking gaps that hold a site back for a program (the rule's
+    /// `blocking_gaps`), as stored.
     pub(crate) fn open_blocking_gaps(
         &self,
         site_id: &str,
         program_id: &str,
     ) -> Vec<&cellpath_store::Gap> {
-        self.open_gaps
-            .iter()
-            .filter(|g| {
-                g.program_id == program_id
-                    && g.severity == cellpath_domain::readiness::Severity::Blocking.as_str()
-                    && if g.facility_id.is_empty() {
-                        g.site_id == site_id
-                    } else {
-                        self.users_of_facility
-                            .get(&g.facility_id)
-                            .is_some_and(|sites| sites.iter().any(|s| s == site_id))
-                    }
-            })
+        self.rule
+            .blocking_gaps(site_id, program_id)
+            .into_iter()
+            .filter_map(|g| self.gaps.get(&g.id))
             .collect()
     }
 
@@ -897,27 +921,7 @@ impl GateRecord {
             .filter(|r| r.site_id == site_id && r.program_id == program_id)
             .cloned()
             .collect();
-        let mut done: BTreeSet<Deliverable> = deliverables
-            .iter()
-            .filter(|r| r.counts())
-            .filter_map(|r| r.deliverable.parse().ok())
-            .collect();
-        if self
-            .signed_maps
-            .contains_key(&(site_id.to_string(), program_id.to_string()))
-        {
-            done.insert(Deliverable::SiteMapSigned);
-        }
-        let open_blocking_gaps = self.open_blocking_gaps(site_id, program_id).len();
-        let missing = missing_for_authorization(&GateFacts {
-            today: today.clone(),
-            site_id: site_id.to_string(),
-            partnership: self.partnership,
-            program_named: self.programs.iter().any(|p| p.id == program_id),
-            agreements: self.facts.clone(),
-            deliverables_done: done,
-            open_blocking_gaps,
-        });
+        let missing = self.rule.missing(site_id, program_id, &today);
         GateView {
             recorded: self
                 .recorded
@@ -942,6 +946,23 @@ impl GateRecord {
     }
 }
 
+/// The `site_authorization.created` event of a site's first authorization: the payload as the
+/// ledger has always held it.
+fn authorization_created(row: &SiteAuthorization, v: &Verdict) -> Value {
+    json!({ "id": row.id, "new": {
+        "partnership_id": row.partnership_id, "site_id": row.site_id, "program_id": row.program_id,
+        "status": v.status.as_str(), "since": v.since.as_str(), "missing": v.missing,
+    }})
+}
+
+/// The `site_authorization.updated` event moving the recorded verdict `r` to `v` (its
+/// version is `r`'s next).
+fn authorization_updated(r: &SiteAuthorization, v: &Verdict) -> Value {
+    json!({ "id": r.id, "version": r.version + 1,
+        "old": { "status": r.status, "since": r.since, "missing": r.missing },
+        "new": { "status": v.status.as_str(), "since": v.since.as_str(), "missing": v.missing } })
+}
+
 impl App {
     /// Bring the recorded authorizations of a partnership up to date with the gate on `today`:
     /// a site authorized for the first time, suspended (an agreement withdrawn or expired, a
@@ -962,92 +983,62 @@ impl App {
         let p = self.partnership(caller, partnership_id).await?;
         let rel = self.partnership_relation(caller, &p);
         self.check(caller, Action::Update, ResourceKind::Contract, rel, &what)?;
-        let sites = self.store.sites_of_partnership(&p.id).await?;
-        let record = self.gate_record(caller, &p).await?;
-        let recorded = &record.recorded;
-        // The partnership's programs, and any program it authorized a site for before the
-        // program was taken off it (its authorizations are suspended).
-        let mut programs: Vec<String> = record.programs.iter().map(|pr| pr.id.clone()).collect();
-        for r in recorded {
-            if !programs.contains(&r.program_id) {
-                programs.push(r.program_id.clone());
-            }
-        }
-        let day = today.as_str().to_string();
-        let mut changes: Vec<(String, Value, SiteAuthorization)> = Vec::new();
-        for site in &sites {
-            for program_id in &programs {
-                let view = record.gate(&site.id, program_id, today.clone());
-                let missing: Vec<String> = view.missing.iter().map(|m| m.text.clone()).collect();
-                let status = if view.authorized {
-                    "authorized"
-                } else {
-                    "suspended"
-                };
-                let before = recorded
-                    .iter()
-                    .find(|r| r.site_id == site.id && r.program_id == *program_id);
-                match before {
-                    // Never authorized: nothing to suspend yet.
-                    None if !view.authorized => {}
-                    None => {
-                        let row = SiteAuthorization {
-                            id: crate::ids::new_id("auth"),
-                            partnership_id: p.id.clone(),
-                            site_id: site.id.clone(),
-                            program_id: program_id.clone(),
-                            status: status.into(),
-                            since: day.clone(),
-                            missing: json!([]),
-                            version: 1,
-                            created_at: 0,
-                            updated_at: 0,
-                        };
-                        let payload = json!({ "id": row.id, "new": {
-                            "partnership_id": row.partnership_id, "site_id": row.site_id, "program_id": row.program_id,
-                            "status": status, "since": day, "missing": [],
-                        }});
-                        changes.push(("site_authorization.created".into(), payload, row));
-                    }
-                    Some(r) if r.status == status && r.missing == json!(missing) => {}
-                    Some(r) => {
-                        // A still-suspended site whose missing items changed keeps its day.
-                        let since = if r.status == status {
-                            r.since.clone()
-                        } else {
-                            day.clone()
-                        };
-                        let next = SiteAuthorization {
-                            status: status.into(),
-                            since: since.clone(),
-                            missing: json!(missing),
-                            version: r.version + 1,
-                            ..r.clone()
-                        };
-                        let payload = json!({ "id": r.id, "version": next.version,
-                            "old": { "status": r.status, "since": r.since, "missing": r.missing },
-                            "new": { "status": status, "since": since, "missing": missing } });
-                        changes.push(("site_authorization.updated".into(), payload, next));
-                    }
+        let record = self.gate_record(&p).await?;
+        let recorded = record
+            .recorded
+            .iter()
+            .map(verdict_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut changes: Vec<(&'static str, Value, String)> = Vec::new();
+        for change in record.rule.review(&today, &recorded) {
+            let verdict = change
+                .transition
+                .verdict()
+                .expect("a change records a verdict");
+            let before = record
+                .recorded
+                .iter()
+                .find(|r| r.site_id == change.site_id && r.program_id == change.program_id);
+            match (&change.transition, before) {
+                (Transition::FirstAuthorization(v), None) => {
+                    let row = SiteAuthorization {
+                        id: crate::ids::new_id("auth"),
+                        partnership_id: p.id.clone(),
+                        site_id: change.site_id.clone(),
+                        program_id: change.program_id.clone(),
+                        status: v.status.as_str().into(),
+                        since: v.since.as_str().into(),
+                        missing: json!([]),
+                        version: 1,
+                        created_at: 0,
+                        updated_at: 0,
+                    };
+                    let payload = authorization_created(&row, v);
+                    changes.push(("site_authorization.created", payload, row.id));
+                }
+                (_, Some(r)) => {
+                    let payload = authorization_updated(r, verdict);
+                    changes.push(("site_authorization.updated", payload, r.id.clone()));
+                }
+                (t, None) => {
+                    return Err(AppError::Internal(format!(
+                        "the gate moved a verdict never recorded: {t:?}"
+                    )));
                 }
             }
         }
-        let Some(((first_kind, first_payload, _), rest)) = changes.split_first() else {
+        let Some(((kind, first_payload, _), rest)) = changes.split_first() else {
             return Ok(vec![]);
         };
         let then: Vec<cellpath_store::FollowUp> = rest
             .iter()
             .map(|(kind, payload, _)| {
-                let (kind, payload) = (kind.clone(), payload.clone());
+                let (kind, payload) = (kind.to_string(), payload.clone());
                 Box::new(move |_: &cellpath_store::Appended| (kind, payload))
                     as cellpath_store::FollowUp
             })
             .collect();
-        let kind: &'static str = if first_kind == "site_authorization.created" {
-            "site_authorization.created"
-        } else {
-            "site_authorization.updated"
-        };
+        let kind = *kind;
         self.write(
             caller,
             None,
@@ -1065,7 +1056,7 @@ impl App {
         )
         .await?
         .fresh()?;
-        let changed: Vec<String> = changes.into_iter().map(|(_, _, row)| row.id).collect();
+        let changed: Vec<String> = changes.into_iter().map(|(_, _, id)| id).collect();
         Ok(self
             .store
             .site_authorizations_of(&p.id)

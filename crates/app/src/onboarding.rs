@@ -228,11 +228,12 @@ fn lapsing(
     plan_end: &str,
 ) -> Vec<Lapse> {
     record
-        .facts
+        .rule
+        .agreements
         .iter()
-        .zip(&record.agreements)
-        .filter(|(f, _)| f.satisfies(f.kind, site_id, today))
-        .filter_map(|(f, a)| {
+        .filter(|a| a.facts.satisfies(a.facts.kind, site_id, today))
+        .filter_map(|a| {
+            let f = &a.facts;
             let expires = f.expires_on.as_ref()?.as_str();
             let title = f.kind.title();
             let text = match expected {
@@ -248,7 +249,7 @@ fn lapsing(
             };
             Some(Lapse {
                 agreement_id: a.id.clone(),
-                kind: a.kind.clone(),
+                kind: f.kind.as_str().to_string(),
                 expires_on: expires.to_string(),
                 text,
             })
@@ -309,7 +310,7 @@ impl App {
         today: Date,
     ) -> Result<LivePlan, AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
-        let record = self.gate_record(caller, &p).await?;
+        let record = self.gate_record(&p).await?;
         let program = record
             .programs
             .iter()
@@ -356,7 +357,9 @@ impl App {
         // Each item's done day: per site (`Some`), and for the central track (`None`).
         // The day an item was done at a site — exactly when the gate no longer lists it.
         let done_at_site = |item: &TrackItem, site: &Site| {
-            record.satisfied_on(item.item, &site.id, &program.id, &today)
+            record
+                .rule
+                .satisfied_on(item.item, &site.id, &program.id, &today)
         };
         // A central instance is done once it holds for a site, on the first such day (its
         // execution). A site it does not cover yet waits for a joinder of its own (planned
@@ -684,13 +687,14 @@ impl App {
         if p.status == "ended" {
             return Ok(vec![]);
         }
-        let record = self.gate_record(caller, &p).await?;
+        let record = self.gate_record(&p).await?;
         // Only an executed agreement with an expiry date can lapse: without one, no plan runs
         // (this is on every view of the partnership page).
         if !record
-            .facts
+            .rule
+            .agreements
             .iter()
-            .any(|f| f.status == AgreementStatus::Executed && f.expires_on.is_some())
+            .any(|a| a.facts.status == AgreementStatus::Executed && a.facts.expires_on.is_some())
         {
             return Ok(vec![]);
         }
@@ -749,7 +753,7 @@ impl App {
                 .unwrap_or_default();
             // Only partnerships whose gate the caller may read (every party role may).
             self.gate_partnership(caller, &p.id).await?;
-            let record = self.gate_record(caller, &p).await?;
+            let record = self.gate_record(&p).await?;
             for program in &record.programs {
                 let Some(plan) = self.dual_track_plan(&p, &record, program, &today).await? else {
                     continue;

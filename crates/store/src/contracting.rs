@@ -55,6 +55,17 @@ impl DeliverableRecord {
     }
 }
 
+/// A signature on a site map version: the version, the content signed (its hash) and the
+/// signer's organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SiteMapSignature {
+    pub site_map_version_id: String,
+    pub content_hash: String,
+    pub signer_org_id: String,
+    /// Microseconds since the epoch.
+    pub signed_at: i64,
+}
+
 /// The gate's verdict as last recorded for a program at a site.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SiteAuthorization {
@@ -252,6 +263,32 @@ impl Store {
         .bind(partnership_id)
         .fetch_all(&self.reader)
         .await?)
+    }
+
+    /// Every signature on a site map version of a partnership (projected with its event),
+    /// with the signer's organization ('' for a signer who is no user), oldest first: the gate reads which versions both
+    /// sides signed from these, without rebuilding the maps.
+    pub async fn site_map_signatures_of(
+        &self,
+        partnership_id: &str,
+    ) -> Result<Vec<SiteMapSignature>, StoreError> {
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT s.site_map_version_id, s.content_hash, COALESCE(u.org_id, ''), s.signed_at FROM site_map_signatures s LEFT JOIN users u ON u.id = s.signer_user_id WHERE s.partnership_id = $1 ORDER BY s.signed_at, s.event_hash",
+        )
+        .bind(partnership_id)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(site_map_version_id, content_hash, signer_org_id, signed_at)| SiteMapSignature {
+                    site_map_version_id,
+                    content_hash,
+                    signer_org_id,
+                    signed_at,
+                },
+            )
+            .collect())
     }
 
     pub async fn site_authorizations_of(

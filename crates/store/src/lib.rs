@@ -16,7 +16,8 @@ pub mod testing;
 mod write;
 
 pub use contracting::{
-    Agreement, DeliverableRecord, ExpiryReminder, SiteAuthorization, TrackTemplateRow,
+    Agreement, DeliverableRecord, ExpiryReminder, SiteAuthorization, SiteMapSignature,
+    TrackTemplateRow,
 };
 pub use dialect::Dialect;
 pub use error::StoreError;

@@ -46,6 +46,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0008_signing_lockout.sql"),
     ),
     (9, "jobs", include_str!("../migrations/0009_jobs.sql")),
+    (
+        10,
+        "site_map_signatures",
+        include_str!("../migrations/0010_site_map_signatures.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a
@@ -86,6 +91,9 @@ pub(crate) async fn run(pool: &AnyPool) -> Result<Vec<String>, StoreError> {
             sqlx::query(AssertSqlSafe(statement))
                 .execute(&mut *tx)
                 .await?;
+        }
+        if *version == 10 {
+            crate::project::backfill_site_map_signatures(&mut tx).await?;
         }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

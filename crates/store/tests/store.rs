@@ -619,3 +619,88 @@ async fn a_signature_from_before_the_channel_verifies_and_reads_without_one() {
         );
     }
 }
+
+/// A signature on a site map version is kept with the version and content it is on (the
+/// gate's facts), replays the same, and a database from before migration 0010 gets the rows
+/// from its events when it migrates.
+#[tokio::test]
+async fn site_map_signatures_are_projected_and_filled_in_for_older_databases() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        let created = appended(
+            store
+                .append(org_created("org_a", "Lakeshore", 1))
+                .await
+                .unwrap(),
+        );
+        let signature = |at: i64, signs: serde_json::Value| {
+            Append::new(
+                "org_a",
+                "user:usr_1",
+                "signature.recorded",
+                json!({
+                    "signs": signs, "signer_user_id": "usr_1", "printed_name": "Dana Reyes, PharmD",
+                    "meaning": "approved", "signed_at": at,
+                }),
+                at,
+            )
+        };
+        let content = "ab".repeat(32);
+        let on_map = |version: &str| {
+            json!({ "target": "record", "record_kind": "site_map_version",
+                    "record_id": version, "content_hash": content })
+        };
+        store.append(signature(2, on_map("smv_1"))).await.unwrap();
+        store
+            .append(signature(
+                3,
+                json!({ "target": "event", "event_hash": created.hash }),
+            ))
+            .await
+            .unwrap();
+        store
+            .append(signature(
+                4,
+                json!({ "target": "record", "record_kind": "map_version",
+                        "record_id": "mv_1", "content_hash": content }),
+            ))
+            .await
+            .unwrap();
+        store.append(signature(5, on_map("smv_2"))).await.unwrap();
+        let seen = |rows: Vec<cellpath_store::SiteMapSignature>| -> Vec<(String, String, i64)> {
+            rows.into_iter()
+                .map(|s| (s.site_map_version_id, s.content_hash, s.signed_at))
+                .collect()
+        };
+        let expected = vec![
+            ("smv_1".to_string(), content.clone(), 2),
+            ("smv_2".to_string(), content.clone(), 5),
+        ];
+        assert_eq!(
+            seen(store.site_map_signatures_of("org_a").await.unwrap()),
+            expected,
+            "{}: site map signatures only",
+            db.label
+        );
+        assert_eq!(store.state_differences().await.unwrap(), vec![]);
+
+        // A database written before the table existed: its signatures come from the events.
+        db.execute_behind_the_apps_back("DROP TABLE site_map_signatures")
+            .await;
+        db.execute_behind_the_apps_back("DELETE FROM schema_migrations WHERE version = 10")
+            .await;
+        assert_eq!(
+            store.migrate().await.unwrap(),
+            ["0010_site_map_signatures"],
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            seen(store.site_map_signatures_of("org_a").await.unwrap()),
+            expected,
+            "{}: filled in",
+            db.label
+        );
+        assert_eq!(store.state_differences().await.unwrap(), vec![]);
+    }
+}

@@ -449,3 +449,85 @@ async fn the_scheduled_review_suspends_a_site_when_its_agreements_expire() {
         0
     );
 }
+
+/// The payloads of the authorization events are shared with partners: the rule moved into the
+/// domain (`domain/contracting/gate.rs`), the bytes must not.
+#[tokio::test]
+async fn authorization_events_keep_the_payloads_the_ledger_has_always_held() {
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let contracts = as_user(&app, "contracts@helixa.example").await;
+        let first_day = today(&app);
+        let row = app
+            .store
+            .site_authorizations_of(&ids.partnership)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.site_id == ids.main && r.program_id == ids.vantacel)
+            .expect("the demo authorizes LUH-MAIN");
+        let msa = app
+            .agreements(&contracts, &ids.partnership)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.kind == "master_service_agreement")
+            .unwrap();
+        clock.advance_secs(86_400);
+        app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        // The suspension is recorded by the review the withdrawal enqueued.
+        app.run_due_jobs().await.unwrap();
+        let payloads: Vec<(String, serde_json::Value)> = app
+            .store
+            .events_newest_first(&ids.partnership, Page::first(200))
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind.starts_with("site_authorization"))
+            .map(|e| {
+                let body: serde_json::Value = serde_json::from_str(&e.body).unwrap();
+                (e.kind, body["payload"].clone())
+            })
+            .filter(|(_, p)| p["id"] == serde_json::json!(row.id))
+            .collect();
+        assert_eq!(
+            payloads,
+            [
+                (
+                    "site_authorization.updated".to_string(),
+                    serde_json::json!({
+                        "id": row.id,
+                        "version": 2,
+                        "old": { "status": "authorized", "since": first_day.as_str(), "missing": [] },
+                        "new": {
+                            "status": "suspended",
+                            "since": today(&app).as_str(),
+                            "missing": ["Master service agreement: withdrawn"],
+                        },
+                    })
+                ),
+                (
+                    "site_authorization.created".to_string(),
+                    serde_json::json!({
+                        "id": row.id,
+                        "new": {
+                            "partnership_id": ids.partnership,
+                            "site_id": ids.main,
+                            "program_id": ids.vantacel,
+                            "status": "authorized",
+                            "since": first_day.as_str(),
+                            "missing": [],
+                        },
+                    })
+                ),
+            ],
+            "{}",
+            db.label
+        );
+    }
+}

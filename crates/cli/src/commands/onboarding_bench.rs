@@ -4,8 +4,10 @@
 //! - a manufacturer's network — the demo plus N health systems of S sites in partnership with
 //!   Helixa, half with their central agreements executed — for the onboarding pipeline, asked
 //!   of the app, of the API (`GET /api/v1/onboarding`) and as the web page (`/onboarding`);
-//! - one health system of H sites in partnership with Helixa for one site's gate, a contracting
-//!   write with the gate review it causes, and the home page of its admin.
+//! - one health system of H sites in partnership with Helixa, each site with its Vantacel site
+//!   map signed by both sides, for one site's gate, a contracting write with the gate review
+//!   it enqueues (and with that job run, as the worker runs it), and the home page of its
+//!   admin.
 //!
 //! Each figure is the median of `runs` after one warm-up (the first look at the pipeline is
 //! reported apart: it computes every plan, later looks find them kept).
@@ -232,9 +234,11 @@ async fn measure(
         partnership(&app, &helixa, &big, "Helixa × Bench Regional Health", true).await?;
     let msa = msa.ok_or_else(|| anyhow::anyhow!("the MSA was executed"))?;
     let mut people = Vec::new();
-    for (org, email) in [
-        (&helixa, "bench-admin@helixa.example"),
-        (&big, "admin@regional.example"),
+    for (org, email, role) in [
+        (&helixa, "bench-admin@helixa.example", "admin"),
+        (&big, "admin@regional.example", "admin"),
+        (&big, "pharmacy@regional.example", "pharmacy"),
+        (&helixa, "bench-quality@helixa.example", "quality"),
     ] {
         let user = app
             .create_user(
@@ -242,8 +246,8 @@ async fn measure(
                 org,
                 UserInput {
                     email: email.into(),
-                    name: "Bench Admin".into(),
-                    role: "admin".into(),
+                    name: "Bench User".into(),
+                    role: role.into(),
                     password: PASSWORD.into(),
                 },
                 None,
@@ -262,6 +266,25 @@ async fn measure(
     }
     // The reviews the building enqueued, run now: the record the pages read is what a server
     // with its worker would hold.
+    app.run_due_jobs().await?;
+    // Every site of the large health system has its Vantacel site map signed by both sides,
+    // as a site on its way to authorization would: the gate reads them all.
+    let program = app.partnership(&op, &big_p).await?.programs[0].clone();
+    let (pharmacy, quality) = (&people[2].0, &people[3].0);
+    for site in app
+        .sites(pharmacy, &big, cellpath_store::Page::all())
+        .await?
+    {
+        let v = app
+            .start_site_map(pharmacy, &big_p, &site.id, &program, None, None)
+            .await?
+            .fresh()?;
+        for who in [pharmacy, quality] {
+            app.sign_site_map(who, &v.id, cellpath_ledger::Meaning::Approved, PASSWORD, None)
+                .await?
+                .fresh()?;
+        }
+    }
     app.run_due_jobs().await?;
     eprintln!(
         "{database}: built in {:.1} s; measuring …",
@@ -349,7 +372,6 @@ async fn measure(
         .ok_or_else(|| anyhow::anyhow!("the health system has sites"))?
         .id
         .clone();
-    let program = app.partnership(&op, &big_p).await?.programs[0].clone();
     let t = time(args.runs, |_| async {
         app.gate(&op, &big_p, &site, &program, today.clone())
             .await?;

@@ -56,6 +56,7 @@ pub(super) async fn project(
             .as_ref()
             .map(|c| c.to_value().to_string())
             .unwrap_or_default();
+        super::site_maps::site_map_signature(tx, &event.ledger_id, hash, &sig).await?;
         execute(
             tx,
             "INSERT INTO signatures (event_hash, ledger_id, seq, target, signer_user_id, printed_name, meaning, signed_at, channel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

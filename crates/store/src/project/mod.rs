@@ -16,6 +16,8 @@ mod programs;
 mod readiness;
 mod site_maps;
 
+pub(crate) use site_maps::backfill_site_map_signatures;
+
 use crate::StoreError;
 use cellpath_domain::events::Event as DomainEvent;
 use cellpath_ledger::Event;
@@ -298,6 +300,10 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     (
         "signatures",
         "event_hash, ledger_id, seq, target, signer_user_id, printed_name, meaning, signed_at, channel",
+    ),
+    (
+        "site_map_signatures",
+        "event_hash, partnership_id, site_map_version_id, content_hash, signer_user_id, signed_at",
     ),
     (
         "programs",

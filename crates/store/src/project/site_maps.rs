@@ -2,12 +2,12 @@
 //! proposal frozen. Each event is read into its type (`cellpath_domain::events::site_maps`)
 //! before its row is written.
 
-use super::{Col, Table, record};
+use super::{Bind, Col, Table, execute, record};
 use crate::StoreError;
 use cellpath_domain::events::site_maps::{
     MapProposalCreated, MapProposalUpdated, SiteMapVersionCreated, SiteMapVersionUpdated,
 };
-use cellpath_ledger::Event;
+use cellpath_ledger::{Event, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
 use sqlx::{Any, Transaction};
 
 const SITE_MAP_VERSION: Table = Table {
@@ -46,4 +46,65 @@ pub(super) async fn project(
             .await?
             || record::<MapProposalCreated, MapProposalUpdated>(tx, &MAP_PROPOSAL, event).await?,
     )
+}
+
+/// The record kind a signature on a site map version names (`Signed::Record`).
+const SITE_MAP_RECORD: &str = "site_map_version";
+
+/// A signature on a site map version, kept apart with the version and content it is on (the
+/// gate's facts: which versions both sides signed, and when). Called for every signature the
+/// access projector writes; others are left alone.
+pub(super) async fn site_map_signature(
+    tx: &mut Transaction<'static, Any>,
+    ledger_id: &str,
+    hash: &str,
+    sig: &SignaturePayload,
+) -> Result<(), StoreError> {
+    let Signed::Record {
+        record_kind,
+        record_id,
+        content_hash,
+    } = &sig.signs
+    else {
+        return Ok(());
+    };
+    if record_kind != SITE_MAP_RECORD {
+        return Ok(());
+    }
+    execute(
+        tx,
+        "INSERT INTO site_map_signatures (event_hash, partnership_id, site_map_version_id, content_hash, signer_user_id, signed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        vec![
+            Bind::Text(hash.into()),
+            Bind::Text(ledger_id.into()),
+            Bind::Text(record_id.clone()),
+            Bind::Text(content_hash.clone()),
+            Bind::Text(sig.signer_user_id.clone()),
+            Bind::Int(sig.signed_at),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Migration 0010's step: the site map signatures recorded before the table existed, from
+/// their events (what the projection would have written).
+pub(crate) async fn backfill_site_map_signatures(
+    tx: &mut Transaction<'static, Any>,
+) -> Result<(), StoreError> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT ledger_id, hash, body FROM events WHERE kind = $1 ORDER BY ledger_id, seq",
+    )
+    .bind(SIGNATURE_EVENT_TYPE)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (ledger_id, hash, body) in rows {
+        let event: Event = serde_json::from_str(&body)
+            .map_err(|e| StoreError::Invalid(format!("event {hash} is not an event: {e}")))?;
+        let sig: SignaturePayload = serde_json::from_value(event.payload).map_err(|e| {
+            StoreError::Invalid(format!("event {hash} is not a signature: {e}"))
+        })?;
+        site_map_signature(tx, &ledger_id, &hash, &sig).await?;
+    }
+    Ok(())
 }

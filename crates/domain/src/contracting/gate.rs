@@ -1,0 +1,1355 @@
+//! The authorization gate (DESIGN.md §2), the whole judgment: which agreements count for a
+//! site, which facility's gaps hold which site back, when each item was satisfied, what is
+//! missing, and how the recorded verdict moves — first authorization, suspension with what is
+//! missing, reinstatement. Pure functions of the partnership's [`Record`], a day and the
+//! verdict recorded before; the app loads the record and writes what this module decides.
+
+use super::template::TrackKind;
+use super::{AgreementKind, AgreementStatus, Coverage, Deliverable, Scope};
+use crate::org::PartnershipStatus;
+use crate::readiness::Severity;
+use crate::values::Date;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// An agreement as the gate sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgreementFacts {
+    pub kind: AgreementKind,
+    pub scope: Scope,
+    /// For a site-scope agreement, its site.
+    pub site_id: Option<String>,
+    pub status: AgreementStatus,
+    pub effective_on: Option<Date>,
+    pub expires_on: Option<Date>,
+    pub coverage: Coverage,
+}
+
+impl AgreementFacts {
+    /// Whether it binds this site: its own site, or a health-system agreement's coverage.
+    pub fn covers(&self, site_id: &str) -> bool {
+        match self.scope {
+            Scope::Site => self.site_id.as_deref() == Some(site_id),
+            Scope::HealthSystem => match &self.coverage {
+                Coverage::AllSites => true,
+                Coverage::Named(ids) => ids.iter().any(|i| i == site_id),
+            },
+        }
+    }
+
+    /// Executed, in effect and not expired on `today` (an agreement lapses on its expiry day).
+    pub fn in_force(&self, today: &Date) -> bool {
+        self.status == AgreementStatus::Executed
+            && self.effective_on.as_ref().is_none_or(|d| d <= today)
+            && self.expires_on.as_ref().is_none_or(|d| today < d)
+    }
+}
+
+/// Everything the gate looks at for one program at one site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateFacts {
+    pub today: Date,
+    pub site_id: String,
+    /// The partnership's status: only an active partnership carries an authorization.
+    pub partnership: PartnershipStatus,
+    /// Whether the partnership still names the program (a program taken off a partnership
+    /// takes its sites' authorizations with it).
+    pub program_named: bool,
+    pub agreements: Vec<AgreementFacts>,
+    pub deliverables_done: BTreeSet<Deliverable>,
+    pub open_blocking_gaps: usize,
+}
+
+/// One thing that keeps a site from authorization, said so a person can act on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "missing", rename_all = "snake_case")]
+pub enum Missing {
+    /// The partnership itself does not carry the authorization (proposed, ended, or no longer
+    /// for this program).
+    Partnership {
+        reason: String,
+    },
+    Agreement {
+        kind: AgreementKind,
+        reason: String,
+    },
+    Deliverable {
+        deliverable: Deliverable,
+    },
+    BlockingGaps {
+        count: usize,
+    },
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Missing::Partnership { reason } => write!(f, "Partnership: {reason}"),
+            Missing::Agreement { kind, reason } => write!(f, "{}: {reason}", kind.title()),
+            Missing::Deliverable { deliverable } => write!(f, "{}: not done", deliverable.label()),
+            Missing::BlockingGaps { count: 1 } => write!(f, "1 open blocking readiness gap"),
+            Missing::BlockingGaps { count } => write!(f, "{count} open blocking readiness gaps"),
+        }
+    }
+}
+
+/// The scopes at which an agreement of `kind` counts for the gate: the central kinds at the
+/// health system's only; a quality or supply agreement at either — negotiated once centrally
+/// for the sites it covers, or at the site itself — so a partnership may mix both, and
+/// starting one at a site never takes away what a central one already gives the others.
+pub fn counts_at(kind: AgreementKind, scope: Scope) -> bool {
+    !kind.is_central() || scope == Scope::HealthSystem
+}
+
+impl AgreementFacts {
+    /// Whether this agreement satisfies the gate's `kind` item for `site_id` on `today`: the
+    /// kind, at a scope that counts for it, covering the site, in force. The gate and the
+    /// live plan both ask this, so a plan never counts as done what the gate does not.
+    pub fn satisfies(&self, kind: AgreementKind, site_id: &str, today: &Date) -> bool {
+        self.kind == kind
+            && counts_at(kind, self.scope)
+            && self.covers(site_id)
+            && self.in_force(today)
+    }
+}
+
+/// How far along an agreement is, to explain the one that covers a site best.
+fn progress(status: AgreementStatus) -> u8 {
+    match status {
+        AgreementStatus::Withdrawn => 0,
+        AgreementStatus::NotStarted => 1,
+        AgreementStatus::Drafting => 2,
+        AgreementStatus::Negotiating => 3,
+        AgreementStatus::LegalReview => 4,
+        AgreementStatus::Executed => 5,
+    }
+}
+
+/// The gate (DESIGN.md §2): empty when the site is authorized for the program.
+pub fn missing_for_authorization(facts: &GateFacts) -> Vec<Missing> {
+    missing(
+        &Looked {
+            today: &facts.today,
+            site_id: &facts.site_id,
+            partnership: facts.partnership,
+            program_named: facts.program_named,
+            deliverables_done: &facts.deliverables_done,
+            open_blocking_gaps: facts.open_blocking_gaps,
+        },
+        facts.agreements.iter(),
+    )
+}
+
+/// [`GateFacts`] borrowed: a [`Record`] judges every site × program without copying its
+/// agreements for each.
+struct Looked<'a> {
+    today: &'a Date,
+    site_id: &'a str,
+    partnership: PartnershipStatus,
+    program_named: bool,
+    deliverables_done: &'a BTreeSet<Deliverable>,
+    open_blocking_gaps: usize,
+}
+
+fn missing<'a>(
+    facts: &Looked<'_>,
+    agreements: impl Iterator<Item = &'a AgreementFacts> + Clone,
+) -> Vec<Missing> {
+    let mut out = Vec::new();
+    let standing = match facts.partnership {
+        PartnershipStatus::Proposed => Some("proposed, not yet accepted by the health system"),
+        PartnershipStatus::Ended => Some("ended"),
+        PartnershipStatus::Active if !facts.program_named => Some("no longer for this program"),
+        PartnershipStatus::Active => None,
+    };
+    if let Some(reason) = standing {
+        out.push(Missing::Partnership {
+            reason: reason.to_string(),
+        });
+    }
+    for kind in AgreementKind::ALL {
+        let candidates: Vec<&AgreementFacts> = agreements
+            .clone()
+            .filter(|a| a.kind == *kind && counts_at(*kind, a.scope))
+            .collect();
+        if candidates
+            .iter()
+            .any(|a| a.satisfies(*kind, facts.site_id, facts.today))
+        {
+            continue;
+        }
+        // The most advanced one covering the site explains best (a withdrawn one beside an
+        // executed one that has lapsed says "expired", not "withdrawn") — unless all that
+        // covers it was withdrawn while a live central one leaves it out: then the fix is a
+        // joinder.
+        let covering = candidates
+            .iter()
+            .filter(|a| a.covers(facts.site_id))
+            .max_by_key(|a| progress(a.status));
+        let joinable = candidates.iter().any(|a| {
+            a.scope == Scope::HealthSystem
+                && a.status != AgreementStatus::Withdrawn
+                && !a.covers(facts.site_id)
+        });
+        let reason = match covering {
+            Some(a) if a.status != AgreementStatus::Withdrawn || !joinable => match a.status {
+                AgreementStatus::Executed
+                    if a.expires_on.as_ref().is_some_and(|d| d <= facts.today) =>
+                {
+                    format!("expired on {}", a.expires_on.as_ref().expect("checked"))
+                }
+                AgreementStatus::Executed => format!(
+                    "not in effect until {}",
+                    a.effective_on.as_ref().map(|d| d.as_str()).unwrap_or("?")
+                ),
+                AgreementStatus::Withdrawn => "withdrawn".into(),
+                other => format!("not executed ({})", other.label()),
+            },
+            // A site-scope agreement is never extended by joinder; a central one is.
+            _ if joinable => "does not cover this site (add it by joinder)".into(),
+            _ if kind.is_central() => "none for the health system yet".to_string(),
+            _ => "none for this site yet".to_string(),
+        };
+        out.push(Missing::Agreement {
+            kind: *kind,
+            reason,
+        });
+    }
+    for d in Deliverable::ALL {
+        if !facts.deliverables_done.contains(d) {
+            out.push(Missing::Deliverable { deliverable: *d });
+        }
+    }
+    if facts.open_blocking_gaps > 0 {
+        out.push(Missing::BlockingGaps {
+            count: facts.open_blocking_gaps,
+        });
+    }
+    out
+}
+
+/// An agreement of the record: what the gate reads of it, and the day it last changed (the
+/// day an agreement executed without an effective date counts from).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedAgreement {
+    pub id: String,
+    pub facts: AgreementFacts,
+    pub changed_on: Date,
+}
+
+/// A deliverable recorded at a site for a program; it counts until it is revoked (and again
+/// once it is recorded again, which clears the revocation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedDeliverable {
+    pub site_id: String,
+    pub program_id: String,
+    pub deliverable: Deliverable,
+    pub done_on: Date,
+    pub revoked_on: Option<Date>,
+}
+
+impl RecordedDeliverable {
+    /// Whether the gate counts it: recorded and not revoked.
+    pub fn counts(&self) -> bool {
+        self.revoked_on.is_none()
+    }
+}
+
+/// A site map version both sides signed, with the day of its last signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedSiteMap {
+    pub site_id: String,
+    pub program_id: String,
+    /// The version's number: the newest signed version is the one that counts.
+    pub number: i64,
+    pub signed_on: Date,
+}
+
+/// A readiness gap still open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenGap {
+    pub id: String,
+    /// The site whose visit found it.
+    pub site_id: String,
+    pub program_id: String,
+    /// The facility it is on; `None` when the site lacks the kind of facility the
+    /// requirement needs.
+    pub facility_id: Option<String>,
+    pub severity: Severity,
+    pub due_on: Option<Date>,
+}
+
+/// Everything the gate reads of one partnership, for all its sites × programs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Only an active partnership carries an authorization.
+    pub partnership: PartnershipStatus,
+    /// The programs the partnership names (ids).
+    pub programs: Vec<String>,
+    /// The health system's sites the partnership opens (ids), in the order they are judged.
+    pub sites: Vec<String>,
+    pub agreements: Vec<RecordedAgreement>,
+    /// Oldest first.
+    pub deliverables: Vec<RecordedDeliverable>,
+    pub signed_maps: Vec<SignedSiteMap>,
+    /// facility id → the sites it serves now.
+    pub facilities: BTreeMap<String, Vec<String>>,
+    pub open_gaps: Vec<OpenGap>,
+}
+
+vocabulary!(
+    /// A recorded verdict: authorized, or suspended after having been authorized.
+    AuthorizationStatus, "authorization status" {
+        Authorized => "authorized",
+        Suspended => "suspended",
+    }
+);
+
+/// The gate's verdict as recorded for a site and program: never recorded before the site is
+/// first authorized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub status: AuthorizationStatus,
+    /// The day of the last change of status.
+    pub since: Date,
+    /// What was missing, in people's words; empty when authorized.
+    pub missing: Vec<String>,
+}
+
+/// How the recorded verdict moves on a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    /// Nothing to record.
+    None,
+    /// Authorized for the first time (nothing recorded before).
+    FirstAuthorization(Verdict),
+    /// Was authorized; the gate no longer holds (what is missing in the verdict).
+    Suspension(Verdict),
+    /// Was suspended; the gate holds again.
+    Reinstatement(Verdict),
+    /// Still suspended, for other missing items: it keeps its `since`.
+    StillSuspended(Verdict),
+}
+
+impl Transition {
+    /// The verdict to record, if any.
+    pub fn verdict(&self) -> Option<&Verdict> {
+        match self {
+            Transition::None => None,
+            Transition::FirstAuthorization(v)
+            | Transition::Suspension(v)
+            | Transition::Reinstatement(v)
+            | Transition::StillSuspended(v) => Some(v),
+        }
+    }
+}
+
+/// The move from the `previous` verdict given what is `missing` on `today` (in words).
+pub fn transition(previous: Option<&Verdict>, missing: Vec<String>, today: &Date) -> Transition {
+    use AuthorizationStatus::{Authorized, Suspended};
+    let status = if missing.is_empty() {
+        Authorized
+    } else {
+        Suspended
+    };
+    let since_today = |missing| Verdict {
+        status,
+        since: today.clone(),
+        missing,
+    };
+    match previous {
+        // Never authorized: nothing to suspend yet.
+        None if status == Suspended => Transition::None,
+        None => Transition::FirstAuthorization(since_today(missing)),
+        Some(p) if p.status == status && p.missing == missing => Transition::None,
+        Some(p) => match (p.status, status) {
+            (Authorized, Suspended) => Transition::Suspension(since_today(missing)),
+            (Suspended, Authorized) => Transition::Reinstatement(since_today(missing)),
+            (Suspended, Suspended) => Transition::StillSuspended(Verdict {
+                status,
+                since: p.since.clone(),
+                missing,
+            }),
+            // Authorized with nothing missing both times: only a verdict written by
+            // something else than this rule could differ here; there is nothing to move.
+            (Authorized, Authorized) => Transition::None,
+        },
+    }
+}
+
+/// A site's gate for a program on a day: what is missing, and how the recorded verdict moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgment {
+    pub missing: Vec<Missing>,
+    pub transition: Transition,
+}
+
+impl Judgment {
+    pub fn authorized(&self) -> bool {
+        self.missing.is_empty()
+    }
+}
+
+/// A verdict recorded before, for a site and program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedVerdict {
+    pub site_id: String,
+    pub program_id: String,
+    pub verdict: Verdict,
+}
+
+/// A verdict to record ([`Record::review`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub site_id: String,
+    pub program_id: String,
+    /// Never [`Transition::None`].
+    pub transition: Transition,
+}
+
+impl Record {
+    fn names(&self, program_id: &str) -> bool {
+        self.programs.iter().any(|p| p == program_id)
+    }
+
+    /// The deliverables done at a site for a program: recorded and not revoked, and the
+    /// signed site map when a version is signed by both sides.
+    pub fn deliverables_done(&self, site_id: &str, program_id: &str) -> BTreeSet<Deliverable> {
+        let mut done: BTreeSet<Deliverable> = self
+            .deliverables
+            .iter()
+            .filter(|r| r.site_id == site_id && r.program_id == program_id && r.counts())
+            .map(|r| r.deliverable)
+            .collect();
+        if self.signed_map(site_id, program_id).is_some() {
+            done.insert(Deliverable::SiteMapSigned);
+        }
+        done
+    }
+
+    /// The newest site map version of the site and program that both sides signed.
+    pub fn signed_map(&self, site_id: &str, program_id: &str) -> Option<&SignedSiteMap> {
+        self.signed_maps
+            .iter()
+            .filter(|m| m.site_id == site_id && m.program_id == program_id)
+            .max_by_key(|m| m.number)
+    }
+
+    /// The open blocking gaps that hold a site back for a program: those on the facilities
+    /// the site uses now (whichever site's visit found them: a shared cell lab holds back
+    /// every site it serves, and only those), and the site's own gaps that name no facility
+    /// (it lacks the kind of facility the requirement needs).
+    pub fn blocking_gaps(&self, site_id: &str, program_id: &str) -> Vec<&OpenGap> {
+        self.open_gaps
+            .iter()
+            .filter(|g| {
+                g.program_id == program_id
+                    && g.severity == Severity::Blocking
+                    && match &g.facility_id {
+                        None => g.site_id == site_id,
+                        Some(facility) => self
+                            .facilities
+                            .get(facility)
+                            .is_some_and(|sites| sites.iter().any(|s| s == site_id)),
+                    }
+            })
+            .collect()
+    }
+
+    /// Exactly what keeps the site from authorization for the program on `today`: empty
+    /// when it is authorized.
+    pub fn missing(&self, site_id: &str, program_id: &str, today: &Date) -> Vec<Missing> {
+        let done = self.deliverables_done(site_id, program_id);
+        missing(
+            &Looked {
+                today,
+                site_id,
+                partnership: self.partnership,
+                program_named: self.names(program_id),
+                deliverables_done: &done,
+                open_blocking_gaps: self.blocking_gaps(site_id, program_id).len(),
+            },
+            self.agreements.iter().map(|a| &a.facts),
+        )
+    }
+
+    /// The site's gate for the program on `today`, and how the `previous` verdict moves.
+    pub fn judge(
+        &self,
+        site_id: &str,
+        program_id: &str,
+        today: &Date,
+        previous: Option<&Verdict>,
+    ) -> Judgment {
+        let missing = self.missing(site_id, program_id, today);
+        let words = missing.iter().map(Missing::to_string).collect();
+        Judgment {
+            transition: transition(previous, words, today),
+            missing,
+        }
+    }
+
+    /// Every verdict to record on `today`, given those recorded before: each site × each
+    /// program the partnership names, then each program it authorized a site for before it
+    /// was taken off the partnership (those authorizations are suspended), in that order.
+    pub fn review(&self, today: &Date, recorded: &[RecordedVerdict]) -> Vec<Change> {
+        let mut programs: Vec<&str> = self.programs.iter().map(String::as_str).collect();
+        for r in recorded {
+            if !programs.contains(&r.program_id.as_str()) {
+                programs.push(&r.program_id);
+            }
+        }
+        let mut out = Vec::new();
+        for site in &self.sites {
+            for program in &programs {
+                let previous = recorded
+                    .iter()
+                    .find(|r| r.site_id == *site && r.program_id == *program)
+                    .map(|r| &r.verdict);
+                let transition = self.judge(site, program, today, previous).transition;
+                if transition != Transition::None {
+                    out.push(Change {
+                        site_id: site.clone(),
+                        program_id: program.to_string(),
+                        transition,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The day the site's gate `item` for the program was satisfied, if it is on `today` —
+    /// exactly when the gate stops listing it (the live plan fixes done items at these
+    /// days): an agreement kind by the earliest agreement that satisfies the gate (at its
+    /// effective date, else the day it last changed — executing it is a change), a
+    /// deliverable at its recorded day (never after today), the signed site map at the last
+    /// signature of the newest version both sides signed.
+    pub fn satisfied_on(
+        &self,
+        item: TrackKind,
+        site_id: &str,
+        program_id: &str,
+        today: &Date,
+    ) -> Option<Date> {
+        match item {
+            TrackKind::Agreement(kind) => self
+                .agreements
+                .iter()
+                .filter(|a| a.facts.satisfies(kind, site_id, today))
+                .map(|a| {
+                    a.facts
+                        .effective_on
+                        .clone()
+                        .unwrap_or_else(|| a.changed_on.clone())
+                })
+                .min(),
+            TrackKind::Deliverable(Deliverable::SiteMapSigned) => self
+                .signed_map(site_id, program_id)
+                .map(|m| m.signed_on.clone()),
+            TrackKind::Deliverable(d) => self
+                .deliverables
+                .iter()
+                .find(|r| {
+                    r.site_id == site_id
+                        && r.program_id == program_id
+                        && r.deliverable == d
+                        && r.counts()
+                })
+                .map(|r| r.done_on.clone())
+                .filter(|on| on <= today),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    fn executed(kind: AgreementKind, scope: Scope, site: Option<&str>) -> AgreementFacts {
+        AgreementFacts {
+            kind,
+            scope,
+            site_id: site.map(str::to_string),
+            status: AgreementStatus::Executed,
+            effective_on: Some(d("2026-01-01")),
+            expires_on: Some(d("2028-01-01")),
+            coverage: Coverage::AllSites,
+        }
+    }
+
+    /// What the gate says is missing, in words.
+    fn said(f: &GateFacts) -> Vec<String> {
+        missing_for_authorization(f)
+            .iter()
+            .map(|m| m.to_string())
+            .collect()
+    }
+
+    fn complete(site: &str) -> GateFacts {
+        let mut agreements: Vec<AgreementFacts> = [
+            AgreementKind::MasterServiceAgreement,
+            AgreementKind::TermsAndConditions,
+            AgreementKind::DataProtection,
+        ]
+        .into_iter()
+        .map(|k| executed(k, Scope::HealthSystem, None))
+        .collect();
+        agreements.push(executed(
+            AgreementKind::QualityAgreement,
+            Scope::Site,
+            Some(site),
+        ));
+        agreements.push(executed(
+            AgreementKind::SupplyAgreement,
+            Scope::Site,
+            Some(site),
+        ));
+        GateFacts {
+            today: d("2026-11-25"),
+            site_id: site.into(),
+            partnership: PartnershipStatus::Active,
+            program_named: true,
+            agreements,
+            deliverables_done: Deliverable::ALL.iter().copied().collect(),
+            open_blocking_gaps: 0,
+        }
+    }
+
+    #[test]
+    fn a_site_with_everything_in_force_is_authorized() {
+        assert!(missing_for_authorization(&complete("north")).is_empty());
+    }
+
+    #[test]
+    fn the_gate_names_exactly_what_is_missing() {
+        let mut f = complete("north");
+        f.agreements[0].expires_on = Some(d("2026-11-01"));
+        f.agreements[2].coverage = Coverage::Named(vec!["south".into()]);
+        f.agreements[3].status = AgreementStatus::LegalReview;
+        f.agreements
+            .retain(|a| a.kind != AgreementKind::SupplyAgreement);
+        f.deliverables_done.remove(&Deliverable::MockShipment);
+        f.open_blocking_gaps = 2;
+        let missing = said(&f);
+        assert_eq!(
+            missing,
+            [
+                "Master service agreement: expired on 2026-11-01",
+                "Data protection agreement: does not cover this site (add it by joinder)",
+                "Quality agreement: not executed (legal review)",
+                "Supply agreement: none for this site yet",
+                "Mock shipment: not done",
+                "2 open blocking readiness gaps",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_most_advanced_covering_agreement_explains_what_is_missing() {
+        let mut f = complete("north");
+        let mut withdrawn = f.agreements[0].clone();
+        withdrawn.status = AgreementStatus::Withdrawn;
+        f.agreements[0].effective_on = Some(d("2027-01-01"));
+        f.agreements.insert(0, withdrawn);
+        let missing = said(&f);
+        assert_eq!(
+            missing,
+            ["Master service agreement: not in effect until 2027-01-01"]
+        );
+    }
+
+    #[test]
+    fn a_site_left_out_of_a_new_central_agreement_is_told_to_join_it() {
+        let mut f = complete("north");
+        // The old MSA (all sites) withdrawn; the new one names south only.
+        let mut new = f.agreements[0].clone();
+        new.coverage = Coverage::Named(vec!["south".into()]);
+        f.agreements[0].status = AgreementStatus::Withdrawn;
+        f.agreements.push(new.clone());
+        assert_eq!(
+            said(&f),
+            ["Master service agreement: does not cover this site (add it by joinder)"]
+        );
+        // With the new one withdrawn too, there is nothing to join.
+        f.agreements.last_mut().expect("pushed").status = AgreementStatus::Withdrawn;
+        assert_eq!(said(&f), ["Master service agreement: withdrawn"]);
+    }
+
+    #[test]
+    fn another_sites_local_agreement_does_not_count() {
+        let mut f = complete("north");
+        f.site_id = "east".into();
+        let missing = missing_for_authorization(&f);
+        assert_eq!(missing.len(), 2, "{missing:?}");
+    }
+
+    #[test]
+    fn a_central_quality_agreement_keeps_counting_when_a_site_starts_its_own() {
+        let mut f = complete("north");
+        f.agreements
+            .retain(|a| a.kind != AgreementKind::QualityAgreement);
+        f.agreements.push(executed(
+            AgreementKind::QualityAgreement,
+            Scope::HealthSystem,
+            None,
+        ));
+        assert!(missing_for_authorization(&f).is_empty());
+        // Another site starts its own quality agreement: north still rests on the central one.
+        let mut east = executed(AgreementKind::QualityAgreement, Scope::Site, Some("east"));
+        east.status = AgreementStatus::NotStarted;
+        f.agreements.push(east);
+        assert!(missing_for_authorization(&f).is_empty());
+        // A central agreement covering named sites only: the others need a joinder.
+        f.agreements
+            .iter_mut()
+            .filter(|a| a.kind == AgreementKind::QualityAgreement && a.scope == Scope::HealthSystem)
+            .for_each(|a| a.coverage = Coverage::Named(vec!["south".into()]));
+        let missing = said(&f);
+        assert_eq!(
+            missing,
+            ["Quality agreement: does not cover this site (add it by joinder)"]
+        );
+        // But a central kind at site scope never counts.
+        let mut f = complete("north");
+        f.agreements[0].scope = Scope::Site;
+        f.agreements[0].site_id = Some("north".into());
+        let missing = said(&f);
+        assert_eq!(
+            missing,
+            ["Master service agreement: none for the health system yet"]
+        );
+    }
+
+    #[test]
+    fn only_an_active_partnership_that_names_the_program_carries_an_authorization() {
+        let mut f = complete("north");
+        f.partnership = PartnershipStatus::Ended;
+        assert_eq!(said(&f), ["Partnership: ended"]);
+        f.partnership = PartnershipStatus::Proposed;
+        assert_eq!(
+            said(&f),
+            ["Partnership: proposed, not yet accepted by the health system"]
+        );
+        f.partnership = PartnershipStatus::Active;
+        f.program_named = false;
+        assert_eq!(said(&f), ["Partnership: no longer for this program"]);
+    }
+    // ---- The record: rules moved out of the app ----
+
+    const P: &str = "prg_cart";
+
+    fn agreement(id: &str, facts: AgreementFacts) -> RecordedAgreement {
+        RecordedAgreement {
+            id: id.into(),
+            facts,
+            changed_on: d("2026-02-01"),
+        }
+    }
+
+    fn deliverable(site: &str, deliverable: Deliverable, done_on: &str) -> RecordedDeliverable {
+        RecordedDeliverable {
+            site_id: site.into(),
+            program_id: P.into(),
+            deliverable,
+            done_on: d(done_on),
+            revoked_on: None,
+        }
+    }
+
+    fn gap(id: &str, site: &str, facility: Option<&str>, severity: Severity) -> OpenGap {
+        OpenGap {
+            id: id.into(),
+            site_id: site.into(),
+            program_id: P.into(),
+            facility_id: facility.map(str::to_string),
+            severity,
+            due_on: Some(d("2026-12-01")),
+        }
+    }
+
+    /// A partnership whose site north has everything: the central agreements, its own
+    /// quality and supply agreements, every deliverable, a signed site map.
+    fn complete_record() -> Record {
+        let facts = complete("north");
+        Record {
+            partnership: PartnershipStatus::Active,
+            programs: vec![P.into()],
+            sites: vec!["north".into(), "south".into()],
+            agreements: facts
+                .agreements
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| agreement(&format!("agr_{i}"), f))
+                .collect(),
+            deliverables: Deliverable::ALL
+                .iter()
+                .filter(|d| **d != Deliverable::SiteMapSigned)
+                .map(|d| deliverable("north", *d, "2026-03-01"))
+                .collect(),
+            signed_maps: vec![SignedSiteMap {
+                site_id: "north".into(),
+                program_id: P.into(),
+                number: 1,
+                signed_on: d("2026-03-10"),
+            }],
+            facilities: BTreeMap::from([
+                ("fac_lab".to_string(), vec!["north".into(), "south".into()]),
+                ("fac_ward".to_string(), vec!["south".into()]),
+            ]),
+            open_gaps: vec![],
+        }
+    }
+
+    fn today() -> Date {
+        d("2026-11-25")
+    }
+
+    fn words(r: &Record, site: &str) -> Vec<String> {
+        r.missing(site, P, &today())
+            .iter()
+            .map(Missing::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_record_authorizes_its_site_and_only_that_one() {
+        let r = complete_record();
+        assert!(r.missing("north", P, &today()).is_empty());
+        // South has the central agreements only.
+        assert_eq!(
+            words(&r, "south"),
+            [
+                "Quality agreement: none for this site yet",
+                "Supply agreement: none for this site yet",
+                "Site map signed by both sides: not done",
+                "Informed consent with manufacturing-failure language: not done",
+                "Release-exception protocol: not done",
+                "Site qualification audit: not done",
+                "Staff training: not done",
+                "Mock shipment: not done",
+                "Pharmacy and therapeutics approval: not done",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_blocking_gap_holds_back_the_sites_its_facility_serves_and_only_those() {
+        let mut r = complete_record();
+        r.open_gaps = vec![gap("gap_lab", "south", Some("fac_lab"), Severity::Blocking)];
+        // Found at south's visit, on the lab north uses too.
+        assert_eq!(words(&r, "north"), ["1 open blocking readiness gap"]);
+        r.open_gaps = vec![gap(
+            "gap_ward",
+            "north",
+            Some("fac_ward"),
+            Severity::Blocking,
+        )];
+        // The ward serves south only: north is not held back, whoever found the gap.
+        assert!(words(&r, "north").is_empty());
+        assert_eq!(r.blocking_gaps("south", P).len(), 1);
+        // A facility no longer known serves nobody.
+        r.open_gaps = vec![gap(
+            "gap_old",
+            "north",
+            Some("fac_gone"),
+            Severity::Blocking,
+        )];
+        assert!(words(&r, "north").is_empty());
+    }
+
+    #[test]
+    fn a_gap_without_a_facility_holds_back_its_own_site() {
+        let mut r = complete_record();
+        r.open_gaps = vec![
+            gap("gap_1", "north", None, Severity::Blocking),
+            gap("gap_2", "south", None, Severity::Blocking),
+        ];
+        assert_eq!(words(&r, "north"), ["1 open blocking readiness gap"]);
+        assert_eq!(r.blocking_gaps("south", P)[0].id, "gap_2");
+    }
+
+    #[test]
+    fn only_blocking_gaps_of_the_program_count() {
+        let mut r = complete_record();
+        let mut other = gap("gap_other", "north", None, Severity::Blocking);
+        other.program_id = "prg_other".into();
+        r.open_gaps = vec![
+            gap("gap_major", "north", Some("fac_lab"), Severity::Major),
+            gap("gap_minor", "north", None, Severity::Minor),
+            other,
+        ];
+        assert!(words(&r, "north").is_empty());
+    }
+
+    #[test]
+    fn a_revoked_deliverable_stops_counting() {
+        let mut r = complete_record();
+        let audit = r
+            .deliverables
+            .iter_mut()
+            .find(|x| x.deliverable == Deliverable::SiteQualificationAudit)
+            .expect("recorded");
+        audit.revoked_on = Some(d("2026-11-20"));
+        assert_eq!(words(&r, "north"), ["Site qualification audit: not done"]);
+        let item = TrackKind::Deliverable(Deliverable::SiteQualificationAudit);
+        assert_eq!(r.satisfied_on(item, "north", P, &today()), None);
+    }
+
+    #[test]
+    fn a_deliverable_of_another_site_or_program_does_not_count() {
+        let mut r = complete_record();
+        for x in &mut r.deliverables {
+            if x.deliverable == Deliverable::MockShipment {
+                x.site_id = "south".into();
+            }
+            if x.deliverable == Deliverable::StaffTraining {
+                x.program_id = "prg_other".into();
+            }
+        }
+        assert_eq!(
+            words(&r, "north"),
+            ["Staff training: not done", "Mock shipment: not done"]
+        );
+    }
+
+    #[test]
+    fn the_newest_signed_site_map_counts_at_its_last_signature() {
+        let mut r = complete_record();
+        r.signed_maps.push(SignedSiteMap {
+            site_id: "north".into(),
+            program_id: P.into(),
+            number: 3,
+            signed_on: d("2026-06-30"),
+        });
+        let item = TrackKind::Deliverable(Deliverable::SiteMapSigned);
+        assert_eq!(
+            r.satisfied_on(item, "north", P, &today()),
+            Some(d("2026-06-30"))
+        );
+        // South's map is not north's.
+        r.signed_maps.retain(|m| m.number == 1);
+        r.signed_maps[0].site_id = "south".into();
+        assert_eq!(
+            words(&r, "north"),
+            ["Site map signed by both sides: not done"]
+        );
+        assert_eq!(r.satisfied_on(item, "north", P, &today()), None);
+    }
+
+    #[test]
+    fn an_agreement_item_is_satisfied_by_the_earliest_agreement_in_force() {
+        let mut r = complete_record();
+        let msa = TrackKind::Agreement(AgreementKind::MasterServiceAgreement);
+        assert_eq!(
+            r.satisfied_on(msa, "north", P, &today()),
+            Some(d("2026-01-01"))
+        );
+        // A second MSA effective earlier: the earliest counts.
+        let mut earlier = r.agreements[0].clone();
+        earlier.facts.effective_on = Some(d("2025-06-01"));
+        r.agreements.push(earlier);
+        assert_eq!(
+            r.satisfied_on(msa, "north", P, &today()),
+            Some(d("2025-06-01"))
+        );
+        // Without an effective date, the day it last changed (its execution).
+        for a in &mut r.agreements {
+            a.facts.effective_on = None;
+        }
+        assert_eq!(
+            r.satisfied_on(msa, "north", P, &today()),
+            Some(d("2026-02-01"))
+        );
+        // Not yet in force on the day asked about: not satisfied.
+        assert_eq!(r.satisfied_on(msa, "north", P, &d("2029-01-01")), None);
+    }
+
+    #[test]
+    fn a_deliverable_is_satisfied_on_its_day_never_after_today() {
+        let mut r = complete_record();
+        let consent = TrackKind::Deliverable(Deliverable::ConsentWithFailureLanguage);
+        assert_eq!(
+            r.satisfied_on(consent, "north", P, &today()),
+            Some(d("2026-03-01"))
+        );
+        assert_eq!(r.satisfied_on(consent, "north", P, &d("2026-02-28")), None);
+        r.deliverables[0].done_on = d("2026-12-01");
+        assert_eq!(r.satisfied_on(consent, "north", P, &today()), None);
+    }
+
+    fn verdict(status: AuthorizationStatus, since: &str, missing: &[&str]) -> Verdict {
+        Verdict {
+            status,
+            since: d(since),
+            missing: missing.iter().map(|m| m.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_verdict_moves_authorized_suspended_reinstated() {
+        use AuthorizationStatus::{Authorized, Suspended};
+        let day = d("2026-11-25");
+        let gone = || vec!["Mock shipment: not done".to_string()];
+        // Never authorized and still not: nothing recorded.
+        assert_eq!(transition(None, gone(), &day), Transition::None);
+        assert_eq!(
+            transition(None, vec![], &day),
+            Transition::FirstAuthorization(verdict(Authorized, "2026-11-25", &[]))
+        );
+        let authorized = verdict(Authorized, "2026-01-10", &[]);
+        assert_eq!(
+            transition(Some(&authorized), vec![], &day),
+            Transition::None
+        );
+        assert_eq!(
+            transition(Some(&authorized), gone(), &day),
+            Transition::Suspension(verdict(
+                Suspended,
+                "2026-11-25",
+                &["Mock shipment: not done"]
+            ))
+        );
+        let suspended = verdict(Suspended, "2026-10-01", &["Mock shipment: not done"]);
+        assert_eq!(transition(Some(&suspended), gone(), &day), Transition::None);
+        assert_eq!(
+            transition(
+                Some(&suspended),
+                vec!["Staff training: not done".into()],
+                &day
+            ),
+            Transition::StillSuspended(verdict(
+                Suspended,
+                "2026-10-01",
+                &["Staff training: not done"]
+            ))
+        );
+        assert_eq!(
+            transition(Some(&suspended), vec![], &day),
+            Transition::Reinstatement(verdict(Authorized, "2026-11-25", &[]))
+        );
+    }
+
+    #[test]
+    fn a_review_covers_every_site_and_the_programs_taken_off_the_partnership() {
+        use AuthorizationStatus::{Authorized, Suspended};
+        let mut r = complete_record();
+        let recorded = vec![RecordedVerdict {
+            site_id: "north".into(),
+            program_id: "prg_old".into(),
+            verdict: verdict(Authorized, "2026-05-01", &[]),
+        }];
+        let changes = r.review(&today(), &recorded);
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        assert_eq!(
+            (&changes[0].site_id[..], &changes[0].program_id[..]),
+            ("north", P)
+        );
+        assert_eq!(
+            changes[0].transition,
+            Transition::FirstAuthorization(verdict(Authorized, "2026-11-25", &[]))
+        );
+        // The program taken off: suspended, first of all for that.
+        assert_eq!(changes[1].program_id, "prg_old");
+        let Transition::Suspension(v) = &changes[1].transition else {
+            panic!("suspended: {:?}", changes[1]);
+        };
+        assert_eq!(
+            (v.status, v.since.as_str(), v.missing[0].as_str()),
+            (
+                Suspended,
+                "2026-11-25",
+                "Partnership: no longer for this program"
+            )
+        );
+        // Ending the partnership suspends what it authorized.
+        r.partnership = PartnershipStatus::Ended;
+        let recorded = vec![RecordedVerdict {
+            site_id: "north".into(),
+            program_id: P.into(),
+            verdict: verdict(Authorized, "2026-05-01", &[]),
+        }];
+        let changes = r.review(&today(), &recorded);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            changes[0].transition.verdict().map(|v| v.missing.clone()),
+            Some(vec!["Partnership: ended".to_string()])
+        );
+    }
+
+    // ---- Properties ----
+
+    use proptest::prelude::*;
+
+    const DAY0: i64 = 20_000; // 2024-10-04
+
+    fn day(n: i64) -> Date {
+        Date::from_days_since_epoch(DAY0 + n)
+    }
+
+    fn status() -> impl Strategy<Value = AgreementStatus> {
+        prop::sample::select(AgreementStatus::ALL.to_vec())
+    }
+
+    fn an_agreement() -> impl Strategy<Value = AgreementFacts> {
+        (
+            prop::sample::select(AgreementKind::ALL.to_vec()),
+            any::<bool>(),
+            prop::sample::select(vec!["north", "south"]),
+            prop_oneof![Just(AgreementStatus::Executed), status()],
+            prop::option::weighted(0.9, 0i64..400),
+            prop::option::weighted(0.6, 1i64..400),
+            prop_oneof![
+                Just(Coverage::AllSites),
+                Just(Coverage::Named(vec!["north".into()])),
+                Just(Coverage::Named(vec!["south".into()])),
+            ],
+        )
+            .prop_map(|(kind, central, site, status, eff, len, coverage)| {
+                let scope = if central || kind.is_central() {
+                    Scope::HealthSystem
+                } else {
+                    Scope::Site
+                };
+                AgreementFacts {
+                    kind,
+                    scope,
+                    site_id: (scope == Scope::Site).then(|| site.to_string()),
+                    status,
+                    effective_on: eff.map(day),
+                    expires_on: eff.zip(len).map(|(e, l)| day(e + l)),
+                    coverage: if scope == Scope::Site {
+                        Coverage::Named(vec![site.into()])
+                    } else {
+                        coverage
+                    },
+                }
+            })
+    }
+
+    fn a_record() -> impl Strategy<Value = Record> {
+        (
+            prop_oneof![
+                8 => Just(PartnershipStatus::Active),
+                1 => Just(PartnershipStatus::Proposed),
+                1 => Just(PartnershipStatus::Ended),
+            ],
+            prop::collection::vec(an_agreement(), 0..12),
+            prop::collection::vec(
+                (
+                    prop::sample::select(Deliverable::ALL.to_vec()),
+                    prop::sample::select(vec!["north", "south"]),
+                    0i64..400,
+                    prop::option::weighted(0.2, 0i64..400),
+                ),
+                0..14,
+            ),
+            prop::option::of(0i64..400),
+            prop::collection::vec(
+                (
+                    prop::option::of(prop::sample::select(vec!["fac_lab", "fac_ward"])),
+                    prop::sample::select(Severity::ALL.to_vec()),
+                ),
+                0..3,
+            ),
+        )
+            .prop_map(
+                |(partnership, agreements, deliverables, map, gaps)| Record {
+                    partnership,
+                    programs: vec![P.into()],
+                    sites: vec!["north".into(), "south".into()],
+                    agreements: agreements
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, f)| agreement(&format!("agr_{i}"), f))
+                        .collect(),
+                    deliverables: deliverables
+                        .into_iter()
+                        .map(|(x, site, on, revoked)| RecordedDeliverable {
+                            revoked_on: revoked.map(day),
+                            ..deliverable(site, x, day(on).as_str())
+                        })
+                        .collect(),
+                    signed_maps: map
+                        .map(|on| SignedSiteMap {
+                            site_id: "north".into(),
+                            program_id: P.into(),
+                            number: 1,
+                            signed_on: day(on),
+                        })
+                        .into_iter()
+                        .collect(),
+                    facilities: BTreeMap::from([
+                        ("fac_lab".to_string(), vec!["north".into(), "south".into()]),
+                        ("fac_ward".to_string(), vec!["south".into()]),
+                    ]),
+                    open_gaps: gaps
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (facility, severity))| {
+                            gap(&format!("gap_{i}"), "north", facility, severity)
+                        })
+                        .collect(),
+                },
+            )
+    }
+
+    /// A record whose north site has everything, with some of it taken away at random.
+    fn a_nearly_complete_record() -> impl Strategy<Value = Record> {
+        (
+            prop::collection::vec(any::<bool>(), 5),
+            prop::collection::vec(any::<bool>(), 6),
+            0i64..600,
+        )
+            .prop_map(|(keep_agreement, keep_deliverable, expiry)| {
+                let mut r = complete_record();
+                let mut i = 0;
+                r.agreements.retain(|_| {
+                    i += 1;
+                    keep_agreement[i - 1] || i % 2 == 0
+                });
+                let mut i = 0;
+                r.deliverables.retain(|_| {
+                    i += 1;
+                    keep_deliverable[i - 1] || i % 3 == 0
+                });
+                for a in &mut r.agreements {
+                    a.facts.effective_on = Some(day(0));
+                    a.facts.expires_on = Some(day(1 + expiry));
+                }
+                r
+            })
+    }
+
+    /// The verdict recorded after a review on `on` that began from `previous`.
+    fn after(r: &Record, on: &Date, previous: Option<&Verdict>) -> Option<Verdict> {
+        match r.judge("north", P, on, previous).transition {
+            Transition::None => previous.cloned(),
+            t => t.verdict().cloned(),
+        }
+    }
+
+    /// The days on which some agreement of the record starts or stops counting.
+    fn edges(r: &Record) -> Vec<i64> {
+        r.agreements
+            .iter()
+            .flat_map(|a| [&a.facts.effective_on, &a.facts.expires_on])
+            .flatten()
+            .map(|d| d.days_since_epoch() - DAY0)
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn authorized_iff_nothing_is_missing(r in a_record(), on in 0i64..800, was in prop::option::of(any::<bool>())) {
+            let on = day(on);
+            let previous = was.map(|ok| if ok {
+                verdict(AuthorizationStatus::Authorized, "2024-10-04", &[])
+            } else {
+                verdict(AuthorizationStatus::Suspended, "2024-10-04", &["Mock shipment: not done"])
+            });
+            let j = r.judge("north", P, &on, previous.as_ref());
+            prop_assert_eq!(j.authorized(), j.missing.is_empty());
+            if let Some(v) = after(&r, &on, previous.as_ref()) {
+                prop_assert_eq!(v.status == AuthorizationStatus::Authorized, j.missing.is_empty());
+                prop_assert_eq!(v.missing.is_empty(), j.missing.is_empty());
+            } else {
+                // Nothing is recorded before the first authorization.
+                prop_assert!(!j.authorized() && previous.is_none());
+            }
+        }
+
+        #[test]
+        fn a_verdict_never_changes_without_a_change_in_its_inputs(
+            r in a_record(), from in 0i64..800, later in 0i64..200, was in any::<bool>()
+        ) {
+            let first = day(from);
+            let previous = was.then(|| verdict(AuthorizationStatus::Authorized, "2024-10-04", &[]));
+            let recorded = after(&r, &first, previous.as_ref());
+            // Judged again the same day from what was recorded: nothing moves.
+            prop_assert_eq!(r.judge("north", P, &first, recorded.as_ref()).transition, Transition::None);
+            // A later day with no agreement starting or ending in between: nothing moves.
+            let to = from + later;
+            if !edges(&r).iter().any(|e| from < *e && *e <= to) {
+                prop_assert_eq!(
+                    r.judge("north", P, &day(to), recorded.as_ref()).transition,
+                    Transition::None
+                );
+            }
+        }
+
+        #[test]
+        fn revoking_then_recording_a_deliverable_again_returns_to_the_same_verdict(
+            r in a_nearly_complete_record(), which in 0usize..6, on in 0i64..300
+        ) {
+            let on = day(on);
+            let mut r = r;
+            prop_assume!(!r.deliverables.is_empty());
+            let which = which % r.deliverables.len();
+            let before = r.missing("north", P, &on);
+            let v0 = after(&r, &on, None);
+            r.deliverables[which].revoked_on = Some(on.clone());
+            let v1 = after(&r, &on, v0.as_ref());
+            r.deliverables[which].revoked_on = None;
+            let v2 = after(&r, &on, v1.as_ref());
+            prop_assert_eq!(r.missing("north", P, &on), before);
+            prop_assert_eq!(v0.as_ref().map(|v| (v.status, &v.missing)), v2.as_ref().map(|v| (v.status, &v.missing)));
+            // A suspended site stays suspended since the same day through it all.
+            if v0.as_ref().is_some_and(|v| v.status == AuthorizationStatus::Suspended) {
+                prop_assert_eq!(v0, v2);
+            }
+        }
+
+        #[test]
+        fn a_suspended_verdict_whose_missing_items_change_keeps_its_since(
+            r in a_record(), on in 0i64..800, since in 0i64..800
+        ) {
+            let on = day(on);
+            let previous = verdict(AuthorizationStatus::Suspended, day(since).as_str(), &["Something else: not done"]);
+            let j = r.judge("north", P, &on, Some(&previous));
+            if j.authorized() {
+                prop_assert_eq!(j.transition, Transition::Reinstatement(verdict(AuthorizationStatus::Authorized, on.as_str(), &[])));
+            } else {
+                let Transition::StillSuspended(v) = j.transition else {
+                    return Err(TestCaseError::fail("a changed suspension is still a suspension"));
+                };
+                prop_assert_eq!(v.since, previous.since);
+                prop_assert_eq!(v.missing, j.missing.iter().map(Missing::to_string).collect::<Vec<_>>());
+            }
+        }
+
+        #[test]
+        fn expiry_moves_the_verdict_on_the_expiry_date_and_not_before(
+            r in a_nearly_complete_record()
+        ) {
+            // Every agreement runs from day 0 to its expiry date, the first day it no longer
+            // binds (its last day in force is the day before).
+            let expires = r.agreements.iter().filter_map(|a| a.facts.expires_on.clone()).min();
+            let Some(expires) = expires else { return Ok(()) };
+            let last_day = expires.plus_days(-1);
+            let v = after(&r, &last_day, None);
+            prop_assert_eq!(r.judge("north", P, &last_day, v.as_ref()).transition, Transition::None);
+            let on_expiry = r.judge("north", P, &expires, v.as_ref());
+            let lapsed = on_expiry.missing.iter().any(|m| matches!(m, Missing::Agreement { reason, .. } if reason.starts_with("expired on")));
+            prop_assert!(lapsed, "{:?}", on_expiry.missing);
+            match v {
+                // Authorized the day before: suspended on the expiry date, since that day.
+                Some(v) if v.status == AuthorizationStatus::Authorized => {
+                    let Transition::Suspension(s) = on_expiry.transition else {
+                        return Err(TestCaseError::fail("expiry suspends an authorized site"));
+                    };
+                    prop_assert_eq!(s.since, expires);
+                }
+                // Never authorized: still nothing to record.
+                None => prop_assert_eq!(on_expiry.transition, Transition::None),
+                Some(_) => unreachable!("nothing was recorded before"),
+            }
+        }
+    }
+}
