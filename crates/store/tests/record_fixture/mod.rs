@@ -126,6 +126,10 @@ async fn a_record_written_by_the_earlier_release_verifies_with_the_same_heads() 
     }
 }
 
+/// Record tables added after the fixture was written: projections of events it already holds
+/// (`site_map_signatures`, migration 0010: the gate's signed site maps).
+const PROJECTED_SINCE: &[&str] = &["site_map_signatures"];
+
 #[tokio::test]
 async fn a_record_written_by_the_earlier_release_replays_to_the_state_it_had() {
     let ledgers = ledgers();
@@ -139,12 +143,24 @@ async fn a_record_written_by_the_earlier_release_replays_to_the_state_it_had() {
             .into_iter()
             .map(|(t, rows)| (t.to_string(), rows))
             .collect();
+        // Every table the earlier release kept is still made from the events; the tables
+        // projected since (listed) are made from the same events, the old ones included.
         assert_eq!(
-            state.keys().collect::<Vec<_>>(),
+            state
+                .keys()
+                .filter(|t| !PROJECTED_SINCE.contains(&t.as_str()))
+                .collect::<Vec<_>>(),
             expected.keys().collect::<Vec<_>>(),
             "{}: the record tables",
             db.label
         );
+        for table in PROJECTED_SINCE {
+            assert!(
+                state.get(*table).is_some_and(|rows| !rows.is_empty()),
+                "{}: {table} is projected from the earlier release's events",
+                db.label
+            );
+        }
         for (table, rows) in &expected {
             assert_eq!(&state[table], rows, "{}: {table}", db.label);
         }
