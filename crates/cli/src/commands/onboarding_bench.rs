@@ -280,9 +280,15 @@ async fn measure(
             .await?
             .fresh()?;
         for who in [pharmacy, quality] {
-            app.sign_site_map(who, &v.id, cellpath_ledger::Meaning::Approved, PASSWORD, None)
-                .await?
-                .fresh()?;
+            app.sign_site_map(
+                who,
+                &v.id,
+                cellpath_ledger::Meaning::Approved,
+                PASSWORD,
+                None,
+            )
+            .await?
+            .fresh()?;
         }
     }
     app.run_due_jobs().await?;

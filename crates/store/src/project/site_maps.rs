@@ -101,9 +101,8 @@ pub(crate) async fn backfill_site_map_signatures(
     for (ledger_id, hash, body) in rows {
         let event: Event = serde_json::from_str(&body)
             .map_err(|e| StoreError::Invalid(format!("event {hash} is not an event: {e}")))?;
-        let sig: SignaturePayload = serde_json::from_value(event.payload).map_err(|e| {
-            StoreError::Invalid(format!("event {hash} is not a signature: {e}"))
-        })?;
+        let sig: SignaturePayload = serde_json::from_value(event.payload)
+            .map_err(|e| StoreError::Invalid(format!("event {hash} is not a signature: {e}")))?;
         site_map_signature(tx, &ledger_id, &hash, &sig).await?;
     }
     Ok(())
