@@ -1,0 +1,301 @@
+//! The gate as the app serves it: the stored record loaded into the domain's
+//! `gate::Record` once per partnership (`gate_record`), and the views that ask the rule what is
+//! missing for a site and program.
+
+use super::*;
+
+/// One thing missing at the gate, with the sentence a person reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct GateItem {
+    #[serde(flatten)]
+    pub missing: Missing,
+    pub text: String,
+}
+
+/// Whether a site is an authorized treatment center for a program today, and if not, exactly
+/// what is missing.
+#[derive(Debug, Clone, Serialize)]
+pub struct GateView {
+    pub partnership_id: String,
+    pub site_id: String,
+    pub program_id: String,
+    pub today: String,
+    pub authorized: bool,
+    pub missing: Vec<GateItem>,
+    /// The partnership's agreements the gate looked at.
+    pub agreements: Vec<Agreement>,
+    pub deliverables: Vec<DeliverableRecord>,
+    /// The verdict last recorded on the ledger (authorized since a day, or suspended), if the
+    /// site was ever authorized; `review_authorizations` brings it up to date.
+    pub recorded: Option<SiteAuthorization>,
+}
+
+impl App {
+    /// The gate (DESIGN.md §2) for a program at a site on `today`: authorized, or each missing
+    /// item.
+    pub async fn gate(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        site_id: &str,
+        program_id: &str,
+        today: Date,
+    ) -> Result<GateView, AppError> {
+        let p = self.gate_partnership(caller, partnership_id).await?;
+        self.partnership_site(&p, site_id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("site {site_id}")))?;
+        let record = self.gate_record(&p).await?;
+        if !record.programs.iter().any(|pr| pr.id == program_id) {
+            return Err(AppError::not_found(format!(
+                "program {program_id} of this partnership"
+            )));
+        }
+        Ok(record.gate(site_id, program_id, today))
+    }
+
+    /// The gate for every site × every program of a partnership on `today`, from one read of
+    /// its record (a partnership page shows them all).
+    pub async fn gates(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        today: Date,
+    ) -> Result<Vec<GateView>, AppError> {
+        let p = self.gate_partnership(caller, partnership_id).await?;
+        let record = self.gate_record(&p).await?;
+        let sites = &record.rule.sites;
+        let mut out = Vec::with_capacity(sites.len() * record.programs.len());
+        for site in sites {
+            for program in &record.programs {
+                out.push(record.gate(site, &program.id, today.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The partnership, checked for reading its gate: its contracts and its deliverables.
+    pub(crate) async fn gate_partnership(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+    ) -> Result<Partnership, AppError> {
+        let p = self
+            .contract_partnership(
+                caller,
+                partnership_id,
+                Action::Read,
+                &format!("the gate of partnership {partnership_id}"),
+            )
+            .await?;
+        // The gate shows the deliverables recorded, too.
+        let rel = self.partnership_relation(caller, &p);
+        self.check(
+            caller,
+            Action::Read,
+            ResourceKind::Deliverable,
+            rel,
+            &format!("the deliverables of partnership {partnership_id}"),
+        )?;
+        Ok(p)
+    }
+
+    /// Everything the gate reads of a partnership, loaded once for all its sites × programs
+    /// (a fixed number of queries, however many sites and site maps it has). The caller has
+    /// been checked for reading the gate ([`App::gate_partnership`]).
+    pub(crate) async fn gate_record(&self, p: &Partnership) -> Result<GateRecord, AppError> {
+        let agreements = self.store.agreements_of(&p.id).await?;
+        let recorded_agreements = agreements
+            .iter()
+            .map(|a| {
+                Ok(RecordedAgreement {
+                    id: a.id.clone(),
+                    facts: facts_of(a)?,
+                    changed_on: Date::of_micros(a.updated_at),
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        let signed_maps = signed_site_maps(
+            p,
+            &self.store.site_map_versions_of_partnership(&p.id).await?,
+            &self.store.site_map_signatures_of(&p.id).await?,
+        );
+        // Which sites use each facility of the health system.
+        let facilities: BTreeMap<String, Vec<String>> = self
+            .store
+            .facilities_of_partnership(&p.id)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f.site_ids))
+            .collect();
+        let deliverables = self.store.deliverable_records_of_partnership(&p.id).await?;
+        let open_gaps = self.store.open_gaps_of_partnership(&p.id).await?;
+        let programs = self.programs_in(p).await?;
+        let rule = rule::Record {
+            partnership: p.status.parse().map_err(internal)?,
+            programs: programs.iter().map(|pr| pr.id.clone()).collect(),
+            sites: self
+                .store
+                .sites_of_partnership(&p.id)
+                .await?
+                .into_iter()
+                .map(|s| s.id)
+                .collect(),
+            agreements: recorded_agreements,
+            deliverables: deliverables
+                .iter()
+                .map(deliverable_of)
+                .collect::<Result<_, _>>()?,
+            signed_maps,
+            facilities,
+            open_gaps: open_gaps.iter().map(gap_of).collect::<Result<_, _>>()?,
+        };
+        Ok(GateRecord {
+            rule,
+            programs,
+            agreements,
+            deliverables,
+            gaps: open_gaps.into_iter().map(|g| (g.id.clone(), g)).collect(),
+            recorded: self.store.site_authorizations_of(&p.id).await?,
+            partnership_id: p.id.clone(),
+        })
+    }
+}
+
+/// The site map versions both sides signed, each at its last signature, from the signatures
+/// the store projects with their events (`site_map_signatures`). A version is signed when
+/// someone of each side signed the same content; a version signed by both never changes
+/// again (the site maps refuse every change to it), so that content is its content — the
+/// status `site_map` derives from the current content hash, without rebuilding each map.
+pub(super) fn signed_site_maps(
+    p: &Partnership,
+    versions: &[cellpath_store::SiteMapVersion],
+    signatures: &[cellpath_store::SiteMapSignature],
+) -> Vec<SignedSiteMap> {
+    // (version, content) → (health system signed, manufacturer signed, last signature)
+    let mut by_content: BTreeMap<(&str, &str), (bool, bool, i64)> = BTreeMap::new();
+    for s in signatures {
+        let e = by_content
+            .entry((&s.site_map_version_id, &s.content_hash))
+            .or_insert((false, false, 0));
+        e.0 |= s.signer_org_id == p.health_system_id;
+        e.1 |= s.signer_org_id == p.manufacturer_id;
+        e.2 = e.2.max(s.signed_at);
+    }
+    versions
+        .iter()
+        .filter_map(|v| {
+            let last = by_content
+                .range((v.id.as_str(), "")..)
+                .take_while(|((id, _), _)| *id == v.id)
+                .filter(|(_, (hs, m, _))| *hs && *m)
+                .map(|(_, (_, _, at))| *at)
+                .max()?;
+            Some(SignedSiteMap {
+                site_id: v.site_id.clone(),
+                program_id: v.program_id.clone(),
+                number: v.number,
+                signed_on: Date::of_micros(last),
+            })
+        })
+        .collect()
+}
+
+pub(super) fn deliverable_of(r: &DeliverableRecord) -> Result<RecordedDeliverable, AppError> {
+    Ok(RecordedDeliverable {
+        site_id: r.site_id.clone(),
+        program_id: r.program_id.clone(),
+        deliverable: r.deliverable.parse().map_err(internal)?,
+        done_on: Date::parse(&r.done_on).map_err(internal)?,
+        revoked_on: date_or_none(&r.revoked_on)?,
+    })
+}
+
+pub(super) fn gap_of(g: &cellpath_store::Gap) -> Result<OpenGap, AppError> {
+    Ok(OpenGap {
+        id: g.id.clone(),
+        site_id: g.site_id.clone(),
+        program_id: g.program_id.clone(),
+        facility_id: (!g.facility_id.is_empty()).then(|| g.facility_id.clone()),
+        severity: g.severity.parse().map_err(internal)?,
+        due_on: date_or_none(&g.due_on)?,
+    })
+}
+
+/// A verdict as recorded on the ledger.
+pub(super) fn verdict_of(r: &SiteAuthorization) -> Result<RecordedVerdict, AppError> {
+    Ok(RecordedVerdict {
+        site_id: r.site_id.clone(),
+        program_id: r.program_id.clone(),
+        verdict: Verdict {
+            status: r.status.parse().map_err(internal)?,
+            since: Date::parse(&r.since).map_err(internal)?,
+            missing: serde_json::from_value(r.missing.clone()).map_err(internal)?,
+        },
+    })
+}
+
+/// What the gate reads of one partnership ([`App::gate_record`]): the domain's record the
+/// rule judges, and the stored rows a page shows beside it. A page, the review and the
+/// onboarding pipeline judge every site × program from one load.
+pub(crate) struct GateRecord {
+    pub(crate) partnership_id: String,
+    pub(crate) rule: rule::Record,
+    pub(crate) agreements: Vec<Agreement>,
+    /// The programs the partnership names.
+    pub(crate) programs: Vec<Program>,
+    /// Every site's and program's, oldest deliverable first within each.
+    deliverables: Vec<DeliverableRecord>,
+    /// The open gaps by id.
+    gaps: BTreeMap<String, cellpath_store::Gap>,
+    /// The verdicts last recorded, per site and program.
+    pub(crate) recorded: Vec<SiteAuthorization>,
+}
+
+impl GateRecord {
+    /// The open blocking gaps that hold a site back for a program (the rule's
+    /// `blocking_gaps`), as stored.
+    pub(crate) fn open_blocking_gaps(
+        &self,
+        site_id: &str,
+        program_id: &str,
+    ) -> Vec<&cellpath_store::Gap> {
+        self.rule
+            .blocking_gaps(site_id, program_id)
+            .into_iter()
+            .filter_map(|g| self.gaps.get(&g.id))
+            .collect()
+    }
+
+    /// The gate for a program at a site on `today`.
+    pub(crate) fn gate(&self, site_id: &str, program_id: &str, today: Date) -> GateView {
+        let deliverables: Vec<DeliverableRecord> = self
+            .deliverables
+            .iter()
+            .filter(|r| r.site_id == site_id && r.program_id == program_id)
+            .cloned()
+            .collect();
+        let missing = self.rule.missing(site_id, program_id, &today);
+        GateView {
+            recorded: self
+                .recorded
+                .iter()
+                .find(|r| r.site_id == site_id && r.program_id == program_id)
+                .cloned(),
+            partnership_id: self.partnership_id.clone(),
+            site_id: site_id.to_string(),
+            program_id: program_id.to_string(),
+            today: today.as_str().to_string(),
+            authorized: missing.is_empty(),
+            missing: missing
+                .into_iter()
+                .map(|m| GateItem {
+                    text: m.to_string(),
+                    missing: m,
+                })
+                .collect(),
+            agreements: self.agreements.clone(),
+            deliverables,
+        }
+    }
+}

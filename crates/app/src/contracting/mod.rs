@@ -1,0 +1,77 @@
+//! Dual-track contracting on the partnership's ledger (DESIGN.md §2, §4.3): the agreements
+//! both sides negotiate, the gate deliverables recorded at a site (each e-signed), and the
+//! gate itself — the stored record loaded into the domain's `gate::Record`, judged there, and
+//! the verdicts it moves written as `site_authorization.*` events.
+//!
+//! `agreements` (the agreements' commands), `deliverables` (gate deliverables, e-signed),
+//! `gate` (the record loaded and the views), `review` (verdicts written), `expiry` (what is
+//! about to lapse), `templates` (track templates and the planner's plan).
+
+use crate::records::expect_version;
+use crate::write::Write;
+use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::Notes;
+use cellpath_domain::contracting::gate as rule;
+use cellpath_domain::contracting::gate::{
+    OpenGap, RecordedAgreement, RecordedDeliverable, RecordedVerdict, SignedSiteMap, Transition,
+    Verdict,
+};
+use cellpath_domain::contracting::template::TrackTemplate;
+use cellpath_domain::contracting::{
+    AgreementFacts, AgreementKind, AgreementStatus, Coverage, Missing, Scope,
+};
+use cellpath_domain::policy::{Action, ResourceKind};
+use cellpath_domain::{Date, LedgerInt};
+use cellpath_store::{Agreement, DeliverableRecord, Partnership, Program, SiteAuthorization};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+mod agreements;
+mod deliverables;
+mod expiry;
+mod gate;
+mod review;
+mod templates;
+
+pub use agreements::{AgreementInput, AmendmentInput, DocumentInput};
+pub use expiry::ExpiryReminder;
+pub(crate) use gate::GateRecord;
+pub use gate::{GateItem, GateView};
+pub use templates::{TrackTemplateView, plan_of_template};
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverableInput {
+    pub site_id: String,
+    pub program_id: String,
+    pub deliverable: String,
+    /// `YYYY-MM-DD`.
+    pub done_on: String,
+    pub evidence: String,
+}
+
+fn date_or_none(s: &str) -> Result<Option<Date>, AppError> {
+    if s.is_empty() {
+        Ok(None)
+    } else {
+        Date::parse(s).map(Some).map_err(internal)
+    }
+}
+
+fn facts_of(a: &Agreement) -> Result<AgreementFacts, AppError> {
+    Ok(AgreementFacts {
+        kind: a.kind.parse().map_err(internal)?,
+        scope: a.scope.parse().map_err(internal)?,
+        site_id: (!a.site_id.is_empty()).then(|| a.site_id.clone()),
+        status: a.status.parse().map_err(internal)?,
+        effective_on: date_or_none(&a.effective_on)?,
+        expires_on: date_or_none(&a.expires_on)?,
+        coverage: serde_json::from_value(a.coverage.clone()).map_err(internal)?,
+    })
+}
