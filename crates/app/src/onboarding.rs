@@ -794,8 +794,9 @@ impl App {
             .await?
             .map(|o| o.name)
             .unwrap_or_default();
-        // Only partnerships whose gate the caller may read (every party role may).
-        self.gate_partnership(caller, &p.id).await?;
+        // Only partnerships whose gate the caller may read (every party role may); the
+        // partnership is in hand already, so no second read of it.
+        self.check_gate_readable(caller, &p)?;
         let record = self.gate_record(&p).await?;
         let mut rows = Vec::new();
         for program in &record.programs {

@@ -80,24 +80,35 @@ impl App {
         caller: &Caller,
         partnership_id: &str,
     ) -> Result<Partnership, AppError> {
-        let p = self
-            .contract_partnership(
-                caller,
-                partnership_id,
-                Action::Read,
-                &format!("the gate of partnership {partnership_id}"),
-            )
-            .await?;
+        let p = self.partnership(caller, partnership_id).await?;
+        self.check_gate_readable(caller, &p)?;
+        Ok(p)
+    }
+
+    /// Whether the caller may read the gate of a partnership it already holds: its agreements
+    /// and the deliverables recorded (what `gate_partnership` checks after loading it; the
+    /// pipeline, which lists the partnerships itself, checks only this).
+    pub(crate) fn check_gate_readable(
+        &self,
+        caller: &Caller,
+        p: &Partnership,
+    ) -> Result<(), AppError> {
+        let rel = self.partnership_relation(caller, p);
+        self.check(
+            caller,
+            Action::Read,
+            ResourceKind::Contract,
+            rel,
+            &format!("the gate of partnership {}", p.id),
+        )?;
         // The gate shows the deliverables recorded, too.
-        let rel = self.partnership_relation(caller, &p);
         self.check(
             caller,
             Action::Read,
             ResourceKind::Deliverable,
             rel,
-            &format!("the deliverables of partnership {partnership_id}"),
-        )?;
-        Ok(p)
+            &format!("the deliverables of partnership {}", p.id),
+        )
     }
 
     /// Everything the gate reads of a partnership, loaded once for all its sites × programs
