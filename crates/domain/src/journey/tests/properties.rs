@@ -1,0 +1,1 @@
+//! Random sequences of commands never leave an inconsistent case.
