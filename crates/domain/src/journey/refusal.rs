@@ -138,7 +138,7 @@ pub enum Refusal {
     NotOptional { step: String },
     #[error("{step} has not been done yet: there is nothing to repeat")]
     NothingToRepeat { step: String },
-    #[error("{unit} is already {state}: the product in use cannot be collected or made again")]
+    #[error("{unit} is {state}: the product in use cannot be collected or made again")]
     ProductInUse { unit: String, state: String },
     #[error("follow-up counts from the infusion, and no unit has been infused")]
     NotInfused,
