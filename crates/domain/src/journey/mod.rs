@@ -12,7 +12,9 @@ mod case;
 mod command;
 mod engine;
 mod identity;
+mod lifecycle;
 mod refusal;
+mod steps;
 mod units;
 
 #[cfg(test)]

@@ -98,13 +98,23 @@ fn a_step_charted_in_the_ehr_is_attested_not_charted_again() {
         r.to_string().contains("charted in the EHR: attest it"),
         "{r}"
     );
-    let attested = Entry {
+    let attested = |charted_at| Entry {
         fields: Default::default(),
         attestation: Some(EhrAttestation {
             reference: "EPIC-CONSENT-991".into(),
-            charted_at: run.now - command::minutes(30),
+            charted_at,
         }),
     };
+    let r = run.refused(
+        "pavel",
+        act(
+            "consent",
+            attested(run.now + command::minutes(5)),
+            Action::Record,
+        ),
+    );
+    assert!(r.to_string().contains("charted later than now"), "{r}");
+    let attested = attested(run.now - command::minutes(30));
     let events = run.ok("pavel", act("consent", attested, Action::Record));
     let CaseEvent::StepRecorded(r) = &events[0] else {
         panic!("{events:?}")
