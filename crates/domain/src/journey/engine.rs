@@ -198,9 +198,6 @@ pub(super) fn still_needed(map: &CaseMap, step: &Step, a: &Attempt) -> Vec<Strin
             map.role_of(step).as_str().replace('_', " ")
         ));
     }
-    if step.kind != StepKind::Signature && !kind_part_done(step, a) && a.is_begun() {
-        waiting.push(format!("{} to be recorded", step.name));
-    }
     for spec in remaining_signatures(step, Some(a)) {
         waiting.push(format!(
             "the {} signature of the {}",

@@ -787,3 +787,129 @@ fn a_sites_checklist_is_ticked_in_full_by_its_local_owner() {
     run.ok("nina", tick(&["tocilizumab on hand", "bed held"]));
     run.ok("celia", act("thaw_cd4", Entry::default(), Action::Thaw));
 }
+
+#[test]
+fn available_says_what_may_be_done_now_and_by_whom() {
+    let mut run = Run::opened(car_t());
+    let open = |run: &Run| {
+        available(&run.map, &run.case)
+            .into_iter()
+            .map(|a| (a.step, a.roles))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        open(&run),
+        [("referral".to_string(), vec![Role::Coordinator])]
+    );
+    run.done("collection");
+    assert_eq!(
+        open(&run),
+        [
+            ("courier_handoff".to_string(), vec![Role::Apheresis]),
+            ("bridging_therapy".to_string(), vec![Role::Physician]),
+        ],
+        "the manufacturing branch and the clinical branch part at the collection"
+    );
+    run.done("thaw_cd4");
+    run.ok(
+        "nina",
+        Command::Verify {
+            step: "dual_verification_cd4".into(),
+            scan: Some(right_scan(&run.case)),
+            entry: Entry::default(),
+        },
+    );
+    let a = available(&run.map, &run.case);
+    let dv = a
+        .iter()
+        .find(|a| a.step == "dual_verification_cd4")
+        .expect("still open");
+    assert_eq!(dv.waiting, ["a second verification by another nurse"]);
+}
+
+#[test]
+fn a_recorded_step_that_asks_for_a_signature_waits_for_it() {
+    use crate::process_map::{RecordedIn, SignatureSpec};
+    let mut order = Step {
+        key: "order".into(),
+        name: "Order".into(),
+        stage: Stage::Prescribing,
+        kind: StepKind::Record,
+        role: Role::Coordinator,
+        after: vec![],
+        controlled: false,
+        recorded_in: RecordedIn::Cellpath,
+        optional: false,
+        params: StepParams {
+            fields: vec!["dose".into()],
+            signatures: vec![SignatureSpec {
+                role: Role::Physician,
+                meaning: SignatureMeaning::Approved,
+            }],
+            ..Default::default()
+        },
+    };
+    let mut end = order.clone();
+    end.key = "done".into();
+    end.name = "Done".into();
+    end.after = vec!["order".into()];
+    end.params = StepParams::default();
+    order.params.unit = None;
+    let mut run = Run::opened(map_of(
+        vec![order, end],
+        MapContext {
+            units: vec![],
+            requires_dual_verification: false,
+        },
+    ));
+    let sign = Command::Sign {
+        step: "order".into(),
+        meaning: SignatureMeaning::Approved,
+        password_reentered: true,
+        entry: Entry::default(),
+    };
+    let r = run.refused("pavel", sign.clone());
+    assert_eq!(r.to_string(), "record Order before signing it");
+    let events = run.ok(
+        "carla",
+        act("order", entry_with(&[("dose", "1 vial")]), Action::Record),
+    );
+    assert_eq!(events.len(), 1, "not complete without the signature");
+    let a = available(&run.map, &run.case);
+    assert_eq!(
+        (a[0].roles.as_slice(), a[0].waiting.as_slice()),
+        (
+            [Role::Physician].as_slice(),
+            ["the approved signature of the physician".to_string()].as_slice()
+        )
+    );
+    let r = run.refused(
+        "carla",
+        act("order", entry_with(&[("dose", "2")]), Action::Record),
+    );
+    assert!(
+        r.to_string().contains("is already recorded for attempt 1"),
+        "{r}"
+    );
+    assert!(r.is_conflict());
+    let events = run.ok("pavel", sign);
+    assert_eq!(
+        events.iter().map(CaseEvent::kind).collect::<Vec<_>>(),
+        ["case.step_signed", "case.step_completed"]
+    );
+    assert!(!Refusal::PasswordNeeded.is_conflict());
+}
+
+#[test]
+fn the_in_vivo_map_runs_from_order_to_follow_up_on_the_pharmacys_side() {
+    let mut run = Run::opened(in_vivo());
+    run.done("follow_up");
+    let infused = run.case.units["dose"].disposition.clone();
+    assert_eq!(infused, Some(Disposition::InfusedWhole));
+    assert_eq!(
+        run.case.holders[&Item::Unit("dose".into())],
+        "custodian after receipt_and_storage"
+    );
+    assert_eq!(run.case.status, CaseStatus::Active);
+    assert!(available(&run.map, &run.case).is_empty());
+}
