@@ -267,6 +267,18 @@ pub struct DeviationRecorded {
     pub at: Micros,
 }
 
+/// A unit ends before its administration step (returned, discarded, not infused): its thaw,
+/// bedside verification and administration steps are settled with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitEnded {
+    pub case_id: String,
+    pub unit: String,
+    pub disposition: Disposition,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseHeld {
@@ -363,6 +375,7 @@ case_events! {
     StepSkipped(StepSkipped) => "case.step_skipped",
     AttemptStarted(AttemptStarted) => "case.attempt_started",
     DeviationRecorded(DeviationRecorded) => "case.deviation_recorded",
+    UnitEnded(UnitEnded) => "case.unit_ended",
     Held(CaseHeld) => "case.held",
     Resumed(CaseResumed) => "case.resumed",
     Cancelled(CaseCancelled) => "case.cancelled",

@@ -8,6 +8,7 @@ use crate::events::cases::{
     CaseEvent, CustodyRecorded, DeviationRecorded, Outcome, ReleaseDecision, StepRecorded,
     StepSigned, StepVerified,
 };
+use crate::process_map::{Step, StepKind, ValidMap};
 use crate::program::IdentifierKind;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -126,6 +127,40 @@ impl Case {
             .filter(|k| self.is_done(k))
             .cloned()
             .collect()
+    }
+
+    /// The ended unit whose own path this step is (its thaw, bedside verification or
+    /// administration), if that unit has ended.
+    pub fn ended_unit_of(&self, step: &Step) -> Option<&Unit> {
+        if !matches!(
+            step.kind,
+            StepKind::Thaw | StepKind::DualVerification | StepKind::Administer
+        ) {
+            return None;
+        }
+        let unit = self.units.get(step.params.unit.as_deref()?)?;
+        unit.disposition.is_some().then_some(unit)
+    }
+
+    /// Keys of the steps that no longer hold the case back: done or skipped, or — once the
+    /// steps before it have passed — settled because its unit ended before its turn. (A
+    /// settled step keeps the order it stood in: ending the CD8 bag does not let monitoring
+    /// start before the CD4 bag is in.)
+    pub fn passed(&self, map: &ValidMap) -> BTreeSet<String> {
+        let mut passed = BTreeSet::new();
+        for step in map.steps() {
+            let settled =
+                self.ended_unit_of(step).is_some() && step.after.iter().all(|a| passed.contains(a));
+            if self.is_done(&step.key) || settled {
+                passed.insert(step.key.clone());
+            }
+        }
+        passed
+    }
+
+    /// Whether a step no longer holds the case back (see [`Case::passed`]).
+    pub fn has_passed(&self, map: &ValidMap, key: &str) -> bool {
+        self.is_done(key) || self.passed(map).contains(key)
     }
 
     /// The release decision recorded at a step's current attempt.
@@ -255,6 +290,11 @@ pub fn evolve(mut case: Case, event: &CaseEvent) -> Case {
             }
         }
         CaseEvent::DeviationRecorded(e) => case.deviations.push(e.clone()),
+        CaseEvent::UnitEnded(e) => {
+            if let Some(u) = case.units.get_mut(&e.unit) {
+                u.disposition = Some(e.disposition.clone());
+            }
+        }
         CaseEvent::Held(e) => {
             case.status = CaseStatus::OnHold {
                 reason: e.reason.clone(),

@@ -148,6 +148,12 @@ pub enum Command {
         scan: Option<Scan>,
         entry: Entry,
     },
+    /// End a unit before its administration step: returned, discarded or not infused, with
+    /// the reason (an infusion is recorded at the administration step).
+    EndUnit {
+        unit: String,
+        disposition: Disposition,
+    },
     /// Leave out an optional step.
     Skip {
         step: String,

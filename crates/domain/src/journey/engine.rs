@@ -80,8 +80,8 @@ pub fn available(map: &CaseMap, case: &Case) -> Vec<Available> {
     if case.status != CaseStatus::Active {
         return Vec::new();
     }
-    let done = case.done();
-    crate::process_map::available(map.map(), &done)
+    let passed = case.passed(map.map());
+    crate::process_map::available(map.map(), &passed)
         .into_iter()
         .filter(|step| hold_released(map.map(), case, step))
         .map(|step| {
@@ -119,7 +119,7 @@ pub fn available(map: &CaseMap, case: &Case) -> Vec<Available> {
 fn hold_released(map: &ValidMap, case: &Case, step: &Step) -> bool {
     match (&step.kind, &step.params.hold_until) {
         (StepKind::HoldPoint, Some(until)) => {
-            case.is_done(until) && released_if_release(map, case, until)
+            case.has_passed(map, until) && released_if_release(map, case, until)
         }
         _ => true,
     }
@@ -266,6 +266,7 @@ pub fn decide(
         } => d.sign(step, *meaning, *password_reentered, entry),
         Command::Verify { step, scan, entry } => d.verify(step, scan.as_ref(), entry),
         Command::Skip { step, reason } => d.skip(step, reason),
+        Command::EndUnit { unit, disposition } => d.end_unit(unit, disposition),
         Command::Repeat { step, reason } => d.repeat(step, reason),
     }
 }
@@ -367,6 +368,14 @@ impl Decider<'_> {
     pub(super) fn open_step(&self, key: &str) -> Result<&Step, Refusal> {
         self.active()?;
         let step = self.step(key)?;
+        if let Some(unit) = self.case.ended_unit_of(step)
+            && !self.case.is_done(key)
+        {
+            return Err(Refusal::UnitState {
+                unit: unit.name.clone(),
+                state: super::steps::unit_state_words(unit),
+            });
+        }
         if self.case.is_done(key) {
             return Err(Refusal::AlreadyDone {
                 step: step.name.clone(),
@@ -376,7 +385,7 @@ impl Decider<'_> {
         let waiting: Vec<String> = step
             .after
             .iter()
-            .filter(|a| !self.case.is_done(a))
+            .filter(|a| !self.case.has_passed(self.map.map(), a))
             .map(|a| self.step_name(a))
             .collect();
         if !waiting.is_empty() {

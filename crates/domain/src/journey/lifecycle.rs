@@ -8,16 +8,20 @@ use super::engine::{Decider, text};
 use super::identity::{CaseIdentifier, ScanError, noun};
 use super::refusal::Refusal;
 use super::steps::unit_state_words;
-use super::units::UnitState;
+use super::units::{Disposition, UnitState};
 use crate::Role;
 use crate::events::Created;
 use crate::events::cases::{
     AttemptStarted, CaseCancelled, CaseEvent, CaseFields, CaseHeld, CaseMigrated, CaseResumed,
-    DeviationKind, DeviationRecorded, IdentifierAdded, UnitFields,
+    DeviationKind, DeviationRecorded, IdentifierAdded, UnitEnded, UnitFields,
 };
+use crate::org::OrgKind;
 use crate::program::IdentifierKind;
 use crate::values::{Code, Notes};
 use std::collections::BTreeMap;
+
+/// Roles that end a unit outside its administration (they hold the product at the site).
+const UNIT_ROLES: &[Role] = &[Role::CellLab, Role::Pharmacy, Role::Nurse];
 
 /// Roles that put identifiers from labels on a case.
 const LABEL_ROLES: &[Role] = &[
@@ -317,7 +321,10 @@ impl Decider<'_> {
         for to in targets.keys() {
             if let Some(new) = m.to.step(to) {
                 for before in new.after.iter().chain(&new.params.hold_until) {
-                    if !targets.contains_key(before.as_str()) {
+                    let settled =
+                        m.to.step(before)
+                            .is_some_and(|b| self.case.ended_unit_of(b).is_some());
+                    if !targets.contains_key(before.as_str()) && !settled {
                         problems.push(format!(
                             "in the new version {} comes before {}, which would be done while it is not",
                             m.to.step(before).map_or(before.as_str(), |s| s.name.as_str()),
@@ -341,6 +348,51 @@ impl Decider<'_> {
                 from_version_id: self.case.map_version_id.clone(),
                 to_version_id: m.to_version_id.clone(),
                 mapping: m.mapping.clone(),
+                by: self.by(Some(role)),
+                at: self.now,
+            }
+            .into(),
+        ])
+    }
+
+    pub(super) fn end_unit(
+        &self,
+        key: &str,
+        disposition: &Disposition,
+    ) -> Result<Vec<CaseEvent>, Refusal> {
+        // on hold or stopped too: a product not to be given is still returned or discarded
+        self.side("ending a unit", OrgKind::HealthSystem)?;
+        let role = self.role_among("ending a unit", UNIT_ROLES)?;
+        let unit = self.case.units.get(key).ok_or_else(|| Refusal::BadValue {
+            what: "the unit".into(),
+            problem: format!(
+                "{key} is not a unit of this product ({})",
+                self.case
+                    .units
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })?;
+        if unit.state() == UnitState::Ended {
+            return Err(Refusal::UnitState {
+                unit: unit.name.clone(),
+                state: unit_state_words(unit),
+            });
+        }
+        let Some(reason) = disposition.reason() else {
+            return Err(Refusal::BadValue {
+                what: format!("the end of {}", unit.name),
+                problem: "an infusion is recorded at its administration step".into(),
+            });
+        };
+        text("the reason", Notes::parse(reason))?;
+        Ok(vec![
+            UnitEnded {
+                case_id: self.case.id.clone(),
+                unit: key.to_string(),
+                disposition: disposition.clone(),
                 by: self.by(Some(role)),
                 at: self.now,
             }

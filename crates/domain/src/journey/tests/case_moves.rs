@@ -485,6 +485,15 @@ fn every_kind_of_event() -> Run {
         .collect();
     run.ok("carla", migrate(&run, same, true));
     run.map = CaseMap::new(version_two());
+    run.ok(
+        "celia",
+        Command::EndUnit {
+            unit: "cd8".into(),
+            disposition: Disposition::Returned {
+                reason: "bag cracked on receipt".into(),
+            },
+        },
+    );
     run.done("monitoring");
     run.ok(
         "carla",
@@ -531,4 +540,67 @@ fn every_case_event_reads_back_into_its_type_and_writes_the_same_payload() {
     );
     assert!(CaseEvent::read("site.created", &bad).is_none());
     let _ = Outcome::Recorded;
+}
+
+#[test]
+fn a_unit_ended_before_its_turn_takes_its_own_steps_with_it() {
+    let mut run = Run::opened(car_t());
+    run.done("receipt_and_storage");
+    let end = |unit: &str, disposition| Command::EndUnit {
+        unit: unit.into(),
+        disposition,
+    };
+    let returned = Disposition::Returned {
+        reason: "bag cracked on receipt".into(),
+    };
+    let r = run.refused("carla", end("cd8", returned.clone()));
+    assert!(
+        r.to_string()
+            .contains("ending a unit is done by cell lab or pharmacy or nurse"),
+        "{r}"
+    );
+    let r = run.refused("celia", end("cd8", Disposition::InfusedWhole));
+    assert!(
+        r.to_string()
+            .contains("an infusion is recorded at its administration step"),
+        "{r}"
+    );
+    let r = run.refused("celia", end("cd9", returned.clone()));
+    assert!(
+        r.to_string()
+            .contains("cd9 is not a unit of this product (cd4, cd8)"),
+        "{r}"
+    );
+    run.ok("celia", end("cd8", returned.clone()));
+    let r = run.refused("celia", end("cd8", returned));
+    assert!(
+        r.to_string()
+            .starts_with("CD8+ component is ended (returned: bag cracked"),
+        "{r}"
+    );
+
+    run.done("administer_cd4");
+    let r = run.refused(
+        "celia",
+        Command::Act {
+            step: "thaw_cd8".into(),
+            entry: Entry::default(),
+            action: Action::Thaw,
+        },
+    );
+    assert!(r.to_string().starts_with("CD8+ component is ended"), "{r}");
+    let open: Vec<String> = available(&run.map, &run.case)
+        .into_iter()
+        .map(|a| a.step)
+        .collect();
+    assert_eq!(
+        open,
+        ["monitoring"],
+        "the CD8 path is settled; monitoring follows the CD4 infusion"
+    );
+    run.done("follow_up");
+    assert_eq!(
+        run.case.units["cd4"].disposition,
+        Some(Disposition::InfusedWhole)
+    );
 }

@@ -69,6 +69,7 @@ enum Op {
     Cancel(u8),
     Repeat(Index, Index),
     Deviation(Index),
+    EndUnit(Index, Index),
 }
 
 fn flaw() -> impl Strategy<Value = Flaw> {
@@ -87,6 +88,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u8..25).prop_map(Op::Cancel),
         1 => (any::<Index>(), any::<Index>()).prop_map(|(s, a)| Op::Repeat(s, a)),
         1 => any::<Index>().prop_map(Op::Deviation),
+        1 => (any::<Index>(), any::<Index>()).prop_map(|(u, a)| Op::EndUnit(u, a)),
     ]
 }
 
@@ -264,6 +266,22 @@ impl Audit {
             .contains(&(step.to_string(), self.current(step)))
     }
 
+    /// Done, or a step of a unit that ended before its turn once the steps before it passed.
+    fn passed(&self, map: &ValidMap, step: &str) -> bool {
+        self.done(step)
+            || map.step(step).is_some_and(|s| {
+                matches!(
+                    s.kind,
+                    StepKind::Thaw | StepKind::DualVerification | StepKind::Administer
+                ) && s
+                    .params
+                    .unit
+                    .as_ref()
+                    .is_some_and(|u| self.ended.contains(u))
+                    && s.after.iter().all(|a| self.passed(map, a))
+            })
+    }
+
     fn released(&self, step: &str) -> bool {
         self.decisions.get(&(step.to_string(), self.current(step)))
             == Some(&ReleaseDecision::Released)
@@ -288,14 +306,14 @@ impl Audit {
             return Err(format!("{step} attempt {attempt} done twice"));
         }
         let s = map.step(step).ok_or(format!("unknown step {step}"))?;
-        if let Some(before) = s.after.iter().find(|a| !self.done(a)) {
+        if let Some(before) = s.after.iter().find(|a| !self.passed(map, a)) {
             return Err(format!("{step} before {before}"));
         }
         if let Some(until) = &s.params.hold_until {
             let release = map
                 .step(until)
                 .is_some_and(|u| u.kind == StepKind::ReleaseDecision);
-            if !self.done(until) || (release && !self.released(until)) {
+            if !self.passed(map, until) || (release && !self.released(until)) {
                 return Err(format!("hold point {step} passed before {until}"));
             }
         }
@@ -316,6 +334,7 @@ impl Audit {
                 | CaseEvent::IdentifierAdded(_)
                 | CaseEvent::Resumed(_)
                 | CaseEvent::Migrated(_)
+                | CaseEvent::UnitEnded(_)
         );
         let completes_the_stop = matches!(e, CaseEvent::StepCompleted(c)
             if self.stopped == Some((c.step.clone(), c.attempt)));
@@ -337,6 +356,9 @@ impl Audit {
                         unit,
                         window_ends_at,
                     } => {
+                        if self.ended.contains(unit) {
+                            return Err(format!("{unit} thawed after it ended"));
+                        }
                         if !self.product_released(map) {
                             return Err(format!("{unit} thawed before release"));
                         }
@@ -369,7 +391,22 @@ impl Audit {
                 }
             }
             CaseEvent::StepSigned(s) => self.may_work_on(map, &s.step, s.attempt)?,
-            CaseEvent::StepVerified(v) => self.may_work_on(map, &v.step, v.attempt)?,
+            CaseEvent::StepVerified(v) => {
+                self.may_work_on(map, &v.step, v.attempt)?;
+                if let Some(u) = map.step(&v.step).and_then(|s| s.params.unit.as_ref())
+                    && self.ended.contains(u)
+                {
+                    return Err(format!("{u} verified after it ended"));
+                }
+            }
+            CaseEvent::UnitEnded(e) => {
+                if !self.ended.insert(e.unit.clone()) {
+                    return Err(format!("{} ended twice", e.unit));
+                }
+                if e.disposition.infused() {
+                    return Err(format!("{} infused outside its administration", e.unit));
+                }
+            }
             CaseEvent::StepSkipped(s) => {
                 self.may_work_on(map, &s.step, s.attempt)?;
                 if !map.step(&s.step).is_some_and(|st| st.optional) {
@@ -496,6 +533,18 @@ fn play(map: CaseMap, ops: &[Op]) -> Result<Run, TestCaseError> {
                     reason: "do it again".into(),
                 },
             )),
+            Op::EndUnit(u, a) => {
+                let units: Vec<String> = run.case.units.keys().cloned().collect();
+                commands.push((
+                    a.get(&everyone).clone(),
+                    Command::EndUnit {
+                        unit: u.get(&units).clone(),
+                        disposition: Disposition::Returned {
+                            reason: "shipper above range on receipt".into(),
+                        },
+                    },
+                ));
+            }
             Op::Deviation(a) => commands.push((
                 a.get(&everyone).clone(),
                 Command::Deviation {
@@ -663,6 +712,7 @@ fn the_random_runs_reach_every_situation_the_property_is_about() {
                     _ => {}
                 },
                 CaseEvent::AttemptStarted(_) => count("repeat"),
+                CaseEvent::UnitEnded(_) => count("unit ended before its turn"),
                 CaseEvent::Held(_) => count("hold"),
                 CaseEvent::Cancelled(_) => count("cancel"),
                 _ => {}
@@ -672,6 +722,7 @@ fn the_random_runs_reach_every_situation_the_property_is_about() {
     for what in [
         "unit infused",
         "unit not infused",
+        "unit ended before its turn",
         "release refused",
         "hold point passed",
         "follow-up",
