@@ -173,18 +173,7 @@ impl Decider<'_> {
         if let Some(u) = unit
             && !self.case.units.contains_key(u)
         {
-            return Err(Refusal::BadValue {
-                what: format!("the {}", noun(kind)),
-                problem: format!(
-                    "unit {u} is not a unit of this product ({})",
-                    self.case
-                        .units
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            });
+            return Err(self.unknown_unit(&format!("the {}", noun(kind)), u));
         }
         let id = CaseIdentifier::read(kind, text, unit.clone()).map_err(|problem| {
             Refusal::BadValue {
@@ -363,18 +352,11 @@ impl Decider<'_> {
         // on hold or stopped too: a product not to be given is still returned or discarded
         self.side("ending a unit", OrgKind::HealthSystem)?;
         let role = self.role_among("ending a unit", UNIT_ROLES)?;
-        let unit = self.case.units.get(key).ok_or_else(|| Refusal::BadValue {
-            what: "the unit".into(),
-            problem: format!(
-                "{key} is not a unit of this product ({})",
-                self.case
-                    .units
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        })?;
+        let unit = self
+            .case
+            .units
+            .get(key)
+            .ok_or_else(|| self.unknown_unit("the unit", key))?;
         if unit.state() == UnitState::Ended {
             return Err(Refusal::UnitState {
                 unit: unit.name.clone(),
@@ -398,5 +380,16 @@ impl Decider<'_> {
             }
             .into(),
         ])
+    }
+
+    fn unknown_unit(&self, what: &str, key: &str) -> Refusal {
+        let units: Vec<&str> = self.case.units.keys().map(String::as_str).collect();
+        Refusal::BadValue {
+            what: what.to_string(),
+            problem: format!(
+                "unit {key} is not a unit of this product ({})",
+                units.join(", ")
+            ),
+        }
     }
 }
