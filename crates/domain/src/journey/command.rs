@@ -67,15 +67,8 @@ pub struct OpenCase {
 pub enum Action {
     /// `record`.
     Record,
-    /// `custody_handoff`: `items` empty means the starting material before release and every
-    /// unit not yet ended after it.
-    Handoff {
-        items: Vec<Item>,
-        from: String,
-        to: String,
-        scan: Option<Scan>,
-        temperature: Temperature,
-    },
+    /// `custody_handoff`.
+    Handoff(Handoff),
     /// `release_decision` (made by the manufacturer's quality in its own system).
     Release {
         decision: ReleaseDecision,
@@ -100,6 +93,19 @@ pub enum Action {
     FollowUp,
     /// `checklist`: the items ticked (all of the step's).
     Checklist { ticked: Vec<String> },
+}
+
+/// A handoff of material between custodians.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handoff {
+    /// Empty: the starting material before release, every unit not yet ended after it.
+    pub items: Vec<Item>,
+    pub from: String,
+    pub to: String,
+    /// Where it happens; the map's location of the step when none is given.
+    pub location: Option<String>,
+    pub scan: Option<Scan>,
+    pub temperature: Temperature,
 }
 
 /// The signed deviation that lets a unit be given outside its thaw window.

@@ -2,7 +2,7 @@
 //! attempt is complete. Part of `decide`.
 
 use super::case::Attempt;
-use super::command::{Action, Entry, LateAdministration, Scan};
+use super::command::{Action, Entry, Handoff, LateAdministration, Scan};
 use super::engine::{Decider, text};
 use super::engine::{kind_part_done, product_released, remaining_signatures, still_needed};
 use super::refusal::Refusal;
@@ -73,23 +73,7 @@ impl Decider<'_> {
         let events = match action {
             Action::Record => vec![record(Outcome::Recorded)],
             Action::PassHold => vec![record(Outcome::HoldPassed)],
-            Action::Handoff {
-                items,
-                from,
-                to,
-                scan,
-                temperature,
-            } => self.handoff(
-                step,
-                role,
-                attempt,
-                entry,
-                items,
-                from,
-                to,
-                scan.as_ref(),
-                *temperature,
-            )?,
+            Action::Handoff(handoff) => self.handoff(step, role, attempt, entry, handoff)?,
             Action::Release {
                 decision,
                 certificate_reference,
@@ -313,19 +297,22 @@ impl Decider<'_> {
         Ok(vec![deviation.into(), record(outcome)])
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn handoff(
         &self,
         step: &Step,
         role: Role,
         attempt: u32,
         entry: &Entry,
-        items: &[Item],
-        from: &str,
-        to: &str,
-        scan: Option<&Scan>,
-        temperature: Temperature,
+        handoff: &Handoff,
     ) -> Result<Vec<CaseEvent>, Refusal> {
+        let Handoff {
+            items,
+            from,
+            to,
+            location,
+            scan,
+            temperature,
+        } = handoff;
         let from = text("who hands it over", Name::parse(from))?.into_string();
         let to = text("who takes it", Name::parse(to))?.into_string();
         if from == to {
@@ -334,16 +321,19 @@ impl Decider<'_> {
                 problem: format!("{from} hands it to itself: name who takes it"),
             });
         }
-        let location = step
-            .params
-            .location
-            .clone()
-            .ok_or_else(|| Refusal::BadValue {
-                what: step.name.clone(),
-                problem:
-                    "the map names no location for this handoff: the site's refinement sets one"
+        let location = match (location, &step.params.location) {
+            (Some(given), _) => {
+                text("where the handoff happens", Name::parse(given))?.into_string()
+            }
+            (None, Some(mapped)) => mapped.clone(),
+            (None, None) => {
+                return Err(Refusal::BadValue {
+                    what: step.name.clone(),
+                    problem: "the map names no location for this handoff: say where it happens"
                         .into(),
-            })?;
+                });
+            }
+        };
         let released = product_released(self.map.map(), self.case);
         let items: Vec<Item> = if items.is_empty() {
             if released {
@@ -400,7 +390,7 @@ impl Decider<'_> {
             [Item::Unit(k)] => Some(k.clone()),
             _ => None,
         };
-        let scanned = self.scan(step, scan, unit.as_deref())?;
+        let scanned = self.scan(step, scan.as_ref(), unit.as_deref())?;
         let by = self.by(Some(role));
         let mut events: Vec<CaseEvent> = vec![
             CustodyRecorded {
@@ -414,7 +404,7 @@ impl Decider<'_> {
                 by: by.clone(),
                 at: self.now,
                 scanned,
-                temperature,
+                temperature: *temperature,
                 fields: entry.fields.clone(),
                 attestation: entry.attestation.clone(),
             }
@@ -434,7 +424,7 @@ impl Decider<'_> {
                     reason: format!(
                         "temperature excursion at {}: {} read",
                         step.name,
-                        celsius(reading_tenths_celsius)
+                        celsius(*reading_tenths_celsius)
                     ),
                     signed: false,
                     by,

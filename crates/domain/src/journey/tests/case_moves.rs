@@ -464,7 +464,7 @@ fn every_kind_of_event() -> Run {
         Command::Act {
             step: "courier_handoff".into(),
             entry: Entry::default(),
-            action: Action::Handoff {
+            action: Action::Handoff(Handoff {
                 items: vec![],
                 from: "apheresis unit".into(),
                 to: "courier".into(),
@@ -473,7 +473,8 @@ fn every_kind_of_event() -> Run {
                     text: OTHER_DIN.into(),
                 }),
                 temperature: Temperature::InRange,
-            },
+                location: None,
+            }),
         },
     );
     run.through("physician_order");

@@ -188,13 +188,14 @@ fn a_custody_handoff_scans_the_label_and_moves_from_the_holder() {
         act(
             "courier_handoff",
             Entry::default(),
-            Action::Handoff {
+            Action::Handoff(Handoff {
                 items: vec![],
                 from: from.into(),
                 to: "World Courier".into(),
                 scan,
                 temperature,
-            },
+                location: None,
+            }),
         )
     };
     let r = run.refused(
@@ -293,6 +294,10 @@ fn a_custody_handoff_scans_the_label_and_moves_from_the_holder() {
         ]
     );
     assert_eq!(run.case.holders[&Item::StartingMaterial], "World Courier");
+    assert_eq!(
+        run.case.custody[0].location, "apheresis unit",
+        "the map's location"
+    );
     assert!(run.case.deviations[1].reason.contains("12.0 °C"));
 
     // The next handoff must come from the courier.
@@ -302,18 +307,38 @@ fn a_custody_handoff_scans_the_label_and_moves_from_the_holder() {
         act(
             "manufacturing_receipt",
             Entry::default(),
-            Action::Handoff {
+            Action::Handoff(Handoff {
                 items: vec![],
                 from: "apheresis unit".into(),
                 to: "Manufacturing".into(),
+                location: Some("Plant 2 receiving".into()),
                 scan: Some(right_scan(&run.case)),
                 temperature: Temperature::InRange,
-            },
+            }),
         ),
     );
     assert_eq!(
         r.to_string(),
         "the starting material is held by World Courier, not apheresis unit: the handoff must come from its holder"
+    );
+    run.ok(
+        "olga",
+        act(
+            "manufacturing_receipt",
+            Entry::default(),
+            Action::Handoff(Handoff {
+                items: vec![],
+                from: "World Courier".into(),
+                to: "Manufacturing".into(),
+                location: Some("Plant 2 receiving".into()),
+                scan: Some(right_scan(&run.case)),
+                temperature: Temperature::InRange,
+            }),
+        ),
+    );
+    assert_eq!(
+        run.case.custody[1].location, "Plant 2 receiving",
+        "as given"
     );
 }
 

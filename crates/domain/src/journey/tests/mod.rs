@@ -314,13 +314,14 @@ pub(super) fn valid(
                 .get(&item)
                 .cloned()
                 .unwrap_or_else(|| "apheresis unit".into());
-            act(Action::Handoff {
+            act(Action::Handoff(Handoff {
                 items: vec![],
                 from,
                 to: format!("custodian after {}", step.key),
                 scan: Some(right_scan(case)),
                 temperature: Temperature::InRange,
-            })
+                location: None,
+            }))
         }
         StepKind::ReleaseDecision => act(Action::Release {
             decision: ReleaseDecision::Released,

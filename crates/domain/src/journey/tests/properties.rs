@@ -138,13 +138,14 @@ fn spoil(command: Command, flaw: Flaw, step: &Step) -> Command {
                 step,
                 entry,
                 action:
-                    Action::Handoff {
+                    Action::Handoff(Handoff {
                         items,
                         from,
                         to,
                         scan,
                         temperature,
-                    },
+                        location,
+                    }),
             },
         ) => {
             let (from, scan) = match flaw {
@@ -154,13 +155,14 @@ fn spoil(command: Command, flaw: Flaw, step: &Step) -> Command {
             Command::Act {
                 step,
                 entry,
-                action: Action::Handoff {
+                action: Action::Handoff(Handoff {
                     items,
                     from,
                     to,
                     scan,
                     temperature,
-                },
+                    location,
+                }),
             }
         }
         (
