@@ -302,40 +302,27 @@ fn a_custody_handoff_scans_the_label_and_moves_from_the_holder() {
 
     // The next handoff must come from the courier.
     run.through("manufacturing_receipt");
-    let r = run.refused(
-        "olga",
+    let receipt = |from: &str, case: &Case| {
         act(
             "manufacturing_receipt",
             Entry::default(),
             Action::Handoff(Handoff {
                 items: vec![],
-                from: "apheresis unit".into(),
+                from: from.into(),
                 to: "Manufacturing".into(),
                 location: Some("Plant 2 receiving".into()),
-                scan: Some(right_scan(&run.case)),
+                scan: Some(right_scan(case)),
                 temperature: Temperature::InRange,
             }),
-        ),
-    );
+        )
+    };
+    let r = run.refused("olga", receipt("apheresis unit", &run.case));
     assert_eq!(
         r.to_string(),
         "the starting material is held by World Courier, not apheresis unit: the handoff must come from its holder"
     );
-    run.ok(
-        "olga",
-        act(
-            "manufacturing_receipt",
-            Entry::default(),
-            Action::Handoff(Handoff {
-                items: vec![],
-                from: "World Courier".into(),
-                to: "Manufacturing".into(),
-                location: Some("Plant 2 receiving".into()),
-                scan: Some(right_scan(&run.case)),
-                temperature: Temperature::InRange,
-            }),
-        ),
-    );
+    let courier = receipt("World Courier", &run.case);
+    run.ok("olga", courier);
     assert_eq!(
         run.case.custody[1].location, "Plant 2 receiving",
         "as given"
