@@ -349,8 +349,12 @@ fn version_two() -> ValidMap {
     validate(&map, &ctx).expect("valid")
 }
 
-fn migrate(run: &Run, mapping: BTreeMap<String, String>, password: bool) -> Command {
-    let _ = run;
+/// The mapping of a migration to a version that keeps every done step's key.
+fn each_done_step_to_itself(case: &Case) -> BTreeMap<String, String> {
+    case.done().into_iter().map(|k| (k.clone(), k)).collect()
+}
+
+fn migrate(mapping: BTreeMap<String, String>, password: bool) -> Command {
     Command::Migrate(Box::new(Migration {
         to: version_two(),
         to_version_id: "site_map_version_2".into(),
@@ -363,17 +367,12 @@ fn migrate(run: &Run, mapping: BTreeMap<String, String>, password: bool) -> Comm
 fn a_signed_migration_maps_every_done_step_to_the_new_version() {
     let mut run = Run::opened(car_t());
     run.through("physician_order");
-    let same: BTreeMap<String, String> = run
-        .case
-        .done()
-        .into_iter()
-        .map(|k| (k.clone(), k))
-        .collect();
-    let r = run.refused("carla", migrate(&run, same.clone(), false));
+    let same = each_done_step_to_itself(&run.case);
+    let r = run.refused("carla", migrate(same.clone(), false));
     assert_eq!(r, Refusal::PasswordNeeded);
     let mut missing = same.clone();
     missing.remove("collection");
-    let r = run.refused("carla", migrate(&run, missing, true));
+    let r = run.refused("carla", migrate(missing, true));
     assert!(
         r.to_string()
             .contains("done step Apheresis collection is not mapped"),
@@ -381,7 +380,7 @@ fn a_signed_migration_maps_every_done_step_to_the_new_version() {
     );
     let mut wrong = same.clone();
     wrong.insert("collection".into(), "courier_handoff".into());
-    let r = run.refused("carla", migrate(&run, wrong, true));
+    let r = run.refused("carla", migrate(wrong, true));
     assert!(
         r.to_string()
             .contains("a done step maps to a step of the same kind"),
@@ -389,7 +388,7 @@ fn a_signed_migration_maps_every_done_step_to_the_new_version() {
     );
     assert!(r.to_string().contains("both map to courier_handoff"), "{r}");
 
-    run.ok("carla", migrate(&run, same.clone(), true));
+    run.ok("carla", migrate(same.clone(), true));
     assert_eq!(run.case.map_version_id, "site_map_version_2");
     run.map = CaseMap::new(version_two());
     assert_eq!(run.case.done(), same.keys().cloned().collect());
@@ -413,13 +412,8 @@ fn a_signed_migration_maps_every_done_step_to_the_new_version() {
 fn a_migration_cannot_leave_a_done_step_after_one_not_done() {
     let mut run = Run::opened(car_t());
     run.done("pharmacist_verification");
-    let same: BTreeMap<String, String> = run
-        .case
-        .done()
-        .into_iter()
-        .map(|k| (k.clone(), k))
-        .collect();
-    let r = run.refused("carla", migrate(&run, same, true));
+    let same = each_done_step_to_itself(&run.case);
+    let r = run.refused("carla", migrate(same, true));
     assert!(
         r.to_string().contains("in the new version Fitness for infusion comes before Physician order, which would be done while it is not"),
         "{r}"
@@ -478,13 +472,8 @@ fn every_kind_of_event() -> Run {
         },
     );
     run.through("physician_order");
-    let same: BTreeMap<String, String> = run
-        .case
-        .done()
-        .into_iter()
-        .map(|k| (k.clone(), k))
-        .collect();
-    run.ok("carla", migrate(&run, same, true));
+    let same = each_done_step_to_itself(&run.case);
+    run.ok("carla", migrate(same, true));
     run.map = CaseMap::new(version_two());
     run.ok(
         "celia",
