@@ -8,6 +8,7 @@ mod vocabulary;
 pub mod contracting;
 pub mod events;
 pub mod identifiers;
+pub mod journey;
 pub mod org;
 pub mod policy;
 pub mod process_map;

@@ -1,0 +1,383 @@
+//! Cases' events, on the partnership's ledger: what the journey engine's `decide` returns and
+//! its `evolve` folds (DESIGN.md §3, §4.1, §4.4). A case is opened (`case.opened`, a
+//! [`Created`] record); every later event names it by `case_id`. Steps are keyed by (step,
+//! attempt). Times are microseconds UTC, as the ledger's `recorded_at`; the patient appears
+//! only as the case's pseudonym.
+//!
+//! These types are listed by [`each`] but not yet by `events::each`: the store's record test
+//! demands that every type there meets an event of the earlier release's record, which has no
+//! cases. `events::each_not_yet_recorded` visits them.
+
+use super::{Created, events};
+use crate::journey::{CaseIdentifier, Disposition, Item, Micros, Temperature};
+use crate::process_map::SignatureMeaning;
+use crate::program::IdentifierKind;
+use crate::{Date, Role};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Who did it: the user, the printed name (21 CFR 11.50) and the role they acted in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActedBy {
+    pub user_id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// A step charted in the hospital's EHR: cellpath keeps who attests it (the event's `by`),
+/// when it was charted, and the EHR's reference, instead of charting it twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EhrAttestation {
+    pub reference: String,
+    pub charted_at: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitFields {
+    pub key: String,
+    pub name: String,
+    pub thaw_window_minutes: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFields {
+    pub partnership_id: String,
+    pub site_id: String,
+    pub program_id: String,
+    /// The site map version the case runs on (until a migration moves it).
+    pub map_version_id: String,
+    /// E.g. `VAN-LUH-0042`; the patient's identity stays on the health system's ledger.
+    pub pseudonym: String,
+    /// The program's identifier scheme: the kinds of identifier its labels carry.
+    pub identifier_kinds: Vec<IdentifierKind>,
+    pub units: Vec<UnitFields>,
+    pub opened_by: ActedBy,
+    pub opened_at: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentifierAdded {
+    pub case_id: String,
+    pub identifier: CaseIdentifier,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
+vocabulary!(
+    /// The manufacturer's release decision, made in its own quality system.
+    ReleaseDecision, "release decision" {
+        Released => "released",
+        OutOfSpecification => "out_of_specification",
+        ManufacturingFailure => "manufacturing_failure",
+    }
+);
+
+/// One registry form due on a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormDue {
+    pub form: String,
+    pub due_on: Date,
+}
+
+/// What a step's kind recorded (a custody handoff records a [`CustodyRecorded`] instead, a
+/// signature step its signatures, a dual verification its verifications).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Outcome {
+    /// `record`: the listed fields (in the event's `fields`).
+    Recorded,
+    Released {
+        decision: ReleaseDecision,
+        certificate_reference: String,
+        /// SHA-256 of the certificate document, 64 lower-case hex digits.
+        certificate_sha256: String,
+    },
+    Scheduled {
+        on: Date,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slot: Option<String>,
+    },
+    /// `hold_point`: the held work started, its condition met.
+    HoldPassed,
+    Thawed {
+        unit: String,
+        window_ends_at: Micros,
+    },
+    Administered {
+        unit: String,
+        disposition: Disposition,
+    },
+    MonitoringOpened {
+        from: Date,
+        until: Date,
+    },
+    FollowUpScheduled {
+        /// The day counting starts from: the first infusion.
+        infused_on: Date,
+        forms: Vec<FormDue>,
+        visits: Vec<Date>,
+    },
+    Checked {
+        items: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepRecorded {
+    pub case_id: String,
+    pub step: String,
+    pub attempt: u32,
+    pub by: ActedBy,
+    pub at: Micros,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<EhrAttestation>,
+    pub outcome: Outcome,
+}
+
+/// One signature a step asks for. The password was re-entered (checked by the app before the
+/// command); the ledger's own signature event names this one by hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSigned {
+    pub case_id: String,
+    pub step: String,
+    pub attempt: u32,
+    pub by: ActedBy,
+    pub meaning: SignatureMeaning,
+    pub at: Micros,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<EhrAttestation>,
+}
+
+/// One of the two people of a dual verification, with the identifier they scanned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepVerified {
+    pub case_id: String,
+    pub step: String,
+    pub attempt: u32,
+    pub by: ActedBy,
+    pub at: Micros,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanned: Option<CaseIdentifier>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<EhrAttestation>,
+}
+
+/// A handoff of material between custodians, witnessed at a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustodyRecorded {
+    pub case_id: String,
+    pub step: String,
+    pub attempt: u32,
+    pub items: Vec<Item>,
+    pub from: String,
+    pub to: String,
+    pub location: String,
+    pub by: ActedBy,
+    pub at: Micros,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanned: Option<CaseIdentifier>,
+    pub temperature: Temperature,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<EhrAttestation>,
+}
+
+/// The step's attempt is done: everything it asks for is on the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepCompleted {
+    pub case_id: String,
+    pub step: String,
+    pub attempt: u32,
+    pub at: Micros,
+}
+
+/// An optional step left out for this case (it counts as done).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSkipped {
+    pub case_id: String,
+    pub step: String,
+    pub attempt: u32,
+    pub reason: String,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
+/// A step is done again (a new collection, a remanufacture): it and every step after it that
+/// had begun start a new attempt, numbered here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttemptStarted {
+    pub case_id: String,
+    pub step: String,
+    pub reason: String,
+    pub attempts: BTreeMap<String, u32>,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
+vocabulary!(
+    /// What a deviation departs from.
+    DeviationKind, "deviation kind" {
+        /// A scan named material of another case (or none of this one's).
+        ScanMismatch => "scan_mismatch",
+        /// A unit given after its thaw window closed.
+        ThawWindow => "thaw_window",
+        /// A handoff reported a temperature outside the label's range.
+        TemperatureExcursion => "temperature_excursion",
+        /// Any other departure from the map, with its reason.
+        Other => "other",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviationRecorded {
+    pub case_id: String,
+    pub kind: DeviationKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    pub reason: String,
+    /// Signed with the password re-entered (the ledger's signature event names this one).
+    pub signed: bool,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
+/// A unit ends before its administration step (returned, discarded, not infused): its thaw,
+/// bedside verification and administration steps are settled with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitEnded {
+    pub case_id: String,
+    pub unit: String,
+    pub disposition: Disposition,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseHeld {
+    pub case_id: String,
+    pub reason: String,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseResumed {
+    pub case_id: String,
+    pub note: String,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
+/// The case ends here; the note tells the care team where the patient goes from here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseCancelled {
+    pub case_id: String,
+    pub care_transition_note: String,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
+/// The case moves to a newer signed site map version; each done step of the old version maps
+/// to the step of the new one that it counts as (signed: the ledger's signature event names
+/// this one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseMigrated {
+    pub case_id: String,
+    pub from_version_id: String,
+    pub to_version_id: String,
+    /// Old step key → new step key, for every done step.
+    pub mapping: BTreeMap<String, String>,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
+pub type CaseOpened = Created<CaseFields>;
+
+/// Declares each type's `KIND` (and `each`), and [`CaseEvent`] with one variant per type.
+macro_rules! case_events {
+    ($($variant:ident($ty:ty) => $kind:literal),+ $(,)?) => {
+        events! { $($ty => $kind),+ }
+
+        /// Any event of a case, as `decide` returns them and `evolve` folds them. It serializes
+        /// to the payload of the event inside (the ledger's `type` is [`CaseEvent::kind`]);
+        /// [`CaseEvent::read`] reads a payload back given its type.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+        #[serde(untagged)]
+        pub enum CaseEvent {
+            $($variant($ty)),+
+        }
+
+        impl CaseEvent {
+            /// The ledger's `type` of this event, e.g. `case.step_recorded`.
+            pub fn kind(&self) -> &'static str {
+                match self { $(CaseEvent::$variant(_) => $kind),+ }
+            }
+
+            /// Read a payload of type `kind`; `None` when the kind is not a case's.
+            pub fn read<'de, D: serde::Deserializer<'de>>(
+                kind: &str,
+                payload: D,
+            ) -> Option<Result<CaseEvent, D::Error>> {
+                match kind {
+                    $($kind => Some(<$ty as Deserialize>::deserialize(payload).map(CaseEvent::$variant)),)+
+                    _ => None,
+                }
+            }
+        }
+
+        $(impl From<$ty> for CaseEvent {
+            fn from(e: $ty) -> CaseEvent {
+                CaseEvent::$variant(e)
+            }
+        })+
+    };
+}
+
+case_events! {
+    Opened(CaseOpened) => "case.opened",
+    IdentifierAdded(IdentifierAdded) => "case.identifier_added",
+    StepRecorded(StepRecorded) => "case.step_recorded",
+    StepSigned(StepSigned) => "case.step_signed",
+    StepVerified(StepVerified) => "case.step_verified",
+    CustodyRecorded(CustodyRecorded) => "case.custody_recorded",
+    StepCompleted(StepCompleted) => "case.step_completed",
+    StepSkipped(StepSkipped) => "case.step_skipped",
+    AttemptStarted(AttemptStarted) => "case.attempt_started",
+    DeviationRecorded(DeviationRecorded) => "case.deviation_recorded",
+    UnitEnded(UnitEnded) => "case.unit_ended",
+    Held(CaseHeld) => "case.held",
+    Resumed(CaseResumed) => "case.resumed",
+    Cancelled(CaseCancelled) => "case.cancelled",
+    Migrated(CaseMigrated) => "case.migrated",
+}
