@@ -1,13 +1,14 @@
 //! Events: what a command records, as types. Each serializes to exactly the payload the ledger
 //! holds (`docs/ledger-format.md`; canonical JSON sorts the keys, so only names, nesting and
 //! absent-versus-null matter) and names its `type` through [`Event::KIND`]. One module per
-//! capability; contracting's events are still built in `app` and come next.
+//! capability.
 //!
 //! Records share two shapes: `<record>.created` is [`Created`] (`{id, new: {…}}`) and
 //! `<record>.updated` is [`Updated`] (`{id, version, old: {…}, new: {…}}`, only the changed
 //! fields, built with [`Diff`]).
 
 pub mod auth;
+pub mod contracting;
 pub mod directory;
 pub mod programs;
 pub mod readiness;
@@ -88,6 +89,49 @@ pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A day that may be none, `""` when none, as the ledger has always held an agreement's dates
+/// before they are set and a deliverable's revocation while it counts.
+pub(crate) mod blank_day {
+    use crate::Date;
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(day: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(day.as_ref().map_or("", Date::as_str))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.is_empty() {
+            return Ok(None);
+        }
+        Date::parse(&text).map(Some).map_err(D::Error::custom)
+    }
+
+    /// The same for a changed field (`Option<Option<Date>>`: left out when it did not change,
+    /// so skip it when `None`).
+    pub mod changed {
+        use crate::Date;
+        use serde::{Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(
+            day: &Option<Option<Date>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match day {
+                Some(day) => super::serialize(day, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<Option<Date>>, D::Error> {
+            super::deserialize(d).map(Some)
+        }
+    }
+}
+
 /// Called once for every event type, e.g. to check a record of the past against each.
 pub trait Visit {
     fn event<E: Event>(&mut self);
@@ -113,6 +157,7 @@ pub fn each(v: &mut impl Visit) {
     programs::each(v);
     site_maps::each(v);
     readiness::each(v);
+    contracting::each(v);
 }
 
 #[cfg(test)]
