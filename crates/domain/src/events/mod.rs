@@ -65,6 +65,13 @@ impl<C: Default + PartialEq> Diff<C> {
         }
     }
 
+    /// Note `field` as changed from `current` to `next` even when they are equal: for a field
+    /// recorded whenever the command sets it (an agreement's two dates go together).
+    pub fn set<T>(&mut self, field: impl Fn(&mut C) -> &mut Option<T>, current: T, next: T) {
+        *field(&mut self.old) = Some(current);
+        *field(&mut self.new) = Some(next);
+    }
+
     /// Nothing changed: no event to record.
     pub fn is_empty(&self) -> bool {
         self.new == C::default()
@@ -215,6 +222,17 @@ mod tests {
             )
             .is_err(),
             "a renamed field is refused"
+        );
+    }
+
+    #[test]
+    fn a_field_set_is_recorded_even_unchanged() {
+        let mut d = Diff::<Changes>::default();
+        d.set(|c| &mut c.name, "A".to_string(), "A".to_string());
+        assert!(!d.is_empty());
+        assert_eq!(
+            serde_json::to_value(d.updated("site_1", 3)).unwrap(),
+            serde_json::json!({"id": "site_1", "version": 3, "old": {"name": "A"}, "new": {"name": "A"}})
         );
     }
 }
