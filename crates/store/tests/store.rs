@@ -176,7 +176,7 @@ async fn an_event_that_does_not_fit_its_type_is_refused() {
             .unwrap();
         refused_as_unfit(
             &store,
-            &db.label,
+            db.label,
             "org_a",
             vec![
                 (
@@ -228,7 +228,7 @@ async fn a_contracting_event_that_does_not_fit_its_type_is_refused() {
         open_partnership(&store, 1_000).await;
         refused_as_unfit(
             &store,
-            &db.label,
+            db.label,
             "pship_1",
             vec![
                 (
