@@ -4,17 +4,42 @@
 //! reminders and the authorizations recorded by `review_authorizations` (authorized,
 //! suspended with what is missing, reinstated). Both parties read the same records.
 
-use crate::write::Write;
+use crate::write::{Recorded, Write};
 use crate::{App, AppError, Caller};
+use cellpath_domain::contracting::gate::AuthorizationStatus::{self, Authorized, Suspended};
 use cellpath_domain::contracting::reminders::{days_left, reminder_due};
 use cellpath_domain::contracting::{AgreementKind, AgreementStatus};
+use cellpath_domain::events::Event as _;
+use cellpath_domain::events::contracting::{
+    AuthorizationVerdict, ExpiryReminderCreated, ExpiryReminderFields, SiteAuthorizationCreated,
+    SiteAuthorizationUpdated,
+};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{Date, PartnershipStatus};
 use cellpath_store::{Page, Partnership};
 use serde::Serialize;
-use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::Arc;
+
+/// A `site_authorization.*` event read into its type: the record's id, the status it moved
+/// from (none when first recorded) and the verdict recorded.
+fn recorded_verdict(
+    e: &cellpath_store::StoredEventRow,
+) -> Result<(String, Option<AuthorizationStatus>, AuthorizationVerdict), AppError> {
+    let payload = cellpath_ledger::parse_event(e.body.as_bytes())
+        .map_err(internal)?
+        .payload;
+    if e.kind == SiteAuthorizationCreated::KIND {
+        let c: SiteAuthorizationCreated = serde_json::from_value(payload).map_err(internal)?;
+        let verdict = AuthorizationVerdict {
+            status: c.new.status,
+            since: c.new.since,
+            missing: c.new.missing,
+        };
+        return Ok((c.id, None, verdict));
+    }
+    let u: SiteAuthorizationUpdated = serde_json::from_value(payload).map_err(internal)?;
+    Ok((u.id, Some(u.old.status), u.new))
+}
 
 /// What a notice is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -123,7 +148,7 @@ impl App {
         today: &Date,
     ) -> Result<usize, AppError> {
         let sent = self.store.expiry_reminders_of(&p.id).await?;
-        let mut events: Vec<Value> = Vec::new();
+        let mut events: Vec<Recorded> = Vec::new();
         for a in self.store.agreements_of(&p.id).await? {
             if a.status != AgreementStatus::Executed.as_str() || a.expires_on.is_empty() {
                 continue;
@@ -137,42 +162,25 @@ impl App {
             let Some(threshold) = reminder_due(today, &expires, &before) else {
                 continue;
             };
-            events.push(json!({ "id": crate::ids::new_id("rem"), "new": {
-                "partnership_id": p.id, "agreement_id": a.id, "agreement_kind": a.kind,
-                "expires_on": a.expires_on, "days_before": threshold,
-                "days_left": days_left(today, &expires), "sent_on": today.as_str(),
-            }}));
+            events.push(Recorded::of(&ExpiryReminderCreated {
+                id: crate::ids::new_id("rem"),
+                new: ExpiryReminderFields {
+                    partnership_id: p.id.clone(),
+                    agreement_id: a.id.clone(),
+                    agreement_kind: a.kind.parse().map_err(internal)?,
+                    days_left: days_left(today, &expires),
+                    expires_on: expires,
+                    days_before: threshold,
+                    sent_on: today.clone(),
+                },
+            }));
         }
-        let Some((first, rest)) = events.split_first() else {
+        let recorded = events.len();
+        let Some(write) = Write::events(&p.id, events, |_| ()) else {
             return Ok(0);
         };
-        let then: Vec<cellpath_store::FollowUp> = rest
-            .iter()
-            .map(|payload| {
-                let payload = payload.clone();
-                Box::new(move |_: &cellpath_store::Appended| {
-                    ("expiry_reminder.created".to_string(), payload)
-                }) as cellpath_store::FollowUp
-            })
-            .collect();
-        self.write(
-            caller,
-            None,
-            Write {
-                ledger_id: p.id.clone(),
-                opens: None,
-                kind: "expiry_reminder.created",
-                payload: first.clone(),
-                operational: vec![],
-                then,
-                redact: None,
-                status: 201,
-                build: Arc::new(|_| ()),
-            },
-        )
-        .await?
-        .fresh()?;
-        Ok(events.len())
+        self.write(caller, None, write.created()).await?.fresh()?;
+        Ok(recorded)
     }
 
     /// The notices of an organization (the caller's own; the operator names one), across
@@ -291,40 +299,29 @@ impl App {
                 .events_of_type(&p.id, "site_authorization.")
                 .await?
             {
-                let event: Value = serde_json::from_str(&e.body).map_err(internal)?;
-                let payload = &event["payload"];
-                let Some(row) = payload["id"].as_str().and_then(|id| rows.get(id)) else {
+                let (id, old_status, verdict) = recorded_verdict(&e)?;
+                let Some(row) = rows.get(id.as_str()) else {
                     continue;
                 };
-                let new = &payload["new"];
-                let status = new["status"].as_str().unwrap_or_default();
-                let old_status = payload["old"]["status"].as_str();
-                let since = new["since"].as_str().unwrap_or_default().to_string();
+                let since = verdict.since.as_str().to_string();
                 let site = site_name(&row.site_id);
                 let program = programs
                     .iter()
                     .find(|pr| pr.id == row.program_id)
                     .map_or(row.program_id.clone(), |pr| pr.name.clone());
-                let missing: Vec<String> = new["missing"]
-                    .as_array()
-                    .map(|l| {
-                        l.iter()
-                            .filter_map(|m| m.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let (kind, text) = match (old_status, status) {
-                    (None, "authorized") => (
+                let missing = verdict.missing;
+                let (kind, text) = match (old_status, verdict.status) {
+                    (None, Authorized) => (
                         NoticeKind::SiteAuthorized,
                         format!(
                             "{site} is an authorized treatment center for {program} since {since}"
                         ),
                     ),
-                    (Some("suspended"), "authorized") => (
+                    (Some(Suspended), Authorized) => (
                         NoticeKind::SiteReinstated,
                         format!("{site} is reinstated for {program} since {since}"),
                     ),
-                    (Some("authorized"), "suspended") => (
+                    (Some(Authorized), Suspended) => (
                         NoticeKind::SiteSuspended,
                         format!(
                             "{site} is suspended for {program} since {since}. Missing: {}",

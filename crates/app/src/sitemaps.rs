@@ -9,7 +9,8 @@ use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::events::site_maps::{
     MapProposalChanges, MapProposalCreated, MapProposalFields, MapProposalUpdated, ProposalStatus,
-    SiteMapVersionChanges, SiteMapVersionCreated, SiteMapVersionFields, SiteMapVersionUpdated,
+    SiteMapContent, SiteMapVersionChanges, SiteMapVersionCreated, SiteMapVersionFields,
+    SiteMapVersionUpdated,
 };
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{ScanBurden, Step, ValidMap, scan_burden};
@@ -168,14 +169,15 @@ impl App {
         let ctx = map_context(&program)?;
         let effective =
             effective_map(&base, &refinement, &accepted, &ctx).map_err(refinement_errors)?;
-        let content = serde_json::json!({
-            "site_map_version_id": version.id,
-            "site_id": version.site_id,
-            "program_id": version.program_id,
-            "base_map_version_id": version.base_map_version_id,
-            "map": effective.as_map(),
-            "details": refinement.details,
-        });
+        let content = SiteMapContent {
+            site_map_version_id: &version.id,
+            site_id: &version.site_id,
+            program_id: &version.program_id,
+            base_map_version_id: &version.base_map_version_id,
+            map: effective.as_map(),
+            details: &refinement.details,
+        };
+        let content = serde_json::to_value(&content).map_err(internal)?;
         let content_hash = cellpath_ledger::content_hash(&content).map_err(internal)?;
         // Only signatures on this partnership's ledger count: both sides can verify them.
         let signatures = self

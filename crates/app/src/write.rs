@@ -36,23 +36,39 @@ impl<T> Outcome<T> {
 }
 
 /// One command's write: its event on a ledger, what else the same transaction holds, and how
-/// the answer is built. Made from a typed event with [`Write::event`] (the literal form with a
-/// `kind` and a hand-built `payload` is what contracting still uses).
+/// the answer is built. Made only from typed events ([`Write::event`], [`Write::events`],
+/// [`Write::signature`]): its fields are this module's, so no payload is assembled by hand.
 pub(crate) struct Write<T> {
-    pub ledger_id: String,
-    pub opens: Option<LedgerKind>,
-    pub kind: &'static str,
-    pub payload: serde_json::Value,
-    pub operational: Vec<Operational>,
+    ledger_id: String,
+    opens: Option<LedgerKind>,
+    kind: &'static str,
+    payload: serde_json::Value,
+    operational: Vec<Operational>,
     /// Further events of the same command (same ledger, same transaction).
-    pub then: Vec<cellpath_store::FollowUp>,
+    then: Vec<cellpath_store::FollowUp>,
     /// A top-level field of the answer never stored for repeats (a secret shown once).
-    pub redact: Option<&'static str>,
+    redact: Option<&'static str>,
     /// HTTP status of the answer stored for an idempotent repeat.
-    pub status: u16,
+    status: u16,
     /// Builds the result from the appended event (run inside the transaction when a key is
     /// given, so the stored answer is exactly what the first caller got).
-    pub build: Arc<dyn Fn(&Appended) -> T + Send + Sync>,
+    build: Arc<dyn Fn(&Appended) -> T + Send + Sync>,
+}
+
+/// One of several typed events a command records together ([`Write::events`]), of whichever
+/// types, serialized once.
+pub(crate) struct Recorded {
+    kind: &'static str,
+    payload: serde_json::Value,
+}
+
+impl Recorded {
+    pub fn of<E: Event>(event: &E) -> Recorded {
+        Recorded {
+            kind: E::KIND,
+            payload: payload(event),
+        }
+    }
 }
 
 /// An event's payload: the typed event serialized once, as the ledger will hold it.
@@ -76,6 +92,21 @@ impl<T> Write<T> {
         build: impl Fn(&Appended) -> T + Send + Sync + 'static,
     ) -> Write<T> {
         Write::of(ledger_id.into(), E::KIND, payload(event), Arc::new(build))
+    }
+
+    /// Several events of one command on `ledger_id`, in order, none of which needs an earlier
+    /// one's hash (e.g. the verdicts a review moves); `None` when there are none to record.
+    pub fn events(
+        ledger_id: impl Into<String>,
+        events: Vec<Recorded>,
+        build: impl Fn(&Appended) -> T + Send + Sync + 'static,
+    ) -> Option<Write<T>> {
+        let mut events = events.into_iter();
+        let first = events.next()?;
+        let rest: Vec<FollowUp> = events
+            .map(|r| Box::new(move |_: &Appended| (r.kind.to_string(), r.payload)) as FollowUp)
+            .collect();
+        Some(Write::of(ledger_id.into(), first.kind, first.payload, Arc::new(build)).then(rest))
     }
 
     /// An e-signature: the ledger crate's own payload type (partners verify it without

@@ -174,27 +174,90 @@ async fn an_event_that_does_not_fit_its_type_is_refused() {
             .append(org_created("org_a", "Lakeshore", 1))
             .await
             .unwrap();
-        for payload in [
-            json!({ "id": "site_1", "new": { "org_id": "org_a", "name": "Main", "code": "MAIN", "town": "Chicago", "city": "Chicago", "region": "IL", "active": true } }),
-            json!({ "id": "fac_1", "new": { "org_id": "org_a", "name": "Cell Lab", "kind": "kitchen", "site_ids": [] } }),
-        ] {
-            let kind = if payload["id"] == "site_1" {
-                "site.created"
-            } else {
-                "facility.created"
-            };
-            let err = store
-                .append(Append::new("org_a", "system:test", kind, payload, 2))
-                .await
-                .unwrap_err();
-            assert!(
-                matches!(&err, AppendError::Store(StoreError::Invalid(m)) if m.contains("does not fit its type")),
-                "{}: {kind}: {err:?}",
-                db.label
-            );
-        }
-        let head = store.ledger_head("org_a").await.unwrap().unwrap();
-        assert_eq!(head.seq, 1, "{}: nothing was written", db.label);
+        refused_as_unfit(
+            &store,
+            db.label,
+            "org_a",
+            vec![
+                (
+                    "site.created",
+                    json!({ "id": "site_1", "new": { "org_id": "org_a", "name": "Main", "code": "MAIN",
+                        "town": "Chicago", "city": "Chicago", "region": "IL", "active": true } }),
+                ),
+                (
+                    "facility.created",
+                    json!({ "id": "fac_1", "new": { "org_id": "org_a", "name": "Cell Lab",
+                        "kind": "kitchen", "site_ids": [] } }),
+                ),
+            ],
+        )
+        .await;
+    }
+}
+
+/// Append each event to `ledger`: each is refused as not fitting its type, and nothing is
+/// written.
+async fn refused_as_unfit(
+    store: &Store,
+    label: &str,
+    ledger: &str,
+    events: Vec<(&str, serde_json::Value)>,
+) {
+    let before = store.ledger_head(ledger).await.unwrap().unwrap().seq;
+    for (kind, payload) in events {
+        let err = store
+            .append(Append::new(ledger, "system:test", kind, payload, 2_000))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppendError::Store(StoreError::Invalid(m)) if m.contains("does not fit its type")),
+            "{label}: {kind}: {err:?}"
+        );
+    }
+    let head = store.ledger_head(ledger).await.unwrap().unwrap();
+    assert_eq!(head.seq, before, "{label}: nothing was written");
+}
+
+/// Contracting's events are types too: an agreement of a kind the gate does not know, a
+/// deliverable done on no day, a verdict that drops what was missing, a reminder with its
+/// fields renamed — each refused in its own transaction, nothing written.
+#[tokio::test]
+async fn a_contracting_event_that_does_not_fit_its_type_is_refused() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        open_partnership(&store, 1_000).await;
+        refused_as_unfit(
+            &store,
+            db.label,
+            "pship_1",
+            vec![
+                (
+                    "agreement.created",
+                    json!({ "id": "agr_1", "new": { "partnership_id": "pship_1",
+                    "kind": "handshake", "scope": "health_system", "site_id": "", "status": "not_started",
+                    "owner_manufacturer": "", "owner_health_system": "", "effective_on": "", "expires_on": "",
+                    "coverage": { "covers": "all_sites" }, "documents": [], "amendments": [], "redline_rounds": 0 } }),
+                ),
+                (
+                    "deliverable_record.created",
+                    json!({ "id": "dlv_1", "new": { "partnership_id": "pship_1",
+                    "site_id": "site_1", "program_id": "prog_1", "deliverable": "staff_training",
+                    "done_on": "", "evidence": "Roster on file.", "revoked_on": "", "revoked_reason": "" } }),
+                ),
+                (
+                    "site_authorization.created",
+                    json!({ "id": "auth_1", "new": { "partnership_id": "pship_1",
+                    "site_id": "site_1", "program_id": "prog_1", "status": "authorized", "since": "2026-01-02" } }),
+                ),
+                (
+                    "expiry_reminder.created",
+                    json!({ "id": "rem_1", "new": { "partnership_id": "pship_1",
+                    "agreement": "agr_1", "agreement_kind": "supply_agreement", "expires_on": "2027-01-20",
+                    "days_before": 90, "days_left": 45, "sent_on": "2026-12-06" } }),
+                ),
+            ],
+        )
+        .await;
     }
 }
 
@@ -487,6 +550,59 @@ async fn a_command_with_several_events_appends_all_or_none() {
     }
 }
 
+/// A manufacturer with program `prog_1`, a health system with `site_1`, and the active
+/// partnership `pship_1` between them, its ledger opened.
+async fn open_partnership(store: &Store, at: i64) {
+    store
+        .append(
+            Append::new(
+                "org_m",
+                "system:test",
+                "organization.created",
+                json!({ "id": "org_m", "new": { "kind": "manufacturer", "name": "Helixa" } }),
+                at,
+            )
+            .opening(LedgerKind::Manufacturer),
+        )
+        .await
+        .unwrap();
+    store
+        .append(Append::new(
+            "org_m",
+            "system:test",
+            "program.created",
+            json!({ "id": "prog_1", "new": { "org_id": "org_m", "name": "Vantacel",
+                "modality": "autologous_cell", "units": [], "identifiers": [], "list_prices": [],
+                "requires_dual_verification": false, "requirements": [] } }),
+            at,
+        ))
+        .await
+        .unwrap();
+    store
+        .append(org_created("org_h", "Lakeshore", at))
+        .await
+        .unwrap();
+    store
+        .append(site_created("org_h", "site_1", "MAIN", at))
+        .await
+        .unwrap();
+    store
+        .append(
+            Append::new(
+                "pship_1",
+                "system:test",
+                "partnership.created",
+                json!({ "id": "pship_1", "new": { "manufacturer_id": "org_m",
+                    "health_system_id": "org_h", "name": "Helixa × Lakeshore",
+                    "programs": ["prog_1"], "status": "active" } }),
+                at,
+            )
+            .opening(LedgerKind::Partnership),
+        )
+        .await
+        .unwrap();
+}
+
 /// A deliverable recorded before migration 0007 carries no `revoked_*` fields in its event:
 /// projecting it (live or in a replay) gives the migration's default, so it counts.
 #[tokio::test]
@@ -494,54 +610,7 @@ async fn an_event_from_before_a_later_text_column_gets_its_default() {
     for db in TestDb::all().await {
         let store = db.store().await;
         let at = 1_000;
-        store
-            .append(
-                Append::new(
-                    "org_m",
-                    "system:test",
-                    "organization.created",
-                    json!({ "id": "org_m", "new": { "kind": "manufacturer", "name": "Helixa" } }),
-                    at,
-                )
-                .opening(LedgerKind::Manufacturer),
-            )
-            .await
-            .unwrap();
-        store
-            .append(Append::new(
-                "org_m",
-                "system:test",
-                "program.created",
-                json!({ "id": "prog_1", "new": { "org_id": "org_m", "name": "Vantacel",
-                    "modality": "autologous_cell", "units": [], "identifiers": [], "list_prices": [],
-                    "requires_dual_verification": false, "requirements": [] } }),
-                at,
-            ))
-            .await
-            .unwrap();
-        store
-            .append(org_created("org_h", "Lakeshore", at))
-            .await
-            .unwrap();
-        store
-            .append(site_created("org_h", "site_1", "MAIN", at))
-            .await
-            .unwrap();
-        store
-            .append(
-                Append::new(
-                    "pship_1",
-                    "system:test",
-                    "partnership.created",
-                    json!({ "id": "pship_1", "new": { "manufacturer_id": "org_m",
-                        "health_system_id": "org_h", "name": "Helixa × Lakeshore",
-                        "programs": ["prog_1"], "status": "active" } }),
-                    at,
-                )
-                .opening(LedgerKind::Partnership),
-            )
-            .await
-            .unwrap();
+        open_partnership(&store, at).await;
         // As written before the revocation columns existed.
         store
             .append(Append::new(

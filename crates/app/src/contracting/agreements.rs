@@ -2,6 +2,16 @@
 //! documents by SHA-256, amendments, joinders; each change enqueues the gate's review.
 
 use super::*;
+use cellpath_domain::events::Diff;
+use cellpath_domain::events::contracting::{
+    AgreementChanges, AgreementCreated, AgreementFields, Amendment, Document,
+};
+
+/// A day as the agreement's row holds it: `""` when none.
+fn blank(day: &Option<Date>) -> String {
+    day.as_ref()
+        .map_or_else(String::new, |d| d.as_str().to_string())
+}
 
 /// A new agreement. Scope rules, kept simple on purpose: the central kinds (master service
 /// agreement, terms and conditions, data protection) are executed once for the health system,
@@ -106,8 +116,7 @@ impl App {
         caller: &Caller,
         idem: Option<Idem>,
         a: &Agreement,
-        old: Value,
-        new: Value,
+        changes: Diff<AgreementChanges>,
         next: Agreement,
     ) -> Result<Outcome<Agreement>, AppError> {
         let version = a.version + 1;
@@ -127,20 +136,14 @@ impl App {
             .write(
                 caller,
                 idem,
-                Write {
-                    ledger_id: a.partnership_id.clone(),
-                    opens: None,
-                    kind: "agreement.updated",
-                    payload: json!({ "id": a.id, "version": version, "old": old, "new": new }),
-                    operational: vec![],
-                    then: vec![],
-                    redact: None,
-                    status: 200,
-                    build: Arc::new(move |e| Agreement {
+                Write::event(
+                    &a.partnership_id,
+                    &changes.updated(&a.id, version),
+                    move |e| Agreement {
                         updated_at: e.recorded_at,
                         ..next.clone()
-                    }),
-                }
+                    },
+                )
                 // Executed, withdrawn, dated or joined: the gate may have moved.
                 .enqueue(self.review_gate(&a.partnership_id))
                 .enqueue_all(timer),
@@ -296,37 +299,40 @@ impl App {
             effective_on: String::new(),
             expires_on: String::new(),
             coverage: serde_json::to_value(&coverage).map_err(internal)?,
-            documents: json!([]),
-            amendments: json!([]),
+            documents: Value::Array(vec![]),
+            amendments: Value::Array(vec![]),
             redline_rounds: 0,
             version: 1,
             created_at: 0,
             updated_at: 0,
         };
-        let payload = json!({ "id": a.id, "new": {
-            "partnership_id": a.partnership_id, "kind": a.kind, "scope": a.scope, "site_id": a.site_id,
-            "status": a.status, "owner_manufacturer": a.owner_manufacturer, "owner_health_system": a.owner_health_system,
-            "effective_on": "", "expires_on": "", "coverage": a.coverage, "documents": [], "amendments": [],
-            "redline_rounds": 0,
-        }});
+        let event = AgreementCreated {
+            id: a.id.clone(),
+            new: AgreementFields {
+                partnership_id: a.partnership_id.clone(),
+                kind: kind.expect("checked"),
+                scope: scope.expect("checked"),
+                site_id: a.site_id.clone(),
+                status: AgreementStatus::NotStarted,
+                owner_manufacturer: a.owner_manufacturer.clone(),
+                owner_health_system: a.owner_health_system.clone(),
+                effective_on: None,
+                expires_on: None,
+                coverage,
+                documents: vec![],
+                amendments: vec![],
+                redline_rounds: 0,
+            },
+        };
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: p.id.clone(),
-                opens: None,
-                kind: "agreement.created",
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 201,
-                build: Arc::new(move |e| Agreement {
-                    created_at: e.recorded_at,
-                    updated_at: e.recorded_at,
-                    ..a.clone()
-                }),
-            }
+            Write::event(&p.id, &event, move |e| Agreement {
+                created_at: e.recorded_at,
+                updated_at: e.recorded_at,
+                ..a.clone()
+            })
+            .created()
             .enqueue(self.review_gate(&p.id)),
         )
         .await
@@ -372,19 +378,21 @@ impl App {
                 "set the agreement's effective date before recording it executed",
             ));
         }
-        let mut old = json!({ "status": a.status });
-        let mut new = json!({ "status": to.as_str() });
+        let mut changes = Diff::<AgreementChanges>::default();
+        changes.set(|c| &mut c.status, from, to);
         let mut next = Agreement {
             status: to.as_str().to_string(),
             ..a.clone()
         };
         if from == AgreementStatus::LegalReview && to == AgreementStatus::Negotiating {
-            old["redline_rounds"] = json!(a.redline_rounds);
-            new["redline_rounds"] = json!(a.redline_rounds + 1);
+            changes.set(
+                |c| &mut c.redline_rounds,
+                a.redline_rounds,
+                a.redline_rounds + 1,
+            );
             next.redline_rounds += 1;
         }
-        self.update_agreement(caller, idem, &a, old, new, next)
-            .await
+        self.update_agreement(caller, idem, &a, changes, next).await
     }
 
     /// Set the effective date and the expiry date ('' when it does not expire).
@@ -416,20 +424,22 @@ impl App {
             );
         }
         f.finish()?;
-        let effective = effective.expect("checked").as_str().to_string();
-        let expires = expires.map(|d| d.as_str().to_string()).unwrap_or_default();
-        let old = json!({ "effective_on": a.effective_on, "expires_on": a.expires_on });
-        let new = json!({ "effective_on": effective, "expires_on": expires });
-        if old == new {
+        let effective = effective.expect("checked");
+        // Both dates are recorded together, old and new, when either changes.
+        let before = (date_or_none(&a.effective_on)?, date_or_none(&a.expires_on)?);
+        let after = (Some(effective), expires);
+        if before == after {
             return Ok(Outcome::Fresh(a));
         }
         let next = Agreement {
-            effective_on: effective,
-            expires_on: expires,
+            effective_on: blank(&after.0),
+            expires_on: blank(&after.1),
             ..a.clone()
         };
-        self.update_agreement(caller, idem, &a, old, new, next)
-            .await
+        let mut changes = Diff::<AgreementChanges>::default();
+        changes.set(|c| &mut c.effective_on, before.0, after.0);
+        changes.set(|c| &mut c.expires_on, before.1, after.1);
+        self.update_agreement(caller, idem, &a, changes, next).await
     }
 
     /// Add a version of the agreement's document, by its hash.
@@ -458,19 +468,22 @@ impl App {
             f.fail("bytes", "must not be negative");
         }
         f.finish()?;
-        let mut docs = a.documents.as_array().cloned().unwrap_or_default();
-        docs.push(json!({
-            "name": doc.name.trim(), "sha256": doc.sha256, "bytes": doc.bytes,
-            "added_on": Date::of_micros(self.now()).as_str(),
-        }));
-        let old = json!({ "documents": a.documents });
-        let new = json!({ "documents": docs });
+        let before: Vec<Document> =
+            serde_json::from_value(a.documents.clone()).map_err(internal)?;
+        let mut docs = before.clone();
+        docs.push(Document {
+            name: doc.name.trim().to_string(),
+            sha256: doc.sha256,
+            bytes: doc.bytes.get(),
+            added_on: Date::of_micros(self.now()),
+        });
         let next = Agreement {
-            documents: Value::Array(docs),
+            documents: serde_json::to_value(&docs).map_err(internal)?,
             ..a.clone()
         };
-        self.update_agreement(caller, idem, &a, old, new, next)
-            .await
+        let mut changes = Diff::<AgreementChanges>::default();
+        changes.set(|c| &mut c.documents, before, docs);
+        self.update_agreement(caller, idem, &a, changes, next).await
     }
 
     pub async fn add_amendment(
@@ -488,19 +501,20 @@ impl App {
         let title = f.check("title", Notes::parse(&amendment.title));
         let on = f.check("effective_on", Date::parse(&amendment.effective_on));
         f.finish()?;
-        let mut list = a.amendments.as_array().cloned().unwrap_or_default();
-        list.push(json!({
-            "title": title.expect("checked").into_string(),
-            "effective_on": on.expect("checked").as_str(),
-        }));
-        let old = json!({ "amendments": a.amendments });
-        let new = json!({ "amendments": list });
+        let before: Vec<Amendment> =
+            serde_json::from_value(a.amendments.clone()).map_err(internal)?;
+        let mut list = before.clone();
+        list.push(Amendment {
+            title: title.expect("checked").into_string(),
+            effective_on: on.expect("checked"),
+        });
         let next = Agreement {
-            amendments: Value::Array(list),
+            amendments: serde_json::to_value(&list).map_err(internal)?,
             ..a.clone()
         };
-        self.update_agreement(caller, idem, &a, old, new, next)
-            .await
+        let mut changes = Diff::<AgreementChanges>::default();
+        changes.set(|c| &mut c.amendments, before, list);
+        self.update_agreement(caller, idem, &a, changes, next).await
     }
 
     /// A joinder: extend a health-system agreement's named coverage with more of the health
@@ -545,15 +559,14 @@ impl App {
         if ids == before {
             return Ok(Outcome::Fresh(a));
         }
-        let old = json!({ "coverage": a.coverage });
-        let new_cov = serde_json::to_value(Coverage::Named(ids)).map_err(internal)?;
-        let new = json!({ "coverage": new_cov });
+        let after = Coverage::Named(ids);
         let next = Agreement {
-            coverage: new_cov,
+            coverage: serde_json::to_value(&after).map_err(internal)?,
             ..a.clone()
         };
-        self.update_agreement(caller, idem, &a, old, new, next)
-            .await
+        let mut changes = Diff::<AgreementChanges>::default();
+        changes.set(|c| &mut c.coverage, Coverage::Named(before), after);
+        self.update_agreement(caller, idem, &a, changes, next).await
     }
 
     /// One agreement, for anyone of a party to its partnership (others: not found).

@@ -4,16 +4,18 @@
 //! e-signed in the same command, with the password re-entered; each enqueues the gate's review
 //! in its transaction, so an authorization or a suspension follows it on the record.
 
-use super::DeliverableInput;
+use super::{DeliverableInput, date_or_none, internal};
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::contracting::Deliverable;
+use cellpath_domain::events::Diff;
+use cellpath_domain::events::contracting::{
+    DeliverableRecordChanges, DeliverableRecordCreated, DeliverableRecordFields,
+};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{Date, Notes, Principal};
 use cellpath_ledger::Meaning;
 use cellpath_store::{DeliverableRecord, Partnership};
-use serde_json::json;
-use std::sync::Arc;
 
 /// Only the side that did the work attests it, or takes it back.
 fn refuse_other_side(d: Deliverable, principal: &Principal) -> Result<(), AppError> {
@@ -94,7 +96,7 @@ impl App {
         let evidence = f.check("evidence", Notes::parse(&input.evidence));
         f.finish()?;
         let deliverable = deliverable.expect("checked");
-        let done_on = done_on.expect("checked").as_str().to_string();
+        let done_on = done_on.expect("checked");
         let evidence = evidence.expect("checked").into_string();
         let before = self
             .store
@@ -119,67 +121,75 @@ impl App {
                 "recording a deliverable",
             )
             .await?;
-        let (kind, payload, status, r) = match before {
+        let write = match before {
             // Revoked before: done again, on the same row.
             Some(r) => {
                 let next = DeliverableRecord {
-                    done_on: done_on.clone(),
+                    done_on: done_on.as_str().to_string(),
                     evidence: evidence.clone(),
                     revoked_on: String::new(),
                     revoked_reason: String::new(),
                     version: r.version + 1,
                     ..r.clone()
                 };
-                let payload = json!({ "id": r.id, "version": next.version,
-                    "old": { "done_on": r.done_on, "evidence": r.evidence,
-                             "revoked_on": r.revoked_on, "revoked_reason": r.revoked_reason },
-                    "new": { "done_on": done_on, "evidence": evidence,
-                             "revoked_on": "", "revoked_reason": "" } });
-                ("deliverable_record.updated", payload, 200, next)
+                // Every field of the revocation's record, cleared or not.
+                let mut changes = Diff::<DeliverableRecordChanges>::default();
+                let done_before = Date::parse(&r.done_on).map_err(internal)?;
+                changes.set(|c| &mut c.done_on, done_before, done_on);
+                changes.set(|c| &mut c.evidence, r.evidence.clone(), evidence);
+                changes.set(|c| &mut c.revoked_on, date_or_none(&r.revoked_on)?, None);
+                changes.set(
+                    |c| &mut c.revoked_reason,
+                    r.revoked_reason.clone(),
+                    String::new(),
+                );
+                Write::event(&p.id, &changes.updated(&r.id, next.version), move |e| {
+                    DeliverableRecord {
+                        updated_at: e.recorded_at,
+                        ..next.clone()
+                    }
+                })
             }
             None => {
-                let r = DeliverableRecord {
+                let event = DeliverableRecordCreated {
                     id: crate::ids::new_id("dlv"),
-                    partnership_id: p.id.clone(),
-                    site_id: input.site_id.clone(),
-                    program_id: input.program_id.clone(),
+                    new: DeliverableRecordFields {
+                        partnership_id: p.id.clone(),
+                        site_id: input.site_id.clone(),
+                        program_id: input.program_id.clone(),
+                        deliverable,
+                        done_on,
+                        evidence,
+                        revoked_on: None,
+                        revoked_reason: String::new(),
+                    },
+                };
+                let r = DeliverableRecord {
+                    id: event.id.clone(),
+                    partnership_id: event.new.partnership_id.clone(),
+                    site_id: event.new.site_id.clone(),
+                    program_id: event.new.program_id.clone(),
                     deliverable: deliverable.as_str().to_string(),
-                    done_on,
-                    evidence,
+                    done_on: event.new.done_on.as_str().to_string(),
+                    evidence: event.new.evidence.clone(),
                     revoked_on: String::new(),
                     revoked_reason: String::new(),
                     version: 1,
                     created_at: 0,
                     updated_at: 0,
                 };
-                let payload = json!({ "id": r.id, "new": {
-                    "partnership_id": r.partnership_id, "site_id": r.site_id, "program_id": r.program_id,
-                    "deliverable": r.deliverable, "done_on": r.done_on, "evidence": r.evidence,
-                    "revoked_on": "", "revoked_reason": "",
-                }});
-                ("deliverable_record.created", payload, 201, r)
+                Write::event(&p.id, &event, move |e| DeliverableRecord {
+                    created_at: e.recorded_at,
+                    updated_at: e.recorded_at,
+                    ..r.clone()
+                })
+                .created()
             }
         };
-        let created = status == 201;
         self.write(
             caller,
             idem,
-            Write {
-                ledger_id: p.id.clone(),
-                opens: None,
-                kind,
-                payload,
-                operational: vec![],
-                then: vec![sign],
-                redact: None,
-                status,
-                build: Arc::new(move |e| DeliverableRecord {
-                    created_at: if created { e.recorded_at } else { r.created_at },
-                    updated_at: e.recorded_at,
-                    ..r.clone()
-                }),
-            }
-            .enqueue(self.review_gate(&p.id)),
+            write.then(vec![sign]).enqueue(self.review_gate(&p.id)),
         )
         .await
     }
@@ -233,39 +243,34 @@ impl App {
                 "revoking a deliverable",
             )
             .await?;
-        let today = Date::of_micros(self.now()).as_str().to_string();
+        let today = Date::of_micros(self.now());
         let reason = reason.expect("checked").into_string();
         let next = DeliverableRecord {
-            revoked_on: today.clone(),
+            revoked_on: today.as_str().to_string(),
             revoked_reason: reason.clone(),
             version: r.version + 1,
             ..r.clone()
         };
-        let payload = json!({ "id": r.id, "version": next.version,
-            "old": { "revoked_on": r.revoked_on, "revoked_reason": r.revoked_reason },
-            "new": { "revoked_on": today, "revoked_reason": reason } });
-        let out = self
-            .write(
-                caller,
-                idem,
-                Write {
-                    ledger_id: p.id.clone(),
-                    opens: None,
-                    kind: "deliverable_record.updated",
-                    payload,
-                    operational: vec![],
-                    then: vec![sign],
-                    redact: None,
-                    status: 200,
-                    build: Arc::new(move |e| DeliverableRecord {
-                        updated_at: e.recorded_at,
-                        ..next.clone()
-                    }),
+        let mut changes = Diff::<DeliverableRecordChanges>::default();
+        changes.set(
+            |c| &mut c.revoked_on,
+            date_or_none(&r.revoked_on)?,
+            Some(today),
+        );
+        changes.set(|c| &mut c.revoked_reason, r.revoked_reason.clone(), reason);
+        self.write(
+            caller,
+            idem,
+            Write::event(&p.id, &changes.updated(&r.id, next.version), move |e| {
+                DeliverableRecord {
+                    updated_at: e.recorded_at,
+                    ..next.clone()
                 }
-                .enqueue(self.review_gate(&p.id)),
-            )
-            .await?;
-        Ok(out)
+            })
+            .then(vec![sign])
+            .enqueue(self.review_gate(&p.id)),
+        )
+        .await
     }
 
     /// A recorded deliverable and its partnership, for a change by the caller (404 when the

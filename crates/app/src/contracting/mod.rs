@@ -24,9 +24,8 @@ use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{Date, LedgerInt};
 use cellpath_store::{Agreement, DeliverableRecord, Partnership, Program, SiteAuthorization};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 mod agreements;
 mod deliverables;

@@ -3,22 +3,44 @@
 
 use super::gate::verdict_of;
 use super::*;
+use crate::write::Recorded;
+use cellpath_domain::events::Updated;
+use cellpath_domain::events::contracting::{
+    SiteAuthorizationCreated, SiteAuthorizationFields, SiteAuthorizationUpdated,
+};
 
-/// The `site_authorization.created` event of a site's first authorization: the payload as the
-/// ledger has always held it.
-pub(super) fn authorization_created(row: &SiteAuthorization, v: &Verdict) -> Value {
-    json!({ "id": row.id, "new": {
-        "partnership_id": row.partnership_id, "site_id": row.site_id, "program_id": row.program_id,
-        "status": v.status.as_str(), "since": v.since.as_str(), "missing": v.missing,
-    }})
+/// The `site_authorization.created` event of a site's first authorization, as `id`.
+fn authorization_created(
+    id: String,
+    partnership_id: &str,
+    change: &rule::Change,
+    v: &Verdict,
+) -> SiteAuthorizationCreated {
+    SiteAuthorizationCreated {
+        id,
+        new: SiteAuthorizationFields {
+            partnership_id: partnership_id.to_string(),
+            site_id: change.site_id.clone(),
+            program_id: change.program_id.clone(),
+            status: v.status,
+            since: v.since.clone(),
+            missing: v.missing.clone(),
+        },
+    }
 }
 
 /// The `site_authorization.updated` event moving the recorded verdict `r` to `v` (its
-/// version is `r`'s next).
-pub(super) fn authorization_updated(r: &SiteAuthorization, v: &Verdict) -> Value {
-    json!({ "id": r.id, "version": r.version + 1,
-        "old": { "status": r.status, "since": r.since, "missing": r.missing },
-        "new": { "status": v.status.as_str(), "since": v.since.as_str(), "missing": v.missing } })
+/// version is `r`'s next): old and new hold all three fields, changed or not.
+fn authorization_updated(
+    r: &SiteAuthorization,
+    v: &Verdict,
+) -> Result<SiteAuthorizationUpdated, AppError> {
+    Ok(Updated {
+        id: r.id.clone(),
+        version: r.version + 1,
+        old: (&verdict_of(r)?.verdict).into(),
+        new: v.into(),
+    })
 }
 
 impl App {
@@ -47,7 +69,8 @@ impl App {
             .iter()
             .map(verdict_of)
             .collect::<Result<Vec<_>, _>>()?;
-        let mut changes: Vec<(&'static str, Value, String)> = Vec::new();
+        let mut events: Vec<Recorded> = Vec::new();
+        let mut changed: Vec<String> = Vec::new();
         for change in record.rule.review(&today, &recorded) {
             let verdict = change
                 .transition
@@ -59,24 +82,14 @@ impl App {
                 .find(|r| r.site_id == change.site_id && r.program_id == change.program_id);
             match (&change.transition, before) {
                 (Transition::FirstAuthorization(v), None) => {
-                    let row = SiteAuthorization {
-                        id: crate::ids::new_id("auth"),
-                        partnership_id: p.id.clone(),
-                        site_id: change.site_id.clone(),
-                        program_id: change.program_id.clone(),
-                        status: v.status.as_str().into(),
-                        since: v.since.as_str().into(),
-                        missing: json!([]),
-                        version: 1,
-                        created_at: 0,
-                        updated_at: 0,
-                    };
-                    let payload = authorization_created(&row, v);
-                    changes.push(("site_authorization.created", payload, row.id));
+                    let event =
+                        authorization_created(crate::ids::new_id("auth"), &p.id, &change, v);
+                    changed.push(event.id.clone());
+                    events.push(Recorded::of(&event));
                 }
                 (_, Some(r)) => {
-                    let payload = authorization_updated(r, verdict);
-                    changes.push(("site_authorization.updated", payload, r.id.clone()));
+                    events.push(Recorded::of(&authorization_updated(r, verdict)?));
+                    changed.push(r.id.clone());
                 }
                 (t, None) => {
                     return Err(AppError::Internal(format!(
@@ -85,36 +98,10 @@ impl App {
                 }
             }
         }
-        let Some(((kind, first_payload, _), rest)) = changes.split_first() else {
+        let Some(write) = Write::events(&p.id, events, |_| ()) else {
             return Ok(vec![]);
         };
-        let then: Vec<cellpath_store::FollowUp> = rest
-            .iter()
-            .map(|(kind, payload, _)| {
-                let (kind, payload) = (kind.to_string(), payload.clone());
-                Box::new(move |_: &cellpath_store::Appended| (kind, payload))
-                    as cellpath_store::FollowUp
-            })
-            .collect();
-        let kind = *kind;
-        self.write(
-            caller,
-            None,
-            Write {
-                ledger_id: p.id.clone(),
-                opens: None,
-                kind,
-                payload: first_payload.clone(),
-                operational: vec![],
-                then,
-                redact: None,
-                status: 200,
-                build: Arc::new(|_| ()),
-            },
-        )
-        .await?
-        .fresh()?;
-        let changed: Vec<String> = changes.into_iter().map(|(_, _, id)| id).collect();
+        self.write(caller, None, write).await?.fresh()?;
         Ok(self
             .store
             .site_authorizations_of(&p.id)

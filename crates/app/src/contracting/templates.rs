@@ -2,6 +2,11 @@
 //! until it sets its own) and a template as the planner's `Plan`.
 
 use super::*;
+use cellpath_domain::contracting::template::TrackItem;
+use cellpath_domain::events::Diff;
+use cellpath_domain::events::contracting::{
+    TrackTemplateChanges, TrackTemplateCreated, TrackTemplateFields,
+};
 
 /// A program's track template: its own, or the standard one until it sets its own.
 #[derive(Debug, Clone, Serialize)]
@@ -83,48 +88,45 @@ impl App {
             stored.as_ref().map_or(1, |r| r.version + 1),
             expected_version,
         )?;
-        let items = serde_json::to_value(&template.items).map_err(internal)?;
+        let items = template.items.clone();
         let view = TrackTemplateView {
             program_id: program.id.clone(),
             template,
             standard: false,
             version: expected_version + 1,
         };
-        let (kind, payload) = match &stored {
-            None => (
-                "track_template.created",
-                json!({ "id": crate::ids::new_id("tpl"), "new": {
-                    "org_id": program.org_id, "program_id": program.id, "items": items,
-                }}),
+        let write = match &stored {
+            None => Write::event(
+                &program.org_id,
+                &TrackTemplateCreated {
+                    id: crate::ids::new_id("tpl"),
+                    new: TrackTemplateFields {
+                        org_id: program.org_id.clone(),
+                        program_id: program.id.clone(),
+                        items,
+                    },
+                },
+                move |_| view.clone(),
             ),
-            Some(row) if row.items == items => {
-                return Ok(Outcome::Fresh(TrackTemplateView {
-                    version: row.version + 1,
-                    ..view
-                }));
+            Some(row) => {
+                let before: Vec<TrackItem> =
+                    serde_json::from_value(row.items.clone()).map_err(internal)?;
+                if before == items {
+                    return Ok(Outcome::Fresh(TrackTemplateView {
+                        version: row.version + 1,
+                        ..view
+                    }));
+                }
+                let mut changes = Diff::<TrackTemplateChanges>::default();
+                changes.set(|c| &mut c.items, before, items);
+                Write::event(
+                    &program.org_id,
+                    &changes.updated(&row.id, row.version + 1),
+                    move |_| view.clone(),
+                )
             }
-            Some(row) => (
-                "track_template.updated",
-                json!({ "id": row.id, "version": row.version + 1,
-                    "old": { "items": row.items }, "new": { "items": items } }),
-            ),
         };
-        self.write(
-            caller,
-            idem,
-            Write {
-                ledger_id: program.org_id.clone(),
-                opens: None,
-                kind,
-                payload,
-                operational: vec![],
-                then: vec![],
-                redact: None,
-                status: 200,
-                build: Arc::new(move |_| view.clone()),
-            },
-        )
-        .await
+        self.write(caller, idem, write).await
     }
 }
 

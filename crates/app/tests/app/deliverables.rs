@@ -218,5 +218,33 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
         let reports = app.verify_all(&Caller::system("test")).await.unwrap();
         assert!(reports.iter().all(VerifyReport::is_intact), "{}", db.label);
         assert_replays(&app, db.label).await;
+
+        // The payloads as the ledger has always held them: the revocation's fields, then the
+        // whole record again with the revocation cleared to "".
+        let updates: Vec<serde_json::Value> = app
+            .store
+            .events(&ids.partnership, 0, 100_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == "deliverable_record.updated")
+            .map(|e| serde_json::from_str::<serde_json::Value>(&e.body).unwrap()["payload"].clone())
+            .filter(|p| p["id"] == t.id.as_str())
+            .collect();
+        assert_eq!(
+            updates,
+            [
+                serde_json::json!({ "id": t.id, "version": t.version + 1,
+                    "old": { "revoked_on": "", "revoked_reason": "" },
+                    "new": { "revoked_on": revoked.revoked_on, "revoked_reason": reason } }),
+                serde_json::json!({ "id": t.id, "version": t.version + 2,
+                    "old": { "done_on": t.done_on, "evidence": t.evidence,
+                             "revoked_on": revoked.revoked_on, "revoked_reason": reason },
+                    "new": { "done_on": again.done_on, "evidence": again.evidence,
+                             "revoked_on": "", "revoked_reason": "" } }),
+            ],
+            "{}",
+            db.label
+        );
     }
 }

@@ -198,10 +198,35 @@ async fn a_program_sets_its_own_track_template_and_an_unsound_one_is_refused() {
         assert_eq!(view.template, slower);
         // A stale version is a conflict.
         let err = app
-            .set_track_template(&onboarding, &ids.vantacel, 1, slower, None)
+            .set_track_template(&onboarding, &ids.vantacel, 1, slower.clone(), None)
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::Conflict { .. }), "{err}");
+        // Changed again (a `track_template.updated`, read into its type by the store); the
+        // same template once more changes nothing.
+        let mut faster = slower.clone();
+        faster.items[0].days = [20, 40, 80];
+        let set = app
+            .set_track_template(&onboarding, &ids.vantacel, 2, faster.clone(), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(set.version, 3, "{}", db.label);
+        let same = app
+            .set_track_template(&onboarding, &ids.vantacel, 3, faster.clone(), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(same.version, 3, "{}: nothing recorded", db.label);
+        assert_eq!(
+            app.track_template(&partner, &ids.vantacel)
+                .await
+                .unwrap()
+                .template,
+            faster
+        );
         let plan = cellpath_app::contracting::plan_of_template(
             &view.template,
             &["north"],

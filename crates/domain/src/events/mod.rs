@@ -1,7 +1,7 @@
 //! Events: what a command records, as types. Each serializes to exactly the payload the ledger
 //! holds (`docs/ledger-format.md`; canonical JSON sorts the keys, so only names, nesting and
 //! absent-versus-null matter) and names its `type` through [`Event::KIND`]. One module per
-//! capability; contracting's events are still built in `app` and come next.
+//! capability.
 //!
 //! Records share two shapes: `<record>.created` is [`Created`] (`{id, new: {…}}`) and
 //! `<record>.updated` is [`Updated`] (`{id, version, old: {…}, new: {…}}`, only the changed
@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod cases;
+pub mod contracting;
 pub mod directory;
 pub mod programs;
 pub mod readiness;
@@ -65,6 +66,13 @@ impl<C: Default + PartialEq> Diff<C> {
         }
     }
 
+    /// Note `field` as changed from `current` to `next` even when they are equal: for a field
+    /// recorded whenever the command sets it (an agreement's two dates go together).
+    pub fn set<T>(&mut self, field: impl Fn(&mut C) -> &mut Option<T>, current: T, next: T) {
+        *field(&mut self.old) = Some(current);
+        *field(&mut self.new) = Some(next);
+    }
+
     /// Nothing changed: no event to record.
     pub fn is_empty(&self) -> bool {
         self.new == C::default()
@@ -87,6 +95,49 @@ pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
+}
+
+/// A day that may be none, `""` when none, as the ledger has always held an agreement's dates
+/// before they are set and a deliverable's revocation while it counts.
+pub(crate) mod blank_day {
+    use crate::Date;
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(day: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(day.as_ref().map_or("", Date::as_str))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.is_empty() {
+            return Ok(None);
+        }
+        Date::parse(&text).map(Some).map_err(D::Error::custom)
+    }
+
+    /// The same for a changed field (`Option<Option<Date>>`: left out when it did not change,
+    /// so skip it when `None`).
+    pub mod changed {
+        use crate::Date;
+        use serde::{Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(
+            day: &Option<Option<Date>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match day {
+                Some(day) => super::serialize(day, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<Option<Date>>, D::Error> {
+            super::deserialize(d).map(Some)
+        }
+    }
 }
 
 /// Called once for every event type, e.g. to check a record of the past against each.
@@ -114,6 +165,7 @@ pub fn each(v: &mut impl Visit) {
     programs::each(v);
     site_maps::each(v);
     readiness::each(v);
+    contracting::each(v);
 }
 
 /// Visit the event types that no record written so far holds — `cases` — kept out of
@@ -178,6 +230,17 @@ mod tests {
             )
             .is_err(),
             "a renamed field is refused"
+        );
+    }
+
+    #[test]
+    fn a_field_set_is_recorded_even_unchanged() {
+        let mut d = Diff::<Changes>::default();
+        d.set(|c| &mut c.name, "A".to_string(), "A".to_string());
+        assert!(!d.is_empty());
+        assert_eq!(
+            serde_json::to_value(d.updated("site_1", 3)).unwrap(),
+            serde_json::json!({"id": "site_1", "version": 3, "old": {"name": "A"}, "new": {"name": "A"}})
         );
     }
 }

@@ -1,9 +1,15 @@
 //! Contracting's projector: agreements, deliverable records, site authorizations, expiry
-//! reminders and track templates. Its events are not types yet: each is written from its
-//! payload by the shape every record event shares (`<kind>.created`, `<kind>.updated`).
+//! reminders and track templates. Each event is read into its type
+//! (`cellpath_domain::events::contracting`) before its row is written.
 
-use super::{Col, Table, create, invalid, update};
+use super::{Col, Table, create, record, typed};
 use crate::StoreError;
+use cellpath_domain::events::Event as _;
+use cellpath_domain::events::contracting::{
+    AgreementCreated, AgreementUpdated, DeliverableRecordCreated, DeliverableRecordUpdated,
+    ExpiryReminderCreated, SiteAuthorizationCreated, SiteAuthorizationUpdated,
+    TrackTemplateCreated, TrackTemplateUpdated,
+};
 use cellpath_ledger::Event;
 use sqlx::{Any, Transaction};
 
@@ -84,28 +90,30 @@ const TRACK_TEMPLATE: Table = Table {
     frozen_when: None,
 };
 
-const TABLES: &[&Table] = &[
-    &AGREEMENT,
-    &DELIVERABLE_RECORD,
-    &SITE_AUTHORIZATION,
-    &EXPIRY_REMINDER,
-    &TRACK_TEMPLATE,
-];
-
 pub(super) async fn project(
     tx: &mut Transaction<'static, Any>,
     event: &Event,
 ) -> Result<bool, StoreError> {
-    let Some((record, change)) = event.kind.split_once('.') else {
-        return Ok(false);
-    };
-    let Some(table) = TABLES.iter().find(|t| t.kind == record) else {
-        return Ok(false);
-    };
-    match change {
-        "created" => create(tx, table, event).await?,
-        "updated" => update(tx, table, event).await?,
-        _ => return Err(invalid(event, "unknown event type")),
+    if event.kind == ExpiryReminderCreated::KIND {
+        typed::<ExpiryReminderCreated>(event)?;
+        create(tx, &EXPIRY_REMINDER, event).await?;
+        return Ok(true);
     }
-    Ok(true)
+    Ok(
+        record::<AgreementCreated, AgreementUpdated>(tx, &AGREEMENT, event).await?
+            || record::<DeliverableRecordCreated, DeliverableRecordUpdated>(
+                tx,
+                &DELIVERABLE_RECORD,
+                event,
+            )
+            .await?
+            || record::<SiteAuthorizationCreated, SiteAuthorizationUpdated>(
+                tx,
+                &SITE_AUTHORIZATION,
+                event,
+            )
+            .await?
+            || record::<TrackTemplateCreated, TrackTemplateUpdated>(tx, &TRACK_TEMPLATE, event)
+                .await?,
+    )
 }

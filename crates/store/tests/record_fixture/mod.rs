@@ -172,14 +172,14 @@ async fn a_record_written_by_the_earlier_release_replays_to_the_state_it_had() {
     }
 }
 
-/// Kinds of the fixture whose events are not types yet (contracting's, being rewritten):
-/// every other kind in it must read into its type.
-const NOT_YET_TYPED: &[&str] = &[
-    "agreement.created",
-    "agreement.updated",
-    "deliverable_record.created",
-    "expiry_reminder.created",
-    "site_authorization.created",
+/// Kinds that no command of the fixture's day wrote (a deliverable revoked or recorded again,
+/// a verdict moved after the first, a track template set): the domain's tests pin their
+/// payloads as the app has always written them (`events::contracting::tests`).
+const NOT_IN_THE_FIXTURE: &[&str] = &[
+    "deliverable_record.updated",
+    "site_authorization.updated",
+    "track_template.created",
+    "track_template.updated",
 ];
 
 /// Each payload of one kind, read into its type and written back: the same canonical bytes.
@@ -236,22 +236,25 @@ fn every_payload_of_the_earlier_release_reads_into_its_type_and_writes_back_the_
             typed: false,
         };
         cellpath_domain::events::each(&mut check);
-        assert!(
-            check.typed || NOT_YET_TYPED.contains(&kind.as_str()),
-            "{kind} has no event type"
-        );
+        assert!(check.typed, "{kind} has no event type");
     }
-    // Every type meets at least one event of the past.
+    // Every type meets at least one event of the past, but those the record cannot hold.
     struct Seen<'a>(
         &'a BTreeMap<String, Vec<serde_json::Value>>,
         Vec<&'static str>,
     );
     impl cellpath_domain::events::Visit for Seen<'_> {
         fn event<E: cellpath_domain::events::Event>(&mut self) {
-            if !self.0.contains_key(E::KIND) {
+            if !self.0.contains_key(E::KIND) && !NOT_IN_THE_FIXTURE.contains(&E::KIND) {
                 self.1.push(E::KIND);
             }
         }
+    }
+    for kind in NOT_IN_THE_FIXTURE {
+        assert!(
+            !by_kind.contains_key(*kind),
+            "{kind} is in the fixture: unlist it"
+        );
     }
     let mut seen = Seen(&by_kind, Vec::new());
     cellpath_domain::events::each(&mut seen);
