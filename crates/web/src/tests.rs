@@ -234,8 +234,8 @@ async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_t
     }
     let partnership = site
         .app
-        .store
-        .partnerships_of(&lakeshore, cellpath_store::Page::all())
+        .store()
+        .partnerships_of(&lakeshore, cellpath_app::views::Page::all())
         .await
         .expect("query")
         .into_iter()
@@ -274,7 +274,7 @@ async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_t
     );
     let head = site
         .app
-        .store
+        .store()
         .ledger_head(&lakeshore)
         .await
         .expect("query")
@@ -401,7 +401,7 @@ async fn the_last_admin_is_told_why_beside_the_role_field() {
     let site = seeded().await;
     let me = site
         .app
-        .store
+        .store()
         .user_by_email("admin@lakeshore.example")
         .await
         .expect("query")
@@ -444,7 +444,7 @@ async fn signatures_show_the_channel_they_came_through_and_tokens_say_they_never
     let lakeshore = site.org("Lakeshore University Health").await.id;
     let nurse = site
         .app
-        .store
+        .store()
         .user_by_email("nurse@lakeshore.example")
         .await
         .expect("query")
@@ -467,7 +467,7 @@ async fn signatures_show_the_channel_they_came_through_and_tokens_say_they_never
         .expect("the token works");
     let head = |site: &crate::testing::Demo| {
         let lakeshore = lakeshore.clone();
-        let store = site.app.store.clone();
+        let store = site.app.store().clone();
         async move {
             store
                 .ledger_head(&lakeshore)
@@ -480,8 +480,8 @@ async fn signatures_show_the_channel_they_came_through_and_tokens_say_they_never
     // A signature recorded before signatures named their channel, as it was stored then.
     let before = site.app.now();
     site.app
-        .store
-        .append(cellpath_store::Append::new(
+        .store()
+        .append(cellpath_app::testing::Append::new(
             &lakeshore,
             format!("user:{}", nurse.id),
             cellpath_ledger::SIGNATURE_EVENT_TYPE,
@@ -577,7 +577,7 @@ async fn dates_are_picked_and_a_fact_s_date_is_never_filled_in_with_today() {
     let base = format!("/partnerships/{}/sites/{}", pship.id, north.id);
     let agreement = demo
         .app
-        .store
+        .store()
         .agreements_of(&pship.id)
         .await
         .expect("query")
@@ -645,7 +645,7 @@ async fn an_overdue_gap_is_marked_with_its_days_wherever_it_is_listed() {
     let today = cellpath_domain::Date::of_micros(demo.app.now());
     let gap = demo
         .app
-        .store
+        .store()
         .gaps_of_site(&north.id)
         .await
         .expect("query")

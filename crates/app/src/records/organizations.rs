@@ -101,6 +101,31 @@ impl App {
         })
     }
 
+    /// The directory of health systems a manufacturer may propose a partnership to: their
+    /// names are not secret to a manufacturer (nor to the operator); a health system is not
+    /// shown its peers.
+    pub async fn health_system_directory(
+        &self,
+        caller: &Caller,
+    ) -> Result<Vec<Organization>, AppError> {
+        if caller
+            .principal
+            .as_ref()
+            .is_some_and(|p| p.org_kind != OrgKind::Manufacturer)
+        {
+            return Err(AppError::Forbidden(
+                "only a manufacturer sees the directory of health systems".into(),
+            ));
+        }
+        Ok(self
+            .store
+            .organizations(Page::all())
+            .await?
+            .into_iter()
+            .filter(|o| o.kind == OrgKind::HealthSystem.as_str())
+            .collect())
+    }
+
     pub async fn update_organization(
         &self,
         caller: &Caller,

@@ -105,12 +105,26 @@ impl App {
     }
 
     pub async fn user(&self, caller: &Caller, id: &str) -> Result<User, AppError> {
-        let what = format!("user {id}");
-        let user = self
-            .store
-            .user(id)
-            .await?
-            .ok_or_else(|| AppError::not_found(&what))?;
+        let found = self.store.user(id).await?;
+        self.readable_user(caller, found, format!("user {id}"))
+            .await
+    }
+
+    /// The user with this e-mail address (lower case), as `user` reads it.
+    pub async fn user_by_email(&self, caller: &Caller, email: &str) -> Result<User, AppError> {
+        let found = self.store.user_by_email(email).await?;
+        self.readable_user(caller, found, format!("user with e-mail {email}"))
+            .await
+    }
+
+    /// The user found, if the caller may read it (else 404 or 403 naming `what`).
+    async fn readable_user(
+        &self,
+        caller: &Caller,
+        found: Option<User>,
+        what: String,
+    ) -> Result<User, AppError> {
+        let user = found.ok_or_else(|| AppError::not_found(&what))?;
         let rel = self.user_relation(caller, &user).await?;
         self.check(caller, Action::Read, ResourceKind::User, rel, &what)?;
         Ok(user)

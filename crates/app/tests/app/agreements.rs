@@ -117,7 +117,7 @@ async fn agreements_refuse_bad_moves_bad_hashes_and_foreign_sites() {
             .create(&app, &contracts)
             .await;
         let piedmont = org_id(&app, "Piedmont Valley Health").await;
-        let foreign = app.store.sites_of(&piedmont, Page::all()).await.unwrap()[0]
+        let foreign = app.store().sites_of(&piedmont, Page::all()).await.unwrap()[0]
             .id
             .clone();
         let err = app

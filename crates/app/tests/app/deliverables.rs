@@ -27,14 +27,14 @@ async fn a_deliverable_is_recorded_with_a_signature_but_a_site_map_only_by_signi
             .unwrap_err();
         assert!(err.to_string().contains("sign the site map"), "{err}");
         let before = app
-            .store
+            .store()
             .ledger_head(&ids.partnership)
             .await
             .unwrap()
             .unwrap();
         input("mock_shipment").record(&app, &onboarding).await;
         let after = app
-            .store
+            .store()
             .ledger_head(&ids.partnership)
             .await
             .unwrap()
@@ -128,7 +128,7 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
         let cell_lab = as_user(&app, "cell.lab@lakeshore.example").await;
         let nurse = as_user(&app, "nurse@lakeshore.example").await;
         let training = || async {
-            app.store
+            app.store()
                 .deliverable_records_of(&ids.partnership, &ids.main, &ids.vantacel)
                 .await
                 .unwrap()
@@ -177,7 +177,7 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
         assert_eq!(revoked.revoked_on, today(&app).as_str());
         assert_eq!(revoked.revoked_reason, reason);
         let events = app
-            .store
+            .store()
             .events(&ids.partnership, 0, 100_000)
             .await
             .unwrap();
@@ -185,7 +185,7 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
             .iter()
             .rposition(|e| e.kind == "deliverable_record.updated")
             .unwrap();
-        let signature = app.store.signatures_on(&events[at].hash).await.unwrap();
+        let signature = app.store().signatures_on(&events[at].hash).await.unwrap();
         assert_eq!(signature.len(), 1, "{}", db.label);
         let (status, missing) = verdict(&app, &ids, &ids.main).await;
         assert_eq!(status, "suspended", "{}", db.label);

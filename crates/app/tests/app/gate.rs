@@ -83,7 +83,7 @@ async fn withdrawing_the_master_service_agreement_suspends_the_main_hospital() {
             db.label
         );
         // A withdrawn agreement takes no more moves, and says so.
-        let msa = app.store.agreement(&msa.id).await.unwrap().unwrap();
+        let msa = app.store().agreement(&msa.id).await.unwrap().unwrap();
         let err = app
             .move_agreement(&contracts, &msa.id, msa.version, "executed", None)
             .await
@@ -102,7 +102,7 @@ async fn a_blocking_gap_holds_back_every_site_that_uses_its_facility() {
         let lakeshore = org_id(&app, "Lakeshore University Health").await;
         // North's infusion unit lacks tocilizumab: a blocking gap found at North's visit.
         let unit = app
-            .store
+            .store()
             .facilities_of(&lakeshore, Page::all())
             .await
             .unwrap()
@@ -195,7 +195,7 @@ async fn ending_a_partnership_or_taking_the_program_off_it_suspends_its_sites() 
             .unwrap();
         app.run_due_jobs().await.unwrap();
         let recorded = app
-            .store
+            .store()
             .site_authorizations_of(&ids.partnership)
             .await
             .unwrap();
@@ -353,7 +353,7 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
         );
         assert_eq!(recorded.missing, serde_json::json!([]));
         let events: Vec<String> = app
-            .store
+            .store()
             .events_newest_first(&ids.partnership, Page::first(20))
             .await
             .unwrap()
@@ -382,7 +382,7 @@ async fn the_scheduled_review_suspends_a_site_when_its_agreements_expire() {
     let lakeshore = org_id(&app, "Lakeshore University Health").await;
     let helixa = org_id(&app, "Helixa Therapeutics").await;
     let pship = app
-        .store
+        .store()
         .partnerships_of(&helixa, Page::all())
         .await
         .unwrap()
@@ -391,7 +391,7 @@ async fn the_scheduled_review_suspends_a_site_when_its_agreements_expire() {
         .unwrap()
         .id;
     let main = app
-        .store
+        .store()
         .sites_of(&lakeshore, Page::all())
         .await
         .unwrap()
@@ -400,7 +400,7 @@ async fn the_scheduled_review_suspends_a_site_when_its_agreements_expire() {
         .unwrap()
         .id;
     let vantacel = app
-        .store
+        .store()
         .programs_of(&helixa, Page::all())
         .await
         .unwrap()
@@ -435,7 +435,7 @@ async fn the_scheduled_review_suspends_a_site_when_its_agreements_expire() {
             .map(|m| m.text.clone())
             .collect::<Vec<_>>()
     );
-    let events = app.store.events(&pship, 0, 100_000).await.unwrap();
+    let events = app.store().events(&pship, 0, 100_000).await.unwrap();
     assert!(
         events
             .iter()
@@ -460,7 +460,7 @@ async fn authorization_events_keep_the_payloads_the_ledger_has_always_held() {
         let contracts = as_user(&app, "contracts@helixa.example").await;
         let first_day = today(&app);
         let row = app
-            .store
+            .store()
             .site_authorizations_of(&ids.partnership)
             .await
             .unwrap()
@@ -483,7 +483,7 @@ async fn authorization_events_keep_the_payloads_the_ledger_has_always_held() {
         // The suspension is recorded by the review the withdrawal enqueued.
         app.run_due_jobs().await.unwrap();
         let payloads: Vec<(String, serde_json::Value)> = app
-            .store
+            .store()
             .events_newest_first(&ids.partnership, Page::first(200))
             .await
             .unwrap()

@@ -73,7 +73,7 @@ fn move_to(app: &App, clock: &ManualClock, day: &str) -> cellpath_domain::Date {
 /// (agreement kind, expires_on, days_before, days_left, sent_on) of every recorded reminder.
 async fn reminders(app: &App, partnership: &str) -> Vec<(String, String, i64, i64, String)> {
     let mut out: Vec<_> = app
-        .store
+        .store()
         .expiry_reminders_of(partnership)
         .await
         .unwrap()
@@ -160,7 +160,7 @@ async fn expiry_reminders_are_recorded_once_per_threshold_before_the_demo_agreem
 
         // Each reminder is an event on the partnership's ledger, and replays to the same rows.
         let events = app
-            .store
+            .store()
             .events(&ids.partnership, 0, 100_000)
             .await
             .unwrap();
@@ -219,7 +219,7 @@ async fn a_renewed_agreement_gets_fresh_reminders_and_a_withdrawn_one_none() {
         let day = move_to(&app, &clock, "2032-03-02");
         assert_eq!(app.send_expiry_reminders(day).await.unwrap(), 1);
         let msa_reminders: Vec<(String, i64)> = app
-            .store
+            .store()
             .expiry_reminders_of(&ids.partnership)
             .await
             .unwrap()
@@ -236,7 +236,7 @@ async fn a_renewed_agreement_gets_fresh_reminders_and_a_withdrawn_one_none() {
             "newest first"
         );
         let tc_reminders = app
-            .store
+            .store()
             .expiry_reminders_of(&ids.partnership)
             .await
             .unwrap()
@@ -264,7 +264,7 @@ async fn a_reminder_is_recorded_once_even_when_two_jobs_race() {
         assert_eq!(reminders(&app, &ids.partnership).await.len(), 5);
         // The unique index itself refuses a second record of the same reminder.
         let r = app
-            .store
+            .store()
             .expiry_reminders_of(&ids.partnership)
             .await
             .unwrap()
@@ -280,7 +280,7 @@ async fn a_reminder_is_recorded_once_even_when_two_jobs_race() {
             }}),
             app.now(),
         );
-        let err = app.store.append(again).await.unwrap_err();
+        let err = app.store().append(again).await.unwrap_err();
         assert!(
             matches!(AppError::from(err), AppError::Duplicate { .. }),
             "{}",

@@ -221,7 +221,7 @@ async fn the_pipeline_counts_as_the_gate_flags_lapsing_agreements_and_overdue_ga
         let north = row("Vantacel", "LUH-NORTH");
         assert!(north.overdue.is_empty(), "{north:?}");
         let gap = app
-            .store
+            .store()
             .gaps_of_site(&north.site_id)
             .await
             .unwrap()

@@ -101,6 +101,6 @@ async fn two_admins_stepping_down_at_once_leave_one() {
             refused[0]
         );
         let lakeshore = org_id(&app, "Lakeshore University Health").await;
-        assert_eq!(app.store.active_admins_of(&lakeshore).await.unwrap(), 1);
+        assert_eq!(app.store().active_admins_of(&lakeshore).await.unwrap(), 1);
     }
 }

@@ -80,7 +80,7 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
         assert!(predicted.p90 > predicted.planned, "{predicted:?}");
         // North's blocking gap is due on a day: the date to promise is not before it.
         let gap_due = app
-            .store
+            .store()
             .gaps_of_site(&ids.north)
             .await
             .unwrap()
@@ -161,7 +161,7 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
             "{err}"
         );
         let corvigen = app
-            .store
+            .store()
             .programs_of(
                 &org_id(&app, "Northbridge Gene Medicines").await,
                 Page::all(),

@@ -13,7 +13,7 @@ async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
         let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
         let author = as_user(&app, "quality@northbridge.example").await;
         let program = app
-            .store
+            .store()
             .programs_of(&northbridge, Page::all())
             .await
             .unwrap()
@@ -38,7 +38,7 @@ async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
 
         // A map with a cycle is refused with the reason, and nothing is stored.
         let head = app
-            .store
+            .store()
             .ledger_head(&northbridge)
             .await
             .unwrap()
@@ -56,7 +56,7 @@ async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
         assert!(err.to_string().contains("cycle"), "{err}");
         assert!(err.to_string().contains(&first), "{err}");
         assert_eq!(
-            app.store
+            app.store()
                 .ledger_head(&northbridge)
                 .await
                 .unwrap()
@@ -67,7 +67,11 @@ async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
             db.label
         );
         assert_eq!(
-            app.store.map_versions_of(&program.id).await.unwrap().len(),
+            app.store()
+                .map_versions_of(&program.id)
+                .await
+                .unwrap()
+                .len(),
             1
         );
 

@@ -14,7 +14,7 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
         let piedmont = org_id(&app, "Piedmont Valley Health").await;
         let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
         let pship = app
-            .store
+            .store()
             .partnerships_of(&helixa, Page::all())
             .await
             .unwrap()
@@ -23,7 +23,7 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
             .unwrap()
             .id;
         let np = app
-            .store
+            .store()
             .partnerships_of(&northbridge, Page::all())
             .await
             .unwrap()
@@ -32,14 +32,14 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
             .unwrap()
             .id;
         let vantacel = app
-            .store
+            .store()
             .programs_of(&helixa, Page::all())
             .await
             .unwrap()
             .remove(0)
             .id;
         let corvigen = app
-            .store
+            .store()
             .programs_of(&northbridge, Page::all())
             .await
             .unwrap()
@@ -48,7 +48,7 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
         let site = |org: String, code: &'static str| {
             let app = app.clone();
             async move {
-                app.store
+                app.store()
                     .sites_of(&org, Page::all())
                     .await
                     .unwrap()
@@ -95,7 +95,7 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
         let closed = &main.gaps[0];
         assert!(closed.evidence.contains("Par level"));
         let closing_event = app
-            .store
+            .store()
             .events(&pship, 0, 10_000)
             .await
             .unwrap()
@@ -103,7 +103,7 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
             .find(|e| e.kind == "gap.updated")
             .unwrap();
         assert_eq!(
-            app.store
+            app.store()
                 .signatures_on(&closing_event.hash)
                 .await
                 .unwrap()

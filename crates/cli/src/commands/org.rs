@@ -3,7 +3,7 @@
 use super::{find_org, open_app, print_json, print_table};
 use cellpath_app::Caller;
 use cellpath_app::records::organizations::{OrganizationInput, OrganizationPatch};
-use cellpath_store::Page;
+use cellpath_app::views::Page;
 use clap::Subcommand;
 use std::process::ExitCode;
 
@@ -63,10 +63,10 @@ pub async fn run(url: &str, json: bool, cmd: OrgCommand) -> anyhow::Result<ExitC
         }
         OrgCommand::Show { org } => {
             let org = find_org(&app, &org).await?;
-            let sites = app.store.sites_of(&org.id, Page::all()).await?;
-            let facilities = app.store.facilities_of(&org.id, Page::all()).await?;
-            let users = app.store.users_of(&org.id, Page::all()).await?;
-            let partnerships = app.store.partnerships_of(&org.id, Page::all()).await?;
+            let sites = app.sites(&op, &org.id, Page::all()).await?;
+            let facilities = app.facilities(&op, &org.id, Page::all()).await?;
+            let users = app.users(&op, &org.id, Page::all()).await?;
+            let partnerships = app.partnerships(&op, &org.id, Page::all()).await?;
             if json {
                 print_json(
                     &serde_json::json!({ "organization": org, "sites": sites, "facilities": facilities, "users": users, "partnerships": partnerships }),

@@ -5,9 +5,9 @@ use super::{find_org, find_program, open_app, print_json, print_table, read_file
 use anyhow::Context;
 use cellpath_app::Caller;
 use cellpath_app::programs::valid_map;
+use cellpath_app::views::Page;
 use cellpath_domain::process_map::{ProcessMap, scan_burden};
 use cellpath_domain::program::ProgramFacts;
-use cellpath_store::Page;
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;

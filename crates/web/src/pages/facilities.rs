@@ -13,9 +13,9 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::records::facilities::{FacilityInput, FacilityPatch};
+use cellpath_app::views::Site;
 use cellpath_domain::FacilityKind;
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_store::Site;
 use maud::{Markup, html};
 use std::collections::HashMap;
 

@@ -12,8 +12,8 @@ use crate::paths;
 use crate::session::Ctx;
 use axum::extract::Query;
 use axum::response::Response;
+use cellpath_app::views::{Page, Partnership};
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
-use cellpath_store::{Page, Partnership};
 use maud::{Markup, html};
 
 pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, WebError> {

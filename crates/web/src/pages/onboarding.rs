@@ -415,7 +415,7 @@ mod tests {
         // can be authorized.
         let msa = demo
             .app
-            .store
+            .store()
             .agreements_of(&pship.id)
             .await
             .expect("query")
@@ -424,7 +424,7 @@ mod tests {
             .expect("the demo's executed MSA");
         let contracts = demo
             .app
-            .store
+            .store()
             .user_by_email("contracts@lakeshore.example")
             .await
             .expect("query")

@@ -13,8 +13,8 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::records::organizations::OrganizationPatch;
+use cellpath_app::views::Page;
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
-use cellpath_store::Page;
 use maud::html;
 
 pub async fn show(

@@ -31,9 +31,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::programs::valid_map;
+use cellpath_app::views::{MapVersion, Program};
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::process_map::{ProcessMap, scan_burden};
-use cellpath_store::{MapVersion, Program};
 use labels::{identifier_kind_label, issuer_label, map_status_badge, modality_label, short_hash};
 use maud::{Markup, html};
 

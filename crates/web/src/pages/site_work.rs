@@ -13,8 +13,8 @@ use crate::paths;
 use crate::session::Ctx;
 use cellpath_app::contracting::GateView;
 use cellpath_app::readiness::ReadinessView;
+use cellpath_app::views::{Facility, Gap, Partnership, Program, Site, SiteMapVersion};
 use cellpath_domain::process_map::ScanBurden;
-use cellpath_store::{Facility, Gap, Partnership, Program, Site, SiteMapVersion};
 use maud::{Markup, html};
 
 /// One site and one program of a partnership.
@@ -85,7 +85,7 @@ pub async fn rows(ctx: &Ctx, p: &Partnership, sites: &[Site]) -> Result<Vec<Row>
 async fn partnerships_with(ctx: &Ctx, org_id: &str) -> Result<Vec<Partnership>, WebError> {
     Ok(ctx
         .app
-        .partnerships(ctx.caller(), &ctx.org.id, cellpath_store::Page::all())
+        .partnerships(ctx.caller(), &ctx.org.id, cellpath_app::views::Page::all())
         .await?
         .into_iter()
         .filter(|p| p.health_system_id == org_id && p.status == "active")

@@ -14,9 +14,9 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::records::users::{UserInput, UserPatch};
+use cellpath_app::views::User;
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::{OrgKind, Role};
-use cellpath_store::User;
 use maud::html;
 
 const NEW_FIELDS: &[&str] = &["email", "name", "role", "password"];

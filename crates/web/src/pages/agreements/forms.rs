@@ -14,9 +14,9 @@ use crate::session::{Ctx, Posted};
 use axum::extract::Path;
 use axum::response::Response;
 use cellpath_app::contracting::{AgreementInput, AmendmentInput, DocumentInput};
+use cellpath_app::views::{Agreement, Partnership, Site, User};
 use cellpath_app::{AppError, FieldError};
 use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Coverage};
-use cellpath_store::{Agreement, Partnership, Site, User};
 use maud::{Markup, html};
 
 const START_FIELDS: &[&str] = &[

@@ -24,8 +24,8 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
+use cellpath_app::views::{Agreement, Partnership, Site, User};
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_store::{Agreement, Partnership, Site, User};
 use maud::{Markup, html};
 
 /// Confirmations after the agreement forms (fixed texts: nothing from the URL reaches the

@@ -8,13 +8,13 @@
 
 use crate::testing::{Browser, Demo, seeded};
 use axum::http::StatusCode;
-use cellpath_store::{Agreement, Partnership};
+use cellpath_app::views::{Agreement, Partnership};
 
 const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
 async fn stored(demo: &Demo, id: &str) -> Agreement {
     demo.app
-        .store
+        .store()
         .agreement(id)
         .await
         .expect("query")
@@ -22,12 +22,12 @@ async fn stored(demo: &Demo, id: &str) -> Agreement {
 }
 
 async fn agreements(demo: &Demo, p: &Partnership) -> Vec<Agreement> {
-    demo.app.store.agreements_of(&p.id).await.expect("query")
+    demo.app.store().agreements_of(&p.id).await.expect("query")
 }
 
 async fn user_id(demo: &Demo, email: &str) -> String {
     demo.app
-        .store
+        .store()
         .user_by_email(email)
         .await
         .expect("query")
@@ -379,7 +379,7 @@ async fn withdrawing_an_agreement_suspends_the_site_on_the_record_at_once() {
     let recorded = |demo: &Demo| {
         let (app, pid, site) = (demo.app.clone(), pship.id.clone(), main.id.clone());
         async move {
-            app.store
+            app.store()
                 .site_authorizations_of(&pid)
                 .await
                 .expect("query")

@@ -13,8 +13,8 @@ use crate::session::{Ctx, Posted};
 use axum::extract::Path;
 use axum::response::Response;
 use cellpath_app::contracting::DeliverableInput;
+use cellpath_app::views::DeliverableRecord;
 use cellpath_domain::contracting::Deliverable;
-use cellpath_store::DeliverableRecord;
 use maud::{Markup, html};
 
 const FIELDS: &[&str] = &["done_on", "evidence", "password"];

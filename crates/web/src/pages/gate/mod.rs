@@ -22,10 +22,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::contracting::GateView;
+use cellpath_app::views::{Agreement, Partnership, Site};
 use cellpath_domain::Date;
 use cellpath_domain::contracting::{Coverage, Missing};
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_store::{Agreement, Partnership, Site};
 use maud::{Markup, html};
 use serde::Deserialize;
 

@@ -186,9 +186,9 @@ impl NorthGate {
         }
     }
 
-    async fn recorded(&self, demo: &Demo) -> Vec<cellpath_store::DeliverableRecord> {
+    async fn recorded(&self, demo: &Demo) -> Vec<cellpath_app::views::DeliverableRecord> {
         demo.app
-            .store
+            .store()
             .deliverable_records_of(&self.partnership, &self.site, &self.program)
             .await
             .expect("query")
@@ -359,7 +359,7 @@ async fn the_cell_lab_revokes_lapsed_training_with_her_password_and_the_site_is_
     );
     let training = demo
         .app
-        .store
+        .store()
         .deliverable_records_of(&pship.id, &main.id, &vantacel.id)
         .await
         .expect("query")
@@ -377,7 +377,7 @@ async fn the_cell_lab_revokes_lapsed_training_with_her_password_and_the_site_is_
     // The site qualification audit is the manufacturer's: no revoke form for the hospital.
     let audit = demo
         .app
-        .store
+        .store()
         .deliverable_records_of(&pship.id, &main.id, &vantacel.id)
         .await
         .expect("query")

@@ -41,7 +41,7 @@ async fn both_sides_see_the_expiry_reminders_on_their_home_page_and_others_do_no
     assert!(notices.contains("90 days left"), "{notices}");
     let msa = demo
         .app
-        .store
+        .store()
         .agreements_of(&pship.id)
         .await
         .expect("query")

@@ -10,8 +10,8 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::records::partnerships::PartnershipPatch;
+use cellpath_app::views::Partnership;
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_store::Partnership;
 use maud::{Markup, html};
 
 pub async fn set_status(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {

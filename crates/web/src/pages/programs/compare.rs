@@ -11,7 +11,7 @@ use crate::paths;
 use crate::session::Ctx;
 use axum::extract::Query;
 use axum::response::Response;
-use cellpath_store::{MapVersion, Program};
+use cellpath_app::views::{MapVersion, Program};
 use maud::{Markup, html};
 use serde::Deserialize;
 

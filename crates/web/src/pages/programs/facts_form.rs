@@ -6,12 +6,12 @@
 
 use super::labels::{identifier_kind_label, issuer_label, modality_label};
 use crate::forms::{FormData, FormErrors, FormView};
+use cellpath_app::views::Program;
 use cellpath_domain::LedgerInt;
 use cellpath_domain::process_map::ProductUnit;
 use cellpath_domain::program::{
     IdentifierKind, IdentifierSpec, Issuer, ListPrice, Modality, ProgramFacts,
 };
-use cellpath_store::Program;
 use maud::{Markup, html};
 
 /// Every field the form shows errors for (the summary names the others).

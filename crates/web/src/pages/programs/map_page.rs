@@ -19,11 +19,11 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::programs::valid_map;
+use cellpath_app::views::{MapVersion, Program};
 use cellpath_domain::Role;
 use cellpath_domain::process_map::{
     ProcessMap, RecordedIn, Stage, Step, StepKind, StepParams, ValidMap, scan_burden,
 };
-use cellpath_store::{MapVersion, Program};
 use maud::{Markup, html};
 
 /// The fields of the "Add step" form.

@@ -19,8 +19,8 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
+use cellpath_app::views::MapVersion;
 use cellpath_domain::process_map::{ProcessMap, Step};
-use cellpath_store::MapVersion;
 use maud::{Markup, html};
 
 /// What came back from a post: the typed values, the messages for this step's form, and the

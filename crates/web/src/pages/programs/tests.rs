@@ -8,12 +8,12 @@
 use super::step_form::value_pairs;
 use crate::testing::{Answer, Browser, Demo, borrowed, seeded};
 use axum::http::StatusCode;
+use cellpath_app::views::{MapVersion, Program};
 use cellpath_domain::process_map::ProcessMap;
-use cellpath_store::{MapVersion, Program};
 
 async fn versions(demo: &Demo, program: &Program) -> Vec<MapVersion> {
     demo.app
-        .store
+        .store()
         .map_versions_of(&program.id)
         .await
         .expect("query")
@@ -21,7 +21,7 @@ async fn versions(demo: &Demo, program: &Program) -> Vec<MapVersion> {
 
 async fn version(demo: &Demo, id: &str) -> MapVersion {
     demo.app
-        .store
+        .store()
         .map_version(id)
         .await
         .expect("query")

@@ -20,12 +20,12 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::readiness::Attachment;
+use cellpath_app::views::{Facility, Gap, Partnership, Program, Site, SiteVisit};
 use cellpath_app::{AppError, FieldError};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::readiness::{
     Area, Finding, FindingStatus, Observation, Observed, Requirement, capability,
 };
-use cellpath_store::{Facility, Gap, Partnership, Program, Site, SiteVisit};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -7,7 +7,7 @@
 use crate::testing::{Browser, seeded};
 use axum::http::StatusCode;
 use cellpath_app::demo::DEMO_PASSWORD;
-use cellpath_store::Gap;
+use cellpath_app::views::Gap;
 
 #[tokio::test]
 async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
@@ -19,7 +19,7 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
     let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
     let facilities = demo
         .app
-        .store
+        .store()
         .facilities_of_site(&site.id)
         .await
         .expect("query");
@@ -118,7 +118,7 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
     );
     assert!(
         demo.app
-            .store
+            .store()
             .site_visits_of(&site.id)
             .await
             .expect("query")
@@ -153,7 +153,12 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
             .as_deref()
             .is_some_and(|l| l.contains("notice=gaps_opened"))
     );
-    let gaps: Vec<Gap> = demo.app.store.gaps_of_site(&site.id).await.expect("query");
+    let gaps: Vec<Gap> = demo
+        .app
+        .store()
+        .gaps_of_site(&site.id)
+        .await
+        .expect("query");
     let gap = gaps
         .iter()
         .find(|g| g.requirement_key == "tocilizumab")
@@ -225,7 +230,7 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
     assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
     let stored = demo
         .app
-        .store
+        .store()
         .gap(&gap.id)
         .await
         .expect("query")
@@ -271,8 +276,8 @@ async fn the_site_partnership_and_facility_pages_show_readiness_and_gaps() {
     // A site with a site map shows the program's map as the site runs it.
     let main = demo
         .app
-        .store
-        .sites_of(&north.org_id, cellpath_store::Page::all())
+        .store()
+        .sites_of(&north.org_id, cellpath_app::views::Page::all())
         .await
         .unwrap()
         .into_iter()
@@ -290,7 +295,7 @@ async fn the_site_partnership_and_facility_pages_show_readiness_and_gaps() {
 
     let unit = demo
         .app
-        .store
+        .store()
         .facilities_of_site(&north.id)
         .await
         .expect("query")
@@ -331,7 +336,7 @@ async fn a_health_system_that_is_not_a_partner_gets_404() {
     let csrf = stranger.get("/").await.field("csrf");
     let gap = demo
         .app
-        .store
+        .store()
         .gaps_of_site(&north.id)
         .await
         .expect("query")

@@ -7,11 +7,11 @@
 use super::area_label;
 use crate::forms::{FormData, FormErrors, FormView};
 use cellpath_app::readiness::{Attachment, VisitInput};
+use cellpath_app::views::Facility;
 use cellpath_domain::LedgerInt;
 use cellpath_domain::readiness::{
     Area, CAPABILITIES, Capability, Observation, Observed, ValueType,
 };
-use cellpath_store::Facility;
 use maud::{Markup, html};
 use std::collections::BTreeMap;
 

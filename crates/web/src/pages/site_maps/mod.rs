@@ -30,10 +30,10 @@ use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::programs::valid_map;
 use cellpath_app::sitemaps::{Side, SiteMapView};
+use cellpath_app::views::{MapProposal, MapVersion, Partnership, Program};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{Step, ValidMap};
 use cellpath_domain::refinement::LocalStep;
-use cellpath_store::{MapProposal, MapVersion, Partnership, Program};
 use edits::Change;
 use maud::{Markup, html};
 use std::collections::BTreeMap;
@@ -337,7 +337,7 @@ pub(super) async fn refine(
     version: i64,
     refinement: cellpath_domain::refinement::SiteRefinement,
     place: fn(&str) -> Option<&'static str>,
-) -> Result<Result<cellpath_store::SiteMapVersion, FormErrors>, WebError> {
+) -> Result<Result<cellpath_app::views::SiteMapVersion, FormErrors>, WebError> {
     match ctx
         .app
         .refine_site_map(ctx.caller(), id, version, refinement, None)

@@ -22,12 +22,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::sitemaps::Side;
+use cellpath_app::views::{MapProposal, SignatureRow};
 use cellpath_domain::Role;
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{RecordedIn, Stage, Step, StepKind, StepParams};
 use cellpath_domain::refinement::LocalStep;
 use cellpath_ledger::Meaning;
-use cellpath_store::{MapProposal, SignatureRow};
 use maud::{Markup, html};
 
 const CHECKLIST_FIELDS: &[&str] = &["key", "name", "stage", "role", "items", "after", "before"];
@@ -247,7 +247,7 @@ async fn signatures<'a>(ctx: &Ctx, loaded: &'a Loaded) -> Vec<SignedBy<'a>> {
 async fn history(
     ctx: &Ctx,
     loaded: &Loaded,
-) -> Result<Vec<(cellpath_store::SiteMapVersion, &'static str)>, WebError> {
+) -> Result<Vec<(cellpath_app::views::SiteMapVersion, &'static str)>, WebError> {
     let all = ctx
         .app
         .site_maps(ctx.caller(), &loaded.partnership.id)

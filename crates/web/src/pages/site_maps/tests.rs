@@ -7,14 +7,14 @@
 use crate::testing::{Browser, Demo, seeded};
 use axum::http::StatusCode;
 use cellpath_app::demo::DEMO_PASSWORD;
+use cellpath_app::views::{MapProposal, SiteMapVersion};
 use cellpath_domain::refinement::SiteRefinement;
-use cellpath_store::{MapProposal, SiteMapVersion};
 
 async fn cancer_draft(demo: &Demo) -> SiteMapVersion {
     let site = demo.site("LUH-CANCER").await;
     let program = demo.program("Helixa Therapeutics", "Vantacel").await;
     demo.app
-        .store
+        .store()
         .site_map_versions(&site.id, &program.id)
         .await
         .expect("query")
@@ -26,7 +26,7 @@ async fn cancer_draft(demo: &Demo) -> SiteMapVersion {
 async fn stored(demo: &Demo, id: &str) -> (SiteMapVersion, SiteRefinement) {
     let v = demo
         .app
-        .store
+        .store()
         .site_map_version(id)
         .await
         .expect("query")
@@ -36,7 +36,7 @@ async fn stored(demo: &Demo, id: &str) -> (SiteMapVersion, SiteRefinement) {
 }
 
 async fn proposals(demo: &Demo, id: &str) -> Vec<MapProposal> {
-    demo.app.store.map_proposals_of(id).await.expect("query")
+    demo.app.store().map_proposals_of(id).await.expect("query")
 }
 
 /// The opening tag of a step's box in the swimlane, e.g. `<g class="step controlled changed" …>`.
