@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use cellpath_app::demo::DEMO_PASSWORD;
 use cellpath_app::records::sites::SiteInput;
 use cellpath_app::views::Page;
+use cellpath_domain::PartnershipStatus;
 
 /// How a route stands to a partnership between a manufacturer and a health system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,7 +281,7 @@ async fn a_partner_manufacturer_walks_every_partnership_page_and_form_in_each_st
     let proposal = demo
         .partnership("Helixa Therapeutics", "Cascade Regional Medical")
         .await;
-    assert_eq!(proposal.status, "proposed");
+    assert_eq!(proposal.status, PartnershipStatus::Proposed);
     let cascade = demo.org("Cascade Regional Medical").await.id;
     let ids = ids_of(&demo, &proposal.id, &cascade, &program).await;
     let hidden = [

@@ -7,6 +7,9 @@ use crate::testing::{Browser, borrowed, seeded};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use cellpath_app::demo::DEMO_PASSWORD;
+use cellpath_domain::PartnershipStatus;
+use cellpath_domain::events::readiness::GapStatus;
+use cellpath_domain::readiness::Severity;
 
 #[tokio::test]
 async fn an_admin_signs_in_sees_home_and_a_bad_site_form_explains_each_field() {
@@ -239,7 +242,7 @@ async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_t
         .await
         .expect("query")
         .into_iter()
-        .find(|p| p.status == "active")
+        .find(|p| p.status == PartnershipStatus::Active)
         .expect("an active partnership");
     let page = admin
         .get_saved(
@@ -650,9 +653,9 @@ async fn an_overdue_gap_is_marked_with_its_days_wherever_it_is_listed() {
         .await
         .expect("query")
         .into_iter()
-        .find(|g| g.status == "open" && g.severity == "blocking")
+        .find(|g| g.status == GapStatus::Open && g.severity == Severity::Blocking)
         .expect("the demo's open blocking gap at North");
-    let due = cellpath_domain::Date::parse(&gap.due_on).expect("a date");
+    let due = cellpath_domain::Date::parse(gap.due_on.as_str()).expect("a date");
     let late = today.days_since_epoch() - due.days_since_epoch();
     assert!(late > 0, "the demo's gap was due on {}", gap.due_on);
     let mark = format!(r#"data-days-overdue="{late}""#);
@@ -670,7 +673,10 @@ async fn an_overdue_gap_is_marked_with_its_days_wherever_it_is_listed() {
     assert!(row.contains("Overdue"), "{row}");
 
     let page = pharmacist
-        .get(&format!("/facilities/{}", gap.facility_id))
+        .get(&format!(
+            "/facilities/{}",
+            gap.facility_id.as_deref().expect("a gap at a facility")
+        ))
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let row = page.row(&format!(r#"data-gap="{}""#, gap.id));

@@ -57,7 +57,7 @@ impl App {
         };
         let org = Organization {
             id: id.clone(),
-            kind: kind.as_str().to_string(),
+            kind,
             name: name.into_string(),
             version: 1,
             created_at: 0,
@@ -122,7 +122,7 @@ impl App {
             .organizations(Page::all())
             .await?
             .into_iter()
-            .filter(|o| o.kind == OrgKind::HealthSystem.as_str())
+            .filter(|o| o.kind == OrgKind::HealthSystem)
             .collect())
     }
 

@@ -133,7 +133,7 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
                 .await
                 .unwrap()
                 .into_iter()
-                .find(|r| r.deliverable == "staff_training")
+                .find(|r| r.deliverable == Deliverable::StaffTraining)
                 .unwrap()
         };
         let t = training().await;
@@ -174,8 +174,8 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
             .fresh()
             .unwrap();
         app.run_due_jobs().await.unwrap();
-        assert_eq!(revoked.revoked_on, today(&app).as_str());
-        assert_eq!(revoked.revoked_reason, reason);
+        assert_eq!(revoked.revoked_on, Some(today(&app)));
+        assert_eq!(revoked.revoked_reason.as_deref(), Some(reason));
         let events = app
             .store()
             .events(&ids.partnership, 0, 100_000)

@@ -24,9 +24,19 @@ async fn the_demo_seeds_and_every_ledger_verifies_and_replays() {
             db.label
         );
         let orgs = app.organizations(&op, Page::all()).await.unwrap();
-        assert_eq!(orgs.iter().filter(|o| o.kind == "manufacturer").count(), 2);
-        assert_eq!(orgs.iter().filter(|o| o.kind == "health_system").count(), 3);
-        for o in orgs.iter().filter(|o| o.kind == "health_system") {
+        assert_eq!(
+            orgs.iter()
+                .filter(|o| o.kind == OrgKind::Manufacturer)
+                .count(),
+            2
+        );
+        assert_eq!(
+            orgs.iter()
+                .filter(|o| o.kind == OrgKind::HealthSystem)
+                .count(),
+            3
+        );
+        for o in orgs.iter().filter(|o| o.kind == OrgKind::HealthSystem) {
             let n = app
                 .store()
                 .sites_of(&o.id, Page::all())

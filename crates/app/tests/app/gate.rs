@@ -58,7 +58,7 @@ async fn withdrawing_the_master_service_agreement_suspends_the_main_hospital() {
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap();
         app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)
             .await
@@ -200,7 +200,7 @@ async fn ending_a_partnership_or_taking_the_program_off_it_suspends_its_sites() 
             .await
             .unwrap();
         let main = recorded.iter().find(|r| r.site_id == ids.main).unwrap();
-        assert_eq!(main.status, "suspended", "{}", db.label);
+        assert_eq!(main.status, AuthorizationStatus::Suspended, "{}", db.label);
         assert_eq!(
             main.missing,
             serde_json::json!(["Partnership: no longer for this program"])
@@ -276,8 +276,8 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .recorded
             .expect("the demo records LUH-MAIN's authorization");
         assert_eq!(
-            (recorded.status.as_str(), recorded.since.clone()),
-            ("authorized", today(&app).as_str().to_string())
+            (recorded.status, recorded.since.clone()),
+            (AuthorizationStatus::Authorized, today(&app))
         );
         // Nothing changed: a review records nothing.
         assert!(
@@ -292,7 +292,7 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap();
         clock.advance_secs(86_400);
         app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)
@@ -315,8 +315,13 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .unwrap()
             .recorded
             .unwrap();
-        assert_eq!(recorded.status, "suspended", "{}", db.label);
-        assert_eq!(recorded.since, today(&app).as_str());
+        assert_eq!(
+            recorded.status,
+            AuthorizationStatus::Suspended,
+            "{}",
+            db.label
+        );
+        assert_eq!(recorded.since, today(&app));
         assert_eq!(
             recorded.missing,
             serde_json::json!(["Master service agreement: withdrawn"])
@@ -347,7 +352,8 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .recorded
             .unwrap();
         assert_eq!(
-            recorded.status, "authorized",
+            recorded.status,
+            AuthorizationStatus::Authorized,
             "{}: reinstated by the review the execution enqueued",
             db.label
         );
@@ -472,7 +478,7 @@ async fn authorization_events_keep_the_payloads_the_ledger_has_always_held() {
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap();
         clock.advance_secs(86_400);
         app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)

@@ -3,6 +3,7 @@
 //! failing job is retried with growing delays and its attempts are kept; the hourly tick and
 //! an agreement's expiry are jobs too.
 
+use crate::support::{AgreementKind, PartnershipStatus};
 use cellpath_app::access::Via;
 use cellpath_app::{App, AppError, Caller, Job, ManualClock};
 use cellpath_store::testing::TestDb;
@@ -86,7 +87,7 @@ impl Demo {
             .into_iter()
             .find(|r| r.site_id == self.main)
             .expect("the demo authorized LUH-MAIN");
-        (r.status, r.missing)
+        (r.status.as_str().to_string(), r.missing)
     }
 
     /// `site_authorization.*` events on the partnership's ledger.
@@ -107,7 +108,7 @@ impl Demo {
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap()
     }
 
@@ -275,7 +276,7 @@ async fn an_executed_agreement_s_expiry_is_a_timer_that_suspends_the_site_that_d
                 &d.contracts,
                 &msa.id,
                 msa.version,
-                &msa.effective_on,
+                msa.effective_on.as_ref().expect("executed").as_str(),
                 "2025-11-26",
                 None,
             )
@@ -319,7 +320,7 @@ async fn the_hourly_tick_is_enqueued_once_an_hour_and_reviews_every_active_partn
                 .await
                 .unwrap()
             {
-                if p.status == "active" {
+                if p.status == PartnershipStatus::Active {
                     active.insert(p.id);
                 }
             }

@@ -102,7 +102,8 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .find(|p| p.health_system_id == cascade)
         .unwrap();
     assert_eq!(
-        helixa_cascade.status, "proposed",
+        helixa_cascade.status,
+        PartnershipStatus::Proposed,
         "the demo's open proposal"
     );
     let helixa_cascade = helixa_cascade.id.clone();
@@ -167,7 +168,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .await
         .unwrap()
         .into_iter()
-        .find(|p| p.status == "pending")
+        .find(|p| p.status == ProposalStatus::Pending)
         .unwrap();
     let north_gap = app
         .store()
@@ -175,7 +176,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .await
         .unwrap()
         .into_iter()
-        .find(|g| g.status == "open")
+        .find(|g| g.status == GapStatus::Open)
         .unwrap();
     let corvigen = app
         .store()
@@ -198,7 +199,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .await
         .unwrap()
         .into_iter()
-        .find(|a| a.site_id == north_site)
+        .find(|a| a.site_id.as_ref() == Some(&north_site))
         .expect("the demo negotiates LUH-NORTH's quality agreement")
         .id;
     let piedmont_dpa = app
@@ -234,7 +235,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .await
         .unwrap()
         .into_iter()
-        .find(|r| r.deliverable == "staff_training")
+        .find(|r| r.deliverable == Deliverable::StaffTraining)
         .expect("the demo records LUH-MAIN's training");
     let piedmont_contracts = as_user(&app, "contracts@piedmont.example").await;
     let piedmont_training = DeliverableBuilder::new(
@@ -596,7 +597,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                                 _ => {
                                     let same = cellpath_domain::program::ProgramFacts {
                                         name: program.name.clone(),
-                                        modality: program.modality.clone(),
+                                        modality: program.modality.as_str().to_string(),
                                         units: serde_json::from_value(program.units.clone())
                                             .unwrap(),
                                         requires_dual_verification: program

@@ -23,7 +23,9 @@ async fn an_agreement_about_to_lapse_is_a_reminder_for_both_sides() {
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "quality_agreement" && a.site_id == ids.main)
+            .find(|a| {
+                a.kind == AgreementKind::QualityAgreement && a.site_id.as_ref() == Some(&ids.main)
+            })
             .unwrap();
         let lapses = today(&app).plus_days(30);
         app.set_agreement_dates(
@@ -80,11 +82,11 @@ async fn reminders(app: &App, partnership: &str) -> Vec<(String, String, i64, i6
         .into_iter()
         .map(|r| {
             (
-                r.agreement_kind,
-                r.expires_on,
+                r.agreement_kind.as_str().to_string(),
+                r.expires_on.into(),
                 r.days_before,
                 r.days_left,
-                r.sent_on,
+                r.sent_on.into(),
             )
         })
         .collect();
@@ -185,8 +187,8 @@ async fn a_renewed_agreement_gets_fresh_reminders_and_a_withdrawn_one_none() {
         assert_eq!(app.send_expiry_reminders(day).await.unwrap(), 5);
 
         let agreements = app.agreements(&contracts, &ids.partnership).await.unwrap();
-        let of = |kind: &str| agreements.iter().find(|a| a.kind == kind).unwrap().clone();
-        let msa = of("master_service_agreement");
+        let of = |kind: AgreementKind| agreements.iter().find(|a| a.kind == kind).unwrap().clone();
+        let msa = of(AgreementKind::MasterServiceAgreement);
         app.set_agreement_dates(
             &contracts,
             &msa.id,
@@ -199,7 +201,7 @@ async fn a_renewed_agreement_gets_fresh_reminders_and_a_withdrawn_one_none() {
         .unwrap()
         .fresh()
         .unwrap();
-        let tc = of("terms_and_conditions");
+        let tc = of(AgreementKind::TermsAndConditions);
         app.move_agreement(&contracts, &tc.id, tc.version, "withdrawn", None)
             .await
             .unwrap()
@@ -225,7 +227,7 @@ async fn a_renewed_agreement_gets_fresh_reminders_and_a_withdrawn_one_none() {
             .unwrap()
             .into_iter()
             .filter(|r| r.agreement_id == msa.id)
-            .map(|r| (r.expires_on, r.days_before))
+            .map(|r| (r.expires_on.into(), r.days_before))
             .collect();
         assert_eq!(
             msa_reminders,
@@ -452,7 +454,7 @@ async fn a_withdrawal_and_a_new_agreement_show_as_suspension_then_reinstatement_
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap();
         app.move_agreement(&hs, &msa.id, msa.version, "withdrawn", None)
             .await

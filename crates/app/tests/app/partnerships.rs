@@ -43,7 +43,7 @@ async fn racing_commands_conflict_cleanly_and_ended_partnerships_take_no_more_wo
             .await
             .unwrap()
             .into_iter()
-            .find(|g| g.status == "open")
+            .find(|g| g.status == GapStatus::Open)
             .unwrap();
         let pw = cellpath_app::demo::DEMO_PASSWORD;
         let (a, b) = tokio::join!(
@@ -85,7 +85,7 @@ async fn racing_commands_conflict_cleanly_and_ended_partnerships_take_no_more_wo
             .await
             .unwrap()
             .into_iter()
-            .filter(|g| g.status == "open")
+            .filter(|g| g.status == GapStatus::Open)
             .collect();
         let mut keys: Vec<_> = open
             .iter()

@@ -54,7 +54,7 @@ async fn the_last_admin_of_an_organization_stays_one() {
         )
         .await
         .unwrap();
-        assert_eq!(stepped_down.role, "nurse");
+        assert_eq!(stepped_down.role, Role::Nurse);
         // And now the nurse made admin is the last one.
         let new_admin = as_user(&app, "nurse@lakeshore.example").await;
         let nurse_name = demo_user(&app, "nurse@lakeshore.example").await.name;

@@ -85,10 +85,13 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
             .await
             .unwrap()
             .into_iter()
-            .find(|g| g.severity == "blocking" && g.status == "open")
+            .find(|g| g.severity == Severity::Blocking && g.status == GapStatus::Open)
             .unwrap()
             .due_on;
-        assert!(predicted.p90 >= gap_due, "{predicted:?} vs {gap_due}");
+        assert!(
+            predicted.p90.as_str() >= gap_due.as_str(),
+            "{predicted:?} vs {gap_due}"
+        );
         assert!(
             north
                 .blockers
@@ -191,7 +194,7 @@ mod plan_agrees_with_the_gate {
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap();
         app.move_agreement(contracts, &msa.id, msa.version, "withdrawn", None)
             .await

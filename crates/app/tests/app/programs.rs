@@ -103,7 +103,7 @@ async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
             .unwrap()
             .fresh()
             .unwrap();
-        assert_eq!(published.status, "published");
+        assert_eq!(published.status, MapVersionStatus::Published);
         assert!(
             app.update_map_version(&author, &v2.id, published.version, map.clone(), None)
                 .await
@@ -113,7 +113,7 @@ async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
         // Removing a unit a published map administers is refused, naming the version.
         let mut facts = cellpath_domain::program::ProgramFacts {
             name: program.name.clone(),
-            modality: program.modality.clone(),
+            modality: program.modality.as_str().to_string(),
             units: serde_json::from_value(program.units.clone()).unwrap(),
             requires_dual_verification: program.requires_dual_verification,
             identifiers: serde_json::from_value(program.identifiers.clone()).unwrap(),

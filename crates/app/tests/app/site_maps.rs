@@ -119,7 +119,7 @@ async fn a_site_refines_proposes_and_both_sides_sign() {
         .unwrap()
         .fresh()
         .unwrap();
-    assert_eq!(accepted.status, "accepted");
+    assert_eq!(accepted.status, ProposalStatus::Accepted);
     let after = app.site_map(&pharmacy, &draft.id).await.unwrap();
     assert_ne!(
         after.content_hash,

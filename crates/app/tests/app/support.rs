@@ -5,6 +5,14 @@ mod builders;
 pub use builders::*;
 use cellpath_app::access::Via;
 use cellpath_app::{App, AppError, Caller, ManualClock};
+/// The vocabularies rows carry, for stories that compare with them.
+pub use cellpath_domain::contracting::gate::AuthorizationStatus;
+pub use cellpath_domain::contracting::{AgreementKind, Deliverable};
+pub use cellpath_domain::events::programs::MapVersionStatus;
+pub use cellpath_domain::events::readiness::GapStatus;
+pub use cellpath_domain::events::site_maps::ProposalStatus;
+pub use cellpath_domain::readiness::Severity;
+pub use cellpath_domain::{OrgKind, PartnershipStatus, Role};
 use cellpath_ledger::{Meaning, Signed};
 use cellpath_store::Page;
 use cellpath_store::testing::TestDb;
@@ -190,7 +198,10 @@ pub async fn verdict(app: &App, ids: &GateIds, site: &str) -> (String, Vec<Strin
         .gate(&viewer, &ids.partnership, site, &ids.vantacel, today(app))
         .await
         .unwrap();
-    let recorded = view.recorded.map(|r| r.status).unwrap_or_default();
+    let recorded = view
+        .recorded
+        .map(|r| r.status.as_str().to_string())
+        .unwrap_or_default();
     (recorded, view.missing.into_iter().map(|m| m.text).collect())
 }
 

@@ -56,7 +56,7 @@ pub async fn run(url: &str, json: bool, cmd: OrgCommand) -> anyhow::Result<ExitC
                 print_table(
                     &["id", "kind", "name", "version"],
                     orgs.into_iter()
-                        .map(|o| vec![o.id, o.kind, o.name, o.version.to_string()])
+                        .map(|o| vec![o.id, o.kind.to_string(), o.name, o.version.to_string()])
                         .collect(),
                 );
             }
@@ -91,7 +91,14 @@ pub async fn run(url: &str, json: bool, cmd: OrgCommand) -> anyhow::Result<ExitC
                         &["facility", "kind", "sites", "id"],
                         facilities
                             .into_iter()
-                            .map(|f| vec![f.name, f.kind, f.site_ids.len().to_string(), f.id])
+                            .map(|f| {
+                                vec![
+                                    f.name,
+                                    f.kind.to_string(),
+                                    f.site_ids.len().to_string(),
+                                    f.id,
+                                ]
+                            })
                             .collect(),
                     );
                     println!();
@@ -100,7 +107,7 @@ pub async fn run(url: &str, json: bool, cmd: OrgCommand) -> anyhow::Result<ExitC
                     &["user", "role", "e-mail", "active"],
                     users
                         .into_iter()
-                        .map(|u| vec![u.name, u.role, u.email, u.active.to_string()])
+                        .map(|u| vec![u.name, u.role.to_string(), u.email, u.active.to_string()])
                         .collect(),
                 );
                 println!();
@@ -108,7 +115,7 @@ pub async fn run(url: &str, json: bool, cmd: OrgCommand) -> anyhow::Result<ExitC
                     &["partnership", "status", "id"],
                     partnerships
                         .into_iter()
-                        .map(|p| vec![p.name, p.status, p.id])
+                        .map(|p| vec![p.name, p.status.to_string(), p.id])
                         .collect(),
                 );
             }

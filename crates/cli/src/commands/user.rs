@@ -100,7 +100,15 @@ pub async fn run(url: &str, json: bool, cmd: UserCommand) -> anyhow::Result<Exit
                     &["name", "e-mail", "role", "active", "id"],
                     users
                         .into_iter()
-                        .map(|u| vec![u.name, u.email, u.role, u.active.to_string(), u.id])
+                        .map(|u| {
+                            vec![
+                                u.name,
+                                u.email,
+                                u.role.to_string(),
+                                u.active.to_string(),
+                                u.id,
+                            ]
+                        })
                         .collect(),
                 );
             }

@@ -10,6 +10,7 @@ use cellpath_app::records::users::UserInput;
 use cellpath_app::testing::TestDb;
 use cellpath_app::views::JobStatus;
 use cellpath_app::{App, Caller, SystemClock};
+use cellpath_domain::contracting::AgreementKind;
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -198,7 +199,7 @@ async fn verdict_and_updates(
         .into_iter()
         .filter(|e| e.kind == "site_authorization.updated")
         .count();
-    (status, updates)
+    (status.to_string(), updates)
 }
 
 #[tokio::test]
@@ -230,7 +231,7 @@ async fn a_job_enqueued_before_kill_9_runs_after_the_restart_once() {
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap();
         assert_eq!(
             verdict_and_updates(&app, &pship, &main, 0).await.0,

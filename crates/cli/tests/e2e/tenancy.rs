@@ -6,6 +6,7 @@
 //! `openapi::OPERATIONS`, so one added later must be classified here before this passes.
 
 use crate::support::{TestServer, helixa_lakeshore, site_id, spawn_demo, vantacel};
+use cellpath_domain::PartnershipStatus;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -287,7 +288,7 @@ async fn a_partner_manufacturer_walks_every_partnership_route_in_each_status() {
         .into_iter()
         .find(|p| p.health_system_id == cascade)
         .unwrap();
-    assert_eq!(proposal.status, "proposed");
+    assert_eq!(proposal.status, PartnershipStatus::Proposed);
     let records = records_of(&s, &cascade).await;
     let ids = Ids {
         health_system: cascade.clone(),

@@ -78,7 +78,7 @@ pub fn facts(rows: &[(&str, Markup)]) -> Markup {
 /// Names of the organizations a page may mention: the caller's own and its partners', and, for
 /// a manufacturer, the operator's directory of health systems (any of which it may propose a
 /// partnership to, so their names are not secret to it).
-pub struct OrgNames(HashMap<String, (String, String)>);
+pub struct OrgNames(HashMap<String, (String, OrgKind)>);
 
 impl OrgNames {
     pub async fn load(ctx: &Ctx) -> Result<OrgNames, WebError> {

@@ -5,6 +5,7 @@
 
 use crate::testing::{Answer, Browser, Demo, seeded};
 use axum::http::StatusCode;
+use cellpath_domain::contracting::Deliverable;
 
 #[tokio::test]
 async fn the_partnership_page_shows_each_sites_authorization_and_the_agreements() {
@@ -364,7 +365,7 @@ async fn the_cell_lab_revokes_lapsed_training_with_her_password_and_the_site_is_
         .await
         .expect("query")
         .into_iter()
-        .find(|r| r.deliverable == "staff_training")
+        .find(|r| r.deliverable == Deliverable::StaffTraining)
         .expect("the demo records LUH-MAIN's training");
     let mut cell_lab = Browser::signed_in(&demo, "cell.lab@lakeshore.example").await;
     let page = cell_lab.get(&path).await;
@@ -382,7 +383,7 @@ async fn the_cell_lab_revokes_lapsed_training_with_her_password_and_the_site_is_
         .await
         .expect("query")
         .into_iter()
-        .find(|r| r.deliverable == "site_qualification_audit")
+        .find(|r| r.deliverable == Deliverable::SiteQualificationAudit)
         .expect("recorded");
     assert!(
         !page

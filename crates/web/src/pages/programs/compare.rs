@@ -49,7 +49,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<CompareQuery>) -> Result<Response, W
                 "{} — {}, {}",
                 program.name,
                 names.name(&program.org_id),
-                modality_label(&program.modality).to_lowercase()
+                modality_label(program.modality.as_str()).to_lowercase()
             ),
             versions
                 .iter()

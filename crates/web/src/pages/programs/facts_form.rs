@@ -91,7 +91,7 @@ pub fn values_of(program: &Program) -> FormData {
 pub fn value_pairs(program: &Program) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = vec![
         ("name".into(), program.name.clone()),
-        ("modality".into(), program.modality.clone()),
+        ("modality".into(), program.modality.as_str().to_string()),
     ];
     for (i, u) in program_units(program).iter().enumerate() {
         v.push((format!("unit_{i}_key"), u.key.clone()));

@@ -9,6 +9,7 @@ use super::step_form::value_pairs;
 use crate::testing::{Answer, Browser, Demo, borrowed, seeded};
 use axum::http::StatusCode;
 use cellpath_app::views::{MapVersion, Program};
+use cellpath_domain::events::programs::MapVersionStatus;
 use cellpath_domain::process_map::ProcessMap;
 
 async fn versions(demo: &Demo, program: &Program) -> Vec<MapVersion> {
@@ -215,7 +216,10 @@ async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
         "{}",
         published.body
     );
-    assert_eq!(version(&site, &draft_id).await.status, "published");
+    assert_eq!(
+        version(&site, &draft_id).await.status,
+        MapVersionStatus::Published
+    );
     let page = quality.get_saved(&draft_path, Some("map-published")).await;
     assert!(page.body.contains("never changes"));
     assert!(!page.body.contains(r#"id="add-step-form""#));

@@ -8,6 +8,8 @@ use crate::testing::{Browser, seeded};
 use axum::http::StatusCode;
 use cellpath_app::demo::DEMO_PASSWORD;
 use cellpath_app::views::Gap;
+use cellpath_domain::FacilityKind;
+use cellpath_domain::events::readiness::GapStatus;
 
 #[tokio::test]
 async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
@@ -25,11 +27,11 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
         .expect("query");
     let unit = facilities
         .iter()
-        .find(|f| f.kind == "clinical")
+        .find(|f| f.kind == FacilityKind::Clinical)
         .expect("the Pavilion's unit");
     let lab = facilities
         .iter()
-        .find(|f| f.kind == "processing")
+        .find(|f| f.kind == FacilityKind::Processing)
         .expect("the cell lab");
     let base = format!("/partnerships/{}/sites/{}", pship.id, site.id);
     let page = format!("{base}/readiness?program={}", vantacel.id);
@@ -235,7 +237,7 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
         .await
         .expect("query")
         .expect("the gap");
-    assert_eq!(stored.status, "closed");
+    assert_eq!(stored.status, GapStatus::Closed);
     let shown = pharmacy.get(&page).await;
     assert!(
         shown
@@ -300,7 +302,7 @@ async fn the_site_partnership_and_facility_pages_show_readiness_and_gaps() {
         .await
         .expect("query")
         .into_iter()
-        .find(|f| f.kind == "clinical")
+        .find(|f| f.kind == FacilityKind::Clinical)
         .expect("the North unit");
     let facility = coordinator
         .get_saved(&format!("/facilities/{}", unit.id), Some("facility"))

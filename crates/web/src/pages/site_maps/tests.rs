@@ -8,6 +8,7 @@ use crate::testing::{Browser, Demo, seeded};
 use axum::http::StatusCode;
 use cellpath_app::demo::DEMO_PASSWORD;
 use cellpath_app::views::{MapProposal, SiteMapVersion};
+use cellpath_domain::events::site_maps::ProposalStatus;
 use cellpath_domain::refinement::SiteRefinement;
 
 async fn cancer_draft(demo: &Demo) -> SiteMapVersion {
@@ -219,7 +220,7 @@ async fn a_site_refines_its_map_proposes_a_change_the_manufacturer_accepts_and_b
         .into_iter()
         .find(|p| p.step_key == "enrollment")
         .expect("stored");
-    assert_eq!(ours.status, "pending");
+    assert_eq!(ours.status, ProposalStatus::Pending);
     let step_page = coordinator.get(&enrollment).await;
     assert!(
         !step_page.body.contains(r#"id="propose-form""#),
