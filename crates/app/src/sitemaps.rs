@@ -15,7 +15,7 @@ use cellpath_domain::events::site_maps::{
 };
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{ScanBurden, Step, ValidMap, scan_burden};
-use cellpath_domain::refinement::{SiteRefinement, check_proposal, effective_map};
+use cellpath_domain::refinement::{SiteMapStatus, SiteRefinement, check_proposal, effective_map};
 use cellpath_ledger::{Meaning, Signed};
 use cellpath_store::{MapProposal, Partnership, Program, SignatureRow, SiteMapVersion};
 use serde::Serialize;
@@ -42,8 +42,7 @@ pub struct SiteMapView {
     pub signatures: Vec<SignatureRow>,
     pub signed_by_health_system: bool,
     pub signed_by_manufacturer: bool,
-    /// `draft`, `awaiting_signature` (one side signed this content) or `signed` (both).
-    pub status: &'static str,
+    pub status: SiteMapStatus,
     pub scan_burden: ScanBurden,
     #[serde(skip)]
     pub effective: Option<ValidMap>,
@@ -194,11 +193,7 @@ impl App {
                 }
             }
         }
-        let status = match by {
-            (true, true) => "signed",
-            (false, false) => "draft",
-            _ => "awaiting_signature",
-        };
+        let status = SiteMapStatus::of_signatures(by.0, by.1);
         Ok(SiteMapView {
             scan_burden: scan_burden(effective.as_map(), &ctx.units),
             version,
@@ -359,7 +354,7 @@ impl App {
             )
             .await?;
         self.require_side(caller, &p, Side::HealthSystem, "refining a site's map")?;
-        if view.status == "signed" {
+        if view.status == SiteMapStatus::Signed {
             return Err(AppError::invalid(
                 "status",
                 format!(
@@ -426,7 +421,7 @@ impl App {
             )
             .await?;
         self.require_side(caller, &p, Side::HealthSystem, "proposing a change")?;
-        if view.status == "signed" {
+        if view.status == SiteMapStatus::Signed {
             return Err(AppError::invalid(
                 "status",
                 "this version is signed by both sides; propose the change on the next version",
@@ -520,7 +515,7 @@ impl App {
             )
             .await?;
         self.require_side(caller, &p, Side::Manufacturer, "deciding on a proposal")?;
-        if view.status == "signed" {
+        if view.status == SiteMapStatus::Signed {
             return Err(AppError::invalid(
                 "status",
                 "this version is signed by both sides and never changes; propose the change again on the next version",

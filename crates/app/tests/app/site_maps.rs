@@ -44,7 +44,7 @@ async fn a_site_refines_proposes_and_both_sides_sign() {
         .unwrap()
         .remove(0);
     let view = app.site_map(&pharmacy, &signed.id).await.unwrap();
-    assert_eq!(view.status, "signed");
+    assert_eq!(view.status, SiteMapStatus::Signed);
     assert_eq!(
         view.effective
             .as_ref()
@@ -140,7 +140,7 @@ async fn a_site_refines_proposes_and_both_sides_sign() {
     .unwrap();
     assert_eq!(
         app.site_map(&pharmacy, &draft.id).await.unwrap().status,
-        "awaiting_signature"
+        SiteMapStatus::AwaitingSignature
     );
     let mut r = after.refinement.clone();
     r.details.get_mut("referral").unwrap().notes =
@@ -156,14 +156,14 @@ async fn a_site_refines_proposes_and_both_sides_sign() {
         .unwrap();
     assert_eq!(
         app.site_map(&pharmacy, &draft.id).await.unwrap().status,
-        "draft"
+        SiteMapStatus::Draft
     );
     SiteMapSigning::by_both(&draft.id, &pharmacy, &quality)
         .execute(&app)
         .await;
     assert_eq!(
         app.site_map(&pharmacy, &draft.id).await.unwrap().status,
-        "signed"
+        SiteMapStatus::Signed
     );
     // A proposal on a site-owned step is refused with the reason.
     let own = after
@@ -274,7 +274,7 @@ async fn a_version_is_signed_only_when_settled_and_by_the_people_who_do_the_work
         .await;
     // Signed by both: a late proposal decision cannot change it.
     let view = app.site_map(&pharmacy, &draft.id).await.unwrap();
-    assert_eq!(view.status, "signed");
+    assert_eq!(view.status, SiteMapStatus::Signed);
     assert!(
         app.propose_change(
             &pharmacy,

@@ -12,6 +12,7 @@ pub use cellpath_domain::events::programs::MapVersionStatus;
 pub use cellpath_domain::events::readiness::GapStatus;
 pub use cellpath_domain::events::site_maps::ProposalStatus;
 pub use cellpath_domain::readiness::Severity;
+pub use cellpath_domain::refinement::SiteMapStatus;
 pub use cellpath_domain::{OrgKind, PartnershipStatus, Role};
 use cellpath_ledger::{Meaning, Signed};
 use cellpath_store::Page;

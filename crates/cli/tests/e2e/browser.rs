@@ -445,7 +445,7 @@ async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
         .site_map(&cellpath_app::Caller::system("test"), &draft.id)
         .await
         .unwrap();
-    assert_eq!(view.status, "signed");
+    assert_eq!(view.status.as_str(), "signed");
 
     // A readiness page: Lakeshore North, with its open blocking gap.
     c.goto(&s.url(&format!(

@@ -17,6 +17,7 @@ use cellpath_app::views::{Facility, Gap, Partnership, Program, Site, SiteMapVers
 use cellpath_domain::PartnershipStatus;
 use cellpath_domain::events::readiness::GapStatus;
 use cellpath_domain::process_map::ScanBurden;
+use cellpath_domain::refinement::SiteMapStatus;
 use maud::{Markup, html};
 
 /// One site and one program of a partnership.
@@ -25,7 +26,7 @@ pub struct Row {
     pub site: Site,
     pub program: Program,
     /// The newest site map version, its status and its scan burden.
-    pub newest: Option<(SiteMapVersion, &'static str, ScanBurden)>,
+    pub newest: Option<(SiteMapVersion, SiteMapStatus, ScanBurden)>,
     /// `None` when the readiness cannot be read (e.g. a program not shared any more).
     pub readiness: Option<ReadinessView>,
     /// The authorization gate today; `None` when it cannot be read.
@@ -98,7 +99,7 @@ pub(crate) fn site_map_cell(r: &Row) -> Markup {
     html! {
         @match &r.newest {
             Some((v, status, burden)) => {
-                a href={ (paths::site_map(&v.id)) } { "Version " (v.number) } " " (status_badge(status))
+                a href={ (paths::site_map(&v.id)) } { "Version " (v.number) } " " (status_badge(*status))
                 br; (scan_burden_badge(burden))
             }
             None => span.muted { "Not started" },
@@ -186,7 +187,7 @@ pub async fn site_section(ctx: &Ctx, site: &Site) -> Result<Markup, WebError> {
             section.panel.site-swimlane {
                 h2 { (program) " at this site" }
                 p.hint {
-                    "Site map version " (number) " · " (super::site_maps::status_badge(status)) " · "
+                    "Site map version " (number) " · " (super::site_maps::status_badge(*status)) " · "
                     a href=(path) { "Open the site map" }
                 }
                 (chart)

@@ -36,6 +36,7 @@ use cellpath_domain::events::site_maps::ProposalStatus;
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{Step, ValidMap};
 use cellpath_domain::refinement::LocalStep;
+use cellpath_domain::refinement::SiteMapStatus;
 use edits::Change;
 use maud::{Markup, html};
 use std::collections::BTreeMap;
@@ -64,12 +65,11 @@ fn notice(code: Option<&str>) -> Markup {
 }
 
 /// "Draft", "Awaiting signature", "Signed by both sides".
-pub fn status_badge(status: &str) -> Markup {
+pub fn status_badge(status: SiteMapStatus) -> Markup {
     let (text, tone) = match status {
-        "draft" => ("Draft", Tone::Waiting),
-        "awaiting_signature" => ("Awaiting signature", Tone::Info),
-        "signed" => ("Signed by both sides", Tone::Good),
-        other => (other, Tone::Quiet),
+        SiteMapStatus::Draft => ("Draft", Tone::Waiting),
+        SiteMapStatus::AwaitingSignature => ("Awaiting signature", Tone::Info),
+        SiteMapStatus::Signed => ("Signed by both sides", Tone::Good),
     };
     html! { span.site-map-status data-status=(status) { (labels::badge(text, tone)) } }
 }
@@ -195,7 +195,8 @@ impl Loaded {
     }
 
     fn open(&self) -> bool {
-        self.view.status != "signed" && self.partnership.status != PartnershipStatus::Ended
+        self.view.status != SiteMapStatus::Signed
+            && self.partnership.status != PartnershipStatus::Ended
     }
 
     /// The health system refines (details, its own steps, checklists) until both have signed.
@@ -215,7 +216,7 @@ impl Loaded {
     pub fn may_start_next(&self) -> bool {
         self.side == Some(Side::HealthSystem)
             && self.may_create
-            && self.view.status == "signed"
+            && self.view.status == SiteMapStatus::Signed
             && self.partnership.status != PartnershipStatus::Ended
     }
 

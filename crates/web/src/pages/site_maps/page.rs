@@ -28,6 +28,7 @@ use cellpath_domain::events::site_maps::ProposalStatus;
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{RecordedIn, Stage, Step, StepKind, StepParams};
 use cellpath_domain::refinement::LocalStep;
+use cellpath_domain::refinement::SiteMapStatus;
 use cellpath_ledger::Meaning;
 use maud::{Markup, html};
 
@@ -248,7 +249,7 @@ async fn signatures<'a>(ctx: &Ctx, loaded: &'a Loaded) -> Vec<SignedBy<'a>> {
 async fn history(
     ctx: &Ctx,
     loaded: &Loaded,
-) -> Result<Vec<(cellpath_app::views::SiteMapVersion, &'static str)>, WebError> {
+) -> Result<Vec<(cellpath_app::views::SiteMapVersion, SiteMapStatus)>, WebError> {
     let all = ctx
         .app
         .site_maps(ctx.caller(), &loaded.partnership.id)
@@ -282,14 +283,14 @@ fn status_callout(ctx: &Ctx, loaded: &Loaded) -> Markup {
     let (hs, mfr) = (&loaded.health_system_name, &loaded.manufacturer_name);
     html! {
         @match v.status {
-            "signed" => {
+            SiteMapStatus::Signed => {
                 div.callout.good #status-note {
                     p { strong { "Signed by both sides." } " Version " (v.version.number)
                         " never changes: cases started on it run on it. To change the site's map, start the next version." }
                     @if loaded.may_start_next() { p { (start_next_button(ctx, loaded)) } }
                 }
             }
-            "awaiting_signature" => {
+            SiteMapStatus::AwaitingSignature => {
                 div.callout.warning #status-note {
                     p {
                         strong { "Signed by " (if v.signed_by_health_system { hs } else { mfr }) "; waiting for the signature of "
@@ -702,7 +703,7 @@ async fn render(
                                 @if h.id == loaded.id() { strong { "Version " (h.number) } " (this page)" }
                                 @else { a href={ (paths::site_map(&h.id)) } { "Version " (h.number) } }
                             }
-                            td { (status_badge(st)) }
+                            td { (status_badge(*st)) }
                             td { a href={ (paths::map(&h.base_map_version_id)) } { "Published map" } }
                             td { (time_el(h.created_at)) }
                         }

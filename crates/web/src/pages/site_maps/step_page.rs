@@ -23,6 +23,7 @@ use cellpath_domain::Role;
 use cellpath_domain::events::site_maps::ProposalStatus;
 use cellpath_domain::process_map::{RecordedIn, Step};
 use cellpath_domain::refinement::LocalDetail;
+use cellpath_domain::refinement::SiteMapStatus;
 use maud::{Markup, html};
 
 const DETAIL_FIELDS: &[&str] = &["owner_role", "location", "system", "notes"];
@@ -446,7 +447,7 @@ async fn render(
             }
         }
         (notice(notice_code))
-        @if v.status == "signed" {
+        @if v.status == SiteMapStatus::Signed {
             div.callout.good { p { "Version " (v.version.number) " is signed by both sides and never changes. Changes go into the next version, started from "
                 a href={ (loaded.path()) "#status-note" } { "the version's page" } "." } }
         } @else if loaded.may_refine() || loaded.may_propose() {

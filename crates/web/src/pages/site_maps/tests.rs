@@ -338,7 +338,7 @@ async fn a_site_refines_its_map_proposes_a_change_the_manufacturer_accepts_and_b
         .site_map(&cellpath_app::Caller::system("test"), &draft.id)
         .await
         .expect("readable");
-    assert_eq!(view.status, "signed");
+    assert_eq!(view.status.as_str(), "signed");
 
     // The signed version: its swimlane marks the accepted change, its forms are gone, and the
     // next version can be started from it.
