@@ -520,11 +520,10 @@ impl App {
             Signed::Event { event_hash } => event_hash.clone(),
             Signed::Record { content_hash, .. } => content_hash.clone(),
         };
-        let (ledger, printed, signer, meaning_text, channel) = (
+        let (ledger, printed, signer, channel) = (
             ledger_id.to_string(),
             user.name.clone(),
             user.id.clone(),
-            meaning.to_string(),
             payload.channel.clone(),
         );
         let write = Write::signature(ledger_id, &payload, move |a| SignatureRow {
@@ -534,7 +533,7 @@ impl App {
             target: target_hash.clone(),
             signer_user_id: signer.clone(),
             printed_name: printed.clone(),
-            meaning: meaning_text.clone(),
+            meaning,
             signed_at: now,
             channel: channel.clone(),
         });

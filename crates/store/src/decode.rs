@@ -3,13 +3,13 @@
 //! not fit is a decode error here, naming the column, never a re-parse further up.
 //! `empty_if_none` writes `None` back as `""` where the API has always answered so.
 
-use cellpath_domain::{Date, ValueError};
+use cellpath_domain::Date;
 use serde::Serializer;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::str::FromStr;
 
-fn bad(column: &str, e: ValueError) -> sqlx::Error {
+fn bad(column: &str, e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
     sqlx::Error::ColumnDecode {
         index: column.to_string(),
         source: Box::new(e),
@@ -17,10 +17,11 @@ fn bad(column: &str, e: ValueError) -> sqlx::Error {
 }
 
 /// A word of a closed vocabulary (or any value parsed from its text, such as a `Date`).
-pub(crate) fn word<T: FromStr<Err = ValueError>>(
-    r: &AnyRow,
-    column: &str,
-) -> Result<T, sqlx::Error> {
+pub(crate) fn word<T>(r: &AnyRow, column: &str) -> Result<T, sqlx::Error>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
     let text: String = r.try_get(column)?;
     text.parse().map_err(|e| bad(column, e))
 }

@@ -1,13 +1,14 @@
 //! Queries the app reads with. Rows are plain structs; the app decides who may see them.
 
 use crate::decode::{date, empty_if_none, maybe_text, word};
-use crate::{Store, StoreError};
+use crate::{LedgerKind, Store, StoreError};
 use cellpath_domain::events::programs::MapVersionStatus;
 use cellpath_domain::events::readiness::GapStatus;
 use cellpath_domain::events::site_maps::ProposalStatus;
 use cellpath_domain::program::Modality;
 use cellpath_domain::readiness::Severity;
 use cellpath_domain::{Date, FacilityKind, OrgKind, PartnershipStatus, Role};
+use cellpath_ledger::Meaning;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, FromRow, Row};
@@ -211,7 +212,7 @@ pub struct ApiToken {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LedgerHead {
     pub ledger_id: String,
-    pub kind: String,
+    pub kind: LedgerKind,
     pub seq: i64,
     pub head_hash: String,
 }
@@ -236,7 +237,7 @@ pub struct SignatureRow {
     pub target: String,
     pub signer_user_id: String,
     pub printed_name: String,
-    pub meaning: String,
+    pub meaning: Meaning,
     pub signed_at: i64,
     /// Through what the signature came; `None` when it was recorded before the channel was.
     pub channel: Option<cellpath_ledger::Channel>,
@@ -430,6 +431,16 @@ impl FromRow<'_, AnyRow> for SiteVisit {
         })
     }
 }
+impl FromRow<'_, AnyRow> for LedgerHead {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(LedgerHead {
+            ledger_id: r.try_get("ledger_id")?,
+            kind: word(r, "kind")?,
+            seq: r.try_get("seq")?,
+            head_hash: r.try_get("head_hash")?,
+        })
+    }
+}
 impl FromRow<'_, AnyRow> for Gap {
     fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
         Ok(Gap {
@@ -487,7 +498,7 @@ impl FromRow<'_, AnyRow> for SignatureRow {
             target: r.try_get("target")?,
             signer_user_id: r.try_get("signer_user_id")?,
             printed_name: r.try_get("printed_name")?,
-            meaning: r.try_get("meaning")?,
+            meaning: word(r, "meaning")?,
             signed_at: r.try_get("signed_at")?,
             channel: {
                 let text: String = r.try_get("channel")?;
@@ -1084,35 +1095,20 @@ impl Store {
     }
 
     pub async fn ledger_head(&self, ledger_id: &str) -> Result<Option<LedgerHead>, StoreError> {
-        let row: Option<(String, String, i64, String)> = sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT ledger_id, kind, seq, head_hash FROM ledger_heads WHERE ledger_id = $1",
         )
         .bind(ledger_id)
         .fetch_optional(&self.reader)
-        .await?;
-        Ok(row.map(|(ledger_id, kind, seq, head_hash)| LedgerHead {
-            ledger_id,
-            kind,
-            seq,
-            head_hash,
-        }))
+        .await?)
     }
 
     pub async fn ledgers(&self) -> Result<Vec<LedgerHead>, StoreError> {
-        let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT ledger_id, kind, seq, head_hash FROM ledger_heads ORDER BY ledger_id",
         )
         .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(ledger_id, kind, seq, head_hash)| LedgerHead {
-                ledger_id,
-                kind,
-                seq,
-                head_hash,
-            })
-            .collect())
+        .await?)
     }
 
     /// Events of a ledger with `seq > after`, oldest first.

@@ -19,7 +19,7 @@ pub async fn set_status(Path(id): Path<String>, posted: Posted) -> Result<Respon
     let Posted { ctx, form } = posted;
     let version = form.version()?;
     let status = form.get("status").to_string();
-    if status == "ended" && !form.has("confirm") {
+    if matches!(status.parse(), Ok(PartnershipStatus::Ended)) && !form.has("confirm") {
         let mut errors = FormErrors::default();
         errors.field(
             "confirm",

@@ -599,7 +599,7 @@ fn signatures_panel(
                                 td { (name) }
                                 td { (labels::badge("Signed", labels::Tone::Good)) }
                                 td { strong { (s.row.printed_name) } }
-                                td { (labels::sentence(&s.row.meaning)) }
+                                td { (labels::sentence(s.row.meaning.as_str())) }
                                 td { (time_el(s.row.signed_at)) }
                                 td.sig-channel { (labels::signature_channel(s.row.channel.as_ref())) }
                             }
