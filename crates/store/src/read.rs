@@ -1,4 +1,5 @@
-//! Queries the app reads with. Rows are plain structs; the app decides who may see them.
+//! Queries the app reads with. Rows carry typed values (vocabularies, `Date`, `Option` for
+//! none), read once in their mapping; the app decides who may see them.
 
 use crate::decode::{date, empty_if_none, maybe_text, word};
 use crate::{LedgerKind, Store, StoreError};
