@@ -47,7 +47,7 @@ pub struct Notice {
     /// The other party of the partnership, from the reader's side.
     pub partner_name: String,
     pub agreement_id: Option<String>,
-    pub agreement_kind: Option<String>,
+    pub agreement_kind: Option<AgreementKind>,
     pub expires_on: Option<String>,
     pub days_left: Option<i64>,
     pub site_id: Option<String>,
@@ -61,13 +61,6 @@ pub struct Notice {
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
-}
-
-fn agreement_words(kind: &str) -> String {
-    match kind.parse::<AgreementKind>() {
-        Ok(k) => k.title(),
-        Err(_) => kind.replace('_', " "),
-    }
 }
 
 fn days(n: i64) -> String {
@@ -263,7 +256,7 @@ impl App {
                 out.push(Notice {
                     text: format!(
                         "{}{} with {partner} expires on {} — {} left",
-                        agreement_words(r.agreement_kind.as_str()),
+                        r.agreement_kind.title(),
                         site.as_ref().map_or(String::new(), |s| format!(" for {s}")),
                         r.expires_on,
                         days(r.days_left)
@@ -272,7 +265,7 @@ impl App {
                     recorded_at: r.created_at,
                     on: r.sent_on.into(),
                     agreement_id: Some(r.agreement_id),
-                    agreement_kind: Some(r.agreement_kind.as_str().to_string()),
+                    agreement_kind: Some(r.agreement_kind),
                     expires_on: Some(r.expires_on.into()),
                     days_left: Some(r.days_left),
                     site_id,

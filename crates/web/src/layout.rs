@@ -254,7 +254,7 @@ fn header(chrome: &Chrome) -> Markup {
                 a.user-name href={ (paths::user(&chrome.user_id)) } { (chrome.user_name) }
                 (labels::role_badge(chrome.role.as_str()))
                 span.org-name { (chrome.org_name) }
-                (labels::org_kind_badge(chrome.org_kind.as_str()))
+                (labels::org_kind_badge(chrome.org_kind))
             }
         }
     }

@@ -338,7 +338,7 @@ async fn both_sides_of_a_partnership_see_its_notices_and_no_one_else_does() {
         );
         let msa = |list: &[cellpath_app::notices::Notice]| {
             list.iter()
-                .find(|n| n.agreement_kind.as_deref() == Some("master_service_agreement"))
+                .find(|n| n.agreement_kind == Some(AgreementKind::MasterServiceAgreement))
                 .unwrap()
                 .text
                 .clone()
@@ -354,7 +354,7 @@ async fn both_sides_of_a_partnership_see_its_notices_and_no_one_else_does() {
         // A site's own agreement names the site.
         let quality = seen_by_hs
             .iter()
-            .find(|n| n.agreement_kind.as_deref() == Some("quality_agreement"))
+            .find(|n| n.agreement_kind == Some(AgreementKind::QualityAgreement))
             .unwrap();
         assert_eq!(quality.site_id.as_deref(), Some(ids.main.as_str()));
         assert_eq!(

@@ -27,7 +27,7 @@ fn facility_fields(view: &FormView, sites: &[Site]) -> Markup {
     kinds.extend(FacilityKind::ALL.iter().map(|k| {
         (
             k.as_str().to_string(),
-            labels::facility_kind(k.as_str()).to_string(),
+            labels::facility_kind(*k).to_string(),
         )
     }));
     let site_options: Vec<(String, String)> = sites
@@ -118,7 +118,7 @@ async fn render_list(
                     @for f in &facilities {
                         tr {
                             td { a href={ (paths::facility(&f.id)) } { (f.name) } }
-                            td { (labels::facility_kind_badge(f.kind.as_str())) }
+                            td { (labels::facility_kind_badge(f.kind)) }
                             td {
                                 @for (i, id) in f.site_ids.iter().enumerate() {
                                     @if i > 0 { ", " }
@@ -227,11 +227,11 @@ async fn render_facility(
         header.page-head {
             p.breadcrumb { a href={ (paths::org_facilities(&org.id)) } { "Facilities of " (org.name) } }
             h1 { (facility.name) }
-            p.subtitle { (labels::facility_kind_badge(facility.kind.as_str())) }
+            p.subtitle { (labels::facility_kind_badge(facility.kind)) }
         }
         (notice(notice_code))
         (facts(&[
-            ("Kind", html! { (labels::facility_kind(facility.kind.as_str())) }),
+            ("Kind", html! { (labels::facility_kind(facility.kind)) }),
             ("Health system", html! { a href={ (paths::org(&org.id)) } { (org.name) } }),
             ("Created", time_el(facility.created_at)),
             ("Last changed", time_el(facility.updated_at)),

@@ -44,7 +44,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
         header.page-head {
             h1 { (org.name) }
             p.subtitle {
-                (labels::org_kind_badge(org.kind.as_str()))
+                (labels::org_kind_badge(org.kind))
                 span { "You are signed in as " strong { (ctx.session.user.name) } }
                 (labels::role_badge(ctx.session.user.role.as_str()))
             }

@@ -64,7 +64,7 @@ fn item(n: &Notice) -> Markup {
             a href=(link(n)) {
                 @match n.kind {
                     NoticeKind::ExpiryReminder => {
-                        (labels::agreement_kind(n.agreement_kind.as_deref().unwrap_or("")))
+                        @if let Some(kind) = n.agreement_kind { (labels::agreement_kind(kind)) }
                         @if let Some(site) = &n.site_name { " for " (site) }
                         " with " (n.partner_name) " expires on "
                         @let on = n.expires_on.as_deref().unwrap_or("");

@@ -135,7 +135,7 @@ pub async fn pipeline(ctx: Ctx) -> Result<Response, WebError> {
                 h2 {
                     a href={ (paths::partnership(&first.partnership_id)) } { (first.partnership_name) }
                     span.muted { " · " (first.program_name) " · with " (first.partner) }
-                    @if first.partnership_status != PartnershipStatus::Active { " " (badge(crate::labels::partnership_status(first.partnership_status.as_str()), Tone::Quiet)) }
+                    @if first.partnership_status != PartnershipStatus::Active { " " (badge(crate::labels::partnership_status(first.partnership_status), Tone::Quiet)) }
                 }
                 p.section-links { a href=(paths::plan(&first.partnership_id, &first.program_id)) { "Plan and Gantt chart" } }
                 div.table-scroll { table.list.pipeline {

@@ -92,13 +92,13 @@ async fn render(
         header.page-head {
             h1 { (org.name) }
             p.subtitle {
-                (labels::org_kind_badge(org.kind.as_str()))
+                (labels::org_kind_badge(org.kind))
                 @if own { " Your organization" } @else { " A partner of " (ctx.org.name) }
             }
         }
         (notice(notice_code))
         (facts(&[
-            ("Kind", html! { (labels::org_kind(org.kind.as_str())) }),
+            ("Kind", html! { (labels::org_kind(org.kind)) }),
             ("Identifier", html! { code { (org.id) } }),
             ("Created", time_el(org.created_at)),
             ("Last changed", time_el(org.updated_at)),
@@ -128,7 +128,7 @@ async fn render(
                                 tr {
                                     td { a href={ (paths::partnership(&p.id)) } { (p.name) } }
                                     td { (p.programs.join(", ")) }
-                                    td { (labels::partnership_status_badge(p.status.as_str())) }
+                                    td { (labels::partnership_status_badge(p.status)) }
                                 }
                             }
                         }

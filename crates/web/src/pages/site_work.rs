@@ -260,7 +260,7 @@ pub async fn facility_sections(
                                     td { (program) }
                                     td { (severity_badge(g.severity.as_str())) }
                                     td { (labels::role(g.owner_role.as_str())) }
-                                    td { (labels::due(g.due_on.as_str(), g.status == GapStatus::Open, today.as_str())) }
+                                    td { (labels::due(&g.due_on, g.status == GapStatus::Open, &today)) }
                                     td { (super::readiness::gap_status_badge(g.status.as_str())) }
                                 }
                             }

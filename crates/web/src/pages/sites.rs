@@ -223,7 +223,7 @@ async fn render_site(
                         @for f in &facilities {
                             tr {
                                 td { a href={ (paths::facility(&f.id)) } { (f.name) } }
-                                td { (labels::facility_kind_badge(f.kind.as_str())) }
+                                td { (labels::facility_kind_badge(f.kind)) }
                             }
                         }
                     }

@@ -93,7 +93,7 @@ pub(crate) fn start_form(
         .chain(
             AgreementKind::ALL
                 .iter()
-                .map(|k| (k.as_str().to_string(), labels::agreement_kind(k.as_str()))),
+                .map(|k| (k.as_str().to_string(), labels::agreement_kind(*k))),
         )
         .collect();
     let scopes = [
@@ -197,7 +197,7 @@ pub(super) fn change_forms(ctx: &Ctx, l: &Loaded, returned: &Option<Returned>) -
         .map(|to| {
             (
                 to.as_str().to_string(),
-                labels::agreement_status(to.as_str()).to_string(),
+                labels::agreement_status(*to).to_string(),
             )
         })
         .collect();

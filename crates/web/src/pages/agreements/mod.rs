@@ -162,7 +162,7 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let (a, p) = (&l.agreement, &l.partnership);
-    let kind = labels::agreement_kind(a.kind.as_str());
+    let kind = labels::agreement_kind(a.kind);
     let owners = (
         owner(
             ctx,
@@ -184,14 +184,14 @@ async fn render(
     let content = html! {
         header.page-head {
             p.breadcrumb { a href={ (paths::partnership(&p.id)) "#agreements" } { (p.name) } }
-            h1 { (kind) " " (labels::agreement_status_badge(a.status.as_str())) }
+            h1 { (kind) " " (labels::agreement_status_badge(a.status)) }
             p.subtitle { (l.names.name(&p.manufacturer_id)) " × " (l.names.name(&p.health_system_id)) }
         }
         (notice(notice_code))
         (facts(&[
             ("Kind", html! { (kind) }),
             ("Scope", scope_cell(a, &l.sites)),
-            ("Status", labels::agreement_status_badge(a.status.as_str())),
+            ("Status", labels::agreement_status_badge(a.status)),
             ("Owner, manufacturer", owners.0),
             ("Owner, health system", owners.1),
             ("Effective on", date_or(a.effective_on.as_ref().map_or("", |d| d.as_str()), "Not set")),

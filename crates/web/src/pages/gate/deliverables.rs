@@ -110,7 +110,7 @@ impl Base<'_> {
             Returned::or_fresh(returned, Form::Record(d.as_str()), &fresh);
         let prefix = format!("deliverable-{}", d.as_str().replace('_', "-"));
         let view = FormView::new(values, errors, &prefix);
-        let label = labels::deliverable(d.as_str());
+        let label = labels::deliverable(d);
         html! {
             details.record-deliverable open[failed] {
                 summary { "Record as done" }
@@ -172,7 +172,7 @@ impl Base<'_> {
                                 @for r in records {
                                     tr data-done=(r.deliverable) data-revoked=(!r.counts()) id={ "record-" (r.id) } {
                                         td {
-                                            (labels::deliverable(r.deliverable.as_str())) " "
+                                            (labels::deliverable(r.deliverable)) " "
                                             @if r.counts() {
                                                 (labels::badge("Done", labels::Tone::Good))
                                             } @else {
@@ -227,7 +227,7 @@ impl Base<'_> {
                     }
                     (view.input("Your password", "password", Input::CurrentPassword,
                         Some("Your password confirms that the signature is yours.")))
-                    button.danger type="submit" { "Revoke " (labels::deliverable(r.deliverable.as_str()).to_lowercase()) }
+                    button.danger type="submit" { "Revoke " (labels::deliverable(r.deliverable).to_lowercase()) }
                 }
             }
         }

@@ -164,13 +164,13 @@ async fn render(
             }),
             Missing::Agreement { kind, reason } => agreements.push(html! {
                 li data-missing="agreement" data-kind=(kind.as_str()) {
-                    strong { (labels::agreement_kind(kind.as_str())) } " — " (words(reason))
+                    strong { (labels::agreement_kind(*kind)) } " — " (words(reason))
                 }
             }),
             Missing::Deliverable { deliverable } => deliverables.push(html! {
                 li data-missing="deliverable" data-deliverable=(deliverable.as_str())
                     id={ "deliverable-" (deliverable.as_str()) } {
-                    (labels::deliverable(deliverable.as_str())) " — not done yet"
+                    (labels::deliverable(*deliverable)) " — not done yet"
                     (base.how_to_fulfil(*deliverable, may_record, &returned))
                 }
             }),
@@ -364,9 +364,9 @@ pub(crate) async fn agreements_table(
                     tbody {
                         @for (i, a) in agreements.iter().enumerate() {
                             tr data-agreement=(a.id) data-kind=(a.kind) data-status=(a.status) {
-                                td.kind { a href={ (paths::agreement(&a.id)) } { (labels::agreement_kind(a.kind.as_str())) } }
+                                td.kind { a href={ (paths::agreement(&a.id)) } { (labels::agreement_kind(a.kind)) } }
                                 td.scope { (scope_cell(a, sites)) }
-                                td { (labels::agreement_status_badge(a.status.as_str())) }
+                                td { (labels::agreement_status_badge(a.status)) }
                                 @if let Some((m, h)) = owners.get(i) {
                                     td.owners { (m) br; span.muted { (h) } }
                                 }

@@ -118,7 +118,7 @@ async fn render_list(
                             td { a href={ (paths::partnership(&p.id)) } { (p.name) } }
                             td { (names.name(other_party(ctx, p))) }
                             td { (program_list(&program_names, &p.programs)) }
-                            td { (labels::partnership_status_badge(p.status.as_str())) }
+                            td { (labels::partnership_status_badge(p.status)) }
                             td { (time_el(p.created_at)) }
                         }
                     }

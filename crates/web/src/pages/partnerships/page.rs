@@ -122,7 +122,7 @@ pub(super) async fn render_one(
     let content = html! {
         header.page-head {
             p.breadcrumb { a href="/partnerships" { "Partnerships" } }
-            h1 { (p.name) " " (labels::partnership_status_badge(p.status.as_str())) }
+            h1 { (p.name) " " (labels::partnership_status_badge(p.status)) }
         }
         (notice(notice_code))
         (facts(&[
@@ -132,7 +132,7 @@ pub(super) async fn render_one(
                 @if p.programs.is_empty() { span.muted { "None named yet" } }
                 @else { ul.plain { @for prog in &p.programs { li { (program_names.get(prog).unwrap_or(prog)) } } } }
             }),
-            ("Status", labels::partnership_status_badge(p.status.as_str())),
+            ("Status", labels::partnership_status_badge(p.status)),
             ("Proposed", time_el(p.created_at)),
             ("Last changed", time_el(p.updated_at)),
             ("Version", html! { (p.version) }),

@@ -516,7 +516,7 @@ fn gaps_panel(
                                     }
                                     td { (severity_badge(g.severity.as_str())) }
                                     td { (labels::role(g.owner_role.as_str())) }
-                                    td { (labels::due(g.due_on.as_str(), g.status == GapStatus::Open, super::gate::today(ctx).as_str())) }
+                                    td { (labels::due(&g.due_on, g.status == GapStatus::Open, &super::gate::today(ctx))) }
                                     td { (gap_status_badge(g.status.as_str())) }
                                     td.evidence {
                                         @if g.status == GapStatus::Open { span.muted { "—" } } @else { (g.evidence.as_deref().unwrap_or("")) }

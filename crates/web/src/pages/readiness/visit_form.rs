@@ -249,11 +249,7 @@ pub fn fields(view: &FormView, facilities: &[Facility]) -> Markup {
         .map(|f| {
             (
                 f.id.clone(),
-                format!(
-                    "{} · {}",
-                    f.name,
-                    crate::labels::facility_kind(f.kind.as_str())
-                ),
+                format!("{} · {}", f.name, crate::labels::facility_kind(f.kind)),
             )
         })
         .collect();
