@@ -171,3 +171,26 @@ async fn agreements_refuse_bad_moves_bad_hashes_and_foreign_sites() {
         assert!(err.to_string().contains("use scope health_system"), "{err}");
     }
 }
+
+/// Rows are read into their types once, in the store: a date edited behind the application's
+/// back into something that is not a date is refused there, naming the column and the value,
+/// not carried up as text for each reader to trip on.
+#[tokio::test]
+async fn a_stored_value_that_is_not_its_type_is_refused_where_it_is_read() {
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    let ids = gate_ids(&app).await;
+    let contracts = as_user(&app, "contracts@helixa.example").await;
+    assert!(app.agreements(&contracts, &ids.partnership).await.is_ok());
+    db.execute_behind_the_apps_back(
+        "UPDATE agreements SET effective_on = 'soon' WHERE effective_on <> ''",
+    )
+    .await;
+    match app.agreements(&contracts, &ids.partnership).await {
+        Err(cellpath_app::AppError::Internal(message)) => {
+            assert!(message.contains("effective_on"), "{message}");
+            assert!(message.contains("soon"), "{message}");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+}

@@ -1,8 +1,8 @@
 //! Tenants never see each other; a partnership opens the health system's records by its status.
 
 use crate::support::*;
-use cellpath_app::AppError;
 use cellpath_app::records::sites::{SiteInput, SitePatch};
+use cellpath_app::{AppError, Caller};
 use cellpath_ledger::{Meaning, Signed};
 use cellpath_store::Page;
 use cellpath_store::testing::TestDb;
@@ -466,4 +466,54 @@ async fn a_partnership_opens_the_health_systems_records_by_its_status() {
         assert_eq!(outcome(app.site(&lead, &later.id).await), "ok");
         assert_eq!(outcome(app.facility(&lead, &later_lab.id).await), "ok");
     }
+}
+
+/// A manufacturer sees the directory of health systems it may propose a partnership to (their
+/// names, whether it works with them or not), and so does the operator; a health system is
+/// not shown its peers. Looking a person up by e-mail reads them as `user` does: the operator
+/// finds anyone, a tenant only the people it may see.
+#[tokio::test]
+async fn the_directory_of_health_systems_is_for_manufacturers_and_people_are_found_by_e_mail_as_read()
+ {
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    let names = |orgs: Vec<cellpath_app::views::Organization>| {
+        let mut n: Vec<String> = orgs.into_iter().map(|o| o.name).collect();
+        n.sort();
+        n
+    };
+    let every_health_system = [
+        "Cascade Regional Medical",
+        "Lakeshore University Health",
+        "Piedmont Valley Health",
+    ];
+    let op = Caller::system("test");
+    let helixa = as_user(&app, "contracts@helixa.example").await;
+    assert_eq!(
+        names(app.health_system_directory(&helixa).await.unwrap()),
+        every_health_system
+    );
+    assert_eq!(
+        names(app.health_system_directory(&op).await.unwrap()),
+        every_health_system
+    );
+    let lakeshore = as_user(&app, "admin@lakeshore.example").await;
+    assert!(matches!(
+        app.health_system_directory(&lakeshore).await,
+        Err(AppError::Forbidden(_))
+    ));
+
+    let found = app
+        .user_by_email(&op, "admin@cascade.example")
+        .await
+        .unwrap();
+    assert_eq!(found.email, "admin@cascade.example");
+    assert!(matches!(
+        app.user_by_email(&lakeshore, "admin@cascade.example").await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        app.user_by_email(&op, "nobody@cascade.example").await,
+        Err(AppError::NotFound(_))
+    ));
 }
