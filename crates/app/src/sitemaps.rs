@@ -7,6 +7,8 @@ use crate::programs::{map_context, valid_map};
 use crate::records::expect_version;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::PartnershipStatus;
+use cellpath_domain::events::programs::MapVersionStatus;
 use cellpath_domain::events::site_maps::{
     MapProposalChanges, MapProposalCreated, MapProposalFields, MapProposalUpdated, ProposalStatus,
     SiteMapContent, SiteMapVersionChanges, SiteMapVersionCreated, SiteMapVersionFields,
@@ -14,7 +16,7 @@ use cellpath_domain::events::site_maps::{
 };
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{ScanBurden, Step, ValidMap, scan_burden};
-use cellpath_domain::refinement::{SiteRefinement, check_proposal, effective_map};
+use cellpath_domain::refinement::{SiteMapStatus, SiteRefinement, check_proposal, effective_map};
 use cellpath_ledger::{Meaning, Signed};
 use cellpath_store::{MapProposal, Partnership, Program, SignatureRow, SiteMapVersion};
 use serde::Serialize;
@@ -41,8 +43,7 @@ pub struct SiteMapView {
     pub signatures: Vec<SignatureRow>,
     pub signed_by_health_system: bool,
     pub signed_by_manufacturer: bool,
-    /// `draft`, `awaiting_signature` (one side signed this content) or `signed` (both).
-    pub status: &'static str,
+    pub status: SiteMapStatus,
     pub scan_burden: ScanBurden,
     #[serde(skip)]
     pub effective: Option<ValidMap>,
@@ -50,7 +51,7 @@ pub struct SiteMapView {
 
 /// An ended partnership keeps its record, and takes no more work.
 pub(crate) fn refuse_if_ended(p: &Partnership) -> Result<(), AppError> {
-    if p.status == "ended" {
+    if p.status == PartnershipStatus::Ended {
         // As the policy answers a person (`access::verdict`): readable, not to be changed.
         return Err(AppError::Forbidden(format!(
             "the partnership {} has ended; its record stays readable as it stood, but nothing in it changes any more",
@@ -122,7 +123,7 @@ impl App {
     async fn accepted_changes(&self, site_map_version_id: &str) -> Result<Vec<Step>, AppError> {
         let mut out = Vec::new();
         for p in self.store.map_proposals_of(site_map_version_id).await? {
-            if p.status == "accepted" {
+            if p.status == ProposalStatus::Accepted {
                 out.push(serde_json::from_value(p.proposed).map_err(internal)?);
             }
         }
@@ -194,11 +195,7 @@ impl App {
                 }
             }
         }
-        let status = match by {
-            (true, true) => "signed",
-            (false, false) => "draft",
-            _ => "awaiting_signature",
-        };
+        let status = SiteMapStatus::of_signatures(by.0, by.1);
         Ok(SiteMapView {
             scan_burden: scan_burden(effective.as_map(), &ctx.units),
             version,
@@ -268,7 +265,7 @@ impl App {
             .map_versions_of(program_id)
             .await?
             .into_iter()
-            .find(|v| v.status == "published")
+            .find(|v| v.status == MapVersionStatus::Published)
             .ok_or_else(|| {
                 AppError::invalid(
                     "program_id",
@@ -359,7 +356,7 @@ impl App {
             )
             .await?;
         self.require_side(caller, &p, Side::HealthSystem, "refining a site's map")?;
-        if view.status == "signed" {
+        if view.status == SiteMapStatus::Signed {
             return Err(AppError::invalid(
                 "status",
                 format!(
@@ -426,7 +423,7 @@ impl App {
             )
             .await?;
         self.require_side(caller, &p, Side::HealthSystem, "proposing a change")?;
-        if view.status == "signed" {
+        if view.status == SiteMapStatus::Signed {
             return Err(AppError::invalid(
                 "status",
                 "this version is signed by both sides; propose the change on the next version",
@@ -441,7 +438,7 @@ impl App {
         if view
             .proposals
             .iter()
-            .any(|pr| pr.step_key == step.key && pr.status == "pending")
+            .any(|pr| pr.step_key == step.key && pr.status == ProposalStatus::Pending)
         {
             f.fail(
                 "step",
@@ -459,8 +456,8 @@ impl App {
             step_key: step.key.clone(),
             proposed: serde_json::to_value(&step).map_err(internal)?,
             reason: reason.expect("checked").into_string(),
-            status: "pending".into(),
-            decision_reason: String::new(),
+            status: ProposalStatus::Pending,
+            decision_reason: None,
             version: 1,
             created_at: 0,
             updated_at: 0,
@@ -520,13 +517,13 @@ impl App {
             )
             .await?;
         self.require_side(caller, &p, Side::Manufacturer, "deciding on a proposal")?;
-        if view.status == "signed" {
+        if view.status == SiteMapStatus::Signed {
             return Err(AppError::invalid(
                 "status",
                 "this version is signed by both sides and never changes; propose the change again on the next version",
             ));
         }
-        if proposal.status != "pending" {
+        if proposal.status != ProposalStatus::Pending {
             return Err(AppError::invalid(
                 "status",
                 format!("this proposal was already {}", proposal.status),
@@ -557,9 +554,10 @@ impl App {
         } else {
             ProposalStatus::Rejected
         };
+        let reason = reason.expect("checked").into_string();
         let next = MapProposal {
-            status: status.as_str().into(),
-            decision_reason: reason.expect("checked").into_string(),
+            status,
+            decision_reason: Some(reason.clone()).filter(|r| !r.is_empty()),
             version: proposal.version + 1,
             ..proposal.clone()
         };
@@ -572,7 +570,7 @@ impl App {
             },
             new: MapProposalChanges {
                 status: Some(status),
-                decision_reason: Some(next.decision_reason.clone()),
+                decision_reason: Some(reason),
             },
         };
         self.write(
@@ -614,7 +612,11 @@ impl App {
             rel,
             "site maps of this partnership",
         )?;
-        if view.proposals.iter().any(|pr| pr.status == "pending") {
+        if view
+            .proposals
+            .iter()
+            .any(|pr| pr.status == ProposalStatus::Pending)
+        {
             return Err(AppError::invalid(
                 "status",
                 "a proposal on this version is waiting for the manufacturer's decision; sign once it is decided",

@@ -11,6 +11,27 @@ use crate::process_map::{
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+vocabulary!(
+    /// Where a site map version stands: nobody has signed its content, one side has, or both
+    /// have (then it never changes again).
+    SiteMapStatus, "site map status" {
+        Draft => "draft",
+        AwaitingSignature => "awaiting_signature",
+        Signed => "signed",
+    }
+);
+
+impl SiteMapStatus {
+    /// The status given which sides signed the version's current content.
+    pub fn of_signatures(health_system: bool, manufacturer: bool) -> SiteMapStatus {
+        match (health_system, manufacturer) {
+            (true, true) => SiteMapStatus::Signed,
+            (false, false) => SiteMapStatus::Draft,
+            _ => SiteMapStatus::AwaitingSignature,
+        }
+    }
+}
+
 /// What the site says about one step of the map.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -24,6 +24,26 @@ pub enum LedgerKind {
     Partnership,
 }
 
+impl std::fmt::Display for LedgerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for LedgerKind {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<LedgerKind, StoreError> {
+        [
+            LedgerKind::Manufacturer,
+            LedgerKind::HealthSystem,
+            LedgerKind::Partnership,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| StoreError::Invalid(format!("unknown ledger kind {s:?}")))
+    }
+}
+
 impl LedgerKind {
     pub fn as_str(self) -> &'static str {
         match self {

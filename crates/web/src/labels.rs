@@ -2,6 +2,8 @@
 //! kinds. The wire names (`patient_ops`, `health_system`) stay in forms and URLs; people see
 //! "Patient operations" and "Health system". An unknown word is shown as it is, never dropped.
 
+use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Deliverable};
+use cellpath_domain::{Date, FacilityKind, OrgKind, PartnershipStatus};
 use maud::{Markup, html};
 
 pub fn role(role: &str) -> &str {
@@ -24,50 +26,48 @@ pub fn role(role: &str) -> &str {
     }
 }
 
-pub fn org_kind(kind: &str) -> &str {
+pub fn org_kind(kind: OrgKind) -> &'static str {
     match kind {
-        "manufacturer" => "Manufacturer",
-        "health_system" => "Health system",
-        other => other,
+        OrgKind::Manufacturer => "Manufacturer",
+        OrgKind::HealthSystem => "Health system",
     }
 }
 
-pub fn facility_kind(kind: &str) -> &str {
+pub fn facility_kind(kind: FacilityKind) -> &'static str {
     match kind {
-        "clinical" => "Clinical (infusion, inpatient)",
-        "collection" => "Collection (apheresis)",
-        "processing" => "Processing (cell lab)",
-        other => other,
+        FacilityKind::Clinical => "Clinical (infusion, inpatient)",
+        FacilityKind::Collection => "Collection (apheresis)",
+        FacilityKind::Processing => "Processing (cell lab)",
     }
 }
 
-pub fn partnership_status(status: &str) -> &str {
+pub fn partnership_status(status: PartnershipStatus) -> &'static str {
     match status {
-        "proposed" => "Proposed",
-        "active" => "Active",
-        "ended" => "Ended",
-        other => other,
+        PartnershipStatus::Proposed => "Proposed",
+        PartnershipStatus::Active => "Active",
+        PartnershipStatus::Ended => "Ended",
     }
 }
 
 /// An agreement's status in words: `legal_review` → "Legal review".
-pub fn agreement_status(status: &str) -> &str {
+pub fn agreement_status(status: AgreementStatus) -> &'static str {
     match status {
-        "not_started" => "Not started",
-        "drafting" => "Drafting",
-        "negotiating" => "Negotiating",
-        "legal_review" => "Legal review",
-        "executed" => "Executed",
-        "withdrawn" => "Withdrawn",
-        other => other,
+        AgreementStatus::NotStarted => "Not started",
+        AgreementStatus::Drafting => "Drafting",
+        AgreementStatus::Negotiating => "Negotiating",
+        AgreementStatus::LegalReview => "Legal review",
+        AgreementStatus::Executed => "Executed",
+        AgreementStatus::Withdrawn => "Withdrawn",
     }
 }
 
-pub fn agreement_status_badge(status: &str) -> Markup {
+pub fn agreement_status_badge(status: AgreementStatus) -> Markup {
     let tone = match status {
-        "executed" => Tone::Good,
-        "drafting" | "negotiating" | "legal_review" => Tone::Waiting,
-        _ => Tone::Quiet,
+        AgreementStatus::Executed => Tone::Good,
+        AgreementStatus::Drafting | AgreementStatus::Negotiating | AgreementStatus::LegalReview => {
+            Tone::Waiting
+        }
+        AgreementStatus::NotStarted | AgreementStatus::Withdrawn => Tone::Quiet,
     };
     html! {
         span class={ "badge agreement-status " (tone.class()) } data-status=(status) { (agreement_status(status)) }
@@ -75,19 +75,13 @@ pub fn agreement_status_badge(status: &str) -> Markup {
 }
 
 /// An agreement kind as a heading: `quality_agreement` → "Quality agreement".
-pub fn agreement_kind(kind: &str) -> String {
-    match kind.parse::<cellpath_domain::contracting::AgreementKind>() {
-        Ok(k) => k.title(),
-        Err(_) => kind.to_string(),
-    }
+pub fn agreement_kind(kind: AgreementKind) -> String {
+    kind.title()
 }
 
 /// A gate deliverable (DESIGN.md §2) in words: the domain's label.
-pub fn deliverable(d: &str) -> &str {
-    match d.parse::<cellpath_domain::contracting::Deliverable>() {
-        Ok(k) => k.label(),
-        Err(_) => d,
-    }
+pub fn deliverable(d: Deliverable) -> &'static str {
+    d.label()
 }
 
 /// `site.created` → "Site created"; `api_token.revoked` → "API token revoked".
@@ -156,36 +150,31 @@ pub fn role_badge(r: &str) -> Markup {
     html! { span.badge.badge-role data-role=(r) { (role(r)) } }
 }
 
-pub fn org_kind_badge(kind: &str) -> Markup {
+pub fn org_kind_badge(kind: OrgKind) -> Markup {
     html! { span.badge.badge-kind data-kind=(kind) { (org_kind(kind)) } }
 }
 
-pub fn facility_kind_badge(kind: &str) -> Markup {
+pub fn facility_kind_badge(kind: FacilityKind) -> Markup {
     html! { span.badge.badge-kind data-kind=(kind) { (facility_kind(kind)) } }
 }
 
-pub fn partnership_status_badge(status: &str) -> Markup {
+pub fn partnership_status_badge(status: PartnershipStatus) -> Markup {
     let tone = match status {
-        "active" => Tone::Good,
-        "proposed" => Tone::Waiting,
-        _ => Tone::Quiet,
+        PartnershipStatus::Active => Tone::Good,
+        PartnershipStatus::Proposed => Tone::Waiting,
+        PartnershipStatus::Ended => Tone::Quiet,
     };
     html! {
         span class={ "badge status " (tone.class()) } data-status=(status) { (partnership_status(status)) }
     }
 }
 
-/// A due date, and for what is still open past it, "Overdue" with the days (`today` and
-/// `due_on` as `YYYY-MM-DD`).
-pub fn due(due_on: &str, open: bool, today: &str) -> Markup {
-    let late = match (
-        cellpath_domain::Date::parse(due_on),
-        cellpath_domain::Date::parse(today),
-    ) {
-        (Ok(due), Ok(today)) if open => {
-            -cellpath_domain::contracting::reminders::days_left(&today, &due)
-        }
-        _ => 0,
+/// A due date, and for what is still open past it, "Overdue" with the days.
+pub fn due(due_on: &Date, open: bool, today: &Date) -> Markup {
+    let late = if open {
+        -cellpath_domain::contracting::reminders::days_left(today, due_on)
+    } else {
+        0
     };
     html! {
         time datetime=(due_on) { (due_on) }
@@ -222,10 +211,10 @@ mod tests {
     fn every_deliverable_and_agreement_status_has_a_label() {
         use cellpath_domain::contracting::{AgreementStatus, Deliverable};
         for d in Deliverable::ALL {
-            assert_ne!(deliverable(d.as_str()), d.as_str(), "{d} has no label");
+            assert_ne!(deliverable(*d), d.as_str(), "{d} has no label");
         }
         for s in AgreementStatus::ALL {
-            assert_ne!(agreement_status(s.as_str()), s.as_str(), "{s} has no label");
+            assert_ne!(agreement_status(*s), s.as_str(), "{s} has no label");
         }
     }
 

@@ -7,12 +7,6 @@ use cellpath_domain::events::contracting::{
     AgreementChanges, AgreementCreated, AgreementFields, Amendment, Document,
 };
 
-/// A day as the agreement's row holds it: `""` when none.
-fn blank(day: &Option<Date>) -> String {
-    day.as_ref()
-        .map_or_else(String::new, |d| d.as_str().to_string())
-}
-
 /// A new agreement. Scope rules, kept simple on purpose: the central kinds (master service
 /// agreement, terms and conditions, data protection) are executed once for the health system,
 /// so they take `health_system` scope only; quality and supply agreements may be negotiated at
@@ -77,7 +71,7 @@ impl App {
         let (a, p) = self
             .agreement_checked(caller, agreement_id, expected_version)
             .await?;
-        if a.status == AgreementStatus::Withdrawn.as_str() {
+        if a.status == AgreementStatus::Withdrawn {
             return Err(AppError::invalid(
                 "status",
                 "this agreement was withdrawn; it takes no more changes (start a new one)",
@@ -123,8 +117,8 @@ impl App {
         let next = Agreement { version, ..next };
         // A timer for the day an executed agreement lapses: the gate is judged again that
         // morning, not at the next hourly review.
-        let lapses = (next.status == AgreementStatus::Executed.as_str())
-            .then(|| Date::parse(&next.expires_on).ok())
+        let lapses = (next.status == AgreementStatus::Executed)
+            .then(|| next.expires_on.clone())
             .flatten();
         let timer = lapses.map(|day| {
             crate::Job::ReviewGate {
@@ -169,15 +163,15 @@ impl App {
         field: &str,
         user_id: &Option<String>,
         org_id: &str,
-    ) -> Result<String, AppError> {
+    ) -> Result<Option<String>, AppError> {
         let Some(id) = user_id.as_deref().filter(|s| !s.is_empty()) else {
-            return Ok(String::new());
+            return Ok(None);
         };
         match self.store.user(id).await? {
-            Some(u) if u.org_id == org_id => Ok(u.id),
+            Some(u) if u.org_id == org_id => Ok(Some(u.id)),
             _ => {
                 f.fail(field, "is not a user of that side's organization");
-                Ok(String::new())
+                Ok(None)
             }
         }
     }
@@ -290,14 +284,14 @@ impl App {
         let a = Agreement {
             id: crate::ids::new_id("agr"),
             partnership_id: p.id.clone(),
-            kind: kind.expect("checked").as_str().to_string(),
-            scope: scope.expect("checked").as_str().to_string(),
-            site_id: site_id.unwrap_or_default(),
-            status: AgreementStatus::NotStarted.as_str().to_string(),
+            kind: kind.expect("checked"),
+            scope: scope.expect("checked"),
+            site_id,
+            status: AgreementStatus::NotStarted,
             owner_manufacturer: owner_m,
             owner_health_system: owner_h,
-            effective_on: String::new(),
-            expires_on: String::new(),
+            effective_on: None,
+            expires_on: None,
             coverage: serde_json::to_value(&coverage).map_err(internal)?,
             documents: Value::Array(vec![]),
             amendments: Value::Array(vec![]),
@@ -312,10 +306,10 @@ impl App {
                 partnership_id: a.partnership_id.clone(),
                 kind: kind.expect("checked"),
                 scope: scope.expect("checked"),
-                site_id: a.site_id.clone(),
+                site_id: or_empty(&a.site_id).to_string(),
                 status: AgreementStatus::NotStarted,
-                owner_manufacturer: a.owner_manufacturer.clone(),
-                owner_health_system: a.owner_health_system.clone(),
+                owner_manufacturer: or_empty(&a.owner_manufacturer).to_string(),
+                owner_health_system: or_empty(&a.owner_health_system).to_string(),
                 effective_on: None,
                 expires_on: None,
                 coverage,
@@ -352,7 +346,7 @@ impl App {
         let (a, _) = self
             .agreement_checked(caller, agreement_id, expected_version)
             .await?;
-        let from: AgreementStatus = a.status.parse().map_err(internal)?;
+        let from = a.status;
         let to: AgreementStatus = to.parse().map_err(|e| AppError::invalid("status", e))?;
         if !from.may_move_to(to) {
             let allowed: Vec<&str> = AgreementStatus::ALL
@@ -372,7 +366,7 @@ impl App {
                 },
             ));
         }
-        if to == AgreementStatus::Executed && a.effective_on.is_empty() {
+        if to == AgreementStatus::Executed && a.effective_on.is_none() {
             return Err(AppError::invalid(
                 "effective_on",
                 "set the agreement's effective date before recording it executed",
@@ -381,7 +375,7 @@ impl App {
         let mut changes = Diff::<AgreementChanges>::default();
         changes.set(|c| &mut c.status, from, to);
         let mut next = Agreement {
-            status: to.as_str().to_string(),
+            status: to,
             ..a.clone()
         };
         if from == AgreementStatus::LegalReview && to == AgreementStatus::Negotiating {
@@ -426,14 +420,14 @@ impl App {
         f.finish()?;
         let effective = effective.expect("checked");
         // Both dates are recorded together, old and new, when either changes.
-        let before = (date_or_none(&a.effective_on)?, date_or_none(&a.expires_on)?);
+        let before = (a.effective_on.clone(), a.expires_on.clone());
         let after = (Some(effective), expires);
         if before == after {
             return Ok(Outcome::Fresh(a));
         }
         let next = Agreement {
-            effective_on: blank(&after.0),
-            expires_on: blank(&after.1),
+            effective_on: after.0.clone(),
+            expires_on: after.1.clone(),
             ..a.clone()
         };
         let mut changes = Diff::<AgreementChanges>::default();
@@ -537,7 +531,7 @@ impl App {
                 "this agreement already covers all current and future sites",
             ));
         };
-        if a.scope != Scope::HealthSystem.as_str() {
+        if a.scope != Scope::HealthSystem {
             return Err(AppError::invalid(
                 "site_ids",
                 "a site-scope agreement binds its own site only; joinders extend health-system agreements",

@@ -4,7 +4,7 @@
 //! e-signed in the same command, with the password re-entered; each enqueues the gate's review
 //! in its transaction, so an authorization or a suspension follows it on the record.
 
-use super::{DeliverableInput, date_or_none, internal};
+use super::{DeliverableInput, day_or_empty, or_empty};
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::contracting::Deliverable;
@@ -103,7 +103,7 @@ impl App {
             .deliverable_records_of(&p.id, &input.site_id, &input.program_id)
             .await?
             .into_iter()
-            .find(|r| r.deliverable == deliverable.as_str());
+            .find(|r| r.deliverable == deliverable);
         if let Some(r) = before.as_ref().filter(|r| r.counts()) {
             return Err(AppError::Duplicate {
                 field: "deliverable".into(),
@@ -125,22 +125,21 @@ impl App {
             // Revoked before: done again, on the same row.
             Some(r) => {
                 let next = DeliverableRecord {
-                    done_on: done_on.as_str().to_string(),
+                    done_on: done_on.clone(),
                     evidence: evidence.clone(),
-                    revoked_on: String::new(),
-                    revoked_reason: String::new(),
+                    revoked_on: None,
+                    revoked_reason: None,
                     version: r.version + 1,
                     ..r.clone()
                 };
                 // Every field of the revocation's record, cleared or not.
                 let mut changes = Diff::<DeliverableRecordChanges>::default();
-                let done_before = Date::parse(&r.done_on).map_err(internal)?;
-                changes.set(|c| &mut c.done_on, done_before, done_on);
+                changes.set(|c| &mut c.done_on, r.done_on.clone(), done_on);
                 changes.set(|c| &mut c.evidence, r.evidence.clone(), evidence);
-                changes.set(|c| &mut c.revoked_on, date_or_none(&r.revoked_on)?, None);
+                changes.set(|c| &mut c.revoked_on, r.revoked_on.clone(), None);
                 changes.set(
                     |c| &mut c.revoked_reason,
-                    r.revoked_reason.clone(),
+                    or_empty(&r.revoked_reason).to_string(),
                     String::new(),
                 );
                 Write::event(&p.id, &changes.updated(&r.id, next.version), move |e| {
@@ -169,11 +168,11 @@ impl App {
                     partnership_id: event.new.partnership_id.clone(),
                     site_id: event.new.site_id.clone(),
                     program_id: event.new.program_id.clone(),
-                    deliverable: deliverable.as_str().to_string(),
-                    done_on: event.new.done_on.as_str().to_string(),
+                    deliverable,
+                    done_on: event.new.done_on.clone(),
                     evidence: event.new.evidence.clone(),
-                    revoked_on: String::new(),
-                    revoked_reason: String::new(),
+                    revoked_on: None,
+                    revoked_reason: None,
                     version: 1,
                     created_at: 0,
                     updated_at: 0,
@@ -212,10 +211,7 @@ impl App {
         let principal = caller.principal.as_ref().ok_or_else(|| {
             AppError::Forbidden("only a person revokes a deliverable: it needs a signature".into())
         })?;
-        let deliverable: Deliverable = r
-            .deliverable
-            .parse()
-            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let deliverable = r.deliverable;
         refuse_other_side(deliverable, principal)?;
         let mut f = Fields::default();
         let reason = f.check("reason", Notes::parse(reason));
@@ -231,7 +227,7 @@ impl App {
                 format!(
                     "{} was already revoked on {}; record it done again when it holds",
                     deliverable.label(),
-                    r.revoked_on
+                    day_or_empty(&r.revoked_on)
                 ),
             ));
         }
@@ -246,18 +242,18 @@ impl App {
         let today = Date::of_micros(self.now());
         let reason = reason.expect("checked").into_string();
         let next = DeliverableRecord {
-            revoked_on: today.as_str().to_string(),
-            revoked_reason: reason.clone(),
+            revoked_on: Some(today.clone()),
+            revoked_reason: Some(reason.clone()),
             version: r.version + 1,
             ..r.clone()
         };
         let mut changes = Diff::<DeliverableRecordChanges>::default();
+        changes.set(|c| &mut c.revoked_on, r.revoked_on.clone(), Some(today));
         changes.set(
-            |c| &mut c.revoked_on,
-            date_or_none(&r.revoked_on)?,
-            Some(today),
+            |c| &mut c.revoked_reason,
+            or_empty(&r.revoked_reason).to_string(),
+            reason,
         );
-        changes.set(|c| &mut c.revoked_reason, r.revoked_reason.clone(), reason);
         self.write(
             caller,
             idem,

@@ -1,8 +1,8 @@
 //! Tenants never see each other; a partnership opens the health system's records by its status.
 
 use crate::support::*;
-use cellpath_app::AppError;
 use cellpath_app::records::sites::{SiteInput, SitePatch};
+use cellpath_app::{AppError, Caller};
 use cellpath_ledger::{Meaning, Signed};
 use cellpath_store::Page;
 use cellpath_store::testing::TestDb;
@@ -14,13 +14,13 @@ async fn no_tenant_reads_or_writes_another_tenants_data() {
     let lakeshore = org_id(&app, "Lakeshore University Health").await;
     let cascade = org_id(&app, "Cascade Regional Medical").await;
     let cascade_site = app
-        .store
+        .store()
         .sites_of(&cascade, Page::all())
         .await
         .unwrap()
         .remove(0);
     let lakeshore_site = app
-        .store
+        .store()
         .sites_of(&lakeshore, Page::all())
         .await
         .unwrap()
@@ -153,20 +153,20 @@ async fn a_partnership_opens_the_health_systems_records_by_its_status() {
         let piedmont = org_id(&app, "Piedmont Valley Health").await;
         let helixa = org_id(&app, "Helixa Therapeutics").await;
         let vantacel = app
-            .store
+            .store()
             .programs_of(&helixa, Page::all())
             .await
             .unwrap()
             .remove(0)
             .id;
         let site = app
-            .store
+            .store()
             .sites_of(&piedmont, Page::all())
             .await
             .unwrap()
             .remove(0);
         let facility = app
-            .store
+            .store()
             .facilities_of_site(&site.id)
             .await
             .unwrap()
@@ -305,7 +305,7 @@ async fn a_partnership_opens_the_health_systems_records_by_its_status() {
             db.label
         );
         // Nothing is signed on a proposal, and it is not changed but by accepting or ending.
-        let head = app.store.ledger_head(&p.id).await.unwrap().unwrap();
+        let head = app.store().ledger_head(&p.id).await.unwrap().unwrap();
         let sign = app
             .sign(
                 &lead,
@@ -466,4 +466,54 @@ async fn a_partnership_opens_the_health_systems_records_by_its_status() {
         assert_eq!(outcome(app.site(&lead, &later.id).await), "ok");
         assert_eq!(outcome(app.facility(&lead, &later_lab.id).await), "ok");
     }
+}
+
+/// A manufacturer sees the directory of health systems it may propose a partnership to (their
+/// names, whether it works with them or not), and so does the operator; a health system is
+/// not shown its peers. Looking a person up by e-mail reads them as `user` does: the operator
+/// finds anyone, a tenant only the people it may see.
+#[tokio::test]
+async fn the_directory_of_health_systems_is_for_manufacturers_and_people_are_found_by_e_mail_as_read()
+ {
+    let db = TestDb::sqlite().await;
+    let (app, _) = demo_app(&db).await;
+    let names = |orgs: Vec<cellpath_app::views::Organization>| {
+        let mut n: Vec<String> = orgs.into_iter().map(|o| o.name).collect();
+        n.sort();
+        n
+    };
+    let every_health_system = [
+        "Cascade Regional Medical",
+        "Lakeshore University Health",
+        "Piedmont Valley Health",
+    ];
+    let op = Caller::system("test");
+    let helixa = as_user(&app, "contracts@helixa.example").await;
+    assert_eq!(
+        names(app.health_system_directory(&helixa).await.unwrap()),
+        every_health_system
+    );
+    assert_eq!(
+        names(app.health_system_directory(&op).await.unwrap()),
+        every_health_system
+    );
+    let lakeshore = as_user(&app, "admin@lakeshore.example").await;
+    assert!(matches!(
+        app.health_system_directory(&lakeshore).await,
+        Err(AppError::Forbidden(_))
+    ));
+
+    let found = app
+        .user_by_email(&op, "admin@cascade.example")
+        .await
+        .unwrap();
+    assert_eq!(found.email, "admin@cascade.example");
+    assert!(matches!(
+        app.user_by_email(&lakeshore, "admin@cascade.example").await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        app.user_by_email(&op, "nobody@cascade.example").await,
+        Err(AppError::NotFound(_))
+    ));
 }

@@ -15,9 +15,9 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::audit::{EventView, VerifyReport};
+use cellpath_app::views::Page;
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, Signed};
-use cellpath_store::Page;
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::Value;
@@ -162,7 +162,7 @@ async fn render(
         header.page-head {
             p.breadcrumb { a href=(back) { (title) } }
             h1 { "Audit trail" }
-            p.subtitle { (title) " · " (labels::event_kind(&head.kind)) " ledger" }
+            p.subtitle { (title) " · " (labels::event_kind(head.kind.as_str())) " ledger" }
         }
         (notice(notice_code))
         (super::facts(&[
@@ -271,7 +271,7 @@ fn event(
                         li.signature data-meaning=(s.meaning) {
                             span.sig-mark aria-hidden="true" { "✎" }
                             strong { (s.printed_name) }
-                            " · " (badge(&labels::sentence(&s.meaning), Tone::Info))
+                            " · " (badge(&labels::sentence(s.meaning.as_str()), Tone::Info))
                             " · " (time_el(s.signed_at))
                             " · " span.sig-channel { (labels::signature_channel(s.channel.as_ref())) }
                         }

@@ -12,7 +12,7 @@ use crate::paths;
 use crate::session::Ctx;
 use axum::response::Response;
 use cellpath_app::notices::{Notice, NoticeKind};
-use cellpath_store::Page;
+use cellpath_app::views::Page;
 use maud::{Markup, html};
 
 /// How many notices the home page shows.
@@ -64,7 +64,7 @@ fn item(n: &Notice) -> Markup {
             a href=(link(n)) {
                 @match n.kind {
                     NoticeKind::ExpiryReminder => {
-                        (labels::agreement_kind(n.agreement_kind.as_deref().unwrap_or("")))
+                        @if let Some(kind) = n.agreement_kind { (labels::agreement_kind(kind)) }
                         @if let Some(site) = &n.site_name { " for " (site) }
                         " with " (n.partner_name) " expires on "
                         @let on = n.expires_on.as_deref().unwrap_or("");

@@ -6,8 +6,9 @@ use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::pages::site_work::{Row, readiness_cell, rows, site_map_cell};
 use crate::paths;
 use crate::session::Ctx;
+use cellpath_app::views::Partnership;
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_store::Partnership;
+use cellpath_domain::refinement::SiteMapStatus;
 use maud::{Markup, html};
 
 /// "Start site map" (or "Start version N+1" from a signed version) for the health system.
@@ -16,7 +17,7 @@ fn start_form(ctx: &Ctx, r: &Row) -> Markup {
         && ctx.may_in(Action::Create, ResourceKind::SiteMap, &r.partnership);
     let from = match &r.newest {
         None => None,
-        Some((v, "signed", _)) => Some(v),
+        Some((v, SiteMapStatus::Signed, _)) => Some(v),
         Some(_) => return html! {},
     };
     html! {

@@ -20,8 +20,8 @@ use maud::{Markup, html};
 
 fn what(item: &TrackKind) -> String {
     match item {
-        TrackKind::Agreement(k) => labels::agreement_kind(k.as_str()),
-        TrackKind::Deliverable(d) => labels::deliverable(d.as_str()).to_string(),
+        TrackKind::Agreement(k) => labels::agreement_kind(*k),
+        TrackKind::Deliverable(d) => labels::deliverable(*d).to_string(),
     }
 }
 

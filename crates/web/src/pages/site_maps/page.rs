@@ -22,12 +22,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::sitemaps::Side;
+use cellpath_app::views::{MapProposal, SignatureRow};
 use cellpath_domain::Role;
+use cellpath_domain::events::site_maps::ProposalStatus;
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{RecordedIn, Stage, Step, StepKind, StepParams};
 use cellpath_domain::refinement::LocalStep;
+use cellpath_domain::refinement::SiteMapStatus;
 use cellpath_ledger::Meaning;
-use cellpath_store::{MapProposal, SignatureRow};
 use maud::{Markup, html};
 
 const CHECKLIST_FIELDS: &[&str] = &["key", "name", "stage", "role", "items", "after", "before"];
@@ -247,7 +249,7 @@ async fn signatures<'a>(ctx: &Ctx, loaded: &'a Loaded) -> Vec<SignedBy<'a>> {
 async fn history(
     ctx: &Ctx,
     loaded: &Loaded,
-) -> Result<Vec<(cellpath_store::SiteMapVersion, &'static str)>, WebError> {
+) -> Result<Vec<(cellpath_app::views::SiteMapVersion, SiteMapStatus)>, WebError> {
     let all = ctx
         .app
         .site_maps(ctx.caller(), &loaded.partnership.id)
@@ -273,18 +275,22 @@ fn short_hash(hash: &str) -> &str {
 
 fn status_callout(ctx: &Ctx, loaded: &Loaded) -> Markup {
     let v = &loaded.view;
-    let pending = v.proposals.iter().filter(|p| p.status == "pending").count();
+    let pending = v
+        .proposals
+        .iter()
+        .filter(|p| p.status == ProposalStatus::Pending)
+        .count();
     let (hs, mfr) = (&loaded.health_system_name, &loaded.manufacturer_name);
     html! {
         @match v.status {
-            "signed" => {
+            SiteMapStatus::Signed => {
                 div.callout.good #status-note {
                     p { strong { "Signed by both sides." } " Version " (v.version.number)
                         " never changes: cases started on it run on it. To change the site's map, start the next version." }
                     @if loaded.may_start_next() { p { (start_next_button(ctx, loaded)) } }
                 }
             }
-            "awaiting_signature" => {
+            SiteMapStatus::AwaitingSignature => {
                 div.callout.warning #status-note {
                     p {
                         strong { "Signed by " (if v.signed_by_health_system { hs } else { mfr }) "; waiting for the signature of "
@@ -450,7 +456,7 @@ fn proposals_panel(ctx: &Ctx, loaded: &Loaded, returned: &Option<Returned>) -> M
                 article.proposal #{ "proposal-" (p.id) } data-proposal=(p.id) data-status=(p.status) data-step=(p.step_key) {
                     header.proposal-head {
                         a href={ (loaded.path()) "/steps/" (p.step_key) } { strong { (loaded.step_name(&p.step_key)) } }
-                        " " (proposal_badge(&p.status))
+                        " " (proposal_badge(p.status.as_str()))
                         span.muted.proposal-time { "Proposed " (time_el(p.created_at)) }
                     }
                     div.proposal-body {
@@ -462,8 +468,8 @@ fn proposals_panel(ctx: &Ctx, loaded: &Loaded, returned: &Option<Returned>) -> M
                         }
                         div.decision {
                             h3 { "Decision of " (mfr) }
-                            @if p.status != "pending" {
-                                p { (p.decision_reason) }
+                            @if p.status != ProposalStatus::Pending {
+                                p { (p.decision_reason.as_deref().unwrap_or("")) }
                                 p.muted { (time_el(p.updated_at)) }
                             } @else if loaded.may_decide() {
                                 (decide_form(ctx, loaded, p, returned))
@@ -533,7 +539,11 @@ fn signatures_panel(
     returned: &Option<Returned>,
 ) -> Markup {
     let v = &loaded.view;
-    let pending = v.proposals.iter().filter(|p| p.status == "pending").count();
+    let pending = v
+        .proposals
+        .iter()
+        .filter(|p| p.status == ProposalStatus::Pending)
+        .count();
     let sides = [
         (
             Side::HealthSystem,
@@ -589,7 +599,7 @@ fn signatures_panel(
                                 td { (name) }
                                 td { (labels::badge("Signed", labels::Tone::Good)) }
                                 td { strong { (s.row.printed_name) } }
-                                td { (labels::sentence(&s.row.meaning)) }
+                                td { (labels::sentence(s.row.meaning.as_str())) }
                                 td { (time_el(s.row.signed_at)) }
                                 td.sig-channel { (labels::signature_channel(s.row.channel.as_ref())) }
                             }
@@ -693,7 +703,7 @@ async fn render(
                                 @if h.id == loaded.id() { strong { "Version " (h.number) } " (this page)" }
                                 @else { a href={ (paths::site_map(&h.id)) } { "Version " (h.number) } }
                             }
-                            td { (status_badge(st)) }
+                            td { (status_badge(*st)) }
                             td { a href={ (paths::map(&h.base_map_version_id)) } { "Published map" } }
                             td { (time_el(h.created_at)) }
                         }
