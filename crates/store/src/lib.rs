@@ -6,6 +6,7 @@
 pub mod contracting;
 mod dialect;
 mod error;
+mod gate_reads;
 mod jobs;
 pub mod migrate;
 mod ops;
