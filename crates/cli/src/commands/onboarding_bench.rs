@@ -387,7 +387,10 @@ async fn measure(
         growth.push(Figure {
             database,
             what: a.what,
-            on: format!("growth {unit}, {} → {}", a.on, b.on),
+            on: format!(
+                "growth {unit} ({} → {} partnerships, {} → {} sites)",
+                halves[0].0, halves[1].0, halves[0].1, halves[1].1
+            ),
             median_ms: each(a.median_ms, b.median_ms),
             min_ms: each(a.min_ms, b.min_ms),
             max_ms: each(a.max_ms, b.max_ms),
@@ -578,9 +581,9 @@ pub async fn run(json: bool, args: BenchArgs) -> anyhow::Result<ExitCode> {
                         f.database.to_string(),
                         f.what.to_string(),
                         f.on.clone(),
-                        format!("{:.1}", f.median_ms),
-                        format!("{:.1}", f.min_ms),
-                        format!("{:.1}", f.max_ms),
+                        format!("{:.2}", f.median_ms),
+                        format!("{:.2}", f.min_ms),
+                        format!("{:.2}", f.max_ms),
                         f.target_ms.map_or("—".into(), |t| format!("under {t:.0}")),
                     ]
                 })
