@@ -9,14 +9,14 @@ use crate::plans::PlanReport;
 use crate::{App, AppError, Caller};
 use cellpath_domain::contracting::gate::AuthorizationStatus;
 use cellpath_domain::contracting::reminders::days_left;
+use cellpath_domain::contracting::template::TrackTemplate;
 use cellpath_domain::contracting::template::{TrackItem, TrackKind};
 use cellpath_domain::contracting::{AgreementStatus, Missing, Scope};
 use cellpath_domain::{Date, PartnershipStatus};
 use cellpath_planning::contracting::{Comparison, Entry, Planner, Report, Strategy, whole_day};
-use cellpath_store::{Partnership, Program, Site};
-use futures_util::stream::{self, StreamExt, TryStreamExt};
+use cellpath_store::{Page, Partnership, Program, Site, SiteAuthorization};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Monte Carlo runs of a live plan: P90 is stable to well under a day at this count.
 pub const LIVE_ITERATIONS: u32 = 10_000;
@@ -24,8 +24,6 @@ pub const LIVE_ITERATIONS: u32 = 10_000;
 pub const LIVE_SEED: u64 = 20_261_125;
 /// A request shares the machine with everyone else's; the numbers do not depend on threads.
 const MAX_THREADS: usize = 4;
-/// Partnerships whose pipeline rows are read at once (SQLite's reader pool holds four).
-const PIPELINE_AT_ONCE: usize = 4;
 
 /// A template item already done at a site (or for the health system), at its real date.
 #[derive(Debug, Clone, Serialize)]
@@ -278,11 +276,63 @@ pub struct PipelineRow {
     pub site: SiteOutlook,
 }
 
+/// A page of the pipeline: the rows of the page's partnerships, and where the pages stand.
 #[derive(Debug, Clone, Serialize)]
 pub struct Pipeline {
     pub org_id: String,
     pub today: String,
+    /// Every active partnership (started by `today`) of the organization: what is paged.
+    pub partnerships: usize,
+    /// Partnerships on a page, and how many come before this one.
+    pub limit: i64,
+    pub offset: i64,
+    /// Where the next page starts, while there is one.
+    pub next_offset: Option<i64>,
+    /// Every site × program of every partnership (not only this page's) by status.
+    pub counts: PipelineCounts,
     pub rows: Vec<PipelineRow>,
+}
+
+/// How many site × program rows of the whole pipeline are in each status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PipelineCounts {
+    pub authorized: usize,
+    pub onboarding: usize,
+    pub suspended: usize,
+}
+
+impl PipelineCounts {
+    fn add(&mut self, status: &str) {
+        match status {
+            "authorized" => self.authorized += 1,
+            "suspended" => self.suspended += 1,
+            _ => self.onboarding += 1,
+        }
+    }
+}
+
+/// A site's status in the pipeline — `authorized` (the gate holds), `suspended` (it held once:
+/// a verdict is recorded, and the gate no longer holds) or `onboarding` — with the day recorded
+/// for it.
+fn status_of(
+    authorized: bool,
+    recorded: Option<&SiteAuthorization>,
+) -> (&'static str, Option<String>) {
+    if authorized {
+        (
+            "authorized",
+            recorded
+                .filter(|r| r.status == AuthorizationStatus::Authorized)
+                .map(|r| r.since.as_str().to_string()),
+        )
+    } else if let Some(r) = recorded {
+        (
+            "suspended",
+            (r.status == AuthorizationStatus::Suspended).then(|| r.since.as_str().to_string()),
+        )
+    } else {
+        ("onboarding", None)
+    }
 }
 
 /// A site's name in the plan: its code when the planner can use it (readable on charts),
@@ -322,7 +372,8 @@ impl App {
             .ok_or_else(|| {
                 AppError::not_found(format!("program {program_id} of this partnership"))
             })?;
-        self.live_plan_of(&p, &record, &program, today, &Strategy::ALL)
+        let template = self.template_for(&program.id).await?;
+        self.live_plan_of(&p, &record, &program, &template, today, &Strategy::ALL)
             .await
     }
 
@@ -333,25 +384,18 @@ impl App {
         p: &Partnership,
         record: &GateRecord,
         program: &Program,
+        template: &TrackTemplate,
         today: Date,
         strategies: &[Strategy],
     ) -> Result<LivePlan, AppError> {
         let partnership_start = Date::of_micros(p.created_at);
-        let sites: Vec<Site> = self
-            .store
-            .sites_of_partnership(&p.id)
-            .await?
-            .into_iter()
-            .filter(|s| s.active)
-            .collect();
+        let sites: Vec<&Site> = record.sites.iter().filter(|s| s.active).collect();
         if sites.is_empty() {
             return Err(AppError::invalid(
                 "sites",
                 "the health system has no active site to plan for; add a site first",
             ));
         }
-        let template = self.template_for(&program.id).await?;
-
         let mut names: Vec<String> = Vec::new();
         for s in &sites {
             let name = plan_name(s, &names);
@@ -424,7 +468,7 @@ impl App {
         let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let mut reports: Vec<Report> = Vec::new();
         for &strategy in strategies {
-            let mut plan = plan_of_template(&template, &name_refs, strategy)?;
+            let mut plan = plan_of_template(template, &name_refs, strategy)?;
             if strategy == Strategy::DualTrack {
                 for (joinder, central, _) in &joinders {
                     plan.entries
@@ -514,23 +558,7 @@ impl App {
 
         let mut outlooks = Vec::new();
         for ((site, name), gate) in sites.iter().zip(&names).zip(gates) {
-            let recorded = gate.recorded.as_ref();
-            let (status, since) = if gate.authorized {
-                (
-                    "authorized",
-                    recorded
-                        .filter(|r| r.status == AuthorizationStatus::Authorized)
-                        .map(|r| r.since.as_str().to_string()),
-                )
-            } else if let Some(r) = recorded {
-                (
-                    "suspended",
-                    (r.status == AuthorizationStatus::Suspended)
-                        .then(|| r.since.as_str().to_string()),
-                )
-            } else {
-                ("onboarding", None)
-            };
+            let (status, since) = status_of(gate.authorized, gate.recorded.as_ref());
             // The real days of what is done for this site (central items included).
             let done_days: Vec<&Date> = done
                 .iter()
@@ -665,10 +693,18 @@ impl App {
         p: &Partnership,
         record: &GateRecord,
         program: &Program,
+        template: &TrackTemplate,
         today: &Date,
     ) -> Result<Option<LivePlan>, AppError> {
         match self
-            .live_plan_of(p, record, program, today.clone(), &[Strategy::DualTrack])
+            .live_plan_of(
+                p,
+                record,
+                program,
+                template,
+                today.clone(),
+                &[Strategy::DualTrack],
+            )
             .await
         {
             Ok(plan) => Ok(Some(plan)),
@@ -701,9 +737,13 @@ impl App {
         {
             return Ok(vec![]);
         }
+        let templates = self.templates_for(&record.programs).await?;
         let mut out = Vec::new();
-        for program in &record.programs {
-            let Some(plan) = self.dual_track_plan(&p, &record, program, &today).await? else {
+        for (program, template) in record.programs.iter().zip(&templates) {
+            let Some(plan) = self
+                .dual_track_plan(&p, &record, program, template, &today)
+                .await?
+            else {
                 continue;
             };
             for site in plan.sites {
@@ -721,48 +761,133 @@ impl App {
         Ok(out)
     }
 
-    /// Every site of every active partnership of the organization for every program of
-    /// the manufacturer: status, days in onboarding, predicted day and blockers. Sorted by
-    /// partnership, then status (onboarding and suspended first), then site code.
+    /// A page of the organization's pipeline: every site of each active partnership on the
+    /// page (partnerships by name, `page` of them) for every program it names — status, days
+    /// in onboarding, predicted day and blockers — sorted by partnership, then program, then
+    /// status (suspended and onboarding first), then site code; with the counts by status of
+    /// every partnership's sites, not only the page's.
+    ///
+    /// Only the page's partnerships are planned. The gate of every partnership is read in the
+    /// same fixed number of queries as one page (`gate_records`) and judged by the pure rule,
+    /// so the counts are the rows' own statuses at a small cost per site.
     pub async fn onboarding_pipeline(
         &self,
         caller: &Caller,
         org_id: &str,
         today: Date,
+        page: Page,
     ) -> Result<Pipeline, AppError> {
         caller.refuse_other_org(org_id, "the onboarding pipeline")?;
         // Ended partnerships are history, and a proposal shows nothing of the partner's sites:
         // active ones only. One that starts after the day asked about had no sites in
         // onboarding yet.
-        let partnerships = self
+        let partnerships: Vec<Partnership> = self
             .store
             .partnerships_of_in(org_id, &[PartnershipStatus::Active.as_str()])
-            .await?;
-        // Each partnership's rows are independent reads: several at once (the reader pool
-        // serves them side by side), in the partnerships' order.
-        let mut rows: Vec<PipelineRow> = stream::iter(
-            partnerships
-                .into_iter()
-                .filter(|p| Date::of_micros(p.created_at) <= today),
-        )
-        .map(|p| self.pipeline_rows_of(caller, org_id, p, &today))
-        .buffered(PIPELINE_AT_ONCE)
-        .try_concat()
-        .await?;
+            .await?
+            .into_iter()
+            .filter(|p| Date::of_micros(p.created_at) <= today)
+            .collect();
+        // Only partnerships whose gate the caller may read (every party role may).
+        for p in &partnerships {
+            self.check_gate_readable(caller, p)?;
+        }
+        let records = self.gate_records(&partnerships).await?;
+        let mut counts = PipelineCounts::default();
+        for record in &records {
+            for program in &record.programs {
+                for site in record.sites.iter().filter(|s| s.active) {
+                    let authorized = record
+                        .rule
+                        .missing(&site.id, &program.id, &today)
+                        .is_empty();
+                    let recorded = record
+                        .recorded
+                        .iter()
+                        .find(|r| r.site_id == site.id && r.program_id == program.id);
+                    counts.add(status_of(authorized, recorded).0);
+                }
+            }
+        }
+
+        let total = partnerships.len();
+        let start = usize::try_from(page.offset)
+            .unwrap_or(usize::MAX)
+            .min(total);
+        let end = start
+            .saturating_add(usize::try_from(page.limit).unwrap_or(usize::MAX))
+            .min(total);
+        let (on_page, records) = (&partnerships[start..end], &records[start..end]);
+        let mut programs: Vec<Program> = records
+            .iter()
+            .flat_map(|r| r.programs.iter().cloned())
+            .collect();
+        programs.sort_by(|a, b| a.id.cmp(&b.id));
+        programs.dedup_by(|a, b| a.id == b.id);
+        let templates: HashMap<String, TrackTemplate> = programs
+            .iter()
+            .map(|pr| pr.id.clone())
+            .zip(self.templates_for(&programs).await?)
+            .collect();
+        let partner_of = |p: &Partnership| {
+            if p.manufacturer_id == org_id {
+                p.health_system_id.clone()
+            } else {
+                p.manufacturer_id.clone()
+            }
+        };
+        let partners: HashMap<String, String> = self
+            .store
+            .organizations_in(&on_page.iter().map(partner_of).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+
+        let mut rows = Vec::new();
+        for (p, record) in on_page.iter().zip(records) {
+            let partner = partners.get(&partner_of(p)).cloned().unwrap_or_default();
+            for program in &record.programs {
+                let template = &templates[&program.id];
+                let Some(plan) = self
+                    .dual_track_plan(p, record, program, template, &today)
+                    .await?
+                else {
+                    continue;
+                };
+                for site in plan.sites {
+                    rows.push(PipelineRow {
+                        partnership_id: p.id.clone(),
+                        partnership_name: p.name.clone(),
+                        partnership_status: p.status.clone(),
+                        partner: partner.clone(),
+                        program_id: program.id.clone(),
+                        program_name: program.name.clone(),
+                        site,
+                    });
+                }
+            }
+        }
         let rank = |s: &str| match s {
             "suspended" => 0,
             "onboarding" => 1,
             _ => 2,
         };
+        // Partnerships in the order paged (by name, then id), so a page holds whole groups.
+        let order: HashMap<&str, usize> = on_page
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.as_str(), i))
+            .collect();
         rows.sort_by(|a, b| {
             (
-                &a.partnership_name,
+                order[a.partnership_id.as_str()],
                 &a.program_name,
                 rank(a.site.status),
                 &a.site.site_code,
             )
                 .cmp(&(
-                    &b.partnership_name,
+                    order[b.partnership_id.as_str()],
                     &b.program_name,
                     rank(b.site.status),
                     &b.site.site_code,
@@ -771,51 +896,13 @@ impl App {
         Ok(Pipeline {
             org_id: org_id.to_string(),
             today: today.as_str().to_string(),
+            partnerships: total,
+            limit: page.limit,
+            offset: page.offset,
+            next_offset: (end < total).then_some(end as i64),
+            counts,
             rows,
         })
-    }
-
-    /// The pipeline's rows of one partnership: every site for every program it names.
-    async fn pipeline_rows_of(
-        &self,
-        caller: &Caller,
-        org_id: &str,
-        p: Partnership,
-        today: &Date,
-    ) -> Result<Vec<PipelineRow>, AppError> {
-        let partner_id = if p.manufacturer_id == org_id {
-            &p.health_system_id
-        } else {
-            &p.manufacturer_id
-        };
-        let partner = self
-            .store
-            .organization(partner_id)
-            .await?
-            .map(|o| o.name)
-            .unwrap_or_default();
-        // Only partnerships whose gate the caller may read (every party role may); the
-        // partnership is in hand already, so no second read of it.
-        self.check_gate_readable(caller, &p)?;
-        let record = self.gate_record(&p).await?;
-        let mut rows = Vec::new();
-        for program in &record.programs {
-            let Some(plan) = self.dual_track_plan(&p, &record, program, today).await? else {
-                continue;
-            };
-            for site in plan.sites {
-                rows.push(PipelineRow {
-                    partnership_id: p.id.clone(),
-                    partnership_name: p.name.clone(),
-                    partnership_status: p.status,
-                    partner: partner.clone(),
-                    program_id: program.id.clone(),
-                    program_name: program.name.clone(),
-                    site,
-                });
-            }
-        }
-        Ok(rows)
     }
 }
 

@@ -548,7 +548,7 @@ pub const OPERATIONS: &[Operation] = &[
         "get",
         "/api/v1/onboarding",
         "getOnboardingPipeline",
-        "Every site of every partnership of the caller's organization: status, days in onboarding, predicted authorization (P50/P90) and blockers",
+        "Every site of a page of the partnerships of the caller's organization (by name): status, days in onboarding, predicted authorization (P50/P90) and blockers; with the counts by status of all of them",
         None,
         200,
         "OnboardingPipeline",
@@ -1072,8 +1072,14 @@ fn schemas() -> Value {
             ("sequential", json!({ "$ref": "#/components/schemas/StrategyOutlook" })),
             ("days_saved", json!({ "type": "array", "items": { "type": "integer" }, "minItems": 3, "maxItems": 3, "description": "planned, P50, P90" })),
         ]),
-        "OnboardingPipeline": object(&["org_id", "today", "rows"], &[
+        "OnboardingPipeline": object(&["org_id", "today", "partnerships", "limit", "offset", "counts", "rows"], &[
             ("org_id", text()), ("today", date()),
+            ("partnerships", json!({ "type": "integer", "description": "every active partnership of the organization: what is paged" })),
+            ("limit", int()), ("offset", int()),
+            ("next_offset", json!({ "type": ["integer", "null"], "description": "where the next page starts, while there is one" })),
+            ("counts", object(&["authorized", "onboarding", "suspended"], &[
+                ("authorized", int()), ("onboarding", int()), ("suspended", int()),
+            ])),
             ("rows", list_of(json!({ "$ref": "#/components/schemas/PipelineRow" }))),
         ]),
     })
@@ -1327,28 +1333,35 @@ const NO_COMMAND: &[&str] = &["analyzeGaps", "reviewAuthorizations", "revokeToke
 /// The query parameters each operation takes; any other is refused with 400 naming it.
 fn query_params(op_id: &str, response: &str) -> Vec<Value> {
     let q = |name: &str, schema: Value, description: &str| json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description });
-    if response.ends_with("Page") {
-        return vec![
+    // `?limit=&offset=` of a list of `what`.
+    let paging = |what: &str| {
+        [
             q(
                 "limit",
                 json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50 }),
-                "how many items (1–200)",
+                &format!("how many {what} (1–200)"),
             ),
             q(
                 "offset",
                 json!({ "type": "integer", "minimum": 0, "maximum": LEDGER_INT_MAX, "default": 0 }),
-                "how many items to skip",
+                &format!("how many {what} to skip"),
             ),
-        ];
+        ]
+    };
+    let on = || {
+        q(
+            "on",
+            day(),
+            "the day to judge (YYYY-MM-DD); today when left out",
+        )
+    };
+    if response.ends_with("Page") {
+        return paging("items").to_vec();
     }
     match op_id {
-        "getGate" | "getLivePlan" | "getOnboardingPipeline" => {
-            vec![q(
-                "on",
-                day(),
-                "the day to judge (YYYY-MM-DD); today when left out",
-            )]
-        }
+        "getGate" | "getLivePlan" => vec![on()],
+        // A page of partnerships (by name), each with all its sites.
+        "getOnboardingPipeline" => [on()].into_iter().chain(paging("partnerships")).collect(),
         "checkIdentifier" => vec![
             json!({ "name": "value", "in": "query", "required": true, "schema": { "type": "string" }, "description": "the value as scanned or typed, e.g. =W12342500001294" }),
         ],

@@ -67,14 +67,34 @@ impl DeliverableRecord {
 }
 
 /// A signature on a site map version: the version, the content signed (its hash) and the
-/// signer's organization.
+/// signer's organization, with the version's site, program and number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SiteMapSignature {
+    pub partnership_id: String,
     pub site_map_version_id: String,
     pub content_hash: String,
     pub signer_org_id: String,
     /// Microseconds since the epoch.
     pub signed_at: i64,
+    pub site_id: String,
+    pub program_id: String,
+    /// The version's number; `None` when the version is not (or no longer) stored.
+    pub number: Option<i64>,
+}
+
+impl FromRow<'_, AnyRow> for SiteMapSignature {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(SiteMapSignature {
+            partnership_id: r.try_get("partnership_id")?,
+            site_map_version_id: r.try_get("site_map_version_id")?,
+            content_hash: r.try_get("content_hash")?,
+            signer_org_id: r.try_get("signer_org_id")?,
+            signed_at: r.try_get("signed_at")?,
+            site_id: r.try_get("site_id")?,
+            program_id: r.try_get("program_id")?,
+            number: r.try_get("number")?,
+        })
+    }
 }
 
 /// The gate's verdict as last recorded for a program at a site.
@@ -276,29 +296,14 @@ impl Store {
     }
 
     /// Every signature on a site map version of a partnership (projected with its event),
-    /// with the signer's organization ('' for a signer who is no user), oldest first: the gate reads which versions both
-    /// sides signed from these, without rebuilding the maps.
+    /// with the signer's organization ('' for a signer who is no user), oldest first
+    /// ([`Store::site_map_signatures_of_partnerships`] for one partnership).
     pub async fn site_map_signatures_of(
         &self,
         partnership_id: &str,
     ) -> Result<Vec<SiteMapSignature>, StoreError> {
-        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT s.site_map_version_id, s.content_hash, COALESCE(u.org_id, ''), s.signed_at FROM site_map_signatures s LEFT JOIN users u ON u.id = s.signer_user_id WHERE s.partnership_id = $1 ORDER BY s.signed_at, s.event_hash",
-        )
-        .bind(partnership_id)
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(site_map_version_id, content_hash, signer_org_id, signed_at)| SiteMapSignature {
-                    site_map_version_id,
-                    content_hash,
-                    signer_org_id,
-                    signed_at,
-                },
-            )
-            .collect())
+        self.site_map_signatures_of_partnerships(&[partnership_id.to_string()])
+            .await
     }
 
     pub async fn site_authorizations_of(

@@ -36,7 +36,7 @@ impl Dialect {
                 Ok((writer, reader))
             }
             Dialect::Postgres => {
-                let pool = AnyPoolOptions::new()
+                let pool = ping_when_idle(AnyPoolOptions::new())
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
@@ -45,6 +45,26 @@ impl Dialect {
             }
         }
     }
+}
+
+/// A connection that waited idle this long is pinged before it is handed out: a database
+/// restarted or a TCP connection dropped while it waited shows there, and a dead one is closed
+/// and another taken. One in steady use is not pinged: sqlx's own test before every acquire
+/// was one more round trip per query (a thread hand-off on SQLite, a network one on
+/// PostgreSQL).
+const PING_IDLE_AFTER: Duration = Duration::from_secs(10);
+
+fn ping_when_idle(options: AnyPoolOptions) -> AnyPoolOptions {
+    options
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IDLE_AFTER {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
 }
 
 /// `sqlite://path` creates the file when missing.
@@ -61,7 +81,7 @@ fn sqlite_url(url: &str) -> String {
 /// Pragmas go in `after_connect`, not the URL (DESIGN.md §6). `synchronous=FULL` makes every
 /// commit durable in WAL mode; a test asserts it.
 fn sqlite_options(max: u32) -> AnyPoolOptions {
-    AnyPoolOptions::new()
+    ping_when_idle(AnyPoolOptions::new())
         .max_connections(max)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))

@@ -268,7 +268,7 @@ impl Store {
         lease_micros: i64,
         backoff: Backoff,
     ) -> Result<Option<ClaimedJob>, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.job_tx().await?;
         // A job that keeps taking its worker down is not claimed for ever.
         let worn: Vec<(String, i64)> = sqlx::query_as(
             "UPDATE jobs SET status = 'failed', lease_until = NULL, last_error = 'its worker stopped during every attempt (the lease ran out)', updated_at = $1 \
@@ -309,16 +309,19 @@ impl Store {
             tx.commit().await?;
             return Ok(None);
         };
-        // The attempt before this one, if its worker never finished it.
-        finish_attempt(
-            &mut tx,
-            &id,
-            attempt - 1,
-            AttemptOutcome::LeaseExpired,
-            None,
-            now,
-        )
-        .await?;
+        // The attempt before this one, if its worker never finished it (a first attempt has
+        // none: one statement less on the common path).
+        if attempt > 1 {
+            finish_attempt(
+                &mut tx,
+                &id,
+                attempt - 1,
+                AttemptOutcome::LeaseExpired,
+                None,
+                now,
+            )
+            .await?;
+        }
         sqlx::query(
             "INSERT INTO job_attempts (job_id, attempt, started_at, finished_at, outcome, error) VALUES ($1, $2, $3, NULL, 'running', NULL)",
         )
@@ -344,7 +347,7 @@ impl Store {
     /// The job ran: done. False when this claim was no longer the job's (its lease ran out
     /// and another worker claimed it again, which marked this attempt `lease_expired`).
     pub async fn complete_job(&self, job: &ClaimedJob, now: i64) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.job_tx().await?;
         let ours = sqlx::query(
             "UPDATE jobs SET status = 'done', lease_until = NULL, last_error = NULL, updated_at = $3 WHERE id = $1 AND status = 'running' AND attempts = $2",
         )
@@ -551,4 +554,23 @@ async fn finish_attempt(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+impl Store {
+    /// A transaction that claims or completes a job. On PostgreSQL its commit does not wait
+    /// for the disk (`synchronous_commit` off for it alone): a claim or completion lost to a
+    /// crash of the database server itself (not of cellpath) only lets the job run again —
+    /// its lease runs out and its effect is a command that re-checks state, recorded once
+    /// (see "Jobs and timers" in ARCHITECTURE.md) — and each wait was a disk flush, the
+    /// larger part of a job's time. What a command enqueues is written in the command's own,
+    /// durable transaction.
+    async fn job_tx(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SET LOCAL synchronous_commit TO OFF")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
 }

@@ -7,6 +7,7 @@ pub mod contracting;
 mod decode;
 mod dialect;
 mod error;
+mod gate_reads;
 mod jobs;
 pub mod migrate;
 mod ops;

@@ -525,7 +525,7 @@ const EVENT_COLS: &str = "ledger_id, seq, hash, kind, actor, recorded_at, body";
 /// SQL: partnership `p` opens row `r` of its health system's (or manufacturer's) tables — it
 /// is active, or it has ended and the row existed when it did (an ended partnership takes no
 /// change, so its `updated_at` is when it ended). A proposal opens nothing.
-fn opened_by(p: &str, r: &str) -> String {
+pub(crate) fn opened_by(p: &str, r: &str) -> String {
     format!(
         "({p}.status = 'active' OR ({p}.status = 'ended' AND {r}.created_at <= {p}.updated_at))"
     )

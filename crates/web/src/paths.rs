@@ -20,6 +20,10 @@ pub fn org_users(org_id: &str) -> String {
     format!("/orgs/{org_id}/users")
 }
 
+pub fn onboarding() -> String {
+    "/onboarding".into()
+}
+
 pub fn site(id: &str) -> String {
     format!("/sites/{id}")
 }

@@ -3,6 +3,8 @@
 //! missing for a site and program.
 
 use super::*;
+use cellpath_store::Site;
+use std::collections::HashMap;
 
 /// One thing missing at the gate, with the sentence a person reads.
 #[derive(Debug, Clone, Serialize)]
@@ -115,74 +117,142 @@ impl App {
     /// (a fixed number of queries, however many sites and site maps it has). The caller has
     /// been checked for reading the gate ([`App::gate_partnership`]).
     pub(crate) async fn gate_record(&self, p: &Partnership) -> Result<GateRecord, AppError> {
-        let agreements = self.store.agreements_of(&p.id).await?;
-        let recorded_agreements = agreements
+        let mut records = self.gate_records(std::slice::from_ref(p)).await?;
+        Ok(records.pop().expect("one record per partnership"))
+    }
+
+    /// [`App::gate_record`] of several partnerships, in their order, from the same fixed number
+    /// of queries (`WHERE partnership_id IN (…)`): a page of the pipeline costs no more queries
+    /// than one partnership. The caller has been checked for reading each one's gate.
+    pub(crate) async fn gate_records(
+        &self,
+        partnerships: &[Partnership],
+    ) -> Result<Vec<GateRecord>, AppError> {
+        let ids: Vec<String> = partnerships.iter().map(|p| p.id.clone()).collect();
+        let mut manufacturers: Vec<String> = partnerships
             .iter()
-            .map(|a| {
-                Ok(RecordedAgreement {
-                    id: a.id.clone(),
-                    facts: facts_of(a)?,
-                    changed_on: Date::of_micros(a.updated_at),
-                })
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
-        let signed_maps = signed_site_maps(
-            p,
-            &self.store.site_map_versions_of_partnership(&p.id).await?,
-            &self.store.site_map_signatures_of(&p.id).await?,
-        );
-        // Which sites use each facility of the health system.
-        let facilities: BTreeMap<String, Vec<String>> = self
-            .store
-            .facilities_of_partnership(&p.id)
-            .await?
-            .into_iter()
-            .map(|f| (f.id, f.site_ids))
+            .map(|p| p.manufacturer_id.clone())
             .collect();
-        let deliverables = self.store.deliverable_records_of_partnership(&p.id).await?;
-        let open_gaps = self.store.open_gaps_of_partnership(&p.id).await?;
-        let programs = self.programs_in(p).await?;
-        let rule = rule::Record {
-            partnership: p.status,
-            programs: programs.iter().map(|pr| pr.id.clone()).collect(),
-            sites: self
-                .store
-                .sites_of_partnership(&p.id)
-                .await?
-                .into_iter()
-                .map(|s| s.id)
-                .collect(),
-            agreements: recorded_agreements,
-            deliverables: deliverables.iter().map(deliverable_of).collect(),
-            signed_maps,
-            facilities,
-            open_gaps: open_gaps.iter().map(gap_of).collect(),
-        };
-        Ok(GateRecord {
-            rule,
-            programs,
+        manufacturers.sort();
+        manufacturers.dedup();
+        let store = &self.store;
+        let (
             agreements,
+            signatures,
+            facilities,
             deliverables,
-            gaps: open_gaps.into_iter().map(|g| (g.id.clone(), g)).collect(),
-            recorded: self.store.site_authorizations_of(&p.id).await?,
-            partnership_id: p.id.clone(),
-        })
+            open_gaps,
+            sites,
+            recorded,
+            programs,
+        ) = tokio::try_join!(
+            store.agreements_of_partnerships(&ids),
+            store.site_map_signatures_of_partnerships(&ids),
+            store.facilities_of_partnerships(&ids),
+            store.deliverable_records_of_partnerships(&ids),
+            store.open_gaps_of_partnerships(&ids),
+            store.sites_of_partnerships(&ids),
+            store.site_authorizations_of_partnerships(&ids),
+            store.programs_of_orgs(&manufacturers),
+        )?;
+        let mut agreements = by_partnership(agreements, |a| &a.partnership_id);
+        let mut signatures = by_partnership(signatures, |s| &s.partnership_id);
+        let mut facilities = by_partnership(facilities, |(p, _)| p);
+        let mut deliverables = by_partnership(deliverables, |d| &d.partnership_id);
+        let mut open_gaps = by_partnership(open_gaps, |g| &g.partnership_id);
+        let mut sites = by_partnership(sites, |(p, _)| p);
+        let mut recorded = by_partnership(recorded, |r| &r.partnership_id);
+        let mut out = Vec::with_capacity(partnerships.len());
+        for p in partnerships {
+            let agreements = agreements.remove(&p.id).unwrap_or_default();
+            let recorded_agreements = agreements
+                .iter()
+                .map(|a| {
+                    Ok(RecordedAgreement {
+                        id: a.id.clone(),
+                        facts: facts_of(a)?,
+                        changed_on: Date::of_micros(a.updated_at),
+                    })
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            let signed_maps = signed_site_maps(p, &signatures.remove(&p.id).unwrap_or_default());
+            // Which sites use each facility of the health system.
+            let facilities: BTreeMap<String, Vec<String>> = facilities
+                .remove(&p.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, f)| (f.id, f.site_ids))
+                .collect();
+            let deliverables = deliverables.remove(&p.id).unwrap_or_default();
+            let open_gaps = open_gaps.remove(&p.id).unwrap_or_default();
+            let sites: Vec<Site> = sites
+                .remove(&p.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect();
+            let programs = named_programs(p, &programs);
+            let rule = rule::Record {
+                partnership: p.status,
+                programs: programs.iter().map(|pr| pr.id.clone()).collect(),
+                sites: sites.iter().map(|s| s.id.clone()).collect(),
+                agreements: recorded_agreements,
+                deliverables: deliverables.iter().map(deliverable_of).collect(),
+                signed_maps,
+                facilities,
+                open_gaps: open_gaps.iter().map(gap_of).collect(),
+            };
+            out.push(GateRecord {
+                rule,
+                programs,
+                sites,
+                agreements,
+                deliverables,
+                gaps: open_gaps.into_iter().map(|g| (g.id.clone(), g)).collect(),
+                recorded: recorded.remove(&p.id).unwrap_or_default(),
+                partnership_id: p.id.clone(),
+            });
+        }
+        Ok(out)
     }
 }
 
+/// Rows of several partnerships by the partnership each belongs to, in their order.
+fn by_partnership<T>(rows: Vec<T>, of: impl Fn(&T) -> &String) -> HashMap<String, Vec<T>> {
+    let mut out: HashMap<String, Vec<T>> = HashMap::new();
+    for row in rows {
+        out.entry(of(&row).clone()).or_default().push(row);
+    }
+    out
+}
+
+/// The programs a partnership names (by id or exact name) among its manufacturer's, by name.
+pub(crate) fn named_programs(p: &Partnership, programs: &[Program]) -> Vec<Program> {
+    programs
+        .iter()
+        .filter(|pr| pr.org_id == p.manufacturer_id)
+        .filter(|pr| p.programs.iter().any(|g| *g == pr.id || *g == pr.name))
+        .cloned()
+        .collect()
+}
+
 /// The site map versions both sides signed, each at its last signature, from the signatures
-/// the store projects with their events (`site_map_signatures`). A version is signed when
-/// someone of each side signed the same content; a version signed by both never changes
-/// again (the site maps refuse every change to it), so that content is its content — the
-/// status `site_map` derives from the current content hash, without rebuilding each map.
+/// the store projects with their events (`site_map_signatures`, each with its version's site,
+/// program and number). A version is signed when someone of each side signed the same
+/// content; a version signed by both never changes again (the site maps refuse every change
+/// to it), so that content is its content — the status `site_map` derives from the current
+/// content hash, without rebuilding each map.
 pub(super) fn signed_site_maps(
     p: &Partnership,
-    versions: &[cellpath_store::SiteMapVersion],
     signatures: &[cellpath_store::SiteMapSignature],
 ) -> Vec<SignedSiteMap> {
     // (version, content) → (health system signed, manufacturer signed, last signature)
     let mut by_content: BTreeMap<(&str, &str), (bool, bool, i64)> = BTreeMap::new();
+    // version → (site, program, number), for the versions still stored
+    let mut versions: BTreeMap<&str, (&str, &str, i64)> = BTreeMap::new();
     for s in signatures {
+        let Some(number) = s.number else { continue };
+        versions.insert(&s.site_map_version_id, (&s.site_id, &s.program_id, number));
         let e = by_content
             .entry((&s.site_map_version_id, &s.content_hash))
             .or_insert((false, false, 0));
@@ -191,18 +261,18 @@ pub(super) fn signed_site_maps(
         e.2 = e.2.max(s.signed_at);
     }
     versions
-        .iter()
-        .filter_map(|v| {
+        .into_iter()
+        .filter_map(|(id, (site_id, program_id, number))| {
             let last = by_content
-                .range((v.id.as_str(), "")..)
-                .take_while(|((id, _), _)| *id == v.id)
+                .range((id, "")..)
+                .take_while(|((v, _), _)| *v == id)
                 .filter(|(_, (hs, m, _))| *hs && *m)
                 .map(|(_, (_, _, at))| *at)
                 .max()?;
             Some(SignedSiteMap {
-                site_id: v.site_id.clone(),
-                program_id: v.program_id.clone(),
-                number: v.number,
+                site_id: site_id.to_string(),
+                program_id: program_id.to_string(),
+                number,
                 signed_on: Date::of_micros(last),
             })
         })
@@ -252,6 +322,8 @@ pub(crate) struct GateRecord {
     pub(crate) agreements: Vec<Agreement>,
     /// The programs the partnership names.
     pub(crate) programs: Vec<Program>,
+    /// The sites the partnership opens, by name (inactive ones too).
+    pub(crate) sites: Vec<Site>,
     /// Every site's and program's, oldest deliverable first within each.
     deliverables: Vec<DeliverableRecord>,
     /// The open gaps by id.

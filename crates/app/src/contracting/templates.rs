@@ -23,12 +23,38 @@ pub struct TrackTemplateView {
 impl App {
     /// The template a program's partnerships are planned with: its own, or the standard one.
     pub(crate) async fn template_for(&self, program_id: &str) -> Result<TrackTemplate, AppError> {
-        Ok(match self.store.track_template_of(program_id).await? {
-            Some(row) => TrackTemplate {
-                items: serde_json::from_value(row.items).map_err(internal)?,
-            },
-            None => TrackTemplate::standard(),
-        })
+        let mut templates = self.templates_of(&[program_id.to_string()]).await?;
+        Ok(templates.pop().expect("one template per program"))
+    }
+
+    /// [`App::template_for`] each of the programs, in their order, in one query.
+    pub(crate) async fn templates_for(
+        &self,
+        programs: &[Program],
+    ) -> Result<Vec<TrackTemplate>, AppError> {
+        let ids: Vec<String> = programs.iter().map(|p| p.id.clone()).collect();
+        self.templates_of(&ids).await
+    }
+
+    async fn templates_of(&self, program_ids: &[String]) -> Result<Vec<TrackTemplate>, AppError> {
+        let mut own: BTreeMap<String, Value> = self
+            .store
+            .track_templates_of(program_ids)
+            .await?
+            .into_iter()
+            .map(|row| (row.program_id, row.items))
+            .collect();
+        program_ids
+            .iter()
+            .map(|id| {
+                Ok(match own.remove(id) {
+                    Some(items) => TrackTemplate {
+                        items: serde_json::from_value(items).map_err(internal)?,
+                    },
+                    None => TrackTemplate::standard(),
+                })
+            })
+            .collect()
     }
 
     pub async fn track_template(

@@ -101,7 +101,7 @@ async fn the_demo_for_people_has_a_history_to_show() {
         let helixa = org_id(&app, "Helixa Therapeutics").await;
         let lead = as_user(&app, "onboarding@helixa.example").await;
         let pipeline = app
-            .onboarding_pipeline(&lead, &helixa, today(&app))
+            .onboarding_pipeline(&lead, &helixa, today(&app), cellpath_store::Page::all())
             .await
             .unwrap();
         let site = |code: &str| {

@@ -12,7 +12,7 @@ async fn the_onboarding_pipeline_shows_every_site_of_every_partnership_to_its_ow
         let lakeshore = org_id(&app, "Lakeshore University Health").await;
         let lead = as_user(&app, "onboarding@helixa.example").await;
         let pipeline = app
-            .onboarding_pipeline(&lead, &helixa, today(&app))
+            .onboarding_pipeline(&lead, &helixa, today(&app), cellpath_store::Page::all())
             .await
             .unwrap();
         let rows: Vec<(&str, &str, &str)> = pipeline
@@ -50,7 +50,7 @@ async fn the_onboarding_pipeline_shows_every_site_of_every_partnership_to_its_ow
         // The health system sees both manufacturers' partnerships; nobody sees another's.
         let nurse = as_user(&app, "nurse@lakeshore.example").await;
         let theirs = app
-            .onboarding_pipeline(&nurse, &lakeshore, today(&app))
+            .onboarding_pipeline(&nurse, &lakeshore, today(&app), cellpath_store::Page::all())
             .await
             .unwrap();
         let programs: std::collections::BTreeSet<&str> = theirs
@@ -65,7 +65,7 @@ async fn the_onboarding_pipeline_shows_every_site_of_every_partnership_to_its_ow
             db.label
         );
         let err = app
-            .onboarding_pipeline(&nurse, &helixa, today(&app))
+            .onboarding_pipeline(&nurse, &helixa, today(&app), cellpath_store::Page::all())
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::NotFound(_)), "{err:?}");
@@ -75,7 +75,7 @@ async fn the_onboarding_pipeline_shows_every_site_of_every_partnership_to_its_ow
         let lapsed = cellpath_domain::Date::parse("2030-06-01").unwrap();
         app.review_all_authorizations(lapsed.clone()).await.unwrap();
         let later = app
-            .onboarding_pipeline(&lead, &helixa, lapsed.clone())
+            .onboarding_pipeline(&lead, &helixa, lapsed.clone(), cellpath_store::Page::all())
             .await
             .unwrap();
         let main = later
@@ -105,7 +105,10 @@ async fn the_pipeline_on_a_day_before_a_partnership_started_leaves_that_partners
         let lead = as_user(&app, "onboarding@helixa.example").await;
         let helixa = org_id(&app, "Helixa Therapeutics").await;
         let on = cellpath_domain::Date::parse("2025-07-01").unwrap();
-        let pipeline = app.onboarding_pipeline(&lead, &helixa, on).await.unwrap();
+        let pipeline = app
+            .onboarding_pipeline(&lead, &helixa, on, cellpath_store::Page::all())
+            .await
+            .unwrap();
         assert!(
             pipeline.rows.is_empty(),
             "{}: {:?}",
@@ -127,7 +130,12 @@ async fn the_pipeline_counts_as_the_gate_flags_lapsing_agreements_and_overdue_ga
         let lakeshore = org_id(&app, "Lakeshore University Health").await;
         let pharmacist = as_user(&app, "pharmacy@lakeshore.example").await;
         let pipeline = app
-            .onboarding_pipeline(&pharmacist, &lakeshore, today(&app))
+            .onboarding_pipeline(
+                &pharmacist,
+                &lakeshore,
+                today(&app),
+                cellpath_store::Page::all(),
+            )
             .await
             .unwrap();
         assert!(pipeline.rows.len() >= 6, "{}", db.label);
@@ -233,7 +241,12 @@ async fn the_pipeline_counts_as_the_gate_flags_lapsing_agreements_and_overdue_ga
         let later = due.plus_days(12);
         clock.advance_secs((later.days_since_epoch() - today(&app).days_since_epoch()) * 86_400);
         let pipeline = app
-            .onboarding_pipeline(&pharmacist, &lakeshore, later.clone())
+            .onboarding_pipeline(
+                &pharmacist,
+                &lakeshore,
+                later.clone(),
+                cellpath_store::Page::all(),
+            )
             .await
             .unwrap();
         let north = pipeline
@@ -266,13 +279,13 @@ async fn a_live_plan_is_computed_once_and_handed_out_again_until_something_chang
         let helixa = org_id(&app, "Helixa Therapeutics").await;
         let today = today(&app);
         let first = app
-            .onboarding_pipeline(&op, &helixa, today.clone())
+            .onboarding_pipeline(&op, &helixa, today.clone(), cellpath_store::Page::all())
             .await
             .unwrap();
         let (hits, computed) = app.plan_cache_counts();
         assert!(computed > 0, "{}", db.label);
         let again = app
-            .onboarding_pipeline(&op, &helixa, today.clone())
+            .onboarding_pipeline(&op, &helixa, today.clone(), cellpath_store::Page::all())
             .await
             .unwrap();
         assert_eq!(
@@ -287,9 +300,86 @@ async fn a_live_plan_is_computed_once_and_handed_out_again_until_something_chang
         // A new day is another plan.
         clock.advance_secs(24 * 3600);
         let tomorrow = cellpath_domain::Date::of_micros(app.now());
-        app.onboarding_pipeline(&op, &helixa, tomorrow)
+        app.onboarding_pipeline(&op, &helixa, tomorrow, cellpath_store::Page::all())
             .await
             .unwrap();
         assert!(app.plan_cache_counts().1 > computed2, "{}", db.label);
+    }
+}
+
+/// The pipeline comes a page of partnerships at a time (by name); the counts by status are
+/// the whole pipeline's on every page.
+#[tokio::test]
+async fn the_pipeline_is_paged_by_partnership_and_counts_every_site_on_every_page() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        let today = today(&app);
+        let all = app
+            .onboarding_pipeline(
+                &nurse,
+                &lakeshore,
+                today.clone(),
+                cellpath_store::Page::all(),
+            )
+            .await
+            .unwrap();
+        let page = |offset| cellpath_store::Page { limit: 1, offset };
+        let first = app
+            .onboarding_pipeline(&nurse, &lakeshore, today.clone(), page(0))
+            .await
+            .unwrap();
+        let second = app
+            .onboarding_pipeline(&nurse, &lakeshore, today.clone(), page(1))
+            .await
+            .unwrap();
+        let past = app
+            .onboarding_pipeline(&nurse, &lakeshore, today.clone(), page(2))
+            .await
+            .unwrap();
+        let names = |p: &cellpath_app::onboarding::Pipeline| {
+            let mut n: Vec<String> = p.rows.iter().map(|r| r.partnership_name.clone()).collect();
+            n.dedup();
+            n
+        };
+        assert_eq!(all.partnerships, 2, "{}", db.label);
+        assert_eq!(
+            names(&all),
+            [
+                "Helixa × Lakeshore: Vantacel launch",
+                "Northbridge × Lakeshore: Corvigen"
+            ],
+            "{}",
+            db.label
+        );
+        assert_eq!(names(&first), ["Helixa × Lakeshore: Vantacel launch"]);
+        assert_eq!(names(&second), ["Northbridge × Lakeshore: Corvigen"]);
+        assert!(past.rows.is_empty(), "{}", db.label);
+        assert_eq!(
+            (first.next_offset, second.next_offset, past.next_offset),
+            (Some(1), None, None),
+            "{}",
+            db.label
+        );
+        // The pages together are the whole pipeline, row for row.
+        let json =
+            |rows: &[cellpath_app::onboarding::PipelineRow]| serde_json::to_value(rows).unwrap();
+        let both: Vec<_> = first.rows.iter().chain(&second.rows).cloned().collect();
+        assert_eq!(json(&both), json(&all.rows), "{}", db.label);
+        // The counts are every row's, whichever page is asked for.
+        let count = |status: &str| all.rows.iter().filter(|r| r.site.status == status).count();
+        let expected = cellpath_app::onboarding::PipelineCounts {
+            authorized: count("authorized"),
+            onboarding: count("onboarding"),
+            suspended: count("suspended"),
+        };
+        assert!(
+            expected.authorized > 0 && expected.onboarding > 0,
+            "{expected:?}"
+        );
+        for p in [&all, &first, &second, &past] {
+            assert_eq!(p.counts, expected, "{}", db.label);
+        }
     }
 }

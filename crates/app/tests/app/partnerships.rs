@@ -158,7 +158,7 @@ async fn a_partnership_is_for_the_programs_it_names_and_onboards_only_those() {
         let helixa = org_id(&app, "Helixa Therapeutics").await;
         // (partnership, program) of each row of Helixa's pipeline.
         let pipeline = || async {
-            app.onboarding_pipeline(&lead, &helixa, today(&app))
+            app.onboarding_pipeline(&lead, &helixa, today(&app), cellpath_store::Page::all())
                 .await
                 .unwrap()
                 .rows

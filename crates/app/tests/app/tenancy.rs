@@ -279,7 +279,7 @@ async fn a_partnership_opens_the_health_systems_records_by_its_status() {
             "not found"
         );
         let pipeline = app
-            .onboarding_pipeline(&lead, &helixa, today())
+            .onboarding_pipeline(&lead, &helixa, today(), cellpath_store::Page::all())
             .await
             .unwrap();
         assert!(!pipeline.rows.iter().any(|r| r.partnership_id == p.id));

@@ -83,7 +83,9 @@ pub async fn run(url: &str, json: bool, cmd: OnboardingCommand) -> anyhow::Resul
         OnboardingCommand::Pipeline { org, on } => {
             let org_id = find_org(&app, &org).await?.id;
             let today = day_or_today(&app, on.as_deref())?;
-            let pipeline = app.onboarding_pipeline(&op, &org_id, today).await?;
+            let pipeline = app
+                .onboarding_pipeline(&op, &org_id, today, cellpath_app::views::Page::all())
+                .await?;
             if json {
                 print_json(&pipeline)?;
             } else {

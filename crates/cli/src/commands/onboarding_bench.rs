@@ -2,15 +2,18 @@
 //! through the app's own commands in a throwaway database (SQLite, and PostgreSQL when asked):
 //!
 //! - a manufacturer's network — the demo plus N health systems of S sites in partnership with
-//!   Helixa, half with their central agreements executed — for the onboarding pipeline, asked
-//!   of the app, of the API (`GET /api/v1/onboarding`) and as the web page (`/onboarding`);
+//!   Helixa, half with their central agreements executed — for the onboarding pipeline (its
+//!   first page of 25 partnerships and a page from the middle), asked of the app, of the API
+//!   (`GET /api/v1/onboarding`) and as the web page (`/onboarding`);
 //! - one health system of H sites in partnership with Helixa, each site with its Vantacel site
 //!   map signed by both sides, for one site's gate, a contracting write with the gate review
 //!   it enqueues (and with that job run, as the worker runs it), and the home page of its
 //!   admin.
 //!
 //! Each figure is the median of `runs` after one warm-up (the first look at the pipeline is
-//! reported apart: it computes every plan, later looks find them kept).
+//! reported apart: it computes the page's plans, later looks find them kept). Both networks
+//! are built in two halves and measured after each: the difference, divided by the
+//! partnerships or sites added, is each figure's growth per partnership or per site.
 
 use super::print_json;
 use cellpath_app::bench::ScratchDb as TestDb;
@@ -60,7 +63,7 @@ struct Figure {
 
 const PASSWORD: &str = "bench-password-1234";
 
-async fn health_system(app: &App, name: &str, sites: u32, code: &str) -> anyhow::Result<String> {
+async fn health_system(app: &App, name: &str) -> anyhow::Result<String> {
     let op = Caller::system("bench");
     let hs = app
         .create_organization(
@@ -73,10 +76,22 @@ async fn health_system(app: &App, name: &str, sites: u32, code: &str) -> anyhow:
         )
         .await?
         .fresh()?;
-    for k in 0..sites {
+    Ok(hs.id)
+}
+
+/// Sites `range` of a health system, coded `{code}-S{k}`.
+async fn add_sites(
+    app: &App,
+    hs: &str,
+    name: &str,
+    code: &str,
+    range: std::ops::Range<u32>,
+) -> anyhow::Result<()> {
+    let op = Caller::system("bench");
+    for k in range {
         app.create_site(
             &op,
-            &hs.id,
+            hs,
             SiteInput {
                 name: format!("{name} site {k}"),
                 code: format!("{code}-S{k}"),
@@ -88,7 +103,7 @@ async fn health_system(app: &App, name: &str, sites: u32, code: &str) -> anyhow:
         .await?
         .fresh()?;
     }
-    Ok(hs.id)
+    Ok(())
 }
 
 /// An active partnership of Helixa with the health system for Vantacel; with its central
@@ -198,6 +213,23 @@ async fn get(
     Ok(res)
 }
 
+/// The people the pages are timed for: (caller, API token, session cookie).
+type Person = (Caller, String, String);
+
+/// What one stage of the build is timed on.
+struct Stage<'a> {
+    database: &'static str,
+    /// Partnerships in the manufacturer's pipeline, and sites of the large health system.
+    partnerships: usize,
+    sites: u32,
+    helixa: &'a str,
+    big: &'a str,
+    big_p: &'a str,
+    msa: &'a str,
+    program: &'a str,
+    people: &'a [Person],
+}
+
 async fn measure(
     database: &'static str,
     db: &TestDb,
@@ -207,28 +239,17 @@ async fn measure(
     let app = App::new(db.store().await, Arc::new(SystemClock));
     let op = Caller::system("bench");
     eprintln!(
-        "{database}: building a network of {} partnerships × {} sites and a health system of {} sites …",
+        "{database}: building a network of {} partnerships × {} sites and a health system of {} sites, in two halves …",
         args.partnerships, args.sites, args.health_system_sites
     );
     let seeding = Instant::now();
     cellpath_app::demo::seed(&app).await?;
     let helixa = super::find_org(&app, "Helixa Therapeutics").await?.id;
-    for i in 0..args.partnerships {
-        let name = format!("Bench Health {i:04}");
-        let hs = health_system(&app, &name, args.sites, &format!("B{i:04}")).await?;
-        partnership(&app, &helixa, &hs, &format!("Helixa × {name}"), i % 2 == 0).await?;
-    }
-    let big = health_system(
-        &app,
-        "Bench Regional Health",
-        args.health_system_sites,
-        "REG",
-    )
-    .await?;
+    let big = health_system(&app, "Bench Regional Health").await?;
     let (big_p, msa) =
         partnership(&app, &helixa, &big, "Helixa × Bench Regional Health", true).await?;
     let msa = msa.ok_or_else(|| anyhow::anyhow!("the MSA was executed"))?;
-    let mut people = Vec::new();
+    let mut people: Vec<Person> = Vec::new();
     for (org, email, role) in [
         (&helixa, "bench-admin@helixa.example", "admin"),
         (&big, "admin@regional.example", "admin"),
@@ -259,38 +280,7 @@ async fn measure(
         let session = app.login(email, PASSWORD, None).await?;
         people.push((caller, token.token, session.cookie_value));
     }
-    // The reviews the building enqueued, run now: the record the pages read is what a server
-    // with its worker would hold.
-    app.run_due_jobs().await?;
-    // Every site of the large health system has its Vantacel site map signed by both sides,
-    // as a site on its way to authorization would: the gate reads them all.
     let program = app.partnership(&op, &big_p).await?.programs[0].clone();
-    let (pharmacy, quality) = (&people[2].0, &people[3].0);
-    for site in app
-        .sites(pharmacy, &big, cellpath_app::views::Page::all())
-        .await?
-    {
-        let v = app
-            .start_site_map(pharmacy, &big_p, &site.id, &program, None, None)
-            .await?
-            .fresh()?;
-        for who in [pharmacy, quality] {
-            app.sign_site_map(
-                who,
-                &v.id,
-                cellpath_ledger::Meaning::Approved,
-                PASSWORD,
-                None,
-            )
-            .await?
-            .fresh()?;
-        }
-    }
-    app.run_due_jobs().await?;
-    eprintln!(
-        "{database}: built in {:.1} s; measuring …",
-        seeding.elapsed().as_secs_f64()
-    );
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -305,17 +295,138 @@ async fn measure(
         },
         cellpath_server::Worker::Off,
     ));
+
+    // Two stages: half of each network, then all of it; the difference is the growth.
+    let halves = [
+        (args.partnerships / 2, args.health_system_sites / 2),
+        (args.partnerships, args.health_system_sites),
+    ];
+    let (mut built_p, mut built_s) = (0, 0);
+    let mut stages: Vec<Vec<Figure>> = Vec::new();
+    for (partnerships, sites) in halves {
+        for i in built_p..partnerships {
+            let name = format!("Bench Health {i:04}");
+            let hs = health_system(&app, &name).await?;
+            add_sites(&app, &hs, &name, &format!("B{i:04}"), 0..args.sites).await?;
+            partnership(&app, &helixa, &hs, &format!("Helixa × {name}"), i % 2 == 0).await?;
+        }
+        add_sites(&app, &big, "Bench Regional Health", "REG", built_s..sites).await?;
+        // The reviews the building enqueued, run now: the record the pages read is what a
+        // server with its worker would hold.
+        app.run_due_jobs().await?;
+        // Every new site of the large health system has its Vantacel site map signed by both
+        // sides, as a site on its way to authorization would: the gate reads them all.
+        let (pharmacy, quality) = (&people[2].0, &people[3].0);
+        let all_sites = app
+            .sites(pharmacy, &big, cellpath_app::views::Page::all())
+            .await?;
+        let new_codes: Vec<String> = (built_s..sites).map(|k| format!("REG-S{k}")).collect();
+        for site in all_sites.iter().filter(|s| new_codes.contains(&s.code)) {
+            let v = app
+                .start_site_map(pharmacy, &big_p, &site.id, &program, None, None)
+                .await?
+                .fresh()?;
+            for who in [pharmacy, quality] {
+                app.sign_site_map(
+                    who,
+                    &v.id,
+                    cellpath_ledger::Meaning::Approved,
+                    PASSWORD,
+                    None,
+                )
+                .await?
+                .fresh()?;
+            }
+        }
+        app.run_due_jobs().await?;
+        (built_p, built_s) = (partnerships, sites);
+        let total = app
+            .onboarding_pipeline(
+                &people[0].0,
+                &helixa,
+                Date::of_micros(app.now()),
+                cellpath_app::views::Page::first(1),
+            )
+            .await?
+            .partnerships;
+        eprintln!(
+            "{database}: {total} partnerships and {sites} sites built after {:.1} s; measuring …",
+            seeding.elapsed().as_secs_f64()
+        );
+        let stage = Stage {
+            database,
+            partnerships: total,
+            sites,
+            helixa: &helixa,
+            big: &big,
+            big_p: &big_p,
+            msa: &msa,
+            program: &program,
+            people: &people,
+        };
+        stages.push(measure_stage(&app, &base, &stage, args.sites, args.runs).await?);
+    }
+    // The growth from the first stage to the second: per partnership for the pipeline, per
+    // site of the health system for the rest.
+    let (first, second) = (&stages[0], &stages[1]);
+    let dp = (halves[1].0 - halves[0].0).max(1) as f64;
+    let ds = (halves[1].1 - halves[0].1).max(1) as f64;
+    let mut growth = Vec::new();
+    // (Not of the first look: page 1 holds the same partnerships in both stages, so the
+    // second stage finds their plans kept.)
+    for (a, b) in first
+        .iter()
+        .zip(second)
+        .filter(|(a, _)| !a.what.contains("first look"))
+    {
+        let (per, unit) = if a.what.starts_with("pipeline") {
+            (dp, "per partnership")
+        } else {
+            (ds, "per site")
+        };
+        let each = |x: f64, y: f64| (y - x) / per;
+        growth.push(Figure {
+            database,
+            what: a.what,
+            on: format!(
+                "growth {unit} ({} → {} partnerships, {} → {} sites)",
+                halves[0].0, halves[1].0, halves[0].1, halves[1].1
+            ),
+            median_ms: each(a.median_ms, b.median_ms),
+            min_ms: each(a.min_ms, b.min_ms),
+            max_ms: each(a.max_ms, b.max_ms),
+            target_ms: None,
+        });
+    }
+    out.extend(stages.into_iter().flatten());
+    out.extend(growth);
+
+    let _ = stop_tx.send(());
+    server.await??;
+    app.close().await;
+    Ok(())
+}
+
+/// Partnerships on a page of the pipeline, as the web page shows them.
+const PAGE: i64 = 25;
+
+/// Every figure on the network as built so far.
+async fn measure_stage(
+    app: &App,
+    base: &str,
+    stage: &Stage<'_>,
+    sites_each: u32,
+    runs: u32,
+) -> anyhow::Result<Vec<Figure>> {
+    let mut out = Vec::new();
+    let op = Caller::system("bench");
     let http = reqwest::Client::new();
     let today = Date::of_micros(app.now());
-    let network = format!(
-        "{} partnerships × {} sites",
-        args.partnerships + 1,
-        args.sites
-    );
-    let regional = format!("a health system of {} sites", args.health_system_sites);
+    let network = format!("{} partnerships × {} sites", stage.partnerships, sites_each);
+    let regional = format!("a health system of {} sites", stage.sites);
     let mut figure = |what: &'static str, on: &str, (median, min, max), target: Option<f64>| {
         out.push(Figure {
-            database,
+            database: stage.database,
             what,
             on: on.to_string(),
             median_ms: median,
@@ -325,56 +436,80 @@ async fn measure(
         })
     };
 
-    // The pipeline: the first look computes every plan.
-    let (mfr, mfr_token, mfr_session) = &people[0];
+    // The pipeline: page 1 and a page from the middle; the first look at a page computes its
+    // plans (the counts of every partnership's sites are on each page).
+    let (mfr, mfr_token, mfr_session) = &stage.people[0];
+    let middle = (stage.partnerships as i64 / 2) / PAGE * PAGE;
+    let page = |offset| cellpath_app::views::Page {
+        limit: PAGE,
+        offset,
+    };
     let cold = Instant::now();
-    let pipeline = app.onboarding_pipeline(mfr, &helixa, today.clone()).await?;
+    let pipeline = app
+        .onboarding_pipeline(mfr, stage.helixa, today.clone(), page(0))
+        .await?;
     let cold = cold.elapsed().as_secs_f64() * 1000.0;
     figure(
-        "pipeline, first look (app)",
-        &format!("{network}, {} rows", pipeline.rows.len()),
+        "pipeline page 1, first look (app)",
+        &format!("{network}, {} rows on the page", pipeline.rows.len()),
         (cold, cold, cold),
         None,
     );
-    let t = time(args.runs, |_| async {
-        app.onboarding_pipeline(mfr, &helixa, today.clone()).await?;
-        Ok(())
-    })
-    .await?;
-    figure("pipeline (app)", &network, t, Some(100.0));
-    let url = format!("{base}/api/v1/onboarding");
-    let t = time(args.runs, |_| async {
-        get(&http, &url, ("token", mfr_token))
-            .await?
-            .bytes()
-            .await?;
-        Ok(())
-    })
-    .await?;
-    figure("pipeline (API)", &network, t, Some(100.0));
-    let url = format!("{base}/onboarding");
-    let t = time(args.runs, |_| async {
-        get(&http, &url, ("session", mfr_session))
-            .await?
-            .bytes()
-            .await?;
-        Ok(())
-    })
-    .await?;
-    figure("pipeline (page)", &network, t, Some(100.0));
+    for (what, offset) in [
+        ("pipeline page 1 (app)", 0),
+        ("pipeline middle page (app)", middle),
+    ] {
+        let t = time(runs, |_| async {
+            app.onboarding_pipeline(mfr, stage.helixa, today.clone(), page(offset))
+                .await?;
+            Ok(())
+        })
+        .await?;
+        figure(what, &network, t, Some(100.0));
+    }
+    for (what, path, auth) in [
+        (
+            "pipeline page 1 (API)",
+            format!("/api/v1/onboarding?limit={PAGE}"),
+            ("token", mfr_token.as_str()),
+        ),
+        (
+            "pipeline middle page (API)",
+            format!("/api/v1/onboarding?limit={PAGE}&offset={middle}"),
+            ("token", mfr_token.as_str()),
+        ),
+        (
+            "pipeline page 1 (page)",
+            "/onboarding".to_string(),
+            ("session", mfr_session.as_str()),
+        ),
+        (
+            "pipeline middle page (page)",
+            format!("/onboarding?offset={middle}"),
+            ("session", mfr_session.as_str()),
+        ),
+    ] {
+        let url = format!("{base}{path}");
+        let t = time(runs, |_| async {
+            get(&http, &url, auth).await?.bytes().await?;
+            Ok(())
+        })
+        .await?;
+        figure(what, &network, t, Some(100.0));
+    }
 
     // One site's gate at the large health system.
-    let (hs_admin, _, hs_session) = &people[1];
+    let (hs_admin, _, hs_session) = &stage.people[1];
     let sites = app
-        .sites(hs_admin, &big, cellpath_app::views::Page::all())
+        .sites(hs_admin, stage.big, cellpath_app::views::Page::all())
         .await?;
     let site = sites
         .first()
         .ok_or_else(|| anyhow::anyhow!("the health system has sites"))?
         .id
         .clone();
-    let t = time(args.runs, |_| async {
-        app.gate(&op, &big_p, &site, &program, today.clone())
+    let t = time(runs, |_| async {
+        app.gate(&op, stage.big_p, &site, stage.program, today.clone())
             .await?;
         Ok(())
     })
@@ -387,8 +522,8 @@ async fn measure(
         ("contracting write, its review enqueued (app)", false),
         ("contracting write with its gate review job run (app)", true),
     ] {
-        let t = time(args.runs, |i| {
-            let (app, op, msa) = (app.clone(), op.clone(), msa.clone());
+        let t = time(runs, |i| {
+            let (app, op, msa) = (app.clone(), op.clone(), stage.msa.to_string());
             async move {
                 let a = app.agreement(&op, &msa).await?;
                 let expires = format!("2030-0{}-{:02}", 1 + usize::from(run_job), 1 + i % 28);
@@ -408,7 +543,7 @@ async fn measure(
     app.run_due_jobs().await?;
 
     let url = format!("{base}/");
-    let t = time(args.runs, |_| async {
+    let t = time(runs, |_| async {
         get(&http, &url, ("session", hs_session))
             .await?
             .bytes()
@@ -417,11 +552,7 @@ async fn measure(
     })
     .await?;
     figure("home page of its admin (page)", &regional, t, Some(20.0));
-
-    let _ = stop_tx.send(());
-    server.await??;
-    app.close().await;
-    Ok(())
+    Ok(out)
 }
 
 pub async fn run(json: bool, args: BenchArgs) -> anyhow::Result<ExitCode> {
@@ -451,9 +582,9 @@ pub async fn run(json: bool, args: BenchArgs) -> anyhow::Result<ExitCode> {
                         f.database.to_string(),
                         f.what.to_string(),
                         f.on.clone(),
-                        format!("{:.1}", f.median_ms),
-                        format!("{:.1}", f.min_ms),
-                        format!("{:.1}", f.max_ms),
+                        format!("{:.2}", f.median_ms),
+                        format!("{:.2}", f.min_ms),
+                        format!("{:.2}", f.max_ms),
                         f.target_ms.map_or("—".into(), |t| format!("under {t:.0}")),
                     ]
                 })

@@ -1572,6 +1572,54 @@ async fn the_live_plan_and_the_onboarding_pipeline_over_the_api() {
             .all(|r| r["program_name"] == "Corvigen"),
         "{theirs}"
     );
+
+    // Paged by partnership: Lakeshore's second partnership (by name) on a page of one, with
+    // the counts of both.
+    let nurse = s.token("nurse@lakeshore.example").await;
+    let whole: Value = get(nurse.clone(), "/api/v1/onboarding".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(whole["partnerships"], 2, "{whole}");
+    assert_eq!(whole["next_offset"], Value::Null);
+    let res = get(nurse.clone(), "/api/v1/onboarding?limit=1&offset=1".into()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let second: Value = res.json().await.unwrap();
+    conforms(
+        &doc,
+        &schema("OnboardingPipeline"),
+        &second,
+        "OnboardingPipeline",
+    )
+    .unwrap();
+    assert_eq!(
+        (&second["limit"], &second["offset"], &second["next_offset"]),
+        (&json!(1), &json!(1), &Value::Null),
+        "{second}"
+    );
+    let rows = second["rows"].as_array().unwrap();
+    assert!(!rows.is_empty(), "{second}");
+    assert!(
+        rows.iter()
+            .all(|r| r["partnership_name"] == "Northbridge × Lakeshore: Corvigen"),
+        "{second}"
+    );
+    assert_eq!(
+        second["counts"], whole["counts"],
+        "the counts are every page's"
+    );
+    let first: Value = get(nurse.clone(), "/api/v1/onboarding?limit=1".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["next_offset"], 1, "{first}");
+    // A page of none is a 422 naming the parameter.
+    let res = get(nurse, "/api/v1/onboarding?limit=0".into()).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "limit", "{problem}");
     s.shutdown().await;
 }
 

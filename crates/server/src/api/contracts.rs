@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cellpath_app::AppError;
 use cellpath_app::contracting::{AgreementInput, AmendmentInput, DeliverableInput, DocumentInput};
-use cellpath_domain::Date;
 use cellpath_domain::contracting::template::TrackTemplate;
+use cellpath_domain::{Date, LedgerInt};
 use serde::Deserialize;
 
 pub async fn list(
@@ -283,18 +283,31 @@ pub async fn live_plan(
     Ok(axum::Json(s.app.live_plan(&c, &id, &program, day).await?).into_response())
 }
 
-/// Every site of every partnership of the caller's organization on its way to authorization.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineQuery {
+    /// The day to judge (`YYYY-MM-DD`); today when left out.
+    on: Option<String>,
+    /// Partnerships on the page (1–200, 50 when left out) and how many to skip.
+    limit: Option<LedgerInt>,
+    offset: Option<LedgerInt>,
+}
+
+/// Every site of a page of the partnerships of the caller's organization on its way to
+/// authorization, with the counts by status of all of them.
 pub async fn pipeline(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Params(q): Params<GateQuery>,
+    Params(q): Params<PipelineQuery>,
 ) -> Result<Response, ApiError> {
     let day = day_or_today(&s, q.on)?;
+    let page =
+        cellpath_app::records::page(q.limit.map(LedgerInt::get), q.offset.map(LedgerInt::get))?;
     let org = c
         .org_id()
         .ok_or_else(|| {
             AppError::invalid("org", "the pipeline is an organization's; sign in as one")
         })?
         .to_string();
-    Ok(axum::Json(s.app.onboarding_pipeline(&c, &org, day).await?).into_response())
+    Ok(axum::Json(s.app.onboarding_pipeline(&c, &org, day, page).await?).into_response())
 }

@@ -12,7 +12,7 @@ use crate::session::Ctx;
 use axum::extract::{Path, Query};
 use axum::response::Response;
 use cellpath_app::AppError;
-use cellpath_app::onboarding::{LivePlan, PipelineRow, SiteOutlook, days_text as days};
+use cellpath_app::onboarding::{LivePlan, Pipeline, PipelineRow, SiteOutlook, days_text as days};
 use cellpath_app::plans::Strategy;
 use cellpath_domain::PartnershipStatus;
 use maud::{Markup, html};
@@ -84,20 +84,53 @@ fn done_cell(s: &SiteOutlook) -> Markup {
     }
 }
 
-/// `/onboarding`: the organization's pipeline.
-pub async fn pipeline(ctx: Ctx) -> Result<Response, WebError> {
+/// Partnerships on a page of the pipeline (each with all its sites).
+pub const PIPELINE_PAGE: i64 = 25;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PipelineQuery {
+    /// Partnerships to skip; anything but a whole number from 0 is the first page.
+    offset: Option<String>,
+}
+
+/// "Partnerships 26–50 of 201", with links to the pages before and after.
+fn pager(pipeline: &Pipeline) -> Markup {
+    let (offset, total) = (pipeline.offset, pipeline.partnerships as i64);
+    let last = (offset + PIPELINE_PAGE).min(total);
+    let earlier = (offset > 0).then(|| (offset - PIPELINE_PAGE).max(0));
+    let link = |o: i64| format!("{}?offset={o}", paths::onboarding());
+    html! {
+        @if total > 0 {
+            nav.pager aria-label="Pages of partnerships" {
+                @if let Some(o) = earlier { a.button.secondary rel="prev" href=(link(o)) { "← Partnerships " (o + 1) "–" (o + PIPELINE_PAGE) } }
+                @else { span {} }
+                span.muted #pipeline-page {
+                    @if offset + 1 == last { "Partnership " (last) " of " (total) }
+                    @else if offset < total { "Partnerships " (offset + 1) "–" (last) " of " (total) }
+                    @else { "No partnerships after the " (total) " there are" }
+                }
+                @if let Some(o) = pipeline.next_offset { a.button.secondary rel="next" href=(link(o)) { "Partnerships " (o + 1) "–" ((o + PIPELINE_PAGE).min(total)) " →" } }
+                @else { span {} }
+            }
+        }
+    }
+}
+
+/// `/onboarding?offset=…`: the organization's pipeline, a page of partnerships at a time.
+pub async fn pipeline(ctx: Ctx, Query(q): Query<PipelineQuery>) -> Result<Response, WebError> {
     let today = today(&ctx);
+    let offset = q
+        .offset
+        .as_deref()
+        .and_then(|t| t.trim().parse::<i64>().ok())
+        .filter(|o| *o >= 0)
+        .unwrap_or(0);
+    let page = cellpath_app::records::page(Some(PIPELINE_PAGE), Some(offset))?;
     let pipeline = ctx
         .app
-        .onboarding_pipeline(ctx.caller(), &ctx.org.id, today)
+        .onboarding_pipeline(ctx.caller(), &ctx.org.id, today, page)
         .await?;
-    let count = |status: &str| {
-        pipeline
-            .rows
-            .iter()
-            .filter(|r| r.site.status == status)
-            .count()
-    };
+    let counts = &pipeline.counts;
     // Rows arrive grouped by partnership and program.
     let mut groups: Vec<Vec<&PipelineRow>> = Vec::new();
     for r in &pipeline.rows {
@@ -121,10 +154,11 @@ pub async fn pipeline(ctx: Ctx) -> Result<Response, WebError> {
         }
         section.panel #pipeline-summary {
             ul.pipeline-counts {
-                li data-count="authorized" { strong { (count("authorized")) } " authorized" }
-                li data-count="onboarding" { strong { (count("onboarding")) } " onboarding" }
-                li data-count="suspended" { strong { (count("suspended")) } " suspended" }
+                li data-count="authorized" { strong { (counts.authorized) } " authorized" }
+                li data-count="onboarding" { strong { (counts.onboarding) } " onboarding" }
+                li data-count="suspended" { strong { (counts.suspended) } " suspended" }
             }
+            (pager(&pipeline))
         }
         @if groups.is_empty() {
             section.panel { p.empty { "No partnership with sites yet." } }
@@ -166,6 +200,7 @@ pub async fn pipeline(ctx: Ctx) -> Result<Response, WebError> {
                 } }
             }
         }
+        @if pipeline.next_offset.is_some() || pipeline.offset > 0 { section.panel { (pager(&pipeline)) } }
     };
     Ok(ctx.render("Onboarding", content))
 }
@@ -201,7 +236,7 @@ pub async fn plan(
         .await?;
     let content = html! {
         header.page-head {
-            p.breadcrumb { a href={ (paths::partnership(&p.id)) } { (p.name) } " · " a href="/onboarding" { "Onboarding" } }
+            p.breadcrumb { a href={ (paths::partnership(&p.id)) } { (p.name) } " · " a href=(paths::onboarding()) { "Onboarding" } }
             h1 { "When will each site be authorized for " (program.name) "?" }
             p.subtitle {
                 "Planned on " (plan.today) " from the partnership's record: "
@@ -401,6 +436,57 @@ mod tests {
         assert!(!page.body.contains("CRM-KIDS") && !page.body.contains("Cascade Medical Center"));
         // Only Helixa's program: Northbridge's Corvigen is not Helixa's business.
         assert!(!page.body.contains("Corvigen"));
+    }
+
+    /// The pipeline comes 25 partnerships a page, by name: a later page shows its own
+    /// partnerships and links back, and the counts at the top are every page's.
+    #[tokio::test]
+    async fn a_later_page_of_the_pipeline_shows_its_partnerships_and_the_same_counts() {
+        let demo = seeded().await;
+        let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+        let first = nurse.get("/onboarding").await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+        assert!(
+            first.body.contains("Partnerships 1–2 of 2"),
+            "{}",
+            first.body
+        );
+        assert!(first.body.contains("Helixa × Lakeshore"));
+        assert!(first.body.contains("Northbridge × Lakeshore"));
+        assert!(!first.body.contains(r#"rel="prev""#));
+        let count = |body: &str, status: &str| {
+            let at = body
+                .find(&format!(r#"data-count="{status}""#))
+                .expect("a count");
+            body[at..].split("</strong>").next().map(str::to_string)
+        };
+
+        let second = nurse.get("/onboarding?offset=1").await;
+        assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+        assert!(
+            second.body.contains("Partnership 2 of 2"),
+            "{}",
+            second.body
+        );
+        assert!(second.body.contains("Northbridge × Lakeshore"));
+        assert!(
+            !second.body.contains("Helixa × Lakeshore"),
+            "{}",
+            second.body
+        );
+        assert!(
+            second
+                .body
+                .contains(r#"rel="prev" href="/onboarding?offset=0""#),
+            "{}",
+            second.body
+        );
+        for status in ["authorized", "onboarding", "suspended"] {
+            assert_eq!(count(&first.body, status), count(&second.body, status));
+        }
+        // A page number that is not one is the first page.
+        let odd = nurse.get("/onboarding?offset=-4").await;
+        assert!(odd.body.contains("Partnerships 1–2 of 2"), "{}", odd.body);
     }
 
     /// Forecasts say they are forecasts, facts are dated facts, and an agreement that lapses

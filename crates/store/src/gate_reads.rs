@@ -1,0 +1,188 @@
+//! What the gate and the onboarding pipeline read of several partnerships at once: each query
+//! takes a list of partnership ids (`WHERE partnership_id IN (…)`), so a page of partnerships
+//! costs a fixed number of queries however many partnerships it holds. Rows come back in one
+//! list, each beside the partnership it belongs to where the row does not say it itself.
+
+use crate::read::{Facility, Gap, Organization, Program, Site, opened_by};
+use crate::{
+    Agreement, DeliverableRecord, SiteAuthorization, SiteMapSignature, Store, StoreError,
+    TrackTemplateRow,
+};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, FromRow, Row};
+
+/// `$from, $from+1, …` for `n` values (only placeholders go into a query's text).
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Store {
+    /// Rows of `sql`, whose `{in}` is replaced by one placeholder per id; none without ids.
+    async fn rows_in<T>(&self, sql: &str, ids: &[String]) -> Result<Vec<T>, StoreError>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = sql.replace("{in}", &placeholders(1, ids.len()));
+        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(id.as_str());
+        }
+        Ok(q.fetch_all(&self.reader).await?)
+    }
+
+    /// Rows of a health system's `table` that each of the partnerships opens (as
+    /// [`Store::sites_of_partnership`]), each with the partnership's id, by name.
+    async fn opened_by_partnerships<T>(
+        &self,
+        table: &'static str,
+        partnership_ids: &[String],
+    ) -> Result<Vec<(String, T)>, StoreError>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        let rows: Vec<Opened<T>> = self
+            .rows_in(
+                &format!(
+                    "SELECT r.*, p.id AS opened_by_partnership FROM {table} r JOIN partnerships p ON p.health_system_id = r.org_id WHERE p.id IN ({{in}}) AND {} ORDER BY r.name, r.id",
+                    opened_by("p", "r")
+                ),
+                partnership_ids,
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|o| (o.partnership_id, o.row))
+            .collect())
+    }
+
+    /// The sites each partnership opens, by name: (partnership id, site).
+    pub async fn sites_of_partnerships(
+        &self,
+        partnership_ids: &[String],
+    ) -> Result<Vec<(String, Site)>, StoreError> {
+        self.opened_by_partnerships("sites", partnership_ids).await
+    }
+
+    /// The facilities each partnership opens: (partnership id, facility).
+    pub async fn facilities_of_partnerships(
+        &self,
+        partnership_ids: &[String],
+    ) -> Result<Vec<(String, Facility)>, StoreError> {
+        self.opened_by_partnerships("facilities", partnership_ids)
+            .await
+    }
+
+    /// The agreements of the partnerships, oldest first.
+    pub async fn agreements_of_partnerships(
+        &self,
+        partnership_ids: &[String],
+    ) -> Result<Vec<Agreement>, StoreError> {
+        self.rows_in(
+            "SELECT * FROM agreements WHERE partnership_id IN ({in}) ORDER BY created_at, id",
+            partnership_ids,
+        )
+        .await
+    }
+
+    /// Every deliverable recorded in the partnerships, for every site and program.
+    pub async fn deliverable_records_of_partnerships(
+        &self,
+        partnership_ids: &[String],
+    ) -> Result<Vec<DeliverableRecord>, StoreError> {
+        self.rows_in(
+            "SELECT * FROM deliverable_records WHERE partnership_id IN ({in}) ORDER BY site_id, program_id, deliverable",
+            partnership_ids,
+        )
+        .await
+    }
+
+    /// The open gaps of the partnerships at every site.
+    pub async fn open_gaps_of_partnerships(
+        &self,
+        partnership_ids: &[String],
+    ) -> Result<Vec<Gap>, StoreError> {
+        self.rows_in(
+            "SELECT * FROM gaps WHERE partnership_id IN ({in}) AND status = 'open' ORDER BY site_id, id",
+            partnership_ids,
+        )
+        .await
+    }
+
+    /// The verdicts recorded in the partnerships, per site and program.
+    pub async fn site_authorizations_of_partnerships(
+        &self,
+        partnership_ids: &[String],
+    ) -> Result<Vec<SiteAuthorization>, StoreError> {
+        self.rows_in(
+            "SELECT * FROM site_authorizations WHERE partnership_id IN ({in}) ORDER BY site_id, program_id",
+            partnership_ids,
+        )
+        .await
+    }
+
+    /// Every signature on a site map version of the partnerships (projected with its event),
+    /// with the version's site, program and number beside it, oldest first — the gate reads
+    /// which versions both sides signed from these alone, without the versions' content.
+    pub async fn site_map_signatures_of_partnerships(
+        &self,
+        partnership_ids: &[String],
+    ) -> Result<Vec<SiteMapSignature>, StoreError> {
+        self.rows_in(
+            "SELECT s.partnership_id, s.site_map_version_id, s.content_hash, COALESCE(u.org_id, '') AS signer_org_id, s.signed_at, COALESCE(v.site_id, '') AS site_id, COALESCE(v.program_id, '') AS program_id, v.number FROM site_map_signatures s LEFT JOIN users u ON u.id = s.signer_user_id LEFT JOIN site_map_versions v ON v.id = s.site_map_version_id WHERE s.partnership_id IN ({in}) ORDER BY s.signed_at, s.event_hash",
+            partnership_ids,
+        )
+        .await
+    }
+
+    /// The programs of the organizations (the manufacturers of a list of partnerships), by
+    /// name.
+    pub async fn programs_of_orgs(&self, org_ids: &[String]) -> Result<Vec<Program>, StoreError> {
+        self.rows_in(
+            "SELECT * FROM programs WHERE org_id IN ({in}) ORDER BY name, id",
+            org_ids,
+        )
+        .await
+    }
+
+    /// The programs' own track templates (a program without one has none here).
+    pub async fn track_templates_of(
+        &self,
+        program_ids: &[String],
+    ) -> Result<Vec<TrackTemplateRow>, StoreError> {
+        self.rows_in(
+            "SELECT * FROM track_templates WHERE program_id IN ({in}) ORDER BY program_id",
+            program_ids,
+        )
+        .await
+    }
+
+    /// The organizations of a list of ids.
+    pub async fn organizations_in(&self, ids: &[String]) -> Result<Vec<Organization>, StoreError> {
+        self.rows_in(
+            "SELECT * FROM organizations WHERE id IN ({in}) ORDER BY id",
+            ids,
+        )
+        .await
+    }
+}
+
+/// A row of a health system's table with the partnership that opens it.
+struct Opened<T> {
+    partnership_id: String,
+    row: T,
+}
+
+impl<T: for<'r> FromRow<'r, AnyRow>> FromRow<'_, AnyRow> for Opened<T> {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Opened {
+            partnership_id: r.try_get("opened_by_partnership")?,
+            row: T::from_row(r)?,
+        })
+    }
+}
