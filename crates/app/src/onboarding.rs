@@ -859,7 +859,7 @@ impl App {
                     rows.push(PipelineRow {
                         partnership_id: p.id.clone(),
                         partnership_name: p.name.clone(),
-                        partnership_status: p.status.clone(),
+                        partnership_status: p.status,
                         partner: partner.clone(),
                         program_id: program.id.clone(),
                         program_name: program.name.clone(),
