@@ -287,10 +287,9 @@ impl App {
     }
 }
 
-/// A partnership's status as the policy reads it (an unknown one, which the table's check
-/// constraint rules out, opens nothing).
+/// A partnership's status as the policy reads it.
 pub(crate) fn status_of(p: &Partnership) -> PartnershipStatus {
-    p.status.parse().unwrap_or(PartnershipStatus::Proposed)
+    p.status
 }
 
 /// The most opening of the partnerships between two organizations, for a record created at

@@ -14,7 +14,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use cellpath_domain::events::auth::{ApiTokenCreated, ApiTokenRevoked};
 use cellpath_domain::policy::{Action, Principal, ResourceKind};
-use cellpath_domain::{Name, OrgKind, Password, Role};
+use cellpath_domain::{Name, OrgKind, Password};
 use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
 use cellpath_store::{ApiToken, Attempt, SessionRow, SignatureRow, User};
 use serde::Serialize;
@@ -108,7 +108,7 @@ impl App {
             .organization(&user.org_id)
             .await?
             .ok_or_else(|| AppError::Internal("user without organization".into()))?;
-        caller_from(user, &org.kind, via)
+        caller_from(user, org.kind, via)
     }
 
     /// Check a password entered for `kind` (signing in, or re-entered to sign), counting
@@ -295,7 +295,7 @@ impl App {
         }
         caller_from(
             &user,
-            &org_kind,
+            org_kind,
             Via::Token {
                 id: t.id.clone(),
                 name: t.name.clone(),
@@ -548,14 +548,8 @@ impl App {
 }
 
 /// The caller a user is, given the kind of their organization.
-fn caller_from(user: &User, org_kind: &str, via: Via) -> Result<Caller, AppError> {
-    let org_kind: OrgKind = org_kind
-        .parse()
-        .map_err(|e| AppError::Internal(format!("{e}")))?;
-    let role: Role = user
-        .role
-        .parse()
-        .map_err(|e| AppError::Internal(format!("{e}")))?;
+fn caller_from(user: &User, org_kind: OrgKind, via: Via) -> Result<Caller, AppError> {
+    let role = user.role;
     Ok(Caller::user(
         Principal {
             user_id: user.id.clone(),

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod bench;
 pub mod clock;
 pub mod contracting;
 pub mod demo;
@@ -20,6 +21,9 @@ pub mod programs;
 pub mod readiness;
 pub mod records;
 pub mod sitemaps;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod views;
 mod write;
 
 pub use access::Caller;
@@ -56,7 +60,9 @@ impl Default for AuthSettings {
 
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    /// Private: the API, the web and the CLI read and write only through the app's commands
+    /// and queries (the `testing` feature lends it to tests).
+    store: Store,
     clock: Arc<dyn Clock>,
     pub auth: AuthSettings,
     appends: Arc<AtomicU64>,
@@ -78,6 +84,29 @@ impl App {
             plans: Arc::new(plan_cache::PlanCache::default()),
             jobs: jobs::Jobs::default(),
         }
+    }
+
+    /// The app on the database at `url` (SQLite or PostgreSQL), its schema migrated.
+    pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<App, AppError> {
+        Ok(App::new(Store::open(url).await?, clock))
+    }
+
+    /// Apply the migrations the database at `url` lacks; answers their names.
+    pub async fn migrate(url: &str) -> Result<Vec<String>, AppError> {
+        let store = Store::connect(url).await?;
+        let applied = store.migrate().await?;
+        store.close().await;
+        Ok(applied)
+    }
+
+    /// Close the database's connections (the end of a command or a test).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// Whether the database answers (`/readyz`).
+    pub async fn ping(&self) -> Result<(), AppError> {
+        Ok(self.store.ping().await?)
     }
 
     /// The same app with another retry policy for failed jobs (tests use short ones).

@@ -85,7 +85,7 @@ impl App {
         let mut out = Vec::new();
         for org in self.store.organizations(Page::all()).await? {
             for p in self.store.partnerships_of(&org.id, Page::all()).await? {
-                if p.status == "active" && seen.insert(p.id.clone()) {
+                if p.status == PartnershipStatus::Active && seen.insert(p.id.clone()) {
                     out.push(p);
                 }
             }
@@ -125,13 +125,15 @@ impl App {
         let sent = self.store.expiry_reminders_of(&p.id).await?;
         let mut events: Vec<Value> = Vec::new();
         for a in self.store.agreements_of(&p.id).await? {
-            if a.status != AgreementStatus::Executed.as_str() || a.expires_on.is_empty() {
+            if a.status != AgreementStatus::Executed {
                 continue;
             }
-            let expires = Date::parse(&a.expires_on).map_err(internal)?;
+            let Some(expires) = a.expires_on.clone() else {
+                continue;
+            };
             let before: Vec<i64> = sent
                 .iter()
-                .filter(|r| r.agreement_id == a.id && r.expires_on == a.expires_on)
+                .filter(|r| r.agreement_id == a.id && r.expires_on == expires)
                 .map(|r| r.days_before)
                 .collect();
             let Some(threshold) = reminder_due(today, &expires, &before) else {
@@ -139,7 +141,7 @@ impl App {
             };
             events.push(json!({ "id": crate::ids::new_id("rem"), "new": {
                 "partnership_id": p.id, "agreement_id": a.id, "agreement_kind": a.kind,
-                "expires_on": a.expires_on, "days_before": threshold,
+                "expires_on": expires.as_str(), "days_before": threshold,
                 "days_left": days_left(today, &expires), "sent_on": today.as_str(),
             }}));
         }
@@ -255,23 +257,23 @@ impl App {
                 // A site-scope agreement names its site.
                 let site_id = agreements
                     .iter()
-                    .find(|a| a.id == r.agreement_id && !a.site_id.is_empty())
-                    .map(|a| a.site_id.clone());
+                    .find(|a| a.id == r.agreement_id)
+                    .and_then(|a| a.site_id.clone());
                 let site = site_id.as_deref().map(site_name);
                 out.push(Notice {
                     text: format!(
                         "{}{} with {partner} expires on {} — {} left",
-                        agreement_words(&r.agreement_kind),
+                        agreement_words(r.agreement_kind.as_str()),
                         site.as_ref().map_or(String::new(), |s| format!(" for {s}")),
                         r.expires_on,
                         days(r.days_left)
                     ),
                     id: r.id,
                     recorded_at: r.created_at,
-                    on: r.sent_on,
+                    on: r.sent_on.into(),
                     agreement_id: Some(r.agreement_id),
-                    agreement_kind: Some(r.agreement_kind),
-                    expires_on: Some(r.expires_on),
+                    agreement_kind: Some(r.agreement_kind.as_str().to_string()),
+                    expires_on: Some(r.expires_on.into()),
                     days_left: Some(r.days_left),
                     site_id,
                     site_name: site,

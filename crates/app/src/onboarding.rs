@@ -7,6 +7,7 @@
 use crate::contracting::{GateItem, GateRecord, GateView, plan_of_template};
 use crate::plans::PlanReport;
 use crate::{App, AppError, Caller};
+use cellpath_domain::contracting::gate::AuthorizationStatus;
 use cellpath_domain::contracting::reminders::days_left;
 use cellpath_domain::contracting::template::{TrackItem, TrackKind};
 use cellpath_domain::contracting::{AgreementStatus, Missing, Scope};
@@ -201,11 +202,10 @@ fn overdue_gaps(
         .open_blocking_gaps(site_id, program_id)
         .into_iter()
         .filter_map(|g| {
-            let due = Date::parse(&g.due_on).ok()?;
-            let days = -days_left(today, &due);
+            let days = -days_left(today, &g.due_on);
             (days > 0).then(|| OverdueGap {
                 gap_id: g.id.clone(),
-                due_on: g.due_on.clone(),
+                due_on: g.due_on.as_str().to_string(),
                 days_overdue: days,
                 text: format!(
                     "Gap overdue by {} (due {}): {}",
@@ -269,7 +269,7 @@ const JOINDER_DAYS: [f64; 3] = [5.0, 15.0, 45.0];
 pub struct PipelineRow {
     pub partnership_id: String,
     pub partnership_name: String,
-    pub partnership_status: String,
+    pub partnership_status: PartnershipStatus,
     /// The other side's name.
     pub partner: String,
     pub program_id: String,
@@ -488,8 +488,7 @@ impl App {
                 let gaps_due = record
                     .open_blocking_gaps(&site.id, &program.id)
                     .into_iter()
-                    .filter_map(|g| Date::parse(&g.due_on).ok())
-                    .map(|d| day(&d))
+                    .map(|g| day(&g.due_on))
                     .fold(f64::MIN, f64::max);
                 (n.as_str(), gaps_due.max(today_day as f64))
             })
@@ -520,13 +519,14 @@ impl App {
                 (
                     "authorized",
                     recorded
-                        .filter(|r| r.status == "authorized")
-                        .map(|r| r.since.clone()),
+                        .filter(|r| r.status == AuthorizationStatus::Authorized)
+                        .map(|r| r.since.as_str().to_string()),
                 )
             } else if let Some(r) = recorded {
                 (
                     "suspended",
-                    (r.status == "suspended").then(|| r.since.clone()),
+                    (r.status == AuthorizationStatus::Suspended)
+                        .then(|| r.since.as_str().to_string()),
                 )
             } else {
                 ("onboarding", None)
@@ -687,7 +687,7 @@ impl App {
         today: Date,
     ) -> Result<Vec<LapseAt>, AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
-        if p.status == "ended" {
+        if p.status == PartnershipStatus::Ended {
             return Ok(vec![]);
         }
         let record = self.gate_record(&p).await?;
@@ -807,7 +807,7 @@ impl App {
                 rows.push(PipelineRow {
                     partnership_id: p.id.clone(),
                     partnership_name: p.name.clone(),
-                    partnership_status: p.status.clone(),
+                    partnership_status: p.status,
                     partner: partner.clone(),
                     program_id: program.id.clone(),
                     program_name: program.name.clone(),

@@ -13,7 +13,7 @@ use cellpath_domain::events::programs::{
 };
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::process_map::{MapContext, ProcessMap, ProductUnit, ValidMap, validate};
-use cellpath_domain::program::{CheckedProgram, ProgramFacts};
+use cellpath_domain::program::{CheckedProgram, Modality, ProgramFacts};
 use cellpath_store::{MapVersion, Page, Program};
 use serde_json::Value;
 
@@ -80,7 +80,7 @@ fn stored_facts(p: &Program) -> Result<ProgramFields, AppError> {
     Ok(ProgramFields {
         org_id: p.org_id.clone(),
         name: p.name.clone(),
-        modality: p.modality.parse().map_err(internal)?,
+        modality: p.modality,
         units: serde_json::from_value(p.units.clone()).map_err(internal)?,
         identifiers: serde_json::from_value(p.identifiers.clone()).map_err(internal)?,
         list_prices: serde_json::from_value(p.list_prices.clone()).map_err(internal)?,
@@ -93,7 +93,7 @@ fn stored_facts(p: &Program) -> Result<ProgramFields, AppError> {
 fn with_facts(program: Program, f: &ProgramFields) -> Result<Program, AppError> {
     Ok(Program {
         name: f.name.clone(),
-        modality: f.modality.as_str().to_string(),
+        modality: f.modality,
         units: serde_json::to_value(&f.units).map_err(internal)?,
         identifiers: serde_json::to_value(&f.identifiers).map_err(internal)?,
         list_prices: serde_json::to_value(&f.list_prices).map_err(internal)?,
@@ -149,7 +149,7 @@ impl App {
             rel,
             &format!("programs of {}", org.name),
         )?;
-        if org.kind != OrgKind::Manufacturer.as_str() {
+        if org.kind != OrgKind::Manufacturer {
             return Err(AppError::invalid(
                 "org_id",
                 "programs belong to manufacturers",
@@ -163,7 +163,7 @@ impl App {
                 id: id.clone(),
                 org_id: org.id.clone(),
                 name: String::new(),
-                modality: String::new(),
+                modality: Modality::AutologousCell,
                 units: Value::Null,
                 identifiers: Value::Null,
                 list_prices: Value::Null,
@@ -321,7 +321,7 @@ impl App {
             id: crate::ids::new_id("map"),
             program_id: program.id.clone(),
             number,
-            status: "draft".into(),
+            status: MapVersionStatus::Draft,
             content_hash: content_hash(&map_json)?,
             map: map_json,
             published_at: None,
@@ -390,7 +390,7 @@ impl App {
             .map_versions(caller, program_id)
             .await?
             .into_iter()
-            .find(|v| v.status == "published"))
+            .find(|v| v.status == MapVersionStatus::Published))
     }
 
     async fn draft_for_change(
@@ -402,7 +402,7 @@ impl App {
         let (version, program) = self.map_version(caller, id).await?;
         self.program_checked(caller, &program.id, Action::Update)
             .await?;
-        if version.status == "published" {
+        if version.status == MapVersionStatus::Published {
             return Err(AppError::invalid(
                 "status",
                 format!(
@@ -478,7 +478,7 @@ impl App {
         valid_map(&program, &current)?;
         let now = self.now();
         let next = MapVersion {
-            status: "published".into(),
+            status: MapVersionStatus::Published,
             published_at: Some(now),
             version: current.version + 1,
             ..current.clone()

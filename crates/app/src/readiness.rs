@@ -191,7 +191,7 @@ impl App {
             } else if let (Some(c), Some(fac)) = (
                 capability(&o.capability),
                 serving.iter().find(|x| x.id == o.facility_id),
-            ) && c.facility.as_str() != fac.kind
+            ) && c.facility != fac.kind
             {
                 f.fail(
                     "observations",
@@ -245,7 +245,7 @@ impl App {
             id: crate::ids::new_id("visit"),
             partnership_id: new.partnership_id.clone(),
             site_id: new.site_id.clone(),
-            visited_on: new.visited_on.as_str().to_string(),
+            visited_on: new.visited_on.clone(),
             visitors: serde_json::to_value(&new.visitors).map_err(internal)?,
             facility_ids: serde_json::to_value(&new.facility_ids).map_err(internal)?,
             observations: serde_json::to_value(&new.observations).map_err(internal)?,
@@ -335,7 +335,7 @@ impl App {
             .facilities_of_site_in_partnership(&p.id, &site.id)
             .await?
             .into_iter()
-            .filter_map(|f| f.kind.parse().ok().map(|k| (f.id, k)))
+            .map(|f| (f.id, f.kind))
             .collect();
         let visits = self.site_visits(caller, partnership_id, site_id).await?;
         let mut observations: Vec<Observation> = Vec::new();
@@ -354,7 +354,7 @@ impl App {
             .collect();
         let open_blocking = gaps
             .iter()
-            .filter(|g| g.status == "open" && g.severity == Severity::Blocking.as_str())
+            .filter(|g| g.status == GapStatus::Open && g.severity == Severity::Blocking)
             .count();
         Ok(ReadinessView {
             site_id: site.id,
@@ -388,16 +388,13 @@ impl App {
             .await?
             .first()
             .map(|v| v.visited_on.clone());
-        let from = match last_visit {
-            Some(d) => Date::parse(&d).map_err(internal)?,
-            None => Date::of_micros(self.now()),
-        };
+        let from = last_visit.unwrap_or_else(|| Date::of_micros(self.now()));
         let kinds: BTreeMap<String, FacilityKind> = self
             .store
             .facilities_of_site_in_partnership(&p.id, site_id)
             .await?
             .into_iter()
-            .filter_map(|f| f.kind.parse().ok().map(|k| (f.id, k)))
+            .map(|f| (f.id, f.kind))
             .collect();
         let mut new_gaps: Vec<Gap> = Vec::new();
         let mut events: Vec<GapCreated> = Vec::new();
@@ -407,9 +404,9 @@ impl App {
             }
             let facility = finding.facility_id.clone().unwrap_or_default();
             let open = view.gaps.iter().chain(new_gaps.iter()).any(|g| {
-                g.status == "open"
+                g.status == GapStatus::Open
                     && g.requirement_key == finding.requirement
-                    && g.facility_id == facility
+                    && g.facility_id.as_deref().unwrap_or("") == facility
             });
             if open {
                 continue;
@@ -448,18 +445,15 @@ impl App {
                 partnership_id: p.id.clone(),
                 site_id: site_id.to_string(),
                 program_id: program_id.to_string(),
-                facility_id: facility,
+                facility_id: Some(facility).filter(|f| !f.is_empty()),
                 requirement_key: finding.requirement.clone(),
-                severity: finding.severity.as_str().to_string(),
+                severity: finding.severity,
                 expected: finding.expected.clone(),
                 observed,
-                owner_role: owner.as_str().to_string(),
-                due_on: from
-                    .plus_days(finding.severity.due_days())
-                    .as_str()
-                    .to_string(),
-                status: "open".into(),
-                evidence: String::new(),
+                owner_role: owner,
+                due_on: from.plus_days(finding.severity.due_days()),
+                status: GapStatus::Open,
+                evidence: None,
                 version: 1,
                 created_at: 0,
                 updated_at: 0,
@@ -521,7 +515,7 @@ impl App {
         caller.principal.as_ref().ok_or_else(|| {
             AppError::Forbidden("only a person closes a gap: it needs a signature".into())
         })?;
-        if gap.status != "open" {
+        if gap.status != GapStatus::Open {
             return Err(AppError::invalid("status", "this gap is already closed"));
         }
         expect_version(&what, gap.version, expected_version)?;
@@ -533,8 +527,8 @@ impl App {
             .await?;
         let evidence = evidence.expect("checked").into_string();
         let next = Gap {
-            status: "closed".into(),
-            evidence: evidence.clone(),
+            status: GapStatus::Closed,
+            evidence: Some(evidence.clone()),
             version: gap.version + 1,
             ..gap.clone()
         };

@@ -7,6 +7,8 @@ use crate::programs::{map_context, valid_map};
 use crate::records::expect_version;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::PartnershipStatus;
+use cellpath_domain::events::programs::MapVersionStatus;
 use cellpath_domain::events::site_maps::{
     MapProposalChanges, MapProposalCreated, MapProposalFields, MapProposalUpdated, ProposalStatus,
     SiteMapVersionChanges, SiteMapVersionCreated, SiteMapVersionFields, SiteMapVersionUpdated,
@@ -49,7 +51,7 @@ pub struct SiteMapView {
 
 /// An ended partnership keeps its record, and takes no more work.
 pub(crate) fn refuse_if_ended(p: &Partnership) -> Result<(), AppError> {
-    if p.status == "ended" {
+    if p.status == PartnershipStatus::Ended {
         // As the policy answers a person (`access::verdict`): readable, not to be changed.
         return Err(AppError::Forbidden(format!(
             "the partnership {} has ended; its record stays readable as it stood, but nothing in it changes any more",
@@ -121,7 +123,7 @@ impl App {
     async fn accepted_changes(&self, site_map_version_id: &str) -> Result<Vec<Step>, AppError> {
         let mut out = Vec::new();
         for p in self.store.map_proposals_of(site_map_version_id).await? {
-            if p.status == "accepted" {
+            if p.status == ProposalStatus::Accepted {
                 out.push(serde_json::from_value(p.proposed).map_err(internal)?);
             }
         }
@@ -266,7 +268,7 @@ impl App {
             .map_versions_of(program_id)
             .await?
             .into_iter()
-            .find(|v| v.status == "published")
+            .find(|v| v.status == MapVersionStatus::Published)
             .ok_or_else(|| {
                 AppError::invalid(
                     "program_id",
@@ -439,7 +441,7 @@ impl App {
         if view
             .proposals
             .iter()
-            .any(|pr| pr.step_key == step.key && pr.status == "pending")
+            .any(|pr| pr.step_key == step.key && pr.status == ProposalStatus::Pending)
         {
             f.fail(
                 "step",
@@ -457,8 +459,8 @@ impl App {
             step_key: step.key.clone(),
             proposed: serde_json::to_value(&step).map_err(internal)?,
             reason: reason.expect("checked").into_string(),
-            status: "pending".into(),
-            decision_reason: String::new(),
+            status: ProposalStatus::Pending,
+            decision_reason: None,
             version: 1,
             created_at: 0,
             updated_at: 0,
@@ -524,7 +526,7 @@ impl App {
                 "this version is signed by both sides and never changes; propose the change again on the next version",
             ));
         }
-        if proposal.status != "pending" {
+        if proposal.status != ProposalStatus::Pending {
             return Err(AppError::invalid(
                 "status",
                 format!("this proposal was already {}", proposal.status),
@@ -555,9 +557,10 @@ impl App {
         } else {
             ProposalStatus::Rejected
         };
+        let reason = reason.expect("checked").into_string();
         let next = MapProposal {
-            status: status.as_str().into(),
-            decision_reason: reason.expect("checked").into_string(),
+            status,
+            decision_reason: Some(reason.clone()).filter(|r| !r.is_empty()),
             version: proposal.version + 1,
             ..proposal.clone()
         };
@@ -570,7 +573,7 @@ impl App {
             },
             new: MapProposalChanges {
                 status: Some(status),
-                decision_reason: Some(next.decision_reason.clone()),
+                decision_reason: Some(reason),
             },
         };
         self.write(
@@ -612,7 +615,11 @@ impl App {
             rel,
             "site maps of this partnership",
         )?;
-        if view.proposals.iter().any(|pr| pr.status == "pending") {
+        if view
+            .proposals
+            .iter()
+            .any(|pr| pr.status == ProposalStatus::Pending)
+        {
             return Err(AppError::invalid(
                 "status",
                 "a proposal on this version is waiting for the manufacturer's decision; sign once it is decided",

@@ -47,7 +47,7 @@ impl Metrics {
         }
     }
 
-    fn render(&self, appends: u64, jobs: Option<&cellpath_store::JobCounts>) -> String {
+    fn render(&self, appends: u64, jobs: Option<&cellpath_app::views::JobCounts>) -> String {
         let map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();
         out.push_str("# HELP cellpath_http_requests_total HTTP requests by method, route and status.\n# TYPE cellpath_http_requests_total counter\n");
@@ -112,7 +112,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn ready(State(s): State<AppState>) -> Response {
-    match s.app.store.ping().await {
+    match s.app.ping().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");

@@ -1,8 +1,12 @@
 //! Rows and queries of dual-track contracting: a partnership's agreements and the gate
 //! deliverables recorded at its sites.
 
+use crate::decode::{date, empty_if_none, maybe_date, maybe_text, word};
 use crate::read::json_value;
 use crate::{Store, StoreError};
+use cellpath_domain::Date;
+use cellpath_domain::contracting::gate::AuthorizationStatus;
+use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Deliverable, Scope};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
@@ -11,17 +15,22 @@ use sqlx::{FromRow, Row};
 pub struct Agreement {
     pub id: String,
     pub partnership_id: String,
-    pub kind: String,
-    pub scope: String,
-    /// '' for a health-system-scope agreement.
-    pub site_id: String,
-    pub status: String,
-    /// User id of the owner on the manufacturer's side, or ''.
-    pub owner_manufacturer: String,
-    pub owner_health_system: String,
-    /// `YYYY-MM-DD`, or '' when not set.
-    pub effective_on: String,
-    pub expires_on: String,
+    pub kind: AgreementKind,
+    pub scope: Scope,
+    /// None for a health-system-scope agreement.
+    #[serde(serialize_with = "empty_if_none")]
+    pub site_id: Option<String>,
+    pub status: AgreementStatus,
+    /// User id of the owner on the manufacturer's side, if one is named.
+    #[serde(serialize_with = "empty_if_none")]
+    pub owner_manufacturer: Option<String>,
+    #[serde(serialize_with = "empty_if_none")]
+    pub owner_health_system: Option<String>,
+    /// None until set (the API answers `""`, as it always has).
+    #[serde(serialize_with = "empty_if_none")]
+    pub effective_on: Option<Date>,
+    #[serde(serialize_with = "empty_if_none")]
+    pub expires_on: Option<Date>,
     pub coverage: serde_json::Value,
     pub documents: serde_json::Value,
     pub amendments: serde_json::Value,
@@ -37,12 +46,14 @@ pub struct DeliverableRecord {
     pub partnership_id: String,
     pub site_id: String,
     pub program_id: String,
-    pub deliverable: String,
-    pub done_on: String,
+    pub deliverable: Deliverable,
+    pub done_on: Date,
     pub evidence: String,
-    /// The day it stopped counting ('' while it counts) and why.
-    pub revoked_on: String,
-    pub revoked_reason: String,
+    /// The day it stopped counting (none while it counts) and why.
+    #[serde(serialize_with = "empty_if_none")]
+    pub revoked_on: Option<Date>,
+    #[serde(serialize_with = "empty_if_none")]
+    pub revoked_reason: Option<String>,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -51,7 +62,7 @@ pub struct DeliverableRecord {
 impl DeliverableRecord {
     /// Whether the gate counts it: recorded and not revoked.
     pub fn counts(&self) -> bool {
-        self.revoked_on.is_empty()
+        self.revoked_on.is_none()
     }
 }
 
@@ -73,10 +84,9 @@ pub struct SiteAuthorization {
     pub partnership_id: String,
     pub site_id: String,
     pub program_id: String,
-    /// `authorized` or `suspended`.
-    pub status: String,
-    /// `YYYY-MM-DD`: the day of the last change of status.
-    pub since: String,
+    pub status: AuthorizationStatus,
+    /// The day of the last change of status.
+    pub since: Date,
     /// What was missing when it was suspended (sentences); empty when authorized.
     pub missing: serde_json::Value,
     pub version: i64,
@@ -91,8 +101,8 @@ impl FromRow<'_, AnyRow> for SiteAuthorization {
             partnership_id: r.try_get("partnership_id")?,
             site_id: r.try_get("site_id")?,
             program_id: r.try_get("program_id")?,
-            status: r.try_get("status")?,
-            since: r.try_get("since")?,
+            status: word(r, "status")?,
+            since: date(r, "since")?,
             missing: json_value(r.try_get("missing")?)?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
@@ -107,14 +117,14 @@ pub struct ExpiryReminder {
     pub id: String,
     pub partnership_id: String,
     pub agreement_id: String,
-    pub agreement_kind: String,
-    /// `YYYY-MM-DD`: the expiry date the reminder was about.
-    pub expires_on: String,
+    pub agreement_kind: AgreementKind,
+    /// The expiry date the reminder was about.
+    pub expires_on: Date,
     /// The threshold: 90, 30 or 7 days before expiry.
     pub days_before: i64,
     /// Days left on `sent_on`.
     pub days_left: i64,
-    pub sent_on: String,
+    pub sent_on: Date,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -126,11 +136,11 @@ impl FromRow<'_, AnyRow> for ExpiryReminder {
             id: r.try_get("id")?,
             partnership_id: r.try_get("partnership_id")?,
             agreement_id: r.try_get("agreement_id")?,
-            agreement_kind: r.try_get("agreement_kind")?,
-            expires_on: r.try_get("expires_on")?,
+            agreement_kind: word(r, "agreement_kind")?,
+            expires_on: date(r, "expires_on")?,
             days_before: r.try_get("days_before")?,
             days_left: r.try_get("days_left")?,
-            sent_on: r.try_get("sent_on")?,
+            sent_on: date(r, "sent_on")?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
@@ -169,14 +179,14 @@ impl FromRow<'_, AnyRow> for Agreement {
         Ok(Agreement {
             id: r.try_get("id")?,
             partnership_id: r.try_get("partnership_id")?,
-            kind: r.try_get("kind")?,
-            scope: r.try_get("scope")?,
-            site_id: r.try_get("site_id")?,
-            status: r.try_get("status")?,
-            owner_manufacturer: r.try_get("owner_manufacturer")?,
-            owner_health_system: r.try_get("owner_health_system")?,
-            effective_on: r.try_get("effective_on")?,
-            expires_on: r.try_get("expires_on")?,
+            kind: word(r, "kind")?,
+            scope: word(r, "scope")?,
+            site_id: maybe_text(r, "site_id")?,
+            status: word(r, "status")?,
+            owner_manufacturer: maybe_text(r, "owner_manufacturer")?,
+            owner_health_system: maybe_text(r, "owner_health_system")?,
+            effective_on: maybe_date(r, "effective_on")?,
+            expires_on: maybe_date(r, "expires_on")?,
             coverage: json_value(r.try_get("coverage")?)?,
             documents: json_value(r.try_get("documents")?)?,
             amendments: json_value(r.try_get("amendments")?)?,
@@ -195,11 +205,11 @@ impl FromRow<'_, AnyRow> for DeliverableRecord {
             partnership_id: r.try_get("partnership_id")?,
             site_id: r.try_get("site_id")?,
             program_id: r.try_get("program_id")?,
-            deliverable: r.try_get("deliverable")?,
-            done_on: r.try_get("done_on")?,
+            deliverable: word(r, "deliverable")?,
+            done_on: date(r, "done_on")?,
             evidence: r.try_get("evidence")?,
-            revoked_on: r.try_get("revoked_on")?,
-            revoked_reason: r.try_get("revoked_reason")?,
+            revoked_on: maybe_date(r, "revoked_on")?,
+            revoked_reason: maybe_text(r, "revoked_reason")?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,

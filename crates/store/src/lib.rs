@@ -4,6 +4,7 @@
 //! SQLite and PostgreSQL through sqlx `Any`; what differs between them lives in `dialect`.
 
 pub mod contracting;
+mod decode;
 mod dialect;
 mod error;
 mod jobs;

@@ -1,6 +1,13 @@
 //! Queries the app reads with. Rows are plain structs; the app decides who may see them.
 
+use crate::decode::{date, empty_if_none, maybe_text, word};
 use crate::{Store, StoreError};
+use cellpath_domain::events::programs::MapVersionStatus;
+use cellpath_domain::events::readiness::GapStatus;
+use cellpath_domain::events::site_maps::ProposalStatus;
+use cellpath_domain::program::Modality;
+use cellpath_domain::readiness::Severity;
+use cellpath_domain::{Date, FacilityKind, OrgKind, PartnershipStatus, Role};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, FromRow, Row};
@@ -28,7 +35,7 @@ impl Page {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Organization {
     pub id: String,
-    pub kind: String,
+    pub kind: OrgKind,
     pub name: String,
     pub version: i64,
     pub created_at: i64,
@@ -54,7 +61,7 @@ pub struct Facility {
     pub id: String,
     pub org_id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: FacilityKind,
     pub site_ids: Vec<String>,
     pub version: i64,
     pub created_at: i64,
@@ -67,7 +74,7 @@ pub struct User {
     pub org_id: String,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     pub version: i64,
     pub created_at: i64,
@@ -81,7 +88,7 @@ pub struct Partnership {
     pub health_system_id: String,
     pub name: String,
     pub programs: Vec<String>,
-    pub status: String,
+    pub status: PartnershipStatus,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -93,7 +100,7 @@ pub struct Program {
     pub id: String,
     pub org_id: String,
     pub name: String,
-    pub modality: String,
+    pub modality: Modality,
     pub units: serde_json::Value,
     pub identifiers: serde_json::Value,
     pub list_prices: serde_json::Value,
@@ -109,7 +116,7 @@ pub struct MapVersion {
     pub id: String,
     pub program_id: String,
     pub number: i64,
-    pub status: String,
+    pub status: MapVersionStatus,
     pub map: serde_json::Value,
     pub content_hash: String,
     pub published_at: Option<i64>,
@@ -140,8 +147,10 @@ pub struct MapProposal {
     pub step_key: String,
     pub proposed: serde_json::Value,
     pub reason: String,
-    pub status: String,
-    pub decision_reason: String,
+    pub status: ProposalStatus,
+    /// Why it was accepted or rejected; none while pending.
+    #[serde(serialize_with = "empty_if_none")]
+    pub decision_reason: Option<String>,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -152,7 +161,7 @@ pub struct SiteVisit {
     pub id: String,
     pub partnership_id: String,
     pub site_id: String,
-    pub visited_on: String,
+    pub visited_on: Date,
     pub visitors: serde_json::Value,
     pub facility_ids: serde_json::Value,
     pub observations: serde_json::Value,
@@ -169,16 +178,19 @@ pub struct Gap {
     pub partnership_id: String,
     pub site_id: String,
     pub program_id: String,
-    /// Empty when the site lacks the kind of facility the requirement needs.
-    pub facility_id: String,
+    /// None when the site lacks the kind of facility the requirement needs.
+    #[serde(serialize_with = "empty_if_none")]
+    pub facility_id: Option<String>,
     pub requirement_key: String,
-    pub severity: String,
+    pub severity: Severity,
     pub expected: String,
     pub observed: String,
-    pub owner_role: String,
-    pub due_on: String,
-    pub status: String,
-    pub evidence: String,
+    pub owner_role: Role,
+    pub due_on: Date,
+    pub status: GapStatus,
+    /// What closed it; none while open.
+    #[serde(serialize_with = "empty_if_none")]
+    pub evidence: Option<String>,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -265,7 +277,7 @@ impl FromRow<'_, AnyRow> for Organization {
     fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
         Ok(Organization {
             id: r.try_get("id")?,
-            kind: r.try_get("kind")?,
+            kind: word(r, "kind")?,
             name: r.try_get("name")?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
@@ -295,7 +307,7 @@ impl FromRow<'_, AnyRow> for Facility {
             id: r.try_get("id")?,
             org_id: r.try_get("org_id")?,
             name: r.try_get("name")?,
-            kind: r.try_get("kind")?,
+            kind: word(r, "kind")?,
             site_ids: json_list(r.try_get("site_ids")?)?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
@@ -310,7 +322,7 @@ impl FromRow<'_, AnyRow> for User {
             org_id: r.try_get("org_id")?,
             email: r.try_get("email")?,
             name: r.try_get("name")?,
-            role: r.try_get("role")?,
+            role: word(r, "role")?,
             active: r.try_get::<i64, _>("active")? == 1,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
@@ -326,7 +338,7 @@ impl FromRow<'_, AnyRow> for Partnership {
             health_system_id: r.try_get("health_system_id")?,
             name: r.try_get("name")?,
             programs: json_list(r.try_get("programs")?)?,
-            status: r.try_get("status")?,
+            status: word(r, "status")?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
@@ -339,7 +351,7 @@ impl FromRow<'_, AnyRow> for Program {
             id: r.try_get("id")?,
             org_id: r.try_get("org_id")?,
             name: r.try_get("name")?,
-            modality: r.try_get("modality")?,
+            modality: word(r, "modality")?,
             units: json_value(r.try_get("units")?)?,
             identifiers: json_value(r.try_get("identifiers")?)?,
             list_prices: json_value(r.try_get("list_prices")?)?,
@@ -357,7 +369,7 @@ impl FromRow<'_, AnyRow> for MapVersion {
             id: r.try_get("id")?,
             program_id: r.try_get("program_id")?,
             number: r.try_get("number")?,
-            status: r.try_get("status")?,
+            status: word(r, "status")?,
             map: json_value(r.try_get("map")?)?,
             content_hash: r.try_get("content_hash")?,
             published_at: r.try_get("published_at")?,
@@ -392,8 +404,8 @@ impl FromRow<'_, AnyRow> for MapProposal {
             step_key: r.try_get("step_key")?,
             proposed: json_value(r.try_get("proposed")?)?,
             reason: r.try_get("reason")?,
-            status: r.try_get("status")?,
-            decision_reason: r.try_get("decision_reason")?,
+            status: word(r, "status")?,
+            decision_reason: maybe_text(r, "decision_reason")?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
@@ -406,7 +418,7 @@ impl FromRow<'_, AnyRow> for SiteVisit {
             id: r.try_get("id")?,
             partnership_id: r.try_get("partnership_id")?,
             site_id: r.try_get("site_id")?,
-            visited_on: r.try_get("visited_on")?,
+            visited_on: date(r, "visited_on")?,
             visitors: json_value(r.try_get("visitors")?)?,
             facility_ids: json_value(r.try_get("facility_ids")?)?,
             observations: json_value(r.try_get("observations")?)?,
@@ -425,15 +437,15 @@ impl FromRow<'_, AnyRow> for Gap {
             partnership_id: r.try_get("partnership_id")?,
             site_id: r.try_get("site_id")?,
             program_id: r.try_get("program_id")?,
-            facility_id: r.try_get("facility_id")?,
+            facility_id: maybe_text(r, "facility_id")?,
             requirement_key: r.try_get("requirement_key")?,
-            severity: r.try_get("severity")?,
+            severity: word(r, "severity")?,
             expected: r.try_get("expected")?,
             observed: r.try_get("observed")?,
-            owner_role: r.try_get("owner_role")?,
-            due_on: r.try_get("due_on")?,
-            status: r.try_get("status")?,
-            evidence: r.try_get("evidence")?,
+            owner_role: word(r, "owner_role")?,
+            due_on: date(r, "due_on")?,
+            status: word(r, "status")?,
+            evidence: maybe_text(r, "evidence")?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
@@ -1048,7 +1060,7 @@ impl Store {
     pub async fn token_holder(
         &self,
         token_hash: &str,
-    ) -> Result<Option<(ApiToken, User, String)>, StoreError> {
+    ) -> Result<Option<(ApiToken, User, OrgKind)>, StoreError> {
         let row: Option<AnyRow> = sqlx::query(
             "SELECT t.id AS t_id, t.name AS t_name, t.token_hash, t.created_at AS t_created_at, t.revoked_at, t.last_used_at, \
              u.*, o.kind AS org_kind FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN organizations o ON o.id = u.org_id \
@@ -1068,7 +1080,7 @@ impl Store {
             revoked_at: r.try_get("revoked_at")?,
             last_used_at: r.try_get("last_used_at")?,
         };
-        Ok(Some((token, user, r.try_get("org_kind")?)))
+        Ok(Some((token, user, word(&r, "org_kind")?)))
     }
 
     pub async fn ledger_head(&self, ledger_id: &str) -> Result<Option<LedgerHead>, StoreError> {

@@ -560,7 +560,10 @@ async fn an_event_from_before_a_later_text_column_gets_its_default() {
             .await
             .unwrap()
             .expect("projected");
-        assert_eq!((r.revoked_on.as_str(), r.revoked_reason.as_str()), ("", ""));
+        assert_eq!(
+            (r.revoked_on.as_ref(), r.revoked_reason.as_deref()),
+            (None, None)
+        );
         assert!(r.counts(), "{}", db.label);
     }
 }

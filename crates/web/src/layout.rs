@@ -9,6 +9,7 @@ use crate::session::Ctx;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
+use cellpath_domain::{OrgKind, Role};
 use maud::{DOCTYPE, Markup, html};
 use std::sync::{Arc, Mutex};
 
@@ -45,9 +46,9 @@ pub struct NavItem {
 pub struct Chrome {
     pub user_name: String,
     pub user_id: String,
-    pub role: String,
+    pub role: Role,
     pub org_name: String,
-    pub org_kind: String,
+    pub org_kind: OrgKind,
     pub csrf: String,
     pub nav: Vec<NavItem>,
     pub current: Section,
@@ -135,9 +136,9 @@ impl Chrome {
         Chrome {
             user_name: ctx.session.user.name.clone(),
             user_id: ctx.session.user.id.clone(),
-            role: ctx.session.user.role.clone(),
+            role: ctx.session.user.role,
             org_name: ctx.org.name.clone(),
-            org_kind: ctx.org.kind.clone(),
+            org_kind: ctx.org.kind,
             csrf: ctx.csrf().to_string(),
             nav,
             current: section_for(&ctx.path, org),
@@ -251,9 +252,9 @@ fn header(chrome: &Chrome) -> Markup {
             a.brand href="/" { span.brand-mark aria-hidden="true" { "◆" } " cellpath" }
             div.whoami #whoami {
                 a.user-name href={ (paths::user(&chrome.user_id)) } { (chrome.user_name) }
-                (labels::role_badge(&chrome.role))
+                (labels::role_badge(chrome.role.as_str()))
                 span.org-name { (chrome.org_name) }
-                (labels::org_kind_badge(&chrome.org_kind))
+                (labels::org_kind_badge(chrome.org_kind.as_str()))
             }
         }
     }

@@ -15,10 +15,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Redirect, Response};
 use cellpath_app::auth::SessionInfo;
+use cellpath_app::views::Organization;
 use cellpath_app::{App, Caller};
 use cellpath_domain::policy::{Action, Principal, Relation, Resource, ResourceKind};
 use cellpath_domain::{OrgKind, decide};
-use cellpath_store::Organization;
 
 pub const SESSION_COOKIE: &str = "cellpath_session";
 /// Double-submit token of the sign-in form: there is no session yet to hold a CSRF token,
@@ -153,7 +153,7 @@ impl Ctx {
         &self,
         action: Action,
         kind: ResourceKind,
-        p: &cellpath_store::Partnership,
+        p: &cellpath_app::views::Partnership,
     ) -> bool {
         self.may(
             action,

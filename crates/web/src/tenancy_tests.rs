@@ -10,7 +10,8 @@ use crate::testing::{Browser, Demo, seeded};
 use axum::http::StatusCode;
 use cellpath_app::demo::DEMO_PASSWORD;
 use cellpath_app::records::sites::SiteInput;
-use cellpath_store::Page;
+use cellpath_app::views::Page;
+use cellpath_domain::PartnershipStatus;
 
 /// How a route stands to a partnership between a manufacturer and a health system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,7 +197,7 @@ async fn walk(
 /// A site, facility and user of the organization, the gap, deliverable, site map and agreement
 /// of the demo's partnership.
 async fn ids_of(demo: &Demo, partnership: &str, health_system: &str, program: &str) -> Ids {
-    let store = &demo.app.store;
+    let store = demo.app.store();
     let site = store
         .sites_of(health_system, Page::all())
         .await
@@ -280,7 +281,7 @@ async fn a_partner_manufacturer_walks_every_partnership_page_and_form_in_each_st
     let proposal = demo
         .partnership("Helixa Therapeutics", "Cascade Regional Medical")
         .await;
-    assert_eq!(proposal.status, "proposed");
+    assert_eq!(proposal.status, PartnershipStatus::Proposed);
     let cascade = demo.org("Cascade Regional Medical").await.id;
     let ids = ids_of(&demo, &proposal.id, &cascade, &program).await;
     let hidden = [
@@ -350,7 +351,7 @@ async fn a_partner_manufacturer_walks_every_partnership_page_and_form_in_each_st
         .caller_for_user(
             &demo
                 .app
-                .store
+                .store()
                 .user_by_email("admin@lakeshore.example")
                 .await
                 .unwrap()

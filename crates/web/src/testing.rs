@@ -12,9 +12,9 @@ use axum::body::Body;
 use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, Request, StatusCode};
 use cellpath_app::demo::{self, DEMO_PASSWORD};
+use cellpath_app::testing::TestDb;
+use cellpath_app::views::{Organization, Page, Partnership, Program, Site};
 use cellpath_app::{App, SystemClock};
-use cellpath_store::testing::TestDb;
-use cellpath_store::{Organization, Page, Partnership, Program, Site};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -45,7 +45,7 @@ pub async fn seeded_with(config: crate::WebConfig) -> Demo {
 impl Demo {
     pub async fn org(&self, name: &str) -> Organization {
         self.app
-            .store
+            .store()
             .organization_by_name(name)
             .await
             .expect("query")
@@ -55,14 +55,14 @@ impl Demo {
     pub async fn site(&self, code: &str) -> Site {
         for org in self
             .app
-            .store
+            .store()
             .organizations(Page::all())
             .await
             .expect("query")
         {
             let sites = self
                 .app
-                .store
+                .store()
                 .sites_of(&org.id, Page::all())
                 .await
                 .expect("query");
@@ -76,7 +76,7 @@ impl Demo {
     pub async fn program(&self, manufacturer: &str, name: &str) -> Program {
         let org = self.org(manufacturer).await;
         self.app
-            .store
+            .store()
             .programs_of(&org.id, Page::all())
             .await
             .expect("query")
@@ -89,7 +89,7 @@ impl Demo {
     pub async fn partnership(&self, manufacturer: &str, health_system: &str) -> Partnership {
         let (m, h) = (self.org(manufacturer).await, self.org(health_system).await);
         self.app
-            .store
+            .store()
             .partnerships_of(&h.id, Page::all())
             .await
             .expect("query")

@@ -7,6 +7,9 @@ use crate::testing::{Browser, borrowed, seeded};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use cellpath_app::demo::DEMO_PASSWORD;
+use cellpath_domain::PartnershipStatus;
+use cellpath_domain::events::readiness::GapStatus;
+use cellpath_domain::readiness::Severity;
 
 #[tokio::test]
 async fn an_admin_signs_in_sees_home_and_a_bad_site_form_explains_each_field() {
@@ -234,12 +237,12 @@ async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_t
     }
     let partnership = site
         .app
-        .store
-        .partnerships_of(&lakeshore, cellpath_store::Page::all())
+        .store()
+        .partnerships_of(&lakeshore, cellpath_app::views::Page::all())
         .await
         .expect("query")
         .into_iter()
-        .find(|p| p.status == "active")
+        .find(|p| p.status == PartnershipStatus::Active)
         .expect("an active partnership");
     let page = admin
         .get_saved(
@@ -274,7 +277,7 @@ async fn every_page_renders_for_both_sides_and_an_event_is_signed_on_the_audit_t
     );
     let head = site
         .app
-        .store
+        .store()
         .ledger_head(&lakeshore)
         .await
         .expect("query")
@@ -401,7 +404,7 @@ async fn the_last_admin_is_told_why_beside_the_role_field() {
     let site = seeded().await;
     let me = site
         .app
-        .store
+        .store()
         .user_by_email("admin@lakeshore.example")
         .await
         .expect("query")
@@ -444,7 +447,7 @@ async fn signatures_show_the_channel_they_came_through_and_tokens_say_they_never
     let lakeshore = site.org("Lakeshore University Health").await.id;
     let nurse = site
         .app
-        .store
+        .store()
         .user_by_email("nurse@lakeshore.example")
         .await
         .expect("query")
@@ -467,7 +470,7 @@ async fn signatures_show_the_channel_they_came_through_and_tokens_say_they_never
         .expect("the token works");
     let head = |site: &crate::testing::Demo| {
         let lakeshore = lakeshore.clone();
-        let store = site.app.store.clone();
+        let store = site.app.store().clone();
         async move {
             store
                 .ledger_head(&lakeshore)
@@ -480,8 +483,8 @@ async fn signatures_show_the_channel_they_came_through_and_tokens_say_they_never
     // A signature recorded before signatures named their channel, as it was stored then.
     let before = site.app.now();
     site.app
-        .store
-        .append(cellpath_store::Append::new(
+        .store()
+        .append(cellpath_app::testing::Append::new(
             &lakeshore,
             format!("user:{}", nurse.id),
             cellpath_ledger::SIGNATURE_EVENT_TYPE,
@@ -577,7 +580,7 @@ async fn dates_are_picked_and_a_fact_s_date_is_never_filled_in_with_today() {
     let base = format!("/partnerships/{}/sites/{}", pship.id, north.id);
     let agreement = demo
         .app
-        .store
+        .store()
         .agreements_of(&pship.id)
         .await
         .expect("query")
@@ -645,14 +648,14 @@ async fn an_overdue_gap_is_marked_with_its_days_wherever_it_is_listed() {
     let today = cellpath_domain::Date::of_micros(demo.app.now());
     let gap = demo
         .app
-        .store
+        .store()
         .gaps_of_site(&north.id)
         .await
         .expect("query")
         .into_iter()
-        .find(|g| g.status == "open" && g.severity == "blocking")
+        .find(|g| g.status == GapStatus::Open && g.severity == Severity::Blocking)
         .expect("the demo's open blocking gap at North");
-    let due = cellpath_domain::Date::parse(&gap.due_on).expect("a date");
+    let due = cellpath_domain::Date::parse(gap.due_on.as_str()).expect("a date");
     let late = today.days_since_epoch() - due.days_since_epoch();
     assert!(late > 0, "the demo's gap was due on {}", gap.due_on);
     let mark = format!(r#"data-days-overdue="{late}""#);
@@ -670,7 +673,10 @@ async fn an_overdue_gap_is_marked_with_its_days_wherever_it_is_listed() {
     assert!(row.contains("Overdue"), "{row}");
 
     let page = pharmacist
-        .get(&format!("/facilities/{}", gap.facility_id))
+        .get(&format!(
+            "/facilities/{}",
+            gap.facility_id.as_deref().expect("a gap at a facility")
+        ))
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let row = page.row(&format!(r#"data-gap="{}""#, gap.id));

@@ -67,7 +67,7 @@ impl App {
         let (a, p) = self
             .agreement_checked(caller, agreement_id, expected_version)
             .await?;
-        if a.status == AgreementStatus::Withdrawn.as_str() {
+        if a.status == AgreementStatus::Withdrawn {
             return Err(AppError::invalid(
                 "status",
                 "this agreement was withdrawn; it takes no more changes (start a new one)",
@@ -114,8 +114,8 @@ impl App {
         let next = Agreement { version, ..next };
         // A timer for the day an executed agreement lapses: the gate is judged again that
         // morning, not at the next hourly review.
-        let lapses = (next.status == AgreementStatus::Executed.as_str())
-            .then(|| Date::parse(&next.expires_on).ok())
+        let lapses = (next.status == AgreementStatus::Executed)
+            .then(|| next.expires_on.clone())
             .flatten();
         let timer = lapses.map(|day| {
             crate::Job::ReviewGate {
@@ -166,15 +166,15 @@ impl App {
         field: &str,
         user_id: &Option<String>,
         org_id: &str,
-    ) -> Result<String, AppError> {
+    ) -> Result<Option<String>, AppError> {
         let Some(id) = user_id.as_deref().filter(|s| !s.is_empty()) else {
-            return Ok(String::new());
+            return Ok(None);
         };
         match self.store.user(id).await? {
-            Some(u) if u.org_id == org_id => Ok(u.id),
+            Some(u) if u.org_id == org_id => Ok(Some(u.id)),
             _ => {
                 f.fail(field, "is not a user of that side's organization");
-                Ok(String::new())
+                Ok(None)
             }
         }
     }
@@ -287,14 +287,14 @@ impl App {
         let a = Agreement {
             id: crate::ids::new_id("agr"),
             partnership_id: p.id.clone(),
-            kind: kind.expect("checked").as_str().to_string(),
-            scope: scope.expect("checked").as_str().to_string(),
-            site_id: site_id.unwrap_or_default(),
-            status: AgreementStatus::NotStarted.as_str().to_string(),
+            kind: kind.expect("checked"),
+            scope: scope.expect("checked"),
+            site_id,
+            status: AgreementStatus::NotStarted,
             owner_manufacturer: owner_m,
             owner_health_system: owner_h,
-            effective_on: String::new(),
-            expires_on: String::new(),
+            effective_on: None,
+            expires_on: None,
             coverage: serde_json::to_value(&coverage).map_err(internal)?,
             documents: json!([]),
             amendments: json!([]),
@@ -304,8 +304,8 @@ impl App {
             updated_at: 0,
         };
         let payload = json!({ "id": a.id, "new": {
-            "partnership_id": a.partnership_id, "kind": a.kind, "scope": a.scope, "site_id": a.site_id,
-            "status": a.status, "owner_manufacturer": a.owner_manufacturer, "owner_health_system": a.owner_health_system,
+            "partnership_id": a.partnership_id, "kind": a.kind, "scope": a.scope, "site_id": or_empty(&a.site_id),
+            "status": a.status, "owner_manufacturer": or_empty(&a.owner_manufacturer), "owner_health_system": or_empty(&a.owner_health_system),
             "effective_on": "", "expires_on": "", "coverage": a.coverage, "documents": [], "amendments": [],
             "redline_rounds": 0,
         }});
@@ -346,7 +346,7 @@ impl App {
         let (a, _) = self
             .agreement_checked(caller, agreement_id, expected_version)
             .await?;
-        let from: AgreementStatus = a.status.parse().map_err(internal)?;
+        let from = a.status;
         let to: AgreementStatus = to.parse().map_err(|e| AppError::invalid("status", e))?;
         if !from.may_move_to(to) {
             let allowed: Vec<&str> = AgreementStatus::ALL
@@ -366,7 +366,7 @@ impl App {
                 },
             ));
         }
-        if to == AgreementStatus::Executed && a.effective_on.is_empty() {
+        if to == AgreementStatus::Executed && a.effective_on.is_none() {
             return Err(AppError::invalid(
                 "effective_on",
                 "set the agreement's effective date before recording it executed",
@@ -375,7 +375,7 @@ impl App {
         let mut old = json!({ "status": a.status });
         let mut new = json!({ "status": to.as_str() });
         let mut next = Agreement {
-            status: to.as_str().to_string(),
+            status: to,
             ..a.clone()
         };
         if from == AgreementStatus::LegalReview && to == AgreementStatus::Negotiating {
@@ -416,15 +416,15 @@ impl App {
             );
         }
         f.finish()?;
-        let effective = effective.expect("checked").as_str().to_string();
-        let expires = expires.map(|d| d.as_str().to_string()).unwrap_or_default();
-        let old = json!({ "effective_on": a.effective_on, "expires_on": a.expires_on });
-        let new = json!({ "effective_on": effective, "expires_on": expires });
+        let effective = effective.expect("checked");
+        let old = json!({ "effective_on": day_or_empty(&a.effective_on), "expires_on": day_or_empty(&a.expires_on) });
+        let new =
+            json!({ "effective_on": effective.as_str(), "expires_on": day_or_empty(&expires) });
         if old == new {
             return Ok(Outcome::Fresh(a));
         }
         let next = Agreement {
-            effective_on: effective,
+            effective_on: Some(effective),
             expires_on: expires,
             ..a.clone()
         };
@@ -523,7 +523,7 @@ impl App {
                 "this agreement already covers all current and future sites",
             ));
         };
-        if a.scope != Scope::HealthSystem.as_str() {
+        if a.scope != Scope::HealthSystem {
             return Err(AppError::invalid(
                 "site_ids",
                 "a site-scope agreement binds its own site only; joinders extend health-system agreements",

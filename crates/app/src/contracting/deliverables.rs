@@ -4,7 +4,7 @@
 //! e-signed in the same command, with the password re-entered; each enqueues the gate's review
 //! in its transaction, so an authorization or a suspension follows it on the record.
 
-use super::DeliverableInput;
+use super::{DeliverableInput, day_or_empty, or_empty};
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::contracting::Deliverable;
@@ -94,14 +94,14 @@ impl App {
         let evidence = f.check("evidence", Notes::parse(&input.evidence));
         f.finish()?;
         let deliverable = deliverable.expect("checked");
-        let done_on = done_on.expect("checked").as_str().to_string();
+        let done_on = done_on.expect("checked");
         let evidence = evidence.expect("checked").into_string();
         let before = self
             .store
             .deliverable_records_of(&p.id, &input.site_id, &input.program_id)
             .await?
             .into_iter()
-            .find(|r| r.deliverable == deliverable.as_str());
+            .find(|r| r.deliverable == deliverable);
         if let Some(r) = before.as_ref().filter(|r| r.counts()) {
             return Err(AppError::Duplicate {
                 field: "deliverable".into(),
@@ -125,14 +125,14 @@ impl App {
                 let next = DeliverableRecord {
                     done_on: done_on.clone(),
                     evidence: evidence.clone(),
-                    revoked_on: String::new(),
-                    revoked_reason: String::new(),
+                    revoked_on: None,
+                    revoked_reason: None,
                     version: r.version + 1,
                     ..r.clone()
                 };
                 let payload = json!({ "id": r.id, "version": next.version,
                     "old": { "done_on": r.done_on, "evidence": r.evidence,
-                             "revoked_on": r.revoked_on, "revoked_reason": r.revoked_reason },
+                             "revoked_on": day_or_empty(&r.revoked_on), "revoked_reason": or_empty(&r.revoked_reason) },
                     "new": { "done_on": done_on, "evidence": evidence,
                              "revoked_on": "", "revoked_reason": "" } });
                 ("deliverable_record.updated", payload, 200, next)
@@ -143,11 +143,11 @@ impl App {
                     partnership_id: p.id.clone(),
                     site_id: input.site_id.clone(),
                     program_id: input.program_id.clone(),
-                    deliverable: deliverable.as_str().to_string(),
+                    deliverable,
                     done_on,
                     evidence,
-                    revoked_on: String::new(),
-                    revoked_reason: String::new(),
+                    revoked_on: None,
+                    revoked_reason: None,
                     version: 1,
                     created_at: 0,
                     updated_at: 0,
@@ -202,10 +202,7 @@ impl App {
         let principal = caller.principal.as_ref().ok_or_else(|| {
             AppError::Forbidden("only a person revokes a deliverable: it needs a signature".into())
         })?;
-        let deliverable: Deliverable = r
-            .deliverable
-            .parse()
-            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let deliverable = r.deliverable;
         refuse_other_side(deliverable, principal)?;
         let mut f = Fields::default();
         let reason = f.check("reason", Notes::parse(reason));
@@ -221,7 +218,7 @@ impl App {
                 format!(
                     "{} was already revoked on {}; record it done again when it holds",
                     deliverable.label(),
-                    r.revoked_on
+                    day_or_empty(&r.revoked_on)
                 ),
             ));
         }
@@ -233,16 +230,16 @@ impl App {
                 "revoking a deliverable",
             )
             .await?;
-        let today = Date::of_micros(self.now()).as_str().to_string();
+        let today = Date::of_micros(self.now());
         let reason = reason.expect("checked").into_string();
         let next = DeliverableRecord {
-            revoked_on: today.clone(),
-            revoked_reason: reason.clone(),
+            revoked_on: Some(today.clone()),
+            revoked_reason: Some(reason.clone()),
             version: r.version + 1,
             ..r.clone()
         };
         let payload = json!({ "id": r.id, "version": next.version,
-            "old": { "revoked_on": r.revoked_on, "revoked_reason": r.revoked_reason },
+            "old": { "revoked_on": day_or_empty(&r.revoked_on), "revoked_reason": or_empty(&r.revoked_reason) },
             "new": { "revoked_on": today, "revoked_reason": reason } });
         let out = self
             .write(

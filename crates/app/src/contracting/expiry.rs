@@ -6,7 +6,7 @@ use super::*;
 #[derive(Debug, Clone, Serialize)]
 pub struct ExpiryReminder {
     pub agreement: Agreement,
-    pub expires_on: String,
+    pub expires_on: Date,
     pub days_left: i64,
 }
 
@@ -29,10 +29,10 @@ impl App {
         }
         let mut out = Vec::new();
         for a in self.agreements(caller, partnership_id).await? {
-            if a.status != AgreementStatus::Executed.as_str() {
+            if a.status != AgreementStatus::Executed {
                 continue;
             }
-            let Some(expires) = date_or_none(&a.expires_on)? else {
+            let Some(expires) = a.expires_on.clone() else {
                 continue;
             };
             let days_left = cellpath_domain::contracting::reminders::days_left(&today, &expires);
@@ -40,7 +40,7 @@ impl App {
             // last reminder is the day before.
             if (1..=within_days).contains(&days_left) {
                 out.push(ExpiryReminder {
-                    expires_on: a.expires_on.clone(),
+                    expires_on: expires,
                     agreement: a,
                     days_left,
                 });

@@ -143,7 +143,7 @@ impl App {
         let open_gaps = self.store.open_gaps_of_partnership(&p.id).await?;
         let programs = self.programs_in(p).await?;
         let rule = rule::Record {
-            partnership: p.status.parse().map_err(internal)?,
+            partnership: p.status,
             programs: programs.iter().map(|pr| pr.id.clone()).collect(),
             sites: self
                 .store
@@ -153,13 +153,10 @@ impl App {
                 .map(|s| s.id)
                 .collect(),
             agreements: recorded_agreements,
-            deliverables: deliverables
-                .iter()
-                .map(deliverable_of)
-                .collect::<Result<_, _>>()?,
+            deliverables: deliverables.iter().map(deliverable_of).collect(),
             signed_maps,
             facilities,
-            open_gaps: open_gaps.iter().map(gap_of).collect::<Result<_, _>>()?,
+            open_gaps: open_gaps.iter().map(gap_of).collect(),
         };
         Ok(GateRecord {
             rule,
@@ -212,25 +209,25 @@ pub(super) fn signed_site_maps(
         .collect()
 }
 
-pub(super) fn deliverable_of(r: &DeliverableRecord) -> Result<RecordedDeliverable, AppError> {
-    Ok(RecordedDeliverable {
+pub(super) fn deliverable_of(r: &DeliverableRecord) -> RecordedDeliverable {
+    RecordedDeliverable {
         site_id: r.site_id.clone(),
         program_id: r.program_id.clone(),
-        deliverable: r.deliverable.parse().map_err(internal)?,
-        done_on: Date::parse(&r.done_on).map_err(internal)?,
-        revoked_on: date_or_none(&r.revoked_on)?,
-    })
+        deliverable: r.deliverable,
+        done_on: r.done_on.clone(),
+        revoked_on: r.revoked_on.clone(),
+    }
 }
 
-pub(super) fn gap_of(g: &cellpath_store::Gap) -> Result<OpenGap, AppError> {
-    Ok(OpenGap {
+pub(super) fn gap_of(g: &cellpath_store::Gap) -> OpenGap {
+    OpenGap {
         id: g.id.clone(),
         site_id: g.site_id.clone(),
         program_id: g.program_id.clone(),
-        facility_id: (!g.facility_id.is_empty()).then(|| g.facility_id.clone()),
-        severity: g.severity.parse().map_err(internal)?,
-        due_on: date_or_none(&g.due_on)?,
-    })
+        facility_id: g.facility_id.clone(),
+        severity: g.severity,
+        due_on: Some(g.due_on.clone()),
+    }
 }
 
 /// A verdict as recorded on the ledger.
@@ -239,8 +236,8 @@ pub(super) fn verdict_of(r: &SiteAuthorization) -> Result<RecordedVerdict, AppEr
         site_id: r.site_id.clone(),
         program_id: r.program_id.clone(),
         verdict: Verdict {
-            status: r.status.parse().map_err(internal)?,
-            since: Date::parse(&r.since).map_err(internal)?,
+            status: r.status,
+            since: r.since.clone(),
             missing: serde_json::from_value(r.missing.clone()).map_err(internal)?,
         },
     })

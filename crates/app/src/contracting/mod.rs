@@ -56,22 +56,25 @@ pub struct DeliverableInput {
     pub evidence: String,
 }
 
-fn date_or_none(s: &str) -> Result<Option<Date>, AppError> {
-    if s.is_empty() {
-        Ok(None)
-    } else {
-        Date::parse(s).map(Some).map_err(internal)
-    }
+/// `""` for none: how the payloads of contracting's events have always written an absent
+/// id or reason (the ledger keeps those bytes).
+fn or_empty(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
+/// `""` for no date, as the payloads have always written it.
+fn day_or_empty(d: &Option<Date>) -> &str {
+    d.as_ref().map_or("", Date::as_str)
 }
 
 fn facts_of(a: &Agreement) -> Result<AgreementFacts, AppError> {
     Ok(AgreementFacts {
-        kind: a.kind.parse().map_err(internal)?,
-        scope: a.scope.parse().map_err(internal)?,
-        site_id: (!a.site_id.is_empty()).then(|| a.site_id.clone()),
-        status: a.status.parse().map_err(internal)?,
-        effective_on: date_or_none(&a.effective_on)?,
-        expires_on: date_or_none(&a.expires_on)?,
+        kind: a.kind,
+        scope: a.scope,
+        site_id: a.site_id.clone(),
+        status: a.status,
+        effective_on: a.effective_on.clone(),
+        expires_on: a.expires_on.clone(),
         coverage: serde_json::from_value(a.coverage.clone()).map_err(internal)?,
     })
 }

@@ -8,15 +8,12 @@ use crate::{App, AppError};
 /// onboarding pipeline has days in onboarding and an "authorized since" to show.
 pub const HISTORY_DAYS: i64 = 120;
 
-/// Seed `store` as of [`HISTORY_DAYS`] before `now` (microseconds), for the `demo` command;
-/// the server then runs on the real clock from now.
-pub async fn seed_with_history(
-    store: cellpath_store::Store,
-    now: i64,
-) -> Result<Vec<DemoLogin>, AppError> {
-    let then = now - HISTORY_DAYS * 86_400 * 1_000_000;
+/// Seed the app's database as of [`HISTORY_DAYS`] before its clock's now, for the `demo`
+/// command; the server then runs on the real clock from now.
+pub async fn seed_with_history(app: &App) -> Result<Vec<DemoLogin>, AppError> {
+    let then = app.now() - HISTORY_DAYS * 86_400 * 1_000_000;
     let history = App::new(
-        store,
+        app.store.clone(),
         std::sync::Arc::new(crate::ManualClock::starting_at(then)),
     );
     seed(&history).await

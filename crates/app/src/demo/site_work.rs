@@ -6,7 +6,7 @@ use crate::{App, AppError};
 use cellpath_domain::process_map::{RecordedIn, Step, StepKind, StepParams};
 use cellpath_domain::readiness::{Observation, Observed};
 use cellpath_domain::refinement::{LocalDetail, LocalStep, SiteRefinement};
-use cellpath_domain::{LedgerInt, Role};
+use cellpath_domain::{FacilityKind, LedgerInt, Role};
 use cellpath_ledger::Meaning;
 use cellpath_store::Page;
 use std::collections::BTreeMap;
@@ -251,16 +251,18 @@ pub(super) async fn site_work(app: &App) -> Result<(), AppError> {
 
     // Site visits and gaps.
     let facilities = app.store.facilities_of(&lakeshore.id, Page::all()).await?;
-    let cell_lab = find(facilities.clone(), "cell lab", |f| f.kind == "processing")
-        .await?
-        .id;
+    let cell_lab = find(facilities.clone(), "cell lab", |f| {
+        f.kind == FacilityKind::Processing
+    })
+    .await?
+    .id;
     let main_unit = find(facilities.clone(), "main unit", |f| {
-        f.kind == "clinical" && f.site_ids.contains(&main.id)
+        f.kind == FacilityKind::Clinical && f.site_ids.contains(&main.id)
     })
     .await?
     .id;
     let north_unit = find(facilities, "north unit", |f| {
-        f.kind == "clinical" && f.site_ids.contains(&north.id)
+        f.kind == FacilityKind::Clinical && f.site_ids.contains(&north.id)
     })
     .await?
     .id;
@@ -396,10 +398,12 @@ pub(super) async fn site_work(app: &App) -> Result<(), AppError> {
     let psites = app.store.sites_of(&piedmont.id, Page::all()).await?;
     let pmain = find(psites, "PVH-MAIN", |s| s.code == "PVH-MAIN").await?;
     let pfac = app.store.facilities_of_site(&pmain.id).await?;
-    let plab = find(pfac.clone(), "Piedmont lab", |f| f.kind == "processing")
-        .await?
-        .id;
-    let punit = find(pfac, "Piedmont unit", |f| f.kind == "clinical")
+    let plab = find(pfac.clone(), "Piedmont lab", |f| {
+        f.kind == FacilityKind::Processing
+    })
+    .await?
+    .id;
+    let punit = find(pfac, "Piedmont unit", |f| f.kind == FacilityKind::Clinical)
         .await?
         .id;
     let nb = user(app, "onboarding@northbridge.example").await?;

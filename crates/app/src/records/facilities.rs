@@ -7,7 +7,7 @@ use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::events::Diff;
 use cellpath_domain::events::directory::{FacilityChanges, FacilityCreated, FacilityFields};
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_domain::{FacilityKind, Name, OrgKind};
+use cellpath_domain::{FacilityKind, Name, OrgKind, PartnershipStatus};
 use cellpath_store::{Facility, Page};
 use serde::Deserialize;
 
@@ -72,7 +72,7 @@ impl App {
             rel,
             &format!("facilities of {}", org.name),
         )?;
-        if org.kind != OrgKind::HealthSystem.as_str() {
+        if org.kind != OrgKind::HealthSystem {
             return Err(AppError::invalid(
                 "org_id",
                 "facilities belong to health systems, not manufacturers",
@@ -88,7 +88,7 @@ impl App {
             id: crate::ids::new_id("fac"),
             org_id: org.id.clone(),
             name: name.expect("checked").into_string(),
-            kind: kind.as_str().to_string(),
+            kind,
             site_ids,
             version: 1,
             created_at: 0,
@@ -199,10 +199,7 @@ impl App {
         };
         f.finish()?;
         expect_version(&what, current.version, expected_version)?;
-        let current_kind: FacilityKind = current
-            .kind
-            .parse()
-            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let current_kind = current.kind;
         let mut diff = Diff::<FacilityChanges>::default();
         diff.field(
             |c| &mut c.name,
@@ -218,7 +215,7 @@ impl App {
         let moves_gate = new.site_ids.is_some();
         let next = Facility {
             name: new.name.unwrap_or(current.name.clone()),
-            kind: new.kind.unwrap_or(current_kind).as_str().to_string(),
+            kind: new.kind.unwrap_or(current_kind),
             site_ids: new.site_ids.unwrap_or(current.site_ids.clone()),
             version: current.version + 1,
             ..current.clone()
@@ -234,7 +231,7 @@ impl App {
                 .partnerships_of(&current.org_id, Page::all())
                 .await?
                 .into_iter()
-                .filter(|p| p.status == "active")
+                .filter(|p| p.status == PartnershipStatus::Active)
             {
                 reviews.push(self.review_gate(&p.id));
             }

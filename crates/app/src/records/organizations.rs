@@ -57,7 +57,7 @@ impl App {
         };
         let org = Organization {
             id: id.clone(),
-            kind: kind.as_str().to_string(),
+            kind,
             name: name.into_string(),
             version: 1,
             created_at: 0,
@@ -99,6 +99,31 @@ impl App {
             Some(org) => self.store.organizations_visible_to(org, page).await?,
             None => self.store.organizations(page).await?,
         })
+    }
+
+    /// The directory of health systems a manufacturer may propose a partnership to: their
+    /// names are not secret to a manufacturer (nor to the operator); a health system is not
+    /// shown its peers.
+    pub async fn health_system_directory(
+        &self,
+        caller: &Caller,
+    ) -> Result<Vec<Organization>, AppError> {
+        if caller
+            .principal
+            .as_ref()
+            .is_some_and(|p| p.org_kind != OrgKind::Manufacturer)
+        {
+            return Err(AppError::Forbidden(
+                "only a manufacturer sees the directory of health systems".into(),
+            ));
+        }
+        Ok(self
+            .store
+            .organizations(Page::all())
+            .await?
+            .into_iter()
+            .filter(|o| o.kind == OrgKind::HealthSystem)
+            .collect())
     }
 
     pub async fn update_organization(

@@ -143,10 +143,7 @@ impl App {
         };
         let mut f = Fields::default();
         let mfr = self.store.organization(&manufacturer_id).await?;
-        if mfr
-            .as_ref()
-            .is_none_or(|o| o.kind != OrgKind::Manufacturer.as_str())
-        {
+        if mfr.as_ref().is_none_or(|o| o.kind != OrgKind::Manufacturer) {
             f.fail(
                 "manufacturer_id",
                 "only a manufacturer proposes a partnership",
@@ -155,10 +152,7 @@ impl App {
         // Any health system may be named: the directory of organizations is the operator's,
         // and naming one reveals nothing about it.
         let hs = self.store.organization(&input.health_system_id).await?;
-        if hs
-            .as_ref()
-            .is_none_or(|o| o.kind != OrgKind::HealthSystem.as_str())
-        {
+        if hs.as_ref().is_none_or(|o| o.kind != OrgKind::HealthSystem) {
             f.fail(
                 "health_system_id",
                 if hs.is_some() {
@@ -179,7 +173,7 @@ impl App {
             health_system_id: input.health_system_id.clone(),
             name: name.expect("checked").into_string(),
             programs,
-            status: PartnershipStatus::Proposed.as_str().to_string(),
+            status: PartnershipStatus::Proposed,
             version: 1,
             created_at: 0,
             updated_at: 0,
@@ -265,7 +259,7 @@ impl App {
             None => None,
         };
         // A proposal takes no writes but its acceptance, decline or end (DESIGN.md §2).
-        if current.status == PartnershipStatus::Proposed.as_str() {
+        if current.status == PartnershipStatus::Proposed {
             let why = "a proposal is accepted, declined or ended as it stands: end it and propose again to change it";
             if name.as_ref().is_some_and(|n| n.as_str() != current.name) {
                 f.fail("name", why);
@@ -279,10 +273,7 @@ impl App {
             .as_deref()
             .and_then(|v| f.check("status", v.parse::<PartnershipStatus>()));
         if let Some(status) = status {
-            let from: PartnershipStatus = current
-                .status
-                .parse()
-                .map_err(|e| AppError::Internal(format!("{e}")))?;
+            let from = current.status;
             let is_hs = caller
                 .org_id()
                 .is_none_or(|o| o == current.health_system_id);
@@ -309,10 +300,7 @@ impl App {
         }
         f.finish()?;
         expect_version(&what, current.version, expected_version)?;
-        let current_status: PartnershipStatus = current
-            .status
-            .parse()
-            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let current_status = current.status;
         let mut diff = Diff::<PartnershipChanges>::default();
         diff.field(
             |c| &mut c.name,
@@ -330,7 +318,7 @@ impl App {
         let next = Partnership {
             name: new.name.unwrap_or(current.name.clone()),
             programs: new.programs.unwrap_or(current.programs.clone()),
-            status: new.status.unwrap_or(current_status).as_str().to_string(),
+            status: new.status.unwrap_or(current_status),
             version: current.version + 1,
             ..current.clone()
         };

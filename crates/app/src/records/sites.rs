@@ -47,7 +47,7 @@ impl App {
             rel,
             &format!("sites of {}", org.name),
         )?;
-        if org.kind != OrgKind::HealthSystem.as_str() {
+        if org.kind != OrgKind::HealthSystem {
             return Err(AppError::invalid(
                 "org_id",
                 "sites belong to health systems, not manufacturers",

@@ -8,7 +8,7 @@ use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::events::Diff;
 use cellpath_domain::events::directory::{PasswordChanged, UserChanges, UserCreated, UserFields};
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
-use cellpath_domain::{Email, Name, OrgKind, Password, Role};
+use cellpath_domain::{Email, Name, Password, Role};
 use cellpath_store::{Operational, Page, User};
 use serde::Deserialize;
 
@@ -46,10 +46,7 @@ impl App {
             rel,
             &format!("users of {}", org.name),
         )?;
-        let kind: OrgKind = org
-            .kind
-            .parse()
-            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let kind = org.kind;
         let mut f = Fields::default();
         let email = f.check("email", Email::parse(&input.email));
         let name = f.check("name", Name::parse(&input.name));
@@ -70,7 +67,7 @@ impl App {
             org_id: org.id.clone(),
             email: email.into_string(),
             name: name.expect("checked").into_string(),
-            role: role.as_str().to_string(),
+            role,
             active: true,
             version: 1,
             created_at: 0,
@@ -105,12 +102,26 @@ impl App {
     }
 
     pub async fn user(&self, caller: &Caller, id: &str) -> Result<User, AppError> {
-        let what = format!("user {id}");
-        let user = self
-            .store
-            .user(id)
-            .await?
-            .ok_or_else(|| AppError::not_found(&what))?;
+        let found = self.store.user(id).await?;
+        self.readable_user(caller, found, format!("user {id}"))
+            .await
+    }
+
+    /// The user with this e-mail address (lower case), as `user` reads it.
+    pub async fn user_by_email(&self, caller: &Caller, email: &str) -> Result<User, AppError> {
+        let found = self.store.user_by_email(email).await?;
+        self.readable_user(caller, found, format!("user with e-mail {email}"))
+            .await
+    }
+
+    /// The user found, if the caller may read it (else 404 or 403 naming `what`).
+    async fn readable_user(
+        &self,
+        caller: &Caller,
+        found: Option<User>,
+        what: String,
+    ) -> Result<User, AppError> {
+        let user = found.ok_or_else(|| AppError::not_found(&what))?;
         let rel = self.user_relation(caller, &user).await?;
         self.check(caller, Action::Read, ResourceKind::User, rel, &what)?;
         Ok(user)
@@ -164,10 +175,7 @@ impl App {
             .organization(&current.org_id)
             .await?
             .ok_or_else(|| AppError::not_found("organization"))?;
-        let kind: OrgKind = org
-            .kind
-            .parse()
-            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let kind = org.kind;
         let mut f = Fields::default();
         let name = patch
             .name
@@ -181,10 +189,10 @@ impl App {
         expect_version(&what, current.version, expected_version)?;
         // An organization always keeps an active admin, whoever asks (themselves, another
         // admin, the operator): otherwise nobody could manage its users any more.
-        let admin = Role::Admin.as_str();
-        let demoted = role.is_some_and(|r| r.as_str() != admin);
+        let demoted = role.is_some_and(|r| r != Role::Admin);
         let deactivating = patch.active == Some(false);
-        let stepping_down = current.active && current.role == admin && (demoted || deactivating);
+        let stepping_down =
+            current.active && current.role == Role::Admin && (demoted || deactivating);
         let last_admin = (
             if demoted { "role" } else { "active" },
             format!(
@@ -203,10 +211,7 @@ impl App {
                 "you cannot deactivate yourself; ask another admin",
             ));
         }
-        let current_role: Role = current
-            .role
-            .parse()
-            .map_err(|e| AppError::Internal(format!("{e}")))?;
+        let current_role = current.role;
         let mut diff = Diff::<UserChanges>::default();
         diff.field(
             |c| &mut c.name,
@@ -221,7 +226,7 @@ impl App {
         let new = diff.new.clone();
         let next = User {
             name: new.name.unwrap_or(current.name.clone()),
-            role: new.role.unwrap_or(current_role).as_str().to_string(),
+            role: new.role.unwrap_or(current_role),
             active: new.active.unwrap_or(current.active),
             version: current.version + 1,
             ..current.clone()

@@ -15,7 +15,9 @@ async fn an_agreement_that_expired_yesterday_is_listed_as_expired() {
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "supply_agreement" && a.site_id == ids.main)
+            .find(|a| {
+                a.kind == AgreementKind::SupplyAgreement && a.site_id.as_ref() == Some(&ids.main)
+            })
             .unwrap();
         let yesterday = today(&app).plus_days(-1);
         app.set_agreement_dates(
@@ -57,7 +59,10 @@ async fn agreements_refuse_bad_moves_bad_hashes_and_foreign_sites() {
         let ids = gate_ids(&app).await;
         let contracts = as_user(&app, "contracts@helixa.example").await;
         let all = app.agreements(&contracts, &ids.partnership).await.unwrap();
-        let north_quality = all.iter().find(|a| a.site_id == ids.north).unwrap();
+        let north_quality = all
+            .iter()
+            .find(|a| a.site_id.as_ref() == Some(&ids.north))
+            .unwrap();
 
         // Negotiating cannot go back to drafting; the refusal names where it may go.
         let err = app
@@ -107,7 +112,7 @@ async fn agreements_refuse_bad_moves_bad_hashes_and_foreign_sites() {
         // A joinder may only bring in the health system's own sites.
         let dpa = all
             .iter()
-            .find(|a| a.kind == "data_protection")
+            .find(|a| a.kind == AgreementKind::DataProtection)
             .unwrap()
             .clone();
         let named = AgreementBuilder::new(&ids.partnership, "data_protection")
@@ -117,7 +122,7 @@ async fn agreements_refuse_bad_moves_bad_hashes_and_foreign_sites() {
             .create(&app, &contracts)
             .await;
         let piedmont = org_id(&app, "Piedmont Valley Health").await;
-        let foreign = app.store.sites_of(&piedmont, Page::all()).await.unwrap()[0]
+        let foreign = app.store().sites_of(&piedmont, Page::all()).await.unwrap()[0]
             .id
             .clone();
         let err = app

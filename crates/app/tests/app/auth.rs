@@ -161,7 +161,7 @@ async fn api_tokens_are_shown_once_stored_hashed_and_revocable() {
         .unwrap();
     assert!(created.token.starts_with("cpt_"));
     let stored = app
-        .store
+        .store()
         .api_token(&created.info.id)
         .await
         .unwrap()
@@ -195,7 +195,7 @@ async fn a_signature_needs_the_password_now_and_names_what_it_signs() {
     let (app, _) = demo_app(&db).await;
     let lakeshore = org_id(&app, "Lakeshore University Health").await;
     let quality = as_user(&app, "quality@lakeshore.example").await;
-    let head = app.store.ledger_head(&lakeshore).await.unwrap().unwrap();
+    let head = app.store().ledger_head(&lakeshore).await.unwrap().unwrap();
     let target = Signed::Event {
         event_hash: head.head_hash.clone(),
     };
@@ -211,7 +211,7 @@ async fn a_signature_needs_the_password_now_and_names_what_it_signs() {
         .await;
     assert!(matches!(wrong, Err(AppError::Invalid(_))), "{wrong:?}");
     assert_eq!(
-        app.store
+        app.store()
             .ledger_head(&lakeshore)
             .await
             .unwrap()
@@ -237,13 +237,13 @@ async fn a_signature_needs_the_password_now_and_names_what_it_signs() {
         (sig.target.as_str(), sig.meaning.as_str()),
         (head.head_hash.as_str(), "reviewed")
     );
-    let on_event = app.store.signatures_on(&head.head_hash).await.unwrap();
+    let on_event = app.store().signatures_on(&head.head_hash).await.unwrap();
     assert_eq!(on_event.len(), 1);
     assert!(!on_event[0].printed_name.is_empty());
     // An event of another ledger cannot be signed here.
     let cascade = org_id(&app, "Cascade Regional Medical").await;
     let other = app
-        .store
+        .store()
         .ledger_head(&cascade)
         .await
         .unwrap()
@@ -437,7 +437,7 @@ async fn each_signature_records_the_channel_it_came_through() {
             Some(cellpath_ledger::Channel::WebSession)
         );
         // Stored, read back, and in the export's event payloads.
-        let stored = app.store.signatures_in(&lakeshore).await.unwrap();
+        let stored = app.store().signatures_in(&lakeshore).await.unwrap();
         let stored_token = stored
             .iter()
             .find(|s| s.event_hash == by_token.event_hash)
@@ -460,12 +460,12 @@ async fn each_signature_records_the_channel_it_came_through() {
         // The demo seeder's signatures say they came from the operator's side.
         let mut seeded = Vec::new();
         for p in app
-            .store
+            .store()
             .partnerships_of(&lakeshore, Page::all())
             .await
             .unwrap()
         {
-            seeded.extend(app.store.signatures_in(&p.id).await.unwrap());
+            seeded.extend(app.store().signatures_in(&p.id).await.unwrap());
         }
         assert!(!seeded.is_empty());
         assert!(

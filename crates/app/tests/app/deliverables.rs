@@ -27,14 +27,14 @@ async fn a_deliverable_is_recorded_with_a_signature_but_a_site_map_only_by_signi
             .unwrap_err();
         assert!(err.to_string().contains("sign the site map"), "{err}");
         let before = app
-            .store
+            .store()
             .ledger_head(&ids.partnership)
             .await
             .unwrap()
             .unwrap();
         input("mock_shipment").record(&app, &onboarding).await;
         let after = app
-            .store
+            .store()
             .ledger_head(&ids.partnership)
             .await
             .unwrap()
@@ -128,12 +128,12 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
         let cell_lab = as_user(&app, "cell.lab@lakeshore.example").await;
         let nurse = as_user(&app, "nurse@lakeshore.example").await;
         let training = || async {
-            app.store
+            app.store()
                 .deliverable_records_of(&ids.partnership, &ids.main, &ids.vantacel)
                 .await
                 .unwrap()
                 .into_iter()
-                .find(|r| r.deliverable == "staff_training")
+                .find(|r| r.deliverable == Deliverable::StaffTraining)
                 .unwrap()
         };
         let t = training().await;
@@ -174,10 +174,10 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
             .fresh()
             .unwrap();
         app.run_due_jobs().await.unwrap();
-        assert_eq!(revoked.revoked_on, today(&app).as_str());
-        assert_eq!(revoked.revoked_reason, reason);
+        assert_eq!(revoked.revoked_on, Some(today(&app)));
+        assert_eq!(revoked.revoked_reason.as_deref(), Some(reason));
         let events = app
-            .store
+            .store()
             .events(&ids.partnership, 0, 100_000)
             .await
             .unwrap();
@@ -185,7 +185,7 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
             .iter()
             .rposition(|e| e.kind == "deliverable_record.updated")
             .unwrap();
-        let signature = app.store.signatures_on(&events[at].hash).await.unwrap();
+        let signature = app.store().signatures_on(&events[at].hash).await.unwrap();
         assert_eq!(signature.len(), 1, "{}", db.label);
         let (status, missing) = verdict(&app, &ids, &ids.main).await;
         assert_eq!(status, "suspended", "{}", db.label);

@@ -24,10 +24,25 @@ async fn the_demo_seeds_and_every_ledger_verifies_and_replays() {
             db.label
         );
         let orgs = app.organizations(&op, Page::all()).await.unwrap();
-        assert_eq!(orgs.iter().filter(|o| o.kind == "manufacturer").count(), 2);
-        assert_eq!(orgs.iter().filter(|o| o.kind == "health_system").count(), 3);
-        for o in orgs.iter().filter(|o| o.kind == "health_system") {
-            let n = app.store.sites_of(&o.id, Page::all()).await.unwrap().len();
+        assert_eq!(
+            orgs.iter()
+                .filter(|o| o.kind == OrgKind::Manufacturer)
+                .count(),
+            2
+        );
+        assert_eq!(
+            orgs.iter()
+                .filter(|o| o.kind == OrgKind::HealthSystem)
+                .count(),
+            3
+        );
+        for o in orgs.iter().filter(|o| o.kind == OrgKind::HealthSystem) {
+            let n = app
+                .store()
+                .sites_of(&o.id, Page::all())
+                .await
+                .unwrap()
+                .len();
             assert!((2..=4).contains(&n), "{} has {n} sites", o.name);
         }
         assert_replays(&app, db.label).await;
@@ -39,11 +54,16 @@ async fn an_event_edited_behind_the_apps_back_is_named() {
     for db in TestDb::all().await {
         let (app, _) = demo_app(&db).await;
         let lakeshore = org_id(&app, "Lakeshore University Health").await;
-        let row = app.store.events(&lakeshore, 2, 1).await.unwrap().remove(0);
+        let row = app
+            .store()
+            .events(&lakeshore, 2, 1)
+            .await
+            .unwrap()
+            .remove(0);
         assert_eq!(row.seq, 3);
         let edited = row.body.replacen("system:demo", "system:dem0", 1);
         assert_ne!(edited, row.body, "the edit must change the stored bytes");
-        app.store
+        app.store()
             .tamper_with_event_body(&lakeshore, 3, &edited)
             .await
             .unwrap();
@@ -119,17 +139,22 @@ async fn the_demo_records_the_same_events_of_each_kind_on_each_ledger() {
     for db in TestDb::all().await {
         let (app, _) = demo_app(&db).await;
         let mut names = std::collections::BTreeMap::new();
-        for o in app.store.organizations(Page::all()).await.unwrap() {
-            for p in app.store.partnerships_of(&o.id, Page::all()).await.unwrap() {
+        for o in app.store().organizations(Page::all()).await.unwrap() {
+            for p in app
+                .store()
+                .partnerships_of(&o.id, Page::all())
+                .await
+                .unwrap()
+            {
                 names.insert(p.id, p.name);
             }
             names.insert(o.id, o.name);
         }
         let mut lines = Vec::new();
-        for ledger in app.store.ledgers().await.unwrap() {
+        for ledger in app.store().ledgers().await.unwrap() {
             let mut counts = std::collections::BTreeMap::new();
             for e in app
-                .store
+                .store()
                 .events(&ledger.ledger_id, 0, i64::MAX)
                 .await
                 .unwrap()

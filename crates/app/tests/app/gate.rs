@@ -58,7 +58,7 @@ async fn withdrawing_the_master_service_agreement_suspends_the_main_hospital() {
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap();
         app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)
             .await
@@ -83,7 +83,7 @@ async fn withdrawing_the_master_service_agreement_suspends_the_main_hospital() {
             db.label
         );
         // A withdrawn agreement takes no more moves, and says so.
-        let msa = app.store.agreement(&msa.id).await.unwrap().unwrap();
+        let msa = app.store().agreement(&msa.id).await.unwrap().unwrap();
         let err = app
             .move_agreement(&contracts, &msa.id, msa.version, "executed", None)
             .await
@@ -102,7 +102,7 @@ async fn a_blocking_gap_holds_back_every_site_that_uses_its_facility() {
         let lakeshore = org_id(&app, "Lakeshore University Health").await;
         // North's infusion unit lacks tocilizumab: a blocking gap found at North's visit.
         let unit = app
-            .store
+            .store()
             .facilities_of(&lakeshore, Page::all())
             .await
             .unwrap()
@@ -195,12 +195,12 @@ async fn ending_a_partnership_or_taking_the_program_off_it_suspends_its_sites() 
             .unwrap();
         app.run_due_jobs().await.unwrap();
         let recorded = app
-            .store
+            .store()
             .site_authorizations_of(&ids.partnership)
             .await
             .unwrap();
         let main = recorded.iter().find(|r| r.site_id == ids.main).unwrap();
-        assert_eq!(main.status, "suspended", "{}", db.label);
+        assert_eq!(main.status, AuthorizationStatus::Suspended, "{}", db.label);
         assert_eq!(
             main.missing,
             serde_json::json!(["Partnership: no longer for this program"])
@@ -276,8 +276,8 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .recorded
             .expect("the demo records LUH-MAIN's authorization");
         assert_eq!(
-            (recorded.status.as_str(), recorded.since.clone()),
-            ("authorized", today(&app).as_str().to_string())
+            (recorded.status, recorded.since.clone()),
+            (AuthorizationStatus::Authorized, today(&app))
         );
         // Nothing changed: a review records nothing.
         assert!(
@@ -292,7 +292,7 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap();
         clock.advance_secs(86_400);
         app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)
@@ -315,8 +315,13 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .unwrap()
             .recorded
             .unwrap();
-        assert_eq!(recorded.status, "suspended", "{}", db.label);
-        assert_eq!(recorded.since, today(&app).as_str());
+        assert_eq!(
+            recorded.status,
+            AuthorizationStatus::Suspended,
+            "{}",
+            db.label
+        );
+        assert_eq!(recorded.since, today(&app));
         assert_eq!(
             recorded.missing,
             serde_json::json!(["Master service agreement: withdrawn"])
@@ -347,13 +352,14 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
             .recorded
             .unwrap();
         assert_eq!(
-            recorded.status, "authorized",
+            recorded.status,
+            AuthorizationStatus::Authorized,
             "{}: reinstated by the review the execution enqueued",
             db.label
         );
         assert_eq!(recorded.missing, serde_json::json!([]));
         let events: Vec<String> = app
-            .store
+            .store()
             .events_newest_first(&ids.partnership, Page::first(20))
             .await
             .unwrap()
@@ -382,7 +388,7 @@ async fn the_scheduled_review_suspends_a_site_when_its_agreements_expire() {
     let lakeshore = org_id(&app, "Lakeshore University Health").await;
     let helixa = org_id(&app, "Helixa Therapeutics").await;
     let pship = app
-        .store
+        .store()
         .partnerships_of(&helixa, Page::all())
         .await
         .unwrap()
@@ -391,7 +397,7 @@ async fn the_scheduled_review_suspends_a_site_when_its_agreements_expire() {
         .unwrap()
         .id;
     let main = app
-        .store
+        .store()
         .sites_of(&lakeshore, Page::all())
         .await
         .unwrap()
@@ -400,7 +406,7 @@ async fn the_scheduled_review_suspends_a_site_when_its_agreements_expire() {
         .unwrap()
         .id;
     let vantacel = app
-        .store
+        .store()
         .programs_of(&helixa, Page::all())
         .await
         .unwrap()
@@ -435,7 +441,7 @@ async fn the_scheduled_review_suspends_a_site_when_its_agreements_expire() {
             .map(|m| m.text.clone())
             .collect::<Vec<_>>()
     );
-    let events = app.store.events(&pship, 0, 100_000).await.unwrap();
+    let events = app.store().events(&pship, 0, 100_000).await.unwrap();
     assert!(
         events
             .iter()
@@ -460,7 +466,7 @@ async fn authorization_events_keep_the_payloads_the_ledger_has_always_held() {
         let contracts = as_user(&app, "contracts@helixa.example").await;
         let first_day = today(&app);
         let row = app
-            .store
+            .store()
             .site_authorizations_of(&ids.partnership)
             .await
             .unwrap()
@@ -472,7 +478,7 @@ async fn authorization_events_keep_the_payloads_the_ledger_has_always_held() {
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap();
         clock.advance_secs(86_400);
         app.move_agreement(&contracts, &msa.id, msa.version, "withdrawn", None)
@@ -483,7 +489,7 @@ async fn authorization_events_keep_the_payloads_the_ledger_has_always_held() {
         // The suspension is recorded by the review the withdrawal enqueued.
         app.run_due_jobs().await.unwrap();
         let payloads: Vec<(String, serde_json::Value)> = app
-            .store
+            .store()
             .events_newest_first(&ids.partnership, Page::first(200))
             .await
             .unwrap()

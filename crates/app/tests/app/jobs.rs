@@ -3,6 +3,7 @@
 //! failing job is retried with growing delays and its attempts are kept; the hourly tick and
 //! an agreement's expiry are jobs too.
 
+use crate::support::{AgreementKind, PartnershipStatus};
 use cellpath_app::access::Via;
 use cellpath_app::{App, AppError, Caller, Job, ManualClock};
 use cellpath_store::testing::TestDb;
@@ -25,7 +26,7 @@ async fn demo(db: &TestDb) -> Demo {
     let app = App::new(db.store().await, Arc::new(clock.clone()));
     cellpath_app::demo::seed(&app).await.expect("seed the demo");
     let user = app
-        .store
+        .store()
         .user_by_email("contracts@helixa.example")
         .await
         .unwrap()
@@ -34,7 +35,7 @@ async fn demo(db: &TestDb) -> Demo {
     let org = |name: &'static str| {
         let app = app.clone();
         async move {
-            app.store
+            app.store()
                 .organization_by_name(name)
                 .await
                 .unwrap()
@@ -47,7 +48,7 @@ async fn demo(db: &TestDb) -> Demo {
         org("Lakeshore University Health").await,
     );
     let partnership = app
-        .store
+        .store()
         .partnerships_of(&helixa, Page::all())
         .await
         .unwrap()
@@ -56,7 +57,7 @@ async fn demo(db: &TestDb) -> Demo {
         .unwrap()
         .id;
     let main = app
-        .store
+        .store()
         .sites_of(&lakeshore, Page::all())
         .await
         .unwrap()
@@ -79,20 +80,20 @@ impl Demo {
     async fn recorded(&self) -> (String, serde_json::Value) {
         let r = self
             .app
-            .store
+            .store()
             .site_authorizations_of(&self.partnership)
             .await
             .unwrap()
             .into_iter()
             .find(|r| r.site_id == self.main)
             .expect("the demo authorized LUH-MAIN");
-        (r.status, r.missing)
+        (r.status.as_str().to_string(), r.missing)
     }
 
     /// `site_authorization.*` events on the partnership's ledger.
     async fn verdict_events(&self) -> usize {
         self.app
-            .store
+            .store()
             .events(&self.partnership, 0, 100_000)
             .await
             .unwrap()
@@ -107,7 +108,7 @@ impl Demo {
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap()
     }
 
@@ -137,7 +138,7 @@ async fn a_withdrawn_msa_suspends_the_site_when_the_enqueued_review_runs_and_onl
         // Committed with the withdrawal: its review, queued. Nothing recorded yet.
         let queued: Vec<_> = d
             .app
-            .store
+            .store()
             .jobs_with_key(&d.review_key())
             .await
             .unwrap()
@@ -157,11 +158,11 @@ async fn a_withdrawn_msa_suspends_the_site_when_the_enqueued_review_runs_and_onl
             serde_json::json!(["Master service agreement: withdrawn"])
         );
         assert_eq!(d.verdict_events().await, before + 1, "{}", db.label);
-        let job = d.app.store.job(&queued[0].id).await.unwrap().unwrap();
+        let job = d.app.store().job(&queued[0].id).await.unwrap().unwrap();
         assert_eq!((job.status, job.attempts), (JobStatus::Done, 1));
         let events = d
             .app
-            .store
+            .store()
             .events(&d.partnership, 0, 100_000)
             .await
             .unwrap();
@@ -222,7 +223,7 @@ async fn a_failing_job_is_retried_with_growing_delays_and_its_attempts_are_kept(
             due_at: app.now(),
             once: false,
         };
-        app.store.enqueue(&[job], app.now()).await.unwrap();
+        app.store().enqueue(&[job], app.now()).await.unwrap();
         let mut delays = Vec::new();
         for attempt in 1..=4 {
             let run = app.run_due_jobs().await.unwrap();
@@ -234,7 +235,7 @@ async fn a_failing_job_is_retried_with_growing_delays_and_its_attempts_are_kept(
             );
             // Not again before its delay is up.
             assert_eq!(app.run_due_jobs().await.unwrap().failed, 0);
-            let job = app.store.job("job_lost").await.unwrap().unwrap();
+            let job = app.store().job("job_lost").await.unwrap().unwrap();
             if attempt < 4 {
                 assert_eq!(job.status, JobStatus::Queued);
                 let delay = job.due_at - app.now();
@@ -275,7 +276,7 @@ async fn an_executed_agreement_s_expiry_is_a_timer_that_suspends_the_site_that_d
                 &d.contracts,
                 &msa.id,
                 msa.version,
-                &msa.effective_on,
+                msa.effective_on.as_ref().expect("executed").as_str(),
                 "2025-11-26",
                 None,
             )
@@ -287,7 +288,7 @@ async fn an_executed_agreement_s_expiry_is_a_timer_that_suspends_the_site_that_d
         assert_eq!(d.recorded().await.0, "authorized", "{}", db.label);
         let timer = d
             .app
-            .store
+            .store()
             .jobs_with_key(&format!("{}@2025-11-26", d.review_key()))
             .await
             .unwrap();
@@ -311,15 +312,15 @@ async fn the_hourly_tick_is_enqueued_once_an_hour_and_reviews_every_active_partn
     for db in TestDb::all().await {
         let d = demo(&db).await;
         let mut active = std::collections::BTreeSet::new();
-        for org in d.app.store.organizations(Page::all()).await.unwrap() {
+        for org in d.app.store().organizations(Page::all()).await.unwrap() {
             for p in d
                 .app
-                .store
+                .store()
                 .partnerships_of(&org.id, Page::all())
                 .await
                 .unwrap()
             {
-                if p.status == "active" {
+                if p.status == PartnershipStatus::Active {
                     active.insert(p.id);
                 }
             }
@@ -333,7 +334,7 @@ async fn the_hourly_tick_is_enqueued_once_an_hour_and_reviews_every_active_partn
         assert_eq!(d.app.enqueue_hourly().await.unwrap(), 0);
         let reviewed: std::collections::BTreeSet<String> = d
             .app
-            .store
+            .store()
             .jobs_listed(1_000)
             .await
             .unwrap()

@@ -45,7 +45,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
     let piedmont = org_id(&app, "Piedmont Valley Health").await;
     let cascade = org_id(&app, "Cascade Regional Medical").await;
     let pships = app
-        .store
+        .store()
         .partnerships_of(&helixa, Page::all())
         .await
         .unwrap();
@@ -56,7 +56,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .id
         .clone();
     let np = app
-        .store
+        .store()
         .partnerships_of(&northbridge, Page::all())
         .await
         .unwrap();
@@ -102,19 +102,20 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .find(|p| p.health_system_id == cascade)
         .unwrap();
     assert_eq!(
-        helixa_cascade.status, "proposed",
+        helixa_cascade.status,
+        PartnershipStatus::Proposed,
         "the demo's open proposal"
     );
     let helixa_cascade = helixa_cascade.id.clone();
     let cascade_site = app
-        .store
+        .store()
         .sites_of(&cascade, Page::all())
         .await
         .unwrap()
         .remove(0)
         .id;
     let vantacel = app
-        .store
+        .store()
         .programs_of(&helixa, Page::all())
         .await
         .unwrap()
@@ -136,7 +137,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .unwrap();
 
     // Site work in a partnership that is "party" for Helixa and Lakeshore, and one that is not.
-    let lakeshore_sites = app.store.sites_of(&lakeshore, Page::all()).await.unwrap();
+    let lakeshore_sites = app.store().sites_of(&lakeshore, Page::all()).await.unwrap();
     let main_site = lakeshore_sites
         .iter()
         .find(|x| x.code == "LUH-MAIN")
@@ -156,35 +157,35 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .id
         .clone();
     let cancer_draft = app
-        .store
+        .store()
         .site_map_versions(&cancer_site, &vantacel.id)
         .await
         .unwrap()
         .remove(0);
     let pending = app
-        .store
+        .store()
         .map_proposals_of(&cancer_draft.id)
         .await
         .unwrap()
         .into_iter()
-        .find(|p| p.status == "pending")
+        .find(|p| p.status == ProposalStatus::Pending)
         .unwrap();
     let north_gap = app
-        .store
+        .store()
         .gaps_of_site(&north_site)
         .await
         .unwrap()
         .into_iter()
-        .find(|g| g.status == "open")
+        .find(|g| g.status == GapStatus::Open)
         .unwrap();
     let corvigen = app
-        .store
+        .store()
         .programs_of(&northbridge, Page::all())
         .await
         .unwrap()
         .remove(0);
     let piedmont_main = app
-        .store
+        .store()
         .sites_of(&piedmont, Page::all())
         .await
         .unwrap()
@@ -193,16 +194,16 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .unwrap()
         .id;
     let north_quality = app
-        .store
+        .store()
         .agreements_of(&helixa_lakeshore)
         .await
         .unwrap()
         .into_iter()
-        .find(|a| a.site_id == north_site)
+        .find(|a| a.site_id.as_ref() == Some(&north_site))
         .expect("the demo negotiates LUH-NORTH's quality agreement")
         .id;
     let piedmont_dpa = app
-        .store
+        .store()
         .agreements_of(&northbridge_piedmont)
         .await
         .unwrap()
@@ -222,19 +223,19 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .fresh()
         .unwrap();
     let piedmont_gap = app
-        .store
+        .store()
         .gaps_of_site(&piedmont_main)
         .await
         .unwrap()
         .remove(0);
     // A deliverable recorded in each partnership, for the `update` (revoke) rows.
     let main_training = app
-        .store
+        .store()
         .deliverable_records_of(&helixa_lakeshore, &main_site, &vantacel.id)
         .await
         .unwrap()
         .into_iter()
-        .find(|r| r.deliverable == "staff_training")
+        .find(|r| r.deliverable == Deliverable::StaffTraining)
         .expect("the demo records LUH-MAIN's training");
     let piedmont_contracts = as_user(&app, "contracts@piedmont.example").await;
     let piedmont_training = DeliverableBuilder::new(
@@ -330,7 +331,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                 let my_id = me.principal.as_ref().unwrap().user_id.clone();
                 // A colleague, and that colleague's token, for the `own` rows.
                 let colleague = app
-                    .store
+                    .store()
                     .users_of(&own, Page::all())
                     .await
                     .unwrap()
@@ -339,7 +340,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                     .unwrap();
                 let colleague_token = token_of(&app, &colleague.id).await;
                 let stranger = app
-                    .store
+                    .store()
                     .users_of(&unrelated, Page::all())
                     .await
                     .unwrap()
@@ -396,7 +397,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                     let site_of = |org: String| {
                         let app = app.clone();
                         async move {
-                            app.store
+                            app.store()
                                 .sites_of(&org, Page::all())
                                 .await
                                 .unwrap()
@@ -419,7 +420,12 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                             .await
                             .map(drop),
                         ("organization", _, "update") => {
-                            let o = app.store.organization(&target_org).await.unwrap().unwrap();
+                            let o = app
+                                .store()
+                                .organization(&target_org)
+                                .await
+                                .unwrap()
+                                .unwrap();
                             app.update_organization(
                                 &me,
                                 &o.id,
@@ -458,7 +464,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                         }
                         ("facility", _, "read") => {
                             let f = app
-                                .store
+                                .store()
                                 .facilities_of(&target_org, Page::all())
                                 .await
                                 .unwrap()
@@ -480,7 +486,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                             .map(drop),
                         ("facility", _, "update") => {
                             let f = app
-                                .store
+                                .store()
                                 .facilities_of(&target_org, Page::all())
                                 .await
                                 .unwrap()
@@ -497,7 +503,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                         }
                         ("user", "self", "read") => app.user(&me, &my_id).await.map(drop),
                         ("user", "self", "update") => {
-                            let u = app.store.user(&my_id).await.unwrap().unwrap();
+                            let u = app.store().user(&my_id).await.unwrap().unwrap();
                             app.update_user(&me, &u.id, u.version, UserPatch::default(), None)
                                 .await
                                 .map(drop)
@@ -506,7 +512,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                             let u = if head[1] == "own" {
                                 colleague.clone()
                             } else {
-                                app.store
+                                app.store()
                                     .users_of(&target_org, Page::all())
                                     .await
                                     .unwrap()
@@ -530,9 +536,9 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                             .map(drop),
                         ("user", _, "update") => {
                             let u = if head[1] == "own" {
-                                app.store.user(&colleague.id).await.unwrap().unwrap()
+                                app.store().user(&colleague.id).await.unwrap().unwrap()
                             } else {
-                                app.store
+                                app.store()
                                     .users_of(&target_org, Page::all())
                                     .await
                                     .unwrap()
@@ -559,7 +565,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                             .await
                             .map(drop),
                         ("partnership", _, "update") => {
-                            let p = app.store.partnership(&pship).await.unwrap().unwrap();
+                            let p = app.store().partnership(&pship).await.unwrap().unwrap();
                             app.update_partnership(
                                 &me,
                                 &p.id,
@@ -572,13 +578,13 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                         }
                         ("program", rel, action) => {
                             let program = match rel {
-                                "own" => app.store.program(&vantacel.id).await.unwrap().unwrap(),
+                                "own" => app.store().program(&vantacel.id).await.unwrap().unwrap(),
                                 // The program proposed, or the one the partnership is for.
                                 "partner" if phase == "proposed" => {
-                                    app.store.program(&prop_program).await.unwrap().unwrap()
+                                    app.store().program(&prop_program).await.unwrap().unwrap()
                                 }
                                 "partner" => {
-                                    app.store.program(&vantacel.id).await.unwrap().unwrap()
+                                    app.store().program(&vantacel.id).await.unwrap().unwrap()
                                 }
                                 _ => orchid_program.clone(),
                             };
@@ -591,7 +597,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                                 _ => {
                                     let same = cellpath_domain::program::ProgramFacts {
                                         name: program.name.clone(),
-                                        modality: program.modality.clone(),
+                                        modality: program.modality.as_str().to_string(),
                                         units: serde_json::from_value(program.units.clone())
                                             .unwrap(),
                                         requires_dual_verification: program
@@ -780,7 +786,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                                 "read" => app.verify_ledger(&me, &ledger).await.map(drop),
                                 "sign" => {
                                     let head =
-                                        app.store.ledger_head(&ledger).await.unwrap().unwrap();
+                                        app.store().ledger_head(&ledger).await.unwrap().unwrap();
                                     app.sign(
                                         &me,
                                         &ledger,

@@ -23,7 +23,9 @@ async fn an_agreement_about_to_lapse_is_a_reminder_for_both_sides() {
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "quality_agreement" && a.site_id == ids.main)
+            .find(|a| {
+                a.kind == AgreementKind::QualityAgreement && a.site_id.as_ref() == Some(&ids.main)
+            })
             .unwrap();
         let lapses = today(&app).plus_days(30);
         app.set_agreement_dates(
@@ -73,18 +75,18 @@ fn move_to(app: &App, clock: &ManualClock, day: &str) -> cellpath_domain::Date {
 /// (agreement kind, expires_on, days_before, days_left, sent_on) of every recorded reminder.
 async fn reminders(app: &App, partnership: &str) -> Vec<(String, String, i64, i64, String)> {
     let mut out: Vec<_> = app
-        .store
+        .store()
         .expiry_reminders_of(partnership)
         .await
         .unwrap()
         .into_iter()
         .map(|r| {
             (
-                r.agreement_kind,
-                r.expires_on,
+                r.agreement_kind.as_str().to_string(),
+                r.expires_on.into(),
                 r.days_before,
                 r.days_left,
-                r.sent_on,
+                r.sent_on.into(),
             )
         })
         .collect();
@@ -160,7 +162,7 @@ async fn expiry_reminders_are_recorded_once_per_threshold_before_the_demo_agreem
 
         // Each reminder is an event on the partnership's ledger, and replays to the same rows.
         let events = app
-            .store
+            .store()
             .events(&ids.partnership, 0, 100_000)
             .await
             .unwrap();
@@ -185,8 +187,8 @@ async fn a_renewed_agreement_gets_fresh_reminders_and_a_withdrawn_one_none() {
         assert_eq!(app.send_expiry_reminders(day).await.unwrap(), 5);
 
         let agreements = app.agreements(&contracts, &ids.partnership).await.unwrap();
-        let of = |kind: &str| agreements.iter().find(|a| a.kind == kind).unwrap().clone();
-        let msa = of("master_service_agreement");
+        let of = |kind: AgreementKind| agreements.iter().find(|a| a.kind == kind).unwrap().clone();
+        let msa = of(AgreementKind::MasterServiceAgreement);
         app.set_agreement_dates(
             &contracts,
             &msa.id,
@@ -199,7 +201,7 @@ async fn a_renewed_agreement_gets_fresh_reminders_and_a_withdrawn_one_none() {
         .unwrap()
         .fresh()
         .unwrap();
-        let tc = of("terms_and_conditions");
+        let tc = of(AgreementKind::TermsAndConditions);
         app.move_agreement(&contracts, &tc.id, tc.version, "withdrawn", None)
             .await
             .unwrap()
@@ -219,13 +221,13 @@ async fn a_renewed_agreement_gets_fresh_reminders_and_a_withdrawn_one_none() {
         let day = move_to(&app, &clock, "2032-03-02");
         assert_eq!(app.send_expiry_reminders(day).await.unwrap(), 1);
         let msa_reminders: Vec<(String, i64)> = app
-            .store
+            .store()
             .expiry_reminders_of(&ids.partnership)
             .await
             .unwrap()
             .into_iter()
             .filter(|r| r.agreement_id == msa.id)
-            .map(|r| (r.expires_on, r.days_before))
+            .map(|r| (r.expires_on.into(), r.days_before))
             .collect();
         assert_eq!(
             msa_reminders,
@@ -236,7 +238,7 @@ async fn a_renewed_agreement_gets_fresh_reminders_and_a_withdrawn_one_none() {
             "newest first"
         );
         let tc_reminders = app
-            .store
+            .store()
             .expiry_reminders_of(&ids.partnership)
             .await
             .unwrap()
@@ -264,7 +266,7 @@ async fn a_reminder_is_recorded_once_even_when_two_jobs_race() {
         assert_eq!(reminders(&app, &ids.partnership).await.len(), 5);
         // The unique index itself refuses a second record of the same reminder.
         let r = app
-            .store
+            .store()
             .expiry_reminders_of(&ids.partnership)
             .await
             .unwrap()
@@ -280,7 +282,7 @@ async fn a_reminder_is_recorded_once_even_when_two_jobs_race() {
             }}),
             app.now(),
         );
-        let err = app.store.append(again).await.unwrap_err();
+        let err = app.store().append(again).await.unwrap_err();
         assert!(
             matches!(AppError::from(err), AppError::Duplicate { .. }),
             "{}",
@@ -452,7 +454,7 @@ async fn a_withdrawal_and_a_new_agreement_show_as_suspension_then_reinstatement_
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap();
         app.move_agreement(&hs, &msa.id, msa.version, "withdrawn", None)
             .await

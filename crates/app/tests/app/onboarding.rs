@@ -221,15 +221,15 @@ async fn the_pipeline_counts_as_the_gate_flags_lapsing_agreements_and_overdue_ga
         let north = row("Vantacel", "LUH-NORTH");
         assert!(north.overdue.is_empty(), "{north:?}");
         let gap = app
-            .store
+            .store()
             .gaps_of_site(&north.site_id)
             .await
             .unwrap()
             .into_iter()
-            .filter(|g| g.status == "open" && g.severity == "blocking")
+            .filter(|g| g.status == GapStatus::Open && g.severity == Severity::Blocking)
             .min_by(|a, b| a.due_on.cmp(&b.due_on))
             .expect("an open blocking gap at North");
-        let due = cellpath_domain::Date::parse(&gap.due_on).unwrap();
+        let due = gap.due_on.clone();
         let later = due.plus_days(12);
         clock.advance_secs((later.days_since_epoch() - today(&app).days_since_epoch()) * 86_400);
         let pipeline = app

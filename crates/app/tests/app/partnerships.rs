@@ -12,7 +12,7 @@ async fn racing_commands_conflict_cleanly_and_ended_partnerships_take_no_more_wo
         let lakeshore = org_id(&app, "Lakeshore University Health").await;
         let helixa = org_id(&app, "Helixa Therapeutics").await;
         let pship = app
-            .store
+            .store()
             .partnerships_of(&helixa, Page::all())
             .await
             .unwrap()
@@ -20,14 +20,14 @@ async fn racing_commands_conflict_cleanly_and_ended_partnerships_take_no_more_wo
             .find(|p| p.health_system_id == lakeshore)
             .unwrap();
         let vantacel = app
-            .store
+            .store()
             .programs_of(&helixa, Page::all())
             .await
             .unwrap()
             .remove(0)
             .id;
         let north = app
-            .store
+            .store()
             .sites_of(&lakeshore, Page::all())
             .await
             .unwrap()
@@ -38,12 +38,12 @@ async fn racing_commands_conflict_cleanly_and_ended_partnerships_take_no_more_wo
         let pharmacy = as_user(&app, "pharmacy@lakeshore.example").await;
         let quality = as_user(&app, "quality@lakeshore.example").await;
         let gap = app
-            .store
+            .store()
             .gaps_of_site(&north)
             .await
             .unwrap()
             .into_iter()
-            .find(|g| g.status == "open")
+            .find(|g| g.status == GapStatus::Open)
             .unwrap();
         let pw = cellpath_app::demo::DEMO_PASSWORD;
         let (a, b) = tokio::join!(
@@ -80,12 +80,12 @@ async fn racing_commands_conflict_cleanly_and_ended_partnerships_take_no_more_wo
             );
         }
         let open: Vec<_> = app
-            .store
+            .store()
             .gaps_of_site(&north)
             .await
             .unwrap()
             .into_iter()
-            .filter(|g| g.status == "open")
+            .filter(|g| g.status == GapStatus::Open)
             .collect();
         let mut keys: Vec<_> = open
             .iter()
@@ -144,7 +144,7 @@ async fn a_partnership_is_for_the_programs_it_names_and_onboards_only_those() {
         // None named: nothing to judge or plan.
         let none = input(&[]).create(&app, &lead).await;
         let pied_site = app
-            .store
+            .store()
             .sites_of(&piedmont, Page::all())
             .await
             .unwrap()

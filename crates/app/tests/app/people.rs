@@ -54,7 +54,7 @@ async fn the_last_admin_of_an_organization_stays_one() {
         )
         .await
         .unwrap();
-        assert_eq!(stepped_down.role, "nurse");
+        assert_eq!(stepped_down.role, Role::Nurse);
         // And now the nurse made admin is the last one.
         let new_admin = as_user(&app, "nurse@lakeshore.example").await;
         let nurse_name = demo_user(&app, "nurse@lakeshore.example").await.name;
@@ -101,6 +101,6 @@ async fn two_admins_stepping_down_at_once_leave_one() {
             refused[0]
         );
         let lakeshore = org_id(&app, "Lakeshore University Health").await;
-        assert_eq!(app.store.active_admins_of(&lakeshore).await.unwrap(), 1);
+        assert_eq!(app.store().active_admins_of(&lakeshore).await.unwrap(), 1);
     }
 }

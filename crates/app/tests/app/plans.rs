@@ -80,15 +80,18 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
         assert!(predicted.p90 > predicted.planned, "{predicted:?}");
         // North's blocking gap is due on a day: the date to promise is not before it.
         let gap_due = app
-            .store
+            .store()
             .gaps_of_site(&ids.north)
             .await
             .unwrap()
             .into_iter()
-            .find(|g| g.severity == "blocking" && g.status == "open")
+            .find(|g| g.severity == Severity::Blocking && g.status == GapStatus::Open)
             .unwrap()
             .due_on;
-        assert!(predicted.p90 >= gap_due, "{predicted:?} vs {gap_due}");
+        assert!(
+            predicted.p90.as_str() >= gap_due.as_str(),
+            "{predicted:?} vs {gap_due}"
+        );
         assert!(
             north
                 .blockers
@@ -161,7 +164,7 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
             "{err}"
         );
         let corvigen = app
-            .store
+            .store()
             .programs_of(
                 &org_id(&app, "Northbridge Gene Medicines").await,
                 Page::all(),
@@ -191,7 +194,7 @@ mod plan_agrees_with_the_gate {
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap();
         app.move_agreement(contracts, &msa.id, msa.version, "withdrawn", None)
             .await

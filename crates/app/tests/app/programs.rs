@@ -13,7 +13,7 @@ async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
         let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
         let author = as_user(&app, "quality@northbridge.example").await;
         let program = app
-            .store
+            .store()
             .programs_of(&northbridge, Page::all())
             .await
             .unwrap()
@@ -38,7 +38,7 @@ async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
 
         // A map with a cycle is refused with the reason, and nothing is stored.
         let head = app
-            .store
+            .store()
             .ledger_head(&northbridge)
             .await
             .unwrap()
@@ -56,7 +56,7 @@ async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
         assert!(err.to_string().contains("cycle"), "{err}");
         assert!(err.to_string().contains(&first), "{err}");
         assert_eq!(
-            app.store
+            app.store()
                 .ledger_head(&northbridge)
                 .await
                 .unwrap()
@@ -67,7 +67,11 @@ async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
             db.label
         );
         assert_eq!(
-            app.store.map_versions_of(&program.id).await.unwrap().len(),
+            app.store()
+                .map_versions_of(&program.id)
+                .await
+                .unwrap()
+                .len(),
             1
         );
 
@@ -99,7 +103,7 @@ async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
             .unwrap()
             .fresh()
             .unwrap();
-        assert_eq!(published.status, "published");
+        assert_eq!(published.status, MapVersionStatus::Published);
         assert!(
             app.update_map_version(&author, &v2.id, published.version, map.clone(), None)
                 .await
@@ -109,7 +113,7 @@ async fn a_manufacturer_drafts_validates_and_publishes_a_process_map() {
         // Removing a unit a published map administers is refused, naming the version.
         let mut facts = cellpath_domain::program::ProgramFacts {
             name: program.name.clone(),
-            modality: program.modality.clone(),
+            modality: program.modality.as_str().to_string(),
             units: serde_json::from_value(program.units.clone()).unwrap(),
             requires_dual_verification: program.requires_dual_verification,
             identifiers: serde_json::from_value(program.identifiers.clone()).unwrap(),

@@ -14,7 +14,7 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
         let piedmont = org_id(&app, "Piedmont Valley Health").await;
         let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
         let pship = app
-            .store
+            .store()
             .partnerships_of(&helixa, Page::all())
             .await
             .unwrap()
@@ -23,7 +23,7 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
             .unwrap()
             .id;
         let np = app
-            .store
+            .store()
             .partnerships_of(&northbridge, Page::all())
             .await
             .unwrap()
@@ -32,14 +32,14 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
             .unwrap()
             .id;
         let vantacel = app
-            .store
+            .store()
             .programs_of(&helixa, Page::all())
             .await
             .unwrap()
             .remove(0)
             .id;
         let corvigen = app
-            .store
+            .store()
             .programs_of(&northbridge, Page::all())
             .await
             .unwrap()
@@ -48,7 +48,7 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
         let site = |org: String, code: &'static str| {
             let app = app.clone();
             async move {
-                app.store
+                app.store()
                     .sites_of(&org, Page::all())
                     .await
                     .unwrap()
@@ -60,16 +60,10 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
         };
         let viewer = as_user(&app, "nurse@lakeshore.example").await;
         let gaps = |view: &cellpath_app::readiness::ReadinessView| {
-            let mut g: Vec<(String, String, String)> = view
+            let mut g: Vec<(String, Severity, GapStatus)> = view
                 .gaps
                 .iter()
-                .map(|g| {
-                    (
-                        g.requirement_key.clone(),
-                        g.severity.clone(),
-                        g.status.clone(),
-                    )
-                })
+                .map(|g| (g.requirement_key.clone(), g.severity, g.status))
                 .collect();
             g.sort();
             g
@@ -87,15 +81,15 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
             .unwrap();
         assert_eq!(
             gaps(&main),
-            [("tocilizumab".into(), "blocking".into(), "closed".into())],
+            [("tocilizumab".into(), Severity::Blocking, GapStatus::Closed)],
             "{}",
             db.label
         );
         assert_eq!((main.open_blocking, main.percent), (0, 87));
         let closed = &main.gaps[0];
-        assert!(closed.evidence.contains("Par level"));
+        assert!(closed.evidence.as_ref().unwrap().contains("Par level"));
         let closing_event = app
-            .store
+            .store()
             .events(&pship, 0, 10_000)
             .await
             .unwrap()
@@ -103,7 +97,7 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
             .find(|e| e.kind == "gap.updated")
             .unwrap();
         assert_eq!(
-            app.store
+            app.store()
                 .signatures_on(&closing_event.hash)
                 .await
                 .unwrap()
@@ -125,9 +119,9 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
         assert_eq!(
             gaps(&north),
             [
-                ("dual_signature".into(), "minor".into(), "open".into()),
-                ("tocilizumab".into(), "blocking".into(), "open".into()),
-                ("transport_time".into(), "major".into(), "open".into()),
+                ("dual_signature".into(), Severity::Minor, GapStatus::Open),
+                ("tocilizumab".into(), Severity::Blocking, GapStatus::Open),
+                ("transport_time".into(), Severity::Major, GapStatus::Open),
             ]
         );
         assert_eq!(north.open_blocking, 1);
@@ -152,7 +146,7 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
             .unwrap();
         assert_eq!(
             gaps(&pv),
-            [("receiving".into(), "major".into(), "open".into())]
+            [("receiving".into(), Severity::Major, GapStatus::Open)]
         );
         // Analysing again opens nothing new.
         let nb = as_user(&app, "onboarding@northbridge.example").await;
@@ -207,7 +201,7 @@ async fn gap_analysis_on_the_seeded_visits_gives_the_expected_gaps() {
             .unwrap()
             .fresh()
             .unwrap();
-        assert_eq!(done.status, "closed");
+        assert_eq!(done.status, GapStatus::Closed);
         assert!(
             app.close_gap(
                 &pharmacy,

@@ -121,7 +121,7 @@ async fn a_value_already_taken_is_refused_in_people_s_words() {
                 &lakeshore,
                 FacilityInput {
                     name: facility.name.clone(),
-                    kind: facility.kind.clone(),
+                    kind: facility.kind.as_str().to_string(),
                     site_ids: vec![],
                 },
                 None,

@@ -14,13 +14,13 @@ async fn a_site_refines_proposes_and_both_sides_sign() {
     let lakeshore = org_id(&app, "Lakeshore University Health").await;
     let helixa = org_id(&app, "Helixa Therapeutics").await;
     let vantacel = app
-        .store
+        .store()
         .programs_of(&helixa, Page::all())
         .await
         .unwrap()
         .remove(0)
         .id;
-    let sites = app.store.sites_of(&lakeshore, Page::all()).await.unwrap();
+    let sites = app.store().sites_of(&lakeshore, Page::all()).await.unwrap();
     let main = sites
         .iter()
         .find(|s| s.code == "LUH-MAIN")
@@ -38,7 +38,7 @@ async fn a_site_refines_proposes_and_both_sides_sign() {
 
     // The seeded main-campus version: signed by both, the accepted proposal in force.
     let signed = app
-        .store
+        .store()
         .site_map_versions(&main, &vantacel)
         .await
         .unwrap()
@@ -79,13 +79,13 @@ async fn a_site_refines_proposes_and_both_sides_sign() {
     // The pavilion's draft: the site cannot decide its own proposal; the manufacturer cannot
     // refine the site's steps.
     let draft = app
-        .store
+        .store()
         .site_map_versions(&cancer, &vantacel)
         .await
         .unwrap()
         .remove(0);
     let pending = app
-        .store
+        .store()
         .map_proposals_of(&draft.id)
         .await
         .unwrap()
@@ -119,7 +119,7 @@ async fn a_site_refines_proposes_and_both_sides_sign() {
         .unwrap()
         .fresh()
         .unwrap();
-    assert_eq!(accepted.status, "accepted");
+    assert_eq!(accepted.status, ProposalStatus::Accepted);
     let after = app.site_map(&pharmacy, &draft.id).await.unwrap();
     assert_ne!(
         after.content_hash,
@@ -146,7 +146,7 @@ async fn a_site_refines_proposes_and_both_sides_sign() {
     r.details.get_mut("referral").unwrap().notes =
         Some("Referrals by fax are scanned the same day.".into());
     let draft = app
-        .store
+        .store()
         .site_map_version(&draft.id)
         .await
         .unwrap()
@@ -201,14 +201,14 @@ async fn a_version_is_signed_only_when_settled_and_by_the_people_who_do_the_work
     let lakeshore = org_id(&app, "Lakeshore University Health").await;
     let helixa = org_id(&app, "Helixa Therapeutics").await;
     let vantacel = app
-        .store
+        .store()
         .programs_of(&helixa, Page::all())
         .await
         .unwrap()
         .remove(0)
         .id;
     let cancer = app
-        .store
+        .store()
         .sites_of(&lakeshore, Page::all())
         .await
         .unwrap()
@@ -217,7 +217,7 @@ async fn a_version_is_signed_only_when_settled_and_by_the_people_who_do_the_work
         .unwrap()
         .id;
     let draft = app
-        .store
+        .store()
         .site_map_versions(&cancer, &vantacel)
         .await
         .unwrap()
@@ -242,7 +242,7 @@ async fn a_version_is_signed_only_when_settled_and_by_the_people_who_do_the_work
         "{err}"
     );
     let pending = app
-        .store
+        .store()
         .map_proposals_of(&draft.id)
         .await
         .unwrap()

@@ -5,6 +5,14 @@ mod builders;
 pub use builders::*;
 use cellpath_app::access::Via;
 use cellpath_app::{App, AppError, Caller, ManualClock};
+/// The vocabularies rows carry, for stories that compare with them.
+pub use cellpath_domain::contracting::gate::AuthorizationStatus;
+pub use cellpath_domain::contracting::{AgreementKind, Deliverable};
+pub use cellpath_domain::events::programs::MapVersionStatus;
+pub use cellpath_domain::events::readiness::GapStatus;
+pub use cellpath_domain::events::site_maps::ProposalStatus;
+pub use cellpath_domain::readiness::Severity;
+pub use cellpath_domain::{OrgKind, PartnershipStatus, Role};
 use cellpath_ledger::{Meaning, Signed};
 use cellpath_store::Page;
 use cellpath_store::testing::TestDb;
@@ -20,7 +28,7 @@ pub async fn demo_app(db: &TestDb) -> (App, ManualClock) {
 }
 
 pub async fn demo_user(app: &App, email: &str) -> cellpath_store::User {
-    app.store
+    app.store()
         .user_by_email(email)
         .await
         .unwrap()
@@ -59,7 +67,7 @@ pub async fn sign_head(
     meaning: Meaning,
     password: &str,
 ) -> Result<cellpath_store::SignatureRow, AppError> {
-    let head = app.store.ledger_head(ledger_id).await?.unwrap().head_hash;
+    let head = app.store().ledger_head(ledger_id).await?.unwrap().head_hash;
     app.sign(
         by,
         ledger_id,
@@ -86,7 +94,7 @@ pub async fn patch_user(
 }
 
 pub async fn org_id(app: &App, name: &str) -> String {
-    app.store
+    app.store()
         .organization_by_name(name)
         .await
         .unwrap()
@@ -98,9 +106,9 @@ pub async fn org_id(app: &App, name: &str) -> String {
 pub async fn assert_replays(app: &App, label: &str) {
     let fresh = TestDb::sqlite().await;
     let target = fresh.store().await;
-    app.store.replay_into(&target).await.unwrap();
+    app.store().replay_into(&target).await.unwrap();
     assert_eq!(
-        app.store.record_state().await.unwrap(),
+        app.store().record_state().await.unwrap(),
         target.record_state().await.unwrap(),
         "{label}: replay differs"
     );
@@ -109,7 +117,7 @@ pub async fn assert_replays(app: &App, label: &str) {
 /// Move a partnership to `status` (accept or end it) as `caller`.
 pub async fn set_status(app: &App, caller: &Caller, partnership_id: &str, status: &str) {
     let p = app
-        .store
+        .store()
         .partnership(partnership_id)
         .await
         .unwrap()
@@ -140,7 +148,7 @@ pub async fn gate_ids(app: &App) -> GateIds {
     let helixa = org_id(app, "Helixa Therapeutics").await;
     let lakeshore = org_id(app, "Lakeshore University Health").await;
     let partnership = app
-        .store
+        .store()
         .partnerships_of(&helixa, Page::all())
         .await
         .unwrap()
@@ -148,10 +156,10 @@ pub async fn gate_ids(app: &App) -> GateIds {
         .find(|p| p.health_system_id == lakeshore)
         .unwrap()
         .id;
-    let sites = app.store.sites_of(&lakeshore, Page::all()).await.unwrap();
+    let sites = app.store().sites_of(&lakeshore, Page::all()).await.unwrap();
     let code = |c: &str| sites.iter().find(|s| s.code == c).unwrap().id.clone();
     let vantacel = app
-        .store
+        .store()
         .programs_of(&helixa, Page::all())
         .await
         .unwrap()
@@ -190,7 +198,10 @@ pub async fn verdict(app: &App, ids: &GateIds, site: &str) -> (String, Vec<Strin
         .gate(&viewer, &ids.partnership, site, &ids.vantacel, today(app))
         .await
         .unwrap();
-    let recorded = view.recorded.map(|r| r.status).unwrap_or_default();
+    let recorded = view
+        .recorded
+        .map(|r| r.status.as_str().to_string())
+        .unwrap_or_default();
     (recorded, view.missing.into_iter().map(|m| m.text).collect())
 }
 
@@ -198,11 +209,9 @@ pub async fn verdict(app: &App, ids: &GateIds, site: &str) -> (String, Vec<Strin
 /// `HISTORY_DAYS` before), on a clock at that moment.
 pub async fn history_app(db: &TestDb) -> (App, ManualClock, i64) {
     let now = START + 200 * 86_400 * 1_000_000;
-    cellpath_app::demo::seed_with_history(db.store().await, now)
-        .await
-        .unwrap();
     let clock = ManualClock::starting_at(now);
     let app = App::new(db.store().await, Arc::new(clock.clone()));
+    cellpath_app::demo::seed_with_history(&app).await.unwrap();
     (app, clock, now)
 }
 

@@ -14,13 +14,13 @@ async fn no_tenant_reads_or_writes_another_tenants_data() {
     let lakeshore = org_id(&app, "Lakeshore University Health").await;
     let cascade = org_id(&app, "Cascade Regional Medical").await;
     let cascade_site = app
-        .store
+        .store()
         .sites_of(&cascade, Page::all())
         .await
         .unwrap()
         .remove(0);
     let lakeshore_site = app
-        .store
+        .store()
         .sites_of(&lakeshore, Page::all())
         .await
         .unwrap()
@@ -153,20 +153,20 @@ async fn a_partnership_opens_the_health_systems_records_by_its_status() {
         let piedmont = org_id(&app, "Piedmont Valley Health").await;
         let helixa = org_id(&app, "Helixa Therapeutics").await;
         let vantacel = app
-            .store
+            .store()
             .programs_of(&helixa, Page::all())
             .await
             .unwrap()
             .remove(0)
             .id;
         let site = app
-            .store
+            .store()
             .sites_of(&piedmont, Page::all())
             .await
             .unwrap()
             .remove(0);
         let facility = app
-            .store
+            .store()
             .facilities_of_site(&site.id)
             .await
             .unwrap()
@@ -305,7 +305,7 @@ async fn a_partnership_opens_the_health_systems_records_by_its_status() {
             db.label
         );
         // Nothing is signed on a proposal, and it is not changed but by accepting or ending.
-        let head = app.store.ledger_head(&p.id).await.unwrap().unwrap();
+        let head = app.store().ledger_head(&p.id).await.unwrap().unwrap();
         let sign = app
             .sign(
                 &lead,

@@ -7,11 +7,10 @@
 
 use super::print_json;
 use anyhow::Context;
+use cellpath_app::bench::ScratchDb as TestDb;
 use cellpath_app::records::organizations::OrganizationInput;
 use cellpath_app::records::users::UserInput;
 use cellpath_app::{App, Caller, SystemClock};
-use cellpath_store::testing::TestDb;
-use cellpath_store::{Append, Store};
 use serde::Serialize;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -49,8 +48,7 @@ struct Fixture {
 }
 
 async fn fixture(url: &str) -> anyhow::Result<Fixture> {
-    let store = Store::open(url).await?;
-    let app = App::new(store, Arc::new(SystemClock));
+    let app = App::open(url, Arc::new(SystemClock)).await?;
     let op = Caller::system("bench");
     let mut orgs = Vec::new();
     let mut tokens = Vec::new();
@@ -173,10 +171,10 @@ async fn measure(
     for &clients in &[1usize, 8] {
         for &ledgers in &[1usize, 8] {
             // Direct: the same append and projection through the store, no HTTP.
-            let store = f.app.store.clone();
+            let app = f.app.clone();
             let orgs = f.orgs.clone();
             let (n, lat) = run_clients(clients, seconds, move |c| {
-                let store = store.clone();
+                let app = app.clone();
                 let org = orgs[c % ledgers].clone();
                 async move {
                     let mut body = site_body();
@@ -184,18 +182,7 @@ async fn measure(
                     body["active"] = true.into();
                     let payload =
                         serde_json::json!({ "id": cellpath_app::ids::new_id("site"), "new": body });
-                    let now = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)?
-                        .as_micros() as i64;
-                    store
-                        .append(Append::new(
-                            org,
-                            "system:bench",
-                            "site.created",
-                            payload,
-                            now,
-                        ))
-                        .await?;
+                    app.bench_bare_append(&org, "site.created", payload).await?;
                     Ok(())
                 }
             })
@@ -283,7 +270,7 @@ async fn measure(
         verified.iter().all(|r| r.is_intact()),
         "a ledger failed to verify after the benchmark"
     );
-    f.app.store.close().await;
+    f.app.close().await;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 
 use super::{day_or_today, find_program_id, find_site_id, open_app, print_json, print_table};
 use cellpath_app::Caller;
+use cellpath_domain::contracting::gate::AuthorizationStatus;
 use clap::Args;
 use std::process::ExitCode;
 
@@ -58,7 +59,7 @@ pub async fn run(url: &str, json: bool, args: GateArgs) -> anyhow::Result<ExitCo
         let since = view
             .recorded
             .as_ref()
-            .filter(|r| r.status == "authorized")
+            .filter(|r| r.status == AuthorizationStatus::Authorized)
             .map(|r| format!(" (since {})", r.since))
             .unwrap_or_default();
         println!(

@@ -17,8 +17,8 @@ pub mod user;
 
 use crate::{Cli, Command};
 use anyhow::Context;
-use cellpath_app::{App, SystemClock};
-use cellpath_store::{Page, Store};
+use cellpath_app::views::{Organization, Page, Program};
+use cellpath_app::{App, AppError, Caller, SystemClock};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -41,10 +41,9 @@ pub fn init_logging(json: bool, serving: bool) {
 }
 
 pub async fn open_app(database_url: &str) -> anyhow::Result<App> {
-    let store = Store::open(database_url)
+    App::open(database_url, Arc::new(SystemClock))
         .await
-        .with_context(|| format!("opening {}", redact(database_url)))?;
-    Ok(App::new(store, Arc::new(SystemClock)))
+        .with_context(|| format!("opening {}", redact(database_url)))
 }
 
 /// A database URL without its password, for messages.
@@ -149,7 +148,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let url = format!("sqlite://{}", file.display());
             let app = open_app(&url).await?;
             eprintln!("seeding demo data into {} …", file.display());
-            let logins = cellpath_app::demo::seed_with_history(app.store.clone(), app.now())
+            let logins = cellpath_app::demo::seed_with_history(&app)
                 .await
                 .context("seeding the demo")?;
             println!(
@@ -174,10 +173,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(app, &listen, cellpath_server::Worker::On).await?;
         }
         Command::Migrate => {
-            let store = Store::connect(&cli.database_url)
+            let applied = App::migrate(&cli.database_url)
                 .await
-                .with_context(|| format!("opening {}", redact(&cli.database_url)))?;
-            let applied = store.migrate().await?;
+                .with_context(|| format!("migrating {}", redact(&cli.database_url)))?;
             if cli.json {
                 print_json(&applied)?;
             } else if applied.is_empty() {
@@ -218,13 +216,11 @@ pub fn day_or_today(app: &App, on: Option<&str>) -> anyhow::Result<cellpath_doma
 }
 
 /// An organization named by id or by exact name.
-pub async fn find_org(app: &App, id_or_name: &str) -> anyhow::Result<cellpath_store::Organization> {
-    if let Some(o) = app.store.organization(id_or_name).await? {
-        return Ok(o);
-    }
-    app.store
-        .organization_by_name(id_or_name)
+pub async fn find_org(app: &App, id_or_name: &str) -> anyhow::Result<Organization> {
+    app.organizations(&Caller::system("cli"), Page::all())
         .await?
+        .into_iter()
+        .find(|o| o.id == id_or_name || o.name == id_or_name)
         .ok_or_else(|| {
             anyhow::anyhow!(
                 "no organization with id or name {id_or_name:?}; see `cellpath org list`"
@@ -234,14 +230,10 @@ pub async fn find_org(app: &App, id_or_name: &str) -> anyhow::Result<cellpath_st
 
 /// A site of the health system, named by id or by code (e.g. LUH-MAIN); answers its id.
 pub async fn find_site_id(app: &App, health_system_id: &str, site: &str) -> anyhow::Result<String> {
-    if app.store.site(site).await?.is_some() {
-        return Ok(site.to_string());
-    }
-    app.store
-        .sites_of(health_system_id, Page::all())
+    app.sites(&Caller::system("cli"), health_system_id, Page::all())
         .await?
         .into_iter()
-        .find(|s| s.code == site)
+        .find(|s| s.id == site || s.code == site)
         .map(|s| s.id)
         .ok_or_else(|| {
             anyhow::anyhow!("no site with id or code {site:?} in this partnership's health system")
@@ -254,14 +246,10 @@ pub async fn find_program_id(
     manufacturer_id: &str,
     program: &str,
 ) -> anyhow::Result<String> {
-    if app.store.program(program).await?.is_some() {
-        return Ok(program.to_string());
-    }
-    app.store
-        .programs_of(manufacturer_id, Page::all())
+    app.programs_of(&Caller::system("cli"), manufacturer_id, Page::all())
         .await?
         .into_iter()
-        .find(|p| p.name == program)
+        .find(|p| p.id == program || p.name == program)
         .map(|p| p.id)
         .ok_or_else(|| {
             anyhow::anyhow!(
@@ -271,16 +259,20 @@ pub async fn find_program_id(
 }
 
 /// A program named by id or as MANUFACTURER/PROGRAM (the manufacturer by id or name).
-pub async fn find_program(app: &App, name: &str) -> anyhow::Result<cellpath_store::Program> {
-    if let Some(p) = app.store.program(name).await? {
-        return Ok(p);
+pub async fn find_program(app: &App, name: &str) -> anyhow::Result<Program> {
+    let op = Caller::system("cli");
+    match app.program(&op, name).await {
+        Ok(p) => return Ok(p),
+        Err(AppError::NotFound(_)) => {}
+        Err(e) => return Err(e.into()),
     }
     let Some((org, program)) = name.split_once('/') else {
         anyhow::bail!("no program with id {name:?}; name one as MANUFACTURER/PROGRAM");
     };
     let org = find_org(app, org).await?;
-    app.store
-        .program_by_name(&org.id, program)
+    app.programs_of(&op, &org.id, Page::all())
         .await?
+        .into_iter()
+        .find(|p| p.name == program)
         .ok_or_else(|| anyhow::anyhow!("{} has no program {program:?}", org.name))
 }

@@ -13,6 +13,7 @@
 //! reported apart: it computes every plan, later looks find them kept).
 
 use super::print_json;
+use cellpath_app::bench::ScratchDb as TestDb;
 use cellpath_app::contracting::AgreementInput;
 use cellpath_app::records::organizations::OrganizationInput;
 use cellpath_app::records::partnerships::{PartnershipInput, PartnershipPatch};
@@ -20,7 +21,6 @@ use cellpath_app::records::sites::SiteInput;
 use cellpath_app::records::users::UserInput;
 use cellpath_app::{App, Caller, SystemClock};
 use cellpath_domain::Date;
-use cellpath_store::testing::TestDb;
 use serde::Serialize;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -212,12 +212,7 @@ async fn measure(
     );
     let seeding = Instant::now();
     cellpath_app::demo::seed(&app).await?;
-    let helixa = app
-        .store
-        .organization_by_name("Helixa Therapeutics")
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the demo has Helixa"))?
-        .id;
+    let helixa = super::find_org(&app, "Helixa Therapeutics").await?.id;
     for i in 0..args.partnerships {
         let name = format!("Bench Health {i:04}");
         let hs = health_system(&app, &name, args.sites, &format!("B{i:04}")).await?;
@@ -272,7 +267,7 @@ async fn measure(
     let program = app.partnership(&op, &big_p).await?.programs[0].clone();
     let (pharmacy, quality) = (&people[2].0, &people[3].0);
     for site in app
-        .sites(pharmacy, &big, cellpath_store::Page::all())
+        .sites(pharmacy, &big, cellpath_app::views::Page::all())
         .await?
     {
         let v = app
@@ -371,7 +366,7 @@ async fn measure(
     // One site's gate at the large health system.
     let (hs_admin, _, hs_session) = &people[1];
     let sites = app
-        .sites(hs_admin, &big, cellpath_store::Page::all())
+        .sites(hs_admin, &big, cellpath_app::views::Page::all())
         .await?;
     let site = sites
         .first()
@@ -425,7 +420,7 @@ async fn measure(
 
     let _ = stop_tx.send(());
     server.await??;
-    app.store.close().await;
+    app.close().await;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 use super::{find_org, open_app, print_json, print_table};
 use cellpath_app::Caller;
 use cellpath_app::records::organizations::{OrganizationInput, OrganizationPatch};
-use cellpath_store::Page;
+use cellpath_app::views::Page;
 use clap::Subcommand;
 use std::process::ExitCode;
 
@@ -56,17 +56,17 @@ pub async fn run(url: &str, json: bool, cmd: OrgCommand) -> anyhow::Result<ExitC
                 print_table(
                     &["id", "kind", "name", "version"],
                     orgs.into_iter()
-                        .map(|o| vec![o.id, o.kind, o.name, o.version.to_string()])
+                        .map(|o| vec![o.id, o.kind.to_string(), o.name, o.version.to_string()])
                         .collect(),
                 );
             }
         }
         OrgCommand::Show { org } => {
             let org = find_org(&app, &org).await?;
-            let sites = app.store.sites_of(&org.id, Page::all()).await?;
-            let facilities = app.store.facilities_of(&org.id, Page::all()).await?;
-            let users = app.store.users_of(&org.id, Page::all()).await?;
-            let partnerships = app.store.partnerships_of(&org.id, Page::all()).await?;
+            let sites = app.sites(&op, &org.id, Page::all()).await?;
+            let facilities = app.facilities(&op, &org.id, Page::all()).await?;
+            let users = app.users(&op, &org.id, Page::all()).await?;
+            let partnerships = app.partnerships(&op, &org.id, Page::all()).await?;
             if json {
                 print_json(
                     &serde_json::json!({ "organization": org, "sites": sites, "facilities": facilities, "users": users, "partnerships": partnerships }),
@@ -91,7 +91,14 @@ pub async fn run(url: &str, json: bool, cmd: OrgCommand) -> anyhow::Result<ExitC
                         &["facility", "kind", "sites", "id"],
                         facilities
                             .into_iter()
-                            .map(|f| vec![f.name, f.kind, f.site_ids.len().to_string(), f.id])
+                            .map(|f| {
+                                vec![
+                                    f.name,
+                                    f.kind.to_string(),
+                                    f.site_ids.len().to_string(),
+                                    f.id,
+                                ]
+                            })
                             .collect(),
                     );
                     println!();
@@ -100,7 +107,7 @@ pub async fn run(url: &str, json: bool, cmd: OrgCommand) -> anyhow::Result<ExitC
                     &["user", "role", "e-mail", "active"],
                     users
                         .into_iter()
-                        .map(|u| vec![u.name, u.role, u.email, u.active.to_string()])
+                        .map(|u| vec![u.name, u.role.to_string(), u.email, u.active.to_string()])
                         .collect(),
                 );
                 println!();
@@ -108,7 +115,7 @@ pub async fn run(url: &str, json: bool, cmd: OrgCommand) -> anyhow::Result<ExitC
                     &["partnership", "status", "id"],
                     partnerships
                         .into_iter()
-                        .map(|p| vec![p.name, p.status, p.id])
+                        .map(|p| vec![p.name, p.status.to_string(), p.id])
                         .collect(),
                 );
             }

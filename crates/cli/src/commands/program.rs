@@ -5,9 +5,10 @@ use super::{find_org, find_program, open_app, print_json, print_table, read_file
 use anyhow::Context;
 use cellpath_app::Caller;
 use cellpath_app::programs::valid_map;
+use cellpath_app::views::Page;
+use cellpath_domain::events::programs::MapVersionStatus;
 use cellpath_domain::process_map::{ProcessMap, scan_burden};
 use cellpath_domain::program::ProgramFacts;
-use cellpath_store::Page;
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -101,7 +102,7 @@ pub async fn run_program(url: &str, json: bool, cmd: ProgramCommand) -> anyhow::
                     &["program", "modality", "id"],
                     programs
                         .into_iter()
-                        .map(|p| vec![p.name, p.modality, p.id])
+                        .map(|p| vec![p.name, p.modality.to_string(), p.id])
                         .collect(),
                 );
             }
@@ -153,7 +154,7 @@ pub async fn run_program(url: &str, json: bool, cmd: ProgramCommand) -> anyhow::
                             .unwrap_or_default();
                         vec![
                             v.number.to_string(),
-                            v.status.clone(),
+                            v.status.to_string(),
                             steps.to_string(),
                             burden,
                             v.id.clone(),
@@ -221,7 +222,7 @@ pub async fn run_map(url: &str, json: bool, cmd: MapCommand) -> anyhow::Result<E
                     .ok_or_else(|| anyhow::anyhow!("{} has no map version {n}", p.name))?,
                 None => versions
                     .into_iter()
-                    .find(|v| v.status == "published")
+                    .find(|v| v.status == MapVersionStatus::Published)
                     .ok_or_else(|| {
                         anyhow::anyhow!(
                             "{} has no published map; name a draft with --number",

@@ -95,10 +95,10 @@ pub async fn run_readiness(
                         .map(|g| {
                             vec![
                                 g.requirement_key.clone(),
-                                g.severity.clone(),
-                                g.status.clone(),
-                                g.owner_role.clone(),
-                                g.due_on.clone(),
+                                g.severity.to_string(),
+                                g.status.to_string(),
+                                g.owner_role.to_string(),
+                                g.due_on.to_string(),
                                 g.observed.clone(),
                             ]
                         })
@@ -135,7 +135,15 @@ pub async fn run_readiness(
                 print_table(
                     &["gap", "severity", "owner", "due", "id"],
                     gaps.into_iter()
-                        .map(|g| vec![g.requirement_key, g.severity, g.owner_role, g.due_on, g.id])
+                        .map(|g| {
+                            vec![
+                                g.requirement_key,
+                                g.severity.to_string(),
+                                g.owner_role.to_string(),
+                                g.due_on.to_string(),
+                                g.id,
+                            ]
+                        })
                         .collect(),
                 );
             }

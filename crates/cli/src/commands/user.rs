@@ -4,7 +4,7 @@
 use super::{find_org, open_app, print_json, print_table};
 use cellpath_app::Caller;
 use cellpath_app::records::users::{UserInput, UserPatch};
-use cellpath_store::Page;
+use cellpath_app::views::Page;
 use clap::Subcommand;
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -100,17 +100,21 @@ pub async fn run(url: &str, json: bool, cmd: UserCommand) -> anyhow::Result<Exit
                     &["name", "e-mail", "role", "active", "id"],
                     users
                         .into_iter()
-                        .map(|u| vec![u.name, u.email, u.role, u.active.to_string(), u.id])
+                        .map(|u| {
+                            vec![
+                                u.name,
+                                u.email,
+                                u.role.to_string(),
+                                u.active.to_string(),
+                                u.id,
+                            ]
+                        })
                         .collect(),
                 );
             }
         }
         UserCommand::SetPassword { email, password } => {
-            let user = app
-                .store
-                .user_by_email(&email.to_ascii_lowercase())
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no user with e-mail {email}"))?;
+            let user = app.user_by_email(&op, &email.to_ascii_lowercase()).await?;
             let password = password_from(password)?;
             app.change_password(&op, &user.id, None, &password).await?;
             println!(
@@ -119,11 +123,7 @@ pub async fn run(url: &str, json: bool, cmd: UserCommand) -> anyhow::Result<Exit
             );
         }
         UserCommand::Deactivate { email } => {
-            let user = app
-                .store
-                .user_by_email(&email.to_ascii_lowercase())
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no user with e-mail {email}"))?;
+            let user = app.user_by_email(&op, &email.to_ascii_lowercase()).await?;
             app.update_user(
                 &op,
                 &user.id,

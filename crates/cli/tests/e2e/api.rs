@@ -253,8 +253,8 @@ async fn a_retried_post_with_the_same_key_writes_once() {
         );
         let all = s
             .app
-            .store
-            .sites_of(&org, cellpath_store::Page::all())
+            .store()
+            .sites_of(&org, cellpath_app::views::Page::all())
             .await
             .unwrap();
         assert_eq!(
@@ -275,8 +275,8 @@ async fn updates_need_the_version_last_read() {
     let org = s.org_id("Cascade Regional Medical").await;
     let site = s
         .app
-        .store
-        .sites_of(&org, cellpath_store::Page::all())
+        .store()
+        .sites_of(&org, cellpath_app::views::Page::all())
         .await
         .unwrap()
         .remove(0);
@@ -332,14 +332,14 @@ async fn updates_need_the_version_last_read() {
     .await;
     let proposal = s
         .app
-        .store
-        .partnerships_of(&org, cellpath_store::Page::all())
+        .store()
+        .partnerships_of(&org, cellpath_app::views::Page::all())
         .await
         .unwrap()
         .remove(0);
     let contracts = s
         .app
-        .store
+        .store()
         .user_by_email("contracts@cascade.example")
         .await
         .unwrap()
@@ -462,12 +462,12 @@ async fn signing_over_the_api_needs_the_password_too() {
     // The signature names the token it came through (`s.token` names its tokens "test").
     let quality = s
         .app
-        .store
+        .store()
         .user_by_email("quality@lakeshore.example")
         .await
         .unwrap()
         .unwrap();
-    let token_id = s.app.store.api_tokens_of(&quality.id).await.unwrap()[0]
+    let token_id = s.app.store().api_tokens_of(&quality.id).await.unwrap()[0]
         .id
         .clone();
     let channel = json!({ "via": "api_token", "token_id": token_id, "token_name": "test" });
@@ -539,7 +539,7 @@ async fn wrong_signing_passwords_through_a_token_pause_signing_but_not_the_web_s
     let org = s.org_id("Lakeshore University Health").await;
     let head = s
         .app
-        .store
+        .store()
         .ledger_head(&org)
         .await
         .unwrap()
@@ -593,7 +593,7 @@ async fn the_last_admin_cannot_be_demoted_or_deactivated_over_the_api() {
     let token = s.token("admin@cascade.example").await;
     let admin = s
         .app
-        .store
+        .store()
         .user_by_email("admin@cascade.example")
         .await
         .unwrap()
@@ -759,8 +759,8 @@ async fn shutdown_lets_an_in_flight_request_finish() {
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
     stopping.await.unwrap();
     let sites = app
-        .store
-        .sites_of(&org, cellpath_store::Page::all())
+        .store()
+        .sites_of(&org, cellpath_app::views::Page::all())
         .await
         .unwrap();
     assert!(sites.iter().any(|x| x.code == "CRM-GRESHAM"));
@@ -1081,8 +1081,8 @@ async fn a_retry_after_a_lost_answer_gets_the_first_answer_and_secrets_are_not_k
     let org = s.org_id("Cascade Regional Medical").await;
     let site = s
         .app
-        .store
-        .sites_of(&org, cellpath_store::Page::all())
+        .store()
+        .sites_of(&org, cellpath_app::views::Page::all())
         .await
         .unwrap()
         .remove(0);
@@ -1669,7 +1669,7 @@ async fn notices_over_the_api_tell_both_sides_of_a_partnership_and_no_one_else()
 #[tokio::test]
 async fn the_servers_hourly_job_records_the_expiry_reminders_due_when_it_starts() {
     use cellpath_app::notices::NoticeKind;
-    let db = cellpath_store::testing::TestDb::sqlite().await;
+    let db = cellpath_app::testing::TestDb::sqlite().await;
     let clock = cellpath_app::ManualClock::starting_at(crate::support::START);
     let app = cellpath_app::App::new(db.store().await, std::sync::Arc::new(clock.clone()));
     cellpath_app::demo::seed(&app).await.unwrap();
@@ -1682,7 +1682,7 @@ async fn the_servers_hourly_job_records_the_expiry_reminders_due_when_it_starts(
         app.notices(
             &cellpath_app::Caller::system("test"),
             &helixa,
-            cellpath_store::Page::all(),
+            cellpath_app::views::Page::all(),
         )
         .await
         .unwrap()

@@ -201,8 +201,8 @@ async fn an_admin_creates_a_site_and_sees_a_bad_value_explained() {
     .unwrap();
     assert!(
         s.app
-            .store
-            .sites_of(&org, cellpath_store::Page::all())
+            .store()
+            .sites_of(&org, cellpath_app::views::Page::all())
             .await
             .unwrap()
             .iter()
@@ -304,7 +304,7 @@ async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
     };
     let s = spawn_demo().await;
     let c = &driver.client;
-    let store = &s.app.store;
+    let store = s.app.store();
     let pship = helixa_lakeshore(&s.app).await;
     let cancer = site_id(&s.app, "Lakeshore University Health", "LUH-CANCER").await;
     let north = site_id(&s.app, "Lakeshore University Health", "LUH-NORTH").await;

@@ -4,7 +4,7 @@
 use crate::support::{
     cellpath, cellpath_on, demo_db, helixa_lakeshore, seed_demo, site_id, stderr, stdout, vantacel,
 };
-use cellpath_store::testing::TestDb;
+use cellpath_app::testing::TestDb;
 
 #[tokio::test]
 async fn an_operator_sets_up_an_organization_from_the_command_line() {
@@ -334,7 +334,7 @@ async fn readiness_and_site_maps_from_the_command_line() {
     let pship = helixa_lakeshore(&app).await;
     let north = site_id(&app, "Lakeshore University Health", "LUH-NORTH").await;
     let vantacel = vantacel(&app).await;
-    app.store.close().await;
+    app.close().await;
     let url = db.url.as_str();
     let out = cellpath_on(
         url,
@@ -443,7 +443,7 @@ async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
     let db = TestDb::sqlite().await;
     let app = seed_demo(&db).await;
     let pship = helixa_lakeshore(&app).await;
-    app.store.close().await;
+    app.close().await;
     let gate = |site: &str, json: bool| {
         let mut args = vec![
             "gate",
@@ -582,7 +582,7 @@ async fn notices_from_the_command_line_send_the_reminders_due_and_list_them() {
         let app = seed_demo(&db).await;
         // LUH-NORTH's supply agreement, executed, lapses in 30 days.
         let contracts = app
-            .store
+            .store()
             .user_by_email("contracts@helixa.example")
             .await
             .unwrap()
@@ -628,7 +628,7 @@ async fn notices_from_the_command_line_send_the_reminders_due_and_list_them() {
         app.move_agreement(&contracts, &a.id, a.version, "executed", None)
             .await
             .unwrap();
-        app.store.close().await;
+        app.close().await;
     }
     let lapses =
         cellpath_domain::Date::of_micros(cellpath_app::Clock::now(&cellpath_app::SystemClock))
@@ -691,7 +691,7 @@ async fn audit_verify_sees_edited_rows_and_rewritten_tails() {
     let app = seed_demo(&db).await;
     let lakeshore = site_id(&app, "Lakeshore University Health", "LUH-MAIN").await;
     let partnership = helixa_lakeshore(&app).await;
-    app.store.close().await;
+    app.close().await;
     let url = db.url.as_str();
 
     let out = cellpath_on(url, &["audit", "verify", "--state"], None);

@@ -7,9 +7,10 @@ use crate::support::{cellpath_on, helixa_lakeshore, seed_demo, site_id, stdout};
 use cellpath_app::Clock;
 use cellpath_app::records::organizations::OrganizationInput;
 use cellpath_app::records::users::UserInput;
+use cellpath_app::testing::TestDb;
+use cellpath_app::views::JobStatus;
 use cellpath_app::{App, Caller, SystemClock};
-use cellpath_store::JobStatus;
-use cellpath_store::testing::TestDb;
+use cellpath_domain::contracting::AgreementKind;
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -103,7 +104,7 @@ async fn every_acknowledged_write_survives_kill_9() {
                 .fresh()
                 .unwrap()
                 .token;
-            app.store.close().await;
+            app.close().await;
             (org.id, token)
         };
         let port = free_port();
@@ -182,7 +183,7 @@ async fn verdict_and_updates(
     after_seq: i64,
 ) -> (String, usize) {
     let status = app
-        .store
+        .store()
         .site_authorizations_of(pship)
         .await
         .unwrap()
@@ -191,14 +192,14 @@ async fn verdict_and_updates(
         .expect("LUH-MAIN was authorized by the demo")
         .status;
     let updates = app
-        .store
+        .store()
         .events(pship, after_seq, 100_000)
         .await
         .unwrap()
         .into_iter()
         .filter(|e| e.kind == "site_authorization.updated")
         .count();
-    (status, updates)
+    (status.to_string(), updates)
 }
 
 #[tokio::test]
@@ -209,7 +210,7 @@ async fn a_job_enqueued_before_kill_9_runs_after_the_restart_once() {
         let pship = helixa_lakeshore(&app).await;
         let main = site_id(&app, "Lakeshore University Health", "LUH-MAIN").await;
         let user = app
-            .store
+            .store()
             .user_by_email("contracts@helixa.example")
             .await
             .unwrap()
@@ -230,7 +231,7 @@ async fn a_job_enqueued_before_kill_9_runs_after_the_restart_once() {
             .await
             .unwrap()
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement")
+            .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
             .unwrap();
         assert_eq!(
             verdict_and_updates(&app, &pship, &main, 0).await.0,
@@ -257,7 +258,7 @@ async fn a_job_enqueued_before_kill_9_runs_after_the_restart_once() {
         child.kill().expect("kill -9"); // SIGKILL: no shutdown, nothing runs after it
         child.wait().unwrap();
         let withdrawn_at = app
-            .store
+            .store()
             .events(&pship, 0, 100_000)
             .await
             .unwrap()
@@ -291,7 +292,7 @@ async fn a_job_enqueued_before_kill_9_runs_after_the_restart_once() {
         wait_ready(&http, &base).await;
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let job = app.store.job(&job_id).await.unwrap().unwrap();
+            let job = app.store().job(&job_id).await.unwrap().unwrap();
             if job.status == JobStatus::Done {
                 break;
             }
@@ -308,7 +309,7 @@ async fn a_job_enqueued_before_kill_9_runs_after_the_restart_once() {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let now = SystemClock.now();
-            let jobs = app.store.jobs_listed(1_000).await.unwrap();
+            let jobs = app.store().jobs_listed(1_000).await.unwrap();
             let ticked = jobs
                 .iter()
                 .any(|j| j.kind == "review_all_partnerships" && j.status == JobStatus::Done);
@@ -331,12 +332,15 @@ async fn a_job_enqueued_before_kill_9_runs_after_the_restart_once() {
             "{}: the suspension is recorded exactly once",
             db.label
         );
-        let attempts = app.store.job_attempts(&job_id).await.unwrap();
+        let attempts = app.store().job_attempts(&job_id).await.unwrap();
         assert_eq!(attempts.len(), 1, "{}: {attempts:?}", db.label);
-        assert_eq!(attempts[0].outcome, cellpath_store::AttemptOutcome::Done);
+        assert_eq!(
+            attempts[0].outcome,
+            cellpath_app::views::AttemptOutcome::Done
+        );
         child.kill().unwrap();
         child.wait().unwrap();
-        app.store.close().await;
+        app.close().await;
         let out = cellpath_on(&db.url, &["audit", "verify"], None);
         assert!(out.status.success(), "{}: {}", db.label, stdout(&out));
     }

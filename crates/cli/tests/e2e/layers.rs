@@ -41,16 +41,12 @@ const RULES: &[Rule] = &[
         ],
         None,
     ),
-    // The web and the server still name the store for its row types; issue 9's sealed store
-    // (view types from `app`) takes these edges away, and this table with them.
+    // The store is sealed: web, server and cli reach the database only through `app`'s
+    // commands, queries and view types, not even as a dev-dependency (their tests use
+    // `cellpath_app::testing`, see `the_store_is_sealed`).
     (
         "cellpath-web",
-        &[
-            "cellpath-app",
-            "cellpath-domain",
-            "cellpath-ledger",
-            "cellpath-store",
-        ],
+        &["cellpath-app", "cellpath-domain", "cellpath-ledger"],
         None,
     ),
     (
@@ -59,7 +55,6 @@ const RULES: &[Rule] = &[
             "cellpath-app",
             "cellpath-domain",
             "cellpath-ledger",
-            "cellpath-store",
             "cellpath-web",
         ],
         None,
@@ -72,14 +67,21 @@ const RULES: &[Rule] = &[
             "cellpath-ledger",
             "cellpath-planning",
             "cellpath-server",
-            "cellpath-store",
         ],
         None,
     ),
 ];
 
-/// Each workspace crate's normal dependencies, from `cargo metadata`.
-fn crate_graph() -> BTreeMap<String, BTreeSet<String>> {
+/// One dependency as `cargo metadata` lists it.
+struct Dep {
+    name: String,
+    /// `None` for a normal dependency, else "dev" or "build".
+    kind: Option<String>,
+    features: Vec<String>,
+}
+
+/// Each workspace crate's dependencies of every kind, from `cargo metadata`.
+fn all_dependencies() -> BTreeMap<String, Vec<Dep>> {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let out = std::process::Command::new(env!("CARGO"))
         .args([
@@ -107,12 +109,65 @@ fn crate_graph() -> BTreeMap<String, BTreeSet<String>> {
                 .as_array()
                 .unwrap()
                 .iter()
-                .filter(|d| d["kind"].is_null())
-                .map(|d| d["name"].as_str().unwrap().to_string())
+                .map(|d| Dep {
+                    name: d["name"].as_str().unwrap().to_string(),
+                    kind: d["kind"].as_str().map(str::to_string),
+                    features: d["features"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|f| f.as_str().unwrap().to_string())
+                        .collect(),
+                })
                 .collect();
             (p["name"].as_str().unwrap().to_string(), deps)
         })
         .collect()
+}
+
+/// Each workspace crate's normal dependencies (dev-dependencies are the tests' business).
+fn crate_graph() -> BTreeMap<String, BTreeSet<String>> {
+    all_dependencies()
+        .into_iter()
+        .map(|(name, deps)| {
+            let normal = deps
+                .into_iter()
+                .filter(|d| d.kind.is_none())
+                .map(|d| d.name)
+                .collect();
+            (name, normal)
+        })
+        .collect()
+}
+
+/// Above `app` nothing reaches the store: not as a dependency of any kind, and not through
+/// the app's `testing` feature (the store lent to tests) in anything that ships.
+#[test]
+fn the_store_is_sealed() {
+    let mut wrong = Vec::new();
+    for (name, deps) in all_dependencies() {
+        for d in &deps {
+            let kind = d.kind.as_deref().unwrap_or("normal");
+            if ["cellpath-web", "cellpath-server", "cellpath-cli"].contains(&name.as_str())
+                && d.name == "cellpath-store"
+            {
+                wrong.push(format!("{name} depends on cellpath-store ({kind})"));
+            }
+            if d.name == "cellpath-app"
+                && d.kind.as_deref() != Some("dev")
+                && d.features.iter().any(|f| f == "testing")
+            {
+                wrong.push(format!(
+                    "{name} enables cellpath-app's testing feature outside its dev-dependencies"
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "the store is not sealed:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]

@@ -4,9 +4,9 @@
 //! binary opens, and `cellpath`/`cellpath_on` to run it.
 
 use cellpath_app::access::Via;
+use cellpath_app::testing::TestDb;
+use cellpath_app::views::Page;
 use cellpath_app::{App, ManualClock, SystemClock};
-use cellpath_store::Page;
-use cellpath_store::testing::TestDb;
 use std::process::Output;
 use std::sync::Arc;
 
@@ -30,7 +30,7 @@ impl TestServer {
     pub async fn token(&self, email: &str) -> String {
         let user = self
             .app
-            .store
+            .store()
             .user_by_email(email)
             .await
             .unwrap()
@@ -102,7 +102,7 @@ pub async fn spawn_each() -> Vec<TestServer> {
 
 /// An organization's id by its exact name.
 pub async fn org_id(app: &App, name: &str) -> String {
-    app.store
+    app.store()
         .organization_by_name(name)
         .await
         .unwrap()
@@ -114,7 +114,7 @@ pub async fn org_id(app: &App, name: &str) -> String {
 pub async fn helixa_lakeshore(app: &App) -> String {
     let helixa = org_id(app, "Helixa Therapeutics").await;
     let lakeshore = org_id(app, "Lakeshore University Health").await;
-    app.store
+    app.store()
         .partnerships_of(&helixa, Page::all())
         .await
         .unwrap()
@@ -127,7 +127,7 @@ pub async fn helixa_lakeshore(app: &App) -> String {
 /// The demo's Vantacel program of Helixa Therapeutics.
 pub async fn vantacel(app: &App) -> String {
     let helixa = org_id(app, "Helixa Therapeutics").await;
-    app.store
+    app.store()
         .programs_of(&helixa, Page::all())
         .await
         .unwrap()
@@ -140,7 +140,7 @@ pub async fn vantacel(app: &App) -> String {
 /// The id of the organization's site with this code (e.g. LUH-NORTH).
 pub async fn site_id(app: &App, org: &str, code: &str) -> String {
     let org = org_id(app, org).await;
-    app.store
+    app.store()
         .sites_of(&org, Page::all())
         .await
         .unwrap()
@@ -161,7 +161,7 @@ pub async fn seed_demo(db: &TestDb) -> App {
 /// A fresh SQLite database with the demo in it, closed for the `cellpath` binary to open.
 pub async fn demo_db() -> TestDb {
     let db = TestDb::sqlite().await;
-    seed_demo(&db).await.store.close().await;
+    seed_demo(&db).await.close().await;
     db
 }
 

@@ -6,6 +6,7 @@
 //! `openapi::OPERATIONS`, so one added later must be classified here before this passes.
 
 use crate::support::{TestServer, helixa_lakeshore, site_id, spawn_demo, vantacel};
+use cellpath_domain::PartnershipStatus;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -154,7 +155,7 @@ async fn walk(
 ) -> usize {
     let head = s
         .app
-        .store
+        .store()
         .ledger_head(&ids.partnership)
         .await
         .unwrap()
@@ -164,7 +165,7 @@ async fn walk(
     let step = match ids.ledger_records.iter().find(|(k, _)| *k == "proposal") {
         Some((_, id)) => {
             s.app
-                .store
+                .store()
                 .map_proposal(id)
                 .await
                 .unwrap()
@@ -217,7 +218,7 @@ async fn walk(
 
 /// The demo's records at a site of the partnership, by kind, for the record routes.
 async fn ledger_records(s: &TestServer, pship: &str, site: &str) -> Vec<(&'static str, String)> {
-    let store = &s.app.store;
+    let store = s.app.store();
     let mut out: Vec<(&'static str, String)> = Vec::new();
     let versions = store.site_map_versions_of_partnership(pship).await.unwrap();
     out.push(("site_map", versions[0].id.clone()));
@@ -248,7 +249,7 @@ async fn ledger_records(s: &TestServer, pship: &str, site: &str) -> Vec<(&'stati
 
 /// A site, a facility and a user of the organization.
 async fn records_of(s: &TestServer, org: &str) -> [(&'static str, String); 3] {
-    let (store, page) = (&s.app.store, cellpath_store::Page::all());
+    let (store, page) = (s.app.store(), cellpath_app::views::Page::all());
     [
         (
             "site",
@@ -280,14 +281,14 @@ async fn a_partner_manufacturer_walks_every_partnership_route_in_each_status() {
     // Proposed: the demo's Helixa × Cascade shows Cascade's name and the partnership record;
     // its ledger holds the proposal alone, and nothing is signed on it.
     let proposal = app
-        .store
-        .partnerships_of(&helixa, cellpath_store::Page::all())
+        .store()
+        .partnerships_of(&helixa, cellpath_app::views::Page::all())
         .await
         .unwrap()
         .into_iter()
         .find(|p| p.health_system_id == cascade)
         .unwrap();
-    assert_eq!(proposal.status, "proposed");
+    assert_eq!(proposal.status, PartnershipStatus::Proposed);
     let records = records_of(&s, &cascade).await;
     let ids = Ids {
         health_system: cascade.clone(),
@@ -333,7 +334,7 @@ async fn a_partner_manufacturer_walks_every_partnership_route_in_each_status() {
 
     // Ended, then Lakeshore adds a site: what existed is read as it stood, nothing is
     // written, and the later site is not seen through the ended partnership.
-    let p = app.store.partnership(&pship).await.unwrap().unwrap();
+    let p = app.store().partnership(&pship).await.unwrap().unwrap();
     let res = s
         .http
         .patch(s.url(&format!("/api/v1/partnerships/{pship}")))

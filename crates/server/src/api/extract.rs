@@ -316,7 +316,7 @@ pub type NoQuery = Params<NoParams>;
 /// The `?limit=&offset=` of a list request.
 pub type PageParams = Params<PageQuery>;
 
-pub fn page(Params(q): PageParams) -> Result<cellpath_store::Page, ApiError> {
+pub fn page(Params(q): PageParams) -> Result<cellpath_app::views::Page, ApiError> {
     Ok(cellpath_app::records::page(
         q.limit.map(LedgerInt::get),
         q.offset.map(LedgerInt::get),
@@ -337,7 +337,7 @@ pub struct Paged<T> {
     pub next_offset: Option<i64>,
 }
 
-pub fn paged<T: Serialize>(items: Vec<T>, page: cellpath_store::Page) -> Response {
+pub fn paged<T: Serialize>(items: Vec<T>, page: cellpath_app::views::Page) -> Response {
     let next_offset = (items.len() as i64 == page.limit)
         .then(|| page.offset.checked_add(page.limit))
         .flatten();

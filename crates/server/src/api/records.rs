@@ -17,8 +17,8 @@ use serde::Serialize;
 
 #[derive(Serialize)]
 pub struct Me {
-    user: cellpath_store::User,
-    organization: cellpath_store::Organization,
+    user: cellpath_app::views::User,
+    organization: cellpath_app::views::Organization,
 }
 
 pub async fn me(

@@ -13,9 +13,10 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::records::facilities::{FacilityInput, FacilityPatch};
+use cellpath_app::views::Site;
 use cellpath_domain::FacilityKind;
+use cellpath_domain::OrgKind;
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_store::Site;
 use maud::{Markup, html};
 use std::collections::HashMap;
 
@@ -97,7 +98,7 @@ async fn render_list(
         .map(|s| (s.id.as_str(), s.name.as_str()))
         .collect();
     let rel = ctx.relation_to_org(org_id).await?;
-    let hs = org.kind == "health_system";
+    let hs = org.kind == OrgKind::HealthSystem;
     let may_create = hs && ctx.may(Action::Create, ResourceKind::Facility, rel);
     let view = FormView::new(values, errors, "facility");
     let content = html! {
@@ -117,7 +118,7 @@ async fn render_list(
                     @for f in &facilities {
                         tr {
                             td { a href={ (paths::facility(&f.id)) } { (f.name) } }
-                            td { (labels::facility_kind_badge(&f.kind)) }
+                            td { (labels::facility_kind_badge(f.kind.as_str())) }
                             td {
                                 @for (i, id) in f.site_ids.iter().enumerate() {
                                     @if i > 0 { ", " }
@@ -205,7 +206,7 @@ async fn render_facility(
     let mut values = typed.unwrap_or_else(|| {
         let mut pairs = vec![
             ("name".to_string(), facility.name.clone()),
-            ("kind".to_string(), facility.kind.clone()),
+            ("kind".to_string(), facility.kind.as_str().to_string()),
         ];
         pairs.extend(
             facility
@@ -226,11 +227,11 @@ async fn render_facility(
         header.page-head {
             p.breadcrumb { a href={ (paths::org_facilities(&org.id)) } { "Facilities of " (org.name) } }
             h1 { (facility.name) }
-            p.subtitle { (labels::facility_kind_badge(&facility.kind)) }
+            p.subtitle { (labels::facility_kind_badge(facility.kind.as_str())) }
         }
         (notice(notice_code))
         (facts(&[
-            ("Kind", html! { (labels::facility_kind(&facility.kind)) }),
+            ("Kind", html! { (labels::facility_kind(facility.kind.as_str())) }),
             ("Health system", html! { a href={ (paths::org(&org.id)) } { (org.name) } }),
             ("Created", time_el(facility.created_at)),
             ("Last changed", time_el(facility.updated_at)),

@@ -12,8 +12,9 @@ use crate::paths;
 use crate::session::Ctx;
 use axum::extract::Query;
 use axum::response::Response;
+use cellpath_app::views::{Page, Partnership};
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
-use cellpath_store::{Page, Partnership};
+use cellpath_domain::{FacilityKind, PartnershipStatus};
 use maud::{Markup, html};
 
 pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, WebError> {
@@ -31,10 +32,11 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
     };
     let names = OrgNames::load(&ctx).await?;
     let notices = super::notices::home_section(&ctx).await?;
-    let count = |status: &str| partnerships.iter().filter(|p| p.status == status).count();
+    let count =
+        |status: PartnershipStatus| partnerships.iter().filter(|p| p.status == status).count();
     let waiting: Vec<&Partnership> = partnerships
         .iter()
-        .filter(|p| p.status == "proposed")
+        .filter(|p| p.status == PartnershipStatus::Proposed)
         .collect();
     let org = &ctx.org;
 
@@ -42,9 +44,9 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
         header.page-head {
             h1 { (org.name) }
             p.subtitle {
-                (labels::org_kind_badge(&org.kind))
+                (labels::org_kind_badge(org.kind.as_str()))
                 span { "You are signed in as " strong { (ctx.session.user.name) } }
-                (labels::role_badge(&ctx.session.user.role))
+                (labels::role_badge(ctx.session.user.role.as_str()))
             }
         }
         (notice(q.notice.as_deref()))
@@ -59,7 +61,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
                     span.card-count { (facilities.len()) }
                     span.card-label { "Facilities" }
                     span.card-detail {
-                        @for (i, kind) in ["clinical", "collection", "processing"].iter().enumerate() {
+                        @for (i, kind) in FacilityKind::ALL.iter().enumerate() {
                             @if i > 0 { " · " }
                             (facilities.iter().filter(|f| f.kind == *kind).count()) " " (kind)
                         }
@@ -75,7 +77,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
                 span.card-count { (partnerships.len()) }
                 span.card-label { "Partnerships" }
                 span.card-detail {
-                    (count("active")) " active · " (count("proposed")) " proposed · " (count("ended")) " ended"
+                    (count(PartnershipStatus::Active)) " active · " (count(PartnershipStatus::Proposed)) " proposed · " (count(PartnershipStatus::Ended)) " ended"
                 }
             }
         }
@@ -101,7 +103,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
         (notices)
         section.panel #role {
             h2 { "What your role may do" }
-            p { "As " (labels::role(&ctx.session.user.role)) " of " (org.name) ", you may:" }
+            p { "As " (labels::role(ctx.session.user.role.as_str())) " of " (org.name) ", you may:" }
             ul.abilities {
                 @for a in abilities(&ctx) { li { (a) } }
             }

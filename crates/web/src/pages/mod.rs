@@ -24,9 +24,8 @@ pub mod users;
 use crate::errors::WebError;
 use crate::session::Ctx;
 use axum::response::{IntoResponse, Redirect, Response};
-use cellpath_app::AppError;
+use cellpath_app::views::Page;
 use cellpath_domain::OrgKind;
-use cellpath_store::Page;
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -79,7 +78,7 @@ pub fn facts(rows: &[(&str, Markup)]) -> Markup {
 /// Names of the organizations a page may mention: the caller's own and its partners', and, for
 /// a manufacturer, the operator's directory of health systems (any of which it may propose a
 /// partnership to, so their names are not secret to it).
-pub struct OrgNames(HashMap<String, (String, String)>);
+pub struct OrgNames(HashMap<String, (String, OrgKind)>);
 
 impl OrgNames {
     pub async fn load(ctx: &Ctx) -> Result<OrgNames, WebError> {
@@ -102,18 +101,9 @@ impl OrgNames {
     }
 }
 
-/// The operator's directory of health systems, by name.
-pub async fn health_systems(ctx: &Ctx) -> Result<Vec<cellpath_store::Organization>, WebError> {
-    let all = ctx
-        .app
-        .store
-        .organizations(Page::all())
-        .await
-        .map_err(AppError::from)?;
-    Ok(all
-        .into_iter()
-        .filter(|o| o.kind == OrgKind::HealthSystem.as_str())
-        .collect())
+/// The directory of health systems a manufacturer may propose a partnership to.
+pub async fn health_systems(ctx: &Ctx) -> Result<Vec<cellpath_app::views::Organization>, WebError> {
+    Ok(ctx.app.health_system_directory(ctx.caller()).await?)
 }
 
 /// The notice after saving: "saved", or "unchanged" when the form changed nothing (the app

@@ -12,7 +12,7 @@ use crate::paths;
 use crate::session::Ctx;
 use axum::response::Response;
 use cellpath_app::notices::{Notice, NoticeKind};
-use cellpath_store::Page;
+use cellpath_app::views::Page;
 use maud::{Markup, html};
 
 /// How many notices the home page shows.

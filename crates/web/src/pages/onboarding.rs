@@ -14,6 +14,7 @@ use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::onboarding::{LivePlan, PipelineRow, SiteOutlook, days_text as days};
 use cellpath_app::plans::Strategy;
+use cellpath_domain::PartnershipStatus;
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -134,7 +135,7 @@ pub async fn pipeline(ctx: Ctx) -> Result<Response, WebError> {
                 h2 {
                     a href={ (paths::partnership(&first.partnership_id)) } { (first.partnership_name) }
                     span.muted { " · " (first.program_name) " · with " (first.partner) }
-                    @if first.partnership_status != "active" { " " (badge(crate::labels::partnership_status(&first.partnership_status), Tone::Quiet)) }
+                    @if first.partnership_status != PartnershipStatus::Active { " " (badge(crate::labels::partnership_status(first.partnership_status.as_str()), Tone::Quiet)) }
                 }
                 p.section-links { a href=(paths::plan(&first.partnership_id, &first.program_id)) { "Plan and Gantt chart" } }
                 div.table-scroll { table.list.pipeline {
@@ -373,6 +374,7 @@ fn done_list(plan: &LivePlan) -> Markup {
 mod tests {
     use crate::testing::{Browser, seeded};
     use axum::http::StatusCode;
+    use cellpath_domain::contracting::{AgreementKind, AgreementStatus};
 
     #[tokio::test]
     async fn a_launch_lead_sees_every_site_on_its_way_to_authorization() {
@@ -415,16 +417,19 @@ mod tests {
         // can be authorized.
         let msa = demo
             .app
-            .store
+            .store()
             .agreements_of(&pship.id)
             .await
             .expect("query")
             .into_iter()
-            .find(|a| a.kind == "master_service_agreement" && a.status == "executed")
+            .find(|a| {
+                a.kind == AgreementKind::MasterServiceAgreement
+                    && a.status == AgreementStatus::Executed
+            })
             .expect("the demo's executed MSA");
         let contracts = demo
             .app
-            .store
+            .store()
             .user_by_email("contracts@lakeshore.example")
             .await
             .expect("query")
@@ -441,7 +446,7 @@ mod tests {
                 &caller,
                 &msa.id,
                 msa.version,
-                &msa.effective_on,
+                msa.effective_on.as_ref().map_or("", |d| d.as_str()),
                 expires.as_str(),
                 None,
             )

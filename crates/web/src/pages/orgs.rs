@@ -13,8 +13,9 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::records::organizations::OrganizationPatch;
+use cellpath_app::views::Page;
+use cellpath_domain::OrgKind;
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
-use cellpath_store::Page;
 use maud::html;
 
 pub async fn show(
@@ -67,7 +68,7 @@ async fn render(
     let org = ctx.app.organization(ctx.caller(), id).await?;
     let rel = ctx.relation_to_org(&org.id).await?;
     let own = rel == Relation::OwnOrg;
-    let hs = org.kind == "health_system";
+    let hs = org.kind == OrgKind::HealthSystem;
     let may_edit = ctx.may(Action::Update, ResourceKind::Organization, rel);
     let may_audit = own && ctx.may(Action::Read, ResourceKind::Ledger, Relation::OwnOrg);
     // With a partner: the partnerships between the two, from the caller's own list.
@@ -91,13 +92,13 @@ async fn render(
         header.page-head {
             h1 { (org.name) }
             p.subtitle {
-                (labels::org_kind_badge(&org.kind))
+                (labels::org_kind_badge(org.kind.as_str()))
                 @if own { " Your organization" } @else { " A partner of " (ctx.org.name) }
             }
         }
         (notice(notice_code))
         (facts(&[
-            ("Kind", html! { (labels::org_kind(&org.kind)) }),
+            ("Kind", html! { (labels::org_kind(org.kind.as_str())) }),
             ("Identifier", html! { code { (org.id) } }),
             ("Created", time_el(org.created_at)),
             ("Last changed", time_el(org.updated_at)),
@@ -127,7 +128,7 @@ async fn render(
                                 tr {
                                     td { a href={ (paths::partnership(&p.id)) } { (p.name) } }
                                     td { (p.programs.join(", ")) }
-                                    td { (labels::partnership_status_badge(&p.status)) }
+                                    td { (labels::partnership_status_badge(p.status.as_str())) }
                                 }
                             }
                         }

@@ -31,9 +31,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::programs::valid_map;
+use cellpath_app::views::{MapVersion, Program};
+use cellpath_domain::events::programs::MapVersionStatus;
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::process_map::{ProcessMap, scan_burden};
-use cellpath_store::{MapVersion, Program};
 use labels::{identifier_kind_label, issuer_label, map_status_badge, modality_label, short_hash};
 use maud::{Markup, html};
 
@@ -141,8 +142,13 @@ async fn render_list(
     let mut rows = Vec::with_capacity(programs.len());
     for program in programs {
         let versions = ctx.app.map_versions(ctx.caller(), &program.id).await?;
-        let drafts = versions.iter().filter(|v| v.status == "draft").count();
-        let published = versions.into_iter().find(|v| v.status == "published");
+        let drafts = versions
+            .iter()
+            .filter(|v| v.status == MapVersionStatus::Draft)
+            .count();
+        let published = versions
+            .into_iter()
+            .find(|v| v.status == MapVersionStatus::Published);
         rows.push(Row {
             program,
             published,
@@ -188,7 +194,7 @@ async fn render_list(
                         tr {
                             td { a href={ (paths::program(&p.id)) } { (p.name) } }
                             @if hs { td { (names.name(&p.org_id)) } }
-                            td { (modality_label(&p.modality)) }
+                            td { (modality_label(p.modality.as_str())) }
                             td {
                                 @for (i, u) in units.iter().enumerate() {
                                     @if i > 0 { ", " }
@@ -370,7 +376,9 @@ async fn render_program(
     let in_force = prices
         .iter()
         .rposition(|p| p.effective_on.as_str() <= today.as_str());
-    let current = versions.iter().find(|v| v.status == "published");
+    let current = versions
+        .iter()
+        .find(|v| v.status == MapVersionStatus::Published);
     let current_map = current.map(|v| (v, valid_map(&program, v)));
     let mut values = typed.unwrap_or_else(|| facts_form::values_of(&program));
     values.set("version", program.version.to_string());
@@ -380,13 +388,13 @@ async fn render_program(
             p.breadcrumb { a href="/programs" { "Programs" } }
             h1 { (program.name) }
             p.subtitle {
-                span.badge.badge-kind data-modality=(program.modality) { (modality_label(&program.modality)) }
+                span.badge.badge-kind data-modality=(program.modality) { (modality_label(program.modality.as_str())) }
                 " by " a href={ (paths::org(&program.org_id)) } { (names.name(&program.org_id)) }
             }
         }
         (notice(notice_code))
         (facts(&[
-            ("Modality", html! { (modality_label(&program.modality)) }),
+            ("Modality", html! { (modality_label(program.modality.as_str())) }),
             ("Manufacturer", html! { (names.name(&program.org_id)) }),
             ("Dual verification", html! {
                 @if program.requires_dual_verification { "Required before every administration" }
@@ -441,7 +449,7 @@ async fn render_program(
                         @for v in &versions {
                             tr data-version=(v.number) {
                                 td { (version_link(v)) }
-                                td { (map_status_badge(&v.status)) }
+                                td { (map_status_badge(v.status.as_str())) }
                                 td.num { (step_count(v)) }
                                 td { code.hash title=(v.content_hash) { (short_hash(&v.content_hash)) "…" } }
                                 td { @match v.published_at { Some(at) => (date_el(at)), None => span.muted { "not yet" } } }

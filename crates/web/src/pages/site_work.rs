@@ -13,8 +13,10 @@ use crate::paths;
 use crate::session::Ctx;
 use cellpath_app::contracting::GateView;
 use cellpath_app::readiness::ReadinessView;
+use cellpath_app::views::{Facility, Gap, Partnership, Program, Site, SiteMapVersion};
+use cellpath_domain::PartnershipStatus;
+use cellpath_domain::events::readiness::GapStatus;
 use cellpath_domain::process_map::ScanBurden;
-use cellpath_store::{Facility, Gap, Partnership, Program, Site, SiteMapVersion};
 use maud::{Markup, html};
 
 /// One site and one program of a partnership.
@@ -85,10 +87,10 @@ pub async fn rows(ctx: &Ctx, p: &Partnership, sites: &[Site]) -> Result<Vec<Row>
 async fn partnerships_with(ctx: &Ctx, org_id: &str) -> Result<Vec<Partnership>, WebError> {
     Ok(ctx
         .app
-        .partnerships(ctx.caller(), &ctx.org.id, cellpath_store::Page::all())
+        .partnerships(ctx.caller(), &ctx.org.id, cellpath_app::views::Page::all())
         .await?
         .into_iter()
-        .filter(|p| p.health_system_id == org_id && p.status == "active")
+        .filter(|p| p.health_system_id == org_id && p.status == PartnershipStatus::Active)
         .collect())
 }
 
@@ -206,7 +208,7 @@ pub async fn facility_sections(
         let rows = rows(ctx, &p, &served).await?;
         for site in &served {
             for g in ctx.app.gaps_of_site(ctx.caller(), &p.id, &site.id).await? {
-                if g.facility_id != facility.id {
+                if g.facility_id.as_deref() != Some(facility.id.as_str()) {
                     continue;
                 }
                 let program = rows
@@ -225,7 +227,8 @@ pub async fn facility_sections(
     }
     // Open first, then by due date.
     gaps.sort_by(|a, b| {
-        (a.0.status != "open", &a.0.due_on).cmp(&(b.0.status != "open", &b.0.due_on))
+        (a.0.status != GapStatus::Open, &a.0.due_on)
+            .cmp(&(b.0.status != GapStatus::Open, &b.0.due_on))
     });
     let names = super::OrgNames::load(ctx).await?;
     let today = super::gate::today(ctx);
@@ -254,10 +257,10 @@ pub async fn facility_sections(
                                     td { a href=(path) { (g.expected) } br; span.muted { (super::readiness::observed_phrase(&g.observed)) } }
                                     td { (site) }
                                     td { (program) }
-                                    td { (severity_badge(&g.severity)) }
-                                    td { (labels::role(&g.owner_role)) }
-                                    td { (labels::due(&g.due_on, g.status == "open", today.as_str())) }
-                                    td { (super::readiness::gap_status_badge(&g.status)) }
+                                    td { (severity_badge(g.severity.as_str())) }
+                                    td { (labels::role(g.owner_role.as_str())) }
+                                    td { (labels::due(g.due_on.as_str(), g.status == GapStatus::Open, today.as_str())) }
+                                    td { (super::readiness::gap_status_badge(g.status.as_str())) }
                                 }
                             }
                         }

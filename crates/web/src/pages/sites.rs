@@ -13,6 +13,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::records::sites::{SiteInput, SitePatch};
+use cellpath_domain::OrgKind;
 use cellpath_domain::policy::{Action, ResourceKind};
 use maud::{Markup, html};
 
@@ -80,7 +81,7 @@ async fn render_list(
     let org = ctx.app.organization(ctx.caller(), org_id).await?;
     let sites = ctx.app.sites(ctx.caller(), org_id, list_page()).await?;
     let rel = ctx.relation_to_org(org_id).await?;
-    let hs = org.kind == "health_system";
+    let hs = org.kind == OrgKind::HealthSystem;
     let may_create = hs && ctx.may(Action::Create, ResourceKind::Site, rel);
     let view = FormView::new(values, errors, "site");
     let content = html! {
@@ -222,7 +223,7 @@ async fn render_site(
                         @for f in &facilities {
                             tr {
                                 td { a href={ (paths::facility(&f.id)) } { (f.name) } }
-                                td { (labels::facility_kind_badge(&f.kind)) }
+                                td { (labels::facility_kind_badge(f.kind.as_str())) }
                             }
                         }
                     }

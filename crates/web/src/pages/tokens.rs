@@ -16,7 +16,7 @@ use crate::time::time_el;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
-use cellpath_store::ApiToken;
+use cellpath_app::views::ApiToken;
 use maud::{Markup, html};
 
 pub async fn list(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, WebError> {

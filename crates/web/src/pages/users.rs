@@ -14,9 +14,9 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::records::users::{UserInput, UserPatch};
+use cellpath_app::views::User;
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::{OrgKind, Role};
-use cellpath_store::User;
 use maud::html;
 
 const NEW_FIELDS: &[&str] = &["email", "name", "role", "password"];
@@ -102,7 +102,7 @@ async fn render_list(
                         tr {
                             td { a href={ (paths::user(&u.id)) } { (u.name) } }
                             td { (u.email) }
-                            td { (labels::role_badge(&u.role)) }
+                            td { (labels::role_badge(u.role.as_str())) }
                             td { (labels::active_badge(u.active)) }
                         }
                     }
@@ -119,7 +119,7 @@ async fn render_list(
                     div.field-grid {
                         (view.input("E-mail", "email", Input::Email, None))
                         (view.text("Full name", "name"))
-                        (view.select("Role", "role", &role_options(&org.kind)))
+                        (view.select("Role", "role", &role_options(org.kind.as_str())))
                         (view.input("First password", "password", Input::NewPassword, Some(PASSWORD_HINT)))
                     }
                     button.primary type="submit" { "Create user" }
@@ -269,14 +269,14 @@ async fn render_user(
     let content = html! {
         header.page-head {
             p.breadcrumb { a href={ (paths::org_users(&org.id)) } { "Users of " (org.name) } }
-            h1 { (user.name) " " (labels::role_badge(&user.role)) " " (labels::active_badge(user.active)) }
+            h1 { (user.name) " " (labels::role_badge(user.role.as_str())) " " (labels::active_badge(user.active)) }
             @if own { p.subtitle { "This is you." } }
         }
         (notice(notice_code))
         (facts(&[
             ("E-mail", html! { (user.email) }),
             ("Organization", html! { a href={ (paths::org(&org.id)) } { (org.name) } }),
-            ("Role", html! { (labels::role(&user.role)) }),
+            ("Role", html! { (labels::role(user.role.as_str())) }),
             ("Created", time_el(user.created_at)),
             ("Last changed", time_el(user.updated_at)),
             ("Version", html! { (user.version) }),
@@ -293,7 +293,7 @@ async fn render_user(
                     (hidden("version", edit_values.get("version")))
                     (edit.text("Full name", "name"))
                     @if admin {
-                        (edit.select("Role", "role", &role_options(&org.kind)))
+                        (edit.select("Role", "role", &role_options(org.kind.as_str())))
                         (edit.checkbox("Active (may sign in)", "active"))
                     }
                     button.primary type="submit" { "Save" }

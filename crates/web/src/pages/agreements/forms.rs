@@ -14,9 +14,9 @@ use crate::session::{Ctx, Posted};
 use axum::extract::Path;
 use axum::response::Response;
 use cellpath_app::contracting::{AgreementInput, AmendmentInput, DocumentInput};
+use cellpath_app::views::{Agreement, Partnership, Site, User};
 use cellpath_app::{AppError, FieldError};
 use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Coverage};
-use cellpath_store::{Agreement, Partnership, Site, User};
 use maud::{Markup, html};
 
 const START_FIELDS: &[&str] = &[
@@ -62,7 +62,7 @@ fn person_options(people: &[User]) -> Vec<(String, String)> {
         .chain(people.iter().map(|u| {
             (
                 u.id.clone(),
-                format!("{} · {}", u.name, labels::role(&u.role)),
+                format!("{} · {}", u.name, labels::role(u.role.as_str())),
             )
         }))
         .collect()
@@ -190,7 +190,7 @@ fn readable(e: AppError) -> AppError {
 /// The status, dates and coverage forms of the agreement page.
 pub(super) fn change_forms(ctx: &Ctx, l: &Loaded, returned: &Option<Returned>) -> Markup {
     let a = &l.agreement;
-    let from: Option<AgreementStatus> = a.status.parse().ok();
+    let from = Some(a.status);
     let moves: Vec<(String, String)> = AgreementStatus::ALL
         .iter()
         .filter(|to| from.is_some_and(|f| f.may_move_to(**to)))
@@ -207,8 +207,14 @@ pub(super) fn change_forms(ctx: &Ctx, l: &Loaded, returned: &Option<Returned>) -
     let move_view = FormView::new(mv, me, "move");
     let dates = (
         FormData::from_pairs([
-            ("effective_on", a.effective_on.as_str()),
-            ("expires_on", a.expires_on.as_str()),
+            (
+                "effective_on",
+                a.effective_on.as_ref().map_or("", |d| d.as_str()),
+            ),
+            (
+                "expires_on",
+                a.expires_on.as_ref().map_or("", |d| d.as_str()),
+            ),
         ]),
         FormErrors::default(),
     );

@@ -24,8 +24,9 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
+use cellpath_app::views::{Agreement, Partnership, Site, User};
+use cellpath_domain::contracting::AgreementStatus;
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_store::{Agreement, Partnership, Site, User};
 use maud::{Markup, html};
 
 /// Confirmations after the agreement forms (fixed texts: nothing from the URL reaches the
@@ -88,7 +89,7 @@ impl Loaded {
 
     /// Whether the caller may change this agreement with the forms.
     fn may_change(&self, ctx: &Ctx) -> bool {
-        self.agreement.status != "withdrawn"
+        self.agreement.status != AgreementStatus::Withdrawn
             && ctx.may_in(Action::Update, ResourceKind::Contract, &self.partnership)
     }
 }
@@ -161,12 +162,17 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let (a, p) = (&l.agreement, &l.partnership);
-    let kind = labels::agreement_kind(&a.kind);
+    let kind = labels::agreement_kind(a.kind.as_str());
     let owners = (
-        owner(ctx, &a.owner_manufacturer, l.names.name(&p.manufacturer_id)).await,
         owner(
             ctx,
-            &a.owner_health_system,
+            a.owner_manufacturer.as_deref().unwrap_or(""),
+            l.names.name(&p.manufacturer_id),
+        )
+        .await,
+        owner(
+            ctx,
+            a.owner_health_system.as_deref().unwrap_or(""),
             l.names.name(&p.health_system_id),
         )
         .await,
@@ -178,18 +184,18 @@ async fn render(
     let content = html! {
         header.page-head {
             p.breadcrumb { a href={ (paths::partnership(&p.id)) "#agreements" } { (p.name) } }
-            h1 { (kind) " " (labels::agreement_status_badge(&a.status)) }
+            h1 { (kind) " " (labels::agreement_status_badge(a.status.as_str())) }
             p.subtitle { (l.names.name(&p.manufacturer_id)) " × " (l.names.name(&p.health_system_id)) }
         }
         (notice(notice_code))
         (facts(&[
             ("Kind", html! { (kind) }),
             ("Scope", scope_cell(a, &l.sites)),
-            ("Status", labels::agreement_status_badge(&a.status)),
+            ("Status", labels::agreement_status_badge(a.status.as_str())),
             ("Owner, manufacturer", owners.0),
             ("Owner, health system", owners.1),
-            ("Effective on", date_or(&a.effective_on, "Not set")),
-            ("Expires on", date_or(&a.expires_on, "Does not expire")),
+            ("Effective on", date_or(a.effective_on.as_ref().map_or("", |d| d.as_str()), "Not set")),
+            ("Expires on", date_or(a.expires_on.as_ref().map_or("", |d| d.as_str()), "Does not expire")),
             ("Redline rounds", html! { span data-redlines=(a.redline_rounds) { (a.redline_rounds) } }),
             ("Version", html! { (a.version) }),
         ]))

@@ -13,8 +13,8 @@ use crate::session::{Ctx, Posted};
 use axum::extract::Path;
 use axum::response::Response;
 use cellpath_app::contracting::DeliverableInput;
+use cellpath_app::views::DeliverableRecord;
 use cellpath_domain::contracting::Deliverable;
-use cellpath_store::DeliverableRecord;
 use maud::{Markup, html};
 
 const FIELDS: &[&str] = &["done_on", "evidence", "password"];
@@ -172,7 +172,7 @@ impl Base<'_> {
                                 @for r in records {
                                     tr data-done=(r.deliverable) data-revoked=(!r.counts()) id={ "record-" (r.id) } {
                                         td {
-                                            (labels::deliverable(&r.deliverable)) " "
+                                            (labels::deliverable(r.deliverable.as_str())) " "
                                             @if r.counts() {
                                                 (labels::badge("Done", labels::Tone::Good))
                                             } @else {
@@ -183,9 +183,9 @@ impl Base<'_> {
                                         td {
                                             (r.evidence)
                                             @if !r.counts() {
-                                                p.revoked { "Revoked on " (r.revoked_on) ": " (r.revoked_reason) }
+                                                p.revoked { "Revoked on " (r.revoked_on.as_ref().map_or("", |d| d.as_str())) ": " (r.revoked_reason.as_deref().unwrap_or("")) }
                                             }
-                                            @if may_revoke && r.counts() && r.deliverable.parse().is_ok_and(|d| self.records_it(d)) {
+                                            @if may_revoke && r.counts() && self.records_it(r.deliverable) {
                                                 (self.revoke_form(r, returned))
                                             }
                                         }
@@ -227,7 +227,7 @@ impl Base<'_> {
                     }
                     (view.input("Your password", "password", Input::CurrentPassword,
                         Some("Your password confirms that the signature is yours.")))
-                    button.danger type="submit" { "Revoke " (labels::deliverable(&r.deliverable).to_lowercase()) }
+                    button.danger type="submit" { "Revoke " (labels::deliverable(r.deliverable.as_str()).to_lowercase()) }
                 }
             }
         }

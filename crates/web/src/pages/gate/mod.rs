@@ -22,10 +22,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::contracting::GateView;
+use cellpath_app::views::{Agreement, Partnership, Site};
 use cellpath_domain::Date;
+use cellpath_domain::contracting::Scope;
+use cellpath_domain::contracting::gate::AuthorizationStatus;
 use cellpath_domain::contracting::{Coverage, Missing};
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_store::{Agreement, Partnership, Site};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -38,7 +40,7 @@ pub fn today(ctx: &Ctx) -> Date {
 fn authorized_since(view: &GateView) -> Option<&str> {
     view.recorded
         .as_ref()
-        .filter(|r| r.status == "authorized" && view.authorized)
+        .filter(|r| r.status == AuthorizationStatus::Authorized && view.authorized)
         .map(|r| r.since.as_str())
 }
 
@@ -193,7 +195,9 @@ async fn render(
     let considered: Vec<&Agreement> = view
         .agreements
         .iter()
-        .filter(|a| a.scope == "health_system" || a.site_id == site.id)
+        .filter(|a| {
+            a.scope == Scope::HealthSystem || a.site_id.as_deref() == Some(site.id.as_str())
+        })
         .collect();
     let content = html! {
         header.page-head {
@@ -214,7 +218,7 @@ async fn render(
                 p.verdict.verdict-no { "Not authorized" }
                 p.hint {
                     (view.missing.len()) " item" @if view.missing.len() != 1 { "s" } " missing, listed below."
-                    @if let Some(r) = view.recorded.as_ref().filter(|r| r.status == "suspended") {
+                    @if let Some(r) = view.recorded.as_ref().filter(|r| r.status == AuthorizationStatus::Suspended) {
                         " Suspended since " (r.since) "."
                     }
                 }
@@ -276,8 +280,8 @@ fn site_name<'a>(sites: &'a [Site], id: &'a str) -> &'a str {
 pub(crate) fn scope_cell(a: &Agreement, sites: &[Site]) -> Markup {
     let coverage: Option<Coverage> = serde_json::from_value(a.coverage.clone()).ok();
     html! {
-        @if a.scope == "site" {
-            "Site: " (site_name(sites, &a.site_id))
+        @if a.scope == Scope::Site {
+            "Site: " (site_name(sites, a.site_id.as_deref().unwrap_or("")))
         } @else {
             "Health system" br;
             span.muted {
@@ -330,8 +334,18 @@ pub(crate) async fn agreements_table(
     if with_owners {
         for a in agreements {
             owners.push((
-                owner(ctx, &a.owner_manufacturer, &org(&p.manufacturer_id)).await,
-                owner(ctx, &a.owner_health_system, &org(&p.health_system_id)).await,
+                owner(
+                    ctx,
+                    a.owner_manufacturer.as_deref().unwrap_or(""),
+                    &org(&p.manufacturer_id),
+                )
+                .await,
+                owner(
+                    ctx,
+                    a.owner_health_system.as_deref().unwrap_or(""),
+                    &org(&p.health_system_id),
+                )
+                .await,
             ));
         }
     }
@@ -350,20 +364,20 @@ pub(crate) async fn agreements_table(
                     tbody {
                         @for (i, a) in agreements.iter().enumerate() {
                             tr data-agreement=(a.id) data-kind=(a.kind) data-status=(a.status) {
-                                td.kind { a href={ (paths::agreement(&a.id)) } { (labels::agreement_kind(&a.kind)) } }
+                                td.kind { a href={ (paths::agreement(&a.id)) } { (labels::agreement_kind(a.kind.as_str())) } }
                                 td.scope { (scope_cell(a, sites)) }
-                                td { (labels::agreement_status_badge(&a.status)) }
+                                td { (labels::agreement_status_badge(a.status.as_str())) }
                                 @if let Some((m, h)) = owners.get(i) {
                                     td.owners { (m) br; span.muted { (h) } }
                                 }
                                 td.dates {
-                                    @if a.effective_on.is_empty() && a.expires_on.is_empty() {
+                                    @if a.effective_on.is_none() && a.expires_on.is_none() {
                                         span.muted { "Not set" }
                                     } @else {
-                                        (if a.effective_on.is_empty() { "…" } else { &a.effective_on })
+                                        (a.effective_on.as_ref().map_or("…", |d| d.as_str()))
                                         " →" br;
-                                        (if a.expires_on.is_empty() { "no expiry" } else { &a.expires_on })
-                                        @if !a.expires_on.is_empty() && a.expires_on.as_str() <= today {
+                                        (a.expires_on.as_ref().map_or("no expiry", |d| d.as_str()))
+                                        @if a.expires_on.as_ref().is_some_and(|d| d.as_str() <= today) {
                                             " " (badge("Expired", Tone::Quiet))
                                         }
                                     }

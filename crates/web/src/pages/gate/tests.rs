@@ -5,6 +5,7 @@
 
 use crate::testing::{Answer, Browser, Demo, seeded};
 use axum::http::StatusCode;
+use cellpath_domain::contracting::Deliverable;
 
 #[tokio::test]
 async fn the_partnership_page_shows_each_sites_authorization_and_the_agreements() {
@@ -186,9 +187,9 @@ impl NorthGate {
         }
     }
 
-    async fn recorded(&self, demo: &Demo) -> Vec<cellpath_store::DeliverableRecord> {
+    async fn recorded(&self, demo: &Demo) -> Vec<cellpath_app::views::DeliverableRecord> {
         demo.app
-            .store
+            .store()
             .deliverable_records_of(&self.partnership, &self.site, &self.program)
             .await
             .expect("query")
@@ -359,12 +360,12 @@ async fn the_cell_lab_revokes_lapsed_training_with_her_password_and_the_site_is_
     );
     let training = demo
         .app
-        .store
+        .store()
         .deliverable_records_of(&pship.id, &main.id, &vantacel.id)
         .await
         .expect("query")
         .into_iter()
-        .find(|r| r.deliverable == "staff_training")
+        .find(|r| r.deliverable == Deliverable::StaffTraining)
         .expect("the demo records LUH-MAIN's training");
     let mut cell_lab = Browser::signed_in(&demo, "cell.lab@lakeshore.example").await;
     let page = cell_lab.get(&path).await;
@@ -377,12 +378,12 @@ async fn the_cell_lab_revokes_lapsed_training_with_her_password_and_the_site_is_
     // The site qualification audit is the manufacturer's: no revoke form for the hospital.
     let audit = demo
         .app
-        .store
+        .store()
         .deliverable_records_of(&pship.id, &main.id, &vantacel.id)
         .await
         .expect("query")
         .into_iter()
-        .find(|r| r.deliverable == "site_qualification_audit")
+        .find(|r| r.deliverable == Deliverable::SiteQualificationAudit)
         .expect("recorded");
     assert!(
         !page

@@ -6,6 +6,7 @@
 use crate::paths;
 use crate::testing::{Browser, seeded};
 use axum::http::StatusCode;
+use cellpath_domain::contracting::AgreementKind;
 
 fn section<'a>(body: &'a str, id: &str) -> &'a str {
     let at = body
@@ -41,12 +42,12 @@ async fn both_sides_see_the_expiry_reminders_on_their_home_page_and_others_do_no
     assert!(notices.contains("90 days left"), "{notices}");
     let msa = demo
         .app
-        .store
+        .store()
         .agreements_of(&pship.id)
         .await
         .expect("query")
         .into_iter()
-        .find(|a| a.kind == "master_service_agreement")
+        .find(|a| a.kind == AgreementKind::MasterServiceAgreement)
         .expect("the demo's master service agreement");
     assert!(
         notices.contains(&format!(r#"href="/agreements/{}""#, msa.id)),

@@ -8,8 +8,8 @@ use crate::pages::gate::{self, agreements_table};
 use crate::paths;
 use crate::session::Ctx;
 use cellpath_app::AppError;
+use cellpath_app::views::{Agreement, Partnership};
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_store::{Agreement, Partnership};
 use maud::{Markup, html};
 
 /// The "Agreements" section of a partnership page; `start` is a "Start an agreement" form that

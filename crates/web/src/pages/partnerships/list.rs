@@ -13,9 +13,9 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::records::partnerships::PartnershipInput;
+use cellpath_app::views::{Page, Partnership};
 use cellpath_domain::PartnershipStatus;
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
-use cellpath_store::{Page, Partnership};
 use maud::html;
 
 const NEW_FIELDS: &[&str] = &["health_system_id", "name", "programs"];
@@ -118,7 +118,7 @@ async fn render_list(
                             td { a href={ (paths::partnership(&p.id)) } { (p.name) } }
                             td { (names.name(other_party(ctx, p))) }
                             td { (program_list(&program_names, &p.programs)) }
-                            td { (labels::partnership_status_badge(&p.status)) }
+                            td { (labels::partnership_status_badge(p.status.as_str())) }
                             td { (time_el(p.created_at)) }
                         }
                     }

@@ -96,7 +96,7 @@ pub(super) async fn render_one(
         Returned::Agreement(v, e) => (None, Some((v, e))),
     };
     // A proposal shows each side the other's name and the programs proposed, nothing more.
-    let proposed = p.status == PartnershipStatus::Proposed.as_str();
+    let proposed = p.status == PartnershipStatus::Proposed;
     let (sites, agreements) = if proposed {
         (
             html! { p.hint #proposal-only { "Sites, agreements and the work at each site open to both sides once the health system accepts the proposal." } },
@@ -122,7 +122,7 @@ pub(super) async fn render_one(
     let content = html! {
         header.page-head {
             p.breadcrumb { a href="/partnerships" { "Partnerships" } }
-            h1 { (p.name) " " (labels::partnership_status_badge(&p.status)) }
+            h1 { (p.name) " " (labels::partnership_status_badge(p.status.as_str())) }
         }
         (notice(notice_code))
         (facts(&[
@@ -132,7 +132,7 @@ pub(super) async fn render_one(
                 @if p.programs.is_empty() { span.muted { "None named yet" } }
                 @else { ul.plain { @for prog in &p.programs { li { (program_names.get(prog).unwrap_or(prog)) } } } }
             }),
-            ("Status", labels::partnership_status_badge(&p.status)),
+            ("Status", labels::partnership_status_badge(p.status.as_str())),
             ("Proposed", time_el(p.created_at)),
             ("Last changed", time_el(p.updated_at)),
             ("Version", html! { (p.version) }),

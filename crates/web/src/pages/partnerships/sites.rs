@@ -6,8 +6,8 @@ use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::pages::site_work::{Row, readiness_cell, rows, site_map_cell};
 use crate::paths;
 use crate::session::Ctx;
+use cellpath_app::views::Partnership;
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_store::Partnership;
 use maud::{Markup, html};
 
 /// "Start site map" (or "Start version N+1" from a signed version) for the health system.

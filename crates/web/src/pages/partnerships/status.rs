@@ -10,8 +10,9 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::records::partnerships::PartnershipPatch;
+use cellpath_app::views::Partnership;
+use cellpath_domain::PartnershipStatus;
 use cellpath_domain::policy::{Action, ResourceKind};
-use cellpath_store::Partnership;
 use maud::{Markup, html};
 
 pub async fn set_status(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
@@ -46,7 +47,7 @@ pub async fn set_status(Path(id): Path<String>, posted: Posted) -> Result<Respon
         .and_then(|o| o.fresh())
     {
         Ok(p) => {
-            let code = if p.status == "ended" {
+            let code = if p.status == PartnershipStatus::Ended {
                 "ended"
             } else {
                 "accepted"
@@ -73,8 +74,8 @@ pub async fn set_status(Path(id): Path<String>, posted: Posted) -> Result<Respon
 pub(super) fn section(ctx: &Ctx, p: &Partnership, names: &OrgNames, view: &FormView) -> Markup {
     let may_update = ctx.may_in(Action::Update, ResourceKind::Partnership, p);
     let is_hs = ctx.org.id == p.health_system_id;
-    let may_accept = may_update && is_hs && p.status == "proposed";
-    let may_end = may_update && p.status != "ended";
+    let may_accept = may_update && is_hs && p.status == PartnershipStatus::Proposed;
+    let may_end = may_update && p.status != PartnershipStatus::Ended;
     html! {
         @if may_accept || may_end {
             section.panel #partnership-actions {
@@ -101,7 +102,7 @@ pub(super) fn section(ctx: &Ctx, p: &Partnership, names: &OrgNames, view: &FormV
                     }
                 }
             }
-        } @else if p.status == "proposed" && !is_hs {
+        } @else if p.status == PartnershipStatus::Proposed && !is_hs {
             p.hint { "Waiting for " (names.name(&p.health_system_id)) " to accept." }
         }
     }

@@ -11,7 +11,7 @@ use crate::paths;
 use crate::session::Ctx;
 use axum::extract::Query;
 use axum::response::Response;
-use cellpath_store::{MapVersion, Program};
+use cellpath_app::views::{MapVersion, Program};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -49,7 +49,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<CompareQuery>) -> Result<Response, W
                 "{} — {}, {}",
                 program.name,
                 names.name(&program.org_id),
-                modality_label(&program.modality).to_lowercase()
+                modality_label(program.modality.as_str()).to_lowercase()
             ),
             versions
                 .iter()

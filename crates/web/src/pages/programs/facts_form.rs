@@ -6,12 +6,12 @@
 
 use super::labels::{identifier_kind_label, issuer_label, modality_label};
 use crate::forms::{FormData, FormErrors, FormView};
+use cellpath_app::views::Program;
 use cellpath_domain::LedgerInt;
 use cellpath_domain::process_map::ProductUnit;
 use cellpath_domain::program::{
     IdentifierKind, IdentifierSpec, Issuer, ListPrice, Modality, ProgramFacts,
 };
-use cellpath_store::Program;
 use maud::{Markup, html};
 
 /// Every field the form shows errors for (the summary names the others).
@@ -91,7 +91,7 @@ pub fn values_of(program: &Program) -> FormData {
 pub fn value_pairs(program: &Program) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = vec![
         ("name".into(), program.name.clone()),
-        ("modality".into(), program.modality.clone()),
+        ("modality".into(), program.modality.as_str().to_string()),
     ];
     for (i, u) in program_units(program).iter().enumerate() {
         v.push((format!("unit_{i}_key"), u.key.clone()));

@@ -19,11 +19,12 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::programs::valid_map;
+use cellpath_app::views::{MapVersion, Program};
 use cellpath_domain::Role;
+use cellpath_domain::events::programs::MapVersionStatus;
 use cellpath_domain::process_map::{
     ProcessMap, RecordedIn, Stage, Step, StepKind, StepParams, ValidMap, scan_burden,
 };
-use cellpath_store::{MapVersion, Program};
 use maud::{Markup, html};
 
 /// The fields of the "Add step" form.
@@ -132,7 +133,8 @@ impl Loaded {
         let (version, program) = ctx.app.map_version(ctx.caller(), id).await?;
         let map = stored_map(&version)?;
         let valid = valid_map(&program, &version).map_err(|e| e.to_string());
-        let may_edit = version.status == "draft" && may_change(ctx, &program.org_id).await?;
+        let may_edit =
+            version.status == MapVersionStatus::Draft && may_change(ctx, &program.org_id).await?;
         Ok(Loaded {
             version,
             program,
@@ -355,11 +357,11 @@ async fn render(
         Some(Returned::Publish(errors)) => *errors,
         _ => &empty.1,
     };
-    let draft = v.status == "draft";
+    let draft = v.status == MapVersionStatus::Draft;
     let content = html! {
         header.page-head {
             p.breadcrumb { a href={ (paths::program(&program.id)) } { (program.name) } }
-            h1 { (program.name) ": process map version " (v.number) " " (map_status_badge(&v.status)) }
+            h1 { (program.name) ": process map version " (v.number) " " (map_status_badge(v.status.as_str())) }
         }
         (notice(notice_code))
         @if draft {

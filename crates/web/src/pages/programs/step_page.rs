@@ -19,8 +19,9 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
+use cellpath_app::views::MapVersion;
+use cellpath_domain::events::programs::MapVersionStatus;
 use cellpath_domain::process_map::{ProcessMap, Step};
-use cellpath_store::MapVersion;
 use maud::{Markup, html};
 
 /// What came back from a post: the typed values, the messages for this step's form, and the
@@ -311,7 +312,7 @@ async fn render(
             @if let Some(errors) = returned.removal {
                 (FormView::new(&FormData::default(), errors, "remove").summary(&[]))
             }
-            @if v.status == "published" {
+            @if v.status == MapVersionStatus::Published {
                 div.callout.good { p { "Version " (v.number) " is published and never changes. To change this step, start a new draft from it on "
                     a href={ (paths::map(&v.id)) } { "the version's page" } "." } }
             }

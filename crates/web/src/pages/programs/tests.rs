@@ -8,12 +8,13 @@
 use super::step_form::value_pairs;
 use crate::testing::{Answer, Browser, Demo, borrowed, seeded};
 use axum::http::StatusCode;
+use cellpath_app::views::{MapVersion, Program};
+use cellpath_domain::events::programs::MapVersionStatus;
 use cellpath_domain::process_map::ProcessMap;
-use cellpath_store::{MapVersion, Program};
 
 async fn versions(demo: &Demo, program: &Program) -> Vec<MapVersion> {
     demo.app
-        .store
+        .store()
         .map_versions_of(&program.id)
         .await
         .expect("query")
@@ -21,7 +22,7 @@ async fn versions(demo: &Demo, program: &Program) -> Vec<MapVersion> {
 
 async fn version(demo: &Demo, id: &str) -> MapVersion {
     demo.app
-        .store
+        .store()
         .map_version(id)
         .await
         .expect("query")
@@ -215,7 +216,10 @@ async fn a_quality_lead_drafts_edits_extends_trims_and_publishes_a_map() {
         "{}",
         published.body
     );
-    assert_eq!(version(&site, &draft_id).await.status, "published");
+    assert_eq!(
+        version(&site, &draft_id).await.status,
+        MapVersionStatus::Published
+    );
     let page = quality.get_saved(&draft_path, Some("map-published")).await;
     assert!(page.body.contains("never changes"));
     assert!(!page.body.contains(r#"id="add-step-form""#));

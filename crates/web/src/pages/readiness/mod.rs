@@ -20,12 +20,14 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::readiness::Attachment;
+use cellpath_app::views::{Facility, Gap, Partnership, Program, Site, SiteVisit};
 use cellpath_app::{AppError, FieldError};
+use cellpath_domain::PartnershipStatus;
+use cellpath_domain::events::readiness::GapStatus;
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::readiness::{
     Area, Finding, FindingStatus, Observation, Observed, Requirement, capability,
 };
-use cellpath_store::{Facility, Gap, Partnership, Program, Site, SiteVisit};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -237,7 +239,7 @@ impl Scope {
     }
 
     fn open(&self) -> bool {
-        self.partnership.status != "ended"
+        self.partnership.status != PartnershipStatus::Ended
     }
 }
 
@@ -376,14 +378,14 @@ fn findings_panel(
     let closed = |f: &Finding| {
         !f.is_met()
             && gaps.iter().any(|g| {
-                g.status == "closed"
+                g.status == GapStatus::Closed
                     && g.requirement_key == f.requirement
-                    && Some(g.facility_id.as_str()) == f.facility_id.as_deref()
+                    && g.facility_id.as_deref() == f.facility_id.as_deref()
             })
             && !gaps.iter().any(|g| {
-                g.status == "open"
+                g.status == GapStatus::Open
                     && g.requirement_key == f.requirement
-                    && Some(g.facility_id.as_str()) == f.facility_id.as_deref()
+                    && g.facility_id.as_deref() == f.facility_id.as_deref()
             })
     };
     let mut by_area: BTreeMap<usize, (Area, Vec<&Finding>)> = BTreeMap::new();
@@ -475,7 +477,9 @@ fn gaps_panel(
     returned: &Option<Returned>,
 ) -> Markup {
     let mut gaps: Vec<&Gap> = gaps.iter().collect();
-    gaps.sort_by(|a, b| (a.status != "open", &a.due_on).cmp(&(b.status != "open", &b.due_on)));
+    gaps.sort_by(|a, b| {
+        (a.status != GapStatus::Open, &a.due_on).cmp(&(b.status != GapStatus::Open, &b.due_on))
+    });
     let analyze_errors = match returned {
         Some(Returned::Analyze(e)) => Some(*e),
         _ => None,
@@ -508,17 +512,17 @@ fn gaps_panel(
                                     td.requirement {
                                         (g.expected) br;
                                         span.muted { (observed_phrase(&g.observed)) } br;
-                                        span.muted { "At " (scope.facility_name(&g.facility_id)) }
+                                        span.muted { "At " (scope.facility_name(g.facility_id.as_deref().unwrap_or(""))) }
                                     }
-                                    td { (severity_badge(&g.severity)) }
-                                    td { (labels::role(&g.owner_role)) }
-                                    td { (labels::due(&g.due_on, g.status == "open", super::gate::today(ctx).as_str())) }
-                                    td { (gap_status_badge(&g.status)) }
+                                    td { (severity_badge(g.severity.as_str())) }
+                                    td { (labels::role(g.owner_role.as_str())) }
+                                    td { (labels::due(g.due_on.as_str(), g.status == GapStatus::Open, super::gate::today(ctx).as_str())) }
+                                    td { (gap_status_badge(g.status.as_str())) }
                                     td.evidence {
-                                        @if g.status == "open" { span.muted { "—" } } @else { (g.evidence) }
+                                        @if g.status == GapStatus::Open { span.muted { "—" } } @else { (g.evidence.as_deref().unwrap_or("")) }
                                     }
                                 }
-                                @if g.status == "open" && may_close {
+                                @if g.status == GapStatus::Open && may_close {
                                     tr.close-row { td colspan="6" { (close_form(ctx, scope, g, returned)) } }
                                 }
                             }
@@ -654,7 +658,11 @@ async fn render(
         serde_json::from_value(program.requirements.clone()).unwrap_or_default();
     let names = super::OrgNames::load(ctx).await?;
     let met = view.findings.iter().filter(|f| f.is_met()).count();
-    let open = view.gaps.iter().filter(|g| g.status == "open").count();
+    let open = view
+        .gaps
+        .iter()
+        .filter(|g| g.status == GapStatus::Open)
+        .count();
     let is_mfr = ctx.org.id == p.manufacturer_id;
     let may_create = scope.open() && ctx.may_in(Action::Create, ResourceKind::Readiness, p);
     let may_close = scope.open() && ctx.may_in(Action::Update, ResourceKind::Readiness, p);

@@ -7,7 +7,9 @@
 use crate::testing::{Browser, seeded};
 use axum::http::StatusCode;
 use cellpath_app::demo::DEMO_PASSWORD;
-use cellpath_store::Gap;
+use cellpath_app::views::Gap;
+use cellpath_domain::FacilityKind;
+use cellpath_domain::events::readiness::GapStatus;
 
 #[tokio::test]
 async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
@@ -19,17 +21,17 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
     let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
     let facilities = demo
         .app
-        .store
+        .store()
         .facilities_of_site(&site.id)
         .await
         .expect("query");
     let unit = facilities
         .iter()
-        .find(|f| f.kind == "clinical")
+        .find(|f| f.kind == FacilityKind::Clinical)
         .expect("the Pavilion's unit");
     let lab = facilities
         .iter()
-        .find(|f| f.kind == "processing")
+        .find(|f| f.kind == FacilityKind::Processing)
         .expect("the cell lab");
     let base = format!("/partnerships/{}/sites/{}", pship.id, site.id);
     let page = format!("{base}/readiness?program={}", vantacel.id);
@@ -118,7 +120,7 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
     );
     assert!(
         demo.app
-            .store
+            .store()
             .site_visits_of(&site.id)
             .await
             .expect("query")
@@ -153,7 +155,12 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
             .as_deref()
             .is_some_and(|l| l.contains("notice=gaps_opened"))
     );
-    let gaps: Vec<Gap> = demo.app.store.gaps_of_site(&site.id).await.expect("query");
+    let gaps: Vec<Gap> = demo
+        .app
+        .store()
+        .gaps_of_site(&site.id)
+        .await
+        .expect("query");
     let gap = gaps
         .iter()
         .find(|g| g.requirement_key == "tocilizumab")
@@ -225,12 +232,12 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
     assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
     let stored = demo
         .app
-        .store
+        .store()
         .gap(&gap.id)
         .await
         .expect("query")
         .expect("the gap");
-    assert_eq!(stored.status, "closed");
+    assert_eq!(stored.status, GapStatus::Closed);
     let shown = pharmacy.get(&page).await;
     assert!(
         shown
@@ -271,8 +278,8 @@ async fn the_site_partnership_and_facility_pages_show_readiness_and_gaps() {
     // A site with a site map shows the program's map as the site runs it.
     let main = demo
         .app
-        .store
-        .sites_of(&north.org_id, cellpath_store::Page::all())
+        .store()
+        .sites_of(&north.org_id, cellpath_app::views::Page::all())
         .await
         .unwrap()
         .into_iter()
@@ -290,12 +297,12 @@ async fn the_site_partnership_and_facility_pages_show_readiness_and_gaps() {
 
     let unit = demo
         .app
-        .store
+        .store()
         .facilities_of_site(&north.id)
         .await
         .expect("query")
         .into_iter()
-        .find(|f| f.kind == "clinical")
+        .find(|f| f.kind == FacilityKind::Clinical)
         .expect("the North unit");
     let facility = coordinator
         .get_saved(&format!("/facilities/{}", unit.id), Some("facility"))
@@ -331,7 +338,7 @@ async fn a_health_system_that_is_not_a_partner_gets_404() {
     let csrf = stranger.get("/").await.field("csrf");
     let gap = demo
         .app
-        .store
+        .store()
         .gaps_of_site(&north.id)
         .await
         .expect("query")

@@ -7,11 +7,11 @@
 use super::area_label;
 use crate::forms::{FormData, FormErrors, FormView};
 use cellpath_app::readiness::{Attachment, VisitInput};
+use cellpath_app::views::Facility;
 use cellpath_domain::LedgerInt;
 use cellpath_domain::readiness::{
     Area, CAPABILITIES, Capability, Observation, Observed, ValueType,
 };
-use cellpath_store::Facility;
 use maud::{Markup, html};
 use std::collections::BTreeMap;
 
@@ -35,7 +35,7 @@ pub const FIELDS: &[&str] = &[
 pub fn capabilities(facilities: &[Facility]) -> Vec<&'static Capability> {
     let mut out: Vec<&'static Capability> = CAPABILITIES
         .iter()
-        .filter(|c| facilities.iter().any(|f| f.kind == c.facility.as_str()))
+        .filter(|c| facilities.iter().any(|f| f.kind == c.facility))
         .collect();
     out.sort_by_key(|c| Area::ALL.iter().position(|a| *a == c.area));
     out
@@ -74,10 +74,7 @@ pub fn read(form: &FormData, site_id: &str, facilities: &[Facility]) -> Result<R
         if text.is_empty() {
             continue;
         }
-        let of_kind: Vec<&Facility> = facilities
-            .iter()
-            .filter(|f| f.kind == c.facility.as_str())
-            .collect();
+        let of_kind: Vec<&Facility> = facilities.iter().filter(|f| f.kind == c.facility).collect();
         let facility = match form.get(&facility_field(c)) {
             "" if of_kind.len() == 1 => of_kind[0].id.clone(),
             "" => {
@@ -252,7 +249,11 @@ pub fn fields(view: &FormView, facilities: &[Facility]) -> Markup {
         .map(|f| {
             (
                 f.id.clone(),
-                format!("{} · {}", f.name, crate::labels::facility_kind(&f.kind)),
+                format!(
+                    "{} · {}",
+                    f.name,
+                    crate::labels::facility_kind(f.kind.as_str())
+                ),
             )
         })
         .collect();
@@ -273,7 +274,7 @@ pub fn fields(view: &FormView, facilities: &[Facility]) -> Markup {
                     tbody {
                         @for (i, c) in rows.iter().enumerate() {
                             @let first_of_area = i == 0 || rows[i - 1].area != c.area;
-                            @let of_kind: Vec<&Facility> = facilities.iter().filter(|f| f.kind == c.facility.as_str()).collect();
+                            @let of_kind: Vec<&Facility> = facilities.iter().filter(|f| f.kind == c.facility).collect();
                             @let fname = facility_field(c);
                             @let chosen = view.values.get(&fname);
                             tr data-capability=(c.key) class=[first_of_area.then_some("area-start")] {
@@ -350,7 +351,7 @@ mod tests {
             id: id.into(),
             org_id: "org".into(),
             name: id.into(),
-            kind: kind.into(),
+            kind: kind.parse().expect("a facility kind"),
             site_ids: vec![],
             version: 1,
             created_at: 0,

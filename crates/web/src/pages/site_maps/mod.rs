@@ -30,10 +30,12 @@ use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::programs::valid_map;
 use cellpath_app::sitemaps::{Side, SiteMapView};
+use cellpath_app::views::{MapProposal, MapVersion, Partnership, Program};
+use cellpath_domain::PartnershipStatus;
+use cellpath_domain::events::site_maps::ProposalStatus;
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{Step, ValidMap};
 use cellpath_domain::refinement::LocalStep;
-use cellpath_store::{MapProposal, MapVersion, Partnership, Program};
 use edits::Change;
 use maud::{Markup, html};
 use std::collections::BTreeMap;
@@ -156,7 +158,7 @@ impl Loaded {
         let accepted: Vec<&str> = view
             .proposals
             .iter()
-            .filter(|p| p.status == "accepted")
+            .filter(|p| p.status == ProposalStatus::Accepted)
             .map(|p| p.step_key.as_str())
             .collect();
         let changes = edits::changes(&view.refinement, accepted.into_iter());
@@ -193,7 +195,7 @@ impl Loaded {
     }
 
     fn open(&self) -> bool {
-        self.view.status != "signed" && self.partnership.status != "ended"
+        self.view.status != "signed" && self.partnership.status != PartnershipStatus::Ended
     }
 
     /// The health system refines (details, its own steps, checklists) until both have signed.
@@ -214,7 +216,7 @@ impl Loaded {
         self.side == Some(Side::HealthSystem)
             && self.may_create
             && self.view.status == "signed"
-            && self.partnership.status != "ended"
+            && self.partnership.status != PartnershipStatus::Ended
     }
 
     pub fn local(&self, key: &str) -> Option<&LocalStep> {
@@ -230,7 +232,7 @@ impl Loaded {
         self.view
             .proposals
             .iter()
-            .filter(|p| p.status == "accepted" && p.step_key == key)
+            .filter(|p| p.status == ProposalStatus::Accepted && p.step_key == key)
             .filter_map(proposed_step)
             .next_back()
     }
@@ -337,7 +339,7 @@ pub(super) async fn refine(
     version: i64,
     refinement: cellpath_domain::refinement::SiteRefinement,
     place: fn(&str) -> Option<&'static str>,
-) -> Result<Result<cellpath_store::SiteMapVersion, FormErrors>, WebError> {
+) -> Result<Result<cellpath_app::views::SiteMapVersion, FormErrors>, WebError> {
     match ctx
         .app
         .refine_site_map(ctx.caller(), id, version, refinement, None)

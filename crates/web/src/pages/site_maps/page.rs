@@ -22,12 +22,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::sitemaps::Side;
+use cellpath_app::views::{MapProposal, SignatureRow};
 use cellpath_domain::Role;
+use cellpath_domain::events::site_maps::ProposalStatus;
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{RecordedIn, Stage, Step, StepKind, StepParams};
 use cellpath_domain::refinement::LocalStep;
 use cellpath_ledger::Meaning;
-use cellpath_store::{MapProposal, SignatureRow};
 use maud::{Markup, html};
 
 const CHECKLIST_FIELDS: &[&str] = &["key", "name", "stage", "role", "items", "after", "before"];
@@ -247,7 +248,7 @@ async fn signatures<'a>(ctx: &Ctx, loaded: &'a Loaded) -> Vec<SignedBy<'a>> {
 async fn history(
     ctx: &Ctx,
     loaded: &Loaded,
-) -> Result<Vec<(cellpath_store::SiteMapVersion, &'static str)>, WebError> {
+) -> Result<Vec<(cellpath_app::views::SiteMapVersion, &'static str)>, WebError> {
     let all = ctx
         .app
         .site_maps(ctx.caller(), &loaded.partnership.id)
@@ -273,7 +274,11 @@ fn short_hash(hash: &str) -> &str {
 
 fn status_callout(ctx: &Ctx, loaded: &Loaded) -> Markup {
     let v = &loaded.view;
-    let pending = v.proposals.iter().filter(|p| p.status == "pending").count();
+    let pending = v
+        .proposals
+        .iter()
+        .filter(|p| p.status == ProposalStatus::Pending)
+        .count();
     let (hs, mfr) = (&loaded.health_system_name, &loaded.manufacturer_name);
     html! {
         @match v.status {
@@ -450,7 +455,7 @@ fn proposals_panel(ctx: &Ctx, loaded: &Loaded, returned: &Option<Returned>) -> M
                 article.proposal #{ "proposal-" (p.id) } data-proposal=(p.id) data-status=(p.status) data-step=(p.step_key) {
                     header.proposal-head {
                         a href={ (loaded.path()) "/steps/" (p.step_key) } { strong { (loaded.step_name(&p.step_key)) } }
-                        " " (proposal_badge(&p.status))
+                        " " (proposal_badge(p.status.as_str()))
                         span.muted.proposal-time { "Proposed " (time_el(p.created_at)) }
                     }
                     div.proposal-body {
@@ -462,8 +467,8 @@ fn proposals_panel(ctx: &Ctx, loaded: &Loaded, returned: &Option<Returned>) -> M
                         }
                         div.decision {
                             h3 { "Decision of " (mfr) }
-                            @if p.status != "pending" {
-                                p { (p.decision_reason) }
+                            @if p.status != ProposalStatus::Pending {
+                                p { (p.decision_reason.as_deref().unwrap_or("")) }
                                 p.muted { (time_el(p.updated_at)) }
                             } @else if loaded.may_decide() {
                                 (decide_form(ctx, loaded, p, returned))
@@ -533,7 +538,11 @@ fn signatures_panel(
     returned: &Option<Returned>,
 ) -> Markup {
     let v = &loaded.view;
-    let pending = v.proposals.iter().filter(|p| p.status == "pending").count();
+    let pending = v
+        .proposals
+        .iter()
+        .filter(|p| p.status == ProposalStatus::Pending)
+        .count();
     let sides = [
         (
             Side::HealthSystem,

@@ -20,6 +20,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_domain::Role;
+use cellpath_domain::events::site_maps::ProposalStatus;
 use cellpath_domain::process_map::{RecordedIn, Step};
 use cellpath_domain::refinement::LocalDetail;
 use maud::{Markup, html};
@@ -371,7 +372,7 @@ async fn render(
     let pending = v
         .proposals
         .iter()
-        .find(|p| p.step_key == key && p.status == "pending");
+        .find(|p| p.step_key == key && p.status == ProposalStatus::Pending);
     let proposals: Vec<_> = v.proposals.iter().filter(|p| p.step_key == key).collect();
     let no_errors = FormErrors::default();
 
@@ -568,10 +569,10 @@ async fn render(
                 ul.plain.proposal-history {
                     @for p in &proposals {
                         li data-status=(p.status) {
-                            (proposal_badge(&p.status)) " " span.muted { (time_el(p.created_at)) }
+                            (proposal_badge(p.status.as_str())) " " span.muted { (time_el(p.created_at)) }
                             (proposal_changes(&loaded, p))
                             p { "Reason: " (p.reason) }
-                            @if !p.decision_reason.is_empty() { p { (mfr) ": " (p.decision_reason) } }
+                            @if let Some(reason) = &p.decision_reason { p { (mfr) ": " (reason) } }
                         }
                     }
                 }

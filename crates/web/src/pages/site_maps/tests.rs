@@ -7,14 +7,15 @@
 use crate::testing::{Browser, Demo, seeded};
 use axum::http::StatusCode;
 use cellpath_app::demo::DEMO_PASSWORD;
+use cellpath_app::views::{MapProposal, SiteMapVersion};
+use cellpath_domain::events::site_maps::ProposalStatus;
 use cellpath_domain::refinement::SiteRefinement;
-use cellpath_store::{MapProposal, SiteMapVersion};
 
 async fn cancer_draft(demo: &Demo) -> SiteMapVersion {
     let site = demo.site("LUH-CANCER").await;
     let program = demo.program("Helixa Therapeutics", "Vantacel").await;
     demo.app
-        .store
+        .store()
         .site_map_versions(&site.id, &program.id)
         .await
         .expect("query")
@@ -26,7 +27,7 @@ async fn cancer_draft(demo: &Demo) -> SiteMapVersion {
 async fn stored(demo: &Demo, id: &str) -> (SiteMapVersion, SiteRefinement) {
     let v = demo
         .app
-        .store
+        .store()
         .site_map_version(id)
         .await
         .expect("query")
@@ -36,7 +37,7 @@ async fn stored(demo: &Demo, id: &str) -> (SiteMapVersion, SiteRefinement) {
 }
 
 async fn proposals(demo: &Demo, id: &str) -> Vec<MapProposal> {
-    demo.app.store.map_proposals_of(id).await.expect("query")
+    demo.app.store().map_proposals_of(id).await.expect("query")
 }
 
 /// The opening tag of a step's box in the swimlane, e.g. `<g class="step controlled changed" …>`.
@@ -219,7 +220,7 @@ async fn a_site_refines_its_map_proposes_a_change_the_manufacturer_accepts_and_b
         .into_iter()
         .find(|p| p.step_key == "enrollment")
         .expect("stored");
-    assert_eq!(ours.status, "pending");
+    assert_eq!(ours.status, ProposalStatus::Pending);
     let step_page = coordinator.get(&enrollment).await;
     assert!(
         !step_page.body.contains(r#"id="propose-form""#),
