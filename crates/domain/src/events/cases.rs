@@ -43,6 +43,18 @@ pub struct UnitFields {
     pub thaw_window_minutes: u32,
 }
 
+/// The patient as the partnership's ledger knows them (DESIGN.md §3): initials, birth year,
+/// the salted SHA-256 of the identity kept on the health system's ledger, and the hash of the
+/// event that registered it there (the reference across ledgers).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasePatient {
+    pub initials: String,
+    pub birth_year: u32,
+    pub identity_sha256: String,
+    pub registration: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseFields {
@@ -53,6 +65,7 @@ pub struct CaseFields {
     pub map_version_id: String,
     /// E.g. `VAN-LUH-0042`; the patient's identity stays on the health system's ledger.
     pub pseudonym: String,
+    pub patient: CasePatient,
     /// The program's identifier scheme: the kinds of identifier its labels carry.
     pub identifier_kinds: Vec<IdentifierKind>,
     pub units: Vec<UnitFields>,
@@ -323,6 +336,17 @@ pub struct CaseMigrated {
 }
 
 pub type CaseOpened = Created<CaseFields>;
+
+vocabulary!(
+    /// Where a case stands as a whole, as lists show it (the fold's `CaseStatus` without its
+    /// details).
+    CaseState, "case state" {
+        Active => "active",
+        OnHold => "on_hold",
+        Stopped => "stopped",
+        Cancelled => "cancelled",
+    }
+);
 
 /// Declares each type's `KIND` (and `each`), and [`CaseEvent`] with one variant per type.
 macro_rules! case_events {

@@ -3,7 +3,7 @@
 //! was re-entered), everything else is checked by `decide`.
 
 use super::units::{Disposition, Item, Micros, Temperature};
-use crate::events::cases::{ActedBy, EhrAttestation, ReleaseDecision};
+use crate::events::cases::{ActedBy, CasePatient, EhrAttestation, ReleaseDecision};
 use crate::org::OrgKind;
 use crate::process_map::{SignatureMeaning, ValidMap};
 use crate::program::IdentifierKind;
@@ -58,6 +58,7 @@ pub struct OpenCase {
     pub program_id: String,
     pub map_version_id: String,
     pub pseudonym: String,
+    pub patient: CasePatient,
     /// The program's identifier scheme.
     pub identifier_kinds: Vec<IdentifierKind>,
 }

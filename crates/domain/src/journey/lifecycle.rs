@@ -42,6 +42,14 @@ impl Decider<'_> {
         }
         let role = self.site_role("opening a case")?;
         let pseudonym = text("the case pseudonym", Code::parse(&o.pseudonym))?;
+        let hex64 =
+            |h: &str| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !hex64(&o.patient.identity_sha256) || !hex64(&o.patient.registration) {
+            return Err(Refusal::BadValue {
+                what: "the patient's identity hash".into(),
+                problem: "the identity's SHA-256 and the registration's event hash are 64 lower-case hex digits each".into(),
+            });
+        }
         if o.identifier_kinds.is_empty() {
             return Err(Refusal::BadValue {
                 what: "the program's identifier scheme".into(),
@@ -72,6 +80,7 @@ impl Decider<'_> {
                     program_id: o.program_id.clone(),
                     map_version_id: o.map_version_id.clone(),
                     pseudonym: pseudonym.into_string(),
+                    patient: o.patient.clone(),
                     identifier_kinds: kinds,
                     units,
                     opened_by: self.by(Some(role)),
