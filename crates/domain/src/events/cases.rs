@@ -405,3 +405,41 @@ case_events! {
     Cancelled(CaseCancelled) => "case.cancelled",
     Migrated(CaseMigrated) => "case.migrated",
 }
+
+impl CaseEvent {
+    /// The case the event is about.
+    pub fn case_id(&self) -> &str {
+        match self {
+            CaseEvent::Opened(e) => &e.id,
+            CaseEvent::IdentifierAdded(e) => &e.case_id,
+            CaseEvent::StepRecorded(e) => &e.case_id,
+            CaseEvent::StepSigned(e) => &e.case_id,
+            CaseEvent::StepVerified(e) => &e.case_id,
+            CaseEvent::CustodyRecorded(e) => &e.case_id,
+            CaseEvent::StepCompleted(e) => &e.case_id,
+            CaseEvent::StepSkipped(e) => &e.case_id,
+            CaseEvent::AttemptStarted(e) => &e.case_id,
+            CaseEvent::DeviationRecorded(e) => &e.case_id,
+            CaseEvent::UnitEnded(e) => &e.case_id,
+            CaseEvent::Held(e) => &e.case_id,
+            CaseEvent::Resumed(e) => &e.case_id,
+            CaseEvent::Cancelled(e) => &e.case_id,
+            CaseEvent::Migrated(e) => &e.case_id,
+        }
+    }
+
+    /// The state the event puts the case in, when it changes it (what `evolve` does to the
+    /// status, for a projection that keeps only the state).
+    pub fn moves_to(&self) -> Option<CaseState> {
+        match self {
+            CaseEvent::Opened(_) | CaseEvent::Resumed(_) => Some(CaseState::Active),
+            CaseEvent::Held(_) => Some(CaseState::OnHold),
+            CaseEvent::Cancelled(_) => Some(CaseState::Cancelled),
+            CaseEvent::StepRecorded(StepRecorded {
+                outcome: Outcome::Released { decision, .. },
+                ..
+            }) if *decision != ReleaseDecision::Released => Some(CaseState::Stopped),
+            _ => None,
+        }
+    }
+}
