@@ -430,8 +430,7 @@ impl App {
             }
         }
         Err(AppError::State(
-            "this case is changing too fast to record your action; reload it and try again"
-                .into(),
+            "this case is changing too fast to record your action; reload it and try again".into(),
         ))
     }
 

@@ -96,7 +96,9 @@ impl App {
             .store
             .site_map_version(site_map_version_id)
             .await?
-            .ok_or_else(|| AppError::not_found(format!("site map version {site_map_version_id}")))?;
+            .ok_or_else(|| {
+                AppError::not_found(format!("site map version {site_map_version_id}"))
+            })?;
         let (_, refinement, map) = self.effective_site_map(&version).await?;
         Ok(CaseMap::refined(map, &refinement))
     }

@@ -83,13 +83,13 @@ impl App {
         let dob = errors.check("date_of_birth", Date::parse(&input.date_of_birth));
         let mrn = input.mrn.trim().to_string();
         if mrn.is_empty() || mrn.len() > 40 {
-            errors.fail("mrn", "enter the medical record number (at most 40 characters)");
+            errors.fail(
+                "mrn",
+                "enter the medical record number (at most 40 characters)",
+            );
         }
         errors.finish()?;
-        let (name, dob) = (
-            name.expect("checked").into_string(),
-            dob.expect("checked"),
-        );
+        let (name, dob) = (name.expect("checked").into_string(), dob.expect("checked"));
         if let Some(known) = self.store.patient_by_mrn(&site.org_id, &mrn).await? {
             if known.name == name && known.date_of_birth == dob {
                 return Ok(Outcome::Fresh(PatientRegistration {
@@ -195,15 +195,14 @@ impl App {
             .find(|v| v.site_id == site.id && v.program_id == program.id && v.number == number)
             .ok_or_else(|| AppError::Internal("the signed site map version is stored".into()))?;
         let map = self.case_map(&version.id).await?;
-        let identifiers: Vec<IdentifierSpec> =
-            serde_json::from_value(program.identifiers.clone())
-                .map_err(|e| AppError::Internal(format!("program identifiers: {e}")))?;
-        let sequence = self
-            .store
-            .case_count(&p.id, &site.id, &program.id)
-            .await?
-            + 1;
-        let pseudonym = format!("{}-{}-{sequence:04}", program_code(&program.name), site.code);
+        let identifiers: Vec<IdentifierSpec> = serde_json::from_value(program.identifiers.clone())
+            .map_err(|e| AppError::Internal(format!("program identifiers: {e}")))?;
+        let sequence = self.store.case_count(&p.id, &site.id, &program.id).await? + 1;
+        let pseudonym = format!(
+            "{}-{}-{sequence:04}",
+            program_code(&program.name),
+            site.code
+        );
         let case_id = new_id("case");
         let command = Command::Open(OpenCase {
             case_id: case_id.clone(),
@@ -215,8 +214,14 @@ impl App {
             patient: case_patient(&patient),
             identifier_kinds: identifiers.iter().map(|i| i.kind).collect(),
         });
-        let events = decide(&map, &Case::default(), &command, &actor_of(caller)?, self.now())
-            .map_err(super::act::refused)?;
+        let events = decide(
+            &map,
+            &Case::default(),
+            &command,
+            &actor_of(caller)?,
+            self.now(),
+        )
+        .map_err(super::act::refused)?;
         let count = events.len() as i64;
         let mut events = events.into_iter();
         let first = events.next().expect("opening a case records its opening");

@@ -93,7 +93,10 @@ pub(crate) fn sentence(
                 cellpath_domain::journey::Temperature::InRange => String::new(),
                 cellpath_domain::journey::Temperature::Excursion {
                     reading_tenths_celsius,
-                } => format!(", temperature excursion at {}", celsius(reading_tenths_celsius)),
+                } => format!(
+                    ", temperature excursion at {}",
+                    celsius(reading_tenths_celsius)
+                ),
             };
             format!(
                 "{} handed over from {} to {} at {} ({}){temperature} ({at})",
@@ -133,10 +136,9 @@ pub(crate) fn sentence(
                 format!("{} recorded a {kind} deviation{signed} ({at})", e.by.name)
             }
         }
-        CaseEvent::UnitEnded(e) => format!(
-            "{} ended {}: {} ({at})",
-            e.by.name, e.unit, e.disposition
-        ),
+        CaseEvent::UnitEnded(e) => {
+            format!("{} ended {}: {} ({at})", e.by.name, e.unit, e.disposition)
+        }
         CaseEvent::Held(e) => format!("{} put the case on hold: {} ({at})", e.by.name, e.reason),
         CaseEvent::Resumed(e) => format!("{} resumed the case: {} ({at})", e.by.name, e.note),
         CaseEvent::Cancelled(e) => format!(

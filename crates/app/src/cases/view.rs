@@ -7,11 +7,11 @@ use super::Loaded;
 use super::timeline::{sentence, when};
 use crate::{App, AppError, Caller};
 use cellpath_domain::Date;
+use cellpath_domain::Role;
 use cellpath_domain::events::cases::CaseState;
 use cellpath_domain::journey::{Available, CaseIdentifier, CaseStatus, available};
 use cellpath_domain::policy::PatientView;
 use cellpath_domain::process_map::{Stage, StepKind};
-use cellpath_domain::Role;
 use cellpath_store::CaseRow;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -137,7 +137,10 @@ fn status_text(status: &CaseStatus) -> String {
         CaseStatus::Cancelled {
             care_transition_note,
             at,
-        } => format!("cancelled {}; care goes on: {care_transition_note}", when(*at)),
+        } => format!(
+            "cancelled {}; care goes on: {care_transition_note}",
+            when(*at)
+        ),
     }
 }
 
