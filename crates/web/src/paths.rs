@@ -147,3 +147,11 @@ mod tests {
         );
     }
 }
+
+pub fn site_cases(site_id: &str) -> String {
+    format!("/sites/{site_id}/cases")
+}
+
+pub fn case(id: &str) -> String {
+    format!("/cases/{id}")
+}

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 /// A patient to register at a site, as typed.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewPatient {
     pub site_id: String,
     pub name: String,
@@ -36,6 +37,7 @@ pub struct PatientRegistration {
 
 /// A case to open for a registered patient.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewCase {
     pub partnership_id: String,
     pub site_id: String,

@@ -11,7 +11,7 @@ use cellpath_domain::Role;
 use cellpath_domain::events::cases::CaseState;
 use cellpath_domain::journey::{Available, CaseIdentifier, CaseStatus, available};
 use cellpath_domain::policy::PatientView;
-use cellpath_domain::process_map::{Stage, StepKind};
+use cellpath_domain::process_map::{RecordedIn, Stage, StepKind, ValidMap};
 use cellpath_store::CaseRow;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -36,6 +36,10 @@ pub struct StepView {
     /// Who does it at this site.
     pub role: Role,
     pub after: Vec<String>,
+    /// The fields its first entry records (in cellpath), by name.
+    pub fields: Vec<String>,
+    /// Charted in the EHR: attested with the EHR's reference instead of its fields.
+    pub ehr: bool,
     /// `done`, `current` (it may be done now) or `waiting`.
     pub state: &'static str,
     pub attempt: u32,
@@ -88,6 +92,9 @@ pub struct CaseView {
     pub units: Vec<UnitView>,
     pub deviations: usize,
     pub timeline: Vec<TimelineEntry>,
+    /// The map the case runs on, for drawing it.
+    #[serde(skip)]
+    pub map: Option<ValidMap>,
 }
 
 /// A case in a list: the pseudonym's part only, whoever reads it.
@@ -260,6 +267,8 @@ fn cut(
             kind: s.kind,
             role: map.role_of(s),
             after: s.after.clone(),
+            fields: s.params.fields.clone(),
+            ehr: s.recorded_in == RecordedIn::Ehr,
             state: if case.is_done(&s.key) || case.has_passed(map.map(), &s.key) {
                 "done"
             } else if open.iter().any(|a| a.step == s.key) {
@@ -324,5 +333,6 @@ fn cut(
         units,
         deviations: case.deviations.len(),
         timeline,
+        map: Some(map.map().clone()),
     }
 }

@@ -271,6 +271,7 @@ impl Loaded {
         SiteOverlay {
             site_name: self.site_name.clone(),
             steps,
+            progress: BTreeMap::new(),
         }
     }
 
