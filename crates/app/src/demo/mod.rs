@@ -6,9 +6,11 @@
 //! By section, in seeding order: `organizations` (organizations, sites, facilities, people and
 //! the partnerships between them), `programs` (each manufacturer's program and its published
 //! process map), `site_work` (site maps refined, proposed and signed; readiness visits and
-//! gaps), `contracting` (agreements, deliverables and the gate's verdicts) and `history` (the
+//! gaps), `contracting` (agreements, deliverables and the gate's verdicts), `cases` (patients'
+//! cases at the authorized site, to several stages) and `history` (the
 //! same seeding dated [`HISTORY_DAYS`] back, for the `demo` command).
 
+mod cases;
 mod contracting;
 mod history;
 mod organizations;
@@ -44,6 +46,7 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     // What the seeded commands enqueued (the gate's reviews) runs now, as the server's worker
     // would run it; LUH-MAIN's authorization is already recorded by Helixa's contracts lead.
     app.run_due_jobs().await?;
+    cases::cases(app).await?;
     Ok(logins)
 }
 

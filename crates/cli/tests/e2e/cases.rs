@@ -171,7 +171,7 @@ async fn every_demo_role_reads_a_case_over_the_api_within_its_view_of_the_patien
                         "{email} ({view:?}) and {secret}: {body}"
                     );
                 }
-                assert!(body.contains("VAN-LUH-MAIN-0001"), "{email}");
+                assert!(body.contains("VAN-LUH-MAIN-0007"), "{email}");
                 for list in [
                     format!("/api/v1/sites/{site}/cases"),
                     format!("/api/v1/partnerships/{pship}/cases"),

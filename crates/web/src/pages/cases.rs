@@ -494,7 +494,7 @@ mod tests {
         for text in [
             NAME,
             MRN,
-            "VAN-LUH-MAIN-0001",
+            "VAN-LUH-MAIN-0007",
             "Referral received",
             "What you can do next",
         ] {
@@ -556,7 +556,7 @@ mod tests {
             assert_eq!(page.status, StatusCode::OK, "{email}");
             assert_eq!(page.body.contains(NAME), name, "{email}");
             assert_eq!(page.body.contains(MRN), mrn, "{email}");
-            page.assert_has("VAN-LUH-MAIN-0001");
+            page.assert_has("VAN-LUH-MAIN-0007");
             let listed = reader.get(&list).await;
             assert!(!listed.body.contains(NAME), "{email}");
         }
