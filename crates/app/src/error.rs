@@ -332,7 +332,7 @@ mod tests {
                         "{constraint}: database wording {word:?} in {message:?}"
                     );
                 }
-                let typed = ["name", "code", "email", "deliverable"];
+                let typed = ["name", "code", "email", "deliverable", "mrn"];
                 assert!(
                     field.is_empty() || typed.contains(&field.as_str()),
                     "{field}"

@@ -4,13 +4,12 @@
 //! several stages of the CAR-T map, with one case on hold and one cancelled with a
 //! care-transition note. All names are fictional.
 
-use super::{find, user};
+use super::{Launch, find, launch, user};
 use crate::cases::{CaseInput, NewCase, NewPatient, StepView};
 use crate::{App, AppError};
 use cellpath_domain::Date;
 use cellpath_domain::events::cases::EhrAttestation;
 use cellpath_domain::process_map::StepKind;
-use cellpath_store::Page;
 
 /// What happens to a case after its steps.
 enum Then {
@@ -69,32 +68,13 @@ const PATIENTS: &[(&str, &str, &str, usize, Then)] = &[
 
 pub(super) async fn cases(app: &App) -> Result<(), AppError> {
     let coordinator = user(app, "coordinator@lakeshore.example").await?;
-    let orgs = app.store.organizations(Page::all()).await?;
-    let lakeshore = find(orgs.clone(), "Lakeshore", |o| {
-        o.name == "Lakeshore University Health"
-    })
-    .await?;
-    let helixa = find(orgs, "Helixa", |o| o.name == "Helixa Therapeutics").await?;
-    let pship = find(
-        app.store
-            .partnerships_of(&lakeshore.id, Page::all())
-            .await?,
-        "partnership",
-        |p| p.manufacturer_id == helixa.id,
-    )
-    .await?;
-    let vantacel = find(
-        app.store.programs_of(&helixa.id, Page::all()).await?,
-        "Vantacel",
-        |p| p.name == "Vantacel",
-    )
-    .await?;
-    let site = find(
-        app.store.sites_of(&lakeshore.id, Page::all()).await?,
-        "LUH-MAIN",
-        |s| s.code == "LUH-MAIN",
-    )
-    .await?;
+    let Launch {
+        pship,
+        vantacel,
+        sites,
+        ..
+    } = launch(app).await?;
+    let site = find(sites, "LUH-MAIN", |s| s.code == "LUH-MAIN").await?;
     for (name, dob, mrn, steps, then) in PATIENTS {
         let patient = app
             .register_patient(

@@ -59,6 +59,49 @@ async fn user(app: &App, email: &str) -> Result<Caller, AppError> {
     app.caller_for_user(&u.id, Via::System).await
 }
 
+/// The demo's launch: Helixa × Lakeshore for Vantacel, and Lakeshore's sites.
+struct Launch {
+    lakeshore: cellpath_store::Organization,
+    pship: cellpath_store::Partnership,
+    vantacel: cellpath_store::Program,
+    sites: Vec<cellpath_store::Site>,
+}
+
+async fn launch(app: &App) -> Result<Launch, AppError> {
+    let orgs = app.store.organizations(cellpath_store::Page::all()).await?;
+    let lakeshore = find(orgs.clone(), "Lakeshore", |o| {
+        o.name == "Lakeshore University Health"
+    })
+    .await?;
+    let helixa = find(orgs, "Helixa", |o| o.name == "Helixa Therapeutics").await?;
+    let pship = find(
+        app.store
+            .partnerships_of(&lakeshore.id, cellpath_store::Page::all())
+            .await?,
+        "partnership",
+        |p| p.manufacturer_id == helixa.id,
+    )
+    .await?;
+    let vantacel = find(
+        app.store
+            .programs_of(&helixa.id, cellpath_store::Page::all())
+            .await?,
+        "Vantacel",
+        |p| p.name == "Vantacel",
+    )
+    .await?;
+    let sites = app
+        .store
+        .sites_of(&lakeshore.id, cellpath_store::Page::all())
+        .await?;
+    Ok(Launch {
+        lakeshore,
+        pship,
+        vantacel,
+        sites,
+    })
+}
+
 async fn find<T>(items: Vec<T>, what: &str, pick: impl Fn(&T) -> bool) -> Result<T, AppError> {
     items
         .into_iter()
