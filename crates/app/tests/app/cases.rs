@@ -297,3 +297,73 @@ async fn each_reader_sees_the_patient_as_the_policy_allows() {
         }
     }
 }
+
+/// A scan of another bag at a handoff: refused, and the scan-mismatch deviation — only it — is
+/// on the record, in the words of the person at the bench.
+#[tokio::test]
+async fn a_scan_of_another_bag_is_refused_and_only_its_deviation_is_written() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
+        // The demo's fourth case has been collected: the handoff to the courier is next.
+        let listed = app.cases_of_site(&coordinator, &ids.main).await.unwrap();
+        let collected = listed
+            .iter()
+            .find(|c| c.pseudonym == "VAN-LUH-MAIN-0004")
+            .unwrap();
+        let apheresis = as_user(&app, "apheresis@lakeshore.example").await;
+        app.act_on_case(
+            &apheresis,
+            &collected.id,
+            CaseInput::AddIdentifier {
+                kind: cellpath_domain::program::IdentifierKind::Isbt128Din,
+                text: "W1234 26 000012".into(),
+                unit: None,
+            },
+            "",
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+        let before = app.case(&coordinator, &collected.id).await.unwrap();
+        let handoff: CaseInput = serde_json::from_value(serde_json::json!({
+            "command": "handoff", "step": "courier_handoff",
+            "from": "apheresis unit", "to": "Polar Courier",
+            "scan": { "expected": "isbt128_din", "text": "W1234 26 000017" },
+            "temperature": { "status": "in_range" },
+        }))
+        .unwrap();
+        let refused = app
+            .act_on_case(&apheresis, &collected.id, handoff, "", None, None)
+            .await
+            .unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("does not belong to case VAN-LUH-MAIN-0004"),
+            "{}: {refused}",
+            db.label
+        );
+        let after = app.case(&coordinator, &collected.id).await.unwrap();
+        assert_eq!(after.version, before.version + 1, "{}", db.label);
+        assert_eq!(after.deviations, 1);
+        assert!(
+            after
+                .timeline
+                .last()
+                .unwrap()
+                .text
+                .contains("scan mismatch deviation"),
+            "{:?}",
+            after.timeline.last()
+        );
+        assert!(
+            after
+                .steps
+                .iter()
+                .any(|s| s.key == "courier_handoff" && s.state == "current")
+        );
+    }
+}

@@ -190,3 +190,37 @@ async fn every_demo_role_reads_a_case_over_the_api_within_its_view_of_the_patien
         s.shutdown().await;
     }
 }
+
+/// `cellpath case list|show`: the operator reads the demo's cases by pseudonym, never a name.
+#[tokio::test]
+async fn the_operator_lists_and_shows_cases_by_pseudonym() {
+    use crate::support::{cellpath_on, seed_demo, stdout};
+    let db = cellpath_app::testing::TestDb::sqlite().await;
+    let app = seed_demo(&db).await;
+    let site = site_id(&app, "Lakeshore University Health", "LUH-MAIN").await;
+    app.close().await;
+    let url = db.url.as_str();
+    let out = cellpath_on(url, &["case", "list", "--site", &site, "--json"], None);
+    assert!(out.status.success(), "{out:?}");
+    let listed: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(listed.len(), 6, "the demo's six cases");
+    let text = stdout(&out);
+    assert!(
+        !text.contains("Whitfield") && !text.contains("LUH-1000000"),
+        "{text}"
+    );
+    let on_hold = listed
+        .iter()
+        .find(|c| c["status"] == "on_hold")
+        .expect("the demo has a case on hold");
+    let out = cellpath_on(
+        url,
+        &["case", "show", on_hold["id"].as_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success(), "{out:?}");
+    let shown = stdout(&out);
+    assert!(shown.contains("status: on hold since"), "{shown}");
+    assert!(shown.contains("opened case VAN-LUH-MAIN-"), "{shown}");
+    assert!(!shown.contains("Whitfield"), "{shown}");
+}
