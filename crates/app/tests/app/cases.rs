@@ -117,7 +117,7 @@ async fn a_case_opens_only_where_the_site_is_authorized_and_names_what_is_missin
             "{}",
             db.label
         );
-        assert_replays(&app, &db.label).await;
+        assert_replays(&app, db.label).await;
     }
 }
 
@@ -241,7 +241,7 @@ async fn a_step_goes_to_its_role_and_a_refusal_says_what_to_do() {
             "{}",
             db.label
         );
-        assert_replays(&app, &db.label).await;
+        assert_replays(&app, db.label).await;
     }
 }
 
