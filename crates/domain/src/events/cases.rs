@@ -335,6 +335,40 @@ pub struct CaseMigrated {
     pub at: Micros,
 }
 
+vocabulary!(
+    /// Where the payer's prior authorization stands.
+    PriorAuthorizationStatus, "prior authorization status" {
+        Pending => "pending",
+        Approved => "approved",
+        Denied => "denied",
+    }
+);
+
+/// The payer's prior authorization: requested on a day, decided (approved or denied) on a
+/// later one, under the payer's reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorAuthorization {
+    pub status: PriorAuthorizationStatus,
+    pub requested_on: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_on: Option<Date>,
+    pub reference: String,
+}
+
+/// Benefits verified for the case (the latest replaces the one before): the payer, the plan
+/// and where the prior authorization stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenefitsVerified {
+    pub case_id: String,
+    pub payer: String,
+    pub plan: String,
+    pub prior_authorization: PriorAuthorization,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
 pub type CaseOpened = Created<CaseFields>;
 
 vocabulary!(
@@ -404,6 +438,7 @@ case_events! {
     Resumed(CaseResumed) => "case.resumed",
     Cancelled(CaseCancelled) => "case.cancelled",
     Migrated(CaseMigrated) => "case.migrated",
+    BenefitsVerified(BenefitsVerified) => "case.benefits_verified",
 }
 
 impl CaseEvent {
@@ -425,6 +460,7 @@ impl CaseEvent {
             CaseEvent::Resumed(e) => &e.case_id,
             CaseEvent::Cancelled(e) => &e.case_id,
             CaseEvent::Migrated(e) => &e.case_id,
+            CaseEvent::BenefitsVerified(e) => &e.case_id,
         }
     }
 

@@ -117,6 +117,8 @@ pub struct Case {
     /// Every handoff, in order.
     pub custody: Vec<CustodyRecorded>,
     pub deviations: Vec<DeviationRecorded>,
+    /// The benefits last verified.
+    pub benefits: Option<crate::events::cases::BenefitsVerified>,
 }
 
 impl Case {
@@ -324,6 +326,7 @@ pub fn evolve(mut case: Case, event: &CaseEvent) -> Case {
                 at: e.at,
             };
         }
+        CaseEvent::BenefitsVerified(e) => case.benefits = Some(e.clone()),
         CaseEvent::Migrated(e) => {
             let old = std::mem::take(&mut case.steps);
             case.steps = e
