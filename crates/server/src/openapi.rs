@@ -4,7 +4,7 @@
 
 use axum::Json;
 use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Deliverable, Scope};
-use cellpath_domain::events::cases::CaseState;
+use cellpath_domain::events::cases::{CaseState, PriorAuthorizationStatus};
 use cellpath_domain::process_map::{RecordedIn, SignatureMeaning, Stage, StepKind};
 use cellpath_domain::program::{IdentifierKind, Issuer, Modality};
 use cellpath_domain::readiness::Severity;
@@ -1151,6 +1151,9 @@ fn schemas() -> Value {
             "yours": { "type": "array", "items": text(), "description": "the steps you may do now" },
             "units": { "type": "array", "items": { "type": "object", "properties": { "key": text(), "name": text(), "state": text() } } },
             "deviations": int(),
+            "benefits": { "type": "object", "description": "the benefits last verified; payer, plan and reference for the chain_of_identity and full views only", "properties": {
+                "status": { "enum": words::<PriorAuthorizationStatus>() }, "requested_on": day(), "decided_on": day(),
+                "payer": text(), "plan": text(), "reference": text(), "verified_by": text(), "verified_at": micros() } },
             "timeline": { "type": "array", "items": { "type": "object", "properties": { "at": micros(), "text": text() } } },
         } }),
         "Prediction": object(&["planned", "p50", "p90"], &[
@@ -1551,6 +1554,15 @@ fn case_command() -> Value {
             command("hold", &["reason"], vec![("reason", reason())]),
             command("resume", &["note"], vec![("note", reason())]),
             command("cancel", &["care_transition_note"], vec![("care_transition_note", reason())]),
+            command("verify_benefits", &["payer", "plan", "prior_authorization"], vec![
+                ("payer", text()), ("plan", text()),
+                ("prior_authorization", object(&["status", "requested_on", "reference"], &[
+                    ("status", json!({ "enum": words::<PriorAuthorizationStatus>() })),
+                    ("requested_on", day()),
+                    ("decided_on", day()),
+                    ("reference", text()),
+                ])),
+            ]),
         ],
     })
 }

@@ -11,7 +11,9 @@ use super::{Loaded, actor_of};
 use crate::write::{Write, follow_up_of};
 use crate::{App, AppError, Caller, Idem, Outcome};
 use cellpath_domain::Date;
-use cellpath_domain::events::cases::{CaseEvent, EhrAttestation, ReleaseDecision};
+use cellpath_domain::events::cases::{
+    CaseEvent, EhrAttestation, PriorAuthorization, ReleaseDecision,
+};
 use cellpath_domain::journey::{
     Action, Command, Disposition, Entry, Handoff, Item, LateAdministration, Refusal, Scan,
     Temperature, decide,
@@ -168,6 +170,12 @@ pub enum CaseInput {
     },
     Cancel {
         care_transition_note: String,
+    },
+    /// Benefits verified: payer, plan and the prior authorization.
+    VerifyBenefits {
+        payer: String,
+        plan: String,
+        prior_authorization: PriorAuthorization,
     },
 }
 
@@ -338,6 +346,15 @@ impl CaseInput {
                 care_transition_note,
             } => Command::Cancel {
                 care_transition_note,
+            },
+            CaseInput::VerifyBenefits {
+                payer,
+                plan,
+                prior_authorization,
+            } => Command::VerifyBenefits {
+                payer,
+                plan,
+                prior_authorization,
             },
         }
     }

@@ -145,6 +145,20 @@ pub(crate) fn sentence(
             "{} cancelled the case; care goes on: {} ({at})",
             e.by.name, e.care_transition_note
         ),
+        CaseEvent::BenefitsVerified(e) => {
+            let pa = &e.prior_authorization;
+            if identifiers {
+                format!(
+                    "{} verified benefits: {}, {}; prior authorization {} {} ({at})",
+                    e.by.name, e.payer, e.plan, pa.reference, pa.status
+                )
+            } else {
+                format!(
+                    "{} verified benefits; prior authorization {} ({at})",
+                    e.by.name, pa.status
+                )
+            }
+        }
         CaseEvent::Migrated(e) => format!(
             "{} moved the case to a newer version of the site's map ({at})",
             e.by.name

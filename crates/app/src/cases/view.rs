@@ -8,7 +8,7 @@ use super::timeline::{sentence, when};
 use crate::{App, AppError, Caller};
 use cellpath_domain::Date;
 use cellpath_domain::Role;
-use cellpath_domain::events::cases::CaseState;
+use cellpath_domain::events::cases::{CaseState, PriorAuthorizationStatus};
 use cellpath_domain::journey::{Available, CaseIdentifier, CaseStatus, available};
 use cellpath_domain::policy::PatientView;
 use cellpath_domain::process_map::{RecordedIn, Stage, StepKind, ValidMap};
@@ -59,6 +59,24 @@ pub struct TimelineEntry {
     pub text: String,
 }
 
+/// The benefits last verified: the prior authorization's status and days for every reader;
+/// payer, plan and reference for the chain-of-identity and full views.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenefitsView {
+    pub status: PriorAuthorizationStatus,
+    pub requested_on: Date,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_on: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    pub verified_by: String,
+    pub verified_at: i64,
+}
+
 /// A case as the caller may see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseView {
@@ -91,6 +109,8 @@ pub struct CaseView {
     pub yours: Vec<String>,
     pub units: Vec<UnitView>,
     pub deviations: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub benefits: Option<BenefitsView>,
     pub timeline: Vec<TimelineEntry>,
     /// The map the case runs on, for drawing it.
     #[serde(skip)]
@@ -332,6 +352,19 @@ fn cut(
         yours,
         units,
         deviations: case.deviations.len(),
+        benefits: case.benefits.as_ref().map(|b| {
+            let shown = |t: &String| identifiers_shown.then(|| t.clone());
+            BenefitsView {
+                status: b.prior_authorization.status,
+                requested_on: b.prior_authorization.requested_on.clone(),
+                decided_on: b.prior_authorization.decided_on.clone(),
+                payer: shown(&b.payer),
+                plan: shown(&b.plan),
+                reference: shown(&b.prior_authorization.reference),
+                verified_by: b.by.name.clone(),
+                verified_at: b.at,
+            }
+        }),
         timeline,
         map: Some(map.map().clone()),
     }

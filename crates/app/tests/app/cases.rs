@@ -367,3 +367,40 @@ async fn a_scan_of_another_bag_is_refused_and_only_its_deviation_is_written() {
         );
     }
 }
+
+/// Finance verifies benefits: every reader sees where the prior authorization stands; only
+/// the chain-of-identity and full views see the payer, the plan and the reference.
+#[tokio::test]
+async fn benefits_are_verified_by_finance_and_shown_within_each_view() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let case_id = open(&app, &ids, &ids.main).await.unwrap();
+        let finance = as_user(&app, "finance@lakeshore.example").await;
+        let today = today(&app);
+        let verify: CaseInput = serde_json::from_value(serde_json::json!({
+            "command": "verify_benefits", "payer": "Great Lakes Health Plan", "plan": "PPO Gold",
+            "prior_authorization": { "status": "approved", "requested_on": today.plus_days(-5),
+                "decided_on": today, "reference": "PA-2026-118204" },
+        }))
+        .unwrap();
+        app.act_on_case(&finance, &case_id, verify, "", None, None)
+            .await
+            .unwrap();
+        for (email, payer) in [
+            ("finance@lakeshore.example", true),
+            ("patient.ops@helixa.example", true),
+            ("quality@helixa.example", false),
+        ] {
+            let view = app
+                .case(&as_user(&app, email).await, &case_id)
+                .await
+                .unwrap();
+            let b = view.benefits.expect("verified");
+            assert_eq!(b.status.as_str(), "approved", "{email}");
+            let json = serde_json::to_string(&view.timeline).unwrap();
+            assert_eq!(b.payer.is_some(), payer, "{email}");
+            assert_eq!(json.contains("PA-2026-118204"), payer, "{email}");
+        }
+    }
+}

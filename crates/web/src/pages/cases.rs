@@ -17,7 +17,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::cases::{CaseInput, CaseView, NewCase, NewPatient, StepView};
 use cellpath_app::views::Page;
-use cellpath_domain::events::cases::{CaseState, EhrAttestation};
+use cellpath_domain::Date;
+use cellpath_domain::events::cases::{
+    CaseState, EhrAttestation, PriorAuthorization, PriorAuthorizationStatus,
+};
 use cellpath_domain::policy::{Action, PatientView, Relation, ResourceKind};
 use cellpath_domain::process_map::{SignatureMeaning, StepKind};
 use maud::{Markup, html};
@@ -245,6 +248,28 @@ fn input_of(form: &FormData, step: Option<&StepView>, now: i64) -> Result<CaseIn
         "cancel" => CaseInput::Cancel {
             care_transition_note: form.get("care_transition_note").into(),
         },
+        "verify_benefits" => {
+            let day = |name: &str| -> Result<Option<Date>, String> {
+                match form.get(name).trim() {
+                    "" => Ok(None),
+                    t => Date::parse(t).map(Some).map_err(|e| format!("{name}: {e}")),
+                }
+            };
+            CaseInput::VerifyBenefits {
+                payer: form.get("payer").into(),
+                plan: form.get("plan").into(),
+                prior_authorization: PriorAuthorization {
+                    status: form
+                        .get("pa_status")
+                        .parse::<PriorAuthorizationStatus>()
+                        .map_err(|e| e.to_string())?,
+                    requested_on: day("requested_on")?
+                        .ok_or("enter the day the prior authorization was requested")?,
+                    decided_on: day("decided_on")?,
+                    reference: form.get("reference").into(),
+                },
+            }
+        }
         other => return Err(format!("this page cannot send the action {other:?}")),
     })
 }
@@ -331,6 +356,33 @@ fn step_form(ctx: &Ctx, case: &CaseView, step: &StepView) -> Markup {
     }
 }
 
+/// The benefits form, for the site's finance and coordinators.
+fn benefits_form(ctx: &Ctx, case: &CaseView) -> Markup {
+    let action = format!("{}/actions", paths::case(&case.id));
+    html! {
+        form #benefits-form method="post" action=(action) {
+            (csrf_field(ctx.csrf()))
+            (hidden("command", "verify_benefits"))
+            (hidden("version", case.version))
+            div.field-grid {
+                label { "Payer" input type="text" name="payer" required; }
+                label { "Plan" input type="text" name="plan" required; }
+                label { "Prior authorization"
+                    select name="pa_status" {
+                        option value="pending" { "pending" }
+                        option value="approved" { "approved" }
+                        option value="denied" { "denied" }
+                    }
+                }
+                label { "Requested on" input type="date" name="requested_on" required; }
+                label { "Decided on" input type="date" name="decided_on"; }
+                label { "Reference" input type="text" name="reference" required; }
+            }
+            button type="submit" { "Record benefits" }
+        }
+    }
+}
+
 fn case_actions(ctx: &Ctx, case: &CaseView) -> Markup {
     let action = format!("{}/actions", paths::case(&case.id));
     let form = |command: &str, field: &str, label: &str, button: &str| {
@@ -388,6 +440,11 @@ async fn render_case(
         .iter()
         .filter(|s| case.yours.contains(&s.key))
         .collect();
+    let benefits_staff = case.view == PatientView::Full
+        && matches!(
+            ctx.caller().principal.as_ref().map(|p| p.role),
+            Some(cellpath_domain::Role::Finance | cellpath_domain::Role::Coordinator)
+        );
     let site_staff = case.view == PatientView::Full
         && matches!(
             ctx.caller().principal.as_ref().map(|p| p.role),
@@ -434,6 +491,21 @@ async fn render_case(
                 ul.next-steps { @for s in &yours { (step_form(ctx, &case, s)) } }
             }
             @if site_staff { (case_actions(ctx, &case)) }
+        }
+        section.panel #benefits {
+            h2 { "Benefits" }
+            @match &case.benefits {
+                None => p.empty { "Benefits not verified yet." },
+                Some(b) => dl.facts {
+                    dt { "Prior authorization" } dd { (b.status.as_str()) " · requested " (b.requested_on.as_str())
+                        @if let Some(d) = &b.decided_on { " · decided " (d.as_str()) } }
+                    @if let Some(p) = &b.payer { dt { "Payer" } dd { (p) } }
+                    @if let Some(p) = &b.plan { dt { "Plan" } dd { (p) } }
+                    @if let Some(r) = &b.reference { dt { "Reference" } dd { (r) } }
+                    dt { "Verified by" } dd { (b.verified_by) " " (time_el(b.verified_at)) }
+                },
+            }
+            @if benefits_staff && case.status != CaseState::Cancelled { (benefits_form(ctx, &case)) }
         }
         section.panel #map {
             h2 { "Where the case stands" }
@@ -544,6 +616,31 @@ mod tests {
             .await;
         assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
         again.assert_has("already done");
+
+        let mut finance = Browser::signed_in(&demo, "finance@lakeshore.example").await;
+        let verified = finance
+            .submit(
+                &case_page,
+                "benefits-form",
+                &action,
+                &[
+                    ("command", "verify_benefits"),
+                    ("payer", "Great Lakes Health Plan"),
+                    ("plan", "PPO Gold"),
+                    ("pa_status", "pending"),
+                    (
+                        "requested_on",
+                        &cellpath_domain::Date::of_micros(demo.app.now())
+                            .as_str()
+                            .to_string(),
+                    ),
+                    ("reference", "PA-2026-551"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(verified.status, StatusCode::SEE_OTHER, "{}", verified.body);
+        coordinator.get(&case_page).await.assert_has("PA-2026-551");
 
         for (email, name, mrn) in [
             ("patient.ops@helixa.example", true, false),
