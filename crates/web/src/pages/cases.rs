@@ -630,9 +630,7 @@ mod tests {
                     ("pa_status", "pending"),
                     (
                         "requested_on",
-                        &cellpath_domain::Date::of_micros(demo.app.now())
-                            .as_str()
-                            .to_string(),
+                        cellpath_domain::Date::of_micros(demo.app.now()).as_str(),
                     ),
                     ("reference", "PA-2026-551"),
                 ],
