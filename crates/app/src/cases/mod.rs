@@ -19,6 +19,7 @@ use cellpath_domain::events::cases::CaseEvent;
 use cellpath_domain::journey::{Actor, Case, CaseMap, evolve};
 use cellpath_domain::policy::{Action, PatientView, Relation, ResourceKind};
 use cellpath_store::{CaseEventRow, CaseRow, Partnership};
+use std::sync::Arc;
 
 /// A case as stored and folded, with the map it runs on and how the caller stands to it.
 pub(crate) struct Loaded {
@@ -26,7 +27,7 @@ pub(crate) struct Loaded {
     pub partnership: Partnership,
     pub events: Vec<(CaseEventRow, CaseEvent)>,
     pub case: Case,
-    pub map: CaseMap,
+    pub map: Arc<CaseMap>,
     pub relation: Relation,
 }
 
@@ -90,8 +91,20 @@ impl App {
     }
 
     /// The map a case runs on: the site map version's effective map with the site's local
-    /// owner of each step.
-    pub(crate) async fn case_map(&self, site_map_version_id: &str) -> Result<CaseMap, AppError> {
+    /// owner of each step. Built once per version and kept: cases run only on versions both
+    /// sides signed, which never change.
+    pub(crate) async fn case_map(
+        &self,
+        site_map_version_id: &str,
+    ) -> Result<Arc<CaseMap>, AppError> {
+        if let Some(map) = self
+            .case_maps
+            .read()
+            .expect("the case map cache is never poisoned: nothing panics holding it")
+            .get(site_map_version_id)
+        {
+            return Ok(map.clone());
+        }
         let version = self
             .store
             .site_map_version(site_map_version_id)
@@ -100,7 +113,12 @@ impl App {
                 AppError::not_found(format!("site map version {site_map_version_id}"))
             })?;
         let (_, refinement, map) = self.effective_site_map(&version).await?;
-        Ok(CaseMap::refined(map, &refinement))
+        let map = Arc::new(CaseMap::refined(map, &refinement));
+        self.case_maps
+            .write()
+            .expect("the case map cache is never poisoned: nothing panics holding it")
+            .insert(site_map_version_id.to_string(), map.clone());
+        Ok(map)
     }
 
     /// The caller may change the case (act on it): checked by the policy for the patient in
