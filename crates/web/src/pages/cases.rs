@@ -543,6 +543,11 @@ mod tests {
         let site = demo.site("LUH-MAIN").await;
         let mut coordinator = Browser::signed_in(&demo, "coordinator@lakeshore.example").await;
         let list = crate::paths::site_cases(&site.id);
+        // The site's page leads to its cases.
+        coordinator
+            .get(&crate::paths::site(&site.id))
+            .await
+            .assert_has(&format!(r#"href="{list}""#));
         let page = coordinator.get(&list).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let program = vantacel_option(&page.body);
