@@ -10,7 +10,7 @@ mod open;
 mod timeline;
 mod view;
 
-pub use act::{CaseActed, CaseInput};
+pub use act::{CaseActed, CaseInput, ScanInput};
 pub use open::{CaseOpenedView, NewCase, NewPatient, PatientRegistration};
 pub use view::{BenefitsView, CaseListItem, CaseView, PatientIdentity, StepView, TimelineEntry};
 

@@ -1,8 +1,9 @@
 //! Patients' cases at LUH-MAIN on Vantacel (the one site the demo authorizes), through the
 //! same commands a person uses: each patient registered on Lakeshore's ledger, the case opened
 //! on the partnership's, then its steps done in order by the role each belongs to — to
-//! several stages of the CAR-T map, with one case on hold and one cancelled with a
-//! care-transition note. All names are fictional.
+//! several stages of the CAR-T map, with one case on hold, one cancelled with a care-transition
+//! note, and one through the manufacturer and back into the cell lab (a temperature excursion
+//! on the way). All names are fictional.
 
 use super::{Launch, find, launch, user};
 use crate::cases::{CaseInput, NewCase, NewPatient, StepView};
@@ -14,6 +15,10 @@ use cellpath_domain::process_map::StepKind;
 /// What happens to a case after its steps.
 enum Then {
     Nothing,
+    /// On to the manufacturer and back: the bag handed to the courier and received at
+    /// manufacturing, released, shipped back with a temperature excursion, stored in the cell
+    /// lab.
+    ToStorage,
     Hold(&'static str),
     Cancel(&'static str),
 }
@@ -63,6 +68,13 @@ const PATIENTS: &[(&str, &str, &str, usize, Then)] = &[
         Then::Cancel(
             "the patient chose hospice care; care returns to Dr. Marsh at Lakeshore Oncology, who has the referral packet",
         ),
+    ),
+    (
+        "Rosa Delgado-Ferreira",
+        "1977-10-02",
+        "LUH-10000007",
+        6,
+        Then::ToStorage,
     ),
 ];
 
@@ -123,6 +135,10 @@ pub(super) async fn cases(app: &App) -> Result<(), AppError> {
         }
         let last = match then {
             Then::Nothing => None,
+            Then::ToStorage => {
+                to_storage(app, &case.id).await?;
+                None
+            }
             Then::Hold(reason) => Some(CaseInput::Hold {
                 reason: (*reason).into(),
             }),
@@ -135,6 +151,122 @@ pub(super) async fn cases(app: &App) -> Result<(), AppError> {
                 .await?
                 .fresh()?;
         }
+    }
+    Ok(())
+}
+
+/// The collected bag through the manufacturer and back into the cell lab's freezer, each step
+/// by the role it belongs to, every handoff scanned.
+async fn to_storage(app: &App, case_id: &str) -> Result<(), AppError> {
+    use cellpath_domain::events::cases::ReleaseDecision;
+    use cellpath_domain::journey::Temperature;
+    use cellpath_domain::program::IdentifierKind;
+    let apheresis = user(app, "apheresis@lakeshore.example").await?;
+    let patient_ops = user(app, "patient.ops@helixa.example").await?;
+    let quality = user(app, "quality@helixa.example").await?;
+    let cell_lab = user(app, "cell.lab@lakeshore.example").await?;
+    let scan = |expected, text: &str| {
+        Some(crate::cases::ScanInput {
+            expected,
+            text: text.into(),
+        })
+    };
+    let din = "W1234 26 000107";
+    let lot = "LOT-HX-24017";
+    let handoff = |step: &str, from: &str, to: &str, scanned, temperature| CaseInput::Handoff {
+        step: step.into(),
+        fields: Default::default(),
+        attestation: None,
+        items: Vec::new(),
+        from: from.into(),
+        to: to.into(),
+        location: None,
+        scan: scanned,
+        temperature,
+    };
+    let mut receipt = handoff(
+        "receipt_and_storage",
+        "Polar Courier",
+        "Lakeshore cell lab",
+        scan(IdentifierKind::LotNumber, lot),
+        Temperature::InRange,
+    );
+    if let CaseInput::Handoff { fields, .. } = &mut receipt {
+        *fields = [
+            (
+                "shipper temperature log",
+                "reviewed: one excursion to −120.5 °C",
+            ),
+            ("freezer position", "LN2-3 rack B slot 14"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    }
+    let steps: Vec<(&crate::Caller, CaseInput)> = vec![
+        (
+            &apheresis,
+            CaseInput::AddIdentifier {
+                kind: IdentifierKind::Isbt128Din,
+                text: din.into(),
+                unit: None,
+            },
+        ),
+        (
+            &apheresis,
+            handoff(
+                "courier_handoff",
+                "Apheresis unit",
+                "Polar Courier",
+                scan(IdentifierKind::Isbt128Din, din),
+                Temperature::InRange,
+            ),
+        ),
+        (
+            &patient_ops,
+            handoff(
+                "manufacturing_receipt",
+                "Polar Courier",
+                "Helixa manufacturing",
+                scan(IdentifierKind::Isbt128Din, din),
+                Temperature::InRange,
+            ),
+        ),
+        (
+            &patient_ops,
+            CaseInput::AddIdentifier {
+                kind: IdentifierKind::LotNumber,
+                text: lot.into(),
+                unit: None,
+            },
+        ),
+        (
+            &quality,
+            CaseInput::Release {
+                step: "release_decision".into(),
+                decision: ReleaseDecision::Released,
+                certificate_reference: "COA-HX-24017".into(),
+                certificate_sha256: crate::ids::sha256_hex("COA-HX-24017"),
+            },
+        ),
+        (
+            &patient_ops,
+            handoff(
+                "shipment",
+                "Helixa manufacturing",
+                "Polar Courier",
+                scan(IdentifierKind::LotNumber, lot),
+                Temperature::Excursion {
+                    reading_tenths_celsius: -1205,
+                },
+            ),
+        ),
+        (&cell_lab, receipt),
+    ];
+    for (by, input) in steps {
+        app.act_on_case(by, case_id, input, "", None, None)
+            .await?
+            .fresh()?;
     }
     Ok(())
 }

@@ -95,7 +95,7 @@ async fn a_case_opens_only_where_the_site_is_authorized_and_names_what_is_missin
                 view.initials.as_str(),
                 view.birth_year
             ),
-            ("VAN-LUH-MAIN-0007", "MQ", 1958),
+            ("VAN-LUH-MAIN-0008", "MQ", 1958),
             "{}",
             db.label
         );
@@ -288,10 +288,10 @@ async fn each_reader_sees_the_patient_as_the_policy_allows() {
                 }
             }
             let listed = app.cases_of_site(&reader, &ids.main).await.unwrap();
-            // The demo's six cases and this one, or none.
+            // The demo's seven cases and this one, or none.
             assert_eq!(
                 listed.len(),
-                if expected.is_some() { 7 } else { 0 },
+                if expected.is_some() { 8 } else { 0 },
                 "{email}"
             );
         }

@@ -571,7 +571,7 @@ mod tests {
         for text in [
             NAME,
             MRN,
-            "VAN-LUH-MAIN-0007",
+            "VAN-LUH-MAIN-0008",
             "Referral received",
             "What you can do next",
         ] {
@@ -656,7 +656,7 @@ mod tests {
             assert_eq!(page.status, StatusCode::OK, "{email}");
             assert_eq!(page.body.contains(NAME), name, "{email}");
             assert_eq!(page.body.contains(MRN), mrn, "{email}");
-            page.assert_has("VAN-LUH-MAIN-0007");
+            page.assert_has("VAN-LUH-MAIN-0008");
             let listed = reader.get(&list).await;
             assert!(!listed.body.contains(NAME), "{email}");
         }
