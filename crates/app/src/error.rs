@@ -60,6 +60,11 @@ pub enum AppError {
         "{what} was changed by someone else (now at version {current}); reload it and try again"
     )]
     Conflict { what: String, current: i64 },
+    /// The record as it stands now refuses the command, and could take it later or already
+    /// took someone else's (a case step done a moment ago by another person, a case on hold):
+    /// the message says what happened. HTTP 409.
+    #[error("{0}")]
+    State(String),
     #[error("send If-Match with the version you last read")]
     PreconditionRequired,
     #[error("{}", if .field.is_empty() { .message.clone() } else { format!("{}: {}", .field, .message) })]
@@ -186,6 +191,16 @@ const DUPLICATES: &[(&str, &str, &str)] = &[
         "",
         "this expiry reminder was already recorded",
     ),
+    (
+        "patients",
+        "mrn",
+        "a patient with this medical record number is already registered at this health system",
+    ),
+    (
+        "cases",
+        "",
+        "another case was opened at this site for this program at the same moment; try again",
+    ),
     // Enqueueing does nothing on this conflict; the message is for a change to that.
     (
         "jobs",
@@ -246,6 +261,8 @@ mod tests {
         include_str!("../../store/migrations/0007_deliverable_revocation.sql"),
         include_str!("../../store/migrations/0008_signing_lockout.sql"),
         include_str!("../../store/migrations/0009_jobs.sql"),
+        include_str!("../../store/migrations/0010_site_map_signatures.sql"),
+        include_str!("../../store/migrations/0011_cases.sql"),
     ];
 
     /// Every unique key of the schema as (table, columns, index name if it has one).
@@ -315,7 +332,7 @@ mod tests {
                         "{constraint}: database wording {word:?} in {message:?}"
                     );
                 }
-                let typed = ["name", "code", "email", "deliverable"];
+                let typed = ["name", "code", "email", "deliverable", "mrn"];
                 assert!(
                     field.is_empty() || typed.contains(&field.as_str()),
                     "{field}"

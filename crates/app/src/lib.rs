@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod bench;
+pub mod cases;
 pub mod clock;
 pub mod contracting;
 pub mod demo;
@@ -69,6 +70,13 @@ pub struct App {
     password_checks: Arc<AtomicU64>,
     session_touches: Arc<AtomicU64>,
     plans: Arc<plan_cache::PlanCache>,
+    /// The maps cases run on, by site map version (a version cases run on is signed by both
+    /// sides and never changes again).
+    case_maps: Arc<
+        std::sync::RwLock<
+            std::collections::HashMap<String, Arc<cellpath_domain::journey::CaseMap>>,
+        >,
+    >,
     jobs: jobs::Jobs,
 }
 
@@ -82,6 +90,7 @@ impl App {
             password_checks: Arc::new(AtomicU64::new(0)),
             session_touches: Arc::new(AtomicU64::new(0)),
             plans: Arc::new(plan_cache::PlanCache::default()),
+            case_maps: Arc::default(),
             jobs: jobs::Jobs::default(),
         }
     }

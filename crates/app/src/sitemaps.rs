@@ -145,6 +145,21 @@ impl App {
         Ok((program, valid))
     }
 
+    /// A site map version's program, the site's refinement and the effective map they make
+    /// (no access check: the caller has been checked for what it reads through it).
+    pub(crate) async fn effective_site_map(
+        &self,
+        version: &SiteMapVersion,
+    ) -> Result<(Program, SiteRefinement, ValidMap), AppError> {
+        let (program, base) = self.base_of(version).await?;
+        let refinement: SiteRefinement =
+            serde_json::from_value(version.refinement.clone()).map_err(internal)?;
+        let accepted = self.accepted_changes(&version.id).await?;
+        let effective = effective_map(&base, &refinement, &accepted, &map_context(&program)?)
+            .map_err(refinement_errors)?;
+        Ok((program, refinement, effective))
+    }
+
     /// Read a site map version with everything derived from it.
     pub async fn site_map(&self, caller: &Caller, id: &str) -> Result<SiteMapView, AppError> {
         let what = format!("site map version {id}");
@@ -162,14 +177,9 @@ impl App {
             )
             .await
             .map_err(|_| AppError::not_found(&what))?;
-        let (program, base) = self.base_of(&version).await?;
-        let refinement: SiteRefinement =
-            serde_json::from_value(version.refinement.clone()).map_err(internal)?;
         let proposals = self.store.map_proposals_of(id).await?;
-        let accepted = self.accepted_changes(id).await?;
+        let (program, refinement, effective) = self.effective_site_map(&version).await?;
         let ctx = map_context(&program)?;
-        let effective =
-            effective_map(&base, &refinement, &accepted, &ctx).map_err(refinement_errors)?;
         let content = SiteMapContent {
             site_map_version_id: &version.id,
             site_id: &version.site_id,

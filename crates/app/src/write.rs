@@ -83,7 +83,37 @@ pub(crate) fn follow_up<E: Event + Send + Sync + 'static>(
     Box::new(move |a| (E::KIND.to_string(), payload(&make(a))))
 }
 
+/// A further event of the same command whose type is known only when it is made (the journey
+/// engine's case events, one enum of many types).
+pub(crate) fn follow_up_of<E: Serialize + Send + Sync + 'static>(
+    kind: &'static str,
+    event: E,
+) -> FollowUp {
+    Box::new(move |_| {
+        (
+            kind.to_string(),
+            serde_json::to_value(&event).expect("an event serializes to JSON"),
+        )
+    })
+}
+
 impl<T> Write<T> {
+    /// Record an event whose type is known only when it is made (`kind`, e.g. a case event's
+    /// [`cellpath_domain::events::cases::CaseEvent::kind`]).
+    pub fn event_of_kind<E: Serialize>(
+        ledger_id: impl Into<String>,
+        kind: &'static str,
+        event: &E,
+        build: impl Fn(&Appended) -> T + Send + Sync + 'static,
+    ) -> Write<T> {
+        Write::of(
+            ledger_id.into(),
+            kind,
+            serde_json::to_value(event).expect("an event serializes to JSON"),
+            Arc::new(build),
+        )
+    }
+
     /// Record `event` on `ledger_id`; `build` makes the command's answer from the appended
     /// event. Answers 200 unless [`Write::created`].
     pub fn event<E: Event>(

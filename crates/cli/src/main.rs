@@ -83,6 +83,9 @@ pub enum Command {
     /// The authorization gate: is a site an authorized treatment center for a program, or
     /// what is missing (exit 1 when not authorized).
     Gate(commands::gate::GateArgs),
+    /// Patients' cases as the operator sees them (pseudonyms only): `list --site`, `show ID`.
+    #[command(subcommand)]
+    Case(commands::case::CaseCommand),
     /// An organization's notices across its partnerships, newest first: expiry reminders and
     /// sites authorized, suspended or reinstated (`--send` records the reminders due first).
     Notices(commands::notices::NoticesArgs),

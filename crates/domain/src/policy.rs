@@ -334,7 +334,8 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
         // dispense, bill and report (minimum necessary: its admins and contracts people see the
         // pseudonym only); the manufacturer's patient ops the chain of identity; everyone else
         // on an active or ended partnership the pseudonym. A case is opened by the coordinator
-        // or the physician; the journey's work is done by the clinical roles at the site and,
+        // or the physician; the journey's work is done by the clinical roles at the site (and
+        // finance, which verifies benefits) and,
         // on the manufacturer's side, by patient ops and quality (scheduling, release) —
         // which step each may do is the journey's rule, on top of this.
         (K::Patient, OwnOrg) => {
@@ -353,7 +354,8 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
                 Read if clinical || role == Role::Finance => Shows(PatientView::Full),
                 Read => Shows(PatientView::Pseudonym),
                 Create => Decision::allow_if(matches!(role, Role::Coordinator | Role::Physician)),
-                Update => Decision::allow_if(clinical),
+                // Finance verifies benefits and prior authorization on the case.
+                Update => Decision::allow_if(clinical || role == Role::Finance),
                 Sign => Forbidden,
             }
         }

@@ -4,6 +4,7 @@
 
 use axum::Json;
 use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Deliverable, Scope};
+use cellpath_domain::events::cases::{CaseState, PriorAuthorizationStatus};
 use cellpath_domain::process_map::{RecordedIn, SignatureMeaning, Stage, StepKind};
 use cellpath_domain::program::{IdentifierKind, Issuer, Modality};
 use cellpath_domain::readiness::Severity;
@@ -625,6 +626,60 @@ pub const OPERATIONS: &[Operation] = &[
         201,
         "Signature",
     ),
+    (
+        "post",
+        "/api/v1/patients",
+        "registerPatient",
+        "Register a patient's identity at one of your sites (health system's ledger; coordinator or physician)",
+        Some("PatientInput"),
+        201,
+        "PatientRegistration",
+    ),
+    (
+        "post",
+        "/api/v1/cases",
+        "openCase",
+        "Open a case for a registered patient where the site is authorized for the program today (partnership's ledger)",
+        Some("NewCase"),
+        201,
+        "CaseOpened",
+    ),
+    (
+        "get",
+        "/api/v1/cases/{id}",
+        "getCase",
+        "A case, cut to your view of its patient: where it stands on its map, what can be done next, its timeline",
+        None,
+        200,
+        "Case",
+    ),
+    (
+        "post",
+        "/api/v1/cases/{id}/actions",
+        "actOnCase",
+        "Act on a case: a step, a signature, a hold, a cancellation (password re-entered for signed actions; If-Match optional)",
+        Some("CaseAction"),
+        200,
+        "CaseActed",
+    ),
+    (
+        "get",
+        "/api/v1/sites/{id}/cases",
+        "listSiteCases",
+        "The cases of a site you may see (pseudonym, initials, birth year, status)",
+        None,
+        200,
+        "CaseList",
+    ),
+    (
+        "get",
+        "/api/v1/partnerships/{id}/cases",
+        "listPartnershipCases",
+        "The cases of a partnership you may see (pseudonym, initials, birth year, status)",
+        None,
+        200,
+        "CaseList",
+    ),
 ];
 
 /// Request bodies that carry a password re-entered to e-sign: their operations get
@@ -635,6 +690,7 @@ const SIGNING_REQUESTS: &[&str] = &[
     "CloseGap",
     "DeliverableInput",
     "DeliverableRevocation",
+    "CaseAction",
 ];
 
 /// How a signature made through the API works, said on every operation that signs.
@@ -1050,6 +1106,56 @@ fn schemas() -> Value {
             }
         },
         "SiteAuthorizationList": list_of(json!({ "$ref": "#/components/schemas/SiteAuthorization" })),
+        "PatientInput": object(&["site_id", "name", "date_of_birth", "mrn"], &[
+            ("site_id", text()), ("name", text()), ("date_of_birth", day()),
+            ("mrn", json!({ "type": "string", "description": "the medical record number, 1–40 characters" })),
+        ]),
+        "PatientRegistration": object(&["patient_id", "registration"], &[
+            ("patient_id", text()),
+            ("registration", json!({ "type": "string", "description": "hash of the patient.registered event, which the case names across ledgers" })),
+        ]),
+        "NewCase": object(&["partnership_id", "site_id", "program_id", "patient_id"], &[
+            ("partnership_id", text()), ("site_id", text()), ("program_id", text()), ("patient_id", text()),
+        ]),
+        "CaseOpened": object(&["id", "pseudonym", "version"], &[
+            ("id", text()), ("pseudonym", json!({ "type": "string", "description": "program code, site code, sequence, e.g. VAN-LUH-MAIN-0042" })), ("version", int()),
+        ]),
+        "CaseAction": object(&["action"], &[
+            ("action", case_command()),
+            ("password", json!({ "type": "string", "description": "the signer's password, re-entered, for sign, deviation and a late administration" })),
+        ]),
+        "CaseActed": object(&["case_id", "pseudonym", "version", "recorded", "at"], &[
+            ("case_id", text()), ("pseudonym", text()), ("version", int()),
+            ("recorded", json!({ "type": "array", "items": text(), "description": "the types of the events written, e.g. case.step_recorded" })),
+            ("at", micros()),
+        ]),
+        "CaseListItem": object(&["id", "pseudonym", "initials", "birth_year", "status", "partnership_id", "site_id", "program_id", "version", "opened_at", "updated_at"], &[
+            ("id", text()), ("pseudonym", text()), ("initials", text()), ("birth_year", int()),
+            ("status", json!({ "enum": words::<CaseState>() })),
+            ("partnership_id", text()), ("site_id", text()), ("program_id", text()),
+            ("version", int()), ("opened_at", micros()), ("updated_at", micros()),
+        ]),
+        "CaseList": list_of(json!({ "$ref": "#/components/schemas/CaseListItem" })),
+        "Case": json!({ "type": "object", "required": ["id", "pseudonym", "initials", "birth_year", "view", "status", "status_text", "partnership_id", "site_id", "site_name", "program_id", "program_name", "map_version_id", "version", "opened_at", "identifiers", "steps", "available", "yours", "units", "deviations", "timeline"], "properties": {
+            "id": text(), "pseudonym": text(), "initials": text(), "birth_year": int(),
+            "view": { "enum": ["pseudonym", "chain_of_identity", "full"], "description": "what you see of the patient" },
+            "patient": { "type": "object", "description": "chain_of_identity and full views only; mrn in the full view only", "properties": { "name": text(), "date_of_birth": day(), "mrn": text() } },
+            "status": { "enum": words::<CaseState>() },
+            "status_text": text(),
+            "partnership_id": text(), "site_id": text(), "site_name": text(),
+            "program_id": text(), "program_name": text(), "map_version_id": text(),
+            "version": int(), "opened_at": micros(),
+            "identifiers": { "type": "array", "description": "chain_of_identity and full views only", "items": { "type": "object", "properties": { "kind": { "enum": words::<IdentifierKind>() }, "value": text(), "unit": text() } } },
+            "steps": { "type": "array", "items": { "type": "object", "properties": { "key": text(), "name": text(), "stage": { "enum": words::<Stage>() }, "kind": { "enum": words::<StepKind>() }, "role": { "enum": words::<Role>() }, "after": list_of(text()), "fields": list_of(text()), "ehr": { "type": "boolean" }, "state": { "enum": ["done", "current", "waiting"] }, "attempt": int() } } },
+            "available": { "type": "array", "items": { "type": "object", "properties": { "step": text(), "name": text(), "kind": { "enum": words::<StepKind>() }, "attempt": int(), "roles": list_of(json!({ "enum": words::<Role>() })), "waiting": list_of(text()) } } },
+            "yours": { "type": "array", "items": text(), "description": "the steps you may do now" },
+            "units": { "type": "array", "items": { "type": "object", "properties": { "key": text(), "name": text(), "state": text() } } },
+            "deviations": int(),
+            "benefits": { "type": "object", "description": "the benefits last verified; payer, plan and reference for the chain_of_identity and full views only", "properties": {
+                "status": { "enum": words::<PriorAuthorizationStatus>() }, "requested_on": day(), "decided_on": day(),
+                "payer": text(), "plan": text(), "reference": text(), "verified_by": text(), "verified_at": micros() } },
+            "timeline": { "type": "array", "items": { "type": "object", "properties": { "at": micros(), "text": text() } } },
+        } }),
         "Prediction": object(&["planned", "p50", "p90"], &[
             ("planned", date()), ("p50", date()), ("p90", date()),
         ]),
@@ -1372,6 +1478,106 @@ fn query_params(op_id: &str, response: &str) -> Vec<Value> {
         )],
         _ => vec![],
     }
+}
+
+/// A case action's `command`: one schema per command, each with exactly its fields.
+fn case_command() -> Value {
+    let fields = json!({ "type": "object", "additionalProperties": { "type": "string" }, "description": "the step's listed fields, by name" });
+    let attestation = object(
+        &["reference", "charted_at"],
+        &[
+            ("reference", text()),
+            (
+                "charted_at",
+                json!({ "type": "integer", "minimum": -LEDGER_INT_MAX, "maximum": LEDGER_INT_MAX, "description": "when it was charted, microseconds since the Unix epoch, UTC" }),
+            ),
+        ],
+    );
+    let reason = || json!({ "type": "string", "description": "in words" });
+    let scan = object(
+        &["expected", "text"],
+        &[
+            ("expected", json!({ "enum": words::<IdentifierKind>() })),
+            (
+                "text",
+                json!({ "type": "string", "description": "as scanned or typed" }),
+            ),
+        ],
+    );
+    let disposition = json!({ "oneOf": [
+        object(&["disposition"], &[("disposition", json!({ "const": "infused_whole" }))]),
+        object(&["disposition", "volume_ml"], &[("disposition", json!({ "const": "infused_in_part" })), ("volume_ml", json!({ "type": "integer", "minimum": 0, "maximum": 4_294_967_295_u64 }))]),
+        object(&["disposition", "reason"], &[("disposition", json!({ "enum": ["not_infused", "returned", "discarded"] })), ("reason", reason())]),
+    ] });
+    let temperature = json!({ "oneOf": [
+        object(&["status"], &[("status", json!({ "const": "in_range" }))]),
+        object(&["status", "reading_tenths_celsius"], &[("status", json!({ "const": "excursion" })), ("reading_tenths_celsius", json!({ "type": "integer", "minimum": i32::MIN, "maximum": i32::MAX }))]),
+    ] });
+    let item = json!({ "oneOf": [
+        { "const": "starting_material" },
+        object(&["unit"], &[("unit", text())]),
+    ] });
+    let command = |name: &str, required: &[&str], props: Vec<(&str, Value)>| {
+        let mut all = vec![("command", json!({ "const": name }))];
+        all.extend(props);
+        let mut req = vec!["command"];
+        req.extend(required);
+        object(&req, &all)
+    };
+    let step = |name: &str, required: &[&str], mut props: Vec<(&'static str, Value)>| {
+        props.extend([
+            ("step", text()),
+            ("fields", fields.clone()),
+            ("attestation", attestation.clone()),
+        ]);
+        let mut req = vec!["step"];
+        req.extend(required);
+        command(name, &req, props)
+    };
+    json!({
+        "description": "The journey command. Step commands name the `step` and carry its listed `fields`, or the EHR `attestation` for a step charted in the EHR. sign, deviation and administer with a late_reason are signed: send the password.",
+        "oneOf": [
+            step("record", &[], vec![]),
+            step("handoff", &["from", "to", "temperature"], vec![
+                ("items", list_of(item)), ("from", text()), ("to", text()), ("location", text()),
+                ("scan", scan.clone()), ("temperature", temperature),
+            ]),
+            command("release", &["step", "decision", "certificate_reference", "certificate_sha256"], vec![
+                ("step", text()),
+                ("decision", json!({ "enum": ["released", "out_of_specification", "manufacturing_failure"] })),
+                ("certificate_reference", text()),
+                ("certificate_sha256", json!({ "type": "string", "description": "64 lower-case hex digits" })),
+            ]),
+            step("schedule", &["on"], vec![("on", day()), ("slot", text())]),
+            step("pass_hold", &[], vec![]),
+            step("thaw", &[], vec![]),
+            step("administer", &["disposition"], vec![("disposition", disposition.clone()), ("late_reason", reason())]),
+            step("monitor", &["from"], vec![("from", day())]),
+            step("follow_up", &[], vec![]),
+            step("checklist", &["ticked"], vec![("ticked", list_of(text()))]),
+            step("sign", &["meaning"], vec![("meaning", json!({ "enum": words::<SignatureMeaning>() }))]),
+            step("verify", &[], vec![("scan", scan)]),
+            command("add_identifier", &["kind", "text"], vec![
+                ("kind", json!({ "enum": words::<IdentifierKind>() })), ("text", text()), ("unit", text()),
+            ]),
+            command("end_unit", &["unit", "disposition"], vec![("unit", text()), ("disposition", disposition)]),
+            command("skip", &["step", "reason"], vec![("step", text()), ("reason", reason())]),
+            command("repeat", &["step", "reason"], vec![("step", text()), ("reason", reason())]),
+            command("deviation", &["reason"], vec![("step", text()), ("reason", reason())]),
+            command("hold", &["reason"], vec![("reason", reason())]),
+            command("resume", &["note"], vec![("note", reason())]),
+            command("cancel", &["care_transition_note"], vec![("care_transition_note", reason())]),
+            command("verify_benefits", &["payer", "plan", "prior_authorization"], vec![
+                ("payer", text()), ("plan", text()),
+                ("prior_authorization", object(&["status", "requested_on", "reference"], &[
+                    ("status", json!({ "enum": words::<PriorAuthorizationStatus>() })),
+                    ("requested_on", day()),
+                    ("decided_on", day()),
+                    ("reference", text()),
+                ])),
+            ]),
+        ],
+    })
 }
 
 /// 2^53 − 1: every integer a request carries is within ±this (the ledger's range).

@@ -109,6 +109,12 @@ impl From<AppError> for ApiError {
                 "Changed by someone else",
                 detail,
             ),
+            AppError::State(_) => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Not possible as the record stands",
+                detail,
+            ),
             AppError::PreconditionRequired => Problem::new(
                 StatusCode::PRECONDITION_REQUIRED,
                 "precondition-required",

@@ -3,6 +3,7 @@
 //! answer — one transaction), and the queries the app reads with. One implementation serves
 //! SQLite and PostgreSQL through sqlx `Any`; what differs between them lives in `dialect`.
 
+pub mod cases;
 pub mod contracting;
 mod decode;
 mod dialect;
@@ -17,6 +18,7 @@ mod replay;
 pub mod testing;
 mod write;
 
+pub use cases::{CaseEventRow, CaseRow, Patient};
 pub use contracting::{
     Agreement, DeliverableRecord, ExpiryReminder, SiteAuthorization, SiteMapSignature,
     TrackTemplateRow,

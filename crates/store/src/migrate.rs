@@ -51,6 +51,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "site_map_signatures",
         include_str!("../migrations/0010_site_map_signatures.sql"),
     ),
+    (11, "cases", include_str!("../migrations/0011_cases.sql")),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

@@ -95,6 +95,16 @@ pub enum Operational {
         field: String,
         message: String,
     },
+    /// A check, not a row: the command was decided on the case at version `decided_on`, and
+    /// adds `events` of its events. Once they are projected, under the ledger's lock, the case
+    /// must stand at `decided_on + events`; otherwise someone else's events came in between
+    /// and the whole command is refused as a conflict (two people acting on the same step at
+    /// once: exactly one is written).
+    CaseDecidedOn {
+        case_id: String,
+        decided_on: i64,
+        events: i64,
+    },
     /// A job that must follow the command (e.g. the gate's review), written with its cause so
     /// neither exists without the other; nothing is added when the same work is queued
     /// already (`jobs::NewJob::dedupe_key`).
@@ -443,6 +453,23 @@ async fn apply_operational(
     match op {
         Operational::Enqueue(job) => {
             crate::jobs::insert(tx, job, now).await?;
+        }
+        Operational::CaseDecidedOn {
+            case_id,
+            decided_on,
+            events,
+        } => {
+            let (version,): (i64,) = sqlx::query_as("SELECT version FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_one(&mut **tx)
+                .await?;
+            if version != decided_on + events {
+                return Err(StoreError::Conflict {
+                    kind: "case",
+                    id: case_id.clone(),
+                    current: version - events,
+                });
+            }
         }
         Operational::KeepsAnActiveAdmin {
             org_id,

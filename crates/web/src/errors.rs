@@ -76,6 +76,9 @@ impl IntoResponse for WebError {
             WebError::App(e @ AppError::Conflict { .. }) => {
                 page(StatusCode::CONFLICT, "Changed by someone else", e.to_string())
             }
+            WebError::App(e @ AppError::State(_)) => {
+                page(StatusCode::CONFLICT, "Not possible now", e.to_string())
+            }
             WebError::App(e @ AppError::LoginFailed(_)) => {
                 page(StatusCode::FORBIDDEN, "Not allowed", e.to_string())
             }

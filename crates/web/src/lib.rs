@@ -43,8 +43,8 @@ use axum::routing::{get, post};
 use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
-    agreements, facilities, gate, home, ledger, login, notices, onboarding, orgs, partnerships,
-    plans, programs, readiness, site_maps, sites, tokens, users,
+    agreements, cases, facilities, gate, home, ledger, login, notices, onboarding, orgs,
+    partnerships, plans, programs, readiness, site_maps, sites, tokens, users,
 };
 
 /// Environment variable that says the site is served over https, so cookies get `Secure`.
@@ -118,6 +118,9 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/orgs/{id}", get(orgs::show).post(orgs::update))
         .route("/orgs/{id}/sites", get(sites::list).post(sites::create))
         .route("/sites/{id}", get(sites::show).post(sites::update))
+        .route("/sites/{id}/cases", get(cases::list).post(cases::open))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/actions", post(cases::act))
         .route(
             "/orgs/{id}/facilities",
             get(facilities::list).post(facilities::create),

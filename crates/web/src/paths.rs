@@ -107,6 +107,14 @@ pub fn ledger(id: &str) -> String {
     format!("/ledgers/{id}")
 }
 
+pub fn site_cases(site_id: &str) -> String {
+    format!("/sites/{site_id}/cases")
+}
+
+pub fn case(id: &str) -> String {
+    format!("/cases/{id}")
+}
+
 #[cfg(test)]
 mod tests {
     /// The paths are the router's (`lib.rs`): each one a route, with the ids in their places.
@@ -119,6 +127,8 @@ mod tests {
             (super::org_facilities("o"), "\"/orgs/{id}/facilities\""),
             (super::org_users("o"), "\"/orgs/{id}/users\""),
             (super::site("s"), "\"/sites/{id}\""),
+            (super::site_cases("s"), "\"/sites/{id}/cases\""),
+            (super::case("c"), "\"/cases/{id}\""),
             (super::facility("f"), "\"/facilities/{id}\""),
             (super::user("u"), "\"/users/{id}\""),
             (super::program("p"), "\"/programs/{id}\""),

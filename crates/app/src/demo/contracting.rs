@@ -1,6 +1,6 @@
 //! Contracting: agreements, gate deliverables and the gate's verdicts on the ledger.
 
-use super::{DEMO_PASSWORD, HISTORY_DAYS, find, user};
+use super::{DEMO_PASSWORD, HISTORY_DAYS, Launch, find, launch, user};
 use crate::contracting::{AgreementInput, DeliverableInput, DocumentInput};
 use crate::{App, AppError, Caller};
 use cellpath_domain::LedgerInt;
@@ -16,31 +16,12 @@ pub(super) async fn contracting_work(app: &App) -> Result<(), AppError> {
     let lakeshore_contracts = user(app, "contracts@lakeshore.example").await?;
     let helixa_onboarding = user(app, "onboarding@helixa.example").await?;
     let org = |c: &Caller| c.principal.as_ref().map(|p| p.user_id.clone());
-    let lakeshore = find(
-        app.store.organizations(Page::all()).await?,
-        "Lakeshore",
-        |o| o.name == "Lakeshore University Health",
-    )
-    .await?;
-    let helixa = find(app.store.organizations(Page::all()).await?, "Helixa", |o| {
-        o.name == "Helixa Therapeutics"
-    })
-    .await?;
-    let pship = find(
-        app.store
-            .partnerships_of(&lakeshore.id, Page::all())
-            .await?,
-        "partnership",
-        |p| p.manufacturer_id == helixa.id,
-    )
-    .await?;
-    let vantacel = find(
-        app.store.programs_of(&helixa.id, Page::all()).await?,
-        "Vantacel",
-        |p| p.name == "Vantacel",
-    )
-    .await?;
-    let sites = app.store.sites_of(&lakeshore.id, Page::all()).await?;
+    let Launch {
+        lakeshore,
+        pship,
+        vantacel,
+        sites,
+    } = launch(app).await?;
     let main = find(sites.clone(), "LUH-MAIN", |s| s.code == "LUH-MAIN").await?;
     let north = find(sites, "LUH-NORTH", |s| s.code == "LUH-NORTH").await?;
 

@@ -6,9 +6,11 @@
 //! By section, in seeding order: `organizations` (organizations, sites, facilities, people and
 //! the partnerships between them), `programs` (each manufacturer's program and its published
 //! process map), `site_work` (site maps refined, proposed and signed; readiness visits and
-//! gaps), `contracting` (agreements, deliverables and the gate's verdicts) and `history` (the
+//! gaps), `contracting` (agreements, deliverables and the gate's verdicts), `cases` (patients'
+//! cases at the authorized site, to several stages) and `history` (the
 //! same seeding dated [`HISTORY_DAYS`] back, for the `demo` command).
 
+mod cases;
 mod contracting;
 mod history;
 mod organizations;
@@ -44,6 +46,7 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     // What the seeded commands enqueued (the gate's reviews) runs now, as the server's worker
     // would run it; LUH-MAIN's authorization is already recorded by Helixa's contracts lead.
     app.run_due_jobs().await?;
+    cases::cases(app).await?;
     Ok(logins)
 }
 
@@ -54,6 +57,49 @@ async fn user(app: &App, email: &str) -> Result<Caller, AppError> {
         .await?
         .ok_or_else(|| AppError::Internal(format!("demo user {email}")))?;
     app.caller_for_user(&u.id, Via::System).await
+}
+
+/// The demo's launch: Helixa × Lakeshore for Vantacel, and Lakeshore's sites.
+struct Launch {
+    lakeshore: cellpath_store::Organization,
+    pship: cellpath_store::Partnership,
+    vantacel: cellpath_store::Program,
+    sites: Vec<cellpath_store::Site>,
+}
+
+async fn launch(app: &App) -> Result<Launch, AppError> {
+    let orgs = app.store.organizations(cellpath_store::Page::all()).await?;
+    let lakeshore = find(orgs.clone(), "Lakeshore", |o| {
+        o.name == "Lakeshore University Health"
+    })
+    .await?;
+    let helixa = find(orgs, "Helixa", |o| o.name == "Helixa Therapeutics").await?;
+    let pship = find(
+        app.store
+            .partnerships_of(&lakeshore.id, cellpath_store::Page::all())
+            .await?,
+        "partnership",
+        |p| p.manufacturer_id == helixa.id,
+    )
+    .await?;
+    let vantacel = find(
+        app.store
+            .programs_of(&helixa.id, cellpath_store::Page::all())
+            .await?,
+        "Vantacel",
+        |p| p.name == "Vantacel",
+    )
+    .await?;
+    let sites = app
+        .store
+        .sites_of(&lakeshore.id, cellpath_store::Page::all())
+        .await?;
+    Ok(Launch {
+        lakeshore,
+        pship,
+        vantacel,
+        sites,
+    })
 }
 
 async fn find<T>(items: Vec<T>, what: &str, pick: impl Fn(&T) -> bool) -> Result<T, AppError> {

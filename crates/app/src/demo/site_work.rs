@@ -1,6 +1,6 @@
 //! Site work: refined site maps, proposals and signatures; readiness visits and gaps.
 
-use super::{DEMO_PASSWORD, find, user};
+use super::{DEMO_PASSWORD, Launch, find, launch, user};
 use crate::readiness::VisitInput;
 use crate::{App, AppError};
 use cellpath_domain::process_map::{RecordedIn, Step, StepKind, StepParams};
@@ -31,37 +31,18 @@ fn observe(facility: &str, capability: &str, value: Observed) -> Observation {
 
 /// Refined site maps, proposals, signatures, visits and gaps for the demo's partnerships.
 pub(super) async fn site_work(app: &App) -> Result<(), AppError> {
-    let lakeshore = find(
-        app.store.organizations(Page::all()).await?,
-        "Lakeshore",
-        |o| o.name == "Lakeshore University Health",
-    )
-    .await?;
-    let helixa = find(app.store.organizations(Page::all()).await?, "Helixa", |o| {
-        o.name == "Helixa Therapeutics"
-    })
-    .await?;
+    let Launch {
+        lakeshore,
+        pship,
+        vantacel,
+        sites,
+    } = launch(app).await?;
     let piedmont = find(
         app.store.organizations(Page::all()).await?,
         "Piedmont",
         |o| o.name == "Piedmont Valley Health",
     )
     .await?;
-    let pship = find(
-        app.store
-            .partnerships_of(&lakeshore.id, Page::all())
-            .await?,
-        "partnership",
-        |p| p.manufacturer_id == helixa.id,
-    )
-    .await?;
-    let vantacel = find(
-        app.store.programs_of(&helixa.id, Page::all()).await?,
-        "Vantacel",
-        |p| p.name == "Vantacel",
-    )
-    .await?;
-    let sites = app.store.sites_of(&lakeshore.id, Page::all()).await?;
     let main = find(sites.clone(), "LUH-MAIN", |s| s.code == "LUH-MAIN").await?;
     let cancer = find(sites.clone(), "LUH-CANCER", |s| s.code == "LUH-CANCER").await?;
     let north = find(sites, "LUH-NORTH", |s| s.code == "LUH-NORTH").await?;

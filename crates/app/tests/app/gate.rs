@@ -360,7 +360,7 @@ async fn a_withdrawn_agreement_suspends_an_authorization_and_a_new_one_reinstate
         assert_eq!(recorded.missing, serde_json::json!([]));
         let events: Vec<String> = app
             .store()
-            .events_newest_first(&ids.partnership, Page::first(20))
+            .events_newest_first(&ids.partnership, Page::first(200))
             .await
             .unwrap()
             .into_iter()

@@ -4,6 +4,7 @@
 
 mod agreements;
 mod auth;
+mod cases;
 mod deliverables;
 mod demo;
 mod gate;

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod case;
 pub mod gate;
 pub mod identifiers;
 pub mod jobs;
@@ -200,6 +201,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Identifiers(c) => return identifiers::run(cli.json, c),
         Command::Simulate(c) => return simulate::run(cli.json, c),
         Command::Gate(args) => return gate::run(&cli.database_url, cli.json, args).await,
+        Command::Case(c) => return case::run(&cli.database_url, cli.json, c).await,
         Command::Notices(args) => return notices::run(&cli.database_url, cli.json, args).await,
         Command::Jobs(args) => return jobs::run(&cli.database_url, cli.json, args).await,
         Command::Onboarding(c) => return onboarding::run(&cli.database_url, cli.json, c).await,

@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod cases;
 mod cli;
 mod contract;
 mod first_use;

@@ -31,6 +31,9 @@ pub enum Scope {
     /// What an organization is told across its partnerships (`/onboarding`, `/notices`,
     /// `/organizations`).
     Across,
+    /// Patients and their cases: cut to each reader's view of the patient, walked over every
+    /// demo role by `e2e/cases.rs`.
+    Patient,
 }
 
 /// Every operation's scope; an operation not listed fails the walk.
@@ -46,6 +49,14 @@ pub fn scope(method: &str, path: &str) -> Scope {
         (_, p) if p.starts_with("/programs") || p.starts_with("/maps/") => Own,
         ("get", "/identifiers/check") => Own,
         ("get", "/organizations") | ("get", "/onboarding") | ("get", "/notices") => Across,
+        ("post", "/patients") | ("post", "/cases") => Patient,
+        (_, p)
+            if p.starts_with("/cases/{id}")
+                || p == "/sites/{id}/cases"
+                || p == "/partnerships/{id}/cases" =>
+        {
+            Patient
+        }
         (_, "/organizations/{id}") => HealthSystem,
         (_, "/organizations/{id}/sites")
         | (_, "/organizations/{id}/facilities")
@@ -181,7 +192,7 @@ async fn walk(
             continue;
         };
         let targets: Vec<String> = match scope {
-            Scope::Own => continue,
+            Scope::Own | Scope::Patient => continue,
             Scope::HealthSystem | Scope::HealthSystemRecords => vec![ids.health_system.clone()],
             Scope::HealthSystemRecord(kind) => ids
                 .records

@@ -43,6 +43,18 @@ pub struct UnitFields {
     pub thaw_window_minutes: u32,
 }
 
+/// The patient as the partnership's ledger knows them (DESIGN.md §3): initials, birth year,
+/// the salted SHA-256 of the identity kept on the health system's ledger, and the hash of the
+/// event that registered it there (the reference across ledgers).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasePatient {
+    pub initials: String,
+    pub birth_year: u32,
+    pub identity_sha256: String,
+    pub registration: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseFields {
@@ -53,6 +65,7 @@ pub struct CaseFields {
     pub map_version_id: String,
     /// E.g. `VAN-LUH-0042`; the patient's identity stays on the health system's ledger.
     pub pseudonym: String,
+    pub patient: CasePatient,
     /// The program's identifier scheme: the kinds of identifier its labels carry.
     pub identifier_kinds: Vec<IdentifierKind>,
     pub units: Vec<UnitFields>,
@@ -322,7 +335,52 @@ pub struct CaseMigrated {
     pub at: Micros,
 }
 
+vocabulary!(
+    /// Where the payer's prior authorization stands.
+    PriorAuthorizationStatus, "prior authorization status" {
+        Pending => "pending",
+        Approved => "approved",
+        Denied => "denied",
+    }
+);
+
+/// The payer's prior authorization: requested on a day, decided (approved or denied) on a
+/// later one, under the payer's reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorAuthorization {
+    pub status: PriorAuthorizationStatus,
+    pub requested_on: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_on: Option<Date>,
+    pub reference: String,
+}
+
+/// Benefits verified for the case (the latest replaces the one before): the payer, the plan
+/// and where the prior authorization stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenefitsVerified {
+    pub case_id: String,
+    pub payer: String,
+    pub plan: String,
+    pub prior_authorization: PriorAuthorization,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
 pub type CaseOpened = Created<CaseFields>;
+
+vocabulary!(
+    /// Where a case stands as a whole, as lists show it (the fold's `CaseStatus` without its
+    /// details).
+    CaseState, "case state" {
+        Active => "active",
+        OnHold => "on_hold",
+        Stopped => "stopped",
+        Cancelled => "cancelled",
+    }
+);
 
 /// Declares each type's `KIND` (and `each`), and [`CaseEvent`] with one variant per type.
 macro_rules! case_events {
@@ -380,4 +438,44 @@ case_events! {
     Resumed(CaseResumed) => "case.resumed",
     Cancelled(CaseCancelled) => "case.cancelled",
     Migrated(CaseMigrated) => "case.migrated",
+    BenefitsVerified(BenefitsVerified) => "case.benefits_verified",
+}
+
+impl CaseEvent {
+    /// The case the event is about.
+    pub fn case_id(&self) -> &str {
+        match self {
+            CaseEvent::Opened(e) => &e.id,
+            CaseEvent::IdentifierAdded(e) => &e.case_id,
+            CaseEvent::StepRecorded(e) => &e.case_id,
+            CaseEvent::StepSigned(e) => &e.case_id,
+            CaseEvent::StepVerified(e) => &e.case_id,
+            CaseEvent::CustodyRecorded(e) => &e.case_id,
+            CaseEvent::StepCompleted(e) => &e.case_id,
+            CaseEvent::StepSkipped(e) => &e.case_id,
+            CaseEvent::AttemptStarted(e) => &e.case_id,
+            CaseEvent::DeviationRecorded(e) => &e.case_id,
+            CaseEvent::UnitEnded(e) => &e.case_id,
+            CaseEvent::Held(e) => &e.case_id,
+            CaseEvent::Resumed(e) => &e.case_id,
+            CaseEvent::Cancelled(e) => &e.case_id,
+            CaseEvent::Migrated(e) => &e.case_id,
+            CaseEvent::BenefitsVerified(e) => &e.case_id,
+        }
+    }
+
+    /// The state the event puts the case in, when it changes it (what `evolve` does to the
+    /// status, for a projection that keeps only the state).
+    pub fn moves_to(&self) -> Option<CaseState> {
+        match self {
+            CaseEvent::Opened(_) | CaseEvent::Resumed(_) => Some(CaseState::Active),
+            CaseEvent::Held(_) => Some(CaseState::OnHold),
+            CaseEvent::Cancelled(_) => Some(CaseState::Cancelled),
+            CaseEvent::StepRecorded(StepRecorded {
+                outcome: Outcome::Released { decision, .. },
+                ..
+            }) if *decision != ReleaseDecision::Released => Some(CaseState::Stopped),
+            _ => None,
+        }
+    }
 }

@@ -5,8 +5,8 @@
 use super::identity::CaseIdentifier;
 use super::units::{Item, Micros, Thaw, Unit};
 use crate::events::cases::{
-    CaseEvent, CustodyRecorded, DeviationRecorded, Outcome, ReleaseDecision, StepRecorded,
-    StepSigned, StepVerified,
+    CaseEvent, CasePatient, CustodyRecorded, DeviationRecorded, Outcome, ReleaseDecision,
+    StepRecorded, StepSigned, StepVerified,
 };
 use crate::process_map::{Step, StepKind, ValidMap};
 use crate::program::IdentifierKind;
@@ -37,6 +37,20 @@ pub enum CaseStatus {
         care_transition_note: String,
         at: Micros,
     },
+}
+
+impl CaseStatus {
+    /// The status without its details, as lists show it; `None` before the case is opened.
+    pub fn state(&self) -> Option<crate::events::cases::CaseState> {
+        use crate::events::cases::CaseState;
+        match self {
+            CaseStatus::NotOpened => None,
+            CaseStatus::Active => Some(CaseState::Active),
+            CaseStatus::OnHold { .. } => Some(CaseState::OnHold),
+            CaseStatus::Stopped { .. } => Some(CaseState::Stopped),
+            CaseStatus::Cancelled { .. } => Some(CaseState::Cancelled),
+        }
+    }
 }
 
 /// One attempt at a step: what was recorded for it so far.
@@ -90,6 +104,7 @@ pub struct Case {
     pub program_id: String,
     pub map_version_id: String,
     pub pseudonym: String,
+    pub patient: CasePatient,
     pub identifier_kinds: Vec<IdentifierKind>,
     pub status: CaseStatus,
     pub opened_at: Micros,
@@ -102,6 +117,8 @@ pub struct Case {
     /// Every handoff, in order.
     pub custody: Vec<CustodyRecorded>,
     pub deviations: Vec<DeviationRecorded>,
+    /// The benefits last verified.
+    pub benefits: Option<crate::events::cases::BenefitsVerified>,
 }
 
 impl Case {
@@ -206,6 +223,7 @@ pub fn evolve(mut case: Case, event: &CaseEvent) -> Case {
                 program_id: f.program_id.clone(),
                 map_version_id: f.map_version_id.clone(),
                 pseudonym: f.pseudonym.clone(),
+                patient: f.patient.clone(),
                 identifier_kinds: f.identifier_kinds.clone(),
                 status: CaseStatus::Active,
                 opened_at: f.opened_at,
@@ -308,6 +326,7 @@ pub fn evolve(mut case: Case, event: &CaseEvent) -> Case {
                 at: e.at,
             };
         }
+        CaseEvent::BenefitsVerified(e) => case.benefits = Some(e.clone()),
         CaseEvent::Migrated(e) => {
             let old = std::mem::take(&mut case.steps);
             case.steps = e

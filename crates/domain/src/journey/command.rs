@@ -3,7 +3,9 @@
 //! was re-entered), everything else is checked by `decide`.
 
 use super::units::{Disposition, Item, Micros, Temperature};
-use crate::events::cases::{ActedBy, EhrAttestation, ReleaseDecision};
+use crate::events::cases::{
+    ActedBy, CasePatient, EhrAttestation, PriorAuthorization, ReleaseDecision,
+};
 use crate::org::OrgKind;
 use crate::process_map::{SignatureMeaning, ValidMap};
 use crate::program::IdentifierKind;
@@ -58,6 +60,7 @@ pub struct OpenCase {
     pub program_id: String,
     pub map_version_id: String,
     pub pseudonym: String,
+    pub patient: CasePatient,
     /// The program's identifier scheme.
     pub identifier_kinds: Vec<IdentifierKind>,
 }
@@ -186,6 +189,12 @@ pub enum Command {
         care_transition_note: String,
     },
     Migrate(Box<Migration>),
+    /// Record the benefits verified: payer, plan, prior authorization.
+    VerifyBenefits {
+        payer: String,
+        plan: String,
+        prior_authorization: PriorAuthorization,
+    },
 }
 
 /// Minutes as microseconds, for building times in tests and callers.

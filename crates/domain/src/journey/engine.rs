@@ -268,6 +268,11 @@ pub fn decide(
         Command::Skip { step, reason } => d.skip(step, reason),
         Command::EndUnit { unit, disposition } => d.end_unit(unit, disposition),
         Command::Repeat { step, reason } => d.repeat(step, reason),
+        Command::VerifyBenefits {
+            payer,
+            plan,
+            prior_authorization,
+        } => d.verify_benefits(payer, plan, prior_authorization),
     }
 }
 

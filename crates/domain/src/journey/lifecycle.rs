@@ -9,19 +9,24 @@ use super::identity::{CaseIdentifier, ScanError, noun};
 use super::refusal::Refusal;
 use super::steps::unit_state_words;
 use super::units::{Disposition, UnitState};
+use crate::Date;
 use crate::Role;
 use crate::events::Created;
 use crate::events::cases::{
-    AttemptStarted, CaseCancelled, CaseEvent, CaseFields, CaseHeld, CaseMigrated, CaseResumed,
-    DeviationKind, DeviationRecorded, IdentifierAdded, UnitEnded, UnitFields,
+    AttemptStarted, BenefitsVerified, CaseCancelled, CaseEvent, CaseFields, CaseHeld, CaseMigrated,
+    CaseResumed, DeviationKind, DeviationRecorded, IdentifierAdded, PriorAuthorization,
+    PriorAuthorizationStatus, UnitEnded, UnitFields,
 };
 use crate::org::OrgKind;
 use crate::program::IdentifierKind;
-use crate::values::{Code, Notes};
+use crate::values::{Code, Name, Notes};
 use std::collections::BTreeMap;
 
 /// Roles that end a unit outside its administration (they hold the product at the site).
 const UNIT_ROLES: &[Role] = &[Role::CellLab, Role::Pharmacy, Role::Nurse];
+
+/// Roles that verify a patient's benefits and prior authorization.
+const BENEFITS_ROLES: &[Role] = &[Role::Finance, Role::Coordinator];
 
 /// Roles that put identifiers from labels on a case.
 const LABEL_ROLES: &[Role] = &[
@@ -42,6 +47,14 @@ impl Decider<'_> {
         }
         let role = self.site_role("opening a case")?;
         let pseudonym = text("the case pseudonym", Code::parse(&o.pseudonym))?;
+        let hex64 =
+            |h: &str| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !hex64(&o.patient.identity_sha256) || !hex64(&o.patient.registration) {
+            return Err(Refusal::BadValue {
+                what: "the patient's identity hash".into(),
+                problem: "the identity's SHA-256 and the registration's event hash are 64 lower-case hex digits each".into(),
+            });
+        }
         if o.identifier_kinds.is_empty() {
             return Err(Refusal::BadValue {
                 what: "the program's identifier scheme".into(),
@@ -72,6 +85,7 @@ impl Decider<'_> {
                     program_id: o.program_id.clone(),
                     map_version_id: o.map_version_id.clone(),
                     pseudonym: pseudonym.into_string(),
+                    patient: o.patient.clone(),
                     identifier_kinds: kinds,
                     units,
                     opened_by: self.by(Some(role)),
@@ -89,6 +103,61 @@ impl Decider<'_> {
             CaseCancelled {
                 case_id: self.case.id.clone(),
                 care_transition_note: note.into_string(),
+                by: self.by(Some(role)),
+                at: self.now,
+            }
+            .into(),
+        ])
+    }
+
+    /// Benefits verification (the site's finance or coordinator): the payer and plan named,
+    /// a prior authorization pending since its request, or approved or denied on a day not
+    /// before it — and nothing dated after today.
+    pub(super) fn verify_benefits(
+        &self,
+        payer: &str,
+        plan: &str,
+        pa: &PriorAuthorization,
+    ) -> Result<Vec<CaseEvent>, Refusal> {
+        self.side("verifying benefits", OrgKind::HealthSystem)?;
+        let role = self.role_among("verifying benefits", BENEFITS_ROLES)?;
+        let payer = text("the payer", Name::parse(payer))?;
+        let plan = text("the plan", Name::parse(plan))?;
+        let reference = text(
+            "the prior authorization's reference",
+            Code::parse(&pa.reference),
+        )?;
+        let today = Date::of_micros(self.now);
+        let bad = |problem: &str| Refusal::BadValue {
+            what: "the prior authorization".into(),
+            problem: problem.into(),
+        };
+        if pa.requested_on > today {
+            return Err(bad("it cannot be requested after today"));
+        }
+        match (pa.status, &pa.decided_on) {
+            (PriorAuthorizationStatus::Pending, Some(_)) => {
+                return Err(bad("a pending one has no decision day"));
+            }
+            (PriorAuthorizationStatus::Approved | PriorAuthorizationStatus::Denied, None) => {
+                return Err(bad("an approval or a denial needs the day it was decided"));
+            }
+            (_, Some(d)) if *d < pa.requested_on || *d > today => {
+                return Err(bad(
+                    "it is decided on or after the day it was requested, and not after today",
+                ));
+            }
+            _ => {}
+        }
+        Ok(vec![
+            BenefitsVerified {
+                case_id: self.case.id.clone(),
+                payer: payer.into_string(),
+                plan: plan.into_string(),
+                prior_authorization: PriorAuthorization {
+                    reference: reference.into_string(),
+                    ..pa.clone()
+                },
                 by: self.by(Some(role)),
                 at: self.now,
             }

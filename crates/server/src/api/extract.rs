@@ -188,6 +188,14 @@ impl Command {
     pub fn if_match(&self) -> Result<i64, ApiError> {
         if_match(&self.headers)
     }
+
+    /// The version named by `If-Match` when one is sent (where it is optional).
+    pub fn optional_if_match(&self) -> Result<Option<i64>, ApiError> {
+        match self.headers.get(header::IF_MATCH) {
+            Some(_) => if_match(&self.headers).map(Some),
+            None => Ok(None),
+        }
+    }
 }
 
 impl axum::extract::FromRequest<AppState> for Command {

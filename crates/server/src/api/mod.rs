@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+mod cases;
 mod contracts;
 mod extract;
 mod identifiers;
@@ -140,6 +141,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/partnerships/{id}/gate/{site}/{program}",
             get(contracts::gate),
+        )
+        .route("/api/v1/patients", post(cases::register_patient))
+        .route("/api/v1/cases", post(cases::open_case))
+        .route("/api/v1/cases/{id}", get(cases::get_case))
+        .route("/api/v1/cases/{id}/actions", post(cases::act))
+        .route("/api/v1/sites/{id}/cases", get(cases::list_site_cases))
+        .route(
+            "/api/v1/partnerships/{id}/cases",
+            get(cases::list_partnership_cases),
         )
         .route("/api/v1/notices", get(notices::list))
         .route("/api/v1/identifiers/check", get(identifiers::check))

@@ -1,6 +1,6 @@
 //! `project`: the one function that turns an event into current-state rows, through each
 //! capability's projector (`directory`, `auth`, `programs`, `site_maps`, `readiness`,
-//! `contracting`: its tables and its events). It runs in the event's transaction, and the
+//! `contracting`, `cases`: its tables and its events). It runs in the event's transaction, and the
 //! replay test runs it again over a whole history, so it must depend on nothing but the event.
 //! A typed event is read into its `cellpath_domain::events` type first; the row is still
 //! written from the payload as recorded, so JSON columns keep the text they always had.
@@ -10,6 +10,7 @@
 //! and applies only if the row is still at `version - 1` (optimistic concurrency).
 
 mod auth;
+mod cases;
 mod contracting;
 mod directory;
 mod programs;
@@ -262,7 +263,8 @@ pub(crate) async fn project(
         || programs::project(tx, event).await?
         || site_maps::project(tx, event).await?
         || readiness::project(tx, event).await?
-        || contracting::project(tx, event).await?;
+        || contracting::project(tx, event).await?
+        || cases::project(tx, event, hash).await?;
     if !projected {
         return Err(invalid(event, "unknown event type"));
     }
@@ -349,4 +351,13 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
         "track_templates",
         "id, org_id, program_id, items, version, created_at, updated_at",
     ),
+    (
+        "patients",
+        "id, org_id, site_id, name, date_of_birth, mrn, salt, registration, version, created_at, updated_at",
+    ),
+    (
+        "cases",
+        "id, partnership_id, site_id, program_id, map_version_id, pseudonym, initials, birth_year, identity_sha256, patient_registration, status, opened_at, version, created_at, updated_at",
+    ),
+    ("case_events", "ledger_id, seq, case_id"),
 ];

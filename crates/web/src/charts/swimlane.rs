@@ -26,6 +26,26 @@ pub struct SiteOverlay {
     pub site_name: String,
     /// By step key; keys the map does not have are ignored.
     pub steps: BTreeMap<String, StepOverlay>,
+    /// Where a patient's case stands on each step (a case's page); empty for a map.
+    pub progress: BTreeMap<String, Progress>,
+}
+
+/// Where a case stands on a step: done, open now, or waiting for steps before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Done,
+    Current,
+    Waiting,
+}
+
+impl Progress {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Progress::Done => "done",
+            Progress::Current => "current",
+            Progress::Waiting => "waiting",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -735,11 +755,16 @@ fn step_box(b: &StepBox, map: &ValidMap, overlay: Option<&SiteOverlay>) -> Marku
             class.push_str(name);
         }
     }
+    let progress = overlay.and_then(|o| o.progress.get(&s.key)).copied();
+    if let Some(p) = progress {
+        class.push(' ');
+        class.push_str(p.as_str());
+    }
     let h = b.height;
     let details_top = PAD_TOP + NAME_LH * b.name.len() as i32 + NAME_GAP;
     let chips_top = b.chips_top();
     html! {
-        g class=(class) data-step=(s.key) transform={ "translate(" (b.x) " " (b.y) ")" } {
+        g class=(class) data-step=(s.key) data-progress=[progress.map(Progress::as_str)] transform={ "translate(" (b.x) " " (b.y) ")" } {
             title { (tooltip(s, b.overlay, map, overlay)) }
             rect.step-box width=(BOX_W) height=(h) rx="6" {}
             @if s.controlled {
@@ -1197,6 +1222,7 @@ pub(crate) mod tests {
         SiteOverlay {
             site_name: "Riverside Medical Center".into(),
             steps,
+            progress: BTreeMap::new(),
         }
     }
 
@@ -1600,6 +1626,7 @@ pub(crate) mod tests {
                     ..StepOverlay::default()
                 },
             )]),
+            progress: BTreeMap::new(),
         };
         let svg = swimlane(&map, Some(&overlay)).into_string();
         assert!(!svg.contains("<script>"), "{svg}");

@@ -208,6 +208,7 @@ async fn render_site(
             ("City", html! { (site.city) }),
             ("Region", html! { (site.region) }),
             ("Health system", html! { a href={ (paths::org(&org.id)) } { (org.name) } }),
+            ("Patients' cases", html! { a #site-cases href={ (paths::site_cases(&site.id)) } { "Cases at this site" } }),
             ("Created", time_el(site.created_at)),
             ("Last changed", time_el(site.updated_at)),
             ("Version", html! { (site.version) }),

@@ -3,7 +3,7 @@
 //! every event type's payload, read back.
 
 use super::*;
-use crate::events::cases::Outcome;
+use crate::events::cases::{Outcome, PriorAuthorization, PriorAuthorizationStatus};
 use crate::events::{Event, Visit};
 use crate::process_map::ValidMap;
 use std::collections::BTreeMap;
@@ -426,6 +426,19 @@ fn every_kind_of_event() -> Run {
     let mut run = Run::opened(car_t());
     run.ok(
         "carla",
+        Command::VerifyBenefits {
+            payer: "Great Lakes Health Plan".into(),
+            plan: "PPO Gold".into(),
+            prior_authorization: PriorAuthorization {
+                status: PriorAuthorizationStatus::Pending,
+                requested_on: Date::of_micros(run.now),
+                decided_on: None,
+                reference: "PA-118204".into(),
+            },
+        },
+    );
+    run.ok(
+        "carla",
         Command::Hold {
             reason: "dental work first".into(),
         },
@@ -593,4 +606,58 @@ fn a_unit_ended_before_its_turn_takes_its_own_steps_with_it() {
         run.case.units["cd4"].disposition,
         Some(Disposition::InfusedWhole)
     );
+}
+
+#[test]
+fn benefits_are_verified_by_finance_or_the_coordinator_with_a_prior_authorization_that_adds_up() {
+    let mut run = Run::opened(car_t());
+    let today = Date::of_micros(run.now);
+    let verify = |status, requested_on: Date, decided_on: Option<Date>| Command::VerifyBenefits {
+        payer: "Great Lakes Health Plan".into(),
+        plan: "PPO Gold".into(),
+        prior_authorization: PriorAuthorization {
+            status,
+            requested_on,
+            decided_on,
+            reference: "PA-118204".into(),
+        },
+    };
+    use PriorAuthorizationStatus::*;
+    for (who, command, refusal) in [
+        (
+            "nina",
+            verify(Pending, today.clone(), None),
+            "verifying benefits is done by finance or coordinator",
+        ),
+        (
+            "carla",
+            verify(Pending, today.plus_days(1), None),
+            "cannot be requested after today",
+        ),
+        (
+            "carla",
+            verify(Pending, today.clone(), Some(today.clone())),
+            "a pending one has no decision day",
+        ),
+        (
+            "carla",
+            verify(Approved, today.clone(), None),
+            "needs the day it was decided",
+        ),
+        (
+            "carla",
+            verify(Denied, today.clone(), Some(today.plus_days(-1))),
+            "on or after the day it was requested",
+        ),
+    ] {
+        let r = run.refused(who, command);
+        assert!(r.to_string().contains(refusal), "{r}");
+    }
+    run.ok(
+        "carla",
+        verify(Approved, today.plus_days(-3), Some(today.clone())),
+    );
+    let benefits = run.case.benefits.clone().expect("recorded");
+    assert_eq!(benefits.prior_authorization.status, Approved);
+    assert_eq!(benefits.by.role, Some(Role::Coordinator));
 }

@@ -8,7 +8,7 @@ mod kinds;
 mod properties;
 
 use super::*;
-use crate::events::cases::{CaseEvent, EhrAttestation, ReleaseDecision};
+use crate::events::cases::{CaseEvent, CasePatient, EhrAttestation, ReleaseDecision};
 use crate::org::OrgKind;
 use crate::process_map::{ProcessMap, Step, StepKind, seeds, validate};
 use crate::program::IdentifierKind;
@@ -202,6 +202,12 @@ pub(super) fn open(pseudonym: &str) -> Command {
         program_id: "program_1".into(),
         map_version_id: "site_map_version_1".into(),
         pseudonym: pseudonym.into(),
+        patient: CasePatient {
+            initials: "JD".into(),
+            birth_year: 1961,
+            identity_sha256: "0".repeat(64),
+            registration: "1".repeat(64),
+        },
         identifier_kinds: vec![
             IdentifierKind::Isbt128Coi,
             IdentifierKind::Isbt128Din,

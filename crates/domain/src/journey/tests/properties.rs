@@ -337,6 +337,7 @@ impl Audit {
                 | CaseEvent::Resumed(_)
                 | CaseEvent::Migrated(_)
                 | CaseEvent::UnitEnded(_)
+                | CaseEvent::BenefitsVerified(_)
         );
         let completes_the_stop = matches!(e, CaseEvent::StepCompleted(c)
             if self.stopped == Some((c.step.clone(), c.attempt)));
@@ -461,7 +462,10 @@ impl Audit {
             CaseEvent::Held(_) => self.held = true,
             CaseEvent::Resumed(_) => self.held = false,
             CaseEvent::Cancelled(_) => self.cancelled = true,
-            CaseEvent::Opened(_) | CaseEvent::IdentifierAdded(_) | CaseEvent::Migrated(_) => {}
+            CaseEvent::Opened(_)
+            | CaseEvent::IdentifierAdded(_)
+            | CaseEvent::Migrated(_)
+            | CaseEvent::BenefitsVerified(_) => {}
         }
         Ok(())
     }

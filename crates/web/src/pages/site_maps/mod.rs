@@ -272,6 +272,7 @@ impl Loaded {
         SiteOverlay {
             site_name: self.site_name.clone(),
             steps,
+            progress: BTreeMap::new(),
         }
     }
 

@@ -1,0 +1,513 @@
+//! Acting on a case: the command as a person sends it (`CaseInput`), decided by the journey
+//! engine on the case folded from its events, and written in one transaction on the
+//! partnership's ledger with the case's version checked under the ledger's lock. Two people
+//! acting on the same step at once: one is written; the other is decided again on the case as
+//! it now stands, and refused with what happened in between (409). A refusal that leaves a
+//! deviation on the record (a scan of another case's bag) writes just that deviation. Signed
+//! steps and deviations check the password re-entered before anything is written and append
+//! the e-signature naming the command's first event.
+
+use super::{Loaded, actor_of};
+use crate::write::{Write, follow_up_of};
+use crate::{App, AppError, Caller, Idem, Outcome};
+use cellpath_domain::Date;
+use cellpath_domain::events::cases::{
+    CaseEvent, EhrAttestation, PriorAuthorization, ReleaseDecision,
+};
+use cellpath_domain::journey::{
+    Action, Command, Disposition, Entry, Handoff, Item, LateAdministration, Refusal, Scan,
+    Temperature, decide,
+};
+use cellpath_domain::process_map::SignatureMeaning;
+use cellpath_domain::program::IdentifierKind;
+use cellpath_ledger::Meaning;
+use cellpath_store::{FollowUp, Operational};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How many times an action is decided again when someone else's action came in between.
+const RETRIES: usize = 3;
+
+/// A scanned or typed identifier and the label field it was read from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanInput {
+    pub expected: IdentifierKind,
+    pub text: String,
+}
+
+impl From<ScanInput> for Scan {
+    fn from(s: ScanInput) -> Scan {
+        Scan {
+            expected: s.expected,
+            text: s.text,
+        }
+    }
+}
+
+/// One action on a case, as a form or an API call sends it. Step actions carry the step's
+/// listed `fields`, or the EHR `attestation` for a step charted there.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CaseInput {
+    Record {
+        step: String,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+        attestation: Option<EhrAttestation>,
+    },
+    Handoff {
+        step: String,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+        attestation: Option<EhrAttestation>,
+        /// Empty: the starting material before release, every unit not yet ended after it.
+        #[serde(default)]
+        items: Vec<Item>,
+        from: String,
+        to: String,
+        location: Option<String>,
+        scan: Option<ScanInput>,
+        temperature: Temperature,
+    },
+    Release {
+        step: String,
+        decision: ReleaseDecision,
+        certificate_reference: String,
+        certificate_sha256: String,
+    },
+    Schedule {
+        step: String,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+        attestation: Option<EhrAttestation>,
+        on: Date,
+        slot: Option<String>,
+    },
+    PassHold {
+        step: String,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+        attestation: Option<EhrAttestation>,
+    },
+    Thaw {
+        step: String,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+        attestation: Option<EhrAttestation>,
+    },
+    /// A unit given after its thaw window closed needs `late_reason` and the password.
+    Administer {
+        step: String,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+        attestation: Option<EhrAttestation>,
+        disposition: Disposition,
+        late_reason: Option<String>,
+    },
+    Monitor {
+        step: String,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+        attestation: Option<EhrAttestation>,
+        from: Date,
+    },
+    FollowUp {
+        step: String,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+        attestation: Option<EhrAttestation>,
+    },
+    Checklist {
+        step: String,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+        attestation: Option<EhrAttestation>,
+        ticked: Vec<String>,
+    },
+    /// Needs the password.
+    Sign {
+        step: String,
+        meaning: SignatureMeaning,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+        attestation: Option<EhrAttestation>,
+    },
+    Verify {
+        step: String,
+        scan: Option<ScanInput>,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+        attestation: Option<EhrAttestation>,
+    },
+    AddIdentifier {
+        kind: IdentifierKind,
+        text: String,
+        unit: Option<String>,
+    },
+    EndUnit {
+        unit: String,
+        disposition: Disposition,
+    },
+    Skip {
+        step: String,
+        reason: String,
+    },
+    Repeat {
+        step: String,
+        reason: String,
+    },
+    /// Needs the password.
+    Deviation {
+        step: Option<String>,
+        reason: String,
+    },
+    Hold {
+        reason: String,
+    },
+    Resume {
+        note: String,
+    },
+    Cancel {
+        care_transition_note: String,
+    },
+    /// Benefits verified: payer, plan and the prior authorization.
+    VerifyBenefits {
+        payer: String,
+        plan: String,
+        prior_authorization: PriorAuthorization,
+    },
+}
+
+fn entry(fields: BTreeMap<String, String>, attestation: Option<EhrAttestation>) -> Entry {
+    Entry {
+        fields,
+        attestation,
+    }
+}
+
+impl CaseInput {
+    /// The meaning of the e-signature this action carries, if it is signed.
+    fn signed_as(&self) -> Option<Meaning> {
+        match self {
+            CaseInput::Sign { meaning, .. } => Some(ledger_meaning(*meaning)),
+            CaseInput::Deviation { .. } => Some(Meaning::Authored),
+            CaseInput::Administer {
+                late_reason: Some(_),
+                ..
+            } => Some(Meaning::Performed),
+            _ => None,
+        }
+    }
+
+    /// The journey's command; `signed`: the password was re-entered and checked.
+    fn command(self, signed: bool) -> Command {
+        let act = |step: String, entry: Entry, action: Action| Command::Act {
+            step,
+            entry,
+            action,
+        };
+        match self {
+            CaseInput::Record {
+                step,
+                fields,
+                attestation,
+            } => act(step, entry(fields, attestation), Action::Record),
+            CaseInput::Handoff {
+                step,
+                fields,
+                attestation,
+                items,
+                from,
+                to,
+                location,
+                scan,
+                temperature,
+            } => act(
+                step,
+                entry(fields, attestation),
+                Action::Handoff(Handoff {
+                    items,
+                    from,
+                    to,
+                    location,
+                    scan: scan.map(Scan::from),
+                    temperature,
+                }),
+            ),
+            CaseInput::Release {
+                step,
+                decision,
+                certificate_reference,
+                certificate_sha256,
+            } => act(
+                step,
+                Entry::default(),
+                Action::Release {
+                    decision,
+                    certificate_reference,
+                    certificate_sha256,
+                },
+            ),
+            CaseInput::Schedule {
+                step,
+                fields,
+                attestation,
+                on,
+                slot,
+            } => act(
+                step,
+                entry(fields, attestation),
+                Action::Schedule { on, slot },
+            ),
+            CaseInput::PassHold {
+                step,
+                fields,
+                attestation,
+            } => act(step, entry(fields, attestation), Action::PassHold),
+            CaseInput::Thaw {
+                step,
+                fields,
+                attestation,
+            } => act(step, entry(fields, attestation), Action::Thaw),
+            CaseInput::Administer {
+                step,
+                fields,
+                attestation,
+                disposition,
+                late_reason,
+            } => act(
+                step,
+                entry(fields, attestation),
+                Action::Administer {
+                    disposition,
+                    late: late_reason.map(|reason| LateAdministration {
+                        reason,
+                        password_reentered: signed,
+                    }),
+                },
+            ),
+            CaseInput::Monitor {
+                step,
+                fields,
+                attestation,
+                from,
+            } => act(step, entry(fields, attestation), Action::Monitor { from }),
+            CaseInput::FollowUp {
+                step,
+                fields,
+                attestation,
+            } => act(step, entry(fields, attestation), Action::FollowUp),
+            CaseInput::Checklist {
+                step,
+                fields,
+                attestation,
+                ticked,
+            } => act(
+                step,
+                entry(fields, attestation),
+                Action::Checklist { ticked },
+            ),
+            CaseInput::Sign {
+                step,
+                meaning,
+                fields,
+                attestation,
+            } => Command::Sign {
+                step,
+                meaning,
+                password_reentered: signed,
+                entry: entry(fields, attestation),
+            },
+            CaseInput::Verify {
+                step,
+                scan,
+                fields,
+                attestation,
+            } => Command::Verify {
+                step,
+                scan: scan.map(Scan::from),
+                entry: entry(fields, attestation),
+            },
+            CaseInput::AddIdentifier { kind, text, unit } => {
+                Command::AddIdentifier { kind, text, unit }
+            }
+            CaseInput::EndUnit { unit, disposition } => Command::EndUnit { unit, disposition },
+            CaseInput::Skip { step, reason } => Command::Skip { step, reason },
+            CaseInput::Repeat { step, reason } => Command::Repeat { step, reason },
+            CaseInput::Deviation { step, reason } => Command::Deviation {
+                step,
+                reason,
+                password_reentered: signed,
+            },
+            CaseInput::Hold { reason } => Command::Hold { reason },
+            CaseInput::Resume { note } => Command::Resume { note },
+            CaseInput::Cancel {
+                care_transition_note,
+            } => Command::Cancel {
+                care_transition_note,
+            },
+            CaseInput::VerifyBenefits {
+                payer,
+                plan,
+                prior_authorization,
+            } => Command::VerifyBenefits {
+                payer,
+                plan,
+                prior_authorization,
+            },
+        }
+    }
+}
+
+fn ledger_meaning(m: SignatureMeaning) -> Meaning {
+    match m {
+        SignatureMeaning::Authored => Meaning::Authored,
+        SignatureMeaning::Reviewed => Meaning::Reviewed,
+        SignatureMeaning::Approved => Meaning::Approved,
+        SignatureMeaning::Verified => Meaning::Verified,
+        SignatureMeaning::Performed => Meaning::Performed,
+    }
+}
+
+/// What an action wrote: the case's new version and the events recorded, by type.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseActed {
+    pub case_id: String,
+    pub pseudonym: String,
+    pub version: i64,
+    pub recorded: Vec<String>,
+    pub at: i64,
+}
+
+/// The journey's refusal as the app answers it: 409 when the case as it stands is the reason
+/// (done already, waiting, on hold), 422 when the command itself is wrong.
+pub(crate) fn refused(r: Refusal) -> AppError {
+    if r.is_conflict() {
+        AppError::State(r.to_string())
+    } else {
+        AppError::invalid("", r)
+    }
+}
+
+impl App {
+    /// Do one action on a case (a step, a signature, a hold, a cancellation…). `password`:
+    /// re-entered for signed actions (ignored by the others). `if_match`: the version the
+    /// caller last read; when given, a case changed since is a 412 rather than decided again.
+    pub async fn act_on_case(
+        &self,
+        caller: &Caller,
+        case_id: &str,
+        input: CaseInput,
+        password: &str,
+        if_match: Option<i64>,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<CaseActed>, AppError> {
+        let actor = actor_of(caller)?;
+        let meaning = input.signed_as();
+        let mut first_version = None;
+        for _ in 0..RETRIES {
+            let (loaded, _) = self.load_case(caller, case_id).await?;
+            self.check_case_change(caller, &loaded)?;
+            if let Some(v) = if_match
+                && v != loaded.row.version
+            {
+                return Err(AppError::Conflict {
+                    what: format!("case {}", loaded.row.pseudonym),
+                    current: loaded.row.version,
+                });
+            }
+            let first = *first_version.get_or_insert(loaded.row.version);
+            let signature = match meaning {
+                Some(m) => Some(self.signature_of(caller, password, m, "signing").await?),
+                None => None,
+            };
+            let command = input.clone().command(signature.is_some());
+            let written = match decide(&loaded.map, &loaded.case, &command, &actor, self.now()) {
+                Ok(events) => {
+                    self.write_case_events(caller, idem.clone(), &loaded, events, signature)
+                        .await
+                }
+                Err(refusal) => {
+                    let Some(deviation) = refusal.recorded().cloned() else {
+                        return Err(meanwhile(refused(refusal), &loaded, first));
+                    };
+                    match self
+                        .write_case_events(caller, None, &loaded, vec![deviation], None)
+                        .await
+                    {
+                        Ok(_) => return Err(refused(refusal)),
+                        Err(e) => Err(e),
+                    }
+                }
+            };
+            match written {
+                Err(AppError::Conflict { .. }) if if_match.is_none() => continue,
+                other => return other,
+            }
+        }
+        Err(AppError::State(
+            "this case is changing too fast to record your action; reload it and try again".into(),
+        ))
+    }
+
+    /// Append a decision's events on the partnership's ledger, the case's version checked
+    /// under the lock, with the e-signature (naming the first event) when signed.
+    async fn write_case_events(
+        &self,
+        caller: &Caller,
+        idem: Option<Idem>,
+        loaded: &Loaded,
+        events: Vec<CaseEvent>,
+        signature: Option<FollowUp>,
+    ) -> Result<Outcome<CaseActed>, AppError> {
+        let count = events.len() as i64;
+        let kinds: Vec<String> = events.iter().map(|e| e.kind().to_string()).collect();
+        let mut events = events.into_iter();
+        let first = events
+            .next()
+            .ok_or_else(|| AppError::Internal("a decision records at least one event".into()))?;
+        let mut then: Vec<FollowUp> = events.map(|e| follow_up_of(e.kind(), e)).collect();
+        then.extend(signature);
+        let (case_id, pseudonym) = (loaded.row.id.clone(), loaded.row.pseudonym.clone());
+        let version = loaded.row.version + count;
+        let write = Write::event_of_kind(
+            loaded.row.partnership_id.clone(),
+            first.kind(),
+            &first,
+            move |a| CaseActed {
+                case_id: case_id.clone(),
+                pseudonym: pseudonym.clone(),
+                version,
+                recorded: kinds.clone(),
+                at: a.recorded_at,
+            },
+        )
+        .then(then)
+        .with_operational(Operational::CaseDecidedOn {
+            case_id: loaded.row.id.clone(),
+            decided_on: loaded.row.version,
+            events: count,
+        });
+        self.write(caller, idem, write).await
+    }
+}
+
+/// A refusal after the case changed under the caller: what happened in between comes first,
+/// so the person knows it was someone else's action, not theirs, that settled it.
+fn meanwhile(e: AppError, loaded: &Loaded, first_version: i64) -> AppError {
+    let since: Vec<String> = loaded
+        .events
+        .iter()
+        .skip(usize::try_from(first_version).unwrap_or(usize::MAX))
+        .map(|(row, event)| super::timeline::sentence(&loaded.map, row, event, true))
+        .collect();
+    if since.is_empty() {
+        return e;
+    }
+    let happened = since.join("; ");
+    match e {
+        AppError::State(m) => AppError::State(format!("while you acted, {happened}: {m}")),
+        other => other,
+    }
+}

@@ -1,0 +1,371 @@
+//! A case as its reader may see it (DESIGN.md §2): the pseudonym view (pseudonym, initials,
+//! birth year, where the case stands, the timeline without identifiers or typed fields), the
+//! chain-of-identity view (adds the patient's name, date of birth and the case's identifiers)
+//! and the full view (adds the medical record number). Lists show the pseudonym's part only.
+
+use super::Loaded;
+use super::timeline::{sentence, when};
+use crate::{App, AppError, Caller};
+use cellpath_domain::Date;
+use cellpath_domain::Role;
+use cellpath_domain::events::cases::{CaseState, PriorAuthorizationStatus};
+use cellpath_domain::journey::{Available, CaseIdentifier, CaseStatus, available};
+use cellpath_domain::policy::PatientView;
+use cellpath_domain::process_map::{RecordedIn, Stage, StepKind, ValidMap};
+use cellpath_store::CaseRow;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The patient's identity, for the chain-of-identity and full views.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatientIdentity {
+    pub name: String,
+    pub date_of_birth: Date,
+    /// The medical record number: the full view only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mrn: Option<String>,
+}
+
+/// Where one step of the map stands for this case.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepView {
+    pub key: String,
+    pub name: String,
+    pub stage: Stage,
+    pub kind: StepKind,
+    /// Who does it at this site.
+    pub role: Role,
+    pub after: Vec<String>,
+    /// The fields its first entry records (in cellpath), by name.
+    pub fields: Vec<String>,
+    /// Charted in the EHR: attested with the EHR's reference instead of its fields.
+    pub ehr: bool,
+    /// `done`, `current` (it may be done now) or `waiting`.
+    pub state: &'static str,
+    pub attempt: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitView {
+    pub key: String,
+    pub name: String,
+    /// In words: still frozen, thawed (window until …), or how it ended.
+    pub state: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    pub at: i64,
+    pub text: String,
+}
+
+/// The benefits last verified: the prior authorization's status and days for every reader;
+/// payer, plan and reference for the chain-of-identity and full views.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenefitsView {
+    pub status: PriorAuthorizationStatus,
+    pub requested_on: Date,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_on: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    pub verified_by: String,
+    pub verified_at: i64,
+}
+
+/// A case as the caller may see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub id: String,
+    pub pseudonym: String,
+    pub initials: String,
+    pub birth_year: i64,
+    /// What the caller sees of the patient.
+    pub view: PatientView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patient: Option<PatientIdentity>,
+    pub status: CaseState,
+    /// The status in words, with its reason (on hold because…, stopped at…, cancelled…).
+    pub status_text: String,
+    pub partnership_id: String,
+    pub site_id: String,
+    pub site_name: String,
+    pub program_id: String,
+    pub program_name: String,
+    pub map_version_id: String,
+    /// The version to send as If-Match.
+    pub version: i64,
+    pub opened_at: i64,
+    /// The case's identifiers (chain-of-identity and full views; empty for the pseudonym).
+    pub identifiers: Vec<CaseIdentifier>,
+    pub steps: Vec<StepView>,
+    /// What may be done now, and by which roles.
+    pub available: Vec<Available>,
+    /// The steps the caller may do now (their role is among those named).
+    pub yours: Vec<String>,
+    pub units: Vec<UnitView>,
+    pub deviations: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub benefits: Option<BenefitsView>,
+    pub timeline: Vec<TimelineEntry>,
+    /// The map the case runs on, for drawing it.
+    #[serde(skip)]
+    pub map: Option<ValidMap>,
+}
+
+/// A case in a list: the pseudonym's part only, whoever reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseListItem {
+    pub id: String,
+    pub pseudonym: String,
+    pub initials: String,
+    pub birth_year: i64,
+    pub status: CaseState,
+    pub partnership_id: String,
+    pub site_id: String,
+    pub program_id: String,
+    pub version: i64,
+    pub opened_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<CaseRow> for CaseListItem {
+    fn from(r: CaseRow) -> CaseListItem {
+        CaseListItem {
+            id: r.id,
+            pseudonym: r.pseudonym,
+            initials: r.initials,
+            birth_year: r.birth_year,
+            status: r.status,
+            partnership_id: r.partnership_id,
+            site_id: r.site_id,
+            program_id: r.program_id,
+            version: r.version,
+            opened_at: r.opened_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+fn status_text(status: &CaseStatus) -> String {
+    match status {
+        CaseStatus::NotOpened => "not opened".into(),
+        CaseStatus::Active => "active".into(),
+        CaseStatus::OnHold { reason, since } => {
+            format!("on hold since {}: {reason}", when(*since))
+        }
+        CaseStatus::Stopped { step, decision } => {
+            format!("stopped at {step}: the product is {decision}")
+        }
+        CaseStatus::Cancelled {
+            care_transition_note,
+            at,
+        } => format!(
+            "cancelled {}; care goes on: {care_transition_note}",
+            when(*at)
+        ),
+    }
+}
+
+impl App {
+    /// A case, cut to the caller's view of its patient (not found without one).
+    pub async fn case(&self, caller: &Caller, case_id: &str) -> Result<CaseView, AppError> {
+        let (loaded, view) = self.load_case(caller, case_id).await?;
+        let patient = match view {
+            PatientView::Pseudonym => None,
+            PatientView::ChainOfIdentity | PatientView::Full => self
+                .store
+                .patient_by_registration(&loaded.row.patient_registration)
+                .await?
+                .map(|p| PatientIdentity {
+                    name: p.name,
+                    date_of_birth: p.date_of_birth,
+                    mrn: (view == PatientView::Full).then_some(p.mrn),
+                }),
+        };
+        let site_name = self
+            .store
+            .site(&loaded.row.site_id)
+            .await?
+            .map_or_else(|| loaded.row.site_id.clone(), |s| s.name);
+        let program_name = self
+            .store
+            .program(&loaded.row.program_id)
+            .await?
+            .map_or_else(|| loaded.row.program_id.clone(), |p| p.name);
+        Ok(cut(loaded, view, patient, site_name, program_name, caller))
+    }
+
+    /// The cases of a site the caller may see (the pseudonym's part): the health system's own
+    /// staff see all of them, a manufacturer those of its partnerships that show it patients.
+    pub async fn cases_of_site(
+        &self,
+        caller: &Caller,
+        site_id: &str,
+    ) -> Result<Vec<CaseListItem>, AppError> {
+        let rows = self.store.cases_of_site(site_id).await?;
+        self.visible(caller, rows).await
+    }
+
+    /// The cases of a partnership the caller may see.
+    pub async fn cases_of_partnership(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+    ) -> Result<Vec<CaseListItem>, AppError> {
+        let p = self.partnership(caller, partnership_id).await?;
+        let rel = self.case_relation(caller, &p);
+        self.patient_view(caller, rel, &format!("the cases of partnership {}", p.id))?;
+        Ok(self
+            .store
+            .cases_of_partnership(&p.id)
+            .await?
+            .into_iter()
+            .map(CaseListItem::from)
+            .collect())
+    }
+
+    /// The rows whose partnership shows the caller the patient, by partnership once.
+    async fn visible(
+        &self,
+        caller: &Caller,
+        rows: Vec<CaseRow>,
+    ) -> Result<Vec<CaseListItem>, AppError> {
+        let mut shown: BTreeMap<String, bool> = BTreeMap::new();
+        let mut out = Vec::new();
+        for row in rows {
+            let ok = match shown.get(&row.partnership_id) {
+                Some(ok) => *ok,
+                None => {
+                    let ok = match self.store.partnership(&row.partnership_id).await? {
+                        Some(p) => {
+                            let rel = self.case_relation(caller, &p);
+                            self.patient_view(caller, rel, "cases").is_ok()
+                        }
+                        None => false,
+                    };
+                    shown.insert(row.partnership_id.clone(), ok);
+                    ok
+                }
+            };
+            if ok {
+                out.push(CaseListItem::from(row));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn cut(
+    loaded: Loaded,
+    view: PatientView,
+    patient: Option<PatientIdentity>,
+    site_name: String,
+    program_name: String,
+    caller: &Caller,
+) -> CaseView {
+    let identifiers_shown = view >= PatientView::ChainOfIdentity;
+    let Loaded {
+        row,
+        events,
+        case,
+        map,
+        ..
+    } = loaded;
+    let open = available(&map, &case);
+    let steps = map
+        .map()
+        .steps()
+        .map(|s| StepView {
+            key: s.key.clone(),
+            name: s.name.clone(),
+            stage: s.stage,
+            kind: s.kind,
+            role: map.role_of(s),
+            after: s.after.clone(),
+            fields: s.params.fields.clone(),
+            ehr: s.recorded_in == RecordedIn::Ehr,
+            state: if case.is_done(&s.key) || case.has_passed(map.map(), &s.key) {
+                "done"
+            } else if open.iter().any(|a| a.step == s.key) {
+                "current"
+            } else {
+                "waiting"
+            },
+            attempt: case.attempt_of(&s.key),
+        })
+        .collect();
+    let role = caller.principal.as_ref().map(|p| p.role);
+    let yours = open
+        .iter()
+        .filter(|a| role.is_some_and(|r| a.roles.contains(&r)))
+        .map(|a| a.step.clone())
+        .collect();
+    let units = case
+        .units
+        .values()
+        .map(|u| UnitView {
+            key: u.key.clone(),
+            name: u.name.clone(),
+            state: match (&u.thaw, &u.disposition) {
+                (_, Some(d)) => d.to_string(),
+                (Some(t), None) => format!("thawed; window until {}", when(t.window_ends_at)),
+                (None, None) => "still frozen".into(),
+            },
+        })
+        .collect();
+    let timeline = events
+        .iter()
+        .map(|(r, e)| TimelineEntry {
+            at: r.recorded_at,
+            text: sentence(&map, r, e, identifiers_shown),
+        })
+        .collect();
+    CaseView {
+        id: row.id,
+        pseudonym: row.pseudonym,
+        initials: row.initials,
+        birth_year: row.birth_year,
+        view,
+        patient,
+        status: row.status,
+        status_text: status_text(&case.status),
+        partnership_id: row.partnership_id,
+        site_id: row.site_id,
+        site_name,
+        program_id: row.program_id,
+        program_name,
+        map_version_id: row.map_version_id,
+        version: row.version,
+        opened_at: row.opened_at,
+        identifiers: if identifiers_shown {
+            case.identifiers.clone()
+        } else {
+            Vec::new()
+        },
+        steps,
+        available: open,
+        yours,
+        units,
+        deviations: case.deviations.len(),
+        benefits: case.benefits.as_ref().map(|b| {
+            let shown = |t: &String| identifiers_shown.then(|| t.clone());
+            BenefitsView {
+                status: b.prior_authorization.status,
+                requested_on: b.prior_authorization.requested_on.clone(),
+                decided_on: b.prior_authorization.decided_on.clone(),
+                payer: shown(&b.payer),
+                plan: shown(&b.plan),
+                reference: shown(&b.prior_authorization.reference),
+                verified_by: b.by.name.clone(),
+                verified_at: b.at,
+            }
+        }),
+        timeline,
+        map: Some(map.map().clone()),
+    }
+}

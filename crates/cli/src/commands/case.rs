@@ -1,0 +1,85 @@
+//! `cellpath case list|show`: patients' cases as the operator sees them — the pseudonym view
+//! (pseudonym, initials, birth year, where the case stands, its timeline), never a name.
+
+use super::{open_app, print_json, print_table};
+use cellpath_app::Caller;
+use clap::Subcommand;
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum CaseCommand {
+    /// The cases of a site, newest first.
+    List {
+        /// The site's id.
+        #[arg(long)]
+        site: String,
+    },
+    /// One case: its status, the steps open now and its timeline.
+    Show {
+        /// The case's id.
+        id: String,
+    },
+}
+
+pub async fn run(url: &str, json: bool, command: CaseCommand) -> anyhow::Result<ExitCode> {
+    let app = open_app(url).await?;
+    let operator = Caller::system("cli");
+    match command {
+        CaseCommand::List { site } => {
+            let cases = app.cases_of_site(&operator, &site).await?;
+            if json {
+                print_json(&cases)?;
+            } else if cases.is_empty() {
+                println!("no cases at site {site}");
+            } else {
+                print_table(
+                    &["case", "initials", "born", "status", "id"],
+                    cases
+                        .into_iter()
+                        .map(|c| {
+                            vec![
+                                c.pseudonym,
+                                c.initials,
+                                c.birth_year.to_string(),
+                                c.status.as_str().replace('_', " "),
+                                c.id,
+                            ]
+                        })
+                        .collect(),
+                );
+            }
+        }
+        CaseCommand::Show { id } => {
+            let case = app.case(&operator, &id).await?;
+            if json {
+                print_json(&case)?;
+            } else {
+                println!(
+                    "{} — {} at {} ({}, born {})",
+                    case.pseudonym,
+                    case.program_name,
+                    case.site_name,
+                    case.initials,
+                    case.birth_year
+                );
+                println!("status: {}", case.status_text);
+                if !case.available.is_empty() {
+                    println!("open now:");
+                    for a in &case.available {
+                        let roles: Vec<String> = a
+                            .roles
+                            .iter()
+                            .map(|r| r.as_str().replace('_', " "))
+                            .collect();
+                        println!("  {} ({})", a.name, roles.join(" or "));
+                    }
+                }
+                println!("timeline:");
+                for e in &case.timeline {
+                    println!("  {}", e.text);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

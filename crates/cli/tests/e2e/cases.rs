@@ -1,0 +1,226 @@
+//! A case over the API, read by every demo user: the site's own clinical, quality, data and
+//! finance staff see the patient in full; the manufacturer's patient ops the chain of identity
+//! (name, date of birth, identifiers — no record number); everyone else on the partnership the
+//! pseudonym, initials and birth year only; other tenants nothing (404). Lists show only the
+//! pseudonym's part to anyone. The case's opening, an action and the refusal of the same
+//! action again go through the API's conventions (201/200, ETag, 409 problem+json).
+
+use crate::support::{TestServer, helixa_lakeshore, site_id, spawn_each, vantacel};
+use cellpath_domain::policy::{
+    Action, Decision, PatientView, Principal, Relation, Resource, ResourceKind, decide,
+};
+use cellpath_domain::{OrgKind, PartnershipStatus, Role, Vocabulary};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const NAME: &str = "Teodora Vasquez-Lindqvist";
+const DOB: &str = "1949-11-30";
+const MRN: &str = "LUH-55120981";
+const ORDER: &str = "HLX-ORD-77120";
+
+async fn post(s: &TestServer, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+    let res = s
+        .http
+        .post(s.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(s: &TestServer, token: &str, path: &str) -> (StatusCode, String) {
+    let res = s
+        .http
+        .get(s.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// The organizations of the demo and their e-mail domains.
+const ORGS: &[(&str, &str, OrgKind)] = &[
+    (
+        "Helixa Therapeutics",
+        "helixa.example",
+        OrgKind::Manufacturer,
+    ),
+    (
+        "Northbridge Gene Medicines",
+        "northbridge.example",
+        OrgKind::Manufacturer,
+    ),
+    (
+        "Lakeshore University Health",
+        "lakeshore.example",
+        OrgKind::HealthSystem,
+    ),
+    (
+        "Cascade Regional Medical",
+        "cascade.example",
+        OrgKind::HealthSystem,
+    ),
+    (
+        "Piedmont Valley Health",
+        "piedmont.example",
+        OrgKind::HealthSystem,
+    ),
+];
+
+#[tokio::test]
+async fn every_demo_role_reads_a_case_over_the_api_within_its_view_of_the_patient() {
+    for s in spawn_each().await {
+        let pship = helixa_lakeshore(&s.app).await;
+        let site = site_id(&s.app, "Lakeshore University Health", "LUH-MAIN").await;
+        let program = vantacel(&s.app).await;
+        let coordinator = s.token("coordinator@lakeshore.example").await;
+
+        let (status, reg) = post(
+            &s,
+            &coordinator,
+            "/api/v1/patients",
+            json!({ "site_id": site, "name": NAME, "date_of_birth": DOB, "mrn": MRN }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{reg}");
+        let (status, opened) = post(
+            &s,
+            &coordinator,
+            "/api/v1/cases",
+            json!({ "partnership_id": pship, "site_id": site, "program_id": program, "patient_id": reg["patient_id"] }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{opened}");
+        let case = opened["id"].as_str().unwrap().to_string();
+        let actions = format!("/api/v1/cases/{case}/actions");
+        let (status, added) = post(
+            &s,
+            &coordinator,
+            &actions,
+            json!({ "action": { "command": "add_identifier", "kind": "manufacturer_order_id", "text": ORDER } }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{added}");
+        let referral = json!({ "action": { "command": "record", "step": "referral", "fields": {
+            "referring physician": "Dr. Amadi", "diagnosis": "DLBCL", "prior lines of therapy": "2" } } });
+        let (status, acted) = post(&s, &coordinator, &actions, referral.clone()).await;
+        assert_eq!(
+            (status, acted["version"].as_i64()),
+            (StatusCode::OK, Some(4)),
+            "{acted}"
+        );
+        let (status, again) = post(&s, &coordinator, &actions, referral).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{again}");
+        assert!(
+            again["detail"].as_str().unwrap().contains("already done"),
+            "{again}"
+        );
+
+        let mut walked = 0;
+        for (org, domain, kind) in ORGS {
+            let org_id = s.org_id(org).await;
+            for role in Role::words() {
+                let email = format!("{}@{domain}", role.replace('_', "."));
+                let Some(user) = s.app.store().user_by_email(&email).await.unwrap() else {
+                    continue;
+                };
+                let relation = match *org {
+                    "Lakeshore University Health" => Relation::OwnOrg,
+                    "Helixa Therapeutics" => Relation::Party(PartnershipStatus::Active),
+                    _ => Relation::Unrelated,
+                };
+                let principal = Principal {
+                    user_id: user.id.clone(),
+                    org_id: org_id.clone(),
+                    org_kind: *kind,
+                    role: user.role,
+                };
+                let view = match decide(
+                    &principal,
+                    Action::Read,
+                    Resource {
+                        kind: ResourceKind::Patient,
+                        relation,
+                    },
+                ) {
+                    Decision::Shows(v) => Some(v),
+                    _ => None,
+                };
+                let token = s.token(&email).await;
+                let (status, body) = get(&s, &token, &format!("/api/v1/cases/{case}")).await;
+                let Some(view) = view else {
+                    assert_eq!(status, StatusCode::NOT_FOUND, "{email}: {body}");
+                    walked += 1;
+                    continue;
+                };
+                assert_eq!(status, StatusCode::OK, "{email}: {body}");
+                let coi = view >= PatientView::ChainOfIdentity;
+                for (secret, shown) in [
+                    (NAME, coi),
+                    (DOB, coi),
+                    (ORDER, coi),
+                    (MRN, view == PatientView::Full),
+                ] {
+                    assert_eq!(
+                        body.contains(secret),
+                        shown,
+                        "{email} ({view:?}) and {secret}: {body}"
+                    );
+                }
+                assert!(body.contains("VAN-LUH-MAIN-0008"), "{email}");
+                for list in [
+                    format!("/api/v1/sites/{site}/cases"),
+                    format!("/api/v1/partnerships/{pship}/cases"),
+                ] {
+                    let (status, listed) = get(&s, &token, &list).await;
+                    if status == StatusCode::OK {
+                        for secret in [NAME, DOB, MRN, ORDER] {
+                            assert!(!listed.contains(secret), "{email} {list}: {listed}");
+                        }
+                    }
+                }
+                walked += 1;
+            }
+        }
+        assert!(walked >= 40, "every demo user: {walked}");
+        s.shutdown().await;
+    }
+}
+
+/// `cellpath case list|show`: the operator reads the demo's cases by pseudonym, never a name.
+#[tokio::test]
+async fn the_operator_lists_and_shows_cases_by_pseudonym() {
+    use crate::support::{cellpath_on, seed_demo, stdout};
+    let db = cellpath_app::testing::TestDb::sqlite().await;
+    let app = seed_demo(&db).await;
+    let site = site_id(&app, "Lakeshore University Health", "LUH-MAIN").await;
+    app.close().await;
+    let url = db.url.as_str();
+    let out = cellpath_on(url, &["case", "list", "--site", &site, "--json"], None);
+    assert!(out.status.success(), "{out:?}");
+    let listed: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(listed.len(), 7, "the demo's seven cases");
+    let text = stdout(&out);
+    assert!(
+        !text.contains("Whitfield") && !text.contains("LUH-1000000"),
+        "{text}"
+    );
+    let on_hold = listed
+        .iter()
+        .find(|c| c["status"] == "on_hold")
+        .expect("the demo has a case on hold");
+    let out = cellpath_on(
+        url,
+        &["case", "show", on_hold["id"].as_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success(), "{out:?}");
+    let shown = stdout(&out);
+    assert!(shown.contains("status: on hold since"), "{shown}");
+    assert!(shown.contains("opened case VAN-LUH-MAIN-"), "{shown}");
+    assert!(!shown.contains("Whitfield"), "{shown}");
+}

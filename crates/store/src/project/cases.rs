@@ -1,0 +1,101 @@
+//! Cases' projector: patients' identities (`patient.registered`, on the health system's
+//! ledger) and cases (every `case.*` event, on the partnership's ledger). A case's row keeps
+//! what lists show — pseudonym, site, program, the map version it runs on, its state — and a
+//! version that counts its events; `case_events` indexes each event under its case, so the app
+//! loads a case with one query and folds it with the journey engine's `evolve`.
+
+use super::{Bind, execute, invalid, typed};
+use crate::StoreError;
+use cellpath_domain::events::Event as _;
+use cellpath_domain::events::cases::{CaseEvent, CaseState};
+use cellpath_domain::events::patients::PatientRegistered;
+use cellpath_ledger::Event;
+use sqlx::{Any, Transaction};
+
+pub(super) async fn project(
+    tx: &mut Transaction<'static, Any>,
+    event: &Event,
+    hash: &str,
+) -> Result<bool, StoreError> {
+    if event.kind == PatientRegistered::KIND {
+        let p: PatientRegistered = typed(event)?;
+        let f = p.new;
+        execute(
+            tx,
+            "INSERT INTO patients (id, org_id, site_id, name, date_of_birth, mrn, salt, registration, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)",
+            vec![
+                Bind::Text(p.id),
+                Bind::Text(event.ledger_id.clone()),
+                Bind::Text(f.site_id),
+                Bind::Text(f.name),
+                Bind::Text(f.date_of_birth.into()),
+                Bind::Text(f.mrn),
+                Bind::Text(f.salt),
+                Bind::Text(hash.to_string()),
+                Bind::Int(event.recorded_at),
+            ],
+        )
+        .await?;
+        return Ok(true);
+    }
+    let Some(read) = CaseEvent::read(&event.kind, &event.payload) else {
+        return Ok(false);
+    };
+    let case_event = read.map_err(|e| invalid(event, format!("does not fit its type: {e}")))?;
+    let case_id = case_event.case_id().to_string();
+    if let CaseEvent::Opened(o) = &case_event {
+        let f = &o.new;
+        execute(
+            tx,
+            "INSERT INTO cases (id, partnership_id, site_id, program_id, map_version_id, pseudonym, initials, birth_year, identity_sha256, patient_registration, status, opened_at, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13)",
+            vec![
+                Bind::Text(case_id.clone()),
+                Bind::Text(f.partnership_id.clone()),
+                Bind::Text(f.site_id.clone()),
+                Bind::Text(f.program_id.clone()),
+                Bind::Text(f.map_version_id.clone()),
+                Bind::Text(f.pseudonym.clone()),
+                Bind::Text(f.patient.initials.clone()),
+                Bind::Int(i64::from(f.patient.birth_year)),
+                Bind::Text(f.patient.identity_sha256.clone()),
+                Bind::Text(f.patient.registration.clone()),
+                Bind::Text(CaseState::Active.as_str().into()),
+                Bind::Int(f.opened_at),
+                Bind::Int(event.recorded_at),
+            ],
+        )
+        .await?;
+    } else {
+        let mut sets = vec![
+            "version = version + 1".to_string(),
+            "updated_at = $2".into(),
+        ];
+        let mut binds = vec![Bind::Text(case_id.clone()), Bind::Int(event.recorded_at)];
+        if let Some(state) = case_event.moves_to() {
+            binds.push(Bind::Text(state.as_str().into()));
+            sets.push(format!("status = ${}", binds.len()));
+        }
+        if let CaseEvent::Migrated(m) = &case_event {
+            binds.push(Bind::Text(m.to_version_id.clone()));
+            sets.push(format!("map_version_id = ${}", binds.len()));
+        }
+        let sql = format!("UPDATE cases SET {} WHERE id = $1", sets.join(", "));
+        if execute(tx, &sql, binds).await? == 0 {
+            return Err(StoreError::NotFound {
+                kind: "case",
+                id: case_id,
+            });
+        }
+    }
+    execute(
+        tx,
+        "INSERT INTO case_events (ledger_id, seq, case_id) VALUES ($1, $2, $3)",
+        vec![
+            Bind::Text(event.ledger_id.clone()),
+            Bind::Int(event.seq),
+            Bind::Text(case_id),
+        ],
+    )
+    .await?;
+    Ok(true)
+}

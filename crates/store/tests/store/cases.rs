@@ -1,0 +1,249 @@
+//! Patients and cases: the identity projected on the health system's ledger, the case on the
+//! partnership's with its state and version, its events loaded in order through the index,
+//! a command decided on an old version refused under the lock, and all of it rebuilt by replay.
+
+use super::{appended, org_created};
+use cellpath_domain::Date;
+use cellpath_domain::events::cases::{
+    ActedBy, CaseCancelled, CaseEvent, CaseFields, CaseHeld, CaseOpened, CasePatient, CaseResumed,
+    CaseState,
+};
+use cellpath_domain::events::patients::{PatientFields, PatientRegistered};
+use cellpath_domain::journey::{Case, CaseStatus, evolve};
+use cellpath_domain::program::IdentifierKind;
+use cellpath_store::testing::TestDb;
+use cellpath_store::{Append, AppendError, LedgerKind, Operational, Store, StoreError};
+
+fn by() -> ActedBy {
+    ActedBy {
+        user_id: "user_coord".into(),
+        name: "Casey Coordinator".into(),
+        role: None,
+    }
+}
+
+fn patient_registered(now: i64) -> Append {
+    let event = PatientRegistered {
+        id: "patient_1".into(),
+        new: PatientFields {
+            site_id: "site_1".into(),
+            name: "Jordan Doe".into(),
+            date_of_birth: Date::parse("1961-04-02").unwrap(),
+            mrn: "MRN-0042".into(),
+            salt: "ab".repeat(16),
+        },
+    };
+    Append::new(
+        "org_a",
+        "user:user_coord",
+        "patient.registered",
+        serde_json::to_value(event).unwrap(),
+        now,
+    )
+}
+
+fn case_append(event: CaseEvent, now: i64) -> Append {
+    Append::new(
+        "partnership_1",
+        "user:user_coord",
+        event.kind(),
+        serde_json::to_value(&event).unwrap(),
+        now,
+    )
+}
+
+fn opened(registration: &str) -> CaseEvent {
+    CaseOpened {
+        id: "case_1".into(),
+        new: CaseFields {
+            partnership_id: "partnership_1".into(),
+            site_id: "site_1".into(),
+            program_id: "program_1".into(),
+            map_version_id: "smv_1".into(),
+            pseudonym: "VAN-LUH-0001".into(),
+            patient: CasePatient {
+                initials: "JD".into(),
+                birth_year: 1961,
+                identity_sha256: "c".repeat(64),
+                registration: registration.into(),
+            },
+            identifier_kinds: vec![IdentifierKind::ManufacturerOrderId],
+            units: vec![],
+            opened_by: by(),
+            opened_at: 10,
+        },
+    }
+    .into()
+}
+
+fn held(at: i64) -> CaseEvent {
+    CaseHeld {
+        case_id: "case_1".into(),
+        reason: "fever before collection".into(),
+        by: by(),
+        at,
+    }
+    .into()
+}
+
+async fn folded(store: &Store) -> Case {
+    store
+        .case_events("case_1")
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| CaseEvent::read(&e.kind, &e.payload).unwrap().unwrap())
+        .fold(Case::default(), |c, e| evolve(c, &e))
+}
+
+#[tokio::test]
+async fn a_patient_and_a_case_are_projected_and_the_case_folds_from_its_index() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .append(org_created("org_a", "Lakeshore", 1))
+            .await
+            .unwrap();
+        let reg = appended(store.append(patient_registered(2)).await.unwrap());
+        let patient = store
+            .patient_by_mrn("org_a", "MRN-0042")
+            .await
+            .unwrap()
+            .expect("patient projected");
+        assert_eq!(
+            (
+                patient.name.as_str(),
+                patient.date_of_birth.as_str(),
+                patient.registration.as_str()
+            ),
+            ("Jordan Doe", "1961-04-02", reg.hash.as_str()),
+            "{}",
+            db.label
+        );
+        store
+            .append(case_append(opened(&reg.hash), 10).opening(LedgerKind::Partnership))
+            .await
+            .unwrap();
+        store.append(case_append(held(20), 20)).await.unwrap();
+        let row = store.case("case_1").await.unwrap().expect("case projected");
+        assert_eq!(
+            (
+                row.status,
+                row.version,
+                row.birth_year,
+                row.initials.as_str()
+            ),
+            (CaseState::OnHold, 2, 1961, "JD"),
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            store
+                .patient_by_registration(&row.patient_registration)
+                .await
+                .unwrap(),
+            Some(patient)
+        );
+        store
+            .append(case_append(
+                CaseResumed {
+                    case_id: "case_1".into(),
+                    note: "fever resolved".into(),
+                    by: by(),
+                    at: 30,
+                }
+                .into(),
+                30,
+            ))
+            .await
+            .unwrap();
+        let case = folded(&store).await;
+        assert_eq!(
+            (case.pseudonym.as_str(), &case.status),
+            ("VAN-LUH-0001", &CaseStatus::Active)
+        );
+        assert_eq!(
+            store.case("case_1").await.unwrap().unwrap().status,
+            CaseState::Active
+        );
+        assert_eq!(
+            store
+                .case_count("partnership_1", "site_1", "program_1")
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(store.cases_of_site("site_1").await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_command_decided_on_an_older_version_of_the_case_is_refused_whole() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .append(case_append(opened(&"d".repeat(64)), 10).opening(LedgerKind::Partnership))
+            .await
+            .unwrap();
+        let decided = || Operational::CaseDecidedOn {
+            case_id: "case_1".into(),
+            decided_on: 1,
+            events: 1,
+        };
+        // Two people decide on version 1; the first is written, the second refused.
+        store
+            .append(case_append(held(20), 20).with_operational(decided()))
+            .await
+            .unwrap();
+        let second = CaseCancelled {
+            case_id: "case_1".into(),
+            care_transition_note: "back to the referring oncologist".into(),
+            by: by(),
+            at: 21,
+        };
+        let err = store
+            .append(case_append(second.into(), 21).with_operational(decided()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AppendError::Store(StoreError::Conflict { current: 2, .. })
+            ),
+            "{}: {err:?}",
+            db.label
+        );
+        let row = store.case("case_1").await.unwrap().unwrap();
+        assert_eq!(
+            (row.status, row.version),
+            (CaseState::OnHold, 2),
+            "{}",
+            db.label
+        );
+        assert_eq!(store.case_events("case_1").await.unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn patients_and_cases_are_rebuilt_by_replay() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .append(org_created("org_a", "Lakeshore", 1))
+            .await
+            .unwrap();
+        let reg = appended(store.append(patient_registered(2)).await.unwrap());
+        store
+            .append(case_append(opened(&reg.hash), 10).opening(LedgerKind::Partnership))
+            .await
+            .unwrap();
+        store.append(case_append(held(20), 20)).await.unwrap();
+        let fresh = TestDb::sqlite().await;
+        let target = fresh.store().await;
+        store.replay_into(&target).await.unwrap();
+        let live = store.record_state().await.unwrap();
+        assert_eq!(live, target.record_state().await.unwrap(), "{}", db.label);
+        assert_eq!(live["case_events"].len(), 2, "{}", db.label);
+        assert_eq!(live["patients"].len(), 1, "{}", db.label);
+    }
+}
