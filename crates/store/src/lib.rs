@@ -3,35 +3,46 @@
 //! answer — one transaction), and the queries the app reads with. One implementation serves
 //! SQLite and PostgreSQL through sqlx `Any`; what differs between them lives in `dialect`.
 
+mod audit;
+mod auth;
 pub mod cases;
 pub mod contracting;
 mod decode;
 mod dialect;
+mod directory;
 mod error;
-mod gate_reads;
 mod jobs;
 pub mod migrate;
 mod ops;
+mod programs;
 mod project;
 pub mod read;
+mod readiness;
 mod replay;
+mod site_maps;
 pub mod testing;
 mod write;
 
+pub use audit::*;
+pub use auth::*;
 pub use cases::{CaseEventRow, CaseRow, Patient};
 pub use contracting::{
     Agreement, DeliverableRecord, ExpiryReminder, SiteAuthorization, SiteMapSignature,
     TrackTemplateRow,
 };
 pub use dialect::Dialect;
+pub use directory::*;
 pub use error::StoreError;
 pub use jobs::{
     AttemptOutcome, Backoff, ClaimedJob, DONE_JOBS_TTL_MICROS, Job, JobAttempt, JobCounts,
     JobStatus, NewJob,
 };
 pub use ops::{Attempt, SESSION_STAMP_MICROS, TOKEN_STAMP_MICROS};
+pub use programs::*;
 pub use read::*;
+pub use readiness::*;
 pub use replay::{DifferenceKind, StateDifference};
+pub use site_maps::*;
 pub use write::{
     Append, AppendError, AppendOutcome, Appended, FollowUp, IdempotencyWrite, LedgerKind,
     NewLedger, Operational, StoredAnswer,

@@ -1,7 +1,7 @@
 //! Operational rows (DESIGN.md §3): credentials and lock-out counters, web sessions, the
 //! throttled last-use stamp of API tokens. They are not part of the record and append no event.
 
-use crate::read::{Credentials, SessionRow};
+use crate::auth::{Credentials, SessionRow};
 use crate::{Store, StoreError};
 use sqlx::AssertSqlSafe;
 

@@ -476,7 +476,7 @@ async fn apply_operational(
             field,
             message,
         } => {
-            let (admins,): (i64,) = sqlx::query_as(crate::read::ACTIVE_ADMINS)
+            let (admins,): (i64,) = sqlx::query_as(crate::directory::ACTIVE_ADMINS)
                 .bind(org_id)
                 .fetch_one(&mut **tx)
                 .await?;

@@ -1,6 +1,7 @@
 //! `project`: the one function that turns an event into current-state rows, through each
-//! capability's projector (`directory`, `auth`, `programs`, `site_maps`, `readiness`,
-//! `contracting`, `cases`: its tables and its events). It runs in the event's transaction, and the
+//! capability's projector (`directory/project.rs`, `auth/`, `programs/`, `site_maps/`,
+//! `readiness/`, `contracting/`, `cases/`: its tables and its events, beside its rows and
+//! queries). This module keeps the shared record machinery and the dispatch. It runs in the event's transaction, and the
 //! replay test runs it again over a whole history, so it must depend on nothing but the event.
 //! A typed event is read into its `cellpath_domain::events` type first; the row is still
 //! written from the payload as recorded, so JSON columns keep the text they always had.
@@ -9,15 +10,7 @@
 //! `<kind>.updated` carries `{id, version, old: {…}, new: {…}}` with only the changed fields,
 //! and applies only if the row is still at `version - 1` (optimistic concurrency).
 
-mod auth;
-mod cases;
-mod contracting;
-mod directory;
-mod programs;
-mod readiness;
-mod site_maps;
-
-pub(crate) use site_maps::backfill_site_map_signatures;
+pub(crate) use crate::site_maps::project::backfill_site_map_signatures;
 
 use crate::StoreError;
 use cellpath_domain::events::Event as DomainEvent;
@@ -26,7 +19,7 @@ use serde_json::Value;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 #[derive(Clone, Copy)]
-enum Col {
+pub(crate) enum Col {
     Text,
     /// Text that a later migration added with the default '': events written before it hold
     /// no value, and get that default.
@@ -38,27 +31,32 @@ enum Col {
     Json,
 }
 
-struct Table {
-    name: &'static str,
-    kind: &'static str,
+pub(crate) struct Table {
+    pub(crate) name: &'static str,
+    pub(crate) kind: &'static str,
     /// Columns set at creation; the `updatable` ones may change later.
-    columns: &'static [(&'static str, Col, bool)],
+    pub(crate) columns: &'static [(&'static str, Col, bool)],
     /// A row whose column holds this value never changes again (e.g. a published map).
-    frozen_when: Option<(&'static str, &'static str)>,
+    pub(crate) frozen_when: Option<(&'static str, &'static str)>,
 }
 
 /// A bound SQL value.
-enum Bind {
+pub(crate) enum Bind {
     Text(String),
     Int(i64),
     NullInt,
 }
 
-fn invalid(event: &Event, what: impl std::fmt::Display) -> StoreError {
+pub(crate) fn invalid(event: &Event, what: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(format!("event {} ({}): {what}", event.seq, event.kind))
 }
 
-fn bind_for(event: &Event, col: &str, ty: Col, value: &Value) -> Result<Bind, StoreError> {
+pub(crate) fn bind_for(
+    event: &Event,
+    col: &str,
+    ty: Col,
+    value: &Value,
+) -> Result<Bind, StoreError> {
     Ok(match (ty, value) {
         (Col::Text | Col::LaterText, Value::String(s)) => Bind::Text(s.clone()),
         (Col::Int, Value::Null) => Bind::NullInt,
@@ -72,19 +70,23 @@ fn bind_for(event: &Event, col: &str, ty: Col, value: &Value) -> Result<Bind, St
     })
 }
 
-fn str_field<'a>(event: &'a Event, v: &'a Value, name: &str) -> Result<&'a str, StoreError> {
+pub(crate) fn str_field<'a>(
+    event: &'a Event,
+    v: &'a Value,
+    name: &str,
+) -> Result<&'a str, StoreError> {
     v.get(name)
         .and_then(Value::as_str)
         .ok_or_else(|| invalid(event, format!("missing text field {name}")))
 }
 
-fn int_field(event: &Event, v: &Value, name: &str) -> Result<i64, StoreError> {
+pub(crate) fn int_field(event: &Event, v: &Value, name: &str) -> Result<i64, StoreError> {
     v.get(name)
         .and_then(Value::as_i64)
         .ok_or_else(|| invalid(event, format!("missing integer field {name}")))
 }
 
-async fn execute(
+pub(crate) async fn execute(
     tx: &mut Transaction<'static, Any>,
     sql: &str,
     binds: Vec<Bind>,
@@ -103,7 +105,7 @@ async fn execute(
         .rows_affected())
 }
 
-async fn create(
+pub(crate) async fn create(
     tx: &mut Transaction<'static, Any>,
     table: &Table,
     event: &Event,
@@ -142,7 +144,7 @@ async fn create(
     Ok(())
 }
 
-async fn update(
+pub(crate) async fn update(
     tx: &mut Transaction<'static, Any>,
     table: &Table,
     event: &Event,
@@ -228,14 +230,14 @@ async fn update(
 }
 
 /// Read an event's payload into its type: an event that does not fit is refused.
-fn typed<E: DomainEvent>(event: &Event) -> Result<E, StoreError> {
+pub(crate) fn typed<E: DomainEvent>(event: &Event) -> Result<E, StoreError> {
     serde_json::from_value(event.payload.clone())
         .map_err(|e| invalid(event, format!("does not fit its type: {e}")))
 }
 
 /// A record's `.created` (`C`) or `.updated` (`U`) event, read into its type, then written to
 /// the record's table; `false` when the event is of neither kind.
-async fn record<C: DomainEvent, U: DomainEvent>(
+pub(crate) async fn record<C: DomainEvent, U: DomainEvent>(
     tx: &mut Transaction<'static, Any>,
     table: &Table,
     event: &Event,
@@ -258,13 +260,13 @@ pub(crate) async fn project(
     event: &Event,
     hash: &str,
 ) -> Result<(), StoreError> {
-    let projected = directory::project(tx, event).await?
-        || auth::project(tx, event, hash).await?
-        || programs::project(tx, event).await?
-        || site_maps::project(tx, event).await?
-        || readiness::project(tx, event).await?
-        || contracting::project(tx, event).await?
-        || cases::project(tx, event, hash).await?;
+    let projected = crate::directory::project::project(tx, event).await?
+        || crate::auth::project::project(tx, event, hash).await?
+        || crate::programs::project::project(tx, event).await?
+        || crate::site_maps::project::project(tx, event).await?
+        || crate::readiness::project::project(tx, event).await?
+        || crate::contracting::project::project(tx, event).await?
+        || crate::cases::project::project(tx, event, hash).await?;
     if !projected {
         return Err(invalid(event, "unknown event type"));
     }

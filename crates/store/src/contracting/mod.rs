@@ -1,6 +1,9 @@
 //! Rows and queries of dual-track contracting: a partnership's agreements and the gate
 //! deliverables recorded at its sites.
 
+mod gate_reads;
+pub(crate) mod project;
+
 use crate::decode::{date, empty_if_none, maybe_date, maybe_text, word};
 use crate::read::json_value;
 use crate::{Store, StoreError};

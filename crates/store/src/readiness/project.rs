@@ -1,8 +1,8 @@
 //! Readiness's projector: site visits and gaps, a closed gap frozen. Each event is read into
 //! its type (`cellpath_domain::events::readiness`) before its row is written.
 
-use super::{Col, Table, create, record, typed};
 use crate::StoreError;
+use crate::project::{Col, Table, create, record, typed};
 use cellpath_domain::events::Event as _;
 use cellpath_domain::events::readiness::{GapCreated, GapUpdated, SiteVisitCreated};
 use cellpath_ledger::Event;
@@ -43,7 +43,7 @@ const GAP: Table = Table {
     frozen_when: Some(("status", "closed")),
 };
 
-pub(super) async fn project(
+pub(crate) async fn project(
     tx: &mut Transaction<'static, Any>,
     event: &Event,
 ) -> Result<bool, StoreError> {

@@ -3,11 +3,12 @@
 //! costs a fixed number of queries however many partnerships it holds. Rows come back in one
 //! list, each beside the partnership it belongs to where the row does not say it itself.
 
-use crate::read::{Facility, Gap, Organization, Program, Site, opened_by};
+use crate::read::opened_by;
 use crate::{
     Agreement, DeliverableRecord, SiteAuthorization, SiteMapSignature, Store, StoreError,
     TrackTemplateRow,
 };
+use crate::{Facility, Gap, Organization, Program, Site};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, FromRow, Row};
 

@@ -2,8 +2,8 @@
 //! proposal frozen. Each event is read into its type (`cellpath_domain::events::site_maps`)
 //! before its row is written.
 
-use super::{Bind, Col, Table, execute, record};
 use crate::StoreError;
+use crate::project::{Bind, Col, Table, execute, record};
 use cellpath_domain::events::site_maps::{
     MapProposalCreated, MapProposalUpdated, SiteMapVersionCreated, SiteMapVersionUpdated,
 };
@@ -37,7 +37,7 @@ const MAP_PROPOSAL: Table = Table {
     ],
     frozen_when: Some(("status", "accepted")),
 };
-pub(super) async fn project(
+pub(crate) async fn project(
     tx: &mut Transaction<'static, Any>,
     event: &Event,
 ) -> Result<bool, StoreError> {
@@ -54,7 +54,7 @@ const SITE_MAP_RECORD: &str = "site_map_version";
 /// A signature on a site map version, kept apart with the version and content it is on (the
 /// gate's facts: which versions both sides signed, and when). Called for every signature the
 /// access projector writes; others are left alone.
-pub(super) async fn site_map_signature(
+pub(crate) async fn site_map_signature(
     tx: &mut Transaction<'static, Any>,
     ledger_id: &str,
     hash: &str,

@@ -1,14 +1,14 @@
 //! Access's projector: API tokens (read into `cellpath_domain::events::auth`'s types) and
 //! e-signatures (the ledger crate's `SignaturePayload`).
 
-use super::{Bind, execute, invalid, typed};
 use crate::StoreError;
+use crate::project::{Bind, execute, invalid, typed};
 use cellpath_domain::events::Event as _;
 use cellpath_domain::events::auth::{ApiTokenCreated, ApiTokenRevoked};
 use cellpath_ledger::{Event, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
 use sqlx::{Any, Transaction};
 
-pub(super) async fn project(
+pub(crate) async fn project(
     tx: &mut Transaction<'static, Any>,
     event: &Event,
     hash: &str,
@@ -56,7 +56,7 @@ pub(super) async fn project(
             .as_ref()
             .map(|c| c.to_value().to_string())
             .unwrap_or_default();
-        super::site_maps::site_map_signature(tx, &event.ledger_id, hash, &sig).await?;
+        crate::site_maps::project::site_map_signature(tx, &event.ledger_id, hash, &sig).await?;
         execute(
             tx,
             "INSERT INTO signatures (event_hash, ledger_id, seq, target, signer_user_id, printed_name, meaning, signed_at, channel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

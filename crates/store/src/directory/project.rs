@@ -2,8 +2,8 @@
 //! `site_facilities`), users and partnerships. Each event is read into its type
 //! (`cellpath_domain::events::directory`) before its row is written.
 
-use super::{Col, Table, invalid, record, str_field, typed};
 use crate::StoreError;
+use crate::project::{Col, Table, invalid, record, str_field, typed};
 use cellpath_domain::events::Event as _;
 use cellpath_domain::events::directory::{
     FacilityCreated, FacilityUpdated, OrganizationCreated, OrganizationUpdated, PartnershipCreated,
@@ -97,7 +97,7 @@ async fn link_sites(tx: &mut Transaction<'static, Any>, event: &Event) -> Result
     Ok(())
 }
 
-pub(super) async fn project(
+pub(crate) async fn project(
     tx: &mut Transaction<'static, Any>,
     event: &Event,
 ) -> Result<bool, StoreError> {

@@ -2,8 +2,8 @@
 //! reminders and track templates. Each event is read into its type
 //! (`cellpath_domain::events::contracting`) before its row is written.
 
-use super::{Col, Table, create, record, typed};
 use crate::StoreError;
+use crate::project::{Col, Table, create, record, typed};
 use cellpath_domain::events::Event as _;
 use cellpath_domain::events::contracting::{
     AgreementCreated, AgreementUpdated, DeliverableRecordCreated, DeliverableRecordUpdated,
@@ -90,7 +90,7 @@ const TRACK_TEMPLATE: Table = Table {
     frozen_when: None,
 };
 
-pub(super) async fn project(
+pub(crate) async fn project(
     tx: &mut Transaction<'static, Any>,
     event: &Event,
 ) -> Result<bool, StoreError> {

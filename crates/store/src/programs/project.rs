@@ -2,8 +2,8 @@
 //! versions of their maps, a published version frozen. Each event is read into its type
 //! (`cellpath_domain::events::programs`) before its row is written.
 
-use super::{Col, Table, record};
 use crate::StoreError;
+use crate::project::{Col, Table, record};
 use cellpath_domain::events::programs::{
     MapVersionCreated, MapVersionUpdated, ProgramCreated, ProgramUpdated,
 };
@@ -39,7 +39,7 @@ const MAP_VERSION: Table = Table {
     frozen_when: Some(("status", "published")),
 };
 
-pub(super) async fn project(
+pub(crate) async fn project(
     tx: &mut Transaction<'static, Any>,
     event: &Event,
 ) -> Result<bool, StoreError> {

@@ -2,6 +2,8 @@
 //! system only), a case's row, the cases of a site or a partnership, and a case's events in
 //! order — one query through `case_events`, for the journey engine to fold.
 
+pub(crate) mod project;
+
 use crate::decode::{date, word};
 use crate::{Store, StoreError};
 use cellpath_domain::Date;

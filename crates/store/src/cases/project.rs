@@ -4,15 +4,15 @@
 //! version that counts its events; `case_events` indexes each event under its case, so the app
 //! loads a case with one query and folds it with the journey engine's `evolve`.
 
-use super::{Bind, execute, invalid, typed};
 use crate::StoreError;
+use crate::project::{Bind, execute, invalid, typed};
 use cellpath_domain::events::Event as _;
 use cellpath_domain::events::cases::{CaseEvent, CaseState};
 use cellpath_domain::events::patients::PatientRegistered;
 use cellpath_ledger::Event;
 use sqlx::{Any, Transaction};
 
-pub(super) async fn project(
+pub(crate) async fn project(
     tx: &mut Transaction<'static, Any>,
     event: &Event,
     hash: &str,
