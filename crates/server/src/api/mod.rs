@@ -6,9 +6,9 @@ mod identifiers;
 mod ledgers;
 mod notices;
 mod programs;
-mod records;
+pub(crate) mod records;
 mod sites;
-mod tokens;
+pub(crate) mod tokens;
 
 use crate::AppState;
 use axum::Router;
