@@ -4,7 +4,9 @@
 //! same patterns.
 
 use cellpath_domain::{Role, Vocabulary};
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, SchemaFormat, SchemaType, Type,
+};
 use utoipa::openapi::{KnownFormat, RefOr, Schema};
 
 /// A day as the app reads it: `YYYY-MM-DD`, a real date from 1900 to 2200.
@@ -85,4 +87,60 @@ pub fn program_refs() -> RefOr<Schema> {
             "ids or exact names of the manufacturer's programs; kept as ids",
         ))
         .into()
+}
+
+/// Through what a signature came (`cellpath_ledger::Channel`), or null for signatures recorded
+/// before the channel was.
+pub fn channel() -> RefOr<Schema> {
+    let via = |words: &[&'static str]| {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .enum_values(Some(words.to_vec()))
+    };
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(
+            closed()
+                .property("via", via(&["web_session", "system"]))
+                .required("via"),
+        )
+        .item(
+            closed()
+                .property("via", via(&["api_token"]))
+                .required("via")
+                .property("token_id", text())
+                .required("token_id")
+                .property("token_name", text())
+                .required("token_name"),
+        )
+        .description(Some(
+            "through what the signature came; null for signatures recorded before the channel was",
+        ))
+        .into()
+}
+
+/// What a signature made on a ledger's own endpoint signs: an event of that ledger
+/// (`cellpath_ledger::Signed::Event`).
+pub fn signed_event() -> RefOr<Schema> {
+    closed()
+        .property(
+            "target",
+            ObjectBuilder::new()
+                .schema_type(SchemaType::AnyValue)
+                .enum_values(Some(["event"])),
+        )
+        .required("target")
+        .property(
+            "event_hash",
+            text().description(Some(
+                "the hash of an event on this ledger (a record such as a site map version is signed on its own endpoint)",
+            )),
+        )
+        .required("event_hash")
+        .into()
+}
+
+/// An object that takes no other properties.
+fn closed() -> ObjectBuilder {
+    ObjectBuilder::new().additional_properties(Some(AdditionalProperties::FreeForm(false)))
 }

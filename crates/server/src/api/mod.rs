@@ -3,7 +3,7 @@
 mod contracts;
 mod extract;
 mod identifiers;
-mod ledgers;
+pub(crate) mod ledgers;
 mod notices;
 mod programs;
 pub(crate) mod records;
