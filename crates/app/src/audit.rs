@@ -12,7 +12,7 @@ pub use cellpath_store::{DifferenceKind, StateDifference};
 const BATCH: i64 = 1000;
 
 /// What `verify` found: the chain holds, or the first broken link.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum VerifyReport {
     Intact {

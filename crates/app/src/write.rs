@@ -26,6 +26,14 @@ pub enum Outcome<T> {
 }
 
 impl<T> Outcome<T> {
+    /// The fresh value made into another (a row into its view); a replay stays as stored.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {
+        match self {
+            Outcome::Fresh(t) => Outcome::Fresh(f(t)),
+            Outcome::Replayed(stored) => Outcome::Replayed(stored),
+        }
+    }
+
     /// The fresh value; a replay (only possible with an `Idem`) is an internal error here.
     pub fn fresh(self) -> Result<T, AppError> {
         match self {

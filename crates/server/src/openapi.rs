@@ -1,15 +1,29 @@
-//! The OpenAPI 3.1 document at `/api/openapi.json`, built from one table of operations so it
-//! cannot drift from the routes silently: a snapshot test compares it with
+//! The OpenAPI 3.1 document at `/api/openapi.json`. Operations come from two places while the
+//! capabilities move over (issue 9, point 6):
+//! - described from their types: a handler's `#[utoipa::path]` (path, method, id, summary from
+//!   its doc comment, body and answer) listed in [`Derived`], with the schemas derived from the
+//!   request and view types (`ToSchema`); to add an operation the new way, annotate its handler
+//!   and list it there;
+//! - written by hand: the [`BY_HAND`] table and the `json!` schemas of [`schemas`].
+//!
+//! Either way, [`build`] adds what a derive cannot express, the same for every operation: path
+//! parameters, `If-Match`, `Idempotency-Key`, query parameters, the problem+json errors, the
+//! bearer security and the note that a token never signs alone. [`OPERATIONS`] lists them all
+//! (read from the document). A snapshot test compares the document with
 //! `crates/server/openapi.json`, and a route test checks every operation is routed.
 
+use crate::api::{ledgers, records, tokens};
 use axum::Json;
+use cellpath_app::views::schema::{self, DAY, LINES};
 use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Deliverable, Scope};
 use cellpath_domain::events::cases::{CaseState, PriorAuthorizationStatus};
 use cellpath_domain::process_map::{RecordedIn, SignatureMeaning, Stage, StepKind};
 use cellpath_domain::program::{IdentifierKind, Issuer, Modality};
 use cellpath_domain::readiness::Severity;
-use cellpath_domain::{FacilityKind, OrgKind, PartnershipStatus, Role, Vocabulary};
+use cellpath_domain::{Role, Vocabulary};
 use serde_json::{Map, Value, json};
+use std::sync::LazyLock;
+use utoipa::OpenApi;
 
 /// (method, path, operationId, summary, request schema, success status, response schema)
 pub type Operation = (
@@ -22,187 +36,96 @@ pub type Operation = (
     &'static str,
 );
 
-pub const OPERATIONS: &[Operation] = &[
-    (
-        "get",
-        "/api/v1/me",
-        "getMe",
-        "The caller and their organization",
-        None,
-        200,
-        "Me",
-    ),
-    (
-        "get",
-        "/api/v1/organizations",
-        "listOrganizations",
-        "Organizations the caller can see (own and partners')",
-        None,
-        200,
-        "OrganizationPage",
-    ),
-    (
-        "get",
-        "/api/v1/organizations/{id}",
-        "getOrganization",
-        "One organization",
-        None,
-        200,
-        "Organization",
-    ),
-    (
-        "patch",
-        "/api/v1/organizations/{id}",
-        "updateOrganization",
-        "Rename an organization (admin)",
-        Some("OrganizationPatch"),
-        200,
-        "Organization",
-    ),
-    (
-        "get",
-        "/api/v1/organizations/{id}/sites",
-        "listSites",
-        "Sites of a health system",
-        None,
-        200,
-        "SitePage",
-    ),
-    (
-        "post",
-        "/api/v1/organizations/{id}/sites",
-        "createSite",
-        "Create a site (health-system admin)",
-        Some("SiteInput"),
-        201,
-        "Site",
-    ),
-    (
-        "get",
-        "/api/v1/organizations/{id}/facilities",
-        "listFacilities",
-        "Facilities of a health system",
-        None,
-        200,
-        "FacilityPage",
-    ),
-    (
-        "post",
-        "/api/v1/organizations/{id}/facilities",
-        "createFacility",
-        "Create a facility (health-system admin)",
-        Some("FacilityInput"),
-        201,
-        "Facility",
-    ),
-    (
-        "get",
-        "/api/v1/organizations/{id}/users",
-        "listUsers",
-        "Users of an organization",
-        None,
-        200,
-        "UserPage",
-    ),
-    (
-        "post",
-        "/api/v1/organizations/{id}/users",
-        "createUser",
-        "Create a user (admin)",
-        Some("UserInput"),
-        201,
-        "User",
-    ),
-    (
-        "get",
-        "/api/v1/sites/{id}",
-        "getSite",
-        "One site",
-        None,
-        200,
-        "Site",
-    ),
-    (
-        "patch",
-        "/api/v1/sites/{id}",
-        "updateSite",
-        "Change a site (If-Match required)",
-        Some("SitePatch"),
-        200,
-        "Site",
-    ),
-    (
-        "get",
-        "/api/v1/facilities/{id}",
-        "getFacility",
-        "One facility",
-        None,
-        200,
-        "Facility",
-    ),
-    (
-        "patch",
-        "/api/v1/facilities/{id}",
-        "updateFacility",
-        "Change a facility (If-Match required)",
-        Some("FacilityPatch"),
-        200,
-        "Facility",
-    ),
-    (
-        "get",
-        "/api/v1/users/{id}",
-        "getUser",
-        "One user",
-        None,
-        200,
-        "User",
-    ),
-    (
-        "patch",
-        "/api/v1/users/{id}",
-        "updateUser",
-        "Change a user (If-Match required)",
-        Some("UserPatch"),
-        200,
-        "User",
-    ),
-    (
-        "get",
-        "/api/v1/partnerships",
-        "listPartnerships",
-        "Partnerships of the caller's organization",
-        None,
-        200,
-        "PartnershipPage",
-    ),
-    (
-        "post",
-        "/api/v1/partnerships",
-        "createPartnership",
-        "Propose a partnership (manufacturer)",
-        Some("PartnershipInput"),
-        201,
-        "Partnership",
-    ),
-    (
-        "get",
-        "/api/v1/partnerships/{id}",
-        "getPartnership",
-        "One partnership",
-        None,
-        200,
-        "Partnership",
-    ),
-    (
-        "patch",
-        "/api/v1/partnerships/{id}",
-        "updatePartnership",
-        "Change, accept or end a partnership (If-Match required)",
-        Some("PartnershipPatch"),
-        200,
-        "Partnership",
-    ),
+/// The operations described from their types: add a handler with `#[utoipa::path]` here.
+#[derive(OpenApi)]
+#[openapi(paths(
+    records::me,
+    records::list_organizations,
+    records::get_organization,
+    records::patch_organization,
+    records::list_sites,
+    records::create_site,
+    records::list_facilities,
+    records::create_facility,
+    records::list_users,
+    records::create_user,
+    records::get_site,
+    records::patch_site,
+    records::get_facility,
+    records::patch_facility,
+    records::get_user,
+    records::patch_user,
+    records::list_partnerships,
+    records::create_partnership,
+    records::get_partnership,
+    records::patch_partnership,
+    tokens::list,
+    tokens::create,
+    tokens::revoke,
+    ledgers::head,
+    ledgers::events,
+    ledgers::verify,
+    ledgers::export,
+    ledgers::sign,
+))]
+pub struct Derived;
+
+/// What the derives give: the operations of [`Derived`] and the schemas they name.
+static DERIVED: LazyLock<Value> = LazyLock::new(|| {
+    serde_json::to_value(Derived::openapi()).expect("the derived document serializes")
+});
+
+/// Every operation, derived and by hand, as a table: `for (method, path, ..) in OPERATIONS`.
+pub const OPERATIONS: Operations = Operations;
+
+/// The operations of the document, read from [`Derived`] and [`BY_HAND`] once.
+pub struct Operations;
+
+impl IntoIterator for Operations {
+    type Item = &'static Operation;
+    type IntoIter = std::slice::Iter<'static, Operation>;
+    fn into_iter(self) -> Self::IntoIter {
+        static ALL: LazyLock<Vec<Operation>> = LazyLock::new(|| {
+            let mut all = derived_operations(LazyLock::force(&DERIVED));
+            all.extend_from_slice(BY_HAND);
+            all
+        });
+        ALL.iter()
+    }
+}
+
+/// The derived operations as rows of the table: each answers one success status.
+fn derived_operations(doc: &'static Value) -> Vec<Operation> {
+    let text = |v: &'static Value| v.as_str().expect("a derived operation names this");
+    let schema = |content: &'static Value| {
+        let media = content.as_object().and_then(|c| c.values().next())?;
+        media["schema"]["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    };
+    let mut ops = vec![];
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let responses = op["responses"].as_object();
+            let Some((status, answer)) = responses.and_then(|r| r.iter().next()) else {
+                panic!("{method} {path} answers nothing");
+            };
+            ops.push((
+                method.as_str(),
+                path.as_str(),
+                text(&op["operationId"]),
+                text(&op["summary"]),
+                schema(&op["requestBody"]["content"]),
+                status.parse().expect("a status"),
+                schema(&answer["content"]).expect("an answer with a schema"),
+            ));
+        }
+    }
+    ops
+}
+
+/// The operations not yet described from their types.
+pub const BY_HAND: &[Operation] = &[
     (
         "get",
         "/api/v1/programs",
@@ -555,78 +478,6 @@ pub const OPERATIONS: &[Operation] = &[
         "OnboardingPipeline",
     ),
     (
-        "get",
-        "/api/v1/tokens",
-        "listTokens",
-        "The caller's API tokens",
-        None,
-        200,
-        "ApiTokenList",
-    ),
-    (
-        "post",
-        "/api/v1/tokens",
-        "createToken",
-        "Create an API token (shown once)",
-        Some("TokenInput"),
-        201,
-        "CreatedToken",
-    ),
-    (
-        "post",
-        "/api/v1/tokens/{id}/revoke",
-        "revokeToken",
-        "Revoke an API token",
-        None,
-        200,
-        "ApiToken",
-    ),
-    (
-        "get",
-        "/api/v1/ledgers/{id}",
-        "getLedgerHead",
-        "A ledger's head: sequence and hash",
-        None,
-        200,
-        "LedgerHead",
-    ),
-    (
-        "get",
-        "/api/v1/ledgers/{id}/events",
-        "listLedgerEvents",
-        "A ledger's events, newest first",
-        None,
-        200,
-        "EventPage",
-    ),
-    (
-        "get",
-        "/api/v1/ledgers/{id}/verify",
-        "verifyLedger",
-        "Verify a ledger's hash chain",
-        None,
-        200,
-        "VerifyReport",
-    ),
-    (
-        "get",
-        "/api/v1/ledgers/{id}/export",
-        "exportLedger",
-        "A ledger as JSON Lines (the stored canonical bytes)",
-        None,
-        200,
-        "JsonLines",
-    ),
-    (
-        "post",
-        "/api/v1/ledgers/{id}/signatures",
-        "signOnLedger",
-        "Record an e-signature (password re-entered)",
-        Some("SignRequest"),
-        201,
-        "Signature",
-    ),
-    (
         "post",
         "/api/v1/patients",
         "registerPatient",
@@ -702,6 +553,11 @@ fn words<V: Vocabulary>() -> Vec<&'static str> {
     V::words()
 }
 
+/// A schema built by `cellpath_app::views::schema`, as JSON for the hand-written part.
+fn json_of(s: utoipa::openapi::RefOr<utoipa::openapi::Schema>) -> Value {
+    serde_json::to_value(s).expect("a schema serializes")
+}
+
 fn text() -> Value {
     json!({ "type": "string" })
 }
@@ -712,7 +568,7 @@ fn int() -> Value {
     json!({ "type": "integer", "format": "int64" })
 }
 fn micros() -> Value {
-    json!({ "type": "integer", "format": "int64", "description": "microseconds since the Unix epoch, UTC" })
+    json_of(schema::micros())
 }
 fn object(required: &[&str], props: &[(&str, Value)]) -> Value {
     let mut p = Map::new();
@@ -740,170 +596,11 @@ fn list_of(v: Value) -> Value {
 }
 
 fn schemas() -> Value {
-    let stamps = |mut v: Vec<(&'static str, Value)>| {
-        v.extend([
-            ("version", int()),
-            ("created_at", micros()),
-            ("updated_at", micros()),
-        ]);
-        v
-    };
-    let organization = object(
-        &["id", "kind", "name", "version"],
-        &stamps(vec![
-            ("id", text()),
-            ("kind", json!({ "enum": words::<OrgKind>() })),
-            ("name", text()),
-        ]),
-    );
-    let site = object(
-        &[
-            "id", "org_id", "name", "code", "city", "region", "active", "version",
-        ],
-        &stamps(vec![
-            ("id", text()),
-            ("org_id", text()),
-            ("name", text()),
-            ("code", text()),
-            ("city", text()),
-            ("region", text()),
-            ("active", json!({ "type": "boolean" })),
-        ]),
-    );
-    let facility = object(
-        &["id", "org_id", "name", "kind", "site_ids", "version"],
-        &stamps(vec![
-            ("id", text()),
-            ("org_id", text()),
-            ("name", text()),
-            ("kind", json!({ "enum": words::<FacilityKind>() })),
-            ("site_ids", list_of(text())),
-        ]),
-    );
-    let user = object(
-        &["id", "org_id", "email", "name", "role", "active", "version"],
-        &stamps(vec![
-            ("id", text()),
-            ("org_id", text()),
-            ("email", text()),
-            ("name", text()),
-            ("role", text()),
-            ("active", json!({ "type": "boolean" })),
-        ]),
-    );
-    let partnership = object(
-        &[
-            "id",
-            "manufacturer_id",
-            "health_system_id",
-            "name",
-            "programs",
-            "status",
-            "version",
-        ],
-        &stamps(vec![
-            ("id", text()),
-            ("manufacturer_id", text()),
-            ("health_system_id", text()),
-            ("name", text()),
-            ("programs", list_of(text())),
-            ("status", json!({ "enum": words::<PartnershipStatus>() })),
-        ]),
-    );
-    let token_props = vec![
-        ("id", text()),
-        ("user_id", text()),
-        ("name", text()),
-        ("created_at", micros()),
-        ("revoked_at", json!({ "type": ["integer", "null"] })),
-        ("last_used_at", json!({ "type": ["integer", "null"] })),
-    ];
-    let mut created_token = token_props.clone();
-    created_token.push((
-        "token",
-        json!({ "type": "string", "description": "the token itself, shown only in this answer" }),
-    ));
-    let signature = object(
-        &[
-            "event_hash",
-            "ledger_id",
-            "seq",
-            "target",
-            "signer_user_id",
-            "printed_name",
-            "meaning",
-            "signed_at",
-            "channel",
-        ],
-        &[
-            ("event_hash", text()),
-            ("ledger_id", text()),
-            ("seq", int()),
-            ("target", text()),
-            ("signer_user_id", text()),
-            ("printed_name", text()),
-            ("meaning", json!({ "enum": words::<SignatureMeaning>() })),
-            ("signed_at", micros()),
-            (
-                "channel",
-                json!({
-                    "description": "through what the signature came; null for signatures recorded before the channel was",
-                    "oneOf": [
-                        { "type": "null" },
-                        object(&["via"], &[("via", json!({ "enum": ["web_session", "system"] }))]),
-                        object(&["via", "token_id", "token_name"], &[
-                            ("via", json!({ "const": "api_token" })), ("token_id", text()), ("token_name", text()),
-                        ]),
-                    ],
-                }),
-            ),
-        ],
-    );
     json!({
         "Problem": object(&["type", "title", "status", "detail"], &[
             ("type", text()), ("title", text()), ("status", int()), ("detail", text()),
             ("errors", list_of(object(&["field", "message"], &[("field", text()), ("message", text())]))),
         ]),
-        "Organization": organization,
-        "OrganizationPage": page_of("Organization"),
-        "OrganizationPatch": object(&[], &[("name", name())]),
-        "Site": site,
-        "SitePage": page_of("Site"),
-        "SiteInput": object(&["name", "code", "city", "region"], &[("name", name()), ("code", code()), ("city", name()), ("region", name())]),
-        "SitePatch": object(&[], &[("name", name()), ("code", code()), ("city", name()), ("region", name()), ("active", json!({ "type": "boolean" }))]),
-        "Facility": facility,
-        "FacilityPage": page_of("Facility"),
-        "FacilityInput": object(&["name", "kind"], &[("name", name()), ("kind", facility_kind()), ("site_ids", list_of(text()))]),
-        "FacilityPatch": object(&[], &[("name", name()), ("kind", facility_kind()), ("site_ids", list_of(text()))]),
-        "User": user,
-        "UserPage": page_of("User"),
-        "UserInput": object(&["email", "name", "role", "password"], &[("email", email()), ("name", name()), ("role", role()), ("password", password())]),
-        "UserPatch": object(&[], &[("name", name()), ("role", role()), ("active", json!({ "type": "boolean" }))]),
-        "Me": object(&["user", "organization"], &[("user", json!({ "$ref": "#/components/schemas/User" })), ("organization", json!({ "$ref": "#/components/schemas/Organization" }))]),
-        "Partnership": partnership,
-        "PartnershipPage": page_of("Partnership"),
-        "PartnershipInput": object(&["health_system_id", "name"], &[("health_system_id", text()), ("name", name()), ("programs", program_refs()), ("manufacturer_id", text())]),
-        "PartnershipPatch": object(&[], &[("name", name()), ("programs", program_refs()), ("status", json!({ "enum": words::<PartnershipStatus>() }))]),
-        "ApiToken": object(&["id", "user_id", "name", "created_at"], &token_props),
-        "ApiTokenList": list_of(json!({ "$ref": "#/components/schemas/ApiToken" })),
-        "CreatedToken": object(&["id", "user_id", "name", "created_at", "token"], &created_token),
-        "TokenInput": object(&["name"], &[("name", name())]),
-        "LedgerHead": object(&["ledger_id", "kind", "seq", "head_hash"], &[("ledger_id", text()), ("kind", text()), ("seq", int()), ("head_hash", text())]),
-        "Event": object(&["seq", "hash", "kind", "actor", "recorded_at", "payload", "signatures"], &[
-            ("seq", int()), ("hash", text()), ("kind", text()), ("actor", text()), ("actor_name", json!({ "type": ["string", "null"] })),
-            ("recorded_at", micros()), ("payload", json!({ "type": "object" })), ("signatures", list_of(json!({ "$ref": "#/components/schemas/Signature" }))),
-        ]),
-        "EventPage": page_of("Event"),
-        "VerifyReport": json!({ "type": "object", "required": ["result", "ledger_id"], "properties": {
-            "result": { "enum": ["intact", "broken"] }, "ledger_id": text(), "events": int(), "head_hash": text(), "seq": int(), "reason": text(),
-        }}),
-        "JsonLines": json!({ "type": "string", "description": "one canonical event per line (docs/ledger-format.md)" }),
-        "SignRequest": object(&["signs", "meaning", "password"], &[
-            ("signs", object(&["target", "event_hash"], &[("target", json!({ "const": "event" })), ("event_hash", json!({ "type": "string", "description": "the hash of an event on this ledger (a record such as a site map version is signed on its own endpoint)" }))])),
-            ("meaning", meaning()),
-            ("password", text()),
-        ]),
-        "Signature": signature,
         "ProductUnit": object(&["key", "name", "storage_max_celsius", "thaw_window_minutes"], &[
             ("key", key()), ("name", text()),
             ("storage_max_celsius", json!({ "type": "integer", "format": "int32", "minimum": i32::MIN, "maximum": i32::MAX })),
@@ -1191,13 +888,6 @@ fn schemas() -> Value {
     })
 }
 
-/// The programs a partnership is for: ids or exact names of the manufacturer's programs
-/// (kept and answered as ids).
-fn program_refs() -> Value {
-    json!({ "type": "array", "items": { "type": "string" }, "maxItems": 50,
-        "description": "ids or exact names of the manufacturer's programs; kept as ids" })
-}
-
 fn date() -> Value {
     json!({ "type": "string", "format": "date" })
 }
@@ -1296,21 +986,12 @@ fn site_outlook() -> Value {
     )
 }
 
-/// A day as the app reads it: `YYYY-MM-DD`, a real date from 1900 to 2200.
-const DAY: &str = "^(?:(?:(?:19|20|21)[0-9]{2}|2200)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:19|20|21)(?:0[48]|[2468][048]|[13579][26])-02-29|2000-02-29)$";
-
 fn day() -> Value {
     json!({ "type": "string", "pattern": DAY, "description": "YYYY-MM-DD, from 1900 to 2200" })
 }
 
-/// Text of one line: at least one visible character, no control characters.
-const ONE_LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
-/// Text of lines: at least one visible character; tabs and line breaks allowed.
-const LINES: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
-
-/// A display name: 1–200 characters on one line (trimmed).
 fn name() -> Value {
-    json!({ "type": "string", "minLength": 1, "maxLength": 200, "pattern": ONE_LINE })
+    json_of(schema::name())
 }
 
 /// Free text: up to 4,000 characters, lines allowed (trimmed, not empty).
@@ -1318,24 +999,8 @@ fn notes() -> Value {
     json!({ "type": "string", "minLength": 1, "maxLength": 4000, "pattern": LINES })
 }
 
-fn code() -> Value {
-    json!({ "type": "string", "pattern": "^[A-Za-z][A-Za-z0-9-]{0,19}$", "description": "capital letters, digits and '-', starting with a letter (stored upper-cased)" })
-}
-
-fn email() -> Value {
-    json!({ "type": "string", "maxLength": 254, "pattern": "^[^@\\s<>\"',;\\u0000-\\u001f\\u007f-\\u009f]+@[^@\\s<>\"',;.\\u0000-\\u001f\\u007f-\\u009f][^@\\s<>\"',;\\u0000-\\u001f\\u007f-\\u009f]*\\.[^@\\s<>\"',;\\u0000-\\u001f\\u007f-\\u009f]*[^@\\s<>\"',;.\\u0000-\\u001f\\u007f-\\u009f]$" })
-}
-
-fn password() -> Value {
-    json!({ "type": "string", "minLength": 12, "maxLength": 200 })
-}
-
 fn role() -> Value {
-    json!({ "enum": words::<Role>(), "description": "a role of the organization's kind" })
-}
-
-fn facility_kind() -> Value {
-    json!({ "enum": words::<FacilityKind>() })
+    json_of(schema::role())
 }
 
 fn meaning() -> Value {
@@ -1676,10 +1341,27 @@ pub fn build() -> Value {
         },
         "paths": paths,
         "components": {
-            "schemas": schemas(),
+            "schemas": all_schemas(),
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
         },
     })
+}
+
+/// The derived schemas beside the hand-written ones (a name is given once).
+fn all_schemas() -> Value {
+    let mut all = schemas();
+    for (name, schema) in DERIVED["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        assert!(
+            all.get(name).is_none(),
+            "{name} is both derived and by hand"
+        );
+        all[name] = schema.clone();
+    }
+    all
 }
 
 pub async fn document() -> Json<Value> {

@@ -10,20 +10,25 @@ use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{FacilityKind, Name, OrgKind, PartnershipStatus};
 use cellpath_store::{Facility, Page};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FacilityInput {
+    #[schema(schema_with = crate::views::schema::name)]
     pub name: String,
+    #[schema(schema_with = crate::views::schema::vocabulary::<FacilityKind>)]
     pub kind: String,
     #[serde(default)]
     pub site_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FacilityPatch {
+    #[schema(schema_with = crate::views::schema::name)]
     pub name: Option<String>,
+    #[schema(schema_with = crate::views::schema::vocabulary::<FacilityKind>)]
     pub kind: Option<String>,
     pub site_ids: Option<Vec<String>>,
 }

@@ -12,6 +12,7 @@ use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{Name, OrgKind};
 use cellpath_store::{LedgerKind, Organization, Page};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,9 +21,10 @@ pub struct OrganizationInput {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationPatch {
+    #[schema(schema_with = crate::views::schema::name)]
     pub name: Option<String>,
 }
 

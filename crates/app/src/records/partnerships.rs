@@ -13,24 +13,30 @@ use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::{Name, OrgKind, PartnershipStatus};
 use cellpath_store::{LedgerKind, Page, Partnership};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartnershipInput {
     pub health_system_id: String,
+    #[schema(schema_with = crate::views::schema::name)]
     pub name: String,
     #[serde(default)]
+    #[schema(schema_with = crate::views::schema::program_refs)]
     pub programs: Vec<String>,
     /// Only the operator may name another manufacturer; a user's own organization proposes
     /// (naming it is allowed, naming any other is refused).
     pub manufacturer_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartnershipPatch {
+    #[schema(schema_with = crate::views::schema::name)]
     pub name: Option<String>,
+    #[schema(schema_with = crate::views::schema::program_refs)]
     pub programs: Option<Vec<String>>,
+    #[schema(schema_with = crate::views::schema::vocabulary::<PartnershipStatus>)]
     pub status: Option<String>,
 }
 

@@ -9,22 +9,31 @@ use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{Code, Name, OrgKind};
 use cellpath_store::{Page, Site};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteInput {
+    #[schema(schema_with = crate::views::schema::name)]
     pub name: String,
+    #[schema(schema_with = crate::views::schema::code)]
     pub code: String,
+    #[schema(schema_with = crate::views::schema::name)]
     pub city: String,
+    #[schema(schema_with = crate::views::schema::name)]
     pub region: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SitePatch {
+    #[schema(schema_with = crate::views::schema::name)]
     pub name: Option<String>,
+    #[schema(schema_with = crate::views::schema::code)]
     pub code: Option<String>,
+    #[schema(schema_with = crate::views::schema::name)]
     pub city: Option<String>,
+    #[schema(schema_with = crate::views::schema::name)]
     pub region: Option<String>,
     pub active: Option<bool>,
 }

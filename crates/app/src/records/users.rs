@@ -11,20 +11,27 @@ use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::{Email, Name, Password, Role};
 use cellpath_store::{Operational, Page, User};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
+    #[schema(schema_with = crate::views::schema::email)]
     pub email: String,
+    #[schema(schema_with = crate::views::schema::name)]
     pub name: String,
+    #[schema(schema_with = crate::views::schema::role)]
     pub role: String,
+    #[schema(schema_with = crate::views::schema::password)]
     pub password: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    #[schema(schema_with = crate::views::schema::name)]
     pub name: Option<String>,
+    #[schema(schema_with = crate::views::schema::role)]
     pub role: Option<String>,
     pub active: Option<bool>,
 }

@@ -12,6 +12,12 @@ use cellpath_domain::LedgerInt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, ObjectBuilder, SchemaFormat, SchemaType, Type,
+};
+use utoipa::openapi::{KnownFormat, Ref, RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
 /// The authenticated caller of an API request.
 pub struct ApiCaller(pub Caller);
@@ -336,13 +342,51 @@ pub fn own_org(caller: &Caller) -> String {
     caller.org_id().unwrap_or_default().to_string()
 }
 
-/// A page of items with where the next one starts.
+/// A page of items with where the next one starts; its schema is named after its items
+/// (`SitePage`).
 #[derive(Serialize)]
 pub struct Paged<T> {
     pub items: Vec<T>,
     pub limit: i64,
     pub offset: i64,
     pub next_offset: Option<i64>,
+}
+
+impl<T: ToSchema> PartialSchema for Paged<T> {
+    fn schema() -> RefOr<Schema> {
+        let int = || {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        };
+        ObjectBuilder::new()
+            .property(
+                "items",
+                ArrayBuilder::new().items(Ref::from_schema_name(T::name())),
+            )
+            .required("items")
+            .property("limit", int())
+            .required("limit")
+            .property("offset", int())
+            .required("offset")
+            .property(
+                "next_offset",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::Integer, Type::Null])),
+            )
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+            .into()
+    }
+}
+
+impl<T: ToSchema> ToSchema for Paged<T> {
+    fn name() -> Cow<'static, str> {
+        Cow::Owned(format!("{}Page", T::name()))
+    }
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
+    }
 }
 
 pub fn paged<T: Serialize>(items: Vec<T>, page: cellpath_app::views::Page) -> Response {

@@ -4,12 +4,12 @@ mod cases;
 mod contracts;
 mod extract;
 mod identifiers;
-mod ledgers;
+pub(crate) mod ledgers;
 mod notices;
 mod programs;
-mod records;
+pub(crate) mod records;
 mod sites;
-mod tokens;
+pub(crate) mod tokens;
 
 use crate::AppState;
 use axum::Router;

@@ -1,7 +1,7 @@
 //! Handlers for the directory records: organizations, sites, facilities, users, partnerships.
 
 use super::extract::{
-    ApiCaller, Command, NoQuery, PageParams, answer, own_org, page, paged, with_etag,
+    ApiCaller, Command, NoQuery, PageParams, Paged, answer, own_org, page, paged, with_etag,
 };
 use crate::AppState;
 use crate::problem::ApiError;
@@ -13,14 +13,22 @@ use cellpath_app::records::organizations::OrganizationPatch;
 use cellpath_app::records::partnerships::{PartnershipInput, PartnershipPatch};
 use cellpath_app::records::sites::{SiteInput, SitePatch};
 use cellpath_app::records::users::{UserInput, UserPatch};
-use serde::Serialize;
+use cellpath_app::views::directory::{Facility, Me, Organization, Partnership, Site, User};
 
-#[derive(Serialize)]
-pub struct Me {
-    user: cellpath_app::views::User,
-    organization: cellpath_app::views::Organization,
-}
+/// The pages the directory answers (named in the document after their items).
+type OrganizationPage = Paged<Organization>;
+type SitePage = Paged<Site>;
+type FacilityPage = Paged<Facility>;
+type UserPage = Paged<User>;
+type PartnershipPage = Paged<Partnership>;
 
+/// The caller and their organization
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    operation_id = "getMe",
+    responses((status = 200, body = Me))
+)]
 pub async fn me(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -32,28 +40,57 @@ pub async fn me(
         .ok_or(cellpath_app::AppError::Unauthenticated)?;
     let user = s.app.user(&c, &p.user_id).await?;
     let organization = s.app.organization(&c, &p.org_id).await?;
-    Ok(axum::Json(Me { user, organization }).into_response())
+    Ok(axum::Json(Me {
+        user: user.into(),
+        organization: organization.into(),
+    })
+    .into_response())
 }
 
+/// Organizations the caller can see (own and partners')
+#[utoipa::path(
+    get,
+    path = "/api/v1/organizations",
+    operation_id = "listOrganizations",
+    responses((status = 200, body = OrganizationPage))
+)]
 pub async fn list_organizations(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
-    Ok(paged(s.app.organizations(&c, page).await?, page))
+    Ok(paged(
+        views::<_, Organization>(s.app.organizations(&c, page).await?),
+        page,
+    ))
 }
 
+/// One organization
+#[utoipa::path(
+    get,
+    path = "/api/v1/organizations/{id}",
+    operation_id = "getOrganization",
+    responses((status = 200, body = Organization))
+)]
 pub async fn get_organization(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let org = s.app.organization(&c, &id).await?;
+    let org = Organization::from(s.app.organization(&c, &id).await?);
     Ok(with_etag(StatusCode::OK, &org, org.version))
 }
 
+/// Rename an organization (admin)
+#[utoipa::path(
+    patch,
+    path = "/api/v1/organizations/{id}",
+    operation_id = "updateOrganization",
+    request_body = OrganizationPatch,
+    responses((status = 200, body = Organization))
+)]
 pub async fn patch_organization(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -67,9 +104,18 @@ pub async fn patch_organization(
         .app
         .update_organization(c, &id, version, patch, idem)
         .await?;
-    Ok(answer(out, StatusCode::OK, |o| Some(o.version)))
+    Ok(answer(out.map(Organization::from), StatusCode::OK, |o| {
+        Some(o.version)
+    }))
 }
 
+/// Sites of a health system
+#[utoipa::path(
+    get,
+    path = "/api/v1/organizations/{id}/sites",
+    operation_id = "listSites",
+    responses((status = 200, body = SitePage))
+)]
 pub async fn list_sites(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -77,9 +123,20 @@ pub async fn list_sites(
     q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
-    Ok(paged(s.app.sites(&c, &org, page).await?, page))
+    Ok(paged(
+        views::<_, Site>(s.app.sites(&c, &org, page).await?),
+        page,
+    ))
 }
 
+/// Create a site (health-system admin)
+#[utoipa::path(
+    post,
+    path = "/api/v1/organizations/{id}/sites",
+    operation_id = "createSite",
+    request_body = SiteInput,
+    responses((status = 201, body = Site))
+)]
 pub async fn create_site(
     State(s): State<AppState>,
     Path(org): Path<String>,
@@ -89,19 +146,36 @@ pub async fn create_site(
     let input: SiteInput = cmd.json()?;
     let idem = cmd.idem.clone();
     let out = s.app.create_site(c, &org, input, idem).await?;
-    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+    Ok(answer(out.map(Site::from), StatusCode::CREATED, |v| {
+        Some(v.version)
+    }))
 }
 
+/// One site
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{id}",
+    operation_id = "getSite",
+    responses((status = 200, body = Site))
+)]
 pub async fn get_site(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = s.app.site(&c, &id).await?;
+    let v = Site::from(s.app.site(&c, &id).await?);
     Ok(with_etag(StatusCode::OK, &v, v.version))
 }
 
+/// Change a site (If-Match required)
+#[utoipa::path(
+    patch,
+    path = "/api/v1/sites/{id}",
+    operation_id = "updateSite",
+    request_body = SitePatch,
+    responses((status = 200, body = Site))
+)]
 pub async fn patch_site(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -112,9 +186,18 @@ pub async fn patch_site(
     let version = cmd.if_match()?;
     let idem = cmd.idem.clone();
     let out = s.app.update_site(c, &id, version, patch, idem).await?;
-    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+    Ok(answer(out.map(Site::from), StatusCode::OK, |v| {
+        Some(v.version)
+    }))
 }
 
+/// Facilities of a health system
+#[utoipa::path(
+    get,
+    path = "/api/v1/organizations/{id}/facilities",
+    operation_id = "listFacilities",
+    responses((status = 200, body = FacilityPage))
+)]
 pub async fn list_facilities(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -122,9 +205,20 @@ pub async fn list_facilities(
     q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
-    Ok(paged(s.app.facilities(&c, &org, page).await?, page))
+    Ok(paged(
+        views::<_, Facility>(s.app.facilities(&c, &org, page).await?),
+        page,
+    ))
 }
 
+/// Create a facility (health-system admin)
+#[utoipa::path(
+    post,
+    path = "/api/v1/organizations/{id}/facilities",
+    operation_id = "createFacility",
+    request_body = FacilityInput,
+    responses((status = 201, body = Facility))
+)]
 pub async fn create_facility(
     State(s): State<AppState>,
     Path(org): Path<String>,
@@ -134,19 +228,36 @@ pub async fn create_facility(
     let input: FacilityInput = cmd.json()?;
     let idem = cmd.idem.clone();
     let out = s.app.create_facility(c, &org, input, idem).await?;
-    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+    Ok(answer(out.map(Facility::from), StatusCode::CREATED, |v| {
+        Some(v.version)
+    }))
 }
 
+/// One facility
+#[utoipa::path(
+    get,
+    path = "/api/v1/facilities/{id}",
+    operation_id = "getFacility",
+    responses((status = 200, body = Facility))
+)]
 pub async fn get_facility(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = s.app.facility(&c, &id).await?;
+    let v = Facility::from(s.app.facility(&c, &id).await?);
     Ok(with_etag(StatusCode::OK, &v, v.version))
 }
 
+/// Change a facility (If-Match required)
+#[utoipa::path(
+    patch,
+    path = "/api/v1/facilities/{id}",
+    operation_id = "updateFacility",
+    request_body = FacilityPatch,
+    responses((status = 200, body = Facility))
+)]
 pub async fn patch_facility(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -157,9 +268,18 @@ pub async fn patch_facility(
     let version = cmd.if_match()?;
     let idem = cmd.idem.clone();
     let out = s.app.update_facility(c, &id, version, patch, idem).await?;
-    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+    Ok(answer(out.map(Facility::from), StatusCode::OK, |v| {
+        Some(v.version)
+    }))
 }
 
+/// Users of an organization
+#[utoipa::path(
+    get,
+    path = "/api/v1/organizations/{id}/users",
+    operation_id = "listUsers",
+    responses((status = 200, body = UserPage))
+)]
 pub async fn list_users(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -167,9 +287,20 @@ pub async fn list_users(
     q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
-    Ok(paged(s.app.users(&c, &org, page).await?, page))
+    Ok(paged(
+        views::<_, User>(s.app.users(&c, &org, page).await?),
+        page,
+    ))
 }
 
+/// Create a user (admin)
+#[utoipa::path(
+    post,
+    path = "/api/v1/organizations/{id}/users",
+    operation_id = "createUser",
+    request_body = UserInput,
+    responses((status = 201, body = User))
+)]
 pub async fn create_user(
     State(s): State<AppState>,
     Path(org): Path<String>,
@@ -179,19 +310,36 @@ pub async fn create_user(
     let input: UserInput = cmd.json()?;
     let idem = cmd.idem.clone();
     let out = s.app.create_user(c, &org, input, idem).await?;
-    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+    Ok(answer(out.map(User::from), StatusCode::CREATED, |v| {
+        Some(v.version)
+    }))
 }
 
+/// One user
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    operation_id = "getUser",
+    responses((status = 200, body = User))
+)]
 pub async fn get_user(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = s.app.user(&c, &id).await?;
+    let v = User::from(s.app.user(&c, &id).await?);
     Ok(with_etag(StatusCode::OK, &v, v.version))
 }
 
+/// Change a user (If-Match required)
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/{id}",
+    operation_id = "updateUser",
+    request_body = UserPatch,
+    responses((status = 200, body = User))
+)]
 pub async fn patch_user(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -202,9 +350,18 @@ pub async fn patch_user(
     let version = cmd.if_match()?;
     let idem = cmd.idem.clone();
     let out = s.app.update_user(c, &id, version, patch, idem).await?;
-    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+    Ok(answer(out.map(User::from), StatusCode::OK, |v| {
+        Some(v.version)
+    }))
 }
 
+/// Partnerships of the caller's organization
+#[utoipa::path(
+    get,
+    path = "/api/v1/partnerships",
+    operation_id = "listPartnerships",
+    responses((status = 200, body = PartnershipPage))
+)]
 pub async fn list_partnerships(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -212,9 +369,20 @@ pub async fn list_partnerships(
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
     let org = own_org(&c);
-    Ok(paged(s.app.partnerships(&c, &org, page).await?, page))
+    Ok(paged(
+        views::<_, Partnership>(s.app.partnerships(&c, &org, page).await?),
+        page,
+    ))
 }
 
+/// Propose a partnership (manufacturer)
+#[utoipa::path(
+    post,
+    path = "/api/v1/partnerships",
+    operation_id = "createPartnership",
+    request_body = PartnershipInput,
+    responses((status = 201, body = Partnership))
+)]
 pub async fn create_partnership(
     State(s): State<AppState>,
     cmd: Command,
@@ -223,19 +391,38 @@ pub async fn create_partnership(
     let input: PartnershipInput = cmd.json()?;
     let idem = cmd.idem.clone();
     let out = s.app.create_partnership(c, input, idem).await?;
-    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+    Ok(answer(
+        out.map(Partnership::from),
+        StatusCode::CREATED,
+        |v| Some(v.version),
+    ))
 }
 
+/// One partnership
+#[utoipa::path(
+    get,
+    path = "/api/v1/partnerships/{id}",
+    operation_id = "getPartnership",
+    responses((status = 200, body = Partnership))
+)]
 pub async fn get_partnership(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = s.app.partnership(&c, &id).await?;
+    let v = Partnership::from(s.app.partnership(&c, &id).await?);
     Ok(with_etag(StatusCode::OK, &v, v.version))
 }
 
+/// Change, accept or end a partnership (If-Match required)
+#[utoipa::path(
+    patch,
+    path = "/api/v1/partnerships/{id}",
+    operation_id = "updatePartnership",
+    request_body = PartnershipPatch,
+    responses((status = 200, body = Partnership))
+)]
 pub async fn patch_partnership(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -249,5 +436,12 @@ pub async fn patch_partnership(
         .app
         .update_partnership(c, &id, version, patch, idem)
         .await?;
-    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+    Ok(answer(out.map(Partnership::from), StatusCode::OK, |v| {
+        Some(v.version)
+    }))
+}
+
+/// Rows as the API answers them: their views.
+fn views<R, V: From<R>>(rows: Vec<R>) -> Vec<V> {
+    rows.into_iter().map(V::from).collect()
 }

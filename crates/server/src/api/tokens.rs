@@ -6,14 +6,24 @@ use crate::problem::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use cellpath_app::views::tokens::{ApiToken, ApiTokenList, CreatedToken};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewToken {
+pub struct TokenInput {
+    #[schema(schema_with = cellpath_app::views::schema::name)]
     name: String,
 }
 
+/// The caller's API tokens
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    operation_id = "listTokens",
+    responses((status = 200, body = ApiTokenList))
+)]
 pub async fn list(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -24,22 +34,43 @@ pub async fn list(
         .as_ref()
         .map(|p| p.user_id.clone())
         .unwrap_or_default();
-    Ok(axum::Json(s.app.api_tokens(&c, &user_id).await?).into_response())
+    let tokens = ApiTokenList::from(s.app.api_tokens(&c, &user_id).await?);
+    Ok(axum::Json(tokens).into_response())
 }
 
+/// Create an API token (shown once)
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    operation_id = "createToken",
+    request_body = TokenInput,
+    responses((status = 201, body = CreatedToken))
+)]
 pub async fn create(State(s): State<AppState>, cmd: Command) -> Result<Response, ApiError> {
     let c = &cmd.caller;
-    let input: NewToken = cmd.json()?;
+    let input: TokenInput = cmd.json()?;
     let idem = cmd.idem.clone();
     let out = s.app.create_api_token(c, &input.name, idem).await?;
-    Ok(answer(out, StatusCode::CREATED, |_| None))
+    Ok(answer(
+        out.map(CreatedToken::from),
+        StatusCode::CREATED,
+        |_| None,
+    ))
 }
 
+/// Revoke an API token
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens/{id}/revoke",
+    operation_id = "revokeToken",
+    responses((status = 200, body = ApiToken))
+)]
 pub async fn revoke(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(axum::Json(s.app.revoke_api_token(&c, &id).await?).into_response())
+    let token = ApiToken::from(s.app.revoke_api_token(&c, &id).await?);
+    Ok(axum::Json(token).into_response())
 }

@@ -1,0 +1,146 @@
+//! Schemas the derives cannot infer from a Rust type: a domain vocabulary (its words), and the
+//! shapes of checked text (names, codes, e-mail addresses, passwords). Named in a view's field
+//! with `#[schema(schema_with = …)]`; the hand-written part of the OpenAPI document uses the
+//! same patterns.
+
+use cellpath_domain::{Role, Vocabulary};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, SchemaFormat, SchemaType, Type,
+};
+use utoipa::openapi::{KnownFormat, RefOr, Schema};
+
+/// A day as the app reads it: `YYYY-MM-DD`, a real date from 1900 to 2200.
+pub const DAY: &str = "^(?:(?:(?:19|20|21)[0-9]{2}|2200)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:19|20|21)(?:0[48]|[2468][048]|[13579][26])-02-29|2000-02-29)$";
+/// Text of one line: at least one visible character, no control characters.
+pub const ONE_LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
+/// Text of lines: at least one visible character; tabs and line breaks allowed.
+pub const LINES: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+/// A code: capital letters, digits and '-', starting with a letter.
+pub const CODE: &str = "^[A-Za-z][A-Za-z0-9-]{0,19}$";
+/// An e-mail address as the app accepts it.
+pub const EMAIL: &str = "^[^@\\s<>\"',;\\u0000-\\u001f\\u007f-\\u009f]+@[^@\\s<>\"',;.\\u0000-\\u001f\\u007f-\\u009f][^@\\s<>\"',;\\u0000-\\u001f\\u007f-\\u009f]*\\.[^@\\s<>\"',;\\u0000-\\u001f\\u007f-\\u009f]*[^@\\s<>\"',;.\\u0000-\\u001f\\u007f-\\u009f]$";
+
+/// Every word of a domain vocabulary, as the domain spells it: the document cannot drift from
+/// what the API accepts and answers.
+pub fn vocabulary<V: Vocabulary>() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::AnyValue)
+        .enum_values(Some(V::words()))
+        .into()
+}
+
+/// A role, of the organization's kind.
+pub fn role() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::AnyValue)
+        .enum_values(Some(Role::words()))
+        .description(Some("a role of the organization's kind"))
+        .into()
+}
+
+fn text() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+/// A display name: 1–200 characters on one line (trimmed).
+pub fn name() -> RefOr<Schema> {
+    text()
+        .min_length(Some(1))
+        .max_length(Some(200))
+        .pattern(Some(ONE_LINE))
+        .into()
+}
+
+/// A code, stored upper-cased.
+pub fn code() -> RefOr<Schema> {
+    text()
+        .pattern(Some(CODE))
+        .description(Some(
+            "capital letters, digits and '-', starting with a letter (stored upper-cased)",
+        ))
+        .into()
+}
+
+pub fn email() -> RefOr<Schema> {
+    text().max_length(Some(254)).pattern(Some(EMAIL)).into()
+}
+
+pub fn password() -> RefOr<Schema> {
+    text().min_length(Some(12)).max_length(Some(200)).into()
+}
+
+/// A moment: microseconds since the Unix epoch, UTC.
+pub fn micros() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .description(Some("microseconds since the Unix epoch, UTC"))
+        .into()
+}
+
+/// The manufacturer's programs a partnership is for, by id or exact name.
+pub fn program_refs() -> RefOr<Schema> {
+    ArrayBuilder::new()
+        .items(text())
+        .max_items(Some(50))
+        .description(Some(
+            "ids or exact names of the manufacturer's programs; kept as ids",
+        ))
+        .into()
+}
+
+/// Through what a signature came (`cellpath_ledger::Channel`), or null for signatures recorded
+/// before the channel was.
+pub fn channel() -> RefOr<Schema> {
+    let via = |words: &[&'static str]| {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .enum_values(Some(words.to_vec()))
+    };
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(
+            closed()
+                .property("via", via(&["web_session", "system"]))
+                .required("via"),
+        )
+        .item(
+            closed()
+                .property("via", via(&["api_token"]))
+                .required("via")
+                .property("token_id", text())
+                .required("token_id")
+                .property("token_name", text())
+                .required("token_name"),
+        )
+        .description(Some(
+            "through what the signature came; null for signatures recorded before the channel was",
+        ))
+        .into()
+}
+
+/// What a signature made on a ledger's own endpoint signs: an event of that ledger
+/// (`cellpath_ledger::Signed::Event`).
+pub fn signed_event() -> RefOr<Schema> {
+    closed()
+        .property(
+            "target",
+            ObjectBuilder::new()
+                .schema_type(SchemaType::AnyValue)
+                .enum_values(Some(["event"])),
+        )
+        .required("target")
+        .property(
+            "event_hash",
+            text().description(Some(
+                "the hash of an event on this ledger (a record such as a site map version is signed on its own endpoint)",
+            )),
+        )
+        .required("event_hash")
+        .into()
+}
+
+/// An object that takes no other properties.
+fn closed() -> ObjectBuilder {
+    ObjectBuilder::new().additional_properties(Some(AdditionalProperties::FreeForm(false)))
+}

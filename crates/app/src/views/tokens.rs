@@ -1,0 +1,107 @@
+//! Personal API tokens as the API answers them (the token's hash never leaves the store).
+
+use super::schema;
+use crate::auth;
+use cellpath_store as rows;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiToken {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    #[schema(schema_with = schema::micros)]
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+impl From<rows::ApiToken> for ApiToken {
+    fn from(r: rows::ApiToken) -> Self {
+        ApiToken {
+            id: r.id,
+            user_id: r.user_id,
+            name: r.name,
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+            last_used_at: r.last_used_at,
+        }
+    }
+}
+
+/// The caller's tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(transparent)]
+pub struct ApiTokenList(pub Vec<ApiToken>);
+
+impl From<Vec<rows::ApiToken>> for ApiTokenList {
+    fn from(rows: Vec<rows::ApiToken>) -> Self {
+        ApiTokenList(rows.into_iter().map(ApiToken::from).collect())
+    }
+}
+
+/// A token just made: the token itself is in this answer only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatedToken {
+    /// the token itself, shown only in this answer
+    pub token: String,
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    #[schema(schema_with = schema::micros)]
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+impl From<auth::CreatedToken> for CreatedToken {
+    fn from(c: auth::CreatedToken) -> Self {
+        let info = ApiToken::from(c.info);
+        CreatedToken {
+            token: c.token,
+            id: info.id,
+            user_id: info.user_id,
+            name: info.name,
+            created_at: info.created_at,
+            revoked_at: info.revoked_at,
+            last_used_at: info.last_used_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The views serialize byte for byte as the row and the app's answer did (a created token
+    /// is replayed from the answer stored with its event).
+    #[test]
+    fn token_views_serialize_as_before() {
+        let row = rows::ApiToken {
+            id: "t1".into(),
+            user_id: "u1".into(),
+            name: "laptop".into(),
+            token_hash: "secret".into(),
+            created_at: 5,
+            revoked_at: None,
+            last_used_at: Some(7),
+        };
+        let created = auth::CreatedToken {
+            token: "cpt_x".into(),
+            info: row.clone(),
+        };
+        assert_eq!(json(&row), json(&ApiToken::from(row.clone())));
+        assert_eq!(
+            json(&vec![row.clone()]),
+            json(&ApiTokenList::from(vec![row]))
+        );
+        assert_eq!(json(&created), json(&CreatedToken::from(created.clone())));
+    }
+
+    fn json<T: Serialize>(v: &T) -> String {
+        serde_json::to_string(v).expect("serializes")
+    }
+}
