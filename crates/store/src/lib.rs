@@ -6,6 +6,7 @@
 pub mod contracting;
 mod decode;
 mod dialect;
+pub mod documents;
 mod error;
 mod jobs;
 pub mod migrate;
@@ -21,6 +22,7 @@ pub use contracting::{
     TrackTemplateRow,
 };
 pub use dialect::Dialect;
+pub use documents::{DocumentMeta, DocumentStore, InDatabase, InDirectory, NamedIn};
 pub use error::StoreError;
 pub use jobs::{
     AttemptOutcome, Backoff, ClaimedJob, DONE_JOBS_TTL_MICROS, Job, JobAttempt, JobCounts,

@@ -51,6 +51,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "site_map_signatures",
         include_str!("../migrations/0010_site_map_signatures.sql"),
     ),
+    (
+        12,
+        "documents",
+        include_str!("../migrations/0012_documents.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

@@ -6,6 +6,7 @@ mod agreements;
 mod auth;
 mod deliverables;
 mod demo;
+mod documents;
 mod gate;
 mod jobs;
 mod matrix;
