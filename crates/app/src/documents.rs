@@ -68,6 +68,17 @@ impl App {
         })
     }
 
+    /// Which of these hashes name a document kept here (the others were attached by hash
+    /// only, their files kept elsewhere): a page links only those. Says nothing about who may
+    /// read them; a page shows hashes only of records its reader may read.
+    pub async fn documents_kept(&self, hashes: &[&str]) -> Result<Vec<bool>, AppError> {
+        let mut kept = Vec::with_capacity(hashes.len());
+        for h in hashes {
+            kept.push(self.store.document(h).await?.is_some());
+        }
+        Ok(kept)
+    }
+
     /// The document's bytes, for a caller who may read a record that names it.
     pub async fn download(
         &self,

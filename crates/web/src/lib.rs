@@ -30,6 +30,7 @@ mod pages;
 mod paths;
 mod session;
 mod time;
+mod uploads;
 
 #[cfg(test)]
 mod tenancy_tests;
@@ -46,6 +47,7 @@ use pages::{
     agreements, facilities, gate, home, ledger, login, notices, onboarding, orgs, partnerships,
     plans, programs, readiness, site_maps, sites, tokens, users,
 };
+pub use uploads::document_response;
 
 /// Environment variable that says the site is served over https, so cookies get `Secure`.
 pub const SECURE_COOKIES_ENV: &str = "CELLPATH_SECURE_COOKIES";
@@ -155,7 +157,11 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/agreements/{id}", get(agreements::show))
         .route("/agreements/{id}/status", post(agreements::move_to))
         .route("/agreements/{id}/dates", post(agreements::set_dates))
-        .route("/agreements/{id}/documents", post(agreements::add_document))
+        .route(
+            "/agreements/{id}/documents",
+            uploads::with_files(post(agreements::add_document)),
+        )
+        .route("/documents/{sha256}", get(uploads::download))
         .route(
             "/agreements/{id}/amendments",
             post(agreements::add_amendment),
@@ -163,7 +169,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/agreements/{id}/joinders", post(agreements::join))
         .route(
             "/partnerships/{id}/sites/{site}/visits",
-            post(readiness::record_visit),
+            uploads::with_files(post(readiness::record_visit)),
         )
         .route(
             "/partnerships/{id}/sites/{site}/gap-analysis",

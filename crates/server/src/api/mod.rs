@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 mod contracts;
+mod documents;
 mod extract;
 mod identifiers;
 mod ledgers;
@@ -12,6 +13,7 @@ mod tokens;
 
 use crate::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post, put};
 
 pub fn routes() -> Router<AppState> {
@@ -141,6 +143,11 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/partnerships/{id}/gate/{site}/{program}",
             get(contracts::gate),
         )
+        .route(
+            "/api/v1/documents",
+            post(documents::upload).layer(DefaultBodyLimit::max(documents::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/api/v1/documents/{sha256}", get(documents::download))
         .route("/api/v1/notices", get(notices::list))
         .route("/api/v1/identifiers/check", get(identifiers::check))
         .route(
