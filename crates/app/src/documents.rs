@@ -1,8 +1,8 @@
 //! Uploaded documents: `upload` keeps the bytes content-addressed (type sniffed from the
 //! content, size limited) and answers the hash the commands that attach a document record;
 //! `download` gives the bytes back only to someone who may read a record naming that hash —
-//! an agreement's versions or a visit's attachments of a partnership the caller's relation
-//! opens. Anyone else, an unknown hash and a document no record names all answer the same 404.
+//! an agreement's versions, a visit's attachments, a deliverable's or a closed gap's evidence
+//! (`Document: <name> (SHA-256 <hash>)`) of a partnership the caller's relation opens. Anyone else, an unknown hash and a document no record names all answer the same 404.
 
 use crate::{App, AppError, Caller};
 use cellpath_domain::documents::sniff;
@@ -90,7 +90,8 @@ impl App {
         for (named_in, partnership_id) in self.store.records_naming_document(sha256).await? {
             let kind = match named_in {
                 NamedIn::Agreement => ResourceKind::Contract,
-                NamedIn::Visit => ResourceKind::Readiness,
+                NamedIn::Visit | NamedIn::Gap => ResourceKind::Readiness,
+                NamedIn::Deliverable => ResourceKind::Deliverable,
             };
             let what = format!("the documents of partnership {partnership_id}");
             if self

@@ -168,6 +168,10 @@ pub enum NamedIn {
     Agreement,
     /// A site visit's attachments.
     Visit,
+    /// A deliverable record's evidence (`Document: <name> (SHA-256 <hash>)` in its text).
+    Deliverable,
+    /// A closed gap's evidence, named the same way.
+    Gap,
 }
 
 impl Store {
@@ -189,7 +193,8 @@ impl Store {
     }
 
     /// Every (record kind, partnership) whose records name the document: the agreements whose
-    /// versions and the visits whose attachments hold `"sha256":"<hash>"` in their JSON.
+    /// versions and the visits whose attachments hold `"sha256":"<hash>"` in their JSON, the
+    /// deliverables and gaps whose evidence names `(SHA-256 <hash>)`.
     pub async fn records_naming_document(
         &self,
         sha256: &str,
@@ -198,20 +203,33 @@ impl Store {
             return Ok(vec![]);
         }
         // Hex digits need no escaping in a LIKE pattern.
-        let pattern = format!("%\"sha256\":\"{sha256}\"%");
+        let json = format!("%\"sha256\":\"{sha256}\"%");
+        let evidence = format!("%(SHA-256 {sha256})%");
         let mut found = Vec::new();
-        for (kind, sql) in [
+        for (kind, pattern, sql) in [
             (
                 NamedIn::Agreement,
+                &json,
                 "SELECT DISTINCT partnership_id FROM agreements WHERE documents LIKE $1 ORDER BY partnership_id",
             ),
             (
                 NamedIn::Visit,
+                &json,
                 "SELECT DISTINCT partnership_id FROM site_visits WHERE attachments LIKE $1 ORDER BY partnership_id",
+            ),
+            (
+                NamedIn::Deliverable,
+                &evidence,
+                "SELECT DISTINCT partnership_id FROM deliverable_records WHERE evidence LIKE $1 ORDER BY partnership_id",
+            ),
+            (
+                NamedIn::Gap,
+                &evidence,
+                "SELECT DISTINCT partnership_id FROM gaps WHERE evidence LIKE $1 ORDER BY partnership_id",
             ),
         ] {
             let rows: Vec<(String,)> = sqlx::query_as(sql)
-                .bind(&pattern)
+                .bind(pattern)
                 .fetch_all(&self.reader)
                 .await?;
             found.extend(rows.into_iter().map(|(p,)| (kind, p)));

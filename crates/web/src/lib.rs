@@ -147,7 +147,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/onboarding", get(onboarding::pipeline))
         .route(
             "/partnerships/{id}/sites/{site}/deliverables",
-            post(gate::record_deliverable),
+            uploads::with_files(post(gate::record_deliverable)),
         )
         .route(
             "/partnerships/{id}/sites/{site}/deliverables/{record}/revoke",
@@ -177,7 +177,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         )
         .route(
             "/partnerships/{id}/sites/{site}/gaps/{gap}/close",
-            post(readiness::close_gap),
+            uploads::with_files(post(readiness::close_gap)),
         )
         .route("/site-maps/{id}", get(site_maps::show))
         .route("/site-maps/{id}/checklist", post(site_maps::add_checklist))

@@ -153,3 +153,102 @@ pub fn document_response(doc: DownloadedDocument) -> Response {
     )
         .into_response()
 }
+
+/// Evidence (a deliverable's, a gap's) is free text in its event; a document uploaded with it
+/// is named there on a line of its own, `Document: <name> (SHA-256 <hash>)`, so the event
+/// names it by hash and keeps its shape, and the app serves it to who may read the record.
+pub fn evidence_naming(evidence: &str, docs: &[UploadedDocument]) -> String {
+    let mut text = evidence.trim_end().to_string();
+    for d in docs {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&format!("Document: {} (SHA-256 {})", d.name, d.sha256));
+    }
+    text
+}
+
+/// A `Document: <name> (SHA-256 <hash>)` line: its name and hash.
+fn document_line(line: &str) -> Option<(&str, &str)> {
+    let rest = line.trim().strip_prefix("Document: ")?.strip_suffix(')')?;
+    let (name, sha256) = rest.rsplit_once(" (SHA-256 ")?;
+    cellpath_ledger::is_sha256_hex(sha256).then_some((name, sha256))
+}
+
+/// The hashes named in evidence texts that are kept here (a page links only those).
+pub async fn kept_in<'t>(
+    ctx: &Ctx,
+    texts: impl Iterator<Item = &'t str>,
+) -> Result<std::collections::BTreeSet<String>, WebError> {
+    let hashes: Vec<&str> = texts
+        .flat_map(str::lines)
+        .filter_map(document_line)
+        .map(|(_, h)| h)
+        .collect();
+    let kept = ctx.app.documents_kept(&hashes).await?;
+    Ok(hashes
+        .into_iter()
+        .zip(kept)
+        .filter(|(_, k)| *k)
+        .map(|(h, _)| h.to_string())
+        .collect())
+}
+
+/// Evidence as a person reads it: its lines, each document named in it linked to its
+/// download when kept here.
+pub fn evidence(text: &str, kept: &std::collections::BTreeSet<String>) -> maud::Markup {
+    maud::html! {
+        @for (i, line) in text.lines().enumerate() {
+            @if i > 0 { br; }
+            @match document_line(line).filter(|(_, h)| kept.contains(*h)) {
+                Some((name, sha256)) => {
+                    "Document: " a.document href=(crate::paths::document(sha256)) download=(name) { (name) }
+                }
+                None => (line),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_named_in_evidence_is_read_back_and_linked_only_when_kept() {
+        let up = UploadedDocument {
+            sha256: "ab".repeat(32),
+            size: 10,
+            name: "P&T minutes (March).pdf".into(),
+            media_type: "application/pdf".into(),
+        };
+        let text = evidence_naming(
+            "Approved at the March meeting.\n",
+            std::slice::from_ref(&up),
+        );
+        assert_eq!(
+            text,
+            format!(
+                "Approved at the March meeting.\nDocument: P&T minutes (March).pdf (SHA-256 {})",
+                up.sha256
+            )
+        );
+        let line = text.lines().nth(1).unwrap();
+        assert_eq!(
+            document_line(line),
+            Some(("P&T minutes (March).pdf", up.sha256.as_str()))
+        );
+        assert_eq!(document_line("Document: x (SHA-256 abc)"), None);
+        let none = evidence(&text, &Default::default()).into_string();
+        assert!(!none.contains("href"), "{none}");
+        let kept = [up.sha256.clone()].into_iter().collect();
+        let linked = evidence(&text, &kept).into_string();
+        assert!(
+            linked.contains(&format!(
+                r#"href="/documents/{}" download="P&amp;T minutes (March).pdf""#,
+                up.sha256
+            )),
+            "{linked}"
+        );
+    }
+}

@@ -346,31 +346,33 @@ pub async fn analyze(
 
 pub async fn close_gap(
     Path((pid, site_id, gap_id)): Path<(String, String, String)>,
-    posted: Posted,
+    posted: PostedFiles,
 ) -> Result<Response, WebError> {
-    let Posted { ctx, form } = posted;
+    let (ctx, form) = (&posted.ctx, &posted.form);
     let version = form.version()?;
-    let scope = Scope::load(&ctx, &pid, &site_id, Some(form.get("program"))).await?;
-    match ctx
-        .app
-        .close_gap(
-            ctx.caller(),
-            &gap_id,
-            version,
-            form.get("evidence"),
-            form.get("password"),
-            None,
-        )
-        .await
-        .and_then(|o| o.fresh())
-    {
+    let scope = Scope::load(ctx, &pid, &site_id, Some(form.get("program"))).await?;
+    let closed = async {
+        let docs = posted.upload("document").await?;
+        ctx.app
+            .close_gap(
+                ctx.caller(),
+                &gap_id,
+                version,
+                &crate::uploads::evidence_naming(form.get("evidence"), &docs),
+                form.get("password"),
+                None,
+            )
+            .await
+            .and_then(|o| o.fresh())
+    };
+    match closed.await {
         Ok(_) => Ok(redirect(&pid, &site_id, &scope.program.id, "gap_closed")),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             let values = FormData::from_pairs([("evidence", form.get("evidence"))]);
             let status = errors.status();
             let back = Returned::Close(&gap_id, &values, &errors);
-            render(&ctx, &scope, Some(back), None, status).await
+            render(ctx, &scope, Some(back), None, status).await
         }
     }
 }
@@ -474,12 +476,13 @@ fn close_form(ctx: &Ctx, scope: &Scope, g: &Gap, returned: &Option<Returned>) ->
     html! {
         details.close-gap open[failed] {
             summary { "Close with evidence" }
-            (view.summary(&["evidence", "password"]))
-            form.close-gap-form method="post" action={ (scope.base()) "/gaps/" (g.id) "/close#gap-" (g.id) } novalidate {
+            (view.summary(&["evidence", "document", "password"]))
+            form.close-gap-form method="post" enctype="multipart/form-data" action={ (scope.base()) "/gaps/" (g.id) "/close#gap-" (g.id) } novalidate {
                 (csrf_field(ctx.csrf()))
                 (hidden("version", g.version))
                 (hidden("program", &scope.program.id))
                 (view.textarea("Evidence", "evidence", Some("What was done and where the proof is, e.g. the SOP number or the report."), 3))
+                (view.file("Document (optional)", "document", false, Some("The proof itself: PDF, Word (.docx), PNG, JPEG or plain text, at most 10 MiB, named in the evidence by its SHA-256.")))
                 (view.input("Your password", "password", Input::CurrentPassword, Some("Closing signs the evidence with your name (meaning: verified).")))
                 button.primary type="submit" { "Close the gap" }
             }
@@ -487,10 +490,12 @@ fn close_form(ctx: &Ctx, scope: &Scope, g: &Gap, returned: &Option<Returned>) ->
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn gaps_panel(
     ctx: &Ctx,
     scope: &Scope,
     gaps: &[Gap],
+    kept: &std::collections::BTreeSet<String>,
     may_analyze: bool,
     may_close: bool,
     returned: &Option<Returned>,
@@ -538,7 +543,7 @@ fn gaps_panel(
                                     td { (labels::due(&g.due_on, g.status == GapStatus::Open, &super::gate::today(ctx))) }
                                     td { (gap_status_badge(g.status.as_str())) }
                                     td.evidence {
-                                        @if g.status == GapStatus::Open { span.muted { "—" } } @else { (g.evidence.as_deref().unwrap_or("")) }
+                                        @if g.status == GapStatus::Open { span.muted { "—" } } @else { (crate::uploads::evidence(g.evidence.as_deref().unwrap_or(""), kept)) }
                                     }
                                 }
                                 @if g.status == GapStatus::Open && may_close {
@@ -690,7 +695,7 @@ async fn render(
         .flat_map(|v| parts(v).attachments)
         .map(|a| a.sha256)
         .collect();
-    let kept: std::collections::BTreeSet<String> = hashes
+    let mut kept: std::collections::BTreeSet<String> = hashes
         .iter()
         .zip(
             ctx.app
@@ -700,6 +705,10 @@ async fn render(
         .filter(|(_, kept)| *kept)
         .map(|(h, _)| h.clone())
         .collect();
+    kept.extend(
+        crate::uploads::kept_in(ctx, view.gaps.iter().filter_map(|g| g.evidence.as_deref()))
+            .await?,
+    );
     let requirements: Vec<Requirement> =
         serde_json::from_value(program.requirements.clone()).unwrap_or_default();
     let names = super::OrgNames::load(ctx).await?;
@@ -750,7 +759,7 @@ async fn render(
                 a href={ (paths::site(&site.id)) } { "Site page" }
             }
         }
-        (gaps_panel(ctx, scope, &view.gaps, may_create, may_close, &returned))
+        (gaps_panel(ctx, scope, &view.gaps, &kept, may_create, may_close, &returned))
         (findings_panel(scope, &view.findings, &requirements, &view.gaps))
         (visits_panel(scope, &visits, &kept))
         @if is_mfr && may_create { (visit_panel(ctx, scope, &returned)) }

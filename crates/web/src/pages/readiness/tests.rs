@@ -260,7 +260,7 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
     let evidence =
         "Par level raised to two doses on the Pavilion unit (Omnicell report 2026-11-20).";
     let wrong = pharmacy
-        .post(
+        .post_files(
             &close,
             &[
                 ("csrf", &site_view.field("csrf")),
@@ -269,6 +269,8 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
                 ("evidence", evidence),
                 ("password", "wrong password"),
             ],
+            &[],
+            None,
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -277,8 +279,10 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
         wrong.body.contains("Par level raised"),
         "the evidence typed is kept"
     );
+    // Closed with the report itself attached: named in the evidence by its hash.
+    let report: &[u8] = b"Omnicell par level report, Pavilion unit: tocilizumab 2 doses.\n";
     let closed = pharmacy
-        .post(
+        .post_files(
             &close,
             &[
                 ("csrf", &site_view.field("csrf")),
@@ -287,6 +291,8 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
                 ("evidence", evidence),
                 ("password", DEMO_PASSWORD),
             ],
+            &[("document", "omnicell-report.txt", report)],
+            None,
         )
         .await;
     assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
@@ -298,11 +304,39 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
         .expect("query")
         .expect("the gap");
     assert_eq!(stored.status, GapStatus::Closed);
+    let report_sha = cellpath_ledger::hash_bytes(report);
+    assert_eq!(
+        stored.evidence.as_deref(),
+        Some(format!("{evidence}\nDocument: omnicell-report.txt (SHA-256 {report_sha})").as_str())
+    );
     let shown = pharmacy.get(&page).await;
     assert!(
         shown
             .body
             .contains("Par level raised to two doses on the Pavilion unit")
+    );
+    assert!(
+        shown.body.contains(&format!(
+            r#"href="/documents/{report_sha}" download="omnicell-report.txt""#
+        )),
+        "{}",
+        shown.body
+    );
+    // Both sides read the gap, and so the report; another tenant does not.
+    let (status, media, bytes) = onboarding
+        .download(&format!("/documents/{report_sha}"))
+        .await;
+    assert_eq!(
+        (status, media.as_str(), bytes.as_slice()),
+        (StatusCode::OK, "text/plain; charset=utf-8", report)
+    );
+    let mut stranger = Browser::signed_in(&demo, "pharmacy@piedmont.example").await;
+    assert_eq!(
+        stranger
+            .download(&format!("/documents/{report_sha}"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
     );
 }
 
@@ -406,7 +440,7 @@ async fn a_health_system_that_is_not_a_partner_gets_404() {
         .next()
         .expect("a seeded gap");
     let posted = stranger
-        .post(
+        .post_files(
             &format!(
                 "/partnerships/{}/sites/{}/gaps/{}/close",
                 pship.id, north.id, gap.id
@@ -417,6 +451,8 @@ async fn a_health_system_that_is_not_a_partner_gets_404() {
                 ("evidence", "x"),
                 ("password", DEMO_PASSWORD),
             ],
+            &[],
+            None,
         )
         .await;
     assert_eq!(posted.status, StatusCode::NOT_FOUND);
