@@ -232,3 +232,50 @@ async fn a_documents_directory_keeps_the_bytes_as_files_named_by_their_hash() {
     let hs = as_user(&app, "contracts@lakeshore.example").await;
     assert_eq!(app.download(&hs, &up.sha256).await.unwrap().bytes, PDF);
 }
+
+#[tokio::test]
+async fn minutes_named_in_a_deliverable_s_evidence_are_served_to_who_may_read_deliverables() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let pharmacy = as_user(&app, "pharmacy@lakeshore.example").await;
+        let minutes = b"%PDF-1.6\n% P&T minutes PT-2025-11\n%%EOF\n";
+        let up = app.upload(&pharmacy, "minutes.pdf", minutes).await.unwrap();
+        app.record_deliverable(
+            &pharmacy,
+            &ids.partnership,
+            cellpath_app::contracting::DeliverableInput {
+                site_id: ids.north.clone(),
+                program_id: ids.vantacel.clone(),
+                deliverable: "pharmacy_and_therapeutics".into(),
+                done_on: "2025-11-20".into(),
+                evidence: format!(
+                    "Formulary approval.\nDocument: minutes.pdf (SHA-256 {})",
+                    up.sha256
+                ),
+            },
+            cellpath_app::demo::DEMO_PASSWORD,
+            None,
+        )
+        .await
+        .unwrap();
+        let mut served = 0;
+        for (email, caller) in parties(&app).await {
+            let want = expected(
+                &caller,
+                ResourceKind::Deliverable,
+                Relation::Party(PartnershipStatus::Active),
+            );
+            served += usize::from(want == "ok");
+            assert_eq!(
+                outcome(app.download(&caller, &up.sha256).await),
+                want,
+                "{} {email}",
+                db.label
+            );
+        }
+        assert!(served > 0, "{}", db.label);
+        let other = as_user(&app, "pharmacy@piedmont.example").await;
+        assert_eq!(outcome(app.download(&other, &up.sha256).await), "not found");
+    }
+}
