@@ -1815,6 +1815,29 @@ async fn documents_upload_once_and_are_served_only_to_who_may_read_the_agreement
     let p: Value = res.json().await.unwrap();
     assert_eq!(p["errors"][0]["field"], "file", "{p}");
 
+    // Over the limit: refused as a problem before it is read whole.
+    let res = s
+        .http
+        .post(s.url("/api/v1/documents"))
+        .bearer_auth(&helixa)
+        .header("content-type", "text/plain")
+        .body(vec![b'a'; 11 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    // Just under it: kept (the API's own limit is the documents', not the 256 KiB of JSON).
+    let res = s
+        .http
+        .post(s.url("/api/v1/documents"))
+        .bearer_auth(&helixa)
+        .body(vec![b'a'; 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+
     // Attached to an agreement by hash, the API's own way.
     let pship = helixa_lakeshore(&s.app).await;
     let agreements: Value = s
