@@ -11,6 +11,7 @@ pub mod cases;
 pub mod clock;
 pub mod contracting;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod ids;
 pub mod jobs;
@@ -78,12 +79,13 @@ pub struct App {
         >,
     >,
     jobs: jobs::Jobs,
+    /// Where uploaded documents' bytes are kept: the database unless a directory is set.
+    documents: Arc<dyn cellpath_store::DocumentStore>,
 }
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
         App {
-            store,
             clock,
             auth: AuthSettings::default(),
             appends: Arc::new(AtomicU64::new(0)),
@@ -92,6 +94,8 @@ impl App {
             plans: Arc::new(plan_cache::PlanCache::default()),
             case_maps: Arc::default(),
             jobs: jobs::Jobs::default(),
+            documents: Arc::new(cellpath_store::InDatabase(store.clone())),
+            store,
         }
     }
 
@@ -121,6 +125,16 @@ impl App {
     /// The same app with another retry policy for failed jobs (tests use short ones).
     pub fn with_backoff(mut self, backoff: cellpath_store::Backoff) -> App {
         self.jobs.backoff = backoff;
+        self
+    }
+
+    /// The same app keeping uploaded documents as files in `dir` (`CELLPATH_DOCUMENTS_DIR`)
+    /// instead of in the database.
+    pub fn with_documents_dir(mut self, dir: std::path::PathBuf) -> App {
+        self.documents = Arc::new(cellpath_store::InDirectory {
+            store: self.store.clone(),
+            dir,
+        });
         self
     }
 

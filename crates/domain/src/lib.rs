@@ -6,6 +6,7 @@
 mod vocabulary;
 
 pub mod contracting;
+pub mod documents;
 pub mod events;
 pub mod identifiers;
 pub mod journey;

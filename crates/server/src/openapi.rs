@@ -380,6 +380,24 @@ pub const BY_HAND: &[Operation] = &[
     ),
     (
         "post",
+        "/api/v1/documents",
+        "uploadDocument",
+        "Keep a document (at most 10 MiB; PDF, PNG, JPEG, plain text or Word .docx, the type read from the content): multipart/form-data with a part named file, or the raw bytes with the name in Content-Disposition. Answers the SHA-256, size, name and type to attach it by (agreement documents, visit attachments); kept once per content",
+        Some("DocumentUpload"),
+        201,
+        "UploadedDocument",
+    ),
+    (
+        "get",
+        "/api/v1/documents/{sha256}",
+        "downloadDocument",
+        "A document's bytes, in its stored type, for a caller who may read a record naming it (an agreement's versions, a visit's attachments); 404 for anyone else",
+        None,
+        200,
+        "DocumentBytes",
+    ),
+    (
+        "post",
         "/api/v1/agreements/{id}/moves",
         "moveAgreement",
         "Move an agreement along its status path (If-Match required)",
@@ -601,6 +619,9 @@ fn schemas() -> Value {
             ("type", text()), ("title", text()), ("status", int()), ("detail", text()),
             ("errors", list_of(object(&["field", "message"], &[("field", text()), ("message", text())]))),
         ]),
+        "DocumentUpload": json!({ "type": "string", "contentMediaType": "application/octet-stream", "description": "the file's bytes" }),
+        "UploadedDocument": object(&["sha256", "size", "name", "media_type"], &[("sha256", json!({ "type": "string", "pattern": "^[0-9a-f]{64}$" })), ("size", int()), ("name", text()), ("media_type", text())]),
+        "DocumentBytes": json!({ "type": "string", "contentMediaType": "application/octet-stream", "description": "the document as uploaded" }),
         "ProductUnit": object(&["key", "name", "storage_max_celsius", "thaw_window_minutes"], &[
             ("key", key()), ("name", text()),
             ("storage_max_celsius", json!({ "type": "integer", "format": "int32", "minimum": i32::MIN, "maximum": i32::MAX })),
@@ -1099,7 +1120,12 @@ pub const IF_MATCH: &[&str] = &[
 ];
 
 /// Operations that read no body and no `Idempotency-Key`: actions of the caller alone.
-const NO_COMMAND: &[&str] = &["analyzeGaps", "reviewAuthorizations", "revokeToken"];
+const NO_COMMAND: &[&str] = &[
+    "analyzeGaps",
+    "reviewAuthorizations",
+    "revokeToken",
+    "uploadDocument",
+];
 
 /// The query parameters each operation takes; any other is refused with 400 naming it.
 fn query_params(op_id: &str, response: &str) -> Vec<Value> {
@@ -1329,6 +1355,7 @@ pub fn build() -> Value {
         if let Some(req) = request {
             op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{req}") } } } });
         }
+        document_bodies(op_id, summary, &mut op);
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
         entry[*method] = op;
     }
@@ -1362,6 +1389,33 @@ fn all_schemas() -> Value {
         all[name] = schema.clone();
     }
     all
+}
+
+/// The documents' operations carry files, not JSON: the upload takes multipart or raw bytes
+/// (up to 10 MiB, so its own 413), the download answers bytes in the document's type.
+fn document_bodies(op_id: &str, summary: &str, op: &mut Value) {
+    let bytes = json!({ "schema": { "$ref": "#/components/schemas/DocumentUpload" } });
+    match op_id {
+        "uploadDocument" => {
+            op["requestBody"] = json!({ "required": true, "content": {
+                "multipart/form-data": { "schema": object(&["file"], &[("file", json!({ "type": "string", "contentMediaType": "application/octet-stream" }))]) },
+                "application/octet-stream": bytes,
+            } });
+            op["parameters"].as_array_mut().expect("parameters are a list").push(json!({ "name": "Content-Disposition", "in": "header", "required": false, "schema": text(), "description": "attachment; filename=\"…\" — the name of raw bytes" }));
+            op["responses"]["413"] = problem("the file is larger than 10 MiB");
+            // The type is read from the content, never from Content-Type.
+            op["responses"]
+                .as_object_mut()
+                .expect("responses are an object")
+                .remove("415");
+            op["responses"]["422"] =
+                problem("empty, or not a PDF, PNG, JPEG, plain text or Word document (field file)");
+        }
+        "downloadDocument" => {
+            op["responses"]["200"] = json!({ "description": summary, "content": { "*/*": { "schema": { "$ref": "#/components/schemas/DocumentBytes" } } } });
+        }
+        _ => {}
+    }
 }
 
 pub async fn document() -> Json<Value> {

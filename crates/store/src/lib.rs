@@ -10,6 +10,7 @@ pub mod contracting;
 mod decode;
 mod dialect;
 mod directory;
+pub mod documents;
 mod error;
 mod jobs;
 pub mod migrate;
@@ -32,6 +33,7 @@ pub use contracting::{
 };
 pub use dialect::Dialect;
 pub use directory::*;
+pub use documents::{DocumentMeta, DocumentStore, InDatabase, InDirectory, NamedIn};
 pub use error::StoreError;
 pub use jobs::{
     AttemptOutcome, Backoff, ClaimedJob, DONE_JOBS_TTL_MICROS, Job, JobAttempt, JobCounts,

@@ -52,6 +52,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0010_site_map_signatures.sql"),
     ),
     (11, "cases", include_str!("../migrations/0011_cases.sql")),
+    (
+        12,
+        "documents",
+        include_str!("../migrations/0012_documents.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

@@ -271,6 +271,23 @@ impl<'a> FormView<'a> {
         )
     }
 
+    /// A labelled file input (the form must be `multipart/form-data`) taking the document
+    /// types the record keeps; a file is never echoed back, so a refused form asks for it again.
+    pub fn file(&self, label: &str, name: &str, multiple: bool, hint: Option<&str>) -> Markup {
+        let invalid = self.errors.has_field(name);
+        self.wrap(
+            name,
+            label,
+            hint,
+            html! {
+                input id=(self.id(name)) name=(name) type="file" multiple[multiple]
+                    accept=".pdf,.png,.jpg,.jpeg,.txt,.docx,application/pdf,image/png,image/jpeg,text/plain,application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    aria-invalid=[invalid.then_some("true")]
+                    aria-describedby=[self.described_by(name)];
+            },
+        )
+    }
+
     pub fn text(&self, label: &str, name: &str) -> Markup {
         self.input(label, name, Input::Text, None)
     }

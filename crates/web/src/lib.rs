@@ -30,6 +30,7 @@ mod pages;
 mod paths;
 mod session;
 mod time;
+mod uploads;
 
 #[cfg(test)]
 mod tenancy_tests;
@@ -46,6 +47,7 @@ use pages::{
     agreements, cases, facilities, gate, home, ledger, login, notices, onboarding, orgs,
     partnerships, plans, programs, readiness, site_maps, sites, tokens, users,
 };
+pub use uploads::document_response;
 
 /// Environment variable that says the site is served over https, so cookies get `Secure`.
 pub const SECURE_COOKIES_ENV: &str = "CELLPATH_SECURE_COOKIES";
@@ -148,7 +150,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/onboarding", get(onboarding::pipeline))
         .route(
             "/partnerships/{id}/sites/{site}/deliverables",
-            post(gate::record_deliverable),
+            uploads::with_files(post(gate::record_deliverable)),
         )
         .route(
             "/partnerships/{id}/sites/{site}/deliverables/{record}/revoke",
@@ -158,7 +160,11 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/agreements/{id}", get(agreements::show))
         .route("/agreements/{id}/status", post(agreements::move_to))
         .route("/agreements/{id}/dates", post(agreements::set_dates))
-        .route("/agreements/{id}/documents", post(agreements::add_document))
+        .route(
+            "/agreements/{id}/documents",
+            uploads::with_files(post(agreements::add_document)),
+        )
+        .route("/documents/{sha256}", get(uploads::download))
         .route(
             "/agreements/{id}/amendments",
             post(agreements::add_amendment),
@@ -166,7 +172,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/agreements/{id}/joinders", post(agreements::join))
         .route(
             "/partnerships/{id}/sites/{site}/visits",
-            post(readiness::record_visit),
+            uploads::with_files(post(readiness::record_visit)),
         )
         .route(
             "/partnerships/{id}/sites/{site}/gap-analysis",
@@ -174,7 +180,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         )
         .route(
             "/partnerships/{id}/sites/{site}/gaps/{gap}/close",
-            post(readiness::close_gap),
+            uploads::with_files(post(readiness::close_gap)),
         )
         .route("/site-maps/{id}", get(site_maps::show))
         .route("/site-maps/{id}/checklist", post(site_maps::add_checklist))

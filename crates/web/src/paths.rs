@@ -102,6 +102,11 @@ pub fn agreement(id: &str) -> String {
     format!("/agreements/{id}")
 }
 
+/// A document's bytes, served to who may read a record naming it.
+pub fn document(sha256: &str) -> String {
+    format!("/documents/{sha256}")
+}
+
 /// A ledger's audit trail (an organization's or a partnership's).
 pub fn ledger(id: &str) -> String {
     format!("/ledgers/{id}")
@@ -147,6 +152,8 @@ mod tests {
                 .replace("{key}", "k");
             assert_eq!(path, filled);
         }
+        assert!(lib.contains("\"/documents/{sha256}\""));
+        assert_eq!(super::document("ab"), "/documents/ab");
         assert_eq!(
             super::plan("p", "g h"),
             "/partnerships/p/plan?program=g%20h"

@@ -51,6 +51,9 @@ fn scope(path: &str) -> Scope {
         }
         "/" | "/notices" | "/onboarding" => Across,
         "/sites/{id}/cases" | "/cases/{id}" | "/cases/{id}/actions" => Patient,
+        // A document is served through the records naming it (the agreement and readiness
+        // tests walk who gets it); its hash is no partnership's id.
+        "/documents/{sha256}" => Own,
         "/orgs/{id}" => HealthSystem,
         "/orgs/{id}/sites" | "/orgs/{id}/facilities" | "/orgs/{id}/users" => HealthSystemRecords,
         "/sites/{id}" => HealthSystemRecord("site"),
@@ -64,6 +67,17 @@ fn scope(path: &str) -> Scope {
             "classify {other} in crates/web/src/tenancy_tests.rs: does it reach into a partnership or a health system's records?"
         ),
     }
+}
+
+/// Whether the route's form is `multipart/form-data` (it takes files), read from `lib.rs`.
+fn uploads_files(path: &str) -> bool {
+    let src = include_str!("lib.rs");
+    let at = src
+        .find(&format!("\"{path}\""))
+        .expect("the route is in lib.rs");
+    let rest = &src[at..];
+    let end = rest.find(".route(").unwrap_or(rest.len());
+    rest[..end].contains("uploads::with_files(")
 }
 
 /// Every (method, path) the router serves, read from its source.
@@ -185,7 +199,16 @@ async fn walk(
                 ("site_ids", ids.site.as_str()),
                 ("accept", "false"),
             ];
-            browser.post(&url, &fields).await
+            if uploads_files(&path) {
+                // A form that carries files gets one, so the answer is the policy's.
+                let file: &[(&str, &str, &[u8])] = &[
+                    ("file", "walk.txt", b"walk"),
+                    ("attachments", "walk.txt", b"walk"),
+                ];
+                browser.post_files(&url, &fields, file, None).await
+            } else {
+                browser.post(&url, &fields).await
+            }
         };
         assert_eq!(answer.status, status, "{method} {url}: {}", answer.body);
         if answer.status.is_success() {

@@ -299,6 +299,22 @@ impl<'a> Browser<'a> {
         fields: &[(&str, &str)],
         snapshot: Option<&str>,
     ) -> Answer {
+        self.submit_files(page, form_id, action, fields, &[], snapshot)
+            .await
+    }
+
+    /// `submit`, with files `(field, file name, bytes)`: sent as `multipart/form-data` when
+    /// the form on the page says so (as a browser does, the CSRF token first), else the form
+    /// is posted URL-encoded and must take no files.
+    pub async fn submit_files(
+        &mut self,
+        page: &str,
+        form_id: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+        snapshot: Option<&str>,
+    ) -> Answer {
         let shown = self.get(page).await;
         assert_eq!(shown.status, StatusCode::OK, "{page}: {}", shown.body);
         let marker = format!(r#"id="{form_id}""#);
@@ -322,7 +338,77 @@ impl<'a> Browser<'a> {
             all.push(("version", v));
         }
         all.extend(fields.iter().copied());
-        self.post_saved(action, &all, snapshot).await
+        let form_tag = &shown.body[from..end];
+        let form_tag = &form_tag[..form_tag.find('>').unwrap_or(form_tag.len())];
+        if !form_tag.contains(r#"enctype="multipart/form-data""#) {
+            assert!(files.is_empty(), "{form_id} takes no files");
+            return self.post_saved(action, &all, snapshot).await;
+        }
+        self.post_files(action, &all, files, snapshot).await
+    }
+
+    /// Post `fields` and files `(field, file name, bytes)` as `multipart/form-data`, the
+    /// fields first (the CSRF token among them), as a browser sends a form.
+    pub async fn post_files(
+        &mut self,
+        action: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+        snapshot: Option<&str>,
+    ) -> Answer {
+        let boundary = "----cellpath-test-boundary";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (field, name, bytes) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let request = Request::post(action)
+            .header(COOKIE, self.cookie_header())
+            .header(
+                CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("a request");
+        self.send(request, snapshot).await
+    }
+
+    /// Get a document's bytes: the status, the content type, the bytes.
+    pub async fn download(&mut self, path: &str) -> (StatusCode, String, Vec<u8>) {
+        let request = Request::get(path)
+            .header(COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .expect("a request");
+        let response = self
+            .demo
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        let status = response.status();
+        let media = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .map(|v| v.to_str().expect("ASCII").to_string())
+            .unwrap_or_default();
+        let bytes = axum::body::to_bytes(response.into_body(), 20 << 20)
+            .await
+            .expect("a body");
+        (status, media, bytes.to_vec())
     }
 }
 

@@ -7,6 +7,7 @@ mod auth;
 mod cases;
 mod deliverables;
 mod demo;
+mod documents;
 mod gate;
 mod jobs;
 mod matrix;

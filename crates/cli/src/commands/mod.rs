@@ -120,8 +120,19 @@ async fn serve(app: App, listen: &str, worker: cellpath_server::Worker) -> anyho
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { listen, no_jobs } => {
-            let app = open_app(&cli.database_url).await?;
+        Command::Serve {
+            listen,
+            no_jobs,
+            documents_dir,
+        } => {
+            let mut app = open_app(&cli.database_url).await?;
+            if let Some(dir) = documents_dir {
+                std::fs::create_dir_all(&dir).with_context(|| {
+                    format!("cannot use the documents directory {}", dir.display())
+                })?;
+                eprintln!("documents are kept in {}", dir.display());
+                app = app.with_documents_dir(dir);
+            }
             let worker = if no_jobs {
                 cellpath_server::Worker::Off
             } else {

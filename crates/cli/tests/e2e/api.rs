@@ -1802,3 +1802,167 @@ async fn a_scanner_asks_whether_a_label_reads_and_is_told_what_is_wrong() {
         .unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test]
+async fn documents_upload_once_and_are_served_only_to_who_may_read_the_agreement_naming_them() {
+    let s = spawn_demo().await;
+    let helixa = s.token("contracts@helixa.example").await;
+    let pdf = b"%PDF-1.4\n% P&T minutes, Vantacel formulary approval\n%%EOF\n".to_vec();
+
+    // Raw bytes with the name in Content-Disposition.
+    let res = s
+        .http
+        .post(s.url("/api/v1/documents"))
+        .bearer_auth(&helixa)
+        .header("content-type", "application/pdf")
+        .header(
+            "content-disposition",
+            "attachment; filename=\"pt-minutes.pdf\"",
+        )
+        .body(pdf.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let up: Value = res.json().await.unwrap();
+    assert_eq!(up["name"], "pt-minutes.pdf");
+    assert_eq!(up["media_type"], "application/pdf");
+    assert_eq!(up["size"], pdf.len());
+    let sha = up["sha256"].as_str().unwrap().to_string();
+
+    // The same file as multipart: the same document.
+    let mut form = b"--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"again.pdf\"\r\nContent-Type: application/pdf\r\n\r\n".to_vec();
+    form.extend_from_slice(&pdf);
+    form.extend_from_slice(b"\r\n--b0undary--\r\n");
+    let again: Value = s
+        .http
+        .post(s.url("/api/v1/documents"))
+        .bearer_auth(&helixa)
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .body(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["sha256"], sha.as_str());
+    assert_eq!(again["name"], "again.pdf");
+
+    // Another type is refused beside the field, as a problem.
+    let res = s
+        .http
+        .post(s.url("/api/v1/documents"))
+        .bearer_auth(&helixa)
+        .header("content-type", "application/pdf")
+        .body(b"GIF89a\x01\x00\x01\x00".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["errors"][0]["field"], "file", "{p}");
+
+    // Over the limit: refused as a problem before it is read whole.
+    let res = s
+        .http
+        .post(s.url("/api/v1/documents"))
+        .bearer_auth(&helixa)
+        .header("content-type", "text/plain")
+        .body(vec![b'a'; 11 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    // Just under it: kept (the API's own limit is the documents', not the 256 KiB of JSON).
+    let res = s
+        .http
+        .post(s.url("/api/v1/documents"))
+        .bearer_auth(&helixa)
+        .body(vec![b'a'; 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    // Attached to an agreement by hash, the API's own way.
+    let pship = helixa_lakeshore(&s.app).await;
+    let agreements: Value = s
+        .http
+        .get(s.url(&format!("/api/v1/partnerships/{pship}/agreements")))
+        .bearer_auth(&helixa)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let agreement = agreements
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "master_service_agreement")
+        .unwrap();
+    let res = s
+        .http
+        .post(s.url(&format!(
+            "/api/v1/agreements/{}/documents",
+            agreement["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&helixa)
+        .header("if-match", format!("\"{}\"", agreement["version"]))
+        .json(&json!({ "name": up["name"], "sha256": sha, "bytes": up["size"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+
+    let get = |token: String| {
+        let req = s
+            .http
+            .get(s.url(&format!("/api/v1/documents/{sha}")))
+            .bearer_auth(token);
+        async move { req.send().await.unwrap() }
+    };
+    // Both sides' contracts people read it, in its type.
+    for email in ["contracts@helixa.example", "contracts@lakeshore.example"] {
+        let res = get(s.token(email).await).await;
+        assert_eq!(res.status(), StatusCode::OK, "{email}");
+        assert_eq!(res.headers()["content-type"], "application/pdf");
+        assert_eq!(res.bytes().await.unwrap().as_ref(), pdf.as_slice());
+    }
+    // Another tenant: a problem 404, as for a hash nobody uploaded.
+    for (token, what) in [
+        (
+            s.token("contracts@northbridge.example").await,
+            "another tenant",
+        ),
+        (helixa.clone(), "unknown hash"),
+    ] {
+        let url = if what == "unknown hash" {
+            format!("/api/v1/documents/{}", "f".repeat(64))
+        } else {
+            format!("/api/v1/documents/{sha}")
+        };
+        let res = s
+            .http
+            .get(s.url(&url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{what}");
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/problem+json",
+            "{what}"
+        );
+    }
+    s.shutdown().await;
+}

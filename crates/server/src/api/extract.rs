@@ -173,6 +173,16 @@ pub fn idempotency(
     }))
 }
 
+/// A body that could not be read: too large (413), or cut off.
+pub fn body_problem(status: StatusCode, text: String) -> Problem {
+    let (slug, title) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ("too-large", "The body is too large")
+    } else {
+        ("body", "The body could not be read")
+    };
+    Problem::new(status, slug, title, text)
+}
+
 /// A command request: the caller, its body, and its `Idempotency-Key`. When the key already
 /// answered this very request, the extractor answers with the stored response at once (a
 /// retry after a lost answer must not meet the state the first request changed), so no
@@ -227,15 +237,7 @@ impl axum::extract::FromRequest<AppState> for Command {
         let req = axum::extract::Request::from_parts(parts, body);
         let body = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|e| {
-                let status = e.status();
-                let (slug, title) = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                    ("too-large", "The body is too large")
-                } else {
-                    ("body", "The body could not be read")
-                };
-                Problem::new(status, slug, title, e.body_text()).into_response()
-            })?;
+            .map_err(|e| body_problem(e.status(), e.body_text()).into_response())?;
         let idem =
             idempotency(&method, &uri, &headers, &body).map_err(IntoResponse::into_response)?;
         if let Some(key) = &idem

@@ -2,6 +2,7 @@
 
 mod cases;
 mod contracts;
+mod documents;
 mod extract;
 mod identifiers;
 pub(crate) mod ledgers;
@@ -13,6 +14,7 @@ pub(crate) mod tokens;
 
 use crate::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post, put};
 
 pub fn routes() -> Router<AppState> {
@@ -151,6 +153,11 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/partnerships/{id}/cases",
             get(cases::list_partnership_cases),
         )
+        .route(
+            "/api/v1/documents",
+            post(documents::upload).layer(DefaultBodyLimit::max(documents::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/api/v1/documents/{sha256}", get(documents::download))
         .route("/api/v1/notices", get(notices::list))
         .route("/api/v1/identifiers/check", get(identifiers::check))
         .route(

@@ -11,6 +11,7 @@ use crate::pages::gate::words;
 use crate::pages::notice_redirect;
 use crate::paths;
 use crate::session::{Ctx, Posted};
+use crate::uploads::PostedFiles;
 use axum::extract::Path;
 use axum::response::Response;
 use cellpath_app::contracting::{AgreementInput, AmendmentInput, DocumentInput};
@@ -279,16 +280,12 @@ pub(super) fn document_form(ctx: &Ctx, a: &Agreement, returned: &Option<Returned
     let (values, errors) = pick(returned, Which::Document, &none);
     let view = FormView::new(values, errors, "document");
     html! {
-        form #document-form method="post" action={ (paths::agreement(&a.id)) "/documents#documents" } novalidate {
+        form #document-form method="post" enctype="multipart/form-data" action={ (paths::agreement(&a.id)) "/documents#documents" } novalidate {
             h3 { "Add a document version" }
             (csrf_field(ctx.csrf()))
             (hidden("version", a.version))
-            (view.summary(&["name", "sha256", "bytes"]))
-            div.field-grid {
-                (view.text("File name", "name"))
-                (view.input("Size in bytes", "bytes", Input::Text, None))
-            }
-            (view.input("SHA-256", "sha256", Input::Text, Some("64 lowercase hex digits, as sha256sum prints them for the file.")))
+            (view.summary(&["file"]))
+            (view.file("File", "file", false, Some("PDF, Word (.docx), PNG, JPEG or plain text, at most 10 MiB. Its SHA-256 is computed and recorded; both parties can download it.")))
             button.secondary type="submit" { "Add document version" }
         }
     }
@@ -419,41 +416,46 @@ pub async fn set_dates(Path(id): Path<String>, posted: Posted) -> Result<Respons
     finish(&ctx, &id, version, result, "dates_set", Which::Dates, &form).await
 }
 
-/// `POST /agreements/{id}/documents`.
-pub async fn add_document(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
-    let Posted { ctx, form } = posted;
-    let version = form.version()?;
-    let bytes = form.get("bytes").trim().parse::<i64>();
-    let result = match bytes.map(cellpath_domain::LedgerInt::new) {
-        Ok(Err(e)) => Err(AppError::invalid("bytes", e)),
-        Ok(Ok(bytes)) => ctx
-            .app
-            .add_document(
-                ctx.caller(),
-                &id,
-                version,
-                DocumentInput {
-                    name: form.get("name").into(),
-                    sha256: form.get("sha256").trim().into(),
-                    bytes,
-                },
-                None,
-            )
-            .await
-            .and_then(|o| o.fresh()),
-        Err(_) => Err(AppError::invalid(
-            "bytes",
-            "give the file's size in bytes as a whole number, e.g. 482113",
-        )),
+/// `POST /agreements/{id}/documents`: the file kept, then added by its hash.
+pub async fn add_document(
+    Path(id): Path<String>,
+    posted: PostedFiles,
+) -> Result<Response, WebError> {
+    let version = posted.form.version()?;
+    let result = match posted.upload("file").await {
+        Err(e) => Err(e),
+        Ok(kept) if kept.is_empty() => Err(AppError::invalid("file", "choose the file to add")),
+        Ok(kept) => {
+            let up = &kept[0];
+            match cellpath_domain::LedgerInt::new(up.size) {
+                Err(e) => Err(AppError::invalid("file", e)),
+                Ok(bytes) => posted
+                    .ctx
+                    .app
+                    .add_document(
+                        posted.ctx.caller(),
+                        &id,
+                        version,
+                        DocumentInput {
+                            name: up.name.clone(),
+                            sha256: up.sha256.clone(),
+                            bytes,
+                        },
+                        None,
+                    )
+                    .await
+                    .and_then(|o| o.fresh()),
+            }
+        }
     };
     finish(
-        &ctx,
+        &posted.ctx,
         &id,
         version,
         result,
         "document_added",
         Which::Document,
-        &form,
+        &posted.form,
     )
     .await
 }

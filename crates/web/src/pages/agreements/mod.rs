@@ -38,7 +38,7 @@ fn notice(code: Option<&str>) -> Markup {
         }
         Some("moved") => "The status is changed; the sites' authorizations are judged again.",
         Some("dates_set") => "The dates are set; the sites' authorizations are judged again.",
-        Some("document_added") => "The document version is added by its SHA-256.",
+        Some("document_added") => "The document version is kept and added by its SHA-256.",
         Some("amendment_added") => "The amendment is added.",
         Some("sites_joined") => {
             "The sites are joined to this agreement; their authorizations are judged again."
@@ -103,7 +103,9 @@ pub async fn show(
     render(&ctx, &loaded, None, q.notice.as_deref(), StatusCode::OK).await
 }
 
-fn documents_table(a: &Agreement) -> Markup {
+/// Each version, its file linked to its download when the file is kept here (a version
+/// attached by hash only through the API names a file kept elsewhere).
+fn documents_table(a: &Agreement, kept: &[bool]) -> Markup {
     let docs = a.documents.as_array().cloned().unwrap_or_default();
     let text = |d: &serde_json::Value, k: &str| d[k].as_str().unwrap_or("").to_string();
     html! {
@@ -117,7 +119,13 @@ fn documents_table(a: &Agreement) -> Markup {
                         @for (i, d) in docs.iter().enumerate() {
                             tr data-sha256=(text(d, "sha256")) {
                                 td.num { (i + 1) }
-                                td { (text(d, "name")) }
+                                td {
+                                    @if kept.get(i).copied().unwrap_or(false) {
+                                        a.document href=(paths::document(&text(d, "sha256"))) download=(text(d, "name")) { (text(d, "name")) }
+                                    } @else {
+                                        (text(d, "name")) " " span.muted { "(kept elsewhere)" }
+                                    }
+                                }
                                 td { code.hash { (text(d, "sha256")) } }
                                 td.num { (d["bytes"].as_i64().unwrap_or(0)) }
                                 td.dates { (text(d, "added_on")) }
@@ -178,6 +186,17 @@ async fn render(
         .await,
     );
     let may_change = l.may_change(ctx);
+    let hashes: Vec<String> = a
+        .documents
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| d["sha256"].as_str().unwrap_or("").to_string())
+        .collect();
+    let kept = ctx
+        .app
+        .documents_kept(&hashes.iter().map(String::as_str).collect::<Vec<_>>())
+        .await?;
     let date_or = |d: &str, none: &'static str| {
         html! { @if d.is_empty() { span.muted { (none) } } @else { time datetime=(d) { (d) } } }
     };
@@ -204,8 +223,8 @@ async fn render(
         }
         section.panel #documents {
             h2 { "Documents" }
-            p.hint { "Each version of the agreement's document by the SHA-256 of its file; the file stays with the parties." }
-            (documents_table(a))
+            p.hint { "Each version of the agreement's document, kept by the SHA-256 of its file and shown to both parties." }
+            (documents_table(a, &kept))
             @if may_change { (forms::document_form(ctx, a, &returned)) }
         }
         section.panel #amendments {

@@ -1,7 +1,7 @@
 //! Agreements driven through the router as a browser without JavaScript would: a contracts
 //! lead starts a site's supply agreement from the partnership page and takes it through
 //! negotiation, a redline round and execution with its dates, a document and an amendment;
-//! refusals (a bad SHA-256, a move the status path does not allow, executing without an
+//! refusals (a file of another kind or none, a move the status path does not allow, executing without an
 //! effective date, a site-scope agreement without its site) come back beside their fields with
 //! nothing stored; withdrawing an agreement suspends the site on the record at once; people
 //! who may not change agreements see no forms and get 403 when they post anyway.
@@ -13,7 +13,8 @@ use cellpath_domain::contracting::AgreementKind;
 use cellpath_domain::contracting::AgreementStatus;
 use cellpath_domain::contracting::gate::AuthorizationStatus;
 
-const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+/// A small PDF, as the agreement form uploads it.
+const PDF: &[u8] = b"%PDF-1.7\n% LUH-NORTH supply agreement, signed\n%%EOF\n";
 
 async fn stored(demo: &Demo, id: &str) -> Agreement {
     demo.app
@@ -152,19 +153,17 @@ async fn a_contracts_lead_starts_an_agreement_and_takes_it_to_executed_with_a_do
     assert_eq!(executed.status, StatusCode::SEE_OTHER, "{}", executed.body);
 
     let doc = contracts
-        .submit(
+        .submit_files(
             &path,
             "document-form",
             &format!("{path}/documents"),
-            &[
-                ("name", "LUH-NORTH supply agreement, signed.pdf"),
-                ("sha256", SHA),
-                ("bytes", "482113"),
-            ],
+            &[],
+            &[("file", "LUH-NORTH supply agreement, signed.pdf", PDF)],
             None,
         )
         .await;
     assert_eq!(doc.status, StatusCode::SEE_OTHER, "{}", doc.body);
+    let sha = cellpath_ledger::hash_bytes(PDF);
     let amended = contracts
         .submit(
             &path,
@@ -188,12 +187,32 @@ async fn a_contracts_lead_starts_an_agreement_and_takes_it_to_executed_with_a_do
         ),
         ("executed", "2025-11-01", "2028-10-31")
     );
-    assert_eq!(a.documents[0]["sha256"], SHA);
+    assert_eq!(a.documents[0]["sha256"], sha.as_str());
+    assert_eq!(a.documents[0]["bytes"], PDF.len());
     assert_eq!(a.amendments[0]["effective_on"], "2026-01-01");
     let done = contracts.get_saved(&path, Some("agreement-executed")).await;
     assert!(done.body.contains(r#"data-status="executed""#));
-    assert!(done.body.contains(SHA));
-    assert!(done.body.contains("LUH-NORTH supply agreement, signed.pdf"));
+    assert!(done.body.contains(&sha));
+    // The file links to its download, which both parties get and no one else.
+    assert!(
+        done.body.contains(&format!(
+            r#"href="/documents/{sha}" download="LUH-NORTH supply agreement, signed.pdf""#
+        )),
+        "{}",
+        done.body
+    );
+    for (email, expected) in [
+        ("contracts@helixa.example", StatusCode::OK),
+        ("contracts@lakeshore.example", StatusCode::OK),
+        ("contracts@northbridge.example", StatusCode::NOT_FOUND),
+    ] {
+        let mut b = Browser::signed_in(&demo, email).await;
+        let (status, media, bytes) = b.download(&format!("/documents/{sha}")).await;
+        assert_eq!(status, expected, "{email}");
+        if expected == StatusCode::OK {
+            assert_eq!((media.as_str(), bytes.as_slice()), ("application/pdf", PDF));
+        }
+    }
     assert!(
         done.body
             .contains("Amendment 1: courier windows on weekends")
@@ -247,44 +266,48 @@ async fn refused_changes_come_back_beside_their_fields_and_nothing_is_stored() {
     }
     assert!(!form.contains(r#"value="drafting""#), "{form}");
 
-    let bad_sha = contracts
-        .submit(
+    // A file of another kind, and no file at all, are refused beside the file input.
+    let wrong = contracts
+        .submit_files(
             &path,
             "document-form",
             &format!("{path}/documents"),
-            &[
-                ("name", "quality-agreement-v2.docx"),
-                ("sha256", "abc123"),
-                ("bytes", "1024"),
-            ],
+            &[],
+            &[("file", "setup.exe", b"MZ\x90\x00\x03\x00\x00\x00")],
             None,
         )
         .await;
-    assert_eq!(bad_sha.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let message = bad_sha.error_beside("sha256").expect("beside the SHA-256");
-    assert!(message.contains("64 lowercase hex digits"), "{message}");
-    assert!(
-        bad_sha
-            .body
-            .contains(r#"name="name" type="text" value="quality-agreement-v2.docx""#),
-        "what was typed is kept"
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.body
     );
-
-    let bad_bytes = contracts
-        .submit(
+    let message = wrong.error_beside("file").expect("beside the file");
+    assert!(
+        message.contains("setup.exe: this kind of file is not kept"),
+        "{message}"
+    );
+    assert!(message.contains("upload a PDF"), "{message}");
+    let none = contracts
+        .submit_files(
             &path,
             "document-form",
             &format!("{path}/documents"),
-            &[("name", "q.docx"), ("sha256", SHA), ("bytes", "1 MB")],
+            &[],
+            &[],
             None,
         )
         .await;
-    assert_eq!(bad_bytes.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        bad_bytes
-            .error_beside("bytes")
-            .expect("beside the size")
-            .contains("whole number")
+        none.error_beside("file")
+            .expect("beside the file")
+            .contains("choose the file")
+    );
+    assert_eq!(
+        stored(&demo, &quality.id).await.documents,
+        quality.documents
     );
 
     let backwards = contracts

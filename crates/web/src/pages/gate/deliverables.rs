@@ -10,6 +10,7 @@ use crate::labels;
 use crate::pages::see_other;
 use crate::paths;
 use crate::session::{Ctx, Posted};
+use crate::uploads::{self, PostedFiles};
 use axum::extract::Path;
 use axum::response::Response;
 use cellpath_app::contracting::DeliverableInput;
@@ -17,7 +18,7 @@ use cellpath_app::views::DeliverableRecord;
 use cellpath_domain::contracting::Deliverable;
 use maud::{Markup, html};
 
-const FIELDS: &[&str] = &["done_on", "evidence", "password"];
+const FIELDS: &[&str] = &["done_on", "evidence", "document", "password"];
 const REVOKE_FIELDS: &[&str] = &["reason", "password", "version"];
 
 /// Which of the page's forms came back.
@@ -76,6 +77,8 @@ pub(super) struct Base<'a> {
     pub program_id: &'a str,
     /// The newest site map version of this site and program, if one was started.
     pub site_map: Option<&'a str>,
+    /// The documents named in the recorded evidence that are kept here (linked).
+    pub kept: std::collections::BTreeSet<String>,
 }
 
 impl Base<'_> {
@@ -115,7 +118,7 @@ impl Base<'_> {
             details.record-deliverable open[failed] {
                 summary { "Record as done" }
                 (view.summary(FIELDS))
-                form.record-deliverable-form data-deliverable=(d.as_str()) method="post"
+                form.record-deliverable-form data-deliverable=(d.as_str()) method="post" enctype="multipart/form-data"
                     action={ (paths::partnership_site(self.partnership_id, self.site_id)) "/deliverables#deliverable-" (d.as_str()) }
                     novalidate {
                     (csrf_field(self.ctx.csrf()))
@@ -124,6 +127,8 @@ impl Base<'_> {
                     (view.input("Done on", "done_on", Input::Date, Some("The day it was done.")))
                     (view.textarea("Evidence", "evidence",
                         Some("What was done and where the proof is, e.g. the meeting minutes, the training roster or the report number."), 3))
+                    (view.file("Document (optional)", "document", false,
+                        Some("The proof itself, e.g. the signed minutes: PDF, Word (.docx), PNG, JPEG or plain text, at most 10 MiB. It is named in the evidence by its SHA-256 and both parties can download it.")))
                     p.signature-meaning {
                         "Recording it signs it as " strong { (self.ctx.session.user.name) }
                         ", meaning " strong { "verified" } "."
@@ -181,7 +186,7 @@ impl Base<'_> {
                                         }
                                         td.dates { (r.done_on) }
                                         td {
-                                            (r.evidence)
+                                            (uploads::evidence(&r.evidence, &self.kept))
                                             @if !r.counts() {
                                                 p.revoked { "Revoked on " (r.revoked_on.as_ref().map_or("", |d| d.as_str())) ": " (r.revoked_reason.as_deref().unwrap_or("")) }
                                             }
@@ -238,24 +243,26 @@ impl Base<'_> {
 /// gate so a site it completes is authorized on the record.
 pub async fn record(
     Path((pid, site_id)): Path<(String, String)>,
-    posted: Posted,
+    posted: PostedFiles,
 ) -> Result<Response, WebError> {
-    let Posted { ctx, form } = posted;
+    let (ctx, form) = (&posted.ctx, &posted.form);
     let program = form.get("program").to_string();
     let deliverable = form.get("deliverable").to_string();
-    let input = DeliverableInput {
-        site_id: site_id.clone(),
-        program_id: program.clone(),
-        deliverable: deliverable.clone(),
-        done_on: form.get("done_on").trim().to_string(),
-        evidence: form.get("evidence").to_string(),
+    let recorded = async {
+        let docs = posted.upload("document").await?;
+        let input = DeliverableInput {
+            site_id: site_id.clone(),
+            program_id: program.clone(),
+            deliverable: deliverable.clone(),
+            done_on: form.get("done_on").trim().to_string(),
+            evidence: uploads::evidence_naming(form.get("evidence"), &docs),
+        };
+        ctx.app
+            .record_deliverable(ctx.caller(), &pid, input, form.get("password"), None)
+            .await
+            .and_then(|o| o.fresh())
     };
-    match ctx
-        .app
-        .record_deliverable(ctx.caller(), &pid, input, form.get("password"), None)
-        .await
-        .and_then(|o| o.fresh())
-    {
+    match recorded.await {
         Ok(_) => Ok(see_other(&format!(
             "{}&notice=deliverable_recorded#notice",
             paths::gate(&pid, &site_id, &program)
@@ -266,7 +273,7 @@ pub async fn record(
                 ("evidence", form.get("evidence")),
             ]);
             let back = (Form::Record(&deliverable), values);
-            refused(&ctx, (&pid, &site_id, &program), back, e).await
+            refused(ctx, (&pid, &site_id, &program), back, e).await
         }
     }
 }

@@ -150,6 +150,8 @@ async fn render(
         site_id: &site.id,
         program_id: &program.id,
         site_map: newest_map.as_ref().map(|v| v.id.as_str()),
+        kept: crate::uploads::kept_in(ctx, view.deliverables.iter().map(|r| r.evidence.as_str()))
+            .await?,
     };
     let readiness = format!(
         "/partnerships/{}/sites/{}/readiness?program={}",

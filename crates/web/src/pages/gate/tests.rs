@@ -251,9 +251,10 @@ async fn a_pharmacist_records_formulary_approval_with_her_password_and_the_gate_
     // A wrong password: the message beside the password field, the evidence kept, nothing
     // recorded.
     let refused = pharmacist
-        .post_saved(
+        .post_files(
             &north.action,
             &fields("not-her-password"),
+            &[],
             Some("gate-deliverable-refused"),
         )
         .await;
@@ -279,12 +280,43 @@ async fn a_pharmacist_records_formulary_approval_with_her_password_and_the_gate_
     );
     assert!(north.recorded(&demo).await.is_empty(), "nothing recorded");
 
+    // A minutes file of a kind not kept: refused beside the document, nothing recorded.
+    let wrong = pharmacist
+        .post_files(
+            &north.action,
+            &fields(cellpath_app::demo::DEMO_PASSWORD),
+            &[("document", "minutes.gif", b"GIF89a\x01\x00")],
+            None,
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .error_beside("document")
+            .is_some_and(|m| m.contains("minutes.gif: this kind of file is not kept")),
+        "{}",
+        wrong.body
+    );
+    assert!(north.recorded(&demo).await.is_empty(), "nothing recorded");
+
+    // Recorded with the signed minutes: the evidence names them by hash, the page links them.
+    let minutes: &[u8] = b"%PDF-1.6\n% P&T minutes PT-2025-11, signed\n%%EOF\n";
     let done = pharmacist
-        .post(&north.action, &fields(cellpath_app::demo::DEMO_PASSWORD))
+        .post_files(
+            &north.action,
+            &fields(cellpath_app::demo::DEMO_PASSWORD),
+            &[("document", "PT-2025-11 minutes.pdf", minutes)],
+            None,
+        )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let records = north.recorded(&demo).await;
     assert_eq!(records.len(), 1);
+    let minutes_sha = cellpath_ledger::hash_bytes(minutes);
+    assert_eq!(
+        records[0].evidence,
+        format!("{evidence}\nDocument: PT-2025-11 minutes.pdf (SHA-256 {minutes_sha})")
+    );
     assert_eq!(
         (records[0].deliverable.as_str(), records[0].done_on.as_str()),
         ("pharmacy_and_therapeutics", "2025-11-20")
@@ -304,6 +336,28 @@ async fn a_pharmacist_records_formulary_approval_with_her_password_and_the_gate_
         after.body
     );
     assert!(after.body.contains(&escaped));
+    assert!(
+        after.body.contains(&format!(
+            r#"href="/documents/{minutes_sha}" download="PT-2025-11 minutes.pdf""#
+        )),
+        "{}",
+        after.body
+    );
+    // The manufacturer's contracts lead reads the deliverables, and so the minutes.
+    let mut helixa = Browser::signed_in(&demo, "contracts@helixa.example").await;
+    let (status, media, bytes) = helixa.download(&format!("/documents/{minutes_sha}")).await;
+    assert_eq!(
+        (status, media.as_str(), bytes.as_slice()),
+        (StatusCode::OK, "application/pdf", minutes)
+    );
+    let mut stranger = Browser::signed_in(&demo, "contracts@northbridge.example").await;
+    assert_eq!(
+        stranger
+            .download(&format!("/documents/{minutes_sha}"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
     assert!(
         !after
             .body
@@ -330,7 +384,7 @@ async fn a_nurse_sees_no_form_to_record_a_deliverable_and_gets_403_when_posting(
     );
     let csrf = page.field("csrf");
     let posted = nurse
-        .post(
+        .post_files(
             &north.action,
             &[
                 ("csrf", &csrf),
@@ -340,6 +394,8 @@ async fn a_nurse_sees_no_form_to_record_a_deliverable_and_gets_403_when_posting(
                 ("evidence", "Formulary approval."),
                 ("password", cellpath_app::demo::DEMO_PASSWORD),
             ],
+            &[],
+            None,
         )
         .await;
     assert_eq!(posted.status, StatusCode::FORBIDDEN, "{}", posted.body);

@@ -16,12 +16,14 @@ use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels::{self, Tone, badge};
 use crate::paths;
 use crate::session::{Ctx, Posted};
+use crate::uploads::PostedFiles;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::readiness::Attachment;
 use cellpath_app::views::{Facility, Gap, Partnership, Program, Site, SiteVisit};
 use cellpath_app::{AppError, FieldError};
+use cellpath_domain::LedgerInt;
 use cellpath_domain::PartnershipStatus;
 use cellpath_domain::events::readiness::GapStatus;
 use cellpath_domain::policy::{Action, ResourceKind};
@@ -254,16 +256,33 @@ pub async fn show(
 
 pub async fn record_visit(
     Path((pid, site_id)): Path<(String, String)>,
-    posted: Posted,
+    posted: PostedFiles,
 ) -> Result<Response, WebError> {
-    let Posted { ctx, form } = posted;
-    let scope = Scope::load(&ctx, &pid, &site_id, Some(form.get("program"))).await?;
-    let errors = match visit_form::read(&form, &scope.site.id, &scope.facilities) {
-        Ok(read) => match ctx
-            .app
-            .record_visit(ctx.caller(), &pid, read.input, None)
-            .await
-            .and_then(|o| o.fresh())
+    let (ctx, form) = (&posted.ctx, &posted.form);
+    let scope = Scope::load(ctx, &pid, &site_id, Some(form.get("program"))).await?;
+    let errors = match visit_form::read(form, &scope.site.id, &scope.facilities) {
+        // The files are kept once the fields read, and recorded by hash with the visit.
+        Ok(mut read) => match async {
+            read.input.attachments = posted
+                .upload("attachments")
+                .await?
+                .into_iter()
+                .map(|up| {
+                    Ok(Attachment {
+                        bytes: LedgerInt::new(up.size)
+                            .map_err(|e| AppError::invalid("attachments", e))?,
+                        name: up.name,
+                        media_type: up.media_type,
+                        sha256: up.sha256,
+                    })
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            ctx.app
+                .record_visit(ctx.caller(), &pid, read.input.clone(), None)
+                .await
+                .and_then(|o| o.fresh())
+        }
+        .await
         {
             Ok(_) => {
                 return Ok(redirect(
@@ -287,9 +306,9 @@ pub async fn record_visit(
     };
     let status = errors.status();
     render(
-        &ctx,
+        ctx,
         &scope,
-        Some(Returned::Visit(&form, &errors)),
+        Some(Returned::Visit(form, &errors)),
         None,
         status,
     )
@@ -327,31 +346,33 @@ pub async fn analyze(
 
 pub async fn close_gap(
     Path((pid, site_id, gap_id)): Path<(String, String, String)>,
-    posted: Posted,
+    posted: PostedFiles,
 ) -> Result<Response, WebError> {
-    let Posted { ctx, form } = posted;
+    let (ctx, form) = (&posted.ctx, &posted.form);
     let version = form.version()?;
-    let scope = Scope::load(&ctx, &pid, &site_id, Some(form.get("program"))).await?;
-    match ctx
-        .app
-        .close_gap(
-            ctx.caller(),
-            &gap_id,
-            version,
-            form.get("evidence"),
-            form.get("password"),
-            None,
-        )
-        .await
-        .and_then(|o| o.fresh())
-    {
+    let scope = Scope::load(ctx, &pid, &site_id, Some(form.get("program"))).await?;
+    let closed = async {
+        let docs = posted.upload("document").await?;
+        ctx.app
+            .close_gap(
+                ctx.caller(),
+                &gap_id,
+                version,
+                &crate::uploads::evidence_naming(form.get("evidence"), &docs),
+                form.get("password"),
+                None,
+            )
+            .await
+            .and_then(|o| o.fresh())
+    };
+    match closed.await {
         Ok(_) => Ok(redirect(&pid, &site_id, &scope.program.id, "gap_closed")),
         Err(e) => {
             let errors = FormErrors::from_app(e)?;
             let values = FormData::from_pairs([("evidence", form.get("evidence"))]);
             let status = errors.status();
             let back = Returned::Close(&gap_id, &values, &errors);
-            render(&ctx, &scope, Some(back), None, status).await
+            render(ctx, &scope, Some(back), None, status).await
         }
     }
 }
@@ -455,12 +476,13 @@ fn close_form(ctx: &Ctx, scope: &Scope, g: &Gap, returned: &Option<Returned>) ->
     html! {
         details.close-gap open[failed] {
             summary { "Close with evidence" }
-            (view.summary(&["evidence", "password"]))
-            form.close-gap-form method="post" action={ (scope.base()) "/gaps/" (g.id) "/close#gap-" (g.id) } novalidate {
+            (view.summary(&["evidence", "document", "password"]))
+            form.close-gap-form method="post" enctype="multipart/form-data" action={ (scope.base()) "/gaps/" (g.id) "/close#gap-" (g.id) } novalidate {
                 (csrf_field(ctx.csrf()))
                 (hidden("version", g.version))
                 (hidden("program", &scope.program.id))
                 (view.textarea("Evidence", "evidence", Some("What was done and where the proof is, e.g. the SOP number or the report."), 3))
+                (view.file("Document (optional)", "document", false, Some("The proof itself: PDF, Word (.docx), PNG, JPEG or plain text, at most 10 MiB, named in the evidence by its SHA-256.")))
                 (view.input("Your password", "password", Input::CurrentPassword, Some("Closing signs the evidence with your name (meaning: verified).")))
                 button.primary type="submit" { "Close the gap" }
             }
@@ -468,10 +490,12 @@ fn close_form(ctx: &Ctx, scope: &Scope, g: &Gap, returned: &Option<Returned>) ->
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn gaps_panel(
     ctx: &Ctx,
     scope: &Scope,
     gaps: &[Gap],
+    kept: &std::collections::BTreeSet<String>,
     may_analyze: bool,
     may_close: bool,
     returned: &Option<Returned>,
@@ -519,7 +543,7 @@ fn gaps_panel(
                                     td { (labels::due(&g.due_on, g.status == GapStatus::Open, &super::gate::today(ctx))) }
                                     td { (gap_status_badge(g.status.as_str())) }
                                     td.evidence {
-                                        @if g.status == GapStatus::Open { span.muted { "—" } } @else { (g.evidence.as_deref().unwrap_or("")) }
+                                        @if g.status == GapStatus::Open { span.muted { "—" } } @else { (crate::uploads::evidence(g.evidence.as_deref().unwrap_or(""), kept)) }
                                     }
                                 }
                                 @if g.status == GapStatus::Open && may_close {
@@ -553,7 +577,13 @@ fn parts(v: &SiteVisit) -> VisitParts {
     }
 }
 
-fn visits_panel(scope: &Scope, visits: &[SiteVisit]) -> Markup {
+/// The visits, newest first; each file shown links to its download when it is kept here (one
+/// described by hash only through the API is kept elsewhere).
+fn visits_panel(
+    scope: &Scope,
+    visits: &[SiteVisit],
+    kept: &std::collections::BTreeSet<String>,
+) -> Markup {
     html! {
         section.panel #visits {
             h2 { "Site visits" }
@@ -603,7 +633,13 @@ fn visits_panel(scope: &Scope, visits: &[SiteVisit]) -> Markup {
                             tbody {
                                 @for a in &p.attachments {
                                     tr {
-                                        td { (a.name) }
+                                        td {
+                                            @if kept.contains(&a.sha256) {
+                                                a.document href=(paths::document(&a.sha256)) download=(a.name) { (a.name) }
+                                            } @else {
+                                                (a.name) " " span.muted { "(kept elsewhere)" }
+                                            }
+                                        }
                                         td { (a.media_type) }
                                         td.num { (a.bytes) }
                                         td { code.hash title=(a.sha256) { (a.sha256.get(..12).unwrap_or(&a.sha256)) "…" } }
@@ -631,7 +667,7 @@ fn visit_panel(ctx: &Ctx, scope: &Scope, returned: &Option<Returned>) -> Markup 
         section.panel #record-visit {
             h2 { "Record a visit to " (scope.site.name) }
             (view.summary(visit_form::FIELDS))
-            form #visit-form method="post" action={ (scope.base()) "/visits#record-visit" } novalidate {
+            form #visit-form method="post" enctype="multipart/form-data" action={ (scope.base()) "/visits#record-visit" } novalidate {
                 (csrf_field(ctx.csrf()))
                 (hidden("program", &scope.program.id))
                 (visit_form::fields(&view, &scope.facilities))
@@ -654,6 +690,25 @@ async fn render(
         .readiness(ctx.caller(), &p.id, &site.id, &program.id)
         .await?;
     let visits = ctx.app.site_visits(ctx.caller(), &p.id, &site.id).await?;
+    let hashes: Vec<String> = visits
+        .iter()
+        .flat_map(|v| parts(v).attachments)
+        .map(|a| a.sha256)
+        .collect();
+    let mut kept: std::collections::BTreeSet<String> = hashes
+        .iter()
+        .zip(
+            ctx.app
+                .documents_kept(&hashes.iter().map(String::as_str).collect::<Vec<_>>())
+                .await?,
+        )
+        .filter(|(_, kept)| *kept)
+        .map(|(h, _)| h.clone())
+        .collect();
+    kept.extend(
+        crate::uploads::kept_in(ctx, view.gaps.iter().filter_map(|g| g.evidence.as_deref()))
+            .await?,
+    );
     let requirements: Vec<Requirement> =
         serde_json::from_value(program.requirements.clone()).unwrap_or_default();
     let names = super::OrgNames::load(ctx).await?;
@@ -704,9 +759,9 @@ async fn render(
                 a href={ (paths::site(&site.id)) } { "Site page" }
             }
         }
-        (gaps_panel(ctx, scope, &view.gaps, may_create, may_close, &returned))
+        (gaps_panel(ctx, scope, &view.gaps, &kept, may_create, may_close, &returned))
         (findings_panel(scope, &view.findings, &requirements, &view.gaps))
-        (visits_panel(scope, &visits))
+        (visits_panel(scope, &visits, &kept))
         @if is_mfr && may_create { (visit_panel(ctx, scope, &returned)) }
     };
     Ok(ctx.render_status(

@@ -50,7 +50,6 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
             .contains(r#"data-capability="tocilizumab_doses_on_hand""#)
     );
 
-    let sha = "ab".repeat(32);
     let good: Vec<(&str, &str)> = vec![
         ("program", &vantacel.id),
         (
@@ -67,10 +66,6 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
             "finding.storage",
             "No tocilizumab stocked on the Pavilion's unit.",
         ),
-        ("attachment.0.name", "Pavilion floor plan.pdf"),
-        ("attachment.0.type", "application/pdf"),
-        ("attachment.0.bytes", "48213"),
-        ("attachment.0.sha256", &sha),
     ];
 
     // A date the app cannot read is refused beside the date; a number the form cannot read
@@ -129,12 +124,77 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
 
     let mut visit = good.clone();
     visit.push(("visited_on", "2026-11-10"));
+    let plan: &[u8] = b"%PDF-1.5\n% Pavilion floor plan\n%%EOF\n";
+    let photo: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
+    // A file of another kind is refused beside the files, and the visit is not recorded.
+    let wrong = onboarding
+        .submit_files(
+            &page,
+            "visit-form",
+            &format!("{base}/visits"),
+            &visit,
+            &[
+                ("attachments", "Pavilion floor plan.pdf", plan),
+                ("attachments", "macro.xlsm", b"PK\x03\x04 xl/vbaProject.bin"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.body
+    );
+    assert!(
+        wrong
+            .error_beside("attachments")
+            .is_some_and(|m| m.contains("macro.xlsm: this kind of file is not kept")),
+        "{}",
+        wrong.body
+    );
     let recorded = onboarding
-        .submit(&page, "visit-form", &format!("{base}/visits"), &visit, None)
+        .submit_files(
+            &page,
+            "visit-form",
+            &format!("{base}/visits"),
+            &visit,
+            &[
+                ("attachments", "Pavilion floor plan.pdf", plan),
+                ("attachments", "LN2 room.png", photo),
+            ],
+            None,
+        )
         .await;
     assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
     let shown = onboarding.get(&page).await;
-    assert!(shown.body.contains("Pavilion floor plan.pdf"));
+    let plan_sha = cellpath_ledger::hash_bytes(plan);
+    assert!(
+        shown.body.contains(&format!(
+            r#"href="/documents/{plan_sha}" download="Pavilion floor plan.pdf""#
+        )),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("image/png"));
+    let (status, media, bytes) = onboarding.download(&format!("/documents/{plan_sha}")).await;
+    assert_eq!(
+        (status, media.as_str(), bytes.as_slice()),
+        (StatusCode::OK, "application/pdf", plan)
+    );
+    // The site's pharmacist reads the readiness work, and so the files; another tenant not.
+    let mut site_pharmacy = Browser::signed_in(&demo, "pharmacy@lakeshore.example").await;
+    assert_eq!(
+        site_pharmacy
+            .download(&format!("/documents/{plan_sha}"))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let mut stranger = Browser::signed_in(&demo, "quality@northbridge.example").await;
+    let (status, _, body) = stranger.download(&format!("/documents/{plan_sha}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&body).contains("Not found"));
     assert!(shown.body.contains("No tocilizumab stocked"));
     assert!(shown.body.contains(r#"data-finding="unmet""#));
 
@@ -200,7 +260,7 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
     let evidence =
         "Par level raised to two doses on the Pavilion unit (Omnicell report 2026-11-20).";
     let wrong = pharmacy
-        .post(
+        .post_files(
             &close,
             &[
                 ("csrf", &site_view.field("csrf")),
@@ -209,6 +269,8 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
                 ("evidence", evidence),
                 ("password", "wrong password"),
             ],
+            &[],
+            None,
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -217,8 +279,10 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
         wrong.body.contains("Par level raised"),
         "the evidence typed is kept"
     );
+    // Closed with the report itself attached: named in the evidence by its hash.
+    let report: &[u8] = b"Omnicell par level report, Pavilion unit: tocilizumab 2 doses.\n";
     let closed = pharmacy
-        .post(
+        .post_files(
             &close,
             &[
                 ("csrf", &site_view.field("csrf")),
@@ -227,6 +291,8 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
                 ("evidence", evidence),
                 ("password", DEMO_PASSWORD),
             ],
+            &[("document", "omnicell-report.txt", report)],
+            None,
         )
         .await;
     assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
@@ -238,11 +304,39 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
         .expect("query")
         .expect("the gap");
     assert_eq!(stored.status, GapStatus::Closed);
+    let report_sha = cellpath_ledger::hash_bytes(report);
+    assert_eq!(
+        stored.evidence.as_deref(),
+        Some(format!("{evidence}\nDocument: omnicell-report.txt (SHA-256 {report_sha})").as_str())
+    );
     let shown = pharmacy.get(&page).await;
     assert!(
         shown
             .body
             .contains("Par level raised to two doses on the Pavilion unit")
+    );
+    assert!(
+        shown.body.contains(&format!(
+            r#"href="/documents/{report_sha}" download="omnicell-report.txt""#
+        )),
+        "{}",
+        shown.body
+    );
+    // Both sides read the gap, and so the report; another tenant does not.
+    let (status, media, bytes) = onboarding
+        .download(&format!("/documents/{report_sha}"))
+        .await;
+    assert_eq!(
+        (status, media.as_str(), bytes.as_slice()),
+        (StatusCode::OK, "text/plain; charset=utf-8", report)
+    );
+    let mut stranger = Browser::signed_in(&demo, "pharmacy@piedmont.example").await;
+    assert_eq!(
+        stranger
+            .download(&format!("/documents/{report_sha}"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
     );
 }
 
@@ -346,7 +440,7 @@ async fn a_health_system_that_is_not_a_partner_gets_404() {
         .next()
         .expect("a seeded gap");
     let posted = stranger
-        .post(
+        .post_files(
             &format!(
                 "/partnerships/{}/sites/{}/gaps/{}/close",
                 pship.id, north.id, gap.id
@@ -357,6 +451,8 @@ async fn a_health_system_that_is_not_a_partner_gets_404() {
                 ("evidence", "x"),
                 ("password", DEMO_PASSWORD),
             ],
+            &[],
+            None,
         )
         .await;
     assert_eq!(posted.status, StatusCode::NOT_FOUND);

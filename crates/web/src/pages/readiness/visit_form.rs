@@ -6,7 +6,7 @@
 
 use super::area_label;
 use crate::forms::{FormData, FormErrors, FormView};
-use cellpath_app::readiness::{Attachment, VisitInput};
+use cellpath_app::readiness::VisitInput;
 use cellpath_app::views::Facility;
 use cellpath_domain::LedgerInt;
 use cellpath_domain::readiness::{
@@ -14,10 +14,6 @@ use cellpath_domain::readiness::{
 };
 use maud::{Markup, html};
 use std::collections::BTreeMap;
-
-/// How many attachment rows the form offers (no JavaScript adds more; record another visit or
-/// use the API for more files).
-pub const ATTACHMENT_ROWS: usize = 3;
 
 /// Every field of the form the app may name.
 pub const FIELDS: &[&str] = &[
@@ -140,37 +136,6 @@ pub fn read(form: &FormData, site_id: &str, facilities: &[Facility]) -> Result<R
             findings.insert(area.as_str().to_string(), text.to_string());
         }
     }
-    let mut attachments = Vec::new();
-    for i in 0..ATTACHMENT_ROWS {
-        let get = |what: &str| {
-            form.get(&format!("attachment.{i}.{what}"))
-                .trim()
-                .to_string()
-        };
-        let (name, media_type, bytes, sha256) =
-            (get("name"), get("type"), get("bytes"), get("sha256"));
-        if [&name, &media_type, &bytes, &sha256]
-            .iter()
-            .all(|t| t.is_empty())
-        {
-            continue;
-        }
-        match ledger_int(&bytes.replace([',', ' '], "")) {
-            Some(bytes) => attachments.push(Attachment {
-                name,
-                media_type,
-                bytes,
-                sha256: sha256.to_ascii_lowercase(),
-            }),
-            None => errors.field(
-                "attachments",
-                format!(
-                    "{}: give the file's size as a whole number of bytes (e.g. 48213)",
-                    if name.is_empty() { "a file" } else { &name }
-                ),
-            ),
-        }
-    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -182,7 +147,8 @@ pub fn read(form: &FormData, site_id: &str, facilities: &[Facility]) -> Result<R
             facility_ids: form.all("facility_ids"),
             observations,
             findings,
-            attachments,
+            // The files come apart from the fields (`attachments`, kept by the handler).
+            attachments: Vec::new(),
         },
         observed,
     })
@@ -311,22 +277,11 @@ pub fn fields(view: &FormView, facilities: &[Facility]) -> Markup {
         fieldset.field.attachments.group-invalid[view.errors.has_field("attachments")] {
             legend { "Files shown during the visit" }
             (view.field_errors("attachments"))
-            p.hint { "Only their description is recorded here (the files stay in your systems): name, type, size and SHA-256, so anyone can check a file is the one seen." }
-            table.rows {
-                thead { tr { th { "File name" } th { "Type" } th { "Bytes" } th { "SHA-256" } } }
-                tbody {
-                    @for i in 0..ATTACHMENT_ROWS {
-                        tr {
-                            @for (what, label, placeholder) in [("name", "File name", "LN2 room layout.pdf"), ("type", "Type", "application/pdf"), ("bytes", "Bytes", "48213"), ("sha256", "SHA-256", "64 hex digits")] {
-                                @let name = format!("attachment.{i}.{what}");
-                                td { input type="text" name=(name) value=(view.values.get(&name))
-                                    class={ "attachment-" (what) } aria-label={ (label) " of file " (i + 1) }
-                                    placeholder=[(i == 0).then_some(placeholder)]; }
-                            }
-                        }
-                    }
-                }
-            }
+            p.hint { "PDF, Word (.docx), PNG, JPEG or plain text, at most 10 MiB each (choose several at once). Each is kept by its SHA-256 and recorded with the visit; both parties can download it." }
+            input #visit-attachments type="file" name="attachments" multiple
+                accept=".pdf,.png,.jpg,.jpeg,.txt,.docx,application/pdf,image/png,image/jpeg,text/plain,application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                aria-label="Files shown during the visit"
+                aria-invalid=[view.errors.has_field("attachments").then_some("true")];
         }
     }
 }
@@ -375,10 +330,6 @@ mod tests {
             ("obs.required_signatures", "pharmacist, nurse,"),
             ("obs.tocilizumab_doses_on_hand", ""),
             ("finding.storage", "Two freezers"),
-            ("attachment.0.name", "layout.pdf"),
-            ("attachment.0.type", "application/pdf"),
-            ("attachment.0.bytes", "48,213"),
-            ("attachment.0.sha256", "AB"),
         ]);
         let read = read(&form, "site", &facilities).expect("readable");
         let v = &read.input;
@@ -399,8 +350,6 @@ mod tests {
             Observed::List(vec!["pharmacist".into(), "nurse".into()])
         );
         assert_eq!(v.findings["storage"], "Two freezers");
-        assert_eq!(v.attachments[0].bytes.get(), 48213);
-        assert_eq!(v.attachments[0].sha256, "ab");
         // Rows go by area: equipment (the thaw device) comes first here.
         assert_eq!(
             rename("observation 1: x is wrong", &read.observed),
@@ -415,12 +364,8 @@ mod tests {
     #[test]
     fn unreadable_values_say_which_capability() {
         let facilities = [facility("lab", "processing")];
-        let form = FormData::from_pairs([
-            ("obs.ln2_storage_positions", "six"),
-            ("attachment.1.name", "photo.jpg"),
-            ("attachment.1.bytes", "big"),
-        ]);
+        let form = FormData::from_pairs([("obs.ln2_storage_positions", "six")]);
         let errors = read(&form, "site", &facilities).err().expect("refused");
-        assert!(errors.has_field("observations") && errors.has_field("attachments"));
+        assert!(errors.has_field("observations"));
     }
 }
