@@ -455,7 +455,9 @@ async fn render_case(
             h1 { "Case " code { (case.pseudonym) } }
             p.subtitle {
                 (case.program_name) " at " a href={ (paths::site_cases(&case.site_id)) } { (case.site_name) }
-                " · " (state_badge(case.status)) " " (case.status_text)
+                " · " (state_badge(case.status))
+                // The badge says "Active"; the other states come with their reason.
+                @if case.status != CaseState::Active { " " (case.status_text) }
             }
         }
         (notice(notice_code))
@@ -463,15 +465,15 @@ async fn render_case(
         section.panel #patient {
             h2 { "Patient" }
             dl.facts {
-                dt { "Initials" } dd { (case.initials) }
-                dt { "Birth year" } dd { (case.birth_year) }
+                div { dt { "Initials" } dd { (case.initials) } }
+                div { dt { "Birth year" } dd { (case.birth_year) } }
                 @if let Some(p) = &case.patient {
-                    dt { "Name" } dd { (p.name) }
-                    dt { "Date of birth" } dd { (p.date_of_birth.as_str()) }
-                    @if let Some(mrn) = &p.mrn { dt { "Medical record number" } dd { (mrn) } }
+                    div { dt { "Name" } dd { (p.name) } }
+                    div { dt { "Date of birth" } dd { (p.date_of_birth.as_str()) } }
+                    @if let Some(mrn) = &p.mrn { div { dt { "Medical record number" } dd { (mrn) } } }
                 }
                 @for i in &case.identifiers {
-                    dt { (cellpath_domain::journey::noun(i.kind)) } dd { code { (i.value) } }
+                    div { dt { (cellpath_domain::journey::noun(i.kind)) } dd { code { (i.value) } } }
                 }
             }
         }
@@ -497,12 +499,12 @@ async fn render_case(
             @match &case.benefits {
                 None => p.empty { "Benefits not verified yet." },
                 Some(b) => dl.facts {
-                    dt { "Prior authorization" } dd { (b.status.as_str()) " · requested " (b.requested_on.as_str())
-                        @if let Some(d) = &b.decided_on { " · decided " (d.as_str()) } }
-                    @if let Some(p) = &b.payer { dt { "Payer" } dd { (p) } }
-                    @if let Some(p) = &b.plan { dt { "Plan" } dd { (p) } }
-                    @if let Some(r) = &b.reference { dt { "Reference" } dd { (r) } }
-                    dt { "Verified by" } dd { (b.verified_by) " " (time_el(b.verified_at)) }
+                    div { dt { "Prior authorization" } dd { (b.status.as_str()) " · requested " (b.requested_on.as_str())
+                        @if let Some(d) = &b.decided_on { " · decided " (d.as_str()) } } }
+                    @if let Some(p) = &b.payer { div { dt { "Payer" } dd { (p) } } }
+                    @if let Some(p) = &b.plan { div { dt { "Plan" } dd { (p) } } }
+                    @if let Some(r) = &b.reference { div { dt { "Reference" } dd { (r) } } }
+                    div { dt { "Verified by" } dd { (b.verified_by) " " (time_el(b.verified_at)) } }
                 },
             }
             @if benefits_staff && case.status != CaseState::Cancelled { (benefits_form(ctx, &case)) }
