@@ -473,7 +473,7 @@ async fn render_case(
                     @if let Some(mrn) = &p.mrn { div { dt { "Medical record number" } dd { (mrn) } } }
                 }
                 @for i in &case.identifiers {
-                    div { dt { (cellpath_domain::journey::noun(i.kind)) } dd { code { (i.value) } } }
+                    div { dt { (cellpath_domain::journey::noun(i.kind)) } dd { code { (i.printed()) } } }
                 }
             }
         }
