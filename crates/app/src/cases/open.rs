@@ -83,6 +83,13 @@ impl App {
         let mut errors = crate::Fields::default();
         let name = errors.check("name", Name::parse(&input.name));
         let dob = errors.check("date_of_birth", Date::parse(&input.date_of_birth));
+        let today = Date::of_micros(self.now());
+        if let Some(d) = dob.as_ref().filter(|d| **d > today) {
+            errors.fail(
+                "date_of_birth",
+                format!("{d} is after today ({today}): enter the day the patient was born"),
+            );
+        }
         let mrn = input.mrn.trim().to_string();
         if mrn.is_empty() || mrn.len() > 40 {
             errors.fail(

@@ -404,3 +404,33 @@ async fn benefits_are_verified_by_finance_and_shown_within_each_view() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_date_of_birth_after_today_is_refused_beside_its_field_and_nothing_is_written() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
+        let tomorrow = cellpath_domain::Date::of_micros(app.now() + 86_400_000_000);
+        let refused = app
+            .register_patient(
+                &coordinator,
+                NewPatient {
+                    site_id: ids.main.clone(),
+                    name: NAME.into(),
+                    date_of_birth: tomorrow.as_str().into(),
+                    mrn: MRN.into(),
+                },
+                None,
+            )
+            .await
+            .unwrap_err();
+        let AppError::Invalid(fields) = &refused else {
+            panic!("{}: {refused:?}", db.label)
+        };
+        assert_eq!(fields[0].field, "date_of_birth", "{}", db.label);
+        assert!(fields[0].message.contains("is after today"), "{fields:?}");
+        // Nothing was registered: the same patient registers afterwards as new.
+        register(&app, &coordinator, &ids.main).await;
+    }
+}
