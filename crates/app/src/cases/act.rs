@@ -18,6 +18,7 @@ use cellpath_domain::journey::{
     Action, Command, Disposition, Entry, Handoff, Item, LateAdministration, Refusal, Scan,
     Temperature, decide,
 };
+use cellpath_domain::policy::PatientView;
 use cellpath_domain::process_map::SignatureMeaning;
 use cellpath_domain::program::IdentifierKind;
 use cellpath_ledger::Meaning;
@@ -407,7 +408,7 @@ impl App {
         let meaning = input.signed_as();
         let mut first_version = None;
         for _ in 0..RETRIES {
-            let (loaded, _) = self.load_case(caller, case_id).await?;
+            let (loaded, view) = self.load_case(caller, case_id).await?;
             self.check_case_change(caller, &loaded)?;
             if let Some(v) = if_match
                 && v != loaded.row.version
@@ -430,7 +431,7 @@ impl App {
                 }
                 Err(refusal) => {
                     let Some(deviation) = refusal.recorded().cloned() else {
-                        return Err(meanwhile(refused(refusal), &loaded, first));
+                        return Err(meanwhile(refused(refusal), &loaded, first, view));
                     };
                     match self
                         .write_case_events(caller, None, &loaded, vec![deviation], None)
@@ -495,12 +496,15 @@ impl App {
 
 /// A refusal after the case changed under the caller: what happened in between comes first,
 /// so the person knows it was someone else's action, not theirs, that settled it.
-fn meanwhile(e: AppError, loaded: &Loaded, first_version: i64) -> AppError {
+/// What happened since the caller's first try, told within the caller's view of the patient
+/// (identifiers and typed fields only from the chain of identity up).
+fn meanwhile(e: AppError, loaded: &Loaded, first_version: i64, view: PatientView) -> AppError {
+    let identifiers = view >= PatientView::ChainOfIdentity;
     let since: Vec<String> = loaded
         .events
         .iter()
         .skip(usize::try_from(first_version).unwrap_or(usize::MAX))
-        .map(|(row, event)| super::timeline::sentence(&loaded.map, row, event, true))
+        .map(|(row, event)| super::timeline::sentence(&loaded.map, row, event, identifiers))
         .collect();
     if since.is_empty() {
         return e;

@@ -27,13 +27,13 @@ use maud::{Markup, html};
 use std::collections::BTreeMap;
 
 fn state_badge(state: CaseState) -> Markup {
-    let (class, text) = match state {
-        CaseState::Active => ("badge ok", "Active"),
-        CaseState::OnHold => ("badge warn", "On hold"),
-        CaseState::Stopped => ("badge bad", "Stopped"),
-        CaseState::Cancelled => ("badge muted", "Cancelled"),
-    };
-    html! { span class=(class) { (text) } }
+    use crate::labels::{Tone, badge};
+    match state {
+        CaseState::Active => badge("Active", Tone::Good),
+        CaseState::OnHold => badge("On hold", Tone::Waiting),
+        CaseState::Stopped => badge("Stopped", Tone::Bad),
+        CaseState::Cancelled => badge("Cancelled", Tone::Quiet),
+    }
 }
 
 pub async fn list(
