@@ -603,25 +603,62 @@ impl App {
         meaning: Meaning,
         doing: &str,
     ) -> Result<cellpath_store::FollowUp, AppError> {
+        Ok(self
+            .signing(caller, password, meaning, doing)
+            .await?
+            .follow_up())
+    }
+
+    /// The password checked once for a signing that may be written more than once (a case
+    /// action decided again after someone else's): each try appends the same signature.
+    pub(crate) async fn signing(
+        &self,
+        caller: &Caller,
+        password: &str,
+        meaning: Meaning,
+        doing: &str,
+    ) -> Result<Signing, AppError> {
         let principal = caller
             .principal
             .as_ref()
             .ok_or_else(|| AppError::Forbidden("only a person signs".into()))?;
         let user = self.signer(principal, password, doing).await?;
-        let now = self.now();
-        let (signer, printed, channel) = (user.id, user.name, caller.via.channel());
-        Ok(Box::new(move |recorded: &cellpath_store::Appended| {
+        Ok(Signing {
+            signer: user.id,
+            printed: user.name,
+            channel: caller.via.channel(),
+            meaning,
+            at: self.now(),
+        })
+    }
+}
+
+/// A signer whose password was checked, and what they sign as: the e-signature follows the
+/// event it signs, naming that event's hash.
+#[derive(Clone)]
+pub(crate) struct Signing {
+    signer: String,
+    printed: String,
+    channel: cellpath_ledger::Channel,
+    meaning: Meaning,
+    at: i64,
+}
+
+impl Signing {
+    pub(crate) fn follow_up(&self) -> cellpath_store::FollowUp {
+        let s = self.clone();
+        Box::new(move |recorded: &cellpath_store::Appended| {
             let payload = SignaturePayload {
                 signs: Signed::Event {
                     event_hash: recorded.hash.clone(),
                 },
-                signer_user_id: signer,
-                printed_name: printed,
-                meaning,
-                signed_at: now,
-                channel: Some(channel),
+                signer_user_id: s.signer.clone(),
+                printed_name: s.printed.clone(),
+                meaning: s.meaning,
+                signed_at: s.at,
+                channel: Some(s.channel.clone()),
             };
             (SIGNATURE_EVENT_TYPE.to_string(), payload.to_payload())
-        }))
+        })
     }
 }

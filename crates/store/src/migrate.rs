@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "documents",
         include_str!("../migrations/0012_documents.sql"),
     ),
+    (
+        16,
+        "case_pseudonym_per_site",
+        include_str!("../migrations/0016_case_pseudonym_per_site.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

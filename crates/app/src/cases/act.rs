@@ -407,6 +407,9 @@ impl App {
         let actor = actor_of(caller)?;
         let meaning = input.signed_as();
         let mut first_version = None;
+        // The password is checked once, at the first decision: a retry after someone else's
+        // action is the same signing, not a second attempt at the password.
+        let mut signing = None;
         for _ in 0..RETRIES {
             let (loaded, view) = self.load_case(caller, case_id).await?;
             self.check_case_change(caller, &loaded)?;
@@ -419,10 +422,10 @@ impl App {
                 });
             }
             let first = *first_version.get_or_insert(loaded.row.version);
-            let signature = match meaning {
-                Some(m) => Some(self.signature_of(caller, password, m, "signing").await?),
-                None => None,
-            };
+            if let (None, Some(m)) = (&signing, meaning) {
+                signing = Some(self.signing(caller, password, m, "signing").await?);
+            }
+            let signature = signing.as_ref().map(crate::auth::Signing::follow_up);
             let command = input.clone().command(signature.is_some());
             let written = match decide(&loaded.map, &loaded.case, &command, &actor, self.now()) {
                 Ok(events) => {

@@ -198,55 +198,61 @@ impl App {
             .ok_or_else(|| AppError::Internal("an authorized site has a signed map".into()))?;
         let version = self
             .store
-            .site_map_versions_of_partnership(&p.id)
+            .site_map_versions(&site.id, &program.id)
             .await?
             .into_iter()
-            .find(|v| v.site_id == site.id && v.program_id == program.id && v.number == number)
+            .find(|v| v.number == number)
             .ok_or_else(|| AppError::Internal("the signed site map version is stored".into()))?;
         let map = self.case_map(&version.id).await?;
         let identifiers: Vec<IdentifierSpec> = serde_json::from_value(program.identifiers.clone())
             .map_err(|e| AppError::Internal(format!("program identifiers: {e}")))?;
-        let sequence = self.store.case_count(&p.id, &site.id, &program.id).await? + 1;
-        let pseudonym = format!(
-            "{}-{}-{sequence:04}",
-            program_code(&program.name),
-            site.code
-        );
-        let case_id = new_id("case");
-        let command = Command::Open(OpenCase {
-            case_id: case_id.clone(),
-            partnership_id: p.id.clone(),
-            site_id: site.id.clone(),
-            program_id: program.id.clone(),
-            map_version_id: version.id.clone(),
-            pseudonym: pseudonym.clone(),
-            patient: case_patient(&patient),
-            identifier_kinds: identifiers.iter().map(|i| i.kind).collect(),
-        });
-        let events = decide(
-            &map,
-            &Case::default(),
-            &command,
-            &actor_of(caller)?,
-            self.now(),
-        )
-        .map_err(super::act::refused)?;
-        let count = events.len() as i64;
-        let mut events = events.into_iter();
-        let first = events.next().expect("opening a case records its opening");
-        let CaseEvent::Opened(opened) = &first else {
-            return Err(AppError::Internal("a case opens with case.opened".into()));
-        };
-        let write = Write::event(p.id.clone(), opened, move |_| CaseOpenedView {
-            id: case_id.clone(),
-            pseudonym: pseudonym.clone(),
-            version: count,
-        })
-        .then(events.map(|e| follow_up_of(e.kind(), e)).collect())
-        .created();
-        self.write(caller, idem, write).await
+        let actor = actor_of(caller)?;
+        let prefix = format!("{}-{}-", program_code(&program.name), site.code);
+        // The sequence is counted before the write; a case opened at the same moment under the
+        // same name (another partnership's, or a program whose name begins alike) takes the
+        // number first, and the unique key on (site, pseudonym) sends this one round again.
+        for _ in 0..OPEN_RETRIES {
+            let sequence = self.store.cases_named_like(&site.id, &prefix).await? + 1;
+            let pseudonym = format!("{prefix}{sequence:04}");
+            let case_id = new_id("case");
+            let command = Command::Open(OpenCase {
+                case_id: case_id.clone(),
+                partnership_id: p.id.clone(),
+                site_id: site.id.clone(),
+                program_id: program.id.clone(),
+                map_version_id: version.id.clone(),
+                pseudonym: pseudonym.clone(),
+                patient: case_patient(&patient),
+                identifier_kinds: identifiers.iter().map(|i| i.kind).collect(),
+            });
+            let events = decide(&map, &Case::default(), &command, &actor, self.now())
+                .map_err(super::act::refused)?;
+            let count = events.len() as i64;
+            let mut events = events.into_iter();
+            let first = events.next().expect("opening a case records its opening");
+            let CaseEvent::Opened(opened) = &first else {
+                return Err(AppError::Internal("a case opens with case.opened".into()));
+            };
+            let write = Write::event(p.id.clone(), opened, move |_| CaseOpenedView {
+                id: case_id.clone(),
+                pseudonym: pseudonym.clone(),
+                version: count,
+            })
+            .then(events.map(|e| follow_up_of(e.kind(), e)).collect())
+            .created();
+            match self.write(caller, idem.clone(), write).await {
+                Err(AppError::Duplicate { .. }) => continue,
+                other => return other,
+            }
+        }
+        Err(AppError::State(
+            "cases are being opened at this site faster than they can be named; try again".into(),
+        ))
     }
 }
+
+/// How many times opening a case takes the next pseudonym when another took its number.
+const OPEN_RETRIES: usize = 5;
 
 /// The program's part of a pseudonym: the first three letters of its name, upper case.
 fn program_code(name: &str) -> String {

@@ -434,3 +434,63 @@ async fn a_date_of_birth_after_today_is_refused_beside_its_field_and_nothing_is_
         register(&app, &coordinator, &ids.main).await;
     }
 }
+
+#[tokio::test]
+async fn two_cases_opened_at_one_moment_at_one_site_get_the_next_two_names() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
+        let mut patients = Vec::new();
+        for (name, mrn) in [
+            ("Ines Carvalho", "LUH-77000001"),
+            ("Tomas Berg", "LUH-77000002"),
+        ] {
+            let registered = app
+                .register_patient(
+                    &coordinator,
+                    NewPatient {
+                        site_id: ids.main.clone(),
+                        name: name.into(),
+                        date_of_birth: "1966-01-20".into(),
+                        mrn: mrn.into(),
+                    },
+                    None,
+                )
+                .await
+                .unwrap()
+                .fresh()
+                .unwrap();
+            patients.push(registered.patient_id);
+        }
+        let case_for = |patient_id: &str| NewCase {
+            partnership_id: ids.partnership.clone(),
+            site_id: ids.main.clone(),
+            program_id: ids.vantacel.clone(),
+            patient_id: patient_id.into(),
+        };
+        let before = app
+            .cases_of_site(&coordinator, &ids.main)
+            .await
+            .unwrap()
+            .len();
+        let (a, b) = tokio::join!(
+            app.open_case(&coordinator, case_for(&patients[0]), None),
+            app.open_case(&coordinator, case_for(&patients[1]), None),
+        );
+        let mut names = vec![
+            a.unwrap().fresh().unwrap().pseudonym,
+            b.unwrap().fresh().unwrap().pseudonym,
+        ];
+        names.sort();
+        assert_eq!(
+            names,
+            vec![
+                format!("VAN-LUH-MAIN-{:04}", before + 1),
+                format!("VAN-LUH-MAIN-{:04}", before + 2)
+            ],
+            "{}",
+            db.label
+        );
+    }
+}

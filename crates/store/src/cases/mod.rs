@@ -168,20 +168,16 @@ impl Store {
         .await?)
     }
 
-    /// How many cases a partnership has for a program at a site (the next pseudonym's
-    /// sequence is one more).
-    pub async fn case_count(
-        &self,
-        partnership_id: &str,
-        site_id: &str,
-        program_id: &str,
-    ) -> Result<i64, StoreError> {
+    /// How many cases at a site carry a pseudonym beginning with `prefix` (program code and
+    /// site code, whatever the partnership): the next case's sequence follows it. Two programs
+    /// whose names begin alike, at one site, share the sequence, so no pseudonym is given twice.
+    pub async fn cases_named_like(&self, site_id: &str, prefix: &str) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM cases WHERE partnership_id = $1 AND site_id = $2 AND program_id = $3",
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM cases WHERE site_id = $1 AND substr(pseudonym, 1, CAST($3 AS INTEGER)) = $2",
         )
-        .bind(partnership_id)
         .bind(site_id)
-        .bind(program_id)
+        .bind(prefix)
+        .bind(prefix.chars().count() as i64)
         .fetch_one(&self.reader)
         .await?;
         Ok(n)

@@ -1,0 +1,4 @@
+-- A case's pseudonym names one case at its site, whichever partnership it runs under: two
+-- manufacturers' programs whose names begin alike share the site's sequence (the app counts
+-- `cases_named_like` and opens again on this key when two cases are opened at one moment).
+CREATE UNIQUE INDEX cases_site_pseudonym ON cases (site_id, pseudonym);
