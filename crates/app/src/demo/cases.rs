@@ -307,7 +307,7 @@ fn entry(step: &StepView, now: i64) -> Result<CaseInput, AppError> {
     })
 }
 
-fn value_of(field: &str) -> &'static str {
+pub(super) fn value_of(field: &str) -> &'static str {
     match field {
         "referring physician" => "Dr. Helen Marsh",
         "diagnosis" => "Relapsed diffuse large B-cell lymphoma",
@@ -320,6 +320,230 @@ fn value_of(field: &str) -> &'static str {
         "collection date" => "as scheduled",
         "bag volume (mL)" => "212",
         "donation identification number" => "on the bag label",
+        "consent form version" => "LUH-VAN-CONSENT v1",
+        "date signed" => "on the day of the consent visit",
+        "regimen" => "fludarabine 30 mg/m² and cyclophosphamide 500 mg/m² daily for 3 days",
+        "last dose date" => "two days before infusion",
+        "shipper temperature log" => "reviewed, in range",
+        "freezer position" => "LN2-2 rack A",
         _ => "as recorded",
     }
 }
+
+/// The network of cases the demo shows people: patients referred over the months of the
+/// demo's history, each case taken forward step by step as time passes (the clock moved to
+/// each action's moment, cases interleaved as they would be), so they stand at every stage of
+/// the CAR-T map — a few just referred, some collected and waiting on manufacturing, some
+/// infused and in monitoring, the first ones in long-term follow-up — with one put on hold,
+/// one cancelled with a care-transition note, a scan of the wrong bag, a temperature
+/// excursion on the way back and a bag given after its thaw window with a signed deviation.
+pub(super) async fn over_time(
+    app: &App,
+    clock: &crate::ManualClock,
+    days: i64,
+) -> Result<(), AppError> {
+    use super::drive::{Labels, People, SECOND_NURSE, Twist, next};
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let operator = crate::Caller::system("demo");
+    let Launch {
+        lakeshore,
+        pship,
+        vantacel,
+        sites,
+    } = launch(app).await?;
+    app.create_user(
+        &operator,
+        &lakeshore.id,
+        crate::records::users::UserInput {
+            email: SECOND_NURSE.into(),
+            name: "Dana Whitcombe".into(),
+            role: "nurse".into(),
+            password: super::DEMO_PASSWORD.into(),
+        },
+        None,
+    )
+    .await?
+    .fresh()?;
+    let people = People::of_demo(app).await?;
+    let site = find(sites, "LUH-MAIN", |s| s.code == "LUH-MAIN").await?;
+    let start = app.now();
+    let end = start + (days - 1) * DAY;
+    let mut queue = BinaryHeap::new();
+    let mut cases = Vec::new();
+    for (n, (name, dob, start_day, until)) in NETWORK.iter().enumerate() {
+        let at = start + start_day * DAY + (n as i64 % 5) * HOUR;
+        advance_to(clock, app, at);
+        let patient = app
+            .register_patient(
+                &people.coordinator,
+                NewPatient {
+                    site_id: site.id.clone(),
+                    name: (*name).into(),
+                    date_of_birth: (*dob).into(),
+                    mrn: format!("LUH-2{:07}", 31_000 + n * 7),
+                },
+                None,
+            )
+            .await?
+            .fresh()?;
+        let case = app
+            .open_case(
+                &people.coordinator,
+                NewCase {
+                    partnership_id: pship.id.clone(),
+                    site_id: site.id.clone(),
+                    program_id: vantacel.id.clone(),
+                    patient_id: patient.patient_id,
+                },
+                None,
+            )
+            .await?
+            .fresh()?;
+        let twists: Vec<Twist> = match n % 9 {
+            1 => vec![Twist::ScanMismatch],
+            4 => vec![Twist::Excursion],
+            6 => vec![Twist::LateInfusion],
+            _ => Vec::new(),
+        };
+        cases.push((case.id, Labels::numbered(n), twists, until));
+        queue.push(Reverse((at + HOUR, cases.len() - 1)));
+        // Cases opened later wait for their day; the queue keeps every action in time order.
+        while let Some(Reverse((t, i))) = queue.peek().copied() {
+            let next_open = NETWORK
+                .get(n + 1)
+                .map(|(_, _, d, _)| start + d * DAY)
+                .unwrap_or(end);
+            if t > next_open.min(end) {
+                break;
+            }
+            queue.pop();
+            advance_to(clock, app, t);
+            let (id, labels, twists, until) = &cases[i];
+            let stop = match until {
+                Until::Hold(step, _) | Until::Cancel(step, _) => Some(*step),
+                Until::AsFarAsTime => None,
+            };
+            match next(app, &people, id, labels, twists, stop).await? {
+                Some(done) => queue.push(Reverse((t + gap_after(&done, twists), i))),
+                None => {
+                    let last = match until {
+                        Until::Hold(_, reason) => Some(CaseInput::Hold {
+                            reason: (*reason).into(),
+                        }),
+                        Until::Cancel(_, note) => Some(CaseInput::Cancel {
+                            care_transition_note: (*note).into(),
+                        }),
+                        Until::AsFarAsTime => None,
+                    };
+                    if let Some(input) = last {
+                        app.act_on_case(&people.coordinator, id, input, "", None, None)
+                            .await?
+                            .fresh()?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+const HOUR: i64 = 3_600 * 1_000_000;
+const DAY: i64 = 24 * HOUR;
+const MINUTE: i64 = 60 * 1_000_000;
+
+/// Move the demo's clock forward to `at` (never back: the ledger's times only grow).
+fn advance_to(clock: &crate::ManualClock, app: &App, at: i64) {
+    let now = app.now();
+    if at > now {
+        clock.advance_secs((at - now) / 1_000_000);
+    }
+}
+
+/// How long after a step the next one comes, as a Vantacel case runs at Lakeshore.
+fn gap_after(step: &str, twists: &[super::drive::Twist]) -> i64 {
+    match step {
+        "referral" => 3 * DAY,
+        "benefits_check" => 4 * DAY,
+        "consent" => 2 * DAY,
+        "enrollment" => DAY,
+        "apheresis_scheduling" => 10 * DAY,
+        "collection" => 2 * HOUR,
+        "courier_handoff" => 20 * HOUR,
+        "manufacturing_receipt" => 17 * DAY,
+        "release_decision" => 4 * HOUR,
+        "shipment" => 30 * HOUR,
+        "receipt_and_storage" => 2 * DAY,
+        "bridging_therapy" => 5 * DAY,
+        "lymphodepletion" => 3 * DAY,
+        "physician_order" | "pharmacist_verification" => HOUR,
+        "thaw_cd4" | "thaw_cd8" => 8 * MINUTE,
+        "dual_verification_cd8" if twists.contains(&super::drive::Twist::LateInfusion) => {
+            130 * MINUTE
+        }
+        s if s.starts_with("dual_verification") => 4 * MINUTE,
+        "administer_cd4" => 12 * MINUTE,
+        "administer_cd8" => DAY,
+        "monitoring" => 14 * DAY,
+        // A site's own checklist before the bedside (the ICU bed held, say) and the rest.
+        _ => 10 * MINUTE,
+    }
+}
+
+/// How far a case of the network goes.
+enum Until {
+    /// As far as the demo's months allow.
+    AsFarAsTime,
+    /// Put on hold, with the reason, when this step comes.
+    Hold(&'static str, &'static str),
+    /// Cancelled, with the care-transition note, when this step comes.
+    Cancel(&'static str, &'static str),
+}
+
+/// (name, date of birth, the day of the demo's history the patient is referred, how far the
+/// case goes). Fictional people.
+const NETWORK: &[(&str, &str, i64, Until)] = &[
+    ("Helena Marchetti", "1959-06-02", 1, Until::AsFarAsTime),
+    ("Kwame Asante", "1966-11-21", 4, Until::AsFarAsTime),
+    ("Lucía Romero", "1971-03-09", 7, Until::AsFarAsTime),
+    ("Bernard Fitzgerald", "1948-08-30", 10, Until::AsFarAsTime),
+    ("Aiko Tanaka", "1963-01-17", 13, Until::AsFarAsTime),
+    ("Dmitri Volkov", "1957-12-05", 16, Until::AsFarAsTime),
+    ("Fatoumata Diallo", "1975-07-24", 19, Until::AsFarAsTime),
+    ("George Papadakis", "1952-04-11", 22, Until::AsFarAsTime),
+    ("Hannah Birkeland", "1968-09-13", 26, Until::AsFarAsTime),
+    ("Ibrahim Haddad", "1961-05-28", 30, Until::AsFarAsTime),
+    (
+        "Joanna Kowalczyk",
+        "1955-10-06",
+        34,
+        Until::Hold(
+            "lymphodepletion",
+            "grade 2 pneumonia after bridging therapy; antibiotics started, lymphodepletion waits for clearance",
+        ),
+    ),
+    ("Kenji Morimoto", "1970-02-14", 38, Until::AsFarAsTime),
+    ("Leila Farahani", "1964-12-22", 42, Until::AsFarAsTime),
+    (
+        "Marcus Whitaker",
+        "1950-03-03",
+        46,
+        Until::Cancel(
+            "collection",
+            "disease progressed to the central nervous system before collection; care returns to Dr. Okoro at Lakeshore Oncology for whole-brain radiotherapy, referral packet sent",
+        ),
+    ),
+    ("Nadia Petrova", "1973-08-19", 50, Until::AsFarAsTime),
+    ("Oluwaseun Adeyemi", "1967-06-15", 55, Until::AsFarAsTime),
+    ("Paulo Santos", "1962-01-29", 60, Until::AsFarAsTime),
+    ("Quinn Harrington", "1976-10-10", 65, Until::AsFarAsTime),
+    ("Ruth Abernathy", "1949-05-07", 70, Until::AsFarAsTime),
+    ("Sanjay Mehta", "1960-09-25", 75, Until::AsFarAsTime),
+    ("Tereza Novak", "1969-04-02", 80, Until::AsFarAsTime),
+    ("Umar Siddiqui", "1958-11-16", 86, Until::AsFarAsTime),
+    ("Valentina Greco", "1972-07-08", 92, Until::AsFarAsTime),
+    ("William Osei", "1954-02-20", 98, Until::AsFarAsTime),
+    ("Ximena Duarte", "1965-12-01", 104, Until::AsFarAsTime),
+    ("Yusuf Karimi", "1961-08-12", 110, Until::AsFarAsTime),
+    ("Zofia Lindgren", "1974-03-27", 114, Until::AsFarAsTime),
+];

@@ -12,9 +12,9 @@ pub const HISTORY_DAYS: i64 = 120;
 /// command; the server then runs on the real clock from now.
 pub async fn seed_with_history(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     let then = app.now() - HISTORY_DAYS * 86_400 * 1_000_000;
-    let history = App::new(
-        app.store.clone(),
-        std::sync::Arc::new(crate::ManualClock::starting_at(then)),
-    );
-    seed(&history).await
+    let clock = crate::ManualClock::starting_at(then);
+    let history = App::new(app.store.clone(), std::sync::Arc::new(clock.clone()));
+    let logins = seed(&history).await?;
+    super::cases::over_time(&history, &clock, HISTORY_DAYS).await?;
+    Ok(logins)
 }

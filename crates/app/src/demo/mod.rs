@@ -12,6 +12,7 @@
 
 mod cases;
 mod contracting;
+mod drive;
 mod history;
 mod organizations;
 mod programs;

@@ -128,6 +128,70 @@ async fn the_demo_for_people_has_a_history_to_show() {
         // The ledgers verify across the seeded past and the present.
         let reports = app.verify_all(&Caller::system("test")).await.unwrap();
         assert!(reports.iter().all(VerifyReport::is_intact));
+        the_demo_for_people_has_cases_at_every_stage(&app, db.label).await;
+    }
+}
+
+/// The `demo` command's cases were taken forward over the months of its history: they stand
+/// at every stage of the CAR-T map, with one on hold, one cancelled with its care-transition
+/// note, and the deviations people meet (a scan of another bag, a temperature excursion, a
+/// bag given after its thaw window).
+/// (Called from the history test above: seeding the months of history once per database.)
+async fn the_demo_for_people_has_cases_at_every_stage(app: &cellpath_app::App, label: &str) {
+    use cellpath_domain::events::cases::CaseState;
+    use std::collections::BTreeSet;
+    let ids = gate_ids(app).await;
+    let coordinator = as_user(app, "coordinator@lakeshore.example").await;
+    let cases = app.cases_of_site(&coordinator, &ids.main).await.unwrap();
+    assert!(cases.len() >= 30, "{}: {} cases", label, cases.len());
+    let mut stages = BTreeSet::new();
+    let (mut held, mut cancelled, mut deviations) = (0, 0, 0);
+    let mut timelines = String::new();
+    for c in &cases {
+        let view = app.case(&coordinator, &c.id).await.unwrap();
+        match view.status {
+            CaseState::OnHold => held += 1,
+            CaseState::Cancelled => cancelled += 1,
+            _ => {}
+        }
+        deviations += view.deviations;
+        stages.extend(
+            view.steps
+                .iter()
+                .filter(|s| s.state == "current")
+                .map(|s| format!("{:?}", s.stage)),
+        );
+        for t in &view.timeline {
+            timelines.push_str(&t.text);
+            timelines.push('\n');
+        }
+    }
+    // Waiting to be collected, on the manufacturer's side, at the bedside, in follow-up
+    // (the bedside's verification and thaw take minutes, so rarely stand open).
+    for stage in ["Procurement", "Storage", "Administration", "Evaluation"] {
+        assert!(
+            stages.contains(stage),
+            "{}: none at {stage}: {stages:?}",
+            label
+        );
+    }
+    assert!(
+        held >= 2 && cancelled >= 2,
+        "{}: {held} held, {cancelled} cancelled",
+        label
+    );
+    assert!(deviations >= 7, "{}: {deviations} deviations", label);
+    for said in [
+        "does not belong to case",
+        "excursion",
+        "after its thaw window closed",
+        "Long-term follow-up",
+    ] {
+        assert!(
+            timelines.contains(said),
+            "{}: no case shows {said:?}",
+            label
+        );
     }
 }
 

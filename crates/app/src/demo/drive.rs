@@ -1,0 +1,455 @@
+//! Taking a demo case forward the way its people would: the next step open on its map, done by
+//! a demo user of the step's role with the entry a careful person makes — the listed fields or
+//! the EHR's reference, the right label scanned, the collection's DIN and each unit's lot
+//! number added when they exist, signatures with the password, two different nurses at the
+//! bedside. Everything goes through `act_on_case`, as a person's action does.
+
+use super::user;
+use crate::cases::{CaseInput, ScanInput};
+use crate::{App, AppError, Caller};
+use cellpath_domain::Date;
+use cellpath_domain::Role;
+use cellpath_domain::events::cases::{
+    EhrAttestation, PriorAuthorization, PriorAuthorizationStatus, ReleaseDecision,
+};
+use cellpath_domain::journey::{CaseStatus, Disposition, Item, Temperature, available};
+use cellpath_domain::process_map::{RecordedIn, Step, StepKind};
+use cellpath_domain::program::IdentifierKind;
+use std::collections::BTreeMap;
+
+/// The demo's people who act on cases: Lakeshore's staff by role (two nurses, so the bedside
+/// verification has its four eyes) and Helixa's patient operations and quality.
+pub(super) struct People {
+    lakeshore: BTreeMap<Role, Vec<Caller>>,
+    helixa: BTreeMap<Role, Caller>,
+    /// Who looks at the case to decide what is next.
+    pub coordinator: Caller,
+}
+
+impl People {
+    pub(super) async fn of_demo(app: &App) -> Result<People, AppError> {
+        use Role::*;
+        let mut lakeshore: BTreeMap<Role, Vec<Caller>> = BTreeMap::new();
+        for role in [
+            Coordinator,
+            Physician,
+            Nurse,
+            CellLab,
+            Apheresis,
+            Pharmacy,
+            DataManager,
+            Finance,
+        ] {
+            let email = format!("{}@lakeshore.example", role.as_str().replace('_', "."));
+            lakeshore
+                .entry(role)
+                .or_default()
+                .push(user(app, &email).await?);
+        }
+        if let Ok(second) = user(app, SECOND_NURSE).await {
+            lakeshore.entry(Nurse).or_default().push(second);
+        }
+        let mut helixa = BTreeMap::new();
+        for role in [PatientOps, Quality] {
+            let email = format!("{}@helixa.example", role.as_str().replace('_', "."));
+            helixa.insert(role, user(app, &email).await?);
+        }
+        Ok(People {
+            coordinator: user(app, "coordinator@lakeshore.example").await?,
+            lakeshore,
+            helixa,
+        })
+    }
+
+    /// Someone of the role on the step's side who is not among `not` (user ids).
+    fn one(&self, step: &Step, role: Role, not: &[String]) -> Result<&Caller, AppError> {
+        let manufacturer = step.kind == StepKind::ReleaseDecision
+            || !role.allowed_in(cellpath_domain::OrgKind::HealthSystem);
+        let found = if manufacturer {
+            self.helixa.get(&role).into_iter().collect::<Vec<_>>()
+        } else {
+            self.lakeshore
+                .get(&role)
+                .map(|v| v.iter().collect())
+                .unwrap_or_default()
+        };
+        found
+            .into_iter()
+            .find(|c| {
+                c.principal
+                    .as_ref()
+                    .is_some_and(|p| !not.contains(&p.user_id))
+            })
+            .ok_or_else(|| AppError::Internal(format!("demo: no one else to do {}", step.name)))
+    }
+}
+
+/// The second nurse of Lakeshore's inpatient unit, made by the demo's case section.
+pub(super) const SECOND_NURSE: &str = "nurse.nights@lakeshore.example";
+
+/// What a demo case's labels read: the collection's DIN and each unit's lot number, numbered
+/// by the case's place among the demo's cases.
+pub(super) struct Labels {
+    pub din: String,
+    pub order: String,
+    pub lots: BTreeMap<String, String>,
+}
+
+impl Labels {
+    pub(super) fn numbered(n: usize) -> Labels {
+        Labels {
+            // W1234: an example facility identification number (DOMAIN.md); 26: the year.
+            din: format!("W1234 26 {:06}", 200 + n),
+            order: format!("HLX-ORD-{}", 41000 + n),
+            lots: ["cd4", "cd8"]
+                .into_iter()
+                .map(|u| {
+                    (
+                        u.to_string(),
+                        format!("LOT-HX-{}-{}", 25000 + n, u.to_uppercase()),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A turn taken differently from the careful path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Twist {
+    /// The courier's first scan reads another patient's bag (refused, a deviation on record).
+    ScanMismatch,
+    /// The shipment arrives with a temperature excursion.
+    Excursion,
+    /// The CD8 bag is given after its thaw window closed, with a signed deviation.
+    LateInfusion,
+}
+
+/// Do the next open step of the case, unless it is `stop`; the step done, or `None` when
+/// nothing was (the case is done, stopped or on hold, or `stop` is next). The caller moves the
+/// clock between steps: a unit given after its thaw window closed gets the signed deviation.
+pub(super) async fn next(
+    app: &App,
+    people: &People,
+    case_id: &str,
+    labels: &Labels,
+    twists: &[Twist],
+    stop: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let (loaded, _) = app.load_case(&people.coordinator, case_id).await?;
+    if loaded.case.status != CaseStatus::Active {
+        return Ok(None);
+    }
+    let case = &loaded.case;
+    let Some(open) = available(&loaded.map, case).into_iter().next() else {
+        return Ok(None);
+    };
+    if stop == Some(open.step.as_str()) {
+        return Ok(None);
+    }
+    let step = loaded
+        .map
+        .map()
+        .step(&open.step)
+        .cloned()
+        .ok_or_else(|| AppError::Internal(format!("demo: no step {}", open.step)))?;
+    let role = loaded.map.role_of(&step);
+    let now = app.now();
+    // The labels as they come to exist: the order at enrollment, the DIN at collection, each
+    // unit's lot at release.
+    let add = |kind, text: &str, unit: Option<&str>| CaseInput::AddIdentifier {
+        kind,
+        text: text.into(),
+        unit: unit.map(str::to_string),
+    };
+    let has = |kind: IdentifierKind| case.identifiers.iter().any(|i| i.kind == kind);
+    let pre: Vec<(Role, CaseInput)> = match step.key.as_str() {
+        "apheresis_scheduling" if !has(IdentifierKind::ManufacturerOrderId) => vec![(
+            Role::PatientOps,
+            add(IdentifierKind::ManufacturerOrderId, &labels.order, None),
+        )],
+        "courier_handoff" if !has(IdentifierKind::Isbt128Din) => vec![(
+            Role::Apheresis,
+            add(IdentifierKind::Isbt128Din, &labels.din, None),
+        )],
+        "shipment" if !has(IdentifierKind::LotNumber) => labels
+            .lots
+            .iter()
+            .filter(|(u, _)| case.units.contains_key(*u))
+            .map(|(u, lot)| {
+                (
+                    Role::PatientOps,
+                    add(IdentifierKind::LotNumber, lot, Some(u)),
+                )
+            })
+            .collect(),
+        // Finance verifies the benefits once the benefits check is charted.
+        "consent" if case.benefits.is_none() => {
+            let today = Date::of_micros(now);
+            vec![(
+                Role::Finance,
+                CaseInput::VerifyBenefits {
+                    payer: "Great Lakes Health Plan".into(),
+                    plan: "PPO Gold".into(),
+                    prior_authorization: PriorAuthorization {
+                        status: PriorAuthorizationStatus::Approved,
+                        requested_on: today.plus_days(-4),
+                        decided_on: Some(today),
+                        reference: format!(
+                            "PA-2026-{}",
+                            118_000 + labels.din[12..].parse::<u32>().unwrap_or(0)
+                        ),
+                    },
+                },
+            )]
+        }
+        _ => Vec::new(),
+    };
+    for (role, input) in pre {
+        let by = people.one(&step, role, &[])?;
+        app.act_on_case(by, case_id, input, super::DEMO_PASSWORD, None, None)
+            .await?;
+    }
+    let current = case.current(&step.key);
+    let first = !current.is_some_and(|a| a.is_begun());
+    let (fields, attestation) = if !first {
+        (BTreeMap::new(), None)
+    } else if step.recorded_in == RecordedIn::Ehr {
+        (
+            BTreeMap::new(),
+            Some(EhrAttestation {
+                reference: format!("EPIC-{}-{}", step.key.to_uppercase(), &case_id[5..11]),
+                charted_at: now,
+            }),
+        )
+    } else {
+        (
+            step.params
+                .fields
+                .iter()
+                .map(|f| (f.clone(), super::cases::value_of(f).to_string()))
+                .collect(),
+            None,
+        )
+    };
+    let key = step.key.clone();
+    let released = case
+        .steps
+        .keys()
+        .any(|k| case.release_decision(k) == Some(ReleaseDecision::Released));
+    let mut not = Vec::new();
+    let (role, input) = match step.kind {
+        StepKind::Record => (
+            role,
+            CaseInput::Record {
+                step: key,
+                fields,
+                attestation,
+            },
+        ),
+        StepKind::Schedule => (
+            role,
+            CaseInput::Schedule {
+                step: key,
+                fields,
+                attestation,
+                on: Date::of_micros(now).plus_days(10),
+                slot: Some("morning".into()),
+            },
+        ),
+        StepKind::CustodyHandoff => {
+            let item = if released {
+                case.units
+                    .keys()
+                    .next()
+                    .map(|u| Item::Unit(u.clone()))
+                    .unwrap_or(Item::StartingMaterial)
+            } else {
+                Item::StartingMaterial
+            };
+            let from = case
+                .holders
+                .get(&item)
+                .cloned()
+                .unwrap_or_else(|| "Lakeshore apheresis unit".into());
+            let to = match key.as_str() {
+                "courier_handoff" | "shipment" => "Polar Courier",
+                "manufacturing_receipt" => "Helixa manufacturing, Rockford",
+                _ => "Lakeshore cell lab",
+            };
+            let scan = if released {
+                let lot = labels.lots.values().next().cloned().unwrap_or_default();
+                ScanInput {
+                    expected: IdentifierKind::LotNumber,
+                    text: lot,
+                }
+            } else {
+                ScanInput {
+                    expected: IdentifierKind::Isbt128Din,
+                    text: labels.din.clone(),
+                }
+            };
+            if key == "courier_handoff" && twists.contains(&Twist::ScanMismatch) {
+                let other = CaseInput::Handoff {
+                    step: key.clone(),
+                    fields: fields.clone(),
+                    attestation: attestation.clone(),
+                    items: Vec::new(),
+                    from: from.clone(),
+                    to: to.into(),
+                    location: None,
+                    scan: Some(ScanInput {
+                        expected: IdentifierKind::Isbt128Din,
+                        text: "W1234 26 000017".into(),
+                    }),
+                    temperature: Temperature::InRange,
+                };
+                let by = people.one(&step, role, &[])?;
+                // Refused, with the mismatch written as a deviation: the courier scans again.
+                let _ = app
+                    .act_on_case(by, case_id, other, super::DEMO_PASSWORD, None, None)
+                    .await;
+            }
+            let temperature = if key == "shipment" && twists.contains(&Twist::Excursion) {
+                Temperature::Excursion {
+                    reading_tenths_celsius: -1205,
+                }
+            } else {
+                Temperature::InRange
+            };
+            (
+                role,
+                CaseInput::Handoff {
+                    step: key,
+                    fields,
+                    attestation,
+                    items: Vec::new(),
+                    from,
+                    to: to.into(),
+                    location: None,
+                    scan: Some(scan),
+                    temperature,
+                },
+            )
+        }
+        StepKind::ReleaseDecision => (
+            Role::Quality,
+            CaseInput::Release {
+                step: key,
+                decision: ReleaseDecision::Released,
+                certificate_reference: format!("COA-{}", labels.order),
+                certificate_sha256: crate::ids::sha256_hex(&format!("COA-{}", labels.order)),
+            },
+        ),
+        StepKind::HoldPoint => (
+            role,
+            CaseInput::PassHold {
+                step: key,
+                fields,
+                attestation,
+            },
+        ),
+        StepKind::Signature => {
+            let spec = step
+                .params
+                .signatures
+                .iter()
+                .find(|spec| {
+                    !current.is_some_and(|a| {
+                        a.signatures
+                            .iter()
+                            .any(|s| s.by.role == Some(spec.role) && s.meaning == spec.meaning)
+                    })
+                })
+                .ok_or_else(|| AppError::Internal(format!("demo: {} is signed", step.name)))?;
+            (
+                spec.role,
+                CaseInput::Sign {
+                    step: key,
+                    meaning: spec.meaning,
+                    fields,
+                    attestation,
+                },
+            )
+        }
+        StepKind::DualVerification => {
+            not = current
+                .map(|a| {
+                    a.verifications
+                        .iter()
+                        .map(|v| v.by.user_id.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let unit = step.params.unit.clone().unwrap_or_default();
+            (
+                role,
+                CaseInput::Verify {
+                    step: key,
+                    scan: Some(ScanInput {
+                        expected: IdentifierKind::LotNumber,
+                        text: labels.lots.get(&unit).cloned().unwrap_or_default(),
+                    }),
+                    fields,
+                    attestation,
+                },
+            )
+        }
+        StepKind::Thaw => (
+            role,
+            CaseInput::Thaw {
+                step: key,
+                fields,
+                attestation,
+            },
+        ),
+        StepKind::Administer => {
+            let unit = step.params.unit.as_deref().and_then(|u| case.units.get(u));
+            let late = unit
+                .and_then(|u| u.thaw.as_ref())
+                .is_some_and(|t| now > t.window_ends_at);
+            (
+                role,
+                CaseInput::Administer {
+                    step: key,
+                    fields,
+                    attestation,
+                    disposition: Disposition::InfusedWhole,
+                    late_reason: late.then(|| {
+                        "the patient's transfer from imaging was delayed; the attending physician approved giving the bag".into()
+                    }),
+                },
+            )
+        }
+        StepKind::Monitor => (
+            role,
+            CaseInput::Monitor {
+                step: key,
+                fields,
+                attestation,
+                from: Date::of_micros(now),
+            },
+        ),
+        StepKind::FollowUp => (
+            role,
+            CaseInput::FollowUp {
+                step: key,
+                fields,
+                attestation,
+            },
+        ),
+        StepKind::Checklist => (
+            role,
+            CaseInput::Checklist {
+                step: key,
+                fields,
+                attestation,
+                ticked: step.params.items.clone(),
+            },
+        ),
+    };
+    let by = people.one(&step, role, &not)?;
+    app.act_on_case(by, case_id, input, super::DEMO_PASSWORD, None, None)
+        .await?;
+    Ok(Some(step.key))
+}
