@@ -59,8 +59,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         16,
-        "case_pseudonym_per_site",
-        include_str!("../migrations/0016_case_pseudonym_per_site.sql"),
+        "case_list",
+        include_str!("../migrations/0016_case_list.sql"),
     ),
 ];
 

@@ -40,6 +40,20 @@ pub fn rfc3339(micros: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
 
+/// The day in words, e.g. `23 Nov 2026` (UTC).
+pub fn day(micros: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, mo, d, ..) = parts(micros);
+    format!("{d} {} {y}", MONTHS[(mo as usize).clamp(1, 12) - 1])
+}
+
+/// A `<time>` element showing the day, the exact instant in its `datetime` and its title.
+pub fn day_el(micros: i64) -> Markup {
+    html! { time datetime=(rfc3339(micros)) title=(utc(micros)) { (day(micros)) } }
+}
+
 /// A `<time>` element showing the UTC time.
 pub fn time_el(micros: i64) -> Markup {
     html! { time datetime=(rfc3339(micros)) { (utc(micros)) } }
@@ -52,6 +66,12 @@ mod tests {
     #[test]
     fn the_epoch_is_midnight_on_new_years_day_1970() {
         assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+    }
+
+    #[test]
+    fn a_day_in_words() {
+        assert_eq!(day(1_764_000_000_000_000), "24 Nov 2025");
+        assert_eq!(day(0), "1 Jan 1970");
     }
 
     #[test]

@@ -12,9 +12,8 @@ use cellpath_domain::events::cases::{CaseState, PriorAuthorizationStatus};
 use cellpath_domain::journey::{Available, CaseIdentifier, CaseStatus, available};
 use cellpath_domain::policy::PatientView;
 use cellpath_domain::process_map::{RecordedIn, Stage, StepKind, ValidMap};
-use cellpath_store::CaseRow;
+use cellpath_store::{CaseRow, Page};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The patient's identity, for the chain-of-identity and full views.
 #[derive(Debug, Clone, Serialize)]
@@ -118,24 +117,65 @@ pub struct CaseView {
 }
 
 /// A case in a list: the pseudonym's part only, whoever reads it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CaseListItem {
     pub id: String,
     pub pseudonym: String,
     pub initials: String,
     pub birth_year: i64,
+    #[schema(schema_with = crate::views::schema::vocabulary::<CaseState>)]
     pub status: CaseState,
     pub partnership_id: String,
     pub site_id: String,
     pub program_id: String,
     pub version: i64,
+    #[schema(schema_with = crate::views::schema::micros)]
     pub opened_at: i64,
+    #[schema(schema_with = crate::views::schema::micros)]
     pub updated_at: i64,
+    /// The step it last finished, with its stage and when; none before its first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_step: Option<LastStep>,
+}
+
+/// Where a case stands in a list: the step it last finished.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LastStep {
+    pub key: String,
+    /// The step's name on the case's map (its key, should a migration have renamed it).
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = crate::views::schema::vocabulary::<Stage>)]
+    pub stage: Option<Stage>,
+    #[schema(schema_with = crate::views::schema::micros)]
+    pub at: i64,
+}
+
+impl CaseListItem {
+    /// The row as a list shows it, the last step named from the map the case runs on.
+    fn of(r: CaseRow, map: &ValidMap) -> CaseListItem {
+        let last_step = r.last_step.clone().map(|(key, at)| {
+            let step = map.step(&key);
+            LastStep {
+                name: step.map_or_else(|| key.clone(), |s| s.name.clone()),
+                stage: step.map(|s| s.stage),
+                key,
+                at,
+            }
+        });
+        CaseListItem {
+            last_step,
+            ..CaseListItem::from(r)
+        }
+    }
 }
 
 impl From<CaseRow> for CaseListItem {
     fn from(r: CaseRow) -> CaseListItem {
         CaseListItem {
+            last_step: None,
             id: r.id,
             pseudonym: r.pseudonym,
             initials: r.initials,
@@ -200,63 +240,59 @@ impl App {
         Ok(cut(loaded, view, patient, site_name, program_name, caller))
     }
 
-    /// The cases of a site the caller may see (the pseudonym's part): the health system's own
-    /// staff see all of them, a manufacturer those of its partnerships that show it patients.
+    /// The cases of a site the caller may see (the pseudonym's part), newest first, a page at
+    /// a time: the health system's own staff see all of them, a manufacturer those of its
+    /// partnerships that show it patients.
     pub async fn cases_of_site(
         &self,
         caller: &Caller,
         site_id: &str,
+        page: Page,
     ) -> Result<Vec<CaseListItem>, AppError> {
-        let rows = self.store.cases_of_site(site_id).await?;
-        self.visible(caller, rows).await
+        let site = self
+            .store
+            .site(site_id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("site {site_id}")))?;
+        let mut shown = Vec::new();
+        for p in self
+            .store
+            .partnerships_of(&site.org_id, Page::all())
+            .await?
+        {
+            let rel = self.case_relation(caller, &p);
+            if self.patient_view(caller, rel, "cases").is_ok() {
+                shown.push(p.id);
+            }
+        }
+        let mut out = Vec::new();
+        for row in self.store.cases_of_site(site_id, &shown, page).await? {
+            out.push(self.list_item(row).await?);
+        }
+        Ok(out)
     }
 
-    /// The cases of a partnership the caller may see.
+    /// The cases of a partnership the caller may see, newest first, a page at a time.
     pub async fn cases_of_partnership(
         &self,
         caller: &Caller,
         partnership_id: &str,
+        page: Page,
     ) -> Result<Vec<CaseListItem>, AppError> {
         let p = self.partnership(caller, partnership_id).await?;
         let rel = self.case_relation(caller, &p);
         self.patient_view(caller, rel, &format!("the cases of partnership {}", p.id))?;
-        Ok(self
-            .store
-            .cases_of_partnership(&p.id)
-            .await?
-            .into_iter()
-            .map(CaseListItem::from)
-            .collect())
-    }
-
-    /// The rows whose partnership shows the caller the patient, by partnership once.
-    async fn visible(
-        &self,
-        caller: &Caller,
-        rows: Vec<CaseRow>,
-    ) -> Result<Vec<CaseListItem>, AppError> {
-        let mut shown: BTreeMap<String, bool> = BTreeMap::new();
         let mut out = Vec::new();
-        for row in rows {
-            let ok = match shown.get(&row.partnership_id) {
-                Some(ok) => *ok,
-                None => {
-                    let ok = match self.store.partnership(&row.partnership_id).await? {
-                        Some(p) => {
-                            let rel = self.case_relation(caller, &p);
-                            self.patient_view(caller, rel, "cases").is_ok()
-                        }
-                        None => false,
-                    };
-                    shown.insert(row.partnership_id.clone(), ok);
-                    ok
-                }
-            };
-            if ok {
-                out.push(CaseListItem::from(row));
-            }
+        for row in self.store.cases_of_partnership(&p.id, page).await? {
+            out.push(self.list_item(row).await?);
         }
         Ok(out)
+    }
+
+    /// A case row as lists show it: its last step named from its map (kept once per version).
+    async fn list_item(&self, row: CaseRow) -> Result<CaseListItem, AppError> {
+        let map = self.case_map(&row.map_version_id).await?;
+        Ok(CaseListItem::of(row, map.map()))
     }
 }
 

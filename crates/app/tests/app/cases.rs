@@ -287,7 +287,10 @@ async fn each_reader_sees_the_patient_as_the_policy_allows() {
                     assert_eq!(json.contains(MRN), view == PatientView::Full, "{email}");
                 }
             }
-            let listed = app.cases_of_site(&reader, &ids.main).await.unwrap();
+            let listed = app
+                .cases_of_site(&reader, &ids.main, cellpath_store::Page::all())
+                .await
+                .unwrap();
             // The demo's seven cases and this one, or none.
             assert_eq!(
                 listed.len(),
@@ -307,7 +310,10 @@ async fn a_scan_of_another_bag_is_refused_and_only_its_deviation_is_written() {
         let ids = gate_ids(&app).await;
         let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
         // The demo's fourth case has been collected: the handoff to the courier is next.
-        let listed = app.cases_of_site(&coordinator, &ids.main).await.unwrap();
+        let listed = app
+            .cases_of_site(&coordinator, &ids.main, cellpath_store::Page::all())
+            .await
+            .unwrap();
         let collected = listed
             .iter()
             .find(|c| c.pseudonym == "VAN-LUH-MAIN-0004")
@@ -470,7 +476,7 @@ async fn two_cases_opened_at_one_moment_at_one_site_get_the_next_two_names() {
             patient_id: patient_id.into(),
         };
         let before = app
-            .cases_of_site(&coordinator, &ids.main)
+            .cases_of_site(&coordinator, &ids.main, cellpath_store::Page::all())
             .await
             .unwrap()
             .len();

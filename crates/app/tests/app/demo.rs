@@ -142,7 +142,10 @@ async fn the_demo_for_people_has_cases_at_every_stage(app: &cellpath_app::App, l
     use std::collections::BTreeSet;
     let ids = gate_ids(app).await;
     let coordinator = as_user(app, "coordinator@lakeshore.example").await;
-    let cases = app.cases_of_site(&coordinator, &ids.main).await.unwrap();
+    let cases = app
+        .cases_of_site(&coordinator, &ids.main, cellpath_store::Page::all())
+        .await
+        .unwrap();
     assert!(cases.len() >= 30, "{}: {} cases", label, cases.len());
     let mut stages = BTreeSet::new();
     let (mut held, mut cancelled, mut deviations) = (0, 0, 0);

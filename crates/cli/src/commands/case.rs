@@ -26,7 +26,9 @@ pub async fn run(url: &str, json: bool, command: CaseCommand) -> anyhow::Result<
     let operator = Caller::system("cli");
     match command {
         CaseCommand::List { site } => {
-            let cases = app.cases_of_site(&operator, &site).await?;
+            let cases = app
+                .cases_of_site(&operator, &site, cellpath_app::views::Page::all())
+                .await?;
             if json {
                 print_json(&cases)?;
             } else if cases.is_empty() {

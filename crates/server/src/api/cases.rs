@@ -2,13 +2,15 @@
 //! where the site is authorized (the partnership's ledger), list and read cases — each answer
 //! cut to the caller's view of the patient — and act on a case step by step.
 
-use super::extract::{ApiCaller, Command, NoQuery, answer, with_etag};
+use super::extract::{
+    ApiCaller, Command, NoQuery, PageParams, Paged, answer, page, paged, with_etag,
+};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use cellpath_app::cases::{CaseInput, NewCase, NewPatient};
+use axum::response::Response;
+use cellpath_app::cases::{CaseInput, CaseListItem, NewCase, NewPatient};
 use serde::Deserialize;
 
 pub async fn register_patient(
@@ -43,22 +45,45 @@ pub async fn get_case(
     Ok(with_etag(StatusCode::OK, &view, version))
 }
 
+type CaseListItemPage = Paged<CaseListItem>;
+
+/// The cases of a site you may see, newest first (pseudonym, initials, birth year, status, the
+/// step each last finished)
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{id}/cases",
+    operation_id = "listSiteCases",
+    responses((status = 200, body = CaseListItemPage))
+)]
 pub async fn list_site_cases(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    _: NoQuery,
     Path(id): Path<String>,
+    q: PageParams,
 ) -> Result<Response, ApiError> {
-    Ok(axum::Json(s.app.cases_of_site(&c, &id).await?).into_response())
+    let page = page(q)?;
+    Ok(paged(s.app.cases_of_site(&c, &id, page).await?, page))
 }
 
+/// The cases of a partnership you may see, newest first (pseudonym, initials, birth year,
+/// status, the step each last finished)
+#[utoipa::path(
+    get,
+    path = "/api/v1/partnerships/{id}/cases",
+    operation_id = "listPartnershipCases",
+    responses((status = 200, body = CaseListItemPage))
+)]
 pub async fn list_partnership_cases(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
-    _: NoQuery,
     Path(id): Path<String>,
+    q: PageParams,
 ) -> Result<Response, ApiError> {
-    Ok(axum::Json(s.app.cases_of_partnership(&c, &id).await?).into_response())
+    let page = page(q)?;
+    Ok(paged(
+        s.app.cases_of_partnership(&c, &id, page).await?,
+        page,
+    ))
 }
 
 #[derive(Deserialize)]

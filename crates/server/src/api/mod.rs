@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1`.
 
-mod cases;
+pub(crate) mod cases;
 mod contracts;
 mod documents;
 mod extract;

@@ -5,7 +5,7 @@
 pub(crate) mod project;
 
 use crate::decode::{date, word};
-use crate::{Store, StoreError};
+use crate::{Page, Store, StoreError};
 use cellpath_domain::Date;
 use cellpath_domain::events::cases::CaseState;
 use serde::Serialize;
@@ -66,6 +66,8 @@ pub struct CaseRow {
     pub opened_at: i64,
     /// How many events the case has: the version an action is decided on.
     pub version: i64,
+    /// The step it last finished (done or skipped) and when; none before its first.
+    pub last_step: Option<(String, i64)>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -86,6 +88,9 @@ impl FromRow<'_, AnyRow> for CaseRow {
             status: word(r, "status")?,
             opened_at: r.try_get("opened_at")?,
             version: r.try_get("version")?,
+            last_step: r
+                .try_get::<Option<String>, _>("last_step")?
+                .zip(r.try_get::<Option<i64>, _>("last_step_at")?),
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
         })
@@ -145,27 +150,48 @@ impl Store {
             .await?)
     }
 
-    /// A partnership's cases, newest first.
+    /// A partnership's cases, newest first, a page at a time.
     pub async fn cases_of_partnership(
         &self,
         partnership_id: &str,
+        page: Page,
     ) -> Result<Vec<CaseRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT * FROM cases WHERE partnership_id = $1 ORDER BY opened_at DESC, id DESC",
+            "SELECT * FROM cases WHERE partnership_id = $1 ORDER BY opened_at DESC, id DESC LIMIT $2 OFFSET $3",
         )
         .bind(partnership_id)
+        .bind(page.limit)
+        .bind(page.offset)
         .fetch_all(&self.reader)
         .await?)
     }
 
-    /// A site's cases (of every partnership), newest first.
-    pub async fn cases_of_site(&self, site_id: &str) -> Result<Vec<CaseRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT * FROM cases WHERE site_id = $1 ORDER BY opened_at DESC, id DESC",
-        )
-        .bind(site_id)
-        .fetch_all(&self.reader)
-        .await?)
+    /// A site's cases under the partnerships named, newest first, a page at a time.
+    pub async fn cases_of_site(
+        &self,
+        site_id: &str,
+        partnership_ids: &[String],
+        page: Page,
+    ) -> Result<Vec<CaseRow>, StoreError> {
+        if partnership_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let named: Vec<String> = (0..partnership_ids.len())
+            .map(|i| format!("${}", i + 4))
+            .collect();
+        let sql = format!(
+            "SELECT * FROM cases WHERE site_id = $1 AND partnership_id IN ({}) ORDER BY opened_at DESC, id DESC LIMIT $2 OFFSET $3",
+            named.join(", ")
+        );
+        // Only placeholders are formatted in; the ids are bound.
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(site_id)
+            .bind(page.limit)
+            .bind(page.offset);
+        for id in partnership_ids {
+            q = q.bind(id);
+        }
+        Ok(q.fetch_all(&self.reader).await?)
     }
 
     /// How many cases at a site carry a pseudonym beginning with `prefix` (program code and

@@ -1,6 +1,7 @@
 //! Cases' projector: patients' identities (`patient.registered`, on the health system's
 //! ledger) and cases (every `case.*` event, on the partnership's ledger). A case's row keeps
-//! what lists show — pseudonym, site, program, the map version it runs on, its state — and a
+//! what lists show — pseudonym, site, program, the map version it runs on, its state, the step
+//! it last finished — and a
 //! version that counts its events; `case_events` indexes each event under its case, so the app
 //! loads a case with one query and folds it with the journey engine's `evolve`.
 
@@ -74,6 +75,17 @@ pub(crate) async fn project(
         if let Some(state) = case_event.moves_to() {
             binds.push(Bind::Text(state.as_str().into()));
             sets.push(format!("status = ${}", binds.len()));
+        }
+        let finished = match &case_event {
+            CaseEvent::StepCompleted(c) => Some((c.step.clone(), c.at)),
+            CaseEvent::StepSkipped(s) => Some((s.step.clone(), s.at)),
+            _ => None,
+        };
+        if let Some((step, at)) = finished {
+            binds.push(Bind::Text(step));
+            sets.push(format!("last_step = ${}", binds.len()));
+            binds.push(Bind::Int(at));
+            sets.push(format!("last_step_at = ${}", binds.len()));
         }
         if let CaseEvent::Migrated(m) = &case_event {
             binds.push(Bind::Text(m.to_version_id.clone()));

@@ -167,13 +167,36 @@ async fn a_patient_and_a_case_are_projected_and_the_case_folds_from_its_index() 
             CaseState::Active
         );
         assert_eq!(
-            store
-                .case_count("partnership_1", "site_1", "program_1")
-                .await
-                .unwrap(),
+            store.cases_named_like("site_1", "VAN-LUH-").await.unwrap(),
             1
         );
-        assert_eq!(store.cases_of_site("site_1").await.unwrap().len(), 1);
+        assert_eq!(store.cases_named_like("site_1", "VANX-").await.unwrap(), 0);
+        assert_eq!(
+            store.cases_named_like("site_2", "VAN-LUH-").await.unwrap(),
+            0
+        );
+        let all = cellpath_store::Page::all();
+        let listed = store
+            .cases_of_site("site_1", &["partnership_1".to_string()], all)
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].last_step, None, "no step is done yet");
+        // Only the partnerships named: another's, or none, list nothing.
+        assert!(
+            store
+                .cases_of_site("site_1", &["partnership_2".to_string()], all)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store
+                .cases_of_site("site_1", &[], all)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }
 

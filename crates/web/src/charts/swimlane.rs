@@ -1507,13 +1507,13 @@ pub(crate) mod tests {
         }
     }
 
+    /// A map far larger than any site's lays out whole (how fast is for a benchmark, not a
+    /// timed test).
     #[test]
-    fn a_large_map_is_drawn_quickly() {
+    fn a_large_map_is_laid_out_whole() {
         let map = random_map(400, 7, Stage::ALL);
-        let started = std::time::Instant::now();
         let layout = Layout::new(&map, None);
         check_geometry("400 steps", &map, &layout);
-        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::forms::{FormData, csrf_field, hidden};
 use crate::layout::notice;
 use crate::paths;
 use crate::session::{Ctx, Posted};
-use crate::time::time_el;
+use crate::time::{day_el, time_el};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -36,23 +36,65 @@ fn state_badge(state: CaseState) -> Markup {
     }
 }
 
+/// Cases on a page of a site's list.
+const CASES_PAGE: i64 = 50;
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CasesQuery {
+    notice: Option<String>,
+    /// Cases to skip; anything but a whole number from 0 is the first page.
+    offset: Option<String>,
+}
+
+/// `/sites/{id}/cases?offset=…`: the site's cases, newest first, a page at a time.
 pub async fn list(
     ctx: Ctx,
     Path(site_id): Path<String>,
-    Query(q): Query<NoticeQuery>,
+    Query(q): Query<CasesQuery>,
 ) -> Result<Response, WebError> {
-    render_list(&ctx, &site_id, None, q.notice.as_deref(), StatusCode::OK).await
+    let offset = q
+        .offset
+        .as_deref()
+        .and_then(|t| t.trim().parse::<i64>().ok())
+        .filter(|o| *o >= 0)
+        .unwrap_or(0);
+    render_list(
+        &ctx,
+        &site_id,
+        offset,
+        None,
+        q.notice.as_deref(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn render_list(
     ctx: &Ctx,
     site_id: &str,
+    offset: i64,
     error: Option<String>,
     notice_code: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let site = ctx.app.site(ctx.caller(), site_id).await?;
-    let cases = ctx.app.cases_of_site(ctx.caller(), site_id).await?;
+    // One more than a page: whether there is a next one.
+    let page = cellpath_app::records::page(Some(CASES_PAGE + 1), Some(offset))?;
+    let mut cases = ctx.app.cases_of_site(ctx.caller(), site_id, page).await?;
+    let more = cases.len() as i64 > CASES_PAGE;
+    cases.truncate(CASES_PAGE as usize);
+    let link = |o: i64| format!("{}?offset={o}", paths::site_cases(site_id));
+    let pager = html! {
+        @if offset > 0 || more {
+            nav.pager aria-label="Pages of cases" {
+                @if offset > 0 { a.button.secondary rel="prev" href=(link((offset - CASES_PAGE).max(0))) { "← Newer cases" } }
+                @else { span {} }
+                span.muted #cases-page { "Cases " (offset + 1) "–" (offset + cases.len() as i64) ", newest first" }
+                @if more { a.button.secondary rel="next" href=(link(offset + CASES_PAGE)) { "Older cases →" } }
+                @else { span {} }
+            }
+        }
+    };
     let rel = ctx.relation_to_org(&site.org_id).await?;
     let may_open = rel == Relation::OwnOrg && ctx.may(Action::Create, ResourceKind::Patient, rel);
     // The programs the site's partnerships name, to open a case for.
@@ -81,11 +123,12 @@ async fn render_list(
             p.subtitle { "Patients' cases at " a href={ (paths::site(&site.id)) } { (site.name) } }
         }
         (notice(notice_code))
-        @if cases.is_empty() {
+        @if cases.is_empty() && offset == 0 {
             p.empty { "No cases at this site yet." }
         } @else {
+            (pager)
             table.list #cases {
-                thead { tr { th { "Case" } th { "Initials" } th { "Born" } th { "Status" } th { "Opened" } th { "Last change" } } }
+                thead { tr { th { "Case" } th { "Initials" } th { "Born" } th { "Status" } th { "Last step done" } th { "Done on" } th { "Opened" } } }
                 tbody {
                     @for c in &cases {
                         tr {
@@ -93,8 +136,17 @@ async fn render_list(
                             td { (c.initials) }
                             td { (c.birth_year) }
                             td { (state_badge(c.status)) }
-                            td { (time_el(c.opened_at)) }
-                            td { (time_el(c.updated_at)) }
+                            @if let Some(last) = &c.last_step {
+                                td {
+                                    (last.name)
+                                    @if let Some(stage) = last.stage { " " span.muted { "(" (crate::charts::stage_label(stage)) ")" } }
+                                }
+                                td { (day_el(last.at)) }
+                            } @else {
+                                td.muted { "none yet" }
+                                td {}
+                            }
+                            td { (day_el(c.opened_at)) }
                         }
                     }
                 }
@@ -168,6 +220,7 @@ pub async fn open(Path(site_id): Path<String>, posted: Posted) -> Result<Respons
             render_list(
                 &ctx,
                 &site_id,
+                0,
                 Some(e.to_string()),
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
