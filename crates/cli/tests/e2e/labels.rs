@@ -48,16 +48,9 @@ async fn every_label_decodes_to_its_identifier_with_a_standard_decoder() {
     let s = spawn_demo().await;
     let token = s.token("coordinator@lakeshore.example").await;
     let site = crate::support::site_id(&s.app, "Lakeshore University Health", "LUH-MAIN").await;
-    let cases: Value = s
-        .http
-        .get(s.url(&format!("/api/v1/sites/{site}/cases")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cases = s
+        .get_json(&format!("/api/v1/sites/{site}/cases"), &token)
+        .await;
     let case = cases
         .as_array()
         .expect("a list of cases")
@@ -67,16 +60,7 @@ async fn every_label_decodes_to_its_identifier_with_a_standard_decoder() {
         .as_str()
         .unwrap()
         .to_string();
-    let shown: Value = s
-        .http
-        .get(s.url(&format!("/api/v1/cases/{case}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown = s.get_json(&format!("/api/v1/cases/{case}"), &token).await;
     let unit = shown["units"][0]["key"]
         .as_str()
         .expect("a unit")

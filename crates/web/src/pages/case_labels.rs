@@ -25,6 +25,8 @@ const LINEAR_MODULE_MM: f64 = 0.4;
 /// The widest a Code 128 may be: the label less its margins.
 const LINEAR_MAX_MM: f64 = 92.0;
 const LINEAR_HEIGHT_MM: f64 = 11.0;
+/// Characters of an identifier that fit one line beside the Data Matrix at the large size.
+const LONG_TEXT: usize = 20;
 
 pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
     let labels = match ctx.app.case_labels(ctx.caller(), &id).await {
@@ -78,7 +80,8 @@ fn label(case: &CaseLabels, l: &Label) -> Markup {
             div.label-top {
                 div.label-text {
                     p.label-kind { (capitalized(l.noun)) }
-                    p.label-id {
+                    // A long order id or lot wraps in a smaller size rather than run off the label.
+                    p.label-id.long[l.text.chars().count() > LONG_TEXT] {
                         span.label-value { (l.text) }
                         @if let Some(c) = l.check { " " span.check-box title="check character" { (c) } }
                     }
