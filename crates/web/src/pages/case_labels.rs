@@ -35,7 +35,7 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError
         Err(AppError::Forbidden(why)) => {
             let content = html! {
                 section.error-page data-status="403" {
-                    h1 { "No labels for you on this case" }
+                    h1 { "Labels are not for your role" }
                     p.error-message { (capitalized(&why)) "." }
                     p { a.button.secondary href=(paths::case(&id)) { "Back to the case" } }
                 }
