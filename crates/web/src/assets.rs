@@ -1,6 +1,7 @@
-//! The one stylesheet, compiled into the binary (no CDN, no files to deploy beside it). Its
-//! URL carries a hash of its content, so browsers may cache it for long and still see a new
-//! version at once.
+//! The stylesheets, compiled into the binary (no CDN, no files to deploy beside them): the
+//! one every page links, and the print sheet of the label page (its `@page` is the label's
+//! size, so it must not reach other pages). Their URLs carry a hash of their content, so
+//! browsers may cache them for long and still see a new version at once.
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::IntoResponse;
@@ -8,11 +9,23 @@ use std::sync::OnceLock;
 
 pub const STYLESHEET_PATH: &str = "/static/app.css";
 const STYLESHEET: &str = include_str!("../static/app.css");
+pub const LABELS_PATH: &str = "/static/labels.css";
+const LABELS: &str = include_str!("../static/labels.css");
 
 /// `/static/app.css?v=<hash>`.
 pub fn stylesheet_href() -> &'static str {
     static HREF: OnceLock<String> = OnceLock::new();
-    HREF.get_or_init(|| format!("{STYLESHEET_PATH}?v={:016x}", fnv1a(STYLESHEET.as_bytes())))
+    HREF.get_or_init(|| versioned(STYLESHEET_PATH, STYLESHEET))
+}
+
+/// `/static/labels.css?v=<hash>`.
+pub fn labels_href() -> &'static str {
+    static HREF: OnceLock<String> = OnceLock::new();
+    HREF.get_or_init(|| versioned(LABELS_PATH, LABELS))
+}
+
+fn versioned(path: &str, body: &str) -> String {
+    format!("{path}?v={:016x}", fnv1a(body.as_bytes()))
 }
 
 /// FNV-1a: enough to tell versions of one file apart (this is not a security hash).
@@ -22,12 +35,20 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-pub async fn stylesheet() -> impl IntoResponse {
+fn css(body: &'static str) -> impl IntoResponse {
     (
         [
             (CONTENT_TYPE, "text/css; charset=utf-8"),
             (CACHE_CONTROL, "public, max-age=86400"),
         ],
-        STYLESHEET,
+        body,
     )
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    css(STYLESHEET)
+}
+
+pub async fn labels() -> impl IntoResponse {
+    css(LABELS)
 }

@@ -216,6 +216,17 @@ impl ChromeSlot {
 /// A whole HTML document. With chrome: header, navigation, content. Without (sign-in, or an
 /// error before anyone is known): the content alone, centred.
 pub fn document(title: &str, chrome: Option<&Chrome>, content: Markup) -> Markup {
+    document_with(title, chrome, None, content)
+}
+
+/// A whole HTML document that links one more stylesheet after the common one (the label
+/// page's print sheet).
+pub fn document_with(
+    title: &str,
+    chrome: Option<&Chrome>,
+    stylesheet: Option<&str>,
+    content: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -224,6 +235,7 @@ pub fn document(title: &str, chrome: Option<&Chrome>, content: Markup) -> Markup
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · cellpath" }
                 link rel="stylesheet" href=(crate::assets::stylesheet_href());
+                @if let Some(href) = stylesheet { link rel="stylesheet" href=(href); }
             }
             @match chrome {
                 Some(chrome) => body.app {
@@ -312,6 +324,13 @@ impl Ctx {
     /// A page with the chrome and another status (e.g. 422 when a form comes back).
     pub fn render_status(&self, status: StatusCode, title: &str, content: Markup) -> Response {
         html_response(status, document(title, Some(&self.chrome()), content))
+    }
+    /// A page with the chrome and one more stylesheet, 200 OK.
+    pub fn render_with(&self, title: &str, stylesheet: &str, content: Markup) -> Response {
+        html_response(
+            StatusCode::OK,
+            document_with(title, Some(&self.chrome()), Some(stylesheet), content),
+        )
     }
 }
 

@@ -20,6 +20,7 @@
 //! `testing` (a browser without JavaScript for router tests).
 
 mod assets;
+mod barcode;
 pub mod charts;
 mod errors;
 mod forms;
@@ -44,8 +45,8 @@ use axum::routing::{get, post};
 use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
-    agreements, cases, facilities, gate, home, ledger, login, notices, onboarding, orgs,
-    partnerships, plans, programs, readiness, site_maps, sites, tokens, users,
+    agreements, case_labels, cases, facilities, gate, home, ledger, login, notices, onboarding,
+    orgs, partnerships, plans, programs, readiness, site_maps, sites, tokens, users,
 };
 pub use uploads::document_response;
 
@@ -113,6 +114,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
     };
     Router::new()
         .route(assets::STYLESHEET_PATH, get(assets::stylesheet))
+        .route(assets::LABELS_PATH, get(assets::labels))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/", get(home::show))
@@ -123,6 +125,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/sites/{id}/cases", get(cases::list).post(cases::open))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/actions", post(cases::act))
+        .route("/cases/{id}/labels", get(case_labels::show))
         .route(
             "/orgs/{id}/facilities",
             get(facilities::list).post(facilities::create),

@@ -120,6 +120,10 @@ pub fn case(id: &str) -> String {
     format!("/cases/{id}")
 }
 
+pub fn case_labels(id: &str) -> String {
+    format!("/cases/{id}/labels")
+}
+
 #[cfg(test)]
 mod tests {
     /// The paths are the router's (`lib.rs`): each one a route, with the ids in their places.
@@ -134,6 +138,7 @@ mod tests {
             (super::site("s"), "\"/sites/{id}\""),
             (super::site_cases("s"), "\"/sites/{id}/cases\""),
             (super::case("c"), "\"/cases/{id}\""),
+            (super::case_labels("c"), "\"/cases/{id}/labels\""),
             (super::facility("f"), "\"/facilities/{id}\""),
             (super::user("u"), "\"/users/{id}\""),
             (super::program("p"), "\"/programs/{id}\""),

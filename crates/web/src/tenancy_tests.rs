@@ -50,7 +50,9 @@ fn scope(path: &str) -> Scope {
             Own
         }
         "/" | "/notices" | "/onboarding" => Across,
-        "/sites/{id}/cases" | "/cases/{id}" | "/cases/{id}/actions" => Patient,
+        "/sites/{id}/cases" | "/cases/{id}" | "/cases/{id}/actions" | "/cases/{id}/labels" => {
+            Patient
+        }
         // A document is served through the records naming it (the agreement and readiness
         // tests walk who gets it); its hash is no partnership's id.
         "/documents/{sha256}" => Own,

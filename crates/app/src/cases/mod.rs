@@ -3,14 +3,16 @@
 //! the site for the program today, and each action decided by the journey engine on the case
 //! folded from its events and written with the case's version checked under the ledger's lock
 //! (`act.rs`). Every answer is cut to the caller's patient view (`view.rs`), with the timeline
-//! in people's words (`timeline.rs`).
+//! in people's words (`timeline.rs`); its labels for a label printer (`labels.rs`).
 
 mod act;
+mod labels;
 mod open;
 mod timeline;
 mod view;
 
 pub use act::{CaseActed, CaseInput, ScanInput};
+pub use labels::{CaseLabels, Label};
 pub use open::{CaseOpenedView, NewCase, NewPatient, PatientRegistration};
 pub use view::{BenefitsView, CaseListItem, CaseView, PatientIdentity, StepView, TimelineEntry};
 

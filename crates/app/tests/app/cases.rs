@@ -9,6 +9,7 @@ use cellpath_app::demo::DEMO_PASSWORD;
 use cellpath_app::{App, AppError, Caller};
 use cellpath_domain::events::cases::{CaseState, EhrAttestation};
 use cellpath_domain::policy::PatientView;
+use cellpath_domain::program::IdentifierKind;
 use cellpath_store::testing::TestDb;
 use std::collections::BTreeMap;
 
@@ -498,5 +499,102 @@ async fn two_cases_opened_at_one_moment_at_one_site_get_the_next_two_names() {
             "{}",
             db.label
         );
+    }
+}
+
+/// A case's labels: one per identifier, a DIN's check character apart and its barcode data
+/// `=`, 13 characters and flags, a unit's identifier under the unit's name; for readers who
+/// see the chain of identity (the site's clinical staff, the manufacturer's patient ops, also
+/// once the partnership has ended), refused with the reason to a pseudonym reader, not
+/// found by anyone else.
+#[tokio::test]
+async fn labels_go_only_to_readers_who_see_the_chain_of_identity() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let case_id = open(&app, &ids, &ids.main).await.unwrap();
+        let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
+        let empty = app.case_labels(&coordinator, &case_id).await.unwrap();
+        assert!(empty.labels.is_empty());
+        let unit = app.case(&coordinator, &case_id).await.unwrap().units[0].clone();
+        for (kind, text, unit) in [
+            (IdentifierKind::Isbt128Din, "W1234 26 000012", None),
+            (
+                IdentifierKind::LotNumber,
+                "lot-hx 24017",
+                Some(unit.key.clone()),
+            ),
+        ] {
+            app.act_on_case(
+                &coordinator,
+                &case_id,
+                CaseInput::AddIdentifier {
+                    kind,
+                    text: text.into(),
+                    unit,
+                },
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        let expected = |labels: &cellpath_app::cases::CaseLabels| {
+            let got: Vec<_> = labels
+                .labels
+                .iter()
+                .map(|l| {
+                    (
+                        l.text.as_str(),
+                        l.check,
+                        l.data.as_str(),
+                        l.unit.as_deref(),
+                        l.linear(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                got,
+                [
+                    ("W1234 26 000012", Some('H'), "=W12342600001200", None, true),
+                    (
+                        "LOT-HX24017",
+                        None,
+                        "LOT-HX24017",
+                        Some(unit.name.as_str()),
+                        false
+                    ),
+                ]
+            );
+            assert!(labels.pseudonym.starts_with("VAN-LUH-MAIN-"));
+            assert_eq!(labels.program_name, "Vantacel");
+        };
+        let hs_contracts = as_user(&app, "contracts@lakeshore.example").await;
+        for ended in [false, true] {
+            if ended {
+                set_status(&app, &hs_contracts, &ids.partnership, "ended").await;
+            }
+            for (email, shown) in [
+                ("coordinator@lakeshore.example", Some(true)),
+                ("nurse@lakeshore.example", Some(true)),
+                ("patient.ops@helixa.example", Some(true)),
+                ("contracts@lakeshore.example", Some(false)),
+                ("quality@helixa.example", Some(false)),
+                ("patient.ops@northbridge.example", None),
+                ("coordinator@cascade.example", None),
+            ] {
+                let reader = as_user(&app, email).await;
+                match (app.case_labels(&reader, &case_id).await, shown) {
+                    (Ok(labels), Some(true)) => expected(&labels),
+                    (Err(AppError::Forbidden(why)), Some(false)) => {
+                        assert!(why.contains("pseudonym only"), "{email}: {why}");
+                        assert!(!why.contains("W1234"), "{email}: {why}");
+                    }
+                    (Err(AppError::NotFound(_)), None) => {}
+                    (got, _) => panic!("{} {email} (ended: {ended}): {got:?}", db.label),
+                }
+            }
+        }
     }
 }

@@ -15,12 +15,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Held by each test for its whole run.
-static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     _profile: tempfile::TempDir,
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl Drop for Driver {
@@ -37,6 +37,12 @@ fn binary(env: &str, default: &str) -> PathBuf {
 }
 
 async fn start_browser() -> Option<Driver> {
+    start_browser_with(&["--window-size=1280,900"]).await
+}
+
+/// Chromium with these arguments besides the usual ones (its window size, a device scale
+/// factor).
+pub(crate) async fn start_browser_with(extra: &[&str]) -> Option<Driver> {
     let chromium = binary("CELLPATH_CHROMIUM", "/usr/bin/chromium");
     let chromedriver = binary("CELLPATH_CHROMEDRIVER", "/usr/bin/chromedriver");
     if !chromium.exists() || !chromedriver.exists() {
@@ -69,11 +75,15 @@ async fn start_browser() -> Option<Driver> {
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,900", format!("--user-data-dir={}", profile.path().display()),
+                format!("--user-data-dir={}", profile.path().display()),
             ],
         }
     });
-    let caps: fantoccini::wd::Capabilities = caps.as_object().unwrap().clone();
+    let mut caps: fantoccini::wd::Capabilities = caps.as_object().unwrap().clone();
+    caps["goog:chromeOptions"]["args"]
+        .as_array_mut()
+        .expect("the arguments are a list")
+        .extend(extra.iter().map(|a| json!(a)));
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -95,7 +105,7 @@ async fn start_browser() -> Option<Driver> {
     }
 }
 
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -268,7 +278,7 @@ async fn text_of(c: &Client, css: &str) -> String {
         .unwrap()
 }
 
-async fn sign_in(c: &Client, s: &crate::support::TestServer, email: &str) {
+pub(crate) async fn sign_in(c: &Client, s: &crate::support::TestServer, email: &str) {
     c.goto(&s.url("/login")).await.unwrap();
     type_into(c, "input[name=email]", email).await;
     type_into(c, "input[name=password]", cellpath_app::demo::DEMO_PASSWORD).await;

@@ -41,17 +41,6 @@ fn request(s: &TestServer, method: &str, path: &str, token: &str) -> reqwest::Re
     s.http.request(method, s.url(path)).bearer_auth(token)
 }
 
-/// `GET path` as JSON.
-async fn get_json(s: &TestServer, path: &str, token: &str) -> Value {
-    request(s, "get", path, token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn every_error_under_api_is_problem_json() {
     let s = spawn_demo().await;
@@ -146,7 +135,7 @@ async fn every_error_under_api_is_problem_json() {
 async fn unknown_query_parameters_are_refused_on_every_route_and_known_ones_are_documented() {
     let s = spawn_demo().await;
     let token = s.token("admin@lakeshore.example").await;
-    let doc = get_json(&s, "/api/openapi.json", &token).await;
+    let doc = s.get_json("/api/openapi.json", &token).await;
     for (method, path, op_id, ..) in OPERATIONS {
         let concrete = path
             .replace("{id}", "nope")
@@ -328,12 +317,12 @@ async fn integers_outside_the_ledger_range_are_refused_naming_the_field_never_a_
     let vantacel = vantacel(&s.app).await;
     let north = site_id(&s.app, "Lakeshore University Health", "LUH-NORTH").await;
     let lakeshore = s.org_id("Lakeshore University Health").await;
-    let facilities = get_json(
-        &s,
-        &format!("/api/v1/organizations/{lakeshore}/facilities?limit=200"),
-        &hs,
-    )
-    .await;
+    let facilities = s
+        .get_json(
+            &format!("/api/v1/organizations/{lakeshore}/facilities?limit=200"),
+            &hs,
+        )
+        .await;
     let processing = facilities["items"]
         .as_array()
         .unwrap()
@@ -351,13 +340,13 @@ async fn integers_outside_the_ledger_range_are_refused_naming_the_field_never_a_
         .unwrap()
         .to_string();
     let agreements = format!("/api/v1/partnerships/{pship}/agreements");
-    let list = get_json(&s, &agreements, &contracts).await;
+    let list = s.get_json(&agreements, &contracts).await;
     let msa = list.as_array().unwrap()[0]["id"]
         .as_str()
         .unwrap()
         .to_string();
     let template_url = format!("/api/v1/programs/{vantacel}/track-template");
-    let template = get_json(&s, &template_url, &mfr).await;
+    let template = s.get_json(&template_url, &mfr).await;
     let mut template = template["template"].clone();
     template["items"][0]["days"] = json!(["__N__", "__N__", "__N__"]);
     let template = template.to_string().replace("\"__N__\"", "__N__");
@@ -526,7 +515,9 @@ async fn integers_outside_the_ledger_range_are_refused_naming_the_field_never_a_
         }
     }
     // Whatever was taken was sealed into an intact ledger.
-    let verify = get_json(&s, &format!("/api/v1/ledgers/{pship}/verify"), &mfr).await;
+    let verify = s
+        .get_json(&format!("/api/v1/ledgers/{pship}/verify"), &mfr)
+        .await;
     assert_eq!(verify["result"], "intact", "{verify}");
     s.shutdown().await;
 }

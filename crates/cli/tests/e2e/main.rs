@@ -9,6 +9,7 @@ mod contract;
 mod first_use;
 mod fuzz;
 mod kill9;
+mod labels;
 mod layers;
 mod plan;
 mod support;

@@ -26,6 +26,19 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// `GET path` with a bearer token, as JSON.
+    pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// A fresh API token for a demo user.
     pub async fn token(&self, email: &str) -> String {
         let user = self

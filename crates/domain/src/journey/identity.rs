@@ -42,6 +42,17 @@ impl CaseIdentifier {
     pub fn printed(&self) -> String {
         printed(self.kind, &self.value)
     }
+
+    /// What a barcode of it carries, so a scan reads back as this identifier: a DIN as `=`,
+    /// its 13 characters and the flags (`00`: none set), a chain of identity identifier as
+    /// `&/CH…`, other kinds as kept.
+    pub fn barcode(&self) -> String {
+        match identifiers::read(&self.value) {
+            Ok(Identifier::Isbt128Din(d)) if self.kind == IdentifierKind::Isbt128Din => d.barcode(),
+            Ok(Identifier::Isbt128Coi(c)) if self.kind == IdentifierKind::Isbt128Coi => c.barcode(),
+            _ => self.value.clone(),
+        }
+    }
 }
 
 fn canonical(kind: IdentifierKind, text: &str) -> Result<String, String> {
@@ -222,4 +233,33 @@ pub fn check_scan_for<'c>(
                 expected: candidates.iter().map(|i| i.printed()).collect(),
             })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_barcode_reads_back_as_the_identifier_it_was_made_from() {
+        for (kind, typed, barcode) in [
+            (
+                IdentifierKind::Isbt128Din,
+                "W1234 25 000012 Y",
+                "=W12342500001200",
+            ),
+            (
+                IdentifierKind::Isbt128Coi,
+                "&/CH W1234 26 A1B2C3",
+                "&/CHW123426A1B2C3",
+            ),
+            (IdentifierKind::LotNumber, "lot-hx 24017", "LOT-HX24017"),
+        ] {
+            let id = CaseIdentifier::read(kind, typed, None).expect("a good identifier");
+            assert_eq!(id.barcode(), barcode);
+            assert_eq!(
+                CaseIdentifier::read(kind, &id.barcode(), None).expect("its barcode reads"),
+                id
+            );
+        }
+    }
 }

@@ -529,6 +529,10 @@ async fn render_case(
                     div { dt { (cellpath_domain::journey::noun(i.kind)) } dd { code { (i.printed()) } } }
                 }
             }
+            // Labels carry the chain of identity: offered to whoever sees it, once there is one.
+            @if case.view >= PatientView::ChainOfIdentity && !case.identifiers.is_empty() {
+                p { a #labels href=(paths::case_labels(&case.id)) { "Labels" } " · one 100 × 50 mm label per identifier, for the label printer" }
+            }
         }
         section.panel #next {
             h2 { "What you can do next" }

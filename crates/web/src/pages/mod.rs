@@ -3,6 +3,7 @@
 //! function as the page it sits on, with the typed values and the messages.
 
 pub mod agreements;
+pub mod case_labels;
 pub mod cases;
 pub mod facilities;
 pub mod gate;
