@@ -44,12 +44,15 @@ pub struct VisitInput {
 }
 
 /// Readiness of one site for one program.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReadinessView {
     pub site_id: String,
     pub program_id: String,
+    #[schema(schema_with = crate::views::readiness::findings)]
     pub findings: Vec<Finding>,
     pub percent: u32,
+    #[schema(schema_with = crate::views::readiness::gaps)]
     pub gaps: Vec<Gap>,
     pub open_blocking: usize,
     pub visits: usize,

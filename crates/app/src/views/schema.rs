@@ -7,7 +7,7 @@ use cellpath_domain::{Role, Vocabulary};
 use utoipa::openapi::schema::{
     AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, SchemaFormat, SchemaType, Type,
 };
-use utoipa::openapi::{KnownFormat, RefOr, Schema};
+use utoipa::openapi::{KnownFormat, Ref, RefOr, Schema};
 
 /// A day as the app reads it: `YYYY-MM-DD`, a real date from 1900 to 2200.
 pub const DAY: &str = "^(?:(?:(?:19|20|21)[0-9]{2}|2200)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:19|20|21)(?:0[48]|[2468][048]|[13579][26])-02-29|2000-02-29)$";
@@ -143,4 +143,54 @@ pub fn signed_event() -> RefOr<Schema> {
 /// An object that takes no other properties.
 fn closed() -> ObjectBuilder {
     ObjectBuilder::new().additional_properties(Some(AdditionalProperties::FreeForm(false)))
+}
+
+/// A day: `YYYY-MM-DD`.
+pub fn date() -> RefOr<Schema> {
+    text()
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+        .into()
+}
+
+/// A day, or null.
+pub fn maybe_date() -> RefOr<Schema> {
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(date())
+        .into()
+}
+
+/// A day as text, `YYYY-MM-DD`, or `''` for none (as these fields have always answered).
+pub fn day_or_empty() -> RefOr<Schema> {
+    text()
+        .description(Some("YYYY-MM-DD, or '' for none"))
+        .into()
+}
+
+/// Text, or `''` for none.
+pub fn text_or_empty() -> RefOr<Schema> {
+    text().description(Some("'' for none")).into()
+}
+
+/// A list of the schema named `name` (one of the document's components).
+pub fn list_of(name: &str) -> ArrayBuilder {
+    ArrayBuilder::new().items(Ref::from_schema_name(name))
+}
+
+/// A JSON array whose items the app reads (`description` says what they are).
+pub fn array(description: &str) -> RefOr<Schema> {
+    ArrayBuilder::new()
+        .description(Some(description.to_string()))
+        .into()
+}
+
+/// A schema named `name` among the document's components (a domain type's, written by hand in
+/// the document because `domain` stays free of utoipa).
+pub fn named(name: &str) -> RefOr<Schema> {
+    Ref::from_schema_name(name).into()
+}
+
+/// A list of texts.
+pub fn texts() -> RefOr<Schema> {
+    ArrayBuilder::new().items(text()).into()
 }
