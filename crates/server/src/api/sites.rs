@@ -1,25 +1,43 @@
 //! Site work of a partnership over the API: site map versions (refine, propose, decide, sign),
 //! visits, readiness and gaps.
 
-use super::extract::{ApiCaller, Command, NoQuery, answer, meaning, with_etag};
+use super::extract::{ApiCaller, Command, List, NoQuery, answer, meaning, with_etag};
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cellpath_app::readiness::VisitInput;
+use cellpath_app::readiness::{ReadinessView, VisitInput};
+use cellpath_app::sitemaps::SiteMapView;
+use cellpath_app::views::audit::Signature;
+use cellpath_app::views::programs::Program;
+use cellpath_app::views::readiness::{Gap, SiteVisit};
+use cellpath_app::views::site_maps::{MapProposal, SiteMapVersion};
 use cellpath_domain::process_map::Step;
 use cellpath_domain::readiness::Requirement;
 use cellpath_domain::refinement::SiteRefinement;
 use serde::Deserialize;
 
+/// A partnership's site map versions.
+type SiteMapVersionList = List<SiteMapVersion>;
+/// Gaps opened by an analysis.
+type GapList = List<Gap>;
+
+/// Site map versions of a partnership
+#[utoipa::path(
+    get,
+    path = "/api/v1/partnerships/{id}/site-maps",
+    operation_id = "listSiteMaps",
+    responses((status = 200, body = SiteMapVersionList))
+)]
 pub async fn list_site_maps(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(axum::Json(s.app.site_maps(&c, &id).await?).into_response())
+    let list = SiteMapVersionList::of(s.app.site_maps(&c, &id).await?);
+    Ok(axum::Json(list).into_response())
 }
 
 #[derive(Deserialize)]
@@ -31,6 +49,14 @@ pub struct StartSiteMap {
     from: Option<String>,
 }
 
+/// Start a site's version of a program's published map (health system)
+#[utoipa::path(
+    post,
+    path = "/api/v1/partnerships/{id}/site-maps",
+    operation_id = "startSiteMap",
+    request_body = ref("#/components/schemas/StartSiteMap"),
+    responses((status = 201, body = SiteMapVersion))
+)]
 pub async fn start_site_map(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -50,20 +76,39 @@ pub async fn start_site_map(
             idem,
         )
         .await?;
-    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+    Ok(answer(
+        out.map(SiteMapVersion::from),
+        StatusCode::CREATED,
+        |v| Some(v.version),
+    ))
 }
 
+/// A site map version: effective map, proposals, signatures, status, scan burden
+#[utoipa::path(
+    get,
+    path = "/api/v1/site-maps/{id}",
+    operation_id = "getSiteMap",
+    responses((status = 200, body = SiteMapView))
+)]
 pub async fn get_site_map(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let view = s.app.site_map(&c, &id).await?;
+    let view: SiteMapView = s.app.site_map(&c, &id).await?;
     let version = view.version.version;
     Ok(with_etag(StatusCode::OK, &view, version))
 }
 
+/// Replace the site's refinement (If-Match required)
+#[utoipa::path(
+    patch,
+    path = "/api/v1/site-maps/{id}",
+    operation_id = "refineSiteMap",
+    request_body = ref("#/components/schemas/SiteRefinement"),
+    responses((status = 200, body = SiteMapVersion))
+)]
 pub async fn refine_site_map(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -77,7 +122,9 @@ pub async fn refine_site_map(
         .app
         .refine_site_map(c, &id, version, refinement, idem)
         .await?;
-    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+    Ok(answer(out.map(SiteMapVersion::from), StatusCode::OK, |v| {
+        Some(v.version)
+    }))
 }
 
 #[derive(Deserialize)]
@@ -87,6 +134,14 @@ pub struct Proposal {
     reason: String,
 }
 
+/// Propose a change to a controlled step, with a reason
+#[utoipa::path(
+    post,
+    path = "/api/v1/site-maps/{id}/proposals",
+    operation_id = "proposeChange",
+    request_body = ref("#/components/schemas/Proposal"),
+    responses((status = 201, body = MapProposal))
+)]
 pub async fn propose(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -99,7 +154,11 @@ pub async fn propose(
         .app
         .propose_change(c, &id, req.step, &req.reason, idem)
         .await?;
-    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+    Ok(answer(
+        out.map(MapProposal::from),
+        StatusCode::CREATED,
+        |v| Some(v.version),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -109,6 +168,14 @@ pub struct Decision {
     reason: String,
 }
 
+/// Accept or reject a proposal with a reason (manufacturer; If-Match required)
+#[utoipa::path(
+    post,
+    path = "/api/v1/proposals/{id}/decision",
+    operation_id = "decideProposal",
+    request_body = ref("#/components/schemas/Decision"),
+    responses((status = 200, body = MapProposal))
+)]
 pub async fn decide(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -122,7 +189,9 @@ pub async fn decide(
         .app
         .decide_proposal(c, &id, version, req.accept, &req.reason, idem)
         .await?;
-    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+    Ok(answer(out.map(MapProposal::from), StatusCode::OK, |v| {
+        Some(v.version)
+    }))
 }
 
 #[derive(Deserialize)]
@@ -132,6 +201,14 @@ pub struct SignSiteMap {
     password: String,
 }
 
+/// Sign the version's content for your side (password re-entered)
+#[utoipa::path(
+    post,
+    path = "/api/v1/site-maps/{id}/signatures",
+    operation_id = "signSiteMap",
+    request_body = ref("#/components/schemas/SignSiteMap"),
+    responses((status = 201, body = Signature))
+)]
 pub async fn sign_site_map(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -145,9 +222,21 @@ pub async fn sign_site_map(
         .app
         .sign_site_map(c, &id, meaning, &req.password, idem)
         .await?;
-    Ok(answer(out, StatusCode::CREATED, |_| None))
+    Ok(answer(
+        out.map(Signature::from),
+        StatusCode::CREATED,
+        |_| None,
+    ))
 }
 
+/// Replace a program's site requirements (If-Match required)
+#[utoipa::path(
+    put,
+    path = "/api/v1/programs/{id}/requirements",
+    operation_id = "setRequirements",
+    request_body = ref("#/components/schemas/RequirementList"),
+    responses((status = 200, body = Program))
+)]
 pub async fn set_requirements(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -158,9 +247,19 @@ pub async fn set_requirements(
     let version = cmd.if_match()?;
     let idem = cmd.idem.clone();
     let out = s.app.set_requirements(c, &id, version, reqs, idem).await?;
-    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+    Ok(answer(out.map(Program::from), StatusCode::OK, |v| {
+        Some(v.version)
+    }))
 }
 
+/// Record a site visit with observations and findings
+#[utoipa::path(
+    post,
+    path = "/api/v1/partnerships/{id}/visits",
+    operation_id = "recordVisit",
+    request_body = ref("#/components/schemas/VisitInput"),
+    responses((status = 201, body = SiteVisit))
+)]
 pub async fn record_visit(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -170,18 +269,35 @@ pub async fn record_visit(
     let input: VisitInput = cmd.json()?;
     let idem = cmd.idem.clone();
     let out = s.app.record_visit(c, &id, input, idem).await?;
-    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+    Ok(answer(out.map(SiteVisit::from), StatusCode::CREATED, |v| {
+        Some(v.version)
+    }))
 }
 
+/// Requirements judged at a site, score and gaps
+#[utoipa::path(
+    get,
+    path = "/api/v1/partnerships/{id}/readiness/{site}/{program}",
+    operation_id = "getReadiness",
+    responses((status = 200, body = ReadinessView))
+)]
 pub async fn readiness(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
     _: NoQuery,
     Path((id, site, program)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    Ok(axum::Json(s.app.readiness(&c, &id, &site, &program).await?).into_response())
+    let view: ReadinessView = s.app.readiness(&c, &id, &site, &program).await?;
+    Ok(axum::Json(view).into_response())
 }
 
+/// Open a gap for every unmet requirement without one
+#[utoipa::path(
+    post,
+    path = "/api/v1/partnerships/{id}/readiness/{site}/{program}/analysis",
+    operation_id = "analyzeGaps",
+    responses((status = 201, body = GapList))
+)]
 pub async fn analyze(
     State(s): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -190,7 +306,9 @@ pub async fn analyze(
 ) -> Result<Response, ApiError> {
     Ok((
         StatusCode::CREATED,
-        axum::Json(s.app.analyze_gaps(&c, &id, &site, &program).await?),
+        axum::Json(GapList::of(
+            s.app.analyze_gaps(&c, &id, &site, &program).await?,
+        )),
     )
         .into_response())
 }
@@ -202,6 +320,14 @@ pub struct CloseGap {
     password: String,
 }
 
+/// Close a gap with evidence and an e-signature (If-Match required)
+#[utoipa::path(
+    post,
+    path = "/api/v1/gaps/{id}/close",
+    operation_id = "closeGap",
+    request_body = ref("#/components/schemas/CloseGap"),
+    responses((status = 200, body = Gap))
+)]
 pub async fn close_gap(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -215,5 +341,7 @@ pub async fn close_gap(
         .app
         .close_gap(c, &id, version, &req.evidence, &req.password, idem)
         .await?;
-    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+    Ok(answer(out.map(Gap::from), StatusCode::OK, |v| {
+        Some(v.version)
+    }))
 }
