@@ -26,20 +26,25 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 
 pub use cellpath_domain::readiness::Attachment;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisitInput {
     pub site_id: String,
     /// `YYYY-MM-DD`.
+    #[schema(schema_with = crate::views::schema::day)]
     pub visited_on: String,
+    #[schema(schema_with = crate::views::readiness::names)]
     pub visitors: Vec<String>,
     pub facility_ids: Vec<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::views::readiness::observation_inputs)]
     pub observations: Vec<Observation>,
     /// Free-text findings by area.
     #[serde(default)]
+    #[schema(schema_with = crate::views::readiness::finding_inputs)]
     pub findings: BTreeMap<String, String>,
     #[serde(default)]
+    #[schema(schema_with = crate::views::readiness::attachment_inputs)]
     pub attachments: Vec<Attachment>,
 }
 

@@ -22,15 +22,7 @@ pub use cellpath_store::{
 };
 
 /// `None` as `""`: how these fields have always answered "none" (the rows write it so).
-pub(crate) fn empty_if_none<T: serde::Serialize, S: serde::Serializer>(
-    value: &Option<T>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(v) => v.serialize(s),
-        None => s.serialize_str(""),
-    }
-}
+pub(crate) use cellpath_store::empty_if_none;
 
 /// A view serializes byte for byte as the row it is made from did (the API's JSON and the
 /// answers stored for idempotent replays stay the same).

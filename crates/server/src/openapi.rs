@@ -7,11 +7,11 @@
 //! - written by hand: the [`BY_HAND`] table and the `json!` schemas of [`schemas`].
 //!
 //! A derived operation whose request body is a domain type (`ProgramFacts`, `ProcessMap`,
-//! `SiteRefinement`, requirements, a track template) or a request read by a handler not yet
-//! deriving `ToSchema` names its schema with `request_body = ref(…)`; that schema is still
-//! written in [`schemas`] (`domain` stays free of utoipa), with its vocabularies read from the
-//! domain's enums ([`words`]). View fields that hold such a type name it the same way
-//! (`cellpath_app::views::schema::named`).
+//! `SiteRefinement`, requirements, a track template) names its schema with
+//! `request_body = ref(…)`; that schema, and those of the domain types inside (`Step`,
+//! `ProductUnit`, `Coverage`), are still written in [`schemas`] (`domain` stays free of
+//! utoipa), with their vocabularies read from the domain's enums ([`words`]). View fields that
+//! hold such a type name it the same way (`cellpath_app::views::schema::named`).
 //!
 //! Either way, [`build`] adds what a derive cannot express, the same for every operation: path
 //! parameters, `If-Match`, `Idempotency-Key`, query parameters, the problem+json errors, the
@@ -21,8 +21,8 @@
 
 use crate::api::{contracts, ledgers, notices, programs, records, sites, tokens};
 use axum::Json;
-use cellpath_app::views::schema::{self, DAY, LINES};
-use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Deliverable, Scope};
+use cellpath_app::views::schema;
+use cellpath_domain::contracting::{AgreementKind, Deliverable, Scope};
 use cellpath_domain::events::cases::{CaseState, PriorAuthorizationStatus};
 use cellpath_domain::process_map::{RecordedIn, SignatureMeaning, Stage, StepKind};
 use cellpath_domain::program::{IdentifierKind, Issuer, Modality};
@@ -337,7 +337,6 @@ fn schemas() -> Value {
             ], "description": "one of {\"at_least\": n}, {\"at_most\": n}, \"yes\", {\"covers\": \"HH:MM-HH:MM\"}, {\"contains\": name}" })),
             ("severity", json!({ "enum": words::<Severity>() })), ("description", text()),
         ])),
-        "StartSiteMap": object(&["site_id", "program_id"], &[("site_id", text()), ("program_id", text()), ("from", text())]),
         "SiteRefinement": object(&[], &[
             ("details", json!({ "type": "object", "description": "step key → what the site adds to it", "additionalProperties": object(&[], &[
                 ("owner_role", role()), ("location", text()), ("system", text()), ("notes", text()),
@@ -345,50 +344,10 @@ fn schemas() -> Value {
             ("overrides", json!({ "type": "object", "description": "step key → the site's changed step (site-owned steps only)", "additionalProperties": { "$ref": "#/components/schemas/Step" } })),
             ("local_steps", list_of(object(&["step"], &[("step", json!({ "$ref": "#/components/schemas/Step" })), ("before", list_of(text()))]))),
         ]),
-        "Proposal": object(&["step", "reason"], &[("step", json!({ "$ref": "#/components/schemas/Step" })), ("reason", notes())]),
-        "Decision": object(&["accept", "reason"], &[("accept", json!({ "type": "boolean" })), ("reason", notes())]),
-        "SignSiteMap": object(&["meaning", "password"], &[("meaning", meaning()), ("password", text())]),
-        "VisitInput": object(&["site_id", "visited_on", "visitors", "facility_ids"], &[
-            ("site_id", text()), ("visited_on", day()), ("visitors", list_of(name())), ("facility_ids", list_of(text())),
-            ("observations", list_of(object(&["facility_id", "capability", "value"], &[
-                ("facility_id", text()), ("capability", text()),
-                ("value", json!({ "oneOf": [{ "type": "boolean" }, ledger_int(), { "type": "string" }, list_of(text())], "description": "yes/no, a whole number, a window HH:MM-HH:MM or a list of names, as the capability takes" })),
-                ("note", text()),
-            ]))),
-            ("findings", json!({ "type": "object", "description": "area → text", "additionalProperties": notes() })),
-            ("attachments", list_of(object(&["name", "media_type", "bytes", "sha256"], &[("name", text()), ("media_type", text()), ("bytes", json!({ "type": "integer", "minimum": 0, "maximum": LEDGER_INT_MAX })), ("sha256", json!({ "type": "string", "pattern": "^[0-9a-fA-F]{64}$" }))]))),
-        ]),
-        "CloseGap": object(&["evidence", "password"], &[("evidence", notes()), ("password", text())]),
-        "AgreementInput": json!({ "oneOf": [
-            object(&["kind", "scope"], &[
-                ("kind", json!({ "enum": words::<AgreementKind>() })),
-                ("scope", json!({ "const": "health_system" })),
-                ("site_id", json!({ "const": "", "description": "a health-system agreement names no site" })),
-                ("coverage", json!({ "$ref": "#/components/schemas/Coverage" })),
-                ("owner_manufacturer", text()), ("owner_health_system", text()),
-            ]),
-            object(&["kind", "scope", "site_id"], &[
-                ("kind", json!({ "enum": AgreementKind::ALL.iter().filter(|k| !k.is_central()).map(|k| k.as_str()).collect::<Vec<_>>(), "description": "the central kinds are executed once for the health system" })),
-                ("scope", json!({ "const": "site" })),
-                ("site_id", json!({ "type": "string", "minLength": 1, "description": "the site it covers (no coverage: it covers its own site)" })),
-                ("owner_manufacturer", text()), ("owner_health_system", text()),
-            ]),
-        ]}),
         "Coverage": json!({ "oneOf": [
             object(&["covers"], &[("covers", json!({ "const": "all_sites" }))]),
             object(&["covers", "site_ids"], &[("covers", json!({ "const": "named" })), ("site_ids", json!({ "type": "array", "items": text(), "minItems": 1 }))]),
         ]}),
-        "AgreementMove": object(&["status"], &[("status", json!({ "enum": words::<AgreementStatus>() }))]),
-        "AgreementDates": object(&["effective_on"], &[("effective_on", day()), ("expires_on", json!({ "type": "string", "pattern": format!("^$|{}", DAY), "description": "YYYY-MM-DD, the first day the agreement no longer binds (the gate stops counting it that day), or '' for none" }))]),
-        "AgreementDocument": object(&["name", "sha256", "bytes"], &[("name", name()), ("sha256", json!({ "type": "string", "pattern": "^[0-9a-f]{64}$" })), ("bytes", json!({ "type": "integer", "minimum": 0, "maximum": LEDGER_INT_MAX }))]),
-        "AgreementAmendment": object(&["title", "effective_on"], &[("title", notes()), ("effective_on", day())]),
-        "Joinder": object(&["site_ids"], &[("site_ids", list_of(text()))]),
-        "DeliverableInput": object(&["site_id", "program_id", "deliverable", "done_on", "evidence", "password"], &[
-            ("site_id", text()), ("program_id", text()),
-            ("deliverable", json!({ "enum": Deliverable::ALL.iter().filter(|d| **d != Deliverable::SiteMapSigned).map(|d| d.as_str()).collect::<Vec<_>>() })),
-            ("done_on", day()), ("evidence", notes()), ("password", text()),
-        ]),
-        "DeliverableRevocation": object(&["reason", "password"], &[("reason", notes()), ("password", text())]),
         "TrackTemplate": object(&["items"], &[("items", list_of(object(&["key", "item", "scope", "days"], &[
             ("key", text()),
             ("item", json!({ "oneOf": [
@@ -477,16 +436,7 @@ fn schemas() -> Value {
 }
 
 fn day() -> Value {
-    json!({ "type": "string", "pattern": DAY, "description": "YYYY-MM-DD, from 1900 to 2200" })
-}
-
-fn name() -> Value {
-    json_of(schema::name())
-}
-
-/// Free text: up to 4,000 characters, lines allowed (trimmed, not empty).
-fn notes() -> Value {
-    json!({ "type": "string", "minLength": 1, "maxLength": 4000, "pattern": LINES })
+    json_of(schema::day())
 }
 
 fn role() -> Value {

@@ -261,6 +261,90 @@ pub fn missing_item() -> ObjectBuilder {
         )
 }
 
+/// The deliverables a person records (a signed site map is recorded by its signatures).
+pub fn recordable_deliverable() -> RefOr<Schema> {
+    let words: Vec<&str> = Deliverable::ALL
+        .iter()
+        .filter(|d| **d != Deliverable::SiteMapSigned)
+        .map(|d| d.as_str())
+        .collect();
+    ObjectBuilder::new()
+        .schema_type(SchemaType::AnyValue)
+        .enum_values(Some(words))
+        .into()
+}
+
+/// An agreement's expiry as a request sets it: a day, or `''` for none.
+pub fn expiry_day() -> RefOr<Schema> {
+    text()
+        .pattern(Some(format!("^$|{}", schema::DAY)))
+        .description(Some(
+            "YYYY-MM-DD, the first day the agreement no longer binds (the gate stops counting it that day), or '' for none",
+        ))
+        .into()
+}
+
+/// A new agreement ([`crate::contracting::AgreementInput`]) as the API takes it: a central kind
+/// at health_system scope with an optional coverage, or a site's own agreement naming its site.
+pub fn agreement_input() -> RefOr<Schema> {
+    let one = |word: &'static str| {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .enum_values(Some([word]))
+    };
+    let owners = |o: ObjectBuilder| {
+        o.property("owner_manufacturer", text())
+            .property("owner_health_system", text())
+    };
+    let site_kinds: Vec<&str> = AgreementKind::ALL
+        .iter()
+        .filter(|k| !k.is_central())
+        .map(|k| k.as_str())
+        .collect();
+    let health_system = owners(
+        open_object()
+            .property("kind", schema::vocabulary::<AgreementKind>())
+            .required("kind")
+            .property("scope", one("health_system"))
+            .required("scope")
+            .property(
+                "site_id",
+                one("").description(Some("a health-system agreement names no site")),
+            )
+            .property("coverage", schema::named("Coverage")),
+    );
+    let site = owners(
+        open_object()
+            .property(
+                "kind",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::AnyValue)
+                    .enum_values(Some(site_kinds))
+                    .description(Some(
+                        "the central kinds are executed once for the health system",
+                    )),
+            )
+            .required("kind")
+            .property("scope", one("site"))
+            .required("scope")
+            .property(
+                "site_id",
+                text().min_length(Some(1)).description(Some(
+                    "the site it covers (no coverage: it covers its own site)",
+                )),
+            )
+            .required("site_id"),
+    );
+    OneOfBuilder::new()
+        .item(health_system.additional_properties(Some(AdditionalProperties::FreeForm(false))))
+        .item(site.additional_properties(Some(AdditionalProperties::FreeForm(false))))
+        .into()
+}
+
+fn open_object() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::Object)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,12 +4,12 @@
 use super::{empty_if_none, schema};
 use cellpath_domain::events::readiness::GapStatus;
 use cellpath_domain::readiness::Severity;
-use cellpath_domain::{Date, Role};
+use cellpath_domain::{Date, LedgerInt, Role};
 use cellpath_store as rows;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayBuilder, ObjectBuilder, SchemaType, Type,
+    AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, SchemaType, Type,
 };
 use utoipa::openapi::{RefOr, Schema};
 
@@ -166,6 +166,74 @@ pub fn findings() -> RefOr<Schema> {
 /// A list of the document's gaps.
 pub fn gaps() -> RefOr<Schema> {
     schema::list_of("Gap").into()
+}
+
+/// What a visit observed, as a request gives it (`cellpath_domain::readiness::Observation`).
+pub fn observation_inputs() -> RefOr<Schema> {
+    let text = || ObjectBuilder::new().schema_type(Type::String);
+    let value = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Boolean))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(-LedgerInt::MAX))
+                .maximum(Some(LedgerInt::MAX)),
+        )
+        .item(text())
+        .item(ArrayBuilder::new().items(text()))
+        .description(Some(
+            "yes/no, a whole number, a window HH:MM-HH:MM or a list of names, as the capability takes",
+        ));
+    ArrayBuilder::new()
+        .items(
+            closed()
+                .property("facility_id", text())
+                .required("facility_id")
+                .property("capability", text())
+                .required("capability")
+                .property("value", value)
+                .required("value")
+                .property("note", text()),
+        )
+        .into()
+}
+
+/// Findings by area, as a request gives them.
+pub fn finding_inputs() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some("area → text"))
+        .additional_properties(Some(AdditionalProperties::RefOr(schema::notes())))
+        .into()
+}
+
+/// Files attached to a visit by their metadata (`cellpath_domain::readiness::Attachment`).
+pub fn attachment_inputs() -> RefOr<Schema> {
+    let text = || ObjectBuilder::new().schema_type(Type::String);
+    ArrayBuilder::new()
+        .items(
+            closed()
+                .property("name", text())
+                .required("name")
+                .property("media_type", text())
+                .required("media_type")
+                .property("bytes", schema::count())
+                .required("bytes")
+                .property("sha256", text().pattern(Some("^[0-9a-fA-F]{64}$")))
+                .required("sha256"),
+        )
+        .into()
+}
+
+fn closed() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+}
+
+/// The names of who visited.
+pub fn names() -> RefOr<Schema> {
+    ArrayBuilder::new().items(schema::name()).into()
 }
 
 #[cfg(test)]

@@ -194,3 +194,44 @@ pub fn named(name: &str) -> RefOr<Schema> {
 pub fn texts() -> RefOr<Schema> {
     ArrayBuilder::new().items(text()).into()
 }
+
+/// A day a request gives: `YYYY-MM-DD`, a real date from 1900 to 2200.
+pub fn day() -> RefOr<Schema> {
+    text()
+        .pattern(Some(DAY))
+        .description(Some("YYYY-MM-DD, from 1900 to 2200"))
+        .into()
+}
+
+/// Free text: up to 4,000 characters, lines allowed (trimmed, not empty).
+pub fn notes() -> RefOr<Schema> {
+    text()
+        .min_length(Some(1))
+        .max_length(Some(4000))
+        .pattern(Some(LINES))
+        .into()
+}
+
+/// A SHA-256 as 64 lower-case hex digits.
+pub fn sha256() -> RefOr<Schema> {
+    text().pattern(Some("^[0-9a-f]{64}$")).into()
+}
+
+/// A count the ledger records: from 0 to 2^53 − 1.
+pub fn count() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
+        .maximum(Some(cellpath_domain::LedgerInt::MAX))
+        .into()
+}
+
+/// A password re-entered to sign, sent as typed.
+pub fn signing_password() -> RefOr<Schema> {
+    text().into()
+}
+
+/// A step of a process map (`cellpath_domain::process_map::Step`, written in the document).
+pub fn step() -> RefOr<Schema> {
+    named("Step")
+}

@@ -15,9 +15,12 @@ use cellpath_app::contracting::{
 };
 use cellpath_app::onboarding::{LivePlan, Pipeline as OnboardingPipeline};
 use cellpath_app::views::contracting::{Agreement, DeliverableRecord, SiteAuthorization};
+use cellpath_app::views::schema;
+use cellpath_domain::contracting::AgreementStatus;
 use cellpath_domain::contracting::template::TrackTemplate;
 use cellpath_domain::{Date, LedgerInt};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// A partnership's agreements.
 type AgreementList = List<Agreement>;
@@ -48,7 +51,7 @@ pub async fn list(
     post,
     path = "/api/v1/partnerships/{id}/agreements",
     operation_id = "createAgreement",
-    request_body = ref("#/components/schemas/AgreementInput"),
+    request_body = AgreementInput,
     responses((status = 201, body = Agreement))
 )]
 pub async fn create(
@@ -65,9 +68,11 @@ pub async fn create(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AgreementMove)]
 pub struct Move {
+    #[schema(schema_with = schema::vocabulary::<AgreementStatus>)]
     status: String,
 }
 
@@ -76,7 +81,7 @@ pub struct Move {
     post,
     path = "/api/v1/agreements/{id}/moves",
     operation_id = "moveAgreement",
-    request_body = ref("#/components/schemas/AgreementMove"),
+    request_body = Move,
     responses((status = 200, body = Agreement))
 )]
 pub async fn move_to(
@@ -97,12 +102,15 @@ pub async fn move_to(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AgreementDates)]
 pub struct Dates {
+    #[schema(schema_with = schema::day)]
     effective_on: String,
     /// Left out or '' when the agreement does not expire.
     #[serde(default)]
+    #[schema(schema_with = cellpath_app::views::contracting::expiry_day)]
     expires_on: String,
 }
 
@@ -111,7 +119,7 @@ pub struct Dates {
     post,
     path = "/api/v1/agreements/{id}/dates",
     operation_id = "setAgreementDates",
-    request_body = ref("#/components/schemas/AgreementDates"),
+    request_body = Dates,
     responses((status = 200, body = Agreement))
 )]
 pub async fn dates(
@@ -137,7 +145,7 @@ pub async fn dates(
     post,
     path = "/api/v1/agreements/{id}/documents",
     operation_id = "addAgreementDocument",
-    request_body = ref("#/components/schemas/AgreementDocument"),
+    request_body = DocumentInput,
     responses((status = 200, body = Agreement))
 )]
 pub async fn add_document(
@@ -160,7 +168,7 @@ pub async fn add_document(
     post,
     path = "/api/v1/agreements/{id}/amendments",
     operation_id = "addAgreementAmendment",
-    request_body = ref("#/components/schemas/AgreementAmendment"),
+    request_body = AmendmentInput,
     responses((status = 200, body = Agreement))
 )]
 pub async fn add_amendment(
@@ -181,7 +189,7 @@ pub async fn add_amendment(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Joinder {
     site_ids: Vec<String>,
@@ -192,7 +200,7 @@ pub struct Joinder {
     post,
     path = "/api/v1/agreements/{id}/joinders",
     operation_id = "joinSites",
-    request_body = ref("#/components/schemas/Joinder"),
+    request_body = Joinder,
     responses((status = 200, body = Agreement))
 )]
 pub async fn join(
@@ -213,14 +221,19 @@ pub async fn join(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DeliverableInput)]
 pub struct RecordDeliverable {
     site_id: String,
     program_id: String,
+    #[schema(schema_with = cellpath_app::views::contracting::recordable_deliverable)]
     deliverable: String,
+    #[schema(schema_with = schema::day)]
     done_on: String,
+    #[schema(schema_with = schema::notes)]
     evidence: String,
+    #[schema(schema_with = schema::signing_password)]
     password: String,
 }
 
@@ -229,7 +242,7 @@ pub struct RecordDeliverable {
     post,
     path = "/api/v1/partnerships/{id}/deliverables",
     operation_id = "recordDeliverable",
-    request_body = ref("#/components/schemas/DeliverableInput"),
+    request_body = RecordDeliverable,
     responses((status = 201, body = DeliverableRecord))
 )]
 pub async fn record_deliverable(
@@ -258,10 +271,13 @@ pub async fn record_deliverable(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DeliverableRevocation)]
 pub struct RevokeDeliverable {
+    #[schema(schema_with = schema::notes)]
     reason: String,
+    #[schema(schema_with = schema::signing_password)]
     password: String,
 }
 
@@ -271,7 +287,7 @@ pub struct RevokeDeliverable {
     post,
     path = "/api/v1/deliverables/{id}/revoke",
     operation_id = "revokeDeliverable",
-    request_body = ref("#/components/schemas/DeliverableRevocation"),
+    request_body = RevokeDeliverable,
     responses((status = 200, body = DeliverableRecord))
 )]
 pub async fn revoke_deliverable(

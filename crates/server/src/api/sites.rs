@@ -12,11 +12,13 @@ use cellpath_app::sitemaps::SiteMapView;
 use cellpath_app::views::audit::Signature;
 use cellpath_app::views::programs::Program;
 use cellpath_app::views::readiness::{Gap, SiteVisit};
+use cellpath_app::views::schema;
 use cellpath_app::views::site_maps::{MapProposal, SiteMapVersion};
-use cellpath_domain::process_map::Step;
+use cellpath_domain::process_map::{SignatureMeaning, Step};
 use cellpath_domain::readiness::Requirement;
 use cellpath_domain::refinement::SiteRefinement;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// A partnership's site map versions.
 type SiteMapVersionList = List<SiteMapVersion>;
@@ -40,7 +42,7 @@ pub async fn list_site_maps(
     Ok(axum::Json(list).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartSiteMap {
     site_id: String,
@@ -54,7 +56,7 @@ pub struct StartSiteMap {
     post,
     path = "/api/v1/partnerships/{id}/site-maps",
     operation_id = "startSiteMap",
-    request_body = ref("#/components/schemas/StartSiteMap"),
+    request_body = StartSiteMap,
     responses((status = 201, body = SiteMapVersion))
 )]
 pub async fn start_site_map(
@@ -127,10 +129,12 @@ pub async fn refine_site_map(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Proposal {
+    #[schema(schema_with = schema::step)]
     step: Step,
+    #[schema(schema_with = schema::notes)]
     reason: String,
 }
 
@@ -139,7 +143,7 @@ pub struct Proposal {
     post,
     path = "/api/v1/site-maps/{id}/proposals",
     operation_id = "proposeChange",
-    request_body = ref("#/components/schemas/Proposal"),
+    request_body = Proposal,
     responses((status = 201, body = MapProposal))
 )]
 pub async fn propose(
@@ -161,10 +165,11 @@ pub async fn propose(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     accept: bool,
+    #[schema(schema_with = schema::notes)]
     reason: String,
 }
 
@@ -173,7 +178,7 @@ pub struct Decision {
     post,
     path = "/api/v1/proposals/{id}/decision",
     operation_id = "decideProposal",
-    request_body = ref("#/components/schemas/Decision"),
+    request_body = Decision,
     responses((status = 200, body = MapProposal))
 )]
 pub async fn decide(
@@ -194,10 +199,12 @@ pub async fn decide(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignSiteMap {
+    #[schema(schema_with = schema::vocabulary::<SignatureMeaning>)]
     meaning: String,
+    #[schema(schema_with = schema::signing_password)]
     password: String,
 }
 
@@ -206,7 +213,7 @@ pub struct SignSiteMap {
     post,
     path = "/api/v1/site-maps/{id}/signatures",
     operation_id = "signSiteMap",
-    request_body = ref("#/components/schemas/SignSiteMap"),
+    request_body = SignSiteMap,
     responses((status = 201, body = Signature))
 )]
 pub async fn sign_site_map(
@@ -257,7 +264,7 @@ pub async fn set_requirements(
     post,
     path = "/api/v1/partnerships/{id}/visits",
     operation_id = "recordVisit",
-    request_body = ref("#/components/schemas/VisitInput"),
+    request_body = VisitInput,
     responses((status = 201, body = SiteVisit))
 )]
 pub async fn record_visit(
@@ -313,10 +320,12 @@ pub async fn analyze(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseGap {
+    #[schema(schema_with = schema::notes)]
     evidence: String,
+    #[schema(schema_with = schema::signing_password)]
     password: String,
 }
 
@@ -325,7 +334,7 @@ pub struct CloseGap {
     post,
     path = "/api/v1/gaps/{id}/close",
     operation_id = "closeGap",
-    request_body = ref("#/components/schemas/CloseGap"),
+    request_body = CloseGap,
     responses((status = 200, body = Gap))
 )]
 pub async fn close_gap(
