@@ -42,7 +42,7 @@ fn recorded_verdict(
 }
 
 /// What a notice is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
     /// An executed agreement lapses soon.
@@ -56,7 +56,8 @@ pub enum NoticeKind {
 }
 
 /// One thing an organization is told, with the sentence a person reads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Notice {
     /// The record it comes from: an expiry reminder's id, or for an authorization, suspension
     /// or reinstatement the event that recorded it (`ledger:seq`).
@@ -64,15 +65,19 @@ pub struct Notice {
     pub kind: NoticeKind,
     /// When it was recorded on the ledger (microseconds since the epoch); notices are listed
     /// newest first by it.
+    #[schema(schema_with = crate::views::schema::micros)]
     pub recorded_at: i64,
     /// `YYYY-MM-DD`: the day the reminder was given, or since when the authorization holds.
+    #[schema(schema_with = crate::views::schema::date)]
     pub on: String,
     pub partnership_id: String,
     pub partnership_name: String,
     /// The other party of the partnership, from the reader's side.
     pub partner_name: String,
     pub agreement_id: Option<String>,
+    #[schema(schema_with = agreement_kind)]
     pub agreement_kind: Option<AgreementKind>,
+    #[schema(schema_with = crate::views::schema::maybe_date)]
     pub expires_on: Option<String>,
     pub days_left: Option<i64>,
     pub site_id: Option<String>,
@@ -82,6 +87,15 @@ pub struct Notice {
     /// What went missing, for a suspension (the gate's sentences).
     pub missing: Vec<String>,
     pub text: String,
+}
+
+/// An agreement's kind, or null.
+fn agreement_kind() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(crate::views::schema::vocabulary::<AgreementKind>())
+        .into()
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {

@@ -4,7 +4,7 @@
 //! today — and the pipeline of every site of every partnership of an organization with its
 //! status, days in onboarding, predicted day (P50/P90) and what blocks it (the gate's words).
 
-use crate::contracting::{GateItem, GateRecord, GateView, plan_of_template};
+use crate::contracting::{GateRecord, GateView, plan_of_template};
 use crate::plans::PlanReport;
 use crate::{App, AppError, Caller};
 use cellpath_domain::contracting::gate::AuthorizationStatus;
@@ -15,8 +15,12 @@ use cellpath_domain::contracting::{AgreementStatus, Missing, Scope};
 use cellpath_domain::{Date, PartnershipStatus};
 use cellpath_planning::contracting::{Comparison, Entry, Planner, Report, Strategy, whole_day};
 use cellpath_store::{Page, Partnership, Program, Site, SiteAuthorization};
-use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+
+pub use crate::views::onboarding::{
+    DoneItem, Lapse, LapseAt, LivePlan, OverdueGap, Pipeline, PipelineCounts, PipelineRow,
+    Prediction, SiteOutlook, StrategyOutlook,
+};
 
 /// Monte Carlo runs of a live plan: P90 is stable to well under a day at this count.
 pub const LIVE_ITERATIONS: u32 = 10_000;
@@ -24,132 +28,6 @@ pub const LIVE_ITERATIONS: u32 = 10_000;
 pub const LIVE_SEED: u64 = 20_261_125;
 /// A request shares the machine with everyone else's; the numbers do not depend on threads.
 const MAX_THREADS: usize = 4;
-
-/// A template item already done at a site (or for the health system), at its real date.
-#[derive(Debug, Clone, Serialize)]
-pub struct DoneItem {
-    /// The planner's instance name: `msa` (central track) or `LUH-MAIN:quality`.
-    pub instance: String,
-    pub key: String,
-    /// The site's code (the plan's site name); `None` for the central track.
-    pub site: Option<String>,
-    pub on: String,
-}
-
-/// When a site is predicted to be authorized, as dates (never before today).
-#[derive(Debug, Clone, Serialize)]
-pub struct Prediction {
-    /// On most-likely durations.
-    pub planned: String,
-    pub p50: String,
-    pub p90: String,
-}
-
-/// An executed agreement a site counts on that lapses before the site is expected to be
-/// authorized, or while the plan still runs (before the last site's P90).
-#[derive(Debug, Clone, Serialize)]
-pub struct Lapse {
-    pub agreement_id: String,
-    /// `quality_agreement`, …
-    pub kind: String,
-    /// `YYYY-MM-DD`: the first day it no longer binds.
-    pub expires_on: String,
-    /// The sentence a person reads.
-    pub text: String,
-}
-
-/// A [`Lapse`] with the program and site it holds back.
-#[derive(Debug, Clone, Serialize)]
-pub struct LapseAt {
-    pub program_id: String,
-    pub program_name: String,
-    pub site_id: String,
-    pub site_code: String,
-    #[serde(flatten)]
-    pub lapse: Lapse,
-}
-
-/// An open blocking gap past its due date (the gate lists open blocking gaps as a count; the
-/// overdue ones are named).
-#[derive(Debug, Clone, Serialize)]
-pub struct OverdueGap {
-    pub gap_id: String,
-    pub due_on: String,
-    pub days_overdue: i64,
-    /// "Overdue by 12 days (due 2026-11-24): …the requirement…"
-    pub text: String,
-}
-
-/// Where one site stands for one program.
-#[derive(Debug, Clone, Serialize)]
-pub struct SiteOutlook {
-    pub site_id: String,
-    pub site_code: String,
-    pub site_name: String,
-    /// `authorized`, `suspended` (was authorized, the gate no longer holds) or `onboarding`.
-    pub status: &'static str,
-    /// The day recorded for the status (authorized or suspended since), if recorded.
-    pub since: Option<String>,
-    /// The later of the partnership's start and the site's creation — or, when the site's own
-    /// work (a site-scope item) was done before (e.g. entered after the fact), that earlier day.
-    pub started_on: String,
-    /// The day the site's gate first held: its last item's real date when every item is done
-    /// (never after the first authorization was recorded), else the day it was recorded.
-    pub authorized_on: Option<String>,
-    /// From `started_on` to `authorized_on` (a suspension later does not add to it), or to
-    /// today while it never was authorized.
-    pub days_in_onboarding: i64,
-    /// Template items the gate does not list as missing for this site (central ones
-    /// included), of `items`: done + the gate's missing agreements and deliverables = items.
-    pub done: usize,
-    pub items: usize,
-    /// `None` once authorized.
-    pub prediction: Option<Prediction>,
-    /// The gate's missing items, in words.
-    pub blockers: Vec<GateItem>,
-    /// Open blocking gaps past their due date, most overdue first.
-    pub overdue: Vec<OverdueGap>,
-    /// Executed agreements it counts on that lapse too soon.
-    pub lapsing: Vec<Lapse>,
-}
-
-/// One strategy's answer for the partnership as a whole.
-#[derive(Debug, Clone, Serialize)]
-pub struct StrategyOutlook {
-    pub strategy: &'static str,
-    /// When the last site is authorized.
-    pub last_site: Prediction,
-    pub critical_path: Vec<String>,
-}
-
-/// The live plan of one partnership and program.
-#[derive(Debug, Clone, Serialize)]
-pub struct LivePlan {
-    pub partnership_id: String,
-    pub partnership_name: String,
-    pub program_id: String,
-    pub program_name: String,
-    /// Day 0 of the plan: the partnership's start, or an earlier day something was done.
-    pub start: String,
-    pub today: String,
-    /// Today counted from day 0 (open items start no earlier).
-    pub today_day: i64,
-    pub iterations: u32,
-    pub seed: u64,
-    /// Each track item's key (the planner's entry id) and its few words for people.
-    pub labels: BTreeMap<String, String>,
-    pub done: Vec<DoneItem>,
-    /// Every active site of the health system, each with its dual-track prediction.
-    pub sites: Vec<SiteOutlook>,
-    pub dual_track: StrategyOutlook,
-    /// The baseline: each site negotiating everything itself, from the same facts.
-    pub sequential: StrategyOutlook,
-    /// Days dual-track saves over sequential until the last site (planned, P50, P90).
-    pub days_saved: [i64; 3],
-    /// The planner's reports, for charts.
-    #[serde(skip)]
-    pub report: PlanReport,
-}
 
 /// No day before `today` for the sites still `waiting` (and for the last site while any
 /// waits): the planner puts a site whose items are all done on the day of its last item, but
@@ -261,45 +139,6 @@ fn lapsing(
 /// A joinder extends an executed central agreement to one more site: a short amendment the
 /// affiliate signs, days [min, most likely, max] (an estimate to tune, not a measured figure).
 const JOINDER_DAYS: [f64; 3] = [5.0, 15.0, 45.0];
-
-/// A row of the pipeline: a site × program of one partnership.
-#[derive(Debug, Clone, Serialize)]
-pub struct PipelineRow {
-    pub partnership_id: String,
-    pub partnership_name: String,
-    pub partnership_status: PartnershipStatus,
-    /// The other side's name.
-    pub partner: String,
-    pub program_id: String,
-    pub program_name: String,
-    #[serde(flatten)]
-    pub site: SiteOutlook,
-}
-
-/// A page of the pipeline: the rows of the page's partnerships, and where the pages stand.
-#[derive(Debug, Clone, Serialize)]
-pub struct Pipeline {
-    pub org_id: String,
-    pub today: String,
-    /// Every active partnership (started by `today`) of the organization: what is paged.
-    pub partnerships: usize,
-    /// Partnerships on a page, and how many come before this one.
-    pub limit: i64,
-    pub offset: i64,
-    /// Where the next page starts, while there is one.
-    pub next_offset: Option<i64>,
-    /// Every site × program of every partnership (not only this page's) by status.
-    pub counts: PipelineCounts,
-    pub rows: Vec<PipelineRow>,
-}
-
-/// How many site × program rows of the whole pipeline are in each status.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct PipelineCounts {
-    pub authorized: usize,
-    pub onboarding: usize,
-    pub suspended: usize,
-}
 
 impl PipelineCounts {
     fn add(&mut self, status: &str) {

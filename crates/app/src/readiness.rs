@@ -26,30 +26,38 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 
 pub use cellpath_domain::readiness::Attachment;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisitInput {
     pub site_id: String,
     /// `YYYY-MM-DD`.
+    #[schema(schema_with = crate::views::schema::day)]
     pub visited_on: String,
+    #[schema(schema_with = crate::views::readiness::names)]
     pub visitors: Vec<String>,
     pub facility_ids: Vec<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::views::readiness::observation_inputs)]
     pub observations: Vec<Observation>,
     /// Free-text findings by area.
     #[serde(default)]
+    #[schema(schema_with = crate::views::readiness::finding_inputs)]
     pub findings: BTreeMap<String, String>,
     #[serde(default)]
+    #[schema(schema_with = crate::views::readiness::attachment_inputs)]
     pub attachments: Vec<Attachment>,
 }
 
 /// Readiness of one site for one program.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReadinessView {
     pub site_id: String,
     pub program_id: String,
+    #[schema(schema_with = crate::views::readiness::findings)]
     pub findings: Vec<Finding>,
     pub percent: u32,
+    #[schema(schema_with = crate::views::readiness::gaps)]
     pub gaps: Vec<Gap>,
     pub open_blocking: usize,
     pub visits: usize,

@@ -32,21 +32,56 @@ pub enum Side {
 }
 
 /// A site map version as people read it: its effective map, proposals, signatures, status.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SiteMapView {
+    #[schema(schema_with = site_map_version)]
     pub version: SiteMapVersion,
+    #[schema(schema_with = crate::views::site_maps::refinement)]
     pub refinement: SiteRefinement,
+    #[schema(schema_with = proposals)]
     pub proposals: Vec<MapProposal>,
     /// SHA-256 of what both sides sign: the effective map, the site's details, and what it
     /// refines.
     pub content_hash: String,
+    #[schema(schema_with = signatures)]
     pub signatures: Vec<SignatureRow>,
     pub signed_by_health_system: bool,
     pub signed_by_manufacturer: bool,
+    #[schema(schema_with = crate::views::schema::vocabulary::<SiteMapStatus>)]
     pub status: SiteMapStatus,
+    #[schema(schema_with = scan_burden_schema)]
     pub scan_burden: ScanBurden,
     #[serde(skip)]
+    #[schema(ignore)]
     pub effective: Option<ValidMap>,
+}
+
+// The rows a site map view holds serialize as their views (`views::site_maps`, `views::audit`).
+fn site_map_version() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    crate::views::schema::named("SiteMapVersion")
+}
+fn proposals() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    crate::views::schema::list_of("MapProposal").into()
+}
+fn signatures() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    crate::views::schema::list_of("Signature").into()
+}
+/// `cellpath_domain::process_map::ScanBurden`.
+fn scan_burden_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
+    let count = || {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(0))
+    };
+    ObjectBuilder::new()
+        .property("scans_per_case", count())
+        .required("scans_per_case")
+        .property("distinct_locations", count())
+        .required("distinct_locations")
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .into()
 }
 
 /// An ended partnership keeps its record, and takes no more work.

@@ -6,16 +6,23 @@
 //!   and list it there;
 //! - written by hand: the [`BY_HAND`] table and the `json!` schemas of [`schemas`].
 //!
+//! A derived operation whose request body is a domain type (`ProgramFacts`, `ProcessMap`,
+//! `SiteRefinement`, requirements, a track template) names its schema with
+//! `request_body = ref(…)`; that schema, and those of the domain types inside (`Step`,
+//! `ProductUnit`, `Coverage`), are still written in [`schemas`] (`domain` stays free of
+//! utoipa), with their vocabularies read from the domain's enums ([`words`]). View fields that
+//! hold such a type name it the same way (`cellpath_app::views::schema::named`).
+//!
 //! Either way, [`build`] adds what a derive cannot express, the same for every operation: path
 //! parameters, `If-Match`, `Idempotency-Key`, query parameters, the problem+json errors, the
 //! bearer security and the note that a token never signs alone. [`OPERATIONS`] lists them all
 //! (read from the document). A snapshot test compares the document with
 //! `crates/server/openapi.json`, and a route test checks every operation is routed.
 
-use crate::api::{cases, ledgers, records, tokens};
+use crate::api::{cases, contracts, ledgers, notices, programs, records, sites, tokens};
 use axum::Json;
-use cellpath_app::views::schema::{self, DAY, LINES};
-use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Deliverable, Scope};
+use cellpath_app::views::schema;
+use cellpath_domain::contracting::{AgreementKind, Deliverable, Scope};
 use cellpath_domain::events::cases::{CaseState, PriorAuthorizationStatus};
 use cellpath_domain::process_map::{RecordedIn, SignatureMeaning, Stage, StepKind};
 use cellpath_domain::program::{IdentifierKind, Issuer, Modality};
@@ -69,6 +76,44 @@ pub type Operation = (
     ledgers::sign,
     cases::list_site_cases,
     cases::list_partnership_cases,
+    programs::list,
+    programs::create,
+    programs::get,
+    programs::update,
+    programs::list_maps,
+    programs::create_map,
+    programs::get_map,
+    programs::update_map,
+    programs::publish_map,
+    sites::set_requirements,
+    sites::list_site_maps,
+    sites::start_site_map,
+    sites::get_site_map,
+    sites::refine_site_map,
+    sites::propose,
+    sites::sign_site_map,
+    sites::decide,
+    sites::record_visit,
+    sites::readiness,
+    sites::analyze,
+    sites::close_gap,
+    contracts::get_track_template,
+    contracts::set_track_template,
+    contracts::list,
+    contracts::create,
+    contracts::expiring,
+    contracts::move_to,
+    contracts::dates,
+    contracts::add_document,
+    contracts::add_amendment,
+    contracts::join,
+    contracts::record_deliverable,
+    contracts::revoke_deliverable,
+    contracts::review,
+    contracts::gate,
+    contracts::live_plan,
+    contracts::pipeline,
+    notices::list,
 ))]
 pub struct Derived;
 
@@ -130,249 +175,6 @@ fn derived_operations(doc: &'static Value) -> Vec<Operation> {
 pub const BY_HAND: &[Operation] = &[
     (
         "get",
-        "/api/v1/programs",
-        "listPrograms",
-        "Programs the caller can see (own, and partners' through a partnership)",
-        None,
-        200,
-        "ProgramPage",
-    ),
-    (
-        "post",
-        "/api/v1/programs",
-        "createProgram",
-        "Create a program of the caller's manufacturer",
-        Some("ProgramFacts"),
-        201,
-        "Program",
-    ),
-    (
-        "get",
-        "/api/v1/programs/{id}",
-        "getProgram",
-        "One program",
-        None,
-        200,
-        "Program",
-    ),
-    (
-        "patch",
-        "/api/v1/programs/{id}",
-        "updateProgram",
-        "Replace a program's facts (If-Match required)",
-        Some("ProgramFacts"),
-        200,
-        "Program",
-    ),
-    (
-        "get",
-        "/api/v1/programs/{id}/maps",
-        "listMapVersions",
-        "A program's process map versions",
-        None,
-        200,
-        "MapVersionList",
-    ),
-    (
-        "post",
-        "/api/v1/programs/{id}/maps",
-        "createMapVersion",
-        "Add a draft process map version (validated)",
-        Some("ProcessMap"),
-        201,
-        "MapVersion",
-    ),
-    (
-        "get",
-        "/api/v1/maps/{id}",
-        "getMapVersion",
-        "One process map version",
-        None,
-        200,
-        "MapVersion",
-    ),
-    (
-        "patch",
-        "/api/v1/maps/{id}",
-        "updateMapVersion",
-        "Replace a draft map (If-Match required)",
-        Some("ProcessMap"),
-        200,
-        "MapVersion",
-    ),
-    (
-        "post",
-        "/api/v1/maps/{id}/publish",
-        "publishMapVersion",
-        "Publish a draft map; published versions never change (If-Match required)",
-        None,
-        200,
-        "MapVersion",
-    ),
-    (
-        "put",
-        "/api/v1/programs/{id}/requirements",
-        "setRequirements",
-        "Replace a program's site requirements (If-Match required)",
-        Some("RequirementList"),
-        200,
-        "Program",
-    ),
-    (
-        "get",
-        "/api/v1/partnerships/{id}/site-maps",
-        "listSiteMaps",
-        "Site map versions of a partnership",
-        None,
-        200,
-        "SiteMapVersionList",
-    ),
-    (
-        "post",
-        "/api/v1/partnerships/{id}/site-maps",
-        "startSiteMap",
-        "Start a site's version of a program's published map (health system)",
-        Some("StartSiteMap"),
-        201,
-        "SiteMapVersion",
-    ),
-    (
-        "get",
-        "/api/v1/site-maps/{id}",
-        "getSiteMap",
-        "A site map version: effective map, proposals, signatures, status, scan burden",
-        None,
-        200,
-        "SiteMapView",
-    ),
-    (
-        "patch",
-        "/api/v1/site-maps/{id}",
-        "refineSiteMap",
-        "Replace the site's refinement (If-Match required)",
-        Some("SiteRefinement"),
-        200,
-        "SiteMapVersion",
-    ),
-    (
-        "post",
-        "/api/v1/site-maps/{id}/proposals",
-        "proposeChange",
-        "Propose a change to a controlled step, with a reason",
-        Some("Proposal"),
-        201,
-        "MapProposal",
-    ),
-    (
-        "post",
-        "/api/v1/site-maps/{id}/signatures",
-        "signSiteMap",
-        "Sign the version's content for your side (password re-entered)",
-        Some("SignSiteMap"),
-        201,
-        "Signature",
-    ),
-    (
-        "post",
-        "/api/v1/proposals/{id}/decision",
-        "decideProposal",
-        "Accept or reject a proposal with a reason (manufacturer; If-Match required)",
-        Some("Decision"),
-        200,
-        "MapProposal",
-    ),
-    (
-        "post",
-        "/api/v1/partnerships/{id}/visits",
-        "recordVisit",
-        "Record a site visit with observations and findings",
-        Some("VisitInput"),
-        201,
-        "SiteVisit",
-    ),
-    (
-        "get",
-        "/api/v1/partnerships/{id}/readiness/{site}/{program}",
-        "getReadiness",
-        "Requirements judged at a site, score and gaps",
-        None,
-        200,
-        "ReadinessView",
-    ),
-    (
-        "post",
-        "/api/v1/partnerships/{id}/readiness/{site}/{program}/analysis",
-        "analyzeGaps",
-        "Open a gap for every unmet requirement without one",
-        None,
-        201,
-        "GapList",
-    ),
-    (
-        "post",
-        "/api/v1/gaps/{id}/close",
-        "closeGap",
-        "Close a gap with evidence and an e-signature (If-Match required)",
-        Some("CloseGap"),
-        200,
-        "Gap",
-    ),
-    (
-        "get",
-        "/api/v1/programs/{id}/track-template",
-        "getTrackTemplate",
-        "A program's track template (the standard one until it sets its own)",
-        None,
-        200,
-        "TrackTemplateView",
-    ),
-    (
-        "put",
-        "/api/v1/programs/{id}/track-template",
-        "setTrackTemplate",
-        "Replace a program's track template (If-Match required; \"1\" while standard)",
-        Some("TrackTemplate"),
-        200,
-        "TrackTemplateView",
-    ),
-    (
-        "get",
-        "/api/v1/partnerships/{id}/agreements",
-        "listAgreements",
-        "A partnership's agreements",
-        None,
-        200,
-        "AgreementList",
-    ),
-    (
-        "post",
-        "/api/v1/partnerships/{id}/agreements",
-        "createAgreement",
-        "Start tracking an agreement (central kinds at health_system scope only)",
-        Some("AgreementInput"),
-        201,
-        "Agreement",
-    ),
-    (
-        "get",
-        "/api/v1/partnerships/{id}/agreements/expiring",
-        "listExpiringAgreements",
-        "Executed agreements that lapse within ?within=N days (default 90), soonest first",
-        None,
-        200,
-        "ExpiryReminderList",
-    ),
-    (
-        "get",
-        "/api/v1/notices",
-        "listNotices",
-        "Notices of the caller's organization across its partnerships, newest first: expiry reminders and site authorizations (authorized, suspended with what is missing, reinstated)",
-        None,
-        200,
-        "NoticePage",
-    ),
-    (
-        "get",
         "/api/v1/identifiers/check",
         "checkIdentifier",
         "Read a scanned or typed ISBT 128 identifier (a donation identification number with or without =, flags and check character, or a &/ chain of identity identifier): its parts, or what is wrong with it (valid false, and for a DIN the correct check character)",
@@ -397,105 +199,6 @@ pub const BY_HAND: &[Operation] = &[
         None,
         200,
         "DocumentBytes",
-    ),
-    (
-        "post",
-        "/api/v1/agreements/{id}/moves",
-        "moveAgreement",
-        "Move an agreement along its status path (If-Match required)",
-        Some("AgreementMove"),
-        200,
-        "Agreement",
-    ),
-    (
-        "post",
-        "/api/v1/agreements/{id}/dates",
-        "setAgreementDates",
-        "Set an agreement's effective and expiry dates (If-Match required)",
-        Some("AgreementDates"),
-        200,
-        "Agreement",
-    ),
-    (
-        "post",
-        "/api/v1/agreements/{id}/documents",
-        "addAgreementDocument",
-        "Add a document version by its SHA-256 (If-Match required)",
-        Some("AgreementDocument"),
-        200,
-        "Agreement",
-    ),
-    (
-        "post",
-        "/api/v1/agreements/{id}/amendments",
-        "addAgreementAmendment",
-        "Add an amendment (If-Match required)",
-        Some("AgreementAmendment"),
-        200,
-        "Agreement",
-    ),
-    (
-        "post",
-        "/api/v1/agreements/{id}/joinders",
-        "joinSites",
-        "Extend a named coverage with more of the health system's sites (If-Match required)",
-        Some("Joinder"),
-        200,
-        "Agreement",
-    ),
-    (
-        "post",
-        "/api/v1/partnerships/{id}/deliverables",
-        "recordDeliverable",
-        "Record a gate deliverable done, e-signed (password re-entered)",
-        Some("DeliverableInput"),
-        201,
-        "DeliverableRecord",
-    ),
-    (
-        "post",
-        "/api/v1/deliverables/{id}/revoke",
-        "revokeDeliverable",
-        "Revoke a recorded deliverable that no longer holds, with the reason, e-signed (password re-entered; If-Match required)",
-        Some("DeliverableRevocation"),
-        200,
-        "DeliverableRecord",
-    ),
-    (
-        "post",
-        "/api/v1/partnerships/{id}/authorizations/review",
-        "reviewAuthorizations",
-        "Record each site's authorization, suspension or reinstatement since the last review",
-        None,
-        200,
-        "SiteAuthorizationList",
-    ),
-    (
-        "get",
-        "/api/v1/partnerships/{id}/gate/{site}/{program}",
-        "getGate",
-        "Whether a site is authorized for a program today (or ?on=YYYY-MM-DD), or what is missing",
-        None,
-        200,
-        "GateView",
-    ),
-    (
-        "get",
-        "/api/v1/partnerships/{id}/plan/{program}",
-        "getLivePlan",
-        "When each site will be authorized for the program: done items at their real dates, open ones estimated from today (or ?on=YYYY-MM-DD), dual-track and sequential",
-        None,
-        200,
-        "LivePlan",
-    ),
-    (
-        "get",
-        "/api/v1/onboarding",
-        "getOnboardingPipeline",
-        "Every site of a page of the partnerships of the caller's organization (by name): status, days in onboarding, predicted authorization (P50/P90) and blockers; with the counts by status of all of them",
-        None,
-        200,
-        "OnboardingPipeline",
     ),
     (
         "post",
@@ -563,9 +266,6 @@ fn json_of(s: utoipa::openapi::RefOr<utoipa::openapi::Schema>) -> Value {
 fn text() -> Value {
     json!({ "type": "string" })
 }
-fn nullable_text() -> Value {
-    json!({ "type": ["string", "null"] })
-}
 fn int() -> Value {
     json!({ "type": "integer", "format": "int64" })
 }
@@ -578,20 +278,6 @@ fn object(required: &[&str], props: &[(&str, Value)]) -> Value {
         p.insert((*k).to_string(), v.clone());
     }
     json!({ "type": "object", "additionalProperties": false, "required": required, "properties": p })
-}
-fn page_of(item: &str) -> Value {
-    object(
-        &["items", "limit", "offset"],
-        &[
-            (
-                "items",
-                json!({ "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } }),
-            ),
-            ("limit", int()),
-            ("offset", int()),
-            ("next_offset", json!({ "type": ["integer", "null"] })),
-        ],
-    )
 }
 fn list_of(v: Value) -> Value {
     json!({ "type": "array", "items": v })
@@ -622,20 +308,8 @@ fn schemas() -> Value {
             ]))),
             ("list_prices", list_of(object(&["effective_on", "cents"], &[("effective_on", day()), ("cents", json!({ "type": "integer", "minimum": 1, "maximum": LEDGER_INT_MAX, "description": "US cents" }))]))),
         ]),
-        "Program": json!({ "type": "object", "required": ["id", "org_id", "name", "modality", "units", "identifiers", "list_prices", "requires_dual_verification", "version"], "properties": {
-            "id": text(), "org_id": text(), "name": text(), "modality": text(),
-            "units": list_of(json!({ "$ref": "#/components/schemas/ProductUnit" })),
-            "identifiers": { "type": "array" }, "list_prices": { "type": "array" },
-            "requires_dual_verification": { "type": "boolean" }, "version": int(), "created_at": micros(), "updated_at": micros(),
-        }}),
-        "ProgramPage": page_of("Program"),
         "ProcessMap": object(&[], &[("steps", list_of(json!({ "$ref": "#/components/schemas/Step" })))]),
-        "Step": step(),        "MapVersion": object(&["id", "program_id", "number", "status", "map", "content_hash", "version"], &[
-            ("id", text()), ("program_id", text()), ("number", int()), ("status", json!({ "enum": ["draft", "published"] })),
-            ("map", json!({ "$ref": "#/components/schemas/ProcessMap" })), ("content_hash", text()),
-            ("published_at", json!({ "type": ["integer", "null"] })), ("version", int()), ("created_at", micros()), ("updated_at", micros()),
-        ]),
-        "MapVersionList": list_of(json!({ "$ref": "#/components/schemas/MapVersion" })),
+        "Step": step(),
         "RequirementList": list_of(object(&["key", "capability", "check", "severity"], &[
             ("key", key()), ("capability", text()),
             ("check", json!({ "oneOf": [
@@ -647,7 +321,6 @@ fn schemas() -> Value {
             ], "description": "one of {\"at_least\": n}, {\"at_most\": n}, \"yes\", {\"covers\": \"HH:MM-HH:MM\"}, {\"contains\": name}" })),
             ("severity", json!({ "enum": words::<Severity>() })), ("description", text()),
         ])),
-        "StartSiteMap": object(&["site_id", "program_id"], &[("site_id", text()), ("program_id", text()), ("from", text())]),
         "SiteRefinement": object(&[], &[
             ("details", json!({ "type": "object", "description": "step key → what the site adds to it", "additionalProperties": object(&[], &[
                 ("owner_role", role()), ("location", text()), ("system", text()), ("notes", text()),
@@ -655,104 +328,10 @@ fn schemas() -> Value {
             ("overrides", json!({ "type": "object", "description": "step key → the site's changed step (site-owned steps only)", "additionalProperties": { "$ref": "#/components/schemas/Step" } })),
             ("local_steps", list_of(object(&["step"], &[("step", json!({ "$ref": "#/components/schemas/Step" })), ("before", list_of(text()))]))),
         ]),
-        "SiteMapVersion": json!({ "type": "object", "required": ["id", "partnership_id", "site_id", "program_id", "base_map_version_id", "number", "refinement", "version"] }),
-        "SiteMapVersionList": list_of(json!({ "$ref": "#/components/schemas/SiteMapVersion" })),
-        "SiteMapView": json!({ "type": "object", "required": ["version", "refinement", "proposals", "content_hash", "signatures", "status", "scan_burden"], "properties": {
-            "status": { "enum": ["draft", "awaiting_signature", "signed"] }, "content_hash": text(),
-            "signed_by_health_system": { "type": "boolean" }, "signed_by_manufacturer": { "type": "boolean" },
-            "scan_burden": object(&["scans_per_case", "distinct_locations"], &[("scans_per_case", int()), ("distinct_locations", int())]),
-        }}),
-        "Proposal": object(&["step", "reason"], &[("step", json!({ "$ref": "#/components/schemas/Step" })), ("reason", notes())]),
-        "MapProposal": json!({ "type": "object", "required": ["id", "site_map_version_id", "step_key", "proposed", "reason", "status", "version"] }),
-        "Decision": object(&["accept", "reason"], &[("accept", json!({ "type": "boolean" })), ("reason", notes())]),
-        "SignSiteMap": object(&["meaning", "password"], &[("meaning", meaning()), ("password", text())]),
-        "VisitInput": object(&["site_id", "visited_on", "visitors", "facility_ids"], &[
-            ("site_id", text()), ("visited_on", day()), ("visitors", list_of(name())), ("facility_ids", list_of(text())),
-            ("observations", list_of(object(&["facility_id", "capability", "value"], &[
-                ("facility_id", text()), ("capability", text()),
-                ("value", json!({ "oneOf": [{ "type": "boolean" }, ledger_int(), { "type": "string" }, list_of(text())], "description": "yes/no, a whole number, a window HH:MM-HH:MM or a list of names, as the capability takes" })),
-                ("note", text()),
-            ]))),
-            ("findings", json!({ "type": "object", "description": "area → text", "additionalProperties": notes() })),
-            ("attachments", list_of(object(&["name", "media_type", "bytes", "sha256"], &[("name", text()), ("media_type", text()), ("bytes", json!({ "type": "integer", "minimum": 0, "maximum": LEDGER_INT_MAX })), ("sha256", json!({ "type": "string", "pattern": "^[0-9a-fA-F]{64}$" }))]))),
-        ]),
-        "SiteVisit": json!({ "type": "object", "required": ["id", "partnership_id", "site_id", "visited_on", "version"] }),
-        "Gap": json!({ "type": "object", "required": ["id", "site_id", "program_id", "requirement_key", "severity", "status", "due_on", "version"] }),
-        "GapList": list_of(json!({ "$ref": "#/components/schemas/Gap" })),
-        "ReadinessView": json!({ "type": "object", "required": ["site_id", "program_id", "findings", "percent", "gaps", "open_blocking"] }),
-        "CloseGap": object(&["evidence", "password"], &[("evidence", notes()), ("password", text())]),
-        "AgreementInput": json!({ "oneOf": [
-            object(&["kind", "scope"], &[
-                ("kind", json!({ "enum": words::<AgreementKind>() })),
-                ("scope", json!({ "const": "health_system" })),
-                ("site_id", json!({ "const": "", "description": "a health-system agreement names no site" })),
-                ("coverage", json!({ "$ref": "#/components/schemas/Coverage" })),
-                ("owner_manufacturer", text()), ("owner_health_system", text()),
-            ]),
-            object(&["kind", "scope", "site_id"], &[
-                ("kind", json!({ "enum": AgreementKind::ALL.iter().filter(|k| !k.is_central()).map(|k| k.as_str()).collect::<Vec<_>>(), "description": "the central kinds are executed once for the health system" })),
-                ("scope", json!({ "const": "site" })),
-                ("site_id", json!({ "type": "string", "minLength": 1, "description": "the site it covers (no coverage: it covers its own site)" })),
-                ("owner_manufacturer", text()), ("owner_health_system", text()),
-            ]),
-        ]}),
         "Coverage": json!({ "oneOf": [
             object(&["covers"], &[("covers", json!({ "const": "all_sites" }))]),
             object(&["covers", "site_ids"], &[("covers", json!({ "const": "named" })), ("site_ids", json!({ "type": "array", "items": text(), "minItems": 1 }))]),
         ]}),
-        "Agreement": object(&["id", "partnership_id", "kind", "scope", "site_id", "status", "owner_manufacturer", "owner_health_system", "effective_on", "expires_on", "coverage", "documents", "amendments", "redline_rounds", "version"], &[
-            ("id", text()), ("partnership_id", text()), ("kind", text()), ("scope", text()),
-            ("site_id", json!({ "type": "string", "description": "'' for health_system scope" })),
-            ("status", json!({ "enum": words::<AgreementStatus>() })),
-            ("owner_manufacturer", text()), ("owner_health_system", text()),
-            ("effective_on", json!({ "type": "string", "description": "YYYY-MM-DD, or '' when not set" })),
-            ("expires_on", json!({ "type": "string", "description": "YYYY-MM-DD, or '' when it does not expire" })),
-            ("coverage", json!({ "$ref": "#/components/schemas/Coverage" })),
-            ("documents", list_of(object(&["name", "sha256", "bytes", "added_on"], &[("name", text()), ("sha256", text()), ("bytes", int()), ("added_on", text())]))),
-            ("amendments", list_of(object(&["title", "effective_on"], &[("title", text()), ("effective_on", text())]))),
-            ("redline_rounds", int()), ("version", int()), ("created_at", micros()), ("updated_at", micros()),
-        ]),
-        "AgreementList": list_of(json!({ "$ref": "#/components/schemas/Agreement" })),
-        "AgreementMove": object(&["status"], &[("status", json!({ "enum": words::<AgreementStatus>() }))]),
-        "AgreementDates": object(&["effective_on"], &[("effective_on", day()), ("expires_on", json!({ "type": "string", "pattern": format!("^$|{}", DAY), "description": "YYYY-MM-DD, the first day the agreement no longer binds (the gate stops counting it that day), or '' for none" }))]),
-        "AgreementDocument": object(&["name", "sha256", "bytes"], &[("name", name()), ("sha256", json!({ "type": "string", "pattern": "^[0-9a-f]{64}$" })), ("bytes", json!({ "type": "integer", "minimum": 0, "maximum": LEDGER_INT_MAX }))]),
-        "AgreementAmendment": object(&["title", "effective_on"], &[("title", notes()), ("effective_on", day())]),
-        "Joinder": object(&["site_ids"], &[("site_ids", list_of(text()))]),
-        "DeliverableInput": object(&["site_id", "program_id", "deliverable", "done_on", "evidence", "password"], &[
-            ("site_id", text()), ("program_id", text()),
-            ("deliverable", json!({ "enum": Deliverable::ALL.iter().filter(|d| **d != Deliverable::SiteMapSigned).map(|d| d.as_str()).collect::<Vec<_>>() })),
-            ("done_on", day()), ("evidence", notes()), ("password", text()),
-        ]),
-        "DeliverableRecord": object(&["id", "partnership_id", "site_id", "program_id", "deliverable", "done_on", "evidence", "revoked_on", "revoked_reason", "version"], &[
-            ("id", text()), ("partnership_id", text()), ("site_id", text()), ("program_id", text()), ("deliverable", text()),
-            ("done_on", text()), ("evidence", text()),
-            ("revoked_on", json!({ "type": "string", "description": "YYYY-MM-DD it stopped counting, or '' while it counts" })),
-            ("revoked_reason", text()),
-            ("version", int()), ("created_at", micros()), ("updated_at", micros()),
-        ]),
-        "DeliverableRevocation": object(&["reason", "password"], &[("reason", notes()), ("password", text())]),
-        "GateView": json!({ "type": "object", "required": ["partnership_id", "site_id", "program_id", "today", "authorized", "missing", "agreements", "deliverables"], "properties": {
-            "partnership_id": text(), "site_id": text(), "program_id": text(), "today": text(),
-            "authorized": { "type": "boolean" },
-            "missing": list_of(json!({ "type": "object", "required": ["missing", "text"], "properties": {
-                "missing": { "enum": ["partnership", "agreement", "deliverable", "blocking_gaps"] }, "text": text(),
-                "kind": text(), "reason": text(), "deliverable": text(), "count": int(),
-            }})),
-            "agreements": list_of(json!({ "$ref": "#/components/schemas/Agreement" })),
-            "deliverables": list_of(json!({ "$ref": "#/components/schemas/DeliverableRecord" })),
-            "recorded": json!({ "oneOf": [{ "type": "null" }, { "$ref": "#/components/schemas/SiteAuthorization" }] }),
-        }}),
-        "SiteAuthorization": object(&["id", "partnership_id", "site_id", "program_id", "status", "since", "missing", "version"], &[
-            ("id", text()), ("partnership_id", text()), ("site_id", text()), ("program_id", text()),
-            ("status", json!({ "enum": ["authorized", "suspended"] })),
-            ("since", json!({ "type": "string", "format": "date" })),
-            ("missing", list_of(text())),
-            ("version", int()), ("created_at", micros()), ("updated_at", micros()),
-        ]),
-        "ExpiryReminderList": list_of(object(&["agreement", "expires_on", "days_left"], &[
-            ("agreement", json!({ "$ref": "#/components/schemas/Agreement" })),
-            ("expires_on", json!({ "type": "string", "format": "date" })), ("days_left", int()),
-        ])),
         "TrackTemplate": object(&["items"], &[("items", list_of(object(&["key", "item", "scope", "days"], &[
             ("key", text()),
             ("item", json!({ "oneOf": [
@@ -763,26 +342,6 @@ fn schemas() -> Value {
             ("after", list_of(text())),
             ("days", json!({ "type": "array", "items": { "type": "integer", "minimum": 0, "maximum": 3650 }, "minItems": 3, "maxItems": 3, "description": "min, most likely, max" })),
         ])))]),
-        "TrackTemplateView": object(&["program_id", "template", "standard", "version"], &[
-            ("program_id", text()), ("template", json!({ "$ref": "#/components/schemas/TrackTemplate" })),
-            ("standard", json!({ "type": "boolean" })), ("version", int()),
-        ]),
-        "Notice": object(&["id", "kind", "recorded_at", "on", "partnership_id", "partnership_name", "partner_name", "missing", "text"], &[
-            ("id", text()),
-            ("kind", json!({ "enum": ["expiry_reminder", "site_authorized", "site_suspended", "site_reinstated"] })),
-            ("recorded_at", micros()),
-            ("on", json!({ "type": "string", "format": "date" })),
-            ("partnership_id", text()), ("partnership_name", text()),
-            ("partner_name", json!({ "type": "string", "description": "the other party, from the caller's side" })),
-            ("agreement_id", nullable_text()), ("agreement_kind", nullable_text()),
-            ("expires_on", json!({ "type": ["string", "null"], "format": "date" })),
-            ("days_left", json!({ "type": ["integer", "null"] })),
-            ("site_id", nullable_text()), ("site_name", nullable_text()),
-            ("program_id", nullable_text()), ("program_name", nullable_text()),
-            ("missing", list_of(text())),
-            ("text", text()),
-        ]),
-        "NoticePage": page_of("Notice"),
         "IdentifierCheck": {
             "type": "object",
             "required": ["value", "valid"],
@@ -807,7 +366,6 @@ fn schemas() -> Value {
                 "expected_check": { "type": ["string", "null"], "description": "a DIN's correct check character, when the one given is wrong" }
             }
         },
-        "SiteAuthorizationList": list_of(json!({ "$ref": "#/components/schemas/SiteAuthorization" })),
         "PatientInput": object(&["site_id", "name", "date_of_birth", "mrn"], &[
             ("site_id", text()), ("name", text()), ("date_of_birth", day()),
             ("mrn", json!({ "type": "string", "description": "the medical record number, 1–40 characters" })),
@@ -851,150 +409,11 @@ fn schemas() -> Value {
                 "payer": text(), "plan": text(), "reference": text(), "verified_by": text(), "verified_at": micros() } },
             "timeline": { "type": "array", "items": { "type": "object", "properties": { "at": micros(), "text": text() } } },
         } }),
-        "Prediction": object(&["planned", "p50", "p90"], &[
-            ("planned", date()), ("p50", date()), ("p90", date()),
-        ]),
-        "SiteOutlook": site_outlook(),
-        "PipelineRow": pipeline_row(),
-        "StrategyOutlook": object(&["strategy", "last_site", "critical_path"], &[
-            ("strategy", json!({ "enum": ["dual_track", "sequential"] })),
-            ("last_site", json!({ "$ref": "#/components/schemas/Prediction" })),
-            ("critical_path", list_of(text())),
-        ]),
-        "LivePlan": object(&["partnership_id", "partnership_name", "program_id", "program_name", "start", "today", "today_day", "iterations", "seed", "labels", "done", "sites", "dual_track", "sequential", "days_saved"], &[
-            ("partnership_id", text()), ("partnership_name", text()), ("program_id", text()), ("program_name", text()),
-            ("start", date()), ("today", date()), ("today_day", int()), ("iterations", int()), ("seed", int()),
-            ("labels", json!({ "type": "object", "description": "Each track item's key and its few words for people", "additionalProperties": text() })),
-            ("done", list_of(object(&["instance", "key", "on"], &[
-                ("instance", text()), ("key", text()), ("site", json!({ "type": ["string", "null"] })), ("on", date()),
-            ]))),
-            ("sites", list_of(json!({ "$ref": "#/components/schemas/SiteOutlook" }))),
-            ("dual_track", json!({ "$ref": "#/components/schemas/StrategyOutlook" })),
-            ("sequential", json!({ "$ref": "#/components/schemas/StrategyOutlook" })),
-            ("days_saved", json!({ "type": "array", "items": { "type": "integer" }, "minItems": 3, "maxItems": 3, "description": "planned, P50, P90" })),
-        ]),
-        "OnboardingPipeline": object(&["org_id", "today", "partnerships", "limit", "offset", "counts", "rows"], &[
-            ("org_id", text()), ("today", date()),
-            ("partnerships", json!({ "type": "integer", "description": "every active partnership of the organization: what is paged" })),
-            ("limit", int()), ("offset", int()),
-            ("next_offset", json!({ "type": ["integer", "null"], "description": "where the next page starts, while there is one" })),
-            ("counts", object(&["authorized", "onboarding", "suspended"], &[
-                ("authorized", int()), ("onboarding", int()), ("suspended", int()),
-            ])),
-            ("rows", list_of(json!({ "$ref": "#/components/schemas/PipelineRow" }))),
-        ]),
     })
 }
 
-fn date() -> Value {
-    json!({ "type": "string", "format": "date" })
-}
-
-/// A site's outlook with its partnership and program beside it, as one flat object (the
-/// pipeline's rows; `allOf` of two closed objects would refuse every real row).
-fn pipeline_row() -> Value {
-    let mut row = site_outlook();
-    let more = [
-        "partnership_id",
-        "partnership_name",
-        "partnership_status",
-        "partner",
-        "program_id",
-        "program_name",
-    ];
-    for field in more {
-        row["required"]
-            .as_array_mut()
-            .expect("an object schema lists what it requires")
-            .push(json!(field));
-        row["properties"][field] = text();
-    }
-    row
-}
-
-fn site_outlook() -> Value {
-    object(
-        &[
-            "site_id",
-            "site_code",
-            "site_name",
-            "status",
-            "started_on",
-            "days_in_onboarding",
-            "done",
-            "items",
-            "blockers",
-            "overdue",
-            "lapsing",
-        ],
-        &[
-            ("site_id", text()),
-            ("site_code", text()),
-            ("site_name", text()),
-            (
-                "status",
-                json!({ "enum": ["authorized", "suspended", "onboarding"] }),
-            ),
-            ("since", json!({ "oneOf": [{ "type": "null" }, date()] })),
-            ("started_on", date()),
-            (
-                "authorized_on",
-                json!({ "oneOf": [{ "type": "null" }, date()] }),
-            ),
-            ("days_in_onboarding", int()),
-            ("done", int()),
-            ("items", int()),
-            (
-                "prediction",
-                json!({ "oneOf": [{ "type": "null" }, { "$ref": "#/components/schemas/Prediction" }] }),
-            ),
-            (
-                "blockers",
-                list_of(
-                    json!({ "type": "object", "required": ["missing", "text"], "properties": {
-                        "missing": { "enum": ["partnership", "agreement", "deliverable", "blocking_gaps"] }, "text": text(),
-                    }}),
-                ),
-            ),
-            (
-                "overdue",
-                list_of(object(
-                    &["gap_id", "due_on", "days_overdue", "text"],
-                    &[
-                        ("gap_id", text()),
-                        ("due_on", date()),
-                        ("days_overdue", int()),
-                        ("text", text()),
-                    ],
-                )),
-            ),
-            (
-                "lapsing",
-                list_of(object(
-                    &["agreement_id", "kind", "expires_on", "text"],
-                    &[
-                        ("agreement_id", text()),
-                        ("kind", text()),
-                        ("expires_on", date()),
-                        ("text", text()),
-                    ],
-                )),
-            ),
-        ],
-    )
-}
-
 fn day() -> Value {
-    json!({ "type": "string", "pattern": DAY, "description": "YYYY-MM-DD, from 1900 to 2200" })
-}
-
-fn name() -> Value {
-    json_of(schema::name())
-}
-
-/// Free text: up to 4,000 characters, lines allowed (trimmed, not empty).
-fn notes() -> Value {
-    json!({ "type": "string", "minLength": 1, "maxLength": 4000, "pattern": LINES })
+    json_of(schema::day())
 }
 
 fn role() -> Value {

@@ -48,7 +48,7 @@ pub(crate) fn maybe_text(r: &AnyRow, column: &str) -> Result<Option<String>, sql
 }
 
 /// `None` as `""`: the API's answer for "none" in these fields since before rows were typed.
-pub(crate) fn empty_if_none<T: serde::Serialize, S: Serializer>(
+pub fn empty_if_none<T: serde::Serialize, S: Serializer>(
     value: &Option<T>,
     s: S,
 ) -> Result<S::Ok, S::Error> {

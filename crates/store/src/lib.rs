@@ -31,6 +31,7 @@ pub use contracting::{
     Agreement, DeliverableRecord, ExpiryReminder, SiteAuthorization, SiteMapSignature,
     TrackTemplateRow,
 };
+pub use decode::empty_if_none;
 pub use dialect::Dialect;
 pub use directory::*;
 pub use documents::{DocumentMeta, DocumentStore, InDatabase, InDirectory, NamedIn};

@@ -30,22 +30,38 @@ pub struct AgreementInput {
     pub owner_health_system: Option<String>,
 }
 
+/// Its two shapes, as the scope rules above say ([`crate::views::contracting::agreement_input`]).
+impl utoipa::PartialSchema for AgreementInput {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        crate::views::contracting::agreement_input()
+    }
+}
+
+impl utoipa::ToSchema for AgreementInput {}
+
 /// A version of an agreement's document: its metadata and hash (the file stays with the
 /// parties).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AgreementDocument)]
 pub struct DocumentInput {
+    #[schema(schema_with = crate::views::schema::name)]
     pub name: String,
     /// SHA-256 of the file, 64 lowercase hex digits.
+    #[schema(schema_with = crate::views::schema::sha256)]
     pub sha256: String,
+    #[schema(schema_with = crate::views::schema::count)]
     pub bytes: LedgerInt,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AgreementAmendment)]
 pub struct AmendmentInput {
+    #[schema(schema_with = crate::views::schema::notes)]
     pub title: String,
     /// `YYYY-MM-DD`.
+    #[schema(schema_with = crate::views::schema::day)]
     pub effective_on: String,
 }
 

@@ -3,9 +3,12 @@
 use super::*;
 
 /// An executed agreement that lapses soon: renew or amend it before the gate loses it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ExpiryReminder {
+    #[schema(schema_with = crate::views::contracting::agreement)]
     pub agreement: Agreement,
+    #[schema(schema_with = crate::views::schema::date)]
     pub expires_on: Date,
     pub days_left: i64,
 }

@@ -14,21 +14,35 @@ pub struct GateItem {
     pub text: String,
 }
 
+/// The domain's `Missing` flattened beside the sentence ([`crate::views::contracting::missing_item`]).
+impl utoipa::PartialSchema for GateItem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        crate::views::contracting::missing_item().into()
+    }
+}
+
+impl utoipa::ToSchema for GateItem {}
+
 /// Whether a site is an authorized treatment center for a program today, and if not, exactly
 /// what is missing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct GateView {
     pub partnership_id: String,
     pub site_id: String,
     pub program_id: String,
+    #[schema(schema_with = crate::views::schema::date)]
     pub today: String,
     pub authorized: bool,
     pub missing: Vec<GateItem>,
     /// The partnership's agreements the gate looked at.
+    #[schema(schema_with = crate::views::contracting::agreements)]
     pub agreements: Vec<Agreement>,
+    #[schema(schema_with = crate::views::contracting::deliverables)]
     pub deliverables: Vec<DeliverableRecord>,
     /// The verdict last recorded on the ledger (authorized since a day, or suspended), if the
     /// site was ever authorized; `review_authorizations` brings it up to date.
+    #[schema(schema_with = crate::views::contracting::recorded)]
     pub recorded: Option<SiteAuthorization>,
 }
 

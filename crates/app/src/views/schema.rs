@@ -7,7 +7,7 @@ use cellpath_domain::{Role, Vocabulary};
 use utoipa::openapi::schema::{
     AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, SchemaFormat, SchemaType, Type,
 };
-use utoipa::openapi::{KnownFormat, RefOr, Schema};
+use utoipa::openapi::{KnownFormat, Ref, RefOr, Schema};
 
 /// A day as the app reads it: `YYYY-MM-DD`, a real date from 1900 to 2200.
 pub const DAY: &str = "^(?:(?:(?:19|20|21)[0-9]{2}|2200)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:19|20|21)(?:0[48]|[2468][048]|[13579][26])-02-29|2000-02-29)$";
@@ -143,4 +143,95 @@ pub fn signed_event() -> RefOr<Schema> {
 /// An object that takes no other properties.
 fn closed() -> ObjectBuilder {
     ObjectBuilder::new().additional_properties(Some(AdditionalProperties::FreeForm(false)))
+}
+
+/// A day: `YYYY-MM-DD`.
+pub fn date() -> RefOr<Schema> {
+    text()
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+        .into()
+}
+
+/// A day, or null.
+pub fn maybe_date() -> RefOr<Schema> {
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(date())
+        .into()
+}
+
+/// A day as text, `YYYY-MM-DD`, or `''` for none (as these fields have always answered).
+pub fn day_or_empty() -> RefOr<Schema> {
+    text()
+        .description(Some("YYYY-MM-DD, or '' for none"))
+        .into()
+}
+
+/// Text, or `''` for none.
+pub fn text_or_empty() -> RefOr<Schema> {
+    text().description(Some("'' for none")).into()
+}
+
+/// A list of the schema named `name` (one of the document's components).
+pub fn list_of(name: &str) -> ArrayBuilder {
+    ArrayBuilder::new().items(Ref::from_schema_name(name))
+}
+
+/// A JSON array whose items the app reads (`description` says what they are).
+pub fn array(description: &str) -> RefOr<Schema> {
+    ArrayBuilder::new()
+        .description(Some(description.to_string()))
+        .into()
+}
+
+/// A schema named `name` among the document's components (a domain type's, written by hand in
+/// the document because `domain` stays free of utoipa).
+pub fn named(name: &str) -> RefOr<Schema> {
+    Ref::from_schema_name(name).into()
+}
+
+/// A list of texts.
+pub fn texts() -> RefOr<Schema> {
+    ArrayBuilder::new().items(text()).into()
+}
+
+/// A day a request gives: `YYYY-MM-DD`, a real date from 1900 to 2200.
+pub fn day() -> RefOr<Schema> {
+    text()
+        .pattern(Some(DAY))
+        .description(Some("YYYY-MM-DD, from 1900 to 2200"))
+        .into()
+}
+
+/// Free text: up to 4,000 characters, lines allowed (trimmed, not empty).
+pub fn notes() -> RefOr<Schema> {
+    text()
+        .min_length(Some(1))
+        .max_length(Some(4000))
+        .pattern(Some(LINES))
+        .into()
+}
+
+/// A SHA-256 as 64 lower-case hex digits.
+pub fn sha256() -> RefOr<Schema> {
+    text().pattern(Some("^[0-9a-f]{64}$")).into()
+}
+
+/// A count the ledger records: from 0 to 2^53 − 1.
+pub fn count() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
+        .maximum(Some(cellpath_domain::LedgerInt::MAX))
+        .into()
+}
+
+/// A password re-entered to sign, sent as typed.
+pub fn signing_password() -> RefOr<Schema> {
+    text().into()
+}
+
+/// A step of a process map (`cellpath_domain::process_map::Step`, written in the document).
+pub fn step() -> RefOr<Schema> {
+    named("Step")
 }

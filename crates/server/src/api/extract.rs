@@ -391,6 +391,44 @@ impl<T: ToSchema> ToSchema for Paged<T> {
     }
 }
 
+/// A whole list of items (not paged); its schema is named after its items (`GapList`).
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct List<T>(pub Vec<T>);
+
+impl<T> List<T> {
+    /// The list of the views of `rows`.
+    pub fn of<R>(rows: Vec<R>) -> Self
+    where
+        T: From<R>,
+    {
+        List(views(rows))
+    }
+}
+
+impl<T: ToSchema> PartialSchema for List<T> {
+    fn schema() -> RefOr<Schema> {
+        ArrayBuilder::new()
+            .items(Ref::from_schema_name(T::name()))
+            .into()
+    }
+}
+
+impl<T: ToSchema> ToSchema for List<T> {
+    fn name() -> Cow<'static, str> {
+        Cow::Owned(format!("{}List", T::name()))
+    }
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
+    }
+}
+
+/// The views of rows, in their order.
+pub fn views<R, V: From<R>>(rows: Vec<R>) -> Vec<V> {
+    rows.into_iter().map(V::from).collect()
+}
+
 pub fn paged<T: Serialize>(items: Vec<T>, page: cellpath_app::views::Page) -> Response {
     let next_offset = (items.len() as i64 == page.limit)
         .then(|| page.offset.checked_add(page.limit))

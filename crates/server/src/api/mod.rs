@@ -1,15 +1,15 @@
 //! The JSON API under `/api/v1`.
 
 pub(crate) mod cases;
-mod contracts;
+pub(crate) mod contracts;
 mod documents;
 mod extract;
 mod identifiers;
 pub(crate) mod ledgers;
-mod notices;
-mod programs;
+pub(crate) mod notices;
+pub(crate) mod programs;
 pub(crate) mod records;
-mod sites;
+pub(crate) mod sites;
 pub(crate) mod tokens;
 
 use crate::AppState;

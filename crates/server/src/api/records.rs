@@ -1,7 +1,7 @@
 //! Handlers for the directory records: organizations, sites, facilities, users, partnerships.
 
 use super::extract::{
-    ApiCaller, Command, NoQuery, PageParams, Paged, answer, own_org, page, paged, with_etag,
+    ApiCaller, Command, NoQuery, PageParams, Paged, answer, own_org, page, paged, views, with_etag,
 };
 use crate::AppState;
 use crate::problem::ApiError;
@@ -439,9 +439,4 @@ pub async fn patch_partnership(
     Ok(answer(out.map(Partnership::from), StatusCode::OK, |v| {
         Some(v.version)
     }))
-}
-
-/// Rows as the API answers them: their views.
-fn views<R, V: From<R>>(rows: Vec<R>) -> Vec<V> {
-    rows.into_iter().map(V::from).collect()
 }
