@@ -16,6 +16,39 @@ impl App {
 }
 
 impl App {
+    /// A case at `site_id` whose product is in the site's freezer (its receipt and storage
+    /// done), active and not yet infused — as the demo leaves one — if there is one.
+    pub async fn stored_case(&self, site_id: &str) -> Result<Option<String>, crate::AppError> {
+        use cellpath_domain::events::cases::CaseState;
+        let Some(site) = self.store.site(site_id).await? else {
+            return Ok(None);
+        };
+        let staff = self
+            .store
+            .users_of(&site.org_id, cellpath_store::Page::all())
+            .await?;
+        let Some(nurse) = staff
+            .iter()
+            .find(|u| u.role == cellpath_domain::Role::Nurse)
+        else {
+            return Ok(None);
+        };
+        let nurse = self
+            .caller_for_user(&nurse.id, crate::access::Via::System)
+            .await?;
+        for row in self.store.cases_of_site(site_id).await? {
+            if row.status != CaseState::Active {
+                continue;
+            }
+            let (loaded, _) = self.load_case(&nurse, &row.id).await?;
+            if loaded.case.is_done("receipt_and_storage") && loaded.case.first_infusion().is_none()
+            {
+                return Ok(Some(row.id));
+            }
+        }
+        Ok(None)
+    }
+
     /// Take a case whose product is in the site's freezer (as the demo's stored case is) on
     /// through its first infusion: each open step by a person of its role, the first entry's
     /// fields or EHR attestation, signatures with the password, the bedside verification by two

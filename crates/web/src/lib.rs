@@ -44,8 +44,8 @@ use axum::routing::{get, post};
 use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
-    agreements, cases, facilities, gate, home, ledger, login, notices, onboarding, orgs,
-    partnerships, plans, programs, readiness, site_maps, sites, tokens, users,
+    adverse_events, agreements, cases, facilities, gate, home, ledger, login, notices, onboarding,
+    orgs, partnerships, plans, programs, readiness, site_maps, sites, tokens, users,
 };
 pub use uploads::document_response;
 
@@ -113,6 +113,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
     };
     Router::new()
         .route(assets::STYLESHEET_PATH, get(assets::stylesheet))
+        .route(assets::GRADING_SCRIPT_PATH, get(assets::grading_script))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/", get(home::show))
@@ -123,6 +124,8 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/sites/{id}/cases", get(cases::list).post(cases::open))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/actions", post(cases::act))
+        .route("/cases/{id}/adverse-events", post(adverse_events::record))
+        .route("/grading", post(adverse_events::grade))
         .route(
             "/orgs/{id}/facilities",
             get(facilities::list).post(facilities::create),

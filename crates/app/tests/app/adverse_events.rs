@@ -17,18 +17,12 @@ use cellpath_store::testing::TestDb;
 /// A demo case of the launch whose product is in the cell lab's freezer, not yet infused.
 async fn stored_case(app: &App, ids: &GateIds) -> CaseView {
     let coordinator = as_user(app, "coordinator@lakeshore.example").await;
-    for c in app.cases_of_site(&coordinator, &ids.main).await.unwrap() {
-        let view = app.case(&coordinator, &c.id).await.unwrap();
-        let stored = view
-            .steps
-            .iter()
-            .any(|s| s.key == "receipt_and_storage" && s.state == "done");
-        let infused = view.units.iter().any(|u| u.state.starts_with("infused"));
-        if stored && !infused && view.status == CaseState::Active {
-            return view;
-        }
-    }
-    panic!("the demo has no stored case left to infuse")
+    let id = app
+        .stored_case(&ids.main)
+        .await
+        .unwrap()
+        .expect("the demo has a stored case to infuse");
+    app.case(&coordinator, &id).await.unwrap()
 }
 
 /// `YYYY-MM-DDTHH:MM` a number of minutes after `micros`, rounded up to the minute.
