@@ -278,16 +278,28 @@ async fn adverse_events_over_the_api_answer_the_computed_grade() {
             problem["errors"][0]["field"],
             "observations[0].temperature_tenths_c"
         );
-        // recorded: 201 with the grade and why
-        let (status, acted) = post(
-            &s,
-            &nurse,
-            &path,
-            json!({ "kind": "crs", "onset": "2025-11-24T16:30",
-                "observations": [{ "at": "2025-11-24T16:45", "crs": crs(6) }] }),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{acted}");
+        // recorded: 201 with the grade and why; the same request again with its
+        // Idempotency-Key answers the first answer, nothing written twice
+        let body = json!({ "kind": "crs", "onset": "2025-11-24T16:30",
+            "observations": [{ "at": "2025-11-24T16:45", "crs": crs(6) }] });
+        let send = || {
+            s.http
+                .post(s.url(&path))
+                .bearer_auth(&nurse)
+                .header("Idempotency-Key", "ae-first-crs")
+                .json(&body)
+                .send()
+        };
+        let first = send().await.unwrap();
+        assert_eq!(first.status(), StatusCode::CREATED);
+        let acted: Value = first.json().await.unwrap();
+        let again = send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::CREATED);
+        assert_eq!(
+            again.headers()["idempotent-replayed"].to_str().unwrap(),
+            "true"
+        );
+        assert_eq!(again.json::<Value>().await.unwrap(), acted);
         assert_eq!(acted["version"], before["version"].as_i64().unwrap() + 1);
         assert_eq!(acted["adverse_event"]["grade"], 2, "{acted}");
         let (status, acted) = post(
