@@ -466,6 +466,58 @@ mod tests {
                 4,
             ),
             (
+                "vasopressin is counted apart: two pressors with it are still several",
+                CrsObservations {
+                    hypotension: true,
+                    vasopressors: 2,
+                    vasopressin: true,
+                    ..fever()
+                },
+                4,
+            ),
+            (
+                "1 L/min is low flow",
+                CrsObservations {
+                    oxygen: nc(1),
+                    ..fever()
+                },
+                2,
+            ),
+            (
+                "Venturi mask",
+                CrsObservations {
+                    oxygen: Oxygen::Venturi,
+                    ..fever()
+                },
+                3,
+            ),
+            (
+                "mechanical ventilation",
+                CrsObservations {
+                    oxygen: Oxygen::MechanicalVentilation,
+                    ..fever()
+                },
+                4,
+            ),
+            (
+                "after tocilizumab, no temperature taken: graded by oxygen",
+                CrsObservations {
+                    temperature_tenths_c: None,
+                    fever_treated: true,
+                    oxygen: nc(7),
+                    ..Default::default()
+                },
+                3,
+            ),
+            (
+                "after tocilizumab, nothing else: grade 1",
+                CrsObservations {
+                    fever_treated: true,
+                    ..Default::default()
+                },
+                1,
+            ),
+            (
                 "BiPAP",
                 CrsObservations {
                     oxygen: Oxygen::Bipap,
@@ -553,6 +605,16 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(bad[0].field, "ice_score");
+        let bad = grade_crs(&CrsObservations {
+            oxygen: Oxygen::HighFlowNasalCannula {
+                litres_per_minute: 0,
+            },
+            vasopressors: 9,
+            ..fever()
+        })
+        .unwrap_err();
+        let fields: Vec<&str> = bad.iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["vasopressors", "oxygen"]);
     }
 
     #[test]
@@ -569,6 +631,27 @@ mod tests {
             ("ICE 3", ice(3), 2),
             ("ICE 2", ice(2), 3),
             ("ICE 0, awake", ice(0), 3),
+            (
+                "ICE 0, awakens only to touch",
+                IcansObservations {
+                    consciousness: Consciousness::AwakensOnlyToTouch,
+                    ..ice(0)
+                },
+                3,
+            ),
+            (
+                "not assessable, alert, nothing else",
+                IcansObservations::default(),
+                0,
+            ),
+            (
+                "ICE 10 but awakens spontaneously",
+                IcansObservations {
+                    consciousness: Consciousness::AwakensSpontaneously,
+                    ..ice(10)
+                },
+                1,
+            ),
             (
                 "ICE 0, unarousable",
                 IcansObservations {

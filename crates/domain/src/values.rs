@@ -30,6 +30,8 @@ pub enum ValueError {
     Email(String),
     #[error("\"{0}\" is not a date: use YYYY-MM-DD, e.g. 2026-03-01")]
     Date(String),
+    #[error("\"{0}\" is not a time: use YYYY-MM-DDTHH:MM in UTC, e.g. 2026-03-01T14:30")]
+    Time(String),
     #[error("may hold only capital letters, digits and '-', starting with a letter (e.g. MAIN-01)")]
     Code,
     #[error(
@@ -227,6 +229,32 @@ impl Date {
 
     pub fn plus_days(&self, days: i64) -> Date {
         Date::from_days_since_epoch(self.days_since_epoch() + days)
+    }
+
+    /// A time of day typed as `YYYY-MM-DDTHH:MM` (seconds and a final `Z` allowed), read as
+    /// UTC, in microseconds since the epoch — as every time cellpath stores.
+    pub fn parse_time(text: &str) -> Result<i64, ValueError> {
+        let t = text.trim();
+        let bad = || ValueError::Time(t.chars().take(30).collect());
+        let t0 = t.strip_suffix('Z').unwrap_or(t);
+        let (day, clock) = t0.split_once(['T', ' ']).ok_or_else(bad)?;
+        let day = Date::parse(day).map_err(|_| bad())?;
+        let parts: Vec<&str> = clock.split(':').collect();
+        let num = |s: &str, max: i64| {
+            (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse::<i64>().ok())
+                .flatten()
+                .filter(|n| *n <= max)
+        };
+        let (h, m, sec) = match parts.as_slice() {
+            [h, m] => (num(h, 23), num(m, 59), Some(0)),
+            [h, m, s] => (num(h, 23), num(m, 59), num(s, 59)),
+            _ => return Err(bad()),
+        };
+        let (Some(h), Some(m), Some(sec)) = (h, m, sec) else {
+            return Err(bad());
+        };
+        Ok(((day.days_since_epoch() * 86_400) + h * 3_600 + m * 60 + sec) * 1_000_000)
     }
 
     /// The UTC date of a time in microseconds since the epoch.
@@ -454,6 +482,34 @@ mod tests {
             Date::parse("2025-12-31").unwrap().plus_days(30).as_str(),
             "2026-01-30"
         );
+    }
+
+    #[test]
+    fn times_are_read_as_utc() {
+        // 1_764_000_000 s is 2025-11-24 16:00:00 UTC
+        for text in [
+            "2025-11-24T16:00",
+            "2025-11-24T16:00:00Z",
+            " 2025-11-24 16:00:00 ",
+        ] {
+            assert_eq!(Date::parse_time(text), Ok(1_764_000_000_000_000), "{text}");
+        }
+        assert_eq!(
+            Date::parse_time("2025-11-24T16:01:30").unwrap() - 1_764_000_000_000_000,
+            90_000_000
+        );
+        for bad in [
+            "2025-11-24",
+            "2025-11-24T24:00",
+            "2025-11-24T9:00",
+            "2025-02-30T10:00",
+            "soon",
+        ] {
+            assert!(
+                matches!(Date::parse_time(bad), Err(ValueError::Time(_))),
+                "{bad}"
+            );
+        }
     }
 
     proptest! {

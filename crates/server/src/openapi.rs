@@ -23,7 +23,9 @@ use crate::api::{cases, contracts, ledgers, notices, programs, records, sites, t
 use axum::Json;
 use cellpath_app::views::schema;
 use cellpath_domain::contracting::{AgreementKind, Deliverable, Scope};
-use cellpath_domain::events::cases::{CaseState, PriorAuthorizationStatus};
+use cellpath_domain::events::cases::{
+    AdverseEventKind, CaseState, PriorAuthorizationStatus, Treatment,
+};
 use cellpath_domain::process_map::{RecordedIn, SignatureMeaning, Stage, StepKind};
 use cellpath_domain::program::{IdentifierKind, Issuer, Modality};
 use cellpath_domain::readiness::Severity;
@@ -236,6 +238,60 @@ pub const BY_HAND: &[Operation] = &[
         200,
         "CaseActed",
     ),
+    (
+        "post",
+        "/api/v1/cases/{id}/adverse-events",
+        "recordAdverseEvent",
+        "Record an adverse event (CRS or ICANS) with its onset and first observations, graded by the ASTCT consensus from what was observed; answers its grade and why (site nurse or physician, after the first infusion; If-Match optional)",
+        Some("NewAdverseEvent"),
+        201,
+        "CaseActed",
+    ),
+    (
+        "post",
+        "/api/v1/cases/{id}/adverse-events/{ae}/observations",
+        "observeAdverseEvent",
+        "A later observation of an adverse event, graded; answers the event's grade (the worst of its observations) and why (If-Match optional)",
+        Some("ObservationInput"),
+        201,
+        "CaseActed",
+    ),
+    (
+        "post",
+        "/api/v1/cases/{id}/adverse-events/{ae}/treatments",
+        "treatAdverseEvent",
+        "A treatment given for an adverse event: tocilizumab or steroids, when, dose and route (If-Match optional)",
+        Some("TreatmentInput"),
+        201,
+        "CaseActed",
+    ),
+    (
+        "post",
+        "/api/v1/cases/{id}/adverse-events/{ae}/outcome",
+        "adverseEventOutcome",
+        "An adverse event's outcome: ongoing, resolved on a day, or fatal on a day (grade 5) (If-Match optional)",
+        Some("AdverseEventOutcome"),
+        200,
+        "CaseActed",
+    ),
+    (
+        "post",
+        "/api/v1/grading/crs",
+        "gradeCrs",
+        "Grade CRS observations by the ASTCT consensus without recording anything (any signed-in user)",
+        Some("CrsObservations"),
+        200,
+        "Grade",
+    ),
+    (
+        "post",
+        "/api/v1/grading/icans",
+        "gradeIcans",
+        "Grade ICANS observations by the ASTCT consensus without recording anything (any signed-in user)",
+        Some("IcansObservations"),
+        200,
+        "Grade",
+    ),
 ];
 
 /// Request bodies that carry a password re-entered to e-sign: their operations get
@@ -388,7 +444,35 @@ fn schemas() -> Value {
             ("case_id", text()), ("pseudonym", text()), ("version", int()),
             ("recorded", json!({ "type": "array", "items": text(), "description": "the types of the events written, e.g. case.step_recorded" })),
             ("at", micros()),
+            ("adverse_event", json!({ "$ref": "#/components/schemas/AdverseEventGraded" })),
         ]),
+        "AdverseEventGraded": object(&["number", "kind", "grade", "because", "outcome"], &[
+            ("number", int()), ("kind", json!({ "enum": words::<AdverseEventKind>() })),
+            ("grade", grade()), ("because", json!({ "type": "array", "items": text(), "description": "why, in words (the observation that set the grade)" })),
+            ("outcome", json!({ "type": "string", "description": "ongoing, resolved on YYYY-MM-DD, fatal on YYYY-MM-DD" })),
+        ]),
+        "CrsObservations": crs_observations(),
+        "IcansObservations": icans_observations(),
+        "Grade": object(&["grade", "because"], &[("grade", grade()), ("because", json!({ "type": "array", "items": text(), "description": "why, in words" }))]),
+        "ObservationInput": object(&["at"], &[
+            ("at", time()),
+            ("crs", json!({ "$ref": "#/components/schemas/CrsObservations" })),
+            ("icans", json!({ "$ref": "#/components/schemas/IcansObservations" })),
+        ]),
+        "NewAdverseEvent": object(&["kind", "onset", "observations"], &[
+            ("kind", json!({ "enum": words::<AdverseEventKind>() })),
+            ("onset", time()),
+            ("observations", json!({ "type": "array", "minItems": 1, "items": { "$ref": "#/components/schemas/ObservationInput" }, "description": "each with the findings of the event's kind (crs or icans)" })),
+        ]),
+        "TreatmentInput": object(&["treatment", "given_at"], &[
+            ("treatment", json!({ "enum": words::<Treatment>() })),
+            ("given_at", time()),
+            ("detail", json!({ "type": "string", "maxLength": 4000, "description": "dose and route, e.g. 8 mg/kg IV" })),
+        ]),
+        "AdverseEventOutcome": json!({ "oneOf": [
+            object(&["status"], &[("status", json!({ "const": "ongoing" }))]),
+            object(&["status", "on"], &[("status", json!({ "enum": ["resolved", "fatal"] })), ("on", day())]),
+        ] }),
         "Case": json!({ "type": "object", "required": ["id", "pseudonym", "initials", "birth_year", "view", "status", "status_text", "partnership_id", "site_id", "site_name", "program_id", "program_name", "map_version_id", "version", "opened_at", "identifiers", "steps", "available", "yours", "units", "deviations", "timeline"], "properties": {
             "id": text(), "pseudonym": text(), "initials": text(), "birth_year": int(),
             "view": { "enum": ["pseudonym", "chain_of_identity", "full"], "description": "what you see of the patient" },
@@ -408,8 +492,100 @@ fn schemas() -> Value {
                 "status": { "enum": words::<PriorAuthorizationStatus>() }, "requested_on": day(), "decided_on": day(),
                 "payer": text(), "plan": text(), "reference": text(), "verified_by": text(), "verified_at": micros() } },
             "timeline": { "type": "array", "items": { "type": "object", "properties": { "at": micros(), "text": text() } } },
+            "adverse_events": { "type": "array", "description": "graded adverse events, for every reader of the case (a treatment's dose and route from the chain_of_identity view up)", "items": { "type": "object", "properties": {
+                "number": int(), "kind": { "enum": words::<AdverseEventKind>() }, "label": text(), "onset_at": micros(),
+                "grade": grade(), "because": list_of(text()),
+                "observations": list_of(json!({ "type": "object", "properties": { "at": micros(), "findings": { "type": "object", "description": "{\"crs\": CrsObservations} or {\"icans\": IcansObservations}" }, "grade": grade(), "because": list_of(text()), "by": text() } })),
+                "treatments": list_of(json!({ "type": "object", "properties": { "treatment": { "enum": words::<Treatment>() }, "given_at": micros(), "detail": text(), "by": text() } })),
+                "outcome": { "$ref": "#/components/schemas/AdverseEventOutcome" }, "outcome_text": text(), "recorded_by": text(),
+            } } },
+            "may_record_adverse_events": { "type": "boolean", "description": "you may record adverse events on this case now" },
         } }),
     })
+}
+
+/// An ASTCT grade: 0 (none by these observations) to 5 (death).
+fn grade() -> Value {
+    json!({ "type": "integer", "minimum": 0, "maximum": 5 })
+}
+
+/// A time typed in UTC.
+fn time() -> Value {
+    json!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?Z?$", "description": "a time in UTC: YYYY-MM-DDTHH:MM (seconds and a final Z allowed)" })
+}
+
+fn flag(description: &str) -> Value {
+    json!({ "type": "boolean", "default": false, "description": description })
+}
+
+/// What is observed for CRS (the domain's `toxicity::CrsObservations`).
+fn crs_observations() -> Value {
+    let device = |devices: &[&str]| json!({ "enum": devices });
+    object(
+        &[],
+        &[
+            (
+                "temperature_tenths_c",
+                json!({ "type": ["integer", "null"], "minimum": 250, "maximum": 450, "description": "the highest temperature in tenths of a degree Celsius (385 = 38.5 °C)" }),
+            ),
+            (
+                "fever_treated",
+                flag(
+                    "tocilizumab, steroids or antipyretics were given: fever is no longer needed to grade",
+                ),
+            ),
+            (
+                "hypotension",
+                flag("hypotension, whether or not it needs vasopressors"),
+            ),
+            (
+                "vasopressors",
+                json!({ "type": "integer", "minimum": 0, "maximum": 6, "default": 0, "description": "vasopressors running other than vasopressin" }),
+            ),
+            ("vasopressin", flag("vasopressin running (counted apart)")),
+            (
+                "oxygen",
+                json!({ "oneOf": [
+            object(&["device"], &[("device", device(&["none", "blow_by", "facemask", "non_rebreather", "venturi", "cpap", "bipap", "mechanical_ventilation"]))]),
+            object(&["device", "litres_per_minute"], &[
+                ("device", device(&["nasal_cannula", "high_flow_nasal_cannula"])),
+                ("litres_per_minute", json!({ "type": "integer", "minimum": 1, "maximum": 80 })),
+            ]),
+        ], "description": "oxygen support; a nasal cannula up to 6 L/min is low flow" }),
+            ),
+            ("died", flag("the patient died of CRS (grade 5)")),
+        ],
+    )
+}
+
+/// What is observed for ICANS (the domain's `toxicity::IcansObservations`).
+fn icans_observations() -> Value {
+    object(
+        &[],
+        &[
+            (
+                "ice_score",
+                json!({ "type": ["integer", "null"], "minimum": 0, "maximum": 10, "description": "the ICE score (orientation 4, naming 3, commands 1, writing 1, attention 1); absent when it could not be assessed, 0 or absent when unarousable" }),
+            ),
+            (
+                "consciousness",
+                json!({ "enum": ["alert", "awakens_spontaneously", "awakens_to_voice", "awakens_only_to_touch", "unarousable"], "default": "alert" }),
+            ),
+            (
+                "seizure",
+                json!({ "enum": ["none", "resolved_quickly", "prolonged_or_repeated"], "default": "none" }),
+            ),
+            (
+                "motor_weakness",
+                flag("deep focal motor weakness such as hemiparesis or paraparesis"),
+            ),
+            (
+                "raised_pressure",
+                json!({ "enum": ["none", "focal_edema", "diffuse_edema_or_signs"], "default": "none" }),
+            ),
+            ("died", flag("the patient died of ICANS (grade 5)")),
+        ],
+    )
 }
 
 fn day() -> Value {

@@ -1,6 +1,6 @@
 //! The stylesheets, compiled into the binary (no CDN, no files to deploy beside them): the
-//! one every page links, and the print sheet of the label page (its `@page` is the label's
-//! size, so it must not reach other pages). Their URLs carry a hash of their content, so
+//! one every page links, the print sheet of the label page (its `@page` is the label's
+//! size, so it must not reach other pages), and the adverse-event form's small script. Their URLs carry a hash of their content, so
 //! browsers may cache them for long and still see a new version at once.
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -33,6 +33,31 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
+}
+
+pub const GRADING_SCRIPT_PATH: &str = "/static/grading.js";
+const GRADING_SCRIPT: &str = include_str!("../static/grading.js");
+
+/// `/static/grading.js?v=<hash>`: the adverse-event form's grade as it is typed (a file, as
+/// the pages' Content-Security-Policy allows scripts from this origin only).
+pub fn grading_script_src() -> &'static str {
+    static SRC: OnceLock<String> = OnceLock::new();
+    SRC.get_or_init(|| {
+        format!(
+            "{GRADING_SCRIPT_PATH}?v={:016x}",
+            fnv1a(GRADING_SCRIPT.as_bytes())
+        )
+    })
+}
+
+pub async fn grading_script() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        GRADING_SCRIPT,
+    )
 }
 
 fn css(body: &'static str) -> impl IntoResponse {

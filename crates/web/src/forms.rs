@@ -97,6 +97,10 @@ impl FormErrors {
     pub fn form(&mut self, message: impl Into<String>) {
         self.form.push(message.into());
     }
+    /// The record's state refuses the form as it stands (shown again with 409).
+    pub fn mark_conflict(&mut self) {
+        self.conflict = true;
+    }
     fn messages_for<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.fields
             .iter()
@@ -176,6 +180,10 @@ pub enum Input {
     /// A day (`YYYY-MM-DD`), with the browser's date picker. A form never fills one in with
     /// today for a fact being recorded: the person says when it happened.
     Date,
+    /// A time of day on a day (`YYYY-MM-DDTHH:MM`), as typed, read as UTC.
+    DateTime,
+    /// A number, as typed (the app says what range it takes).
+    Number,
     /// A password the person types to prove who they are (never echoed back).
     CurrentPassword,
     /// A password being chosen (never echoed back).
@@ -254,6 +262,8 @@ impl<'a> FormView<'a> {
             Input::Text => ("text", None, Some(self.values.get(name))),
             Input::Email => ("email", Some("email"), Some(self.values.get(name))),
             Input::Date => ("date", None, Some(self.values.get(name))),
+            Input::DateTime => ("datetime-local", None, Some(self.values.get(name))),
+            Input::Number => ("number", None, Some(self.values.get(name))),
             Input::CurrentPassword => ("password", Some("current-password"), None),
             Input::NewPassword => ("password", Some("new-password"), None),
         };

@@ -45,8 +45,8 @@ use axum::routing::{get, post};
 use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
-    agreements, case_labels, cases, facilities, gate, home, ledger, login, notices, onboarding,
-    orgs, partnerships, plans, programs, readiness, site_maps, sites, tokens, users,
+    adverse_events, agreements, case_labels, cases, facilities, gate, home, ledger, login, notices,
+    onboarding, orgs, partnerships, plans, programs, readiness, site_maps, sites, tokens, users,
 };
 pub use uploads::document_response;
 
@@ -115,6 +115,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
     Router::new()
         .route(assets::STYLESHEET_PATH, get(assets::stylesheet))
         .route(assets::LABELS_PATH, get(assets::labels))
+        .route(assets::GRADING_SCRIPT_PATH, get(assets::grading_script))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/", get(home::show))
@@ -126,6 +127,8 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/actions", post(cases::act))
         .route("/cases/{id}/labels", get(case_labels::show))
+        .route("/cases/{id}/adverse-events", post(adverse_events::record))
+        .route("/grading", post(adverse_events::grade))
         .route(
             "/orgs/{id}/facilities",
             get(facilities::list).post(facilities::create),

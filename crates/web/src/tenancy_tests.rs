@@ -50,9 +50,13 @@ fn scope(path: &str) -> Scope {
             Own
         }
         "/" | "/notices" | "/onboarding" => Across,
-        "/sites/{id}/cases" | "/cases/{id}" | "/cases/{id}/actions" | "/cases/{id}/labels" => {
-            Patient
-        }
+        "/sites/{id}/cases"
+        | "/cases/{id}"
+        | "/cases/{id}/actions"
+        | "/cases/{id}/labels"
+        | "/cases/{id}/adverse-events" => Patient,
+        // Grades findings typed in a form; reads and writes no record.
+        "/grading" => Own,
         // A document is served through the records naming it (the agreement and readiness
         // tests walk who gets it); its hash is no partnership's id.
         "/documents/{sha256}" => Own,

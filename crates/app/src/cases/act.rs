@@ -7,9 +7,10 @@
 //! steps and deviations check the password re-entered before anything is written and append
 //! the e-signature naming the command's first event.
 
+use super::adverse::AdverseEventGraded;
 use super::{Loaded, actor_of};
 use crate::write::{Write, follow_up_of};
-use crate::{App, AppError, Caller, Idem, Outcome};
+use crate::{App, AppError, Caller, FieldError, Idem, Outcome};
 use cellpath_domain::Date;
 use cellpath_domain::events::cases::{
     CaseEvent, EhrAttestation, PriorAuthorization, ReleaseDecision,
@@ -379,11 +380,28 @@ pub struct CaseActed {
     pub version: i64,
     pub recorded: Vec<String>,
     pub at: i64,
+    /// For an adverse event's command: the event's grade after it, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adverse_event: Option<AdverseEventGraded>,
 }
 
 /// The journey's refusal as the app answers it: 409 when the case as it stands is the reason
 /// (done already, waiting, on hold), 422 when the command itself is wrong.
 pub(crate) fn refused(r: Refusal) -> AppError {
+    if let Refusal::Fields { problems } = r {
+        return AppError::Invalid(
+            problems
+                .into_iter()
+                .map(|p| FieldError {
+                    field: p.field,
+                    message: p.message,
+                })
+                .collect(),
+        );
+    }
+    if let Refusal::UnknownAdverseEvent { pseudonym, number } = &r {
+        return AppError::NotFound(format!("adverse event #{number} of case {pseudonym}"));
+    }
     if r.is_conflict() {
         AppError::State(r.to_string())
     } else {
@@ -404,8 +422,27 @@ impl App {
         if_match: Option<i64>,
         idem: Option<Idem>,
     ) -> Result<Outcome<CaseActed>, AppError> {
-        let actor = actor_of(caller)?;
         let meaning = input.signed_as();
+        let act = Decided {
+            command: &|signed| Ok(input.clone().command(signed)),
+            meaning,
+            password,
+            if_match,
+            idem,
+            created: false,
+        };
+        self.decide_on_case(caller, case_id, act).await
+    }
+
+    /// Decide a command on the case as it stands and write its events, deciding again when
+    /// someone else's action came in between (unless the caller sent If-Match).
+    pub(super) async fn decide_on_case(
+        &self,
+        caller: &Caller,
+        case_id: &str,
+        act: Decided<'_>,
+    ) -> Result<Outcome<CaseActed>, AppError> {
+        let actor = actor_of(caller)?;
         let mut first_version = None;
         // The password is checked once, at the first decision: a retry after someone else's
         // action is the same signing, not a second attempt at the password.
@@ -413,7 +450,7 @@ impl App {
         for _ in 0..RETRIES {
             let (loaded, view) = self.load_case(caller, case_id).await?;
             self.check_case_change(caller, &loaded)?;
-            if let Some(v) = if_match
+            if let Some(v) = act.if_match
                 && v != loaded.row.version
             {
                 return Err(AppError::Conflict {
@@ -422,31 +459,40 @@ impl App {
                 });
             }
             let first = *first_version.get_or_insert(loaded.row.version);
-            if let (None, Some(m)) = (&signing, meaning) {
-                signing = Some(self.signing(caller, password, m, "signing").await?);
+            if let (None, Some(m)) = (&signing, act.meaning) {
+                signing = Some(self.signing(caller, act.password, m, "signing").await?);
             }
             let signature = signing.as_ref().map(crate::auth::Signing::follow_up);
-            let command = input.clone().command(signature.is_some());
+            let command = (act.command)(signature.is_some())?;
             let written = match decide(&loaded.map, &loaded.case, &command, &actor, self.now()) {
                 Ok(events) => {
-                    self.write_case_events(caller, idem.clone(), &loaded, events, signature)
+                    let written = WrittenCase {
+                        adverse_event: super::adverse::summary(&loaded.case, &events),
+                        events,
+                        signature,
+                        created: act.created,
+                    };
+                    self.write_case_events(caller, act.idem.clone(), &loaded, written)
                         .await
                 }
                 Err(refusal) => {
                     let Some(deviation) = refusal.recorded().cloned() else {
                         return Err(meanwhile(refused(refusal), &loaded, first, view));
                     };
-                    match self
-                        .write_case_events(caller, None, &loaded, vec![deviation], None)
-                        .await
-                    {
+                    let written = WrittenCase {
+                        events: vec![deviation],
+                        signature: None,
+                        adverse_event: None,
+                        created: false,
+                    };
+                    match self.write_case_events(caller, None, &loaded, written).await {
                         Ok(_) => return Err(refused(refusal)),
                         Err(e) => Err(e),
                     }
                 }
             };
             match written {
-                Err(AppError::Conflict { .. }) if if_match.is_none() => continue,
+                Err(AppError::Conflict { .. }) if act.if_match.is_none() => continue,
                 other => return other,
             }
         }
@@ -462,9 +508,14 @@ impl App {
         caller: &Caller,
         idem: Option<Idem>,
         loaded: &Loaded,
-        events: Vec<CaseEvent>,
-        signature: Option<FollowUp>,
+        written: WrittenCase,
     ) -> Result<Outcome<CaseActed>, AppError> {
+        let WrittenCase {
+            events,
+            signature,
+            adverse_event,
+            created,
+        } = written;
         let count = events.len() as i64;
         let kinds: Vec<String> = events.iter().map(|e| e.kind().to_string()).collect();
         let mut events = events.into_iter();
@@ -485,6 +536,7 @@ impl App {
                 version,
                 recorded: kinds.clone(),
                 at: a.recorded_at,
+                adverse_event: adverse_event.clone(),
             },
         )
         .then(then)
@@ -493,8 +545,29 @@ impl App {
             decided_on: loaded.row.version,
             events: count,
         });
+        let write = if created { write.created() } else { write };
         self.write(caller, idem, write).await
     }
+}
+
+/// How a command is decided and written: the journey's command (given whether the password
+/// was re-entered and checked), the e-signature it carries, the version the caller read, the
+/// idempotency key, and whether its answer is a 201 (a new record on the case).
+pub(super) struct Decided<'a> {
+    pub command: &'a (dyn Fn(bool) -> Result<Command, AppError> + Send + Sync),
+    pub meaning: Option<Meaning>,
+    pub password: &'a str,
+    pub if_match: Option<i64>,
+    pub idem: Option<Idem>,
+    pub created: bool,
+}
+
+/// What a decision writes.
+struct WrittenCase {
+    events: Vec<CaseEvent>,
+    signature: Option<FollowUp>,
+    adverse_event: Option<AdverseEventGraded>,
+    created: bool,
 }
 
 /// A refusal after the case changed under the caller: what happened in between comes first,

@@ -6,15 +6,22 @@
 //! in people's words (`timeline.rs`); its labels for a label printer (`labels.rs`).
 
 mod act;
+mod adverse;
 mod labels;
 mod open;
 mod timeline;
 mod view;
 
 pub use act::{CaseActed, CaseInput, ScanInput};
+pub use adverse::{
+    AdverseEventGraded, GradeView, NewAdverseEvent, ObservationInput, TreatmentInput,
+};
 pub use labels::{CaseLabels, Label};
 pub use open::{CaseOpenedView, NewCase, NewPatient, PatientRegistration};
-pub use view::{BenefitsView, CaseListItem, CaseView, PatientIdentity, StepView, TimelineEntry};
+pub use view::{
+    AdverseEventView, BenefitsView, CaseListItem, CaseView, ObservationView, PatientIdentity,
+    StepView, TimelineEntry, TreatmentView,
+};
 
 use crate::{App, AppError, Caller};
 use cellpath_domain::events::cases::CaseEvent;

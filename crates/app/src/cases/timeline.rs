@@ -2,17 +2,13 @@
 //! pseudonym view reads no identifier, no field typed at a step and no deviation's reason
 //! (they can carry a label's text); the chain-of-identity and full views read them all.
 
-use cellpath_domain::Date;
-use cellpath_domain::events::cases::{CaseEvent, Outcome};
-use cellpath_domain::journey::{CaseMap, celsius, noun};
+use cellpath_domain::events::cases::{AdverseEventKind, CaseEvent, Outcome};
+use cellpath_domain::journey::{CaseMap, celsius, clock, noun, outcome_words};
 use cellpath_store::CaseEventRow;
 
 /// "2026-12-06 14:05 UTC".
 pub(crate) fn when(micros: i64) -> String {
-    let minutes = micros.div_euclid(60_000_000);
-    let day = Date::of_micros(micros);
-    let m = minutes.rem_euclid(24 * 60);
-    format!("{} {:02}:{:02} UTC", day.as_str(), m / 60, m % 60)
+    clock(micros)
 }
 
 fn step_name(map: &CaseMap, key: &str) -> String {
@@ -163,5 +159,45 @@ pub(crate) fn sentence(
             "{} moved the case to a newer version of the site's map ({at})",
             e.by.name
         ),
+        CaseEvent::AdverseEventRecorded(e) => {
+            let grade = e.observations.iter().map(|o| o.grade()).max().unwrap_or(0);
+            format!(
+                "{} recorded {} (onset {}): grade {grade} ({at})",
+                e.by.name,
+                ae(e.kind, e.adverse_event),
+                when(e.onset_at)
+            )
+        }
+        CaseEvent::AdverseEventObserved(e) => format!(
+            "{} observed adverse event #{}: grade {} ({at})",
+            e.by.name,
+            e.adverse_event,
+            e.observation.grade()
+        ),
+        CaseEvent::AdverseEventTreated(e) => {
+            let detail = if identifiers && !e.detail.is_empty() {
+                format!(" ({})", e.detail)
+            } else {
+                String::new()
+            };
+            format!(
+                "{} recorded {}{detail} given at {} for adverse event #{} ({at})",
+                e.by.name,
+                e.treatment,
+                when(e.given_at),
+                e.adverse_event
+            )
+        }
+        CaseEvent::AdverseEventOutcome(e) => format!(
+            "{} recorded adverse event #{} as {} ({at})",
+            e.by.name,
+            e.adverse_event,
+            outcome_words(&e.outcome)
+        ),
     }
+}
+
+/// E.g. "CRS #1".
+fn ae(kind: AdverseEventKind, number: u32) -> String {
+    format!("{} #{number}", kind.label())
 }

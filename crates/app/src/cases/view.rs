@@ -8,8 +8,12 @@ use super::timeline::{sentence, when};
 use crate::{App, AppError, Caller};
 use cellpath_domain::Date;
 use cellpath_domain::Role;
-use cellpath_domain::events::cases::{CaseState, PriorAuthorizationStatus};
-use cellpath_domain::journey::{Available, CaseIdentifier, CaseStatus, available};
+use cellpath_domain::events::cases::{
+    AdverseEventKind, AdverseEventOutcome, CaseState, Findings, PriorAuthorizationStatus, Treatment,
+};
+use cellpath_domain::journey::{
+    ADVERSE_EVENT_ROLES, AdverseEvent, Available, CaseIdentifier, CaseStatus, available,
+};
 use cellpath_domain::policy::PatientView;
 use cellpath_domain::process_map::{RecordedIn, Stage, StepKind, ValidMap};
 use cellpath_store::{CaseRow, Page};
@@ -76,6 +80,85 @@ pub struct BenefitsView {
     pub verified_at: i64,
 }
 
+/// One observation of an adverse event: when, what was observed (clinical findings, nothing
+/// identifying), the grade computed from it and why, and who observed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObservationView {
+    pub at: i64,
+    pub findings: Findings,
+    pub grade: u8,
+    pub because: Vec<String>,
+    pub by: String,
+}
+
+/// A treatment given for an adverse event. Its dose and route are words typed by a person:
+/// shown from the chain-of-identity view up, as a deviation's reason is.
+#[derive(Debug, Clone, Serialize)]
+pub struct TreatmentView {
+    pub treatment: Treatment,
+    pub given_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub by: String,
+}
+
+/// An adverse event of the case, for every reader of the case: its kind, onset, grade (the
+/// worst of its observations, 5 when fatal) and why, its observations, treatment and outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdverseEventView {
+    pub number: u32,
+    pub kind: AdverseEventKind,
+    /// "CRS" or "ICANS".
+    pub label: &'static str,
+    pub onset_at: i64,
+    pub grade: u8,
+    pub because: Vec<String>,
+    pub observations: Vec<ObservationView>,
+    pub treatments: Vec<TreatmentView>,
+    /// None yet: ongoing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<AdverseEventOutcome>,
+    /// Ongoing, resolved on …, fatal on ….
+    pub outcome_text: String,
+    pub recorded_by: String,
+}
+
+fn adverse_event_view(ae: &AdverseEvent, words_shown: bool) -> AdverseEventView {
+    let graded = super::adverse::graded(ae);
+    AdverseEventView {
+        number: ae.number,
+        kind: ae.kind,
+        label: ae.kind.label(),
+        onset_at: ae.onset_at,
+        grade: graded.grade,
+        because: graded.because,
+        observations: ae
+            .observations
+            .iter()
+            .map(|o| ObservationView {
+                at: o.observation.at(),
+                findings: o.observation.findings().clone(),
+                grade: o.observation.grade(),
+                because: o.observation.graded_again().because,
+                by: o.by.name.clone(),
+            })
+            .collect(),
+        treatments: ae
+            .treatments
+            .iter()
+            .map(|t| TreatmentView {
+                treatment: t.treatment,
+                given_at: t.given_at,
+                detail: (words_shown && !t.detail.is_empty()).then(|| t.detail.clone()),
+                by: t.by.name.clone(),
+            })
+            .collect(),
+        outcome: ae.outcome.as_ref().map(|o| o.outcome.clone()),
+        outcome_text: graded.outcome,
+        recorded_by: ae.recorded_by.name.clone(),
+    }
+}
+
 /// A case as the caller may see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseView {
@@ -111,6 +194,11 @@ pub struct CaseView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub benefits: Option<BenefitsView>,
     pub timeline: Vec<TimelineEntry>,
+    /// Graded adverse events (CRS, ICANS), by number.
+    pub adverse_events: Vec<AdverseEventView>,
+    /// The caller may record adverse events here (a nurse or physician of the site, on a case
+    /// with a unit infused, not cancelled).
+    pub may_record_adverse_events: bool,
     /// The map the case runs on, for drawing it.
     #[serde(skip)]
     pub map: Option<ValidMap>,
@@ -402,6 +490,15 @@ fn cut(
             }
         }),
         timeline,
+        adverse_events: case
+            .adverse_events
+            .values()
+            .map(|ae| adverse_event_view(ae, identifiers_shown))
+            .collect(),
+        may_record_adverse_events: role.is_some_and(|r| ADVERSE_EVENT_ROLES.contains(&r))
+            && view == PatientView::Full
+            && case.first_infusion().is_some()
+            && !matches!(case.status, CaseStatus::Cancelled { .. }),
         map: Some(map.map().clone()),
     }
 }

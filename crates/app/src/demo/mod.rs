@@ -10,6 +10,7 @@
 //! cases at the authorized site, to several stages) and `history` (the
 //! same seeding dated [`HISTORY_DAYS`] back, for the `demo` command).
 
+mod adverse_events;
 mod cases;
 mod contracting;
 mod drive;
@@ -49,6 +50,12 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     app.run_due_jobs().await?;
     cases::cases(app).await?;
     Ok(logins)
+}
+
+/// Graded adverse events (a CRS to grade 3 treated and resolved, an ICANS on steroids) on a
+/// case that has had its first infusion, recorded by its site's nurse and physician.
+pub async fn record_adverse_events(app: &App, case_id: &str) -> Result<(), AppError> {
+    adverse_events::adverse_events(app, case_id).await
 }
 
 async fn user(app: &App, email: &str) -> Result<Caller, AppError> {

@@ -2,6 +2,7 @@
 //! verify and replay, tenants never see each other, sessions and lock-outs expire on the
 //! clock, tokens are revocable, signatures need the password, tampering is caught.
 
+mod adverse_events;
 mod agreements;
 mod auth;
 mod cases;

@@ -224,3 +224,160 @@ async fn the_operator_lists_and_shows_cases_by_pseudonym() {
     assert!(shown.contains("opened case VAN-LUH-MAIN-"), "{shown}");
     assert!(!shown.contains("Whitfield"), "{shown}");
 }
+
+/// Graded adverse events over the API: 201 with the grade computed from the observations,
+/// the preview grades without writing (422 problem+json naming the fields), a bad
+/// observation refused by field with nothing written, and a pseudonym reader sees the grade.
+#[tokio::test]
+async fn adverse_events_over_the_api_answer_the_computed_grade() {
+    for s in spawn_each().await {
+        let case = s.infused_case().await;
+        let nurse = s.token("nurse@lakeshore.example").await;
+        let quality = s.token("quality@helixa.example").await;
+        let crs = |litres: u16| {
+            json!({ "temperature_tenths_c": 389,
+                "oxygen": { "device": "nasal_cannula", "litres_per_minute": litres } })
+        };
+        // the preview: any signed-in user, nothing written
+        let (status, graded) = post(&s, &quality, "/api/v1/grading/crs", crs(6)).await;
+        assert_eq!(status, StatusCode::OK, "{graded}");
+        assert_eq!(graded["grade"], 2);
+        let (status, graded) = post(&s, &quality, "/api/v1/grading/crs", crs(7)).await;
+        assert_eq!((status, &graded["grade"]), (StatusCode::OK, &json!(3)));
+        let (status, problem) = post(
+            &s,
+            &quality,
+            "/api/v1/grading/icans",
+            json!({ "ice_score": 6, "consciousness": "unarousable" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "ice_score", "{problem}");
+        let (status, problem) = post(
+            &s,
+            &quality,
+            "/api/v1/grading/crs",
+            json!({ "oxygen": { "device": "nasal_cannula", "litres_per_minute": "six" } }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        let path = format!("/api/v1/cases/{case}/adverse-events");
+        let (_, before) = get(&s, &nurse, &format!("/api/v1/cases/{case}")).await;
+        let before: Value = serde_json::from_str(&before).unwrap();
+        // a bad observation: 422 by field, nothing written
+        let (status, problem) = post(
+            &s,
+            &nurse,
+            &path,
+            json!({ "kind": "crs", "onset": "2025-11-24T16:30",
+                "observations": [{ "at": "2025-11-24T16:45", "crs": { "temperature_tenths_c": 39 } }] }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(
+            problem["errors"][0]["field"],
+            "observations[0].temperature_tenths_c"
+        );
+        // recorded: 201 with the grade and why; the same request again with its
+        // Idempotency-Key answers the first answer, nothing written twice
+        let body = json!({ "kind": "crs", "onset": "2025-11-24T16:30",
+            "observations": [{ "at": "2025-11-24T16:45", "crs": crs(6) }] });
+        let send = || {
+            s.http
+                .post(s.url(&path))
+                .bearer_auth(&nurse)
+                .header("Idempotency-Key", "ae-first-crs")
+                .json(&body)
+                .send()
+        };
+        let first = send().await.unwrap();
+        assert_eq!(first.status(), StatusCode::CREATED);
+        let acted: Value = first.json().await.unwrap();
+        let again = send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::CREATED);
+        assert_eq!(
+            again.headers()["idempotent-replayed"].to_str().unwrap(),
+            "true"
+        );
+        assert_eq!(again.json::<Value>().await.unwrap(), acted);
+        assert_eq!(acted["version"], before["version"].as_i64().unwrap() + 1);
+        assert_eq!(acted["adverse_event"]["grade"], 2, "{acted}");
+        let (status, acted) = post(
+            &s,
+            &nurse,
+            &format!("{path}/1/observations"),
+            json!({ "at": "2025-11-24T16:55", "crs": crs(7) }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{acted}");
+        assert_eq!(acted["adverse_event"]["grade"], 3, "{acted}");
+        assert!(
+            acted["adverse_event"]["because"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("nasal cannula at 7 L/min: grade 3")),
+            "{acted}"
+        );
+        let physician = s.token("physician@lakeshore.example").await;
+        let (status, acted) = post(
+            &s,
+            &physician,
+            &format!("{path}/1/treatments"),
+            json!({ "treatment": "tocilizumab", "given_at": "2025-11-24T16:58", "detail": "8 mg/kg IV" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{acted}");
+        let (status, acted) = post(
+            &s,
+            &physician,
+            &format!("{path}/1/outcome"),
+            json!({ "status": "resolved", "on": "2025-11-24" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{acted}");
+        let (status, problem) = post(
+            &s,
+            &nurse,
+            &format!("{path}/1/observations"),
+            json!({ "at": "2025-11-24T16:59", "crs": crs(2) }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+        let (status, _) = post(
+            &s,
+            &nurse,
+            &format!("{path}/x/observations"),
+            json!({ "at": "2025-11-24T16:59", "crs": crs(2) }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // the manufacturer's quality lead (pseudonym view) reads the grade, not the dose
+        let (status, read) = get(&s, &quality, &format!("/api/v1/cases/{case}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let read: Value = serde_json::from_str(&read).unwrap();
+        assert_eq!(read["view"], "pseudonym");
+        assert_eq!(read["adverse_events"][0]["grade"], 3);
+        assert_eq!(
+            read["adverse_events"][0]["outcome_text"],
+            "resolved on 2025-11-24"
+        );
+        assert!(!read.to_string().contains("8 mg/kg"), "{read}");
+        // not theirs to record: the journey says whose it is, nothing written
+        let (status, problem) = post(
+            &s,
+            &quality,
+            &format!("{path}/1/observations"),
+            json!({ "at": "2025-11-24T16:59", "crs": crs(2) }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("health system"),
+            "{problem}"
+        );
+        s.shutdown().await;
+    }
+}

@@ -17,6 +17,8 @@ pub struct TestServer {
     pub app: App,
     pub http: reqwest::Client,
     pub db: TestDb,
+    /// The server's clock, for a test that needs time to pass (e.g. after an infusion).
+    pub clock: ManualClock,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -37,6 +39,21 @@ impl TestServer {
             .json()
             .await
             .unwrap()
+    }
+
+    /// A case of the demo's launch whose product is in the site's freezer, taken through its
+    /// first infusion; then an hour passes. Its id.
+    pub async fn infused_case(&self) -> String {
+        let site = site_id(&self.app, "Lakeshore University Health", "LUH-MAIN").await;
+        let case = self
+            .app
+            .stored_case(&site)
+            .await
+            .unwrap()
+            .expect("the demo has a stored case to infuse");
+        self.app.through_first_infusion(&case).await.unwrap();
+        self.clock.advance_secs(3_600);
+        case
     }
 
     /// A fresh API token for a demo user.
@@ -78,7 +95,8 @@ impl TestServer {
 }
 
 pub async fn spawn_on(db: TestDb) -> TestServer {
-    let app = App::new(db.store().await, Arc::new(ManualClock::starting_at(START)));
+    let clock = ManualClock::starting_at(START);
+    let app = App::new(db.store().await, Arc::new(clock.clone()));
     cellpath_app::demo::seed(&app).await.expect("seed the demo");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -95,6 +113,7 @@ pub async fn spawn_on(db: TestDb) -> TestServer {
         app,
         http,
         db,
+        clock,
         stop: Some(tx),
         handle: Some(handle),
     }

@@ -48,6 +48,8 @@ pub fn scope(method: &str, path: &str) -> Scope {
         // A manufacturer's own programs and maps; a label read is nobody's record.
         (_, p) if p.starts_with("/programs") || p.starts_with("/maps/") => Own,
         ("get", "/identifiers/check") => Own,
+        // Grading typed observations reads and writes no record.
+        ("post", "/grading/crs") | ("post", "/grading/icans") => Own,
         // An upload is the caller's own; a download is served through the records naming the
         // document, walked role by role in the app's `documents` stories and `api::documents_*`.
         ("post", "/documents") | ("get", "/documents/{sha256}") => Own,

@@ -12,6 +12,9 @@ use super::{Created, events};
 use crate::journey::{CaseIdentifier, Disposition, Item, Micros, Temperature};
 use crate::process_map::SignatureMeaning;
 use crate::program::IdentifierKind;
+use crate::toxicity::{
+    CrsObservations, Graded, IcansObservations, ObservationProblem, grade_crs, grade_icans,
+};
 use crate::{Date, Role};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -369,6 +372,252 @@ pub struct BenefitsVerified {
     pub at: Micros,
 }
 
+vocabulary!(
+    /// The kinds of adverse event cellpath grades (ASTCT consensus, DOMAIN.md).
+    AdverseEventKind, "adverse event kind" {
+        /// Cytokine release syndrome.
+        Crs => "crs",
+        /// Immune effector cell-associated neurotoxicity syndrome.
+        Icans => "icans",
+    }
+);
+
+impl AdverseEventKind {
+    /// The short name clinicians use.
+    pub fn label(self) -> &'static str {
+        match self {
+            AdverseEventKind::Crs => "CRS",
+            AdverseEventKind::Icans => "ICANS",
+        }
+    }
+}
+
+/// What was observed at one time: CRS or ICANS findings (`{"crs": {…}}` or `{"icans": {…}}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Findings {
+    Crs(CrsObservations),
+    Icans(IcansObservations),
+}
+
+impl Findings {
+    pub fn kind(&self) -> AdverseEventKind {
+        match self {
+            Findings::Crs(_) => AdverseEventKind::Crs,
+            Findings::Icans(_) => AdverseEventKind::Icans,
+        }
+    }
+
+    /// The ASTCT grade of these findings, with the reasons in words, or the entries that
+    /// cannot be graded, by field.
+    pub fn grade(&self) -> Result<Graded, Vec<ObservationProblem>> {
+        match self {
+            Findings::Crs(o) => grade_crs(o),
+            Findings::Icans(o) => grade_icans(o),
+        }
+    }
+
+    /// The patient died of it (grade 5).
+    pub fn died(&self) -> bool {
+        match self {
+            Findings::Crs(o) => o.died,
+            Findings::Icans(o) => o.died,
+        }
+    }
+}
+
+/// One observation: when, the findings, and the grade `toxicity` computed from them. It is
+/// built only by [`Observation::graded`], and a payload whose grade is not the grade of its
+/// findings is refused when read: a grade is never typed by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ObservationPayload")]
+pub struct Observation {
+    at: Micros,
+    findings: Findings,
+    grade: u8,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ObservationPayload {
+    at: Micros,
+    findings: Findings,
+    grade: u8,
+}
+
+impl TryFrom<ObservationPayload> for Observation {
+    type Error = String;
+    fn try_from(p: ObservationPayload) -> Result<Observation, String> {
+        let (o, _) = Observation::graded(p.at, p.findings).map_err(|problems| {
+            format!(
+                "the observation cannot be graded: {}",
+                problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.field, p.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })?;
+        if o.grade != p.grade {
+            return Err(format!(
+                "the observation records grade {} but its findings are grade {}",
+                p.grade, o.grade
+            ));
+        }
+        Ok(o)
+    }
+}
+
+impl Observation {
+    /// Grade the findings observed at `at`.
+    pub fn graded(
+        at: Micros,
+        findings: Findings,
+    ) -> Result<(Observation, Graded), Vec<ObservationProblem>> {
+        let graded = findings.grade()?;
+        Ok((
+            Observation {
+                at,
+                findings,
+                grade: graded.grade,
+            },
+            graded,
+        ))
+    }
+
+    pub fn at(&self) -> Micros {
+        self.at
+    }
+
+    pub fn findings(&self) -> &Findings {
+        &self.findings
+    }
+
+    pub fn grade(&self) -> u8 {
+        self.grade
+    }
+
+    /// The grade with its reasons in words (computed again from the findings, which were
+    /// graded when the observation was made).
+    pub fn graded_again(&self) -> Graded {
+        self.findings.grade().unwrap_or_else(|_| Graded {
+            grade: self.grade,
+            because: Vec::new(),
+        })
+    }
+}
+
+/// An adverse event opened on a case with its first observations (in the order made). It is
+/// numbered on its case from 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "AdverseEventPayload")]
+pub struct AdverseEventRecorded {
+    pub case_id: String,
+    pub adverse_event: u32,
+    pub kind: AdverseEventKind,
+    pub onset_at: Micros,
+    pub observations: Vec<Observation>,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdverseEventPayload {
+    case_id: String,
+    adverse_event: u32,
+    kind: AdverseEventKind,
+    onset_at: Micros,
+    observations: Vec<Observation>,
+    by: ActedBy,
+    at: Micros,
+}
+
+impl TryFrom<AdverseEventPayload> for AdverseEventRecorded {
+    type Error = String;
+    fn try_from(p: AdverseEventPayload) -> Result<AdverseEventRecorded, String> {
+        if p.observations.is_empty() {
+            return Err("an adverse event is recorded with its first observation".into());
+        }
+        if let Some(o) = p.observations.iter().find(|o| o.findings.kind() != p.kind) {
+            return Err(format!(
+                "a {} adverse event holds an observation of {}",
+                p.kind.label(),
+                o.findings.kind().label()
+            ));
+        }
+        Ok(AdverseEventRecorded {
+            case_id: p.case_id,
+            adverse_event: p.adverse_event,
+            kind: p.kind,
+            onset_at: p.onset_at,
+            observations: p.observations,
+            by: p.by,
+            at: p.at,
+        })
+    }
+}
+
+/// A later observation of an adverse event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdverseEventObserved {
+    pub case_id: String,
+    pub adverse_event: u32,
+    pub observation: Observation,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
+vocabulary!(
+    /// What an adverse event was treated with.
+    Treatment, "treatment" {
+        Tocilizumab => "tocilizumab",
+        /// Corticosteroids, e.g. dexamethasone or methylprednisolone.
+        Steroids => "steroids",
+    }
+);
+
+/// A treatment given for an adverse event, at a time, with its dose and route in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdverseEventTreated {
+    pub case_id: String,
+    pub adverse_event: u32,
+    pub treatment: Treatment,
+    pub given_at: Micros,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
+/// How an adverse event stands: still ongoing, resolved on a day, or fatal (grade 5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AdverseEventOutcome {
+    Ongoing,
+    Resolved { on: Date },
+    Fatal { on: Date },
+}
+
+impl AdverseEventOutcome {
+    /// Resolved or fatal: nothing more is observed, treated or decided on it.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, AdverseEventOutcome::Ongoing)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdverseEventOutcomeRecorded {
+    pub case_id: String,
+    pub adverse_event: u32,
+    pub outcome: AdverseEventOutcome,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
 pub type CaseOpened = Created<CaseFields>;
 
 vocabulary!(
@@ -439,6 +688,10 @@ case_events! {
     Cancelled(CaseCancelled) => "case.cancelled",
     Migrated(CaseMigrated) => "case.migrated",
     BenefitsVerified(BenefitsVerified) => "case.benefits_verified",
+    AdverseEventRecorded(AdverseEventRecorded) => "case.adverse_event_recorded",
+    AdverseEventObserved(AdverseEventObserved) => "case.adverse_event_observed",
+    AdverseEventTreated(AdverseEventTreated) => "case.adverse_event_treated",
+    AdverseEventOutcome(AdverseEventOutcomeRecorded) => "case.adverse_event_outcome",
 }
 
 impl CaseEvent {
@@ -461,6 +714,10 @@ impl CaseEvent {
             CaseEvent::Cancelled(e) => &e.case_id,
             CaseEvent::Migrated(e) => &e.case_id,
             CaseEvent::BenefitsVerified(e) => &e.case_id,
+            CaseEvent::AdverseEventRecorded(e) => &e.case_id,
+            CaseEvent::AdverseEventObserved(e) => &e.case_id,
+            CaseEvent::AdverseEventTreated(e) => &e.case_id,
+            CaseEvent::AdverseEventOutcome(e) => &e.case_id,
         }
     }
 

@@ -2,6 +2,7 @@
 //! evolve)`. Nothing here checks a rule — `decide` did, before the events existed — so a
 //! replay of the ledger always rebuilds the same case.
 
+use super::adverse::{AdverseEvent, Observed};
 use super::identity::CaseIdentifier;
 use super::units::{Item, Micros, Thaw, Unit};
 use crate::events::cases::{
@@ -119,6 +120,8 @@ pub struct Case {
     pub deviations: Vec<DeviationRecorded>,
     /// The benefits last verified.
     pub benefits: Option<crate::events::cases::BenefitsVerified>,
+    /// Adverse events by their number on the case.
+    pub adverse_events: BTreeMap<u32, AdverseEvent>,
 }
 
 impl Case {
@@ -327,6 +330,45 @@ pub fn evolve(mut case: Case, event: &CaseEvent) -> Case {
             };
         }
         CaseEvent::BenefitsVerified(e) => case.benefits = Some(e.clone()),
+        CaseEvent::AdverseEventRecorded(e) => {
+            case.adverse_events.insert(
+                e.adverse_event,
+                AdverseEvent {
+                    number: e.adverse_event,
+                    kind: e.kind,
+                    onset_at: e.onset_at,
+                    recorded_by: e.by.clone(),
+                    observations: e
+                        .observations
+                        .iter()
+                        .map(|o| Observed {
+                            observation: o.clone(),
+                            by: e.by.clone(),
+                        })
+                        .collect(),
+                    treatments: Vec::new(),
+                    outcome: None,
+                },
+            );
+        }
+        CaseEvent::AdverseEventObserved(e) => {
+            if let Some(ae) = case.adverse_events.get_mut(&e.adverse_event) {
+                ae.observations.push(Observed {
+                    observation: e.observation.clone(),
+                    by: e.by.clone(),
+                });
+            }
+        }
+        CaseEvent::AdverseEventTreated(e) => {
+            if let Some(ae) = case.adverse_events.get_mut(&e.adverse_event) {
+                ae.treatments.push(e.clone());
+            }
+        }
+        CaseEvent::AdverseEventOutcome(e) => {
+            if let Some(ae) = case.adverse_events.get_mut(&e.adverse_event) {
+                ae.outcome = Some(e.clone());
+            }
+        }
         CaseEvent::Migrated(e) => {
             let old = std::mem::take(&mut case.steps);
             case.steps = e

@@ -2,9 +2,11 @@
 //! a form or an API call; checking the password of a signer is the app's (it passes on that it
 //! was re-entered), everything else is checked by `decide`.
 
+use super::adverse::NewObservation;
 use super::units::{Disposition, Item, Micros, Temperature};
 use crate::events::cases::{
-    ActedBy, CasePatient, EhrAttestation, PriorAuthorization, ReleaseDecision,
+    ActedBy, AdverseEventKind, AdverseEventOutcome, CasePatient, EhrAttestation,
+    PriorAuthorization, ReleaseDecision, Treatment,
 };
 use crate::org::OrgKind;
 use crate::process_map::{SignatureMeaning, ValidMap};
@@ -194,6 +196,28 @@ pub enum Command {
         payer: String,
         plan: String,
         prior_authorization: PriorAuthorization,
+    },
+    /// Open an adverse event (CRS or ICANS) with its onset and first observations.
+    RecordAdverseEvent {
+        kind: AdverseEventKind,
+        onset_at: Micros,
+        observations: Vec<NewObservation>,
+    },
+    /// A later observation of adverse event `adverse_event`.
+    ObserveAdverseEvent {
+        adverse_event: u32,
+        observation: NewObservation,
+    },
+    TreatAdverseEvent {
+        adverse_event: u32,
+        treatment: Treatment,
+        given_at: Micros,
+        /// Dose and route, in words (may be empty).
+        detail: String,
+    },
+    AdverseEventOutcome {
+        adverse_event: u32,
+        outcome: AdverseEventOutcome,
     },
 }
 

@@ -273,6 +273,25 @@ pub fn decide(
             plan,
             prior_authorization,
         } => d.verify_benefits(payer, plan, prior_authorization),
+        Command::RecordAdverseEvent {
+            kind,
+            onset_at,
+            observations,
+        } => d.record_adverse_event(*kind, *onset_at, observations),
+        Command::ObserveAdverseEvent {
+            adverse_event,
+            observation,
+        } => d.observe_adverse_event(*adverse_event, observation),
+        Command::TreatAdverseEvent {
+            adverse_event,
+            treatment,
+            given_at,
+            detail,
+        } => d.treat_adverse_event(*adverse_event, *treatment, *given_at, detail),
+        Command::AdverseEventOutcome {
+            adverse_event,
+            outcome,
+        } => d.adverse_event_outcome(*adverse_event, outcome),
     }
 }
 

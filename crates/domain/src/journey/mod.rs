@@ -8,6 +8,7 @@
 //! `available`, `evolve`, `Case`, `Refusal` (its `recorded()` deviation is written even though
 //! the command is refused), `check_scan`; the events are `crate::events::cases`.
 
+mod adverse;
 mod case;
 mod command;
 mod engine;
@@ -20,11 +21,14 @@ mod units;
 #[cfg(test)]
 mod tests;
 
+pub use adverse::{
+    ADVERSE_EVENT_ROLES, AdverseEvent, NewObservation, Observed, ae_name, outcome_words,
+};
 pub use case::{Attempt, Case, CaseStatus, StepState, evolve};
 pub use command::{
     Action, Actor, Command, Entry, Handoff, LateAdministration, Migration, OpenCase, Scan, minutes,
 };
 pub use engine::{Available, CaseMap, available, decide};
 pub use identity::{CaseIdentifier, ScanError, ScanMismatch, check_scan, check_scan_for, noun};
-pub use refusal::Refusal;
-pub use units::{Disposition, Item, Micros, Temperature, Thaw, Unit, UnitState, celsius};
+pub use refusal::{FieldProblem, Refusal};
+pub use units::{Disposition, Item, Micros, Temperature, Thaw, Unit, UnitState, celsius, clock};

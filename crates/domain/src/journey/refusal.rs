@@ -144,6 +144,35 @@ pub enum Refusal {
     NotInfused,
     #[error("the migration cannot be made: {}", .problems.join("; "))]
     Migration { problems: Vec<String> },
+    /// Entries refused field by field (an adverse event's onset, an observation's findings).
+    #[error("{}", .problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect::<Vec<_>>().join("; "))]
+    Fields { problems: Vec<FieldProblem> },
+    #[error(
+        "no unit of case {pseudonym} has been infused yet: an adverse event (CRS, ICANS) is recorded from the first infusion on"
+    )]
+    NotYetInfused { pseudonym: String },
+    #[error("case {pseudonym} has no adverse event #{number}")]
+    UnknownAdverseEvent { pseudonym: String, number: u32 },
+    #[error(
+        "{what} is {outcome}: nothing more is recorded on it (record a new adverse event if it comes back)"
+    )]
+    AdverseEventClosed { what: String, outcome: String },
+}
+
+/// One entry refused, by the field it was typed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldProblem {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldProblem {
+        FieldProblem {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
 }
 
 impl Refusal {
@@ -173,6 +202,8 @@ impl Refusal {
                 | Refusal::AlreadySigned { .. }
                 | Refusal::SameVerifier { .. }
                 | Refusal::NotReleased { .. }
+                | Refusal::AdverseEventClosed { .. }
+                | Refusal::NotYetInfused { .. }
         )
     }
 }

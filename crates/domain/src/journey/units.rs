@@ -39,6 +39,17 @@ pub enum Temperature {
 }
 
 /// Tenths of a degree as people read them: `-1205` → "−120.5 °C".
+/// A time as people read it: `YYYY-MM-DD HH:MM UTC`.
+pub fn clock(micros: Micros) -> String {
+    let m = micros.div_euclid(60_000_000).rem_euclid(24 * 60);
+    format!(
+        "{} {:02}:{:02} UTC",
+        crate::Date::of_micros(micros).as_str(),
+        m / 60,
+        m % 60
+    )
+}
+
 pub fn celsius(tenths: i32) -> String {
     let sign = if tenths < 0 { "−" } else { "" };
     let a = tenths.unsigned_abs();

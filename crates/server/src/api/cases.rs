@@ -1,6 +1,7 @@
 //! Patients' cases over the API: register a patient (the health system's ledger), open a case
 //! where the site is authorized (the partnership's ledger), list and read cases — each answer
-//! cut to the caller's view of the patient — and act on a case step by step.
+//! cut to the caller's view of the patient — and act on a case step by step; graded adverse
+//! events on a case, and the grading preview.
 
 use super::extract::{
     ApiCaller, Command, NoQuery, PageParams, Paged, answer, page, paged, with_etag,
@@ -9,8 +10,13 @@ use crate::AppState;
 use crate::problem::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use cellpath_app::cases::{CaseInput, CaseListItem, NewCase, NewPatient};
+use axum::response::{IntoResponse, Response};
+use cellpath_app::AppError;
+use cellpath_app::cases::{
+    CaseInput, CaseListItem, NewAdverseEvent, NewCase, NewPatient, ObservationInput, TreatmentInput,
+};
+use cellpath_domain::events::cases::AdverseEventOutcome;
+use cellpath_domain::toxicity::{CrsObservations, IcansObservations};
 use serde::Deserialize;
 
 pub async fn register_patient(
@@ -117,4 +123,116 @@ pub async fn act(
         )
         .await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
+}
+
+/// The number of an adverse event on its case, from the path (`1`, `2`…); anything else
+/// names no adverse event.
+fn adverse_event_number(case_id: &str, ae: &str) -> Result<u32, ApiError> {
+    ae.parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| AppError::not_found(format!("adverse event {ae} of case {case_id}")).into())
+}
+
+/// Record an adverse event (CRS or ICANS) with its onset and first observations: 201 with the
+/// grade computed from them and why. If-Match is optional, as for every action on a case.
+pub async fn record_adverse_event(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    cmd: Command,
+) -> Result<Response, ApiError> {
+    let input: NewAdverseEvent = cmd.json()?;
+    let out = s
+        .app
+        .record_adverse_event(
+            &cmd.caller,
+            &id,
+            input,
+            cmd.optional_if_match()?,
+            cmd.idem.clone(),
+        )
+        .await?;
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
+}
+
+/// What is sent to one adverse event of a case.
+enum ToAdverseEvent {
+    Observation(ObservationInput),
+    Treatment(TreatmentInput),
+    Outcome(AdverseEventOutcome),
+}
+
+/// Send it to adverse event `ae` of case `id` (If-Match optional, as for every action on a
+/// case): 201 for a new observation or treatment, 200 for the outcome.
+async fn to_adverse_event(
+    s: &AppState,
+    id: &str,
+    ae: &str,
+    cmd: &Command,
+    what: ToAdverseEvent,
+) -> Result<Response, ApiError> {
+    let number = adverse_event_number(id, ae)?;
+    let (caller, if_match, idem) = (&cmd.caller, cmd.optional_if_match()?, cmd.idem.clone());
+    let app = &s.app;
+    let (out, status) = match what {
+        ToAdverseEvent::Observation(o) => (
+            app.observe_adverse_event(caller, id, number, o, if_match, idem)
+                .await?,
+            StatusCode::CREATED,
+        ),
+        ToAdverseEvent::Treatment(t) => (
+            app.treat_adverse_event(caller, id, number, t, if_match, idem)
+                .await?,
+            StatusCode::CREATED,
+        ),
+        ToAdverseEvent::Outcome(o) => (
+            app.adverse_event_outcome(caller, id, number, o, if_match, idem)
+                .await?,
+            StatusCode::OK,
+        ),
+    };
+    Ok(answer(out, status, |v| Some(v.version)))
+}
+
+/// A later observation of an adverse event: 201 with the event's grade after it.
+pub async fn observe_adverse_event(
+    State(s): State<AppState>,
+    Path((id, ae)): Path<(String, String)>,
+    cmd: Command,
+) -> Result<Response, ApiError> {
+    let what = ToAdverseEvent::Observation(cmd.json()?);
+    to_adverse_event(&s, &id, &ae, &cmd, what).await
+}
+
+/// A treatment given for an adverse event (tocilizumab, steroids): 201.
+pub async fn treat_adverse_event(
+    State(s): State<AppState>,
+    Path((id, ae)): Path<(String, String)>,
+    cmd: Command,
+) -> Result<Response, ApiError> {
+    let what = ToAdverseEvent::Treatment(cmd.json()?);
+    to_adverse_event(&s, &id, &ae, &cmd, what).await
+}
+
+/// The outcome of an adverse event: ongoing, resolved on a day, fatal on a day (grade 5).
+pub async fn adverse_event_outcome(
+    State(s): State<AppState>,
+    Path((id, ae)): Path<(String, String)>,
+    cmd: Command,
+) -> Result<Response, ApiError> {
+    let what = ToAdverseEvent::Outcome(cmd.json()?);
+    to_adverse_event(&s, &id, &ae, &cmd, what).await
+}
+
+/// Grade CRS observations without recording anything: the grade and why, or 422 naming the
+/// fields that cannot be graded.
+pub async fn grade_crs(State(s): State<AppState>, cmd: Command) -> Result<Response, ApiError> {
+    let o: CrsObservations = cmd.json()?;
+    Ok(axum::Json(s.app.preview_crs(&cmd.caller, &o)?).into_response())
+}
+
+/// Grade ICANS observations without recording anything.
+pub async fn grade_icans(State(s): State<AppState>, cmd: Command) -> Result<Response, ApiError> {
+    let o: IcansObservations = cmd.json()?;
+    Ok(axum::Json(s.app.preview_icans(&cmd.caller, &o)?).into_response())
 }

@@ -148,6 +148,24 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/cases", post(cases::open_case))
         .route("/api/v1/cases/{id}", get(cases::get_case))
         .route("/api/v1/cases/{id}/actions", post(cases::act))
+        .route(
+            "/api/v1/cases/{id}/adverse-events",
+            post(cases::record_adverse_event),
+        )
+        .route(
+            "/api/v1/cases/{id}/adverse-events/{ae}/observations",
+            post(cases::observe_adverse_event),
+        )
+        .route(
+            "/api/v1/cases/{id}/adverse-events/{ae}/treatments",
+            post(cases::treat_adverse_event),
+        )
+        .route(
+            "/api/v1/cases/{id}/adverse-events/{ae}/outcome",
+            post(cases::adverse_event_outcome),
+        )
+        .route("/api/v1/grading/crs", post(cases::grade_crs))
+        .route("/api/v1/grading/icans", post(cases::grade_icans))
         .route("/api/v1/sites/{id}/cases", get(cases::list_site_cases))
         .route(
             "/api/v1/partnerships/{id}/cases",

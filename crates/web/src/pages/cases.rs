@@ -236,7 +236,7 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
-    render_case(&ctx, &id, None, q.notice.as_deref(), StatusCode::OK).await
+    render_case(&ctx, &id, None, q.notice.as_deref(), StatusCode::OK, None).await
 }
 
 /// A posted step form as the case's command: `command`, `step`, each listed field as
@@ -334,7 +334,15 @@ pub async fn act(Path(id): Path<String>, posted: Posted) -> Result<Response, Web
     let input = match input_of(&form, step, ctx.app.now()) {
         Ok(input) => input,
         Err(e) => {
-            return render_case(&ctx, &id, Some(e), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return render_case(
+                &ctx,
+                &id,
+                Some(e),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+            )
+            .await;
         }
     };
     let version = form.version().ok();
@@ -361,7 +369,7 @@ pub async fn act(Path(id): Path<String>, posted: Posted) -> Result<Response, Web
                 cellpath_app::AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => StatusCode::CONFLICT,
             };
-            render_case(&ctx, &id, Some(e.to_string()), None, status).await
+            render_case(&ctx, &id, Some(e.to_string()), None, status, None).await
         }
         Err(e) => Err(e.into()),
     }
@@ -464,12 +472,13 @@ fn case_actions(ctx: &Ctx, case: &CaseView) -> Markup {
     }
 }
 
-async fn render_case(
+pub(super) async fn render_case(
     ctx: &Ctx,
     id: &str,
     error: Option<String>,
     notice_code: Option<&str>,
     status: StatusCode,
+    adverse: Option<&super::adverse_events::Typed>,
 ) -> Result<Response, WebError> {
     let case = ctx.app.case(ctx.caller(), id).await?;
     let overlay = SiteOverlay {
@@ -566,6 +575,7 @@ async fn render_case(
             }
             @if benefits_staff && case.status != CaseState::Cancelled { (benefits_form(ctx, &case)) }
         }
+        (super::adverse_events::section(ctx, &case, adverse))
         section.panel #map {
             h2 { "Where the case stands" }
             @if let Some(map) = &case.map { (swimlane(map, Some(&overlay))) }

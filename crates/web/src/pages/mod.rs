@@ -2,6 +2,7 @@
 //! functions that render them; a form that comes back with errors is rendered by the same
 //! function as the page it sits on, with the typed values and the messages.
 
+pub mod adverse_events;
 pub mod agreements;
 pub mod case_labels;
 pub mod cases;

@@ -498,6 +498,58 @@ fn every_kind_of_event() -> Run {
         },
     );
     run.done("monitoring");
+    run.wait(60);
+    {
+        use crate::events::cases::{AdverseEventKind, AdverseEventOutcome, Findings, Treatment};
+        use crate::toxicity::{CrsObservations, Oxygen};
+        let crs = |litres_per_minute| {
+            Findings::Crs(CrsObservations {
+                temperature_tenths_c: Some(388),
+                oxygen: Oxygen::NasalCannula { litres_per_minute },
+                ..Default::default()
+            })
+        };
+        run.ok(
+            "nina",
+            Command::RecordAdverseEvent {
+                kind: AdverseEventKind::Crs,
+                onset_at: run.now - minutes(20),
+                observations: vec![NewObservation {
+                    at: run.now,
+                    findings: crs(5),
+                }],
+            },
+        );
+        run.wait(30);
+        run.ok(
+            "nina",
+            Command::ObserveAdverseEvent {
+                adverse_event: 1,
+                observation: NewObservation {
+                    at: run.now,
+                    findings: crs(9),
+                },
+            },
+        );
+        run.ok(
+            "pavel",
+            Command::TreatAdverseEvent {
+                adverse_event: 1,
+                treatment: Treatment::Steroids,
+                given_at: run.now,
+                detail: "dexamethasone 10 mg IV".into(),
+            },
+        );
+        run.ok(
+            "pavel",
+            Command::AdverseEventOutcome {
+                adverse_event: 1,
+                outcome: AdverseEventOutcome::Resolved {
+                    on: Date::of_micros(run.now),
+                },
+            },
+        );
+    }
     run.ok(
         "carla",
         Command::Cancel {

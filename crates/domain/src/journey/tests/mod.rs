@@ -3,6 +3,7 @@
 //! fold the events — including a refusal's recorded deviation), and the valid command for any
 //! step, which the table tests and the property test both use.
 
+mod adverse;
 mod case_moves;
 mod kinds;
 mod properties;

@@ -7,8 +7,12 @@
 //! events `decide` returned.
 
 use super::*;
-use crate::events::cases::{DeviationKind, Outcome};
+use crate::events::cases::{
+    AdverseEventObserved as CaseEventAe, AdverseEventOutcome, AdverseEventTreated as TreatedAe,
+    DeviationKind, Findings, Outcome, Treatment,
+};
 use crate::process_map::ValidMap;
+use crate::toxicity::{CrsObservations, IcansObservations, Oxygen};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::strategy::ValueTree;
@@ -70,6 +74,15 @@ enum Op {
     Repeat(Index, Index),
     Deviation(Index),
     EndUnit(Index, Index),
+    /// An adverse event command by anyone: record (CRS at a flow rate, or ICANS at an ICE
+    /// score), observe, treat or give an outcome to one of the case's events (or none).
+    AdverseEvent {
+        /// Anyone (`Some`), or one of the site's nurses and physicians.
+        actor: Option<Index>,
+        what: u8,
+        number: u8,
+        amount: u8,
+    },
 }
 
 fn flaw() -> impl Strategy<Value = Flaw> {
@@ -89,6 +102,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<Index>(), any::<Index>()).prop_map(|(s, a)| Op::Repeat(s, a)),
         1 => any::<Index>().prop_map(Op::Deviation),
         1 => (any::<Index>(), any::<Index>()).prop_map(|(u, a)| Op::EndUnit(u, a)),
+        2 => (prop::option::weighted(0.3, any::<Index>()), 0u8..6, 1u8..3, 0u8..12).prop_map(|(actor, what, number, amount)| {
+            Op::AdverseEvent { actor, what, number, amount }
+        }),
     ]
 }
 
@@ -256,6 +272,10 @@ struct Audit {
     /// one thing that may follow.
     stopped: Option<(String, u32)>,
     cancelled: bool,
+    /// A unit has been infused (adverse events may be recorded from then on).
+    infused: bool,
+    /// Adverse events by number: closed (resolved or fatal) or not.
+    adverse: BTreeMap<u32, bool>,
 }
 
 impl Audit {
@@ -338,6 +358,10 @@ impl Audit {
                 | CaseEvent::Migrated(_)
                 | CaseEvent::UnitEnded(_)
                 | CaseEvent::BenefitsVerified(_)
+                | CaseEvent::AdverseEventRecorded(_)
+                | CaseEvent::AdverseEventObserved(_)
+                | CaseEvent::AdverseEventTreated(_)
+                | CaseEvent::AdverseEventOutcome(_)
         );
         let completes_the_stop = matches!(e, CaseEvent::StepCompleted(c)
             if self.stopped == Some((c.step.clone(), c.attempt)));
@@ -378,6 +402,7 @@ impl Audit {
                             return Err(format!("{unit} ended twice"));
                         }
                         if disposition.infused() {
+                            self.infused = true;
                             let (at, ends) = *self
                                 .thawed
                                 .get(unit)
@@ -462,6 +487,41 @@ impl Audit {
             CaseEvent::Held(_) => self.held = true,
             CaseEvent::Resumed(_) => self.held = false,
             CaseEvent::Cancelled(_) => self.cancelled = true,
+            CaseEvent::AdverseEventRecorded(a) => {
+                if !self.infused {
+                    return Err("an adverse event before any infusion".into());
+                }
+                let next = self.adverse.keys().max().map_or(1, |n| n + 1);
+                if a.adverse_event != next {
+                    return Err(format!(
+                        "adverse event numbered {} after {}",
+                        a.adverse_event,
+                        next - 1
+                    ));
+                }
+                for o in &a.observations {
+                    let graded = o.findings().grade().map_err(|p| format!("{p:?}"))?;
+                    if o.findings().kind() != a.kind || graded.grade != o.grade() {
+                        return Err(format!("observation {o:?} in a {} event", a.kind));
+                    }
+                }
+                self.adverse.insert(a.adverse_event, false);
+            }
+            CaseEvent::AdverseEventObserved(CaseEventAe { adverse_event, .. })
+            | CaseEvent::AdverseEventTreated(TreatedAe { adverse_event, .. }) => {
+                if self.adverse.get(adverse_event) != Some(&false) {
+                    return Err(format!("adverse event {adverse_event} unknown or closed"));
+                }
+            }
+            CaseEvent::AdverseEventOutcome(o) => {
+                if self.adverse.get(&o.adverse_event) != Some(&false) {
+                    return Err(format!(
+                        "adverse event {} unknown or closed",
+                        o.adverse_event
+                    ));
+                }
+                self.adverse.insert(o.adverse_event, o.outcome.is_final());
+            }
             CaseEvent::Opened(_)
             | CaseEvent::IdentifierAdded(_)
             | CaseEvent::Migrated(_)
@@ -550,6 +610,68 @@ fn play(map: CaseMap, ops: &[Op]) -> Result<Run, TestCaseError> {
                         },
                     },
                 ));
+            }
+            Op::AdverseEvent {
+                actor,
+                what,
+                number,
+                amount,
+            } => {
+                let observation = |kind: u8| NewObservation {
+                    at: run.now,
+                    findings: if kind == 0 {
+                        Findings::Crs(CrsObservations {
+                            temperature_tenths_c: Some(385),
+                            oxygen: Oxygen::NasalCannula {
+                                litres_per_minute: u16::from(*amount),
+                            },
+                            ..Default::default()
+                        })
+                    } else {
+                        Findings::Icans(IcansObservations {
+                            ice_score: Some(*amount),
+                            ..Default::default()
+                        })
+                    },
+                };
+                let ae = u32::from(*number);
+                let kind_of = |n| run.case.adverse_events.get(&n).map_or(0, |a| a.kind as u8);
+                let command = match what {
+                    0 | 1 => Command::RecordAdverseEvent {
+                        kind: if *what == 0 {
+                            crate::events::cases::AdverseEventKind::Crs
+                        } else {
+                            crate::events::cases::AdverseEventKind::Icans
+                        },
+                        onset_at: run.now - minutes(i64::from(*amount) * 30),
+                        observations: vec![observation(*what)],
+                    },
+                    2 => Command::ObserveAdverseEvent {
+                        adverse_event: ae,
+                        observation: observation(kind_of(ae)),
+                    },
+                    3 => Command::TreatAdverseEvent {
+                        adverse_event: ae,
+                        treatment: Treatment::Tocilizumab,
+                        given_at: run.now,
+                        detail: String::new(),
+                    },
+                    4 => Command::AdverseEventOutcome {
+                        adverse_event: ae,
+                        outcome: AdverseEventOutcome::Resolved {
+                            on: Date::of_micros(run.now),
+                        },
+                    },
+                    _ => Command::AdverseEventOutcome {
+                        adverse_event: ae,
+                        outcome: AdverseEventOutcome::Ongoing,
+                    },
+                };
+                let actor = match actor {
+                    Some(anyone) => anyone.get(&everyone).clone(),
+                    None => who(["nina", "pavel", "noah", "priya"][usize::from(*amount % 4)]),
+                };
+                commands.push((actor, command));
             }
             Op::Deviation(a) => commands.push((
                 a.get(&everyone).clone(),
@@ -721,6 +843,11 @@ fn the_random_runs_reach_every_situation_the_property_is_about() {
                 CaseEvent::UnitEnded(_) => count("unit ended before its turn"),
                 CaseEvent::Held(_) => count("hold"),
                 CaseEvent::Cancelled(_) => count("cancel"),
+                CaseEvent::AdverseEventRecorded(_) => count("adverse event"),
+                CaseEvent::AdverseEventObserved(_) => count("adverse event observed again"),
+                CaseEvent::AdverseEventOutcome(o) if o.outcome.is_final() => {
+                    count("adverse event closed")
+                }
                 _ => {}
             }
         }
@@ -737,6 +864,9 @@ fn the_random_runs_reach_every_situation_the_property_is_about() {
         "repeat",
         "hold",
         "cancel",
+        "adverse event",
+        "adverse event observed again",
+        "adverse event closed",
     ] {
         assert!(
             seen.get(what).copied().unwrap_or(0) > 0,
