@@ -369,6 +369,24 @@ pub struct BenefitsVerified {
     pub at: Micros,
 }
 
+/// The patient's informed consent, against the site's active consent version for the
+/// program (the latest replaces the one before: a re-consent on a newer version): who
+/// consented (the patient, or a legally authorized representative by name), the day the form
+/// was signed, the witness, and the version by id, number and document hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRecorded {
+    pub case_id: String,
+    pub consent_version_id: String,
+    pub version_number: i64,
+    pub document_sha256: String,
+    pub consented_by: String,
+    pub signed_on: Date,
+    pub witness: String,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
 pub type CaseOpened = Created<CaseFields>;
 
 vocabulary!(
@@ -439,6 +457,7 @@ case_events! {
     Cancelled(CaseCancelled) => "case.cancelled",
     Migrated(CaseMigrated) => "case.migrated",
     BenefitsVerified(BenefitsVerified) => "case.benefits_verified",
+    ConsentRecorded(ConsentRecorded) => "case.consent_recorded",
 }
 
 impl CaseEvent {
@@ -461,6 +480,7 @@ impl CaseEvent {
             CaseEvent::Cancelled(e) => &e.case_id,
             CaseEvent::Migrated(e) => &e.case_id,
             CaseEvent::BenefitsVerified(e) => &e.case_id,
+            CaseEvent::ConsentRecorded(e) => &e.case_id,
         }
     }
 

@@ -119,6 +119,8 @@ pub struct Case {
     pub deviations: Vec<DeviationRecorded>,
     /// The benefits last verified.
     pub benefits: Option<crate::events::cases::BenefitsVerified>,
+    /// The patient's consent last recorded.
+    pub consent: Option<crate::events::cases::ConsentRecorded>,
 }
 
 impl Case {
@@ -327,6 +329,7 @@ pub fn evolve(mut case: Case, event: &CaseEvent) -> Case {
             };
         }
         CaseEvent::BenefitsVerified(e) => case.benefits = Some(e.clone()),
+        CaseEvent::ConsentRecorded(e) => case.consent = Some(e.clone()),
         CaseEvent::Migrated(e) => {
             let old = std::mem::take(&mut case.steps);
             case.steps = e

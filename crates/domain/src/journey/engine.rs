@@ -273,6 +273,7 @@ pub fn decide(
             plan,
             prior_authorization,
         } => d.verify_benefits(payer, plan, prior_authorization),
+        Command::RecordConsent(consent) => d.record_consent(consent),
     }
 }
 

@@ -338,6 +338,7 @@ impl Audit {
                 | CaseEvent::Migrated(_)
                 | CaseEvent::UnitEnded(_)
                 | CaseEvent::BenefitsVerified(_)
+                | CaseEvent::ConsentRecorded(_)
         );
         let completes_the_stop = matches!(e, CaseEvent::StepCompleted(c)
             if self.stopped == Some((c.step.clone(), c.attempt)));
@@ -465,7 +466,8 @@ impl Audit {
             CaseEvent::Opened(_)
             | CaseEvent::IdentifierAdded(_)
             | CaseEvent::Migrated(_)
-            | CaseEvent::BenefitsVerified(_) => {}
+            | CaseEvent::BenefitsVerified(_)
+            | CaseEvent::ConsentRecorded(_) => {}
         }
         Ok(())
     }
