@@ -10,7 +10,7 @@ pub mod schema;
 pub mod tokens;
 
 pub use cellpath_store::{
-    Agreement, ApiToken, AttemptOutcome, DeliverableRecord, Facility, Gap, JobAttempt, JobCounts,
-    JobStatus, MapProposal, MapVersion, Organization, Page, Partnership, Program, SignatureRow,
-    Site, SiteAuthorization, SiteMapVersion, SiteVisit, User,
+    Agreement, ApiToken, AttemptOutcome, ConsentVersion, DeliverableRecord, Facility, Gap,
+    JobAttempt, JobCounts, JobStatus, MapProposal, MapVersion, Organization, Page, Partnership,
+    Program, SignatureRow, Site, SiteAuthorization, SiteMapVersion, SiteVisit, User,
 };

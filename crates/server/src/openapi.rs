@@ -15,8 +15,9 @@
 use crate::api::{ledgers, records, tokens};
 use axum::Json;
 use cellpath_app::views::schema::{self, DAY, LINES};
+use cellpath_domain::consent::{ConsentStatus, SectionKind};
 use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Deliverable, Scope};
-use cellpath_domain::events::cases::{CaseState, PriorAuthorizationStatus};
+use cellpath_domain::events::cases::{CaseState, ConsentGiver, PriorAuthorizationStatus};
 use cellpath_domain::process_map::{RecordedIn, SignatureMeaning, Stage, StepKind};
 use cellpath_domain::program::{IdentifierKind, Issuer, Modality};
 use cellpath_domain::readiness::Severity;
@@ -532,6 +533,51 @@ pub const BY_HAND: &[Operation] = &[
         "CaseActed",
     ),
     (
+        "post",
+        "/api/v1/cases/{id}/consent",
+        "recordCaseConsent",
+        "Record the patient's consent against the site's active consent version for the case's program (a draft or retired version is refused, nothing written; If-Match optional)",
+        Some("CaseConsent"),
+        200,
+        "CaseActed",
+    ),
+    (
+        "get",
+        "/api/v1/sites/{id}/consent-documents",
+        "listConsentDocuments",
+        "A site's consent versions per program (the health system's staff; the manufacturer through an active partnership only)",
+        None,
+        200,
+        "ConsentDocuments",
+    ),
+    (
+        "post",
+        "/api/v1/sites/{id}/consent-documents",
+        "createConsentVersion",
+        "Add a consent version (a draft) for a program at the site: the form's document by SHA-256, its effective date and its sections (health system)",
+        Some("NewConsentVersion"),
+        201,
+        "ConsentVersion",
+    ),
+    (
+        "post",
+        "/api/v1/consent-documents/{id}/activation",
+        "activateConsentVersion",
+        "Make a draft consent version active: only with a manufacturing-failure section and on or after its effective date; the version active before is retired (If-Match required)",
+        None,
+        200,
+        "ConsentVersion",
+    ),
+    (
+        "post",
+        "/api/v1/consent-documents/{id}/retirement",
+        "retireConsentVersion",
+        "Retire the active consent version with the reason; a site resting on it is suspended by the gate's review (If-Match required)",
+        Some("ConsentRetirement"),
+        200,
+        "ConsentVersion",
+    ),
+    (
         "get",
         "/api/v1/sites/{id}/cases",
         "listSiteCases",
@@ -757,6 +803,10 @@ fn schemas() -> Value {
             "agreements": list_of(json!({ "$ref": "#/components/schemas/Agreement" })),
             "deliverables": list_of(json!({ "$ref": "#/components/schemas/DeliverableRecord" })),
             "recorded": json!({ "oneOf": [{ "type": "null" }, { "$ref": "#/components/schemas/SiteAuthorization" }] }),
+            "consent": json!({ "type": "object", "description": "what the consent item rests on: the active consent version (number, the day it was made active), or a consent recorded by hand before consent documents (it counts until the site's first version is made active); none when neither", "properties": {
+                "version_number": json!({ "type": ["integer", "null"] }), "active_since": json!({ "type": ["string", "null"], "format": "date" }),
+                "by_hand_on": json!({ "type": ["string", "null"], "format": "date" }),
+            } }),
         }}),
         "SiteAuthorization": object(&["id", "partnership_id", "site_id", "program_id", "status", "since", "missing", "version"], &[
             ("id", text()), ("partnership_id", text()), ("site_id", text()), ("program_id", text()),
@@ -869,11 +919,54 @@ fn schemas() -> Value {
             "yours": { "type": "array", "items": text(), "description": "the steps you may do now" },
             "units": { "type": "array", "items": { "type": "object", "properties": { "key": text(), "name": text(), "state": text() } } },
             "deviations": int(),
+            "consent": { "type": "object", "description": "the patient's consent last recorded and its version; the witness for the chain_of_identity and full views only", "properties": {
+                "consent_version_id": text(), "version_number": int(), "document_sha256": text(),
+                "consented_by": { "enum": words::<ConsentGiver>() }, "signed_on": day(), "witness": text(),
+                "recorded_by": text(), "recorded_at": micros() } },
             "benefits": { "type": "object", "description": "the benefits last verified; payer, plan and reference for the chain_of_identity and full views only", "properties": {
                 "status": { "enum": words::<PriorAuthorizationStatus>() }, "requested_on": day(), "decided_on": day(),
                 "payer": text(), "plan": text(), "reference": text(), "verified_by": text(), "verified_at": micros() } },
             "timeline": { "type": "array", "items": { "type": "object", "properties": { "at": micros(), "text": text() } } },
         } }),
+        "CaseConsent": object(&["consent_version_id", "consented_by", "signed_on", "witness"], &[
+            ("consent_version_id", text()),
+            ("consented_by", json!({ "enum": words::<ConsentGiver>(), "description": "the patient, or a legally authorized representative (never by name)" })),
+            ("signed_on", day()),
+            ("witness", name()),
+        ]),
+        "ConsentSection": object(&["kind", "heading", "text"], &[
+            ("kind", json!({ "enum": words::<SectionKind>(), "description": "manufacturing_failure: what the patient is told if the product cannot be made or released (required to make a version active, at least 40 characters)" })),
+            ("heading", name()),
+            ("text", notes()),
+        ]),
+        "NewConsentVersion": object(&["program_id", "document_sha256", "document_name", "effective_on", "sections"], &[
+            ("program_id", text()),
+            ("document_sha256", json!({ "type": "string", "pattern": "^[0-9a-f]{64}$", "description": "from POST /api/v1/documents" })),
+            ("document_name", name()),
+            ("effective_on", day()),
+            ("sections", json!({ "type": "array", "minItems": 1, "items": { "$ref": "#/components/schemas/ConsentSection" } })),
+        ]),
+        "ConsentRetirement": object(&["reason"], &[("reason", notes())]),
+        "ConsentVersion": object(&["id", "partnership_id", "site_id", "program_id", "number", "document_name", "document_sha256", "effective_on", "sections", "status", "activated_on", "retired_on", "retired_reason", "version", "created_at", "updated_at"], &[
+            ("id", text()), ("partnership_id", text()), ("site_id", text()), ("program_id", text()),
+            ("number", int()), ("document_name", text()), ("document_sha256", text()),
+            ("effective_on", date()),
+            ("sections", list_of(json!({ "$ref": "#/components/schemas/ConsentSection" }))),
+            ("status", json!({ "enum": words::<ConsentStatus>() })),
+            ("activated_on", json!({ "type": ["string", "null"], "format": "date" })),
+            ("retired_on", json!({ "type": ["string", "null"], "format": "date" })),
+            ("retired_reason", nullable_text()),
+            ("version", int()), ("created_at", micros()), ("updated_at", micros()),
+        ]),
+        "ConsentDocuments": object(&["site_id", "site_name", "programs", "may_change"], &[
+            ("site_id", text()), ("site_name", text()),
+            ("programs", list_of(object(&["partnership_id", "partnership_name", "program_id", "program_name", "versions"], &[
+                ("partnership_id", text()), ("partnership_name", text()),
+                ("program_id", text()), ("program_name", text()),
+                ("versions", list_of(json!({ "$ref": "#/components/schemas/ConsentVersion" }))),
+            ]))),
+            ("may_change", json!({ "type": "boolean", "description": "whether you may add, activate and retire versions here" })),
+        ]),
         "Prediction": object(&["planned", "p50", "p90"], &[
             ("planned", date()), ("p50", date()), ("p90", date()),
         ]),
@@ -1117,6 +1210,8 @@ pub const IF_MATCH: &[&str] = &[
     "addAgreementAmendment",
     "joinSites",
     "revokeDeliverable",
+    "activateConsentVersion",
+    "retireConsentVersion",
 ];
 
 /// Operations that read no body and no `Idempotency-Key`: actions of the caller alone.
@@ -1258,6 +1353,12 @@ fn case_command() -> Value {
             command("hold", &["reason"], vec![("reason", reason())]),
             command("resume", &["note"], vec![("note", reason())]),
             command("cancel", &["care_transition_note"], vec![("care_transition_note", reason())]),
+            command("record_consent", &["consent_version_id", "consented_by", "signed_on", "witness"], vec![
+                ("consent_version_id", text()),
+                ("consented_by", json!({ "enum": words::<ConsentGiver>() })),
+                ("signed_on", day()),
+                ("witness", name()),
+            ]),
             command("verify_benefits", &["payer", "plan", "prior_authorization"], vec![
                 ("payer", text()), ("plan", text()),
                 ("prior_authorization", object(&["status", "requested_on", "reference"], &[

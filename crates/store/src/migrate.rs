@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "documents",
         include_str!("../migrations/0012_documents.sql"),
     ),
+    (
+        15,
+        "consent_versions",
+        include_str!("../migrations/0015_consent_versions.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

@@ -12,17 +12,17 @@ use crate::write::{Write, follow_up_of};
 use crate::{App, AppError, Caller, Idem, Outcome};
 use cellpath_domain::Date;
 use cellpath_domain::events::cases::{
-    CaseEvent, EhrAttestation, PriorAuthorization, ReleaseDecision,
+    CaseEvent, ConsentGiver, EhrAttestation, PriorAuthorization, ReleaseDecision,
 };
 use cellpath_domain::journey::{
-    Action, Command, Disposition, Entry, Handoff, Item, LateAdministration, Refusal, Scan,
+    Action, Command, Consent, Disposition, Entry, Handoff, Item, LateAdministration, Refusal, Scan,
     Temperature, decide,
 };
 use cellpath_domain::policy::PatientView;
 use cellpath_domain::process_map::SignatureMeaning;
 use cellpath_domain::program::IdentifierKind;
 use cellpath_ledger::Meaning;
-use cellpath_store::{FollowUp, Operational};
+use cellpath_store::{ConsentVersion, FollowUp, Operational};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -178,6 +178,14 @@ pub enum CaseInput {
         plan: String,
         prior_authorization: PriorAuthorization,
     },
+    /// The patient's informed consent against the site's active consent version for the
+    /// case's program: who consented, the day the form was signed (`YYYY-MM-DD`), the witness.
+    RecordConsent {
+        consent_version_id: String,
+        consented_by: ConsentGiver,
+        signed_on: String,
+        witness: String,
+    },
 }
 
 fn entry(fields: BTreeMap<String, String>, attestation: Option<EhrAttestation>) -> Entry {
@@ -201,14 +209,15 @@ impl CaseInput {
         }
     }
 
-    /// The journey's command; `signed`: the password was re-entered and checked.
-    fn command(self, signed: bool) -> Command {
+    /// The journey's command; `signed`: the password was re-entered and checked; `consent`:
+    /// the consent version a consent names, as loaded.
+    fn command(self, signed: bool, consent: Option<ConsentVersion>) -> Result<Command, AppError> {
         let act = |step: String, entry: Entry, action: Action| Command::Act {
             step,
             entry,
             action,
         };
-        match self {
+        Ok(match self {
             CaseInput::Record {
                 step,
                 fields,
@@ -357,6 +366,38 @@ impl CaseInput {
                 plan,
                 prior_authorization,
             },
+            CaseInput::RecordConsent {
+                consent_version_id,
+                consented_by,
+                signed_on,
+                witness,
+            } => {
+                let v = consent.ok_or_else(|| {
+                    AppError::not_found(format!("consent version {consent_version_id}"))
+                })?;
+                let signed_on =
+                    Date::parse(&signed_on).map_err(|e| AppError::invalid("signed_on", e))?;
+                Command::RecordConsent(Box::new(Consent {
+                    version_id: v.id.clone(),
+                    version_site_id: v.site_id.clone(),
+                    version_program_id: v.program_id.clone(),
+                    version: v.facts(),
+                    document_sha256: v.document_sha256,
+                    consented_by,
+                    signed_on,
+                    witness,
+                }))
+            }
+        })
+    }
+
+    /// The consent version a consent names, if this is one.
+    fn consent_version_id(&self) -> Option<&str> {
+        match self {
+            CaseInput::RecordConsent {
+                consent_version_id, ..
+            } => Some(consent_version_id),
+            _ => None,
         }
     }
 }
@@ -423,7 +464,12 @@ impl App {
                 Some(m) => Some(self.signature_of(caller, password, m, "signing").await?),
                 None => None,
             };
-            let command = input.clone().command(signature.is_some());
+            // The version is read in each try: one retired meanwhile is refused, nothing written.
+            let consent = match input.consent_version_id() {
+                Some(id) => self.store.consent_version(id).await?,
+                None => None,
+            };
+            let command = input.clone().command(signature.is_some(), consent)?;
             let written = match decide(&loaded.map, &loaded.case, &command, &actor, self.now()) {
                 Ok(events) => {
                     self.write_case_events(caller, idem.clone(), &loaded, events, signature)

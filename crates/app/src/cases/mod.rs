@@ -12,7 +12,9 @@ mod view;
 
 pub use act::{CaseActed, CaseInput, ScanInput};
 pub use open::{CaseOpenedView, NewCase, NewPatient, PatientRegistration};
-pub use view::{BenefitsView, CaseListItem, CaseView, PatientIdentity, StepView, TimelineEntry};
+pub use view::{
+    BenefitsView, CaseListItem, CaseView, ConsentView, PatientIdentity, StepView, TimelineEntry,
+};
 
 use crate::{App, AppError, Caller};
 use cellpath_domain::events::cases::CaseEvent;

@@ -8,7 +8,7 @@ use super::timeline::{sentence, when};
 use crate::{App, AppError, Caller};
 use cellpath_domain::Date;
 use cellpath_domain::Role;
-use cellpath_domain::events::cases::{CaseState, PriorAuthorizationStatus};
+use cellpath_domain::events::cases::{CaseState, ConsentGiver, PriorAuthorizationStatus};
 use cellpath_domain::journey::{Available, CaseIdentifier, CaseStatus, available};
 use cellpath_domain::policy::PatientView;
 use cellpath_domain::process_map::{RecordedIn, Stage, StepKind, ValidMap};
@@ -77,6 +77,22 @@ pub struct BenefitsView {
     pub verified_at: i64,
 }
 
+/// The patient's consent last recorded, against its consent version: the version, the day
+/// signed and who consented (patient or representative) for every reader; the witness's name
+/// for the chain-of-identity and full views.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentView {
+    pub consent_version_id: String,
+    pub version_number: i64,
+    pub document_sha256: String,
+    pub consented_by: ConsentGiver,
+    pub signed_on: Date,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: i64,
+}
+
 /// A case as the caller may see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseView {
@@ -111,6 +127,8 @@ pub struct CaseView {
     pub deviations: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub benefits: Option<BenefitsView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentView>,
     pub timeline: Vec<TimelineEntry>,
     /// The map the case runs on, for drawing it.
     #[serde(skip)]
@@ -364,6 +382,16 @@ fn cut(
                 verified_by: b.by.name.clone(),
                 verified_at: b.at,
             }
+        }),
+        consent: case.consent.as_ref().map(|c| ConsentView {
+            consent_version_id: c.consent_version_id.clone(),
+            version_number: c.version_number,
+            document_sha256: c.document_sha256.clone(),
+            consented_by: c.consented_by,
+            signed_on: c.signed_on.clone(),
+            witness: identifiers_shown.then(|| c.witness.clone()),
+            recorded_by: c.by.name.clone(),
+            recorded_at: c.at,
         }),
         timeline,
         map: Some(map.map().clone()),

@@ -30,6 +30,18 @@ pub struct GateView {
     /// The verdict last recorded on the ledger (authorized since a day, or suspended), if the
     /// site was ever authorized; `review_authorizations` brings it up to date.
     pub recorded: Option<SiteAuthorization>,
+    /// What the consent item rests on.
+    pub consent: ConsentItem,
+}
+
+/// What the gate's consent item rests on: the site's active consent version for the program
+/// (its number, the day it was made active), or a consent recorded by hand before consent
+/// documents existed (counted until the site's first version is made active).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ConsentItem {
+    pub version_number: Option<i64>,
+    pub active_since: Option<Date>,
+    pub by_hand_on: Option<Date>,
 }
 
 impl App {
@@ -145,6 +157,7 @@ impl App {
             sites,
             recorded,
             programs,
+            consent_versions,
         ) = tokio::try_join!(
             store.agreements_of_partnerships(&ids),
             store.site_map_signatures_of_partnerships(&ids),
@@ -154,7 +167,9 @@ impl App {
             store.sites_of_partnerships(&ids),
             store.site_authorizations_of_partnerships(&ids),
             store.programs_of_orgs(&manufacturers),
+            store.consent_versions_of_partnerships(&ids),
         )?;
+        let mut consent_versions = by_partnership(consent_versions, |v| &v.partnership_id);
         let mut agreements = by_partnership(agreements, |a| &a.partnership_id);
         let mut signatures = by_partnership(signatures, |s| &s.partnership_id);
         let mut facilities = by_partnership(facilities, |(p, _)| p);
@@ -199,6 +214,12 @@ impl App {
                 agreements: recorded_agreements,
                 deliverables: deliverables.iter().map(deliverable_of).collect(),
                 signed_maps,
+                consent_versions: consent_versions
+                    .remove(&p.id)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(consent_of)
+                    .collect(),
                 facilities,
                 open_gaps: open_gaps.iter().map(gap_of).collect(),
             };
@@ -289,6 +310,16 @@ pub(super) fn deliverable_of(r: &DeliverableRecord) -> RecordedDeliverable {
     }
 }
 
+pub(super) fn consent_of(v: &cellpath_store::ConsentVersion) -> RecordedConsentVersion {
+    RecordedConsentVersion {
+        site_id: v.site_id.clone(),
+        program_id: v.program_id.clone(),
+        number: v.number,
+        status: v.status,
+        activated_on: v.activated_on.clone(),
+    }
+}
+
 pub(super) fn gap_of(g: &cellpath_store::Gap) -> OpenGap {
     OpenGap {
         id: g.id.clone(),
@@ -376,6 +407,20 @@ impl GateRecord {
                 .collect(),
             agreements: self.agreements.clone(),
             deliverables,
+            consent: match self.rule.active_consent(site_id, program_id) {
+                Some(v) => ConsentItem {
+                    version_number: Some(v.number),
+                    active_since: v.activated_on.clone(),
+                    by_hand_on: None,
+                },
+                None => ConsentItem {
+                    by_hand_on: self
+                        .rule
+                        .consent_by_hand(site_id, program_id)
+                        .map(|r| r.done_on.clone()),
+                    ..ConsentItem::default()
+                },
+            },
         }
     }
 }

@@ -5,6 +5,7 @@
 mod agreements;
 mod auth;
 mod cases;
+mod consent;
 mod deliverables;
 mod demo;
 mod documents;

@@ -369,10 +369,30 @@ pub struct BenefitsVerified {
     pub at: Micros,
 }
 
+vocabulary!(
+    /// Who signed a consent form: the patient, or their legally authorized representative
+    /// (never by name: the partnership's ledger knows the patient only by pseudonym).
+    ConsentGiver, "who consented" {
+        Patient => "patient",
+        Representative => "legally_authorized_representative",
+    }
+);
+
+impl ConsentGiver {
+    /// For people: "the patient", "a legally authorized representative".
+    pub fn label(self) -> &'static str {
+        match self {
+            ConsentGiver::Patient => "the patient",
+            ConsentGiver::Representative => "a legally authorized representative",
+        }
+    }
+}
+
 /// The patient's informed consent, against the site's active consent version for the
 /// program (the latest replaces the one before: a re-consent on a newer version): who
-/// consented (the patient, or a legally authorized representative by name), the day the form
-/// was signed, the witness, and the version by id, number and document hash.
+/// consented (the patient or a representative), the day the form was signed, the witness (by
+/// name: a member of staff or another adult, not the patient), and the version by id, number
+/// and document hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRecorded {
@@ -380,7 +400,7 @@ pub struct ConsentRecorded {
     pub consent_version_id: String,
     pub version_number: i64,
     pub document_sha256: String,
-    pub consented_by: String,
+    pub consented_by: ConsentGiver,
     pub signed_on: Date,
     pub witness: String,
     pub by: ActedBy,

@@ -208,8 +208,7 @@ pub struct Consent {
     pub version_program_id: String,
     pub version: crate::consent::ConsentVersionFacts,
     pub document_sha256: String,
-    /// The patient, or the legally authorized representative, by name.
-    pub consented_by: String,
+    pub consented_by: crate::events::cases::ConsentGiver,
     pub signed_on: Date,
     pub witness: String,
 }

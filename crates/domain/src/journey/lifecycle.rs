@@ -170,7 +170,7 @@ impl Decider<'_> {
 
     /// The patient's consent (the site's coordinator, physician or nurse), against the
     /// site's consent version for the case's program that is active now; signed neither after
-    /// today nor before the version took effect; the witness someone else than who consented.
+    /// today nor before the version took effect; the witness named.
     pub(super) fn record_consent(&self, c: &Consent) -> Result<Vec<CaseEvent>, Refusal> {
         self.side("recording consent", OrgKind::HealthSystem)?;
         let role = self.role_among("recording consent", CONSENT_ROLES)?;
@@ -183,14 +183,7 @@ impl Decider<'_> {
         c.version
             .may_consent_to()
             .map_err(|e| Refusal::Consent(e.to_string()))?;
-        let consented_by = text("who consented", Name::parse(&c.consented_by))?;
         let witness = text("the witness", Name::parse(&c.witness))?;
-        if witness.as_ref().eq_ignore_ascii_case(consented_by.as_ref()) {
-            return Err(Refusal::BadValue {
-                what: "the witness".into(),
-                problem: "the witness is someone other than who consented".into(),
-            });
-        }
         let today = Date::of_micros(self.now);
         if c.signed_on > today || c.signed_on < c.version.effective_on {
             return Err(Refusal::BadValue {
@@ -207,7 +200,7 @@ impl Decider<'_> {
                 consent_version_id: c.version_id.clone(),
                 version_number: c.version.number,
                 document_sha256: c.document_sha256.clone(),
-                consented_by: consented_by.into_string(),
+                consented_by: c.consented_by,
                 signed_on: c.signed_on.clone(),
                 witness: witness.into_string(),
                 by: self.by(Some(role)),

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 mod cases;
+mod consent;
 mod contracts;
 mod documents;
 mod extract;
@@ -148,6 +149,22 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/cases", post(cases::open_case))
         .route("/api/v1/cases/{id}", get(cases::get_case))
         .route("/api/v1/cases/{id}/actions", post(cases::act))
+        .route(
+            "/api/v1/cases/{id}/consent",
+            post(consent::record_case_consent),
+        )
+        .route(
+            "/api/v1/sites/{id}/consent-documents",
+            get(consent::list).post(consent::create),
+        )
+        .route(
+            "/api/v1/consent-documents/{id}/activation",
+            post(consent::activate),
+        )
+        .route(
+            "/api/v1/consent-documents/{id}/retirement",
+            post(consent::retire),
+        )
         .route("/api/v1/sites/{id}/cases", get(cases::list_site_cases))
         .route(
             "/api/v1/partnerships/{id}/cases",

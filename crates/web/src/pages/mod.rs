@@ -4,6 +4,7 @@
 
 pub mod agreements;
 pub mod cases;
+pub mod consent;
 pub mod facilities;
 pub mod gate;
 pub mod home;
