@@ -196,7 +196,7 @@ impl App {
         input: NewConsentVersion,
         idem: Option<Idem>,
     ) -> Result<Outcome<ConsentVersion>, AppError> {
-        let (site, partnerships) = self.consent_site(caller, site_id).await?;
+        let (_, partnerships) = self.consent_site(caller, site_id).await?;
         let mut f = Fields::default();
         let mut found: Option<(&Partnership, Program)> = None;
         for p in &partnerships {

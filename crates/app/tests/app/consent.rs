@@ -296,7 +296,7 @@ async fn retiring_the_last_active_version_suspends_the_site_and_a_new_active_one
                 (3, ConsentStatus::Active, None),
             ]
         );
-        assert_replays(&app, &db.label).await;
+        assert_replays(&app, db.label).await;
     }
 }
 

@@ -340,7 +340,7 @@ fn version_row(
                         form.activate-consent id={ "activate-" (v.id) } method="post" action={ "/consent-documents/" (v.id) "/activation" } novalidate {
                             (csrf_field(ctx.csrf()))
                             (hidden("site", &docs.site_id))
-                            (hidden("version", &v.version.to_string()))
+                            (hidden("version", v.version))
                             button.primary type="submit" { "Make version " (v.number) " active" }
                         }
                     }
@@ -350,7 +350,7 @@ fn version_row(
                             form.retire-consent-form id={ "retire-" (v.id) } method="post" action={ "/consent-documents/" (v.id) "/retirement" } novalidate {
                                 (csrf_field(ctx.csrf()))
                                 (hidden("site", &docs.site_id))
-                                (hidden("version", &v.version.to_string()))
+                                (hidden("version", v.version))
                                 (view.textarea("Why it is retired", "reason",
                                     Some("E.g. the IRB withdrew its approval. Until another version is made active, the gate no longer counts this site's consent and the site is suspended."), 2))
                                 button.danger type="submit" { "Retire version " (v.number) }
