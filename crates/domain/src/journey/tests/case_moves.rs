@@ -729,7 +729,7 @@ fn consent_is_recorded_against_the_active_version_only() {
             c.consented_by.as_str(),
             c.witness.as_str()
         ),
-        (3, "Jane Doe", "Carla Ruiz")
+        (3, "patient", "Carla Ruiz")
     );
     assert_eq!(c.by.role, Some(Role::Nurse));
 }
