@@ -464,23 +464,35 @@ impl App {
                 Some(m) => Some(self.signature_of(caller, password, m, "signing").await?),
                 None => None,
             };
-            // The version is read in each try: one retired meanwhile is refused, nothing written.
+            // The version is read in each try and checked unchanged under the ledger's lock: one
+            // retired meanwhile is a conflict, decided again, and refused — nothing written.
             let consent = match input.consent_version_id() {
                 Some(id) => self.store.consent_version(id).await?,
                 None => None,
             };
+            let consent_at = consent.as_ref().map(|v| Operational::ConsentVersionAt {
+                id: v.id.clone(),
+                version: v.version,
+            });
             let command = input.clone().command(signature.is_some(), consent)?;
             let written = match decide(&loaded.map, &loaded.case, &command, &actor, self.now()) {
                 Ok(events) => {
-                    self.write_case_events(caller, idem.clone(), &loaded, events, signature)
-                        .await
+                    self.write_case_events(
+                        caller,
+                        idem.clone(),
+                        &loaded,
+                        events,
+                        signature,
+                        consent_at,
+                    )
+                    .await
                 }
                 Err(refusal) => {
                     let Some(deviation) = refusal.recorded().cloned() else {
                         return Err(meanwhile(refused(refusal), &loaded, first, view));
                     };
                     match self
-                        .write_case_events(caller, None, &loaded, vec![deviation], None)
+                        .write_case_events(caller, None, &loaded, vec![deviation], None, None)
                         .await
                     {
                         Ok(_) => return Err(refused(refusal)),
@@ -499,7 +511,8 @@ impl App {
     }
 
     /// Append a decision's events on the partnership's ledger, the case's version checked
-    /// under the lock, with the e-signature (naming the first event) when signed.
+    /// under the lock, with the e-signature (naming the first event) when signed; `check`: a
+    /// further check under the lock (the consent version a consent names, unchanged).
     async fn write_case_events(
         &self,
         caller: &Caller,
@@ -507,6 +520,7 @@ impl App {
         loaded: &Loaded,
         events: Vec<CaseEvent>,
         signature: Option<FollowUp>,
+        check: Option<Operational>,
     ) -> Result<Outcome<CaseActed>, AppError> {
         let count = events.len() as i64;
         let kinds: Vec<String> = events.iter().map(|e| e.kind().to_string()).collect();
@@ -536,6 +550,10 @@ impl App {
             decided_on: loaded.row.version,
             events: count,
         });
+        let write = match check {
+            Some(op) => write.with_operational(op),
+            None => write,
+        };
         self.write(caller, idem, write).await
     }
 }
