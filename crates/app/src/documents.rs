@@ -91,7 +91,7 @@ impl App {
             let kind = match named_in {
                 NamedIn::Agreement => ResourceKind::Contract,
                 NamedIn::Visit | NamedIn::Gap => ResourceKind::Readiness,
-                NamedIn::Deliverable => ResourceKind::Deliverable,
+                NamedIn::Deliverable | NamedIn::ConsentVersion => ResourceKind::Deliverable,
             };
             let what = format!("the documents of partnership {partnership_id}");
             if self

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bench;
 pub mod cases;
 pub mod clock;
+pub mod consent;
 pub mod contracting;
 pub mod demo;
 pub mod documents;

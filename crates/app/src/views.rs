@@ -16,9 +16,9 @@ pub mod site_maps;
 pub mod tokens;
 
 pub use cellpath_store::{
-    Agreement, ApiToken, AttemptOutcome, DeliverableRecord, Facility, Gap, JobAttempt, JobCounts,
-    JobStatus, MapProposal, MapVersion, Organization, Page, Partnership, Program, SignatureRow,
-    Site, SiteAuthorization, SiteMapVersion, SiteVisit, User,
+    Agreement, ApiToken, AttemptOutcome, ConsentVersion, DeliverableRecord, Facility, Gap,
+    JobAttempt, JobCounts, JobStatus, MapProposal, MapVersion, Organization, Page, Partnership,
+    Program, SignatureRow, Site, SiteAuthorization, SiteMapVersion, SiteVisit, User,
 };
 
 /// `None` as `""`: how these fields have always answered "none" (the rows write it so).

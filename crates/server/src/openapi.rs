@@ -22,9 +22,10 @@
 use crate::api::{cases, contracts, ledgers, notices, programs, records, sites, tokens};
 use axum::Json;
 use cellpath_app::views::schema;
+use cellpath_domain::consent::{ConsentStatus, SectionKind};
 use cellpath_domain::contracting::{AgreementKind, Deliverable, Scope};
 use cellpath_domain::events::cases::{
-    AdverseEventKind, CaseState, PriorAuthorizationStatus, Treatment,
+    AdverseEventKind, CaseState, ConsentGiver, PriorAuthorizationStatus, Treatment,
 };
 use cellpath_domain::process_map::{RecordedIn, SignatureMeaning, Stage, StepKind};
 use cellpath_domain::program::{IdentifierKind, Issuer, Modality};
@@ -246,6 +247,51 @@ pub const BY_HAND: &[Operation] = &[
         Some("NewAdverseEvent"),
         201,
         "CaseActed",
+    ),
+    (
+        "post",
+        "/api/v1/cases/{id}/consent",
+        "recordCaseConsent",
+        "Record the patient's consent against the site's active consent version for the case's program (a draft or retired version is refused, nothing written; If-Match optional)",
+        Some("CaseConsent"),
+        200,
+        "CaseActed",
+    ),
+    (
+        "get",
+        "/api/v1/sites/{id}/consent-documents",
+        "listConsentDocuments",
+        "A site's consent versions per program (the health system's staff; the manufacturer through an active partnership only)",
+        None,
+        200,
+        "ConsentDocuments",
+    ),
+    (
+        "post",
+        "/api/v1/sites/{id}/consent-documents",
+        "createConsentVersion",
+        "Add a consent version (a draft) for a program at the site: the form's document by SHA-256, its effective date and its sections (health system)",
+        Some("NewConsentVersion"),
+        201,
+        "ConsentVersion",
+    ),
+    (
+        "post",
+        "/api/v1/consent-documents/{id}/activation",
+        "activateConsentVersion",
+        "Make a draft consent version active: only with a manufacturing-failure section and on or after its effective date; the version active before is retired (If-Match required)",
+        None,
+        200,
+        "ConsentVersion",
+    ),
+    (
+        "post",
+        "/api/v1/consent-documents/{id}/retirement",
+        "retireConsentVersion",
+        "Retire the active consent version with the reason; a site resting on it is suspended by the gate's review (If-Match required)",
+        Some("ConsentRetirement"),
+        200,
+        "ConsentVersion",
     ),
     (
         "post",
@@ -488,6 +534,10 @@ fn schemas() -> Value {
             "yours": { "type": "array", "items": text(), "description": "the steps you may do now" },
             "units": { "type": "array", "items": { "type": "object", "properties": { "key": text(), "name": text(), "state": text() } } },
             "deviations": int(),
+            "consent": { "type": "object", "description": "the patient's consent last recorded and its version; the witness for the chain_of_identity and full views only", "properties": {
+                "consent_version_id": text(), "version_number": int(), "document_sha256": text(),
+                "consented_by": { "enum": words::<ConsentGiver>() }, "signed_on": day(), "witness": text(),
+                "recorded_by": text(), "recorded_at": micros() } },
             "benefits": { "type": "object", "description": "the benefits last verified; payer, plan and reference for the chain_of_identity and full views only", "properties": {
                 "status": { "enum": words::<PriorAuthorizationStatus>() }, "requested_on": day(), "decided_on": day(),
                 "payer": text(), "plan": text(), "reference": text(), "verified_by": text(), "verified_at": micros() } },
@@ -501,6 +551,45 @@ fn schemas() -> Value {
             } } },
             "may_record_adverse_events": { "type": "boolean", "description": "you may record adverse events on this case now" },
         } }),
+        "CaseConsent": object(&["consent_version_id", "consented_by", "signed_on", "witness"], &[
+            ("consent_version_id", text()),
+            ("consented_by", json!({ "enum": words::<ConsentGiver>(), "description": "the patient, or a legally authorized representative (never by name)" })),
+            ("signed_on", day()),
+            ("witness", name()),
+        ]),
+        "ConsentSection": object(&["kind", "heading", "text"], &[
+            ("kind", json!({ "enum": words::<SectionKind>(), "description": "manufacturing_failure: what the patient is told if the product cannot be made or released (required to make a version active, at least 40 characters)" })),
+            ("heading", name()),
+            ("text", notes()),
+        ]),
+        "NewConsentVersion": object(&["program_id", "document_sha256", "document_name", "effective_on", "sections"], &[
+            ("program_id", text()),
+            ("document_sha256", json!({ "type": "string", "pattern": "^[0-9a-f]{64}$", "description": "from POST /api/v1/documents" })),
+            ("document_name", name()),
+            ("effective_on", day()),
+            ("sections", json!({ "type": "array", "minItems": 1, "items": { "$ref": "#/components/schemas/ConsentSection" } })),
+        ]),
+        "ConsentRetirement": object(&["reason"], &[("reason", notes())]),
+        "ConsentVersion": object(&["id", "partnership_id", "site_id", "program_id", "number", "document_name", "document_sha256", "effective_on", "sections", "status", "activated_on", "retired_on", "retired_reason", "version", "created_at", "updated_at"], &[
+            ("id", text()), ("partnership_id", text()), ("site_id", text()), ("program_id", text()),
+            ("number", int()), ("document_name", text()), ("document_sha256", text()),
+            ("effective_on", date()),
+            ("sections", list_of(json!({ "$ref": "#/components/schemas/ConsentSection" }))),
+            ("status", json!({ "enum": words::<ConsentStatus>() })),
+            ("activated_on", json!({ "type": ["string", "null"], "format": "date" })),
+            ("retired_on", json!({ "type": ["string", "null"], "format": "date" })),
+            ("retired_reason", nullable_text()),
+            ("version", int()), ("created_at", micros()), ("updated_at", micros()),
+        ]),
+        "ConsentDocuments": object(&["site_id", "site_name", "programs", "may_change"], &[
+            ("site_id", text()), ("site_name", text()),
+            ("programs", list_of(object(&["partnership_id", "partnership_name", "program_id", "program_name", "versions"], &[
+                ("partnership_id", text()), ("partnership_name", text()),
+                ("program_id", text()), ("program_name", text()),
+                ("versions", list_of(json!({ "$ref": "#/components/schemas/ConsentVersion" }))),
+            ]))),
+            ("may_change", json!({ "type": "boolean", "description": "whether you may add, activate and retire versions here" })),
+        ]),
     })
 }
 
@@ -689,6 +778,8 @@ pub const IF_MATCH: &[&str] = &[
     "addAgreementAmendment",
     "joinSites",
     "revokeDeliverable",
+    "activateConsentVersion",
+    "retireConsentVersion",
 ];
 
 /// Operations that read no body and no `Idempotency-Key`: actions of the caller alone.
@@ -830,6 +921,12 @@ fn case_command() -> Value {
             command("hold", &["reason"], vec![("reason", reason())]),
             command("resume", &["note"], vec![("note", reason())]),
             command("cancel", &["care_transition_note"], vec![("care_transition_note", reason())]),
+            command("record_consent", &["consent_version_id", "consented_by", "signed_on", "witness"], vec![
+                ("consent_version_id", text()),
+                ("consented_by", json!({ "enum": words::<ConsentGiver>() })),
+                ("signed_on", day()),
+                ("witness", name()),
+            ]),
             command("verify_benefits", &["payer", "plan", "prior_authorization"], vec![
                 ("payer", text()), ("plan", text()),
                 ("prior_authorization", object(&["status", "requested_on", "reference"], &[
@@ -1018,4 +1115,21 @@ mod tests {
             "A token never signs alone: the password is re-entered at each signature."
         ));
     }
+}
+
+fn name() -> Value {
+    json_of(schema::name())
+}
+
+/// Free text: up to 4,000 characters, lines allowed (trimmed, not empty).
+fn notes() -> Value {
+    json_of(schema::notes())
+}
+
+fn date() -> Value {
+    json!({ "type": "string", "format": "date" })
+}
+
+fn nullable_text() -> Value {
+    json!({ "type": ["string", "null"] })
 }

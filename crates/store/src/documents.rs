@@ -172,6 +172,8 @@ pub enum NamedIn {
     Deliverable,
     /// A closed gap's evidence, named the same way.
     Gap,
+    /// A consent version's form.
+    ConsentVersion,
 }
 
 impl Store {
@@ -194,7 +196,8 @@ impl Store {
 
     /// Every (record kind, partnership) whose records name the document: the agreements whose
     /// versions and the visits whose attachments hold `"sha256":"<hash>"` in their JSON, the
-    /// deliverables and gaps whose evidence names `(SHA-256 <hash>)`.
+    /// deliverables and gaps whose evidence names `(SHA-256 <hash>)`, the consent versions of
+    /// that form.
     pub async fn records_naming_document(
         &self,
         sha256: &str,
@@ -226,6 +229,11 @@ impl Store {
                 NamedIn::Gap,
                 &evidence,
                 "SELECT DISTINCT partnership_id FROM gaps WHERE evidence LIKE $1 ORDER BY partnership_id",
+            ),
+            (
+                NamedIn::ConsentVersion,
+                &sha256.to_string(),
+                "SELECT DISTINCT partnership_id FROM consent_versions WHERE document_sha256 = $1 ORDER BY partnership_id",
             ),
         ] {
             let rows: Vec<(String,)> = sqlx::query_as(sql)

@@ -6,6 +6,7 @@
 mod audit;
 mod auth;
 pub mod cases;
+mod consent;
 pub mod contracting;
 mod decode;
 mod dialect;
@@ -27,6 +28,7 @@ mod write;
 pub use audit::*;
 pub use auth::*;
 pub use cases::{CaseEventRow, CaseRow, Patient};
+pub use consent::ConsentVersion;
 pub use contracting::{
     Agreement, DeliverableRecord, ExpiryReminder, SiteAuthorization, SiteMapSignature,
     TrackTemplateRow,

@@ -58,6 +58,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0012_documents.sql"),
     ),
     (
+        15,
+        "consent_versions",
+        include_str!("../migrations/0015_consent_versions.sql"),
+    ),
+    (
         16,
         "case_list",
         include_str!("../migrations/0016_case_list.sql"),

@@ -105,6 +105,10 @@ pub enum Operational {
         decided_on: i64,
         events: i64,
     },
+    /// The consent version a case's consent names is still at the version the command was
+    /// decided on (not retired meanwhile): checked under the ledger's lock, which the versions
+    /// share with the case (both on the partnership's ledger).
+    ConsentVersionAt { id: String, version: i64 },
     /// A job that must follow the command (e.g. the gate's review), written with its cause so
     /// neither exists without the other; nothing is added when the same work is queued
     /// already (`jobs::NewJob::dedupe_key`).
@@ -468,6 +472,20 @@ async fn apply_operational(
                     kind: "case",
                     id: case_id.clone(),
                     current: version - events,
+                });
+            }
+        }
+        Operational::ConsentVersionAt { id, version } => {
+            let (current,): (i64,) =
+                sqlx::query_as("SELECT version FROM consent_versions WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            if current != *version {
+                return Err(StoreError::Conflict {
+                    kind: "consent_version",
+                    id: id.clone(),
+                    current,
                 });
             }
         }

@@ -45,8 +45,9 @@ use axum::routing::{get, post};
 use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
-    adverse_events, agreements, case_labels, cases, facilities, gate, home, ledger, login, notices,
-    onboarding, orgs, partnerships, plans, programs, readiness, site_maps, sites, tokens, users,
+    adverse_events, agreements, case_labels, cases, consent, facilities, gate, home, ledger, login,
+    notices, onboarding, orgs, partnerships, plans, programs, readiness, site_maps, sites, tokens,
+    users,
 };
 pub use uploads::document_response;
 
@@ -124,6 +125,15 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/orgs/{id}/sites", get(sites::list).post(sites::create))
         .route("/sites/{id}", get(sites::show).post(sites::update))
         .route("/sites/{id}/cases", get(cases::list).post(cases::open))
+        .route(
+            "/sites/{id}/consent-documents",
+            get(consent::show).merge(uploads::with_files(post(consent::create))),
+        )
+        .route(
+            "/consent-documents/{id}/activation",
+            post(consent::activate),
+        )
+        .route("/consent-documents/{id}/retirement", post(consent::retire))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/actions", post(cases::act))
         .route("/cases/{id}/labels", get(case_labels::show))

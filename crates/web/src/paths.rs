@@ -112,6 +112,11 @@ pub fn ledger(id: &str) -> String {
     format!("/ledgers/{id}")
 }
 
+/// A site's consent documents (its consent versions per program).
+pub fn site_consent(site_id: &str) -> String {
+    format!("/sites/{site_id}/consent-documents")
+}
+
 pub fn site_cases(site_id: &str) -> String {
     format!("/sites/{site_id}/cases")
 }

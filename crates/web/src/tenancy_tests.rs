@@ -35,6 +35,10 @@ enum Scope {
     /// Patients' cases: cut to each reader's view of the patient, walked over the demo's
     /// roles by `pages::cases`'s tests.
     Patient,
+    /// A site's consent documents: written by the health system only, read by a manufacturer
+    /// through an active partnership only (not an ended one), walked by `pages::consent`'s
+    /// tests and the app's `consent` stories.
+    Consent,
 }
 
 fn scope(path: &str) -> Scope {
@@ -57,6 +61,9 @@ fn scope(path: &str) -> Scope {
         | "/cases/{id}/adverse-events" => Patient,
         // Grades findings typed in a form; reads and writes no record.
         "/grading" => Own,
+        "/sites/{id}/consent-documents"
+        | "/consent-documents/{id}/activation"
+        | "/consent-documents/{id}/retirement" => Consent,
         // A document is served through the records naming it (the agreement and readiness
         // tests walk who gets it); its hash is no partnership's id.
         "/documents/{sha256}" => Own,
@@ -164,7 +171,7 @@ async fn walk(
     let mut walked = 0;
     for (method, path) in routes() {
         let scope = scope(&path);
-        if scope == Scope::Own || scope == Scope::Patient {
+        if scope == Scope::Own || scope == Scope::Patient || scope == Scope::Consent {
             continue;
         }
         let Some(status) = expect(scope, method, &path) else {

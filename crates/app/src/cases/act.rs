@@ -13,17 +13,17 @@ use crate::write::{Write, follow_up_of};
 use crate::{App, AppError, Caller, FieldError, Idem, Outcome};
 use cellpath_domain::Date;
 use cellpath_domain::events::cases::{
-    CaseEvent, EhrAttestation, PriorAuthorization, ReleaseDecision,
+    CaseEvent, ConsentGiver, EhrAttestation, PriorAuthorization, ReleaseDecision,
 };
 use cellpath_domain::journey::{
-    Action, Command, Disposition, Entry, Handoff, Item, LateAdministration, Refusal, Scan,
+    Action, Command, Consent, Disposition, Entry, Handoff, Item, LateAdministration, Refusal, Scan,
     Temperature, decide,
 };
 use cellpath_domain::policy::PatientView;
 use cellpath_domain::process_map::SignatureMeaning;
 use cellpath_domain::program::IdentifierKind;
 use cellpath_ledger::Meaning;
-use cellpath_store::{FollowUp, Operational};
+use cellpath_store::{ConsentVersion, FollowUp, Operational};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -179,6 +179,14 @@ pub enum CaseInput {
         plan: String,
         prior_authorization: PriorAuthorization,
     },
+    /// The patient's informed consent against the site's active consent version for the
+    /// case's program: who consented, the day the form was signed (`YYYY-MM-DD`), the witness.
+    RecordConsent {
+        consent_version_id: String,
+        consented_by: ConsentGiver,
+        signed_on: String,
+        witness: String,
+    },
 }
 
 fn entry(fields: BTreeMap<String, String>, attestation: Option<EhrAttestation>) -> Entry {
@@ -202,14 +210,15 @@ impl CaseInput {
         }
     }
 
-    /// The journey's command; `signed`: the password was re-entered and checked.
-    fn command(self, signed: bool) -> Command {
+    /// The journey's command; `signed`: the password was re-entered and checked; `consent`:
+    /// the consent version a consent names, as loaded.
+    fn command(self, signed: bool, consent: Option<ConsentVersion>) -> Result<Command, AppError> {
         let act = |step: String, entry: Entry, action: Action| Command::Act {
             step,
             entry,
             action,
         };
-        match self {
+        Ok(match self {
             CaseInput::Record {
                 step,
                 fields,
@@ -358,6 +367,38 @@ impl CaseInput {
                 plan,
                 prior_authorization,
             },
+            CaseInput::RecordConsent {
+                consent_version_id,
+                consented_by,
+                signed_on,
+                witness,
+            } => {
+                let v = consent.ok_or_else(|| {
+                    AppError::not_found(format!("consent version {consent_version_id}"))
+                })?;
+                let signed_on =
+                    Date::parse(&signed_on).map_err(|e| AppError::invalid("signed_on", e))?;
+                Command::RecordConsent(Box::new(Consent {
+                    version_id: v.id.clone(),
+                    version_site_id: v.site_id.clone(),
+                    version_program_id: v.program_id.clone(),
+                    version: v.facts(),
+                    document_sha256: v.document_sha256,
+                    consented_by,
+                    signed_on,
+                    witness,
+                }))
+            }
+        })
+    }
+
+    /// The consent version a consent names, if this is one.
+    fn consent_version_id(&self) -> Option<&str> {
+        match self {
+            CaseInput::RecordConsent {
+                consent_version_id, ..
+            } => Some(consent_version_id),
+            _ => None,
         }
     }
 }
@@ -424,7 +465,8 @@ impl App {
     ) -> Result<Outcome<CaseActed>, AppError> {
         let meaning = input.signed_as();
         let act = Decided {
-            command: &|signed| Ok(input.clone().command(signed)),
+            command: &|signed, consent| input.clone().command(signed, consent),
+            consent_version_id: input.consent_version_id(),
             meaning,
             password,
             if_match,
@@ -463,7 +505,17 @@ impl App {
                 signing = Some(self.signing(caller, act.password, m, "signing").await?);
             }
             let signature = signing.as_ref().map(crate::auth::Signing::follow_up);
-            let command = (act.command)(signature.is_some())?;
+            // The version is read in each try and checked unchanged under the ledger's lock: one
+            // retired meanwhile is a conflict, decided again, and refused — nothing written.
+            let consent = match act.consent_version_id {
+                Some(id) => self.store.consent_version(id).await?,
+                None => None,
+            };
+            let check = consent.as_ref().map(|v| Operational::ConsentVersionAt {
+                id: v.id.clone(),
+                version: v.version,
+            });
+            let command = (act.command)(signature.is_some(), consent)?;
             let written = match decide(&loaded.map, &loaded.case, &command, &actor, self.now()) {
                 Ok(events) => {
                     let written = WrittenCase {
@@ -471,6 +523,7 @@ impl App {
                         events,
                         signature,
                         created: act.created,
+                        check,
                     };
                     self.write_case_events(caller, act.idem.clone(), &loaded, written)
                         .await
@@ -484,6 +537,7 @@ impl App {
                         signature: None,
                         adverse_event: None,
                         created: false,
+                        check: None,
                     };
                     match self.write_case_events(caller, None, &loaded, written).await {
                         Ok(_) => return Err(refused(refusal)),
@@ -502,7 +556,8 @@ impl App {
     }
 
     /// Append a decision's events on the partnership's ledger, the case's version checked
-    /// under the lock, with the e-signature (naming the first event) when signed.
+    /// under the lock, with the e-signature (naming the first event) when signed; `check`: a
+    /// further check under the lock (the consent version a consent names, unchanged).
     async fn write_case_events(
         &self,
         caller: &Caller,
@@ -515,6 +570,7 @@ impl App {
             signature,
             adverse_event,
             created,
+            check,
         } = written;
         let count = events.len() as i64;
         let kinds: Vec<String> = events.iter().map(|e| e.kind().to_string()).collect();
@@ -546,6 +602,10 @@ impl App {
             events: count,
         });
         let write = if created { write.created() } else { write };
+        let write = match check {
+            Some(op) => write.with_operational(op),
+            None => write,
+        };
         self.write(caller, idem, write).await
     }
 }
@@ -554,7 +614,12 @@ impl App {
 /// was re-entered and checked), the e-signature it carries, the version the caller read, the
 /// idempotency key, and whether its answer is a 201 (a new record on the case).
 pub(super) struct Decided<'a> {
-    pub command: &'a (dyn Fn(bool) -> Result<Command, AppError> + Send + Sync),
+    /// The journey's command: whether the password was checked, and the consent version the
+    /// input names as the store holds it now.
+    pub command:
+        &'a (dyn Fn(bool, Option<ConsentVersion>) -> Result<Command, AppError> + Send + Sync),
+    /// The consent version the command records a consent against, read in each try.
+    pub consent_version_id: Option<&'a str>,
     pub meaning: Option<Meaning>,
     pub password: &'a str,
     pub if_match: Option<i64>,
@@ -568,6 +633,8 @@ struct WrittenCase {
     signature: Option<FollowUp>,
     adverse_event: Option<AdverseEventGraded>,
     created: bool,
+    /// A check the store makes under the lock (the consent version unchanged).
+    check: Option<Operational>,
 }
 
 /// A refusal after the case changed under the caller: what happened in between comes first,

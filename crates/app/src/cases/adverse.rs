@@ -278,7 +278,8 @@ impl App {
         created: bool,
     ) -> Result<Outcome<CaseActed>, AppError> {
         let act = Decided {
-            command,
+            command: &|signed, _| command(signed),
+            consent_version_id: None,
             meaning: None,
             password: "",
             if_match,

@@ -19,8 +19,8 @@ pub use adverse::{
 pub use labels::{CaseLabels, Label};
 pub use open::{CaseOpenedView, NewCase, NewPatient, PatientRegistration};
 pub use view::{
-    AdverseEventView, BenefitsView, CaseListItem, CaseView, ObservationView, PatientIdentity,
-    StepView, TimelineEntry, TreatmentView,
+    AdverseEventView, BenefitsView, CaseListItem, CaseView, ConsentView, ObservationView,
+    PatientIdentity, StepView, TimelineEntry, TreatmentView,
 };
 
 use crate::{App, AppError, Caller};

@@ -155,6 +155,20 @@ pub(crate) fn sentence(
                 )
             }
         }
+        CaseEvent::ConsentRecorded(e) => {
+            let witness = if identifiers {
+                format!(", witnessed by {}", e.witness)
+            } else {
+                String::new()
+            };
+            format!(
+                "{} recorded the consent of {} on consent version {}, signed on {}{witness} ({at})",
+                e.by.name,
+                e.consented_by.label(),
+                e.version_number,
+                e.signed_on,
+            )
+        }
         CaseEvent::Migrated(e) => format!(
             "{} moved the case to a newer version of the site's map ({at})",
             e.by.name

@@ -9,7 +9,8 @@ use crate::{App, AppError, Caller};
 use cellpath_domain::Date;
 use cellpath_domain::Role;
 use cellpath_domain::events::cases::{
-    AdverseEventKind, AdverseEventOutcome, CaseState, Findings, PriorAuthorizationStatus, Treatment,
+    AdverseEventKind, AdverseEventOutcome, CaseState, ConsentGiver, Findings,
+    PriorAuthorizationStatus, Treatment,
 };
 use cellpath_domain::journey::{
     ADVERSE_EVENT_ROLES, AdverseEvent, Available, CaseIdentifier, CaseStatus, available,
@@ -159,6 +160,22 @@ fn adverse_event_view(ae: &AdverseEvent, words_shown: bool) -> AdverseEventView 
     }
 }
 
+/// The patient's consent last recorded, against its consent version: the version, the day
+/// signed and who consented (patient or representative) for every reader; the witness's name
+/// for the chain-of-identity and full views.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentView {
+    pub consent_version_id: String,
+    pub version_number: i64,
+    pub document_sha256: String,
+    pub consented_by: ConsentGiver,
+    pub signed_on: Date,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: i64,
+}
+
 /// A case as the caller may see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseView {
@@ -193,6 +210,8 @@ pub struct CaseView {
     pub deviations: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub benefits: Option<BenefitsView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentView>,
     pub timeline: Vec<TimelineEntry>,
     /// Graded adverse events (CRS, ICANS), by number.
     pub adverse_events: Vec<AdverseEventView>,
@@ -488,6 +507,16 @@ fn cut(
                 verified_by: b.by.name.clone(),
                 verified_at: b.at,
             }
+        }),
+        consent: case.consent.as_ref().map(|c| ConsentView {
+            consent_version_id: c.consent_version_id.clone(),
+            version_number: c.version_number,
+            document_sha256: c.document_sha256.clone(),
+            consented_by: c.consented_by,
+            signed_on: c.signed_on.clone(),
+            witness: identifiers_shown.then(|| c.witness.clone()),
+            recorded_by: c.by.name.clone(),
+            recorded_at: c.at,
         }),
         timeline,
         adverse_events: case

@@ -33,7 +33,8 @@ fn refuse_other_side(d: Deliverable, principal: &Principal) -> Result<(), AppErr
 impl App {
     /// Record a gate deliverable done at a site, e-signed by the recorder in the same command
     /// (the password re-entered). A signed site map is not recorded here: it is fulfilled by
-    /// the site map version both sides signed. One that was revoked is recorded done again
+    /// the site map version both sides signed; nor the consent, fulfilled by the site's
+    /// active consent version (one recorded by hand before stays readable, and revocable). One that was revoked is recorded done again
     /// on its own row (the ledger keeps each version). The last deliverable may authorize a
     /// site: the gate's review is enqueued with it.
     pub async fn record_deliverable(
@@ -62,6 +63,12 @@ impl App {
             f.fail(
                 "deliverable",
                 "a signed site map is fulfilled by the site's map version signed by both sides; sign the site map instead",
+            );
+        }
+        if deliverable == Some(Deliverable::ConsentWithFailureLanguage) {
+            f.fail(
+                "deliverable",
+                "informed consent is fulfilled by the site's active consent version for the program; add the form under the site's consent documents and make it active there",
             );
         }
         if let Some(d) = deliverable {

@@ -44,6 +44,20 @@ pub struct GateView {
     /// site was ever authorized; `review_authorizations` brings it up to date.
     #[schema(schema_with = crate::views::contracting::recorded)]
     pub recorded: Option<SiteAuthorization>,
+    /// What the consent item rests on.
+    pub consent: ConsentItem,
+}
+
+/// What the gate's consent item rests on: the site's active consent version for the program
+/// (its number, the day it was made active), or a consent recorded by hand before consent
+/// documents existed (counted until the site's first version is made active).
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct ConsentItem {
+    pub version_number: Option<i64>,
+    #[schema(schema_with = crate::views::schema::maybe_date)]
+    pub active_since: Option<Date>,
+    #[schema(schema_with = crate::views::schema::maybe_date)]
+    pub by_hand_on: Option<Date>,
 }
 
 impl App {
@@ -159,6 +173,7 @@ impl App {
             sites,
             recorded,
             programs,
+            consent_versions,
         ) = tokio::try_join!(
             store.agreements_of_partnerships(&ids),
             store.site_map_signatures_of_partnerships(&ids),
@@ -168,7 +183,9 @@ impl App {
             store.sites_of_partnerships(&ids),
             store.site_authorizations_of_partnerships(&ids),
             store.programs_of_orgs(&manufacturers),
+            store.consent_versions_of_partnerships(&ids),
         )?;
+        let mut consent_versions = by_partnership(consent_versions, |v| &v.partnership_id);
         let mut agreements = by_partnership(agreements, |a| &a.partnership_id);
         let mut signatures = by_partnership(signatures, |s| &s.partnership_id);
         let mut facilities = by_partnership(facilities, |(p, _)| p);
@@ -213,6 +230,12 @@ impl App {
                 agreements: recorded_agreements,
                 deliverables: deliverables.iter().map(deliverable_of).collect(),
                 signed_maps,
+                consent_versions: consent_versions
+                    .remove(&p.id)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(consent_of)
+                    .collect(),
                 facilities,
                 open_gaps: open_gaps.iter().map(gap_of).collect(),
             };
@@ -303,6 +326,16 @@ pub(super) fn deliverable_of(r: &DeliverableRecord) -> RecordedDeliverable {
     }
 }
 
+pub(super) fn consent_of(v: &cellpath_store::ConsentVersion) -> RecordedConsentVersion {
+    RecordedConsentVersion {
+        site_id: v.site_id.clone(),
+        program_id: v.program_id.clone(),
+        number: v.number,
+        status: v.status,
+        activated_on: v.activated_on.clone(),
+    }
+}
+
 pub(super) fn gap_of(g: &cellpath_store::Gap) -> OpenGap {
     OpenGap {
         id: g.id.clone(),
@@ -390,6 +423,20 @@ impl GateRecord {
                 .collect(),
             agreements: self.agreements.clone(),
             deliverables,
+            consent: match self.rule.active_consent(site_id, program_id) {
+                Some(v) => ConsentItem {
+                    version_number: Some(v.number),
+                    active_since: v.activated_on.clone(),
+                    by_hand_on: None,
+                },
+                None => ConsentItem {
+                    by_hand_on: self
+                        .rule
+                        .consent_by_hand(site_id, program_id)
+                        .map(|r| r.done_on.clone()),
+                    ..ConsentItem::default()
+                },
+            },
         }
     }
 }

@@ -13,8 +13,8 @@ use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::Notes;
 use cellpath_domain::contracting::gate as rule;
 use cellpath_domain::contracting::gate::{
-    OpenGap, RecordedAgreement, RecordedDeliverable, RecordedVerdict, SignedSiteMap, Transition,
-    Verdict,
+    OpenGap, RecordedAgreement, RecordedConsentVersion, RecordedDeliverable, RecordedVerdict,
+    SignedSiteMap, Transition, Verdict,
 };
 use cellpath_domain::contracting::template::TrackTemplate;
 use cellpath_domain::contracting::{
@@ -37,7 +37,7 @@ mod templates;
 pub use agreements::{AgreementInput, AmendmentInput, DocumentInput};
 pub use expiry::ExpiryReminder;
 pub(crate) use gate::GateRecord;
-pub use gate::{GateItem, GateView};
+pub use gate::{ConsentItem, GateItem, GateView};
 pub use templates::{TrackTemplateView, plan_of_template};
 
 fn internal(e: impl std::fmt::Display) -> AppError {

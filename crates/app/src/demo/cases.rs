@@ -9,7 +9,8 @@ use super::{Launch, find, launch, user};
 use crate::cases::{CaseInput, NewCase, NewPatient, StepView};
 use crate::{App, AppError};
 use cellpath_domain::Date;
-use cellpath_domain::events::cases::EhrAttestation;
+use cellpath_domain::consent::ConsentStatus;
+use cellpath_domain::events::cases::{ConsentGiver, EhrAttestation};
 use cellpath_domain::process_map::StepKind;
 
 /// What happens to a case after its steps.
@@ -123,7 +124,16 @@ pub(super) async fn cases(app: &App) -> Result<(), AppError> {
                 .ok_or_else(|| {
                     AppError::Internal(format!("demo: {} has no open step", case.pseudonym))
                 })?;
-            let input = entry(step, app.now())?;
+            let mut input = entry(step, app.now())?;
+            if step.key == "consent" {
+                let number = record_consent(app, &coordinator, &case.id).await?;
+                // Charted in cellpath (not attested from the EHR): the version's number.
+                if let CaseInput::Record { fields, .. } = &mut input
+                    && let Some(v) = fields.get_mut("consent form version")
+                {
+                    *v = number.to_string();
+                }
+            }
             let by = user(
                 app,
                 &format!("{}@lakeshore.example", step.role.as_str().replace('_', ".")),
@@ -153,6 +163,39 @@ pub(super) async fn cases(app: &App) -> Result<(), AppError> {
         }
     }
     Ok(())
+}
+
+/// The patient's consent against the site's active consent version for the case's program
+/// (the version's number goes on the map's consent step).
+async fn record_consent(
+    app: &App,
+    coordinator: &crate::Caller,
+    case_id: &str,
+) -> Result<i64, AppError> {
+    let view = app.case(coordinator, case_id).await?;
+    let active = app
+        .store
+        .consent_versions_of(&view.partnership_id, &view.site_id, &view.program_id)
+        .await?
+        .into_iter()
+        .find(|v| v.status == ConsentStatus::Active)
+        .ok_or_else(|| AppError::Internal("demo: no active consent version".into()))?;
+    app.act_on_case(
+        coordinator,
+        case_id,
+        CaseInput::RecordConsent {
+            consent_version_id: active.id.clone(),
+            consented_by: ConsentGiver::Patient,
+            signed_on: Date::of_micros(app.now()).as_str().into(),
+            witness: "Marta Keel, RN".into(),
+        },
+        "",
+        None,
+        None,
+    )
+    .await?
+    .fresh()?;
+    Ok(active.number)
 }
 
 /// The collected bag through the manufacturer and back into the cell lab's freezer, each step

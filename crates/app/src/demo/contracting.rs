@@ -1,11 +1,81 @@
 //! Contracting: agreements, gate deliverables and the gate's verdicts on the ledger.
 
 use super::{DEMO_PASSWORD, HISTORY_DAYS, Launch, find, launch, user};
+use crate::consent::{NewConsentVersion, SectionInput};
 use crate::contracting::{AgreementInput, DeliverableInput, DocumentInput};
 use crate::{App, AppError, Caller};
 use cellpath_domain::LedgerInt;
 use cellpath_domain::contracting::{AgreementKind, Deliverable, Scope};
 use cellpath_store::Page;
+
+/// LUH-MAIN's consent form for Vantacel: uploaded, added as version 1 with its sections (the
+/// manufacturing-failure one among them), and made active — the gate's consent item rests on
+/// it, and the demo's cases record their patients' consent against it.
+async fn consent_version(
+    app: &App,
+    by: &Caller,
+    site_id: &str,
+    program_id: &str,
+) -> Result<(), AppError> {
+    let form = CONSENT_SECTIONS
+        .iter()
+        .map(|(_, heading, text)| format!("{heading}\n\n{text}\n"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let uploaded = app
+        .upload(
+            by,
+            "LUH-MAIN Vantacel informed consent v1.txt",
+            format!("Informed consent: Vantacel at LUH-MAIN\n\n{form}").as_bytes(),
+        )
+        .await?;
+    let today = cellpath_domain::Date::of_micros(app.now());
+    let v = app
+        .create_consent_version(
+            by,
+            site_id,
+            NewConsentVersion {
+                program_id: program_id.into(),
+                document_sha256: uploaded.sha256,
+                document_name: uploaded.name,
+                effective_on: today.plus_days(-20).as_str().into(),
+                sections: CONSENT_SECTIONS
+                    .iter()
+                    .map(|(kind, heading, text)| SectionInput {
+                        kind: (*kind).into(),
+                        heading: (*heading).into(),
+                        text: (*text).into(),
+                    })
+                    .collect(),
+            },
+            None,
+        )
+        .await?
+        .fresh()?;
+    app.activate_consent_version(by, &v.id, Some(v.version), None)
+        .await?
+        .fresh()?;
+    Ok(())
+}
+
+/// The demo consent form's sections: (kind, heading, text).
+const CONSENT_SECTIONS: &[(&str, &str, &str)] = &[
+    (
+        "other",
+        "What the treatment is",
+        "Vantacel is made from your own T cells, collected by apheresis and sent to Helixa's manufacturing site.",
+    ),
+    (
+        "manufacturing_failure",
+        "If your cells cannot be made into Vantacel",
+        "Sometimes the product cannot be manufactured, or does not meet its release specification. If that happens your care team will tell you, may offer a second collection, and will discuss other treatment with you; you will not be charged for a product that was not made.",
+    ),
+    (
+        "other",
+        "Risks",
+        "Cytokine release syndrome and neurologic effects (ICANS) can occur; you will stay near the treatment center for at least four weeks after the infusion.",
+    ),
+];
 
 /// Agreements and gate deliverables: Helixa × Lakeshore has its central agreements executed
 /// for all sites and LUH-MAIN's local ones, so LUH-MAIN is authorized for Vantacel while
@@ -106,13 +176,8 @@ pub(super) async fn contracting_work(app: &App) -> Result<(), AppError> {
         .await?
         .fresh()?;
 
+    consent_version(app, &lakeshore_contracts, &main.id, &vantacel.id).await?;
     let done: &[(&Caller, Deliverable, &str, &str)] = &[
-        (
-            &lakeshore_contracts,
-            Deliverable::ConsentWithFailureLanguage,
-            "2025-09-10",
-            "Consent version 3 (IRB-approved 2025-09-10) states what happens if manufacturing fails.",
-        ),
         (
             &lakeshore_contracts,
             Deliverable::ReleaseExceptionProtocol,

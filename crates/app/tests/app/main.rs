@@ -6,6 +6,7 @@ mod adverse_events;
 mod agreements;
 mod auth;
 mod cases;
+mod consent;
 mod deliverables;
 mod demo;
 mod documents;

@@ -1966,3 +1966,122 @@ async fn documents_upload_once_and_are_served_only_to_who_may_read_the_agreement
     }
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn consent_documents_over_the_api_activate_only_with_the_failure_section_and_move_the_gate() {
+    let s = spawn_demo().await;
+    let contracts = s.token("contracts@lakeshore.example").await;
+    let helixa = s.token("admin@helixa.example").await;
+    let vantacel = vantacel(&s.app).await;
+    let main = site_id(&s.app, "Lakeshore University Health", "LUH-MAIN").await;
+    let list = s.url(&format!("/api/v1/sites/{main}/consent-documents"));
+
+    // The manufacturer reads the site's versions through the active partnership.
+    let docs: Value = s
+        .http
+        .get(&list)
+        .bearer_auth(&helixa)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let versions = docs["programs"][0]["versions"].as_array().unwrap();
+    assert_eq!(versions[0]["status"], "active", "{docs}");
+    assert_eq!(docs["may_change"], false);
+    // …and does not write them.
+    let draft = json!({
+        "program_id": vantacel, "document_sha256": "c0".repeat(64 / 2),
+        "document_name": "Consent v2.pdf", "effective_on": "2025-11-01",
+        "sections": [{ "kind": "other", "heading": "Risks", "text": "Cytokine release syndrome can occur." }],
+    });
+    let res = s
+        .http
+        .post(&list)
+        .bearer_auth(&helixa)
+        .json(&draft)
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::FORBIDDEN).await;
+
+    let res = s
+        .http
+        .post(&list)
+        .bearer_auth(&contracts)
+        .json(&draft)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(
+        (v["number"].as_i64(), v["status"].as_str()),
+        (Some(2), Some("draft"))
+    );
+    let activation = s.url(&format!(
+        "/api/v1/consent-documents/{}/activation",
+        v["id"].as_str().unwrap()
+    ));
+    let res = s
+        .http
+        .post(&activation)
+        .bearer_auth(&contracts)
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::PRECONDITION_REQUIRED).await;
+    let res = s
+        .http
+        .post(&activation)
+        .bearer_auth(&contracts)
+        .header("If-Match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("has no manufacturing-failure section"),
+        "{p}"
+    );
+
+    // Retiring the active version: the gate's review follows as a job, and the site is
+    // suspended for want of an active consent version.
+    let active = versions[0]["id"].as_str().unwrap();
+    let res = s
+        .http
+        .post(s.url(&format!("/api/v1/consent-documents/{active}/retirement")))
+        .bearer_auth(&contracts)
+        .header("If-Match", format!("\"{}\"", versions[0]["version"]))
+        .json(&json!({ "reason": "The IRB withdrew its approval." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    s.app.run_due_jobs().await.unwrap();
+    let pship = helixa_lakeshore(&s.app).await;
+    let gate: Value = s
+        .http
+        .get(s.url(&format!(
+            "/api/v1/partnerships/{pship}/gate/{main}/{vantacel}"
+        )))
+        .bearer_auth(&contracts)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(gate["authorized"], false, "{gate}");
+    assert_eq!(gate["recorded"]["status"], "suspended", "{gate}");
+    s.shutdown().await;
+}

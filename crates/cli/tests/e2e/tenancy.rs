@@ -34,6 +34,10 @@ pub enum Scope {
     /// Patients and their cases: cut to each reader's view of the patient, walked over every
     /// demo role by `e2e/cases.rs`.
     Patient,
+    /// A site's consent documents: written by the health system only, read by a manufacturer
+    /// through an active partnership only (not an ended one) — walked in the app's `consent`
+    /// stories and `api::consent_documents_*`.
+    Consent,
 }
 
 /// Every operation's scope; an operation not listed fails the walk.
@@ -55,6 +59,9 @@ pub fn scope(method: &str, path: &str) -> Scope {
         ("post", "/documents") | ("get", "/documents/{sha256}") => Own,
         ("get", "/organizations") | ("get", "/onboarding") | ("get", "/notices") => Across,
         ("post", "/patients") | ("post", "/cases") => Patient,
+        (_, p) if p == "/sites/{id}/consent-documents" || p.starts_with("/consent-documents/") => {
+            Consent
+        }
         (_, p)
             if p.starts_with("/cases/{id}")
                 || p == "/sites/{id}/cases"
@@ -197,7 +204,7 @@ async fn walk(
             continue;
         };
         let targets: Vec<String> = match scope {
-            Scope::Own | Scope::Patient => continue,
+            Scope::Own | Scope::Patient | Scope::Consent => continue,
             Scope::HealthSystem | Scope::HealthSystemRecords => vec![ids.health_system.clone()],
             Scope::HealthSystemRecord(kind) => ids
                 .records

@@ -6,6 +6,7 @@
 
 use super::template::TrackKind;
 use super::{AgreementKind, AgreementStatus, Coverage, Deliverable, Scope};
+use crate::consent::ConsentStatus;
 use crate::org::PartnershipStatus;
 use crate::readiness::Severity;
 use crate::values::Date;
@@ -265,6 +266,17 @@ pub struct SignedSiteMap {
     pub signed_on: Date,
 }
 
+/// A site's consent version for a program as the gate reads it: its status, and the day it was
+/// made active (kept once retired: the day it counted from).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedConsentVersion {
+    pub site_id: String,
+    pub program_id: String,
+    pub number: i64,
+    pub status: ConsentStatus,
+    pub activated_on: Option<Date>,
+}
+
 /// A readiness gap still open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenGap {
@@ -292,6 +304,8 @@ pub struct Record {
     /// Oldest first.
     pub deliverables: Vec<RecordedDeliverable>,
     pub signed_maps: Vec<SignedSiteMap>,
+    /// Every consent version of every site and program, drafts and retired ones too.
+    pub consent_versions: Vec<RecordedConsentVersion>,
     /// facility id → the sites it serves now.
     pub facilities: BTreeMap<String, Vec<String>>,
     pub open_gaps: Vec<OpenGap>,
@@ -412,19 +426,68 @@ impl Record {
         self.programs.iter().any(|p| p == program_id)
     }
 
-    /// The deliverables done at a site for a program: recorded and not revoked, and the
-    /// signed site map when a version is signed by both sides.
+    /// The deliverables done at a site for a program: recorded and not revoked, the signed
+    /// site map when a version is signed by both sides, and the consent when a consent
+    /// version is active (a consent recorded by hand counts only as [`Record::consent_by_hand`]
+    /// says).
     pub fn deliverables_done(&self, site_id: &str, program_id: &str) -> BTreeSet<Deliverable> {
         let mut done: BTreeSet<Deliverable> = self
             .deliverables
             .iter()
-            .filter(|r| r.site_id == site_id && r.program_id == program_id && r.counts())
+            .filter(|r| {
+                r.site_id == site_id
+                    && r.program_id == program_id
+                    && r.counts()
+                    && r.deliverable != Deliverable::ConsentWithFailureLanguage
+            })
             .map(|r| r.deliverable)
             .collect();
         if self.signed_map(site_id, program_id).is_some() {
             done.insert(Deliverable::SiteMapSigned);
         }
+        if self.active_consent(site_id, program_id).is_some()
+            || self.consent_by_hand(site_id, program_id).is_some()
+        {
+            done.insert(Deliverable::ConsentWithFailureLanguage);
+        }
         done
+    }
+
+    /// The site's active consent version for the program (one at a time; the newest should
+    /// two ever be).
+    pub fn active_consent(
+        &self,
+        site_id: &str,
+        program_id: &str,
+    ) -> Option<&RecordedConsentVersion> {
+        self.consent_versions
+            .iter()
+            .filter(|v| {
+                v.site_id == site_id
+                    && v.program_id == program_id
+                    && v.status == ConsentStatus::Active
+            })
+            .max_by_key(|v| v.number)
+    }
+
+    /// A consent deliverable recorded by hand before consent documents existed, still
+    /// counting: only while the site has never had a consent version made active for the
+    /// program. From the first active version on, only versions count — retiring the last
+    /// one suspends the site, whatever was recorded by hand before. (Recording it by hand is
+    /// refused now; the old records stay readable and replay as they were.)
+    pub fn consent_by_hand(&self, site_id: &str, program_id: &str) -> Option<&RecordedDeliverable> {
+        let ever_active = self.consent_versions.iter().any(|v| {
+            v.site_id == site_id && v.program_id == program_id && v.activated_on.is_some()
+        });
+        if ever_active {
+            return None;
+        }
+        self.deliverables.iter().find(|r| {
+            r.site_id == site_id
+                && r.program_id == program_id
+                && r.deliverable == Deliverable::ConsentWithFailureLanguage
+                && r.counts()
+        })
     }
 
     /// The newest site map version of the site and program that both sides signed.
@@ -524,7 +587,8 @@ impl Record {
     /// days): an agreement kind by the earliest agreement that satisfies the gate (at its
     /// effective date, else the day it last changed — executing it is a change), a
     /// deliverable at its recorded day (never after today), the signed site map at the last
-    /// signature of the newest version both sides signed.
+    /// signature of the newest version both sides signed, the consent on the day the active
+    /// consent version was made active.
     pub fn satisfied_on(
         &self,
         item: TrackKind,
@@ -547,6 +611,15 @@ impl Record {
             TrackKind::Deliverable(Deliverable::SiteMapSigned) => self
                 .signed_map(site_id, program_id)
                 .map(|m| m.signed_on.clone()),
+            TrackKind::Deliverable(Deliverable::ConsentWithFailureLanguage) => {
+                match self.active_consent(site_id, program_id) {
+                    Some(v) => v.activated_on.clone(),
+                    None => self
+                        .consent_by_hand(site_id, program_id)
+                        .map(|r| r.done_on.clone()),
+                }
+                .filter(|on| on <= today)
+            }
             TrackKind::Deliverable(d) => self
                 .deliverables
                 .iter()
@@ -797,6 +870,7 @@ mod tests {
                 number: 1,
                 signed_on: d("2026-03-10"),
             }],
+            consent_versions: vec![],
             facilities: BTreeMap::from([
                 ("fac_lab".to_string(), vec!["north".into(), "south".into()]),
                 ("fac_ward".to_string(), vec!["south".into()]),
@@ -982,6 +1056,121 @@ mod tests {
         assert_eq!(r.satisfied_on(consent, "north", P, &today()), None);
     }
 
+    fn consent_version(number: i64, status: ConsentStatus, on: &str) -> RecordedConsentVersion {
+        RecordedConsentVersion {
+            site_id: "north".into(),
+            program_id: P.into(),
+            number,
+            status,
+            activated_on: (status != ConsentStatus::Draft).then(|| d(on)),
+        }
+    }
+
+    const CONSENT_MISSING: &str = "Informed consent with manufacturing-failure language: not done";
+
+    #[test]
+    fn the_consent_item_follows_the_consent_versions() {
+        use ConsentStatus::*;
+        let consent = TrackKind::Deliverable(Deliverable::ConsentWithFailureLanguage);
+        // (versions, missing?, satisfied on) — north's hand-recorded consent of 2026-03-01
+        // stands behind every row.
+        let rows: Vec<(Vec<RecordedConsentVersion>, bool, Option<&str>)> = vec![
+            // No version yet: the consent recorded by hand before consent documents counts.
+            (vec![], false, Some("2026-03-01")),
+            // A draft changes nothing.
+            (
+                vec![consent_version(1, Draft, "")],
+                false,
+                Some("2026-03-01"),
+            ),
+            // Made active: the version counts, from the day it was made active.
+            (
+                vec![consent_version(1, Active, "2026-05-02")],
+                false,
+                Some("2026-05-02"),
+            ),
+            // The newer active version counts.
+            (
+                vec![
+                    consent_version(1, Retired, "2026-05-02"),
+                    consent_version(2, Active, "2026-09-09"),
+                ],
+                false,
+                Some("2026-09-09"),
+            ),
+            // The last active version retired: missing, the hand record no longer counts.
+            (vec![consent_version(1, Retired, "2026-05-02")], true, None),
+            (
+                vec![
+                    consent_version(1, Retired, "2026-05-02"),
+                    consent_version(2, Draft, ""),
+                ],
+                true,
+                None,
+            ),
+            // Made active after the day asked about: counted, but not yet satisfied then.
+            (vec![consent_version(1, Active, "2026-12-01")], false, None),
+        ];
+        for (i, (versions, missing, on)) in rows.into_iter().enumerate() {
+            let mut r = complete_record();
+            r.consent_versions = versions;
+            assert_eq!(
+                words(&r, "north").contains(&CONSENT_MISSING.to_string()),
+                missing,
+                "row {i}"
+            );
+            assert_eq!(
+                r.satisfied_on(consent, "north", P, &today()),
+                on.map(d),
+                "row {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_a_hand_record_only_an_active_version_satisfies_the_consent() {
+        let mut r = complete_record();
+        r.deliverables
+            .retain(|x| x.deliverable != Deliverable::ConsentWithFailureLanguage);
+        assert_eq!(words(&r, "north"), [CONSENT_MISSING]);
+        r.consent_versions = vec![consent_version(1, ConsentStatus::Draft, "")];
+        assert_eq!(words(&r, "north"), [CONSENT_MISSING]);
+        r.consent_versions = vec![consent_version(1, ConsentStatus::Active, "2026-04-01")];
+        assert!(words(&r, "north").is_empty());
+        // Another site's or program's active version is not north's.
+        r.consent_versions[0].site_id = "south".into();
+        assert_eq!(words(&r, "north"), [CONSENT_MISSING]);
+        r.consent_versions[0].site_id = "north".into();
+        r.consent_versions[0].program_id = "prg_other".into();
+        assert_eq!(words(&r, "north"), [CONSENT_MISSING]);
+    }
+
+    #[test]
+    fn retiring_the_last_active_version_suspends_and_a_new_one_reinstates() {
+        let mut r = complete_record();
+        r.consent_versions = vec![consent_version(1, ConsentStatus::Active, "2026-04-01")];
+        let first = after(&r, &d("2026-04-02"), None).expect("authorized");
+        assert_eq!(first.status, AuthorizationStatus::Authorized);
+        r.consent_versions[0].status = ConsentStatus::Retired;
+        let suspended = r.judge("north", P, &today(), Some(&first)).transition;
+        assert_eq!(
+            suspended,
+            Transition::Suspension(Verdict {
+                status: AuthorizationStatus::Suspended,
+                since: today(),
+                missing: vec![CONSENT_MISSING.into()],
+            })
+        );
+        r.consent_versions
+            .push(consent_version(2, ConsentStatus::Active, "2026-11-26"));
+        let next = d("2026-11-26");
+        let again = r.judge("north", P, &next, suspended.verdict()).transition;
+        assert!(
+            matches!(&again, Transition::Reinstatement(v) if v.since == next),
+            "{again:?}"
+        );
+    }
+
     fn verdict(status: AuthorizationStatus, since: &str, missing: &[&str]) -> Verdict {
         Verdict {
             status,
@@ -1156,9 +1345,17 @@ mod tests {
                 ),
                 0..3,
             ),
+            prop::collection::vec(
+                (
+                    prop::sample::select(vec!["north", "south"]),
+                    prop::sample::select(ConsentStatus::ALL.to_vec()),
+                    0i64..400,
+                ),
+                0..3,
+            ),
         )
             .prop_map(
-                |(partnership, agreements, deliverables, map, gaps)| Record {
+                |(partnership, agreements, deliverables, map, gaps, consent)| Record {
                     partnership,
                     programs: vec![P.into()],
                     sites: vec!["north".into(), "south".into()],
@@ -1182,6 +1379,17 @@ mod tests {
                             signed_on: day(on),
                         })
                         .into_iter()
+                        .collect(),
+                    consent_versions: consent
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (site, status, on))| RecordedConsentVersion {
+                            site_id: site.into(),
+                            program_id: P.into(),
+                            number: i as i64 + 1,
+                            status,
+                            activated_on: (status != ConsentStatus::Draft).then(|| day(on)),
+                        })
                         .collect(),
                     facilities: BTreeMap::from([
                         ("fac_lab".to_string(), vec!["north".into(), "south".into()]),
@@ -1304,6 +1512,60 @@ mod tests {
             if v0.as_ref().is_some_and(|v| v.status == AuthorizationStatus::Suspended) {
                 prop_assert_eq!(v0, v2);
             }
+        }
+
+        #[test]
+        fn the_consent_is_done_exactly_when_a_version_is_active_or_none_ever_was(
+            r in a_record(), site in prop::sample::select(vec!["north", "south"])
+        ) {
+            let done = r
+                .deliverables_done(site, P)
+                .contains(&Deliverable::ConsentWithFailureLanguage);
+            let active = r.consent_versions.iter().any(|v| {
+                v.site_id == site && v.status == ConsentStatus::Active
+            });
+            let ever_active = r.consent_versions.iter().any(|v| {
+                v.site_id == site && v.status != ConsentStatus::Draft
+            });
+            let by_hand = r.deliverables.iter().any(|x| {
+                x.site_id == site
+                    && x.deliverable == Deliverable::ConsentWithFailureLanguage
+                    && x.counts()
+            });
+            prop_assert_eq!(done, active || (!ever_active && by_hand));
+        }
+
+        #[test]
+        fn retiring_the_active_consent_then_activating_another_returns_to_the_same_verdict(
+            r in a_nearly_complete_record(), on in 0i64..300
+        ) {
+            let on = day(on);
+            let mut r = r;
+            r.consent_versions = vec![RecordedConsentVersion {
+                site_id: "north".into(),
+                program_id: P.into(),
+                number: 1,
+                status: ConsentStatus::Active,
+                activated_on: Some(on.clone()),
+            }];
+            let v0 = after(&r, &on, None);
+            r.consent_versions[0].status = ConsentStatus::Retired;
+            let v1 = after(&r, &on, v0.as_ref());
+            // Nothing else stands in for the retired version: its item is missing.
+            let consent_missing = Missing::Deliverable {
+                deliverable: Deliverable::ConsentWithFailureLanguage,
+            };
+            prop_assert!(r.missing("north", P, &on).contains(&consent_missing));
+            if v0.as_ref().is_some_and(|v| v.status == AuthorizationStatus::Authorized) {
+                prop_assert_eq!(v1.as_ref().map(|v| v.status), Some(AuthorizationStatus::Suspended));
+            }
+            r.consent_versions.push(RecordedConsentVersion {
+                number: 2,
+                status: ConsentStatus::Active,
+                ..r.consent_versions[0].clone()
+            });
+            let v2 = after(&r, &on, v1.as_ref());
+            prop_assert_eq!(v0.as_ref().map(|v| (v.status, &v.missing)), v2.as_ref().map(|v| (v.status, &v.missing)));
         }
 
         #[test]

@@ -392,6 +392,25 @@ impl AdverseEventKind {
     }
 }
 
+vocabulary!(
+    /// Who signed a consent form: the patient, or their legally authorized representative
+    /// (never by name: the partnership's ledger knows the patient only by pseudonym).
+    ConsentGiver, "who consented" {
+        Patient => "patient",
+        Representative => "legally_authorized_representative",
+    }
+);
+
+impl ConsentGiver {
+    /// For people: "the patient", "a legally authorized representative".
+    pub fn label(self) -> &'static str {
+        match self {
+            ConsentGiver::Patient => "the patient",
+            ConsentGiver::Representative => "a legally authorized representative",
+        }
+    }
+}
+
 /// What was observed at one time: CRS or ICANS findings (`{"crs": {…}}` or `{"icans": {…}}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -618,6 +637,25 @@ pub struct AdverseEventOutcomeRecorded {
     pub at: Micros,
 }
 
+/// The patient's informed consent, against the site's active consent version for the
+/// program (the latest replaces the one before: a re-consent on a newer version): who
+/// consented (the patient or a representative), the day the form was signed, the witness (by
+/// name: a member of staff or another adult, not the patient), and the version by id, number
+/// and document hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRecorded {
+    pub case_id: String,
+    pub consent_version_id: String,
+    pub version_number: i64,
+    pub document_sha256: String,
+    pub consented_by: ConsentGiver,
+    pub signed_on: Date,
+    pub witness: String,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
 pub type CaseOpened = Created<CaseFields>;
 
 vocabulary!(
@@ -692,6 +730,7 @@ case_events! {
     AdverseEventObserved(AdverseEventObserved) => "case.adverse_event_observed",
     AdverseEventTreated(AdverseEventTreated) => "case.adverse_event_treated",
     AdverseEventOutcome(AdverseEventOutcomeRecorded) => "case.adverse_event_outcome",
+    ConsentRecorded(ConsentRecorded) => "case.consent_recorded",
 }
 
 impl CaseEvent {
@@ -718,6 +757,7 @@ impl CaseEvent {
             CaseEvent::AdverseEventObserved(e) => &e.case_id,
             CaseEvent::AdverseEventTreated(e) => &e.case_id,
             CaseEvent::AdverseEventOutcome(e) => &e.case_id,
+            CaseEvent::ConsentRecorded(e) => &e.case_id,
         }
     }
 

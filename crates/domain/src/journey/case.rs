@@ -122,6 +122,8 @@ pub struct Case {
     pub benefits: Option<crate::events::cases::BenefitsVerified>,
     /// Adverse events by their number on the case.
     pub adverse_events: BTreeMap<u32, AdverseEvent>,
+    /// The patient's consent last recorded.
+    pub consent: Option<crate::events::cases::ConsentRecorded>,
 }
 
 impl Case {
@@ -369,6 +371,7 @@ pub fn evolve(mut case: Case, event: &CaseEvent) -> Case {
                 ae.outcome = Some(e.clone());
             }
         }
+        CaseEvent::ConsentRecorded(e) => case.consent = Some(e.clone()),
         CaseEvent::Migrated(e) => {
             let old = std::mem::take(&mut case.steps);
             case.steps = e

@@ -219,6 +219,22 @@ pub enum Command {
         adverse_event: u32,
         outcome: AdverseEventOutcome,
     },
+    /// Record the patient's consent against a consent version.
+    RecordConsent(Box<Consent>),
+}
+
+/// A patient's consent as a person records it, with the consent version it names as the app
+/// loaded it (the engine checks the version is the site's and program's, and active).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub version_id: String,
+    pub version_site_id: String,
+    pub version_program_id: String,
+    pub version: crate::consent::ConsentVersionFacts,
+    pub document_sha256: String,
+    pub consented_by: crate::events::cases::ConsentGiver,
+    pub signed_on: Date,
+    pub witness: String,
 }
 
 /// Minutes as microseconds, for building times in tests and callers.

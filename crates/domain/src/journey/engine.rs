@@ -292,6 +292,7 @@ pub fn decide(
             adverse_event,
             outcome,
         } => d.adverse_event_outcome(*adverse_event, outcome),
+        Command::RecordConsent(consent) => d.record_consent(consent),
     }
 }
 

@@ -3,7 +3,7 @@
 //! map version. Part of `decide`.
 
 use super::case::{Attempt, CaseStatus};
-use super::command::{Migration, OpenCase};
+use super::command::{Consent, Migration, OpenCase};
 use super::engine::{Decider, text};
 use super::identity::{CaseIdentifier, ScanError, noun};
 use super::refusal::Refusal;
@@ -14,8 +14,8 @@ use crate::Role;
 use crate::events::Created;
 use crate::events::cases::{
     AttemptStarted, BenefitsVerified, CaseCancelled, CaseEvent, CaseFields, CaseHeld, CaseMigrated,
-    CaseResumed, DeviationKind, DeviationRecorded, IdentifierAdded, PriorAuthorization,
-    PriorAuthorizationStatus, UnitEnded, UnitFields,
+    CaseResumed, ConsentRecorded, DeviationKind, DeviationRecorded, IdentifierAdded,
+    PriorAuthorization, PriorAuthorizationStatus, UnitEnded, UnitFields,
 };
 use crate::org::OrgKind;
 use crate::program::IdentifierKind;
@@ -27,6 +27,9 @@ const UNIT_ROLES: &[Role] = &[Role::CellLab, Role::Pharmacy, Role::Nurse];
 
 /// Roles that verify a patient's benefits and prior authorization.
 const BENEFITS_ROLES: &[Role] = &[Role::Finance, Role::Coordinator];
+
+/// Roles that record a patient's informed consent (they take it at the site).
+const CONSENT_ROLES: &[Role] = &[Role::Coordinator, Role::Physician, Role::Nurse];
 
 /// Roles that put identifiers from labels on a case.
 const LABEL_ROLES: &[Role] = &[
@@ -158,6 +161,48 @@ impl Decider<'_> {
                     reference: reference.into_string(),
                     ..pa.clone()
                 },
+                by: self.by(Some(role)),
+                at: self.now,
+            }
+            .into(),
+        ])
+    }
+
+    /// The patient's consent (the site's coordinator, physician or nurse), against the
+    /// site's consent version for the case's program that is active now; signed neither after
+    /// today nor before the version took effect; the witness named.
+    pub(super) fn record_consent(&self, c: &Consent) -> Result<Vec<CaseEvent>, Refusal> {
+        self.side("recording consent", OrgKind::HealthSystem)?;
+        let role = self.role_among("recording consent", CONSENT_ROLES)?;
+        if c.version_site_id != self.case.site_id || c.version_program_id != self.case.program_id {
+            return Err(Refusal::Consent(format!(
+                "consent version {} is another site's or program's: record the consent against this site's version for the case's program",
+                c.version.number
+            )));
+        }
+        c.version
+            .may_consent_to()
+            .map_err(|e| Refusal::Consent(e.to_string()))?;
+        let witness = text("the witness", Name::parse(&c.witness))?;
+        let today = Date::of_micros(self.now);
+        if c.signed_on > today || c.signed_on < c.version.effective_on {
+            return Err(Refusal::BadValue {
+                what: "the day the consent was signed".into(),
+                problem: format!(
+                    "{} is not between the day consent version {} took effect ({}) and today ({today})",
+                    c.signed_on, c.version.number, c.version.effective_on
+                ),
+            });
+        }
+        Ok(vec![
+            ConsentRecorded {
+                case_id: self.case.id.clone(),
+                consent_version_id: c.version_id.clone(),
+                version_number: c.version.number,
+                document_sha256: c.document_sha256.clone(),
+                consented_by: c.consented_by,
+                signed_on: c.signed_on.clone(),
+                witness: witness.into_string(),
                 by: self.by(Some(role)),
                 at: self.now,
             }

@@ -26,7 +26,8 @@ pub use adverse::{
 };
 pub use case::{Attempt, Case, CaseStatus, StepState, evolve};
 pub use command::{
-    Action, Actor, Command, Entry, Handoff, LateAdministration, Migration, OpenCase, Scan, minutes,
+    Action, Actor, Command, Consent, Entry, Handoff, LateAdministration, Migration, OpenCase, Scan,
+    minutes,
 };
 pub use engine::{Available, CaseMap, available, decide};
 pub use identity::{CaseIdentifier, ScanError, ScanMismatch, check_scan, check_scan_for, noun};

@@ -12,6 +12,9 @@ use crate::process_map::{SignatureMeaning, StepKind};
 pub enum Refusal {
     #[error("the case is not open yet")]
     NotOpened,
+    /// A consent against a version that is not the active one, or not this case's.
+    #[error("{0}")]
+    Consent(String),
     #[error("case {pseudonym} is already open")]
     AlreadyOpened { pseudonym: String },
     #[error(

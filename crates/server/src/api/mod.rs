@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 pub(crate) mod cases;
+mod consent;
 pub(crate) mod contracts;
 mod documents;
 mod extract;
@@ -166,6 +167,22 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/grading/crs", post(cases::grade_crs))
         .route("/api/v1/grading/icans", post(cases::grade_icans))
+        .route(
+            "/api/v1/cases/{id}/consent",
+            post(consent::record_case_consent),
+        )
+        .route(
+            "/api/v1/sites/{id}/consent-documents",
+            get(consent::list).post(consent::create),
+        )
+        .route(
+            "/api/v1/consent-documents/{id}/activation",
+            post(consent::activate),
+        )
+        .route(
+            "/api/v1/consent-documents/{id}/retirement",
+            post(consent::retire),
+        )
         .route("/api/v1/sites/{id}/cases", get(cases::list_site_cases))
         .route(
             "/api/v1/partnerships/{id}/cases",

@@ -103,6 +103,19 @@ impl Store {
         .await
     }
 
+    /// Every consent version of the partnerships, for every site and program (the gate reads
+    /// the active one and the days versions were made active).
+    pub async fn consent_versions_of_partnerships(
+        &self,
+        partnership_ids: &[String],
+    ) -> Result<Vec<crate::ConsentVersion>, StoreError> {
+        self.rows_in(
+            "SELECT * FROM consent_versions WHERE partnership_id IN ({in}) ORDER BY site_id, program_id, number",
+            partnership_ids,
+        )
+        .await
+    }
+
     /// The open gaps of the partnerships at every site.
     pub async fn open_gaps_of_partnerships(
         &self,

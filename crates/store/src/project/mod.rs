@@ -1,6 +1,6 @@
 //! `project`: the one function that turns an event into current-state rows, through each
 //! capability's projector (`directory/project.rs`, `auth/`, `programs/`, `site_maps/`,
-//! `readiness/`, `contracting/`, `cases/`: its tables and its events, beside its rows and
+//! `readiness/`, `contracting/`, `consent/`, `cases/`: its tables and its events, beside its rows and
 //! queries). This module keeps the shared record machinery and the dispatch. It runs in the event's transaction, and the
 //! replay test runs it again over a whole history, so it must depend on nothing but the event.
 //! A typed event is read into its `cellpath_domain::events` type first; the row is still
@@ -266,6 +266,7 @@ pub(crate) async fn project(
         || crate::site_maps::project::project(tx, event).await?
         || crate::readiness::project::project(tx, event).await?
         || crate::contracting::project::project(tx, event).await?
+        || crate::consent::project::project(tx, event).await?
         || crate::cases::project::project(tx, event, hash).await?;
     if !projected {
         return Err(invalid(event, "unknown event type"));
@@ -362,4 +363,8 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
         "id, partnership_id, site_id, program_id, map_version_id, pseudonym, initials, birth_year, identity_sha256, patient_registration, status, opened_at, version, created_at, updated_at",
     ),
     ("case_events", "ledger_id, seq, case_id"),
+    (
+        "consent_versions",
+        "id, partnership_id, site_id, program_id, number, document_name, document_sha256, effective_on, sections, status, activated_on, retired_on, retired_reason, version, created_at, updated_at",
+    ),
 ];

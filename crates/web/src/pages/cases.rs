@@ -16,10 +16,11 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::cases::{CaseInput, CaseView, NewCase, NewPatient, StepView};
-use cellpath_app::views::Page;
+use cellpath_app::views::{ConsentVersion, Page};
 use cellpath_domain::Date;
+use cellpath_domain::consent::ConsentStatus;
 use cellpath_domain::events::cases::{
-    CaseState, EhrAttestation, PriorAuthorization, PriorAuthorizationStatus,
+    CaseState, ConsentGiver, EhrAttestation, PriorAuthorization, PriorAuthorizationStatus,
 };
 use cellpath_domain::policy::{Action, PatientView, Relation, ResourceKind};
 use cellpath_domain::process_map::{SignatureMeaning, StepKind};
@@ -323,8 +324,49 @@ fn input_of(form: &FormData, step: Option<&StepView>, now: i64) -> Result<CaseIn
                 },
             }
         }
+        "record_consent" => CaseInput::RecordConsent {
+            consent_version_id: form.get("consent_version_id").into(),
+            consented_by: form
+                .get("consented_by")
+                .parse::<ConsentGiver>()
+                .map_err(|e| e.to_string())?,
+            signed_on: form.get("signed_on").trim().into(),
+            witness: form.get("witness").into(),
+        },
         other => return Err(format!("this page cannot send the action {other:?}")),
     })
+}
+
+/// The consent form, for the site's coordinators, physicians and nurses: against the active
+/// consent version of the case's site and program (none active: where to make one active).
+fn consent_form(ctx: &Ctx, case: &CaseView, active: Option<&ConsentVersion>) -> Markup {
+    let action = format!("{}/actions", paths::case(&case.id));
+    html! {
+        @match active {
+            None => p.hint {
+                "No consent version is active for this program at this site: "
+                a href={ (paths::site_consent(&case.site_id)) } { "make one active" } " before recording consent."
+            },
+            Some(v) => form #consent-form method="post" action=(action) {
+                (csrf_field(ctx.csrf()))
+                (hidden("command", "record_consent"))
+                (hidden("version", case.version))
+                (hidden("consent_version_id", &v.id))
+                p.hint { "Against consent version " (v.number) ", effective " (v.effective_on) "." }
+                div.field-grid {
+                    label { "Consented"
+                        select name="consented_by" {
+                            option value="patient" { "the patient" }
+                            option value="legally_authorized_representative" { "a legally authorized representative" }
+                        }
+                    }
+                    label { "Signed on" input type="date" name="signed_on" required; }
+                    label { "Witness" input type="text" name="witness" required; }
+                }
+                button type="submit" { "Record consent" }
+            },
+        }
+    }
 }
 
 pub async fn act(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
@@ -512,6 +554,33 @@ pub(super) async fn render_case(
             ctx.caller().principal.as_ref().map(|p| p.role),
             Some(cellpath_domain::Role::Coordinator | cellpath_domain::Role::Physician)
         );
+    let consent_staff = case.view == PatientView::Full
+        && matches!(
+            ctx.caller().principal.as_ref().map(|p| p.role),
+            Some(
+                cellpath_domain::Role::Coordinator
+                    | cellpath_domain::Role::Physician
+                    | cellpath_domain::Role::Nurse
+            )
+        );
+    // The version a consent is recorded against now: the site's active one for the program.
+    let active_consent = if consent_staff {
+        ctx.app
+            .consent_documents(ctx.caller(), &case.site_id)
+            .await
+            .ok()
+            .and_then(|d| {
+                d.programs
+                    .into_iter()
+                    .filter(|p| {
+                        p.partnership_id == case.partnership_id && p.program_id == case.program_id
+                    })
+                    .flat_map(|p| p.versions)
+                    .find(|v| v.status == ConsentStatus::Active)
+            })
+    } else {
+        None
+    };
     let content = html! {
         header.page-head {
             h1 { "Case " code { (case.pseudonym) } }
@@ -576,6 +645,23 @@ pub(super) async fn render_case(
             @if benefits_staff && case.status != CaseState::Cancelled { (benefits_form(ctx, &case)) }
         }
         (super::adverse_events::section(ctx, &case, adverse))
+        section.panel #consent {
+            h2 { "Consent" }
+            @match &case.consent {
+                None => p.empty { "No consent recorded yet." },
+                Some(c) => dl.facts {
+                    div { dt { "Consent version" } dd {
+                        @if consent_staff { a href={ (paths::site_consent(&case.site_id)) } { "Version " (c.version_number) } }
+                        @else { "Version " (c.version_number) }
+                    } }
+                    div { dt { "Consented" } dd { (c.consented_by.label()) } }
+                    div { dt { "Signed on" } dd { (c.signed_on.as_str()) } }
+                    @if let Some(w) = &c.witness { div { dt { "Witness" } dd { (w) } } }
+                    div { dt { "Recorded by" } dd { (c.recorded_by) " " (time_el(c.recorded_at)) } }
+                },
+            }
+            @if consent_staff && case.status != CaseState::Cancelled { (consent_form(ctx, &case, active_consent.as_ref())) }
+        }
         section.panel #map {
             h2 { "Where the case stands" }
             @if let Some(map) = &case.map { (swimlane(map, Some(&overlay))) }

@@ -6,6 +6,7 @@ pub mod adverse_events;
 pub mod agreements;
 pub mod case_labels;
 pub mod cases;
+pub mod consent;
 pub mod facilities;
 pub mod gate;
 pub mod home;

@@ -3,6 +3,7 @@
 //! every event type's payload, read back.
 
 use super::*;
+use crate::consent::{ConsentStatus, ConsentVersionFacts};
 use crate::events::cases::{Outcome, PriorAuthorization, PriorAuthorizationStatus};
 use crate::events::{Event, Visit};
 use crate::process_map::ValidMap;
@@ -437,6 +438,7 @@ fn every_kind_of_event() -> Run {
             },
         },
     );
+    run.ok("carla", consent(ConsentStatus::Active, "Carla Ruiz"));
     run.ok(
         "carla",
         Command::Hold {
@@ -712,4 +714,74 @@ fn benefits_are_verified_by_finance_or_the_coordinator_with_a_prior_authorizatio
     let benefits = run.case.benefits.clone().expect("recorded");
     assert_eq!(benefits.prior_authorization.status, Approved);
     assert_eq!(benefits.by.role, Some(Role::Coordinator));
+}
+
+/// The patient's consent against version 3 of the case's site and program, in `status`.
+fn consent(status: ConsentStatus, witness: &str) -> Command {
+    let case = Run::opened(car_t()).case;
+    Command::RecordConsent(Box::new(Consent {
+        version_id: "cns_3".into(),
+        version_site_id: case.site_id.clone(),
+        version_program_id: case.program_id.clone(),
+        version: ConsentVersionFacts {
+            number: 3,
+            status,
+            effective_on: Date::parse("2026-01-01").unwrap(),
+            sections: vec![],
+            retired_on: (status == ConsentStatus::Retired)
+                .then(|| Date::parse("2026-06-30").unwrap()),
+        },
+        document_sha256: "ab".repeat(32),
+        consented_by: crate::events::cases::ConsentGiver::Patient,
+        signed_on: Date::parse("2026-07-01").unwrap(),
+        witness: witness.into(),
+    }))
+}
+
+#[test]
+fn consent_is_recorded_against_the_active_version_only() {
+    let mut run = Run::opened(car_t());
+    for (who, command, refusal) in [
+        (
+            "olga",
+            consent(ConsentStatus::Active, "Carla Ruiz"),
+            "by the health system, not the manufacturer",
+        ),
+        (
+            "carla",
+            consent(ConsentStatus::Retired, "Carla Ruiz"),
+            "consent version 3 was retired on 2026-06-30: record the patient's consent against the active version",
+        ),
+        (
+            "carla",
+            consent(ConsentStatus::Draft, "Carla Ruiz"),
+            "consent version 3 is a draft",
+        ),
+        ("carla", consent(ConsentStatus::Active, "  "), "the witness"),
+    ] {
+        let r = run.refused(who, command);
+        assert!(r.to_string().contains(refusal), "{r}");
+        assert_eq!(run.case.consent, None, "nothing recorded");
+    }
+    let Command::RecordConsent(mut other) = consent(ConsentStatus::Active, "Carla Ruiz") else {
+        unreachable!()
+    };
+    other.version_site_id = "site_other".into();
+    let r = run.refused("carla", Command::RecordConsent(other.clone()));
+    assert!(r.to_string().contains("another site's or program's"), "{r}");
+    other.version_site_id = run.case.site_id.clone();
+    other.signed_on = Date::parse("2025-12-31").unwrap();
+    let r = run.refused("carla", Command::RecordConsent(other));
+    assert!(r.to_string().contains("took effect (2026-01-01)"), "{r}");
+    run.ok("nina", consent(ConsentStatus::Active, "Carla Ruiz"));
+    let c = run.case.consent.clone().expect("recorded");
+    assert_eq!(
+        (
+            c.version_number,
+            c.consented_by.as_str(),
+            c.witness.as_str()
+        ),
+        (3, "patient", "Carla Ruiz")
+    );
+    assert_eq!(c.by.role, Some(Role::Nurse));
 }

@@ -362,6 +362,7 @@ impl Audit {
                 | CaseEvent::AdverseEventObserved(_)
                 | CaseEvent::AdverseEventTreated(_)
                 | CaseEvent::AdverseEventOutcome(_)
+                | CaseEvent::ConsentRecorded(_)
         );
         let completes_the_stop = matches!(e, CaseEvent::StepCompleted(c)
             if self.stopped == Some((c.step.clone(), c.attempt)));
@@ -525,7 +526,8 @@ impl Audit {
             CaseEvent::Opened(_)
             | CaseEvent::IdentifierAdded(_)
             | CaseEvent::Migrated(_)
-            | CaseEvent::BenefitsVerified(_) => {}
+            | CaseEvent::BenefitsVerified(_)
+            | CaseEvent::ConsentRecorded(_) => {}
         }
         Ok(())
     }

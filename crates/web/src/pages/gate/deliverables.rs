@@ -102,6 +102,15 @@ impl Base<'_> {
                 }
             };
         }
+        if d == Deliverable::ConsentWithFailureLanguage {
+            return html! {
+                p.hint.fulfilled-by {
+                    "Fulfilled when a consent version stating the manufacturing-failure language is active: "
+                    a href={ (paths::site_consent(self.site_id)) } { "open this site's consent documents" }
+                    "."
+                }
+            };
+        }
         if !may_record {
             return html! {};
         }

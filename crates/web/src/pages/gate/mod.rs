@@ -258,6 +258,22 @@ async fn render(
                 }
             }
         }
+        section.panel #consent-item {
+            h2 { "Informed consent" }
+            @match (&view.consent.version_number, &view.consent.active_since, &view.consent.by_hand_on) {
+                (Some(n), Some(since), _) => p.consent-satisfied {
+                    "Satisfied by " a href={ (paths::site_consent(&site.id)) } { "Consent version " (n) } ", active since " (since) "."
+                },
+                (_, _, Some(on)) => p.consent-by-hand {
+                    "Recorded by hand on " (on) ", before consent documents; it counts until this site's first consent version is made active. "
+                    a href={ (paths::site_consent(&site.id)) } { "Consent documents" }
+                },
+                _ => p.consent-missing {
+                    "No active consent version for this program. "
+                    a href={ (paths::site_consent(&site.id)) } { "Consent documents" }
+                },
+            }
+        }
         (base.done_panel(&view.deliverables, may_revoke, &returned))
         section.panel #agreements-considered {
             h2 { "Agreements considered" }
