@@ -273,6 +273,11 @@ pub fn decide(
             plan,
             prior_authorization,
         } => d.verify_benefits(payer, plan, prior_authorization),
+        Command::SubmitRegistryForm {
+            key,
+            submitted_on,
+            reference,
+        } => d.submit_form(key, submitted_on, reference),
     }
 }
 

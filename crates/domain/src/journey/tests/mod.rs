@@ -6,6 +6,7 @@
 mod case_moves;
 mod kinds;
 mod properties;
+mod registry;
 
 use super::*;
 use crate::events::cases::{CaseEvent, CasePatient, EhrAttestation, ReleaseDecision};

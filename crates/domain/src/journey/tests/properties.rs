@@ -70,6 +70,9 @@ enum Op {
     Repeat(Index, Index),
     Deviation(Index),
     EndUnit(Index, Index),
+    /// Mark a registry form submitted (any key of the map's follow-up, or an unknown one),
+    /// `days_ago` before now, by anyone.
+    Submit(Index, u8, Index),
 }
 
 fn flaw() -> impl Strategy<Value = Flaw> {
@@ -89,6 +92,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<Index>(), any::<Index>()).prop_map(|(s, a)| Op::Repeat(s, a)),
         1 => any::<Index>().prop_map(Op::Deviation),
         1 => (any::<Index>(), any::<Index>()).prop_map(|(u, a)| Op::EndUnit(u, a)),
+        2 => (any::<Index>(), 0u8..3, any::<Index>()).prop_map(|(f, d, a)| Op::Submit(f, d, a)),
     ]
 }
 
@@ -251,6 +255,11 @@ struct Audit {
     /// Item → (holder, step of the handoff).
     holders: BTreeMap<Item, (String, String)>,
     late_deviations: BTreeSet<(String, Micros)>,
+    /// A unit was infused (whole or in part): follow-up may be scheduled.
+    infused: bool,
+    /// The registry forms the first infusion scheduled, by key.
+    scheduled: Option<BTreeSet<String>>,
+    submitted: BTreeSet<String>,
     held: bool,
     /// The release step (and attempt) whose decision stopped the case: its completion is the
     /// one thing that may follow.
@@ -338,6 +347,7 @@ impl Audit {
                 | CaseEvent::Migrated(_)
                 | CaseEvent::UnitEnded(_)
                 | CaseEvent::BenefitsVerified(_)
+                | CaseEvent::RegistryFormSubmitted(_)
         );
         let completes_the_stop = matches!(e, CaseEvent::StepCompleted(c)
             if self.stopped == Some((c.step.clone(), c.attempt)));
@@ -378,6 +388,7 @@ impl Audit {
                             return Err(format!("{unit} ended twice"));
                         }
                         if disposition.infused() {
+                            self.infused = true;
                             let (at, ends) = *self
                                 .thawed
                                 .get(unit)
@@ -457,6 +468,23 @@ impl Audit {
                     if let Some(unit) = &d.unit {
                         self.late_deviations.insert((unit.clone(), d.at));
                     }
+                }
+            }
+            CaseEvent::RegistryScheduled(r) => {
+                if !self.infused {
+                    return Err("registry forms scheduled before an infusion".into());
+                }
+                if self.scheduled.is_some() {
+                    return Err("registry forms scheduled twice".into());
+                }
+                self.scheduled = Some(r.forms.iter().map(|f| f.key.clone()).collect());
+            }
+            CaseEvent::RegistryFormSubmitted(f) => {
+                if !self.scheduled.as_ref().is_some_and(|s| s.contains(&f.key)) {
+                    return Err(format!("{} submitted but not on the schedule", f.key));
+                }
+                if !self.submitted.insert(f.key.clone()) {
+                    return Err(format!("{} submitted twice", f.key));
                 }
             }
             CaseEvent::Held(_) => self.held = true,
@@ -548,6 +576,27 @@ fn play(map: CaseMap, ops: &[Op]) -> Result<Run, TestCaseError> {
                         disposition: Disposition::Returned {
                             reason: "shipper above range on receipt".into(),
                         },
+                    },
+                ));
+            }
+            Op::Submit(f, days_ago, a) => {
+                let mut keys: Vec<String> = run
+                    .case
+                    .registry
+                    .iter()
+                    .flat_map(|r| r.forms.iter().map(|f| f.key.clone()))
+                    .collect();
+                keys.push("cibmtr-9999-day-1".into());
+                let actor = match days_ago {
+                    0 => a.get(&everyone).clone(),
+                    _ => who("dana"),
+                };
+                commands.push((
+                    actor,
+                    Command::SubmitRegistryForm {
+                        key: f.get(&keys).clone(),
+                        submitted_on: Date::of_micros(run.now).plus_days(1 - i64::from(*days_ago)),
+                        reference: "FN-1".into(),
                     },
                 ));
             }
