@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "documents",
         include_str!("../migrations/0012_documents.sql"),
     ),
+    (
+        14,
+        "registry_forms",
+        include_str!("../migrations/0014_registry_forms.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

@@ -362,4 +362,8 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
         "id, partnership_id, site_id, program_id, map_version_id, pseudonym, initials, birth_year, identity_sha256, patient_registration, status, opened_at, version, created_at, updated_at",
     ),
     ("case_events", "ledger_id, seq, case_id"),
+    (
+        "registry_forms",
+        "case_id, form_key, partnership_id, site_id, program_id, pseudonym, form, occurrence, due_when, opens_on, due_on, closes_on, submitted_on, reference",
+    ),
 ];

@@ -6,7 +6,7 @@ use super::{appended, org_created};
 use cellpath_domain::Date;
 use cellpath_domain::events::cases::{
     ActedBy, CaseCancelled, CaseEvent, CaseFields, CaseHeld, CaseOpened, CasePatient, CaseResumed,
-    CaseState,
+    CaseState, RegistryFormSubmitted, RegistryScheduled,
 };
 use cellpath_domain::events::patients::{PatientFields, PatientRegistered};
 use cellpath_domain::journey::{Case, CaseStatus, evolve};
@@ -245,5 +245,144 @@ async fn patients_and_cases_are_rebuilt_by_replay() {
         assert_eq!(live, target.record_state().await.unwrap(), "{}", db.label);
         assert_eq!(live["case_events"].len(), 2, "{}", db.label);
         assert_eq!(live["patients"].len(), 1, "{}", db.label);
+    }
+}
+
+fn scheduled_forms(infused_on: &str) -> CaseEvent {
+    use cellpath_domain::process_map::{FollowUpTrack, StepParams};
+    let params = StepParams {
+        follow_up: cellpath_domain::registry::track_forms(FollowUpTrack::Standard),
+        ..StepParams::default()
+    };
+    let infused_on = Date::parse(infused_on).unwrap();
+    let (forms, visits) = cellpath_domain::registry::schedule(&infused_on, &params);
+    RegistryScheduled {
+        case_id: "case_1".into(),
+        step: "follow_up".into(),
+        infused_on,
+        track: Some(FollowUpTrack::Standard),
+        forms,
+        visits,
+        at: 40,
+    }
+    .into()
+}
+
+fn submitted(key: &str, on: &str, at: i64) -> CaseEvent {
+    RegistryFormSubmitted {
+        case_id: "case_1".into(),
+        key: key.into(),
+        form: "CIBMTR 4006".into(),
+        submitted_on: Date::parse(on).unwrap(),
+        reference: format!("FN-{at}"),
+        by: by(),
+        at,
+    }
+    .into()
+}
+
+#[tokio::test]
+async fn registry_forms_are_scheduled_submitted_listed_by_where_they_stand_and_replayed() {
+    use cellpath_store::{FormsAt, Page};
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .append(case_append(opened(&"d".repeat(64)), 10).opening(LedgerKind::Partnership))
+            .await
+            .unwrap();
+        // infused on 2026-03-10; today 2026-06-20: 4006, 4003 and 4000 overdue (closed
+        // 2026-04-09), the day-100 form due (2026-06-03 to 2026-07-03), the rest upcoming
+        store
+            .append(case_append(scheduled_forms("2026-03-10"), 40))
+            .await
+            .unwrap();
+        let today = Date::parse("2026-06-20").unwrap();
+        let keys = |rows: Vec<cellpath_store::RegistryFormRow>| -> Vec<String> {
+            rows.into_iter().map(|r| r.form_key).collect()
+        };
+        let at = |which| store.registry_forms_of_site("site_1", which, &today, Page::first(50));
+        assert_eq!(
+            keys(at(FormsAt::Overdue).await.unwrap()),
+            [
+                "cibmtr-4000-day-30",
+                "cibmtr-4003-day-0",
+                "cibmtr-4006-day-0"
+            ],
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            keys(at(FormsAt::Due).await.unwrap()),
+            ["cibmtr-4100-day-100"]
+        );
+        assert_eq!(keys(at(FormsAt::Open).await.unwrap()).len(), 4);
+        assert!(at(FormsAt::Submitted).await.unwrap().is_empty());
+
+        store
+            .append(case_append(
+                submitted("cibmtr-4006-day-0", "2026-06-19", 50),
+                50,
+            ))
+            .await
+            .unwrap();
+        let done = at(FormsAt::Submitted).await.unwrap();
+        assert_eq!(
+            (
+                done[0].form_key.as_str(),
+                done[0].submitted_on.as_ref().map(Date::as_str),
+                done[0].reference.as_deref(),
+                done[0].pseudonym.as_str(),
+                done[0].program_id.as_str()
+            ),
+            (
+                "cibmtr-4006-day-0",
+                Some("2026-06-19"),
+                Some("FN-50"),
+                "VAN-LUH-0001",
+                "program_1"
+            ),
+            "{}",
+            db.label
+        );
+        assert_eq!(at(FormsAt::Overdue).await.unwrap().len(), 2);
+        let of_case = store.registry_forms_of_case("case_1").await.unwrap();
+        assert_eq!(of_case.len(), 15);
+        assert_eq!(of_case[3].due_when, "day 100");
+        // another site sees none of them
+        assert!(
+            store
+                .registry_forms_of_site("site_2", FormsAt::Open, &today, Page::first(50))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // replay rebuilds the forms as they stand
+        let fresh = TestDb::sqlite().await;
+        let target = fresh.store().await;
+        store.replay_into(&target).await.unwrap();
+        let live = store.record_state().await.unwrap();
+        assert_eq!(live, target.record_state().await.unwrap(), "{}", db.label);
+        assert_eq!(live["registry_forms"].len(), 15);
+
+        // cancelling the case withdraws the open forms, keeps the submitted one
+        store
+            .append(case_append(
+                CaseCancelled {
+                    case_id: "case_1".into(),
+                    care_transition_note: "moved to another state".into(),
+                    by: by(),
+                    at: 60,
+                }
+                .into(),
+                60,
+            ))
+            .await
+            .unwrap();
+        assert!(at(FormsAt::Open).await.unwrap().is_empty(), "{}", db.label);
+        assert_eq!(
+            store.registry_forms_of_case("case_1").await.unwrap().len(),
+            1
+        );
     }
 }
