@@ -9,7 +9,7 @@
 //! years, then years 8, 10, 12 and 14; the 15-year track every year to 15.
 //!
 //! **API Boundary:** `track_forms`, `track_years`, `schedule`, `form_key`, `when_words`,
-//! `FormStatus` (with `status_of`).
+//! `FormStatus` (with `FormStatus::of`), `status_words`.
 
 use crate::Date;
 use crate::events::cases::ScheduledForm;
@@ -128,6 +128,39 @@ impl FormStatus {
         } else {
             FormStatus::Upcoming
         }
+    }
+}
+
+/// Where a form stands, in words, on `today`: "overdue since 9 April 2026 (72 days)", "due by
+/// 3 July 2026 (13 days left)", "opens on 10 March 2027", "submitted on 19 June 2026".
+pub fn status_words(form: &ScheduledForm, submitted_on: Option<&Date>, today: &Date) -> String {
+    let days = |a: &Date, b: &Date| b.days_since_epoch() - a.days_since_epoch();
+    let plural = |n: i64, what: &str| {
+        if n == 1 {
+            format!("1 {what}")
+        } else {
+            format!("{n} {what}s")
+        }
+    };
+    match (
+        FormStatus::of(form, submitted_on.is_some(), today),
+        submitted_on,
+    ) {
+        (FormStatus::Submitted, Some(on)) => format!("submitted on {}", on.words()),
+        (FormStatus::Overdue, _) => format!(
+            "overdue since {} ({} late)",
+            form.closes_on.plus_days(1).words(),
+            plural(days(&form.closes_on, today), "day")
+        ),
+        (FormStatus::Due, _) => match days(today, &form.closes_on) {
+            0 => format!("due by {} (today is the last day)", form.closes_on.words()),
+            n => format!(
+                "due by {} ({} left)",
+                form.closes_on.words(),
+                plural(n, "day")
+            ),
+        },
+        _ => format!("opens on {}", form.opens_on.words()),
     }
 }
 
@@ -325,6 +358,27 @@ mod tests {
         assert_eq!(at("2026-07-03", false), FormStatus::Due); // day 115 is its last day
         assert_eq!(at("2026-07-04", false), FormStatus::Overdue);
         assert_eq!(at("2026-07-04", true), FormStatus::Submitted);
+    }
+
+    #[test]
+    fn where_a_form_stands_reads_in_words_with_dates_in_words() {
+        let (forms, _) = schedule(&date("2026-03-10"), &params(FollowUpTrack::Standard));
+        let day_100 = &forms[3];
+        let on = |d: &str| status_words(day_100, None, &date(d));
+        assert_eq!(on("2026-05-01"), "opens on 3 June 2026");
+        assert_eq!(on("2026-06-20"), "due by 3 July 2026 (13 days left)");
+        assert_eq!(on("2026-07-02"), "due by 3 July 2026 (1 day left)");
+        assert_eq!(
+            on("2026-07-03"),
+            "due by 3 July 2026 (today is the last day)"
+        );
+        assert_eq!(on("2026-07-04"), "overdue since 4 July 2026 (1 day late)");
+        assert_eq!(on("2026-09-01"), "overdue since 4 July 2026 (60 days late)");
+        assert_eq!(
+            status_words(day_100, Some(&date("2026-06-19")), &date("2026-09-01")),
+            "submitted on 19 June 2026"
+        );
+        assert_eq!(date("2028-02-29").words(), "29 February 2028");
     }
 
     #[test]

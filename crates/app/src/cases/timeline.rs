@@ -163,5 +163,22 @@ pub(crate) fn sentence(
             "{} moved the case to a newer version of the site's map ({at})",
             e.by.name
         ),
+        CaseEvent::RegistryScheduled(e) => format!(
+            "the infusion on {} scheduled {} registry forms and {} follow-up visits ({at})",
+            e.infused_on.words(),
+            e.forms.len(),
+            e.visits.len()
+        ),
+        CaseEvent::RegistryFormSubmitted(e) => {
+            let day = e.submitted_on.words();
+            if identifiers {
+                format!(
+                    "{} marked {} submitted on {day}, reference {} ({at})",
+                    e.by.name, e.form, e.reference
+                )
+            } else {
+                format!("{} marked {} submitted on {day} ({at})", e.by.name, e.form)
+            }
+        }
     }
 }

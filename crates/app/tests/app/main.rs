@@ -19,6 +19,7 @@ mod plans;
 mod programs;
 mod readiness;
 mod records;
+mod registry;
 mod site_maps;
 mod support;
 mod tenancy;

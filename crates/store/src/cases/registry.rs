@@ -77,14 +77,30 @@ impl Store {
         .await?)
     }
 
-    /// A site's forms that stand `which` way on `today`.
+    /// A site's forms that stand `which` way on `today`; `only`: of these partnerships' cases
+    /// (none: of every partnership).
     pub async fn registry_forms_of_site(
         &self,
         site_id: &str,
         which: FormsAt,
         today: &Date,
+        only: Option<&[String]>,
         page: Page,
     ) -> Result<Vec<RegistryFormRow>, StoreError> {
+        // Only placeholders are put into the text; the partnership ids are bound after the
+        // fixed parameters ($1 the site, then the day where the filter needs it).
+        let partnerships = |first: usize| match only {
+            None => String::new(),
+            Some(ids) if ids.is_empty() => " AND 1 = 0".into(),
+            Some(ids) => format!(
+                " AND partnership_id IN ({})",
+                (0..ids.len())
+                    .map(|i| format!("${}", first + i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let ids: &[String] = only.unwrap_or(&[]);
         let (filter, order) = match which {
             FormsAt::Due => (
                 "submitted_on = '' AND closes_on >= $2 AND opens_on <= $2",
@@ -99,22 +115,38 @@ impl Store {
                 "closes_on, opens_on, case_id, form_key",
             ),
             FormsAt::Submitted => {
-                let sql = "SELECT * FROM registry_forms WHERE site_id = $1 AND submitted_on <> '' ORDER BY submitted_on DESC, case_id, form_key LIMIT $2 OFFSET $3";
-                return Ok(sqlx::query_as(sql)
-                    .bind(site_id)
+                let n = ids.len();
+                let sql = format!(
+                    "SELECT * FROM registry_forms WHERE site_id = $1 AND submitted_on <> ''{} ORDER BY submitted_on DESC, case_id, form_key LIMIT ${} OFFSET ${}",
+                    partnerships(2),
+                    n + 2,
+                    n + 3
+                );
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(site_id);
+                for id in ids {
+                    q = q.bind(id);
+                }
+                return Ok(q
                     .bind(page.limit)
                     .bind(page.offset)
                     .fetch_all(&self.reader)
                     .await?);
             }
         };
+        let n = ids.len();
         let sql = format!(
-            "SELECT * FROM registry_forms WHERE site_id = $1 AND {filter} ORDER BY {order} LIMIT $3 OFFSET $4"
+            "SELECT * FROM registry_forms WHERE site_id = $1 AND {filter}{} ORDER BY {order} LIMIT ${} OFFSET ${}",
+            partnerships(3),
+            n + 3,
+            n + 4
         );
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(site_id)
-            .bind(today.as_str())
-            .bind(page.limit)
+            .bind(today.as_str());
+        for id in ids {
+            q = q.bind(id);
+        }
+        Ok(q.bind(page.limit)
             .bind(page.offset)
             .fetch_all(&self.reader)
             .await?)

@@ -300,7 +300,8 @@ async fn registry_forms_are_scheduled_submitted_listed_by_where_they_stand_and_r
         let keys = |rows: Vec<cellpath_store::RegistryFormRow>| -> Vec<String> {
             rows.into_iter().map(|r| r.form_key).collect()
         };
-        let at = |which| store.registry_forms_of_site("site_1", which, &today, Page::first(50));
+        let at =
+            |which| store.registry_forms_of_site("site_1", which, &today, None, Page::first(50));
         assert_eq!(
             keys(at(FormsAt::Overdue).await.unwrap()),
             [
@@ -316,6 +317,28 @@ async fn registry_forms_are_scheduled_submitted_listed_by_where_they_stand_and_r
             ["cibmtr-4100-day-100"]
         );
         assert_eq!(keys(at(FormsAt::Open).await.unwrap()).len(), 4);
+        // cut to partnerships: this one's, another's
+        let only = |ids: &'static [&'static str]| {
+            let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+            let store = &store;
+            let today = &today;
+            async move {
+                store
+                    .registry_forms_of_site(
+                        "site_1",
+                        FormsAt::Open,
+                        today,
+                        Some(&ids),
+                        Page::first(50),
+                    )
+                    .await
+                    .unwrap()
+                    .len()
+            }
+        };
+        assert_eq!(only(&["partnership_1", "partnership_9"]).await, 4);
+        assert_eq!(only(&["partnership_9"]).await, 0);
+        assert_eq!(only(&[]).await, 0);
         assert!(at(FormsAt::Submitted).await.unwrap().is_empty());
 
         store
@@ -351,7 +374,7 @@ async fn registry_forms_are_scheduled_submitted_listed_by_where_they_stand_and_r
         // another site sees none of them
         assert!(
             store
-                .registry_forms_of_site("site_2", FormsAt::Open, &today, Page::first(50))
+                .registry_forms_of_site("site_2", FormsAt::Open, &today, None, Page::first(50))
                 .await
                 .unwrap()
                 .is_empty()
