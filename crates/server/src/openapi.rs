@@ -17,9 +17,11 @@ use axum::Json;
 use cellpath_app::views::schema::{self, DAY, LINES};
 use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Deliverable, Scope};
 use cellpath_domain::events::cases::{CaseState, PriorAuthorizationStatus};
+use cellpath_domain::process_map::FollowUpTrack;
 use cellpath_domain::process_map::{RecordedIn, SignatureMeaning, Stage, StepKind};
 use cellpath_domain::program::{IdentifierKind, Issuer, Modality};
 use cellpath_domain::readiness::Severity;
+use cellpath_domain::registry::FormStatus;
 use cellpath_domain::{Role, Vocabulary};
 use serde_json::{Map, Value, json};
 use std::sync::LazyLock;
@@ -549,6 +551,24 @@ pub const BY_HAND: &[Operation] = &[
         200,
         "CaseList",
     ),
+    (
+        "get",
+        "/api/v1/sites/{id}/registry-forms",
+        "listSiteRegistryForms",
+        "A site's CIBMTR registry forms of the cases you may see: ?status=due (window open), overdue (window closed, not submitted) or submitted; without status due and overdue together, most urgent first (the window that closed or closes first). The registry's reference from the chain-of-identity view up",
+        None,
+        200,
+        "RegistryFormPage",
+    ),
+    (
+        "post",
+        "/api/v1/cases/{id}/registry-forms/{form}/submissions",
+        "submitRegistryForm",
+        "Mark a case's scheduled registry form (its key, e.g. cibmtr-4100-day-100) submitted on a day with the registry's reference: the site's data manager (the follow-up step's role); refused before the first infusion, for a form not on the schedule, a second time (409), for a day after today or before the form's window opens, on a cancelled case (If-Match optional)",
+        Some("FormSubmission"),
+        200,
+        "CaseActed",
+    ),
 ];
 
 /// Request bodies that carry a password re-entered to e-sign: their operations get
@@ -873,7 +893,23 @@ fn schemas() -> Value {
                 "status": { "enum": words::<PriorAuthorizationStatus>() }, "requested_on": day(), "decided_on": day(),
                 "payer": text(), "plan": text(), "reference": text(), "verified_by": text(), "verified_at": micros() } },
             "timeline": { "type": "array", "items": { "type": "object", "properties": { "at": micros(), "text": text() } } },
+            "registry": { "type": "object", "description": "the registry follow-up the first infusion scheduled (absent before it)", "required": ["infused_on", "forms", "visits"], "properties": {
+                "infused_on": day(),
+                "track": { "enum": words::<FollowUpTrack>() },
+                "forms": { "type": "array", "items": { "$ref": "#/components/schemas/RegistryForm" } },
+                "visits": list_of(day()),
+            } },
+            "submits_forms": { "type": "boolean", "description": "you may mark the case's registry forms submitted" },
         } }),
+        "RegistryForm": registry_form(&[]),
+        "RegistryFormItem": registry_form(&[
+            ("case_id", text()), ("pseudonym", text()), ("program_id", text()), ("program_name", text()),
+        ]),
+        "RegistryFormPage": page_of("RegistryFormItem"),
+        "FormSubmission": object(&["submitted_on", "reference"], &[
+            ("submitted_on", json!({ "type": "string", "format": "date", "description": "the day it was submitted to the registry (YYYY-MM-DD), not after today nor before its window opens" })),
+            ("reference", json!({ "type": "string", "description": "the registry's reference for the submission" })),
+        ]),
         "Prediction": object(&["planned", "p50", "p90"], &[
             ("planned", date()), ("p50", date()), ("p90", date()),
         ]),
@@ -1127,6 +1163,58 @@ const NO_COMMAND: &[&str] = &[
     "uploadDocument",
 ];
 
+/// A scheduled registry form with where it stands; `extra`: the list's case and program.
+fn registry_form(extra: &[(&str, Value)]) -> Value {
+    let mut props = vec![
+        (
+            "key",
+            json!({ "type": "string", "description": "e.g. cibmtr-4100-day-365" }),
+        ),
+        (
+            "form",
+            json!({ "type": "string", "description": "e.g. CIBMTR 4100" }),
+        ),
+        ("occurrence", int()),
+        (
+            "when",
+            json!({ "type": "string", "description": "when it falls due, in words: at infusion, day 100, 6 months, 1 year" }),
+        ),
+        ("opens_on", day()),
+        ("due_on", day()),
+        (
+            "closes_on",
+            json!({ "type": "string", "format": "date", "description": "the last day before it is overdue" }),
+        ),
+        ("status", json!({ "enum": words::<FormStatus>() })),
+        (
+            "status_text",
+            json!({ "type": "string", "description": "where it stands today, in words" }),
+        ),
+        ("submitted_on", day()),
+        (
+            "reference",
+            json!({ "type": "string", "description": "the registry's reference (chain-of-identity and full views)" }),
+        ),
+        ("submitted_by", text()),
+    ];
+    let mut required = vec![
+        "key",
+        "form",
+        "occurrence",
+        "when",
+        "opens_on",
+        "due_on",
+        "closes_on",
+        "status",
+        "status_text",
+    ];
+    for (k, v) in extra {
+        props.push((k, v.clone()));
+        required.push(k);
+    }
+    object(&required, &props)
+}
+
 /// The query parameters each operation takes; any other is refused with 400 naming it.
 fn query_params(op_id: &str, response: &str) -> Vec<Value> {
     let q = |name: &str, schema: Value, description: &str| json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description });
@@ -1152,6 +1240,16 @@ fn query_params(op_id: &str, response: &str) -> Vec<Value> {
             "the day to judge (YYYY-MM-DD); today when left out",
         )
     };
+    if op_id == "listSiteRegistryForms" {
+        return [q(
+            "status",
+            json!({ "enum": ["due", "overdue", "submitted"] }),
+            "due, overdue or submitted; left out: due and overdue, most urgent first",
+        )]
+        .into_iter()
+        .chain(paging("forms"))
+        .collect();
+    }
     if response.ends_with("Page") {
         return paging("items").to_vec();
     }
@@ -1258,6 +1356,10 @@ fn case_command() -> Value {
             command("hold", &["reason"], vec![("reason", reason())]),
             command("resume", &["note"], vec![("note", reason())]),
             command("cancel", &["care_transition_note"], vec![("care_transition_note", reason())]),
+            command("submit_registry_form", &["form", "submitted_on", "reference"], vec![
+                ("form", json!({ "type": "string", "description": "the scheduled form's key, e.g. cibmtr-4100-day-100" })),
+                ("submitted_on", day()), ("reference", text()),
+            ]),
             command("verify_benefits", &["payer", "plan", "prior_authorization"], vec![
                 ("payer", text()), ("plan", text()),
                 ("prior_authorization", object(&["status", "requested_on", "reference"], &[

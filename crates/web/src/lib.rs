@@ -45,7 +45,7 @@ use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
     agreements, cases, facilities, gate, home, ledger, login, notices, onboarding, orgs,
-    partnerships, plans, programs, readiness, site_maps, sites, tokens, users,
+    partnerships, plans, programs, readiness, registry, site_maps, sites, tokens, users,
 };
 pub use uploads::document_response;
 
@@ -123,6 +123,8 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/sites/{id}/cases", get(cases::list).post(cases::open))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/actions", post(cases::act))
+        .route("/cases/{id}/registry-forms", post(registry::submit))
+        .route("/sites/{id}/registry-forms", get(registry::site_forms))
         .route(
             "/orgs/{id}/facilities",
             get(facilities::list).post(facilities::create),

@@ -120,6 +120,11 @@ pub fn case(id: &str) -> String {
     format!("/cases/{id}")
 }
 
+/// A site's due and overdue registry forms.
+pub fn site_registry_forms(site_id: &str) -> String {
+    format!("/sites/{site_id}/registry-forms")
+}
+
 #[cfg(test)]
 mod tests {
     /// The paths are the router's (`lib.rs`): each one a route, with the ids in their places.
@@ -134,6 +139,10 @@ mod tests {
             (super::site("s"), "\"/sites/{id}\""),
             (super::site_cases("s"), "\"/sites/{id}/cases\""),
             (super::case("c"), "\"/cases/{id}\""),
+            (
+                super::site_registry_forms("s"),
+                "\"/sites/{id}/registry-forms\"",
+            ),
             (super::facility("f"), "\"/facilities/{id}\""),
             (super::user("u"), "\"/users/{id}\""),
             (super::program("p"), "\"/programs/{id}\""),

@@ -7,6 +7,7 @@
 use super::act::{CaseActed, CaseInput};
 use crate::{App, AppError, Caller, Idem, Outcome};
 use cellpath_domain::Date;
+use cellpath_domain::events::cases::ScheduledForm;
 use cellpath_domain::journey::Case;
 use cellpath_domain::policy::{PatientView, Relation};
 use cellpath_domain::registry::{FormStatus, status_words};
@@ -14,18 +15,13 @@ use cellpath_store::{FormsAt, Page, RegistryFormRow};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// One scheduled form of a case. The registry's reference shows from the chain-of-identity
-/// view up (as a prior authorization's does).
+/// One scheduled form of a case (its key, form, occurrence, when in words, and window), where
+/// it stands today, and its submission. The registry's reference shows from the
+/// chain-of-identity view up (as a prior authorization's does).
 #[derive(Debug, Clone, Serialize)]
 pub struct RegistryFormView {
-    pub key: String,
-    pub form: String,
-    pub occurrence: u32,
-    /// When it falls due, in words ("day 100", "1 year").
-    pub when: String,
-    pub opens_on: Date,
-    pub due_on: Date,
-    pub closes_on: Date,
+    #[serde(flatten)]
+    pub scheduled: ScheduledForm,
     pub status: FormStatus,
     /// Where it stands today, in words.
     pub status_text: String,
@@ -35,6 +31,24 @@ pub struct RegistryFormView {
     pub reference: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub submitted_by: Option<String>,
+}
+
+impl RegistryFormView {
+    fn of(
+        scheduled: ScheduledForm,
+        submitted_on: Option<Date>,
+        reference: Option<String>,
+        today: &Date,
+    ) -> RegistryFormView {
+        RegistryFormView {
+            status: FormStatus::of(&scheduled, submitted_on.is_some(), today),
+            status_text: status_words(&scheduled, submitted_on.as_ref(), today),
+            scheduled,
+            submitted_on,
+            reference,
+            submitted_by: None,
+        }
+    }
 }
 
 /// A case's registry follow-up: the day counting starts from, its forms and visits.
@@ -55,20 +69,14 @@ pub(crate) fn registry_view(case: &Case, view: PatientView, today: &Date) -> Opt
         .iter()
         .map(|f| {
             let done = case.submitted.get(&f.key);
-            let on = done.map(|d| &d.submitted_on);
             RegistryFormView {
-                key: f.key.clone(),
-                form: f.form.clone(),
-                occurrence: f.occurrence,
-                when: f.when.clone(),
-                opens_on: f.opens_on.clone(),
-                due_on: f.due_on.clone(),
-                closes_on: f.closes_on.clone(),
-                status: FormStatus::of(f, done.is_some(), today),
-                status_text: status_words(f, on, today),
-                submitted_on: on.cloned(),
-                reference: done.filter(|_| shown).map(|d| d.reference.clone()),
                 submitted_by: done.map(|d| d.by.name.clone()),
+                ..RegistryFormView::of(
+                    f.clone(),
+                    done.map(|d| d.submitted_on.clone()),
+                    done.filter(|_| shown).map(|d| d.reference.clone()),
+                    today,
+                )
             }
         })
         .collect();
@@ -87,19 +95,8 @@ pub struct RegistryFormItem {
     pub pseudonym: String,
     pub program_id: String,
     pub program_name: String,
-    pub key: String,
-    pub form: String,
-    pub occurrence: i64,
-    pub when: String,
-    pub opens_on: Date,
-    pub due_on: Date,
-    pub closes_on: Date,
-    pub status: FormStatus,
-    pub status_text: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub submitted_on: Option<Date>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
+    #[serde(flatten)]
+    pub form: RegistryFormView,
 }
 
 /// Marking a form submitted: the day and the registry's reference.
@@ -243,7 +240,7 @@ fn item(
     view: PatientView,
     today: &Date,
 ) -> RegistryFormItem {
-    let form = cellpath_domain::events::cases::ScheduledForm {
+    let scheduled = ScheduledForm {
         key: row.form_key,
         form: row.form,
         occurrence: u32::try_from(row.occurrence).unwrap_or(u32::MAX),
@@ -252,25 +249,14 @@ fn item(
         due_on: row.due_on,
         closes_on: row.closes_on,
     };
-    let status = FormStatus::of(&form, row.submitted_on.is_some(), today);
-    let status_text = status_words(&form, row.submitted_on.as_ref(), today);
+    let reference = row
+        .reference
+        .filter(|_| view >= PatientView::ChainOfIdentity);
     RegistryFormItem {
         case_id: row.case_id,
         pseudonym: row.pseudonym,
         program_id: row.program_id,
         program_name,
-        key: form.key,
-        form: form.form,
-        occurrence: row.occurrence,
-        when: form.when,
-        opens_on: form.opens_on,
-        due_on: form.due_on,
-        closes_on: form.closes_on,
-        status,
-        status_text,
-        submitted_on: row.submitted_on,
-        reference: row
-            .reference
-            .filter(|_| view >= PatientView::ChainOfIdentity),
+        form: RegistryFormView::of(scheduled, row.submitted_on, reference, today),
     }
 }

@@ -30,11 +30,13 @@ pub(crate) async fn registry_forms(app: &App, case_id: &str) -> Result<(), AppEr
         .iter()
         .filter(|f| f.status != FormStatus::Upcoming && f.status != FormStatus::Submitted)
         .collect();
-    let latest = opened.iter().map(|f| &f.opens_on).max().cloned();
+    let latest = opened.iter().map(|f| &f.scheduled.opens_on).max().cloned();
     for form in opened {
-        if form.form == PRE_INFUSION || Some(&form.opens_on) == latest.as_ref() {
+        if form.scheduled.form == PRE_INFUSION || Some(&form.scheduled.opens_on) == latest.as_ref()
+        {
             continue;
         }
+        let form = &form.scheduled;
         let on = if form.due_on <= today {
             form.due_on.clone()
         } else {

@@ -83,10 +83,19 @@ async fn the_first_infusion_schedules_the_forms_and_the_data_manager_marks_one_s
         let registry = view.registry.expect("scheduled at the infusion");
         assert_eq!(registry.infused_on, today);
         assert_eq!(registry.forms.len(), 15, "{}", db.label);
-        let form = |k: &str| registry.forms.iter().find(|f| f.key == k).unwrap();
+        let form = |k: &str| {
+            registry
+                .forms
+                .iter()
+                .find(|f| f.scheduled.key == k)
+                .unwrap()
+        };
         assert_eq!(form("cibmtr-4006-day-0").status, FormStatus::Due);
         assert_eq!(form("cibmtr-4100-day-100").status, FormStatus::Upcoming);
-        assert_eq!(form("cibmtr-4100-day-100").due_on, today.plus_days(100));
+        assert_eq!(
+            form("cibmtr-4100-day-100").scheduled.due_on,
+            today.plus_days(100)
+        );
         assert_eq!(
             form("cibmtr-4100-day-365").status_text,
             format!("opens on {}", today.plus_days(365).words())
@@ -218,7 +227,7 @@ async fn the_first_infusion_schedules_the_forms_and_the_data_manager_marks_one_s
             .unwrap()
             .forms
             .into_iter()
-            .find(|f| f.key == "cibmtr-4006-day-0")
+            .find(|f| f.scheduled.key == "cibmtr-4006-day-0")
             .unwrap();
         assert_eq!(form.status, FormStatus::Submitted);
         assert_eq!(form.reference.as_deref(), Some("FN-4006-7781"));
@@ -258,8 +267,10 @@ async fn a_sites_due_and_overdue_forms_are_listed_most_urgent_first_to_those_who
             }
         };
         let open = list(dm.clone(), None).await.unwrap();
-        let keys: Vec<(&str, FormStatus)> =
-            open.iter().map(|f| (f.key.as_str(), f.status)).collect();
+        let keys: Vec<(&str, FormStatus)> = open
+            .iter()
+            .map(|f| (f.form.scheduled.key.as_str(), f.form.status))
+            .collect();
         assert_eq!(
             keys,
             [
@@ -273,7 +284,7 @@ async fn a_sites_due_and_overdue_forms_are_listed_most_urgent_first_to_those_who
         assert_eq!(open[0].pseudonym, "VAN-LUH-MAIN-0007");
         assert_eq!(open[0].program_name, "Vantacel");
         assert_eq!(
-            open[0].status_text,
+            open[0].form.status_text,
             format!(
                 "overdue since {} (60 days late)",
                 infused.plus_days(31).words()
@@ -285,7 +296,7 @@ async fn a_sites_due_and_overdue_forms_are_listed_most_urgent_first_to_those_who
         assert_eq!(overdue.len(), 2);
         let submitted = list(dm.clone(), Some(FormsShown::Submitted)).await.unwrap();
         assert_eq!(
-            (submitted.len(), submitted[0].reference.as_deref()),
+            (submitted.len(), submitted[0].form.reference.as_deref()),
             (1, Some("FN-4003-1"))
         );
         // paged
@@ -302,7 +313,7 @@ async fn a_sites_due_and_overdue_forms_are_listed_most_urgent_first_to_those_who
             .await
             .unwrap();
         assert_eq!(second.len(), 1);
-        assert_eq!(second[0].key, "cibmtr-4100-day-100");
+        assert_eq!(second[0].form.scheduled.key, "cibmtr-4100-day-100");
 
         // who may see: the health system's staff, the partner manufacturer (the reference from
         // the chain-of-identity view up); Northbridge, partnered with Lakeshore too, none of
@@ -326,14 +337,14 @@ async fn a_sites_due_and_overdue_forms_are_listed_most_urgent_first_to_those_who
                         assert!(matches!(case, Err(AppError::NotFound(_))), "{email}");
                         continue;
                     }
-                    assert_eq!(got[0].reference.is_some(), reference, "{email}");
+                    assert_eq!(got[0].form.reference.is_some(), reference, "{email}");
                     let form = case
                         .unwrap()
                         .registry
                         .unwrap()
                         .forms
                         .into_iter()
-                        .find(|f| f.key == "cibmtr-4003-day-0")
+                        .find(|f| f.scheduled.key == "cibmtr-4003-day-0")
                         .unwrap();
                     assert_eq!(form.reference.is_some(), reference, "{email}");
                 }
@@ -428,7 +439,7 @@ async fn the_demo_marks_some_forms_submitted_and_leaves_others_overdue() {
             .registry
             .unwrap()
             .forms;
-        let status = |k: &str| forms.iter().find(|f| f.key == k).unwrap();
+        let status = |k: &str| forms.iter().find(|f| f.scheduled.key == k).unwrap();
         assert_eq!(status("cibmtr-4006-day-0").status, FormStatus::Submitted);
         assert_eq!(
             status("cibmtr-4006-day-0").submitted_on,

@@ -418,6 +418,27 @@ async fn render_case(
     notice_code: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
+    render(ctx, id, error, notice_code, None, status).await
+}
+
+/// The case's page with its registry form sent back with its values and messages.
+pub(super) async fn render_case_with(
+    ctx: &Ctx,
+    id: &str,
+    registry: (&FormData, &crate::forms::FormErrors),
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    render(ctx, id, None, None, Some(registry), status).await
+}
+
+async fn render(
+    ctx: &Ctx,
+    id: &str,
+    error: Option<String>,
+    notice_code: Option<&str>,
+    registry: Option<(&FormData, &crate::forms::FormErrors)>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let case = ctx.app.case(ctx.caller(), id).await?;
     let overlay = SiteOverlay {
         site_name: case.site_name.clone(),
@@ -509,6 +530,7 @@ async fn render_case(
             }
             @if benefits_staff && case.status != CaseState::Cancelled { (benefits_form(ctx, &case)) }
         }
+        (super::registry::case_section(ctx, &case, registry))
         section.panel #map {
             h2 { "Where the case stands" }
             @if let Some(map) = &case.map { (swimlane(map, Some(&overlay))) }
