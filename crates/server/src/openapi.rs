@@ -907,7 +907,7 @@ fn schemas() -> Value {
         ]),
         "RegistryFormPage": page_of("RegistryFormItem"),
         "FormSubmission": object(&["submitted_on", "reference"], &[
-            ("submitted_on", json!({ "type": "string", "format": "date", "description": "the day it was submitted to the registry (YYYY-MM-DD), not after today nor before its window opens" })),
+            ("submitted_on", day()),
             ("reference", json!({ "type": "string", "description": "the registry's reference for the submission" })),
         ]),
         "Prediction": object(&["planned", "p50", "p90"], &[
@@ -1181,10 +1181,7 @@ fn registry_form(extra: &[(&str, Value)]) -> Value {
         ),
         ("opens_on", day()),
         ("due_on", day()),
-        (
-            "closes_on",
-            json!({ "type": "string", "format": "date", "description": "the last day before it is overdue" }),
-        ),
+        ("closes_on", day()),
         ("status", json!({ "enum": words::<FormStatus>() })),
         (
             "status_text",

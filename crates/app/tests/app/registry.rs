@@ -232,7 +232,7 @@ async fn the_first_infusion_schedules_the_forms_and_the_data_manager_marks_one_s
         assert_eq!(form.status, FormStatus::Submitted);
         assert_eq!(form.reference.as_deref(), Some("FN-4006-7781"));
         assert_eq!(form.status_text, format!("submitted on {}", today.words()));
-        assert_replays(&app, &db.label).await;
+        assert_replays(&app, db.label).await;
     }
 }
 
@@ -459,6 +459,6 @@ async fn the_demo_marks_some_forms_submitted_and_leaves_others_overdue() {
             .await
             .unwrap();
         assert_eq!(open.len(), 2, "{}: {open:?}", db.label);
-        assert_replays(&app, &db.label).await;
+        assert_replays(&app, db.label).await;
     }
 }

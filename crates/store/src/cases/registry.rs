@@ -91,7 +91,7 @@ impl Store {
         // fixed parameters ($1 the site, then the day where the filter needs it).
         let partnerships = |first: usize| match only {
             None => String::new(),
-            Some(ids) if ids.is_empty() => " AND 1 = 0".into(),
+            Some([]) => " AND 1 = 0".into(),
             Some(ids) => format!(
                 " AND partnership_id IN ({})",
                 (0..ids.len())
