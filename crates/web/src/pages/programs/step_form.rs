@@ -164,7 +164,7 @@ fn parse_follow_up(text: &str, errors: &mut FormErrors) -> Vec<FollowUpSpec> {
             None => errors.field(
                 "follow_up",
                 format!(
-                    "{item:?} is not a form and a day: write each as form@days after administration, with its window if it has one, e.g. CIBMTR 4100@100 (85-115)"
+                    "{item:?} is not a form and a day: write each as form@days after administration, e.g. CIBMTR 4006@100, or with its window in days CIBMTR 4100@100 (85-115)"
                 ),
             ),
         }
@@ -549,6 +549,30 @@ mod tests {
         assert_eq!(step.params.follow_up[1].due_days, 182);
         assert_eq!(step.params.follow_up[1].form, "CIBMTR 4006");
         assert_eq!(step.params.signatures.len(), 2);
+        let mut windowed = form.clone();
+        windowed.set(
+            "follow_up",
+            "CIBMTR 4100@100 (85-115), CIBMTR 4100 @ 365 (365–425)",
+        );
+        windowed.set("track", "fifteen_year");
+        let step = read(&windowed, "fu").expect("readable");
+        assert_eq!(
+            (
+                step.params.follow_up[0].opens(),
+                step.params.follow_up[0].closes()
+            ),
+            (85, 115)
+        );
+        assert_eq!(step.params.follow_up[1].closes_days, Some(425));
+        assert_eq!(
+            step.params.track,
+            Some(cellpath_domain::process_map::FollowUpTrack::FifteenYear)
+        );
+        windowed.set("follow_up", "CIBMTR 4100@100 (85 to 115)");
+        windowed.set("track", "yearly");
+        let errors = read(&windowed, "fu").unwrap_err();
+        assert!(errors.has_field("follow_up") && errors.has_field("track"));
+        let step = read(&form, "fu").expect("readable");
         assert_eq!(step.params.items, ["one", "two"]);
 
         let mut bad = form.clone();
