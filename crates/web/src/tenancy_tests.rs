@@ -32,8 +32,8 @@ enum Scope {
     Record(&'static str),
     /// What the caller's organization is told across its partnerships.
     Across,
-    /// Patients' cases: cut to each reader's view of the patient, walked over the demo's
-    /// roles by `pages::cases`'s tests.
+    /// Patients' cases (and their registry forms): cut to each reader's view of the patient,
+    /// walked over the demo's roles by `pages::cases`'s and `pages::registry`'s tests.
     Patient,
 }
 
@@ -50,7 +50,11 @@ fn scope(path: &str) -> Scope {
             Own
         }
         "/" | "/notices" | "/onboarding" => Across,
-        "/sites/{id}/cases" | "/cases/{id}" | "/cases/{id}/actions" => Patient,
+        "/sites/{id}/cases"
+        | "/cases/{id}"
+        | "/cases/{id}/actions"
+        | "/sites/{id}/registry-forms"
+        | "/cases/{id}/registry-forms" => Patient,
         // A document is served through the records naming it (the agreement and readiness
         // tests walk who gets it); its hash is no partnership's id.
         "/documents/{sha256}" => Own,
