@@ -17,6 +17,7 @@ pub mod process_map;
 pub mod program;
 pub mod readiness;
 pub mod refinement;
+pub mod registry;
 pub mod toxicity;
 pub mod values;
 

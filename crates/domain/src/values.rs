@@ -257,6 +257,26 @@ impl Date {
         Ok(((day.days_since_epoch() * 86_400) + h * 3_600 + m * 60 + sec) * 1_000_000)
     }
 
+    /// The date as people write it: "10 March 2026".
+    pub fn words(&self) -> String {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let (y, m, d) = civil_from_days(self.days_since_epoch());
+        format!("{d} {} {y}", MONTHS[(m - 1) as usize])
+    }
+
     /// The UTC date of a time in microseconds since the epoch.
     pub fn of_micros(micros: i64) -> Date {
         Date::from_days_since_epoch(micros.div_euclid(86_400_000_000))

@@ -27,9 +27,11 @@ use cellpath_domain::contracting::{AgreementKind, Deliverable, Scope};
 use cellpath_domain::events::cases::{
     AdverseEventKind, CaseState, ConsentGiver, PriorAuthorizationStatus, Treatment,
 };
+use cellpath_domain::process_map::FollowUpTrack;
 use cellpath_domain::process_map::{RecordedIn, SignatureMeaning, Stage, StepKind};
 use cellpath_domain::program::{IdentifierKind, Issuer, Modality};
 use cellpath_domain::readiness::Severity;
+use cellpath_domain::registry::FormStatus;
 use cellpath_domain::{Role, Vocabulary};
 use serde_json::{Map, Value, json};
 use std::sync::LazyLock;
@@ -338,6 +340,24 @@ pub const BY_HAND: &[Operation] = &[
         200,
         "Grade",
     ),
+    (
+        "get",
+        "/api/v1/sites/{id}/registry-forms",
+        "listSiteRegistryForms",
+        "A site's CIBMTR registry forms of the cases you may see: ?status=due (window open), overdue (window closed, not submitted) or submitted; without status due and overdue together, most urgent first (the window that closed or closes first). The registry's reference from the chain-of-identity view up",
+        None,
+        200,
+        "RegistryFormPage",
+    ),
+    (
+        "post",
+        "/api/v1/cases/{id}/registry-forms/{form}/submissions",
+        "submitRegistryForm",
+        "Mark a case's scheduled registry form (its key, e.g. cibmtr-4100-day-100) submitted on a day with the registry's reference: the site's data manager (the follow-up step's role); refused before the first infusion, for a form not on the schedule, a second time (409), for a day after today or before the form's window opens, on a cancelled case (If-Match optional)",
+        Some("FormSubmission"),
+        200,
+        "CaseActed",
+    ),
 ];
 
 /// Request bodies that carry a password re-entered to e-sign: their operations get
@@ -550,12 +570,28 @@ fn schemas() -> Value {
                 "outcome": { "$ref": "#/components/schemas/AdverseEventOutcome" }, "outcome_text": text(), "recorded_by": text(),
             } } },
             "may_record_adverse_events": { "type": "boolean", "description": "you may record adverse events on this case now" },
+            "registry": { "type": "object", "description": "the registry follow-up the first infusion scheduled (absent before it)", "required": ["infused_on", "forms", "visits"], "properties": {
+                "infused_on": day(),
+                "track": { "enum": words::<FollowUpTrack>() },
+                "forms": { "type": "array", "items": { "$ref": "#/components/schemas/RegistryForm" } },
+                "visits": list_of(day()),
+            } },
+            "submits_forms": { "type": "boolean", "description": "you may mark the case's registry forms submitted" },
         } }),
         "CaseConsent": object(&["consent_version_id", "consented_by", "signed_on", "witness"], &[
             ("consent_version_id", text()),
             ("consented_by", json!({ "enum": words::<ConsentGiver>(), "description": "the patient, or a legally authorized representative (never by name)" })),
             ("signed_on", day()),
             ("witness", name()),
+        ]),
+        "RegistryForm": registry_form(&[]),
+        "RegistryFormItem": registry_form(&[
+            ("case_id", text()), ("pseudonym", text()), ("program_id", text()), ("program_name", text()),
+        ]),
+        "RegistryFormPage": page_of("RegistryFormItem"),
+        "FormSubmission": object(&["submitted_on", "reference"], &[
+            ("submitted_on", day()),
+            ("reference", json!({ "type": "string", "description": "the registry's reference for the submission" })),
         ]),
         "ConsentSection": object(&["kind", "heading", "text"], &[
             ("kind", json!({ "enum": words::<SectionKind>(), "description": "manufacturing_failure: what the patient is told if the product cannot be made or released (required to make a version active, at least 40 characters)" })),
@@ -790,6 +826,55 @@ const NO_COMMAND: &[&str] = &[
     "uploadDocument",
 ];
 
+/// A scheduled registry form with where it stands; `extra`: the list's case and program.
+fn registry_form(extra: &[(&str, Value)]) -> Value {
+    let mut props = vec![
+        (
+            "key",
+            json!({ "type": "string", "description": "e.g. cibmtr-4100-day-365" }),
+        ),
+        (
+            "form",
+            json!({ "type": "string", "description": "e.g. CIBMTR 4100" }),
+        ),
+        ("occurrence", int()),
+        (
+            "when",
+            json!({ "type": "string", "description": "when it falls due, in words: at infusion, day 100, 6 months, 1 year" }),
+        ),
+        ("opens_on", day()),
+        ("due_on", day()),
+        ("closes_on", day()),
+        ("status", json!({ "enum": words::<FormStatus>() })),
+        (
+            "status_text",
+            json!({ "type": "string", "description": "where it stands today, in words" }),
+        ),
+        ("submitted_on", day()),
+        (
+            "reference",
+            json!({ "type": "string", "description": "the registry's reference (chain-of-identity and full views)" }),
+        ),
+        ("submitted_by", text()),
+    ];
+    let mut required = vec![
+        "key",
+        "form",
+        "occurrence",
+        "when",
+        "opens_on",
+        "due_on",
+        "closes_on",
+        "status",
+        "status_text",
+    ];
+    for (k, v) in extra {
+        props.push((k, v.clone()));
+        required.push(k);
+    }
+    object(&required, &props)
+}
+
 /// The query parameters each operation takes; any other is refused with 400 naming it.
 fn query_params(op_id: &str, response: &str) -> Vec<Value> {
     let q = |name: &str, schema: Value, description: &str| json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description });
@@ -815,6 +900,16 @@ fn query_params(op_id: &str, response: &str) -> Vec<Value> {
             "the day to judge (YYYY-MM-DD); today when left out",
         )
     };
+    if op_id == "listSiteRegistryForms" {
+        return [q(
+            "status",
+            json!({ "enum": ["due", "overdue", "submitted"] }),
+            "due, overdue or submitted; left out: due and overdue, most urgent first",
+        )]
+        .into_iter()
+        .chain(paging("forms"))
+        .collect();
+    }
     if response.ends_with("Page") {
         return paging("items").to_vec();
     }
@@ -926,6 +1021,10 @@ fn case_command() -> Value {
                 ("consented_by", json!({ "enum": words::<ConsentGiver>() })),
                 ("signed_on", day()),
                 ("witness", name()),
+            ]),
+            command("submit_registry_form", &["form", "submitted_on", "reference"], vec![
+                ("form", json!({ "type": "string", "description": "the scheduled form's key, e.g. cibmtr-4100-day-100" })),
+                ("submitted_on", day()), ("reference", text()),
             ]),
             command("verify_benefits", &["payer", "plan", "prior_authorization"], vec![
                 ("payer", text()), ("plan", text()),
@@ -1132,4 +1231,19 @@ fn date() -> Value {
 
 fn nullable_text() -> Value {
     json!({ "type": ["string", "null"] })
+}
+
+fn page_of(item: &str) -> Value {
+    object(
+        &["items", "limit", "offset"],
+        &[
+            (
+                "items",
+                json!({ "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } }),
+            ),
+            ("limit", int()),
+            ("offset", int()),
+            ("next_offset", json!({ "type": ["integer", "null"] })),
+        ],
+    )
 }

@@ -27,7 +27,7 @@ mod write;
 
 pub use audit::*;
 pub use auth::*;
-pub use cases::{CaseEventRow, CaseRow, Patient};
+pub use cases::{CaseEventRow, CaseRow, FormsAt, Patient, RegistryFormRow};
 pub use consent::ConsentVersion;
 pub use contracting::{
     Agreement, DeliverableRecord, ExpiryReminder, SiteAuthorization, SiteMapSignature,

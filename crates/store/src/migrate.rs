@@ -58,6 +58,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0012_documents.sql"),
     ),
     (
+        14,
+        "registry_forms",
+        include_str!("../migrations/0014_registry_forms.sql"),
+    ),
+    (
         15,
         "consent_versions",
         include_str!("../migrations/0015_consent_versions.sql"),

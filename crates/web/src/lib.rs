@@ -46,8 +46,8 @@ use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
     adverse_events, agreements, case_labels, cases, consent, facilities, gate, home, ledger, login,
-    notices, onboarding, orgs, partnerships, plans, programs, readiness, site_maps, sites, tokens,
-    users,
+    notices, onboarding, orgs, partnerships, plans, programs, readiness, registry, site_maps,
+    sites, tokens, users,
 };
 pub use uploads::document_response;
 
@@ -139,6 +139,8 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/cases/{id}/labels", get(case_labels::show))
         .route("/cases/{id}/adverse-events", post(adverse_events::record))
         .route("/grading", post(adverse_events::grade))
+        .route("/cases/{id}/registry-forms", post(registry::submit))
+        .route("/sites/{id}/registry-forms", get(registry::site_forms))
         .route(
             "/orgs/{id}/facilities",
             get(facilities::list).post(facilities::create),

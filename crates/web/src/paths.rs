@@ -129,6 +129,11 @@ pub fn case_labels(id: &str) -> String {
     format!("/cases/{id}/labels")
 }
 
+/// A site's due and overdue registry forms.
+pub fn site_registry_forms(site_id: &str) -> String {
+    format!("/sites/{site_id}/registry-forms")
+}
+
 #[cfg(test)]
 mod tests {
     /// The paths are the router's (`lib.rs`): each one a route, with the ids in their places.
@@ -144,6 +149,10 @@ mod tests {
             (super::site_cases("s"), "\"/sites/{id}/cases\""),
             (super::case("c"), "\"/cases/{id}\""),
             (super::case_labels("c"), "\"/cases/{id}/labels\""),
+            (
+                super::site_registry_forms("s"),
+                "\"/sites/{id}/registry-forms\"",
+            ),
             (super::facility("f"), "\"/facilities/{id}\""),
             (super::user("u"), "\"/users/{id}\""),
             (super::program("p"), "\"/programs/{id}\""),

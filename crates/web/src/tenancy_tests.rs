@@ -32,8 +32,8 @@ enum Scope {
     Record(&'static str),
     /// What the caller's organization is told across its partnerships.
     Across,
-    /// Patients' cases: cut to each reader's view of the patient, walked over the demo's
-    /// roles by `pages::cases`'s tests.
+    /// Patients' cases (and their registry forms): cut to each reader's view of the patient,
+    /// walked over the demo's roles by `pages::cases`'s and `pages::registry`'s tests.
     Patient,
     /// A site's consent documents: written by the health system only, read by a manufacturer
     /// through an active partnership only (not an ended one), walked by `pages::consent`'s
@@ -58,7 +58,9 @@ fn scope(path: &str) -> Scope {
         | "/cases/{id}"
         | "/cases/{id}/actions"
         | "/cases/{id}/labels"
-        | "/cases/{id}/adverse-events" => Patient,
+        | "/cases/{id}/adverse-events"
+        | "/sites/{id}/registry-forms"
+        | "/cases/{id}/registry-forms" => Patient,
         // Grades findings typed in a form; reads and writes no record.
         "/grading" => Own,
         "/sites/{id}/consent-documents"

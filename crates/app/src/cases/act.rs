@@ -173,6 +173,12 @@ pub enum CaseInput {
     Cancel {
         care_transition_note: String,
     },
+    /// A scheduled registry form submitted (by its key, e.g. `cibmtr-4100-day-100`).
+    SubmitRegistryForm {
+        form: String,
+        submitted_on: Date,
+        reference: String,
+    },
     /// Benefits verified: payer, plan and the prior authorization.
     VerifyBenefits {
         payer: String,
@@ -357,6 +363,15 @@ impl CaseInput {
                 care_transition_note,
             } => Command::Cancel {
                 care_transition_note,
+            },
+            CaseInput::SubmitRegistryForm {
+                form,
+                submitted_on,
+                reference,
+            } => Command::SubmitRegistryForm {
+                key: form,
+                submitted_on,
+                reference,
             },
             CaseInput::VerifyBenefits {
                 payer,

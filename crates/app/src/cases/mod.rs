@@ -2,13 +2,15 @@
 //! ledger (`open.rs`), the case opened on the partnership's ledger where the gate authorizes
 //! the site for the program today, and each action decided by the journey engine on the case
 //! folded from its events and written with the case's version checked under the ledger's lock
-//! (`act.rs`). Every answer is cut to the caller's patient view (`view.rs`), with the timeline
+//! (`act.rs`); the registry follow-up forms the first infusion schedules (`registry.rs`).
+//! Every answer is cut to the caller's patient view (`view.rs`), with the timeline
 //! in people's words (`timeline.rs`); its labels for a label printer (`labels.rs`).
 
 mod act;
 mod adverse;
 mod labels;
 mod open;
+mod registry;
 mod timeline;
 mod view;
 
@@ -18,6 +20,7 @@ pub use adverse::{
 };
 pub use labels::{CaseLabels, Label};
 pub use open::{CaseOpenedView, NewCase, NewPatient, PatientRegistration};
+pub use registry::{FormSubmission, FormsShown, RegistryFormItem, RegistryFormView, RegistryView};
 pub use view::{
     AdverseEventView, BenefitsView, CaseListItem, CaseView, ConsentView, ObservationView,
     PatientIdentity, StepView, TimelineEntry, TreatmentView,

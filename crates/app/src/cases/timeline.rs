@@ -208,6 +208,23 @@ pub(crate) fn sentence(
             e.adverse_event,
             outcome_words(&e.outcome)
         ),
+        CaseEvent::RegistryScheduled(e) => format!(
+            "the infusion on {} scheduled {} registry forms and {} follow-up visits ({at})",
+            e.infused_on.words(),
+            e.forms.len(),
+            e.visits.len()
+        ),
+        CaseEvent::RegistryFormSubmitted(e) => {
+            let day = e.submitted_on.words();
+            if identifiers {
+                format!(
+                    "{} marked {} submitted on {day}, reference {} ({at})",
+                    e.by.name, e.form, e.reference
+                )
+            } else {
+                format!("{} marked {} submitted on {day} ({at})", e.by.name, e.form)
+            }
+        }
     }
 }
 

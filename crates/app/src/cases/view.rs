@@ -218,6 +218,12 @@ pub struct CaseView {
     /// The caller may record adverse events here (a nurse or physician of the site, on a case
     /// with a unit infused, not cancelled).
     pub may_record_adverse_events: bool,
+    /// The registry follow-up the first infusion scheduled (none before it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<super::RegistryView>,
+    /// The caller may mark the case's registry forms submitted (the follow-up step's role at
+    /// the site, on the health system's side).
+    pub submits_forms: bool,
     /// The map the case runs on, for drawing it.
     #[serde(skip)]
     pub map: Option<ValidMap>,
@@ -344,7 +350,15 @@ impl App {
             .program(&loaded.row.program_id)
             .await?
             .map_or_else(|| loaded.row.program_id.clone(), |p| p.name);
-        Ok(cut(loaded, view, patient, site_name, program_name, caller))
+        let today = Date::of_micros(self.now());
+        Ok(cut(
+            loaded,
+            view,
+            patient,
+            (site_name, program_name),
+            caller,
+            &today,
+        ))
     }
 
     /// The cases of a site the caller may see (the pseudonym's part), newest first, a page at
@@ -407,9 +421,9 @@ fn cut(
     loaded: Loaded,
     view: PatientView,
     patient: Option<PatientIdentity>,
-    site_name: String,
-    program_name: String,
+    (site_name, program_name): (String, String),
     caller: &Caller,
+    today: &Date,
 ) -> CaseView {
     let identifiers_shown = view >= PatientView::ChainOfIdentity;
     let Loaded {
@@ -443,6 +457,16 @@ fn cut(
         })
         .collect();
     let role = caller.principal.as_ref().map(|p| p.role);
+    let submits_forms = caller.principal.as_ref().is_some_and(|p| {
+        p.org_kind == cellpath_domain::OrgKind::HealthSystem
+            && map
+                .map()
+                .steps()
+                .find(|s| s.kind == StepKind::FollowUp)
+                .map_or(Role::DataManager, |s| map.role_of(s))
+                == p.role
+    });
+    let registry = super::registry::registry_view(&case, view, today);
     let yours = open
         .iter()
         .filter(|a| role.is_some_and(|r| a.roles.contains(&r)))
@@ -528,6 +552,8 @@ fn cut(
             && view == PatientView::Full
             && case.first_infusion().is_some()
             && !matches!(case.status, CaseStatus::Cancelled { .. }),
+        registry,
+        submits_forms,
         map: Some(map.map().clone()),
     }
 }

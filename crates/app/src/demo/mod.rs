@@ -7,7 +7,8 @@
 //! the partnerships between them), `programs` (each manufacturer's program and its published
 //! process map), `site_work` (site maps refined, proposed and signed; readiness visits and
 //! gaps), `contracting` (agreements, deliverables and the gate's verdicts), `cases` (patients'
-//! cases at the authorized site, to several stages) and `history` (the
+//! cases at the authorized site, to several stages), `registry` (an infused case's registry
+//! forms marked submitted, some left overdue) and `history` (the
 //! same seeding dated [`HISTORY_DAYS`] back, for the `demo` command).
 
 mod adverse_events;
@@ -17,6 +18,7 @@ mod drive;
 mod history;
 mod organizations;
 mod programs;
+pub(crate) mod registry;
 mod site_work;
 
 pub use history::{HISTORY_DAYS, seed_with_history};

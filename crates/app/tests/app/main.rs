@@ -21,6 +21,7 @@ mod plans;
 mod programs;
 mod readiness;
 mod records;
+mod registry;
 mod site_maps;
 mod support;
 mod tenancy;

@@ -381,3 +381,143 @@ async fn adverse_events_over_the_api_answer_the_computed_grade() {
         s.shutdown().await;
     }
 }
+
+/// Registry forms over the API: the demo's stored case infused, the data manager marks its
+/// 4006 submitted (Idempotency-Key: the same answer again, nothing written twice; a stale
+/// If-Match 412; a day after today 422 naming the field), and every demo user reads the
+/// site's submitted forms within its view: the case and the reference for the site's staff
+/// and Helixa's chain-of-identity readers, the case without its reference for the other
+/// readers of the partnership, nothing of Helixa's case for anyone else.
+#[tokio::test]
+async fn registry_forms_over_the_api_within_each_readers_view() {
+    for s in spawn_each().await {
+        let site = site_id(&s.app, "Lakeshore University Health", "LUH-MAIN").await;
+        let coordinator = s.token("coordinator@lakeshore.example").await;
+        let (_, listed) = get(&s, &coordinator, &format!("/api/v1/sites/{site}/cases")).await;
+        let listed: Value = serde_json::from_str(&listed).unwrap();
+        let case = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["pseudonym"] == "VAN-LUH-MAIN-0007")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        cellpath_app::testing::infuse_stored_demo_case(&s.app, &case)
+            .await
+            .unwrap();
+        let today = cellpath_domain::Date::of_micros(s.app.now());
+        let dm = s.token("data.manager@lakeshore.example").await;
+        let submit = format!("/api/v1/cases/{case}/registry-forms/cibmtr-4006-day-0/submissions");
+        let send = |body: Value, key: Option<&'static str>, if_match: Option<String>| {
+            let mut req = s.http.post(s.url(&submit)).bearer_auth(&dm).json(&body);
+            if let Some(k) = key {
+                req = req.header("Idempotency-Key", k);
+            }
+            if let Some(v) = if_match {
+                req = req.header("If-Match", v);
+            }
+            async move {
+                let res = req.send().await.unwrap();
+                let status = res.status();
+                (status, res.json::<Value>().await.unwrap_or(Value::Null))
+            }
+        };
+        let (status, late) = send(
+            json!({ "submitted_on": today.plus_days(1).as_str(), "reference": "FN-1" }),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{late}");
+        assert!(late.to_string().contains("submitted_on"), "{late}");
+        let (status, stale) = send(
+            json!({ "submitted_on": today.as_str(), "reference": "FN-4006-31337" }),
+            None,
+            Some("\"1\"".into()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{stale}");
+        let body = json!({ "submitted_on": today.as_str(), "reference": "FN-4006-31337" });
+        let (status, first) = send(body.clone(), Some("registry-4006"), None).await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        let (status, again) = send(body, Some("registry-4006"), None).await;
+        assert_eq!(
+            (status, &again),
+            (StatusCode::OK, &first),
+            "the first answer again"
+        );
+        let (status, twice) = send(
+            json!({ "submitted_on": today.as_str(), "reference": "FN-other" }),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{twice}");
+        let (status, bad) = get(
+            &s,
+            &dm,
+            &format!("/api/v1/sites/{site}/registry-forms?status=late"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+
+        let list = format!("/api/v1/sites/{site}/registry-forms?status=submitted");
+        let mut walked = 0;
+        for (org, domain, kind) in ORGS {
+            let org_id = s.org_id(org).await;
+            for role in Role::words() {
+                let email = format!("{}@{domain}", role.replace('_', "."));
+                let Some(user) = s.app.store().user_by_email(&email).await.unwrap() else {
+                    continue;
+                };
+                let relation = match *org {
+                    "Lakeshore University Health" => Relation::OwnOrg,
+                    "Helixa Therapeutics" => Relation::Party(PartnershipStatus::Active),
+                    _ => Relation::Unrelated,
+                };
+                let principal = Principal {
+                    user_id: user.id.clone(),
+                    org_id: org_id.clone(),
+                    org_kind: *kind,
+                    role: user.role,
+                };
+                let view = match decide(
+                    &principal,
+                    Action::Read,
+                    Resource {
+                        kind: ResourceKind::Patient,
+                        relation,
+                    },
+                ) {
+                    Decision::Shows(v) => Some(v),
+                    _ => None,
+                };
+                let token = s.token(&email).await;
+                let (status, body) = get(&s, &token, &list).await;
+                match view {
+                    Some(view) => {
+                        assert_eq!(status, StatusCode::OK, "{email}: {body}");
+                        assert!(body.contains("VAN-LUH-MAIN-0007"), "{email}: {body}");
+                        assert_eq!(
+                            body.contains("FN-4006-31337"),
+                            view >= PatientView::ChainOfIdentity,
+                            "{email} ({view:?}): {body}"
+                        );
+                    }
+                    // another tenant: not the site at all, or (a partner of Lakeshore's
+                    // own) none of Helixa's cases
+                    None => assert!(
+                        status == StatusCode::NOT_FOUND
+                            || (status == StatusCode::OK && !body.contains("VAN-LUH-MAIN-0007")),
+                        "{email}: {status} {body}"
+                    ),
+                }
+                walked += 1;
+            }
+        }
+        assert!(walked >= 40, "every demo user: {walked}");
+        s.shutdown().await;
+    }
+}

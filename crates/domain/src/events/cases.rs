@@ -10,7 +10,7 @@
 
 use super::{Created, events};
 use crate::journey::{CaseIdentifier, Disposition, Item, Micros, Temperature};
-use crate::process_map::SignatureMeaning;
+use crate::process_map::{FollowUpTrack, SignatureMeaning};
 use crate::program::IdentifierKind;
 use crate::toxicity::{
     CrsObservations, Graded, IcansObservations, ObservationProblem, grade_crs, grade_icans,
@@ -656,6 +656,54 @@ pub struct ConsentRecorded {
     pub at: Micros,
 }
 
+/// One registry form on a case's schedule, with its window (`registry::schedule`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledForm {
+    /// E.g. `cibmtr-4100-day-365`: what a submission names.
+    pub key: String,
+    pub form: String,
+    /// 1 for the form's first time on the schedule, 2 for its second…
+    pub occurrence: u32,
+    /// When it falls due, in words ("day 100", "6 months", "1 year").
+    pub when: String,
+    pub opens_on: Date,
+    pub due_on: Date,
+    /// The last day before it is overdue.
+    pub closes_on: Date,
+}
+
+/// The first infusion scheduled the case's registry follow-up: the forms and visits of the
+/// map's `follow_up` step, counted from the infusion day (derived, never entered).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryScheduled {
+    pub case_id: String,
+    /// The map's `follow_up` step the schedule comes from.
+    pub step: String,
+    pub infused_on: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track: Option<FollowUpTrack>,
+    pub forms: Vec<ScheduledForm>,
+    pub visits: Vec<Date>,
+    pub at: Micros,
+}
+
+/// A scheduled registry form was submitted to the registry (on a day, under the registry's
+/// reference), as the health system's data manager records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryFormSubmitted {
+    pub case_id: String,
+    /// The scheduled form's key.
+    pub key: String,
+    pub form: String,
+    pub submitted_on: Date,
+    pub reference: String,
+    pub by: ActedBy,
+    pub at: Micros,
+}
+
 pub type CaseOpened = Created<CaseFields>;
 
 vocabulary!(
@@ -731,6 +779,8 @@ case_events! {
     AdverseEventTreated(AdverseEventTreated) => "case.adverse_event_treated",
     AdverseEventOutcome(AdverseEventOutcomeRecorded) => "case.adverse_event_outcome",
     ConsentRecorded(ConsentRecorded) => "case.consent_recorded",
+    RegistryScheduled(RegistryScheduled) => "case.registry_scheduled",
+    RegistryFormSubmitted(RegistryFormSubmitted) => "case.registry_form_submitted",
 }
 
 impl CaseEvent {
@@ -758,6 +808,8 @@ impl CaseEvent {
             CaseEvent::AdverseEventTreated(e) => &e.case_id,
             CaseEvent::AdverseEventOutcome(e) => &e.case_id,
             CaseEvent::ConsentRecorded(e) => &e.case_id,
+            CaseEvent::RegistryScheduled(e) => &e.case_id,
+            CaseEvent::RegistryFormSubmitted(e) => &e.case_id,
         }
     }
 

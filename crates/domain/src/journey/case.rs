@@ -6,8 +6,8 @@ use super::adverse::{AdverseEvent, Observed};
 use super::identity::CaseIdentifier;
 use super::units::{Item, Micros, Thaw, Unit};
 use crate::events::cases::{
-    CaseEvent, CasePatient, CustodyRecorded, DeviationRecorded, Outcome, ReleaseDecision,
-    StepRecorded, StepSigned, StepVerified,
+    CaseEvent, CasePatient, CustodyRecorded, DeviationRecorded, Outcome, RegistryFormSubmitted,
+    RegistryScheduled, ReleaseDecision, StepRecorded, StepSigned, StepVerified,
 };
 use crate::process_map::{Step, StepKind, ValidMap};
 use crate::program::IdentifierKind;
@@ -118,6 +118,10 @@ pub struct Case {
     /// Every handoff, in order.
     pub custody: Vec<CustodyRecorded>,
     pub deviations: Vec<DeviationRecorded>,
+    /// The registry follow-up the first infusion scheduled.
+    pub registry: Option<RegistryScheduled>,
+    /// Registry forms submitted, by the scheduled form's key.
+    pub submitted: BTreeMap<String, RegistryFormSubmitted>,
     /// The benefits last verified.
     pub benefits: Option<crate::events::cases::BenefitsVerified>,
     /// Adverse events by their number on the case.
@@ -372,6 +376,10 @@ pub fn evolve(mut case: Case, event: &CaseEvent) -> Case {
             }
         }
         CaseEvent::ConsentRecorded(e) => case.consent = Some(e.clone()),
+        CaseEvent::RegistryScheduled(e) => case.registry = Some(e.clone()),
+        CaseEvent::RegistryFormSubmitted(e) => {
+            case.submitted.insert(e.key.clone(), e.clone());
+        }
         CaseEvent::Migrated(e) => {
             let old = std::mem::take(&mut case.steps);
             case.steps = e

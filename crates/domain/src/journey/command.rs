@@ -191,6 +191,12 @@ pub enum Command {
         care_transition_note: String,
     },
     Migrate(Box<Migration>),
+    /// Mark a scheduled registry form submitted, on a day, under the registry's reference.
+    SubmitRegistryForm {
+        key: String,
+        submitted_on: Date,
+        reference: String,
+    },
     /// Record the benefits verified: payer, plan, prior authorization.
     VerifyBenefits {
         payer: String,

@@ -293,6 +293,11 @@ pub fn decide(
             outcome,
         } => d.adverse_event_outcome(*adverse_event, outcome),
         Command::RecordConsent(consent) => d.record_consent(consent),
+        Command::SubmitRegistryForm {
+            key,
+            submitted_on,
+            reference,
+        } => d.submit_form(key, submitted_on, reference),
     }
 }
 

@@ -15,6 +15,7 @@ mod engine;
 mod identity;
 mod lifecycle;
 mod refusal;
+mod registry;
 mod steps;
 mod units;
 

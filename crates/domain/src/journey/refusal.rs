@@ -145,6 +145,14 @@ pub enum Refusal {
     ProductInUse { unit: String, state: String },
     #[error("follow-up counts from the infusion, and no unit has been infused")]
     NotInfused,
+    #[error("{key} is not a registry form on the schedule of case {pseudonym}")]
+    NotScheduled { key: String, pseudonym: String },
+    #[error("{form} was already submitted on {on} (reference {reference})")]
+    FormSubmitted {
+        form: String,
+        on: crate::Date,
+        reference: String,
+    },
     #[error("the migration cannot be made: {}", .problems.join("; "))]
     Migration { problems: Vec<String> },
     /// Entries refused field by field (an adverse event's onset, an observation's findings).
@@ -207,6 +215,7 @@ impl Refusal {
                 | Refusal::NotReleased { .. }
                 | Refusal::AdverseEventClosed { .. }
                 | Refusal::NotYetInfused { .. }
+                | Refusal::FormSubmitted { .. }
         )
     }
 }

@@ -155,23 +155,17 @@ impl Decider<'_> {
             Action::FollowUp => {
                 let infused = self.case.first_infusion().ok_or(Refusal::NotInfused)?;
                 let day = Date::of_micros(infused);
+                let (forms, visits) = crate::registry::schedule(&day, &step.params);
                 vec![record(Outcome::FollowUpScheduled {
-                    infused_on: day.clone(),
-                    forms: step
-                        .params
-                        .follow_up
-                        .iter()
+                    infused_on: day,
+                    forms: forms
+                        .into_iter()
                         .map(|f| FormDue {
-                            form: f.form.clone(),
-                            due_on: day.plus_days(i64::from(f.due_days)),
+                            form: f.form,
+                            due_on: f.due_on,
                         })
                         .collect(),
-                    visits: step
-                        .params
-                        .visits
-                        .iter()
-                        .map(|d| day.plus_days(i64::from(*d)))
-                        .collect(),
+                    visits,
                 })]
             }
             Action::Checklist { ticked } => {
@@ -204,7 +198,7 @@ impl Decider<'_> {
                 })]
             }
         };
-        Ok(self.completing(step, events))
+        Ok(self.scheduling(self.completing(step, events)))
     }
 
     pub(super) fn unit_of(&self, step: &Step) -> Result<&Unit, Refusal> {

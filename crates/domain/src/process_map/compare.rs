@@ -143,8 +143,21 @@ fn describe(s: &Step) -> Vec<(&'static str, String)> {
             join(
                 p.follow_up
                     .iter()
-                    .map(|f| format!("{} day {}", f.form, f.due_days)),
+                    .map(|f| match (f.opens_days, f.closes_days) {
+                        (None, None) => format!("{} day {}", f.form, f.due_days),
+                        _ => format!(
+                            "{} day {} (days {}–{})",
+                            f.form,
+                            f.due_days,
+                            f.opens(),
+                            f.closes()
+                        ),
+                    }),
             ),
+        ),
+        (
+            "params.track",
+            opt(p.track.map(|t| t.as_str().replace('_', "-"))),
         ),
         (
             "params.visits",

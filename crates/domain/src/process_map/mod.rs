@@ -16,8 +16,8 @@ mod walk;
 
 pub use compare::{FieldChange, StepDiff, compare};
 pub use model::{
-    FollowUpSpec, KEY_MAX, MapContext, ProcessMap, ProductUnit, RecordedIn, SignatureMeaning,
-    SignatureSpec, Stage, Step, StepKind, StepParams, is_valid_key,
+    FollowUpSpec, FollowUpTrack, KEY_MAX, MapContext, ProcessMap, ProductUnit, RecordedIn,
+    SignatureMeaning, SignatureSpec, Stage, Step, StepKind, StepParams, is_valid_key,
 };
 pub use scan_burden::{ScanBurden, scan_burden};
 pub use validate::{MAX_STEPS, MapError, ValidMap, validate};

@@ -118,12 +118,61 @@ pub struct SignatureSpec {
     pub meaning: SignatureMeaning,
 }
 
-/// One registry form due a number of days after administration (e.g. CIBMTR 4006 at day 100).
+vocabulary!(
+    /// The registry's follow-up track a program's products are on (CIBMTR, DOMAIN.md): the
+    /// standard track reports the 4100 yearly to 6 years, then at years 8, 10, 12 and 14; the
+    /// 15-year track (genetically modified products other than commercial CAR-T) every year to 15.
+    FollowUpTrack, "follow-up track" {
+        Standard => "standard",
+        FifteenYear => "fifteen_year",
+    }
+);
+
+/// One registry form due a number of days after the first infusion (e.g. CIBMTR 4100 at day
+/// 100), with its window: it may be submitted from `opens_days` and is overdue after
+/// `closes_days` (each absent: the due day itself). Absent fields are not written, so map
+/// versions stored before windows existed keep their bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpSpec {
     pub form: String,
     pub due_days: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opens_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closes_days: Option<u32>,
+}
+
+impl FollowUpSpec {
+    /// A form due on a day with no window around it.
+    pub fn on_day(form: &str, due_days: u32) -> FollowUpSpec {
+        FollowUpSpec {
+            form: form.into(),
+            due_days,
+            opens_days: None,
+            closes_days: None,
+        }
+    }
+
+    /// A form due on a day, open from `opens` to `closes` (days from the first infusion).
+    pub fn window(form: &str, opens: u32, due_days: u32, closes: u32) -> FollowUpSpec {
+        FollowUpSpec {
+            form: form.into(),
+            due_days,
+            opens_days: Some(opens),
+            closes_days: Some(closes),
+        }
+    }
+
+    /// The first day it may be submitted.
+    pub fn opens(&self) -> u32 {
+        self.opens_days.unwrap_or(self.due_days)
+    }
+
+    /// The last day before it is overdue.
+    pub fn closes(&self) -> u32 {
+        self.closes_days.unwrap_or(self.due_days)
+    }
 }
 
 /// The parameters of a step. Every field has a default, so a TOML step lists only what its kind
@@ -155,6 +204,10 @@ pub struct StepParams {
     /// `follow_up` only: visits, in days from administration.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub visits: Vec<u32>,
+    /// `follow_up` only: the registry track the program's products are on; when set, the
+    /// step's forms must include the track's (`registry::track_forms`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub track: Option<FollowUpTrack>,
     /// A scan checkpoint: someone scans an identifier here (counted in the scan burden).
     #[serde(skip_serializing_if = "is_false")]
     pub scan: bool,

@@ -3,8 +3,8 @@
 //! kit. Figures marked "demo value" are plausible, not taken from any product's label.
 
 use super::model::{
-    FollowUpSpec, MapContext, ProcessMap, ProductUnit, RecordedIn, SignatureMeaning, SignatureSpec,
-    Stage, Step, StepKind, StepParams,
+    FollowUpSpec, FollowUpTrack, MapContext, ProcessMap, ProductUnit, RecordedIn, SignatureMeaning,
+    SignatureSpec, Stage, Step, StepKind, StepParams,
 };
 use crate::Role;
 
@@ -161,22 +161,17 @@ pub fn autologous_car_t() -> (ProcessMap, MapContext) {
             .ehr()
             .controlled(),
     );
-    // CIBMTR 4006 at day 100, 6 months, then yearly for 15 years; visits yearly for 5 years
-    // (integrating vector: 15 years of follow-up, DOMAIN.md).
-    let forms = [100, 182]
-        .into_iter()
-        .chain((1..=15).map(|year| 365 * year))
-        .map(|due_days| FollowUpSpec {
-            form: "CIBMTR 4006".into(),
-            due_days,
-        })
-        .collect();
+    // A commercial CAR-T is on the CIBMTR standard track (DOMAIN.md): 4000, 4003 and 4006
+    // around the infusion, 4100 at day 100, 6 months, yearly to 6 years, then years 8, 10, 12
+    // and 14, each with its window; visits yearly for 5 years (integrating vector, DOMAIN.md).
+    let forms = crate::registry::track_forms(FollowUpTrack::Standard);
     steps.push(
         step("follow_up", "Long-term follow-up")
             .is(Evaluation, FollowUp, DataManager)
             .after(&["monitoring"])
             .with(|p| {
                 p.follow_up = forms;
+                p.track = Some(FollowUpTrack::Standard);
                 p.visits = (1..=5).map(|year| 365 * year).collect();
             }),
     );
@@ -247,10 +242,17 @@ pub fn in_vivo_gene_therapy() -> (ProcessMap, MapContext) {
             .is(Evaluation, FollowUp, DataManager)
             .after(&["monitoring"])
             .with(|p| {
+                // Not a cellular therapy, so no CIBMTR track: the program's own long-term
+                // follow-up registry, yearly for 5 years (AAV, DOMAIN.md), each ±30 days.
                 p.follow_up = (1..=5)
-                    .map(|year| FollowUpSpec {
-                        form: "Gene therapy LTFU registry (demo)".into(),
-                        due_days: 365 * year,
+                    .map(|year| {
+                        let day = 365 * year;
+                        FollowUpSpec::window(
+                            "Gene therapy LTFU registry (demo)",
+                            day - 30,
+                            day,
+                            day + 30,
+                        )
                     })
                     .collect();
                 p.visits = [182]
@@ -374,8 +376,13 @@ mod tests {
             .iter()
             .map(|f| f.due_days)
             .collect();
-        assert_eq!(days.len(), 17, "day 100, 6 months, 15 yearly forms");
-        assert_eq!((days[0], days[1], days[16]), (100, 182, 15 * 365));
+        assert_eq!(
+            days.len(),
+            15,
+            "4006, 4003 and 4000, then 4100 at day 100, 6 months and 10 yearly"
+        );
+        assert_eq!((days[2], days[3], days[14]), (30, 100, 14 * 365));
+        assert_eq!(follow_up.params.track, Some(FollowUpTrack::Standard));
     }
 
     #[test]

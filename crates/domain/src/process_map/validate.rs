@@ -112,6 +112,31 @@ pub enum MapError {
     #[error("step {step}: a follow-up form needs a name (e.g. CIBMTR 4006)")]
     UnnamedForm { step: String },
     #[error(
+        "step {step}: {form} at day {due} opens on day {opens} and closes on day {closes}: a window opens on or before its due day and closes on or after it"
+    )]
+    BadFormWindow {
+        step: String,
+        form: String,
+        opens: u32,
+        due: u32,
+        closes: u32,
+    },
+    #[error("step {step} lists {form} at day {due} twice")]
+    DuplicateForm {
+        step: String,
+        form: String,
+        due: u32,
+    },
+    #[error(
+        "step {step} is on the {track} track but lacks {}: list each with its window (or leave the track out)",
+        .missing.join(", ")
+    )]
+    MissingTrackForms {
+        step: String,
+        track: super::model::FollowUpTrack,
+        missing: Vec<String>,
+    },
+    #[error(
         "step {step} is a signature step but lists no signatures: add one with a role and a meaning (e.g. physician, approved)"
     )]
     NoSignatures { step: String },
@@ -172,6 +197,9 @@ impl MapError {
             | NoMonitoringDays { step }
             | EmptyFollowUp { step }
             | UnnamedForm { step }
+            | BadFormWindow { step, .. }
+            | DuplicateForm { step, .. }
+            | MissingTrackForms { step, .. }
             | NoSignatures { step }
             | EmptyChecklist { step }
             | HoldWithoutCondition { step }
@@ -192,6 +220,62 @@ impl MapError {
             | NoStart
             | NoEnd
             | UnitNeverGiven { .. } => None,
+        }
+    }
+}
+
+/// Each form's window holds its due day; a form is listed once per day; a track's forms are
+/// all there, with their windows (checked once the forms themselves are right: one mistake,
+/// one message).
+fn check_forms(step: &Step, errors: &mut Vec<MapError>) {
+    let p = &step.params;
+    let before = errors.len();
+    let empty = p.follow_up.is_empty() && p.visits.is_empty(); // reported as EmptyFollowUp
+    if empty || p.follow_up.iter().any(|f| f.form.trim().is_empty()) {
+        return;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for f in &p.follow_up {
+        if f.opens() > f.due_days || f.closes() < f.due_days {
+            errors.push(MapError::BadFormWindow {
+                step: step.key.clone(),
+                form: f.form.clone(),
+                opens: f.opens(),
+                due: f.due_days,
+                closes: f.closes(),
+            });
+        }
+        if !seen.insert((f.form.trim(), f.due_days)) {
+            errors.push(MapError::DuplicateForm {
+                step: step.key.clone(),
+                form: f.form.clone(),
+                due: f.due_days,
+            });
+        }
+    }
+    if errors.len() > before {
+        return;
+    }
+    if let Some(track) = p.track.filter(|_| step.kind == StepKind::FollowUp) {
+        let missing: Vec<String> = crate::registry::track_forms(track)
+            .into_iter()
+            .filter(|t| !p.follow_up.contains(t))
+            .map(|t| {
+                format!(
+                    "{} {} (days {}–{})",
+                    t.form,
+                    crate::registry::when_words(t.due_days),
+                    t.opens(),
+                    t.closes()
+                )
+            })
+            .collect();
+        if !missing.is_empty() {
+            errors.push(MapError::MissingTrackForms {
+                step: step.key.clone(),
+                track,
+                missing,
+            });
         }
     }
 }
@@ -550,6 +634,7 @@ fn check_params(
     misplaced("hold_until", p.hold_until.is_some(), StepKind::HoldPoint);
     misplaced("follow_up", !p.follow_up.is_empty(), StepKind::FollowUp);
     misplaced("visits", !p.visits.is_empty(), StepKind::FollowUp);
+    misplaced("track", p.track.is_some(), StepKind::FollowUp);
     misplaced("items", !p.items.is_empty(), StepKind::Checklist);
 
     match &p.unit {
@@ -598,6 +683,7 @@ fn check_params(
     if p.follow_up.iter().any(|f| f.form.trim().is_empty()) {
         errors.push(MapError::UnnamedForm { step: key() });
     }
+    check_forms(step, errors);
 }
 
 fn check_window(step: &Step, p: &StepParams, ctx: &MapContext, errors: &mut Vec<MapError>) {
@@ -1095,6 +1181,35 @@ mod tests {
         assert_eq!(
             car_t_with(|m, _| step_mut(m, "follow_up").params.follow_up[0].form = " ".into()),
             ["step follow_up: a follow-up form needs a name (e.g. CIBMTR 4006)"]
+        );
+        assert_eq!(
+            car_t_with(|m, _| step_mut(m, "follow_up").params.follow_up[3].closes_days = Some(90)),
+            [
+                "step follow_up: CIBMTR 4100 at day 100 opens on day 85 and closes on day 90: a window opens on or before its due day and closes on or after it"
+            ]
+        );
+        assert_eq!(
+            car_t_with(|m, _| {
+                let p = &mut step_mut(m, "follow_up").params;
+                let again = p.follow_up[0].clone();
+                p.follow_up.push(again);
+            }),
+            ["step follow_up lists CIBMTR 4006 at day 0 twice"]
+        );
+        assert_eq!(
+            car_t_with(|m, _| {
+                let p = &mut step_mut(m, "follow_up").params;
+                p.follow_up.retain(|f| f.due_days < 3000);
+                p.follow_up[4].opens_days = Some(160);
+            }),
+            [
+                "step follow_up is on the standard track but lacks CIBMTR 4100 6 months (days 152–212), CIBMTR 4100 10 years (days 3620–3680), CIBMTR 4100 12 years (days 4350–4410), CIBMTR 4100 14 years (days 5080–5140): list each with its window (or leave the track out)"
+            ]
+        );
+        assert_eq!(
+            car_t_with(|m, _| step_mut(m, "monitoring").params.track =
+                Some(crate::process_map::FollowUpTrack::FifteenYear)),
+            ["monitoring: track applies only to a follow_up step (this is a monitor step)"]
         );
         assert_eq!(
             car_t_with(|m, _| step_mut(m, "physician_order").params.signatures.clear()),

@@ -1,10 +1,10 @@
 //! Patients' cases over the API: register a patient (the health system's ledger), open a case
 //! where the site is authorized (the partnership's ledger), list and read cases — each answer
 //! cut to the caller's view of the patient — and act on a case step by step; graded adverse
-//! events on a case, and the grading preview.
+//! events on a case, and the grading preview; a site's registry forms and marking one submitted.
 
 use super::extract::{
-    ApiCaller, Command, NoQuery, PageParams, Paged, answer, page, paged, with_etag,
+    ApiCaller, Command, NoQuery, PageParams, Paged, Params, answer, page, paged, with_etag,
 };
 use crate::AppState;
 use crate::problem::ApiError;
@@ -13,8 +13,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cellpath_app::AppError;
 use cellpath_app::cases::{
-    CaseInput, CaseListItem, NewAdverseEvent, NewCase, NewPatient, ObservationInput, TreatmentInput,
+    CaseInput, CaseListItem, FormSubmission, FormsShown, NewAdverseEvent, NewCase, NewPatient,
+    ObservationInput, TreatmentInput,
 };
+use cellpath_domain::LedgerInt;
 use cellpath_domain::events::cases::AdverseEventOutcome;
 use cellpath_domain::toxicity::{CrsObservations, IcansObservations};
 use serde::Deserialize;
@@ -235,4 +237,46 @@ pub async fn grade_crs(State(s): State<AppState>, cmd: Command) -> Result<Respon
 pub async fn grade_icans(State(s): State<AppState>, cmd: Command) -> Result<Response, ApiError> {
     let o: IcansObservations = cmd.json()?;
     Ok(axum::Json(s.app.preview_icans(&cmd.caller, &o)?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryFormsQuery {
+    /// `due`, `overdue` or `submitted`; absent: due and overdue, most urgent first.
+    status: Option<FormsShown>,
+    limit: Option<LedgerInt>,
+    offset: Option<LedgerInt>,
+}
+
+/// A site's registry forms (due, overdue or submitted), paged, cut to the cases whose
+/// patients the caller may see.
+pub async fn list_site_registry_forms(
+    State(s): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Params(q): Params<RegistryFormsQuery>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let page =
+        cellpath_app::records::page(q.limit.map(LedgerInt::get), q.offset.map(LedgerInt::get))?;
+    let items = s
+        .app
+        .registry_forms_of_site(&c, &id, q.status, page)
+        .await?;
+    Ok(paged(items, page))
+}
+
+/// Mark a case's scheduled registry form submitted (the site's data manager): the day and
+/// the registry's reference. If-Match and Idempotency-Key as for other case actions.
+pub async fn submit_registry_form(
+    State(s): State<AppState>,
+    Path((id, form)): Path<(String, String)>,
+    cmd: Command,
+) -> Result<Response, ApiError> {
+    let input: FormSubmission = cmd.json()?;
+    let if_match = cmd.optional_if_match()?;
+    let out = s
+        .app
+        .submit_registry_form(&cmd.caller, &id, &form, input, if_match, cmd.idem.clone())
+        .await?;
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }

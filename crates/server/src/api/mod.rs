@@ -185,6 +185,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/sites/{id}/cases", get(cases::list_site_cases))
         .route(
+            "/api/v1/sites/{id}/registry-forms",
+            get(cases::list_site_registry_forms),
+        )
+        .route(
+            "/api/v1/cases/{id}/registry-forms/{form}/submissions",
+            post(cases::submit_registry_form),
+        )
+        .route(
             "/api/v1/partnerships/{id}/cases",
             get(cases::list_partnership_cases),
         )

@@ -3,6 +3,9 @@
 //! order — one query through `case_events`, for the journey engine to fold.
 
 pub(crate) mod project;
+mod registry;
+
+pub use registry::{FormsAt, RegistryFormRow};
 
 use crate::decode::{date, word};
 use crate::{Page, Store, StoreError};

@@ -99,6 +99,7 @@ pub(crate) async fn project(
             });
         }
     }
+    registry(tx, &case_event).await?;
     execute(
         tx,
         "INSERT INTO case_events (ledger_id, seq, case_id) VALUES ($1, $2, $3)",
@@ -110,4 +111,63 @@ pub(crate) async fn project(
     )
     .await?;
     Ok(true)
+}
+
+/// The case's registry forms (migration 0014): scheduled at the first infusion, each marked
+/// when submitted, the open ones withdrawn when the case is cancelled. The case's row (already
+/// there: a case's first event opens it) gives the site, program and pseudonym.
+async fn registry(
+    tx: &mut Transaction<'static, Any>,
+    case_event: &CaseEvent,
+) -> Result<(), StoreError> {
+    match case_event {
+        CaseEvent::RegistryScheduled(r) => {
+            for f in &r.forms {
+                execute(
+                    tx,
+                    "INSERT INTO registry_forms (case_id, form_key, partnership_id, site_id, program_id, pseudonym, form, occurrence, due_when, opens_on, due_on, closes_on) SELECT id, $2, partnership_id, site_id, program_id, pseudonym, $3, $4, $5, $6, $7, $8 FROM cases WHERE id = $1",
+                    vec![
+                        Bind::Text(r.case_id.clone()),
+                        Bind::Text(f.key.clone()),
+                        Bind::Text(f.form.clone()),
+                        Bind::Int(i64::from(f.occurrence)),
+                        Bind::Text(f.when.clone()),
+                        Bind::Text(f.opens_on.to_string()),
+                        Bind::Text(f.due_on.to_string()),
+                        Bind::Text(f.closes_on.to_string()),
+                    ],
+                )
+                .await?;
+            }
+        }
+        CaseEvent::RegistryFormSubmitted(s) => {
+            let n = execute(
+                tx,
+                "UPDATE registry_forms SET submitted_on = $3, reference = $4 WHERE case_id = $1 AND form_key = $2",
+                vec![
+                    Bind::Text(s.case_id.clone()),
+                    Bind::Text(s.key.clone()),
+                    Bind::Text(s.submitted_on.to_string()),
+                    Bind::Text(s.reference.clone()),
+                ],
+            )
+            .await?;
+            if n == 0 {
+                return Err(StoreError::NotFound {
+                    kind: "registry form",
+                    id: format!("{} of case {}", s.key, s.case_id),
+                });
+            }
+        }
+        CaseEvent::Cancelled(c) => {
+            execute(
+                tx,
+                "DELETE FROM registry_forms WHERE case_id = $1 AND submitted_on = ''",
+                vec![Bind::Text(c.case_id.clone())],
+            )
+            .await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }

@@ -367,4 +367,8 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
         "consent_versions",
         "id, partnership_id, site_id, program_id, number, document_name, document_sha256, effective_on, sections, status, activated_on, retired_on, retired_reason, version, created_at, updated_at",
     ),
+    (
+        "registry_forms",
+        "case_id, form_key, partnership_id, site_id, program_id, pseudonym, form, occurrence, due_when, opens_on, due_on, closes_on, submitted_on, reference",
+    ),
 ];

@@ -131,8 +131,14 @@ async fn a_record_written_by_the_earlier_release_verifies_with_the_same_heads() 
 const PROJECTED_SINCE: &[&str] = &["site_map_signatures"];
 
 /// Record tables of events the earlier release never wrote (migration 0011: patients and
-/// cases; migration 0015: consent versions): empty after its record is replayed.
-const EMPTY_SINCE: &[&str] = &["patients", "cases", "case_events", "consent_versions"];
+/// cases; 0014: their registry forms; 0015: consent versions): empty after its record is replayed.
+const EMPTY_SINCE: &[&str] = &[
+    "patients",
+    "cases",
+    "case_events",
+    "registry_forms",
+    "consent_versions",
+];
 
 #[tokio::test]
 async fn a_record_written_by_the_earlier_release_replays_to_the_state_it_had() {

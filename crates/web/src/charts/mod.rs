@@ -79,6 +79,7 @@ pub fn field_label(field: &str) -> &str {
         "params.monitoring_days" => "Monitoring (days)",
         "params.follow_up" => "Follow-up forms",
         "params.visits" => "Follow-up visits",
+        "params.track" => "Registry track",
         "params.scan" => "Scan checkpoint",
         "params.hold_until" => "Held until",
         "params.items" => "Checklist items",

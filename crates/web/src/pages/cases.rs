@@ -522,6 +522,28 @@ pub(super) async fn render_case(
     status: StatusCode,
     adverse: Option<&super::adverse_events::Typed>,
 ) -> Result<Response, WebError> {
+    render(ctx, id, error, notice_code, None, adverse, status).await
+}
+
+/// The case's page with its registry form sent back with its values and messages.
+pub(super) async fn render_case_with(
+    ctx: &Ctx,
+    id: &str,
+    registry: (&FormData, &crate::forms::FormErrors),
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    render(ctx, id, None, None, Some(registry), None, status).await
+}
+
+async fn render(
+    ctx: &Ctx,
+    id: &str,
+    error: Option<String>,
+    notice_code: Option<&str>,
+    registry: Option<(&FormData, &crate::forms::FormErrors)>,
+    adverse: Option<&super::adverse_events::Typed>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let case = ctx.app.case(ctx.caller(), id).await?;
     let overlay = SiteOverlay {
         site_name: case.site_name.clone(),
@@ -662,6 +684,7 @@ pub(super) async fn render_case(
             }
             @if consent_staff && case.status != CaseState::Cancelled { (consent_form(ctx, &case, active_consent.as_ref())) }
         }
+        (super::registry::case_section(ctx, &case, registry))
         section.panel #map {
             h2 { "Where the case stands" }
             @if let Some(map) = &case.map { (swimlane(map, Some(&overlay))) }

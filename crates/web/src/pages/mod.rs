@@ -19,6 +19,7 @@ pub mod partnerships;
 pub mod plans;
 pub mod programs;
 pub mod readiness;
+pub mod registry;
 pub mod site_maps;
 pub mod site_work;
 pub mod sites;

@@ -210,6 +210,7 @@ async fn render_site(
             ("Health system", html! { a href={ (paths::org(&org.id)) } { (org.name) } }),
             ("Patients' cases", html! { a #site-cases href={ (paths::site_cases(&site.id)) } { "Cases at this site" } }),
             ("Consent documents", html! { a #site-consent href={ (paths::site_consent(&site.id)) } { "Consent forms per program" } }),
+            ("Registry forms", html! { a #site-registry-forms href={ (paths::site_registry_forms(&site.id)) } { "Due and overdue registry forms" } }),
             ("Created", time_el(site.created_at)),
             ("Last changed", time_el(site.updated_at)),
             ("Version", html! { (site.version) }),

@@ -552,6 +552,15 @@ fn every_kind_of_event() -> Run {
             },
         );
     }
+    let today = Date::of_micros(run.now);
+    run.ok(
+        "dana",
+        Command::SubmitRegistryForm {
+            key: "cibmtr-4006-day-0".into(),
+            submitted_on: today,
+            reference: "FN-4006-1".into(),
+        },
+    );
     run.ok(
         "carla",
         Command::Cancel {

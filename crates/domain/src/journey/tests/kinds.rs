@@ -591,7 +591,8 @@ fn a_unit_is_thawed_once_and_given_inside_its_window_or_with_a_signed_deviation(
         [
             "case.deviation_recorded",
             "case.step_recorded",
-            "case.step_completed"
+            "case.step_completed",
+            "case.registry_scheduled",
         ]
     );
     let d = &run.case.deviations[0];
@@ -729,9 +730,15 @@ fn monitoring_and_follow_up_count_from_the_infusion() {
         panic!("{r:?}")
     };
     assert_eq!(*infused_on, infused);
-    assert_eq!(forms[0].due_on, infused.plus_days(100));
+    assert_eq!(forms[0].due_on, infused);
     assert_eq!(forms[0].form, "CIBMTR 4006");
-    assert_eq!(forms.len(), 17);
+    assert_eq!(forms[3].due_on, infused.plus_days(100));
+    assert_eq!(forms[3].form, "CIBMTR 4100");
+    assert_eq!(
+        forms.len(),
+        15,
+        "4006, 4003, 4000, then 12 4100s to year 14"
+    );
     assert_eq!(visits[4], infused.plus_days(5 * 365));
     assert!(
         available(&run.map, &run.case).is_empty(),

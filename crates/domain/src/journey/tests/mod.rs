@@ -7,6 +7,7 @@ mod adverse;
 mod case_moves;
 mod kinds;
 mod properties;
+mod registry;
 
 use super::*;
 use crate::events::cases::{CaseEvent, CasePatient, EhrAttestation, ReleaseDecision};

@@ -83,6 +83,9 @@ enum Op {
         number: u8,
         amount: u8,
     },
+    /// Mark a registry form submitted (any key of the map's follow-up, or an unknown one),
+    /// `days_ago` before now, by anyone.
+    Submit(Index, u8, Index),
 }
 
 fn flaw() -> impl Strategy<Value = Flaw> {
@@ -105,6 +108,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (prop::option::weighted(0.3, any::<Index>()), 0u8..6, 1u8..3, 0u8..12).prop_map(|(actor, what, number, amount)| {
             Op::AdverseEvent { actor, what, number, amount }
         }),
+        2 => (any::<Index>(), 0u8..3, any::<Index>()).prop_map(|(f, d, a)| Op::Submit(f, d, a)),
     ]
 }
 
@@ -267,13 +271,16 @@ struct Audit {
     /// Item → (holder, step of the handoff).
     holders: BTreeMap<Item, (String, String)>,
     late_deviations: BTreeSet<(String, Micros)>,
+    /// A unit was infused (whole or in part): follow-up may be scheduled, adverse events recorded.
+    infused: bool,
+    /// The registry forms the first infusion scheduled, by key.
+    scheduled: Option<BTreeSet<String>>,
+    submitted: BTreeSet<String>,
     held: bool,
     /// The release step (and attempt) whose decision stopped the case: its completion is the
     /// one thing that may follow.
     stopped: Option<(String, u32)>,
     cancelled: bool,
-    /// A unit has been infused (adverse events may be recorded from then on).
-    infused: bool,
     /// Adverse events by number: closed (resolved or fatal) or not.
     adverse: BTreeMap<u32, bool>,
 }
@@ -363,6 +370,7 @@ impl Audit {
                 | CaseEvent::AdverseEventTreated(_)
                 | CaseEvent::AdverseEventOutcome(_)
                 | CaseEvent::ConsentRecorded(_)
+                | CaseEvent::RegistryFormSubmitted(_)
         );
         let completes_the_stop = matches!(e, CaseEvent::StepCompleted(c)
             if self.stopped == Some((c.step.clone(), c.attempt)));
@@ -483,6 +491,23 @@ impl Audit {
                     if let Some(unit) = &d.unit {
                         self.late_deviations.insert((unit.clone(), d.at));
                     }
+                }
+            }
+            CaseEvent::RegistryScheduled(r) => {
+                if !self.infused {
+                    return Err("registry forms scheduled before an infusion".into());
+                }
+                if self.scheduled.is_some() {
+                    return Err("registry forms scheduled twice".into());
+                }
+                self.scheduled = Some(r.forms.iter().map(|f| f.key.clone()).collect());
+            }
+            CaseEvent::RegistryFormSubmitted(f) => {
+                if !self.scheduled.as_ref().is_some_and(|s| s.contains(&f.key)) {
+                    return Err(format!("{} submitted but not on the schedule", f.key));
+                }
+                if !self.submitted.insert(f.key.clone()) {
+                    return Err(format!("{} submitted twice", f.key));
                 }
             }
             CaseEvent::Held(_) => self.held = true,
@@ -674,6 +699,27 @@ fn play(map: CaseMap, ops: &[Op]) -> Result<Run, TestCaseError> {
                     None => who(["nina", "pavel", "noah", "priya"][usize::from(*amount % 4)]),
                 };
                 commands.push((actor, command));
+            }
+            Op::Submit(f, days_ago, a) => {
+                let mut keys: Vec<String> = run
+                    .case
+                    .registry
+                    .iter()
+                    .flat_map(|r| r.forms.iter().map(|f| f.key.clone()))
+                    .collect();
+                keys.push("cibmtr-9999-day-1".into());
+                let actor = match days_ago {
+                    0 => a.get(&everyone).clone(),
+                    _ => who("dana"),
+                };
+                commands.push((
+                    actor,
+                    Command::SubmitRegistryForm {
+                        key: f.get(&keys).clone(),
+                        submitted_on: Date::of_micros(run.now).plus_days(1 - i64::from(*days_ago)),
+                        reference: "FN-1".into(),
+                    },
+                ));
             }
             Op::Deviation(a) => commands.push((
                 a.get(&everyone).clone(),

@@ -185,10 +185,20 @@ fn follow_up_lines(step: &Step) -> Vec<String> {
             None => forms.push((&f.form, vec![f.due_days])),
         }
     }
-    forms
+    let mut lines: Vec<String> = forms
         .into_iter()
         .map(|(name, days)| format!("{name} at {}", days_phrase(&days)))
-        .collect()
+        .collect();
+    match step.params.track {
+        Some(cellpath_domain::process_map::FollowUpTrack::Standard) => {
+            lines.insert(0, "CIBMTR standard track".into())
+        }
+        Some(cellpath_domain::process_map::FollowUpTrack::FifteenYear) => {
+            lines.insert(0, "CIBMTR 15-year track".into())
+        }
+        None => {}
+    }
+    lines
 }
 
 /// The parameters of a step, as short phrases.

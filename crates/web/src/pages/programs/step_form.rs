@@ -9,8 +9,8 @@ use crate::labels;
 use cellpath_app::AppError;
 use cellpath_domain::Role;
 use cellpath_domain::process_map::{
-    FollowUpSpec, ProductUnit, RecordedIn, SignatureMeaning, SignatureSpec, Stage, Step, StepKind,
-    StepParams,
+    FollowUpSpec, FollowUpTrack, ProductUnit, RecordedIn, SignatureMeaning, SignatureSpec, Stage,
+    Step, StepKind, StepParams,
 };
 use maud::{Markup, html};
 
@@ -33,6 +33,7 @@ pub const FIELDS: &[&str] = &[
     "monitoring_days",
     "follow_up",
     "visits",
+    "track",
     "signatures",
     "hold_until",
     "items",
@@ -68,7 +69,10 @@ pub fn value_pairs(step: &Step) -> Vec<(String, String)> {
             "follow_up".into(),
             p.follow_up
                 .iter()
-                .map(|f| format!("{}@{}", f.form, f.due_days))
+                .map(|f| match (f.opens_days, f.closes_days) {
+                    (None, None) => format!("{}@{}", f.form, f.due_days),
+                    _ => format!("{}@{} ({}-{})", f.form, f.due_days, f.opens(), f.closes()),
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
         ),
@@ -79,6 +83,10 @@ pub fn value_pairs(step: &Step) -> Vec<(String, String)> {
                 .map(u32::to_string)
                 .collect::<Vec<_>>()
                 .join(", "),
+        ),
+        (
+            "track".into(),
+            p.track.map(|t| t.as_str().to_string()).unwrap_or_default(),
         ),
         (
             "signatures".into(),
@@ -127,14 +135,28 @@ fn optional_text(text: &str) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
+/// `form@days`, or `form@days (opens-closes)` with its window in days after administration.
 fn parse_follow_up(text: &str, errors: &mut FormErrors) -> Vec<FollowUpSpec> {
     let mut out = Vec::new();
     for item in list(text, &[',', '\n', '\r']) {
-        let parsed = item.rsplit_once('@').and_then(|(form, days)| {
-            let days = days.trim().trim_start_matches("day").trim().parse().ok()?;
+        let parsed = item.rsplit_once('@').and_then(|(form, rest)| {
+            let (days, window) = match rest.split_once('(') {
+                Some((days, window)) => (days, Some(window.trim().strip_suffix(')')?)),
+                None => (rest, None),
+            };
+            let days: u32 = days.trim().trim_start_matches("day").trim().parse().ok()?;
+            let (opens, closes) = match window {
+                None => (None, None),
+                Some(w) => {
+                    let (o, c) = w.split_once(['-', '–'])?;
+                    (Some(o.trim().parse().ok()?), Some(c.trim().parse().ok()?))
+                }
+            };
             Some(FollowUpSpec {
                 form: form.trim().to_string(),
                 due_days: days,
+                opens_days: opens,
+                closes_days: closes,
             })
         });
         match parsed {
@@ -142,7 +164,7 @@ fn parse_follow_up(text: &str, errors: &mut FormErrors) -> Vec<FollowUpSpec> {
             None => errors.field(
                 "follow_up",
                 format!(
-                    "{item:?} is not a form and a day: write each as form@days after administration, e.g. CIBMTR 4006@100"
+                    "{item:?} is not a form and a day: write each as form@days after administration, e.g. CIBMTR 4006@100, or with its window in days CIBMTR 4100@100 (85-115)"
                 ),
             ),
         }
@@ -237,6 +259,10 @@ pub fn read(form: &FormData, key: &str) -> Result<Step, FormErrors> {
         monitoring_days: parse_number(form, "monitoring_days", "days", "14", &mut errors),
         follow_up: parse_follow_up(form.get("follow_up"), &mut errors),
         visits: parse_visits(form.get("visits"), &mut errors),
+        track: match form.get("track") {
+            "" => None,
+            _ => parse_word::<FollowUpTrack, _>(form, "track", &mut errors),
+        },
         scan: form.has("scan"),
         hold_until: optional_text(form.get("hold_until")),
         items: lines(form.get("items")),
@@ -285,6 +311,9 @@ pub fn field_for(message: &str, key: &str) -> Option<&'static str> {
         ("names no hold_until", "hold_until"),
         ("schedules no follow-up", "follow_up"),
         ("follow-up form", "follow_up"),
+        ("is on the standard track", "follow_up"),
+        ("is on the fifteen_year track", "follow_up"),
+        ("opens on day", "follow_up"),
         ("lists no signatures", "signatures"),
         ("checklist with no items", "items"),
         ("names unknown unit", "unit"),
@@ -375,7 +404,7 @@ fn needs(kind: Option<StepKind>, param: &str) -> bool {
         ("unit", Some(Thaw | Administer | DualVerification))
             | ("window_minutes", Some(Thaw))
             | ("monitoring_days", Some(Monitor))
-            | ("follow_up" | "visits", Some(FollowUp))
+            | ("follow_up" | "visits" | "track", Some(FollowUp))
             | ("hold_until", Some(HoldPoint))
             | ("items", Some(Checklist))
     )
@@ -420,7 +449,16 @@ pub fn fields(view: &FormView, key: &str, steps: &[&Step], units: &[ProductUnit]
                 "Registry forms due",
                 "follow_up",
                 crate::forms::Input::Text,
-                Some("form@days after administration, separated by commas, e.g. CIBMTR 4006@100, CIBMTR 4006@182"),
+                Some("form@days after administration with its window in days, separated by commas, e.g. CIBMTR 4006@0 (0-30), CIBMTR 4100@100 (85-115)"),
+            ),
+            "track" => view.select(
+                "Registry follow-up track",
+                "track",
+                &[
+                    (String::new(), "No registry track (the forms as listed)".to_string()),
+                    ("standard".to_string(), "CIBMTR standard track (yearly to 6 years, then 8, 10, 12, 14)".to_string()),
+                    ("fifteen_year".to_string(), "CIBMTR 15-year track (genetically modified products)".to_string()),
+                ],
             ),
             "visits" => view.input(
                 "Follow-up visits (days after administration)",
@@ -438,6 +476,7 @@ pub fn fields(view: &FormView, key: &str, steps: &[&Step], units: &[ProductUnit]
         "window_minutes",
         "monitoring_days",
         "follow_up",
+        "track",
         "visits",
         "hold_until",
         "items",
@@ -510,6 +549,30 @@ mod tests {
         assert_eq!(step.params.follow_up[1].due_days, 182);
         assert_eq!(step.params.follow_up[1].form, "CIBMTR 4006");
         assert_eq!(step.params.signatures.len(), 2);
+        let mut windowed = form.clone();
+        windowed.set(
+            "follow_up",
+            "CIBMTR 4100@100 (85-115), CIBMTR 4100 @ 365 (365–425)",
+        );
+        windowed.set("track", "fifteen_year");
+        let step = read(&windowed, "fu").expect("readable");
+        assert_eq!(
+            (
+                step.params.follow_up[0].opens(),
+                step.params.follow_up[0].closes()
+            ),
+            (85, 115)
+        );
+        assert_eq!(step.params.follow_up[1].closes_days, Some(425));
+        assert_eq!(
+            step.params.track,
+            Some(cellpath_domain::process_map::FollowUpTrack::FifteenYear)
+        );
+        windowed.set("follow_up", "CIBMTR 4100@100 (85 to 115)");
+        windowed.set("track", "yearly");
+        let errors = read(&windowed, "fu").unwrap_err();
+        assert!(errors.has_field("follow_up") && errors.has_field("track"));
+        let step = read(&form, "fu").expect("readable");
         assert_eq!(step.params.items, ["one", "two"]);
 
         let mut bad = form.clone();
