@@ -1190,32 +1190,6 @@ pub async fn document() -> Json<Value> {
     Json(build())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every operation that e-signs says how a token signs, and only those do.
-    #[test]
-    fn every_signing_operation_says_a_token_never_signs_alone() {
-        let doc = build();
-        let mut signing = 0;
-        for (method, path, op_id, summary, _, _, _) in OPERATIONS {
-            let op = &doc["paths"][*path][*method];
-            let signs = summary.contains("password re-entered") || summary.contains("e-sign");
-            assert_eq!(
-                op.get("description").and_then(Value::as_str),
-                signs.then_some(SIGNING),
-                "{op_id}"
-            );
-            signing += usize::from(signs);
-        }
-        assert_eq!(signing, SIGNING_REQUESTS.len());
-        assert!(SIGNING.starts_with(
-            "A token never signs alone: the password is re-entered at each signature."
-        ));
-    }
-}
-
 fn name() -> Value {
     json_of(schema::name())
 }
@@ -1246,4 +1220,30 @@ fn page_of(item: &str) -> Value {
             ("next_offset", json!({ "type": ["integer", "null"] })),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every operation that e-signs says how a token signs, and only those do.
+    #[test]
+    fn every_signing_operation_says_a_token_never_signs_alone() {
+        let doc = build();
+        let mut signing = 0;
+        for (method, path, op_id, summary, _, _, _) in OPERATIONS {
+            let op = &doc["paths"][*path][*method];
+            let signs = summary.contains("password re-entered") || summary.contains("e-sign");
+            assert_eq!(
+                op.get("description").and_then(Value::as_str),
+                signs.then_some(SIGNING),
+                "{op_id}"
+            );
+            signing += usize::from(signs);
+        }
+        assert_eq!(signing, SIGNING_REQUESTS.len());
+        assert!(SIGNING.starts_with(
+            "A token never signs alone: the password is re-entered at each signature."
+        ));
+    }
 }

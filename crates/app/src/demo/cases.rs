@@ -488,6 +488,22 @@ pub(super) async fn over_time(
             }
         }
     }
+    // After the infusions: graded CRS and ICANS on two of the infused cases, and the data
+    // manager's registry submissions on every other one (the rest show forms due and overdue).
+    let mut infused = 0;
+    for (id, ..) in &cases {
+        let (loaded, _) = app.load_case(&people.coordinator, id).await?;
+        if loaded.case.first_infusion().is_none() {
+            continue;
+        }
+        if infused < 2 {
+            super::adverse_events::adverse_events(app, id).await?;
+        }
+        if infused % 2 == 0 {
+            super::registry::registry_forms(app, id).await?;
+        }
+        infused += 1;
+    }
     Ok(())
 }
 

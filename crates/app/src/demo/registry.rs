@@ -2,7 +2,7 @@
 //! site's data manager would after entering them in the registry's own system — each on the
 //! day it fell due (or today, when that is later than the day its window opened), under a
 //! FormsNet-style reference — leaving the pre-infusion form (CIBMTR 4000) and the latest form
-//! whose window opened unsubmitted, so the site's list shows forms due and overdue.
+//! whose window opened (when an earlier one opened before it) unsubmitted, so the site's list shows forms due and overdue.
 
 use super::user;
 use crate::cases::FormSubmission;
@@ -11,13 +11,6 @@ use cellpath_domain::Date;
 use cellpath_domain::registry::{FormStatus, PRE_INFUSION};
 
 /// Mark some of an infused case's forms submitted (none before its first infusion).
-#[cfg_attr(
-    not(feature = "testing"),
-    allow(
-        dead_code,
-        reason = "the demo calls it once its cases go through infusion (demo/cases.rs)"
-    )
-)]
 pub(crate) async fn registry_forms(app: &App, case_id: &str) -> Result<(), AppError> {
     let data_manager = user(app, "data.manager@lakeshore.example").await?;
     let case = app.case(&data_manager, case_id).await?;
@@ -30,7 +23,15 @@ pub(crate) async fn registry_forms(app: &App, case_id: &str) -> Result<(), AppEr
         .iter()
         .filter(|f| f.status != FormStatus::Upcoming && f.status != FormStatus::Submitted)
         .collect();
-    let latest = opened.iter().map(|f| &f.scheduled.opens_on).max().cloned();
+    // The latest window to open is left for later only when an earlier one opened before it
+    // (right after an infusion every form opens that day).
+    let earliest = opened.iter().map(|f| &f.scheduled.opens_on).min().cloned();
+    let latest = opened
+        .iter()
+        .map(|f| &f.scheduled.opens_on)
+        .max()
+        .cloned()
+        .filter(|l| Some(l) != earliest.as_ref());
     for form in opened {
         if form.scheduled.form == PRE_INFUSION || Some(&form.scheduled.opens_on) == latest.as_ref()
         {
