@@ -12,7 +12,7 @@
 
 mod cases;
 mod contracting;
-mod drive;
+pub mod drive;
 mod history;
 mod organizations;
 mod programs;
