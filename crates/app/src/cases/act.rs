@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 const RETRIES: usize = 3;
 
 /// A scanned or typed identifier and the label field it was read from.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScanInput {
     pub expected: IdentifierKind,
@@ -48,8 +48,9 @@ impl From<ScanInput> for Scan {
 }
 
 /// One action on a case, as a form or an API call sends it. Step actions carry the step's
-/// listed `fields`, or the EHR `attestation` for a step charted there.
-#[derive(Debug, Clone, Deserialize)]
+/// listed `fields`, or the EHR `attestation` for a step charted there. (Serialized as the API
+/// reads it, for a client that sends one: `cellpath case bench`.)
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CaseInput {
     Record {

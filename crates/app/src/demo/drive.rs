@@ -1,8 +1,10 @@
-//! Taking a demo case forward the way its people would: the next step open on its map, done by
-//! a demo user of the step's role with the entry a careful person makes — the listed fields or
+//! Taking a case forward the way its people would: the next step open on its map, done by
+//! someone of the step's role with the entry a careful person makes — the listed fields or
 //! the EHR's reference, the right label scanned, the collection's DIN and each unit's lot
 //! number added when they exist, signatures with the password, two different nurses at the
-//! bedside. Everything goes through `act_on_case`, as a person's action does.
+//! bedside. The demo takes its cases forward with it and `cellpath case bench` builds and
+//! drives its cases with it; every action goes through `act_on_case` (or the API), as a
+//! person's action does.
 
 use super::user;
 use crate::cases::{CaseInput, ScanInput};
@@ -17,16 +19,43 @@ use cellpath_domain::process_map::{RecordedIn, Step, StepKind};
 use cellpath_domain::program::IdentifierKind;
 use std::collections::BTreeMap;
 
-/// The demo's people who act on cases: Lakeshore's staff by role (two nurses, so the bedside
-/// verification has its four eyes) and Helixa's patient operations and quality.
-pub(super) struct People {
-    lakeshore: BTreeMap<Role, Vec<Caller>>,
-    helixa: BTreeMap<Role, Caller>,
-    /// Who looks at the case to decide what is next.
+/// The people who act on cases: the health system's staff by role (two nurses, so the bedside
+/// verification has its four eyes) and the manufacturer's patient operations and quality,
+/// with the password they sign with.
+pub struct People {
+    health_system: BTreeMap<Role, Vec<Caller>>,
+    manufacturer: BTreeMap<Role, Caller>,
+    /// Who looks at the case to decide what is next: the first coordinator.
     pub coordinator: Caller,
+    password: String,
 }
 
 impl People {
+    /// The health system's staff and the manufacturer's by role, all signing with `password`;
+    /// the health system's first coordinator looks at the cases.
+    pub fn new(
+        health_system: BTreeMap<Role, Vec<Caller>>,
+        manufacturer: BTreeMap<Role, Caller>,
+        password: &str,
+    ) -> Result<People, AppError> {
+        let coordinator = health_system
+            .get(&Role::Coordinator)
+            .and_then(|c| c.first())
+            .cloned()
+            .ok_or_else(|| AppError::Internal("no coordinator to look at the cases".into()))?;
+        Ok(People {
+            health_system,
+            manufacturer,
+            coordinator,
+            password: password.into(),
+        })
+    }
+
+    /// The password the people sign with (re-entered for signed actions).
+    pub fn password(&self) -> &str {
+        &self.password
+    }
+
     pub(super) async fn of_demo(app: &App) -> Result<People, AppError> {
         use Role::*;
         let mut lakeshore: BTreeMap<Role, Vec<Caller>> = BTreeMap::new();
@@ -54,11 +83,7 @@ impl People {
             let email = format!("{}@helixa.example", role.as_str().replace('_', "."));
             helixa.insert(role, user(app, &email).await?);
         }
-        Ok(People {
-            coordinator: user(app, "coordinator@lakeshore.example").await?,
-            lakeshore,
-            helixa,
-        })
+        People::new(lakeshore, helixa, super::DEMO_PASSWORD)
     }
 
     /// Someone of the role on the step's side who is not among `not` (user ids).
@@ -66,9 +91,9 @@ impl People {
         let manufacturer = step.kind == StepKind::ReleaseDecision
             || !role.allowed_in(cellpath_domain::OrgKind::HealthSystem);
         let found = if manufacturer {
-            self.helixa.get(&role).into_iter().collect::<Vec<_>>()
+            self.manufacturer.get(&role).into_iter().collect::<Vec<_>>()
         } else {
-            self.lakeshore
+            self.health_system
                 .get(&role)
                 .map(|v| v.iter().collect())
                 .unwrap_or_default()
@@ -87,16 +112,16 @@ impl People {
 /// The second nurse of Lakeshore's inpatient unit, made by the demo's case section.
 pub(super) const SECOND_NURSE: &str = "nurse.nights@lakeshore.example";
 
-/// What a demo case's labels read: the collection's DIN and each unit's lot number, numbered
-/// by the case's place among the demo's cases.
-pub(super) struct Labels {
+/// What a case's labels read: the collection's DIN, the manufacturer's order and each unit's
+/// lot number, numbered by the case's place among the cases driven.
+pub struct Labels {
     pub din: String,
     pub order: String,
     pub lots: BTreeMap<String, String>,
 }
 
 impl Labels {
-    pub(super) fn numbered(n: usize) -> Labels {
+    pub fn numbered(n: usize) -> Labels {
         Labels {
             // W1234: an example facility identification number (DOMAIN.md); 26: the year.
             din: format!("W1234 26 {:06}", 200 + n),
@@ -116,7 +141,7 @@ impl Labels {
 
 /// A turn taken differently from the careful path.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Twist {
+pub enum Twist {
     /// The courier's first scan reads another patient's bag (refused, a deviation on record).
     ScanMismatch,
     /// The shipment arrives with a temperature excursion.
@@ -136,6 +161,56 @@ pub(super) async fn next(
     twists: &[Twist],
     stop: Option<&str>,
 ) -> Result<Option<String>, AppError> {
+    let Some(next) = plan_next(app, people, case_id, labels, twists, stop).await? else {
+        return Ok(None);
+    };
+    for action in next.actions {
+        let done = app
+            .act_on_case(
+                &action.by,
+                case_id,
+                action.input,
+                &people.password,
+                None,
+                None,
+            )
+            .await;
+        if !action.refused {
+            done?;
+        }
+    }
+    Ok(Some(next.step))
+}
+
+/// The next open step of a case as its people take it: the actions in order, each by whom.
+pub struct NextStep {
+    /// The step's key.
+    pub step: String,
+    /// The labels added as they come to exist and the benefits verified before consent, then
+    /// the step itself (after a twist's scan of the wrong bag, which the engine refuses).
+    pub actions: Vec<Planned>,
+}
+
+/// One action of a step, by the person who takes it.
+pub struct Planned {
+    pub by: Caller,
+    pub input: CaseInput,
+    /// A twist's wrong scan: refused by the engine (a deviation written), not a failure.
+    pub refused: bool,
+}
+
+/// Plan the next open step of the case, unless it is `stop`, as `next` does it: `None` when
+/// nothing is to be done (the case is done, stopped or on hold, or `stop` is next). Nothing is
+/// written; each action is meant to be sent in order, the signed ones with the people's
+/// password.
+pub async fn plan_next(
+    app: &App,
+    people: &People,
+    case_id: &str,
+    labels: &Labels,
+    twists: &[Twist],
+    stop: Option<&str>,
+) -> Result<Option<NextStep>, AppError> {
     let (loaded, _) = app.load_case(&people.coordinator, case_id).await?;
     if loaded.case.status != CaseStatus::Active {
         return Ok(None);
@@ -205,10 +280,13 @@ pub(super) async fn next(
         }
         _ => Vec::new(),
     };
+    let mut actions = Vec::new();
     for (role, input) in pre {
-        let by = people.one(&step, role, &[])?;
-        app.act_on_case(by, case_id, input, super::DEMO_PASSWORD, None, None)
-            .await?;
+        actions.push(Planned {
+            by: people.one(&step, role, &[])?.clone(),
+            input,
+            refused: false,
+        });
     }
     let current = case.current(&step.key);
     let first = !current.is_some_and(|a| a.is_begun());
@@ -304,11 +382,12 @@ pub(super) async fn next(
                     }),
                     temperature: Temperature::InRange,
                 };
-                let by = people.one(&step, role, &[])?;
                 // Refused, with the mismatch written as a deviation: the courier scans again.
-                let _ = app
-                    .act_on_case(by, case_id, other, super::DEMO_PASSWORD, None, None)
-                    .await;
+                actions.push(Planned {
+                    by: people.one(&step, role, &[])?.clone(),
+                    input: other,
+                    refused: true,
+                });
             }
             let temperature = if key == "shipment" && twists.contains(&Twist::Excursion) {
                 Temperature::Excursion {
@@ -448,8 +527,13 @@ pub(super) async fn next(
             },
         ),
     };
-    let by = people.one(&step, role, &not)?;
-    app.act_on_case(by, case_id, input, super::DEMO_PASSWORD, None, None)
-        .await?;
-    Ok(Some(step.key))
+    actions.push(Planned {
+        by: people.one(&step, role, &not)?.clone(),
+        input,
+        refused: false,
+    });
+    Ok(Some(NextStep {
+        step: step.key,
+        actions,
+    }))
 }

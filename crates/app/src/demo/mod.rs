@@ -14,7 +14,7 @@
 mod adverse_events;
 mod cases;
 mod contracting;
-mod drive;
+pub mod drive;
 mod history;
 mod organizations;
 mod programs;

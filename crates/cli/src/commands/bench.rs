@@ -99,7 +99,8 @@ async fn fixture(url: &str) -> anyhow::Result<Fixture> {
     })
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+/// The `p` quantile of sorted latencies, in milliseconds (0 for none).
+pub(super) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

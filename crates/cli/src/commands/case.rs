@@ -1,4 +1,4 @@
-//! `cellpath case list|show`: patients' cases as the operator sees them — the pseudonym view
+//! `cellpath case list|show` (and `case bench`, in `case_bench.rs`): patients' cases as the operator sees them — the pseudonym view
 //! (pseudonym, initials, birth year, where the case stands, its timeline), never a name.
 
 use super::{open_app, print_json, print_table};
@@ -19,9 +19,16 @@ pub enum CaseCommand {
         /// The case's id.
         id: String,
     },
+    /// Build a health system of many sites and thousands of cases in a throwaway database
+    /// (SQLite; PostgreSQL too with --postgres-url), then time journey actions (app and API,
+    /// one client and several) and the case page and case list (p50/p99).
+    Bench(super::case_bench::BenchArgs),
 }
 
 pub async fn run(url: &str, json: bool, command: CaseCommand) -> anyhow::Result<ExitCode> {
+    if let CaseCommand::Bench(args) = command {
+        return super::case_bench::run(json, args).await;
+    }
     let app = open_app(url).await?;
     let operator = Caller::system("cli");
     match command {
@@ -82,6 +89,7 @@ pub async fn run(url: &str, json: bool, command: CaseCommand) -> anyhow::Result<
                 }
             }
         }
+        CaseCommand::Bench(_) => unreachable!("handled above"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -61,9 +61,9 @@ struct Figure {
     target_ms: Option<f64>,
 }
 
-const PASSWORD: &str = "bench-password-1234";
+pub(super) const PASSWORD: &str = "bench-password-1234";
 
-async fn health_system(app: &App, name: &str) -> anyhow::Result<String> {
+pub(super) async fn health_system(app: &App, name: &str) -> anyhow::Result<String> {
     let op = Caller::system("bench");
     let hs = app
         .create_organization(
@@ -80,7 +80,7 @@ async fn health_system(app: &App, name: &str) -> anyhow::Result<String> {
 }
 
 /// Sites `range` of a health system, coded `{code}-S{k}`.
-async fn add_sites(
+pub(super) async fn add_sites(
     app: &App,
     hs: &str,
     name: &str,
@@ -108,7 +108,7 @@ async fn add_sites(
 
 /// An active partnership of Helixa with the health system for Vantacel; with its central
 /// agreements executed when `execute`. Returns the partnership and the MSA's id.
-async fn partnership(
+pub(super) async fn partnership(
     app: &App,
     helixa: &str,
     hs: &str,
@@ -148,35 +148,106 @@ async fn partnership(
             "terms_and_conditions",
             "data_protection",
         ] {
-            let a = app
-                .create_agreement(
-                    &op,
-                    &p.id,
-                    AgreementInput {
-                        kind: kind.into(),
-                        scope: "health_system".into(),
-                        site_id: None,
-                        coverage: None,
-                        owner_manufacturer: None,
-                        owner_health_system: None,
-                    },
-                    None,
-                )
-                .await?
-                .fresh()?;
-            let a = app
-                .set_agreement_dates(&op, &a.id, a.version, "2026-01-15", "", None)
-                .await?
-                .fresh()?;
-            app.move_agreement(&op, &a.id, a.version, "executed", None)
-                .await?
-                .fresh()?;
+            let a = execute_agreement(app, &p.id, kind).await?;
             if kind == "master_service_agreement" {
-                msa = Some(a.id);
+                msa = Some(a);
             }
         }
     }
     Ok((p.id, msa))
+}
+
+/// An agreement of the kind at health-system scope (covering all sites), in effect from
+/// 2026-01-15 with no end, executed; its id.
+pub(super) async fn execute_agreement(
+    app: &App,
+    partnership: &str,
+    kind: &str,
+) -> anyhow::Result<String> {
+    let op = Caller::system("bench");
+    let a = app
+        .create_agreement(
+            &op,
+            partnership,
+            AgreementInput {
+                kind: kind.into(),
+                scope: "health_system".into(),
+                site_id: None,
+                coverage: None,
+                owner_manufacturer: None,
+                owner_health_system: None,
+            },
+            None,
+        )
+        .await?
+        .fresh()?;
+    let a = app
+        .set_agreement_dates(&op, &a.id, a.version, "2026-01-15", "", None)
+        .await?
+        .fresh()?;
+    app.move_agreement(&op, &a.id, a.version, "executed", None)
+        .await?
+        .fresh()?;
+    Ok(a.id)
+}
+
+/// The site's map for the program started by the health system's `sides[0]` and signed by
+/// both sides (`PASSWORD`), as a site on its way to authorization has it.
+pub(super) async fn sign_site_map(
+    app: &App,
+    sides: [&Caller; 2],
+    partnership: &str,
+    site: &str,
+    program: &str,
+) -> anyhow::Result<()> {
+    let v = app
+        .start_site_map(sides[0], partnership, site, program, None, None)
+        .await?
+        .fresh()?;
+    for who in sides {
+        app.sign_site_map(
+            who,
+            &v.id,
+            cellpath_ledger::Meaning::Approved,
+            PASSWORD,
+            None,
+        )
+        .await?
+        .fresh()?;
+    }
+    Ok(())
+}
+
+/// The server started in-process on a local port, without the jobs worker: the measured
+/// requests share the machine with nothing else.
+pub(super) struct LocalServer {
+    pub base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl LocalServer {
+    pub(super) async fn start(app: &App) -> anyhow::Result<LocalServer> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(cellpath_server::serve_with(
+            app.clone(),
+            listener,
+            async move {
+                let _ = stopped.await;
+            },
+            cellpath_server::Worker::Off,
+        ));
+        Ok(LocalServer { base, stop, handle })
+    }
+
+    /// Stop accepting, let the requests in flight finish, and wait for the server to end.
+    pub(super) async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.handle.await??;
+        Ok(())
+    }
 }
 
 /// The median, smallest and largest of `runs` timings (milliseconds) of `f`, after one
@@ -282,19 +353,9 @@ async fn measure(
     }
     let program = app.partnership(&op, &big_p).await?.programs[0].clone();
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    // Without the worker: the measured requests share the machine with nothing else, and the
-    // contracting write below runs its review job itself.
-    let server = tokio::spawn(cellpath_server::serve_with(
-        app.clone(),
-        listener,
-        async move {
-            let _ = stop_rx.await;
-        },
-        cellpath_server::Worker::Off,
-    ));
+    // Without the worker: the contracting write below runs its review job itself.
+    let server = LocalServer::start(&app).await?;
+    let base = server.base.clone();
 
     // Two stages: half of each network, then all of it; the difference is the growth.
     let halves = [
@@ -322,21 +383,7 @@ async fn measure(
             .await?;
         let new_codes: Vec<String> = (built_s..sites).map(|k| format!("REG-S{k}")).collect();
         for site in all_sites.iter().filter(|s| new_codes.contains(&s.code)) {
-            let v = app
-                .start_site_map(pharmacy, &big_p, &site.id, &program, None, None)
-                .await?
-                .fresh()?;
-            for who in [pharmacy, quality] {
-                app.sign_site_map(
-                    who,
-                    &v.id,
-                    cellpath_ledger::Meaning::Approved,
-                    PASSWORD,
-                    None,
-                )
-                .await?
-                .fresh()?;
-            }
+            sign_site_map(&app, [pharmacy, quality], &big_p, &site.id, &program).await?;
         }
         app.run_due_jobs().await?;
         (built_p, built_s) = (partnerships, sites);
@@ -401,8 +448,7 @@ async fn measure(
     out.extend(stages.into_iter().flatten());
     out.extend(growth);
 
-    let _ = stop_tx.send(());
-    server.await??;
+    server.stop().await?;
     app.close().await;
     Ok(())
 }

@@ -521,3 +521,110 @@ async fn registry_forms_over_the_api_within_each_readers_view() {
         s.shutdown().await;
     }
 }
+
+/// `cellpath case bench` at a tiny size (2 sites, 6 cases, 1 run of each page) builds its
+/// network and cases through the commands and answers every figure in its JSON, on SQLite and,
+/// when a server is named, PostgreSQL. The numbers depend on the machine and are not asserted;
+/// that each was measured on something (actions done, pages loaded) is.
+#[test]
+fn the_case_bench_runs_at_a_tiny_size_and_reports_every_figure() {
+    use crate::support::{cellpath, stderr, stdout};
+    let pg = std::env::var("CELLPATH_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let mut args = vec![
+        "--json",
+        "case",
+        "bench",
+        "--sites",
+        "2",
+        "--cases",
+        "6",
+        "--runs",
+        "1",
+        "--actions",
+        "3",
+        "--clients",
+        "2",
+        "--builders",
+        "2",
+    ];
+    if let Some(url) = &pg {
+        args.extend(["--postgres-url", url]);
+    }
+    let out = cellpath(&args, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reports: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let databases: Vec<&str> = reports
+        .iter()
+        .map(|r| r["database"].as_str().unwrap())
+        .collect();
+    let expected: &[&str] = if pg.is_some() {
+        &["sqlite", "postgres"]
+    } else {
+        &["sqlite"]
+    };
+    assert_eq!(databases, expected);
+    let positive = |v: &Value, key: &str| {
+        let x = v[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{key} missing in {v}"));
+        assert!(x > 0.0, "{key} is {x} in {v}");
+    };
+    for r in &reports {
+        assert_eq!(
+            (r["sites"].as_u64(), r["cases"].as_u64()),
+            (Some(2), Some(6))
+        );
+        let build = &r["build"];
+        for key in [
+            "network_seconds",
+            "cases_seconds",
+            "total_seconds",
+            "writes_per_second",
+        ] {
+            positive(build, key);
+        }
+        assert_eq!(build["authorized_sites"], 2, "{build}");
+        assert_eq!(build["builders"], 2, "{build}");
+        assert!(build["actions"].as_u64().is_some(), "{build}");
+        let actions = r["actions"].as_array().unwrap();
+        let configurations: Vec<(&str, u64)> = actions
+            .iter()
+            .map(|t| (t["path"].as_str().unwrap(), t["clients"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(
+            configurations,
+            [("app", 1), ("app", 2), ("api", 1), ("api", 2)]
+        );
+        for t in actions {
+            assert!(t["actions"].as_u64().unwrap() >= 3, "{t}");
+            for key in ["seconds", "per_second", "p50_ms", "p99_ms"] {
+                positive(t, key);
+            }
+        }
+        let pages: Vec<(&str, &str)> = r["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                assert_eq!(l["runs"], 1, "{l}");
+                for key in ["p50_ms", "p99_ms", "max_ms"] {
+                    positive(l, key);
+                }
+                (l["what"].as_str().unwrap(), l["path"].as_str().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            pages,
+            [
+                ("case", "app"),
+                ("case", "api"),
+                ("case", "page"),
+                ("site case list", "app"),
+                ("site case list", "api"),
+                ("site case list", "page"),
+            ]
+        );
+    }
+}
