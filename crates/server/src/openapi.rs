@@ -773,8 +773,17 @@ fn step() -> Value {
                             "follow_up",
                             list_of(object(
                                 &["form", "due_days"],
-                                &[("form", text()), ("due_days", u32_schema())],
+                                &[
+                                    ("form", text()),
+                                    ("due_days", u32_schema()),
+                                    ("opens_days", u32_schema()),
+                                    ("closes_days", u32_schema()),
+                                ],
                             )),
+                        ),
+                        (
+                            "track",
+                            json!({ "enum": words::<FollowUpTrack>(), "description": "the registry follow-up track a follow-up step states" }),
                         ),
                         ("visits", list_of(u32_schema())),
                         ("scan", json!({ "type": "boolean" })),

@@ -468,7 +468,12 @@ pub(super) async fn over_time(
                 Until::AsFarAsTime => None,
             };
             match next(app, &people, id, labels, twists, stop).await? {
-                Some(done) => queue.push(Reverse((t + gap_after(&done, twists), i))),
+                Some(done) => {
+                    if done == "consent" {
+                        record_consent(app, &people.coordinator, id).await?;
+                    }
+                    queue.push(Reverse((t + gap_after(&done, twists), i)))
+                }
                 None => {
                     let last = match until {
                         Until::Hold(_, reason) => Some(CaseInput::Hold {

@@ -338,7 +338,7 @@ async fn a_case_records_consent_against_the_active_version_and_not_a_retired_one
             .remove(0);
         let consent = |id: &str| CaseInput::RecordConsent {
             consent_version_id: id.to_string(),
-            consented_by: ConsentGiver::Representative,
+            consented_by: ConsentGiver::LegallyAuthorizedRepresentative,
             signed_on: today(&app).as_str().into(),
             witness: "Marta Keel, RN".into(),
         };
@@ -404,7 +404,11 @@ async fn a_case_records_consent_against_the_active_version_and_not_a_retired_one
                 recorded.consented_by,
                 recorded.witness.as_deref()
             ),
-            (2, ConsentGiver::Representative, Some("Marta Keel, RN"))
+            (
+                2,
+                ConsentGiver::LegallyAuthorizedRepresentative,
+                Some("Marta Keel, RN")
+            )
         );
         // A manufacturer's role with the pseudonym view sees the version, not the witness.
         let helixa = as_user(&app, "contracts@helixa.example").await;

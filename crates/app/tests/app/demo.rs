@@ -149,7 +149,7 @@ async fn the_demo_for_people_has_cases_at_every_stage(app: &cellpath_app::App, l
     assert!(cases.len() >= 30, "{}: {} cases", label, cases.len());
     let mut stages = BTreeSet::new();
     let (mut held, mut cancelled, mut deviations) = (0, 0, 0);
-    let (mut graded, mut overdue, mut submitted) = (0, 0, 0);
+    let (mut graded, mut overdue, mut submitted, mut consented) = (0, 0, 0, 0);
     let mut timelines = String::new();
     for c in &cases {
         let view = app.case(&coordinator, &c.id).await.unwrap();
@@ -159,6 +159,7 @@ async fn the_demo_for_people_has_cases_at_every_stage(app: &cellpath_app::App, l
             _ => {}
         }
         deviations += view.deviations;
+        consented += usize::from(view.consent.is_some());
         graded += view.adverse_events.iter().filter(|e| e.grade > 0).count();
         for form in view.registry.iter().flat_map(|r| &r.forms) {
             match form.status {
@@ -194,6 +195,7 @@ async fn the_demo_for_people_has_cases_at_every_stage(app: &cellpath_app::App, l
     );
     assert!(deviations >= 7, "{}: {deviations} deviations", label);
     assert!(graded >= 2, "{label}: {graded} graded adverse events");
+    assert!(consented >= 25, "{label}: {consented} consents recorded");
     assert!(
         overdue >= 1 && submitted >= 1,
         "{label}: {overdue} registry forms overdue, {submitted} submitted"

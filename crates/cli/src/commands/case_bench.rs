@@ -325,12 +325,39 @@ async fn network(app: &App, args: &BenchArgs, database: &str) -> anyhow::Result<
             let (app, partnership, program, sites, [contracts, onboarding, pharmacy, quality]) =
                 &*shared;
             let site = &sites[k];
-            for (who, deliverable, evidence) in [
-                (
+            // The consent item rests on the site's active consent version (a form with its
+            // manufacturing-failure section), not on a record by hand.
+            let text = "If your cells cannot be made into Vantacel, or the product does not meet its release specification, your care team will tell you and discuss a second collection or other treatment.";
+            let uploaded = app
+                .upload(
                     contracts,
-                    "consent_with_failure_language",
-                    "Consent version 2 states what happens if manufacturing fails.",
-                ),
+                    "Vantacel informed consent.txt",
+                    format!("Informed consent\n\n{text}\n{site}").as_bytes(),
+                )
+                .await?;
+            let version = app
+                .create_consent_version(
+                    contracts,
+                    site,
+                    cellpath_app::consent::NewConsentVersion {
+                        program_id: program.clone(),
+                        document_sha256: uploaded.sha256,
+                        document_name: uploaded.name,
+                        effective_on: "2026-01-20".into(),
+                        sections: vec![cellpath_app::consent::SectionInput {
+                            kind: "manufacturing_failure".into(),
+                            heading: "If your cells cannot be made into Vantacel".into(),
+                            text: text.into(),
+                        }],
+                    },
+                    None,
+                )
+                .await?
+                .fresh()?;
+            app.activate_consent_version(contracts, &version.id, Some(version.version), None)
+                .await?
+                .fresh()?;
+            for (who, deliverable, evidence) in [
                 (
                     contracts,
                     "release_exception_protocol",

@@ -395,7 +395,7 @@ async fn registry_forms_over_the_api_within_each_readers_view() {
         let coordinator = s.token("coordinator@lakeshore.example").await;
         let (_, listed) = get(&s, &coordinator, &format!("/api/v1/sites/{site}/cases")).await;
         let listed: Value = serde_json::from_str(&listed).unwrap();
-        let case = listed
+        let case = listed["items"]
             .as_array()
             .unwrap()
             .iter()

@@ -51,9 +51,9 @@ async fn every_label_decodes_to_its_identifier_with_a_standard_decoder() {
     let cases = s
         .get_json(&format!("/api/v1/sites/{site}/cases"), &token)
         .await;
-    let case = cases
+    let case = cases["items"]
         .as_array()
-        .expect("a list of cases")
+        .expect("a page of cases")
         .iter()
         .find(|c| c["pseudonym"] == "VAN-LUH-MAIN-0007")
         .expect("the demo's case back from the manufacturer")["id"]

@@ -65,6 +65,7 @@ pub fn scope(method: &str, path: &str) -> Scope {
         (_, p)
             if p.starts_with("/cases/{id}")
                 || p == "/sites/{id}/cases"
+                || p == "/sites/{id}/registry-forms"
                 || p == "/partnerships/{id}/cases" =>
         {
             Patient

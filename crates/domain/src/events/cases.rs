@@ -397,7 +397,7 @@ vocabulary!(
     /// (never by name: the partnership's ledger knows the patient only by pseudonym).
     ConsentGiver, "who consented" {
         Patient => "patient",
-        Representative => "legally_authorized_representative",
+        LegallyAuthorizedRepresentative => "legally_authorized_representative",
     }
 );
 
@@ -406,7 +406,7 @@ impl ConsentGiver {
     pub fn label(self) -> &'static str {
         match self {
             ConsentGiver::Patient => "the patient",
-            ConsentGiver::Representative => "a legally authorized representative",
+            ConsentGiver::LegallyAuthorizedRepresentative => "a legally authorized representative",
         }
     }
 }

@@ -857,7 +857,7 @@ fn the_audit_fails_on_an_inconsistent_log() {
 fn the_random_runs_reach_every_situation_the_property_is_about() {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    let runs = 200;
+    let runs = 400;
     for i in 0..runs {
         let ops = prop::collection::vec(op(), 1..160)
             .new_tree(&mut runner)
