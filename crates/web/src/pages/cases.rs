@@ -53,12 +53,7 @@ pub async fn list(
     Path(site_id): Path<String>,
     Query(q): Query<CasesQuery>,
 ) -> Result<Response, WebError> {
-    let offset = q
-        .offset
-        .as_deref()
-        .and_then(|t| t.trim().parse::<i64>().ok())
-        .filter(|o| *o >= 0)
-        .unwrap_or(0);
+    let offset = super::offset_of(q.offset.as_deref());
     render_list(
         &ctx,
         &site_id,

@@ -3,7 +3,7 @@
 //! check that re-hashes the stored bytes; and a form on each event to e-sign it with a stated
 //! meaning and the password re-entered (21 CFR Part 11).
 
-use super::see_other;
+use super::{offset_of, see_other};
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels::{self, Tone, badge};
@@ -31,12 +31,6 @@ pub struct LedgerQuery {
     offset: Option<String>,
     verify: Option<String>,
     notice: Option<String>,
-}
-
-fn offset_of(text: Option<&str>) -> i64 {
-    text.and_then(|t| t.trim().parse::<i64>().ok())
-        .filter(|o| *o >= 0)
-        .unwrap_or(0)
 }
 
 /// A sign form that came back with errors, to show on its event.

@@ -41,6 +41,13 @@ pub struct NoticeQuery {
     pub notice: Option<String>,
 }
 
+/// A list's `?offset=`: anything but a whole number from 0 is the first page.
+pub fn offset_of(text: Option<&str>) -> i64 {
+    text.and_then(|t| t.trim().parse::<i64>().ok())
+        .filter(|o| *o >= 0)
+        .unwrap_or(0)
+}
+
 /// After a successful POST: 303 to the page to show (so a reload does not post again).
 pub fn see_other(path: &str) -> Response {
     Redirect::to(path).into_response()

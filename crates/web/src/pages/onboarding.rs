@@ -119,12 +119,7 @@ fn pager(pipeline: &Pipeline) -> Markup {
 /// `/onboarding?offset=…`: the organization's pipeline, a page of partnerships at a time.
 pub async fn pipeline(ctx: Ctx, Query(q): Query<PipelineQuery>) -> Result<Response, WebError> {
     let today = today(&ctx);
-    let offset = q
-        .offset
-        .as_deref()
-        .and_then(|t| t.trim().parse::<i64>().ok())
-        .filter(|o| *o >= 0)
-        .unwrap_or(0);
+    let offset = super::offset_of(q.offset.as_deref());
     let page = cellpath_app::records::page(Some(PIPELINE_PAGE), Some(offset))?;
     let pipeline = ctx
         .app
