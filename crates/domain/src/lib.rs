@@ -5,6 +5,7 @@
 #[macro_use]
 mod vocabulary;
 
+pub mod capacity;
 pub mod consent;
 pub mod contracting;
 pub mod documents;
