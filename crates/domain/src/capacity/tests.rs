@@ -45,17 +45,15 @@ fn reserve(req: &BookingRequest, c: &Chain) -> Reserved {
 
 const TODAY: &str = "2027-01-04";
 
+/// The earliest chain for a site's request with nothing booked yet.
+fn first(cap: &Capacity, site: &str, on: &str) -> Chain {
+    earliest_chain(cap, &Booked::default(), &request(site, on), &d(TODAY), 90).unwrap()
+}
+
 #[test]
 fn the_asked_day_with_room_is_booked_with_the_days_that_follow_from_it() {
     let cap = capacity();
-    let chain = earliest_chain(
-        &cap,
-        &Booked::default(),
-        &request("s1", "2027-01-11"),
-        &d(TODAY),
-        90,
-    )
-    .unwrap();
+    let chain = first(&cap, "s1", "2027-01-11");
     assert_eq!(
         chain,
         Chain {
@@ -74,14 +72,7 @@ fn the_asked_day_with_room_is_booked_with_the_days_that_follow_from_it() {
 fn a_site_farther_away_gets_its_own_transit_days() {
     let mut cap = capacity();
     cap.lead.transit_days_by_site.insert("far".into(), 5);
-    let chain = earliest_chain(
-        &cap,
-        &Booked::default(),
-        &request("far", "2027-01-11"),
-        &d(TODAY),
-        90,
-    )
-    .unwrap();
+    let chain = first(&cap, "far", "2027-01-11");
     assert_eq!(chain.arrives_on, d("2027-02-02"));
     assert_eq!(chain.expected_infusion_on, d("2027-02-05"));
 }
@@ -130,14 +121,7 @@ fn closed_days_take_neither_a_collection_nor_a_start() {
     cap.closed = [d("2027-01-11"), d("2027-01-15"), d("2027-01-16")]
         .into_iter()
         .collect();
-    let chain = earliest_chain(
-        &cap,
-        &Booked::default(),
-        &request("s1", "2027-01-11"),
-        &d(TODAY),
-        90,
-    )
-    .unwrap();
+    let chain = first(&cap, "s1", "2027-01-11");
     // The 11th is closed; from the 12th manufacturing could start the 15th–17th: the 17th.
     assert_eq!(
         (chain.apheresis_on, chain.manufacturing_on),
@@ -169,14 +153,7 @@ fn a_used_up_monthly_allocation_moves_the_start_to_the_next_month() {
 #[test]
 fn a_day_in_the_past_is_never_offered_and_a_full_horizon_says_to_waitlist() {
     let cap = capacity();
-    let past = earliest_chain(
-        &cap,
-        &Booked::default(),
-        &request("s1", "2026-12-01"),
-        &d(TODAY),
-        90,
-    )
-    .unwrap();
+    let past = first(&cap, "s1", "2026-12-01");
     assert_eq!(past.apheresis_on, d(TODAY));
 
     let mut all_closed = capacity();
