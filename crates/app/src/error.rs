@@ -201,6 +201,21 @@ const DUPLICATES: &[(&str, &str, &str)] = &[
         "",
         "another case was opened at this site for this program at the same moment; try again",
     ),
+    (
+        "consent_versions",
+        "",
+        "another consent version for this program was added or made active at the same moment; reload and try again",
+    ),
+    (
+        "bookings",
+        "",
+        "this case already has a booking in play; cancel it before asking for another day",
+    ),
+    (
+        "slot_reservations",
+        "",
+        "that slot was taken at the same moment by another booking; choose the chain again",
+    ),
     // Enqueueing does nothing on this conflict; the message is for a change to that.
     (
         "jobs",
@@ -251,28 +266,14 @@ fn duplicate(constraint: &str) -> AppError {
 mod tests {
     use super::*;
 
-    const MIGRATIONS: &[&str] = &[
-        include_str!("../../store/migrations/0001_foundation.sql"),
-        include_str!("../../store/migrations/0002_programs.sql"),
-        include_str!("../../store/migrations/0003_refinement_readiness.sql"),
-        include_str!("../../store/migrations/0004_one_open_gap.sql"),
-        include_str!("../../store/migrations/0005_contracting.sql"),
-        include_str!("../../store/migrations/0006_expiry_reminders.sql"),
-        include_str!("../../store/migrations/0007_deliverable_revocation.sql"),
-        include_str!("../../store/migrations/0008_signing_lockout.sql"),
-        include_str!("../../store/migrations/0009_jobs.sql"),
-        include_str!("../../store/migrations/0010_site_map_signatures.sql"),
-        include_str!("../../store/migrations/0011_cases.sql"),
-    ];
-
     /// Every unique key of the schema as (table, columns, index name if it has one).
     fn unique_keys() -> Vec<(String, Vec<String>, Option<String>)> {
         let mut out = Vec::new();
-        for sql in MIGRATIONS {
+        for sql in cellpath_store::migrate::texts() {
             let mut table = String::new();
             for line in sql.lines().map(str::trim) {
                 let words: Vec<&str> = line
-                    .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',')
+                    .split(|c: char| c.is_whitespace() || "(),;".contains(c))
                     .filter(|w| !w.is_empty())
                     .collect();
                 if line.starts_with("CREATE TABLE") {

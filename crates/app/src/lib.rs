@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod bench;
+pub mod bookings;
 pub mod cases;
 pub mod clock;
 pub mod consent;

@@ -107,7 +107,7 @@ fn content_hash(map: &Value) -> Result<String, AppError> {
 }
 
 impl App {
-    async fn program_checked(
+    pub(crate) async fn program_checked(
         &self,
         caller: &Caller,
         id: &str,

@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod bookings;
 pub mod cases;
 mod consent;
 pub mod contracting;
@@ -27,6 +28,7 @@ mod write;
 
 pub use audit::*;
 pub use auth::*;
+pub use bookings::{Booking, ProgramCapacity};
 pub use cases::{CaseEventRow, CaseRow, FormsAt, Patient, RegistryFormRow};
 pub use consent::ConsentVersion;
 pub use contracting::{

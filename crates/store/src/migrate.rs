@@ -72,7 +72,17 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_list",
         include_str!("../migrations/0016_case_list.sql"),
     ),
+    (
+        23,
+        "bookings",
+        include_str!("../migrations/0023_bookings.sql"),
+    ),
 ];
+
+/// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).
+pub fn texts() -> impl Iterator<Item = &'static str> {
+    MIGRATIONS.iter().map(|(_, _, sql)| *sql)
+}
 
 /// A short fingerprint of every migration's text, naming test template databases so a
 /// template made by an older schema is never reused.

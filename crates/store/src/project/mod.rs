@@ -267,6 +267,7 @@ pub(crate) async fn project(
         || crate::readiness::project::project(tx, event).await?
         || crate::contracting::project::project(tx, event).await?
         || crate::consent::project::project(tx, event).await?
+        || crate::bookings::project::project(tx, event).await?
         || crate::cases::project::project(tx, event, hash).await?;
     if !projected {
         return Err(invalid(event, "unknown event type"));
@@ -366,6 +367,18 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     (
         "consent_versions",
         "id, partnership_id, site_id, program_id, number, document_name, document_sha256, effective_on, sections, status, activated_on, retired_on, retired_reason, version, created_at, updated_at",
+    ),
+    (
+        "program_capacities",
+        "id, program_id, capacity, version, created_at, updated_at",
+    ),
+    (
+        "bookings",
+        "id, partnership_id, site_id, program_id, case_id, asked_on, status, reason, apheresis_on, apheresis_slot, manufacturing_on, manufacturing_slot, ships_on, arrives_on, expected_infusion_on, version, created_at, updated_at",
+    ),
+    (
+        "slot_reservations",
+        "program_id, kind, day, slot, booking_id",
     ),
     (
         "registry_forms",
