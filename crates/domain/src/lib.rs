@@ -21,6 +21,7 @@ pub mod refinement;
 pub mod registry;
 pub mod toxicity;
 pub mod values;
+pub mod waitlist;
 
 pub use org::{FacilityKind, OrgKind, PartnershipStatus, Role};
 pub use policy::{Action, Decision, Principal, Relation, Resource, ResourceKind, decide};
