@@ -6,6 +6,7 @@ use anyhow::Context;
 use cellpath_app::Caller;
 use cellpath_app::programs::valid_map;
 use cellpath_app::views::Page;
+use cellpath_domain::capacity::Capacity;
 use cellpath_domain::events::programs::MapVersionStatus;
 use cellpath_domain::process_map::{ProcessMap, scan_burden};
 use cellpath_domain::program::ProgramFacts;
@@ -41,6 +42,15 @@ pub enum ProgramCommand {
     Show {
         /// Program id, or MANUFACTURER/PROGRAM by names.
         program: String,
+    },
+    /// Show a program's manufacturing capacity, or set it from a TOML or JSON file with
+    /// --file (slots per day, closed days, lead times, monthly allocations; example:
+    /// docs/examples/capacity.toml).
+    Capacity {
+        /// Program id, or MANUFACTURER/PROGRAM by names.
+        program: String,
+        #[arg(long)]
+        file: Option<PathBuf>,
     },
 }
 
@@ -164,8 +174,61 @@ pub async fn run_program(url: &str, json: bool, cmd: ProgramCommand) -> anyhow::
                 print_table(&["version", "status", "steps", "scan burden", "id"], rows);
             }
         }
+        ProgramCommand::Capacity { program, file } => {
+            let p = find_program(&app, &program).await?;
+            let stated = match file {
+                Some(file) => {
+                    let capacity: Capacity = read_file(&file)?;
+                    let current = app.program_capacity(&op, &p.id).await?;
+                    Some(
+                        app.set_program_capacity(
+                            &op,
+                            &p.id,
+                            capacity,
+                            current.map(|c| c.version),
+                            None,
+                        )
+                        .await?
+                        .fresh()?,
+                    )
+                }
+                None => app.program_capacity(&op, &p.id).await?,
+            };
+            match stated {
+                None if json => print_json(&serde_json::Value::Null)?,
+                None => println!("{} has no stated capacity: nothing can be booked", p.name),
+                Some(c) if json => print_json(&c)?,
+                Some(c) => print_capacity(&p.name, &c.capacity),
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_capacity(program: &str, c: &Capacity) {
+    let l = &c.lead;
+    println!(
+        "{program}: {} apheresis and {} manufacturing slots a day",
+        c.apheresis_slots_per_day, c.manufacturing_slots_per_day
+    );
+    println!(
+        "manufacturing starts {}–{} days after apheresis, takes {} days; transit {} days; infusion {} days after arrival",
+        l.to_start_min_days,
+        l.to_start_max_days,
+        l.manufacturing_days,
+        l.transit_days,
+        l.arrival_to_infusion_days
+    );
+    for (site, days) in &l.transit_days_by_site {
+        println!("transit to site {site}: {days} days");
+    }
+    if !c.closed.is_empty() {
+        let days: Vec<String> = c.closed.iter().map(|d| d.words()).collect();
+        println!("closed: {}", days.join(", "));
+    }
+    for a in &c.allocations {
+        println!("at most {} starts a month for {}", a.per_month, a.scope);
+    }
 }
 
 pub async fn run_map(url: &str, json: bool, cmd: MapCommand) -> anyhow::Result<ExitCode> {

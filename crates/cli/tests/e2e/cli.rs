@@ -439,6 +439,71 @@ async fn requirements_come_from_a_file_and_unknown_capabilities_are_refused() {
 }
 
 #[tokio::test]
+async fn a_programs_capacity_is_set_from_a_file_shown_and_a_bad_one_refused_by_field() {
+    let db = demo_db().await;
+    let url = db.url.as_str();
+    let program = "Helixa Therapeutics/Vantacel";
+    let out = cellpath_on(url, &["program", "capacity", program], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("no stated capacity"),
+        "{}",
+        stdout(&out)
+    );
+
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/capacity.toml"
+    );
+    let out = cellpath_on(
+        url,
+        &["program", "capacity", program, "--file", example],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown = stdout(&out);
+    for words in [
+        "Vantacel: 2 apheresis and 1 manufacturing slots a day",
+        "manufacturing starts 2–5 days after apheresis, takes 16 days",
+        "closed: 24 December 2026, 25 December 2026",
+    ] {
+        assert!(shown.contains(words), "{words:?} in {shown}");
+    }
+    let out = cellpath_on(url, &["--json", "program", "capacity", program], None);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["capacity"]["lead"]["manufacturing_days"], 16);
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(example)
+            .unwrap()
+            .replace("to_start_min_days = 2", "to_start_min_days = 9"),
+    )
+    .unwrap();
+    let out = cellpath_on(
+        url,
+        &[
+            "program",
+            "capacity",
+            program,
+            "--file",
+            bad.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out)
+            .contains("lead.to_start_max_days: must be at least to_start_min_days (9), not 5"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test]
 async fn the_gate_from_the_command_line_exits_zero_only_when_authorized() {
     let db = TestDb::sqlite().await;
     let app = seed_demo(&db).await;
