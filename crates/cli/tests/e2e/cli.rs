@@ -410,15 +410,7 @@ async fn requirements_come_from_a_file_and_unknown_capabilities_are_refused() {
         "{}",
         stdout(&out)
     );
-    let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("bad.toml");
-    std::fs::write(
-        &bad,
-        std::fs::read_to_string(example)
-            .unwrap()
-            .replace("validated_thaw_device", "helipad"),
-    )
-    .unwrap();
+    let (_dir, bad) = altered_copy(example, "validated_thaw_device", "helipad");
     let out = cellpath_on(
         url,
         &[
@@ -474,15 +466,7 @@ async fn a_programs_capacity_is_set_from_a_file_shown_and_a_bad_one_refused_by_f
     assert_eq!(json["version"], 1);
     assert_eq!(json["capacity"]["lead"]["manufacturing_days"], 16);
 
-    let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("bad.toml");
-    std::fs::write(
-        &bad,
-        std::fs::read_to_string(example)
-            .unwrap()
-            .replace("to_start_min_days = 2", "to_start_min_days = 9"),
-    )
-    .unwrap();
+    let (_dir, bad) = altered_copy(example, "to_start_min_days = 2", "to_start_min_days = 9");
     let out = cellpath_on(
         url,
         &[
@@ -992,4 +976,14 @@ fn simulate_cashflow_prints_terms_for_people_and_json_for_machines() {
         err.contains("payer.share: the payers' shares sum to 1.1"),
         "{err}"
     );
+}
+
+/// A copy of an example file with one text replaced, in a directory kept while `_dir` lives.
+fn altered_copy(example: &str, from: &str, to: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(example).unwrap();
+    assert!(text.contains(from), "{from:?} in {example}");
+    std::fs::write(&path, text.replace(from, to)).unwrap();
+    (dir, path)
 }
