@@ -24,11 +24,6 @@ pub struct RecordSignature {
 }
 
 impl RecordSignature {
-    /// Whether it signs the record's creation (rather than a later change, e.g. a revocation).
-    pub fn signs_creation(&self) -> bool {
-        self.event_kind.ends_with(".created")
-    }
-
     /// The signature, as a record shows it, of a row of the ledger's `signatures` on an event
     /// of type `event_kind`.
     pub fn of(row: SignatureRow, event_kind: &str) -> Self {

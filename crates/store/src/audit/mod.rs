@@ -3,8 +3,8 @@
 use crate::decode::word;
 use crate::read::*;
 use crate::{LedgerKind, Store, StoreError};
-use cellpath_ledger::Meaning;
 use cellpath_domain::contracting::AgreementKind;
+use cellpath_ledger::Meaning;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, FromRow, Row};
@@ -309,7 +309,10 @@ impl Store {
                 .cloned()
                 .collect();
             let rows: Vec<(String, String)> = self
-                .rows_in(&format!("SELECT id, name FROM {table} WHERE id IN ({{in}})"), &of_kind)
+                .rows_in(
+                    &format!("SELECT id, name FROM {table} WHERE id IN ({{in}})"),
+                    &of_kind,
+                )
                 .await?;
             out.names.extend(rows);
         }
