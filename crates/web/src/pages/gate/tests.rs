@@ -3,7 +3,7 @@
 //! and its gate page says what is missing; the partnership page lists the agreements; a health
 //! system that is not Helixa's partner gets 404.
 
-use crate::testing::{Answer, Browser, Demo, seeded};
+use crate::testing::{Answer, Browser, Demo, seeded, signature_shown as shown};
 use axum::http::StatusCode;
 use cellpath_domain::contracting::Deliverable;
 
@@ -506,14 +506,7 @@ async fn the_cell_lab_revokes_lapsed_training_with_her_password_and_the_site_is_
     assert!(row.contains(reason), "{row}");
     // Both acts' signatures beside the record: the recording (verified), then the
     // revocation (reviewed) by the cell lab lead.
-    let revocation = demo
-        .app
-        .store()
-        .signatures_in(&pship.id)
-        .await
-        .expect("query")
-        .pop()
-        .expect("the revocation is signed");
+    let revocation = demo.last_signature(&pship.id).await;
     let revoked_by = shown("Ingrid Raman", "reviewed", revocation.signed_at);
     let verified = row
         .find(r#"<span class="meaning">verified</span>"#)
@@ -522,15 +515,6 @@ async fn the_cell_lab_revokes_lapsed_training_with_her_password_and_the_site_is_
     assert!(verified < reviewed, "oldest first: {row}");
     assert!(after.body.contains(r#"class="verdict verdict-no""#));
     assert!(after.body.contains("Suspended since"), "{}", after.body);
-}
-
-/// The signature a record carries, as the page shows it (21 CFR 11.50): the printed name, the
-/// day and minute, the meaning in words.
-fn shown(printed_name: &str, meaning: &str, signed_at: i64) -> String {
-    format!(
-        r#"Signed by <strong class="signer">{printed_name}</strong> · <span class="meaning">{meaning}</span> · {}"#,
-        crate::signatures::signed_at(signed_at).into_string()
-    )
 }
 
 #[tokio::test]
@@ -566,14 +550,7 @@ async fn a_recorded_deliverable_shows_its_signature_and_the_pharmacist_who_signe
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    let signature = demo
-        .app
-        .store()
-        .signatures_in(&north.partnership)
-        .await
-        .expect("query")
-        .pop()
-        .expect("the recording is signed");
+    let signature = demo.last_signature(&north.partnership).await;
     assert_eq!(signature.printed_name, "Caleb Novak");
 
     let after = pharmacist

@@ -324,19 +324,13 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
         .get_saved(&page, Some("readiness-signed-gap"))
         .await;
     // The closed gap shows its signature: the pharmacist's printed name, when, "verified".
-    let signature = demo
-        .app
-        .store()
-        .signatures_in(&gap.partnership_id)
-        .await
-        .expect("query")
-        .pop()
-        .expect("the closing is signed");
+    let signature = demo.last_signature(&gap.partnership_id).await;
     let rows = gap_rows(&shown.body);
     assert!(
-        rows.contains(&format!(
-            r#"Signed by <strong class="signer">Caleb Novak</strong> · <span class="meaning">verified</span> · {}"#,
-            crate::signatures::signed_at(signature.signed_at).into_string()
+        rows.contains(&crate::testing::signature_shown(
+            "Caleb Novak",
+            "verified",
+            signature.signed_at
         )),
         "{rows}"
     );
