@@ -114,7 +114,8 @@ impl FromRow<'_, AnyRow> for SignedEventRow {
 }
 
 /// What the audit trail calls things it names by id: people, sites, facilities, programs,
-/// organizations and partnerships by their names; agreements by their kind and site.
+/// organizations and partnerships by their names, cases by their pseudonyms (what every party
+/// reads of a patient); agreements by their kind and site.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NamesOf {
     pub names: std::collections::HashMap<String, String>,
@@ -137,14 +138,16 @@ impl FromRow<'_, AnyRow> for AgreementName {
     }
 }
 
-/// The tables whose rows the audit trail names, by the prefix of their ids.
-const NAMED: [(&str, &str); 6] = [
-    ("usr_", "users"),
-    ("site_", "sites"),
-    ("fac_", "facilities"),
-    ("prog_", "programs"),
-    ("org_", "organizations"),
-    ("pship_", "partnerships"),
+/// The tables whose rows the audit trail names, by the prefix of their ids, and the column
+/// that names them.
+const NAMED: [(&str, &str, &str); 7] = [
+    ("usr_", "users", "name"),
+    ("site_", "sites", "name"),
+    ("fac_", "facilities", "name"),
+    ("prog_", "programs", "name"),
+    ("org_", "organizations", "name"),
+    ("pship_", "partnerships", "name"),
+    ("case_", "cases", "pseudonym"),
 ];
 
 const EVENT_COLS: &str = "ledger_id, seq, hash, kind, actor, recorded_at, body";
@@ -302,7 +305,7 @@ impl Store {
     /// kind present, however many ids.
     pub async fn names_of(&self, ids: &[String]) -> Result<NamesOf, StoreError> {
         let mut out = NamesOf::default();
-        for (prefix, table) in NAMED {
+        for (prefix, table, name) in NAMED {
             let of_kind: Vec<String> = ids
                 .iter()
                 .filter(|id| id.starts_with(prefix))
@@ -310,7 +313,7 @@ impl Store {
                 .collect();
             let rows: Vec<(String, String)> = self
                 .rows_in(
-                    &format!("SELECT id, name FROM {table} WHERE id IN ({{in}})"),
+                    &format!("SELECT id, {name} AS name FROM {table} WHERE id IN ({{in}})"),
                     &of_kind,
                 )
                 .await?;

@@ -320,11 +320,14 @@ const VOCABULARY_FIELDS: &[&str] = &[
 ];
 
 impl Reading<'_> {
-    /// What an event concerns, when its `id` names something the page knows: the agreement
-    /// (its kind, and the site it binds) an "agreement updated" event changed, the site, user
-    /// or program created or updated.
+    /// What an event concerns, when its `id` (or a case event's `case_id`) names something the
+    /// page knows: the agreement (its kind, and the site it binds) an "agreement updated" event
+    /// changed, the site, user or program created or updated, the case by its pseudonym.
     fn subject(&self, payload: &Value) -> Option<Markup> {
-        let id = payload.get("id")?.as_str()?;
+        let id = payload
+            .get("id")
+            .or_else(|| payload.get("case_id"))?
+            .as_str()?;
         self.named(id).map(|name| html! { "— " (name) })
     }
 
