@@ -20,6 +20,7 @@ use cellpath_app::audit::{EventView, NamesOf, VerifyReport};
 use cellpath_app::signatures::RecordSignature;
 use cellpath_app::views::Page;
 use cellpath_domain::Date;
+use cellpath_domain::contracting::{AgreementKind, Deliverable};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, Signed};
 use maud::{Markup, html};
@@ -358,13 +359,20 @@ impl Reading<'_> {
         let old = payload.get("old").and_then(Value::as_object);
         let new = payload.get("new").and_then(Value::as_object);
         match (old, new) {
+            (Some(_), Some(new)) if new.is_empty() => html! {
+                p.muted.no-change {
+                    "No field changed"
+                    @if let Some(v) = payload.get("version") { "; the record's version moved to " (v.to_string()) }
+                    "."
+                }
+            },
             (Some(old), Some(new)) => html! {
                 table.changes {
                     thead { tr { th { "Field" } th { "Before" } th.arrow { } th { "After" } } }
                     tbody {
                         @for (field, after) in new {
                             tr data-field=(field) {
-                                th scope="row" { (labels::field_name(field)) }
+                                th scope="row" { (field_label(field)) }
                                 td.old { (self.value(field, old.get(field).unwrap_or(&Value::Null))) }
                                 td.arrow aria-label="changed to" { "→" }
                                 td.new { (self.value(field, after)) }
@@ -385,7 +393,7 @@ impl Reading<'_> {
         html! {
             dl.payload {
                 @for (k, v) in pairs {
-                    div data-field=(k) { dt { (labels::field_name(k)) } dd { (self.value(k, v)) } }
+                    div data-field=(k) { dt { (field_label(k)) } dd { (self.value(k, v)) } }
                 }
             }
         }
@@ -443,6 +451,9 @@ impl Reading<'_> {
                 {
                     return html! { time datetime=(s) { (day(d.days_since_epoch() * 86_400_000_000)) } };
                 }
+                if let Some(word) = self.vocabulary_word(key, s) {
+                    return html! { (word) };
+                }
                 if VOCABULARY_FIELDS.contains(&key) {
                     return html! { (labels::field_name(s)) };
                 }
@@ -461,6 +472,23 @@ impl Reading<'_> {
                 }
             },
             Value::Object(map) => self.object(key, map),
+        }
+    }
+
+    /// A word of a vocabulary the page has a label for: a deliverable, a role, an agreement's
+    /// kind.
+    fn vocabulary_word(&self, key: &str, word: &str) -> Option<String> {
+        match key {
+            "deliverable" => word
+                .parse::<Deliverable>()
+                .ok()
+                .map(|d| labels::deliverable(d).to_string()),
+            "role" | "owner_role" => Some(labels::role(word).to_string()),
+            "kind" if self.kind.starts_with("agreement.") => word
+                .parse::<AgreementKind>()
+                .ok()
+                .map(labels::agreement_kind),
+            _ => None,
         }
     }
 
@@ -495,11 +523,20 @@ impl Reading<'_> {
             span.payload-object {
                 @for (i, (k, v)) in map.iter().enumerate() {
                     @if i > 0 { "; " }
-                    (labels::field_name(k)) ": " (self.value(k, v))
+                    (field_label(k)) ": " (self.value(k, v))
                 }
             }
         }
     }
+}
+
+/// A payload's field as a heading, naming what an id field holds: `site_id` → "site",
+/// `site_ids` → "sites", `done_on` → "done on".
+fn field_label(key: &str) -> String {
+    if let Some(thing) = key.strip_suffix("_ids") {
+        return format!("{}s", labels::field_name(thing));
+    }
+    labels::field_name(key.strip_suffix("_id").unwrap_or(key))
 }
 
 /// A document's size as people read it: "482 KB", "1.2 MB", "930 bytes".
@@ -514,7 +551,6 @@ fn size(bytes: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cellpath_domain::contracting::AgreementKind;
     use serde_json::json;
 
     fn read(kind: &str, payload: &Value, names: &NamesOf) -> String {
@@ -563,7 +599,7 @@ mod tests {
         let html = read("facility.created", &payload, &NamesOf::default());
         assert!(html.contains("a, b"), "{html}");
         assert!(html.contains("1970-01-01 00:00:00 UTC"), "{html}");
-        assert!(html.contains("site ids"), "{html}");
+        assert!(html.contains("<dt>sites</dt>"), "{html}");
     }
 
     #[test]
@@ -578,6 +614,10 @@ mod tests {
         );
         assert!(html.contains(">LUH Main</span>"), "{html}");
         assert!(html.contains("legal review"), "{html}");
+        assert!(
+            html.contains("<th scope=\"row\">site</th>") || html.contains("<dt>site</dt>"),
+            "{html}"
+        );
         assert!(
             html.contains(r#"<time datetime="2025-06-01">1 Jun 2025</time>"#),
             "{html}"
@@ -620,6 +660,31 @@ mod tests {
         assert!(html.contains("9 Aug 2026"), "{html}");
         assert!(!html.contains("{&quot;"), "no raw JSON: {html}");
         assert!(!html.contains("covers"), "no raw JSON: {html}");
+    }
+
+    #[test]
+    fn vocabulary_words_read_as_labels_and_a_bare_version_bump_says_so() {
+        let payload = json!({ "id": "dlv_1", "new": { "deliverable": "pharmacy_and_therapeutics",
+            "owner_role": "cell_lab" } });
+        let html = read("deliverable_record.created", &payload, &NamesOf::default());
+        assert!(
+            html.contains("Pharmacy and therapeutics approval"),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!("<dd>{}</dd>", labels::role("cell_lab"))),
+            "{html}"
+        );
+        let kind = json!({ "id": "agr_1", "new": { "kind": "quality_agreement" } });
+        let html = read("agreement.created", &kind, &NamesOf::default());
+        assert!(html.contains("Quality agreement"), "{html}");
+        let bump = json!({ "id": "smv_1", "old": {}, "new": {}, "version": 3 });
+        let html = read("site_map_version.updated", &bump, &NamesOf::default());
+        assert!(
+            html.contains("No field changed; the record's version moved to 3."),
+            "{html}"
+        );
+        assert!(!html.contains("<table"), "{html}");
     }
 
     #[test]
