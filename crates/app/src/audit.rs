@@ -6,8 +6,9 @@ use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_ledger::{ChainBreak, StoredEvent, Verified, Verifier, parse_event};
 use cellpath_store::{Page, SignatureRow, StoredEventRow};
 use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
 
-pub use cellpath_store::{DifferenceKind, StateDifference};
+pub use cellpath_store::{DifferenceKind, NamesOf, StateDifference};
 
 const BATCH: i64 = 1000;
 
@@ -62,6 +63,24 @@ pub struct EventView {
     pub recorded_at: i64,
     pub payload: serde_json::Value,
     pub signatures: Vec<SignatureRow>,
+    /// The exact stored bytes, for an auditor who wants the event as recorded.
+    #[serde(skip)]
+    pub body: String,
+}
+
+/// Whatever in a payload may be an id the audit trail can name: short strings without spaces
+/// (the store names those whose prefix it knows and leaves out the rest).
+fn ids_in(v: &serde_json::Value, out: &mut BTreeSet<String>) {
+    match v {
+        serde_json::Value::String(s)
+            if s.len() <= 64 && s.contains('_') && !s.contains(char::is_whitespace) =>
+        {
+            out.insert(s.clone());
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| ids_in(i, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|i| ids_in(i, out)),
+        _ => {}
+    }
 }
 
 impl App {
@@ -210,7 +229,8 @@ impl App {
             .ok_or_else(|| AppError::not_found(ledger_id))
     }
 
-    /// Events newest first, with their signatures and the actor's name.
+    /// Events newest first, with their signatures and the actor's name: three queries for a
+    /// page (events, their signatures, the actors' names), however many events it holds.
     pub async fn ledger_events(
         &self,
         caller: &Caller,
@@ -219,26 +239,71 @@ impl App {
     ) -> Result<Vec<EventView>, AppError> {
         self.check_ledger_read(caller, ledger_id).await?;
         let rows: Vec<StoredEventRow> = self.store.events_newest_first(ledger_id, page).await?;
-        let mut out = Vec::with_capacity(rows.len());
+        let hashes: Vec<String> = rows.iter().map(|r| r.hash.clone()).collect();
+        let mut signatures: HashMap<String, Vec<SignatureRow>> = HashMap::new();
+        for s in self.store.signatures_on_any(ledger_id, &hashes).await? {
+            signatures.entry(s.target.clone()).or_default().push(s);
+        }
+        let mut events = Vec::with_capacity(rows.len());
         for row in rows {
             let event = parse_event(row.body.as_bytes())
                 .map_err(|e| AppError::Internal(format!("stored event {}: {e}", row.seq)))?;
-            let actor_name = match event.actor.strip_prefix("user:") {
-                Some(id) => self.store.user(id).await?.map(|u| u.name),
-                None => None,
-            };
-            out.push(EventView {
+            events.push((row, event));
+        }
+        let actors: Vec<String> = events
+            .iter()
+            .filter_map(|(_, e)| e.actor.strip_prefix("user:").map(str::to_string))
+            .collect();
+        let names = self.store.names_of(&actors).await?.names;
+        Ok(events
+            .into_iter()
+            .map(|(row, event)| EventView {
                 seq: row.seq,
-                signatures: self.store.signatures_on_in(ledger_id, &row.hash).await?,
+                signatures: signatures.remove(&row.hash).unwrap_or_default(),
+                actor_name: event
+                    .actor
+                    .strip_prefix("user:")
+                    .and_then(|id| names.get(id).cloned()),
                 hash: row.hash,
                 kind: row.kind,
                 actor: row.actor,
-                actor_name,
                 recorded_at: row.recorded_at,
                 payload: event.payload,
-            });
+                body: row.body,
+            })
+            .collect())
+    }
+
+    /// What the ids in a page of a ledger's events name — people, sites, facilities,
+    /// programs, organizations, partnerships, agreements (with the sites they bind) — so the
+    /// audit trail reads in names: a fixed number of queries for the page.
+    pub async fn ledger_names(
+        &self,
+        caller: &Caller,
+        ledger_id: &str,
+        events: &[EventView],
+    ) -> Result<NamesOf, AppError> {
+        self.check_ledger_read(caller, ledger_id).await?;
+        let mut ids = BTreeSet::new();
+        for e in events {
+            ids_in(&e.payload, &mut ids);
+            if let Some(user) = e.actor.strip_prefix("user:") {
+                ids.insert(user.to_string());
+            }
         }
-        Ok(out)
+        let ids: Vec<String> = ids.into_iter().collect();
+        let mut names = self.store.names_of(&ids).await?;
+        let sites: Vec<String> = names
+            .agreements
+            .values()
+            .filter_map(|(_, site)| site.clone())
+            .filter(|site| !names.names.contains_key(site))
+            .collect();
+        if !sites.is_empty() {
+            let more = self.store.names_of(&sites).await?;
+            names.names.extend(more.names);
+        }
+        Ok(names)
     }
 }
 

@@ -317,7 +317,15 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
             Sign => Allow,
             Create | Update => Forbidden,
         },
-        (K::Ledger, Party(_)) => match action {
+        // A partnership's trail holds the records both sides read and sign there (deliverables,
+        // gaps, site maps, case steps under pseudonyms, which every role of a party reads): the
+        // people who signed and everyone who may read those records open the trail a record
+        // points to. A proposal's stays with those who review it; another tenant's is not found.
+        (K::Ledger, Party(Active | Ended)) => match action {
+            Read | Sign => Allow,
+            Create | Update => Forbidden,
+        },
+        (K::Ledger, Party(Proposed)) => match action {
             Read => Decision::allow_if(matches!(
                 role,
                 Role::Admin

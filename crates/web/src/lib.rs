@@ -30,6 +30,7 @@ pub mod login_csrf;
 mod pages;
 mod paths;
 mod session;
+mod signatures;
 mod time;
 mod uploads;
 

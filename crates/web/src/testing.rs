@@ -19,6 +19,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tower::ServiceExt;
 
+/// A record's signature as a page shows it beside the record (21 CFR 11.50): the printed
+/// name, the meaning in words, the day and minute (`web::signatures::list`).
+pub fn signature_shown(printed_name: &str, meaning: &str, signed_at: i64) -> String {
+    format!(
+        r#"Signed by <strong class="signer">{printed_name}</strong> · <span class="meaning">{meaning}</span> · {}"#,
+        crate::signatures::signed_at(signed_at).into_string()
+    )
+}
+
 pub struct Demo {
     _db: TestDb,
     pub app: App,
@@ -43,6 +52,17 @@ pub async fn seeded_with(config: crate::WebConfig) -> Demo {
 }
 
 impl Demo {
+    /// The newest e-signature recorded on a ledger (the one a test's last command made).
+    pub async fn last_signature(&self, ledger_id: &str) -> cellpath_app::views::SignatureRow {
+        self.app
+            .store()
+            .signatures_in(ledger_id)
+            .await
+            .expect("query")
+            .pop()
+            .expect("a signature on the ledger")
+    }
+
     pub async fn org(&self, name: &str) -> Organization {
         self.app
             .store()

@@ -145,6 +145,7 @@ mod tests {
             recorded_at: 8,
             payload: serde_json::json!({ "name": "North" }),
             signatures: vec![signature(Some(Channel::System))],
+            body: "{}".into(),
         };
         assert_eq!(json(&event), json(&Event::from(event.clone())));
     }

@@ -2,7 +2,10 @@
 
 use crate::support::*;
 use cellpath_app::audit::VerifyReport;
+use cellpath_app::signatures::SignedRecords;
+use cellpath_app::views::Page;
 use cellpath_app::{AppError, Caller};
+use cellpath_ledger::Meaning;
 use cellpath_store::testing::TestDb;
 
 #[tokio::test]
@@ -218,6 +221,74 @@ async fn training_that_lapsed_is_revoked_with_a_signature_suspends_the_site_and_
         let reports = app.verify_all(&Caller::system("test")).await.unwrap();
         assert!(reports.iter().all(VerifyReport::is_intact), "{}", db.label);
         assert_replays(&app, db.label).await;
+
+        // Each act's signature beside the record, oldest first, for whoever of either side
+        // reads the deliverables (the nurse too); another tenant finds none of it.
+        let signed = app
+            .record_signatures(&nurse, &ids.partnership, SignedRecords::Deliverables)
+            .await
+            .unwrap();
+        let acts: Vec<(&str, Meaning)> = signed
+            .of(&t.id)
+            .iter()
+            .map(|s| (s.printed_name.as_str(), s.meaning))
+            .collect();
+        assert_eq!(acts.len(), 3, "{}: {acts:?}", db.label);
+        assert_eq!(acts[0].1, Meaning::Verified, "{}", db.label);
+        assert_eq!(
+            acts[1..],
+            [
+                ("Ingrid Raman", Meaning::Reviewed),
+                ("Ingrid Raman", Meaning::Verified)
+            ],
+            "{}",
+            db.label
+        );
+        let stranger = as_user(&app, "contracts@northbridge.example").await;
+        let err = app
+            .record_signatures(&stranger, &ids.partnership, SignedRecords::Deliverables)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::NotFound(_)), "{err}");
+        // The trail the records point to: the cell lab lead who signed reads it, in names.
+        let events = app
+            .ledger_events(
+                &cell_lab,
+                &ids.partnership,
+                Page {
+                    limit: 1_000,
+                    offset: 0,
+                },
+            )
+            .await
+            .unwrap();
+        let recorded_again = events
+            .iter()
+            .find(|e| e.kind == "deliverable_record.updated")
+            .expect("recorded again, newest first");
+        let signers: Vec<&str> = recorded_again
+            .signatures
+            .iter()
+            .map(|s| s.printed_name.as_str())
+            .collect();
+        assert_eq!(signers, ["Ingrid Raman"], "{}", db.label);
+        assert_eq!(recorded_again.actor_name.as_deref(), Some("Ingrid Raman"));
+        let names = app
+            .ledger_names(&cell_lab, &ids.partnership, &events)
+            .await
+            .unwrap();
+        let main = app.store().site(&ids.main).await.unwrap().unwrap();
+        assert_eq!(names.names.get(&ids.main), Some(&main.name), "{}", db.label);
+        assert_eq!(
+            names.names.get(&ids.vantacel).map(String::as_str),
+            Some("Vantacel")
+        );
+        assert!(!names.agreements.is_empty(), "{}", db.label);
+        let err = app
+            .ledger_events(&stranger, &ids.partnership, Page::first(5))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::NotFound(_)), "{err}");
 
         // The payloads as the ledger has always held them: the revocation's fields, then the
         // whole record again with the revocation cleared to "".

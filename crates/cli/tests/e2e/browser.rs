@@ -576,6 +576,51 @@ async fn a_site_refines_its_map_the_manufacturer_accepts_and_both_sign() {
         c.screenshot().await.unwrap(),
     )
     .unwrap();
+    // Its signature is shown with it (21 CFR 11.50): her printed name, the meaning, the time.
+    let row = text_of(c, "tr[data-done='pharmacy_and_therapeutics'] li.signature").await;
+    assert!(
+        row.contains("Signed by Caleb Novak · verified · ")
+            && row.contains(" UTC · via web session"),
+        "{row}"
+    );
+    // The audit trail the page points to opens for her, in names, the raw event one click away.
+    click(c, "#deliverables-done a.audit-trail-link").await;
+    let recorded = "li.event[data-type='deliverable_record.created']";
+    let event = text_of(c, recorded).await;
+    assert!(event.contains("Deliverable record created"), "{event}");
+    assert!(
+        event.contains("Lakeshore North"),
+        "the site by name: {event}"
+    );
+    assert!(event.contains("by Caleb Novak"), "{event}");
+    assert!(
+        event.contains("Signed by Caleb Novak · verified"),
+        "{event}"
+    );
+    c.find(Locator::Css(&format!(
+        "{recorded} details.raw-event summary"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    assert!(
+        text_of(c, &format!("{recorded} details.raw-event pre"))
+            .await
+            .contains(r#""type":"deliverable_record.created""#)
+    );
+    c.execute(
+        "document.querySelector(\"li.event[data-type='deliverable_record.created']\").scrollIntoView({block: 'start'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        screenshot_dir().join("audit-trail-signed-deliverable.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
     driver.client.clone().close().await.unwrap();
     s.shutdown().await;

@@ -3,6 +3,7 @@
 use crate::decode::word;
 use crate::read::*;
 use crate::{LedgerKind, Store, StoreError};
+use cellpath_domain::contracting::AgreementKind;
 use cellpath_ledger::Meaning;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -92,6 +93,62 @@ impl FromRow<'_, AnyRow> for SignatureRow {
         })
     }
 }
+
+/// An e-signature with the event it signs (that event's type and stored bytes), for a page
+/// that shows each record's signatures beside the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedEventRow {
+    pub signature: SignatureRow,
+    pub event_kind: String,
+    pub event_body: String,
+}
+
+impl FromRow<'_, AnyRow> for SignedEventRow {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(SignedEventRow {
+            signature: SignatureRow::from_row(r)?,
+            event_kind: r.try_get("event_kind")?,
+            event_body: r.try_get("event_body")?,
+        })
+    }
+}
+
+/// What the audit trail calls things it names by id: people, sites, facilities, programs,
+/// organizations and partnerships by their names, cases by their pseudonyms (what every party
+/// reads of a patient); agreements by their kind and site.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NamesOf {
+    pub names: std::collections::HashMap<String, String>,
+    pub agreements: std::collections::HashMap<String, (AgreementKind, Option<String>)>,
+}
+
+struct AgreementName {
+    id: String,
+    kind: AgreementKind,
+    site_id: String,
+}
+
+impl FromRow<'_, AnyRow> for AgreementName {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(AgreementName {
+            id: r.try_get("id")?,
+            kind: word(r, "kind")?,
+            site_id: r.try_get("site_id")?,
+        })
+    }
+}
+
+/// The tables whose rows the audit trail names, by the prefix of their ids, and the column
+/// that names them.
+const NAMED: [(&str, &str, &str); 7] = [
+    ("usr_", "users", "name"),
+    ("site_", "sites", "name"),
+    ("fac_", "facilities", "name"),
+    ("prog_", "programs", "name"),
+    ("org_", "organizations", "name"),
+    ("pship_", "partnerships", "name"),
+    ("case_", "cases", "pseudonym"),
+];
 
 const EVENT_COLS: &str = "ledger_id, seq, hash, kind, actor, recorded_at, body";
 
@@ -196,6 +253,88 @@ impl Store {
         .bind(target)
         .fetch_all(&self.reader)
         .await?)
+    }
+
+    /// The signatures recorded on a ledger on its events whose type starts with `prefix`
+    /// (e.g. `deliverable_record.`), each with the event it signs, oldest first: one query
+    /// for all the records of a page.
+    pub async fn signatures_on_events_of_type(
+        &self,
+        ledger_id: &str,
+        prefix: &str,
+    ) -> Result<Vec<SignedEventRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT s.event_hash, s.ledger_id, s.seq, s.target, s.signer_user_id, s.printed_name, \
+             s.meaning, s.signed_at, s.channel, e.kind AS event_kind, e.body AS event_body \
+             FROM signatures s JOIN events e ON e.hash = s.target \
+             WHERE s.ledger_id = $1 AND e.ledger_id = $1 AND e.kind LIKE $2 ORDER BY s.seq",
+        )
+        .bind(ledger_id)
+        // The prefixes come from the code (`_` matches itself too).
+        .bind(format!("{prefix}%"))
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// The signatures on any of `targets` (event or record hashes) recorded on one ledger,
+    /// in the order they were recorded: one query for a page of events.
+    pub async fn signatures_on_any(
+        &self,
+        ledger_id: &str,
+        targets: &[String],
+    ) -> Result<Vec<SignatureRow>, StoreError> {
+        if targets.is_empty() {
+            return Ok(vec![]);
+        }
+        // Only placeholders go into the text; the hashes are bound.
+        let list = (2..targets.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT * FROM signatures WHERE ledger_id = $1 AND target IN ({list}) ORDER BY seq"
+        );
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(ledger_id);
+        for t in targets {
+            q = q.bind(t.as_str());
+        }
+        Ok(q.fetch_all(&self.reader).await?)
+    }
+
+    /// The names of the things `ids` name (ids of other kinds are left out): one query per
+    /// kind present, however many ids.
+    pub async fn names_of(&self, ids: &[String]) -> Result<NamesOf, StoreError> {
+        let mut out = NamesOf::default();
+        for (prefix, table, name) in NAMED {
+            let of_kind: Vec<String> = ids
+                .iter()
+                .filter(|id| id.starts_with(prefix))
+                .cloned()
+                .collect();
+            let rows: Vec<(String, String)> = self
+                .rows_in(
+                    &format!("SELECT id, {name} AS name FROM {table} WHERE id IN ({{in}})"),
+                    &of_kind,
+                )
+                .await?;
+            out.names.extend(rows);
+        }
+        let agreements: Vec<String> = ids
+            .iter()
+            .filter(|id| id.starts_with("agr_"))
+            .cloned()
+            .collect();
+        let rows: Vec<AgreementName> = self
+            .rows_in(
+                "SELECT id, kind, site_id FROM agreements WHERE id IN ({in})",
+                &agreements,
+            )
+            .await?;
+        for r in rows {
+            let site = (!r.site_id.is_empty()).then_some(r.site_id);
+            out.agreements.insert(r.id, (r.kind, site));
+        }
+        Ok(out)
     }
 
     pub async fn signatures_in(&self, ledger_id: &str) -> Result<Vec<SignatureRow>, StoreError> {

@@ -22,7 +22,7 @@ fn placeholders(from: usize, n: usize) -> String {
 
 impl Store {
     /// Rows of `sql`, whose `{in}` is replaced by one placeholder per id; none without ids.
-    async fn rows_in<T>(&self, sql: &str, ids: &[String]) -> Result<Vec<T>, StoreError>
+    pub(crate) async fn rows_in<T>(&self, sql: &str, ids: &[String]) -> Result<Vec<T>, StoreError>
     where
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {

@@ -10,10 +10,12 @@ use crate::labels;
 use crate::pages::see_other;
 use crate::paths;
 use crate::session::{Ctx, Posted};
+use crate::signatures;
 use crate::uploads::{self, PostedFiles};
 use axum::extract::Path;
 use axum::response::Response;
 use cellpath_app::contracting::DeliverableInput;
+use cellpath_app::signatures::RecordSignatures;
 use cellpath_app::views::DeliverableRecord;
 use cellpath_domain::contracting::Deliverable;
 use maud::{Markup, html};
@@ -79,6 +81,8 @@ pub(super) struct Base<'a> {
     pub site_map: Option<&'a str>,
     /// The documents named in the recorded evidence that are kept here (linked).
     pub kept: std::collections::BTreeSet<String>,
+    /// The signatures on the recorded deliverables and their revocations, by record.
+    pub signatures: RecordSignatures,
 }
 
 impl Base<'_> {
@@ -175,7 +179,11 @@ impl Base<'_> {
         html! {
             section.panel #deliverables-done {
                 h2 { "Deliverables recorded" }
-                p.hint { "Each was signed by the person who recorded it (meaning: verified), and each revocation by the person who revoked it (meaning: reviewed); the partnership's audit trail shows the signatures." }
+                p.hint {
+                    "Each is signed by the person who recorded it (meaning: verified), and each revocation by the person who revoked it (meaning: reviewed); "
+                    (signatures::trail_link(self.partnership_id, "the partnership's audit trail"))
+                    " holds every signature with the event it signs."
+                }
                 @if records.is_empty() {
                     p.empty { "None recorded yet for this site and program." }
                 } @else {
@@ -199,6 +207,8 @@ impl Base<'_> {
                                             @if !r.counts() {
                                                 p.revoked { "Revoked on " (r.revoked_on.as_ref().map_or("", |d| d.as_str())) ": " (r.revoked_reason.as_deref().unwrap_or("")) }
                                             }
+                                            // Recorded (verified), revoked (reviewed), recorded again: each act's signature, in order.
+                                            (signatures::list(self.signatures.of(&r.id)))
                                             @if may_revoke && r.counts() && self.records_it(r.deliverable) {
                                                 (self.revoke_form(r, returned))
                                             }

@@ -22,6 +22,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::contracting::GateView;
+use cellpath_app::signatures::SignedRecords;
 use cellpath_app::views::{Agreement, Partnership, Site};
 use cellpath_domain::Date;
 use cellpath_domain::contracting::Scope;
@@ -151,6 +152,10 @@ async fn render(
         program_id: &program.id,
         site_map: newest_map.as_ref().map(|v| v.id.as_str()),
         kept: crate::uploads::kept_in(ctx, view.deliverables.iter().map(|r| r.evidence.as_str()))
+            .await?,
+        signatures: ctx
+            .app
+            .record_signatures(ctx.caller(), &p.id, SignedRecords::Deliverables)
             .await?,
     };
     let readiness = format!(

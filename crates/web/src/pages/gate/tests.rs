@@ -3,7 +3,7 @@
 //! and its gate page says what is missing; the partnership page lists the agreements; a health
 //! system that is not Helixa's partner gets 404.
 
-use crate::testing::{Answer, Browser, Demo, seeded};
+use crate::testing::{Answer, Browser, Demo, seeded, signature_shown as shown};
 use axum::http::StatusCode;
 use cellpath_domain::contracting::Deliverable;
 
@@ -504,6 +504,88 @@ async fn the_cell_lab_revokes_lapsed_training_with_her_password_and_the_site_is_
     );
     let row = after.row(r#"data-done="staff_training" data-revoked="true""#);
     assert!(row.contains(reason), "{row}");
+    // Both acts' signatures beside the record: the recording (verified), then the
+    // revocation (reviewed) by the cell lab lead.
+    let revocation = demo.last_signature(&pship.id).await;
+    let revoked_by = shown("Ingrid Raman", "reviewed", revocation.signed_at);
+    let verified = row
+        .find(r#"<span class="meaning">verified</span>"#)
+        .expect("the recording's signature");
+    let reviewed = row.find(&revoked_by).expect("the revocation's signature");
+    assert!(verified < reviewed, "oldest first: {row}");
     assert!(after.body.contains(r#"class="verdict verdict-no""#));
     assert!(after.body.contains("Suspended since"), "{}", after.body);
+}
+
+#[tokio::test]
+async fn a_recorded_deliverable_shows_its_signature_and_the_pharmacist_who_signed_reads_the_trail_it_links()
+ {
+    let demo = seeded().await;
+    let north = NorthGate::of(&demo).await;
+    let mut pharmacist = Browser::signed_in(&demo, "pharmacy@lakeshore.example").await;
+    let before = pharmacist.get(&north.path).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    assert!(
+        !before.body.contains("record-signatures"),
+        "nothing recorded at LUH-NORTH, so no signature is shown: {}",
+        before.body
+    );
+    let csrf = before.field("csrf");
+    let done = pharmacist
+        .post_files(
+            &north.action,
+            &[
+                ("csrf", csrf.as_str()),
+                ("deliverable", "pharmacy_and_therapeutics"),
+                ("program", north.program.as_str()),
+                ("done_on", "2025-11-20"),
+                (
+                    "evidence",
+                    "Vantacel added to the formulary (minutes PT-2025-11).",
+                ),
+                ("password", cellpath_app::demo::DEMO_PASSWORD),
+            ],
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let signature = demo.last_signature(&north.partnership).await;
+    assert_eq!(signature.printed_name, "Caleb Novak");
+
+    let after = pharmacist
+        .get_saved(&north.path, Some("gate-signed-deliverable"))
+        .await;
+    let row = after.row(r#"data-done="pharmacy_and_therapeutics""#);
+    assert!(
+        row.contains(&shown("Caleb Novak", "verified", signature.signed_at)),
+        "{row}"
+    );
+    assert!(row.contains("via web session"), "{row}");
+    assert_eq!(after.body.matches(r#"class="signature""#).count(), 1);
+
+    // The page points to the partnership's audit trail; the pharmacist who signed reads it,
+    // with the signature on the deliverable's event.
+    let trail = format!("/ledgers/{}", north.partnership);
+    assert!(
+        after.body.contains(&format!(r#"href="{trail}""#)),
+        "{}",
+        after.body
+    );
+    let read = pharmacist.get_saved(&trail, Some("audit-trail")).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    let at = read
+        .body
+        .find(r#"data-type="deliverable_record.created""#)
+        .expect("the deliverable's event, newest first");
+    let rest = &read.body[at..];
+    let recorded = &rest[..rest.find(r#"<li class="event""#).unwrap_or(rest.len())];
+    assert!(
+        recorded.contains(&shown("Caleb Novak", "verified", signature.signed_at)),
+        "{recorded}"
+    );
+    assert!(recorded.contains("Caleb Novak"), "{recorded}");
+    // A user of another tenant finds no such trail.
+    let mut stranger = Browser::signed_in(&demo, "contracts@northbridge.example").await;
+    assert_eq!(stranger.get(&trail).await.status, StatusCode::NOT_FOUND);
 }

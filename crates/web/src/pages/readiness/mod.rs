@@ -21,6 +21,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::readiness::Attachment;
+use cellpath_app::signatures::{RecordSignatures, SignedRecords};
 use cellpath_app::views::{Facility, Gap, Partnership, Program, Site, SiteVisit};
 use cellpath_app::{AppError, FieldError};
 use cellpath_domain::LedgerInt;
@@ -496,6 +497,7 @@ fn gaps_panel(
     scope: &Scope,
     gaps: &[Gap],
     kept: &std::collections::BTreeSet<String>,
+    signed: &RecordSignatures,
     may_analyze: bool,
     may_close: bool,
     returned: &Option<Returned>,
@@ -511,7 +513,10 @@ fn gaps_panel(
     html! {
         section.panel #gaps {
             h2 { "Gaps" }
-            p.hint { "Gap analysis opens a gap for every requirement that is not met (or not yet observed) and has no open gap, with an owner at the site and a due date. A gap closes only with evidence and a signature." }
+            p.hint {
+                "Gap analysis opens a gap for every requirement that is not met (or not yet observed) and has no open gap, with an owner at the site and a due date. A gap closes only with evidence and a signature, shown beside it and kept in "
+                (crate::signatures::trail_link(&scope.partnership.id, "the partnership's audit trail")) "."
+            }
             @if let Some(errors) = analyze_errors {
                 (FormView::new(&FormData::default(), errors, "analyze").summary(&[]))
             }
@@ -544,6 +549,7 @@ fn gaps_panel(
                                     td { (gap_status_badge(g.status.as_str())) }
                                     td.evidence {
                                         @if g.status == GapStatus::Open { span.muted { "—" } } @else { (crate::uploads::evidence(g.evidence.as_deref().unwrap_or(""), kept)) }
+                                        (crate::signatures::list(signed.of(&g.id)))
                                     }
                                 }
                                 @if g.status == GapStatus::Open && may_close {
@@ -709,6 +715,10 @@ async fn render(
         crate::uploads::kept_in(ctx, view.gaps.iter().filter_map(|g| g.evidence.as_deref()))
             .await?,
     );
+    let signed = ctx
+        .app
+        .record_signatures(ctx.caller(), &p.id, SignedRecords::Gaps)
+        .await?;
     let requirements: Vec<Requirement> =
         serde_json::from_value(program.requirements.clone()).unwrap_or_default();
     let names = super::OrgNames::load(ctx).await?;
@@ -759,7 +769,7 @@ async fn render(
                 a href={ (paths::site(&site.id)) } { "Site page" }
             }
         }
-        (gaps_panel(ctx, scope, &view.gaps, &kept, may_create, may_close, &returned))
+        (gaps_panel(ctx, scope, &view.gaps, &kept, &signed, may_create, may_close, &returned))
         (findings_panel(scope, &view.findings, &requirements, &view.gaps))
         (visits_panel(scope, &visits, &kept))
         @if is_mfr && may_create { (visit_panel(ctx, scope, &returned)) }

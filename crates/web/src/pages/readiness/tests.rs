@@ -256,6 +256,17 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
         !site_view.body.contains(r#"id="visit-form""#),
         "the site does not record visits"
     );
+    let gap_rows = |page: &str| -> String {
+        let at = page
+            .find(&format!(r#"id="gap-{}""#, gap.id))
+            .expect("the gap's rows");
+        let end = page[at..].find("</tbody>").expect("they end") + at;
+        page[at..end].to_string()
+    };
+    assert!(
+        !gap_rows(&site_view.body).contains("record-signatures"),
+        "an open gap carries no signature"
+    );
     let close = format!("{base}/gaps/{}/close", gap.id);
     let evidence =
         "Par level raised to two doses on the Pavilion unit (Omnicell report 2026-11-20).";
@@ -309,7 +320,20 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
         stored.evidence.as_deref(),
         Some(format!("{evidence}\nDocument: omnicell-report.txt (SHA-256 {report_sha})").as_str())
     );
-    let shown = pharmacy.get(&page).await;
+    let shown = pharmacy
+        .get_saved(&page, Some("readiness-signed-gap"))
+        .await;
+    // The closed gap shows its signature: the pharmacist's printed name, when, "verified".
+    let signature = demo.last_signature(&gap.partnership_id).await;
+    let rows = gap_rows(&shown.body);
+    assert!(
+        rows.contains(&crate::testing::signature_shown(
+            "Caleb Novak",
+            "verified",
+            signature.signed_at
+        )),
+        "{rows}"
+    );
     assert!(
         shown
             .body
