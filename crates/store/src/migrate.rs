@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_list",
         include_str!("../migrations/0016_case_list.sql"),
     ),
+    (
+        21,
+        "site_gate_reads",
+        include_str!("../migrations/0021_site_gate_reads.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a
