@@ -59,7 +59,62 @@ impl App {
     /// a case that stops before (on hold, cancelled, its product not released) is an error.
     pub async fn through_first_infusion(&self, case_id: &str) -> Result<(), crate::AppError> {
         use crate::AppError;
-        use crate::demo::drive::{Labels, People, next};
+        use crate::demo::drive::{Labels, next};
+        let (people, pseudonym) = self.people_of_case(case_id).await?;
+        let labels = Labels::numbered(0);
+        for _ in 0..60 {
+            let (loaded, _) = self.load_case(&people.coordinator, case_id).await?;
+            if loaded.case.first_infusion().is_some() {
+                return Ok(());
+            }
+            if next(self, &people, case_id, &labels, &[], None)
+                .await?
+                .is_none()
+            {
+                return Err(AppError::Internal(format!(
+                    "case {pseudonym}: no open step before its first infusion"
+                )));
+            }
+        }
+        Err(AppError::Internal(format!(
+            "case {pseudonym} not infused after 60 steps"
+        )))
+    }
+
+    /// Take a case forward as [`App::through_first_infusion`] does until `step` is the next
+    /// open step (an error if the case stops before it).
+    pub async fn forward_until(&self, case_id: &str, step: &str) -> Result<(), crate::AppError> {
+        use crate::demo::drive::{Labels, next};
+        let (people, pseudonym) = self.people_of_case(case_id).await?;
+        let labels = Labels::numbered(0);
+        for _ in 0..60 {
+            if next(self, &people, case_id, &labels, &[], Some(step))
+                .await?
+                .is_none()
+            {
+                let (loaded, _) = self.load_case(&people.coordinator, case_id).await?;
+                let open = cellpath_domain::journey::available(&loaded.map, &loaded.case);
+                return match open.first() {
+                    Some(a) if a.step == step => Ok(()),
+                    _ => Err(crate::AppError::Internal(format!(
+                        "case {pseudonym} stopped before {step}"
+                    ))),
+                };
+            }
+        }
+        Err(crate::AppError::Internal(format!(
+            "case {pseudonym}: {step} not reached after 60 steps"
+        )))
+    }
+
+    /// The people who take a case forward: the partnership's staff by role (a second nurse
+    /// added to the site's when there is one only), and the case's pseudonym.
+    async fn people_of_case(
+        &self,
+        case_id: &str,
+    ) -> Result<(crate::demo::drive::People, String), crate::AppError> {
+        use crate::AppError;
+        use crate::demo::drive::People;
         use cellpath_domain::Role;
         use std::collections::BTreeMap;
         let row = self
@@ -110,26 +165,7 @@ impl App {
             }
         }
         let people = People::new(health_system, manufacturer, crate::demo::DEMO_PASSWORD)?;
-        let labels = Labels::numbered(0);
-        for _ in 0..60 {
-            let (loaded, _) = self.load_case(&people.coordinator, case_id).await?;
-            if loaded.case.first_infusion().is_some() {
-                return Ok(());
-            }
-            if next(self, &people, case_id, &labels, &[], None)
-                .await?
-                .is_none()
-            {
-                return Err(AppError::Internal(format!(
-                    "case {}: no open step before its first infusion",
-                    row.pseudonym
-                )));
-            }
-        }
-        Err(AppError::Internal(format!(
-            "case {} not infused after 60 steps",
-            row.pseudonym
-        )))
+        Ok((people, row.pseudonym))
     }
 }
 
