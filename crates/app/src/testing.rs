@@ -59,9 +59,9 @@ impl App {
     /// a case that stops before (on hold, cancelled, its product not released) is an error.
     pub async fn through_first_infusion(&self, case_id: &str) -> Result<(), crate::AppError> {
         use crate::AppError;
-        use crate::demo::drive::{Labels, next};
+        use crate::demo::drive::next;
         let (people, pseudonym) = self.people_of_case(case_id).await?;
-        let labels = Labels::numbered(0);
+        let labels = self.labels_of_case(&people, case_id).await?;
         for _ in 0..60 {
             let (loaded, _) = self.load_case(&people.coordinator, case_id).await?;
             if loaded.case.first_infusion().is_some() {
@@ -84,9 +84,9 @@ impl App {
     /// Take a case forward as [`App::through_first_infusion`] does until `step` is the next
     /// open step (an error if the case stops before it).
     pub async fn forward_until(&self, case_id: &str, step: &str) -> Result<(), crate::AppError> {
-        use crate::demo::drive::{Labels, next};
+        use crate::demo::drive::next;
         let (people, pseudonym) = self.people_of_case(case_id).await?;
-        let labels = Labels::numbered(0);
+        let labels = self.labels_of_case(&people, case_id).await?;
         for _ in 0..60 {
             if next(self, &people, case_id, &labels, &[], Some(step))
                 .await?
@@ -105,6 +105,35 @@ impl App {
         Err(crate::AppError::Internal(format!(
             "case {pseudonym}: {step} not reached after 60 steps"
         )))
+    }
+
+    /// What the case's labels read (the scans at its checkpoints read them), the demo's
+    /// numbering for those it does not hold yet.
+    async fn labels_of_case(
+        &self,
+        people: &crate::demo::drive::People,
+        case_id: &str,
+    ) -> Result<crate::demo::drive::Labels, crate::AppError> {
+        use cellpath_domain::program::IdentifierKind;
+        let (loaded, _) = self.load_case(&people.coordinator, case_id).await?;
+        let mut labels = crate::demo::drive::Labels::numbered(0);
+        for i in &loaded.case.identifiers {
+            match (i.kind, &i.unit) {
+                (IdentifierKind::Isbt128Din, _) => labels.din = i.printed(),
+                (IdentifierKind::ManufacturerOrderId, None) => labels.order = i.value.clone(),
+                (IdentifierKind::LotNumber, Some(unit)) => {
+                    labels.lots.insert(unit.clone(), i.value.clone());
+                }
+                // One lot for the whole product: every unit's label reads it.
+                (IdentifierKind::LotNumber, None) => {
+                    for unit in loaded.case.units.keys() {
+                        labels.lots.insert(unit.clone(), i.value.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(labels)
     }
 
     /// The people who take a case forward: the partnership's staff by role (a second nurse
@@ -160,8 +189,8 @@ impl App {
         }
         let mut manufacturer = BTreeMap::new();
         for u in makers.iter().filter(|u| u.active) {
-            if !manufacturer.contains_key(&u.role) {
-                manufacturer.insert(u.role, system(u.id.clone()).await?);
+            if let std::collections::btree_map::Entry::Vacant(e) = manufacturer.entry(u.role) {
+                e.insert(system(u.id.clone()).await?);
             }
         }
         let people = People::new(health_system, manufacturer, crate::demo::DEMO_PASSWORD)?;
