@@ -18,6 +18,7 @@ use cellpath_domain::events::consent::{
 use cellpath_domain::events::{Diff, Event};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{Date, Name, Notes, OrgKind, PartnershipStatus};
+use cellpath_ledger::Meaning;
 use cellpath_store::{ConsentVersion, Page, Partnership, Program, Site};
 use serde::{Deserialize, Serialize};
 
@@ -316,13 +317,17 @@ impl App {
     }
 
     /// Make a draft consent version active: refused unless it is in effect and states the
-    /// manufacturing-failure language. The version active before (if any) is retired in the
-    /// same command, superseded; the gate's review follows in the transaction.
+    /// manufacturing-failure language. E-signed (21 CFR Part 11, the password re-entered)
+    /// with the meaning `approved`: the signer approves the form for use with patients, as a
+    /// controlled document is approved before it is in effect. The version active before (if
+    /// any) is retired in the same command, superseded; the signature names the activation
+    /// event; the gate's review follows in the transaction.
     pub async fn activate_consent_version(
         &self,
         caller: &Caller,
         id: &str,
         expected_version: Option<i64>,
+        password: &str,
         idem: Option<Idem>,
     ) -> Result<Outcome<ConsentVersion>, AppError> {
         let (v, p) = self
@@ -332,6 +337,14 @@ impl App {
         v.facts()
             .may_activate(&today)
             .map_err(|e| AppError::invalid("status", e))?;
+        let sign = self
+            .signature_of(
+                caller,
+                password,
+                Meaning::Approved,
+                "making a consent version active",
+            )
+            .await?;
         let before: Vec<ConsentVersion> = self
             .store
             .consent_versions_of(&p.id, &v.site_id, &v.program_id)
@@ -375,18 +388,26 @@ impl App {
             then.push(follow_up_of(ConsentVersionUpdated::KIND, activation));
             Write::event(&p.id, &first, answer).then(then)
         };
-        self.write(caller, idem, write.enqueue(self.review_gate(&p.id)))
-            .await
+        self.write(
+            caller,
+            idem,
+            write.closing(sign).enqueue(self.review_gate(&p.id)),
+        )
+        .await
     }
 
-    /// Retire the active consent version, with the reason. The gate's review follows in the
-    /// transaction: a site resting on its last active version is suspended.
+    /// Retire the active consent version, with the reason, e-signed with the meaning
+    /// `reviewed` (the password re-entered): as a recorded deliverable is revoked, the signer
+    /// attests that they reviewed the version and found it no longer holds. The gate's
+    /// review follows in the transaction: a site resting on its last active version is
+    /// suspended.
     pub async fn retire_consent_version(
         &self,
         caller: &Caller,
         id: &str,
         expected_version: Option<i64>,
         reason: &str,
+        password: &str,
         idem: Option<Idem>,
     ) -> Result<Outcome<ConsentVersion>, AppError> {
         let (v, p) = self
@@ -398,6 +419,14 @@ impl App {
         v.facts()
             .may_retire()
             .map_err(|e| AppError::invalid("status", e))?;
+        let sign = self
+            .signature_of(
+                caller,
+                password,
+                Meaning::Reviewed,
+                "retiring a consent version",
+            )
+            .await?;
         let today = Date::of_micros(self.now());
         let reason = reason.expect("checked").into_string();
         let event = retirement(&v, &today, reason.clone());
@@ -415,6 +444,7 @@ impl App {
                 updated_at: e.recorded_at,
                 ..next.clone()
             })
+            .then(vec![sign])
             .enqueue(self.review_gate(&p.id)),
         )
         .await

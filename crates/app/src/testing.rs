@@ -52,23 +52,100 @@ impl App {
         Ok(None)
     }
 
-    /// Take a case whose product is in the site's freezer (as the demo's stored case is) on
-    /// through its first infusion: each open step by a person of its role, the first entry's
-    /// fields or EHR attestation, signatures with the password, the bedside verification by two
-    /// nurses (a second one is added to the site's staff when there is one only). Stops once a
-    /// unit is infused; a step this walk does not know (a custody handoff, a release) is an
-    /// error naming it.
+    /// Take a case on through its first infusion the way the demo takes its cases
+    /// (`demo::drive`): each open step by a person of its role with the entry a careful person
+    /// makes, signatures with the password, the bedside verification by two nurses (a second
+    /// one is added to the site's staff when there is one only). Stops once a unit is infused;
+    /// a case that stops before (on hold, cancelled, its product not released) is an error.
     pub async fn through_first_infusion(&self, case_id: &str) -> Result<(), crate::AppError> {
         use crate::AppError;
-        use crate::cases::{CaseInput, ScanInput};
-        use cellpath_domain::events::cases::EhrAttestation;
-        use cellpath_domain::journey::{Disposition, available};
-        use cellpath_domain::process_map::{RecordedIn, StepKind};
-        use cellpath_domain::{OrgKind, Role};
-        let system = |u: &cellpath_store::User| {
-            let id = u.id.clone();
-            async move { self.caller_for_user(&id, crate::access::Via::System).await }
-        };
+        use crate::demo::drive::next;
+        let (people, pseudonym) = self.people_of_case(case_id).await?;
+        let labels = self.labels_of_case(&people, case_id).await?;
+        for _ in 0..60 {
+            let (loaded, _) = self.load_case(&people.coordinator, case_id).await?;
+            if loaded.case.first_infusion().is_some() {
+                return Ok(());
+            }
+            if next(self, &people, case_id, &labels, &[], None)
+                .await?
+                .is_none()
+            {
+                return Err(AppError::Internal(format!(
+                    "case {pseudonym}: no open step before its first infusion"
+                )));
+            }
+        }
+        Err(AppError::Internal(format!(
+            "case {pseudonym} not infused after 60 steps"
+        )))
+    }
+
+    /// Take a case forward as [`App::through_first_infusion`] does until `step` is the next
+    /// open step (an error if the case stops before it).
+    pub async fn forward_until(&self, case_id: &str, step: &str) -> Result<(), crate::AppError> {
+        use crate::demo::drive::next;
+        let (people, pseudonym) = self.people_of_case(case_id).await?;
+        let labels = self.labels_of_case(&people, case_id).await?;
+        for _ in 0..60 {
+            if next(self, &people, case_id, &labels, &[], Some(step))
+                .await?
+                .is_none()
+            {
+                let (loaded, _) = self.load_case(&people.coordinator, case_id).await?;
+                let open = cellpath_domain::journey::available(&loaded.map, &loaded.case);
+                return match open.first() {
+                    Some(a) if a.step == step => Ok(()),
+                    _ => Err(crate::AppError::Internal(format!(
+                        "case {pseudonym} stopped before {step}"
+                    ))),
+                };
+            }
+        }
+        Err(crate::AppError::Internal(format!(
+            "case {pseudonym}: {step} not reached after 60 steps"
+        )))
+    }
+
+    /// What the case's labels read (the scans at its checkpoints read them), the demo's
+    /// numbering for those it does not hold yet.
+    async fn labels_of_case(
+        &self,
+        people: &crate::demo::drive::People,
+        case_id: &str,
+    ) -> Result<crate::demo::drive::Labels, crate::AppError> {
+        use cellpath_domain::program::IdentifierKind;
+        let (loaded, _) = self.load_case(&people.coordinator, case_id).await?;
+        let mut labels = crate::demo::drive::Labels::numbered(0);
+        for i in &loaded.case.identifiers {
+            match (i.kind, &i.unit) {
+                (IdentifierKind::Isbt128Din, _) => labels.din = i.printed(),
+                (IdentifierKind::ManufacturerOrderId, None) => labels.order = i.value.clone(),
+                (IdentifierKind::LotNumber, Some(unit)) => {
+                    labels.lots.insert(unit.clone(), i.value.clone());
+                }
+                // One lot for the whole product: every unit's label reads it.
+                (IdentifierKind::LotNumber, None) => {
+                    for unit in loaded.case.units.keys() {
+                        labels.lots.insert(unit.clone(), i.value.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(labels)
+    }
+
+    /// The people who take a case forward: the partnership's staff by role (a second nurse
+    /// added to the site's when there is one only), and the case's pseudonym.
+    async fn people_of_case(
+        &self,
+        case_id: &str,
+    ) -> Result<(crate::demo::drive::People, String), crate::AppError> {
+        use crate::AppError;
+        use crate::demo::drive::People;
+        use cellpath_domain::Role;
+        use std::collections::BTreeMap;
         let row = self
             .store
             .case(case_id)
@@ -82,6 +159,8 @@ impl App {
         let all = cellpath_store::Page::all();
         let mut site_staff = self.store.users_of(&pship.health_system_id, all).await?;
         let makers = self.store.users_of(&pship.manufacturer_id, all).await?;
+        let system =
+            |id: String| async move { self.caller_for_user(&id, crate::access::Via::System).await };
         if site_staff.iter().filter(|u| u.role == Role::Nurse).count() < 2 {
             let admin = site_staff
                 .iter()
@@ -89,7 +168,7 @@ impl App {
                 .ok_or_else(|| AppError::Internal("no admin at the site".into()))?;
             let created = self
                 .create_user(
-                    &system(admin).await?,
+                    &system(admin.id.clone()).await?,
                     &pship.health_system_id,
                     crate::records::users::UserInput {
                         email: format!("second.nurse.{}@example.org", &row.id[row.id.len() - 6..]),
@@ -103,149 +182,19 @@ impl App {
                 .fresh()?;
             site_staff.push(created);
         }
-        for _ in 0..40 {
-            let some_nurse = site_staff
-                .iter()
-                .find(|u| u.role == Role::Nurse)
-                .expect("a nurse");
-            let (loaded, _) = self.load_case(&system(some_nurse).await?, case_id).await?;
-            if loaded.case.first_infusion().is_some() {
-                return Ok(());
-            }
-            let open = available(&loaded.map, &loaded.case);
-            let next = open.first().ok_or_else(|| {
-                AppError::Internal(format!("case {}: no open step", row.pseudonym))
-            })?;
-            let step = loaded
-                .map
-                .map()
-                .step(&next.step)
-                .expect("an open step of the map")
-                .clone();
-            let role = *next.roles.first().expect("someone may do an open step");
-            let begun = loaded
-                .case
-                .current(&step.key)
-                .is_some_and(cellpath_domain::journey::Attempt::is_begun);
-            let (fields, attestation) = match (begun, step.recorded_in) {
-                (true, _) => (Default::default(), None),
-                (false, RecordedIn::Ehr) => (
-                    Default::default(),
-                    Some(EhrAttestation {
-                        reference: format!("EHR-{}", step.key.to_uppercase()),
-                        charted_at: self.now(),
-                    }),
-                ),
-                (false, RecordedIn::Cellpath) => (
-                    step.params
-                        .fields
-                        .iter()
-                        .map(|f| (f.clone(), "as recorded".to_string()))
-                        .collect(),
-                    None,
-                ),
-            };
-            let verified: Vec<String> = loaded
-                .case
-                .current(&step.key)
-                .map(|a| {
-                    a.verifications
-                        .iter()
-                        .map(|v| v.by.user_id.clone())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let manufacturer =
-                step.kind == StepKind::ReleaseDecision || !role.allowed_in(OrgKind::HealthSystem);
-            let people = if manufacturer { &makers } else { &site_staff };
-            let by = people
-                .iter()
-                .find(|u| u.role == role && u.active && !verified.contains(&u.id))
-                .ok_or_else(|| AppError::Internal(format!("no {role} to do {}", step.name)))?;
-            let key = step.key.clone();
-            let input = match step.kind {
-                StepKind::Record => CaseInput::Record {
-                    step: key,
-                    fields,
-                    attestation,
-                },
-                StepKind::HoldPoint => CaseInput::PassHold {
-                    step: key,
-                    fields,
-                    attestation,
-                },
-                StepKind::Checklist => CaseInput::Checklist {
-                    step: key,
-                    fields,
-                    attestation,
-                    ticked: step.params.items.clone(),
-                },
-                StepKind::Signature => {
-                    let meaning = step
-                        .params
-                        .signatures
-                        .iter()
-                        .find(|s| s.role == role)
-                        .map(|s| s.meaning)
-                        .ok_or_else(|| {
-                            AppError::Internal(format!("{}: no signature", step.name))
-                        })?;
-                    CaseInput::Sign {
-                        step: key,
-                        meaning,
-                        fields,
-                        attestation,
-                    }
-                }
-                StepKind::Thaw => CaseInput::Thaw {
-                    step: key,
-                    fields,
-                    attestation,
-                },
-                StepKind::DualVerification => {
-                    let label = loaded
-                        .case
-                        .identifiers
-                        .first()
-                        .ok_or_else(|| AppError::Internal("a case without labels".into()))?;
-                    CaseInput::Verify {
-                        step: key,
-                        scan: Some(ScanInput {
-                            expected: label.kind,
-                            text: label.printed(),
-                        }),
-                        fields,
-                        attestation,
-                    }
-                }
-                StepKind::Administer => CaseInput::Administer {
-                    step: key,
-                    fields,
-                    attestation,
-                    disposition: Disposition::InfusedWhole,
-                    late_reason: None,
-                },
-                other => {
-                    return Err(AppError::Internal(format!(
-                        "{} is a {other} step: take the product to storage first",
-                        step.name
-                    )));
-                }
-            };
-            self.act_on_case(
-                &system(by).await?,
-                case_id,
-                input,
-                crate::demo::DEMO_PASSWORD,
-                None,
-                None,
-            )
-            .await?;
+        let mut health_system: BTreeMap<Role, Vec<crate::Caller>> = BTreeMap::new();
+        for u in site_staff.iter().filter(|u| u.active) {
+            let caller = system(u.id.clone()).await?;
+            health_system.entry(u.role).or_default().push(caller);
         }
-        Err(AppError::Internal(format!(
-            "case {} not infused after 40 steps",
-            row.pseudonym
-        )))
+        let mut manufacturer = BTreeMap::new();
+        for u in makers.iter().filter(|u| u.active) {
+            if let std::collections::btree_map::Entry::Vacant(e) = manufacturer.entry(u.role) {
+                e.insert(system(u.id.clone()).await?);
+            }
+        }
+        let people = People::new(health_system, manufacturer, crate::demo::DEMO_PASSWORD)?;
+        Ok((people, row.pseudonym))
     }
 }
 
@@ -258,4 +207,32 @@ pub async fn infuse_stored_demo_case(app: &App, case_id: &str) -> Result<(), cra
 /// The demo's registry step (`demo::registry`), for tests.
 pub async fn demo_registry_forms(app: &App, case_id: &str) -> Result<(), crate::AppError> {
     crate::demo::registry::registry_forms(app, case_id).await
+}
+
+impl App {
+    /// The gate of one site and program as opening a case judges it: from that site's rows
+    /// alone (`gate_record_of_site`), for comparing with the whole partnership's record.
+    pub async fn gate_of_site_alone(
+        &self,
+        partnership_id: &str,
+        site_id: &str,
+        program_id: &str,
+        today: cellpath_domain::Date,
+    ) -> Result<crate::contracting::GateView, crate::AppError> {
+        use crate::AppError;
+        let p = self
+            .store
+            .partnership(partnership_id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("partnership {partnership_id}")))?;
+        let site = self
+            .store
+            .site(site_id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("site {site_id}")))?;
+        Ok(self
+            .gate_record_of_site(&p, &site, program_id)
+            .await?
+            .gate(site_id, program_id, today))
+    }
 }

@@ -54,6 +54,8 @@ pub(crate) struct Write<T> {
     operational: Vec<Operational>,
     /// Further events of the same command (same ledger, same transaction).
     then: Vec<cellpath_store::FollowUp>,
+    /// The command's last event, made from the one appended just before it.
+    closing: Option<cellpath_store::FollowUp>,
     /// A top-level field of the answer never stored for repeats (a secret shown once).
     redact: Option<&'static str>,
     /// HTTP status of the answer stored for an idempotent repeat.
@@ -176,6 +178,7 @@ impl<T> Write<T> {
             payload,
             operational: vec![],
             then: vec![],
+            closing: None,
             redact: None,
             status: 200,
             build,
@@ -207,6 +210,13 @@ impl<T> Write<T> {
     /// Further events of the same command, after this one.
     pub fn then(mut self, follow_ups: Vec<FollowUp>) -> Self {
         self.then.extend(follow_ups);
+        self
+    }
+
+    /// The command's last event, made from the event appended just before it (the
+    /// e-signature of a command's last event when others come before it).
+    pub fn closing(mut self, follow_up: FollowUp) -> Self {
+        self.closing = Some(follow_up);
         self
     }
 
@@ -267,6 +277,9 @@ impl App {
         }
         for f in w.then {
             append = append.then(f);
+        }
+        if let Some(f) = w.closing {
+            append = append.closing(f);
         }
         if let (Some(idem), Some(scope)) =
             (idem, caller.principal.as_ref().map(|p| p.user_id.clone()))

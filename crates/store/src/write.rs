@@ -132,6 +132,10 @@ pub struct Append {
     pub operational: Vec<Operational>,
     /// More events of the same command, appended after this one.
     pub then: Vec<FollowUp>,
+    /// The command's last event, made from the one appended just before it rather than the
+    /// first (the e-signature of an event that follows others, e.g. an activation after the
+    /// retirement it supersedes).
+    pub closing: Option<FollowUp>,
 }
 
 impl Append {
@@ -152,10 +156,15 @@ impl Append {
             idempotency: None,
             operational: Vec::new(),
             then: Vec::new(),
+            closing: None,
         }
     }
     pub fn then(mut self, follow_up: FollowUp) -> Append {
         self.then.push(follow_up);
+        self
+    }
+    pub fn closing(mut self, follow_up: FollowUp) -> Append {
+        self.closing = Some(follow_up);
         self
     }
     pub fn opening(mut self, kind: LedgerKind) -> Append {
@@ -277,23 +286,30 @@ impl Store {
             append.payload,
         )
         .await?;
-        for follow_up in append.then {
-            let (kind, payload) = follow_up(&appended);
+        let mut last_appended: Option<Appended> = None;
+        let closing = append.closing.map(|c| (c, true));
+        for (follow_up, closing) in append.then.into_iter().map(|f| (f, false)).chain(closing) {
+            let (kind, payload) = match (&last_appended, closing) {
+                (Some(last), true) => follow_up(last),
+                _ => follow_up(&appended),
+            };
             let (seq, prev_hash, last): (i64, String, i64) = sqlx::query_as(
                 "UPDATE ledger_heads SET seq = seq + 1 WHERE ledger_id = $1 RETURNING seq, head_hash, last_recorded_at",
             )
             .bind(&append.ledger_id)
             .fetch_one(&mut *tx)
             .await?;
-            seal_and_project(
-                &mut tx,
-                &append.ledger_id,
-                (seq, prev_hash, append.now.max(last)),
-                append.actor.clone(),
-                kind,
-                payload,
-            )
-            .await?;
+            last_appended = Some(
+                seal_and_project(
+                    &mut tx,
+                    &append.ledger_id,
+                    (seq, prev_hash, append.now.max(last)),
+                    append.actor.clone(),
+                    kind,
+                    payload,
+                )
+                .await?,
+            );
         }
         for op in &append.operational {
             apply_operational(&mut tx, op, append.now).await?;

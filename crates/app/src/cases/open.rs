@@ -164,7 +164,9 @@ impl App {
             .await?
             .filter(|pt| pt.org_id == p.health_system_id)
             .ok_or_else(|| AppError::not_found(format!("patient {}", input.patient_id)))?;
-        let record = self.gate_record(&p).await?;
+        let record = self
+            .gate_record_of_site(&p, &site, &input.program_id)
+            .await?;
         let program = record
             .programs
             .iter()

@@ -193,65 +193,143 @@ impl App {
         let mut open_gaps = by_partnership(open_gaps, |g| &g.partnership_id);
         let mut sites = by_partnership(sites, |(p, _)| p);
         let mut recorded = by_partnership(recorded, |r| &r.partnership_id);
-        let mut out = Vec::with_capacity(partnerships.len());
-        for p in partnerships {
-            let agreements = agreements.remove(&p.id).unwrap_or_default();
-            let recorded_agreements = agreements
-                .iter()
-                .map(|a| {
-                    Ok(RecordedAgreement {
-                        id: a.id.clone(),
-                        facts: facts_of(a)?,
-                        changed_on: Date::of_micros(a.updated_at),
-                    })
-                })
-                .collect::<Result<Vec<_>, AppError>>()?;
-            let signed_maps = signed_site_maps(p, &signatures.remove(&p.id).unwrap_or_default());
-            // Which sites use each facility of the health system.
-            let facilities: BTreeMap<String, Vec<String>> = facilities
-                .remove(&p.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(_, f)| (f.id, f.site_ids))
-                .collect();
-            let deliverables = deliverables.remove(&p.id).unwrap_or_default();
-            let open_gaps = open_gaps.remove(&p.id).unwrap_or_default();
-            let sites: Vec<Site> = sites
-                .remove(&p.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(_, s)| s)
-                .collect();
-            let programs = named_programs(p, &programs);
-            let rule = rule::Record {
-                partnership: p.status,
-                programs: programs.iter().map(|pr| pr.id.clone()).collect(),
-                sites: sites.iter().map(|s| s.id.clone()).collect(),
-                agreements: recorded_agreements,
-                deliverables: deliverables.iter().map(deliverable_of).collect(),
-                signed_maps,
-                consent_versions: consent_versions
-                    .remove(&p.id)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(consent_of)
-                    .collect(),
-                facilities,
-                open_gaps: open_gaps.iter().map(gap_of).collect(),
-            };
-            out.push(GateRecord {
-                rule,
-                programs,
-                sites,
-                agreements,
-                deliverables,
-                gaps: open_gaps.into_iter().map(|g| (g.id.clone(), g)).collect(),
-                recorded: recorded.remove(&p.id).unwrap_or_default(),
-                partnership_id: p.id.clone(),
-            });
-        }
-        Ok(out)
+        partnerships
+            .iter()
+            .map(|p| {
+                let id = &p.id;
+                record_of(
+                    p,
+                    GateRows {
+                        agreements: agreements.remove(id).unwrap_or_default(),
+                        signatures: signatures.remove(id).unwrap_or_default(),
+                        facilities: facilities.remove(id).unwrap_or_default(),
+                        deliverables: deliverables.remove(id).unwrap_or_default(),
+                        open_gaps: open_gaps.remove(id).unwrap_or_default(),
+                        sites: sites.remove(id).unwrap_or_default(),
+                        recorded: recorded.remove(id).unwrap_or_default(),
+                        consent_versions: consent_versions.remove(id).unwrap_or_default(),
+                    },
+                    &programs,
+                )
+            })
+            .collect()
     }
+
+    /// What the gate reads of one site and program of a partnership (opening a case judges
+    /// that gate alone): the partnership's agreements and programs, and of the site only its
+    /// deliverables, consent versions, signed maps, verdict, facilities and the open gaps
+    /// that may hold it back — a fixed number of queries whose rows do not grow with the
+    /// partnership's other sites. The record judges this site × program exactly as the whole
+    /// partnership's would (`rule::Record::missing` reads nothing of another site but a
+    /// shared facility's gaps, read here too); it holds nothing of the other sites.
+    pub(crate) async fn gate_record_of_site(
+        &self,
+        p: &Partnership,
+        site: &Site,
+        program_id: &str,
+    ) -> Result<GateRecord, AppError> {
+        let store = &self.store;
+        let ids = std::slice::from_ref(&p.id);
+        let manufacturer = std::slice::from_ref(&p.manufacturer_id);
+        let (
+            agreements,
+            signatures,
+            facilities,
+            deliverables,
+            open_gaps,
+            recorded,
+            programs,
+            consent_versions,
+        ) = tokio::try_join!(
+            store.agreements_of_partnerships(ids),
+            store.site_map_signatures_of_site(&p.id, &site.id, program_id),
+            store.facilities_of_site_in_partnership(&p.id, &site.id),
+            store.deliverable_records_of(&p.id, &site.id, program_id),
+            store.open_gaps_holding_site(&p.id, &site.id, program_id),
+            store.site_authorization_of_site(&p.id, &site.id, program_id),
+            store.programs_of_orgs(manufacturer),
+            store.consent_versions_of(&p.id, &site.id, program_id),
+        )?;
+        record_of(
+            p,
+            GateRows {
+                agreements,
+                signatures,
+                facilities: facilities.into_iter().map(|f| (p.id.clone(), f)).collect(),
+                deliverables,
+                open_gaps,
+                sites: vec![(p.id.clone(), site.clone())],
+                recorded,
+                consent_versions,
+            },
+            &programs,
+        )
+    }
+}
+
+/// The rows of one partnership the gate reads (all its sites, or one).
+struct GateRows {
+    agreements: Vec<cellpath_store::Agreement>,
+    signatures: Vec<cellpath_store::SiteMapSignature>,
+    facilities: Vec<(String, cellpath_store::Facility)>,
+    deliverables: Vec<DeliverableRecord>,
+    open_gaps: Vec<cellpath_store::Gap>,
+    sites: Vec<(String, Site)>,
+    recorded: Vec<cellpath_store::SiteAuthorization>,
+    consent_versions: Vec<cellpath_store::ConsentVersion>,
+}
+
+/// A partnership's gate record from its rows and its manufacturer's programs.
+fn record_of(
+    p: &Partnership,
+    rows: GateRows,
+    programs: &[Program],
+) -> Result<GateRecord, AppError> {
+    let recorded_agreements = rows
+        .agreements
+        .iter()
+        .map(|a| {
+            Ok(RecordedAgreement {
+                id: a.id.clone(),
+                facts: facts_of(a)?,
+                changed_on: Date::of_micros(a.updated_at),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let signed_maps = signed_site_maps(p, &rows.signatures);
+    // Which sites use each facility of the health system.
+    let facilities: BTreeMap<String, Vec<String>> = rows
+        .facilities
+        .into_iter()
+        .map(|(_, f)| (f.id, f.site_ids))
+        .collect();
+    let sites: Vec<Site> = rows.sites.into_iter().map(|(_, s)| s).collect();
+    let programs = named_programs(p, programs);
+    let rule = rule::Record {
+        partnership: p.status,
+        programs: programs.iter().map(|pr| pr.id.clone()).collect(),
+        sites: sites.iter().map(|s| s.id.clone()).collect(),
+        agreements: recorded_agreements,
+        deliverables: rows.deliverables.iter().map(deliverable_of).collect(),
+        signed_maps,
+        consent_versions: rows.consent_versions.iter().map(consent_of).collect(),
+        facilities,
+        open_gaps: rows.open_gaps.iter().map(gap_of).collect(),
+    };
+    Ok(GateRecord {
+        rule,
+        programs,
+        sites,
+        agreements: rows.agreements,
+        deliverables: rows.deliverables,
+        gaps: rows
+            .open_gaps
+            .into_iter()
+            .map(|g| (g.id.clone(), g))
+            .collect(),
+        recorded: rows.recorded,
+        partnership_id: p.id.clone(),
+    })
 }
 
 /// Rows of several partnerships by the partnership each belongs to, in their order.

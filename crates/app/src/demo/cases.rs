@@ -9,8 +9,7 @@ use super::{Launch, find, launch, user};
 use crate::cases::{CaseInput, NewCase, NewPatient, StepView};
 use crate::{App, AppError};
 use cellpath_domain::Date;
-use cellpath_domain::consent::ConsentStatus;
-use cellpath_domain::events::cases::{ConsentGiver, EhrAttestation};
+use cellpath_domain::events::cases::EhrAttestation;
 use cellpath_domain::process_map::StepKind;
 
 /// What happens to a case after its steps.
@@ -173,29 +172,13 @@ async fn record_consent(
     case_id: &str,
 ) -> Result<i64, AppError> {
     let view = app.case(coordinator, case_id).await?;
-    let active = app
-        .store
-        .consent_versions_of(&view.partnership_id, &view.site_id, &view.program_id)
+    let (input, number) =
+        super::drive::consent_input(app, &view.partnership_id, &view.site_id, &view.program_id)
+            .await?;
+    app.act_on_case(coordinator, case_id, input, "", None, None)
         .await?
-        .into_iter()
-        .find(|v| v.status == ConsentStatus::Active)
-        .ok_or_else(|| AppError::Internal("demo: no active consent version".into()))?;
-    app.act_on_case(
-        coordinator,
-        case_id,
-        CaseInput::RecordConsent {
-            consent_version_id: active.id.clone(),
-            consented_by: ConsentGiver::Patient,
-            signed_on: Date::of_micros(app.now()).as_str().into(),
-            witness: "Marta Keel, RN".into(),
-        },
-        "",
-        None,
-        None,
-    )
-    .await?
-    .fresh()?;
-    Ok(active.number)
+        .fresh()?;
+    Ok(number)
 }
 
 /// The collected bag through the manufacturer and back into the cell lab's freezer, each step
@@ -468,12 +451,7 @@ pub(super) async fn over_time(
                 Until::AsFarAsTime => None,
             };
             match next(app, &people, id, labels, twists, stop).await? {
-                Some(done) => {
-                    if done == "consent" {
-                        record_consent(app, &people.coordinator, id).await?;
-                    }
-                    queue.push(Reverse((t + gap_after(&done, twists), i)))
-                }
+                Some(done) => queue.push(Reverse((t + gap_after(&done, twists), i))),
                 None => {
                     let last = match until {
                         Until::Hold(_, reason) => Some(CaseInput::Hold {

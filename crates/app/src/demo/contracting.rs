@@ -52,7 +52,7 @@ async fn consent_version(
         )
         .await?
         .fresh()?;
-    app.activate_consent_version(by, &v.id, Some(v.version), None)
+    app.activate_consent_version(by, &v.id, Some(v.version), DEMO_PASSWORD, None)
         .await?
         .fresh()?;
     Ok(())

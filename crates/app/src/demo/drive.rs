@@ -153,7 +153,7 @@ pub enum Twist {
 /// Do the next open step of the case, unless it is `stop`; the step done, or `None` when
 /// nothing was (the case is done, stopped or on hold, or `stop` is next). The caller moves the
 /// clock between steps: a unit given after its thaw window closed gets the signed deviation.
-pub(super) async fn next(
+pub(crate) async fn next(
     app: &App,
     people: &People,
     case_id: &str,
@@ -284,6 +284,18 @@ pub async fn plan_next(
     for (role, input) in pre {
         actions.push(Planned {
             by: people.one(&step, role, &[])?.clone(),
+            input,
+            refused: false,
+        });
+    }
+    // A step resting on the patient's consent: the consent first, against the site's active
+    // consent version, taken by the coordinator.
+    if step.params.consent && case.consent.is_none() {
+        let row = &loaded.row;
+        let (input, _) =
+            consent_input(app, &row.partnership_id, &row.site_id, &row.program_id).await?;
+        actions.push(Planned {
+            by: people.one(&step, Role::Coordinator, &[])?.clone(),
             input,
             refused: false,
         });
@@ -536,4 +548,32 @@ pub async fn plan_next(
         step: step.key,
         actions,
     }))
+}
+
+/// The patient's consent, signed today and witnessed, against the site's active consent
+/// version for the program, and that version's number.
+pub(super) async fn consent_input(
+    app: &App,
+    partnership_id: &str,
+    site_id: &str,
+    program_id: &str,
+) -> Result<(CaseInput, i64), AppError> {
+    let active = app
+        .store
+        .consent_versions_of(partnership_id, site_id, program_id)
+        .await?
+        .into_iter()
+        .find(|v| v.status == cellpath_domain::consent::ConsentStatus::Active)
+        .ok_or_else(|| {
+            AppError::Internal("no active consent version to record the consent against".into())
+        })?;
+    Ok((
+        CaseInput::RecordConsent {
+            consent_version_id: active.id.clone(),
+            consented_by: cellpath_domain::events::cases::ConsentGiver::Patient,
+            signed_on: Date::of_micros(app.now()).as_str().into(),
+            witness: "Marta Keel, RN".into(),
+        },
+        active.number,
+    ))
 }

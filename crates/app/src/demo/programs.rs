@@ -39,6 +39,12 @@ pub(super) async fn programs_and_maps(app: &App, mfr_ids: &[String]) -> Result<(
                     kind: IdentifierKind::Isbt128Din,
                     issuer: Issuer::CollectionFacility,
                 },
+                // The chain of identity identifier linking the therapy's collections, made by
+                // the manufacturer with the Standards Coordinating Body (DOMAIN.md).
+                IdentifierSpec {
+                    kind: IdentifierKind::Isbt128Coi,
+                    issuer: Issuer::Manufacturer,
+                },
             ],
             &[("2025-01-01", 41_030_000), ("2026-01-01", 42_500_000)],
         ),

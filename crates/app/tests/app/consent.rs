@@ -11,6 +11,8 @@ use cellpath_domain::consent::ConsentStatus;
 use cellpath_domain::events::cases::{CaseState, ConsentGiver};
 use cellpath_store::testing::TestDb;
 
+const PW: &str = cellpath_app::demo::DEMO_PASSWORD;
+
 const FAILURE: &str = "If your cells cannot be made into the product, or it fails its release testing, your team will tell you and discuss a second collection or other treatment.";
 
 fn version(program_id: &str, sections: &[(&str, &str)]) -> NewConsentVersion {
@@ -99,7 +101,7 @@ async fn a_version_without_the_failure_section_is_not_made_active_and_nothing_is
             .unwrap()
             .unwrap();
         let err = app
-            .activate_consent_version(&contracts, &draft.id, Some(draft.version), None)
+            .activate_consent_version(&contracts, &draft.id, Some(draft.version), PW, None)
             .await
             .unwrap_err();
         assert!(
@@ -120,7 +122,7 @@ async fn a_version_without_the_failure_section_is_not_made_active_and_nothing_is
             .unwrap();
         assert_eq!(tick.number, 2);
         let err = app
-            .activate_consent_version(&contracts, &tick.id, None, None)
+            .activate_consent_version(&contracts, &tick.id, None, PW, None)
             .await
             .unwrap_err();
         assert!(err.to_string().contains("says too little"), "{err}");
@@ -219,11 +221,26 @@ async fn retiring_the_last_active_version_suspends_the_site_and_a_new_active_one
         .unwrap_err();
         assert!(err.to_string().contains("consent documents"), "{err}");
         let err = app
-            .retire_consent_version(&contracts, &active.id, None, " ", None)
+            .retire_consent_version(&contracts, &active.id, None, " ", PW, None)
             .await
             .unwrap_err();
         assert!(
             matches!(&err, AppError::Invalid(f) if f[0].field == "reason"),
+            "{err}"
+        );
+        let err = app
+            .retire_consent_version(
+                &contracts,
+                &active.id,
+                None,
+                "The IRB withdrew it.",
+                "",
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Invalid(f) if f[0].field == "password"),
             "{err}"
         );
         let retired = app
@@ -232,6 +249,7 @@ async fn retiring_the_last_active_version_suspends_the_site_and_a_new_active_one
                 &active.id,
                 Some(active.version),
                 "The IRB withdrew approval of this form.",
+                PW,
                 None,
             )
             .await
@@ -239,6 +257,9 @@ async fn retiring_the_last_active_version_suspends_the_site_and_a_new_active_one
             .fresh()
             .unwrap();
         assert_eq!(retired.status, ConsentStatus::Retired);
+        let (signed, meaning) = last_signed(&app, &ids.partnership, 2).await;
+        assert_eq!(meaning, "reviewed", "{}", db.label);
+        assert!(signed.contains("The IRB withdrew approval"), "{signed}");
         // The review is a job written with the retirement: the verdict moves when it runs.
         assert_eq!(verdict(&app, &ids, &ids.main).await.0, "authorized");
         app.run_due_jobs().await.unwrap();
@@ -247,7 +268,7 @@ async fn retiring_the_last_active_version_suspends_the_site_and_a_new_active_one
         assert_eq!(missing, [CONSENT_MISSING]);
         // A retired version is not retired again, nor made active again.
         let err = app
-            .activate_consent_version(&contracts, &active.id, None, None)
+            .activate_consent_version(&contracts, &active.id, None, PW, None)
             .await
             .unwrap_err();
         assert!(
@@ -258,19 +279,49 @@ async fn retiring_the_last_active_version_suspends_the_site_and_a_new_active_one
         clock.advance_secs(86_400);
         let next = add_version(&app, &contracts, &ids.main, &ids.vantacel).await;
         assert_eq!(next.number, 2);
-        app.activate_consent_version(&contracts, &next.id, Some(next.version), None)
+        // Activation is e-signed: an empty password is asked for, a wrong one refused, and
+        // neither writes anything.
+        let head = app.store().ledger_head(&ids.partnership).await.unwrap();
+        for (typed, says) in [
+            ("", "enter your password"),
+            ("not my password", "does not match your password"),
+        ] {
+            let err = app
+                .activate_consent_version(&contracts, &next.id, Some(next.version), typed, None)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&err, AppError::Invalid(f) if f[0].field == "password" && f[0].message.contains(says)),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            app.store().ledger_head(&ids.partnership).await.unwrap(),
+            head,
+            "{}",
+            db.label
+        );
+        app.activate_consent_version(&contracts, &next.id, Some(next.version), PW, None)
             .await
             .unwrap()
             .fresh()
             .unwrap();
+        let (signed, meaning) = last_signed(&app, &ids.partnership, 2).await;
+        assert_eq!(meaning, "approved", "{}", db.label);
+        assert!(signed.contains(&next.id), "{signed}");
         app.run_due_jobs().await.unwrap();
         let (recorded, missing) = verdict(&app, &ids, &ids.main).await;
         assert_eq!((recorded.as_str(), missing.len()), ("authorized", 0));
         // A third version made active supersedes the second in the same command.
         let third = add_version(&app, &contracts, &ids.main, &ids.vantacel).await;
-        app.activate_consent_version(&contracts, &third.id, None, None)
+        app.activate_consent_version(&contracts, &third.id, None, PW, None)
             .await
             .unwrap();
+        // The signature names the activation, not the retirement before it in the command.
+        let (signed, meaning) = last_signed(&app, &ids.partnership, 2).await;
+        assert_eq!(meaning, "approved", "{}", db.label);
+        assert!(signed.contains(&third.id), "{signed}");
+        assert!(signed.contains("\"active\""), "{signed}");
         let all = app
             .store()
             .consent_versions_of(&ids.partnership, &ids.main, &ids.vantacel)
@@ -347,6 +398,7 @@ async fn a_case_records_consent_against_the_active_version_and_not_a_retired_one
             &active.id,
             None,
             "Replaced after the IRB's review.",
+            PW,
             None,
         )
         .await
@@ -378,7 +430,7 @@ async fn a_case_records_consent_against_the_active_version_and_not_a_retired_one
             .await
             .unwrap_err();
         assert!(err.to_string().contains("is a draft"), "{err}");
-        app.activate_consent_version(&contracts, &next.id, None, None)
+        app.activate_consent_version(&contracts, &next.id, None, PW, None)
             .await
             .unwrap();
         let mut bad_day = consent(&next.id);
@@ -425,4 +477,22 @@ async fn a_case_records_consent_against_the_active_version_and_not_a_retired_one
             view.timeline
         );
     }
+}
+
+/// The event the ledger's last event signs (its body) and the signature's meaning; `back`
+/// is how far from the end the signed event is.
+async fn last_signed(app: &cellpath_app::App, ledger: &str, back: usize) -> (String, String) {
+    let events = app.store().events(ledger, 0, 1_000_000).await.unwrap();
+    let signature = events.last().unwrap();
+    assert_eq!(signature.kind, cellpath_ledger::SIGNATURE_EVENT_TYPE);
+    let body: serde_json::Value = serde_json::from_str(&signature.body).unwrap();
+    let signed = &events[events.len() - back];
+    assert_eq!(
+        body["payload"]["signs"]["event_hash"].as_str(),
+        Some(signed.hash.as_str())
+    );
+    (
+        signed.body.clone(),
+        body["payload"]["meaning"].as_str().unwrap().to_string(),
+    )
 }

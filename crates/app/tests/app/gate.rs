@@ -537,3 +537,53 @@ async fn authorization_events_keep_the_payloads_the_ledger_has_always_held() {
         );
     }
 }
+
+/// Opening a case judges one site's gate from that site's rows alone: for every partnership,
+/// site and program of the demo (authorized, missing deliverables, open gaps), on both
+/// databases, the verdict and every item are exactly what the whole partnership's record says.
+#[tokio::test]
+async fn one_sites_gate_read_alone_is_the_gate_the_whole_partnership_reads() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let mut compared = 0;
+        for org in ["Helixa Therapeutics", "Northbridge Gene Medicines"] {
+            let Some(mfr) = app
+                .store()
+                .organizations(Page::all())
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|o| o.name == org)
+            else {
+                continue;
+            };
+            for p in app
+                .store()
+                .partnerships_of(&mfr.id, Page::all())
+                .await
+                .unwrap()
+            {
+                let me = as_user(&app, "contracts@lakeshore.example").await;
+                let Ok(gates) = app.gates(&me, &p.id, today(&app)).await else {
+                    continue;
+                };
+                for whole in gates {
+                    let alone = app
+                        .gate_of_site_alone(&p.id, &whole.site_id, &whole.program_id, today(&app))
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        serde_json::to_value(&alone).unwrap(),
+                        serde_json::to_value(&whole).unwrap(),
+                        "{}: {} {}",
+                        db.label,
+                        whole.site_id,
+                        whole.program_id
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared >= 2, "{}: {compared} gates compared", db.label);
+    }
+}

@@ -14,7 +14,8 @@ pub enum CaseCommand {
         #[arg(long)]
         site: String,
     },
-    /// One case: its status, the steps open now and its timeline.
+    /// One case: its status, the steps open now, the patient's consent, the registry forms
+    /// (due, overdue, submitted) and its timeline.
     Show {
         /// The case's id.
         id: String,
@@ -81,6 +82,30 @@ pub async fn run(url: &str, json: bool, command: CaseCommand) -> anyhow::Result<
                             .map(|r| r.as_str().replace('_', " "))
                             .collect();
                         println!("  {} ({})", a.name, roles.join(" or "));
+                    }
+                }
+                // The consent and the registry forms as the operator's view shows them: the
+                // version, who consented (patient or representative) and the day; no names.
+                match &case.consent {
+                    Some(c) => println!(
+                        "consent: version {} ({}…), signed by {} on {}",
+                        c.version_number,
+                        c.document_sha256.get(..12).unwrap_or(""),
+                        c.consented_by.label(),
+                        c.signed_on
+                    ),
+                    None => println!("consent: not recorded"),
+                }
+                if let Some(r) = &case.registry {
+                    println!("registry forms (infused on {}):", r.infused_on);
+                    for f in &r.forms {
+                        println!(
+                            "  {} {}: {} — {}",
+                            f.scheduled.form,
+                            f.scheduled.when,
+                            f.status.as_str(),
+                            f.status_text
+                        );
                     }
                 }
                 println!("timeline:");

@@ -99,6 +99,9 @@ struct Build {
     writes_per_second: f64,
     /// Sites the gate authorized for Vantacel.
     authorized_sites: usize,
+    /// One case opened (`open_case`, the gate judged for its site), while building.
+    open_p50_ms: f64,
+    open_p99_ms: f64,
 }
 
 #[derive(Serialize)]
@@ -354,7 +357,13 @@ async fn network(app: &App, args: &BenchArgs, database: &str) -> anyhow::Result<
                 )
                 .await?
                 .fresh()?;
-            app.activate_consent_version(contracts, &version.id, Some(version.version), None)
+            app.activate_consent_version(
+                contracts,
+                &version.id,
+                Some(version.version),
+                PASSWORD,
+                None,
+            )
                 .await?
                 .fresh()?;
             for (who, deliverable, evidence) in [
@@ -470,8 +479,9 @@ async fn build_cases(
     args: &BenchArgs,
     rng: &mut Rng,
     database: &'static str,
-) -> anyhow::Result<(Vec<String>, u64)> {
+) -> anyhow::Result<(Vec<String>, u64, Vec<std::time::Duration>)> {
     let n = args.cases as usize;
+    let opening = Arc::new(std::sync::Mutex::new(Vec::with_capacity(n)));
     let steps: Arc<Vec<usize>> = Arc::new((0..n).map(|_| rng.below(6)).collect());
     let ids = Arc::new(std::sync::Mutex::new(vec![String::new(); n]));
     let actions = Arc::new(AtomicU64::new(0));
@@ -485,14 +495,21 @@ async fn build_cases(
         net.sites.clone(),
     ));
     {
-        let (ids, actions, done, steps) = (ids.clone(), actions.clone(), done.clone(), steps);
+        let (ids, actions, done, steps, opening) = (
+            ids.clone(),
+            actions.clone(),
+            done.clone(),
+            steps,
+            opening.clone(),
+        );
         in_tasks(args.builders, n, move |i| {
-            let (ctx, ids, actions, done, steps) = (
+            let (ctx, ids, actions, done, steps, opening) = (
                 ctx.clone(),
                 ids.clone(),
                 actions.clone(),
                 done.clone(),
                 steps.clone(),
+                opening.clone(),
             );
             async move {
                 let (app, people, partnership, program, sites) = &*ctx;
@@ -516,6 +533,7 @@ async fn build_cases(
                     )
                     .await?
                     .fresh()?;
+                let opened = Instant::now();
                 let case = app
                     .open_case(
                         &people.coordinator,
@@ -529,6 +547,10 @@ async fn build_cases(
                     )
                     .await?
                     .fresh()?;
+                opening
+                    .lock()
+                    .expect("no task panics holding the timings")
+                    .push(opened.elapsed());
                 let labels = labels(i);
                 for _ in 0..steps[i] {
                     let Some(step) = plan_next(app, people, &case.id, &labels, &[], None).await?
@@ -555,7 +577,9 @@ async fn build_cases(
         .await?;
     }
     let ids = std::mem::take(&mut *ids.lock().expect("the build is over"));
-    Ok((ids, actions.load(Ordering::Relaxed)))
+    let mut opening = std::mem::take(&mut *opening.lock().expect("the build is over"));
+    opening.sort();
+    Ok((ids, actions.load(Ordering::Relaxed), opening))
 }
 
 /// One case's next step, planned: the case and the actions in order.
@@ -844,7 +868,7 @@ async fn measure(
         args.cases, args.builders
     );
     let cases_started = Instant::now();
-    let (ids, actions) = build_cases(&app, &net, args, &mut rng, database).await?;
+    let (ids, actions, opening) = build_cases(&app, &net, args, &mut rng, database).await?;
     let cases_seconds = cases_started.elapsed().as_secs_f64();
     let build = Build {
         network_seconds,
@@ -854,6 +878,8 @@ async fn measure(
         actions,
         writes_per_second: (2 * ids.len() as u64 + actions) as f64 / cases_seconds.max(1e-9),
         authorized_sites: net.authorized,
+        open_p50_ms: percentile(&opening, 0.50),
+        open_p99_ms: percentile(&opening, 0.99),
     };
     eprintln!(
         "{database}: {} cases built in {cases_seconds:.1} s ({actions} journey actions); measuring …",
@@ -910,7 +936,7 @@ pub async fn run(json: bool, args: BenchArgs) -> anyhow::Result<ExitCode> {
     for r in &reports {
         let b = &r.build;
         println!(
-            "{}: {} sites and {} cases built in {:.1} s — the network in {:.1} s, the cases in {:.1} s on {} tasks ({} journey actions; {:.0} writes/s, one partnership's ledger)",
+            "{}: {} sites and {} cases built in {:.1} s — the network in {:.1} s, the cases in {:.1} s on {} tasks ({} journey actions; {:.0} writes/s, one partnership's ledger; a case opened in {:.2} ms p50, {:.2} ms p99)",
             r.database,
             r.sites,
             r.cases,
@@ -919,7 +945,9 @@ pub async fn run(json: bool, args: BenchArgs) -> anyhow::Result<ExitCode> {
             b.cases_seconds,
             b.builders,
             b.actions,
-            b.writes_per_second
+            b.writes_per_second,
+            b.open_p50_ms,
+            b.open_p99_ms
         );
     }
     println!();

@@ -2037,6 +2037,7 @@ async fn consent_documents_over_the_api_activate_only_with_the_failure_section_a
         .post(&activation)
         .bearer_auth(&contracts)
         .header("If-Match", "\"1\"")
+        .json(&json!({ "password": cellpath_app::demo::DEMO_PASSWORD }))
         .send()
         .await
         .unwrap();
@@ -2051,16 +2052,19 @@ async fn consent_documents_over_the_api_activate_only_with_the_failure_section_a
 
     // Retiring the active version: the gate's review follows as a job, and the site is
     // suspended for want of an active consent version.
+    // It is e-signed: an empty password is asked for beside its field.
     let active = versions[0]["id"].as_str().unwrap();
-    let res = s
-        .http
-        .post(s.url(&format!("/api/v1/consent-documents/{active}/retirement")))
-        .bearer_auth(&contracts)
-        .header("If-Match", format!("\"{}\"", versions[0]["version"]))
-        .json(&json!({ "reason": "The IRB withdrew its approval." }))
-        .send()
-        .await
-        .unwrap();
+    let retire = |password: &str| {
+        s.http
+            .post(s.url(&format!("/api/v1/consent-documents/{active}/retirement")))
+            .bearer_auth(&contracts)
+            .header("If-Match", format!("\"{}\"", versions[0]["version"]))
+            .json(&json!({ "reason": "The IRB withdrew its approval.", "password": password }))
+            .send()
+    };
+    let p = problem(retire("").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(p["errors"][0]["field"], "password", "{p}");
+    let res = retire(cellpath_app::demo::DEMO_PASSWORD).await.unwrap();
     assert_eq!(
         res.status(),
         StatusCode::OK,

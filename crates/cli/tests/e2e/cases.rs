@@ -198,8 +198,34 @@ async fn the_operator_lists_and_shows_cases_by_pseudonym() {
     let db = cellpath_app::testing::TestDb::sqlite().await;
     let app = seed_demo(&db).await;
     let site = site_id(&app, "Lakeshore University Health", "LUH-MAIN").await;
+    // The stored case infused, and some of its registry forms submitted.
+    let stored = app
+        .stored_case(&site)
+        .await
+        .unwrap()
+        .expect("the demo's stored case");
+    app.through_first_infusion(&stored).await.unwrap();
+    cellpath_app::testing::demo_registry_forms(&app, &stored)
+        .await
+        .unwrap();
     app.close().await;
     let url = db.url.as_str();
+    let out = cellpath_on(url, &["case", "show", &stored], None);
+    assert!(out.status.success(), "{out:?}");
+    let shown = stdout(&out);
+    assert!(
+        shown.contains("consent: version 1 (") && shown.contains("), signed by the patient on 20"),
+        "{shown}"
+    );
+    assert!(shown.contains("registry forms (infused on 20"), "{shown}");
+    for status in ["submitted", "due"] {
+        assert!(
+            shown.contains(&format!(": {status} — ")),
+            "a form {status}: {shown}"
+        );
+    }
+    // The witness and the people who recorded are not the operator's to read.
+    assert!(!shown.contains("Marta Keel"), "{shown}");
     let out = cellpath_on(url, &["case", "list", "--site", &site, "--json"], None);
     assert!(out.status.success(), "{out:?}");
     let listed: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
@@ -221,6 +247,7 @@ async fn the_operator_lists_and_shows_cases_by_pseudonym() {
     assert!(out.status.success(), "{out:?}");
     let shown = stdout(&out);
     assert!(shown.contains("status: on hold since"), "{shown}");
+    assert!(shown.contains("consent: "), "{shown}");
     assert!(shown.contains("opened case VAN-LUH-MAIN-"), "{shown}");
     assert!(!shown.contains("Whitfield"), "{shown}");
 }

@@ -26,9 +26,13 @@ fn decoder() -> Option<PathBuf> {
     works.then_some(python)
 }
 
+/// A chain of identity identifier (Data Structure 040), as the manufacturer issues it.
+const COI: &str = "&/CHW123426A1B2C3";
+
 /// The demo's case back from the manufacturer holds the bag's DIN and the lot; a coordinator
-/// adds the manufacturer's order id for one unit. Each label's codes read back as its
-/// identifier.
+/// adds the manufacturer's order id for one unit and the therapy's chain of identity
+/// identifier. Each label's codes read back as its identifier, and the chain of identity
+/// identifier read off its label is the one the bedside verification's scan accepts.
 #[tokio::test]
 async fn every_label_decodes_to_its_identifier_with_a_standard_decoder() {
     let Some(python) = decoder() else {
@@ -81,6 +85,24 @@ async fn every_label_decodes_to_its_identifier_with_a_standard_decoder() {
         "{}",
         added.text().await.unwrap()
     );
+    // The chain of identity identifier the manufacturer made for the therapy (Vantacel's
+    // scheme carries one): the whole case's, no unit.
+    let added = s
+        .http
+        .post(s.url(&format!("/api/v1/cases/{case}/actions")))
+        .bearer_auth(&token)
+        .json(
+            &json!({ "action": { "command": "add_identifier", "kind": "isbt128_coi",
+            "text": COI } }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        added.status().is_success(),
+        "{}",
+        added.text().await.unwrap()
+    );
 
     let c = &driver.client;
     sign_in(c, &s, "coordinator@lakeshore.example").await;
@@ -110,7 +132,7 @@ async fn every_label_decodes_to_its_identifier_with_a_standard_decoder() {
     // The identifiers themselves, as their barcodes carry them (a DIN's flags `00`).
     assert_eq!(
         expected.iter().map(|(d, _)| d.as_str()).collect::<Vec<_>>(),
-        ["=W12342600010700", "LOT-HX-24017", "HLX-ORD-40117"]
+        ["=W12342600010700", "LOT-HX-24017", "HLX-ORD-40117", COI]
     );
 
     let out = std::process::Command::new(&python)
@@ -146,6 +168,59 @@ async fn every_label_decodes_to_its_identifier_with_a_standard_decoder() {
             .collect();
         assert_eq!(&read, codes, "the label of {data}: {got}");
     }
+    // The chain of identity identifier as the decoder read it off its label, scanned at the
+    // bedside verification: it is this case's; another therapy's is refused, in words, and
+    // written on the record as a scan mismatch.
+    let coi_read = decoded[3]["codes"][0]["text"]
+        .as_str()
+        .expect("the COI label read back")
+        .to_string();
+    assert_eq!(coi_read, COI);
+    s.app
+        .forward_until(&case, "dual_verification_cd4")
+        .await
+        .unwrap();
+    let nurse = s
+        .app
+        .store()
+        .user_by_email("nurse@lakeshore.example")
+        .await
+        .unwrap()
+        .expect("the demo's nurse");
+    let nurse = s
+        .app
+        .caller_for_user(&nurse.id, cellpath_app::access::Via::Session)
+        .await
+        .unwrap();
+    let verify = |text: &str| cellpath_app::cases::CaseInput::Verify {
+        step: "dual_verification_cd4".into(),
+        scan: Some(cellpath_app::cases::ScanInput {
+            expected: cellpath_domain::program::IdentifierKind::Isbt128Coi,
+            text: text.into(),
+        }),
+        fields: Default::default(),
+        attestation: None,
+    };
+    let deviations = |v: &Value| v["deviations"].as_u64().expect("a count of deviations");
+    let before = deviations(&s.get_json(&format!("/api/v1/cases/{case}"), &token).await);
+    let wrong = s
+        .app
+        .act_on_case(&nurse, &case, verify("&/CHW123426Z9Y8X7"), "", None, None)
+        .await
+        .unwrap_err();
+    assert!(
+        wrong
+            .to_string()
+            .contains("does not belong to case VAN-LUH-MAIN-0007"),
+        "{wrong}"
+    );
+    s.app
+        .act_on_case(&nurse, &case, verify(&coi_read), "", None, None)
+        .await
+        .unwrap();
+    let after = deviations(&s.get_json(&format!("/api/v1/cases/{case}"), &token).await);
+    assert_eq!(after, before + 1, "the wrong scan on record as a deviation");
+
     // A scanned DIN reads back as the case's: its 13 characters and check character.
     assert!(matches!(
         cellpath_domain::identifiers::read(&expected[0].0),

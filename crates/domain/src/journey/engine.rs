@@ -424,6 +424,12 @@ impl Decider<'_> {
                 waiting,
             });
         }
+        if step.params.consent && self.case.consent.is_none() {
+            return Err(Refusal::Consent(format!(
+                "{} rests on the patient's consent: record the patient's consent against the active consent version first",
+                step.name
+            )));
+        }
         if !hold_released(self.map.map(), self.case, step) {
             let until = step.params.hold_until.as_deref().unwrap_or_default();
             return Err(Refusal::HeldUntil {

@@ -220,6 +220,10 @@ pub struct StepParams {
     /// Where the step happens at the site (e.g. "cell lab"); scan locations are counted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// The step rests on the patient's informed consent: it is not done before the case
+    /// records the consent against the site's active consent version (any kind).
+    #[serde(skip_serializing_if = "is_false")]
+    pub consent: bool,
 }
 
 impl StepParams {

@@ -46,7 +46,8 @@ pub fn autologous_car_t() -> (ProcessMap, MapContext) {
             .is(Procurement, Record, Physician)
             .after(&["benefits_check"])
             .fields(&["consent form version", "date signed"])
-            .ehr(),
+            .ehr()
+            .with(|p| p.consent = true),
         step("enrollment", "Enrollment with the manufacturer")
             .is(Procurement, Record, Coordinator)
             .after(&["consent"])

@@ -35,16 +35,30 @@ pub async fn create(
     Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
-/// Make a draft active (If-Match: its version); the one active before is retired.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Activation {
+    password: String,
+}
+
+/// Make a draft active (If-Match: its version), e-signed `approved` (password re-entered);
+/// the one active before is retired.
 pub async fn activate(
     State(s): State<AppState>,
     Path(id): Path<String>,
     cmd: Command,
 ) -> Result<Response, ApiError> {
     let version = cmd.if_match()?;
+    let req: Activation = cmd.json()?;
     let out = s
         .app
-        .activate_consent_version(&cmd.caller, &id, Some(version), cmd.idem.clone())
+        .activate_consent_version(
+            &cmd.caller,
+            &id,
+            Some(version),
+            &req.password,
+            cmd.idem.clone(),
+        )
         .await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
@@ -53,9 +67,11 @@ pub async fn activate(
 #[serde(deny_unknown_fields)]
 pub struct Retirement {
     reason: String,
+    password: String,
 }
 
-/// Retire the active version (If-Match: its version), with the reason.
+/// Retire the active version (If-Match: its version), with the reason, e-signed `reviewed`
+/// (password re-entered).
 pub async fn retire(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -70,6 +86,7 @@ pub async fn retire(
             &id,
             Some(version),
             &req.reason,
+            &req.password,
             cmd.idem.clone(),
         )
         .await?;

@@ -154,6 +154,59 @@ impl Store {
         .await
     }
 
+    /// The signatures on the site map versions of one site and program of a partnership, as
+    /// [`Store::site_map_signatures_of_partnerships`] (opening a case judges one site's gate).
+    pub async fn site_map_signatures_of_site(
+        &self,
+        partnership_id: &str,
+        site_id: &str,
+        program_id: &str,
+    ) -> Result<Vec<SiteMapSignature>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT s.partnership_id, s.site_map_version_id, s.content_hash, COALESCE(u.org_id, '') AS signer_org_id, s.signed_at, v.site_id, v.program_id, v.number FROM site_map_versions v JOIN site_map_signatures s ON s.site_map_version_id = v.id LEFT JOIN users u ON u.id = s.signer_user_id WHERE v.site_id = $2 AND v.program_id = $3 AND s.partnership_id = $1 ORDER BY s.signed_at, s.event_hash",
+        )
+        .bind(partnership_id)
+        .bind(site_id)
+        .bind(program_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// The verdict recorded for one site and program of a partnership, if any.
+    pub async fn site_authorization_of_site(
+        &self,
+        partnership_id: &str,
+        site_id: &str,
+        program_id: &str,
+    ) -> Result<Vec<SiteAuthorization>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM site_authorizations WHERE partnership_id = $1 AND site_id = $2 AND program_id = $3",
+        )
+        .bind(partnership_id)
+        .bind(site_id)
+        .bind(program_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// The open gaps of a partnership that may hold one site back for a program: the site's
+    /// own, and those on the facilities serving it (whichever site's visit found them).
+    pub async fn open_gaps_holding_site(
+        &self,
+        partnership_id: &str,
+        site_id: &str,
+        program_id: &str,
+    ) -> Result<Vec<Gap>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM gaps WHERE partnership_id = $1 AND program_id = $3 AND status = 'open' AND (site_id = $2 OR facility_id IN (SELECT facility_id FROM site_facilities WHERE site_id = $2)) ORDER BY site_id, id",
+        )
+        .bind(partnership_id)
+        .bind(site_id)
+        .bind(program_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     /// The programs of the organizations (the manufacturers of a list of partnerships), by
     /// name.
     pub async fn programs_of_orgs(&self, org_ids: &[String]) -> Result<Vec<Program>, StoreError> {

@@ -184,11 +184,18 @@ async fn move_version(id: String, posted: Posted, activate: bool) -> Result<Resp
     let version = form.version()?;
     let moved = if activate {
         ctx.app
-            .activate_consent_version(ctx.caller(), &id, Some(version), None)
+            .activate_consent_version(ctx.caller(), &id, Some(version), form.get("password"), None)
             .await
     } else {
         ctx.app
-            .retire_consent_version(ctx.caller(), &id, Some(version), form.get("reason"), None)
+            .retire_consent_version(
+                ctx.caller(),
+                &id,
+                Some(version),
+                form.get("reason"),
+                form.get("password"),
+                None,
+            )
             .await
     };
     match moved.and_then(|o| o.fresh()) {
@@ -335,12 +342,18 @@ fn version_row(
                 }
                 br; span.muted.hash { "SHA-256 " code { (v.document_sha256.get(..12).unwrap_or("")) "…" } }
                 @if docs.may_change {
-                    (view.summary(&["reason"]))
+                    (view.summary(&["reason", "password"]))
                     @if v.status == ConsentStatus::Draft {
                         form.activate-consent id={ "activate-" (v.id) } method="post" action={ "/consent-documents/" (v.id) "/activation" } novalidate {
                             (csrf_field(ctx.csrf()))
                             (hidden("site", &docs.site_id))
                             (hidden("version", v.version))
+                            p.signature-meaning {
+                                "Making it active signs it as " strong { (ctx.session.user.name) }
+                                ", meaning " strong { "approved" } "."
+                            }
+                            (view.input("Your password", "password", Input::CurrentPassword,
+                                Some("Your password confirms that the signature is yours.")))
                             button.primary type="submit" { "Make version " (v.number) " active" }
                         }
                     }
@@ -353,6 +366,12 @@ fn version_row(
                                 (hidden("version", v.version))
                                 (view.textarea("Why it is retired", "reason",
                                     Some("E.g. the IRB withdrew its approval. Until another version is made active, the gate no longer counts this site's consent and the site is suspended."), 2))
+                                p.signature-meaning {
+                                    "Retiring it signs it as " strong { (ctx.session.user.name) }
+                                    ", meaning " strong { "reviewed" } "."
+                                }
+                                (view.input("Your password", "password", Input::CurrentPassword,
+                                    Some("Your password confirms that the signature is yours.")))
                                 button.danger type="submit" { "Retire version " (v.number) }
                             }
                         }
@@ -409,6 +428,7 @@ mod tests {
     use super::form_field;
     use crate::testing::{Browser, seeded};
     use axum::http::StatusCode;
+    use cellpath_app::demo::DEMO_PASSWORD;
 
     const FAILURE: &str = "If your cells cannot be made into the product, or it fails its release testing, your team will tell you and discuss a second collection or other treatment.";
 
@@ -515,12 +535,40 @@ mod tests {
         assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
         let v3 = added.location.clone().expect("to the version");
         let id3 = v3.rsplit("#version-").next().expect("its id").to_string();
+        // Making it active signs it: the password left empty is asked for beside its field.
+        let (form_id, action) = (
+            format!("activate-{id3}"),
+            format!("/consent-documents/{id3}/activation"),
+        );
+        let unsigned = contracts
+            .submit(
+                &page,
+                &form_id,
+                &action,
+                &[("site", main.id.as_str()), ("password", "")],
+                None,
+            )
+            .await;
+        assert_eq!(
+            unsigned.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            unsigned.body
+        );
+        assert!(
+            unsigned
+                .error_beside("password")
+                .is_some_and(|e| e.contains("enter your password")),
+            "{}",
+            unsigned.body
+        );
+        unsigned.assert_has("meaning <strong>approved</strong>");
         let done = contracts
             .submit(
                 &page,
-                &format!("activate-{id3}"),
-                &format!("/consent-documents/{id3}/activation"),
-                &[("site", main.id.as_str())],
+                &form_id,
+                &action,
+                &[("site", main.id.as_str()), ("password", DEMO_PASSWORD)],
                 None,
             )
             .await;
@@ -564,7 +612,11 @@ mod tests {
                 &page,
                 &form_id,
                 &action,
-                &[("site", main.id.as_str()), ("reason", reason)],
+                &[
+                    ("site", main.id.as_str()),
+                    ("reason", reason),
+                    ("password", DEMO_PASSWORD),
+                ],
                 None,
             )
             .await;

@@ -3,7 +3,7 @@
 //! every event type's payload, read back.
 
 use super::*;
-use crate::consent::{ConsentStatus, ConsentVersionFacts};
+use crate::consent::ConsentStatus;
 use crate::events::cases::{Outcome, PriorAuthorization, PriorAuthorizationStatus};
 use crate::events::{Event, Visit};
 use crate::process_map::ValidMap;
@@ -727,24 +727,7 @@ fn benefits_are_verified_by_finance_or_the_coordinator_with_a_prior_authorizatio
 
 /// The patient's consent against version 3 of the case's site and program, in `status`.
 fn consent(status: ConsentStatus, witness: &str) -> Command {
-    let case = Run::opened(car_t()).case;
-    Command::RecordConsent(Box::new(Consent {
-        version_id: "cns_3".into(),
-        version_site_id: case.site_id.clone(),
-        version_program_id: case.program_id.clone(),
-        version: ConsentVersionFacts {
-            number: 3,
-            status,
-            effective_on: Date::parse("2026-01-01").unwrap(),
-            sections: vec![],
-            retired_on: (status == ConsentStatus::Retired)
-                .then(|| Date::parse("2026-06-30").unwrap()),
-        },
-        document_sha256: "ab".repeat(32),
-        consented_by: crate::events::cases::ConsentGiver::Patient,
-        signed_on: Date::parse("2026-07-01").unwrap(),
-        witness: witness.into(),
-    }))
+    consent_for(&Run::opened(car_t()).case, status, witness)
 }
 
 #[test]
@@ -793,4 +776,59 @@ fn consent_is_recorded_against_the_active_version_only() {
         (3, "patient", "Carla Ruiz")
     );
     assert_eq!(c.by.role, Some(Role::Nurse));
+}
+
+#[test]
+fn the_consent_step_waits_for_the_patients_consent_recorded_against_the_active_version() {
+    let mut run = Run::opened(car_t());
+    run.through("consent");
+    let step = run.step("consent").clone();
+    assert!(
+        step.params.consent,
+        "the seed's consent step rests on the consent"
+    );
+    let attested = Entry {
+        fields: Default::default(),
+        attestation: Some(EhrAttestation {
+            reference: "EPIC-CONSENT-991".into(),
+            charted_at: run.now - command::minutes(30),
+        }),
+    };
+    let record = |entry: Entry| Command::Act {
+        step: "consent".into(),
+        entry,
+        action: Action::Record,
+    };
+    let r = run.refused("pavel", record(attested.clone()));
+    assert_eq!(
+        r.to_string(),
+        "Informed consent rests on the patient's consent: record the patient's consent against the active consent version first"
+    );
+    assert!(run.case.current("consent").is_none(), "nothing recorded");
+    // Nor skipped past it: the step is not optional, and a retired version does not count.
+    let r = run.refused("carla", consent(ConsentStatus::Retired, "Marta Keel, RN"));
+    assert!(r.to_string().contains("retired"), "{r}");
+    assert!(!run.case.is_done("consent"));
+    run.ok("carla", consent(ConsentStatus::Active, "Marta Keel, RN"));
+    run.ok("pavel", record(attested));
+    assert!(run.case.is_done("consent"));
+    // A map whose consent step does not rest on it (a version signed before the flag) is
+    // recorded as before.
+    let (mut map, ctx) = seeds::autologous_car_t();
+    map.steps
+        .iter_mut()
+        .find(|s| s.key == "consent")
+        .expect("a consent step")
+        .params
+        .consent = false;
+    let mut plain = Run::opened(CaseMap::new(validate(&map, &ctx).expect("valid")));
+    plain.through("consent");
+    let attested = Entry {
+        fields: Default::default(),
+        attestation: Some(EhrAttestation {
+            reference: "EPIC-CONSENT-992".into(),
+            charted_at: plain.now - command::minutes(30),
+        }),
+    };
+    plain.ok("pavel", record(attested));
 }

@@ -86,6 +86,11 @@ fn record_takes_the_listed_fields_from_the_steps_role() {
 fn a_step_charted_in_the_ehr_is_attested_not_charted_again() {
     let mut run = Run::opened(car_t());
     run.through("consent");
+    let active = crate::consent::ConsentStatus::Active;
+    run.ok(
+        "carla",
+        consent_for(&run.case.clone(), active, "Marta Keel, RN"),
+    );
     let r = run.refused(
         "pavel",
         act(

@@ -265,14 +265,46 @@ pub(super) fn sha() -> String {
     "ab".repeat(32)
 }
 
+/// The patient's consent on `case` against version 3 of its site and program, in `status`.
+pub(super) fn consent_for(
+    case: &Case,
+    status: crate::consent::ConsentStatus,
+    witness: &str,
+) -> Command {
+    use crate::consent::{ConsentStatus, ConsentVersionFacts};
+    Command::RecordConsent(Box::new(Consent {
+        version_id: "cns_3".into(),
+        version_site_id: case.site_id.clone(),
+        version_program_id: case.program_id.clone(),
+        version: ConsentVersionFacts {
+            number: 3,
+            status,
+            effective_on: Date::parse("2026-01-01").unwrap(),
+            sections: vec![],
+            retired_on: (status == ConsentStatus::Retired)
+                .then(|| Date::parse("2026-06-30").unwrap()),
+        },
+        document_sha256: "ab".repeat(32),
+        consented_by: crate::events::cases::ConsentGiver::Patient,
+        signed_on: Date::parse("2026-07-01").unwrap(),
+        witness: witness.into(),
+    }))
+}
+
 /// A valid command for `step` as the case stands, and someone who may give it; `None` when no
-/// one of the demo people can (every signer has signed).
+/// one of the demo people can (every signer has signed). A step resting on the patient's
+/// consent, before it is recorded: the consent, by the coordinator.
 pub(super) fn valid(
     map: &CaseMap,
     case: &Case,
     step: &Step,
     now: Micros,
 ) -> Option<(Actor, Command)> {
+    if step.params.consent && case.consent.is_none() {
+        let coordinator = people().into_iter().find(|p| p.holds(Role::Coordinator))?;
+        let active = crate::consent::ConsentStatus::Active;
+        return Some((coordinator, consent_for(case, active, "Marta Keel, RN")));
+    }
     let current = case.current(&step.key);
     let first = !current.is_some_and(Attempt::is_begun);
     let entry = if first {

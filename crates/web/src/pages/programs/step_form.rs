@@ -27,6 +27,7 @@ pub const FIELDS: &[&str] = &[
     "recorded_in",
     "optional",
     "scan",
+    "consent",
     "location",
     "unit",
     "window_minutes",
@@ -110,6 +111,7 @@ pub fn value_pairs(step: &Step) -> Vec<(String, String)> {
         ("controlled", step.controlled),
         ("optional", step.optional),
         ("scan", p.scan),
+        ("consent", p.consent),
     ] {
         if on {
             v.push((flag.into(), "on".into()));
@@ -267,6 +269,7 @@ pub fn read(form: &FormData, key: &str) -> Result<Step, FormErrors> {
         hold_until: optional_text(form.get("hold_until")),
         items: lines(form.get("items")),
         location: optional_text(form.get("location")),
+        consent: form.has("consent"),
     };
     match (stage, kind, role, recorded_in) {
         (Some(stage), Some(kind), Some(role), Some(recorded_in)) if errors.is_empty() => Ok(Step {
@@ -504,6 +507,7 @@ pub fn fields(view: &FormView, key: &str, steps: &[&Step], units: &[ProductUnit]
             (view.checkbox("Controlled (the label or quality agreement governs it; a site proposes changes)", "controlled"))
             (view.checkbox("Optional (may be skipped for a case)", "optional"))
             (view.checkbox("Scan checkpoint (someone scans an identifier here)", "scan"))
+            (view.checkbox("Rests on the patient's consent (not done before the consent is recorded against the active version)", "consent"))
         }
         div.after-checks {
             (view.checkboxes("Comes after (the steps that must be done first; only the start step has none)", "after", &others, "No other steps yet."))
