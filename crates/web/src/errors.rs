@@ -79,7 +79,9 @@ impl IntoResponse for WebError {
             WebError::App(e @ AppError::State(_)) => {
                 page(StatusCode::CONFLICT, "Not possible now", e.to_string())
             }
-            WebError::App(e @ AppError::LoginFailed(_)) => {
+            WebError::App(
+                e @ (AppError::LoginFailed(_) | AppError::TokenExpired(_) | AppError::ReadOnlyToken),
+            ) => {
                 page(StatusCode::FORBIDDEN, "Not allowed", e.to_string())
             }
             WebError::App(e @ AppError::PreconditionRequired) => {

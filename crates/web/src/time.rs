@@ -49,6 +49,11 @@ pub fn day(micros: i64) -> String {
     format!("{d} {} {y}", MONTHS[(mo as usize).clamp(1, 12) - 1])
 }
 
+/// A calendar day in words, e.g. `23 Nov 2026`: a day, not an instant, so it never shifts.
+pub fn calendar_day(d: &cellpath_domain::Date) -> String {
+    day(d.days_since_epoch() * 86_400_000_000)
+}
+
 /// A `<time>` element showing the day, the exact instant in its `datetime` and its title.
 pub fn day_el(micros: i64) -> Markup {
     html! { time datetime=(rfc3339(micros)) title=(utc(micros)) { (day(micros)) } }
