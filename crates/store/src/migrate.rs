@@ -77,6 +77,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "token_scope",
         include_str!("../migrations/0017_token_scope.sql"),
     ),
+    (
+        18,
+        "time_zone",
+        include_str!("../migrations/0018_time_zone.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a
