@@ -14,10 +14,11 @@ use cellpath_store::{ApiToken, Partnership};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
     Session,
-    /// One of the caller's API tokens, by id and name.
+    /// One of the caller's API tokens, by id and name; a read-only one may change nothing.
     Token {
         id: String,
         name: String,
+        read_only: bool,
     },
     /// The operator at the command line (`cellpath org create`…), or the demo seeder.
     System,
@@ -28,7 +29,7 @@ impl Via {
     pub fn channel(&self) -> cellpath_ledger::Channel {
         match self {
             Via::Session => cellpath_ledger::Channel::WebSession,
-            Via::Token { id, name } => cellpath_ledger::Channel::ApiToken {
+            Via::Token { id, name, .. } => cellpath_ledger::Channel::ApiToken {
                 token_id: id.clone(),
                 token_name: name.clone(),
             },
@@ -66,6 +67,16 @@ impl Caller {
             Some(p) => format!("user:{}", p.user_id),
             None => format!("system:{}", self.name),
         }
+    }
+    /// Whether the caller came through a read-only API token: every write is refused.
+    pub fn read_only(&self) -> bool {
+        matches!(
+            self.via,
+            Via::Token {
+                read_only: true,
+                ..
+            }
+        )
     }
     pub fn org_id(&self) -> Option<&str> {
         self.principal.as_ref().map(|p| p.org_id.as_str())

@@ -14,7 +14,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use cellpath_domain::events::auth::{ApiTokenCreated, ApiTokenRevoked};
 use cellpath_domain::policy::{Action, Principal, ResourceKind};
-use cellpath_domain::{Name, OrgKind, Password};
+use cellpath_domain::{Date, Name, OrgKind, Password};
 use cellpath_ledger::{Meaning, SIGNATURE_EVENT_TYPE, SignaturePayload, Signed};
 use cellpath_store::{ApiToken, Attempt, SessionRow, SignatureRow, User};
 use serde::Serialize;
@@ -91,6 +91,15 @@ pub struct SessionInfo {
     pub caller: Caller,
     pub user: User,
     pub csrf_token: String,
+}
+
+/// What a new token may do and until when, as asked: the last day it is accepted as typed
+/// (`YYYY-MM-DD`, '' when it does not expire) and whether it may only read. The default is
+/// the token of old: no expiry, read and write.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokenTerms<'a> {
+    pub expires_on: &'a str,
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -286,8 +295,19 @@ impl App {
         if t.revoked_at.is_some() || !user.active {
             return Err(AppError::Unauthenticated);
         }
-        // The last-use stamp is throttled: a write only when the stored one is a minute old.
         let now = self.now();
+        if let Some(last) = t
+            .expires_on
+            .as_ref()
+            .filter(|_| t.expired(&Date::of_micros(now)))
+        {
+            return Err(AppError::TokenExpired(format!(
+                "this API token (\"{}\") expired at the end of {} (UTC); make a new one on the API tokens page",
+                t.name,
+                last.words()
+            )));
+        }
+        // The last-use stamp is throttled: a write only when the stored one is a minute old.
         if t.last_used_at
             .is_none_or(|at| at < now - cellpath_store::TOKEN_STAMP_MICROS)
         {
@@ -299,6 +319,7 @@ impl App {
             Via::Token {
                 id: t.id.clone(),
                 name: t.name.clone(),
+                read_only: t.read_only,
             },
         )
     }
@@ -313,10 +334,23 @@ impl App {
         self.principal_for(&user, via).await
     }
 
+    /// A token with no expiry that may read and write, as its owner can.
     pub async fn create_api_token(
         &self,
         caller: &Caller,
         name: &str,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<CreatedToken>, AppError> {
+        self.create_api_token_with(caller, name, TokenTerms::default(), idem)
+            .await
+    }
+
+    /// A token on `terms`: its expiry, when given, is today or later (UTC).
+    pub async fn create_api_token_with(
+        &self,
+        caller: &Caller,
+        name: &str,
+        terms: TokenTerms<'_>,
         idem: Option<Idem>,
     ) -> Result<Outcome<CreatedToken>, AppError> {
         let p = caller
@@ -332,6 +366,21 @@ impl App {
         )?;
         let mut f = Fields::default();
         let name = f.check("name", Name::parse(name));
+        let expires_on = match terms.expires_on.trim() {
+            "" => None,
+            text => f.check("expires_on", Date::parse(text)),
+        };
+        let today = Date::of_micros(self.now());
+        if let Some(last) = expires_on.as_ref().filter(|last| **last < today) {
+            f.fail(
+                "expires_on",
+                format!(
+                    "{} is in the past; choose today ({}) or a later day, or leave it empty for a token that does not expire",
+                    last.words(),
+                    today.words()
+                ),
+            );
+        }
         f.finish()?;
         let token = format!("{TOKEN_PREFIX}{}", crate::ids::new_secret());
         let info = ApiToken {
@@ -342,12 +391,16 @@ impl App {
             created_at: 0,
             revoked_at: None,
             last_used_at: None,
+            expires_on,
+            read_only: terms.read_only,
         };
         let event = ApiTokenCreated {
             id: info.id.clone(),
             user_id: info.user_id.clone(),
             name: info.name.clone(),
             token_hash: info.token_hash.clone(),
+            expires_on: info.expires_on.clone(),
+            read_only: info.read_only,
         };
         self.write(
             caller,

@@ -54,6 +54,14 @@ pub enum AppError {
     Forbidden(String),
     #[error("sign in first")]
     Unauthenticated,
+    /// An API token past its last day: the message says when it expired. HTTP 401.
+    #[error("{0}")]
+    TokenExpired(String),
+    /// A write through a read-only API token. HTTP 403.
+    #[error(
+        "this token is read-only: it may read (GET) but not change anything; use a token with read and write access, made on the API tokens page"
+    )]
+    ReadOnlyToken,
     #[error("{0}")]
     LoginFailed(String),
     #[error(

@@ -30,6 +30,7 @@ pub mod sitemaps;
 pub mod testing;
 pub mod views;
 mod write;
+pub mod zone;
 
 pub use access::Caller;
 pub use clock::{Clock, ManualClock, SystemClock};

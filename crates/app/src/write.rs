@@ -264,6 +264,10 @@ impl App {
         idem: Option<Idem>,
         w: Write<T>,
     ) -> Result<Outcome<T>, AppError> {
+        // Every change passes here, so a read-only token changes nothing whatever it calls.
+        if caller.read_only() {
+            return Err(AppError::ReadOnlyToken);
+        }
         let mut append = Append::new(w.ledger_id, caller.actor(), w.kind, w.payload, self.now());
         let enqueues = w
             .operational

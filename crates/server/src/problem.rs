@@ -96,6 +96,18 @@ impl From<AppError> for ApiError {
                 "Authentication required",
                 "send Authorization: Bearer <token>; create a token on the API tokens page",
             ),
+            AppError::TokenExpired(_) => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "token-expired",
+                "The token has expired",
+                detail,
+            ),
+            AppError::ReadOnlyToken => Problem::new(
+                StatusCode::FORBIDDEN,
+                "read-only-token",
+                "This token is read-only",
+                detail,
+            ),
             AppError::LoginFailed(_) => Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "login-failed",

@@ -45,13 +45,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "signing_lockout",
         include_str!("../migrations/0008_signing_lockout.sql"),
     ),
-    (9, "jobs", include_str!("../migrations/0009_jobs.sql")),
+    (
+        9,
+        "jobs",
+        include_str!("../migrations/0009_jobs.sql"),
+    ),
     (
         10,
         "site_map_signatures",
         include_str!("../migrations/0010_site_map_signatures.sql"),
     ),
-    (11, "cases", include_str!("../migrations/0011_cases.sql")),
+    (
+        11,
+        "cases",
+        include_str!("../migrations/0011_cases.sql"),
+    ),
     (
         12,
         "documents",
@@ -71,6 +79,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         16,
         "case_list",
         include_str!("../migrations/0016_case_list.sql"),
+    ),
+    (
+        17,
+        "token_scope",
+        include_str!("../migrations/0017_token_scope.sql"),
+    ),
+    (
+        18,
+        "time_zone",
+        include_str!("../migrations/0018_time_zone.sql"),
     ),
     (
         21,

@@ -79,7 +79,9 @@ impl IntoResponse for WebError {
             WebError::App(e @ AppError::State(_)) => {
                 page(StatusCode::CONFLICT, "Not possible now", e.to_string())
             }
-            WebError::App(e @ AppError::LoginFailed(_)) => {
+            WebError::App(
+                e @ (AppError::LoginFailed(_) | AppError::TokenExpired(_) | AppError::ReadOnlyToken),
+            ) => {
                 page(StatusCode::FORBIDDEN, "Not allowed", e.to_string())
             }
             WebError::App(e @ AppError::PreconditionRequired) => {
@@ -140,8 +142,12 @@ pub async fn no_such_page(
 }
 
 /// Renders waiting errors with the chrome of whoever is signed in, and sets the headers every
-/// web response carries.
-pub async fn finish_response(mut request: Request, next: Next) -> Response {
+/// web response carries; the request runs with a slot for its reader's time zone.
+pub async fn finish_response(request: Request, next: Next) -> Response {
+    crate::time::in_reader_zone(finish(request, next)).await
+}
+
+async fn finish(mut request: Request, next: Next) -> Response {
     let slot = ChromeSlot::default();
     request.extensions_mut().insert(slot.clone());
     let mut response = next.run(request).await;

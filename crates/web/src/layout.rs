@@ -52,6 +52,8 @@ pub struct Chrome {
     pub csrf: String,
     pub nav: Vec<NavItem>,
     pub current: Section,
+    /// The time zone the pages show times in.
+    pub zone: String,
 }
 
 impl Chrome {
@@ -142,6 +144,7 @@ impl Chrome {
             csrf: ctx.csrf().to_string(),
             nav,
             current: section_for(&ctx.path, org),
+            zone: ctx.zone.name().to_string(),
         }
     }
 }
@@ -245,7 +248,7 @@ pub fn document_with(
                         (navigation(chrome))
                         main #main { (content) }
                     }
-                    footer.page-footer { "cellpath · all times are shown in UTC" }
+                    footer.page-footer { "cellpath · times are shown in " (chrome.zone) "; hover over one for UTC" }
                 },
                 None => body.bare {
                     main #main.bare-main {

@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Redirect, Response};
 use cellpath_app::auth::SessionInfo;
 use cellpath_app::views::Organization;
+use cellpath_app::zone::Zone;
 use cellpath_app::{App, Caller};
 use cellpath_domain::policy::{Action, Principal, Relation, Resource, ResourceKind};
 use cellpath_domain::{OrgKind, decide};
@@ -126,6 +127,8 @@ pub struct Ctx {
     pub path: String,
     /// The cookie value, to end the session at sign-out.
     pub(crate) cookie: String,
+    /// The organization's time zone, in which pages show times (UTC until its admin sets one).
+    pub zone: Zone,
 }
 
 impl Ctx {
@@ -193,7 +196,10 @@ impl FromRequestParts<WebState> for Ctx {
             .organization(&session.caller, &principal.org_id)
             .await
             .map_err(|e| WebError::from(e).into_response())?;
+        let zone = Zone::of(org.time_zone.as_deref());
+        crate::time::set_reader_zone(zone.clone());
         let ctx = Ctx {
+            zone,
             app: state.app.clone(),
             session,
             principal,

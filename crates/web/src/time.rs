@@ -1,9 +1,54 @@
 //! Times as people read them: every time cellpath stores is integer microseconds since the
-//! Unix epoch, UTC (DESIGN.md §3), and every page shows it in UTC, so two partners in
-//! different time zones read the same value. Pure arithmetic (Howard Hinnant's
-//! civil-from-days), no date library.
+//! Unix epoch, UTC (DESIGN.md §3). A page shows an instant on the clock of the reader's
+//! organization's time zone with the zone's abbreviation, and the exact UTC time on hover
+//! (`title`), so two partners in different zones can still compare. Calendar days (`Date`)
+//! never shift. UTC arithmetic here is Howard Hinnant's civil-from-days; zones are
+//! `cellpath_app::zone` (the tz database).
+//!
+//! The reader's zone rides with the request, not through every call: `finish_response` opens
+//! a slot for the request ([`in_reader_zone`]), the `Ctx` extractor fills it from the
+//! caller's organization ([`set_reader_zone`]), and [`time_el`]/[`day_el`] read it. Outside a
+//! request (a test rendering a fragment) it is UTC.
 
+use cellpath_app::zone::{WallClock, Zone};
 use maud::{Markup, html};
+use std::cell::RefCell;
+
+tokio::task_local! {
+    static READER_ZONE: RefCell<Zone>;
+}
+
+/// Run a request with a slot for its reader's zone (UTC until a `Ctx` fills it).
+pub async fn in_reader_zone<F: std::future::Future>(f: F) -> F::Output {
+    READER_ZONE.scope(RefCell::new(Zone::utc()), f).await
+}
+
+/// The zone this request's pages show times in, from here on.
+pub fn set_reader_zone(zone: Zone) {
+    // Outside a request there is no slot: times stay UTC.
+    let _ = READER_ZONE.try_with(|slot| *slot.borrow_mut() = zone);
+}
+
+/// The zone times are shown in now.
+pub fn reader_zone() -> Zone {
+    READER_ZONE
+        .try_with(|slot| slot.borrow().clone())
+        .unwrap_or_else(|_| Zone::utc())
+}
+
+/// `YYYY-MM-DD HH:MM:SS ABBR` on `zone`'s clock.
+pub fn local(zone: &Zone, micros: i64) -> String {
+    let WallClock {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        abbreviation,
+    } = zone.wall_clock(micros);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02} {abbreviation}")
+}
 
 /// Days since 1970-01-01 → (year, month 1–12, day 1–31), proleptic Gregorian calendar.
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
@@ -42,21 +87,41 @@ pub fn rfc3339(micros: i64) -> String {
 
 /// The day in words, e.g. `23 Nov 2026` (UTC).
 pub fn day(micros: i64) -> String {
+    let (y, mo, d, ..) = parts(micros);
+    words(y, mo, d)
+}
+
+/// A day as people write it: `23 Nov 2026`.
+fn words(y: i64, mo: i64, d: i64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let (y, mo, d, ..) = parts(micros);
     format!("{d} {} {y}", MONTHS[(mo as usize).clamp(1, 12) - 1])
 }
 
-/// A `<time>` element showing the day, the exact instant in its `datetime` and its title.
-pub fn day_el(micros: i64) -> Markup {
-    html! { time datetime=(rfc3339(micros)) title=(utc(micros)) { (day(micros)) } }
+/// A calendar day in words, e.g. `23 Nov 2026`: a day, not an instant, so it never shifts.
+pub fn calendar_day(d: &cellpath_domain::Date) -> String {
+    day(d.days_since_epoch() * 86_400_000_000)
 }
 
-/// A `<time>` element showing the UTC time.
+/// The day in words on `zone`'s clock, e.g. `23 Nov 2026`.
+pub fn local_day(zone: &Zone, micros: i64) -> String {
+    let c = zone.wall_clock(micros);
+    words(c.year, c.month, c.day)
+}
+
+/// A `<time>` element showing the day of an instant on the reader's clock, the exact instant
+/// in its `datetime` and, in UTC, its title.
+pub fn day_el(micros: i64) -> Markup {
+    let day = local_day(&reader_zone(), micros);
+    html! { time datetime=(rfc3339(micros)) title=(utc(micros)) { (day) } }
+}
+
+/// A `<time>` element showing the time on the reader's clock with the zone's abbreviation,
+/// and the UTC time in its title.
 pub fn time_el(micros: i64) -> Markup {
-    html! { time datetime=(rfc3339(micros)) { (utc(micros)) } }
+    let shown = local(&reader_zone(), micros);
+    html! { time datetime=(rfc3339(micros)) title=(utc(micros)) { (shown) } }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use super::expect_version;
 use crate::write::Write;
+use crate::zone::Zone;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::events::Diff;
 use cellpath_domain::events::directory::{
@@ -26,6 +27,10 @@ pub struct OrganizationInput {
 pub struct OrganizationPatch {
     #[schema(schema_with = crate::views::schema::name)]
     pub name: Option<String>,
+    /// Its time zone: an IANA name of the tz database, e.g. `America/Chicago` or `UTC`. Pages
+    /// show its people times on that zone's clock; the API keeps UTC.
+    #[schema(schema_with = crate::views::schema::time_zone)]
+    pub time_zone: Option<String>,
 }
 
 impl App {
@@ -61,6 +66,7 @@ impl App {
             id: id.clone(),
             kind,
             name: name.into_string(),
+            time_zone: None,
             version: 1,
             created_at: 0,
             updated_at: 0,
@@ -152,6 +158,10 @@ impl App {
             .as_deref()
             .map(|n| f.check("name", Name::parse(n)))
             .unwrap_or(None);
+        let zone = patch
+            .time_zone
+            .as_deref()
+            .and_then(|z| f.check("time_zone", Zone::parse(z)));
         f.finish()?;
         expect_version(&what, current.version, expected_version)?;
         let mut diff = Diff::<OrganizationChanges>::default();
@@ -160,11 +170,18 @@ impl App {
             current.name.clone(),
             name.map(Name::into_string),
         );
+        diff.field(
+            |c| &mut c.time_zone,
+            // Never set reads as UTC: saving UTC over it changes nothing.
+            Zone::of(current.time_zone.as_deref()).name().to_string(),
+            zone.map(|z| z.name().to_string()),
+        );
         if diff.is_empty() {
             return Ok(Outcome::Fresh(current));
         }
         let next = Organization {
             name: diff.new.name.clone().unwrap_or(current.name.clone()),
+            time_zone: diff.new.time_zone.clone().or(current.time_zone.clone()),
             version: current.version + 1,
             ..current
         };

@@ -14,6 +14,9 @@ pub struct Organization {
     #[schema(schema_with = schema::vocabulary::<OrgKind>)]
     pub kind: OrgKind,
     pub name: String,
+    /// Its time zone (an IANA name), in which its people's pages show times; null until its
+    /// admin sets one: UTC. Times in the API stay UTC.
+    pub time_zone: Option<String>,
     pub version: i64,
     #[schema(schema_with = schema::micros)]
     pub created_at: i64,
@@ -27,6 +30,7 @@ impl From<rows::Organization> for Organization {
             id: r.id,
             kind: r.kind,
             name: r.name,
+            time_zone: r.time_zone,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -185,6 +189,7 @@ mod tests {
             id: "o1".into(),
             kind: OrgKind::HealthSystem,
             name: "Mercy".into(),
+            time_zone: Some("America/Chicago".into()),
             version: 2,
             created_at: 10,
             updated_at: 11,

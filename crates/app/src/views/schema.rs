@@ -69,6 +69,17 @@ pub fn password() -> RefOr<Schema> {
     text().min_length(Some(12)).max_length(Some(200)).into()
 }
 
+/// A time zone of the tz database by its IANA name.
+pub fn time_zone() -> RefOr<Schema> {
+    text()
+        .min_length(Some(1))
+        .max_length(Some(64))
+        .description(Some(
+            "an IANA time zone name of the tz database, e.g. America/Chicago or UTC",
+        ))
+        .into()
+}
+
 /// A moment: microseconds since the Unix epoch, UTC.
 pub fn micros() -> RefOr<Schema> {
     ObjectBuilder::new()

@@ -2,6 +2,7 @@
 
 use super::schema;
 use crate::auth;
+use cellpath_domain::Date;
 use cellpath_store as rows;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -16,6 +17,11 @@ pub struct ApiToken {
     pub created_at: i64,
     pub revoked_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// The last day (UTC) the token is accepted; null when it does not expire.
+    #[schema(schema_with = schema::maybe_date, required = true)]
+    pub expires_on: Option<Date>,
+    /// The token may only read (GET); any write through it is refused with 403.
+    pub read_only: bool,
 }
 
 impl From<rows::ApiToken> for ApiToken {
@@ -27,6 +33,8 @@ impl From<rows::ApiToken> for ApiToken {
             created_at: r.created_at,
             revoked_at: r.revoked_at,
             last_used_at: r.last_used_at,
+            expires_on: r.expires_on,
+            read_only: r.read_only,
         }
     }
 }
@@ -55,6 +63,11 @@ pub struct CreatedToken {
     pub created_at: i64,
     pub revoked_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// The last day (UTC) the token is accepted; null when it does not expire.
+    #[schema(schema_with = schema::maybe_date, required = true)]
+    pub expires_on: Option<Date>,
+    /// The token may only read (GET).
+    pub read_only: bool,
 }
 
 impl From<auth::CreatedToken> for CreatedToken {
@@ -68,6 +81,8 @@ impl From<auth::CreatedToken> for CreatedToken {
             created_at: info.created_at,
             revoked_at: info.revoked_at,
             last_used_at: info.last_used_at,
+            expires_on: info.expires_on,
+            read_only: info.read_only,
         }
     }
 }
@@ -88,6 +103,8 @@ mod tests {
             created_at: 5,
             revoked_at: None,
             last_used_at: Some(7),
+            expires_on: Some(Date::parse("2026-12-31").expect("a day")),
+            read_only: true,
         };
         let created = auth::CreatedToken {
             token: "cpt_x".into(),

@@ -1,6 +1,7 @@
 //! Sign-in, sessions, API tokens, lock-outs and signatures.
 
 use crate::support::*;
+use cellpath_app::auth::TokenTerms;
 use cellpath_app::{App, AppError, Caller};
 use cellpath_ledger::{Meaning, Signed};
 use cellpath_store::Page;
@@ -187,6 +188,114 @@ async fn api_tokens_are_shown_once_stored_hashed_and_revocable() {
         app.authenticate_token("cpt_not-a-token").await,
         Err(AppError::Unauthenticated)
     ));
+}
+
+#[tokio::test]
+async fn a_token_can_have_a_last_day_and_may_only_read() {
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let me = as_user(&app, "quality@lakeshore.example").await;
+        let day = today(&app);
+        let terms = |expires_on, read_only| TokenTerms {
+            expires_on,
+            read_only,
+        };
+
+        // A last day in the past, or not a day, is refused beside its field.
+        let yesterday = day.plus_days(-1);
+        for bad in [yesterday.as_str(), "31/12/2026"] {
+            match app
+                .create_api_token_with(&me, "old", terms(bad, false), None)
+                .await
+            {
+                Err(AppError::Invalid(errors)) => {
+                    assert_eq!(errors.len(), 1, "{errors:?}");
+                    assert_eq!(errors[0].field, "expires_on");
+                    if bad == yesterday.as_str() {
+                        assert!(errors[0].message.contains("is in the past"), "{errors:?}");
+                    }
+                }
+                other => panic!("{bad} was not refused: {other:?}"),
+            }
+        }
+
+        // A token whose last day is tomorrow works until that day ends (UTC), then is refused
+        // as expired, saying so.
+        let last = day.plus_days(1);
+        let expiring = app
+            .create_api_token_with(&me, "week-end job", terms(last.as_str(), false), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let stored = app
+            .store()
+            .api_token(&expiring.info.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.expires_on.as_ref(), Some(&last));
+        assert!(!stored.read_only);
+        let caller = app.authenticate_token(&expiring.token).await.unwrap();
+        assert!(!caller.read_only());
+        let seconds_to_last_midnight =
+            (last.plus_days(1).days_since_epoch() * 86_400_000_000 - app.now()) / 1_000_000;
+        clock.advance_secs(seconds_to_last_midnight - 2);
+        assert!(
+            app.authenticate_token(&expiring.token).await.is_ok(),
+            "accepted on its last day"
+        );
+        clock.advance_secs(3);
+        match app.authenticate_token(&expiring.token).await {
+            Err(AppError::TokenExpired(message)) => {
+                assert!(message.contains("expired"), "{message}");
+                assert!(message.contains(&last.words()), "{message}");
+            }
+            other => panic!("an expired token was taken: {other:?}"),
+        }
+
+        // A read-only token reads, and every write through it is refused with nothing
+        // written.
+        let reader = app
+            .create_api_token_with(&me, "dashboard", terms("", true), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert!(reader.info.read_only);
+        assert_eq!(reader.info.expires_on, None);
+        let caller = app.authenticate_token(&reader.token).await.unwrap();
+        assert!(caller.read_only());
+        let user_id = caller.principal.as_ref().unwrap().user_id.clone();
+        let before = app.api_tokens(&caller, &user_id).await.unwrap();
+        assert_eq!(before.len(), 2, "it reads its owner's tokens");
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        let head = app.store().ledger_head(&lakeshore).await.unwrap().unwrap();
+        assert!(matches!(
+            app.create_api_token(&caller, "another", None).await,
+            Err(AppError::ReadOnlyToken)
+        ));
+        assert!(matches!(
+            app.revoke_api_token(&caller, &reader.info.id).await,
+            Err(AppError::ReadOnlyToken)
+        ));
+        assert_eq!(
+            app.store()
+                .ledger_head(&lakeshore)
+                .await
+                .unwrap()
+                .unwrap()
+                .seq,
+            head.seq,
+            "nothing written"
+        );
+        assert_eq!(app.api_tokens(&caller, &user_id).await.unwrap(), before);
+        assert!(
+            AppError::ReadOnlyToken
+                .to_string()
+                .contains("this token is read-only")
+        );
+    }
 }
 
 #[tokio::test]

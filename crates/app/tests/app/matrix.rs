@@ -432,6 +432,7 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                                 o.version,
                                 OrganizationPatch {
                                     name: Some(o.name.clone()),
+                                    ..OrganizationPatch::default()
                                 },
                                 None,
                             )

@@ -159,3 +159,72 @@ async fn a_value_already_taken_is_refused_in_people_s_words() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_organization_s_time_zone_is_a_tz_database_name_set_by_its_admin() {
+    use cellpath_app::records::organizations::OrganizationPatch;
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        let admin = as_user(&app, "admin@lakeshore.example").await;
+        let patch = |zone: &str| OrganizationPatch {
+            time_zone: Some(zone.into()),
+            ..OrganizationPatch::default()
+        };
+        let org = app.organization(&admin, &lakeshore).await.unwrap();
+        assert_eq!(org.time_zone, None, "unset until its admin sets it");
+
+        // Saving UTC over the unset zone records nothing: it already reads as UTC.
+        let same = app
+            .update_organization(&admin, &lakeshore, org.version, patch("UTC"), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(same.version, org.version);
+
+        for bad in ["America/Chicgo", "Central Time", ""] {
+            let err = app
+                .update_organization(&admin, &lakeshore, org.version, patch(bad), None)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&err, AppError::Invalid(f) if f[0].field == "time_zone"),
+                "{bad}: {err:?}"
+            );
+        }
+        // Another role of the organization may not set it.
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        assert!(matches!(
+            app.update_organization(
+                &nurse,
+                &lakeshore,
+                org.version,
+                patch("America/Chicago"),
+                None
+            )
+            .await,
+            Err(AppError::Forbidden(_))
+        ));
+
+        let set = app
+            .update_organization(
+                &admin,
+                &lakeshore,
+                org.version,
+                patch("America/Chicago"),
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(set.time_zone.as_deref(), Some("America/Chicago"));
+        assert_eq!(set.version, org.version + 1);
+        let stored = app.organization(&admin, &lakeshore).await.unwrap();
+        assert_eq!(
+            stored, set,
+            "the projection keeps what the command answered"
+        );
+    }
+}

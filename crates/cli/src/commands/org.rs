@@ -127,7 +127,10 @@ pub async fn run(url: &str, json: bool, cmd: OrgCommand) -> anyhow::Result<ExitC
                     &op,
                     &current.id,
                     current.version,
-                    OrganizationPatch { name: Some(name) },
+                    OrganizationPatch {
+                        name: Some(name),
+                        ..OrganizationPatch::default()
+                    },
                     None,
                 )
                 .await?

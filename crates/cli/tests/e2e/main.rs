@@ -14,3 +14,4 @@ mod layers;
 mod plan;
 mod support;
 mod tenancy;
+mod tokens;

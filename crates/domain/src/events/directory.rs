@@ -17,6 +17,9 @@ pub struct OrganizationFields {
 pub struct OrganizationChanges {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Its time zone, an IANA name ('' before the first is set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -39,7 +39,13 @@ impl FromRequestParts<AppState> for ApiCaller {
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 200)
             .ok_or(AppError::Unauthenticated)?;
-        Ok(ApiCaller(state.app.authenticate_token(token).await?))
+        let caller = state.app.authenticate_token(token).await?;
+        // A read-only token is refused at the door for anything but reading, before its body
+        // is looked at (the app refuses its writes too, whatever route they come by).
+        if caller.read_only() && !matches!(parts.method, Method::GET | Method::HEAD) {
+            return Err(AppError::ReadOnlyToken.into());
+        }
+        Ok(ApiCaller(caller))
     }
 }
 

@@ -6,6 +6,7 @@ use crate::problem::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use cellpath_app::auth::TokenTerms;
 use cellpath_app::views::tokens::{ApiToken, ApiTokenList, CreatedToken};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -15,6 +16,30 @@ use utoipa::ToSchema;
 pub struct TokenInput {
     #[schema(schema_with = cellpath_app::views::schema::name)]
     name: String,
+    /// The last day (UTC) the token is accepted: today or later; left out, null or '' when it
+    /// does not expire.
+    #[serde(default)]
+    #[schema(schema_with = expiry)]
+    expires_on: Option<String>,
+    /// true: the token may only read (GET); any write through it answers 403. Default false.
+    #[serde(default)]
+    read_only: bool,
+}
+
+/// A token's last day as a request sets it: a day, '' or null for none.
+fn expiry() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .description(Some(
+            "the last day (UTC) the token is accepted, YYYY-MM-DD, today or later; null or '' when it does not expire",
+        ))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(format!("^$|{}", cellpath_app::views::schema::DAY))),
+        )
+        .into()
 }
 
 /// The caller's API tokens
@@ -50,7 +75,14 @@ pub async fn create(State(s): State<AppState>, cmd: Command) -> Result<Response,
     let c = &cmd.caller;
     let input: TokenInput = cmd.json()?;
     let idem = cmd.idem.clone();
-    let out = s.app.create_api_token(c, &input.name, idem).await?;
+    let terms = TokenTerms {
+        expires_on: input.expires_on.as_deref().unwrap_or_default(),
+        read_only: input.read_only,
+    };
+    let out = s
+        .app
+        .create_api_token_with(c, &input.name, terms, idem)
+        .await?;
     Ok(answer(
         out.map(CreatedToken::from),
         StatusCode::CREATED,

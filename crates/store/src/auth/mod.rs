@@ -2,10 +2,10 @@
 
 pub(crate) mod project;
 
-use crate::decode::word;
+use crate::decode::{maybe_date, word};
 use crate::directory::User;
 use crate::{Store, StoreError};
-use cellpath_domain::OrgKind;
+use cellpath_domain::{Date, OrgKind};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
@@ -20,6 +20,17 @@ pub struct ApiToken {
     pub created_at: i64,
     pub revoked_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// The last day (UTC) the token is accepted (migration 0017); `None`: it does not expire.
+    pub expires_on: Option<Date>,
+    /// The token may only read (GET); writes through it are refused.
+    pub read_only: bool,
+}
+
+impl ApiToken {
+    /// Whether the token has expired on `today` (UTC): it is accepted through its last day.
+    pub fn expired(&self, today: &Date) -> bool {
+        self.expires_on.as_ref().is_some_and(|last| last < today)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +66,8 @@ impl FromRow<'_, AnyRow> for ApiToken {
             created_at: r.try_get("created_at")?,
             revoked_at: r.try_get("revoked_at")?,
             last_used_at: r.try_get("last_used_at")?,
+            expires_on: maybe_date(r, "expires_on")?,
+            read_only: r.try_get::<i64, _>("read_only")? == 1,
         })
     }
 }
@@ -96,7 +109,7 @@ impl Store {
     ) -> Result<Option<(ApiToken, User, OrgKind)>, StoreError> {
         let row: Option<AnyRow> = sqlx::query(
             "SELECT t.id AS t_id, t.name AS t_name, t.token_hash, t.created_at AS t_created_at, t.revoked_at, t.last_used_at, \
-             u.*, o.kind AS org_kind FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN organizations o ON o.id = u.org_id \
+             t.expires_on, t.read_only, u.*, o.kind AS org_kind FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN organizations o ON o.id = u.org_id \
              WHERE t.token_hash = $1",
         )
         .bind(token_hash)
@@ -112,6 +125,8 @@ impl Store {
             created_at: r.try_get("t_created_at")?,
             revoked_at: r.try_get("revoked_at")?,
             last_used_at: r.try_get("last_used_at")?,
+            expires_on: maybe_date(&r, "expires_on")?,
+            read_only: r.try_get::<i64, _>("read_only")? == 1,
         };
         Ok(Some((token, user, word(&r, "org_kind")?)))
     }

@@ -18,13 +18,15 @@ pub(crate) async fn project(
         let token = typed::<ApiTokenCreated>(event)?;
         execute(
             tx,
-            "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_on, read_only) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             vec![
                 Bind::Text(token.id),
                 Bind::Text(token.user_id),
                 Bind::Text(token.name),
                 Bind::Text(token.token_hash),
                 Bind::Int(event.recorded_at),
+                Bind::Text(token.expires_on.map(String::from).unwrap_or_default()),
+                Bind::Int(i64::from(token.read_only)),
             ],
         )
         .await?;

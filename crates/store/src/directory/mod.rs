@@ -4,7 +4,7 @@
 
 pub(crate) mod project;
 
-use crate::decode::word;
+use crate::decode::{maybe_text, word};
 use crate::read::*;
 use crate::{Store, StoreError};
 use cellpath_domain::{FacilityKind, OrgKind, PartnershipStatus, Role};
@@ -17,6 +17,8 @@ pub struct Organization {
     pub id: String,
     pub kind: OrgKind,
     pub name: String,
+    /// Its time zone, an IANA name checked by the app (migration 0018); `None` until set.
+    pub time_zone: Option<String>,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -80,6 +82,7 @@ impl FromRow<'_, AnyRow> for Organization {
             id: r.try_get("id")?,
             kind: word(r, "kind")?,
             name: r.try_get("name")?,
+            time_zone: maybe_text(r, "time_zone")?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,

@@ -16,7 +16,11 @@ use sqlx::{Any, Transaction};
 const ORGANIZATION: Table = Table {
     name: "organizations",
     kind: "organization",
-    columns: &[("kind", Col::Text, false), ("name", Col::Text, true)],
+    columns: &[
+        ("kind", Col::Text, false),
+        ("name", Col::Text, true),
+        ("time_zone", Col::LaterText, true),
+    ],
     frozen_when: None,
 };
 const SITE: Table = Table {

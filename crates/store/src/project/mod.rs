@@ -280,7 +280,7 @@ pub(crate) async fn project(
 pub const RECORD_STATE: &[(&str, &str)] = &[
     (
         "organizations",
-        "id, kind, name, version, created_at, updated_at",
+        "id, kind, name, time_zone, version, created_at, updated_at",
     ),
     (
         "sites",

@@ -1,9 +1,10 @@
-//! An organization's page: its own, or a partner's. Admins rename their own organization here
-//! (with the version they read, so two admins cannot silently overwrite each other).
+//! An organization's page: its own, or a partner's. Admins rename their own organization and
+//! set its time zone here (with the version they read, so two admins cannot silently
+//! overwrite each other).
 
 use super::{NoticeQuery, OrgNames, facts, notice_redirect, saved_notice};
 use crate::errors::WebError;
-use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
+use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels;
 use crate::layout::notice;
 use crate::paths;
@@ -14,6 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::records::organizations::OrganizationPatch;
 use cellpath_app::views::Page;
+use cellpath_app::zone::Zone;
 use cellpath_domain::OrgKind;
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use maud::html;
@@ -39,6 +41,7 @@ pub async fn update(Path(id): Path<String>, posted: Posted) -> Result<Response, 
     let version = form.version()?;
     let patch = OrganizationPatch {
         name: Some(form.get("name").to_string()),
+        time_zone: Some(form.get("time_zone").to_string()),
     };
     match ctx
         .app
@@ -84,7 +87,10 @@ async fn render(
     };
     let names = OrgNames::load(ctx).await?;
     // A stale version is answered with the current one, so the next save can succeed.
-    let mut values = typed.unwrap_or_else(|| FormData::from_pairs([("name", org.name.as_str())]));
+    let zone = Zone::of(org.time_zone.as_deref());
+    let mut values = typed.unwrap_or_else(|| {
+        FormData::from_pairs([("name", org.name.as_str()), ("time_zone", zone.name())])
+    });
     values.set("version", org.version.to_string());
     let view = FormView::new(&values, errors, "org");
 
@@ -103,6 +109,7 @@ async fn render(
             ("Created", time_el(org.created_at)),
             ("Last changed", time_el(org.updated_at)),
             ("Version", html! { (org.version) }),
+            ("Time zone", html! { span #org-zone { (zone.name()) } }),
         ]))
         nav.section-links aria-label="Records of this organization" {
             // A partner's records open with an active (or ended) partnership, not a proposal.
@@ -139,16 +146,94 @@ async fn render(
         }
         @if may_edit {
             section.panel #rename {
-                h2 { "Rename" }
-                (view.summary(&["name"]))
+                h2 { "Name and time zone" }
+                (view.summary(&["name", "time_zone"]))
                 form #org-form method="post" action={ (paths::org(&org.id)) "#rename" } novalidate {
                     (csrf_field(ctx.csrf()))
                     (hidden("version", values.get("version")))
                     (view.text("Name", "name"))
+                    (view.input("Time zone", "time_zone", Input::Text, Some("The tz database name of where your organization works, e.g. America/Chicago, Europe/Berlin or UTC. Its people's pages show times on this clock, with UTC when they hover over a time; exports and the API keep UTC.")))
                     button.primary type="submit" { "Save" }
                 }
             }
         }
     };
     Ok(ctx.render_status(status, &org.name, content))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::paths;
+    use crate::testing::{Browser, seeded};
+    use crate::time::{local, utc};
+    use axum::http::StatusCode;
+    use cellpath_app::zone::Zone;
+
+    #[tokio::test]
+    async fn the_admin_sets_the_time_zone_and_pages_show_its_clock_with_utc_on_hover() {
+        let demo = seeded().await;
+        let lakeshore = demo.org("Lakeshore University Health").await;
+        let page = paths::org(&lakeshore.id);
+        let mut admin = Browser::signed_in(&demo, "admin@lakeshore.example").await;
+
+        // Until it is set, times read in UTC.
+        let before = admin.get(&page).await;
+        before.assert_has(r#"<span id="org-zone">UTC</span>"#);
+        before.assert_has("times are shown in UTC");
+
+        // A name the tz database does not know is refused beside the field; nothing changes.
+        let refused = admin
+            .submit(
+                &page,
+                "org-form",
+                &page,
+                &[("name", &lakeshore.name), ("time_zone", "America/Chicgo")],
+                None,
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let beside = refused
+            .error_beside("time_zone")
+            .expect("an error beside the time zone");
+        assert!(beside.contains("is not a time zone"), "{beside}");
+        assert_eq!(
+            demo.org("Lakeshore University Health").await.time_zone,
+            None
+        );
+
+        let saved = admin
+            .submit(
+                &page,
+                "org-form",
+                &page,
+                &[("name", &lakeshore.name), ("time_zone", "America/Chicago")],
+                None,
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let org = demo.org("Lakeshore University Health").await;
+        assert_eq!(org.time_zone.as_deref(), Some("America/Chicago"));
+
+        // The page shows when it last changed on Chicago's clock (CST or CDT), the exact UTC
+        // time in the element's title.
+        let after = admin.get(&page).await;
+        let chicago = Zone::parse("America/Chicago").expect("in the tz database");
+        let shown = local(&chicago, org.updated_at);
+        assert!(
+            shown.ends_with(" CST") || shown.ends_with(" CDT"),
+            "{shown}"
+        );
+        assert_ne!(shown, utc(org.updated_at));
+        after.assert_has(&format!(
+            r#"title="{}">{shown}</time>"#,
+            utc(org.updated_at)
+        ));
+        after.assert_has("times are shown in America/Chicago");
+
+        // A partner's people keep their own organization's clock.
+        let mut partner = Browser::signed_in(&demo, "admin@helixa.example").await;
+        let theirs = partner.get(&page).await;
+        assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.body);
+        theirs.assert_has(&format!(">{}</time>", utc(org.updated_at)));
+    }
 }
