@@ -142,3 +142,639 @@ async fn a_coordinator_opens_a_case_records_a_step_and_each_reader_sees_their_vi
     let mut stranger = Browser::signed_in(&demo, "coordinator@cascade.example").await;
     assert_eq!(stranger.get(&case_page).await.status, StatusCode::NOT_FOUND);
 }
+
+/// The site's cases whose step `key` may be done now, as the coordinator's list and pages show.
+async fn cases_at(browser: &mut Browser<'_>, site_id: &str, key: &str) -> Vec<String> {
+    let list = browser.get(&crate::paths::site_cases(site_id)).await;
+    let mut found = Vec::new();
+    for part in list.body.split(r#"href="/cases/"#).skip(1) {
+        let id = part.split('"').next().expect("a link").to_string();
+        let page = crate::paths::case(&id);
+        let shown = browser.get(&page).await;
+        if shown
+            .body
+            .contains(&format!(r#"data-step="{key}" data-progress="current""#))
+        {
+            found.push(page);
+        }
+    }
+    found
+}
+
+/// The values of the checkboxes named `name` on a page.
+fn values_of(body: &str, name: &str) -> Vec<String> {
+    let marker = format!(r#"type="checkbox" name="{name}" value=""#);
+    body.split(&marker)
+        .skip(1)
+        .map(|rest| {
+            rest.split('"')
+                .next()
+                .expect("a value")
+                .replace("&#39;", "'")
+        })
+        .collect()
+}
+
+/// The identifier printed after its noun in the patient's facts.
+fn printed_on(body: &str, noun: &str) -> Option<String> {
+    let marker = format!("<dt>{noun}</dt><dd><code>");
+    let body = body.replace("<div><dt>", "<dt>");
+    let at = body.find(&marker)? + marker.len();
+    Some(body[at..].split('<').next()?.to_string())
+}
+
+fn has_form(page: &crate::testing::Answer, id: &str) -> bool {
+    page.body.contains(&format!(r#"id="{id}""#))
+}
+
+fn is_done(page: &crate::testing::Answer, key: &str) -> bool {
+    page.body
+        .contains(&format!(r#"data-step="{key}" data-progress="done""#))
+}
+
+#[tokio::test]
+async fn schedule_handoff_and_release_are_done_from_the_page_by_their_roles_only() {
+    let demo = seeded().await;
+    let site = demo.site("LUH-MAIN").await;
+    let mut coordinator = Browser::signed_in(&demo, "coordinator@lakeshore.example").await;
+    let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+    let today = cellpath_domain::Date::of_micros(demo.app.now());
+    let in_three_days = today.plus_days(3);
+    let cases = [
+        ("apheresis_scheduling", "coordinator@lakeshore.example"),
+        ("courier_handoff", "apheresis@lakeshore.example"),
+        ("release_decision", "quality@helixa.example"),
+        ("receipt_and_storage", "cell.lab@lakeshore.example"),
+    ];
+    let mut exercised = Vec::new();
+    let sha = "ab12".repeat(16);
+    for (key, email) in cases {
+        let Some(page) = cases_at(&mut coordinator, &site.id, key)
+            .await
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        exercised.push(key);
+        let form = format!("step-{key}");
+        let mut doer = Browser::signed_in(&demo, email).await;
+        let shown = doer.get(&page).await;
+        assert!(has_form(&shown, &form), "{email} has the form of {key}");
+        let din = printed_on(
+            &coordinator.get(&page).await.body,
+            "donation identification number",
+        )
+        .unwrap_or_default();
+        // A role that may not do it: no form, and a forged post is refused.
+        let seen = nurse.get(&page).await;
+        assert!(!has_form(&seen, &form), "the nurse sees no form of {key}");
+        let forged = nurse
+            .post(
+                &format!("{page}/actions"),
+                &[
+                    ("csrf", &seen.field("csrf")),
+                    ("form", &form),
+                    ("command", "record"),
+                    ("step", key),
+                ],
+            )
+            .await;
+        assert_ne!(
+            forged.status,
+            StatusCode::SEE_OTHER,
+            "{key}: {}",
+            forged.body
+        );
+        assert!(!is_done(&nurse.get(&page).await, key));
+        let action = if key == "release_decision" {
+            format!("{page}/release")
+        } else {
+            format!("{page}/actions")
+        };
+        let (bad, bad_field, good): (Vec<(&str, &str)>, &str, Vec<(&str, &str)>) = match key {
+            "apheresis_scheduling" => (
+                vec![("command", "schedule"), ("on", "")],
+                "on",
+                vec![("on", in_three_days.as_str()), ("slot", "morning")],
+            ),
+            "courier_handoff" => (
+                vec![
+                    ("command", "handoff"),
+                    ("from", ""),
+                    ("to", "Polar Courier"),
+                ],
+                "from",
+                vec![
+                    ("from", "Apheresis unit"),
+                    ("to", "Polar Courier"),
+                    ("temperature", "in_range"),
+                ],
+            ),
+            "release_decision" => (
+                vec![
+                    ("command", "release"),
+                    ("decision", "released"),
+                    ("certificate_reference", "COA-77"),
+                ],
+                "certificate_file",
+                vec![
+                    ("decision", "released"),
+                    ("certificate_reference", "COA-77"),
+                    ("certificate_sha256", sha.as_str()),
+                ],
+            ),
+            _ => (
+                vec![
+                    ("command", "handoff"),
+                    ("from", "Polar Courier"),
+                    ("to", "Cell lab"),
+                    ("temperature", "excursion"),
+                    ("reading", "very cold"),
+                ],
+                "reading",
+                vec![
+                    ("from", "Polar Courier"),
+                    ("to", "Cell lab"),
+                    ("temperature", "excursion"),
+                    ("reading", "-58.5"),
+                    (
+                        "field:shipper temperature log",
+                        "logger 4411: -58.5 °C for 12 minutes",
+                    ),
+                    ("field:freezer position", "LN2-3 rack B"),
+                ],
+            ),
+        };
+        let command = bad[0].1;
+        let mut fields = vec![("form", form.as_str()), ("step", key)];
+        fields.extend(bad.iter().copied());
+        let refused = doer.submit(&page, &form, &action, &fields, None).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{key}: {}",
+            refused.body
+        );
+        assert!(
+            refused.error_beside(bad_field).is_some(),
+            "{key}: beside {bad_field}: {}",
+            refused.body
+        );
+        let mut fields = vec![("form", form.as_str()), ("step", key), ("command", command)];
+        fields.extend(good.iter().copied());
+        let done = doer.submit(&page, &form, &action, &fields, None).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{key}: {}", done.body);
+        let after = doer.get(&page).await;
+        assert!(is_done(&after, key), "{key} done");
+        // The same form again on the page read before: the version is stale (409).
+        let stale = doer
+            .post(
+                &action.replace("/release", "/actions"),
+                &[
+                    ("csrf", &shown.field("csrf")),
+                    ("form", &form),
+                    ("command", "record"),
+                    ("step", key),
+                    (
+                        "version",
+                        &shown.field_after("version", &format!(r#"id="{form}""#)),
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT, "{key}: {}", stale.body);
+    }
+    assert!(
+        exercised.len() >= 2,
+        "the demo has cases at these steps: {exercised:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_stored_case_is_signed_thawed_scanned_and_infused_form_by_form() {
+    let demo = seeded().await;
+    let site = demo.site("LUH-MAIN").await;
+    let case = demo
+        .app
+        .stored_case(&site.id)
+        .await
+        .unwrap()
+        .expect("the demo's stored case");
+    let page = crate::paths::case(&case);
+    let action = format!("{page}/actions");
+    let mut coordinator = Browser::signed_in(&demo, "coordinator@lakeshore.example").await;
+    let people = [
+        ("bridging_therapy", "physician@lakeshore.example"),
+        ("lymphodepletion", "physician@lakeshore.example"),
+        ("physician_order", "physician@lakeshore.example"),
+        ("pharmacist_verification", "pharmacy@lakeshore.example"),
+        ("icu_bed_hold", "coordinator@lakeshore.example"),
+        ("thaw_cd4", "cell.lab@lakeshore.example"),
+        ("thaw_cd8", "cell.lab@lakeshore.example"),
+    ];
+    let mut walked = Vec::new();
+    for _ in 0..people.len() {
+        let shown = coordinator.get(&page).await;
+        let Some((key, email)) = people.iter().find(|(key, _)| {
+            shown
+                .body
+                .contains(&format!(r#"data-step="{key}" data-progress="current""#))
+        }) else {
+            break;
+        };
+        walked.push(*key);
+        let mut doer = Browser::signed_in(&demo, email).await;
+        let form = format!("step-{key}");
+        let mut fields = vec![("form", form.as_str()), ("step", *key)];
+        let items;
+        match *key {
+            "bridging_therapy" | "lymphodepletion" => {
+                let command = if *key == "lymphodepletion" {
+                    "pass_hold"
+                } else {
+                    "record"
+                };
+                fields.extend([("command", command), ("ehr_reference", "EHR-4471")]);
+            }
+            "physician_order" | "pharmacist_verification" => {
+                let meaning = if *key == "physician_order" {
+                    "approved"
+                } else {
+                    "verified"
+                };
+                fields.extend([("command", "sign"), ("meaning", meaning)]);
+                // A wrong password: beside the password, nothing signed.
+                let mut wrong = fields.clone();
+                wrong.push(("password", "not my password"));
+                let refused = doer.submit(&page, &form, &action, &wrong, None).await;
+                assert_eq!(
+                    refused.status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{}",
+                    refused.body
+                );
+                assert!(
+                    refused
+                        .error_beside("password")
+                        .is_some_and(|m| m.contains("does not match")),
+                    "{}",
+                    refused.body
+                );
+                fields.push(("password", cellpath_app::demo::DEMO_PASSWORD));
+            }
+            "icu_bed_hold" => {
+                items = values_of(&doer.get(&page).await.body, "ticked");
+                assert!(
+                    items.len() >= 2,
+                    "the checklist's items are offered: {items:?}"
+                );
+                fields.push(("command", "checklist"));
+                // One item ticked of several: the others are asked for beside the list.
+                let mut partly = fields.clone();
+                partly.push(("ticked", &items[0]));
+                let refused = doer.submit(&page, &form, &action, &partly, None).await;
+                assert_eq!(
+                    refused.status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{}",
+                    refused.body
+                );
+                assert!(
+                    refused
+                        .error_beside("ticked")
+                        .is_some_and(|m| m.contains(&items[1]))
+                );
+                fields.extend(items.iter().map(|i| ("ticked", i.as_str())));
+            }
+            _ => fields.push(("command", "thaw")),
+        }
+        let done = doer.submit(&page, &form, &action, &fields, None).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{key}: {}", done.body);
+    }
+    assert!(walked.contains(&"thaw_cd4"), "walked {walked:?}");
+    // The bedside check: the nurse's page has the scan field, focused for the scanner.
+    let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+    let shown = nurse.get(&page).await;
+    assert!(
+        has_form(&shown, "step-dual_verification_cd4"),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains(r#"name="scan" type="text""#));
+    assert!(shown.body.contains("autofocus"));
+    assert!(!has_form(
+        &coordinator.get(&page).await,
+        "step-dual_verification_cd4"
+    ));
+    let verify = |text: &'static str| {
+        vec![
+            ("form", "step-dual_verification_cd4"),
+            ("command", "verify"),
+            ("step", "dual_verification_cd4"),
+            ("scan_kind", "lot_number"),
+            ("scan", text),
+        ]
+    };
+    let wrong = nurse
+        .submit(
+            &page,
+            "step-dual_verification_cd4",
+            &action,
+            &verify("LOT-HX-24018"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.body
+    );
+    let beside = wrong
+        .error_beside("scan")
+        .expect("the mismatch beside the scan");
+    assert!(beside.contains("does not belong"), "{beside}");
+    assert!(beside.contains("LOT-HX-24017"), "{beside}");
+    // The coordinator forging the nurse's scan is refused.
+    let csrf = coordinator.get(&page).await.field("csrf");
+    let forged = coordinator
+        .post(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("form", "step-dual_verification_cd4"),
+                ("command", "verify"),
+                ("step", "dual_verification_cd4"),
+                ("scan_kind", "lot_number"),
+                ("scan", "LOT-HX-24017"),
+            ],
+        )
+        .await;
+    assert_ne!(forged.status, StatusCode::SEE_OTHER, "{}", forged.body);
+    let done = nurse
+        .submit(
+            &page,
+            "step-dual_verification_cd4",
+            &action,
+            &verify("LOT-HX-24017"),
+            None,
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    // The same nurse again: a second person must verify.
+    let again = nurse
+        .submit(
+            &page,
+            "step-dual_verification_cd4",
+            &action,
+            &verify("LOT-HX-24017"),
+            None,
+        )
+        .await;
+    assert_ne!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    // The rest of the way to the infusion (a second nurse, the infusion) through the app.
+    demo.app.through_first_infusion(&case).await.unwrap();
+    let after = nurse.get(&page).await;
+    assert!(is_done(&after, "dual_verification_cd4"));
+
+    // An adverse event followed from the page: a later observation, a treatment, the outcome.
+    let now = demo.app.now();
+    let at = {
+        let secs = (now + 999_999).div_euclid(1_000_000);
+        let t = secs.rem_euclid(86_400);
+        format!(
+            "{}T{:02}:{:02}:{:02}",
+            cellpath_domain::Date::of_micros(secs * 1_000_000),
+            t / 3_600,
+            t % 3_600 / 60,
+            t % 60
+        )
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let recorded = nurse
+        .submit(
+            &page,
+            "adverse-event-form",
+            &format!("{page}/adverse-events"),
+            &[
+                ("form", "adverse-event-form"),
+                ("kind", "crs"),
+                ("temperature", "38.6"),
+                ("oxygen", "none"),
+                ("onset", &at),
+                ("at", &at),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    let shown = nurse.get(&page).await;
+    assert!(has_form(&shown, "ae-1-observations"));
+    assert!(!has_form(
+        &coordinator.get(&page).await,
+        "ae-1-observations"
+    ));
+    let ae = format!("{page}/adverse-events/1");
+    let bad = nurse
+        .submit(
+            &page,
+            "ae-1-observations",
+            &format!("{ae}/observations"),
+            &[
+                ("form", "ae-1-observations"),
+                ("kind", "crs"),
+                ("at", &at),
+                ("temperature", "hot"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.error_beside("temperature").is_some(), "{}", bad.body);
+    let observed = nurse
+        .submit(
+            &page,
+            "ae-1-observations",
+            &format!("{ae}/observations"),
+            &[
+                ("form", "ae-1-observations"),
+                ("kind", "crs"),
+                ("at", &at),
+                ("temperature", "39.1"),
+                ("oxygen", "nasal_cannula"),
+                ("litres_per_minute", "7"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(observed.status, StatusCode::SEE_OTHER, "{}", observed.body);
+    let row = nurse.get(&page).await;
+    assert!(
+        row.row(r#"data-adverse-event="1" data-grade"#)
+            .contains("Grade 3")
+    );
+    let refused = nurse
+        .submit(
+            &page,
+            "ae-1-treatments",
+            &format!("{ae}/treatments"),
+            &[
+                ("form", "ae-1-treatments"),
+                ("treatment", "tocilizumab"),
+                ("given_at", "yesterday"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.error_beside("given_at").is_some(),
+        "{}",
+        refused.body
+    );
+    let treated = nurse
+        .submit(
+            &page,
+            "ae-1-treatments",
+            &format!("{ae}/treatments"),
+            &[
+                ("form", "ae-1-treatments"),
+                ("treatment", "tocilizumab"),
+                ("given_at", &at),
+                ("detail", "8 mg/kg IV"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(treated.status, StatusCode::SEE_OTHER, "{}", treated.body);
+    let refused = nurse
+        .submit(
+            &page,
+            "ae-1-outcome",
+            &format!("{ae}/outcome"),
+            &[("form", "ae-1-outcome"), ("status", "resolved"), ("on", "")],
+            None,
+        )
+        .await;
+    assert!(refused.error_beside("on").is_some(), "{}", refused.body);
+    let closed = nurse
+        .submit(
+            &page,
+            "ae-1-outcome",
+            &format!("{ae}/outcome"),
+            &[
+                ("form", "ae-1-outcome"),
+                ("status", "resolved"),
+                ("on", today_of(&demo).as_str()),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    let after = nurse.get(&page).await;
+    assert!(
+        after
+            .row(r#"data-adverse-event="1" data-grade"#)
+            .contains("tocilizumab")
+    );
+    assert!(
+        !has_form(&after, "ae-1-observations"),
+        "a resolved event takes no more"
+    );
+}
+
+fn today_of(demo: &crate::testing::Demo) -> cellpath_domain::Date {
+    cellpath_domain::Date::of_micros(demo.app.now())
+}
+
+#[tokio::test]
+async fn hold_and_cancel_sit_below_the_timeline_and_ask_for_their_words() {
+    let demo = seeded().await;
+    let site = demo.site("LUH-MAIN").await;
+    let case = demo
+        .app
+        .stored_case(&site.id)
+        .await
+        .unwrap()
+        .expect("the demo's stored case");
+    let page = crate::paths::case(&case);
+    let mut coordinator = Browser::signed_in(&demo, "coordinator@lakeshore.example").await;
+    let shown = coordinator.get(&page).await;
+    let timeline = shown.body.find(r#"id="timeline""#).expect("the timeline");
+    let stop = shown
+        .body
+        .find(r#"id="stop-case""#)
+        .expect("hold and cancel");
+    assert!(
+        stop > timeline,
+        "hold and cancel come after the content they affect"
+    );
+    assert!(shown.body.find(r#"id="next""#).expect("next steps") < timeline);
+    let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+    assert!(!has_form(&nurse.get(&page).await, "case-cancel"));
+    let action = format!("{page}/actions");
+    let refused = coordinator
+        .submit(
+            &page,
+            "case-hold",
+            &action,
+            &[("form", "case-hold"), ("command", "hold"), ("reason", "")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(refused.error_beside("reason").is_some(), "{}", refused.body);
+    let held = coordinator
+        .submit(
+            &page,
+            "case-hold",
+            &action,
+            &[
+                ("form", "case-hold"),
+                ("command", "hold"),
+                ("reason", "fever of unknown origin"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::SEE_OTHER, "{}", held.body);
+    let on_hold = coordinator.get(&page).await;
+    on_hold.assert_has("fever of unknown origin");
+    assert!(has_form(&on_hold, "case-resume") && !has_form(&on_hold, "case-hold"));
+    let cancelled = coordinator
+        .submit(
+            &page,
+            "case-cancel",
+            &action,
+            &[
+                ("form", "case-cancel"),
+                ("command", "cancel"),
+                (
+                    "care_transition_note",
+                    "care returns to Dr. Okoro at Lakeshore Oncology",
+                ),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        cancelled.body
+    );
+    let after = coordinator.get(&page).await;
+    after.assert_has("care returns to Dr. Okoro");
+    assert!(!has_form(&after, "case-cancel") && !has_form(&after, "more-actions"));
+}
