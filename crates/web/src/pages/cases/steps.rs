@@ -425,8 +425,7 @@ pub(super) fn other_actions(ctx: &Ctx, case: &CaseView, typed: Option<&Typed>) -
         .principal
         .as_ref()
         .is_some_and(|p| p.org_kind == cellpath_domain::OrgKind::HealthSystem);
-    let labels = LABEL_ROLES.contains(&role)
-        && case.view >= cellpath_domain::policy::PatientView::ChainOfIdentity;
+    let labels = LABEL_ROLES.contains(&role);
     let open_units: Vec<(String, String)> = case
         .units
         .iter()
