@@ -86,7 +86,10 @@ impl Shell<'_> {
             format!("{}/actions", paths::case(&self.case.id))
         };
         html! {
-            form.step-form id=(self.id) method="post" action={ (action) "#" (self.id) }
+            // The bedside scan comes back without a fragment: a browser gives the scan field
+            // its focus (autofocus) only on a page loaded without one.
+            form.step-form id=(self.id) method="post"
+                action={ (action) @if self.command != "verify" { "#" (self.id) } }
                 enctype=[release.then_some("multipart/form-data")] {
                 (csrf_field(self.ctx.csrf()))
                 (hidden("form", self.id))
@@ -158,7 +161,8 @@ fn scan_field(v: &FormView<'_>, case: &CaseView, autofocus: bool, label: &str) -
     html! {
         div.field.scan-field.has-error[invalid] {
             label for={ (v.prefix) "-scan" } { (label) }
-            input id={ (v.prefix) "-scan" } name="scan" type="text" value=(v.values.get("scan"))
+            // A refused scan is not kept: the message names it, and the next scan starts clean.
+            input id={ (v.prefix) "-scan" } name="scan" type="text" value=(if invalid { "" } else { v.values.get("scan") })
                 autocomplete="off" autofocus[autofocus] inputmode="text"
                 aria-invalid=[invalid.then_some("true")]
                 aria-describedby=[invalid.then(|| format!("{}-scan-error", v.prefix))];
