@@ -885,6 +885,12 @@ async fn a_nurse_verifies_the_bag_by_scanning_its_label_and_a_wrong_bag_is_named
         beside.contains("does not belong to case VAN-LUH-MAIN-0007") && beside.contains("000107"),
         "{beside}"
     );
+    c.execute(
+        "document.querySelector('#step-dual_verification_cd4').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
     std::fs::write(
         screenshot_dir().join("case-scan-mismatch.png"),
         c.screenshot().await.unwrap(),
@@ -903,8 +909,31 @@ async fn a_nurse_verifies_the_bag_by_scanning_its_label_and_a_wrong_bag_is_named
         timeline.contains("Bedside dual verification CD4"),
         "{timeline}"
     );
+    // The whole page as the nurse and the coordinator see it, to look at.
+    c.set_window_size(1280, 6000).await.unwrap();
     std::fs::write(
         screenshot_dir().join("case-scan-verified.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.delete_all_cookies().await.unwrap();
+    sign_in(c, &s, "coordinator@lakeshore.example").await;
+    c.goto(&s.url(&format!("/cases/{case}"))).await.unwrap();
+    std::fs::write(
+        screenshot_dir().join("case-page-coordinator.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    // Below the timeline: the other actions, then hold and cancel apart.
+    c.set_window_size(1280, 1600).await.unwrap();
+    c.execute(
+        "document.querySelector('#more-actions').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        screenshot_dir().join("case-page-stop.png"),
         c.screenshot().await.unwrap(),
     )
     .unwrap();

@@ -548,10 +548,7 @@ pub async fn follow_up(
             }
         },
         "outcome" => {
-            let on = || match cellpath_domain::Date::parse(form.get("on").trim()) {
-                Ok(d) => Some(d),
-                Err(_) => None,
-            };
+            let on = || cellpath_domain::Date::parse(form.get("on").trim()).ok();
             let outcome = match (form.get("status"), on()) {
                 ("ongoing", _) => Some(AdverseEventOutcome::Ongoing),
                 ("resolved", Some(on)) => Some(AdverseEventOutcome::Resolved { on }),
@@ -656,12 +653,12 @@ pub async fn grade(posted: Posted) -> Result<Response, crate::errors::WebError> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::testing::{Browser, seeded};
 
     /// `YYYY-MM-DDTHH:MM:SS` of a time, rounded up to the second.
-    fn typed(micros: i64) -> String {
+    pub(crate) fn typed(micros: i64) -> String {
         let secs = (micros + 999_999).div_euclid(1_000_000);
         let t = secs.rem_euclid(86_400);
         format!(

@@ -98,7 +98,12 @@ impl Shell<'_> {
                 (hidden("version", self.case.version))
                 (v.summary(self.fields))
                 (body)
-                button.primary type="submit" { (self.button) }
+                // Hold and cancel stop the patient's path: they look it.
+                @if matches!(self.command, "hold" | "cancel") {
+                    button.danger type="submit" { (self.button) }
+                } @else {
+                    button.primary type="submit" { (self.button) }
+                }
             }
         }
     }

@@ -161,6 +161,48 @@ async fn cases_at(browser: &mut Browser<'_>, site_id: &str, key: &str) -> Vec<St
     found
 }
 
+/// The demo's case stored in the cell lab: its id and its page.
+async fn stored_case_page(demo: &crate::testing::Demo) -> (String, String) {
+    let site = demo.site("LUH-MAIN").await;
+    let case = demo
+        .app
+        .stored_case(&site.id)
+        .await
+        .unwrap()
+        .expect("the demo's stored case");
+    let page = crate::paths::case(&case);
+    (case, page)
+}
+
+/// The bag's lot number scanned at the CD4 bedside check.
+async fn scan(nurse: &mut Browser<'_>, page: &str, text: &str) -> crate::testing::Answer {
+    let fields = [
+        ("form", "step-dual_verification_cd4"),
+        ("command", "verify"),
+        ("step", "dual_verification_cd4"),
+        ("scan_kind", "lot_number"),
+        ("scan", text),
+    ];
+    let action = format!("{page}/actions");
+    nurse
+        .submit(page, "step-dual_verification_cd4", &action, &fields, None)
+        .await
+}
+
+/// A form refused for a bad value (422), the page shown again.
+#[track_caller]
+fn assert_refused(answer: &crate::testing::Answer) {
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+}
+
+/// A form's fields as posted.
+type Fields<'a> = Vec<(&'a str, &'a str)>;
+
 /// The values of the checkboxes named `name` on a page.
 fn values_of(body: &str, name: &str) -> Vec<String> {
     let marker = format!(r#"type="checkbox" name="{name}" value=""#);
@@ -231,12 +273,7 @@ async fn schedule_handoff_and_release_are_done_from_the_page_by_their_roles_only
                     None,
                 )
                 .await;
-            assert_eq!(
-                refused.status,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "{}",
-                refused.body
-            );
+            assert_refused(&refused);
             assert!(refused.error_beside("text").is_some(), "{}", refused.body);
             let added = doer
                 .submit(
@@ -280,7 +317,7 @@ async fn schedule_handoff_and_release_are_done_from_the_page_by_their_roles_only
         } else {
             format!("{page}/actions")
         };
-        let (bad, bad_field, good): (Vec<(&str, &str)>, &str, Vec<(&str, &str)>) = match key {
+        let (bad, bad_field, good): (Fields, &str, Fields) = match key {
             "apheresis_scheduling" => (
                 vec![("command", "schedule"), ("on", "")],
                 "on",
@@ -340,12 +377,7 @@ async fn schedule_handoff_and_release_are_done_from_the_page_by_their_roles_only
         let mut fields = vec![("form", form.as_str()), ("step", key)];
         fields.extend(bad.iter().copied());
         let refused = doer.submit(&page, &form, &action, &fields, None).await;
-        assert_eq!(
-            refused.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{key}: {}",
-            refused.body
-        );
+        assert_refused(&refused);
         assert!(
             refused.error_beside(bad_field).is_some(),
             "{key}: beside {bad_field}: {}",
@@ -384,14 +416,7 @@ async fn schedule_handoff_and_release_are_done_from_the_page_by_their_roles_only
 #[tokio::test]
 async fn the_stored_case_is_signed_thawed_scanned_and_infused_form_by_form() {
     let demo = seeded().await;
-    let site = demo.site("LUH-MAIN").await;
-    let case = demo
-        .app
-        .stored_case(&site.id)
-        .await
-        .unwrap()
-        .expect("the demo's stored case");
-    let page = crate::paths::case(&case);
+    let (case, page) = stored_case_page(&demo).await;
     let action = format!("{page}/actions");
     let mut coordinator = Browser::signed_in(&demo, "coordinator@lakeshore.example").await;
     let people = [
@@ -438,12 +463,7 @@ async fn the_stored_case_is_signed_thawed_scanned_and_infused_form_by_form() {
                 let mut wrong = fields.clone();
                 wrong.push(("password", "not my password"));
                 let refused = doer.submit(&page, &form, &action, &wrong, None).await;
-                assert_eq!(
-                    refused.status,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "{}",
-                    refused.body
-                );
+                assert_refused(&refused);
                 assert!(
                     refused
                         .error_beside("password")
@@ -464,12 +484,7 @@ async fn the_stored_case_is_signed_thawed_scanned_and_infused_form_by_form() {
                 let mut partly = fields.clone();
                 partly.push(("ticked", &items[0]));
                 let refused = doer.submit(&page, &form, &action, &partly, None).await;
-                assert_eq!(
-                    refused.status,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "{}",
-                    refused.body
-                );
+                assert_refused(&refused);
                 assert!(
                     refused
                         .error_beside("ticked")
@@ -497,30 +512,9 @@ async fn the_stored_case_is_signed_thawed_scanned_and_infused_form_by_form() {
         &coordinator.get(&page).await,
         "step-dual_verification_cd4"
     ));
-    let verify = |text: &'static str| {
-        vec![
-            ("form", "step-dual_verification_cd4"),
-            ("command", "verify"),
-            ("step", "dual_verification_cd4"),
-            ("scan_kind", "lot_number"),
-            ("scan", text),
-        ]
-    };
-    let wrong = nurse
-        .submit(
-            &page,
-            "step-dual_verification_cd4",
-            &action,
-            &verify("LOT-HX-24018"),
-            None,
-        )
-        .await;
-    assert_eq!(
-        wrong.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        wrong.body
-    );
+
+    let wrong = scan(&mut nurse, &page, "LOT-HX-24018").await;
+    assert_refused(&wrong);
     let beside = wrong
         .error_beside("scan")
         .expect("the mismatch beside the scan");
@@ -542,26 +536,10 @@ async fn the_stored_case_is_signed_thawed_scanned_and_infused_form_by_form() {
         )
         .await;
     assert_ne!(forged.status, StatusCode::SEE_OTHER, "{}", forged.body);
-    let done = nurse
-        .submit(
-            &page,
-            "step-dual_verification_cd4",
-            &action,
-            &verify("LOT-HX-24017"),
-            None,
-        )
-        .await;
+    let done = scan(&mut nurse, &page, "LOT-HX-24017").await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     // The same nurse again: a second person must verify.
-    let again = nurse
-        .submit(
-            &page,
-            "step-dual_verification_cd4",
-            &action,
-            &verify("LOT-HX-24017"),
-            None,
-        )
-        .await;
+    let again = scan(&mut nurse, &page, "LOT-HX-24017").await;
     assert_ne!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
     // The rest of the way to the infusion (a second nurse, the infusion) through the app.
     demo.app.through_first_infusion(&case).await.unwrap();
@@ -570,17 +548,7 @@ async fn the_stored_case_is_signed_thawed_scanned_and_infused_form_by_form() {
 
     // An adverse event followed from the page: a later observation, a treatment, the outcome.
     let now = demo.app.now();
-    let at = {
-        let secs = (now + 999_999).div_euclid(1_000_000);
-        let t = secs.rem_euclid(86_400);
-        format!(
-            "{}T{:02}:{:02}:{:02}",
-            cellpath_domain::Date::of_micros(secs * 1_000_000),
-            t / 3_600,
-            t % 3_600 / 60,
-            t % 60
-        )
-    };
+    let at = crate::pages::adverse_events::tests::typed(now);
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let recorded = nurse
         .submit(
@@ -620,7 +588,7 @@ async fn the_stored_case_is_signed_thawed_scanned_and_infused_form_by_form() {
             None,
         )
         .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_refused(&bad);
     assert!(bad.error_beside("temperature").is_some(), "{}", bad.body);
     let observed = nurse
         .submit(
@@ -657,12 +625,7 @@ async fn the_stored_case_is_signed_thawed_scanned_and_infused_form_by_form() {
             None,
         )
         .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.body
-    );
+    assert_refused(&refused);
     assert!(
         refused.error_beside("given_at").is_some(),
         "{}",
@@ -726,14 +689,7 @@ fn today_of(demo: &crate::testing::Demo) -> cellpath_domain::Date {
 #[tokio::test]
 async fn hold_and_cancel_sit_below_the_timeline_and_ask_for_their_words() {
     let demo = seeded().await;
-    let site = demo.site("LUH-MAIN").await;
-    let case = demo
-        .app
-        .stored_case(&site.id)
-        .await
-        .unwrap()
-        .expect("the demo's stored case");
-    let page = crate::paths::case(&case);
+    let (_, page) = stored_case_page(&demo).await;
     let mut coordinator = Browser::signed_in(&demo, "coordinator@lakeshore.example").await;
     let shown = coordinator.get(&page).await;
     let timeline = shown.body.find(r#"id="timeline""#).expect("the timeline");
@@ -758,12 +714,7 @@ async fn hold_and_cancel_sit_below_the_timeline_and_ask_for_their_words() {
             None,
         )
         .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.body
-    );
+    assert_refused(&refused);
     assert!(refused.error_beside("reason").is_some(), "{}", refused.body);
     let held = coordinator
         .submit(
