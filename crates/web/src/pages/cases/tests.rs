@@ -759,3 +759,114 @@ async fn hold_and_cancel_sit_below_the_timeline_and_ask_for_their_words() {
     after.assert_has("care returns to Dr. Okoro");
     assert!(!has_form(&after, "case-cancel") && !has_form(&after, "more-actions"));
 }
+
+#[tokio::test]
+async fn repeat_end_a_unit_and_a_deviation_are_taken_beside_the_steps_by_their_roles() {
+    let demo = seeded().await;
+    let (_, page) = stored_case_page(&demo).await;
+    let action = format!("{page}/actions");
+    let mut cell_lab = Browser::signed_in(&demo, "cell.lab@lakeshore.example").await;
+    let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+    let mut quality = Browser::signed_in(&demo, "quality@helixa.example").await;
+    // The manufacturer's quality lead ends no unit at the site; the nurse has done no step
+    // of this case yet, so she has none to repeat.
+    assert!(!has_form(&quality.get(&page).await, "end-unit"));
+    assert!(!has_form(&nurse.get(&page).await, "repeat"));
+    // The cell lab receives the shipment again (a second attempt), with the reason.
+    let shown = cell_lab.get(&page).await;
+    assert!(has_form(&shown, "repeat") && has_form(&shown, "end-unit"));
+    let repeat = |reason: &'static str| {
+        vec![
+            ("form", "repeat"),
+            ("command", "repeat"),
+            ("step", "receipt_and_storage"),
+            ("reason", reason),
+        ]
+    };
+    let refused = cell_lab
+        .submit(&page, "repeat", &action, &repeat(""), None)
+        .await;
+    assert_refused(&refused);
+    assert!(refused.error_beside("reason").is_some(), "{}", refused.body);
+    let done = cell_lab
+        .submit(
+            &page,
+            "repeat",
+            &action,
+            &repeat("freezer alarm: the bags are checked in again"),
+            None,
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    cell_lab
+        .get(&page)
+        .await
+        .assert_has("freezer alarm: the bags are checked in again");
+    // A unit discarded: the reason is asked for beside it, then its state says so.
+    let end = |reason: &'static str| {
+        vec![
+            ("form", "end-unit"),
+            ("command", "end_unit"),
+            ("unit", "cd8"),
+            ("disposition", "discarded"),
+            ("disposition_reason", reason),
+        ]
+    };
+    let refused = cell_lab
+        .submit(&page, "end-unit", &action, &end(""), None)
+        .await;
+    assert_refused(&refused);
+    assert!(refused.error_beside("disposition_reason").is_some());
+    let ended = cell_lab
+        .submit(
+            &page,
+            "end-unit",
+            &action,
+            &end("bag cracked on receipt"),
+            None,
+        )
+        .await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER, "{}", ended.body);
+    cell_lab
+        .get(&page)
+        .await
+        .assert_has("bag cracked on receipt");
+    // A deviation is signed: no password, asked for beside it; with it, on the record.
+    let deviation = |password: &'static str| {
+        vec![
+            ("form", "deviation"),
+            ("command", "deviation"),
+            ("step", "receipt_and_storage"),
+            (
+                "reason",
+                "stored at -150 °C for 20 minutes during the alarm",
+            ),
+            ("password", password),
+        ]
+    };
+    let refused = cell_lab
+        .submit(&page, "deviation", &action, &deviation(""), None)
+        .await;
+    assert_refused(&refused);
+    assert!(
+        refused
+            .error_beside("password")
+            .is_some_and(|m| m.contains("enter your password")),
+        "{}",
+        refused.body
+    );
+    let signed = cell_lab
+        .submit(
+            &page,
+            "deviation",
+            &action,
+            &deviation(cellpath_app::demo::DEMO_PASSWORD),
+            None,
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    cell_lab
+        .get(&page)
+        .await
+        .assert_has("stored at -150 °C for 20 minutes during the alarm");
+}
