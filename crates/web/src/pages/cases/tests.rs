@@ -200,6 +200,9 @@ fn assert_refused(answer: &crate::testing::Answer) {
     );
 }
 
+/// A certificate of analysis as the quality lead uploads it.
+const CERTIFICATE: &[u8] = b"%PDF-1.7\n% Certificate of analysis COA-77, released\n%%EOF\n";
+
 /// A form's fields as posted.
 type Fields<'a> = Vec<(&'a str, &'a str)>;
 
@@ -243,7 +246,6 @@ async fn schedule_handoff_and_release_are_done_from_the_page_by_their_roles_only
         ("receipt_and_storage", "cell.lab@lakeshore.example"),
     ];
     let mut exercised = Vec::new();
-    let sha = "ab12".repeat(16);
     // From the courier handoff on, the same case is taken on step by step.
     let mut walking: Option<String> = None;
     for (key, email) in cases {
@@ -365,7 +367,6 @@ async fn schedule_handoff_and_release_are_done_from_the_page_by_their_roles_only
                 vec![
                     ("decision", "released"),
                     ("certificate_reference", "COA-77"),
-                    ("certificate_sha256", sha.as_str()),
                 ],
             ),
             _ => (
@@ -404,7 +405,15 @@ async fn schedule_handoff_and_release_are_done_from_the_page_by_their_roles_only
         );
         let mut fields = vec![("form", form.as_str()), ("step", key), ("command", command)];
         fields.extend(good.iter().copied());
-        let done = doer.submit(&page, &form, &action, &fields, None).await;
+        // The release comes with its certificate of analysis, uploaded.
+        let certificate: &[(&str, &str, &[u8])] = if key == "release_decision" {
+            &[("certificate_file", "COA-77.pdf", CERTIFICATE)]
+        } else {
+            &[]
+        };
+        let done = doer
+            .submit_files(&page, &form, &action, &fields, certificate, None)
+            .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{key}: {}", done.body);
         let after = doer.get(&page).await;
         assert!(is_done(&after, key), "{key} done");
