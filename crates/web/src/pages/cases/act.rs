@@ -9,6 +9,7 @@ use crate::paths;
 use crate::session::{Ctx, Posted};
 use crate::uploads::PostedFiles;
 use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::cases::{CaseInput, ScanInput, StepView};
@@ -475,28 +476,36 @@ async fn decide(
         },
     };
     let status = errors.status();
-    // A form without a name (an older page, a client of its own) shows its messages on top.
-    let message = which.is_empty().then(|| {
-        errors
-            .clone()
-            .into_pairs()
-            .into_iter()
-            .map(|(f, m)| {
-                if f.is_empty() {
-                    m
-                } else {
-                    format!("{}: {m}", crate::labels::field_name(&f))
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    });
-    let typed = Typed {
-        form: which,
-        values: form,
-        errors,
+    // The messages go with their form when the page shows it again; else (a form without a
+    // name, a step no longer open to the reader, the case changed under them: 409) on top.
+    let now = ctx.app.case(ctx.caller(), id).await?;
+    let open_step = |key: &str| now.yours.iter().any(|k| k == key);
+    let shown = match which.split_once('-') {
+        _ if which.is_empty() || status == StatusCode::CONFLICT => false,
+        Some(("step" | "skip", key)) => open_step(key),
+        _ => true,
     };
-    render_case(ctx, id, message, None, status, Some(&typed)).await
+    if shown {
+        let typed = Typed {
+            form: which,
+            values: form,
+            errors,
+        };
+        return render_case(ctx, id, None, None, status, Some(&typed)).await;
+    }
+    let message = errors
+        .into_pairs()
+        .into_iter()
+        .map(|(f, m)| {
+            if f.is_empty() {
+                m
+            } else {
+                format!("{}: {m}", crate::labels::field_name(&f))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    render_case(ctx, id, Some(message), None, status, None).await
 }
 
 /// `POST /cases/{id}/actions`: one action on the case from its page.
