@@ -895,3 +895,45 @@ async fn repeat_end_a_unit_and_a_deviation_are_taken_beside_the_steps_by_their_r
         .await
         .assert_has("stored at -150 °C for 20 minutes during the alarm");
 }
+
+#[tokio::test]
+async fn an_optional_step_is_left_out_with_its_reason_by_its_role_only() {
+    let demo = seeded().await;
+    let site = demo.site("LUH-MAIN").await;
+    let mut coordinator = Browser::signed_in(&demo, "coordinator@lakeshore.example").await;
+    let page = cases_at(&mut coordinator, &site.id, "bridging_therapy")
+        .await
+        .into_iter()
+        .next()
+        .expect("a demo case waiting for its bridging therapy");
+    let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+    assert!(!has_form(&nurse.get(&page).await, "skip-bridging_therapy"));
+    let mut physician = Browser::signed_in(&demo, "physician@lakeshore.example").await;
+    let action = format!("{page}/actions");
+    let skip = |reason: &'static str| {
+        vec![
+            ("form", "skip-bridging_therapy"),
+            ("command", "skip"),
+            ("step", "bridging_therapy"),
+            ("reason", reason),
+        ]
+    };
+    let refused = physician
+        .submit(&page, "skip-bridging_therapy", &action, &skip(""), None)
+        .await;
+    assert_refused(&refused);
+    assert!(refused.error_beside("reason").is_some(), "{}", refused.body);
+    let skipped = physician
+        .submit(
+            &page,
+            "skip-bridging_therapy",
+            &action,
+            &skip("disease stable after collection: no bridging needed"),
+            None,
+        )
+        .await;
+    assert_eq!(skipped.status, StatusCode::SEE_OTHER, "{}", skipped.body);
+    let after = physician.get(&page).await;
+    assert!(is_done(&after, "bridging_therapy"));
+    after.assert_has("disease stable after collection: no bridging needed");
+}
