@@ -937,6 +937,53 @@ async fn a_nurse_verifies_the_bag_by_scanning_its_label_and_a_wrong_bag_is_named
         c.screenshot().await.unwrap(),
     )
     .unwrap();
+    // Three hours on, the CD4 bag's 120-minute thaw window has closed. A second nurse verifies
+    // (through the app, whose infusion that follows is refused: the window closed).
+    s.clock.advance_secs(3 * 3_600);
+    s.app
+        .through_first_infusion(&case)
+        .await
+        .expect_err("the thaw window closed before the infusion");
+    c.delete_all_cookies().await.unwrap();
+    sign_in(c, &s, "nurse@lakeshore.example").await;
+    c.goto(&s.url(&format!("/cases/{case}"))).await.unwrap();
+    let form = text_of(c, "#step-administer_cd4").await;
+    assert!(form.contains("The thaw window closed"), "{form}");
+    type_into(
+        c,
+        "#step-administer_cd4 [name=ehr_reference]",
+        "EHR-MAR-2201",
+    )
+    .await;
+    type_into(
+        c,
+        "#step-administer_cd4 [name=late_reason]",
+        "patient febrile at thaw; given once cleared by the physician",
+    )
+    .await;
+    type_into(
+        c,
+        "#step-administer_cd4 [name=password]",
+        cellpath_app::demo::DEMO_PASSWORD,
+    )
+    .await;
+    c.execute(
+        "document.querySelector('#step-administer_cd4').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        screenshot_dir().join("case-administer-late.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    click(c, "#step-administer_cd4 button[type=submit]").await;
+    let timeline = text_of(c, "#timeline").await;
+    assert!(
+        timeline.contains("patient febrile at thaw; given once cleared by the physician"),
+        "{timeline}"
+    );
     driver.client.clone().close().await.unwrap();
     s.shutdown().await;
 }
