@@ -342,7 +342,7 @@ pub(super) fn step_form(
                     (disposition_fields(&v))
                     @if let Some(end) = closed {
                         div.late {
-                            p.warning role="note" { "The thaw window closed " (crate::time::time_el(end))
+                            p.callout.bad role="note" { "The thaw window closed " (crate::time::time_el(end))
                                 ": to give it anyway, say why and sign with your password (a deviation on the record)." }
                             (v.input("Why it is given late", "late_reason", Input::Text, None))
                             (v.input("Your password (to sign the deviation)", "password", Input::CurrentPassword, None))

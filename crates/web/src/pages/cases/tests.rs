@@ -189,6 +189,27 @@ async fn scan(nurse: &mut Browser<'_>, page: &str, text: &str) -> crate::testing
         .await
 }
 
+/// A form of the page posted twice: `bad` refused with a message beside `field` (422), then
+/// `good` recorded (303); the message.
+async fn refused_then_recorded(
+    browser: &mut Browser<'_>,
+    page: &str,
+    form: &str,
+    bad: &[(&str, &str)],
+    field: &str,
+    good: &[(&str, &str)],
+) -> String {
+    let action = format!("{page}/actions");
+    let refused = browser.submit(page, form, &action, bad, None).await;
+    assert_refused(&refused);
+    let beside = refused
+        .error_beside(field)
+        .unwrap_or_else(|| panic!("no message beside {field}: {}", refused.body));
+    let done = browser.submit(page, form, &action, good, None).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{form}: {}", done.body);
+    beside
+}
+
 /// A form refused for a bad value (422), the page shown again.
 #[track_caller]
 fn assert_refused(answer: &crate::testing::Answer) {
@@ -789,7 +810,6 @@ async fn hold_and_cancel_sit_below_the_timeline_and_ask_for_their_words() {
 async fn repeat_end_a_unit_and_a_deviation_are_taken_beside_the_steps_by_their_roles() {
     let demo = seeded().await;
     let (_, page) = stored_case_page(&demo).await;
-    let action = format!("{page}/actions");
     let mut cell_lab = Browser::signed_in(&demo, "cell.lab@lakeshore.example").await;
     let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
     let mut quality = Browser::signed_in(&demo, "quality@helixa.example").await;
@@ -808,21 +828,15 @@ async fn repeat_end_a_unit_and_a_deviation_are_taken_beside_the_steps_by_their_r
             ("reason", reason),
         ]
     };
-    let refused = cell_lab
-        .submit(&page, "repeat", &action, &repeat(""), None)
-        .await;
-    assert_refused(&refused);
-    assert!(refused.error_beside("reason").is_some(), "{}", refused.body);
-    let done = cell_lab
-        .submit(
-            &page,
-            "repeat",
-            &action,
-            &repeat("freezer alarm: the bags are checked in again"),
-            None,
-        )
-        .await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    refused_then_recorded(
+        &mut cell_lab,
+        &page,
+        "repeat",
+        &repeat(""),
+        "reason",
+        &repeat("freezer alarm: the bags are checked in again"),
+    )
+    .await;
     cell_lab
         .get(&page)
         .await
@@ -837,21 +851,15 @@ async fn repeat_end_a_unit_and_a_deviation_are_taken_beside_the_steps_by_their_r
             ("disposition_reason", reason),
         ]
     };
-    let refused = cell_lab
-        .submit(&page, "end-unit", &action, &end(""), None)
-        .await;
-    assert_refused(&refused);
-    assert!(refused.error_beside("disposition_reason").is_some());
-    let ended = cell_lab
-        .submit(
-            &page,
-            "end-unit",
-            &action,
-            &end("bag cracked on receipt"),
-            None,
-        )
-        .await;
-    assert_eq!(ended.status, StatusCode::SEE_OTHER, "{}", ended.body);
+    refused_then_recorded(
+        &mut cell_lab,
+        &page,
+        "end-unit",
+        &end(""),
+        "disposition_reason",
+        &end("bag cracked on receipt"),
+    )
+    .await;
     cell_lab
         .get(&page)
         .await
@@ -869,27 +877,16 @@ async fn repeat_end_a_unit_and_a_deviation_are_taken_beside_the_steps_by_their_r
             ("password", password),
         ]
     };
-    let refused = cell_lab
-        .submit(&page, "deviation", &action, &deviation(""), None)
-        .await;
-    assert_refused(&refused);
-    assert!(
-        refused
-            .error_beside("password")
-            .is_some_and(|m| m.contains("enter your password")),
-        "{}",
-        refused.body
-    );
-    let signed = cell_lab
-        .submit(
-            &page,
-            "deviation",
-            &action,
-            &deviation(cellpath_app::demo::DEMO_PASSWORD),
-            None,
-        )
-        .await;
-    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    let asked = refused_then_recorded(
+        &mut cell_lab,
+        &page,
+        "deviation",
+        &deviation(""),
+        "password",
+        &deviation(cellpath_app::demo::DEMO_PASSWORD),
+    )
+    .await;
+    assert!(asked.contains("enter your password"), "{asked}");
     cell_lab
         .get(&page)
         .await
@@ -909,7 +906,6 @@ async fn an_optional_step_is_left_out_with_its_reason_by_its_role_only() {
     let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
     assert!(!has_form(&nurse.get(&page).await, "skip-bridging_therapy"));
     let mut physician = Browser::signed_in(&demo, "physician@lakeshore.example").await;
-    let action = format!("{page}/actions");
     let skip = |reason: &'static str| {
         vec![
             ("form", "skip-bridging_therapy"),
@@ -918,21 +914,15 @@ async fn an_optional_step_is_left_out_with_its_reason_by_its_role_only() {
             ("reason", reason),
         ]
     };
-    let refused = physician
-        .submit(&page, "skip-bridging_therapy", &action, &skip(""), None)
-        .await;
-    assert_refused(&refused);
-    assert!(refused.error_beside("reason").is_some(), "{}", refused.body);
-    let skipped = physician
-        .submit(
-            &page,
-            "skip-bridging_therapy",
-            &action,
-            &skip("disease stable after collection: no bridging needed"),
-            None,
-        )
-        .await;
-    assert_eq!(skipped.status, StatusCode::SEE_OTHER, "{}", skipped.body);
+    refused_then_recorded(
+        &mut physician,
+        &page,
+        "skip-bridging_therapy",
+        &skip(""),
+        "reason",
+        &skip("disease stable after collection: no bridging needed"),
+    )
+    .await;
     let after = physician.get(&page).await;
     assert!(is_done(&after, "bridging_therapy"));
     after.assert_has("disease stable after collection: no bridging needed");
