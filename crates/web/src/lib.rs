@@ -138,7 +138,15 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/actions", post(cases::act))
         .route("/cases/{id}/labels", get(case_labels::show))
+        .route(
+            "/cases/{id}/release",
+            uploads::with_files(post(cases::release)),
+        )
         .route("/cases/{id}/adverse-events", post(adverse_events::record))
+        .route(
+            "/cases/{id}/adverse-events/{number}/{what}",
+            post(adverse_events::follow_up),
+        )
         .route("/grading", post(adverse_events::grade))
         .route("/cases/{id}/registry-forms", post(registry::submit))
         .route("/sites/{id}/registry-forms", get(registry::site_forms))

@@ -58,7 +58,9 @@ fn scope(path: &str) -> Scope {
         | "/cases/{id}"
         | "/cases/{id}/actions"
         | "/cases/{id}/labels"
+        | "/cases/{id}/release"
         | "/cases/{id}/adverse-events"
+        | "/cases/{id}/adverse-events/{number}/{what}"
         | "/sites/{id}/registry-forms"
         | "/cases/{id}/registry-forms" => Patient,
         // Grades findings typed in a form; reads and writes no record.

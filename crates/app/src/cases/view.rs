@@ -13,7 +13,7 @@ use cellpath_domain::events::cases::{
     PriorAuthorizationStatus, Treatment,
 };
 use cellpath_domain::journey::{
-    ADVERSE_EVENT_ROLES, AdverseEvent, Available, CaseIdentifier, CaseStatus, available,
+    ADVERSE_EVENT_ROLES, AdverseEvent, Available, CaseIdentifier, CaseStatus, UnitState, available,
 };
 use cellpath_domain::policy::PatientView;
 use cellpath_domain::process_map::{RecordedIn, Stage, StepKind, ValidMap};
@@ -55,6 +55,12 @@ pub struct UnitView {
     pub name: String,
     /// In words: still frozen, thawed (window until …), or how it ended.
     pub state: String,
+    /// Frozen, thawed or ended, for a form to offer what fits.
+    pub status: UnitState,
+    /// Thawed and not ended yet: when its administration window closes (a later
+    /// administration needs a signed deviation with its reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_ends_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -483,6 +489,11 @@ fn cut(
                 (Some(t), None) => format!("thawed; window until {}", when(t.window_ends_at)),
                 (None, None) => "still frozen".into(),
             },
+            status: u.state(),
+            window_ends_at: u
+                .thaw
+                .filter(|_| u.disposition.is_none())
+                .map(|t| t.window_ends_at),
         })
         .collect();
     let timeline = events

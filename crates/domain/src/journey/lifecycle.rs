@@ -23,7 +23,7 @@ use crate::values::{Code, Name, Notes};
 use std::collections::BTreeMap;
 
 /// Roles that end a unit outside its administration (they hold the product at the site).
-const UNIT_ROLES: &[Role] = &[Role::CellLab, Role::Pharmacy, Role::Nurse];
+pub const UNIT_ROLES: &[Role] = &[Role::CellLab, Role::Pharmacy, Role::Nurse];
 
 /// Roles that verify a patient's benefits and prior authorization.
 const BENEFITS_ROLES: &[Role] = &[Role::Finance, Role::Coordinator];
@@ -32,7 +32,7 @@ const BENEFITS_ROLES: &[Role] = &[Role::Finance, Role::Coordinator];
 const CONSENT_ROLES: &[Role] = &[Role::Coordinator, Role::Physician, Role::Nurse];
 
 /// Roles that put identifiers from labels on a case.
-const LABEL_ROLES: &[Role] = &[
+pub const LABEL_ROLES: &[Role] = &[
     Role::Coordinator,
     Role::Apheresis,
     Role::CellLab,

@@ -32,5 +32,6 @@ pub use command::{
 };
 pub use engine::{Available, CaseMap, available, decide};
 pub use identity::{CaseIdentifier, ScanError, ScanMismatch, check_scan, check_scan_for, noun};
+pub use lifecycle::{LABEL_ROLES, UNIT_ROLES};
 pub use refusal::{FieldProblem, Refusal};
 pub use units::{Disposition, Item, Micros, Temperature, Thaw, Unit, UnitState, celsius, clock};

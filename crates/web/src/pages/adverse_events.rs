@@ -2,7 +2,9 @@
 //! observations with their grades, treatment, outcome) for every reader of the case, and for
 //! the site's nurses and physicians the form that records one. The grade is never typed: it is
 //! computed from the findings, shown as they are typed by a small script that asks `/grading`
-//! (which writes nothing), and without the script it appears once the form is submitted.
+//! (which writes nothing), and without the script it appears once the form is submitted. An
+//! event still ongoing takes later observations, treatments and its outcome, each a form of
+//! its own under the table.
 
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::labels::{Tone, badge};
@@ -13,19 +15,28 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cellpath_app::AppError;
 use cellpath_app::cases::{
-    AdverseEventView, CaseView, GradeView, NewAdverseEvent, ObservationInput,
+    AdverseEventView, CaseView, GradeView, NewAdverseEvent, ObservationInput, TreatmentInput,
 };
-use cellpath_domain::events::cases::{AdverseEventKind, Findings};
+use cellpath_domain::events::cases::{AdverseEventKind, AdverseEventOutcome, Findings, Treatment};
 use cellpath_domain::toxicity::{
     Consciousness, CrsObservations, IcansObservations, Oxygen, RaisedPressure, Seizure,
 };
 use maud::{Markup, html};
 use serde_json::json;
 
-/// A form shown again with what was typed and what was wrong.
+/// A form of a case's page shown again: which one (its id), what was typed, what was wrong.
 pub struct Typed {
+    pub form: String,
     pub values: FormData,
     pub errors: FormErrors,
+}
+
+/// The form id this page names the record form by.
+const RECORD_FORM: &str = "adverse-event-form";
+
+/// What was typed in form `id`, when it is the one shown again.
+fn typed_in<'a>(typed: Option<&'a Typed>, id: &str) -> Option<&'a Typed> {
+    typed.filter(|t| t.form == id)
 }
 
 fn grade_badge(grade: u8) -> Markup {
@@ -84,6 +95,7 @@ fn options(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 fn form(ctx: &Ctx, case: &CaseView, typed: Option<&Typed>, graded: Option<&GradeView>) -> Markup {
     let empty_values = FormData::default();
     let empty_errors = FormErrors::default();
+    let typed = typed_in(typed, RECORD_FORM);
     let (values, errors) = typed.map_or((&empty_values, &empty_errors), |t| (&t.values, &t.errors));
     let v = FormView::new(values, errors, "ae");
     let action = format!("{}/adverse-events", paths::case(&case.id));
@@ -92,12 +104,34 @@ fn form(ctx: &Ctx, case: &CaseView, typed: Option<&Typed>, graded: Option<&Grade
             h3 { "Record an adverse event" }
             (csrf_field(ctx.csrf()))
             (hidden("version", case.version))
+            (hidden("form", RECORD_FORM))
             (v.summary(&FIELDS))
             div.field-grid {
                 (v.select("Kind", "kind", &options(&[("crs", "CRS (cytokine release syndrome)"), ("icans", "ICANS (neurotoxicity)")])))
                 (v.input("Onset (UTC)", "onset", Input::DateTime, None))
                 (v.input("Observed at (UTC)", "at", Input::DateTime, None))
             }
+            (findings_fields(&v, None))
+            p.computed-grade { "ASTCT grade: "
+                output #ae-grade for="ae-kind" aria-live="polite" data-grade=[graded.map(|g| g.grade)] {
+                    @match graded {
+                        Some(g) => { "Grade " (g.grade) ": " (g.because.join("; ")) }
+                        None => { "computed from the findings when you record them" }
+                    }
+                }
+            }
+            button.primary type="submit" { "Record the adverse event" }
+        }
+        script src=(crate::assets::grading_script_src()) defer {}
+    }
+}
+
+/// The findings of one kind (or of both, for a new event whose kind is chosen in the form).
+fn findings_fields(v: &FormView<'_>, kind: Option<AdverseEventKind>) -> Markup {
+    let crs = kind != Some(AdverseEventKind::Icans);
+    let icans = kind != Some(AdverseEventKind::Crs);
+    html! {
+        @if crs {
             fieldset data-kind="crs" {
                 legend { "CRS findings" }
                 div.field-grid {
@@ -115,7 +149,9 @@ fn form(ctx: &Ctx, case: &CaseView, typed: Option<&Typed>, graded: Option<&Grade
                 (v.checkbox("Hypotension", "hypotension"))
                 (v.checkbox("Vasopressin running", "vasopressin"))
                 (v.checkbox("Died of CRS", "crs_died"))
-            }
+        }
+        }
+        @if icans {
             fieldset data-kind="icans" {
                 legend { "ICANS findings" }
                 div.field-grid {
@@ -136,18 +172,8 @@ fn form(ctx: &Ctx, case: &CaseView, typed: Option<&Typed>, graded: Option<&Grade
                 }
                 (v.checkbox("Deep focal motor weakness", "motor_weakness"))
                 (v.checkbox("Died of ICANS", "icans_died"))
-            }
-            p.computed-grade { "ASTCT grade: "
-                output #ae-grade for="ae-kind" aria-live="polite" data-grade=[graded.map(|g| g.grade)] {
-                    @match graded {
-                        Some(g) => { "Grade " (g.grade) ": " (g.because.join("; ")) }
-                        None => { "computed from the findings when you record them" }
-                    }
-                }
-            }
-            button.primary type="submit" { "Record the adverse event" }
         }
-        script src=(crate::assets::grading_script_src()) defer {}
+        }
     }
 }
 
@@ -172,7 +198,7 @@ const FIELDS: [&str; 15] = [
 
 /// The section of a case's page.
 pub fn section(ctx: &Ctx, case: &CaseView, typed: Option<&Typed>) -> Markup {
-    let graded = typed.and_then(|t| {
+    let graded = typed_in(typed, RECORD_FORM).and_then(|t| {
         let mut errors = FormErrors::default();
         let (_, findings) = findings_of(&t.values, &mut errors)?;
         preview(ctx, &findings).ok()
@@ -185,7 +211,12 @@ pub fn section(ctx: &Ctx, case: &CaseView, typed: Option<&Typed>) -> Markup {
             } @else {
                 (table(&case.adverse_events))
             }
-            @if case.may_record_adverse_events { (form(ctx, case, typed, graded.as_ref())) }
+            @if case.may_record_adverse_events {
+                @for ae in case.adverse_events.iter().filter(|ae| !ae.outcome.as_ref().is_some_and(|o| o.is_final())) {
+                    (follow_up_forms(ctx, case, ae, typed))
+                }
+                (form(ctx, case, typed, graded.as_ref()))
+            }
         }
     }
 }
@@ -398,12 +429,185 @@ pub async fn record(
         Err(errors) => {
             let status = errors.status();
             let typed = Typed {
+                form: RECORD_FORM.to_string(),
                 values: form,
                 errors,
             };
             super::cases::render_case(&ctx, &id, None, None, status, Some(&typed)).await
         }
     }
+}
+
+/// The forms under an ongoing event: a later observation (graded as the first), a treatment
+/// given, its outcome.
+fn follow_up_forms(
+    ctx: &Ctx,
+    case: &CaseView,
+    ae: &AdverseEventView,
+    typed: Option<&Typed>,
+) -> Markup {
+    let empty = (FormData::default(), FormErrors::default());
+    let base = format!("{}/adverse-events/{}", paths::case(&case.id), ae.number);
+    let ids =
+        ["observations", "treatments", "outcome"].map(|what| format!("ae-{}-{what}", ae.number));
+    let view = |id: &str| {
+        let (values, errors) =
+            typed_in(typed, id).map_or((&empty.0, &empty.1), |t| (&t.values, &t.errors));
+        (values, errors)
+    };
+    let shell =
+        |id: &str, what: &str, fields: &[&str], v: &FormView<'_>, body: Markup, button: &str| {
+            html! {
+                form.ae-follow-up id=(id) method="post" action={ (base) "/" (what) "#" (id) } {
+                    (csrf_field(ctx.csrf()))
+                    (hidden("version", case.version))
+                    (hidden("form", id))
+                    (v.summary(fields))
+                    (body)
+                    button type="submit" { (button) }
+                }
+            }
+        };
+    let (ov, oe) = view(&ids[0]);
+    let observe = FormView::new(ov, oe, &ids[0]);
+    let (tv, te) = view(&ids[1]);
+    let treat = FormView::new(tv, te, &ids[1]);
+    let (cv, ce) = view(&ids[2]);
+    let close = FormView::new(cv, ce, &ids[2]);
+    let open = ids.iter().any(|id| typed_in(typed, id).is_some());
+    html! {
+        details.ae-follow-up data-adverse-event=(ae.number) open[open] {
+            summary { "Follow " (ae.label) " #" (ae.number) ": a later observation, a treatment, its outcome" }
+            (shell(&ids[0], "observations", &FIELDS, &observe, html! {
+                (hidden("kind", ae.kind.as_str()))
+                (observe.input("Observed at (UTC)", "at", Input::DateTime, None))
+                (findings_fields(&observe, Some(ae.kind)))
+            }, "Record the observation"))
+            (shell(&ids[1], "treatments", &["treatment", "given_at", "detail"], &treat, html! {
+                div.field-grid {
+                    (treat.select("Treatment", "treatment", &options(&[("tocilizumab", "Tocilizumab"), ("steroids", "Steroids (e.g. dexamethasone)")])))
+                    (treat.input("Given at (UTC)", "given_at", Input::DateTime, None))
+                    (treat.input("Dose and route", "detail", Input::Text, Some("e.g. 8 mg/kg IV")))
+                }
+            }, "Record the treatment"))
+            (shell(&ids[2], "outcome", &["status", "on"], &close, html! {
+                div.field-grid {
+                    (close.select("Outcome", "status", &options(&[("ongoing", "Ongoing"), ("resolved", "Resolved"), ("fatal", "Fatal")])))
+                    (close.input("On", "on", Input::Date, Some("the day it resolved, or the day of death")))
+                }
+            }, "Record the outcome"))
+        }
+    }
+}
+
+/// `POST /cases/{id}/adverse-events/{number}/{observations|treatments|outcome}`: a later
+/// observation, a treatment or the outcome of an ongoing event.
+pub async fn follow_up(
+    axum::extract::Path((id, number, what)): axum::extract::Path<(String, u32, String)>,
+    posted: Posted,
+) -> Result<Response, crate::errors::WebError> {
+    let Posted { ctx, form } = posted;
+    let version = form.version().ok();
+    let mut errors = FormErrors::default();
+    let done = match what.as_str() {
+        "observations" => match findings_of(&form, &mut errors) {
+            None => None,
+            Some((_, findings)) => {
+                let (crs, icans) = match findings {
+                    Findings::Crs(o) => (Some(o), None),
+                    Findings::Icans(o) => (None, Some(o)),
+                };
+                let input = ObservationInput {
+                    at: form.get("at").into(),
+                    crs,
+                    icans,
+                };
+                Some(
+                    ctx.app
+                        .observe_adverse_event(ctx.caller(), &id, number, input, version, None)
+                        .await,
+                )
+            }
+        },
+        "treatments" => match form.get("treatment").parse::<Treatment>() {
+            Err(e) => {
+                errors.field("treatment", e.to_string());
+                None
+            }
+            Ok(treatment) => {
+                let input = TreatmentInput {
+                    treatment,
+                    given_at: form.get("given_at").into(),
+                    detail: form.get("detail").trim().into(),
+                };
+                Some(
+                    ctx.app
+                        .treat_adverse_event(ctx.caller(), &id, number, input, version, None)
+                        .await,
+                )
+            }
+        },
+        "outcome" => {
+            let on = || cellpath_domain::Date::parse(form.get("on").trim()).ok();
+            let outcome = match (form.get("status"), on()) {
+                ("ongoing", _) => Some(AdverseEventOutcome::Ongoing),
+                ("resolved", Some(on)) => Some(AdverseEventOutcome::Resolved { on }),
+                ("fatal", Some(on)) => Some(AdverseEventOutcome::Fatal { on }),
+                ("resolved" | "fatal", None) => {
+                    errors.field("on", "enter the day, e.g. 2026-11-23");
+                    None
+                }
+                (other, _) => {
+                    errors.field("status", format!("{other:?} is not one of the choices"));
+                    None
+                }
+            };
+            match outcome {
+                None => None,
+                Some(o) => Some(
+                    ctx.app
+                        .adverse_event_outcome(ctx.caller(), &id, number, o, version, None)
+                        .await,
+                ),
+            }
+        }
+        _ => return Err(AppError::not_found(format!("{what} of an adverse event")).into()),
+    };
+    if let Some(result) = done {
+        match result.and_then(|o| o.fresh()) {
+            Ok(_) => return Ok(super::notice_redirect(&paths::case(&id), "saved")),
+            Err(e) => {
+                let state = matches!(e, AppError::State(_) | AppError::Conflict { .. });
+                errors = typed_errors(e)?;
+                if what == "treatments" && errors.has_field("at") {
+                    errors = rename(errors, "at", "given_at");
+                }
+                if state {
+                    errors = conflict(errors);
+                }
+            }
+        }
+    }
+    let status = errors.status();
+    let typed = Typed {
+        form: format!("ae-{number}-{what}"),
+        values: form,
+        errors,
+    };
+    super::cases::render_case(&ctx, &id, None, None, status, Some(&typed)).await
+}
+
+/// Messages of field `from` as `to`'s.
+fn rename(errors: FormErrors, from: &str, to: &str) -> FormErrors {
+    let mut out = FormErrors::default();
+    for (field, message) in errors.into_pairs() {
+        match field.as_str() {
+            "" => out.form(message),
+            f if f == from => out.field(to, message),
+            f => out.field(f, message),
+        }
+    }
+    out
 }
 
 /// A refusal for the case as it stands (409): shown above the form.
@@ -449,12 +653,12 @@ pub async fn grade(posted: Posted) -> Result<Response, crate::errors::WebError> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::testing::{Browser, seeded};
 
     /// `YYYY-MM-DDTHH:MM:SS` of a time, rounded up to the second.
-    fn typed(micros: i64) -> String {
+    pub(crate) fn typed(micros: i64) -> String {
         let secs = (micros + 999_999).div_euclid(1_000_000);
         let t = secs.rem_euclid(86_400);
         format!(

@@ -1,8 +1,17 @@
 //! Patients' cases: a site's case list (with the form that registers a patient and opens a
 //! case, for the site's coordinators and physicians), and a case's page — where it stands on
 //! its map (the swimlane with done, current and waiting steps), what the reader can do next
-//! (a form per step open to their role, and hold, resume, cancel), and the timeline in
-//! people's words. Every page is cut to the reader's view of the patient by the app.
+//! (a form per step open to their role, `steps`, posted through `act`), the timeline in
+//! people's words, and last, apart, hold and cancel. Every page is cut to the reader's view of
+//! the patient by the app.
+
+mod act;
+mod steps;
+#[cfg(test)]
+mod tests;
+
+pub use super::adverse_events::Typed;
+pub use act::{act, release};
 
 use super::{NoticeQuery, notice_redirect};
 use crate::charts::swimlane::{Progress, SiteOverlay, swimlane};
@@ -15,15 +24,11 @@ use crate::time::{day_el, time_el};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
-use cellpath_app::cases::{CaseInput, CaseView, NewCase, NewPatient, StepView};
+use cellpath_app::cases::{CaseView, NewCase, NewPatient, StepView};
 use cellpath_app::views::{ConsentVersion, Page};
-use cellpath_domain::Date;
 use cellpath_domain::consent::ConsentStatus;
-use cellpath_domain::events::cases::{
-    CaseState, ConsentGiver, EhrAttestation, PriorAuthorization, PriorAuthorizationStatus,
-};
+use cellpath_domain::events::cases::CaseState;
 use cellpath_domain::policy::{Action, PatientView, Relation, ResourceKind};
-use cellpath_domain::process_map::{SignatureMeaning, StepKind};
 use maud::{Markup, html};
 use std::collections::BTreeMap;
 
@@ -235,103 +240,6 @@ pub async fn show(
     render_case(&ctx, &id, None, q.notice.as_deref(), StatusCode::OK, None).await
 }
 
-/// A posted step form as the case's command: `command`, `step`, each listed field as
-/// `field:NAME`, the EHR reference, the reason or note, the meaning of a signature.
-fn input_of(form: &FormData, step: Option<&StepView>, now: i64) -> Result<CaseInput, String> {
-    let step_key = form.get("step").to_string();
-    let fields: BTreeMap<String, String> = step
-        .map(|s| {
-            s.fields
-                .iter()
-                .map(|f| (f.clone(), form.get(&format!("field:{f}")).to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let attestation = Some(form.get("ehr_reference"))
-        .filter(|r| !r.trim().is_empty())
-        .map(|r| EhrAttestation {
-            reference: r.trim().to_string(),
-            charted_at: now,
-        });
-    let (fields, attestation) = if attestation.is_some() {
-        (BTreeMap::new(), attestation)
-    } else {
-        (fields, None)
-    };
-    Ok(match form.get("command") {
-        "record" => CaseInput::Record {
-            step: step_key,
-            fields,
-            attestation,
-        },
-        "thaw" => CaseInput::Thaw {
-            step: step_key,
-            fields,
-            attestation,
-        },
-        "pass_hold" => CaseInput::PassHold {
-            step: step_key,
-            fields,
-            attestation,
-        },
-        "follow_up" => CaseInput::FollowUp {
-            step: step_key,
-            fields,
-            attestation,
-        },
-        "sign" => CaseInput::Sign {
-            step: step_key,
-            meaning: form
-                .get("meaning")
-                .parse::<SignatureMeaning>()
-                .map_err(|e| e.to_string())?,
-            fields,
-            attestation,
-        },
-        "hold" => CaseInput::Hold {
-            reason: form.get("reason").into(),
-        },
-        "resume" => CaseInput::Resume {
-            note: form.get("note").into(),
-        },
-        "cancel" => CaseInput::Cancel {
-            care_transition_note: form.get("care_transition_note").into(),
-        },
-        "verify_benefits" => {
-            let day = |name: &str| -> Result<Option<Date>, String> {
-                match form.get(name).trim() {
-                    "" => Ok(None),
-                    t => Date::parse(t).map(Some).map_err(|e| format!("{name}: {e}")),
-                }
-            };
-            CaseInput::VerifyBenefits {
-                payer: form.get("payer").into(),
-                plan: form.get("plan").into(),
-                prior_authorization: PriorAuthorization {
-                    status: form
-                        .get("pa_status")
-                        .parse::<PriorAuthorizationStatus>()
-                        .map_err(|e| e.to_string())?,
-                    requested_on: day("requested_on")?
-                        .ok_or("enter the day the prior authorization was requested")?,
-                    decided_on: day("decided_on")?,
-                    reference: form.get("reference").into(),
-                },
-            }
-        }
-        "record_consent" => CaseInput::RecordConsent {
-            consent_version_id: form.get("consent_version_id").into(),
-            consented_by: form
-                .get("consented_by")
-                .parse::<ConsentGiver>()
-                .map_err(|e| e.to_string())?,
-            signed_on: form.get("signed_on").trim().into(),
-            witness: form.get("witness").into(),
-        },
-        other => return Err(format!("this page cannot send the action {other:?}")),
-    })
-}
-
 /// The consent form, for the site's coordinators, physicians and nurses: against the active
 /// consent version of the case's site and program (none active: where to make one active).
 fn consent_form(ctx: &Ctx, case: &CaseView, active: Option<&ConsentVersion>) -> Markup {
@@ -364,96 +272,6 @@ fn consent_form(ctx: &Ctx, case: &CaseView, active: Option<&ConsentVersion>) -> 
     }
 }
 
-pub async fn act(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
-    let Posted { ctx, form } = posted;
-    let view = ctx.app.case(ctx.caller(), &id).await?;
-    let step = view.steps.iter().find(|s| s.key == form.get("step"));
-    let input = match input_of(&form, step, ctx.app.now()) {
-        Ok(input) => input,
-        Err(e) => {
-            return render_case(
-                &ctx,
-                &id,
-                Some(e),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-            )
-            .await;
-        }
-    };
-    let version = form.version().ok();
-    match ctx
-        .app
-        .act_on_case(
-            ctx.caller(),
-            &id,
-            input,
-            form.get("password"),
-            version,
-            None,
-        )
-        .await
-        .and_then(|o| o.fresh())
-    {
-        Ok(_) => Ok(notice_redirect(&paths::case(&id), "saved")),
-        Err(
-            e @ (cellpath_app::AppError::Invalid(_)
-            | cellpath_app::AppError::State(_)
-            | cellpath_app::AppError::Conflict { .. }),
-        ) => {
-            let status = match e {
-                cellpath_app::AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => StatusCode::CONFLICT,
-            };
-            render_case(&ctx, &id, Some(e.to_string()), None, status, None).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn step_form(ctx: &Ctx, case: &CaseView, step: &StepView) -> Markup {
-    let command = match step.kind {
-        StepKind::Record => Some("record"),
-        StepKind::Thaw => Some("thaw"),
-        StepKind::HoldPoint => Some("pass_hold"),
-        StepKind::FollowUp => Some("follow_up"),
-        StepKind::Signature => Some("sign"),
-        _ => None,
-    };
-    let action = format!("{}/actions", paths::case(&case.id));
-    html! {
-        li.next-step data-step=(step.key) {
-            h3 { (step.name) }
-            @match command {
-                None => p.hint { "Recorded through the API or a scanning device (" (crate::charts::kind_label(step.kind)) ")." },
-                Some(command) => form method="post" action=(action) {
-                    (csrf_field(ctx.csrf()))
-                    (hidden("command", command))
-                    (hidden("step", &step.key))
-                    (hidden("version", case.version))
-                    @if step.ehr {
-                        label { "EHR reference" input type="text" name="ehr_reference" required; }
-                    } @else {
-                        @for f in &step.fields {
-                            label { (f) input type="text" name={ "field:" (f) }; }
-                        }
-                    }
-                    @if step.kind == StepKind::Signature {
-                        label { "Meaning"
-                            select name="meaning" {
-                                @for m in ["approved", "verified", "reviewed", "performed", "authored"] { option value=(m) { (m) } }
-                            }
-                        }
-                        label { "Your password (to sign)" input type="password" name="password" autocomplete="current-password" required; }
-                    }
-                    button.primary type="submit" { "Record " (step.name) }
-                }
-            }
-        }
-    }
-}
-
 /// The benefits form, for the site's finance and coordinators.
 fn benefits_form(ctx: &Ctx, case: &CaseView) -> Markup {
     let action = format!("{}/actions", paths::case(&case.id));
@@ -481,43 +299,15 @@ fn benefits_form(ctx: &Ctx, case: &CaseView) -> Markup {
     }
 }
 
-fn case_actions(ctx: &Ctx, case: &CaseView) -> Markup {
-    let action = format!("{}/actions", paths::case(&case.id));
-    let form = |command: &str, field: &str, label: &str, button: &str| {
-        html! {
-            form.inline-action method="post" action=(action) {
-                (csrf_field(ctx.csrf()))
-                (hidden("command", command))
-                (hidden("version", case.version))
-                label { (label) input type="text" name=(field) required; }
-                button type="submit" { (button) }
-            }
-        }
-    };
-    html! {
-        @match case.status {
-            CaseState::Active => {
-                (form("hold", "reason", "Reason", "Put on hold"))
-                (form("cancel", "care_transition_note", "Where the patient's care goes from here", "Cancel the case"))
-            }
-            CaseState::OnHold => {
-                (form("resume", "note", "Note", "Resume"))
-                (form("cancel", "care_transition_note", "Where the patient's care goes from here", "Cancel the case"))
-            }
-            _ => {}
-        }
-    }
-}
-
 pub(super) async fn render_case(
     ctx: &Ctx,
     id: &str,
     error: Option<String>,
     notice_code: Option<&str>,
     status: StatusCode,
-    adverse: Option<&super::adverse_events::Typed>,
+    typed: Option<&Typed>,
 ) -> Result<Response, WebError> {
-    render(ctx, id, error, notice_code, None, adverse, status).await
+    render(ctx, id, error, notice_code, None, typed, status).await
 }
 
 /// The case's page with its registry form sent back with its values and messages.
@@ -536,10 +326,11 @@ async fn render(
     error: Option<String>,
     notice_code: Option<&str>,
     registry: Option<(&FormData, &crate::forms::FormErrors)>,
-    adverse: Option<&super::adverse_events::Typed>,
+    typed: Option<&Typed>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let case = ctx.app.case(ctx.caller(), id).await?;
+    let now = ctx.app.now();
     let overlay = SiteOverlay {
         site_name: case.site_name.clone(),
         steps: BTreeMap::new(),
@@ -642,9 +433,9 @@ async fn render(
                     }
                 }
             } @else {
-                ul.next-steps { @for s in &yours { (step_form(ctx, &case, s)) } }
+                ul.next-steps { @for s in &yours { (steps::step_form(ctx, &case, s, typed, now)) } }
             }
-            @if site_staff { (case_actions(ctx, &case)) }
+            @if site_staff && case.status == CaseState::OnHold { (steps::resume_form(ctx, &case, typed)) }
         }
         section.panel #benefits {
             h2 { "Benefits" }
@@ -661,7 +452,7 @@ async fn render(
             }
             @if benefits_staff && case.status != CaseState::Cancelled { (benefits_form(ctx, &case)) }
         }
-        (super::adverse_events::section(ctx, &case, adverse))
+        (super::adverse_events::section(ctx, &case, typed))
         section.panel #consent {
             h2 { "Consent" }
             @match &case.consent {
@@ -690,150 +481,9 @@ async fn render(
                 @for e in &case.timeline { li { (e.text) } }
             }
         }
+        @if case.status != CaseState::Cancelled { (steps::other_actions(ctx, &case, typed)) }
+        // Below everything they affect, apart: what stops the patient's path.
+        @if site_staff { (steps::stopping_forms(ctx, &case, typed)) }
     };
     Ok(ctx.render_status(status, &format!("Case {}", case.pseudonym), content))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::testing::{Browser, seeded};
-    use axum::http::StatusCode;
-
-    const NAME: &str = "Ines Abernathy-Kowalczyk";
-    const MRN: &str = "LUH-40021877";
-
-    /// The option of the open-case form for Vantacel.
-    fn vantacel_option(page: &str) -> String {
-        let at = page.find("Vantacel (").expect("Vantacel is offered");
-        let start = page[..at].rfind("value=\"").expect("its value") + 7;
-        let end = start + page[start..].find('"').expect("the value ends");
-        page[start..end].to_string()
-    }
-
-    #[tokio::test]
-    async fn a_coordinator_opens_a_case_records_a_step_and_each_reader_sees_their_view() {
-        let demo = seeded().await;
-        let site = demo.site("LUH-MAIN").await;
-        let mut coordinator = Browser::signed_in(&demo, "coordinator@lakeshore.example").await;
-        let list = crate::paths::site_cases(&site.id);
-        // The site's page leads to its cases.
-        coordinator
-            .get(&crate::paths::site(&site.id))
-            .await
-            .assert_has(&format!(r#"href="{list}""#));
-        let page = coordinator.get(&list).await;
-        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        let program = vantacel_option(&page.body);
-        let opened = coordinator
-            .submit(
-                &list,
-                "case-form",
-                &list,
-                &[
-                    ("name", NAME),
-                    ("date_of_birth", "1966-07-21"),
-                    ("mrn", MRN),
-                    ("program", &program),
-                ],
-                None,
-            )
-            .await;
-        assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
-        let case_page = opened.target();
-        let case = coordinator.get(&case_page).await;
-        for text in [
-            NAME,
-            MRN,
-            "VAN-LUH-MAIN-0008",
-            "Referral received",
-            "What you can do next",
-        ] {
-            case.assert_has(text);
-        }
-        assert!(
-            case.body
-                .contains(r#"data-step="referral" data-progress="current""#)
-        );
-
-        let action = format!("{case_page}/actions");
-        let recorded = coordinator
-            .post(
-                &action,
-                &[
-                    ("csrf", &case.field("csrf")),
-                    ("command", "record"),
-                    ("step", "referral"),
-                    ("version", &case.field("version")),
-                    ("field:referring physician", "Dr. Sato"),
-                    ("field:diagnosis", "DLBCL"),
-                    ("field:prior lines of therapy", "2"),
-                ],
-            )
-            .await;
-        assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
-        let after = coordinator.get(&case_page).await;
-        assert!(
-            after
-                .body
-                .contains(r#"data-step="referral" data-progress="done""#)
-        );
-        after.assert_has("recorded Referral received");
-        // The same form again: the step is done; the page says so, nothing is written.
-        let again = coordinator
-            .post(
-                &action,
-                &[
-                    ("csrf", &case.field("csrf")),
-                    ("command", "record"),
-                    ("step", "referral"),
-                    ("field:referring physician", "Dr. Sato"),
-                    ("field:diagnosis", "DLBCL"),
-                    ("field:prior lines of therapy", "2"),
-                ],
-            )
-            .await;
-        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
-        again.assert_has("already done");
-
-        let mut finance = Browser::signed_in(&demo, "finance@lakeshore.example").await;
-        let verified = finance
-            .submit(
-                &case_page,
-                "benefits-form",
-                &action,
-                &[
-                    ("command", "verify_benefits"),
-                    ("payer", "Great Lakes Health Plan"),
-                    ("plan", "PPO Gold"),
-                    ("pa_status", "pending"),
-                    (
-                        "requested_on",
-                        cellpath_domain::Date::of_micros(demo.app.now()).as_str(),
-                    ),
-                    ("reference", "PA-2026-551"),
-                ],
-                None,
-            )
-            .await;
-        assert_eq!(verified.status, StatusCode::SEE_OTHER, "{}", verified.body);
-        coordinator.get(&case_page).await.assert_has("PA-2026-551");
-
-        for (email, name, mrn) in [
-            ("patient.ops@helixa.example", true, false),
-            ("quality@helixa.example", false, false),
-            ("contracts@lakeshore.example", false, false),
-            ("nurse@lakeshore.example", true, true),
-        ] {
-            let mut reader = Browser::signed_in(&demo, email).await;
-            let page = reader.get(&case_page).await;
-            assert_eq!(page.status, StatusCode::OK, "{email}");
-            assert_eq!(page.body.contains(NAME), name, "{email}");
-            assert_eq!(page.body.contains(MRN), mrn, "{email}");
-            page.assert_has("VAN-LUH-MAIN-0008");
-            let listed = reader.get(&list).await;
-            assert!(!listed.body.contains(NAME), "{email}");
-        }
-        let mut stranger = Browser::signed_in(&demo, "coordinator@cascade.example").await;
-        assert_eq!(stranger.get(&case_page).await.status, StatusCode::NOT_FOUND);
-    }
 }
