@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_list",
         include_str!("../migrations/0016_case_list.sql"),
     ),
+    (
+        19,
+        "partnership_outcomes",
+        include_str!("../migrations/0019_partnership_outcomes.sql"),
+    ),
 ];
 
 /// A short fingerprint of every migration's text, naming test template databases so a

@@ -1,6 +1,6 @@
 //! Partnerships: a manufacturer and a health system, for one or more of the manufacturer's
 //! programs (given by id or exact name, kept as ids). Each partnership opens its own ledger.
-//! The manufacturer proposes; the health system accepts; either side may end it.
+//! The manufacturer proposes; the health system accepts or declines; either side may end it.
 
 use super::expect_version;
 use crate::write::Write;
@@ -9,8 +9,9 @@ use cellpath_domain::events::Diff;
 use cellpath_domain::events::directory::{
     PartnershipChanges, PartnershipCreated, PartnershipFields,
 };
+use cellpath_domain::events::partnerships::PartnershipDeclined;
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
-use cellpath_domain::{Name, OrgKind, PartnershipStatus};
+use cellpath_domain::{Name, Notes, OrgKind, PartnershipStatus};
 use cellpath_store::{LedgerKind, Page, Partnership};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -38,6 +39,15 @@ pub struct PartnershipPatch {
     pub programs: Option<Vec<String>>,
     #[schema(schema_with = crate::views::schema::vocabulary::<PartnershipStatus>)]
     pub status: Option<String>,
+}
+
+/// The health system declines a proposal, saying why if it wants to.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartnershipDecline {
+    /// Why, in your words (the manufacturer reads it); leave it out to give no reason.
+    #[schema(schema_with = crate::views::schema::notes)]
+    pub reason: Option<String>,
 }
 
 impl App {
@@ -183,6 +193,9 @@ impl App {
             version: 1,
             created_at: 0,
             updated_at: 0,
+            accepted_at: None,
+            declined_by: None,
+            decline_reason: None,
         };
         let event = PartnershipCreated {
             id: partnership.id.clone(),
@@ -231,14 +244,14 @@ impl App {
         Ok(self.store.partnerships_of(org_id, page).await?)
     }
 
-    pub async fn update_partnership(
+    /// A partnership the caller may change, and how to name it: the policy refuses a person;
+    /// nobody at all changes an ended partnership, so its `updated_at` stays the moment it
+    /// ended (what it opens is what existed then).
+    async fn partnership_to_change(
         &self,
         caller: &Caller,
         id: &str,
-        expected_version: i64,
-        patch: PartnershipPatch,
-        idem: Option<Idem>,
-    ) -> Result<Outcome<Partnership>, AppError> {
+    ) -> Result<(Partnership, String), AppError> {
         let current = self.partnership(caller, id).await?;
         let what = format!("partnership {}", current.name);
         let rel = self.partnership_relation(caller, &current);
@@ -249,9 +262,19 @@ impl App {
             rel,
             &what,
         )?;
-        // The policy refuses a person; nobody at all changes an ended partnership, so its
-        // `updated_at` stays the moment it ended (what it opens is what existed then).
         crate::sitemaps::refuse_if_ended(&current)?;
+        Ok((current, what))
+    }
+
+    pub async fn update_partnership(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        patch: PartnershipPatch,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Partnership>, AppError> {
+        let (current, what) = self.partnership_to_change(caller, id).await?;
         let mut f = Fields::default();
         let name = patch
             .name
@@ -321,6 +344,7 @@ impl App {
         let new = diff.new.clone();
         // Accepted, ended, or programs added or taken off: the gate may have moved.
         let moves_gate = new.status.is_some() || new.programs.is_some();
+        let accepted = new.status == Some(PartnershipStatus::Active);
         let next = Partnership {
             name: new.name.unwrap_or(current.name.clone()),
             programs: new.programs.unwrap_or(current.programs.clone()),
@@ -335,11 +359,78 @@ impl App {
                 idem,
                 Write::event(current.id.clone(), &event, move |a| Partnership {
                     updated_at: a.recorded_at,
+                    accepted_at: next.accepted_at.or(accepted.then_some(a.recorded_at)),
                     ..next.clone()
                 })
                 .enqueue_all(moves_gate.then(|| self.review_gate(&current.id))),
             )
             .await?;
         Ok(out)
+    }
+
+    /// The health system declines a proposal: the partnership ends as a proposal, with who
+    /// declined it and why (if they said) on its record. It never opened anything and takes
+    /// nothing more; the manufacturer may propose again.
+    pub async fn decline_partnership(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        input: PartnershipDecline,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Partnership>, AppError> {
+        let (current, what) = self.partnership_to_change(caller, id).await?;
+        if caller
+            .org_id()
+            .is_some_and(|o| o != current.health_system_id)
+        {
+            return Err(AppError::Forbidden(
+                "only the health system declines a proposed partnership; the manufacturer withdraws its own proposal by ending it".into(),
+            ));
+        }
+        if current.status != PartnershipStatus::Proposed {
+            return Err(AppError::invalid(
+                "status",
+                "only a proposal is declined: an accepted partnership is ended instead",
+            ));
+        }
+        let mut f = Fields::default();
+        let reason = input
+            .reason
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+            .and_then(|r| f.check("reason", Notes::parse(r)));
+        f.finish()?;
+        expect_version(&what, current.version, expected_version)?;
+        let by = match &caller.principal {
+            Some(p) => self
+                .store
+                .user(&p.user_id)
+                .await?
+                .map_or_else(|| caller.name.clone(), |u| u.name),
+            None => caller.name.clone(),
+        };
+        let event = PartnershipDeclined {
+            id: current.id.clone(),
+            version: current.version + 1,
+            by: by.clone(),
+            reason: reason.map(Notes::into_string),
+        };
+        let next = Partnership {
+            status: PartnershipStatus::Ended,
+            version: event.version,
+            declined_by: Some(by),
+            decline_reason: event.reason.clone(),
+            ..current.clone()
+        };
+        self.write(
+            caller,
+            idem,
+            Write::event(current.id.clone(), &event, move |a| Partnership {
+                updated_at: a.recorded_at,
+                ..next.clone()
+            }),
+        )
+        .await
     }
 }

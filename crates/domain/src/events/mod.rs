@@ -12,6 +12,7 @@ pub mod cases;
 pub mod consent;
 pub mod contracting;
 pub mod directory;
+pub mod partnerships;
 pub mod patients;
 pub mod programs;
 pub mod readiness;
@@ -170,13 +171,15 @@ pub fn each(v: &mut impl Visit) {
     contracting::each(v);
 }
 
-/// Visit the event types that no record written so far holds — `cases`, `patients`, `consent` — kept out of
+/// Visit the event types that no record written so far holds — `cases`, `patients`, `consent`,
+/// `partnerships` — kept out of
 /// [`each`], whose every type must meet an event of the earlier release's record (the store's
 /// fixture test). A type moves to `each` once a fixture holds its events.
 pub fn each_not_yet_recorded(v: &mut impl Visit) {
     cases::each(v);
     patients::each(v);
     consent::each(v);
+    partnerships::each(v);
 }
 
 #[cfg(test)]
