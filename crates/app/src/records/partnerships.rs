@@ -5,6 +5,8 @@
 use super::expect_version;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::contracting::joining::{Central, Joining, joining};
+use cellpath_domain::contracting::{AgreementStatus, Scope};
 use cellpath_domain::events::Diff;
 use cellpath_domain::events::directory::{
     PartnershipChanges, PartnershipCreated, PartnershipFields,
@@ -50,7 +52,74 @@ pub struct PartnershipDecline {
     pub reason: Option<String>,
 }
 
+/// A site of the partnership's health system added after the proposal was accepted: joined
+/// the onboarding (the partnership covers all current and future sites), or left out by the
+/// central agreements that name their sites.
+#[derive(Debug, Clone)]
+pub struct SiteJoin {
+    pub site: cellpath_store::Site,
+    pub joining: Joining,
+}
+
+impl SiteJoin {
+    pub fn joined(&self) -> bool {
+        self.joining == Joining::Joined
+    }
+}
+
 impl App {
+    /// The partnership's live central agreements (health-system scope, not withdrawn), as
+    /// joining reads them.
+    async fn central_agreements(&self, partnership_id: &str) -> Result<Vec<Central>, AppError> {
+        let mut out = Vec::new();
+        for a in self.store.agreements_of(partnership_id).await? {
+            if a.scope != Scope::HealthSystem || a.status == AgreementStatus::Withdrawn {
+                continue;
+            }
+            let coverage = serde_json::from_value(a.coverage)
+                .map_err(|e| AppError::Internal(format!("agreement {}: {e}", a.id)))?;
+            out.push(Central {
+                kind: a.kind,
+                coverage,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The sites of the health system added after the partnership was accepted, each with
+    /// whether it joined the onboarding. No policy check: the callers read the partnership's
+    /// sites through it first.
+    pub(crate) async fn joins_of(&self, p: &Partnership) -> Result<Vec<SiteJoin>, AppError> {
+        let Some(accepted_at) = p.accepted_at else {
+            return Ok(vec![]);
+        };
+        let central = self.central_agreements(&p.id).await?;
+        Ok(self
+            .store
+            .sites_of_partnership(&p.id)
+            .await?
+            .into_iter()
+            .map(|site| SiteJoin {
+                joining: joining(&site.id, site.created_at, accepted_at, &central),
+                site,
+            })
+            .filter(|j| j.joining != Joining::FromTheStart)
+            .collect())
+    }
+
+    /// The sites added to the health system since it accepted the partnership, and whether
+    /// each joined the onboarding, for either side.
+    pub async fn site_joins(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+    ) -> Result<Vec<SiteJoin>, AppError> {
+        // Reading the partnership's sites checks the caller may (none of a proposal).
+        self.partnership_sites(caller, partnership_id).await?;
+        let p = self.partnership(caller, partnership_id).await?;
+        self.joins_of(&p).await
+    }
+
     /// The manufacturer's programs a partnership is for, given by id or exact name; each must
     /// be the manufacturer's. Kept as ids, in the order given, each once.
     async fn partnership_program_ids(

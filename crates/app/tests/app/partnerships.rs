@@ -448,3 +448,110 @@ async fn a_proposal_withdrawn_before_acceptance_opens_nothing_but_an_ended_partn
         assert_replays(&app, &db.label).await;
     }
 }
+
+#[tokio::test]
+async fn a_new_site_joins_the_onboarding_only_when_the_partnership_covers_it_and_the_manufacturer_is_told()
+ {
+    use cellpath_app::notices::NoticeKind;
+    use cellpath_app::records::sites::SiteInput;
+    use cellpath_domain::contracting::Coverage;
+    use cellpath_domain::contracting::joining::Joining;
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        clock.advance_secs(3600);
+        let add_site = |org: String, admin: &'static str, code: &'static str| {
+            let app = &app;
+            async move {
+                let by = as_user(app, admin).await;
+                let input = SiteInput {
+                    name: format!("{code} Hospital"),
+                    code: code.into(),
+                    city: "Here".into(),
+                    region: "IL".into(),
+                };
+                app.create_site(&by, &org, input, None)
+                    .await
+                    .unwrap()
+                    .fresh()
+                    .unwrap()
+            }
+        };
+        let joined_notices = |org: String, who: Caller| {
+            let app = &app;
+            async move {
+                app.notices(&who, &org, Page::all())
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|n| n.kind == NoticeKind::SiteJoined)
+                    .map(|n| n.site_name.unwrap_or_default())
+                    .collect::<Vec<_>>()
+            }
+        };
+
+        // Helixa × Lakeshore names no sites in its central agreements: it covers all current
+        // and future sites, so a new Lakeshore site joins, and Helixa is told.
+        let helixa = org_id(&app, "Helixa Therapeutics").await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        let pship = gate_ids(&app).await.partnership;
+        let helixa_contracts = as_user(&app, "contracts@helixa.example").await;
+        assert!(
+            app.site_joins(&helixa_contracts, &pship)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let west = add_site(lakeshore.clone(), "admin@lakeshore.example", "LUH-WEST").await;
+        let joins = app.site_joins(&helixa_contracts, &pship).await.unwrap();
+        assert_eq!(joins.len(), 1, "{}", db.label);
+        assert_eq!(joins[0].site.id, west.id);
+        assert_eq!(joins[0].joining, Joining::Joined);
+        assert_eq!(
+            joined_notices(helixa.clone(), helixa_contracts.clone()).await,
+            [west.name.clone()],
+            "{}",
+            db.label
+        );
+        // Lakeshore is told once per partnership the site joined: Helixa's and Northbridge's.
+        let lakeshore_admin = as_user(&app, "admin@lakeshore.example").await;
+        assert_eq!(
+            joined_notices(lakeshore, lakeshore_admin).await,
+            [west.name.clone(), west.name.clone()]
+        );
+
+        // Northbridge × Piedmont with a master agreement naming one site: a new Piedmont site
+        // has not joined (a joinder adds it), and Northbridge is told nothing.
+        let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
+        let piedmont = org_id(&app, "Piedmont Valley Health").await;
+        let np = app
+            .store()
+            .partnerships_of(&northbridge, Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.health_system_id == piedmont)
+            .unwrap();
+        let main = app.store().sites_of(&piedmont, Page::all()).await.unwrap()[0]
+            .id
+            .clone();
+        let nb_contracts = as_user(&app, "contracts@northbridge.example").await;
+        AgreementBuilder::new(&np.id, "master_service_agreement")
+            .with_coverage(Coverage::Named(vec![main]))
+            .create(&app, &nb_contracts)
+            .await;
+        let east = add_site(piedmont, "admin@piedmont.example", "PVH-NEW").await;
+        let joins = app.site_joins(&nb_contracts, &np.id).await.unwrap();
+        let new = joins.iter().find(|j| j.site.id == east.id).unwrap();
+        assert!(
+            matches!(&new.joining, Joining::NotCovered(kinds) if kinds == &[AgreementKind::MasterServiceAgreement]),
+            "{}: {:?}",
+            db.label,
+            new.joining
+        );
+        // (Northbridge is told of LUH-WEST, which joined its Lakeshore partnership.)
+        let told = joined_notices(northbridge, nb_contracts).await;
+        assert!(!told.contains(&east.name), "{}: {told:?}", db.label);
+        assert!(told.contains(&west.name), "{}: {told:?}", db.label);
+        assert_replays(&app, &db.label).await;
+    }
+}

@@ -92,7 +92,7 @@ async fn both_sides_read_a_proposal_by_name_and_the_health_system_declines_it_wi
 }
 
 #[tokio::test]
-async fn ending_a_partnership_comes_below_its_sites_and_agreements() {
+async fn ending_a_partnership_or_withdrawing_an_agreement_comes_below_what_it_acts_on() {
     let demo = seeded().await;
     let pship = demo
         .partnership("Helixa Therapeutics", "Lakeshore University Health")
@@ -110,4 +110,64 @@ async fn ending_a_partnership_comes_below_its_sites_and_agreements() {
             );
         }
     }
+    // An agreement: moving it (withdrawing it among the moves) after its documents and
+    // amendments.
+    let agreement = demo
+        .app
+        .store()
+        .agreements_of(&pship.id)
+        .await
+        .expect("query")
+        .into_iter()
+        .next()
+        .expect("the demo's agreements");
+    let mut b = Browser::signed_in(&demo, "contracts@helixa.example").await;
+    let shown = b.get(&crate::paths::agreement(&agreement.id)).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    let change = at(&shown.body, r#"id="change""#);
+    for content in [r#"id="documents""#, r#"id="amendments""#, "<dl"] {
+        assert!(
+            at(&shown.body, content) < change,
+            "{content} comes after the moves"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_site_added_after_acceptance_is_said_to_have_joined_on_the_partnership_page() {
+    let demo = seeded().await;
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let mut admin = Browser::signed_in(&demo, "admin@lakeshore.example").await;
+    let org = demo.org("Lakeshore University Health").await.id;
+    let sites = format!("/orgs/{org}/sites");
+    let added = admin
+        .submit(
+            &sites,
+            "site-form",
+            &sites,
+            &[
+                ("name", "Lakeshore West"),
+                ("code", "LUH-WEST"),
+                ("city", "Oak Park"),
+                ("region", "IL"),
+            ],
+            None,
+        )
+        .await;
+    assert!(added.status.is_redirection(), "{}", added.body);
+    let mut lead = Browser::signed_in(&demo, "onboarding@helixa.example").await;
+    let page = lead
+        .get_saved(
+            &format!("/partnerships/{}", pship.id),
+            Some("partnership-site-joined"),
+        )
+        .await;
+    let from = at(&page.body, r#"<li data-site="LUH-WEST""#);
+    let note = &page.body[from..from + at(&page.body[from..], "</li>")];
+    assert!(note.contains(r#"data-joined="true""#), "{note}");
+    assert!(note.contains("joined the onboarding"), "{note}");
+    let notices = lead.get("/notices").await;
+    notices.assert_has(r#"data-kind="site_joined""#);
 }
