@@ -548,6 +548,20 @@ async fn a_new_site_joins_the_onboarding_only_when_the_partnership_covers_it_and
             db.label,
             new.joining
         );
+        // The onboarding pipeline: LUH-WEST is in it, PVH-NEW is not.
+        let lead = as_user(&app, "onboarding@northbridge.example").await;
+        let pipeline = app
+            .onboarding_pipeline(&lead, &northbridge, today(&app), Page::all())
+            .await
+            .unwrap();
+        let codes: Vec<&str> = pipeline
+            .rows
+            .iter()
+            .map(|r| r.site.site_code.as_str())
+            .collect();
+        assert!(codes.contains(&"LUH-WEST"), "{}: {codes:?}", db.label);
+        assert!(!codes.contains(&"PVH-NEW"), "{}: {codes:?}", db.label);
+        assert!(codes.contains(&"PVH-MAIN"), "{}: {codes:?}", db.label);
         // (Northbridge is told of LUH-WEST, which joined its Lakeshore partnership.)
         let told = joined_notices(northbridge, nb_contracts).await;
         assert!(!told.contains(&east.name), "{}: {told:?}", db.label);
