@@ -404,7 +404,7 @@ async fn a_health_system_declines_a_proposal_which_opens_nothing_and_the_manufac
             )
             .await;
         assert_eq!(outcome(accept), "forbidden");
-        assert_replays(&app, &db.label).await;
+        assert_replays(&app, db.label).await;
     }
 }
 
@@ -445,7 +445,7 @@ async fn a_proposal_withdrawn_before_acceptance_opens_nothing_but_an_ended_partn
         set_status(&app, &helixa_contracts, &again.id, "ended").await;
         let site = app.store().sites_of(&cascade, Page::all()).await.unwrap()[0].clone();
         assert_eq!(outcome(app.site(&helixa_contracts, &site.id).await), "ok");
-        assert_replays(&app, &db.label).await;
+        assert_replays(&app, db.label).await;
     }
 }
 
@@ -506,12 +506,8 @@ async fn a_new_site_joins_the_onboarding_only_when_the_partnership_covers_it_and
         assert_eq!(joins.len(), 1, "{}", db.label);
         assert_eq!(joins[0].site.id, west.id);
         assert_eq!(joins[0].joining, Joining::Joined);
-        assert_eq!(
-            joined_notices(helixa.clone(), helixa_contracts.clone()).await,
-            [west.name.clone()],
-            "{}",
-            db.label
-        );
+        let told = joined_notices(helixa.clone(), helixa_contracts.clone()).await;
+        assert_eq!(told, vec![west.name.clone()], "{}", db.label);
         // Lakeshore is told once per partnership the site joined: Helixa's and Northbridge's.
         let lakeshore_admin = as_user(&app, "admin@lakeshore.example").await;
         assert_eq!(
@@ -566,6 +562,6 @@ async fn a_new_site_joins_the_onboarding_only_when_the_partnership_covers_it_and
         let told = joined_notices(northbridge, nb_contracts).await;
         assert!(!told.contains(&east.name), "{}: {told:?}", db.label);
         assert!(told.contains(&west.name), "{}: {told:?}", db.label);
-        assert_replays(&app, &db.label).await;
+        assert_replays(&app, db.label).await;
     }
 }

@@ -68,11 +68,14 @@ mod tests {
         let named = central(Coverage::Named(vec!["north".into()]));
         // There when accepted: part of the onboarding whatever the coverage.
         assert_eq!(
-            joining("west", 5, 10, &[named.clone()]),
+            joining("west", 5, 10, std::slice::from_ref(&named)),
             Joining::FromTheStart
         );
         // Added later: all current and future sites, or nothing that names sites.
-        assert_eq!(joining("west", 11, 10, &[all.clone()]), Joining::Joined);
+        assert_eq!(
+            joining("west", 11, 10, std::slice::from_ref(&all)),
+            Joining::Joined
+        );
         assert_eq!(joining("west", 11, 10, &[]), Joining::Joined);
         // A named list leaves it out until a joinder names it.
         assert_eq!(
