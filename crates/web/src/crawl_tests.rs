@@ -17,7 +17,7 @@ use cellpath_domain::{OrgKind, Role};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Pages of one shape read in full per role; further links to that shape are only checked.
-const PER_SHAPE: usize = 3;
+const PER_SHAPE: usize = 2;
 
 /// The internal links of a page: each `<a … href="/…">`, without its fragment.
 fn links(body: &str) -> Vec<String> {
