@@ -458,10 +458,11 @@ impl App {
             ));
         }
         if current.status != PartnershipStatus::Proposed {
-            return Err(AppError::invalid(
-                "status",
-                "only a proposal is declined: an accepted partnership is ended instead",
-            ));
+            // As the policy answers a change the record's state does not take: readable, not
+            // to be changed this way (the request named no field to blame).
+            return Err(AppError::Forbidden(format!(
+                "{what} was accepted: only a proposal is declined; end the partnership instead"
+            )));
         }
         let mut f = Fields::default();
         let reason = input
