@@ -298,9 +298,14 @@ impl App {
     }
 }
 
-/// A partnership's status as the policy reads it.
+/// A partnership's status as the policy reads it: a proposal ended or declined before it was
+/// ever accepted stays a proposal to the policy (it shows each side the other's name and the
+/// programs proposed, and opens nothing); the app refuses every change of an ended one.
 pub(crate) fn status_of(p: &Partnership) -> PartnershipStatus {
-    p.status
+    match p.status {
+        PartnershipStatus::Ended if p.accepted_at.is_none() => PartnershipStatus::Proposed,
+        s => s,
+    }
 }
 
 /// The most opening of the partnerships between two organizations, for a record created at

@@ -53,6 +53,9 @@ pub enum NoticeKind {
     SiteSuspended,
     /// A suspended site was authorized again.
     SiteReinstated,
+    /// A site added to the health system joined the partnership's onboarding (the
+    /// partnership covers all current and future sites).
+    SiteJoined,
 }
 
 /// One thing an organization is told, with the sentence a person reads.
@@ -251,6 +254,22 @@ impl App {
                 missing: vec![],
                 text: String::new(),
             };
+            // A site added since the partnership was accepted that joined its onboarding.
+            for j in self.joins_of(&p).await?.into_iter().filter(|j| j.joined()) {
+                out.push(Notice {
+                    id: format!("{}:joined:{}", p.id, j.site.id),
+                    kind: NoticeKind::SiteJoined,
+                    recorded_at: j.site.created_at,
+                    on: Date::of_micros(j.site.created_at).into(),
+                    text: format!(
+                        "{} joined the onboarding of {}: the partnership covers all current and future sites",
+                        j.site.name, p.name
+                    ),
+                    site_id: Some(j.site.id.clone()),
+                    site_name: Some(j.site.name.clone()),
+                    ..base.clone()
+                });
+            }
             let reminders = self.store.expiry_reminders_of(&p.id).await?;
             let authorizations = self.store.site_authorizations_of(&p.id).await?;
             if reminders.is_empty() && authorizations.is_empty() {

@@ -91,6 +91,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0018_time_zone.sql"),
     ),
     (
+        19,
+        "partnership_outcomes",
+        include_str!("../migrations/0019_partnership_outcomes.sql"),
+    ),
+    (
         21,
         "site_gate_reads",
         include_str!("../migrations/0021_site_gate_reads.sql"),

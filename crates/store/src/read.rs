@@ -31,10 +31,11 @@ pub(crate) fn json_list(text: String) -> Result<Vec<String>, sqlx::Error> {
 
 /// SQL: partnership `p` opens row `r` of its health system's (or manufacturer's) tables — it
 /// is active, or it has ended and the row existed when it did (an ended partnership takes no
-/// change, so its `updated_at` is when it ended). A proposal opens nothing.
+/// change, so its `updated_at` is when it ended). A proposal opens nothing, nor does one
+/// ended or declined before it was ever accepted.
 pub(crate) fn opened_by(p: &str, r: &str) -> String {
     format!(
-        "({p}.status = 'active' OR ({p}.status = 'ended' AND {r}.created_at <= {p}.updated_at))"
+        "({p}.status = 'active' OR ({p}.status = 'ended' AND {p}.accepted_at IS NOT NULL AND {r}.created_at <= {p}.updated_at))"
     )
 }
 

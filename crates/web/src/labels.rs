@@ -169,6 +169,17 @@ pub fn partnership_status_badge(status: PartnershipStatus) -> Markup {
     }
 }
 
+/// A partnership's status badge, saying "Declined" for a proposal the health system declined
+/// (its status is then `ended`).
+pub fn partnership_badge(p: &cellpath_app::views::Partnership) -> Markup {
+    if p.declined() {
+        return html! {
+            span class={ "badge status " (Tone::Quiet.class()) } data-status="declined" { "Declined" }
+        };
+    }
+    partnership_status_badge(p.status)
+}
+
 /// A due date, and for what is still open past it, "Overdue" with the days.
 pub fn due(due_on: &Date, open: bool, today: &Date) -> Markup {
     let late = if open {

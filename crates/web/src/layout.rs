@@ -309,6 +309,7 @@ pub fn notice(code: Option<&str>) -> Markup {
         Some("signed_out") => "You are signed out.",
         Some("accepted") => "The partnership is active.",
         Some("ended") => "The partnership has ended.",
+        Some("declined") => "You declined the proposal; the manufacturer sees that you did.",
         _ => return html! {},
     };
     html! { div.notice #notice role="status" { (text) } }

@@ -35,6 +35,8 @@ mod time;
 mod uploads;
 
 #[cfg(test)]
+mod crawl_tests;
+#[cfg(test)]
 mod tenancy_tests;
 #[cfg(test)]
 mod testing;
@@ -167,6 +169,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         )
         .route("/partnerships/{id}", get(partnerships::show))
         .route("/partnerships/{id}/status", post(partnerships::set_status))
+        .route("/partnerships/{id}/decline", post(partnerships::decline))
         .route("/partnerships/{id}/site-maps", post(site_maps::start))
         .route(
             "/partnerships/{id}/sites/{site}/readiness",

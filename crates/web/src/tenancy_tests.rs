@@ -76,7 +76,9 @@ fn scope(path: &str) -> Scope {
         "/sites/{id}" => HealthSystemRecord("site"),
         "/facilities/{id}" => HealthSystemRecord("facility"),
         "/users/{id}" | "/users/{id}/password" => HealthSystemRecord("user"),
-        "/partnerships/{id}" | "/partnerships/{id}/status" => Partnership,
+        "/partnerships/{id}" | "/partnerships/{id}/status" | "/partnerships/{id}/decline" => {
+            Partnership
+        }
         p if p.starts_with("/partnerships/{id}/") || p.starts_with("/ledgers/{id}") => Work,
         p if p.starts_with("/agreements/{id}") => Record("agreement"),
         p if p.starts_with("/site-maps/{id}") => Record("site_map"),

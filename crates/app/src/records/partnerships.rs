@@ -1,16 +1,19 @@
 //! Partnerships: a manufacturer and a health system, for one or more of the manufacturer's
 //! programs (given by id or exact name, kept as ids). Each partnership opens its own ledger.
-//! The manufacturer proposes; the health system accepts; either side may end it.
+//! The manufacturer proposes; the health system accepts or declines; either side may end it.
 
 use super::expect_version;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
+use cellpath_domain::contracting::joining::{Central, Joining, joining};
+use cellpath_domain::contracting::{AgreementStatus, Scope};
 use cellpath_domain::events::Diff;
 use cellpath_domain::events::directory::{
     PartnershipChanges, PartnershipCreated, PartnershipFields,
 };
+use cellpath_domain::events::partnerships::PartnershipDeclined;
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
-use cellpath_domain::{Name, OrgKind, PartnershipStatus};
+use cellpath_domain::{Name, Notes, OrgKind, PartnershipStatus};
 use cellpath_store::{LedgerKind, Page, Partnership};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -40,7 +43,83 @@ pub struct PartnershipPatch {
     pub status: Option<String>,
 }
 
+/// The health system declines a proposal, saying why if it wants to.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartnershipDecline {
+    /// Why, in your words (the manufacturer reads it); leave it out to give no reason.
+    #[schema(schema_with = crate::views::schema::notes)]
+    pub reason: Option<String>,
+}
+
+/// A site of the partnership's health system added after the proposal was accepted: joined
+/// the onboarding (the partnership covers all current and future sites), or left out by the
+/// central agreements that name their sites.
+#[derive(Debug, Clone)]
+pub struct SiteJoin {
+    pub site: cellpath_store::Site,
+    pub joining: Joining,
+}
+
+impl SiteJoin {
+    pub fn joined(&self) -> bool {
+        self.joining == Joining::Joined
+    }
+}
+
 impl App {
+    /// The partnership's live central agreements (health-system scope, not withdrawn), as
+    /// joining reads them.
+    async fn central_agreements(&self, partnership_id: &str) -> Result<Vec<Central>, AppError> {
+        let mut out = Vec::new();
+        for a in self.store.agreements_of(partnership_id).await? {
+            if a.scope != Scope::HealthSystem || a.status == AgreementStatus::Withdrawn {
+                continue;
+            }
+            let coverage = serde_json::from_value(a.coverage)
+                .map_err(|e| AppError::Internal(format!("agreement {}: {e}", a.id)))?;
+            out.push(Central {
+                kind: a.kind,
+                coverage,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The sites of the health system added after the partnership was accepted, each with
+    /// whether it joined the onboarding. No policy check: the callers read the partnership's
+    /// sites through it first.
+    pub(crate) async fn joins_of(&self, p: &Partnership) -> Result<Vec<SiteJoin>, AppError> {
+        let Some(accepted_at) = p.accepted_at else {
+            return Ok(vec![]);
+        };
+        let central = self.central_agreements(&p.id).await?;
+        Ok(self
+            .store
+            .sites_of_partnership(&p.id)
+            .await?
+            .into_iter()
+            .map(|site| SiteJoin {
+                joining: joining(&site.id, site.created_at, accepted_at, &central),
+                site,
+            })
+            .filter(|j| j.joining != Joining::FromTheStart)
+            .collect())
+    }
+
+    /// The sites added to the health system since it accepted the partnership, and whether
+    /// each joined the onboarding, for either side.
+    pub async fn site_joins(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+    ) -> Result<Vec<SiteJoin>, AppError> {
+        // Reading the partnership's sites checks the caller may (none of a proposal).
+        self.partnership_sites(caller, partnership_id).await?;
+        let p = self.partnership(caller, partnership_id).await?;
+        self.joins_of(&p).await
+    }
+
     /// The manufacturer's programs a partnership is for, given by id or exact name; each must
     /// be the manufacturer's. Kept as ids, in the order given, each once.
     async fn partnership_program_ids(
@@ -183,6 +262,9 @@ impl App {
             version: 1,
             created_at: 0,
             updated_at: 0,
+            accepted_at: None,
+            declined_by: None,
+            decline_reason: None,
         };
         let event = PartnershipCreated {
             id: partnership.id.clone(),
@@ -231,14 +313,14 @@ impl App {
         Ok(self.store.partnerships_of(org_id, page).await?)
     }
 
-    pub async fn update_partnership(
+    /// A partnership the caller may change, and how to name it: the policy refuses a person;
+    /// nobody at all changes an ended partnership, so its `updated_at` stays the moment it
+    /// ended (what it opens is what existed then).
+    async fn partnership_to_change(
         &self,
         caller: &Caller,
         id: &str,
-        expected_version: i64,
-        patch: PartnershipPatch,
-        idem: Option<Idem>,
-    ) -> Result<Outcome<Partnership>, AppError> {
+    ) -> Result<(Partnership, String), AppError> {
         let current = self.partnership(caller, id).await?;
         let what = format!("partnership {}", current.name);
         let rel = self.partnership_relation(caller, &current);
@@ -249,9 +331,19 @@ impl App {
             rel,
             &what,
         )?;
-        // The policy refuses a person; nobody at all changes an ended partnership, so its
-        // `updated_at` stays the moment it ended (what it opens is what existed then).
         crate::sitemaps::refuse_if_ended(&current)?;
+        Ok((current, what))
+    }
+
+    pub async fn update_partnership(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        patch: PartnershipPatch,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Partnership>, AppError> {
+        let (current, what) = self.partnership_to_change(caller, id).await?;
         let mut f = Fields::default();
         let name = patch
             .name
@@ -321,6 +413,7 @@ impl App {
         let new = diff.new.clone();
         // Accepted, ended, or programs added or taken off: the gate may have moved.
         let moves_gate = new.status.is_some() || new.programs.is_some();
+        let accepted = new.status == Some(PartnershipStatus::Active);
         let next = Partnership {
             name: new.name.unwrap_or(current.name.clone()),
             programs: new.programs.unwrap_or(current.programs.clone()),
@@ -335,11 +428,79 @@ impl App {
                 idem,
                 Write::event(current.id.clone(), &event, move |a| Partnership {
                     updated_at: a.recorded_at,
+                    accepted_at: next.accepted_at.or(accepted.then_some(a.recorded_at)),
                     ..next.clone()
                 })
                 .enqueue_all(moves_gate.then(|| self.review_gate(&current.id))),
             )
             .await?;
         Ok(out)
+    }
+
+    /// The health system declines a proposal: the partnership ends as a proposal, with who
+    /// declined it and why (if they said) on its record. It never opened anything and takes
+    /// nothing more; the manufacturer may propose again.
+    pub async fn decline_partnership(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_version: i64,
+        input: PartnershipDecline,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<Partnership>, AppError> {
+        let (current, what) = self.partnership_to_change(caller, id).await?;
+        if caller
+            .org_id()
+            .is_some_and(|o| o != current.health_system_id)
+        {
+            return Err(AppError::Forbidden(
+                "only the health system declines a proposed partnership; the manufacturer withdraws its own proposal by ending it".into(),
+            ));
+        }
+        if current.status != PartnershipStatus::Proposed {
+            // As the policy answers a change the record's state does not take: readable, not
+            // to be changed this way (the request named no field to blame).
+            return Err(AppError::Forbidden(format!(
+                "{what} was accepted: only a proposal is declined; end the partnership instead"
+            )));
+        }
+        let mut f = Fields::default();
+        let reason = input
+            .reason
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+            .and_then(|r| f.check("reason", Notes::parse(r)));
+        f.finish()?;
+        expect_version(&what, current.version, expected_version)?;
+        let by = match &caller.principal {
+            Some(p) => self
+                .store
+                .user(&p.user_id)
+                .await?
+                .map_or_else(|| caller.name.clone(), |u| u.name),
+            None => caller.name.clone(),
+        };
+        let event = PartnershipDeclined {
+            id: current.id.clone(),
+            version: current.version + 1,
+            by: by.clone(),
+            reason: reason.map(Notes::into_string),
+        };
+        let next = Partnership {
+            status: PartnershipStatus::Ended,
+            version: event.version,
+            declined_by: Some(by),
+            decline_reason: event.reason.clone(),
+            ..current.clone()
+        };
+        self.write(
+            caller,
+            idem,
+            Write::event(current.id.clone(), &event, move |a| Partnership {
+                updated_at: a.recorded_at,
+                ..next.clone()
+            }),
+        )
+        .await
     }
 }

@@ -159,6 +159,14 @@ pub struct Partnership {
     pub created_at: i64,
     #[schema(schema_with = schema::micros)]
     pub updated_at: i64,
+    /// When the health system accepted the proposal (microseconds since the Unix epoch);
+    /// null for a proposal never accepted.
+    pub accepted_at: Option<i64>,
+    /// For a proposal the health system declined (its status is then `ended`): who declined
+    /// it, by printed name; null otherwise.
+    pub declined_by: Option<String>,
+    /// Why it was declined, if they said.
+    pub decline_reason: Option<String>,
 }
 
 impl From<rows::Partnership> for Partnership {
@@ -173,6 +181,9 @@ impl From<rows::Partnership> for Partnership {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            accepted_at: r.accepted_at,
+            declined_by: r.declined_by,
+            decline_reason: r.decline_reason,
         }
     }
 }
@@ -237,6 +248,9 @@ mod tests {
             version: 3,
             created_at: 8,
             updated_at: 9,
+            accepted_at: Some(8),
+            declined_by: None,
+            decline_reason: None,
         };
         fn same<R: Serialize + Clone, V: Serialize + From<R>>(row: &R) {
             let row_json = serde_json::to_string(row).expect("serializes");

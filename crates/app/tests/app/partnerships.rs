@@ -263,3 +263,305 @@ async fn organizations_listed_are_readable_and_a_partnership_names_the_right_sid
         .await;
     assert_eq!(ok.manufacturer_id, helixa);
 }
+
+/// The demo's Helixa × Cascade proposal, and Cascade's id.
+async fn cascade_proposal(app: &cellpath_app::App) -> (cellpath_store::Partnership, String) {
+    let helixa = org_id(app, "Helixa Therapeutics").await;
+    let cascade = org_id(app, "Cascade Regional Medical").await;
+    let p = app
+        .store()
+        .partnerships_of(&helixa, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.health_system_id == cascade)
+        .unwrap();
+    assert_eq!(p.status, PartnershipStatus::Proposed);
+    (p, cascade)
+}
+
+#[tokio::test]
+async fn a_health_system_declines_a_proposal_which_opens_nothing_and_the_manufacturer_reads_who_and_why()
+ {
+    use cellpath_app::records::partnerships::PartnershipDecline;
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let (proposal, cascade) = cascade_proposal(&app).await;
+        let helixa_contracts = as_user(&app, "contracts@helixa.example").await;
+        let cascade_contracts = as_user(&app, "contracts@cascade.example").await;
+        let cascade_pharmacy = as_user(&app, "pharmacy@cascade.example").await;
+        let decline = |who: &Caller, version: i64, reason: Option<&str>| {
+            let (app, id, who) = (&app, proposal.id.clone(), who.clone());
+            let input = PartnershipDecline {
+                reason: reason.map(str::to_string),
+            };
+            async move {
+                app.decline_partnership(&who, &id, version, input, None)
+                    .await
+                    .and_then(|o| o.fresh())
+            }
+        };
+        // Before: both sides read the other party and the programs proposed, by name.
+        for who in [&helixa_contracts, &cascade_contracts] {
+            let names: Vec<String> = app
+                .partnership_programs(who, &proposal.id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|p| p.name)
+                .collect();
+            assert_eq!(names, ["Vantacel"], "{}", db.label);
+        }
+        // The proposer withdraws (ends) its proposal; it does not decline it. Nor does a
+        // health-system role that may not change the partnership.
+        assert_eq!(
+            outcome(decline(&helixa_contracts, proposal.version, None).await),
+            "forbidden",
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            outcome(decline(&cascade_pharmacy, proposal.version, None).await),
+            "forbidden"
+        );
+        // A reason is free text, but text: blank is no reason; a reason past 4,000
+        // characters is refused beside its field.
+        assert_eq!(
+            outcome(
+                decline(
+                    &cascade_contracts,
+                    proposal.version,
+                    Some(&"x".repeat(4001))
+                )
+                .await
+            ),
+            "invalid: reason"
+        );
+        assert!(matches!(
+            decline(&cascade_contracts, proposal.version + 1, None).await,
+            Err(AppError::Conflict { .. })
+        ));
+        let declined = decline(
+            &cascade_contracts,
+            proposal.version,
+            Some("Our P&T committee has not reviewed Vantacel yet."),
+        )
+        .await
+        .unwrap();
+        assert_eq!(declined.status, PartnershipStatus::Ended);
+        assert!(declined.declined() && declined.accepted_at.is_none());
+
+        // The manufacturer reads who declined it and why — the record, not a message.
+        let seen = app
+            .partnership(&helixa_contracts, &proposal.id)
+            .await
+            .unwrap();
+        let person = demo_user(&app, "contracts@cascade.example").await;
+        assert_eq!(seen.declined_by.as_deref(), Some(person.name.as_str()));
+        assert_eq!(
+            seen.decline_reason.as_deref(),
+            Some("Our P&T committee has not reviewed Vantacel yet.")
+        );
+        let events = app
+            .store()
+            .events_of_type(&proposal.id, "partnership.declined")
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 1, "{}", db.label);
+
+        // A declined proposal opens nothing of the health system, as a proposal did not.
+        let sites = app.store().sites_of(&cascade, Page::all()).await.unwrap();
+        assert!(!sites.is_empty());
+        for s in &sites {
+            assert_eq!(
+                outcome(app.site(&helixa_contracts, &s.id).await),
+                "not found"
+            );
+        }
+        assert_eq!(
+            outcome(app.partnership_sites(&helixa_contracts, &proposal.id).await),
+            "not found"
+        );
+        assert_eq!(
+            outcome(app.sites(&helixa_contracts, &cascade, Page::all()).await),
+            "not found"
+        );
+        // And it takes nothing more: not declined again, not accepted, not renamed.
+        assert_eq!(
+            outcome(decline(&cascade_contracts, declined.version, None).await),
+            "forbidden"
+        );
+        let accept = app
+            .update_partnership(
+                &cascade_contracts,
+                &proposal.id,
+                declined.version,
+                cellpath_app::records::partnerships::PartnershipPatch {
+                    status: Some("active".into()),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await;
+        assert_eq!(outcome(accept), "forbidden");
+        assert_replays(&app, db.label).await;
+    }
+}
+
+#[tokio::test]
+async fn a_proposal_withdrawn_before_acceptance_opens_nothing_but_an_ended_partnership_keeps_what_it_opened()
+ {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let (proposal, cascade) = cascade_proposal(&app).await;
+        let helixa_contracts = as_user(&app, "contracts@helixa.example").await;
+        set_status(&app, &helixa_contracts, &proposal.id, "ended").await;
+        let withdrawn = app
+            .store()
+            .partnership(&proposal.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(withdrawn.status, PartnershipStatus::Ended);
+        assert!(withdrawn.accepted_at.is_none() && !withdrawn.declined());
+        for s in app.store().sites_of(&cascade, Page::all()).await.unwrap() {
+            assert_eq!(
+                outcome(app.site(&helixa_contracts, &s.id).await),
+                "not found",
+                "{}: a withdrawn proposal opened {}",
+                db.label,
+                s.code
+            );
+        }
+        // Accepted, then ended: it keeps opening what existed when it ended.
+        let again = PartnershipBuilder::new(&cascade, "Helixa × Cascade again")
+            .with_programs(&["Vantacel"])
+            .create(&app, &helixa_contracts)
+            .await;
+        let cascade_admin = as_user(&app, "admin@cascade.example").await;
+        set_status(&app, &cascade_admin, &again.id, "active").await;
+        let accepted = app.store().partnership(&again.id).await.unwrap().unwrap();
+        assert!(accepted.accepted_at.is_some(), "{}", db.label);
+        set_status(&app, &helixa_contracts, &again.id, "ended").await;
+        let site = app.store().sites_of(&cascade, Page::all()).await.unwrap()[0].clone();
+        assert_eq!(outcome(app.site(&helixa_contracts, &site.id).await), "ok");
+        assert_replays(&app, db.label).await;
+    }
+}
+
+#[tokio::test]
+async fn a_new_site_joins_the_onboarding_only_when_the_partnership_covers_it_and_the_manufacturer_is_told()
+ {
+    use cellpath_app::notices::NoticeKind;
+    use cellpath_app::records::sites::SiteInput;
+    use cellpath_domain::contracting::Coverage;
+    use cellpath_domain::contracting::joining::Joining;
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        clock.advance_secs(3600);
+        let add_site = |org: String, admin: &'static str, code: &'static str| {
+            let app = &app;
+            async move {
+                let by = as_user(app, admin).await;
+                let input = SiteInput {
+                    name: format!("{code} Hospital"),
+                    code: code.into(),
+                    city: "Here".into(),
+                    region: "IL".into(),
+                };
+                app.create_site(&by, &org, input, None)
+                    .await
+                    .unwrap()
+                    .fresh()
+                    .unwrap()
+            }
+        };
+        let joined_notices = |org: String, who: Caller| {
+            let app = &app;
+            async move {
+                app.notices(&who, &org, Page::all())
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|n| n.kind == NoticeKind::SiteJoined)
+                    .map(|n| n.site_name.unwrap_or_default())
+                    .collect::<Vec<_>>()
+            }
+        };
+
+        // Helixa × Lakeshore names no sites in its central agreements: it covers all current
+        // and future sites, so a new Lakeshore site joins, and Helixa is told.
+        let helixa = org_id(&app, "Helixa Therapeutics").await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        let pship = gate_ids(&app).await.partnership;
+        let helixa_contracts = as_user(&app, "contracts@helixa.example").await;
+        assert!(
+            app.site_joins(&helixa_contracts, &pship)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let west = add_site(lakeshore.clone(), "admin@lakeshore.example", "LUH-WEST").await;
+        let joins = app.site_joins(&helixa_contracts, &pship).await.unwrap();
+        assert_eq!(joins.len(), 1, "{}", db.label);
+        assert_eq!(joins[0].site.id, west.id);
+        assert_eq!(joins[0].joining, Joining::Joined);
+        let told = joined_notices(helixa.clone(), helixa_contracts.clone()).await;
+        assert_eq!(told, vec![west.name.clone()], "{}", db.label);
+        // Lakeshore is told once per partnership the site joined: Helixa's and Northbridge's.
+        let lakeshore_admin = as_user(&app, "admin@lakeshore.example").await;
+        assert_eq!(
+            joined_notices(lakeshore, lakeshore_admin).await,
+            [west.name.clone(), west.name.clone()]
+        );
+
+        // Northbridge × Piedmont with a master agreement naming one site: a new Piedmont site
+        // has not joined (a joinder adds it), and Northbridge is told nothing.
+        let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
+        let piedmont = org_id(&app, "Piedmont Valley Health").await;
+        let np = app
+            .store()
+            .partnerships_of(&northbridge, Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.health_system_id == piedmont)
+            .unwrap();
+        let main = app.store().sites_of(&piedmont, Page::all()).await.unwrap()[0]
+            .id
+            .clone();
+        let nb_contracts = as_user(&app, "contracts@northbridge.example").await;
+        AgreementBuilder::new(&np.id, "master_service_agreement")
+            .with_coverage(Coverage::Named(vec![main]))
+            .create(&app, &nb_contracts)
+            .await;
+        let east = add_site(piedmont, "admin@piedmont.example", "PVH-NEW").await;
+        let joins = app.site_joins(&nb_contracts, &np.id).await.unwrap();
+        let new = joins.iter().find(|j| j.site.id == east.id).unwrap();
+        assert!(
+            matches!(&new.joining, Joining::NotCovered(kinds) if kinds == &[AgreementKind::MasterServiceAgreement]),
+            "{}: {:?}",
+            db.label,
+            new.joining
+        );
+        // The onboarding pipeline: LUH-WEST is in it, PVH-NEW is not.
+        let lead = as_user(&app, "onboarding@northbridge.example").await;
+        let pipeline = app
+            .onboarding_pipeline(&lead, &northbridge, today(&app), Page::all())
+            .await
+            .unwrap();
+        let codes: Vec<&str> = pipeline
+            .rows
+            .iter()
+            .map(|r| r.site.site_code.as_str())
+            .collect();
+        assert!(codes.contains(&"LUH-WEST"), "{}: {codes:?}", db.label);
+        assert!(!codes.contains(&"PVH-NEW"), "{}: {codes:?}", db.label);
+        assert!(codes.contains(&"PVH-MAIN"), "{}: {codes:?}", db.label);
+        // (Northbridge is told of LUH-WEST, which joined its Lakeshore partnership.)
+        let told = joined_notices(northbridge, nb_contracts).await;
+        assert!(!told.contains(&east.name), "{}: {told:?}", db.label);
+        assert!(told.contains(&west.name), "{}: {told:?}", db.label);
+        assert_replays(&app, db.label).await;
+    }
+}

@@ -77,7 +77,7 @@ pub fn scope(method: &str, path: &str) -> Scope {
         (_, "/sites/{id}") => HealthSystemRecord("site"),
         (_, "/facilities/{id}") => HealthSystemRecord("facility"),
         (_, "/users/{id}") => HealthSystemRecord("user"),
-        (_, "/partnerships/{id}") => Partnership,
+        (_, "/partnerships/{id}") | (_, "/partnerships/{id}/decline") => Partnership,
         (_, p) if p.starts_with("/partnerships/{id}/") || p.starts_with("/ledgers/{id}") => Work,
         (_, p) if p.starts_with("/site-maps/{id}") => Record("site_map"),
         (_, p) if p.starts_with("/proposals/{id}") => Record("proposal"),
@@ -99,6 +99,7 @@ fn body(schema: &str, site: &str, program: &str, head: &str, step: &Value) -> Va
             json!({})
         }
         "PartnershipPatch" => json!({ "name": "Walked" }),
+        "PartnershipDecline" => json!({ "reason": "walk" }),
         "SiteInput" => {
             json!({ "name": "Walk Site", "code": "WALK-1", "city": "Here", "region": "NC" })
         }

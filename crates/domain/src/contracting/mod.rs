@@ -4,6 +4,7 @@
 //! moves — is `gate.rs`; the track templates `template.rs`; expiry reminders `reminders.rs`.
 
 pub mod gate;
+pub mod joining;
 pub mod reminders;
 pub mod template;
 

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod consent;
 pub mod contracting;
 pub mod directory;
+pub mod partnerships;
 pub mod patients;
 pub mod programs;
 pub mod readiness;
@@ -171,7 +172,8 @@ pub fn each(v: &mut impl Visit) {
     contracting::each(v);
 }
 
-/// Visit the event types that no record written so far holds — `cases`, `patients`, `consent`, `bookings` — kept out of
+/// Visit the event types that no record written so far holds — `cases`, `patients`, `consent`,
+/// `bookings`, `partnerships` — kept out of
 /// [`each`], whose every type must meet an event of the earlier release's record (the store's
 /// fixture test). A type moves to `each` once a fixture holds its events.
 pub fn each_not_yet_recorded(v: &mut impl Visit) {
@@ -179,6 +181,7 @@ pub fn each_not_yet_recorded(v: &mut impl Visit) {
     patients::each(v);
     consent::each(v);
     bookings::each(v);
+    partnerships::each(v);
 }
 
 #[cfg(test)]

@@ -59,6 +59,10 @@ pub fn routes() -> Router<AppState> {
             get(records::get_partnership).patch(records::patch_partnership),
         )
         .route(
+            "/api/v1/partnerships/{id}/decline",
+            post(records::decline_partnership),
+        )
+        .route(
             "/api/v1/programs",
             get(programs::list).post(programs::create),
         )

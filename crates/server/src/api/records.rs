@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cellpath_app::records::facilities::{FacilityInput, FacilityPatch};
 use cellpath_app::records::organizations::OrganizationPatch;
-use cellpath_app::records::partnerships::{PartnershipInput, PartnershipPatch};
+use cellpath_app::records::partnerships::{PartnershipDecline, PartnershipInput, PartnershipPatch};
 use cellpath_app::records::sites::{SiteInput, SitePatch};
 use cellpath_app::records::users::{UserInput, UserPatch};
 use cellpath_app::views::directory::{Facility, Me, Organization, Partnership, Site, User};
@@ -435,6 +435,34 @@ pub async fn patch_partnership(
     let out = s
         .app
         .update_partnership(c, &id, version, patch, idem)
+        .await?;
+    Ok(answer(out.map(Partnership::from), StatusCode::OK, |v| {
+        Some(v.version)
+    }))
+}
+
+/// Decline a proposed partnership, with a reason if you want to give one (the health system;
+/// If-Match required). The partnership ends as a proposal: it opened nothing and takes nothing
+/// more; the manufacturer sees who declined it and why.
+#[utoipa::path(
+    post,
+    path = "/api/v1/partnerships/{id}/decline",
+    operation_id = "declinePartnership",
+    request_body = PartnershipDecline,
+    responses((status = 200, body = Partnership))
+)]
+pub async fn decline_partnership(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    cmd: Command,
+) -> Result<Response, ApiError> {
+    let c = &cmd.caller;
+    let input: PartnershipDecline = cmd.json()?;
+    let version = cmd.if_match()?;
+    let idem = cmd.idem.clone();
+    let out = s
+        .app
+        .decline_partnership(c, &id, version, input, idem)
         .await?;
     Ok(answer(out.map(Partnership::from), StatusCode::OK, |v| {
         Some(v.version)

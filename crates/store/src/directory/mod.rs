@@ -74,6 +74,20 @@ pub struct Partnership {
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the health system accepted the proposal; none for one never accepted (ended or
+    /// declined as a proposal: it opened nothing).
+    pub accepted_at: Option<i64>,
+    /// Who declined the proposal (their printed name), for a declined one.
+    pub declined_by: Option<String>,
+    /// Why it was declined, if they said.
+    pub decline_reason: Option<String>,
+}
+
+impl Partnership {
+    /// Declined by the health system as a proposal (its status is then `ended`).
+    pub fn declined(&self) -> bool {
+        self.declined_by.is_some()
+    }
 }
 
 impl FromRow<'_, AnyRow> for Organization {
@@ -150,6 +164,9 @@ impl FromRow<'_, AnyRow> for Partnership {
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
+            accepted_at: r.try_get("accepted_at")?,
+            declined_by: r.try_get("declined_by")?,
+            decline_reason: r.try_get("decline_reason")?,
         })
     }
 }

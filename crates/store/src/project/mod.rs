@@ -297,7 +297,7 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     ),
     (
         "partnerships",
-        "id, manufacturer_id, health_system_id, name, programs, status, version, created_at, updated_at",
+        "id, manufacturer_id, health_system_id, name, programs, status, version, created_at, updated_at, accepted_at, declined_by, decline_reason",
     ),
     (
         "api_tokens",

@@ -24,6 +24,7 @@ fn kind_badge(kind: NoticeKind) -> Markup {
         NoticeKind::SiteAuthorized => badge("Authorized", Tone::Good),
         NoticeKind::SiteSuspended => badge("Suspended", Tone::Quiet),
         NoticeKind::SiteReinstated => badge("Reinstated", Tone::Good),
+        NoticeKind::SiteJoined => badge("Joined", Tone::Good),
     }
 }
 
@@ -33,6 +34,7 @@ fn kind_name(kind: NoticeKind) -> &'static str {
         NoticeKind::SiteAuthorized => "site_authorized",
         NoticeKind::SiteSuspended => "site_suspended",
         NoticeKind::SiteReinstated => "site_reinstated",
+        NoticeKind::SiteJoined => "site_joined",
     }
 }
 
@@ -82,6 +84,10 @@ fn item(n: &Notice) -> Markup {
                     NoticeKind::SiteReinstated => {
                         (site) " is reinstated for " (program)
                         " since " time datetime=(n.on) { (n.on) }
+                    }
+                    NoticeKind::SiteJoined => {
+                        (site) " joined the onboarding on " time datetime=(n.on) { (n.on) }
+                        ": the partnership covers all current and future sites"
                     }
                 }
             }

@@ -85,6 +85,14 @@ async fn render(
             .filter(|p| p.manufacturer_id == org.id || p.health_system_id == org.id)
             .collect()
     };
+    let mut shared_programs = Vec::with_capacity(shared.len());
+    for p in &shared {
+        shared_programs.push(
+            super::partnerships::program_names_of(ctx, p)
+                .await?
+                .join(", "),
+        );
+    }
     let names = OrgNames::load(ctx).await?;
     // A stale version is answered with the current one, so the next save can succeed.
     let zone = Zone::of(org.time_zone.as_deref());
@@ -131,11 +139,11 @@ async fn render(
                     table.list {
                         thead { tr { th { "Partnership" } th { "Programs" } th { "Status" } } }
                         tbody {
-                            @for p in &shared {
+                            @for (p, programs) in shared.iter().zip(&shared_programs) {
                                 tr {
                                     td { a href={ (paths::partnership(&p.id)) } { (p.name) } }
-                                    td { (p.programs.join(", ")) }
-                                    td { (labels::partnership_status_badge(p.status)) }
+                                    td { (programs) }
+                                    td { (labels::partnership_badge(p)) }
                                 }
                             }
                         }

@@ -183,6 +183,17 @@ async fn render_site(
     let rel = ctx.relation_to_org(&site.org_id).await?;
     let may_edit = ctx.may(Action::Update, ResourceKind::Site, rel);
     let programs = super::site_work::site_section(ctx, &site).await?;
+    // Consent forms are kept per partnership that opens the site: none yet (only proposals),
+    // no link to a page that would not be found.
+    let consent = match ctx.app.consent_documents(ctx.caller(), &site.id).await {
+        Ok(_) => {
+            html! { a #site-consent href={ (paths::site_consent(&site.id)) } { "Consent forms per program" } }
+        }
+        Err(cellpath_app::AppError::NotFound(_) | cellpath_app::AppError::Forbidden(_)) => {
+            html! { span.muted { "None yet: no accepted partnership opens this site" } }
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut values = typed.unwrap_or_else(|| {
         let mut v = FormData::from_pairs([
             ("name", site.name.as_str()),
@@ -209,7 +220,7 @@ async fn render_site(
             ("Region", html! { (site.region) }),
             ("Health system", html! { a href={ (paths::org(&org.id)) } { (org.name) } }),
             ("Patients' cases", html! { a #site-cases href={ (paths::site_cases(&site.id)) } { "Cases at this site" } }),
-            ("Consent documents", html! { a #site-consent href={ (paths::site_consent(&site.id)) } { "Consent forms per program" } }),
+            ("Consent documents", consent),
             ("Registry forms", html! { a #site-registry-forms href={ (paths::site_registry_forms(&site.id)) } { "Due and overdue registry forms" } }),
             ("Created", time_el(site.created_at)),
             ("Last changed", time_el(site.updated_at)),

@@ -218,9 +218,6 @@ async fn render(
             ("Redline rounds", html! { span data-redlines=(a.redline_rounds) { (a.redline_rounds) } }),
             ("Version", html! { (a.version) }),
         ]))
-        @if may_change {
-            (forms::change_forms(ctx, l, &returned))
-        }
         section.panel #documents {
             h2 { "Documents" }
             p.hint { "Each version of the agreement's document, kept by the SHA-256 of its file and shown to both parties." }
@@ -231,6 +228,10 @@ async fn render(
             h2 { "Amendments" }
             (amendments_table(a))
             @if may_change { (forms::amendment_form(ctx, a, &returned)) }
+        }
+        // Moving the agreement (withdrawing it among the moves) acts on all of the above.
+        @if may_change {
+            (forms::change_forms(ctx, l, &returned))
         }
     };
     Ok(ctx.render_status(status, &format!("{kind} · {}", p.name), content))

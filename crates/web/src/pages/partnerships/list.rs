@@ -1,6 +1,6 @@
 //! The partnerships of the caller's organization, and "Propose a partnership".
 
-use super::{program_list, program_names};
+use super::program_names_of;
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, csrf_field};
 use crate::labels;
@@ -74,7 +74,10 @@ async fn render_list(
         .partnerships(ctx.caller(), &ctx.org.id, Page::all())
         .await?;
     let names = OrgNames::load(ctx).await?;
-    let program_names = program_names(ctx).await?;
+    let mut programs_of = Vec::with_capacity(partnerships.len());
+    for p in &partnerships {
+        programs_of.push(program_names_of(ctx, p).await?.join(", "));
+    }
     let may_create = !ctx.is_health_system()
         && ctx.may(
             Action::Create,
@@ -82,10 +85,17 @@ async fn render_list(
             Relation::Party(PartnershipStatus::Proposed),
         );
     // The proposer's own programs, to choose what the partnership is for.
-    let mut own_programs: Vec<(String, String)> = program_names
-        .iter()
-        .map(|(id, name)| (id.clone(), name.clone()))
-        .collect();
+    let mut own_programs: Vec<(String, String)> = if may_create {
+        ctx.app
+            .programs(ctx.caller(), crate::pages::list_page())
+            .await?
+            .into_iter()
+            .filter(|p| p.org_id == ctx.org.id)
+            .map(|p| (p.id, p.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     own_programs.sort_by(|a, b| a.1.cmp(&b.1));
     let mut directory = Vec::new();
     if may_create {
@@ -113,12 +123,12 @@ async fn render_list(
             table.list #partnerships {
                 thead { tr { th { "Partnership" } th { "Partner" } th { "Programs" } th { "Status" } th { "Proposed" } } }
                 tbody {
-                    @for p in &partnerships {
+                    @for (p, programs) in partnerships.iter().zip(&programs_of) {
                         tr {
                             td { a href={ (paths::partnership(&p.id)) } { (p.name) } }
                             td { (names.name(other_party(ctx, p))) }
-                            td { (program_list(&program_names, &p.programs)) }
-                            td { (labels::partnership_status_badge(p.status)) }
+                            td { (programs) }
+                            td { (labels::partnership_badge(p)) }
                             td { (time_el(p.created_at)) }
                         }
                     }

@@ -1,6 +1,6 @@
 //! Partnerships: a manufacturer and a health system, for one or more programs. The
 //! manufacturer proposes (choosing from the operator's directory of health systems), the
-//! health system accepts, either side may end it. Each status change carries the version the
+//! health system accepts or declines, either side may end it. Each status change carries the version the
 //! person read, and each partnership has its own audit trail.
 //!
 //! The list of partnerships (`list`), one partnership's page (`page`) and its sections, each in
@@ -15,26 +15,29 @@ mod status;
 
 pub use list::{create, list};
 pub use page::{render_with_agreement_errors, render_with_site_errors, show};
-pub use status::set_status;
+pub use status::{decline, set_status};
 
 use crate::errors::WebError;
 use crate::session::Ctx;
 
-/// Program names by id, of the programs the caller reads (a partnership keeps ids; older
-/// rows hold names, shown as they are).
-async fn program_names(ctx: &Ctx) -> Result<std::collections::HashMap<String, String>, WebError> {
-    Ok(ctx
-        .app
-        .programs(ctx.caller(), super::list_page())
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
+/// The names of the programs a partnership is for, as both sides read them — a proposal's too
+/// (the health system sees what it is asked to accept before any program is open to it).
+pub(crate) async fn program_names_of(
+    ctx: &Ctx,
+    p: &cellpath_app::views::Partnership,
+) -> Result<Vec<String>, WebError> {
+    let programs = ctx.app.partnership_programs(ctx.caller(), &p.id).await?;
+    // In the partnership's order; a program no longer found keeps its id.
+    Ok(p.programs
+        .iter()
+        .map(|id| {
+            programs
+                .iter()
+                .find(|pr| pr.id == *id || pr.name == *id)
+                .map_or_else(|| id.clone(), |pr| pr.name.clone())
+        })
         .collect())
 }
 
-fn program_list(names: &std::collections::HashMap<String, String>, ids: &[String]) -> String {
-    ids.iter()
-        .map(|id| names.get(id).cloned().unwrap_or_else(|| id.clone()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,6 @@
 //! One partnership's page: its facts, then its sections (status actions, sites, agreements).
 
-use super::program_names;
+use super::program_names_of;
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView};
 use crate::labels;
@@ -95,13 +95,16 @@ pub(super) async fn render_one(
         Returned::SiteMap(v, e) => (Some((v, e)), None),
         Returned::Agreement(v, e) => (None, Some((v, e))),
     };
-    // A proposal shows each side the other's name and the programs proposed, nothing more.
-    let proposed = p.status == PartnershipStatus::Proposed;
+    // A proposal shows each side the other's name and the programs proposed, nothing more; a
+    // proposal ended or declined before acceptance never opened anything.
+    let proposed = p.accepted_at.is_none();
     let (sites, agreements) = if proposed {
-        (
-            html! { p.hint #proposal-only { "Sites, agreements and the work at each site open to both sides once the health system accepts the proposal." } },
-            html! {},
-        )
+        let hint = if p.status == PartnershipStatus::Proposed {
+            "Sites, agreements and the work at each site open to both sides once the health system accepts the proposal."
+        } else {
+            "This proposal was never accepted: it opened no sites, agreements or work to either side."
+        };
+        (html! { p.hint #proposal-only { (hint) } }, html! {})
     } else {
         (
             super::sites::partnership_section(ctx, &p, start).await?,
@@ -109,7 +112,7 @@ pub(super) async fn render_one(
         )
     };
     let names = OrgNames::load(ctx).await?;
-    let program_names = program_names(ctx).await?;
+    let program_names = program_names_of(ctx, &p).await?;
     let may_audit = ctx.may_in(Action::Read, ResourceKind::Ledger, &p);
     // A partner's organization page is readable whatever the partnership's status.
     let party = |org_id: &str| {
@@ -122,7 +125,7 @@ pub(super) async fn render_one(
     let content = html! {
         header.page-head {
             p.breadcrumb { a href="/partnerships" { "Partnerships" } }
-            h1 { (p.name) " " (labels::partnership_status_badge(p.status)) }
+            h1 { (p.name) " " (labels::partnership_badge(&p)) }
         }
         (notice(notice_code))
         (facts(&[
@@ -130,19 +133,37 @@ pub(super) async fn render_one(
             ("Health system", party(&p.health_system_id)),
             ("Programs", html! {
                 @if p.programs.is_empty() { span.muted { "None named yet" } }
-                @else { ul.plain { @for prog in &p.programs { li { (program_names.get(prog).unwrap_or(prog)) } } } }
+                @else { ul.plain { @for name in &program_names { li { (name) } } } }
             }),
-            ("Status", labels::partnership_status_badge(p.status)),
+            ("Status", labels::partnership_badge(&p)),
             ("Proposed", time_el(p.created_at)),
+            ("Accepted", match p.accepted_at {
+                Some(at) => time_el(at),
+                None => html! { span.muted { "Not accepted" } },
+            }),
             ("Last changed", time_el(p.updated_at)),
             ("Version", html! { (p.version) }),
         ]))
+        @if let Some(by) = &p.declined_by {
+            div.callout #declined role="note" {
+                p {
+                    strong { "Declined" } " by " (by) " of " (names.name(&p.health_system_id))
+                    " on " (crate::time::day_el(p.updated_at)) "."
+                }
+                @if let Some(reason) = &p.decline_reason {
+                    p { "Their reason: " q.decline-reason { (reason) } }
+                } @else {
+                    p.muted { "No reason was given." }
+                }
+            }
+        }
         @if may_audit {
             p { a.button.secondary #partnership-audit-link href={ (paths::ledger(&p.id)) } { "Audit trail of this partnership" } }
         }
-        (super::status::section(ctx, &p, &names, &view))
         (sites)
         (agreements)
+        // Accepting, declining and ending act on everything above: they come after it.
+        (super::status::section(ctx, &p, &names, &view))
     };
     Ok(ctx.render_status(status, &p.name, content))
 }

@@ -6,10 +6,37 @@ use crate::forms::{FormData, FormErrors, FormView, csrf_field, hidden};
 use crate::pages::site_work::{Row, readiness_cell, rows, site_map_cell};
 use crate::paths;
 use crate::session::Ctx;
+use crate::time::day_el;
+use cellpath_app::records::partnerships::SiteJoin;
 use cellpath_app::views::Partnership;
+use cellpath_domain::contracting::joining::Joining;
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::refinement::SiteMapStatus;
 use maud::{Markup, html};
+
+/// The sites added to the health system since the partnership was accepted: which joined its
+/// onboarding (it covers all current and future sites) and which wait for a joinder.
+fn joins_note(joins: &[SiteJoin]) -> Markup {
+    html! {
+        @if !joins.is_empty() {
+            ul.plain #site-joins {
+                @for j in joins {
+                    li data-site=(j.site.code) data-joined=(j.joined()) {
+                        strong { (j.site.name) } " was added on " (day_el(j.site.created_at)) ". "
+                        @match &j.joining {
+                            Joining::NotCovered(naming) => {
+                                "It has not joined the onboarding: "
+                                (naming.iter().map(|k| k.title()).collect::<Vec<_>>().join(", "))
+                                " name" @if naming.len() == 1 { "s" } " the sites covered; a joinder adds it."
+                            }
+                            _ => { "It joined the onboarding: the partnership covers all current and future sites." }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
 
 /// "Start site map" (or "Start version N+1" from a signed version) for the health system.
 fn start_form(ctx: &Ctx, r: &Row) -> Markup {
@@ -43,8 +70,16 @@ pub async fn partnership_section(
     p: &Partnership,
     start: Option<(&FormData, &FormErrors)>,
 ) -> Result<Markup, WebError> {
-    // The sites the partnership opens (an ended one: those that existed when it ended).
-    let sites = ctx.app.partnership_sites(ctx.caller(), &p.id).await?;
+    // The sites the partnership opens (an ended one: those that existed when it ended),
+    // less those added since it was accepted that it does not cover: they have not joined.
+    let joins = ctx.app.site_joins(ctx.caller(), &p.id).await?;
+    let sites: Vec<_> = ctx
+        .app
+        .partnership_sites(ctx.caller(), &p.id)
+        .await?
+        .into_iter()
+        .filter(|s| !joins.iter().any(|j| j.site.id == s.id && !j.joined()))
+        .collect();
     let rows = rows(ctx, p, &sites).await?;
     let empty = (FormData::default(), FormErrors::default());
     let (values, errors) = start.unwrap_or((&empty.0, &empty.1));
@@ -60,6 +95,7 @@ pub async fn partnership_section(
         section.panel #sites {
             h2 { "Sites" }
             p.hint { "Each site refines the program's process map into its own version, which both sides sign; site visits and gap analysis say how ready it is." }
+            (joins_note(&joins))
             @if !rows.is_empty() {
                 p.section-links {
                     @for (id, name) in &programs {

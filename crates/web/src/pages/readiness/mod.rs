@@ -195,13 +195,9 @@ impl Scope {
             .ok()
             .filter(|s| s.org_id == partnership.health_system_id)
             .ok_or_else(|| AppError::not_found(format!("site {site_id} of this partnership")))?;
-        let programs: Vec<Program> = ctx
-            .app
-            .programs(ctx.caller(), super::list_page())
-            .await?
-            .into_iter()
-            .filter(|p| p.org_id == partnership.manufacturer_id)
-            .collect();
+        // The partnership's programs, read through it: an ended partnership still shows its
+        // record to the health system, whose list of programs no longer holds them.
+        let programs: Vec<Program> = ctx.app.partnership_programs(ctx.caller(), pid).await?;
         let program = match program_id.filter(|p| !p.is_empty()) {
             Some(id) => programs.iter().find(|p| p.id == id),
             None => programs.first(),
