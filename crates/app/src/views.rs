@@ -6,6 +6,9 @@
 //! derive cannot infer (vocabularies, checked text, the domain's JSON facts) (issue 9, point 6).
 
 pub mod audit;
+pub mod consent;
+pub use consent::ConsentVersion;
+pub use readiness::Gap;
 pub mod contracting;
 pub mod directory;
 pub mod onboarding;
@@ -16,9 +19,9 @@ pub mod site_maps;
 pub mod tokens;
 
 pub use cellpath_store::{
-    Agreement, ApiToken, AttemptOutcome, ConsentVersion, DeliverableRecord, Facility, Gap,
-    JobAttempt, JobCounts, JobStatus, MapProposal, MapVersion, Organization, Page, Partnership,
-    Program, SignatureRow, Site, SiteAuthorization, SiteMapVersion, SiteVisit, User,
+    Agreement, ApiToken, AttemptOutcome, DeliverableRecord, Facility, JobAttempt, JobCounts,
+    JobStatus, MapProposal, MapVersion, Organization, Page, Partnership, Program, SignatureRow,
+    Site, SiteAuthorization, SiteMapVersion, SiteVisit, User,
 };
 
 /// `None` as `""`: how these fields have always answered "none" (the rows write it so).
