@@ -1,7 +1,7 @@
 //! The records as the app answers them: what the API, the web pages and the CLI name. Most are
 //! still the store's rows (typed: enums, `Date`, `Option`), re-exported here; a capability whose
 //! API answers have their own view types (serialized byte for byte as the rows were, with their
-//! OpenAPI schemas derived) has a module here: [`audit`], [`directory`], [`tokens`],
+//! OpenAPI schemas derived) has a module here: [`audit`], [`consent`], [`directory`], [`tokens`],
 //! [`programs`], [`site_maps`], [`readiness`], [`contracting`]. [`schema`] holds the schemas a
 //! derive cannot infer (vocabularies, checked text, the domain's JSON facts) (issue 9, point 6).
 
