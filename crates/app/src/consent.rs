@@ -23,41 +23,48 @@ use cellpath_store::{ConsentVersion, Page, Partnership, Program, Site};
 use serde::{Deserialize, Serialize};
 
 /// A section of a consent form as typed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SectionInput {
-    /// `manufacturing_failure` or `other`.
+    /// `manufacturing_failure`: what the patient is told if the product cannot be made or
+    /// released (required to make a version active, at least 40 characters); or `other`.
+    #[schema(value_type = cellpath_domain::consent::SectionKind)]
     pub kind: String,
+    #[schema(schema_with = crate::views::schema::name)]
     pub heading: String,
+    #[schema(schema_with = crate::views::schema::notes)]
     pub text: String,
 }
 
 /// A new consent version, as a form or an API call sends it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewConsentVersion {
     pub program_id: String,
     /// The form's file: its SHA-256 (from `POST /api/v1/documents`) and name.
+    #[schema(schema_with = crate::views::schema::sha256)]
     pub document_sha256: String,
+    #[schema(schema_with = crate::views::schema::name)]
     pub document_name: String,
-    /// `YYYY-MM-DD`.
+    #[schema(schema_with = crate::views::schema::day)]
     pub effective_on: String,
+    #[schema(min_items = 1)]
     pub sections: Vec<SectionInput>,
 }
 
 /// One program's consent versions at a site, in the partnership that names the program.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct ConsentProgram {
     pub partnership_id: String,
     pub partnership_name: String,
     pub program_id: String,
     pub program_name: String,
     /// Newest first.
-    pub versions: Vec<ConsentVersion>,
+    pub versions: Vec<crate::views::consent::ConsentVersion>,
 }
 
 /// A site's consent documents: each program the caller may see there, with its versions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct ConsentDocuments {
     pub site_id: String,
     pub site_name: String,
@@ -153,6 +160,7 @@ impl App {
                         .iter()
                         .filter(|v| v.partnership_id == p.id && v.program_id == program.id)
                         .cloned()
+                        .map(Into::into)
                         .collect(),
                 });
             }

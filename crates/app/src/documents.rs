@@ -11,8 +11,9 @@ use cellpath_store::{DocumentMeta, NamedIn};
 use serde::Serialize;
 
 /// What an upload answers: what the events that attach the document record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UploadedDocument {
+    #[schema(schema_with = crate::views::schema::sha256)]
     pub sha256: String,
     pub size: i64,
     /// The file's name as uploaded (the document itself is kept by hash; the name goes into the

@@ -5,7 +5,8 @@
 use cellpath_store::{AppendError, StoreError};
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One field's problem: the field, and what is wrong with it in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -57,8 +57,7 @@ pub struct ReadinessView {
     #[schema(schema_with = crate::views::readiness::findings)]
     pub findings: Vec<Finding>,
     pub percent: u32,
-    #[schema(schema_with = crate::views::readiness::gaps)]
-    pub gaps: Vec<Gap>,
+    pub gaps: Vec<crate::views::readiness::Gap>,
     pub open_blocking: usize,
     pub visits: usize,
 }
@@ -370,7 +369,7 @@ impl App {
             percent: readiness_percent(&findings),
             findings,
             open_blocking,
-            gaps,
+            gaps: gaps.into_iter().map(Into::into).collect(),
             visits: visits.len(),
         })
     }
@@ -411,11 +410,18 @@ impl App {
                 continue;
             }
             let facility = finding.facility_id.clone().unwrap_or_default();
-            let open = view.gaps.iter().chain(new_gaps.iter()).any(|g| {
-                g.status == GapStatus::Open
-                    && g.requirement_key == finding.requirement
-                    && g.facility_id.as_deref().unwrap_or("") == facility
-            });
+            let open_for = |status: GapStatus, key: &str, facility_id: &Option<String>| {
+                status == GapStatus::Open
+                    && key == finding.requirement
+                    && facility_id.as_deref().unwrap_or("") == facility
+            };
+            let open = view
+                .gaps
+                .iter()
+                .any(|g| open_for(g.status, &g.requirement_key, &g.facility_id))
+                || new_gaps
+                    .iter()
+                    .any(|g| open_for(g.status, &g.requirement_key, &g.facility_id));
             if open {
                 continue;
             }
@@ -571,7 +577,7 @@ impl App {
         caller: &Caller,
         partnership_id: &str,
         site_id: &str,
-    ) -> Result<Vec<Gap>, AppError> {
+    ) -> Result<Vec<crate::views::readiness::Gap>, AppError> {
         let p = self
             .readiness_partnership(caller, partnership_id, Action::Read)
             .await?;
@@ -581,6 +587,7 @@ impl App {
             .await?
             .into_iter()
             .filter(|g| g.partnership_id == p.id)
+            .map(Into::into)
             .collect())
     }
 }

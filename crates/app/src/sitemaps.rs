@@ -37,7 +37,6 @@ pub enum Side {
 pub struct SiteMapView {
     #[schema(schema_with = site_map_version)]
     pub version: SiteMapVersion,
-    #[schema(schema_with = crate::views::site_maps::refinement)]
     pub refinement: SiteRefinement,
     #[schema(schema_with = proposals)]
     pub proposals: Vec<MapProposal>,
@@ -59,7 +58,7 @@ pub struct SiteMapView {
 
 // The rows a site map view holds serialize as their views (`views::site_maps`, `views::audit`).
 fn site_map_version() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
-    crate::views::schema::named("SiteMapVersion")
+    crate::views::schema::named::<crate::views::site_maps::SiteMapVersion>()
 }
 fn proposals() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
     crate::views::schema::list_of("MapProposal").into()

@@ -1,11 +1,14 @@
 //! The records as the app answers them: what the API, the web pages and the CLI name. Most are
 //! still the store's rows (typed: enums, `Date`, `Option`), re-exported here; a capability whose
 //! API answers have their own view types (serialized byte for byte as the rows were, with their
-//! OpenAPI schemas derived) has a module here: [`audit`], [`directory`], [`tokens`],
+//! OpenAPI schemas derived) has a module here: [`audit`], [`consent`], [`directory`], [`tokens`],
 //! [`programs`], [`site_maps`], [`readiness`], [`contracting`]. [`schema`] holds the schemas a
 //! derive cannot infer (vocabularies, checked text, the domain's JSON facts) (issue 9, point 6).
 
 pub mod audit;
+pub mod consent;
+pub use consent::ConsentVersion;
+pub use readiness::Gap;
 pub mod contracting;
 pub mod directory;
 pub mod onboarding;
@@ -16,9 +19,9 @@ pub mod site_maps;
 pub mod tokens;
 
 pub use cellpath_store::{
-    Agreement, ApiToken, AttemptOutcome, ConsentVersion, DeliverableRecord, Facility, Gap,
-    JobAttempt, JobCounts, JobStatus, MapProposal, MapVersion, Organization, Page, Partnership,
-    Program, SignatureRow, Site, SiteAuthorization, SiteMapVersion, SiteVisit, User,
+    Agreement, ApiToken, AttemptOutcome, DeliverableRecord, Facility, JobAttempt, JobCounts,
+    JobStatus, MapProposal, MapVersion, Organization, Page, Partnership, Program, SignatureRow,
+    Site, SiteAuthorization, SiteMapVersion, SiteVisit, User,
 };
 
 /// `None` as `""`: how these fields have always answered "none" (the rows write it so).

@@ -34,6 +34,7 @@ vocabulary!(
 );
 
 /// One section of a consent form: its heading and its text as the form states it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentSection {

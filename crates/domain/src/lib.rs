@@ -4,6 +4,8 @@
 
 #[macro_use]
 mod vocabulary;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 
 pub mod capacity;
 pub mod consent;

@@ -50,6 +50,7 @@ pub enum ResourceKind {
 
 /// What a principal may see of a patient (DESIGN.md §2). Ordered from least to most: a view
 /// includes everything of the ones before it. "None" is no view at all: [`Decision::NotFound`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PatientView {

@@ -38,6 +38,7 @@ vocabulary!(
     }
 );
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentifierSpec {
@@ -46,20 +47,25 @@ pub struct IdentifierSpec {
 }
 
 /// A list price from a date on (prices are dated values, never constants in rules).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListPrice {
     /// `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::day))]
     pub effective_on: String,
     /// US cents.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::cents))]
     pub cents: LedgerInt,
 }
 
 /// A program's facts as a person or a client sends them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramFacts {
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Modality))]
     pub modality: String,
     #[serde(default)]
     pub units: Vec<ProductUnit>,

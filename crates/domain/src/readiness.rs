@@ -210,6 +210,7 @@ pub fn capability(key: &str) -> Option<&'static Capability> {
 }
 
 /// A check on one capability.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Check {
@@ -251,6 +252,7 @@ impl Check {
 }
 
 /// A program's requirement of every facility of the capability's kind that serves a site.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Requirement {

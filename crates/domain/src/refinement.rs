@@ -33,6 +33,7 @@ impl SiteMapStatus {
 }
 
 /// What the site says about one step of the map.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LocalDetail {
@@ -49,6 +50,7 @@ pub struct LocalDetail {
 }
 
 /// The site's own content of a site map version.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SiteRefinement {
@@ -62,6 +64,7 @@ pub struct SiteRefinement {
 
 /// A checklist step the site adds, and the steps it must come before: those steps gain it in
 /// their `after` (a local precondition, even on a controlled step, changes nothing of that step).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LocalStep {

@@ -33,6 +33,7 @@ fn problem(field: &'static str, message: impl Into<String>) -> ObservationProble
 }
 
 /// Oxygen support at the time of the observation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "device", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Oxygen {
@@ -40,9 +41,11 @@ pub enum Oxygen {
     None,
     BlowBy,
     NasalCannula {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 80))]
         litres_per_minute: u16,
     },
     HighFlowNasalCannula {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 80))]
         litres_per_minute: u16,
     },
     Facemask,
@@ -92,10 +95,12 @@ impl Oxygen {
 }
 
 /// What is observed for CRS.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CrsObservations {
     /// The highest temperature, in tenths of a degree Celsius (385 = 38.5 °C).
+    #[cfg_attr(feature = "openapi", schema(minimum = 250, maximum = 450))]
     pub temperature_tenths_c: Option<i32>,
     /// Tocilizumab, steroids or antipyretics were given: fever is no longer needed to grade.
     #[serde(default)]
@@ -104,6 +109,7 @@ pub struct CrsObservations {
     #[serde(default)]
     pub hypotension: bool,
     /// Vasopressors running other than vasopressin.
+    #[cfg_attr(feature = "openapi", schema(maximum = 6))]
     #[serde(default)]
     pub vasopressors: u8,
     /// Vasopressin running (not counted among several vasopressors).
@@ -215,6 +221,7 @@ pub fn grade_crs(o: &CrsObservations) -> Result<Graded, Vec<ObservationProblem>>
 }
 
 /// Level of consciousness, for ICANS.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Consciousness {
@@ -227,6 +234,7 @@ pub enum Consciousness {
     Unarousable,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Seizure {
@@ -239,6 +247,7 @@ pub enum Seizure {
     ProlongedOrRepeated,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum RaisedPressure {
@@ -252,11 +261,13 @@ pub enum RaisedPressure {
 }
 
 /// What is observed for ICANS (adults and children over 12: the ICE score).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct IcansObservations {
     /// The ICE score, 0–10 (orientation 4, naming 3, commands 1, writing 1, attention 1);
     /// absent when the patient could not be assessed.
+    #[cfg_attr(feature = "openapi", schema(maximum = 10))]
     pub ice_score: Option<u8>,
     #[serde(default)]
     pub consciousness: Consciousness,

@@ -166,6 +166,17 @@ impl Email {
 #[serde(try_from = "String", into = "String")]
 pub struct Date(String);
 
+/// With the `openapi` feature: `YYYY-MM-DD`, a real date from 1900 to 2200.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Date {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::openapi::day()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Date {}
+
 impl From<Date> for String {
     fn from(d: Date) -> String {
         d.0
@@ -383,6 +394,17 @@ impl LedgerInt {
         ValueError::OutOfLedgerRange(n.to_string())
     }
 }
+
+/// With the `openapi` feature: an integer within ±(2^53 − 1).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for LedgerInt {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::openapi::ledger_int()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for LedgerInt {}
 
 impl fmt::Display for LedgerInt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

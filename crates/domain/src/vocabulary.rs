@@ -14,6 +14,15 @@ pub trait Vocabulary: Sized + Copy + 'static {
     }
 }
 
+/// A vocabulary's schema: its words, as the domain spells them (`{"enum": [...]}`).
+#[cfg(feature = "openapi")]
+pub fn schema_of<V: Vocabulary>() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+        .enum_values(Some(V::words()))
+        .into()
+}
+
 /// A closed vocabulary parsed from text: the error names the value and lists what is allowed.
 macro_rules! vocabulary {
     ($(#[$m:meta])* $name:ident, $what:literal { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
@@ -34,6 +43,17 @@ macro_rules! vocabulary {
             const ALL: &'static [$name] = $name::ALL;
             fn word(self) -> &'static str { self.as_str() }
         }
+
+        /// With the `openapi` feature: a component of the API's document listing every word.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::vocabulary::schema_of::<$name>()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }

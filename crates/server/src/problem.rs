@@ -5,7 +5,8 @@ use axum::response::{IntoResponse, Response};
 use cellpath_app::{AppError, FieldError};
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+/// An error answer (`application/problem+json`); `errors` names the fields at fault.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,

@@ -45,21 +45,13 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "signing_lockout",
         include_str!("../migrations/0008_signing_lockout.sql"),
     ),
-    (
-        9,
-        "jobs",
-        include_str!("../migrations/0009_jobs.sql"),
-    ),
+    (9, "jobs", include_str!("../migrations/0009_jobs.sql")),
     (
         10,
         "site_map_signatures",
         include_str!("../migrations/0010_site_map_signatures.sql"),
     ),
-    (
-        11,
-        "cases",
-        include_str!("../migrations/0011_cases.sql"),
-    ),
+    (11, "cases", include_str!("../migrations/0011_cases.sql")),
     (
         12,
         "documents",

@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 const RETRIES: usize = 3;
 
 /// A scanned or typed identifier and the label field it was read from.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScanInput {
     pub expected: IdentifierKind,
@@ -50,7 +50,7 @@ impl From<ScanInput> for Scan {
 /// One action on a case, as a form or an API call sends it. Step actions carry the step's
 /// listed `fields`, or the EHR `attestation` for a step charted there. (Serialized as the API
 /// reads it, for a client that sends one: `cellpath case bench`.)
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CaseInput {
     Record {
@@ -430,12 +430,14 @@ fn ledger_meaning(m: SignatureMeaning) -> Meaning {
 }
 
 /// What an action wrote: the case's new version and the events recorded, by type.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct CaseActed {
     pub case_id: String,
     pub pseudonym: String,
     pub version: i64,
+    /// The types of the events written, e.g. case.step_recorded.
     pub recorded: Vec<String>,
+    #[schema(schema_with = crate::views::schema::micros)]
     pub at: i64,
     /// For an adverse event's command: the event's grade after it, and why.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -18,9 +18,10 @@ use cellpath_domain::toxicity::{CrsObservations, Graded, IcansObservations, Obse
 use serde::{Deserialize, Serialize};
 
 /// One observation as typed: when (`YYYY-MM-DDTHH:MM`, UTC) and the findings of one kind.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ObservationInput {
+    #[schema(schema_with = crate::views::schema::time)]
     pub at: String,
     #[serde(default)]
     pub crs: Option<CrsObservations>,
@@ -29,27 +30,37 @@ pub struct ObservationInput {
 }
 
 /// A new adverse event: its kind, onset (`YYYY-MM-DDTHH:MM`, UTC) and first observations.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewAdverseEvent {
     pub kind: AdverseEventKind,
+    #[schema(schema_with = crate::views::schema::time)]
     pub onset: String,
+    /// Each with the findings of the event's kind (crs or icans).
+    #[schema(min_items = 1)]
     pub observations: Vec<ObservationInput>,
 }
 
 /// A treatment given: what, when (`YYYY-MM-DDTHH:MM`, UTC), dose and route in words.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TreatmentInput {
     pub treatment: Treatment,
+    #[schema(schema_with = crate::views::schema::time)]
     pub given_at: String,
+    /// Dose and route, e.g. 8 mg/kg IV.
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub detail: String,
 }
 
 /// A grade and its reasons in words.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Grade)]
 #[derive(Debug, Clone, Serialize)]
 pub struct GradeView {
+    /// An ASTCT grade: 0 (none by these observations) to 5 (death).
+    #[schema(maximum = 5)]
     pub grade: u8,
     pub because: Vec<String>,
 }
@@ -65,10 +76,12 @@ impl From<Graded> for GradeView {
 
 /// An adverse event's grade after a command: the worst of its observations (5 when fatal),
 /// with the reasons of the observation that set it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct AdverseEventGraded {
     pub number: u32,
     pub kind: AdverseEventKind,
+    /// An ASTCT grade: 0 (none by these observations) to 5 (death).
+    #[schema(maximum = 5)]
     pub grade: u8,
     pub because: Vec<String>,
     /// Ongoing, resolved on …, fatal on ….

@@ -18,25 +18,31 @@ use cellpath_store::Patient;
 use serde::{Deserialize, Serialize};
 
 /// A patient to register at a site, as typed.
+#[derive(utoipa::ToSchema)]
+#[schema(as = PatientInput)]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewPatient {
     pub site_id: String,
+    #[schema(schema_with = crate::views::schema::name)]
     pub name: String,
+    #[schema(schema_with = crate::views::schema::day)]
     pub date_of_birth: String,
+    /// The medical record number, 1–40 characters.
     pub mrn: String,
 }
 
 /// The registration: the patient's id at the health system and the hash of the event, which
 /// the case on the partnership's ledger names.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct PatientRegistration {
     pub patient_id: String,
+    /// The hash of the patient.registered event, which the case names across ledgers.
     pub registration: String,
 }
 
 /// A case to open for a registered patient.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
     pub partnership_id: String,
@@ -47,9 +53,12 @@ pub struct NewCase {
 
 /// What opening a case answers: its id, pseudonym and version (the patient's identity is in
 /// the case's view, cut to whoever reads it).
+#[derive(utoipa::ToSchema)]
+#[schema(as = CaseOpened)]
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseOpenedView {
     pub id: String,
+    /// Program code, site code, sequence, e.g. VAN-LUH-MAIN-0042.
     pub pseudonym: String,
     pub version: i64,
 }

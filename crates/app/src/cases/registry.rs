@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 /// One scheduled form of a case (its key, form, occurrence, when in words, and window), where
 /// it stands today, and its submission. The registry's reference shows from the
 /// chain-of-identity view up (as a prior authorization's does).
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct RegistryFormView {
     #[serde(flatten)]
     pub scheduled: ScheduledForm,
@@ -52,7 +52,7 @@ impl RegistryFormView {
 }
 
 /// A case's registry follow-up: the day counting starts from, its forms and visits.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct RegistryView {
     pub infused_on: Date,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -89,7 +89,7 @@ pub(crate) fn registry_view(case: &Case, view: PatientView, today: &Date) -> Opt
 }
 
 /// A form in a site's list: the case by its pseudonym, the program by name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct RegistryFormItem {
     pub case_id: String,
     pub pseudonym: String,
@@ -100,7 +100,7 @@ pub struct RegistryFormItem {
 }
 
 /// Marking a form submitted: the day and the registry's reference.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormSubmission {
     pub submitted_on: Date,
@@ -109,7 +109,7 @@ pub struct FormSubmission {
 
 /// Which forms a site's list shows: `due`, `overdue`, `submitted`, or (none) due and overdue
 /// together, most urgent first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FormsShown {
     Due,

@@ -21,7 +21,7 @@ use cellpath_store::{CaseRow, Page};
 use serde::Serialize;
 
 /// The patient's identity, for the chain-of-identity and full views.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct PatientIdentity {
     pub name: String,
     pub date_of_birth: Date,
@@ -31,7 +31,7 @@ pub struct PatientIdentity {
 }
 
 /// Where one step of the map stands for this case.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct StepView {
     pub key: String,
     pub name: String,
@@ -49,7 +49,7 @@ pub struct StepView {
     pub attempt: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct UnitView {
     pub key: String,
     pub name: String,
@@ -63,15 +63,16 @@ pub struct UnitView {
     pub window_ends_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct TimelineEntry {
+    #[schema(schema_with = crate::views::schema::micros)]
     pub at: i64,
     pub text: String,
 }
 
 /// The benefits last verified: the prior authorization's status and days for every reader;
 /// payer, plan and reference for the chain-of-identity and full views.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct BenefitsView {
     pub status: PriorAuthorizationStatus,
     pub requested_on: Date,
@@ -84,15 +85,19 @@ pub struct BenefitsView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     pub verified_by: String,
+    #[schema(schema_with = crate::views::schema::micros)]
     pub verified_at: i64,
 }
 
 /// One observation of an adverse event: when, what was observed (clinical findings, nothing
 /// identifying), the grade computed from it and why, and who observed it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct ObservationView {
+    #[schema(schema_with = crate::views::schema::micros)]
     pub at: i64,
     pub findings: Findings,
+    /// An ASTCT grade: 0 (none by these observations) to 5 (death).
+    #[schema(maximum = 5)]
     pub grade: u8,
     pub because: Vec<String>,
     pub by: String,
@@ -100,9 +105,10 @@ pub struct ObservationView {
 
 /// A treatment given for an adverse event. Its dose and route are words typed by a person:
 /// shown from the chain-of-identity view up, as a deviation's reason is.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct TreatmentView {
     pub treatment: Treatment,
+    #[schema(schema_with = crate::views::schema::micros)]
     pub given_at: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -111,13 +117,16 @@ pub struct TreatmentView {
 
 /// An adverse event of the case, for every reader of the case: its kind, onset, grade (the
 /// worst of its observations, 5 when fatal) and why, its observations, treatment and outcome.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct AdverseEventView {
     pub number: u32,
     pub kind: AdverseEventKind,
     /// "CRS" or "ICANS".
     pub label: &'static str,
+    #[schema(schema_with = crate::views::schema::micros)]
     pub onset_at: i64,
+    /// An ASTCT grade: 0 (none by these observations) to 5 (death).
+    #[schema(maximum = 5)]
     pub grade: u8,
     pub because: Vec<String>,
     pub observations: Vec<ObservationView>,
@@ -169,7 +178,7 @@ fn adverse_event_view(ae: &AdverseEvent, words_shown: bool) -> AdverseEventView 
 /// The patient's consent last recorded, against its consent version: the version, the day
 /// signed and who consented (patient or representative) for every reader; the witness's name
 /// for the chain-of-identity and full views.
-#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
 pub struct ConsentView {
     pub consent_version_id: String,
     pub version_number: i64,
@@ -179,10 +188,13 @@ pub struct ConsentView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub witness: Option<String>,
     pub recorded_by: String,
+    #[schema(schema_with = crate::views::schema::micros)]
     pub recorded_at: i64,
 }
 
 /// A case as the caller may see it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Case)]
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseView {
     pub id: String,
@@ -204,6 +216,7 @@ pub struct CaseView {
     pub map_version_id: String,
     /// The version to send as If-Match.
     pub version: i64,
+    #[schema(schema_with = crate::views::schema::micros)]
     pub opened_at: i64,
     /// The case's identifiers (chain-of-identity and full views; empty for the pseudonym).
     pub identifiers: Vec<CaseIdentifier>,
@@ -250,6 +263,7 @@ pub struct CaseListItem {
     pub program_id: String,
     pub version: i64,
     #[schema(schema_with = crate::views::schema::micros)]
+    #[schema(schema_with = crate::views::schema::micros)]
     pub opened_at: i64,
     #[schema(schema_with = crate::views::schema::micros)]
     pub updated_at: i64,
@@ -268,6 +282,7 @@ pub struct LastStep {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = crate::views::schema::vocabulary::<Stage>)]
     pub stage: Option<Stage>,
+    #[schema(schema_with = crate::views::schema::micros)]
     #[schema(schema_with = crate::views::schema::micros)]
     pub at: i64,
 }

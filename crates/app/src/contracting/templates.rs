@@ -13,18 +13,12 @@ use cellpath_domain::events::contracting::{
 #[serde(deny_unknown_fields)]
 pub struct TrackTemplateView {
     pub program_id: String,
-    #[schema(schema_with = track_template)]
     pub template: TrackTemplate,
     /// True while the program uses the standard template.
     pub standard: bool,
     /// The version to send with the next change: 1 for the standard template, which every
     /// program starts from; each change adds one.
     pub version: i64,
-}
-
-/// `cellpath_domain::contracting::template::TrackTemplate`, as the document describes it.
-fn track_template() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
-    crate::views::schema::named("TrackTemplate")
 }
 
 impl App {

@@ -6,7 +6,7 @@
 use super::{empty_if_none, schema};
 use cellpath_domain::Date;
 use cellpath_domain::contracting::gate::AuthorizationStatus;
-use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Deliverable, Scope};
+use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Coverage, Deliverable, Scope};
 use cellpath_store as rows;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -46,7 +46,7 @@ pub struct Agreement {
     #[serde(serialize_with = "empty_if_none")]
     #[schema(schema_with = schema::day_or_empty, required = true)]
     pub expires_on: Option<Date>,
-    #[schema(schema_with = coverage)]
+    #[schema(value_type = Coverage)]
     pub coverage: serde_json::Value,
     #[schema(schema_with = documents)]
     pub documents: serde_json::Value,
@@ -58,10 +58,6 @@ pub struct Agreement {
     pub created_at: i64,
     #[schema(schema_with = schema::micros)]
     pub updated_at: i64,
-}
-
-fn coverage() -> RefOr<Schema> {
-    schema::named("Coverage")
 }
 
 /// An object of exactly these fields, each required.
@@ -217,7 +213,7 @@ pub fn agreements() -> RefOr<Schema> {
 }
 
 pub fn agreement() -> RefOr<Schema> {
-    schema::named("Agreement")
+    schema::named::<Agreement>()
 }
 
 pub fn deliverables() -> RefOr<Schema> {
@@ -228,7 +224,7 @@ pub fn deliverables() -> RefOr<Schema> {
 pub fn recorded() -> RefOr<Schema> {
     OneOfBuilder::new()
         .item(ObjectBuilder::new().schema_type(Type::Null))
-        .item(schema::named("SiteAuthorization"))
+        .item(schema::named::<SiteAuthorization>())
         .into()
 }
 
@@ -311,7 +307,7 @@ pub fn agreement_input() -> RefOr<Schema> {
                 "site_id",
                 one("").description(Some("a health-system agreement names no site")),
             )
-            .property("coverage", schema::named("Coverage")),
+            .property("coverage", schema::named::<Coverage>()),
     );
     let site = owners(
         open_object()

@@ -8,7 +8,6 @@ use cellpath_domain::program::Modality;
 use cellpath_store as rows;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa::openapi::{RefOr, Schema};
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -18,36 +17,22 @@ pub struct Program {
     pub name: String,
     #[schema(schema_with = schema::vocabulary::<Modality>)]
     pub modality: Modality,
-    #[schema(schema_with = units)]
+    #[schema(value_type = Vec<cellpath_domain::process_map::ProductUnit>)]
     pub units: serde_json::Value,
-    #[schema(schema_with = identifiers)]
+    #[schema(value_type = Vec<cellpath_domain::program::IdentifierSpec>)]
     pub identifiers: serde_json::Value,
-    #[schema(schema_with = list_prices)]
+    /// List prices by the day they take effect, in US cents.
+    #[schema(value_type = Vec<cellpath_domain::program::ListPrice>)]
     pub list_prices: serde_json::Value,
     pub requires_dual_verification: bool,
-    #[schema(schema_with = requirements)]
+    /// What a site needs for the program (set with setRequirements).
+    #[schema(value_type = Vec<cellpath_domain::readiness::Requirement>)]
     pub requirements: serde_json::Value,
     pub version: i64,
     #[schema(schema_with = schema::micros)]
     pub created_at: i64,
     #[schema(schema_with = schema::micros)]
     pub updated_at: i64,
-}
-
-fn units() -> RefOr<Schema> {
-    schema::list_of("ProductUnit").into()
-}
-
-fn identifiers() -> RefOr<Schema> {
-    schema::array("the identifiers the program's units carry: kind and issuer")
-}
-
-fn list_prices() -> RefOr<Schema> {
-    schema::array("list prices by the day they take effect, in US cents")
-}
-
-fn requirements() -> RefOr<Schema> {
-    schema::array("what a site needs for the program (set with setRequirements)")
 }
 
 impl From<rows::Program> for Program {
@@ -78,7 +63,7 @@ pub struct MapVersion {
     pub number: i64,
     #[schema(schema_with = schema::vocabulary::<MapVersionStatus>)]
     pub status: MapVersionStatus,
-    #[schema(schema_with = process_map)]
+    #[schema(value_type = cellpath_domain::process_map::ProcessMap)]
     pub map: serde_json::Value,
     pub content_hash: String,
     pub published_at: Option<i64>,
@@ -87,10 +72,6 @@ pub struct MapVersion {
     pub created_at: i64,
     #[schema(schema_with = schema::micros)]
     pub updated_at: i64,
-}
-
-fn process_map() -> RefOr<Schema> {
-    schema::named("ProcessMap")
 }
 
 impl From<rows::MapVersion> for MapVersion {

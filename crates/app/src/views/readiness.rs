@@ -164,10 +164,6 @@ pub fn findings() -> RefOr<Schema> {
 }
 
 /// A list of the document's gaps.
-pub fn gaps() -> RefOr<Schema> {
-    schema::list_of("Gap").into()
-}
-
 /// What a visit observed, as a request gives it (`cellpath_domain::readiness::Observation`).
 pub fn observation_inputs() -> RefOr<Schema> {
     let text = || ObjectBuilder::new().schema_type(Type::String);

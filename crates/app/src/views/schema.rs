@@ -10,7 +10,7 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::{KnownFormat, Ref, RefOr, Schema};
 
 /// A day as the app reads it: `YYYY-MM-DD`, a real date from 1900 to 2200.
-pub const DAY: &str = "^(?:(?:(?:19|20|21)[0-9]{2}|2200)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:19|20|21)(?:0[48]|[2468][048]|[13579][26])-02-29|2000-02-29)$";
+pub const DAY: &str = cellpath_domain::openapi::DAY;
 /// Text of one line: at least one visible character, no control characters.
 pub const ONE_LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
 /// Text of lines: at least one visible character; tabs and line breaks allowed.
@@ -195,10 +195,10 @@ pub fn array(description: &str) -> RefOr<Schema> {
         .into()
 }
 
-/// A schema named `name` among the document's components (a domain type's, written by hand in
-/// the document because `domain` stays free of utoipa).
-pub fn named(name: &str) -> RefOr<Schema> {
-    Ref::from_schema_name(name).into()
+/// A reference to `T`'s schema among the document's components, by the name `T` gives it
+/// (for a builder; a field names it with `#[schema(value_type = T)]`).
+pub fn named<T: utoipa::ToSchema>() -> RefOr<Schema> {
+    Ref::from_schema_name(T::name()).into()
 }
 
 /// A list of texts.
@@ -208,10 +208,7 @@ pub fn texts() -> RefOr<Schema> {
 
 /// A day a request gives: `YYYY-MM-DD`, a real date from 1900 to 2200.
 pub fn day() -> RefOr<Schema> {
-    text()
-        .pattern(Some(DAY))
-        .description(Some("YYYY-MM-DD, from 1900 to 2200"))
-        .into()
+    cellpath_domain::openapi::day()
 }
 
 /// Free text: up to 4,000 characters, lines allowed (trimmed, not empty).
@@ -242,7 +239,14 @@ pub fn signing_password() -> RefOr<Schema> {
     text().into()
 }
 
-/// A step of a process map (`cellpath_domain::process_map::Step`, written in the document).
-pub fn step() -> RefOr<Schema> {
-    named("Step")
+/// A time typed in UTC: `YYYY-MM-DDTHH:MM` (seconds and a final `Z` allowed).
+pub fn time() -> RefOr<Schema> {
+    text()
+        .pattern(Some(
+            "^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?Z?$",
+        ))
+        .description(Some(
+            "a time in UTC: YYYY-MM-DDTHH:MM (seconds and a final Z allowed)",
+        ))
+        .into()
 }

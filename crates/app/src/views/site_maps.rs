@@ -4,10 +4,11 @@
 
 use super::{empty_if_none, schema};
 use cellpath_domain::events::site_maps::ProposalStatus;
+use cellpath_domain::process_map::Step;
+use cellpath_domain::refinement::SiteRefinement;
 use cellpath_store as rows;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa::openapi::{RefOr, Schema};
 
 /// A site's version of a program's published map: what the site adds to it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -19,17 +20,13 @@ pub struct SiteMapVersion {
     pub program_id: String,
     pub base_map_version_id: String,
     pub number: i64,
-    #[schema(schema_with = refinement)]
+    #[schema(value_type = SiteRefinement)]
     pub refinement: serde_json::Value,
     pub version: i64,
     #[schema(schema_with = schema::micros)]
     pub created_at: i64,
     #[schema(schema_with = schema::micros)]
     pub updated_at: i64,
-}
-
-pub(crate) fn refinement() -> RefOr<Schema> {
-    schema::named("SiteRefinement")
 }
 
 impl From<rows::SiteMapVersion> for SiteMapVersion {
@@ -58,7 +55,7 @@ pub struct MapProposal {
     pub site_map_version_id: String,
     pub step_key: String,
     /// The whole step as the site proposes it.
-    #[schema(schema_with = step)]
+    #[schema(value_type = Step)]
     pub proposed: serde_json::Value,
     pub reason: String,
     #[schema(schema_with = schema::vocabulary::<ProposalStatus>)]
@@ -72,10 +69,6 @@ pub struct MapProposal {
     pub created_at: i64,
     #[schema(schema_with = schema::micros)]
     pub updated_at: i64,
-}
-
-fn step() -> RefOr<Schema> {
-    schema::named("Step")
 }
 
 impl From<rows::MapProposal> for MapProposal {

@@ -38,7 +38,7 @@ async fn add_version(
     caller: &cellpath_app::Caller,
     site: &str,
     program: &str,
-) -> cellpath_app::views::ConsentVersion {
+) -> cellpath_store::ConsentVersion {
     app.create_consent_version(
         caller,
         site,

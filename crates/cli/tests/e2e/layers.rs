@@ -14,7 +14,13 @@ type Rule = (
 );
 
 const RULES: &[Rule] = &[
-    ("cellpath-domain", &[], Some(&["serde", "thiserror"])),
+    // utoipa only behind the optional `openapi` feature, for its derives
+    // (`a_pure_crate_takes_utoipa_only_as_an_option`).
+    (
+        "cellpath-domain",
+        &[],
+        Some(&["serde", "thiserror", "utoipa"]),
+    ),
     (
         "cellpath-ledger",
         &[],
@@ -78,6 +84,7 @@ struct Dep {
     /// `None` for a normal dependency, else "dev" or "build".
     kind: Option<String>,
     features: Vec<String>,
+    optional: bool,
 }
 
 /// Each workspace crate's dependencies of every kind, from `cargo metadata`.
@@ -118,6 +125,7 @@ fn all_dependencies() -> BTreeMap<String, Vec<Dep>> {
                         .iter()
                         .map(|f| f.as_str().unwrap().to_string())
                         .collect(),
+                    optional: d["optional"].as_bool().unwrap_or(false),
                 })
                 .collect();
             (p["name"].as_str().unwrap().to_string(), deps)
@@ -138,6 +146,18 @@ fn crate_graph() -> BTreeMap<String, BTreeSet<String>> {
             (name, normal)
         })
         .collect()
+}
+
+/// The domain builds and stays pure without utoipa: the API's schema derives come only with
+/// its optional `openapi` feature, which `app` and `server` enable.
+#[test]
+fn a_pure_crate_takes_utoipa_only_as_an_option() {
+    let deps = all_dependencies();
+    for name in ["cellpath-domain", "cellpath-ledger", "cellpath-planning"] {
+        for d in deps[name].iter().filter(|d| d.name == "utoipa") {
+            assert!(d.optional, "{name} takes utoipa, but not as an option");
+        }
+    }
 }
 
 /// Above `app` nothing reaches the store: not as a dependency of any kind, and not through

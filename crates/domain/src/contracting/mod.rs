@@ -194,6 +194,7 @@ impl Deliverable {
 
 /// Which sites an agreement covers: all current and future sites, or a named list (extended
 /// by joinders).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "covers", content = "site_ids")]
 pub enum Coverage {

@@ -7,6 +7,7 @@ use super::{AgreementKind, Deliverable, Scope};
 use serde::{Deserialize, Serialize};
 
 /// What a track item is: one of the gate's agreements, or one of its deliverables.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type", content = "name")]
 pub enum TrackKind {
@@ -51,6 +52,7 @@ impl TrackKind {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrackItem {
@@ -62,10 +64,12 @@ pub struct TrackItem {
     #[serde(default)]
     pub after: Vec<String>,
     /// Minimum, most likely and maximum days.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::three_days))]
     pub days: [u32; 3],
 }
 
 /// A program's track template, in an order where every item comes after those it names.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrackTemplate {

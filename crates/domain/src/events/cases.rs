@@ -31,10 +31,12 @@ pub struct ActedBy {
 
 /// A step charted in the hospital's EHR: cellpath keeps who attests it (the event's `by`),
 /// when it was charted, and the EHR's reference, instead of charting it twice.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EhrAttestation {
     pub reference: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::micros))]
     pub charted_at: Micros,
 }
 
@@ -349,6 +351,7 @@ vocabulary!(
 
 /// The payer's prior authorization: requested on a day, decided (approved or denied) on a
 /// later one, under the payer's reference.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriorAuthorization {
@@ -412,6 +415,7 @@ impl ConsentGiver {
 }
 
 /// What was observed at one time: CRS or ICANS findings (`{"crs": {…}}` or `{"icans": {…}}`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Findings {
@@ -612,6 +616,7 @@ pub struct AdverseEventTreated {
 }
 
 /// How an adverse event stands: still ongoing, resolved on a day, or fatal (grade 5).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AdverseEventOutcome {
@@ -657,6 +662,7 @@ pub struct ConsentRecorded {
 }
 
 /// One registry form on a case's schedule, with its window (`registry::schedule`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduledForm {

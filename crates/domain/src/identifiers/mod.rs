@@ -144,18 +144,25 @@ pub fn read(text: &str) -> Result<Identifier, IdentifierError> {
 /// The answer to "does this label read?", as the CLI's `--json` and the API give it: the value,
 /// and either what it is (`printed`, `identifier`) or what is wrong with it (`problem`,
 /// `message`, and a DIN's correct check character).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = IdentifierCheck))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
     pub value: String,
     pub valid: bool,
+    /// As printed for people, e.g. W1234 25 000012 Y.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub printed: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::identifier))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier: Option<Identifier>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::identifier_problem))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<&'static str>,
+    /// What is wrong, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// A DIN's correct check character, when the one given is wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_check: Option<String>,
 }

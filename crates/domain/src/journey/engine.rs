@@ -62,6 +62,7 @@ impl CaseMap {
 }
 
 /// A step that may be done now.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Available {
     pub step: String,

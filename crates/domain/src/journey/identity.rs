@@ -15,6 +15,7 @@ const FREE_ID_MAX: usize = 60;
 /// One identifier of a case, kept in one canonical form so two readings of the same label
 /// compare equal: a DIN as its 13 characters, a chain of identity identifier as its 15
 /// (`CH…`), a manufacturer's order id or lot as typed (trimmed, upper case, no spaces).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseIdentifier {

@@ -13,6 +13,7 @@ const MICROS_PER_MINUTE: Micros = 60_000_000;
 
 /// What a custody handoff moves: the starting material collected for the case (the apheresis
 /// bag, identified by its DIN), or one product unit.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Item {
@@ -31,6 +32,7 @@ impl fmt::Display for Item {
 
 /// The temperature status a handoff reports. A reading is in tenths of a degree Celsius (the
 /// ledger has no floating point).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Temperature {
@@ -57,6 +59,7 @@ pub fn celsius(tenths: i32) -> String {
 }
 
 /// How a unit ended, as registries ask (CIBMTR form 4006).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "disposition", rename_all = "snake_case")]
 pub enum Disposition {
@@ -158,6 +161,7 @@ impl Unit {
 
 /// Where a unit stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UnitState {
     /// Not thawed yet (in storage or in transit).

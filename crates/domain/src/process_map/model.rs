@@ -82,15 +82,18 @@ vocabulary!(
 
 /// One physical unit a program ships: a component (CD4, CD8) or one dose of a split dose. Thaw
 /// windows and administration belong to units (DESIGN.md §4.4).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductUnit {
     /// Step parameters name the unit by this key (same rule as step keys: `a-z0-9_`, 1–40).
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::key))]
     pub key: String,
     pub name: String,
     /// The warmest storage the label allows, e.g. -150 for vapor-phase liquid nitrogen.
     pub storage_max_celsius: i32,
     /// Minutes from thaw to the end of administration allowed by the label.
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
     pub thaw_window_minutes: u32,
 }
 
@@ -111,6 +114,7 @@ impl MapContext {
 }
 
 /// A named role signing with a stated meaning (physician / approved, pharmacy / verified).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignatureSpec {
@@ -132,14 +136,18 @@ vocabulary!(
 /// 100), with its window: it may be submitted from `opens_days` and is overdue after
 /// `closes_days` (each absent: the due day itself). Absent fields are not written, so map
 /// versions stored before windows existed keep their bytes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpSpec {
     pub form: String,
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
     pub due_days: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
     pub opens_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
     pub closes_days: Option<u32>,
 }
 
@@ -178,6 +186,7 @@ impl FollowUpSpec {
 /// The parameters of a step. Every field has a default, so a TOML step lists only what its kind
 /// needs; the validator refuses parameters that belong to another kind (a `window_minutes` on a
 /// `monitor` step is a mistake, not something to ignore silently).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StepParams {
@@ -194,9 +203,11 @@ pub struct StepParams {
     /// `thaw` only: the administration window. When absent, the unit's `thaw_window_minutes`
     /// applies; when present it must be more than 0 and no longer than the unit's.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
     pub window_minutes: Option<u32>,
     /// `monitor` only: length of the monitoring period, more than 0.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
     pub monitoring_days: Option<u32>,
     /// `follow_up` only: registry forms due, counted in days from administration.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -237,10 +248,12 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// One step of the medication-use process.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// `a-z0-9_`, 1–40 characters, unique in the map; other steps name it in `after`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::key))]
     pub key: String,
     pub name: String,
     pub stage: Stage,
@@ -264,6 +277,7 @@ pub struct Step {
 }
 
 /// A process map as authored: the steps in the order a person wrote them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessMap {

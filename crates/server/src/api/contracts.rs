@@ -404,7 +404,7 @@ pub async fn get_track_template(
     put,
     path = "/api/v1/programs/{id}/track-template",
     operation_id = "setTrackTemplate",
-    request_body = ref("#/components/schemas/TrackTemplate"),
+    request_body = TrackTemplate,
     responses((status = 200, body = TrackTemplateView))
 )]
 pub async fn set_track_template(

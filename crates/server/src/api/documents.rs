@@ -11,10 +11,50 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, body::Bytes};
 use cellpath_app::AppError;
+use cellpath_app::documents::UploadedDocument;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
+
+/// A document's bytes, uploaded raw (`application/octet-stream`).
+pub struct DocumentUpload;
+
+impl PartialSchema for DocumentUpload {
+    fn schema() -> RefOr<Schema> {
+        bytes("the file's bytes")
+    }
+}
+impl ToSchema for DocumentUpload {}
+
+/// A document's bytes as served, in their stored type.
+pub struct DocumentBytes;
+
+impl PartialSchema for DocumentBytes {
+    fn schema() -> RefOr<Schema> {
+        bytes("the document as uploaded")
+    }
+}
+impl ToSchema for DocumentBytes {}
+
+fn bytes(description: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .content_media_type("application/octet-stream")
+        .description(Some(description))
+        .into()
+}
 
 /// What an upload may weigh on the wire: the largest document and room for multipart framing.
 pub const UPLOAD_BODY_LIMIT: usize = cellpath_domain::documents::MAX_DOCUMENT_BYTES + 64 * 1024;
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/documents",
+    operation_id = "uploadDocument",
+    summary = "Keep a document (at most 10 MiB; PDF, PNG, JPEG, plain text or Word .docx, the type read from the content): multipart/form-data with a part named file, or the raw bytes with the name in Content-Disposition. Answers the SHA-256, size, name and type to attach it by (agreement documents, visit attachments); kept once per content",
+    request_body = DocumentUpload,
+    responses((status = 201, body = UploadedDocument))
+)]
 pub async fn upload(
     State(s): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -60,6 +100,13 @@ pub async fn upload(
     Ok((StatusCode::CREATED, Json(up)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/documents/{sha256}",
+    operation_id = "downloadDocument",
+    summary = "A document's bytes, in its stored type, for a caller who may read a record naming it (an agreement's versions, a visit's attachments); 404 for anyone else",
+    responses((status = 200, body = DocumentBytes))
+)]
 pub async fn download(
     State(s): State<AppState>,
     ApiCaller(caller): ApiCaller,

@@ -1,11 +1,11 @@
 //! The JSON API under `/api/v1`.
 
 pub(crate) mod cases;
-mod consent;
+pub(crate) mod consent;
 pub(crate) mod contracts;
-mod documents;
+pub(crate) mod documents;
 mod extract;
-mod identifiers;
+pub(crate) mod identifiers;
 pub(crate) mod ledgers;
 pub(crate) mod notices;
 pub(crate) mod programs;

@@ -42,7 +42,7 @@ pub async fn list(
     post,
     path = "/api/v1/programs",
     operation_id = "createProgram",
-    request_body = ref("#/components/schemas/ProgramFacts"),
+    request_body = ProgramFacts,
     responses((status = 201, body = Program))
 )]
 pub async fn create(State(s): State<AppState>, cmd: Command) -> Result<Response, ApiError> {
@@ -78,7 +78,7 @@ pub async fn get(
     patch,
     path = "/api/v1/programs/{id}",
     operation_id = "updateProgram",
-    request_body = ref("#/components/schemas/ProgramFacts"),
+    request_body = ProgramFacts,
     responses((status = 200, body = Program))
 )]
 pub async fn update(
@@ -118,7 +118,7 @@ pub async fn list_maps(
     post,
     path = "/api/v1/programs/{id}/maps",
     operation_id = "createMapVersion",
-    request_body = ref("#/components/schemas/ProcessMap"),
+    request_body = ProcessMap,
     responses((status = 201, body = MapVersion))
 )]
 pub async fn create_map(
@@ -159,7 +159,7 @@ pub async fn get_map(
     patch,
     path = "/api/v1/maps/{id}",
     operation_id = "updateMapVersion",
-    request_body = ref("#/components/schemas/ProcessMap"),
+    request_body = ProcessMap,
     responses((status = 200, body = MapVersion))
 )]
 pub async fn update_map(

@@ -108,7 +108,7 @@ pub async fn get_site_map(
     patch,
     path = "/api/v1/site-maps/{id}",
     operation_id = "refineSiteMap",
-    request_body = ref("#/components/schemas/SiteRefinement"),
+    request_body = SiteRefinement,
     responses((status = 200, body = SiteMapVersion))
 )]
 pub async fn refine_site_map(
@@ -132,7 +132,6 @@ pub async fn refine_site_map(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Proposal {
-    #[schema(schema_with = schema::step)]
     step: Step,
     #[schema(schema_with = schema::notes)]
     reason: String,
@@ -236,12 +235,15 @@ pub async fn sign_site_map(
     ))
 }
 
+/// The requirements a program sets, as one list.
+type RequirementList = List<Requirement>;
+
 /// Replace a program's site requirements (If-Match required)
 #[utoipa::path(
     put,
     path = "/api/v1/programs/{id}/requirements",
     operation_id = "setRequirements",
-    request_body = ref("#/components/schemas/RequirementList"),
+    request_body = RequirementList,
     responses((status = 200, body = Program))
 )]
 pub async fn set_requirements(

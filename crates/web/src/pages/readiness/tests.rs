@@ -7,7 +7,6 @@
 use crate::testing::{Browser, seeded};
 use axum::http::StatusCode;
 use cellpath_app::demo::DEMO_PASSWORD;
-use cellpath_app::views::Gap;
 use cellpath_domain::FacilityKind;
 use cellpath_domain::events::readiness::GapStatus;
 
@@ -215,7 +214,7 @@ async fn a_visit_finds_a_gap_which_the_site_closes_with_evidence() {
             .as_deref()
             .is_some_and(|l| l.contains("notice=gaps_opened"))
     );
-    let gaps: Vec<Gap> = demo
+    let gaps = demo
         .app
         .store()
         .gaps_of_site(&site.id)
