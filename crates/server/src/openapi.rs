@@ -196,6 +196,8 @@ const SIGNING_REQUESTS: &[&str] = &[
     "DeliverableInput",
     "DeliverableRevocation",
     "CaseAction",
+    "ConsentActivation",
+    "ConsentRetirement",
 ];
 
 /// How a signature made through the API works, said on every operation that signs.
