@@ -150,13 +150,11 @@ const EMPTY_SINCE: &[&str] = &[
 const LATER_COLUMNS: &[(&str, &[usize])] =
     &[("organizations", &[3]), ("partnerships", &[11, 10, 9])];
 
+/// Each record table's rows, as text.
+type Rows = BTreeMap<String, Vec<String>>;
+
 /// The replayed rows without the later columns, and those columns' values by table.
-fn without_later_columns(
-    mut state: BTreeMap<String, Vec<String>>,
-) -> (
-    BTreeMap<String, Vec<String>>,
-    BTreeMap<String, Vec<Vec<String>>>,
-) {
+fn without_later_columns(mut state: Rows) -> (Rows, BTreeMap<String, Vec<Vec<String>>>) {
     let mut later = BTreeMap::new();
     for (table, positions) in LATER_COLUMNS {
         let rows = state.get_mut(*table).expect("a record table");
