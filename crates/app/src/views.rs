@@ -6,6 +6,7 @@
 //! derive cannot infer (vocabularies, checked text, the domain's JSON facts) (issue 9, point 6).
 
 pub mod audit;
+pub mod bookings;
 pub mod consent;
 pub use consent::ConsentVersion;
 pub use readiness::Gap;

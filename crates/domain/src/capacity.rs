@@ -28,6 +28,7 @@ pub const MAX_LEAD_DAYS: u32 = 120;
 
 /// Days between the steps of a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeadTimes {
     /// The fewest days from apheresis to the start of manufacturing (shipping the collection,
@@ -49,6 +50,7 @@ pub struct LeadTimes {
 
 /// Whom a monthly allocation binds.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "scope", content = "id", rename_all = "snake_case")]
 pub enum AllocationScope {
     Partnership(String),
@@ -57,6 +59,7 @@ pub enum AllocationScope {
 
 /// At most `per_month` manufacturing starts a calendar month for a partnership or a site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Allocation {
     #[serde(flatten)]
@@ -66,6 +69,7 @@ pub struct Allocation {
 
 /// A program's capacity as the manufacturer states it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Capacity {
     pub apheresis_slots_per_day: u32,
@@ -264,6 +268,7 @@ pub struct BookingRequest {
 
 /// A whole chain: both slots, and the days that follow from them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Chain {
     pub apheresis_on: Date,

@@ -15,8 +15,8 @@
 //! routed.
 
 use crate::api::{
-    cases, consent, contracts, documents, identifiers, ledgers, notices, programs, records, sites,
-    tokens,
+    bookings, cases, consent, contracts, documents, identifiers, ledgers, notices, programs,
+    records, sites, tokens,
 };
 use crate::problem::Problem;
 use axum::Json;
@@ -111,6 +111,14 @@ pub type Operation = (
         contracts::live_plan,
         contracts::pipeline,
         notices::list,
+        bookings::get_capacity,
+        bookings::set_capacity,
+        bookings::list_case_bookings,
+        bookings::request_booking,
+        bookings::offer,
+        bookings::confirm,
+        bookings::waitlist,
+        bookings::cancel,
         identifiers::check,
         documents::upload,
         documents::download,

@@ -64,6 +64,7 @@ pub fn scope(method: &str, path: &str) -> Scope {
         }
         (_, p)
             if p.starts_with("/cases/{id}")
+                || p.starts_with("/bookings/{id}")
                 || p == "/sites/{id}/cases"
                 || p == "/sites/{id}/registry-forms"
                 || p == "/partnerships/{id}/cases" =>

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+pub(crate) mod bookings;
 pub(crate) mod cases;
 pub(crate) mod consent;
 pub(crate) mod contracts;
@@ -196,6 +197,24 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/cases/{id}/registry-forms/{form}/submissions",
             post(cases::submit_registry_form),
         )
+        .route(
+            "/api/v1/programs/{id}/capacity",
+            get(bookings::get_capacity).put(bookings::set_capacity),
+        )
+        .route(
+            "/api/v1/cases/{id}/bookings",
+            get(bookings::list_case_bookings).post(bookings::request_booking),
+        )
+        .route("/api/v1/bookings/{id}/offer", get(bookings::offer))
+        .route(
+            "/api/v1/bookings/{id}/confirmation",
+            post(bookings::confirm),
+        )
+        .route(
+            "/api/v1/bookings/{id}/waitlisting",
+            post(bookings::waitlist),
+        )
+        .route("/api/v1/bookings/{id}/cancellation", post(bookings::cancel))
         .route(
             "/api/v1/partnerships/{id}/cases",
             get(cases::list_partnership_cases),

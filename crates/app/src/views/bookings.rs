@@ -1,0 +1,86 @@
+//! Capacity and bookings as the app answers them: a program's capacity with its version, and a
+//! case's booking with where it stands and, while confirmed, its whole chain.
+
+use super::schema;
+use cellpath_domain::Date;
+use cellpath_domain::capacity::{Capacity, Chain};
+use cellpath_domain::events::bookings::BookingStatus;
+use cellpath_store as rows;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A program's manufacturing capacity as its manufacturer stated it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ProgramCapacity)]
+pub struct ProgramCapacityView {
+    pub program_id: String,
+    pub capacity: Capacity,
+    pub version: i64,
+    #[schema(schema_with = schema::micros)]
+    pub created_at: i64,
+    #[schema(schema_with = schema::micros)]
+    pub updated_at: i64,
+}
+
+impl From<rows::ProgramCapacity> for ProgramCapacityView {
+    fn from(r: rows::ProgramCapacity) -> Self {
+        ProgramCapacityView {
+            program_id: r.program_id,
+            capacity: r.capacity,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A case's booking: the apheresis day asked for, where it stands, and the chain confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = Booking)]
+pub struct BookingView {
+    pub id: String,
+    pub partnership_id: String,
+    pub site_id: String,
+    pub program_id: String,
+    pub case_id: String,
+    #[schema(schema_with = schema::date)]
+    pub asked_on: Date,
+    pub status: BookingStatus,
+    /// Why it was waitlisted or cancelled.
+    pub reason: Option<String>,
+    /// The whole chain while confirmed: both slots, the ship and arrival days, and the
+    /// expected infusion day (a forecast).
+    pub chain: Option<Chain>,
+    pub version: i64,
+    #[schema(schema_with = schema::micros)]
+    pub created_at: i64,
+    #[schema(schema_with = schema::micros)]
+    pub updated_at: i64,
+}
+
+impl From<rows::Booking> for BookingView {
+    fn from(r: rows::Booking) -> Self {
+        BookingView {
+            id: r.id,
+            partnership_id: r.partnership_id,
+            site_id: r.site_id,
+            program_id: r.program_id,
+            case_id: r.case_id,
+            asked_on: r.asked_on,
+            status: r.status,
+            reason: r.reason,
+            chain: r.chain,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// The earliest whole chain a booking could be confirmed with now, or why there is none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct BookingOffer {
+    pub chain: Option<Chain>,
+    /// Why no chain has room (then the request waits: waitlist it).
+    pub no_room: Option<String>,
+}
