@@ -139,6 +139,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/consent-documents/{id}/retirement", post(consent::retire))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/actions", post(cases::act))
+        .route("/cases/{id}/bookings", post(cases::booking))
         .route("/cases/{id}/labels", get(case_labels::show))
         .route(
             "/cases/{id}/release",

@@ -57,6 +57,7 @@ fn scope(path: &str) -> Scope {
         "/sites/{id}/cases"
         | "/cases/{id}"
         | "/cases/{id}/actions"
+        | "/cases/{id}/bookings"
         | "/cases/{id}/labels"
         | "/cases/{id}/release"
         | "/cases/{id}/adverse-events"

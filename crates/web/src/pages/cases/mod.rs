@@ -6,12 +6,14 @@
 //! the patient by the app.
 
 mod act;
+mod booking;
 mod steps;
 #[cfg(test)]
 mod tests;
 
 pub use super::adverse_events::Typed;
 pub use act::{act, release};
+pub use booking::act as booking;
 
 use super::{NoticeQuery, notice_redirect};
 use crate::charts::swimlane::{Progress, SiteOverlay, swimlane};
@@ -389,6 +391,7 @@ async fn render(
     } else {
         None
     };
+    let booking = booking::section(ctx, &case).await?;
     let content = html! {
         header.page-head {
             h1 { "Case " code { (case.pseudonym) } }
@@ -452,6 +455,7 @@ async fn render(
             }
             @if benefits_staff && case.status != CaseState::Cancelled { (benefits_form(ctx, &case)) }
         }
+        (booking)
         (super::adverse_events::section(ctx, &case, typed))
         section.panel #consent {
             h2 { "Consent" }

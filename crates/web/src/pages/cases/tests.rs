@@ -927,3 +927,121 @@ async fn an_optional_step_is_left_out_with_its_reason_by_its_role_only() {
     assert!(is_done(&after, "bridging_therapy"));
     after.assert_has("disease stable after collection: no bridging needed");
 }
+
+#[tokio::test]
+async fn the_site_asks_for_an_apheresis_day_and_patient_ops_confirm_the_whole_chain_on_the_page() {
+    let demo = seeded().await;
+    let site = demo.site("LUH-MAIN").await;
+    let program = demo.program("Helixa Therapeutics", "Vantacel").await;
+    let case = demo
+        .app
+        .stored_case(&site.id)
+        .await
+        .unwrap()
+        .expect("the demo's stored case");
+    let page = crate::paths::case(&case);
+    let action = format!("{page}/bookings");
+    let capacity: cellpath_domain::capacity::Capacity = serde_json::from_value(serde_json::json!({
+        "apheresis_slots_per_day": 1,
+        "manufacturing_slots_per_day": 1,
+        "lead": {
+            "to_start_min_days": 2, "to_start_max_days": 5, "manufacturing_days": 16,
+            "transit_days": 2, "arrival_to_infusion_days": 3
+        }
+    }))
+    .unwrap();
+    demo.app
+        .set_program_capacity(
+            &cellpath_app::Caller::system("test"),
+            &program.id,
+            capacity,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let today = cellpath_domain::Date::of_micros(demo.app.now());
+
+    // A nurse reads the section but asks for nothing.
+    let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+    let seen = nurse.get(&page).await;
+    seen.assert_has("Manufacturing slot");
+    assert!(
+        !seen.body.contains("booking-request"),
+        "no form for the nurse"
+    );
+
+    let mut coordinator = Browser::signed_in(&demo, "coordinator@lakeshore.example").await;
+    coordinator
+        .get(&page)
+        .await
+        .assert_has("No apheresis day asked for yet.");
+    let past = today.plus_days(-1);
+    let refused = coordinator
+        .submit(
+            &page,
+            "booking-request",
+            &action,
+            &[("do", "request"), ("asked_on", past.as_str())],
+            None,
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    refused.assert_has("is in the past");
+    let asked = today.plus_days(40);
+    let sent = coordinator
+        .submit(
+            &page,
+            "booking-request",
+            &action,
+            &[("do", "request"), ("asked_on", asked.as_str())],
+            None,
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let after = coordinator.get(&page).await;
+    after.assert_has("asked for, waiting for the manufacturer");
+    assert!(
+        !after.body.contains("Confirm the earliest whole chain"),
+        "the site does not confirm"
+    );
+
+    let mut ops = Browser::signed_in(&demo, "patient.ops@helixa.example").await;
+    let theirs = ops.get(&page).await;
+    theirs.assert_has("Confirm the earliest whole chain");
+    let booking = theirs.field("booking");
+    let confirmed = ops
+        .post(
+            &action,
+            &[
+                ("csrf", &theirs.field("csrf")),
+                ("do", "confirm"),
+                ("booking", &booking),
+            ],
+        )
+        .await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.body
+    );
+    let shown = coordinator.get(&page).await;
+    for text in [
+        "confirmed",
+        "Manufacturing starts",
+        "Arrives",
+        "(a forecast)",
+    ] {
+        shown.assert_has(text);
+    }
+    shown.assert_has(&format!(
+        "Apheresis asked for <strong>{}</strong>",
+        asked.words()
+    ));
+}

@@ -1,0 +1,152 @@
+//! The case's manufacturing slot: its bookings (the apheresis day asked for, where each stands,
+//! the whole chain once confirmed with the expected infusion day marked as a forecast), the
+//! site's form to ask for a day, the manufacturer's patient operations' confirm and waitlist,
+//! and either side's cancellation — one form route, `POST /cases/{id}/bookings`.
+
+use crate::errors::WebError;
+use crate::forms::{csrf_field, hidden};
+use crate::pages::notice_redirect;
+use crate::paths;
+use crate::session::{Ctx, Posted};
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Response;
+use cellpath_app::AppError;
+use cellpath_app::cases::CaseView;
+use cellpath_app::views::bookings::BookingView;
+use cellpath_domain::events::bookings::BookingStatus;
+use cellpath_domain::events::cases::CaseState;
+use cellpath_domain::{OrgKind, Role};
+use maud::{Markup, html};
+
+fn status_words(s: BookingStatus) -> &'static str {
+    match s {
+        BookingStatus::Requested => "asked for, waiting for the manufacturer",
+        BookingStatus::Confirmed => "confirmed",
+        BookingStatus::Waitlisted => "on the manufacturer's waitlist",
+        BookingStatus::Cancelled => "cancelled",
+    }
+}
+
+/// The section, for whoever sees the case; forms only for the roles that act.
+pub(super) async fn section(ctx: &Ctx, case: &CaseView) -> Result<Markup, WebError> {
+    let bookings: Vec<BookingView> = ctx
+        .app
+        .case_bookings(ctx.caller(), &case.id)
+        .await?
+        .into_iter()
+        .map(BookingView::from)
+        .collect();
+    let who = ctx.caller().principal.as_ref();
+    let site_staff = who.is_some_and(|p| {
+        p.org_kind == OrgKind::HealthSystem && matches!(p.role, Role::Coordinator | Role::Physician)
+    });
+    let patient_ops =
+        who.is_some_and(|p| p.org_kind == OrgKind::Manufacturer && p.role == Role::PatientOps);
+    let open = bookings.iter().find(|b| b.status.is_open());
+    let going_on = matches!(case.status, CaseState::Active | CaseState::OnHold);
+    let action = format!("{}/bookings", paths::case(&case.id));
+    Ok(html! {
+        section.panel #booking {
+            h2 { "Manufacturing slot" }
+            @if bookings.is_empty() {
+                p.empty { "No apheresis day asked for yet." }
+            }
+            @for b in &bookings {
+                div.booking data-status=(b.status.as_str()) {
+                    p { "Apheresis asked for " strong { (b.asked_on.words()) } " — " (status_words(b.status))
+                        @if let Some(r) = &b.reason { ": " (r) } }
+                    @if let Some(c) = &b.chain {
+                        dl.facts {
+                            div { dt { "Apheresis" } dd { (c.apheresis_on.words()) } }
+                            div { dt { "Manufacturing starts" } dd { (c.manufacturing_on.words()) } }
+                            div { dt { "Ships" } dd { (c.ships_on.words()) } }
+                            div { dt { "Arrives" } dd { (c.arrives_on.words()) } }
+                            div { dt { "Infusion" } dd { "expected " (c.expected_infusion_on.words()) " (a forecast)" } }
+                        }
+                    }
+                }
+            }
+            @if site_staff && going_on && open.is_none() {
+                form #booking-request method="post" action=(action) {
+                    (csrf_field(ctx.csrf()))
+                    (hidden("do", "request"))
+                    label { "Apheresis day asked for" input type="date" name="asked_on" required; }
+                    button.primary type="submit" { "Ask for this day" }
+                }
+            }
+            @if let Some(b) = open {
+                @if patient_ops && matches!(b.status, BookingStatus::Requested | BookingStatus::Waitlisted) {
+                    form.inline-action method="post" action=(action) {
+                        (csrf_field(ctx.csrf()))
+                        (hidden("do", "confirm"))
+                        (hidden("booking", &b.id))
+                        button.primary type="submit" { "Confirm the earliest whole chain" }
+                    }
+                }
+                @if patient_ops && b.status == BookingStatus::Requested {
+                    form #booking-waitlist method="post" action=(action) {
+                        (csrf_field(ctx.csrf()))
+                        (hidden("do", "waitlist"))
+                        (hidden("booking", &b.id))
+                        label { "Why it waits" input type="text" name="reason" required; }
+                        button type="submit" { "Put on the waitlist" }
+                    }
+                }
+                @if site_staff || patient_ops {
+                    form #booking-cancel method="post" action=(action) {
+                        (csrf_field(ctx.csrf()))
+                        (hidden("do", "cancel"))
+                        (hidden("booking", &b.id))
+                        label { "Why it is cancelled" input type="text" name="reason" required; }
+                        button.danger type="submit" { "Cancel the booking" }
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// `POST /cases/{id}/bookings`: ask for a day, confirm, waitlist or cancel; a refusal comes
+/// back on the case page in words.
+pub async fn act(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
+    let Posted { ctx, form } = posted;
+    let c = ctx.caller();
+    let booking = form.get("booking");
+    let reason = form.get("reason");
+    let done = match form.get("do") {
+        "request" => {
+            ctx.app
+                .request_booking(c, &id, form.get("asked_on"), None)
+                .await
+        }
+        "confirm" => ctx.app.confirm_booking(c, booking, None, None).await,
+        "waitlist" => {
+            ctx.app
+                .waitlist_booking(c, booking, reason, None, None)
+                .await
+        }
+        "cancel" => ctx.app.cancel_booking(c, booking, reason, None, None).await,
+        other => Err(AppError::invalid(
+            "do",
+            format!("this page cannot send {other:?}"),
+        )),
+    };
+    match done.and_then(|o| o.fresh()) {
+        Ok(_) => Ok(notice_redirect(&paths::case(&id), "saved")),
+        Err(
+            e @ (AppError::Invalid(_)
+            | AppError::State(_)
+            | AppError::Conflict { .. }
+            | AppError::Forbidden(_)),
+        ) => {
+            let status = match e {
+                AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+                _ => StatusCode::CONFLICT,
+            };
+            super::render_case(&ctx, &id, Some(e.to_string()), None, status, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
