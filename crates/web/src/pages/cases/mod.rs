@@ -445,8 +445,8 @@ async fn render(
             @match &case.benefits {
                 None => p.empty { "Benefits not verified yet." },
                 Some(b) => dl.facts {
-                    div { dt { "Prior authorization" } dd { (b.status.as_str()) " · requested " (b.requested_on.as_str())
-                        @if let Some(d) = &b.decided_on { " · decided " (d.as_str()) } } }
+                    div { dt { "Prior authorization" } dd { (b.status.as_str()) " · requested " (b.requested_on.words())
+                        @if let Some(d) = &b.decided_on { " · decided " (d.words()) } } }
                     @if let Some(p) = &b.payer { div { dt { "Payer" } dd { (p) } } }
                     @if let Some(p) = &b.plan { div { dt { "Plan" } dd { (p) } } }
                     @if let Some(r) = &b.reference { div { dt { "Reference" } dd { (r) } } }
@@ -467,7 +467,7 @@ async fn render(
                         @else { "Version " (c.version_number) }
                     } }
                     div { dt { "Consented" } dd { (c.consented_by.label()) } }
-                    div { dt { "Signed on" } dd { (c.signed_on.as_str()) } }
+                    div { dt { "Signed on" } dd { (c.signed_on.words()) } }
                     @if let Some(w) = &c.witness { div { dt { "Witness" } dd { (w) } } }
                     div { dt { "Recorded by" } dd { (c.recorded_by) " " (time_el(c.recorded_at)) } }
                 },
