@@ -151,9 +151,9 @@ impl App {
         asked_on: &str,
         idem: Option<Idem>,
     ) -> Result<Outcome<Booking>, AppError> {
-        let (loaded, _) = self.load_case(caller, case_id).await?;
-        self.check_case_change(caller, &loaded)?;
-        if self.side_of(caller, &loaded.partnership) != Some(Side::Site) {
+        let (row, partnership, relation, _) = self.case_row_seen(caller, case_id).await?;
+        self.check_change_of(caller, &row, &partnership, relation)?;
+        if self.side_of(caller, &partnership) != Some(Side::Site) {
             return Err(AppError::Forbidden(
                 "an apheresis day is asked for by the site's staff".into(),
             ));
@@ -167,7 +167,6 @@ impl App {
                 format!("{} is in the past", asked_on.words()),
             ));
         }
-        let row = &loaded.row;
         if matches!(row.status, CaseState::Stopped | CaseState::Cancelled) {
             return Err(AppError::State(format!(
                 "case {} is {}: no apheresis is booked for it",
@@ -255,21 +254,21 @@ impl App {
             .booking(id)
             .await?
             .ok_or_else(|| AppError::not_found(&what))?;
-        let (loaded, _) = self
-            .load_case(caller, &booking.case_id)
+        let (row, partnership, relation, _) = self
+            .case_row_seen(caller, &booking.case_id)
             .await
             .map_err(|e| match e {
                 AppError::NotFound(_) => AppError::not_found(&what),
                 other => other,
             })?;
-        self.check_case_change(caller, &loaded)?;
+        self.check_change_of(caller, &row, &partnership, relation)?;
         let side = self
-            .side_of(caller, &loaded.partnership)
+            .side_of(caller, &partnership)
             .ok_or_else(|| AppError::not_found(&what))?;
         if let Some(expected) = expected_version {
             crate::records::expect_version(&what, booking.version, expected)?;
         }
-        Ok((booking, loaded.partnership, side))
+        Ok((booking, partnership, side))
     }
 
     /// The program's capacity and what is booked around a request's day.
@@ -514,7 +513,7 @@ impl App {
         caller: &Caller,
         case_id: &str,
     ) -> Result<Vec<Booking>, AppError> {
-        self.load_case(caller, case_id).await?;
+        self.case_row_seen(caller, case_id).await?;
         Ok(self.store.bookings_of_case(case_id).await?)
     }
 }

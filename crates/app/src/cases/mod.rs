@@ -53,13 +53,14 @@ impl App {
         }
     }
 
-    /// Load a case the caller may see: its row, its events folded, its map; not found when
-    /// the policy shows the caller no view of its patient.
-    pub(crate) async fn load_case(
+    /// A case's row and partnership for a caller who may see its patient, with how the caller
+    /// stands to it and what it may see of the patient — the policy's check alone, without loading and folding its events (for
+    /// records hung on a case, such as its bookings).
+    pub(crate) async fn case_row_seen(
         &self,
         caller: &Caller,
         case_id: &str,
-    ) -> Result<(Loaded, PatientView), AppError> {
+    ) -> Result<(CaseRow, Partnership, Relation, PatientView), AppError> {
         let what = format!("case {case_id}");
         let row = self
             .store
@@ -73,6 +74,17 @@ impl App {
             .ok_or_else(|| AppError::not_found(&what))?;
         let relation = self.case_relation(caller, &partnership);
         let view = self.patient_view(caller, relation, &what)?;
+        Ok((row, partnership, relation, view))
+    }
+
+    /// Load a case the caller may see: its row, its events folded, its map; not found when
+    /// the policy shows the caller no view of its patient.
+    pub(crate) async fn load_case(
+        &self,
+        caller: &Caller,
+        case_id: &str,
+    ) -> Result<(Loaded, PatientView), AppError> {
+        let (row, partnership, relation, view) = self.case_row_seen(caller, case_id).await?;
         let events = self
             .store
             .case_events(case_id)
@@ -140,14 +152,25 @@ impl App {
         caller: &Caller,
         loaded: &Loaded,
     ) -> Result<(), AppError> {
+        self.check_change_of(caller, &loaded.row, &loaded.partnership, loaded.relation)
+    }
+
+    /// [`Self::check_case_change`] on a case's row, partnership and relation.
+    pub(crate) fn check_change_of(
+        &self,
+        caller: &Caller,
+        row: &CaseRow,
+        partnership: &Partnership,
+        relation: Relation,
+    ) -> Result<(), AppError> {
         self.check(
             caller,
             Action::Update,
             ResourceKind::Patient,
-            loaded.relation,
-            &format!("case {}", loaded.row.pseudonym),
+            relation,
+            &format!("case {}", row.pseudonym),
         )?;
-        crate::sitemaps::refuse_if_ended(&loaded.partnership)
+        crate::sitemaps::refuse_if_ended(partnership)
     }
 }
 
