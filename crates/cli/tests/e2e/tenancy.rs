@@ -36,7 +36,7 @@ pub enum Scope {
     Patient,
     /// A site's consent documents: written by the health system only, read by a manufacturer
     /// through an active partnership only (not an ended one) — walked in the app's `consent`
-    /// stories and `api::consent_documents_*`.
+    /// stories and `api::documents::consent_documents_*`.
     Consent,
 }
 
@@ -55,7 +55,7 @@ pub fn scope(method: &str, path: &str) -> Scope {
         // Grading typed observations reads and writes no record.
         ("post", "/grading/crs") | ("post", "/grading/icans") => Own,
         // An upload is the caller's own; a download is served through the records naming the
-        // document, walked role by role in the app's `documents` stories and `api::documents_*`.
+        // document, walked role by role in the app's `documents` stories and `api::documents::*`.
         ("post", "/documents") | ("get", "/documents/{sha256}") => Own,
         ("get", "/organizations") | ("get", "/onboarding") | ("get", "/notices") => Across,
         ("post", "/patients") | ("post", "/cases") => Patient,
