@@ -1,26 +1,20 @@
-//! Onboarding (issue 4, points 4 and 5): when each site of a partnership will be an authorized
-//! treatment center, planned from the partnership's live state — the program's track template
-//! with the items already done fixed at their real dates and the open ones estimated from
-//! today — and the pipeline of every site of every partnership of an organization with its
-//! status, days in onboarding, predicted day (P50/P90) and what blocks it (the gate's words).
+//! A partnership's live plan for a program: the track template with the items already done
+//! fixed at their real dates and the open ones estimated from today, under dual-track and
+//! sequential contracting, with where each site stands at the gate today.
 
+use super::lapses::lapsing;
+use super::{DoneItem, LivePlan, OverdueGap, Prediction, SiteOutlook, StrategyOutlook};
+use super::{days_text, status_of};
 use crate::contracting::{GateRecord, GateView, plan_of_template};
 use crate::plans::PlanReport;
 use crate::{App, AppError, Caller};
-use cellpath_domain::contracting::gate::AuthorizationStatus;
+use cellpath_domain::Date;
 use cellpath_domain::contracting::reminders::days_left;
 use cellpath_domain::contracting::template::TrackTemplate;
 use cellpath_domain::contracting::template::{TrackItem, TrackKind};
-use cellpath_domain::contracting::{AgreementStatus, Missing, Scope};
-use cellpath_domain::{Date, PartnershipStatus};
+use cellpath_domain::contracting::{Missing, Scope};
 use cellpath_planning::contracting::{Comparison, Entry, Planner, Report, Strategy, whole_day};
-use cellpath_store::{Page, Partnership, Program, Site, SiteAuthorization};
-use std::collections::HashMap;
-
-pub use crate::views::onboarding::{
-    DoneItem, Lapse, LapseAt, LivePlan, OverdueGap, Pipeline, PipelineCounts, PipelineRow,
-    Prediction, SiteOutlook, StrategyOutlook,
-};
+use cellpath_store::{Partnership, Program, Site};
 
 /// Monte Carlo runs of a live plan: P90 is stable to well under a day at this count.
 pub const LIVE_ITERATIONS: u32 = 10_000;
@@ -28,6 +22,10 @@ pub const LIVE_ITERATIONS: u32 = 10_000;
 pub const LIVE_SEED: u64 = 20_261_125;
 /// A request shares the machine with everyone else's; the numbers do not depend on threads.
 const MAX_THREADS: usize = 4;
+
+/// A joinder extends an executed central agreement to one more site: a short amendment the
+/// affiliate signs, days [min, most likely, max] (an estimate to tune, not a measured figure).
+const JOINDER_DAYS: [f64; 3] = [5.0, 15.0, 45.0];
 
 /// No day before `today` for the sites still `waiting` (and for the last site while any
 /// waits): the planner puts a site whose items are all done on the day of its last item, but
@@ -55,15 +53,6 @@ fn not_before(report: &mut Report, today: f64, waiting: &[(&str, f64)]) {
     let last = &mut report.monte_carlo.last_site;
     last.p50 = last.p50.max(today);
     last.p90 = last.p90.max(safe.max(today));
-}
-
-/// "1 day", "12 days".
-pub fn days_text(n: i64) -> String {
-    if n == 1 {
-        "1 day".into()
-    } else {
-        format!("{n} days")
-    }
 }
 
 /// The open blocking gaps holding the site back that are past their due date, most overdue
@@ -94,84 +83,6 @@ fn overdue_gaps(
         .collect();
     out.sort_by_key(|g| std::cmp::Reverse(g.days_overdue));
     out
-}
-
-/// The executed agreements the site counts on today that lapse before it is expected to be
-/// authorized (`expected`: its P50 and P90, while it waits) or while the plan runs (before
-/// `plan_end`, the last site's P90): each would have to be renewed first.
-fn lapsing(
-    record: &GateRecord,
-    site_id: &str,
-    today: &Date,
-    expected: Option<&(String, String)>,
-    plan_end: &str,
-) -> Vec<Lapse> {
-    record
-        .rule
-        .agreements
-        .iter()
-        .filter(|a| a.facts.satisfies(a.facts.kind, site_id, today))
-        .filter_map(|a| {
-            let f = &a.facts;
-            let expires = f.expires_on.as_ref()?.as_str();
-            let title = f.kind.title();
-            let text = match expected {
-                Some((p50, p90)) if expires <= p90.as_str() => format!(
-                    "{title} expires on {expires}, before the site is expected to be authorized \
-                     ({p50} at P50, {p90} at P90): renew it"
-                ),
-                _ if expires <= plan_end => format!(
-                    "{title} expires on {expires}, while the plan runs (all sites authorized by \
-                     {plan_end} at P90): renew it"
-                ),
-                _ => return None,
-            };
-            Some(Lapse {
-                agreement_id: a.id.clone(),
-                kind: f.kind.as_str().to_string(),
-                expires_on: expires.to_string(),
-                text,
-            })
-        })
-        .collect()
-}
-
-/// A joinder extends an executed central agreement to one more site: a short amendment the
-/// affiliate signs, days [min, most likely, max] (an estimate to tune, not a measured figure).
-const JOINDER_DAYS: [f64; 3] = [5.0, 15.0, 45.0];
-
-impl PipelineCounts {
-    fn add(&mut self, status: &str) {
-        match status {
-            "authorized" => self.authorized += 1,
-            "suspended" => self.suspended += 1,
-            _ => self.onboarding += 1,
-        }
-    }
-}
-
-/// A site's status in the pipeline — `authorized` (the gate holds), `suspended` (it held once:
-/// a verdict is recorded, and the gate no longer holds) or `onboarding` — with the day recorded
-/// for it.
-fn status_of(
-    authorized: bool,
-    recorded: Option<&SiteAuthorization>,
-) -> (&'static str, Option<String>) {
-    if authorized {
-        (
-            "authorized",
-            recorded
-                .filter(|r| r.status == AuthorizationStatus::Authorized)
-                .map(|r| r.since.as_str().to_string()),
-        )
-    } else if let Some(r) = recorded {
-        (
-            "suspended",
-            (r.status == AuthorizationStatus::Suspended).then(|| r.since.as_str().to_string()),
-        )
-    } else {
-        ("onboarding", None)
-    }
 }
 
 /// A site's name in the plan: its code when the planner can use it (readable on charts),
@@ -527,7 +438,7 @@ impl App {
 
     /// The live plan under dual-track only (the pipeline's and the lapse checks'); `None` for
     /// a health system without sites yet: it has nothing in onboarding.
-    async fn dual_track_plan(
+    pub(super) async fn dual_track_plan(
         &self,
         p: &Partnership,
         record: &GateRecord,
@@ -550,210 +461,6 @@ impl App {
             Err(AppError::Invalid(f)) if f.iter().any(|f| f.field == "sites") => Ok(None),
             Err(e) => Err(e),
         }
-    }
-
-    /// The executed agreements of a partnership that lapse too soon: before a site is expected
-    /// to be authorized for one of its programs, or while the plan still runs (the live plan's
-    /// [`Lapse`]s, with the program and site they hold back). Empty for an ended partnership.
-    pub async fn lapsing_agreements(
-        &self,
-        caller: &Caller,
-        partnership_id: &str,
-        today: Date,
-    ) -> Result<Vec<LapseAt>, AppError> {
-        let p = self.gate_partnership(caller, partnership_id).await?;
-        if p.status == PartnershipStatus::Ended {
-            return Ok(vec![]);
-        }
-        let record = self.gate_record(&p).await?;
-        // Only an executed agreement with an expiry date can lapse: without one, no plan runs
-        // (this is on every view of the partnership page).
-        if !record
-            .rule
-            .agreements
-            .iter()
-            .any(|a| a.facts.status == AgreementStatus::Executed && a.facts.expires_on.is_some())
-        {
-            return Ok(vec![]);
-        }
-        let templates = self.templates_for(&record.programs).await?;
-        let mut out = Vec::new();
-        for (program, template) in record.programs.iter().zip(&templates) {
-            let Some(plan) = self
-                .dual_track_plan(&p, &record, program, template, &today)
-                .await?
-            else {
-                continue;
-            };
-            for site in plan.sites {
-                for lapse in site.lapsing {
-                    out.push(LapseAt {
-                        program_id: program.id.clone(),
-                        program_name: program.name.clone(),
-                        site_id: site.site_id.clone(),
-                        site_code: site.site_code.clone(),
-                        lapse,
-                    });
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// A page of the organization's pipeline: every site of each active partnership on the
-    /// page (partnerships by name, `page` of them) for every program it names — status, days
-    /// in onboarding, predicted day and blockers — sorted by partnership, then program, then
-    /// status (suspended and onboarding first), then site code; with the counts by status of
-    /// every partnership's sites, not only the page's.
-    ///
-    /// Only the page's partnerships are planned. The gate of every partnership is read in the
-    /// same fixed number of queries as one page (`gate_records`) and judged by the pure rule,
-    /// so the counts are the rows' own statuses at a small cost per site.
-    pub async fn onboarding_pipeline(
-        &self,
-        caller: &Caller,
-        org_id: &str,
-        today: Date,
-        page: Page,
-    ) -> Result<Pipeline, AppError> {
-        caller.refuse_other_org(org_id, "the onboarding pipeline")?;
-        // Ended partnerships are history, and a proposal shows nothing of the partner's sites:
-        // active ones only. One that starts after the day asked about had no sites in
-        // onboarding yet.
-        let partnerships: Vec<Partnership> = self
-            .store
-            .partnerships_of_in(org_id, &[PartnershipStatus::Active.as_str()])
-            .await?
-            .into_iter()
-            .filter(|p| Date::of_micros(p.created_at) <= today)
-            .collect();
-        // Only partnerships whose gate the caller may read (every party role may).
-        for p in &partnerships {
-            self.check_gate_readable(caller, p)?;
-        }
-        let mut records = self.gate_records(&partnerships).await?;
-        // A site added since the partnership was accepted that it does not cover has not
-        // joined its onboarding (`contracting::joining`): not in the pipeline.
-        for (p, record) in partnerships.iter().zip(records.iter_mut()) {
-            let left_out: Vec<String> = self
-                .joins_of(p)
-                .await?
-                .into_iter()
-                .filter(|j| !j.joined())
-                .map(|j| j.site.id)
-                .collect();
-            record.sites.retain(|s| !left_out.contains(&s.id));
-        }
-        let mut counts = PipelineCounts::default();
-        for record in &records {
-            for program in &record.programs {
-                for site in record.sites.iter().filter(|s| s.active) {
-                    let authorized = record
-                        .rule
-                        .missing(&site.id, &program.id, &today)
-                        .is_empty();
-                    let recorded = record
-                        .recorded
-                        .iter()
-                        .find(|r| r.site_id == site.id && r.program_id == program.id);
-                    counts.add(status_of(authorized, recorded).0);
-                }
-            }
-        }
-
-        let total = partnerships.len();
-        let start = usize::try_from(page.offset)
-            .unwrap_or(usize::MAX)
-            .min(total);
-        let end = start
-            .saturating_add(usize::try_from(page.limit).unwrap_or(usize::MAX))
-            .min(total);
-        let (on_page, records) = (&partnerships[start..end], &records[start..end]);
-        let mut programs: Vec<Program> = records
-            .iter()
-            .flat_map(|r| r.programs.iter().cloned())
-            .collect();
-        programs.sort_by(|a, b| a.id.cmp(&b.id));
-        programs.dedup_by(|a, b| a.id == b.id);
-        let templates: HashMap<String, TrackTemplate> = programs
-            .iter()
-            .map(|pr| pr.id.clone())
-            .zip(self.templates_for(&programs).await?)
-            .collect();
-        let partner_of = |p: &Partnership| {
-            if p.manufacturer_id == org_id {
-                p.health_system_id.clone()
-            } else {
-                p.manufacturer_id.clone()
-            }
-        };
-        let partners: HashMap<String, String> = self
-            .store
-            .organizations_in(&on_page.iter().map(partner_of).collect::<Vec<_>>())
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-
-        let mut rows = Vec::new();
-        for (p, record) in on_page.iter().zip(records) {
-            let partner = partners.get(&partner_of(p)).cloned().unwrap_or_default();
-            for program in &record.programs {
-                let template = &templates[&program.id];
-                let Some(plan) = self
-                    .dual_track_plan(p, record, program, template, &today)
-                    .await?
-                else {
-                    continue;
-                };
-                for site in plan.sites {
-                    rows.push(PipelineRow {
-                        partnership_id: p.id.clone(),
-                        partnership_name: p.name.clone(),
-                        partnership_status: p.status,
-                        partner: partner.clone(),
-                        program_id: program.id.clone(),
-                        program_name: program.name.clone(),
-                        site,
-                    });
-                }
-            }
-        }
-        let rank = |s: &str| match s {
-            "suspended" => 0,
-            "onboarding" => 1,
-            _ => 2,
-        };
-        // Partnerships in the order paged (by name, then id), so a page holds whole groups.
-        let order: HashMap<&str, usize> = on_page
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.as_str(), i))
-            .collect();
-        rows.sort_by(|a, b| {
-            (
-                order[a.partnership_id.as_str()],
-                &a.program_name,
-                rank(a.site.status),
-                &a.site.site_code,
-            )
-                .cmp(&(
-                    order[b.partnership_id.as_str()],
-                    &b.program_name,
-                    rank(b.site.status),
-                    &b.site.site_code,
-                ))
-        });
-        Ok(Pipeline {
-            org_id: org_id.to_string(),
-            today: today.as_str().to_string(),
-            partnerships: total,
-            limit: page.limit,
-            offset: page.offset,
-            next_offset: (end < total).then_some(end as i64),
-            counts,
-            rows,
-        })
     }
 }
 
