@@ -213,7 +213,7 @@ impl App {
         kind: ResourceKind,
         what: &str,
     ) -> Result<Partnership, AppError> {
-        let p = self.partnership(caller, partnership_id).await?;
+        let p = self.partnership_row(caller, partnership_id).await?;
         let rel = self.partnership_relation(caller, &p);
         self.check(caller, action, kind, rel, what)?;
         if action != Action::Read {
@@ -233,13 +233,13 @@ impl App {
     }
 
     /// A partnership as the caller stands to it: a party, in the partnership's status.
-    pub fn partnership_relation(&self, caller: &Caller, partnership: &Partnership) -> Relation {
-        let party = Relation::Party(status_of(partnership));
+    pub fn partnership_relation(&self, caller: &Caller, partnership: &impl Parties) -> Relation {
+        let party = Relation::Party(partnership.standing());
         match &caller.principal {
             None => party,
             Some(p)
-                if p.org_id == partnership.manufacturer_id
-                    || p.org_id == partnership.health_system_id =>
+                if p.org_id == partnership.manufacturer_id()
+                    || p.org_id == partnership.health_system_id() =>
             {
                 party
             }
@@ -250,7 +250,7 @@ impl App {
     pub async fn user_relation(
         &self,
         caller: &Caller,
-        user: &cellpath_store::User,
+        user: &crate::views::User,
     ) -> Result<Relation, AppError> {
         match &caller.principal {
             Some(p) if p.user_id == user.id => Ok(Relation::SelfOwned),
@@ -302,9 +302,47 @@ impl App {
 /// ever accepted stays a proposal to the policy (it shows each side the other's name and the
 /// programs proposed, and opens nothing); the app refuses every change of an ended one.
 pub(crate) fn status_of(p: &Partnership) -> PartnershipStatus {
-    match p.status {
-        PartnershipStatus::Ended if p.accepted_at.is_none() => PartnershipStatus::Proposed,
+    standing(p.status, p.accepted_at)
+}
+
+/// A partnership's status as the policy reads it: one ended before it was ever accepted (a
+/// proposal declined or withdrawn) stays a proposal.
+fn standing(status: PartnershipStatus, accepted_at: Option<i64>) -> PartnershipStatus {
+    match status {
+        PartnershipStatus::Ended if accepted_at.is_none() => PartnershipStatus::Proposed,
         s => s,
+    }
+}
+
+/// What the policy reads of a partnership — its two parties and where it stands — from the
+/// store's row (the app's own commands) or the app's view (the web's pages).
+pub trait Parties {
+    fn manufacturer_id(&self) -> &str;
+    fn health_system_id(&self) -> &str;
+    fn standing(&self) -> PartnershipStatus;
+}
+
+impl Parties for Partnership {
+    fn manufacturer_id(&self) -> &str {
+        &self.manufacturer_id
+    }
+    fn health_system_id(&self) -> &str {
+        &self.health_system_id
+    }
+    fn standing(&self) -> PartnershipStatus {
+        status_of(self)
+    }
+}
+
+impl Parties for crate::views::Partnership {
+    fn manufacturer_id(&self) -> &str {
+        &self.manufacturer_id
+    }
+    fn health_system_id(&self) -> &str {
+        &self.health_system_id
+    }
+    fn standing(&self) -> PartnershipStatus {
+        standing(self.status, self.accepted_at)
     }
 }
 

@@ -3,6 +3,7 @@
 //! published version never does (the app refuses, and the projection refuses again).
 
 use crate::records::expect_version;
+use crate::views;
 use crate::write::Write;
 use crate::{App, AppError, Caller, FieldError, Idem, Outcome};
 use cellpath_domain::OrgKind;
@@ -46,19 +47,36 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 }
 
 /// The program facts a map is checked against, from the stored row.
-pub fn map_context(program: &Program) -> Result<MapContext, AppError> {
-    let units: Vec<ProductUnit> =
-        serde_json::from_value(program.units.clone()).map_err(internal)?;
+pub(crate) fn map_context(program: &Program) -> Result<MapContext, AppError> {
+    context_of(&program.units, program.requires_dual_verification)
+}
+
+fn context_of(units: &Value, requires_dual_verification: bool) -> Result<MapContext, AppError> {
+    let units: Vec<ProductUnit> = serde_json::from_value(units.clone()).map_err(internal)?;
     Ok(MapContext {
         units,
-        requires_dual_verification: program.requires_dual_verification,
+        requires_dual_verification,
     })
 }
 
-/// A stored map version, validated again (it was valid when stored; its program may not be).
-pub fn valid_map(program: &Program, version: &MapVersion) -> Result<ValidMap, AppError> {
-    let map: ProcessMap = serde_json::from_value(version.map.clone()).map_err(internal)?;
-    validate(&map, &map_context(program)?).map_err(map_errors)
+fn checked_map(map: &Value, ctx: &MapContext) -> Result<ValidMap, AppError> {
+    let map: ProcessMap = serde_json::from_value(map.clone()).map_err(internal)?;
+    validate(&map, ctx).map_err(map_errors)
+}
+
+/// A map version as the app answers it, validated again (it was valid when stored; its
+/// program may not be).
+pub fn valid_map(
+    program: &views::Program,
+    version: &views::MapVersion,
+) -> Result<ValidMap, AppError> {
+    let ctx = context_of(&program.units, program.requires_dual_verification)?;
+    checked_map(&version.map, &ctx)
+}
+
+/// A stored map version, validated again (the app's own commands work from the rows).
+pub(crate) fn valid_row_map(program: &Program, version: &MapVersion) -> Result<ValidMap, AppError> {
+    checked_map(&version.map, &map_context(program)?)
 }
 
 /// A program's facts as its events record them.
@@ -139,7 +157,7 @@ impl App {
         org_id: &str,
         facts: ProgramFacts,
         idem: Option<Idem>,
-    ) -> Result<Outcome<Program>, AppError> {
+    ) -> Result<Outcome<views::Program>, AppError> {
         let org = self.organization(caller, org_id).await?;
         let rel = self.org_relation(caller, org_id).await?;
         self.check(
@@ -187,19 +205,30 @@ impl App {
             .created(),
         )
         .await
+        .map(|o| o.map(Into::into))
     }
 
-    pub async fn program(&self, caller: &Caller, id: &str) -> Result<Program, AppError> {
-        Ok(self.program_checked(caller, id, Action::Read).await?.0)
+    pub async fn program(&self, caller: &Caller, id: &str) -> Result<views::Program, AppError> {
+        Ok(self
+            .program_checked(caller, id, Action::Read)
+            .await?
+            .0
+            .into())
     }
 
     /// The caller's programs: a manufacturer's own, or a health system's partners'.
-    pub async fn programs(&self, caller: &Caller, page: Page) -> Result<Vec<Program>, AppError> {
+    pub async fn programs(
+        &self,
+        caller: &Caller,
+        page: Page,
+    ) -> Result<Vec<views::Program>, AppError> {
         match &caller.principal {
             Some(p) if p.org_kind == OrgKind::Manufacturer => {
-                Ok(self.store.programs_of(&p.org_id, page).await?)
+                Ok(views::all(self.store.programs_of(&p.org_id, page).await?))
             }
-            Some(p) => Ok(self.store.programs_of_partners(&p.org_id, page).await?),
+            Some(p) => Ok(views::all(
+                self.store.programs_of_partners(&p.org_id, page).await?,
+            )),
             None => Err(AppError::invalid("org", "name the organization")),
         }
     }
@@ -209,7 +238,7 @@ impl App {
         caller: &Caller,
         org_id: &str,
         page: Page,
-    ) -> Result<Vec<Program>, AppError> {
+    ) -> Result<Vec<views::Program>, AppError> {
         let rel = self.org_relation(caller, org_id).await?;
         self.check(
             caller,
@@ -218,7 +247,7 @@ impl App {
             rel,
             &format!("programs of {org_id}"),
         )?;
-        Ok(self.store.programs_of(org_id, page).await?)
+        Ok(views::all(self.store.programs_of(org_id, page).await?))
     }
 
     /// Replace a program's facts. A change that would make one of its map versions invalid
@@ -230,7 +259,7 @@ impl App {
         expected_version: i64,
         facts: ProgramFacts,
         idem: Option<Idem>,
-    ) -> Result<Outcome<Program>, AppError> {
+    ) -> Result<Outcome<views::Program>, AppError> {
         let (current, _) = self.program_checked(caller, id, Action::Update).await?;
         let checked = facts.check().map_err(invalid)?;
         expect_version(
@@ -280,7 +309,7 @@ impl App {
             Some(new.requires_dual_verification),
         );
         if diff.is_empty() {
-            return Ok(Outcome::Fresh(current));
+            return Ok(Outcome::Fresh(current.into()));
         }
         let next = Program {
             version: current.version + 1,
@@ -296,6 +325,7 @@ impl App {
             }),
         )
         .await
+        .map(|o| o.map(Into::into))
     }
 
     /// A new draft version of a program's map, numbered after the last one.
@@ -305,7 +335,7 @@ impl App {
         program_id: &str,
         map: ProcessMap,
         idem: Option<Idem>,
-    ) -> Result<Outcome<MapVersion>, AppError> {
+    ) -> Result<Outcome<views::MapVersion>, AppError> {
         let (program, _) = self
             .program_checked(caller, program_id, Action::Update)
             .await?;
@@ -351,9 +381,20 @@ impl App {
             .created(),
         )
         .await
+        .map(|o| o.map(Into::into))
     }
 
+    /// A map version and its program, if the caller may read the program.
     pub async fn map_version(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<(views::MapVersion, views::Program), AppError> {
+        let (version, program) = self.map_version_row(caller, id).await?;
+        Ok((version.into(), program.into()))
+    }
+
+    async fn map_version_row(
         &self,
         caller: &Caller,
         id: &str,
@@ -365,19 +406,19 @@ impl App {
             .await?
             .ok_or_else(|| AppError::not_found(&what))?;
         let program = self
-            .program(caller, &version.program_id)
+            .program_checked(caller, &version.program_id, Action::Read)
             .await
             .map_err(|_| AppError::not_found(&what))?;
-        Ok((version, program))
+        Ok((version, program.0))
     }
 
     pub async fn map_versions(
         &self,
         caller: &Caller,
         program_id: &str,
-    ) -> Result<Vec<MapVersion>, AppError> {
+    ) -> Result<Vec<views::MapVersion>, AppError> {
         let program = self.program(caller, program_id).await?;
-        Ok(self.store.map_versions_of(&program.id).await?)
+        Ok(views::all(self.store.map_versions_of(&program.id).await?))
     }
 
     /// The newest published version of a program's map, if any.
@@ -385,7 +426,7 @@ impl App {
         &self,
         caller: &Caller,
         program_id: &str,
-    ) -> Result<Option<MapVersion>, AppError> {
+    ) -> Result<Option<views::MapVersion>, AppError> {
         Ok(self
             .map_versions(caller, program_id)
             .await?
@@ -399,7 +440,7 @@ impl App {
         id: &str,
         expected_version: i64,
     ) -> Result<(MapVersion, Program), AppError> {
-        let (version, program) = self.map_version(caller, id).await?;
+        let (version, program) = self.map_version_row(caller, id).await?;
         self.program_checked(caller, &program.id, Action::Update)
             .await?;
         if version.status == MapVersionStatus::Published {
@@ -427,12 +468,12 @@ impl App {
         expected_version: i64,
         map: ProcessMap,
         idem: Option<Idem>,
-    ) -> Result<Outcome<MapVersion>, AppError> {
+    ) -> Result<Outcome<views::MapVersion>, AppError> {
         let (current, program) = self.draft_for_change(caller, id, expected_version).await?;
         let valid = validate(&map, &map_context(&program)?).map_err(map_errors)?;
         let map_json = serde_json::to_value(valid.as_map()).map_err(internal)?;
         if map_json == current.map {
-            return Ok(Outcome::Fresh(current));
+            return Ok(Outcome::Fresh(current.into()));
         }
         let next = MapVersion {
             content_hash: content_hash(&map_json)?,
@@ -464,6 +505,7 @@ impl App {
             }),
         )
         .await
+        .map(|o| o.map(Into::into))
     }
 
     /// Publish a draft: from now on it never changes.
@@ -473,9 +515,9 @@ impl App {
         id: &str,
         expected_version: i64,
         idem: Option<Idem>,
-    ) -> Result<Outcome<MapVersion>, AppError> {
+    ) -> Result<Outcome<views::MapVersion>, AppError> {
         let (current, program) = self.draft_for_change(caller, id, expected_version).await?;
-        valid_map(&program, &current)?;
+        valid_row_map(&program, &current)?;
         let now = self.now();
         let next = MapVersion {
             status: MapVersionStatus::Published,
@@ -506,5 +548,6 @@ impl App {
             }),
         )
         .await
+        .map(|o| o.map(Into::into))
     }
 }

@@ -3,6 +3,7 @@
 //! requirement, and closing a gap — only with evidence and an e-signature, in one command.
 
 use crate::records::expect_version;
+use crate::views::{Gap, SiteVisit};
 use crate::write::Write;
 use crate::{App, AppError, Caller, FieldError, Fields, Idem, Outcome};
 use cellpath_domain::events::programs::{ProgramChanges, ProgramUpdated};
@@ -16,7 +17,7 @@ use cellpath_domain::readiness::{
 };
 use cellpath_domain::{Date, FacilityKind, Name, Notes, Role};
 use cellpath_ledger::Meaning;
-use cellpath_store::{Gap, Program, SiteVisit};
+use cellpath_store::Program;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -80,8 +81,10 @@ impl App {
         expected_version: i64,
         requirements: Vec<Requirement>,
         idem: Option<Idem>,
-    ) -> Result<Outcome<Program>, AppError> {
-        let program = self.program(caller, program_id).await?;
+    ) -> Result<Outcome<crate::views::Program>, AppError> {
+        let (program, _) = self
+            .program_checked(caller, program_id, Action::Read)
+            .await?;
         let rel = self.org_relation(caller, &program.org_id).await?;
         self.check(
             caller,
@@ -108,7 +111,7 @@ impl App {
         )?;
         let new = serde_json::to_value(&requirements).map_err(internal)?;
         if new == program.requirements {
-            return Ok(Outcome::Fresh(program));
+            return Ok(Outcome::Fresh(program.into()));
         }
         let next = Program {
             requirements: new.clone(),
@@ -138,6 +141,7 @@ impl App {
             }),
         )
         .await
+        .map(|o| o.map(Into::into))
     }
 
     pub async fn record_visit(
@@ -294,6 +298,7 @@ impl App {
             .await?
             .into_iter()
             .filter(|v| v.partnership_id == p.id)
+            .map(SiteVisit::from)
             .collect())
     }
 
@@ -358,6 +363,7 @@ impl App {
             .await?
             .into_iter()
             .filter(|g| g.program_id == program_id && g.partnership_id == p.id)
+            .map(Gap::from)
             .collect();
         let open_blocking = gaps
             .iter()
@@ -369,7 +375,7 @@ impl App {
             percent: readiness_percent(&findings),
             findings,
             open_blocking,
-            gaps: gaps.into_iter().map(Into::into).collect(),
+            gaps,
             visits: visits.len(),
         })
     }
@@ -496,6 +502,7 @@ impl App {
                 self.store
                     .gap(&g.id)
                     .await?
+                    .map(Gap::from)
                     .ok_or_else(|| AppError::Internal("gap not stored".into()))?,
             );
         }
@@ -518,9 +525,10 @@ impl App {
             .store
             .gap(gap_id)
             .await?
+            .map(Gap::from)
             .ok_or_else(|| AppError::not_found(&what))?;
         let p = self
-            .partnership(caller, &gap.partnership_id)
+            .partnership_row(caller, &gap.partnership_id)
             .await
             .map_err(|_| AppError::not_found(&what))?;
         let rel = self.partnership_relation(caller, &p);
@@ -577,7 +585,7 @@ impl App {
         caller: &Caller,
         partnership_id: &str,
         site_id: &str,
-    ) -> Result<Vec<crate::views::readiness::Gap>, AppError> {
+    ) -> Result<Vec<Gap>, AppError> {
         let p = self
             .readiness_partnership(caller, partnership_id, Action::Read)
             .await?;
@@ -587,7 +595,7 @@ impl App {
             .await?
             .into_iter()
             .filter(|g| g.partnership_id == p.id)
-            .map(Into::into)
+            .map(Gap::from)
             .collect())
     }
 }

@@ -3,8 +3,10 @@
 //! controlled steps, which the manufacturer accepts or rejects with a reason. Both sides sign
 //! the version's content hash; a version signed by both never changes (start the next one).
 
-use crate::programs::{map_context, valid_map};
+use crate::programs::{map_context, valid_row_map};
 use crate::records::expect_version;
+use crate::views::audit::Signature;
+use crate::views::{MapProposal, SiteMapVersion};
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::PartnershipStatus;
@@ -18,7 +20,7 @@ use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::process_map::{ScanBurden, Step, ValidMap, scan_burden};
 use cellpath_domain::refinement::{SiteMapStatus, SiteRefinement, check_proposal, effective_map};
 use cellpath_ledger::{Meaning, Signed};
-use cellpath_store::{MapProposal, Partnership, Program, SignatureRow, SiteMapVersion};
+use cellpath_store::{Partnership, Program};
 use serde::Serialize;
 
 /// Record kind named by signatures on a site map version.
@@ -44,7 +46,7 @@ pub struct SiteMapView {
     /// refines.
     pub content_hash: String,
     #[schema(schema_with = signatures)]
-    pub signatures: Vec<SignatureRow>,
+    pub signatures: Vec<Signature>,
     pub signed_by_health_system: bool,
     pub signed_by_manufacturer: bool,
     #[schema(schema_with = crate::views::schema::vocabulary::<SiteMapStatus>)]
@@ -175,7 +177,7 @@ impl App {
             .map_version(&v.base_map_version_id)
             .await?
             .ok_or_else(|| AppError::not_found("map version"))?;
-        let valid = valid_map(&program, &base)?;
+        let valid = valid_row_map(&program, &base)?;
         Ok((program, valid))
     }
 
@@ -201,6 +203,7 @@ impl App {
             .store
             .site_map_version(id)
             .await?
+            .map(SiteMapVersion::from)
             .ok_or_else(|| AppError::not_found(&what))?;
         let partnership = self
             .partnership_for(
@@ -211,7 +214,7 @@ impl App {
             )
             .await
             .map_err(|_| AppError::not_found(&what))?;
-        let proposals = self.store.map_proposals_of(id).await?;
+        let proposals = crate::views::all(self.store.map_proposals_of(id).await?);
         let (program, refinement, effective) = self.effective_site_map(&version).await?;
         let ctx = map_context(&program)?;
         let content = SiteMapContent {
@@ -229,6 +232,7 @@ impl App {
             .store
             .signatures_on_in(&partnership.id, &content_hash)
             .await?;
+        let signatures: Vec<Signature> = crate::views::all(signatures);
         let mut by = (false, false);
         for s in &signatures {
             if let Some(u) = self.store.user(&s.signer_user_id).await? {
@@ -263,7 +267,9 @@ impl App {
         let p = self
             .partnership_for(caller, partnership_id, ResourceKind::SiteMap, Action::Read)
             .await?;
-        Ok(self.store.site_map_versions_of_partnership(&p.id).await?)
+        Ok(crate::views::all(
+            self.store.site_map_versions_of_partnership(&p.id).await?,
+        ))
     }
 
     /// Start a site's version of a program's newest published map, copying the site's work
@@ -333,7 +339,7 @@ impl App {
         let parsed: SiteRefinement =
             serde_json::from_value(refinement.clone()).map_err(internal)?;
         effective_map(
-            &valid_map(&program, &base)?,
+            &valid_row_map(&program, &base)?,
             &parsed,
             &[],
             &map_context(&program)?,
@@ -547,6 +553,7 @@ impl App {
             .store
             .map_proposal(proposal_id)
             .await?
+            .map(MapProposal::from)
             .ok_or_else(|| AppError::not_found(&what))?;
         let view = self
             .site_map(caller, &proposal.site_map_version_id)
@@ -638,10 +645,10 @@ impl App {
         meaning: Meaning,
         password: &str,
         idem: Option<Idem>,
-    ) -> Result<Outcome<SignatureRow>, AppError> {
+    ) -> Result<Outcome<Signature>, AppError> {
         let view = self.site_map(caller, id).await?;
         let p = self
-            .partnership(caller, &view.version.partnership_id)
+            .partnership_row(caller, &view.version.partnership_id)
             .await?;
         refuse_if_ended(&p)?;
         let side = self
@@ -700,5 +707,6 @@ impl App {
             vec![self.review_gate(&p.id)],
         )
         .await
+        .map(|o| o.map(Into::into))
     }
 }

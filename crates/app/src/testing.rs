@@ -157,7 +157,8 @@ impl App {
             .await?
             .ok_or_else(|| AppError::not_found("the case's partnership"))?;
         let all = cellpath_store::Page::all();
-        let mut site_staff = self.store.users_of(&pship.health_system_id, all).await?;
+        let mut site_staff: Vec<crate::views::User> =
+            crate::views::all(self.store.users_of(&pship.health_system_id, all).await?);
         let makers = self.store.users_of(&pship.manufacturer_id, all).await?;
         let system =
             |id: String| async move { self.caller_for_user(&id, crate::access::Via::System).await };

@@ -1,9 +1,11 @@
-//! The records as the app answers them: what the API, the web pages and the CLI name. Most are
-//! still the store's rows (typed: enums, `Date`, `Option`), re-exported here; a capability whose
-//! API answers have their own view types (serialized byte for byte as the rows were, with their
-//! OpenAPI schemas derived) has a module here: [`audit`], [`consent`], [`directory`], [`tokens`],
-//! [`programs`], [`site_maps`], [`readiness`], [`contracting`]. [`schema`] holds the schemas a
-//! derive cannot infer (vocabularies, checked text, the domain's JSON facts) (issue 9, point 6).
+//! The records as the app answers them: what the API, the web pages and the CLI name. Each
+//! capability's answers have their own view types (typed: enums, `Date`, `Option`; serialized
+//! byte for byte as the rows were, with their OpenAPI schemas derived): [`audit`], [`consent`],
+//! [`directory`], [`tokens`], [`programs`], [`site_maps`], [`readiness`], [`contracting`]. The
+//! app's queries and commands return them, converting at the boundary; the rows stay inside the
+//! app. Still re-exported as the store's rows: agreements, deliverables and verdicts
+//! (contracting), signatures, API tokens and jobs. [`schema`] holds the schemas a derive cannot
+//! infer (vocabularies, checked text, the domain's JSON facts) (issue 9, points 2 and 6).
 
 pub mod audit;
 pub mod bookings;
@@ -19,11 +21,21 @@ pub mod schema;
 pub mod site_maps;
 pub mod tokens;
 
+pub use cellpath_store::Page;
+pub use directory::{Facility, Organization, Partnership, Site, User};
+pub use programs::{MapVersion, Program};
+pub use readiness::SiteVisit;
+pub use site_maps::{MapProposal, SiteMapVersion};
+// Still the store's rows (contracting, signatures, tokens, jobs: see issue 9, point 6).
 pub use cellpath_store::{
-    Agreement, ApiToken, AttemptOutcome, DeliverableRecord, Facility, JobAttempt, JobCounts,
-    JobStatus, MapProposal, MapVersion, Organization, Page, Partnership, Program, SignatureRow,
-    Site, SiteAuthorization, SiteMapVersion, SiteVisit, User,
+    Agreement, ApiToken, AttemptOutcome, DeliverableRecord, JobAttempt, JobCounts, JobStatus,
+    SignatureRow, SiteAuthorization,
 };
+
+/// Rows made into their views (the app's answers are views, never the store's rows).
+pub(crate) fn all<R, V: From<R>>(rows: Vec<R>) -> Vec<V> {
+    rows.into_iter().map(V::from).collect()
+}
 
 /// `None` as `""`: how these fields have always answered "none" (the rows write it so).
 pub(crate) use cellpath_store::empty_if_none;

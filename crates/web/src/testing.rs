@@ -70,6 +70,7 @@ impl Demo {
             .await
             .expect("query")
             .expect("a seeded organization")
+            .into()
     }
 
     pub async fn site(&self, code: &str) -> Site {
@@ -87,7 +88,7 @@ impl Demo {
                 .await
                 .expect("query");
             if let Some(s) = sites.into_iter().find(|s| s.code == code) {
-                return s;
+                return s.into();
             }
         }
         panic!("no seeded site {code}")
@@ -103,6 +104,7 @@ impl Demo {
             .into_iter()
             .find(|p| p.name == name)
             .expect("a seeded program")
+            .into()
     }
 
     /// The partnership of a manufacturer and a health system.
@@ -116,6 +118,7 @@ impl Demo {
             .into_iter()
             .find(|p| p.manufacturer_id == m.id)
             .expect("a seeded partnership")
+            .into()
     }
 }
 

@@ -136,7 +136,7 @@ impl App {
             .ok_or_else(|| {
                 AppError::not_found(format!("site map version {site_map_version_id}"))
             })?;
-        let (_, refinement, map) = self.effective_site_map(&version).await?;
+        let (_, refinement, map) = self.effective_site_map(&version.into()).await?;
         let map = Arc::new(CaseMap::refined(map, &refinement));
         self.case_maps
             .write()

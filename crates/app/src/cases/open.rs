@@ -153,7 +153,7 @@ impl App {
         input: NewCase,
         idem: Option<Idem>,
     ) -> Result<Outcome<CaseOpenedView>, AppError> {
-        let p = self.partnership(caller, &input.partnership_id).await?;
+        let p = self.partnership_row(caller, &input.partnership_id).await?;
         let rel = self.case_relation(caller, &p);
         self.check(
             caller,

@@ -421,7 +421,7 @@ impl App {
         partnership_id: &str,
         page: Page,
     ) -> Result<Vec<CaseListItem>, AppError> {
-        let p = self.partnership(caller, partnership_id).await?;
+        let p = self.partnership_row(caller, partnership_id).await?;
         let rel = self.case_relation(caller, &p);
         self.patient_view(caller, rel, &format!("the cases of partnership {}", p.id))?;
         let mut out = Vec::new();

@@ -110,7 +110,7 @@ impl App {
             .await?
             .ok_or_else(|| AppError::not_found(&what))?;
         let p = self
-            .partnership(caller, &a.partnership_id)
+            .partnership_row(caller, &a.partnership_id)
             .await
             .map_err(|_| AppError::not_found(&what))?;
         let rel = self.partnership_relation(caller, &p);

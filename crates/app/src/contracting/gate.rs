@@ -110,7 +110,7 @@ impl App {
         caller: &Caller,
         partnership_id: &str,
     ) -> Result<Partnership, AppError> {
-        let p = self.partnership(caller, partnership_id).await?;
+        let p = self.partnership_row(caller, partnership_id).await?;
         self.check_gate_readable(caller, &p)?;
         Ok(p)
     }

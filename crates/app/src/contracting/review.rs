@@ -60,7 +60,7 @@ impl App {
         // Who may change agreements may ask for it (the policy's `contract update`); after
         // every command that may move the gate the app runs it itself, as the system. An
         // ended partnership is reviewed too: ending it suspends what it authorized.
-        let p = self.partnership(caller, partnership_id).await?;
+        let p = self.partnership_row(caller, partnership_id).await?;
         let rel = self.partnership_relation(caller, &p);
         self.check(caller, Action::Update, ResourceKind::Contract, rel, &what)?;
         let record = self.gate_record(&p).await?;

@@ -2,13 +2,13 @@
 //! system. One facility may serve several of its sites (a shared cell lab).
 
 use super::expect_version;
+use crate::views::{Facility, Page};
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::events::Diff;
 use cellpath_domain::events::directory::{FacilityChanges, FacilityCreated, FacilityFields};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{FacilityKind, Name, OrgKind, PartnershipStatus};
-use cellpath_store::{Facility, Page};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -127,6 +127,7 @@ impl App {
             .store
             .facility(id)
             .await?
+            .map(Facility::from)
             .ok_or_else(|| AppError::not_found(&what))?;
         let rel = self
             .owned_relation(caller, &facility.org_id, Some(facility.created_at))
@@ -149,14 +150,14 @@ impl App {
             rel,
             &format!("organization {org_id}"),
         )?;
-        Ok(match caller.org_id() {
+        Ok(crate::views::all(match caller.org_id() {
             Some(viewer) => {
                 self.store
                     .facilities_of_seen_by(org_id, viewer, page)
                     .await?
             }
             None => self.store.facilities_of(org_id, page).await?,
-        })
+        }))
     }
 
     pub async fn facilities_of_site(
@@ -165,14 +166,14 @@ impl App {
         site_id: &str,
     ) -> Result<Vec<Facility>, AppError> {
         let site = self.site(caller, site_id).await?;
-        Ok(match caller.org_id() {
+        Ok(crate::views::all(match caller.org_id() {
             Some(viewer) => {
                 self.store
                     .facilities_of_site_seen_by(&site.id, viewer)
                     .await?
             }
             None => self.store.facilities_of_site(&site.id).await?,
-        })
+        }))
     }
 
     pub async fn update_facility(

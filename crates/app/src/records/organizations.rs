@@ -2,6 +2,7 @@
 //! Tenants do not create organizations; the operator does (`cellpath org create`).
 
 use super::expect_version;
+use crate::views::{Organization, Page};
 use crate::write::Write;
 use crate::zone::Zone;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
@@ -11,7 +12,7 @@ use cellpath_domain::events::directory::{
 };
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{Name, OrgKind};
-use cellpath_store::{LedgerKind, Organization, Page};
+use cellpath_store::LedgerKind;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -91,6 +92,7 @@ impl App {
             .store
             .organization(id)
             .await?
+            .map(Organization::from)
             .ok_or_else(|| AppError::not_found(&what))?;
         let rel = self.org_relation(caller, &org.id).await?;
         self.check(caller, Action::Read, ResourceKind::Organization, rel, &what)?;
@@ -103,10 +105,10 @@ impl App {
         caller: &Caller,
         page: Page,
     ) -> Result<Vec<Organization>, AppError> {
-        Ok(match caller.org_id() {
+        Ok(crate::views::all(match caller.org_id() {
             Some(org) => self.store.organizations_visible_to(org, page).await?,
             None => self.store.organizations(page).await?,
-        })
+        }))
     }
 
     /// The directory of health systems a manufacturer may propose a partnership to: their
@@ -131,6 +133,7 @@ impl App {
             .await?
             .into_iter()
             .filter(|o| o.kind == OrgKind::HealthSystem)
+            .map(Organization::from)
             .collect())
     }
 

@@ -15,6 +15,9 @@ use cellpath_domain::events::partnerships::PartnershipDeclined;
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::{Name, Notes, OrgKind, PartnershipStatus};
 use cellpath_store::{LedgerKind, Page, Partnership};
+
+/// What the app answers (rows stay inside).
+use crate::views;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -57,7 +60,7 @@ pub struct PartnershipDecline {
 /// central agreements that name their sites.
 #[derive(Debug, Clone)]
 pub struct SiteJoin {
-    pub site: cellpath_store::Site,
+    pub site: views::Site,
     pub joining: Joining,
 }
 
@@ -101,7 +104,7 @@ impl App {
             .into_iter()
             .map(|site| SiteJoin {
                 joining: joining(&site.id, site.created_at, accepted_at, &central),
-                site,
+                site: site.into(),
             })
             .filter(|j| j.joining != Joining::FromTheStart)
             .collect())
@@ -116,7 +119,7 @@ impl App {
     ) -> Result<Vec<SiteJoin>, AppError> {
         // Reading the partnership's sites checks the caller may (none of a proposal).
         self.partnership_sites(caller, partnership_id).await?;
-        let p = self.partnership(caller, partnership_id).await?;
+        let p = self.partnership_row(caller, partnership_id).await?;
         self.joins_of(&p).await
     }
 
@@ -170,9 +173,9 @@ impl App {
         &self,
         caller: &Caller,
         partnership_id: &str,
-    ) -> Result<Vec<cellpath_store::Program>, AppError> {
-        let p = self.partnership(caller, partnership_id).await?;
-        self.programs_in(&p).await
+    ) -> Result<Vec<views::Program>, AppError> {
+        let p = self.partnership_row(caller, partnership_id).await?;
+        Ok(views::all(self.programs_in(&p).await?))
     }
 
     /// The sites of the health system the partnership opens, for either side: all of them
@@ -182,7 +185,7 @@ impl App {
         &self,
         caller: &Caller,
         partnership_id: &str,
-    ) -> Result<Vec<cellpath_store::Site>, AppError> {
+    ) -> Result<Vec<views::Site>, AppError> {
         let p = self
             .party_partnership(
                 caller,
@@ -192,7 +195,7 @@ impl App {
                 &format!("the sites of partnership {partnership_id}"),
             )
             .await?;
-        Ok(self.store.sites_of_partnership(&p.id).await?)
+        Ok(views::all(self.store.sites_of_partnership(&p.id).await?))
     }
 
     pub async fn create_partnership(
@@ -200,7 +203,7 @@ impl App {
         caller: &Caller,
         input: PartnershipInput,
         idem: Option<Idem>,
-    ) -> Result<Outcome<Partnership>, AppError> {
+    ) -> Result<Outcome<views::Partnership>, AppError> {
         // Who may propose comes first: a health system's user is refused (403) whatever the
         // body says.
         self.check(
@@ -288,9 +291,24 @@ impl App {
             .created(),
         )
         .await
+        .map(|o| o.map(Into::into))
     }
 
-    pub async fn partnership(&self, caller: &Caller, id: &str) -> Result<Partnership, AppError> {
+    pub async fn partnership(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<views::Partnership, AppError> {
+        Ok(self.partnership_row(caller, id).await?.into())
+    }
+
+    /// The partnership's row, if the caller may read it (the app's own commands and queries
+    /// work from it).
+    pub(crate) async fn partnership_row(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<Partnership, AppError> {
         let what = format!("partnership {id}");
         let p = self
             .store
@@ -308,9 +326,9 @@ impl App {
         caller: &Caller,
         org_id: &str,
         page: Page,
-    ) -> Result<Vec<Partnership>, AppError> {
+    ) -> Result<Vec<views::Partnership>, AppError> {
         caller.refuse_other_org(org_id, "partnerships")?;
-        Ok(self.store.partnerships_of(org_id, page).await?)
+        Ok(views::all(self.store.partnerships_of(org_id, page).await?))
     }
 
     /// A partnership the caller may change, and how to name it: the policy refuses a person;
@@ -321,7 +339,7 @@ impl App {
         caller: &Caller,
         id: &str,
     ) -> Result<(Partnership, String), AppError> {
-        let current = self.partnership(caller, id).await?;
+        let current = self.partnership_row(caller, id).await?;
         let what = format!("partnership {}", current.name);
         let rel = self.partnership_relation(caller, &current);
         self.check(
@@ -342,7 +360,7 @@ impl App {
         expected_version: i64,
         patch: PartnershipPatch,
         idem: Option<Idem>,
-    ) -> Result<Outcome<Partnership>, AppError> {
+    ) -> Result<Outcome<views::Partnership>, AppError> {
         let (current, what) = self.partnership_to_change(caller, id).await?;
         let mut f = Fields::default();
         let name = patch
@@ -408,7 +426,7 @@ impl App {
         diff.field(|c| &mut c.programs, current.programs.clone(), programs);
         diff.field(|c| &mut c.status, current_status, status);
         if diff.is_empty() {
-            return Ok(Outcome::Fresh(current));
+            return Ok(Outcome::Fresh(current.into()));
         }
         let new = diff.new.clone();
         // Accepted, ended, or programs added or taken off: the gate may have moved.
@@ -434,7 +452,7 @@ impl App {
                 .enqueue_all(moves_gate.then(|| self.review_gate(&current.id))),
             )
             .await?;
-        Ok(out)
+        Ok(out.map(Into::into))
     }
 
     /// The health system declines a proposal: the partnership ends as a proposal, with who
@@ -447,7 +465,7 @@ impl App {
         expected_version: i64,
         input: PartnershipDecline,
         idem: Option<Idem>,
-    ) -> Result<Outcome<Partnership>, AppError> {
+    ) -> Result<Outcome<views::Partnership>, AppError> {
         let (current, what) = self.partnership_to_change(caller, id).await?;
         if caller
             .org_id()
@@ -502,5 +520,6 @@ impl App {
             }),
         )
         .await
+        .map(|o| o.map(Into::into))
     }
 }

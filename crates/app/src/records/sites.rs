@@ -1,13 +1,13 @@
 //! Sites: the treatment locations of a health system, on its ledger.
 
 use super::expect_version;
+use crate::views::{Page, Site};
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::events::Diff;
 use cellpath_domain::events::directory::{SiteChanges, SiteCreated, SiteFields};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::{Code, Name, OrgKind};
-use cellpath_store::{Page, Site};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -112,6 +112,7 @@ impl App {
             .store
             .site(id)
             .await?
+            .map(Site::from)
             .ok_or_else(|| AppError::not_found(&what))?;
         let rel = self
             .owned_relation(caller, &site.org_id, Some(site.created_at))
@@ -134,10 +135,10 @@ impl App {
             rel,
             &format!("organization {org_id}"),
         )?;
-        Ok(match caller.org_id() {
+        Ok(crate::views::all(match caller.org_id() {
             Some(viewer) => self.store.sites_of_seen_by(org_id, viewer, page).await?,
             None => self.store.sites_of(org_id, page).await?,
-        })
+        }))
     }
 
     pub async fn update_site(

@@ -3,13 +3,14 @@
 
 use super::expect_version;
 use crate::access::Via;
+use crate::views::{Page, User};
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::events::Diff;
 use cellpath_domain::events::directory::{PasswordChanged, UserChanges, UserCreated, UserFields};
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::{Email, Name, Password, Role};
-use cellpath_store::{Operational, Page, User};
+use cellpath_store::Operational;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -125,10 +126,12 @@ impl App {
     async fn readable_user(
         &self,
         caller: &Caller,
-        found: Option<User>,
+        found: Option<cellpath_store::User>,
         what: String,
     ) -> Result<User, AppError> {
-        let user = found.ok_or_else(|| AppError::not_found(&what))?;
+        let user = found
+            .map(User::from)
+            .ok_or_else(|| AppError::not_found(&what))?;
         let rel = self.user_relation(caller, &user).await?;
         self.check(caller, Action::Read, ResourceKind::User, rel, &what)?;
         Ok(user)
@@ -148,10 +151,10 @@ impl App {
             rel,
             &format!("organization {org_id}"),
         )?;
-        Ok(match caller.org_id() {
+        Ok(crate::views::all(match caller.org_id() {
             Some(viewer) => self.store.users_of_seen_by(org_id, viewer, page).await?,
             None => self.store.users_of(org_id, page).await?,
-        })
+        }))
     }
 
     pub async fn update_user(

@@ -169,6 +169,13 @@ pub struct Partnership {
     pub decline_reason: Option<String>,
 }
 
+impl Partnership {
+    /// Declined by the health system as a proposal (its status is then `ended`).
+    pub fn declined(&self) -> bool {
+        self.declined_by.is_some()
+    }
+}
+
 impl From<rows::Partnership> for Partnership {
     fn from(r: rows::Partnership) -> Self {
         Partnership {

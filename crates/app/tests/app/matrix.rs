@@ -587,7 +587,12 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                                 "partner" => {
                                     app.store().program(&vantacel.id).await.unwrap().unwrap()
                                 }
-                                _ => orchid_program.clone(),
+                                _ => app
+                                    .store()
+                                    .program(&orchid_program.id)
+                                    .await
+                                    .unwrap()
+                                    .unwrap(),
                             };
                             match action {
                                 "read" => app.program(&me, &program.id).await.map(drop),

@@ -87,7 +87,7 @@ pub async fn patch_user(
     by: &Caller,
     email: &str,
     patch: cellpath_app::records::users::UserPatch,
-) -> Result<cellpath_store::User, AppError> {
+) -> Result<cellpath_app::views::User, AppError> {
     let user = demo_user(app, email).await;
     app.update_user(by, &user.id, user.version, patch, None)
         .await?

@@ -1,8 +1,7 @@
 //! Programs and their process map versions over the API.
 
 use super::extract::{
-    ApiCaller, Command, List, NoQuery, PageParams, Paged, answer, own_org, page, paged, views,
-    with_etag,
+    ApiCaller, Command, List, NoQuery, PageParams, Paged, answer, own_org, page, paged, with_etag,
 };
 use crate::AppState;
 use crate::problem::ApiError;
@@ -31,10 +30,7 @@ pub async fn list(
     q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
-    Ok(paged(
-        views::<_, Program>(s.app.programs(&c, page).await?),
-        page,
-    ))
+    Ok(paged(s.app.programs(&c, page).await?, page))
 }
 
 /// Create a program of the caller's manufacturer
@@ -51,9 +47,7 @@ pub async fn create(State(s): State<AppState>, cmd: Command) -> Result<Response,
     let idem = cmd.idem.clone();
     let org = own_org(c);
     let out = s.app.create_program(c, &org, facts, idem).await?;
-    Ok(answer(out.map(Program::from), StatusCode::CREATED, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
 /// One program
@@ -69,7 +63,7 @@ pub async fn get(
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = Program::from(s.app.program(&c, &id).await?);
+    let v = s.app.program(&c, &id).await?;
     Ok(with_etag(StatusCode::OK, &v, v.version))
 }
 
@@ -91,9 +85,7 @@ pub async fn update(
     let version = cmd.if_match()?;
     let idem = cmd.idem.clone();
     let out = s.app.update_program(c, &id, version, facts, idem).await?;
-    Ok(answer(out.map(Program::from), StatusCode::OK, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
 /// A program's process map versions
@@ -109,7 +101,7 @@ pub async fn list_maps(
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let list = MapVersionList::of(s.app.map_versions(&c, &id).await?);
+    let list = List(s.app.map_versions(&c, &id).await?);
     Ok(axum::Json(list).into_response())
 }
 
@@ -130,11 +122,7 @@ pub async fn create_map(
     let map: ProcessMap = cmd.json()?;
     let idem = cmd.idem.clone();
     let out = s.app.create_map_version(c, &id, map, idem).await?;
-    Ok(answer(
-        out.map(MapVersion::from),
-        StatusCode::CREATED,
-        |v| Some(v.version),
-    ))
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
 /// One process map version
@@ -150,7 +138,7 @@ pub async fn get_map(
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = MapVersion::from(s.app.map_version(&c, &id).await?.0);
+    let v = s.app.map_version(&c, &id).await?.0;
     Ok(with_etag(StatusCode::OK, &v, v.version))
 }
 
@@ -172,9 +160,7 @@ pub async fn update_map(
     let version = cmd.if_match()?;
     let idem = cmd.idem.clone();
     let out = s.app.update_map_version(c, &id, version, map, idem).await?;
-    Ok(answer(out.map(MapVersion::from), StatusCode::OK, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
 /// Publish a draft map; published versions never change (If-Match required)
@@ -193,7 +179,5 @@ pub async fn publish_map(
     let version = cmd.if_match()?;
     let idem = cmd.idem.clone();
     let out = s.app.publish_map_version(c, &id, version, idem).await?;
-    Ok(answer(out.map(MapVersion::from), StatusCode::OK, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }

@@ -1,7 +1,7 @@
 //! Handlers for the directory records: organizations, sites, facilities, users, partnerships.
 
 use super::extract::{
-    ApiCaller, Command, NoQuery, PageParams, Paged, answer, own_org, page, paged, views, with_etag,
+    ApiCaller, Command, NoQuery, PageParams, Paged, answer, own_org, page, paged, with_etag,
 };
 use crate::AppState;
 use crate::problem::ApiError;
@@ -60,10 +60,7 @@ pub async fn list_organizations(
     q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
-    Ok(paged(
-        views::<_, Organization>(s.app.organizations(&c, page).await?),
-        page,
-    ))
+    Ok(paged(s.app.organizations(&c, page).await?, page))
 }
 
 /// One organization
@@ -79,7 +76,7 @@ pub async fn get_organization(
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let org = Organization::from(s.app.organization(&c, &id).await?);
+    let org = s.app.organization(&c, &id).await?;
     Ok(with_etag(StatusCode::OK, &org, org.version))
 }
 
@@ -104,9 +101,7 @@ pub async fn patch_organization(
         .app
         .update_organization(c, &id, version, patch, idem)
         .await?;
-    Ok(answer(out.map(Organization::from), StatusCode::OK, |o| {
-        Some(o.version)
-    }))
+    Ok(answer(out, StatusCode::OK, |o| Some(o.version)))
 }
 
 /// Sites of a health system
@@ -123,10 +118,7 @@ pub async fn list_sites(
     q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
-    Ok(paged(
-        views::<_, Site>(s.app.sites(&c, &org, page).await?),
-        page,
-    ))
+    Ok(paged(s.app.sites(&c, &org, page).await?, page))
 }
 
 /// Create a site (health-system admin)
@@ -146,9 +138,7 @@ pub async fn create_site(
     let input: SiteInput = cmd.json()?;
     let idem = cmd.idem.clone();
     let out = s.app.create_site(c, &org, input, idem).await?;
-    Ok(answer(out.map(Site::from), StatusCode::CREATED, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
 /// One site
@@ -164,7 +154,7 @@ pub async fn get_site(
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = Site::from(s.app.site(&c, &id).await?);
+    let v = s.app.site(&c, &id).await?;
     Ok(with_etag(StatusCode::OK, &v, v.version))
 }
 
@@ -186,9 +176,7 @@ pub async fn patch_site(
     let version = cmd.if_match()?;
     let idem = cmd.idem.clone();
     let out = s.app.update_site(c, &id, version, patch, idem).await?;
-    Ok(answer(out.map(Site::from), StatusCode::OK, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
 /// Facilities of a health system
@@ -205,10 +193,7 @@ pub async fn list_facilities(
     q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
-    Ok(paged(
-        views::<_, Facility>(s.app.facilities(&c, &org, page).await?),
-        page,
-    ))
+    Ok(paged(s.app.facilities(&c, &org, page).await?, page))
 }
 
 /// Create a facility (health-system admin)
@@ -228,9 +213,7 @@ pub async fn create_facility(
     let input: FacilityInput = cmd.json()?;
     let idem = cmd.idem.clone();
     let out = s.app.create_facility(c, &org, input, idem).await?;
-    Ok(answer(out.map(Facility::from), StatusCode::CREATED, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
 /// One facility
@@ -246,7 +229,7 @@ pub async fn get_facility(
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = Facility::from(s.app.facility(&c, &id).await?);
+    let v = s.app.facility(&c, &id).await?;
     Ok(with_etag(StatusCode::OK, &v, v.version))
 }
 
@@ -268,9 +251,7 @@ pub async fn patch_facility(
     let version = cmd.if_match()?;
     let idem = cmd.idem.clone();
     let out = s.app.update_facility(c, &id, version, patch, idem).await?;
-    Ok(answer(out.map(Facility::from), StatusCode::OK, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
 /// Users of an organization
@@ -287,10 +268,7 @@ pub async fn list_users(
     q: PageParams,
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
-    Ok(paged(
-        views::<_, User>(s.app.users(&c, &org, page).await?),
-        page,
-    ))
+    Ok(paged(s.app.users(&c, &org, page).await?, page))
 }
 
 /// Create a user (admin)
@@ -310,9 +288,7 @@ pub async fn create_user(
     let input: UserInput = cmd.json()?;
     let idem = cmd.idem.clone();
     let out = s.app.create_user(c, &org, input, idem).await?;
-    Ok(answer(out.map(User::from), StatusCode::CREATED, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
 /// One user
@@ -328,7 +304,7 @@ pub async fn get_user(
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = User::from(s.app.user(&c, &id).await?);
+    let v = s.app.user(&c, &id).await?;
     Ok(with_etag(StatusCode::OK, &v, v.version))
 }
 
@@ -350,9 +326,7 @@ pub async fn patch_user(
     let version = cmd.if_match()?;
     let idem = cmd.idem.clone();
     let out = s.app.update_user(c, &id, version, patch, idem).await?;
-    Ok(answer(out.map(User::from), StatusCode::OK, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
 /// Partnerships of the caller's organization
@@ -369,10 +343,7 @@ pub async fn list_partnerships(
 ) -> Result<Response, ApiError> {
     let page = page(q)?;
     let org = own_org(&c);
-    Ok(paged(
-        views::<_, Partnership>(s.app.partnerships(&c, &org, page).await?),
-        page,
-    ))
+    Ok(paged(s.app.partnerships(&c, &org, page).await?, page))
 }
 
 /// Propose a partnership (manufacturer)
@@ -391,11 +362,7 @@ pub async fn create_partnership(
     let input: PartnershipInput = cmd.json()?;
     let idem = cmd.idem.clone();
     let out = s.app.create_partnership(c, input, idem).await?;
-    Ok(answer(
-        out.map(Partnership::from),
-        StatusCode::CREATED,
-        |v| Some(v.version),
-    ))
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
 /// One partnership
@@ -411,7 +378,7 @@ pub async fn get_partnership(
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = Partnership::from(s.app.partnership(&c, &id).await?);
+    let v = s.app.partnership(&c, &id).await?;
     Ok(with_etag(StatusCode::OK, &v, v.version))
 }
 
@@ -436,9 +403,7 @@ pub async fn patch_partnership(
         .app
         .update_partnership(c, &id, version, patch, idem)
         .await?;
-    Ok(answer(out.map(Partnership::from), StatusCode::OK, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
 /// Decline a proposed partnership, with a reason if you want to give one (the health system;
@@ -464,7 +429,5 @@ pub async fn decline_partnership(
         .app
         .decline_partnership(c, &id, version, input, idem)
         .await?;
-    Ok(answer(out.map(Partnership::from), StatusCode::OK, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }

@@ -38,7 +38,7 @@ pub async fn list_site_maps(
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let list = SiteMapVersionList::of(s.app.site_maps(&c, &id).await?);
+    let list = List(s.app.site_maps(&c, &id).await?);
     Ok(axum::Json(list).into_response())
 }
 
@@ -78,11 +78,7 @@ pub async fn start_site_map(
             idem,
         )
         .await?;
-    Ok(answer(
-        out.map(SiteMapVersion::from),
-        StatusCode::CREATED,
-        |v| Some(v.version),
-    ))
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
 /// A site map version: effective map, proposals, signatures, status, scan burden
@@ -124,9 +120,7 @@ pub async fn refine_site_map(
         .app
         .refine_site_map(c, &id, version, refinement, idem)
         .await?;
-    Ok(answer(out.map(SiteMapVersion::from), StatusCode::OK, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -157,11 +151,7 @@ pub async fn propose(
         .app
         .propose_change(c, &id, req.step, &req.reason, idem)
         .await?;
-    Ok(answer(
-        out.map(MapProposal::from),
-        StatusCode::CREATED,
-        |v| Some(v.version),
-    ))
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -193,9 +183,7 @@ pub async fn decide(
         .app
         .decide_proposal(c, &id, version, req.accept, &req.reason, idem)
         .await?;
-    Ok(answer(out.map(MapProposal::from), StatusCode::OK, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -228,11 +216,7 @@ pub async fn sign_site_map(
         .app
         .sign_site_map(c, &id, meaning, &req.password, idem)
         .await?;
-    Ok(answer(
-        out.map(Signature::from),
-        StatusCode::CREATED,
-        |_| None,
-    ))
+    Ok(answer(out, StatusCode::CREATED, |_| None))
 }
 
 /// The requirements a program sets, as one list.
@@ -256,9 +240,7 @@ pub async fn set_requirements(
     let version = cmd.if_match()?;
     let idem = cmd.idem.clone();
     let out = s.app.set_requirements(c, &id, version, reqs, idem).await?;
-    Ok(answer(out.map(Program::from), StatusCode::OK, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
 /// Record a site visit with observations and findings
@@ -278,9 +260,7 @@ pub async fn record_visit(
     let input: VisitInput = cmd.json()?;
     let idem = cmd.idem.clone();
     let out = s.app.record_visit(c, &id, input, idem).await?;
-    Ok(answer(out.map(SiteVisit::from), StatusCode::CREATED, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::CREATED, |v| Some(v.version)))
 }
 
 /// Requirements judged at a site, score and gaps
@@ -315,9 +295,7 @@ pub async fn analyze(
 ) -> Result<Response, ApiError> {
     Ok((
         StatusCode::CREATED,
-        axum::Json(GapList::of(
-            s.app.analyze_gaps(&c, &id, &site, &program).await?,
-        )),
+        axum::Json(List(s.app.analyze_gaps(&c, &id, &site, &program).await?)),
     )
         .into_response())
 }
@@ -352,7 +330,5 @@ pub async fn close_gap(
         .app
         .close_gap(c, &id, version, &req.evidence, &req.password, idem)
         .await?;
-    Ok(answer(out.map(Gap::from), StatusCode::OK, |v| {
-        Some(v.version)
-    }))
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }

@@ -18,6 +18,9 @@ async fn versions(demo: &Demo, program: &Program) -> Vec<MapVersion> {
         .map_versions_of(&program.id)
         .await
         .expect("query")
+        .into_iter()
+        .map(Into::into)
+        .collect()
 }
 
 async fn version(demo: &Demo, id: &str) -> MapVersion {
@@ -27,6 +30,7 @@ async fn version(demo: &Demo, id: &str) -> MapVersion {
         .await
         .expect("query")
         .expect("a stored version")
+        .into()
 }
 
 fn map_of(v: &MapVersion) -> ProcessMap {

@@ -22,7 +22,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::sitemaps::Side;
-use cellpath_app::views::{MapProposal, SignatureRow};
+use cellpath_app::views::MapProposal;
+use cellpath_app::views::audit::Signature;
 use cellpath_domain::Role;
 use cellpath_domain::events::site_maps::ProposalStatus;
 use cellpath_domain::policy::{Action, ResourceKind};
@@ -228,7 +229,7 @@ pub async fn sign(Path(id): Path<String>, posted: Posted) -> Result<Response, We
 
 /// A signature with the side it was given for.
 struct SignedBy<'a> {
-    row: &'a SignatureRow,
+    row: &'a Signature,
     side: Option<Side>,
 }
 

@@ -22,22 +22,25 @@ async fn cancer_draft(demo: &Demo) -> SiteMapVersion {
         .into_iter()
         .next()
         .expect("the seeded draft")
+        .into()
 }
 
 async fn stored(demo: &Demo, id: &str) -> (SiteMapVersion, SiteRefinement) {
-    let v = demo
+    let v: SiteMapVersion = demo
         .app
         .store()
         .site_map_version(id)
         .await
         .expect("query")
-        .expect("stored");
+        .expect("stored")
+        .into();
     let r = serde_json::from_value(v.refinement.clone()).expect("a refinement");
     (v, r)
 }
 
 async fn proposals(demo: &Demo, id: &str) -> Vec<MapProposal> {
-    demo.app.store().map_proposals_of(id).await.expect("query")
+    let rows = demo.app.store().map_proposals_of(id).await.expect("query");
+    rows.into_iter().map(Into::into).collect()
 }
 
 /// The opening tag of a step's box in the swimlane, e.g. `<g class="step controlled changed" …>`.
