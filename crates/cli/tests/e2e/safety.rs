@@ -207,3 +207,91 @@ async fn a_safety_report_is_read_and_acknowledged_over_the_api_by_the_manufactur
         s.shutdown().await;
     }
 }
+
+/// `cellpath safety list|show`: the operator reads a manufacturer's reports by pseudonym, the
+/// pending first; an unknown manufacturer or report is one line and a non-zero exit.
+#[tokio::test]
+async fn the_operator_lists_and_shows_safety_reports() {
+    use crate::support::{cellpath_on, site_id, stderr, stdout};
+    use cellpath_app::{App, ManualClock};
+    let db = cellpath_app::testing::TestDb::sqlite().await;
+    let clock = ManualClock::starting_at(1_764_000_000_000_000);
+    let app = App::new(db.store().await, std::sync::Arc::new(clock.clone()));
+    cellpath_app::demo::seed(&app).await.unwrap();
+    let site = site_id(&app, "Lakeshore University Health", "LUH-MAIN").await;
+    let case = app.stored_case(&site).await.unwrap().unwrap();
+    app.through_first_infusion(&case).await.unwrap();
+    clock.advance_secs(2 * 86_400);
+    cellpath_app::demo::record_adverse_events(&app, &case)
+        .await
+        .unwrap();
+    let safety = {
+        let u = app
+            .store()
+            .user_by_email("safety@helixa.example")
+            .await
+            .unwrap()
+            .unwrap();
+        app.caller_for_user(&u.id, cellpath_app::access::Via::Session)
+            .await
+            .unwrap()
+    };
+    let crs = format!("{case}-ae1");
+    app.acknowledge_safety_report(&safety, &crs, Some(4), None)
+        .await
+        .unwrap();
+    app.close().await;
+    let url = db.url.as_str();
+
+    let out = cellpath_on(
+        url,
+        &["safety", "list", "--org", "Helixa Therapeutics", "--json"],
+        None,
+    );
+    assert!(out.status.success(), "{out:?}");
+    let listed: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(
+        listed[0]["grade_text"], "ICANS grade 2",
+        "the pending first"
+    );
+    assert_eq!(listed[1]["id"], crs.as_str());
+    let out = cellpath_on(
+        url,
+        &[
+            "safety",
+            "list",
+            "--org",
+            "Helixa Therapeutics",
+            "--status",
+            "pending",
+        ],
+        None,
+    );
+    let text = stdout(&out);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        text.contains("ICANS grade 2") && !text.contains("CRS grade 3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not acknowledged by the manufacturer yet"),
+        "{text}"
+    );
+    let out = cellpath_on(url, &["safety", "show", &crs], None);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{out:?}");
+    assert!(text.starts_with("CRS grade 3 — case VAN-"), "{text}");
+    assert!(text.contains("nasal cannula at 8 L/min: grade 3"), "{text}");
+    assert!(text.contains("acknowledged by "), "{text}");
+    assert!(text.contains("treated: tocilizumab"), "{text}");
+    for args in [
+        &["safety", "list", "--org", "Nobody Inc"][..],
+        &["safety", "list", "--org", "Lakeshore University Health"][..],
+        &["safety", "show", "case_nothing-ae1"][..],
+    ] {
+        let out = cellpath_on(url, args, None);
+        assert!(!out.status.success(), "{args:?}: {out:?}");
+        assert_eq!(stderr(&out).trim().lines().count(), 1, "{args:?}: {out:?}");
+    }
+}
