@@ -98,6 +98,16 @@ fn ack_view(a: &Acknowledged) -> AcknowledgementView {
     }
 }
 
+/// Ongoing, "resolved on 29 September 2026", "fatal on …": days in words.
+fn outcome_words(ae: &cellpath_domain::journey::AdverseEvent) -> String {
+    use cellpath_domain::events::cases::AdverseEventOutcome;
+    match ae.outcome.as_ref().map(|o| &o.outcome) {
+        None | Some(AdverseEventOutcome::Ongoing) => "ongoing".into(),
+        Some(AdverseEventOutcome::Resolved { on }) => format!("resolved on {}", on.words()),
+        Some(AdverseEventOutcome::Fatal { on }) => format!("fatal on {}", on.words()),
+    }
+}
+
 /// The policy allows `action` on a safety report in `relation`.
 fn allows(p: &Principal, action: Action, relation: Relation) -> bool {
     decide(
@@ -239,7 +249,7 @@ impl App {
             grade_text: grade_words(r.kind, r.grade),
             because: graded.because,
             onset_at: r.onset_at,
-            outcome_text: graded.outcome,
+            outcome_text: outcome_words(&r.body),
             state: ReportState::of(r),
             updated_at: r.updated_at,
         }

@@ -65,7 +65,7 @@ pub struct ListQuery {
 fn row(r: &SafetyReportItem) -> Markup {
     html! {
         tr data-report=(r.id) data-pending=(r.state.pending) {
-            td { a href=(report_path(&r.id)) { strong { (r.grade_text) } } " #" (r.adverse_event) }
+            td { a.grade-text href=(report_path(&r.id)) { strong { (r.grade_text) } } " #" (r.adverse_event) }
             td { code { (r.pseudonym) } }
             td { (r.site_name) br; span.hint { (r.program_name) } }
             td { ul.plain { @for b in &r.because { li { (b) } } } }
@@ -102,7 +102,7 @@ pub async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, WebE
     let content = html! {
         header.page-head {
             h1 { "Safety reports" }
-            p.subtitle { "Adverse events of the cases of " (ctx.org.name) "'s partnerships, under each case's pseudonym: those waiting for an acknowledgement first." }
+            p.subtitle { "The adverse events of the cases under " (ctx.org.name) "'s partnerships, each under its case's pseudonym; those waiting for an acknowledgement first." }
         }
         p.tabs {
             (tab("All", None, "")) " · "
