@@ -30,7 +30,7 @@ pub(super) async fn safety_reports(app: &App) -> Result<(), AppError> {
             .safety_reports(&safety, None, Some(ReportsFilter::Pending), Page::all())
             .await?;
         // The oldest case first: its reports are the ones acknowledged.
-        reports.sort_by(|a, b| (a.onset_at, a.adverse_event).cmp(&(b.onset_at, b.adverse_event)));
+        reports.sort_by_key(|r| (r.onset_at, r.adverse_event));
         let Some(first) = reports.first().map(|r| r.case_id.clone()) else {
             continue;
         };

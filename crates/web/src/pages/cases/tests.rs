@@ -591,8 +591,21 @@ async fn the_stored_case_is_signed_thawed_scanned_and_infused_form_by_form() {
     demo.app.through_first_infusion(&case).await.unwrap();
     let after = nurse.get(&page).await;
     assert!(is_done(&after, "dual_verification_cd4"));
+}
 
-    // An adverse event followed from the page: a later observation, a treatment, the outcome.
+/// The follow-up forms of an adverse event, each posted from the case's page by the site's
+/// nurse: a later observation (a temperature that is not one refused beside it; 7 L/min raises
+/// the grade to 3), a treatment (a time that is not one refused beside it; tocilizumab shown),
+/// the outcome (resolved without its day refused beside it; then resolved, and the event takes
+/// no more) — issue 11's adverse events, tested on their own.
+#[tokio::test]
+async fn an_adverse_event_is_followed_from_the_page_observation_treatment_outcome() {
+    let demo = seeded().await;
+    let (case, page) = stored_case_page(&demo).await;
+    demo.app.through_first_infusion(&case).await.unwrap();
+    let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+    let mut coordinator = Browser::signed_in(&demo, "coordinator@lakeshore.example").await;
+
     let now = demo.app.now();
     let at = crate::pages::adverse_events::tests::typed(now);
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
@@ -730,6 +743,46 @@ async fn the_stored_case_is_signed_thawed_scanned_and_infused_form_by_form() {
 
 fn today_of(demo: &crate::testing::Demo) -> cellpath_domain::Date {
     cellpath_domain::Date::of_micros(demo.app.now())
+}
+
+/// The monitor step's form, by the physician once both units are in: a day that is not one
+/// refused beside "Monitoring from", then the monitoring started from today and the step done;
+/// the nurse has no such form.
+#[tokio::test]
+async fn the_physician_starts_monitoring_from_the_page() {
+    let demo = seeded().await;
+    let (case, page) = stored_case_page(&demo).await;
+    demo.app.forward_until(&case, "monitoring").await.unwrap();
+    let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+    assert!(!has_form(&nurse.get(&page).await, "step-monitoring"));
+    let mut physician = Browser::signed_in(&demo, "physician@lakeshore.example").await;
+    let shown = physician.get(&page).await;
+    assert!(has_form(&shown, "step-monitoring"), "{}", shown.body);
+    assert!(!is_done(&shown, "monitoring"));
+    let today = today_of(&demo);
+    let base = [
+        ("form", "step-monitoring"),
+        ("step", "monitoring"),
+        ("command", "monitor"),
+        ("ehr_reference", "EHR-5120"),
+    ];
+    let mut bad = base.to_vec();
+    bad.push(("from", "next tuesday"));
+    let mut good = base.to_vec();
+    good.push(("from", today.as_str()));
+    let beside = refused_then_recorded(
+        &mut physician,
+        &page,
+        "step-monitoring",
+        &bad,
+        "from",
+        &good,
+    )
+    .await;
+    assert!(!beside.is_empty());
+    let after = physician.get(&page).await;
+    assert!(is_done(&after, "monitoring"), "{}", after.body);
+    assert!(!has_form(&after, "step-monitoring"));
 }
 
 #[tokio::test]
