@@ -1098,3 +1098,62 @@ async fn the_site_asks_for_an_apheresis_day_and_patient_ops_confirm_the_whole_ch
         asked.words()
     ));
 }
+
+/// The thaw form (Vantacel's CD4, by the cell lab; the demo seeds no case of the map whose
+/// thaw is the pharmacy's): posted from the page, the unit is thawed and its bedside check opens; the
+/// same thaw posted again is refused with why (a unit is thawed once), nothing written; the
+/// pharmacist has no such form.
+#[tokio::test]
+async fn the_cell_lab_thaws_a_unit_from_the_page_once() {
+    let demo = seeded().await;
+    let (case, page) = stored_case_page(&demo).await;
+    demo.app.forward_until(&case, "thaw_cd4").await.unwrap();
+    let mut pharmacy = Browser::signed_in(&demo, "pharmacy@lakeshore.example").await;
+    assert!(!has_form(&pharmacy.get(&page).await, "step-thaw_cd4"));
+    let mut cell_lab = Browser::signed_in(&demo, "cell.lab@lakeshore.example").await;
+    let shown = cell_lab.get(&page).await;
+    assert!(has_form(&shown, "step-thaw_cd4"), "{}", shown.body);
+    assert!(
+        !shown
+            .body
+            .contains("Open now: Bedside dual verification CD4")
+    );
+    let fields = [
+        ("form", "step-thaw_cd4"),
+        ("step", "thaw_cd4"),
+        ("command", "thaw"),
+    ];
+    let action = format!("{page}/actions");
+    let done = cell_lab
+        .submit(&page, "step-thaw_cd4", &action, &fields, None)
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let after = cell_lab.get(&page).await;
+    assert!(is_done(&after, "thaw_cd4"), "{}", after.body);
+    // The bedside check of the thawed bag is open now.
+    after.assert_has("Open now: Bedside dual verification CD4");
+    let version = demo
+        .app
+        .case(&demo.caller("cell.lab@lakeshore.example").await, &case)
+        .await
+        .unwrap()
+        .version;
+    let csrf = after.field("csrf");
+    let version_text = version.to_string();
+    let mut again = fields.to_vec();
+    again.extend([("csrf", csrf.as_str()), ("version", version_text.as_str())]);
+    let refused = cell_lab.post(&action, &again).await;
+    assert!(
+        refused.status.is_client_error(),
+        "{}: {}",
+        refused.status,
+        refused.body
+    );
+    let unchanged = demo
+        .app
+        .case(&demo.caller("cell.lab@lakeshore.example").await, &case)
+        .await
+        .unwrap()
+        .version;
+    assert_eq!(unchanged, version, "nothing written");
+}
