@@ -225,6 +225,11 @@ const DUPLICATES: &[(&str, &str, &str)] = &[
         "",
         "that slot was taken at the same moment by another booking; choose the chain again",
     ),
+    (
+        "safety_reports",
+        "",
+        "this adverse event's safety report was written at the same moment by another change; reload",
+    ),
     // Enqueueing does nothing on this conflict; the message is for a change to that.
     (
         "jobs",

@@ -24,6 +24,7 @@ pub mod plans;
 pub mod programs;
 pub mod readiness;
 pub mod records;
+pub mod safety;
 pub mod signatures;
 pub mod sitemaps;
 #[cfg(feature = "testing")]

@@ -90,6 +90,9 @@ pub enum Command {
     /// Patients' cases as the operator sees them (pseudonyms only): `list --site`, `show ID`.
     #[command(subcommand)]
     Case(commands::case::CaseCommand),
+    /// A manufacturer's safety reports (pseudonyms only): `list --org [--status]`, `show ID`.
+    #[command(subcommand)]
+    Safety(commands::safety::SafetyCommand),
     /// An organization's notices across its partnerships, newest first: expiry reminders and
     /// sites authorized, suspended or reinstated (`--send` records the reminders due first).
     Notices(commands::notices::NoticesArgs),

@@ -46,6 +46,13 @@ pub enum ResourceKind {
     /// partnership the case is under (`Party`). A read answers with what may be seen of the
     /// patient: [`Decision::Shows`] with a [`PatientView`].
     Patient,
+    /// An adverse event of a case as it reaches the manufacturer (DESIGN.md §2, §4.4): a
+    /// safety report under the case's pseudonym, read by the manufacturer's `safety` role (who
+    /// acknowledges it, while the partnership is active) and its `quality` (who reads it beside
+    /// deviations and release decisions), through an active or ended partnership; no one else
+    /// of the manufacturer, nothing through a proposal. The health system's staff see their
+    /// adverse event on the case itself, with whether it was acknowledged, not the report.
+    SafetyReport,
 }
 
 /// What a principal may see of a patient (DESIGN.md §2). Ordered from least to most: a view
@@ -378,6 +385,17 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
             _ => Forbidden,
         },
 
+        (K::SafetyReport, Party(status @ (Active | Ended))) if mfr => {
+            let reader = matches!(role, Role::Safety | Role::Quality);
+            match action {
+                Read if reader => Allow,
+                Update if reader => Decision::allow_if(status == Active && role == Role::Safety),
+                _ if reader => Forbidden,
+                _ => NotFound,
+            }
+        }
+        (K::SafetyReport, _) => NotFound,
+
         // Relations that cannot arise for the kind (e.g. a site "owned by itself").
         _ => NotFound,
     }
@@ -403,6 +421,7 @@ mod matrix {
             "contract" => ResourceKind::Contract,
             "deliverable" => ResourceKind::Deliverable,
             "patient" => ResourceKind::Patient,
+            "safety_report" => ResourceKind::SafetyReport,
             other => panic!("unknown resource kind {other} in the matrix"),
         }
     }

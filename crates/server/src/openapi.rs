@@ -16,7 +16,7 @@
 
 use crate::api::{
     bookings, cases, consent, contracts, documents, identifiers, ledgers, notices, programs,
-    records, sites, tokens,
+    records, safety, sites, tokens,
 };
 use crate::problem::Problem;
 use axum::Json;
@@ -119,6 +119,9 @@ pub type Operation = (
         bookings::confirm,
         bookings::waitlist,
         bookings::cancel,
+        safety::list,
+        safety::get,
+        safety::acknowledge,
         identifiers::check,
         documents::upload,
         documents::download,
@@ -232,6 +235,7 @@ fn problem(description: &str) -> Value {
 /// Operations that change a versioned record: they need `If-Match` with the version read
 /// (428 without it, 400 when it is not a version, 412 when the record has moved on).
 pub const IF_MATCH: &[&str] = &[
+    "acknowledgeSafetyReport",
     "updateOrganization",
     "updateSite",
     "updateFacility",
@@ -297,6 +301,16 @@ fn query_params(op_id: &str, response: &str) -> Vec<Value> {
         )]
         .into_iter()
         .chain(paging("forms"))
+        .collect();
+    }
+    if op_id == "listSafetyReports" {
+        return [q(
+            "status",
+            json!({ "enum": ["pending", "acknowledged"] }),
+            "pending (never acknowledged, or updated since) or acknowledged; left out: all, the pending first",
+        )]
+        .into_iter()
+        .chain(paging("reports"))
         .collect();
     }
     if response.ends_with("Page") {

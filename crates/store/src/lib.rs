@@ -22,6 +22,7 @@ mod project;
 pub mod read;
 mod readiness;
 mod replay;
+mod safety;
 mod site_maps;
 pub mod testing;
 mod write;
@@ -49,6 +50,7 @@ pub use programs::*;
 pub use read::*;
 pub use readiness::*;
 pub use replay::{DifferenceKind, StateDifference};
+pub use safety::{Acknowledged, ReportsShown, SafetyReport};
 pub use site_maps::*;
 pub use write::{
     Append, AppendError, AppendOutcome, Appended, FollowUp, IdempotencyWrite, LedgerKind,

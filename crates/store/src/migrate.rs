@@ -97,6 +97,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bookings",
         include_str!("../migrations/0023_bookings.sql"),
     ),
+    (
+        25,
+        "safety_reports",
+        include_str!("../migrations/0025_safety_reports.sql"),
+    ),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).

@@ -23,6 +23,7 @@ pub enum Section {
     Facilities,
     Users,
     Partnerships,
+    SafetyReports,
     Onboarding,
     Programs,
     Planner,
@@ -106,6 +107,22 @@ impl Chrome {
             "/partnerships".into(),
             "nav-partnerships",
         ));
+        // A manufacturer's safety and quality read the safety reports of its partnerships'
+        // cases (the policy's `safety_report party.active read`).
+        if !ctx.is_health_system()
+            && ctx.may(
+                Action::Read,
+                ResourceKind::SafetyReport,
+                Relation::Party(cellpath_domain::PartnershipStatus::Active),
+            )
+        {
+            nav.push(item(
+                Section::SafetyReports,
+                "Safety reports",
+                "/safety-reports".into(),
+                "nav-safety-reports",
+            ));
+        }
         // Every role of either side reads its partnerships' contracting (the policy's
         // `contract party read`).
         nav.push(item(
@@ -172,6 +189,8 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
         || (path.starts_with("/partnerships/") && path.ends_with("/plan"))
     {
         Section::Onboarding
+    } else if path.starts_with("/safety-reports") {
+        Section::SafetyReports
     } else if path.starts_with("/site-maps/") || path.starts_with("/agreements/") {
         // Before the suffix rules, like maps: a step key may be any word.
         Section::Partnerships

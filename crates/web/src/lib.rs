@@ -49,8 +49,8 @@ use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
     adverse_events, agreements, case_labels, cases, consent, facilities, gate, home, ledger, login,
-    notices, onboarding, orgs, partnerships, plans, programs, readiness, registry, site_maps,
-    sites, tokens, users,
+    notices, onboarding, orgs, partnerships, plans, programs, readiness, registry, safety,
+    site_maps, sites, tokens, users,
 };
 pub use uploads::document_response;
 
@@ -151,6 +151,12 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
             post(adverse_events::follow_up),
         )
         .route("/grading", post(adverse_events::grade))
+        .route("/safety-reports", get(safety::list))
+        .route("/safety-reports/{id}", get(safety::show))
+        .route(
+            "/safety-reports/{id}/acknowledgement",
+            post(safety::acknowledge),
+        )
         .route("/cases/{id}/registry-forms", post(registry::submit))
         .route("/sites/{id}/registry-forms", get(registry::site_forms))
         .route(

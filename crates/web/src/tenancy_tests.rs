@@ -32,8 +32,9 @@ enum Scope {
     Record(&'static str),
     /// What the caller's organization is told across its partnerships.
     Across,
-    /// Patients' cases (and their registry forms): cut to each reader's view of the patient,
-    /// walked over the demo's roles by `pages::cases`'s and `pages::registry`'s tests.
+    /// Patients' cases (and their registry forms, and the safety reports of their adverse
+    /// events): cut to each reader's view of the patient, walked over the demo's roles by
+    /// `pages::cases`'s, `pages::registry`'s and `pages::safety`'s tests.
     Patient,
     /// A site's consent documents: written by the health system only, read by a manufacturer
     /// through an active partnership only (not an ended one), walked by `pages::consent`'s
@@ -63,7 +64,10 @@ fn scope(path: &str) -> Scope {
         | "/cases/{id}/adverse-events"
         | "/cases/{id}/adverse-events/{number}/{what}"
         | "/sites/{id}/registry-forms"
-        | "/cases/{id}/registry-forms" => Patient,
+        | "/cases/{id}/registry-forms"
+        | "/safety-reports"
+        | "/safety-reports/{id}"
+        | "/safety-reports/{id}/acknowledgement" => Patient,
         // Grades findings typed in a form; reads and writes no record.
         "/grading" => Own,
         "/sites/{id}/consent-documents"

@@ -63,6 +63,22 @@ impl Demo {
             .expect("a signature on the ledger")
     }
 
+    /// A demo user as the app's caller (through a session), for what a test does beside the
+    /// pages.
+    pub async fn caller(&self, email: &str) -> cellpath_app::Caller {
+        let u = self
+            .app
+            .store()
+            .user_by_email(email)
+            .await
+            .expect("query")
+            .expect("a demo user");
+        self.app
+            .caller_for_user(&u.id, cellpath_app::access::Via::Session)
+            .await
+            .expect("a caller")
+    }
+
     pub async fn org(&self, name: &str) -> Organization {
         self.app
             .store()

@@ -15,12 +15,14 @@ mod timeline;
 mod view;
 
 pub use act::{CaseActed, CaseInput, ScanInput};
+pub(crate) use adverse::graded as graded_of;
 pub use adverse::{
     AdverseEventGraded, GradeView, NewAdverseEvent, ObservationInput, TreatmentInput,
 };
 pub use labels::{CaseLabels, Label};
 pub use open::{CaseOpenedView, NewCase, NewPatient, PatientRegistration};
 pub use registry::{FormSubmission, FormsShown, RegistryFormItem, RegistryFormView, RegistryView};
+pub(crate) use view::adverse_event_view as adverse_event_view_of;
 pub use view::{
     AdverseEventView, BenefitsView, CaseListItem, CaseView, ConsentView, ObservationView,
     PatientIdentity, StepView, TimelineEntry, TreatmentView,

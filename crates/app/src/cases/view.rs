@@ -137,9 +137,13 @@ pub struct AdverseEventView {
     /// Ongoing, resolved on …, fatal on ….
     pub outcome_text: String,
     pub recorded_by: String,
+    /// How the manufacturer's safety role stands to its safety report (on a case's own view;
+    /// left out of the report itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safety_report: Option<crate::safety::ReportState>,
 }
 
-fn adverse_event_view(ae: &AdverseEvent, words_shown: bool) -> AdverseEventView {
+pub(crate) fn adverse_event_view(ae: &AdverseEvent, words_shown: bool) -> AdverseEventView {
     let graded = super::adverse::graded(ae);
     AdverseEventView {
         number: ae.number,
@@ -172,6 +176,7 @@ fn adverse_event_view(ae: &AdverseEvent, words_shown: bool) -> AdverseEventView 
         outcome: ae.outcome.as_ref().map(|o| o.outcome.clone()),
         outcome_text: graded.outcome,
         recorded_by: ae.recorded_by.name.clone(),
+        safety_report: None,
     }
 }
 
@@ -372,14 +377,19 @@ impl App {
             .await?
             .map_or_else(|| loaded.row.program_id.clone(), |p| p.name);
         let today = Date::of_micros(self.now());
-        Ok(cut(
+        let mut states = self.report_states_of_case(&loaded.row.id).await?;
+        let mut out = cut(
             loaded,
             view,
             patient,
             (site_name, program_name),
             caller,
             &today,
-        ))
+        );
+        for ae in &mut out.adverse_events {
+            ae.safety_report = states.remove(&ae.number);
+        }
+        Ok(out)
     }
 
     /// The cases of a site the caller may see (the pseudonym's part), newest first, a page at

@@ -24,7 +24,12 @@ fn typed(micros: i64) -> String {
     )
 }
 
-pub(super) async fn adverse_events(app: &App, case_id: &str) -> Result<(), AppError> {
+/// The case's health system's first active person of each of `roles`, as callers.
+pub(super) async fn staff_of_case<const N: usize>(
+    app: &App,
+    case_id: &str,
+    roles: [Role; N],
+) -> Result<[crate::Caller; N], AppError> {
     let row = app
         .store
         .case(case_id)
@@ -39,15 +44,26 @@ pub(super) async fn adverse_events(app: &App, case_id: &str) -> Result<(), AppEr
         .store
         .users_of(&pship.health_system_id, cellpath_store::Page::all())
         .await?;
-    let of_role = |role: Role| {
-        staff
+    let mut out = Vec::with_capacity(N);
+    for role in roles {
+        let email = staff
             .iter()
             .find(|u| u.role == role && u.active)
             .map(|u| u.email.clone())
-            .ok_or_else(|| AppError::Internal(format!("demo: no {role} at the case's site")))
-    };
-    let nurse = user(app, &of_role(Role::Nurse)?).await?;
-    let physician = user(app, &of_role(Role::Physician)?).await?;
+            .ok_or_else(|| AppError::Internal(format!("demo: no {role} at the case's site")))?;
+        out.push(user(app, &email).await?);
+    }
+    out.try_into()
+        .map_err(|_| AppError::Internal("demo: one caller per role".into()))
+}
+
+pub(super) async fn adverse_events(app: &App, case_id: &str) -> Result<(), AppError> {
+    let [nurse, physician] = staff_of_case(app, case_id, [Role::Nurse, Role::Physician]).await?;
+    let row = app
+        .store
+        .case(case_id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("case {case_id}")))?;
     let (loaded, _) = app.load_case(&nurse, case_id).await?;
     let infused = loaded.case.first_infusion().ok_or_else(|| {
         AppError::Internal(format!("demo: case {} has not been infused", row.pseudonym))

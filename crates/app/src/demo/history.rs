@@ -16,5 +16,6 @@ pub async fn seed_with_history(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     let history = App::new(app.store.clone(), std::sync::Arc::new(clock.clone()));
     let logins = seed(&history).await?;
     super::cases::over_time(&history, &clock, HISTORY_DAYS).await?;
+    super::safety::safety_reports(&history).await?;
     Ok(logins)
 }

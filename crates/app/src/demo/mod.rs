@@ -19,6 +19,7 @@ mod history;
 mod organizations;
 mod programs;
 pub(crate) mod registry;
+mod safety;
 mod site_work;
 
 pub use history::{HISTORY_DAYS, seed_with_history};

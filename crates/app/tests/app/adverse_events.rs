@@ -26,12 +26,12 @@ async fn stored_case(app: &App, ids: &GateIds) -> CaseView {
 }
 
 /// `YYYY-MM-DDTHH:MM` a number of minutes after `micros`, rounded up to the minute.
-fn typed(micros: i64, minutes_after: i64) -> String {
+pub(crate) fn typed(micros: i64, minutes_after: i64) -> String {
     let m = (micros + 59_999_999).div_euclid(60_000_000) + minutes_after;
     clock(m * 60_000_000).replace(' ', "T")[..16].to_string()
 }
 
-fn crs_at(at: &str, litres_per_minute: u16) -> ObservationInput {
+pub(crate) fn crs_at(at: &str, litres_per_minute: u16) -> ObservationInput {
     ObservationInput {
         at: at.into(),
         crs: Some(CrsObservations {
@@ -43,7 +43,7 @@ fn crs_at(at: &str, litres_per_minute: u16) -> ObservationInput {
     }
 }
 
-fn new_crs(onset: &str, litres: u16) -> NewAdverseEvent {
+pub(crate) fn new_crs(onset: &str, litres: u16) -> NewAdverseEvent {
     NewAdverseEvent {
         kind: AdverseEventKind::Crs,
         onset: onset.into(),
@@ -60,7 +60,10 @@ fn fields(e: &AppError) -> Vec<String> {
 
 /// The demo's stored case taken through its first infusion an hour ago, with the site's nurse
 /// and physician.
-async fn infused(app: &App, clock: &cellpath_app::ManualClock) -> (CaseView, Caller, Caller) {
+pub(crate) async fn infused(
+    app: &App,
+    clock: &cellpath_app::ManualClock,
+) -> (CaseView, Caller, Caller) {
     let ids = gate_ids(app).await;
     let case = stored_case(app, &ids).await;
     app.through_first_infusion(&case.id).await.unwrap();

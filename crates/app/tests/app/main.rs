@@ -23,6 +23,7 @@ mod programs;
 mod readiness;
 mod records;
 mod registry;
+mod safety;
 mod site_maps;
 mod support;
 mod tenancy;

@@ -811,8 +811,10 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                             }
                         }
                         // No patient exists yet, so there is nothing to call: the patient rows
-                        // are checked by `every_role_sees_a_patient_through_its_view_and_no_further`.
-                        ("patient", _, _) => continue,
+                        // are checked by `every_role_sees_a_patient_through_its_view_and_no_further`,
+                        // and the safety reports of a patient's adverse events by
+                        // `safety::a_report_is_read_by_the_manufacturers_safety_and_quality_…`.
+                        ("patient" | "safety_report", _, _) => continue,
                         other => panic!("no call for matrix row {other:?}"),
                     };
                     let got = match r {

@@ -14,6 +14,7 @@ pub mod org;
 pub mod plan;
 pub mod program;
 pub mod readiness;
+pub mod safety;
 pub mod simulate;
 pub mod user;
 
@@ -217,6 +218,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Notices(args) => return notices::run(&cli.database_url, cli.json, args).await,
         Command::Jobs(args) => return jobs::run(&cli.database_url, cli.json, args).await,
         Command::Onboarding(c) => return onboarding::run(&cli.database_url, cli.json, c).await,
+        Command::Safety(c) => return safety::run(&cli.database_url, cli.json, c).await,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -12,6 +12,7 @@ mod kill9;
 mod labels;
 mod layers;
 mod plan;
+mod safety;
 mod support;
 mod tenancy;
 mod tokens;

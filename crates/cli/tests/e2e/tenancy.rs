@@ -32,7 +32,7 @@ pub enum Scope {
     /// `/organizations`).
     Across,
     /// Patients and their cases: cut to each reader's view of the patient, walked over every
-    /// demo role by `e2e/cases.rs`.
+    /// demo role by `e2e/cases.rs` (and their safety reports by `e2e/safety.rs`).
     Patient,
     /// A site's consent documents: written by the health system only, read by a manufacturer
     /// through an active partnership only (not an ended one) — walked in the app's `consent`
@@ -65,6 +65,7 @@ pub fn scope(method: &str, path: &str) -> Scope {
         (_, p)
             if p.starts_with("/cases/{id}")
                 || p.starts_with("/bookings/{id}")
+                || p.starts_with("/safety-reports")
                 || p == "/sites/{id}/cases"
                 || p == "/sites/{id}/registry-forms"
                 || p == "/partnerships/{id}/cases" =>

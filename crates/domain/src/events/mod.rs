@@ -17,6 +17,7 @@ pub mod partnerships;
 pub mod patients;
 pub mod programs;
 pub mod readiness;
+pub mod safety;
 pub mod site_maps;
 
 use serde::de::DeserializeOwned;
@@ -173,7 +174,7 @@ pub fn each(v: &mut impl Visit) {
 }
 
 /// Visit the event types that no record written so far holds — `cases`, `patients`, `consent`,
-/// `bookings`, `partnerships` — kept out of
+/// `bookings`, `partnerships`, `safety` — kept out of
 /// [`each`], whose every type must meet an event of the earlier release's record (the store's
 /// fixture test). A type moves to `each` once a fixture holds its events.
 pub fn each_not_yet_recorded(v: &mut impl Visit) {
@@ -182,6 +183,7 @@ pub fn each_not_yet_recorded(v: &mut impl Visit) {
     consent::each(v);
     bookings::each(v);
     partnerships::each(v);
+    safety::each(v);
 }
 
 #[cfg(test)]

@@ -24,20 +24,22 @@ use crate::events::cases::{
 };
 use crate::org::OrgKind;
 use crate::values::Notes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Roles that record, observe, treat and close adverse events: the site's clinicians.
 pub const ADVERSE_EVENT_ROLES: &[Role] = &[Role::Nurse, Role::Physician];
 
 /// One observation on the record and who made it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Observed {
     pub observation: Observation,
     pub by: ActedBy,
 }
 
-/// An adverse event as its events made it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An adverse event as its events made it (kept whole as a safety report's body: the store
+/// folds each of its events into it with [`AdverseEvent::opened`] and [`AdverseEvent::apply`],
+/// as the case's fold does).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdverseEvent {
     pub number: u32,
     pub kind: AdverseEventKind,
@@ -50,6 +52,46 @@ pub struct AdverseEvent {
 }
 
 impl AdverseEvent {
+    /// The adverse event as its recording opens it.
+    pub fn opened(e: &AdverseEventRecorded) -> AdverseEvent {
+        AdverseEvent {
+            number: e.adverse_event,
+            kind: e.kind,
+            onset_at: e.onset_at,
+            recorded_by: e.by.clone(),
+            observations: e
+                .observations
+                .iter()
+                .map(|o| Observed {
+                    observation: o.clone(),
+                    by: e.by.clone(),
+                })
+                .collect(),
+            treatments: Vec::new(),
+            outcome: None,
+        }
+    }
+
+    /// A later event of this adverse event (an observation, a treatment, an outcome) applied;
+    /// any other event leaves it as it is.
+    pub fn apply(&mut self, event: &CaseEvent) {
+        match event {
+            CaseEvent::AdverseEventObserved(e) if e.adverse_event == self.number => {
+                self.observations.push(Observed {
+                    observation: e.observation.clone(),
+                    by: e.by.clone(),
+                });
+            }
+            CaseEvent::AdverseEventTreated(e) if e.adverse_event == self.number => {
+                self.treatments.push(e.clone());
+            }
+            CaseEvent::AdverseEventOutcome(e) if e.adverse_event == self.number => {
+                self.outcome = Some(e.clone());
+            }
+            _ => {}
+        }
+    }
+
     /// The worst grade of its observations; 5 when it was fatal.
     pub fn grade(&self) -> u8 {
         if matches!(

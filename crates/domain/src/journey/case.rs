@@ -2,12 +2,13 @@
 //! evolve)`. Nothing here checks a rule — `decide` did, before the events existed — so a
 //! replay of the ledger always rebuilds the same case.
 
-use super::adverse::{AdverseEvent, Observed};
+use super::adverse::AdverseEvent;
 use super::identity::CaseIdentifier;
 use super::units::{Item, Micros, Thaw, Unit};
 use crate::events::cases::{
-    CaseEvent, CasePatient, CustodyRecorded, DeviationRecorded, Outcome, RegistryFormSubmitted,
-    RegistryScheduled, ReleaseDecision, StepRecorded, StepSigned, StepVerified,
+    AdverseEventObserved, AdverseEventOutcomeRecorded, AdverseEventTreated, CaseEvent, CasePatient,
+    CustodyRecorded, DeviationRecorded, Outcome, RegistryFormSubmitted, RegistryScheduled,
+    ReleaseDecision, StepRecorded, StepSigned, StepVerified,
 };
 use crate::process_map::{Step, StepKind, ValidMap};
 use crate::program::IdentifierKind;
@@ -337,42 +338,14 @@ pub fn evolve(mut case: Case, event: &CaseEvent) -> Case {
         }
         CaseEvent::BenefitsVerified(e) => case.benefits = Some(e.clone()),
         CaseEvent::AdverseEventRecorded(e) => {
-            case.adverse_events.insert(
-                e.adverse_event,
-                AdverseEvent {
-                    number: e.adverse_event,
-                    kind: e.kind,
-                    onset_at: e.onset_at,
-                    recorded_by: e.by.clone(),
-                    observations: e
-                        .observations
-                        .iter()
-                        .map(|o| Observed {
-                            observation: o.clone(),
-                            by: e.by.clone(),
-                        })
-                        .collect(),
-                    treatments: Vec::new(),
-                    outcome: None,
-                },
-            );
+            case.adverse_events
+                .insert(e.adverse_event, AdverseEvent::opened(e));
         }
-        CaseEvent::AdverseEventObserved(e) => {
-            if let Some(ae) = case.adverse_events.get_mut(&e.adverse_event) {
-                ae.observations.push(Observed {
-                    observation: e.observation.clone(),
-                    by: e.by.clone(),
-                });
-            }
-        }
-        CaseEvent::AdverseEventTreated(e) => {
-            if let Some(ae) = case.adverse_events.get_mut(&e.adverse_event) {
-                ae.treatments.push(e.clone());
-            }
-        }
-        CaseEvent::AdverseEventOutcome(e) => {
-            if let Some(ae) = case.adverse_events.get_mut(&e.adverse_event) {
-                ae.outcome = Some(e.clone());
+        CaseEvent::AdverseEventObserved(AdverseEventObserved { adverse_event, .. })
+        | CaseEvent::AdverseEventTreated(AdverseEventTreated { adverse_event, .. })
+        | CaseEvent::AdverseEventOutcome(AdverseEventOutcomeRecorded { adverse_event, .. }) => {
+            if let Some(ae) = case.adverse_events.get_mut(adverse_event) {
+                ae.apply(event);
             }
         }
         CaseEvent::ConsentRecorded(e) => case.consent = Some(e.clone()),

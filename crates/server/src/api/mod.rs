@@ -11,6 +11,7 @@ pub(crate) mod ledgers;
 pub(crate) mod notices;
 pub(crate) mod programs;
 pub(crate) mod records;
+pub(crate) mod safety;
 pub(crate) mod sites;
 pub(crate) mod tokens;
 
@@ -215,6 +216,12 @@ pub fn routes() -> Router<AppState> {
             post(bookings::waitlist),
         )
         .route("/api/v1/bookings/{id}/cancellation", post(bookings::cancel))
+        .route("/api/v1/safety-reports", get(safety::list))
+        .route("/api/v1/safety-reports/{id}", get(safety::get))
+        .route(
+            "/api/v1/safety-reports/{id}/acknowledgement",
+            post(safety::acknowledge),
+        )
         .route(
             "/api/v1/partnerships/{id}/cases",
             get(cases::list_partnership_cases),

@@ -1,6 +1,6 @@
 //! `project`: the one function that turns an event into current-state rows, through each
 //! capability's projector (`directory/project.rs`, `auth/`, `programs/`, `site_maps/`,
-//! `readiness/`, `contracting/`, `consent/`, `cases/`: its tables and its events, beside its rows and
+//! `readiness/`, `contracting/`, `consent/`, `bookings/`, `safety/`, `cases/`: its tables and its events, beside its rows and
 //! queries). This module keeps the shared record machinery and the dispatch. It runs in the event's transaction, and the
 //! replay test runs it again over a whole history, so it must depend on nothing but the event.
 //! A typed event is read into its `cellpath_domain::events` type first; the row is still
@@ -268,6 +268,7 @@ pub(crate) async fn project(
         || crate::contracting::project::project(tx, event).await?
         || crate::consent::project::project(tx, event).await?
         || crate::bookings::project::project(tx, event).await?
+        || crate::safety::project::project(tx, event).await?
         || crate::cases::project::project(tx, event, hash).await?;
     if !projected {
         return Err(invalid(event, "unknown event type"));
@@ -379,6 +380,10 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     (
         "slot_reservations",
         "program_id, kind, day, slot, booking_id",
+    ),
+    (
+        "safety_reports",
+        "id, case_id, adverse_event, partnership_id, manufacturer_id, site_id, program_id, pseudonym, kind, onset_at, grade, outcome, body, acknowledged_version, acknowledged_by, acknowledged_by_name, acknowledged_at, pending, version, created_at, updated_at",
     ),
     (
         "registry_forms",

@@ -49,13 +49,17 @@ fn grade_badge(grade: u8) -> Markup {
     badge(&format!("Grade {grade}"), tone)
 }
 
-fn table(events: &[AdverseEventView]) -> Markup {
+/// The events' table; with a column for the manufacturer's acknowledgement when the events
+/// carry it (on the case's page).
+pub(crate) fn table(events: &[AdverseEventView]) -> Markup {
+    let acknowledged = events.iter().any(|ae| ae.safety_report.is_some());
     html! {
         table.adverse-events {
             thead { tr {
                 th scope="col" { "Event" } th scope="col" { "Onset" } th scope="col" { "Grade" }
                 th scope="col" { "Why" } th scope="col" { "Observations" }
                 th scope="col" { "Treatment" } th scope="col" { "Outcome" }
+                @if acknowledged { th scope="col" { "Manufacturer's safety report" } }
             } }
             tbody {
                 @for ae in events {
@@ -78,6 +82,12 @@ fn table(events: &[AdverseEventView]) -> Markup {
                             } }
                         }
                         td { (ae.outcome_text) }
+                        @if acknowledged {
+                            td.safety-report { @match &ae.safety_report {
+                                Some(state) => (super::safety::state_words(state)),
+                                None => span.empty { "—" },
+                            } }
+                        }
                     }
                 }
             }

@@ -20,6 +20,7 @@ pub mod plans;
 pub mod programs;
 pub mod readiness;
 pub mod registry;
+pub mod safety;
 pub mod site_maps;
 pub mod site_work;
 pub mod sites;

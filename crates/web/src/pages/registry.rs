@@ -264,19 +264,7 @@ mod tests {
     async fn the_data_manager_marks_a_form_submitted_and_the_site_lists_what_is_due() {
         let demo = seeded().await;
         let site = demo.site("LUH-MAIN").await;
-        let coordinator_caller = {
-            let u = demo
-                .app
-                .store()
-                .user_by_email("coordinator@lakeshore.example")
-                .await
-                .unwrap()
-                .unwrap();
-            demo.app
-                .caller_for_user(&u.id, cellpath_app::access::Via::Session)
-                .await
-                .unwrap()
-        };
+        let coordinator_caller = demo.caller("coordinator@lakeshore.example").await;
         let case = demo
             .app
             .cases_of_site(

@@ -591,8 +591,21 @@ async fn the_stored_case_is_signed_thawed_scanned_and_infused_form_by_form() {
     demo.app.through_first_infusion(&case).await.unwrap();
     let after = nurse.get(&page).await;
     assert!(is_done(&after, "dual_verification_cd4"));
+}
 
-    // An adverse event followed from the page: a later observation, a treatment, the outcome.
+/// The follow-up forms of an adverse event, each posted from the case's page by the site's
+/// nurse: a later observation (a temperature that is not one refused beside it; 7 L/min raises
+/// the grade to 3), a treatment (a time that is not one refused beside it; tocilizumab shown),
+/// the outcome (resolved without its day refused beside it; then resolved, and the event takes
+/// no more) — issue 11's adverse events, tested on their own.
+#[tokio::test]
+async fn an_adverse_event_is_followed_from_the_page_observation_treatment_outcome() {
+    let demo = seeded().await;
+    let (case, page) = stored_case_page(&demo).await;
+    demo.app.through_first_infusion(&case).await.unwrap();
+    let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+    let mut coordinator = Browser::signed_in(&demo, "coordinator@lakeshore.example").await;
+
     let now = demo.app.now();
     let at = crate::pages::adverse_events::tests::typed(now);
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
@@ -730,6 +743,46 @@ async fn the_stored_case_is_signed_thawed_scanned_and_infused_form_by_form() {
 
 fn today_of(demo: &crate::testing::Demo) -> cellpath_domain::Date {
     cellpath_domain::Date::of_micros(demo.app.now())
+}
+
+/// The monitor step's form, by the physician once both units are in: a day that is not one
+/// refused beside "Monitoring from", then the monitoring started from today and the step done;
+/// the nurse has no such form.
+#[tokio::test]
+async fn the_physician_starts_monitoring_from_the_page() {
+    let demo = seeded().await;
+    let (case, page) = stored_case_page(&demo).await;
+    demo.app.forward_until(&case, "monitoring").await.unwrap();
+    let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+    assert!(!has_form(&nurse.get(&page).await, "step-monitoring"));
+    let mut physician = Browser::signed_in(&demo, "physician@lakeshore.example").await;
+    let shown = physician.get(&page).await;
+    assert!(has_form(&shown, "step-monitoring"), "{}", shown.body);
+    assert!(!is_done(&shown, "monitoring"));
+    let today = today_of(&demo);
+    let base = [
+        ("form", "step-monitoring"),
+        ("step", "monitoring"),
+        ("command", "monitor"),
+        ("ehr_reference", "EHR-5120"),
+    ];
+    let mut bad = base.to_vec();
+    bad.push(("from", "next tuesday"));
+    let mut good = base.to_vec();
+    good.push(("from", today.as_str()));
+    let beside = refused_then_recorded(
+        &mut physician,
+        &page,
+        "step-monitoring",
+        &bad,
+        "from",
+        &good,
+    )
+    .await;
+    assert!(!beside.is_empty());
+    let after = physician.get(&page).await;
+    assert!(is_done(&after, "monitoring"), "{}", after.body);
+    assert!(!has_form(&after, "step-monitoring"));
 }
 
 #[tokio::test]
@@ -1044,4 +1097,63 @@ async fn the_site_asks_for_an_apheresis_day_and_patient_ops_confirm_the_whole_ch
         "Apheresis asked for <strong>{}</strong>",
         asked.words()
     ));
+}
+
+/// The thaw form (Vantacel's CD4, by the cell lab; the demo seeds no case of the map whose
+/// thaw is the pharmacy's): posted from the page, the unit is thawed and its bedside check opens; the
+/// same thaw posted again is refused with why (a unit is thawed once), nothing written; the
+/// pharmacist has no such form.
+#[tokio::test]
+async fn the_cell_lab_thaws_a_unit_from_the_page_once() {
+    let demo = seeded().await;
+    let (case, page) = stored_case_page(&demo).await;
+    demo.app.forward_until(&case, "thaw_cd4").await.unwrap();
+    let mut pharmacy = Browser::signed_in(&demo, "pharmacy@lakeshore.example").await;
+    assert!(!has_form(&pharmacy.get(&page).await, "step-thaw_cd4"));
+    let mut cell_lab = Browser::signed_in(&demo, "cell.lab@lakeshore.example").await;
+    let shown = cell_lab.get(&page).await;
+    assert!(has_form(&shown, "step-thaw_cd4"), "{}", shown.body);
+    assert!(
+        !shown
+            .body
+            .contains("Open now: Bedside dual verification CD4")
+    );
+    let fields = [
+        ("form", "step-thaw_cd4"),
+        ("step", "thaw_cd4"),
+        ("command", "thaw"),
+    ];
+    let action = format!("{page}/actions");
+    let done = cell_lab
+        .submit(&page, "step-thaw_cd4", &action, &fields, None)
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let after = cell_lab.get(&page).await;
+    assert!(is_done(&after, "thaw_cd4"), "{}", after.body);
+    // The bedside check of the thawed bag is open now.
+    after.assert_has("Open now: Bedside dual verification CD4");
+    let version = demo
+        .app
+        .case(&demo.caller("cell.lab@lakeshore.example").await, &case)
+        .await
+        .unwrap()
+        .version;
+    let csrf = after.field("csrf");
+    let version_text = version.to_string();
+    let mut again = fields.to_vec();
+    again.extend([("csrf", csrf.as_str()), ("version", version_text.as_str())]);
+    let refused = cell_lab.post(&action, &again).await;
+    assert!(
+        refused.status.is_client_error(),
+        "{}: {}",
+        refused.status,
+        refused.body
+    );
+    let unchanged = demo
+        .app
+        .case(&demo.caller("cell.lab@lakeshore.example").await, &case)
+        .await
+        .unwrap()
+        .version;
+    assert_eq!(unchanged, version, "nothing written");
 }
