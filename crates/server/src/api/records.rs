@@ -40,11 +40,7 @@ pub async fn me(
         .ok_or(cellpath_app::AppError::Unauthenticated)?;
     let user = s.app.user(&c, &p.user_id).await?;
     let organization = s.app.organization(&c, &p.org_id).await?;
-    Ok(axum::Json(Me {
-        user: user.into(),
-        organization: organization.into(),
-    })
-    .into_response())
+    Ok(axum::Json(Me { user, organization }).into_response())
 }
 
 /// Organizations the caller can see (own and partners')
