@@ -12,6 +12,7 @@ use crate::Date;
 use crate::events::bookings::BookingStatus;
 use crate::events::cases::{CaseEvent, CaseState, Outcome, ReleaseDecision};
 use crate::journey::{Item, Micros};
+use crate::values::MONTHS;
 use serde::Serialize;
 
 /// A point on the way from the patient's vein back to the vein.
@@ -181,21 +182,6 @@ pub struct Month {
     pub year: i64,
     pub month: u32,
 }
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 impl Month {
     pub fn of(day: &Date) -> Month {
