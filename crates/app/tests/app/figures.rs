@@ -11,17 +11,6 @@ use cellpath_app::{App, Caller};
 use cellpath_domain::figures::{JourneyStage, Span};
 use cellpath_store::testing::TestDb;
 
-async fn stored_case(app: &App, ids: &GateIds) -> String {
-    let coordinator = as_user(app, "coordinator@lakeshore.example").await;
-    app.cases_of_site(&coordinator, &ids.main, cellpath_store::Page::all())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.pseudonym == "VAN-LUH-MAIN-0007")
-        .expect("the demo's stored case")
-        .id
-}
-
 fn asked(program: Option<&str>, site: Option<&str>) -> FiguresAsked {
     FiguresAsked {
         program: program.map(str::to_string),

@@ -176,6 +176,18 @@ pub async fn gate_ids(app: &App) -> GateIds {
     }
 }
 
+/// The demo's case stored in the cell lab (released, CD4 and CD8 in the freezer).
+pub async fn stored_case(app: &App, ids: &GateIds) -> String {
+    let coordinator = as_user(app, "coordinator@lakeshore.example").await;
+    app.cases_of_site(&coordinator, &ids.main, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.pseudonym == "VAN-LUH-MAIN-0007")
+        .expect("the demo's stored case")
+        .id
+}
+
 pub fn today(app: &App) -> cellpath_domain::Date {
     cellpath_domain::Date::of_micros(app.now())
 }
