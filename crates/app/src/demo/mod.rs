@@ -20,6 +20,7 @@ mod organizations;
 mod programs;
 pub(crate) mod registry;
 mod site_work;
+mod year;
 
 pub use history::{HISTORY_DAYS, seed_with_history};
 
