@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Which figures: the network (none), one program, one site, or one program at one site.
-#[derive(utoipa::ToSchema, utoipa::IntoParams, Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct FiguresAsked {
     pub program: Option<String>,
     pub site: Option<String>,

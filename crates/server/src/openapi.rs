@@ -15,8 +15,8 @@
 //! routed.
 
 use crate::api::{
-    bookings, cases, consent, contracts, documents, identifiers, ledgers, notices, programs,
-    records, sites, tokens,
+    bookings, cases, consent, contracts, documents, figures, identifiers, ledgers, notices,
+    programs, records, sites, tokens,
 };
 use crate::problem::Problem;
 use axum::Json;
@@ -111,6 +111,7 @@ pub type Operation = (
         contracts::live_plan,
         contracts::pipeline,
         notices::list,
+        figures::vein_to_vein,
         bookings::get_capacity,
         bookings::set_capacity,
         bookings::list_case_bookings,

@@ -4,8 +4,8 @@
 //! with the last months' cases puts infusions in each of the twelve months the figures show. On the `demo` command's history path
 //! only, between the seeding and the last months' cases: the clock is moved to each action's
 //! moment, cases interleaved in time order as `cases::over_time` does, each taken through every
-//! step of the map by `drive::next` (the same commands people use). A launch ramp — the first
-//! month quiet, then six to ten new patients a month —, collection → infusion mostly three to
+//! step of the map by `drive::next` (the same commands people use). A launch ramp — two weeks
+//! quiet, then a new patient every two to four days for five months —, collection → infusion mostly three to
 //! six weeks with a tail (a slow manufacturing run, a held shipment), and a few cancelled before
 //! collection. Every case is done before the last months begin, so none stands still in them.
 
@@ -18,7 +18,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
 /// How many days these cases cover; the history begins this much earlier.
-pub const DAYS: i64 = 290;
+pub const DAYS: i64 = 260;
 
 const HOUR: i64 = 3_600 * 1_000_000;
 const DAY: i64 = 24 * HOUR;
@@ -167,13 +167,13 @@ pub(super) async fn year(app: &App, clock: &ManualClock) -> Result<(), AppError>
     let start = app.now();
     let end = start + DAYS * DAY;
     let mut spread = Spread(0x5EED_2026);
-    // When each case opens: from day 20, two to five days apart, none after day 200 (each is
+    // When each case opens: from day 15, two to four days apart, none after day 170 (each is
     // done, in ninety days at the most, before the months that follow).
     let mut opens = Vec::new();
-    let mut day = 20;
-    while day <= 200 {
+    let mut day = 15;
+    while day <= 170 {
         opens.push(start + day * DAY + spread.between(8, 16) * HOUR);
-        day += spread.between(2, 5);
+        day += spread.between(2, 4);
     }
     struct Running {
         id: String,

@@ -218,10 +218,12 @@ pub async fn verdict(app: &App, ids: &GateIds, site: &str) -> (String, Vec<Strin
     (recorded, view.missing.into_iter().map(|m| m.text).collect())
 }
 
-/// The demo as the `demo` command seeds it, 500 days after `START` (its record begun
-/// `HISTORY_DAYS` before, after the seeded contracting's fixed days), on a clock at that moment.
+/// The demo as the `demo` command seeds it, 340 days after `START` (its record begun
+/// `HISTORY_DAYS` before: on the day the seeded contracting's last fixed day, 15 October 2025,
+/// is done; North's blocking gap, due 19 November 2026, not yet overdue), on a clock at that
+/// moment.
 pub async fn history_app(db: &TestDb) -> (App, ManualClock, i64) {
-    let now = START + 500 * 86_400 * 1_000_000;
+    let now = START + 340 * 86_400 * 1_000_000;
     let clock = ManualClock::starting_at(now);
     let app = App::new(db.store().await, Arc::new(clock.clone()));
     cellpath_app::demo::seed_with_history(&app).await.unwrap();
