@@ -310,6 +310,18 @@ fn query_params(op_id: &str, response: &str) -> Vec<Value> {
         "checkIdentifier" => vec![
             json!({ "name": "value", "in": "query", "required": true, "schema": { "type": "string" }, "description": "the value as scanned or typed, e.g. =W12342500001294" }),
         ],
+        "getVeinToVein" => vec![
+            q(
+                "program",
+                text(),
+                "a program's id: its figures only (404 when not yours to see)",
+            ),
+            q(
+                "site",
+                text(),
+                "a site's id: its figures only (404 when not yours to see)",
+            ),
+        ],
         "listExpiringAgreements" => vec![q(
             "within",
             json!({ "type": "integer", "minimum": 0, "maximum": 3650, "default": 90 }),

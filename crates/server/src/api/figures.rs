@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Response};
 use cellpath_app::figures::{FiguresAsked, VeinToVein};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+/// `?program=&site=` (described in `openapi.rs`'s `query_params`, as every operation's are).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
 pub struct FiguresQuery {
     /// A program's id: its figures only (404 when not the caller's to see).
     program: Option<String>,
@@ -29,7 +29,6 @@ pub struct FiguresQuery {
     path = "/api/v1/figures/vein-to-vein",
     operation_id = "getVeinToVein",
     summary = "Vein-to-vein figures of the cases whose patients you may see: the network's, or one program's (?program=), one site's (?site=) or both; over the cases open now and those infused, stopped or cancelled since the first day of the month eleven months ago",
-    params(FiguresQuery),
     responses((status = 200, body = VeinToVein))
 )]
 pub async fn vein_to_vein(
