@@ -257,3 +257,120 @@ fn bookings_give_the_time_to_a_slot_and_the_waitlist_as_it_stands() {
     let waited = f.waited.expect("two waiting");
     assert_eq!((waited.median, waited.max), (6, 30));
 }
+
+mod milestones_from_events {
+    use super::super::*;
+    use crate::events::cases::{ActedBy, CustodyRecorded, StepCompleted, StepRecorded};
+    use crate::journey::{Disposition, Temperature};
+    use std::collections::BTreeMap;
+
+    fn by() -> ActedBy {
+        ActedBy {
+            user_id: "usr_1".into(),
+            name: "Ana Ruiz".into(),
+            role: None,
+        }
+    }
+
+    fn custody(items: Vec<Item>, at: Micros) -> CaseEvent {
+        CaseEvent::CustodyRecorded(CustodyRecorded {
+            case_id: "case_1".into(),
+            step: "any handoff".into(),
+            attempt: 1,
+            items,
+            from: "apheresis unit".into(),
+            to: "courier".into(),
+            location: "apheresis unit".into(),
+            by: by(),
+            at,
+            scanned: None,
+            temperature: Temperature::InRange,
+            fields: BTreeMap::new(),
+            attestation: None,
+        })
+    }
+
+    fn recorded(outcome: Outcome, at: Micros) -> CaseEvent {
+        CaseEvent::StepRecorded(StepRecorded {
+            case_id: "case_1".into(),
+            step: "any step".into(),
+            attempt: 1,
+            by: by(),
+            at,
+            fields: BTreeMap::new(),
+            attestation: None,
+            outcome,
+        })
+    }
+
+    fn released(decision: ReleaseDecision) -> Outcome {
+        Outcome::Released {
+            decision,
+            certificate_reference: "COA-1".into(),
+            certificate_sha256: "0".repeat(64),
+        }
+    }
+
+    fn administered(disposition: Disposition) -> Outcome {
+        Outcome::Administered {
+            unit: "cd4".into(),
+            disposition,
+        }
+    }
+
+    #[test]
+    fn the_events_mark_collection_release_and_infusion_whatever_the_steps_are_called() {
+        let table: Vec<(CaseEvent, Option<(Milestone, Micros)>)> = vec![
+            (
+                custody(vec![Item::StartingMaterial], 10),
+                Some((Milestone::Collected, 10)),
+            ),
+            (custody(vec![Item::Unit("cd4".into())], 11), None),
+            (
+                recorded(released(ReleaseDecision::Released), 12),
+                Some((Milestone::Released, 12)),
+            ),
+            (
+                recorded(released(ReleaseDecision::OutOfSpecification), 13),
+                None,
+            ),
+            (
+                recorded(released(ReleaseDecision::ManufacturingFailure), 14),
+                None,
+            ),
+            (
+                recorded(administered(Disposition::InfusedWhole), 15),
+                Some((Milestone::Infused, 15)),
+            ),
+            (
+                recorded(
+                    administered(Disposition::InfusedInPart { volume_ml: 40 }),
+                    16,
+                ),
+                Some((Milestone::Infused, 16)),
+            ),
+            (
+                recorded(
+                    administered(Disposition::NotInfused {
+                        reason: "fever".into(),
+                    }),
+                    17,
+                ),
+                None,
+            ),
+            (recorded(Outcome::Recorded, 18), None),
+            (
+                CaseEvent::StepCompleted(StepCompleted {
+                    case_id: "case_1".into(),
+                    step: "collection".into(),
+                    attempt: 1,
+                    at: 19,
+                }),
+                None,
+            ),
+        ];
+        for (event, want) in table {
+            assert_eq!(milestone(&event), want, "{event:?}");
+        }
+    }
+}
