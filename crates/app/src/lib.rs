@@ -15,6 +15,7 @@ pub mod contracting;
 pub mod demo;
 pub mod documents;
 pub mod error;
+pub mod figures;
 pub mod ids;
 pub mod jobs;
 pub mod notices;

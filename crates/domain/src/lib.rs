@@ -12,6 +12,7 @@ pub mod consent;
 pub mod contracting;
 pub mod documents;
 pub mod events;
+pub mod figures;
 pub mod identifiers;
 pub mod journey;
 pub mod org;

@@ -270,20 +270,6 @@ impl Date {
 
     /// The date as people write it: "10 March 2026".
     pub fn words(&self) -> String {
-        const MONTHS: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
         let (y, m, d) = civil_from_days(self.days_since_epoch());
         format!("{d} {} {y}", MONTHS[(m - 1) as usize])
     }
@@ -293,6 +279,22 @@ impl Date {
         Date::from_days_since_epoch(micros.div_euclid(86_400_000_000))
     }
 }
+
+/// The months' names, January first.
+pub(crate) const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 // Howard Hinnant's algorithms for the proleptic Gregorian calendar.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {

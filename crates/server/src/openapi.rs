@@ -15,8 +15,8 @@
 //! routed.
 
 use crate::api::{
-    bookings, cases, consent, contracts, documents, identifiers, ledgers, notices, programs,
-    records, safety, sites, tokens,
+    bookings, cases, consent, contracts, documents, figures, identifiers, ledgers, notices,
+    programs, records, safety, sites, tokens,
 };
 use crate::problem::Problem;
 use axum::Json;
@@ -111,6 +111,7 @@ pub type Operation = (
         contracts::live_plan,
         contracts::pipeline,
         notices::list,
+        figures::vein_to_vein,
         bookings::get_capacity,
         bookings::set_capacity,
         bookings::list_case_bookings,
@@ -322,6 +323,18 @@ fn query_params(op_id: &str, response: &str) -> Vec<Value> {
         "getOnboardingPipeline" => [on()].into_iter().chain(paging("partnerships")).collect(),
         "checkIdentifier" => vec![
             json!({ "name": "value", "in": "query", "required": true, "schema": { "type": "string" }, "description": "the value as scanned or typed, e.g. =W12342500001294" }),
+        ],
+        "getVeinToVein" => vec![
+            q(
+                "program",
+                text(),
+                "a program's id: its figures only (404 when not yours to see)",
+            ),
+            q(
+                "site",
+                text(),
+                "a site's id: its figures only (404 when not yours to see)",
+            ),
         ],
         "listExpiringAgreements" => vec![q(
             "within",

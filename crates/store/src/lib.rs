@@ -30,7 +30,10 @@ mod write;
 pub use audit::*;
 pub use auth::*;
 pub use bookings::{Booking, ProgramCapacity};
-pub use cases::{CaseEventRow, CaseRow, FormsAt, Patient, RegistryFormRow};
+pub use cases::{
+    BookingFigureRow, CaseEventRow, CaseFigureRow, CaseRow, FigureScope, FormsAt, Patient,
+    RegistryFormRow,
+};
 pub use consent::ConsentVersion;
 pub use contracting::{
     Agreement, DeliverableRecord, ExpiryReminder, SiteAuthorization, SiteMapSignature,

@@ -102,6 +102,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "safety_reports",
         include_str!("../migrations/0025_safety_reports.sql"),
     ),
+    (
+        27,
+        "case_milestones",
+        include_str!("../migrations/0027_case_milestones.sql"),
+    ),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).
@@ -150,6 +155,9 @@ pub(crate) async fn run(pool: &AnyPool) -> Result<Vec<String>, StoreError> {
         }
         if *version == 10 {
             crate::project::backfill_site_map_signatures(&mut tx).await?;
+        }
+        if *version == 27 {
+            crate::cases::figures::backfill_milestones(&mut tx).await?;
         }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

@@ -25,6 +25,7 @@ pub enum Section {
     Partnerships,
     SafetyReports,
     Onboarding,
+    Figures,
     Programs,
     Planner,
     Audit,
@@ -131,6 +132,14 @@ impl Chrome {
             "/onboarding".into(),
             "nav-onboarding",
         ));
+        // Every role of either side with a partnership sees the figures of the cases whose
+        // patients it may see (the app cuts them); with none, the page says so.
+        nav.push(item(
+            Section::Figures,
+            "Figures",
+            "/figures".into(),
+            "nav-figures",
+        ));
         // The planner reads only the file it is given: every signed-in person may use it.
         nav.push(item(
             Section::Planner,
@@ -191,6 +200,8 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
         Section::Onboarding
     } else if path.starts_with("/safety-reports") {
         Section::SafetyReports
+    } else if path == "/figures" || path.starts_with("/figures/") {
+        Section::Figures
     } else if path.starts_with("/site-maps/") || path.starts_with("/agreements/") {
         // Before the suffix rules, like maps: a step key may be any word.
         Section::Partnerships

@@ -48,9 +48,9 @@ use axum::routing::{get, post};
 use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
-    adverse_events, agreements, case_labels, cases, consent, facilities, gate, home, ledger, login,
-    notices, onboarding, orgs, partnerships, plans, programs, readiness, registry, safety,
-    site_maps, sites, tokens, users,
+    adverse_events, agreements, case_labels, cases, consent, facilities, figures, gate, home,
+    ledger, login, notices, onboarding, orgs, partnerships, plans, programs, readiness, registry,
+    safety, site_maps, sites, tokens, users,
 };
 pub use uploads::document_response;
 
@@ -185,6 +185,8 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/partnerships/{id}/sites/{site}/gate", get(gate::show))
         .route("/partnerships/{id}/plan", get(onboarding::plan))
         .route("/onboarding", get(onboarding::pipeline))
+        .route("/figures", get(figures::show))
+        .route("/figures/cases.csv", get(figures::download))
         .route(
             "/partnerships/{id}/sites/{site}/deliverables",
             uploads::with_files(post(gate::record_deliverable)),

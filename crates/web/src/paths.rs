@@ -134,6 +134,34 @@ pub fn site_registry_forms(site_id: &str) -> String {
     format!("/sites/{site_id}/registry-forms")
 }
 
+/// The vein-to-vein figures of the caller's network.
+pub fn figures() -> String {
+    "/figures".into()
+}
+
+/// `?program=…&site=…` for those given.
+fn figures_query(program: Option<&str>, site: Option<&str>) -> String {
+    let parts: Vec<String> = [("program", program), ("site", site)]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}={}", encode_component(v))))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// The figures of one program, one site, or both.
+pub fn figures_of(program: Option<&str>, site: Option<&str>) -> String {
+    format!("{}{}", figures(), figures_query(program, site))
+}
+
+/// The cases behind those figures, as CSV.
+pub fn figures_csv(program: Option<&str>, site: Option<&str>) -> String {
+    format!("{}/cases.csv{}", figures(), figures_query(program, site))
+}
+
 #[cfg(test)]
 mod tests {
     /// The paths are the router's (`lib.rs`): each one a route, with the ids in their places.

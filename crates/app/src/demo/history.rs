@@ -6,7 +6,7 @@ use crate::{App, AppError};
 /// How long ago the demo's record starts when seeded for people ([`seed_with_history`]): the
 /// partnerships, the recorded authorization and every seeded change are dated then, so the
 /// onboarding pipeline has days in onboarding and an "authorized since" to show.
-pub const HISTORY_DAYS: i64 = 120;
+pub const HISTORY_DAYS: i64 = 120 + super::year::DAYS;
 
 /// Seed the app's database as of [`HISTORY_DAYS`] before its clock's now, for the `demo`
 /// command; the server then runs on the real clock from now.
@@ -15,7 +15,8 @@ pub async fn seed_with_history(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     let clock = crate::ManualClock::starting_at(then);
     let history = App::new(app.store.clone(), std::sync::Arc::new(clock.clone()));
     let logins = seed(&history).await?;
-    super::cases::over_time(&history, &clock, HISTORY_DAYS).await?;
+    super::year::year(&history, &clock).await?;
+    super::cases::over_time(&history, &clock, HISTORY_DAYS - super::year::DAYS).await?;
     super::safety::safety_reports(&history).await?;
     Ok(logins)
 }

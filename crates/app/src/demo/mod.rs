@@ -21,6 +21,7 @@ mod programs;
 pub(crate) mod registry;
 mod safety;
 mod site_work;
+mod year;
 
 pub use history::{HISTORY_DAYS, seed_with_history};
 

@@ -11,6 +11,7 @@ mod consent;
 mod deliverables;
 mod demo;
 mod documents;
+mod figures;
 mod gate;
 mod jobs;
 mod matrix;

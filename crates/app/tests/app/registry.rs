@@ -15,18 +15,6 @@ use cellpath_store::testing::TestDb;
 
 const DAY_SECS: i64 = 86_400;
 
-/// The demo's case stored in the cell lab (released, CD4 and CD8 in the freezer).
-async fn stored_case(app: &App, ids: &GateIds) -> String {
-    let coordinator = as_user(app, "coordinator@lakeshore.example").await;
-    app.cases_of_site(&coordinator, &ids.main, cellpath_store::Page::all())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.pseudonym == "VAN-LUH-MAIN-0007")
-        .expect("the demo's stored case")
-        .id
-}
-
 async fn submit(
     app: &App,
     by: &Caller,

@@ -176,6 +176,18 @@ pub async fn gate_ids(app: &App) -> GateIds {
     }
 }
 
+/// The demo's case stored in the cell lab (released, CD4 and CD8 in the freezer).
+pub async fn stored_case(app: &App, ids: &GateIds) -> String {
+    let coordinator = as_user(app, "coordinator@lakeshore.example").await;
+    app.cases_of_site(&coordinator, &ids.main, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.pseudonym == "VAN-LUH-MAIN-0007")
+        .expect("the demo's stored case")
+        .id
+}
+
 pub fn today(app: &App) -> cellpath_domain::Date {
     cellpath_domain::Date::of_micros(app.now())
 }
@@ -206,10 +218,12 @@ pub async fn verdict(app: &App, ids: &GateIds, site: &str) -> (String, Vec<Strin
     (recorded, view.missing.into_iter().map(|m| m.text).collect())
 }
 
-/// The demo as the `demo` command seeds it, 200 days after `START` (its record begun
-/// `HISTORY_DAYS` before), on a clock at that moment.
+/// The demo as the `demo` command seeds it, 340 days after `START` (its record begun
+/// `HISTORY_DAYS` before: on the day the seeded contracting's last fixed day, 15 October 2025,
+/// is done; North's blocking gap, due 19 November 2026, not yet overdue), on a clock at that
+/// moment.
 pub async fn history_app(db: &TestDb) -> (App, ManualClock, i64) {
-    let now = START + 200 * 86_400 * 1_000_000;
+    let now = START + 340 * 86_400 * 1_000_000;
     let clock = ManualClock::starting_at(now);
     let app = App::new(db.store().await, Arc::new(clock.clone()));
     cellpath_app::demo::seed_with_history(&app).await.unwrap();

@@ -6,6 +6,7 @@ mod browser;
 mod cases;
 mod cli;
 mod contract;
+mod figures;
 mod first_use;
 mod fuzz;
 mod kill9;

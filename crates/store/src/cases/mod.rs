@@ -2,9 +2,11 @@
 //! system only), a case's row, the cases of a site or a partnership, and a case's events in
 //! order — one query through `case_events`, for the journey engine to fold.
 
+pub(crate) mod figures;
 pub(crate) mod project;
 mod registry;
 
+pub use figures::{BookingFigureRow, CaseFigureRow, FigureScope};
 pub use registry::{FormsAt, RegistryFormRow};
 
 use crate::decode::{date, word};

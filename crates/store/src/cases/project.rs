@@ -87,6 +87,10 @@ pub(crate) async fn project(
             binds.push(Bind::Int(at));
             sets.push(format!("last_step_at = ${}", binds.len()));
         }
+        if let Some((set, at)) = super::figures::milestone_set(&case_event) {
+            binds.push(Bind::Int(at));
+            sets.push(set.replace("$N", &format!("${}", binds.len())));
+        }
         if let CaseEvent::Migrated(m) = &case_event {
             binds.push(Bind::Text(m.to_version_id.clone()));
             sets.push(format!("map_version_id = ${}", binds.len()));

@@ -7,6 +7,7 @@
 //! the "charts" section at the end of `static/app.css`.
 
 pub mod comparison;
+pub mod figures;
 pub mod gantt;
 mod route;
 pub mod swimlane;

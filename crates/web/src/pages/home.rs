@@ -80,6 +80,11 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Result<Response, We
                     (count(PartnershipStatus::Active)) " active · " (count(PartnershipStatus::Proposed)) " proposed · " (count(PartnershipStatus::Ended)) " ended"
                 }
             }
+            a.card #card-figures href=(paths::figures()) {
+                span.card-count { "↔" }
+                span.card-label { "Vein-to-vein figures" }
+                span.card-detail { "collection → infusion, each stage, the waitlist" }
+            }
         }
         @if !waiting.is_empty() {
             section.panel #waiting {
