@@ -96,7 +96,7 @@ async fn a_case_opens_only_where_the_site_is_authorized_and_names_what_is_missin
                 view.initials.as_str(),
                 view.birth_year
             ),
-            ("VAN-LUH-MAIN-0008", "MQ", 1958),
+            ("VAN-LUH-MAIN-0013", "MQ", 1958),
             "{}",
             db.label
         );

@@ -50,7 +50,7 @@ async fn a_coordinator_opens_a_case_records_a_step_and_each_reader_sees_their_vi
     for text in [
         NAME,
         MRN,
-        "VAN-LUH-MAIN-0008",
+        "VAN-LUH-MAIN-0013",
         "Referral received",
         "What you can do next",
     ] {
@@ -135,7 +135,7 @@ async fn a_coordinator_opens_a_case_records_a_step_and_each_reader_sees_their_vi
         assert_eq!(page.status, StatusCode::OK, "{email}");
         assert_eq!(page.body.contains(NAME), name, "{email}");
         assert_eq!(page.body.contains(MRN), mrn, "{email}");
-        page.assert_has("VAN-LUH-MAIN-0008");
+        page.assert_has("VAN-LUH-MAIN-0013");
         let listed = reader.get(&list).await;
         assert!(!listed.body.contains(NAME), "{email}");
     }
