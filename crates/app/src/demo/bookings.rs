@@ -148,7 +148,7 @@ async fn capacity(app: &App) -> Result<(), AppError> {
                 lead: LeadTimes {
                     to_start_min_days: 2,
                     to_start_max_days: 5,
-                    manufacturing_days: 16,
+                    manufacturing_days: 17,
                     transit_days: 2,
                     transit_days_by_site: Default::default(),
                     arrival_to_infusion_days: 3,

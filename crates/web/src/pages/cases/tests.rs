@@ -933,12 +933,28 @@ async fn the_site_asks_for_an_apheresis_day_and_patient_ops_confirm_the_whole_ch
     let demo = seeded().await;
     let site = demo.site("LUH-MAIN").await;
     let program = demo.program("Helixa Therapeutics", "Vantacel").await;
-    let case = demo
+    // An active Vantacel case the demo booked nothing for.
+    let system = cellpath_app::Caller::system("test");
+    let mut case = None;
+    for c in demo
         .app
-        .stored_case(&site.id)
+        .cases_of_site(&system, &site.id, cellpath_app::views::Page::all())
         .await
         .unwrap()
-        .expect("the demo's stored case");
+    {
+        if c.program_id == program.id
+            && c.status == cellpath_domain::events::cases::CaseState::Active
+            && demo
+                .app
+                .case_bookings(&system, &c.id)
+                .await
+                .unwrap()
+                .is_empty()
+        {
+            case = Some(c.id);
+        }
+    }
+    let case = case.expect("a demo case with no booking");
     let page = crate::paths::case(&case);
     let action = format!("{page}/bookings");
     let capacity: cellpath_domain::capacity::Capacity = serde_json::from_value(serde_json::json!({
