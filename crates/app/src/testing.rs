@@ -16,8 +16,10 @@ impl App {
 }
 
 impl App {
-    /// A case at `site_id` whose product is in the site's freezer (its receipt and storage
-    /// done), active and not yet infused — as the demo leaves one — if there is one.
+    /// A case at `site_id` whose product was released by the manufacturer and is in the site's
+    /// freezer (its receipt and storage done), active and not yet infused — as the demo leaves
+    /// one on the CAR-T map — if there is one. (An in-vivo kit, on a map without a release
+    /// decision, is not it.)
     pub async fn stored_case(&self, site_id: &str) -> Result<Option<String>, crate::AppError> {
         use cellpath_domain::events::cases::CaseState;
         let Some(site) = self.store.site(site_id).await? else {
@@ -44,7 +46,14 @@ impl App {
                 continue;
             }
             let (loaded, _) = self.load_case(&nurse, &row.id).await?;
-            if loaded.case.is_done("receipt_and_storage") && loaded.case.first_infusion().is_none()
+            let released = loaded
+                .map
+                .map()
+                .steps()
+                .any(|s| s.kind == cellpath_domain::process_map::StepKind::ReleaseDecision);
+            if released
+                && loaded.case.is_done("receipt_and_storage")
+                && loaded.case.first_infusion().is_none()
             {
                 return Ok(Some(row.id));
             }

@@ -88,32 +88,13 @@ pub(super) async fn cases(app: &App) -> Result<(), AppError> {
     } = launch(app).await?;
     let site = find(sites, "LUH-MAIN", |s| s.code == "LUH-MAIN").await?;
     for (name, dob, mrn, steps, then) in PATIENTS {
-        let patient = app
-            .register_patient(
-                &coordinator,
-                NewPatient {
-                    site_id: site.id.clone(),
-                    name: (*name).into(),
-                    date_of_birth: (*dob).into(),
-                    mrn: (*mrn).into(),
-                },
-                None,
-            )
-            .await?
-            .fresh()?;
-        let case = app
-            .open_case(
-                &coordinator,
-                NewCase {
-                    partnership_id: pship.id.clone(),
-                    site_id: site.id.clone(),
-                    program_id: vantacel.id.clone(),
-                    patient_id: patient.patient_id,
-                },
-                None,
-            )
-            .await?
-            .fresh()?;
+        let case = open_case(
+            app,
+            &coordinator,
+            (&pship.id, &site.id, &vantacel.id),
+            (name, dob, mrn),
+        )
+        .await?;
         for _ in 0..*steps {
             let view = app.case(&coordinator, &case.id).await?;
             let step = view
@@ -162,6 +143,41 @@ pub(super) async fn cases(app: &App) -> Result<(), AppError> {
         }
     }
     Ok(())
+}
+
+/// The patient registered on the health system's ledger by `by` (name, date of birth, MRN), and
+/// a case opened for them on the partnership's (partnership, site, program ids).
+pub(super) async fn open_case(
+    app: &App,
+    by: &crate::Caller,
+    (partnership, site, program): (&str, &str, &str),
+    (name, dob, mrn): (&str, &str, &str),
+) -> Result<crate::cases::CaseOpenedView, AppError> {
+    let patient = app
+        .register_patient(
+            by,
+            NewPatient {
+                site_id: site.into(),
+                name: name.into(),
+                date_of_birth: dob.into(),
+                mrn: mrn.into(),
+            },
+            None,
+        )
+        .await?
+        .fresh()?;
+    app.open_case(
+        by,
+        NewCase {
+            partnership_id: partnership.into(),
+            site_id: site.into(),
+            program_id: program.into(),
+            patient_id: patient.patient_id,
+        },
+        None,
+    )
+    .await?
+    .fresh()
 }
 
 /// The patient's consent against the site's active consent version for the case's program
@@ -358,132 +374,198 @@ pub(super) fn value_of(field: &str) -> &'static str {
 
 /// The network of cases the demo shows people: patients referred over the months of the
 /// demo's history, each case taken forward step by step as time passes (the clock moved to
-/// each action's moment, cases interleaved as they would be), so they stand at every stage of
-/// the CAR-T map — a few just referred, some collected and waiting on manufacturing, some
-/// infused and in monitoring, the first ones in long-term follow-up — with one put on hold,
-/// one cancelled with a care-transition note, a scan of the wrong bag, a temperature
-/// excursion on the way back and a bag given after its thaw window with a signed deviation.
+/// each action's moment, cases of both programs interleaved as they would be), so they stand
+/// at every stage of their map.
+///
+/// Vantacel's (the CAR-T map): a few just referred, some collected and waiting on
+/// manufacturing, some infused and in monitoring, the first ones in long-term follow-up —
+/// with one put on hold, one cancelled with a care-transition note, a scan of the wrong bag, a
+/// temperature excursion on the way back and a bag given after its thaw window with a signed
+/// deviation. Corvigen's (the in-vivo map, see `in_vivo`): kits ordered, in the freezer,
+/// given and monitored, in long-term follow-up, one on hold before its infusion, one
+/// cancelled, a kit scanned for another patient, a kit received after an excursion, one given
+/// after its thaw window; at the end one just given and one at the bedside.
 pub(super) async fn over_time(
     app: &App,
     clock: &crate::ManualClock,
     days: i64,
 ) -> Result<(), AppError> {
-    use super::drive::{Labels, People, SECOND_NURSE, Twist, next};
+    use super::drive::{Labels, People, Twist, next};
+    use super::in_vivo;
     use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    let operator = crate::Caller::system("demo");
+    use std::collections::{BTreeMap, BinaryHeap};
     let Launch {
-        lakeshore,
         pship,
         vantacel,
         sites,
+        ..
     } = launch(app).await?;
-    app.create_user(
-        &operator,
-        &lakeshore.id,
-        crate::records::users::UserInput {
-            email: SECOND_NURSE.into(),
-            name: "Dana Whitcombe".into(),
-            role: "nurse".into(),
-            password: super::DEMO_PASSWORD.into(),
-        },
-        None,
-    )
-    .await?
-    .fresh()?;
-    let people = People::of_demo(app).await?;
+    let helixa = People::of_demo(app).await?;
+    let northbridge = in_vivo::people(app).await?;
+    let corvigen = in_vivo::corvigen(app).await?;
+    let patient_ops = super::user(app, "patient.ops@helixa.example").await?;
     let site = find(sites, "LUH-MAIN", |s| s.code == "LUH-MAIN").await?;
     let start = app.now();
     let end = start + (days - 1) * DAY;
+
+    /// A case of the network as it runs.
+    struct Running {
+        id: String,
+        corvigen: bool,
+        labels: Labels,
+        twists: Vec<Twist>,
+        stop: Option<&'static str>,
+        last: Option<CaseInput>,
+        /// It waits at `stop` (neither held nor cancelled there).
+        waits: bool,
+        /// How many times each step was done (a signature step once per signature).
+        done: BTreeMap<String, usize>,
+    }
+    /// What happens at a moment: the n-th patient of a program referred, or a case's next step.
+    #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
+    enum Next {
+        Refer { corvigen: bool, n: usize },
+        Act(usize),
+    }
     let mut queue = BinaryHeap::new();
-    let mut cases = Vec::new();
-    for (n, (name, dob, start_day, until)) in NETWORK.iter().enumerate() {
-        let at = start + start_day * DAY + (n as i64 % 5) * HOUR;
-        advance_to(clock, app, at);
-        let patient = app
-            .register_patient(
-                &people.coordinator,
-                NewPatient {
-                    site_id: site.id.clone(),
-                    name: (*name).into(),
-                    date_of_birth: (*dob).into(),
-                    mrn: format!("LUH-2{:07}", 31_000 + n * 7),
-                },
-                None,
-            )
-            .await?
-            .fresh()?;
-        let case = app
-            .open_case(
-                &people.coordinator,
-                NewCase {
-                    partnership_id: pship.id.clone(),
-                    site_id: site.id.clone(),
-                    program_id: vantacel.id.clone(),
-                    patient_id: patient.patient_id,
-                },
-                None,
-            )
-            .await?
-            .fresh()?;
-        let twists: Vec<Twist> = match n % 9 {
-            1 => vec![Twist::ScanMismatch],
-            4 => vec![Twist::Excursion],
-            6 => vec![Twist::LateInfusion],
-            _ => Vec::new(),
-        };
-        cases.push((case.id, Labels::numbered(n), twists, until));
-        queue.push(Reverse((at + HOUR, cases.len() - 1)));
-        // Cases opened later wait for their day; the queue keeps every action in time order.
-        while let Some(Reverse((t, i))) = queue.peek().copied() {
-            let next_open = NETWORK
-                .get(n + 1)
-                .map(|(_, _, d, _)| start + d * DAY)
-                .unwrap_or(end);
-            if t > next_open.min(end) {
-                break;
+    for (n, (_, _, day, _)) in NETWORK.iter().enumerate() {
+        let at = start + day * DAY + (n as i64 % 5) * HOUR;
+        queue.push(Reverse((at, Next::Refer { corvigen: false, n })));
+    }
+    for (n, (_, _, day, _)) in in_vivo::NETWORK.iter().enumerate() {
+        let at = start + day * DAY + 2 * HOUR + (n as i64 % 3) * HOUR;
+        queue.push(Reverse((at, Next::Refer { corvigen: true, n })));
+    }
+    let mut cases: Vec<Running> = Vec::new();
+    while let Some(Reverse((t, what))) = queue.pop() {
+        if t > end {
+            break;
+        }
+        advance_to(clock, app, t);
+        match what {
+            Next::Refer { corvigen: false, n } => {
+                let (name, dob, _, until) = &NETWORK[n];
+                let case = open_case(
+                    app,
+                    &helixa.coordinator,
+                    (&pship.id, &site.id, &vantacel.id),
+                    (name, dob, &format!("LUH-2{:07}", 31_000 + n * 7)),
+                )
+                .await?;
+                cases.push(Running {
+                    id: case.id,
+                    corvigen: false,
+                    labels: Labels::numbered(n),
+                    twists: match n % 9 {
+                        1 => vec![Twist::ScanMismatch],
+                        4 => vec![Twist::Excursion],
+                        6 => vec![Twist::LateInfusion],
+                        _ => Vec::new(),
+                    },
+                    stop: until.stop(),
+                    last: until.last(),
+                    waits: matches!(until, Until::Wait(_)),
+                    done: BTreeMap::new(),
+                });
+                queue.push(Reverse((t + HOUR, Next::Act(cases.len() - 1))));
             }
-            queue.pop();
-            advance_to(clock, app, t);
-            let (id, labels, twists, until) = &cases[i];
-            let stop = match until {
-                Until::Hold(step, _) | Until::Cancel(step, _) => Some(*step),
-                Until::AsFarAsTime => None,
-            };
-            match next(app, &people, id, labels, twists, stop).await? {
-                Some(done) => queue.push(Reverse((t + gap_after(&done, twists), i))),
-                None => {
-                    let last = match until {
-                        Until::Hold(_, reason) => Some(CaseInput::Hold {
-                            reason: (*reason).into(),
-                        }),
-                        Until::Cancel(_, note) => Some(CaseInput::Cancel {
-                            care_transition_note: (*note).into(),
-                        }),
-                        Until::AsFarAsTime => None,
-                    };
-                    if let Some(input) = last {
-                        app.act_on_case(&people.coordinator, id, input, "", None, None)
-                            .await?
-                            .fresh()?;
+            Next::Refer { corvigen: true, n } => {
+                let (name, dob, _, until) = &in_vivo::NETWORK[n];
+                let id = in_vivo::open(
+                    app,
+                    &northbridge,
+                    &corvigen,
+                    (name, dob, &format!("LUH-4{:07}", 52_000 + n * 11)),
+                )
+                .await?;
+                cases.push(Running {
+                    id,
+                    corvigen: true,
+                    labels: Labels::corvigen(n + 10),
+                    twists: in_vivo::twists(n),
+                    stop: until.stop(),
+                    last: until.last(),
+                    waits: matches!(until, Until::Wait(_)),
+                    done: BTreeMap::new(),
+                });
+                queue.push(Reverse((t + DAY, Next::Act(cases.len() - 1))));
+            }
+            Next::Act(i) => {
+                let c = &mut cases[i];
+                let people = if c.corvigen { &northbridge } else { &helixa };
+                match next(app, people, &c.id, &c.labels, &c.twists, c.stop).await? {
+                    Some(step) => {
+                        // Enrolled: the coordinator asks for an apheresis day ten days out
+                        // (the day the scheduling step books) and Helixa confirms the chain.
+                        if step == "enrollment" && !c.corvigen {
+                            let day = cellpath_domain::Date::of_micros(t).plus_days(10);
+                            super::bookings::book(
+                                app,
+                                &people.coordinator,
+                                &patient_ops,
+                                &c.id,
+                                &day,
+                            )
+                            .await?;
+                        }
+                        let nth = c.done.entry(step.clone()).or_default();
+                        *nth += 1;
+                        let gap = if c.corvigen {
+                            in_vivo::gap_after(&step, *nth, &c.twists)
+                        } else {
+                            gap_after(&step, &c.twists)
+                        };
+                        queue.push(Reverse((t + gap, Next::Act(i))));
+                    }
+                    None => {
+                        if let Some(input) = c.last.take() {
+                            let cancelled = matches!(input, CaseInput::Cancel { .. });
+                            app.act_on_case(&people.coordinator, &c.id, input, "", None, None)
+                                .await?
+                                .fresh()?;
+                            // A cancelled case's chain is given back to the manufacturer.
+                            for b in app.case_bookings(&people.coordinator, &c.id).await? {
+                                if cancelled && b.status.is_open() {
+                                    app.cancel_booking(
+                                        &people.coordinator,
+                                        &b.id,
+                                        "the case was cancelled before collection",
+                                        Some(b.version),
+                                        None,
+                                    )
+                                    .await?
+                                    .fresh()?;
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
     }
-    // After the infusions: graded CRS and ICANS on two of the infused cases, and the data
-    // manager's registry submissions on every other one (the rest show forms due and overdue).
+    // The end of the history, minutes before the demo's now: Corvigen's two kits waiting for
+    // their infusion day are taken to the bedside.
+    advance_to(clock, app, start + days * DAY - 20 * MINUTE);
+    let waiting: Vec<(String, Labels)> = cases
+        .iter()
+        .filter(|c| c.corvigen && c.waits && c.stop == Some("preparation"))
+        .map(|c| (c.id.clone(), c.labels.clone()))
+        .collect();
+    in_vivo::to_the_bedside(app, &northbridge, &waiting).await?;
+    // After the infusions: graded CRS and ICANS on two of the infused CAR-T cases, and the
+    // data manager's registry submissions on every other one (the rest show forms due and
+    // overdue).
     let mut infused = 0;
-    for (id, ..) in &cases {
-        let (loaded, _) = app.load_case(&people.coordinator, id).await?;
+    for c in cases.iter().filter(|c| !c.corvigen) {
+        let (loaded, _) = app.load_case(&helixa.coordinator, &c.id).await?;
         if loaded.case.first_infusion().is_none() {
             continue;
         }
         if infused < 2 {
-            super::adverse_events::adverse_events(app, id).await?;
+            super::adverse_events::adverse_events(app, &c.id).await?;
         }
         if infused % 2 == 0 {
-            super::registry::registry_forms(app, id).await?;
+            super::registry::registry_forms(app, &c.id).await?;
         }
         infused += 1;
     }
@@ -532,14 +614,39 @@ fn gap_after(step: &str, twists: &[super::drive::Twist]) -> i64 {
     }
 }
 
-/// How far a case of the network goes.
-enum Until {
-    /// As far as the demo's months allow.
+/// How far a case goes.
+#[derive(Clone, Copy)]
+pub(super) enum Until {
+    /// As far as time (or the plain seed's instant) allows.
     AsFarAsTime,
+    /// It waits at this step (the kit in the freezer, the infusion day set).
+    Wait(&'static str),
     /// Put on hold, with the reason, when this step comes.
     Hold(&'static str, &'static str),
     /// Cancelled, with the care-transition note, when this step comes.
     Cancel(&'static str, &'static str),
+}
+
+impl Until {
+    pub(super) fn stop(self) -> Option<&'static str> {
+        match self {
+            Until::AsFarAsTime => None,
+            Until::Wait(step) | Until::Hold(step, _) | Until::Cancel(step, _) => Some(step),
+        }
+    }
+
+    /// What is done when the case has gone as far as it goes.
+    pub(super) fn last(self) -> Option<CaseInput> {
+        match self {
+            Until::Hold(_, reason) => Some(CaseInput::Hold {
+                reason: reason.into(),
+            }),
+            Until::Cancel(_, note) => Some(CaseInput::Cancel {
+                care_transition_note: note.into(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// (name, date of birth, the day of the demo's history the patient is referred, how far the

@@ -8,16 +8,19 @@ use cellpath_domain::LedgerInt;
 use cellpath_domain::contracting::{AgreementKind, Deliverable, Scope};
 use cellpath_store::Page;
 
-/// LUH-MAIN's consent form for Vantacel: uploaded, added as version 1 with its sections (the
-/// manufacturing-failure one among them), and made active — the gate's consent item rests on
-/// it, and the demo's cases record their patients' consent against it.
-async fn consent_version(
+/// A site's consent form for a program (`title`, e.g. "LUH-MAIN Vantacel"): uploaded, added as
+/// version 1 with its sections (the manufacturing-failure one among them), and made active —
+/// the gate's consent item rests on it, and the demo's cases record their patients' consent
+/// against it.
+pub(super) async fn consent_version(
     app: &App,
     by: &Caller,
     site_id: &str,
     program_id: &str,
+    title: &str,
+    sections: &[(&str, &str, &str)],
 ) -> Result<(), AppError> {
-    let form = CONSENT_SECTIONS
+    let form = sections
         .iter()
         .map(|(_, heading, text)| format!("{heading}\n\n{text}\n"))
         .collect::<Vec<_>>()
@@ -25,8 +28,8 @@ async fn consent_version(
     let uploaded = app
         .upload(
             by,
-            "LUH-MAIN Vantacel informed consent v1.txt",
-            format!("Informed consent: Vantacel at LUH-MAIN\n\n{form}").as_bytes(),
+            &format!("{title} informed consent v1.txt"),
+            format!("Informed consent: {title}\n\n{form}").as_bytes(),
         )
         .await?;
     let today = cellpath_domain::Date::of_micros(app.now());
@@ -39,7 +42,7 @@ async fn consent_version(
                 document_sha256: uploaded.sha256,
                 document_name: uploaded.name,
                 effective_on: today.plus_days(-20).as_str().into(),
-                sections: CONSENT_SECTIONS
+                sections: sections
                     .iter()
                     .map(|(kind, heading, text)| SectionInput {
                         kind: (*kind).into(),
@@ -77,6 +80,92 @@ const CONSENT_SECTIONS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// An agreement of the partnership taken to executed, as its contracts leads do it: created by
+/// the manufacturer's (both leads its owners), dated by the health system's, the executed
+/// document added, executed; in effect over `(effective, expires)` (`YYYY-MM-DD`).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn execute_agreement(
+    app: &App,
+    manufacturer: &Caller,
+    health_system: &Caller,
+    partnership_id: &str,
+    kind: AgreementKind,
+    scope: Scope,
+    site: Option<String>,
+    (effective, expires): (&str, &str),
+) -> Result<cellpath_store::Agreement, AppError> {
+    let org = |c: &Caller| c.principal.as_ref().map(|p| p.user_id.clone());
+    let a = app
+        .create_agreement(
+            manufacturer,
+            partnership_id,
+            AgreementInput {
+                kind: kind.as_str().into(),
+                scope: scope.as_str().into(),
+                site_id: site,
+                coverage: None,
+                owner_manufacturer: org(manufacturer),
+                owner_health_system: org(health_system),
+            },
+            None,
+        )
+        .await?
+        .fresh()?;
+    let a = app
+        .set_agreement_dates(health_system, &a.id, a.version, effective, expires, None)
+        .await?
+        .fresh()?;
+    let a = app
+        .add_document(
+            manufacturer,
+            &a.id,
+            a.version,
+            DocumentInput {
+                name: format!("{}-executed.pdf", kind.as_str().replace('_', "-")),
+                sha256: cellpath_ledger::content_hash(&serde_json::json!({
+                    "demo": kind.as_str(), "site": a.site_id,
+                }))
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+                bytes: LedgerInt::from(482_113),
+            },
+            None,
+        )
+        .await?
+        .fresh()?;
+    app.move_agreement(health_system, &a.id, a.version, "executed", None)
+        .await?
+        .fresh()
+}
+
+/// Gate deliverables recorded at a site for a program, each signed by who did the work:
+/// (who, deliverable, done on, evidence).
+pub(super) async fn record_deliverables(
+    app: &App,
+    partnership_id: &str,
+    site_id: &str,
+    program_id: &str,
+    done: &[(&Caller, Deliverable, &str, &str)],
+) -> Result<(), AppError> {
+    for (who, deliverable, on, evidence) in done {
+        app.record_deliverable(
+            who,
+            partnership_id,
+            DeliverableInput {
+                site_id: site_id.into(),
+                program_id: program_id.into(),
+                deliverable: deliverable.as_str().into(),
+                done_on: (*on).into(),
+                evidence: (*evidence).into(),
+            },
+            DEMO_PASSWORD,
+            None,
+        )
+        .await?
+        .fresh()?;
+    }
+    Ok(())
+}
+
 /// Agreements and gate deliverables: Helixa × Lakeshore has its central agreements executed
 /// for all sites and LUH-MAIN's local ones, so LUH-MAIN is authorized for Vantacel while
 /// LUH-NORTH is still negotiating; Northbridge × Piedmont is in legal review of its data
@@ -96,51 +185,16 @@ pub(super) async fn contracting_work(app: &App) -> Result<(), AppError> {
     let north = find(sites, "LUH-NORTH", |s| s.code == "LUH-NORTH").await?;
 
     let execute = |kind: AgreementKind, scope: Scope, site: Option<String>| {
-        let (hc, lc) = (helixa_contracts.clone(), lakeshore_contracts.clone());
-        let pid = pship.id.clone();
-        let (om, oh) = (org(&hc), org(&lc));
-        async move {
-            let a = app
-                .create_agreement(
-                    &hc,
-                    &pid,
-                    AgreementInput {
-                        kind: kind.as_str().into(),
-                        scope: scope.as_str().into(),
-                        site_id: site,
-                        coverage: None,
-                        owner_manufacturer: om,
-                        owner_health_system: oh,
-                    },
-                    None,
-                )
-                .await?
-                .fresh()?;
-            let a = app
-                .set_agreement_dates(&lc, &a.id, a.version, "2025-06-01", "2030-05-31", None)
-                .await?
-                .fresh()?;
-            let a = app
-                .add_document(
-                    &hc,
-                    &a.id,
-                    a.version,
-                    DocumentInput {
-                        name: format!("{}-executed.pdf", kind.as_str().replace('_', "-")),
-                        sha256: cellpath_ledger::content_hash(&serde_json::json!({
-                            "demo": kind.as_str(), "site": a.site_id,
-                        }))
-                        .map_err(|e| AppError::Internal(e.to_string()))?,
-                        bytes: LedgerInt::from(482_113),
-                    },
-                    None,
-                )
-                .await?
-                .fresh()?;
-            app.move_agreement(&lc, &a.id, a.version, "executed", None)
-                .await?
-                .fresh()
-        }
+        execute_agreement(
+            app,
+            &helixa_contracts,
+            &lakeshore_contracts,
+            &pship.id,
+            kind,
+            scope,
+            site,
+            ("2025-06-01", "2030-05-31"),
+        )
     };
     for kind in [
         AgreementKind::MasterServiceAgreement,
@@ -176,7 +230,15 @@ pub(super) async fn contracting_work(app: &App) -> Result<(), AppError> {
         .await?
         .fresh()?;
 
-    consent_version(app, &lakeshore_contracts, &main.id, &vantacel.id).await?;
+    consent_version(
+        app,
+        &lakeshore_contracts,
+        &main.id,
+        &vantacel.id,
+        "LUH-MAIN Vantacel",
+        CONSENT_SECTIONS,
+    )
+    .await?;
     let done: &[(&Caller, Deliverable, &str, &str)] = &[
         (
             &lakeshore_contracts,
@@ -209,23 +271,7 @@ pub(super) async fn contracting_work(app: &App) -> Result<(), AppError> {
             "Vantacel added to the formulary at the P&T meeting of 2025-10-01.",
         ),
     ];
-    for (who, deliverable, on, evidence) in done {
-        app.record_deliverable(
-            who,
-            &pship.id,
-            DeliverableInput {
-                site_id: main.id.clone(),
-                program_id: vantacel.id.clone(),
-                deliverable: deliverable.as_str().into(),
-                done_on: (*on).into(),
-                evidence: (*evidence).into(),
-            },
-            DEMO_PASSWORD,
-            None,
-        )
-        .await?
-        .fresh()?;
-    }
+    record_deliverables(app, &pship.id, &main.id, &vantacel.id, done).await?;
 
     // The gate's verdicts on the ledger: LUH-MAIN authorized from today.
     app.review_authorizations(

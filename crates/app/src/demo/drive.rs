@@ -57,6 +57,15 @@ impl People {
     }
 
     pub(super) async fn of_demo(app: &App) -> Result<People, AppError> {
+        People::of_demo_with(app, "helixa.example").await
+    }
+
+    /// Lakeshore's staff with the people of the manufacturer whose users' e-mails end in
+    /// `manufacturer_domain`.
+    pub(super) async fn of_demo_with(
+        app: &App,
+        manufacturer_domain: &str,
+    ) -> Result<People, AppError> {
         use Role::*;
         let mut lakeshore: BTreeMap<Role, Vec<Caller>> = BTreeMap::new();
         for role in [
@@ -80,7 +89,7 @@ impl People {
         }
         let mut helixa = BTreeMap::new();
         for role in [PatientOps, Quality] {
-            let email = format!("{}@helixa.example", role.as_str().replace('_', "."));
+            let email = format!("{}@{manufacturer_domain}", role.as_str().replace('_', "."));
             helixa.insert(role, user(app, &email).await?);
         }
         People::new(lakeshore, helixa, super::DEMO_PASSWORD)
@@ -109,11 +118,13 @@ impl People {
     }
 }
 
-/// The second nurse of Lakeshore's inpatient unit, made by the demo's case section.
+/// The second nurse of Lakeshore's inpatient unit (made with the organizations' people).
 pub(super) const SECOND_NURSE: &str = "nurse.nights@lakeshore.example";
 
 /// What a case's labels read: the collection's DIN, the manufacturer's order and each unit's
-/// lot number, numbered by the case's place among the cases driven.
+/// lot number (the CAR-T map's two bags, the in-vivo map's vial kit), numbered by the case's
+/// place among the cases driven.
+#[derive(Clone)]
 pub struct Labels {
     pub din: String,
     pub order: String,
@@ -126,7 +137,7 @@ impl Labels {
             // W1234: an example facility identification number (DOMAIN.md); 26: the year.
             din: format!("W1234 26 {:06}", 200 + n),
             order: format!("HLX-ORD-{}", 41000 + n),
-            lots: ["cd4", "cd8"]
+            lots: ["cd4", "cd8", "dose"]
                 .into_iter()
                 .map(|u| {
                     (
@@ -137,14 +148,26 @@ impl Labels {
                 .collect(),
         }
     }
+
+    /// Corvigen's labels (Northbridge's order and the vial kit's lot), numbered as above.
+    pub fn corvigen(n: usize) -> Labels {
+        Labels {
+            din: format!("W1234 26 {:06}", 600 + n),
+            order: format!("NBG-ORD-{}", 7100 + n),
+            lots: [("dose".to_string(), format!("LOT-NB-{}-KIT", 3300 + n))]
+                .into_iter()
+                .collect(),
+        }
+    }
 }
 
 /// A turn taken differently from the careful path.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Twist {
-    /// The courier's first scan reads another patient's bag (refused, a deviation on record).
+    /// The first handoff's scan reads another patient's bag (refused, a deviation on record).
     ScanMismatch,
-    /// The shipment arrives with a temperature excursion.
+    /// The released product's first handoff (the shipment; an in-vivo kit's receipt) comes
+    /// with a temperature excursion.
     Excursion,
     /// The CD8 bag is given after its thaw window closed, with a signed deviation.
     LateInfusion,
@@ -229,6 +252,16 @@ pub async fn plan_next(
         .cloned()
         .ok_or_else(|| AppError::Internal(format!("demo: no step {}", open.step)))?;
     let role = loaded.map.role_of(&step);
+    // As the engine reads it: every release decision of the map released (a map without one,
+    // the in-vivo kit's, hands off the product units from the start).
+    let released = loaded
+        .map
+        .map()
+        .steps()
+        .filter(|s| s.kind == StepKind::ReleaseDecision)
+        .all(|s| case.release_decision(&s.key) == Some(ReleaseDecision::Released));
+    // The released product's first handoff: no unit has a holder yet.
+    let first_of_product = released && !case.holders.keys().any(|i| matches!(i, Item::Unit(_)));
     let now = app.now();
     // The labels as they come to exist: the order at enrollment, the DIN at collection, each
     // unit's lot at release.
@@ -238,16 +271,9 @@ pub async fn plan_next(
         unit: unit.map(str::to_string),
     };
     let has = |kind: IdentifierKind| case.identifiers.iter().any(|i| i.kind == kind);
-    let pre: Vec<(Role, CaseInput)> = match step.key.as_str() {
-        "apheresis_scheduling" if !has(IdentifierKind::ManufacturerOrderId) => vec![(
-            Role::PatientOps,
-            add(IdentifierKind::ManufacturerOrderId, &labels.order, None),
-        )],
-        "courier_handoff" if !has(IdentifierKind::Isbt128Din) => vec![(
-            Role::Apheresis,
-            add(IdentifierKind::Isbt128Din, &labels.din, None),
-        )],
-        "shipment" if !has(IdentifierKind::LotNumber) => labels
+    // Each unit's lot number, added by the manufacturer once the product is released.
+    let lots = |case: &cellpath_domain::journey::Case| -> Vec<(Role, CaseInput)> {
+        labels
             .lots
             .iter()
             .filter(|(u, _)| case.units.contains_key(*u))
@@ -257,7 +283,31 @@ pub async fn plan_next(
                     add(IdentifierKind::LotNumber, lot, Some(u)),
                 )
             })
-            .collect(),
+            .collect()
+    };
+    let pre: Vec<(Role, CaseInput)> = match step.key.as_str() {
+        "apheresis_scheduling" | "receipt_and_storage"
+            if !has(IdentifierKind::ManufacturerOrderId) =>
+        {
+            let mut pre = vec![(
+                Role::PatientOps,
+                add(IdentifierKind::ManufacturerOrderId, &labels.order, None),
+            )];
+            if first_of_product && !has(IdentifierKind::LotNumber) {
+                pre.extend(lots(case));
+            }
+            pre
+        }
+        "courier_handoff" if !has(IdentifierKind::Isbt128Din) => vec![(
+            Role::Apheresis,
+            add(IdentifierKind::Isbt128Din, &labels.din, None),
+        )],
+        _ if first_of_product
+            && step.kind == StepKind::CustodyHandoff
+            && !has(IdentifierKind::LotNumber) =>
+        {
+            lots(case)
+        }
         // Finance verifies the benefits once the benefits check is charted.
         "consent" if case.benefits.is_none() => {
             let today = Date::of_micros(now);
@@ -323,10 +373,6 @@ pub async fn plan_next(
         )
     };
     let key = step.key.clone();
-    let released = case
-        .steps
-        .keys()
-        .any(|k| case.release_decision(k) == Some(ReleaseDecision::Released));
     let mut not = Vec::new();
     let (role, input) = match step.kind {
         StepKind::Record => (
@@ -357,16 +403,22 @@ pub async fn plan_next(
             } else {
                 Item::StartingMaterial
             };
-            let from = case
-                .holders
-                .get(&item)
-                .cloned()
-                .unwrap_or_else(|| "Lakeshore apheresis unit".into());
             let to = match key.as_str() {
                 "courier_handoff" | "shipment" => "Polar Courier",
                 "manufacturing_receipt" => "Helixa manufacturing, Rockford",
+                _ if role == Role::Pharmacy => "Lakeshore investigational pharmacy",
                 _ => "Lakeshore cell lab",
             };
+            // Who holds it before its first handoff: the apheresis unit (the collection), the
+            // manufacturer (a product shipped by courier), the courier (a kit delivered).
+            let from = case.holders.get(&item).cloned().unwrap_or_else(|| {
+                match (released, to) {
+                    (false, _) => "Lakeshore apheresis unit",
+                    (true, "Polar Courier") => "Helixa manufacturing, Rockford",
+                    (true, _) => "Polar Courier",
+                }
+                .into()
+            });
             let scan = if released {
                 let lot = labels.lots.values().next().cloned().unwrap_or_default();
                 ScanInput {
@@ -379,7 +431,20 @@ pub async fn plan_next(
                     text: labels.din.clone(),
                 }
             };
-            if key == "courier_handoff" && twists.contains(&Twist::ScanMismatch) {
+            // The case's first handoff: the courier's (CAR-T) or the pharmacy's receipt of an
+            // in-vivo kit.
+            if case.holders.is_empty() && twists.contains(&Twist::ScanMismatch) {
+                let wrong = if released {
+                    ScanInput {
+                        expected: IdentifierKind::LotNumber,
+                        text: "LOT-NB-3299-KIT".into(),
+                    }
+                } else {
+                    ScanInput {
+                        expected: IdentifierKind::Isbt128Din,
+                        text: "W1234 26 000017".into(),
+                    }
+                };
                 let other = CaseInput::Handoff {
                     step: key.clone(),
                     fields: fields.clone(),
@@ -388,10 +453,7 @@ pub async fn plan_next(
                     from: from.clone(),
                     to: to.into(),
                     location: None,
-                    scan: Some(ScanInput {
-                        expected: IdentifierKind::Isbt128Din,
-                        text: "W1234 26 000017".into(),
-                    }),
+                    scan: Some(wrong),
                     temperature: Temperature::InRange,
                 };
                 // Refused, with the mismatch written as a deviation: the courier scans again.
@@ -401,7 +463,7 @@ pub async fn plan_next(
                     refused: true,
                 });
             }
-            let temperature = if key == "shipment" && twists.contains(&Twist::Excursion) {
+            let temperature = if first_of_product && twists.contains(&Twist::Excursion) {
                 Temperature::Excursion {
                     reading_tenths_celsius: -1205,
                 }

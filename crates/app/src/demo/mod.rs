@@ -6,16 +6,21 @@
 //! By section, in seeding order: `organizations` (organizations, sites, facilities, people and
 //! the partnerships between them), `programs` (each manufacturer's program and its published
 //! process map), `site_work` (site maps refined, proposed and signed; readiness visits and
-//! gaps), `contracting` (agreements, deliverables and the gate's verdicts), `cases` (patients'
-//! cases at the authorized site, to several stages), `registry` (an infused case's registry
+//! gaps), `contracting` (agreements, deliverables and the gate's verdicts), `in_vivo`
+//! (LUH-MAIN authorized for Northbridge's in-vivo Corvigen, and its cases), `cases` (patients'
+//! cases at the authorized site, to several stages, on both programs' maps), `bookings` (both
+//! programs' manufacturing capacity, and Vantacel's chains booked on the cases that reached
+//! apheresis scheduling: a full week, one request waiting), `registry` (an infused case's registry
 //! forms marked submitted, some left overdue) and `history` (the
 //! same seeding dated [`HISTORY_DAYS`] back, for the `demo` command).
 
 mod adverse_events;
+mod bookings;
 mod cases;
 mod contracting;
 pub mod drive;
 mod history;
+mod in_vivo;
 mod organizations;
 mod programs;
 pub(crate) mod registry;
@@ -49,10 +54,13 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     organizations::partnerships(app, &hs_ids).await?;
     site_work(app).await?;
     contracting_work(app).await?;
+    in_vivo::authorize(app).await?;
     // What the seeded commands enqueued (the gate's reviews) runs now, as the server's worker
     // would run it; LUH-MAIN's authorization is already recorded by Helixa's contracts lead.
     app.run_due_jobs().await?;
     cases::cases(app).await?;
+    in_vivo::cases(app).await?;
+    bookings::seed(app).await?;
     Ok(logins)
 }
 

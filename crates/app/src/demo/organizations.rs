@@ -167,25 +167,7 @@ pub(super) async fn organizations_and_people(
             let user_name = person(people);
             people += 1;
             let email = format!("{}@{domain}", role.as_str().replace('_', "."));
-            app.create_user(
-                &op,
-                &org.id,
-                UserInput {
-                    email: email.clone(),
-                    name: user_name.clone(),
-                    role: role.as_str().into(),
-                    password: DEMO_PASSWORD.into(),
-                },
-                None,
-            )
-            .await?
-            .fresh()?;
-            logins.push(DemoLogin {
-                organization: org.name.clone(),
-                role: role.as_str().into(),
-                name: user_name,
-                email,
-            });
+            logins.push(login(app, &op, &org, *role, user_name, email).await?);
         }
         mfr_ids.push(org.id);
     }
@@ -264,29 +246,47 @@ pub(super) async fn organizations_and_people(
             let user_name = person(people);
             people += 1;
             let email = format!("{}@{}", role.as_str().replace('_', "."), hs.domain);
-            app.create_user(
-                &op,
-                &org.id,
-                UserInput {
-                    email: email.clone(),
-                    name: user_name.clone(),
-                    role: role.as_str().into(),
-                    password: DEMO_PASSWORD.into(),
-                },
-                None,
-            )
-            .await?
-            .fresh()?;
-            logins.push(DemoLogin {
-                organization: org.name.clone(),
-                role: role.as_str().into(),
-                name: user_name,
-                email,
-            });
+            logins.push(login(app, &op, &org, *role, user_name, email).await?);
+        }
+        // Lakeshore's inpatient unit has a second nurse: the bedside's dual verification and
+        // custody handoff need two different people.
+        if hs.domain == "lakeshore.example" {
+            let (name, email) = ("Dana Whitcombe".into(), super::drive::SECOND_NURSE.into());
+            logins.push(login(app, &op, &org, Role::Nurse, name, email).await?);
         }
         hs_ids.push(org.id);
     }
     Ok((logins, mfr_ids, hs_ids))
+}
+
+/// A user of `org` with the demo's password, made by the operator, and their login.
+async fn login(
+    app: &App,
+    op: &Caller,
+    org: &cellpath_store::Organization,
+    role: Role,
+    name: String,
+    email: String,
+) -> Result<DemoLogin, AppError> {
+    app.create_user(
+        op,
+        &org.id,
+        UserInput {
+            email: email.clone(),
+            name: name.clone(),
+            role: role.as_str().into(),
+            password: DEMO_PASSWORD.into(),
+        },
+        None,
+    )
+    .await?
+    .fresh()?;
+    Ok(DemoLogin {
+        organization: org.name.clone(),
+        role: role.as_str().into(),
+        name,
+        email,
+    })
 }
 
 /// The partnerships between them.

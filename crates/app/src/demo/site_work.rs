@@ -11,7 +11,7 @@ use cellpath_ledger::Meaning;
 use cellpath_store::Page;
 use std::collections::BTreeMap;
 
-fn detail(owner: Option<Role>, location: &str, system: &str) -> LocalDetail {
+pub(super) fn detail(owner: Option<Role>, location: &str, system: &str) -> LocalDetail {
     LocalDetail {
         owner_role: owner,
         location: Some(location.into()),
@@ -27,6 +27,41 @@ fn observe(facility: &str, capability: &str, value: Observed) -> Observation {
         value,
         note: String::new(),
     }
+}
+
+/// What Northbridge observes for Corvigen's requirements: the lab's receiving hours, and the
+/// clinical unit's minutes from the lab and the signatures it requires.
+pub(super) fn gene_therapy_observations(
+    (lab, receiving): (&str, &str),
+    (unit, minutes, signatures): (&str, i32, &[&str]),
+) -> Vec<Observation> {
+    vec![
+        observe(lab, "receiving_hours", Observed::Text(receiving.into())),
+        observe(
+            unit,
+            "minutes_cell_lab_to_infusion",
+            Observed::Number(LedgerInt::from(minutes)),
+        ),
+        observe(
+            unit,
+            "required_signatures",
+            Observed::List(signatures.iter().map(|s| s.to_string()).collect()),
+        ),
+    ]
+}
+
+/// The ids of a site's processing facility (its cell lab) and its clinical unit.
+pub(super) async fn lab_and_unit(app: &App, site_id: &str) -> Result<(String, String), AppError> {
+    let facilities = app.store.facilities_of_site(site_id).await?;
+    let lab = find(facilities.clone(), "processing facility", |f| {
+        f.kind == FacilityKind::Processing
+    })
+    .await?;
+    let unit = find(facilities, "clinical unit", |f| {
+        f.kind == FacilityKind::Clinical
+    })
+    .await?;
+    Ok((lab.id, unit.id))
 }
 
 /// Refined site maps, proposals, signatures, visits and gaps for the demo's partnerships.
@@ -378,15 +413,7 @@ pub(super) async fn site_work(app: &App) -> Result<(), AppError> {
     .await?;
     let psites = app.store.sites_of(&piedmont.id, Page::all()).await?;
     let pmain = find(psites, "PVH-MAIN", |s| s.code == "PVH-MAIN").await?;
-    let pfac = app.store.facilities_of_site(&pmain.id).await?;
-    let plab = find(pfac.clone(), "Piedmont lab", |f| {
-        f.kind == FacilityKind::Processing
-    })
-    .await?
-    .id;
-    let punit = find(pfac, "Piedmont unit", |f| f.kind == FacilityKind::Clinical)
-        .await?
-        .id;
+    let (plab, punit) = lab_and_unit(app, &pmain.id).await?;
     let nb = user(app, "onboarding@northbridge.example").await?;
     app.record_visit(
         &nb,
@@ -396,23 +423,10 @@ pub(super) async fn site_work(app: &App) -> Result<(), AppError> {
             visited_on: "2026-11-02".into(),
             visitors: vec!["Jonah Vasquez (Northbridge onboarding)".into()],
             facility_ids: vec![plab.clone(), punit.clone()],
-            observations: vec![
-                observe(
-                    &plab,
-                    "receiving_hours",
-                    Observed::Text("09:00-17:00".into()),
-                ),
-                observe(
-                    &punit,
-                    "minutes_cell_lab_to_infusion",
-                    Observed::Number(LedgerInt::from(15)),
-                ),
-                observe(
-                    &punit,
-                    "required_signatures",
-                    Observed::List(vec!["pharmacist".into(), "physician".into()]),
-                ),
-            ],
+            observations: gene_therapy_observations(
+                (&plab, "09:00-17:00"),
+                (&punit, 15, &["pharmacist", "physician"]),
+            ),
             findings: BTreeMap::new(),
             attachments: vec![],
         },

@@ -3,6 +3,7 @@
 use crate::support::*;
 use cellpath_app::Caller;
 use cellpath_app::audit::VerifyReport;
+use cellpath_domain::events::bookings::BookingStatus;
 use cellpath_store::Page;
 use cellpath_store::testing::TestDb;
 
@@ -142,11 +143,31 @@ async fn the_demo_for_people_has_cases_at_every_stage(app: &cellpath_app::App, l
     use std::collections::BTreeSet;
     let ids = gate_ids(app).await;
     let coordinator = as_user(app, "coordinator@lakeshore.example").await;
-    let cases = app
+    let all = app
         .cases_of_site(&coordinator, &ids.main, cellpath_store::Page::all())
         .await
         .unwrap();
+    let (cases, corvigen): (Vec<_>, Vec<_>) =
+        all.into_iter().partition(|c| c.program_id == ids.vantacel);
     assert!(cases.len() >= 30, "{}: {} cases", label, cases.len());
+    the_in_vivo_cases_stand_at_every_stage(app, &coordinator, &corvigen, label).await;
+    // Each Vantacel case that reached apheresis scheduling in the months of history had its
+    // chain confirmed by Helixa (a cancelled one's given back), and one request waits.
+    let (mut confirmed, mut requested, mut cancelled_bookings) = (0, 0, 0);
+    for c in &cases {
+        for b in app.case_bookings(&coordinator, &c.id).await.unwrap() {
+            match b.status {
+                BookingStatus::Confirmed => confirmed += 1,
+                BookingStatus::Requested => requested += 1,
+                BookingStatus::Cancelled => cancelled_bookings += 1,
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        confirmed >= 25 && requested == 1 && cancelled_bookings == 1,
+        "{label}: {confirmed} chains confirmed, {requested} requested, {cancelled_bookings} cancelled"
+    );
     let mut stages = BTreeSet::new();
     let (mut held, mut cancelled, mut deviations) = (0, 0, 0);
     let (mut graded, mut overdue, mut submitted, mut consented) = (0, 0, 0, 0);
@@ -168,16 +189,7 @@ async fn the_demo_for_people_has_cases_at_every_stage(app: &cellpath_app::App, l
                 _ => {}
             }
         }
-        stages.extend(
-            view.steps
-                .iter()
-                .filter(|s| s.state == "current")
-                .map(|s| format!("{:?}", s.stage)),
-        );
-        for t in &view.timeline {
-            timelines.push_str(&t.text);
-            timelines.push('\n');
-        }
+        read_case(&view, &mut stages, &mut timelines);
     }
     // Waiting to be collected, on the manufacturer's side, at the bedside, in follow-up
     // (the bedside's verification and thaw take minutes, so rarely stand open).
@@ -210,6 +222,179 @@ async fn the_demo_for_people_has_cases_at_every_stage(app: &cellpath_app::App, l
             timelines.contains(said),
             "{}: no case shows {said:?}",
             label
+        );
+    }
+}
+
+/// The `demo` command's Corvigen cases (Northbridge's in-vivo map at LUH-MAIN): dozens, at
+/// every stage of the map — ordered, the kit in the freezer, prepared, at the bedside, in
+/// monitoring, in long-term follow-up — with one on hold, one cancelled with its
+/// care-transition note, and the deviations the in-vivo path has (a kit scanned for another
+/// patient, a kit received after an excursion, one given after its thaw window).
+async fn the_in_vivo_cases_stand_at_every_stage(
+    app: &cellpath_app::App,
+    coordinator: &cellpath_app::Caller,
+    cases: &[cellpath_app::cases::CaseListItem],
+    label: &str,
+) {
+    use cellpath_domain::events::cases::CaseState;
+    use std::collections::BTreeSet;
+    assert!(cases.len() >= 24, "{label}: {} Corvigen cases", cases.len());
+    let mut stages = BTreeSet::new();
+    let (mut held, mut cancelled, mut followed) = (0, 0, 0);
+    let mut timelines = String::new();
+    for c in cases {
+        let view = app.case(coordinator, &c.id).await.unwrap();
+        assert_eq!(view.program_name, "Corvigen");
+        match view.status {
+            CaseState::OnHold => held += 1,
+            CaseState::Cancelled => {
+                cancelled += 1;
+                assert!(
+                    view.timeline
+                        .iter()
+                        .any(|t| t.text.contains("care returns to")),
+                    "{label}: a cancelled Corvigen case without its care-transition note"
+                );
+            }
+            _ => {}
+        }
+        followed += usize::from(
+            view.steps
+                .iter()
+                .any(|s| s.key == "follow_up" && s.state == "done"),
+        );
+        read_case(&view, &mut stages, &mut timelines);
+    }
+    for stage in [
+        "Prescribing",
+        "Storage",
+        "Preparation",
+        "Administration",
+        "Monitoring",
+        "Evaluation",
+    ] {
+        assert!(
+            stages.contains(stage),
+            "{label}: no Corvigen case at {stage}: {stages:?}"
+        );
+    }
+    assert!(
+        held >= 2 && cancelled >= 2 && followed >= 3,
+        "{label}: {held} held, {cancelled} cancelled, {followed} in long-term follow-up"
+    );
+    for said in [
+        "does not belong to case",
+        "excursion",
+        "after its thaw window closed",
+    ] {
+        assert!(
+            timelines.contains(said),
+            "{label}: no Corvigen case shows {said:?}"
+        );
+    }
+}
+
+/// The stages a case's current steps are at, and its timeline's lines.
+fn read_case(
+    view: &cellpath_app::cases::CaseView,
+    stages: &mut std::collections::BTreeSet<String>,
+    timelines: &mut String,
+) {
+    stages.extend(
+        view.steps
+            .iter()
+            .filter(|s| s.state == "current")
+            .map(|s| format!("{:?}", s.stage)),
+    );
+    for t in &view.timeline {
+        timelines.push_str(&t.text);
+        timelines.push('\n');
+    }
+}
+
+/// The seeded demo's capacity: both programs' stated by their manufacturers; Vantacel's chains
+/// confirmed on the cases that reached apheresis scheduling, every manufacturing start of the
+/// week after seeding taken (so a day asked for in it is offered the first later day with
+/// room for the whole chain), and one request waiting for Helixa.
+#[tokio::test]
+async fn the_demo_books_a_full_week_of_manufacturing_and_leaves_one_request_waiting() {
+    use cellpath_domain::Date;
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
+        let corvigen = app
+            .store()
+            .programs_of(&northbridge, Page::all())
+            .await
+            .unwrap()
+            .remove(0);
+        for program in [&ids.vantacel, &corvigen.id] {
+            assert!(
+                app.store()
+                    .program_capacity(program)
+                    .await
+                    .unwrap()
+                    .is_some(),
+                "{}: no capacity for {program}",
+                db.label
+            );
+        }
+        let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
+        let patient_ops = as_user(&app, "patient.ops@helixa.example").await;
+        let mut chains = Vec::new();
+        let mut waiting = Vec::new();
+        for c in app
+            .cases_of_site(&coordinator, &ids.main, Page::all())
+            .await
+            .unwrap()
+        {
+            for b in app.case_bookings(&coordinator, &c.id).await.unwrap() {
+                let view = app.case(&coordinator, &c.id).await.unwrap();
+                assert!(
+                    view.steps
+                        .iter()
+                        .any(|s| s.key == "enrollment" && s.state == "done"),
+                    "{}: {} booked before it reached apheresis scheduling",
+                    db.label,
+                    c.pseudonym
+                );
+                match b.status {
+                    BookingStatus::Confirmed => chains.push(b.chain.clone().unwrap()),
+                    BookingStatus::Requested => waiting.push(b),
+                    other => panic!("{}: a booking {other}", db.label),
+                }
+            }
+        }
+        assert_eq!((chains.len(), waiting.len()), (7, 1), "{}", db.label);
+        // Seven manufacturing starts on seven days in a row: Vantacel starts one a day.
+        let mut starts: Vec<Date> = chains.iter().map(|c| c.manufacturing_on.clone()).collect();
+        starts.sort();
+        starts.dedup();
+        assert_eq!(starts.len(), 7, "{}: {starts:?}", db.label);
+        assert_eq!(
+            starts[6].days_since_epoch() - starts[0].days_since_epoch(),
+            6,
+            "{}: {starts:?}",
+            db.label
+        );
+        // The request waiting asked for a day inside the full week: the earliest whole chain
+        // Helixa can confirm starts manufacturing after it.
+        let offer = app
+            .booking_offer(&patient_ops, &waiting[0].id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            offer.apheresis_on > waiting[0].asked_on,
+            "{}: {offer:?}",
+            db.label
+        );
+        assert!(
+            offer.manufacturing_on > starts[6],
+            "{}: {offer:?}",
+            db.label
         );
     }
 }

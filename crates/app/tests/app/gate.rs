@@ -413,12 +413,14 @@ async fn the_scheduled_review_suspends_a_site_when_its_agreements_expire() {
         .remove(0)
         .id;
     let date = |d: &str| cellpath_domain::Date::parse(d).unwrap();
-    // Nothing changed since the demo's own review: the job records nothing.
+    // Nothing changed for Vantacel since the demo's own review; LUH-MAIN's Corvigen
+    // authorization rests on Northbridge's master service agreement, which lapses 45 days after
+    // the demo's history ends: a year on, the job records that one suspension.
     assert_eq!(
         app.review_all_authorizations(date("2026-11-25"))
             .await
             .unwrap(),
-        0
+        1
     );
     // The demo's agreements run until 2030-05-31: on 2030-06-01 the job suspends LUH-MAIN.
     assert!(

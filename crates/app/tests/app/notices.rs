@@ -307,7 +307,10 @@ async fn both_sides_of_a_partnership_see_its_notices_and_no_one_else_does() {
         let day = move_to(&app, &clock, "2030-05-01");
         assert_eq!(app.send_expiry_reminders(day).await.unwrap(), 5);
         let seen_by_mfr = app.notices(&mfr, &helixa, Page::all()).await.unwrap();
-        let seen_by_hs = app.notices(&hs, &lakeshore, Page::all()).await.unwrap();
+        let seen_by_hs = of_helixa(
+            &ids.partnership,
+            app.notices(&hs, &lakeshore, Page::all()).await.unwrap(),
+        );
         let ids_of = |n: &[cellpath_app::notices::Notice]| {
             n.iter().map(|x| x.id.clone()).collect::<Vec<_>>()
         };
@@ -373,13 +376,13 @@ async fn both_sides_of_a_partnership_see_its_notices_and_no_one_else_does() {
             Err(AppError::NotFound(_))
         ));
 
-        // Paged: two pages of three are the whole list.
+        // Paged: two pages of four are the whole list (with Northbridge's authorization).
         let first = app
             .notices(
                 &hs,
                 &lakeshore,
                 Page {
-                    limit: 3,
+                    limit: 4,
                     offset: 0,
                 },
             )
@@ -390,23 +393,28 @@ async fn both_sides_of_a_partnership_see_its_notices_and_no_one_else_does() {
                 &hs,
                 &lakeshore,
                 Page {
-                    limit: 3,
-                    offset: 3,
+                    limit: 4,
+                    offset: 4,
                 },
             )
             .await
             .unwrap();
         assert_eq!(
-            [ids_of(&first), ids_of(&second)].concat(),
+            ids_of(&of_helixa(&ids.partnership, [first, second].concat())),
             ids_of(&seen_by_hs)
         );
 
         // The agreements lapse; the next day's job suspends LUH-MAIN, and both sides are told.
         let day = move_to(&app, &clock, "2030-06-01");
         assert!(app.review_all_authorizations(day).await.unwrap() >= 1);
+        // (The same review suspends LUH-MAIN for Corvigen, whose agreement lapsed long before:
+        // Lakeshore's newest notice of its partnership with Helixa is the one told here.)
         for (caller, org) in [(&mfr, &helixa), (&hs, &lakeshore)] {
-            let list = app.notices(caller, org, Page::first(1)).await.unwrap();
-            let n = &list[0];
+            let list = app.notices(caller, org, Page::all()).await.unwrap();
+            let n = list
+                .iter()
+                .find(|n| n.partnership_id == ids.partnership)
+                .unwrap();
             assert_eq!(n.kind, NoticeKind::SiteSuspended, "{}: {n:?}", db.label);
             assert_eq!(n.site_id.as_deref(), Some(ids.main.as_str()));
             assert_eq!(n.program_id.as_deref(), Some(ids.vantacel.as_str()));
@@ -491,7 +499,10 @@ async fn a_withdrawal_and_a_new_agreement_show_as_suspension_then_reinstatement_
             .await;
         // Executing it reinstates the site at once.
         let seen_by_mfr = app.notices(&mfr, &helixa, Page::all()).await.unwrap();
-        let seen_by_hs = app.notices(&hs, &lakeshore, Page::all()).await.unwrap();
+        let seen_by_hs = of_helixa(
+            &ids.partnership,
+            app.notices(&hs, &lakeshore, Page::all()).await.unwrap(),
+        );
         // Authorization notices name no side: both read the very same ones.
         let plain = |list: &[cellpath_app::notices::Notice]| {
             list.iter()
@@ -532,4 +543,22 @@ async fn a_withdrawal_and_a_new_agreement_show_as_suspension_then_reinstatement_
             seen_by_hs.iter().map(|n| n.id.as_str()).collect();
         assert_eq!(ids.len(), 3);
     }
+}
+
+/// Lakeshore's notices of its partnership with Helixa: it also reads those of its partnership
+/// with Northbridge (LUH-MAIN authorized for Corvigen), which Helixa never sees.
+fn of_helixa(
+    partnership_id: &str,
+    notices: Vec<cellpath_app::notices::Notice>,
+) -> Vec<cellpath_app::notices::Notice> {
+    let (helixa, northbridge): (Vec<_>, Vec<_>) = notices
+        .into_iter()
+        .partition(|n| n.partnership_id == partnership_id);
+    assert!(
+        northbridge
+            .iter()
+            .any(|n| n.text.contains("authorized treatment center for Corvigen")),
+        "{northbridge:?}"
+    );
+    helixa
 }

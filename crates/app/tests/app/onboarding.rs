@@ -193,10 +193,20 @@ async fn the_pipeline_counts_as_the_gate_flags_lapsing_agreements_and_overdue_ga
         );
         assert!(main.started_on.as_str() < authorized_on.as_str());
 
-        // Corvigen's master service agreement lapses 45 days from today, long before any
-        // Lakeshore site is expected to be authorized for Corvigen: flagged on every row.
+        // Corvigen's master service agreement lapses 45 days from today, long before another
+        // Lakeshore site is expected to be authorized for Corvigen: flagged on their rows.
+        // LUH-MAIN is authorized for Corvigen already: the lapse is named while it holds.
         let expires = today(&app).plus_days(45);
-        for code in ["LUH-MAIN", "LUH-NORTH", "LUH-CANCER"] {
+        let corvigen_main = row("Corvigen", "LUH-MAIN");
+        assert_eq!(corvigen_main.status, "authorized", "{corvigen_main:?}");
+        assert!(
+            corvigen_main
+                .lapsing
+                .iter()
+                .any(|l| l.kind == "master_service_agreement" && l.expires_on == expires.as_str()),
+            "{corvigen_main:?}"
+        );
+        for code in ["LUH-NORTH", "LUH-CANCER"] {
             let s = row("Corvigen", code);
             let lapse = s
                 .lapsing

@@ -954,6 +954,29 @@ async fn a_nurse_verifies_the_bag_by_scanning_its_label_and_a_wrong_bag_is_named
         timeline.contains("Bedside dual verification CD4"),
         "{timeline}"
     );
+    // The page comes back after the scan with the focus in the scan field again, so the
+    // scanner's next label goes in without a click.
+    let focused = c.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("name").await.unwrap().as_deref(),
+        Some("scan"),
+        "after a recorded scan the scan field has the focus again"
+    );
+    // The second nurse of the seeded demo scans the same bag: the four eyes are complete.
+    c.delete_all_cookies().await.unwrap();
+    sign_in(c, &s, "nurse.nights@lakeshore.example").await;
+    c.goto(&s.url(&format!("/cases/{case}"))).await.unwrap();
+    type_and_enter(c, "W1234 26 000107").await;
+    let view = s.app.case(&coordinator, &case).await.unwrap();
+    let cd4 = view
+        .steps
+        .iter()
+        .find(|st| st.key == "dual_verification_cd4")
+        .unwrap();
+    assert_eq!(cd4.state, "done", "two nurses verified the CD4 bag");
+    c.delete_all_cookies().await.unwrap();
+    sign_in(c, &s, "nurse@lakeshore.example").await;
+    c.goto(&s.url(&format!("/cases/{case}"))).await.unwrap();
     // The whole page as the nurse and the coordinator see it, to look at.
     c.set_window_size(1280, 6000).await.unwrap();
     std::fs::write(

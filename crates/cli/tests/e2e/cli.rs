@@ -435,13 +435,19 @@ async fn a_programs_capacity_is_set_from_a_file_shown_and_a_bad_one_refused_by_f
     let db = demo_db().await;
     let url = db.url.as_str();
     let program = "Helixa Therapeutics/Vantacel";
+    // The demo's capacity, as Helixa's quality lead stated it.
     let out = cellpath_on(url, &["program", "capacity", program], None);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("no stated capacity"),
-        "{}",
-        stdout(&out)
-    );
+    for words in [
+        "Vantacel: 2 apheresis and 1 manufacturing slots a day",
+        "takes 17 days",
+    ] {
+        assert!(
+            stdout(&out).contains(words),
+            "{words:?} in {}",
+            stdout(&out)
+        );
+    }
 
     let example = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -463,7 +469,7 @@ async fn a_programs_capacity_is_set_from_a_file_shown_and_a_bad_one_refused_by_f
     }
     let out = cellpath_on(url, &["--json", "program", "capacity", program], None);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(json["version"], 1);
+    assert_eq!(json["version"], 2);
     assert_eq!(json["capacity"]["lead"]["manufacturing_days"], 16);
 
     let (_dir, bad) = altered_copy(example, "to_start_min_days = 2", "to_start_min_days = 9");

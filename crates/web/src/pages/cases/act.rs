@@ -471,6 +471,15 @@ async fn decide(
             .await
             .and_then(|o| o.fresh())
         {
+            // After a bedside scan the page comes back without a fragment, so the browser
+            // gives the scan field its focus again (autofocus is skipped on a page loaded with
+            // one): the nurse scans the next bag without reaching for the mouse.
+            Ok(_) if command == "verify" => {
+                return Ok(super::super::see_other(&format!(
+                    "{}?notice=saved",
+                    paths::case(id)
+                )));
+            }
             Ok(_) => return Ok(super::super::notice_redirect(&paths::case(id), "saved")),
             Err(e) => refusal(e, &command, step)?,
         },

@@ -50,7 +50,7 @@ async fn a_coordinator_opens_a_case_records_a_step_and_each_reader_sees_their_vi
     for text in [
         NAME,
         MRN,
-        "VAN-LUH-MAIN-0008",
+        "VAN-LUH-MAIN-0013",
         "Referral received",
         "What you can do next",
     ] {
@@ -135,7 +135,7 @@ async fn a_coordinator_opens_a_case_records_a_step_and_each_reader_sees_their_vi
         assert_eq!(page.status, StatusCode::OK, "{email}");
         assert_eq!(page.body.contains(NAME), name, "{email}");
         assert_eq!(page.body.contains(MRN), mrn, "{email}");
-        page.assert_has("VAN-LUH-MAIN-0008");
+        page.assert_has("VAN-LUH-MAIN-0013");
         let listed = reader.get(&list).await;
         assert!(!listed.body.contains(NAME), "{email}");
     }
@@ -986,12 +986,28 @@ async fn the_site_asks_for_an_apheresis_day_and_patient_ops_confirm_the_whole_ch
     let demo = seeded().await;
     let site = demo.site("LUH-MAIN").await;
     let program = demo.program("Helixa Therapeutics", "Vantacel").await;
-    let case = demo
+    // An active Vantacel case the demo booked nothing for.
+    let system = cellpath_app::Caller::system("test");
+    let mut case = None;
+    for c in demo
         .app
-        .stored_case(&site.id)
+        .cases_of_site(&system, &site.id, cellpath_app::views::Page::all())
         .await
         .unwrap()
-        .expect("the demo's stored case");
+    {
+        if c.program_id == program.id
+            && c.status == cellpath_domain::events::cases::CaseState::Active
+            && demo
+                .app
+                .case_bookings(&system, &c.id)
+                .await
+                .unwrap()
+                .is_empty()
+        {
+            case = Some(c.id);
+        }
+    }
+    let case = case.expect("a demo case with no booking");
     let page = crate::paths::case(&case);
     let action = format!("{page}/bookings");
     let capacity: cellpath_domain::capacity::Capacity = serde_json::from_value(serde_json::json!({
