@@ -263,7 +263,7 @@ pub(super) async fn organizations_and_people(
 async fn login(
     app: &App,
     op: &Caller,
-    org: &cellpath_store::Organization,
+    org: &crate::views::Organization,
     role: Role,
     name: String,
     email: String,
