@@ -363,13 +363,19 @@ impl App {
             .iter()
             .filter(|g| g.status == GapStatus::Open && g.severity == Severity::Blocking)
             .count();
+        let signatures = self
+            .record_signatures(caller, &p.id, crate::signatures::SignedRecords::Gaps)
+            .await?;
         Ok(ReadinessView {
             site_id: site.id,
             program_id: program.id,
             percent: readiness_percent(&findings),
             findings,
             open_blocking,
-            gaps: gaps.into_iter().map(Into::into).collect(),
+            gaps: gaps
+                .into_iter()
+                .map(|g| crate::views::readiness::Gap::signed(g, &signatures))
+                .collect(),
             visits: visits.len(),
         })
     }
@@ -581,13 +587,16 @@ impl App {
         let p = self
             .readiness_partnership(caller, partnership_id, Action::Read)
             .await?;
+        let signatures = self
+            .record_signatures(caller, &p.id, crate::signatures::SignedRecords::Gaps)
+            .await?;
         Ok(self
             .store
             .gaps_of_site(site_id)
             .await?
             .into_iter()
             .filter(|g| g.partnership_id == p.id)
-            .map(Into::into)
+            .map(|g| crate::views::readiness::Gap::signed(g, &signatures))
             .collect())
     }
 }

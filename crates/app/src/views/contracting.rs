@@ -4,6 +4,7 @@
 //! gate's missing items.
 
 use super::{empty_if_none, schema};
+use crate::signatures::RecordSignatures;
 use cellpath_domain::Date;
 use cellpath_domain::contracting::gate::AuthorizationStatus;
 use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Coverage, Deliverable, Scope};
@@ -146,10 +147,28 @@ pub struct DeliverableRecord {
     pub created_at: i64,
     #[schema(schema_with = schema::micros)]
     pub updated_at: i64,
+    /// Its e-signatures, oldest first: recording it (meaning `verified`) and revoking it
+    /// (`reviewed`), each with the printed name, the time and the meaning (21 CFR 11.50).
+    pub signatures: Vec<super::audit::Signature>,
 }
 
-impl From<rows::DeliverableRecord> for DeliverableRecord {
-    fn from(r: rows::DeliverableRecord) -> Self {
+impl DeliverableRecord {
+    /// Whether the gate counts it: recorded and not revoked.
+    pub fn counts(&self) -> bool {
+        self.revoked_on.is_none()
+    }
+
+    /// The record with its signatures.
+    pub fn signed(r: rows::DeliverableRecord, signatures: &RecordSignatures) -> Self {
+        let signatures = signatures.answer(&r.id);
+        DeliverableRecord {
+            signatures,
+            ..DeliverableRecord::unsigned(r)
+        }
+    }
+
+    /// The record without its signatures: for the app's own judgments, never an answer.
+    pub(crate) fn unsigned(r: rows::DeliverableRecord) -> Self {
         DeliverableRecord {
             id: r.id,
             partnership_id: r.partnership_id,
@@ -163,6 +182,7 @@ impl From<rows::DeliverableRecord> for DeliverableRecord {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            signatures: Vec::new(),
         }
     }
 }

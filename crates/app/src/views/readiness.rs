@@ -2,6 +2,7 @@
 //! exactly as the rows were; the schema of a finding (a domain type the readiness view lists).
 
 use super::{empty_if_none, schema};
+use crate::signatures::RecordSignatures;
 use cellpath_domain::events::readiness::GapStatus;
 use cellpath_domain::readiness::Severity;
 use cellpath_domain::{Date, LedgerInt, Role};
@@ -107,10 +108,23 @@ pub struct Gap {
     pub created_at: i64,
     #[schema(schema_with = schema::micros)]
     pub updated_at: i64,
+    /// Its e-signatures, oldest first: closing it with evidence (meaning `verified`), with
+    /// the printed name, the time and the meaning (21 CFR 11.50).
+    pub signatures: Vec<super::audit::Signature>,
 }
 
-impl From<rows::Gap> for Gap {
-    fn from(r: rows::Gap) -> Self {
+impl Gap {
+    /// The gap with its signatures.
+    pub fn signed(r: rows::Gap, signatures: &RecordSignatures) -> Self {
+        let signatures = signatures.answer(&r.id);
+        Gap {
+            signatures,
+            ..Gap::unsigned(r)
+        }
+    }
+
+    /// A gap that carries no signature yet: just opened by an analysis (only closing signs).
+    pub fn unsigned(r: rows::Gap) -> Self {
         Gap {
             id: r.id,
             partnership_id: r.partnership_id,
@@ -128,6 +142,7 @@ impl From<rows::Gap> for Gap {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            signatures: Vec::new(),
         }
     }
 }

@@ -12,6 +12,7 @@ mod kill9;
 mod labels;
 mod layers;
 mod plan;
+mod signed_answers;
 mod support;
 mod tenancy;
 mod tokens;

@@ -316,7 +316,12 @@ pub async fn analyze(
     Ok((
         StatusCode::CREATED,
         axum::Json(GapList::of(
-            s.app.analyze_gaps(&c, &id, &site, &program).await?,
+            s.app
+                .analyze_gaps(&c, &id, &site, &program)
+                .await?
+                .into_iter()
+                .map(Gap::unsigned)
+                .collect(),
         )),
     )
         .into_response())
@@ -352,7 +357,6 @@ pub async fn close_gap(
         .app
         .close_gap(c, &id, version, &req.evidence, &req.password, idem)
         .await?;
-    Ok(answer(out.map(Gap::from), StatusCode::OK, |v| {
-        Some(v.version)
-    }))
+    let out = out.then(|g| s.app.signed_gap(c, g)).await?;
+    Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
