@@ -87,15 +87,16 @@ impl RecordSignatures {
         self.answers.get(record_id).cloned().unwrap_or_default()
     }
 
-    /// Grouped by the `id` of the event each signs (rows oldest first).
-    fn from_rows(rows: Vec<SignedEventRow>) -> Result<Self, AppError> {
+    /// Grouped by the `key` field (e.g. `id`, a case's `step`) of the event each signs (rows
+    /// oldest first).
+    fn from_rows(rows: Vec<SignedEventRow>, key: &str) -> Result<Self, AppError> {
         let mut by_record: HashMap<String, Vec<RecordSignature>> = HashMap::new();
         let mut answers: HashMap<String, Vec<Signature>> = HashMap::new();
         for row in rows {
             let event = parse_event(row.event_body.as_bytes()).map_err(|e| {
                 AppError::Internal(format!("stored event {}: {e}", row.signature.target))
             })?;
-            let Some(id) = event.payload.get("id").and_then(|v| v.as_str()) else {
+            let Some(id) = event.payload.get(key).and_then(|v| v.as_str()) else {
                 continue;
             };
             answers
@@ -132,7 +133,19 @@ impl App {
             .store
             .signatures_on_events_of_type(partnership_id, records.event_prefix())
             .await?;
-        RecordSignatures::from_rows(rows)
+        RecordSignatures::from_rows(rows, "id")
+    }
+
+    /// The signatures on a case's steps, by step key (every attempt's), for a caller the
+    /// policy shows the case (not found otherwise): one query from the case's index.
+    pub async fn case_step_signatures(
+        &self,
+        caller: &Caller,
+        case_id: &str,
+    ) -> Result<RecordSignatures, AppError> {
+        self.case_row_seen(caller, case_id).await?;
+        let rows = self.store.signatures_on_case_events(case_id).await?;
+        RecordSignatures::from_rows(rows, "step")
     }
 
     /// A deliverable as the API answers it, with its signatures (recorded, revoked).

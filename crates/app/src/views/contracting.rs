@@ -364,7 +364,7 @@ fn open_object() -> ObjectBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::same_json;
+    use crate::views::{same_json, same_json_signed};
     use serde_json::json;
 
     fn day(s: &str) -> Date {
@@ -401,20 +401,23 @@ mod tests {
             });
         }
         for revoked in [None, Some((day("2026-05-01"), "lapsed".to_string()))] {
-            same_json::<_, DeliverableRecord>(&rows::DeliverableRecord {
-                id: "d1".into(),
-                partnership_id: "p1".into(),
-                site_id: "s1".into(),
-                program_id: "g1".into(),
-                deliverable: Deliverable::ALL[0],
-                done_on: day("2026-02-03"),
-                evidence: "signed".into(),
-                revoked_on: revoked.as_ref().map(|r| r.0.clone()),
-                revoked_reason: revoked.map(|r| r.1),
-                version: 1,
-                created_at: 1,
-                updated_at: 1,
-            });
+            same_json_signed(
+                &rows::DeliverableRecord {
+                    id: "d1".into(),
+                    partnership_id: "p1".into(),
+                    site_id: "s1".into(),
+                    program_id: "g1".into(),
+                    deliverable: Deliverable::ALL[0],
+                    done_on: day("2026-02-03"),
+                    evidence: "signed".into(),
+                    revoked_on: revoked.as_ref().map(|r| r.0.clone()),
+                    revoked_reason: revoked.map(|r| r.1),
+                    version: 1,
+                    created_at: 1,
+                    updated_at: 1,
+                },
+                DeliverableRecord::unsigned,
+            );
         }
         same_json::<_, SiteAuthorization>(&rows::SiteAuthorization {
             id: "x1".into(),

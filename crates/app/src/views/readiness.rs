@@ -250,7 +250,7 @@ pub fn names() -> RefOr<Schema> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::same_json;
+    use crate::views::{same_json, same_json_signed};
     use serde_json::json;
 
     #[test]
@@ -273,24 +273,27 @@ mod tests {
             (None, None),
             (Some("f1".to_string()), Some("ok".to_string())),
         ] {
-            same_json::<_, Gap>(&rows::Gap {
-                id: "g1".into(),
-                partnership_id: "p1".into(),
-                site_id: "s1".into(),
-                program_id: "r1".into(),
-                facility_id,
-                requirement_key: "freezer".into(),
-                severity: Severity::Blocking,
-                expected: "at least 1".into(),
-                observed: "0".into(),
-                owner_role: Role::CellLab,
-                due_on: Date::parse("2026-04-01").expect("a day"),
-                status: GapStatus::Open,
-                evidence,
-                version: 2,
-                created_at: 3,
-                updated_at: 4,
-            });
+            same_json_signed(
+                &rows::Gap {
+                    id: "g1".into(),
+                    partnership_id: "p1".into(),
+                    site_id: "s1".into(),
+                    program_id: "r1".into(),
+                    facility_id,
+                    requirement_key: "freezer".into(),
+                    severity: Severity::Blocking,
+                    expected: "at least 1".into(),
+                    observed: "0".into(),
+                    owner_role: Role::CellLab,
+                    due_on: Date::parse("2026-04-01").expect("a day"),
+                    status: GapStatus::Open,
+                    evidence,
+                    version: 2,
+                    created_at: 3,
+                    updated_at: 4,
+                },
+                Gap::unsigned,
+            );
         }
     }
 }
