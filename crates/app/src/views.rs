@@ -28,9 +28,6 @@ pub use cellpath_store::{
 /// `None` as `""`: how these fields have always answered "none" (the rows write it so).
 pub(crate) use cellpath_store::empty_if_none;
 
-/// A view serializes byte for byte as the row it is made from did (the API's JSON and the
-/// answers stored for idempotent replays stay the same).
-#[cfg(test)]
 /// [`same_json`] for a view that adds the record's `signatures` (empty here) to the row's
 /// fields.
 #[cfg(test)]
@@ -48,6 +45,9 @@ pub(crate) fn same_json_signed<R: serde::Serialize + Clone, V: serde::Serialize>
     assert_eq!(row_json, view_json);
 }
 
+/// A view serializes byte for byte as the row it is made from did (the API's JSON and the
+/// answers stored for idempotent replays stay the same).
+#[cfg(test)]
 pub(crate) fn same_json<R: serde::Serialize + Clone, V: serde::Serialize + From<R>>(row: &R) {
     let row_json = serde_json::to_string(row).expect("serializes");
     let view_json = serde_json::to_string(&V::from(row.clone())).expect("serializes");
