@@ -817,6 +817,23 @@ pub(crate) mod tests {
         assert_eq!(form_field("observations[0].at"), "at");
     }
 
+    async fn post(
+        nurse: &mut Browser<'_>,
+        page: &str,
+        fields: &[(String, String)],
+    ) -> crate::testing::Answer {
+        let action = format!("{page}/adverse-events");
+        nurse
+            .submit(
+                page,
+                "adverse-event-form",
+                &action,
+                &crate::testing::borrowed(fields),
+                None,
+            )
+            .await
+    }
+
     /// Issue 10, point 12: a date-time is typed on the organization's clock (America/Chicago
     /// here) and stored UTC; a time the clocks skipped is refused beside the field, one that
     /// happened twice is asked which, beside the field.
@@ -844,7 +861,6 @@ pub(crate) mod tests {
             .unwrap()
             .expect("stored case");
         let page = crate::paths::case(&case);
-        let action = format!("{page}/adverse-events");
         demo.app.through_first_infusion(&case).await.unwrap();
         let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
         let shown = nurse.get(&page).await;
@@ -869,29 +885,13 @@ pub(crate) mod tests {
         };
         // The clocks skipped 02:30 on 8 March 2026 in Chicago.
         let fields = crs("2026-03-08T02:30", "2026-03-08T04:00", None);
-        let refused = nurse
-            .submit(
-                &page,
-                "adverse-event-form",
-                &action,
-                &crate::testing::borrowed(&fields),
-                None,
-            )
-            .await;
+        let refused = post(&mut nurse, &page, &fields).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         let m = refused.error_beside("onset").expect("beside the onset");
         assert!(m.contains("did not happen in America/Chicago"), "{m}");
         // 01:30 on 1 November 2026 happened twice: asked which, the choice offered beside it.
         let fields = crs("2026-11-01T01:30", "2026-11-01T04:00", None);
-        let refused = nurse
-            .submit(
-                &page,
-                "adverse-event-form",
-                &action,
-                &crate::testing::borrowed(&fields),
-                None,
-            )
-            .await;
+        let refused = post(&mut nurse, &page, &fields).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         let m = refused.error_beside("onset").expect("beside the onset");
         assert!(
@@ -918,15 +918,7 @@ pub(crate) mod tests {
         let minute = (now + 999_999).div_euclid(1_000_000) * 1_000_000;
         tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
         let fields = crs(&local(minute), &local(minute), Some(""));
-        let recorded = nurse
-            .submit(
-                &page,
-                "adverse-event-form",
-                &action,
-                &crate::testing::borrowed(&fields),
-                None,
-            )
-            .await;
+        let recorded = post(&mut nurse, &page, &fields).await;
         assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
         let view = demo
             .app
