@@ -120,7 +120,8 @@ impl App {
         let p = self.gate_partnership(caller, partnership_id).await?;
         let record = self.gate_record(&p).await?;
         let signatures = self.deliverable_signatures(caller, &p.id).await?;
-        let sites = &record.rule.sites;
+        // The sites in its onboarding (not a new site it does not cover).
+        let sites: Vec<&str> = record.sites.iter().map(|s| s.id.as_str()).collect();
         let mut out = Vec::with_capacity(sites.len() * record.programs.len());
         for site in sites {
             for program in &record.programs {
@@ -333,12 +334,26 @@ fn record_of(
         .into_iter()
         .map(|(_, f)| (f.id, f.site_ids))
         .collect();
-    let sites: Vec<Site> = rows.sites.into_iter().map(|(_, s)| s).collect();
+    let all_sites: Vec<String> = rows.sites.iter().map(|(_, s)| s.id.clone()).collect();
+    // A site added since the partnership was accepted that it does not cover has not joined
+    // its onboarding: no gate, plan or pipeline row for it (the rule still judges it).
+    let central = crate::records::partnerships::centrals_of(&rows.agreements)?;
+    let sites: Vec<Site> = rows
+        .sites
+        .into_iter()
+        .map(|(_, s)| s)
+        .filter(|s| {
+            !matches!(
+                crate::records::partnerships::joining_of(p, s, &central),
+                cellpath_domain::contracting::joining::Joining::NotCovered(_)
+            )
+        })
+        .collect();
     let programs = named_programs(p, programs);
     let rule = rule::Record {
         partnership: p.status,
         programs: programs.iter().map(|pr| pr.id.clone()).collect(),
-        sites: sites.iter().map(|s| s.id.clone()).collect(),
+        sites: all_sites,
         agreements: recorded_agreements,
         deliverables: rows.deliverables.iter().map(deliverable_of).collect(),
         signed_maps,
@@ -477,7 +492,8 @@ pub(crate) struct GateRecord {
     pub(crate) agreements: Vec<Agreement>,
     /// The programs the partnership names.
     pub(crate) programs: Vec<Program>,
-    /// The sites the partnership opens, by name (inactive ones too).
+    /// The sites in the partnership's onboarding, by name (inactive ones too; not a site added
+    /// since it was accepted that it does not cover).
     pub(crate) sites: Vec<Site>,
     /// Every site's and program's, oldest deliverable first within each.
     deliverables: Vec<DeliverableRecord>,
