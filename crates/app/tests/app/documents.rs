@@ -348,3 +348,34 @@ async fn a_documents_directory_purges_the_orphans_file_too() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn documents_move_with_the_record_when_it_is_replayed_into_another_database() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let contracts = as_user(&app, "contracts@helixa.example").await;
+        let up = app.upload(&contracts, "qa-v3.pdf", PDF).await.unwrap();
+        attach_to_quality_agreement(&app, &contracts, &ids, &up).await;
+        let fresh = TestDb::sqlite().await;
+        let target = fresh.store().await;
+        app.store()
+            .replay_with_documents_into(&target)
+            .await
+            .unwrap();
+        assert_eq!(
+            app.store().record_state().await.unwrap(),
+            target.record_state().await.unwrap(),
+            "{}",
+            db.label
+        );
+        use cellpath_store::DocumentStore;
+        let (meta, bytes) = cellpath_store::InDatabase(target.clone())
+            .get(&up.sha256)
+            .await
+            .unwrap()
+            .expect("the document moved with the record");
+        assert_eq!(bytes, PDF, "{}", db.label);
+        assert_eq!(meta.media_type, "application/pdf");
+    }
+}
