@@ -16,3 +16,4 @@ mod signed_answers;
 mod support;
 mod tenancy;
 mod tokens;
+mod upload_browser;
