@@ -39,7 +39,40 @@ fn file_name(name: &str) -> Result<String, AppError> {
     Ok(base.chars().take(200).collect())
 }
 
+/// An upload no record names this long after it was kept is purged
+/// ([`App::purge_orphan_uploads`], run by the hourly `PurgeOrphanUploads` job).
+pub const ORPHAN_UPLOAD_HOURS: i64 = 24;
+
+/// How many documents one purge looks at (the next hour's takes the rest).
+const PURGE_BATCH: i64 = 500;
+
 impl App {
+    /// Purge the uploads kept for [`ORPHAN_UPLOAD_HOURS`] that no record names (a form that
+    /// failed after its file was kept, or a client that uploaded and never attached): their
+    /// rows and bytes. A document a record names is never touched. Answers how many went.
+    pub async fn purge_orphan_uploads(&self) -> Result<usize, AppError> {
+        let cutoff = self.now() - ORPHAN_UPLOAD_HOURS * 3_600_000_000;
+        let mut purged = 0;
+        for sha256 in self
+            .store
+            .documents_kept_before(cutoff, PURGE_BATCH)
+            .await?
+        {
+            if !self
+                .store
+                .records_naming_document(&sha256)
+                .await?
+                .is_empty()
+            {
+                continue;
+            }
+            if self.documents.purge(&sha256, cutoff).await? {
+                purged += 1;
+            }
+        }
+        Ok(purged)
+    }
+
     /// Keep an uploaded document. Operational, not an event: the command that attaches it
     /// records it by hash. Refused with the reason beside the field `file`: empty, over the
     /// limit, or not a PDF, PNG, JPEG, plain text or Word document.

@@ -32,6 +32,8 @@ pub enum Job {
     /// one partnership's trouble never holding back another's, and merged with a review a
     /// command queued already.
     ReviewAllPartnerships { day: Date },
+    /// Purge the uploads no record has named for `ORPHAN_UPLOAD_HOURS` (hourly).
+    PurgeOrphanUploads { hour: String },
 }
 
 impl Job {
@@ -40,6 +42,7 @@ impl Job {
             Job::ReviewGate { .. } => "review_gate",
             Job::SendExpiryReminders { .. } => "send_expiry_reminders",
             Job::ReviewAllPartnerships { .. } => "review_all_partnerships",
+            Job::PurgeOrphanUploads { .. } => "purge_orphan_uploads",
         }
     }
 
@@ -49,6 +52,7 @@ impl Job {
             Job::ReviewGate { partnership_id } => format!("review_gate:{partnership_id}"),
             Job::SendExpiryReminders { day } => format!("send_expiry_reminders:{day}"),
             Job::ReviewAllPartnerships { day } => format!("review_all_partnerships:{day}"),
+            Job::PurgeOrphanUploads { hour } => format!("purge_orphan_uploads:{hour}"),
         }
     }
 
@@ -130,6 +134,7 @@ impl App {
         let jobs: Vec<NewJob> = [
             Job::SendExpiryReminders { day: day.clone() },
             Job::ReviewAllPartnerships { day },
+            Job::PurgeOrphanUploads { hour: hour.clone() },
         ]
         .iter()
         .map(|j| {
@@ -172,6 +177,9 @@ impl App {
                     .map(|j| j.due(now))
                     .collect();
                 self.store.enqueue(&reviews, now).await?;
+            }
+            Job::PurgeOrphanUploads { .. } => {
+                self.purge_orphan_uploads().await?;
             }
         }
         Ok(())

@@ -369,13 +369,22 @@ impl App {
             .iter()
             .filter(|g| g.status == GapStatus::Open && g.severity == Severity::Blocking)
             .count();
+        let signatures = self
+            .record_signatures(caller, &p.id, crate::signatures::SignedRecords::Gaps)
+            .await?;
         Ok(ReadinessView {
             site_id: site.id,
             program_id: program.id,
             percent: readiness_percent(&findings),
             findings,
             open_blocking,
-            gaps,
+            gaps: gaps
+                .into_iter()
+                .map(|mut g| {
+                    g.signatures = signatures.answer(&g.id);
+                    g
+                })
+                .collect(),
             visits: visits.len(),
         })
     }
@@ -477,6 +486,7 @@ impl App {
                 version: 1,
                 created_at: 0,
                 updated_at: 0,
+                signatures: Vec::new(),
             });
         }
         let mut events = events.into_iter();
@@ -589,13 +599,16 @@ impl App {
         let p = self
             .readiness_partnership(caller, partnership_id, Action::Read)
             .await?;
+        let signatures = self
+            .record_signatures(caller, &p.id, crate::signatures::SignedRecords::Gaps)
+            .await?;
         Ok(self
             .store
             .gaps_of_site(site_id)
             .await?
             .into_iter()
             .filter(|g| g.partnership_id == p.id)
-            .map(Gap::from)
+            .map(|g| crate::views::readiness::Gap::signed(g, &signatures))
             .collect())
     }
 }

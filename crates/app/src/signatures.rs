@@ -3,6 +3,9 @@
 //! page in one query from the ledger's `signatures`, each keyed by the record its signed event
 //! concerns (the event's `id`), so a page never asks once per row.
 
+use crate::views::audit::Signature;
+use crate::views::contracting::DeliverableRecord;
+use crate::views::readiness::Gap;
 use crate::{App, AppError, Caller};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_ledger::{Channel, Meaning, parse_event};
@@ -69,6 +72,8 @@ impl SignedRecords {
 #[derive(Debug, Clone, Default)]
 pub struct RecordSignatures {
     by_record: HashMap<String, Vec<RecordSignature>>,
+    /// The same signatures as the API answers them (with the hash and place on the ledger).
+    answers: HashMap<String, Vec<Signature>>,
 }
 
 impl RecordSignatures {
@@ -77,22 +82,33 @@ impl RecordSignatures {
         self.by_record.get(record_id).map_or(&[], Vec::as_slice)
     }
 
-    /// Grouped by the `id` of the event each signs (rows oldest first).
-    fn from_rows(rows: Vec<SignedEventRow>) -> Result<Self, AppError> {
+    /// The signatures of one record as the API answers them with the record.
+    pub fn answer(&self, record_id: &str) -> Vec<Signature> {
+        self.answers.get(record_id).cloned().unwrap_or_default()
+    }
+
+    /// Grouped by the `key` field (e.g. `id`, a case's `step`) of the event each signs (rows
+    /// oldest first).
+    fn from_rows(rows: Vec<SignedEventRow>, key: &str) -> Result<Self, AppError> {
         let mut by_record: HashMap<String, Vec<RecordSignature>> = HashMap::new();
+        let mut answers: HashMap<String, Vec<Signature>> = HashMap::new();
         for row in rows {
             let event = parse_event(row.event_body.as_bytes()).map_err(|e| {
                 AppError::Internal(format!("stored event {}: {e}", row.signature.target))
             })?;
-            let Some(id) = event.payload.get("id").and_then(|v| v.as_str()) else {
+            let Some(id) = event.payload.get(key).and_then(|v| v.as_str()) else {
                 continue;
             };
+            answers
+                .entry(id.to_string())
+                .or_default()
+                .push(Signature::from(row.signature.clone()));
             by_record
                 .entry(id.to_string())
                 .or_default()
                 .push(RecordSignature::of(row.signature, &row.event_kind));
         }
-        Ok(RecordSignatures { by_record })
+        Ok(RecordSignatures { by_record, answers })
     }
 }
 
@@ -117,6 +133,43 @@ impl App {
             .store
             .signatures_on_events_of_type(partnership_id, records.event_prefix())
             .await?;
-        RecordSignatures::from_rows(rows)
+        RecordSignatures::from_rows(rows, "id")
+    }
+
+    /// The signatures on a case's steps, by step key (every attempt's), for a caller the
+    /// policy shows the case (not found otherwise): one query from the case's index.
+    pub async fn case_step_signatures(
+        &self,
+        caller: &Caller,
+        case_id: &str,
+    ) -> Result<RecordSignatures, AppError> {
+        self.case_row_seen(caller, case_id).await?;
+        let rows = self.store.signatures_on_case_events(case_id).await?;
+        RecordSignatures::from_rows(rows, "step")
+    }
+
+    /// A deliverable as the API answers it, with its signatures (recorded, revoked).
+    pub async fn signed_deliverable(
+        &self,
+        caller: &Caller,
+        record: cellpath_store::DeliverableRecord,
+    ) -> Result<DeliverableRecord, AppError> {
+        let signatures = self
+            .record_signatures(caller, &record.partnership_id, SignedRecords::Deliverables)
+            .await?;
+        Ok(DeliverableRecord::signed(record, &signatures))
+    }
+
+    /// A gap as the API answers it, with its signatures (its closure).
+    pub async fn signed_gap(
+        &self,
+        caller: &Caller,
+        mut gap: Gap,
+    ) -> Result<Gap, AppError> {
+        let signatures = self
+            .record_signatures(caller, &gap.partnership_id, SignedRecords::Gaps)
+            .await?;
+        gap.signatures = signatures.answer(&gap.id);
+        Ok(gap)
     }
 }

@@ -240,9 +240,18 @@ impl App {
             .site(site_id)
             .await?
             .ok_or_else(|| AppError::not_found(format!("site {site_id}")))?;
+        // Signed as the API answers it, so the two compare whole.
+        let signatures = self
+            .record_signatures(
+                &crate::Caller::system("test"),
+                &p.id,
+                crate::signatures::SignedRecords::Deliverables,
+            )
+            .await?;
         Ok(self
             .gate_record_of_site(&p, &site, program_id)
             .await?
-            .gate(site_id, program_id, today))
+            .gate(site_id, program_id, today)
+            .signed(&signatures))
     }
 }

@@ -40,6 +40,23 @@ pub(crate) fn all<R, V: From<R>>(rows: Vec<R>) -> Vec<V> {
 /// `None` as `""`: how these fields have always answered "none" (the rows write it so).
 pub(crate) use cellpath_store::empty_if_none;
 
+/// [`same_json`] for a view that adds the record's `signatures` (empty here) to the row's
+/// fields.
+#[cfg(test)]
+pub(crate) fn same_json_signed<R: serde::Serialize + Clone, V: serde::Serialize>(
+    row: &R,
+    unsigned: impl Fn(R) -> V,
+) {
+    let row_json = serde_json::to_value(row).expect("serializes");
+    let mut view_json = serde_json::to_value(unsigned(row.clone())).expect("serializes");
+    let signatures = view_json
+        .as_object_mut()
+        .expect("an object")
+        .remove("signatures");
+    assert_eq!(signatures, Some(serde_json::json!([])));
+    assert_eq!(row_json, view_json);
+}
+
 /// A view serializes byte for byte as the row it is made from did (the API's JSON and the
 /// answers stored for idempotent replays stay the same).
 #[cfg(test)]

@@ -34,6 +34,18 @@ impl<T> Outcome<T> {
         }
     }
 
+    /// [`Outcome::map`] with a step that reads (e.g. a record's signatures, written by the
+    /// same command); a replay stays as stored.
+    pub async fn then<U, F>(self, f: impl FnOnce(T) -> F) -> Result<Outcome<U>, AppError>
+    where
+        F: std::future::Future<Output = Result<U, AppError>>,
+    {
+        Ok(match self {
+            Outcome::Fresh(t) => Outcome::Fresh(f(t).await?),
+            Outcome::Replayed(stored) => Outcome::Replayed(stored),
+        })
+    }
+
     /// The fresh value; a replay (only possible with an `Idem`) is an internal error here.
     pub fn fresh(self) -> Result<T, AppError> {
         match self {

@@ -85,9 +85,167 @@ impl Zone {
     }
 }
 
+/// Which of the two instants a wall-clock time names when the clocks went back and it
+/// happened twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fold {
+    /// The first time the clock showed it (before the change).
+    Earlier,
+    /// The second time (after the change).
+    Later,
+}
+
+impl Fold {
+    pub fn parse(text: &str) -> Option<Fold> {
+        match text {
+            "earlier" => Some(Fold::Earlier),
+            "later" => Some(Fold::Later),
+            _ => None,
+        }
+    }
+}
+
+/// Why a wall-clock time names no single instant in a zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalTimeError {
+    /// The clocks jumped over it (spring forward): it never happened.
+    Skipped(String),
+    /// The clocks went back over it (fall back): it happened twice; say which.
+    Twice(String),
+}
+
+impl std::fmt::Display for LocalTimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LocalTimeError::Skipped(m) | LocalTimeError::Twice(m) => f.write_str(m),
+        }
+    }
+}
+
+impl Zone {
+    /// The instant (UTC microseconds) a clock in this zone showed at `wall`, the time typed as
+    /// `YYYY-MM-DDTHH:MM[:SS]` read *as if UTC* (`Date::parse_time`). A time the clocks
+    /// skipped is refused; one that happened twice needs `fold` to say which.
+    pub fn instant_of_wall(&self, wall: i64, fold: Option<Fold>) -> Result<i64, LocalTimeError> {
+        use jiff::tz::AmbiguousOffset;
+        let civil = Timestamp::from_microsecond(wall)
+            .unwrap_or(Timestamp::UNIX_EPOCH)
+            .to_zoned(TimeZone::UTC)
+            .datetime();
+        let ambiguous = self.tz.to_ambiguous_timestamp(civil);
+        let shown = format!(
+            "{} on {}",
+            civil.strftime("%H:%M"),
+            cellpath_domain::Date::of_micros(wall).words()
+        );
+        let abbr = |t: Timestamp| t.to_zoned(self.tz.clone()).strftime("%Z").to_string();
+        let micros = |t: Timestamp| t.as_microsecond();
+        match ambiguous.offset() {
+            AmbiguousOffset::Unambiguous { offset } => Ok(micros(
+                offset
+                    .to_timestamp(civil)
+                    .map_err(|e| LocalTimeError::Skipped(e.to_string()))?,
+            )),
+            AmbiguousOffset::Gap { .. } => {
+                let after = ambiguous
+                    .later()
+                    .map_err(|e| LocalTimeError::Skipped(e.to_string()))?;
+                Err(LocalTimeError::Skipped(format!(
+                    "{shown} did not happen in {}: the clocks moved forward an hour ({}) over it; type the time the clock showed, e.g. {}",
+                    self.name,
+                    abbr(after),
+                    after.to_zoned(self.tz.clone()).strftime("%H:%M"),
+                )))
+            }
+            AmbiguousOffset::Fold { .. } => {
+                let (Ok(earlier), Ok(later)) = (ambiguous.earlier(), ambiguous.later()) else {
+                    return Err(LocalTimeError::Skipped(format!("{shown} is out of range")));
+                };
+                match fold {
+                    Some(Fold::Earlier) => Ok(micros(earlier)),
+                    Some(Fold::Later) => Ok(micros(later)),
+                    None => Err(LocalTimeError::Twice(format!(
+                        "{shown} happened twice in {}: first {} ({} UTC), then {} an hour later ({} UTC); choose which below",
+                        self.name,
+                        abbr(earlier),
+                        earlier.to_zoned(TimeZone::UTC).strftime("%H:%M"),
+                        abbr(later),
+                        later.to_zoned(TimeZone::UTC).strftime("%H:%M"),
+                    ))),
+                }
+            }
+        }
+    }
+
+    /// The abbreviations of the two readings of a time that happened twice (`CDT`, `CST`).
+    pub fn fold_names(&self, wall: i64) -> Option<(String, String)> {
+        let civil = Timestamp::from_microsecond(wall)
+            .ok()?
+            .to_zoned(TimeZone::UTC)
+            .datetime();
+        let ambiguous = self.tz.to_ambiguous_timestamp(civil);
+        let abbr = |t: Timestamp| t.to_zoned(self.tz.clone()).strftime("%Z").to_string();
+        Some((
+            abbr(ambiguous.earlier().ok()?),
+            abbr(ambiguous.later().ok()?),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn wall(text: &str) -> i64 {
+        cellpath_domain::Date::parse_time(text).expect("a time")
+    }
+
+    #[test]
+    fn chicago_wall_clock_times_across_both_changes_are_read_skipped_or_asked_which() {
+        let chicago = Zone::parse("America/Chicago").unwrap();
+        // An ordinary winter time: 10:00 CST is 16:00 UTC.
+        assert_eq!(
+            chicago.instant_of_wall(wall("2026-01-15T10:00"), None),
+            Ok(wall("2026-01-15T16:00"))
+        );
+        // 02:30 on 8 March 2026 never happened in Chicago.
+        let skipped = chicago
+            .instant_of_wall(wall("2026-03-08T02:30"), None)
+            .unwrap_err();
+        assert!(matches!(skipped, LocalTimeError::Skipped(_)));
+        let m = skipped.to_string();
+        assert!(
+            m.contains("did not happen") && m.contains("8 March 2026") && m.contains("03:30"),
+            "{m}"
+        );
+        // 01:30 on 1 November 2026 happened twice: asked which, then each one read.
+        let twice = chicago
+            .instant_of_wall(wall("2026-11-01T01:30"), None)
+            .unwrap_err();
+        assert!(matches!(twice, LocalTimeError::Twice(_)));
+        let m = twice.to_string();
+        assert!(
+            m.contains("CDT") && m.contains("CST") && m.contains("06:30") && m.contains("07:30"),
+            "{m}"
+        );
+        assert_eq!(
+            chicago.instant_of_wall(wall("2026-11-01T01:30"), Some(Fold::Earlier)),
+            Ok(wall("2026-11-01T06:30"))
+        );
+        assert_eq!(
+            chicago.instant_of_wall(wall("2026-11-01T01:30"), Some(Fold::Later)),
+            Ok(wall("2026-11-01T07:30"))
+        );
+        assert_eq!(
+            chicago.fold_names(wall("2026-11-01T01:30")),
+            Some(("CDT".to_string(), "CST".to_string()))
+        );
+        // UTC reads every time as itself.
+        assert_eq!(
+            Zone::utc().instant_of_wall(wall("2026-03-08T02:30"), None),
+            Ok(wall("2026-03-08T02:30"))
+        );
+    }
 
     /// 2026-03-08 is the day Chicago moves from CST (UTC−6) to CDT (UTC−5) at 02:00 local.
     #[test]

@@ -28,6 +28,9 @@ pub type DocumentFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreErro
 pub trait DocumentStore: Send + Sync {
     fn put<'a>(&'a self, meta: &'a DocumentMeta, bytes: &'a [u8]) -> DocumentFuture<'a, ()>;
     fn get<'a>(&'a self, sha256: &'a str) -> DocumentFuture<'a, Option<(DocumentMeta, Vec<u8>)>>;
+    /// Remove a document kept since before `cutoff` (its row, then its bytes); whether it was
+    /// removed. The caller has made sure no record names it.
+    fn purge<'a>(&'a self, sha256: &'a str, cutoff: i64) -> DocumentFuture<'a, bool>;
 }
 
 /// The embedded default: the bytes as hex text in `document_contents`, written in the same
@@ -91,6 +94,9 @@ impl DocumentStore for InDatabase {
             Ok(Some((meta, bytes)))
         })
     }
+    fn purge<'a>(&'a self, sha256: &'a str, cutoff: i64) -> DocumentFuture<'a, bool> {
+        Box::pin(async move { self.0.delete_document_row(sha256, cutoff).await })
+    }
 }
 
 impl InDirectory {
@@ -142,6 +148,20 @@ impl DocumentStore for InDirectory {
             Ok(Some((meta, bytes)))
         })
     }
+    fn purge<'a>(&'a self, sha256: &'a str, cutoff: i64) -> DocumentFuture<'a, bool> {
+        Box::pin(async move {
+            // The row first: a file no row names is never served (and a later upload of the
+            // same bytes finds it in place).
+            if !self.store.delete_document_row(sha256, cutoff).await? {
+                return Ok(false);
+            }
+            match tokio::fs::remove_file(self.path(sha256)).await {
+                Ok(()) => Ok(true),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+                Err(e) => Err(io(sha256, e)),
+            }
+        })
+    }
 }
 
 /// Insert the row unless the same document is already kept; whether it was inserted now.
@@ -177,6 +197,48 @@ pub enum NamedIn {
 }
 
 impl Store {
+    /// Up to `limit` documents kept since before `cutoff`, oldest first: the candidates of the
+    /// orphan-upload purge.
+    pub async fn documents_kept_before(
+        &self,
+        cutoff: i64,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT sha256 FROM documents WHERE created_at < $1 ORDER BY created_at, sha256 LIMIT $2",
+        )
+        .bind(cutoff)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(|(h,)| h).collect())
+    }
+
+    /// Delete a document's row (and bytes kept in the database) if it was kept before
+    /// `cutoff`, in one transaction; whether it was.
+    pub async fn delete_document_row(&self, sha256: &str, cutoff: i64) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let old: Option<(String,)> =
+            sqlx::query_as("SELECT sha256 FROM documents WHERE sha256 = $1 AND created_at < $2")
+                .bind(sha256)
+                .bind(cutoff)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if old.is_none() {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM document_contents WHERE sha256 = $1")
+            .bind(sha256)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM documents WHERE sha256 = $1")
+            .bind(sha256)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     pub async fn document(&self, sha256: &str) -> Result<Option<DocumentMeta>, StoreError> {
         let row: Option<(String, String, i64, i64)> = sqlx::query_as(
             "SELECT sha256, media_type, size, created_at FROM documents WHERE sha256 = $1",

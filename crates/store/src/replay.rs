@@ -157,6 +157,47 @@ impl Store {
         Ok(count)
     }
 
+    /// [`Store::replay_into`], and the uploaded documents with it: not events, but what the
+    /// events name by hash (an agreement's versions, evidence), so a record moved to another
+    /// database keeps serving them. Their rows, and their bytes where the database keeps them
+    /// (a documents directory stays where it is configured).
+    pub async fn replay_with_documents_into(&self, target: &Store) -> Result<u64, StoreError> {
+        let count = self.replay_into(target).await?;
+        let metas: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT sha256, media_type, size, created_at FROM documents ORDER BY sha256",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        for (sha256, media_type, size, created_at) in metas {
+            let content: Option<(String,)> =
+                sqlx::query_as("SELECT content_hex FROM document_contents WHERE sha256 = $1")
+                    .bind(&sha256)
+                    .fetch_optional(&self.reader)
+                    .await?;
+            let mut tx = target.writer.begin().await?;
+            sqlx::query(
+                "INSERT INTO documents (sha256, media_type, size, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(&sha256)
+            .bind(&media_type)
+            .bind(size)
+            .bind(created_at)
+            .execute(&mut *tx)
+            .await?;
+            if let Some((hex,)) = content {
+                sqlx::query(
+                    "INSERT INTO document_contents (sha256, content_hex) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+                )
+                .bind(&sha256)
+                .bind(hex)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(count)
+    }
+
     /// Load ledgers exported as JSON Lines (`audit export`: each line an event's stored bytes)
     /// into this freshly migrated, empty database, each with its kind (`manufacturer`,
     /// `health_system`, `partnership`), projecting every event in the order `replay_into`

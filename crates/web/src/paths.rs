@@ -75,6 +75,20 @@ pub fn plan(partnership_id: &str, program_id: &str) -> String {
     )
 }
 
+/// The contracting planner, started from a partnership's record for a program.
+pub fn planner_of_partnership(partnership_id: &str, program_id: &str) -> String {
+    format!(
+        "/plans?partnership={}&program={}",
+        encode_component(partnership_id),
+        encode_component(program_id)
+    )
+}
+
+/// The contracting planner, started from a program's track template.
+pub fn planner_of_program(program_id: &str) -> String {
+    format!("/plans?program={}", encode_component(program_id))
+}
+
 /// A site's authorization gate for a program in a partnership.
 pub fn gate(partnership_id: &str, site_id: &str, program_id: &str) -> String {
     format!(

@@ -10,7 +10,7 @@
 //! caller's organization ([`set_reader_zone`]), and [`time_el`]/[`day_el`] read it. Outside a
 //! request (a test rendering a fragment) it is UTC.
 
-use cellpath_app::zone::{WallClock, Zone};
+use cellpath_app::zone::{Fold, LocalTimeError, WallClock, Zone};
 use maud::{Markup, html};
 use std::cell::RefCell;
 
@@ -122,6 +122,54 @@ pub fn day_el(micros: i64) -> Markup {
 pub fn time_el(micros: i64) -> Markup {
     let shown = local(&reader_zone(), micros);
     html! { time datetime=(rfc3339(micros)) title=(utc(micros)) { (shown) } }
+}
+
+/// The label of a date-time field read on the reader's clock, e.g. "Onset (America/Chicago)".
+pub fn time_label(what: &str) -> String {
+    format!("{what} ({})", reader_zone().name())
+}
+
+/// A date-time field typed on the reader's clock (`YYYY-MM-DDTHH:MM`), as the UTC text the
+/// app reads and stores (`…Z`). What does not read as a time at all passes unchanged, so the
+/// app's own message about it stands. A time the clocks skipped is refused; one that happened
+/// twice is refused until the field's `{field}_fold` choice (earlier or later) says which —
+/// the form then offers that choice ([`fold_choice`]).
+pub fn utc_of_typed(form: &mut crate::forms::FormData, field: &str) -> Result<String, String> {
+    let typed = form.get(field).trim().to_string();
+    let Ok(wall) = cellpath_domain::Date::parse_time(&typed) else {
+        return Ok(typed);
+    };
+    let fold_field = format!("{field}_fold");
+    let fold = Fold::parse(form.get(&fold_field));
+    match reader_zone().instant_of_wall(wall, fold) {
+        Ok(at) => Ok(rfc3339(at)),
+        Err(e) => {
+            if let LocalTimeError::Twice(_) = e {
+                // Offered from now on, even before it is chosen.
+                form.set(&fold_field, form.get(&fold_field).to_string());
+            }
+            Err(e.to_string())
+        }
+    }
+}
+
+/// Beside a date-time field whose time happened twice: which of the two it was.
+pub fn fold_choice(values: &crate::forms::FormData, field: &str) -> Markup {
+    let fold_field = format!("{field}_fold");
+    let wall = cellpath_domain::Date::parse_time(values.get(field).trim()).ok();
+    let names = wall.and_then(|w| reader_zone().fold_names(w));
+    html! {
+        @if let (true, Some((first, second))) = (values.has(&fold_field), names) {
+            div.field {
+                label for=(format!("fold-{field}")) { "Which one?" }
+                select id=(format!("fold-{field}")) name=(fold_field) {
+                    option value="" selected[values.get(&fold_field).is_empty()] { "Choose…" }
+                    option value="earlier" selected[values.get(&fold_field) == "earlier"] { "The first, " (first) " (before the clocks went back)" }
+                    option value="later" selected[values.get(&fold_field) == "later"] { "The second, " (second) " (after the clocks went back)" }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -38,14 +38,25 @@ pub struct GateView {
     /// The partnership's agreements the gate looked at.
     #[schema(schema_with = crate::views::contracting::agreements)]
     pub agreements: Vec<Agreement>,
+    /// The site's deliverables for the program, each with its signatures.
     #[schema(schema_with = crate::views::contracting::deliverables)]
-    pub deliverables: Vec<DeliverableRecord>,
+    pub deliverables: Vec<crate::views::contracting::DeliverableRecord>,
     /// The verdict last recorded on the ledger (authorized since a day, or suspended), if the
     /// site was ever authorized; `review_authorizations` brings it up to date.
     #[schema(schema_with = crate::views::contracting::recorded)]
     pub recorded: Option<SiteAuthorization>,
     /// What the consent item rests on.
     pub consent: ConsentItem,
+}
+
+impl GateView {
+    /// The view with each deliverable's signatures.
+    pub(crate) fn signed(mut self, signatures: &crate::signatures::RecordSignatures) -> Self {
+        for d in &mut self.deliverables {
+            d.signatures = signatures.answer(&d.id);
+        }
+        self
+    }
 }
 
 /// What the gate's consent item rests on: the site's active consent version for the program
@@ -81,7 +92,21 @@ impl App {
                 "program {program_id} of this partnership"
             )));
         }
-        Ok(record.gate(site_id, program_id, today))
+        let signatures = self.deliverable_signatures(caller, &p.id).await?;
+        Ok(record.gate(site_id, program_id, today).signed(&signatures))
+    }
+
+    async fn deliverable_signatures(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+    ) -> Result<crate::signatures::RecordSignatures, AppError> {
+        self.record_signatures(
+            caller,
+            partnership_id,
+            crate::signatures::SignedRecords::Deliverables,
+        )
+        .await
     }
 
     /// The gate for every site × every program of a partnership on `today`, from one read of
@@ -94,11 +119,17 @@ impl App {
     ) -> Result<Vec<GateView>, AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
         let record = self.gate_record(&p).await?;
-        let sites = &record.rule.sites;
+        let signatures = self.deliverable_signatures(caller, &p.id).await?;
+        // The sites in its onboarding (not a new site it does not cover).
+        let sites: Vec<&str> = record.sites.iter().map(|s| s.id.as_str()).collect();
         let mut out = Vec::with_capacity(sites.len() * record.programs.len());
         for site in sites {
             for program in &record.programs {
-                out.push(record.gate(site, &program.id, today.clone()));
+                out.push(
+                    record
+                        .gate(site, &program.id, today.clone())
+                        .signed(&signatures),
+                );
             }
         }
         Ok(out)
@@ -303,12 +334,26 @@ fn record_of(
         .into_iter()
         .map(|(_, f)| (f.id, f.site_ids))
         .collect();
-    let sites: Vec<Site> = rows.sites.into_iter().map(|(_, s)| s).collect();
+    let all_sites: Vec<String> = rows.sites.iter().map(|(_, s)| s.id.clone()).collect();
+    // A site added since the partnership was accepted that it does not cover has not joined
+    // its onboarding: no gate, plan or pipeline row for it (the rule still judges it).
+    let central = crate::records::partnerships::centrals_of(&rows.agreements)?;
+    let sites: Vec<Site> = rows
+        .sites
+        .into_iter()
+        .map(|(_, s)| s)
+        .filter(|s| {
+            !matches!(
+                crate::records::partnerships::joining_of(p, s, &central),
+                cellpath_domain::contracting::joining::Joining::NotCovered(_)
+            )
+        })
+        .collect();
     let programs = named_programs(p, programs);
     let rule = rule::Record {
         partnership: p.status,
         programs: programs.iter().map(|pr| pr.id.clone()).collect(),
-        sites: sites.iter().map(|s| s.id.clone()).collect(),
+        sites: all_sites,
         agreements: recorded_agreements,
         deliverables: rows.deliverables.iter().map(deliverable_of).collect(),
         signed_maps,
@@ -447,7 +492,8 @@ pub(crate) struct GateRecord {
     pub(crate) agreements: Vec<Agreement>,
     /// The programs the partnership names.
     pub(crate) programs: Vec<Program>,
-    /// The sites the partnership opens, by name (inactive ones too).
+    /// The sites in the partnership's onboarding, by name (inactive ones too; not a site added
+    /// since it was accepted that it does not cover).
     pub(crate) sites: Vec<Site>,
     /// Every site's and program's, oldest deliverable first within each.
     deliverables: Vec<DeliverableRecord>,
@@ -472,13 +518,15 @@ impl GateRecord {
             .collect()
     }
 
-    /// The gate for a program at a site on `today`.
+    /// The gate for a program at a site on `today`; its deliverables' signatures are filled
+    /// by [`GateView::signed`] where the view is answered.
     pub(crate) fn gate(&self, site_id: &str, program_id: &str, today: Date) -> GateView {
-        let deliverables: Vec<DeliverableRecord> = self
+        let deliverables: Vec<crate::views::contracting::DeliverableRecord> = self
             .deliverables
             .iter()
             .filter(|r| r.site_id == site_id && r.program_id == program_id)
             .cloned()
+            .map(crate::views::contracting::DeliverableRecord::unsigned)
             .collect();
         let missing = self.rule.missing(site_id, program_id, &today);
         GateView {

@@ -85,6 +85,31 @@ fn overdue_gaps(
     out
 }
 
+/// The program of the partnership's record, or not found.
+fn program_of(record: &GateRecord, program_id: &str) -> Result<Program, AppError> {
+    record
+        .programs
+        .iter()
+        .find(|pr| pr.id == program_id)
+        .cloned()
+        .ok_or_else(|| AppError::not_found(format!("program {program_id} of this partnership")))
+}
+
+/// The sites a partnership's plan is made for.
+fn planned_sites(record: &GateRecord) -> Vec<&Site> {
+    record.sites.iter().filter(|s| s.active).collect()
+}
+
+/// Each site's name in the plan, in order, unique.
+fn plan_names(sites: &[&Site]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for s in sites {
+        let name = plan_name(s, &names);
+        names.push(name);
+    }
+    names
+}
+
 /// A site's name in the plan: its code when the planner can use it (readable on charts),
 /// else its id.
 fn plan_name(site: &Site, taken: &[String]) -> String {
@@ -114,17 +139,34 @@ impl App {
     ) -> Result<LivePlan, AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
         let record = self.gate_record(&p).await?;
-        let program = record
-            .programs
-            .iter()
-            .find(|pr| pr.id == program_id)
-            .cloned()
-            .ok_or_else(|| {
-                AppError::not_found(format!("program {program_id} of this partnership"))
-            })?;
+        let program = program_of(&record, program_id)?;
         let template = self.template_for(&program.id).await?;
         self.live_plan_of(&p, &record, &program, &template, today, &Strategy::ALL)
             .await
+    }
+
+    /// The partnership's plan for the program as the contracting planner starts from it: its
+    /// sites (as the live plan names them) and the program's track template, from day 0 —
+    /// what is already done is the live plan's, not a plan file's.
+    pub async fn plan_of_partnership(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        program_id: &str,
+    ) -> Result<crate::plans::PlanStart, AppError> {
+        let p = self.gate_partnership(caller, partnership_id).await?;
+        let record = self.gate_record(&p).await?;
+        let program = program_of(&record, program_id)?;
+        let template = self.template_for(&program.id).await?;
+        let names = plan_names(&planned_sites(&record));
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        Ok(crate::plans::PlanStart {
+            plan: plan_of_template(&template, &names, Strategy::DualTrack)?,
+            from: format!(
+                "partnership {}: its sites and the track template of {}",
+                p.name, program.name
+            ),
+        })
     }
 
     /// The live plan under `strategies` (dual-track first). The pipeline asks for dual-track
@@ -139,18 +181,14 @@ impl App {
         strategies: &[Strategy],
     ) -> Result<LivePlan, AppError> {
         let partnership_start = Date::of_micros(p.created_at);
-        let sites: Vec<&Site> = record.sites.iter().filter(|s| s.active).collect();
+        let sites = planned_sites(record);
         if sites.is_empty() {
             return Err(AppError::invalid(
                 "sites",
                 "the health system has no active site to plan for; add a site first",
             ));
         }
-        let mut names: Vec<String> = Vec::new();
-        for s in &sites {
-            let name = plan_name(s, &names);
-            names.push(name);
-        }
+        let names = plan_names(&sites);
         // Each item's done day: per site (`Some`), and for the central track (`None`).
         // The day an item was done at a site — exactly when the gate no longer lists it.
         let done_at_site = |item: &TrackItem, site: &Site| {

@@ -52,19 +52,9 @@ impl App {
         for p in &partnerships {
             self.check_gate_readable(caller, p)?;
         }
-        let mut records = self.gate_records(&partnerships).await?;
-        // A site added since the partnership was accepted that it does not cover has not
-        // joined its onboarding (`contracting::joining`): not in the pipeline.
-        for (p, record) in partnerships.iter().zip(records.iter_mut()) {
-            let left_out: Vec<String> = self
-                .joins_of(p)
-                .await?
-                .into_iter()
-                .filter(|j| !j.joined())
-                .map(|j| j.site.id)
-                .collect();
-            record.sites.retain(|s| !left_out.contains(&s.id));
-        }
+        // (A site added since a partnership was accepted that it does not cover has not joined
+        // its onboarding: its gate record leaves it out, so the pipeline does too.)
+        let records = self.gate_records(&partnerships).await?;
         let mut counts = PipelineCounts::default();
         for record in &records {
             for program in &record.programs {

@@ -70,32 +70,53 @@ impl SiteJoin {
     }
 }
 
+/// A partnership's live central agreements (health-system scope, not withdrawn) among its
+/// agreements, as joining reads them.
+pub(crate) fn centrals_of(
+    agreements: &[cellpath_store::Agreement],
+) -> Result<Vec<Central>, AppError> {
+    let mut out = Vec::new();
+    for a in agreements {
+        if a.scope != Scope::HealthSystem || a.status == AgreementStatus::Withdrawn {
+            continue;
+        }
+        let coverage = serde_json::from_value(a.coverage.clone())
+            .map_err(|e| AppError::Internal(format!("agreement {}: {e}", a.id)))?;
+        out.push(Central {
+            kind: a.kind,
+            coverage,
+        });
+    }
+    Ok(out)
+}
+
+/// How a site stands to a partnership's onboarding (`contracting::joining`, the one rule):
+/// every site is in it from the start until the partnership is accepted.
+pub(crate) fn joining_of(
+    p: &Partnership,
+    site: &cellpath_store::Site,
+    central: &[Central],
+) -> Joining {
+    match p.accepted_at {
+        None => Joining::FromTheStart,
+        Some(accepted_at) => joining(&site.id, site.created_at, accepted_at, central),
+    }
+}
+
 impl App {
     /// The partnership's live central agreements (health-system scope, not withdrawn), as
     /// joining reads them.
     async fn central_agreements(&self, partnership_id: &str) -> Result<Vec<Central>, AppError> {
-        let mut out = Vec::new();
-        for a in self.store.agreements_of(partnership_id).await? {
-            if a.scope != Scope::HealthSystem || a.status == AgreementStatus::Withdrawn {
-                continue;
-            }
-            let coverage = serde_json::from_value(a.coverage)
-                .map_err(|e| AppError::Internal(format!("agreement {}: {e}", a.id)))?;
-            out.push(Central {
-                kind: a.kind,
-                coverage,
-            });
-        }
-        Ok(out)
+        centrals_of(&self.store.agreements_of(partnership_id).await?)
     }
 
     /// The sites of the health system added after the partnership was accepted, each with
     /// whether it joined the onboarding. No policy check: the callers read the partnership's
     /// sites through it first.
     pub(crate) async fn joins_of(&self, p: &Partnership) -> Result<Vec<SiteJoin>, AppError> {
-        let Some(accepted_at) = p.accepted_at else {
+        if p.accepted_at.is_none() {
             return Ok(vec![]);
-        };
+        }
         let central = self.central_agreements(&p.id).await?;
         Ok(self
             .store
@@ -103,7 +124,7 @@ impl App {
             .await?
             .into_iter()
             .map(|site| SiteJoin {
-                joining: joining(&site.id, site.created_at, accepted_at, &central),
+                joining: joining_of(p, &site, &central),
                 site: site.into(),
             })
             .filter(|j| j.joining != Joining::FromTheStart)

@@ -4,6 +4,7 @@
 //! gate's missing items.
 
 use super::{empty_if_none, schema};
+use crate::signatures::RecordSignatures;
 use cellpath_domain::Date;
 use cellpath_domain::contracting::gate::AuthorizationStatus;
 use cellpath_domain::contracting::{AgreementKind, AgreementStatus, Coverage, Deliverable, Scope};
@@ -146,10 +147,28 @@ pub struct DeliverableRecord {
     pub created_at: i64,
     #[schema(schema_with = schema::micros)]
     pub updated_at: i64,
+    /// Its e-signatures, oldest first: recording it (meaning `verified`) and revoking it
+    /// (`reviewed`), each with the printed name, the time and the meaning (21 CFR 11.50).
+    pub signatures: Vec<super::audit::Signature>,
 }
 
-impl From<rows::DeliverableRecord> for DeliverableRecord {
-    fn from(r: rows::DeliverableRecord) -> Self {
+impl DeliverableRecord {
+    /// Whether the gate counts it: recorded and not revoked.
+    pub fn counts(&self) -> bool {
+        self.revoked_on.is_none()
+    }
+
+    /// The record with its signatures.
+    pub fn signed(r: rows::DeliverableRecord, signatures: &RecordSignatures) -> Self {
+        let signatures = signatures.answer(&r.id);
+        DeliverableRecord {
+            signatures,
+            ..DeliverableRecord::unsigned(r)
+        }
+    }
+
+    /// The record without its signatures: for the app's own judgments, never an answer.
+    pub(crate) fn unsigned(r: rows::DeliverableRecord) -> Self {
         DeliverableRecord {
             id: r.id,
             partnership_id: r.partnership_id,
@@ -163,6 +182,7 @@ impl From<rows::DeliverableRecord> for DeliverableRecord {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            signatures: Vec::new(),
         }
     }
 }
@@ -344,7 +364,7 @@ fn open_object() -> ObjectBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::same_json;
+    use crate::views::{same_json, same_json_signed};
     use serde_json::json;
 
     fn day(s: &str) -> Date {
@@ -381,20 +401,23 @@ mod tests {
             });
         }
         for revoked in [None, Some((day("2026-05-01"), "lapsed".to_string()))] {
-            same_json::<_, DeliverableRecord>(&rows::DeliverableRecord {
-                id: "d1".into(),
-                partnership_id: "p1".into(),
-                site_id: "s1".into(),
-                program_id: "g1".into(),
-                deliverable: Deliverable::ALL[0],
-                done_on: day("2026-02-03"),
-                evidence: "signed".into(),
-                revoked_on: revoked.as_ref().map(|r| r.0.clone()),
-                revoked_reason: revoked.map(|r| r.1),
-                version: 1,
-                created_at: 1,
-                updated_at: 1,
-            });
+            same_json_signed(
+                &rows::DeliverableRecord {
+                    id: "d1".into(),
+                    partnership_id: "p1".into(),
+                    site_id: "s1".into(),
+                    program_id: "g1".into(),
+                    deliverable: Deliverable::ALL[0],
+                    done_on: day("2026-02-03"),
+                    evidence: "signed".into(),
+                    revoked_on: revoked.as_ref().map(|r| r.0.clone()),
+                    revoked_reason: revoked.map(|r| r.1),
+                    version: 1,
+                    created_at: 1,
+                    updated_at: 1,
+                },
+                DeliverableRecord::unsigned,
+            );
         }
         same_json::<_, SiteAuthorization>(&rows::SiteAuthorization {
             id: "x1".into(),

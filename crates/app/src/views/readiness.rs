@@ -2,6 +2,7 @@
 //! exactly as the rows were; the schema of a finding (a domain type the readiness view lists).
 
 use super::{empty_if_none, schema};
+use crate::signatures::RecordSignatures;
 use cellpath_domain::events::readiness::GapStatus;
 use cellpath_domain::readiness::Severity;
 use cellpath_domain::{Date, LedgerInt, Role};
@@ -107,10 +108,29 @@ pub struct Gap {
     pub created_at: i64,
     #[schema(schema_with = schema::micros)]
     pub updated_at: i64,
+    /// Its e-signatures, oldest first: closing it with evidence (meaning `verified`), with
+    /// the printed name, the time and the meaning (21 CFR 11.50).
+    pub signatures: Vec<super::audit::Signature>,
 }
 
 impl From<rows::Gap> for Gap {
     fn from(r: rows::Gap) -> Self {
+        Gap::unsigned(r)
+    }
+}
+
+impl Gap {
+    /// The gap with its signatures.
+    pub fn signed(r: rows::Gap, signatures: &RecordSignatures) -> Self {
+        let signatures = signatures.answer(&r.id);
+        Gap {
+            signatures,
+            ..Gap::unsigned(r)
+        }
+    }
+
+    /// A gap that carries no signature yet: just opened by an analysis (only closing signs).
+    pub fn unsigned(r: rows::Gap) -> Self {
         Gap {
             id: r.id,
             partnership_id: r.partnership_id,
@@ -128,6 +148,7 @@ impl From<rows::Gap> for Gap {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            signatures: Vec::new(),
         }
     }
 }
@@ -235,7 +256,7 @@ pub fn names() -> RefOr<Schema> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::same_json;
+    use crate::views::{same_json, same_json_signed};
     use serde_json::json;
 
     #[test]
@@ -258,24 +279,27 @@ mod tests {
             (None, None),
             (Some("f1".to_string()), Some("ok".to_string())),
         ] {
-            same_json::<_, Gap>(&rows::Gap {
-                id: "g1".into(),
-                partnership_id: "p1".into(),
-                site_id: "s1".into(),
-                program_id: "r1".into(),
-                facility_id,
-                requirement_key: "freezer".into(),
-                severity: Severity::Blocking,
-                expected: "at least 1".into(),
-                observed: "0".into(),
-                owner_role: Role::CellLab,
-                due_on: Date::parse("2026-04-01").expect("a day"),
-                status: GapStatus::Open,
-                evidence,
-                version: 2,
-                created_at: 3,
-                updated_at: 4,
-            });
+            same_json_signed(
+                &rows::Gap {
+                    id: "g1".into(),
+                    partnership_id: "p1".into(),
+                    site_id: "s1".into(),
+                    program_id: "r1".into(),
+                    facility_id,
+                    requirement_key: "freezer".into(),
+                    severity: Severity::Blocking,
+                    expected: "at least 1".into(),
+                    observed: "0".into(),
+                    owner_role: Role::CellLab,
+                    due_on: Date::parse("2026-04-01").expect("a day"),
+                    status: GapStatus::Open,
+                    evidence,
+                    version: 2,
+                    created_at: 3,
+                    updated_at: 4,
+                },
+                Gap::unsigned,
+            );
         }
     }
 }

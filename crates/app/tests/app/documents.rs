@@ -279,3 +279,103 @@ async fn minutes_named_in_a_deliverable_s_evidence_are_served_to_who_may_read_de
         assert_eq!(outcome(app.download(&other, &up.sha256).await), "not found");
     }
 }
+
+#[tokio::test]
+async fn an_upload_no_record_names_is_purged_by_the_hourly_job_after_a_day_and_named_ones_stay() {
+    use cellpath_app::documents::ORPHAN_UPLOAD_HOURS;
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let contracts = as_user(&app, "contracts@helixa.example").await;
+        let orphan = app
+            .upload(&contracts, "draft.txt", b"never attached")
+            .await
+            .unwrap();
+        let named = app.upload(&contracts, "qa.pdf", PDF).await.unwrap();
+        attach_to_quality_agreement(&app, &contracts, &ids, &named).await;
+        let kept = |h: String| {
+            let app = &app;
+            async move { app.store().document(&h).await.unwrap().is_some() }
+        };
+        // Within the day nothing goes, orphan or not.
+        clock.advance_secs(3_600);
+        app.enqueue_hourly().await.unwrap();
+        app.run_due_jobs().await.unwrap();
+        assert!(kept(orphan.sha256.clone()).await, "{}", db.label);
+        // A day later the hourly job purges the orphan, row and bytes; the named one stays.
+        clock.advance_secs(ORPHAN_UPLOAD_HOURS * 3_600);
+        app.enqueue_hourly().await.unwrap();
+        let run = app.run_due_jobs().await.unwrap();
+        assert_eq!(run.failed, 0, "{}", db.label);
+        assert!(!kept(orphan.sha256.clone()).await, "{}", db.label);
+        assert!(app.download(&contracts, &orphan.sha256).await.is_err());
+        assert!(kept(named.sha256.clone()).await, "{}", db.label);
+        assert_eq!(
+            app.download(&contracts, &named.sha256).await.unwrap().bytes,
+            PDF
+        );
+        // The same bytes uploaded again are kept again.
+        let again = app
+            .upload(&contracts, "draft.txt", b"never attached")
+            .await
+            .unwrap();
+        assert_eq!(again.sha256, orphan.sha256);
+        assert!(kept(orphan.sha256.clone()).await, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn a_documents_directory_purges_the_orphans_file_too() {
+    use cellpath_app::documents::ORPHAN_UPLOAD_HOURS;
+    let db = TestDb::sqlite().await;
+    let (app, clock) = demo_app(&db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = app.with_documents_dir(dir.path().to_path_buf());
+    let contracts = as_user(&app, "contracts@helixa.example").await;
+    let orphan = app
+        .upload(&contracts, "draft.txt", b"never attached")
+        .await
+        .unwrap();
+    assert!(dir.path().join(&orphan.sha256).exists());
+    clock.advance_secs(ORPHAN_UPLOAD_HOURS * 3_600 + 1);
+    assert_eq!(app.purge_orphan_uploads().await.unwrap(), 1);
+    assert!(!dir.path().join(&orphan.sha256).exists());
+    assert!(
+        app.store()
+            .document(&orphan.sha256)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn documents_move_with_the_record_when_it_is_replayed_into_another_database() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let contracts = as_user(&app, "contracts@helixa.example").await;
+        let up = app.upload(&contracts, "qa-v3.pdf", PDF).await.unwrap();
+        attach_to_quality_agreement(&app, &contracts, &ids, &up).await;
+        let fresh = TestDb::sqlite().await;
+        let target = fresh.store().await;
+        app.store()
+            .replay_with_documents_into(&target)
+            .await
+            .unwrap();
+        assert_eq!(
+            app.store().record_state().await.unwrap(),
+            target.record_state().await.unwrap(),
+            "{}",
+            db.label
+        );
+        use cellpath_store::DocumentStore;
+        let (meta, bytes) = cellpath_store::InDatabase(target.clone())
+            .get(&up.sha256)
+            .await
+            .unwrap()
+            .expect("the document moved with the record");
+        assert_eq!(bytes, PDF, "{}", db.label);
+        assert_eq!(meta.media_type, "application/pdf");
+    }
+}

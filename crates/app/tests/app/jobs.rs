@@ -327,7 +327,8 @@ async fn the_hourly_tick_is_enqueued_once_an_hour_and_reviews_every_active_partn
         }
         assert!(active.len() >= 2, "{}: {active:?}", db.label);
         let ticked_at = d.app.now();
-        assert_eq!(d.app.enqueue_hourly().await.unwrap(), 2, "{}", db.label);
+        // The reminders, the reviews' fan-out and the orphan-upload purge.
+        assert_eq!(d.app.enqueue_hourly().await.unwrap(), 3, "{}", db.label);
         // A second server in the same hour adds nothing, even once the first ran its jobs.
         assert_eq!(d.app.enqueue_hourly().await.unwrap(), 0);
         let run = d.app.run_due_jobs().await.unwrap();
@@ -350,10 +351,10 @@ async fn the_hourly_tick_is_enqueued_once_an_hour_and_reviews_every_active_partn
             "{}: one review per active partnership",
             db.label
         );
-        assert_eq!(run.done, 2 + active.len(), "{}", db.label);
+        assert_eq!(run.done, 3 + active.len(), "{}", db.label);
         assert_eq!(run.failed, 0);
         // The next hour is another tick.
         d.clock.advance_secs(3_600);
-        assert_eq!(d.app.enqueue_hourly().await.unwrap(), 2, "{}", db.label);
+        assert_eq!(d.app.enqueue_hourly().await.unwrap(), 3, "{}", db.label);
     }
 }

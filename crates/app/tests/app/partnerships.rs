@@ -532,7 +532,7 @@ async fn a_new_site_joins_the_onboarding_only_when_the_partnership_covers_it_and
             .clone();
         let nb_contracts = as_user(&app, "contracts@northbridge.example").await;
         AgreementBuilder::new(&np.id, "master_service_agreement")
-            .with_coverage(Coverage::Named(vec![main]))
+            .with_coverage(Coverage::Named(vec![main.clone()]))
             .create(&app, &nb_contracts)
             .await;
         let east = add_site(piedmont, "admin@piedmont.example", "PVH-NEW").await;
@@ -558,6 +558,28 @@ async fn a_new_site_joins_the_onboarding_only_when_the_partnership_covers_it_and
         assert!(codes.contains(&"LUH-WEST"), "{}: {codes:?}", db.label);
         assert!(!codes.contains(&"PVH-NEW"), "{}: {codes:?}", db.label);
         assert!(codes.contains(&"PVH-MAIN"), "{}: {codes:?}", db.label);
+        // Nor in the partnership's gates or its live plan (the same rule: joining).
+        let gates = app.gates(&nb_contracts, &np.id, today(&app)).await.unwrap();
+        assert!(gates.iter().any(|g| g.site_id == main), "{}", db.label);
+        assert!(!gates.iter().any(|g| g.site_id == east.id), "{}", db.label);
+        let program = app
+            .partnership_programs(&nb_contracts, &np.id)
+            .await
+            .unwrap()
+            .remove(0);
+        let plan = app
+            .live_plan(&lead, &np.id, &program.id, today(&app))
+            .await
+            .unwrap();
+        let planned: Vec<&str> = plan.sites.iter().map(|s| s.site_code.as_str()).collect();
+        assert!(planned.contains(&"PVH-MAIN"), "{}: {planned:?}", db.label);
+        assert!(!planned.contains(&"PVH-NEW"), "{}: {planned:?}", db.label);
+        // LUH-WEST, covered, is in Helixa × Lakeshore's gates.
+        let gates = app
+            .gates(&helixa_contracts, &pship, today(&app))
+            .await
+            .unwrap();
+        assert!(gates.iter().any(|g| g.site_id == west.id), "{}", db.label);
         // (Northbridge is told of LUH-WEST, which joined its Lakeshore partnership.)
         let told = joined_notices(northbridge, nb_contracts).await;
         assert!(!told.contains(&east.name), "{}: {told:?}", db.label);

@@ -243,7 +243,7 @@ async fn an_admin_creates_a_site_and_sees_a_bad_value_explained() {
     s.shutdown().await;
 }
 
-async fn type_into(c: &Client, css: &str, value: &str) {
+pub(crate) async fn type_into(c: &Client, css: &str, value: &str) {
     let field = c
         .find(Locator::Css(css))
         .await
@@ -253,7 +253,7 @@ async fn type_into(c: &Client, css: &str, value: &str) {
 }
 
 /// Click something that loads a page (a link, a submit button) and wait for the new page.
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     let old = c.find(Locator::Css("html")).await.unwrap();
     c.find(Locator::Css(css))
         .await
@@ -269,7 +269,7 @@ async fn click(c: &Client, css: &str) {
     }
 }
 
-async fn text_of(c: &Client, css: &str) -> String {
+pub(crate) async fn text_of(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))

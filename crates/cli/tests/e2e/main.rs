@@ -14,6 +14,8 @@ mod labels;
 mod layers;
 mod plan;
 mod safety;
+mod signed_answers;
 mod support;
 mod tenancy;
 mod tokens;
+mod upload_browser;

@@ -96,3 +96,25 @@ pub enum PlanError {
     #[error("fixed instance `{name}` finishes on day {day}: a day must be a finite number ≥ 0")]
     BadFixedDay { name: String, day: f64 },
 }
+
+impl PlanError {
+    /// The agreement (entry) the problem is about, when it is about one: a form with a row per
+    /// entry shows the message beside that row.
+    pub fn entry(&self) -> Option<&str> {
+        match self {
+            PlanError::UnknownScope { entry, .. }
+            | PlanError::BadEstimate { entry, .. }
+            | PlanError::UnknownAfter { entry, .. }
+            | PlanError::AfterOtherSite { entry, .. }
+            | PlanError::HealthSystemAfterSite { entry, .. }
+            | PlanError::ForwardReference { entry, .. } => Some(entry),
+            PlanError::DuplicateEntry(entry) => Some(entry),
+            PlanError::BadId {
+                what: "agreement",
+                id,
+            } => Some(id),
+            PlanError::Cycle(ids) => ids.first().map(String::as_str),
+            _ => None,
+        }
+    }
+}

@@ -101,4 +101,64 @@ impl Plan {
             today: 0.0,
         })
     }
+
+    /// The plan as a plan file that [`Plan::from_toml`] reads back to the same plan (its done
+    /// instances and `today` are a live plan's, not the file's, and are left out).
+    pub fn to_toml(&self) -> String {
+        let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+        let list = |items: &[String]| {
+            let quoted: Vec<String> = items.iter().map(|s| quote(s)).collect();
+            format!("[{}]", quoted.join(", "))
+        };
+        let mut out = format!(
+            "strategy = {}\nseed = {}\niterations = {}\ncapacity = {}\nsites = {}\n",
+            quote(self.strategy.as_str()),
+            self.seed,
+            self.iterations,
+            self.capacity,
+            list(&self.sites)
+        );
+        for e in &self.entries {
+            let days: Vec<String> = e.days.iter().map(|d| format_day(*d)).collect();
+            out.push_str(&format!(
+                "\n[[agreement]]\nid = {}\nscope = {}\ndays = [{}]\nafter = {}\n",
+                quote(&e.id),
+                quote(e.scope.as_str()),
+                days.join(", "),
+                list(&e.after)
+            ));
+        }
+        out
+    }
+}
+
+/// A day as TOML reads it back: whole days without a fraction (`30`), others as they are.
+fn format_day(d: f64) -> String {
+    if d.fract() == 0.0 && d.abs() < 1e15 {
+        format!("{}", d as i64)
+    } else {
+        format!("{d}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_written_as_a_file_reads_back_the_same() {
+        let mut plan = Plan::new(
+            Strategy::DualTrack,
+            &["north", "south"],
+            vec![
+                Entry::health_system("msa", [30.0, 60.0, 120.0], &[]),
+                Entry::site("quality \"q\"", [2.5, 45.0, 90.0], &["msa"]),
+            ],
+        );
+        plan.seed = 9;
+        plan.iterations = 500;
+        plan.capacity = 2;
+        let text = plan.to_toml();
+        assert_eq!(Plan::from_toml(&text).expect(&text), plan);
+    }
 }

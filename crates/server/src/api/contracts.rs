@@ -264,11 +264,8 @@ pub async fn record_deliverable(
         .app
         .record_deliverable(c, &id, input, &req.password, idem)
         .await?;
-    Ok(answer(
-        out.map(DeliverableRecord::from),
-        StatusCode::CREATED,
-        |r| Some(r.version),
-    ))
+    let out = out.then(|r| s.app.signed_deliverable(c, r)).await?;
+    Ok(answer(out, StatusCode::CREATED, |r| Some(r.version)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -303,11 +300,8 @@ pub async fn revoke_deliverable(
         .app
         .revoke_deliverable(c, &id, version, &req.reason, &req.password, idem)
         .await?;
-    Ok(answer(
-        out.map(DeliverableRecord::from),
-        StatusCode::OK,
-        |r| Some(r.version),
-    ))
+    let out = out.then(|r| s.app.signed_deliverable(c, r)).await?;
+    Ok(answer(out, StatusCode::OK, |r| Some(r.version)))
 }
 
 #[derive(Deserialize)]

@@ -295,7 +295,13 @@ pub async fn analyze(
 ) -> Result<Response, ApiError> {
     Ok((
         StatusCode::CREATED,
-        axum::Json(List(s.app.analyze_gaps(&c, &id, &site, &program).await?)),
+        axum::Json(GapList::of(
+            s.app
+                .analyze_gaps(&c, &id, &site, &program)
+                .await?
+                .into_iter()
+                .collect(),
+        )),
     )
         .into_response())
 }
@@ -330,5 +336,6 @@ pub async fn close_gap(
         .app
         .close_gap(c, &id, version, &req.evidence, &req.password, idem)
         .await?;
+    let out = out.then(|g| s.app.signed_gap(c, g)).await?;
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }

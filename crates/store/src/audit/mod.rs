@@ -276,6 +276,24 @@ impl Store {
         .await?)
     }
 
+    /// The signatures on a case's events (its steps signed, verified, recorded), oldest first,
+    /// with the event each signs: one query from the case's index.
+    pub async fn signatures_on_case_events(
+        &self,
+        case_id: &str,
+    ) -> Result<Vec<SignedEventRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT s.event_hash, s.ledger_id, s.seq, s.target, s.signer_user_id, s.printed_name, \
+             s.meaning, s.signed_at, s.channel, e.kind AS event_kind, e.body AS event_body \
+             FROM case_events c JOIN events e ON e.ledger_id = c.ledger_id AND e.seq = c.seq \
+             JOIN signatures s ON s.ledger_id = e.ledger_id AND s.target = e.hash \
+             WHERE c.case_id = $1 ORDER BY s.seq",
+        )
+        .bind(case_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     /// The signatures on any of `targets` (event or record hashes) recorded on one ledger,
     /// in the order they were recorded: one query for a page of events.
     pub async fn signatures_on_any(

@@ -11,6 +11,7 @@ use crate::labels::{Tone, badge};
 use crate::paths;
 use crate::session::{Ctx, Posted};
 use crate::time::time_el;
+use crate::time::{fold_choice, time_label};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cellpath_app::AppError;
@@ -118,8 +119,10 @@ fn form(ctx: &Ctx, case: &CaseView, typed: Option<&Typed>, graded: Option<&Grade
             (v.summary(&FIELDS))
             div.field-grid {
                 (v.select("Kind", "kind", &options(&[("crs", "CRS (cytokine release syndrome)"), ("icans", "ICANS (neurotoxicity)")])))
-                (v.input("Onset (UTC)", "onset", Input::DateTime, None))
-                (v.input("Observed at (UTC)", "at", Input::DateTime, None))
+                (v.input(&time_label("Onset"), "onset", Input::DateTime, None))
+                (fold_choice(values, "onset"))
+                (v.input(&time_label("Observed at"), "at", Input::DateTime, None))
+                (fold_choice(values, "at"))
             }
             (findings_fields(&v, None))
             p.computed-grade { "ASTCT grade: "
@@ -392,15 +395,30 @@ fn typed_errors(e: AppError) -> Result<FormErrors, crate::errors::WebError> {
     Ok(errors)
 }
 
+/// A date-time field read on the reader's clock as the UTC text the app takes; a time the
+/// clocks skipped or that happened twice is a message beside the field.
+fn typed_time(form: &mut FormData, field: &str, errors: &mut FormErrors) -> String {
+    match crate::time::utc_of_typed(form, field) {
+        Ok(text) => text,
+        Err(message) => {
+            errors.field(field, message);
+            String::new()
+        }
+    }
+}
+
 /// `POST /cases/{id}/adverse-events`: record one with its first observation.
 pub async fn record(
     axum::extract::Path(id): axum::extract::Path<String>,
     posted: Posted,
 ) -> Result<Response, crate::errors::WebError> {
-    let Posted { ctx, form } = posted;
+    let Posted { ctx, mut form } = posted;
     let mut errors = FormErrors::default();
+    let onset = typed_time(&mut form, "onset", &mut errors);
+    let at = typed_time(&mut form, "at", &mut errors);
     let found = findings_of(&form, &mut errors);
     let result = match found {
+        _ if !errors.is_empty() => Err(errors),
         None => Err(errors),
         Some((kind, findings)) => {
             let (crs, icans) = match findings {
@@ -409,12 +427,8 @@ pub async fn record(
             };
             let input = NewAdverseEvent {
                 kind,
-                onset: form.get("onset").into(),
-                observations: vec![ObservationInput {
-                    at: form.get("at").into(),
-                    crs,
-                    icans,
-                }],
+                onset,
+                observations: vec![ObservationInput { at, crs, icans }],
             };
             match ctx
                 .app
@@ -490,13 +504,15 @@ fn follow_up_forms(
             summary { "Follow " (ae.label) " #" (ae.number) ": a later observation, a treatment, its outcome" }
             (shell(&ids[0], "observations", &FIELDS, &observe, html! {
                 (hidden("kind", ae.kind.as_str()))
-                (observe.input("Observed at (UTC)", "at", Input::DateTime, None))
+                (observe.input(&time_label("Observed at"), "at", Input::DateTime, None))
+                (fold_choice(ov, "at"))
                 (findings_fields(&observe, Some(ae.kind)))
             }, "Record the observation"))
             (shell(&ids[1], "treatments", &["treatment", "given_at", "detail"], &treat, html! {
                 div.field-grid {
                     (treat.select("Treatment", "treatment", &options(&[("tocilizumab", "Tocilizumab"), ("steroids", "Steroids (e.g. dexamethasone)")])))
-                    (treat.input("Given at (UTC)", "given_at", Input::DateTime, None))
+                    (treat.input(&time_label("Given at"), "given_at", Input::DateTime, None))
+                    (fold_choice(tv, "given_at"))
                     (treat.input("Dose and route", "detail", Input::Text, Some("e.g. 8 mg/kg IV")))
                 }
             }, "Record the treatment"))
@@ -516,22 +532,22 @@ pub async fn follow_up(
     axum::extract::Path((id, number, what)): axum::extract::Path<(String, u32, String)>,
     posted: Posted,
 ) -> Result<Response, crate::errors::WebError> {
-    let Posted { ctx, form } = posted;
+    let Posted { ctx, mut form } = posted;
     let version = form.version().ok();
     let mut errors = FormErrors::default();
     let done = match what.as_str() {
-        "observations" => match findings_of(&form, &mut errors) {
-            None => None,
-            Some((_, findings)) => {
+        "observations" => match (
+            typed_time(&mut form, "at", &mut errors),
+            findings_of(&form, &mut errors),
+        ) {
+            _ if !errors.is_empty() => None,
+            (_, None) => None,
+            (at, Some((_, findings))) => {
                 let (crs, icans) = match findings {
                     Findings::Crs(o) => (Some(o), None),
                     Findings::Icans(o) => (None, Some(o)),
                 };
-                let input = ObservationInput {
-                    at: form.get("at").into(),
-                    crs,
-                    icans,
-                };
+                let input = ObservationInput { at, crs, icans };
                 Some(
                     ctx.app
                         .observe_adverse_event(ctx.caller(), &id, number, input, version, None)
@@ -539,15 +555,19 @@ pub async fn follow_up(
                 )
             }
         },
-        "treatments" => match form.get("treatment").parse::<Treatment>() {
-            Err(e) => {
+        "treatments" => match (
+            typed_time(&mut form, "given_at", &mut errors),
+            form.get("treatment").parse::<Treatment>(),
+        ) {
+            (_, Err(e)) => {
                 errors.field("treatment", e.to_string());
                 None
             }
-            Ok(treatment) => {
+            _ if !errors.is_empty() => None,
+            (given_at, Ok(treatment)) => {
                 let input = TreatmentInput {
                     treatment,
-                    given_at: form.get("given_at").into(),
+                    given_at,
                     detail: form.get("detail").trim().into(),
                 };
                 Some(
@@ -805,5 +825,119 @@ pub(crate) mod tests {
         assert_eq!(form_field("observations[0].icans"), "kind");
         assert_eq!(form_field("onset"), "onset");
         assert_eq!(form_field("observations[0].at"), "at");
+    }
+
+    async fn post(
+        nurse: &mut Browser<'_>,
+        page: &str,
+        fields: &[(String, String)],
+    ) -> crate::testing::Answer {
+        let action = format!("{page}/adverse-events");
+        nurse
+            .submit(
+                page,
+                "adverse-event-form",
+                &action,
+                &crate::testing::borrowed(fields),
+                None,
+            )
+            .await
+    }
+
+    /// Issue 10, point 12: a date-time is typed on the organization's clock (America/Chicago
+    /// here) and stored UTC; a time the clocks skipped is refused beside the field, one that
+    /// happened twice is asked which, beside the field.
+    #[tokio::test]
+    async fn times_are_typed_on_the_organizations_clock_across_a_dst_change() {
+        let demo = seeded().await;
+        let lakeshore = demo.org("Lakeshore University Health").await;
+        let org_page = paths::org(&lakeshore.id);
+        let mut admin = Browser::signed_in(&demo, "admin@lakeshore.example").await;
+        let saved = admin
+            .submit(
+                &org_page,
+                "org-form",
+                &org_page,
+                &[("name", &lakeshore.name), ("time_zone", "America/Chicago")],
+                None,
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let site = demo.site("LUH-MAIN").await;
+        let case = demo
+            .app
+            .stored_case(&site.id)
+            .await
+            .unwrap()
+            .expect("stored case");
+        let page = crate::paths::case(&case);
+        demo.app.through_first_infusion(&case).await.unwrap();
+        let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+        let shown = nurse.get(&page).await;
+        shown.assert_has("Onset (America/Chicago)");
+        assert!(!shown.body.contains("Onset (UTC)"));
+        let crs = |onset: &str, at: &str, fold: Option<&str>| {
+            let mut f: Vec<(String, String)> = [
+                ("kind", "crs"),
+                ("temperature", "38.9"),
+                ("oxygen", "nasal_cannula"),
+                ("litres_per_minute", "7"),
+                ("onset", onset),
+                ("at", at),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+            if let Some(fold) = fold {
+                f.push(("onset_fold".into(), fold.into()));
+            }
+            f
+        };
+        // The clocks skipped 02:30 on 8 March 2026 in Chicago.
+        let fields = crs("2026-03-08T02:30", "2026-03-08T04:00", None);
+        let refused = post(&mut nurse, &page, &fields).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let m = refused.error_beside("onset").expect("beside the onset");
+        assert!(m.contains("did not happen in America/Chicago"), "{m}");
+        // 01:30 on 1 November 2026 happened twice: asked which, the choice offered beside it.
+        let fields = crs("2026-11-01T01:30", "2026-11-01T04:00", None);
+        let refused = post(&mut nurse, &page, &fields).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let m = refused.error_beside("onset").expect("beside the onset");
+        assert!(
+            m.contains("happened twice") && m.contains("CDT") && m.contains("CST"),
+            "{m}"
+        );
+        assert!(
+            refused.body.contains(r#"name="onset_fold""#),
+            "{}",
+            refused.body
+        );
+        assert!(refused.body.contains("The first, CDT"));
+
+        // Now on Chicago's clock: recorded at the instant typed, stored UTC.
+        let now = demo.app.now();
+        let chicago = cellpath_app::zone::Zone::parse("America/Chicago").unwrap();
+        let local = |micros: i64| {
+            let c = chicago.wall_clock(micros);
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                c.year, c.month, c.day, c.hour, c.minute, c.second
+            )
+        };
+        let minute = (now + 999_999).div_euclid(1_000_000) * 1_000_000;
+        tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+        let fields = crs(&local(minute), &local(minute), Some(""));
+        let recorded = post(&mut nurse, &page, &fields).await;
+        assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+        let view = demo
+            .app
+            .case(&cellpath_app::Caller::system("test"), &case)
+            .await
+            .expect("the case");
+        assert_eq!(
+            view.adverse_events[0].onset_at, minute,
+            "stored as the UTC instant"
+        );
     }
 }

@@ -238,6 +238,7 @@ pub async fn plan(
                 (plan.done.len()) " item" @if plan.done.len() != 1 { "s" } " done at their real dates, the open ones "
                 "estimated from today with the program's track template."
             }
+            p #plan-in-planner { a href=(paths::planner_of_partnership(&p.id, &program.id)) { "Try other estimates for these sites in the contracting planner →" } }
             @if programs.len() > 1 {
                 nav.program-switch aria-label="Programs" {
                     @for pr in &programs {

@@ -475,6 +475,7 @@ async fn render_program(
             p { a href={ (paths::track(&program.id)) } {
                 @if may_edit { "See and tune the track template →" } @else { "See the track template →" }
             } }
+            p #plan-from-template { a href=(paths::planner_of_program(&program.id)) { "Plan with it in the contracting planner →" } }
         }
         div.program-facts {
             section.panel #units {

@@ -7,6 +7,8 @@
 
 mod act;
 mod booking;
+#[cfg(test)]
+mod signed_tests;
 mod steps;
 #[cfg(test)]
 mod tests;
@@ -322,6 +324,34 @@ pub(super) async fn render_case_with(
     render(ctx, id, None, None, Some(registry), None, status).await
 }
 
+/// The case's signed steps, each with its signatures beside it (21 CFR 11.50): printed name,
+/// date and time, meaning. Nothing when no step is signed yet.
+fn signed_steps(
+    case: &cellpath_app::cases::CaseView,
+    signed: &cellpath_app::signatures::RecordSignatures,
+) -> maud::Markup {
+    let steps: Vec<&StepView> = case
+        .steps
+        .iter()
+        .filter(|s| !signed.of(&s.key).is_empty())
+        .collect();
+    html! {
+        @if !steps.is_empty() {
+            section.panel #signed-steps {
+                h2 { "Signed steps" }
+                dl.signed-steps {
+                    @for s in steps {
+                        div data-step=(s.key) {
+                            dt { (s.name) }
+                            dd { (crate::signatures::list(signed.of(&s.key))) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 async fn render(
     ctx: &Ctx,
     id: &str,
@@ -332,6 +362,7 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let case = ctx.app.case(ctx.caller(), id).await?;
+    let signed = ctx.app.case_step_signatures(ctx.caller(), id).await?;
     let now = ctx.app.now();
     let overlay = SiteOverlay {
         site_name: case.site_name.clone(),
@@ -479,6 +510,7 @@ async fn render(
             h2 { "Where the case stands" }
             @if let Some(map) = &case.map { (swimlane(map, Some(&overlay))) }
         }
+        (signed_steps(&case, &signed))
         section.panel #timeline {
             h2 { "Timeline" }
             ol.timeline {

@@ -162,7 +162,7 @@ async fn cases_at(browser: &mut Browser<'_>, site_id: &str, key: &str) -> Vec<St
 }
 
 /// The demo's case stored in the cell lab: its id and its page.
-async fn stored_case_page(demo: &crate::testing::Demo) -> (String, String) {
+pub(super) async fn stored_case_page(demo: &crate::testing::Demo) -> (String, String) {
     let site = demo.site("LUH-MAIN").await;
     let case = demo
         .app

@@ -16,7 +16,7 @@ use axum::extract::Path;
 use axum::response::Response;
 use cellpath_app::contracting::DeliverableInput;
 use cellpath_app::signatures::RecordSignatures;
-use cellpath_app::views::DeliverableRecord;
+use cellpath_app::views::contracting::DeliverableRecord;
 use cellpath_domain::contracting::Deliverable;
 use maud::{Markup, html};
 
