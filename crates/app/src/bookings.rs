@@ -158,8 +158,15 @@ impl App {
                 "an apheresis day is asked for by the site's staff".into(),
             ));
         }
-        let asked_on =
-            Date::parse(asked_on.trim()).map_err(|e| AppError::invalid("asked_on", e))?;
+        let asked_on = match asked_on.trim() {
+            "" => {
+                return Err(AppError::invalid(
+                    "asked_on",
+                    "say which day the apheresis is asked for",
+                ));
+            }
+            text => Date::parse(text).map_err(|e| AppError::invalid("asked_on", e))?,
+        };
         let today = Date::of_micros(self.now());
         if asked_on < today {
             return Err(AppError::invalid(

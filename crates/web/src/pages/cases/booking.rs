@@ -4,7 +4,8 @@
 //! and either side's cancellation — one form route, `POST /cases/{id}/bookings`.
 
 use crate::errors::WebError;
-use crate::forms::{csrf_field, hidden};
+use super::Typed;
+use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::pages::notice_redirect;
 use crate::paths;
 use crate::session::{Ctx, Posted};
@@ -29,7 +30,11 @@ fn status_words(s: BookingStatus) -> &'static str {
 }
 
 /// The section, for whoever sees the case; forms only for the roles that act.
-pub(super) async fn section(ctx: &Ctx, case: &CaseView) -> Result<Markup, WebError> {
+pub(super) async fn section(
+    ctx: &Ctx,
+    case: &CaseView,
+    typed: Option<&Typed>,
+) -> Result<Markup, WebError> {
     let bookings: Vec<BookingView> = ctx
         .app
         .case_bookings(ctx.caller(), &case.id)
@@ -46,6 +51,16 @@ pub(super) async fn section(ctx: &Ctx, case: &CaseView) -> Result<Markup, WebErr
     let open = bookings.iter().find(|b| b.status.is_open());
     let going_on = matches!(case.status, CaseState::Active | CaseState::OnHold);
     let action = format!("{}/bookings", paths::case(&case.id));
+    let nothing = (FormData::default(), FormErrors::default());
+    let view = |id: &'static str| match typed {
+        Some(t) if t.form == id => FormView::new(&t.values, &t.errors, id),
+        _ => FormView::new(&nothing.0, &nothing.1, id),
+    };
+    let (request, waitlist, cancel) = (
+        view("booking-request"),
+        view("booking-waitlist"),
+        view("booking-cancel"),
+    );
     Ok(html! {
         section.panel #booking {
             h2 { "Manufacturing slot" }
@@ -71,7 +86,8 @@ pub(super) async fn section(ctx: &Ctx, case: &CaseView) -> Result<Markup, WebErr
                 form #booking-request method="post" action=(action) {
                     (csrf_field(ctx.csrf()))
                     (hidden("do", "request"))
-                    label { "Apheresis day asked for" input type="date" name="asked_on" required; }
+                    (request.summary(&["asked_on"]))
+                    (request.input("Apheresis day asked for", "asked_on", Input::Date, None))
                     button.primary type="submit" { "Ask for this day" }
                 }
             }
@@ -89,7 +105,8 @@ pub(super) async fn section(ctx: &Ctx, case: &CaseView) -> Result<Markup, WebErr
                         (csrf_field(ctx.csrf()))
                         (hidden("do", "waitlist"))
                         (hidden("booking", &b.id))
-                        label { "Why it waits" input type="text" name="reason" required; }
+                        (waitlist.summary(&["reason"]))
+                        (waitlist.input("Why it waits", "reason", Input::Text, None))
                         button type="submit" { "Put on the waitlist" }
                     }
                 }
@@ -98,7 +115,8 @@ pub(super) async fn section(ctx: &Ctx, case: &CaseView) -> Result<Markup, WebErr
                         (csrf_field(ctx.csrf()))
                         (hidden("do", "cancel"))
                         (hidden("booking", &b.id))
-                        label { "Why it is cancelled" input type="text" name="reason" required; }
+                        (cancel.summary(&["reason"]))
+                        (cancel.input("Why it is cancelled", "reason", Input::Text, None))
                         button.danger type="submit" { "Cancel the booking" }
                     }
                 }
@@ -132,8 +150,32 @@ pub async fn act(Path(id): Path<String>, posted: Posted) -> Result<Response, Web
             format!("this page cannot send {other:?}"),
         )),
     };
+    let form_id = match form.get("do") {
+        "request" => "booking-request",
+        "waitlist" => "booking-waitlist",
+        "cancel" => "booking-cancel",
+        _ => "",
+    };
     match done.and_then(|o| o.fresh()) {
         Ok(_) => Ok(notice_redirect(&paths::case(&id), "saved")),
+        // Bad values go beside their field in the form they were typed in, nothing written.
+        Err(AppError::Invalid(fields)) if !form_id.is_empty() => {
+            let errors = FormErrors::from_app(AppError::Invalid(fields))?;
+            let typed = Typed {
+                form: form_id.to_string(),
+                values: form,
+                errors,
+            };
+            super::render_case(
+                &ctx,
+                &id,
+                None,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&typed),
+            )
+            .await
+        }
         Err(
             e @ (AppError::Invalid(_)
             | AppError::State(_)
