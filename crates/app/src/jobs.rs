@@ -32,6 +32,14 @@ pub enum Job {
     /// one partnership's trouble never holding back another's, and merged with a review a
     /// command queued already.
     ReviewAllPartnerships { day: Date },
+    /// Record the case's apheresis schedule step from a confirmed chain (enqueued with the
+    /// confirmation or the offer's acceptance).
+    RecordBookedChain { booking_id: String },
+    /// Offer a program's free slots to its waitlist (enqueued with whatever frees slots: a
+    /// cancellation, a declined or lapsed offer).
+    OfferFreedSlots { program_id: String },
+    /// An offer's deadline: lapse it if still unanswered at that version.
+    ExpireOffer { booking_id: String, version: i64 },
 }
 
 impl Job {
@@ -40,6 +48,9 @@ impl Job {
             Job::ReviewGate { .. } => "review_gate",
             Job::SendExpiryReminders { .. } => "send_expiry_reminders",
             Job::ReviewAllPartnerships { .. } => "review_all_partnerships",
+            Job::RecordBookedChain { .. } => "record_booked_chain",
+            Job::OfferFreedSlots { .. } => "offer_freed_slots",
+            Job::ExpireOffer { .. } => "expire_offer",
         }
     }
 
@@ -49,6 +60,12 @@ impl Job {
             Job::ReviewGate { partnership_id } => format!("review_gate:{partnership_id}"),
             Job::SendExpiryReminders { day } => format!("send_expiry_reminders:{day}"),
             Job::ReviewAllPartnerships { day } => format!("review_all_partnerships:{day}"),
+            Job::RecordBookedChain { booking_id } => format!("record_booked_chain:{booking_id}"),
+            Job::OfferFreedSlots { program_id } => format!("offer_freed_slots:{program_id}"),
+            Job::ExpireOffer {
+                booking_id,
+                version,
+            } => format!("expire_offer:{booking_id}:{version}"),
         }
     }
 
@@ -173,6 +190,16 @@ impl App {
                     .collect();
                 self.store.enqueue(&reviews, now).await?;
             }
+            Job::RecordBookedChain { booking_id } => {
+                self.record_booked_chain(booking_id).await?;
+            }
+            Job::OfferFreedSlots { program_id } => {
+                self.offer_freed_slots(program_id).await?;
+            }
+            Job::ExpireOffer {
+                booking_id,
+                version,
+            } => self.expire_offer(booking_id, *version).await?,
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod bookings;
+pub mod waitlist;
 pub mod cases;
 pub mod clock;
 pub mod consent;

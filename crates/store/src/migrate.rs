@@ -97,6 +97,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bookings",
         include_str!("../migrations/0023_bookings.sql"),
     ),
+    (
+        24,
+        "waitlist",
+        include_str!("../migrations/0024_waitlist.sql"),
+    ),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).

@@ -31,7 +31,7 @@ fn one_a_day() -> Capacity {
 }
 
 /// Open cases at the main site, by the coordinator (the demo's site is authorized).
-async fn open_cases(app: &App, ids: &GateIds, n: usize) -> Vec<String> {
+pub(super) async fn open_cases(app: &App, ids: &GateIds, n: usize) -> Vec<String> {
     let coordinator = as_user(app, "coordinator@lakeshore.example").await;
     app.cases_of_site(&coordinator, &ids.main, cellpath_store::Page::all())
         .await
@@ -235,20 +235,23 @@ async fn confirmations_at_once_never_oversell_a_day() {
         app.set_program_capacity(&onboarding, &ids.vantacel, capacity, None, None)
             .await
             .unwrap();
-        let cases = open_cases(&app, &ids, 6).await;
+        let cases = open_cases(&app, &ids, 12).await;
         assert!(cases.len() >= 4, "{}: {} open cases", db.label, cases.len());
         let asked = today.plus_days(10);
-        let mut bookings = Vec::new();
-        for case in &cases {
-            bookings.push(
-                app.request_booking(&coordinator, case, asked.as_str(), None)
+        // Many clients ask for the same day at once, then are confirmed at once.
+        let mut asking = tokio::task::JoinSet::new();
+        for case in cases.clone() {
+            let (app, coordinator, asked) = (app.clone(), coordinator.clone(), asked.clone());
+            asking.spawn(async move {
+                app.request_booking(&coordinator, &case, asked.as_str(), None)
                     .await
                     .unwrap()
                     .fresh()
                     .unwrap()
-                    .id,
-            );
+                    .id
+            });
         }
+        let bookings = asking.join_all().await;
         let mut racing = tokio::task::JoinSet::new();
         for id in bookings {
             let (app, ops) = (app.clone(), ops.clone());
@@ -291,5 +294,6 @@ async fn confirmations_at_once_never_oversell_a_day() {
             .unwrap()
             .len() as i64;
         assert_eq!(slots as usize, cases.len());
+        assert!(app.store().stray_reservations().await.unwrap().is_empty());
     }
 }

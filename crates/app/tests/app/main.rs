@@ -26,3 +26,4 @@ mod registry;
 mod site_maps;
 mod support;
 mod tenancy;
+mod waitlist;

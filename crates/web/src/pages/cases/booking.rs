@@ -25,8 +25,18 @@ fn status_words(s: BookingStatus) -> &'static str {
         BookingStatus::Requested => "asked for, waiting for the manufacturer",
         BookingStatus::Confirmed => "confirmed",
         BookingStatus::Waitlisted => "on the manufacturer's waitlist",
+        BookingStatus::Offered => "offered a whole chain from the waitlist, waiting for the site's answer",
         BookingStatus::Cancelled => "cancelled",
     }
+}
+
+/// An offer's deadline in words on the reader's clock, e.g. "9 August 2026 at 14:30 CEST".
+fn deadline_words(t: i64) -> String {
+    let shown = crate::time::local(&crate::time::reader_zone(), t);
+    let day = cellpath_domain::Date::parse(&shown[..10])
+        .map(|d| d.words())
+        .unwrap_or_else(|_| shown[..10].to_string());
+    format!("{day} at {}{}", &shown[11..16], &shown[19..])
 }
 
 /// The section, for whoever sees the case; forms only for the roles that act.
@@ -56,10 +66,11 @@ pub(super) async fn section(
         Some(t) if t.form == id => FormView::new(&t.values, &t.errors, id),
         _ => FormView::new(&nothing.0, &nothing.1, id),
     };
-    let (request, waitlist, cancel) = (
+    let (request, waitlist, cancel, decline) = (
         view("booking-request"),
         view("booking-waitlist"),
         view("booking-cancel"),
+        view("booking-decline"),
     );
     Ok(html! {
         section.panel #booking {
@@ -71,6 +82,15 @@ pub(super) async fn section(
                 div.booking data-status=(b.status.as_str()) {
                     p { "Apheresis asked for " strong { (b.asked_on.words()) } " — " (status_words(b.status))
                         @if let Some(r) = &b.reason { ": " (r) } }
+                    @if let Some(p) = &b.priority {
+                        p.hint { "Waitlist score " strong { (p.score) } " of 100 (criteria " (p.criteria_version) "): " (p.reason) }
+                    }
+                    @if let Some(why) = &b.skipped {
+                        p.hint { "Passed over for offers: " (why) }
+                    }
+                    @if let (BookingStatus::Offered, Some(t)) = (b.status, b.offer_expires_at) {
+                        p.offer { strong { "Offered: accept by " (deadline_words(t)) } ", or the chain goes to the next request waiting." }
+                    }
                     @if let Some(c) = &b.chain {
                         dl.facts {
                             div { dt { "Apheresis" } dd { (c.apheresis_on.words()) } }
@@ -110,6 +130,22 @@ pub(super) async fn section(
                         button type="submit" { "Put on the waitlist" }
                     }
                 }
+                @if site_staff && b.status == BookingStatus::Offered {
+                    form.inline-action #booking-accept method="post" action=(action) {
+                        (csrf_field(ctx.csrf()))
+                        (hidden("do", "accept"))
+                        (hidden("booking", &b.id))
+                        button.primary type="submit" { "Accept the chain offered" }
+                    }
+                    form #booking-decline method="post" action=(action) {
+                        (csrf_field(ctx.csrf()))
+                        (hidden("do", "decline"))
+                        (hidden("booking", &b.id))
+                        (decline.summary(&["reason"]))
+                        (decline.input("Why it is declined", "reason", Input::Text, None))
+                        button type="submit" { "Decline the offer" }
+                    }
+                }
                 @if site_staff || patient_ops {
                     form #booking-cancel method="post" action=(action) {
                         (csrf_field(ctx.csrf()))
@@ -145,6 +181,8 @@ pub async fn act(Path(id): Path<String>, posted: Posted) -> Result<Response, Web
                 .await
         }
         "cancel" => ctx.app.cancel_booking(c, booking, reason, None, None).await,
+        "accept" => ctx.app.accept_offer(c, booking, None, None).await,
+        "decline" => ctx.app.decline_offer(c, booking, reason, None, None).await,
         other => Err(AppError::invalid(
             "do",
             format!("this page cannot send {other:?}"),
@@ -154,6 +192,7 @@ pub async fn act(Path(id): Path<String>, posted: Posted) -> Result<Response, Web
         "request" => "booking-request",
         "waitlist" => "booking-waitlist",
         "cancel" => "booking-cancel",
+        "decline" => "booking-decline",
         _ => "",
     };
     match done.and_then(|o| o.fresh()) {
