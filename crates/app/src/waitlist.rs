@@ -23,7 +23,7 @@ use cellpath_domain::events::bookings::{
 use cellpath_domain::Role;
 use cellpath_domain::policy::Action;
 use cellpath_domain::waitlist::{DEFAULT_OFFER_HOURS, Priority, accept_by, next_offer, order};
-use cellpath_store::{Booking, NewJob};
+use cellpath_store::{Booking, NewJob, WaitlistEntry};
 use std::collections::BTreeSet;
 
 pub use cellpath_domain::waitlist::DEFAULT_OFFER_HOURS as OFFER_HOURS;
@@ -50,7 +50,7 @@ impl App {
         &self,
         caller: &Caller,
         program_id: &str,
-    ) -> Result<Vec<Booking>, AppError> {
+    ) -> Result<Vec<WaitlistEntry>, AppError> {
         self.own_program(caller, program_id, Action::Read).await?;
         Ok(ordered(self.store.waitlist(program_id).await?))
     }
@@ -305,7 +305,13 @@ impl App {
             let Some(capacity) = self.store.program_capacity(program_id).await? else {
                 return Ok(made);
             };
-            let waiting = self.store.waitlist(program_id).await?;
+            let waiting: Vec<Booking> = self
+                .store
+                .waitlist(program_id)
+                .await?
+                .into_iter()
+                .map(|e| e.booking)
+                .collect();
             let skipped: BTreeSet<String> = waiting
                 .iter()
                 .filter(|b| b.skipped)
@@ -508,9 +514,9 @@ impl App {
     }
 }
 
-/// Bookings in the waitlist's order.
-fn ordered(rows: Vec<Booking>) -> Vec<Booking> {
-    let waiting: Vec<_> = rows.iter().map(Booking::waiting).collect();
+/// The waitlist in its order.
+fn ordered(rows: Vec<WaitlistEntry>) -> Vec<WaitlistEntry> {
+    let waiting: Vec<_> = rows.iter().map(|e| e.booking.waiting()).collect();
     let ids: Vec<String> = order(&waiting)
         .into_iter()
         .map(|w| w.booking_id.clone())
@@ -519,7 +525,7 @@ fn ordered(rows: Vec<Booking>) -> Vec<Booking> {
     ids.iter()
         .filter_map(|id| {
             rows.iter()
-                .position(|b| &b.id == id)
+                .position(|e| &e.booking.id == id)
                 .map(|i| rows.swap_remove(i))
         })
         .collect()

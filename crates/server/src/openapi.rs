@@ -16,7 +16,7 @@
 
 use crate::api::{
     bookings, cases, consent, contracts, documents, identifiers, ledgers, notices, programs,
-    records, sites, tokens,
+    records, sites, tokens, waitlist,
 };
 use crate::problem::Problem;
 use axum::Json;
@@ -119,6 +119,11 @@ pub type Operation = (
         bookings::confirm,
         bookings::waitlist,
         bookings::cancel,
+        waitlist::list,
+        waitlist::score,
+        waitlist::skip,
+        waitlist::accept,
+        waitlist::decline,
         identifiers::check,
         documents::upload,
         documents::download,

@@ -28,7 +28,7 @@ mod write;
 
 pub use audit::*;
 pub use auth::*;
-pub use bookings::{Booking, ProgramCapacity};
+pub use bookings::{Booking, ProgramCapacity, WaitlistEntry};
 pub use cases::{CaseEventRow, CaseRow, FormsAt, Patient, RegistryFormRow};
 pub use consent::ConsentVersion;
 pub use contracting::{

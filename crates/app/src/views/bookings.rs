@@ -91,6 +91,40 @@ impl From<rows::Booking> for BookingView {
     }
 }
 
+/// A request on a program's waitlist, in the order offers follow, with the names people read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = WaitlistEntry)]
+pub struct WaitlistEntryView {
+    #[serde(flatten)]
+    pub booking: BookingView,
+    pub case_pseudonym: String,
+    pub site_name: String,
+    /// Who scored it, by name (null before a score).
+    pub scored_by: Option<String>,
+    /// Who passed it over, by name, while it is passed over (the system's waitlist after an
+    /// offer lapsed).
+    pub skipped_by: Option<String>,
+}
+
+impl From<rows::WaitlistEntry> for WaitlistEntryView {
+    fn from(e: rows::WaitlistEntry) -> Self {
+        let skipped = e.booking.skipped;
+        let skipper = match (e.skipped_by_name.is_empty(), e.booking.skipped_by.as_str()) {
+            (false, _) => e.skipped_by_name.clone(),
+            (true, "system:waitlist") => "the waitlist (the offer lapsed)".into(),
+            (true, other) => other.to_string(),
+        };
+        let scored = e.booking.priority.is_some();
+        WaitlistEntryView {
+            case_pseudonym: e.case_pseudonym,
+            site_name: e.site_name,
+            scored_by: scored.then_some(e.scored_by_name),
+            skipped_by: skipped.then_some(skipper),
+            booking: BookingView::from(e.booking),
+        }
+    }
+}
+
 /// A waiting request's priority on the waitlist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[schema(as = Priority)]

@@ -127,7 +127,7 @@ async fn a_freed_chain_is_offered_to_exactly_one_request_in_the_order_and_answer
             .await
             .unwrap()
             .into_iter()
-            .map(|b| b.id)
+            .map(|e| e.booking.id)
             .collect();
         assert_eq!(order, [c.clone(), b.clone(), d.clone()], "{}", db.label);
         assert!(matches!(

@@ -15,3 +15,4 @@ mod plan;
 mod support;
 mod tenancy;
 mod tokens;
+mod waitlist;

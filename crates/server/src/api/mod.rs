@@ -13,6 +13,7 @@ pub(crate) mod programs;
 pub(crate) mod records;
 pub(crate) mod sites;
 pub(crate) mod tokens;
+pub(crate) mod waitlist;
 
 use crate::AppState;
 use axum::Router;
@@ -215,6 +216,11 @@ pub fn routes() -> Router<AppState> {
             post(bookings::waitlist),
         )
         .route("/api/v1/bookings/{id}/cancellation", post(bookings::cancel))
+        .route("/api/v1/programs/{id}/waitlist", get(waitlist::list))
+        .route("/api/v1/bookings/{id}/score", post(waitlist::score))
+        .route("/api/v1/bookings/{id}/skip", post(waitlist::skip))
+        .route("/api/v1/bookings/{id}/acceptance", post(waitlist::accept))
+        .route("/api/v1/bookings/{id}/decline", post(waitlist::decline))
         .route(
             "/api/v1/partnerships/{id}/cases",
             get(cases::list_partnership_cases),

@@ -158,6 +158,30 @@ impl FromRow<'_, AnyRow> for Booking {
     }
 }
 
+/// A request on a program's waitlist with the names people read beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaitlistEntry {
+    #[serde(flatten)]
+    pub booking: Booking,
+    pub case_pseudonym: String,
+    pub site_name: String,
+    /// Who scored it, by name ('' before a score, or when scored by the system).
+    pub scored_by_name: String,
+    pub skipped_by_name: String,
+}
+
+impl FromRow<'_, AnyRow> for WaitlistEntry {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(WaitlistEntry {
+            booking: Booking::from_row(r)?,
+            case_pseudonym: r.try_get("case_pseudonym")?,
+            site_name: r.try_get("site_name")?,
+            scored_by_name: r.try_get("scored_by_name")?,
+            skipped_by_name: r.try_get("skipped_by_name")?,
+        })
+    }
+}
+
 impl Store {
     pub async fn program_capacity(
         &self,
@@ -199,10 +223,11 @@ impl Store {
     }
 
     /// A program's waitlist: requests waiting (and those holding an offer), oldest first (the
-    /// domain's `waitlist::order` orders them by score).
-    pub async fn waitlist(&self, program_id: &str) -> Result<Vec<Booking>, StoreError> {
+    /// domain's `waitlist::order` orders them by score), each with its case's pseudonym, its
+    /// site's name and the names of who scored and who passed it over.
+    pub async fn waitlist(&self, program_id: &str) -> Result<Vec<WaitlistEntry>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT * FROM bookings WHERE program_id = $1 AND status IN ('waitlisted', 'offered') ORDER BY created_at, id",
+            "SELECT b.*, c.pseudonym AS case_pseudonym, s.name AS site_name, COALESCE(us.name, '') AS scored_by_name, COALESCE(uk.name, '') AS skipped_by_name FROM bookings b JOIN cases c ON c.id = b.case_id JOIN sites s ON s.id = b.site_id LEFT JOIN users us ON us.id = substr(b.scored_by, 6) LEFT JOIN users uk ON uk.id = substr(b.skipped_by, 6) WHERE b.program_id = $1 AND b.status IN ('waitlisted', 'offered') ORDER BY b.created_at, b.id",
         )
         .bind(program_id)
         .fetch_all(&self.reader)
