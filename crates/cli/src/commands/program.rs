@@ -59,6 +59,9 @@ pub enum ProgramCommand {
         /// Program id, or MANUFACTURER/PROGRAM by names.
         program: String,
     },
+    /// Booking requests per second over the API with several clients at once, in a throwaway
+    /// database (SQLite; PostgreSQL too with --postgres-url).
+    BookingBench(super::booking_bench::BookingBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -93,6 +96,9 @@ pub enum MapCommand {
 }
 
 pub async fn run_program(url: &str, json: bool, cmd: ProgramCommand) -> anyhow::Result<ExitCode> {
+    if let ProgramCommand::BookingBench(args) = cmd {
+        return super::booking_bench::run(json, args).await;
+    }
     let app = open_app(url).await?;
     let op = Caller::system("cli");
     match cmd {
@@ -208,6 +214,7 @@ pub async fn run_program(url: &str, json: bool, cmd: ProgramCommand) -> anyhow::
                 Some(c) => print_capacity(&p.name, &c.capacity),
             }
         }
+        ProgramCommand::BookingBench(_) => unreachable!("handled above"),
         ProgramCommand::Waitlist { program } => {
             let p = find_program(&app, &program).await?;
             let list: Vec<cellpath_app::views::bookings::WaitlistEntryView> = app
