@@ -8,7 +8,6 @@ pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod bookings;
-pub mod waitlist;
 pub mod cases;
 pub mod clock;
 pub mod consent;
@@ -30,6 +29,7 @@ pub mod sitemaps;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod views;
+pub mod waitlist;
 mod write;
 pub mod zone;
 

@@ -15,12 +15,12 @@ use crate::bookings::{HORIZON_DAYS, Side};
 use crate::jobs::Job;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::Date;
+use cellpath_domain::Role;
 use cellpath_domain::capacity::Booked;
 use cellpath_domain::events::bookings::{
-    BookingOfferAccepted, BookingOfferDeclined, BookingOfferExpired, BookingOffered,
-    BookingScored, BookingSkipped, BookingStatus,
+    BookingOfferAccepted, BookingOfferDeclined, BookingOfferExpired, BookingOffered, BookingScored,
+    BookingSkipped, BookingStatus,
 };
-use cellpath_domain::Role;
 use cellpath_domain::policy::Action;
 use cellpath_domain::waitlist::{DEFAULT_OFFER_HOURS, Priority, accept_by, next_offer, order};
 use cellpath_store::{Booking, NewJob, WaitlistEntry};
@@ -194,8 +194,14 @@ impl App {
         caller: &Caller,
         id: &str,
         expected_version: Option<i64>,
-    ) -> Result<(Booking, cellpath_store::Partnership, cellpath_domain::capacity::Chain), AppError>
-    {
+    ) -> Result<
+        (
+            Booking,
+            cellpath_store::Partnership,
+            cellpath_domain::capacity::Chain,
+        ),
+        AppError,
+    > {
         let (booking, partnership, side) = self
             .booking_for_change(caller, id, expected_version)
             .await?;
@@ -375,14 +381,7 @@ impl App {
                 ..booking
             };
             match self
-                .write_booking(
-                    &system,
-                    None,
-                    &program.org_id,
-                    &event,
-                    row,
-                    vec![expiry],
-                )
+                .write_booking(&system, None, &program.org_id, &event, row, vec![expiry])
                 .await
             {
                 Ok(_) => made += 1,
@@ -401,9 +400,11 @@ impl App {
         let Some(booking) = self.store.booking(booking_id).await? else {
             return Ok(());
         };
-        let (BookingStatus::Offered, Some(chain), Some(deadline)) =
-            (booking.status, booking.chain.clone(), booking.offer_expires_at)
-        else {
+        let (BookingStatus::Offered, Some(chain), Some(deadline)) = (
+            booking.status,
+            booking.chain.clone(),
+            booking.offer_expires_at,
+        ) else {
             return Ok(());
         };
         if booking.version != version || self.now() < deadline {
@@ -475,7 +476,11 @@ impl App {
         };
         let role = requester.principal.as_ref().map(|p| p.role);
         if step.state != "current" || role != Some(step.role) {
-            tracing::info!(booking = booking_id, state = step.state, "the confirmed chain's schedule step is not recorded by the job");
+            tracing::info!(
+                booking = booking_id,
+                state = step.state,
+                "the confirmed chain's schedule step is not recorded by the job"
+            );
             return Ok(());
         }
         let input = crate::cases::CaseInput::Schedule {
@@ -496,7 +501,9 @@ impl App {
             Ok(_) => Ok(()),
             // A racing run recorded it first.
             Err(AppError::State(_)) => {
-                let now = self.case(&Caller::system("waitlist"), &booking.case_id).await?;
+                let now = self
+                    .case(&Caller::system("waitlist"), &booking.case_id)
+                    .await?;
                 let done = now
                     .steps
                     .iter()

@@ -60,7 +60,10 @@ async fn waitlisted(app: &App, cases: &[String], x: &Date) -> Vec<String> {
     let ops = as_user(app, "patient.ops@helixa.example").await;
     let mut out = Vec::new();
     for case in cases {
-        let b = fresh(app.request_booking(&coordinator, case, x.as_str(), None).await);
+        let b = fresh(
+            app.request_booking(&coordinator, case, x.as_str(), None)
+                .await,
+        );
         fresh(
             app.waitlist_booking(&ops, &b.id, "no slot left that week", None, None)
                 .await,
@@ -71,8 +74,7 @@ async fn waitlisted(app: &App, cases: &[String], x: &Date) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn a_freed_chain_is_offered_to_exactly_one_request_in_the_order_and_answered_on_the_record()
-{
+async fn a_freed_chain_is_offered_to_exactly_one_request_in_the_order_and_answered_on_the_record() {
     for db in TestDb::all().await {
         let (app, clock) = demo_app(&db).await;
         let ids = gate_ids(&app).await;
@@ -81,12 +83,21 @@ async fn a_freed_chain_is_offered_to_exactly_one_request_in_the_order_and_answer
         let onboarding = as_user(&app, "onboarding@helixa.example").await;
         let ops = as_user(&app, "patient.ops@helixa.example").await;
         let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
-        app.set_program_capacity(&onboarding, &ids.vantacel, only_day(&today, &x, 1), None, None)
-            .await
-            .unwrap();
+        app.set_program_capacity(
+            &onboarding,
+            &ids.vantacel,
+            only_day(&today, &x, 1),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
         let cases = open_cases(&app, &ids, 4).await;
         assert_eq!(cases.len(), 4, "{}", db.label);
-        let a = fresh(app.request_booking(&coordinator, &cases[0], x.as_str(), None).await);
+        let a = fresh(
+            app.request_booking(&coordinator, &cases[0], x.as_str(), None)
+                .await,
+        );
         let a = fresh(app.confirm_booking(&ops, &a.id, None, None).await);
         assert_eq!(a.chain.as_ref().unwrap().apheresis_on, x);
         let w = waitlisted(&app, &cases[1..], &x).await;
@@ -103,23 +114,50 @@ async fn a_freed_chain_is_offered_to_exactly_one_request_in_the_order_and_answer
         let named: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(named, ["score", "reason"], "{}", db.label);
         assert!(matches!(
-            app.score_booking(&coordinator, b, priority(50, "relapse after two lines"), None, None)
-                .await
-                .unwrap_err(),
+            app.score_booking(
+                &coordinator,
+                b,
+                priority(50, "relapse after two lines"),
+                None,
+                None
+            )
+            .await
+            .unwrap_err(),
             AppError::Forbidden(_)
         ));
         let onboarding_scores = app
-            .score_booking(&onboarding, b, priority(50, "relapse after two lines"), None, None)
+            .score_booking(
+                &onboarding,
+                b,
+                priority(50, "relapse after two lines"),
+                None,
+                None,
+            )
             .await
             .unwrap_err();
-        assert!(matches!(onboarding_scores, AppError::Forbidden(_)), "{onboarding_scores:?}");
-        fresh(
-            app.score_booking(&ops, b, priority(50, "relapse after two lines of therapy"), None, None)
-                .await,
+        assert!(
+            matches!(onboarding_scores, AppError::Forbidden(_)),
+            "{onboarding_scores:?}"
         );
         fresh(
-            app.score_booking(&ops, c, priority(80, "rapid progression, fit for collection now"), None, None)
-                .await,
+            app.score_booking(
+                &ops,
+                b,
+                priority(50, "relapse after two lines of therapy"),
+                None,
+                None,
+            )
+            .await,
+        );
+        fresh(
+            app.score_booking(
+                &ops,
+                c,
+                priority(80, "rapid progression, fit for collection now"),
+                None,
+                None,
+            )
+            .await,
         );
         // The order: scored by score, then unscored; the site does not read the list.
         let order: Vec<String> = app
@@ -131,7 +169,9 @@ async fn a_freed_chain_is_offered_to_exactly_one_request_in_the_order_and_answer
             .collect();
         assert_eq!(order, [c.clone(), b.clone(), d.clone()], "{}", db.label);
         assert!(matches!(
-            app.program_waitlist(&coordinator, &ids.vantacel).await.unwrap_err(),
+            app.program_waitlist(&coordinator, &ids.vantacel)
+                .await
+                .unwrap_err(),
             AppError::NotFound(_)
         ));
 
@@ -142,13 +182,25 @@ async fn a_freed_chain_is_offered_to_exactly_one_request_in_the_order_and_answer
             AppError::Invalid(_)
         ));
         let skipped = fresh(
-            app.skip_booking(&ops, c, "bridging therapy not finished before that day", None, None)
-                .await,
+            app.skip_booking(
+                &ops,
+                c,
+                "bridging therapy not finished before that day",
+                None,
+                None,
+            )
+            .await,
         );
         assert!(skipped.skipped && skipped.skipped_by == ops.actor());
         fresh(
-            app.cancel_booking(&coordinator, &a.id, "the patient moved to another center", None, None)
-                .await,
+            app.cancel_booking(
+                &coordinator,
+                &a.id,
+                "the patient moved to another center",
+                None,
+                None,
+            )
+            .await,
         );
         app.run_due_jobs().await.unwrap();
         let offered = booking(&app, b).await;
@@ -174,16 +226,29 @@ async fn a_freed_chain_is_offered_to_exactly_one_request_in_the_order_and_answer
             AppError::Forbidden(_)
         ));
         assert!(matches!(
-            app.decline_offer(&coordinator, b, " ", None, None).await.unwrap_err(),
+            app.decline_offer(&coordinator, b, " ", None, None)
+                .await
+                .unwrap_err(),
             AppError::Invalid(_)
         ));
         let declined = fresh(
-            app.decline_offer(&coordinator, b, "the patient has an infection that week", None, None)
-                .await,
+            app.decline_offer(
+                &coordinator,
+                b,
+                "the patient has an infection that week",
+                None,
+                None,
+            )
+            .await,
         );
         assert_eq!(declined.status, BookingStatus::Waitlisted);
         app.run_due_jobs().await.unwrap();
-        assert_eq!(booking(&app, d).await.status, BookingStatus::Offered, "{}", db.label);
+        assert_eq!(
+            booking(&app, d).await.status,
+            BookingStatus::Offered,
+            "{}",
+            db.label
+        );
         assert_eq!(booking(&app, b).await.status, BookingStatus::Waitlisted);
         assert_eq!(booking(&app, c).await.status, BookingStatus::Waitlisted);
 
@@ -191,22 +256,40 @@ async fn a_freed_chain_is_offered_to_exactly_one_request_in_the_order_and_answer
         // over, so nobody is offered the chain until patient ops score one of them again.
         clock.advance_secs(47 * 3_600);
         app.run_due_jobs().await.unwrap();
-        assert_eq!(booking(&app, d).await.status, BookingStatus::Offered, "not yet");
+        assert_eq!(
+            booking(&app, d).await.status,
+            BookingStatus::Offered,
+            "not yet"
+        );
         clock.advance_secs(2 * 3_600);
         app.run_due_jobs().await.unwrap();
         let lapsed = booking(&app, d).await;
         assert_eq!(lapsed.status, BookingStatus::Waitlisted, "{}", db.label);
-        assert_eq!(lapsed.reason.as_deref(), Some("the offer lapsed unanswered"));
+        assert_eq!(
+            lapsed.reason.as_deref(),
+            Some("the offer lapsed unanswered")
+        );
         assert!(lapsed.skipped);
         for other in [b, c] {
             assert_eq!(booking(&app, other).await.status, BookingStatus::Waitlisted);
         }
         fresh(
-            app.score_booking(&ops, b, priority(60, "infection cleared, fit for collection"), None, None)
-                .await,
+            app.score_booking(
+                &ops,
+                b,
+                priority(60, "infection cleared, fit for collection"),
+                None,
+                None,
+            )
+            .await,
         );
         app.run_due_jobs().await.unwrap();
-        assert_eq!(booking(&app, b).await.status, BookingStatus::Offered, "{}", db.label);
+        assert_eq!(
+            booking(&app, b).await.status,
+            BookingStatus::Offered,
+            "{}",
+            db.label
+        );
         assert_eq!(booking(&app, c).await.status, BookingStatus::Waitlisted);
 
         // B accepts: confirmed with the slots the offer held, both of them.
@@ -234,9 +317,21 @@ async fn a_freed_chain_is_offered_to_exactly_one_request_in_the_order_and_answer
         ] {
             assert!(kinds.iter().any(|(k, _)| k == kind), "{}: {kind}", db.label);
         }
-        assert!(kinds.iter().any(|(k, a)| k == "booking.skipped" && *a == ops.actor()));
-        assert!(kinds.iter().any(|(k, a)| k == "booking.offer_declined" && *a == coordinator.actor()));
-        assert!(kinds.iter().any(|(k, a)| k == "booking.offered" && a == "system:waitlist"));
+        assert!(
+            kinds
+                .iter()
+                .any(|(k, a)| k == "booking.skipped" && *a == ops.actor())
+        );
+        assert!(
+            kinds
+                .iter()
+                .any(|(k, a)| k == "booking.offer_declined" && *a == coordinator.actor())
+        );
+        assert!(
+            kinds
+                .iter()
+                .any(|(k, a)| k == "booking.offered" && a == "system:waitlist")
+        );
         assert_replays(&app, db.label).await;
     }
 }
@@ -247,7 +342,12 @@ async fn booking_event_kinds(app: &App) -> Vec<(String, String)> {
     let helixa = org_id(app, "Helixa Therapeutics").await;
     let mut out = Vec::new();
     for ledger in [helixa, ids.partnership] {
-        for e in app.store().events_of_type(&ledger, "booking.").await.unwrap() {
+        for e in app
+            .store()
+            .events_of_type(&ledger, "booking.")
+            .await
+            .unwrap()
+        {
             out.push((e.kind, e.actor));
         }
     }
@@ -264,14 +364,23 @@ async fn two_chains_freed_at_once_go_to_two_requests_one_each_whatever_runs_the_
         let onboarding = as_user(&app, "onboarding@helixa.example").await;
         let ops = as_user(&app, "patient.ops@helixa.example").await;
         let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
-        app.set_program_capacity(&onboarding, &ids.vantacel, only_day(&today, &x, 2), None, None)
-            .await
-            .unwrap();
+        app.set_program_capacity(
+            &onboarding,
+            &ids.vantacel,
+            only_day(&today, &x, 2),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
         let cases = open_cases(&app, &ids, 5).await;
         assert_eq!(cases.len(), 5, "{}", db.label);
         let mut held = Vec::new();
         for case in &cases[..2] {
-            let b = fresh(app.request_booking(&coordinator, case, x.as_str(), None).await);
+            let b = fresh(
+                app.request_booking(&coordinator, case, x.as_str(), None)
+                    .await,
+            );
             held.push(fresh(app.confirm_booking(&ops, &b.id, None, None).await));
         }
         let waiting = waitlisted(&app, &cases[2..], &x).await;
@@ -314,7 +423,10 @@ async fn two_chains_freed_at_once_go_to_two_requests_one_each_whatever_runs_the_
         assert_eq!(offered.len(), 2, "{}: two chains, two offers", db.label);
         // The two oldest (none is scored), each with its own slots.
         assert_eq!(
-            offered.iter().map(|b| b.id.clone()).collect::<BTreeSet<_>>(),
+            offered
+                .iter()
+                .map(|b| b.id.clone())
+                .collect::<BTreeSet<_>>(),
             waiting[..2].iter().cloned().collect::<BTreeSet<_>>(),
             "{}",
             db.label
@@ -347,9 +459,15 @@ async fn a_confirmed_chain_records_the_cases_apheresis_schedule_step_once() {
         let ops = as_user(&app, "patient.ops@helixa.example").await;
         let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
         let x = today.plus_days(20);
-        app.set_program_capacity(&onboarding, &ids.vantacel, only_day(&today, &x, 3), None, None)
-            .await
-            .unwrap();
+        app.set_program_capacity(
+            &onboarding,
+            &ids.vantacel,
+            only_day(&today, &x, 3),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
         // A case whose schedule step is open now.
         let mut case = None;
         for id in open_cases(&app, &ids, 50).await {
@@ -364,7 +482,10 @@ async fn a_confirmed_chain_records_the_cases_apheresis_schedule_step_once() {
             }
         }
         let case = case.expect("the demo has a case waiting for its apheresis slot");
-        let b = fresh(app.request_booking(&coordinator, &case, x.as_str(), None).await);
+        let b = fresh(
+            app.request_booking(&coordinator, &case, x.as_str(), None)
+                .await,
+        );
         fresh(app.confirm_booking(&ops, &b.id, None, None).await);
         // Not in the confirmation's own code: in its job.
         let step = |v: &cellpath_app::cases::CaseView| {
@@ -373,12 +494,18 @@ async fn a_confirmed_chain_records_the_cases_apheresis_schedule_step_once() {
                 .find(|s| s.key == "apheresis_scheduling")
                 .map(|s| s.state)
         };
-        assert_eq!(step(&app.case(&coordinator, &case).await.unwrap()), Some("current"));
+        assert_eq!(
+            step(&app.case(&coordinator, &case).await.unwrap()),
+            Some("current")
+        );
         app.run_due_jobs().await.unwrap();
         let after = app.case(&coordinator, &case).await.unwrap();
         assert_eq!(step(&after), Some("done"), "{}", db.label);
         assert!(
-            after.timeline.iter().any(|e| e.text.contains(&x.words()) || e.text.contains(x.as_str())),
+            after
+                .timeline
+                .iter()
+                .any(|e| e.text.contains(&x.words()) || e.text.contains(x.as_str())),
             "{}: {:?}",
             db.label,
             after.timeline.iter().map(|e| &e.text).collect::<Vec<_>>()
@@ -386,6 +513,9 @@ async fn a_confirmed_chain_records_the_cases_apheresis_schedule_step_once() {
         // Run again: nothing more recorded.
         let version = app.store().case(&case).await.unwrap().unwrap().version;
         app.record_booked_chain(&b.id).await.unwrap();
-        assert_eq!(app.store().case(&case).await.unwrap().unwrap().version, version);
+        assert_eq!(
+            app.store().case(&case).await.unwrap().unwrap().version,
+            version
+        );
     }
 }

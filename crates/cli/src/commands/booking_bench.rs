@@ -71,12 +71,18 @@ async fn token(app: &App, who: &Caller) -> anyhow::Result<String> {
         .token)
 }
 
-async fn measure(database: &'static str, db: &ScratchDb, args: &BookingBenchArgs) -> anyhow::Result<Report> {
+async fn measure(
+    database: &'static str,
+    db: &ScratchDb,
+    args: &BookingBenchArgs,
+) -> anyhow::Result<Report> {
     let app = App::new(db.store().await, Arc::new(SystemClock));
     cellpath_app::demo::seed(&app).await?;
     let system = Caller::system("bench");
     let helixa = super::find_org(&app, "Helixa Therapeutics").await?.id;
-    let lakeshore = super::find_org(&app, "Lakeshore University Health").await?.id;
+    let lakeshore = super::find_org(&app, "Lakeshore University Health")
+        .await?
+        .id;
     let program = super::find_program_id(&app, &helixa, "Vantacel").await?;
     let main = super::find_site_id(&app, &lakeshore, "LUH-MAIN").await?;
     let coordinator = caller(&app, &lakeshore, "coordinator@lakeshore.example").await?;
@@ -153,10 +159,18 @@ async fn measure(database: &'static str, db: &ScratchDb, args: &BookingBenchArgs
                     .json(&json!({ "asked_on": day.as_str() }))
                     .send()
                     .await?;
-                anyhow::ensure!(res.status().as_u16() == 201, "a request answered {}: {}", res.status(), res.text().await?);
+                anyhow::ensure!(
+                    res.status().as_u16() == 201,
+                    "a request answered {}: {}",
+                    res.status(),
+                    res.text().await?
+                );
                 asked.push(t.elapsed());
                 let booking: serde_json::Value = res.json().await?;
-                let id = booking["id"].as_str().context("the booking's id")?.to_string();
+                let id = booking["id"]
+                    .as_str()
+                    .context("the booking's id")?
+                    .to_string();
                 // A confirmation that lost every race for the day's slots (409) is sent again,
                 // as a client would; its time counts from the first try.
                 let t = Instant::now();
@@ -170,7 +184,12 @@ async fn measure(database: &'static str, db: &ScratchDb, args: &BookingBenchArgs
                         retries += 1;
                         continue;
                     }
-                    anyhow::ensure!(res.status().is_success(), "a confirmation answered {}: {}", res.status(), res.text().await?);
+                    anyhow::ensure!(
+                        res.status().is_success(),
+                        "a confirmation answered {}: {}",
+                        res.status(),
+                        res.text().await?
+                    );
                     break;
                 }
                 confirmed.push(t.elapsed());
@@ -180,7 +199,11 @@ async fn measure(database: &'static str, db: &ScratchDb, args: &BookingBenchArgs
                     .json(&json!({ "reason": "benchmark" }))
                     .send()
                     .await?;
-                anyhow::ensure!(res.status().is_success(), "a cancellation answered {}", res.status());
+                anyhow::ensure!(
+                    res.status().is_success(),
+                    "a cancellation answered {}",
+                    res.status()
+                );
             }
             Ok::<_, anyhow::Error>((asked, confirmed, retries))
         });
@@ -255,6 +278,8 @@ pub async fn run(json: bool, args: BookingBenchArgs) -> anyhow::Result<ExitCode>
             })
             .collect(),
     );
-    println!("(each client also confirms and cancels every booking it asks for: three writes a cycle)");
+    println!(
+        "(each client also confirms and cancels every booking it asks for: three writes a cycle)"
+    );
     Ok(ExitCode::SUCCESS)
 }

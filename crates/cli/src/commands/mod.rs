@@ -2,8 +2,8 @@
 
 pub mod audit;
 pub mod bench;
-pub mod case;
 pub mod booking_bench;
+pub mod case;
 pub mod case_bench;
 pub mod gate;
 pub mod identifiers;

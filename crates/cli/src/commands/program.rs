@@ -235,7 +235,14 @@ pub async fn run_program(url: &str, json: bool, cmd: ProgramCommand) -> anyhow::
                     .collect();
                 print_table(
                     &[
-                        "#", "case", "site", "asked for", "score", "criteria", "why", "standing",
+                        "#",
+                        "case",
+                        "site",
+                        "asked for",
+                        "score",
+                        "criteria",
+                        "why",
+                        "standing",
                     ],
                     rows,
                 );

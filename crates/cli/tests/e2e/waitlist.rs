@@ -247,9 +247,19 @@ async fn the_waitlist_over_the_api_and_the_command_line() {
         .collect();
     assert_eq!(ids, [&bookings[1], &bookings[0], &bookings[2]], "{list}");
     assert_eq!(list[0]["priority"]["score"], 70);
-    let ops_name = app.store().user_by_email("patient.ops@helixa.example").await.unwrap().unwrap().name;
+    let ops_name = app
+        .store()
+        .user_by_email("patient.ops@helixa.example")
+        .await
+        .unwrap()
+        .unwrap()
+        .name;
     assert_eq!(list[0]["scored_by"], ops_name.as_str());
-    assert!(list[0]["case_pseudonym"].as_str().is_some_and(|p| !p.is_empty()));
+    assert!(
+        list[0]["case_pseudonym"]
+            .as_str()
+            .is_some_and(|p| !p.is_empty())
+    );
     assert_eq!(list[2]["skipped"], "bridging therapy not finished yet");
     let hidden = http
         .get(format!("{base}/api/v1/programs/{program}/waitlist"))
@@ -270,22 +280,46 @@ async fn the_waitlist_over_the_api_and_the_command_line() {
     child.wait().unwrap();
     app.close().await;
 
-    let table = cellpath_on(&db.url, &["program", "waitlist", "Helixa Therapeutics/Vantacel"], None);
+    let table = cellpath_on(
+        &db.url,
+        &["program", "waitlist", "Helixa Therapeutics/Vantacel"],
+        None,
+    );
     assert!(table.status.success(), "{}", stderr(&table));
     let text = stdout(&table);
-    for words in ["score", "BCMA-2026-03", "rapid progression after two lines", "not scored", "passed over"] {
+    for words in [
+        "score",
+        "BCMA-2026-03",
+        "rapid progression after two lines",
+        "not scored",
+        "passed over",
+    ] {
         assert!(text.contains(words), "{words}: {text}");
     }
     let json_out = cellpath_on(
         &db.url,
-        &["program", "waitlist", "Helixa Therapeutics/Vantacel", "--json"],
+        &[
+            "program",
+            "waitlist",
+            "Helixa Therapeutics/Vantacel",
+            "--json",
+        ],
         None,
     );
     assert!(json_out.status.success(), "{}", stderr(&json_out));
     let listed: Value = serde_json::from_slice(&json_out.stdout).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 3);
     assert_eq!(listed[0]["priority"]["criteria_version"], "BCMA-2026-03");
-    let unknown = cellpath_on(&db.url, &["program", "waitlist", "Helixa Therapeutics/Nothing"], None);
+    let unknown = cellpath_on(
+        &db.url,
+        &["program", "waitlist", "Helixa Therapeutics/Nothing"],
+        None,
+    );
     assert!(!unknown.status.success());
-    assert_eq!(stderr(&unknown).trim().lines().count(), 1, "{}", stderr(&unknown));
+    assert_eq!(
+        stderr(&unknown).trim().lines().count(),
+        1,
+        "{}",
+        stderr(&unknown)
+    );
 }

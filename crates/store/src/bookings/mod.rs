@@ -139,13 +139,17 @@ impl FromRow<'_, AnyRow> for Booking {
             reason: maybe_text(r, "reason")?,
             chain,
             requested_by: r.try_get("requested_by")?,
-            priority: r.try_get::<Option<i64>, _>("score")?.map(|score| -> Result<Priority, sqlx::Error> {
-                Ok(Priority {
-                    score: u32::try_from(score).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                    reason: r.try_get("score_reason")?,
-                    criteria_version: r.try_get("criteria_version")?,
+            priority: r
+                .try_get::<Option<i64>, _>("score")?
+                .map(|score| -> Result<Priority, sqlx::Error> {
+                    Ok(Priority {
+                        score: u32::try_from(score)
+                            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                        reason: r.try_get("score_reason")?,
+                        criteria_version: r.try_get("criteria_version")?,
+                    })
                 })
-            }).transpose()?,
+                .transpose()?,
             scored_by: r.try_get("scored_by")?,
             skipped: r.try_get::<i64, _>("skipped")? != 0,
             skip_reason: r.try_get("skip_reason")?,

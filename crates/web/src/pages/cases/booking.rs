@@ -3,8 +3,8 @@
 //! site's form to ask for a day, the manufacturer's patient operations' confirm and waitlist,
 //! and either side's cancellation — one form route, `POST /cases/{id}/bookings`.
 
-use crate::errors::WebError;
 use super::Typed;
+use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::pages::notice_redirect;
 use crate::paths;
@@ -25,7 +25,9 @@ fn status_words(s: BookingStatus) -> &'static str {
         BookingStatus::Requested => "asked for, waiting for the manufacturer",
         BookingStatus::Confirmed => "confirmed",
         BookingStatus::Waitlisted => "on the manufacturer's waitlist",
-        BookingStatus::Offered => "offered a whole chain from the waitlist, waiting for the site's answer",
+        BookingStatus::Offered => {
+            "offered a whole chain from the waitlist, waiting for the site's answer"
+        }
         BookingStatus::Cancelled => "cancelled",
     }
 }

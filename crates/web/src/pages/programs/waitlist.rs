@@ -55,7 +55,9 @@ pub async fn act(Path(id): Path<String>, posted: Posted) -> Result<Response, Web
                         reason: form.get("reason").into(),
                         criteria_version: form.get("criteria_version").into(),
                     };
-                    ctx.app.score_booking(c, &booking, priority, None, None).await
+                    ctx.app
+                        .score_booking(c, &booking, priority, None, None)
+                        .await
                 }
                 Err(_) => Err(AppError::invalid(
                     "score",
@@ -253,7 +255,11 @@ mod tests {
         let ops_caller = user("patient.ops@helixa.example").await;
         let cases: Vec<String> = demo
             .app
-            .cases_of_site(&coordinator_caller, &site.id, cellpath_app::views::Page::all())
+            .cases_of_site(
+                &coordinator_caller,
+                &site.id,
+                cellpath_app::views::Page::all(),
+            )
             .await
             .unwrap()
             .into_iter()
@@ -339,7 +345,13 @@ mod tests {
         // The first cancels: the chain is offered to the second, shown on its case with the
         // deadline and the buttons; the site accepts.
         demo.app
-            .cancel_booking(&coordinator_caller, &ids[0], "the patient moved away", None, None)
+            .cancel_booking(
+                &coordinator_caller,
+                &ids[0],
+                "the patient moved away",
+                None,
+                None,
+            )
             .await
             .unwrap();
         demo.app.run_due_jobs().await.unwrap();
@@ -357,7 +369,12 @@ mod tests {
                 None,
             )
             .await;
-        assert_eq!(declined.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", declined.body);
+        assert_eq!(
+            declined.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            declined.body
+        );
         declined.assert_has(r#"data-field="reason""#);
         let accepted = coordinator
             .submit(
