@@ -8,6 +8,7 @@
 //! unique (program, kind, day, slot) reservation keeps a stale choice from ever overselling a
 //! day: it fails to write, and the chain is chosen again from a fresh reading.
 
+use crate::jobs::Job;
 use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::Date;
@@ -30,7 +31,7 @@ const TRIES: usize = 5;
 
 /// Which side of a booking's partnership the caller speaks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
+pub(crate) enum Side {
     Site,
     Manufacturer,
 }
@@ -38,7 +39,7 @@ enum Side {
 impl App {
     /// A program the caller's own organization makes: capacity is the manufacturer's own
     /// business (partners see the chains offered to them, not the capacity behind them).
-    async fn own_program(
+    pub(crate) async fn own_program(
         &self,
         caller: &Caller,
         program_id: &str,
@@ -158,8 +159,15 @@ impl App {
                 "an apheresis day is asked for by the site's staff".into(),
             ));
         }
-        let asked_on =
-            Date::parse(asked_on.trim()).map_err(|e| AppError::invalid("asked_on", e))?;
+        let asked_on = match asked_on.trim() {
+            "" => {
+                return Err(AppError::invalid(
+                    "asked_on",
+                    "say which day the apheresis is asked for",
+                ));
+            }
+            text => Date::parse(text).map_err(|e| AppError::invalid("asked_on", e))?,
+        };
         let today = Date::of_micros(self.now());
         if asked_on < today {
             return Err(AppError::invalid(
@@ -206,6 +214,7 @@ impl App {
             asked_on,
         };
         let b = event.clone();
+        let caller_actor = caller.actor();
         self.write(
             caller,
             idem,
@@ -219,6 +228,13 @@ impl App {
                 status: BookingStatus::Requested,
                 reason: None,
                 chain: None,
+                requested_by: caller_actor.clone(),
+                priority: None,
+                scored_by: String::new(),
+                skipped: false,
+                skip_reason: String::new(),
+                skipped_by: String::new(),
+                offer_expires_at: None,
                 version: 1,
                 created_at: e.recorded_at,
                 updated_at: e.recorded_at,
@@ -229,7 +245,7 @@ impl App {
     }
 
     /// The side of the booking's partnership the caller speaks for, if either.
-    fn side_of(&self, caller: &Caller, p: &Partnership) -> Option<Side> {
+    pub(crate) fn side_of(&self, caller: &Caller, p: &Partnership) -> Option<Side> {
         let org = &caller.principal.as_ref()?.org_id;
         if *org == p.health_system_id {
             Some(Side::Site)
@@ -242,7 +258,7 @@ impl App {
 
     /// A booking the caller may change, through its case (404 when the caller sees no view of
     /// the case's patient), with the side the caller speaks for.
-    async fn booking_for_change(
+    pub(crate) async fn booking_for_change(
         &self,
         caller: &Caller,
         id: &str,
@@ -272,7 +288,7 @@ impl App {
     }
 
     /// The program's capacity and what is booked around a request's day.
-    async fn booked_around(
+    pub(crate) async fn booked_around(
         &self,
         booking: &Booking,
     ) -> Result<(Capacity, Booked, BookingRequest, Date), AppError> {
@@ -382,6 +398,12 @@ impl App {
                     &partnership.manufacturer_id,
                     &event,
                     row,
+                    vec![
+                        Job::RecordBookedChain {
+                            booking_id: id.to_string(),
+                        }
+                        .due(self.now()),
+                    ],
                 )
                 .await
             {
@@ -439,8 +461,15 @@ impl App {
             version: booking.version + 1,
             ..booking
         };
-        self.write_booking(caller, idem, &partnership.manufacturer_id, &event, row)
-            .await
+        self.write_booking(
+            caller,
+            idem,
+            &partnership.manufacturer_id,
+            &event,
+            row,
+            vec![],
+        )
+        .await
     }
 
     /// Either side cancels a booking in play, saying why, on its own ledger; a confirmed
@@ -477,24 +506,35 @@ impl App {
             reason: reason.to_string(),
             freed: booking.chain.clone(),
         };
+        // Slots it held (a confirmed chain, an offer) go to the waitlist: offered in a job
+        // enqueued with the cancellation.
+        let freed = booking
+            .chain
+            .as_ref()
+            .map(|_| self.offer_freed_slots_job(&booking.program_id))
+            .into_iter()
+            .collect();
         let row = Booking {
             status: BookingStatus::Cancelled,
             reason: Some(reason.to_string()),
             chain: None,
+            offer_expires_at: None,
             version: booking.version + 1,
             ..booking
         };
-        self.write_booking(caller, idem, &ledger, &event, row).await
+        self.write_booking(caller, idem, &ledger, &event, row, freed)
+            .await
     }
 
     /// Write a booking's change on a ledger; the answer is the booking as it now stands.
-    async fn write_booking<E: cellpath_domain::events::Event>(
+    pub(crate) async fn write_booking<E: cellpath_domain::events::Event>(
         &self,
         caller: &Caller,
         idem: Option<Idem>,
         ledger: &str,
         event: &E,
         row: Booking,
+        jobs: Vec<cellpath_store::NewJob>,
     ) -> Result<Outcome<Booking>, AppError> {
         self.write(
             caller,
@@ -502,7 +542,8 @@ impl App {
             Write::event(ledger, event, move |e| Booking {
                 updated_at: e.recorded_at,
                 ..row.clone()
-            }),
+            })
+            .enqueue_all(jobs),
         )
         .await
     }

@@ -34,6 +34,14 @@ pub enum Job {
     ReviewAllPartnerships { day: Date },
     /// Purge the uploads no record has named for `ORPHAN_UPLOAD_HOURS` (hourly).
     PurgeOrphanUploads { hour: String },
+    /// Record the case's apheresis schedule step from a confirmed chain (enqueued with the
+    /// confirmation or the offer's acceptance).
+    RecordBookedChain { booking_id: String },
+    /// Offer a program's free slots to its waitlist (enqueued with whatever frees slots: a
+    /// cancellation, a declined or lapsed offer).
+    OfferFreedSlots { program_id: String },
+    /// An offer's deadline: lapse it if still unanswered at that version.
+    ExpireOffer { booking_id: String, version: i64 },
 }
 
 impl Job {
@@ -43,6 +51,9 @@ impl Job {
             Job::SendExpiryReminders { .. } => "send_expiry_reminders",
             Job::ReviewAllPartnerships { .. } => "review_all_partnerships",
             Job::PurgeOrphanUploads { .. } => "purge_orphan_uploads",
+            Job::RecordBookedChain { .. } => "record_booked_chain",
+            Job::OfferFreedSlots { .. } => "offer_freed_slots",
+            Job::ExpireOffer { .. } => "expire_offer",
         }
     }
 
@@ -53,6 +64,12 @@ impl Job {
             Job::SendExpiryReminders { day } => format!("send_expiry_reminders:{day}"),
             Job::ReviewAllPartnerships { day } => format!("review_all_partnerships:{day}"),
             Job::PurgeOrphanUploads { hour } => format!("purge_orphan_uploads:{hour}"),
+            Job::RecordBookedChain { booking_id } => format!("record_booked_chain:{booking_id}"),
+            Job::OfferFreedSlots { program_id } => format!("offer_freed_slots:{program_id}"),
+            Job::ExpireOffer {
+                booking_id,
+                version,
+            } => format!("expire_offer:{booking_id}:{version}"),
         }
     }
 
@@ -181,6 +198,16 @@ impl App {
             Job::PurgeOrphanUploads { .. } => {
                 self.purge_orphan_uploads().await?;
             }
+            Job::RecordBookedChain { booking_id } => {
+                self.record_booked_chain(booking_id).await?;
+            }
+            Job::OfferFreedSlots { program_id } => {
+                self.offer_freed_slots(program_id).await?;
+            }
+            Job::ExpireOffer {
+                booking_id,
+                version,
+            } => self.expire_offer(booking_id, *version).await?,
         }
         Ok(())
     }

@@ -31,6 +31,7 @@ pub mod sitemaps;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod views;
+pub mod waitlist;
 mod write;
 pub mod zone;
 

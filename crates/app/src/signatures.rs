@@ -161,11 +161,7 @@ impl App {
     }
 
     /// A gap as the API answers it, with its signatures (its closure).
-    pub async fn signed_gap(
-        &self,
-        caller: &Caller,
-        mut gap: Gap,
-    ) -> Result<Gap, AppError> {
+    pub async fn signed_gap(&self, caller: &Caller, mut gap: Gap) -> Result<Gap, AppError> {
         let signatures = self
             .record_signatures(caller, &gap.partnership_id, SignedRecords::Gaps)
             .await?;

@@ -16,7 +16,7 @@
 
 use crate::api::{
     bookings, cases, consent, contracts, documents, figures, identifiers, ledgers, notices,
-    programs, records, safety, sites, tokens,
+    programs, records, safety, sites, tokens, waitlist,
 };
 use crate::problem::Problem;
 use axum::Json;
@@ -123,6 +123,11 @@ pub type Operation = (
         safety::list,
         safety::get,
         safety::acknowledge,
+        waitlist::list,
+        waitlist::score,
+        waitlist::skip,
+        waitlist::accept,
+        waitlist::decline,
         identifiers::check,
         documents::upload,
         documents::download,

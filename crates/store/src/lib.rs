@@ -29,7 +29,7 @@ mod write;
 
 pub use audit::*;
 pub use auth::*;
-pub use bookings::{Booking, ProgramCapacity};
+pub use bookings::{Booking, ProgramCapacity, WaitlistEntry};
 pub use cases::{
     BookingFigureRow, CaseEventRow, CaseFigureRow, CaseRow, FigureScope, FormsAt, Patient,
     RegistryFormRow,

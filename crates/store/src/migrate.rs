@@ -98,6 +98,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0023_bookings.sql"),
     ),
     (
+        24,
+        "waitlist",
+        include_str!("../migrations/0024_waitlist.sql"),
+    ),
+    (
         25,
         "safety_reports",
         include_str!("../migrations/0025_safety_reports.sql"),

@@ -249,6 +249,10 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/programs/{id}", get(programs::show).post(programs::update))
         .route("/programs/{id}/drafts", post(programs::start_draft))
         .route(
+            "/programs/{id}/waitlist",
+            get(programs::show_waitlist).post(programs::waitlist_act),
+        )
+        .route(
             "/programs/{id}/track",
             get(programs::show_track).post(programs::save_track),
         )

@@ -51,6 +51,13 @@ pub struct BookingView {
     /// The whole chain while confirmed: both slots, the ship and arrival days, and the
     /// expected infusion day (a forecast).
     pub chain: Option<Chain>,
+    /// While a chain is offered from the waitlist: when the offer lapses unless accepted.
+    /// Microseconds since the Unix epoch, UTC.
+    pub offer_expires_at: Option<i64>,
+    /// The waitlist's score with its reason and criteria version, once scored.
+    pub priority: Option<PriorityView>,
+    /// Passed over for offers, and why (until it is scored again).
+    pub skipped: Option<String>,
     pub version: i64,
     #[schema(schema_with = schema::micros)]
     pub created_at: i64,
@@ -70,11 +77,64 @@ impl From<rows::Booking> for BookingView {
             status: r.status,
             reason: r.reason,
             chain: r.chain,
+            offer_expires_at: r.offer_expires_at,
+            priority: r.priority.map(|p| PriorityView {
+                score: p.score,
+                reason: p.reason,
+                criteria_version: p.criteria_version,
+            }),
+            skipped: r.skipped.then_some(r.skip_reason),
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
     }
+}
+
+/// A request on a program's waitlist, in the order offers follow, with the names people read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = WaitlistEntry)]
+pub struct WaitlistEntryView {
+    #[serde(flatten)]
+    pub booking: BookingView,
+    pub case_pseudonym: String,
+    pub site_name: String,
+    /// Who scored it, by name (null before a score).
+    pub scored_by: Option<String>,
+    /// Who passed it over, by name, while it is passed over (the system's waitlist after an
+    /// offer lapsed).
+    pub skipped_by: Option<String>,
+}
+
+impl From<rows::WaitlistEntry> for WaitlistEntryView {
+    fn from(e: rows::WaitlistEntry) -> Self {
+        let skipped = e.booking.skipped;
+        let skipper = match (e.skipped_by_name.is_empty(), e.booking.skipped_by.as_str()) {
+            (false, _) => e.skipped_by_name.clone(),
+            (true, "system:waitlist") => "the waitlist (the offer lapsed)".into(),
+            (true, other) => other.to_string(),
+        };
+        let scored = e.booking.priority.is_some();
+        WaitlistEntryView {
+            case_pseudonym: e.case_pseudonym,
+            site_name: e.site_name,
+            scored_by: scored.then_some(e.scored_by_name),
+            skipped_by: skipped.then_some(skipper),
+            booking: BookingView::from(e.booking),
+        }
+    }
+}
+
+/// A waiting request's priority on the waitlist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[schema(as = Priority)]
+pub struct PriorityView {
+    /// From 0 to 100; higher is offered first.
+    pub score: u32,
+    /// Why, in a sentence the committee would sign.
+    pub reason: String,
+    /// The version of the published criteria the score follows (e.g. `BCMA-2026-03`).
+    pub criteria_version: String,
 }
 
 /// The earliest whole chain a booking could be confirmed with now, or why there is none.

@@ -33,7 +33,7 @@ fn one_a_day() -> Capacity {
 /// Active Vantacel cases at the main site (the demo's site is authorized), those the demo
 /// booked nothing for first; a booking the demo left in play on one is cancelled by the
 /// coordinator, so each case is free to ask for a day.
-async fn open_cases(app: &App, ids: &GateIds, n: usize) -> Vec<String> {
+pub(super) async fn open_cases(app: &App, ids: &GateIds, n: usize) -> Vec<String> {
     let coordinator = as_user(app, "coordinator@lakeshore.example").await;
     let mut cases = Vec::new();
     for c in app
@@ -259,17 +259,20 @@ async fn confirmations_at_once_never_oversell_a_day() {
             .unwrap()
             .len();
         let asked = today.plus_days(10);
-        let mut bookings = Vec::new();
-        for case in &cases {
-            bookings.push(
-                app.request_booking(&coordinator, case, asked.as_str(), None)
+        // Many clients ask for the same day at once, then are confirmed at once.
+        let mut asking = tokio::task::JoinSet::new();
+        for case in cases.clone() {
+            let (app, coordinator, asked) = (app.clone(), coordinator.clone(), asked.clone());
+            asking.spawn(async move {
+                app.request_booking(&coordinator, &case, asked.as_str(), None)
                     .await
                     .unwrap()
                     .fresh()
                     .unwrap()
-                    .id,
-            );
+                    .id
+            });
         }
+        let bookings = asking.join_all().await;
         let mut racing = tokio::task::JoinSet::new();
         for id in bookings {
             let (app, ops) = (app.clone(), ops.clone());
@@ -312,5 +315,6 @@ async fn confirmations_at_once_never_oversell_a_day() {
             .unwrap()
             .len() as i64;
         assert_eq!(slots as usize, demo_chains + cases.len());
+        assert!(app.store().stray_reservations().await.unwrap().is_empty());
     }
 }

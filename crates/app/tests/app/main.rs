@@ -28,3 +28,4 @@ mod safety;
 mod site_maps;
 mod support;
 mod tenancy;
+mod waitlist;

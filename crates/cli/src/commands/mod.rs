@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod booking_bench;
 pub mod case;
 pub mod case_bench;
 pub mod gate;

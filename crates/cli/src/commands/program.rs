@@ -52,6 +52,16 @@ pub enum ProgramCommand {
         #[arg(long)]
         file: Option<PathBuf>,
     },
+    /// A program's waitlist in the order offers follow: scored requests by score (highest
+    /// first), then unscored ones, each by how long it has waited; with each score's reason
+    /// and criteria version, skips, and offers held with their deadlines.
+    Waitlist {
+        /// Program id, or MANUFACTURER/PROGRAM by names.
+        program: String,
+    },
+    /// Booking requests per second over the API with several clients at once, in a throwaway
+    /// database (SQLite; PostgreSQL too with --postgres-url).
+    BookingBench(super::booking_bench::BookingBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -86,6 +96,9 @@ pub enum MapCommand {
 }
 
 pub async fn run_program(url: &str, json: bool, cmd: ProgramCommand) -> anyhow::Result<ExitCode> {
+    if let ProgramCommand::BookingBench(args) = cmd {
+        return super::booking_bench::run(json, args).await;
+    }
     let app = open_app(url).await?;
     let op = Caller::system("cli");
     match cmd {
@@ -201,8 +214,77 @@ pub async fn run_program(url: &str, json: bool, cmd: ProgramCommand) -> anyhow::
                 Some(c) => print_capacity(&p.name, &c.capacity),
             }
         }
+        ProgramCommand::BookingBench(_) => unreachable!("handled above"),
+        ProgramCommand::Waitlist { program } => {
+            let p = find_program(&app, &program).await?;
+            let list: Vec<cellpath_app::views::bookings::WaitlistEntryView> = app
+                .program_waitlist(&op, &p.id)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect();
+            if json {
+                print_json(&list)?;
+            } else if list.is_empty() {
+                println!("{}: nobody is waiting for a slot", p.name);
+            } else {
+                let rows = list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| waitlist_row(i + 1, e))
+                    .collect();
+                print_table(
+                    &[
+                        "#",
+                        "case",
+                        "site",
+                        "asked for",
+                        "score",
+                        "criteria",
+                        "why",
+                        "standing",
+                    ],
+                    rows,
+                );
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One request of the waitlist as the table shows it.
+fn waitlist_row(rank: usize, e: &cellpath_app::views::bookings::WaitlistEntryView) -> Vec<String> {
+    let b = &e.booking;
+    let (score, criteria, why) = match &b.priority {
+        Some(p) => (
+            p.score.to_string(),
+            p.criteria_version.clone(),
+            format!("{} ({})", p.reason, e.scored_by.clone().unwrap_or_default()),
+        ),
+        None => ("not scored".into(), String::new(), String::new()),
+    };
+    let standing = match (&b.chain, b.offer_expires_at, &b.skipped) {
+        (Some(c), Some(t), _) => format!(
+            "offered apheresis {}, accept by {}",
+            c.apheresis_on.words(),
+            cellpath_domain::Date::of_micros(t).words()
+        ),
+        (_, _, Some(why)) => format!(
+            "passed over by {}: {why}",
+            e.skipped_by.clone().unwrap_or_default()
+        ),
+        _ => "waiting".into(),
+    };
+    vec![
+        rank.to_string(),
+        e.case_pseudonym.clone(),
+        e.site_name.clone(),
+        b.asked_on.words(),
+        score,
+        criteria,
+        why,
+        standing,
+    ]
 }
 
 fn print_capacity(program: &str, c: &Capacity) {

@@ -19,3 +19,4 @@ mod support;
 mod tenancy;
 mod tokens;
 mod upload_browser;
+mod waitlist;

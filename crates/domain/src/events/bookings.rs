@@ -12,6 +12,7 @@
 use super::{Created, Updated, events};
 use crate::Date;
 use crate::capacity::{Capacity, Chain};
+use crate::waitlist::Priority;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,11 +34,13 @@ pub type ProgramCapacityUpdated = Updated<ProgramCapacityChanges>;
 
 vocabulary!(
     /// Where a booking stands: asked for by the site; confirmed with a whole chain; waiting
-    /// for room; cancelled (its slots freed).
+    /// for room; offered a freed chain (its slots held until the site answers or the offer
+    /// lapses); cancelled (its slots freed).
     BookingStatus, "booking status" {
         Requested => "requested",
         Confirmed => "confirmed",
         Waitlisted => "waitlisted",
+        Offered => "offered",
         Cancelled => "cancelled",
     }
 );
@@ -92,6 +95,68 @@ pub struct BookingCancelled {
     pub freed: Option<Chain>,
 }
 
+/// The manufacturer's patient operations score a waiting request: the score, why, and the
+/// version of the published criteria used (the waitlist's order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingScored {
+    pub id: String,
+    pub version: i64,
+    pub from: BookingStatus,
+    pub priority: Priority,
+}
+
+/// A waiting request is offered a whole chain (its two slots held from now), with the moment
+/// the offer lapses unless the site accepts it. Made by the waitlist's job when slots free.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingOffered {
+    pub id: String,
+    pub version: i64,
+    pub from: BookingStatus,
+    pub chain: Chain,
+    /// Microseconds since the epoch.
+    pub accept_by: i64,
+}
+
+/// The site accepts the chain offered: the booking is confirmed with the slots it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingOfferAccepted {
+    pub id: String,
+    pub version: i64,
+    pub chain: Chain,
+}
+
+/// The site declines the chain offered, saying why: its slots are freed and the request
+/// waits again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingOfferDeclined {
+    pub id: String,
+    pub version: i64,
+    pub reason: String,
+    pub freed: Chain,
+}
+
+/// The offer lapsed unanswered at its deadline: its slots are freed, the request waits again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingOfferExpired {
+    pub id: String,
+    pub version: i64,
+    pub freed: Chain,
+}
+
+/// The manufacturer passes a waiting request over for the next offer, saying why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingSkipped {
+    pub id: String,
+    pub version: i64,
+    pub reason: String,
+}
+
 events! {
     ProgramCapacityCreated => "program_capacity.created",
     ProgramCapacityUpdated => "program_capacity.updated",
@@ -99,4 +164,10 @@ events! {
     BookingConfirmed => "booking.confirmed",
     BookingWaitlisted => "booking.waitlisted",
     BookingCancelled => "booking.cancelled",
+    BookingScored => "booking.scored",
+    BookingOffered => "booking.offered",
+    BookingOfferAccepted => "booking.offer_accepted",
+    BookingOfferDeclined => "booking.offer_declined",
+    BookingOfferExpired => "booking.offer_expired",
+    BookingSkipped => "booking.skipped",
 }

@@ -164,7 +164,7 @@ pub async fn confirm(
 pub struct BookingReason {
     /// Why, in words the other side reads.
     #[schema(schema_with = schema::notes)]
-    reason: String,
+    pub(super) reason: String,
 }
 
 /// Put a request on the waitlist, saying why.

@@ -15,6 +15,7 @@ pub(crate) mod records;
 pub(crate) mod safety;
 pub(crate) mod sites;
 pub(crate) mod tokens;
+pub(crate) mod waitlist;
 
 use crate::AppState;
 use axum::Router;
@@ -223,6 +224,11 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/safety-reports/{id}/acknowledgement",
             post(safety::acknowledge),
         )
+        .route("/api/v1/programs/{id}/waitlist", get(waitlist::list))
+        .route("/api/v1/bookings/{id}/score", post(waitlist::score))
+        .route("/api/v1/bookings/{id}/skip", post(waitlist::skip))
+        .route("/api/v1/bookings/{id}/acceptance", post(waitlist::accept))
+        .route("/api/v1/bookings/{id}/decline", post(waitlist::decline))
         .route(
             "/api/v1/partnerships/{id}/cases",
             get(cases::list_partnership_cases),

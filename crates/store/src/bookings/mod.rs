@@ -10,6 +10,7 @@ use crate::{Store, StoreError};
 use cellpath_domain::Date;
 use cellpath_domain::capacity::{Capacity, Chain, Reserved};
 use cellpath_domain::events::bookings::BookingStatus;
+use cellpath_domain::waitlist::{Priority, Waiting};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
@@ -52,15 +53,39 @@ pub struct Booking {
     pub status: BookingStatus,
     /// Why it was waitlisted or cancelled.
     pub reason: Option<String>,
-    /// The whole chain, while confirmed.
+    /// The whole chain, while confirmed or offered.
     pub chain: Option<Chain>,
+    /// The user who asked for the day (`user:…` as the ledger names actors).
+    pub requested_by: String,
+    /// The waitlist's score, with its reason and criteria version, once scored.
+    pub priority: Option<Priority>,
+    pub scored_by: String,
+    /// Passed over for the next offer (who and why beside).
+    pub skipped: bool,
+    pub skip_reason: String,
+    pub skipped_by: String,
+    /// While offered: when the offer lapses unless accepted (microseconds).
+    pub offer_expires_at: Option<i64>,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 impl Booking {
-    /// The chain as a reservation of its slots, while confirmed.
+    /// The request as the waitlist's order and offers read it.
+    pub fn waiting(&self) -> Waiting {
+        Waiting {
+            booking_id: self.id.clone(),
+            partnership: self.partnership_id.clone(),
+            site: self.site_id.clone(),
+            asked_on: self.asked_on.clone(),
+            waiting_since: self.created_at,
+            priority: self.priority.clone(),
+            offered: self.status == BookingStatus::Offered,
+        }
+    }
+
+    /// The chain as a reservation of its slots, while confirmed or offered.
     pub fn reserved(&self) -> Option<Reserved> {
         self.chain.as_ref().map(|c| Reserved {
             partnership: self.partnership_id.clone(),
@@ -113,9 +138,50 @@ impl FromRow<'_, AnyRow> for Booking {
             status: word(r, "status")?,
             reason: maybe_text(r, "reason")?,
             chain,
+            requested_by: r.try_get("requested_by")?,
+            priority: r
+                .try_get::<Option<i64>, _>("score")?
+                .map(|score| -> Result<Priority, sqlx::Error> {
+                    Ok(Priority {
+                        score: u32::try_from(score)
+                            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                        reason: r.try_get("score_reason")?,
+                        criteria_version: r.try_get("criteria_version")?,
+                    })
+                })
+                .transpose()?,
+            scored_by: r.try_get("scored_by")?,
+            skipped: r.try_get::<i64, _>("skipped")? != 0,
+            skip_reason: r.try_get("skip_reason")?,
+            skipped_by: r.try_get("skipped_by")?,
+            offer_expires_at: r.try_get("offer_expires_at")?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+
+/// A request on a program's waitlist with the names people read beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaitlistEntry {
+    #[serde(flatten)]
+    pub booking: Booking,
+    pub case_pseudonym: String,
+    pub site_name: String,
+    /// Who scored it, by name ('' before a score, or when scored by the system).
+    pub scored_by_name: String,
+    pub skipped_by_name: String,
+}
+
+impl FromRow<'_, AnyRow> for WaitlistEntry {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(WaitlistEntry {
+            booking: Booking::from_row(r)?,
+            case_pseudonym: r.try_get("case_pseudonym")?,
+            site_name: r.try_get("site_name")?,
+            scored_by_name: r.try_get("scored_by_name")?,
+            skipped_by_name: r.try_get("skipped_by_name")?,
         })
     }
 }
@@ -160,7 +226,29 @@ impl Store {
         .await?)
     }
 
-    /// A program's confirmed chains whose manufacturing starts from `from` to `to` (inclusive):
+    /// A program's waitlist: requests waiting (and those holding an offer), oldest first (the
+    /// domain's `waitlist::order` orders them by score), each with its case's pseudonym, its
+    /// site's name and the names of who scored and who passed it over.
+    pub async fn waitlist(&self, program_id: &str) -> Result<Vec<WaitlistEntry>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT b.*, c.pseudonym AS case_pseudonym, s.name AS site_name, COALESCE(us.name, '') AS scored_by_name, COALESCE(uk.name, '') AS skipped_by_name FROM bookings b JOIN cases c ON c.id = b.case_id JOIN sites s ON s.id = b.site_id LEFT JOIN users us ON us.id = substr(b.scored_by, 6) LEFT JOIN users uk ON uk.id = substr(b.skipped_by, 6) WHERE b.program_id = $1 AND b.status IN ('waitlisted', 'offered') ORDER BY b.created_at, b.id",
+        )
+        .bind(program_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// The program's slot reservations whose booking is not in a state that holds slots: a
+    /// chain half booked or left behind (always empty unless something is broken).
+    pub async fn stray_reservations(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT r.booking_id, r.kind, (SELECT COUNT(*) FROM slot_reservations o WHERE o.booking_id = r.booking_id) FROM slot_reservations r LEFT JOIN bookings b ON b.id = r.booking_id WHERE b.id IS NULL OR b.status NOT IN ('confirmed', 'offered') OR (SELECT COUNT(*) FROM slot_reservations o WHERE o.booking_id = r.booking_id) <> 2",
+        )
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// A program's chains holding slots (confirmed or offered) whose manufacturing starts from `from` to `to` (inclusive):
     /// what is booked around the days a new chain could take.
     pub async fn chains_starting_between(
         &self,
@@ -169,7 +257,7 @@ impl Store {
         to: &Date,
     ) -> Result<Vec<Booking>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT * FROM bookings WHERE program_id = $1 AND status = 'confirmed' AND manufacturing_on >= $2 AND manufacturing_on <= $3 ORDER BY manufacturing_on, id",
+            "SELECT * FROM bookings WHERE program_id = $1 AND status IN ('confirmed', 'offered') AND manufacturing_on >= $2 AND manufacturing_on <= $3 ORDER BY manufacturing_on, id",
         )
         .bind(program_id)
         .bind(from.as_str())

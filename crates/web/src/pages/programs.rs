@@ -13,11 +13,13 @@ mod step_page;
 #[cfg(test)]
 mod tests;
 mod track;
+mod waitlist;
 
 pub use compare::show as compare;
 pub use map_page::{add_step, publish, show as show_map};
 pub use step_page::{remove as remove_step, save as save_step, show as show_step};
 pub use track::{save as save_track, show as show_track};
+pub use waitlist::{act as waitlist_act, show as show_waitlist};
 
 use super::{NoticeQuery, OrgNames, facts, list_cut, list_page, notice_redirect, saved_notice};
 use crate::charts::swimlane::{scan_burden_badge, swimlane};
@@ -369,6 +371,7 @@ async fn render_program(
     let versions = ctx.app.map_versions(ctx.caller(), id).await?;
     let names = OrgNames::load(ctx).await?;
     let may_edit = may_change(ctx, &program.org_id).await?;
+    let own = ctx.caller().org_id() == Some(program.org_id.as_str());
     let units = facts_form::program_units(&program);
     let identifiers = facts_form::identifiers_of(&program);
     let prices = facts_form::prices_of(&program);
@@ -465,6 +468,7 @@ async fn render_program(
                 p.hint { "To compare with another program's map, use " a href="/maps/compare" { "the comparison page" } "." }
             }
         }
+        @if own { (waitlist::link(&program.id)) }
         section.panel #contracting-track {
             h2 { "Contracting track" }
             p {

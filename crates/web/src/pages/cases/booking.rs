@@ -3,8 +3,9 @@
 //! site's form to ask for a day, the manufacturer's patient operations' confirm and waitlist,
 //! and either side's cancellation — one form route, `POST /cases/{id}/bookings`.
 
+use super::Typed;
 use crate::errors::WebError;
-use crate::forms::{csrf_field, hidden};
+use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::pages::notice_redirect;
 use crate::paths;
 use crate::session::{Ctx, Posted};
@@ -24,12 +25,28 @@ fn status_words(s: BookingStatus) -> &'static str {
         BookingStatus::Requested => "asked for, waiting for the manufacturer",
         BookingStatus::Confirmed => "confirmed",
         BookingStatus::Waitlisted => "on the manufacturer's waitlist",
+        BookingStatus::Offered => {
+            "offered a whole chain from the waitlist, waiting for the site's answer"
+        }
         BookingStatus::Cancelled => "cancelled",
     }
 }
 
+/// An offer's deadline in words on the reader's clock, e.g. "9 August 2026 at 14:30 CEST".
+fn deadline_words(t: i64) -> String {
+    let shown = crate::time::local(&crate::time::reader_zone(), t);
+    let day = cellpath_domain::Date::parse(&shown[..10])
+        .map(|d| d.words())
+        .unwrap_or_else(|_| shown[..10].to_string());
+    format!("{day} at {}{}", &shown[11..16], &shown[19..])
+}
+
 /// The section, for whoever sees the case; forms only for the roles that act.
-pub(super) async fn section(ctx: &Ctx, case: &CaseView) -> Result<Markup, WebError> {
+pub(super) async fn section(
+    ctx: &Ctx,
+    case: &CaseView,
+    typed: Option<&Typed>,
+) -> Result<Markup, WebError> {
     let bookings: Vec<BookingView> = ctx
         .app
         .case_bookings(ctx.caller(), &case.id)
@@ -46,6 +63,17 @@ pub(super) async fn section(ctx: &Ctx, case: &CaseView) -> Result<Markup, WebErr
     let open = bookings.iter().find(|b| b.status.is_open());
     let going_on = matches!(case.status, CaseState::Active | CaseState::OnHold);
     let action = format!("{}/bookings", paths::case(&case.id));
+    let nothing = (FormData::default(), FormErrors::default());
+    let view = |id: &'static str| match typed {
+        Some(t) if t.form == id => FormView::new(&t.values, &t.errors, id),
+        _ => FormView::new(&nothing.0, &nothing.1, id),
+    };
+    let (request, waitlist, cancel, decline) = (
+        view("booking-request"),
+        view("booking-waitlist"),
+        view("booking-cancel"),
+        view("booking-decline"),
+    );
     Ok(html! {
         section.panel #booking {
             h2 { "Manufacturing slot" }
@@ -56,6 +84,15 @@ pub(super) async fn section(ctx: &Ctx, case: &CaseView) -> Result<Markup, WebErr
                 div.booking data-status=(b.status.as_str()) {
                     p { "Apheresis asked for " strong { (b.asked_on.words()) } " — " (status_words(b.status))
                         @if let Some(r) = &b.reason { ": " (r) } }
+                    @if let Some(p) = &b.priority {
+                        p.hint { "Waitlist score " strong { (p.score) } " of 100 (criteria " (p.criteria_version) "): " (p.reason) }
+                    }
+                    @if let Some(why) = &b.skipped {
+                        p.hint { "Passed over for offers: " (why) }
+                    }
+                    @if let (BookingStatus::Offered, Some(t)) = (b.status, b.offer_expires_at) {
+                        p.offer { strong { "Offered: accept by " (deadline_words(t)) } ", or the chain goes to the next request waiting." }
+                    }
                     @if let Some(c) = &b.chain {
                         dl.facts {
                             div { dt { "Apheresis" } dd { (c.apheresis_on.words()) } }
@@ -71,7 +108,8 @@ pub(super) async fn section(ctx: &Ctx, case: &CaseView) -> Result<Markup, WebErr
                 form #booking-request method="post" action=(action) {
                     (csrf_field(ctx.csrf()))
                     (hidden("do", "request"))
-                    label { "Apheresis day asked for" input type="date" name="asked_on" required; }
+                    (request.summary(&["asked_on"]))
+                    (request.input("Apheresis day asked for", "asked_on", Input::Date, None))
                     button.primary type="submit" { "Ask for this day" }
                 }
             }
@@ -89,8 +127,25 @@ pub(super) async fn section(ctx: &Ctx, case: &CaseView) -> Result<Markup, WebErr
                         (csrf_field(ctx.csrf()))
                         (hidden("do", "waitlist"))
                         (hidden("booking", &b.id))
-                        label { "Why it waits" input type="text" name="reason" required; }
+                        (waitlist.summary(&["reason"]))
+                        (waitlist.input("Why it waits", "reason", Input::Text, None))
                         button type="submit" { "Put on the waitlist" }
+                    }
+                }
+                @if site_staff && b.status == BookingStatus::Offered {
+                    form.inline-action #booking-accept method="post" action=(action) {
+                        (csrf_field(ctx.csrf()))
+                        (hidden("do", "accept"))
+                        (hidden("booking", &b.id))
+                        button.primary type="submit" { "Accept the chain offered" }
+                    }
+                    form #booking-decline method="post" action=(action) {
+                        (csrf_field(ctx.csrf()))
+                        (hidden("do", "decline"))
+                        (hidden("booking", &b.id))
+                        (decline.summary(&["reason"]))
+                        (decline.input("Why it is declined", "reason", Input::Text, None))
+                        button type="submit" { "Decline the offer" }
                     }
                 }
                 @if site_staff || patient_ops {
@@ -98,7 +153,8 @@ pub(super) async fn section(ctx: &Ctx, case: &CaseView) -> Result<Markup, WebErr
                         (csrf_field(ctx.csrf()))
                         (hidden("do", "cancel"))
                         (hidden("booking", &b.id))
-                        label { "Why it is cancelled" input type="text" name="reason" required; }
+                        (cancel.summary(&["reason"]))
+                        (cancel.input("Why it is cancelled", "reason", Input::Text, None))
                         button.danger type="submit" { "Cancel the booking" }
                     }
                 }
@@ -127,13 +183,40 @@ pub async fn act(Path(id): Path<String>, posted: Posted) -> Result<Response, Web
                 .await
         }
         "cancel" => ctx.app.cancel_booking(c, booking, reason, None, None).await,
+        "accept" => ctx.app.accept_offer(c, booking, None, None).await,
+        "decline" => ctx.app.decline_offer(c, booking, reason, None, None).await,
         other => Err(AppError::invalid(
             "do",
             format!("this page cannot send {other:?}"),
         )),
     };
+    let form_id = match form.get("do") {
+        "request" => "booking-request",
+        "waitlist" => "booking-waitlist",
+        "cancel" => "booking-cancel",
+        "decline" => "booking-decline",
+        _ => "",
+    };
     match done.and_then(|o| o.fresh()) {
         Ok(_) => Ok(notice_redirect(&paths::case(&id), "saved")),
+        // Bad values go beside their field in the form they were typed in, nothing written.
+        Err(AppError::Invalid(fields)) if !form_id.is_empty() => {
+            let errors = FormErrors::from_app(AppError::Invalid(fields))?;
+            let typed = Typed {
+                form: form_id.to_string(),
+                values: form,
+                errors,
+            };
+            super::render_case(
+                &ctx,
+                &id,
+                None,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&typed),
+            )
+            .await
+        }
         Err(
             e @ (AppError::Invalid(_)
             | AppError::State(_)

@@ -422,7 +422,7 @@ async fn render(
     } else {
         None
     };
-    let booking = booking::section(ctx, &case).await?;
+    let booking = booking::section(ctx, &case, typed).await?;
     let content = html! {
         header.page-head {
             h1 { "Case " code { (case.pseudonym) } }

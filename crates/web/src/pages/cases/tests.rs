@@ -1062,6 +1062,33 @@ async fn the_site_asks_for_an_apheresis_day_and_patient_ops_confirm_the_whole_ch
         refused.body
     );
     refused.assert_has("is in the past");
+    // Beside the field, in words; not on top of the page under the field's key.
+    refused.assert_has(&format!(
+        r#"<p class="field-error" data-field="asked_on" id="booking-request-asked-on-error">{} is in the past</p>"#,
+        past.words()
+    ));
+    assert!(!refused.body.contains("asked_on:"), "{}", refused.body);
+    let bad = coordinator
+        .submit(
+            &page,
+            "booking-request",
+            &action,
+            &[("do", "request"), ("asked_on", "2026-02-30")],
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    bad.assert_has(r#"data-field="asked_on""#);
+    bad.assert_has("is not a date");
+    assert!(!bad.body.contains("asked_on:"), "{}", bad.body);
+    assert!(
+        demo.app
+            .case_bookings(&cellpath_app::Caller::system("test"), &case)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing written"
+    );
     let asked = today.plus_days(40);
     let sent = coordinator
         .submit(
