@@ -97,6 +97,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bookings",
         include_str!("../migrations/0023_bookings.sql"),
     ),
+    (26, "inbox", include_str!("../migrations/0026_inbox.sql")),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).

@@ -381,6 +381,10 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
         "program_id, kind, day, slot, booking_id",
     ),
     (
+        "open_adverse_events",
+        "case_id, adverse_event, partnership_id, site_id, program_id, pseudonym, kind, onset_at",
+    ),
+    (
         "registry_forms",
         "case_id, form_key, partnership_id, site_id, program_id, pseudonym, form, occurrence, due_when, opens_on, due_on, closes_on, submitted_on, reference",
     ),
