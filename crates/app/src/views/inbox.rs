@@ -90,7 +90,7 @@ pub struct InboxItem {
 impl InboxItem {
     /// Most urgent first: overdue (the longest overdue first), then by due day, then those
     /// without one by how long they have waited; ties by title, so the order is total.
-    pub(crate) fn urgency(&self) -> (u8, Option<Date>, i64, &str, &str) {
+    pub fn urgency(&self) -> (u8, Option<Date>, i64, &str, &str) {
         let class = match (&self.due_on, self.overdue) {
             (_, true) => 0,
             (Some(_), false) => 1,

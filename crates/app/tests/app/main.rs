@@ -12,6 +12,7 @@ mod deliverables;
 mod demo;
 mod documents;
 mod gate;
+mod inbox;
 mod jobs;
 mod matrix;
 mod notices;
