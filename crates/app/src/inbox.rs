@@ -14,7 +14,7 @@
 use crate::views::inbox::{CasesAtStage, InboxItem, InboxKind, InboxPage, InboxTarget};
 use crate::{App, AppError, Caller};
 use cellpath_domain::contracting::reminders::REMINDER_DAYS;
-use cellpath_domain::contracting::{Missing, RecordedBy};
+use cellpath_domain::contracting::{Deliverable, Missing, RecordedBy};
 use cellpath_domain::events::cases::CaseEvent;
 use cellpath_domain::events::cases::ScheduledForm;
 use cellpath_domain::journey::{ADVERSE_EVENT_ROLES, Case, CaseMap, available, evolve};
@@ -25,6 +25,41 @@ use cellpath_domain::registry::status_words;
 use cellpath_domain::{Date, Role};
 use cellpath_store::{Counted, InboxScope, OpenStep, Page, Partnership};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// A gate deliverable missing at a site for a program.
+#[derive(Debug, Clone)]
+pub(crate) struct GateGap {
+    partnership_id: String,
+    site_id: String,
+    program_id: String,
+    program_name: String,
+    deliverable: Deliverable,
+}
+
+/// What the gate was judged from: each ledger's sequence number, and the day.
+type GateKey = (Vec<(String, i64)>, Date);
+
+/// The gate deliverables each organization misses, with what they were judged from.
+#[derive(Default, Clone)]
+pub(crate) struct GateGapsKept(Arc<Mutex<HashMap<String, (GateKey, Arc<Vec<GateGap>>)>>>);
+
+impl GateGapsKept {
+    fn get(&self, org_id: &str) -> Option<(GateKey, Arc<Vec<GateGap>>)> {
+        self.0
+            .lock()
+            .expect("the gate gaps are never poisoned: nothing panics holding them")
+            .get(org_id)
+            .cloned()
+    }
+
+    fn keep(&self, org_id: String, key: GateKey, gaps: Arc<Vec<GateGap>>) {
+        self.0
+            .lock()
+            .expect("the gate gaps are never poisoned: nothing panics holding them")
+            .insert(org_id, (key, gaps));
+    }
+}
 
 /// The journey steps open on a case once `events` are folded onto `before`: the rows of the
 /// inbox's step index, one per step and role that may act (written by every case command).
@@ -504,7 +539,8 @@ impl App {
     }
 
     /// Gate deliverables missing at a site that the reader's side records (the gate's rule
-    /// over each active partnership's record, for the sites not authorized).
+    /// over each active partnership's record), judged again only when one of the ledgers it
+    /// is judged from has moved or the day has changed.
     async fn gate_deliverables(
         &self,
         r: &Reader<'_>,
@@ -513,8 +549,54 @@ impl App {
         if r.partnerships.is_empty() {
             return Ok(Vec::new());
         }
+        let gaps = self.gate_gaps_of(r).await?;
+        Ok(gaps
+            .iter()
+            .map(|g| InboxItem {
+                kind: InboxKind::GateDeliverable,
+                title: capitalized(g.deliverable.label()),
+                detail: match g.deliverable.recorded_by() {
+                    RecordedBy::EitherSide => "missing at the gate: either side records it".into(),
+                    _ => "missing at the gate: your side records it".into(),
+                },
+                case_id: None,
+                pseudonym: None,
+                partnership_id: g.partnership_id.clone(),
+                partnership_name: names.partnership(&g.partnership_id),
+                site_id: Some(g.site_id.clone()),
+                site_name: names.site(&g.site_id),
+                program_id: Some(g.program_id.clone()),
+                program_name: Some(g.program_name.clone()),
+                due_on: None,
+                overdue: false,
+                since: None,
+                target: InboxTarget::Gate {
+                    partnership_id: g.partnership_id.clone(),
+                    site_id: g.site_id.clone(),
+                    program_id: g.program_id.clone(),
+                },
+            })
+            .collect())
+    }
+
+    /// The organization's missing gate deliverables that its side records, kept by the
+    /// sequence numbers of the ledgers the gate reads (the partnerships', the organization's
+    /// own — sites, facilities — and the manufacturers' — programs) and today.
+    async fn gate_gaps_of(&self, r: &Reader<'_>) -> Result<Arc<Vec<GateGap>>, AppError> {
+        let mut ledgers = r.all.clone();
+        ledgers.push(r.principal.org_id.clone());
+        ledgers.extend(r.partnerships.iter().map(|p| p.manufacturer_id.clone()));
+        ledgers.sort();
+        ledgers.dedup();
+        let seqs = self.store.ledger_seqs(&ledgers).await?;
+        let key = (seqs, r.today.clone());
+        if let Some((kept_key, gaps)) = self.gate_gaps.get(&r.principal.org_id)
+            && kept_key == key
+        {
+            return Ok(gaps);
+        }
         let records = self.gate_records(&r.partnerships).await?;
-        let mut out = Vec::new();
+        let mut gaps = Vec::new();
         for record in &records {
             for site in &record.rule.sites {
                 for program in &record.programs {
@@ -522,44 +604,27 @@ impl App {
                         let Missing::Deliverable { deliverable } = m else {
                             continue;
                         };
-                        let by = deliverable.recorded_by();
                         // A signed site map is signed on the map itself, not recorded.
-                        if deliverable == cellpath_domain::contracting::Deliverable::SiteMapSigned
-                            || !by.allows(r.principal.org_kind)
+                        if deliverable == Deliverable::SiteMapSigned
+                            || !deliverable.recorded_by().allows(r.principal.org_kind)
                         {
                             continue;
                         }
-                        out.push(InboxItem {
-                            kind: InboxKind::GateDeliverable,
-                            title: capitalized(deliverable.label()),
-                            detail: match by {
-                                RecordedBy::EitherSide => {
-                                    "missing at the gate: either side records it".into()
-                                }
-                                _ => "missing at the gate: your side records it".into(),
-                            },
-                            case_id: None,
-                            pseudonym: None,
+                        gaps.push(GateGap {
                             partnership_id: record.partnership_id.clone(),
-                            partnership_name: names.partnership(&record.partnership_id),
-                            site_id: Some(site.clone()),
-                            site_name: names.site(site),
-                            program_id: Some(program.id.clone()),
-                            program_name: Some(program.name.clone()),
-                            due_on: None,
-                            overdue: false,
-                            since: None,
-                            target: InboxTarget::Gate {
-                                partnership_id: record.partnership_id.clone(),
-                                site_id: site.clone(),
-                                program_id: program.id.clone(),
-                            },
+                            site_id: site.clone(),
+                            program_id: program.id.clone(),
+                            program_name: program.name.clone(),
+                            deliverable,
                         });
                     }
                 }
             }
         }
-        Ok(out)
+        let gaps = Arc::new(gaps);
+        self.gate_gaps
+            .keep(r.principal.org_id.clone(), key, gaps.clone());
+        Ok(gaps)
     }
 
     /// Executed agreements lapsing within the first reminder threshold, soonest first; due

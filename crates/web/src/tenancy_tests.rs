@@ -53,7 +53,7 @@ fn scope(path: &str) -> Scope {
         {
             Own
         }
-        "/" | "/notices" | "/onboarding" => Across,
+        "/" | "/notices" | "/inbox" | "/onboarding" => Across,
         "/sites/{id}/cases"
         | "/cases/{id}"
         | "/cases/{id}/actions"

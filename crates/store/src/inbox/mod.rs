@@ -371,6 +371,21 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
+    /// How far each of these ledgers has gone (its last sequence number): what a result
+    /// judged from them is kept by.
+    pub async fn ledger_seqs(
+        &self,
+        ledger_ids: &[String],
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        self.inbox_rows(
+            "SELECT ledger_id, seq FROM ledger_heads WHERE ledger_id IN ({in}) ORDER BY ledger_id LIMIT {limit} OFFSET {offset}",
+            Vec::new(),
+            ledger_ids,
+            Page::all(),
+        )
+        .await
+    }
+
     /// Every case's id, for writing the open steps again.
     pub async fn case_ids(&self) -> Result<Vec<String>, StoreError> {
         let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM cases ORDER BY id")

@@ -10,6 +10,7 @@ pub mod consent;
 pub mod facilities;
 pub mod gate;
 pub mod home;
+pub mod inbox;
 pub mod ledger;
 pub mod login;
 pub mod notices;
