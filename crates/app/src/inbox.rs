@@ -337,6 +337,20 @@ impl App {
         })
     }
 
+    /// A person's inbox as they see it, read by the operator (`cellpath inbox --user`): the
+    /// person's own role and organization decide, exactly as on the page.
+    pub async fn inbox_of_user(&self, email: &str, page: Page) -> Result<InboxPage, AppError> {
+        let user = self
+            .store
+            .user_by_email(email.trim())
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("user with e-mail {}", email.trim())))?;
+        let caller = self
+            .caller_for_user(&user.id, crate::access::Via::System)
+            .await?;
+        self.inbox(&caller, page).await
+    }
+
     /// How many items the caller's inbox holds (the navigation's number): one statement over
     /// the indexes, and — for the roles that record gate deliverables — the gate's rule over
     /// the partnerships' records.

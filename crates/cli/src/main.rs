@@ -90,6 +90,9 @@ pub enum Command {
     /// Patients' cases as the operator sees them (pseudonyms only): `list --site`, `show ID`.
     #[command(subcommand)]
     Case(commands::case::CaseCommand),
+    /// A person's inbox as they see it: every due action of their role across their
+    /// organization's partnerships, most urgent first (`--user EMAIL`).
+    Inbox(commands::inbox::InboxArgs),
     /// An organization's notices across its partnerships, newest first: expiry reminders and
     /// sites authorized, suspended or reinstated (`--send` records the reminders due first).
     Notices(commands::notices::NoticesArgs),

@@ -15,7 +15,7 @@
 //! routed.
 
 use crate::api::{
-    bookings, cases, consent, contracts, documents, identifiers, ledgers, notices, programs,
+    bookings, cases, consent, contracts, documents, identifiers, inbox, ledgers, notices, programs,
     records, sites, tokens,
 };
 use crate::problem::Problem;
@@ -111,6 +111,7 @@ pub type Operation = (
         contracts::live_plan,
         contracts::pipeline,
         notices::list,
+        inbox::show,
         bookings::get_capacity,
         bookings::set_capacity,
         bookings::list_case_bookings,

@@ -8,6 +8,7 @@ mod cli;
 mod contract;
 mod first_use;
 mod fuzz;
+mod inbox;
 mod kill9;
 mod labels;
 mod layers;

@@ -57,7 +57,10 @@ pub fn scope(method: &str, path: &str) -> Scope {
         // An upload is the caller's own; a download is served through the records naming the
         // document, walked role by role in the app's `documents` stories and `api::documents_*`.
         ("post", "/documents") | ("get", "/documents/{sha256}") => Own,
-        ("get", "/organizations") | ("get", "/onboarding") | ("get", "/notices") => Across,
+        ("get", "/organizations")
+        | ("get", "/onboarding")
+        | ("get", "/notices")
+        | ("get", "/inbox") => Across,
         ("post", "/patients") | ("post", "/cases") => Patient,
         (_, p) if p == "/sites/{id}/consent-documents" || p.starts_with("/consent-documents/") => {
             Consent

@@ -7,6 +7,7 @@ pub(crate) mod contracts;
 pub(crate) mod documents;
 mod extract;
 pub(crate) mod identifiers;
+pub(crate) mod inbox;
 pub(crate) mod ledgers;
 pub(crate) mod notices;
 pub(crate) mod programs;
@@ -225,6 +226,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/documents/{sha256}", get(documents::download))
         .route("/api/v1/notices", get(notices::list))
+        .route("/api/v1/inbox", get(inbox::show))
         .route("/api/v1/identifiers/check", get(identifiers::check))
         .route(
             "/api/v1/partnerships/{id}/plan/{program}",

@@ -175,7 +175,7 @@ impl Store {
         page: Page,
     ) -> Result<Vec<OpenStepRow>, StoreError> {
         self.inbox_rows(
-            "SELECT * FROM case_open_steps WHERE role = $1 AND partnership_id IN ({in}) ORDER BY since, case_id, step LIMIT {limit} OFFSET {offset}",
+            "SELECT * FROM case_open_steps WHERE role = $1 AND partnership_id IN ({in}) ORDER BY since, name, case_id, step LIMIT {limit} OFFSET {offset}",
             vec![scope.role.as_str().to_string()],
             scope.partnerships,
             page,
@@ -224,7 +224,7 @@ impl Store {
         page: Page,
     ) -> Result<Vec<OpenAdverseEventRow>, StoreError> {
         self.inbox_rows(
-            "SELECT * FROM open_adverse_events WHERE partnership_id IN ({in}) ORDER BY onset_at, case_id, adverse_event LIMIT {limit} OFFSET {offset}",
+            "SELECT * FROM open_adverse_events WHERE partnership_id IN ({in}) ORDER BY onset_at, kind, adverse_event, case_id LIMIT {limit} OFFSET {offset}",
             Vec::new(),
             partnerships,
             page,
@@ -241,7 +241,7 @@ impl Store {
         page: Page,
     ) -> Result<Vec<RegistryFormRow>, StoreError> {
         self.inbox_rows(
-            "SELECT * FROM registry_forms WHERE submitted_on = '' AND opens_on <= $1 AND partnership_id IN ({in}) ORDER BY closes_on, opens_on, case_id, form_key LIMIT {limit} OFFSET {offset}",
+            "SELECT * FROM registry_forms WHERE submitted_on = '' AND opens_on <= $1 AND partnership_id IN ({in}) ORDER BY closes_on, form, due_when, case_id, form_key LIMIT {limit} OFFSET {offset}",
             vec![today.as_str().to_string()],
             partnerships,
             page,
@@ -259,9 +259,9 @@ impl Store {
     ) -> Result<Vec<Booking>, StoreError> {
         // Requests wait for the day asked for; the waitlist by how long each has waited.
         let order = if status == "requested" {
-            "asked_on, created_at, id"
+            "asked_on, created_at, case_id"
         } else {
-            "created_at, id"
+            "created_at, case_id"
         };
         self.inbox_rows(
             &format!("SELECT * FROM bookings WHERE status = $1 AND partnership_id IN ({{in}}) ORDER BY {order} LIMIT {{limit}} OFFSET {{offset}}"),

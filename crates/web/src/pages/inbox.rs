@@ -20,8 +20,8 @@ use serde::Deserialize;
 /// Items a page.
 const PAGE: i64 = 50;
 
+/// Like every page's query, other parameters are left alone (links may carry them).
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct InboxQuery {
     offset: Option<i64>,
 }
