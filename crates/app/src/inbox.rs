@@ -40,12 +40,15 @@ pub(crate) struct GateGap {
 /// What the gate was judged from: each ledger's sequence number, and the day.
 type GateKey = (Vec<(String, i64)>, Date);
 
+/// An organization's missing gate deliverables, with what they were judged from.
+type Kept = (GateKey, Arc<Vec<GateGap>>);
+
 /// The gate deliverables each organization misses, with what they were judged from.
 #[derive(Default, Clone)]
-pub(crate) struct GateGapsKept(Arc<Mutex<HashMap<String, (GateKey, Arc<Vec<GateGap>>)>>>);
+pub(crate) struct GateGapsKept(Arc<Mutex<HashMap<String, Kept>>>);
 
 impl GateGapsKept {
-    fn get(&self, org_id: &str) -> Option<(GateKey, Arc<Vec<GateGap>>)> {
+    fn get(&self, org_id: &str) -> Option<Kept> {
         self.0
             .lock()
             .expect("the gate gaps are never poisoned: nothing panics holding them")
@@ -64,7 +67,7 @@ impl GateGapsKept {
 /// The journey steps open on a case once `events` are folded onto `before`: the rows of the
 /// inbox's step index, one per step and role that may act (written by every case command).
 pub(crate) fn case_open_steps(map: &CaseMap, before: &Case, events: &[CaseEvent]) -> Vec<OpenStep> {
-    let after = events.iter().fold(before.clone(), |c, e| evolve(c, e));
+    let after = events.iter().fold(before.clone(), evolve);
     available(map, &after)
         .into_iter()
         .flat_map(|a| {

@@ -528,7 +528,7 @@ async fn the_step_index_follows_every_case_command_and_is_written_again_the_same
         assert!(!before.is_empty(), "{}", db.label);
         app.reindex_open_steps().await.unwrap();
         assert_eq!(index_rows(&app).await, before, "{}", db.label);
-        assert_replays(&app, &db.label).await;
+        assert_replays(&app, db.label).await;
     }
 }
 
