@@ -21,7 +21,15 @@ use cellpath_domain::journey::{ADVERSE_EVENT_ROLES, Case, CaseMap, available, ev
 use cellpath_domain::org::OrgKind;
 use cellpath_domain::policy::{Action, Principal, Relation, Resource, ResourceKind, decide};
 use cellpath_domain::process_map::Stage;
-use cellpath_domain::registry::status_words;
+/// A form's window in words ("window 3 June 2026 – 3 July 2026"); where it stands is the
+/// item's due day and overdue mark.
+fn window_words(form: &ScheduledForm) -> String {
+    format!(
+        "window {} – {}",
+        form.opens_on.words(),
+        form.closes_on.words()
+    )
+}
 use cellpath_domain::{Date, Role};
 use cellpath_store::{Counted, InboxScope, OpenStep, Page, Partnership};
 use std::collections::HashMap;
@@ -545,8 +553,8 @@ impl App {
                     InboxKind::RegistryForm,
                     (&f.case_id, &f.pseudonym),
                     (&f.partnership_id, &f.site_id, &f.program_id),
-                    format!("CIBMTR form {} ({})", f.form, f.due_when),
-                    status_words(&scheduled, None, &r.today),
+                    format!("{} ({})", f.form, f.due_when),
+                    window_words(&scheduled),
                 );
                 item.overdue = f.closes_on < r.today;
                 item.due_on = Some(f.closes_on);

@@ -8,7 +8,7 @@ use crate::errors::WebError;
 use crate::labels::{Tone, badge};
 use crate::paths;
 use crate::session::Ctx;
-use crate::time::time_el;
+use crate::time::day_el;
 use axum::extract::Query;
 use axum::response::Response;
 use cellpath_app::views::Page;
@@ -47,7 +47,7 @@ pub fn href(item: &InboxItem) -> String {
     }
 }
 
-/// "due 9 August 2026 (in 3 days)", "overdue since 4 July 2026 (60 days)", or nothing.
+/// "due 9 August 2026 (in 3 days)", "overdue: due by 4 July 2026 (60 days late)", or nothing.
 fn due_words(item: &InboxItem, today: &Date) -> Option<(String, Tone)> {
     let due = item.due_on.as_ref()?;
     let days = due.days_since_epoch() - today.days_since_epoch();
@@ -60,7 +60,7 @@ fn due_words(item: &InboxItem, today: &Date) -> Option<(String, Tone)> {
     };
     Some(if item.overdue {
         (
-            format!("overdue since {} ({} late)", due.words(), plural(-days)),
+            format!("overdue: due by {} ({} late)", due.words(), plural(-days)),
             Tone::Bad,
         )
     } else if days == 0 {
@@ -93,7 +93,7 @@ fn item_row(item: &InboxItem, today: &Date) -> Markup {
             @if let Some((words, tone)) = due_words(item, today) { " " (badge(&words, tone)) }
             div.inbox-detail {
                 (item.detail)
-                @if let Some(since) = item.since { "; waiting since " (time_el(since)) }
+                @if let Some(since) = item.since { "; waiting since " (day_el(since)) }
             }
             div.inbox-where.muted {
                 @if let Some(s) = &item.site_name { (s) " · " }
