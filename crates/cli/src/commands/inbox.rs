@@ -10,8 +10,12 @@ use std::process::ExitCode;
 #[derive(Args)]
 pub struct InboxArgs {
     /// The person, by e-mail address.
-    #[arg(long)]
-    user: String,
+    #[arg(long, required_unless_present = "reindex")]
+    user: Option<String>,
+    /// Write every case's open steps again from its events (the inbox's index, which a
+    /// replay does not rebuild, and which a database from before migration 0026 lacks).
+    #[arg(long, conflicts_with = "user")]
+    reindex: bool,
     /// Show at most this many items (1–200).
     #[arg(long, default_value_t = 50)]
     limit: i64,
@@ -40,19 +44,24 @@ fn place(item: &InboxItem) -> String {
 
 pub async fn run(url: &str, json: bool, args: InboxArgs) -> anyhow::Result<ExitCode> {
     let app = open_app(url).await?;
+    let Some(user) = args.user else {
+        let n = app.reindex_open_steps().await?;
+        println!("the open steps of {n} case(s) written again from their events");
+        return Ok(ExitCode::SUCCESS);
+    };
     let page = cellpath_app::records::page(Some(args.limit), Some(args.offset))?;
-    let inbox = app.inbox_of_user(&args.user, page).await?;
+    let inbox = app.inbox_of_user(&user, page).await?;
     if json {
         print_json(&inbox)?;
         return Ok(ExitCode::SUCCESS);
     }
     if inbox.items.is_empty() && inbox.total == 0 {
-        println!("nothing is waiting for {}", args.user);
+        println!("nothing is waiting for {}", user);
     } else {
         println!(
             "{} item(s) waiting for {} on {}, most urgent first",
             inbox.total,
-            args.user,
+            user,
             inbox.today.words()
         );
         print_table(

@@ -2,7 +2,8 @@
 //! reads `GET /api/v1/inbox` with their token — the same list the app gives them, only their
 //! organization's active partnerships, pseudonyms and never a patient's name —, paged like the
 //! other lists, with bad paging a 422 naming the parameter; `cellpath inbox --user EMAIL`
-//! prints the same list as a table and as JSON, and an unknown person is one line and exit 2.
+//! prints the same list as a table and as JSON, and an unknown person is one line and exit 2;
+//! `cellpath inbox --reindex` writes the step index again from the events, the same.
 
 use crate::support::{cellpath_on, seed_demo, spawn_each, stderr, stdout};
 use cellpath_app::views::Page;
@@ -188,6 +189,17 @@ async fn the_operator_prints_a_persons_inbox() {
     for name in &names {
         assert!(!table.contains(name.as_str()), "{table}");
     }
+
+    // The index written again from the events gives the same inbox.
+    let out = cellpath_on(url, &["inbox", "--reindex"], None);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stdout(&out).contains("written again from their events"),
+        "{out:?}"
+    );
+    let out = cellpath_on(url, &["inbox", "--user", email, "--json"], None);
+    let again: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(again["items"], printed["items"]);
 
     let out = cellpath_on(url, &["inbox", "--user", "nobody@nowhere.example"], None);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
