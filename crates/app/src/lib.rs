@@ -17,6 +17,7 @@ pub mod documents;
 pub mod error;
 pub mod figures;
 pub mod ids;
+pub mod inbox;
 pub mod jobs;
 pub mod notices;
 pub mod onboarding;
@@ -86,6 +87,9 @@ pub struct App {
         >,
     >,
     jobs: jobs::Jobs,
+    /// The gate deliverables a health system's sites miss, kept per organization while the
+    /// ledgers they are judged from stand still (the inbox and its count in the navigation).
+    gate_gaps: inbox::GateGapsKept,
     /// Where uploaded documents' bytes are kept: the database unless a directory is set.
     documents: Arc<dyn cellpath_store::DocumentStore>,
 }
@@ -101,6 +105,7 @@ impl App {
             plans: Arc::new(plan_cache::PlanCache::default()),
             case_maps: Arc::default(),
             jobs: jobs::Jobs::default(),
+            gate_gaps: inbox::GateGapsKept::default(),
             documents: Arc::new(cellpath_store::InDatabase(store.clone())),
             store,
         }

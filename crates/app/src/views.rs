@@ -14,6 +14,7 @@ pub use consent::ConsentVersion;
 pub use readiness::Gap;
 pub mod contracting;
 pub mod directory;
+pub mod inbox;
 pub mod onboarding;
 pub mod programs;
 pub mod readiness;

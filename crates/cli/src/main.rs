@@ -93,6 +93,9 @@ pub enum Command {
     /// A manufacturer's safety reports (pseudonyms only): `list --org [--status]`, `show ID`.
     #[command(subcommand)]
     Safety(commands::safety::SafetyCommand),
+    /// A person's inbox as they see it: every due action of their role across their
+    /// organization's partnerships, most urgent first (`--user EMAIL`).
+    Inbox(commands::inbox::InboxArgs),
     /// An organization's notices across its partnerships, newest first: expiry reminders and
     /// sites authorized, suspended or reinstated (`--send` records the reminders due first).
     Notices(commands::notices::NoticesArgs),

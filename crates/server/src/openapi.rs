@@ -15,7 +15,7 @@
 //! routed.
 
 use crate::api::{
-    bookings, cases, consent, contracts, documents, figures, identifiers, ledgers, notices,
+    bookings, cases, consent, contracts, documents, figures, identifiers, inbox, ledgers, notices,
     programs, records, safety, sites, tokens, waitlist,
 };
 use crate::problem::Problem;
@@ -112,6 +112,7 @@ pub type Operation = (
         contracts::pipeline,
         notices::list,
         figures::vein_to_vein,
+        inbox::show,
         bookings::get_capacity,
         bookings::set_capacity,
         bookings::list_case_bookings,

@@ -14,6 +14,7 @@ mod dialect;
 mod directory;
 pub mod documents;
 mod error;
+mod inbox;
 mod jobs;
 pub mod migrate;
 mod ops;
@@ -44,6 +45,9 @@ pub use dialect::Dialect;
 pub use directory::*;
 pub use documents::{DocumentMeta, DocumentStore, InDatabase, InDirectory, NamedIn};
 pub use error::StoreError;
+pub use inbox::{
+    Counted, ExpiringAgreementRow, InboxScope, OpenAdverseEventRow, OpenStepRow, StageCount,
+};
 pub use jobs::{
     AttemptOutcome, Backoff, ClaimedJob, DONE_JOBS_TTL_MICROS, Job, JobAttempt, JobCounts,
     JobStatus, NewJob,
@@ -57,7 +61,7 @@ pub use safety::{Acknowledged, ReportsShown, SafetyReport};
 pub use site_maps::*;
 pub use write::{
     Append, AppendError, AppendOutcome, Appended, FollowUp, IdempotencyWrite, LedgerKind,
-    NewLedger, Operational, StoredAnswer,
+    NewLedger, OpenStep, Operational, StoredAnswer,
 };
 
 use sqlx::AnyPool;

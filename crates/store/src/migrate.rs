@@ -107,6 +107,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "safety_reports",
         include_str!("../migrations/0025_safety_reports.sql"),
     ),
+    (26, "inbox", include_str!("../migrations/0026_inbox.sql")),
     (
         27,
         "case_milestones",

@@ -109,6 +109,13 @@ pub enum Operational {
     /// decided on (not retired meanwhile): checked under the ledger's lock, which the versions
     /// share with the case (both on the partnership's ledger).
     ConsentVersionAt { id: String, version: i64 },
+    /// The journey steps open on a case once the command's events are folded (the journey
+    /// engine's `available`, which the app computes with the map): the case's inbox rows
+    /// (migration 0026) are replaced by these, in the command's transaction.
+    CaseOpenSteps {
+        case_id: String,
+        steps: Vec<OpenStep>,
+    },
     /// A job that must follow the command (e.g. the gate's review), written with its cause so
     /// neither exists without the other; nothing is added when the same work is queued
     /// already (`jobs::NewJob::dedupe_key`).
@@ -491,6 +498,9 @@ async fn apply_operational(
                 });
             }
         }
+        Operational::CaseOpenSteps { case_id, steps } => {
+            write_open_steps(tx, case_id, steps, now).await?;
+        }
         Operational::ConsentVersionAt { id, version } => {
             let (current,): (i64,) =
                 sqlx::query_as("SELECT version FROM consent_versions WHERE id = $1")
@@ -539,6 +549,58 @@ async fn apply_operational(
                     .map_err(StoreError::from_write)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// A journey step open on a case, for one role that may act on it (the inbox's row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenStep {
+    pub step: String,
+    pub role: cellpath_domain::Role,
+    pub name: String,
+    pub stage: String,
+    pub attempt: i64,
+    pub waiting: String,
+}
+
+/// Replace a case's open steps with `steps`, keeping when each one (step, role, attempt)
+/// first opened; the case's row gives its partnership, site, program and pseudonym.
+pub(crate) async fn write_open_steps(
+    tx: &mut Transaction<'static, Any>,
+    case_id: &str,
+    steps: &[OpenStep],
+    now: i64,
+) -> Result<(), StoreError> {
+    let before: Vec<(String, String, i64, i64)> =
+        sqlx::query_as("SELECT step, role, attempt, since FROM case_open_steps WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    sqlx::query("DELETE FROM case_open_steps WHERE case_id = $1")
+        .bind(case_id)
+        .execute(&mut **tx)
+        .await?;
+    for s in steps {
+        let since = before
+            .iter()
+            .find(|(step, role, attempt, _)| {
+                *step == s.step && role == s.role.as_str() && *attempt == s.attempt
+            })
+            .map_or(now, |b| b.3);
+        sqlx::query(
+            "INSERT INTO case_open_steps (case_id, step, role, partnership_id, site_id, program_id, pseudonym, name, stage, attempt, waiting, since) SELECT id, $2, $3, partnership_id, site_id, program_id, pseudonym, $4, $5, $6, $7, $8 FROM cases WHERE id = $1",
+        )
+        .bind(case_id)
+        .bind(s.step.as_str())
+        .bind(s.role.as_str())
+        .bind(s.name.as_str())
+        .bind(s.stage.as_str())
+        .bind(s.attempt)
+        .bind(s.waiting.as_str())
+        .bind(since)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

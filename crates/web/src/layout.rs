@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Home,
+    Inbox,
     Notices,
     Organization,
     Sites,
@@ -40,6 +41,8 @@ pub struct NavItem {
     pub href: String,
     /// Stable id for tests and for the skip-link reader.
     pub id: &'static str,
+    /// A number beside the label (the inbox's items).
+    pub count: Option<i64>,
 }
 
 /// What the header and navigation need, kept apart from [`Ctx`] so error pages rendered after
@@ -63,6 +66,10 @@ impl Chrome {
         let org = &ctx.org.id;
         let mut nav = vec![
             item(Section::Home, "Home", "/".into(), "nav-home"),
+            NavItem {
+                count: ctx.inbox_count,
+                ..item(Section::Inbox, "Inbox", paths::inbox(), "nav-inbox")
+            },
             item(
                 Section::Notices,
                 "Notices",
@@ -181,6 +188,7 @@ fn item(section: Section, label: &'static str, href: String, id: &'static str) -
         label,
         href,
         id,
+        count: None,
     }
 }
 
@@ -189,6 +197,8 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
     let own = paths::org(own_org);
     if path == "/" {
         Section::Home
+    } else if path == paths::inbox() {
+        Section::Inbox
     } else if path == "/notices" {
         Section::Notices
     } else if path.starts_with("/programs") || path.starts_with("/maps/") {
@@ -313,7 +323,12 @@ fn navigation(chrome: &Chrome) -> Markup {
                     @let current = item.section == chrome.current;
                     li {
                         a #(item.id) href=(item.href) class=[current.then_some("current")]
-                            aria-current=[current.then_some("page")] { (item.label) }
+                            aria-current=[current.then_some("page")] {
+                            (item.label)
+                            @if let Some(n) = item.count.filter(|n| *n > 0) {
+                                " " span.nav-count #(format!("{}-count", item.id)) aria-label={ (n) " waiting" } { (n) }
+                            }
+                        }
                     }
                 }
             }

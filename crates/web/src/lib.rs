@@ -49,8 +49,8 @@ use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
     adverse_events, agreements, case_labels, cases, consent, facilities, figures, gate, home,
-    ledger, login, notices, onboarding, orgs, partnerships, plans, programs, readiness, registry,
-    safety, site_maps, sites, tokens, users,
+    inbox, ledger, login, notices, onboarding, orgs, partnerships, plans, programs, readiness,
+    registry, safety, site_maps, sites, tokens, users,
 };
 pub use uploads::document_response;
 
@@ -124,6 +124,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/logout", post(login::logout))
         .route("/", get(home::show))
         .route("/notices", get(notices::show))
+        .route("/inbox", get(inbox::show))
         .route("/orgs/{id}", get(orgs::show).post(orgs::update))
         .route("/orgs/{id}/sites", get(sites::list).post(sites::create))
         .route("/sites/{id}", get(sites::show).post(sites::update))

@@ -20,6 +20,11 @@ pub fn org_users(org_id: &str) -> String {
     format!("/orgs/{org_id}/users")
 }
 
+/// The signed-in person's inbox.
+pub fn inbox() -> String {
+    "/inbox".into()
+}
+
 pub fn onboarding() -> String {
     "/onboarding".into()
 }
@@ -214,6 +219,7 @@ mod tests {
             assert_eq!(path, filled);
         }
         assert!(lib.contains("\"/documents/{sha256}\""));
+        assert!(lib.contains(&format!("\"{}\"", super::inbox())));
         assert_eq!(super::document("ab"), "/documents/ab");
         assert_eq!(
             super::plan("p", "g h"),

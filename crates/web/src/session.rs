@@ -129,6 +129,9 @@ pub struct Ctx {
     pub(crate) cookie: String,
     /// The organization's time zone, in which pages show times (UTC until its admin sets one).
     pub zone: Zone,
+    /// How many items the person's inbox holds (the navigation shows it); none when it
+    /// could not be counted (the page still renders).
+    pub inbox_count: Option<i64>,
 }
 
 impl Ctx {
@@ -198,7 +201,9 @@ impl FromRequestParts<WebState> for Ctx {
             .map_err(|e| WebError::from(e).into_response())?;
         let zone = Zone::of(org.time_zone.as_deref());
         crate::time::set_reader_zone(zone.clone());
+        let inbox_count = state.app.inbox_count(&session.caller).await.ok();
         let ctx = Ctx {
+            inbox_count,
             zone,
             app: state.app.clone(),
             session,

@@ -54,7 +54,7 @@ fn scope(path: &str) -> Scope {
         {
             Own
         }
-        "/" | "/notices" | "/onboarding" | "/figures" | "/figures/cases.csv" => Across,
+        "/" | "/notices" | "/inbox" | "/onboarding" | "/figures" | "/figures/cases.csv" => Across,
         "/sites/{id}/cases"
         | "/cases/{id}"
         | "/cases/{id}/actions"

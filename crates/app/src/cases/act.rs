@@ -591,6 +591,7 @@ impl App {
             check,
         } = written;
         let count = events.len() as i64;
+        let open_steps = crate::inbox::case_open_steps(&loaded.map, &loaded.case, &events);
         let kinds: Vec<String> = events.iter().map(|e| e.kind().to_string()).collect();
         let mut events = events.into_iter();
         let first = events
@@ -618,6 +619,10 @@ impl App {
             case_id: loaded.row.id.clone(),
             decided_on: loaded.row.version,
             events: count,
+        })
+        .with_operational(Operational::CaseOpenSteps {
+            case_id: loaded.row.id.clone(),
+            steps: open_steps,
         });
         let write = if created { write.created() } else { write };
         let write = match check {

@@ -14,7 +14,7 @@ use cellpath_domain::journey::{Case, Command, OpenCase, decide};
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::program::IdentifierSpec;
 use cellpath_domain::values::Name;
-use cellpath_store::Patient;
+use cellpath_store::{Operational, Patient};
 use serde::{Deserialize, Serialize};
 
 /// A patient to register at a site, as typed.
@@ -226,6 +226,7 @@ impl App {
             let sequence = self.store.cases_named_like(&site.id, &prefix).await? + 1;
             let pseudonym = format!("{prefix}{sequence:04}");
             let case_id = new_id("case");
+            let case_id_written = case_id.clone();
             let command = Command::Open(OpenCase {
                 case_id: case_id.clone(),
                 partnership_id: p.id.clone(),
@@ -238,6 +239,7 @@ impl App {
             });
             let events = decide(&map, &Case::default(), &command, &actor, self.now())
                 .map_err(super::act::refused)?;
+            let open_steps = crate::inbox::case_open_steps(&map, &Case::default(), &events);
             let count = events.len() as i64;
             let mut events = events.into_iter();
             let first = events.next().expect("opening a case records its opening");
@@ -250,6 +252,10 @@ impl App {
                 version: count,
             })
             .then(events.map(|e| follow_up_of(e.kind(), e)).collect())
+            .with_operational(Operational::CaseOpenSteps {
+                case_id: case_id_written.clone(),
+                steps: open_steps,
+            })
             .created();
             match self.write(caller, idem.clone(), write).await {
                 Err(AppError::Duplicate { .. }) => continue,

@@ -13,6 +13,7 @@ mod demo;
 mod documents;
 mod figures;
 mod gate;
+mod inbox;
 mod jobs;
 mod matrix;
 mod notices;

@@ -17,8 +17,9 @@
 //! local port), with one client and with several (each client its own cases); and p50/p99 of
 //! a random case's page (the app's `case` query, `GET /api/v1/cases/{id}`, the web page
 //! `/cases/{id}`) and of a random site's case list (`cases_of_site`,
-//! `GET /api/v1/sites/{id}/cases`, `/sites/{id}/cases`), all as the health system's
-//! coordinator.
+//! `GET /api/v1/sites/{id}/cases`, `/sites/{id}/cases`), and of the inbox (`inbox`,
+//! `GET /api/v1/inbox`, `/inbox`: every step open to coordinators across all the sites, a
+//! page of 50) and its count in the navigation, all as the health system's coordinator.
 
 use super::bench::percentile;
 use super::onboarding_bench::{
@@ -118,7 +119,7 @@ struct Throughput {
 
 #[derive(Serialize)]
 struct Latency {
-    /// `case` or `site case list`.
+    /// `case`, `site case list`, `inbox` or `inbox count`.
     what: &'static str,
     /// `app`, `api` or `page`.
     path: &'static str,
@@ -846,6 +847,30 @@ async fn measure_pages(
             .await?,
         );
     }
+    // The coordinator's inbox — every step open to coordinators on the cases of all the
+    // sites, most urgent first, a page of 50 — and the count every page's navigation shows.
+    out.push(
+        latency("inbox", "app", runs, 1, rng, |_| async move {
+            app.inbox(me, cellpath_app::views::Page::first(50)).await?;
+            Ok(())
+        })
+        .await?,
+    );
+    for (path, token, at) in [("api", true, "/api/v1/inbox"), ("page", false, "/inbox")] {
+        out.push(
+            latency("inbox", path, runs, 1, rng, |_| async move {
+                get(client, at, token).await
+            })
+            .await?,
+        );
+    }
+    out.push(
+        latency("inbox count", "app", runs, 1, rng, |_| async move {
+            app.inbox_count(me).await?;
+            Ok(())
+        })
+        .await?,
+    );
     Ok(out)
 }
 

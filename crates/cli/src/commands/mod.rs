@@ -7,6 +7,7 @@ pub mod case;
 pub mod case_bench;
 pub mod gate;
 pub mod identifiers;
+pub mod inbox;
 pub mod jobs;
 pub mod notices;
 pub mod onboarding;
@@ -217,6 +218,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gate(args) => return gate::run(&cli.database_url, cli.json, args).await,
         Command::Case(c) => return case::run(&cli.database_url, cli.json, c).await,
         Command::Notices(args) => return notices::run(&cli.database_url, cli.json, args).await,
+        Command::Inbox(args) => return inbox::run(&cli.database_url, cli.json, args).await,
         Command::Jobs(args) => return jobs::run(&cli.database_url, cli.json, args).await,
         Command::Onboarding(c) => return onboarding::run(&cli.database_url, cli.json, c).await,
         Command::Safety(c) => return safety::run(&cli.database_url, cli.json, c).await,

@@ -652,6 +652,10 @@ fn the_case_bench_runs_at_a_tiny_size_and_reports_every_figure() {
                 ("site case list", "app"),
                 ("site case list", "api"),
                 ("site case list", "page"),
+                ("inbox", "app"),
+                ("inbox", "api"),
+                ("inbox", "page"),
+                ("inbox count", "app"),
             ]
         );
     }

@@ -9,6 +9,7 @@ mod contract;
 mod figures;
 mod first_use;
 mod fuzz;
+mod inbox;
 mod kill9;
 mod labels;
 mod layers;

@@ -61,6 +61,7 @@ pub fn scope(method: &str, path: &str) -> Scope {
         | ("get", "/onboarding")
         | ("get", "/notices")
         | ("get", "/figures/vein-to-vein") => Across,
+        ("get", "/inbox") => Across,
         ("post", "/patients") | ("post", "/cases") => Patient,
         (_, p) if p == "/sites/{id}/consent-documents" || p.starts_with("/consent-documents/") => {
             Consent

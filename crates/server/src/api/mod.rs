@@ -8,6 +8,7 @@ pub(crate) mod documents;
 mod extract;
 pub(crate) mod figures;
 pub(crate) mod identifiers;
+pub(crate) mod inbox;
 pub(crate) mod ledgers;
 pub(crate) mod notices;
 pub(crate) mod programs;
@@ -240,6 +241,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/documents/{sha256}", get(documents::download))
         .route("/api/v1/notices", get(notices::list))
         .route("/api/v1/figures/vein-to-vein", get(figures::vein_to_vein))
+        .route("/api/v1/inbox", get(inbox::show))
         .route("/api/v1/identifiers/check", get(identifiers::check))
         .route(
             "/api/v1/partnerships/{id}/plan/{program}",

@@ -105,6 +105,7 @@ pub(crate) async fn project(
     }
     registry(tx, &case_event).await?;
     crate::safety::project::from_case(tx, event, &case_event).await?;
+    crate::inbox::project::adverse_events(tx, &case_event).await?;
     execute(
         tx,
         "INSERT INTO case_events (ledger_id, seq, case_id) VALUES ($1, $2, $3)",

@@ -1,7 +1,7 @@
 //! Rows and queries of dual-track contracting: a partnership's agreements and the gate
 //! deliverables recorded at its sites.
 
-mod gate_reads;
+pub(crate) mod gate_reads;
 pub(crate) mod project;
 
 use crate::decode::{date, empty_if_none, maybe_date, maybe_text, word};

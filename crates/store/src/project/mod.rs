@@ -386,6 +386,10 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
         "id, case_id, adverse_event, partnership_id, manufacturer_id, site_id, program_id, pseudonym, kind, onset_at, grade, outcome, body, acknowledged_version, acknowledged_by, acknowledged_by_name, acknowledged_at, pending, version, created_at, updated_at",
     ),
     (
+        "open_adverse_events",
+        "case_id, adverse_event, partnership_id, site_id, program_id, pseudonym, kind, onset_at",
+    ),
+    (
         "registry_forms",
         "case_id, form_key, partnership_id, site_id, program_id, pseudonym, form, occurrence, due_when, opens_on, due_on, closes_on, submitted_on, reference",
     ),

@@ -11,6 +11,7 @@ pub mod facilities;
 pub mod figures;
 pub mod gate;
 pub mod home;
+pub mod inbox;
 pub mod ledger;
 pub mod login;
 pub mod notices;

@@ -1,0 +1,546 @@
+//! One inbox (issue 12, point 4): each demo role's inbox holds exactly what that role may do
+//! and see — every step the journey opens to its role on the cases it may see, and nothing
+//! else — with pseudonyms only, never a patient's name, and nothing of another tenant, a
+//! proposal or a declined or ended partnership; the navigation's count is the list's length;
+//! the step index follows every case command and is written again the same from the events.
+
+use super::support::*;
+use cellpath_app::views::inbox::{InboxItem, InboxKind, InboxTarget};
+use cellpath_app::{App, Caller};
+use cellpath_domain::events::cases::AdverseEventOutcome;
+use cellpath_store::Page;
+use cellpath_store::testing::TestDb;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One collection and one start a day (the bookings stories' capacity).
+fn one_a_day() -> cellpath_domain::capacity::Capacity {
+    use cellpath_domain::capacity::{Capacity, LeadTimes};
+    Capacity {
+        apheresis_slots_per_day: 1,
+        manufacturing_slots_per_day: 1,
+        closed: BTreeSet::new(),
+        lead: LeadTimes {
+            to_start_min_days: 3,
+            to_start_max_days: 5,
+            manufacturing_days: 14,
+            transit_days: 2,
+            transit_days_by_site: BTreeMap::new(),
+            arrival_to_infusion_days: 3,
+        },
+        allocations: Vec::new(),
+    }
+}
+
+const ORGS: &[&str] = &[
+    "Helixa Therapeutics",
+    "Northbridge Gene Medicines",
+    "Lakeshore University Health",
+    "Cascade Regional Medical",
+    "Piedmont Valley Health",
+];
+
+async fn inbox(app: &App, caller: &Caller) -> Vec<InboxItem> {
+    let page = app
+        .inbox(
+            caller,
+            Page {
+                limit: 100_000,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page.total,
+        page.items.len() as i64,
+        "the total counts them all"
+    );
+    assert_eq!(
+        app.inbox_count(caller).await.unwrap(),
+        page.total,
+        "the navigation's count is the list's length"
+    );
+    page.items
+}
+
+/// Every demo person, with the caller for them.
+async fn everyone(app: &App) -> Vec<(cellpath_store::User, Caller)> {
+    let mut out = Vec::new();
+    for name in ORGS {
+        let org = org_id(app, name).await;
+        for u in app.store().users_of(&org, Page::all()).await.unwrap() {
+            let caller = as_user(app, &u.email).await;
+            out.push((u, caller));
+        }
+    }
+    out
+}
+
+/// What the inbox says of a case step, as (case, step).
+fn steps_of(items: &[InboxItem]) -> BTreeSet<(String, String)> {
+    items
+        .iter()
+        .filter(|i| i.kind == InboxKind::JourneyStep)
+        .map(|i| (i.case_id.clone().unwrap(), i.title.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn each_demo_role_sees_exactly_what_its_role_may_do_and_see() {
+    for db in TestDb::all().await {
+        // The demo as `cellpath demo` seeds it: a year of cases, adverse events, registry
+        // forms due.
+        let (app, _clock, _) = history_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let operator = Caller::system("test");
+        let cases = app
+            .cases_of_partnership(&operator, &ids.partnership, Page::all())
+            .await
+            .unwrap();
+        assert!(!cases.is_empty(), "{}: the demo has cases", db.label);
+        let patient_names: Vec<String> = {
+            let lakeshore = org_id(&app, "Lakeshore University Health").await;
+            let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
+            let mut names = Vec::new();
+            for c in &cases {
+                if let Some(p) = app.case(&coordinator, &c.id).await.unwrap().patient {
+                    names.push(p.name);
+                }
+            }
+            assert!(!names.is_empty(), "{} of {lakeshore}", db.label);
+            names
+        };
+        let mut kinds_seen = BTreeSet::new();
+        for (user, caller) in everyone(&app).await {
+            let who = format!("{} {} ({})", db.label, user.email, user.role);
+            let items = inbox(&app, &caller).await;
+            let active: BTreeSet<String> = app
+                .store()
+                .partnerships_of_in(&user.org_id, &["active"])
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|p| p.id)
+                .collect();
+            // What the journey opens to this role on each case it may see: all of it, and only
+            // it, is in the inbox.
+            let mut expected = BTreeSet::new();
+            for c in &cases {
+                let Ok(view) = app.case(&caller, &c.id).await else {
+                    continue;
+                };
+                if !app_may_act(&user) {
+                    continue;
+                }
+                for a in &view.available {
+                    if a.roles.contains(&user.role) {
+                        let title = if a.attempt > 1 {
+                            format!("{} (attempt {})", a.name, a.attempt)
+                        } else {
+                            a.name.clone()
+                        };
+                        expected.insert((c.id.clone(), title));
+                    }
+                }
+            }
+            assert_eq!(
+                steps_of(&items),
+                expected,
+                "{who}: the steps its role may do now"
+            );
+            for item in &items {
+                kinds_seen.insert(item.kind);
+                assert!(
+                    active.contains(&item.partnership_id),
+                    "{who}: {item:?} is of its own active partnerships"
+                );
+                for name in &patient_names {
+                    assert!(
+                        !item.title.contains(name) && !item.detail.contains(name),
+                        "{who}: no patient's name in the inbox"
+                    );
+                }
+                match (&item.kind, &item.target) {
+                    (
+                        InboxKind::JourneyStep
+                        | InboxKind::AdverseEvent
+                        | InboxKind::RegistryForm
+                        | InboxKind::BookingToConfirm
+                        | InboxKind::WaitlistDecision,
+                        InboxTarget::Case { case_id },
+                    ) => {
+                        let view = app.case(&caller, case_id).await.unwrap_or_else(|e| {
+                            panic!("{who}: sees the case it is asked about: {e}")
+                        });
+                        assert_eq!(item.pseudonym.as_deref(), Some(view.pseudonym.as_str()));
+                        if item.kind == InboxKind::AdverseEvent {
+                            assert!(matches!(user.role, Role::Nurse | Role::Physician), "{who}");
+                            let open = view.adverse_events.iter().any(|ae| {
+                                item.title == format!("{} #{}", ae.label, ae.number)
+                                    && matches!(
+                                        ae.outcome,
+                                        None | Some(AdverseEventOutcome::Ongoing)
+                                    )
+                            });
+                            assert!(open, "{who}: {} is open on its case", item.title);
+                        }
+                        if item.kind == InboxKind::RegistryForm {
+                            assert_eq!(user.role, Role::DataManager, "{who}");
+                        }
+                        if matches!(
+                            item.kind,
+                            InboxKind::BookingToConfirm | InboxKind::WaitlistDecision
+                        ) {
+                            assert_eq!(user.role, Role::PatientOps, "{who}");
+                        }
+                    }
+                    (
+                        InboxKind::GateDeliverable,
+                        InboxTarget::Gate {
+                            partnership_id,
+                            site_id,
+                            program_id,
+                        },
+                    ) => {
+                        let gate = app
+                            .gate(&caller, partnership_id, site_id, program_id, today(&app))
+                            .await
+                            .unwrap();
+                        assert!(
+                            texts(&gate)
+                                .iter()
+                                .any(|t| t.to_lowercase().contains(&item.title.to_lowercase())),
+                            "{who}: {} is missing at the gate: {:?}",
+                            item.title,
+                            texts(&gate)
+                        );
+                        assert!(
+                            !user.email.ends_with("helixa.example")
+                                && !user.email.ends_with("northbridge.example"),
+                            "{who}: the manufacturer's inbox lists no gate deliverables"
+                        );
+                    }
+                    (InboxKind::AgreementExpiry, InboxTarget::Agreement { agreement_id }) => {
+                        let soon = app
+                            .expiring_agreements(&caller, &item.partnership_id, today(&app), 90)
+                            .await
+                            .unwrap();
+                        assert!(
+                            soon.iter().any(|r| r.agreement.id == *agreement_id),
+                            "{who}: the agreement lapses within 90 days"
+                        );
+                        assert!(
+                            matches!(user.role, Role::Admin | Role::Contracts | Role::Onboarding),
+                            "{who}"
+                        );
+                    }
+                    other => panic!("{who}: an item kind at the wrong place: {other:?}"),
+                }
+            }
+            // Most urgent first.
+            let order: Vec<_> = items.iter().map(InboxItem::urgency).collect();
+            let mut sorted = order.clone();
+            sorted.sort();
+            assert_eq!(order, sorted, "{who}: most urgent first");
+        }
+        for kind in [
+            InboxKind::JourneyStep,
+            InboxKind::AdverseEvent,
+            InboxKind::RegistryForm,
+            InboxKind::GateDeliverable,
+            InboxKind::AgreementExpiry,
+        ] {
+            assert!(
+                kinds_seen.contains(&kind),
+                "{}: the demo shows {kind:?}",
+                db.label
+            );
+        }
+    }
+}
+
+/// Whether the person's role may act on a case at all (the policy's patient update).
+fn app_may_act(user: &cellpath_store::User) -> bool {
+    use cellpath_domain::policy::{Action, Principal, Relation, Resource, ResourceKind, decide};
+    let principal = Principal {
+        user_id: user.id.clone(),
+        org_id: user.org_id.clone(),
+        org_kind: if user.email.ends_with("helixa.example")
+            || user.email.ends_with("northbridge.example")
+        {
+            OrgKind::Manufacturer
+        } else {
+            OrgKind::HealthSystem
+        },
+        role: user.role,
+    };
+    let relation = if principal.org_kind == OrgKind::HealthSystem {
+        Relation::OwnOrg
+    } else {
+        Relation::Party(PartnershipStatus::Active)
+    };
+    decide(
+        &principal,
+        Action::Update,
+        Resource {
+            kind: ResourceKind::Patient,
+            relation,
+        },
+    )
+    .allows()
+}
+
+#[tokio::test]
+async fn nothing_of_another_tenant_a_proposal_or_a_declined_or_ended_partnership() {
+    for db in TestDb::all().await {
+        let (app, _clock) = demo_app(&db).await;
+        let helixa = org_id(&app, "Helixa Therapeutics").await;
+        let cascade = org_id(&app, "Cascade Regional Medical").await;
+        let piedmont = org_id(&app, "Piedmont Valley Health").await;
+        let partnerships = app
+            .store()
+            .partnerships_of(&helixa, Page::all())
+            .await
+            .unwrap();
+        let proposal = partnerships
+            .iter()
+            .find(|p| p.health_system_id == cascade)
+            .unwrap()
+            .clone();
+        assert_eq!(proposal.status, PartnershipStatus::Proposed);
+
+        // A proposal asks nothing of either side, and shows nothing of the other.
+        for email in [
+            "coordinator@cascade.example",
+            "contracts@cascade.example",
+            "admin@cascade.example",
+        ] {
+            let caller = as_user(&app, email).await;
+            assert!(
+                inbox(&app, &caller).await.is_empty(),
+                "{} {email}",
+                db.label
+            );
+        }
+        for email in ["patient.ops@helixa.example", "contracts@helixa.example"] {
+            let caller = as_user(&app, email).await;
+            assert!(
+                inbox(&app, &caller)
+                    .await
+                    .iter()
+                    .all(|i| i.partnership_id != proposal.id),
+                "{} {email}",
+                db.label
+            );
+        }
+
+        // Declined: still nothing.
+        let contracts = as_user(&app, "contracts@cascade.example").await;
+        app.decline_partnership(
+            &contracts,
+            &proposal.id,
+            proposal.version,
+            Default::default(),
+            None,
+        )
+        .await
+        .unwrap();
+        assert!(inbox(&app, &contracts).await.is_empty(), "{}", db.label);
+
+        // Piedmont's contracts lead is asked for its gate deliverables while its partnership
+        // is active; once it has ended, nothing of it is asked any more.
+        let northbridge = org_id(&app, "Northbridge Gene Medicines").await;
+        let piedmont_contracts = as_user(&app, "contracts@piedmont.example").await;
+        let before = inbox(&app, &piedmont_contracts).await;
+        assert!(
+            before.iter().any(|i| i.kind == InboxKind::GateDeliverable),
+            "{}: Piedmont's sites wait for their deliverables",
+            db.label
+        );
+        let np = app
+            .store()
+            .partnerships_of(&northbridge, Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.health_system_id == piedmont)
+            .unwrap();
+        set_status(&app, &piedmont_contracts, &np.id, "ended").await;
+        assert!(
+            inbox(&app, &piedmont_contracts).await.is_empty(),
+            "{}",
+            db.label
+        );
+
+        // Another tenant's inbox never names Lakeshore's partnerships.
+        let lakeshore_partnerships: BTreeSet<String> = app
+            .store()
+            .partnerships_of(
+                &org_id(&app, "Lakeshore University Health").await,
+                Page::all(),
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        for email in ["coordinator@piedmont.example", "contracts@cascade.example"] {
+            let caller = as_user(&app, email).await;
+            assert!(
+                inbox(&app, &caller)
+                    .await
+                    .iter()
+                    .all(|i| !lakeshore_partnerships.contains(&i.partnership_id)),
+                "{} {email}",
+                db.label
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_step_index_follows_every_case_command_and_is_written_again_the_same() {
+    for db in TestDb::all().await {
+        let (app, _clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
+        let physician = as_user(&app, "physician@lakeshore.example").await;
+        let case = app
+            .cases_of_site(&coordinator, &ids.main, Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.status == cellpath_domain::events::cases::CaseState::Active)
+            .expect("an active demo case");
+        let open_before = steps_of(&inbox(&app, &coordinator).await)
+            .into_iter()
+            .chain(steps_of(&inbox(&app, &physician).await))
+            .filter(|(c, _)| *c == case.id)
+            .count();
+        let view = app.case(&coordinator, &case.id).await.unwrap();
+        assert_eq!(
+            open_before,
+            view.available
+                .iter()
+                .map(|a| a
+                    .roles
+                    .iter()
+                    .filter(|r| matches!(r, Role::Coordinator | Role::Physician))
+                    .count())
+                .sum::<usize>(),
+            "{}",
+            db.label
+        );
+
+        // A request for an apheresis day waits for the manufacturer's patient operations —
+        // due by the day asked for —, then on its waitlist; confirmed, it asks nothing more.
+        let onboarding = as_user(&app, "onboarding@helixa.example").await;
+        let ops = as_user(&app, "patient.ops@helixa.example").await;
+        app.set_program_capacity(&onboarding, &ids.vantacel, one_a_day(), None, None)
+            .await
+            .unwrap();
+        let asked = today(&app).plus_days(10);
+        let booking = app
+            .request_booking(&coordinator, &case.id, asked.as_str(), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let of_booking = |items: Vec<InboxItem>| -> Vec<(InboxKind, Option<String>)> {
+            items
+                .into_iter()
+                .filter(|i| i.case_id.as_deref() == Some(&case.id))
+                .filter(|i| {
+                    matches!(
+                        i.kind,
+                        InboxKind::BookingToConfirm | InboxKind::WaitlistDecision
+                    )
+                })
+                .map(|i| (i.kind, i.due_on.map(|d| d.as_str().to_string())))
+                .collect()
+        };
+        assert_eq!(
+            of_booking(inbox(&app, &ops).await),
+            vec![(
+                InboxKind::BookingToConfirm,
+                Some(asked.as_str().to_string())
+            )],
+            "{}",
+            db.label
+        );
+        for email in [
+            "contracts@helixa.example",
+            "coordinator@lakeshore.example",
+            "patient.ops@northbridge.example",
+        ] {
+            let other = as_user(&app, email).await;
+            assert!(
+                of_booking(inbox(&app, &other).await).is_empty(),
+                "{} {email}",
+                db.label
+            );
+        }
+        app.waitlist_booking(&ops, &booking.id, "Slots full this month", None, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            of_booking(inbox(&app, &ops).await),
+            vec![(InboxKind::WaitlistDecision, None)],
+            "{}",
+            db.label
+        );
+        app.confirm_booking(&ops, &booking.id, None, None)
+            .await
+            .unwrap();
+        assert!(
+            of_booking(inbox(&app, &ops).await).is_empty(),
+            "{}",
+            db.label
+        );
+
+        // Cancelled: nothing of it is asked of anyone any more.
+        app.act_on_case(
+            &coordinator,
+            &case.id,
+            cellpath_app::cases::CaseInput::Cancel {
+                care_transition_note: "Referred back to the treating oncologist".into(),
+            },
+            "",
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+        for (_, caller) in everyone(&app).await {
+            assert!(
+                inbox(&app, &caller)
+                    .await
+                    .iter()
+                    .all(|i| i.kind != InboxKind::JourneyStep
+                        || i.case_id.as_deref() != Some(&case.id)),
+                "{}",
+                db.label
+            );
+        }
+
+        // Written again from the events, the index is the same.
+        let before = index_rows(&app).await;
+        assert!(!before.is_empty(), "{}", db.label);
+        app.reindex_open_steps().await.unwrap();
+        assert_eq!(index_rows(&app).await, before, "{}", db.label);
+        assert_replays(&app, db.label).await;
+    }
+}
+
+/// The step index without its times (a reindex keeps when each step opened only where the
+/// row was kept).
+async fn index_rows(app: &App) -> Vec<(String, String, String, i64)> {
+    let mut out = Vec::new();
+    for id in app.store().case_ids().await.unwrap() {
+        for s in app.store().open_steps_of_case(&id).await.unwrap() {
+            out.push((s.case_id, s.step, s.role.as_str().to_string(), s.attempt));
+        }
+    }
+    out.sort();
+    out
+}
