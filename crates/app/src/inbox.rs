@@ -8,8 +8,10 @@
 //! for the roles that record them. The navigation's count is one statement over the same
 //! indexes ([`App::inbox_count`]).
 //!
-//! Not yet a source: the manufacturer's safety reports to acknowledge (issue 12, point 5, built
-//! elsewhere), and the site's answers to waitlist offers (no booking is offered to a site yet).
+//! The sources: for a health system the journey steps its role may do now, adverse events to
+//! complete, registry forms due, gate deliverables its side records, agreements about to lapse
+//! and the chains offered to its waitlisted requests; for a manufacturer its journey steps,
+//! requests to confirm, waitlist decisions and safety reports to acknowledge.
 
 use crate::views::inbox::{CasesAtStage, InboxItem, InboxKind, InboxPage, InboxTarget};
 use crate::{App, AppError, Caller};
@@ -106,6 +108,8 @@ enum Source {
     AgreementsNearExpiry,
     BookingsToConfirm,
     WaitlistDecisions,
+    OffersToAnswer,
+    SafetyReports,
 }
 
 /// What a health system's people are asked to do.
@@ -115,6 +119,7 @@ const HEALTH_SYSTEM: &[Source] = &[
     Source::RegistryForms,
     Source::GateDeliverables,
     Source::AgreementsNearExpiry,
+    Source::OffersToAnswer,
 ];
 
 /// What a manufacturer's people are asked to do (its cases by stage come beside them).
@@ -122,6 +127,7 @@ const MANUFACTURER: &[Source] = &[
     Source::JourneySteps,
     Source::BookingsToConfirm,
     Source::WaitlistDecisions,
+    Source::SafetyReports,
 ];
 
 /// Who reads the inbox and under which partnerships.
@@ -179,10 +185,20 @@ impl Source {
             }
             Source::GateDeliverables => r.may(Action::Create, ResourceKind::Deliverable, party),
             Source::AgreementsNearExpiry => r.may(Action::Update, ResourceKind::Contract, party),
+            // Patient operations schedule: they confirm requests and order the waitlist (its
+            // scores are theirs alone); quality may step in on a case but is not asked.
             Source::BookingsToConfirm | Source::WaitlistDecisions => {
                 r.principal.org_kind == OrgKind::Manufacturer
+                    && role == Role::PatientOps
                     && r.may(Action::Update, ResourceKind::Patient, patients)
             }
+            // Those who ask the manufacturer for an apheresis day answer its offers.
+            Source::OffersToAnswer => {
+                r.principal.org_kind == OrgKind::HealthSystem
+                    && matches!(role, Role::Coordinator | Role::Physician)
+                    && r.may(Action::Update, ResourceKind::Patient, patients)
+            }
+            Source::SafetyReports => r.may(Action::Update, ResourceKind::SafetyReport, party),
         }
     }
 
@@ -204,6 +220,8 @@ impl Source {
             Source::AgreementsNearExpiry => c.agreements_within = Some(expiry_window()),
             Source::BookingsToConfirm => c.bookings.push("requested"),
             Source::WaitlistDecisions => c.bookings.push("waitlisted"),
+            Source::OffersToAnswer => c.bookings.push("offered"),
+            Source::SafetyReports => {}
             // Judged by the gate's rule, counted apart.
             Source::GateDeliverables => {}
         }
@@ -393,6 +411,9 @@ impl App {
                 &mut contracting
             });
         }
+        if sources.contains(&Source::SafetyReports) {
+            cases.safety_reports_of = Some(r.principal.org_id.clone());
+        }
         let a = self
             .store
             .inbox_count(&r.scope(&r.with_patients), cases)
@@ -449,6 +470,11 @@ impl App {
                 self.bookings_in(r, names, upto, InboxKind::WaitlistDecision)
                     .await
             }
+            Source::OffersToAnswer => {
+                self.bookings_in(r, names, upto, InboxKind::OfferToAnswer)
+                    .await
+            }
+            Source::SafetyReports => self.safety_reports_in(r, names, upto).await,
         }
     }
 
@@ -710,6 +736,7 @@ impl App {
     ) -> Result<Vec<InboxItem>, AppError> {
         let status = match kind {
             InboxKind::BookingToConfirm => "requested",
+            InboxKind::OfferToAnswer => "offered",
             _ => "waitlisted",
         };
         let rows = self
@@ -728,6 +755,17 @@ impl App {
                     InboxKind::BookingToConfirm => (
                         "Confirm or waitlist an apheresis request".to_string(),
                         format!("apheresis asked for {}", b.asked_on.words()),
+                    ),
+                    InboxKind::OfferToAnswer => (
+                        "Accept or decline the manufacturing slot offered".to_string(),
+                        match &b.chain {
+                            Some(chain) => format!(
+                                "apheresis {} offered (asked for {})",
+                                chain.apheresis_on.words(),
+                                b.asked_on.words()
+                            ),
+                            None => format!("apheresis asked for {}", b.asked_on.words()),
+                        },
                     ),
                     _ => (
                         "Decide on a waitlisted request".to_string(),
@@ -751,6 +789,57 @@ impl App {
                     item.overdue = b.asked_on < r.today;
                     item.due_on = Some(b.asked_on);
                 }
+                if kind == InboxKind::OfferToAnswer {
+                    // Due by the offer's deadline: the day it lapses on.
+                    item.due_on = b.offer_expires_at.map(Date::of_micros);
+                }
+                item
+            })
+            .collect())
+    }
+
+    /// A manufacturer's safety reports not acknowledged at their current version (never, or
+    /// updated since), under the partnerships whose patients the reader sees, latest change
+    /// first.
+    async fn safety_reports_in(
+        &self,
+        r: &Reader<'_>,
+        names: &Names,
+        upto: Page,
+    ) -> Result<Vec<InboxItem>, AppError> {
+        let (rows, _) = self
+            .store
+            .safety_reports_of_manufacturer(
+                &r.principal.org_id,
+                &r.with_patients,
+                cellpath_store::ReportsShown::Pending,
+                upto,
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|report| {
+                let detail = format!(
+                    "{}{}",
+                    crate::safety::grade_words(report.kind, report.grade),
+                    if report.acknowledged.is_some() {
+                        ", updated since it was acknowledged"
+                    } else {
+                        ""
+                    }
+                );
+                let mut item = case_item(
+                    names,
+                    InboxKind::SafetyReport,
+                    (&report.case_id, &report.pseudonym),
+                    (&report.partnership_id, &report.site_id, &report.program_id),
+                    "Acknowledge the safety report".to_string(),
+                    detail,
+                );
+                item.since = Some(report.updated_at);
+                item.target = InboxTarget::SafetyReport {
+                    report_id: report.id,
+                };
                 item
             })
             .collect())

@@ -18,5 +18,6 @@ pub async fn seed_with_history(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     super::year::year(&history, &clock).await?;
     super::cases::over_time(&history, &clock, HISTORY_DAYS - super::year::DAYS).await?;
     super::safety::safety_reports(&history).await?;
+    super::waitlist::waitlist(&history).await?;
     Ok(logins)
 }

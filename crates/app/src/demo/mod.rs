@@ -26,6 +26,7 @@ mod programs;
 pub(crate) mod registry;
 mod safety;
 mod site_work;
+mod waitlist;
 mod year;
 
 pub use history::{HISTORY_DAYS, seed_with_history};
@@ -61,6 +62,9 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     cases::cases(app).await?;
     in_vivo::cases(app).await?;
     bookings::seed(app).await?;
+    // And what the bookings enqueued: each confirmed chain records its case's apheresis
+    // scheduling step.
+    app.run_due_jobs().await?;
     Ok(logins)
 }
 

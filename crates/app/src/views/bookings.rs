@@ -130,10 +130,13 @@ impl From<rows::WaitlistEntry> for WaitlistEntryView {
 #[schema(as = Priority)]
 pub struct PriorityView {
     /// From 0 to 100; higher is offered first.
+    #[schema(maximum = 100)]
     pub score: u32,
-    /// Why, in a sentence the committee would sign.
+    /// Why, in a sentence the committee would sign (10 characters at least).
+    #[schema(schema_with = super::schema::sentence)]
     pub reason: String,
     /// The version of the published criteria the score follows (e.g. `BCMA-2026-03`).
+    #[schema(schema_with = super::schema::name)]
     pub criteria_version: String,
 }
 

@@ -26,6 +26,11 @@ pub enum InboxKind {
     BookingToConfirm,
     /// A waitlisted request: confirm it when a chain has room, or keep it waiting.
     WaitlistDecision,
+    /// A chain the manufacturer offered a waitlisted request: the site accepts or declines it
+    /// before its deadline.
+    OfferToAnswer,
+    /// A safety report not acknowledged at its current version.
+    SafetyReport,
 }
 
 impl InboxKind {
@@ -39,6 +44,8 @@ impl InboxKind {
             InboxKind::AgreementExpiry => "Agreements about to lapse",
             InboxKind::BookingToConfirm => "Apheresis requests to confirm",
             InboxKind::WaitlistDecision => "Waitlist decisions",
+            InboxKind::OfferToAnswer => "Manufacturing slots offered",
+            InboxKind::SafetyReport => "Safety reports to acknowledge",
         }
     }
 }
@@ -57,6 +64,8 @@ pub enum InboxTarget {
     },
     /// An agreement's page.
     Agreement { agreement_id: String },
+    /// A safety report's page.
+    SafetyReport { report_id: String },
 }
 
 /// One due action.

@@ -220,6 +220,19 @@ pub fn notes() -> RefOr<Schema> {
         .into()
 }
 
+/// A reason a committee would sign: at least 10 characters once trimmed, lines allowed, up to
+/// 4,000 characters.
+pub fn sentence() -> RefOr<Schema> {
+    text()
+        .min_length(Some(10))
+        .max_length(Some(4000))
+        .pattern(Some(SENTENCE))
+        .into()
+}
+
+/// Text of at least ten characters between its first and last visible one.
+pub const SENTENCE: &str = "^\\s*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]{8,3998}[^\\s\\u0000-\\u001f\\u007f-\\u009f]\\s*$";
+
 /// A SHA-256 as 64 lower-case hex digits.
 pub fn sha256() -> RefOr<Schema> {
     text().pattern(Some("^[0-9a-f]{64}$")).into()

@@ -415,9 +415,12 @@ async fn the_scheduled_review_suspends_a_site_when_its_agreements_expire() {
     let date = |d: &str| cellpath_domain::Date::parse(d).unwrap();
     // Nothing changed for Vantacel since the demo's own review; LUH-MAIN's Corvigen
     // authorization rests on Northbridge's master service agreement, which lapses 45 days after
-    // the demo's history ends: a year on, the job records that one suspension.
+    // the demo's history ends: the day after, the job records that one suspension.
+    let msa_lapsed = cellpath_domain::Date::of_micros(START)
+        .plus_days(cellpath_app::demo::HISTORY_DAYS + 46)
+        .to_string();
     assert_eq!(
-        app.review_all_authorizations(date("2026-11-25"))
+        app.review_all_authorizations(date(&msa_lapsed))
             .await
             .unwrap(),
         1

@@ -7,6 +7,7 @@
 use super::support::*;
 use cellpath_app::views::inbox::{InboxItem, InboxKind, InboxTarget};
 use cellpath_app::{App, Caller};
+use cellpath_domain::events::bookings::BookingStatus;
 use cellpath_domain::events::cases::AdverseEventOutcome;
 use cellpath_store::Page;
 use cellpath_store::testing::TestDb;
@@ -93,10 +94,25 @@ async fn each_demo_role_sees_exactly_what_its_role_may_do_and_see() {
         let (app, _clock, _) = history_app(&db).await;
         let ids = gate_ids(&app).await;
         let operator = Caller::system("test");
-        let cases = app
-            .cases_of_partnership(&operator, &ids.partnership, Page::all())
+        // Every case of Lakeshore's partnerships (Vantacel with Helixa, Corvigen with
+        // Northbridge).
+        let mut cases = Vec::new();
+        for p in app
+            .store()
+            .partnerships_of(
+                &org_id(&app, "Lakeshore University Health").await,
+                Page::all(),
+            )
             .await
-            .unwrap();
+            .unwrap()
+        {
+            cases.extend(
+                app.cases_of_partnership(&operator, &p.id, Page::all())
+                    .await
+                    .unwrap(),
+            );
+        }
+        let _ = &ids;
         assert!(!cases.is_empty(), "{}: the demo has cases", db.label);
         let patient_names: Vec<String> = {
             let lakeshore = org_id(&app, "Lakeshore University Health").await;
@@ -166,7 +182,8 @@ async fn each_demo_role_sees_exactly_what_its_role_may_do_and_see() {
                         | InboxKind::AdverseEvent
                         | InboxKind::RegistryForm
                         | InboxKind::BookingToConfirm
-                        | InboxKind::WaitlistDecision,
+                        | InboxKind::WaitlistDecision
+                        | InboxKind::OfferToAnswer,
                         InboxTarget::Case { case_id },
                     ) => {
                         let view = app.case(&caller, case_id).await.unwrap_or_else(|e| {
@@ -193,6 +210,29 @@ async fn each_demo_role_sees_exactly_what_its_role_may_do_and_see() {
                         ) {
                             assert_eq!(user.role, Role::PatientOps, "{who}");
                         }
+                        if item.kind == InboxKind::OfferToAnswer {
+                            assert!(
+                                matches!(user.role, Role::Coordinator | Role::Physician),
+                                "{who}"
+                            );
+                            let bookings = app.case_bookings(&caller, case_id).await.unwrap();
+                            assert!(
+                                bookings.iter().any(|b| b.status == BookingStatus::Offered),
+                                "{who}: the case holds an offer"
+                            );
+                        }
+                    }
+                    (InboxKind::SafetyReport, InboxTarget::SafetyReport { report_id }) => {
+                        assert_eq!(user.role, Role::Safety, "{who}");
+                        let report = app.safety_report(&caller, report_id).await.unwrap();
+                        assert!(
+                            report.item.state.pending,
+                            "{who}: {report_id} waits for an acknowledgement"
+                        );
+                        assert_eq!(
+                            item.pseudonym.as_deref(),
+                            Some(report.item.pseudonym.as_str())
+                        );
                     }
                     (
                         InboxKind::GateDeliverable,
@@ -249,6 +289,7 @@ async fn each_demo_role_sees_exactly_what_its_role_may_do_and_see() {
             InboxKind::RegistryForm,
             InboxKind::GateDeliverable,
             InboxKind::AgreementExpiry,
+            InboxKind::SafetyReport,
         ] {
             assert!(
                 kinds_seen.contains(&kind),
@@ -405,13 +446,26 @@ async fn the_step_index_follows_every_case_command_and_is_written_again_the_same
         let ids = gate_ids(&app).await;
         let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
         let physician = as_user(&app, "physician@lakeshore.example").await;
-        let case = app
+        // An active Vantacel case the demo booked nothing for.
+        let mut case = None;
+        for c in app
             .cases_of_site(&coordinator, &ids.main, Page::all())
             .await
             .unwrap()
-            .into_iter()
-            .find(|c| c.status == cellpath_domain::events::cases::CaseState::Active)
-            .expect("an active demo case");
+        {
+            if c.status == cellpath_domain::events::cases::CaseState::Active
+                && c.program_id == ids.vantacel
+                && app
+                    .case_bookings(&coordinator, &c.id)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            {
+                case = Some(c);
+                break;
+            }
+        }
+        let case = case.expect("an active demo case without a booking");
         let open_before = steps_of(&inbox(&app, &coordinator).await)
             .into_iter()
             .chain(steps_of(&inbox(&app, &physician).await))

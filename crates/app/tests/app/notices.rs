@@ -113,8 +113,9 @@ async fn expiry_reminders_are_recorded_once_per_threshold_before_the_demo_agreem
                     .map(|k| (k.to_string(), "2030-05-31".into(), before, left, on.into()))
                     .collect()
             };
-        // Nothing is due years ahead.
-        let day = move_to(&app, &clock, "2026-11-25");
+        // Nothing is due a month on (Northbridge's master service agreement lapses 45 days
+        // after the demo's history ends, later than 90 days ahead).
+        let day = move_to(&app, &clock, "2025-12-24");
         assert_eq!(app.send_expiry_reminders(day).await.unwrap(), 0);
 
         // 90 days before 2030-05-31: one reminder for each executed agreement, and only once.

@@ -39,6 +39,7 @@ fn place(item: &InboxItem) -> String {
         InboxTarget::Case { case_id } => format!("case {case_id}"),
         InboxTarget::Gate { .. } => "the site's gate".into(),
         InboxTarget::Agreement { agreement_id } => format!("agreement {agreement_id}"),
+        InboxTarget::SafetyReport { report_id } => format!("safety report {report_id}"),
     }
 }
 

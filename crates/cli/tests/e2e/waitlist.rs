@@ -90,8 +90,19 @@ async fn asked(app: &App, n: usize) -> Vec<String> {
         .into_iter()
         .filter(|c| c.status == cellpath_domain::events::cases::CaseState::Active)
         .filter(|c| c.program_id == program)
-        .take(n)
     {
+        if out.len() == n {
+            break;
+        }
+        // One booking in play per case: those the demo booked are passed by.
+        if !app
+            .case_bookings(&coordinator, &case.id)
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            continue;
+        }
         out.push(
             app.request_booking(&coordinator, &case.id, day.as_str(), None)
                 .await

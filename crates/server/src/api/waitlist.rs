@@ -61,13 +61,22 @@ pub async fn score(
     Ok(answer(out, StatusCode::OK, |v| Some(v.version)))
 }
 
+/// Why a request is passed over.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PassOver {
+    /// Why, in a sentence the committee would sign (10 characters at least).
+    #[schema(schema_with = cellpath_app::views::schema::sentence)]
+    reason: String,
+}
+
 /// Pass a waitlisted request over for offers, saying why.
 #[utoipa::path(
     post,
     path = "/api/v1/bookings/{id}/skip",
     operation_id = "skipBooking",
     summary = "Pass a waitlisted request over for offers until it is scored again, with the reason (the manufacturer's patient operations) (If-Match optional)",
-    request_body = BookingReason,
+    request_body = PassOver,
     responses((status = 200, body = BookingView))
 )]
 pub async fn skip(
@@ -75,7 +84,7 @@ pub async fn skip(
     Path(id): Path<String>,
     cmd: Command,
 ) -> Result<Response, ApiError> {
-    let input: BookingReason = cmd.json()?;
+    let input: PassOver = cmd.json()?;
     let if_match = cmd.optional_if_match()?;
     let out = s
         .app

@@ -132,6 +132,8 @@ pub struct Counted {
     pub bookings: Vec<&'static str>,
     /// Executed agreements expiring within this many days (none: not counted).
     pub agreements_within: Option<i64>,
+    /// The safety reports of this manufacturer waiting for an acknowledgement.
+    pub safety_reports_of: Option<String>,
 }
 
 impl Store {
@@ -337,6 +339,12 @@ impl Store {
             );
             terms.push(format!(
                 "(SELECT COUNT(*) FROM agreements WHERE status = 'executed' AND expires_on > {today} AND expires_on <= {last} AND partnership_id IN ({{in}}))"
+            ));
+        }
+        if let Some(manufacturer) = counted.safety_reports_of {
+            let m = param(&mut fixed, manufacturer);
+            terms.push(format!(
+                "(SELECT COUNT(*) FROM safety_reports WHERE manufacturer_id = {m} AND pending = 1 AND partnership_id IN ({{in}}))"
             ));
         }
         if terms.is_empty() {

@@ -33,7 +33,9 @@ pub fn href(item: &InboxItem) -> String {
             let anchor = match item.kind {
                 InboxKind::AdverseEvent => "#adverse-events",
                 InboxKind::RegistryForm => "#registry",
-                InboxKind::BookingToConfirm | InboxKind::WaitlistDecision => "#booking",
+                InboxKind::BookingToConfirm
+                | InboxKind::WaitlistDecision
+                | InboxKind::OfferToAnswer => "#booking",
                 _ => "",
             };
             format!("{}{anchor}", paths::case(case_id))
@@ -44,6 +46,7 @@ pub fn href(item: &InboxItem) -> String {
             program_id,
         } => paths::gate(partnership_id, site_id, program_id),
         InboxTarget::Agreement { agreement_id } => paths::agreement(agreement_id),
+        InboxTarget::SafetyReport { report_id } => super::safety::report_path(report_id),
     }
 }
 

@@ -36,12 +36,12 @@ async fn a_booking_over_the_api_is_asked_for_by_the_site_and_confirmed_as_a_whol
         }
     };
 
-    // No capacity yet: 404; a bad one names its field; the health system never reads it.
-    problem(
-        get(capacity_url.clone(), onboarding.clone()).await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    // The demo's capacity is its manufacturer's to read; a bad one names its field; the
+    // health system never reads it.
+    assert_eq!(
+        get(capacity_url.clone(), onboarding.clone()).await.status(),
+        StatusCode::OK
+    );
     let capacity = json!({
         "apheresis_slots_per_day": 1,
         "manufacturing_slots_per_day": 1,
@@ -82,9 +82,34 @@ async fn a_booking_over_the_api_is_asked_for_by_the_site_and_confirmed_as_a_whol
     )
     .await;
 
-    // The site asks for a day a week on; patient ops read the offer and confirm it.
+    // A booking the demo left in play on the case is cancelled first: one per case.
+    let before: Value = get(
+        s.url(&format!("/api/v1/cases/{case}/bookings")),
+        coordinator.clone(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    for b in before.as_array().unwrap() {
+        if b["status"] != "cancelled" {
+            let res = post(
+                s.url(&format!(
+                    "/api/v1/bookings/{}/cancellation",
+                    b["id"].as_str().unwrap()
+                )),
+                coordinator.clone(),
+                json!({ "reason": "The test asks for another day." }),
+            )
+            .await;
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+    }
+
+    // The site asks for a day a month on (past the demo's booked week); patient ops read the
+    // offer and confirm it.
     let today = cellpath_domain::Date::of_micros(s.app.now());
-    let asked = today.plus_days(7);
+    let asked = today.plus_days(30);
     let res = post(
         s.url(&format!("/api/v1/cases/{case}/bookings")),
         coordinator.clone(),
@@ -133,7 +158,13 @@ async fn a_booking_over_the_api_is_asked_for_by_the_site_and_confirmed_as_a_whol
     .json()
     .await
     .unwrap();
-    assert_eq!(listed[0]["status"], "confirmed");
+    let ours = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == id.as_str())
+        .expect("the booking is listed");
+    assert_eq!(ours["status"], "confirmed");
 
     // Cancelling needs a reason; with one, the site cancels and the slots are free again.
     let cancel = s.url(&format!("/api/v1/bookings/{id}/cancellation"));

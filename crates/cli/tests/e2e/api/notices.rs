@@ -52,11 +52,15 @@ async fn notices_over_the_api_tell_both_sides_of_a_partnership_and_no_one_else()
     );
     assert_eq!(helixa["items"][0]["kind"], "expiry_reminder");
     assert_eq!(helixa["items"][5]["kind"], "site_authorized");
+    // Lakeshore also hears of its other partnership (Corvigen with Northbridge): the notices
+    // of Helixa's partnership are the same on both sides.
+    let helixa_partnership = helixa["items"][0]["partnership_id"].clone();
     let ids = |page: &Value| -> Vec<Value> {
         page["items"]
             .as_array()
             .unwrap()
             .iter()
+            .filter(|n| n["partnership_id"] == helixa_partnership)
             .map(|n| n["id"].clone())
             .collect()
     };

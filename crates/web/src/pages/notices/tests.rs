@@ -58,9 +58,11 @@ async fn both_sides_see_the_expiry_reminders_on_their_home_page_and_others_do_no
     let all = pharmacy.get_saved("/notices", Some("notices")).await;
     assert_eq!(all.status, StatusCode::OK, "{}", all.body);
     let list = section(&all.body, "notices");
+    // Helixa's five reminders and its authorization, and the Corvigen authorization of
+    // Lakeshore's partnership with Northbridge.
     assert_eq!(
         list.matches("<li class=\"notice-item\"").count(),
-        6,
+        7,
         "{list}"
     );
     assert!(

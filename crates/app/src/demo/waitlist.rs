@@ -1,0 +1,167 @@
+//! The waitlist as people meet it (issue 12, points 3 and 8), seeded at the end of the demo's
+//! history so its offers stand open when the server starts: four more Vantacel patients at
+//! LUH-MAIN asked for apheresis days that Helixa's patient operations waitlisted, then
+//! scored by the published criteria — one passed over until the committee looks again; the
+//! offering job gives each scored request a whole chain; one site declines its offer, saying
+//! why, and waits on the list again. All through the same commands and jobs a person and the
+//! server's worker use. Fictional people.
+
+use super::drive::{Labels, People, next};
+use super::{find, launch, user};
+use crate::{App, AppError};
+use cellpath_domain::Date;
+use cellpath_domain::waitlist::Priority;
+
+/// The criteria version the committee scores by.
+const CRITERIA: &str = "VAN-WL-2026-02";
+
+/// The waiting patients: name, date of birth, and their priority (none: passed over).
+const WAITING: &[(&str, &str, Option<(u32, &str)>)] = &[
+    (
+        "Gwendolyn Aspinall",
+        "1961-09-12",
+        Some((
+            82,
+            "Relapsed after four prior lines; bridging therapy failing; ECOG 1",
+        )),
+    ),
+    (
+        "Hiroshi Tanabe",
+        "1968-04-27",
+        Some((
+            74,
+            "Progressing on third line; renal function adequate; ECOG 1",
+        )),
+    ),
+    (
+        "Ingrid Solberg",
+        "1955-01-05",
+        Some((
+            61,
+            "Stable on bridging therapy; can wait a month without harm",
+        )),
+    ),
+    ("Jamal Whitfield", "1972-11-19", None),
+];
+
+pub(super) async fn waitlist(app: &App) -> Result<(), AppError> {
+    let launch = launch(app).await?;
+    let site = find(launch.sites.clone(), "LUH-MAIN", |s| s.code == "LUH-MAIN").await?;
+    let people = People::of_demo(app).await?;
+    let patient_ops = user(app, "patient.ops@helixa.example").await?;
+    let today = Date::of_micros(app.now());
+
+    let mut bookings = Vec::new();
+    for (n, (name, dob, priority)) in WAITING.iter().enumerate() {
+        let case = super::cases::open_case(
+            app,
+            &people.coordinator,
+            (&launch.pship.id, &site.id, &launch.vantacel.id),
+            (name, dob, &format!("LUH-1{:07}", 600 + n)),
+        )
+        .await?;
+        let labels = Labels::numbered(95 + n);
+        while next(
+            app,
+            &people,
+            &case.id,
+            &labels,
+            &[],
+            Some("apheresis_scheduling"),
+        )
+        .await?
+        .is_some()
+        {}
+        let asked = app
+            .request_booking(
+                &people.coordinator,
+                &case.id,
+                today.plus_days(3).as_str(),
+                None,
+            )
+            .await?
+            .fresh()?;
+        let waiting = app
+            .waitlist_booking(
+                &patient_ops,
+                &asked.id,
+                "more requests than manufacturing slots this month: on the waitlist for the committee's order",
+                Some(asked.version),
+                None,
+            )
+            .await?
+            .fresh()?;
+        bookings.push((waiting, priority));
+    }
+
+    // The committee's order: three scored, one passed over until it looks again.
+    let mut declined = None;
+    for (booking, priority) in &bookings {
+        match priority {
+            Some((score, reason)) => {
+                let scored = app
+                    .score_booking(
+                        &patient_ops,
+                        &booking.id,
+                        Priority {
+                            score: *score,
+                            reason: (*reason).into(),
+                            criteria_version: CRITERIA.into(),
+                        },
+                        Some(booking.version),
+                        None,
+                    )
+                    .await?
+                    .fresh()?;
+                if *score == 74 {
+                    declined = Some(scored.id);
+                }
+            }
+            None => {
+                app.skip_booking(
+                    &patient_ops,
+                    &booking.id,
+                    "awaiting the restaging scan; the committee scores it when it is read",
+                    Some(booking.version),
+                    None,
+                )
+                .await?
+                .fresh()?;
+            }
+        }
+    }
+    // The server's worker runs the offering job the scores enqueued.
+    app.run_due_jobs().await?;
+
+    // One site declines the chain offered, saying why: it waits on the list again.
+    if let Some(id) = declined
+        && let Some(offered) = app
+            .case_bookings(&people.coordinator, &booking_case(app, &id).await?)
+            .await?
+            .into_iter()
+            .find(|b| {
+                b.id == id && b.status == cellpath_domain::events::bookings::BookingStatus::Offered
+            })
+    {
+        app.decline_offer(
+            &people.coordinator,
+            &offered.id,
+            "the patient was admitted with an infection and cannot be collected that week",
+            Some(offered.version),
+            None,
+        )
+        .await?
+        .fresh()?;
+        app.run_due_jobs().await?;
+    }
+    Ok(())
+}
+
+/// The case a booking is for.
+async fn booking_case(app: &App, booking_id: &str) -> Result<String, AppError> {
+    app.store
+        .booking(booking_id)
+        .await?
+        .map(|b| b.case_id)
+        .ok_or_else(|| AppError::Internal(format!("demo: booking {booking_id}")))
+}
