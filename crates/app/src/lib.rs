@@ -92,6 +92,8 @@ pub struct App {
     gate_gaps: inbox::GateGapsKept,
     /// Where uploaded documents' bytes are kept: the database unless a directory is set.
     documents: Arc<dyn cellpath_store::DocumentStore>,
+    /// One chain chosen at a time per program in this process (`bookings::SlotTurns`).
+    slot_turns: bookings::SlotTurns,
 }
 
 impl App {
@@ -107,6 +109,7 @@ impl App {
             jobs: jobs::Jobs::default(),
             gate_gaps: inbox::GateGapsKept::default(),
             documents: Arc::new(cellpath_store::InDatabase(store.clone())),
+            slot_turns: bookings::SlotTurns::default(),
             store,
         }
     }

@@ -308,6 +308,7 @@ impl App {
         let mut made = 0;
         let mut lost = 0;
         while made < MAX_OFFERS_PER_RUN && lost < MAX_OFFERS_PER_RUN {
+            let _turn = self.slot_turns.take(program_id).await;
             let Some(capacity) = self.store.program_capacity(program_id).await? else {
                 return Ok(made);
             };

@@ -15,8 +15,11 @@ use cellpath_domain::waitlist::Priority;
 /// The criteria version the committee scores by.
 const CRITERIA: &str = "VAN-WL-2026-02";
 
-/// The waiting patients: name, date of birth, and their priority (none: passed over).
-const WAITING: &[(&str, &str, Option<(u32, &str)>)] = &[
+/// A committee's score and its reason; none: passed over.
+type Scored = Option<(u32, &'static str)>;
+
+/// The waiting patients: name, date of birth, and their priority.
+const WAITING: &[(&str, &str, Scored)] = &[
     (
         "Gwendolyn Aspinall",
         "1961-09-12",

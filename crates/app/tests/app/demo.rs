@@ -126,6 +126,29 @@ async fn the_demo_for_people_has_a_history_to_show() {
         assert_eq!(north.started_on, began.as_str());
         let main = site("LUH-MAIN");
         assert_eq!(main.since.as_deref(), Some(began.as_str()), "{}", db.label);
+        // Vantacel's waitlist: three requests scored by the published criteria, one passed
+        // over; the offering job offered a chain to each scored one, and one site declined
+        // its offer (waiting again, with its reason on the record).
+        let ops = as_user(&app, "patient.ops@helixa.example").await;
+        let vantacel = gate_ids(&app).await.vantacel;
+        let waitlist = app.program_waitlist(&ops, &vantacel).await.unwrap();
+        let scored = waitlist
+            .iter()
+            .filter(|e| e.booking.priority.is_some())
+            .count();
+        let offered = waitlist
+            .iter()
+            .filter(|e| e.booking.status == BookingStatus::Offered)
+            .count();
+        let passed_over = waitlist.iter().filter(|e| e.booking.skipped).count();
+        // (The request whose offer was declined is held back too, until it is scored again.)
+        assert_eq!((scored, offered, passed_over), (3, 2, 2), "{}", db.label);
+        let declined = super::waitlist::booking_event_kinds(&app)
+            .await
+            .into_iter()
+            .filter(|(kind, _)| kind == "booking.offer_declined")
+            .count();
+        assert_eq!(declined, 1, "{}", db.label);
         // The ledgers verify across the seeded past and the present.
         let reports = app.verify_all(&Caller::system("test")).await.unwrap();
         assert!(reports.iter().all(VerifyReport::is_intact));

@@ -338,7 +338,7 @@ async fn a_freed_chain_is_offered_to_exactly_one_request_in_the_order_and_answer
 }
 
 /// Every booking event's (kind, actor), across ledgers.
-async fn booking_event_kinds(app: &App) -> Vec<(String, String)> {
+pub(super) async fn booking_event_kinds(app: &App) -> Vec<(String, String)> {
     let ids = gate_ids(app).await;
     let helixa = org_id(app, "Helixa Therapeutics").await;
     let mut out = Vec::new();

@@ -82,7 +82,11 @@ async fn asked(app: &App, n: usize) -> Vec<String> {
     let coordinator = caller(app, "coordinator@lakeshore.example").await;
     let main = site_id(app, "Lakeshore University Health", "LUH-MAIN").await;
     let day = cellpath_domain::Date::of_micros(app.now()).plus_days(21);
-    let mut out = Vec::new();
+    // One booking in play per case: cases the demo booked nothing for first, then those whose
+    // request still waits for the manufacturer (cancelled here, and the job that cancelling
+    // enqueues run now, while nothing waits on the list); confirmed chains are left alone.
+    let mut free = Vec::new();
+    let mut waiting = Vec::new();
     for case in app
         .cases_of_site(&coordinator, &main, cellpath_app::views::Page::all())
         .await
@@ -91,20 +95,30 @@ async fn asked(app: &App, n: usize) -> Vec<String> {
         .filter(|c| c.status == cellpath_domain::events::cases::CaseState::Active)
         .filter(|c| c.program_id == program)
     {
-        if out.len() == n {
+        let bookings = app.case_bookings(&coordinator, &case.id).await.unwrap();
+        let open: Vec<_> = bookings.iter().filter(|b| b.status.is_open()).collect();
+        match open.as_slice() {
+            [] => free.push(case.id),
+            [b] if b.status == cellpath_domain::events::bookings::BookingStatus::Requested => {
+                waiting.push((case.id, b.id.clone()))
+            }
+            _ => {}
+        }
+    }
+    for (case, booking) in waiting {
+        if free.len() >= n {
             break;
         }
-        // One booking in play per case: those the demo booked are passed by.
-        if !app
-            .case_bookings(&coordinator, &case.id)
+        app.cancel_booking(&coordinator, &booking, "the test asks afresh", None, None)
             .await
-            .unwrap()
-            .is_empty()
-        {
-            continue;
-        }
+            .unwrap();
+        free.push(case);
+    }
+    app.run_due_jobs().await.unwrap();
+    let mut out = Vec::new();
+    for case in free.into_iter().take(n) {
         out.push(
-            app.request_booking(&coordinator, &case.id, day.as_str(), None)
+            app.request_booking(&coordinator, &case, day.as_str(), None)
                 .await
                 .unwrap()
                 .fresh()
@@ -112,6 +126,7 @@ async fn asked(app: &App, n: usize) -> Vec<String> {
                 .id,
         );
     }
+    assert_eq!(out.len(), n, "{n} cases free to ask for a day");
     out
 }
 
