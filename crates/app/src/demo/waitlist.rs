@@ -10,6 +10,7 @@ use super::drive::{Labels, People, next};
 use super::{find, launch, user};
 use crate::{App, AppError};
 use cellpath_domain::Date;
+use cellpath_domain::events::bookings::BookingStatus;
 use cellpath_domain::waitlist::Priority;
 
 /// The criteria version the committee scores by.
@@ -47,12 +48,30 @@ const WAITING: &[(&str, &str, Scored)] = &[
     ("Jamal Whitfield", "1972-11-19", None),
 ];
 
+/// A patient whose apheresis day was asked for this week and waits for the manufacturer.
+const FRESH: (&str, &str) = ("Kalani Akana", "1969-07-14");
+
 pub(super) async fn waitlist(app: &App) -> Result<(), AppError> {
     let launch = launch(app).await?;
     let site = find(launch.sites.clone(), "LUH-MAIN", |s| s.code == "LUH-MAIN").await?;
     let people = People::of_demo(app).await?;
     let patient_ops = user(app, "patient.ops@helixa.example").await?;
     let today = Date::of_micros(app.now());
+
+    // A request the seeding left waiting months ago was answered long since: patient
+    // operations confirm it with the earliest whole chain from today.
+    for row in app
+        .cases_of_site(&people.coordinator, &site.id, cellpath_store::Page::all())
+        .await?
+    {
+        for b in app.case_bookings(&people.coordinator, &row.id).await? {
+            if b.status == BookingStatus::Requested && b.asked_on < today {
+                app.confirm_booking(&patient_ops, &b.id, Some(b.version), None)
+                    .await?
+                    .fresh()?;
+            }
+        }
+    }
 
     let mut bookings = Vec::new();
     for (n, (name, dob, priority)) in WAITING.iter().enumerate() {
@@ -135,6 +154,36 @@ pub(super) async fn waitlist(app: &App) -> Result<(), AppError> {
     }
     // The server's worker runs the offering job the scores enqueued.
     app.run_due_jobs().await?;
+
+    // And this week's request, waiting for Helixa's patient operations to answer.
+    let (name, dob) = FRESH;
+    let case = super::cases::open_case(
+        app,
+        &people.coordinator,
+        (&launch.pship.id, &site.id, &launch.vantacel.id),
+        (name, dob, &format!("LUH-1{:07}", 600 + WAITING.len())),
+    )
+    .await?;
+    let labels = Labels::numbered(95 + WAITING.len());
+    while next(
+        app,
+        &people,
+        &case.id,
+        &labels,
+        &[],
+        Some("apheresis_scheduling"),
+    )
+    .await?
+    .is_some()
+    {}
+    app.request_booking(
+        &people.coordinator,
+        &case.id,
+        today.plus_days(4).as_str(),
+        None,
+    )
+    .await?
+    .fresh()?;
 
     // One site declines the chain offered, saying why: it waits on the list again.
     if let Some(id) = declined
