@@ -64,25 +64,7 @@ pub(super) async fn seed(app: &App) -> Result<(), AppError> {
     // of the week after seeding is then taken, so a day asked for in it is answered with the
     // first day after the week that has room for the whole chain.
     for (n, ((name, dob), days)) in WEEK.iter().zip(ASKED_FROM_TODAY).enumerate() {
-        let case = super::cases::open_case(
-            app,
-            &people.coordinator,
-            (&launch.pship.id, &site.id, &launch.vantacel.id),
-            (name, dob, &format!("LUH-1{:07}", 500 + n)),
-        )
-        .await?;
-        let labels = Labels::numbered(90 + n);
-        while next(
-            app,
-            &people,
-            &case.id,
-            &labels,
-            &[],
-            Some("apheresis_scheduling"),
-        )
-        .await?
-        .is_some()
-        {}
+        let case = at_scheduling(app, &people, &launch, &site.id, (name, dob), 500 + n).await?;
         book(
             app,
             &people.coordinator,
@@ -100,6 +82,38 @@ pub(super) async fn seed(app: &App) -> Result<(), AppError> {
             .fresh()?;
     }
     Ok(())
+}
+
+/// A new Vantacel patient at the site, referred, consented and enrolled: the case taken to its
+/// apheresis scheduling step (the `n`th demo patient: its record number and labels).
+pub(super) async fn at_scheduling(
+    app: &App,
+    people: &People,
+    launch: &super::Launch,
+    site_id: &str,
+    (name, dob): (&str, &str),
+    n: usize,
+) -> Result<crate::cases::CaseOpenedView, AppError> {
+    let case = super::cases::open_case(
+        app,
+        &people.coordinator,
+        (&launch.pship.id, site_id, &launch.vantacel.id),
+        (name, dob, &format!("LUH-1{n:07}")),
+    )
+    .await?;
+    let labels = Labels::numbered(n - 410);
+    while next(
+        app,
+        people,
+        &case.id,
+        &labels,
+        &[],
+        Some("apheresis_scheduling"),
+    )
+    .await?
+    .is_some()
+    {}
+    Ok(case)
 }
 
 /// The site asks for `asked_on`; the manufacturer confirms the earliest whole chain from it.

@@ -6,7 +6,8 @@
 //! why, and waits on the list again. All through the same commands and jobs a person and the
 //! server's worker use. Fictional people.
 
-use super::drive::{Labels, People, next};
+use super::bookings::at_scheduling;
+use super::drive::People;
 use super::{find, launch, user};
 use crate::{App, AppError};
 use cellpath_domain::Date;
@@ -75,25 +76,7 @@ pub(super) async fn waitlist(app: &App) -> Result<(), AppError> {
 
     let mut bookings = Vec::new();
     for (n, (name, dob, priority)) in WAITING.iter().enumerate() {
-        let case = super::cases::open_case(
-            app,
-            &people.coordinator,
-            (&launch.pship.id, &site.id, &launch.vantacel.id),
-            (name, dob, &format!("LUH-1{:07}", 600 + n)),
-        )
-        .await?;
-        let labels = Labels::numbered(95 + n);
-        while next(
-            app,
-            &people,
-            &case.id,
-            &labels,
-            &[],
-            Some("apheresis_scheduling"),
-        )
-        .await?
-        .is_some()
-        {}
+        let case = at_scheduling(app, &people, &launch, &site.id, (name, dob), 505 + n).await?;
         let asked = app
             .request_booking(
                 &people.coordinator,
@@ -157,25 +140,15 @@ pub(super) async fn waitlist(app: &App) -> Result<(), AppError> {
 
     // And this week's request, waiting for Helixa's patient operations to answer.
     let (name, dob) = FRESH;
-    let case = super::cases::open_case(
-        app,
-        &people.coordinator,
-        (&launch.pship.id, &site.id, &launch.vantacel.id),
-        (name, dob, &format!("LUH-1{:07}", 600 + WAITING.len())),
-    )
-    .await?;
-    let labels = Labels::numbered(95 + WAITING.len());
-    while next(
+    let case = at_scheduling(
         app,
         &people,
-        &case.id,
-        &labels,
-        &[],
-        Some("apheresis_scheduling"),
+        &launch,
+        &site.id,
+        (name, dob),
+        505 + WAITING.len(),
     )
-    .await?
-    .is_some()
-    {}
+    .await?;
     app.request_booking(
         &people.coordinator,
         &case.id,
