@@ -183,6 +183,18 @@ impl App {
                 "an apheresis day is asked for by the site's staff".into(),
             ));
         }
+        // A map without apheresis (an in-vivo therapy, ordered rather than made from the
+        // patient's cells) books no chain.
+        let map = self.case_map(&row.map_version_id).await?;
+        if !map
+            .map()
+            .steps()
+            .any(|s| s.key == crate::waitlist::SCHEDULE_STEP)
+        {
+            return Err(AppError::State(
+                "this case's process has no apheresis to book: its product is ordered, not made from the patient's cells".into(),
+            ));
+        }
         let asked_on = match asked_on.trim() {
             "" => {
                 return Err(AppError::invalid(

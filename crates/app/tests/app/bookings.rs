@@ -326,3 +326,38 @@ async fn confirmations_at_once_never_oversell_a_day() {
         assert!(app.store().stray_reservations().await.unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn an_in_vivo_case_has_no_apheresis_to_book() {
+    for db in TestDb::all().await {
+        let (app, _clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
+        let corvigen = app
+            .cases_of_site(&coordinator, &ids.main, cellpath_store::Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| {
+                c.program_id != ids.vantacel
+                    && c.status == cellpath_domain::events::cases::CaseState::Active
+            })
+            .expect("an active Corvigen case");
+        let asked = today(&app).plus_days(10);
+        let refused = app
+            .request_booking(&coordinator, &corvigen.id, asked.as_str(), None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&refused, AppError::State(m) if m.contains("no apheresis")),
+            "{}: {refused:?}",
+            db.label
+        );
+        assert!(
+            app.case_bookings(&coordinator, &corvigen.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

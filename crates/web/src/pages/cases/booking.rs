@@ -54,6 +54,11 @@ pub(super) async fn section(
         .into_iter()
         .map(BookingView::from)
         .collect();
+    // A map without apheresis (an in-vivo therapy: ordered, not made from the patient's
+    // cells) has no manufacturing slot to book.
+    if bookings.is_empty() && !case.steps.iter().any(|s| s.key == "apheresis_scheduling") {
+        return Ok(html! {});
+    }
     let who = ctx.caller().principal.as_ref();
     let site_staff = who.is_some_and(|p| {
         p.org_kind == OrgKind::HealthSystem && matches!(p.role, Role::Coordinator | Role::Physician)

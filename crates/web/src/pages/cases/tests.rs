@@ -1045,6 +1045,21 @@ async fn the_site_asks_for_an_apheresis_day_and_patient_ops_confirm_the_whole_ch
         .get(&page)
         .await
         .assert_has("No apheresis day asked for yet.");
+    // An in-vivo (Corvigen) case has no apheresis: no manufacturing slot to ask for.
+    let in_vivo = demo
+        .app
+        .cases_of_site(&system, &site.id, cellpath_app::views::Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.program_id != program.id)
+        .expect("a Corvigen case");
+    let shown = coordinator.get(&crate::paths::case(&in_vivo.id)).await;
+    shown.assert_has(&in_vivo.pseudonym);
+    assert!(
+        !shown.body.contains("Manufacturing slot") && !shown.body.contains("booking-request"),
+        "no booking on an in-vivo case"
+    );
     let past = today.plus_days(-1);
     let refused = coordinator
         .submit(
