@@ -246,3 +246,37 @@ async fn no_link_on_any_page_answers_an_error_for_any_demo_role() {
     );
     assert!(dead.is_empty(), "dead links:\n{}", dead.join("\n"));
 }
+
+#[tokio::test]
+async fn an_ended_partnerships_gate_links_the_consent_documents_only_for_the_health_system() {
+    let demo = seeded().await;
+    let [_, ended] = every_status(&demo).await;
+    let mut helixa = Browser::signed_in(&demo, "onboarding@helixa.example").await;
+    let mut piedmont = Browser::signed_in(&demo, "contracts@piedmont.example").await;
+    let page = helixa.get(&format!("/partnerships/{ended}")).await;
+    let prefix = format!("href=\"/partnerships/{ended}/sites/");
+    let gates: Vec<String> = page
+        .body
+        .match_indices(&prefix)
+        .filter_map(|(at, _)| {
+            let link = &page.body[at + 6..];
+            let link = &link[..link.find('"')?];
+            link.contains("/gate?").then(|| link.replace("&amp;", "&"))
+        })
+        .collect();
+    assert!(
+        !gates.is_empty(),
+        "the ended partnership's gates are linked"
+    );
+    for gate in &gates {
+        let theirs = helixa.get(gate).await;
+        assert_eq!(theirs.status, axum::http::StatusCode::OK, "{gate}");
+        assert!(
+            !theirs.body.contains("/consent-documents"),
+            "{gate}: the manufacturer no longer opens the hospital's consent forms"
+        );
+        let own = piedmont.get(gate).await;
+        assert_eq!(own.status, axum::http::StatusCode::OK, "{gate}");
+        assert!(own.body.contains("/consent-documents"), "{gate}");
+    }
+}

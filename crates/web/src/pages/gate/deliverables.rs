@@ -83,6 +83,10 @@ pub(super) struct Base<'a> {
     pub kept: std::collections::BTreeSet<String>,
     /// The signatures on the recorded deliverables and their revocations, by record.
     pub signatures: RecordSignatures,
+    /// Whether the reader may open the site's consent documents (the health system's staff;
+    /// a manufacturer while the partnership is active — an ended one no longer shares the
+    /// hospital's current forms).
+    pub consent_open: bool,
 }
 
 impl Base<'_> {
@@ -109,8 +113,10 @@ impl Base<'_> {
         if d == Deliverable::ConsentWithFailureLanguage {
             return html! {
                 p.hint.fulfilled-by {
-                    "Fulfilled when a consent version stating the manufacturing-failure language is active: "
-                    a href={ (paths::site_consent(self.site_id)) } { "open this site's consent documents" }
+                    "Fulfilled when a consent version stating the manufacturing-failure language is active"
+                    @if self.consent_open {
+                        ": " a href={ (paths::site_consent(self.site_id)) } { "open this site's consent documents" }
+                    }
                     "."
                 }
             };

@@ -28,6 +28,7 @@ use cellpath_domain::Date;
 use cellpath_domain::contracting::Scope;
 use cellpath_domain::contracting::gate::AuthorizationStatus;
 use cellpath_domain::contracting::{Coverage, Missing};
+use cellpath_domain::org::{OrgKind, PartnershipStatus};
 use cellpath_domain::policy::{Action, ResourceKind};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -145,6 +146,12 @@ async fn render(
     let names = super::OrgNames::load(ctx).await?;
     let may_record = ctx.may_in(Action::Create, ResourceKind::Deliverable, &p);
     let may_revoke = ctx.may_in(Action::Update, ResourceKind::Deliverable, &p);
+    let consent_open = p.status == PartnershipStatus::Active
+        || ctx
+            .caller()
+            .principal
+            .as_ref()
+            .is_some_and(|who| who.org_kind == OrgKind::HealthSystem);
     let base = deliverables::Base {
         ctx,
         partnership_id: &p.id,
@@ -157,6 +164,7 @@ async fn render(
             .app
             .record_signatures(ctx.caller(), &p.id, SignedRecords::Deliverables)
             .await?,
+        consent_open,
     };
     let readiness = format!(
         "/partnerships/{}/sites/{}/readiness?program={}",
@@ -267,15 +275,18 @@ async fn render(
             h2 { "Informed consent" }
             @match (&view.consent.version_number, &view.consent.active_since, &view.consent.by_hand_on) {
                 (Some(n), Some(since), _) => p.consent-satisfied {
-                    "Satisfied by " a href={ (paths::site_consent(&site.id)) } { "Consent version " (n) } ", active since " (since) "."
+                    "Satisfied by "
+                    @if consent_open { a href={ (paths::site_consent(&site.id)) } { "Consent version " (n) } }
+                    @else { "Consent version " (n) }
+                    ", active since " (since) "."
                 },
                 (_, _, Some(on)) => p.consent-by-hand {
                     "Recorded by hand on " (on) ", before consent documents; it counts until this site's first consent version is made active. "
-                    a href={ (paths::site_consent(&site.id)) } { "Consent documents" }
+                    @if consent_open { a href={ (paths::site_consent(&site.id)) } { "Consent documents" } }
                 },
                 _ => p.consent-missing {
                     "No active consent version for this program. "
-                    a href={ (paths::site_consent(&site.id)) } { "Consent documents" }
+                    @if consent_open { a href={ (paths::site_consent(&site.id)) } { "Consent documents" } }
                 },
             }
         }
