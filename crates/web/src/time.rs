@@ -124,6 +124,16 @@ pub fn time_el(micros: i64) -> Markup {
     html! { time datetime=(rfc3339(micros)) title=(utc(micros)) { (shown) } }
 }
 
+/// A moment in words on the reader's clock, e.g. "9 August 2026 at 14:30 CEST" (an offer's
+/// deadline).
+pub fn moment_words(micros: i64) -> String {
+    let shown = local(&reader_zone(), micros);
+    let day = cellpath_domain::Date::parse(&shown[..10])
+        .map(|d| d.words())
+        .unwrap_or_else(|_| shown[..10].to_string());
+    format!("{day} at {}{}", &shown[11..16], &shown[19..])
+}
+
 /// The label of a date-time field read on the reader's clock, e.g. "Onset (America/Chicago)".
 pub fn time_label(what: &str) -> String {
     format!("{what} ({})", reader_zone().name())

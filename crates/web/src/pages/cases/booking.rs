@@ -32,15 +32,6 @@ fn status_words(s: BookingStatus) -> &'static str {
     }
 }
 
-/// An offer's deadline in words on the reader's clock, e.g. "9 August 2026 at 14:30 CEST".
-fn deadline_words(t: i64) -> String {
-    let shown = crate::time::local(&crate::time::reader_zone(), t);
-    let day = cellpath_domain::Date::parse(&shown[..10])
-        .map(|d| d.words())
-        .unwrap_or_else(|_| shown[..10].to_string());
-    format!("{day} at {}{}", &shown[11..16], &shown[19..])
-}
-
 /// The section, for whoever sees the case; forms only for the roles that act.
 pub(super) async fn section(
     ctx: &Ctx,
@@ -96,7 +87,7 @@ pub(super) async fn section(
                         p.hint { "Passed over for offers: " (why) }
                     }
                     @if let (BookingStatus::Offered, Some(t)) = (b.status, b.offer_expires_at) {
-                        p.offer { strong { "Offered: accept by " (deadline_words(t)) } ", or the chain goes to the next request waiting." }
+                        p.offer { strong { "Offered: accept by " (crate::time::moment_words(t)) } ", or the chain goes to the next request waiting." }
                     }
                     @if let Some(c) = &b.chain {
                         dl.facts {

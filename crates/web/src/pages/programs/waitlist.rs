@@ -158,7 +158,7 @@ async fn render(
                         }
                         @if let (BookingStatus::Offered, Some(c)) = (b.status, &b.chain) {
                             p.offer { "Offered apheresis on " (c.apheresis_on.words()) " with manufacturing from " (c.manufacturing_on.words())
-                                @if let Some(t) = b.offer_expires_at { "; the site answers by " (crate::time::time_el(t)) }
+                                @if let Some(t) = b.offer_expires_at { "; the site answers by " (crate::time::moment_words(t)) }
                                 "." }
                         }
                         @if decides && b.status == BookingStatus::Waitlisted {
@@ -366,6 +366,19 @@ mod tests {
             .await
             .unwrap();
         demo.app.run_due_jobs().await.unwrap();
+        // Patient operations read the offer's deadline in words on their clock.
+        let listed = ops.get(&page).await;
+        let deadline = listed
+            .body
+            .split("the site answers by ")
+            .nth(1)
+            .expect("the offer's deadline on the waitlist");
+        assert!(
+            deadline.starts_with(|c: char| c.is_ascii_digit()) && deadline[..20].contains(" at "),
+            "a deadline in words: {}",
+            &deadline[..40.min(deadline.len())]
+        );
+        assert!(!deadline[..4].contains('-'), "not a raw timestamp");
         let case_page = crate::paths::case(&cases[1]);
         let seen = coordinator.get(&case_page).await;
         seen.assert_has("Offered: accept by ");
