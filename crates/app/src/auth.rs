@@ -107,7 +107,7 @@ pub struct CreatedToken {
     /// The token itself, shown this once.
     pub token: String,
     #[serde(flatten)]
-    pub info: ApiToken,
+    pub info: crate::views::ApiToken,
 }
 
 impl App {
@@ -410,7 +410,8 @@ impl App {
                 info: ApiToken {
                     created_at: a.recorded_at,
                     ..info.clone()
-                },
+                }
+                .into(),
             })
             .redact("token")
             .created(),
@@ -422,7 +423,7 @@ impl App {
         &self,
         caller: &Caller,
         user_id: &str,
-    ) -> Result<Vec<ApiToken>, AppError> {
+    ) -> Result<Vec<crate::views::ApiToken>, AppError> {
         let user = self.user(caller, user_id).await?;
         let rel = match &caller.principal {
             Some(p) if p.user_id == user.id => cellpath_domain::policy::Relation::SelfOwned,
@@ -440,14 +441,14 @@ impl App {
             rel,
             &format!("tokens of {}", user.name),
         )?;
-        Ok(self.store.api_tokens_of(&user.id).await?)
+        Ok(crate::views::all(self.store.api_tokens_of(&user.id).await?))
     }
 
     pub async fn revoke_api_token(
         &self,
         caller: &Caller,
         token_id: &str,
-    ) -> Result<ApiToken, AppError> {
+    ) -> Result<crate::views::ApiToken, AppError> {
         let what = format!("API token {token_id}");
         let token = self
             .store
@@ -457,7 +458,7 @@ impl App {
         let rel = self.token_relation(caller, &token).await?;
         self.check(caller, Action::Update, ResourceKind::ApiToken, rel, &what)?;
         if token.revoked_at.is_some() {
-            return Ok(token);
+            return Ok(token.into());
         }
         let owner = self
             .store
@@ -477,7 +478,7 @@ impl App {
                 }),
             )
             .await?;
-        out.fresh()
+        out.fresh().map(crate::views::ApiToken::from)
     }
 
     /// Record an e-signature on a ledger (21 CFR Part 11 §11.50, §11.70, §11.200): the signer
@@ -490,7 +491,7 @@ impl App {
         meaning: Meaning,
         password: &str,
         idem: Option<Idem>,
-    ) -> Result<Outcome<SignatureRow>, AppError> {
+    ) -> Result<Outcome<crate::views::audit::Signature>, AppError> {
         // A record's content hash means something only to the command that computes it (a
         // site map version's, say); signing a record goes through that command.
         if matches!(target, Signed::Record { .. }) {
@@ -510,6 +511,7 @@ impl App {
             vec![],
         )
         .await
+        .map(|out| out.map(crate::views::audit::Signature::from))
     }
 
     /// Record an e-signature, with further events of the same command (e.g. the version bump

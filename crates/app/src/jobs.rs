@@ -7,7 +7,7 @@
 
 use crate::{App, AppError, Caller};
 use cellpath_domain::Date;
-use cellpath_store::{Backoff, ClaimedJob, JobAttempt, JobCounts, JobStatus, NewJob};
+use cellpath_store::{Backoff, ClaimedJob, JobStatus, NewJob};
 use serde::{Deserialize, Serialize};
 
 /// How long a claim holds: a worker that vanishes (a crash, `kill -9`) gives its job to
@@ -115,12 +115,12 @@ pub struct JobsRun {
     pub failed: usize,
 }
 
-/// A job as the operator sees it (`cellpath jobs`): the row and its attempts.
+/// A job as the operator sees it (`cellpath jobs`): the job and its attempts.
 #[derive(Debug, Clone, Serialize)]
 pub struct ListedJob {
     #[serde(flatten)]
-    pub job: cellpath_store::Job,
-    pub attempts: Vec<JobAttempt>,
+    pub job: crate::views::JobView,
+    pub attempts: Vec<crate::views::JobAttempt>,
 }
 
 /// The hourly tick's key: once per hour whichever server enqueues it.
@@ -257,8 +257,8 @@ impl App {
     }
 
     /// Jobs by status and attempts by outcome (for `/metrics`).
-    pub async fn job_counts(&self) -> Result<JobCounts, AppError> {
-        Ok(self.store.job_counts().await?)
+    pub async fn job_counts(&self) -> Result<crate::views::JobCounts, AppError> {
+        Ok(self.store.job_counts().await?.into())
     }
 
     /// Every job not done (queued, running, failed) and the `recent` last done, each with its
@@ -267,7 +267,10 @@ impl App {
         let mut out = Vec::new();
         for job in self.store.jobs_listed(recent).await? {
             let attempts = self.store.job_attempts(&job.id).await?;
-            out.push(ListedJob { job, attempts });
+            out.push(ListedJob {
+                job: job.into(),
+                attempts: crate::views::all(attempts),
+            });
         }
         Ok(out)
     }

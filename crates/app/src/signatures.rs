@@ -149,7 +149,7 @@ impl App {
     }
 
     /// A deliverable as the API answers it, with its signatures (recorded, revoked).
-    pub async fn signed_deliverable(
+    pub(crate) async fn signed_deliverable(
         &self,
         caller: &Caller,
         record: cellpath_store::DeliverableRecord,

@@ -3,8 +3,8 @@
 //! byte for byte as the rows were, with their OpenAPI schemas derived): [`audit`], [`consent`],
 //! [`directory`], [`tokens`], [`programs`], [`site_maps`], [`readiness`], [`contracting`]. The
 //! app's queries and commands return them, converting at the boundary; the rows stay inside the
-//! app. Still re-exported as the store's rows: agreements, deliverables and verdicts
-//! (contracting), signatures, API tokens and jobs. [`schema`] holds the schemas a derive cannot
+//! app; no store row is re-exported (`Page` is the store's paging request, not a row). [`jobs`]
+//! is the operator's view of the job queue. [`schema`] holds the schemas a derive cannot
 //! infer (vocabularies, checked text, the domain's JSON facts) (issue 9, points 2 and 6).
 
 pub mod audit;
@@ -15,6 +15,7 @@ pub use readiness::Gap;
 pub mod contracting;
 pub mod directory;
 pub mod inbox;
+pub mod jobs;
 pub mod onboarding;
 pub mod programs;
 pub mod readiness;
@@ -23,15 +24,13 @@ pub mod site_maps;
 pub mod tokens;
 
 pub use cellpath_store::Page;
+pub use contracting::{Agreement, DeliverableRecord, SiteAuthorization};
 pub use directory::{Facility, Organization, Partnership, Site, User};
+pub use jobs::{AttemptOutcome, JobAttempt, JobCounts, JobStatus, JobView};
 pub use programs::{MapVersion, Program};
 pub use readiness::SiteVisit;
 pub use site_maps::{MapProposal, SiteMapVersion};
-// Still the store's rows (contracting, signatures, tokens, jobs: see issue 9, point 6).
-pub use cellpath_store::{
-    Agreement, ApiToken, AttemptOutcome, DeliverableRecord, JobAttempt, JobCounts, JobStatus,
-    SignatureRow, SiteAuthorization,
-};
+pub use tokens::ApiToken;
 
 /// Rows made into their views (the app's answers are views, never the store's rows).
 pub(crate) fn all<R, V: From<R>>(rows: Vec<R>) -> Vec<V> {

@@ -53,7 +53,7 @@ pub async fn seeded_with(config: crate::WebConfig) -> Demo {
 
 impl Demo {
     /// The newest e-signature recorded on a ledger (the one a test's last command made).
-    pub async fn last_signature(&self, ledger_id: &str) -> cellpath_app::views::SignatureRow {
+    pub async fn last_signature(&self, ledger_id: &str) -> cellpath_app::views::audit::Signature {
         self.app
             .store()
             .signatures_in(ledger_id)
@@ -61,6 +61,7 @@ impl Demo {
             .expect("query")
             .pop()
             .expect("a signature on the ledger")
+            .into()
     }
 
     /// A demo user as the app's caller (through a session), for what a test does beside the

@@ -2,6 +2,7 @@
 //! documents by SHA-256, amendments, joinders; each change enqueues the gate's review.
 
 use super::*;
+use crate::views;
 use cellpath_domain::events::Diff;
 use cellpath_domain::events::contracting::{
     AgreementChanges, AgreementCreated, AgreementFields, Amendment, Document,
@@ -128,7 +129,7 @@ impl App {
         a: &Agreement,
         changes: Diff<AgreementChanges>,
         next: Agreement,
-    ) -> Result<Outcome<Agreement>, AppError> {
+    ) -> Result<Outcome<views::Agreement>, AppError> {
         let version = a.version + 1;
         let next = Agreement { version, ..next };
         // A timer for the day an executed agreement lapses: the gate is judged again that
@@ -159,7 +160,7 @@ impl App {
                 .enqueue_all(timer),
             )
             .await?;
-        Ok(out)
+        Ok(out.map(views::Agreement::from))
     }
 
     /// The job every command that may move the gate enqueues in its own transaction: the
@@ -223,7 +224,7 @@ impl App {
         partnership_id: &str,
         input: AgreementInput,
         idem: Option<Idem>,
-    ) -> Result<Outcome<Agreement>, AppError> {
+    ) -> Result<Outcome<views::Agreement>, AppError> {
         let p = self
             .contract_partnership(
                 caller,
@@ -346,6 +347,7 @@ impl App {
             .enqueue(self.review_gate(&p.id)),
         )
         .await
+        .map(|out| out.map(views::Agreement::from))
     }
 
     /// Move an agreement along its status path (`AgreementStatus::may_move_to`). Executing
@@ -358,7 +360,7 @@ impl App {
         expected_version: i64,
         to: &str,
         idem: Option<Idem>,
-    ) -> Result<Outcome<Agreement>, AppError> {
+    ) -> Result<Outcome<views::Agreement>, AppError> {
         let (a, _) = self
             .agreement_checked(caller, agreement_id, expected_version)
             .await?;
@@ -414,7 +416,7 @@ impl App {
         effective_on: &str,
         expires_on: &str,
         idem: Option<Idem>,
-    ) -> Result<Outcome<Agreement>, AppError> {
+    ) -> Result<Outcome<views::Agreement>, AppError> {
         let (a, _) = self
             .agreement_for_update(caller, agreement_id, expected_version)
             .await?;
@@ -439,7 +441,7 @@ impl App {
         let before = (a.effective_on.clone(), a.expires_on.clone());
         let after = (Some(effective), expires);
         if before == after {
-            return Ok(Outcome::Fresh(a));
+            return Ok(Outcome::Fresh(a.into()));
         }
         let next = Agreement {
             effective_on: after.0.clone(),
@@ -460,7 +462,7 @@ impl App {
         expected_version: i64,
         doc: DocumentInput,
         idem: Option<Idem>,
-    ) -> Result<Outcome<Agreement>, AppError> {
+    ) -> Result<Outcome<views::Agreement>, AppError> {
         let (a, _) = self
             .agreement_for_update(caller, agreement_id, expected_version)
             .await?;
@@ -503,7 +505,7 @@ impl App {
         expected_version: i64,
         amendment: AmendmentInput,
         idem: Option<Idem>,
-    ) -> Result<Outcome<Agreement>, AppError> {
+    ) -> Result<Outcome<views::Agreement>, AppError> {
         let (a, _) = self
             .agreement_for_update(caller, agreement_id, expected_version)
             .await?;
@@ -536,7 +538,7 @@ impl App {
         expected_version: i64,
         site_ids: &[String],
         idem: Option<Idem>,
-    ) -> Result<Outcome<Agreement>, AppError> {
+    ) -> Result<Outcome<views::Agreement>, AppError> {
         let (a, p) = self
             .agreement_for_update(caller, agreement_id, expected_version)
             .await?;
@@ -567,7 +569,7 @@ impl App {
             }
         }
         if ids == before {
-            return Ok(Outcome::Fresh(a));
+            return Ok(Outcome::Fresh(a.into()));
         }
         let after = Coverage::Named(ids);
         let next = Agreement {
@@ -584,7 +586,7 @@ impl App {
         &self,
         caller: &Caller,
         agreement_id: &str,
-    ) -> Result<Agreement, AppError> {
+    ) -> Result<views::Agreement, AppError> {
         let what = format!("agreement {agreement_id}");
         let a = self
             .store
@@ -597,7 +599,7 @@ impl App {
                 AppError::NotFound(_) => AppError::not_found(&what),
                 e => e,
             })?;
-        Ok(a)
+        Ok(a.into())
     }
 
     /// A partnership's agreements, oldest first.
@@ -605,7 +607,7 @@ impl App {
         &self,
         caller: &Caller,
         partnership_id: &str,
-    ) -> Result<Vec<Agreement>, AppError> {
+    ) -> Result<Vec<views::Agreement>, AppError> {
         let p = self
             .contract_partnership(
                 caller,
@@ -614,6 +616,6 @@ impl App {
                 &format!("agreements of partnership {partnership_id}"),
             )
             .await?;
-        Ok(self.store.agreements_of(&p.id).await?)
+        Ok(views::all(self.store.agreements_of(&p.id).await?))
     }
 }

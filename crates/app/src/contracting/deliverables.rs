@@ -44,7 +44,7 @@ impl App {
         input: DeliverableInput,
         password: &str,
         idem: Option<Idem>,
-    ) -> Result<Outcome<DeliverableRecord>, AppError> {
+    ) -> Result<Outcome<crate::views::DeliverableRecord>, AppError> {
         let p = self
             .party_partnership(
                 caller,
@@ -197,6 +197,8 @@ impl App {
             idem,
             write.then(vec![sign]).enqueue(self.review_gate(&p.id)),
         )
+        .await?
+        .then(|r| self.signed_deliverable(caller, r))
         .await
     }
 
@@ -213,7 +215,7 @@ impl App {
         reason: &str,
         password: &str,
         idem: Option<Idem>,
-    ) -> Result<Outcome<DeliverableRecord>, AppError> {
+    ) -> Result<Outcome<crate::views::DeliverableRecord>, AppError> {
         let (r, p) = self.deliverable_for_revoking(caller, record_id).await?;
         let principal = caller.principal.as_ref().ok_or_else(|| {
             AppError::Forbidden("only a person revokes a deliverable: it needs a signature".into())
@@ -273,6 +275,8 @@ impl App {
             .then(vec![sign])
             .enqueue(self.review_gate(&p.id)),
         )
+        .await?
+        .then(|r| self.signed_deliverable(caller, r))
         .await
     }
 

@@ -7,7 +7,7 @@ use super::*;
 #[serde(deny_unknown_fields)]
 pub struct ExpiryReminder {
     #[schema(schema_with = crate::views::contracting::agreement)]
-    pub agreement: Agreement,
+    pub agreement: crate::views::Agreement,
     #[schema(schema_with = crate::views::schema::date)]
     pub expires_on: Date,
     pub days_left: i64,

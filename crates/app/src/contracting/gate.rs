@@ -32,19 +32,19 @@ pub struct GateView {
     pub site_id: String,
     pub program_id: String,
     #[schema(schema_with = crate::views::schema::date)]
-    pub today: String,
+    pub today: Date,
     pub authorized: bool,
     pub missing: Vec<GateItem>,
     /// The partnership's agreements the gate looked at.
     #[schema(schema_with = crate::views::contracting::agreements)]
-    pub agreements: Vec<Agreement>,
+    pub agreements: Vec<crate::views::Agreement>,
     /// The site's deliverables for the program, each with its signatures.
     #[schema(schema_with = crate::views::contracting::deliverables)]
     pub deliverables: Vec<crate::views::contracting::DeliverableRecord>,
     /// The verdict last recorded on the ledger (authorized since a day, or suspended), if the
     /// site was ever authorized; `review_authorizations` brings it up to date.
     #[schema(schema_with = crate::views::contracting::recorded)]
-    pub recorded: Option<SiteAuthorization>,
+    pub recorded: Option<crate::views::SiteAuthorization>,
     /// What the consent item rests on.
     pub consent: ConsentItem,
 }
@@ -534,11 +534,12 @@ impl GateRecord {
                 .recorded
                 .iter()
                 .find(|r| r.site_id == site_id && r.program_id == program_id)
-                .cloned(),
+                .cloned()
+                .map(crate::views::SiteAuthorization::from),
             partnership_id: self.partnership_id.clone(),
             site_id: site_id.to_string(),
             program_id: program_id.to_string(),
-            today: today.as_str().to_string(),
+            today: today.clone(),
             authorized: missing.is_empty(),
             missing: missing
                 .into_iter()
@@ -547,7 +548,7 @@ impl GateRecord {
                     missing: m,
                 })
                 .collect(),
-            agreements: self.agreements.clone(),
+            agreements: crate::views::all(self.agreements.clone()),
             deliverables,
             consent: match self.rule.active_consent(site_id, program_id) {
                 Some(v) => ConsentItem {

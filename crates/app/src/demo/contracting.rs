@@ -93,7 +93,7 @@ pub(super) async fn execute_agreement(
     scope: Scope,
     site: Option<String>,
     (effective, expires): (&str, &str),
-) -> Result<cellpath_store::Agreement, AppError> {
+) -> Result<crate::views::Agreement, AppError> {
     let org = |c: &Caller| c.principal.as_ref().map(|p| p.user_id.clone());
     let a = app
         .create_agreement(

@@ -346,7 +346,10 @@ impl App {
 
         let mut outlooks = Vec::new();
         for ((site, name), gate) in sites.iter().zip(&names).zip(gates) {
-            let (status, since) = status_of(gate.authorized, gate.recorded.as_ref());
+            let (status, since) = status_of(
+                gate.authorized,
+                gate.recorded.as_ref().map(|r| (r.status, &r.since)),
+            );
             // The real days of what is done for this site (central items included).
             let done_days: Vec<&Date> = done
                 .iter()

@@ -14,7 +14,6 @@ mod live_plan;
 mod pipeline;
 
 use cellpath_domain::contracting::gate::AuthorizationStatus;
-use cellpath_store::SiteAuthorization;
 
 pub use crate::views::onboarding::{
     DoneItem, Lapse, LapseAt, LivePlan, OverdueGap, Pipeline, PipelineCounts, PipelineRow,
@@ -33,22 +32,22 @@ pub fn days_text(n: i64) -> String {
 
 /// A site's status in the pipeline — `authorized` (the gate holds), `suspended` (it held once:
 /// a verdict is recorded, and the gate no longer holds) or `onboarding` — with the day recorded
-/// for it.
+/// for it (the verdict last recorded: its status and since when).
 fn status_of(
     authorized: bool,
-    recorded: Option<&SiteAuthorization>,
+    recorded: Option<(AuthorizationStatus, &cellpath_domain::Date)>,
 ) -> (&'static str, Option<String>) {
     if authorized {
         (
             "authorized",
             recorded
-                .filter(|r| r.status == AuthorizationStatus::Authorized)
-                .map(|r| r.since.as_str().to_string()),
+                .filter(|(status, _)| *status == AuthorizationStatus::Authorized)
+                .map(|(_, since)| since.as_str().to_string()),
         )
-    } else if let Some(r) = recorded {
+    } else if let Some((status, since)) = recorded {
         (
             "suspended",
-            (r.status == AuthorizationStatus::Suspended).then(|| r.since.as_str().to_string()),
+            (status == AuthorizationStatus::Suspended).then(|| since.as_str().to_string()),
         )
     } else {
         ("onboarding", None)

@@ -66,7 +66,8 @@ impl App {
                     let recorded = record
                         .recorded
                         .iter()
-                        .find(|r| r.site_id == site.id && r.program_id == program.id);
+                        .find(|r| r.site_id == site.id && r.program_id == program.id)
+                        .map(|r| (r.status, &r.since));
                     counts.add(status_of(authorized, recorded).0);
                 }
             }

@@ -167,8 +167,9 @@ impl DeliverableRecord {
         }
     }
 
-    /// The record without its signatures: for the app's own judgments, never an answer.
-    pub(crate) fn unsigned(r: rows::DeliverableRecord) -> Self {
+    /// The record without its signatures: for the app's own judgments and tests, never an
+    /// answer.
+    pub fn unsigned(r: rows::DeliverableRecord) -> Self {
         DeliverableRecord {
             id: r.id,
             partnership_id: r.partnership_id,

@@ -44,12 +44,6 @@ impl From<rows::ApiToken> for ApiToken {
 #[serde(transparent)]
 pub struct ApiTokenList(pub Vec<ApiToken>);
 
-impl From<Vec<rows::ApiToken>> for ApiTokenList {
-    fn from(rows: Vec<rows::ApiToken>) -> Self {
-        ApiTokenList(rows.into_iter().map(ApiToken::from).collect())
-    }
-}
-
 /// A token just made: the token itself is in this answer only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -72,7 +66,7 @@ pub struct CreatedToken {
 
 impl From<auth::CreatedToken> for CreatedToken {
     fn from(c: auth::CreatedToken) -> Self {
-        let info = ApiToken::from(c.info);
+        let info = c.info;
         CreatedToken {
             token: c.token,
             id: info.id,
@@ -108,12 +102,12 @@ mod tests {
         };
         let created = auth::CreatedToken {
             token: "cpt_x".into(),
-            info: row.clone(),
+            info: row.clone().into(),
         };
         assert_eq!(json(&row), json(&ApiToken::from(row.clone())));
         assert_eq!(
             json(&vec![row.clone()]),
-            json(&ApiTokenList::from(vec![row]))
+            json(&ApiTokenList(vec![row.into()]))
         );
         assert_eq!(json(&created), json(&CreatedToken::from(created.clone())));
     }

@@ -102,7 +102,7 @@ impl Demo {
             .count()
     }
 
-    async fn msa(&self) -> cellpath_store::Agreement {
+    async fn msa(&self) -> cellpath_app::views::Agreement {
         self.app
             .agreements(&self.contracts, &self.partnership)
             .await

@@ -738,12 +738,12 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                                 // Revoking one: an empty reason is checked after the policy,
                                 // so an allowed caller revokes nothing for the next role.
                                 _ => {
-                                    let r = if rel == "party" {
-                                        &main_training
+                                    let (id, version) = if rel == "party" {
+                                        (&main_training.id, main_training.version)
                                     } else {
-                                        &piedmont_training
+                                        (&piedmont_training.id, piedmont_training.version)
                                     };
-                                    app.revoke_deliverable(&me, &r.id, r.version, "", pw, None)
+                                    app.revoke_deliverable(&me, id, version, "", pw, None)
                                         .await
                                         .map(drop)
                                         .or_else(|e| match e {

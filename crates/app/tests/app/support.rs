@@ -67,7 +67,7 @@ pub async fn sign_head(
     ledger_id: &str,
     meaning: Meaning,
     password: &str,
-) -> Result<cellpath_store::SignatureRow, AppError> {
+) -> Result<cellpath_app::views::audit::Signature, AppError> {
     let head = app.store().ledger_head(ledger_id).await?.unwrap().head_hash;
     app.sign(
         by,

@@ -264,7 +264,6 @@ pub async fn record_deliverable(
         .app
         .record_deliverable(c, &id, input, &req.password, idem)
         .await?;
-    let out = out.then(|r| s.app.signed_deliverable(c, r)).await?;
     Ok(answer(out, StatusCode::CREATED, |r| Some(r.version)))
 }
 
@@ -300,7 +299,6 @@ pub async fn revoke_deliverable(
         .app
         .revoke_deliverable(c, &id, version, &req.reason, &req.password, idem)
         .await?;
-    let out = out.then(|r| s.app.signed_deliverable(c, r)).await?;
     Ok(answer(out, StatusCode::OK, |r| Some(r.version)))
 }
 

@@ -153,9 +153,5 @@ pub async fn sign(
         .app
         .sign(c, &id, req.signs, meaning, &req.password, idem)
         .await?;
-    Ok(answer(
-        out.map(Signature::from),
-        StatusCode::CREATED,
-        |_| None,
-    ))
+    Ok(answer(out, StatusCode::CREATED, |_| None))
 }

@@ -59,7 +59,7 @@ pub async fn list(
         .as_ref()
         .map(|p| p.user_id.clone())
         .unwrap_or_default();
-    let tokens = ApiTokenList::from(s.app.api_tokens(&c, &user_id).await?);
+    let tokens = ApiTokenList(s.app.api_tokens(&c, &user_id).await?);
     Ok(axum::Json(tokens).into_response())
 }
 
@@ -103,6 +103,6 @@ pub async fn revoke(
     _: NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let token = ApiToken::from(s.app.revoke_api_token(&c, &id).await?);
+    let token = s.app.revoke_api_token(&c, &id).await?;
     Ok(axum::Json(token).into_response())
 }

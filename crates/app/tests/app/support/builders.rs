@@ -12,10 +12,10 @@
 use cellpath_app::contracting::{AgreementInput, DeliverableInput};
 use cellpath_app::records::partnerships::PartnershipInput;
 use cellpath_app::views::Partnership;
+use cellpath_app::views::{Agreement, DeliverableRecord};
 use cellpath_app::{App, AppError, Caller, Outcome};
 use cellpath_domain::contracting::Coverage;
 use cellpath_ledger::Meaning;
-use cellpath_store::{Agreement, DeliverableRecord};
 use std::future::Future;
 use std::panic::Location;
 

@@ -23,10 +23,12 @@ async fn stored(demo: &Demo, id: &str) -> Agreement {
         .await
         .expect("query")
         .expect("stored")
+        .into()
 }
 
 async fn agreements(demo: &Demo, p: &Partnership) -> Vec<Agreement> {
-    demo.app.store().agreements_of(&p.id).await.expect("query")
+    let rows = demo.app.store().agreements_of(&p.id).await.expect("query");
+    rows.into_iter().map(Agreement::from).collect()
 }
 
 async fn user_id(demo: &Demo, email: &str) -> String {

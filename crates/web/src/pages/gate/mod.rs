@@ -294,7 +294,7 @@ async fn render(
         section.panel #agreements-considered {
             h2 { "Agreements considered" }
             p.hint { "The health system's central agreements and this site's own; an agreement counts once executed, in effect and covering this site." }
-            (agreements_table(ctx, &p, &considered, &sites, &view.today, false).await)
+            (agreements_table(ctx, &p, &considered, &sites, view.today.as_str(), false).await)
         }
     };
     Ok(ctx.render_status(

@@ -193,6 +193,9 @@ impl NorthGate {
             .deliverable_records_of(&self.partnership, &self.site, &self.program)
             .await
             .expect("query")
+            .into_iter()
+            .map(cellpath_app::views::DeliverableRecord::unsigned)
+            .collect()
     }
 }
 
