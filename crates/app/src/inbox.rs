@@ -868,21 +868,6 @@ impl App {
         out.sort_by(|a, b| (&a.partnership_name, a.stage).cmp(&(&b.partnership_name, b.stage)));
         Ok(out)
     }
-
-    /// Write every case's open steps again from its events (after a replay, which rebuilds
-    /// the record but not this index): the operator's repair, case by case.
-    pub async fn reindex_open_steps(&self) -> Result<usize, AppError> {
-        let ids = self.store.case_ids().await?;
-        let operator = Caller::system("reindexing the inbox");
-        for id in &ids {
-            let (loaded, _) = self.load_case(&operator, id).await?;
-            let steps = case_open_steps(&loaded.map, &loaded.case, &[]);
-            self.store
-                .replace_open_steps(id, &steps, self.now())
-                .await?;
-        }
-        Ok(ids.len())
-    }
 }
 
 /// The sources that apply to the reader.

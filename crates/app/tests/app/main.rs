@@ -27,6 +27,7 @@ mod records;
 mod registry;
 mod safety;
 mod site_maps;
+mod step_index;
 mod support;
 mod tenancy;
 mod waitlist;
