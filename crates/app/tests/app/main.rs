@@ -5,6 +5,7 @@
 mod adverse_events;
 mod agreements;
 mod auth;
+mod booked_chain;
 mod bookings;
 mod cases;
 mod consent;

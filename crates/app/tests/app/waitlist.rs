@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// `per_day` slots of each kind, open only on `x` (apheresis) and `x + 3` (manufacturing
 /// start) within the horizon: exactly `per_day` whole chains exist.
-fn only_day(today: &Date, x: &Date, per_day: u32) -> Capacity {
+pub(super) fn only_day(today: &Date, x: &Date, per_day: u32) -> Capacity {
     let closed = (0..450)
         .map(|d| today.plus_days(d))
         .filter(|d| d != x && *d != x.plus_days(3))
@@ -38,7 +38,7 @@ fn only_day(today: &Date, x: &Date, per_day: u32) -> Capacity {
     }
 }
 
-fn fresh(r: Result<cellpath_app::Outcome<Booking>, AppError>) -> Booking {
+pub(super) fn fresh(r: Result<cellpath_app::Outcome<Booking>, AppError>) -> Booking {
     r.unwrap().fresh().unwrap()
 }
 
