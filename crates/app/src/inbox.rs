@@ -294,13 +294,17 @@ impl App {
             .principal
             .as_ref()
             .ok_or_else(|| AppError::Forbidden("the inbox is a person's".into()))?;
-        let partnerships = self
-            .store
-            .partnerships_of_in(&principal.org_id, &["active"])
-            .await?;
+        let (partnerships, org) = tokio::try_join!(
+            self.store
+                .partnerships_of_in(&principal.org_id, &["active"]),
+            self.store.organization(&principal.org_id),
+        )?;
+        // "Today" is the organization's day, on its clock: what is due or overdue changes at
+        // its midnight, not at UTC's.
+        let zone = crate::zone::Zone::of(org.and_then(|o| o.time_zone).as_deref());
         let mut reader = Reader {
             principal,
-            today: Date::of_micros(self.now()),
+            today: zone.day_of(self.now()),
             all: partnerships.iter().map(|p| p.id.clone()).collect(),
             with_patients: Vec::new(),
             partnerships,

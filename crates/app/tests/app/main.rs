@@ -15,6 +15,7 @@ mod documents;
 mod figures;
 mod gate;
 mod inbox;
+mod inbox_today;
 mod jobs;
 mod matrix;
 mod notices;
