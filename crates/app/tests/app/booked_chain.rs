@@ -4,9 +4,8 @@
 //! step for someone who did not ask. When the physician asked, the step stays open for its
 //! role (the coordinator), in the coordinator's inbox, and the job ends without failing.
 
-use super::bookings::open_cases;
 use super::support::*;
-use super::waitlist::{fresh, only_day};
+use super::waitlist::{fresh, only_day, waiting_for_its_apheresis_day};
 use cellpath_app::views::inbox::InboxKind;
 use cellpath_store::Page;
 use cellpath_store::testing::TestDb;
@@ -31,19 +30,7 @@ async fn a_chain_the_physician_asked_for_leaves_the_schedule_step_to_the_coordin
         )
         .await
         .unwrap();
-        let mut case = None;
-        for id in open_cases(&app, &ids, 50).await {
-            let view = app.case(&coordinator, &id).await.unwrap();
-            if view
-                .steps
-                .iter()
-                .any(|s| s.key == "apheresis_scheduling" && s.state == "current")
-            {
-                case = Some(id);
-                break;
-            }
-        }
-        let case = case.expect("the demo has a case waiting for its apheresis slot");
+        let case = waiting_for_its_apheresis_day(&app, &ids, &coordinator).await;
         let b = fresh(
             app.request_booking(&physician, &case, x.as_str(), None)
                 .await,
