@@ -173,7 +173,10 @@ impl App {
                 "comparing the whole database with its events is the operator's (cellpath audit verify --state)".into(),
             ));
         }
-        Ok(self.store.state_differences().await?)
+        let mut out = self.store.state_differences().await?;
+        // The inbox's step index is made by the app from the cases' events, not projected.
+        out.extend(self.step_index_differences().await?);
+        Ok(out)
     }
 
     /// Every ledger the caller may read, verified.

@@ -294,13 +294,17 @@ impl App {
             .principal
             .as_ref()
             .ok_or_else(|| AppError::Forbidden("the inbox is a person's".into()))?;
-        let partnerships = self
-            .store
-            .partnerships_of_in(&principal.org_id, &["active"])
-            .await?;
+        let (partnerships, org) = tokio::try_join!(
+            self.store
+                .partnerships_of_in(&principal.org_id, &["active"]),
+            self.store.organization(&principal.org_id),
+        )?;
+        // "Today" is the organization's day, on its clock: what is due or overdue changes at
+        // its midnight, not at UTC's.
+        let zone = crate::zone::Zone::of(org.and_then(|o| o.time_zone).as_deref());
         let mut reader = Reader {
             principal,
-            today: Date::of_micros(self.now()),
+            today: zone.day_of(self.now()),
             all: partnerships.iter().map(|p| p.id.clone()).collect(),
             with_patients: Vec::new(),
             partnerships,
@@ -867,21 +871,6 @@ impl App {
             .collect();
         out.sort_by(|a, b| (&a.partnership_name, a.stage).cmp(&(&b.partnership_name, b.stage)));
         Ok(out)
-    }
-
-    /// Write every case's open steps again from its events (after a replay, which rebuilds
-    /// the record but not this index): the operator's repair, case by case.
-    pub async fn reindex_open_steps(&self) -> Result<usize, AppError> {
-        let ids = self.store.case_ids().await?;
-        let operator = Caller::system("reindexing the inbox");
-        for id in &ids {
-            let (loaded, _) = self.load_case(&operator, id).await?;
-            let steps = case_open_steps(&loaded.map, &loaded.case, &[]);
-            self.store
-                .replace_open_steps(id, &steps, self.now())
-                .await?;
-        }
-        Ok(ids.len())
     }
 }
 

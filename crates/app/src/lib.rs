@@ -29,6 +29,7 @@ pub mod records;
 pub mod safety;
 pub mod signatures;
 pub mod sitemaps;
+mod step_index;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod views;

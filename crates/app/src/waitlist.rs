@@ -454,7 +454,10 @@ impl App {
     /// The confirmed chain's job: record the case's apheresis schedule step with the chain's
     /// apheresis day, as the person who asked for the day. Nothing when the booking is no
     /// longer confirmed, the step is already done, not yet open, or not the requester's role
-    /// to do (the step then stays open on the case for the one whose role it is).
+    /// to do. That last is the rule, not a gap: a record names who did a step, and the job
+    /// never records one in the name of someone who did not ask (when the physician asked,
+    /// the coordinator's step stays open in the coordinator's inbox; tested in
+    /// `booked_chain::a_chain_the_physician_asked_for_leaves_the_schedule_step_to_the_coordinator`).
     pub async fn record_booked_chain(&self, booking_id: &str) -> Result<(), AppError> {
         let Some(booking) = self.store.booking(booking_id).await? else {
             return Ok(());
@@ -480,7 +483,7 @@ impl App {
             tracing::info!(
                 booking = booking_id,
                 state = step.state,
-                "the confirmed chain's schedule step is not recorded by the job"
+                "the confirmed chain's schedule step is left to its role: the requester's role does not own it or it is not open"
             );
             return Ok(());
         }

@@ -68,6 +68,14 @@ impl Zone {
         &self.name
     }
 
+    /// The calendar day it is at `micros` on this zone's clock (what "today" is for the
+    /// organization: due and overdue are judged by it).
+    pub fn day_of(&self, micros: i64) -> cellpath_domain::Date {
+        let w = self.wall_clock(micros);
+        cellpath_domain::Date::parse(&format!("{:04}-{:02}-{:02}", w.year, w.month, w.day))
+            .expect("a zone's wall clock reads a real calendar day")
+    }
+
     /// `micros` (since the epoch, UTC) on this zone's clock.
     pub fn wall_clock(&self, micros: i64) -> WallClock {
         let at = Timestamp::from_microsecond(micros).unwrap_or(Timestamp::UNIX_EPOCH);

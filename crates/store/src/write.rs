@@ -319,7 +319,7 @@ impl Store {
             );
         }
         for op in &append.operational {
-            apply_operational(&mut tx, op, append.now).await?;
+            apply_operational(&mut tx, op, append.now, appended.recorded_at).await?;
         }
 
         let answer = match append.idempotency {
@@ -476,6 +476,7 @@ async fn apply_operational(
     tx: &mut Transaction<'static, Any>,
     op: &Operational,
     now: i64,
+    recorded_at: i64,
 ) -> Result<(), StoreError> {
     match op {
         Operational::Enqueue(job) => {
@@ -498,8 +499,10 @@ async fn apply_operational(
                 });
             }
         }
+        // A step opens when the command's events were recorded (not the clock read before
+        // the ledger's lock), so the index made again from the events is the same.
         Operational::CaseOpenSteps { case_id, steps } => {
-            write_open_steps(tx, case_id, steps, now).await?;
+            write_open_steps(tx, case_id, steps, recorded_at).await?;
         }
         Operational::ConsentVersionAt { id, version } => {
             let (current,): (i64,) =
@@ -564,6 +567,45 @@ pub struct OpenStep {
     pub waiting: String,
 }
 
+/// Replace a case's open steps with `steps`, each with when it opened (made again from the
+/// case's events).
+pub(crate) async fn write_open_steps_since(
+    tx: &mut Transaction<'static, Any>,
+    case_id: &str,
+    steps: &[(OpenStep, i64)],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM case_open_steps WHERE case_id = $1")
+        .bind(case_id)
+        .execute(&mut **tx)
+        .await?;
+    for (s, since) in steps {
+        insert_open_step(tx, case_id, s, *since).await?;
+    }
+    Ok(())
+}
+
+async fn insert_open_step(
+    tx: &mut Transaction<'static, Any>,
+    case_id: &str,
+    s: &OpenStep,
+    since: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO case_open_steps (case_id, step, role, partnership_id, site_id, program_id, pseudonym, name, stage, attempt, waiting, since) SELECT id, $2, $3, partnership_id, site_id, program_id, pseudonym, $4, $5, $6, $7, $8 FROM cases WHERE id = $1",
+    )
+    .bind(case_id)
+    .bind(s.step.as_str())
+    .bind(s.role.as_str())
+    .bind(s.name.as_str())
+    .bind(s.stage.as_str())
+    .bind(s.attempt)
+    .bind(s.waiting.as_str())
+    .bind(since)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Replace a case's open steps with `steps`, keeping when each one (step, role, attempt)
 /// first opened; the case's row gives its partnership, site, program and pseudonym.
 pub(crate) async fn write_open_steps(
@@ -588,19 +630,7 @@ pub(crate) async fn write_open_steps(
                 *step == s.step && role == s.role.as_str() && *attempt == s.attempt
             })
             .map_or(now, |b| b.3);
-        sqlx::query(
-            "INSERT INTO case_open_steps (case_id, step, role, partnership_id, site_id, program_id, pseudonym, name, stage, attempt, waiting, since) SELECT id, $2, $3, partnership_id, site_id, program_id, pseudonym, $4, $5, $6, $7, $8 FROM cases WHERE id = $1",
-        )
-        .bind(case_id)
-        .bind(s.step.as_str())
-        .bind(s.role.as_str())
-        .bind(s.name.as_str())
-        .bind(s.stage.as_str())
-        .bind(s.attempt)
-        .bind(s.waiting.as_str())
-        .bind(since)
-        .execute(&mut **tx)
-        .await?;
+        insert_open_step(tx, case_id, s, since).await?;
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// `per_day` slots of each kind, open only on `x` (apheresis) and `x + 3` (manufacturing
 /// start) within the horizon: exactly `per_day` whole chains exist.
-fn only_day(today: &Date, x: &Date, per_day: u32) -> Capacity {
+pub(super) fn only_day(today: &Date, x: &Date, per_day: u32) -> Capacity {
     let closed = (0..450)
         .map(|d| today.plus_days(d))
         .filter(|d| d != x && *d != x.plus_days(3))
@@ -38,7 +38,26 @@ fn only_day(today: &Date, x: &Date, per_day: u32) -> Capacity {
     }
 }
 
-fn fresh(r: Result<cellpath_app::Outcome<Booking>, AppError>) -> Booking {
+/// A demo case whose apheresis scheduling step is open now.
+pub(super) async fn waiting_for_its_apheresis_day(
+    app: &App,
+    ids: &GateIds,
+    coordinator: &cellpath_app::Caller,
+) -> String {
+    for id in open_cases(app, ids, 50).await {
+        let view = app.case(coordinator, &id).await.unwrap();
+        if view
+            .steps
+            .iter()
+            .any(|s| s.key == "apheresis_scheduling" && s.state == "current")
+        {
+            return id;
+        }
+    }
+    panic!("the demo has a case waiting for its apheresis slot")
+}
+
+pub(super) fn fresh(r: Result<cellpath_app::Outcome<Booking>, AppError>) -> Booking {
     r.unwrap().fresh().unwrap()
 }
 
@@ -469,20 +488,7 @@ async fn a_confirmed_chain_records_the_cases_apheresis_schedule_step_once() {
         )
         .await
         .unwrap();
-        // A case whose schedule step is open now.
-        let mut case = None;
-        for id in open_cases(&app, &ids, 50).await {
-            let view = app.case(&coordinator, &id).await.unwrap();
-            if view
-                .steps
-                .iter()
-                .any(|s| s.key == "apheresis_scheduling" && s.state == "current")
-            {
-                case = Some(id);
-                break;
-            }
-        }
-        let case = case.expect("the demo has a case waiting for its apheresis slot");
+        let case = waiting_for_its_apheresis_day(&app, &ids, &coordinator).await;
         let b = fresh(
             app.request_booking(&coordinator, &case, x.as_str(), None)
                 .await,

@@ -403,15 +403,14 @@ impl Store {
     }
 
     /// Replace a case's open steps outside any command (the reindex after a replay): the
-    /// case's rows as `steps` say, in one transaction.
-    pub async fn replace_open_steps(
+    /// case's rows as `steps` say, each with when it opened, in one transaction.
+    pub async fn replace_open_steps_since(
         &self,
         case_id: &str,
-        steps: &[OpenStep],
-        now: i64,
+        steps: &[(OpenStep, i64)],
     ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
-        crate::write::write_open_steps(&mut tx, case_id, steps, now).await?;
+        crate::write::write_open_steps_since(&mut tx, case_id, steps).await?;
         tx.commit().await?;
         Ok(())
     }
