@@ -1,6 +1,7 @@
 //! Uploaded documents, content-addressed by SHA-256 (migration 0012). Operational rows: the
 //! events that attach a document name its hash; the bytes live behind [`DocumentStore`] — in
-//! the database by default ([`InDatabase`]), or as files in a directory ([`InDirectory`]).
+//! the database by default ([`InDatabase`]), as files in a directory ([`InDirectory`]), or as
+//! objects of an S3-compatible bucket ([`InBucket`](crate::InBucket), `bucket.rs`).
 //! Either way a `documents` row is written only once its bytes are safely kept, so an upload
 //! that fails leaves no row that would answer without its content.
 
@@ -46,7 +47,7 @@ pub struct InDirectory {
     pub dir: PathBuf,
 }
 
-fn check(meta: &DocumentMeta, bytes: &[u8]) -> Result<(), StoreError> {
+pub(crate) fn check(meta: &DocumentMeta, bytes: &[u8]) -> Result<(), StoreError> {
     if cellpath_ledger::hash_bytes(bytes) != meta.sha256 || meta.size != bytes.len() as i64 {
         return Err(StoreError::Invalid(format!(
             "document {} does not match its bytes",
@@ -165,7 +166,7 @@ impl DocumentStore for InDirectory {
 }
 
 /// Insert the row unless the same document is already kept; whether it was inserted now.
-async fn insert_row(
+pub(crate) async fn insert_row(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     meta: &DocumentMeta,
 ) -> Result<bool, StoreError> {
