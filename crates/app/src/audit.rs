@@ -173,10 +173,77 @@ impl App {
                 "comparing the whole database with its events is the operator's (cellpath audit verify --state)".into(),
             ));
         }
-        let mut out = self.store.state_differences().await?;
+        let mut differences = self.store.state_differences().await?;
         // The inbox's step index is made by the app from the cases' events, not projected.
-        out.extend(self.step_index_differences().await?);
+        differences.extend(self.step_index_differences().await?);
+        differences.extend(self.document_differences().await?);
+        Ok(differences)
+    }
+
+    /// Each kept document whose bytes, read through the configured backend, are not what its
+    /// SHA-256 says (edited or replaced behind the application's back), or cannot be read at
+    /// all: the events name documents by hash, so this is the documents' side of `--state`.
+    async fn document_differences(&self) -> Result<Vec<StateDifference>, AppError> {
+        let mut out = Vec::new();
+        for sha256 in self.store.documents_kept_before(i64::MAX, i64::MAX).await? {
+            let kind = match self.documents.get(&sha256).await {
+                Ok(None) => continue,
+                Ok(Some((meta, bytes))) => {
+                    let found = cellpath_ledger::hash_bytes(&bytes);
+                    if found == sha256 && meta.size == bytes.len() as i64 {
+                        continue;
+                    }
+                    DifferenceKind::Changed {
+                        column: "bytes".into(),
+                        live: format!("{} bytes with SHA-256 {found}", bytes.len()),
+                        from_events: format!("{} bytes with SHA-256 {sha256}", meta.size),
+                    }
+                }
+                Err(e) => DifferenceKind::Missing {
+                    row: vec![
+                        ("sha256".into(), sha256.clone()),
+                        ("bytes".into(), format!("unreadable: {e}")),
+                    ],
+                },
+            };
+            out.push(StateDifference {
+                table: "documents",
+                key: sha256,
+                kind,
+            });
+        }
         Ok(out)
+    }
+
+    /// Copy the whole record into the empty database at `target_url` by replaying every
+    /// ledger's events there, with the uploaded documents the events name (their rows, and
+    /// their bytes where the database keeps them; a documents directory or bucket stays where
+    /// it is, to be configured for the new database too). Answers how many events. The
+    /// operator's alone; a target that already holds events is refused.
+    pub async fn replay_into(&self, caller: &Caller, target_url: &str) -> Result<u64, AppError> {
+        if caller.principal.is_some() {
+            return Err(AppError::Forbidden(
+                "copying the whole record is the operator's (cellpath audit replay)".into(),
+            ));
+        }
+        let target = cellpath_store::Store::open(target_url).await?;
+        let result = async {
+            if !target.ledgers().await?.is_empty() {
+                return Err(AppError::invalid(
+                    "into",
+                    "that database already holds a record: replay only into an empty one",
+                ));
+            }
+            let events = self.store.replay_with_documents_into(&target).await?;
+            // The inbox's step index is the app's, made from the replayed cases' events.
+            App::new(target.clone(), self.clock.clone())
+                .reindex_open_steps()
+                .await?;
+            Ok(events)
+        }
+        .await;
+        target.close().await;
+        result
     }
 
     /// Every ledger the caller may read, verified.

@@ -10,6 +10,9 @@ use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_store::{DocumentMeta, NamedIn};
 use serde::Serialize;
 
+/// How an S3-compatible bucket for documents is reached ([`App::with_documents_bucket`]).
+pub use cellpath_store::BucketConfig;
+
 /// What an upload answers: what the events that attach the document record.
 #[derive(utoipa::ToSchema, Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UploadedDocument {

@@ -154,6 +154,19 @@ impl App {
         self
     }
 
+    /// The same app keeping uploaded documents as objects of an S3-compatible bucket
+    /// (`--documents-s3-*`), once the bucket has answered with these credentials: a wrong
+    /// setting is refused here, in words, rather than at the first upload.
+    pub async fn with_documents_bucket(
+        mut self,
+        config: &crate::documents::BucketConfig,
+    ) -> Result<App, AppError> {
+        let bucket = cellpath_store::InBucket::new(self.store.clone(), config)?;
+        bucket.check().await?;
+        self.documents = Arc::new(bucket);
+        Ok(self)
+    }
+
     /// Microseconds since the Unix epoch, from the injected clock.
     pub fn now(&self) -> i64 {
         self.clock.now()

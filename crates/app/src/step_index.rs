@@ -83,8 +83,8 @@ impl App {
 
     /// Replay the record into `target` (a freshly migrated, empty database) and write its
     /// step index from the replayed events: the record and the inbox move together.
-    pub async fn replay_into(&self, target: &App) -> Result<u64, AppError> {
-        let n = self.store.replay_into(&target.store).await?;
+    pub async fn replay_app_into(&self, target: &App) -> Result<u64, AppError> {
+        let n = self.store.replay_with_documents_into(&target.store).await?;
         target.reindex_open_steps().await?;
         Ok(n)
     }

@@ -3,7 +3,7 @@
 //! store for tests that look at or tamper with rows behind the app's back.
 
 pub use cellpath_store::testing::TestDb;
-pub use cellpath_store::{Append, Store};
+pub use cellpath_store::{Append, DocumentStore, InDatabase, Store};
 
 use crate::App;
 

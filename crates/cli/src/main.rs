@@ -47,10 +47,8 @@ pub enum Command {
         /// the database for `cellpath jobs work` or a server that runs it.
         #[arg(long, env = "CELLPATH_NO_JOBS")]
         no_jobs: bool,
-        /// Keep uploaded documents as files in this directory (named by their SHA-256)
-        /// instead of in the database; every server of one database must share it.
-        #[arg(long, env = "CELLPATH_DOCUMENTS_DIR")]
-        documents_dir: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        documents: commands::DocumentsArgs,
     },
     /// Create a fresh SQLite database with realistic demo data, print the logins, and serve it.
     /// The demo never uses --database-url: its data goes to --file.

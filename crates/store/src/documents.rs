@@ -1,6 +1,7 @@
 //! Uploaded documents, content-addressed by SHA-256 (migration 0012). Operational rows: the
 //! events that attach a document name its hash; the bytes live behind [`DocumentStore`] — in
-//! the database by default ([`InDatabase`]), or as files in a directory ([`InDirectory`]).
+//! the database by default ([`InDatabase`]), as files in a directory ([`InDirectory`]), or as
+//! objects of an S3-compatible bucket ([`InBucket`](crate::InBucket), `bucket.rs`).
 //! Either way a `documents` row is written only once its bytes are safely kept, so an upload
 //! that fails leaves no row that would answer without its content.
 
@@ -46,7 +47,7 @@ pub struct InDirectory {
     pub dir: PathBuf,
 }
 
-fn check(meta: &DocumentMeta, bytes: &[u8]) -> Result<(), StoreError> {
+pub(crate) fn check(meta: &DocumentMeta, bytes: &[u8]) -> Result<(), StoreError> {
     if cellpath_ledger::hash_bytes(bytes) != meta.sha256 || meta.size != bytes.len() as i64 {
         return Err(StoreError::Invalid(format!(
             "document {} does not match its bytes",
@@ -165,7 +166,9 @@ impl DocumentStore for InDirectory {
 }
 
 /// Insert the row unless the same document is already kept; whether it was inserted now.
-async fn insert_row(
+/// A document kept already is touched (`created_at` moved to now): uploaded again, it is
+/// about to be attached, and the orphan purge must not take it between the two.
+pub(crate) async fn insert_row(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     meta: &DocumentMeta,
 ) -> Result<bool, StoreError> {
@@ -178,7 +181,15 @@ async fn insert_row(
     .bind(meta.created_at)
     .execute(&mut **tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() == 1 {
+        return Ok(true);
+    }
+    sqlx::query("UPDATE documents SET created_at = $2 WHERE sha256 = $1 AND created_at < $2")
+        .bind(&meta.sha256)
+        .bind(meta.created_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(false)
 }
 
 /// The record tables that name documents, and the partnerships whose records name one.
@@ -215,26 +226,23 @@ impl Store {
     }
 
     /// Delete a document's row (and bytes kept in the database) if it was kept before
-    /// `cutoff`, in one transaction; whether it was.
+    /// `cutoff`, in one transaction; whether it was. The row's own delete decides, under its
+    /// lock: a re-upload that touched it meanwhile keeps it, and the bytes with it.
     pub async fn delete_document_row(&self, sha256: &str, cutoff: i64) -> Result<bool, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let old: Option<(String,)> =
-            sqlx::query_as("SELECT sha256 FROM documents WHERE sha256 = $1 AND created_at < $2")
-                .bind(sha256)
-                .bind(cutoff)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if old.is_none() {
-            return Ok(false);
-        }
         sqlx::query("DELETE FROM document_contents WHERE sha256 = $1")
             .bind(sha256)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM documents WHERE sha256 = $1")
+        let deleted = sqlx::query("DELETE FROM documents WHERE sha256 = $1 AND created_at < $2")
             .bind(sha256)
+            .bind(cutoff)
             .execute(&mut *tx)
             .await?;
+        if deleted.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         tx.commit().await?;
         Ok(true)
     }

@@ -6,6 +6,7 @@
 mod audit;
 mod auth;
 mod bookings;
+mod bucket;
 pub mod cases;
 mod consent;
 pub mod contracting;
@@ -31,6 +32,7 @@ mod write;
 pub use audit::*;
 pub use auth::*;
 pub use bookings::{Booking, ProgramCapacity, WaitlistEntry};
+pub use bucket::{BucketConfig, InBucket};
 pub use cases::{
     BookingFigureRow, CaseEventRow, CaseFigureRow, CaseRow, FigureScope, FormsAt, Patient,
     RegistryFormRow,

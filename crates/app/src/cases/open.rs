@@ -173,6 +173,24 @@ impl App {
             .await?
             .filter(|pt| pt.org_id == p.health_system_id)
             .ok_or_else(|| AppError::not_found(format!("patient {}", input.patient_id)))?;
+        // A site added since the partnership was accepted that it does not cover has not
+        // joined its onboarding (the gate, plan and pipeline leave it out): no case there.
+        let central =
+            crate::records::partnerships::centrals_of(&self.store.agreements_of(&p.id).await?)?;
+        if let cellpath_domain::contracting::joining::Joining::NotCovered(naming) =
+            crate::records::partnerships::joining_of(&p, &site, &central)
+        {
+            return Err(AppError::State(format!(
+                "{} has not joined this partnership's onboarding, so no case can be opened there: {} name{} the sites covered; a joinder adds it",
+                site.name,
+                naming
+                    .iter()
+                    .map(|k| k.title())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if naming.len() == 1 { "s" } else { "" }
+            )));
+        }
         let record = self
             .gate_record_of_site(&p, &site, &input.program_id)
             .await?;

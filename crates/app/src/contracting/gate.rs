@@ -82,6 +82,22 @@ impl App {
         program_id: &str,
         today: Date,
     ) -> Result<GateView, AppError> {
+        let (view, _) = self
+            .gate_and_signatures(caller, partnership_id, site_id, program_id, today)
+            .await?;
+        Ok(view)
+    }
+
+    /// [`App::gate`], and the partnership's deliverable signatures it was signed with (a page
+    /// that shows them beside each record, and their revocations, reads them once).
+    pub async fn gate_and_signatures(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        site_id: &str,
+        program_id: &str,
+        today: Date,
+    ) -> Result<(GateView, crate::signatures::RecordSignatures), AppError> {
         let p = self.gate_partnership(caller, partnership_id).await?;
         self.partnership_site(&p, site_id)
             .await?
@@ -93,7 +109,8 @@ impl App {
             )));
         }
         let signatures = self.deliverable_signatures(caller, &p.id).await?;
-        Ok(record.gate(site_id, program_id, today).signed(&signatures))
+        let view = record.gate(site_id, program_id, today).signed(&signatures);
+        Ok((view, signatures))
     }
 
     async fn deliverable_signatures(

@@ -25,7 +25,7 @@ async fn parties(app: &cellpath_app::App) -> Vec<(String, cellpath_app::Caller)>
 }
 
 /// Add the uploaded document as a version of the demo partnership's quality agreement.
-async fn attach_to_quality_agreement(
+pub(crate) async fn attach_to_quality_agreement(
     app: &cellpath_app::App,
     contracts: &cellpath_app::Caller,
     ids: &GateIds,

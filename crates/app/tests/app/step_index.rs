@@ -51,7 +51,7 @@ async fn a_replayed_record_gives_every_user_the_same_inbox_with_the_same_waiting
         // not from the replay's clock.
         clock.advance_secs(3 * 86_400);
         let target = App::new(target_db.store().await, Arc::new(clock.clone()));
-        let events = app.replay_into(&target).await.unwrap();
+        let events = app.replay_app_into(&target).await.unwrap();
         assert!(events > 0, "{}", db.label);
         for email in USERS {
             let (a, b) = (

@@ -5,6 +5,7 @@
 //! export a ledger for a partner or auditor, with the head to keep.
 
 use super::{open_app, print_json, print_table};
+use anyhow::Context;
 use cellpath_app::Caller;
 use cellpath_app::audit::{DifferenceKind, StateDifference, VerifyReport, verify_export_keeping};
 use clap::Subcommand;
@@ -33,8 +34,20 @@ pub enum AuditCommand {
         kept_head: Option<String>,
         /// Replay every ledger's events into a scratch database and name each row of the
         /// current-state tables that differs from what the events make.
+        /// With --state, each kept document's bytes are checked against its SHA-256 too.
         #[arg(long, conflicts_with_all = ["ledger", "file", "expect_head", "kept_head"])]
         state: bool,
+        /// Where the documents are kept (read by --state).
+        #[command(flatten)]
+        documents: super::DocumentsArgs,
+    },
+    /// Copy the whole record into an empty database by replaying every ledger's events there,
+    /// with the uploaded documents they name (rows, and bytes the database keeps; a documents
+    /// directory or bucket stays where it is: configure it for the new database too).
+    Replay {
+        /// The empty database to replay into (sqlite://… or postgres://…); migrated first.
+        #[arg(long)]
+        into: String,
     },
     /// Export a ledger as JSON Lines: each line the exact stored bytes of one event.
     Export {
@@ -135,8 +148,25 @@ fn state_report(json: bool, differences: &[StateDifference]) -> anyhow::Result<E
 
 pub async fn run(url: &str, json: bool, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        AuditCommand::Verify { state: true, .. } => {
+        AuditCommand::Replay { into } => {
             let app = open_app(url).await?;
+            let events = app
+                .replay_into(&Caller::system("cli"), &into)
+                .await
+                .with_context(|| format!("replaying into {}", super::redact(&into)))?;
+            app.close().await;
+            println!(
+                "replayed {events} events, with their documents, into {}",
+                super::redact(&into)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Verify {
+            state: true,
+            documents,
+            ..
+        } => {
+            let app = documents.apply(open_app(url).await?).await?;
             let differences = app.verify_state(&Caller::system("cli")).await?;
             state_report(json, &differences)
         }

@@ -108,6 +108,110 @@ pub fn print_table(headers: &[&str], rows: Vec<Vec<String>>) {
     }
 }
 
+/// Where uploaded documents are kept, when not in the database: a directory, or an
+/// S3-compatible bucket (`serve`, and `audit verify --state`, which reads them). All are read
+/// from the environment too, the secret best only from there.
+#[derive(clap::Args, Debug)]
+pub struct DocumentsArgs {
+    /// Keep uploaded documents as files in this directory (named by their SHA-256)
+    /// instead of in the database; every server of one database must share it.
+    #[arg(
+        long,
+        env = "CELLPATH_DOCUMENTS_DIR",
+        conflicts_with = "documents_s3_bucket"
+    )]
+    pub documents_dir: Option<std::path::PathBuf>,
+    /// Keep uploaded documents as objects of this S3-compatible bucket (named by their
+    /// SHA-256) instead of in the database; needs the endpoint and the keys below.
+    #[arg(long, env = "CELLPATH_DOCUMENTS_S3_BUCKET")]
+    pub documents_s3_bucket: Option<String>,
+    /// The bucket's server, e.g. https://s3.eu-central-1.amazonaws.com or http://minio:9000.
+    #[arg(
+        long,
+        env = "CELLPATH_DOCUMENTS_S3_ENDPOINT",
+        requires = "documents_s3_bucket"
+    )]
+    pub documents_s3_endpoint: Option<String>,
+    #[arg(
+        long,
+        env = "CELLPATH_DOCUMENTS_S3_REGION",
+        default_value = "us-east-1"
+    )]
+    pub documents_s3_region: String,
+    #[arg(
+        long,
+        env = "CELLPATH_DOCUMENTS_S3_ACCESS_KEY",
+        requires = "documents_s3_bucket"
+    )]
+    pub documents_s3_access_key: Option<String>,
+    #[arg(
+        long,
+        env = "CELLPATH_DOCUMENTS_S3_SECRET_KEY",
+        hide_env_values = true,
+        requires = "documents_s3_bucket"
+    )]
+    pub documents_s3_secret_key: Option<String>,
+    /// Address the bucket as endpoint/bucket/key (MinIO-like servers) rather than as a host
+    /// name of its own.
+    #[arg(long, env = "CELLPATH_DOCUMENTS_S3_PATH_STYLE")]
+    pub documents_s3_path_style: bool,
+}
+
+impl DocumentsArgs {
+    /// The app keeping its documents where these say.
+    pub async fn apply(&self, mut app: App) -> anyhow::Result<App> {
+        if let Some(config) = self.bucket()? {
+            app = app
+                .with_documents_bucket(&config)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot keep documents in the bucket: {e}"))?;
+            eprintln!(
+                "documents are kept in the bucket {} at {}",
+                config.bucket, config.endpoint
+            );
+        }
+        if let Some(dir) = &self.documents_dir {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot use the documents directory {}", dir.display()))?;
+            eprintln!("documents are kept in {}", dir.display());
+            app = app.with_documents_dir(dir.clone());
+        }
+        Ok(app)
+    }
+
+    /// The bucket's configuration, if one is named; one line naming what is missing otherwise.
+    fn bucket(&self) -> anyhow::Result<Option<cellpath_app::documents::BucketConfig>> {
+        let Some(bucket) = &self.documents_s3_bucket else {
+            return Ok(None);
+        };
+        let need = |value: &Option<String>, flag: &str, var: &str| {
+            value.clone().ok_or_else(|| {
+                anyhow::anyhow!("--documents-s3-bucket needs --{flag} (or {var}) as well")
+            })
+        };
+        Ok(Some(cellpath_app::documents::BucketConfig {
+            endpoint: need(
+                &self.documents_s3_endpoint,
+                "documents-s3-endpoint",
+                "CELLPATH_DOCUMENTS_S3_ENDPOINT",
+            )?,
+            bucket: bucket.clone(),
+            region: self.documents_s3_region.clone(),
+            access_key: need(
+                &self.documents_s3_access_key,
+                "documents-s3-access-key",
+                "CELLPATH_DOCUMENTS_S3_ACCESS_KEY",
+            )?,
+            secret_key: need(
+                &self.documents_s3_secret_key,
+                "documents-s3-secret-key",
+                "CELLPATH_DOCUMENTS_S3_SECRET_KEY",
+            )?,
+            path_style: self.documents_s3_path_style,
+        }))
+    }
+}
+
 async fn serve(app: App, listen: &str, worker: cellpath_server::Worker) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -127,16 +231,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve {
             listen,
             no_jobs,
-            documents_dir,
+            documents,
         } => {
-            let mut app = open_app(&cli.database_url).await?;
-            if let Some(dir) = documents_dir {
-                std::fs::create_dir_all(&dir).with_context(|| {
-                    format!("cannot use the documents directory {}", dir.display())
-                })?;
-                eprintln!("documents are kept in {}", dir.display());
-                app = app.with_documents_dir(dir);
-            }
+            let app = documents.apply(open_app(&cli.database_url).await?).await?;
             let worker = if no_jobs {
                 cellpath_server::Worker::Off
             } else {

@@ -2,6 +2,7 @@
 //! `cellpath` binary, and in headless Chromium. One test binary for the crate (build time).
 
 mod api;
+mod audit_documents;
 mod browser;
 mod cases;
 mod cli;

@@ -184,6 +184,17 @@ pub async fn site_id(app: &App, org: &str, code: &str) -> String {
 
 /// The demo seeded into `db` on the system clock (as the `cellpath` binary will see it); close
 /// the app's store before running the binary on `db`.
+/// A demo user as the app sees them, signed in.
+pub async fn as_user(app: &App, email: &str) -> cellpath_app::Caller {
+    let user = app
+        .store()
+        .user_by_email(email)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no demo user {email}"));
+    app.caller_for_user(&user.id, Via::Session).await.unwrap()
+}
+
 pub async fn seed_demo(db: &TestDb) -> App {
     let app = App::new(db.store().await, Arc::new(SystemClock));
     cellpath_app::demo::seed(&app).await.unwrap();

@@ -22,7 +22,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::contracting::GateView;
-use cellpath_app::signatures::SignedRecords;
 use cellpath_app::views::{Agreement, Partnership, Site};
 use cellpath_domain::Date;
 use cellpath_domain::contracting::Scope;
@@ -127,9 +126,11 @@ async fn render(
             wanted.unwrap_or("")
         ))
     })?;
-    let view = ctx
+    // The signatures the view was signed with: shown again beside each record and its
+    // revocations, read once.
+    let (view, signatures) = ctx
         .app
-        .gate(ctx.caller(), &p.id, &site.id, &program.id, today(ctx))
+        .gate_and_signatures(ctx.caller(), &p.id, &site.id, &program.id, today(ctx))
         .await?;
     let sites = ctx
         .app
@@ -160,10 +161,7 @@ async fn render(
         site_map: newest_map.as_ref().map(|v| v.id.as_str()),
         kept: crate::uploads::kept_in(ctx, view.deliverables.iter().map(|r| r.evidence.as_str()))
             .await?,
-        signatures: ctx
-            .app
-            .record_signatures(ctx.caller(), &p.id, SignedRecords::Deliverables)
-            .await?,
+        signatures,
         consent_open,
     };
     let readiness = format!(
