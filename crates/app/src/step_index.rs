@@ -95,6 +95,15 @@ impl App {
         let mut made: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         let ids = self.store.case_ids().await?;
         for id in &ids {
+            // A case row edited so that its events no longer load (its map gone) is named by
+            // the record tables' comparison; its steps cannot be made again here.
+            let Ok(from_events) = self.open_steps_from_events(id).await else {
+                continue;
+            };
+            for (s, since) in from_events {
+                let (k, v) = row_of(id, &s, since);
+                made.insert(k, v);
+            }
             for r in self.store.open_steps_of_case(id).await? {
                 let s = OpenStep {
                     step: r.step,
@@ -106,10 +115,6 @@ impl App {
                 };
                 let (k, v) = row_of(id, &s, r.since);
                 live.insert(k, v);
-            }
-            for (s, since) in self.open_steps_from_events(id).await? {
-                let (k, v) = row_of(id, &s, since);
-                made.insert(k, v);
             }
         }
         Ok(differences(&live, &made))
