@@ -18,6 +18,7 @@ mod inbox;
 mod jobs;
 pub mod migrate;
 mod ops;
+mod outbox;
 mod programs;
 mod project;
 pub mod read;
@@ -53,6 +54,7 @@ pub use jobs::{
     JobStatus, NewJob,
 };
 pub use ops::{Attempt, SESSION_STAMP_MICROS, TOKEN_STAMP_MICROS};
+pub use outbox::{AttemptRecorded, DeliveryAttempt, OutboxMessage, WebhookEndpoint};
 pub use programs::*;
 pub use read::*;
 pub use readiness::*;

@@ -21,3 +21,4 @@ mod tenancy;
 mod tokens;
 mod upload_browser;
 mod waitlist;
+mod webhooks;
