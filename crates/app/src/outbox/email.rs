@@ -31,7 +31,9 @@ pub fn smtp_server(url: &str) -> Result<(String, u16), String> {
 pub fn check_settings(url: &str, from: &str) -> Result<(), String> {
     smtp_server(url).map_err(|e| format!("--smtp-url {e}"))?;
     from.parse::<Mailbox>().map_err(|e| {
-        format!("--smtp-from {from:?} is not an address like \"cellpath <cellpath@example.org>\" ({e})")
+        format!(
+            "--smtp-from {from:?} is not an address like \"cellpath <cellpath@example.org>\" ({e})"
+        )
     })?;
     Ok(())
 }
