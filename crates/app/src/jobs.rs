@@ -42,6 +42,9 @@ pub enum Job {
     OfferFreedSlots { program_id: String },
     /// An offer's deadline: lapse it if still unanswered at that version.
     ExpireOffer { booking_id: String, version: i64 },
+    /// Deliver one outbox message (a webhook post or an e-mail), recording the attempt; a
+    /// failed attempt is retried with the backoff (`outbox.rs`).
+    Deliver { message_id: String },
 }
 
 impl Job {
@@ -54,6 +57,7 @@ impl Job {
             Job::RecordBookedChain { .. } => "record_booked_chain",
             Job::OfferFreedSlots { .. } => "offer_freed_slots",
             Job::ExpireOffer { .. } => "expire_offer",
+            Job::Deliver { .. } => "deliver",
         }
     }
 
@@ -70,6 +74,7 @@ impl Job {
                 booking_id,
                 version,
             } => format!("expire_offer:{booking_id}:{version}"),
+            Job::Deliver { message_id } => format!("deliver:{message_id}"),
         }
     }
 
@@ -208,6 +213,7 @@ impl App {
                 booking_id,
                 version,
             } => self.expire_offer(booking_id, *version).await?,
+            Job::Deliver { message_id } => self.deliver(message_id).await?,
         }
         Ok(())
     }

@@ -21,6 +21,7 @@ pub mod inbox;
 pub mod jobs;
 pub mod notices;
 pub mod onboarding;
+pub mod outbox;
 mod plan_cache;
 pub mod plans;
 pub mod programs;
@@ -95,6 +96,8 @@ pub struct App {
     documents: Arc<dyn cellpath_store::DocumentStore>,
     /// One chain chosen at a time per program in this process (`bookings::SlotTurns`).
     slot_turns: bookings::SlotTurns,
+    /// How the outbox's messages leave: the HTTP client, the SMTP server, the links' site.
+    outbox: outbox::Delivery,
 }
 
 impl App {
@@ -111,6 +114,7 @@ impl App {
             gate_gaps: inbox::GateGapsKept::default(),
             documents: Arc::new(cellpath_store::InDatabase(store.clone())),
             slot_turns: bookings::SlotTurns::default(),
+            outbox: outbox::Delivery::default(),
             store,
         }
     }

@@ -159,6 +159,7 @@ impl App {
     ) -> Result<usize, AppError> {
         let sent = self.store.expiry_reminders_of(&p.id).await?;
         let mut events: Vec<Recorded> = Vec::new();
+        let mut told = Vec::new();
         for a in self.store.agreements_of(&p.id).await? {
             if a.status != AgreementStatus::Executed {
                 continue;
@@ -174,7 +175,7 @@ impl App {
             let Some(threshold) = reminder_due(today, &expires, &before) else {
                 continue;
             };
-            events.push(Recorded::of(&ExpiryReminderCreated {
+            let reminder = ExpiryReminderCreated {
                 id: crate::ids::new_id("rem"),
                 new: ExpiryReminderFields {
                     partnership_id: p.id.clone(),
@@ -185,12 +186,21 @@ impl App {
                     days_before: threshold,
                     sent_on: today.clone(),
                 },
-            }));
+            };
+            told.extend(crate::outbox::notices::expiry_reminder(
+                p,
+                &reminder.id,
+                a.kind.label(),
+                &reminder.new.expires_on,
+                reminder.new.days_left,
+            ));
+            events.push(Recorded::of(&reminder));
         }
         let recorded = events.len();
         let Some(write) = Write::events(&p.id, events, |_| ()) else {
             return Ok(0);
         };
+        let write = self.notify(write, &told).await?;
         self.write(caller, None, write.created()).await?.fresh()?;
         Ok(recorded)
     }

@@ -49,6 +49,21 @@ pub enum Command {
         no_jobs: bool,
         #[command(flatten)]
         documents: commands::DocumentsArgs,
+        /// Send the notifications' e-mail through this SMTP server, `smtp://host:port` (plain
+        /// SMTP); without it no e-mail is sent (webhooks and the notices page still are).
+        #[arg(long, env = "CELLPATH_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// The sender of that e-mail.
+        #[arg(
+            long,
+            env = "CELLPATH_SMTP_FROM",
+            default_value = "cellpath <cellpath@localhost>"
+        )]
+        smtp_from: String,
+        /// The address people open cellpath at, for the links in e-mail and webhooks
+        /// (`https://cellpath.example.org`); `http://<listen>` when left out.
+        #[arg(long, env = "CELLPATH_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Create a fresh SQLite database with realistic demo data, print the logins, and serve it.
     /// The demo never uses --database-url: its data goes to --file.
@@ -97,6 +112,10 @@ pub enum Command {
     /// An organization's notices across its partnerships, newest first: expiry reminders and
     /// sites authorized, suspended or reinstated (`--send` records the reminders due first).
     Notices(commands::notices::NoticesArgs),
+    /// An organization's webhook endpoints (`list --org`) and every attempt at delivering to
+    /// one (`attempts ID`): status code, error, duration.
+    #[command(subcommand)]
+    Webhooks(commands::webhooks::WebhooksCommand),
     /// Onboarding: every site on its way to authorization, and a partnership's live plan.
     #[command(subcommand)]
     Onboarding(commands::onboarding::OnboardingCommand),

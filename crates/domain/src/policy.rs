@@ -53,6 +53,10 @@ pub enum ResourceKind {
     /// of the manufacturer, nothing through a proposal. The health system's staff see their
     /// adverse event on the case itself, with whether it was acknowledged, not the report.
     SafetyReport,
+    /// Where an organization's notifications are posted (issue 13, point 4): its webhook
+    /// endpoints, their secrets and the record of every delivery attempt. Its admins' only;
+    /// nobody else, of the organization or outside it, learns they exist.
+    WebhookEndpoint,
 }
 
 /// What a principal may see of a patient (DESIGN.md §2). Ordered from least to most: a view
@@ -316,6 +320,13 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
             _ => NotFound,
         },
 
+        // Webhook endpoints carry a signing secret and say where the organization's
+        // notifications go: its admins' to manage, unseen by anyone else.
+        (K::WebhookEndpoint, OwnOrg) => match action {
+            Read | Create | Update if admin => Allow,
+            _ => NotFound,
+        },
+
         // The audit trail is for those who review it; anyone of a party may sign on it.
         (K::Ledger, OwnOrg) => match action {
             Read => Decision::allow_if(matches!(
@@ -422,6 +433,7 @@ mod matrix {
             "deliverable" => ResourceKind::Deliverable,
             "patient" => ResourceKind::Patient,
             "safety_report" => ResourceKind::SafetyReport,
+            "webhook_endpoint" => ResourceKind::WebhookEndpoint,
             other => panic!("unknown resource kind {other} in the matrix"),
         }
     }

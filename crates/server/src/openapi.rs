@@ -16,7 +16,7 @@
 
 use crate::api::{
     bookings, cases, consent, contracts, documents, figures, identifiers, inbox, ledgers, notices,
-    programs, records, safety, sites, tokens, waitlist,
+    programs, records, safety, sites, tokens, waitlist, webhooks,
 };
 use crate::problem::Problem;
 use axum::Json;
@@ -66,6 +66,13 @@ pub type Operation = (
         tokens::list,
         tokens::create,
         tokens::revoke,
+        webhooks::list,
+        webhooks::create,
+        webhooks::get,
+        webhooks::rotate,
+        webhooks::disable,
+        webhooks::enable,
+        webhooks::attempts,
         ledgers::head,
         ledgers::events,
         ledgers::verify,

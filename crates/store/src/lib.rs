@@ -19,6 +19,7 @@ mod inbox;
 mod jobs;
 pub mod migrate;
 mod ops;
+mod outbox;
 mod programs;
 mod project;
 pub mod read;
@@ -55,6 +56,7 @@ pub use jobs::{
     JobStatus, NewJob,
 };
 pub use ops::{Attempt, SESSION_STAMP_MICROS, TOKEN_STAMP_MICROS};
+pub use outbox::{AttemptRecorded, DeliveryAttempt, OutboxMessage, WebhookEndpoint};
 pub use programs::*;
 pub use read::*;
 pub use readiness::*;

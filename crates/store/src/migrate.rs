@@ -113,6 +113,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_milestones",
         include_str!("../migrations/0027_case_milestones.sql"),
     ),
+    (30, "outbox", include_str!("../migrations/0030_outbox.sql")),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).

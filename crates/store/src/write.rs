@@ -120,6 +120,12 @@ pub enum Operational {
     /// neither exists without the other; nothing is added when the same work is queued
     /// already (`jobs::NewJob::dedupe_key`).
     Enqueue(crate::jobs::NewJob),
+    /// A message for the outbox (migration 0030), left by the command that caused it.
+    Outbox(crate::outbox::OutboxMessage),
+    /// The secret a webhook endpoint's deliveries are signed with (never on the ledger).
+    SetWebhookSecret { endpoint_id: String, secret: String },
+    /// A webhook endpoint enabled again: its failures start over, what it missed is pending.
+    ReopenWebhookEndpoint { endpoint_id: String },
 }
 
 /// A further event of the same command, built from the first one (e.g. the e-signature that
@@ -481,6 +487,18 @@ async fn apply_operational(
     match op {
         Operational::Enqueue(job) => {
             crate::jobs::insert(tx, job, now).await?;
+        }
+        Operational::Outbox(message) => {
+            crate::outbox::insert_message(tx, message).await?;
+        }
+        Operational::SetWebhookSecret {
+            endpoint_id,
+            secret,
+        } => {
+            crate::outbox::set_secret(tx, endpoint_id, secret, now).await?;
+        }
+        Operational::ReopenWebhookEndpoint { endpoint_id } => {
+            crate::outbox::reopen_endpoint(tx, endpoint_id, now).await?;
         }
         Operational::CaseDecidedOn {
             case_id,

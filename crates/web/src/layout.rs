@@ -31,6 +31,7 @@ pub enum Section {
     Planner,
     Audit,
     Tokens,
+    Webhooks,
     Other,
 }
 
@@ -168,6 +169,18 @@ impl Chrome {
             "/tokens".into(),
             "nav-tokens",
         ));
+        if ctx.may(
+            Action::Read,
+            ResourceKind::WebhookEndpoint,
+            Relation::OwnOrg,
+        ) {
+            nav.push(item(
+                Section::Webhooks,
+                "Webhooks",
+                "/webhooks".into(),
+                "nav-webhooks",
+            ));
+        }
         Chrome {
             user_name: ctx.session.user.name.clone(),
             user_id: ctx.session.user.id.clone(),
@@ -233,6 +246,8 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
         Section::Planner
     } else if path.starts_with("/tokens") {
         Section::Tokens
+    } else if path == "/webhooks" || path.starts_with("/webhooks/") {
+        Section::Webhooks
     } else if path == own || path.starts_with("/orgs/") {
         Section::Organization
     } else {

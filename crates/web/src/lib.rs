@@ -50,7 +50,7 @@ pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
     adverse_events, agreements, case_labels, cases, consent, facilities, figures, gate, home,
     inbox, ledger, login, notices, onboarding, orgs, partnerships, plans, programs, readiness,
-    registry, safety, site_maps, sites, tokens, users,
+    registry, safety, site_maps, sites, tokens, users, webhooks,
 };
 pub use uploads::document_response;
 
@@ -269,6 +269,11 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/plans", get(plans::form).post(plans::run))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", get(webhooks::show))
+        .route("/webhooks/{id}/rotate", post(webhooks::rotate))
+        .route("/webhooks/{id}/disable", post(webhooks::disable))
+        .route("/webhooks/{id}/enable", post(webhooks::enable))
         .route("/ledgers/{id}", get(ledger::show))
         .route("/ledgers/{id}/sign", post(ledger::sign))
         .fallback(errors::no_such_page)

@@ -50,7 +50,11 @@ fn scope(path: &str) -> Scope {
         p if p.starts_with("/static/")
             || p.starts_with("/programs/")
             || p.starts_with("/maps/")
-            || p.starts_with("/tokens/") =>
+            || p.starts_with("/tokens/")
+            // The organization's own webhook endpoints: its admins' only, another's 404
+            // (`pages::webhooks`'s tests and the app's `webhooks` stories).
+            || p == "/webhooks"
+            || p.starts_with("/webhooks/") =>
         {
             Own
         }

@@ -71,6 +71,7 @@ impl App {
             .collect::<Result<Vec<_>, _>>()?;
         let mut events: Vec<Recorded> = Vec::new();
         let mut changed: Vec<String> = Vec::new();
+        let mut told = Vec::new();
         for change in record.rule.review(&today, &recorded) {
             let verdict = change
                 .transition
@@ -80,16 +81,31 @@ impl App {
                 .recorded
                 .iter()
                 .find(|r| r.site_id == change.site_id && r.program_id == change.program_id);
+            let (site, program) = self.names_of(&change.site_id, &change.program_id).await?;
             match (&change.transition, before) {
                 (Transition::FirstAuthorization(v), None) => {
                     let event =
                         authorization_created(crate::ids::new_id("auth"), &p.id, &change, v);
                     changed.push(event.id.clone());
+                    told.extend(crate::outbox::notices::authorization(
+                        &p,
+                        &event.id,
+                        &change.transition,
+                        &site,
+                        &program,
+                    ));
                     events.push(Recorded::of(&event));
                 }
                 (_, Some(r)) => {
                     events.push(Recorded::of(&authorization_updated(r, verdict)?));
                     changed.push(r.id.clone());
+                    told.extend(crate::outbox::notices::authorization(
+                        &p,
+                        &r.id,
+                        &change.transition,
+                        &site,
+                        &program,
+                    ));
                 }
                 (t, None) => {
                     return Err(AppError::Internal(format!(
@@ -101,6 +117,7 @@ impl App {
         let Some(write) = Write::events(&p.id, events, |_| ()) else {
             return Ok(vec![]);
         };
+        let write = self.notify(write, &told).await?;
         self.write(caller, None, write).await?.fresh()?;
         Ok(self
             .store
@@ -113,6 +130,25 @@ impl App {
 }
 
 impl App {
+    /// A site's and a program's names, for what people are told (the id when one is gone).
+    async fn names_of(
+        &self,
+        site_id: &str,
+        program_id: &str,
+    ) -> Result<(String, String), AppError> {
+        let site = self
+            .store
+            .site(site_id)
+            .await?
+            .map_or_else(|| site_id.to_string(), |s| s.name);
+        let program = self
+            .store
+            .program(program_id)
+            .await?
+            .map_or_else(|| program_id.to_string(), |p| p.name);
+        Ok((site, program))
+    }
+
     /// Review every active partnership's authorizations on `today`, all at once: an agreement
     /// that expired overnight suspends the sites resting on it, on the record. Returns the
     /// changes recorded. (The server does not call it: its hourly tick enqueues one

@@ -9,6 +9,26 @@ use cellpath_store::Page;
 use cellpath_store::testing::TestDb;
 
 /// A new API token of the user's, for the matrix rows on tokens.
+/// A webhook endpoint of `org`, made by its admin.
+async fn endpoint_of(app: &App, org: &str) -> String {
+    let admin = app
+        .store()
+        .users_of(org, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.role == Role::Admin)
+        .unwrap();
+    let caller = app.caller_for_user(&admin.id, Via::Session).await.unwrap();
+    app.create_webhook_endpoint(&caller, "http://127.0.0.1:9/matrix", &[], None)
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap()
+        .endpoint
+        .id
+}
+
 async fn token_of(app: &App, user_id: &str) -> String {
     let caller = app.caller_for_user(user_id, Via::Session).await.unwrap();
     app.create_api_token(&caller, "matrix", None)
@@ -346,6 +366,8 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                     .unwrap()
                     .remove(0);
                 let stranger_token = token_of(&app, &stranger.id).await;
+                let own_endpoint = endpoint_of(&app, &own).await;
+                let stranger_endpoint = endpoint_of(&app, &unrelated).await;
 
                 for line in table
                     .lines()
@@ -782,6 +804,27 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                         ("api_token", "none", "update") => {
                             app.revoke_api_token(&me, &stranger_token).await.map(drop)
                         }
+                        ("webhook_endpoint", "own", "read") => {
+                            app.webhook_endpoint(&me, &own_endpoint).await.map(drop)
+                        }
+                        ("webhook_endpoint", "own", "create") => app
+                            .create_webhook_endpoint(&me, "http://127.0.0.1:9/m", &[], None)
+                            .await
+                            .map(drop),
+                        ("webhook_endpoint", "own", "update") => app
+                            .rotate_webhook_secret(&me, &own_endpoint, None)
+                            .await
+                            .map(drop),
+                        // Nothing about an endpoint is signed: there is nothing to call.
+                        ("webhook_endpoint", "own", "sign") => continue,
+                        ("webhook_endpoint", "none", "read") => app
+                            .webhook_endpoint(&me, &stranger_endpoint)
+                            .await
+                            .map(drop),
+                        ("webhook_endpoint", "none", "update") => app
+                            .disable_webhook_endpoint(&me, &stranger_endpoint)
+                            .await
+                            .map(drop),
                         ("ledger", rel, action) => {
                             let ledger = match rel {
                                 "own" => own.clone(),

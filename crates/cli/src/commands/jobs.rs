@@ -27,7 +27,7 @@ pub enum JobsAction {
 }
 
 /// Microseconds since the epoch as UTC date and time, to the second.
-fn when(micros: i64) -> String {
+pub(crate) fn when(micros: i64) -> String {
     let day = cellpath_domain::Date::of_micros(micros);
     let secs = micros.div_euclid(1_000_000).rem_euclid(86_400);
     format!(

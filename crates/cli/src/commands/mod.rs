@@ -19,6 +19,7 @@ pub mod readiness;
 pub mod safety;
 pub mod simulate;
 pub mod user;
+pub mod webhooks;
 
 use crate::{Cli, Command};
 use anyhow::Context;
@@ -232,8 +233,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             no_jobs,
             documents,
+            smtp_url,
+            smtp_from,
+            public_url,
         } => {
-            let app = documents.apply(open_app(&cli.database_url).await?).await?;
+            let mut app = documents.apply(open_app(&cli.database_url).await?).await?;
+            app = app.with_public_url(public_url.as_deref().unwrap_or(&format!("http://{listen}")));
+            if let Some(url) = smtp_url {
+                cellpath_app::outbox::email::check_settings(&url, &smtp_from)
+                    .map_err(anyhow::Error::msg)?;
+                eprintln!("e-mail goes through {url}");
+                app = app.with_smtp(cellpath_app::outbox::SmtpSettings {
+                    url,
+                    from: smtp_from,
+                });
+            }
             let worker = if no_jobs {
                 cellpath_server::Worker::Off
             } else {
@@ -259,7 +273,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let _ = std::fs::remove_file(p);
             }
             let url = format!("sqlite://{}", file.display());
-            let app = open_app(&url).await?;
+            let app = open_app(&url)
+                .await?
+                .with_public_url(&format!("http://{listen}"));
             eprintln!("seeding demo data into {} …", file.display());
             let logins = cellpath_app::demo::seed_with_history(&app)
                 .await
@@ -315,6 +331,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gate(args) => return gate::run(&cli.database_url, cli.json, args).await,
         Command::Case(c) => return case::run(&cli.database_url, cli.json, c).await,
         Command::Notices(args) => return notices::run(&cli.database_url, cli.json, args).await,
+        Command::Webhooks(cmd) => return webhooks::run(&cli.database_url, cli.json, cmd).await,
         Command::Inbox(args) => return inbox::run(&cli.database_url, cli.json, args).await,
         Command::Jobs(args) => return jobs::run(&cli.database_url, cli.json, args).await,
         Command::Onboarding(c) => return onboarding::run(&cli.database_url, cli.json, c).await,

@@ -22,3 +22,4 @@ mod tenancy;
 mod tokens;
 mod upload_browser;
 mod waitlist;
+mod webhooks;

@@ -49,6 +49,9 @@ pub fn scope(method: &str, path: &str) -> Scope {
         | (_, "/partnerships")
         | (_, "/tokens")
         | ("post", "/tokens/{id}/revoke") => Own,
+        // The organization's own webhook endpoints (its admins' only; another organization's
+        // answer 404: `e2e/webhooks.rs` and the app's `webhooks` stories).
+        (_, p) if p.starts_with("/webhook-endpoints") => Own,
         // A manufacturer's own programs and maps; a label read is nobody's record.
         (_, p) if p.starts_with("/programs") || p.starts_with("/maps/") => Own,
         ("get", "/identifiers/check") => Own,

@@ -19,6 +19,7 @@ pub mod programs;
 pub mod readiness;
 pub mod safety;
 pub mod site_maps;
+pub mod webhooks;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -184,6 +185,7 @@ pub fn each_not_yet_recorded(v: &mut impl Visit) {
     bookings::each(v);
     partnerships::each(v);
     safety::each(v);
+    webhooks::each(v);
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub(crate) mod safety;
 pub(crate) mod sites;
 pub(crate) mod tokens;
 pub(crate) mod waitlist;
+pub(crate) mod webhooks;
 
 use crate::AppState;
 use axum::Router;
@@ -250,6 +251,27 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/onboarding", get(contracts::pipeline))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}/revoke", post(tokens::revoke))
+        .route(
+            "/api/v1/webhook-endpoints",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route("/api/v1/webhook-endpoints/{id}", get(webhooks::get))
+        .route(
+            "/api/v1/webhook-endpoints/{id}/rotate-secret",
+            post(webhooks::rotate),
+        )
+        .route(
+            "/api/v1/webhook-endpoints/{id}/disable",
+            post(webhooks::disable),
+        )
+        .route(
+            "/api/v1/webhook-endpoints/{id}/enable",
+            post(webhooks::enable),
+        )
+        .route(
+            "/api/v1/webhook-endpoints/{id}/attempts",
+            get(webhooks::attempts),
+        )
         .route("/api/v1/ledgers/{id}", get(ledgers::head))
         .route("/api/v1/ledgers/{id}/events", get(ledgers::events))
         .route("/api/v1/ledgers/{id}/verify", get(ledgers::verify))

@@ -269,6 +269,7 @@ pub(crate) async fn project(
         || crate::consent::project::project(tx, event).await?
         || crate::bookings::project::project(tx, event).await?
         || crate::safety::project::project(tx, event).await?
+        || crate::outbox::project::project(tx, event).await?
         || crate::cases::project::project(tx, event, hash).await?;
     if !projected {
         return Err(invalid(event, "unknown event type"));
@@ -388,6 +389,10 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     (
         "open_adverse_events",
         "case_id, adverse_event, partnership_id, site_id, program_id, pseudonym, kind, onset_at",
+    ),
+    (
+        "webhook_endpoints",
+        "id, org_id, url, kinds, status, created_at, updated_at",
     ),
     (
         "registry_forms",

@@ -132,7 +132,8 @@ const PROJECTED_SINCE: &[&str] = &["site_map_signatures"];
 
 /// Record tables of events the earlier release never wrote (migration 0011: patients and
 /// cases; 0014: their registry forms; 0015: consent versions; 0023: capacity and bookings;
-/// 0025: safety reports; 0026: open adverse events): empty after its record is replayed.
+/// 0025: safety reports; 0026: open adverse events; 0030: webhook endpoints): empty after its
+/// record is replayed.
 const EMPTY_SINCE: &[&str] = &[
     "patients",
     "cases",
@@ -144,6 +145,7 @@ const EMPTY_SINCE: &[&str] = &[
     "slot_reservations",
     "safety_reports",
     "open_adverse_events",
+    "webhook_endpoints",
 ];
 
 /// Columns added to record tables after the fixture was written, by table and position in

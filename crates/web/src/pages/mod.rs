@@ -28,6 +28,7 @@ pub mod site_work;
 pub mod sites;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use crate::errors::WebError;
 use crate::session::Ctx;

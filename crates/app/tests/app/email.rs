@@ -1,0 +1,156 @@
+//! E-mail through the outbox (issue 13, point 4) to a real SMTP server this test starts on
+//! 127.0.0.1 — Python's `aiosmtpd` (PyPI, pinned and installed by `.ci/run` in
+//! /opt/cellpath-ci-venv, named by `CELLPATH_AIOSMTPD`): each person of the roles told gets
+//! the message, with the notification's subject and the link to the page. Skipped only where
+//! aiosmtpd is not installed and `CI` is not set.
+
+use crate::support::*;
+use crate::webhooks::remind;
+use cellpath_app::App;
+use cellpath_app::outbox::SmtpSettings;
+use cellpath_domain::Role;
+use cellpath_store::Page;
+use cellpath_store::testing::TestDb;
+use std::io::BufRead;
+
+/// The SMTP server: each message it takes is a line of JSON in the file named by argv[2]
+/// (envelope recipients, and the parsed message's To, Subject and text).
+const SERVER: &str = r#"
+import asyncio, email, email.policy, json, sys
+from aiosmtpd.controller import Controller
+
+class Keep:
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with open(sys.argv[2], "a") as f:
+            f.write(json.dumps({"rcpt": envelope.rcpt_tos, "from": envelope.mail_from,
+                "to": str(msg["to"]), "subject": str(msg["subject"]),
+                "text": msg.get_body(("plain",)).get_content()}) + "\n")
+        return "250 kept"
+
+c = Controller(Keep(), hostname="127.0.0.1", port=int(sys.argv[1]))
+c.start()
+print("ready", flush=True)
+sys.stdin.read()
+c.stop()
+"#;
+
+/// A Python with aiosmtpd: `CELLPATH_AIOSMTPD`, or the CI venv's when it has it.
+fn aiosmtpd_python() -> Option<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("CELLPATH_AIOSMTPD") {
+        return Some(p.into());
+    }
+    let venv = std::path::PathBuf::from("/opt/cellpath-ci-venv/bin/python");
+    let has = std::process::Command::new(&venv)
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    has.then_some(venv)
+}
+
+/// Who of `org` is told an expiry reminder: its active admins and contracts people.
+async fn told(app: &App, org: &str) -> Vec<String> {
+    app.store()
+        .users_of(org, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.active && matches!(u.role, Role::Admin | Role::Contracts))
+        .map(|u| u.email)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reminder_reaches_a_real_smtp_server_with_its_recipients_subject_and_link() {
+    let Some(python) = aiosmtpd_python() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but aiosmtpd is not installed: .ci/run installs it in /opt/cellpath-ci-venv"
+        );
+        eprintln!(
+            "skipped: aiosmtpd is not installed (pip install aiosmtpd; CELLPATH_AIOSMTPD names the python)"
+        );
+        return;
+    };
+    for db in TestDb::all().await {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let kept = dir.path().join("mail.jsonl");
+        let mut server = std::process::Command::new(&python)
+            .arg("-c")
+            .arg(SERVER)
+            .arg(port.to_string())
+            .arg(&kept)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start aiosmtpd");
+        let mut ready = String::new();
+        std::io::BufReader::new(server.stdout.take().unwrap())
+            .read_line(&mut ready)
+            .unwrap();
+        assert_eq!(ready.trim(), "ready", "aiosmtpd did not start");
+
+        let (app, clock) = demo_app(&db).await;
+        let app = app
+            .with_smtp(SmtpSettings {
+                url: format!("smtp://127.0.0.1:{port}"),
+                from: "cellpath <cellpath@cellpath.test>".into(),
+            })
+            .with_public_url("http://cellpath.test/");
+        remind(&app).await;
+        for _ in 0..3 {
+            app.run_due_jobs().await.unwrap();
+            clock.advance_secs(60);
+        }
+        let ids = gate_ids(&app).await;
+        let p = app
+            .store()
+            .partnership(&ids.partnership)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut expected = told(&app, &p.manufacturer_id).await;
+        expected.extend(told(&app, &p.health_system_id).await);
+        expected.sort();
+        assert!(
+            expected.len() >= 4,
+            "both sides have admins and contracts people"
+        );
+
+        let lines: Vec<serde_json::Value> = std::fs::read_to_string(&kept)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let mut got: Vec<String> = lines
+            .iter()
+            .map(|m| {
+                let rcpt = m["rcpt"].as_array().unwrap();
+                assert_eq!(rcpt.len(), 1, "one message per person");
+                rcpt[0].as_str().unwrap().to_string()
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, expected, "{}", db.label);
+        for m in &lines {
+            assert_eq!(m["from"], "cellpath@cellpath.test");
+            assert_eq!(m["to"], m["rcpt"][0]);
+            assert_eq!(
+                m["subject"].as_str().unwrap(),
+                format!("{}: the quality agreement expires in 30 days", p.name)
+            );
+            let text = m["text"].as_str().unwrap();
+            assert!(
+                text.contains(&format!("http://cellpath.test/partnerships/{}", p.id)),
+                "{text}"
+            );
+        }
+        drop(server.stdin.take());
+        let _ = server.kill();
+        let _ = server.wait();
+    }
+}
