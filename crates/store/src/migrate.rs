@@ -113,6 +113,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_milestones",
         include_str!("../migrations/0027_case_milestones.sql"),
     ),
+    (
+        28,
+        "exception_protocols",
+        include_str!("../migrations/0028_exception_protocols.sql"),
+    ),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).

@@ -11,6 +11,7 @@ mod consent;
 mod deliverables;
 mod demo;
 mod documents;
+mod exception_protocols;
 mod figures;
 mod gate;
 mod inbox;

@@ -1,0 +1,64 @@
+//! Release-exception protocols' events, on the partnership's ledger (issue 13, point 1): a
+//! version drafted by either side (`exception_protocol.created`, with the protocol and the
+//! SHA-256 of its canonical JSON, the content both sides sign), then each side's signature
+//! noted and, with the second, agreed — the version agreed before for the program superseded
+//! in the same command (`exception_protocol.updated`). The signatures themselves are the
+//! ledger's `signature.recorded` on the content hash.
+//!
+//! Listed by `events::each_not_yet_recorded`: no fixture holds them yet.
+
+use super::{Created, Updated, blank_day, events};
+use crate::Date;
+use crate::release_exception::Protocol;
+use serde::{Deserialize, Serialize};
+
+vocabulary!(
+    /// A protocol version: a draft until both sides have signed it, then agreed; superseded
+    /// when a newer version of the program is agreed.
+    ProtocolStatus, "protocol status" {
+        Draft => "draft",
+        Agreed => "agreed",
+        Superseded => "superseded",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionProtocolFields {
+    pub partnership_id: String,
+    pub program_id: String,
+    /// 1, 2, … per partnership and program.
+    pub number: i64,
+    pub protocol: Protocol,
+    /// SHA-256 of the protocol's canonical JSON: what each side signs.
+    pub content_sha256: String,
+    pub status: ProtocolStatus,
+    /// The user who signed for each side; empty until then.
+    pub manufacturer_signer: String,
+    pub health_system_signer: String,
+    /// The day the second side signed; none while a draft.
+    #[serde(with = "blank_day")]
+    pub agreed_on: Option<Date>,
+}
+
+/// A side's signature noted, the agreement with the second, a supersession.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExceptionProtocolChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<ProtocolStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manufacturer_signer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_system_signer: Option<String>,
+    #[serde(with = "blank_day::changed", skip_serializing_if = "Option::is_none")]
+    pub agreed_on: Option<Option<Date>>,
+}
+
+pub type ExceptionProtocolCreated = Created<ExceptionProtocolFields>;
+pub type ExceptionProtocolUpdated = Updated<ExceptionProtocolChanges>;
+
+events! {
+    ExceptionProtocolCreated => "exception_protocol.created",
+    ExceptionProtocolUpdated => "exception_protocol.updated",
+}
