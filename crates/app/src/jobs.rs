@@ -42,6 +42,9 @@ pub enum Job {
     OfferFreedSlots { program_id: String },
     /// An offer's deadline: lapse it if still unanswered at that version.
     ExpireOffer { booking_id: String, version: i64 },
+    /// A release exception's escalation timer: tell `tier` (0-based) if, as the exception
+    /// stands when it runs, nobody has acknowledged and that tier is due and not yet told.
+    EscalateException { exception_id: String, tier: i64 },
 }
 
 impl Job {
@@ -54,6 +57,7 @@ impl Job {
             Job::RecordBookedChain { .. } => "record_booked_chain",
             Job::OfferFreedSlots { .. } => "offer_freed_slots",
             Job::ExpireOffer { .. } => "expire_offer",
+            Job::EscalateException { .. } => "escalate_exception",
         }
     }
 
@@ -70,6 +74,9 @@ impl Job {
                 booking_id,
                 version,
             } => format!("expire_offer:{booking_id}:{version}"),
+            Job::EscalateException { exception_id, tier } => {
+                format!("escalate_exception:{exception_id}:{tier}")
+            }
         }
     }
 
@@ -208,6 +215,9 @@ impl App {
                 booking_id,
                 version,
             } => self.expire_offer(booking_id, *version).await?,
+            Job::EscalateException { exception_id, .. } => {
+                self.escalate_release_exception(exception_id).await?;
+            }
         }
         Ok(())
     }

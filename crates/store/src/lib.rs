@@ -57,7 +57,7 @@ pub use ops::{Attempt, SESSION_STAMP_MICROS, TOKEN_STAMP_MICROS};
 pub use programs::*;
 pub use read::*;
 pub use readiness::*;
-pub use release_exceptions::ExceptionProtocolRow;
+pub use release_exceptions::{ExceptionProtocolRow, ReleaseExceptionRow};
 pub use replay::{DifferenceKind, StateDifference};
 pub use safety::{Acknowledged, ReportsShown, SafetyReport};
 pub use site_maps::*;

@@ -118,6 +118,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "exception_protocols",
         include_str!("../migrations/0028_exception_protocols.sql"),
     ),
+    (
+        29,
+        "release_exceptions",
+        include_str!("../migrations/0029_release_exceptions.sql"),
+    ),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).

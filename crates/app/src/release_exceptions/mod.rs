@@ -3,6 +3,8 @@
 //! both; the gate's "release-exception protocol agreed" item is derived from the agreed
 //! version). The rules are the domain's `release_exception`.
 
+pub mod exceptions;
 pub mod protocols;
 
+pub use exceptions::OpenReleaseException;
 pub use protocols::{NewExceptionProtocol, PROTOCOL_RECORD};

@@ -26,6 +26,7 @@ mod programs;
 mod readiness;
 mod records;
 mod registry;
+mod release_exceptions;
 mod safety;
 mod site_maps;
 mod support;

@@ -58,7 +58,83 @@ pub struct ExceptionProtocolChanges {
 pub type ExceptionProtocolCreated = Created<ExceptionProtocolFields>;
 pub type ExceptionProtocolUpdated = Updated<ExceptionProtocolChanges>;
 
+vocabulary!(
+    /// Where a release exception stands on its row.
+    ExceptionStatus, "exception status" {
+        Open => "open",
+        Decided => "decided",
+        Closed => "closed",
+    }
+);
+
+/// A release exception, opened by the manufacturer's quality with its quality system's
+/// decision (certificate reference and hash). Tier 1 is told in the same command
+/// (`release_exception.notified`), so `tier_reached` starts at 0 (tiers count from 0 here, from
+/// 1 in words) and `tier_notified_at` at the opening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseExceptionFields {
+    pub partnership_id: String,
+    pub case_id: String,
+    pub site_id: String,
+    pub program_id: String,
+    /// The agreed protocol version it runs under.
+    pub protocol_id: String,
+    pub kind: crate::release_exception::ExceptionKind,
+    pub certificate_reference: String,
+    pub certificate_sha256: String,
+    /// The first fact shown: whether lymphodepleting chemotherapy had started.
+    pub lymphodepletion_started: bool,
+    pub opened_at: i64,
+    pub tier_reached: i64,
+    pub tier_notified_at: i64,
+    /// None until someone acknowledges.
+    pub acknowledged_at: Option<i64>,
+    /// The user who acknowledged first; empty until then.
+    pub acknowledged_by: String,
+    pub status: ExceptionStatus,
+}
+
+/// An escalation (the next tier told) or the first acknowledgement.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReleaseExceptionChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier_reached: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier_notified_at: Option<i64>,
+    #[serde(
+        deserialize_with = "super::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub acknowledged_at: Option<Option<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledged_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<ExceptionStatus>,
+}
+
+/// A tier told: who (by side and role), how, when, and whether by escalation. The one record
+/// of a notification; delivery is the outbox's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseExceptionNotified {
+    pub exception_id: String,
+    /// 0-based.
+    pub tier: i64,
+    pub recipients: Vec<crate::release_exception::Recipient>,
+    pub channels: Vec<crate::release_exception::Channel>,
+    pub at: i64,
+    pub escalated: bool,
+}
+
+pub type ReleaseExceptionCreated = Created<ReleaseExceptionFields>;
+pub type ReleaseExceptionUpdated = Updated<ReleaseExceptionChanges>;
+
 events! {
     ExceptionProtocolCreated => "exception_protocol.created",
     ExceptionProtocolUpdated => "exception_protocol.updated",
+    ReleaseExceptionCreated => "release_exception.created",
+    ReleaseExceptionUpdated => "release_exception.updated",
+    ReleaseExceptionNotified => "release_exception.notified",
 }

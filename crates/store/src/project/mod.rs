@@ -375,6 +375,10 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
         "id, partnership_id, program_id, number, protocol, content_sha256, status, manufacturer_signer, health_system_signer, agreed_on, version, created_at, updated_at",
     ),
     (
+        "release_exceptions",
+        "id, partnership_id, case_id, site_id, program_id, protocol_id, kind, certificate_reference, certificate_sha256, lymphodepletion_started, opened_at, tier_reached, tier_notified_at, acknowledged_at, acknowledged_by, status, version, created_at, updated_at",
+    ),
+    (
         "program_capacities",
         "id, program_id, capacity, version, created_at, updated_at",
     ),

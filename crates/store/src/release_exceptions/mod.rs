@@ -6,8 +6,8 @@ pub(crate) mod project;
 use crate::decode::{maybe_date, word};
 use crate::{Store, StoreError};
 use cellpath_domain::Date;
-use cellpath_domain::events::release_exceptions::ProtocolStatus;
-use cellpath_domain::release_exception::Protocol;
+use cellpath_domain::events::release_exceptions::{ExceptionStatus, ProtocolStatus};
+use cellpath_domain::release_exception::{ExceptionKind, Protocol};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
@@ -57,7 +57,82 @@ impl FromRow<'_, AnyRow> for ExceptionProtocolRow {
     }
 }
 
+/// A release exception's row (migration 0029).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReleaseExceptionRow {
+    pub id: String,
+    pub partnership_id: String,
+    pub case_id: String,
+    pub site_id: String,
+    pub program_id: String,
+    pub protocol_id: String,
+    pub kind: ExceptionKind,
+    pub certificate_reference: String,
+    pub certificate_sha256: String,
+    pub lymphodepletion_started: bool,
+    pub opened_at: i64,
+    pub tier_reached: i64,
+    pub tier_notified_at: i64,
+    pub acknowledged_at: Option<i64>,
+    pub acknowledged_by: Option<String>,
+    pub status: ExceptionStatus,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl FromRow<'_, AnyRow> for ReleaseExceptionRow {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(ReleaseExceptionRow {
+            id: r.try_get("id")?,
+            partnership_id: r.try_get("partnership_id")?,
+            case_id: r.try_get("case_id")?,
+            site_id: r.try_get("site_id")?,
+            program_id: r.try_get("program_id")?,
+            protocol_id: r.try_get("protocol_id")?,
+            kind: word(r, "kind")?,
+            certificate_reference: r.try_get("certificate_reference")?,
+            certificate_sha256: r.try_get("certificate_sha256")?,
+            lymphodepletion_started: r.try_get::<i64, _>("lymphodepletion_started")? == 1,
+            opened_at: r.try_get("opened_at")?,
+            tier_reached: r.try_get("tier_reached")?,
+            tier_notified_at: r.try_get("tier_notified_at")?,
+            acknowledged_at: r.try_get("acknowledged_at")?,
+            acknowledged_by: some_text(r, "acknowledged_by")?,
+            status: word(r, "status")?,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+
 impl Store {
+    pub async fn release_exception(
+        &self,
+        id: &str,
+    ) -> Result<Option<ReleaseExceptionRow>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM release_exceptions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+
+    /// A case's exceptions, oldest first.
+    pub async fn release_exceptions_of_case(
+        &self,
+        case_id: &str,
+    ) -> Result<Vec<ReleaseExceptionRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM release_exceptions WHERE case_id = $1 ORDER BY opened_at, id",
+        )
+        .bind(case_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     pub async fn exception_protocol(
         &self,
         id: &str,
