@@ -4,15 +4,46 @@
 //! protocol deliverable is revoked is suspended, and agreeing a version reinstates it.
 
 use crate::support::*;
-use cellpath_app::AppError;
 use cellpath_app::release_exceptions::NewExceptionProtocol;
+use cellpath_app::{App, AppError, Caller};
 use cellpath_domain::Role;
 use cellpath_domain::events::release_exceptions::ProtocolStatus;
 use cellpath_domain::release_exception::Protocol;
+use cellpath_store::ExceptionProtocolRow;
 use cellpath_store::testing::TestDb;
 
 const PW: &str = cellpath_app::demo::DEMO_PASSWORD;
 const PROTOCOL_MISSING: &str = "Release-exception protocol: not done";
+
+/// A draft of the usual protocol for Vantacel, by `by`.
+pub async fn draft(app: &App, ids: &GateIds, by: &Caller) -> ExceptionProtocolRow {
+    app.draft_exception_protocol(
+        by,
+        &ids.partnership,
+        NewExceptionProtocol {
+            program_id: ids.vantacel.clone(),
+            protocol: Protocol::usual(),
+        },
+        None,
+    )
+    .await
+    .unwrap()
+    .fresh()
+    .unwrap()
+}
+
+/// The usual protocol for Vantacel, drafted by the health system and signed by both sides.
+pub async fn agree_protocol(app: &App, ids: &GateIds) {
+    let hs = as_user(app, "contracts@lakeshore.example").await;
+    let mfr = as_user(app, "contracts@helixa.example").await;
+    let v = draft(app, ids, &hs).await;
+    app.sign_exception_protocol(&hs, &v.id, PW, None)
+        .await
+        .unwrap();
+    app.sign_exception_protocol(&mfr, &v.id, PW, None)
+        .await
+        .unwrap();
+}
 
 fn fields(e: AppError) -> Vec<String> {
     match e {
@@ -102,26 +133,13 @@ async fn the_gate_item_follows_the_version_both_sides_signed() {
         assert_eq!(recorded, "suspended");
         assert!(missing.iter().any(|m| m == PROTOCOL_MISSING), "{missing:?}");
 
-        let draft = app
-            .draft_exception_protocol(
-                &hs,
-                &ids.partnership,
-                NewExceptionProtocol {
-                    program_id: ids.vantacel.clone(),
-                    protocol: Protocol::usual(),
-                },
-                None,
-            )
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
-        assert_eq!((draft.number, draft.status), (1, ProtocolStatus::Draft));
-        app.sign_exception_protocol(&hs, &draft.id, PW, None)
+        let v1 = draft(&app, &ids, &hs).await;
+        assert_eq!((v1.number, v1.status), (1, ProtocolStatus::Draft));
+        app.sign_exception_protocol(&hs, &v1.id, PW, None)
             .await
             .unwrap();
         let again = app
-            .sign_exception_protocol(&hs, &draft.id, PW, None)
+            .sign_exception_protocol(&hs, &v1.id, PW, None)
             .await
             .unwrap_err();
         assert_eq!(fields(again), ["status"]);
@@ -131,12 +149,12 @@ async fn the_gate_item_follows_the_version_both_sides_signed() {
             "suspended",
             "one side's signature agrees nothing"
         );
-        app.sign_exception_protocol(&mfr, &draft.id, PW, None)
+        app.sign_exception_protocol(&mfr, &v1.id, PW, None)
             .await
             .unwrap();
         let agreed = app
             .store()
-            .exception_protocol(&draft.id)
+            .exception_protocol(&v1.id)
             .await
             .unwrap()
             .unwrap();
@@ -147,20 +165,7 @@ async fn the_gate_item_follows_the_version_both_sides_signed() {
         assert_eq!((recorded.as_str(), missing), ("authorized", vec![]));
 
         // A second version agreed supersedes the first; the item stays done.
-        let v2 = app
-            .draft_exception_protocol(
-                &mfr,
-                &ids.partnership,
-                NewExceptionProtocol {
-                    program_id: ids.vantacel.clone(),
-                    protocol: Protocol::usual(),
-                },
-                None,
-            )
-            .await
-            .unwrap()
-            .fresh()
-            .unwrap();
+        let v2 = draft(&app, &ids, &mfr).await;
         app.sign_exception_protocol(&mfr, &v2.id, PW, None)
             .await
             .unwrap();

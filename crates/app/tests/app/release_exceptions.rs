@@ -4,13 +4,12 @@
 //! once however often its job runs; an acknowledgement racing the escalation leaves exactly
 //! one outcome.
 
+use crate::exception_protocols::agree_protocol;
 use crate::support::*;
-use cellpath_app::release_exceptions::{NewExceptionProtocol, OpenReleaseException};
-use cellpath_app::{App, AppError, Job};
-use cellpath_domain::release_exception::{ExceptionKind, HOUR, Protocol};
+use cellpath_app::release_exceptions::OpenReleaseException;
+use cellpath_app::{AppError, Job};
+use cellpath_domain::release_exception::{ExceptionKind, HOUR};
 use cellpath_store::testing::TestDb;
-
-const PW: &str = cellpath_app::demo::DEMO_PASSWORD;
 
 fn notice() -> OpenReleaseException {
     OpenReleaseException {
@@ -18,31 +17,6 @@ fn notice() -> OpenReleaseException {
         certificate_reference: "QA-2026-0117 late sterility result".into(),
         certificate_sha256: "ab".repeat(32),
     }
-}
-
-async fn agree_protocol(app: &App, ids: &GateIds) {
-    let hs = as_user(app, "contracts@lakeshore.example").await;
-    let mfr = as_user(app, "contracts@helixa.example").await;
-    let v = app
-        .draft_exception_protocol(
-            &hs,
-            &ids.partnership,
-            NewExceptionProtocol {
-                program_id: ids.vantacel.clone(),
-                protocol: Protocol::usual(),
-            },
-            None,
-        )
-        .await
-        .unwrap()
-        .fresh()
-        .unwrap();
-    app.sign_exception_protocol(&hs, &v.id, PW, None)
-        .await
-        .unwrap();
-    app.sign_exception_protocol(&mfr, &v.id, PW, None)
-        .await
-        .unwrap();
 }
 
 #[tokio::test]
