@@ -45,6 +45,9 @@ pub enum Job {
     /// Deliver one outbox message (a webhook post or an e-mail), recording the attempt; a
     /// failed attempt is retried with the backoff (`outbox.rs`).
     Deliver { message_id: String },
+    /// A release exception's escalation timer: tell `tier` (0-based) if, as the exception
+    /// stands when it runs, nobody has acknowledged and that tier is due and not yet told.
+    EscalateException { exception_id: String, tier: i64 },
 }
 
 impl Job {
@@ -58,6 +61,7 @@ impl Job {
             Job::OfferFreedSlots { .. } => "offer_freed_slots",
             Job::ExpireOffer { .. } => "expire_offer",
             Job::Deliver { .. } => "deliver",
+            Job::EscalateException { .. } => "escalate_exception",
         }
     }
 
@@ -75,6 +79,9 @@ impl Job {
                 version,
             } => format!("expire_offer:{booking_id}:{version}"),
             Job::Deliver { message_id } => format!("deliver:{message_id}"),
+            Job::EscalateException { exception_id, tier } => {
+                format!("escalate_exception:{exception_id}:{tier}")
+            }
         }
     }
 
@@ -214,6 +221,9 @@ impl App {
                 version,
             } => self.expire_offer(booking_id, *version).await?,
             Job::Deliver { message_id } => self.deliver(message_id).await?,
+            Job::EscalateException { exception_id, .. } => {
+                self.escalate_release_exception(exception_id).await?;
+            }
         }
         Ok(())
     }

@@ -27,6 +27,7 @@ pub mod plans;
 pub mod programs;
 pub mod readiness;
 pub mod records;
+pub mod release_exceptions;
 pub mod safety;
 pub mod signatures;
 pub mod sitemaps;

@@ -22,6 +22,7 @@ pub mod program;
 pub mod readiness;
 pub mod refinement;
 pub mod registry;
+pub mod release_exception;
 pub mod toxicity;
 pub mod values;
 pub mod waitlist;

@@ -24,6 +24,7 @@ mod programs;
 mod project;
 pub mod read;
 mod readiness;
+mod release_exceptions;
 mod replay;
 mod safety;
 mod site_maps;
@@ -60,6 +61,7 @@ pub use outbox::{AttemptRecorded, DeliveryAttempt, OutboxMessage, WebhookEndpoin
 pub use programs::*;
 pub use read::*;
 pub use readiness::*;
+pub use release_exceptions::{ExceptionProtocolRow, ReleaseExceptionRow};
 pub use replay::{DifferenceKind, StateDifference};
 pub use safety::{Acknowledged, ReportsShown, SafetyReport};
 pub use site_maps::*;

@@ -113,6 +113,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_milestones",
         include_str!("../migrations/0027_case_milestones.sql"),
     ),
+    (
+        28,
+        "exception_protocols",
+        include_str!("../migrations/0028_exception_protocols.sql"),
+    ),
+    (
+        29,
+        "release_exceptions",
+        include_str!("../migrations/0029_release_exceptions.sql"),
+    ),
     (30, "outbox", include_str!("../migrations/0030_outbox.sql")),
 ];
 

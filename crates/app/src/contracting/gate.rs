@@ -222,6 +222,7 @@ impl App {
             recorded,
             programs,
             consent_versions,
+            protocols,
         ) = tokio::try_join!(
             store.agreements_of_partnerships(&ids),
             store.site_map_signatures_of_partnerships(&ids),
@@ -232,7 +233,9 @@ impl App {
             store.site_authorizations_of_partnerships(&ids),
             store.programs_of_orgs(&manufacturers),
             store.consent_versions_of_partnerships(&ids),
+            store.exception_protocols_of_partnerships(&ids),
         )?;
+        let mut protocols = by_partnership(protocols, |v| &v.partnership_id);
         let mut consent_versions = by_partnership(consent_versions, |v| &v.partnership_id);
         let mut agreements = by_partnership(agreements, |a| &a.partnership_id);
         let mut signatures = by_partnership(signatures, |s| &s.partnership_id);
@@ -256,6 +259,7 @@ impl App {
                         sites: sites.remove(id).unwrap_or_default(),
                         recorded: recorded.remove(id).unwrap_or_default(),
                         consent_versions: consent_versions.remove(id).unwrap_or_default(),
+                        protocols: protocols.remove(id).unwrap_or_default(),
                     },
                     &programs,
                 )
@@ -288,6 +292,7 @@ impl App {
             recorded,
             programs,
             consent_versions,
+            protocols,
         ) = tokio::try_join!(
             store.agreements_of_partnerships(ids),
             store.site_map_signatures_of_site(&p.id, &site.id, program_id),
@@ -297,6 +302,7 @@ impl App {
             store.site_authorization_of_site(&p.id, &site.id, program_id),
             store.programs_of_orgs(manufacturer),
             store.consent_versions_of(&p.id, &site.id, program_id),
+            store.exception_protocols_of_partnerships(ids),
         )?;
         record_of(
             p,
@@ -309,6 +315,7 @@ impl App {
                 sites: vec![(p.id.clone(), site.clone())],
                 recorded,
                 consent_versions,
+                protocols,
             },
             &programs,
         )
@@ -325,6 +332,7 @@ struct GateRows {
     sites: Vec<(String, Site)>,
     recorded: Vec<cellpath_store::SiteAuthorization>,
     consent_versions: Vec<cellpath_store::ConsentVersion>,
+    protocols: Vec<cellpath_store::ExceptionProtocolRow>,
 }
 
 /// A partnership's gate record from its rows and its manufacturer's programs.
@@ -375,6 +383,17 @@ fn record_of(
         deliverables: rows.deliverables.iter().map(deliverable_of).collect(),
         signed_maps,
         consent_versions: rows.consent_versions.iter().map(consent_of).collect(),
+        agreed_protocols: rows
+            .protocols
+            .iter()
+            .filter_map(|v| {
+                Some(rule::AgreedProtocol {
+                    program_id: v.program_id.clone(),
+                    number: v.number,
+                    agreed_on: v.agreed_on.clone()?,
+                })
+            })
+            .collect(),
         facilities,
         open_gaps: rows.open_gaps.iter().map(gap_of).collect(),
     };

@@ -277,6 +277,16 @@ pub struct RecordedConsentVersion {
     pub activated_on: Option<Date>,
 }
 
+/// A release-exception protocol version of a program agreed by both sides (issue 13): the
+/// gate's `release_exception_protocol` item for every site of the partnership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreedProtocol {
+    pub program_id: String,
+    pub number: i64,
+    /// The day the second side signed.
+    pub agreed_on: Date,
+}
+
 /// A readiness gap still open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenGap {
@@ -306,6 +316,8 @@ pub struct Record {
     pub signed_maps: Vec<SignedSiteMap>,
     /// Every consent version of every site and program, drafts and retired ones too.
     pub consent_versions: Vec<RecordedConsentVersion>,
+    /// Every protocol version of each program both sides signed (superseded ones too).
+    pub agreed_protocols: Vec<AgreedProtocol>,
     /// facility id → the sites it serves now.
     pub facilities: BTreeMap<String, Vec<String>>,
     pub open_gaps: Vec<OpenGap>,
@@ -439,6 +451,7 @@ impl Record {
                     && r.program_id == program_id
                     && r.counts()
                     && r.deliverable != Deliverable::ConsentWithFailureLanguage
+                    && r.deliverable != Deliverable::ReleaseExceptionProtocol
             })
             .map(|r| r.deliverable)
             .collect();
@@ -450,7 +463,40 @@ impl Record {
         {
             done.insert(Deliverable::ConsentWithFailureLanguage);
         }
+        if self.agreed_protocol(program_id).is_some()
+            || self.protocol_by_hand(site_id, program_id).is_some()
+        {
+            done.insert(Deliverable::ReleaseExceptionProtocol);
+        }
         done
+    }
+
+    /// The first protocol version of the program both sides signed: the item has been done
+    /// since then (a newer agreed version supersedes it, never undoes it).
+    pub fn agreed_protocol(&self, program_id: &str) -> Option<&AgreedProtocol> {
+        self.agreed_protocols
+            .iter()
+            .filter(|v| v.program_id == program_id)
+            .min_by_key(|v| v.number)
+    }
+
+    /// A protocol deliverable recorded by hand before protocols were signed in cellpath,
+    /// still counting while no version of the program has been agreed — as
+    /// [`Record::consent_by_hand`]. Recording it by hand is refused now.
+    pub fn protocol_by_hand(
+        &self,
+        site_id: &str,
+        program_id: &str,
+    ) -> Option<&RecordedDeliverable> {
+        if self.agreed_protocol(program_id).is_some() {
+            return None;
+        }
+        self.deliverables.iter().find(|r| {
+            r.site_id == site_id
+                && r.program_id == program_id
+                && r.deliverable == Deliverable::ReleaseExceptionProtocol
+                && r.counts()
+        })
     }
 
     /// The site's active consent version for the program (one at a time; the newest should
@@ -616,6 +662,15 @@ impl Record {
                     Some(v) => v.activated_on.clone(),
                     None => self
                         .consent_by_hand(site_id, program_id)
+                        .map(|r| r.done_on.clone()),
+                }
+                .filter(|on| on <= today)
+            }
+            TrackKind::Deliverable(Deliverable::ReleaseExceptionProtocol) => {
+                match self.agreed_protocol(program_id) {
+                    Some(v) => Some(v.agreed_on.clone()),
+                    None => self
+                        .protocol_by_hand(site_id, program_id)
                         .map(|r| r.done_on.clone()),
                 }
                 .filter(|on| on <= today)

@@ -270,6 +270,7 @@ pub(crate) async fn project(
         || crate::bookings::project::project(tx, event).await?
         || crate::safety::project::project(tx, event).await?
         || crate::outbox::project::project(tx, event).await?
+        || crate::release_exceptions::project::project(tx, event).await?
         || crate::cases::project::project(tx, event, hash).await?;
     if !projected {
         return Err(invalid(event, "unknown event type"));
@@ -369,6 +370,14 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     (
         "consent_versions",
         "id, partnership_id, site_id, program_id, number, document_name, document_sha256, effective_on, sections, status, activated_on, retired_on, retired_reason, version, created_at, updated_at",
+    ),
+    (
+        "exception_protocols",
+        "id, partnership_id, program_id, number, protocol, content_sha256, status, manufacturer_signer, health_system_signer, agreed_on, version, created_at, updated_at",
+    ),
+    (
+        "release_exceptions",
+        "id, partnership_id, case_id, site_id, program_id, protocol_id, kind, certificate_reference, certificate_sha256, lymphodepletion_started, opened_at, tier_reached, tier_notified_at, acknowledged_at, acknowledged_by, status, version, created_at, updated_at",
     ),
     (
         "program_capacities",

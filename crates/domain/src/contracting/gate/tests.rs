@@ -232,6 +232,7 @@ fn complete_record() -> Record {
             signed_on: d("2026-03-10"),
         }],
         consent_versions: vec![],
+        agreed_protocols: vec![],
         facilities: BTreeMap::from([
             ("fac_lab".to_string(), vec!["north".into(), "south".into()]),
             ("fac_ward".to_string(), vec!["south".into()]),
@@ -741,6 +742,7 @@ fn a_record() -> impl Strategy<Value = Record> {
                     })
                     .into_iter()
                     .collect(),
+                agreed_protocols: vec![],
                 consent_versions: consent
                     .into_iter()
                     .enumerate()
@@ -974,4 +976,54 @@ proptest! {
             Some(_) => unreachable!("nothing was recorded before"),
         }
     }
+}
+
+#[test]
+fn the_protocol_item_follows_the_versions_both_sides_signed() {
+    let mut r = complete_record();
+    let today = d("2026-06-01");
+    // Recorded by hand (before protocols were signed here) it counts while none is agreed.
+    assert!(
+        r.deliverables_done("north", P)
+            .contains(&Deliverable::ReleaseExceptionProtocol)
+    );
+    r.agreed_protocols = vec![AgreedProtocol {
+        program_id: "prg_other".into(),
+        number: 1,
+        agreed_on: d("2026-05-01"),
+    }];
+    assert!(
+        r.deliverables_done("north", P)
+            .contains(&Deliverable::ReleaseExceptionProtocol)
+    );
+    r.agreed_protocols.push(AgreedProtocol {
+        program_id: P.into(),
+        number: 1,
+        agreed_on: d("2026-04-02"),
+    });
+    assert!(
+        r.deliverables_done("north", P)
+            .contains(&Deliverable::ReleaseExceptionProtocol)
+    );
+    assert_eq!(
+        r.satisfied_on(
+            TrackKind::Deliverable(Deliverable::ReleaseExceptionProtocol),
+            "south",
+            P,
+            &today
+        ),
+        Some(d("2026-04-02")),
+        "an agreed protocol counts for every site of the partnership, from the day it was agreed"
+    );
+    r.deliverables
+        .retain(|x| x.deliverable != Deliverable::ReleaseExceptionProtocol);
+    assert!(
+        r.deliverables_done("north", P)
+            .contains(&Deliverable::ReleaseExceptionProtocol)
+    );
+    r.agreed_protocols.clear();
+    assert!(
+        !r.deliverables_done("north", P)
+            .contains(&Deliverable::ReleaseExceptionProtocol)
+    );
 }

@@ -1,0 +1,10 @@
+//! Release exceptions (DESIGN.md §4.5, issue 13) on the partnership's ledger: the protocol a
+//! partnership agrees for each program (`protocols.rs`: drafted by either side, e-signed by
+//! both; the gate's "release-exception protocol agreed" item is derived from the agreed
+//! version). The rules are the domain's `release_exception`.
+
+pub mod exceptions;
+pub mod protocols;
+
+pub use exceptions::OpenReleaseException;
+pub use protocols::{NewExceptionProtocol, PROTOCOL_RECORD};

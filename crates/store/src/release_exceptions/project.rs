@@ -1,0 +1,78 @@
+//! Release exceptions' projector: `exception_protocol.created` / `.updated`, each read into its
+//! type (`cellpath_domain::events::release_exceptions`) before its row is written.
+
+use crate::StoreError;
+use crate::project::{Col, Table, record};
+use cellpath_domain::events::Event as _;
+use cellpath_domain::events::release_exceptions::{
+    ExceptionProtocolCreated, ExceptionProtocolUpdated, ReleaseExceptionCreated,
+    ReleaseExceptionNotified, ReleaseExceptionUpdated,
+};
+use cellpath_ledger::Event;
+use sqlx::{Any, Transaction};
+
+const EXCEPTION_PROTOCOL: Table = Table {
+    name: "exception_protocols",
+    kind: "exception_protocol",
+    columns: &[
+        ("partnership_id", Col::Text, false),
+        ("program_id", Col::Text, false),
+        ("number", Col::Int, false),
+        ("protocol", Col::Json, false),
+        ("content_sha256", Col::Text, false),
+        ("status", Col::Text, true),
+        ("manufacturer_signer", Col::Text, true),
+        ("health_system_signer", Col::Text, true),
+        ("agreed_on", Col::Text, true),
+    ],
+    // A superseded version never comes back.
+    frozen_when: Some(("status", "superseded")),
+};
+
+const RELEASE_EXCEPTION: Table = Table {
+    name: "release_exceptions",
+    kind: "release_exception",
+    columns: &[
+        ("partnership_id", Col::Text, false),
+        ("case_id", Col::Text, false),
+        ("site_id", Col::Text, false),
+        ("program_id", Col::Text, false),
+        ("protocol_id", Col::Text, false),
+        ("kind", Col::Text, false),
+        ("certificate_reference", Col::Text, false),
+        ("certificate_sha256", Col::Text, false),
+        ("lymphodepletion_started", Col::Bool, false),
+        ("opened_at", Col::Int, false),
+        ("tier_reached", Col::Int, true),
+        ("tier_notified_at", Col::Int, true),
+        ("acknowledged_at", Col::Int, true),
+        ("acknowledged_by", Col::Text, true),
+        ("status", Col::Text, true),
+    ],
+    frozen_when: Some(("status", "closed")),
+};
+
+pub(crate) async fn project(
+    tx: &mut Transaction<'static, Any>,
+    event: &Event,
+) -> Result<bool, StoreError> {
+    if event.kind == ReleaseExceptionNotified::KIND {
+        // Read into its type, so one that does not fit is refused; the ledger is its record.
+        crate::project::typed::<ReleaseExceptionNotified>(event)?;
+        return Ok(true);
+    }
+    Ok(
+        record::<ExceptionProtocolCreated, ExceptionProtocolUpdated>(
+            tx,
+            &EXCEPTION_PROTOCOL,
+            event,
+        )
+        .await?
+            || record::<ReleaseExceptionCreated, ReleaseExceptionUpdated>(
+                tx,
+                &RELEASE_EXCEPTION,
+                event,
+            )
+            .await?,
+    )
+}
