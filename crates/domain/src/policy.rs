@@ -53,6 +53,14 @@ pub enum ResourceKind {
     /// of the manufacturer, nothing through a proposal. The health system's staff see their
     /// adverse event on the case itself, with whether it was acknowledged, not the report.
     SafetyReport,
+    /// Money of a partnership (DESIGN.md §4.6; issue 14), on its ledger: the payment terms
+    /// the manufacturer proposes per program, the invoice they make per case, and what is paid
+    /// and credited against it. Each side's admin, contracts and finance people read it; the
+    /// other roles of a party, who treat, make or ship, see no money (403). Its admins and
+    /// finance (and the manufacturer's contracts people, who negotiate terms) write it while
+    /// the partnership is active; which side writes what is the app's: terms and credits the
+    /// manufacturer, payments the health system. A proposal opens none of it.
+    Payment,
 }
 
 /// What a principal may see of a patient (DESIGN.md §2). Ordered from least to most: a view
@@ -396,6 +404,18 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
         }
         (K::SafetyReport, _) => NotFound,
 
+        (K::Payment, Party(status @ (Active | Ended))) => {
+            let money = matches!(role, Role::Admin | Role::Contracts | Role::Finance);
+            let writer =
+                matches!(role, Role::Admin | Role::Finance) || (mfr && role == Role::Contracts);
+            match action {
+                Read => Decision::allow_if(money),
+                Create | Update => Decision::allow_if(status == Active && writer),
+                Sign => Forbidden,
+            }
+        }
+        (K::Payment, _) => NotFound,
+
         // Relations that cannot arise for the kind (e.g. a site "owned by itself").
         _ => NotFound,
     }
@@ -422,6 +442,7 @@ mod matrix {
             "deliverable" => ResourceKind::Deliverable,
             "patient" => ResourceKind::Patient,
             "safety_report" => ResourceKind::SafetyReport,
+            "payment" => ResourceKind::Payment,
             other => panic!("unknown resource kind {other} in the matrix"),
         }
     }

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod consent;
 pub mod contracting;
 pub mod directory;
+pub mod finance;
 pub mod partnerships;
 pub mod patients;
 pub mod programs;
@@ -174,7 +175,7 @@ pub fn each(v: &mut impl Visit) {
 }
 
 /// Visit the event types that no record written so far holds — `cases`, `patients`, `consent`,
-/// `bookings`, `partnerships`, `safety` — kept out of
+/// `bookings`, `partnerships`, `safety`, `finance` — kept out of
 /// [`each`], whose every type must meet an event of the earlier release's record (the store's
 /// fixture test). A type moves to `each` once a fixture holds its events.
 pub fn each_not_yet_recorded(v: &mut impl Visit) {
@@ -184,6 +185,7 @@ pub fn each_not_yet_recorded(v: &mut impl Visit) {
     bookings::each(v);
     partnerships::each(v);
     safety::each(v);
+    finance::each(v);
 }
 
 #[cfg(test)]
