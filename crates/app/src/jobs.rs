@@ -42,6 +42,9 @@ pub enum Job {
     OfferFreedSlots { program_id: String },
     /// An offer's deadline: lapse it if still unanswered at that version.
     ExpireOffer { booking_id: String, version: i64 },
+    /// Make a case's invoice under its payment terms (enqueued with a case step that is a
+    /// basis event: a product unit's shipment, the infusion).
+    MakeInvoice { case_id: String },
 }
 
 impl Job {
@@ -54,6 +57,7 @@ impl Job {
             Job::RecordBookedChain { .. } => "record_booked_chain",
             Job::OfferFreedSlots { .. } => "offer_freed_slots",
             Job::ExpireOffer { .. } => "expire_offer",
+            Job::MakeInvoice { .. } => "make_invoice",
         }
     }
 
@@ -70,6 +74,7 @@ impl Job {
                 booking_id,
                 version,
             } => format!("expire_offer:{booking_id}:{version}"),
+            Job::MakeInvoice { case_id } => format!("make_invoice:{case_id}"),
         }
     }
 
@@ -208,6 +213,7 @@ impl App {
                 booking_id,
                 version,
             } => self.expire_offer(booking_id, *version).await?,
+            Job::MakeInvoice { case_id } => self.make_invoice(case_id).await?,
         }
         Ok(())
     }

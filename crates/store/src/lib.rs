@@ -14,6 +14,7 @@ mod dialect;
 mod directory;
 pub mod documents;
 mod error;
+mod finance;
 mod inbox;
 mod jobs;
 pub mod migrate;
@@ -45,6 +46,7 @@ pub use dialect::Dialect;
 pub use directory::*;
 pub use documents::{DocumentMeta, DocumentStore, InDatabase, InDirectory, NamedIn};
 pub use error::StoreError;
+pub use finance::{InvoiceRow, SettlementRow, TermsRow};
 pub use inbox::{
     Counted, ExpiringAgreementRow, InboxScope, OpenAdverseEventRow, OpenStepRow, StageCount,
 };

@@ -113,6 +113,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_milestones",
         include_str!("../migrations/0027_case_milestones.sql"),
     ),
+    (
+        32,
+        "payments",
+        include_str!("../migrations/0032_payments.sql"),
+    ),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).

@@ -12,6 +12,7 @@ mod deliverables;
 mod demo;
 mod documents;
 mod figures;
+mod finance;
 mod gate;
 mod inbox;
 mod jobs;

@@ -4,6 +4,9 @@
 
 use super::terms::{PaymentBasis, PaymentTerms};
 use crate::Date;
+use crate::events::cases::CaseEvent;
+use crate::figures::Milestone;
+use crate::journey::Item;
 
 vocabulary!(
     /// The case event an invoice is made at.
@@ -33,6 +36,21 @@ impl PaymentTerms {
             PaymentBasis::Shipment => BasisEvent::Shipment,
             PaymentBasis::Infusion | PaymentBasis::Reimbursement => BasisEvent::Infusion,
         }
+    }
+}
+
+/// The basis event a case's event marks, and when (micros): the first handoff of a product
+/// unit is its shipment, the first administration that put product into the patient its
+/// infusion (the same reading as the vein-to-vein figures'). The app keeps the first of each.
+pub fn basis_event(event: &CaseEvent) -> Option<(BasisEvent, i64)> {
+    match event {
+        CaseEvent::CustodyRecorded(c) if c.items.iter().any(|i| matches!(i, Item::Unit(_))) => {
+            Some((BasisEvent::Shipment, c.at))
+        }
+        _ => match crate::figures::milestone(event) {
+            Some((Milestone::Infused, at)) => Some((BasisEvent::Infusion, at)),
+            _ => None,
+        },
     }
 }
 

@@ -5,5 +5,5 @@
 pub mod invoice;
 pub mod terms;
 
-pub use invoice::{BasisEvent, Settlement, due_on};
+pub use invoice::{BasisEvent, Settlement, basis_event, due_on};
 pub use terms::{OutcomesRefund, PaymentBasis, PaymentTerms, TermsInput};
