@@ -38,10 +38,6 @@ pub enum Scope {
     /// through an active partnership only (not an ended one) — walked in the app's `consent`
     /// stories and `api::documents::consent_documents_*`.
     Consent,
-    /// An invoice's payments (the health system's) and credits (the manufacturer's): walked
-    /// by both sides' roles, through a proposal and another tenant, in the app's `finance`
-    /// stories.
-    Money,
 }
 
 /// Every operation's scope; an operation not listed fails the walk.
@@ -94,9 +90,6 @@ pub fn scope(method: &str, path: &str) -> Scope {
         (_, p) if p.starts_with("/gaps/{id}") => Record("gap"),
         (_, p) if p.starts_with("/agreements/{id}") => Record("agreement"),
         (_, p) if p.starts_with("/deliverables/{id}") => Record("deliverable"),
-        // An invoice's payments and credits: walked role by role, through each status, in the
-        // app's `finance` stories (money is its parties' money roles' only).
-        ("post", "/invoices/{id}/settlements") => Money,
         _ => panic!(
             "classify {method} {path} in crates/cli/tests/e2e/tenancy.rs: does it reach into a partnership or a health system's records?"
         ),
@@ -136,9 +129,6 @@ fn body(schema: &str, site: &str, program: &str, head: &str, step: &Value) -> Va
         "Joinder" => json!({ "site_ids": [site] }),
         "DeliverableInput" => {
             json!({ "site_id": site, "program_id": program, "deliverable": "staff_training", "done_on": "2025-12-01", "evidence": "walk", "password": pw })
-        }
-        "NewTerms" => {
-            json!({ "program_id": program, "terms": { "effective_on": "2025-12-01", "price_cents": 100, "basis": "infusion", "net_days": 30 } })
         }
         "DeliverableRevocation" => json!({ "reason": "walk", "password": pw }),
         "SignRequest" => {
@@ -222,7 +212,7 @@ async fn walk(
             continue;
         };
         let targets: Vec<String> = match scope {
-            Scope::Own | Scope::Patient | Scope::Consent | Scope::Money => continue,
+            Scope::Own | Scope::Patient | Scope::Consent => continue,
             Scope::HealthSystem | Scope::HealthSystemRecords => vec![ids.health_system.clone()],
             Scope::HealthSystemRecord(kind) => ids
                 .records
