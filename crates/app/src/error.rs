@@ -230,6 +230,11 @@ const DUPLICATES: &[(&str, &str, &str)] = &[
         "",
         "this adverse event's safety report was written at the same moment by another change; reload",
     ),
+    (
+        "invoices",
+        "",
+        "this case's invoice was made at the same moment by another run; it is made once",
+    ),
     // Enqueueing does nothing on this conflict; the message is for a change to that.
     (
         "jobs",

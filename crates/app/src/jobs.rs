@@ -48,6 +48,9 @@ pub enum Job {
     /// A release exception's escalation timer: tell `tier` (0-based) if, as the exception
     /// stands when it runs, nobody has acknowledged and that tier is due and not yet told.
     EscalateException { exception_id: String, tier: i64 },
+    /// Make a case's invoice under its payment terms (enqueued with a case step that is a
+    /// basis event: a product unit's shipment, the infusion).
+    MakeInvoice { case_id: String },
 }
 
 impl Job {
@@ -62,6 +65,7 @@ impl Job {
             Job::ExpireOffer { .. } => "expire_offer",
             Job::Deliver { .. } => "deliver",
             Job::EscalateException { .. } => "escalate_exception",
+            Job::MakeInvoice { .. } => "make_invoice",
         }
     }
 
@@ -82,6 +86,7 @@ impl Job {
             Job::EscalateException { exception_id, tier } => {
                 format!("escalate_exception:{exception_id}:{tier}")
             }
+            Job::MakeInvoice { case_id } => format!("make_invoice:{case_id}"),
         }
     }
 
@@ -224,6 +229,7 @@ impl App {
             Job::EscalateException { exception_id, .. } => {
                 self.escalate_release_exception(exception_id).await?;
             }
+            Job::MakeInvoice { case_id } => self.make_invoice(case_id).await?,
         }
         Ok(())
     }

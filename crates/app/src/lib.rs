@@ -16,6 +16,7 @@ pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod figures;
+pub mod finance;
 pub mod ids;
 pub mod inbox;
 pub mod jobs;

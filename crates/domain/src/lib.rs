@@ -13,6 +13,7 @@ pub mod contracting;
 pub mod documents;
 pub mod events;
 pub mod figures;
+pub mod finance;
 pub mod identifiers;
 pub mod journey;
 pub mod org;

@@ -57,6 +57,14 @@ pub enum ResourceKind {
     /// endpoints, their secrets and the record of every delivery attempt. Its admins' only;
     /// nobody else, of the organization or outside it, learns they exist.
     WebhookEndpoint,
+    /// Money of a partnership (DESIGN.md §4.6; issue 14), on its ledger: the payment terms
+    /// the manufacturer proposes per program, the invoice they make per case, and what is paid
+    /// and credited against it. Each side's admin, contracts and finance people read it; the
+    /// other roles of a party, who treat, make or ship, see no money (403). Its admins and
+    /// finance (and the manufacturer's contracts people, who negotiate terms) write it while
+    /// the partnership is active; which side writes what is the app's: terms and credits the
+    /// manufacturer, payments the health system. A proposal opens none of it.
+    Payment,
 }
 
 /// What a principal may see of a patient (DESIGN.md §2). Ordered from least to most: a view
@@ -407,6 +415,18 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
         }
         (K::SafetyReport, _) => NotFound,
 
+        (K::Payment, Party(status @ (Active | Ended))) => {
+            let money = matches!(role, Role::Admin | Role::Contracts | Role::Finance);
+            let writer =
+                matches!(role, Role::Admin | Role::Finance) || (mfr && role == Role::Contracts);
+            match action {
+                Read => Decision::allow_if(money),
+                Create | Update => Decision::allow_if(status == Active && writer),
+                Sign => Forbidden,
+            }
+        }
+        (K::Payment, _) => NotFound,
+
         // Relations that cannot arise for the kind (e.g. a site "owned by itself").
         _ => NotFound,
     }
@@ -434,6 +454,7 @@ mod matrix {
             "patient" => ResourceKind::Patient,
             "safety_report" => ResourceKind::SafetyReport,
             "webhook_endpoint" => ResourceKind::WebhookEndpoint,
+            "payment" => ResourceKind::Payment,
             other => panic!("unknown resource kind {other} in the matrix"),
         }
     }

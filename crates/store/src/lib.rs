@@ -15,6 +15,7 @@ mod dialect;
 mod directory;
 pub mod documents;
 mod error;
+mod finance;
 mod inbox;
 mod jobs;
 pub mod migrate;
@@ -49,6 +50,7 @@ pub use dialect::Dialect;
 pub use directory::*;
 pub use documents::{DocumentMeta, DocumentStore, InDatabase, InDirectory, NamedIn};
 pub use error::StoreError;
+pub use finance::{InvoiceRow, SettlementRow, TermsRow};
 pub use inbox::{
     Counted, ExpiringAgreementRow, InboxScope, OpenAdverseEventRow, OpenStepRow, StageCount,
 };

@@ -124,6 +124,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0029_release_exceptions.sql"),
     ),
     (30, "outbox", include_str!("../migrations/0030_outbox.sql")),
+    (
+        32,
+        "payments",
+        include_str!("../migrations/0032_payments.sql"),
+    ),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).

@@ -593,6 +593,7 @@ impl App {
         let count = events.len() as i64;
         let open_steps = crate::inbox::case_open_steps(&loaded.map, &loaded.case, &events);
         let kinds: Vec<String> = events.iter().map(|e| e.kind().to_string()).collect();
+        let invoicing = crate::finance::invoices::invoice_jobs(&loaded.row.id, &events, self.now());
         let mut events = events.into_iter();
         let first = events
             .next()
@@ -623,7 +624,8 @@ impl App {
         .with_operational(Operational::CaseOpenSteps {
             case_id: loaded.row.id.clone(),
             steps: open_steps,
-        });
+        })
+        .enqueue_all(invoicing);
         let write = if created { write.created() } else { write };
         let write = match check {
             Some(op) => write.with_operational(op),

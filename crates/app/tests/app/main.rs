@@ -18,6 +18,7 @@ mod documents_reupload;
 mod email;
 mod exception_protocols;
 mod figures;
+mod finance;
 mod gate;
 mod inbox;
 mod inbox_today;

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod consent;
 pub mod contracting;
 pub mod directory;
+pub mod finance;
 pub mod partnerships;
 pub mod patients;
 pub mod programs;
@@ -176,7 +177,7 @@ pub fn each(v: &mut impl Visit) {
 }
 
 /// Visit the event types that no record written so far holds — `cases`, `patients`, `consent`,
-/// `bookings`, `partnerships`, `safety`, `release_exceptions` — kept out of
+/// `bookings`, `partnerships`, `safety`, `release_exceptions`, `finance` — kept out of
 /// [`each`], whose every type must meet an event of the earlier release's record (the store's
 /// fixture test). A type moves to `each` once a fixture holds its events.
 pub fn each_not_yet_recorded(v: &mut impl Visit) {
@@ -188,6 +189,7 @@ pub fn each_not_yet_recorded(v: &mut impl Visit) {
     safety::each(v);
     webhooks::each(v);
     release_exceptions::each(v);
+    finance::each(v);
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! any number of threads.
 
 mod draw;
+pub mod history;
 mod model;
 mod scenario;
 

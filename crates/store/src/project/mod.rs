@@ -271,6 +271,7 @@ pub(crate) async fn project(
         || crate::safety::project::project(tx, event).await?
         || crate::outbox::project::project(tx, event).await?
         || crate::release_exceptions::project::project(tx, event).await?
+        || crate::finance::project::project(tx, event).await?
         || crate::cases::project::project(tx, event, hash).await?;
     if !projected {
         return Err(invalid(event, "unknown event type"));
@@ -402,6 +403,18 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     (
         "webhook_endpoints",
         "id, org_id, url, kinds, status, created_at, updated_at",
+    ),
+    (
+        "payment_terms",
+        "id, partnership_id, program_id, effective_on, terms, version, created_at, updated_at",
+    ),
+    (
+        "invoices",
+        "id, partnership_id, case_id, site_id, program_id, terms_id, basis_event, basis_on, price_cents, due_on, paid_cents, credited_cents, version, created_at, updated_at",
+    ),
+    (
+        "invoice_settlements",
+        "id, invoice_id, kind, amount_cents, settled_on, by_user, by_name, recorded_at",
     ),
     (
         "registry_forms",
