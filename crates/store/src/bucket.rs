@@ -54,6 +54,20 @@ fn s3(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(format!("documents bucket: {what}: {e}"))
 }
 
+/// A request that failed, with its causes ("connection refused"), without its URL: a signed
+/// URL carries a signature that has no place in a log.
+fn sent(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut said = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        said.push_str(": ");
+        said.push_str(&c.to_string());
+        cause = c.source();
+    }
+    said
+}
+
 impl InBucket {
     /// Refuses a configuration that cannot name a bucket (an endpoint that is not an
     /// http(s) URL, an empty bucket name or key); whether the bucket answers is [`Self::check`].
@@ -110,7 +124,7 @@ impl InBucket {
             .head(url)
             .send()
             .await
-            .map_err(|e| s3(self.bucket.name(), e))?;
+            .map_err(|e| s3(self.bucket.name(), sent(e)))?;
         if !answer.status().is_success() {
             return Err(s3(
                 self.bucket.name(),
@@ -141,7 +155,7 @@ impl InBucket {
             .body(bytes)
             .send()
             .await
-            .map_err(|e| s3(key, e))?;
+            .map_err(|e| s3(key, sent(e)))?;
         if !answer.status().is_success() {
             return Err(s3(key, format!("upload answered {}", answer.status())));
         }
@@ -155,14 +169,19 @@ impl InBucket {
             .bucket
             .get_object(Some(&self.credentials), key)
             .sign(SIGNED_FOR);
-        let answer = self.client.get(url).send().await.map_err(|e| s3(key, e))?;
+        let answer = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| s3(key, sent(e)))?;
         if answer.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
         if !answer.status().is_success() {
             return Err(s3(key, format!("download answered {}", answer.status())));
         }
-        let bytes = answer.bytes().await.map_err(|e| s3(key, e))?;
+        let bytes = answer.bytes().await.map_err(|e| s3(key, sent(e)))?;
         Ok(Some(bytes.to_vec()))
     }
 
@@ -176,7 +195,7 @@ impl InBucket {
             .delete(url)
             .send()
             .await
-            .map_err(|e| s3(key, e))?;
+            .map_err(|e| s3(key, sent(e)))?;
         // S3 answers 204 for a key that was never there too.
         if !answer.status().is_success() && answer.status() != reqwest::StatusCode::NOT_FOUND {
             return Err(s3(key, format!("delete answered {}", answer.status())));

@@ -67,8 +67,7 @@ async fn no_case_opens_at_a_new_site_the_partnership_does_not_cover() {
                 None,
             )
             .await
-            .err()
-            .expect("refused");
+            .expect_err("refused");
         let said = err.to_string();
         assert!(
             said.contains("Lakeshore West has not joined this partnership's onboarding")

@@ -39,7 +39,7 @@ pub enum AuditCommand {
         state: bool,
         /// Where the documents are kept (read by --state).
         #[command(flatten)]
-        documents: super::DocumentsArgs,
+        documents: Box<super::DocumentsArgs>,
     },
     /// Copy the whole record into an empty database by replaying every ledger's events there,
     /// with the uploaded documents they name (rows, and bytes the database keeps; a documents

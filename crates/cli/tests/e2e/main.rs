@@ -7,6 +7,7 @@ mod browser;
 mod cases;
 mod cli;
 mod contract;
+mod documents_settings;
 mod figures;
 mod first_use;
 mod fuzz;
