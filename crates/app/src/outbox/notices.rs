@@ -118,3 +118,63 @@ pub(crate) fn authorization(
         authorization_id,
     )
 }
+
+/// A release exception's tier told (`release_exception.notified`): to each side the tier
+/// names, its recipients' roles, by e-mail and webhook when the protocol's channels for the
+/// tier include them (in-app it is on the exception and the inbox already; a phone call is the
+/// people's). No patient detail leaves: the case is named by its id, the page holds the rest.
+pub(crate) fn release_exception_tier(
+    p: &Partnership,
+    case_id: &str,
+    exception_id: &str,
+    kind: &str,
+    tier: &cellpath_domain::release_exception::Tier,
+    tier_number: usize,
+    escalated: bool,
+) -> Vec<Notification> {
+    use cellpath_domain::OrgKind;
+    use cellpath_domain::release_exception::Channel;
+    if !tier
+        .channels
+        .iter()
+        .any(|c| matches!(c, Channel::Email | Channel::Webhook))
+    {
+        return Vec::new();
+    }
+    let subject = if escalated {
+        format!(
+            "Release exception escalated to tier {}: {kind}",
+            tier_number + 1
+        )
+    } else {
+        format!("Release exception opened: {kind}")
+    };
+    let body = format!(
+        "A release exception ({kind}) on case {case_id} needs acknowledging within {} minutes (tier {}). Open the case to acknowledge it and see the protocol's next steps.",
+        tier.notify_within_minutes,
+        tier_number + 1
+    );
+    [
+        (OrgKind::Manufacturer, &p.manufacturer_id),
+        (OrgKind::HealthSystem, &p.health_system_id),
+    ]
+    .into_iter()
+    .filter_map(|(side, org_id)| {
+        let roles: Vec<Role> = tier
+            .recipients
+            .iter()
+            .filter(|r| r.side == side)
+            .map(|r| r.role)
+            .collect();
+        (!roles.is_empty()).then(|| Notification {
+            org_id: org_id.clone(),
+            roles,
+            kind: "release_exception".into(),
+            subject: subject.clone(),
+            body: body.clone(),
+            link: format!("/cases/{case_id}"),
+            source_event: exception_id.into(),
+        })
+    })
+    .collect()
+}

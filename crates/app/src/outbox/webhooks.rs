@@ -20,6 +20,7 @@ pub const NOTIFICATION_KINDS: &[&str] = &[
     "site_authorized",
     "site_suspended",
     "site_reinstated",
+    "release_exception",
 ];
 
 /// The prefix of a webhook secret (so one found in a log is recognized for what it is).

@@ -8,8 +8,8 @@
 //! both be written (the loser is refused under the ledger's lock and, as a job, finds
 //! nothing due when retried).
 //!
-//! [`App::notify_tier`] is the one place a tier's notification is recorded: delivery through
-//! the outbox joins there.
+//! [`App::notify_tier`] is the one place a tier's notification is recorded; beside it each
+//! command hands the tier's e-mail and webhook messages to the outbox (`App::notify`).
 
 use crate::jobs::Job;
 use crate::write::{Write, follow_up};
@@ -237,6 +237,18 @@ impl App {
             false,
         )])
         .created();
+        if let Some(first) = protocol.protocol.tiers.first() {
+            let told = crate::outbox::notices::release_exception_tier(
+                &loaded.partnership,
+                &row.case_id,
+                &row.id,
+                &row.kind.as_str().replace('_', " "),
+                first,
+                0,
+                false,
+            );
+            write = self.notify(write, &told).await?;
+        }
         if let Some(timer) = self.escalation_timer(&row, &protocol.protocol) {
             write = write.enqueue(timer);
         }
@@ -354,6 +366,21 @@ impl App {
             }
         })
         .then(vec![self.notify_tier(&row.id, &protocol, tier, now, true)]);
+        if let (Some(p), Some(t)) = (
+            self.store.partnership(&row.partnership_id).await?,
+            protocol.tiers.get(tier),
+        ) {
+            let told = crate::outbox::notices::release_exception_tier(
+                &p,
+                &row.case_id,
+                &row.id,
+                &row.kind.as_str().replace('_', " "),
+                t,
+                tier,
+                true,
+            );
+            write = self.notify(write, &told).await?;
+        }
         if let Some(timer) = self.escalation_timer(&escalated, &protocol) {
             write = write.enqueue(timer);
         }
