@@ -231,6 +231,11 @@ const DUPLICATES: &[(&str, &str, &str)] = &[
         "this adverse event's safety report was written at the same moment by another change; reload",
     ),
     (
+        "exception_protocols",
+        "",
+        "another version of this program's release-exception protocol was drafted or agreed at the same moment; reload and try again",
+    ),
+    (
         "invoices",
         "",
         "this case's invoice was made at the same moment by another run; it is made once",

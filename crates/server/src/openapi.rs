@@ -15,8 +15,8 @@
 //! routed.
 
 use crate::api::{
-    bookings, cases, consent, contracts, documents, figures, identifiers, inbox, ledgers, notices,
-    programs, records, safety, sites, tokens, waitlist, webhooks,
+    bookings, cases, consent, contracts, documents, figures, finance, identifiers, inbox, ledgers,
+    notices, programs, records, safety, sites, tokens, waitlist, webhooks,
 };
 use crate::problem::Problem;
 use axum::Json;
@@ -149,6 +149,10 @@ pub type Operation = (
         consent::create,
         consent::activate,
         consent::retire,
+        finance::terms,
+        finance::propose,
+        finance::invoices,
+        finance::settle,
         cases::observe_adverse_event,
         cases::treat_adverse_event,
         cases::adverse_event_outcome,

@@ -701,6 +701,12 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                                     .map(drop)
                             }
                         },
+                        // Money is read through the policy alone; which side writes what
+                        // (terms and credits the manufacturer's, payments the health
+                        // system's) is the app's rule on top, walked by
+                        // `finance::money_is_for_the_money_roles_of_the_parties_and_a_proposal_opens_none`.
+                        ("payment", _, "read") => app.payment_terms(&me, pid).await.map(drop),
+                        ("payment", _, _) => continue,
                         ("contract", rel, action) => match action {
                             "read" => app.agreements(&me, pid).await.map(drop),
                             "create" => app

@@ -38,6 +38,10 @@ pub enum Scope {
     /// through an active partnership only (not an ended one) — walked in the app's `consent`
     /// stories and `api::documents::consent_documents_*`.
     Consent,
+    /// An invoice's payments (the health system's) and credits (the manufacturer's): walked
+    /// by both sides' roles, through a proposal and another tenant, in the app's `finance`
+    /// stories.
+    Money,
 }
 
 /// Every operation's scope; an operation not listed fails the walk.
@@ -93,6 +97,9 @@ pub fn scope(method: &str, path: &str) -> Scope {
         (_, p) if p.starts_with("/gaps/{id}") => Record("gap"),
         (_, p) if p.starts_with("/agreements/{id}") => Record("agreement"),
         (_, p) if p.starts_with("/deliverables/{id}") => Record("deliverable"),
+        // An invoice's payments and credits: walked role by role, through each status, in the
+        // app's `finance` stories (money is its parties' money roles' only).
+        ("post", "/invoices/{id}/settlements") => Money,
         _ => panic!(
             "classify {method} {path} in crates/cli/tests/e2e/tenancy.rs: does it reach into a partnership or a health system's records?"
         ),
@@ -132,6 +139,9 @@ fn body(schema: &str, site: &str, program: &str, head: &str, step: &Value) -> Va
         "Joinder" => json!({ "site_ids": [site] }),
         "DeliverableInput" => {
             json!({ "site_id": site, "program_id": program, "deliverable": "staff_training", "done_on": "2025-12-01", "evidence": "walk", "password": pw })
+        }
+        "NewTerms" => {
+            json!({ "program_id": program, "terms": { "effective_on": "2025-12-01", "price_cents": 100, "basis": "infusion", "net_days": 30 } })
         }
         "DeliverableRevocation" => json!({ "reason": "walk", "password": pw }),
         "SignRequest" => {
@@ -215,7 +225,7 @@ async fn walk(
             continue;
         };
         let targets: Vec<String> = match scope {
-            Scope::Own | Scope::Patient | Scope::Consent => continue,
+            Scope::Own | Scope::Patient | Scope::Consent | Scope::Money => continue,
             Scope::HealthSystem | Scope::HealthSystemRecords => vec![ids.health_system.clone()],
             Scope::HealthSystemRecord(kind) => ids
                 .records

@@ -7,6 +7,7 @@ pub(crate) mod contracts;
 pub(crate) mod documents;
 mod extract;
 pub(crate) mod figures;
+pub(crate) mod finance;
 pub(crate) mod identifiers;
 pub(crate) mod inbox;
 pub(crate) mod ledgers;
@@ -181,6 +182,12 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/cases/{id}/consent",
             post(consent::record_case_consent),
         )
+        .route(
+            "/api/v1/partnerships/{id}/payment-terms",
+            get(finance::terms).post(finance::propose),
+        )
+        .route("/api/v1/partnerships/{id}/invoices", get(finance::invoices))
+        .route("/api/v1/invoices/{id}/settlements", post(finance::settle))
         .route(
             "/api/v1/sites/{id}/consent-documents",
             get(consent::list).post(consent::create),
