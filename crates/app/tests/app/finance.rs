@@ -101,7 +101,7 @@ async fn bad_terms_are_refused_by_field_and_nothing_is_written() {
         assert_eq!(seen.terms.len(), 1);
         assert!(seen.terms[0].in_force && seen.may_propose);
         assert_eq!(seen.terms[0].program_name, "Vantacel");
-        assert_replays(&app, &db.label).await;
+        assert_replays(&app, db.label).await;
     }
 }
 
@@ -289,7 +289,7 @@ async fn the_infusion_makes_one_invoice_paid_by_the_health_system_and_credited_b
             (stored.paid_cents, stored.credited_cents),
             (40_000_000, 7_500_000)
         );
-        assert_replays(&app, &db.label).await;
+        assert_replays(&app, db.label).await;
     }
 }
 

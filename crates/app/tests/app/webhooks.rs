@@ -11,12 +11,15 @@ use cellpath_app::{App, AppError, Caller, ManualClock};
 use cellpath_store::testing::TestDb;
 use std::sync::{Arc, Mutex};
 
-/// What the receiver was sent: each request's headers (id, timestamp, signature) and body.
+/// One request the receiver was sent: its id, timestamp and signature headers, and its body.
+pub type Request = (String, String, String, Vec<u8>);
+
+/// What the receiver was sent, in order.
 #[derive(Clone, Default)]
-pub struct Received(Arc<Mutex<Vec<(String, String, String, Vec<u8>)>>>);
+pub struct Received(Arc<Mutex<Vec<Request>>>);
 
 impl Received {
-    pub fn all(&self) -> Vec<(String, String, String, Vec<u8>)> {
+    pub fn all(&self) -> Vec<Request> {
         self.0.lock().unwrap().clone()
     }
 }
@@ -277,7 +280,7 @@ async fn an_endpoint_that_keeps_failing_is_marked_unhealthy_and_delivers_once_en
 
         let disabled = app.disable_webhook_endpoint(&admin, &id).await.unwrap();
         assert_eq!(disabled.status, "disabled");
-        assert_replays(&app, &db.label).await;
+        assert_replays(&app, db.label).await;
     }
 }
 

@@ -21,11 +21,43 @@ const ATTEMPTS_SHOWN: i64 = 200;
 #[serde(deny_unknown_fields)]
 pub struct WebhookEndpointInput {
     /// Where deliveries are posted: an http:// URL.
+    #[schema(
+        pattern = r"^http://([a-z0-9]+\.)*[a-z][a-z0-9]*(:[1-9][0-9]{0,3})?(/[a-z0-9/_-]*)?$"
+    )]
     url: String,
-    /// The kinds of notification it receives (expiry_reminder, site_authorized,
-    /// site_suspended, site_reinstated); left out or empty: all of them.
+    /// The kinds of notification it receives; left out or empty: all of them.
     #[serde(default)]
+    #[schema(value_type = Vec<NotificationKind>)]
     kinds: Vec<String>,
+}
+
+/// A kind of notification an endpoint may ask for (the app's `NOTIFICATION_KINDS`; the
+/// test `the_schemas_kinds_are_the_apps` keeps the two the same). For the document only.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum NotificationKind {
+    ExpiryReminder,
+    SiteAuthorized,
+    SiteSuspended,
+    SiteReinstated,
+    ReleaseException,
+}
+
+#[cfg(test)]
+mod kinds_tests {
+    #[test]
+    fn the_schemas_kinds_are_the_apps() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(super::NotificationKind::schema()).unwrap();
+        let words: Vec<&str> = schema["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap())
+            .collect();
+        assert_eq!(words, cellpath_app::outbox::webhooks::NOTIFICATION_KINDS);
+    }
 }
 
 /// The organization's webhook endpoints

@@ -132,8 +132,9 @@ const PROJECTED_SINCE: &[&str] = &["site_map_signatures"];
 
 /// Record tables of events the earlier release never wrote (migration 0011: patients and
 /// cases; 0014: their registry forms; 0015: consent versions; 0023: capacity and bookings;
-/// 0025: safety reports; 0026: open adverse events; 0030: webhook endpoints): empty after its
-/// record is replayed.
+/// 0025: safety reports; 0026: open adverse events; 0028-0029: release-exception protocols and
+/// exceptions; 0030: webhook endpoints; 0032: payment terms, invoices and their settlements):
+/// empty after its record is replayed.
 const EMPTY_SINCE: &[&str] = &[
     "patients",
     "cases",
@@ -146,6 +147,11 @@ const EMPTY_SINCE: &[&str] = &[
     "safety_reports",
     "open_adverse_events",
     "webhook_endpoints",
+    "exception_protocols",
+    "release_exceptions",
+    "payment_terms",
+    "invoices",
+    "invoice_settlements",
 ];
 
 /// Columns added to record tables after the fixture was written, by table and position in
