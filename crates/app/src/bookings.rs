@@ -309,10 +309,7 @@ impl App {
         let (row, partnership, relation, _) = self
             .case_row_seen(caller, &booking.case_id)
             .await
-            .map_err(|e| match e {
-                AppError::NotFound(_) => AppError::not_found(&what),
-                other => other,
-            })?;
+            .map_err(|e| e.not_found_as(&what))?;
         self.check_change_of(caller, &row, &partnership, relation)?;
         let side = self
             .side_of(caller, &partnership)

@@ -94,6 +94,16 @@ impl AppError {
     pub fn not_found(what: impl Into<String>) -> AppError {
         AppError::NotFound(what.into())
     }
+
+    /// A "not found" of what a record hangs on (its partnership, its case) said of the record
+    /// itself: who may not read the parent does not learn the record exists, nor what it
+    /// hangs on. Every other error stays as it is.
+    pub(crate) fn not_found_as(self, what: &str) -> AppError {
+        match self {
+            AppError::NotFound(_) => AppError::not_found(what),
+            other => other,
+        }
+    }
 }
 
 impl From<StoreError> for AppError {

@@ -200,10 +200,7 @@ impl App {
         let (_, partnership, relation, view) = self
             .case_row_seen(caller, &report.case_id)
             .await
-            .map_err(|e| match e {
-                AppError::NotFound(_) => AppError::not_found(&what),
-                other => other,
-            })?;
+            .map_err(|e| e.not_found_as(&what))?;
         // Reading first: who may not read it does not learn it exists (404, not 403).
         self.check(
             caller,

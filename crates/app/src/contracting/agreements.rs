@@ -595,10 +595,7 @@ impl App {
             .ok_or_else(|| AppError::not_found(&what))?;
         self.contract_partnership(caller, &a.partnership_id, Action::Read, &what)
             .await
-            .map_err(|e| match e {
-                AppError::NotFound(_) => AppError::not_found(&what),
-                e => e,
-            })?;
+            .map_err(|e| e.not_found_as(&what))?;
         Ok(a.into())
     }
 

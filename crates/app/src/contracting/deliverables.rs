@@ -302,11 +302,7 @@ impl App {
                 &what,
             )
             .await
-            .map_err(|e| match e {
-                // The record exists only for those who may read its partnership.
-                AppError::NotFound(_) => AppError::not_found(&what),
-                other => other,
-            })?;
+            .map_err(|e| e.not_found_as(&what))?;
         Ok((r, p))
     }
 }

@@ -195,17 +195,15 @@ impl App {
     ) -> Result<Vec<InvoiceView>, AppError> {
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let settlements = self.store.settlements_of(&ids).await?;
-        let mut out = Vec::new();
-        for row in rows {
-            let pseudonym = self
-                .store
-                .case(&row.case_id)
-                .await?
-                .map(|c| c.pseudonym)
-                .unwrap_or_default();
-            out.push(view(row, pseudonym, &settlements));
-        }
-        Ok(out)
+        let case_ids: Vec<String> = rows.iter().map(|r| r.case_id.clone()).collect();
+        let mut pseudonyms = self.store.case_pseudonyms(&case_ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let pseudonym = pseudonyms.remove(&row.case_id).unwrap_or_default();
+                view(row, pseudonym, &settlements)
+            })
+            .collect())
     }
 
     /// Record a payment (the health system's money roles) or a credit (the manufacturer's)
@@ -232,10 +230,7 @@ impl App {
                 &what,
             )
             .await
-            .map_err(|e| match e {
-                AppError::NotFound(_) => AppError::not_found(&what),
-                other => other,
-            })?;
+            .map_err(|e| e.not_found_as(&what))?;
         let kind = input.kind.trim().parse::<Settlement>().map_err(|_| {
             AppError::invalid(
                 "kind",
