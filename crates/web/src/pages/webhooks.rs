@@ -23,6 +23,7 @@ fn kind_words(kind: &str) -> &'static str {
         "site_authorized" => "A site is authorized",
         "site_suspended" => "A site is suspended",
         "site_reinstated" => "A site is authorized again",
+        "release_exception" => "A product fails release (an exception opened or escalated)",
         _ => "Other notices",
     }
 }
@@ -235,6 +236,13 @@ async fn render(
 #[cfg(test)]
 mod tests {
     use crate::testing::{Browser, seeded};
+
+    #[test]
+    fn every_kind_an_endpoint_may_ask_for_has_its_words() {
+        for kind in super::NOTIFICATION_KINDS {
+            assert_ne!(super::kind_words(kind), "Other notices", "{kind}");
+        }
+    }
     use axum::http::StatusCode;
 
     #[tokio::test]
