@@ -48,6 +48,14 @@ fn link(n: &Notice) -> String {
     }
 }
 
+/// A calendar day the notice carries (`YYYY-MM-DD`) as a `<time>` in words, e.g. `21 Jan 2027`.
+fn on_day(on: &str) -> Markup {
+    let shown = cellpath_domain::Date::parse(on)
+        .map(|d| crate::time::calendar_day(&d))
+        .unwrap_or_else(|_| on.to_string());
+    html! { time datetime=(on) { (shown) } }
+}
+
 fn days(n: i64) -> String {
     if n == 1 {
         "1 day".into()
@@ -69,24 +77,23 @@ fn item(n: &Notice) -> Markup {
                         @if let Some(kind) = n.agreement_kind { (labels::agreement_kind(kind)) }
                         @if let Some(site) = &n.site_name { " for " (site) }
                         " with " (n.partner_name) " expires on "
-                        @let on = n.expires_on.as_deref().unwrap_or("");
-                        time datetime=(on) { (on) }
+                        (on_day(n.expires_on.as_deref().unwrap_or("")))
                         @if let Some(left) = n.days_left { " — " (days(left)) " left" }
                     }
                     NoticeKind::SiteAuthorized => {
                         (site) " is an authorized treatment center for " (program)
-                        " since " time datetime=(n.on) { (n.on) }
+                        " since " (on_day(&n.on))
                     }
                     NoticeKind::SiteSuspended => {
                         (site) " is suspended for " (program)
-                        " since " time datetime=(n.on) { (n.on) }
+                        " since " (on_day(&n.on))
                     }
                     NoticeKind::SiteReinstated => {
                         (site) " is reinstated for " (program)
-                        " since " time datetime=(n.on) { (n.on) }
+                        " since " (on_day(&n.on))
                     }
                     NoticeKind::SiteJoined => {
-                        (site) " joined the onboarding on " time datetime=(n.on) { (n.on) }
+                        (site) " joined the onboarding on " (on_day(&n.on))
                         ": the partnership covers all current and future sites"
                     }
                 }
@@ -94,7 +101,7 @@ fn item(n: &Notice) -> Markup {
             br;
             span.muted {
                 (n.partnership_name)
-                @if n.kind == NoticeKind::ExpiryReminder { " · reminded on " (n.on) }
+                @if n.kind == NoticeKind::ExpiryReminder { " · reminded on " (on_day(&n.on)) }
             }
             @if !n.missing.is_empty() {
                 ul.notice-missing {

@@ -40,6 +40,10 @@ async fn both_sides_see_the_expiry_reminders_on_their_home_page_and_others_do_no
         "{notices}"
     );
     assert!(notices.contains("90 days left"), "{notices}");
+    assert!(
+        notices.contains(r#"<time datetime="2030-05-31">31 May 2030</time> — 90 days left"#),
+        "the day in words, not its key: {notices}"
+    );
     let msa = demo
         .app
         .store()
