@@ -9,6 +9,7 @@ use crate::{App, AppError, Caller};
 use cellpath_domain::finance::{PaymentBasis, PaymentTerms};
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_domain::{Date, OrgKind, PartnershipStatus};
+pub use cellpath_planning::cashflow::history::default_payers;
 use cellpath_planning::cashflow::history::{self, ClaimHistory, History, ProgramHistory};
 pub use cellpath_planning::cashflow::{
     AlignedTerms, Basis, ByDay, Payer, Program, ProgramResult, Rebate, Report, Scenario, Spread,
