@@ -238,9 +238,10 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
         Section::Figures
     } else if path == "/finance"
         || path.starts_with("/finance/")
-        || path.starts_with("/invoices/")
         || (path.starts_with("/partnerships/")
-            && (path.ends_with("/payment-terms") || path.ends_with("/invoices")))
+            && (path.ends_with("/payment-terms")
+                || path.ends_with("/invoices")
+                || path.ends_with("/settlements")))
     {
         Section::Finance
     } else if path.starts_with("/site-maps/") || path.starts_with("/agreements/") {

@@ -198,7 +198,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         )
         .route("/partnerships/{id}/invoices", get(finance::invoices::list))
         .route(
-            "/invoices/{id}/settlements",
+            "/partnerships/{id}/invoices/{record}/settlements",
             post(finance::invoices::settle),
         )
         .route("/figures/cases.csv", get(figures::download))

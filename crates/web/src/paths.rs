@@ -207,9 +207,9 @@ pub fn invoices(partnership_id: &str, status: Option<&str>) -> String {
     }
 }
 
-/// Where a payment or a credit against an invoice is posted.
-pub fn invoice_settlements(invoice_id: &str) -> String {
-    format!("/invoices/{invoice_id}/settlements")
+/// Where a payment or a credit against one of a partnership's invoices is posted.
+pub fn invoice_settlements(partnership_id: &str, invoice_id: &str) -> String {
+    format!("/partnerships/{partnership_id}/invoices/{invoice_id}/settlements")
 }
 
 #[cfg(test)]
@@ -249,10 +249,6 @@ mod tests {
                 super::invoices("p", None),
                 "\"/partnerships/{id}/invoices\"",
             ),
-            (
-                super::invoice_settlements("i"),
-                "\"/invoices/{id}/settlements\"",
-            ),
         ] {
             assert!(lib.contains(route), "{path}: no route {route} in lib.rs");
             let filled = route
@@ -265,6 +261,11 @@ mod tests {
         assert!(lib.contains(&format!("\"{}\"", super::inbox())));
         assert!(lib.contains(&format!("\"{}\"", super::finance())));
         assert!(lib.contains(&format!("\"{}\"", super::what_if())));
+        assert!(lib.contains("\"/partnerships/{id}/invoices/{record}/settlements\""));
+        assert_eq!(
+            super::invoice_settlements("p", "i"),
+            "/partnerships/p/invoices/i/settlements"
+        );
         assert_eq!(
             super::invoices("p", Some("overdue")),
             "/partnerships/p/invoices?status=overdue"

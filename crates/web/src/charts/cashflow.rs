@@ -195,7 +195,7 @@ pub fn fan(today: &Date, p5: &[f64], p50: &[f64], p95: &[f64], cap: f64) -> Mark
         .enumerate()
         .fold((0, f64::MIN), |a, (i, v)| if v > a.1 { (i, v) } else { a });
     let desc = format!(
-        "A forecast of exposure over {days} days from {}: the middle half of the runs and more lie in the band from P5 to P95; the median (P50) is highest on {} at {}; the P95 reaches {} at most; the cap is {}.",
+        "A forecast of exposure over {days} days from {}: nine runs in ten lie in the band from P5 to P95; the median run (P50) is highest on {} at {}; the P95 reaches {} at most; the cap is {}.",
         today.words(),
         today.plus_days(peak_day as i64).words(),
         dollars(peak.max(0.0)),
@@ -384,7 +384,7 @@ mod tests {
         assert!(svg.contains("A forecast of exposure over 730 days from 7 December 2026"));
         // The median's highest day, in words.
         assert!(
-            svg.contains("highest on 6 December 2028 at $3,645,000"),
+            svg.contains("highest on 5 December 2028 at $3,645,000"),
             "{svg}"
         );
     }

@@ -87,9 +87,25 @@ fn read(form: &FormData) -> Result<NewSettlement, FormErrors> {
     })
 }
 
-pub async fn settle(Path(invoice_id): Path<String>, posted: Posted) -> Result<Response, WebError> {
+pub async fn settle(
+    Path((partnership, invoice_id)): Path<(String, String)>,
+    posted: Posted,
+) -> Result<Response, WebError> {
     let Posted { ctx, form } = posted;
-    let partnership = form.get("partnership_id").trim().to_string();
+    // Who may read this partnership's money (404 through a proposal or to another tenant,
+    // 403 to a party's other roles), then who may record it (403 once it ended), before
+    // anything of the form is read.
+    let p = ctx.app.partnership(ctx.caller(), &partnership).await?;
+    let invoices = ctx.app.invoices(ctx.caller(), &partnership).await?;
+    if !ctx.may_in(Action::Create, ResourceKind::Payment, &p) {
+        return Err(AppError::Forbidden(
+            "payments and credits are recorded by each side's admins, contracts and finance people while the partnership is active".into(),
+        )
+        .into());
+    }
+    if !invoices.iter().any(|i| i.id == invoice_id) {
+        return Err(AppError::not_found(format!("invoice {invoice_id}")).into());
+    }
     let refused = |errors: FormErrors| (invoice_id.clone(), form.clone(), errors);
     let outcome = match read(&form) {
         Err(errors) => Err(refused(errors)),
@@ -248,10 +264,9 @@ async fn render(
                                         details.settle open[returned.is_some_and(|r| r.0 == i.id)] {
                                             summary { (form_label) }
                                             (view.summary(&["amount", "on"]))
-                                            form.settle-form id=(prefix) method="post" action=(paths::invoice_settlements(&i.id)) novalidate {
+                                            form.settle-form id=(prefix) method="post" action=(paths::invoice_settlements(&p.id, &i.id)) novalidate {
                                                 (csrf_field(ctx.csrf()))
                                                 (hidden("kind", kind.as_str()))
-                                                (hidden("partnership_id", &p.id))
                                                 (view.input("Amount (US dollars)", "amount", Input::Text, Some("At most what is still open.")))
                                                 (view.input("On", "on", Input::Date, Some("The day the money moved.")))
                                                 button.primary type="submit" { (button) }
