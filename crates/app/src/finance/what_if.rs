@@ -306,13 +306,17 @@ impl App {
     }
 }
 
-/// A number as the form shows it: whole numbers without a point, others as typed by Rust's
-/// shortest round-trip form.
+/// A number as the form shows it: whole numbers without a point, others to four places.
 fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
-        format!("{v}")
+        // A rate from history (6.986301369863014 patients a month) reads to four places.
+        let short = format!("{v:.4}");
+        short
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
     }
 }
 

@@ -27,7 +27,7 @@ pub fn dollars(v: f64) -> String {
     let digits = whole.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -160,6 +160,8 @@ pub fn fan(today: &Date, p5: &[f64], p50: &[f64], p95: &[f64], cap: f64) -> Mark
     let days = p50.len().min(p5.len()).min(p95.len());
     let lo = p5[..days].iter().copied().fold(0.0, f64::min);
     let hi = p95[..days].iter().copied().fold(cap, f64::max);
+    // A dip below zero too small to see (a credit before the first payment) adds no tick.
+    let lo = if lo > -0.02 * hi { 0.0 } else { lo };
     let y_ticks = ticks(lo, hi * 1.05);
     let p = Plot::new(&y_ticks);
     let x = |d: f64| p.x0 + (p.x1 - p.x0) * d / (days.max(1) as f64);
@@ -183,7 +185,7 @@ pub fn fan(today: &Date, p5: &[f64], p50: &[f64], p95: &[f64], cap: f64) -> Mark
     let mut months = Vec::new();
     let mut m = Month::of(today).plus(1);
     while m.first_day() < last {
-        if (m.month - 1) % every == 0 {
+        if (m.month - 1).is_multiple_of(every) {
             let d = m.first_day().days_since_epoch() - today.days_since_epoch();
             months.push((d as f64, m));
         }
@@ -208,7 +210,7 @@ pub fn fan(today: &Date, p5: &[f64], p50: &[f64], p95: &[f64], cap: f64) -> Mark
             @for (d, m) in &months {
                 line.gantt-tick x1=(px(x(*d))) x2=(px(x(*d))) y1=(px(p.y0)) y2=(px(p.y0 + 4.0)) {}
                 text.gantt-tick-label x=(px(x(*d))) y=(px(p.y0 + 16.0)) text-anchor="middle" font-size=(FONT) { (m.short()) }
-                @if m.month <= every as u32 {
+                @if m.month <= every {
                     text.gantt-axis-label x=(px(x(*d))) y=(px(p.y0 + 30.0)) text-anchor="middle" font-size=(FONT) { (m.year) }
                 }
             }

@@ -246,7 +246,7 @@ fn form(ctx: &Ctx, pairs: &[(String, String)], errors: &FormErrors) -> Markup {
                 }
                 fieldset #what-if-payers {
                     legend { "Payer mix (shared by every program)" }
-                    table.list {
+                    div.table-scroll { table.list {
                         thead { tr {
                             th { "Payer" } th { "Share (0–1)" } th { "Pays, fixed ($)" } th { "Pays, share of price" }
                             th { "Days to pay: median" } th { "P90" } th { "Denied (0–1)" } th { "Appeals won (0–1)" }
@@ -267,7 +267,7 @@ fn form(ctx: &Ctx, pairs: &[(String, String)], errors: &FormErrors) -> Markup {
                                 }
                             }
                         }
-                    }
+                    } }
                     p.hint { "Leave a row blank to drop it; fill the empty row to add a payer. The shares must sum to 1." }
                 }
                 button.primary type="submit" { "Run the forecast" }
