@@ -106,6 +106,10 @@ pub enum Command {
     /// A manufacturer's safety reports (pseudonyms only): `list --org [--status]`, `show ID`.
     #[command(subcommand)]
     Safety(commands::safety::SafetyCommand),
+    /// A partnership's money: payment terms (`terms --partnership ID`), invoices (`invoices
+    /// --partnership ID [--status]`), and a payment or credit recorded (`settle INVOICE`).
+    #[command(subcommand)]
+    Finance(commands::finance::FinanceCommand),
     /// A person's inbox as they see it: every due action of their role across their
     /// organization's partnerships, most urgent first (`--user EMAIL`).
     Inbox(commands::inbox::InboxArgs),

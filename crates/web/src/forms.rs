@@ -35,6 +35,10 @@ impl FormData {
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     }
+    /// Every field as posted, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
     /// Every value of a repeated field.
     pub fn all(&self, name: &str) -> Vec<String> {
         self.0

@@ -27,6 +27,7 @@ pub enum Section {
     SafetyReports,
     Onboarding,
     Figures,
+    Finance,
     Programs,
     Planner,
     Audit,
@@ -148,6 +149,16 @@ impl Chrome {
             "/figures".into(),
             "nav-figures",
         ));
+        // Each side's money roles read their partnerships' payment terms and invoices (the
+        // policy's `payment party.active read`); a health system's also get the what-if.
+        if crate::pages::finance::reads_money(ctx) {
+            nav.push(item(
+                Section::Finance,
+                "Finance",
+                paths::finance(),
+                "nav-finance",
+            ));
+        }
         // The planner reads only the file it is given: every signed-in person may use it.
         nav.push(item(
             Section::Planner,
@@ -225,6 +236,14 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
         Section::SafetyReports
     } else if path == "/figures" || path.starts_with("/figures/") {
         Section::Figures
+    } else if path == "/finance"
+        || path.starts_with("/finance/")
+        || (path.starts_with("/partnerships/")
+            && (path.ends_with("/payment-terms")
+                || path.ends_with("/invoices")
+                || path.ends_with("/settlements")))
+    {
+        Section::Finance
     } else if path.starts_with("/site-maps/") || path.starts_with("/agreements/") {
         // Before the suffix rules, like maps: a step key may be any word.
         Section::Partnerships

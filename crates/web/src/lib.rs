@@ -48,9 +48,9 @@ use axum::routing::{get, post};
 use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
-    adverse_events, agreements, case_labels, cases, consent, facilities, figures, gate, home,
-    inbox, ledger, login, notices, onboarding, orgs, partnerships, plans, programs, readiness,
-    registry, safety, site_maps, sites, tokens, users, webhooks,
+    adverse_events, agreements, case_labels, cases, consent, facilities, figures, finance, gate,
+    home, inbox, ledger, login, notices, onboarding, orgs, partnerships, plans, programs,
+    readiness, registry, safety, site_maps, sites, tokens, users, webhooks,
 };
 pub use uploads::document_response;
 
@@ -187,6 +187,20 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/partnerships/{id}/plan", get(onboarding::plan))
         .route("/onboarding", get(onboarding::pipeline))
         .route("/figures", get(figures::show))
+        .route("/finance", get(finance::index))
+        .route(
+            "/finance/what-if",
+            get(finance::what_if::show).post(finance::what_if::run),
+        )
+        .route(
+            "/partnerships/{id}/payment-terms",
+            get(finance::terms::show).post(finance::terms::propose),
+        )
+        .route("/partnerships/{id}/invoices", get(finance::invoices::list))
+        .route(
+            "/partnerships/{id}/invoices/{record}/settlements",
+            post(finance::invoices::settle),
+        )
         .route("/figures/cases.csv", get(figures::download))
         .route(
             "/partnerships/{id}/sites/{site}/deliverables",

@@ -181,6 +181,37 @@ pub fn figures_csv(program: Option<&str>, site: Option<&str>) -> String {
     format!("{}/cases.csv{}", figures(), figures_query(program, site))
 }
 
+/// Money: the partnerships whose terms and invoices the person reads.
+pub fn finance() -> String {
+    "/finance".into()
+}
+
+/// The what-if of payment terms (a health system's forecast exposure).
+pub fn what_if() -> String {
+    "/finance/what-if".into()
+}
+
+/// A partnership's payment terms, every program's.
+pub fn payment_terms(partnership_id: &str) -> String {
+    format!("/partnerships/{partnership_id}/payment-terms")
+}
+
+/// A partnership's invoices, all or those standing one way (`open`, `overdue`, `settled`).
+pub fn invoices(partnership_id: &str, status: Option<&str>) -> String {
+    match status {
+        None => format!("/partnerships/{partnership_id}/invoices"),
+        Some(s) => format!(
+            "/partnerships/{partnership_id}/invoices?status={}",
+            encode_component(s)
+        ),
+    }
+}
+
+/// Where a payment or a credit against one of a partnership's invoices is posted.
+pub fn invoice_settlements(partnership_id: &str, invoice_id: &str) -> String {
+    format!("/partnerships/{partnership_id}/invoices/{invoice_id}/settlements")
+}
+
 #[cfg(test)]
 mod tests {
     /// The paths are the router's (`lib.rs`): each one a route, with the ids in their places.
@@ -210,6 +241,14 @@ mod tests {
             (super::site_map("v"), "\"/site-maps/{id}\""),
             (super::agreement("a"), "\"/agreements/{id}\""),
             (super::ledger("l"), "\"/ledgers/{id}\""),
+            (
+                super::payment_terms("p"),
+                "\"/partnerships/{id}/payment-terms\"",
+            ),
+            (
+                super::invoices("p", None),
+                "\"/partnerships/{id}/invoices\"",
+            ),
         ] {
             assert!(lib.contains(route), "{path}: no route {route} in lib.rs");
             let filled = route
@@ -220,6 +259,17 @@ mod tests {
         }
         assert!(lib.contains("\"/documents/{sha256}\""));
         assert!(lib.contains(&format!("\"{}\"", super::inbox())));
+        assert!(lib.contains(&format!("\"{}\"", super::finance())));
+        assert!(lib.contains(&format!("\"{}\"", super::what_if())));
+        assert!(lib.contains("\"/partnerships/{id}/invoices/{record}/settlements\""));
+        assert_eq!(
+            super::invoice_settlements("p", "i"),
+            "/partnerships/p/invoices/i/settlements"
+        );
+        assert_eq!(
+            super::invoices("p", Some("overdue")),
+            "/partnerships/p/invoices?status=overdue"
+        );
         assert_eq!(super::document("ab"), "/documents/ab");
         assert_eq!(
             super::plan("p", "g h"),

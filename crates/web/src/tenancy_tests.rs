@@ -58,7 +58,11 @@ fn scope(path: &str) -> Scope {
         {
             Own
         }
-        "/" | "/notices" | "/inbox" | "/onboarding" | "/figures" | "/figures/cases.csv" => Across,
+        "/" | "/notices" | "/inbox" | "/onboarding" | "/figures" | "/figures/cases.csv"
+        | "/finance" => Across,
+        // The health system's own forecast from its own history (a manufacturer gets 404:
+        // `pages::finance`'s tests).
+        "/finance/what-if" => Own,
         "/sites/{id}/cases"
         | "/cases/{id}"
         | "/cases/{id}/actions"

@@ -45,6 +45,47 @@ pub struct SettlementView {
     pub by_name: String,
 }
 
+/// Where an invoice stands on a day: open (not yet due), overdue (open past its due date), or
+/// settled (nothing open: paid, credited, or both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceStanding {
+    Open,
+    Overdue,
+    Settled,
+}
+
+impl InvoiceStanding {
+    /// The word a filter names it by.
+    pub fn word(self) -> &'static str {
+        match self {
+            InvoiceStanding::Open => "open",
+            InvoiceStanding::Overdue => "overdue",
+            InvoiceStanding::Settled => "settled",
+        }
+    }
+    pub fn parse(word: &str) -> Option<InvoiceStanding> {
+        [
+            InvoiceStanding::Open,
+            InvoiceStanding::Overdue,
+            InvoiceStanding::Settled,
+        ]
+        .into_iter()
+        .find(|s| s.word() == word.trim())
+    }
+}
+
+impl InvoiceView {
+    pub fn standing(&self, today: &Date) -> InvoiceStanding {
+        if self.open_cents <= 0 {
+            InvoiceStanding::Settled
+        } else if &self.due_on < today {
+            InvoiceStanding::Overdue
+        } else {
+            InvoiceStanding::Open
+        }
+    }
+}
+
 /// A payment or credit as a form or an API call sends it.
 #[derive(utoipa::ToSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -6,6 +6,7 @@
 
 pub mod invoices;
 pub mod terms;
+pub mod what_if;
 
 use crate::{App, AppError, Caller};
 use cellpath_domain::policy::{Action, ResourceKind};

@@ -312,3 +312,78 @@ async fn no_terms_no_invoice() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_what_if_starts_from_the_health_systems_history_for_its_money_roles_only() {
+    use cellpath_app::finance::what_if::{WEB_MAX_RUNS, scenario_fields, scenario_from_fields};
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let helixa_finance = as_user(&app, "finance@helixa.example").await;
+        propose(
+            &app,
+            &helixa_finance,
+            &ids.partnership,
+            terms(&ids.vantacel),
+        )
+        .await
+        .unwrap();
+        let finance = as_user(&app, "finance@lakeshore.example").await;
+        let start = app.what_if_start(&finance).await.unwrap();
+        let vantacel = start
+            .programs
+            .iter()
+            .find(|p| p.name == "Vantacel")
+            .expect("Vantacel observed");
+        assert!(vantacel.cases > 0, "{}: the demo's cases", db.label);
+        assert_eq!(vantacel.price_cents, Some(47_500_000));
+        let scenario = start.scenario.clone().expect("a scenario");
+        let program = scenario
+            .programs
+            .iter()
+            .find(|p| p.id == "Vantacel")
+            .unwrap();
+        // The terms in force: net 30 at infusion, half the price back on a final denial.
+        assert_eq!(program.terms.net_days, 30);
+        assert_eq!(program.terms.denial_protection_fraction, 0.5);
+        assert_eq!(program.price, 475_000.0);
+        let expected = f64::from(vantacel.cases) / (start.window_days as f64 / 30.0).max(1.0);
+        assert!((program.patients_per_month - expected).abs() < 1e-9);
+        // The form's fields (rates to four places) read back to the scenario, and it runs.
+        let back = scenario_from_fields(&scenario_fields(&scenario)).unwrap();
+        assert_eq!(back.programs.len(), scenario.programs.len());
+        for (a, b) in back.programs.iter().zip(&scenario.programs) {
+            assert_eq!((&a.id, a.price, &a.terms), (&b.id, b.price, &b.terms));
+            assert!((a.patients_per_month - b.patients_per_month).abs() < 1e-4);
+        }
+        assert_eq!(back.payers, scenario.payers);
+        let report = app
+            .run_what_if(&finance, scenario.with_runs(200))
+            .await
+            .unwrap();
+        assert_eq!(report.runs, 200);
+        assert_eq!(
+            report.exposure_by_day.p50.len(),
+            scenario.horizon_days as usize
+        );
+        assert_eq!(
+            outcome(
+                app.run_what_if(&finance, scenario.with_runs(WEB_MAX_RUNS + 1))
+                    .await
+            ),
+            "invalid: runs"
+        );
+
+        // Not the clinical roles (403), not a manufacturer (404: a health system's exposure).
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        assert_eq!(outcome(app.what_if_start(&nurse).await), "forbidden");
+        assert_eq!(
+            outcome(app.run_what_if(&nurse, scenario.clone()).await),
+            "forbidden"
+        );
+        assert_eq!(
+            outcome(app.what_if_start(&helixa_finance).await),
+            "not found"
+        );
+    }
+}

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod booking_bench;
 pub mod case;
 pub mod case_bench;
+pub mod finance;
 pub mod gate;
 pub mod identifiers;
 pub mod inbox;
@@ -336,6 +337,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Jobs(args) => return jobs::run(&cli.database_url, cli.json, args).await,
         Command::Onboarding(c) => return onboarding::run(&cli.database_url, cli.json, c).await,
         Command::Safety(c) => return safety::run(&cli.database_url, cli.json, c).await,
+        Command::Finance(c) => return finance::run(&cli.database_url, cli.json, c).await,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ mod cli;
 mod contract;
 mod documents_settings;
 mod figures;
+mod finance;
 mod first_use;
 mod fuzz;
 mod inbox;

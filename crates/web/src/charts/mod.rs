@@ -6,6 +6,7 @@
 //! [`swimlane::scan_burden_badge`] and [`comparison::comparison`]. Their classes are styled in
 //! the "charts" section at the end of `static/app.css`.
 
+pub mod cashflow;
 pub mod comparison;
 pub mod figures;
 pub mod gantt;

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod consent;
 pub mod facilities;
 pub mod figures;
+pub mod finance;
 pub mod gate;
 pub mod home;
 pub mod inbox;

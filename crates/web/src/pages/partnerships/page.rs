@@ -114,6 +114,8 @@ pub(super) async fn render_one(
     let names = OrgNames::load(ctx).await?;
     let program_names = program_names_of(ctx, &p).await?;
     let may_audit = ctx.may_in(Action::Read, ResourceKind::Ledger, &p);
+    // Money opens with the partnership, to each side's money roles.
+    let may_money = !proposed && ctx.may_in(Action::Read, ResourceKind::Payment, &p);
     // A partner's organization page is readable whatever the partnership's status.
     let party = |org_id: &str| {
         html! {
@@ -159,6 +161,13 @@ pub(super) async fn render_one(
         }
         @if may_audit {
             p { a.button.secondary #partnership-audit-link href={ (paths::ledger(&p.id)) } { "Audit trail of this partnership" } }
+        }
+        @if may_money {
+            p #partnership-money {
+                a.button.secondary #payment-terms-link href={ (paths::payment_terms(&p.id)) } { "Payment terms" }
+                " "
+                a.button.secondary #invoices-link href={ (paths::invoices(&p.id, None)) } { "Invoices" }
+            }
         }
         (sites)
         (agreements)
