@@ -11,7 +11,7 @@
 
 use super::exceptions::exception_of;
 use crate::views::schema;
-use crate::{App, AppError, Caller};
+use crate::{App, AppError, Caller, Idem, Outcome};
 use cellpath_domain::events::release_exceptions::{ExceptionStatus, ProtocolStatus};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::release_exception::{
@@ -398,8 +398,7 @@ impl App {
             acknowledged_by: names.user(&row.acknowledged_by),
             next_escalation_at: ex.next_escalation_at(protocol).map(|(_, at)| at),
             patient_teller: protocol.patient_communication.role,
-            patient_told_due_at: row.opened_at
-                + protocol.patient_communication.within_hours * HOUR,
+            patient_told_due_at: row.opened_at + protocol.patient_communication.within_hours * HOUR,
             decision_due_at: row.opened_at + protocol.decision_within_hours * HOUR,
             sla: sla(&ex, protocol, now),
             may_acknowledge,
@@ -550,6 +549,79 @@ impl App {
             at: now,
             partnerships,
         })
+    }
+}
+
+/// A command's answer as its view. The commands answer with their row, which is what an
+/// `Idempotency-Key` stores; a repeat answers with the same record's view read again (so the
+/// answer always has the view's shape), marked as a repeat with the status first given.
+impl App {
+    /// The record a command answered about, and the status first given when it is a repeat.
+    fn answered<R>(
+        out: &Outcome<R>,
+        id_of: impl Fn(&R) -> String,
+    ) -> Result<(String, Option<u16>), AppError> {
+        match out {
+            Outcome::Fresh(row) => Ok((id_of(row), None)),
+            Outcome::Replayed(stored) => serde_json::from_str::<serde_json::Value>(&stored.body)
+                .ok()
+                .and_then(|v| v["id"].as_str().map(str::to_string))
+                .map(|id| (id, Some(stored.status)))
+                .ok_or_else(|| AppError::Internal("a stored answer without its id".into())),
+        }
+    }
+
+    fn view_outcome<V: Serialize>(view: V, replayed: Option<u16>) -> Result<Outcome<V>, AppError> {
+        match replayed {
+            None => Ok(Outcome::Fresh(view)),
+            Some(status) => Ok(Outcome::Replayed(cellpath_store::StoredAnswer {
+                status,
+                body: serde_json::to_string(&view)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            })),
+        }
+    }
+
+    /// [`App::open_release_exception`], answered with the exception's view.
+    pub async fn open_release_exception_view(
+        &self,
+        caller: &Caller,
+        case_id: &str,
+        input: super::OpenReleaseException,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<ReleaseExceptionView>, AppError> {
+        let out = self
+            .open_release_exception(caller, case_id, input, idem)
+            .await?;
+        let (id, replayed) = Self::answered(&out, |r| r.id.clone())?;
+        Self::view_outcome(self.release_exception_view(caller, &id).await?, replayed)
+    }
+
+    /// [`App::acknowledge_release_exception`], answered with the exception's view.
+    pub async fn acknowledge_release_exception_view(
+        &self,
+        caller: &Caller,
+        id: &str,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<ReleaseExceptionView>, AppError> {
+        let out = self.acknowledge_release_exception(caller, id, idem).await?;
+        let (id, replayed) = Self::answered(&out, |r| r.id.clone())?;
+        Self::view_outcome(self.release_exception_view(caller, &id).await?, replayed)
+    }
+
+    /// [`App::draft_exception_protocol`], answered with the version's view.
+    pub async fn draft_exception_protocol_view(
+        &self,
+        caller: &Caller,
+        partnership_id: &str,
+        input: super::NewExceptionProtocol,
+        idem: Option<Idem>,
+    ) -> Result<Outcome<ProtocolVersionView>, AppError> {
+        let out = self
+            .draft_exception_protocol(caller, partnership_id, input, idem)
+            .await?;
+        let (id, replayed) = Self::answered(&out, |r| r.id.clone())?;
+        Self::view_outcome(self.exception_protocol_view(caller, &id).await?, replayed)
     }
 }
 
