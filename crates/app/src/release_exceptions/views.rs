@@ -421,15 +421,21 @@ impl App {
         })
     }
 
-    /// The partnerships whose exceptions the caller sees: those where the policy shows it the
-    /// patients of their cases.
-    async fn exception_partnerships(&self, caller: &Caller) -> Result<Vec<Partnership>, AppError> {
-        let Some(principal) = &caller.principal else {
-            return Ok(vec![]);
+    /// The partnerships whose exceptions the caller sees: its organization's (or, for the
+    /// operator, `org_id`'s) where the policy shows it the patients of their cases.
+    async fn exception_partnerships(
+        &self,
+        caller: &Caller,
+        org_id: Option<&str>,
+    ) -> Result<Vec<Partnership>, AppError> {
+        let org = match (&caller.principal, org_id) {
+            (Some(principal), _) => principal.org_id.as_str(),
+            (None, Some(org)) => org,
+            (None, None) => return Ok(vec![]),
         };
         Ok(self
             .store
-            .partnerships_of(&principal.org_id, Page::all())
+            .partnerships_of(org, Page::all())
             .await?
             .into_iter()
             .filter(|p| {
@@ -444,8 +450,18 @@ impl App {
         &self,
         caller: &Caller,
     ) -> Result<Vec<ReleaseExceptionView>, AppError> {
+        self.release_exceptions_of(caller, None).await
+    }
+
+    /// [`App::release_exceptions`]; the operator names the organization whose partnerships
+    /// it reads (a person always reads its own).
+    pub async fn release_exceptions_of(
+        &self,
+        caller: &Caller,
+        org_id: Option<&str>,
+    ) -> Result<Vec<ReleaseExceptionView>, AppError> {
         let mut out = Vec::new();
-        for p in self.exception_partnerships(caller).await? {
+        for p in self.exception_partnerships(caller, org_id).await? {
             let rows = self
                 .store
                 .release_exceptions_of_partnerships(std::slice::from_ref(&p.id))
@@ -535,9 +551,18 @@ impl App {
     /// The SLA record of every partnership the caller sees exceptions of, by name (those
     /// without any exception included, so a side sees all it answers for).
     pub async fn release_exception_slas(&self, caller: &Caller) -> Result<SlaDashboard, AppError> {
+        self.release_exception_slas_of(caller, None).await
+    }
+
+    /// [`App::release_exception_slas`]; the operator names the organization.
+    pub async fn release_exception_slas_of(
+        &self,
+        caller: &Caller,
+        org_id: Option<&str>,
+    ) -> Result<SlaDashboard, AppError> {
         let now = self.now();
         let mut partnerships = Vec::new();
-        for p in self.exception_partnerships(caller).await? {
+        for p in self.exception_partnerships(caller, org_id).await? {
             let rows = self
                 .store
                 .release_exceptions_of_partnerships(std::slice::from_ref(&p.id))
