@@ -438,6 +438,8 @@ impl App {
             .partnerships_of(org, Page::all())
             .await?
             .into_iter()
+            // A proposal never accepted opened no case.
+            .filter(|p| p.accepted_at.is_some())
             .filter(|p| {
                 self.patient_view(caller, self.case_relation(caller, p), "release exceptions")
                     .is_ok()

@@ -65,6 +65,14 @@ pub async fn list(
 
 pub async fn draft(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
     let Posted { ctx, form } = posted;
+    // Who may not draft here is told so before anything they typed is read.
+    let protocols = ctx.app.partnership_protocols(ctx.caller(), &id).await?;
+    if !protocols.may_draft {
+        return Err(cellpath_app::AppError::Forbidden(
+            "a protocol is drafted by a party of an active partnership whose role records its deliverables".into(),
+        )
+        .into());
+    }
     let (protocol, mut errors) = protocol_of_form(&form);
     if errors.is_empty() {
         let input = NewExceptionProtocol {
