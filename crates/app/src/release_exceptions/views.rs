@@ -491,7 +491,7 @@ impl App {
             .store
             .partnership(&row.partnership_id)
             .await?
-            .ok_or_else(|| AppError::not_found(&format!("release exception {id}")))?;
+            .ok_or_else(|| AppError::not_found(format!("release exception {id}")))?;
         let names = self.exception_names(&p, std::slice::from_ref(&row)).await?;
         self.exception_view(caller, &p, &names, row)
     }
