@@ -120,6 +120,10 @@ pub enum Command {
     /// one (`attempts ID`): status code, error, duration.
     #[command(subcommand)]
     Webhooks(commands::webhooks::WebhooksCommand),
+    /// Release exceptions (pseudonyms only): `list --org`, `show ID`, `protocols
+    /// PARTNERSHIP` (each program's versions, which one is agreed), `sla --org`.
+    #[command(subcommand)]
+    Exceptions(commands::exceptions::ExceptionsCommand),
     /// Onboarding: every site on its way to authorization, and a partnership's live plan.
     #[command(subcommand)]
     Onboarding(commands::onboarding::OnboardingCommand),

@@ -15,8 +15,8 @@
 //! routed.
 
 use crate::api::{
-    bookings, cases, consent, contracts, documents, figures, finance, identifiers, inbox, ledgers,
-    notices, programs, records, safety, sites, tokens, waitlist, webhooks,
+    bookings, cases, consent, contracts, documents, exceptions, figures, finance, identifiers,
+    inbox, ledgers, notices, programs, records, safety, sites, tokens, waitlist, webhooks,
 };
 use crate::problem::Problem;
 use axum::Json;
@@ -73,6 +73,15 @@ pub type Operation = (
         webhooks::disable,
         webhooks::enable,
         webhooks::attempts,
+        exceptions::list_protocols,
+        exceptions::draft_protocol,
+        exceptions::get_protocol,
+        exceptions::sign_protocol,
+        exceptions::list,
+        exceptions::sla,
+        exceptions::get,
+        exceptions::open,
+        exceptions::acknowledge,
         ledgers::head,
         ledgers::events,
         ledgers::verify,
@@ -227,6 +236,7 @@ const SIGNING_REQUESTS: &[&str] = &[
     "CaseAction",
     "ConsentActivation",
     "ConsentRetirement",
+    "SignProtocol",
 ];
 
 /// How a signature made through the API works, said on every operation that signs.

@@ -25,6 +25,7 @@ pub enum Section {
     Users,
     Partnerships,
     SafetyReports,
+    ReleaseExceptions,
     Onboarding,
     Figures,
     Finance,
@@ -141,6 +142,14 @@ impl Chrome {
             "/onboarding".into(),
             "nav-onboarding",
         ));
+        // Every role of either side sees the release exceptions of the cases whose patients it
+        // may see, and their SLA record (the app cuts them).
+        nav.push(item(
+            Section::ReleaseExceptions,
+            "Release exceptions",
+            "/release-exceptions".into(),
+            "nav-release-exceptions",
+        ));
         // Every role of either side with a partnership sees the figures of the cases whose
         // patients it may see (the app cuts them); with none, the page says so.
         nav.push(item(
@@ -234,6 +243,8 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
         Section::Onboarding
     } else if path.starts_with("/safety-reports") {
         Section::SafetyReports
+    } else if path.starts_with("/release-exceptions") || path.starts_with("/exception-protocols/") {
+        Section::ReleaseExceptions
     } else if path == "/figures" || path.starts_with("/figures/") {
         Section::Figures
     } else if path == "/finance"
@@ -383,6 +394,7 @@ pub fn notice(code: Option<&str>) -> Markup {
         Some("unchanged") => "Nothing changed.",
         Some("revoked") => "The token is revoked; it no longer works.",
         Some("signed") => "Your signature is recorded on the ledger.",
+        Some("acknowledged") => "Your acknowledgement is recorded: the escalation stops.",
         Some("password_changed") => "Your password was changed. Sign in with the new one.",
         Some("password_reset") => "The password was reset; every session of this user has ended.",
         Some("signed_out") => "You are signed out.",

@@ -48,9 +48,9 @@ use axum::routing::{get, post};
 use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
-    adverse_events, agreements, case_labels, cases, consent, facilities, figures, finance, gate,
-    home, inbox, ledger, login, notices, onboarding, orgs, partnerships, plans, programs,
-    readiness, registry, safety, site_maps, sites, tokens, users, webhooks,
+    adverse_events, agreements, case_labels, cases, consent, exceptions, facilities, figures,
+    finance, gate, home, inbox, ledger, login, notices, onboarding, orgs, partnerships, plans,
+    programs, readiness, registry, safety, site_maps, sites, tokens, users, webhooks,
 };
 pub use uploads::document_response;
 
@@ -283,6 +283,25 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/plans", get(plans::form).post(plans::run))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .route(
+            "/partnerships/{id}/exception-protocols",
+            get(exceptions::protocols::list).post(exceptions::protocols::draft),
+        )
+        .route(
+            "/exception-protocols/{id}",
+            get(exceptions::protocols::show),
+        )
+        .route(
+            "/exception-protocols/{id}/sign",
+            post(exceptions::protocols::sign),
+        )
+        .route("/release-exceptions", get(exceptions::pages::list))
+        .route("/release-exceptions/sla", get(exceptions::sla::dashboard))
+        .route("/release-exceptions/{id}", get(exceptions::pages::show))
+        .route(
+            "/release-exceptions/{id}/acknowledgement",
+            post(exceptions::pages::acknowledge),
+        )
         .route("/webhooks", get(webhooks::list).post(webhooks::create))
         .route("/webhooks/{id}", get(webhooks::show))
         .route("/webhooks/{id}/rotate", post(webhooks::rotate))

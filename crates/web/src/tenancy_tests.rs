@@ -75,7 +75,13 @@ fn scope(path: &str) -> Scope {
         | "/cases/{id}/registry-forms"
         | "/safety-reports"
         | "/safety-reports/{id}"
-        | "/safety-reports/{id}/acknowledgement" => Patient,
+        | "/safety-reports/{id}/acknowledgement"
+        // A release exception is seen through its case's patient (`pages::exceptions`'s
+        // tests walk every role, another tenant, and the app's `exception_views` stories).
+        | "/release-exceptions/{id}"
+        | "/release-exceptions/{id}/acknowledgement" => Patient,
+        // The exceptions and the SLA record of the caller's partnerships, cut by the app.
+        "/release-exceptions" | "/release-exceptions/sla" => Across,
         // Grades findings typed in a form; reads and writes no record.
         "/grading" => Own,
         "/sites/{id}/consent-documents"
@@ -95,6 +101,7 @@ fn scope(path: &str) -> Scope {
         p if p.starts_with("/partnerships/{id}/") || p.starts_with("/ledgers/{id}") => Work,
         p if p.starts_with("/agreements/{id}") => Record("agreement"),
         p if p.starts_with("/site-maps/{id}") => Record("site_map"),
+        p if p.starts_with("/exception-protocols/{id}") => Record("exception_protocol"),
         other => panic!(
             "classify {other} in crates/web/src/tenancy_tests.rs: does it reach into a partnership or a health system's records?"
         ),
@@ -149,6 +156,7 @@ struct Ids {
     user: String,
     agreement: String,
     site_map: String,
+    exception_protocol: String,
     /// A step of the site map, a deliverable recorded, a gap and a map proposal.
     key: String,
     record: String,
@@ -164,6 +172,7 @@ impl Ids {
             Scope::HealthSystemRecord("facility") => &self.facility,
             Scope::HealthSystemRecord(_) => &self.user,
             Scope::Record("agreement") => &self.agreement,
+            Scope::Record("exception_protocol") => &self.exception_protocol,
             Scope::Record(_) => &self.site_map,
             _ => &self.partnership,
         };
@@ -285,6 +294,7 @@ async fn ids_of(demo: &Demo, partnership: &str, health_system: &str, program: &s
         user,
         agreement: nope(),
         site_map: nope(),
+        exception_protocol: nope(),
         key: nope(),
         record: nope(),
         gap: nope(),
@@ -303,6 +313,14 @@ async fn ids_of(demo: &Demo, partnership: &str, health_system: &str, program: &s
     }
     if let Some(a) = store.agreements_of(partnership).await.unwrap().first() {
         ids.agreement = a.id.clone();
+    }
+    if let Some(v) = store
+        .exception_protocols_of_partnerships(&[partnership.to_string()])
+        .await
+        .unwrap()
+        .first()
+    {
+        ids.exception_protocol = v.id.clone();
     }
     // The site with a deliverable recorded, and a gap of the partnership's at any site.
     if let Some(d) = store
@@ -383,8 +401,36 @@ async fn a_partner_manufacturer_walks_every_partnership_page_and_form_in_each_st
         .partnership("Helixa Therapeutics", "Lakeshore University Health")
         .await;
     let lakeshore = demo.org("Lakeshore University Health").await.id;
+    let drafted = demo
+        .app
+        .store()
+        .exception_protocols_of_partnerships(std::slice::from_ref(&pship.id))
+        .await
+        .unwrap();
+    if drafted.is_empty() {
+        // A release-exception protocol version on the partnership's ledger to walk.
+        let contracts = demo.caller("contracts@lakeshore.example").await;
+        demo.app
+            .draft_exception_protocol(
+                &contracts,
+                &pship.id,
+                cellpath_app::release_exceptions::NewExceptionProtocol {
+                    program_id: program.clone(),
+                    protocol: cellpath_domain::release_exception::Protocol::usual(),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+    }
     let ids = ids_of(&demo, &pship.id, &lakeshore, &program).await;
-    for id in [&ids.agreement, &ids.site_map, &ids.record, &ids.gap] {
+    for id in [
+        &ids.agreement,
+        &ids.site_map,
+        &ids.record,
+        &ids.gap,
+        &ids.exception_protocol,
+    ] {
         assert_ne!(id, "nope", "the demo has each record");
     }
     let walked = walk(&mut browser, &ids, &[], |_, method, _| {

@@ -5,6 +5,11 @@
 
 pub mod exceptions;
 pub mod protocols;
+pub mod views;
 
 pub use exceptions::OpenReleaseException;
 pub use protocols::{NewExceptionProtocol, PROTOCOL_RECORD};
+pub use views::{
+    ExceptionSla, PartnershipProtocols, PartnershipSla, ProgramName, ProtocolVersionView,
+    ReleaseExceptionView, SlaDashboard, TierNotice, span_words,
+};

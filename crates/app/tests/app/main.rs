@@ -18,6 +18,7 @@ mod documents_reupload;
 mod email;
 mod exception_delivery;
 mod exception_protocols;
+mod exception_views;
 mod figures;
 mod finance;
 mod gate;

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod booking_bench;
 pub mod case;
 pub mod case_bench;
+pub mod exceptions;
 pub mod finance;
 pub mod gate;
 pub mod identifiers;
@@ -333,6 +334,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Case(c) => return case::run(&cli.database_url, cli.json, c).await,
         Command::Notices(args) => return notices::run(&cli.database_url, cli.json, args).await,
         Command::Webhooks(cmd) => return webhooks::run(&cli.database_url, cli.json, cmd).await,
+        Command::Exceptions(cmd) => {
+            return exceptions::run(&cli.database_url, cli.json, cmd).await;
+        }
         Command::Inbox(args) => return inbox::run(&cli.database_url, cli.json, args).await,
         Command::Jobs(args) => return jobs::run(&cli.database_url, cli.json, args).await,
         Command::Onboarding(c) => return onboarding::run(&cli.database_url, cli.json, c).await,

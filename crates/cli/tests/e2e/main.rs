@@ -8,6 +8,7 @@ mod cases;
 mod cli;
 mod contract;
 mod documents_settings;
+mod exceptions;
 mod figures;
 mod finance;
 mod first_use;

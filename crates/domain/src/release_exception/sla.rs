@@ -9,10 +9,11 @@ use super::protocol::Protocol;
 
 /// One figure of one exception.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Measure {
-    /// How long it took, if done.
+    /// How long it took, if done (microseconds from the exception's opening).
     pub took: Option<Micros>,
-    /// How long the protocol allows.
+    /// How long the protocol allows (microseconds).
     pub allowed: Micros,
     pub breached: bool,
 }
@@ -34,6 +35,7 @@ impl Measure {
 
 /// The four figures of one exception.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sla {
     pub notify: Measure,
     pub acknowledge: Measure,
@@ -93,6 +95,7 @@ pub fn sla(exception: &Exception, protocol: &Protocol, now: Micros) -> Sla {
 /// One figure over many exceptions: how many were measured, the median of those done, and
 /// how many breached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeasureSummary {
     pub count: usize,
     pub done: usize,
@@ -102,6 +105,7 @@ pub struct MeasureSummary {
 
 /// The figures of a partnership's exceptions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlaSummary {
     pub exceptions: usize,
     pub notify: MeasureSummary,

@@ -5,6 +5,7 @@ pub(crate) mod cases;
 pub(crate) mod consent;
 pub(crate) mod contracts;
 pub(crate) mod documents;
+pub(crate) mod exceptions;
 mod extract;
 pub(crate) mod figures;
 pub(crate) mod finance;
@@ -278,6 +279,29 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/webhook-endpoints/{id}/attempts",
             get(webhooks::attempts),
+        )
+        .route(
+            "/api/v1/partnerships/{id}/exception-protocols",
+            get(exceptions::list_protocols).post(exceptions::draft_protocol),
+        )
+        .route(
+            "/api/v1/exception-protocols/{id}",
+            get(exceptions::get_protocol),
+        )
+        .route(
+            "/api/v1/exception-protocols/{id}/signatures",
+            post(exceptions::sign_protocol),
+        )
+        .route("/api/v1/release-exceptions", get(exceptions::list))
+        .route("/api/v1/release-exceptions/sla", get(exceptions::sla))
+        .route("/api/v1/release-exceptions/{id}", get(exceptions::get))
+        .route(
+            "/api/v1/cases/{id}/release-exceptions",
+            post(exceptions::open),
+        )
+        .route(
+            "/api/v1/release-exceptions/{id}/acknowledgement",
+            post(exceptions::acknowledge),
         )
         .route("/api/v1/ledgers/{id}", get(ledgers::head))
         .route("/api/v1/ledgers/{id}/events", get(ledgers::events))

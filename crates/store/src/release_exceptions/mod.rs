@@ -133,6 +133,18 @@ impl Store {
         .await?)
     }
 
+    /// The exceptions of the partnerships, newest first.
+    pub async fn release_exceptions_of_partnerships(
+        &self,
+        partnership_ids: &[String],
+    ) -> Result<Vec<ReleaseExceptionRow>, StoreError> {
+        self.rows_in(
+            "SELECT * FROM release_exceptions WHERE partnership_id IN ({in}) ORDER BY opened_at DESC, id",
+            partnership_ids,
+        )
+        .await
+    }
+
     pub async fn exception_protocol(
         &self,
         id: &str,

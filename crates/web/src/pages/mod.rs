@@ -7,6 +7,7 @@ pub mod agreements;
 pub mod case_labels;
 pub mod cases;
 pub mod consent;
+pub mod exceptions;
 pub mod facilities;
 pub mod figures;
 pub mod finance;

@@ -98,17 +98,22 @@ pub(super) async fn render_one(
     // A proposal shows each side the other's name and the programs proposed, nothing more; a
     // proposal ended or declined before acceptance never opened anything.
     let proposed = p.accepted_at.is_none();
-    let (sites, agreements) = if proposed {
+    let (sites, agreements, exceptions) = if proposed {
         let hint = if p.status == PartnershipStatus::Proposed {
             "Sites, agreements and the work at each site open to both sides once the health system accepts the proposal."
         } else {
             "This proposal was never accepted: it opened no sites, agreements or work to either side."
         };
-        (html! { p.hint #proposal-only { (hint) } }, html! {})
+        (
+            html! { p.hint #proposal-only { (hint) } },
+            html! {},
+            html! {},
+        )
     } else {
         (
             super::sites::partnership_section(ctx, &p, start).await?,
             super::agreements::partnership_section(ctx, &p, agreement).await?,
+            crate::pages::exceptions::sla::partnership_section(ctx, &p).await?,
         )
     };
     let names = OrgNames::load(ctx).await?;
@@ -171,6 +176,7 @@ pub(super) async fn render_one(
         }
         (sites)
         (agreements)
+        (exceptions)
         // Accepting, declining and ending act on everything above: they come after it.
         (super::status::section(ctx, &p, &names, &view))
     };

@@ -1,0 +1,241 @@
+//! `cellpath exceptions`: release exceptions as the operator sees them (pseudonyms only) —
+//! `list --org` (an organization's, newest first), `show ID` (the first fact, the tiers told,
+//! the deadlines and the SLA figures), `protocols PARTNERSHIP` (each program's versions and
+//! which one is agreed) and `sla --org` (the SLA record of each of its partnerships).
+
+use super::{find_org, open_app, print_json, print_table};
+use cellpath_app::Caller;
+use cellpath_app::release_exceptions::{ReleaseExceptionView, span_words};
+use cellpath_domain::release_exception::Measure;
+use clap::Subcommand;
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum ExceptionsCommand {
+    /// An organization's release exceptions across its partnerships, newest first.
+    List {
+        /// The organization, by id or exact name.
+        #[arg(long)]
+        org: String,
+    },
+    /// One release exception.
+    Show {
+        /// The exception's id (`rex_…`).
+        id: String,
+    },
+    /// A partnership's release-exception protocol versions, every program's.
+    Protocols {
+        /// The partnership's id.
+        partnership: String,
+    },
+    /// The SLA record of each of an organization's partnerships.
+    Sla {
+        /// The organization, by id or exact name.
+        #[arg(long)]
+        org: String,
+    },
+}
+
+fn told(e: &ReleaseExceptionView) -> String {
+    format!(
+        "{} of {}",
+        e.tiers.iter().filter(|t| t.told).count(),
+        e.tiers.len()
+    )
+}
+
+fn measure(m: &Measure) -> String {
+    let took = m.took.map(span_words).unwrap_or_else(|| "not done".into());
+    let verdict = if m.breached { ", breached" } else { "" };
+    format!("{took} (allowed {}{verdict})", span_words(m.allowed))
+}
+
+pub async fn run(url: &str, json: bool, cmd: ExceptionsCommand) -> anyhow::Result<ExitCode> {
+    let app = open_app(url).await?;
+    let operator = Caller::system("cli");
+    let when = super::jobs::when;
+    match cmd {
+        ExceptionsCommand::List { org } => {
+            let org = find_org(&app, &org).await?;
+            let all = app.release_exceptions_of(&operator, Some(&org.id)).await?;
+            if json {
+                print_json(&all)?;
+            } else if all.is_empty() {
+                println!("{} has no release exceptions", org.name);
+            } else {
+                print_table(
+                    &[
+                        "id",
+                        "opened",
+                        "case",
+                        "kind",
+                        "lymphodepletion started",
+                        "tiers told",
+                        "acknowledged",
+                        "status",
+                    ],
+                    all.iter()
+                        .map(|e| {
+                            vec![
+                                e.id.clone(),
+                                when(e.opened_at),
+                                e.case_pseudonym.clone(),
+                                e.kind.words().into(),
+                                if e.lymphodepletion_started {
+                                    "yes"
+                                } else {
+                                    "no"
+                                }
+                                .into(),
+                                told(e),
+                                e.acknowledged_at.map(when).unwrap_or_else(|| "no".into()),
+                                e.status.as_str().into(),
+                            ]
+                        })
+                        .collect(),
+                );
+            }
+        }
+        ExceptionsCommand::Show { id } => {
+            let e = app.release_exception_view(&operator, &id).await?;
+            if json {
+                print_json(&e)?;
+            } else {
+                println!(
+                    "lymphodepletion started: {}",
+                    if e.lymphodepletion_started {
+                        "YES"
+                    } else {
+                        "no"
+                    }
+                );
+                println!("{}: {} ({})", e.kind.words(), e.case_pseudonym, e.status);
+                println!(
+                    "{} · {} · {}",
+                    e.partnership_name, e.site_name, e.program_name
+                );
+                println!("opened {}", when(e.opened_at));
+                println!(
+                    "certificate {} (sha256 {})",
+                    e.certificate_reference, e.certificate_sha256
+                );
+                for t in &e.tiers {
+                    let who: Vec<String> = t
+                        .recipients
+                        .iter()
+                        .map(|r| format!("{} {}", r.side.as_str(), r.role.as_str()))
+                        .collect();
+                    println!(
+                        "tier {}: {} — {}",
+                        t.number,
+                        who.join(", "),
+                        match (t.told, t.told_at) {
+                            (true, Some(at)) => format!("told {}", when(at)),
+                            (true, None) => "told".into(),
+                            (false, _) => "not told".into(),
+                        }
+                    );
+                }
+                match (e.acknowledged_at, &e.acknowledged_by) {
+                    (Some(at), by) => println!(
+                        "acknowledged {} by {}",
+                        when(at),
+                        by.clone().unwrap_or_default()
+                    ),
+                    (None, _) => println!("not acknowledged"),
+                }
+                println!("tell the patient by {}", when(e.patient_told_due_at));
+                println!("decide by {}", when(e.decision_due_at));
+                println!("sla notify: {}", measure(&e.sla.notify));
+                println!("sla acknowledge: {}", measure(&e.sla.acknowledge));
+                println!("sla decide: {}", measure(&e.sla.decide));
+                println!("sla tell the patient: {}", measure(&e.sla.tell_patient));
+            }
+        }
+        ExceptionsCommand::Protocols { partnership } => {
+            let p = app.partnership_protocols(&operator, &partnership).await?;
+            if json {
+                print_json(&p)?;
+            } else if p.versions.is_empty() {
+                println!(
+                    "{} has no release-exception protocol yet",
+                    p.partnership_name
+                );
+            } else {
+                print_table(
+                    &[
+                        "id",
+                        "program",
+                        "version",
+                        "status",
+                        "agreed on",
+                        "tiers",
+                        "manufacturer signer",
+                        "health system signer",
+                    ],
+                    p.versions
+                        .into_iter()
+                        .map(|v| {
+                            vec![
+                                v.id,
+                                v.program_name,
+                                v.number.to_string(),
+                                v.status.as_str().into(),
+                                v.agreed_on.map(|d| d.to_string()).unwrap_or_default(),
+                                v.protocol.tiers.len().to_string(),
+                                v.manufacturer_signer.unwrap_or_default(),
+                                v.health_system_signer.unwrap_or_default(),
+                            ]
+                        })
+                        .collect(),
+                );
+            }
+        }
+        ExceptionsCommand::Sla { org } => {
+            let org = find_org(&app, &org).await?;
+            let d = app
+                .release_exception_slas_of(&operator, Some(&org.id))
+                .await?;
+            if json {
+                print_json(&d)?;
+            } else if d.partnerships.is_empty() {
+                println!("{} has no partnership with cases", org.name);
+            } else {
+                let median = |m: &cellpath_domain::release_exception::MeasureSummary| {
+                    m.median.map(span_words).unwrap_or_else(|| "—".into())
+                };
+                print_table(
+                    &[
+                        "partnership",
+                        "exceptions",
+                        "notify",
+                        "acknowledge",
+                        "decide",
+                        "tell the patient",
+                        "breaches",
+                    ],
+                    d.partnerships
+                        .iter()
+                        .map(|p| {
+                            let s = &p.summary;
+                            vec![
+                                p.partnership_name.clone(),
+                                s.exceptions.to_string(),
+                                median(&s.notify),
+                                median(&s.acknowledge),
+                                median(&s.decide),
+                                median(&s.tell_patient),
+                                (s.notify.breached
+                                    + s.acknowledge.breached
+                                    + s.decide.breached
+                                    + s.tell_patient.breached)
+                                    .to_string(),
+                            ]
+                        })
+                        .collect(),
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

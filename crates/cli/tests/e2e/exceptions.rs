@@ -1,0 +1,191 @@
+//! Release exceptions through the API and the CLI (issue 13, point 6): a protocol drafted with
+//! a role the manufacturer does not have is a 422 naming the field
+//! (`protocol.tiers[0].recipients[0].role`); a good one is drafted by the health system and
+//! e-signed by both sides; the manufacturer's quality opens an exception (a bad hash: 422 on
+//! its field), a tier-1 recipient acknowledges it once (again: 422), another tenant finds
+//! nothing; the SLA record counts it; `cellpath exceptions` lists and shows it.
+
+use crate::support::{cellpath_on, helixa_lakeshore, site_id, spawn_each, stdout};
+use cellpath_app::demo::DEMO_PASSWORD;
+use cellpath_domain::release_exception::Protocol;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_protocol_agreed_by_both_sides_then_an_exception_opened_acknowledged_and_measured() {
+    for s in spawn_each().await {
+        let partnership = helixa_lakeshore(&s.app).await;
+        let hs = s.token("contracts@lakeshore.example").await;
+        let mfr = s.token("contracts@helixa.example").await;
+        let post = |path: String, token: String, body: Value| {
+            s.http
+                .post(s.url(&path))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+        };
+        let protocols_path = format!("/api/v1/partnerships/{partnership}/exception-protocols");
+        let listed = s.get_json(&protocols_path, &hs).await;
+        assert_eq!(listed["may_draft"], true, "{listed}");
+        assert_eq!(listed["versions"], json!([]));
+        let program = listed["programs"][0]["id"].as_str().unwrap().to_string();
+
+        // The manufacturer has no data manager: refused by field, nothing drafted.
+        let mut bad = serde_json::to_value(Protocol::usual()).unwrap();
+        bad["tiers"][0]["recipients"][0] =
+            json!({ "side": "manufacturer", "role": "data_manager" });
+        let res = post(
+            protocols_path.clone(),
+            hs.clone(),
+            json!({ "program_id": program, "protocol": bad }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let problem: Value = res.json().await.unwrap();
+        assert!(
+            problem["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"] == "protocol.tiers[0].recipients[0].role"),
+            "{problem}"
+        );
+        assert_eq!(
+            s.get_json(&protocols_path, &hs).await["versions"],
+            json!([])
+        );
+
+        let res = post(
+            protocols_path.clone(),
+            hs.clone(),
+            json!({ "program_id": program, "protocol": Protocol::usual() }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let draft: Value = res.json().await.unwrap();
+        assert_eq!(draft["status"], "draft");
+        assert_eq!(draft["program_name"], "Vantacel");
+        let version = draft["id"].as_str().unwrap().to_string();
+        for token in [&hs, &mfr] {
+            let res = post(
+                format!("/api/v1/exception-protocols/{version}/signatures"),
+                token.clone(),
+                json!({ "password": DEMO_PASSWORD }),
+            )
+            .await
+            .unwrap();
+            assert_eq!(res.status(), StatusCode::CREATED);
+        }
+        let agreed = s
+            .get_json(&format!("/api/v1/exception-protocols/{version}"), &hs)
+            .await;
+        assert_eq!(agreed["status"], "agreed", "{agreed}");
+        assert!(agreed["manufacturer_signer"].is_string(), "{agreed}");
+
+        // The manufacturer's quality opens an exception on the stored case.
+        let site = site_id(&s.app, "Lakeshore University Health", "LUH-MAIN").await;
+        let case = s.app.stored_case(&site).await.unwrap().unwrap();
+        let quality = s.token("quality@helixa.example").await;
+        let open_path = format!("/api/v1/cases/{case}/release-exceptions");
+        let opening = |sha: &str| {
+            json!({
+                "kind": "out_of_specification",
+                "certificate_reference": "QA-2026-0204 viability 61 %",
+                "certificate_sha256": sha,
+            })
+        };
+        let res = post(open_path.clone(), quality.clone(), opening("not a hash"))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(
+            problem["errors"][0]["field"], "certificate_sha256",
+            "{problem}"
+        );
+        let res = post(open_path, quality.clone(), opening(&"c0".repeat(32)))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let opened: Value = res.json().await.unwrap();
+        assert_eq!(opened["lymphodepletion_started"], false);
+        assert_eq!(opened["tiers"][0]["told"], true);
+        assert_eq!(opened["tiers"][1]["told"], false);
+        let id = opened["id"].as_str().unwrap().to_string();
+
+        // A tier-1 recipient (the coordinator) acknowledges, once.
+        let coordinator = s.token("coordinator@lakeshore.example").await;
+        let mine = s.get_json("/api/v1/release-exceptions", &coordinator).await;
+        assert_eq!(mine[0]["id"], id.as_str(), "{mine}");
+        assert_eq!(mine[0]["may_acknowledge"], true);
+        let ack = format!("/api/v1/release-exceptions/{id}/acknowledgement");
+        let res = post(ack.clone(), coordinator.clone(), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let acked: Value = res.json().await.unwrap();
+        assert!(acked["acknowledged_by"].is_string(), "{acked}");
+        assert_eq!(acked["next_escalation_at"], Value::Null);
+        let again = post(ack, coordinator.clone(), json!({})).await.unwrap();
+        assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Another manufacturer finds nothing.
+        let other = s.token("quality@northbridge.example").await;
+        let res = s
+            .http
+            .get(s.url(&format!("/api/v1/release-exceptions/{id}")))
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            s.get_json("/api/v1/release-exceptions", &other).await,
+            json!([])
+        );
+        let res = s
+            .http
+            .get(s.url(&format!("/api/v1/exception-protocols/{version}")))
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+        // The SLA record: one exception, notified at once, acknowledged.
+        let sla = s
+            .get_json("/api/v1/release-exceptions/sla", &coordinator)
+            .await;
+        let row = sla["partnerships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["partnership_id"] == partnership.as_str())
+            .expect("the partnership's record")
+            .clone();
+        assert_eq!(row["summary"]["exceptions"], 1, "{row}");
+        assert_eq!(row["summary"]["acknowledge"]["done"], 1, "{row}");
+        assert_eq!(row["summary"]["notify"]["breached"], 0, "{row}");
+
+        let out = cellpath_on(
+            &s.db.url,
+            &["exceptions", "list", "--org", "Helixa Therapeutics"],
+            None,
+        );
+        assert!(out.status.success());
+        assert!(stdout(&out).contains(&id), "{}", stdout(&out));
+        let out = cellpath_on(&s.db.url, &["exceptions", "show", &id], None);
+        assert!(out.status.success());
+        assert!(
+            stdout(&out).starts_with("lymphodepletion started: no"),
+            "{}",
+            stdout(&out)
+        );
+        let out = cellpath_on(&s.db.url, &["exceptions", "protocols", &partnership], None);
+        assert!(stdout(&out).contains("agreed"), "{}", stdout(&out));
+        let out = cellpath_on(&s.db.url, &["exceptions", "show", "rex_nope"], None);
+        assert!(!out.status.success());
+    }
+}
