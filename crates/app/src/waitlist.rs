@@ -23,7 +23,7 @@ use cellpath_domain::events::bookings::{
 };
 use cellpath_domain::policy::Action;
 use cellpath_domain::waitlist::{DEFAULT_OFFER_HOURS, Priority, accept_by, next_offer, order};
-use cellpath_store::{Booking, NewJob, WaitlistEntry};
+use cellpath_store::{Booking, NewJob, Skip, WaitlistEntry};
 use std::collections::BTreeSet;
 
 pub use cellpath_domain::waitlist::DEFAULT_OFFER_HOURS as OFFER_HOURS;
@@ -120,10 +120,8 @@ impl App {
         };
         let row = Booking {
             priority: Some(priority),
-            scored_by: caller.actor(),
-            skipped: false,
-            skip_reason: String::new(),
-            skipped_by: String::new(),
+            scored_by: Some(caller.actor()),
+            skipped: None,
             version: booking.version + 1,
             ..booking
         };
@@ -171,9 +169,10 @@ impl App {
             reason: reason.to_string(),
         };
         let row = Booking {
-            skipped: true,
-            skip_reason: reason.to_string(),
-            skipped_by: caller.actor(),
+            skipped: Some(Skip {
+                reason: reason.to_string(),
+                by: caller.actor(),
+            }),
             version: booking.version + 1,
             ..booking
         };
@@ -285,9 +284,10 @@ impl App {
             reason: Some(format!("declined the offer: {reason}")),
             chain: None,
             offer_expires_at: None,
-            skipped: true,
-            skip_reason: format!("declined the offer: {reason}"),
-            skipped_by: caller.actor(),
+            skipped: Some(Skip {
+                reason: format!("declined the offer: {reason}"),
+                by: caller.actor(),
+            }),
             version: booking.version + 1,
             ..booking
         };
@@ -321,7 +321,7 @@ impl App {
                 .collect();
             let skipped: BTreeSet<String> = waiting
                 .iter()
-                .filter(|b| b.skipped)
+                .filter(|b| b.skipped.is_some())
                 .map(|b| b.id.clone())
                 .collect();
             let eligible: Vec<_> = waiting.iter().map(Booking::waiting).collect();
@@ -428,9 +428,10 @@ impl App {
             reason: Some("the offer lapsed unanswered".into()),
             chain: None,
             offer_expires_at: None,
-            skipped: true,
-            skip_reason: "the offer lapsed unanswered".into(),
-            skipped_by: "system:waitlist".into(),
+            skipped: Some(Skip {
+                reason: "the offer lapsed unanswered".into(),
+                by: "system:waitlist".into(),
+            }),
             version: booking.version + 1,
             ..booking
         };
@@ -466,7 +467,11 @@ impl App {
         else {
             return Ok(());
         };
-        let Some(user_id) = booking.requested_by.strip_prefix("user:") else {
+        let Some(user_id) = booking
+            .requested_by
+            .as_deref()
+            .and_then(|actor| actor.strip_prefix("user:"))
+        else {
             return Ok(());
         };
         let requester = self

@@ -34,7 +34,7 @@ mod write;
 
 pub use audit::*;
 pub use auth::*;
-pub use bookings::{Booking, ProgramCapacity, WaitlistEntry};
+pub use bookings::{Booking, ProgramCapacity, Skip, WaitlistEntry};
 pub use bucket::{BucketConfig, InBucket};
 pub use cases::{
     BookingFigureRow, CaseEventRow, CaseFigureRow, CaseRow, FigureScope, FormsAt, Patient,

@@ -11,6 +11,8 @@ use cellpath_store::{
 };
 use serde_json::json;
 
+#[path = "store/bookings.rs"]
+mod bookings;
 #[path = "store/cases.rs"]
 mod cases;
 #[path = "store/jobs.rs"]

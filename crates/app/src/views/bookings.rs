@@ -83,7 +83,7 @@ impl From<rows::Booking> for BookingView {
                 reason: p.reason,
                 criteria_version: p.criteria_version,
             }),
-            skipped: r.skipped.then_some(r.skip_reason),
+            skipped: r.skipped.map(|s| s.reason),
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -108,18 +108,22 @@ pub struct WaitlistEntryView {
 
 impl From<rows::WaitlistEntry> for WaitlistEntryView {
     fn from(e: rows::WaitlistEntry) -> Self {
-        let skipped = e.booking.skipped;
-        let skipper = match (e.skipped_by_name.is_empty(), e.booking.skipped_by.as_str()) {
-            (false, _) => e.skipped_by_name.clone(),
-            (true, "system:waitlist") => "the waitlist (the offer lapsed)".into(),
-            (true, other) => other.to_string(),
-        };
-        let scored = e.booking.priority.is_some();
+        // A name when a user acted; else the actor as the ledger names it (the waitlist's
+        // own actor in words).
+        let skipped_by = e.booking.skipped.as_ref().map(|s| {
+            e.skipped_by_name
+                .clone()
+                .unwrap_or_else(|| match s.by.as_str() {
+                    "system:waitlist" => "the waitlist (the offer lapsed)".into(),
+                    other => other.to_string(),
+                })
+        });
+        let scored_by = e.scored_by_name.or_else(|| e.booking.scored_by.clone());
         WaitlistEntryView {
             case_pseudonym: e.case_pseudonym,
             site_name: e.site_name,
-            scored_by: scored.then_some(e.scored_by_name),
-            skipped_by: skipped.then_some(skipper),
+            scored_by,
+            skipped_by,
             booking: BookingView::from(e.booking),
         }
     }

@@ -55,20 +55,28 @@ pub struct Booking {
     pub reason: Option<String>,
     /// The whole chain, while confirmed or offered.
     pub chain: Option<Chain>,
-    /// The user who asked for the day (`user:…` as the ledger names actors).
-    pub requested_by: String,
+    /// The user who asked for the day (`user:…` as the ledger names actors); none for a
+    /// request recorded before migration 0024 kept who asked.
+    pub requested_by: Option<String>,
     /// The waitlist's score, with its reason and criteria version, once scored.
     pub priority: Option<Priority>,
-    pub scored_by: String,
-    /// Passed over for the next offer (who and why beside).
-    pub skipped: bool,
-    pub skip_reason: String,
-    pub skipped_by: String,
+    /// Who scored it (the ledger's actor), once scored.
+    pub scored_by: Option<String>,
+    /// Passed over for the next offer, until it is scored again: why and by whom.
+    pub skipped: Option<Skip>,
     /// While offered: when the offer lapses unless accepted (microseconds).
     pub offer_expires_at: Option<i64>,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// Why and by whom a request was passed over for offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skip {
+    pub reason: String,
+    /// The ledger's actor: `user:…`, or `system:waitlist` when an offer lapsed.
+    pub by: String,
 }
 
 impl Booking {
@@ -138,7 +146,7 @@ impl FromRow<'_, AnyRow> for Booking {
             status: word(r, "status")?,
             reason: maybe_text(r, "reason")?,
             chain,
-            requested_by: r.try_get("requested_by")?,
+            requested_by: maybe_text(r, "requested_by")?,
             priority: r
                 .try_get::<Option<i64>, _>("score")?
                 .map(|score| -> Result<Priority, sqlx::Error> {
@@ -150,10 +158,15 @@ impl FromRow<'_, AnyRow> for Booking {
                     })
                 })
                 .transpose()?,
-            scored_by: r.try_get("scored_by")?,
-            skipped: r.try_get::<i64, _>("skipped")? != 0,
-            skip_reason: r.try_get("skip_reason")?,
-            skipped_by: r.try_get("skipped_by")?,
+            scored_by: maybe_text(r, "scored_by")?,
+            skipped: if r.try_get::<i64, _>("skipped")? != 0 {
+                Some(Skip {
+                    reason: r.try_get("skip_reason")?,
+                    by: r.try_get("skipped_by")?,
+                })
+            } else {
+                None
+            },
             offer_expires_at: r.try_get("offer_expires_at")?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
@@ -169,9 +182,10 @@ pub struct WaitlistEntry {
     pub booking: Booking,
     pub case_pseudonym: String,
     pub site_name: String,
-    /// Who scored it, by name ('' before a score, or when scored by the system).
-    pub scored_by_name: String,
-    pub skipped_by_name: String,
+    /// Who scored it, by name: none before a score, or when no user scored it.
+    pub scored_by_name: Option<String>,
+    /// Who passed it over, by name: none when it is not passed over, or the system did.
+    pub skipped_by_name: Option<String>,
 }
 
 impl FromRow<'_, AnyRow> for WaitlistEntry {
@@ -180,8 +194,8 @@ impl FromRow<'_, AnyRow> for WaitlistEntry {
             booking: Booking::from_row(r)?,
             case_pseudonym: r.try_get("case_pseudonym")?,
             site_name: r.try_get("site_name")?,
-            scored_by_name: r.try_get("scored_by_name")?,
-            skipped_by_name: r.try_get("skipped_by_name")?,
+            scored_by_name: maybe_text(r, "scored_by_name")?,
+            skipped_by_name: maybe_text(r, "skipped_by_name")?,
         })
     }
 }

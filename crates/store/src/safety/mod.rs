@@ -30,9 +30,8 @@ pub struct SafetyReport {
     pub onset_at: i64,
     /// The ASTCT grade: the worst of its observations, 5 when fatal.
     pub grade: u8,
-    /// `ongoing`, `resolved` or `fatal`.
-    pub outcome: String,
-    /// The adverse event as its events made it.
+    /// The adverse event as its events made it, its outcome too (the table's `outcome`
+    /// column is the same in a word, for SQL; the row does not repeat it as text).
     pub body: AdverseEvent,
     /// The version last acknowledged; none before the first acknowledgement.
     pub acknowledged: Option<Acknowledged>,
@@ -78,7 +77,6 @@ impl FromRow<'_, AnyRow> for SafetyReport {
             kind: word(r, "kind")?,
             onset_at: r.try_get("onset_at")?,
             grade: u8::try_from(grade).map_err(|e| decode(Box::new(e)))?,
-            outcome: r.try_get("outcome")?,
             body: serde_json::from_str(&body).map_err(|e| decode(Box::new(e)))?,
             acknowledged: if acknowledged_version > 0 {
                 Some(Acknowledged {

@@ -76,8 +76,8 @@ fn item(n: &Notice) -> Markup {
                     NoticeKind::ExpiryReminder => {
                         @if let Some(kind) = n.agreement_kind { (labels::agreement_kind(kind)) }
                         @if let Some(site) = &n.site_name { " for " (site) }
-                        " with " (n.partner_name) " expires on "
-                        (on_day(n.expires_on.as_deref().unwrap_or("")))
+                        " with " (n.partner_name)
+                        @if let Some(on) = &n.expires_on { " expires on " (on_day(on)) }
                         @if let Some(left) = n.days_left { " — " (days(left)) " left" }
                     }
                     NoticeKind::SiteAuthorized => {

@@ -174,13 +174,13 @@ async fn render(
     let owners = (
         owner(
             ctx,
-            a.owner_manufacturer.as_deref().unwrap_or(""),
+            a.owner_manufacturer.as_deref(),
             l.names.name(&p.manufacturer_id),
         )
         .await,
         owner(
             ctx,
-            a.owner_health_system.as_deref().unwrap_or(""),
+            a.owner_health_system.as_deref(),
             l.names.name(&p.health_system_id),
         )
         .await,
@@ -197,8 +197,9 @@ async fn render(
         .app
         .documents_kept(&hashes.iter().map(String::as_str).collect::<Vec<_>>())
         .await?;
-    let date_or = |d: &str, none: &'static str| {
-        html! { @if d.is_empty() { span.muted { (none) } } @else { time datetime=(d) { (d) } } }
+    let date_or = |d: Option<&cellpath_domain::Date>, none: &'static str| match d {
+        Some(d) => html! { time datetime=(d.as_str()) { (d.as_str()) } },
+        None => html! { span.muted { (none) } },
     };
     let content = html! {
         header.page-head {
@@ -213,8 +214,8 @@ async fn render(
             ("Status", labels::agreement_status_badge(a.status)),
             ("Owner, manufacturer", owners.0),
             ("Owner, health system", owners.1),
-            ("Effective on", date_or(a.effective_on.as_ref().map_or("", |d| d.as_str()), "Not set")),
-            ("Expires on", date_or(a.expires_on.as_ref().map_or("", |d| d.as_str()), "Does not expire")),
+            ("Effective on", date_or(a.effective_on.as_ref(), "Not set")),
+            ("Expires on", date_or(a.expires_on.as_ref(), "Does not expire")),
             ("Redline rounds", html! { span data-redlines=(a.redline_rounds) { (a.redline_rounds) } }),
             ("Version", html! { (a.version) }),
         ]))

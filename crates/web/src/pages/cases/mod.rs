@@ -7,8 +7,6 @@
 
 mod act;
 mod booking;
-#[cfg(test)]
-mod signed_tests;
 mod steps;
 #[cfg(test)]
 mod tests;

@@ -313,7 +313,7 @@ pub(crate) fn scope_cell(a: &Agreement, sites: &[Site]) -> Markup {
     let coverage: Option<Coverage> = serde_json::from_value(a.coverage.clone()).ok();
     html! {
         @if a.scope == Scope::Site {
-            "Site: " (site_name(sites, a.site_id.as_deref().unwrap_or("")))
+            "Site: " @if let Some(id) = &a.site_id { (site_name(sites, id)) }
         } @else {
             "Health system" br;
             span.muted {
@@ -337,10 +337,10 @@ fn count(v: &serde_json::Value) -> usize {
 }
 
 /// A user's name when the caller may read it, else the side's organization.
-pub(crate) async fn owner(ctx: &Ctx, user_id: &str, org_name: &str) -> Markup {
-    if user_id.is_empty() {
+pub(crate) async fn owner(ctx: &Ctx, user_id: Option<&str>, org_name: &str) -> Markup {
+    let Some(user_id) = user_id else {
         return html! { span.muted { "—" } };
-    }
+    };
     match ctx.app.user(ctx.caller(), user_id).await {
         Ok(u) => html! { (u.name) },
         Err(_) => html! { (org_name) },
@@ -368,13 +368,13 @@ pub(crate) async fn agreements_table(
             owners.push((
                 owner(
                     ctx,
-                    a.owner_manufacturer.as_deref().unwrap_or(""),
+                    a.owner_manufacturer.as_deref(),
                     &org(&p.manufacturer_id),
                 )
                 .await,
                 owner(
                     ctx,
-                    a.owner_health_system.as_deref().unwrap_or(""),
+                    a.owner_health_system.as_deref(),
                     &org(&p.health_system_id),
                 )
                 .await,

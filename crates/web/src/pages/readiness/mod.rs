@@ -223,18 +223,15 @@ impl Scope {
         paths::partnership_site(&self.partnership.id, &self.site.id)
     }
 
-    fn facility_name(&self, id: &str) -> String {
+    /// A facility by name; none: a finding or gap of a site that lacks the kind of facility.
+    fn facility_name(&self, id: Option<&str>) -> String {
+        let Some(id) = id else {
+            return "No facility of this kind".into();
+        };
         self.facilities
             .iter()
             .find(|f| f.id == id)
-            .map(|f| f.name.clone())
-            .unwrap_or_else(|| {
-                if id.is_empty() {
-                    "No facility of this kind".into()
-                } else {
-                    id.to_string()
-                }
-            })
+            .map_or_else(|| id.to_string(), |f| f.name.clone())
     }
 
     fn open(&self) -> bool {
@@ -439,7 +436,7 @@ fn findings_panel(
                                         }
                                         " " (severity_badge(f.severity.as_str()))
                                     }
-                                    td { (scope.facility_name(f.facility_id.as_deref().unwrap_or(""))) }
+                                    td { (scope.facility_name(f.facility_id.as_deref())) }
                                     td { @match req { Some((r, c)) => (r.check.describe(c)), None => (f.expected) } }
                                     td {
                                         @match &f.status {
@@ -537,14 +534,14 @@ fn gaps_panel(
                                     td.requirement {
                                         (g.expected) br;
                                         span.muted { (observed_phrase(&g.observed)) } br;
-                                        span.muted { "At " (scope.facility_name(g.facility_id.as_deref().unwrap_or(""))) }
+                                        span.muted { "At " (scope.facility_name(g.facility_id.as_deref())) }
                                     }
                                     td { (severity_badge(g.severity.as_str())) }
                                     td { (labels::role(g.owner_role.as_str())) }
                                     td { (labels::due(&g.due_on, g.status == GapStatus::Open, &super::gate::today(ctx))) }
                                     td { (gap_status_badge(g.status.as_str())) }
                                     td.evidence {
-                                        @if g.status == GapStatus::Open { span.muted { "—" } } @else { (crate::uploads::evidence(g.evidence.as_deref().unwrap_or(""), kept)) }
+                                        @if g.status == GapStatus::Open { span.muted { "—" } } @else { @if let Some(evidence) = &g.evidence { (crate::uploads::evidence(evidence, kept)) } }
                                         (crate::signatures::list(signed.of(&g.id)))
                                     }
                                 }
@@ -598,7 +595,7 @@ fn visits_panel(
                     h3 { "Visit of " time datetime=(v.visited_on) { (v.visited_on) } }
                     (facts(&[
                         ("Visitors", html! { @for (i, name) in p.visitors.iter().enumerate() { @if i > 0 { br; } (name) } }),
-                        ("Facilities seen", html! { @for (i, f) in p.facility_ids.iter().enumerate() { @if i > 0 { br; } (scope.facility_name(f)) } }),
+                        ("Facilities seen", html! { @for (i, f) in p.facility_ids.iter().enumerate() { @if i > 0 { br; } (scope.facility_name(Some(f))) } }),
                         ("Observations", html! { (p.observations.len()) " recorded" }),
                     ]))
                     @if !p.findings.is_empty() {
@@ -621,7 +618,7 @@ fn visits_panel(
                                         @let c = capability(&o.capability);
                                         tr {
                                             td { (c.map(|c| c.name).unwrap_or(&o.capability)) }
-                                            td { (scope.facility_name(&o.facility_id)) }
+                                            td { (scope.facility_name(Some(&o.facility_id))) }
                                             td { (observed_text(&o.value, c.map(|c| c.unit).unwrap_or(""))) }
                                         }
                                     }

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 #[tokio::test]
 async fn a_signed_step_shows_its_signature_on_the_case_page() {
     let demo = seeded().await;
-    let (_, page) = super::tests::stored_case_page(&demo).await;
+    let (_, page) = super::stored_case_page(&demo).await;
     let action = format!("{page}/actions");
     let mut physician = Browser::signed_in(&demo, "physician@lakeshore.example").await;
     let before = physician.get(&page).await;
