@@ -13,6 +13,8 @@ use serde_json::json;
 
 #[path = "store/cases.rs"]
 mod cases;
+#[path = "store/inbox.rs"]
+mod inbox;
 #[path = "store/jobs.rs"]
 mod jobs;
 mod record_fixture;
