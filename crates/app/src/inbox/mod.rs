@@ -12,14 +12,18 @@
 //!
 //! The sources: for a health system the journey steps its role may do now, adverse events to
 //! complete, registry forms due, gate deliverables its side records, agreements about to lapse
-//! and the chains offered to its waitlisted requests; for a manufacturer its journey steps,
-//! requests to confirm, waitlist decisions and safety reports to acknowledge.
+//! and the chains offered to its waitlisted requests, and for its finance the invoices due;
+//! for a manufacturer its journey steps, requests to confirm, waitlist decisions and safety
+//! reports to acknowledge; on both sides the release exceptions told to a tier naming the
+//! reader's role that nobody has acknowledged yet.
 
 mod adverse_events;
 mod agreements;
 mod bookings;
 mod gate;
+mod invoices;
 mod registry_forms;
+mod release_exceptions;
 mod safety;
 mod steps;
 
@@ -48,6 +52,8 @@ enum Source {
     WaitlistDecisions,
     OffersToAnswer,
     SafetyReports,
+    ReleaseExceptions,
+    InvoicesDue,
 }
 
 /// What a health system's people are asked to do.
@@ -58,6 +64,8 @@ const HEALTH_SYSTEM: &[Source] = &[
     Source::GateDeliverables,
     Source::AgreementsNearExpiry,
     Source::OffersToAnswer,
+    Source::ReleaseExceptions,
+    Source::InvoicesDue,
 ];
 
 /// What a manufacturer's people are asked to do (its cases by stage come beside them).
@@ -66,6 +74,7 @@ const MANUFACTURER: &[Source] = &[
     Source::BookingsToConfirm,
     Source::WaitlistDecisions,
     Source::SafetyReports,
+    Source::ReleaseExceptions,
 ];
 
 /// Who reads the inbox and under which partnerships.
@@ -137,6 +146,16 @@ impl Source {
                     && r.may(Action::Update, ResourceKind::Patient, patients)
             }
             Source::SafetyReports => r.may(Action::Update, ResourceKind::SafetyReport, party),
+            // Any role a tier of the protocol names, on either side, among those who see the
+            // case (which tier asks whom is the exception's protocol's, judged per item).
+            Source::ReleaseExceptions => r.may(Action::Read, ResourceKind::Patient, patients),
+            // The health system pays; its finance people are asked (the admin may record a
+            // payment too, but is not asked, as for the other money work).
+            Source::InvoicesDue => {
+                r.principal.org_kind == OrgKind::HealthSystem
+                    && role == Role::Finance
+                    && r.may(Action::Create, ResourceKind::Payment, party)
+            }
         }
     }
 
@@ -145,8 +164,14 @@ impl Source {
     fn about_cases(self) -> bool {
         !matches!(
             self,
-            Source::GateDeliverables | Source::AgreementsNearExpiry
+            Source::GateDeliverables | Source::AgreementsNearExpiry | Source::InvoicesDue
         )
+    }
+
+    /// Judged item by item by a rule the count's statement cannot hold (the gate's, an
+    /// exception protocol's tiers): counted as the items found.
+    fn counted_apart(self) -> bool {
+        matches!(self, Source::GateDeliverables | Source::ReleaseExceptions)
     }
 
     /// The part of the navigation's count this source adds to the one statement.
@@ -160,8 +185,9 @@ impl Source {
             Source::WaitlistDecisions => c.bookings.push("waitlisted"),
             Source::OffersToAnswer => c.bookings.push("offered"),
             Source::SafetyReports => {}
-            // Judged by the gate's rule, counted apart.
-            Source::GateDeliverables => {}
+            Source::InvoicesDue => {}
+            // Judged by the gate's rule or the protocols', counted apart.
+            Source::GateDeliverables | Source::ReleaseExceptions => {}
         }
     }
 }
@@ -265,16 +291,16 @@ impl App {
         let upto = Page::first(page.offset.saturating_add(page.limit));
         let names = self.inbox_names(&reader).await?;
         let mut items = Vec::new();
-        let mut gate_items = 0;
+        let mut apart = 0;
         for source in &sources {
             let found = self.source_items(*source, &reader, &names, upto).await?;
-            if *source == Source::GateDeliverables {
-                gate_items = found.len() as i64;
+            if source.counted_apart() {
+                apart += found.len() as i64;
             }
             items.extend(found);
         }
         items.sort_by(|a, b| a.urgency().cmp(&b.urgency()));
-        let total = self.counted(&reader, &sources).await? + gate_items;
+        let total = self.counted(&reader, &sources).await? + apart;
         let items: Vec<InboxItem> = items
             .into_iter()
             .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
@@ -323,9 +349,9 @@ impl App {
         let reader = self.inbox_reader(caller).await?;
         let sources = sources_of(&reader);
         let mut n = self.counted(&reader, &sources).await?;
-        if sources.contains(&Source::GateDeliverables) {
+        for source in sources.iter().filter(|s| s.counted_apart()) {
             n += self
-                .gate_deliverables(&reader, &Names::default())
+                .source_items(*source, &reader, &Names::default(), Page::all())
                 .await?
                 .len() as i64;
         }
@@ -346,6 +372,9 @@ impl App {
         }
         if sources.contains(&Source::SafetyReports) {
             cases.safety_reports_of = Some(r.principal.org_id.clone());
+        }
+        if sources.contains(&Source::InvoicesDue) {
+            contracting.invoices_due_by = Some(r.today.plus_days(invoices::INVOICE_DAYS));
         }
         let a = self
             .store
@@ -408,6 +437,8 @@ impl App {
                     .await
             }
             Source::SafetyReports => self.safety_reports_in(r, names, upto).await,
+            Source::ReleaseExceptions => self.release_exceptions_to_acknowledge(r, names).await,
+            Source::InvoicesDue => self.invoices_due(r, names, upto).await,
         }
     }
 }

@@ -42,7 +42,7 @@ pub struct OpenReleaseException {
 
 /// The exception as the domain's rules read it: tiers told up to the one reached (only the
 /// last one's time matters to escalation), the first acknowledgement.
-fn exception_of(row: &ReleaseExceptionRow) -> Exception {
+pub(crate) fn exception_of(row: &ReleaseExceptionRow) -> Exception {
     let reached = usize::try_from(row.tier_reached).unwrap_or(0);
     let mut notified: Vec<Notified> = (0..reached)
         .map(|tier| Notified {
@@ -110,7 +110,7 @@ impl App {
     }
 
     /// The agreed protocol an exception runs under.
-    async fn protocol_of(&self, protocol_id: &str) -> Result<Protocol, AppError> {
+    pub(crate) async fn protocol_of(&self, protocol_id: &str) -> Result<Protocol, AppError> {
         Ok(self
             .store
             .exception_protocol(protocol_id)

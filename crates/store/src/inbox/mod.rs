@@ -138,6 +138,8 @@ pub struct Counted {
     pub agreements_within: Option<i64>,
     /// The safety reports of this manufacturer waiting for an acknowledgement.
     pub safety_reports_of: Option<String>,
+    /// Open invoices due on or before this day (none: not counted).
+    pub invoices_due_by: Option<Date>,
 }
 
 impl Store {
@@ -374,6 +376,41 @@ impl Store {
         .await
     }
 
+    /// Release exceptions nobody has acknowledged yet, not closed, under the partnerships,
+    /// the earliest opened first (whom each asks is its protocol's, read by the app).
+    pub async fn unacknowledged_release_exceptions(
+        &self,
+        partnerships: &[String],
+        page: Page,
+    ) -> Result<Vec<crate::ReleaseExceptionRow>, StoreError> {
+        self.per_partnership(
+            "SELECT * FROM release_exceptions WHERE acknowledged_at IS NULL AND status <> 'closed' AND partnership_id = {p}",
+            "opened_at, id",
+            Vec::new(),
+            partnerships,
+            page,
+        )
+        .await
+    }
+
+    /// Invoices with money still open, due on or before `last` under the partnerships, the
+    /// earliest due first (one range of `(partnership_id, due_on)` per partnership).
+    pub async fn invoices_due(
+        &self,
+        partnerships: &[String],
+        last: &Date,
+        page: Page,
+    ) -> Result<Vec<crate::InvoiceRow>, StoreError> {
+        self.per_partnership(
+            "SELECT * FROM invoices WHERE due_on <= $1 AND price_cents > paid_cents + credited_cents AND partnership_id = {p}",
+            "due_on, id",
+            vec![last.as_str().to_string()],
+            partnerships,
+            page,
+        )
+        .await
+    }
+
     /// How many items the counted sources hold, in one statement (each term a count over
     /// its index).
     pub async fn inbox_count(
@@ -427,6 +464,12 @@ impl Store {
             let m = param(&mut fixed, manufacturer);
             terms.push(format!(
                 "(SELECT COUNT(*) FROM safety_reports WHERE manufacturer_id = {m} AND pending = 1 AND partnership_id IN ({{in}}))"
+            ));
+        }
+        if let Some(last) = counted.invoices_due_by {
+            let last = param(&mut fixed, last.as_str().to_string());
+            terms.push(format!(
+                "(SELECT COUNT(*) FROM invoices WHERE due_on <= {last} AND price_cents > paid_cents + credited_cents AND partnership_id IN ({{in}}))"
             ));
         }
         if terms.is_empty() {
