@@ -29,6 +29,7 @@ fn one_a_day() -> cellpath_domain::capacity::Capacity {
             arrival_to_infusion_days: 3,
         },
         allocations: Vec::new(),
+        offer_hours: 48,
     }
 }
 
