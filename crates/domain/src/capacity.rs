@@ -90,10 +90,7 @@ pub struct Capacity {
     /// Hours a site has to accept a chain offered to its waitlisted request, from 1 to 168 (a
     /// week); 48 when left out. The offer lapses then, and its slots go to the next request.
     #[serde(default = "default_offer_hours")]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(minimum = 1, maximum = 168, default = 48)
-    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 168, default = 48))]
     pub offer_hours: u32,
 }
 
