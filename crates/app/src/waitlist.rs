@@ -5,7 +5,8 @@
 //! own patients, could not. When slots free — a cancellation, a declined or lapsed offer — a
 //! job enqueued in that same transaction offers a whole chain to the first eligible request
 //! (`domain::waitlist::next_offer`), holding its two slots until the site answers or the
-//! offer lapses ([`DEFAULT_OFFER_HOURS`], by a timer job). The site accepts (the booking is
+//! offer lapses (after the program's `offer_hours`, 48 unless its capacity says otherwise,
+//! by a timer job). The site accepts (the booking is
 //! confirmed with the slots the offer held: both or neither) or declines with a reason. A
 //! request passed over (a skip), or whose offer was declined or lapsed, is offered nothing
 //! more until patient operations score it again; a score enqueues the offering job, as a
@@ -22,7 +23,7 @@ use cellpath_domain::events::bookings::{
     BookingSkipped, BookingStatus,
 };
 use cellpath_domain::policy::Action;
-use cellpath_domain::waitlist::{DEFAULT_OFFER_HOURS, Priority, accept_by, next_offer, order};
+use cellpath_domain::waitlist::{Priority, accept_by, next_offer, order};
 use cellpath_store::{Booking, NewJob, Skip, WaitlistEntry};
 use std::collections::BTreeSet;
 
@@ -360,7 +361,8 @@ impl App {
                 return Ok(made);
             };
             let now = self.now();
-            let deadline = accept_by(now, DEFAULT_OFFER_HOURS);
+            // The program's own deadline, as its capacity states it now.
+            let deadline = accept_by(now, capacity.capacity.offer_hours);
             let event = BookingOffered {
                 id: booking.id.clone(),
                 version: booking.version + 1,

@@ -13,7 +13,7 @@
 //! on (program, kind, day, slot), so a chain chosen here from a stale reading can never oversell
 //! a day: it fails to write and is chosen again.
 //!
-//! **API Boundary:** `Capacity` (with `validate`), `LeadTimes`, `Allocation`, `AllocationScope`,
+//! **API Boundary:** `Capacity` (with `validate`; its `offer_hours` is the waitlist's deadline), `LeadTimes`, `Allocation`, `AllocationScope`,
 //! `Booked`, `Reserved`, `BookingRequest`, `Chain`, `earliest_chain`, `check_chain`, `NoRoom`.
 
 use crate::Date;
@@ -25,6 +25,13 @@ use std::fmt;
 pub const MAX_SLOTS_PER_DAY: u32 = 100;
 /// The longest lead or transit a capacity may state, in days.
 pub const MAX_LEAD_DAYS: u32 = 120;
+/// The longest a program may give a site to accept an offered chain, in hours (a week): the
+/// chain's slots are held meanwhile, from everyone else.
+pub const MAX_OFFER_HOURS: u32 = 168;
+
+fn default_offer_hours() -> u32 {
+    crate::waitlist::DEFAULT_OFFER_HOURS
+}
 
 /// Days between the steps of a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +87,11 @@ pub struct Capacity {
     pub lead: LeadTimes,
     #[serde(default)]
     pub allocations: Vec<Allocation>,
+    /// Hours a site has to accept a chain offered to its waitlisted request, from 1 to 168 (a
+    /// week); 48 when left out. The offer lapses then, and its slots go to the next request.
+    #[serde(default = "default_offer_hours")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 168, default = 48))]
+    pub offer_hours: u32,
 }
 
 /// What is wrong with a stated capacity: the field and why, in words.
@@ -146,6 +158,14 @@ impl Capacity {
                 format!("{site}: must be at most {MAX_LEAD_DAYS} days, not {n}"),
             );
         }
+        check(
+            (1..=MAX_OFFER_HOURS).contains(&self.offer_hours),
+            "offer_hours",
+            format!(
+                "must be from 1 to {MAX_OFFER_HOURS} hours (a week) for a site to accept an offer, not {}",
+                self.offer_hours
+            ),
+        );
         let mut scopes = BTreeSet::new();
         for a in &self.allocations {
             check(

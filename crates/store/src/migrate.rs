@@ -129,6 +129,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payments",
         include_str!("../migrations/0032_payments.sql"),
     ),
+    (
+        36,
+        "inbox_ordered_scans",
+        include_str!("../migrations/0036_inbox_ordered_scans.sql"),
+    ),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).

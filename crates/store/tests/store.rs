@@ -15,6 +15,8 @@ use serde_json::json;
 mod bookings;
 #[path = "store/cases.rs"]
 mod cases;
+#[path = "store/inbox.rs"]
+mod inbox;
 #[path = "store/jobs.rs"]
 mod jobs;
 mod record_fixture;

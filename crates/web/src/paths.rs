@@ -121,6 +121,20 @@ pub fn agreement(id: &str) -> String {
     format!("/agreements/{id}")
 }
 
+/// A release exception's page (where it is acknowledged).
+pub fn release_exception(id: &str) -> String {
+    format!("/release-exceptions/{}", encode_component(id))
+}
+
+/// An invoice, in the finance list of its partnership's invoices.
+pub fn invoice(partnership_id: &str, invoice_id: &str) -> String {
+    format!(
+        "/finance/invoices?partnership={}#invoice-{}",
+        encode_component(partnership_id),
+        encode_component(invoice_id)
+    )
+}
+
 /// A document's bytes, served to who may read a record naming it.
 pub fn document(sha256: &str) -> String {
     format!("/documents/{sha256}")

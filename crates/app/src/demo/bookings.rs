@@ -168,6 +168,7 @@ async fn capacity(app: &App) -> Result<(), AppError> {
                     arrival_to_infusion_days: 3,
                 },
                 allocations: Vec::new(),
+                offer_hours: 48,
             },
         ),
         (
@@ -186,6 +187,7 @@ async fn capacity(app: &App) -> Result<(), AppError> {
                     arrival_to_infusion_days: 4,
                 },
                 allocations: Vec::new(),
+                offer_hours: 48,
             },
         ),
     ];

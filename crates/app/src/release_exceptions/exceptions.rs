@@ -110,7 +110,7 @@ impl App {
     }
 
     /// The agreed protocol an exception runs under.
-    async fn protocol_of(&self, protocol_id: &str) -> Result<Protocol, AppError> {
+    pub(crate) async fn protocol_of(&self, protocol_id: &str) -> Result<Protocol, AppError> {
         Ok(self
             .store
             .exception_protocol(protocol_id)

@@ -31,6 +31,11 @@ pub enum InboxKind {
     OfferToAnswer,
     /// A safety report not acknowledged at its current version.
     SafetyReport,
+    /// A release exception told to a tier naming the reader's role on its side, that nobody
+    /// has acknowledged yet (due by its escalation to the next tier).
+    ReleaseException,
+    /// An invoice with money still open, due soon or overdue, for the health system's finance.
+    InvoiceDue,
 }
 
 impl InboxKind {
@@ -46,6 +51,8 @@ impl InboxKind {
             InboxKind::WaitlistDecision => "Waitlist decisions",
             InboxKind::OfferToAnswer => "Manufacturing slots offered",
             InboxKind::SafetyReport => "Safety reports to acknowledge",
+            InboxKind::ReleaseException => "Release exceptions to acknowledge",
+            InboxKind::InvoiceDue => "Invoices to pay",
         }
     }
 }
@@ -66,6 +73,13 @@ pub enum InboxTarget {
     Agreement { agreement_id: String },
     /// A safety report's page.
     SafetyReport { report_id: String },
+    /// A release exception's page.
+    ReleaseException { exception_id: String },
+    /// An invoice, in its partnership's list of invoices.
+    Invoice {
+        partnership_id: String,
+        invoice_id: String,
+    },
 }
 
 /// One due action.

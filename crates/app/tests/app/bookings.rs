@@ -27,6 +27,7 @@ fn one_a_day() -> Capacity {
             arrival_to_infusion_days: 3,
         },
         allocations: Vec::new(),
+        offer_hours: 48,
     }
 }
 

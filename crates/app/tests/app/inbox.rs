@@ -29,6 +29,7 @@ fn one_a_day() -> cellpath_domain::capacity::Capacity {
             arrival_to_infusion_days: 3,
         },
         allocations: Vec::new(),
+        offer_hours: 48,
     }
 }
 
@@ -597,4 +598,352 @@ async fn index_rows(app: &App) -> Vec<(String, String, String, i64)> {
     }
     out.sort();
     out
+}
+
+/// Each demo person's items of `kind`, by e-mail (only those who have any).
+async fn who_is_asked(app: &App, kind: InboxKind) -> BTreeMap<String, Vec<InboxItem>> {
+    let mut out = BTreeMap::new();
+    for (user, caller) in everyone(app).await {
+        let items: Vec<InboxItem> = inbox(app, &caller)
+            .await
+            .into_iter()
+            .filter(|i| i.kind == kind)
+            .collect();
+        if !items.is_empty() {
+            out.insert(user.email, items);
+        }
+    }
+    out
+}
+
+/// The demo people of Helixa (the manufacturer) and Lakeshore (the health system) whose role
+/// is one of these on each side.
+async fn people_in(app: &App, helixa: &[Role], lakeshore: &[Role]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (org, roles) in [
+        ("Helixa Therapeutics", helixa),
+        ("Lakeshore University Health", lakeshore),
+    ] {
+        let id = org_id(app, org).await;
+        for u in app.store().users_of(&id, Page::all()).await.unwrap() {
+            if roles.contains(&u.role) {
+                out.insert(u.email);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_release_exception_asks_the_roles_of_each_tier_told_on_both_sides_until_someone_acknowledges()
+ {
+    use crate::exception_protocols::agree_protocol;
+    use cellpath_app::release_exceptions::OpenReleaseException;
+    use cellpath_domain::release_exception::{ExceptionKind, HOUR};
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let case = stored_case(&app, &ids).await;
+        agree_protocol(&app, &ids).await;
+        app.run_due_jobs().await.unwrap();
+        assert!(
+            who_is_asked(&app, InboxKind::ReleaseException)
+                .await
+                .is_empty(),
+            "{}: no exception, nobody asked",
+            db.label
+        );
+        let quality = as_user(&app, "quality@helixa.example").await;
+        let opened = app
+            .open_release_exception(
+                &quality,
+                &case,
+                OpenReleaseException {
+                    kind: ExceptionKind::OutOfSpecification,
+                    certificate_reference: "QA-2026-0203 viability 71 %".into(),
+                    certificate_sha256: "cd".repeat(32),
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+
+        // Tier 1 (the usual protocol): the manufacturer's quality, the site's cell lab and
+        // coordinator — and nobody of another tenant, of the other manufacturer or of a
+        // proposal (Cascade), nor the roles of the tiers not yet told.
+        let asked = who_is_asked(&app, InboxKind::ReleaseException).await;
+        assert_eq!(
+            asked.keys().cloned().collect::<BTreeSet<_>>(),
+            people_in(&app, &[Role::Quality], &[Role::CellLab, Role::Coordinator]).await,
+            "{}",
+            db.label
+        );
+        let pseudonym = app.store().case(&case).await.unwrap().unwrap().pseudonym;
+        for (email, items) in &asked {
+            assert_eq!(items.len(), 1, "{} {email}", db.label);
+            let item = &items[0];
+            assert_eq!(
+                item.target,
+                InboxTarget::ReleaseException {
+                    exception_id: opened.id.clone()
+                }
+            );
+            assert_eq!(item.partnership_id, ids.partnership);
+            assert_eq!(item.pseudonym.as_deref(), Some(pseudonym.as_str()));
+            assert!(
+                item.detail
+                    .starts_with("out of specification; told to tier 1"),
+                "{}: {}",
+                db.label,
+                item.detail
+            );
+            // due by its escalation, 8 hours after tier 1 was told
+            assert_eq!(
+                item.due_on,
+                Some(cellpath_domain::Date::of_micros(
+                    opened.tier_notified_at + 8 * HOUR
+                ))
+            );
+            assert!(!item.overdue);
+        }
+
+        // Nobody acknowledged in 8 hours: tier 2 is told, and its roles are asked too.
+        clock.advance_secs(8 * HOUR / 1_000_000);
+        app.run_due_jobs().await.unwrap();
+        let asked = who_is_asked(&app, InboxKind::ReleaseException).await;
+        assert_eq!(
+            asked.keys().cloned().collect::<BTreeSet<_>>(),
+            people_in(
+                &app,
+                &[Role::Quality, Role::PatientOps],
+                &[Role::CellLab, Role::Coordinator, Role::Physician]
+            )
+            .await,
+            "{}",
+            db.label
+        );
+        let physician_item = &asked["physician@lakeshore.example"][0];
+        assert!(
+            physician_item.detail.contains("told to tier 2"),
+            "{}",
+            physician_item.detail
+        );
+
+        // The physician acknowledges: it asks nobody any more.
+        let physician = as_user(&app, "physician@lakeshore.example").await;
+        app.acknowledge_release_exception(&physician, &opened.id, None)
+            .await
+            .unwrap();
+        assert!(
+            who_is_asked(&app, InboxKind::ReleaseException)
+                .await
+                .is_empty(),
+            "{}: acknowledged",
+            db.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_release_exception_of_an_ended_partnership_asks_nobody() {
+    use crate::exception_protocols::agree_protocol;
+    use cellpath_app::release_exceptions::OpenReleaseException;
+    use cellpath_domain::release_exception::ExceptionKind;
+    for db in TestDb::all().await {
+        let (app, _clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let case = stored_case(&app, &ids).await;
+        agree_protocol(&app, &ids).await;
+        let quality = as_user(&app, "quality@helixa.example").await;
+        app.open_release_exception(
+            &quality,
+            &case,
+            OpenReleaseException {
+                kind: ExceptionKind::PostReleaseNotice,
+                certificate_reference: "QA-2026-0117 late sterility result".into(),
+                certificate_sha256: "ab".repeat(32),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        assert!(
+            !who_is_asked(&app, InboxKind::ReleaseException)
+                .await
+                .is_empty()
+        );
+        let contracts = as_user(&app, "contracts@lakeshore.example").await;
+        set_status(&app, &contracts, &ids.partnership, "ended").await;
+        assert!(
+            who_is_asked(&app, InboxKind::ReleaseException)
+                .await
+                .is_empty(),
+            "{}: an ended partnership asks nothing",
+            db.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_invoice_asks_the_health_systems_finance_from_two_weeks_before_it_is_due_until_paid() {
+    use cellpath_app::finance::invoices::NewSettlement;
+    use cellpath_app::finance::terms::NewTerms;
+    use cellpath_app::testing::infuse_stored_demo_case;
+    use cellpath_domain::finance::TermsInput;
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let helixa_finance = as_user(&app, "finance@helixa.example").await;
+        app.propose_payment_terms(
+            &helixa_finance,
+            &ids.partnership,
+            NewTerms {
+                program_id: ids.vantacel.clone(),
+                terms: TermsInput {
+                    effective_on: "2020-01-01".into(),
+                    price_cents: 47_500_000,
+                    basis: "infusion".into(),
+                    backstop_days: None,
+                    net_days: 30,
+                    denial_protection_percent: 50,
+                    not_infused_credit_percent: 100,
+                    refund: None,
+                },
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        let case = stored_case(&app, &ids).await;
+        infuse_stored_demo_case(&app, &case).await.unwrap();
+        app.run_due_jobs().await.unwrap();
+        let invoice = app.store().invoice_of_case(&case).await.unwrap().unwrap();
+        // Net 30: not yet asked.
+        assert!(
+            who_is_asked(&app, InboxKind::InvoiceDue).await.is_empty(),
+            "{}: due in 30 days, not yet in the inbox",
+            db.label
+        );
+        // 17 days on, due within two weeks: Lakeshore's finance is asked, nobody else —
+        // not the manufacturer's finance (it credits), not Lakeshore's clinical roles, not
+        // Piedmont's finance (another tenant).
+        clock.advance_secs(17 * 24 * 3600);
+        let asked = who_is_asked(&app, InboxKind::InvoiceDue).await;
+        assert_eq!(
+            asked.keys().cloned().collect::<BTreeSet<_>>(),
+            people_in(&app, &[], &[Role::Finance]).await,
+            "{}",
+            db.label
+        );
+        let item = &asked["finance@lakeshore.example"][0];
+        assert_eq!(
+            item.target,
+            InboxTarget::Invoice {
+                partnership_id: ids.partnership.clone(),
+                invoice_id: invoice.id.clone()
+            }
+        );
+        assert_eq!(item.due_on, Some(invoice.due_on.clone()));
+        assert!(!item.overdue);
+        assert_eq!(item.title, "Pay the invoice");
+        assert!(
+            item.detail.starts_with("$475,000.00 open of $475,000.00"),
+            "{}",
+            item.detail
+        );
+        // Past its due day: overdue, first in the inbox.
+        clock.advance_secs(14 * 24 * 3600);
+        let finance = as_user(&app, "finance@lakeshore.example").await;
+        let items = inbox(&app, &finance).await;
+        assert_eq!(items[0].kind, InboxKind::InvoiceDue, "{}", db.label);
+        assert!(items[0].overdue);
+        // Paid in part: still asked, for what is open.
+        let today = today(&app).to_string();
+        app.settle_invoice(
+            &finance,
+            &invoice.id,
+            NewSettlement {
+                kind: "payment".into(),
+                amount_cents: 40_000_000,
+                on: today.clone(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        let items = inbox(&app, &finance).await;
+        assert!(
+            items[0].detail.starts_with("$75,000.00 open"),
+            "{}",
+            items[0].detail
+        );
+        app.settle_invoice(
+            &finance,
+            &invoice.id,
+            NewSettlement {
+                kind: "payment".into(),
+                amount_cents: 7_500_000,
+                on: today,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        assert!(
+            who_is_asked(&app, InboxKind::InvoiceDue).await.is_empty(),
+            "{}: paid",
+            db.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_invoice_of_an_ended_partnership_asks_nobody() {
+    use cellpath_app::finance::terms::NewTerms;
+    use cellpath_app::testing::infuse_stored_demo_case;
+    use cellpath_domain::finance::TermsInput;
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let helixa_finance = as_user(&app, "finance@helixa.example").await;
+        app.propose_payment_terms(
+            &helixa_finance,
+            &ids.partnership,
+            NewTerms {
+                program_id: ids.vantacel.clone(),
+                terms: TermsInput {
+                    effective_on: "2020-01-01".into(),
+                    price_cents: 47_500_000,
+                    basis: "infusion".into(),
+                    backstop_days: None,
+                    net_days: 10,
+                    denial_protection_percent: 50,
+                    not_infused_credit_percent: 100,
+                    refund: None,
+                },
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        let case = stored_case(&app, &ids).await;
+        infuse_stored_demo_case(&app, &case).await.unwrap();
+        app.run_due_jobs().await.unwrap();
+        clock.advance_secs(24 * 3600);
+        assert_eq!(
+            who_is_asked(&app, InboxKind::InvoiceDue).await.len(),
+            1,
+            "{}: net 10, in the inbox at once",
+            db.label
+        );
+        let contracts = as_user(&app, "contracts@lakeshore.example").await;
+        set_status(&app, &contracts, &ids.partnership, "ended").await;
+        assert!(
+            who_is_asked(&app, InboxKind::InvoiceDue).await.is_empty(),
+            "{}: an ended partnership asks nothing",
+            db.label
+        );
+    }
 }

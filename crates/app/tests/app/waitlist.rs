@@ -35,6 +35,7 @@ pub(super) fn only_day(today: &Date, x: &Date, per_day: u32) -> Capacity {
             arrival_to_infusion_days: 3,
         },
         allocations: Vec::new(),
+        offer_hours: 48,
     }
 }
 
@@ -535,6 +536,102 @@ async fn a_confirmed_chain_records_the_cases_apheresis_schedule_step_once() {
         assert_eq!(
             app.store().case(&case).await.unwrap().unwrap().version,
             version
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_programs_own_offer_hours_set_the_deadline_and_its_timer_and_a_week_is_the_most() {
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let today = today(&app);
+        let x = today.plus_days(20);
+        let onboarding = as_user(&app, "onboarding@helixa.example").await;
+        let ops = as_user(&app, "patient.ops@helixa.example").await;
+        let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
+        // More than a week, or none, is refused beside the field, and nothing is written.
+        for hours in [0, 169] {
+            let err = app
+                .set_program_capacity(
+                    &onboarding,
+                    &ids.vantacel,
+                    Capacity {
+                        offer_hours: hours,
+                        ..only_day(&today, &x, 1)
+                    },
+                    None,
+                    None,
+                )
+                .await
+                .unwrap_err();
+            let AppError::Invalid(fields) = &err else {
+                panic!("{err:?}")
+            };
+            assert_eq!(fields.len(), 1, "{}: {fields:?}", db.label);
+            assert_eq!(fields[0].field, "offer_hours");
+            assert!(fields[0].message.contains("from 1 to 168 hours"));
+        }
+        // This program gives sites 6 hours.
+        app.set_program_capacity(
+            &onboarding,
+            &ids.vantacel,
+            Capacity {
+                offer_hours: 6,
+                ..only_day(&today, &x, 1)
+            },
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+        let cases = open_cases(&app, &ids, 2).await;
+        let a = fresh(
+            app.request_booking(&coordinator, &cases[0], x.as_str(), None)
+                .await,
+        );
+        let a = fresh(app.confirm_booking(&ops, &a.id, None, None).await);
+        let w = waitlisted(&app, &cases[1..], &x).await;
+        fresh(
+            app.score_booking(
+                &ops,
+                &w[0],
+                priority(70, "relapsed, fit for collection"),
+                None,
+                None,
+            )
+            .await,
+        );
+        fresh(
+            app.cancel_booking(
+                &coordinator,
+                &a.id,
+                "the patient moved to another center",
+                None,
+                None,
+            )
+            .await,
+        );
+        app.run_due_jobs().await.unwrap();
+        let offered = booking(&app, &w[0]).await;
+        assert_eq!(offered.status, BookingStatus::Offered, "{}", db.label);
+        let deadline = offered.offer_expires_at.expect("a deadline") - app.now();
+        assert!(
+            (6 * 3_600 * 1_000_000 - 60 * 1_000_000..=6 * 3_600 * 1_000_000).contains(&deadline),
+            "{}: the program's 6 hours, not 48: {deadline}",
+            db.label
+        );
+        // Its timer fires at the program's deadline, not two days later.
+        clock.advance_secs(5 * 3_600);
+        app.run_due_jobs().await.unwrap();
+        assert_eq!(booking(&app, &w[0]).await.status, BookingStatus::Offered);
+        clock.advance_secs(3_600 + 1);
+        app.run_due_jobs().await.unwrap();
+        let lapsed = booking(&app, &w[0]).await;
+        assert_eq!(lapsed.status, BookingStatus::Waitlisted, "{}", db.label);
+        assert_eq!(
+            lapsed.reason.as_deref(),
+            Some("the offer lapsed unanswered")
         );
     }
 }

@@ -40,6 +40,10 @@ fn place(item: &InboxItem) -> String {
         InboxTarget::Gate { .. } => "the site's gate".into(),
         InboxTarget::Agreement { agreement_id } => format!("agreement {agreement_id}"),
         InboxTarget::SafetyReport { report_id } => format!("safety report {report_id}"),
+        InboxTarget::ReleaseException { exception_id } => {
+            format!("release exception {exception_id}")
+        }
+        InboxTarget::Invoice { invoice_id, .. } => format!("invoice {invoice_id}"),
     }
 }
 

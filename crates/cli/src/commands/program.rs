@@ -304,6 +304,10 @@ fn print_capacity(program: &str, c: &Capacity) {
     for (site, days) in &l.transit_days_by_site {
         println!("transit to site {site}: {days} days");
     }
+    println!(
+        "a site has {} hours to accept a chain offered from the waitlist",
+        c.offer_hours
+    );
     if !c.closed.is_empty() {
         let days: Vec<String> = c.closed.iter().map(|d| d.words()).collect();
         println!("closed: {}", days.join(", "));

@@ -464,6 +464,7 @@ async fn a_programs_capacity_is_set_from_a_file_shown_and_a_bad_one_refused_by_f
         "Vantacel: 2 apheresis and 1 manufacturing slots a day",
         "manufacturing starts 2–5 days after apheresis, takes 16 days",
         "closed: 24 December 2026, 25 December 2026",
+        "a site has 48 hours to accept a chain offered from the waitlist",
     ] {
         assert!(shown.contains(words), "{words:?} in {shown}");
     }
@@ -488,6 +489,27 @@ async fn a_programs_capacity_is_set_from_a_file_shown_and_a_bad_one_refused_by_f
     assert!(
         stderr(&out)
             .contains("lead.to_start_max_days: must be at least to_start_min_days (9), not 5"),
+        "{}",
+        stderr(&out)
+    );
+    // A program's deadline for offers is at most a week.
+    let (_dir, long) = altered_copy(example, "offer_hours = 48", "offer_hours = 200");
+    let out = cellpath_on(
+        url,
+        &[
+            "program",
+            "capacity",
+            program,
+            "--file",
+            long.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(
+            "offer_hours: must be from 1 to 168 hours (a week) for a site to accept an offer, not 200"
+        ),
         "{}",
         stderr(&out)
     );

@@ -21,6 +21,7 @@ fn capacity() -> Capacity {
             arrival_to_infusion_days: 3,
         },
         allocations: Vec::new(),
+        offer_hours: 48,
     }
 }
 
@@ -265,6 +266,36 @@ fn a_capacity_is_refused_with_every_problem_beside_its_field() {
 }
 
 #[test]
+fn the_hours_to_accept_an_offer_are_from_one_to_a_week_and_48_unless_stated() {
+    for (hours, ok) in [(0, false), (1, true), (48, true), (168, true), (169, false)] {
+        let cap = Capacity {
+            offer_hours: hours,
+            ..capacity()
+        };
+        match cap.validate() {
+            Ok(()) => assert!(ok, "{hours} hours"),
+            Err(problems) => {
+                assert!(!ok, "{hours} hours");
+                assert_eq!(problems.len(), 1);
+                assert_eq!(problems[0].field, "offer_hours");
+                assert_eq!(
+                    problems[0].message,
+                    format!(
+                        "must be from 1 to 168 hours (a week) for a site to accept an offer, not {hours}"
+                    )
+                );
+            }
+        }
+    }
+    // A capacity stated before programs had their own deadline reads as 48 hours.
+    let mut json = serde_json::to_value(capacity()).unwrap();
+    json.as_object_mut().unwrap().remove("offer_hours");
+    let read: Capacity = serde_json::from_value(json).unwrap();
+    assert_eq!(read.offer_hours, crate::waitlist::DEFAULT_OFFER_HOURS);
+    assert_eq!(read.offer_hours, 48);
+}
+
+#[test]
 fn a_capacity_reads_and_writes_as_its_json() {
     let mut cap = capacity();
     cap.allocations.push(Allocation {
@@ -309,6 +340,7 @@ proptest! {
             allocations: allocation
                 .map(|n| vec![Allocation { scope: AllocationScope::Site("s0".into()), per_month: n }])
                 .unwrap_or_default(),
+            offer_hours: 48,
         };
         let mut reserved: Vec<Reserved> = Vec::new();
         for (offset, site) in asks {

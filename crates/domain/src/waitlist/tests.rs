@@ -23,6 +23,7 @@ fn capacity(slots: u32) -> Capacity {
             arrival_to_infusion_days: 2,
         },
         allocations: Vec::new(),
+        offer_hours: 48,
     }
 }
 

@@ -16,6 +16,10 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, FromRow, Row};
 
+/// The most partnerships an inbox statement reads as branches of their own (a health system
+/// works with a few manufacturers; SQLite allows 500 terms in a compound `SELECT`).
+const BRANCHES: usize = 32;
+
 /// A journey step open on an active case, for one role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OpenStepRow {
@@ -134,6 +138,8 @@ pub struct Counted {
     pub agreements_within: Option<i64>,
     /// The safety reports of this manufacturer waiting for an acknowledgement.
     pub safety_reports_of: Option<String>,
+    /// Open invoices due on or before this day (none: not counted).
+    pub invoices_due_by: Option<Date>,
 }
 
 impl Store {
@@ -170,14 +176,88 @@ impl Store {
             .await?)
     }
 
+    /// The rows of `select` under each partnership (`{p}` its placeholder), each ordered by
+    /// `order` and cut at the page's end, merged by `order` and paged: one ordered range scan
+    /// of an index per partnership that stops after a page, never every matching row sorted
+    /// whole (migration 0036). The branches are one statement (`UNION ALL` of limited
+    /// subqueries). Beyond [`BRANCHES`] partnerships (a manufacturer with many health
+    /// systems, whose partnerships hold most of the rows anyway) planning the branches costs
+    /// more than it saves, and the partnerships are one `IN` list, sorted whole: the same
+    /// rows in the same order.
+    async fn per_partnership<T>(
+        &self,
+        select: &str,
+        order: &str,
+        fixed: Vec<String>,
+        partnerships: &[String],
+        page: Page,
+    ) -> Result<Vec<T>, StoreError>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        if partnerships.len() <= BRANCHES {
+            return self
+                .merged_branches(select, order, &fixed, partnerships, page)
+                .await;
+        }
+        let sql = format!(
+            "{} ORDER BY {order} LIMIT {{limit}} OFFSET {{offset}}",
+            select.replace("= {p}", "IN ({in})")
+        );
+        self.inbox_rows(&sql, fixed, partnerships, page).await
+    }
+
+    /// One statement of [`Store::per_partnership`]: a limited, ordered branch per partnership.
+    async fn merged_branches<T>(
+        &self,
+        select: &str,
+        order: &str,
+        fixed: &[String],
+        partnerships: &[String],
+        page: Page,
+    ) -> Result<Vec<T>, StoreError>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        if partnerships.is_empty() {
+            return Ok(Vec::new());
+        }
+        let k = fixed.len();
+        let n = partnerships.len();
+        let (upto, limit, offset) = (k + n + 1, k + n + 2, k + n + 3);
+        let branches: Vec<String> = (0..n)
+            .map(|i| {
+                let branch = select.replace("{p}", &format!("${}", k + 1 + i));
+                format!("SELECT * FROM ({branch} ORDER BY {order} LIMIT ${upto}) AS b{i}")
+            })
+            .collect();
+        let sql = format!(
+            "SELECT * FROM ({}) AS merged ORDER BY {order} LIMIT ${limit} OFFSET ${offset}",
+            branches.join(" UNION ALL ")
+        );
+        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        for v in fixed {
+            q = q.bind(v.clone());
+        }
+        for id in partnerships {
+            q = q.bind(id.as_str());
+        }
+        Ok(q.bind(page.offset.saturating_add(page.limit))
+            .bind(page.limit)
+            .bind(page.offset)
+            .fetch_all(&self.reader)
+            .await?)
+    }
+
     /// The steps `role` may do now on the partnerships' active cases, longest waiting first.
     pub async fn open_steps_for_role(
         &self,
         scope: &InboxScope<'_>,
         page: Page,
     ) -> Result<Vec<OpenStepRow>, StoreError> {
-        self.inbox_rows(
-            "SELECT * FROM case_open_steps WHERE role = $1 AND partnership_id IN ({in}) ORDER BY since, name, case_id, step LIMIT {limit} OFFSET {offset}",
+        self.per_partnership(
+            "SELECT * FROM case_open_steps WHERE role = $1 AND partnership_id = {p}",
+            "since, name, case_id, step",
             vec![scope.role.as_str().to_string()],
             scope.partnerships,
             page,
@@ -225,8 +305,9 @@ impl Store {
         partnerships: &[String],
         page: Page,
     ) -> Result<Vec<OpenAdverseEventRow>, StoreError> {
-        self.inbox_rows(
-            "SELECT * FROM open_adverse_events WHERE partnership_id IN ({in}) ORDER BY onset_at, kind, adverse_event, case_id LIMIT {limit} OFFSET {offset}",
+        self.per_partnership(
+            "SELECT * FROM open_adverse_events WHERE partnership_id = {p}",
+            "onset_at, kind, adverse_event, case_id",
             Vec::new(),
             partnerships,
             page,
@@ -242,8 +323,9 @@ impl Store {
         today: &Date,
         page: Page,
     ) -> Result<Vec<RegistryFormRow>, StoreError> {
-        self.inbox_rows(
-            "SELECT * FROM registry_forms WHERE submitted_on = '' AND opens_on <= $1 AND partnership_id IN ({in}) ORDER BY closes_on, form, due_when, case_id, form_key LIMIT {limit} OFFSET {offset}",
+        self.per_partnership(
+            "SELECT * FROM registry_forms WHERE submitted_on = '' AND opens_on <= $1 AND partnership_id = {p}",
+            "closes_on, form, due_when, case_id, form_key",
             vec![today.as_str().to_string()],
             partnerships,
             page,
@@ -265,8 +347,9 @@ impl Store {
         } else {
             "created_at, case_id"
         };
-        self.inbox_rows(
-            &format!("SELECT * FROM bookings WHERE status = $1 AND partnership_id IN ({{in}}) ORDER BY {order} LIMIT {{limit}} OFFSET {{offset}}"),
+        self.per_partnership(
+            "SELECT * FROM bookings WHERE status = $1 AND partnership_id = {p}",
+            order,
             vec![status.to_string()],
             partnerships,
             page,
@@ -283,9 +366,45 @@ impl Store {
         within: i64,
         page: Page,
     ) -> Result<Vec<ExpiringAgreementRow>, StoreError> {
-        self.inbox_rows(
-            "SELECT id, partnership_id, kind, site_id, expires_on FROM agreements WHERE status = 'executed' AND expires_on > $1 AND expires_on <= $2 AND partnership_id IN ({in}) ORDER BY expires_on, id LIMIT {limit} OFFSET {offset}",
+        self.per_partnership(
+            "SELECT id, partnership_id, kind, site_id, expires_on FROM agreements WHERE status = 'executed' AND expires_on > $1 AND expires_on <= $2 AND partnership_id = {p}",
+            "expires_on, id",
             vec![today.as_str().to_string(), today.plus_days(within).as_str().to_string()],
+            partnerships,
+            page,
+        )
+        .await
+    }
+
+    /// Release exceptions nobody has acknowledged yet, not closed, under the partnerships,
+    /// the earliest opened first (whom each asks is its protocol's, read by the app).
+    pub async fn unacknowledged_release_exceptions(
+        &self,
+        partnerships: &[String],
+        page: Page,
+    ) -> Result<Vec<crate::ReleaseExceptionRow>, StoreError> {
+        self.per_partnership(
+            "SELECT * FROM release_exceptions WHERE acknowledged_at IS NULL AND status <> 'closed' AND partnership_id = {p}",
+            "opened_at, id",
+            Vec::new(),
+            partnerships,
+            page,
+        )
+        .await
+    }
+
+    /// Invoices with money still open, due on or before `last` under the partnerships, the
+    /// earliest due first (one range of `(partnership_id, due_on)` per partnership).
+    pub async fn invoices_due(
+        &self,
+        partnerships: &[String],
+        last: &Date,
+        page: Page,
+    ) -> Result<Vec<crate::InvoiceRow>, StoreError> {
+        self.per_partnership(
+            "SELECT * FROM invoices WHERE due_on <= $1 AND price_cents > paid_cents + credited_cents AND partnership_id = {p}",
+            "due_on, id",
+            vec![last.as_str().to_string()],
             partnerships,
             page,
         )
@@ -345,6 +464,12 @@ impl Store {
             let m = param(&mut fixed, manufacturer);
             terms.push(format!(
                 "(SELECT COUNT(*) FROM safety_reports WHERE manufacturer_id = {m} AND pending = 1 AND partnership_id IN ({{in}}))"
+            ));
+        }
+        if let Some(last) = counted.invoices_due_by {
+            let last = param(&mut fixed, last.as_str().to_string());
+            terms.push(format!(
+                "(SELECT COUNT(*) FROM invoices WHERE due_on <= {last} AND price_cents > paid_cents + credited_cents AND partnership_id IN ({{in}}))"
             ));
         }
         if terms.is_empty() {

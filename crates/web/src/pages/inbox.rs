@@ -47,6 +47,11 @@ pub fn href(item: &InboxItem) -> String {
         } => paths::gate(partnership_id, site_id, program_id),
         InboxTarget::Agreement { agreement_id } => paths::agreement(agreement_id),
         InboxTarget::SafetyReport { report_id } => super::safety::report_path(report_id),
+        InboxTarget::ReleaseException { exception_id } => paths::release_exception(exception_id),
+        InboxTarget::Invoice {
+            partnership_id,
+            invoice_id,
+        } => paths::invoice(partnership_id, invoice_id),
     }
 }
 
