@@ -129,6 +129,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payments",
         include_str!("../migrations/0032_payments.sql"),
     ),
+    (35, "claims", include_str!("../migrations/0035_claims.sql")),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).
