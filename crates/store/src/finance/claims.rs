@@ -99,7 +99,9 @@ pub struct WaitingRow {
     pub case_id: String,
     pub pseudonym: String,
     pub site_id: String,
+    pub site_name: String,
     pub program_id: String,
+    pub program_name: String,
     pub infused_at: Option<i64>,
     /// Since when: the infusion, else when the invoice was made (micros).
     pub since: i64,
@@ -197,10 +199,11 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<WaitingRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT c.id AS case_id, c.pseudonym, c.site_id, c.program_id, c.infused_at, \
+            "SELECT c.id AS case_id, c.pseudonym, c.site_id, s.name AS site_name, c.program_id, \
+             p.name AS program_name, c.infused_at, \
              COALESCE(c.infused_at, i.created_at) AS since, i.price_cents, i.paid_cents, \
              cl.id AS claim_id, cl.status AS claim_status, cl.claimed_cents \
-             FROM sites s JOIN cases c ON c.site_id = s.id \
+             FROM sites s JOIN cases c ON c.site_id = s.id JOIN programs p ON p.id = c.program_id \
              LEFT JOIN invoices i ON i.case_id = c.id \
              LEFT JOIN claims cl ON cl.case_id = c.id \
              WHERE s.org_id = $1 AND (c.infused_at IS NOT NULL OR i.id IS NOT NULL) \
@@ -218,7 +221,9 @@ impl Store {
                     case_id: r.try_get("case_id")?,
                     pseudonym: r.try_get("pseudonym")?,
                     site_id: r.try_get("site_id")?,
+                    site_name: r.try_get("site_name")?,
                     program_id: r.try_get("program_id")?,
+                    program_name: r.try_get("program_name")?,
                     infused_at: r.try_get("infused_at")?,
                     since: r.try_get("since")?,
                     invoice_price_cents: r.try_get("price_cents")?,

@@ -14,7 +14,28 @@ use cellpath_domain::events::finance::{
 };
 use cellpath_domain::finance::{ClaimStep, Settlement};
 use cellpath_ledger::Event;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AssertSqlSafe, Transaction};
+
+/// A versioned row the update did not find at the version before the event's: someone else's
+/// change came first (a conflict at its current version), or it does not exist.
+async fn stale(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    kind: &'static str,
+    id: String,
+) -> StoreError {
+    let current: Result<Option<(i64,)>, _> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT version FROM {table} WHERE id = $1"
+    )))
+    .bind(&id)
+    .fetch_optional(&mut **tx)
+    .await;
+    match current {
+        Ok(Some((current,))) => StoreError::Conflict { kind, id, current },
+        Ok(None) => StoreError::NotFound { kind, id },
+        Err(e) => e.into(),
+    }
+}
 
 pub(crate) async fn project(
     tx: &mut Transaction<'static, Any>,
@@ -138,21 +159,19 @@ pub(crate) async fn project(
             .map_err(|err| invalid(event, format!("its profile: {err}")))?;
         let changed = execute(
             tx,
-            "UPDATE payer_profiles SET name = $2, profile = $3, version = $4, updated_at = $5 WHERE id = $1",
+            "UPDATE payer_profiles SET name = $2, profile = $3, version = $4, updated_at = $5 WHERE id = $1 AND version = $6",
             vec![
                 Bind::Text(e.id.clone()),
                 Bind::Text(e.profile.name),
                 Bind::Text(profile),
                 Bind::Int(e.version),
                 Bind::Int(at),
+                Bind::Int(e.version - 1),
             ],
         )
         .await?;
         if changed == 0 {
-            return Err(StoreError::NotFound {
-                kind: "payer profile",
-                id: e.id,
-            });
+            return Err(stale(tx, "payer_profiles", "payer profile", e.id).await);
         }
     } else if event.kind == ClaimCreated::KIND {
         let e: ClaimCreated = typed(event)?;
@@ -198,20 +217,18 @@ pub(crate) async fn project(
         ];
         all.extend(binds);
         all.push(Bind::Int(at));
-        let n = all.len();
+        all.push(Bind::Int(e.version - 1));
+        let (n, previous) = (all.len() - 1, all.len());
         let changed = execute(
             tx,
             &format!(
-                "UPDATE claims SET {sql}, last_on = $3, version = $2, updated_at = ${n} WHERE id = $1"
+                "UPDATE claims SET {sql}, last_on = $3, version = $2, updated_at = ${n} WHERE id = $1 AND version = ${previous}"
             ),
             all,
         )
         .await?;
         if changed == 0 {
-            return Err(StoreError::NotFound {
-                kind: "claim",
-                id: e.claim_id,
-            });
+            return Err(stale(tx, "claims", "claim", e.claim_id).await);
         }
         if let ClaimStep::Paid { amount_cents, .. } = e.step {
             execute(
