@@ -1,7 +1,7 @@
 //! Rows and queries of a health system's claims, payer profiles and exposure (migration
 //! 0035): each read is one indexed query, whatever the number of cases.
 
-use crate::decode::{date, maybe_date, maybe_text, word};
+use crate::decode::{date, word};
 use crate::{Store, StoreError};
 use cellpath_domain::Date;
 use cellpath_domain::finance::{ClaimStatus, PayerProfile};
@@ -58,6 +58,13 @@ pub struct ClaimRow {
     pub version: i64,
 }
 
+/// A date column that is NULL until its step happens.
+fn nullable_date(r: &AnyRow, column: &str) -> Result<Option<Date>, sqlx::Error> {
+    let text: Option<String> = r.try_get(column)?;
+    text.map(|t| Date::parse(&t).map_err(|e| sqlx::Error::Decode(format!("{column}: {e}").into())))
+        .transpose()
+}
+
 impl FromRow<'_, AnyRow> for ClaimRow {
     fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
         Ok(ClaimRow {
@@ -74,11 +81,11 @@ impl FromRow<'_, AnyRow> for ClaimRow {
             expanded_access: r.try_get::<i64, _>("expanded_access")? != 0,
             status: word(r, "status")?,
             paid_cents: r.try_get("paid_cents")?,
-            paid_on: maybe_date(r, "paid_on")?,
-            denied_on: maybe_date(r, "denied_on")?,
-            denial_reason: maybe_text(r, "denial_reason")?,
-            appealed_on: maybe_date(r, "appealed_on")?,
-            unpaid_on: maybe_date(r, "unpaid_on")?,
+            paid_on: nullable_date(r, "paid_on")?,
+            denied_on: nullable_date(r, "denied_on")?,
+            denial_reason: r.try_get("denial_reason")?,
+            appealed_on: nullable_date(r, "appealed_on")?,
+            unpaid_on: nullable_date(r, "unpaid_on")?,
             last_on: date(r, "last_on")?,
             version: r.try_get("version")?,
         })
