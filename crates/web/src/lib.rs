@@ -49,7 +49,7 @@ use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
     adverse_events, agreements, case_labels, cases, consent, facilities, figures, gate, home,
-    inbox, ledger, login, notices, onboarding, orgs, partnerships, plans, programs, readiness,
+    exposure, inbox, ledger, login, notices, onboarding, orgs, partnerships, plans, programs, readiness,
     registry, safety, site_maps, sites, tokens, users, webhooks,
 };
 pub use uploads::document_response;
@@ -187,6 +187,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/partnerships/{id}/plan", get(onboarding::plan))
         .route("/onboarding", get(onboarding::pipeline))
         .route("/figures", get(figures::show))
+        .route("/exposure", get(exposure::show))
         .route("/figures/cases.csv", get(figures::download))
         .route(
             "/partnerships/{id}/sites/{site}/deliverables",

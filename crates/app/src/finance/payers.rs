@@ -115,6 +115,23 @@ impl App {
         })
     }
 
+    /// One payer profile (its health system's admins and finance people).
+    pub async fn payer_profile(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<PayerProfileView, AppError> {
+        let what = format!("payer profile {id}");
+        let row = self
+            .store
+            .payer_profile(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(&what))?;
+        self.claims_org(caller, &row.org_id, Action::Read, &what)
+            .await?;
+        Ok(row_view(&row))
+    }
+
     /// A new payer profile of the caller's health system (its admins and finance people),
     /// checked field by field; a name it already has is refused.
     pub async fn create_payer_profile(

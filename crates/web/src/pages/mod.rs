@@ -8,6 +8,7 @@ pub mod case_labels;
 pub mod cases;
 pub mod consent;
 pub mod facilities;
+pub mod exposure;
 pub mod figures;
 pub mod gate;
 pub mod home;
