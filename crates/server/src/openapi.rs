@@ -15,8 +15,8 @@
 //! routed.
 
 use crate::api::{
-    bookings, cases, claims, consent, contracts, documents, figures, finance, identifiers, inbox, ledgers,
-    notices, programs, records, safety, sites, tokens, waitlist, webhooks,
+    bookings, cases, claims, consent, contracts, documents, figures, finance, identifiers, inbox,
+    ledgers, notices, programs, records, safety, sites, tokens, waitlist, webhooks,
 };
 use crate::problem::Problem;
 use axum::Json;

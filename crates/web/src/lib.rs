@@ -48,9 +48,9 @@ use axum::routing::{get, post};
 use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
-    adverse_events, agreements, case_labels, cases, consent, facilities, figures, gate, home,
-    exposure, inbox, ledger, login, notices, onboarding, orgs, partnerships, plans, programs, readiness,
-    registry, safety, site_maps, sites, tokens, users, webhooks,
+    adverse_events, agreements, case_labels, cases, consent, exposure, facilities, figures, gate,
+    home, inbox, ledger, login, notices, onboarding, orgs, partnerships, plans, programs,
+    readiness, registry, safety, site_maps, sites, tokens, users, webhooks,
 };
 pub use uploads::document_response;
 

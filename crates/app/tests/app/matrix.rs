@@ -281,7 +281,11 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
         .unwrap()
         .remove(0);
     let claimed_case = app
-        .cases_of_site(&as_user(&app, "coordinator@lakeshore.example").await, &main_site, Page::all())
+        .cases_of_site(
+            &as_user(&app, "coordinator@lakeshore.example").await,
+            &main_site,
+            Page::all(),
+        )
         .await
         .unwrap()
         .remove(0)
@@ -778,9 +782,15 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                                 &piedmont_profile
                             };
                             let row = app.store().payer_profile(id).await.unwrap().unwrap();
-                            app.update_payer_profile(&me, id, row.version, row.profile.input(), None)
-                                .await
-                                .map(drop)
+                            app.update_payer_profile(
+                                &me,
+                                id,
+                                row.version,
+                                row.profile.input(),
+                                None,
+                            )
+                            .await
+                            .map(drop)
                         }
                         ("claim", "none", "read") => {
                             app.payer_profile(&me, &piedmont_profile).await.map(drop)

@@ -40,10 +40,7 @@ pub async fn profiles(
     request_body = ProfileInput,
     responses((status = 201, body = PayerProfileView))
 )]
-pub async fn create_profile(
-    State(s): State<AppState>,
-    cmd: Command,
-) -> Result<Response, ApiError> {
+pub async fn create_profile(State(s): State<AppState>, cmd: Command) -> Result<Response, ApiError> {
     let input: ProfileInput = cmd.json()?;
     let out = s
         .app

@@ -2,12 +2,12 @@
 
 pub(crate) mod bookings;
 pub(crate) mod cases;
+pub(crate) mod claims;
 pub(crate) mod consent;
 pub(crate) mod contracts;
 pub(crate) mod documents;
 mod extract;
 pub(crate) mod figures;
-pub(crate) mod claims;
 pub(crate) mod finance;
 pub(crate) mod identifiers;
 pub(crate) mod inbox;

@@ -26,9 +26,23 @@ fn px(v: f64) -> String {
 /// on the y axis from the lowest to the highest exposure (0 always shown).
 fn chart(points: &[ExposureDay]) -> Markup {
     let first = points.first().map_or(0, |p| p.day.days_since_epoch());
-    let last = points.last().map_or(1, |p| p.day.days_since_epoch()).max(first + 1);
-    let lo = points.iter().map(|p| p.exposure_cents).min().unwrap_or(0).min(0) as f64;
-    let hi = (points.iter().map(|p| p.exposure_cents).max().unwrap_or(0).max(0) as f64).max(lo + 100.0);
+    let last = points
+        .last()
+        .map_or(1, |p| p.day.days_since_epoch())
+        .max(first + 1);
+    let lo = points
+        .iter()
+        .map(|p| p.exposure_cents)
+        .min()
+        .unwrap_or(0)
+        .min(0) as f64;
+    let hi = (points
+        .iter()
+        .map(|p| p.exposure_cents)
+        .max()
+        .unwrap_or(0)
+        .max(0) as f64)
+        .max(lo + 100.0);
     let x = |day: i64| LEFT + (W - LEFT - RIGHT) * (day - first) as f64 / (last - first) as f64;
     let y = |cents: f64| TOP + (H - TOP - BOTTOM) * (hi - cents) / (hi - lo);
     // A step line: exposure holds from one day money moved until the next.
@@ -221,7 +235,8 @@ mod tests {
         page.assert_has(r#"id="exposure-chart""#);
         page.assert_has(&format!("{}: -$90,000.00", today.words()));
         page.assert_has("0.0 days");
-        page.assert_has("No infused or invoiced case is waiting");
+        // Paid: the case waits no longer.
+        assert!(!page.body.contains("VAN-LUH-MAIN-0007"));
 
         // A nurse of the same health system: no link, and the page refuses; the manufacturer
         // does not find it.
