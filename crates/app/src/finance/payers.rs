@@ -99,8 +99,7 @@ impl App {
                 "{what} are a health system's: sign in as one of its people"
             )));
         };
-        self.claims_org(caller, &org_id.to_string(), action, what)
-            .await
+        self.claims_org(caller, org_id, action, what).await
     }
 
     /// The caller's health system's payer profiles, by name, with the defaults.
