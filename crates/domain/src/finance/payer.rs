@@ -45,17 +45,25 @@ pub struct ProfileInput {
     pub name: String,
     /// US cents, 0 or more.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub fixed_cents: i64,
     /// Share of the price the payer pays on top of the fixed amount, 0 to 1.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 1.0))]
     pub price_share: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1825))]
     pub lag_median_days: i64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1825))]
     pub lag_p90_days: i64,
     /// 0 to 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 1.0))]
     pub denial_rate: f64,
     /// 0 to 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 1.0))]
     pub appeal_success_rate: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1825))]
     pub appeal_median_days: i64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1825))]
     pub appeal_p90_days: i64,
 }
 
