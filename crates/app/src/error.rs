@@ -250,6 +250,16 @@ const DUPLICATES: &[(&str, &str, &str)] = &[
         "",
         "this case's invoice was made at the same moment by another run; it is made once",
     ),
+    (
+        "payer_profiles",
+        "name",
+        "this health system already has a payer profile with this name",
+    ),
+    (
+        "claims",
+        "",
+        "this case's claim was submitted at the same moment by another request; reload the case",
+    ),
     // Enqueueing does nothing on this conflict; the message is for a change to that.
     (
         "jobs",

@@ -65,6 +65,12 @@ pub enum ResourceKind {
     /// the partnership is active; which side writes what is the app's: terms and credits the
     /// manufacturer, payments the health system. A proposal opens none of it.
     Payment,
+    /// A health system's own money with its payers (issue 14, points 2 and 3), on its own
+    /// ledger: its payer profiles, each case's claim, and its exposure now. Its admins and
+    /// finance people read and write them; its other staff get 403 (they see the case, not
+    /// what was billed for it). The manufacturer, through any partnership, and another tenant
+    /// never learn a claim exists (404): the claims are the health system's.
+    Claim,
 }
 
 /// What a principal may see of a patient (DESIGN.md §2). Ordered from least to most: a view
@@ -427,6 +433,14 @@ pub fn decide(who: &Principal, action: Action, resource: Resource) -> Decision {
         }
         (K::Payment, _) => NotFound,
 
+        (K::Claim, OwnOrg) if !mfr => match action {
+            Read | Create | Update => {
+                Decision::allow_if(matches!(role, Role::Admin | Role::Finance))
+            }
+            Sign => Forbidden,
+        },
+        (K::Claim, _) => NotFound,
+
         // Relations that cannot arise for the kind (e.g. a site "owned by itself").
         _ => NotFound,
     }
@@ -455,6 +469,7 @@ mod matrix {
             "safety_report" => ResourceKind::SafetyReport,
             "webhook_endpoint" => ResourceKind::WebhookEndpoint,
             "payment" => ResourceKind::Payment,
+            "claim" => ResourceKind::Claim,
             other => panic!("unknown resource kind {other} in the matrix"),
         }
     }

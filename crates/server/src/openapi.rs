@@ -15,8 +15,9 @@
 //! routed.
 
 use crate::api::{
-    bookings, cases, consent, contracts, documents, exceptions, figures, finance, identifiers,
-    inbox, ledgers, notices, programs, records, safety, sites, tokens, waitlist, webhooks,
+    bookings, cases, claims, consent, contracts, documents, exceptions, figures, finance,
+    identifiers, inbox, ledgers, notices, programs, records, safety, sites, tokens, waitlist,
+    webhooks,
 };
 use crate::problem::Problem;
 use axum::Json;
@@ -162,6 +163,15 @@ pub type Operation = (
         finance::propose,
         finance::invoices,
         finance::settle,
+        claims::profiles,
+        claims::create_profile,
+        claims::start_from_defaults,
+        claims::update_profile,
+        claims::case_claims,
+        claims::submit,
+        claims::claim,
+        claims::step,
+        claims::exposure,
         cases::observe_adverse_event,
         cases::treat_adverse_event,
         cases::adverse_event_outcome,
@@ -286,6 +296,7 @@ pub const IF_MATCH: &[&str] = &[
     "revokeDeliverable",
     "activateConsentVersion",
     "retireConsentVersion",
+    "updatePayerProfile",
 ];
 
 /// Operations that read no body and no `Idempotency-Key`: actions of the caller alone.

@@ -50,6 +50,7 @@ pub use dialect::Dialect;
 pub use directory::*;
 pub use documents::{DocumentMeta, DocumentStore, InDatabase, InDirectory, NamedIn};
 pub use error::StoreError;
+pub use finance::claims::{ClaimRow, FlowRow, PayerProfileRow, WaitingRow};
 pub use finance::{InvoiceRow, SettlementRow, TermsRow};
 pub use inbox::{
     Counted, ExpiringAgreementRow, InboxScope, OpenAdverseEventRow, OpenStepRow, StageCount,

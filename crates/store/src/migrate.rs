@@ -129,6 +129,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payments",
         include_str!("../migrations/0032_payments.sql"),
     ),
+    (35, "claims", include_str!("../migrations/0035_claims.sql")),
     (
         36,
         "inbox_ordered_scans",

@@ -29,6 +29,7 @@ pub enum Section {
     Onboarding,
     Figures,
     Finance,
+    Exposure,
     Programs,
     Planner,
     Audit,
@@ -168,6 +169,16 @@ impl Chrome {
                 "nav-finance",
             ));
         }
+        // A health system's exposure now: its admins and finance people (the policy's
+        // `claim own read`).
+        if ctx.is_health_system() && ctx.may(Action::Read, ResourceKind::Claim, Relation::OwnOrg) {
+            nav.push(item(
+                Section::Exposure,
+                "Exposure",
+                "/exposure".into(),
+                "nav-exposure",
+            ));
+        }
         // The planner reads only the file it is given: every signed-in person may use it.
         nav.push(item(
             Section::Planner,
@@ -255,6 +266,8 @@ pub fn section_for(path: &str, own_org: &str) -> Section {
                 || path.ends_with("/settlements")))
     {
         Section::Finance
+    } else if path == "/exposure" {
+        Section::Exposure
     } else if path.starts_with("/site-maps/") || path.starts_with("/agreements/") {
         // Before the suffix rules, like maps: a step key may be any word.
         Section::Partnerships

@@ -48,9 +48,9 @@ use axum::routing::{get, post};
 use cellpath_app::App;
 pub use login_csrf::{LOGIN_KEY_ENV, LoginKey};
 use pages::{
-    adverse_events, agreements, case_labels, cases, consent, exceptions, facilities, figures,
-    finance, gate, home, inbox, ledger, login, notices, onboarding, orgs, partnerships, plans,
-    programs, readiness, registry, safety, site_maps, sites, tokens, users, webhooks,
+    adverse_events, agreements, case_labels, cases, consent, exceptions, exposure, facilities,
+    figures, finance, gate, home, inbox, ledger, login, notices, onboarding, orgs, partnerships,
+    plans, programs, readiness, registry, safety, site_maps, sites, tokens, users, webhooks,
 };
 pub use uploads::document_response;
 
@@ -201,6 +201,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
             "/partnerships/{id}/invoices/{record}/settlements",
             post(finance::invoices::settle),
         )
+        .route("/exposure", get(exposure::show))
         .route("/figures/cases.csv", get(figures::download))
         .route(
             "/partnerships/{id}/sites/{site}/deliverables",

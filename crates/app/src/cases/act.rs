@@ -593,7 +593,7 @@ impl App {
         let count = events.len() as i64;
         let open_steps = crate::inbox::case_open_steps(&loaded.map, &loaded.case, &events);
         let kinds: Vec<String> = events.iter().map(|e| e.kind().to_string()).collect();
-        let invoicing = crate::finance::invoices::invoice_jobs(&loaded.row.id, &events, self.now());
+        let invoicing = self.invoice_jobs(&loaded.row, &events).await?;
         let mut events = events.into_iter();
         let first = events
             .next()

@@ -97,17 +97,49 @@ pub struct NewSettlement {
     pub on: String,
 }
 
-/// The job a case's events enqueue when one of them is a basis event.
-pub(crate) fn invoice_jobs(case_id: &str, events: &[CaseEvent], now: i64) -> Vec<NewJob> {
-    if events.iter().any(|e| basis_event(e).is_some()) {
-        vec![
-            Job::MakeInvoice {
-                case_id: case_id.to_string(),
-            }
-            .due(now),
-        ]
-    } else {
-        Vec::new()
+impl App {
+    /// The job a case's events enqueue: only when one of them is a basis event that the
+    /// program's terms in force on its day invoice at (no terms, terms invoicing at another
+    /// event, a case infused under expanded access, a case already invoiced: no job).
+    pub(crate) async fn invoice_jobs(
+        &self,
+        case: &cellpath_store::CaseRow,
+        events: &[CaseEvent],
+    ) -> Result<Vec<NewJob>, AppError> {
+        let basis: Vec<(BasisEvent, Date)> = events
+            .iter()
+            .filter_map(basis_event)
+            .map(|(kind, at)| (kind, Date::of_micros(at)))
+            .collect();
+        if basis.is_empty() || self.store.invoice_of_case(&case.id).await?.is_some() {
+            return Ok(Vec::new());
+        }
+        let terms: Vec<PaymentTerms> = self
+            .store
+            .payment_terms_of(&case.partnership_id)
+            .await?
+            .into_iter()
+            .filter(|r| r.program_id == case.program_id)
+            .map(|r| r.terms)
+            .collect();
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let expanded_access = self.case_is_expanded_access(&case.id).await?;
+        let applies = basis.iter().any(|(kind, day)| {
+            PaymentTerms::in_force(&terms, day)
+                .is_some_and(|t| t.invoiced_at(expanded_access) == Some(*kind))
+        });
+        Ok(if applies {
+            vec![
+                Job::MakeInvoice {
+                    case_id: case.id.clone(),
+                }
+                .due(self.now()),
+            ]
+        } else {
+            Vec::new()
+        })
     }
 }
 
@@ -168,10 +200,12 @@ impl App {
             .filter(|r| r.program_id == case.program_id)
             .collect();
         let all: Vec<PaymentTerms> = rows.iter().map(|r| r.terms.clone()).collect();
-        // The terms in force on a basis day that invoice at that event.
+        let expanded_access = self.case_is_expanded_access(case_id).await?;
+        // The terms in force on a basis day that invoice at that event (none under expanded
+        // access: the product was free).
         let chosen = firsts.iter().find_map(|(kind, day)| {
             let terms = PaymentTerms::in_force(&all, day)?;
-            (terms.invoiced_at() == *kind).then_some((kind, day, terms))
+            (terms.invoiced_at(expanded_access) == Some(*kind)).then_some((kind, day, terms))
         });
         let Some((kind, day, terms)) = chosen else {
             return Ok(());

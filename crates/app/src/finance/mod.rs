@@ -2,9 +2,14 @@
 //! terms the manufacturer proposes per program (`terms.rs`), and the invoice they make for a
 //! case at its basis event — a job its case step enqueued in the same transaction — with the
 //! payments and credits recorded against it (`invoices.rs`). Who reads and writes money is the
-//! policy's `Payment` kind; which side writes what is checked here.
+//! policy's `Payment` kind; which side writes what is checked here. On the health system's
+//! own ledger: its payer profiles (`payers.rs`), each case's claim (`claims.rs`), and its
+//! exposure now (`exposure.rs`), the policy's `Claim` kind.
 
+pub mod claims;
+pub mod exposure;
 pub mod invoices;
+pub mod payers;
 pub mod terms;
 pub mod what_if;
 

@@ -9,6 +9,7 @@ mod booked_chain;
 mod bookings;
 mod cases;
 mod cases_uncovered;
+mod claims;
 mod consent;
 mod deliverables;
 mod demo;

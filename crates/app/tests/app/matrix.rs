@@ -269,6 +269,66 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
     .record(&app, &piedmont_contracts)
     .await;
 
+    // The health system's money with its payers: Lakeshore's profiles and a claim of its
+    // stored case (Helixa stands to them as a party of the case's partnership), Piedmont's
+    // profile (another tenant's).
+    let lakeshore_finance = as_user(&app, "finance@lakeshore.example").await;
+    let lakeshore_profile = app
+        .start_payer_profiles_from_defaults(&lakeshore_finance, None)
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap()
+        .remove(0);
+    let claimed_case = app
+        .cases_of_site(
+            &as_user(&app, "coordinator@lakeshore.example").await,
+            &main_site,
+            Page::all(),
+        )
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    let lakeshore_claim = app
+        .submit_claim(
+            &lakeshore_finance,
+            &claimed_case,
+            cellpath_app::finance::claims::NewClaim {
+                payer_profile_id: lakeshore_profile.id.clone(),
+                submitted_on: cellpath_domain::Date::of_micros(app.now()).to_string(),
+                claimed_cents: Some(100),
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap()
+        .id;
+    let piedmont_admin = app
+        .store()
+        .users_of(&piedmont, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.role == Role::Admin)
+        .unwrap();
+    let piedmont_profile = app
+        .create_payer_profile(
+            &app.caller_for_user(&piedmont_admin.id, Via::Session)
+                .await
+                .unwrap(),
+            cellpath_domain::finance::default_profiles()[0].input(),
+            None,
+        )
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap()
+        .id;
+    let profile_input = cellpath_domain::finance::default_profiles()[0].input();
+
     let table = include_str!("../../../domain/src/policy_matrix.txt");
     let mut counter = 0;
     let mut mismatches = Vec::new();
@@ -707,6 +767,65 @@ async fn every_role_of_every_organization_gets_what_the_matrix_says() {
                         // `finance::money_is_for_the_money_roles_of_the_parties_and_a_proposal_opens_none`.
                         ("payment", _, "read") => app.payment_terms(&me, pid).await.map(drop),
                         ("payment", _, _) => continue,
+                        // A proposal has no case to claim for.
+                        ("claim", "proposal", _) => continue,
+                        ("claim", "own", "read") => app.payer_profiles(&me).await.map(drop),
+                        ("claim", "own", "create") => {
+                            let mut input = profile_input.clone();
+                            input.name = unique.clone();
+                            app.create_payer_profile(&me, input, None).await.map(drop)
+                        }
+                        ("claim", "own" | "none", "update") => {
+                            let id = if rel_kind == "own" {
+                                &lakeshore_profile.id
+                            } else {
+                                &piedmont_profile
+                            };
+                            let row = app.store().payer_profile(id).await.unwrap().unwrap();
+                            app.update_payer_profile(
+                                &me,
+                                id,
+                                row.version,
+                                row.profile.input(),
+                                None,
+                            )
+                            .await
+                            .map(drop)
+                        }
+                        ("claim", "none", "read") => {
+                            app.payer_profile(&me, &piedmont_profile).await.map(drop)
+                        }
+                        ("claim", "party", "read") => {
+                            app.claims_of_case(&me, &claimed_case).await.map(drop)
+                        }
+                        ("claim", "party", "create") => app
+                            .submit_claim(
+                                &me,
+                                &claimed_case,
+                                cellpath_app::finance::claims::NewClaim {
+                                    payer_profile_id: lakeshore_profile.id.clone(),
+                                    submitted_on: "2020-01-01".into(),
+                                    claimed_cents: Some(1),
+                                },
+                                None,
+                            )
+                            .await
+                            .map(drop),
+                        ("claim", "party", "update") => app
+                            .record_claim_step(
+                                &me,
+                                &lakeshore_claim,
+                                None,
+                                cellpath_app::finance::claims::NewClaimStep {
+                                    step: "appealed".into(),
+                                    on: "2020-01-01".into(),
+                                    amount_cents: None,
+                                    reason: None,
+                                },
+                                None,
+                            )
+                            .await
+                            .map(drop),
                         ("contract", rel, action) => match action {
                             "read" => app.agreements(&me, pid).await.map(drop),
                             "create" => app

@@ -3,11 +3,15 @@
 //! per dated set of terms; the latest effective on a day is in force), and the invoices those
 //! terms make for a case with what was paid and credited against them.
 //!
+//! On the health system's ledger (its own, never the manufacturer's): its payers' profiles
+//! (`payer_profile.created`, `payer_profile.updated` with the whole profile as edited) and each
+//! case's claim (`claim.created` at its submission, `claim.stepped` for each later step).
+//!
 //! Listed by `events::each_not_yet_recorded`: no record of an earlier release holds them.
 
 use super::{Created, events};
 use crate::Date;
-use crate::finance::{BasisEvent, PaymentTerms, Settlement};
+use crate::finance::{BasisEvent, ClaimStep, PayerProfile, PaymentTerms, Settlement};
 use serde::{Deserialize, Serialize};
 
 /// A program's payment terms in a partnership, from a day on.
@@ -53,8 +57,64 @@ pub struct InvoiceSettled {
     pub by: super::cases::ActedBy,
 }
 
+/// A payer's profile of a health system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayerProfileFields {
+    pub org_id: String,
+    pub profile: PayerProfile,
+}
+
+pub type PayerProfileCreated = Created<PayerProfileFields>;
+
+/// A profile edited: the whole profile as it now stands, at its new version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayerProfileUpdated {
+    pub id: String,
+    pub version: i64,
+    pub profile: PayerProfile,
+    pub by: super::cases::ActedBy,
+}
+
+/// A case's claim as submitted to its payer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimFields {
+    pub org_id: String,
+    pub case_id: String,
+    pub site_id: String,
+    pub partnership_id: String,
+    pub program_id: String,
+    pub payer_profile_id: String,
+    /// The payer's name when the claim was submitted.
+    pub payer_name: String,
+    pub submitted_on: Date,
+    pub claimed_cents: i64,
+    /// The product was infused under expanded access (no invoice; the reduced payment).
+    pub expanded_access: bool,
+    pub by: super::cases::ActedBy,
+}
+
+pub type ClaimCreated = Created<ClaimFields>;
+
+/// A later step of a claim: paid, denied, appealed, finally unpaid; `version` is the claim's
+/// after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimStepped {
+    pub claim_id: String,
+    pub version: i64,
+    pub step: ClaimStep,
+    pub by: super::cases::ActedBy,
+}
+
 events! {
     PaymentTermsCreated => "payment_terms.created",
     InvoiceCreated => "invoice.created",
     InvoiceSettled => "invoice.settled",
+    PayerProfileCreated => "payer_profile.created",
+    PayerProfileUpdated => "payer_profile.updated",
+    ClaimCreated => "claim.created",
+    ClaimStepped => "claim.stepped",
 }

@@ -30,12 +30,18 @@ vocabulary!(
 );
 
 impl PaymentTerms {
-    /// The case event that makes the invoice under these terms.
-    pub fn invoiced_at(&self) -> BasisEvent {
-        match self.basis {
+    /// The case event that makes the invoice under these terms; none when the product was
+    /// infused under expanded access (out of specification, infused on the physician's request
+    /// under an expanded-access protocol): the hospital gets no invoice (DOMAIN.md, operations
+    /// table), and its claim is the reduced inpatient payment (`PayerProfile::expected_cents`).
+    pub fn invoiced_at(&self, expanded_access: bool) -> Option<BasisEvent> {
+        if expanded_access {
+            return None;
+        }
+        Some(match self.basis {
             PaymentBasis::Shipment => BasisEvent::Shipment,
             PaymentBasis::Infusion | PaymentBasis::Reimbursement => BasisEvent::Infusion,
-        }
+        })
     }
 }
 
@@ -95,10 +101,11 @@ mod tests {
     #[test]
     fn net_days_run_from_the_basis_event() {
         let t = terms("shipment", None);
-        assert_eq!(t.invoiced_at(), BasisEvent::Shipment);
+        assert_eq!(t.invoiced_at(false), Some(BasisEvent::Shipment));
+        assert_eq!(t.invoiced_at(true), None);
         assert_eq!(due_on(&t, &d("2026-03-01"), None), d("2026-03-31"));
         let t = terms("infusion", None);
-        assert_eq!(t.invoiced_at(), BasisEvent::Infusion);
+        assert_eq!(t.invoiced_at(false), Some(BasisEvent::Infusion));
         assert_eq!(
             due_on(&t, &d("2026-03-01"), Some(&d("2026-03-05"))),
             d("2026-03-31")
@@ -108,7 +115,7 @@ mod tests {
     #[test]
     fn reimbursement_runs_from_the_payment_or_the_backstop_whichever_is_first() {
         let t = terms("reimbursement", Some(180));
-        assert_eq!(t.invoiced_at(), BasisEvent::Infusion);
+        assert_eq!(t.invoiced_at(false), Some(BasisEvent::Infusion));
         // No payment yet: the backstop (28 August) plus 30 days.
         assert_eq!(due_on(&t, &d("2026-03-01"), None), d("2026-09-27"));
         assert_eq!(

@@ -2,6 +2,7 @@
 
 pub(crate) mod bookings;
 pub(crate) mod cases;
+pub(crate) mod claims;
 pub(crate) mod consent;
 pub(crate) mod contracts;
 pub(crate) mod documents;
@@ -189,6 +190,22 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/partnerships/{id}/invoices", get(finance::invoices))
         .route("/api/v1/invoices/{id}/settlements", post(finance::settle))
+        .route(
+            "/api/v1/payer-profiles",
+            get(claims::profiles).post(claims::create_profile),
+        )
+        .route(
+            "/api/v1/payer-profiles/defaults",
+            post(claims::start_from_defaults),
+        )
+        .route("/api/v1/payer-profiles/{id}", put(claims::update_profile))
+        .route(
+            "/api/v1/cases/{id}/claims",
+            get(claims::case_claims).post(claims::submit),
+        )
+        .route("/api/v1/claims/{id}", get(claims::claim))
+        .route("/api/v1/claims/{id}/steps", post(claims::step))
+        .route("/api/v1/exposure", get(claims::exposure))
         .route(
             "/api/v1/sites/{id}/consent-documents",
             get(consent::list).post(consent::create),

@@ -1,6 +1,7 @@
 //! Rows and queries of payment alignment (migration 0032): a partnership's payment terms per
 //! program, the invoices they make per case, and the payments and credits against them.
 
+pub(crate) mod claims;
 pub(crate) mod project;
 
 use crate::decode::{date, word};

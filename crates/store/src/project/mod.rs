@@ -417,6 +417,18 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
         "id, invoice_id, kind, amount_cents, settled_on, by_user, by_name, recorded_at",
     ),
     (
+        "payer_profiles",
+        "id, org_id, name, profile, version, created_at, updated_at",
+    ),
+    (
+        "claims",
+        "id, org_id, case_id, site_id, partnership_id, program_id, payer_profile_id, payer_name, submitted_on, claimed_cents, expanded_access, status, paid_cents, paid_on, denied_on, denial_reason, appealed_on, unpaid_on, last_on, version, created_at, updated_at",
+    ),
+    (
+        "exposure_flows",
+        "source_id, org_id, kind, day, out_cents, in_cents",
+    ),
+    (
         "registry_forms",
         "case_id, form_key, partnership_id, site_id, program_id, pseudonym, form, occurrence, due_when, opens_on, due_on, closes_on, submitted_on, reference",
     ),

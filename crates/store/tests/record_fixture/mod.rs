@@ -133,7 +133,8 @@ const PROJECTED_SINCE: &[&str] = &["site_map_signatures"];
 /// Record tables of events the earlier release never wrote (migration 0011: patients and
 /// cases; 0014: their registry forms; 0015: consent versions; 0023: capacity and bookings;
 /// 0025: safety reports; 0026: open adverse events; 0028-0029: release-exception protocols and
-/// exceptions; 0030: webhook endpoints; 0032: payment terms, invoices and their settlements):
+/// exceptions; 0030: webhook endpoints; 0032: payment terms, invoices and their settlements; 0035: payer profiles, claims and exposure
+/// flows):
 /// empty after its record is replayed.
 const EMPTY_SINCE: &[&str] = &[
     "patients",
@@ -152,6 +153,9 @@ const EMPTY_SINCE: &[&str] = &[
     "payment_terms",
     "invoices",
     "invoice_settlements",
+    "payer_profiles",
+    "claims",
+    "exposure_flows",
 ];
 
 /// Columns added to record tables after the fixture was written, by table and position in

@@ -8,6 +8,7 @@ pub mod case_labels;
 pub mod cases;
 pub mod consent;
 pub mod exceptions;
+pub mod exposure;
 pub mod facilities;
 pub mod figures;
 pub mod finance;

@@ -4,7 +4,7 @@
 //! version pages, the step editor and the comparison live in the files under `programs/`.
 
 mod compare;
-mod facts_form;
+pub(crate) mod facts_form;
 mod labels;
 mod map_edits;
 mod map_page;

@@ -4,6 +4,7 @@
 //! `api::the_openapi_…`, the path `UPDATE_SNAPSHOTS=1` runs name).
 
 mod bookings;
+mod claims;
 mod directory;
 mod documents;
 mod errors;
