@@ -129,6 +129,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payments",
         include_str!("../migrations/0032_payments.sql"),
     ),
+    (
+        33,
+        "exception_decisions",
+        include_str!("../migrations/0033_exception_decisions.sql"),
+    ),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).
