@@ -16,6 +16,7 @@ mod documents;
 mod documents_bucket;
 mod documents_reupload;
 mod email;
+mod exception_decisions;
 mod exception_delivery;
 mod exception_protocols;
 mod figures;
