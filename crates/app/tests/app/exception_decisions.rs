@@ -161,7 +161,7 @@ async fn tell(app: &App, id: &str) {
         id,
         PatientTold {
             method: TellMethod::InPerson,
-            told_at: app.now() - 60_000_000,
+            told_at: app.now(),
             note: "with her daughter present".into(),
         },
         None,
@@ -250,13 +250,14 @@ async fn the_patient_is_told_by_the_protocols_teller_once_and_not_in_the_future(
             ex.version,
             "nothing written"
         );
+        let at = app.now();
         let done = app
-            .record_patient_told(&coordinator, &ex.id, told(app.now()), None)
+            .record_patient_told(&coordinator, &ex.id, told(at), None)
             .await
             .unwrap()
             .fresh()
             .unwrap();
-        assert_eq!(done.patient_told_at, Some(app.now()));
+        assert_eq!(done.patient_told_at, Some(at));
         assert!(matches!(
             app.record_patient_told(&coordinator, &ex.id, told(app.now()), None)
                 .await,
@@ -580,10 +581,16 @@ async fn expanded_access_keeps_the_case_closed_until_all_four_prerequisites_then
             .await
             .unwrap();
         assert_eq!(row(&app, &ex.id).await.status, ExceptionStatus::Decided);
+        // The manufacturer's side has signed: a second signature of that side is refused.
         let admin = as_user(&app, "admin@helixa.example").await;
+        assert!(
+            app.sign_release_exception(&admin, &ex.id, PW, None)
+                .await
+                .is_err()
+        );
         assert!(matches!(
-            app.sign_release_exception(&admin, &ex.id, PW, None).await,
-            Err(AppError::State(_))
+            app.sign_release_exception(&quality, &ex.id, PW, None).await,
+            Err(AppError::State(m)) if m.contains("already signed")
         ));
         assert!(
             app.sign_release_exception(&physician, &ex.id, "wrong password", None)
