@@ -15,7 +15,7 @@
 //! routed.
 
 use crate::api::{
-    bookings, cases, consent, contracts, documents, figures, finance, identifiers, inbox, ledgers,
+    bookings, cases, consent, contracts, documents, exception_decisions, figures, finance, identifiers, inbox, ledgers,
     notices, programs, records, safety, sites, tokens, waitlist, webhooks,
 };
 use crate::problem::Problem;
@@ -131,6 +131,11 @@ pub type Operation = (
         safety::list,
         safety::get,
         safety::acknowledge,
+        exception_decisions::patient_told,
+        exception_decisions::decide,
+        exception_decisions::prerequisite,
+        exception_decisions::sign,
+        exception_decisions::timeline,
         waitlist::list,
         waitlist::score,
         waitlist::skip,
@@ -227,6 +232,7 @@ const SIGNING_REQUESTS: &[&str] = &[
     "CaseAction",
     "ConsentActivation",
     "ConsentRetirement",
+    "ExceptionCloseSignature",
 ];
 
 /// How a signature made through the API works, said on every operation that signs.

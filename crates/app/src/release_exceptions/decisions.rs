@@ -823,3 +823,56 @@ impl App {
         })
     }
 }
+
+/// Where an exception's handling stands, as the decision commands answer it: the patient
+/// told, the decision, expanded access's prerequisites (recorded and still missing) and each
+/// side's signature on the close. The ETag is its version.
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ExceptionProgress {
+    pub id: String,
+    pub case_id: String,
+    pub kind: cellpath_domain::release_exception::ExceptionKind,
+    /// open, decided or closed.
+    pub status: ExceptionStatus,
+    pub patient_told_at: Option<i64>,
+    pub decision: Option<DecisionOption>,
+    /// The decision in words.
+    pub decision_words: Option<String>,
+    pub decided_at: Option<i64>,
+    pub prerequisites: Vec<Prerequisite>,
+    /// Expanded access's prerequisites not yet recorded (none unless expanded access was
+    /// decided).
+    pub prerequisites_missing: Vec<Prerequisite>,
+    pub manufacturer_signed_at: Option<i64>,
+    pub health_system_signed_at: Option<i64>,
+    pub version: i64,
+}
+
+impl From<ReleaseExceptionRow> for ExceptionProgress {
+    fn from(r: ReleaseExceptionRow) -> Self {
+        let missing = if r.decision == Some(DecisionOption::ExpandedAccess) {
+            Prerequisite::ALL
+                .iter()
+                .copied()
+                .filter(|p| !r.prerequisites.contains(p))
+                .collect()
+        } else {
+            vec![]
+        };
+        ExceptionProgress {
+            id: r.id,
+            case_id: r.case_id,
+            kind: r.kind,
+            status: r.status,
+            patient_told_at: r.patient_told_at,
+            decision: r.decision,
+            decision_words: r.decision.map(|d| d.words().to_string()),
+            decided_at: r.decided_at,
+            prerequisites: r.prerequisites,
+            prerequisites_missing: missing,
+            manufacturer_signed_at: r.manufacturer_signed_at,
+            health_system_signed_at: r.health_system_signed_at,
+            version: r.version,
+        }
+    }
+}

@@ -8,7 +8,7 @@ pub mod exceptions;
 pub mod protocols;
 
 pub use decisions::{
-    CLOSE_RECORD, ExceptionDecision, ExceptionPrerequisite, ExceptionTimeline,
+    CLOSE_RECORD, ExceptionDecision, ExceptionPrerequisite, ExceptionProgress, ExceptionTimeline,
     ExceptionTimelineEntry, PatientTold,
 };
 pub use exceptions::OpenReleaseException;
