@@ -15,8 +15,9 @@
 //! routed.
 
 use crate::api::{
-    bookings, cases, consent, contracts, documents, exception_decisions, figures, finance, identifiers, inbox, ledgers,
-    notices, programs, records, safety, sites, tokens, waitlist, webhooks,
+    bookings, cases, consent, contracts, documents, exception_decisions, figures, finance,
+    identifiers, inbox, ledgers, notices, programs, records, safety, sites, tokens, waitlist,
+    webhooks,
 };
 use crate::problem::Problem;
 use axum::Json;
