@@ -26,6 +26,16 @@ impl ConsentStatus {
 }
 
 vocabulary!(
+    /// Which consent a document records: the program's treatment consent (the versions a
+    /// site keeps per program), or the patient's consent to infusion of an
+    /// out-of-specification product under expanded access, a document of its own.
+    ConsentDocumentType, "consent document type" {
+        Treatment => "treatment",
+        ExpandedAccess => "expanded_access",
+    }
+);
+
+vocabulary!(
     /// What a section of a consent form is about: the one the gate asks for, or any other.
     SectionKind, "consent section kind" {
         ManufacturingFailure => "manufacturing_failure",

@@ -15,9 +15,9 @@
 //! routed.
 
 use crate::api::{
-    bookings, cases, claims, consent, contracts, documents, exceptions, figures, finance,
-    identifiers, inbox, ledgers, notices, programs, records, safety, sites, tokens, waitlist,
-    webhooks,
+    bookings, cases, claims, consent, contracts, documents, exception_decisions, exceptions,
+    figures, finance, identifiers, inbox, ledgers, notices, programs, records, safety, sites,
+    tokens, waitlist, webhooks,
 };
 use crate::problem::Problem;
 use axum::Json;
@@ -141,6 +141,11 @@ pub type Operation = (
         safety::list,
         safety::get,
         safety::acknowledge,
+        exception_decisions::patient_told,
+        exception_decisions::decide,
+        exception_decisions::prerequisite,
+        exception_decisions::sign,
+        exception_decisions::timeline,
         waitlist::list,
         waitlist::score,
         waitlist::skip,
@@ -247,6 +252,7 @@ const SIGNING_REQUESTS: &[&str] = &[
     "ConsentActivation",
     "ConsentRetirement",
     "SignProtocol",
+    "ExceptionCloseSignature",
 ];
 
 /// How a signature made through the API works, said on every operation that signs.

@@ -129,6 +129,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payments",
         include_str!("../migrations/0032_payments.sql"),
     ),
+    (
+        33,
+        "exception_decisions",
+        include_str!("../migrations/0033_exception_decisions.sql"),
+    ),
     (35, "claims", include_str!("../migrations/0035_claims.sql")),
     (
         36,

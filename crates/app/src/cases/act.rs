@@ -594,6 +594,21 @@ impl App {
         let open_steps = crate::inbox::case_open_steps(&loaded.map, &loaded.case, &events);
         let kinds: Vec<String> = events.iter().map(|e| e.kind().to_string()).collect();
         let invoicing = self.invoice_jobs(&loaded.row, &events).await?;
+        let released = events.iter().find_map(|e| match e {
+            CaseEvent::StepRecorded(r) => match &r.outcome {
+                cellpath_domain::events::cases::Outcome::Released {
+                    decision,
+                    certificate_reference,
+                    certificate_sha256,
+                } if *decision != ReleaseDecision::Released => Some((
+                    *decision,
+                    certificate_reference.clone(),
+                    certificate_sha256.clone(),
+                )),
+                _ => None,
+            },
+            _ => None,
+        });
         let mut events = events.into_iter();
         let first = events
             .next()
@@ -627,11 +642,59 @@ impl App {
         })
         .enqueue_all(invoicing);
         let write = if created { write.created() } else { write };
+        // A release decision that is not "released" opens its release exception in the same
+        // transaction (issue 13): the kind from the decision, the certificate from the step.
+        let write = match released {
+            Some((decision, reference, sha)) => {
+                self.open_on_release(
+                    write,
+                    &loaded.partnership,
+                    &loaded.case,
+                    decision,
+                    &reference,
+                    &sha,
+                )
+                .await?
+            }
+            None => write,
+        };
         let write = match check {
             Some(op) => write.with_operational(op),
             None => write,
         };
         self.write(caller, idem, write).await
+    }
+}
+
+impl App {
+    /// A case's events decided by the journey engine, written by another command's write (a
+    /// release exception's decision): the events after that command's own, the case's version
+    /// checked under the lock and its open steps replaced, in the same transaction.
+    pub(crate) async fn with_case_events<T>(
+        &self,
+        write: Write<T>,
+        loaded: &Loaded,
+        events: Vec<CaseEvent>,
+    ) -> Result<Write<T>, AppError> {
+        let count = events.len() as i64;
+        let open_steps = crate::inbox::case_open_steps(&loaded.map, &loaded.case, &events);
+        let invoicing = self.invoice_jobs(&loaded.row, &events).await?;
+        let then: Vec<FollowUp> = events
+            .into_iter()
+            .map(|e| follow_up_of(e.kind(), e))
+            .collect();
+        Ok(write
+            .then(then)
+            .with_operational(Operational::CaseDecidedOn {
+                case_id: loaded.row.id.clone(),
+                decided_on: loaded.row.version,
+                events: count,
+            })
+            .with_operational(Operational::CaseOpenSteps {
+                case_id: loaded.row.id.clone(),
+                steps: open_steps,
+            })
+            .enqueue_all(invoicing))
     }
 }
 

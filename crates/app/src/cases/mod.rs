@@ -14,6 +14,7 @@ mod registry;
 mod timeline;
 mod view;
 
+pub(crate) use act::refused;
 pub use act::{CaseActed, CaseInput, ScanInput};
 pub(crate) use adverse::graded as graded_of;
 pub use adverse::{

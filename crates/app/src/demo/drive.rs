@@ -259,7 +259,7 @@ pub async fn plan_next(
         .map()
         .steps()
         .filter(|s| s.kind == StepKind::ReleaseDecision)
-        .all(|s| case.release_decision(&s.key) == Some(ReleaseDecision::Released));
+        .all(|s| case.usable_release(&s.key));
     // The released product's first handoff: no unit has a holder yet.
     let first_of_product = released && !case.holders.keys().any(|i| matches!(i, Item::Unit(_)));
     let now = app.now();

@@ -132,14 +132,19 @@ impl App {
     /// Whether the case's product was infused under expanded access (an out-of-specification
     /// product, infused on the physician's request under an expanded-access protocol): then
     /// the manufacturer sends no invoice and the claim is the reduced inpatient payment.
-    ///
-    /// Not yet knowable: the release-exception decision that marks a case as expanded access
-    /// is not on the record yet (its events record the exception, its notices and
-    /// acknowledgements, not the decision), so this answers false for every case. Once the
-    /// decision is recorded, read it here; `make_invoice` and `submit_claim` already ask.
+    /// Read from the case's release exceptions: one decided as infusion under expanded access
+    /// (the infusion it allows follows the four prerequisites; a case never infused has no
+    /// basis event to invoice at, so the decision alone is the answer).
     pub async fn case_is_expanded_access(&self, case_id: &str) -> Result<bool, AppError> {
-        let _ = case_id;
-        Ok(false)
+        Ok(self
+            .store
+            .release_exceptions_of_case(case_id)
+            .await?
+            .iter()
+            .any(|r| {
+                r.decision
+                    == Some(cellpath_domain::release_exception::DecisionOption::ExpandedAccess)
+            }))
     }
 
     /// The case, if the caller may `action` its claims: the case's health system's admins and

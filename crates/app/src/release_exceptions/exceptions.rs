@@ -16,6 +16,7 @@ use crate::write::{Write, follow_up};
 use crate::{App, AppError, Caller, Idem, Outcome};
 use cellpath_domain::OrgKind;
 use cellpath_domain::Role;
+use cellpath_domain::events::cases::ReleaseDecision;
 use cellpath_domain::events::release_exceptions::{
     ExceptionStatus, ReleaseExceptionChanges, ReleaseExceptionCreated, ReleaseExceptionFields,
     ReleaseExceptionNotified, ReleaseExceptionUpdated,
@@ -41,7 +42,8 @@ pub struct OpenReleaseException {
 }
 
 /// The exception as the domain's rules read it: tiers told up to the one reached (only the
-/// last one's time matters to escalation), the first acknowledgement.
+/// last one's time matters to escalation), the first acknowledgement, the patient told, the
+/// decision, expanded access's prerequisites and the signatures on the close.
 pub(crate) fn exception_of(row: &ReleaseExceptionRow) -> Exception {
     let reached = usize::try_from(row.tier_reached).unwrap_or(0);
     let mut notified: Vec<Notified> = (0..reached)
@@ -65,7 +67,60 @@ pub(crate) fn exception_of(row: &ReleaseExceptionRow) -> Exception {
             at,
         });
     }
+    ex.patient_told_at = row.patient_told_at;
+    ex.decided = row.decision.zip(row.decided_at);
+    ex.prerequisites = row.prerequisites.clone();
+    if let Some(at) = row.manufacturer_signed_at {
+        ex.signed.push((OrgKind::Manufacturer, at));
+    }
+    if let Some(at) = row.health_system_signed_at {
+        ex.signed.push((OrgKind::HealthSystem, at));
+    }
     ex
+}
+
+/// A new exception's row as its opening writes it.
+fn opened_row(id: String, n: &ReleaseExceptionFields, now: i64) -> ReleaseExceptionRow {
+    ReleaseExceptionRow {
+        id,
+        partnership_id: n.partnership_id.clone(),
+        case_id: n.case_id.clone(),
+        site_id: n.site_id.clone(),
+        program_id: n.program_id.clone(),
+        protocol_id: n.protocol_id.clone(),
+        kind: n.kind,
+        certificate_reference: n.certificate_reference.clone(),
+        certificate_sha256: n.certificate_sha256.clone(),
+        lymphodepletion_started: n.lymphodepletion_started,
+        opened_at: now,
+        tier_reached: 0,
+        tier_notified_at: now,
+        acknowledged_at: None,
+        acknowledged_by: None,
+        status: ExceptionStatus::Open,
+        patient_told_at: None,
+        patient_told_by: None,
+        decision: None,
+        decided_at: None,
+        decided_by: None,
+        prerequisites: vec![],
+        manufacturer_signed_at: None,
+        manufacturer_signed_by: None,
+        health_system_signed_at: None,
+        health_system_signed_by: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// The kind of exception a release decision that is not "released" opens.
+pub(crate) fn kind_of_decision(decision: ReleaseDecision) -> Option<ExceptionKind> {
+    match decision {
+        ReleaseDecision::Released => None,
+        ReleaseDecision::OutOfSpecification => Some(ExceptionKind::OutOfSpecification),
+        ReleaseDecision::ManufacturingFailure => Some(ExceptionKind::ManufacturingFailure),
+    }
 }
 
 impl App {
@@ -199,29 +254,8 @@ impl App {
                 status: ExceptionStatus::Open,
             },
         };
-        let n = &event.new;
-        let row = ReleaseExceptionRow {
-            id: event.id.clone(),
-            partnership_id: n.partnership_id.clone(),
-            case_id: n.case_id.clone(),
-            site_id: n.site_id.clone(),
-            program_id: n.program_id.clone(),
-            protocol_id: n.protocol_id.clone(),
-            kind: n.kind,
-            certificate_reference: n.certificate_reference.clone(),
-            certificate_sha256: n.certificate_sha256.clone(),
-            lymphodepletion_started: n.lymphodepletion_started,
-            opened_at: now,
-            tier_reached: 0,
-            tier_notified_at: now,
-            acknowledged_at: None,
-            acknowledged_by: None,
-            status: ExceptionStatus::Open,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        let mut write = Write::event(&loaded.partnership.id, &event, {
+        let row = opened_row(event.id.clone(), &event.new, now);
+        let write = Write::event(&loaded.partnership.id, &event, {
             let row = row.clone();
             move |e| ReleaseExceptionRow {
                 created_at: e.recorded_at,
@@ -229,17 +263,32 @@ impl App {
                 ..row.clone()
             }
         })
-        .then(vec![self.notify_tier(
-            &row.id,
-            &protocol.protocol,
-            0,
-            now,
-            false,
-        )])
         .created();
-        if let Some(first) = protocol.protocol.tiers.first() {
+        let write = self
+            .tell_first_tier(write, &loaded.partnership, &row, &protocol.protocol)
+            .await?;
+        self.write(caller, idem, write).await
+    }
+
+    /// What follows an exception's opening in the same command: tier 1 told (the record and
+    /// the outbox's messages) and the escalation timer.
+    async fn tell_first_tier<T>(
+        &self,
+        write: Write<T>,
+        partnership: &cellpath_store::Partnership,
+        row: &ReleaseExceptionRow,
+        protocol: &Protocol,
+    ) -> Result<Write<T>, AppError> {
+        let mut write = write.then(vec![self.notify_tier(
+            &row.id,
+            protocol,
+            0,
+            row.opened_at,
+            false,
+        )]);
+        if let Some(first) = protocol.tiers.first() {
             let told = crate::outbox::notices::release_exception_tier(
-                &loaded.partnership,
+                partnership,
                 &row.case_id,
                 &row.id,
                 &row.kind.as_str().replace('_', " "),
@@ -249,10 +298,60 @@ impl App {
             );
             write = self.notify(write, &told).await?;
         }
-        if let Some(timer) = self.escalation_timer(&row, &protocol.protocol) {
+        if let Some(timer) = self.escalation_timer(row, protocol) {
             write = write.enqueue(timer);
         }
-        self.write(caller, idem, write).await
+        Ok(write)
+    }
+
+    /// The exception a release decision that is not "released" opens, in the command that
+    /// records the decision (issue 13, point 2): its kind from the decision, the certificate
+    /// reference and hash the step recorded, under the program's agreed protocol — none
+    /// agreed, nothing opens (the manufacturer opens it once one is, `open_release_exception`).
+    pub(crate) async fn open_on_release<T>(
+        &self,
+        write: Write<T>,
+        partnership: &cellpath_store::Partnership,
+        case: &cellpath_domain::journey::Case,
+        decision: ReleaseDecision,
+        certificate_reference: &str,
+        certificate_sha256: &str,
+    ) -> Result<Write<T>, AppError> {
+        let Some(kind) = kind_of_decision(decision) else {
+            return Ok(write);
+        };
+        let Some(protocol) = self
+            .store
+            .agreed_exception_protocol(&partnership.id, &case.program_id)
+            .await?
+        else {
+            return Ok(write);
+        };
+        let now = self.now();
+        let event = ReleaseExceptionCreated {
+            id: crate::ids::new_id("rex"),
+            new: ReleaseExceptionFields {
+                partnership_id: partnership.id.clone(),
+                case_id: case.id.clone(),
+                site_id: case.site_id.clone(),
+                program_id: case.program_id.clone(),
+                protocol_id: protocol.id.clone(),
+                kind,
+                certificate_reference: certificate_reference.to_string(),
+                certificate_sha256: certificate_sha256.to_string(),
+                lymphodepletion_started: case.current(LYMPHODEPLETION).is_some(),
+                opened_at: now,
+                tier_reached: 0,
+                tier_notified_at: now,
+                acknowledged_at: None,
+                acknowledged_by: String::new(),
+                status: ExceptionStatus::Open,
+            },
+        };
+        let row = opened_row(event.id.clone(), &event.new, now);
+        let write = write.then(vec![follow_up(move |_| event)]);
+        self.tell_first_tier(write, partnership, &row, &protocol.protocol)
+            .await
     }
 
     /// An exception the caller may see: through its case (404 otherwise).

@@ -17,6 +17,7 @@ mod documents;
 mod documents_bucket;
 mod documents_reupload;
 mod email;
+mod exception_decisions;
 mod exception_delivery;
 mod exception_protocols;
 mod exception_views;

@@ -77,6 +77,9 @@ pub fn scope(method: &str, path: &str) -> Scope {
             if p.starts_with("/cases/{id}")
                 || p.starts_with("/bookings/{id}")
                 || p.starts_with("/safety-reports")
+                // A release exception is its case's: another tenant gets 404, an ended
+                // partnership 403 on each command (the app's `exception_decisions` stories).
+                || p.starts_with("/release-exceptions/{id}")
                 || p == "/sites/{id}/cases"
                 || p == "/sites/{id}/registry-forms"
                 || p == "/partnerships/{id}/cases" =>

@@ -251,6 +251,10 @@ pub struct AttemptStarted {
     pub attempts: BTreeMap<String, u32>,
     pub by: ActedBy,
     pub at: Micros,
+    /// The release exception whose decision (remanufacture, re-collection) takes a case
+    /// stopped at its release decision back to these steps: the case goes on again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_exception: Option<String>,
 }
 
 vocabulary!(
@@ -313,6 +317,11 @@ pub struct CaseResumed {
     pub note: String,
     pub by: ActedBy,
     pub at: Micros,
+    /// The release exception under whose expanded access an out-of-specification product
+    /// may be used, once its four prerequisites are recorded: the case stopped at the
+    /// release decision goes on, and the product counts as usable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expanded_access: Option<String>,
 }
 
 /// The case ends here; the note tells the care team where the patient goes from here.
@@ -824,6 +833,10 @@ impl CaseEvent {
     pub fn moves_to(&self) -> Option<CaseState> {
         match self {
             CaseEvent::Opened(_) | CaseEvent::Resumed(_) => Some(CaseState::Active),
+            CaseEvent::AttemptStarted(AttemptStarted {
+                release_exception: Some(_),
+                ..
+            }) => Some(CaseState::Active),
             CaseEvent::Held(_) => Some(CaseState::OnHold),
             CaseEvent::Cancelled(_) => Some(CaseState::Cancelled),
             CaseEvent::StepRecorded(StepRecorded {

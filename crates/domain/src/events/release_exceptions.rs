@@ -112,6 +112,88 @@ pub struct ReleaseExceptionChanges {
     pub acknowledged_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ExceptionStatus>,
+    #[serde(
+        deserialize_with = "super::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub patient_told_at: Option<Option<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patient_told_by: Option<String>,
+    /// The option decided (a `DecisionOption` key); empty until decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+    #[serde(
+        deserialize_with = "super::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub decided_at: Option<Option<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    /// Expanded access's prerequisites recorded, in the order they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prerequisites: Option<Vec<crate::release_exception::Prerequisite>>,
+    #[serde(
+        deserialize_with = "super::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub manufacturer_signed_at: Option<Option<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manufacturer_signed_by: Option<String>,
+    #[serde(
+        deserialize_with = "super::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub health_system_signed_at: Option<Option<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_system_signed_by: Option<String>,
+}
+
+/// The patient told (issue 13, point 2): by the protocol's teller at the health system, when
+/// and how, with a note; `due_at` is the protocol's deadline (opened + tell-within).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseExceptionPatientTold {
+    pub exception_id: String,
+    pub by: String,
+    pub method: crate::release_exception::TellMethod,
+    /// When the patient was told (may be before it is recorded, never after).
+    pub told_at: i64,
+    pub note: String,
+    pub due_at: i64,
+    pub at: i64,
+}
+
+/// The decision among the options the protocol offers for the exception's kind, by the health
+/// system's physician or the manufacturer's quality; another therapy and a cancellation carry
+/// the care-transition plan (empty otherwise).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseExceptionDecided {
+    pub exception_id: String,
+    pub option: crate::release_exception::DecisionOption,
+    pub note: String,
+    pub care_transition_plan: String,
+    pub by: String,
+    pub due_at: i64,
+    pub at: i64,
+}
+
+/// One prerequisite of infusion under expanded access, recorded by its side and role: its
+/// reference (the IRB's approval number, the release certificate…), the document's SHA-256
+/// when there is one, and for the consent its document type (`expanded_access`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseExceptionPrerequisiteRecorded {
+    pub exception_id: String,
+    pub prerequisite: crate::release_exception::Prerequisite,
+    pub reference: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub document_sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_document_type: Option<crate::consent::ConsentDocumentType>,
+    pub note: String,
+    pub by: String,
+    pub at: i64,
 }
 
 /// A tier told: who (by side and role), how, when, and whether by escalation. The one record
@@ -137,4 +219,7 @@ events! {
     ReleaseExceptionCreated => "release_exception.created",
     ReleaseExceptionUpdated => "release_exception.updated",
     ReleaseExceptionNotified => "release_exception.notified",
+    ReleaseExceptionPatientTold => "release_exception.patient_told",
+    ReleaseExceptionDecided => "release_exception.decided",
+    ReleaseExceptionPrerequisiteRecorded => "release_exception.prerequisite_recorded",
 }

@@ -129,6 +129,9 @@ pub struct Case {
     pub adverse_events: BTreeMap<u32, AdverseEvent>,
     /// The patient's consent last recorded.
     pub consent: Option<crate::events::cases::ConsentRecorded>,
+    /// The release step whose out-of-specification product may be used under expanded
+    /// access (its release exception's four prerequisites recorded).
+    pub expanded_access: Option<String>,
 }
 
 impl Case {
@@ -188,6 +191,18 @@ impl Case {
     /// Whether a step no longer holds the case back (see [`Case::passed`]).
     pub fn has_passed(&self, map: &ValidMap, key: &str) -> bool {
         self.is_done(key) || self.passed(map).contains(key)
+    }
+
+    /// Whether the product of a release step may be used: released, or out of specification
+    /// and cleared for expanded access at that step's current attempt.
+    pub fn usable_release(&self, step: &str) -> bool {
+        match self.release_decision(step) {
+            Some(ReleaseDecision::Released) => true,
+            Some(ReleaseDecision::OutOfSpecification) => {
+                self.expanded_access.as_deref() == Some(step)
+            }
+            _ => false,
+        }
     }
 
     /// The release decision recorded at a step's current attempt.
@@ -306,7 +321,13 @@ pub fn evolve(mut case: Case, event: &CaseEvent) -> Case {
             case.attempt_mut(&e.step, e.attempt).skipped = Some(e.reason.clone());
         }
         CaseEvent::AttemptStarted(e) => {
+            if e.release_exception.is_some() {
+                case.status = CaseStatus::Active;
+            }
             for (step, n) in &e.attempts {
+                if case.expanded_access.as_deref() == Some(step.as_str()) {
+                    case.expanded_access = None;
+                }
                 let s = case.steps.entry(step.clone()).or_default();
                 s.attempt = *n;
                 // custody witnessed at a step done again starts over with the new material
@@ -329,7 +350,13 @@ pub fn evolve(mut case: Case, event: &CaseEvent) -> Case {
                 since: e.at,
             };
         }
-        CaseEvent::Resumed(_) => case.status = CaseStatus::Active,
+        CaseEvent::Resumed(e) => {
+            if let (Some(_), CaseStatus::Stopped { step, .. }) = (&e.expanded_access, &case.status)
+            {
+                case.expanded_access = Some(step.clone());
+            }
+            case.status = CaseStatus::Active;
+        }
         CaseEvent::Cancelled(e) => {
             case.status = CaseStatus::Cancelled {
                 care_transition_note: e.care_transition_note.clone(),

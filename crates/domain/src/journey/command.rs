@@ -100,6 +100,19 @@ pub enum Action {
     Checklist { ticked: Vec<String> },
 }
 
+/// What a release exception's decision does to a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExceptionOutcome {
+    /// Remanufacture or re-collection: the case, stopped at its release decision, returns to
+    /// a done step on the way to it — that step and every later one begun get a new attempt.
+    Restart { step: String, reason: String },
+    /// The out-of-specification product is cleared for use under expanded access (its
+    /// prerequisites all recorded): the stopped case goes on.
+    ExpandedAccess { note: String },
+    /// Cancel the case with the care-transition plan.
+    Cancel { care_transition_note: String },
+}
+
 /// A handoff of material between custodians.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handoff {
@@ -189,6 +202,12 @@ pub enum Command {
     },
     Cancel {
         care_transition_note: String,
+    },
+    /// What a release exception's decision does to its case (the exception's own rules have
+    /// decided who may decide it and when).
+    AfterException {
+        exception_id: String,
+        outcome: ExceptionOutcome,
     },
     Migrate(Box<Migration>),
     /// Mark a scheduled registry form submitted, on a day, under the registry's reference.

@@ -12,9 +12,7 @@ use super::identity::{CaseIdentifier, ScanError, check_scan_for};
 use super::refusal::Refusal;
 use super::units::Micros;
 use crate::Role;
-use crate::events::cases::{
-    CaseEvent, DeviationKind, DeviationRecorded, ReleaseDecision, StepCompleted,
-};
+use crate::events::cases::{CaseEvent, DeviationKind, DeviationRecorded, StepCompleted};
 use crate::org::OrgKind;
 use crate::process_map::{RecordedIn, SignatureSpec, Step, StepKind, ValidMap};
 use crate::refinement::SiteRefinement;
@@ -129,7 +127,7 @@ fn hold_released(map: &ValidMap, case: &Case, step: &Step) -> bool {
 fn released_if_release(map: &ValidMap, case: &Case, step: &str) -> bool {
     map.step(step)
         .is_none_or(|s| s.kind != StepKind::ReleaseDecision)
-        || case.release_decision(step) == Some(ReleaseDecision::Released)
+        || case.usable_release(step)
 }
 
 /// Whether the product exists to be moved, thawed or given: every release decision the map
@@ -137,7 +135,7 @@ fn released_if_release(map: &ValidMap, case: &Case, step: &str) -> bool {
 pub(super) fn product_released(map: &ValidMap, case: &Case) -> bool {
     map.steps()
         .filter(|s| s.kind == StepKind::ReleaseDecision)
-        .all(|s| case.release_decision(&s.key) == Some(ReleaseDecision::Released))
+        .all(|s| case.usable_release(&s.key))
 }
 
 /// The step kind's own part is on the record (signatures may still be missing).
@@ -269,6 +267,10 @@ pub fn decide(
         Command::Skip { step, reason } => d.skip(step, reason),
         Command::EndUnit { unit, disposition } => d.end_unit(unit, disposition),
         Command::Repeat { step, reason } => d.repeat(step, reason),
+        Command::AfterException {
+            exception_id,
+            outcome,
+        } => d.after_exception(exception_id, outcome),
         Command::VerifyBenefits {
             payer,
             plan,

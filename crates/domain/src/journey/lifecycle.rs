@@ -3,7 +3,7 @@
 //! map version. Part of `decide`.
 
 use super::case::{Attempt, CaseStatus};
-use super::command::{Consent, Migration, OpenCase};
+use super::command::{Consent, ExceptionOutcome, Migration, OpenCase};
 use super::engine::{Decider, text};
 use super::identity::{CaseIdentifier, ScanError, noun};
 use super::refusal::Refusal;
@@ -15,7 +15,7 @@ use crate::events::Created;
 use crate::events::cases::{
     AttemptStarted, BenefitsVerified, CaseCancelled, CaseEvent, CaseFields, CaseHeld, CaseMigrated,
     CaseResumed, ConsentRecorded, DeviationKind, DeviationRecorded, IdentifierAdded,
-    PriorAuthorization, PriorAuthorizationStatus, UnitEnded, UnitFields,
+    PriorAuthorization, PriorAuthorizationStatus, ReleaseDecision, UnitEnded, UnitFields,
 };
 use crate::org::OrgKind;
 use crate::program::IdentifierKind;
@@ -239,6 +239,7 @@ impl Decider<'_> {
                 note: note.into_string(),
                 by: self.by(Some(role)),
                 at: self.now,
+                expanded_access: None,
             }
             .into(),
         ])
@@ -365,9 +366,121 @@ impl Decider<'_> {
                 attempts,
                 by: self.by(Some(role)),
                 at: self.now,
+                release_exception: None,
             }
             .into(),
         ])
+    }
+
+    /// What a release exception's decision does to the case. Who may decide is the
+    /// exception's rule (`release_exception::Exception::may_decide`), checked before this; here
+    /// the case must be where the decision can act: stopped at a release decision that was not
+    /// "released" (expanded access: out of specification), and a restart goes back to a done
+    /// step on the way to that release with no product in use. A cancellation acts on any case
+    /// not yet cancelled (a post-release notice comes after the release).
+    pub(super) fn after_exception(
+        &self,
+        exception_id: &str,
+        outcome: &ExceptionOutcome,
+    ) -> Result<Vec<CaseEvent>, Refusal> {
+        let role = self.actor.roles.first().copied();
+        let stopped = match &self.case.status {
+            CaseStatus::Stopped { step, decision } => Some((step.clone(), *decision)),
+            _ => None,
+        };
+        let not_stopped = |decision: &str| Refusal::NotStoppedAtRelease {
+            pseudonym: self.case.pseudonym.clone(),
+            decision: decision.to_string(),
+        };
+        match outcome {
+            ExceptionOutcome::Cancel {
+                care_transition_note,
+            } => {
+                let note = text(
+                    "the care-transition plan",
+                    Notes::parse(care_transition_note),
+                )?;
+                Ok(vec![
+                    CaseCancelled {
+                        case_id: self.case.id.clone(),
+                        care_transition_note: note.into_string(),
+                        by: self.by(role),
+                        at: self.now,
+                    }
+                    .into(),
+                ])
+            }
+            ExceptionOutcome::ExpandedAccess { note } => {
+                match stopped {
+                    Some((_, ReleaseDecision::OutOfSpecification)) => {}
+                    _ => return Err(not_stopped("out of specification")),
+                }
+                let note = text("the note on expanded access", Notes::parse(note))?;
+                Ok(vec![
+                    CaseResumed {
+                        case_id: self.case.id.clone(),
+                        note: note.into_string(),
+                        by: self.by(role),
+                        at: self.now,
+                        expanded_access: Some(exception_id.to_string()),
+                    }
+                    .into(),
+                ])
+            }
+            ExceptionOutcome::Restart { step: key, reason } => {
+                let Some((release, _)) = stopped else {
+                    return Err(not_stopped(
+                        "out of specification or a manufacturing failure",
+                    ));
+                };
+                let step = self.step(key)?;
+                let map = self.map.map();
+                if key != &release && !map.comes_before(key, &release) {
+                    return Err(Refusal::NotBeforeRelease {
+                        step: step.name.clone(),
+                        release: self.step_name(&release),
+                    });
+                }
+                if !self.case.is_done(key) {
+                    return Err(Refusal::NothingToRepeat {
+                        step: step.name.clone(),
+                    });
+                }
+                if let Some(unit) = self
+                    .case
+                    .units
+                    .values()
+                    .find(|u| u.state() != UnitState::Frozen)
+                {
+                    return Err(Refusal::ProductInUse {
+                        unit: unit.name.clone(),
+                        state: unit_state_words(unit),
+                    });
+                }
+                let reason = text("the reason for doing it again", Notes::parse(reason))?;
+                let attempts = map
+                    .steps()
+                    .filter(|s| {
+                        s.key == *key
+                            || (map.comes_before(key, &s.key)
+                                && self.case.current(&s.key).is_some_and(Attempt::is_begun))
+                    })
+                    .map(|s| (s.key.clone(), self.case.attempt_of(&s.key) + 1))
+                    .collect();
+                Ok(vec![
+                    AttemptStarted {
+                        case_id: self.case.id.clone(),
+                        step: key.to_string(),
+                        reason: reason.into_string(),
+                        attempts,
+                        by: self.by(role),
+                        at: self.now,
+                        release_exception: Some(exception_id.to_string()),
+                    }
+                    .into(),
+                ])
+            }
+        }
     }
 
     pub(super) fn migrate(&self, m: &Migration) -> Result<Vec<CaseEvent>, Refusal> {

@@ -27,8 +27,8 @@ pub use adverse::{
 };
 pub use case::{Attempt, Case, CaseStatus, StepState, evolve};
 pub use command::{
-    Action, Actor, Command, Consent, Entry, Handoff, LateAdministration, Migration, OpenCase, Scan,
-    minutes,
+    Action, Actor, Command, Consent, Entry, ExceptionOutcome, Handoff, LateAdministration,
+    Migration, OpenCase, Scan, minutes,
 };
 pub use engine::{Available, CaseMap, available, decide};
 pub use identity::{CaseIdentifier, ScanError, ScanMismatch, check_scan, check_scan_for, noun};

@@ -139,6 +139,14 @@ pub enum Refusal {
     },
     #[error("{step} is not optional: it cannot be skipped")]
     NotOptional { step: String },
+    #[error(
+        "case {pseudonym} is not stopped at a release decision of {decision}: a release exception's decision cannot take it back"
+    )]
+    NotStoppedAtRelease { pseudonym: String, decision: String },
+    #[error(
+        "{step} does not come before {release}: a release exception's decision takes the case back to a done step on the way to the release"
+    )]
+    NotBeforeRelease { step: String, release: String },
     #[error("{step} has not been done yet: there is nothing to repeat")]
     NothingToRepeat { step: String },
     #[error("{unit} is {state}: the product in use cannot be collected or made again")]
@@ -206,6 +214,7 @@ impl Refusal {
                 | Refusal::OnHold { .. }
                 | Refusal::NotOnHold { .. }
                 | Refusal::Stopped { .. }
+                | Refusal::NotStoppedAtRelease { .. }
                 | Refusal::AlreadyDone { .. }
                 | Refusal::Waiting { .. }
                 | Refusal::HeldUntil { .. }

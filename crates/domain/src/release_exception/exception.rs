@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::protocol::{DecisionOption, ExceptionKind, Protocol};
+use super::protocol::{DecisionOption, ExceptionKind, Prerequisite, Protocol};
 use crate::org::{OrgKind, Role};
 
 pub type Micros = i64;
@@ -42,6 +42,8 @@ pub struct Exception {
     pub patient_told_at: Option<Micros>,
     pub decided: Option<(DecisionOption, Micros)>,
     pub signed: Vec<(OrgKind, Micros)>,
+    /// Expanded access's prerequisites recorded so far.
+    pub prerequisites: Vec<Prerequisite>,
 }
 
 /// Where an exception stands, in the order it moves.
@@ -85,6 +87,16 @@ pub enum ExceptionRefusal {
         side: OrgKind,
     },
     NoEscalationDue,
+    NotExpandedAccess,
+    PrerequisitesMissing {
+        missing: Vec<Prerequisite>,
+    },
+    PrerequisiteRecorded {
+        prerequisite: Prerequisite,
+    },
+    NotPrerequisiteRecorder {
+        prerequisite: Prerequisite,
+    },
 }
 
 impl fmt::Display for ExceptionRefusal {
@@ -140,6 +152,36 @@ impl fmt::Display for ExceptionRefusal {
                 side.as_str().replace('_', " ")
             ),
             NoEscalationDue => write!(f, "no escalation is due"),
+            NotExpandedAccess => write!(
+                f,
+                "expanded access's prerequisites are recorded only once infusion under expanded access is decided"
+            ),
+            PrerequisitesMissing { missing } => write!(
+                f,
+                "infusion under expanded access closes only once its prerequisites are recorded; missing: {}",
+                missing
+                    .iter()
+                    .map(|p| p.words())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            PrerequisiteRecorded { prerequisite } => {
+                write!(f, "{} is already recorded", prerequisite.words())
+            }
+            NotPrerequisiteRecorder { prerequisite } => {
+                let (side, roles) = prerequisite.recorded_by();
+                write!(
+                    f,
+                    "{} is recorded by the {}'s {}",
+                    prerequisite.words(),
+                    side.as_str().replace('_', " "),
+                    roles
+                        .iter()
+                        .map(|r| r.as_str().replace('_', " "))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                )
+            }
         }
     }
 }
@@ -155,7 +197,49 @@ impl Exception {
             patient_told_at: None,
             decided: None,
             signed: vec![],
+            prerequisites: vec![],
         }
+    }
+
+    /// When the patient must have been told: the protocol's hours from the opening.
+    pub fn patient_due_at(&self, protocol: &Protocol) -> Micros {
+        self.opened_at + protocol.patient_communication.within_hours * HOUR
+    }
+
+    /// When the decision is due: the protocol's hours from the opening.
+    pub fn decision_due_at(&self, protocol: &Protocol) -> Micros {
+        self.opened_at + protocol.decision_within_hours * HOUR
+    }
+
+    /// One of expanded access's prerequisites, recorded once by its side and role, once
+    /// infusion under expanded access is decided.
+    pub fn may_record_prerequisite(
+        &self,
+        prerequisite: Prerequisite,
+        side: OrgKind,
+        role: Role,
+    ) -> Result<(), ExceptionRefusal> {
+        if self.is_closed() {
+            return Err(ExceptionRefusal::Closed);
+        }
+        if !matches!(self.decided, Some((DecisionOption::ExpandedAccess, _))) {
+            return Err(ExceptionRefusal::NotExpandedAccess);
+        }
+        let (by_side, roles) = prerequisite.recorded_by();
+        if side != by_side || !roles.contains(&role) {
+            return Err(ExceptionRefusal::NotPrerequisiteRecorder { prerequisite });
+        }
+        if self.prerequisites.contains(&prerequisite) {
+            return Err(ExceptionRefusal::PrerequisiteRecorded { prerequisite });
+        }
+        Ok(())
+    }
+
+    /// Whether every prerequisite of expanded access is on the record.
+    pub fn expanded_access_cleared(&self) -> bool {
+        Prerequisite::ALL
+            .iter()
+            .all(|p| self.prerequisites.contains(p))
     }
 
     pub fn is_closed(&self) -> bool {
@@ -289,6 +373,17 @@ impl Exception {
         }
         if self.decided.is_none() {
             return Err(ExceptionRefusal::NotDecided);
+        }
+        if matches!(self.decided, Some((DecisionOption::ExpandedAccess, _)))
+            && !self.expanded_access_cleared()
+        {
+            return Err(ExceptionRefusal::PrerequisitesMissing {
+                missing: Prerequisite::ALL
+                    .iter()
+                    .copied()
+                    .filter(|p| !self.prerequisites.contains(p))
+                    .collect(),
+            });
         }
         if self.patient_told_at.is_none() {
             return Err(ExceptionRefusal::PatientNotTold);

@@ -13,7 +13,7 @@ pub use exception::{
     Acknowledged, Exception, ExceptionRefusal, HOUR, MINUTE, Micros, Notified, Stage,
 };
 pub use protocol::{
-    Channel, DecisionOption, ExceptionKind, KindOptions, MAX_HOURS, PatientCommunication, Protocol,
-    ProtocolProblem, Recipient, RolesHeld, Tier,
+    Channel, DecisionOption, ExceptionKind, KindOptions, MAX_HOURS, PatientCommunication,
+    Prerequisite, Protocol, ProtocolProblem, Recipient, RolesHeld, TellMethod, Tier,
 };
 pub use sla::{Measure, MeasureSummary, Sla, SlaSummary, sla, summary};

@@ -51,6 +51,68 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// How the patient was told.
+    TellMethod, "way of telling the patient" {
+        InPerson => "in_person",
+        Phone => "phone",
+        Video => "video",
+        Letter => "letter",
+    }
+);
+
+impl TellMethod {
+    pub fn words(self) -> &'static str {
+        match self {
+            TellMethod::InPerson => "in person",
+            TellMethod::Phone => "by phone",
+            TellMethod::Video => "by video call",
+            TellMethod::Letter => "by letter",
+        }
+    }
+}
+
+vocabulary!(
+    /// What must be on the record before an out-of-specification product is infused under
+    /// expanded access (DOMAIN.md): each recorded once, by its side and role.
+    Prerequisite, "expanded-access prerequisite" {
+        /// The treating physician's request.
+        PhysicianRequest => "physician_request",
+        /// The IRB's approval, by its reference.
+        IrbApproval => "irb_approval",
+        /// The patient's expanded-access consent (its own consent document type).
+        ExpandedAccessConsent => "expanded_access_consent",
+        /// The manufacturer's release of the product for that use.
+        ManufacturerRelease => "manufacturer_release",
+    }
+);
+
+impl Prerequisite {
+    pub fn words(self) -> &'static str {
+        match self {
+            Prerequisite::PhysicianRequest => "the physician's request",
+            Prerequisite::IrbApproval => "the IRB's approval",
+            Prerequisite::ExpandedAccessConsent => "the patient's expanded-access consent",
+            Prerequisite::ManufacturerRelease => "the manufacturer's release for expanded access",
+        }
+    }
+
+    /// Who records it: the side and the roles on that side.
+    pub fn recorded_by(self) -> (OrgKind, &'static [Role]) {
+        match self {
+            Prerequisite::PhysicianRequest => (OrgKind::HealthSystem, &[Role::Physician]),
+            Prerequisite::IrbApproval => {
+                (OrgKind::HealthSystem, &[Role::Physician, Role::Coordinator])
+            }
+            Prerequisite::ExpandedAccessConsent => (
+                OrgKind::HealthSystem,
+                &[Role::Coordinator, Role::Physician, Role::Nurse],
+            ),
+            Prerequisite::ManufacturerRelease => (OrgKind::Manufacturer, &[Role::Quality]),
+        }
+    }
+}
+
 impl DecisionOption {
     /// Whether an option can answer a kind at all: expanded access needs a product that exists
     /// out of specification; remaking needs no shipped product; monitoring needs one infused.

@@ -6,6 +6,7 @@ pub(crate) mod claims;
 pub(crate) mod consent;
 pub(crate) mod contracts;
 pub(crate) mod documents;
+pub(crate) mod exception_decisions;
 pub(crate) mod exceptions;
 mod extract;
 pub(crate) mod figures;
@@ -250,6 +251,26 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/safety-reports/{id}/acknowledgement",
             post(safety::acknowledge),
+        )
+        .route(
+            "/api/v1/release-exceptions/{id}/patient-told",
+            post(exception_decisions::patient_told),
+        )
+        .route(
+            "/api/v1/release-exceptions/{id}/decision",
+            post(exception_decisions::decide),
+        )
+        .route(
+            "/api/v1/release-exceptions/{id}/prerequisites",
+            post(exception_decisions::prerequisite),
+        )
+        .route(
+            "/api/v1/release-exceptions/{id}/signatures",
+            post(exception_decisions::sign),
+        )
+        .route(
+            "/api/v1/release-exceptions/{id}/timeline",
+            get(exception_decisions::timeline),
         )
         .route("/api/v1/programs/{id}/waitlist", get(waitlist::list))
         .route("/api/v1/bookings/{id}/score", post(waitlist::score))

@@ -378,7 +378,7 @@ pub const RECORD_STATE: &[(&str, &str)] = &[
     ),
     (
         "release_exceptions",
-        "id, partnership_id, case_id, site_id, program_id, protocol_id, kind, certificate_reference, certificate_sha256, lymphodepletion_started, opened_at, tier_reached, tier_notified_at, acknowledged_at, acknowledged_by, status, version, created_at, updated_at",
+        "id, partnership_id, case_id, site_id, program_id, protocol_id, kind, certificate_reference, certificate_sha256, lymphodepletion_started, opened_at, tier_reached, tier_notified_at, acknowledged_at, acknowledged_by, status, patient_told_at, patient_told_by, decision, decided_at, decided_by, prerequisites, manufacturer_signed_at, manufacturer_signed_by, health_system_signed_at, health_system_signed_by, version, created_at, updated_at",
     ),
     (
         "program_capacities",

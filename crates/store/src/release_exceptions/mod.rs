@@ -7,7 +7,7 @@ use crate::decode::{maybe_date, word};
 use crate::{Store, StoreError};
 use cellpath_domain::Date;
 use cellpath_domain::events::release_exceptions::{ExceptionStatus, ProtocolStatus};
-use cellpath_domain::release_exception::{ExceptionKind, Protocol};
+use cellpath_domain::release_exception::{DecisionOption, ExceptionKind, Prerequisite, Protocol};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
@@ -76,6 +76,18 @@ pub struct ReleaseExceptionRow {
     pub acknowledged_at: Option<i64>,
     pub acknowledged_by: Option<String>,
     pub status: ExceptionStatus,
+    /// Migration 0033: the patient told, the decision, expanded access's prerequisites and
+    /// each side's signature on the close.
+    pub patient_told_at: Option<i64>,
+    pub patient_told_by: Option<String>,
+    pub decision: Option<DecisionOption>,
+    pub decided_at: Option<i64>,
+    pub decided_by: Option<String>,
+    pub prerequisites: Vec<Prerequisite>,
+    pub manufacturer_signed_at: Option<i64>,
+    pub manufacturer_signed_by: Option<String>,
+    pub health_system_signed_at: Option<i64>,
+    pub health_system_signed_by: Option<String>,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -100,6 +112,22 @@ impl FromRow<'_, AnyRow> for ReleaseExceptionRow {
             acknowledged_at: r.try_get("acknowledged_at")?,
             acknowledged_by: some_text(r, "acknowledged_by")?,
             status: word(r, "status")?,
+            patient_told_at: r.try_get("patient_told_at")?,
+            patient_told_by: some_text(r, "patient_told_by")?,
+            decision: match some_text(r, "decision")? {
+                None => None,
+                Some(_) => Some(word(r, "decision")?),
+            },
+            decided_at: r.try_get("decided_at")?,
+            decided_by: some_text(r, "decided_by")?,
+            prerequisites: {
+                let text: String = r.try_get("prerequisites")?;
+                serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))?
+            },
+            manufacturer_signed_at: r.try_get("manufacturer_signed_at")?,
+            manufacturer_signed_by: some_text(r, "manufacturer_signed_by")?,
+            health_system_signed_at: r.try_get("health_system_signed_at")?,
+            health_system_signed_by: some_text(r, "health_system_signed_by")?,
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,

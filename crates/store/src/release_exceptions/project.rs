@@ -6,7 +6,8 @@ use crate::project::{Col, Table, record};
 use cellpath_domain::events::Event as _;
 use cellpath_domain::events::release_exceptions::{
     ExceptionProtocolCreated, ExceptionProtocolUpdated, ReleaseExceptionCreated,
-    ReleaseExceptionNotified, ReleaseExceptionUpdated,
+    ReleaseExceptionDecided, ReleaseExceptionNotified, ReleaseExceptionPatientTold,
+    ReleaseExceptionPrerequisiteRecorded, ReleaseExceptionUpdated,
 };
 use cellpath_ledger::Event;
 use sqlx::{Any, Transaction};
@@ -48,6 +49,17 @@ const RELEASE_EXCEPTION: Table = Table {
         ("acknowledged_at", Col::Int, true),
         ("acknowledged_by", Col::Text, true),
         ("status", Col::Text, true),
+        // Migration 0033: none at the opening, each set by the command that does it.
+        ("patient_told_at", Col::Int, true),
+        ("patient_told_by", Col::LaterText, true),
+        ("decision", Col::LaterText, true),
+        ("decided_at", Col::Int, true),
+        ("decided_by", Col::LaterText, true),
+        ("prerequisites", Col::Json, true),
+        ("manufacturer_signed_at", Col::Int, true),
+        ("manufacturer_signed_by", Col::LaterText, true),
+        ("health_system_signed_at", Col::Int, true),
+        ("health_system_signed_by", Col::LaterText, true),
     ],
     frozen_when: Some(("status", "closed")),
 };
@@ -56,9 +68,22 @@ pub(crate) async fn project(
     tx: &mut Transaction<'static, Any>,
     event: &Event,
 ) -> Result<bool, StoreError> {
+    // Read into its type, so one that does not fit is refused; the ledger is its record (the
+    // row's columns change with the `release_exception.updated` of the same command).
     if event.kind == ReleaseExceptionNotified::KIND {
-        // Read into its type, so one that does not fit is refused; the ledger is its record.
         crate::project::typed::<ReleaseExceptionNotified>(event)?;
+        return Ok(true);
+    }
+    if event.kind == ReleaseExceptionPatientTold::KIND {
+        crate::project::typed::<ReleaseExceptionPatientTold>(event)?;
+        return Ok(true);
+    }
+    if event.kind == ReleaseExceptionDecided::KIND {
+        crate::project::typed::<ReleaseExceptionDecided>(event)?;
+        return Ok(true);
+    }
+    if event.kind == ReleaseExceptionPrerequisiteRecorded::KIND {
+        crate::project::typed::<ReleaseExceptionPrerequisiteRecorded>(event)?;
         return Ok(true);
     }
     Ok(

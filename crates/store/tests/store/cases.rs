@@ -151,6 +151,7 @@ async fn a_patient_and_a_case_are_projected_and_the_case_folds_from_its_index() 
                     note: "fever resolved".into(),
                     by: by(),
                     at: 30,
+                    expanded_access: None,
                 }
                 .into(),
                 30,

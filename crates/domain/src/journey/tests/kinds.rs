@@ -937,3 +937,83 @@ fn the_in_vivo_map_runs_from_order_to_follow_up_on_the_pharmacys_side() {
     assert_eq!(run.case.status, CaseStatus::Active);
     assert!(available(&run.map, &run.case).is_empty());
 }
+
+fn release_as(decision: ReleaseDecision) -> Command {
+    act(
+        "release_decision",
+        Entry::default(),
+        Action::Release {
+            decision,
+            certificate_reference: "CoA-88".into(),
+            certificate_sha256: sha(),
+        },
+    )
+}
+
+fn after_exception(outcome: ExceptionOutcome) -> Command {
+    Command::AfterException {
+        exception_id: "rex_1".into(),
+        outcome,
+    }
+}
+
+#[test]
+fn an_out_of_specification_product_is_given_only_once_expanded_access_clears_it() {
+    let mut run = Run::opened(car_t());
+    run.through("release_decision");
+    run.ok("quinn", release_as(ReleaseDecision::OutOfSpecification));
+    assert!(
+        available(&run.map, &run.case).is_empty(),
+        "stopped: nothing open"
+    );
+    let clear = after_exception(ExceptionOutcome::ExpandedAccess {
+        note: "physician request, IRB approval, consent and release recorded".into(),
+    });
+    run.ok("quinn", clear.clone());
+    assert_eq!(run.case.status, CaseStatus::Active);
+    assert!(run.case.usable_release("release_decision"));
+    // On to the infusion, the held chemotherapy included, under expanded access.
+    run.done("administer_cd4");
+    let r = run.refused("quinn", clear);
+    assert!(r.to_string().contains("is not stopped"), "{r}");
+}
+
+#[test]
+fn a_restart_takes_a_stopped_case_back_to_a_done_step_as_new_attempts() {
+    let mut run = Run::opened(car_t());
+    run.through("release_decision");
+    // Expanded access answers only an out-of-specification product.
+    run.ok("quinn", release_as(ReleaseDecision::ManufacturingFailure));
+    let r = run.refused(
+        "pavel",
+        after_exception(ExceptionOutcome::ExpandedAccess {
+            note: "no product".into(),
+        }),
+    );
+    assert!(r.to_string().contains("out of specification"), "{r}");
+    let restart = |step: &str| {
+        after_exception(ExceptionOutcome::Restart {
+            step: step.into(),
+            reason: "re-collection decided".into(),
+        })
+    };
+    let r = run.refused("pavel", restart("shipment"));
+    assert!(r.to_string().contains("does not come before"), "{r}");
+    run.ok("pavel", restart("apheresis_scheduling"));
+    assert_eq!(run.case.status, CaseStatus::Active);
+    assert_eq!(run.case.attempt_of("apheresis_scheduling"), 2);
+    assert_eq!(run.case.attempt_of("collection"), 2);
+    assert_eq!(run.case.attempt_of("release_decision"), 2);
+    assert_eq!(run.case.attempt_of("referral"), 1);
+    assert!(
+        available(&run.map, &run.case)
+            .iter()
+            .any(|a| a.step == "apheresis_scheduling")
+    );
+    // Collected and made again, then released.
+    run.done("release_decision");
+    assert_eq!(
+        run.case.release_decision("release_decision"),
+        Some(ReleaseDecision::Released)
+    );
+}

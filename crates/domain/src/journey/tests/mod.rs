@@ -244,10 +244,7 @@ pub(super) fn entry_for(step: &Step, now: Micros) -> Entry {
 /// chain of identity identifier on a product unit after.
 pub(super) fn right_scan(case: &Case) -> Scan {
     let released = case.units.values().any(|u| u.thaw.is_some())
-        || case
-            .steps
-            .iter()
-            .any(|(k, _)| case.release_decision(k) == Some(ReleaseDecision::Released));
+        || case.steps.iter().any(|(k, _)| case.usable_release(k));
     if released {
         Scan {
             expected: IdentifierKind::Isbt128Coi,
@@ -339,7 +336,7 @@ pub(super) fn valid(
                 .map()
                 .steps()
                 .filter(|s| s.kind == StepKind::ReleaseDecision)
-                .all(|s| case.release_decision(&s.key) == Some(ReleaseDecision::Released));
+                .all(|s| case.usable_release(&s.key));
             let item = if released {
                 case.units
                     .values()
