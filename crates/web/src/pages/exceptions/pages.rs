@@ -24,12 +24,13 @@ pub fn path(id: &str) -> String {
 /// The forms of what follows an acknowledgement — telling the patient, the decision, the
 /// close — live on their own pages, each shown only when the exception's view says the
 /// person may act (`may_tell_patient`, `may_decide`, `may_sign`).
-/// NOTE: these pages are the decisions work's (issue 13, point 3), added with it; until then
-/// the links answer 404. This list is the one place they are named.
+/// The web has no forms for them yet: each says which API operation records it (the app's
+/// commands exist and are tested; see `crates/server/src/api/exception_decisions.rs`), so no
+/// link leads to a page that is not there.
 pub const FOLLOW_UP_FORMS: [(&str, &str); 3] = [
     ("patient-told", "Record that the patient was told"),
     ("decision", "Record the decision"),
-    ("sign", "Sign the close"),
+    ("signatures", "Sign the close"),
 ];
 
 pub fn status_badge(status: ExceptionStatus) -> Markup {
@@ -180,9 +181,13 @@ pub async fn show(
         @if !actions.is_empty() {
             section.panel #next-steps {
                 h2 { "What you may do next" }
+                p.muted { "These are recorded through the API for now; this page has no form for them yet." }
                 ul.plain {
                     @for (page, label) in &actions {
-                        li { a.button.secondary id={ "to-" (page) } href={ (path(&e.id)) "/" (page) } { (label) } }
+                        li id={ "to-" (page) } {
+                            strong { (label) } " — "
+                            code { "POST /api/v1/release-exceptions/" (e.id) "/" (page) }
+                        }
                     }
                 }
             }
