@@ -453,6 +453,30 @@ async fn expanded_access_keeps_the_case_closed_until_all_four_prerequisites_then
         let physician = as_user(&app, "physician@lakeshore.example").await;
         let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
         let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        // The program invoices at shipment: a case infused under expanded access is not
+        // invoiced (DESIGN.md §4.6), whatever the terms.
+        let helixa_finance = as_user(&app, "finance@helixa.example").await;
+        app.propose_payment_terms(
+            &helixa_finance,
+            &ids.partnership,
+            cellpath_app::finance::terms::NewTerms {
+                program_id: ids.vantacel.clone(),
+                terms: cellpath_domain::finance::TermsInput {
+                    effective_on: "2020-01-01".into(),
+                    price_cents: 47_500_000,
+                    basis: "shipment".into(),
+                    backstop_days: None,
+                    net_days: 30,
+                    denial_protection_percent: 0,
+                    not_infused_credit_percent: 100,
+                    refund: None,
+                },
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        assert!(!app.case_is_expanded_access(&case).await.unwrap());
         // Not before it is decided.
         assert!(matches!(
             app.record_exception_prerequisite(
@@ -570,6 +594,35 @@ async fn expanded_access_keeps_the_case_closed_until_all_four_prerequisites_then
             step_state(&app, &case, "shipment").await.0,
             "current",
             "the product may now be shipped for infusion under expanded access"
+        );
+        assert!(app.case_is_expanded_access(&case).await.unwrap());
+        // Shipped (with its label scanned, as the demo's people do): no invoice follows.
+        app.forward_until(&case, "receipt_and_storage")
+            .await
+            .unwrap();
+        app.run_due_jobs().await.unwrap();
+        assert!(
+            app.store().invoice_of_case(&case).await.unwrap().is_none(),
+            "shipped under expanded access: no invoice ({})",
+            db.label
+        );
+        // Another case shipped under the same terms, released as usual, is invoiced.
+        let usual = app
+            .cases_of_site(&coordinator, &ids.main, cellpath_store::Page::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.pseudonym == "VAN-LUH-MAIN-0003")
+            .expect("the demo's third case")
+            .id;
+        app.forward_until(&usual, "receipt_and_storage")
+            .await
+            .unwrap();
+        app.run_due_jobs().await.unwrap();
+        assert!(
+            app.store().invoice_of_case(&usual).await.unwrap().is_some(),
+            "shipped as usual: invoiced ({})",
+            db.label
         );
         assert!(matches!(
             app.sign_release_exception(&quality, &ex.id, PW, None).await,

@@ -69,6 +69,14 @@ pub fn scope(method: &str, path: &str) -> Scope {
         | ("get", "/notices")
         | ("get", "/figures/vein-to-vein") => Across,
         ("get", "/inbox") => Across,
+        // Release exceptions across the caller's partnerships, and their SLA record: each cut
+        // to what the caller's view allows (the app's `exception_views` stories).
+        ("get", "/release-exceptions") | ("get", "/release-exceptions/sla") => Across,
+        // A health system's own payer profiles and its exposure: its admins' and finance
+        // people's only (a manufacturer gets 404: the app's `claims` stories).
+        (_, p) if p.starts_with("/payer-profiles") || p == "/exposure" => Own,
+        // A case's claim is the health system's: the app's `claims` stories walk each role.
+        (_, p) if p.starts_with("/claims/{id}") => Patient,
         ("post", "/patients") | ("post", "/cases") => Patient,
         (_, p) if p == "/sites/{id}/consent-documents" || p.starts_with("/consent-documents/") => {
             Consent
@@ -100,6 +108,8 @@ pub fn scope(method: &str, path: &str) -> Scope {
         (_, p) if p.starts_with("/gaps/{id}") => Record("gap"),
         (_, p) if p.starts_with("/agreements/{id}") => Record("agreement"),
         (_, p) if p.starts_with("/deliverables/{id}") => Record("deliverable"),
+        // A release-exception protocol version, on the partnership's ledger.
+        (_, p) if p.starts_with("/exception-protocols/{id}") => Record("exception_protocol"),
         // An invoice's payments and credits: walked role by role, through each status, in the
         // app's `finance` stories (money is its parties' money roles' only).
         ("post", "/invoices/{id}/settlements") => Money,
@@ -150,6 +160,10 @@ fn body(schema: &str, site: &str, program: &str, head: &str, step: &Value) -> Va
         "SignRequest" => {
             json!({ "signs": { "target": "event", "event_hash": head }, "meaning": "reviewed", "password": pw })
         }
+        "NewExceptionProtocol" => json!({
+            "program_id": program,
+            "protocol": cellpath_domain::release_exception::Protocol::usual(),
+        }),
         other => panic!("give the partnership walk a body for {other}"),
     }
 }

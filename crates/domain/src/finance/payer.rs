@@ -42,6 +42,8 @@ pub struct PayerProfile {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileInput {
+    /// The payer's name, 1 to 80 characters (trimmed).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 80))]
     pub name: String,
     /// US cents, 0 or more.
     #[serde(default)]
