@@ -63,6 +63,9 @@ fn scope(path: &str) -> Scope {
         // The health system's own forecast from its own history (a manufacturer gets 404:
         // `pages::finance`'s tests).
         "/finance/what-if" => Own,
+        // The health system's own exposure (its admins' and finance people's; a manufacturer
+        // gets 404: `pages::exposure`'s tests and the app's `claims` stories).
+        "/exposure" => Own,
         "/sites/{id}/cases"
         | "/cases/{id}"
         | "/cases/{id}/actions"
