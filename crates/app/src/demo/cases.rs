@@ -5,6 +5,7 @@
 //! note, and one through the manufacturer and back into the cell lab (a temperature excursion
 //! on the way). All names are fictional.
 
+use super::exceptions::{After, Story};
 use super::{Launch, find, launch, user};
 use crate::cases::{CaseInput, NewCase, NewPatient, StepView};
 use crate::{App, AppError};
@@ -420,12 +421,20 @@ pub(super) async fn over_time(
         waits: bool,
         /// How many times each step was done (a signature step once per signature).
         done: BTreeMap<String, usize>,
+        /// Its release exception, to be told when it reaches the story's step (and whether
+        /// it has begun).
+        story: Option<(Story, bool)>,
     }
     /// What happens at a moment: the n-th patient of a program referred, or a case's next step.
     #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
     enum Next {
-        Refer { corvigen: bool, n: usize },
+        Refer {
+            corvigen: bool,
+            n: usize,
+        },
         Act(usize),
+        /// A stage of the case's release exception.
+        Story(usize, u8),
     }
     let mut queue = BinaryHeap::new();
     for (n, (_, _, day, _)) in NETWORK.iter().enumerate() {
@@ -462,10 +471,11 @@ pub(super) async fn over_time(
                         6 => vec![Twist::LateInfusion],
                         _ => Vec::new(),
                     },
-                    stop: until.stop(),
+                    stop: story_of(n).map(Story::at).or(until.stop()),
                     last: until.last(),
                     waits: matches!(until, Until::Wait(_)),
                     done: BTreeMap::new(),
+                    story: story_of(n).map(|s| (s, false)),
                 });
                 queue.push(Reverse((t + HOUR, Next::Act(cases.len() - 1))));
             }
@@ -487,6 +497,7 @@ pub(super) async fn over_time(
                     last: until.last(),
                     waits: matches!(until, Until::Wait(_)),
                     done: BTreeMap::new(),
+                    story: None,
                 });
                 queue.push(Reverse((t + DAY, Next::Act(cases.len() - 1))));
             }
@@ -517,6 +528,13 @@ pub(super) async fn over_time(
                         };
                         queue.push(Reverse((t + gap, Next::Act(i))));
                     }
+                    // At its story's step: the release exception begins.
+                    None if matches!(c.story, Some((_, false))) => {
+                        if let Some((_, begun)) = c.story.as_mut() {
+                            *begun = true;
+                        }
+                        queue.push(Reverse((t + 2 * HOUR, Next::Story(i, 0))));
+                    }
                     None => {
                         if let Some(input) = c.last.take() {
                             let cancelled = matches!(input, CaseInput::Cancel { .. });
@@ -541,8 +559,31 @@ pub(super) async fn over_time(
                     }
                 }
             }
+            Next::Story(i, n) => {
+                let c = &mut cases[i];
+                let Some((story, _)) = c.story else {
+                    return Err(AppError::Internal("demo: a story without a case".into()));
+                };
+                for after in super::exceptions::stage(app, &c.id, story, n).await? {
+                    match after {
+                        After::Stage(gap) => queue.push(Reverse((t + gap, Next::Story(i, n + 1)))),
+                        After::Resume(gap) => {
+                            c.stop = None;
+                            queue.push(Reverse((t + gap, Next::Act(i))));
+                        }
+                    }
+                }
+            }
         }
     }
+    // Eleven hours before the end, the case waiting for its release fails manufacturing; its
+    // exception is left open, told to tier 2 by the escalation's timer.
+    let waiting = cases
+        .iter()
+        .find(|c| !c.corvigen && c.waits && c.stop == Some("release_decision"))
+        .ok_or_else(|| AppError::Internal("demo: no case waits for its release".into()))?;
+    super::exceptions::open_at_tier_two(app, clock, &waiting.id, start + days * DAY - 25 * MINUTE)
+        .await?;
     // The end of the history, minutes before the demo's now: Corvigen's two kits waiting for
     // their infusion day are taken to the bedside.
     advance_to(clock, app, start + days * DAY - 20 * MINUTE);
@@ -695,4 +736,21 @@ const NETWORK: &[(&str, &str, i64, Until)] = &[
     ("Ximena Duarte", "1965-12-01", 104, Until::AsFarAsTime),
     ("Yusuf Karimi", "1961-08-12", 110, Until::AsFarAsTime),
     ("Zofia Lindgren", "1974-03-27", 114, Until::AsFarAsTime),
+    // Waits for a release that fails at the end of the history (`exceptions::open_at_tier_two`).
+    (
+        "Amara Okonkwo",
+        "1971-04-30",
+        72,
+        Until::Wait("release_decision"),
+    ),
 ];
+
+/// The release exception told on the n-th patient of [`NETWORK`], if any.
+fn story_of(n: usize) -> Option<Story> {
+    match n {
+        8 => Some(Story::Remanufacture),
+        12 => Some(Story::ExpandedAccess),
+        16 => Some(Story::PostRelease),
+        _ => None,
+    }
+}

@@ -19,6 +19,7 @@ mod bookings;
 mod cases;
 mod contracting;
 pub mod drive;
+mod exceptions;
 mod history;
 mod in_vivo;
 mod organizations;

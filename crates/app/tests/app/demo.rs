@@ -156,7 +156,137 @@ async fn the_demo_for_people_has_a_history_to_show() {
         let reports = app.verify_all(&Caller::system("test")).await.unwrap();
         assert!(reports.iter().all(VerifyReport::is_intact));
         the_demo_for_people_has_cases_at_every_stage(&app, db.label).await;
+        the_demo_for_people_has_release_exceptions_of_each_kind(&app, db.label).await;
     }
+}
+
+/// The `demo` command's release exceptions (issue 13, point 7): a protocol agreed by both
+/// sides on every active partnership; at LUH-MAIN one out-of-specification product
+/// remanufactured, one infused under expanded access, one late sterility result after
+/// shipment (acknowledged only after its escalation, the patient told late: the SLA's
+/// breaches), each closed by both sides; and a manufacturing failure still open, told to tier
+/// 2 by the escalation's timer.
+async fn the_demo_for_people_has_release_exceptions_of_each_kind(
+    app: &cellpath_app::App,
+    label: &str,
+) {
+    use cellpath_domain::events::release_exceptions::{ExceptionStatus, ProtocolStatus};
+    use cellpath_domain::release_exception::{DecisionOption, ExceptionKind};
+    let quality = as_user(app, "quality@helixa.example").await;
+    let helixa_admin = as_user(app, "admin@helixa.example").await;
+    let northbridge_admin = as_user(app, "admin@northbridge.example").await;
+    for admin in [&helixa_admin, &northbridge_admin] {
+        let org = admin.principal.as_ref().unwrap().org_id.clone();
+        for p in app
+            .store()
+            .partnerships_of(&org, cellpath_store::Page::all())
+            .await
+            .unwrap()
+        {
+            let agreed = app
+                .partnership_protocols(admin, &p.id)
+                .await
+                .map(|v| {
+                    v.versions
+                        .iter()
+                        .filter(|v| v.status == ProtocolStatus::Agreed)
+                        .count()
+                })
+                .unwrap_or(0);
+            let active = p.status == cellpath_domain::PartnershipStatus::Active;
+            assert_eq!(agreed, usize::from(active), "{label}: {}", p.name);
+        }
+    }
+    let all = app.release_exceptions(&quality).await.unwrap();
+    let ids = gate_ids(app).await;
+    let coordinator = as_user(app, "coordinator@lakeshore.example").await;
+    let mut seen = Vec::new();
+    for e in &all {
+        let view = app.release_exception_view(&quality, &e.id).await.unwrap();
+        let case = app.case(&coordinator, &e.case_id).await.unwrap();
+        let decision = app
+            .store()
+            .release_exception(&e.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .decision;
+        seen.push((e.kind, e.status, decision));
+        match decision {
+            Some(DecisionOption::Remanufacture) => {
+                let release = case
+                    .steps
+                    .iter()
+                    .find(|s| s.key == "release_decision")
+                    .unwrap();
+                assert_eq!(
+                    (release.attempt, release.state.to_string().as_str()),
+                    (2, "done"),
+                    "{label}"
+                );
+            }
+            Some(DecisionOption::ExpandedAccess) => {
+                assert!(
+                    app.case_is_expanded_access(&e.case_id).await.unwrap(),
+                    "{label}"
+                );
+            }
+            Some(DecisionOption::EnhancedMonitoring) => {
+                assert!(view.sla.breaches() >= 2, "{label}: {:?}", view.sla);
+                assert!(view.tiers.iter().any(|t| t.escalated && t.told), "{label}");
+            }
+            None => {
+                assert_eq!(view.status, ExceptionStatus::Open, "{label}");
+                assert!(view.acknowledged_at.is_none(), "{label}");
+                let told: Vec<bool> = view.tiers.iter().map(|t| t.told).collect();
+                assert_eq!(
+                    told,
+                    [true, true, false],
+                    "{label}: tier 2 told, not tier 3"
+                );
+                assert!(view.next_escalation_at.is_some(), "{label}");
+            }
+            other => panic!("{label}: the demo decides no {other:?}"),
+        }
+        assert_eq!(case.partnership_id, ids.partnership, "{label}");
+    }
+    seen.sort_by_key(|(k, s, d)| (k.words(), format!("{s:?}"), format!("{d:?}")));
+    assert_eq!(
+        seen,
+        [
+            (
+                ExceptionKind::ManufacturingFailure,
+                ExceptionStatus::Open,
+                None
+            ),
+            (
+                ExceptionKind::OutOfSpecification,
+                ExceptionStatus::Closed,
+                Some(DecisionOption::ExpandedAccess)
+            ),
+            (
+                ExceptionKind::OutOfSpecification,
+                ExceptionStatus::Closed,
+                Some(DecisionOption::Remanufacture)
+            ),
+            (
+                ExceptionKind::PostReleaseNotice,
+                ExceptionStatus::Closed,
+                Some(DecisionOption::EnhancedMonitoring)
+            ),
+        ],
+        "{label}"
+    );
+    let sla = app
+        .release_exception_sla(&quality, &ids.partnership)
+        .await
+        .unwrap();
+    assert_eq!(sla.summary.exceptions, 4, "{label}");
+    assert!(
+        sla.summary.tell_patient.breached >= 1,
+        "{label}: {:?}",
+        sla.summary
+    );
 }
 
 /// The `demo` command's cases were taken forward over the months of its history: they stand

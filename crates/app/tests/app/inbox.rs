@@ -275,6 +275,32 @@ async fn each_demo_role_sees_exactly_what_its_role_may_do_and_see() {
                             "{who}"
                         );
                     }
+                    // The demo's open manufacturing failure, told to tier 2: each recipient
+                    // of a tier told may acknowledge it.
+                    (
+                        InboxKind::ReleaseException,
+                        InboxTarget::ReleaseException { exception_id },
+                    ) => {
+                        let view = app
+                            .release_exception_view(&caller, exception_id)
+                            .await
+                            .unwrap();
+                        assert!(
+                            view.may_acknowledge && view.acknowledged_at.is_none(),
+                            "{who}"
+                        );
+                        assert!(
+                            view.tiers
+                                .iter()
+                                .filter(|t| t.told)
+                                .any(|t| t.recipients.iter().any(|r| r.role == user.role)),
+                            "{who}: a recipient of a tier told"
+                        );
+                        assert_eq!(
+                            item.pseudonym.as_deref(),
+                            Some(view.case_pseudonym.as_str())
+                        );
+                    }
                     other => panic!("{who}: an item kind at the wrong place: {other:?}"),
                 }
             }
@@ -291,6 +317,7 @@ async fn each_demo_role_sees_exactly_what_its_role_may_do_and_see() {
             InboxKind::GateDeliverable,
             InboxKind::AgreementExpiry,
             InboxKind::SafetyReport,
+            InboxKind::ReleaseException,
         ] {
             assert!(
                 kinds_seen.contains(&kind),
