@@ -231,6 +231,25 @@ impl App {
                 "the program has no release-exception protocol agreed by both sides: agree one first",
             );
         }
+        // One exception waiting for its decision per case: a second would split its
+        // notifications, acknowledgements and deadlines in two.
+        if let Some(open) = self
+            .store
+            .release_exceptions_of_case(case_id)
+            .await?
+            .into_iter()
+            .find(|e| e.status == ExceptionStatus::Open)
+        {
+            f.fail(
+                "case_id",
+                format!(
+                    "case {} already has a release exception ({}, opened {}) waiting for its decision: record what follows on that one",
+                    loaded.row.pseudonym,
+                    open.kind.words(),
+                    cellpath_domain::Date::of_micros(open.opened_at).words(),
+                ),
+            );
+        }
         f.finish()?;
         let protocol = agreed.expect("checked");
         let now = self.now();

@@ -6,9 +6,9 @@
 
 use crate::exception_protocols::agree_protocol;
 use crate::support::*;
-use cellpath_app::release_exceptions::OpenReleaseException;
+use cellpath_app::release_exceptions::{ExceptionDecision, OpenReleaseException};
 use cellpath_app::{AppError, Job};
-use cellpath_domain::release_exception::{ExceptionKind, HOUR};
+use cellpath_domain::release_exception::{DecisionOption, ExceptionKind, HOUR};
 use cellpath_store::testing::TestDb;
 
 fn notice() -> OpenReleaseException {
@@ -147,6 +147,7 @@ async fn an_acknowledgement_racing_the_escalation_leaves_one_outcome() {
         agree_protocol(&app, &ids).await;
         let quality = as_user(&app, "quality@helixa.example").await;
         let cell_lab = as_user(&app, "cell.lab@lakeshore.example").await;
+        let physician = as_user(&app, "physician@lakeshore.example").await;
         for _ in 0..3 {
             let opened = app
                 .open_release_exception(&quality, &case, notice(), None)
@@ -177,6 +178,54 @@ async fn an_acknowledgement_racing_the_escalation_leaves_one_outcome() {
             );
             // Whatever won, the job finds nothing more due.
             assert!(!app.escalate_release_exception(&opened.id).await.unwrap());
+            // Decided, so the case may have its next exception for the next race.
+            app.decide_release_exception(
+                &physician,
+                &opened.id,
+                ExceptionDecision {
+                    option: DecisionOption::EnhancedMonitoring,
+                    note: String::new(),
+                    care_transition_plan: None,
+                },
+                None,
+            )
+            .await
+            .unwrap();
         }
+    }
+}
+
+#[tokio::test]
+async fn a_case_holds_one_exception_waiting_for_its_decision_at_a_time() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let case = stored_case(&app, &ids).await;
+        agree_protocol(&app, &ids).await;
+        let quality = as_user(&app, "quality@helixa.example").await;
+        let first = app
+            .open_release_exception(&quality, &case, notice(), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        match app
+            .open_release_exception(&quality, &case, notice(), None)
+            .await
+        {
+            Err(AppError::Invalid(f)) => {
+                assert_eq!(f[0].field, "case_id", "{f:?}");
+                assert!(
+                    f[0].message.contains("post-release notice")
+                        && f[0].message.contains("waiting for its decision"),
+                    "{}",
+                    f[0].message
+                );
+            }
+            other => panic!("{}: {other:?}", db.label),
+        }
+        let all = app.store().release_exceptions_of_case(&case).await.unwrap();
+        assert_eq!(all.len(), 1, "{}: nothing written", db.label);
+        assert_eq!(all[0].id, first.id);
     }
 }
