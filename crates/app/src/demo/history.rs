@@ -15,6 +15,8 @@ pub async fn seed_with_history(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     let clock = crate::ManualClock::starting_at(then);
     let history = App::new(app.store.clone(), std::sync::Arc::new(clock.clone()));
     let logins = seed(&history).await?;
+    // Before the first patient of the history: Helixa's payment terms for Vantacel.
+    super::finance::terms(&history).await?;
     // Before the first patient of the history: each active partnership's release-exception
     // protocol, agreed by both sides.
     super::exceptions::protocols(&history).await?;
@@ -22,5 +24,6 @@ pub async fn seed_with_history(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     super::cases::over_time(&history, &clock, HISTORY_DAYS - super::year::DAYS).await?;
     super::safety::safety_reports(&history).await?;
     super::waitlist::waitlist(&history).await?;
+    super::finance::money(&history).await?;
     Ok(logins)
 }

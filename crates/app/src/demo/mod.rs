@@ -20,6 +20,7 @@ mod cases;
 mod contracting;
 pub mod drive;
 mod exceptions;
+mod finance;
 mod history;
 mod in_vivo;
 mod organizations;

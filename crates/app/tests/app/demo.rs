@@ -157,6 +157,7 @@ async fn the_demo_for_people_has_a_history_to_show() {
         assert!(reports.iter().all(VerifyReport::is_intact));
         the_demo_for_people_has_cases_at_every_stage(&app, db.label).await;
         the_demo_for_people_has_release_exceptions_of_each_kind(&app, db.label).await;
+        the_demo_for_people_has_money_on_record(&app, db.label).await;
     }
 }
 
@@ -601,4 +602,63 @@ async fn the_demo_records_the_same_events_of_each_kind_on_each_ledger() {
         }
         assert_eq!(got, include_str!("demo_events.txt"), "{}", db.label);
     }
+}
+
+/// The `demo` command's money (issue 14): Helixa's terms for Vantacel at Lakeshore; each
+/// infused case invoiced on its infusion day (the one under expanded access not), most paid,
+/// some still open; a claim per infused case — paid, denied and paid on appeal, an appeal
+/// waiting —, so the exposure page has a history and days in A/R to show.
+async fn the_demo_for_people_has_money_on_record(app: &cellpath_app::App, label: &str) {
+    use cellpath_domain::finance::ClaimStatus;
+    use cellpath_domain::finance::invoice::BasisEvent;
+    let ids = gate_ids(app).await;
+    let finance = as_user(app, "finance@lakeshore.example").await;
+    let coordinator = as_user(app, "coordinator@lakeshore.example").await;
+    let invoices = app.invoices(&finance, &ids.partnership).await.unwrap();
+    assert!(invoices.len() >= 15, "{label}: {} invoices", invoices.len());
+    let today = cellpath_domain::Date::of_micros(app.now());
+    let (mut settled, mut unsettled) = (0, 0);
+    for i in &invoices {
+        assert_eq!(i.basis_event, BasisEvent::Infusion, "{label}");
+        let case = app.case(&coordinator, &i.case_id).await.unwrap();
+        assert!(
+            case.steps
+                .iter()
+                .any(|s| s.key.starts_with("administer") && s.state.to_string() == "done"),
+            "{label}: invoiced once infused"
+        );
+        assert!(
+            !app.case_is_expanded_access(&i.case_id).await.unwrap(),
+            "{label}: a case infused under expanded access is not invoiced"
+        );
+        match i.standing(&today) {
+            cellpath_app::finance::invoices::InvoiceStanding::Settled => settled += 1,
+            _ => unsettled += 1,
+        }
+    }
+    assert!(
+        settled >= 10 && unsettled >= 1,
+        "{label}: {settled} settled, {unsettled} not"
+    );
+    let mut statuses = std::collections::BTreeMap::new();
+    let mut appealed_and_paid = 0;
+    for i in &invoices {
+        for c in app.claims_of_case(&finance, &i.case_id).await.unwrap() {
+            *statuses.entry(c.status).or_insert(0) += 1;
+            if c.status == ClaimStatus::Paid && c.appealed_on.is_some() {
+                appealed_and_paid += 1;
+            }
+        }
+    }
+    assert!(
+        statuses.get(&ClaimStatus::Paid).copied().unwrap_or(0) >= 8
+            && statuses.contains_key(&ClaimStatus::Appealed)
+            && appealed_and_paid >= 1,
+        "{label}: {statuses:?}, {appealed_and_paid} paid on appeal"
+    );
+    let exposure = app.exposure(&finance).await.unwrap();
+    assert!(
+        exposure.paid_out_cents > 0 && exposure.received_cents > 0 && exposure.days_in_ar.is_some(),
+        "{label}: {exposure:?}"
+    );
 }
