@@ -656,6 +656,22 @@ async fn the_demo_for_people_has_money_on_record(app: &cellpath_app::App, label:
             && appealed_and_paid >= 1,
         "{label}: {statuses:?}, {appealed_and_paid} paid on appeal"
     );
+    // The what-if starts from the payers these claims show, not DOMAIN.md's defaults.
+    let claims: usize = statuses.values().sum();
+    let start = app.what_if_start(&finance).await.unwrap();
+    assert_eq!(start.claims, claims, "{label}");
+    let payers = start.scenario.expect("a scenario").payers;
+    assert_ne!(
+        payers,
+        cellpath_planning::cashflow::history::default_payers(),
+        "{label}"
+    );
+    assert!(
+        payers
+            .iter()
+            .any(|p| p.denial_rate > 0.0 && p.lag.median_days > 0.0),
+        "{label}: {payers:?}"
+    );
     let exposure = app.exposure(&finance).await.unwrap();
     assert!(
         exposure.paid_out_cents > 0 && exposure.received_cents > 0 && exposure.days_in_ar.is_some(),

@@ -147,6 +147,22 @@ impl Store {
             .await?)
     }
 
+    /// A health system's claims submitted on or after `since`, oldest first (the what-if's
+    /// observed payers).
+    pub async fn claims_of_org_since(
+        &self,
+        org_id: &str,
+        since: &Date,
+    ) -> Result<Vec<ClaimRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM claims WHERE org_id = $1 AND submitted_on >= $2 ORDER BY submitted_on, id",
+        )
+        .bind(org_id)
+        .bind(since.as_str())
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     pub async fn claim_of_case(&self, case_id: &str) -> Result<Option<ClaimRow>, StoreError> {
         Ok(sqlx::query_as("SELECT * FROM claims WHERE case_id = $1")
             .bind(case_id)
