@@ -141,6 +141,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/actions", post(cases::act))
         .route("/cases/{id}/bookings", post(cases::booking))
+        .route("/cases/{id}/claims", post(cases::claims))
         .route("/cases/{id}/labels", get(case_labels::show))
         .route(
             "/cases/{id}/release",

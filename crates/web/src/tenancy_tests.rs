@@ -70,6 +70,9 @@ fn scope(path: &str) -> Scope {
         | "/cases/{id}"
         | "/cases/{id}/actions"
         | "/cases/{id}/bookings"
+        // The case's claim: its health system's money people only (`pages::cases`'s
+        // `money` tests and the app's `claims` stories).
+        | "/cases/{id}/claims"
         | "/cases/{id}/labels"
         | "/cases/{id}/release"
         | "/cases/{id}/adverse-events"

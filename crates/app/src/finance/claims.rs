@@ -68,6 +68,23 @@ pub struct ClaimView {
     pub version: i64,
 }
 
+/// A case's money on its page (`App::case_money`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseMoney {
+    pub invoice: Option<super::invoices::InvoiceView>,
+    pub claim: Option<ClaimView>,
+    /// The health system's payer profiles, for a claim's payer.
+    pub payers: Vec<PayerChoice>,
+    /// Infused (or to be) under expanded access: no invoice, the reduced payment.
+    pub expanded_access: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PayerChoice {
+    pub id: String,
+    pub name: String,
+}
+
 fn view(r: &ClaimRow, pseudonym: &str) -> ClaimView {
     ClaimView {
         id: r.id.clone(),
@@ -187,6 +204,36 @@ impl App {
         let (case, _) = self.claims_case(caller, case_id, Action::Read).await?;
         let claim = self.store.claim_of_case(&case.id).await?;
         Ok(claim.iter().map(|r| view(r, &case.pseudonym)).collect())
+    }
+
+    /// The money of one case as its health system's admins and finance people see it on the
+    /// case's page: the manufacturer's invoice (none before its basis event, none under
+    /// expanded access), the claim, and the payers a claim may go to. Others of the health
+    /// system: 403; anyone else: not found.
+    pub async fn case_money(&self, caller: &Caller, case_id: &str) -> Result<CaseMoney, AppError> {
+        let (case, org) = self.claims_case(caller, case_id, Action::Read).await?;
+        let (invoice, claim, profiles, expanded_access) = tokio::try_join!(
+            async { Ok::<_, AppError>(self.store.invoice_of_case(&case.id).await?) },
+            async { Ok::<_, AppError>(self.store.claim_of_case(&case.id).await?) },
+            async { Ok::<_, AppError>(self.store.payer_profiles_of(&org).await?) },
+            self.case_is_expanded_access(&case.id),
+        )?;
+        let invoice = match invoice {
+            Some(row) => self.invoice_views(vec![row]).await?.pop(),
+            None => None,
+        };
+        Ok(CaseMoney {
+            invoice,
+            claim: claim.as_ref().map(|r| view(r, &case.pseudonym)),
+            payers: profiles
+                .into_iter()
+                .map(|p| PayerChoice {
+                    id: p.id,
+                    name: p.profile.name,
+                })
+                .collect(),
+            expanded_access,
+        })
     }
 
     /// One claim (its health system's admins and finance people).

@@ -40,6 +40,18 @@ impl ClaimStatus {
     pub fn is_closed(self) -> bool {
         matches!(self, ClaimStatus::Paid | ClaimStatus::Unpaid)
     }
+
+    /// The steps that may follow, by the word a form or an API call names them with
+    /// ([`ClaimStep::key`]): a payment or a denial after the submission, an appeal or the
+    /// final word after a denial, a payment or the final word after an appeal.
+    pub fn next_steps(self) -> &'static [&'static str] {
+        match self {
+            ClaimStatus::Submitted => &["paid", "denied"],
+            ClaimStatus::Denied => &["appealed", "unpaid"],
+            ClaimStatus::Appealed => &["paid", "unpaid"],
+            ClaimStatus::Paid | ClaimStatus::Unpaid => &[],
+        }
+    }
 }
 
 /// One step of a claim after its submission, as its event records it.
@@ -58,6 +70,16 @@ pub enum ClaimStep {
 }
 
 impl ClaimStep {
+    /// The word it is named by (its serde tag).
+    pub fn key(&self) -> &'static str {
+        match self {
+            ClaimStep::Paid { .. } => "paid",
+            ClaimStep::Denied { .. } => "denied",
+            ClaimStep::Appealed { .. } => "appealed",
+            ClaimStep::Unpaid { .. } => "unpaid",
+        }
+    }
+
     pub fn on(&self) -> &Date {
         match self {
             ClaimStep::Paid { on, .. }
@@ -202,13 +224,7 @@ impl Claim {
                 on: self.last_on.clone(),
             });
         }
-        let allowed = match step {
-            ClaimStep::Paid { .. } => matches!(self.status, S::Submitted | S::Appealed),
-            ClaimStep::Denied { .. } => self.status == S::Submitted,
-            ClaimStep::Appealed { .. } => self.status == S::Denied,
-            ClaimStep::Unpaid { .. } => matches!(self.status, S::Denied | S::Appealed),
-        };
-        if !allowed {
+        if !self.status.next_steps().contains(&step.key()) {
             return Err(ClaimRefusal::OutOfOrder {
                 step: step.words(),
                 status: self.status,

@@ -7,6 +7,7 @@
 
 mod act;
 mod booking;
+mod money;
 mod steps;
 #[cfg(test)]
 mod tests;
@@ -14,6 +15,7 @@ mod tests;
 pub use super::adverse_events::Typed;
 pub use act::{act, release};
 pub use booking::act as booking;
+pub use money::act as claims;
 
 use super::{NoticeQuery, notice_redirect};
 use crate::charts::swimlane::{Progress, SiteOverlay, swimlane};
@@ -421,6 +423,7 @@ async fn render(
         None
     };
     let booking = booking::section(ctx, &case, typed).await?;
+    let money = money::section(ctx, &case, typed).await?;
     let content = html! {
         header.page-head {
             h1 { "Case " code { (case.pseudonym) } }
@@ -485,6 +488,7 @@ async fn render(
             @if benefits_staff && case.status != CaseState::Cancelled { (benefits_form(ctx, &case)) }
         }
         (booking)
+        (money)
         (super::adverse_events::section(ctx, &case, typed))
         section.panel #consent {
             h2 { "Consent" }

@@ -6,6 +6,7 @@
 mod actions;
 mod adverse_events;
 mod booking;
+mod money;
 mod opening;
 mod signed;
 mod steps;
