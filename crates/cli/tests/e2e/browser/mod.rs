@@ -10,6 +10,7 @@
 
 mod adverse_events;
 mod layout;
+mod money;
 mod scanning;
 mod site_maps;
 mod sites;

@@ -67,6 +67,7 @@ pub(super) async fn section(
                         button type="submit" { "Start from the usual payers" }
                     }
                 } @else {
+                    h3 { "Submit the claim" }
                     form #claim-submit method="post" action=(action) {
                         (csrf_field(ctx.csrf()))
                         (hidden("do", "submit"))
@@ -79,6 +80,7 @@ pub(super) async fn section(
                 }
             }
             @if let Some(c) = money.claim.as_ref().filter(|c| !c.status.is_closed()) {
+                h3 { "Record the payer's answer" }
                 form #claim-step method="post" action=(action) {
                     (csrf_field(ctx.csrf()))
                     (hidden("do", "step"))
