@@ -140,6 +140,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "inbox_ordered_scans",
         include_str!("../migrations/0036_inbox_ordered_scans.sql"),
     ),
+    (
+        37,
+        "claims_to_follow_up",
+        include_str!("../migrations/0037_claims_to_follow_up.sql"),
+    ),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).

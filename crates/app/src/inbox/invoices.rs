@@ -11,7 +11,7 @@ use cellpath_store::Page;
 pub(super) const INVOICE_DAYS: i64 = 14;
 
 /// "$475,000.00".
-fn dollars(cents: i64) -> String {
+pub(super) fn dollars(cents: i64) -> String {
     let whole = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {

@@ -12,7 +12,8 @@
 //!
 //! The sources: for a health system the journey steps its role may do now, adverse events to
 //! complete, registry forms due, gate deliverables its side records, agreements about to lapse
-//! and the chains offered to its waitlisted requests, and for its finance the invoices due;
+//! and the chains offered to its waitlisted requests, and for its finance the invoices due
+//! and the claims to follow up;
 //! for a manufacturer its journey steps, requests to confirm, waitlist decisions and safety
 //! reports to acknowledge; on both sides the release exceptions told to a tier naming the
 //! reader's role that nobody has acknowledged yet.
@@ -20,6 +21,7 @@
 mod adverse_events;
 mod agreements;
 mod bookings;
+mod claims;
 mod gate;
 mod invoices;
 mod registry_forms;
@@ -54,6 +56,7 @@ enum Source {
     SafetyReports,
     ReleaseExceptions,
     InvoicesDue,
+    ClaimsToFollowUp,
 }
 
 /// What a health system's people are asked to do.
@@ -66,6 +69,7 @@ const HEALTH_SYSTEM: &[Source] = &[
     Source::OffersToAnswer,
     Source::ReleaseExceptions,
     Source::InvoicesDue,
+    Source::ClaimsToFollowUp,
 ];
 
 /// What a manufacturer's people are asked to do (its cases by stage come beside them).
@@ -156,6 +160,13 @@ impl Source {
                     && role == Role::Finance
                     && r.may(Action::Create, ResourceKind::Payment, party)
             }
+            // Its claims are the health system's own records; its finance people record
+            // the payers' answers (the admin may too, but is not asked).
+            Source::ClaimsToFollowUp => {
+                r.principal.org_kind == OrgKind::HealthSystem
+                    && role == Role::Finance
+                    && r.may(Action::Update, ResourceKind::Claim, Relation::OwnOrg)
+            }
         }
     }
 
@@ -164,7 +175,10 @@ impl Source {
     fn about_cases(self) -> bool {
         !matches!(
             self,
-            Source::GateDeliverables | Source::AgreementsNearExpiry | Source::InvoicesDue
+            Source::GateDeliverables
+                | Source::AgreementsNearExpiry
+                | Source::InvoicesDue
+                | Source::ClaimsToFollowUp
         )
     }
 
@@ -185,7 +199,7 @@ impl Source {
             Source::WaitlistDecisions => c.bookings.push("waitlisted"),
             Source::OffersToAnswer => c.bookings.push("offered"),
             Source::SafetyReports => {}
-            Source::InvoicesDue => {}
+            Source::InvoicesDue | Source::ClaimsToFollowUp => {}
             // Judged by the gate's rule or the protocols', counted apart.
             Source::GateDeliverables | Source::ReleaseExceptions => {}
         }
@@ -376,6 +390,9 @@ impl App {
         if sources.contains(&Source::InvoicesDue) {
             contracting.invoices_due_by = Some(r.today.plus_days(invoices::INVOICE_DAYS));
         }
+        if sources.contains(&Source::ClaimsToFollowUp) {
+            contracting.claims_stale_by = Some(r.today.plus_days(-claims::FOLLOW_UP_DAYS));
+        }
         let a = self
             .store
             .inbox_count(&r.scope(&r.with_patients), cases)
@@ -439,6 +456,7 @@ impl App {
             Source::SafetyReports => self.safety_reports_in(r, names, upto).await,
             Source::ReleaseExceptions => self.release_exceptions_to_acknowledge(r, names).await,
             Source::InvoicesDue => self.invoices_due(r, names, upto).await,
+            Source::ClaimsToFollowUp => self.claims_to_follow_up(r, names, upto).await,
         }
     }
 }

@@ -36,6 +36,9 @@ pub enum InboxKind {
     ReleaseException,
     /// An invoice with money still open, due soon or overdue, for the health system's finance.
     InvoiceDue,
+    /// A claim denied and not yet appealed or closed, or waiting for the payer with no answer
+    /// for 60 days, for the health system's finance (done on the case's page).
+    ClaimToFollowUp,
 }
 
 impl InboxKind {
@@ -53,6 +56,7 @@ impl InboxKind {
             InboxKind::SafetyReport => "Safety reports to acknowledge",
             InboxKind::ReleaseException => "Release exceptions to acknowledge",
             InboxKind::InvoiceDue => "Invoices to pay",
+            InboxKind::ClaimToFollowUp => "Claims to follow up",
         }
     }
 }

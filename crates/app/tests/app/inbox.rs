@@ -184,7 +184,8 @@ async fn each_demo_role_sees_exactly_what_its_role_may_do_and_see() {
                         | InboxKind::RegistryForm
                         | InboxKind::BookingToConfirm
                         | InboxKind::WaitlistDecision
-                        | InboxKind::OfferToAnswer,
+                        | InboxKind::OfferToAnswer
+                        | InboxKind::ClaimToFollowUp,
                         InboxTarget::Case { case_id },
                     ) => {
                         let view = app.case(&caller, case_id).await.unwrap_or_else(|e| {
@@ -204,6 +205,14 @@ async fn each_demo_role_sees_exactly_what_its_role_may_do_and_see() {
                         }
                         if item.kind == InboxKind::RegistryForm {
                             assert_eq!(user.role, Role::DataManager, "{who}");
+                        }
+                        if item.kind == InboxKind::ClaimToFollowUp {
+                            assert_eq!(user.role, Role::Finance, "{who}");
+                            let claims = app.claims_of_case(&caller, case_id).await.unwrap();
+                            assert!(
+                                claims.iter().any(|c| !c.status.is_closed()),
+                                "{who}: the case's claim is open"
+                            );
                         }
                         if matches!(
                             item.kind,
@@ -275,6 +284,23 @@ async fn each_demo_role_sees_exactly_what_its_role_may_do_and_see() {
                             "{who}"
                         );
                     }
+                    // The demo's invoices not yet paid: its finance people pay them.
+                    (
+                        InboxKind::InvoiceDue,
+                        InboxTarget::Invoice {
+                            partnership_id,
+                            invoice_id,
+                        },
+                    ) => {
+                        assert_eq!(user.role, Role::Finance, "{who}");
+                        let open = app
+                            .invoices(&caller, partnership_id)
+                            .await
+                            .unwrap()
+                            .into_iter()
+                            .any(|i| &i.id == invoice_id && i.open_cents > 0);
+                        assert!(open, "{who}: {invoice_id} has money open");
+                    }
                     // The demo's open manufacturing failure, told to tier 2: each recipient
                     // of a tier told may acknowledge it.
                     (
@@ -318,6 +344,8 @@ async fn each_demo_role_sees_exactly_what_its_role_may_do_and_see() {
             InboxKind::AgreementExpiry,
             InboxKind::SafetyReport,
             InboxKind::ReleaseException,
+            InboxKind::InvoiceDue,
+            InboxKind::ClaimToFollowUp,
         ] {
             assert!(
                 kinds_seen.contains(&kind),
@@ -970,6 +998,140 @@ async fn an_invoice_of_an_ended_partnership_asks_nobody() {
         assert!(
             who_is_asked(&app, InboxKind::InvoiceDue).await.is_empty(),
             "{}: an ended partnership asks nothing",
+            db.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_claim_asks_the_health_systems_finance_when_denied_and_when_the_payer_is_silent_too_long()
+{
+    use cellpath_app::finance::claims::{NewClaim, NewClaimStep};
+    use cellpath_app::testing::infuse_stored_demo_case;
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let case = stored_case(&app, &ids).await;
+        infuse_stored_demo_case(&app, &case).await.unwrap();
+        let finance = as_user(&app, "finance@lakeshore.example").await;
+        let profiles = app
+            .start_payer_profiles_from_defaults(&finance, None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let medicare = profiles.iter().find(|p| p.name == "Medicare").unwrap();
+        let day = |app: &App| today(app).to_string();
+        let claim = app
+            .submit_claim(
+                &finance,
+                &case,
+                NewClaim {
+                    payer_profile_id: medicare.id.clone(),
+                    submitted_on: day(&app),
+                    claimed_cents: None,
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert!(
+            who_is_asked(&app, InboxKind::ClaimToFollowUp)
+                .await
+                .is_empty(),
+            "{}: just submitted, nothing to follow up",
+            db.label
+        );
+        let step = |step: &str, on: String, reason: Option<&str>| NewClaimStep {
+            step: step.into(),
+            on,
+            amount_cents: None,
+            reason: reason.map(str::to_string),
+        };
+        // Denied: Lakeshore's finance is asked to appeal or close it, nobody else — not its
+        // clinical roles or admin, not Helixa, not Piedmont (another tenant).
+        clock.advance_secs(20 * 24 * 3600);
+        let denied = app
+            .record_claim_step(
+                &finance,
+                &claim.id,
+                Some(claim.version),
+                step("denied", day(&app), Some("no prior authorization on file")),
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let asked = who_is_asked(&app, InboxKind::ClaimToFollowUp).await;
+        assert_eq!(
+            asked.keys().cloned().collect::<BTreeSet<_>>(),
+            people_in(&app, &[], &[Role::Finance]).await,
+            "{}",
+            db.label
+        );
+        let item = &asked["finance@lakeshore.example"][0];
+        assert_eq!(item.title, "Appeal the denied claim, or close it");
+        assert!(
+            item.detail.starts_with("Medicare denied $314,231.00 on")
+                && item.detail.ends_with(": no prior authorization on file"),
+            "{}",
+            item.detail
+        );
+        assert_eq!(
+            item.target,
+            InboxTarget::Case {
+                case_id: case.clone()
+            }
+        );
+        // Appealed: off the list until the payer has been silent for 60 days.
+        let appealed = app
+            .record_claim_step(
+                &finance,
+                &claim.id,
+                Some(denied.version),
+                step("appealed", day(&app), None),
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert!(
+            who_is_asked(&app, InboxKind::ClaimToFollowUp)
+                .await
+                .is_empty(),
+            "{}",
+            db.label
+        );
+        clock.advance_secs(59 * 24 * 3600);
+        assert!(
+            who_is_asked(&app, InboxKind::ClaimToFollowUp)
+                .await
+                .is_empty(),
+            "{}: 59 days is not yet too long",
+            db.label
+        );
+        clock.advance_secs(24 * 3600);
+        let asked = who_is_asked(&app, InboxKind::ClaimToFollowUp).await;
+        assert_eq!(
+            asked["finance@lakeshore.example"][0].title, "Follow up the appeal with the payer",
+            "{}",
+            db.label
+        );
+        // Paid on appeal: nothing more to follow up.
+        let mut paid = step("paid", day(&app), None);
+        paid.amount_cents = Some(31_423_100);
+        app.record_claim_step(&finance, &claim.id, Some(appealed.version), paid, None)
+            .await
+            .unwrap();
+        assert!(
+            who_is_asked(&app, InboxKind::ClaimToFollowUp)
+                .await
+                .is_empty(),
+            "{}: paid",
             db.label
         );
     }

@@ -140,6 +140,8 @@ pub struct Counted {
     pub safety_reports_of: Option<String>,
     /// Open invoices due on or before this day (none: not counted).
     pub invoices_due_by: Option<Date>,
+    /// Claims denied, or waiting with no step since this day (none: not counted).
+    pub claims_stale_by: Option<Date>,
 }
 
 impl Store {
@@ -411,6 +413,24 @@ impl Store {
         .await
     }
 
+    /// A health system's claims waiting on it: denied and not yet appealed or closed, or
+    /// waiting for the payer with no step since `stale_by` (the oldest step first).
+    pub async fn claims_to_follow_up(
+        &self,
+        partnerships: &[String],
+        stale_by: &Date,
+        page: Page,
+    ) -> Result<Vec<crate::ClaimRow>, StoreError> {
+        self.per_partnership(
+            "SELECT * FROM claims WHERE partnership_id = {p} AND (status = 'denied' OR (status IN ('submitted', 'appealed') AND last_on <= $1))",
+            "last_on, id",
+            vec![stale_by.as_str().to_string()],
+            partnerships,
+            page,
+        )
+        .await
+    }
+
     /// How many items the counted sources hold, in one statement (each term a count over
     /// its index).
     pub async fn inbox_count(
@@ -470,6 +490,12 @@ impl Store {
             let last = param(&mut fixed, last.as_str().to_string());
             terms.push(format!(
                 "(SELECT COUNT(*) FROM invoices WHERE due_on <= {last} AND price_cents > paid_cents + credited_cents AND partnership_id IN ({{in}}))"
+            ));
+        }
+        if let Some(stale) = counted.claims_stale_by {
+            let stale = param(&mut fixed, stale.as_str().to_string());
+            terms.push(format!(
+                "(SELECT COUNT(*) FROM claims WHERE (status = 'denied' OR (status IN ('submitted', 'appealed') AND last_on <= {stale})) AND partnership_id IN ({{in}}))"
             ));
         }
         if terms.is_empty() {
