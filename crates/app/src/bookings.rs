@@ -13,7 +13,7 @@ use crate::write::Write;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::Date;
 use cellpath_domain::capacity::{
-    Booked, BookingRequest, Capacity, Chain, NoRoom, check_chain, earliest_chain,
+    Booked, BookingAct, BookingRequest, Capacity, Chain, NoRoom, check_chain, earliest_chain,
 };
 use cellpath_domain::events::bookings::{
     BookingCancelled, BookingConfirmed, BookingRequested, BookingStatus, BookingWaitlisted,
@@ -183,6 +183,7 @@ impl App {
                 "an apheresis day is asked for by the site's staff".into(),
             ));
         }
+        may_book(caller, BookingAct::Request)?;
         // A map without apheresis (an in-vivo therapy, ordered rather than made from the
         // patient's cells) books no chain.
         let map = self.case_map(&row.map_version_id).await?;
@@ -394,6 +395,7 @@ impl App {
                     "a booking is confirmed by the manufacturer".into(),
                 ));
             }
+            may_book(caller, BookingAct::Confirm)?;
             if !matches!(
                 booking.status,
                 BookingStatus::Requested | BookingStatus::Waitlisted
@@ -468,6 +470,7 @@ impl App {
                 "a request is waitlisted by the manufacturer".into(),
             ));
         }
+        may_book(caller, BookingAct::Waitlist)?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(AppError::invalid(
@@ -517,6 +520,7 @@ impl App {
         let (booking, partnership, side) = self
             .booking_for_change(caller, id, expected_version)
             .await?;
+        may_book(caller, BookingAct::Cancel)?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(AppError::invalid(
@@ -588,5 +592,21 @@ impl App {
     ) -> Result<Vec<Booking>, AppError> {
         self.case_row_seen(caller, case_id).await?;
         Ok(self.store.bookings_of_case(case_id).await?)
+    }
+}
+
+/// The domain's rule of who books ([`cellpath_domain::capacity::may_book`]), for the caller's
+/// side and role: refused in words otherwise.
+pub(crate) fn may_book(caller: &Caller, act: BookingAct) -> Result<(), AppError> {
+    let allowed = caller
+        .principal
+        .as_ref()
+        .is_some_and(|p| cellpath_domain::capacity::may_book(act, p.org_kind, p.role));
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            cellpath_domain::capacity::booking_act_by(act).into(),
+        ))
     }
 }

@@ -17,7 +17,7 @@ use crate::jobs::Job;
 use crate::{App, AppError, Caller, Fields, Idem, Outcome};
 use cellpath_domain::Date;
 use cellpath_domain::Role;
-use cellpath_domain::capacity::Booked;
+use cellpath_domain::capacity::{Booked, BookingAct};
 use cellpath_domain::events::bookings::{
     BookingOfferAccepted, BookingOfferDeclined, BookingOfferExpired, BookingOffered, BookingScored,
     BookingSkipped, BookingStatus,
@@ -210,6 +210,7 @@ impl App {
                 "an offer is answered by the site's staff".into(),
             ));
         }
+        crate::bookings::may_book(caller, BookingAct::AnswerOffer)?;
         let (BookingStatus::Offered, Some(chain)) = (booking.status, booking.chain.clone()) else {
             return Err(AppError::State(format!(
                 "this booking is {}: there is no offer to answer",

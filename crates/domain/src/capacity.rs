@@ -17,6 +17,7 @@
 //! `Booked`, `Reserved`, `BookingRequest`, `Chain`, `earliest_chain`, `check_chain`, `NoRoom`.
 
 use crate::Date;
+use crate::org::{OrgKind, Role};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -457,6 +458,49 @@ pub fn check_chain(
         return no("the chain's ship, arrival and infusion days do not follow from the capacity's lead times".into());
     }
     Ok(())
+}
+
+/// What someone does with a case's manufacturing chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingAct {
+    /// Ask for an apheresis day.
+    Request,
+    /// Accept or decline a chain offered from the waitlist.
+    AnswerOffer,
+    /// Confirm the whole chain.
+    Confirm,
+    /// Put a request on the waitlist.
+    Waitlist,
+    /// Cancel a booking in play (either side).
+    Cancel,
+}
+
+/// Who does it, by side and role — the one rule the commands apply and the pages follow: the
+/// site's coordinators and physicians ask for a day and answer offers; the manufacturer's
+/// patient operations confirm and waitlist; either of them may cancel.
+pub fn may_book(act: BookingAct, side: OrgKind, role: Role) -> bool {
+    let site = side == OrgKind::HealthSystem && matches!(role, Role::Coordinator | Role::Physician);
+    let ops = side == OrgKind::Manufacturer && role == Role::PatientOps;
+    match act {
+        BookingAct::Request | BookingAct::AnswerOffer => site,
+        BookingAct::Confirm | BookingAct::Waitlist => ops,
+        BookingAct::Cancel => site || ops,
+    }
+}
+
+/// Who does `act`, in words, for a refusal.
+pub fn booking_act_by(act: BookingAct) -> &'static str {
+    match act {
+        BookingAct::Request => {
+            "an apheresis day is asked for by the site's coordinators and physicians"
+        }
+        BookingAct::AnswerOffer => "an offer is answered by the site's coordinators and physicians",
+        BookingAct::Confirm => "a booking is confirmed by the manufacturer's patient operations",
+        BookingAct::Waitlist => "a request is waitlisted by the manufacturer's patient operations",
+        BookingAct::Cancel => {
+            "a booking is cancelled by the site's coordinators and physicians or the manufacturer's patient operations"
+        }
+    }
 }
 
 #[cfg(test)]

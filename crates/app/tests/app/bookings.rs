@@ -362,3 +362,67 @@ async fn an_in_vivo_case_has_no_apheresis_to_book() {
         );
     }
 }
+
+#[tokio::test]
+async fn only_the_roles_that_book_ask_confirm_waitlist_or_cancel_as_the_pages_show_them() {
+    use cellpath_domain::capacity::{BookingAct, may_book};
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let onboarding = as_user(&app, "onboarding@helixa.example").await;
+        app.set_program_capacity(&onboarding, &ids.vantacel, one_a_day(), None, None)
+            .await
+            .unwrap();
+        let case = open_cases(&app, &ids, 1).await.remove(0);
+        let day = today(&app).plus_days(30).to_string();
+        // A nurse sees the case but does not ask for a day (the case page shows her no form).
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        assert!(!may_book(
+            BookingAct::Request,
+            cellpath_domain::OrgKind::HealthSystem,
+            cellpath_domain::Role::Nurse
+        ));
+        match app.request_booking(&nurse, &case, &day, None).await {
+            Err(AppError::Forbidden(m)) => {
+                assert!(m.contains("coordinators and physicians"), "{m}")
+            }
+            other => panic!("{}: {other:?}", db.label),
+        }
+        assert!(app.case_bookings(&nurse, &case).await.unwrap().is_empty());
+        let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
+        let asked = app
+            .request_booking(&coordinator, &case, &day, None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        // Helixa's quality sees the case but leaves the scheduling to patient operations.
+        let quality = as_user(&app, "quality@helixa.example").await;
+        for refused in [
+            app.confirm_booking(&quality, &asked.id, None, None).await,
+            app.waitlist_booking(&quality, &asked.id, "no room", None, None)
+                .await,
+            app.cancel_booking(&quality, &asked.id, "no room", None, None)
+                .await,
+        ] {
+            match refused {
+                Err(AppError::Forbidden(m)) => {
+                    assert!(m.contains("patient operations"), "{}: {m}", db.label)
+                }
+                other => panic!("{}: {other:?}", db.label),
+            }
+        }
+        let after = app.case_bookings(&coordinator, &case).await.unwrap();
+        assert_eq!(
+            (after.len(), after[0].status, after[0].version),
+            (1, BookingStatus::Requested, asked.version),
+            "{}: nothing written",
+            db.label
+        );
+        let ops = as_user(&app, "patient.ops@helixa.example").await;
+        assert_eq!(
+            status(app.confirm_booking(&ops, &asked.id, None, None).await),
+            BookingStatus::Confirmed
+        );
+    }
+}

@@ -15,9 +15,9 @@ use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::cases::CaseView;
 use cellpath_app::views::bookings::BookingView;
+use cellpath_domain::capacity::{BookingAct, may_book};
 use cellpath_domain::events::bookings::BookingStatus;
 use cellpath_domain::events::cases::CaseState;
-use cellpath_domain::{OrgKind, Role};
 use maud::{Markup, html};
 
 fn status_words(s: BookingStatus) -> &'static str {
@@ -50,12 +50,15 @@ pub(super) async fn section(
     if bookings.is_empty() && !case.steps.iter().any(|s| s.key == "apheresis_scheduling") {
         return Ok(html! {});
     }
-    let who = ctx.caller().principal.as_ref();
-    let site_staff = who.is_some_and(|p| {
-        p.org_kind == OrgKind::HealthSystem && matches!(p.role, Role::Coordinator | Role::Physician)
-    });
-    let patient_ops =
-        who.is_some_and(|p| p.org_kind == OrgKind::Manufacturer && p.role == Role::PatientOps);
+    // The domain's one rule of who books (the app's commands apply the same).
+    let may = |act: BookingAct| {
+        ctx.caller()
+            .principal
+            .as_ref()
+            .is_some_and(|p| may_book(act, p.org_kind, p.role))
+    };
+    let site_staff = may(BookingAct::Request);
+    let patient_ops = may(BookingAct::Confirm);
     let open = bookings.iter().find(|b| b.status.is_open());
     let going_on = matches!(case.status, CaseState::Active | CaseState::OnHold);
     let action = format!("{}/bookings", paths::case(&case.id));
