@@ -63,6 +63,9 @@ fn scope(path: &str) -> Scope {
         // The health system's own forecast from its own history (a manufacturer gets 404:
         // `pages::finance`'s tests).
         "/finance/what-if" => Own,
+        // The health system's own money out and back, its admins' and finance's (the app's
+        // `exposure`; a manufacturer gets 404: `pages::exposure`'s tests).
+        "/exposure" => Own,
         "/sites/{id}/cases"
         | "/cases/{id}"
         | "/cases/{id}/actions"
