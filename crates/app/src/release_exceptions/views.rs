@@ -130,21 +130,28 @@ pub struct ReleaseExceptionView {
     pub patient_told_due_at: i64,
     pub decision_due_at: i64,
     pub sla: Sla,
-    /// When the patient was told, and the printed name of who told them; none until then.
+    /// When the patient was told; none until then.
     pub patient_told_at: Option<i64>,
+    /// The printed name of who told the patient.
     pub patient_told_by: Option<String>,
-    /// What was decided, when and by whom (printed name); none until decided.
+    /// What was decided; none until decided.
     pub decision: Option<DecisionOption>,
+    /// When it was decided.
     pub decided_at: Option<i64>,
+    /// The printed name of who decided.
     pub decided_by: Option<String>,
-    /// Expanded access's prerequisites on the record, and those still missing (none unless
-    /// infusion under expanded access was decided).
+    /// Expanded access's prerequisites on the record.
     pub prerequisites: Vec<Prerequisite>,
+    /// Expanded access's prerequisites still missing (none unless infusion under expanded
+    /// access was decided).
     pub prerequisites_missing: Vec<Prerequisite>,
-    /// Each side's signature on the close: when, and the printed name.
+    /// When the manufacturer signed the close; none until then.
     pub manufacturer_signed_at: Option<i64>,
+    /// The printed name of who signed the close for the manufacturer.
     pub manufacturer_signed_by: Option<String>,
+    /// When the health system signed the close; none until then.
     pub health_system_signed_at: Option<i64>,
+    /// The printed name of who signed the close for the health system.
     pub health_system_signed_by: Option<String>,
     /// The SHA-256 both signatures on the close name: the exception, its certificate, the
     /// decision, when the patient was told and the prerequisites, as they stand now.
@@ -156,8 +163,9 @@ pub struct ReleaseExceptionView {
     /// The options the caller may decide now: those the protocol offers for the kind (empty
     /// unless `may_decide`).
     pub decision_options: Vec<DecisionOption>,
-    /// Whether the caller may record one of expanded access's prerequisites now, and which.
+    /// Whether the caller may record one of expanded access's prerequisites now.
     pub may_record_prerequisite: bool,
+    /// The prerequisites the caller may record now (its side's and role's, not yet recorded).
     pub recordable_prerequisites: Vec<Prerequisite>,
     pub may_sign: bool,
     pub version: i64,
