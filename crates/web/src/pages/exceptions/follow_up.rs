@@ -308,9 +308,14 @@ fn sign_form(
 }
 
 /// An app refusal as the form shows it: bad values beside their fields; the exception's
-/// stage (already told, decided, signed) above the form, with 409. Not found and forbidden
-/// are pages.
-fn refused(e: AppError) -> Result<FormErrors, WebError> {
+/// stage (already told, decided, signed; a case with nothing to go back to) above the form,
+/// with 409. Not found and forbidden are pages, and so is any refusal of a form the person
+/// was not shown.
+fn refused(allowed: bool, e: AppError) -> Result<FormErrors, WebError> {
+    if !allowed {
+        // No form was shown: the refusal is a page.
+        return Err(e.into());
+    }
     match e {
         AppError::State(m) => {
             let mut errors = FormErrors::default();
@@ -346,15 +351,21 @@ async fn finish(
     }
 }
 
-/// The view, read first: 404 for who may not see the case's patient; 403 for who may not take
-/// this step now (a role the protocol does not name, or a step already taken), before
-/// anything typed is read.
-async fn may_take(ctx: &Ctx, id: &str, which: FollowUp) -> Result<ReleaseExceptionView, WebError> {
+/// Whether the view lets the person take the step now (404 when they may not see the case's
+/// patient). A post from someone it does not is still the app's to refuse, with its reason —
+/// 403 for a role the protocol does not name, 409 for a step already taken — unless the form
+/// cannot even be read, which is refused here (403) without saying what was wrong with it.
+async fn permission(
+    ctx: &Ctx,
+    id: &str,
+    which: FollowUp,
+) -> Result<(bool, ReleaseExceptionView), WebError> {
     let e = ctx.app.release_exception_view(ctx.caller(), id).await?;
-    if which.allowed(&e) {
-        return Ok(e);
-    }
-    Err(AppError::Forbidden(match which {
+    Ok((which.allowed(&e), e))
+}
+
+fn not_allowed(which: FollowUp, e: &ReleaseExceptionView) -> WebError {
+    AppError::Forbidden(match which {
         FollowUp::PatientTold => format!(
             "the patient is told once, by the health system's {}: you may not record it now",
             crate::labels::role(e.patient_teller.as_str()).to_lowercase()
@@ -363,14 +374,14 @@ async fn may_take(ctx: &Ctx, id: &str, which: FollowUp) -> Result<ReleaseExcepti
         FollowUp::Prerequisite => "expanded access's prerequisites are recorded once it is decided, each by its side and role: you may not record one now".into(),
         FollowUp::Signature => "the close is signed once per side, once the exception is decided and the patient told: you may not sign it now".into(),
     })
-    .into())
+    .into()
 }
 
 /// `POST /release-exceptions/{id}/patient-told`.
 pub async fn patient_told(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
     let Posted { ctx, mut form } = posted;
     let which = FollowUp::PatientTold;
-    may_take(&ctx, &id, which).await?;
+    let (allowed, e) = permission(&ctx, &id, which).await?;
     let mut errors = FormErrors::default();
     let method = form.get("method").parse::<TellMethod>().ok();
     if method.is_none() {
@@ -391,9 +402,10 @@ pub async fn patient_told(Path(id): Path<String>, posted: Posted) -> Result<Resp
                 .and_then(|o| o.fresh())
             {
                 Ok(_) => Ok(()),
-                Err(e) => Err(refused(e)?),
+                Err(e) => Err(refused(allowed, e)?),
             }
         }
+        _ if !allowed => return Err(not_allowed(which, &e)),
         _ => Err(errors),
     };
     finish(ctx, &id, which, form, recorded, "patient_told").await
@@ -403,8 +415,9 @@ pub async fn patient_told(Path(id): Path<String>, posted: Posted) -> Result<Resp
 pub async fn decide(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
     let Posted { ctx, form } = posted;
     let which = FollowUp::Decision;
-    may_take(&ctx, &id, which).await?;
+    let (allowed, e) = permission(&ctx, &id, which).await?;
     let recorded = match form.get("option").parse::<DecisionOption>() {
+        Err(_) if !allowed => return Err(not_allowed(which, &e)),
         Err(_) => {
             let mut errors = FormErrors::default();
             errors.field("option", "choose what is decided");
@@ -424,7 +437,7 @@ pub async fn decide(Path(id): Path<String>, posted: Posted) -> Result<Response, 
                 .and_then(|o| o.fresh())
             {
                 Ok(_) => Ok(()),
-                Err(e) => Err(refused(e)?),
+                Err(e) => Err(refused(allowed, e)?),
             }
         }
     };
@@ -435,8 +448,9 @@ pub async fn decide(Path(id): Path<String>, posted: Posted) -> Result<Response, 
 pub async fn prerequisite(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
     let Posted { ctx, form } = posted;
     let which = FollowUp::Prerequisite;
-    may_take(&ctx, &id, which).await?;
+    let (allowed, e) = permission(&ctx, &id, which).await?;
     let recorded = match form.get("prerequisite").parse::<Prerequisite>() {
+        Err(_) if !allowed => return Err(not_allowed(which, &e)),
         Err(_) => {
             let mut errors = FormErrors::default();
             errors.field("prerequisite", "choose which prerequisite you record");
@@ -457,7 +471,7 @@ pub async fn prerequisite(Path(id): Path<String>, posted: Posted) -> Result<Resp
                 .and_then(|o| o.fresh())
             {
                 Ok(_) => Ok(()),
-                Err(e) => Err(refused(e)?),
+                Err(e) => Err(refused(allowed, e)?),
             }
         }
     };
@@ -468,7 +482,7 @@ pub async fn prerequisite(Path(id): Path<String>, posted: Posted) -> Result<Resp
 pub async fn sign(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {
     let Posted { ctx, form } = posted;
     let which = FollowUp::Signature;
-    may_take(&ctx, &id, which).await?;
+    let (allowed, _) = permission(&ctx, &id, which).await?;
     let recorded = match ctx
         .app
         .sign_release_exception(ctx.caller(), &id, form.get("password"), None)
@@ -476,7 +490,7 @@ pub async fn sign(Path(id): Path<String>, posted: Posted) -> Result<Response, We
         .and_then(|o| o.fresh())
     {
         Ok(_) => Ok(()),
-        Err(e) => Err(refused(e)?),
+        Err(e) => Err(refused(allowed, e)?),
     };
     finish(ctx, &id, which, FormData::default(), recorded, "signed").await
 }

@@ -782,7 +782,8 @@ async fn a_decision_is_chosen_among_the_options_the_protocol_offers() {
         "decided once"
     );
 
-    // The manufacturer's quality, who could have decided, no longer may: 403.
+    // The manufacturer's quality, who could have decided, no longer may: it is decided (409),
+    // and nothing changes.
     let mut quality = Browser::signed_in(&demo, "quality@helixa.example").await;
     let theirs = quality.get(&page).await;
     assert!(!theirs.body.contains(r#"id="decision-form""#));
@@ -792,7 +793,20 @@ async fn a_decision_is_chosen_among_the_options_the_protocol_offers() {
             &[("csrf", &theirs.field("csrf")), ("option", "remanufacture")],
         )
         .await;
-    assert_eq!(late.status, StatusCode::FORBIDDEN);
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
+    late.assert_has("already decided: another therapy");
+    assert_eq!(
+        exception_row(&demo, &id).await.decision,
+        Some(cellpath_domain::release_exception::DecisionOption::OtherTherapy)
+    );
+    // A form that cannot be read, from someone not shown it: refused without reading it.
+    let garbled = quality
+        .post(
+            &action,
+            &[("csrf", &theirs.field("csrf")), ("option", "??")],
+        )
+        .await;
+    assert_eq!(garbled.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
