@@ -157,8 +157,8 @@ pub fn section(ctx: &Ctx, e: &ReleaseExceptionView, typed: Option<&Typed>) -> Ma
                     Some(d) => html! { strong.decision data-option=(d.as_str()) { (option_words(d)) } " by " (e.decided_by.clone().unwrap_or_default()) " " @if let Some(at) = e.decided_at { (time_el(at)) } },
                     None => not_yet("Not decided yet"),
                 }),
-                ("For the manufacturer", signer(e.manufacturer_signed_at, &e.manufacturer_signed_by)),
-                ("For the health system", signer(e.health_system_signed_at, &e.health_system_signed_by)),
+                ("Close signed for the manufacturer", signer(e.manufacturer_signed_at, &e.manufacturer_signed_by)),
+                ("Close signed for the health system", signer(e.health_system_signed_at, &e.health_system_signed_by)),
             ]))
             @if e.decision == Some(DecisionOption::ExpandedAccess) {
                 h3 { "Expanded access's prerequisites" }
