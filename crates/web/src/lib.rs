@@ -304,6 +304,22 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
             "/release-exceptions/{id}/acknowledgement",
             post(exceptions::pages::acknowledge),
         )
+        .route(
+            "/release-exceptions/{id}/patient-told",
+            post(exceptions::follow_up::patient_told),
+        )
+        .route(
+            "/release-exceptions/{id}/decision",
+            post(exceptions::follow_up::decide),
+        )
+        .route(
+            "/release-exceptions/{id}/prerequisites",
+            post(exceptions::follow_up::prerequisite),
+        )
+        .route(
+            "/release-exceptions/{id}/signatures",
+            post(exceptions::follow_up::sign),
+        )
         .route("/webhooks", get(webhooks::list).post(webhooks::create))
         .route("/webhooks/{id}", get(webhooks::show))
         .route("/webhooks/{id}/rotate", post(webhooks::rotate))

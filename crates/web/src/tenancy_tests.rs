@@ -85,7 +85,11 @@ fn scope(path: &str) -> Scope {
         // A release exception is seen through its case's patient (`pages::exceptions`'s
         // tests walk every role, another tenant, and the app's `exception_views` stories).
         | "/release-exceptions/{id}"
-        | "/release-exceptions/{id}/acknowledgement" => Patient,
+        | "/release-exceptions/{id}/acknowledgement"
+        | "/release-exceptions/{id}/patient-told"
+        | "/release-exceptions/{id}/decision"
+        | "/release-exceptions/{id}/prerequisites"
+        | "/release-exceptions/{id}/signatures" => Patient,
         // The exceptions and the SLA record of the caller's partnerships, cut by the app.
         "/release-exceptions" | "/release-exceptions/sla" => Across,
         // Grades findings typed in a form; reads and writes no record.

@@ -185,7 +185,7 @@ fn row_write(
 
 /// What both sides sign to close an exception: the exception, its certificate and what was
 /// decided, as canonical JSON's SHA-256.
-fn close_content_hash(row: &ReleaseExceptionRow) -> Result<String, AppError> {
+pub(super) fn close_content_hash(row: &ReleaseExceptionRow) -> Result<String, AppError> {
     let content = serde_json::json!({
         "exception_id": row.id,
         "case_id": row.case_id,

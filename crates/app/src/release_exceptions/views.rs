@@ -15,7 +15,8 @@ use crate::{App, AppError, Caller, Idem, Outcome};
 use cellpath_domain::events::release_exceptions::{ExceptionStatus, ProtocolStatus};
 use cellpath_domain::policy::{Action, ResourceKind};
 use cellpath_domain::release_exception::{
-    Channel, ExceptionKind, HOUR, MINUTE, Protocol, Recipient, Sla, sla,
+    Channel, DecisionOption, ExceptionKind, HOUR, MINUTE, Prerequisite, Protocol, Recipient, Sla,
+    sla,
 };
 use cellpath_domain::{Date, OrgKind, PartnershipStatus, Role};
 use cellpath_store::{ExceptionProtocolRow, Page, Partnership, ReleaseExceptionRow};
@@ -129,10 +130,43 @@ pub struct ReleaseExceptionView {
     pub patient_told_due_at: i64,
     pub decision_due_at: i64,
     pub sla: Sla,
+    /// When the patient was told; none until then.
+    pub patient_told_at: Option<i64>,
+    /// The printed name of who told the patient.
+    pub patient_told_by: Option<String>,
+    /// What was decided; none until decided.
+    pub decision: Option<DecisionOption>,
+    /// When it was decided.
+    pub decided_at: Option<i64>,
+    /// The printed name of who decided.
+    pub decided_by: Option<String>,
+    /// Expanded access's prerequisites on the record.
+    pub prerequisites: Vec<Prerequisite>,
+    /// Expanded access's prerequisites still missing (none unless infusion under expanded
+    /// access was decided).
+    pub prerequisites_missing: Vec<Prerequisite>,
+    /// When the manufacturer signed the close; none until then.
+    pub manufacturer_signed_at: Option<i64>,
+    /// The printed name of who signed the close for the manufacturer.
+    pub manufacturer_signed_by: Option<String>,
+    /// When the health system signed the close; none until then.
+    pub health_system_signed_at: Option<i64>,
+    /// The printed name of who signed the close for the health system.
+    pub health_system_signed_by: Option<String>,
+    /// The SHA-256 both signatures on the close name: the exception, its certificate, the
+    /// decision, when the patient was told and the prerequisites, as they stand now.
+    pub close_sha256: String,
     /// What the caller may do now, by the protocol's rules.
     pub may_acknowledge: bool,
     pub may_tell_patient: bool,
     pub may_decide: bool,
+    /// The options the caller may decide now: those the protocol offers for the kind (empty
+    /// unless `may_decide`).
+    pub decision_options: Vec<DecisionOption>,
+    /// Whether the caller may record one of expanded access's prerequisites now.
+    pub may_record_prerequisite: bool,
+    /// The prerequisites the caller may record now (its side's and role's, not yet recorded).
+    pub recordable_prerequisites: Vec<Prerequisite>,
     pub may_sign: bool,
     pub version: i64,
 }
@@ -369,13 +403,34 @@ impl App {
         let may_tell_patient = open
             && principal
                 .is_some_and(|pr| ex.may_tell_patient(protocol, pr.org_kind, pr.role).is_ok());
-        let may_decide = open
-            && principal.is_some_and(|pr| {
-                protocol
-                    .offered(row.kind)
-                    .iter()
-                    .any(|o| ex.may_decide(protocol, *o, pr.org_kind, pr.role).is_ok())
-            });
+        let decision_options: Vec<DecisionOption> = match principal {
+            Some(pr) if open => protocol
+                .offered(row.kind)
+                .iter()
+                .copied()
+                .filter(|o| ex.may_decide(protocol, *o, pr.org_kind, pr.role).is_ok())
+                .collect(),
+            _ => vec![],
+        };
+        let may_decide = !decision_options.is_empty();
+        let recordable_prerequisites: Vec<Prerequisite> = match principal {
+            Some(pr) if open => Prerequisite::ALL
+                .iter()
+                .copied()
+                .filter(|p| ex.may_record_prerequisite(*p, pr.org_kind, pr.role).is_ok())
+                .collect(),
+            _ => vec![],
+        };
+        let prerequisites_missing = if row.decision == Some(DecisionOption::ExpandedAccess) {
+            Prerequisite::ALL
+                .iter()
+                .copied()
+                .filter(|p| !row.prerequisites.contains(p))
+                .collect()
+        } else {
+            vec![]
+        };
+        let close_sha256 = super::decisions::close_content_hash(&row)?;
         let may_sign = open
             && p.status == PartnershipStatus::Active
             && principal.is_some_and(|pr| ex.may_sign_close(pr.org_kind).is_ok());
@@ -401,9 +456,24 @@ impl App {
             patient_told_due_at: row.opened_at + protocol.patient_communication.within_hours * HOUR,
             decision_due_at: row.opened_at + protocol.decision_within_hours * HOUR,
             sla: sla(&ex, protocol, now),
+            patient_told_by: names.user(&row.patient_told_by),
+            decided_by: names.user(&row.decided_by),
+            manufacturer_signed_by: names.user(&row.manufacturer_signed_by),
+            health_system_signed_by: names.user(&row.health_system_signed_by),
+            patient_told_at: row.patient_told_at,
+            decision: row.decision,
+            decided_at: row.decided_at,
+            prerequisites: row.prerequisites.clone(),
+            prerequisites_missing,
+            manufacturer_signed_at: row.manufacturer_signed_at,
+            health_system_signed_at: row.health_system_signed_at,
+            close_sha256,
             may_acknowledge,
             may_tell_patient,
             may_decide,
+            decision_options,
+            may_record_prerequisite: !recordable_prerequisites.is_empty(),
+            recordable_prerequisites,
             may_sign,
             id: row.id,
             case_id: row.case_id,

@@ -157,3 +157,128 @@ async fn a_step_left_undone_past_its_time_is_a_breach_in_the_sla_record() {
         );
     }
 }
+
+#[tokio::test]
+async fn once_expanded_access_is_decided_each_prerequisite_is_offered_to_its_side_and_role() {
+    use cellpath_app::release_exceptions::{ExceptionDecision, ExceptionPrerequisite};
+    use cellpath_domain::release_exception::{DecisionOption, Prerequisite};
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let case = stored_case(&app, &ids).await;
+        agree_protocol(&app, &ids).await;
+        let quality = as_user(&app, "quality@helixa.example").await;
+        let opened = app
+            .open_release_exception_view(
+                &quality,
+                &case,
+                OpenReleaseException {
+                    kind: ExceptionKind::OutOfSpecification,
+                    certificate_reference: "QA-2026-0312 viability 61 %".into(),
+                    certificate_sha256: "d2".repeat(32),
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        // The options the protocol offers for the kind, to who decides; none to anyone else.
+        assert_eq!(
+            opened.decision_options,
+            [
+                DecisionOption::Remanufacture,
+                DecisionOption::ReCollection,
+                DecisionOption::ExpandedAccess,
+                DecisionOption::OtherTherapy,
+                DecisionOption::Cancel,
+            ]
+        );
+        assert!(!opened.may_record_prerequisite && opened.recordable_prerequisites.is_empty());
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        let v = app
+            .release_exception_view(&nurse, &opened.id)
+            .await
+            .unwrap();
+        assert!(v.decision_options.is_empty());
+
+        let physician = as_user(&app, "physician@lakeshore.example").await;
+        app.decide_release_exception(
+            &physician,
+            &opened.id,
+            ExceptionDecision {
+                option: DecisionOption::ExpandedAccess,
+                note: String::new(),
+                care_transition_plan: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        let offered = |email: &'static str| {
+            let app = app.clone();
+            let id = opened.id.clone();
+            async move {
+                let who = as_user(&app, email).await;
+                app.release_exception_view(&who, &id).await.unwrap()
+            }
+        };
+        let by_physician = offered("physician@lakeshore.example").await;
+        assert_eq!(by_physician.decision, Some(DecisionOption::ExpandedAccess));
+        assert!(
+            by_physician
+                .decided_by
+                .is_some_and(|n| !n.starts_with("usr_"))
+        );
+        assert!(by_physician.decision_options.is_empty(), "decided once");
+        assert!(by_physician.may_record_prerequisite);
+        assert_eq!(
+            by_physician.recordable_prerequisites,
+            [
+                Prerequisite::PhysicianRequest,
+                Prerequisite::IrbApproval,
+                Prerequisite::ExpandedAccessConsent,
+            ]
+        );
+        assert_eq!(by_physician.prerequisites_missing.len(), 4);
+        assert_eq!(
+            offered("nurse@lakeshore.example")
+                .await
+                .recordable_prerequisites,
+            [Prerequisite::ExpandedAccessConsent]
+        );
+        assert_eq!(
+            offered("quality@helixa.example")
+                .await
+                .recordable_prerequisites,
+            [Prerequisite::ManufacturerRelease]
+        );
+        let ops = offered("patient.ops@helixa.example").await;
+        assert!(!ops.may_record_prerequisite && ops.recordable_prerequisites.is_empty());
+
+        // Recorded once: no longer offered, and the close's hash names it.
+        app.record_exception_prerequisite(
+            &physician,
+            &opened.id,
+            ExceptionPrerequisite {
+                prerequisite: Prerequisite::PhysicianRequest,
+                reference: "REQ-2026-12".into(),
+                document_sha256: None,
+                note: String::new(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        let after = offered("physician@lakeshore.example").await;
+        assert_eq!(after.prerequisites, [Prerequisite::PhysicianRequest]);
+        assert_eq!(after.prerequisites_missing.len(), 3);
+        assert!(
+            !after
+                .recordable_prerequisites
+                .contains(&Prerequisite::PhysicianRequest)
+        );
+        assert_ne!(after.close_sha256, by_physician.close_sha256);
+        assert!(!after.may_sign, "the patient is not told yet");
+    }
+}

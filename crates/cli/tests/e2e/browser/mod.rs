@@ -2,13 +2,15 @@
 //! creates a site, sees it listed, submits a bad value and sees the error beside the field; a
 //! site coordinator refines a step of a site's map and proposes a change to a controlled step,
 //! the manufacturer accepts it, both sign, and the swimlane shows the change; a pharmacist
-//! records formulary approval on a site's gate page with her password. Screenshots go to
+//! records formulary approval on a site's gate page with her password; a coordinator and a
+//! physician handle a release exception in its page's forms. Screenshots go to
 //! `target/screenshots/`. Skipped only when Chromium is missing and `CI` is not set; on CI a
 //! missing browser fails the test. The tests run one at a time (`ONE_BROWSER`): two Chromiums
 //! on two cores make every wait a race.
 //! One module per concern; the driver and the helpers they share are here.
 
 mod adverse_events;
+mod exceptions;
 mod layout;
 mod money;
 mod scanning;

@@ -1,9 +1,11 @@
 //! Release exceptions on the web (issue 13, points 1, 2, 5 and 6): a partnership's protocols
 //! read in words, drafted in a form and e-signed (`protocols.rs`); the exceptions the person
-//! sees and one exception's page, the first fact first (`pages.rs`); the SLA record, across
+//! sees and one exception's page, the first fact first (`pages.rs`), with the forms of what
+//! follows its acknowledgement (`follow_up.rs`); the SLA record, across
 //! partnerships and on the partnership page (`sla.rs`). The words every one of them shares —
 //! sides, roles, channels, kinds, options, spans of time — are here.
 
+pub mod follow_up;
 pub mod pages;
 pub mod protocols;
 pub mod sla;
@@ -13,7 +15,8 @@ mod tests;
 use crate::labels;
 use cellpath_domain::OrgKind;
 use cellpath_domain::release_exception::{
-    Channel, DecisionOption, ExceptionKind, HOUR, MINUTE, Protocol, Recipient,
+    Channel, DecisionOption, ExceptionKind, HOUR, MINUTE, Prerequisite, Protocol, Recipient,
+    TellMethod,
 };
 use maud::{Markup, html};
 
@@ -48,6 +51,16 @@ pub fn kind_words(kind: ExceptionKind) -> String {
 
 pub fn option_words(option: DecisionOption) -> String {
     labels::sentence(option.words())
+}
+
+/// How the patient was told: "In person", "By phone".
+pub fn tell_method_words(method: TellMethod) -> String {
+    labels::sentence(method.words())
+}
+
+/// One of expanded access's prerequisites: "The IRB's approval".
+pub fn prerequisite_words(p: Prerequisite) -> String {
+    labels::sentence(p.words())
 }
 
 /// A list joined as a sentence: "a, b and c".

@@ -1,7 +1,9 @@
 //! The release exceptions a person sees, and one exception's page: first whether
 //! lymphodepleting chemotherapy had started, then the kind in words, the tiers told and the
-//! acknowledgement, the deadlines and the SLA figures, and what the person may do now.
+//! acknowledgement, the deadlines and the SLA figures, what the person may do now and, below,
+//! the handling that follows (`follow_up.rs`).
 
+use super::follow_up::{FollowUp, Typed};
 use super::{and_list, channel_words, kind_words, recipient_words};
 use crate::errors::WebError;
 use crate::forms::csrf_field;
@@ -12,6 +14,7 @@ use crate::paths;
 use crate::session::{Ctx, Posted};
 use crate::time::time_el;
 use axum::extract::{Path, Query};
+use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::release_exceptions::ReleaseExceptionView;
 use cellpath_domain::events::release_exceptions::ExceptionStatus;
@@ -20,18 +23,6 @@ use maud::{Markup, html};
 pub fn path(id: &str) -> String {
     format!("/release-exceptions/{id}")
 }
-
-/// The forms of what follows an acknowledgement — telling the patient, the decision, the
-/// close — live on their own pages, each shown only when the exception's view says the
-/// person may act (`may_tell_patient`, `may_decide`, `may_sign`).
-/// The web has no forms for them yet: each says which API operation records it (the app's
-/// commands exist and are tested; see `crates/server/src/api/exception_decisions.rs`), so no
-/// link leads to a page that is not there.
-pub const FOLLOW_UP_FORMS: [(&str, &str); 3] = [
-    ("patient-told", "Record that the patient was told"),
-    ("decision", "Record the decision"),
-    ("signatures", "Sign the close"),
-];
 
 pub fn status_badge(status: ExceptionStatus) -> Markup {
     match status {
@@ -92,14 +83,25 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
-    let e = ctx.app.release_exception_view(ctx.caller(), &id).await?;
+    render(&ctx, &id, None, q.notice.as_deref(), StatusCode::OK).await
+}
+
+/// The exception's page; `typed` is a follow-up form refused, shown again as typed.
+pub async fn render(
+    ctx: &Ctx,
+    id: &str,
+    typed: Option<&Typed>,
+    notice_code: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let e = ctx.app.release_exception_view(ctx.caller(), id).await?;
     let now = ctx.app.now();
     let content = html! {
         header.page-head {
             p.breadcrumb { a href="/release-exceptions" { "Release exceptions" } }
             h1 { (kind_words(e.kind)) ": " (e.case_pseudonym) " " (status_badge(e.status)) }
         }
-        (notice(q.notice.as_deref()))
+        (notice(notice_code))
         @if e.lymphodepletion_started {
             div.callout.danger #lymphodepletion data-started="yes" role="alert" {
                 p.first-fact { strong { "Lymphodepleting chemotherapy had started: yes." } }
@@ -173,27 +175,27 @@ pub async fn show(
             ]))
             (super::sla::measures_table(&e.sla, now))
         }
-        @let actions: Vec<(&str, &str)> = FOLLOW_UP_FORMS.iter().copied().filter(|(page, _)| match *page {
-            "patient-told" => e.may_tell_patient,
-            "decision" => e.may_decide,
-            _ => e.may_sign,
-        }).collect();
+        // What follows an acknowledgement — telling the patient, the decision, expanded
+        // access's prerequisites, the close — is a form below (`follow_up.rs`), each shown only
+        // when the view says the person may act; this list links to them.
+        @let actions: Vec<FollowUp> = FollowUp::ALL.iter().copied().filter(|f| f.allowed(&e)).collect();
         @if !actions.is_empty() {
             section.panel #next-steps {
                 h2 { "What you may do next" }
-                p.muted { "These are recorded through the API for now; this page has no form for them yet." }
                 ul.plain {
-                    @for (page, label) in &actions {
-                        li id={ "to-" (page) } {
-                            strong { (label) } " — "
-                            code { "POST /api/v1/release-exceptions/" (e.id) "/" (page) }
+                    @for step in &actions {
+                        li id={ "to-" (step.key()) } {
+                            a href={ "#" (step.key()) } { (step.label()) }
                         }
                     }
                 }
             }
         }
+        @if e.acknowledged_at.is_some() || e.decision.is_some() || e.patient_told_at.is_some() || !actions.is_empty() || typed.is_some() {
+            (super::follow_up::section(ctx, &e, typed))
+        }
     };
-    Ok(ctx.render("Release exception", content))
+    Ok(ctx.render_status(status, "Release exception", content))
 }
 
 pub async fn acknowledge(Path(id): Path<String>, posted: Posted) -> Result<Response, WebError> {

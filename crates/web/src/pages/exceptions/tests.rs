@@ -403,3 +403,623 @@ fn a_step_not_done_in_its_time_reads_as_a_breach() {
     assert_eq!(shown.matches("Within").count(), 1, "{shown}");
     assert!(shown.contains("<td>1 hour</td>"), "notify allowed: {shown}");
 }
+
+/// The usual protocol agreed by both sides of Helixa × Lakeshore for Vantacel.
+async fn agree_usual(demo: &Demo) {
+    let p = demo
+        .partnership("Helixa Therapeutics", "Lakeshore University Health")
+        .await;
+    let program = demo.program("Helixa Therapeutics", "Vantacel").await;
+    let hs = demo.caller("contracts@lakeshore.example").await;
+    let mfr = demo.caller("contracts@helixa.example").await;
+    let v = demo
+        .app
+        .draft_exception_protocol(
+            &hs,
+            &p.id,
+            NewExceptionProtocol {
+                program_id: program.id,
+                protocol: Protocol::usual(),
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap();
+    for who in [&hs, &mfr] {
+        demo.app
+            .sign_exception_protocol(who, &v.id, DEMO_PASSWORD, None)
+            .await
+            .unwrap();
+    }
+}
+
+/// The demo's collected case (VAN-LUH-MAIN-0004) taken to the manufacturer and found out of
+/// specification at release: the case stopped there, its exception opened by the release
+/// decision itself (as `crates/app/tests/app/exception_decisions.rs` does). (case, exception)
+async fn stopped_at_release(demo: &Demo) -> (String, String) {
+    use cellpath_app::cases::{CaseInput, ScanInput};
+    use cellpath_domain::events::cases::ReleaseDecision;
+    use cellpath_domain::journey::Temperature;
+    use cellpath_domain::program::IdentifierKind;
+    const DIN: &str = "W1234 26 000104";
+    agree_usual(demo).await;
+    let site = demo.site("LUH-MAIN").await;
+    let coordinator = demo.caller("coordinator@lakeshore.example").await;
+    let case = demo
+        .app
+        .cases_of_site(&coordinator, &site.id, cellpath_app::views::Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.pseudonym == "VAN-LUH-MAIN-0004")
+        .expect("the demo's collected case")
+        .id;
+    let apheresis = demo.caller("apheresis@lakeshore.example").await;
+    let patient_ops = demo.caller("patient.ops@helixa.example").await;
+    let quality = demo.caller("quality@helixa.example").await;
+    let handoff = |step: &str, from: &str, to: &str| CaseInput::Handoff {
+        step: step.into(),
+        fields: Default::default(),
+        attestation: None,
+        items: Vec::new(),
+        from: from.into(),
+        to: to.into(),
+        location: None,
+        scan: Some(ScanInput {
+            expected: IdentifierKind::Isbt128Din,
+            text: DIN.into(),
+        }),
+        temperature: Temperature::InRange,
+    };
+    let steps = [
+        (
+            &apheresis,
+            CaseInput::AddIdentifier {
+                kind: IdentifierKind::Isbt128Din,
+                text: DIN.into(),
+                unit: None,
+            },
+        ),
+        (
+            &apheresis,
+            handoff("courier_handoff", "Apheresis unit", "Polar Courier"),
+        ),
+        (
+            &patient_ops,
+            handoff(
+                "manufacturing_receipt",
+                "Polar Courier",
+                "Helixa manufacturing",
+            ),
+        ),
+        (
+            &quality,
+            CaseInput::Release {
+                step: "release_decision".into(),
+                decision: ReleaseDecision::OutOfSpecification,
+                certificate_reference: "COA-HX-24104".into(),
+                certificate_sha256: "cd".repeat(32),
+            },
+        ),
+    ];
+    for (by, input) in steps {
+        demo.app
+            .act_on_case(by, &case, input, "", None, None)
+            .await
+            .unwrap();
+    }
+    let mut found = demo
+        .app
+        .store()
+        .release_exceptions_of_case(&case)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "one exception opened with the decision");
+    (case, found.remove(0).id)
+}
+
+/// Where the exception stands on the record, read behind the pages' back.
+async fn exception_row(
+    demo: &Demo,
+    id: &str,
+) -> cellpath_app::release_exceptions::ExceptionProgress {
+    demo.app
+        .store()
+        .release_exception(id)
+        .await
+        .unwrap()
+        .expect("the exception")
+        .into()
+}
+
+/// A moment as a person types it in a date-time field on their organization's clock, to the
+/// second (`2026-12-07T09:20:41`).
+async fn typed_on_clock(demo: &Demo, org: &str, at: i64) -> String {
+    let org = demo.org(org).await;
+    let zone = cellpath_app::zone::Zone::of(org.time_zone.as_deref());
+    crate::time::local(&zone, at)[..19].replace(' ', "T")
+}
+
+/// The first whole second at or after `at`, once the clock has passed it: a time typed to the
+/// second that is neither before the exception nor in the future.
+async fn a_second_after(demo: &Demo, at: i64) -> i64 {
+    let second = (at + 999_999) / 1_000_000 * 1_000_000;
+    while demo.app.now() < second {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    second
+}
+
+#[tokio::test]
+async fn the_coordinator_records_in_a_form_that_the_patient_was_told() {
+    let demo = seeded().await;
+    let (_, id) = opened(&demo).await;
+    let page = format!("/release-exceptions/{id}");
+    let action = format!("{page}/patient-told");
+
+    // The manufacturer tells no patient: no form, and a post is refused with nothing written.
+    let mut quality = Browser::signed_in(&demo, "quality@helixa.example").await;
+    let theirs = quality.get(&page).await;
+    assert!(!theirs.body.contains(r#"id="patient-told-form""#));
+    let refused = quality
+        .post(
+            &action,
+            &[
+                ("csrf", &theirs.field("csrf")),
+                ("method", "phone"),
+                ("told_at", "2026-01-01T10:00"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(exception_row(&demo, &id).await.patient_told_at.is_none());
+
+    let mut coordinator = Browser::signed_in(&demo, "coordinator@lakeshore.example").await;
+    let shown = coordinator.get(&page).await;
+    shown.assert_has(r##"<li id="to-patient-told"><a href="#patient-told">Record that the patient was told</a>"##);
+    shown.assert_has(r#"id="patient-told-form""#);
+    shown.assert_has(r#"<option value="in_person">In person</option>"#);
+    shown.assert_has(r#"<option value="video">By video call</option>"#);
+
+    // No way chosen, and a time in the future: each said beside its field, nothing written.
+    let tomorrow = typed_on_clock(
+        &demo,
+        "Lakeshore University Health",
+        demo.app.now() + cellpath_domain::release_exception::HOUR * 24,
+    )
+    .await;
+    let bad = coordinator
+        .submit(
+            &page,
+            "patient-told-form",
+            &action,
+            &[("method", ""), ("told_at", &tomorrow), ("note", "")],
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let how = bad.error_beside("method").expect("a message beside how");
+    assert!(how.contains("choose how the patient was told"), "{how}");
+    assert!(
+        bad.body.contains(&format!(r#"value="{tomorrow}""#)),
+        "kept as typed"
+    );
+    let future = coordinator
+        .submit(
+            &page,
+            "patient-told-form",
+            &action,
+            &[
+                ("method", "in_person"),
+                ("told_at", &tomorrow),
+                ("note", ""),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let when = future
+        .error_beside("told_at")
+        .expect("a message beside when");
+    assert!(when.contains("in the future"), "{when}");
+    assert!(exception_row(&demo, &id).await.patient_told_at.is_none());
+
+    let coordinator_caller = demo.caller("coordinator@lakeshore.example").await;
+    let opened_at = demo
+        .app
+        .release_exception_view(&coordinator_caller, &id)
+        .await
+        .unwrap()
+        .opened_at;
+    let told_at = a_second_after(&demo, opened_at).await;
+    let typed = typed_on_clock(&demo, "Lakeshore University Health", told_at).await;
+    let done = coordinator
+        .submit(
+            &page,
+            "patient-told-form",
+            &action,
+            &[
+                ("method", "in_person"),
+                ("told_at", &typed),
+                ("note", "with her daughter present"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(
+        done.location.as_deref(),
+        Some(format!("{page}?notice=patient_told#notice").as_str())
+    );
+    let row = exception_row(&demo, &id).await;
+    assert_eq!(row.patient_told_at, Some(told_at));
+    let after = coordinator
+        .get(&format!("{page}?notice=patient_told"))
+        .await;
+    after.assert_has("That the patient was told is recorded.");
+    after.assert_has("Patient told");
+    assert!(
+        !after.body.contains(r#"id="patient-told-form""#),
+        "told once"
+    );
+    assert!(!after.body.contains(r#"id="to-patient-told""#));
+    let timeline = demo
+        .app
+        .release_exception_timeline(&demo.caller("coordinator@lakeshore.example").await, &id)
+        .await
+        .unwrap();
+    assert!(
+        timeline
+            .entries
+            .iter()
+            .any(|t| t.what == "patient_told" && t.words.contains("in person")),
+        "{:?}",
+        timeline.entries
+    );
+}
+
+#[tokio::test]
+async fn a_decision_is_chosen_among_the_options_the_protocol_offers() {
+    let demo = seeded().await;
+    let (_, id) = opened(&demo).await;
+    let page = format!("/release-exceptions/{id}");
+    let action = format!("{page}/decision");
+
+    // A nurse decides nothing: no form, and a post is refused with nothing written.
+    let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+    let theirs = nurse.get(&page).await;
+    assert!(!theirs.body.contains(r#"id="decision-form""#));
+    let refused = nurse
+        .post(
+            &action,
+            &[
+                ("csrf", &theirs.field("csrf")),
+                ("option", "other_therapy"),
+                ("care_transition_plan", "to the lymphoma clinic"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(exception_row(&demo, &id).await.decision.is_none());
+
+    let mut physician = Browser::signed_in(&demo, "physician@lakeshore.example").await;
+    let shown = physician.get(&page).await;
+    shown.assert_has(r#"id="decision-form""#);
+    // The options offered for an out-of-specification product, in words; not monitoring,
+    // which answers a product already infused.
+    shown.assert_has(r#"<option value="expanded_access">Infuse under expanded access</option>"#);
+    shown.assert_has(r#"<option value="remanufacture">Remanufacture from retained cells</option>"#);
+    assert!(!shown.body.contains(r#"value="enhanced_monitoring""#));
+
+    // An option the protocol does not offer for the kind: named beside the choice.
+    let not_offered = physician
+        .submit(
+            &page,
+            "decision-form",
+            &action,
+            &[("option", "enhanced_monitoring"), ("note", "")],
+            None,
+        )
+        .await;
+    assert_eq!(not_offered.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let beside = not_offered
+        .error_beside("option")
+        .expect("a message beside the option");
+    assert!(beside.contains("does not offer"), "{beside}");
+    // A cancellation without its care-transition plan.
+    let no_plan = physician
+        .submit(
+            &page,
+            "decision-form",
+            &action,
+            &[("option", "cancel"), ("care_transition_plan", "  ")],
+            None,
+        )
+        .await;
+    assert_eq!(no_plan.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let beside = no_plan
+        .error_beside("care_transition_plan")
+        .expect("a message beside the plan");
+    assert!(
+        beside.contains("care-transition plan is required"),
+        "{beside}"
+    );
+    assert!(
+        no_plan.body.contains(r#"<option value="cancel" selected>"#),
+        "kept as chosen"
+    );
+    assert!(exception_row(&demo, &id).await.decision.is_none());
+
+    let done = physician
+        .submit(
+            &page,
+            "decision-form",
+            &action,
+            &[
+                ("option", "other_therapy"),
+                (
+                    "care_transition_plan",
+                    "referred to the lymphoma clinic for bispecifics",
+                ),
+                ("note", "discussed with the patient"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let row = exception_row(&demo, &id).await;
+    assert_eq!(
+        row.decision,
+        Some(cellpath_domain::release_exception::DecisionOption::OtherTherapy)
+    );
+    let after = physician.get(&format!("{page}?notice=decided")).await;
+    after.assert_has("The decision is recorded.");
+    after.assert_has(r#"data-option="other_therapy">Another therapy</strong>"#);
+    assert!(
+        !after.body.contains(r#"id="decision-form""#),
+        "decided once"
+    );
+
+    // The manufacturer's quality, who could have decided, no longer may: it is decided (409),
+    // and nothing changes.
+    let mut quality = Browser::signed_in(&demo, "quality@helixa.example").await;
+    let theirs = quality.get(&page).await;
+    assert!(!theirs.body.contains(r#"id="decision-form""#));
+    let late = quality
+        .post(
+            &action,
+            &[("csrf", &theirs.field("csrf")), ("option", "remanufacture")],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
+    late.assert_has("already decided: another therapy");
+    assert_eq!(
+        exception_row(&demo, &id).await.decision,
+        Some(cellpath_domain::release_exception::DecisionOption::OtherTherapy)
+    );
+    // A form that cannot be read, from someone not shown it: refused without reading it.
+    let garbled = quality
+        .post(
+            &action,
+            &[("csrf", &theirs.field("csrf")), ("option", "??")],
+        )
+        .await;
+    assert_eq!(garbled.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn expanded_access_is_cleared_prerequisite_by_prerequisite_and_both_sides_sign_the_close() {
+    let demo = seeded().await;
+    let (case, id) = stopped_at_release(&demo).await;
+    let page = format!("/release-exceptions/{id}");
+    let coordinator_caller = demo.caller("coordinator@lakeshore.example").await;
+    demo.app
+        .record_patient_told(
+            &coordinator_caller,
+            &id,
+            cellpath_app::release_exceptions::PatientTold {
+                method: cellpath_domain::release_exception::TellMethod::InPerson,
+                told_at: demo.app.now(),
+                note: String::new(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+
+    let mut physician = Browser::signed_in(&demo, "physician@lakeshore.example").await;
+    assert!(
+        !physician
+            .get(&page)
+            .await
+            .body
+            .contains(r#"id="prerequisite-form""#)
+    );
+    let decided = physician
+        .submit(
+            &page,
+            "decision-form",
+            &format!("{page}/decision"),
+            &[("option", "expanded_access")],
+            None,
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+
+    // Each prerequisite is offered to its side and role only.
+    let shown = physician.get(&page).await;
+    shown.assert_has(r##"<li id="to-prerequisites"><a href="#prerequisites">"##);
+    shown.assert_has(r#"data-prerequisite="irb_approval" data-recorded="no""#);
+    shown.assert_has(r#"<option value="physician_request">The physician's request</option>"#);
+    shown.assert_has(
+        r#"<option value="expanded_access_consent">The patient's expanded-access consent</option>"#,
+    );
+    assert!(
+        !shown
+            .body
+            .contains(r#"<option value="manufacturer_release""#)
+    );
+    let mut quality = Browser::signed_in(&demo, "quality@helixa.example").await;
+    let theirs = quality.get(&page).await;
+    theirs.assert_has(r#"<option value="manufacturer_release">The manufacturer's release for expanded access</option>"#);
+    assert!(!theirs.body.contains(r#"<option value="physician_request""#));
+    let mut patient_ops = Browser::signed_in(&demo, "patient.ops@helixa.example").await;
+    let none = patient_ops.get(&page).await;
+    assert!(!none.body.contains(r#"id="prerequisite-form""#));
+    let refused = patient_ops
+        .post(
+            &format!("{page}/prerequisites"),
+            &[
+                ("csrf", &none.field("csrf")),
+                ("prerequisite", "manufacturer_release"),
+                ("reference", "REL-1"),
+                ("document_sha256", &"ab".repeat(32)),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+
+    // The consent without its document's SHA-256: said beside that field, nothing written.
+    let action = format!("{page}/prerequisites");
+    let bad = physician
+        .submit(
+            &page,
+            "prerequisite-form",
+            &action,
+            &[
+                ("prerequisite", "expanded_access_consent"),
+                ("reference", "EA-CONSENT-7"),
+                ("document_sha256", ""),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let beside = bad
+        .error_beside("document_sha256")
+        .expect("a message beside the SHA-256");
+    assert!(
+        beside.contains("recorded with its document's SHA-256"),
+        "{beside}"
+    );
+    assert!(exception_row(&demo, &id).await.prerequisites.is_empty());
+
+    for (p, reference) in [
+        ("physician_request", "REQ-2026-11"),
+        ("irb_approval", "IRB-EA-0042"),
+        ("expanded_access_consent", "EA-CONSENT-7"),
+    ] {
+        let done = physician
+            .submit(
+                &page,
+                "prerequisite-form",
+                &action,
+                &[
+                    ("prerequisite", p),
+                    ("reference", reference),
+                    ("document_sha256", &"ef".repeat(32)),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{p}: {}", done.body);
+    }
+    // Nothing yet to sign: the release is missing.
+    assert!(!quality.get(&page).await.body.contains(r#"id="sign-form""#));
+    let released = quality
+        .submit(
+            &page,
+            "prerequisite-form",
+            &action,
+            &[
+                ("prerequisite", "manufacturer_release"),
+                ("reference", "REL-EA-24104"),
+                ("document_sha256", &"EF".repeat(32)),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(released.status, StatusCode::SEE_OTHER, "{}", released.body);
+    assert_eq!(exception_row(&demo, &id).await.prerequisites.len(), 4);
+    let coordinator_view = demo.app.case(&coordinator_caller, &case).await.unwrap();
+    assert_eq!(
+        coordinator_view.status,
+        cellpath_domain::events::cases::CaseState::Active,
+        "the case goes on under expanded access"
+    );
+
+    // The close: what is signed shown beside the password; a wrong one signs nothing.
+    let sign_page = quality.get(&page).await;
+    sign_page.assert_has(r#"id="sign-form""#);
+    sign_page.assert_has("meaning <strong>approved</strong>");
+    sign_page.assert_has("Out of specification on case VAN-LUH-MAIN-0004");
+    sign_page.assert_has("Infuse under expanded access");
+    let row = exception_row(&demo, &id).await;
+    let close = demo
+        .app
+        .release_exception_view(&coordinator_caller, &id)
+        .await
+        .unwrap()
+        .close_sha256;
+    sign_page.assert_has(&close);
+    let wrong = quality
+        .submit(
+            &page,
+            "sign-form",
+            &format!("{page}/signatures"),
+            &[("password", "not mine")],
+            None,
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let beside = wrong.error_beside("password").expect("beside the password");
+    assert!(beside.contains("does not match your password"), "{beside}");
+    assert!(
+        exception_row(&demo, &id)
+            .await
+            .manufacturer_signed_at
+            .is_none()
+    );
+    assert_eq!(exception_row(&demo, &id).await.version, row.version);
+
+    // Another tenant cannot reach it at all.
+    let mut other = Browser::signed_in(&demo, "quality@northbridge.example").await;
+    let csrf = other.get("/").await.field("csrf");
+    let outside = other
+        .post(
+            &format!("{page}/signatures"),
+            &[("csrf", &csrf), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(outside.status, StatusCode::NOT_FOUND);
+
+    for (browser, who) in [(&mut quality, "quality"), (&mut physician, "physician")] {
+        let signed = browser
+            .submit(
+                &page,
+                "sign-form",
+                &format!("{page}/signatures"),
+                &[("password", DEMO_PASSWORD)],
+                None,
+            )
+            .await;
+        assert_eq!(
+            signed.status,
+            StatusCode::SEE_OTHER,
+            "{who}: {}",
+            signed.body
+        );
+    }
+    let row = exception_row(&demo, &id).await;
+    assert!(row.manufacturer_signed_at.is_some() && row.health_system_signed_at.is_some());
+    assert_eq!(
+        row.status,
+        cellpath_domain::events::release_exceptions::ExceptionStatus::Closed
+    );
+    let closed = physician.get(&page).await;
+    closed.assert_has("Closed");
+    assert!(!closed.body.contains(r#"id="sign-form""#));
+    assert!(!closed.body.contains(r#"id="next-steps""#));
+}
