@@ -569,6 +569,40 @@ pub fn scenario_from_fields(fields: &[(String, String)]) -> Result<Scenario, App
     Scenario::from_toml(&text).map_err(|e| AppError::invalid(&e.field, e.message))
 }
 
+/// A claim as the scenario model reads it: the first answer (a payment or a denial) in days
+/// from submission; after a denial, the appeal's outcome once known and its days from the
+/// denial.
+fn claim_history(c: &cellpath_store::ClaimRow) -> ClaimHistory {
+    use cellpath_domain::finance::ClaimStatus;
+    let days = |from: &Date, to: &Date| (to.days_since_epoch() - from.days_since_epoch()) as f64;
+    let paid_amount = c.paid_cents.map(|p| p as f64 / 100.0);
+    match &c.denied_on {
+        None => ClaimHistory {
+            payer: c.payer_name.clone(),
+            paid_amount,
+            answer_days: c.paid_on.as_ref().map(|p| days(&c.submitted_on, p)),
+            denied: false,
+            appeal_won: None,
+            appeal_days: None,
+        },
+        Some(denied) => {
+            let (won, ended) = match c.status {
+                ClaimStatus::Paid => (Some(true), c.paid_on.as_ref()),
+                ClaimStatus::Unpaid => (Some(false), c.unpaid_on.as_ref()),
+                _ => (None, None),
+            };
+            ClaimHistory {
+                payer: c.payer_name.clone(),
+                paid_amount,
+                answer_days: Some(days(&c.submitted_on, denied)),
+                denied: true,
+                appeal_won: won,
+                appeal_days: ended.map(|e| days(denied, e)),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -627,39 +661,5 @@ mod tests {
         f.push(("payer[9].name".into(), String::new()));
         f.push(("payer[9].share".into(), String::new()));
         assert_eq!(scenario_from_fields(&f).unwrap(), s);
-    }
-}
-
-/// A claim as the scenario model reads it: the first answer (a payment or a denial) in days
-/// from submission; after a denial, the appeal's outcome once known and its days from the
-/// denial.
-fn claim_history(c: &cellpath_store::ClaimRow) -> ClaimHistory {
-    use cellpath_domain::finance::ClaimStatus;
-    let days = |from: &Date, to: &Date| (to.days_since_epoch() - from.days_since_epoch()) as f64;
-    let paid_amount = c.paid_cents.map(|p| p as f64 / 100.0);
-    match &c.denied_on {
-        None => ClaimHistory {
-            payer: c.payer_name.clone(),
-            paid_amount,
-            answer_days: c.paid_on.as_ref().map(|p| days(&c.submitted_on, p)),
-            denied: false,
-            appeal_won: None,
-            appeal_days: None,
-        },
-        Some(denied) => {
-            let (won, ended) = match c.status {
-                ClaimStatus::Paid => (Some(true), c.paid_on.as_ref()),
-                ClaimStatus::Unpaid => (Some(false), c.unpaid_on.as_ref()),
-                _ => (None, None),
-            };
-            ClaimHistory {
-                payer: c.payer_name.clone(),
-                paid_amount,
-                answer_days: Some(days(&c.submitted_on, denied)),
-                denied: true,
-                appeal_won: won,
-                appeal_days: ended.map(|e| days(denied, e)),
-            }
-        }
     }
 }

@@ -624,7 +624,7 @@ async fn the_demo_for_people_has_money_on_record(app: &cellpath_app::App, label:
         assert!(
             case.steps
                 .iter()
-                .any(|s| s.key.starts_with("administer") && s.state.to_string() == "done"),
+                .any(|s| s.key.starts_with("administer") && s.state == "done"),
             "{label}: invoiced once infused"
         );
         assert!(
