@@ -1,12 +1,17 @@
 //! `cellpath exceptions`: release exceptions as the operator sees them (pseudonyms only) —
 //! `list --org` (an organization's, newest first), `show ID` (the first fact, the tiers told,
 //! the deadlines and the SLA figures), `protocols PARTNERSHIP` (each program's versions and
-//! which one is agreed) and `sla --org` (the SLA record of each of its partnerships).
+//! which one is agreed) and `sla --org` (the SLA record of each of its partnerships); and, for a
+//! person named by e-mail (`--by`), what follows an exception's opening: `acknowledge ID`,
+//! `tell ID --method` (the patient told now) and `decide ID --option` — each through the same
+//! command as the page and the API, refused in one line when the person may not.
 
 use super::{find_org, open_app, print_json, print_table};
 use cellpath_app::Caller;
-use cellpath_app::release_exceptions::{ReleaseExceptionView, span_words};
-use cellpath_domain::release_exception::Measure;
+use cellpath_app::release_exceptions::{
+    ExceptionDecision, PatientTold, ReleaseExceptionView, span_words,
+};
+use cellpath_domain::release_exception::{DecisionOption, Measure, TellMethod};
 use clap::Subcommand;
 use std::process::ExitCode;
 
@@ -34,6 +39,45 @@ pub enum ExceptionsCommand {
         #[arg(long)]
         org: String,
     },
+    /// Acknowledge an exception: a recipient of a tier told.
+    Acknowledge {
+        /// The exception's id (`rex_…`).
+        id: String,
+        /// Who acknowledges, by e-mail.
+        #[arg(long)]
+        by: String,
+    },
+    /// Record that the patient was told, now: by the protocol's teller.
+    Tell {
+        /// The exception's id (`rex_…`).
+        id: String,
+        /// How: in_person, phone, video or letter.
+        #[arg(long)]
+        method: String,
+        /// Who told the patient, by e-mail.
+        #[arg(long)]
+        by: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Record the decision, among the options the protocol offers for the kind.
+    Decide {
+        /// The exception's id (`rex_…`).
+        id: String,
+        /// remanufacture, re_collection, expanded_access, other_therapy,
+        /// enhanced_monitoring or cancel.
+        #[arg(long)]
+        option: String,
+        /// Who decides, by e-mail: the health system's physician or the manufacturer's
+        /// quality.
+        #[arg(long)]
+        by: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        /// The care-transition plan (another therapy, a cancellation).
+        #[arg(long)]
+        plan: Option<String>,
+    },
 }
 
 fn told(e: &ReleaseExceptionView) -> String {
@@ -50,11 +94,103 @@ fn measure(m: &Measure) -> String {
     format!("{took} (allowed {}{verdict})", span_words(m.allowed))
 }
 
+/// The person an e-mail names, acting as themselves.
+async fn person(app: &cellpath_app::App, operator: &Caller, email: &str) -> anyhow::Result<Caller> {
+    let user = app.user_by_email(operator, email.trim()).await?;
+    Ok(app
+        .caller_for_user(&user.id, cellpath_app::access::Via::System)
+        .await?)
+}
+
+/// One line of what an exception now stands at, or its JSON.
+fn done(json: bool, what: &str, e: &ReleaseExceptionView) -> anyhow::Result<()> {
+    if json {
+        print_json(e)
+    } else {
+        println!(
+            "{what}: {} on {} ({})",
+            e.kind.words(),
+            e.case_pseudonym,
+            e.status
+        );
+        Ok(())
+    }
+}
+
 pub async fn run(url: &str, json: bool, cmd: ExceptionsCommand) -> anyhow::Result<ExitCode> {
     let app = open_app(url).await?;
     let operator = Caller::system("cli");
     let when = super::jobs::when;
     match cmd {
+        ExceptionsCommand::Acknowledge { id, by } => {
+            let who = person(&app, &operator, &by).await?;
+            app.acknowledge_release_exception(&who, &id, None)
+                .await?
+                .fresh()?;
+            let e = app.release_exception_view(&who, &id).await?;
+            done(json, &format!("acknowledged by {}", who.name), &e)?;
+        }
+        ExceptionsCommand::Tell {
+            id,
+            method,
+            by,
+            note,
+        } => {
+            let method: TellMethod = method
+                .trim()
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--method: {e}"))?;
+            let who = person(&app, &operator, &by).await?;
+            app.record_patient_told(
+                &who,
+                &id,
+                PatientTold {
+                    method,
+                    told_at: app.now(),
+                    note,
+                },
+                None,
+            )
+            .await?
+            .fresh()?;
+            let e = app.release_exception_view(&who, &id).await?;
+            done(
+                json,
+                &format!("the patient told {} by {}", method.words(), who.name),
+                &e,
+            )?;
+        }
+        ExceptionsCommand::Decide {
+            id,
+            option,
+            by,
+            note,
+            plan,
+        } => {
+            let option: DecisionOption = option
+                .trim()
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--option: {e}"))?;
+            let who = person(&app, &operator, &by).await?;
+            app.decide_release_exception(
+                &who,
+                &id,
+                ExceptionDecision {
+                    option,
+                    note,
+                    care_transition_plan: plan,
+                },
+                None,
+            )
+            .await?
+            .fresh()?;
+            let e = app.release_exception_view(&who, &id).await?;
+            done(
+                json,
+                &format!("decided by {}: {}", who.name, option.words()),
+                &e,
+            )?;
+        }
         ExceptionsCommand::List { org } => {
             let org = find_org(&app, &org).await?;
             let all = app.release_exceptions_of(&operator, Some(&org.id)).await?;

@@ -3,9 +3,10 @@
 //! (`protocol.tiers[0].recipients[0].role`); a good one is drafted by the health system and
 //! e-signed by both sides; the manufacturer's quality opens an exception (a bad hash: 422 on
 //! its field), a tier-1 recipient acknowledges it once (again: 422), another tenant finds
-//! nothing; the SLA record counts it; `cellpath exceptions` lists and shows it.
+//! nothing; the SLA record counts it; `cellpath exceptions` lists and shows it, and records the
+//! patient told and the decision by a person named by e-mail (refused in one line otherwise).
 
-use crate::support::{cellpath_on, helixa_lakeshore, site_id, spawn_each, stdout};
+use crate::support::{cellpath_on, helixa_lakeshore, site_id, spawn_each, stderr, stdout};
 use cellpath_app::demo::DEMO_PASSWORD;
 use cellpath_domain::release_exception::Protocol;
 use reqwest::StatusCode;
@@ -187,5 +188,94 @@ async fn a_protocol_agreed_by_both_sides_then_an_exception_opened_acknowledged_a
         assert!(stdout(&out).contains("agreed"), "{}", stdout(&out));
         let out = cellpath_on(&s.db.url, &["exceptions", "show", "rex_nope"], None);
         assert!(!out.status.success());
+
+        // What follows, by a person named by e-mail: acknowledged already (one line, a
+        // non-zero exit), the patient told, a decision that is no option and one by a nurse
+        // refused, then the physician's, with its care-transition plan.
+        let run = |args: &[&str]| cellpath_on(&s.db.url, args, None);
+        let again = run(&[
+            "exceptions",
+            "acknowledge",
+            &id,
+            "--by",
+            "cell.lab@lakeshore.example",
+        ]);
+        assert!(!again.status.success());
+        assert!(
+            stderr(&again).contains("already acknowledged"),
+            "{}",
+            stderr(&again)
+        );
+        assert_eq!(
+            stderr(&again).trim().lines().count(),
+            1,
+            "{}",
+            stderr(&again)
+        );
+        let told = run(&[
+            "exceptions",
+            "tell",
+            &id,
+            "--method",
+            "phone",
+            "--by",
+            "coordinator@lakeshore.example",
+        ]);
+        assert!(told.status.success(), "{}", stderr(&told));
+        assert!(
+            stdout(&told).starts_with("the patient told by phone by"),
+            "{}",
+            stdout(&told)
+        );
+        let bad = run(&[
+            "exceptions",
+            "decide",
+            &id,
+            "--option",
+            "wait_and_see",
+            "--by",
+            "physician@lakeshore.example",
+        ]);
+        assert!(!bad.status.success());
+        assert!(
+            stderr(&bad).contains("--option") && stderr(&bad).contains("other_therapy"),
+            "{}",
+            stderr(&bad)
+        );
+        let nurse = run(&[
+            "exceptions",
+            "decide",
+            &id,
+            "--option",
+            "other_therapy",
+            "--plan",
+            "back to Dr. Marsh",
+            "--by",
+            "nurse@lakeshore.example",
+        ]);
+        assert!(!nurse.status.success());
+        let decided = run(&[
+            "exceptions",
+            "decide",
+            &id,
+            "--option",
+            "other_therapy",
+            "--plan",
+            "referred back to Dr. Marsh for a clinical trial screening",
+            "--by",
+            "physician@lakeshore.example",
+        ]);
+        assert!(decided.status.success(), "{}", stderr(&decided));
+        assert!(
+            stdout(&decided).contains("another therapy") && stdout(&decided).contains("decided"),
+            "{}",
+            stdout(&decided)
+        );
+        let row = s.app.store().release_exception(&id).await.unwrap().unwrap();
+        assert_eq!(
+            row.decision,
+            Some(cellpath_domain::release_exception::DecisionOption::OtherTherapy)
+        );
+        assert!(row.patient_told_at.is_some());
     }
 }

@@ -58,7 +58,7 @@ async fn the_operator_reads_terms_and_invoices_and_a_payment_is_recorded_by_its_
         );
 
         let case = s.infused_case().await;
-        s.app.run_due_jobs().await.unwrap();
+        crate::support::invoice_made(&s.app, &case).await;
         let out = run(&["finance", "invoices", "--partnership", &partnership]);
         assert!(out.status.success(), "{}", stderr(&out));
         let text = stdout(&out);

@@ -119,6 +119,24 @@ pub async fn spawn_on(db: TestDb) -> TestServer {
     }
 }
 
+/// The case's invoice, once the invoicing job has made it: the test runs the due jobs itself,
+/// and the server's own worker may hold the job at that moment (its lease), so this waits for
+/// the effect rather than for either runner (at most 20 s).
+pub async fn invoice_made(app: &App, case: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        app.run_due_jobs().await.unwrap();
+        if app.store().invoice_of_case(case).await.unwrap().is_some() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no invoice made for case {case}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 pub async fn spawn_demo() -> TestServer {
     spawn_on(TestDb::sqlite().await).await
 }

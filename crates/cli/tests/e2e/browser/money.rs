@@ -36,7 +36,7 @@ async fn finance_submits_a_cases_claim_beside_its_invoice_on_the_case_page() {
         .await
         .unwrap();
     let case = s.infused_case().await;
-    s.app.run_due_jobs().await.unwrap();
+    crate::support::invoice_made(&s.app, &case).await;
     c.set_window_size(1280, 1600).await.unwrap();
     sign_in(c, &s, "finance@lakeshore.example").await;
     c.goto(&s.url(&format!("/cases/{case}"))).await.unwrap();
