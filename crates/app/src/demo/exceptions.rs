@@ -136,47 +136,102 @@ async fn exception_of(app: &App, case_id: &str) -> Result<String, AppError> {
         .ok_or_else(|| AppError::Internal(format!("demo: no exception on case {case_id}")))
 }
 
-fn release(decision: ReleaseDecision, reference: &str) -> CaseInput {
-    CaseInput::Release {
+/// Helixa's quality records a release decision that is not "released", with its
+/// certificate: the exception opens in the same command.
+async fn not_released(
+    app: &App,
+    h: &Hands,
+    case_id: &str,
+    decision: ReleaseDecision,
+    reference: &str,
+) -> Result<(), AppError> {
+    let input = CaseInput::Release {
         step: "release_decision".into(),
         decision,
         certificate_reference: reference.into(),
         certificate_sha256: crate::ids::sha256_hex(reference),
-    }
+    };
+    app.act_on_case(&h.quality, case_id, input, "", None, None)
+        .await?
+        .fresh()?;
+    Ok(())
 }
 
-fn told(app: &App, method: TellMethod, note: &str) -> PatientTold {
-    PatientTold {
+async fn acknowledge(app: &App, by: &Caller, case_id: &str) -> Result<(), AppError> {
+    let id = exception_of(app, case_id).await?;
+    app.acknowledge_release_exception(by, &id, None)
+        .await?
+        .fresh()?;
+    Ok(())
+}
+
+/// The coordinator (the usual protocol's teller) tells the patient, now.
+async fn tell(
+    app: &App,
+    h: &Hands,
+    case_id: &str,
+    method: TellMethod,
+    note: &str,
+) -> Result<(), AppError> {
+    let id = exception_of(app, case_id).await?;
+    let told = PatientTold {
         method,
         told_at: app.now(),
         note: note.into(),
-    }
+    };
+    app.record_patient_told(&h.coordinator, &id, told, None)
+        .await?
+        .fresh()?;
+    Ok(())
 }
 
-fn decision(option: DecisionOption, note: &str) -> ExceptionDecision {
-    ExceptionDecision {
+async fn decide(
+    app: &App,
+    by: &Caller,
+    case_id: &str,
+    option: DecisionOption,
+    note: &str,
+) -> Result<(), AppError> {
+    let id = exception_of(app, case_id).await?;
+    let decision = ExceptionDecision {
         option,
         note: note.into(),
         care_transition_plan: None,
-    }
+    };
+    app.decide_release_exception(by, &id, decision, None)
+        .await?
+        .fresh()?;
+    Ok(())
 }
 
-fn prerequisite(p: Prerequisite, reference: &str) -> ExceptionPrerequisite {
-    ExceptionPrerequisite {
+async fn record_prerequisite(
+    app: &App,
+    by: &Caller,
+    case_id: &str,
+    p: Prerequisite,
+    reference: &str,
+) -> Result<(), AppError> {
+    let id = exception_of(app, case_id).await?;
+    let input = ExceptionPrerequisite {
         prerequisite: p,
         reference: reference.into(),
         document_sha256: Some(crate::ids::sha256_hex(reference)),
         note: String::new(),
-    }
+    };
+    app.record_exception_prerequisite(by, &id, input, None)
+        .await?
+        .fresh()?;
+    Ok(())
 }
 
 /// Sign the close from each side: the health system's physician, then Helixa's quality.
-async fn close(app: &App, h: &Hands, id: &str) -> Result<(), AppError> {
+async fn close(app: &App, h: &Hands, case_id: &str) -> Result<(), AppError> {
+    let id = exception_of(app, case_id).await?;
     let password = super::DEMO_PASSWORD;
-    app.sign_release_exception(&h.physician, id, password, None)
+    app.sign_release_exception(&h.physician, &id, password, None)
         .await?
         .fresh()?;
-    app.sign_release_exception(&h.quality, id, password, None)
+    app.sign_release_exception(&h.quality, &id, password, None)
         .await?
         .fresh()?;
     Ok(())
@@ -189,146 +244,80 @@ pub(super) async fn stage(
     story: Story,
     n: u8,
 ) -> Result<Vec<After>, AppError> {
+    use DecisionOption::{EnhancedMonitoring, ExpandedAccess, Remanufacture};
+    use Prerequisite::*;
+    use ReleaseDecision::OutOfSpecification;
     let h = hands(app).await?;
-    let ex = || exception_of(app, case_id);
+    let c = case_id;
     Ok(match (story, n) {
         // Remanufactured from retained cells.
         (Story::Remanufacture, 0) => {
-            app.act_on_case(
-                &h.quality,
-                case_id,
-                release(
-                    ReleaseDecision::OutOfSpecification,
-                    "COA-HX-OOS-0412 viability 64 % (limit ≥ 70 %)",
-                ),
-                "",
-                None,
-                None,
-            )
-            .await?
-            .fresh()?;
+            let reference = "COA-HX-OOS-0412 viability 64 % (limit ≥ 70 %)";
+            not_released(app, &h, c, OutOfSpecification, reference).await?;
             vec![After::Stage(40 * MINUTE)]
         }
         (Story::Remanufacture, 1) => {
-            app.acknowledge_release_exception(&h.cell_lab, &ex().await?, None)
-                .await?
-                .fresh()?;
+            acknowledge(app, &h.cell_lab, c).await?;
             vec![After::Stage(5 * HOUR)]
         }
         (Story::Remanufacture, 2) => {
             let note = "in clinic with her daughter; a new manufacturing run from retained cells explained, about three weeks";
-            app.record_patient_told(
-                &h.coordinator,
-                &ex().await?,
-                told(app, TellMethod::InPerson, note),
-                None,
-            )
-            .await?
-            .fresh()?;
+            tell(app, &h, c, TellMethod::InPerson, note).await?;
             vec![After::Stage(18 * HOUR)]
         }
         (Story::Remanufacture, 3) => {
             let note =
                 "enough retained cells from the original collection; the new run starts tomorrow";
-            app.decide_release_exception(
-                &h.quality,
-                &ex().await?,
-                decision(DecisionOption::Remanufacture, note),
-                None,
-            )
-            .await?
-            .fresh()?;
+            decide(app, &h.quality, c, Remanufacture, note).await?;
             // The remade product's release comes about two weeks later.
             vec![After::Resume(15 * DAY), After::Stage(DAY)]
         }
         // Infused under expanded access.
         (Story::ExpandedAccess, 0) => {
-            app.act_on_case(
-                &h.quality,
-                case_id,
-                release(
-                    ReleaseDecision::OutOfSpecification,
-                    "COA-HX-OOS-0588 CD4:CD8 ratio 3.4 (range 0.5-2.5)",
-                ),
-                "",
-                None,
-                None,
-            )
-            .await?
-            .fresh()?;
+            let reference = "COA-HX-OOS-0588 CD4:CD8 ratio 3.4 (range 0.5-2.5)";
+            not_released(app, &h, c, OutOfSpecification, reference).await?;
             vec![After::Stage(25 * MINUTE)]
         }
         (Story::ExpandedAccess, 1) => {
-            app.acknowledge_release_exception(&h.coordinator, &ex().await?, None)
-                .await?
-                .fresh()?;
+            acknowledge(app, &h.coordinator, c).await?;
             vec![After::Stage(3 * HOUR)]
         }
         (Story::ExpandedAccess, 2) => {
             let note = "by Dr. Ferreira with the patient and his wife; the options and the expanded-access route explained";
-            app.record_patient_told(
-                &h.coordinator,
-                &ex().await?,
-                told(app, TellMethod::InPerson, note),
-                None,
-            )
-            .await?
-            .fresh()?;
+            tell(app, &h, c, TellMethod::InPerson, note).await?;
             vec![After::Stage(20 * HOUR)]
         }
         (Story::ExpandedAccess, 3) => {
             let note = "no retained cells for a new run and progressing disease; the product's potency is within range";
-            app.decide_release_exception(
-                &h.physician,
-                &ex().await?,
-                decision(DecisionOption::ExpandedAccess, note),
-                None,
-            )
-            .await?
-            .fresh()?;
+            decide(app, &h.physician, c, ExpandedAccess, note).await?;
             vec![After::Stage(5 * HOUR)]
         }
-        (Story::ExpandedAccess, 4..=7) => {
-            let (by, p, reference, next) = match n {
-                4 => (
-                    &h.physician,
-                    Prerequisite::PhysicianRequest,
-                    "LUH-EAP-2026-007 physician request",
-                    After::Stage(2 * DAY),
-                ),
-                5 => (
-                    &h.coordinator,
-                    Prerequisite::IrbApproval,
-                    "LUH IRB-26-0319 single-patient approval",
-                    After::Stage(DAY),
-                ),
-                6 => (
-                    &h.nurse,
-                    Prerequisite::ExpandedAccessConsent,
-                    "expanded-access consent v1, signed at the bedside",
-                    After::Stage(6 * HOUR),
-                ),
-                _ => (
-                    &h.quality,
-                    Prerequisite::ManufacturerRelease,
-                    "COA-HX-EAP-0588 release for expanded access",
-                    After::Resume(4 * HOUR),
-                ),
-            };
-            app.record_exception_prerequisite(by, &ex().await?, prerequisite(p, reference), None)
-                .await?
-                .fresh()?;
-            if n == 7 {
-                vec![next, After::Stage(3 * DAY)]
-            } else {
-                vec![next]
-            }
+        (Story::ExpandedAccess, 4) => {
+            let reference = "LUH-EAP-2026-007 physician request";
+            record_prerequisite(app, &h.physician, c, PhysicianRequest, reference).await?;
+            vec![After::Stage(2 * DAY)]
+        }
+        (Story::ExpandedAccess, 5) => {
+            let reference = "LUH IRB-26-0319 single-patient approval";
+            record_prerequisite(app, &h.coordinator, c, IrbApproval, reference).await?;
+            vec![After::Stage(DAY)]
+        }
+        (Story::ExpandedAccess, 6) => {
+            let reference = "expanded-access consent v1, signed at the bedside";
+            record_prerequisite(app, &h.nurse, c, ExpandedAccessConsent, reference).await?;
+            vec![After::Stage(6 * HOUR)]
+        }
+        (Story::ExpandedAccess, 7) => {
+            // The fourth: the case goes on to its shipment.
+            let reference = "COA-HX-EAP-0588 release for expanded access";
+            record_prerequisite(app, &h.quality, c, ManufacturerRelease, reference).await?;
+            vec![After::Resume(4 * HOUR), After::Stage(3 * DAY)]
         }
         // A late sterility result after shipment.
         (Story::PostRelease, 0) => {
             app.open_release_exception(
                 &h.quality,
-                case_id,
+                c,
                 crate::release_exceptions::OpenReleaseException {
                     kind: ExceptionKind::PostReleaseNotice,
                     certificate_reference: "QA-HX-2026-0133 late sterility result".into(),
@@ -342,42 +331,27 @@ pub(super) async fn stage(
             vec![After::Stage(8 * HOUR + 2 * MINUTE)]
         }
         (Story::PostRelease, 1) => {
-            app.escalate_release_exception(&ex().await?).await?;
+            app.escalate_release_exception(&exception_of(app, c).await?)
+                .await?;
             vec![After::Stage(70 * MINUTE)]
         }
         (Story::PostRelease, 2) => {
-            app.acknowledge_release_exception(&h.physician, &ex().await?, None)
-                .await?
-                .fresh()?;
+            acknowledge(app, &h.physician, c).await?;
             vec![After::Stage(20 * HOUR)]
         }
         (Story::PostRelease, 3) => {
             let note = "by phone after two missed calls; the late culture result and the plan to watch closely explained";
-            app.record_patient_told(
-                &h.coordinator,
-                &ex().await?,
-                told(app, TellMethod::Phone, note),
-                None,
-            )
-            .await?
-            .fresh()?;
+            tell(app, &h, c, TellMethod::Phone, note).await?;
             vec![After::Stage(4 * HOUR)]
         }
         (Story::PostRelease, 4) => {
             let note = "organism identified as a skin commensal, susceptible; blood cultures daily for two weeks after infusion";
-            app.decide_release_exception(
-                &h.physician,
-                &ex().await?,
-                decision(DecisionOption::EnhancedMonitoring, note),
-                None,
-            )
-            .await?
-            .fresh()?;
+            decide(app, &h.physician, c, EnhancedMonitoring, note).await?;
             vec![After::Resume(2 * HOUR), After::Stage(DAY)]
         }
         // Closed by both sides.
         (Story::Remanufacture, 4) | (Story::ExpandedAccess, 8) | (Story::PostRelease, 5) => {
-            close(app, &h, &ex().await?).await?;
+            close(app, &h, c).await?;
             Vec::new()
         }
         (story, n) => {
@@ -399,19 +373,15 @@ pub(super) async fn open_at_tier_two(
 ) -> Result<(), AppError> {
     let h = hands(app).await?;
     advance_to(clock, app, end - 11 * HOUR);
-    app.act_on_case(
-        &h.quality,
+    let reference = "QA-HX-MF-0702 expansion stopped on day 6, cell count below the minimum";
+    not_released(
+        app,
+        &h,
         case_id,
-        release(
-            ReleaseDecision::ManufacturingFailure,
-            "QA-HX-MF-0702 expansion stopped on day 6, cell count below the minimum",
-        ),
-        "",
-        None,
-        None,
+        ReleaseDecision::ManufacturingFailure,
+        reference,
     )
-    .await?
-    .fresh()?;
+    .await?;
     advance_to(clock, app, end - 3 * HOUR + MINUTE);
     if !app
         .escalate_release_exception(&exception_of(app, case_id).await?)

@@ -10,7 +10,6 @@ use crate::pages::notice_redirect;
 use crate::paths;
 use crate::session::{Ctx, Posted};
 use axum::extract::Path;
-use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::AppError;
 use cellpath_app::cases::CaseView;
@@ -198,37 +197,6 @@ pub async fn act(Path(id): Path<String>, posted: Posted) -> Result<Response, Web
     };
     match done.and_then(|o| o.fresh()) {
         Ok(_) => Ok(notice_redirect(&paths::case(&id), "saved")),
-        // Bad values go beside their field in the form they were typed in, nothing written.
-        Err(AppError::Invalid(fields)) if !form_id.is_empty() => {
-            let errors = FormErrors::from_app(AppError::Invalid(fields))?;
-            let typed = Typed {
-                form: form_id.to_string(),
-                values: form,
-                errors,
-            };
-            super::render_case(
-                &ctx,
-                &id,
-                None,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&typed),
-            )
-            .await
-        }
-        Err(
-            e @ (AppError::Invalid(_)
-            | AppError::State(_)
-            | AppError::Conflict { .. }
-            | AppError::Forbidden(_)),
-        ) => {
-            let status = match e {
-                AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-                _ => StatusCode::CONFLICT,
-            };
-            super::render_case(&ctx, &id, Some(e.to_string()), None, status, None).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => super::refused(&ctx, &id, form_id, form, e).await,
     }
 }

@@ -324,6 +324,49 @@ pub(super) async fn render_case_with(
     render(ctx, id, None, None, Some(registry), None, status).await
 }
 
+/// A command posted from the case page and refused: bad values beside their fields in the form
+/// they were typed in (`form_id`, 422), other refusals in words above the page (422, 403 or
+/// 409); anything else is the error page.
+pub(super) async fn refused(
+    ctx: &Ctx,
+    id: &str,
+    form_id: &str,
+    values: crate::forms::FormData,
+    e: cellpath_app::AppError,
+) -> Result<Response, WebError> {
+    use cellpath_app::AppError;
+    match e {
+        AppError::Invalid(fields) if !form_id.is_empty() => {
+            let typed = Typed {
+                form: form_id.to_string(),
+                values,
+                errors: crate::forms::FormErrors::from_app(AppError::Invalid(fields))?,
+            };
+            render_case(
+                ctx,
+                id,
+                None,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&typed),
+            )
+            .await
+        }
+        e @ (AppError::Invalid(_)
+        | AppError::State(_)
+        | AppError::Conflict { .. }
+        | AppError::Forbidden(_)) => {
+            let status = match e {
+                AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+                _ => StatusCode::CONFLICT,
+            };
+            render_case(ctx, id, Some(e.to_string()), None, status, None).await
+        }
+        e => Err(e.into()),
+    }
+}
+
 /// The case's signed steps, each with its signatures beside it (21 CFR 11.50): printed name,
 /// date and time, meaning. Nothing when no step is signed yet.
 fn signed_steps(

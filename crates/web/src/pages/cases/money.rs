@@ -218,42 +218,25 @@ pub async fn act(Path(id): Path<String>, posted: Posted) -> Result<Response, Web
             )),
         ),
     };
-    let errors = match done {
-        Ok(()) if errors.is_empty() => {
-            return Ok(notice_redirect(&paths::case(&id), "saved"));
-        }
+    match done {
+        Ok(()) if errors.is_empty() => Ok(notice_redirect(&paths::case(&id), "saved")),
         // A dollar amount that could not be read: nothing was sent.
-        Ok(()) => errors,
-        Err(AppError::Invalid(fields)) if !form_id.is_empty() => {
-            FormErrors::from_app(AppError::Invalid(fields))?
-        }
-        Err(
-            e @ (AppError::Invalid(_)
-            | AppError::State(_)
-            | AppError::Conflict { .. }
-            | AppError::Forbidden(_)),
-        ) => {
-            let status = match e {
-                AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-                _ => StatusCode::CONFLICT,
+        Ok(()) => {
+            let typed = Typed {
+                form: form_id.to_string(),
+                values: form,
+                errors,
             };
-            return super::render_case(&ctx, &id, Some(e.to_string()), None, status, None).await;
+            super::render_case(
+                &ctx,
+                &id,
+                None,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&typed),
+            )
+            .await
         }
-        Err(e) => return Err(e.into()),
-    };
-    let typed = Typed {
-        form: form_id.to_string(),
-        values: form,
-        errors,
-    };
-    super::render_case(
-        &ctx,
-        &id,
-        None,
-        None,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Some(&typed),
-    )
-    .await
+        Err(e) => super::refused(&ctx, &id, form_id, form, e).await,
+    }
 }
