@@ -33,7 +33,7 @@ impl App {
             .into_iter()
             .map(|claim| {
                 let pseudonym = pseudonyms.get(&claim.case_id).cloned().unwrap_or_default();
-                let amount = super::invoices::dollars(claim.claimed_cents);
+                let amount = cellpath_domain::finance::dollars(claim.claimed_cents);
                 let (title, detail) = match claim.status {
                     ClaimStatus::Denied => (
                         "Appeal the denied claim, or close it".to_string(),

@@ -5,23 +5,11 @@
 use super::{Names, Reader, case_item};
 use crate::views::inbox::{InboxItem, InboxKind, InboxTarget};
 use crate::{App, AppError};
+use cellpath_domain::finance::dollars;
 use cellpath_store::Page;
 
 /// An invoice is in the inbox from this many days before its due day.
 pub(super) const INVOICE_DAYS: i64 = 14;
-
-/// "$475,000.00".
-pub(super) fn dollars(cents: i64) -> String {
-    let whole = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("${grouped}.{:02}", cents % 100)
-}
 
 impl App {
     /// Open invoices due within the window or overdue, the earliest due first.
@@ -71,16 +59,5 @@ impl App {
                 item
             })
             .collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dollars_are_grouped_by_thousands_with_cents() {
-        assert_eq!(super::dollars(47_500_000), "$475,000.00");
-        assert_eq!(super::dollars(7_500_001), "$75,000.01");
-        assert_eq!(super::dollars(99), "$0.99");
-        assert_eq!(super::dollars(100_000_000_000), "$1,000,000,000.00");
     }
 }

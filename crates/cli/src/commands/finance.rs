@@ -65,19 +65,8 @@ pub enum FinanceCommand {
     },
 }
 
-/// Cents as dollars: "$475,000.00".
-pub fn money(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let whole = (cents.abs() / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}${grouped}.{:02}", cents.abs() % 100)
-}
+/// Cents as dollars: "$475,000.00" (the domain's one formatting).
+pub use cellpath_domain::finance::dollars as money;
 
 /// Dollars as typed in cents, or what is wrong with them.
 pub fn cents_of(text: &str) -> anyhow::Result<i64> {

@@ -14,3 +14,31 @@ pub use claim::{Claim, ClaimRefusal, ClaimStatus, ClaimStep};
 pub use invoice::{BasisEvent, Settlement, basis_event, due_on};
 pub use payer::{PayerProfile, ProfileInput, default_profiles};
 pub use terms::{OutcomesRefund, PaymentBasis, PaymentTerms, TermsInput};
+
+/// US cents as people write dollars: `41030000` → `$410,300.00`, `-50` → `-$0.50` — the one
+/// formatting the inbox, the pages and the command line share.
+pub fn dollars(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}${grouped}.{:02}", cents % 100)
+}
+
+#[cfg(test)]
+mod dollars_tests {
+    #[test]
+    fn cents_read_as_dollars_grouped_by_thousands() {
+        assert_eq!(super::dollars(47_500_000), "$475,000.00");
+        assert_eq!(super::dollars(7_500_001), "$75,000.01");
+        assert_eq!(super::dollars(99), "$0.99");
+        assert_eq!(super::dollars(-50), "-$0.50");
+        assert_eq!(super::dollars(100_000_000_000), "$1,000,000,000.00");
+    }
+}

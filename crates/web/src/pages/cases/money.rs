@@ -7,7 +7,7 @@ use super::Typed;
 use crate::errors::WebError;
 use crate::forms::{FormData, FormErrors, FormView, Input, csrf_field, hidden};
 use crate::pages::notice_redirect;
-use crate::pages::programs::facts_form::{dollars, parse_dollars};
+use crate::pages::programs::facts_form::parse_dollars;
 use crate::paths;
 use crate::session::{Ctx, Posted};
 use axum::extract::Path;
@@ -18,6 +18,7 @@ use cellpath_app::cases::CaseView;
 use cellpath_app::finance::claims::{CaseMoney, ClaimView, NewClaim, NewClaimStep};
 use cellpath_domain::Date;
 use cellpath_domain::events::cases::CaseState;
+use cellpath_domain::finance::dollars;
 use maud::{Markup, html};
 
 /// A claim's next step in people's words.

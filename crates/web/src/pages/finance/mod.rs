@@ -13,7 +13,6 @@ pub mod what_if;
 #[cfg(test)]
 mod tests;
 
-use crate::charts::cashflow::dollars;
 use crate::errors::WebError;
 use crate::labels::{Tone, badge};
 use crate::paths;
@@ -26,11 +25,8 @@ use cellpath_domain::finance::{PaymentBasis, PaymentTerms};
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use maud::html;
 
-/// Cents as dollars: "$475,000.00".
-pub fn money(cents: i64) -> String {
-    let whole = dollars((cents / 100) as f64);
-    format!("{whole}.{:02}", (cents % 100).abs())
-}
+/// Cents as dollars: "$475,000.00" (the domain's one formatting).
+pub use cellpath_domain::finance::dollars as money;
 
 /// "30 days", "1 day".
 fn days(n: i64) -> String {

@@ -27,20 +27,7 @@ pub const FIELDS: &[&str] = &[
 /// Rows a new program's form offers at least; an edit offers one blank row more than it holds.
 const MIN_ROWS: usize = 3;
 
-/// `41030000` → `$410,300.00`.
-pub fn dollars(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let cents = cents.unsigned_abs();
-    let whole = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}${grouped}.{:02}", cents % 100)
-}
+pub use cellpath_domain::finance::dollars;
 
 /// An amount in dollars as people type it ("410300", "$410,300.00", "410300.5") → cents.
 pub fn parse_dollars(text: &str) -> Option<i64> {
