@@ -51,9 +51,13 @@ fn row_of(case_id: &str, s: &OpenStep, since: i64) -> IndexRow {
         format!("{case_id} / {} / {}", s.step, s.role.as_str()),
         vec![
             ("name".into(), s.name.clone()),
-            ("stage".into(), s.stage.clone()),
+            (
+                "stage".into(),
+                s.stage
+                    .map_or_else(String::new, |st| st.as_str().to_string()),
+            ),
             ("attempt".into(), s.attempt.to_string()),
-            ("waiting".into(), s.waiting.clone()),
+            ("waiting".into(), s.waiting.join("; ")),
             ("since".into(), since.to_string()),
         ],
     )

@@ -17,6 +17,7 @@ pub mod finance;
 pub mod identifiers;
 pub mod journey;
 pub mod org;
+pub mod outbox;
 pub mod policy;
 pub mod process_map;
 pub mod program;

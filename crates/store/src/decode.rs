@@ -41,6 +41,34 @@ pub(crate) fn maybe_date(r: &AnyRow, column: &str) -> Result<Option<Date>, sqlx:
     Date::parse(&text).map(Some).map_err(|e| bad(column, e))
 }
 
+/// A vocabulary word where `''` means none.
+pub(crate) fn maybe_word<T>(r: &AnyRow, column: &str) -> Result<Option<T>, sqlx::Error>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text: String = r.try_get(column)?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|e| bad(column, e))
+}
+
+/// What a partly done step still waits for: step names, kept as one text with
+/// [`WAITING_SEPARATOR`] between them (`''`: nothing).
+pub(crate) fn waiting_list(r: &AnyRow, column: &str) -> Result<Vec<String>, sqlx::Error> {
+    let text: String = r.try_get(column)?;
+    Ok(if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split(WAITING_SEPARATOR).map(str::to_string).collect()
+    })
+}
+
+/// Between the step names of a waiting list in its column. A step's name is one line of
+/// people's words; one holding this separator would read back as two names.
+pub(crate) const WAITING_SEPARATOR: &str = "; ";
+
 /// A text column (an id, a reason) where `''` means none.
 pub(crate) fn maybe_text(r: &AnyRow, column: &str) -> Result<Option<String>, sqlx::Error> {
     let text: String = r.try_get(column)?;

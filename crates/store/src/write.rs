@@ -580,9 +580,11 @@ pub struct OpenStep {
     pub step: String,
     pub role: cellpath_domain::Role,
     pub name: String,
-    pub stage: String,
+    /// Where in the process it sits (`None`: a step the map no longer names a stage for).
+    pub stage: Option<cellpath_domain::process_map::Stage>,
     pub attempt: i64,
-    pub waiting: String,
+    /// The steps it still waits for, by name (empty: none — it is open).
+    pub waiting: Vec<String>,
 }
 
 /// Replace a case's open steps with `steps`, each with when it opened (made again from the
@@ -615,9 +617,9 @@ async fn insert_open_step(
     .bind(s.step.as_str())
     .bind(s.role.as_str())
     .bind(s.name.as_str())
-    .bind(s.stage.as_str())
+    .bind(s.stage.map_or("", |st| st.as_str()))
     .bind(s.attempt)
-    .bind(s.waiting.as_str())
+    .bind(s.waiting.join(crate::decode::WAITING_SEPARATOR))
     .bind(since)
     .execute(&mut **tx)
     .await?;

@@ -18,16 +18,13 @@ pub(crate) fn case_open_steps(map: &CaseMap, before: &Case, events: &[CaseEvent]
     available(map, &after)
         .into_iter()
         .flat_map(|a| {
-            let stage = map
-                .map()
-                .step(&a.step)
-                .map_or_else(String::new, |s| s.stage.as_str().to_string());
-            let waiting = a.waiting.join("; ");
+            let stage = map.map().step(&a.step).map(|s| s.stage);
+            let waiting = a.waiting;
             a.roles.into_iter().map(move |role| OpenStep {
                 step: a.step.clone(),
                 role,
                 name: a.name.clone(),
-                stage: stage.clone(),
+                stage,
                 attempt: i64::from(a.attempt),
                 waiting: waiting.clone(),
             })
@@ -58,7 +55,7 @@ impl App {
                 let detail = if s.waiting.is_empty() {
                     format!("open to the {}", role_words(s.role))
                 } else {
-                    format!("waiting for {}", s.waiting)
+                    format!("waiting for {}", s.waiting.join("; "))
                 };
                 let title = if s.attempt > 1 {
                     format!("{} (attempt {})", s.name, s.attempt)

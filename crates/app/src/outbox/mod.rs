@@ -19,6 +19,7 @@ use crate::write::Write;
 use crate::{App, AppError, Caller};
 use cellpath_domain::Role;
 use cellpath_domain::events::webhooks::WebhookEndpointUnhealthy;
+use cellpath_domain::outbox::{DeliveryChannel, EndpointStatus, MessageStatus};
 use cellpath_store::{DeliveryAttempt, OutboxMessage, Page};
 use serde::Serialize;
 
@@ -123,26 +124,38 @@ impl App {
         for n in notifications {
             let mut messages = Vec::new();
             for endpoint in self.store.webhook_endpoints_of(&n.org_id).await? {
-                if !endpoint.wants(&n.kind) || endpoint.status == "disabled" {
+                if !endpoint.wants(&n.kind) || endpoint.status == EndpointStatus::Disabled {
                     continue;
                 }
                 // An unhealthy endpoint gets the message once it is enabled again.
-                let status = if endpoint.status == "active" {
-                    "pending"
+                let status = if endpoint.status == EndpointStatus::Active {
+                    MessageStatus::Pending
                 } else {
-                    "held"
+                    MessageStatus::Held
                 };
-                messages.push(message(n, "webhook", &endpoint.id, status, now));
+                messages.push(message(
+                    n,
+                    DeliveryChannel::Webhook,
+                    &endpoint.id,
+                    status,
+                    now,
+                ));
             }
             if self.outbox.smtp.is_some() {
                 for user in self.store.users_of(&n.org_id, Page::all()).await? {
                     if user.active && n.roles.contains(&user.role) {
-                        messages.push(message(n, "email", &user.email, "pending", now));
+                        messages.push(message(
+                            n,
+                            DeliveryChannel::Email,
+                            &user.email,
+                            MessageStatus::Pending,
+                            now,
+                        ));
                     }
                 }
             }
             for m in messages {
-                if m.status == "pending" {
+                if m.status == MessageStatus::Pending {
                     write = write.enqueue(
                         Job::Deliver {
                             message_id: m.id.clone(),
@@ -161,16 +174,12 @@ impl App {
         let Some(m) = self.store.outbox_message(message_id).await? else {
             return Ok(());
         };
-        if m.status != "pending" {
+        if m.status != MessageStatus::Pending {
             return Ok(());
         }
-        match m.channel.as_str() {
-            "webhook" => self.deliver_webhook(&m).await,
-            "email" => self.deliver_email(&m).await,
-            other => Err(AppError::Internal(format!(
-                "message {} has no channel {other}",
-                m.id
-            ))),
+        match m.channel {
+            DeliveryChannel::Webhook => self.deliver_webhook(&m).await,
+            DeliveryChannel::Email => self.deliver_email(&m).await,
         }
     }
 
@@ -181,7 +190,7 @@ impl App {
                 m.target, m.id
             )));
         };
-        if endpoint.status != "active" {
+        if endpoint.status != EndpointStatus::Active {
             self.store.hold_message(&m.id).await?;
             return Ok(());
         }
@@ -255,11 +264,11 @@ impl App {
         };
         let Some(error) = error else {
             self.store
-                .record_delivery_attempt(m, &attempt, "pending")
+                .record_delivery_attempt(m, &attempt, MessageStatus::Pending)
                 .await?;
             return Ok(());
         };
-        let endpoint_failures = if m.channel == "webhook" {
+        let endpoint_failures = if m.channel == DeliveryChannel::Webhook {
             self.store
                 .webhook_endpoint(&m.target)
                 .await?
@@ -269,7 +278,15 @@ impl App {
         };
         let gives_up = endpoint_failures >= UNHEALTHY_AFTER;
         self.store
-            .record_delivery_attempt(m, &attempt, if gives_up { "held" } else { "pending" })
+            .record_delivery_attempt(
+                m,
+                &attempt,
+                if gives_up {
+                    MessageStatus::Held
+                } else {
+                    MessageStatus::Pending
+                },
+            )
             .await?;
         if gives_up {
             self.mark_unhealthy(&m.org_id, &m.target, endpoint_failures)
@@ -299,18 +316,24 @@ impl App {
 }
 
 /// A new message of `n` to one recipient on one channel.
-fn message(n: &Notification, channel: &str, target: &str, status: &str, now: i64) -> OutboxMessage {
+fn message(
+    n: &Notification,
+    channel: DeliveryChannel,
+    target: &str,
+    status: MessageStatus,
+    now: i64,
+) -> OutboxMessage {
     OutboxMessage {
         id: crate::ids::new_id("msg"),
         org_id: n.org_id.clone(),
-        channel: channel.into(),
+        channel,
         target: target.into(),
         kind: n.kind.clone(),
         subject: n.subject.clone(),
         body: n.body.clone(),
         link: n.link.clone(),
         source_event: n.source_event.clone(),
-        status: status.into(),
+        status,
         attempts: 0,
         created_at: now,
         delivered_at: None,

@@ -9,6 +9,7 @@ use cellpath_domain::events::webhooks::{
     WebhookEndpointCreated, WebhookEndpointDisabled, WebhookEndpointEnabled,
     WebhookEndpointSecretRotated,
 };
+use cellpath_domain::outbox::EndpointStatus;
 use cellpath_domain::policy::{Action, Relation, ResourceKind};
 use cellpath_store::{Operational, WebhookEndpoint};
 use serde::Serialize;
@@ -35,7 +36,7 @@ pub struct WebhookEndpointView {
     pub kinds: Vec<String>,
     /// `active`, `disabled` (by an admin) or `unhealthy` (failed too often in a row; not tried
     /// until enabled again).
-    pub status: String,
+    pub status: EndpointStatus,
     /// Deliveries that failed in a row, up to now.
     pub consecutive_failures: i64,
     /// Microseconds since the epoch.
@@ -293,7 +294,7 @@ impl App {
             id: event.id.clone(),
             url: event.url.clone(),
             kinds: event.kinds.clone(),
-            status: "active".into(),
+            status: EndpointStatus::Active,
             consecutive_failures: 0,
             created_at: 0,
         };
@@ -350,7 +351,7 @@ impl App {
         id: &str,
     ) -> Result<WebhookEndpointView, AppError> {
         let endpoint = self.endpoint_for(caller, Action::Update, id).await?;
-        if endpoint.status == "disabled" {
+        if endpoint.status == EndpointStatus::Disabled {
             return Err(AppError::State(format!(
                 "webhook endpoint {} is disabled already",
                 endpoint.url
@@ -375,7 +376,7 @@ impl App {
         id: &str,
     ) -> Result<WebhookEndpointView, AppError> {
         let endpoint = self.endpoint_for(caller, Action::Update, id).await?;
-        if endpoint.status == "active" {
+        if endpoint.status == EndpointStatus::Active {
             return Err(AppError::State(format!(
                 "webhook endpoint {} is active already",
                 endpoint.url

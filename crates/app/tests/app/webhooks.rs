@@ -8,6 +8,7 @@ use crate::support::*;
 use axum::http::{HeaderMap, StatusCode};
 use cellpath_app::outbox::signature;
 use cellpath_app::{App, AppError, Caller, ManualClock};
+use cellpath_domain::outbox::EndpointStatus;
 use cellpath_store::testing::TestDb;
 use std::sync::{Arc, Mutex};
 
@@ -253,7 +254,7 @@ async fn an_endpoint_that_keeps_failing_is_marked_unhealthy_and_delivers_once_en
         let failures = cellpath_app::outbox::UNHEALTHY_AFTER as usize;
         assert_eq!(received.all().len(), failures, "{}", db.label);
         let shown = app.webhook_endpoint(&admin, &id).await.unwrap();
-        assert_eq!(shown.status, "unhealthy");
+        assert_eq!(shown.status, EndpointStatus::Unhealthy);
         assert_eq!(shown.consecutive_failures, failures as i64);
         // Not tried forever: the jobs run on, nothing more is sent.
         run_with_retries(&app, &clock, 4).await;
@@ -279,7 +280,7 @@ async fn an_endpoint_that_keeps_failing_is_marked_unhealthy_and_delivers_once_en
         ));
 
         let disabled = app.disable_webhook_endpoint(&admin, &id).await.unwrap();
-        assert_eq!(disabled.status, "disabled");
+        assert_eq!(disabled.status, EndpointStatus::Disabled);
         assert_replays(&app, db.label).await;
     }
 }

@@ -50,7 +50,7 @@ pub async fn run(url: &str, json: bool, cmd: WebhooksCommand) -> anyhow::Result<
                                 } else {
                                     e.kinds.join(", ")
                                 },
-                                e.status,
+                                e.status.to_string(),
                                 e.consecutive_failures.to_string(),
                             ]
                         })

@@ -6,12 +6,13 @@
 pub(crate) mod project;
 
 use crate::contracting::gate_reads::placeholders;
-use crate::decode::{date, word};
+use crate::decode::{date, maybe_word, waiting_list, word};
 use crate::write::OpenStep;
 use crate::{Booking, Page, RegistryFormRow, Store, StoreError};
 use cellpath_domain::Date;
 use cellpath_domain::Role;
 use cellpath_domain::events::cases::AdverseEventKind;
+use cellpath_domain::process_map::Stage;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, FromRow, Row};
@@ -31,10 +32,10 @@ pub struct OpenStepRow {
     pub program_id: String,
     pub pseudonym: String,
     pub name: String,
-    pub stage: String,
+    pub stage: Option<Stage>,
     pub attempt: i64,
-    /// What a partly done step still waits for, in words ("; " between).
-    pub waiting: String,
+    /// The steps a partly done step still waits for, by name (empty: none).
+    pub waiting: Vec<String>,
     /// When it opened (micros).
     pub since: i64,
 }
@@ -50,9 +51,9 @@ impl FromRow<'_, AnyRow> for OpenStepRow {
             program_id: r.try_get("program_id")?,
             pseudonym: r.try_get("pseudonym")?,
             name: r.try_get("name")?,
-            stage: r.try_get("stage")?,
+            stage: maybe_word(r, "stage")?,
             attempt: r.try_get("attempt")?,
-            waiting: r.try_get("waiting")?,
+            waiting: waiting_list(r, "waiting")?,
             since: r.try_get("since")?,
         })
     }

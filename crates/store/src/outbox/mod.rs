@@ -5,7 +5,9 @@
 
 pub(crate) mod project;
 
+use crate::decode::word;
 use crate::{Store, StoreError};
+use cellpath_domain::outbox::{DeliveryChannel, EndpointStatus, MessageStatus};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, FromRow, Row, Transaction};
@@ -18,8 +20,7 @@ pub struct WebhookEndpoint {
     pub url: String,
     /// The notification kinds it receives; empty: all.
     pub kinds: Vec<String>,
-    /// `active`, `disabled` or `unhealthy`.
-    pub status: String,
+    pub status: EndpointStatus,
     pub consecutive_failures: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -43,7 +44,7 @@ impl FromRow<'_, AnyRow> for WebhookEndpoint {
                 index: "kinds".into(),
                 source: Box::new(e),
             })?,
-            status: r.try_get("status")?,
+            status: word(r, "status")?,
             consecutive_failures: r.try_get("consecutive_failures")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
@@ -59,8 +60,7 @@ pub struct OutboxMessage {
     /// The stable event id every attempt carries.
     pub id: String,
     pub org_id: String,
-    /// `webhook` or `email`.
-    pub channel: String,
+    pub channel: DeliveryChannel,
     /// The endpoint's id (webhook) or the address (e-mail).
     pub target: String,
     pub kind: String,
@@ -70,8 +70,7 @@ pub struct OutboxMessage {
     pub link: String,
     /// The event that caused it (`ledger:seq`, or the record's id).
     pub source_event: String,
-    /// `pending`, `delivered`, `held` or `failed`.
-    pub status: String,
+    pub status: MessageStatus,
     pub attempts: i64,
     pub created_at: i64,
     pub delivered_at: Option<i64>,
@@ -82,14 +81,14 @@ impl FromRow<'_, AnyRow> for OutboxMessage {
         Ok(OutboxMessage {
             id: r.try_get("id")?,
             org_id: r.try_get("org_id")?,
-            channel: r.try_get("channel")?,
+            channel: word(r, "channel")?,
             target: r.try_get("target")?,
             kind: r.try_get("kind")?,
             subject: r.try_get("subject")?,
             body: r.try_get("body")?,
             link: r.try_get("link")?,
             source_event: r.try_get("source_event")?,
-            status: r.try_get("status")?,
+            status: word(r, "status")?,
             attempts: r.try_get("attempts")?,
             created_at: r.try_get("created_at")?,
             delivered_at: r.try_get("delivered_at")?,
@@ -143,14 +142,14 @@ pub(crate) async fn insert_message(
     sqlx::query("INSERT INTO outbox (id, org_id, channel, target, kind, subject, body, link, source_event, status, attempts, created_at, delivered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL)")
         .bind(&m.id)
         .bind(&m.org_id)
-        .bind(&m.channel)
+        .bind(m.channel.as_str())
         .bind(&m.target)
         .bind(&m.kind)
         .bind(&m.subject)
         .bind(&m.body)
         .bind(&m.link)
         .bind(&m.source_event)
-        .bind(&m.status)
+        .bind(m.status.as_str())
         .bind(m.attempts)
         .bind(m.created_at)
         .execute(&mut **tx)
@@ -307,7 +306,7 @@ impl Store {
         &self,
         message: &OutboxMessage,
         attempt: &DeliveryAttempt,
-        status_after_failure: &str,
+        status_after_failure: MessageStatus,
     ) -> Result<AttemptRecorded, StoreError> {
         let mut tx = self.writer.begin().await?;
         let (number,): (i64,) = sqlx::query_as(
@@ -338,13 +337,13 @@ impl Store {
         } else {
             sqlx::query("UPDATE outbox SET status = $2, attempts = $3 WHERE id = $1")
                 .bind(&message.id)
-                .bind(status_after_failure)
+                .bind(status_after_failure.as_str())
                 .bind(number)
                 .execute(&mut *tx)
                 .await?;
         }
         let mut consecutive_failures = 0;
-        if message.channel == "webhook" {
+        if message.channel == DeliveryChannel::Webhook {
             let change = if attempt.ok {
                 "consecutive_failures = 0"
             } else {

@@ -8,6 +8,7 @@ use cellpath_domain::events::webhooks::{
     WebhookEndpointCreated, WebhookEndpointDisabled, WebhookEndpointEnabled,
     WebhookEndpointSecretRotated, WebhookEndpointUnhealthy,
 };
+use cellpath_domain::outbox::EndpointStatus;
 use cellpath_ledger::Event;
 use sqlx::{Any, Transaction};
 
@@ -20,12 +21,13 @@ pub(crate) async fn project(
         let e = typed::<WebhookEndpointCreated>(event)?;
         execute(
             tx,
-            "INSERT INTO webhook_endpoints (id, org_id, url, kinds, status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', $5, $5)",
+            "INSERT INTO webhook_endpoints (id, org_id, url, kinds, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
             vec![
                 Bind::Text(e.id),
                 Bind::Text(e.org_id),
                 Bind::Text(e.url),
                 Bind::Text(serde_json::to_string(&e.kinds).expect("strings serialize")),
+                Bind::Text(EndpointStatus::Active.as_str().into()),
                 Bind::Int(event.recorded_at),
             ],
         )
@@ -36,15 +38,18 @@ pub(crate) async fn project(
     } else if kind == WebhookEndpointDisabled::KIND {
         (
             typed::<WebhookEndpointDisabled>(event)?.id,
-            Some("disabled"),
+            Some(EndpointStatus::Disabled),
         )
     } else if kind == WebhookEndpointUnhealthy::KIND {
         (
             typed::<WebhookEndpointUnhealthy>(event)?.id,
-            Some("unhealthy"),
+            Some(EndpointStatus::Unhealthy),
         )
     } else if kind == WebhookEndpointEnabled::KIND {
-        (typed::<WebhookEndpointEnabled>(event)?.id, Some("active"))
+        (
+            typed::<WebhookEndpointEnabled>(event)?.id,
+            Some(EndpointStatus::Active),
+        )
     } else {
         return Ok(false);
     };
@@ -55,7 +60,7 @@ pub(crate) async fn project(
                 "UPDATE webhook_endpoints SET status = $2, updated_at = $3 WHERE id = $1",
                 vec![
                     Bind::Text(id.clone()),
-                    Bind::Text(status.into()),
+                    Bind::Text(status.as_str().into()),
                     Bind::Int(event.recorded_at),
                 ],
             )

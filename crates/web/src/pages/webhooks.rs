@@ -14,6 +14,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use cellpath_app::outbox::webhooks::{EndpointWithSecret, NOTIFICATION_KINDS, WebhookEndpointView};
+use cellpath_domain::outbox::EndpointStatus;
 use maud::{Markup, html};
 
 /// A notification kind in words.
@@ -28,11 +29,11 @@ fn kind_words(kind: &str) -> &'static str {
     }
 }
 
-fn status_badge(status: &str) -> Markup {
+fn status_badge(status: EndpointStatus) -> Markup {
     match status {
-        "active" => badge("Active", Tone::Good),
-        "unhealthy" => badge("Unhealthy: not tried until enabled again", Tone::Bad),
-        _ => badge("Disabled", Tone::Quiet),
+        EndpointStatus::Active => badge("Active", Tone::Good),
+        EndpointStatus::Unhealthy => badge("Unhealthy: not tried until enabled again", Tone::Bad),
+        EndpointStatus::Disabled => badge("Disabled", Tone::Quiet),
     }
 }
 
@@ -126,7 +127,7 @@ pub async fn show(
         header.page-head {
             p.breadcrumb { a href="/webhooks" { "Webhooks" } }
             h1 { (e.url) }
-            p.subtitle { (status_badge(&e.status)) " · " (kinds_words(&e.kinds)) }
+            p.subtitle { (status_badge(e.status)) " · " (kinds_words(&e.kinds)) }
         }
         (notice(q.notice.as_deref()))
         @if e.consecutive_failures > 0 {
@@ -137,7 +138,7 @@ pub async fn show(
                 (csrf_field(&csrf))
                 button.secondary type="submit" { "Rotate the secret" }
             }
-            @if e.status == "active" {
+            @if e.status == EndpointStatus::Active {
                 form.inline method="post" action={ "/webhooks/" (e.id) "/disable" } {
                     (csrf_field(&csrf))
                     button.danger type="submit" { "Disable" }
@@ -211,7 +212,7 @@ async fn render(
                         tr data-endpoint=(e.id) {
                             td { a href={ "/webhooks/" (e.id) } { (e.url) } }
                             td { (kinds_words(&e.kinds)) }
-                            td { (status_badge(&e.status)) }
+                            td { (status_badge(e.status)) }
                             td { (time_el(e.created_at)) }
                         }
                     }
