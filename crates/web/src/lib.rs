@@ -190,6 +190,14 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/figures", get(figures::show))
         .route("/finance", get(finance::index))
         .route(
+            "/finance/payers",
+            get(finance::payers::list).post(finance::payers::add),
+        )
+        .route(
+            "/finance/payers/{id}",
+            get(finance::payers::show).post(finance::payers::update),
+        )
+        .route(
             "/finance/what-if",
             get(finance::what_if::show).post(finance::what_if::run),
         )

@@ -200,6 +200,16 @@ pub fn finance() -> String {
     "/finance".into()
 }
 
+/// A health system's payer profiles.
+pub fn payers() -> String {
+    "/finance/payers".into()
+}
+
+/// One payer profile, to edit.
+pub fn payer(id: &str) -> String {
+    format!("/finance/payers/{id}")
+}
+
 /// The what-if of payment terms (a health system's forecast exposure).
 pub fn what_if() -> String {
     "/finance/what-if".into()

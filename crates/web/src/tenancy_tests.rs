@@ -63,6 +63,10 @@ fn scope(path: &str) -> Scope {
         // The health system's own forecast from its own history (a manufacturer gets 404:
         // `pages::finance`'s tests).
         "/finance/what-if" => Own,
+        // The health system's own payer profiles (its admins' and finance people's; a
+        // manufacturer and another health system get 404: `pages::finance`'s tests and the
+        // app's `claims` stories).
+        "/finance/payers" | "/finance/payers/{id}" => Own,
         // The health system's own exposure (its admins' and finance people's; a manufacturer
         // gets 404: `pages::exposure`'s tests and the app's `claims` stories).
         "/exposure" => Own,

@@ -61,7 +61,7 @@ pub(super) async fn section(
             }
             @if money.claim.is_none() && case.status != CaseState::Cancelled {
                 @if money.payers.is_empty() {
-                    p.hint { "Your health system has no payer profiles yet: start them from the usual payers (Medicare's MS-DRG 018 payment and a commercial plan paying the price), then edit them through the API." }
+                    p.hint { "Your health system has no payer profiles yet: start them from the usual payers (Medicare's MS-DRG 018 payment and a commercial plan paying the price), then edit them to your own figures under " a href=(paths::payers()) { "payer profiles" } "." }
                     form.inline-action method="post" action=(action) {
                         (csrf_field(ctx.csrf()))
                         (hidden("do", "start_payers"))

@@ -7,6 +7,7 @@
 //! its exposure from its own history, with the terms that would keep it under its cap).
 
 pub mod invoices;
+pub mod payers;
 pub mod terms;
 pub mod what_if;
 
@@ -124,6 +125,13 @@ pub async fn index(ctx: Ctx) -> Result<Response, WebError> {
                     "Forecast your exposure — what you have paid manufacturers and not yet been paid back — from your own history, and see which payment terms keep it under your cap. "
                     a.button.secondary #what-if-link href=(paths::what_if()) { "Open the what-if" }
                 }
+            }
+        }
+        @if ctx.is_health_system() && ctx.may(Action::Read, ResourceKind::Claim, Relation::OwnOrg) {
+            p #payers-link {
+                "Claims are submitted against your "
+                a href=(paths::payers()) { "payer profiles" }
+                ": what each payer pays, how long it takes and how often it denies."
             }
         }
         @if partnerships.is_empty() {

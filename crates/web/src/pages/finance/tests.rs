@@ -369,3 +369,216 @@ async fn the_what_if_starts_from_the_hospital_history_and_answers_a_forecast() {
     let hub = maker.get(&crate::paths::finance()).await;
     assert!(!hub.body.contains(r#"id="what-if-link""#));
 }
+
+#[tokio::test]
+async fn the_hospitals_finance_starts_adds_and_edits_payer_profiles_and_others_do_not() {
+    let demo = seeded().await;
+    let list = crate::paths::payers();
+    let mut finance = Browser::signed_in(&demo, "finance@lakeshore.example").await;
+    let hub = finance.get(&crate::paths::finance()).await;
+    hub.assert_has(r#"id="payers-link""#);
+    let empty = finance.get(&list).await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
+    empty.assert_has("No payer profile yet.");
+    empty.assert_has(r#"id="payer-defaults-form""#);
+
+    // Started from the usual payers: Medicare's fixed payment, in dollars and percentages.
+    let started = finance
+        .submit(
+            &list,
+            "payer-defaults-form",
+            &list,
+            &[("do", "defaults")],
+            None,
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let seen = finance.get(&list).await;
+    seen.assert_has("Medicare");
+    seen.assert_has("$314,231.00");
+    seen.assert_has("8.4 %");
+    assert!(
+        !seen.body.contains(r#"id="payer-defaults-form""#),
+        "nothing left to start from"
+    );
+
+    // What cannot be read is refused beside its field, and nothing is added.
+    let bad = finance
+        .submit(
+            &list,
+            "payer-form",
+            &list,
+            &[
+                ("name", "Blue Lakes Health Plan"),
+                ("fixed", "a lot"),
+                ("price_share", ""),
+                ("lag_median_days", "45"),
+                ("lag_p90_days", "soon"),
+                ("denial_rate", "120"),
+                ("appeal_success_rate", "50"),
+                ("appeal_median_days", "60"),
+                ("appeal_p90_days", "120"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(
+        bad.error_beside("fixed")
+            .unwrap()
+            .contains("not an amount in dollars")
+    );
+    assert!(
+        bad.error_beside("lag_p90_days")
+            .unwrap()
+            .contains("whole number of days")
+    );
+    assert!(
+        bad.error_beside("denial_rate")
+            .unwrap()
+            .contains("from 0 to 100")
+    );
+    // The domain's own rules come back beside the fields too: a payer that pays nothing, a
+    // 90th percentile under the median.
+    let unpaid = finance
+        .submit(
+            &list,
+            "payer-form",
+            &list,
+            &[
+                ("name", "Blue Lakes Health Plan"),
+                ("fixed", ""),
+                ("price_share", "0"),
+                ("lag_median_days", "45"),
+                ("lag_p90_days", "30"),
+                ("denial_rate", "10"),
+                ("appeal_success_rate", "50"),
+                ("appeal_median_days", "60"),
+                ("appeal_p90_days", "120"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(unpaid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unpaid
+            .error_beside("fixed")
+            .unwrap()
+            .contains("fixed amount, a share of the price")
+    );
+    assert!(
+        unpaid
+            .error_beside("lag_p90_days")
+            .unwrap()
+            .contains("cannot be less than the median")
+    );
+    assert!(
+        !finance
+            .get(&list)
+            .await
+            .body
+            .contains("Blue Lakes Health Plan")
+    );
+
+    let added = finance
+        .submit(
+            &list,
+            "payer-form",
+            &list,
+            &[
+                ("name", "Blue Lakes Health Plan"),
+                ("fixed", ""),
+                ("price_share", "95"),
+                ("lag_median_days", "45"),
+                ("lag_p90_days", "90"),
+                ("denial_rate", "12.5"),
+                ("appeal_success_rate", "50"),
+                ("appeal_median_days", "60"),
+                ("appeal_p90_days", "120"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let finance_caller = demo.caller("finance@lakeshore.example").await;
+    let profiles = demo.app.payer_profiles(&finance_caller).await.unwrap();
+    let blue = profiles
+        .profiles
+        .iter()
+        .find(|p| p.name == "Blue Lakes Health Plan")
+        .expect("added");
+    assert_eq!((blue.price_share, blue.denial_rate), (0.95, 0.125));
+    let seen = finance.get(&list).await;
+    seen.assert_has("95 % of the price");
+    seen.assert_has("12.5 %");
+
+    // Edited at the version read: the page shows the figures as typed, the change is a new
+    // version; a form read before it is refused as stale, nothing written.
+    let page = crate::paths::payer(&blue.id);
+    let edit = finance.get(&page).await;
+    assert_eq!(edit.status, StatusCode::OK, "{}", edit.body);
+    edit.assert_has(r#"name="price_share" type="text" value="95""#);
+    edit.assert_has(r#"name="denial_rate" type="text" value="12.5""#);
+    let mut fields = vec![
+        ("name", "Blue Lakes Health Plan"),
+        ("fixed", "1,000"),
+        ("price_share", "95"),
+        ("lag_median_days", "40"),
+        ("lag_p90_days", "80"),
+        ("denial_rate", "9"),
+        ("appeal_success_rate", "50"),
+        ("appeal_median_days", "60"),
+        ("appeal_p90_days", "120"),
+    ];
+    let saved = finance
+        .submit(&page, "payer-edit-form", &page, &fields, None)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let now = demo
+        .app
+        .payer_profile(&finance_caller, &blue.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            now.version,
+            now.fixed_cents,
+            now.lag_median_days,
+            now.denial_rate
+        ),
+        (2, 100_000, 40, 0.09)
+    );
+    fields.push(("version", "1"));
+    fields[5] = ("denial_rate", "30");
+    let csrf = edit.field("csrf");
+    fields.push(("csrf", &csrf));
+    let stale = finance.post(&page, &fields).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let after = demo
+        .app
+        .payer_profile(&finance_caller, &blue.id)
+        .await
+        .unwrap();
+    assert_eq!((after.version, after.denial_rate), (2, 0.09));
+
+    // A nurse may not read them; to the manufacturer and another health system they do not
+    // exist (the app answers 404 where the policy hides the kind).
+    let mut nurse = Browser::signed_in(&demo, "nurse@lakeshore.example").await;
+    assert_eq!(nurse.get(&list).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(nurse.get(&page).await.status, StatusCode::FORBIDDEN);
+    let mut maker = Browser::signed_in(&demo, "finance@helixa.example").await;
+    assert_eq!(maker.get(&list).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(maker.get(&page).await.status, StatusCode::NOT_FOUND);
+    assert!(
+        !maker
+            .get(&crate::paths::finance())
+            .await
+            .body
+            .contains(r#"id="payers-link""#)
+    );
+    let mut other = Browser::signed_in(&demo, "finance@piedmont.example").await;
+    assert_eq!(other.get(&page).await.status, StatusCode::NOT_FOUND);
+    let posted = other.get(&list).await;
+    assert_eq!(posted.status, StatusCode::OK, "its own, empty list");
+    posted.assert_has("No payer profile yet.");
+}
