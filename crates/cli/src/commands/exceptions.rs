@@ -3,16 +3,19 @@
 //! the deadlines and the SLA figures), `protocols PARTNERSHIP` (each program's versions and
 //! which one is agreed) and `sla --org` (the SLA record of each of its partnerships); and, for a
 //! person named by e-mail (`--by`), what follows an exception's opening: `acknowledge ID`,
-//! `tell ID --method` (the patient told now) and `decide ID --option` — each through the same
-//! command as the page and the API, refused in one line when the person may not.
+//! `tell ID --method` (the patient told now), `decide ID --option`, `prerequisite ID --what`
+//! (expanded access's) and `sign ID` (the close, the password read from standard input) — each
+//! through the same command as the page and the API, refused in one line when the person may
+//! not.
 
 use super::{find_org, open_app, print_json, print_table};
 use cellpath_app::Caller;
 use cellpath_app::release_exceptions::{
-    ExceptionDecision, PatientTold, ReleaseExceptionView, span_words,
+    ExceptionDecision, ExceptionPrerequisite, PatientTold, ReleaseExceptionView, span_words,
 };
-use cellpath_domain::release_exception::{DecisionOption, Measure, TellMethod};
+use cellpath_domain::release_exception::{DecisionOption, Measure, Prerequisite, TellMethod};
 use clap::Subcommand;
+use std::io::BufRead;
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
@@ -77,6 +80,37 @@ pub enum ExceptionsCommand {
         /// The care-transition plan (another therapy, a cancellation).
         #[arg(long)]
         plan: Option<String>,
+    },
+    /// Record one of expanded access's prerequisites, once infusion under expanded access is
+    /// decided: physician_request, irb_approval, expanded_access_consent or
+    /// manufacturer_release (the last two with their document's SHA-256).
+    Prerequisite {
+        /// The exception's id (`rex_…`).
+        id: String,
+        #[arg(long)]
+        what: String,
+        /// Its reference: the request's, the IRB's approval number, the consent form's, the
+        /// release certificate's.
+        #[arg(long)]
+        reference: String,
+        /// The SHA-256 of its document, 64 hexadecimal digits.
+        #[arg(long)]
+        document_sha256: Option<String>,
+        /// Who records it, by e-mail (the role the prerequisite belongs to).
+        #[arg(long)]
+        by: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Sign the close for the signer's side (meaning approved, on the hash of what was
+    /// decided); the second side's signature closes the exception. The signer's password is
+    /// read from standard input.
+    Sign {
+        /// The exception's id (`rex_…`).
+        id: String,
+        /// Who signs, by e-mail.
+        #[arg(long)]
+        by: String,
     },
 }
 
@@ -190,6 +224,54 @@ pub async fn run(url: &str, json: bool, cmd: ExceptionsCommand) -> anyhow::Resul
                 &format!("decided by {}: {}", who.name, option.words()),
                 &e,
             )?;
+        }
+        ExceptionsCommand::Prerequisite {
+            id,
+            what,
+            reference,
+            document_sha256,
+            by,
+            note,
+        } => {
+            let prerequisite: Prerequisite = what
+                .trim()
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--what: {e}"))?;
+            let who = person(&app, &operator, &by).await?;
+            app.record_exception_prerequisite(
+                &who,
+                &id,
+                ExceptionPrerequisite {
+                    prerequisite,
+                    reference,
+                    document_sha256,
+                    note,
+                },
+                None,
+            )
+            .await?
+            .fresh()?;
+            let e = app.release_exception_view(&who, &id).await?;
+            done(
+                json,
+                &format!("{} recorded by {}", prerequisite.words(), who.name),
+                &e,
+            )?;
+        }
+        ExceptionsCommand::Sign { id, by } => {
+            let who = person(&app, &operator, &by).await?;
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            app.sign_release_exception(&who, &id, password, None)
+                .await?
+                .fresh()?;
+            let side = match who.principal.as_ref().map(|p| p.org_kind) {
+                Some(cellpath_domain::OrgKind::Manufacturer) => "the manufacturer",
+                _ => "the health system",
+            };
+            let e = app.release_exception_view(&who, &id).await?;
+            done(json, &format!("signed by {} for {side}", who.name), &e)?;
         }
         ExceptionsCommand::List { org } => {
             let org = find_org(&app, &org).await?;

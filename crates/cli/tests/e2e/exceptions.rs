@@ -277,5 +277,62 @@ async fn a_protocol_agreed_by_both_sides_then_an_exception_opened_acknowledged_a
             Some(cellpath_domain::release_exception::DecisionOption::OtherTherapy)
         );
         assert!(row.patient_told_at.is_some());
+
+        // Expanded access's prerequisites belong to that decision only: refused in one line.
+        let prerequisite = run(&[
+            "exceptions",
+            "prerequisite",
+            &id,
+            "--what",
+            "irb_approval",
+            "--reference",
+            "IRB-2026-114",
+            "--by",
+            "physician@lakeshore.example",
+        ]);
+        assert!(!prerequisite.status.success());
+        assert_eq!(stderr(&prerequisite).trim().lines().count(), 1);
+        assert!(
+            stderr(&prerequisite).contains("expanded access"),
+            "{}",
+            stderr(&prerequisite)
+        );
+        // The close, signed with the password on standard input: a wrong one is refused and
+        // nothing is signed; each side once; the second signature closes it.
+        let sign = |by: &str, password: &str| {
+            cellpath_on(
+                &s.db.url,
+                &["exceptions", "sign", &id, "--by", by],
+                Some(&format!("{password}\n")),
+            )
+        };
+        let wrong = sign("coordinator@lakeshore.example", "not-the-password");
+        assert!(!wrong.status.success());
+        assert_eq!(
+            stderr(&wrong).trim().lines().count(),
+            1,
+            "{}",
+            stderr(&wrong)
+        );
+        let row = s.app.store().release_exception(&id).await.unwrap().unwrap();
+        assert!(row.health_system_signed_at.is_none());
+        let first = sign("coordinator@lakeshore.example", DEMO_PASSWORD);
+        assert!(first.status.success(), "{}", stderr(&first));
+        assert!(
+            stdout(&first).contains("for the health system"),
+            "{}",
+            stdout(&first)
+        );
+        let twice = sign("physician@lakeshore.example", DEMO_PASSWORD);
+        assert!(!twice.status.success(), "one signature per side");
+        let closed = sign("quality@helixa.example", DEMO_PASSWORD);
+        assert!(closed.status.success(), "{}", stderr(&closed));
+        assert!(stdout(&closed).contains("closed"), "{}", stdout(&closed));
+        let row = s.app.store().release_exception(&id).await.unwrap().unwrap();
+        assert!(row.health_system_signed_at.is_some() && row.manufacturer_signed_at.is_some());
+        assert_eq!(
+            row.status,
+            cellpath_domain::events::release_exceptions::ExceptionStatus::Closed
+        );
     }
 }
