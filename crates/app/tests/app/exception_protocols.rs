@@ -1,7 +1,7 @@
 //! Release-exception protocols (issue 13, point 1): drafted by either side, refused by field
 //! with nothing written when a tier is missing or names a role nobody holds, signed by both,
-//! and the gate's protocol item derived from the agreed version; the demo's sites rest on the
-//! protocol each partnership agreed; a site whose
+//! and the gate's protocol item derived from the agreed version only — recording it by hand is
+//! refused; the demo's sites rest on the protocol each partnership agreed; a site whose
 //! protocol was recorded by hand before is suspended once that record is revoked, and agreeing
 //! a version reinstates it; once a version is agreed the hand record no longer counts.
 
@@ -198,6 +198,99 @@ async fn in_the_demo_the_gate_item_rests_on_the_protocol_both_sides_signed() {
                 .unwrap_or_else(|| panic!("{site}'s protocol in {:?}", plan.done));
             assert_eq!(done.on, agreed_on.as_str(), "{}: {site}", db.label);
         }
+    }
+}
+
+/// Neither side records the protocol by hand any more: the refusal names the field and says
+/// where the protocol is agreed; nothing reaches the ledger.
+#[tokio::test]
+async fn recording_the_protocol_by_hand_is_refused_and_nothing_written() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let cascade = CascadeBuilder::accepted().onboarded().build(&app).await;
+        let head = app
+            .store()
+            .ledger_head(&cascade.partnership)
+            .await
+            .unwrap()
+            .unwrap();
+        for by in ["contracts@cascade.example", "onboarding@helixa.example"] {
+            let err = DeliverableBuilder::new(
+                &cascade.partnership,
+                &cascade.site,
+                &cascade.vantacel,
+                "release_exception_protocol",
+            )
+            .with_evidence("Out-of-specification release protocol agreed with Helixa quality.")
+            .try_record(&app, &as_user(&app, by).await)
+            .await
+            .unwrap_err();
+            match &err {
+                AppError::Invalid(f) => {
+                    assert_eq!(f.len(), 1, "{by}: {f:?}");
+                    assert_eq!(f[0].field, "deliverable", "{by}");
+                    assert!(
+                        f[0].message
+                            .contains("fulfilled by the protocol version both sides sign"),
+                        "{by}: {}",
+                        f[0].message
+                    );
+                    assert!(
+                        f[0].message.contains("partnership's page"),
+                        "{}",
+                        f[0].message
+                    );
+                }
+                other => panic!("{by}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            app.store()
+                .ledger_head(&cascade.partnership)
+                .await
+                .unwrap()
+                .unwrap()
+                .seq,
+            head.seq,
+            "{}: nothing written",
+            db.label
+        );
+        assert!(
+            !app.store()
+                .deliverable_records_of_partnership(&cascade.partnership)
+                .await
+                .unwrap()
+                .iter()
+                .any(|d| d.deliverable == Deliverable::ReleaseExceptionProtocol)
+        );
+        // CRM-PDX still waits for the protocol, and only for it; the inbox says how it is done.
+        let (recorded, missing) = cascade.verdict(&app).await;
+        assert_eq!(
+            (recorded.as_str(), missing),
+            ("", vec![PROTOCOL_MISSING.to_string()]),
+            "{}",
+            db.label
+        );
+        let inbox = app
+            .inbox(
+                &as_user(&app, "contracts@cascade.example").await,
+                Page::all(),
+            )
+            .await
+            .unwrap();
+        let item = inbox
+            .items
+            .iter()
+            .find(|i| {
+                i.kind == cellpath_app::views::inbox::InboxKind::GateDeliverable
+                    && i.site_id.as_deref() == Some(cascade.site.as_str())
+            })
+            .expect("the missing protocol in the inbox");
+        assert_eq!(item.title, "Release-exception protocol");
+        assert_eq!(
+            item.detail,
+            "missing at the gate: both sides sign a protocol version"
+        );
     }
 }
 
