@@ -137,6 +137,24 @@ impl Demo {
             .expect("a seeded partnership")
             .into()
     }
+
+    /// A proposed partnership accepted by `accepter` (the health system's): active, with
+    /// nothing agreed on it yet — no release-exception protocol among the rest.
+    pub async fn accept(&self, p: &Partnership, accepter: &str) {
+        self.app
+            .update_partnership(
+                &self.caller(accepter).await,
+                &p.id,
+                p.version,
+                cellpath_app::records::partnerships::PartnershipPatch {
+                    status: Some("active".into()),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .expect("the proposal accepted");
+    }
 }
 
 pub struct Browser<'a> {

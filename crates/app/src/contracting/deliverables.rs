@@ -32,11 +32,13 @@ fn refuse_other_side(d: Deliverable, principal: &Principal) -> Result<(), AppErr
 
 impl App {
     /// Record a gate deliverable done at a site, e-signed by the recorder in the same command
-    /// (the password re-entered). A signed site map is not recorded here: it is fulfilled by
-    /// the site map version both sides signed; nor the consent, fulfilled by the site's
-    /// active consent version (one recorded by hand before stays readable, and revocable). One that was revoked is recorded done again
-    /// on its own row (the ledger keeps each version). The last deliverable may authorize a
-    /// site: the gate's review is enqueued with it.
+    /// (the password re-entered). Three items are not recorded here, each fulfilled by what
+    /// both sides or the hospital keep in cellpath: a signed site map by the site map version
+    /// both sides signed, the consent by the site's active consent version, and the
+    /// release-exception protocol by the protocol version of the program both sides signed.
+    /// A consent or protocol recorded by hand before stays readable, and revocable. One that
+    /// was revoked is recorded done again on its own row (the ledger keeps each version). The
+    /// last deliverable may authorize a site: the gate's review is enqueued with it.
     pub async fn record_deliverable(
         &self,
         caller: &Caller,
@@ -69,6 +71,12 @@ impl App {
             f.fail(
                 "deliverable",
                 "informed consent is fulfilled by the site's active consent version for the program; add the form under the site's consent documents and make it active there",
+            );
+        }
+        if deliverable == Some(Deliverable::ReleaseExceptionProtocol) {
+            f.fail(
+                "deliverable",
+                "the release-exception protocol is fulfilled by the protocol version both sides sign for the program; draft and sign it under the release-exception protocols on the partnership's page",
             );
         }
         if let Some(d) = deliverable {

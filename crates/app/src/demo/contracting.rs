@@ -241,12 +241,6 @@ pub(super) async fn contracting_work(app: &App) -> Result<(), AppError> {
     .await?;
     let done: &[(&Caller, Deliverable, &str, &str)] = &[
         (
-            &lakeshore_contracts,
-            Deliverable::ReleaseExceptionProtocol,
-            "2025-09-30",
-            "Out-of-specification release protocol agreed with Helixa quality, signed 2025-09-30.",
-        ),
-        (
             &helixa_onboarding,
             Deliverable::SiteQualificationAudit,
             "2025-09-15",

@@ -1,11 +1,12 @@
-//! Release exceptions in the demo's history (issue 13, point 7), through the same commands
-//! people use: a protocol agreed by both sides on each active partnership before its first
-//! patient ([`protocols`]), then — as `cases::over_time` runs — one out-of-specification
-//! product remanufactured from retained cells, one infused under expanded access once its four
-//! prerequisites were on record, and one late sterility result after shipment that nobody
-//! acknowledged in time (escalated to tier 2, the patient told after the protocol's deadline:
-//! the SLA record's breach), each closed with a signature from each side ([`Story`]). At the
-//! very end, a manufacturing failure left open, escalated to tier 2 ([`open_at_tier_two`]).
+//! Release exceptions in the demo, through the same commands people use: a protocol agreed by
+//! both sides on each active partnership as soon as it is accepted ([`protocols`], run by
+//! `seed`: the gate's protocol item rests on it); then, in the history (issue 13, point 7), as
+//! `cases::over_time` runs, one out-of-specification product remanufactured from retained
+//! cells, one infused under expanded access once its four prerequisites were on record, and one
+//! late sterility result after shipment that nobody acknowledged in time (escalated to tier 2,
+//! the patient told after the protocol's deadline: the SLA record's breach), each closed with a
+//! signature from each side ([`Story`]). At the very end, a manufacturing failure left open,
+//! escalated to tier 2 ([`open_at_tier_two`]).
 //! The stories are told one stage at a time ([`stage`]), each at its moment of the history.
 
 use super::user;

@@ -17,9 +17,6 @@ pub async fn seed_with_history(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     let logins = seed(&history).await?;
     // Before the first patient of the history: Helixa's payment terms for Vantacel.
     super::finance::terms(&history).await?;
-    // Before the first patient of the history: each active partnership's release-exception
-    // protocol, agreed by both sides.
-    super::exceptions::protocols(&history).await?;
     super::year::year(&history, &clock).await?;
     super::cases::over_time(&history, &clock, HISTORY_DAYS - super::year::DAYS).await?;
     super::safety::safety_reports(&history).await?;

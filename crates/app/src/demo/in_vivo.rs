@@ -1,8 +1,9 @@
 //! Corvigen, Northbridge's in-vivo gene therapy, at Lakeshore University Hospital (LUH-MAIN):
 //! authorized through the same commands as Vantacel there — the site's map refined and signed
 //! by both sides, a readiness visit with its gaps analyzed, the agreements executed beside the
-//! master service agreement, the consent form made active, the deliverables recorded and the
-//! gate's review — then patients' cases on the in-vivo map (order, the kit's receipt, its
+//! master service agreement, the consent form made active, the deliverables recorded (the
+//! release-exception protocol was agreed when the partnership was accepted) and the gate's
+//! review — then patients' cases on the in-vivo map (order, the kit's receipt, its
 //! preparation, the bedside's dual verification, the infusion, monitoring, long-term
 //! follow-up), each step by the role it belongs to. All names are fictional.
 
@@ -208,19 +209,13 @@ pub(super) async fn authorize(app: &App) -> Result<(), AppError> {
     )
     .await?;
     let day = |n: i64| today.plus_days(n).as_str().to_string();
-    let (d1, d2, d3, d4, d5) = (day(-60), day(-45), day(-40), day(-35), day(-28));
+    let (d2, d3, d4, d5) = (day(-45), day(-40), day(-35), day(-28));
     record_deliverables(
         app,
         &pship.id,
         &site.id,
         &program.id,
         &[
-            (
-                &lakeshore_contracts,
-                Deliverable::ReleaseExceptionProtocol,
-                &d1,
-                "Out-of-specification kit protocol agreed with Northbridge quality.",
-            ),
             (
                 &onboarding,
                 Deliverable::SiteQualificationAudit,

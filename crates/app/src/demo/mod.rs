@@ -5,7 +5,8 @@
 //!
 //! By section, in seeding order: `organizations` (organizations, sites, facilities, people and
 //! the partnerships between them), `programs` (each manufacturer's program and its published
-//! process map), `site_work` (site maps refined, proposed and signed; readiness visits and
+//! process map), `exceptions::protocols` (each active partnership's release-exception protocol
+//! agreed by both sides), `site_work` (site maps refined, proposed and signed; readiness visits and
 //! gaps), `contracting` (agreements, deliverables and the gate's verdicts), `in_vivo`
 //! (LUH-MAIN authorized for Northbridge's in-vivo Corvigen, and its cases), `cases` (patients'
 //! cases at the authorized site, to several stages, on both programs' maps), `bookings` (both
@@ -55,6 +56,9 @@ pub async fn seed(app: &App) -> Result<Vec<DemoLogin>, AppError> {
     let (logins, mfr_ids, hs_ids) = organizations::organizations_and_people(app).await?;
     programs::programs_and_maps(app, &mfr_ids).await?;
     organizations::partnerships(app, &hs_ids).await?;
+    // Each active partnership's release-exception protocol, agreed by both sides: the gate's
+    // protocol item for every site of the partnership rests on it (it is not recorded by hand).
+    exceptions::protocols(app).await?;
     site_work(app).await?;
     contracting_work(app).await?;
     in_vivo::authorize(app).await?;

@@ -72,8 +72,14 @@ impl App {
             .map(|g| InboxItem {
                 kind: InboxKind::GateDeliverable,
                 title: capitalized(g.deliverable.label()),
-                detail: match g.deliverable.recorded_by() {
-                    RecordedBy::EitherSide => "missing at the gate: either side records it".into(),
+                detail: match (g.deliverable, g.deliverable.recorded_by()) {
+                    // Not recorded: agreed by a protocol version both sides sign.
+                    (Deliverable::ReleaseExceptionProtocol, _) => {
+                        "missing at the gate: both sides sign a protocol version".into()
+                    }
+                    (_, RecordedBy::EitherSide) => {
+                        "missing at the gate: either side records it".into()
+                    }
                     _ => "missing at the gate: your side records it".into(),
                 },
                 case_id: None,

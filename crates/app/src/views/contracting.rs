@@ -278,11 +278,21 @@ pub fn missing_item() -> ObjectBuilder {
         )
 }
 
-/// The deliverables a person records (a signed site map is recorded by its signatures).
+/// The deliverables a person records: not the signed site map, the consent or the
+/// release-exception protocol, fulfilled by the site map version both sides sign, the site's
+/// active consent version and the protocol version both sides sign (`record_deliverable`
+/// refuses them).
 pub fn recordable_deliverable() -> RefOr<Schema> {
     let words: Vec<&str> = Deliverable::ALL
         .iter()
-        .filter(|d| **d != Deliverable::SiteMapSigned)
+        .filter(|d| {
+            !matches!(
+                d,
+                Deliverable::SiteMapSigned
+                    | Deliverable::ConsentWithFailureLanguage
+                    | Deliverable::ReleaseExceptionProtocol
+            )
+        })
         .map(|d| d.as_str())
         .collect();
     ObjectBuilder::new()

@@ -184,12 +184,19 @@ async fn a_release_decision_not_released_opens_its_exception_in_the_same_command
     for db in TestDb::all().await {
         let (app, _) = demo_app(&db).await;
         let ids = gate_ids(&app).await;
-        // Without an agreed protocol the decision is recorded and nothing opens.
         let case = at_release(&app, &ids).await;
         let quality = as_user(&app, "quality@helixa.example").await;
         let (state, _) = step_state(&app, &case, "release_decision").await;
         assert_eq!(state, "current");
+        // A new version agreed: it supersedes the demo's, and the exception opens under it.
         agree(&app, &ids, Protocol::usual()).await;
+        let agreed = app
+            .store()
+            .agreed_exception_protocol(&ids.partnership, &ids.vantacel)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(agreed.number, 2);
         app.act_on_case(
             &quality,
             &case,
@@ -204,6 +211,7 @@ async fn a_release_decision_not_released_opens_its_exception_in_the_same_command
         assert_eq!(found.len(), 1);
         let ex = &found[0];
         assert_eq!(ex.kind, ExceptionKind::OutOfSpecification);
+        assert_eq!(ex.protocol_id, agreed.id);
         assert_eq!(ex.certificate_reference, "COA-HX-24104");
         assert_eq!(ex.certificate_sha256, "cd".repeat(32));
         assert!(!ex.lymphodepletion_started);

@@ -34,7 +34,6 @@ async fn the_seeded_main_hospital_is_authorized_and_the_north_campus_lists_what_
                 "Supply agreement: none for this site yet",
                 "Site map signed by both sides: not done",
                 "Informed consent with manufacturing-failure language: not done",
-                "Release-exception protocol: not done",
                 "Site qualification audit: not done",
                 "Staff training: not done",
                 "Mock shipment: not done",

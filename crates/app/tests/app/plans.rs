@@ -7,9 +7,13 @@ use cellpath_store::testing::TestDb;
 
 /// The live plan of Helixa × Lakeshore for Vantacel on the demo: the central agreements and
 /// LUH-MAIN's items are done at their real dates; LUH-NORTH and LUH-CANCER have only the
-/// central ones, so each waits on its own chain from today — quality 45 → site map 40 →
-/// training 14 → mock shipment 10 = 109 days under dual-track, and every site item one after
-/// another (239 days) under sequential contracting.
+/// central ones and the release-exception protocol (agreed by both sides for the partnership's
+/// program, so done for every site on the day it was agreed), so each waits on its own chain
+/// from today — quality 45 → site map 40 → training 14 → mock shipment 10 = 109 days under
+/// dual-track. Under sequential contracting a site's items are one chain in the template's
+/// order; the protocol, done, ends its first part there: quality → … → qualification audit
+/// (160 days), while pharmacy and therapeutics 35 → training 14 → mock shipment 10 follow the
+/// done protocol from today (before, 239 days: the protocol's 20 and those 59 after the audit).
 #[tokio::test]
 async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
     for db in TestDb::all().await {
@@ -40,6 +44,9 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
             ("LUH-MAIN:quality", "2025-06-01"),
             // The consent counts from the day the demo made its consent version active.
             ("LUH-MAIN:consent", "2025-11-24"),
+            // The protocol from the day both sides signed it, for every site.
+            ("LUH-MAIN:release_protocol", "2025-11-24"),
+            ("LUH-NORTH:release_protocol", "2025-11-24"),
             ("LUH-MAIN:mock_shipment", "2025-10-15"),
         ] {
             assert!(
@@ -48,9 +55,12 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
                 db.label
             );
         }
-        assert!(
-            !done.iter().any(|(i, _)| i.starts_with("LUH-NORTH:")),
-            "{}: LUH-NORTH's quality agreement is only negotiating: {done:?}",
+        assert_eq!(
+            done.iter()
+                .filter(|(i, _)| i.starts_with("LUH-NORTH:"))
+                .collect::<Vec<_>>(),
+            [&("LUH-NORTH:release_protocol", "2025-11-24")],
+            "{}: LUH-NORTH's quality agreement is only negotiating; only the partnership's protocol is done there",
             db.label
         );
         let site = |code: &str| plan.sites.iter().find(|s| s.site_code == code).unwrap();
@@ -66,8 +76,8 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
         assert_eq!(north.days_in_onboarding, 30, "{}", db.label);
         assert_eq!(
             (north.done, north.items),
-            (3, 12),
-            "{}: the central three",
+            (4, 12),
+            "{}: the central three and the agreed protocol",
             db.label
         );
         let predicted = north.prediction.as_ref().unwrap();
@@ -103,11 +113,11 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
         );
         assert_eq!(
             plan.sequential.last_site.planned,
-            today.plus_days(239).as_str(),
+            today.plus_days(160).as_str(),
             "{}: sequential contracting does the site items one after another",
             db.label
         );
-        assert_eq!(plan.days_saved[0], 130, "{}", db.label);
+        assert_eq!(plan.days_saved[0], 160 - 109, "{}", db.label);
         // The chain that sets the last site's day starts today, not at a done item.
         let path = &plan.dual_track.critical_path;
         let last_site = path[0].split(':').next().unwrap();
@@ -133,7 +143,7 @@ async fn the_live_plan_fixes_what_is_done_and_estimates_the_rest_from_today() {
             .await
             .unwrap();
         let north = site_of(&again, "LUH-NORTH");
-        assert_eq!(north.done, 4);
+        assert_eq!(north.done, 5);
         assert_eq!(
             north.prediction.as_ref().unwrap().planned,
             today.plus_days(99).as_str(),
@@ -292,8 +302,8 @@ mod plan_agrees_with_the_gate {
                 north.blockers
             );
             assert_eq!(
-                north.done, 2,
-                "terms and data protection only; the MSA does not cover LUH-NORTH"
+                north.done, 3,
+                "terms, data protection and the partnership's agreed release-exception protocol only; the MSA does not cover LUH-NORTH"
             );
         }
     }

@@ -4,7 +4,7 @@
 //! once however often its job runs; an acknowledgement racing the escalation never leaves
 //! neither, nor both written from the same state.
 
-use crate::exception_protocols::agree_protocol;
+use crate::exception_protocols::{agree_protocol, agree_protocol_on};
 use crate::support::*;
 use cellpath_app::release_exceptions::{ExceptionDecision, OpenReleaseException};
 use cellpath_app::{AppError, Job};
@@ -19,12 +19,19 @@ fn notice() -> OpenReleaseException {
     }
 }
 
+/// A site authorized on a protocol recorded by hand before the gate derived the item (as
+/// partnerships of an earlier release are) has cases but no agreed protocol to open an
+/// exception under.
 #[tokio::test]
 async fn without_an_agreed_protocol_nothing_is_opened() {
     for db in TestDb::all().await {
         let (app, _) = demo_app(&db).await;
-        let ids = gate_ids(&app).await;
-        let case = stored_case(&app, &ids).await;
+        let cascade = CascadeBuilder::accepted()
+            .onboarded()
+            .with_protocol_by_hand()
+            .build(&app)
+            .await;
+        let case = cascade.open_case(&app).await;
         let quality = as_user(&app, "quality@helixa.example").await;
         let err = app
             .open_release_exception(&quality, &case, notice(), None)
@@ -34,7 +41,13 @@ async fn without_an_agreed_protocol_nothing_is_opened() {
             AppError::Invalid(f) => assert_eq!(f[0].field, "kind", "{f:?}"),
             other => panic!("{other:?}"),
         }
-        agree_protocol(&app, &ids).await;
+        agree_protocol_on(
+            &app,
+            &cascade.partnership,
+            &cascade.vantacel,
+            "contracts@cascade.example",
+        )
+        .await;
         let mut bad = notice();
         bad.certificate_sha256 = "nope".into();
         assert!(
@@ -43,7 +56,7 @@ async fn without_an_agreed_protocol_nothing_is_opened() {
                 .is_err()
         );
         // Only the manufacturer's quality opens one.
-        let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
+        let coordinator = as_user(&app, "coordinator@cascade.example").await;
         assert!(matches!(
             app.open_release_exception(&coordinator, &case, notice(), None)
                 .await,

@@ -1,8 +1,10 @@
 //! Helpers every story uses: the demo on a manual clock, callers by e-mail, signatures, ids.
 
 mod builders;
+mod cascade;
 
 pub use builders::*;
+pub use cascade::*;
 use cellpath_app::access::Via;
 use cellpath_app::{App, AppError, Caller, ManualClock};
 /// The vocabularies rows carry, for stories that compare with them.
@@ -148,32 +150,48 @@ pub struct GateIds {
 pub async fn gate_ids(app: &App) -> GateIds {
     let helixa = org_id(app, "Helixa Therapeutics").await;
     let lakeshore = org_id(app, "Lakeshore University Health").await;
-    let partnership = app
-        .store()
-        .partnerships_of(&helixa, Page::all())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|p| p.health_system_id == lakeshore)
-        .unwrap()
-        .id;
-    let sites = app.store().sites_of(&lakeshore, Page::all()).await.unwrap();
-    let code = |c: &str| sites.iter().find(|s| s.code == c).unwrap().id.clone();
-    let vantacel = app
-        .store()
-        .programs_of(&helixa, Page::all())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|p| p.name == "Vantacel")
-        .unwrap()
-        .id;
     GateIds {
-        partnership,
-        main: code("LUH-MAIN"),
-        north: code("LUH-NORTH"),
-        vantacel,
+        partnership: partnership_between(app, &helixa, &lakeshore).await,
+        main: site_coded(app, &lakeshore, "LUH-MAIN").await,
+        north: site_coded(app, &lakeshore, "LUH-NORTH").await,
+        vantacel: program_named(app, &helixa, "Vantacel").await,
     }
+}
+
+/// The partnership of a manufacturer and a health system (by their ids).
+pub async fn partnership_between(app: &App, manufacturer: &str, health_system: &str) -> String {
+    app.store()
+        .partnerships_of(manufacturer, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.health_system_id == health_system)
+        .unwrap_or_else(|| panic!("no partnership of {manufacturer} with {health_system}"))
+        .id
+}
+
+/// An organization's site, by its code.
+pub async fn site_coded(app: &App, org_id: &str, code: &str) -> String {
+    app.store()
+        .sites_of(org_id, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.code == code)
+        .unwrap_or_else(|| panic!("no site {code}"))
+        .id
+}
+
+/// A manufacturer's program, by its name.
+pub async fn program_named(app: &App, manufacturer: &str, name: &str) -> String {
+    app.store()
+        .programs_of(manufacturer, Page::all())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no program {name}"))
+        .id
 }
 
 /// The demo's case stored in the cell lab (released, CD4 and CD8 in the freezer).
@@ -206,9 +224,20 @@ pub fn site_of<'a>(
 
 /// The recorded verdict of a site for Vantacel in the demo's Helixa × Lakeshore partnership.
 pub async fn verdict(app: &App, ids: &GateIds, site: &str) -> (String, Vec<String>) {
+    verdict_of(app, &ids.partnership, site, &ids.vantacel).await
+}
+
+/// The recorded verdict of a site for a program in one of Helixa's partnerships, and what the
+/// gate finds missing today, as Helixa's contracts lead reads them.
+pub async fn verdict_of(
+    app: &App,
+    partnership: &str,
+    site: &str,
+    program: &str,
+) -> (String, Vec<String>) {
     let viewer = as_user(app, "contracts@helixa.example").await;
     let view = app
-        .gate(&viewer, &ids.partnership, site, &ids.vantacel, today(app))
+        .gate(&viewer, partnership, site, program, today(app))
         .await
         .unwrap();
     let recorded = view

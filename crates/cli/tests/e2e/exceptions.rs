@@ -1,7 +1,7 @@
 //! Release exceptions through the API and the CLI (issue 13, point 6): a protocol drafted with
 //! a role the manufacturer does not have is a 422 naming the field
 //! (`protocol.tiers[0].recipients[0].role`); a good one is drafted by the health system and
-//! e-signed by both sides; the manufacturer's quality opens an exception (a bad hash: 422 on
+//! e-signed by both sides, superseding the one the demo agreed; the manufacturer's quality opens an exception (a bad hash: 422 on
 //! its field), a tier-1 recipient acknowledges it once (again: 422), another tenant finds
 //! nothing; the SLA record counts it; `cellpath exceptions` lists and shows it, and records the
 //! patient told and the decision by a person named by e-mail (refused in one line otherwise).
@@ -28,7 +28,22 @@ async fn a_protocol_agreed_by_both_sides_then_an_exception_opened_acknowledged_a
         let protocols_path = format!("/api/v1/partnerships/{partnership}/exception-protocols");
         let listed = s.get_json(&protocols_path, &hs).await;
         assert_eq!(listed["may_draft"], true, "{listed}");
-        assert_eq!(listed["versions"], json!([]));
+        // The demo agreed the usual protocol when the partnership was accepted.
+        let seeded = listed["versions"].clone();
+        let statuses = |versions: &Value| -> Vec<(i64, String)> {
+            versions
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| {
+                    (
+                        v["number"].as_i64().unwrap(),
+                        v["status"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(statuses(&seeded), [(1, "agreed".to_string())], "{listed}");
         let program = listed["programs"][0]["id"].as_str().unwrap().to_string();
 
         // The manufacturer has no data manager: refused by field, nothing drafted.
@@ -52,10 +67,7 @@ async fn a_protocol_agreed_by_both_sides_then_an_exception_opened_acknowledged_a
                 .any(|e| e["field"] == "protocol.tiers[0].recipients[0].role"),
             "{problem}"
         );
-        assert_eq!(
-            s.get_json(&protocols_path, &hs).await["versions"],
-            json!([])
-        );
+        assert_eq!(s.get_json(&protocols_path, &hs).await["versions"], seeded);
 
         let res = post(
             protocols_path.clone(),
@@ -83,7 +95,13 @@ async fn a_protocol_agreed_by_both_sides_then_an_exception_opened_acknowledged_a
             .get_json(&format!("/api/v1/exception-protocols/{version}"), &hs)
             .await;
         assert_eq!(agreed["status"], "agreed", "{agreed}");
+        assert_eq!(agreed["number"], 2, "{agreed}");
         assert!(agreed["manufacturer_signer"].is_string(), "{agreed}");
+        assert_eq!(
+            statuses(&s.get_json(&protocols_path, &hs).await["versions"]),
+            [(1, "superseded".to_string()), (2, "agreed".to_string())],
+            "the new version supersedes the demo's"
+        );
 
         // The manufacturer's quality opens an exception on the stored case.
         let site = site_id(&s.app, "Lakeshore University Health", "LUH-MAIN").await;

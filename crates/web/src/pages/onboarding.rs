@@ -625,7 +625,8 @@ mod tests {
             .await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         assert!(page.row(r#"data-site="LUH-MAIN""#).contains("Authorized"));
-        assert!(page.row(r#"data-site="LUH-NORTH""#).contains("3 of 12"));
+        // The central three and the release-exception protocol the partnership agreed.
+        assert!(page.row(r#"data-site="LUH-NORTH""#).contains("4 of 12"));
         assert_eq!(
             page.body.matches("<svg class=\"gantt-svg\"").count(),
             2,

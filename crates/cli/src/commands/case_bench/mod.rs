@@ -3,9 +3,10 @@
 //!
 //! The build: the demo (for Helixa and its Vantacel program), then one health system of S
 //! sites in partnership with Helixa for Vantacel, every site authorized the way a real one is
-//! — the central, quality and supply agreements executed (covering all sites), each site's
-//! five recorded deliverables e-signed, its Vantacel site map signed by both sides, and the
-//! gate's review job run — then N patients registered and their cases opened over the sites,
+//! — the central, quality and supply agreements executed (covering all sites), a two-tier
+//! release-exception protocol signed by both sides, each site's consent version made active,
+//! its four recorded deliverables e-signed, its Vantacel site map signed by both sides, and
+//! the gate's review job run — then N patients registered and their cases opened over the sites,
 //! each taken 0–5 steps forward (varied) by the people of each step's role. The cases are
 //! built by several tasks at once; all of them are cases of the one partnership, so their
 //! events go to one ledger (and the patients to the health system's): the writes take turns
@@ -89,8 +90,8 @@ struct Report {
 
 #[derive(Serialize)]
 struct Build {
-    /// The demo, the health system, its sites, people, partnership, agreements, deliverables
-    /// and signed site maps, and the gate's review run.
+    /// The demo, the health system, its sites, people, partnership, agreements, protocol,
+    /// consent versions, deliverables and signed site maps, and the gate's review run.
     network_seconds: f64,
     /// The patients registered, their cases opened and taken forward.
     cases_seconds: f64,

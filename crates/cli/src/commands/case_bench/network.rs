@@ -3,6 +3,7 @@
 //! patients' cases opened over the sites and taken some steps forward (see the module above).
 
 use super::*;
+use cellpath_app::release_exceptions::NewExceptionProtocol;
 /// A small deterministic generator (splitmix64): the same seed picks the same cases.
 pub(super) struct Rng(pub(super) u64);
 
@@ -187,6 +188,31 @@ pub(super) async fn network(
     for kind in ["quality_agreement", "supply_agreement"] {
         execute_agreement(app, &partnership, kind).await?;
     }
+    // The release-exception protocol, drafted by the health system's contracts lead and signed
+    // by both sides: the gate's protocol item for every site rests on it. Two tiers (the
+    // usual protocol's third tells the admins, and this health system has none).
+    let mut protocol = cellpath_domain::release_exception::Protocol::usual();
+    protocol.tiers.truncate(2);
+    if let Some(last) = protocol.tiers.last_mut() {
+        last.escalate_after_hours = None;
+    }
+    let version = app
+        .draft_exception_protocol(
+            &contracts,
+            &partnership,
+            NewExceptionProtocol {
+                program_id: program.clone(),
+                protocol,
+            },
+            None,
+        )
+        .await?
+        .fresh()?;
+    for side in [&contracts, &quality] {
+        app.sign_exception_protocol(side, &version.id, PASSWORD, None)
+            .await?
+            .fresh()?;
+    }
 
     // Each site's deliverables, e-signed by the side that records them, and its site map
     // started by the pharmacy and signed by both sides: a site at a time on each task.
@@ -246,11 +272,6 @@ pub(super) async fn network(
                 .await?
                 .fresh()?;
             for (who, deliverable, evidence) in [
-                (
-                    contracts,
-                    "release_exception_protocol",
-                    "Out-of-specification release protocol agreed with Helixa quality.",
-                ),
                 (
                     onboarding,
                     "site_qualification_audit",

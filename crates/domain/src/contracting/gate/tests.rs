@@ -1015,6 +1015,18 @@ fn the_protocol_item_follows_the_versions_both_sides_signed() {
         Some(d("2026-04-02")),
         "an agreed protocol counts for every site of the partnership, from the day it was agreed"
     );
+    // Where one was recorded by hand (2026-03-01), the agreed version takes its place: the
+    // item is done once, from the day it was agreed.
+    assert_eq!(r.protocol_by_hand("north", P), None);
+    assert_eq!(
+        r.satisfied_on(
+            TrackKind::Deliverable(Deliverable::ReleaseExceptionProtocol),
+            "north",
+            P,
+            &today
+        ),
+        Some(d("2026-04-02"))
+    );
     r.deliverables
         .retain(|x| x.deliverable != Deliverable::ReleaseExceptionProtocol);
     assert!(

@@ -124,17 +124,27 @@ async fn a_protocol_is_drafted_in_a_form_read_in_words_and_signed_by_each_side()
     let program = demo.program("Helixa Therapeutics", "Vantacel").await;
     let page = format!("/partnerships/{}/exception-protocols", p.id);
     let mut contracts = Browser::signed_in(&demo, "contracts@lakeshore.example").await;
-    let empty = contracts.get(&page).await;
-    assert_eq!(empty.status, StatusCode::OK);
-    empty.assert_has("No protocol is agreed for Vantacel yet");
-    empty.assert_has(r#"id="protocol-form""#);
+    // The demo agreed the usual protocol when the partnership was accepted; a new version may
+    // be drafted beside it.
+    let first = contracts.get(&page).await;
+    assert_eq!(first.status, StatusCode::OK);
+    first.assert_has("Agreed by both sides");
+    assert!(!first.body.contains("Superseded"), "{}", first.body);
+    first.assert_has(r#"id="protocol-form""#);
+    let seeded_versions = demo
+        .app
+        .store()
+        .exception_protocols_of_partnerships(std::slice::from_ref(&p.id))
+        .await
+        .unwrap();
+    assert_eq!(seeded_versions.len(), 1);
     // The form starts from the usual protocol: the manufacturer's quality is ticked in tier 1.
     assert!(
-        empty
+        first
             .body
             .contains(r#"value="manufacturer:quality" id="protocol-t0-recipients-4" checked"#),
         "{}",
-        empty.body
+        first.body
     );
 
     // Tier 1 telling only the health system: refused beside the tier's recipients.
@@ -164,13 +174,14 @@ async fn a_protocol_is_drafted_in_a_form_read_in_words_and_signed_by_each_side()
         .error_beside("t2_escalate")
         .expect("an error beside tier 3's escalation");
     assert!(last.contains("tier 3 is the last"), "{last}");
-    assert!(
+    assert_eq!(
         demo.app
             .store()
             .exception_protocols_of_partnerships(std::slice::from_ref(&p.id))
             .await
-            .unwrap()
-            .is_empty()
+            .unwrap(),
+        seeded_versions,
+        "nothing drafted"
     );
 
     let made = contracts
@@ -249,6 +260,7 @@ async fn a_protocol_is_drafted_in_a_form_read_in_words_and_signed_by_each_side()
     assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
     let agreed = helixa.get(&page).await;
     agreed.assert_has("Agreed by both sides");
+    agreed.assert_has("Superseded");
     assert!(!agreed.body.contains("No protocol is agreed for Vantacel"));
 
     // Every role of both sides reads it; only those the policy lets create may draft.
@@ -276,16 +288,20 @@ async fn a_protocol_is_drafted_in_a_form_read_in_words_and_signed_by_each_side()
         .partnership("Helixa Therapeutics", "Cascade Regional Medical")
         .await;
     let mut cascade = Browser::signed_in(&demo, "admin@cascade.example").await;
+    let proposal_page = format!("/partnerships/{}/exception-protocols", proposal.id);
     assert_eq!(
-        cascade
-            .get(&format!(
-                "/partnerships/{}/exception-protocols",
-                proposal.id
-            ))
-            .await
-            .status,
+        cascade.get(&proposal_page).await.status,
         StatusCode::NOT_FOUND
     );
+
+    // Accepted, it has no protocol yet: the page says so, and offers the form.
+    demo.accept(&proposal, "contracts@cascade.example").await;
+    let mut cascade = Browser::signed_in(&demo, "contracts@cascade.example").await;
+    let empty = cascade.get(&proposal_page).await;
+    assert_eq!(empty.status, StatusCode::OK);
+    empty.assert_has("No protocol is agreed for Vantacel yet");
+    empty.assert_has(r#"id="protocol-form""#);
+    assert!(!empty.body.contains("Agreed by both sides"));
 }
 
 #[tokio::test]

@@ -1,7 +1,9 @@
 //! Gate deliverables at a site for a program: the "Record as done" form beside each missing
 //! one (done on, evidence, the printed name and meaning of the signature it carries, the
 //! password re-entered), the list of those recorded, and the handler that records one and
-//! reviews the gate. A signed site map is not recorded here: signing the site map fulfils it.
+//! reviews the gate. A signed site map, the consent and the release-exception protocol are not
+//! recorded here: the site map both sides sign, the active consent version and the protocol
+//! version both sides sign fulfil them (the page says where).
 
 use super::render;
 use crate::errors::WebError;
@@ -90,16 +92,17 @@ pub(super) struct Base<'a> {
 }
 
 impl Base<'_> {
-    /// Beside a missing deliverable: the form that records it, or, for the site map, where to
-    /// sign it. Nothing for a person who may not record deliverables.
+    /// Beside a missing deliverable: for the site map, the consent and the protocol, where
+    /// they are fulfilled (with the refusal of a post that recorded one anyway); for the
+    /// others, the form that records it.
     pub fn how_to_fulfil(
         &self,
         d: Deliverable,
         may_record: bool,
         returned: &Option<Returned>,
     ) -> Markup {
-        if d == Deliverable::SiteMapSigned {
-            return html! {
+        let fulfilled_by = match d {
+            Deliverable::SiteMapSigned => html! {
                 p.hint.fulfilled-by {
                     "Fulfilled when both sides sign this site's map: "
                     @match self.site_map {
@@ -108,10 +111,8 @@ impl Base<'_> {
                     }
                     "."
                 }
-            };
-        }
-        if d == Deliverable::ConsentWithFailureLanguage {
-            return html! {
+            },
+            Deliverable::ConsentWithFailureLanguage => html! {
                 p.hint.fulfilled-by {
                     "Fulfilled when a consent version stating the manufacturing-failure language is active"
                     @if self.consent_open {
@@ -119,8 +120,29 @@ impl Base<'_> {
                     }
                     "."
                 }
-            };
-        }
+            },
+            Deliverable::ReleaseExceptionProtocol => html! {
+                p.hint.fulfilled-by {
+                    "Fulfilled when both sides sign a release-exception protocol version for this program: "
+                    a href=(crate::pages::exceptions::protocols::list_path(self.partnership_id)) { "open the partnership's protocols" }
+                    "."
+                }
+            },
+            _ => return self.record_form(d, may_record, returned),
+        };
+        // No form to record it here; a post that tried anyway is refused, said beside the hint.
+        let refused = match returned {
+            Some(r) if r.form == Form::Record(d.as_str()) => {
+                FormView::new(r.values, r.errors, "deliverable").summary(&[])
+            }
+            _ => html! {},
+        };
+        html! { (fulfilled_by) (refused) }
+    }
+
+    /// The "Record as done" form of a deliverable a person records (or who records it, for
+    /// someone of the other side; nothing for a person who may not record deliverables).
+    fn record_form(&self, d: Deliverable, may_record: bool, returned: &Option<Returned>) -> Markup {
         if !may_record {
             return html! {};
         }

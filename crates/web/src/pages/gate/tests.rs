@@ -1,7 +1,8 @@
 //! The gate through the router on the demo: Lakeshore's LUH-MAIN is authorized for Vantacel
 //! (its agreements executed, its deliverables recorded, its site map signed); LUH-NORTH is not,
 //! and its gate page says what is missing; the partnership page lists the agreements; a health
-//! system that is not Helixa's partner gets 404.
+//! system that is not Helixa's partner gets 404; the release-exception protocol is agreed on the
+//! partnership's protocols, never recorded on the gate page.
 
 use crate::testing::{Answer, Browser, Demo, seeded, signature_shown as shown};
 use axum::http::StatusCode;
@@ -591,4 +592,80 @@ async fn a_recorded_deliverable_shows_its_signature_and_the_pharmacist_who_signe
     // A user of another tenant finds no such trail.
     let mut stranger = Browser::signed_in(&demo, "contracts@northbridge.example").await;
     assert_eq!(stranger.get(&trail).await.status, StatusCode::NOT_FOUND);
+}
+
+/// The release-exception protocol is not recorded on the gate page: beside it, the page says
+/// both sides agree it and links to the partnership's protocols; a post that records it anyway
+/// is refused with the reason, and nothing is written.
+#[tokio::test]
+async fn the_protocol_is_agreed_on_the_partnerships_protocols_not_recorded_on_the_gate() {
+    let demo = seeded().await;
+    // Helixa × Cascade, accepted: a partnership with no protocol agreed yet.
+    let pship = demo
+        .partnership("Helixa Therapeutics", "Cascade Regional Medical")
+        .await;
+    demo.accept(&pship, "contracts@cascade.example").await;
+    let vantacel = demo.program("Helixa Therapeutics", "Vantacel").await;
+    let site = demo.site("CRM-PDX").await;
+    let path = format!(
+        "/partnerships/{}/sites/{}/gate?program={}",
+        pship.id, site.id, vantacel.id
+    );
+    let mut contracts = Browser::signed_in(&demo, "contracts@cascade.example").await;
+    let page = contracts.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let at = page
+        .body
+        .find(r#"id="deliverable-release_exception_protocol""#)
+        .expect("the protocol is missing");
+    let item = &page.body[at..at + page.body[at..].find("</li>").expect("the item ends")];
+    assert!(
+        item.contains("Fulfilled when both sides sign a release-exception protocol version"),
+        "{item}"
+    );
+    assert!(
+        item.contains(&format!(
+            r#"href="/partnerships/{}/exception-protocols""#,
+            pship.id
+        )),
+        "{item}"
+    );
+    assert!(record_form(&page, "release_exception_protocol").is_none());
+    assert!(
+        record_form(&page, "staff_training").is_some(),
+        "the deliverables people record still have their forms"
+    );
+
+    let csrf = page.field("csrf");
+    let posted = contracts
+        .post_files(
+            &format!("/partnerships/{}/sites/{}/deliverables", pship.id, site.id),
+            &[
+                ("csrf", &csrf),
+                ("deliverable", "release_exception_protocol"),
+                ("program", &vantacel.id),
+                ("done_on", "2025-11-20"),
+                ("evidence", "Protocol agreed with Helixa quality."),
+                ("password", cellpath_app::demo::DEMO_PASSWORD),
+            ],
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(
+        posted.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        posted.body
+    );
+    posted.assert_has("fulfilled by the protocol version both sides sign for the program");
+    assert!(
+        demo.app
+            .store()
+            .deliverable_records_of(&pship.id, &site.id, &vantacel.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing recorded"
+    );
 }
