@@ -15,7 +15,6 @@ use cellpath_app::release_exceptions::{
 };
 use cellpath_domain::release_exception::{DecisionOption, Measure, Prerequisite, TellMethod};
 use clap::Subcommand;
-use std::io::BufRead;
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
@@ -136,10 +135,17 @@ async fn person(app: &cellpath_app::App, operator: &Caller, email: &str) -> anyh
         .await?)
 }
 
-/// One line of what an exception now stands at, or its JSON.
-fn done(json: bool, what: &str, e: &ReleaseExceptionView) -> anyhow::Result<()> {
+/// One line of what an exception now stands at, as `who` reads it after `what`, or its JSON.
+async fn done(
+    app: &cellpath_app::App,
+    who: &Caller,
+    id: &str,
+    json: bool,
+    what: &str,
+) -> anyhow::Result<()> {
+    let e: ReleaseExceptionView = app.release_exception_view(who, id).await?;
     if json {
-        print_json(e)
+        print_json(&e)
     } else {
         println!(
             "{what}: {} on {} ({})",
@@ -161,8 +167,14 @@ pub async fn run(url: &str, json: bool, cmd: ExceptionsCommand) -> anyhow::Resul
             app.acknowledge_release_exception(&who, &id, None)
                 .await?
                 .fresh()?;
-            let e = app.release_exception_view(&who, &id).await?;
-            done(json, &format!("acknowledged by {}", who.name), &e)?;
+            done(
+                &app,
+                &who,
+                &id,
+                json,
+                &format!("acknowledged by {}", who.name),
+            )
+            .await?;
         }
         ExceptionsCommand::Tell {
             id,
@@ -187,12 +199,14 @@ pub async fn run(url: &str, json: bool, cmd: ExceptionsCommand) -> anyhow::Resul
             )
             .await?
             .fresh()?;
-            let e = app.release_exception_view(&who, &id).await?;
             done(
+                &app,
+                &who,
+                &id,
                 json,
                 &format!("the patient told {} by {}", method.words(), who.name),
-                &e,
-            )?;
+            )
+            .await?;
         }
         ExceptionsCommand::Decide {
             id,
@@ -218,12 +232,14 @@ pub async fn run(url: &str, json: bool, cmd: ExceptionsCommand) -> anyhow::Resul
             )
             .await?
             .fresh()?;
-            let e = app.release_exception_view(&who, &id).await?;
             done(
+                &app,
+                &who,
+                &id,
                 json,
                 &format!("decided by {}: {}", who.name, option.words()),
-                &e,
-            )?;
+            )
+            .await?;
         }
         ExceptionsCommand::Prerequisite {
             id,
@@ -251,27 +267,33 @@ pub async fn run(url: &str, json: bool, cmd: ExceptionsCommand) -> anyhow::Resul
             )
             .await?
             .fresh()?;
-            let e = app.release_exception_view(&who, &id).await?;
             done(
+                &app,
+                &who,
+                &id,
                 json,
                 &format!("{} recorded by {}", prerequisite.words(), who.name),
-                &e,
-            )?;
+            )
+            .await?;
         }
         ExceptionsCommand::Sign { id, by } => {
             let who = person(&app, &operator, &by).await?;
-            let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\n', '\r']);
-            app.sign_release_exception(&who, &id, password, None)
+            let password = super::user::password_from(None)?;
+            app.sign_release_exception(&who, &id, &password, None)
                 .await?
                 .fresh()?;
             let side = match who.principal.as_ref().map(|p| p.org_kind) {
                 Some(cellpath_domain::OrgKind::Manufacturer) => "the manufacturer",
                 _ => "the health system",
             };
-            let e = app.release_exception_view(&who, &id).await?;
-            done(json, &format!("signed by {} for {side}", who.name), &e)?;
+            done(
+                &app,
+                &who,
+                &id,
+                json,
+                &format!("signed by {} for {side}", who.name),
+            )
+            .await?;
         }
         ExceptionsCommand::List { org } => {
             let org = find_org(&app, &org).await?;

@@ -45,7 +45,7 @@ pub enum UserCommand {
     Deactivate { email: String },
 }
 
-fn password_from(arg: Option<String>) -> anyhow::Result<String> {
+pub(super) fn password_from(arg: Option<String>) -> anyhow::Result<String> {
     if let Some(p) = arg {
         return Ok(p);
     }
