@@ -145,6 +145,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "claims_to_follow_up",
         include_str!("../migrations/0037_claims_to_follow_up.sql"),
     ),
+    (
+        38,
+        "ledger_records_seq",
+        include_str!("../migrations/0038_ledger_records_seq.sql"),
+    ),
 ];
 
 /// Every migration's SQL, in order (e.g. for a test that reads the schema's unique keys).

@@ -244,13 +244,20 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("UPDATE ledger_heads SET seq = $2, head_hash = $3, last_recorded_at = $4 WHERE ledger_id = $1")
+        sqlx::query("UPDATE ledger_heads SET seq = $2 WHERE ledger_id = $1")
             .bind(at.ledger_id)
             .bind(at.seq)
-            .bind(hash)
-            .bind(at.recorded_at)
             .execute(&mut *tx)
             .await?;
+        crate::write::move_head(
+            &mut tx,
+            at.ledger_id,
+            at.seq,
+            hash,
+            at.recorded_at,
+            &event.kind,
+        )
+        .await?;
         sqlx::query(
             "INSERT INTO events (ledger_id, seq, hash, kind, actor, recorded_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )

@@ -426,13 +426,14 @@ async fn seal_and_project(
         .execute(&mut **tx)
         .await
         .map_err(StoreError::from_write)?;
-    sqlx::query(
-        "UPDATE ledger_heads SET head_hash = $2, last_recorded_at = $3 WHERE ledger_id = $1",
+    move_head(
+        tx,
+        &event.ledger_id,
+        seq,
+        &sealed.hash,
+        event.recorded_at,
+        &event.kind,
     )
-    .bind(&event.ledger_id)
-    .bind(&sealed.hash)
-    .bind(event.recorded_at)
-    .execute(&mut **tx)
     .await?;
     project(tx, &event, &sealed.hash).await?;
     Ok(Appended {
@@ -652,5 +653,29 @@ pub(crate) async fn write_open_steps(
             .map_or(now, |b| b.3);
         insert_open_step(tx, case_id, s, since).await?;
     }
+    Ok(())
+}
+
+/// The ledger's head after its event `seq` of `kind`: its hash and time, and — for a record
+/// event (not about a patient's path) — `records_seq` too (migration 0038).
+pub(crate) async fn move_head(
+    tx: &mut Transaction<'static, Any>,
+    ledger_id: &str,
+    seq: i64,
+    hash: &str,
+    recorded_at: i64,
+    kind: &str,
+) -> Result<(), StoreError> {
+    let record = !cellpath_domain::events::about_a_patient(kind);
+    let q = sqlx::query(if record {
+        "UPDATE ledger_heads SET head_hash = $2, last_recorded_at = $3, records_seq = $4 WHERE ledger_id = $1"
+    } else {
+        "UPDATE ledger_heads SET head_hash = $2, last_recorded_at = $3 WHERE ledger_id = $1"
+    })
+    .bind(ledger_id)
+    .bind(hash)
+    .bind(recorded_at);
+    let q = if record { q.bind(seq) } else { q };
+    q.execute(&mut **tx).await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Gate deliverables missing at a site that the reader's side records: the gate's rule over
-//! each active partnership's record, kept per organization while the ledgers it is judged
-//! from and the day stand still.
+//! each active partnership's record, kept per organization while the records of the ledgers
+//! it is judged from and the day stand still (a case's step moves its partnership's ledger,
+//! not its records: `records_seq`, migration 0038).
 
 use super::{Names, Reader};
 use crate::views::inbox::{InboxItem, InboxKind, InboxTarget};
@@ -20,7 +21,7 @@ pub(crate) struct GateGap {
     deliverable: Deliverable,
 }
 
-/// What the gate was judged from: each ledger's sequence number, and the day.
+/// What the gate was judged from: each ledger's records' sequence number, and the day.
 type GateKey = (Vec<(String, i64)>, Date);
 
 /// An organization's missing gate deliverables, with what they were judged from.
@@ -103,7 +104,7 @@ impl App {
     }
 
     /// The organization's missing gate deliverables that its side records, kept by the
-    /// sequence numbers of the ledgers the gate reads (the partnerships', the organization's
+    /// records' sequence numbers of the ledgers the gate reads (the partnerships', the organization's
     /// own — sites, facilities — and the manufacturers' — programs) and today.
     pub(super) async fn gate_gaps_of(&self, r: &Reader<'_>) -> Result<Arc<Vec<GateGap>>, AppError> {
         let mut ledgers = r.all.clone();
@@ -111,7 +112,7 @@ impl App {
         ledgers.extend(r.partnerships.iter().map(|p| p.manufacturer_id.clone()));
         ledgers.sort();
         ledgers.dedup();
-        let seqs = self.store.ledger_seqs(&ledgers).await?;
+        let seqs = self.store.ledger_records_seqs(&ledgers).await?;
         let key = (seqs, r.today.clone());
         if let Some((kept_key, gaps)) = self.gate_gaps.get(&r.principal.org_id)
             && kept_key == key

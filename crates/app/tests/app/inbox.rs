@@ -1136,3 +1136,111 @@ async fn a_claim_asks_the_health_systems_finance_when_denied_and_when_the_payer_
         );
     }
 }
+
+/// The gate's missing deliverables in the inbox are kept by the partnership's records, not by
+/// every event of its ledger: a case's request moves the ledger and leaves the records (and
+/// what was judged from them) where they were; a deliverable recorded moves the records and
+/// the inbox stops asking for it at once.
+#[tokio::test]
+async fn a_cases_request_leaves_the_gate_as_judged_and_a_deliverable_recorded_judges_it_again() {
+    for db in TestDb::all().await {
+        let (app, _clock) = demo_app(&db).await;
+        let ids = gate_ids(&app).await;
+        let coordinator = as_user(&app, "coordinator@lakeshore.example").await;
+        let contracts = as_user(&app, "contracts@lakeshore.example").await;
+        let onboarding = as_user(&app, "onboarding@helixa.example").await;
+        app.set_program_capacity(&onboarding, &ids.vantacel, one_a_day(), None, None)
+            .await
+            .unwrap();
+        let asked_at_north = |items: Vec<InboxItem>| -> BTreeSet<String> {
+            items
+                .into_iter()
+                .filter(|i| {
+                    i.kind == InboxKind::GateDeliverable
+                        && i.site_id.as_deref() == Some(ids.north.as_str())
+                        && i.program_id.as_deref() == Some(ids.vantacel.as_str())
+                })
+                .map(|i| i.title)
+                .collect()
+        };
+        let heads = || async {
+            let seq = app
+                .store()
+                .ledger_head(&ids.partnership)
+                .await
+                .unwrap()
+                .unwrap()
+                .seq;
+            let records = app
+                .store()
+                .ledger_records_seqs(std::slice::from_ref(&ids.partnership))
+                .await
+                .unwrap();
+            (seq, records[0].1)
+        };
+        let before = asked_at_north(inbox(&app, &contracts).await);
+        assert!(
+            before.contains("Staff training"),
+            "{}: {before:?}",
+            db.label
+        );
+        let (seq, records) = heads().await;
+
+        // A case's request for an apheresis day: an event of the partnership's ledger about
+        // a patient's path.
+        let mut requested = None;
+        for c in app
+            .cases_of_site(&coordinator, &ids.main, Page::all())
+            .await
+            .unwrap()
+        {
+            if c.status != cellpath_domain::events::cases::CaseState::Active
+                || c.program_id != ids.vantacel
+            {
+                continue;
+            }
+            let asked = today(&app).plus_days(12);
+            if app
+                .request_booking(&coordinator, &c.id, asked.as_str(), None)
+                .await
+                .is_ok()
+            {
+                requested = Some(c.id);
+                break;
+            }
+        }
+        requested.expect("a Vantacel case at LUH-MAIN may ask for a day");
+        let (seq_after, records_after) = heads().await;
+        assert!(seq_after > seq, "{}: the ledger moved", db.label);
+        assert_eq!(records_after, records, "{}: its records did not", db.label);
+        assert_eq!(
+            asked_at_north(inbox(&app, &contracts).await),
+            before,
+            "{}",
+            db.label
+        );
+
+        // Staff training recorded at LUH-NORTH: the records move and the inbox, judged again,
+        // no longer asks for it.
+        DeliverableBuilder::new(
+            &ids.partnership,
+            &ids.north,
+            &ids.vantacel,
+            "staff_training",
+        )
+        .with_done_on(today(&app).plus_days(-2).as_str())
+        .record(&app, &contracts)
+        .await;
+        let (seq_recorded, records_recorded) = heads().await;
+        assert!(seq_recorded > seq_after, "{}", db.label);
+        assert!(
+            records_recorded > records_after,
+            "{}: a deliverable is a record",
+            db.label
+        );
+        let after = asked_at_north(inbox(&app, &contracts).await);
+        let mut expected = before.clone();
+        expected.remove("Staff training");
+        assert_eq!(after, expected, "{}", db.label);
+    }
+}

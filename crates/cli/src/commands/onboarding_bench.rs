@@ -115,6 +115,19 @@ pub(super) async fn partnership(
     name: &str,
     execute: bool,
 ) -> anyhow::Result<(String, Option<String>)> {
+    partnership_for(app, helixa, hs, name, "Vantacel", execute).await
+}
+
+/// An active partnership of the manufacturer with the health system for its `program`; with
+/// its central agreements executed when `execute`. Returns the partnership and the MSA's id.
+pub(super) async fn partnership_for(
+    app: &App,
+    manufacturer: &str,
+    hs: &str,
+    name: &str,
+    program: &str,
+    execute: bool,
+) -> anyhow::Result<(String, Option<String>)> {
     let op = Caller::system("bench");
     let p = app
         .create_partnership(
@@ -122,8 +135,8 @@ pub(super) async fn partnership(
             PartnershipInput {
                 health_system_id: hs.into(),
                 name: name.into(),
-                programs: vec!["Vantacel".into()],
-                manufacturer_id: Some(helixa.into()),
+                programs: vec![program.into()],
+                manufacturer_id: Some(manufacturer.into()),
             },
             None,
         )

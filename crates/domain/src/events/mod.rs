@@ -166,6 +166,29 @@ macro_rules! events {
 }
 pub(crate) use events;
 
+/// The families of events about a patient's path — the case and its steps, the patient, the
+/// bookings of its chain, a release exception, a safety report, the invoice and the claim —
+/// as distinct from the records the partners keep about themselves and each other
+/// (organizations, people, sites, facilities, programs, partnerships, agreements, site maps,
+/// visits and gaps, deliverables, consent versions, release-exception protocols, payers).
+const PATIENT_PATH: &[&str] = &[
+    "case.",
+    "patient.",
+    "booking.",
+    "release_exception.",
+    "safety_report.",
+    "invoice.",
+    "claim.",
+];
+
+/// Whether an event of this kind is about a patient's path ([`PATIENT_PATH`]) rather than the
+/// partners' records. A ledger's head keeps the sequence number of its newest record event
+/// apart, so what is judged from the records alone (the gate) is not judged again at every
+/// step of every case; a kind not named here counts as a record, which is always safe.
+pub fn about_a_patient(kind: &str) -> bool {
+    PATIENT_PATH.iter().any(|p| kind.starts_with(p))
+}
+
 /// Visit every event type of every capability.
 pub fn each(v: &mut impl Visit) {
     directory::each(v);
@@ -211,6 +234,50 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), kinds.0.len(), "{:?}", kinds.0);
+    }
+
+    #[test]
+    fn the_records_are_not_about_a_patient_and_the_patients_path_is() {
+        let mut kinds = Kinds(Vec::new());
+        each(&mut kinds);
+        for kind in &kinds.0 {
+            assert!(!about_a_patient(kind), "{kind} is a record");
+        }
+        let mut later = Kinds(Vec::new());
+        each_not_yet_recorded(&mut later);
+        for kind in later.0 {
+            let family = kind.split('.').next().unwrap_or_default();
+            let expected = matches!(
+                family,
+                "case"
+                    | "patient"
+                    | "booking"
+                    | "release_exception"
+                    | "safety_report"
+                    | "invoice"
+                    | "claim"
+            );
+            assert_eq!(about_a_patient(kind), expected, "{kind}");
+        }
+        for kind in [
+            "case.step_completed",
+            "patient.registered",
+            "booking.confirmed",
+            "release_exception.notified",
+            "invoice.created",
+        ] {
+            assert!(about_a_patient(kind), "{kind}");
+        }
+        for kind in [
+            "exception_protocol.updated",
+            "consent_version.created",
+            "site_authorization.updated",
+            "deliverable_record.created",
+            "payer_profile.created",
+            "casebook.created",
+        ] {
+            assert!(!about_a_patient(kind), "{kind}");
+        }
     }
 
     #[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -531,14 +531,15 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// How far each of these ledgers has gone (its last sequence number): what a result
-    /// judged from them is kept by.
-    pub async fn ledger_seqs(
+    /// How far each of these ledgers' records have gone (the sequence number of its newest
+    /// event not about a patient's path, migration 0038): what a result judged from the
+    /// records alone is kept by, unmoved by the cases' steps.
+    pub async fn ledger_records_seqs(
         &self,
         ledger_ids: &[String],
     ) -> Result<Vec<(String, i64)>, StoreError> {
         self.inbox_rows(
-            "SELECT ledger_id, seq FROM ledger_heads WHERE ledger_id IN ({in}) ORDER BY ledger_id LIMIT {limit} OFFSET {offset}",
+            "SELECT ledger_id, records_seq FROM ledger_heads WHERE ledger_id IN ({in}) ORDER BY ledger_id LIMIT {limit} OFFSET {offset}",
             Vec::new(),
             ledger_ids,
             Page::all(),

@@ -1,16 +1,17 @@
 //! `cellpath case bench`: patients' cases at scale, in a throwaway database (SQLite, and
 //! PostgreSQL when asked), built and measured through the app's own commands and the API.
 //!
-//! The build: the demo (for Helixa and its Vantacel program), then one health system of S
-//! sites in partnership with Helixa for Vantacel, every site authorized the way a real one is
-//! — the central, quality and supply agreements executed (covering all sites), a two-tier
-//! release-exception protocol signed by both sides, each site's consent version made active,
-//! its four recorded deliverables e-signed, its Vantacel site map signed by both sides, and
-//! the gate's review job run — then N patients registered and their cases opened over the sites,
-//! each taken 0–5 steps forward (varied) by the people of each step's role. The cases are
-//! built by several tasks at once; all of them are cases of the one partnership, so their
-//! events go to one ledger (and the patients to the health system's): the writes take turns
-//! on its lock, only the reads around them overlap.
+//! The build: the demo (for its two manufacturers: Helixa with Vantacel, Northbridge with
+//! Corvigen), then one health system of S sites in partnership with each for its program,
+//! every site authorized for both the way a real one is — the central, quality and supply
+//! agreements executed (covering all sites), a two-tier release-exception protocol signed by
+//! both sides, each site's consent version made active, its four recorded deliverables
+//! e-signed, its site map signed by both sides, and the gate's review job run — then N
+//! patients registered and their cases opened round the sites (one program a round, so every
+//! site has cases of both), each taken 0–5 steps forward (varied) by the people of each
+//! step's role. The cases are built by several tasks at once; a program's cases are events
+//! of its partnership's ledger (and the patients of the health system's): the writes take
+//! turns on those locks, only the reads around them overlap.
 //!
 //! The measures, after a warm-up: journey actions per second — the next step of random cases
 //! by the right person — called on the app and sent to the API (`POST
@@ -19,12 +20,15 @@
 //! a random case's page (the app's `case` query, `GET /api/v1/cases/{id}`, the web page
 //! `/cases/{id}`) and of a random site's case list (`cases_of_site`,
 //! `GET /api/v1/sites/{id}/cases`, `/sites/{id}/cases`), and of the inbox (`inbox`,
-//! `GET /api/v1/inbox`, `/inbox`: every step open to coordinators across all the sites, a
-//! page of 50) and its count in the navigation, all as the health system's coordinator.
+//! `GET /api/v1/inbox`, `/inbox`: every step open to coordinators across all the sites and
+//! both programs, a page of 50) and its count in the navigation, all as the health system's
+//! coordinator; and the inbox page again while the cases move (a case's next step taken,
+//! untimed, before each load).
 
 use super::bench::percentile;
 use super::onboarding_bench::{
-    LocalServer, PASSWORD, add_sites, execute_agreement, health_system, partnership, sign_site_map,
+    LocalServer, PASSWORD, add_sites, execute_agreement, health_system, partnership_for,
+    sign_site_map,
 };
 use super::print_json;
 use anyhow::Context;
@@ -45,7 +49,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 mod network;
-use network::{Network, Rng, build_cases, labels, network, user_id};
+use network::{Network, Rng, build_cases, network, user_id};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -73,6 +77,9 @@ pub struct BenchArgs {
     /// A PostgreSQL server to measure too (a throwaway database is created on it and dropped).
     #[arg(long, env = "CELLPATH_BENCH_POSTGRES_URL")]
     postgres_url: Option<String>,
+    /// Keep the PostgreSQL database after the run, and print its URL (to read its plans).
+    #[arg(long)]
+    keep: bool,
 }
 
 /// Everything measured on one database.
@@ -123,7 +130,7 @@ struct Throughput {
 
 #[derive(Serialize)]
 struct Latency {
-    /// `case`, `site case list`, `inbox` or `inbox count`.
+    /// `case`, `site case list`, `inbox`, `inbox count` or `inbox, cases moving`.
     what: &'static str,
     /// `app`, `api` or `page`.
     path: &'static str,
@@ -131,6 +138,21 @@ struct Latency {
     p50_ms: f64,
     p99_ms: f64,
     max_ms: f64,
+}
+
+impl Latency {
+    /// The percentiles of the timings `lat`.
+    fn of(what: &'static str, path: &'static str, mut lat: Vec<Duration>) -> Latency {
+        lat.sort();
+        Latency {
+            what,
+            path,
+            runs: lat.len() as u32,
+            p50_ms: percentile(&lat, 0.5),
+            p99_ms: percentile(&lat, 0.99),
+            max_ms: lat.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
+        }
+    }
 }
 
 /// One case's next step, planned: the case and the actions in order.
@@ -143,7 +165,7 @@ struct Job {
 /// actions are planned; a case with nothing left to do leaves the pool.
 async fn plan_jobs(
     app: &App,
-    people: &People,
+    net: &Network,
     ids: &[String],
     pool: &mut Vec<usize>,
     rng: &mut Rng,
@@ -153,7 +175,8 @@ async fn plan_jobs(
     let (mut jobs, mut planned, mut i) = (Vec::new(), 0, 0);
     while planned < want && i < pool.len() {
         let k = pool[i];
-        match plan_next(app, people, &ids[k], &labels(k), &[], None).await? {
+        let track = net.track_of(k);
+        match plan_next(app, &track.people, &ids[k], &track.labels(k), &[], None).await? {
             Some(step) => {
                 planned += step.actions.len();
                 jobs.push(Job {
@@ -230,7 +253,7 @@ async fn measure_actions(
 ) -> anyhow::Result<Vec<Throughput>> {
     let mut pool: Vec<usize> = (0..ids.len()).collect();
     let mut out = Vec::new();
-    let password: Arc<str> = net.people.password().into();
+    let password: Arc<str> = PASSWORD.into();
     for path in ["app", "api"] {
         let act = {
             let (app, http, base, tokens, password) = (
@@ -275,11 +298,10 @@ async fn measure_actions(
         };
         // The warm-up: connections opened, maps and plans cached, pages of the database read.
         let warm = (args.actions as usize / 10).max(args.clients as usize);
-        let jobs = plan_jobs(app, &net.people, ids, &mut pool, rng, warm).await?;
+        let jobs = plan_jobs(app, net, ids, &mut pool, rng, warm).await?;
         run_jobs(args.clients, jobs, act.clone()).await?;
         for clients in [1, args.clients] {
-            let jobs =
-                plan_jobs(app, &net.people, ids, &mut pool, rng, args.actions as usize).await?;
+            let jobs = plan_jobs(app, net, ids, &mut pool, rng, args.actions as usize).await?;
             let (n, seconds, lat) = run_jobs(clients, jobs, act.clone()).await?;
             out.push(Throughput {
                 path,
@@ -317,15 +339,7 @@ where
         f(k).await?;
         lat.push(t.elapsed());
     }
-    lat.sort();
-    Ok(Latency {
-        what,
-        path,
-        runs,
-        p50_ms: percentile(&lat, 0.5),
-        p99_ms: percentile(&lat, 0.99),
-        max_ms: lat.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
-    })
+    Ok(Latency::of(what, path, lat))
 }
 
 async fn get(client: &Client, path: &str, token: bool) -> anyhow::Result<()> {
@@ -354,7 +368,7 @@ async fn measure_pages(
     runs: u32,
     rng: &mut Rng,
 ) -> anyhow::Result<Vec<Latency>> {
-    let me = &net.people.coordinator;
+    let me = &net.coordinator;
     let sites = &net.sites;
     let mut out = vec![
         latency("case", "app", runs, ids.len(), rng, |k| async move {
@@ -421,7 +435,40 @@ async fn measure_pages(
         })
         .await?,
     );
+    // The same inbox while the cases move, as on a working day: before each load (untimed)
+    // another case takes its next step, so the partnerships' ledgers have moved since the
+    // last load (what is judged from their records alone, the gate, still holds).
+    out.push(inbox_while_cases_move(app, net, client, ids, runs, rng).await?);
     Ok(out)
+}
+
+/// p50/p99 of the coordinator's inbox page (`/inbox`) loaded right after a case action.
+async fn inbox_while_cases_move(
+    app: &App,
+    net: &Network,
+    client: &Client,
+    ids: &[String],
+    runs: u32,
+    rng: &mut Rng,
+) -> anyhow::Result<Latency> {
+    let mut pool: Vec<usize> = (0..ids.len()).collect();
+    let mut lat = Vec::new();
+    for run in 0..=runs {
+        let jobs = plan_jobs(app, net, ids, &mut pool, rng, 1).await?;
+        for job in jobs {
+            for a in job.actions {
+                app.act_on_case(&a.by, &job.case, a.input, PASSWORD, None, None)
+                    .await?;
+            }
+        }
+        let t = Instant::now();
+        get(client, "/inbox", false).await?;
+        // The first load is the warm-up.
+        if run > 0 {
+            lat.push(t.elapsed());
+        }
+    }
+    Ok(Latency::of("inbox, cases moving", "page", lat))
 }
 
 async fn measure(
@@ -464,7 +511,7 @@ async fn measure(
     let server = LocalServer::start(&app).await?;
     let coordinator_token = net
         .tokens
-        .get(&user_id(&net.people.coordinator)?)
+        .get(&user_id(&net.coordinator)?)
         .cloned()
         .ok_or_else(|| anyhow::anyhow!("the coordinator has an API token"))?;
     let client = Client {
@@ -503,6 +550,11 @@ pub async fn run(json: bool, args: BenchArgs) -> anyhow::Result<ExitCode> {
     if let Some(server) = &args.postgres_url {
         let pg = ScratchDb::postgres_at(server).await;
         reports.push(measure("postgres", &pg, &args).await?);
+        if args.keep {
+            eprintln!("postgres: the database is kept: {}", pg.url);
+            // Not dropped: its drop would drop the database.
+            std::mem::forget(pg);
+        }
     }
     if json {
         print_json(&reports)?;
@@ -511,7 +563,7 @@ pub async fn run(json: bool, args: BenchArgs) -> anyhow::Result<ExitCode> {
     for r in &reports {
         let b = &r.build;
         println!(
-            "{}: {} sites and {} cases built in {:.1} s — the network in {:.1} s, the cases in {:.1} s on {} tasks ({} journey actions; {:.0} writes/s, one partnership's ledger; a case opened in {:.2} ms p50, {:.2} ms p99)",
+            "{}: {} sites and {} cases built in {:.1} s — the network in {:.1} s, the cases in {:.1} s on {} tasks ({} journey actions; {:.0} writes/s, a partnership's ledger per program; a case opened in {:.2} ms p50, {:.2} ms p99)",
             r.database,
             r.sites,
             r.cases,

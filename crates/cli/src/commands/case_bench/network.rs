@@ -34,18 +34,74 @@ pub(super) struct Person {
     pub(super) email: String,
 }
 
-/// The network the cases run in.
-pub(super) struct Network {
+/// One manufacturer's program at the bench's health system: its partnership and the people
+/// who take its cases forward (the health system's staff with the manufacturer's own).
+pub(super) struct Track {
+    pub(super) program_name: &'static str,
     pub(super) partnership: String,
     pub(super) program: String,
-    pub(super) sites: Vec<String>,
     pub(super) people: Arc<People>,
+}
+
+impl Track {
+    pub(super) fn labels(&self, i: usize) -> Labels {
+        labels(self.program_name, i)
+    }
+}
+
+/// The labels of the bench's case `i` of the program (numbered past the demo's).
+fn labels(program_name: &str, i: usize) -> Labels {
+    if program_name == "Corvigen" {
+        Labels::corvigen(1_000 + i)
+    } else {
+        Labels::numbered(1_000 + i)
+    }
+}
+
+/// The network the cases run in.
+pub(super) struct Network {
+    /// Helixa's Vantacel and Northbridge's Corvigen, both at every site: the cases go round
+    /// the sites, one program a round ([`Network::track_of`]).
+    pub(super) tracks: Vec<Track>,
+    pub(super) sites: Vec<String>,
+    /// The health system's first coordinator, who loads the pages measured.
+    pub(super) coordinator: Caller,
     /// API tokens by user id.
     pub(super) tokens: BTreeMap<String, String>,
     /// The coordinator's web session.
     pub(super) session: String,
+    /// Sites × programs the gate authorized.
     pub(super) authorized: usize,
 }
+
+impl Network {
+    pub(super) fn track_of(&self, case: usize) -> &Track {
+        &self.tracks[track_index(case, self.sites.len(), self.tracks.len())]
+    }
+}
+
+/// Case `i` is at site `i % sites`, of the program of track `(i / sites) % tracks`: every
+/// site has cases of both programs.
+fn track_index(i: usize, sites: usize, tracks: usize) -> usize {
+    (i / sites.max(1)) % tracks.max(1)
+}
+
+/// The manufacturers of the bench (the demo's two), each with its program, the local part of
+/// its people's e-mails and its consent form's manufacturing-failure section.
+const MANUFACTURERS: &[(&str, &str, &str, &str)] = &[
+    (
+        "Helixa Therapeutics",
+        "Vantacel",
+        "helixa",
+        "If your cells cannot be made into Vantacel, or the product does not meet its release specification, your care team will tell you and discuss a second collection or other treatment.",
+    ),
+    (
+        "Northbridge Gene Medicines",
+        "Corvigen",
+        "northbridge",
+        "If your Corvigen kit cannot be made or released, your care team will tell you and discuss another kit or other treatment.",
+    ),
+];
 
 pub(super) async fn person(
     app: &App,
@@ -105,7 +161,8 @@ where
     Ok(())
 }
 
-/// The demo, then the health system of `sites` sites authorized for Vantacel, and its people.
+/// The demo, then the health system of `sites` sites authorized for Vantacel (Helixa) and for
+/// Corvigen (Northbridge), and its people.
 pub(super) async fn network(
     app: &App,
     args: &BenchArgs,
@@ -115,8 +172,6 @@ pub(super) async fn network(
     cellpath_app::demo::seed(app)
         .await
         .context("seeding the demo")?;
-    let helixa = super::super::find_org(app, "Helixa Therapeutics").await?.id;
-    let program = super::super::find_program_id(app, &helixa, "Vantacel").await?;
     let hs = health_system(app, "Bench Regional Health").await?;
     add_sites(app, &hs, "Bench Regional", "BRH", 0..args.sites).await?;
     let sites: Vec<String> = app
@@ -126,8 +181,9 @@ pub(super) async fn network(
         .map(|s| s.id)
         .collect();
 
-    // The people: every role a Vantacel case needs at the health system (two nurses, for the
-    // bedside's four eyes), Helixa's patient operations, quality and onboarding.
+    // The people: every role a case needs at the health system (two nurses, for the
+    // bedside's four eyes), and each manufacturer's patient operations, quality and
+    // onboarding.
     use Role::*;
     let mut health_system: BTreeMap<Role, Vec<Caller>> = BTreeMap::new();
     let mut tokens = BTreeMap::new();
@@ -159,189 +215,217 @@ pub(super) async fn network(
         tokens.insert(user_id(&p.caller)?, p.token);
         health_system.entry(role).or_default().push(p.caller);
     }
-    let mut manufacturer = BTreeMap::new();
-    for (role, local) in [
-        (PatientOps, "patient.ops"),
-        (Quality, "quality"),
-        (Onboarding, "onboarding"),
-    ] {
-        let p = person(
-            app,
-            &helixa,
-            &format!("bench-{local}@helixa.example"),
-            &format!("Bench Helixa {}", local.replace('.', " ")),
-            role,
-        )
-        .await?;
-        tokens.insert(user_id(&p.caller)?, p.token);
-        manufacturer.insert(role, p.caller);
-    }
+    let coordinator = health_system[&Coordinator][0].clone();
     let contracts = health_system[&Contracts][0].clone();
     let pharmacy = health_system[&Pharmacy][0].clone();
-    let quality = manufacturer[&Quality].clone();
-    let onboarding = manufacturer[&Onboarding].clone();
+    let today = cellpath_domain::Date::of_micros(app.now());
 
-    // The central agreements executed, and the quality and supply agreements too, at
-    // health-system scope covering all sites (they count at either scope).
-    let (partnership, _) =
-        partnership(app, &helixa, &hs, "Helixa × Bench Regional Health", true).await?;
-    for kind in ["quality_agreement", "supply_agreement"] {
-        execute_agreement(app, &partnership, kind).await?;
-    }
-    // The release-exception protocol, drafted by the health system's contracts lead and signed
-    // by both sides: the gate's protocol item for every site rests on it. Two tiers (the
-    // usual protocol's third tells the admins, and this health system has none).
-    let mut protocol = cellpath_domain::release_exception::Protocol::usual();
-    protocol.tiers.truncate(2);
-    if let Some(last) = protocol.tiers.last_mut() {
-        last.escalate_after_hours = None;
-    }
-    let version = app
-        .draft_exception_protocol(
-            &contracts,
-            &partnership,
-            NewExceptionProtocol {
-                program_id: program.clone(),
-                protocol,
-            },
-            None,
+    let mut tracks = Vec::new();
+    let mut authorized = 0;
+    for &(org_name, program_name, domain, failure_text) in MANUFACTURERS {
+        let org = super::super::find_org(app, org_name).await?.id;
+        let program = super::super::find_program_id(app, &org, program_name).await?;
+        let mut manufacturer = BTreeMap::new();
+        for (role, local) in [
+            (PatientOps, "patient.ops"),
+            (Quality, "quality"),
+            (Onboarding, "onboarding"),
+        ] {
+            let p = person(
+                app,
+                &org,
+                &format!("bench-{local}@{domain}.example"),
+                &format!("Bench {program_name} {}", local.replace('.', " ")),
+                role,
+            )
+            .await?;
+            tokens.insert(user_id(&p.caller)?, p.token);
+            manufacturer.insert(role, p.caller);
+        }
+        let quality = manufacturer[&Quality].clone();
+        let onboarding = manufacturer[&Onboarding].clone();
+
+        // The central agreements executed, and the quality and supply agreements too, at
+        // health-system scope covering all sites (they count at either scope).
+        let short = org_name.split(' ').next().unwrap_or(org_name);
+        let (partnership, _) = partnership_for(
+            app,
+            &org,
+            &hs,
+            &format!("{short} × Bench Regional Health"),
+            program_name,
+            true,
         )
-        .await?
-        .fresh()?;
-    for side in [&contracts, &quality] {
-        app.sign_exception_protocol(side, &version.id, PASSWORD, None)
-            .await?
-            .fresh()?;
-    }
-
-    // Each site's deliverables, e-signed by the side that records them, and its site map
-    // started by the pharmacy and signed by both sides: a site at a time on each task.
-    eprintln!(
-        "{database}: {} sites: recording their deliverables and signing their site maps …",
-        sites.len()
-    );
-    let shared = Arc::new((
-        app.clone(),
-        partnership.clone(),
-        program.clone(),
-        sites.clone(),
-        [contracts, onboarding, pharmacy, quality],
-    ));
-    in_tasks(args.builders, sites.len(), move |k| {
-        let shared = shared.clone();
-        async move {
-            let (app, partnership, program, sites, [contracts, onboarding, pharmacy, quality]) =
-                &*shared;
-            let site = &sites[k];
-            // The consent item rests on the site's active consent version (a form with its
-            // manufacturing-failure section), not on a record by hand.
-            let text = "If your cells cannot be made into Vantacel, or the product does not meet its release specification, your care team will tell you and discuss a second collection or other treatment.";
-            let uploaded = app
-                .upload(
-                    contracts,
-                    "Vantacel informed consent.txt",
-                    format!("Informed consent\n\n{text}\n{site}").as_bytes(),
-                )
-                .await?;
-            let version = app
-                .create_consent_version(
-                    contracts,
-                    site,
-                    cellpath_app::consent::NewConsentVersion {
-                        program_id: program.clone(),
-                        document_sha256: uploaded.sha256,
-                        document_name: uploaded.name,
-                        effective_on: "2026-01-20".into(),
-                        sections: vec![cellpath_app::consent::SectionInput {
-                            kind: "manufacturing_failure".into(),
-                            heading: "If your cells cannot be made into Vantacel".into(),
-                            text: text.into(),
-                        }],
-                    },
-                    None,
-                )
-                .await?
-                .fresh()?;
-            app.activate_consent_version(
-                contracts,
-                &version.id,
-                Some(version.version),
-                PASSWORD,
+        .await?;
+        for kind in ["quality_agreement", "supply_agreement"] {
+            execute_agreement(app, &partnership, kind).await?;
+        }
+        // The release-exception protocol, drafted by the health system's contracts lead and
+        // signed by both sides: the gate's protocol item for every site rests on it. Two tiers
+        // (the usual protocol's third tells the admins, and this health system has none).
+        let mut protocol = cellpath_domain::release_exception::Protocol::usual();
+        protocol.tiers.truncate(2);
+        if let Some(last) = protocol.tiers.last_mut() {
+            last.escalate_after_hours = None;
+        }
+        let version = app
+            .draft_exception_protocol(
+                &contracts,
+                &partnership,
+                NewExceptionProtocol {
+                    program_id: program.clone(),
+                    protocol,
+                },
                 None,
             )
+            .await?
+            .fresh()?;
+        for side in [&contracts, &quality] {
+            app.sign_exception_protocol(side, &version.id, PASSWORD, None)
                 .await?
                 .fresh()?;
-            for (who, deliverable, evidence) in [
-                (
-                    onboarding,
-                    "site_qualification_audit",
-                    "Site qualification audit passed.",
-                ),
-                (
-                    contracts,
-                    "staff_training",
-                    "Cell lab, unit and apheresis staff trained; roster on file.",
-                ),
-                (
-                    contracts,
-                    "mock_shipment",
-                    "Mock shipment received, stored and thawed within the window.",
-                ),
-                (
-                    contracts,
-                    "pharmacy_and_therapeutics",
-                    "Vantacel added to the formulary.",
-                ),
-            ] {
-                app.record_deliverable(
-                    who,
+        }
+
+        // Each site's deliverables, e-signed by the side that records them, and its site map
+        // started by the pharmacy and signed by both sides: a site at a time on each task.
+        eprintln!(
+            "{database}: {} sites, {program_name}: recording their deliverables and signing their site maps …",
+            sites.len()
+        );
+        let shared = Arc::new((
+            app.clone(),
+            partnership.clone(),
+            program.clone(),
+            sites.clone(),
+            [contracts.clone(), onboarding, pharmacy.clone(), quality],
+            (program_name, failure_text),
+        ));
+        in_tasks(args.builders, sites.len(), move |k| {
+            let shared = shared.clone();
+            async move {
+                let (
+                    app,
                     partnership,
-                    DeliverableInput {
-                        site_id: site.clone(),
-                        program_id: program.clone(),
-                        deliverable: deliverable.into(),
-                        done_on: "2026-01-20".into(),
-                        evidence: evidence.into(),
-                    },
+                    program,
+                    sites,
+                    [contracts, onboarding, pharmacy, quality],
+                    (program_name, text),
+                ) = &*shared;
+                let site = &sites[k];
+                // The consent item rests on the site's active consent version (a form with its
+                // manufacturing-failure section), not on a record by hand.
+                let uploaded = app
+                    .upload(
+                        contracts,
+                        &format!("{program_name} informed consent.txt"),
+                        format!("Informed consent\n\n{text}\n{site}").as_bytes(),
+                    )
+                    .await?;
+                let version = app
+                    .create_consent_version(
+                        contracts,
+                        site,
+                        cellpath_app::consent::NewConsentVersion {
+                            program_id: program.clone(),
+                            document_sha256: uploaded.sha256,
+                            document_name: uploaded.name,
+                            effective_on: "2026-01-20".into(),
+                            sections: vec![cellpath_app::consent::SectionInput {
+                                kind: "manufacturing_failure".into(),
+                                heading: format!("If your {program_name} cannot be made"),
+                                text: (*text).into(),
+                            }],
+                        },
+                        None,
+                    )
+                    .await?
+                    .fresh()?;
+                app.activate_consent_version(
+                    contracts,
+                    &version.id,
+                    Some(version.version),
                     PASSWORD,
                     None,
                 )
                 .await?
                 .fresh()?;
+                for (who, deliverable, evidence) in [
+                    (
+                        onboarding,
+                        "site_qualification_audit",
+                        "Site qualification audit passed.",
+                    ),
+                    (
+                        contracts,
+                        "staff_training",
+                        "Cell lab, unit, pharmacy and apheresis staff trained; roster on file.",
+                    ),
+                    (
+                        contracts,
+                        "mock_shipment",
+                        "Mock shipment received, stored and thawed within the window.",
+                    ),
+                    (
+                        contracts,
+                        "pharmacy_and_therapeutics",
+                        "Added to the formulary.",
+                    ),
+                ] {
+                    app.record_deliverable(
+                        who,
+                        partnership,
+                        DeliverableInput {
+                            site_id: site.clone(),
+                            program_id: program.clone(),
+                            deliverable: deliverable.into(),
+                            done_on: "2026-01-20".into(),
+                            evidence: evidence.into(),
+                        },
+                        PASSWORD,
+                        None,
+                    )
+                    .await?
+                    .fresh()?;
+                }
+                sign_site_map(app, [pharmacy, quality], partnership, site, program).await?;
+                Ok(())
             }
-            sign_site_map(app, [pharmacy, quality], partnership, site, program).await?;
-            Ok(())
+        })
+        .await?;
+        // The gate's review the deliverables and signatures enqueued, as the server's worker
+        // runs it.
+        app.run_due_jobs().await?;
+        let mut here = 0;
+        for site in &sites {
+            if app
+                .gate(&op, &partnership, site, &program, today.clone())
+                .await?
+                .authorized
+            {
+                here += 1;
+            }
         }
-    })
-    .await?;
-    // The gate's review the deliverables and signatures enqueued, as the server's worker runs it.
-    app.run_due_jobs().await?;
-    let today = cellpath_domain::Date::of_micros(app.now());
-    let mut authorized = 0;
-    for site in &sites {
-        if app
-            .gate(&op, &partnership, site, &program, today.clone())
-            .await?
-            .authorized
-        {
-            authorized += 1;
-        }
+        anyhow::ensure!(
+            here == sites.len(),
+            "only {here} of {} sites are authorized for {program_name} after the gate's review",
+            sites.len()
+        );
+        authorized += here;
+        tracks.push(Track {
+            program_name,
+            partnership,
+            program,
+            people: Arc::new(People::new(health_system.clone(), manufacturer, PASSWORD)?),
+        });
     }
-    anyhow::ensure!(
-        authorized == sites.len(),
-        "only {authorized} of {} sites are authorized for Vantacel after the gate's review",
-        sites.len()
-    );
-    let people = Arc::new(People::new(health_system, manufacturer, PASSWORD)?);
     let session = app
         .login(&coordinator_email, PASSWORD, None)
         .await?
         .cookie_value;
     Ok(Network {
-        partnership,
-        program,
+        tracks,
         sites,
-        people,
+        coordinator,
         tokens,
         session,
         authorized,
@@ -366,11 +450,6 @@ pub(super) const LAST: &[&str] = &[
     "Thorne", "Ulrich", "Voss", "Wendt", "Yates",
 ];
 
-/// The labels of the bench's case `i` (numbered past the demo's).
-pub(super) fn labels(i: usize) -> Labels {
-    Labels::numbered(1_000 + i)
-}
-
 /// The patients registered and their cases opened over the sites, each taken `steps[i]` steps
 /// forward; the cases' ids and the journey actions taken.
 pub(super) async fn build_cases(
@@ -389,9 +468,17 @@ pub(super) async fn build_cases(
     let started = Instant::now();
     let ctx = Arc::new((
         app.clone(),
-        net.people.clone(),
-        net.partnership.clone(),
-        net.program.clone(),
+        net.tracks
+            .iter()
+            .map(|t| {
+                (
+                    t.people.clone(),
+                    t.partnership.clone(),
+                    t.program.clone(),
+                    t.program_name,
+                )
+            })
+            .collect::<Vec<_>>(),
         net.sites.clone(),
     ));
     {
@@ -412,8 +499,10 @@ pub(super) async fn build_cases(
                 opening.clone(),
             );
             async move {
-                let (app, people, partnership, program, sites) = &*ctx;
+                let (app, tracks, sites) = &*ctx;
                 let site = &sites[i % sites.len()];
+                let (people, partnership, program, program_name) =
+                    &tracks[track_index(i, sites.len(), tracks.len())];
                 let name = format!(
                     "{} {}",
                     FIRST[i % FIRST.len()],
@@ -451,7 +540,7 @@ pub(super) async fn build_cases(
                     .lock()
                     .expect("no task panics holding the timings")
                     .push(opened.elapsed());
-                let labels = labels(i);
+                let labels = labels(program_name, i);
                 for _ in 0..steps[i] {
                     let Some(step) = plan_next(app, people, &case.id, &labels, &[], None).await?
                     else {
