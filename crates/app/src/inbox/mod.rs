@@ -304,17 +304,26 @@ impl App {
         // is cut from them merged.
         let upto = Page::first(page.offset.saturating_add(page.limit));
         let names = self.inbox_names(&reader).await?;
+        // The sources and the count are read at once, each on a connection of its own: the
+        // inbox waits for the slowest read, not for their sum.
+        let (found, counted) = tokio::try_join!(
+            futures_util::future::try_join_all(
+                sources
+                    .iter()
+                    .map(|s| self.source_items(*s, &reader, &names, upto)),
+            ),
+            self.counted(&reader, &sources),
+        )?;
         let mut items = Vec::new();
         let mut apart = 0;
-        for source in &sources {
-            let found = self.source_items(*source, &reader, &names, upto).await?;
+        for (source, found) in sources.iter().zip(found) {
             if source.counted_apart() {
                 apart += found.len() as i64;
             }
             items.extend(found);
         }
         items.sort_by(|a, b| a.urgency().cmp(&b.urgency()));
-        let total = self.counted(&reader, &sources).await? + apart;
+        let total = counted + apart;
         let items: Vec<InboxItem> = items
             .into_iter()
             .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
@@ -362,14 +371,17 @@ impl App {
         }
         let reader = self.inbox_reader(caller).await?;
         let sources = sources_of(&reader);
-        let mut n = self.counted(&reader, &sources).await?;
-        for source in sources.iter().filter(|s| s.counted_apart()) {
-            n += self
-                .source_items(*source, &reader, &Names::default(), Page::all())
-                .await?
-                .len() as i64;
-        }
-        Ok(n)
+        let names = Names::default();
+        let (counted, apart) = tokio::try_join!(
+            self.counted(&reader, &sources),
+            futures_util::future::try_join_all(
+                sources
+                    .iter()
+                    .filter(|s| s.counted_apart())
+                    .map(|s| self.source_items(*s, &reader, &names, Page::all())),
+            ),
+        )?;
+        Ok(counted + apart.iter().map(|found| found.len() as i64).sum::<i64>())
     }
 
     async fn counted(&self, r: &Reader<'_>, sources: &[Source]) -> Result<i64, AppError> {
@@ -393,14 +405,11 @@ impl App {
         if sources.contains(&Source::ClaimsToFollowUp) {
             contracting.claims_stale_by = Some(r.today.plus_days(-claims::FOLLOW_UP_DAYS));
         }
-        let a = self
-            .store
-            .inbox_count(&r.scope(&r.with_patients), cases)
-            .await?;
-        let b = self
-            .store
-            .inbox_count(&r.scope(&r.all), contracting)
-            .await?;
+        let (of_cases, of_all) = (r.scope(&r.with_patients), r.scope(&r.all));
+        let (a, b) = tokio::try_join!(
+            self.store.inbox_count(&of_cases, cases),
+            self.store.inbox_count(&of_all, contracting),
+        )?;
         Ok(a + b)
     }
 
