@@ -98,6 +98,7 @@ fn refusal(r: ExceptionRefusal) -> AppError {
     match r {
         ExceptionRefusal::NotPatientTeller { .. }
         | ExceptionRefusal::NotDecider
+        | ExceptionRefusal::NotSigner
         | ExceptionRefusal::NotRecipient { .. }
         | ExceptionRefusal::NotPrerequisiteRecorder { .. } => AppError::Forbidden(r.to_string()),
         ExceptionRefusal::NotOffered { .. } => AppError::invalid("option", r),
@@ -589,7 +590,7 @@ impl App {
         let (row, _, principal, _) = self.exception_to_change(caller, id).await?;
         let ex = exception_of(&row);
         let side = principal.org_kind;
-        ex.may_sign_close(side).map_err(refusal)?;
+        ex.may_sign_close(side, principal.role).map_err(refusal)?;
         let now = self.now();
         let closes = ex.signed.len() == 1;
         let mut old = ReleaseExceptionChanges::default();

@@ -433,7 +433,7 @@ impl App {
         let close_sha256 = super::decisions::close_content_hash(&row)?;
         let may_sign = open
             && p.status == PartnershipStatus::Active
-            && principal.is_some_and(|pr| ex.may_sign_close(pr.org_kind).is_ok());
+            && principal.is_some_and(|pr| ex.may_sign_close(pr.org_kind, pr.role).is_ok());
         Ok(ReleaseExceptionView {
             partnership_id: p.id.clone(),
             partnership_name: p.name.clone(),

@@ -658,6 +658,14 @@ async fn expanded_access_keeps_the_case_closed_until_all_four_prerequisites_then
                 .await
                 .is_err()
         );
+        // The health system signs by its physician, who decides with the patient: its
+        // coordinator may not, and nothing is written.
+        let before = row(&app, &ex.id).await;
+        assert!(matches!(
+            app.sign_release_exception(&coordinator, &ex.id, PW, None).await,
+            Err(AppError::Forbidden(m)) if m.contains("physician")
+        ));
+        assert_eq!(row(&app, &ex.id).await.version, before.version);
         app.sign_release_exception(&physician, &ex.id, PW, None)
             .await
             .unwrap();

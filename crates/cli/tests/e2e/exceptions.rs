@@ -324,7 +324,7 @@ async fn a_protocol_agreed_by_both_sides_then_an_exception_opened_acknowledged_a
                 Some(&format!("{password}\n")),
             )
         };
-        let wrong = sign("coordinator@lakeshore.example", "not-the-password");
+        let wrong = sign("physician@lakeshore.example", "not-the-password");
         assert!(!wrong.status.success());
         assert_eq!(
             stderr(&wrong).trim().lines().count(),
@@ -334,7 +334,16 @@ async fn a_protocol_agreed_by_both_sides_then_an_exception_opened_acknowledged_a
         );
         let row = s.app.store().release_exception(&id).await.unwrap().unwrap();
         assert!(row.health_system_signed_at.is_none());
-        let first = sign("coordinator@lakeshore.example", DEMO_PASSWORD);
+        // The health system signs by its physician: its coordinator may not.
+        let coordinator = sign("coordinator@lakeshore.example", DEMO_PASSWORD);
+        assert!(!coordinator.status.success());
+        assert_eq!(stderr(&coordinator).trim().lines().count(), 1);
+        assert!(
+            stderr(&coordinator).contains("physician"),
+            "{}",
+            stderr(&coordinator)
+        );
+        let first = sign("physician@lakeshore.example", DEMO_PASSWORD);
         assert!(first.status.success(), "{}", stderr(&first));
         assert!(
             stdout(&first).contains("for the health system"),

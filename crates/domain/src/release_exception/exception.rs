@@ -81,6 +81,7 @@ pub enum ExceptionRefusal {
         option: DecisionOption,
     },
     NotDecider,
+    NotSigner,
     NotDecided,
     PatientNotTold,
     AlreadySigned {
@@ -140,6 +141,10 @@ impl fmt::Display for ExceptionRefusal {
             NotDecider => write!(
                 f,
                 "a decision is recorded by the health system's physician or the manufacturer's quality"
+            ),
+            NotSigner => write!(
+                f,
+                "the close is signed by the health system's physician or the manufacturer's quality"
             ),
             NotDecided => write!(f, "the exception closes only once it is decided"),
             PatientNotTold => write!(
@@ -348,10 +353,7 @@ impl Exception {
         if let Some((option, _)) = self.decided {
             return Err(ExceptionRefusal::AlreadyDecided { option });
         }
-        if !matches!(
-            (side, role),
-            (OrgKind::HealthSystem, Role::Physician) | (OrgKind::Manufacturer, Role::Quality)
-        ) {
+        if !decides_for(side, role) {
             return Err(ExceptionRefusal::NotDecider);
         }
         let offered = protocol.offered(self.kind);
@@ -365,11 +367,15 @@ impl Exception {
         Ok(())
     }
 
-    /// A side signs the close: once decided and the patient told, once per side; the second
-    /// signature closes it.
-    pub fn may_sign_close(&self, side: OrgKind) -> Result<(), ExceptionRefusal> {
+    /// A side signs the close — by the role that decides for it (the health system's
+    /// physician, the manufacturer's quality): once decided and the patient told, once per
+    /// side; the second signature closes it.
+    pub fn may_sign_close(&self, side: OrgKind, role: Role) -> Result<(), ExceptionRefusal> {
         if self.is_closed() {
             return Err(ExceptionRefusal::Closed);
+        }
+        if !decides_for(side, role) {
+            return Err(ExceptionRefusal::NotSigner);
         }
         if self.decided.is_none() {
             return Err(ExceptionRefusal::NotDecided);
@@ -393,4 +399,13 @@ impl Exception {
         }
         Ok(())
     }
+}
+
+/// The role that decides an exception for its side, and signs its close: the health system's
+/// physician (with the patient), the manufacturer's quality (for the product).
+fn decides_for(side: OrgKind, role: Role) -> bool {
+    matches!(
+        (side, role),
+        (OrgKind::HealthSystem, Role::Physician) | (OrgKind::Manufacturer, Role::Quality)
+    )
 }

@@ -228,20 +228,42 @@ fn the_close_needs_a_decision_the_patient_told_and_one_signature_per_side() {
     let p = Protocol::usual();
     let mut ex = Exception::opened(ExceptionKind::ManufacturingFailure, T0);
     assert_eq!(
-        ex.may_sign_close(OrgKind::Manufacturer),
+        ex.may_sign_close(OrgKind::Manufacturer, Role::Quality),
         Err(ExceptionRefusal::NotDecided)
     );
     ex.decided = Some((DecisionOption::Remanufacture, T0 + HOUR));
     assert_eq!(
-        ex.may_sign_close(OrgKind::Manufacturer),
+        ex.may_sign_close(OrgKind::Manufacturer, Role::Quality),
         Err(ExceptionRefusal::PatientNotTold)
     );
     ex.may_tell_patient(&p, OrgKind::HealthSystem, Role::Coordinator)
         .unwrap();
     ex.patient_told_at = Some(T0 + 2 * HOUR);
+    // Each side signs by the role that decides for it; another role of the side may not.
+    for (side, role) in [
+        (OrgKind::HealthSystem, Role::Coordinator),
+        (OrgKind::HealthSystem, Role::Nurse),
+        (OrgKind::HealthSystem, Role::Admin),
+        (OrgKind::Manufacturer, Role::PatientOps),
+        (OrgKind::Manufacturer, Role::Admin),
+    ] {
+        assert_eq!(
+            ex.may_sign_close(side, role),
+            Err(ExceptionRefusal::NotSigner),
+            "{side:?} {role:?}"
+        );
+    }
+    assert_eq!(
+        ex.may_sign_close(OrgKind::HealthSystem, Role::Physician),
+        Ok(())
+    );
+    assert_eq!(
+        ex.may_sign_close(OrgKind::Manufacturer, Role::Quality),
+        Ok(())
+    );
     ex.signed.push((OrgKind::Manufacturer, T0 + 3 * HOUR));
     assert_eq!(
-        ex.may_sign_close(OrgKind::Manufacturer),
+        ex.may_sign_close(OrgKind::Manufacturer, Role::Quality),
         Err(ExceptionRefusal::AlreadySigned {
             side: OrgKind::Manufacturer
         })
