@@ -75,7 +75,15 @@ enum Refused {
     Wrong,
     /// Too many wrong passwords of this kind: locked until then (microseconds).
     Locked(i64),
+    /// More attempts of one person in flight at once than the lock-out allows, still after
+    /// waiting for them: refused unchecked, nothing locked.
+    Busy,
 }
+
+/// How long an attempt waits for the same person's attempts in flight before it is refused
+/// as too many at once (never locked for it), and how often it looks again.
+const IN_FLIGHT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+const IN_FLIGHT_POLL: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// A fresh web session: the cookie value is returned once and never stored.
 #[derive(Debug, Clone)]
@@ -140,20 +148,35 @@ impl App {
                 .map(Refused::Locked)
         };
         // Count the attempt before the (slow) check, atomically, so parallel guesses cannot
-        // all slip past the lock-out.
-        let Some(attempt) = self.store.claim_attempt(kind, &user.id, now).await? else {
-            let until = match kind {
-                Attempt::SignIn => creds.locked_until,
-                Attempt::Signing => creds.signing_locked_until,
-            };
-            self.spend_a_check(password).await;
-            return Ok(Err(Refused::Locked(until.max(now + 1))));
-        };
+        // all slip past the lock-out: the count is the wrong passwords since the last right
+        // one (a lock starts it over) and the attempts in flight. Beyond the threshold the
+        // excess are attempts in flight — a lock comes only from a wrong password — so the
+        // attempt takes its claim back and waits for them: a person whose right signatures
+        // arrive together is never locked, and no more than the threshold of wrong guesses
+        // is ever checked before the lock.
         let threshold = self.auth.lockout_threshold;
-        if attempt > threshold {
-            self.spend_a_check(password).await;
-            return Ok(Err(lock(now + self.auth.lockout_micros).await?));
-        }
+        let waiting_since = std::time::Instant::now();
+        let attempt = loop {
+            let Some(attempt) = self.store.claim_attempt(kind, &user.id, self.now()).await? else {
+                let until = match self.store.credentials(&user.id).await? {
+                    Some(c) => match kind {
+                        Attempt::SignIn => c.locked_until,
+                        Attempt::Signing => c.signing_locked_until,
+                    },
+                    None => now,
+                };
+                self.spend_a_check(password).await;
+                return Ok(Err(Refused::Locked(until.max(now + 1))));
+            };
+            if attempt <= threshold {
+                break attempt;
+            }
+            self.store.unclaim_attempt(kind, &user.id).await?;
+            if waiting_since.elapsed() >= IN_FLIGHT_WAIT {
+                return Ok(Err(Refused::Busy));
+            }
+            tokio::time::sleep(IN_FLIGHT_POLL).await;
+        };
         if self
             .verify_password(creds.password_hash, password.to_string())
             .await?
@@ -186,6 +209,9 @@ impl App {
         {
             Ok(()) => Ok(true),
             Err(Refused::Wrong) => Ok(false),
+            Err(Refused::Busy) => Err(AppError::State(
+                "too many of your signatures at once: try again in a moment".into(),
+            )),
             Err(Refused::Locked(until)) => {
                 let minutes = (until - self.now() + 59_999_999) / 60_000_000;
                 Err(AppError::invalid(

@@ -70,6 +70,19 @@ impl Store {
         Ok(row.map(|(n,)| n))
     }
 
+    /// Take back an attempt claimed but not checked (it waits for those in flight): the
+    /// count goes down by one, never below zero (a success or a lock may have reset it).
+    pub async fn unclaim_attempt(&self, kind: Attempt, user_id: &str) -> Result<(), StoreError> {
+        let (count, _) = kind.columns();
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE credentials SET {count} = {count} - 1 WHERE user_id = $1 AND {count} > 0"
+        )))
+        .bind(user_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     /// Lock attempts of `kind` until `until` and start counting again; returns the lock in
     /// force.
     pub async fn lock_attempts(

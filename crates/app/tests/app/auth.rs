@@ -436,6 +436,79 @@ async fn parallel_guesses_do_not_slip_past_the_lock_out() {
     assert!(err.to_string().contains("signing is paused"), "{err}");
 }
 
+/// A person whose right signatures arrive together (two screens, a device and the web, a
+/// client sending in parallel) is never locked for it: the attempts beyond the lock-out's
+/// threshold wait for those in flight instead of locking.
+#[tokio::test]
+async fn right_signatures_arriving_together_never_lock_signing() {
+    for db in TestDb::all().await {
+        let (app, _) = demo_app(&db).await;
+        let nurse = as_user(&app, "nurse@lakeshore.example").await;
+        let lakeshore = org_id(&app, "Lakeshore University Health").await;
+        // A wrong one first: the count starts at one, not zero.
+        assert!(
+            sign_head(
+                &app,
+                &nurse,
+                &lakeshore,
+                Meaning::Performed,
+                "a wrong guess!"
+            )
+            .await
+            .is_err()
+        );
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let (app, nurse, lakeshore) = (app.clone(), nurse.clone(), lakeshore.clone());
+            tasks.push(tokio::spawn(async move {
+                sign_head(
+                    &app,
+                    &nurse,
+                    &lakeshore,
+                    Meaning::Performed,
+                    cellpath_app::demo::DEMO_PASSWORD,
+                )
+                .await
+                .map(|_| ())
+            }));
+        }
+        for t in tasks {
+            let signed = t.await.unwrap();
+            assert!(
+                !matches!(&signed, Err(e) if e.to_string().contains("paused")),
+                "{}: {signed:?}",
+                db.label
+            );
+        }
+        // Four wrong ones now do not lock: the right ones started the count over.
+        for _ in 0..4 {
+            let err = sign_head(
+                &app,
+                &nurse,
+                &lakeshore,
+                Meaning::Performed,
+                "a wrong guess!",
+            )
+            .await
+            .unwrap_err();
+            assert!(
+                err.to_string().contains("does not match your password"),
+                "{}: {err}",
+                db.label
+            );
+        }
+        sign_head(
+            &app,
+            &nurse,
+            &lakeshore,
+            Meaning::Performed,
+            cellpath_app::demo::DEMO_PASSWORD,
+        )
+        .await
+        .expect("signing is not locked");
+    }
+}
+
 #[tokio::test]
 async fn an_empty_signing_password_is_asked_for_and_counts_for_nothing() {
     let db = TestDb::sqlite().await;
