@@ -49,21 +49,8 @@ pub enum Command {
         no_jobs: bool,
         #[command(flatten)]
         documents: commands::DocumentsArgs,
-        /// Send the notifications' e-mail through this SMTP server, `smtp://host:port` (plain
-        /// SMTP); without it no e-mail is sent (webhooks and the notices page still are).
-        #[arg(long, env = "CELLPATH_SMTP_URL")]
-        smtp_url: Option<String>,
-        /// The sender of that e-mail.
-        #[arg(
-            long,
-            env = "CELLPATH_SMTP_FROM",
-            default_value = "cellpath <cellpath@localhost>"
-        )]
-        smtp_from: String,
-        /// The address people open cellpath at, for the links in e-mail and webhooks
-        /// (`https://cellpath.example.org`); `http://<listen>` when left out.
-        #[arg(long, env = "CELLPATH_PUBLIC_URL")]
-        public_url: Option<String>,
+        #[command(flatten)]
+        delivery: commands::DeliveryArgs,
     },
     /// Create a fresh SQLite database with realistic demo data, print the logins, and serve it.
     /// The demo never uses --database-url: its data goes to --file.

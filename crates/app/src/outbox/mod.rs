@@ -53,31 +53,76 @@ pub struct Notification {
 /// Where e-mail goes (`cellpath serve --smtp-url`).
 #[derive(Debug, Clone)]
 pub struct SmtpSettings {
-    /// `smtp://host:port` (plain SMTP: no TLS stack is built in).
+    /// `smtp://host:port` (plain SMTP, or STARTTLS with `?tls=required`) or
+    /// `smtps://host:port` (TLS from the first byte), with `user:password@` to log in (only
+    /// over TLS): see [`email::smtp_server`].
     pub url: String,
     /// The sender, `Name <address>`.
     pub from: String,
 }
 
-/// The app's side of delivery: its HTTP client, the SMTP server, and the site's address for
-/// the links in e-mail.
+/// Certificate authorities trusted beyond the public web's (`cellpath serve --ca-file`: a
+/// health system's own authority, which signs its webhook receivers and mail servers), as DER.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedRoots(Vec<Vec<u8>>);
+
+impl TrustedRoots {
+    /// The certificates of a PEM bundle: at least one, and nothing in it that is not read.
+    pub fn from_pem(pem: &[u8]) -> Result<TrustedRoots, String> {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject;
+        let mut certs = Vec::new();
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| format!("a certificate in it cannot be read ({e})"))?;
+            certs.push(cert.as_ref().to_vec());
+        }
+        if certs.is_empty() {
+            return Err("it holds no certificate (-----BEGIN CERTIFICATE----- … in PEM)".into());
+        }
+        Ok(TrustedRoots(certs))
+    }
+
+    /// The certificates, each in DER.
+    pub fn der(&self) -> &[Vec<u8>] {
+        &self.0
+    }
+}
+
+/// The app's side of delivery: its HTTP client (TLS through rustls, trusting the public web's
+/// authorities and [`TrustedRoots`]), the SMTP server, and the site's address for the links
+/// in e-mail.
 #[derive(Clone)]
 pub(crate) struct Delivery {
     http: reqwest::Client,
     pub smtp: Option<SmtpSettings>,
     pub public_url: String,
+    pub roots: TrustedRoots,
+}
+
+/// The webhooks' HTTP client: a receiver's redirect is not followed (its answer is the
+/// answer), and the authorities in `roots` are trusted beside the public web's.
+fn http_client(roots: &TrustedRoots) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(WEBHOOK_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none());
+    for der in roots.der() {
+        let cert = reqwest::Certificate::from_der(der)
+            .map_err(|e| format!("a certificate cannot be trusted ({e})"))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("the HTTP client cannot be made with these certificates ({e})"))
 }
 
 impl Default for Delivery {
     fn default() -> Delivery {
         Delivery {
-            http: reqwest::Client::builder()
-                .timeout(WEBHOOK_TIMEOUT)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("an HTTP client without TLS builds"),
+            http: http_client(&TrustedRoots::default())
+                .expect("an HTTP client with the public web's roots builds"),
             smtp: None,
             public_url: "http://127.0.0.1:8080".into(),
+            roots: TrustedRoots::default(),
         }
     }
 }
@@ -103,6 +148,15 @@ impl App {
     pub fn with_smtp(mut self, smtp: SmtpSettings) -> App {
         self.outbox.smtp = Some(smtp);
         self
+    }
+
+    /// The same app trusting these authorities too when it sends over TLS (webhooks to
+    /// `https://`, e-mail over `smtps://` or STARTTLS); a certificate the TLS stack refuses is
+    /// said in one line.
+    pub fn with_trusted_roots(mut self, roots: TrustedRoots) -> Result<App, String> {
+        self.outbox.http = http_client(&roots)?;
+        self.outbox.roots = roots;
+        Ok(self)
     }
 
     /// The same app linking to pages under `url` in what it sends (`http://host:port`).

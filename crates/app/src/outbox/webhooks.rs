@@ -93,27 +93,24 @@ pub struct DeliveryAttemptView {
     pub ok: bool,
 }
 
-/// Parse an endpoint's URL: `http://host[:port]/path`.
+/// Parse an endpoint's URL: `https://host[:port]/path`, or `http://` (to a receiver on the
+/// same network, or a TLS-terminating proxy).
 fn parse_url(text: &str) -> Result<String, AppError> {
     let text = text.trim();
     let url = reqwest::Url::parse(text).map_err(|e| {
         AppError::invalid(
             "url",
-            format!("{text:?} is not a URL ({e}); give one like http://hooks.example.org/cellpath"),
+            format!(
+                "{text:?} is not a URL ({e}); give one like https://hooks.example.org/cellpath"
+            ),
         )
     })?;
     match url.scheme() {
-        "http" => {}
-        "https" => {
-            return Err(AppError::invalid(
-                "url",
-                "https endpoints cannot be reached yet: this build has no TLS client; use an http URL (e.g. to a TLS-terminating proxy on your side)",
-            ));
-        }
+        "https" | "http" => {}
         other => {
             return Err(AppError::invalid(
                 "url",
-                format!("a webhook URL starts with http://, not {other}://"),
+                format!("a webhook URL starts with https:// or http://, not {other}://"),
             ));
         }
     }

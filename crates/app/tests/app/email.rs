@@ -154,3 +154,148 @@ async fn a_reminder_reaches_a_real_smtp_server_with_its_recipients_subject_and_l
         let _ = server.wait();
     }
 }
+
+/// The SMTP server over TLS: `starttls` (STARTTLS required before anything) or `tls` (TLS from
+/// the first byte), with the certificate and key named, and a login required (user `cellpath`,
+/// password `s3cret pass`). Each message it takes is a line of JSON, as above, with whether
+/// the session was encrypted and who logged in.
+const TLS_SERVER: &str = r#"
+import email, email.policy, json, ssl, sys
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+mode, port, kept, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(cert, key)
+
+def login(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"cellpath" \
+        and auth_data.password == b"s3cret pass"
+    return AuthResult(success=ok, auth_data=auth_data)
+
+class Keep:
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with open(kept, "a") as f:
+            f.write(json.dumps({"rcpt": envelope.rcpt_tos, "encrypted": session.ssl is not None
+                or server.transport.get_extra_info("ssl_object") is not None,
+                "login": session.auth_data.login.decode() if session.auth_data else None,
+                "subject": str(msg["subject"])}) + "\n")
+        return "250 kept"
+
+if mode == "starttls":
+    c = Controller(Keep(), hostname="127.0.0.1", port=port, tls_context=ctx,
+        require_starttls=True, authenticator=login, auth_required=True)
+else:
+    c = Controller(Keep(), hostname="127.0.0.1", port=port, ssl_context=ctx,
+        authenticator=login, auth_required=True, auth_require_tls=False)
+c.start()
+print("ready", flush=True)
+sys.stdin.read()
+c.stop()
+"#;
+
+#[tokio::test]
+async fn a_reminder_goes_over_starttls_and_over_tls_with_a_login_to_a_server_the_app_trusts() {
+    let Some(python) = aiosmtpd_python() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but aiosmtpd is not installed: .ci/run installs it in /opt/cellpath-ci-venv"
+        );
+        eprintln!("skipped: aiosmtpd is not installed");
+        return;
+    };
+    let authority = crate::support::tls::TestAuthority::new();
+    let dir = tempfile::tempdir().unwrap();
+    let [_, cert, key] = authority.files(dir.path());
+    for (mode, scheme, query) in [("starttls", "smtp", "?tls=required"), ("tls", "smtps", "")] {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let kept = dir.path().join(format!("{mode}.jsonl"));
+        let mut server = std::process::Command::new(&python)
+            .arg("-c")
+            .arg(TLS_SERVER)
+            .args([mode, &port.to_string()])
+            .arg(&kept)
+            .arg(&cert)
+            .arg(&key)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start aiosmtpd");
+        let mut ready = String::new();
+        std::io::BufReader::new(server.stdout.take().unwrap())
+            .read_line(&mut ready)
+            .unwrap();
+        assert_eq!(ready.trim(), "ready", "{mode}: aiosmtpd did not start");
+
+        let db = TestDb::sqlite().await;
+        let (app, clock) = demo_app(&db).await;
+        let url = format!("{scheme}://cellpath:s3cret%20pass@127.0.0.1:{port}{query}");
+        let app = app.with_smtp(SmtpSettings {
+            url: url.clone(),
+            from: "cellpath <cellpath@cellpath.test>".into(),
+        });
+        remind(&app).await;
+        // Not trusting the authority: nothing is sent, and the attempt says why.
+        app.run_due_jobs().await.unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&kept).unwrap_or_default(),
+            "",
+            "{mode}: nothing is sent to a server whose certificate does not verify"
+        );
+        // Trusting it: every message goes, encrypted, logged in.
+        let app = app.with_trusted_roots(authority.roots()).unwrap();
+        for _ in 0..4 {
+            clock.advance_secs(app.backoff().max_delay_micros / 1_000_000 + 1);
+            app.run_due_jobs().await.unwrap();
+        }
+        let lines: Vec<serde_json::Value> = std::fs::read_to_string(&kept)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(lines.len() >= 4, "{mode}: {lines:?}");
+        for m in &lines {
+            assert_eq!(m["encrypted"], true, "{mode}");
+            assert_eq!(m["login"], "cellpath", "{mode}");
+            assert!(
+                m["subject"]
+                    .as_str()
+                    .unwrap()
+                    .contains("the quality agreement expires in 30 days")
+            );
+        }
+        drop(server.stdin.take());
+        let _ = server.kill();
+        let _ = server.wait();
+    }
+}
+
+#[test]
+fn smtp_urls_say_how_the_connection_is_protected_and_never_send_a_password_in_clear() {
+    use cellpath_app::outbox::email::{SmtpTls, smtp_server};
+    let s = smtp_server("smtp://127.0.0.1").unwrap();
+    assert_eq!((s.port, s.tls, s.login), (25, SmtpTls::Plain, None));
+    let s = smtp_server("smtp://mail.example.org?tls=required").unwrap();
+    assert_eq!((s.port, s.tls), (587, SmtpTls::StartTls));
+    let s = smtp_server("smtps://a%40b:p%20w@mail.example.org").unwrap();
+    assert_eq!((s.port, s.tls), (465, SmtpTls::Wrapper));
+    assert_eq!(s.login, Some(("a@b".to_string(), "p w".to_string())));
+    let err = smtp_server("smtp://user:hunter2@mail.example.org").unwrap_err();
+    assert!(err.contains("only over TLS"), "{err}");
+    assert!(
+        !err.contains("hunter2"),
+        "the password is never said: {err}"
+    );
+    for (url, says) in [
+        ("http://mail.example.org", "smtp:// or smtps://"),
+        ("smtp://mail.example.org?tls=maybe", "only ?tls=required"),
+        ("mail.example.org", "is not an SMTP URL"),
+    ] {
+        let err = smtp_server(url).unwrap_err();
+        assert!(err.contains(says), "{url}: {err}");
+    }
+}

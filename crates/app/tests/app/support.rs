@@ -2,6 +2,7 @@
 
 mod builders;
 mod cascade;
+pub mod tls;
 
 pub use builders::*;
 pub use cascade::*;

@@ -355,8 +355,16 @@ async fn only_the_organizations_admins_see_and_change_its_endpoints() {
         // Bad input: a clear refusal on the field, nothing written.
         for (url, kinds, says) in [
             ("hooks.example.org", vec![], "is not a URL"),
-            ("ftp://hooks.example.org/x", vec![], "starts with http://"),
-            ("https://hooks.example.org/x", vec![], "no TLS client"),
+            (
+                "ftp://hooks.example.org/x",
+                vec![],
+                "starts with https:// or http://",
+            ),
+            (
+                "https://user:secret@hooks.example.org/x",
+                vec![],
+                "no user name or password",
+            ),
             (
                 "http://127.0.0.1:9/x",
                 vec!["launch_rockets".to_string()],
@@ -376,4 +384,72 @@ async fn only_the_organizations_admins_see_and_change_its_endpoints() {
         }
         assert_eq!(app.webhook_endpoints(&admin, None).await.unwrap().len(), 1);
     }
+}
+
+/// A receiver over `https://` whose certificate a health system's own authority signed: not
+/// sent to (a failed attempt naming the certificate, nothing received) while the app does not
+/// trust that authority; delivered, signed as documented, once it does (`serve --ca-file`).
+#[tokio::test]
+async fn an_https_receiver_gets_the_event_once_its_authority_is_trusted_and_never_before() {
+    for db in TestDb::all().await {
+        let (app, clock) = demo_app(&db).await;
+        let authority = crate::support::tls::TestAuthority::new();
+        let (url, received) = crate::support::tls::https_receiver(&authority).await;
+        assert!(url.starts_with("https://127.0.0.1:"));
+        let admin = as_user(&app, "admin@helixa.example").await;
+        let (id, secret) = endpoint(&app, &admin, &url, &["expiry_reminder"]).await;
+        remind(&app).await;
+        app.run_due_jobs().await.unwrap();
+        assert!(
+            received.requests.lock().unwrap().is_empty(),
+            "{}: nothing reaches a receiver whose certificate does not verify",
+            db.label
+        );
+        assert!(*received.refused_handshakes.lock().unwrap() >= 1);
+        let attempts = app.webhook_attempts(&admin, &id, 100).await.unwrap();
+        assert_eq!(attempts.len(), 1, "{}", db.label);
+        let error = attempts[0].error.clone().unwrap_or_default();
+        assert!(
+            !attempts[0].ok && error.contains("certificate"),
+            "{}: {error}",
+            db.label
+        );
+
+        // The same server trusting the authority: the retry is delivered under the same id.
+        let app = app.with_trusted_roots(authority.roots()).unwrap();
+        clock.advance_secs(app.backoff().max_delay_micros / 1_000_000 + 1);
+        app.run_due_jobs().await.unwrap();
+        let got = received.requests.lock().unwrap().clone();
+        assert_eq!(got.len(), 1, "{}", db.label);
+        let (ts, sig) = (
+            received.header(0, &signature::TIMESTAMP_HEADER.to_ascii_lowercase()),
+            received.header(0, &signature::SIGNATURE_HEADER.to_ascii_lowercase()),
+        );
+        assert!(signature::verify(
+            &secret,
+            ts.parse().unwrap(),
+            &got[0].1,
+            &sig
+        ));
+        let attempts = app.webhook_attempts(&admin, &id, 100).await.unwrap();
+        assert_eq!(attempts.len(), 2);
+        assert!(attempts.iter().any(|a| a.ok && a.status_code == Some(200)));
+        assert_eq!(
+            received.header(0, &signature::ID_HEADER.to_ascii_lowercase()),
+            attempts[0].message_id
+        );
+    }
+}
+
+#[test]
+fn a_bundle_without_a_certificate_is_refused_in_words() {
+    use cellpath_app::outbox::TrustedRoots;
+    let err = TrustedRoots::from_pem(b"not a certificate").unwrap_err();
+    assert!(err.contains("no certificate"), "{err}");
+    let authority = crate::support::tls::TestAuthority::new();
+    let two = format!("{}{}", authority.ca_pem, authority.server_cert_pem);
+    assert_eq!(
+        TrustedRoots::from_pem(two.as_bytes()).unwrap().der().len(),
+        2
+    );
 }

@@ -22,8 +22,9 @@ pub enum JobsAction {
     /// Run every due job once, then stop (exit 1 if an attempt failed).
     Run,
     /// Run the jobs worker until Ctrl-C or SIGTERM: due jobs as they come, and the hourly
-    /// tick. For servers started with `serve --no-jobs`.
-    Work,
+    /// tick. For servers started with `serve --no-jobs`; it delivers the outbox's messages,
+    /// so it takes the server's delivery settings.
+    Work(super::DeliveryArgs),
 }
 
 /// Microseconds since the epoch as UTC date and time, to the second.
@@ -54,7 +55,8 @@ pub async fn run(url: &str, json: bool, args: JobsArgs) -> anyhow::Result<ExitCo
                 ExitCode::SUCCESS
             });
         }
-        Some(JobsAction::Work) => {
+        Some(JobsAction::Work(delivery)) => {
+            let app = delivery.apply(app, "http://127.0.0.1:8080")?;
             eprintln!("cellpath jobs worker running (Ctrl-C stops it)");
             cellpath_server::work(app, cellpath_server::shutdown_signal()).await;
             return Ok(ExitCode::SUCCESS);

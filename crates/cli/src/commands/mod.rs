@@ -111,6 +111,80 @@ pub fn print_table(headers: &[&str], rows: Vec<Vec<String>>) {
     }
 }
 
+/// How the outbox's messages leave (`serve`, and `jobs work`, which delivers them too): the
+/// SMTP server for e-mail, the authorities trusted over TLS beside the public web's, and the
+/// address the links point to.
+#[derive(clap::Args, Debug)]
+pub struct DeliveryArgs {
+    /// Send the notifications' e-mail through this SMTP server: `smtp://host:port` (plain
+    /// SMTP, e.g. a relay on this host), `smtp://host:587?tls=required` (STARTTLS) or
+    /// `smtps://host:465` (TLS), with `user:password@` before the host to log in (TLS only);
+    /// without it no e-mail is sent (webhooks and the notices page still are).
+    #[arg(long, env = "CELLPATH_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of that e-mail.
+    #[arg(
+        long,
+        env = "CELLPATH_SMTP_FROM",
+        default_value = "cellpath <cellpath@localhost>"
+    )]
+    pub smtp_from: String,
+    /// Also trust the certificate authorities in this PEM file when sending webhooks to
+    /// https:// and e-mail over TLS (a health system's own authority); the public web's are
+    /// always trusted.
+    #[arg(long, env = "CELLPATH_CA_FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// The address people open cellpath at, for the links in e-mail and webhooks
+    /// (`https://cellpath.example.org`); `http://<listen>` when left out.
+    #[arg(long, env = "CELLPATH_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+impl DeliveryArgs {
+    /// The app sending as these settings say; a setting that cannot work is one line and a
+    /// non-zero exit now, not failed attempts later.
+    pub fn apply(self, app: App, default_public_url: &str) -> anyhow::Result<App> {
+        let mut app = app.with_public_url(self.public_url.as_deref().unwrap_or(default_public_url));
+        if let Some(path) = &self.ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                anyhow::anyhow!("--ca-file {}: cannot be read ({e})", path.display())
+            })?;
+            let roots = cellpath_app::outbox::TrustedRoots::from_pem(&pem)
+                .map_err(|e| anyhow::anyhow!("--ca-file {}: {e}", path.display()))?;
+            let n = roots.der().len();
+            app = app
+                .with_trusted_roots(roots)
+                .map_err(|e| anyhow::anyhow!("--ca-file {}: {e}", path.display()))?;
+            eprintln!(
+                "trusting {n} certificate authorit{} from {} beside the public web's",
+                if n == 1 { "y" } else { "ies" },
+                path.display()
+            );
+        }
+        if let Some(url) = self.smtp_url {
+            cellpath_app::outbox::email::check_settings(&url, &self.smtp_from)
+                .map_err(anyhow::Error::msg)?;
+            let server =
+                cellpath_app::outbox::email::smtp_server(&url).map_err(anyhow::Error::msg)?;
+            eprintln!(
+                "e-mail goes through {}:{} ({})",
+                server.host,
+                server.port,
+                match server.tls {
+                    cellpath_app::outbox::email::SmtpTls::Plain => "plain SMTP",
+                    cellpath_app::outbox::email::SmtpTls::StartTls => "STARTTLS",
+                    cellpath_app::outbox::email::SmtpTls::Wrapper => "TLS",
+                }
+            );
+            app = app.with_smtp(cellpath_app::outbox::SmtpSettings {
+                url,
+                from: self.smtp_from,
+            });
+        }
+        Ok(app)
+    }
+}
+
 /// Where uploaded documents are kept, when not in the database: a directory, or an
 /// S3-compatible bucket (`serve`, and `audit verify --state`, which reads them). All are read
 /// from the environment too, the secret best only from there.
@@ -235,21 +309,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             no_jobs,
             documents,
-            smtp_url,
-            smtp_from,
-            public_url,
+            delivery,
         } => {
-            let mut app = documents.apply(open_app(&cli.database_url).await?).await?;
-            app = app.with_public_url(public_url.as_deref().unwrap_or(&format!("http://{listen}")));
-            if let Some(url) = smtp_url {
-                cellpath_app::outbox::email::check_settings(&url, &smtp_from)
-                    .map_err(anyhow::Error::msg)?;
-                eprintln!("e-mail goes through {url}");
-                app = app.with_smtp(cellpath_app::outbox::SmtpSettings {
-                    url,
-                    from: smtp_from,
-                });
-            }
+            let app = documents.apply(open_app(&cli.database_url).await?).await?;
+            let app = delivery.apply(app, &format!("http://{listen}"))?;
             let worker = if no_jobs {
                 cellpath_server::Worker::Off
             } else {

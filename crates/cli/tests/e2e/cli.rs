@@ -1017,3 +1017,36 @@ fn altered_copy(example: &str, from: &str, to: &str) -> (tempfile::TempDir, std:
     std::fs::write(&path, text.replace(from, to)).unwrap();
     (dir, path)
 }
+
+#[test]
+fn serve_refuses_delivery_settings_that_cannot_work_in_one_line_without_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    for (args, says) in [
+        (
+            vec!["--ca-file", "/nonexistent/ca.pem"],
+            "--ca-file /nonexistent/ca.pem: cannot be read",
+        ),
+        (
+            vec!["--ca-file", not_pem.to_str().unwrap()],
+            "holds no certificate",
+        ),
+        (
+            vec!["--smtp-url", "smtp://cellpath:hunter2@mail.example.org"],
+            "only over TLS",
+        ),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cellpath"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &url])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}

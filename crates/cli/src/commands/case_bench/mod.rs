@@ -479,7 +479,7 @@ async fn measure(
     let app = App::new(db.store().await, Arc::new(SystemClock));
     let mut rng = Rng(args.seed);
     eprintln!(
-        "{database}: building a health system of {} sites authorized for Vantacel …",
+        "{database}: building a health system of {} sites authorized for Vantacel and Corvigen …",
         args.sites
     );
     let started = Instant::now();
