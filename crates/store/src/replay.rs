@@ -244,20 +244,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("UPDATE ledger_heads SET seq = $2 WHERE ledger_id = $1")
+        // Replayed event by event, every event counts as moving the records (what is kept by
+        // `records_seq` is judged again once, after the replay).
+        sqlx::query("UPDATE ledger_heads SET seq = $2, head_hash = $3, last_recorded_at = $4, records_seq = $2 WHERE ledger_id = $1")
             .bind(at.ledger_id)
             .bind(at.seq)
+            .bind(hash)
+            .bind(at.recorded_at)
             .execute(&mut *tx)
             .await?;
-        crate::write::move_head(
-            &mut tx,
-            at.ledger_id,
-            at.seq,
-            hash,
-            at.recorded_at,
-            &event.kind,
-        )
-        .await?;
         sqlx::query(
             "INSERT INTO events (ledger_id, seq, hash, kind, actor, recorded_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )

@@ -300,6 +300,7 @@ impl Store {
         )
         .await?;
         let mut last_appended: Option<Appended> = None;
+        let mut last_kinds: Vec<String> = Vec::new();
         let closing = append.closing.map(|c| (c, true));
         for (follow_up, closing) in append.then.into_iter().map(|f| (f, false)).chain(closing) {
             let (kind, payload) = match (&last_appended, closing) {
@@ -312,6 +313,7 @@ impl Store {
             .bind(&append.ledger_id)
             .fetch_one(&mut *tx)
             .await?;
+            last_kinds.push(kind.clone());
             last_appended = Some(
                 seal_and_project(
                     &mut tx,
@@ -323,6 +325,16 @@ impl Store {
                 )
                 .await?,
             );
+        }
+        // The records moved unless the command is about a patient's path alone (with the
+        // signatures that sign it): the head's `records_seq` follows (migration 0038).
+        let kinds = std::iter::once(appended.kind.as_str())
+            .chain(last_kinds.iter().map(String::as_str));
+        if cellpath_domain::events::moves_records(kinds) {
+            sqlx::query("UPDATE ledger_heads SET records_seq = seq WHERE ledger_id = $1")
+                .bind(&append.ledger_id)
+                .execute(&mut *tx)
+                .await?;
         }
         for op in &append.operational {
             apply_operational(&mut tx, op, append.now, appended.recorded_at).await?;
@@ -426,14 +438,13 @@ async fn seal_and_project(
         .execute(&mut **tx)
         .await
         .map_err(StoreError::from_write)?;
-    move_head(
-        tx,
-        &event.ledger_id,
-        seq,
-        &sealed.hash,
-        event.recorded_at,
-        &event.kind,
+    sqlx::query(
+        "UPDATE ledger_heads SET head_hash = $2, last_recorded_at = $3 WHERE ledger_id = $1",
     )
+    .bind(&event.ledger_id)
+    .bind(&sealed.hash)
+    .bind(event.recorded_at)
+    .execute(&mut **tx)
     .await?;
     project(tx, &event, &sealed.hash).await?;
     Ok(Appended {
@@ -656,26 +667,13 @@ pub(crate) async fn write_open_steps(
     Ok(())
 }
 
-/// The ledger's head after its event `seq` of `kind`: its hash and time, and — for a record
-/// event (not about a patient's path) — `records_seq` too (migration 0038).
-pub(crate) async fn move_head(
-    tx: &mut Transaction<'static, Any>,
-    ledger_id: &str,
-    seq: i64,
-    hash: &str,
-    recorded_at: i64,
-    kind: &str,
-) -> Result<(), StoreError> {
-    let record = !cellpath_domain::events::about_a_patient(kind);
-    let q = sqlx::query(if record {
-        "UPDATE ledger_heads SET head_hash = $2, last_recorded_at = $3, records_seq = $4 WHERE ledger_id = $1"
-    } else {
-        "UPDATE ledger_heads SET head_hash = $2, last_recorded_at = $3 WHERE ledger_id = $1"
-    })
-    .bind(ledger_id)
-    .bind(hash)
-    .bind(recorded_at);
-    let q = if record { q.bind(seq) } else { q };
-    q.execute(&mut **tx).await?;
-    Ok(())
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_domain_names_the_ledgers_signature_type() {
+        assert_eq!(
+            cellpath_domain::events::SIGNATURE_KIND,
+            cellpath_ledger::signature::SIGNATURE_EVENT_TYPE
+        );
+    }
 }

@@ -6,7 +6,8 @@
 //! `tell ID --method` (the patient told now), `decide ID --option`, `prerequisite ID --what`
 //! (expanded access's) and `sign ID` (the close, the password read from standard input) — each
 //! through the same command as the page and the API, refused in one line when the person may
-//! not.
+//! not. Protocols: `usual-protocol` prints the usual one as TOML, `draft PARTNERSHIP --program
+//! --file` drafts a version from such a file, `sign-protocol ID` signs it for the signer's side.
 
 use super::{find_org, open_app, print_json, print_table};
 use cellpath_app::Caller;
@@ -34,6 +35,35 @@ pub enum ExceptionsCommand {
     Protocols {
         /// The partnership's id.
         partnership: String,
+    },
+    /// Print the usual release-exception protocol as TOML: a starting point for `draft`
+    /// (three tiers, escalation after 8 and 24 hours, the patient told within a day by the
+    /// health system's physician, every option the kind allows).
+    UsualProtocol,
+    /// Draft a new version of a program's release-exception protocol for a partnership, from
+    /// a TOML file (as `usual-protocol` prints); both sides then sign it (`sign-protocol`).
+    Draft {
+        /// The partnership's id.
+        partnership: String,
+        /// The program, by id or name (one of the partnership's).
+        #[arg(long)]
+        program: String,
+        /// The protocol, in TOML.
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// Who drafts it, by e-mail (a contracts or onboarding lead, an admin, quality).
+        #[arg(long)]
+        by: String,
+    },
+    /// Sign a protocol version for the signer's side (meaning approved, on its content's
+    /// hash); the second side's signature agrees it. The password is read from standard
+    /// input.
+    SignProtocol {
+        /// The version's id.
+        id: String,
+        /// Who signs, by e-mail.
+        #[arg(long)]
+        by: String,
     },
     /// The SLA record of each of an organization's partnerships.
     Sla {
@@ -295,6 +325,71 @@ pub async fn run(url: &str, json: bool, cmd: ExceptionsCommand) -> anyhow::Resul
             )
             .await?;
         }
+        ExceptionsCommand::UsualProtocol => {
+            let usual = cellpath_domain::release_exception::Protocol::usual();
+            if json {
+                print_json(&usual)?;
+            } else {
+                print!("{}", toml::to_string_pretty(&usual)?);
+            }
+        }
+        ExceptionsCommand::Draft {
+            partnership,
+            program,
+            file,
+            by,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("--file {}: cannot be read ({e})", file.display()))?;
+            let protocol: cellpath_domain::release_exception::Protocol = toml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("--file {}: {}", file.display(), toml_problem(&text, &e)))?;
+            let who = person(&app, &operator, &by).await?;
+            let p = app.partnership(&operator, &partnership).await?;
+            let program_id = super::find_program_id(&app, &p.manufacturer_id, &program).await?;
+            let v = app
+                .draft_exception_protocol_view(
+                    &who,
+                    &partnership,
+                    cellpath_app::release_exceptions::NewExceptionProtocol {
+                        program_id,
+                        protocol,
+                    },
+                    None,
+                )
+                .await?
+                .fresh()?;
+            if json {
+                print_json(&v)?;
+            } else {
+                println!(
+                    "{}: version {} of {}'s release-exception protocol drafted by {}, awaiting both sides' signatures ({})",
+                    v.partnership_name, v.number, v.program_name, who.name, v.id
+                );
+            }
+        }
+        ExceptionsCommand::SignProtocol { id, by } => {
+            let who = person(&app, &operator, &by).await?;
+            let password = super::user::password_from(None)?;
+            app.sign_exception_protocol(&who, &id, &password, None)
+                .await?
+                .fresh()?;
+            let v = app.exception_protocol_view(&who, &id).await?;
+            if json {
+                print_json(&v)?;
+            } else {
+                println!(
+                    "{}: version {} of {}'s protocol signed by {} ({})",
+                    v.partnership_name,
+                    v.number,
+                    v.program_name,
+                    who.name,
+                    match v.agreed_on {
+                        Some(day) => format!("agreed on {day}"),
+                        None => "awaiting the other side".into(),
+                    }
+                );
+            }
+        }
         ExceptionsCommand::List { org } => {
             let org = find_org(&app, &org).await?;
             let all = app.release_exceptions_of(&operator, Some(&org.id)).await?;
@@ -478,4 +573,16 @@ pub async fn run(url: &str, json: bool, cmd: ExceptionsCommand) -> anyhow::Resul
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A TOML file's problem in one line: where, and what.
+fn toml_problem(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {message}")
+        }
+        None => message,
+    }
 }

@@ -363,3 +363,118 @@ async fn a_protocol_agreed_by_both_sides_then_an_exception_opened_acknowledged_a
         );
     }
 }
+
+/// Protocols at the command line: the usual protocol printed as TOML, edited and drafted as a
+/// new version by the health system's contracts lead, signed by both sides (the password on
+/// standard input) and agreed; a file that is not a protocol, or a protocol naming a role the
+/// manufacturer does not have, refused in one line with nothing drafted.
+#[tokio::test]
+async fn a_protocol_drafted_from_a_toml_file_and_signed_by_both_sides_at_the_command_line() {
+    let db = crate::support::demo_db().await;
+    let app = cellpath_app::App::new(
+        db.store().await,
+        std::sync::Arc::new(cellpath_app::SystemClock),
+    );
+    let partnership = helixa_lakeshore(&app).await;
+    app.close().await;
+    let run = |args: &[&str], stdin: Option<&str>| cellpath_on(&db.url, args, stdin);
+    let dir = tempfile::tempdir().unwrap();
+
+    let usual = run(&["exceptions", "usual-protocol"], None);
+    assert!(usual.status.success(), "{}", stderr(&usual));
+    let text = stdout(&usual);
+    assert!(text.contains("decision_within_hours"), "{text}");
+    let parsed: Protocol = toml::from_str(&text).expect("the usual protocol reads back");
+    assert_eq!(parsed, Protocol::usual());
+
+    // A decision within two days instead of the usual.
+    let edited = text.replace(
+        &format!("decision_within_hours = {}", Protocol::usual().decision_within_hours),
+        "decision_within_hours = 48",
+    );
+    assert_ne!(edited, text);
+    let file = dir.path().join("protocol.toml");
+    std::fs::write(&file, &edited).unwrap();
+    let draft = |file: &std::path::Path| {
+        run(
+            &[
+                "exceptions",
+                "draft",
+                &partnership,
+                "--program",
+                "Vantacel",
+                "--file",
+                file.to_str().unwrap(),
+                "--by",
+                "contracts@lakeshore.example",
+            ],
+            None,
+        )
+    };
+
+    // Refused in one line, nothing drafted: not TOML, an unknown field, a role the
+    // manufacturer does not have.
+    let not_toml = dir.path().join("not.toml");
+    std::fs::write(&not_toml, "tiers = [\n  {").unwrap();
+    let unknown = dir.path().join("unknown.toml");
+    std::fs::write(&unknown, format!("{edited}\nescalate_to_ceo = true\n")).unwrap();
+    let no_role = dir.path().join("no-role.toml");
+    let mut bad = Protocol::usual();
+    bad.tiers[0].recipients[0].side = cellpath_domain::OrgKind::Manufacturer;
+    bad.tiers[0].recipients[0].role = cellpath_domain::Role::DataManager;
+    std::fs::write(&no_role, toml::to_string(&bad).unwrap()).unwrap();
+    for (file, says) in [
+        (&not_toml, "line 2"),
+        (&unknown, "escalate_to_ceo"),
+        (&no_role, "data_manager"),
+    ] {
+        let out = draft(file);
+        assert!(!out.status.success(), "{}", stdout(&out));
+        let err = stderr(&out);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.to_lowercase().contains(says), "{says}: {err}");
+    }
+    let listed = run(&["exceptions", "protocols", &partnership, "--json"], None);
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&listed)).unwrap();
+    assert_eq!(listed["versions"].as_array().unwrap().len(), 1, "{listed}");
+
+    let drafted = draft(&file);
+    assert!(drafted.status.success(), "{}", stderr(&drafted));
+    let said = stdout(&drafted);
+    assert!(
+        said.contains("version 2 of Vantacel's release-exception protocol drafted"),
+        "{said}"
+    );
+    let id = said
+        .trim()
+        .rsplit('(')
+        .next()
+        .unwrap()
+        .trim_end_matches(')')
+        .to_string();
+
+    let sign = |by: &str, password: &str| {
+        run(
+            &["exceptions", "sign-protocol", &id, "--by", by],
+            Some(&format!("{password}\n")),
+        )
+    };
+    let wrong = sign("contracts@lakeshore.example", "not-the-password");
+    assert!(!wrong.status.success());
+    assert_eq!(stderr(&wrong).trim().lines().count(), 1);
+    let first = sign("contracts@lakeshore.example", DEMO_PASSWORD);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("awaiting the other side"),
+        "{}",
+        stdout(&first)
+    );
+    let second = sign("quality@helixa.example", DEMO_PASSWORD);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(stdout(&second).contains("agreed on"), "{}", stdout(&second));
+    let listed = run(&["exceptions", "protocols", &partnership, "--json"], None);
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&listed)).unwrap();
+    let v2 = &listed["versions"][1];
+    assert_eq!(v2["status"], "agreed", "{listed}");
+    assert_eq!(v2["protocol"]["decision_within_hours"], 48, "{listed}");
+}

@@ -182,11 +182,32 @@ const PATIENT_PATH: &[&str] = &[
 ];
 
 /// Whether an event of this kind is about a patient's path ([`PATIENT_PATH`]) rather than the
-/// partners' records. A ledger's head keeps the sequence number of its newest record event
-/// apart, so what is judged from the records alone (the gate) is not judged again at every
-/// step of every case; a kind not named here counts as a record, which is always safe.
+/// partners' records; a kind not named there counts as a record, which is always safe.
 pub fn about_a_patient(kind: &str) -> bool {
     PATIENT_PATH.iter().any(|p| kind.starts_with(p))
+}
+
+/// The e-signature's event type (`cellpath_ledger::SIGNATURE_EVENT_TYPE`; the store's tests
+/// hold them equal): it signs a record as often as a patient's step.
+pub const SIGNATURE_KIND: &str = "signature.recorded";
+
+/// Whether the events of one command move the partners' records: one of them is a record
+/// event, or they are e-signatures alone. A patient's step with the signature that signs it
+/// does not. A ledger's head keeps the sequence number of the newest command that moved its
+/// records apart (`records_seq`), so what is judged from the records alone (the gate) is not
+/// judged again at every step of every case.
+pub fn moves_records<'a>(kinds: impl IntoIterator<Item = &'a str>) -> bool {
+    let mut about_a_patient_only = false;
+    for kind in kinds {
+        if kind == SIGNATURE_KIND {
+            continue;
+        }
+        if !about_a_patient(kind) {
+            return true;
+        }
+        about_a_patient_only = true;
+    }
+    !about_a_patient_only
 }
 
 /// Visit every event type of every capability.
@@ -278,6 +299,18 @@ mod tests {
         ] {
             assert!(!about_a_patient(kind), "{kind}");
         }
+    }
+
+    #[test]
+    fn a_command_moves_the_records_unless_it_is_a_patients_path_with_its_signatures() {
+        assert!(!moves_records(["case.step_completed"]));
+        assert!(!moves_records(["case.step_recorded", SIGNATURE_KIND]));
+        assert!(!moves_records([SIGNATURE_KIND, "release_exception.updated"]));
+        assert!(moves_records([SIGNATURE_KIND, "map_version.updated"]));
+        assert!(moves_records(["deliverable_record.created", SIGNATURE_KIND]));
+        assert!(moves_records([SIGNATURE_KIND]), "a signature alone may sign a record");
+        assert!(moves_records(["case.opened", "site_authorization.updated"]));
+        assert!(moves_records(Vec::<&str>::new()));
     }
 
     #[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
