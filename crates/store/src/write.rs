@@ -328,8 +328,8 @@ impl Store {
         }
         // The records moved unless the command is about a patient's path alone (with the
         // signatures that sign it): the head's `records_seq` follows (migration 0038).
-        let kinds = std::iter::once(appended.kind.as_str())
-            .chain(last_kinds.iter().map(String::as_str));
+        let kinds =
+            std::iter::once(appended.kind.as_str()).chain(last_kinds.iter().map(String::as_str));
         if cellpath_domain::events::moves_records(kinds) {
             sqlx::query("UPDATE ledger_heads SET records_seq = seq WHERE ledger_id = $1")
                 .bind(&append.ledger_id)

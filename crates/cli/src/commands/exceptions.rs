@@ -342,7 +342,9 @@ pub async fn run(url: &str, json: bool, cmd: ExceptionsCommand) -> anyhow::Resul
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("--file {}: cannot be read ({e})", file.display()))?;
             let protocol: cellpath_domain::release_exception::Protocol = toml::from_str(&text)
-                .map_err(|e| anyhow::anyhow!("--file {}: {}", file.display(), toml_problem(&text, &e)))?;
+                .map_err(|e| {
+                    anyhow::anyhow!("--file {}: {}", file.display(), toml_problem(&text, &e))
+                })?;
             let who = person(&app, &operator, &by).await?;
             let p = app.partnership(&operator, &partnership).await?;
             let program_id = super::find_program_id(&app, &p.manufacturer_id, &program).await?;

@@ -389,7 +389,10 @@ async fn a_protocol_drafted_from_a_toml_file_and_signed_by_both_sides_at_the_com
 
     // A decision within two days instead of the usual.
     let edited = text.replace(
-        &format!("decision_within_hours = {}", Protocol::usual().decision_within_hours),
+        &format!(
+            "decision_within_hours = {}",
+            Protocol::usual().decision_within_hours
+        ),
         "decision_within_hours = 48",
     );
     assert_ne!(edited, text);

@@ -305,10 +305,19 @@ mod tests {
     fn a_command_moves_the_records_unless_it_is_a_patients_path_with_its_signatures() {
         assert!(!moves_records(["case.step_completed"]));
         assert!(!moves_records(["case.step_recorded", SIGNATURE_KIND]));
-        assert!(!moves_records([SIGNATURE_KIND, "release_exception.updated"]));
+        assert!(!moves_records([
+            SIGNATURE_KIND,
+            "release_exception.updated"
+        ]));
         assert!(moves_records([SIGNATURE_KIND, "map_version.updated"]));
-        assert!(moves_records(["deliverable_record.created", SIGNATURE_KIND]));
-        assert!(moves_records([SIGNATURE_KIND]), "a signature alone may sign a record");
+        assert!(moves_records([
+            "deliverable_record.created",
+            SIGNATURE_KIND
+        ]));
+        assert!(
+            moves_records([SIGNATURE_KIND]),
+            "a signature alone may sign a record"
+        );
         assert!(moves_records(["case.opened", "site_authorization.updated"]));
         assert!(moves_records(Vec::<&str>::new()));
     }

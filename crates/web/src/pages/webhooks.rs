@@ -224,7 +224,7 @@ async fn render(
             (view.summary(&["url", "kinds"]))
             form #webhook-form method="post" action="/webhooks#new-webhook-panel" novalidate {
                 (csrf_field(ctx.csrf()))
-                (view.input("URL", "url", crate::forms::Input::Text, Some("Where deliveries are posted, e.g. http://hooks.example.org/cellpath.")))
+                (view.input("URL", "url", crate::forms::Input::Text, Some("Where deliveries are posted, e.g. https://hooks.example.org/cellpath (its certificate must verify).")))
                 (view.checkboxes("Notices", "kinds", &kinds, ""))
                 p.hint { "None ticked: every notice." }
                 button.primary type="submit" { "Add endpoint" }
