@@ -656,6 +656,7 @@ fn the_case_bench_runs_at_a_tiny_size_and_reports_every_figure() {
                 ("inbox", "api"),
                 ("inbox", "page"),
                 ("inbox count", "app"),
+                ("inbox, cases moving", "page"),
             ]
         );
     }

@@ -109,7 +109,7 @@ struct Build {
     actions: u64,
     /// Writes while building the cases (registrations, openings, actions) per second.
     writes_per_second: f64,
-    /// Sites the gate authorized for Vantacel.
+    /// Sites the gate authorized for every program (Vantacel and Corvigen).
     authorized_sites: usize,
     /// One case opened (`open_case`, the gate judged for its site), while building.
     open_p50_ms: f64,

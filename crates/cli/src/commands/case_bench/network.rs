@@ -1,5 +1,5 @@
 //! The bench's network, built through the app's commands: the health system, its sites and
-//! people with their API tokens, the partnership authorized the way a real one is, and the
+//! people with their API tokens, each partnership authorized the way a real one is, and the
 //! patients' cases opened over the sites and taken some steps forward (see the module above).
 
 use super::*;
@@ -70,7 +70,7 @@ pub(super) struct Network {
     pub(super) tokens: BTreeMap<String, String>,
     /// The coordinator's web session.
     pub(super) session: String,
-    /// Sites × programs the gate authorized.
+    /// Sites the gate authorized for every program.
     pub(super) authorized: usize,
 }
 
@@ -221,7 +221,6 @@ pub(super) async fn network(
     let today = cellpath_domain::Date::of_micros(app.now());
 
     let mut tracks = Vec::new();
-    let mut authorized = 0;
     for &(org_name, program_name, domain, failure_text) in MANUFACTURERS {
         let org = super::super::find_org(app, org_name).await?.id;
         let program = super::super::find_program_id(app, &org, program_name).await?;
@@ -410,7 +409,6 @@ pub(super) async fn network(
             "only {here} of {} sites are authorized for {program_name} after the gate's review",
             sites.len()
         );
-        authorized += here;
         tracks.push(Track {
             program_name,
             partnership,
@@ -422,6 +420,8 @@ pub(super) async fn network(
         .login(&coordinator_email, PASSWORD, None)
         .await?
         .cookie_value;
+    // Every site was found authorized for each program above.
+    let authorized = sites.len();
     Ok(Network {
         tracks,
         sites,
