@@ -39,8 +39,14 @@ pub struct SmtpServer {
 /// would cross the network in clear.
 pub fn smtp_server(url: &str) -> Result<SmtpServer, String> {
     let example = "like smtp://127.0.0.1:25, smtp://mail.example.org:587?tls=required or smtps://user:password@mail.example.org";
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| format!("{url:?} is not an SMTP URL {example} ({e})"))?;
+    let parsed = reqwest::Url::parse(url).map_err(|e| {
+        // Not read, so not known where a password stops: only what follows the last `@`.
+        let shown = match url.rsplit_once('@') {
+            Some((_, host)) => format!("…@{host}"),
+            None => url.to_string(),
+        };
+        format!("{shown:?} is not an SMTP URL {example} ({e})")
+    })?;
     // What is said of the URL never holds its password.
     let url = &{
         let mut shown = parsed.clone();

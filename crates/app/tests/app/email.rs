@@ -290,6 +290,12 @@ fn smtp_urls_say_how_the_connection_is_protected_and_never_send_a_password_in_cl
         !err.contains("hunter2"),
         "the password is never said: {err}"
     );
+    let err = smtp_server("smtps://cellpath:hunter2@mail.example.org:notaport").unwrap_err();
+    assert!(err.contains("is not an SMTP URL"), "{err}");
+    assert!(
+        !err.contains("hunter2"),
+        "the password is never said: {err}"
+    );
     for (url, says) in [
         ("http://mail.example.org", "smtp:// or smtps://"),
         ("smtp://mail.example.org?tls=maybe", "only ?tls=required"),
