@@ -113,14 +113,47 @@ pub fn smtp_server(url: &str) -> Result<SmtpServer, String> {
 
 /// Check an SMTP URL and sender at start-up, so a mistyped one is one line and a non-zero exit
 /// rather than failures in the job list.
-pub fn check_settings(url: &str, from: &str) -> Result<(), String> {
-    smtp_server(url).map_err(|e| format!("--smtp-url {e}"))?;
+/// The server read is returned (to say how it is reached).
+pub fn check_settings(url: &str, from: &str) -> Result<SmtpServer, String> {
+    let server = smtp_server(url).map_err(|e| format!("--smtp-url {e}"))?;
     from.parse::<Mailbox>().map_err(|e| {
         format!(
             "--smtp-from {from:?} is not an address like \"cellpath <cellpath@example.org>\" ({e})"
         )
     })?;
-    Ok(())
+    Ok(server)
+}
+
+/// The transport to the SMTP server at `url`, trusting `roots` beside the public web's over
+/// TLS: made once when the settings are given (`App::with_smtp`, `App::with_trusted_roots`),
+/// not for every message.
+pub(crate) type Mailer = AsyncSmtpTransport<Tokio1Executor>;
+
+pub(crate) fn mailer(url: &str, roots: &crate::outbox::TrustedRoots) -> Result<Mailer, String> {
+    let server = smtp_server(url)?;
+    let mut mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host)
+        .port(server.port)
+        .timeout(Some(std::time::Duration::from_secs(10)));
+    if server.tls != SmtpTls::Plain {
+        let mut params = TlsParameters::builder(server.host.clone());
+        for der in roots.der() {
+            let cert = Certificate::from_der(der.clone())
+                .map_err(|e| format!("a trusted certificate cannot be used ({e})"))?;
+            params = params.add_root_certificate(cert);
+        }
+        let params = params
+            .build_rustls()
+            .map_err(|e| format!("TLS to {} cannot be set up ({e})", server.host))?;
+        mailer = mailer.tls(if server.tls == SmtpTls::Wrapper {
+            Tls::Wrapper(params)
+        } else {
+            Tls::Required(params)
+        });
+    }
+    if let Some((user, password)) = server.login {
+        mailer = mailer.credentials(Credentials::new(user, password));
+    }
+    Ok(mailer.build())
 }
 
 /// The text of a notification's e-mail: its body, then the link to the page.
@@ -159,30 +192,13 @@ impl App {
             .message_id(Some(format!("<{}@cellpath>", m.id)))
             .body(text(&m.body, &self.outbox.public_url, &m.link))
             .map_err(|e| format!("the message cannot be made: {e}"))?;
-        let server = smtp_server(&smtp.url)?;
-        let mut mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host)
-            .port(server.port)
-            .timeout(Some(std::time::Duration::from_secs(10)));
-        if server.tls != SmtpTls::Plain {
-            let mut params = TlsParameters::builder(server.host.clone());
-            for der in self.outbox.roots.der() {
-                let cert = Certificate::from_der(der.clone())
-                    .map_err(|e| format!("a trusted certificate cannot be used ({e})"))?;
-                params = params.add_root_certificate(cert);
-            }
-            let params = params
-                .build_rustls()
-                .map_err(|e| format!("TLS to {} cannot be set up ({e})", server.host))?;
-            mailer = mailer.tls(if server.tls == SmtpTls::Wrapper {
-                Tls::Wrapper(params)
-            } else {
-                Tls::Required(params)
-            });
-        }
-        if let Some((user, password)) = server.login {
-            mailer = mailer.credentials(Credentials::new(user, password));
-        }
-        let mailer = mailer.build();
+        let mailer = self
+            .outbox
+            .mailer
+            .as_deref()
+            .ok_or("no SMTP server is configured (cellpath serve --smtp-url)")?
+            .as_ref()
+            .map_err(Clone::clone)?;
         mailer
             .send(email)
             .await

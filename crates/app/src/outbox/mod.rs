@@ -95,8 +95,20 @@ impl TrustedRoots {
 pub(crate) struct Delivery {
     http: reqwest::Client,
     pub smtp: Option<SmtpSettings>,
+    /// The transport made from `smtp` and `roots` (its error, said at each attempt, when the
+    /// URL cannot be used); none without SMTP.
+    pub mailer: Option<std::sync::Arc<Result<email::Mailer, String>>>,
     pub public_url: String,
     pub roots: TrustedRoots,
+}
+
+impl Delivery {
+    fn make_mailer(&mut self) {
+        self.mailer = self
+            .smtp
+            .as_ref()
+            .map(|s| std::sync::Arc::new(email::mailer(&s.url, &self.roots)));
+    }
 }
 
 /// The webhooks' HTTP client: a receiver's redirect is not followed (its answer is the
@@ -121,6 +133,7 @@ impl Default for Delivery {
             http: http_client(&TrustedRoots::default())
                 .expect("an HTTP client with the public web's roots builds"),
             smtp: None,
+            mailer: None,
             public_url: "http://127.0.0.1:8080".into(),
             roots: TrustedRoots::default(),
         }
@@ -147,6 +160,7 @@ impl App {
     /// The same app mailing through this SMTP server.
     pub fn with_smtp(mut self, smtp: SmtpSettings) -> App {
         self.outbox.smtp = Some(smtp);
+        self.outbox.make_mailer();
         self
     }
 
@@ -156,6 +170,7 @@ impl App {
     pub fn with_trusted_roots(mut self, roots: TrustedRoots) -> Result<App, String> {
         self.outbox.http = http_client(&roots)?;
         self.outbox.roots = roots;
+        self.outbox.make_mailer();
         Ok(self)
     }
 

@@ -48,6 +48,45 @@ fn aiosmtpd_python() -> Option<std::path::PathBuf> {
     has.then_some(venv)
 }
 
+/// An aiosmtpd `script` started on a free port of 127.0.0.1 with `args` after the port, once
+/// it says it is ready; stopped when dropped.
+struct Smtpd {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Smtpd {
+    fn start(python: &std::path::Path, script: &str, args: &[&std::ffi::OsStr]) -> Smtpd {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let mut child = std::process::Command::new(python)
+            .arg("-c")
+            .arg(script)
+            .arg(port.to_string())
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start aiosmtpd");
+        let mut ready = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut ready)
+            .unwrap();
+        assert_eq!(ready.trim(), "ready", "aiosmtpd did not start");
+        Smtpd { child, port }
+    }
+}
+
+impl Drop for Smtpd {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Who of `org` is told an expiry reminder: its active admins and contracts people.
 async fn told(app: &App, org: &str) -> Vec<String> {
     app.store()
@@ -73,26 +112,10 @@ async fn a_reminder_reaches_a_real_smtp_server_with_its_recipients_subject_and_l
         return;
     };
     for db in TestDb::all().await {
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
         let dir = tempfile::tempdir().unwrap();
         let kept = dir.path().join("mail.jsonl");
-        let mut server = std::process::Command::new(&python)
-            .arg("-c")
-            .arg(SERVER)
-            .arg(port.to_string())
-            .arg(&kept)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("start aiosmtpd");
-        let mut ready = String::new();
-        std::io::BufReader::new(server.stdout.take().unwrap())
-            .read_line(&mut ready)
-            .unwrap();
-        assert_eq!(ready.trim(), "ready", "aiosmtpd did not start");
+        let server = Smtpd::start(&python, SERVER, &[kept.as_os_str()]);
+        let port = server.port;
 
         let (app, clock) = demo_app(&db).await;
         let app = app
@@ -149,9 +172,7 @@ async fn a_reminder_reaches_a_real_smtp_server_with_its_recipients_subject_and_l
                 "{text}"
             );
         }
-        drop(server.stdin.take());
-        let _ = server.kill();
-        let _ = server.wait();
+        drop(server);
     }
 }
 
@@ -164,7 +185,7 @@ import email, email.policy, json, ssl, sys
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-mode, port, kept, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+port, mode, kept, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
 ctx.load_cert_chain(cert, key)
 
@@ -209,27 +230,18 @@ async fn a_reminder_goes_over_starttls_and_over_tls_with_a_login_to_a_server_the
     let dir = tempfile::tempdir().unwrap();
     let [_, cert, key] = authority.files(dir.path());
     for (mode, scheme, query) in [("starttls", "smtp", "?tls=required"), ("tls", "smtps", "")] {
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
         let kept = dir.path().join(format!("{mode}.jsonl"));
-        let mut server = std::process::Command::new(&python)
-            .arg("-c")
-            .arg(TLS_SERVER)
-            .args([mode, &port.to_string()])
-            .arg(&kept)
-            .arg(&cert)
-            .arg(&key)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("start aiosmtpd");
-        let mut ready = String::new();
-        std::io::BufReader::new(server.stdout.take().unwrap())
-            .read_line(&mut ready)
-            .unwrap();
-        assert_eq!(ready.trim(), "ready", "{mode}: aiosmtpd did not start");
+        let server = Smtpd::start(
+            &python,
+            TLS_SERVER,
+            &[
+                mode.as_ref(),
+                kept.as_os_str(),
+                cert.as_os_str(),
+                key.as_os_str(),
+            ],
+        );
+        let port = server.port;
 
         let db = TestDb::sqlite().await;
         let (app, clock) = demo_app(&db).await;
@@ -268,9 +280,7 @@ async fn a_reminder_goes_over_starttls_and_over_tls_with_a_login_to_a_server_the
                     .contains("the quality agreement expires in 30 days")
             );
         }
-        drop(server.stdin.take());
-        let _ = server.kill();
-        let _ = server.wait();
+        drop(server);
     }
 }
 

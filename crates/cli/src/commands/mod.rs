@@ -162,10 +162,8 @@ impl DeliveryArgs {
             );
         }
         if let Some(url) = self.smtp_url {
-            cellpath_app::outbox::email::check_settings(&url, &self.smtp_from)
+            let server = cellpath_app::outbox::email::check_settings(&url, &self.smtp_from)
                 .map_err(anyhow::Error::msg)?;
-            let server =
-                cellpath_app::outbox::email::smtp_server(&url).map_err(anyhow::Error::msg)?;
             eprintln!(
                 "e-mail goes through {}:{} ({})",
                 server.host,

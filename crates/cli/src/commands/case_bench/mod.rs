@@ -451,11 +451,12 @@ async fn inbox_while_cases_move(
     runs: u32,
     rng: &mut Rng,
 ) -> anyhow::Result<Latency> {
+    // One step of a different case before each load (the first load is the warm-up; a step
+    // is planned on the case as it stands then, so one at a time).
     let mut pool: Vec<usize> = (0..ids.len()).collect();
     let mut lat = Vec::new();
     for run in 0..=runs {
-        let jobs = plan_jobs(app, net, ids, &mut pool, rng, 1).await?;
-        for job in jobs {
+        for job in plan_jobs(app, net, ids, &mut pool, rng, 1).await? {
             for a in job.actions {
                 app.act_on_case(&a.by, &job.case, a.input, PASSWORD, None, None)
                     .await?;
@@ -463,7 +464,6 @@ async fn inbox_while_cases_move(
         }
         let t = Instant::now();
         get(client, "/inbox", false).await?;
-        // The first load is the warm-up.
         if run > 0 {
             lat.push(t.elapsed());
         }

@@ -36,6 +36,7 @@ pub(super) struct Person {
 
 /// One manufacturer's program at the bench's health system: its partnership and the people
 /// who take its cases forward (the health system's staff with the manufacturer's own).
+#[derive(Clone)]
 pub(super) struct Track {
     pub(super) program_name: &'static str,
     pub(super) partnership: String,
@@ -44,17 +45,13 @@ pub(super) struct Track {
 }
 
 impl Track {
+    /// The labels of the bench's case `i` (numbered past the demo's), as its program has them.
     pub(super) fn labels(&self, i: usize) -> Labels {
-        labels(self.program_name, i)
-    }
-}
-
-/// The labels of the bench's case `i` of the program (numbered past the demo's).
-fn labels(program_name: &str, i: usize) -> Labels {
-    if program_name == "Corvigen" {
-        Labels::corvigen(1_000 + i)
-    } else {
-        Labels::numbered(1_000 + i)
+        if self.program_name == "Corvigen" {
+            Labels::corvigen(1_000 + i)
+        } else {
+            Labels::numbered(1_000 + i)
+        }
     }
 }
 
@@ -466,21 +463,7 @@ pub(super) async fn build_cases(
     let actions = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    let ctx = Arc::new((
-        app.clone(),
-        net.tracks
-            .iter()
-            .map(|t| {
-                (
-                    t.people.clone(),
-                    t.partnership.clone(),
-                    t.program.clone(),
-                    t.program_name,
-                )
-            })
-            .collect::<Vec<_>>(),
-        net.sites.clone(),
-    ));
+    let ctx = Arc::new((app.clone(), net.tracks.clone(), net.sites.clone()));
     {
         let (ids, actions, done, steps, opening) = (
             ids.clone(),
@@ -501,8 +484,8 @@ pub(super) async fn build_cases(
             async move {
                 let (app, tracks, sites) = &*ctx;
                 let site = &sites[i % sites.len()];
-                let (people, partnership, program, program_name) =
-                    &tracks[track_index(i, sites.len(), tracks.len())];
+                let track = &tracks[track_index(i, sites.len(), tracks.len())];
+                let people = &track.people;
                 let name = format!(
                     "{} {}",
                     FIRST[i % FIRST.len()],
@@ -527,9 +510,9 @@ pub(super) async fn build_cases(
                     .open_case(
                         &people.coordinator,
                         NewCase {
-                            partnership_id: partnership.clone(),
+                            partnership_id: track.partnership.clone(),
                             site_id: site.clone(),
-                            program_id: program.clone(),
+                            program_id: track.program.clone(),
                             patient_id: patient.patient_id,
                         },
                         None,
@@ -540,7 +523,7 @@ pub(super) async fn build_cases(
                     .lock()
                     .expect("no task panics holding the timings")
                     .push(opened.elapsed());
-                let labels = labels(program_name, i);
+                let labels = track.labels(i);
                 for _ in 0..steps[i] {
                     let Some(step) = plan_next(app, people, &case.id, &labels, &[], None).await?
                     else {
